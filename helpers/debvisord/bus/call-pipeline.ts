@@ -1,0 +1,124 @@
+// The one path every DebVisor method call takes:
+//   identify the caller → polkit → validate the arguments (zod) → audit
+//   → the method's own work → audit the result → reply.
+// Authorization comes before validation so that an unauthorized caller learns
+// nothing from the error messages. A method implementation holds only its
+// own work; everything else happens here.
+import type { z } from "zod";
+import { DebVisorError, failed, invalidArgument, notAuthorized } from "../../lib/errors.js";
+import { unwrap } from "../../lib/variants.js";
+import type { MethodSpec } from "../../lib/dbus-xml.js";
+import type { AuditLog } from "../audit/audit-log.js";
+import type { Caller, CallerResolver } from "./caller.js";
+import type { IncomingCall } from "./object-server.js";
+import type { Polkit } from "./polkit.js";
+
+export const ACTION_ANNOTATION = "org.debvisor.DebVisor1.Action";
+export const MUTATING_ANNOTATION = "org.debvisor.DebVisor1.Mutating";
+const NO_INTERACTION = "auth.no_user_interaction";
+
+/** What a method implementation gets besides its arguments. */
+export interface CallContext {
+    caller: Caller;
+    path: string;
+    /** for checks that depend on the target, e.g. cancelling someone else's job */
+    authorize(action: string): Promise<void>;
+}
+
+/** A method implementation: its argument schema and its work. */
+export interface Method<Args extends unknown[]> {
+    /** parses the method's in-arguments (options unwrapped to plain values) */
+    args: z.ZodType<Args>;
+    run(ctx: CallContext, args: Args): Promise<unknown[]>;
+    /** what the audit record shows of the arguments; default: all of them */
+    audit?(args: Args): unknown;
+}
+
+export function method<Args extends unknown[]>(m: Method<Args>): Method<Args> {
+    return m;
+}
+
+/* zod's issues in words, with the D-Bus argument names: "image_name: …". */
+function describeIssues(error: z.ZodError, spec: MethodSpec): string {
+    const names = spec.args.filter(a => a.direction === "in").map(a => a.name);
+    return error.issues.map(issue => {
+        const [index, ...rest] = issue.path;
+        const where = [typeof index === "number" ? names[index] ?? `argument ${index}` : String(index ?? "arguments"),
+            ...rest.map(String)].join(".");
+        if (issue.code === "unrecognized_keys")
+            return `${where}: unknown option${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map(k => JSON.stringify(k)).join(", ")}`;
+        return `${where}: ${issue.message}`;
+    }).join("; ");
+}
+
+export class CallPipeline {
+    constructor(
+        private readonly callers: CallerResolver,
+        private readonly polkit: Polkit,
+        private readonly audit: AuditLog,
+    ) {}
+
+    dispatch = async (call: IncomingCall): Promise<unknown[]> => {
+        const spec = call.method;
+        const action = spec.annotations[ACTION_ANNOTATION];
+        const mutating = spec.annotations[MUTATING_ANNOTATION] === "true";
+        const implementation = call.implementation as Method<unknown[]>;
+        const methodName = `${call.iface.split(".").pop()}.${spec.name}`;
+        if (!action)
+            throw failed(`${methodName} names no polkit action`);
+
+        const caller = await this.callers.resolve(call.sender);
+        const raw = unwrap(call.body) as unknown[];
+        const optionsIndex = spec.args.filter(a => a.direction === "in").findIndex(a => a.name === "options");
+        let allowInteraction = true;
+        if (optionsIndex >= 0) {
+            const options = raw[optionsIndex] as Record<string, unknown>;
+            allowInteraction = options[NO_INTERACTION] !== true;
+            delete options[NO_INTERACTION];
+        }
+        const record = (phase: "begin" | "end" | "denied" | "invalid", result: string, args?: unknown) =>
+            this.audit.append({
+                uid: caller.uid, loginuid: caller.loginuid, user: caller.user,
+                method: methodName, object: call.path, phase, result, args,
+            });
+
+        const authorize = async (actionId: string): Promise<void> => {
+            let allowed = false;
+            try {
+                allowed = (await this.polkit.check(caller, actionId,
+                    { "debvisor.method": methodName, "debvisor.object": call.path }, allowInteraction)).authorized;
+            } catch (e) {
+                await record("denied", `${actionId}: polkit did not answer: ${(e as Error).message}`);
+                throw notAuthorized(`Cannot check authorization for ${methodName}: polkit did not answer (${(e as Error).message})`);
+            }
+            if (!allowed) {
+                await record("denied", actionId);
+                throw notAuthorized(`${caller.user} is not authorized to call ${methodName} (polkit action ${actionId})`);
+            }
+        };
+        await authorize(action);
+
+        const parsed = implementation.args.safeParse(raw);
+        if (!parsed.success) {
+            const message = describeIssues(parsed.error, spec);
+            if (mutating)
+                await record("invalid", message);
+            throw invalidArgument(message);
+        }
+        const args = parsed.data;
+        const auditArgs = implementation.audit ? implementation.audit(args) : args;
+        if (mutating)
+            await record("begin", "", auditArgs);
+        try {
+            const out = await implementation.run({ caller, path: call.path, authorize }, args);
+            if (mutating)
+                await record("end", "ok");
+            return out;
+        } catch (e) {
+            const error = e instanceof DebVisorError ? e : failed((e as Error)?.message ?? String(e));
+            if (mutating)
+                await record("end", `${error.errorName}: ${error.message}`);
+            throw error;
+        }
+    };
+}

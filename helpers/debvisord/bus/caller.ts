@@ -1,0 +1,75 @@
+// Who is calling: the uid the bus vouches for, and the login uid of the
+// calling process, so that a root shell started by `sudo` is attributed to
+// the person who logged in.
+import fs from "node:fs/promises";
+import dbus from "dbus-next";
+
+const { Message } = dbus;
+
+export const NO_LOGINUID = 0xffffffff;
+
+export interface Caller {
+    sender: string;
+    uid: number;
+    pid: number;
+    loginuid: number;
+    user: string;
+}
+
+export class CallerResolver {
+    // unique bus names are never reused, so an entry stays right for its lifetime
+    private readonly cache = new Map<string, Promise<Caller>>();
+
+    constructor(private readonly bus: dbus.MessageBus) {}
+
+    resolve(sender: string): Promise<Caller> {
+        let caller = this.cache.get(sender);
+        if (!caller) {
+            if (this.cache.size >= 4096)
+                this.cache.clear();
+            caller = this.lookup(sender);
+            caller.catch(() => this.cache.delete(sender));
+            this.cache.set(sender, caller);
+        }
+        return caller;
+    }
+
+    private async busCall(member: string, sender: string): Promise<number> {
+        const reply = await this.bus.call(new Message({
+            destination: "org.freedesktop.DBus", path: "/org/freedesktop/DBus", interface: "org.freedesktop.DBus",
+            member, signature: "s", body: [sender],
+        }));
+        if (!reply)
+            throw new Error(`${member}: no reply from the bus`);
+        return reply.body[0] as number;
+    }
+
+    private async lookup(sender: string): Promise<Caller> {
+        const [uid, pid] = await Promise.all([
+            this.busCall("GetConnectionUnixUser", sender),
+            this.busCall("GetConnectionUnixProcessID", sender),
+        ]);
+        let loginuid = NO_LOGINUID;
+        try {
+            loginuid = Number((await fs.readFile(`/proc/${pid}/loginuid`, "utf8")).trim());
+        } catch {
+            // no audit support in the kernel, or the process is gone
+        }
+        return { sender, uid, pid, loginuid, user: await userName(uid) };
+    }
+}
+
+/* The name of a uid from the passwd database, or "#uid" when it has none. */
+export async function userName(uid: number): Promise<string> {
+    try {
+        const passwd = await fs.readFile("/etc/passwd", "utf8");
+        for (const line of passwd.split("\n")) {
+            const fields = line.split(":");
+            if (fields.length > 2 && Number(fields[2]) === uid)
+                return fields[0];
+        }
+    } catch {
+        // fall through
+    }
+    return `#${uid}`;
+}

@@ -1,0 +1,58 @@
+// debvisord: the DebVisor system service on the system bus. Everything
+// privileged that DebVisor does happens here, behind polkit and the audit log.
+import dbus from "dbus-next";
+import { parseIntrospection } from "../lib/dbus-xml.js";
+import { BUS_NAME, CONTRACT_XML, ROOT_PATH } from "../../generated/dbus-contract.js";
+import { AuditLog } from "./audit/audit-log.js";
+import { CallerResolver } from "./bus/caller.js";
+import { CallPipeline } from "./bus/call-pipeline.js";
+import { ObjectServer } from "./bus/object-server.js";
+import { Polkit } from "./bus/polkit.js";
+import { removeStalePartials } from "./images/image-import.js";
+import { JobRegistry } from "./jobs/jobs.js";
+import { Manager } from "./manager.js";
+
+const AUDIT_LOG = process.env.DEBVISOR_AUDIT_LOG ?? "/var/log/debvisor/audit.jsonl";
+const JOB_LINGER_MS = 60_000;
+const NAME_FLAG_DO_NOT_QUEUE = 4;
+const PRIMARY_OWNER = 1;
+
+function log(message: string): void {
+    process.stderr.write(`debvisord: ${message}\n`);
+}
+
+async function main(): Promise<void> {
+    process.umask(0o077);
+    const audit = AuditLog.open(AUDIT_LOG);
+    for (const file of removeStalePartials())
+        log(`removed ${file}, left by an import that did not finish`);
+
+    const bus = dbus.systemBus();
+    bus.on("error", (e: Error) => {
+        log(`lost the system bus: ${e.message}`);
+        process.exit(1);
+    });
+    const pipeline = new CallPipeline(new CallerResolver(bus), new Polkit(bus), audit);
+    const server = new ObjectServer(bus, ROOT_PATH, CONTRACT_XML, parseIntrospection(CONTRACT_XML), pipeline.dispatch);
+    const jobs = new JobRegistry(server, audit, JOB_LINGER_MS);
+    new Manager(server, audit, jobs).export();
+
+    const reply = await bus.requestName(BUS_NAME, NAME_FLAG_DO_NOT_QUEUE);
+    if (reply !== PRIMARY_OWNER) {
+        log(`${BUS_NAME} is owned by another process; exiting`);
+        process.exit(1);
+    }
+    log(`ready on the system bus as ${BUS_NAME}, audit log ${AUDIT_LOG}`);
+
+    const stop = (signal: string) => {
+        log(`${signal}: finishing the audit log and exiting`);
+        void audit.drain().then(() => process.exit(0));
+    };
+    process.on("SIGTERM", () => stop("SIGTERM"));
+    process.on("SIGINT", () => stop("SIGINT"));
+}
+
+main().catch((e: unknown) => {
+    log(`cannot start: ${(e as Error)?.stack ?? String(e)}`);
+    process.exit(1);
+});

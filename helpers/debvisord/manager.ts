@@ -1,0 +1,139 @@
+// The Manager singleton: host facts and the methods that start things.
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import dbus from "dbus-next";
+import { z } from "zod";
+import { busy, invalidArgument } from "../lib/errors.js";
+import { toVariantDict } from "../lib/variants.js";
+import type { AuditLog } from "./audit/audit-log.js";
+import { method } from "./bus/call-pipeline.js";
+import type { ExportedInterface, ObjectServer } from "./bus/object-server.js";
+import { listDisks, type Disk } from "./host/disks.js";
+import { detectFeatures, PROFILE_FILE, readProfile } from "./host/facts.js";
+import { convertImage, IMAGE_DIR, probeImage, TARGET_FORMATS, targetPath } from "./images/image-import.js";
+import type { JobRegistry } from "./jobs/jobs.js";
+import { absolutePath, optionsSchema, resourceName, uint64 } from "./validation.js";
+
+declare const DEBVISOR_VERSION: string;
+export const MANAGER_IFACE = "org.debvisor.DebVisor1.Manager";
+
+function diskToDict(disk: Disk) {
+    return toVariantDict({
+        ...disk,
+        Partitions: new dbus.Variant("aa{sv}", disk.Partitions.map(p => toVariantDict({ ...p }))),
+        Mountpoints: new dbus.Variant("as", disk.Mountpoints),
+    });
+}
+
+function humanBytes(n: number): string {
+    const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let i = 0;
+    while (n >= 1024 && i < units.length - 1) { n /= 1024; i++ }
+    return `${n.toFixed(i === 0 ? 0 : 1)} ${units[i]}`;
+}
+
+export class Manager {
+    readonly path: string;
+    private profile = readProfile();
+    private readonly features = detectFeatures();
+    private readonly importing = new Set<string>();
+
+    constructor(private readonly server: ObjectServer, private readonly audit: AuditLog, private readonly jobs: JobRegistry) {
+        this.path = `${server.rootPath}/Manager`;
+    }
+
+    export(): void {
+        const exported: ExportedInterface = {
+            name: MANAGER_IFACE,
+            properties: () => ({
+                Version: typeof DEBVISOR_VERSION === "string" ? DEBVISOR_VERSION : "0.0.0-dev",
+                Hostname: os.hostname(),
+                Profile: this.profile,
+                Features: this.features,
+                AuditChainHead: this.audit.chainHead,
+                AuditRecordCount: BigInt(this.audit.recordCount),
+            }),
+            methods: {
+                GetDisks: this.getDisks,
+                ImportImage: this.importImage,
+                AuditTail: this.auditTail,
+            },
+        };
+        this.server.export(this.path, [exported]);
+        this.audit.onCommit(() => this.server.propertiesChanged(this.path, MANAGER_IFACE, ["AuditChainHead", "AuditRecordCount"]));
+        this.watchProfile();
+    }
+
+    /* The installer or the storage page may write the profile file at any time. */
+    private watchProfile(): void {
+        try {
+            fs.watch(path.dirname(PROFILE_FILE), { persistent: false }, (_event, file) => {
+                if (file !== path.basename(PROFILE_FILE))
+                    return;
+                const profile = readProfile();
+                if (profile !== this.profile) {
+                    this.profile = profile;
+                    this.server.propertiesChanged(this.path, MANAGER_IFACE, ["Profile"]);
+                }
+            });
+        } catch {
+            // without inotify the property is read at start only
+        }
+    }
+
+    private readonly getDisks = method({
+        args: z.tuple([optionsSchema({})]),
+        run: async () => [(await listDisks()).map(diskToDict)],
+    });
+
+    private readonly importImage = method({
+        args: z.tuple([
+            absolutePath,
+            resourceName,
+            optionsSchema({
+                format: z.enum(TARGET_FORMATS, { error: `must be one of ${TARGET_FORMATS.join(", ")}` }).optional(),
+                "rate-limit": uint64.min(1024, "must be at least 1024 bytes per second").optional(),
+            }),
+        ]),
+        run: async (ctx, [source, name, options]) => {
+            const format = options.format ?? "qcow2";
+            const target = targetPath(name, format);
+            if (this.importing.has(target))
+                throw busy(`image_name: ${path.basename(target)} is being imported already`);
+            if (fs.existsSync(target))
+                throw invalidArgument(`image_name: ${path.basename(target)} already exists in ${IMAGE_DIR}`);
+            const info = await probeImage(source);
+            this.importing.add(target);
+            const job = this.jobs.start({
+                operation: "image-import",
+                description: `Importing ${path.basename(source)} as ${path.basename(target)}`,
+                caller: ctx.caller,
+            }, async control => {
+                try {
+                    await convertImage({
+                        source, sourceFormat: info.format, target, format,
+                        rateLimit: options["rate-limit"], signal: control.signal,
+                        onProgress: f => control.setProgress(f),
+                    });
+                    return `Imported ${path.basename(source)} as ${target} (${humanBytes(info.virtualSize)} virtual size)`;
+                } finally {
+                    this.importing.delete(target);
+                }
+            });
+            return [job.path];
+        },
+    });
+
+    private readonly auditTail = method({
+        args: z.tuple([z.number().int().min(1, "must be at least 1").max(1000, "must be at most 1000"), optionsSchema({})]),
+        run: async (_ctx, [count]) => {
+            await this.audit.drain();
+            return [this.audit.tail(count).map(r => toVariantDict({
+                Seq: r.seq, Time: r.time, Uid: new dbus.Variant("u", r.uid), LoginUid: new dbus.Variant("u", r.loginuid),
+                User: r.user, Method: r.method, Object: r.object, Phase: r.phase, Result: r.result,
+                Arguments: JSON.stringify(r.args ?? null), Hash: r.hash,
+            }))];
+        },
+    });
+}
