@@ -21,7 +21,6 @@ export const absolutePath = z.string()
     .min(1, "must not be empty")
     .max(4095, "is longer than a path can be")
     .refine(p => p.startsWith("/"), "must be an absolute path")
-    // eslint-disable-next-line no-control-regex
     .refine(p => !/[\u0000-\u001f\u007f]/.test(p), "must not contain control characters such as newlines")
     .refine(p => path.posix.normalize(p) === p && !p.split("/").includes(".."), "must not contain \"..\", \"//\" or \"./\" components");
 
