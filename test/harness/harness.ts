@@ -1,0 +1,141 @@
+// Brings up the real parts the integration and browser tests need, the way a
+// Debian host without systemd as PID 1 can run them: the system bus, polkitd,
+// cockpit-ws on 127.0.0.1:9090, the freshly built .debs installed (so the
+// tests exercise the installed product and bus activation), and the test
+// users. What is already running is reused; only processes this harness
+// started are stopped, by their PID.
+import { execFileSync, spawn } from "node:child_process";
+import fs from "node:fs";
+import net from "node:net";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { closeCallers } from "../lib/call-as.js";
+import { TEST_USERS } from "../lib/users.js";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const BUS_SOCKET = "/run/dbus/system_bus_socket";
+const COCKPIT_PORT = 9090;
+const ROLE_GROUPS = ["debvisor-admin", "debvisor-operator", "debvisor-viewer"];
+
+function sh(cmd: string, args: string[], opts: { input?: string; quiet?: boolean } = {}): string {
+    return execFileSync(cmd, args, { encoding: "utf8", input: opts.input, stdio: ["pipe", "pipe", opts.quiet ? "pipe" : "inherit"] });
+}
+
+function trySh(cmd: string, args: string[]): string | null {
+    try {
+        return sh(cmd, args, { quiet: true });
+    } catch {
+        return null;
+    }
+}
+
+async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+        if (await check())
+            return;
+        await new Promise(r => setTimeout(r, 100));
+    }
+    throw new Error(`timed out waiting for ${what}`);
+}
+
+function portAnswers(port: number): Promise<boolean> {
+    return new Promise(resolve => {
+        const socket = net.connect(port, "127.0.0.1");
+        socket.once("connect", () => { socket.destroy(); resolve(true) });
+        socket.once("error", () => resolve(false));
+    });
+}
+
+export function busNameOwnerPid(name: string): number | null {
+    const out = trySh("busctl", ["--system", "call", "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+        "GetConnectionUnixProcessID", "s", name]);
+    return out ? Number(out.trim().split(/\s+/)[1]) : null;
+}
+
+export class Harness {
+    private readonly started: Array<{ what: string; pid: number }> = [];
+
+    async start(): Promise<void> {
+        await this.startSystemBus();
+        this.installPackages();
+        await this.startPolkit();
+        await this.restartDaemon();
+        this.createUsers();
+        await this.startCockpit();
+    }
+
+    private async startSystemBus(): Promise<void> {
+        if (trySh("busctl", ["--system", "status", "org.freedesktop.DBus"]) !== null)
+            return;
+        fs.mkdirSync("/run/dbus", { recursive: true });
+        fs.rmSync(BUS_SOCKET, { force: true });
+        const pid = Number(sh("dbus-daemon", ["--system", "--fork", "--print-pid"]).trim());
+        this.started.push({ what: "dbus-daemon", pid });
+        await waitFor("the system bus", () => fs.existsSync(BUS_SOCKET));
+    }
+
+    /* The .debs from `npm run deb`, installed with apt as a user would. */
+    private installPackages(): void {
+        const dir = path.join(root, "build/debs");
+        const debs = fs.existsSync(dir) ? fs.readdirSync(dir).filter(f => f.endsWith(".deb")).map(f => path.join(dir, f)) : [];
+        if (debs.length === 0)
+            throw new Error("no packages in build/debs: run `npm run deb` first");
+        sh("apt-get", ["install", "-y", "-q", "--reinstall", "--no-install-recommends", ...debs], { quiet: true });
+        // make the bus read the newly installed policy and activation file
+        sh("busctl", ["--system", "call", "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus", "ReloadConfig"]);
+    }
+
+    private async startPolkit(): Promise<void> {
+        if (busNameOwnerPid("org.freedesktop.PolicyKit1") !== null)
+            return;
+        const child = spawn("/usr/lib/polkit-1/polkitd", ["--no-debug"], { stdio: "ignore", detached: true });
+        child.unref();
+        this.started.push({ what: "polkitd", pid: child.pid! });
+        await waitFor("polkitd", () => busNameOwnerPid("org.freedesktop.PolicyKit1") !== null);
+    }
+
+    /* A debvisord from before the install would answer with old code: stop it
+     * so that the next call activates the installed one. */
+    private async restartDaemon(): Promise<void> {
+        const pid = busNameOwnerPid("org.debvisor.DebVisor1");
+        if (pid === null)
+            return;
+        process.kill(pid, "SIGTERM");
+        await waitFor("the old debvisord to exit", () => busNameOwnerPid("org.debvisor.DebVisor1") === null);
+    }
+
+    private createUsers(): void {
+        for (const user of TEST_USERS) {
+            if (trySh("id", ["-u", user.name]) === null)
+                sh("useradd", ["--create-home", "--shell", "/bin/bash", user.name]);
+            const wanted = user.groups.filter(g => trySh("getent", ["group", g]) !== null);
+            const current = (trySh("id", ["-nG", user.name]) ?? "").trim().split(/\s+/);
+            const keep = current.filter(g => g !== user.name && !ROLE_GROUPS.includes(g) && g !== "sudo");
+            sh("usermod", ["-G", [...keep, ...wanted].join(","), user.name]);
+            sh("chpasswd", [], { input: `${user.name}:${user.password}\n` });
+        }
+    }
+
+    private async startCockpit(): Promise<void> {
+        if (await portAnswers(COCKPIT_PORT))
+            return;
+        const child = spawn("/usr/lib/cockpit/cockpit-ws", ["--no-tls", "--address", "127.0.0.1", "--port", String(COCKPIT_PORT)],
+            { stdio: "ignore", detached: true });
+        child.unref();
+        this.started.push({ what: "cockpit-ws", pid: child.pid! });
+        await waitFor("cockpit-ws", () => portAnswers(COCKPIT_PORT));
+    }
+
+    async stop(): Promise<void> {
+        closeCallers();
+        for (const { pid } of this.started.reverse()) {
+            try {
+                process.kill(pid, "SIGTERM");
+            } catch {
+                // already gone
+            }
+        }
+        this.started.length = 0;
+    }
+}

@@ -1,0 +1,10 @@
+// The local accounts the integration and browser tests act as. The harness
+// creates them (with these groups and passwords) before any test runs.
+export interface TestUser { name: string; password: string; groups: string[] }
+
+export const ADMIN: TestUser = { name: "dvadmin", password: "dvadmin-Passw0rd", groups: ["sudo", "debvisor-admin"] };
+export const OPERATOR: TestUser = { name: "dvoperator", password: "dvoperator-Passw0rd", groups: ["debvisor-operator"] };
+export const VIEWER: TestUser = { name: "dvviewer", password: "dvviewer-Passw0rd", groups: ["debvisor-viewer"] };
+export const NOBODY: TestUser = { name: "dvnobody", password: "dvnobody-Passw0rd", groups: [] };
+
+export const TEST_USERS = [ADMIN, OPERATOR, VIEWER, NOBODY];
