@@ -105,7 +105,7 @@ function classify(d: LsblkDevice): { role: DiskRole; reason: string } {
     if (foreign)
         return { role: "in-use", reason: `${foreign.name === d.name ? "is" : `has ${foreign.name}, which is`} ${FOREIGN_SIGNATURES[foreign.fstype as string]}` };
     if (d.fstype)
-        return { role: "in-use", reason: `carries a ${d.fstype} filesystem` };
+        return { role: "in-use", reason: `carries a filesystem (${d.fstype})` };
     if ((d.children ?? []).length > 0)
         return { role: "in-use", reason: `has ${(d.children ?? []).length} partition(s) or holder device(s)` };
     if (flag(d.rm))

@@ -1,0 +1,61 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import QUnit from "qunit";
+import { verifyFile } from "../../helpers/lib/audit-chain.js";
+import { AuditLog, type AuditEntry } from "../../helpers/debvisord/audit/audit-log.js";
+
+const entry = (i: number): AuditEntry => ({
+    uid: 1000, loginuid: 1000, user: "ana", method: "Manager.ImportImage", object: "/org/debvisor/DebVisor1/Manager",
+    phase: "begin", result: "", args: [`image-${i}`],
+});
+
+QUnit.module("audit log (group commit, recovery)", hooks => {
+    let dir = "";
+    hooks.beforeEach(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), "auditlog-")) });
+    hooks.afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    QUnit.test("concurrent appends land in call order, 0600, and verify", async assert => {
+        const file = path.join(dir, "sub/audit.jsonl");
+        const log = AuditLog.open(file);
+        const results = await Promise.all(Array.from({ length: 500 }, (_, i) => log.append(entry(i))));
+        assert.deepEqual(results.map(r => r.seq), Array.from({ length: 500 }, (_, i) => i + 1));
+        assert.equal(fs.statSync(file).mode & 0o777, 0o600);
+        const verified = verifyFile(file);
+        assert.true(verified.ok);
+        assert.equal(verified.records, 500);
+        assert.equal(verified.head, log.chainHead);
+        assert.deepEqual(log.tail(2).map(r => (r.args as string[])[0]), ["image-498", "image-499"]);
+    });
+
+    QUnit.test("reopening continues the chain", async assert => {
+        const file = path.join(dir, "audit.jsonl");
+        const first = AuditLog.open(file);
+        await first.append(entry(1));
+        await first.append(entry(2));
+        const second = AuditLog.open(file);
+        assert.equal(second.recordCount, 2);
+        await second.append(entry(3));
+        const verified = verifyFile(file);
+        assert.true(verified.ok);
+        assert.equal(verified.records, 3);
+    });
+
+    QUnit.test("a record torn by a killed daemon is cut off and the cut is recorded", async assert => {
+        const file = path.join(dir, "audit.jsonl");
+        const log = AuditLog.open(file);
+        await log.append(entry(1));
+        await log.append(entry(2));
+        const complete = fs.readFileSync(file, "utf8");
+        fs.appendFileSync(file, complete.split("\n")[1].slice(0, 70)); // half a record, no newline
+        assert.false(verifyFile(file).ok, "the torn file does not verify as it is");
+        const reopened = AuditLog.open(file);
+        await reopened.drain();
+        const verified = verifyFile(file);
+        assert.true(verified.ok);
+        assert.equal(verified.records, 3);
+        const last = reopened.tail(1)[0];
+        assert.equal(last.phase, "recovered");
+        assert.equal(last.result, "removed 70 bytes of an unterminated record at the end of the log");
+    });
+});
