@@ -83,7 +83,9 @@ export async function convertImage(req: ConvertRequest): Promise<void> {
         args.push("-r", String(req.rateLimit));
     args.push(req.source, partial);
     try {
-        const child = execa("qemu-img", args, { cancelSignal: req.signal, reject: false, stripFinalNewline: false });
+        // --pdeathsig: if debvisord dies, qemu-img dies with it instead of
+        // writing on into a file the next daemon removes
+        const child = execa("setpriv", ["--pdeathsig", "SIGTERM", "--", "qemu-img", ...args], { cancelSignal: req.signal, reject: false, stripFinalNewline: false });
         child.stdout?.on("data", (chunk: Buffer) => {
             const fraction = parseProgress(chunk.toString());
             if (fraction !== null)

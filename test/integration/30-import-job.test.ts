@@ -1,0 +1,112 @@
+// The ImportImage job: progress signalled as it goes, a result under the
+// final name only when complete, Cancel leaving no file behind, and a daemon
+// killed mid-import cleaning up after itself when the bus starts it again.
+import fs from "node:fs";
+import path from "node:path";
+import QUnit from "qunit";
+import { verifyFile } from "../../helpers/lib/audit-chain.js";
+import { busNameOwnerPid } from "../harness/harness.js";
+import { callAs, MANAGER } from "../lib/call-as.js";
+import { closeWatchBus, watchJobs, withTimeout } from "../lib/bus-watch.js";
+import { IMAGE_DIR, imageDirListing, qemuImgFormat, randomImage, removeImage, tempDir, uniqueName } from "../lib/images.js";
+import { ADMIN } from "../lib/users.js";
+
+const JOB_IFACE = "org.debvisor.DebVisor1.Job";
+const AUDIT_LOG = "/var/log/debvisor/audit.jsonl";
+
+async function jobProperty(job: string, name: string): Promise<unknown> {
+    const reply = await callAs(null, { path: job, iface: "org.freedesktop.DBus.Properties", method: "Get", signature: "ss", body: [JOB_IFACE, name] });
+    if (!reply.ok)
+        throw new Error(reply.message);
+    return reply.body[0];
+}
+
+async function waitUntil(what: string, check: () => Promise<boolean> | boolean, ms = 30_000): Promise<void> {
+    const deadline = Date.now() + ms;
+    while (Date.now() < deadline) {
+        if (await check())
+            return;
+        await new Promise(r => setTimeout(r, 100));
+    }
+    throw new Error(`timed out waiting for ${what}`);
+}
+
+QUnit.module("image import job (installed daemon, qemu-img)", hooks => {
+    let dir = "";
+    let source = "";
+    hooks.before(() => {
+        dir = tempDir("dv-import-");
+        source = randomImage(dir, "source.raw", 32);
+    });
+    hooks.after(() => {
+        fs.rmSync(dir, { recursive: true, force: true });
+        closeWatchBus();
+    });
+
+    QUnit.test("progress rises while the import runs; the image appears when it completes", async assert => {
+        const watch = await watchJobs();
+        const name = uniqueName("imported");
+        const reply = await callAs(ADMIN.name, { ...MANAGER, method: "ImportImage", signature: "ssa{sv}",
+            body: [source, name, { "rate-limit": ["t", 12 << 20] }] });
+        assert.true(reply.ok, reply.ok ? "started" : reply.message);
+        const job = reply.ok ? reply.body[0] as string : "";
+        assert.true(/^\/org\/debvisor\/DebVisor1\/jobs\/\d+$/.test(job), job);
+        const w = watch(job);
+        assert.equal(await jobProperty(job, "Operation"), "image-import");
+        assert.equal(await jobProperty(job, "State"), "running");
+        assert.false(fs.existsSync(path.join(IMAGE_DIR, `${name}.qcow2`)), "no final file while the copy runs");
+        const [success, message] = await withTimeout(w.completed, 60_000, "the import to complete");
+        assert.true(success, message);
+        const between = w.progress.filter(p => p > 0 && p < 1);
+        assert.true(between.length >= 2, `progress reported along the way: ${w.progress.join(", ")}`);
+        assert.deepEqual([...w.progress].sort((a, b) => a - b), w.progress, "progress never goes back");
+        assert.equal(await jobProperty(job, "State"), "succeeded");
+        assert.equal(qemuImgFormat(path.join(IMAGE_DIR, `${name}.qcow2`)), "qcow2");
+        assert.deepEqual(imageDirListing().filter(f => f.includes(name)), [`${name}.qcow2`], "no partial file is left");
+        w.stop();
+        removeImage(`${name}.qcow2`);
+    });
+
+    QUnit.test("Cancel stops the import and leaves no file", async assert => {
+        const watch = await watchJobs();
+        const name = uniqueName("cancelled");
+        const reply = await callAs(ADMIN.name, { ...MANAGER, method: "ImportImage", signature: "ssa{sv}",
+            body: [source, name, { "rate-limit": ["t", 4 << 20] }] });
+        const job = reply.ok ? reply.body[0] as string : "";
+        const w = watch(job);
+        await waitUntil("some progress", () => w.progress.some(p => p > 0));
+        assert.true(imageDirListing().some(f => f.includes(name)), "a partial file exists while it runs");
+        const cancel = await callAs(ADMIN.name, { path: job, iface: JOB_IFACE, method: "Cancel", signature: "a{sv}", body: [{}] });
+        assert.true(cancel.ok, cancel.ok ? "" : cancel.message);
+        const [success, message] = await withTimeout(w.completed, 15_000, "the cancelled job to complete");
+        assert.false(success);
+        assert.equal(message, `Cancelled by ${ADMIN.name}`);
+        assert.equal(await jobProperty(job, "State"), "cancelled");
+        assert.deepEqual(imageDirListing().filter(f => f.includes(name)), [], "neither the image nor a partial file remains");
+        const again = await callAs(ADMIN.name, { path: job, iface: JOB_IFACE, method: "Cancel", signature: "a{sv}", body: [{}] });
+        assert.false(again.ok, "a finished job cannot be cancelled");
+        w.stop();
+    });
+
+    QUnit.test("a daemon killed mid-import leaves a consistent state after bus activation", async assert => {
+        const watch = await watchJobs();
+        const name = uniqueName("killed");
+        const reply = await callAs(ADMIN.name, { ...MANAGER, method: "ImportImage", signature: "ssa{sv}",
+            body: [source, name, { "rate-limit": ["t", 4 << 20] }] });
+        const job = reply.ok ? reply.body[0] as string : "";
+        const w = watch(job);
+        await waitUntil("some progress", () => w.progress.some(p => p > 0));
+        const pid = busNameOwnerPid("org.debvisor.DebVisor1");
+        assert.notEqual(pid, null);
+        process.kill(pid as number, "SIGKILL");
+        await waitUntil("the daemon to be gone", () => busNameOwnerPid("org.debvisor.DebVisor1") === null);
+        // the next call activates a new daemon, which removes the orphaned partial file
+        const disks = await callAs(ADMIN.name, { ...MANAGER, method: "GetDisks", signature: "a{sv}", body: [{}] });
+        assert.true(disks.ok, "the bus activated a new daemon");
+        assert.notEqual(busNameOwnerPid("org.debvisor.DebVisor1"), pid);
+        assert.deepEqual(imageDirListing().filter(f => f.includes(name)), [], "no partial file and no image remain");
+        const verified = verifyFile(AUDIT_LOG);
+        assert.true(verified.ok, `the audit log verifies: ${JSON.stringify(verified)}`);
+        w.stop();
+    });
+});
