@@ -1,0 +1,64 @@
+#!/bin/sh
+# Brings up a DebVisor console on this Debian host: installs what is needed,
+# builds and installs the .debs, starts the services, and says where to log in.
+set -eu
+cd "$(dirname "$0")/.."
+
+if [ "$(id -u)" != 0 ]; then
+    echo "up: DebVisor installs system packages; run it as root (sudo npm run up)" >&2
+    exit 1
+fi
+
+sh scripts/deps.sh
+npm run deb
+apt-get install -y -q --reinstall ./build/debs/*.deb
+
+bus_owner_pid() {
+    busctl --system call org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus \
+        GetConnectionUnixProcessID s "$1" 2>/dev/null | awk '{print $2}'
+}
+
+if [ -d /run/systemd/system ]; then
+    systemctl reload dbus || true
+    systemctl try-restart debvisord.service || true
+    systemctl enable --now cockpit.socket
+    url="https://$(hostname -f 2>/dev/null || hostname):9090"
+else
+    # No systemd as PID 1 (a container or a minimal VM): start the parts by hand.
+    if ! busctl --system status org.freedesktop.DBus >/dev/null 2>&1; then
+        mkdir -p /run/dbus
+        rm -f /run/dbus/system_bus_socket
+        dbus-daemon --system --fork
+    fi
+    busctl --system call org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus ReloadConfig
+    if [ -z "$(bus_owner_pid org.freedesktop.PolicyKit1)" ]; then
+        /usr/lib/polkit-1/polkitd --no-debug >/dev/null 2>&1 &
+    fi
+    # a daemon from before the install answers with old code: the bus starts the new one on the next call
+    old=$(bus_owner_pid org.debvisor.DebVisor1)
+    if [ -n "$old" ]; then kill "$old"; fi
+    if ! node -e 'require("net").connect(9090, "127.0.0.1").on("connect", () => process.exit(0)).on("error", () => process.exit(1))'; then
+        # without TLS, so only on the loopback address: reach it through an SSH tunnel
+        /usr/lib/cockpit/cockpit-ws --no-tls --address 127.0.0.1 --port 9090 >/dev/null 2>&1 &
+    fi
+    url="http://127.0.0.1:9090 (from another machine: ssh -L 9090:127.0.0.1:9090 root@$(hostname))"
+fi
+
+admin=${SUDO_USER:-}
+if [ -n "$admin" ] && [ "$admin" != root ]; then
+    usermod -aG debvisor-admin "$admin"
+    who="as $admin (now in the group debvisor-admin) with your password"
+else
+    who="as a local user with a password who is in the group debvisor-admin
+  (add one: adduser alice && usermod -aG debvisor-admin,sudo alice)"
+fi
+
+debvisorctl status || true
+cat <<MSG
+
+DebVisor is up.
+  Open:    $url
+  Log in:  $who
+  Then choose "DebVisor" in Cockpit's menu.
+  Roles:   debvisor-admin (everything), debvisor-operator (VM lifecycle), debvisor-viewer (read only)
+MSG
