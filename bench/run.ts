@@ -1,0 +1,128 @@
+// DebVisor benchmarks, each a ratio against what a user would otherwise run,
+// measured in the same run: `npm run bench` (needs `npm run deb` first; it
+// brings up the bus, polkit and the installed daemon like the tests do).
+import { execFileSync, spawn } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import dbus from "dbus-next";
+import { formatRecord, GENESIS, verifyFile } from "../helpers/lib/audit-chain.js";
+import { AuditLog } from "../helpers/debvisord/audit/audit-log.js";
+import { busNameOwnerPid, Harness } from "../test/harness/harness.js";
+import { callAs, MANAGER } from "../test/lib/call-as.js";
+import { ADMIN } from "../test/lib/users.js";
+import { bounded, median, now, report, rssMiB, timeMs } from "./lib.js";
+
+const BUS_NAME = "org.debvisor.DebVisor1";
+
+function getCall(bus: dbus.MessageBus, destination: string, pathName: string, iface: string, member: string, signature = "", body: unknown[] = []) {
+    return bus.call(new dbus.Message({ destination, path: pathName, interface: iface, member, signature, body }));
+}
+
+async function waitGone(): Promise<void> {
+    for (let i = 0; i < 100 && busNameOwnerPid(BUS_NAME) !== null; i++)
+        await new Promise(r => setTimeout(r, 50));
+}
+
+/* Cold start: daemon not running → first call activates it → reply. Floor: starting `node` itself. */
+async function activation(): Promise<void> {
+    const runs: number[] = [];
+    let rss = 0;
+    for (let i = 0; i < 5; i++) {
+        const pid = busNameOwnerPid(BUS_NAME);
+        if (pid !== null) {
+            process.kill(pid, "SIGTERM");
+            await waitGone();
+        }
+        const bus = dbus.systemBus();
+        runs.push(await timeMs(() => getCall(bus, BUS_NAME, MANAGER.path, "org.freedesktop.DBus.Properties", "Get", "ss", [MANAGER.iface, "Version"])));
+        bus.disconnect();
+    }
+    const nodeStart = median(await Promise.all([0, 1, 2, 3, 4].map(() => timeMs(() => execFileSync(process.execPath, ["-e", ""])))));
+    report("daemon cold activation (first call → reply)", `${median(runs).toFixed(0)} ms`, `node -e "" start (${nodeStart.toFixed(0)} ms)`, median(runs) / nodeStart, "≤ 300 ms");
+
+    await new Promise(r => setTimeout(r, 3000));
+    rss = rssMiB(busNameOwnerPid(BUS_NAME) as number);
+    const idleNode = spawn(process.execPath, ["-e", "setTimeout(() => {}, 10000)"]);
+    await new Promise(r => setTimeout(r, 1000));
+    const nodeRss = rssMiB(idleNode.pid as number);
+    idleNode.kill();
+    report("daemon idle RSS", `${rss.toFixed(1)} MiB`, `an idle node process (${nodeRss.toFixed(1)} MiB)`, rss / nodeRss, "≤ 60 MB");
+}
+
+/* GetManagedObjects against the cheapest call on the bus, org.freedesktop.DBus.GetId, same connection. */
+async function roundTrip(): Promise<void> {
+    const bus = dbus.systemBus();
+    const n = 2000;
+    await getCall(bus, BUS_NAME, "/org/debvisor/DebVisor1", "org.freedesktop.DBus.ObjectManager", "GetManagedObjects");
+    const ours = await timeMs(() => bounded(n, 1, () => getCall(bus, BUS_NAME, "/org/debvisor/DebVisor1", "org.freedesktop.DBus.ObjectManager", "GetManagedObjects")));
+    const floor = await timeMs(() => bounded(n, 1, () => getCall(bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus", "GetId")));
+    const busctlRuns = await Promise.all([0, 1, 2].map(() => timeMs(() => execFileSync("busctl", ["--system", "call", BUS_NAME, "/org/debvisor/DebVisor1", "org.freedesktop.DBus.ObjectManager", "GetManagedObjects"]))));
+    report("GetManagedObjects round trip", `${(ours / n * 1000).toFixed(0)} µs`, `org.freedesktop.DBus.GetId (${(floor / n * 1000).toFixed(0)} µs)`, ours / floor);
+    console.log(`${"".padEnd(44)} (one busctl call, process start included: ${median(busctlRuns).toFixed(1)} ms)`);
+    bus.disconnect();
+}
+
+/* Audited calls over the bus: each writes and fsyncs two records (begin, end). */
+async function auditedCalls(): Promise<void> {
+    const n = 4000;
+    const missing = "/nonexistent/debvisor-bench.raw";
+    const call = (user: string | null) => () => callAs(user, { ...MANAGER, method: "ImportImage", signature: "ssa{sv}", body: [missing, "bench", {}] });
+    await call(ADMIN.name)();
+    const asRoot = await timeMs(() => bounded(n, 64, call(null)));
+    const asAdmin = await timeMs(() => bounded(n, 64, call(ADMIN.name)));
+    const reads = await timeMs(() => bounded(n, 64, () => callAs(null, { path: MANAGER.path, iface: "org.freedesktop.DBus.Properties", method: "Get", signature: "ss", body: [MANAGER.iface, "Version"] })));
+    report("audited calls/s, root (polkit skipped)", `${(n / asRoot * 1000).toFixed(0)} /s`, `unaudited property reads (${(n / reads * 1000).toFixed(0)} /s)`, asRoot / reads, "≥ 2,000/s");
+    report("audited calls/s, admin user (polkit asked)", `${(n / asAdmin * 1000).toFixed(0)} /s`, `unaudited property reads (${(n / reads * 1000).toFixed(0)} /s)`, asAdmin / reads, "≥ 2,000/s");
+}
+
+/* The audit log alone: fsynced appends, and verifying 1 M records against sha256sum of the same bytes. */
+async function auditLog(): Promise<void> {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dv-bench-"));
+    const log = AuditLog.open(path.join(dir, "append.jsonl"));
+    const n = 20_000;
+    const entry = { uid: 1000, loginuid: 1000, user: "bench", method: "Manager.ImportImage", object: "/org/debvisor/DebVisor1/Manager", phase: "begin" as const, result: "", args: ["/srv/a.raw", "bench", {}] };
+    const appendMs = await timeMs(() => bounded(n, 64, () => log.append(entry)));
+    const sequential = await timeMs(() => bounded(200, 1, () => log.append(entry)));
+    report("audit appends/s, fsynced (64 in flight)", `${(n / appendMs * 1000).toFixed(0)} /s`, `one at a time (${(200 / sequential * 1000).toFixed(0)} /s)`, (n / appendMs) / (200 / sequential));
+
+    const big = path.join(dir, "million.jsonl");
+    const fd = fs.openSync(big, "w");
+    let prev = GENESIS;
+    let chunk: string[] = [];
+    const start = Date.parse("2026-01-01T00:00:00Z");
+    for (let i = 1; i <= 1_000_000; i++) {
+        const { line, hash } = formatRecord(prev, { ...entry, seq: i, time: new Date(start + i * 1000).toISOString(), phase: "end", result: "ok" });
+        prev = hash;
+        chunk.push(line);
+        if (chunk.length === 10_000) {
+            fs.writeSync(fd, chunk.join("\n") + "\n");
+            chunk = [];
+        }
+    }
+    fs.closeSync(fd);
+    const size = fs.statSync(big).size;
+    execFileSync("cat", [big], { stdio: "ignore", maxBuffer: 1 << 30 }); // same page cache for both
+    let result = verifyFile(big);
+    const verifyMs = await timeMs(() => { result = verifyFile(big) });
+    const shaMs = await timeMs(() => execFileSync("sha256sum", [big], { stdio: "ignore" }));
+    if (!result.ok || result.records !== 1_000_000)
+        throw new Error(`verify failed: ${JSON.stringify(result)}`);
+    report(`verify 1,000,000 records (${(size / 2 ** 20).toFixed(0)} MiB)`, `${(verifyMs / 1000).toFixed(2)} s`, `sha256sum of the file (${(shaMs / 1000).toFixed(2)} s)`, verifyMs / shaMs, "≤ 5 s");
+    fs.rmSync(dir, { recursive: true });
+}
+
+const harness = new Harness();
+const t0 = now();
+try {
+    await harness.start();
+    console.log(`DebVisor benchmarks on ${os.cpus().length} cores, node ${process.version}\n`);
+    await activation();
+    await roundTrip();
+    await auditedCalls();
+    await auditLog();
+} finally {
+    await harness.stop();
+}
+console.log(`\nbenchmarks took ${((now() - t0) / 1000).toFixed(0)} s`);
+process.exit(0);
