@@ -103,8 +103,16 @@ export class Manager {
                 throw busy(`image_name: ${path.basename(target)} is being imported already`);
             if (fs.existsSync(target))
                 throw invalidArgument(`image_name: ${path.basename(target)} already exists in ${IMAGE_DIR}`);
-            const info = await probeImage(source);
+            // reserve the name before the first await, so a second call for the same name sees it
             this.importing.add(target);
+            let info;
+            try {
+                info = await probeImage(source);
+            } catch (e) {
+                this.importing.delete(target);
+                throw e;
+            }
+            const { format: sourceFormat, virtualSize } = info;
             const job = this.jobs.start({
                 operation: "image-import",
                 description: `Importing ${path.basename(source)} as ${path.basename(target)}`,
@@ -112,11 +120,11 @@ export class Manager {
             }, async control => {
                 try {
                     await convertImage({
-                        source, sourceFormat: info.format, target, format,
+                        source, sourceFormat, target, format,
                         rateLimit: options["rate-limit"], signal: control.signal,
                         onProgress: f => control.setProgress(f),
                     });
-                    return `Imported ${path.basename(source)} as ${target} (${humanBytes(info.virtualSize)} virtual size)`;
+                    return `Imported ${path.basename(source)} as ${target} (${humanBytes(virtualSize)} virtual size)`;
                 } finally {
                     this.importing.delete(target);
                 }
