@@ -139,7 +139,7 @@ export class Manager {
             await this.audit.drain();
             return [this.audit.tail(count).map(r => toVariantDict({
                 Seq: r.seq, Time: r.time, Uid: new dbus.Variant("u", r.uid), LoginUid: new dbus.Variant("u", r.loginuid),
-                User: r.user, Method: r.method, Object: r.object, Phase: r.phase, Result: r.result,
+                User: r.user, LoginUser: r.loginuser ?? "", Method: r.method, Object: r.object, Phase: r.phase, Result: r.result,
                 Arguments: JSON.stringify(r.args ?? null), Hash: r.hash,
             }))];
         },

@@ -19,6 +19,8 @@ export interface AuditFields {
     uid: number;
     loginuid: number;
     user: string;
+    /** who logged in (from loginuid), when it is known */
+    loginuser?: string;
     method: string;
     object: string;
     phase: "begin" | "end" | "denied" | "invalid" | "recovered";

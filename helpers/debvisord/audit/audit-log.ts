@@ -111,6 +111,7 @@ export class AuditLog {
             uid: entry.uid,
             loginuid: entry.loginuid,
             user: entry.user,
+            ...(entry.loginuser ? { loginuser: entry.loginuser } : {}),
             method: entry.method,
             object: entry.object,
             phase: entry.phase,

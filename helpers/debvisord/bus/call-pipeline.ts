@@ -78,7 +78,7 @@ export class CallPipeline {
         }
         const record = (phase: "begin" | "end" | "denied" | "invalid", result: string, args?: unknown) =>
             this.audit.append({
-                uid: caller.uid, loginuid: caller.loginuid, user: caller.user,
+                uid: caller.uid, loginuid: caller.loginuid, user: caller.user, loginuser: caller.loginUser,
                 method: methodName, object: call.path, phase, result, args,
             });
 

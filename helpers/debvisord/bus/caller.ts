@@ -14,6 +14,8 @@ export interface Caller {
     pid: number;
     loginuid: number;
     user: string;
+    /** the name behind loginuid: who logged in, also when they now act as root; "" when unset */
+    loginUser: string;
 }
 
 export class CallerResolver {
@@ -55,7 +57,9 @@ export class CallerResolver {
         } catch {
             // no audit support in the kernel, or the process is gone
         }
-        return { sender, uid, pid, loginuid, user: await userName(uid) };
+        const user = await userName(uid);
+        const loginUser = loginuid === NO_LOGINUID ? "" : loginuid === uid ? user : await userName(loginuid);
+        return { sender, uid, pid, loginuid, user, loginUser };
     }
 }
 

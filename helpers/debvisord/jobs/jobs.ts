@@ -121,7 +121,7 @@ export class JobRegistry {
                     job.finish("failed", (e as Error)?.message ?? String(e));
             },
         ).then(() => this.audit.append({
-            uid: request.caller.uid, loginuid: request.caller.loginuid, user: request.caller.user,
+            uid: request.caller.uid, loginuid: request.caller.loginuid, user: request.caller.user, loginuser: request.caller.loginUser,
             method: `Job.${request.operation}`, object: path, phase: "end", result: `${job.state}: ${job.message}`,
         })).catch(() => {
             // the audit log refuses further work itself when it cannot write
