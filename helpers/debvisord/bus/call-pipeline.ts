@@ -9,6 +9,7 @@ import { DebVisorError, failed, invalidArgument, notAuthorized } from "../../lib
 import { unwrap } from "../../lib/variants.js";
 import type { MethodSpec } from "../../lib/dbus-xml.js";
 import type { AuditLog } from "../audit/audit-log.js";
+import { redact } from "../audit/redact.js";
 import type { Caller, CallerResolver } from "./caller.js";
 import type { IncomingCall } from "./object-server.js";
 import type { Polkit } from "./polkit.js";
@@ -30,7 +31,7 @@ export interface Method<Args extends unknown[]> {
     /** parses the method's in-arguments (options unwrapped to plain values) */
     args: z.ZodType<Args>;
     run(ctx: CallContext, args: Args): Promise<unknown[]>;
-    /** what the audit record shows of the arguments; default: all of them */
+    /** what the audit record shows of the arguments; default: all of them, secrets redacted by name */
     audit?(args: Args): unknown;
 }
 
@@ -106,7 +107,7 @@ export class CallPipeline {
             throw invalidArgument(message);
         }
         const args = parsed.data;
-        const auditArgs = implementation.audit ? implementation.audit(args) : args;
+        const auditArgs = redact(implementation.audit ? implementation.audit(args) : args);
         if (mutating)
             await record("begin", "", auditArgs);
         try {
