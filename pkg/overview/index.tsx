@@ -1,0 +1,4 @@
+import { mountPage } from "../lib/mount";
+import { OverviewPage } from "./OverviewPage";
+
+mountPage(<OverviewPage />);

@@ -1,0 +1,42 @@
+// Types for the part of cockpit.js the pages use. cockpit.js itself is not
+// bundled: each page loads ../base1/cockpit.js from the installed Cockpit,
+// which defines window.cockpit.
+
+export interface DBusError { name: string; message: string; problem?: string }
+
+/** "notify" data: object path → interface → properties; null when the interface went away. */
+export type NotifyData = Record<string, Record<string, Record<string, unknown> | null>>;
+
+export interface Subscription { remove(): void }
+
+export interface DBusClient {
+    watch(path: { path_namespace: string } | { path: string } | string): Promise<void> & Subscription;
+    call(path: string, iface: string, method: string, args: unknown[],
+        options?: { type?: string; timeout?: number; flags?: string }): Promise<unknown[]>;
+    subscribe(match: { path?: string; path_namespace?: string; interface?: string; member?: string },
+        callback: (path: string, iface: string, signal: string, args: unknown[]) => void): Subscription;
+    addEventListener(type: "notify", listener: (event: Event, data: NotifyData) => void): void;
+    addEventListener(type: "close", listener: (event: Event, options: { problem?: string; message?: string }) => void): void;
+    addEventListener(type: "owner", listener: (event: Event, owner: string | null) => void): void;
+    close(problem?: string): void;
+}
+
+export interface Cockpit {
+    dbus(name: string, options?: { bus?: "system" | "session"; superuser?: "try" | "require" }): DBusClient;
+    gettext(message: string): string;
+    ngettext(singular: string, plural: string, n: number): string;
+    format(template: string, ...args: unknown[]): string;
+    format_bytes(n: number, factor?: number): string;
+    hidden: boolean;
+    transport: { host: string };
+    addEventListener(type: "visibilitychange", listener: () => void): void;
+    removeEventListener(type: "visibilitychange", listener: () => void): void;
+    location: { path: string[]; go(path: string | string[]): void };
+    jump(path: string, host?: string): void;
+}
+
+declare global {
+    interface Window { cockpit: Cockpit }
+}
+
+export const cockpit: Cockpit = window.cockpit;

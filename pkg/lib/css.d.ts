@@ -1,0 +1,2 @@
+// esbuild bundles imported style sheets into the page CSS file
+declare module "*.css";

@@ -1,0 +1,97 @@
+// The host's disks and what storage may do with them: the OS disk, disks in
+// use, and free spares.
+import { useCallback, useEffect, useState } from "react";
+import { Button } from "@patternfly/react-core/dist/esm/components/Button/index.js";
+import { Card, CardBody, CardHeader, CardTitle } from "@patternfly/react-core/dist/esm/components/Card/index.js";
+import { Label } from "@patternfly/react-core/dist/esm/components/Label/index.js";
+import { Spinner } from "@patternfly/react-core/dist/esm/components/Spinner/index.js";
+import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
+import { managerGetDisks, type Disk, type DiskRole } from "../lib/api/manager";
+import { isNotAuthorized, NotAuthorizedState } from "../lib/components/ServiceEmptyState";
+import { formatBytes } from "../lib/format";
+import { _ } from "../lib/gettext";
+
+const ROLE: Record<DiskRole, () => { text: string; color: "purple" | "orange" | "green" | "grey" }> = {
+    os: () => ({ text: _("OS disk"), color: "purple" }),
+    "in-use": () => ({ text: _("In use"), color: "orange" }),
+    spare: () => ({ text: _("Spare"), color: "green" }),
+    unusable: () => ({ text: _("Unusable"), color: "grey" }),
+};
+
+function diskKind(disk: Disk): string {
+    if (disk.Transport === "nvme")
+        return "NVMe";
+    return disk.Rotational ? _("HDD") : _("SSD");
+}
+
+export function DisksTable() {
+    const [disks, setDisks] = useState<Disk[] | null>(null);
+    const [error, setError] = useState<{ name?: string; message: string } | null>(null);
+    const [loading, setLoading] = useState(false);
+
+    const refresh = useCallback(() => {
+        setLoading(true);
+        managerGetDisks()
+            .then(d => { setDisks(d); setError(null) })
+            .catch((e: { name?: string; message: string }) => setError(e))
+            .finally(() => setLoading(false));
+    }, []);
+
+    useEffect(refresh, [refresh]);
+
+    let body;
+    if (error && isNotAuthorized(error))
+        body = <NotAuthorizedState message={error.message} />;
+    else if (error)
+        body = <p className="debvisor-error-detail">{_("The disks could not be listed:")} {error.message}</p>;
+    else if (!disks)
+        body = <Spinner size="lg" aria-label={_("Loading disks")} />;
+    else
+        body = (
+            <Table aria-label={_("Disks")} variant="compact">
+                <Thead>
+                    <Tr>
+                        <Th>{_("Disk")}</Th>
+                        <Th>{_("Size")}</Th>
+                        <Th>{_("Type")}</Th>
+                        <Th>{_("Model")}</Th>
+                        <Th>{_("Serial")}</Th>
+                        <Th>{_("Role")}</Th>
+                    </Tr>
+                </Thead>
+                <Tbody>
+                    {disks.map(disk => {
+                        const role = ROLE[disk.Role]();
+                        return (
+                            <Tr key={disk.Path}>
+                                <Td dataLabel={_("Disk")}>
+                                    <div>{disk.Name}</div>
+                                    <div className="debvisor-mono debvisor-muted">{disk.ById || disk.Path}</div>
+                                </Td>
+                                <Td dataLabel={_("Size")}>{formatBytes(disk.Size)}</Td>
+                                <Td dataLabel={_("Type")}>{diskKind(disk)}</Td>
+                                <Td dataLabel={_("Model")}>{disk.Model || "—"}</Td>
+                                <Td dataLabel={_("Serial")}>{disk.Serial || "—"}</Td>
+                                <Td dataLabel={_("Role")}>
+                                    <Label color={role.color}>{role.text}</Label>
+                                    <div className="debvisor-muted">{disk.RoleReason}</div>
+                                </Td>
+                            </Tr>
+                        );
+                    })}
+                </Tbody>
+            </Table>
+        );
+
+    return (
+        <Card>
+            <CardHeader actions={{
+                actions: <Button variant="secondary" size="sm" onClick={refresh} isDisabled={loading}>{_("Refresh")}</Button>,
+                hasNoOffset: true,
+            }}>
+                <CardTitle component="h2">{_("Disks")}</CardTitle>
+            </CardHeader>
+            <CardBody>{body}</CardBody>
+        </Card>
+    );
+}

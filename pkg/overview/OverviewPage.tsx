@@ -1,0 +1,42 @@
+// DebVisor → Overview: the host, its disks, jobs and the latest audit events.
+import { Page, PageSection } from "@patternfly/react-core/dist/esm/components/Page/index.js";
+import { Title } from "@patternfly/react-core/dist/esm/components/Title/index.js";
+import { Gallery } from "@patternfly/react-core/dist/esm/layouts/Gallery/index.js";
+import { Stack, StackItem } from "@patternfly/react-core/dist/esm/layouts/Stack/index.js";
+import { JobsPanel } from "../lib/components/JobsPanel";
+import { PageAlerts } from "../lib/components/PageAlerts";
+import { ServiceEmptyState } from "../lib/components/ServiceEmptyState";
+import { useManager, useServiceState } from "../lib/dbus-store";
+import { _ } from "../lib/gettext";
+import { AuditEvents } from "./AuditEvents";
+import { DisksTable } from "./DisksTable";
+import { HostFacts } from "./HostFacts";
+
+export function OverviewPage() {
+    const service = useServiceState();
+    const manager = useManager();
+    return (
+        <Page>
+            <PageAlerts />
+            <PageSection>
+                <Title headingLevel="h1">{_("DebVisor overview")}</Title>
+            </PageSection>
+            <PageSection isFilled>
+                {service.status !== "ready" || !manager
+                    ? <ServiceEmptyState state={service.status === "ready" ? { status: "connecting" } : service} />
+                    : (
+                        <Stack hasGutter>
+                            <StackItem>
+                                <Gallery hasGutter minWidths={{ default: "100%", lg: "calc(50% - var(--pf-t--global--spacer--gutter--default))" }}>
+                                    <HostFacts manager={manager} />
+                                    <JobsPanel />
+                                </Gallery>
+                            </StackItem>
+                            <StackItem><DisksTable /></StackItem>
+                            <StackItem><AuditEvents recordCount={manager.AuditRecordCount} /></StackItem>
+                        </Stack>
+                    )}
+            </PageSection>
+        </Page>
+    );
+}
