@@ -16,7 +16,3 @@ export function formatTime(iso: string): string {
     const date = new Date(iso);
     return Number.isNaN(date.getTime()) ? iso : date.toLocaleString();
 }
-
-export function formatPercent(fraction: number): string {
-    return `${Math.round(fraction * 100)}%`;
-}

@@ -8,7 +8,6 @@ import { Progress, ProgressMeasureLocation, ProgressVariant } from "@patternfly/
 import { DataList, DataListCell, DataListItem, DataListItemCells, DataListItemRow } from "@patternfly/react-core/dist/esm/components/DataList/index.js";
 import { jobCancel } from "../api/jobs";
 import { useJobs, type JobObject } from "../dbus-store";
-import { formatPercent } from "../format";
 import { _ } from "../gettext";
 
 const STATE_LABEL: Record<string, () => { text: string; color: "blue" | "green" | "red" | "grey" }> = {
@@ -39,7 +38,7 @@ function JobRow({ job }: { job: JobObject }) {
                     </DataListCell>,
                     <DataListCell key="progress" width={3}>
                         {props.ProgressValid || props.State !== "running"
-                            ? <Progress value={Math.round(props.Progress * 100)} title={formatPercent(props.Progress)}
+                            ? <Progress value={Math.round(props.Progress * 100)}
                                 aria-label={props.Description} measureLocation={ProgressMeasureLocation.outside} variant={variant} />
                             : <span>{_("Starting…")}</span>}
                     </DataListCell>,
