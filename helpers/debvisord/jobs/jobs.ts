@@ -115,8 +115,10 @@ export class JobRegistry {
         void work(job).then(
             message => job.finish("succeeded", message),
             (e: unknown) => {
-                if (job.signal.aborted || (e instanceof DebVisorError && e.errorName === "Cancelled"))
-                    job.finish("cancelled", e instanceof DebVisorError ? e.message : "Cancelled");
+                if (job.signal.aborted)
+                    job.finish("cancelled", (job.signal.reason as Error)?.message || "Cancelled");
+                else if (e instanceof DebVisorError && e.errorName === "Cancelled")
+                    job.finish("cancelled", e.message);
                 else
                     job.finish("failed", (e as Error)?.message ?? String(e));
             },

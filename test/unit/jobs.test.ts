@@ -1,0 +1,63 @@
+// JobRegistry against a recording stand-in for the bus (fake: the bus side
+// is covered by the integration tests): progress throttling, completion,
+// cancel, and removal after the linger time.
+import QUnit from "qunit";
+import { JobRegistry } from "../../helpers/debvisord/jobs/jobs.js";
+import type { ObjectServer } from "../../helpers/debvisord/bus/object-server.js";
+import type { AuditLog } from "../../helpers/debvisord/audit/audit-log.js";
+
+interface Event { kind: string; path: string; detail: unknown }
+
+function fakeServer(events: Event[]) {
+    return {
+        rootPath: "/org/debvisor/DebVisor1",
+        export: (path: string) => events.push({ kind: "export", path, detail: null }),
+        unexport: (path: string) => events.push({ kind: "unexport", path, detail: null }),
+        propertiesChanged: (path: string, _iface: string, names: string[]) => events.push({ kind: "changed", path, detail: names }),
+        emit: (path: string, _iface: string, member: string, args: unknown[]) => events.push({ kind: member, path, detail: args }),
+    } as unknown as ObjectServer;
+}
+
+const fakeAudit = (records: unknown[]) => ({ append: async (r: unknown) => { records.push(r); return { seq: records.length, hash: "" } } }) as unknown as AuditLog;
+const caller = { sender: ":1.9", uid: 1000, pid: 1, loginuid: 1000, user: "ana", loginUser: "ana" };
+const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
+
+QUnit.module("jobs (fake bus)", () => {
+    QUnit.test("progress is throttled, the end is signalled and audited, the object goes after the linger time", async assert => {
+        const events: Event[] = [];
+        const audit: unknown[] = [];
+        const registry = new JobRegistry(fakeServer(events), fakeAudit(audit), 150);
+        const job = registry.start({ operation: "test", description: "Testing", caller }, async control => {
+            for (let i = 1; i <= 100; i++) control.setProgress(i / 100); // a burst: one signal, not a hundred
+            await sleep(250);
+            control.setProgress(1);
+            return "done";
+        });
+        assert.equal(job.path, "/org/debvisor/DebVisor1/jobs/1");
+        await sleep(400);
+        const progressSignals = events.filter(e => e.kind === "changed" && (e.detail as string[]).includes("ProgressValid"));
+        assert.true(progressSignals.length <= 3, `${progressSignals.length} progress signals for 101 updates`);
+        const completed = events.find(e => e.kind === "Completed");
+        assert.deepEqual(completed?.detail, [true, "done"]);
+        assert.equal(job.state, "succeeded");
+        assert.deepEqual((audit[0] as { result: string }).result, "succeeded: done");
+        await sleep(100);
+        assert.true(events.some(e => e.kind === "unexport" && e.path === job.path), "removed after lingering");
+    });
+
+    QUnit.test("a failing job reports its error; an aborted one is cancelled", async assert => {
+        const events: Event[] = [];
+        const registry = new JobRegistry(fakeServer(events), fakeAudit([]), 10_000);
+        const failing = registry.start({ operation: "test", description: "Failing", caller }, async () => { throw new Error("disk full") });
+        const endless = registry.start({ operation: "test", description: "Endless", caller }, control =>
+            new Promise((_, reject) => control.signal.addEventListener("abort", () => reject(control.signal.reason))));
+        await sleep(10);
+        endless.abort.abort(new Error("Cancelled by ana"));
+        await sleep(10);
+        assert.equal(failing.state, "failed");
+        assert.equal(failing.message, "disk full");
+        assert.equal(endless.state, "cancelled");
+        assert.equal(endless.message, "Cancelled by ana");
+        assert.deepEqual(registry.running(), []);
+    });
+});
