@@ -3,7 +3,6 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import dbus from "dbus-next";
-import { z } from "zod";
 import { busy, invalidArgument } from "../lib/errors.js";
 import { toVariantDict } from "../lib/variants.js";
 import type { AuditLog } from "./audit/audit-log.js";
@@ -13,7 +12,8 @@ import { listDisks, type Disk } from "./host/disks.js";
 import { detectFeatures, PROFILE_FILE, readProfile } from "./host/facts.js";
 import { convertImage, IMAGE_DIR, probeImage, TARGET_FORMATS, targetPath } from "./images/image-import.js";
 import type { JobRegistry } from "./jobs/jobs.js";
-import { absolutePath, optionsSchema, resourceName, uint64 } from "./validation.js";
+import * as z from "zod/mini";
+import { absolutePath, count, optionsSchema, resourceName } from "./validation.js";
 
 declare const DEBVISOR_VERSION: string;
 export const MANAGER_IFACE = "org.debvisor.DebVisor1.Manager";
@@ -92,8 +92,8 @@ export class Manager {
             absolutePath,
             resourceName,
             optionsSchema({
-                format: z.enum(TARGET_FORMATS, { error: `must be one of ${TARGET_FORMATS.join(", ")}` }).optional(),
-                "rate-limit": uint64.min(1024, "must be at least 1024 bytes per second").optional(),
+                format: z.optional(z.enum(TARGET_FORMATS, { error: `must be one of ${TARGET_FORMATS.join(", ")}` })),
+                "rate-limit": z.optional(count(1024, Number.MAX_SAFE_INTEGER, " bytes per second")),
             }),
         ]),
         run: async (ctx, [source, name, options]) => {
@@ -134,7 +134,7 @@ export class Manager {
     });
 
     private readonly auditTail = method({
-        args: z.tuple([z.number().int().min(1, "must be at least 1").max(1000, "must be at most 1000"), optionsSchema({})]),
+        args: z.tuple([count(1, 1000), optionsSchema({})]),
         run: async (_ctx, [count]) => {
             await this.audit.drain();
             return [this.audit.tail(count).map(r => toVariantDict({

@@ -4,7 +4,6 @@
 // Authorization comes before validation so that an unauthorized caller learns
 // nothing from the error messages. A method implementation holds only its
 // own work; everything else happens here.
-import type { z } from "zod";
 import { DebVisorError, failed, invalidArgument, notAuthorized } from "../../lib/errors.js";
 import { unwrap } from "../../lib/variants.js";
 import type { MethodSpec } from "../../lib/dbus-xml.js";
@@ -26,10 +25,17 @@ export interface CallContext {
     authorize(action: string): Promise<void>;
 }
 
+/** What the pipeline needs of an argument schema (zod's safeParse). */
+interface ArgsSchema<Args> {
+    safeParse(data: unknown): { success: true; data: Args } | { success: false; error: { issues: Issue[] } };
+}
+
+interface Issue { code: string; path: PropertyKey[]; message: string; keys?: string[] }
+
 /** A method implementation: its argument schema and its work. */
 export interface Method<Args extends unknown[]> {
     /** parses the method's in-arguments (options unwrapped to plain values) */
-    args: z.ZodType<Args>;
+    args: ArgsSchema<Args>;
     run(ctx: CallContext, args: Args): Promise<unknown[]>;
     /** what the audit record shows of the arguments; default: all of them, secrets redacted by name */
     audit?(args: Args): unknown;
@@ -40,14 +46,14 @@ export function method<Args extends unknown[]>(m: Method<Args>): Method<Args> {
 }
 
 /* zod's issues in words, with the D-Bus argument names: "image_name: …". */
-function describeIssues(error: z.ZodError, spec: MethodSpec): string {
+function describeIssues(error: { issues: Issue[] }, spec: MethodSpec): string {
     const names = spec.args.filter(a => a.direction === "in").map(a => a.name);
     return error.issues.map(issue => {
         const [index, ...rest] = issue.path;
         const where = [typeof index === "number" ? names[index] ?? `argument ${index}` : String(index ?? "arguments"),
             ...rest.map(String)].join(".");
         if (issue.code === "unrecognized_keys")
-            return `${where}: unknown option${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map(k => JSON.stringify(k)).join(", ")}`;
+            return `${where}: unknown option${(issue.keys ?? []).length > 1 ? "s" : ""} ${(issue.keys ?? []).map(k => JSON.stringify(k)).join(", ")}`;
         return `${where}: ${issue.message}`;
     }).join("; ");
 }

@@ -1,13 +1,13 @@
 // Long work as Job objects at /org/debvisor/DebVisor1/jobs/N: progress as
 // properties, Cancel, and a Completed signal. A finished job stays on the bus
 // for a while so that a page opened late still sees how it ended.
-import { z } from "zod";
 import { cancelled, DebVisorError, failed } from "../../lib/errors.js";
 import type { CallContext } from "../bus/call-pipeline.js";
 import { method } from "../bus/call-pipeline.js";
 import type { AuditLog } from "../audit/audit-log.js";
 import type { Caller } from "../bus/caller.js";
 import type { ObjectServer } from "../bus/object-server.js";
+import * as z from "zod/mini";
 import { optionsSchema } from "../validation.js";
 
 export const JOB_IFACE = "org.debvisor.DebVisor1.Job";
