@@ -5,6 +5,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { execa } from "execa";
 import { cancelled, failed, invalidArgument, notFound } from "../../lib/errors.js";
+import { ensureDir } from "../host/dirs.js";
 
 export const IMAGE_DIR = "/var/lib/libvirt/images";
 export const SOURCE_FORMATS = ["qcow2", "raw", "vmdk", "vdi", "vpc", "vhdx"] as const;
@@ -77,7 +78,7 @@ export interface ConvertRequest {
 
 export async function convertImage(req: ConvertRequest): Promise<void> {
     const partial = partialPath(req.target);
-    fs.mkdirSync(path.dirname(req.target), { recursive: true, mode: 0o711 });
+    ensureDir(path.dirname(req.target), 0o711);
     const args = ["convert", "-p", "-f", req.sourceFormat, "-O", req.format];
     if (req.rateLimit)
         args.push("-r", String(req.rateLimit));
