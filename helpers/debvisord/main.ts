@@ -10,6 +10,8 @@ import { ObjectServer } from "./bus/object-server.js";
 import { Polkit } from "./bus/polkit.js";
 import { removeStalePartials } from "./images/image-import.js";
 import { JobRegistry } from "./jobs/jobs.js";
+import { Libvirt } from "./machines/libvirt.js";
+import { Machines } from "./machines/machines.js";
 import { Manager } from "./manager.js";
 
 const AUDIT_LOG = process.env.DEBVISOR_AUDIT_LOG ?? "/var/log/debvisor/audit.jsonl";
@@ -43,6 +45,12 @@ async function main(): Promise<void> {
         process.exit(1);
     }
     log(`ready on the system bus as ${BUS_NAME}, audit log ${AUDIT_LOG}`);
+
+    // after taking the name: libvirt's first connection can take seconds, and
+    // callers of the other areas should not wait for it
+    new Machines(server, new Libvirt(bus), jobs).start().then(
+        () => log("virtual machines: following libvirt"),
+        (e: Error) => log(`virtual machines are not available: ${e.message}`));
 
     const stop = (signal: string) => {
         log(`${signal}: finishing the audit log and exiting`);
