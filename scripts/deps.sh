@@ -8,6 +8,7 @@ APT_PACKAGES="
   dbus polkitd
   cockpit-ws cockpit-bridge cockpit-system
   qemu-utils util-linux passwd
+  libvirt-daemon-system libvirt-dbus qemu-system-x86
   debhelper dpkg-dev fakeroot lintian
   chromium
 "

@@ -55,11 +55,13 @@ export function busNameOwnerPid(name: string): number | null {
 
 export class Harness {
     private readonly started: Array<{ what: string; pid: number }> = [];
+    private readonly tempDirs: string[] = [];
 
     async start(): Promise<void> {
         await this.startSystemBus();
         this.installPackages();
         await this.startPolkit();
+        await this.startLibvirt();
         await this.restartDaemon();
         this.createUsers();
         await this.startCockpit();
@@ -93,6 +95,32 @@ export class Harness {
         child.unref();
         this.started.push({ what: "polkitd", pid: child.pid! });
         await waitFor("polkitd", () => busNameOwnerPid("org.freedesktop.PolicyKit1") !== null);
+    }
+
+    /* libvirtd for qemu:///system. /dev/kvm is there on these machines but
+     * unusable, and libvirt would re-probe QEMU on every define: it runs in
+     * a private mount namespace where /dev/kvm is an empty file and qemu.conf
+     * turns off qemu's own namespaces. Guests run under TCG. */
+    private async startLibvirt(): Promise<void> {
+        if (trySh("virsh", ["-c", "qemu:///system", "version"]) !== null)
+            return;
+        const dir = fs.mkdtempSync("/run/debvisor-test-libvirt-");
+        this.tempDirs.push(dir);
+        const noKvm = path.join(dir, "no-kvm");
+        fs.writeFileSync(noKvm, "", { mode: 0o000 });
+        const qemuConf = path.join(dir, "qemu.conf");
+        fs.writeFileSync(qemuConf, fs.readFileSync("/etc/libvirt/qemu.conf", "utf8") + "\nnamespaces = [ ]\n");
+        if (trySh("pgrep", ["-x", "virtlogd"]) === null) {
+            const virtlogd = spawn("/usr/sbin/virtlogd", [], { stdio: "ignore", detached: true });
+            virtlogd.unref();
+            this.started.push({ what: "virtlogd", pid: virtlogd.pid! });
+        }
+        const hideKvm = fs.existsSync("/dev/kvm") ? `mount --bind ${noKvm} /dev/kvm && ` : "";
+        const libvirtd = spawn("unshare", ["-m", "--propagation", "private", "sh", "-c",
+            `${hideKvm}mount --bind ${qemuConf} /etc/libvirt/qemu.conf && exec /usr/sbin/libvirtd`], { stdio: "ignore", detached: true });
+        libvirtd.unref();
+        this.started.push({ what: "libvirtd", pid: libvirtd.pid! });
+        await waitFor("libvirtd", () => trySh("virsh", ["-c", "qemu:///system", "version"]) !== null, 60_000);
     }
 
     /* A debvisord from before the install would answer with old code: stop it
@@ -137,5 +165,7 @@ export class Harness {
             }
         }
         this.started.length = 0;
+        for (const dir of this.tempDirs.splice(0))
+            fs.rmSync(dir, { recursive: true, force: true });
     }
 }

@@ -1,0 +1,146 @@
+// Virtual machines through debvisord on the real libvirt (qemu:///system,
+// TCG): a tiny guest without an OS is enough for the lifecycle, roles,
+// changes made behind our back with virsh, and deletion with its disk.
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import QUnit from "qunit";
+import { callAs } from "../lib/call-as.js";
+import { closeWatchBus, watchJobs, withTimeout } from "../lib/bus-watch.js";
+import { IMAGE_DIR, uniqueName } from "../lib/images.js";
+import { ADMIN, NOBODY, OPERATOR, VIEWER } from "../lib/users.js";
+
+const MACHINE = "org.debvisor.DebVisor1.Machine";
+const NOT_AUTHORIZED = "org.debvisor.DebVisor1.Error.NotAuthorized";
+const virsh = (...args: string[]) => execFileSync("virsh", ["-c", "qemu:///system", ...args], { encoding: "utf8", stdio: "pipe" });
+
+async function machineProperty(objectPath: string, name: string): Promise<unknown> {
+    const reply = await callAs(null, { path: objectPath, iface: "org.freedesktop.DBus.Properties", method: "Get", signature: "ss", body: [MACHINE, name] });
+    return reply.ok ? reply.body[0] : undefined;
+}
+
+async function waitFor(what: string, check: () => Promise<boolean>, ms = 30_000): Promise<void> {
+    const deadline = Date.now() + ms;
+    while (Date.now() < deadline) {
+        if (await check())
+            return;
+        await new Promise(r => setTimeout(r, 50));
+    }
+    throw new Error(`timed out waiting for ${what}`);
+}
+
+const waitForState = (objectPath: string, state: string) =>
+    waitFor(`state ${state}`, async () => await machineProperty(objectPath, "State") === state);
+
+function machineCall(user: string | null, objectPath: string, method: string, options: Record<string, [string, unknown]> = {}, extra?: { signature: string; body: unknown[] }) {
+    return callAs(user, { path: objectPath, iface: MACHINE, method, signature: extra?.signature ?? "a{sv}", body: extra?.body ?? [options] });
+}
+
+QUnit.module("machines (real libvirt, TCG)", hooks => {
+    const name = uniqueName("dvvm");
+    const disk = path.join(IMAGE_DIR, `${name}.qcow2`);
+    let objectPath = "";
+
+    hooks.before(async () => {
+        execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", disk, "64M"]);
+        const xml = `<domain type='qemu'><name>${name}</name><memory unit='MiB'>32</memory><vcpu>1</vcpu>
+            <os><type arch='x86_64' machine='pc'>hvm</type></os>
+            <devices><disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='${disk}'/><target dev='vda' bus='virtio'/></disk>
+            <graphics type='vnc' port='-1' autoport='yes' listen='127.0.0.1'/><serial type='pty'/></devices></domain>`;
+        const file = path.join(fs.mkdtempSync("/tmp/dv-vm-"), "domain.xml");
+        fs.writeFileSync(file, xml);
+        virsh("define", file);
+        const uuid = virsh("domuuid", name).trim();
+        objectPath = `/org/debvisor/DebVisor1/machines/${uuid.replace(/-/g, "_")}`;
+        // the daemon may be starting and reading libvirt for the first time
+        await waitFor("the machine object", async () => await machineProperty(objectPath, "Name") === name, 90_000);
+    });
+
+    hooks.after(() => {
+        try { virsh("destroy", name) } catch { /* not running */ }
+        try { virsh("undefine", name) } catch { /* already gone */ }
+        fs.rmSync(disk, { force: true });
+        closeWatchBus();
+    });
+
+    QUnit.test("a domain defined with virsh appears with its properties", async assert => {
+        assert.equal(await machineProperty(objectPath, "State"), "shutoff");
+        assert.equal(await machineProperty(objectPath, "MemoryMiB"), 32);
+        assert.equal(await machineProperty(objectPath, "Emulated"), true);
+        const disks = await machineProperty(objectPath, "Disks") as Array<Record<string, unknown>>;
+        assert.deepEqual(disks.map(d => [d.Target, d.Source, d.Format]), [["vda", disk, "qcow2"]]);
+    });
+
+    QUnit.test("who may do what: nobody and viewers nothing, operators the lifecycle, admins delete", async assert => {
+        for (const user of [NOBODY.name, VIEWER.name]) {
+            const reply = await machineCall(user, objectPath, "Start");
+            assert.false(reply.ok, `${user} cannot start`);
+            if (!reply.ok) assert.equal(reply.errorName, NOT_AUTHORIZED);
+        }
+        const start = await machineCall(OPERATOR.name, objectPath, "Start");
+        assert.true(start.ok, start.ok ? "" : start.message);
+        await waitForState(objectPath, "running");
+        const del = await machineCall(OPERATOR.name, objectPath, "Delete");
+        assert.false(del.ok, "an operator cannot delete");
+        if (!del.ok) assert.equal(del.errorName, NOT_AUTHORIZED);
+        const autostart = await machineCall(OPERATOR.name, objectPath, "SetAutostart", {}, { signature: "ba{sv}", body: [true, {}] });
+        assert.false(autostart.ok, "an operator cannot change autostart");
+        const tail = await callAs(null, { path: "/org/debvisor/DebVisor1/Manager", iface: "org.debvisor.DebVisor1.Manager", method: "AuditTail", signature: "ua{sv}", body: [50, {}] });
+        const records = (tail.ok ? tail.body[0] : []) as Array<Record<string, unknown>>;
+        assert.true(records.some(r => r.Method === "Machine.Start" && r.User === OPERATOR.name && r.Phase === "end" && r.Result === "ok"),
+            "the operator's start is audited under their name");
+    });
+
+    QUnit.test("changes made with virsh show up; pause, resume and force off", async assert => {
+        virsh("suspend", name);
+        await waitForState(objectPath, "paused");
+        assert.equal(await machineProperty(objectPath, "State"), "paused");
+        const resume = await machineCall(OPERATOR.name, objectPath, "Resume");
+        assert.true(resume.ok);
+        await waitForState(objectPath, "running");
+        const refused = await machineCall(ADMIN.name, objectPath, "Delete");
+        assert.false(refused.ok, "a running machine is not deleted without force");
+        if (!refused.ok) assert.equal(refused.errorName, "org.debvisor.DebVisor1.Error.Busy");
+        const off = await machineCall(OPERATOR.name, objectPath, "ForceOff");
+        assert.true(off.ok);
+        await waitForState(objectPath, "shutoff");
+        assert.equal(virsh("domstate", name).trim(), "shut off");
+    });
+
+    QUnit.test("Shutdown with a timeout forces off a guest that does not react", async assert => {
+        await machineCall(OPERATOR.name, objectPath, "Start");
+        await waitForState(objectPath, "running");
+        const watch = await watchJobs();
+        const reply = await machineCall(OPERATOR.name, objectPath, "Shutdown", { timeout: ["u", 2] });
+        assert.true(reply.ok, reply.ok ? "" : reply.message);
+        const job = reply.ok ? reply.body[0] as string : "";
+        const [success, message] = await withTimeout(watch(job).completed, 30_000, "the shutdown job");
+        assert.true(success);
+        assert.equal(message, "The guest did not shut down within 2 s and was forced off");
+        await waitForState(objectPath, "shutoff");
+    });
+
+    QUnit.test("bad input changes nothing", async assert => {
+        for (const [options, pattern] of [
+            [{ timeout: ["u", 100_000] }, /^options\.timeout: must be at most 86400 seconds/],
+            [{ timeout: ["s", "10"] }, /^options\.timeout: /],
+            [{ bogus: ["b", true] }, /^options: unknown option "bogus"/],
+        ] as Array<[Record<string, [string, unknown]>, RegExp]>) {
+            const reply = await machineCall(ADMIN.name, objectPath, "Shutdown", options);
+            assert.false(reply.ok);
+            if (!reply.ok) assert.true(pattern.test(reply.message), reply.message);
+        }
+        const unknown = await machineCall(ADMIN.name, "/org/debvisor/DebVisor1/machines/00000000_0000_0000_0000_000000000000", "Start");
+        assert.false(unknown.ok);
+        if (!unknown.ok) assert.equal(unknown.errorName, "org.freedesktop.DBus.Error.UnknownObject");
+        assert.equal(await machineProperty(objectPath, "State"), "shutoff");
+    });
+
+    QUnit.test("Delete with its disk removes the domain, the object and the image", async assert => {
+        const reply = await machineCall(ADMIN.name, objectPath, "Delete", { "delete-disks": ["b", true] });
+        assert.true(reply.ok, reply.ok ? "" : reply.message);
+        await waitFor("the object to go", async () => await machineProperty(objectPath, "Name") === undefined);
+        assert.false(fs.existsSync(disk), "the disk image is gone");
+        assert.throws(() => virsh("dominfo", name), "libvirt no longer knows the domain");
+    });
+});
