@@ -1,20 +1,9 @@
-// Plain-text tables and sizes for the terminal; JSON for scripts.
+// Plain-text tables for the terminal; JSON for scripts.
 
 export function table(headers: string[], rows: string[][]): string {
     const widths = headers.map((h, i) => Math.max(h.length, ...rows.map(r => (r[i] ?? "").length)));
     const line = (cells: string[]) => cells.map((c, i) => i === cells.length - 1 ? c : c.padEnd(widths[i])).join("  ").trimEnd();
     return [line(headers), ...rows.map(line)].join("\n");
-}
-
-export function humanBytes(bytes: number): string {
-    const units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
-    let value = bytes;
-    let unit = 0;
-    while (value >= 1024 && unit < units.length - 1) {
-        value /= 1024;
-        unit++;
-    }
-    return `${value.toFixed(unit === 0 || value >= 100 ? 0 : 1)} ${units[unit]}`;
 }
 
 export function printJson(value: unknown): void {

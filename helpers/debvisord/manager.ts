@@ -3,6 +3,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import dbus from "dbus-next";
+import { formatBytes } from "../lib/bytes.js";
 import { busy, invalidArgument } from "../lib/errors.js";
 import { toVariantDict } from "../lib/variants.js";
 import type { AuditLog } from "./audit/audit-log.js";
@@ -24,13 +25,6 @@ function diskToDict(disk: Disk) {
         Partitions: new dbus.Variant("aa{sv}", disk.Partitions.map(p => toVariantDict({ ...p }))),
         Mountpoints: new dbus.Variant("as", disk.Mountpoints),
     });
-}
-
-function humanBytes(n: number): string {
-    const units = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let i = 0;
-    while (n >= 1024 && i < units.length - 1) { n /= 1024; i++ }
-    return `${n.toFixed(i === 0 ? 0 : 1)} ${units[i]}`;
 }
 
 export class Manager {
@@ -124,7 +118,7 @@ export class Manager {
                         rateLimit: options["rate-limit"], signal: control.signal,
                         onProgress: f => control.setProgress(f),
                     });
-                    return `Imported ${path.basename(source)} as ${target} (${humanBytes(virtualSize)} virtual size)`;
+                    return `Imported ${path.basename(source)} as ${target} (${formatBytes(virtualSize)} virtual size)`;
                 } finally {
                     this.importing.delete(target);
                 }

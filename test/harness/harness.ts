@@ -11,6 +11,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { closeCallers } from "../lib/call-as.js";
 import { TEST_USERS } from "../lib/users.js";
+import { waitFor } from "../lib/wait.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const BUS_SOCKET = "/run/dbus/system_bus_socket";
@@ -29,15 +30,6 @@ function trySh(cmd: string, args: string[]): string | null {
     }
 }
 
-async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-        if (await check())
-            return;
-        await new Promise(r => setTimeout(r, 100));
-    }
-    throw new Error(`timed out waiting for ${what}`);
-}
 
 function portAnswers(port: number): Promise<boolean> {
     return new Promise(resolve => {

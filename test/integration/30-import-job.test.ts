@@ -7,7 +7,8 @@ import QUnit from "qunit";
 import { verifyFile } from "../../helpers/lib/audit-chain.js";
 import { busNameOwnerPid } from "../harness/harness.js";
 import { callAs, MANAGER } from "../lib/call-as.js";
-import { closeWatchBus, watchJobs, withTimeout } from "../lib/bus-watch.js";
+import { closeWatchBus, watchJobs } from "../lib/bus-watch.js";
+import { waitFor, withTimeout } from "../lib/wait.js";
 import { IMAGE_DIR, imageDirListing, qemuImgFormat, randomImage, removeImage, tempDir, uniqueName } from "../lib/images.js";
 import { ADMIN } from "../lib/users.js";
 
@@ -21,15 +22,6 @@ async function jobProperty(job: string, name: string): Promise<unknown> {
     return reply.body[0];
 }
 
-async function waitUntil(what: string, check: () => Promise<boolean> | boolean, ms = 30_000): Promise<void> {
-    const deadline = Date.now() + ms;
-    while (Date.now() < deadline) {
-        if (await check())
-            return;
-        await new Promise(r => setTimeout(r, 100));
-    }
-    throw new Error(`timed out waiting for ${what}`);
-}
 
 QUnit.module("image import job (installed daemon, qemu-img)", hooks => {
     let dir = "";
@@ -74,7 +66,7 @@ QUnit.module("image import job (installed daemon, qemu-img)", hooks => {
             body: [source, name, { "rate-limit": ["t", 4 << 20] }] });
         const job = reply.ok ? reply.body[0] as string : "";
         const w = watch(job);
-        await waitUntil("some progress", () => w.progress.some(p => p > 0));
+        await waitFor("some progress", () => w.progress.some(p => p > 0));
         assert.true(imageDirListing().some(f => f.includes(name)), "a partial file exists while it runs");
         const cancel = await callAs(ADMIN.name, { path: job, iface: JOB_IFACE, method: "Cancel", signature: "a{sv}", body: [{}] });
         assert.true(cancel.ok, cancel.ok ? "" : cancel.message);
@@ -95,11 +87,11 @@ QUnit.module("image import job (installed daemon, qemu-img)", hooks => {
             body: [source, name, { "rate-limit": ["t", 4 << 20] }] });
         const job = reply.ok ? reply.body[0] as string : "";
         const w = watch(job);
-        await waitUntil("some progress", () => w.progress.some(p => p > 0));
+        await waitFor("some progress", () => w.progress.some(p => p > 0));
         const pid = busNameOwnerPid("org.debvisor.DebVisor1");
         assert.notEqual(pid, null);
         process.kill(pid as number, "SIGKILL");
-        await waitUntil("the daemon to be gone", () => busNameOwnerPid("org.debvisor.DebVisor1") === null);
+        await waitFor("the daemon to be gone", () => busNameOwnerPid("org.debvisor.DebVisor1") === null);
         // the next call activates a new daemon, which removes the orphaned partial file
         const disks = await callAs(ADMIN.name, { ...MANAGER, method: "GetDisks", signature: "a{sv}", body: [{}] });
         assert.true(disks.ok, "the bus activated a new daemon");

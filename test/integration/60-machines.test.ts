@@ -6,7 +6,8 @@ import fs from "node:fs";
 import path from "node:path";
 import QUnit from "qunit";
 import { callAs } from "../lib/call-as.js";
-import { closeWatchBus, watchJobs, withTimeout } from "../lib/bus-watch.js";
+import { closeWatchBus, watchJobs } from "../lib/bus-watch.js";
+import { waitFor, withTimeout } from "../lib/wait.js";
 import { IMAGE_DIR, uniqueName } from "../lib/images.js";
 import { ADMIN, NOBODY, OPERATOR, VIEWER } from "../lib/users.js";
 
@@ -19,18 +20,9 @@ async function machineProperty(objectPath: string, name: string): Promise<unknow
     return reply.ok ? reply.body[0] : undefined;
 }
 
-async function waitFor(what: string, check: () => Promise<boolean>, ms = 30_000): Promise<void> {
-    const deadline = Date.now() + ms;
-    while (Date.now() < deadline) {
-        if (await check())
-            return;
-        await new Promise(r => setTimeout(r, 50));
-    }
-    throw new Error(`timed out waiting for ${what}`);
-}
 
 const waitForState = (objectPath: string, state: string) =>
-    waitFor(`state ${state}`, async () => await machineProperty(objectPath, "State") === state);
+    waitFor(`state ${state}`, async () => await machineProperty(objectPath, "State") === state, 30_000, 50);
 
 function machineCall(user: string | null, objectPath: string, method: string, options: Record<string, [string, unknown]> = {}, extra?: { signature: string; body: unknown[] }) {
     return callAs(user, { path: objectPath, iface: MACHINE, method, signature: extra?.signature ?? "a{sv}", body: extra?.body ?? [options] });

@@ -71,13 +71,3 @@ export function closeWatchBus(): void {
     shared = null;
 }
 
-export async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    try {
-        return await Promise.race([promise, new Promise<T>((_, reject) => {
-            timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-        })]);
-    } finally {
-        clearTimeout(timer);
-    }
-}

@@ -9,7 +9,8 @@ import QUnit from "qunit";
 import { formatRecord, GENESIS } from "../../helpers/lib/audit-chain.js";
 import { parse, UsageError } from "../../helpers/debvisorctl/args.js";
 import { jobPath } from "../../helpers/debvisorctl/commands/jobs.js";
-import { humanBytes, table } from "../../helpers/debvisorctl/output.js";
+import { formatBytes } from "../../helpers/lib/bytes.js";
+import { table } from "../../helpers/debvisorctl/output.js";
 
 const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../dist/debvisorctl.js");
 
@@ -48,8 +49,8 @@ QUnit.module("debvisorctl", () => {
         assert.throws(() => jobPath("../Manager"), UsageError);
         assert.throws(() => jobPath("/org/debvisor/DebVisor1/Manager"), UsageError);
         assert.equal(table(["A", "BB"], [["xyz", "1"], ["q", "22"]]), "A    BB\nxyz  1\nq    22");
-        assert.equal(humanBytes(274877906944), "256 GiB");
-        assert.equal(humanBytes(1536), "1.5 KiB");
+        assert.equal(formatBytes(274877906944), "256 GiB");
+        assert.equal(formatBytes(1536), "1.5 KiB");
     });
 
     QUnit.test("`audit verify FILE` passes an intact log and names the first broken line otherwise", assert => {

@@ -1,6 +1,7 @@
 import { parse } from "../args.js";
 import { call, MANAGER_PATH, methodOptions } from "../bus.js";
-import { humanBytes, printJson, table } from "../output.js";
+import { formatBytes } from "../../lib/bytes.js";
+import { printJson, table } from "../output.js";
 import type { Command } from "./command.js";
 import { usageOf } from "./status.js";
 import { MANAGER_IFACE } from "../../../generated/dbus-contract.js";
@@ -18,7 +19,7 @@ export const disks: Command = {
             return 0;
         }
         process.stdout.write(table(["NAME", "SIZE", "ROLE", "MODEL", "SERIAL", "WHY"],
-            list.map(d => [String(d.Name), humanBytes(Number(d.Size)), String(d.Role), String(d.Model || "-"), String(d.Serial || "-"), String(d.RoleReason)])) + "\n");
+            list.map(d => [String(d.Name), formatBytes(Number(d.Size)), String(d.Role), String(d.Model || "-"), String(d.Serial || "-"), String(d.RoleReason)])) + "\n");
         return 0;
     },
 };
