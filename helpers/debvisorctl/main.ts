@@ -7,8 +7,9 @@ import { disks } from "./commands/disks.js";
 import { importImage } from "./commands/import.js";
 import { jobs } from "./commands/jobs.js";
 import { status } from "./commands/status.js";
+import { vm } from "./commands/vm.js";
 
-const COMMANDS: Command[] = [status, disks, jobs, importImage, audit];
+const COMMANDS: Command[] = [status, disks, jobs, importImage, audit, vm];
 
 function usage(): string {
     return [

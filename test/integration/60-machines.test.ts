@@ -128,6 +128,20 @@ QUnit.module("machines (real libvirt, TCG)", hooks => {
         assert.equal(await machineProperty(objectPath, "State"), "shutoff");
     });
 
+    QUnit.test("debvisorctl vm lists the machine and drives it by name", async assert => {
+        const ctl = (...args: string[]) => execFileSync("/usr/bin/debvisorctl", ["vm", ...args], { encoding: "utf8", stdio: "pipe" });
+        const list = JSON.parse(ctl("list", "--json")) as Array<Record<string, unknown>>;
+        assert.deepEqual(list.filter(m => m.Name === name).map(m => [m.State, m.Path]), [["shutoff", objectPath]]);
+        ctl("start", name);
+        await waitForState(objectPath, "running");
+        ctl("pause", name);
+        await waitForState(objectPath, "paused");
+        assert.true(ctl("list").split("\n").some(l => l.startsWith(name) && l.includes("paused")), "the table shows the state");
+        ctl("force-off", name);
+        await waitForState(objectPath, "shutoff");
+        assert.throws(() => ctl("start", "no-such-machine"), /no virtual machine named "no-such-machine"/);
+    });
+
     QUnit.test("Delete with its disk removes the domain, the object and the image", async assert => {
         const reply = await machineCall(ADMIN.name, objectPath, "Delete", { "delete-disks": ["b", true] });
         assert.true(reply.ok, reply.ok ? "" : reply.message);
