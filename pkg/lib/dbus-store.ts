@@ -4,7 +4,7 @@
 // InterfacesAdded and InterfacesRemoved). Components read it through hooks;
 // nothing polls.
 import { useSyncExternalStore } from "react";
-import { BUS_NAME, JOB_IFACE, MANAGER_IFACE, ROOT_PATH, type PageJobProperties, type PageManagerProperties } from "../../generated/dbus-contract";
+import { BUS_NAME, JOB_IFACE, MACHINE_IFACE, MANAGER_IFACE, ROOT_PATH, type PageJobProperties, type PageMachineProperties, type PageManagerProperties } from "../../generated/dbus-contract";
 import { cockpit, type DBusClient, type DBusError, type NotifyData } from "./cockpit";
 
 export type ServiceState =
@@ -102,22 +102,35 @@ export function useManager(): PageManagerProperties | null {
         (state.objects[MANAGER_PATH]?.[MANAGER_IFACE] as unknown as PageManagerProperties | undefined) ?? null);
 }
 
-export interface JobObject { path: string; props: PageJobProperties }
+export interface ObjectOf<Props> { path: string; props: Props }
+export type JobObject = ObjectOf<PageJobProperties>;
+export type MachineObject = ObjectOf<PageMachineProperties>;
 
-let jobsCache: { objects: Objects | null; jobs: JobObject[] } = { objects: null, jobs: [] };
-
-/* Jobs, newest first; the same array as long as the objects did not change. */
-function selectJobs(): JobObject[] {
-    if (jobsCache.objects !== state.objects) {
-        const jobs = Object.entries(state.objects)
-            .filter(([, ifaces]) => ifaces[JOB_IFACE] !== undefined)
-            .map(([path, ifaces]) => ({ path, props: ifaces[JOB_IFACE] as unknown as PageJobProperties }))
-            .sort((a, b) => b.props.StartTime - a.props.StartTime || b.path.localeCompare(a.path));
-        jobsCache = { objects: state.objects, jobs };
-    }
-    return jobsCache.jobs;
+/* A selector of all objects with one interface, sorted; it returns the same
+ * array as long as the objects did not change, as useSyncExternalStore needs. */
+function objectsWith<Props>(iface: string, order: (a: ObjectOf<Props>, b: ObjectOf<Props>) => number): () => Array<ObjectOf<Props>> {
+    let cache: { objects: Objects | null; list: Array<ObjectOf<Props>> } = { objects: null, list: [] };
+    return () => {
+        if (cache.objects !== state.objects) {
+            const list = Object.entries(state.objects)
+                .filter(([, ifaces]) => ifaces[iface] !== undefined)
+                .map(([path, ifaces]) => ({ path, props: ifaces[iface] as unknown as Props }))
+                .sort(order);
+            cache = { objects: state.objects, list };
+        }
+        return cache.list;
+    };
 }
 
+const selectJobs = objectsWith<PageJobProperties>(JOB_IFACE, (a, b) => b.props.StartTime - a.props.StartTime || b.path.localeCompare(a.path));
+const selectMachines = objectsWith<PageMachineProperties>(MACHINE_IFACE, (a, b) => a.props.Name.localeCompare(b.props.Name));
+
+/** Jobs, newest first. */
 export function useJobs(): JobObject[] {
     return useSyncExternalStore(subscribe, selectJobs);
+}
+
+/** Virtual machines by name. */
+export function useMachines(): MachineObject[] {
+    return useSyncExternalStore(subscribe, selectMachines);
 }

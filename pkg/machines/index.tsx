@@ -1,0 +1,4 @@
+import { mountPage } from "../lib/mount";
+import { MachinesPage } from "./MachinesPage";
+
+mountPage(<MachinesPage />);
