@@ -3,6 +3,7 @@
 // back as numbers. The same code runs in the test process (as root) and in
 // a child process per test user (call-as.ts).
 import dbus from "dbus-next";
+import { splitSignature } from "../../helpers/lib/dbus-xml.js";
 
 export interface CallRequest {
     path: string;
@@ -43,32 +44,11 @@ export function fromDBus(value: unknown): unknown {
     return value;
 }
 
-/* Splits a signature into complete types. */
-function splitTypes(signature: string): string[] {
-    const out: string[] = [];
-    let i = 0;
-    const one = () => {
-        const c = signature[i++];
-        if (c === "a") one();
-        else if (c === "(" || c === "{") {
-            const close = c === "(" ? ")" : "}";
-            while (signature[i] !== close) one();
-            i++;
-        }
-    };
-    while (i < signature.length) {
-        const s = i;
-        one();
-        out.push(signature.slice(s, i));
-    }
-    return out;
-}
-
 export class BusClient {
     readonly bus = dbus.systemBus();
 
     async call(req: CallRequest): Promise<CallResult> {
-        const types = splitTypes(req.signature);
+        const types = splitSignature(req.signature);
         const message = new dbus.Message({
             destination: req.destination ?? "org.debvisor.DebVisor1",
             path: req.path, interface: req.iface, member: req.method,
