@@ -28,6 +28,19 @@ QUnit.module("audit log (group commit, recovery)", hooks => {
         assert.deepEqual(log.tail(2).map(r => (r.args as string[])[0]), ["image-498", "image-499"]);
     });
 
+    QUnit.test("the announced head and count are those of records already on disk", async assert => {
+        const file = path.join(dir, "audit.jsonl");
+        const log = AuditLog.open(file);
+        await log.append(entry(1));
+        const head = log.chainHead;
+        const pending = log.append(entry(2));
+        assert.equal(log.recordCount, 1, "a queued record is not counted yet");
+        assert.equal(log.chainHead, head);
+        await pending;
+        assert.equal(log.recordCount, 2);
+        assert.equal(log.chainHead, verifyFile(file).head);
+    });
+
     QUnit.test("reopening continues the chain", async assert => {
         const file = path.join(dir, "audit.jsonl");
         const first = AuditLog.open(file);

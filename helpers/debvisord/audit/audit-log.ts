@@ -10,11 +10,14 @@ import { formatRecord, GENESIS, parseRecord, type AuditFields, type AuditRecord 
 
 export type AuditEntry = Omit<AuditFields, "seq" | "time">;
 
-interface Pending { line: string; resolve: () => void; reject: (e: Error) => void }
+interface Pending { line: string; seq: number; hash: string; resolve: () => void; reject: (e: Error) => void }
 
 export class AuditLog {
+    // head and seq chain the next record; committed* describe what is on disk
     private head = GENESIS;
     private seq = 0;
+    private committedHead = GENESIS;
+    private committedSeq = 0;
     private queue: Pending[] = [];
     private writing = false;
     private broken: Error | null = null;
@@ -39,8 +42,10 @@ export class AuditLog {
         return log;
     }
 
-    get chainHead(): string { return this.head; }
-    get recordCount(): number { return this.seq; }
+    /* The newest record that is on disk, and how many there are: what a
+     * verifier of the file may expect to find. */
+    get chainHead(): string { return this.committedHead; }
+    get recordCount(): number { return this.committedSeq; }
 
     /* Called after each commit, for the Manager's AuditChainHead property. */
     onCommit(listener: (head: string, count: number) => void): void {
@@ -67,8 +72,8 @@ export class AuditLog {
         const last = complete.filter(l => l !== "").pop();
         if (last) {
             const record = parseRecord(last);
-            this.head = record.hash;
-            this.seq = record.seq;
+            this.head = this.committedHead = record.hash;
+            this.seq = this.committedSeq = record.seq;
         }
         return torn;
     }
@@ -123,7 +128,7 @@ export class AuditLog {
         this.seq = fields.seq;
         const seq = fields.seq;
         return new Promise((resolve, reject) => {
-            this.queue.push({ line: line + "\n", resolve: () => resolve({ seq, hash }), reject });
+            this.queue.push({ line: line + "\n", seq, hash, resolve: () => resolve({ seq, hash }), reject });
             if (!this.writing)
                 void this.flush();
         });
@@ -141,8 +146,11 @@ export class AuditLog {
                     offset += await new Promise<number>((resolve, reject) =>
                         fs.write(this.fd, data, offset, data.length - offset, null, (e, n) => e ? reject(e) : resolve(n)));
                 await new Promise<void>((resolve, reject) => fs.fdatasync(this.fd, e => e ? reject(e) : resolve()));
+                const last = batch[batch.length - 1];
+                this.committedHead = last.hash;
+                this.committedSeq = last.seq;
                 for (const p of batch) p.resolve();
-                for (const l of this.listeners) l(this.head, this.seq);
+                for (const l of this.listeners) l(this.committedHead, this.committedSeq);
             } catch (e) {
                 // The chain in memory is now ahead of the file: refuse further
                 // work rather than write records that would not verify.
