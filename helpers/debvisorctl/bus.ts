@@ -1,50 +1,157 @@
-// The CLI's connection to debvisord: calls with the D-Bus error turned into a
-// message a person can act on.
+// The CLI's connection to debvisord on the system bus: calls that end (an
+// answer, a D-Bus error, a lost connection or a time limit), errors turned
+// into messages a person can act on, and signal subscriptions.
 import dbus from "dbus-next";
 import { BUS_NAME, MANAGER_IFACE, ROOT_PATH } from "../../generated/dbus-contract.js";
 import { unwrap } from "../lib/variants.js";
 
 export const MANAGER_PATH = `${ROOT_PATH}/Manager`;
+const PROPERTIES_IFACE = "org.freedesktop.DBus.Properties";
+const OBJECT_MANAGER_IFACE = "org.freedesktop.DBus.ObjectManager";
+/** longer than bus activation and any method's own work; jobs carry the long work */
+const CALL_TIMEOUT_MS = 60_000;
 
-/** A failure to report on stderr with exit code 1. */
-export class CliError extends Error {}
+type DBusMessage = InstanceType<typeof dbus.Message>;
+type Variant = InstanceType<typeof dbus.Variant>;
+export type Properties = Record<string, unknown>;
+
+/** A failure to report as "debvisorctl: <message>" with exit code 1. */
+export class CliError extends Error {
+    /** the short D-Bus error name, e.g. "NotAuthorized", when the failure came from the bus */
+    readonly errorName: string | undefined;
+
+    constructor(message: string, errorName?: string) {
+        super(errorName ? `${errorName}: ${message}` : message);
+        this.errorName = errorName;
+    }
+}
+
+/* A D-Bus error as the user reads it: the short error name and the daemon's words. */
+export function describeDBusError(type: string, text: string): CliError {
+    if (type === "org.freedesktop.DBus.Error.ServiceUnknown")
+        return new CliError(`debvisord is not available on the system bus (is the debvisord package installed?): ${text}`);
+    if (type === "org.freedesktop.DBus.Error.NameHasNoOwner")
+        return new CliError("debvisord is not running");
+    if (type.startsWith("org.freedesktop.DBus.Error.Spawn."))
+        return new CliError(`debvisord could not be started: ${text}`);
+    return new CliError(text, type.split(".").pop() || type);
+}
 
 let bus: dbus.MessageBus | null = null;
+let lost: Promise<never> | null = null;
+/** set while a polkit agent may be asking for a password: no time limit then */
+let interactive = false;
+
+export function setInteractive(value: boolean): void {
+    interactive = value;
+}
+
+function connection(): { bus: dbus.MessageBus; lost: Promise<never> } {
+    if (!bus || !lost) {
+        const b = dbus.systemBus();
+        // without a listener a refused connection would crash with a stack trace
+        lost = new Promise<never>((_resolve, reject) => b.on("error", (e: Error) =>
+            reject(new CliError(`cannot talk to the system bus: ${e.message}`))));
+        lost.catch(() => undefined);
+        bus = b;
+    }
+    return { bus, lost };
+}
 
 export function systemBus(): dbus.MessageBus {
-    bus ??= dbus.systemBus();
-    return bus;
+    return connection().bus;
 }
 
 export function disconnect(): void {
     bus?.disconnect();
     bus = null;
+    lost = null;
 }
 
-export async function call(path: string, iface: string, member: string, signature = "", body: unknown[] = []): Promise<unknown[]> {
+export interface CallOptions {
+    /** the destination; debvisord unless said */
+    destination?: string;
+    /** false: do not start debvisord to answer (bus activation) */
+    autoStart?: boolean;
+    timeoutMs?: number;
+}
+
+/* One method call; resolves to the reply's arguments as plain values. */
+export async function call(path: string, iface: string, member: string, signature = "", body: unknown[] = [],
+    options: CallOptions = {}): Promise<unknown[]> {
+    const { bus: b, lost: connectionLost } = connection();
+    const message = new dbus.Message({
+        destination: options.destination ?? BUS_NAME, path, interface: iface, member, signature, body,
+        flags: options.autoStart === false ? dbus.MessageFlag.NO_AUTO_START : 0,
+    });
+    const limit = options.timeoutMs ?? (interactive ? 0 : CALL_TIMEOUT_MS);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_resolve, reject) => {
+        if (limit > 0)
+            timer = setTimeout(() => reject(new CliError(`no answer to ${member} within ${Math.round(limit / 1000)} s`)), limit);
+    });
     try {
-        const reply = await systemBus().call(new dbus.Message({ destination: BUS_NAME, path, interface: iface, member, signature, body }));
+        const reply = await Promise.race([b.call(message), connectionLost, timeout]);
         return unwrap(reply?.body ?? []) as unknown[];
     } catch (e) {
+        if (e instanceof CliError)
+            throw e;
         const error = e as { type?: string; text?: string; message?: string };
-        const name = (error.type ?? "").split(".").pop();
-        if (error.type === "org.freedesktop.DBus.Error.ServiceUnknown")
-            throw new CliError("the DebVisor service is not installed or cannot be started (apt install debvisord)");
-        throw new CliError(`${name ? name + ": " : ""}${error.text ?? error.message ?? String(e)}`);
+        if (error.type)
+            throw describeDBusError(error.type, error.text ?? error.message ?? "");
+        throw new CliError(error.message ?? String(e));
+    } finally {
+        clearTimeout(timer);
     }
 }
 
-export async function managerProperties(): Promise<Record<string, unknown>> {
-    const [props] = await call(MANAGER_PATH, "org.freedesktop.DBus.Properties", "GetAll", "s", [MANAGER_IFACE]);
-    return props as Record<string, unknown>;
+export async function getProperties(path: string, iface: string, options: CallOptions = {}): Promise<Properties> {
+    const [props] = await call(path, PROPERTIES_IFACE, "GetAll", "s", [iface], options);
+    return props as Properties;
 }
 
-export async function managedObjects(): Promise<Record<string, Record<string, Record<string, unknown>>>> {
-    const [objects] = await call(ROOT_PATH, "org.freedesktop.DBus.ObjectManager", "GetManagedObjects");
-    return objects as Record<string, Record<string, Record<string, unknown>>>;
+export function managerProperties(options: CallOptions = {}): Promise<Properties> {
+    return getProperties(MANAGER_PATH, MANAGER_IFACE, options);
 }
 
-/* Method options: --no-ask becomes auth.no_user_interaction. */
-export function methodOptions(noAsk: boolean, extra: Record<string, InstanceType<typeof dbus.Variant>> = {}) {
+export type ManagedObjects = Record<string, Record<string, Properties>>;
+
+export async function managedObjects(): Promise<ManagedObjects> {
+    const [objects] = await call(ROOT_PATH, OBJECT_MANAGER_IFACE, "GetManagedObjects");
+    return objects as ManagedObjects;
+}
+
+/* Every object that implements `iface`, its path as "Path" next to its properties. */
+export function objectsWith(objects: ManagedObjects, iface: string): Array<Properties & { Path: string }> {
+    return Object.entries(objects)
+        .filter(([, interfaces]) => interfaces[iface])
+        .map(([path, interfaces]) => ({ Path: path, ...interfaces[iface] }));
+}
+
+/* The `options a{sv}` of a method call; --no-ask becomes auth.no_user_interaction. */
+export function methodOptions(noAsk: boolean, extra: Record<string, Variant> = {}): Record<string, Variant> {
     return noAsk ? { ...extra, "auth.no_user_interaction": new dbus.Variant("b", true) } : extra;
+}
+
+/* Delivers the signals that match `rules` (D-Bus match rules) until the returned function is called. */
+export async function subscribe(rules: string[], onSignal: (message: DBusMessage) => void): Promise<() => void> {
+    const b = systemBus();
+    const listener = (message: DBusMessage) => {
+        if (message.type === dbus.MessageType.SIGNAL)
+            onSignal(message);
+    };
+    b.on("message", listener);
+    try {
+        for (const rule of rules)
+            await call("/org/freedesktop/DBus", "org.freedesktop.DBus", "AddMatch", "s", [rule], { destination: "org.freedesktop.DBus" });
+    } catch (e) {
+        b.off("message", listener);
+        throw e;
+    }
+    return () => b.off("message", listener);
+}
+
+/* Resolves with a message when the connection to the bus is lost. */
+export function connectionLost(): Promise<string> {
+    return connection().lost.then(() => "", (e: Error) => e.message);
 }

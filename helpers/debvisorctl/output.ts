@@ -1,11 +1,34 @@
-// Plain-text tables for the terminal; JSON for scripts.
+// Plain-text tables and lines for people; JSON for scripts.
+
+/* Control characters shown as visible escapes: cells carry text that callers of
+ * the API chose (audit records, tool messages), and a terminal must not take
+ * an escape sequence or a newline in them for its own. */
+export function printable(text: string): string {
+    return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, c => c === "\t" ? " " : `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
+}
 
 export function table(headers: string[], rows: string[][]): string {
-    const widths = headers.map((h, i) => Math.max(h.length, ...rows.map(r => (r[i] ?? "").length)));
-    const line = (cells: string[]) => cells.map((c, i) => i === cells.length - 1 ? c : c.padEnd(widths[i])).join("  ").trimEnd();
-    return [line(headers), ...rows.map(line)].join("\n");
+    const cells = rows.map(r => headers.map((_h, i) => printable(r[i] ?? "")));
+    const widths = headers.map((h, i) => Math.max(h.length, ...cells.map(r => r[i].length)));
+    const line = (row: string[]) => row.map((c, i) => i === row.length - 1 ? c : c.padEnd(widths[i])).join("  ").trimEnd();
+    return [line(headers), ...cells.map(line)].join("\n");
+}
+
+/* "Name   value" lines for one object. */
+export function fields(pairs: Array<[string, unknown]>): string {
+    const width = Math.max(...pairs.map(([k]) => k.length));
+    return pairs.map(([k, v]) => `${k.padEnd(width)}  ${printable(String(v))}`).join("\n");
+}
+
+export function toJson(value: unknown): string {
+    // 64-bit integers too large for a JavaScript number (rare) stay exact as strings
+    return JSON.stringify(value, (_k, v: unknown) => typeof v === "bigint" ? v.toString() : v, 2);
 }
 
 export function printJson(value: unknown): void {
-    process.stdout.write(JSON.stringify(value, (_k, v: unknown) => typeof v === "bigint" ? Number(v) : v, 2) + "\n");
+    process.stdout.write(toJson(value) + "\n");
+}
+
+export function print(text: string): void {
+    process.stdout.write(text.endsWith("\n") ? text : text + "\n");
 }

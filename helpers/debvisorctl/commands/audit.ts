@@ -1,84 +1,106 @@
-import { MANAGER_IFACE } from "../../../generated/dbus-contract.js";
-import { verifyFile } from "../../lib/audit-chain.js";
-import { parse, UsageError } from "../args.js";
-import { call, managerProperties, MANAGER_PATH, methodOptions } from "../bus.js";
-import { printJson, table } from "../output.js";
-import type { Command } from "./command.js";
-import { usageOf } from "./status.js";
 import fs from "node:fs";
+import { MANAGER_IFACE } from "../../../generated/dbus-contract.js";
+import { UsageError } from "../args.js";
+import { checkLog, LIVE_LOG, sameFile, type DaemonHead, type LogCheck } from "../audit-verify.js";
+import { CliError, managerProperties, MANAGER_PATH } from "../bus.js";
+import { JSON_OPTION, NO_ASK_OPTION, type Command } from "../command.js";
+import { callMethod } from "../method.js";
+import { print, printJson, table } from "../output.js";
 
-export const LIVE_LOG = "/var/log/debvisor/audit.jsonl";
+type AuditRecord = Record<string, unknown>;
 
-/* The hash of record number `seq` (1-based) in the file, or null. */
-function hashAt(file: string, seq: number): string | null {
-    const lines = fs.readFileSync(file, "utf8").split("\n");
-    const line = lines[seq - 1];
-    if (!line)
-        return null;
-    try {
-        return (JSON.parse(line) as { hash: string }).hash;
-    } catch {
-        return null;
-    }
+export function auditTable(records: AuditRecord[]): string {
+    return table(["SEQ", "TIME", "USER", "METHOD", "OBJECT", "PHASE", "RESULT"], records.map(r => [
+        String(r.Seq), String(r.Time),
+        // the person who logged in first, when they act as someone else (sudo)
+        r.LoginUser && r.LoginUser !== r.User ? `${String(r.LoginUser)}(${String(r.User)})` : String(r.User),
+        String(r.Method), String(r.Object), String(r.Phase), String(r.Result),
+    ]));
 }
 
-async function verify(file: string, json: boolean): Promise<number> {
-    if (!fs.existsSync(file))
-        throw new UsageError(`${file} does not exist`);
-    // the daemon's head first: records appended during the check only make the file longer
-    let daemon: { head: string; count: number } | null = null;
-    if (fs.realpathSync(file) === LIVE_LOG) {
-        try {
-            const props = await managerProperties();
-            daemon = { head: String(props.AuditChainHead), count: Number(props.AuditRecordCount) };
-        } catch {
-            daemon = null; // offline: the file alone is checked
-        }
-    }
-    const result = verifyFile(file);
-    let ok = result.ok;
-    let problem = result.ok ? "" : `line ${result.brokenLine}: ${result.reason}`;
-    if (ok && daemon && daemon.count > 0) {
-        if (result.records < daemon.count || hashAt(file, daemon.count) !== daemon.head) {
-            ok = false;
-            problem = `the file ends before record ${daemon.count}, the newest the daemon wrote, or differs from it: records were cut from the end`;
-        }
-    }
-    if (json)
-        printJson({ ...result, ok, problem: problem || undefined, daemonHead: daemon?.head, daemonRecordCount: daemon?.count });
-    else if (ok)
-        process.stdout.write(`OK: ${result.records} records, chain head ${result.head}${daemon ? " (matches the daemon)" : ""}\n`);
-    else
-        process.stderr.write(`debvisorctl: ${file}: ${problem}\n`);
-    return ok ? 0 : 1;
-}
-
-export const audit: Command = {
-    name: "audit",
-    summary: "the audit log: `audit tail` shows the newest records, `audit verify` checks the hash chain",
-    usage: "debvisorctl audit tail [-n N] [--json] [--no-ask]\n       debvisorctl audit verify [FILE] [--json]",
-    async run(argv) {
-        const { values, positionals, help } = parse(argv, {
-            json: { type: "boolean" }, n: { type: "string", short: "n" }, "no-ask": { type: "boolean" },
-        }, { min: 0, max: 2 });
-        if (help || positionals.length === 0) return usageOf(this);
-        const [sub, arg] = positionals;
-        if (sub === "verify")
-            return verify(arg ?? LIVE_LOG, values.json === true);
-        if (sub !== "tail" || arg !== undefined)
-            throw new UsageError(`unknown audit command "${positionals.join(" ")}"`);
-        const count = values.n === undefined ? 20 : Number(values.n);
+export const auditTail: Command = {
+    name: "audit tail",
+    summary: "the newest audit records: who called what, on which object, with what result",
+    options: {
+        lines: { type: "string", short: "n", value: "N", help: "how many records, from 1 to 1000 (default 20)" },
+        ...JSON_OPTION, ...NO_ASK_OPTION,
+    },
+    async run(values) {
+        const count = values.lines === undefined ? 20 : Number(values.lines);
         if (!Number.isInteger(count) || count < 1 || count > 1000)
             throw new UsageError("-n takes a number from 1 to 1000");
-        const [records] = await call(MANAGER_PATH, MANAGER_IFACE, "AuditTail", "ua{sv}", [count, methodOptions(values["no-ask"] === true)]) as [Array<Record<string, unknown>>];
-        if (values.json) {
+        const [records] = await callMethod(MANAGER_PATH, MANAGER_IFACE, "AuditTail", "ua{sv}", [count], values) as [AuditRecord[]];
+        if (values.json)
             printJson(records);
-            return 0;
-        }
-        process.stdout.write(table(["SEQ", "TIME", "USER", "METHOD", "OBJECT", "PHASE", "RESULT"], records.map(r => [
-            String(r.Seq), String(r.Time), r.LoginUser && r.LoginUser !== r.User ? `${r.LoginUser}(${r.User})` : String(r.User),
-            String(r.Method), String(r.Object), String(r.Phase), String(r.Result),
-        ])) + "\n");
+        else
+            print(auditTable(records));
         return 0;
+    },
+};
+
+/* The file must be there and readable before anything else is asked. */
+function checkReadable(file: string): void {
+    let stat;
+    try {
+        stat = fs.statSync(file);
+        fs.accessSync(file, fs.constants.R_OK);
+    } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === "ENOENT")
+            throw new UsageError(`${file} does not exist`);
+        if (code === "EACCES" || code === "EPERM")
+            throw new CliError(`cannot read ${file}: permission denied (the audit log is readable by root only; run as root or verify a copy)`);
+        throw new CliError(`cannot read ${file}: ${(e as Error).message}`);
+    }
+    if (!stat.isFile())
+        throw new UsageError(`${file} is not a file`);
+}
+
+/* The daemon's chain head, only if debvisord runs: verifying must not start it (it would repair a torn log). */
+async function daemonHead(): Promise<{ head: DaemonHead | null; why: string }> {
+    try {
+        const props = await managerProperties({ autoStart: false, timeoutMs: 10_000 });
+        return { head: { count: Number(props.AuditRecordCount), head: String(props.AuditChainHead) }, why: "" };
+    } catch (e) {
+        return { head: null, why: (e as Error).message };
+    }
+}
+
+function report(check: LogCheck, json: boolean, live: boolean, why: string): number {
+    if (json) {
+        printJson(check);
+    } else if (check.ok) {
+        const note = check.daemon ? " (matches the daemon)"
+            : live ? ` (not compared with debvisord's chain head: ${why})` : "";
+        print(`OK: ${check.records} records, chain head ${check.head}${note}`);
+    } else {
+        process.stderr.write(`debvisorctl: ${check.file}: line ${check.brokenLine}: ${check.reason}\n`);
+    }
+    return check.ok ? 0 : 1;
+}
+
+export const auditVerify: Command = {
+    name: "audit verify",
+    args: "[FILE]",
+    summary: "check the hash chain of the audit log, or of a copy of it (offline)",
+    details: `FILE defaults to the live log, ${LIVE_LOG}.\n` +
+        "Prints \"OK: N records, chain head HASH\", or the first line that was changed, removed, moved or torn,\n" +
+        "and exits 1. For the live log, when debvisord runs, also checks that the file holds the daemon's chain\n" +
+        "head, which finds records cut from the end.",
+    options: JSON_OPTION,
+    positionals: { min: 0, max: 1 },
+    async run(values, [given]) {
+        const file = given ?? LIVE_LOG;
+        checkReadable(file);
+        const live = sameFile(file, LIVE_LOG);
+        // the head first: records appended while the file is read only make it longer
+        const { head, why } = live ? await daemonHead() : { head: null, why: "" };
+        let check;
+        try {
+            check = await checkLog(file, head);
+        } catch (e) {
+            throw new CliError(`cannot read ${file}: ${(e as Error).message}`);
+        }
+        return report(check, values.json === true, live, why);
     },
 };

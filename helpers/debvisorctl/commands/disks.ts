@@ -1,25 +1,29 @@
-import { parse } from "../args.js";
-import { call, MANAGER_PATH, methodOptions } from "../bus.js";
-import { formatBytes } from "../../lib/bytes.js";
-import { printJson, table } from "../output.js";
-import type { Command } from "./command.js";
-import { usageOf } from "./status.js";
 import { MANAGER_IFACE } from "../../../generated/dbus-contract.js";
+import { formatBytes } from "../../lib/bytes.js";
+import { MANAGER_PATH } from "../bus.js";
+import { JSON_OPTION, NO_ASK_OPTION, type Command } from "../command.js";
+import { callMethod } from "../method.js";
+import { print, printJson, table } from "../output.js";
+
+type Disk = Record<string, unknown>;
+
+export function disksTable(disks: Disk[]): string {
+    return table(["NAME", "SIZE", "ROLE", "MODEL", "SERIAL", "REASON"], disks.map(d => [
+        String(d.Name), formatBytes(Number(d.Size)), String(d.Role), String(d.Model || "-"), String(d.Serial || "-"), String(d.RoleReason ?? ""),
+    ]));
+}
 
 export const disks: Command = {
     name: "disks",
     summary: "the host's disks: which holds the OS, which are in use, which are free spares",
-    usage: "debvisorctl disks [--json] [--no-ask]",
-    async run(argv) {
-        const { values, help } = parse(argv, { json: { type: "boolean" }, "no-ask": { type: "boolean" } }, { min: 0, max: 0 });
-        if (help) return usageOf(this);
-        const [list] = await call(MANAGER_PATH, MANAGER_IFACE, "GetDisks", "a{sv}", [methodOptions(values["no-ask"] === true)]) as [Array<Record<string, unknown>>];
-        if (values.json) {
+    details: "JSON has every field of Manager.GetDisks (paths by id, partitions, mount points).",
+    options: { ...JSON_OPTION, ...NO_ASK_OPTION },
+    async run(values) {
+        const [list] = await callMethod(MANAGER_PATH, MANAGER_IFACE, "GetDisks", "a{sv}", [], values) as [Disk[]];
+        if (values.json)
             printJson(list);
-            return 0;
-        }
-        process.stdout.write(table(["NAME", "SIZE", "ROLE", "MODEL", "SERIAL", "WHY"],
-            list.map(d => [String(d.Name), formatBytes(Number(d.Size)), String(d.Role), String(d.Model || "-"), String(d.Serial || "-"), String(d.RoleReason)])) + "\n");
+        else
+            print(disksTable(list));
         return 0;
     },
 };

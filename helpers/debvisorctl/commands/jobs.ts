@@ -1,46 +1,62 @@
 import { JOB_IFACE, ROOT_PATH } from "../../../generated/dbus-contract.js";
-import { parse, UsageError } from "../args.js";
-import { call, managedObjects, methodOptions } from "../bus.js";
-import { printJson, table } from "../output.js";
-import type { Command } from "./command.js";
-import { usageOf } from "./status.js";
+import { UsageError } from "../args.js";
+import { CliError, managedObjects, objectsWith, type Properties } from "../bus.js";
+import { JSON_OPTION, NO_ASK_OPTION, type Command } from "../command.js";
+import { callMethod } from "../method.js";
+import { print, printJson, table } from "../output.js";
+
+const JOBS_PATH = `${ROOT_PATH}/jobs/`;
 
 /* "7" and "/org/debvisor/DebVisor1/jobs/7" name the same job. */
 export function jobPath(arg: string): string {
     if (/^\d+$/.test(arg))
-        return `${ROOT_PATH}/jobs/${arg}`;
-    if (/^\/org\/debvisor\/DebVisor1\/jobs\/\d+$/.test(arg))
+        return JOBS_PATH + arg;
+    if (arg.startsWith(JOBS_PATH) && /^\d+$/.test(arg.slice(JOBS_PATH.length)))
         return arg;
     throw new UsageError(`"${arg}" is not a job number or job path`);
 }
 
+export type JobListing = Properties & { Path: string; Number: number };
+
+export function jobsTable(jobs: JobListing[]): string {
+    return table(["JOB", "OPERATION", "PROGRESS", "STATE", "DESCRIPTION"], jobs.map(j => [
+        String(j.Number), String(j.Operation),
+        j.ProgressValid ? `${Math.floor(Number(j.Progress) * 100)}%` : "-", String(j.State), String(j.Description),
+    ]));
+}
+
 export const jobs: Command = {
     name: "jobs",
-    summary: "running and recently finished jobs; `jobs cancel N` stops one",
-    usage: "debvisorctl jobs [--json]\n       debvisorctl jobs cancel N|PATH [--no-ask]",
-    async run(argv) {
-        const { values, positionals, help } = parse(argv, { json: { type: "boolean" }, "no-ask": { type: "boolean" } }, { min: 0, max: 2 });
-        if (help) return usageOf(this);
-        if (positionals.length > 0) {
-            if (positionals[0] !== "cancel" || positionals.length !== 2)
-                throw new UsageError(`unknown jobs command "${positionals.join(" ")}"`);
-            await call(jobPath(positionals[1]), JOB_IFACE, "Cancel", "a{sv}", [methodOptions(values["no-ask"] === true)]);
-            process.stdout.write(`cancelled ${jobPath(positionals[1])}\n`);
-            return 0;
-        }
-        const objects = await managedObjects();
-        const list = Object.entries(objects)
-            .filter(([, ifaces]) => ifaces[JOB_IFACE])
-            .map(([path, ifaces]) => ({ Path: path, ...ifaces[JOB_IFACE] }) as Record<string, unknown> & { Path: string })
-            .sort((a, b) => Number(a.Path.split("/").pop()) - Number(b.Path.split("/").pop()));
-        if (values.json) {
+    summary: "running and recently finished jobs (a finished job stays listed for a minute)",
+    options: JSON_OPTION,
+    async run(values) {
+        const list = objectsWith(await managedObjects(), JOB_IFACE)
+            .map(j => ({ ...j, Number: Number(j.Path.slice(JOBS_PATH.length)) }))
+            .sort((a, b) => a.Number - b.Number);
+        if (values.json)
             printJson(list);
-            return 0;
+        else
+            print(jobsTable(list));
+        return 0;
+    },
+};
+
+export const jobsCancel: Command = {
+    name: "jobs cancel",
+    args: "N|PATH",
+    summary: "cancel a running job: it stops and undoes its partial work",
+    options: NO_ASK_OPTION,
+    positionals: { min: 1, max: 1 },
+    async run(values, [which]) {
+        const path = jobPath(which);
+        try {
+            await callMethod(path, JOB_IFACE, "Cancel", "a{sv}", [], values);
+        } catch (e) {
+            if (e instanceof CliError && e.errorName === "UnknownObject")
+                throw new CliError(`there is no job ${path.slice(JOBS_PATH.length)} (finished jobs disappear a minute after they end)`, "NotFound");
+            throw e;
         }
-        process.stdout.write(table(["JOB", "OPERATION", "PROGRESS", "STATE", "DESCRIPTION"], list.map(j => [
-            j.Path.split("/").pop() as string, String(j.Operation),
-            j.ProgressValid ? `${Math.round(Number(j.Progress) * 100)}%` : "-", String(j.State), String(j.Description),
-        ])) + "\n");
+        print(`cancelled job ${path.slice(JOBS_PATH.length)}`);
         return 0;
     },
 };

@@ -1,22 +1,21 @@
-import { parse } from "../args.js";
-import { managedObjects, managerProperties } from "../bus.js";
-import { printJson } from "../output.js";
-import type { Command } from "./command.js";
+import { JOB_IFACE } from "../../../generated/dbus-contract.js";
+import { managedObjects, managerProperties, objectsWith } from "../bus.js";
+import { JSON_OPTION, type Command } from "../command.js";
+import { fields, print, printJson } from "../output.js";
 
 export const status: Command = {
     name: "status",
-    summary: "the node: version, host name, storage profile, backends, audit chain, running jobs",
-    usage: "debvisorctl status [--json]",
-    async run(argv) {
-        const { values, help } = parse(argv, { json: { type: "boolean" } }, { min: 0, max: 0 });
-        if (help) return usageOf(this);
+    summary: "this node: version, host name, storage profile, backends, audit chain head, running jobs",
+    details: "Reads the Manager's properties; needs no authorization.",
+    options: JSON_OPTION,
+    async run(values) {
         const [props, objects] = await Promise.all([managerProperties(), managedObjects()]);
-        const running = Object.values(objects).filter(o => o["org.debvisor.DebVisor1.Job"]?.State === "running").length;
+        const running = objectsWith(objects, JOB_IFACE).filter(j => j.State === "running").length;
         if (values.json) {
             printJson({ ...props, RunningJobs: running });
             return 0;
         }
-        const lines = [
+        print(fields([
             ["Version", props.Version],
             ["Host name", props.Hostname],
             ["Storage profile", props.Profile],
@@ -24,13 +23,7 @@ export const status: Command = {
             ["Audit records", props.AuditRecordCount],
             ["Audit chain head", props.AuditChainHead],
             ["Running jobs", running],
-        ];
-        process.stdout.write(lines.map(([k, v]) => `${String(k).padEnd(17)} ${String(v)}`).join("\n") + "\n");
+        ]));
         return 0;
     },
 };
-
-export function usageOf(command: Command): number {
-    process.stdout.write(`Usage: ${command.usage}\n\n${command.summary[0].toUpperCase()}${command.summary.slice(1)}.\n`);
-    return 0;
-}

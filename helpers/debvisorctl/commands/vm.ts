@@ -1,90 +1,135 @@
 import dbus from "dbus-next";
-import { parse, UsageError } from "../args.js";
-import { call, CliError, managedObjects, methodOptions } from "../bus.js";
-import { printJson, table } from "../output.js";
-import type { Command } from "./command.js";
-import { followJob } from "./import.js";
-import { usageOf } from "./status.js";
+import { MACHINE_IFACE } from "../../../generated/dbus-contract.js";
+import { UsageError, type Values } from "../args.js";
+import { CliError, managedObjects, objectsWith, type Properties } from "../bus.js";
+import { JSON_OPTION, NO_ASK_OPTION, type Command } from "../command.js";
+import { followJob, reportOutcome } from "../job-follow.js";
+import { callMethod } from "../method.js";
+import { print, printJson, table } from "../output.js";
 
-const MACHINE_IFACE = "org.debvisor.DebVisor1.Machine";
+type Machine = Properties & { Path: string };
+type Variant = InstanceType<typeof dbus.Variant>;
 
-/* Machine method for each action word. */
-const ACTIONS: Record<string, string> = {
-    start: "Start", shutdown: "Shutdown", reboot: "Reboot", "force-off": "ForceOff",
-    pause: "Pause", resume: "Resume", delete: "Delete", autostart: "SetAutostart",
-};
-
-async function machines(): Promise<Array<Record<string, unknown> & { Path: string }>> {
-    const objects = await managedObjects();
-    return Object.entries(objects)
-        .filter(([, ifaces]) => ifaces[MACHINE_IFACE])
-        .map(([path, ifaces]) => ({ Path: path, ...ifaces[MACHINE_IFACE] }) as Record<string, unknown> & { Path: string })
-        .sort((a, b) => String(a.Name).localeCompare(String(b.Name)));
+async function machines(): Promise<Machine[]> {
+    return objectsWith(await managedObjects(), MACHINE_IFACE).sort((a, b) => String(a.Name).localeCompare(String(b.Name)));
 }
 
+/* Machines are named by their libvirt name (or UUID); the API by object path. */
 async function machinePath(name: string): Promise<string> {
     const found = (await machines()).find(m => m.Name === name || m.UUID === name);
     if (!found)
-        throw new CliError(`NotFound: no virtual machine named "${name}"`);
+        throw new CliError(`no virtual machine named "${name}"`, "NotFound");
     return found.Path;
 }
 
-export const vm: Command = {
-    name: "vm",
-    summary: "virtual machines: list them, start, shut down, reboot, force off, pause, resume, delete, autostart",
-    usage: [
-        "debvisorctl vm list [--json]",
-        "       debvisorctl vm start|reboot|force-off|pause|resume NAME [--no-ask]",
-        "       debvisorctl vm shutdown NAME [--timeout SECONDS [--wait]] [--no-ask]",
-        "       debvisorctl vm delete NAME [--delete-disks] [--force] [--no-ask]",
-        "       debvisorctl vm autostart NAME on|off [--no-ask]",
-    ].join("\n"),
-    async run(argv) {
-        const { values, positionals, help } = parse(argv, {
-            json: { type: "boolean" }, "no-ask": { type: "boolean" }, timeout: { type: "string" }, wait: { type: "boolean" },
-            "delete-disks": { type: "boolean" }, force: { type: "boolean" },
-        }, { min: 0, max: 3 });
-        if (help || positionals.length === 0) return usageOf(this);
-        const [action, name, extra] = positionals;
-        if (action === "list") {
-            const list = await machines();
-            if (values.json)
-                printJson(list);
-            else
-                process.stdout.write(table(["NAME", "STATE", "VCPUS", "MEMORY", "AUTOSTART"], list.map(m => [
-                    String(m.Name), String(m.State), String(m.Vcpus), `${String(m.MemoryMiB)} MiB`, m.Autostart ? "yes" : "no",
-                ])) + "\n");
-            return 0;
-        }
-        const member = ACTIONS[action];
-        if (!member || name === undefined)
-            throw new UsageError(member ? "missing the machine's name" : `unknown vm command "${action}"`);
-        if ((action === "autostart") !== (extra !== undefined))
-            throw new UsageError(action === "autostart" ? "say on or off" : `unexpected argument "${extra}"`);
-        const path = await machinePath(name);
-        const options: Record<string, InstanceType<typeof dbus.Variant>> = {};
-        if (action === "shutdown" && values.timeout !== undefined) {
-            if (!/^\d+$/.test(String(values.timeout)))
-                throw new UsageError("--timeout takes a number of seconds");
-            options.timeout = new dbus.Variant("u", Number(values.timeout));
-        }
-        if (action === "delete") {
-            if (values["delete-disks"]) options["delete-disks"] = new dbus.Variant("b", true);
-            if (values.force) options.force = new dbus.Variant("b", true);
-        }
-        const opts = methodOptions(values["no-ask"] === true, options);
-        if (action === "autostart") {
-            if (extra !== "on" && extra !== "off")
-                throw new UsageError("say on or off");
-            await call(path, MACHINE_IFACE, member, "ba{sv}", [extra === "on", opts]);
-            return 0;
-        }
-        const [job] = await call(path, MACHINE_IFACE, member, "a{sv}", [opts]) as [string | undefined];
-        if (action === "shutdown" && job && job !== "/") {
-            process.stdout.write(`${job}\n`);
-            if (values.wait)
-                return await followJob(job) ? 0 : 1;
-        }
+async function callMachine(name: string, member: string, values: Values, options: Record<string, Variant> = {},
+    signature = "a{sv}", args: unknown[] = []): Promise<unknown[]> {
+    return callMethod(await machinePath(name), MACHINE_IFACE, member, signature, args, values, options);
+}
+
+export function machinesTable(list: Machine[]): string {
+    return table(["NAME", "STATE", "VCPUS", "MEMORY", "AUTOSTART"], list.map(m => [
+        String(m.Name), String(m.State), String(m.Vcpus), `${String(m.MemoryMiB)} MiB`, m.Autostart ? "yes" : "no",
+    ]));
+}
+
+const vmList: Command = {
+    name: "vm list",
+    summary: "virtual machines: name, state, CPUs, memory, autostart",
+    options: JSON_OPTION,
+    async run(values) {
+        const list = await machines();
+        if (values.json)
+            printJson(list);
+        else
+            print(machinesTable(list));
         return 0;
     },
 };
+
+/* The actions that take only the machine's name. */
+function simpleAction(word: string, member: string, summary: string): Command {
+    return {
+        name: `vm ${word}`, args: "NAME", summary, options: NO_ASK_OPTION, positionals: { min: 1, max: 1 },
+        async run(values, [name]) {
+            await callMachine(name, member, values);
+            return 0;
+        },
+    };
+}
+
+const vmShutdown: Command = {
+    name: "vm shutdown",
+    args: "NAME",
+    summary: "ask the guest to shut down (ACPI power button)",
+    details: "With --timeout, a job forces the machine off when the guest has not shut down in time;\n" +
+        "its path is printed, and --wait follows it.",
+    options: {
+        timeout: { type: "string", value: "SECONDS", help: "force the machine off after this many seconds" },
+        wait: { type: "boolean", help: "with --timeout: wait until the machine is off" },
+        ...NO_ASK_OPTION,
+    },
+    positionals: { min: 1, max: 1 },
+    async run(values, [name]) {
+        const options: Record<string, Variant> = {};
+        if (values.timeout !== undefined) {
+            if (!/^\d+$/.test(String(values.timeout)))
+                throw new UsageError("--timeout takes a number of seconds");
+            options.timeout = new dbus.Variant("u", Number(values.timeout));
+        } else if (values.wait) {
+            throw new UsageError("--wait follows the job that --timeout starts: give --timeout too");
+        }
+        const [job] = await callMachine(name, "Shutdown", values, options) as [string];
+        if (job === "/")
+            return 0;
+        print(job);
+        return values.wait ? reportOutcome(await followJob(job, { noAsk: values["no-ask"] === true })) : 0;
+    },
+};
+
+const vmDelete: Command = {
+    name: "vm delete",
+    args: "NAME",
+    summary: "remove a machine from libvirt (a running one only with --force)",
+    options: {
+        "delete-disks": { type: "boolean", help: "also remove its disk images in /var/lib/libvirt/images" },
+        force: { type: "boolean", help: "force a running machine off first" },
+        ...NO_ASK_OPTION,
+    },
+    positionals: { min: 1, max: 1 },
+    async run(values, [name]) {
+        const options: Record<string, Variant> = {};
+        if (values["delete-disks"])
+            options["delete-disks"] = new dbus.Variant("b", true);
+        if (values.force)
+            options.force = new dbus.Variant("b", true);
+        await callMachine(name, "Delete", values, options);
+        return 0;
+    },
+};
+
+const vmAutostart: Command = {
+    name: "vm autostart",
+    args: "NAME on|off",
+    summary: "whether the machine starts when the host boots",
+    options: NO_ASK_OPTION,
+    positionals: { min: 2, max: 2 },
+    async run(values, [name, setting]) {
+        if (setting !== "on" && setting !== "off")
+            throw new UsageError(`say on or off, not "${setting}"`);
+        await callMachine(name, "SetAutostart", values, {}, "ba{sv}", [setting === "on"]);
+        return 0;
+    },
+};
+
+export const vmCommands: Command[] = [
+    vmList,
+    simpleAction("start", "Start", "boot the machine"),
+    vmShutdown,
+    simpleAction("reboot", "Reboot", "ask the guest to reboot"),
+    simpleAction("force-off", "ForceOff", "stop the machine at once, like pulling the plug"),
+    simpleAction("pause", "Pause", "freeze the running machine in memory"),
+    simpleAction("resume", "Resume", "let a paused machine run on"),
+    vmDelete,
+    vmAutostart,
+];

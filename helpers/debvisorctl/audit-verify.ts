@@ -1,0 +1,118 @@
+// `audit verify`: the hash chain of a log file, checked offline with
+// helpers/lib/audit-chain.ts; for the live log also against the chain head
+// debvisord reports, which the file alone cannot vouch for: records cut from
+// the end leave a shorter chain that still verifies.
+//
+// The daemon keeps appending while we read. Its head is read first, so the
+// file may only be longer than that head (fine, when the head's hash is at its
+// line), never shorter. It can look shorter for a moment, or end in a record
+// half written, while a write is under way: such a result is checked again
+// for a short while before it counts as a failure.
+import fs from "node:fs";
+import { StringDecoder } from "node:string_decoder";
+import { verifyFile, type VerifyResult } from "../lib/audit-chain.js";
+
+export const LIVE_LOG = "/var/log/debvisor/audit.jsonl";
+const SETTLE_MS = 2_000;
+const RETRY_MS = 100;
+
+/** What debvisord says about its log: AuditRecordCount and AuditChainHead. */
+export interface DaemonHead {
+    count: number;
+    head: string;
+}
+
+export interface LogCheck extends VerifyResult {
+    file: string;
+    /** the daemon's head the file was compared with, or null when it was checked on its own */
+    daemon: DaemonHead | null;
+}
+
+/* Line `n` (1-based) of the file, an unterminated last line included; null past the end. Reads in chunks. */
+export function readLine(file: string, n: number): string | null {
+    const fd = fs.openSync(file, "r");
+    const chunk = Buffer.allocUnsafe(1 << 20);
+    const decoder = new StringDecoder("utf8");
+    let line = 1;
+    let text = "";
+    try {
+        for (;;) {
+            const length = fs.readSync(fd, chunk, 0, chunk.length, null);
+            if (length === 0)
+                return line === n && text !== "" ? text : null;
+            let start = 0;
+            const buffer = chunk.subarray(0, length);
+            for (let nl = buffer.indexOf(10); nl >= 0; nl = buffer.indexOf(10, start)) {
+                if (line === n)
+                    return text + decoder.write(buffer.subarray(start, nl));
+                line++;
+                start = nl + 1;
+            }
+            if (line === n)
+                text += decoder.write(buffer.subarray(start));
+        }
+    } finally {
+        fs.closeSync(fd);
+    }
+}
+
+/* The "hash" member that ends a record line. */
+function hashOf(line: string | null): string | null {
+    const m = line === null ? null : /"hash":"([0-9a-f]{64})"\}$/.exec(line);
+    return m ? m[1] : null;
+}
+
+interface Comparison { check: LogCheck; transient: boolean }
+
+function compare(file: string, result: VerifyResult, daemon: DaemonHead | null): Comparison {
+    const check: LogCheck = { ...result, file, daemon };
+    if (!daemon)
+        return { check, transient: false };
+    if (!result.ok) {
+        // a failure in the last line may be a record the daemon is writing right now
+        const atEnd = readLine(file, (result.brokenLine ?? 0) + 1) === null;
+        return { check, transient: atEnd };
+    }
+    if (result.records < daemon.count) {
+        return {
+            check: {
+                ...check, ok: false, brokenLine: result.records + 1,
+                reason: `missing: the file ends after ${result.records} records, but debvisord has written ${daemon.count} ` +
+                    `(chain head ${daemon.head}): records were cut from the end`,
+            },
+            transient: true,
+        };
+    }
+    if (daemon.count > 0 && hashOf(readLine(file, daemon.count)) !== daemon.head) {
+        return {
+            check: {
+                ...check, ok: false, brokenLine: daemon.count,
+                reason: `differs from record ${daemon.count} as debvisord wrote it (chain head ${daemon.head}): the log was rewritten`,
+            },
+            transient: false,
+        };
+    }
+    return { check, transient: false };
+}
+
+/* Verifies `file`, compared with `daemon` when given (read before this call). */
+export async function checkLog(file: string, daemon: DaemonHead | null, settleMs = SETTLE_MS): Promise<LogCheck> {
+    const deadline = Date.now() + settleMs;
+    for (;;) {
+        const { check, transient } = compare(file, verifyFile(file), daemon);
+        if (check.ok || !transient || Date.now() >= deadline)
+            return check;
+        await new Promise(resolve => setTimeout(resolve, RETRY_MS));
+    }
+}
+
+/* Whether two paths name the same file (symbolic links and relative paths included). */
+export function sameFile(a: string, b: string): boolean {
+    try {
+        const sa = fs.statSync(a);
+        const sb = fs.statSync(b);
+        return sa.dev === sb.dev && sa.ino === sb.ino;
+    } catch {
+        return false;
+    }
+}

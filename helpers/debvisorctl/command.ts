@@ -1,0 +1,93 @@
+// What a debvisorctl command is, how argv selects one, and the help texts
+// made from the commands' own descriptions (so help and parsing cannot drift).
+import { describeOptions, parse, synopsis, UsageError, type Options, type Values } from "./args.js";
+
+export interface Command {
+    /** the words that select it: "status", "jobs cancel" */
+    name: string;
+    /** its arguments as the usage line shows them: "SOURCE NAME" */
+    args?: string;
+    /** one line, for the command list */
+    summary: string;
+    /** more for its --help: what it does, what it prints */
+    details?: string;
+    options?: Options;
+    /** how many arguments it takes; none unless said */
+    positionals?: { min: number; max: number };
+    /** returns the exit code */
+    run(values: Values, positionals: string[]): Promise<number>;
+}
+
+export type Selection =
+    | { kind: "command"; command: Command; argv: string[] }
+    /** a word that only starts commands ("audit"), without a known second word */
+    | { kind: "group"; name: string; next: string | undefined }
+    | { kind: "unknown"; name: string };
+
+export function select(commands: Command[], argv: string[]): Selection {
+    const [first, second] = argv;
+    const twoWords = commands.find(c => c.name === `${first} ${second}`);
+    if (twoWords)
+        return { kind: "command", command: twoWords, argv: argv.slice(2) };
+    const oneWord = commands.find(c => c.name === first);
+    if (oneWord)
+        return { kind: "command", command: oneWord, argv: argv.slice(1) };
+    if (commands.some(c => c.name.startsWith(`${first} `)))
+        return { kind: "group", name: first, next: second };
+    return { kind: "unknown", name: first };
+}
+
+export function usageLine(command: Command): string {
+    const options = Object.entries(command.options ?? {}).map(([name, spec]) => synopsis(name, spec));
+    return ["debvisorctl", command.name, command.args, ...options].filter(Boolean).join(" ");
+}
+
+/* "Usage:" with the lines of `name` and of every command under it. */
+export function usageOf(commands: Command[], name: string): string {
+    const lines = commands.filter(c => c.name === name || c.name.startsWith(`${name} `)).map(usageLine);
+    return lines.map((l, i) => `${i === 0 ? "Usage:" : "      "} ${l}`).join("\n") + "\n";
+}
+
+function sentence(text: string): string {
+    return text[0].toUpperCase() + text.slice(1) + (/[.!?]$/.test(text) ? "" : ".");
+}
+
+/* The --help of one command. */
+export function helpOf(commands: Command[], command: Command): string {
+    const others = commands.filter(c => c.name.startsWith(`${command.name} `));
+    return [
+        usageOf(commands, command.name),
+        sentence(command.summary) + "\n" + (command.details ? "\n" + command.details + "\n" : ""),
+        "Options:\n" + describeOptions(command.options ?? {}).join("\n") + "\n",
+        ...(others.length > 0 ? [`Also: ${others.map(c => `debvisorctl ${c.name} --help`).join(", ")}\n`] : []),
+    ].join("\n");
+}
+
+/* The --help of a word that starts several commands: their list. */
+export function groupHelp(commands: Command[], name: string): string {
+    const members = commands.filter(c => c.name.startsWith(`${name} `));
+    return `${usageOf(commands, name)}\n${commandList(members)}\n` +
+        `"debvisorctl ${name} COMMAND --help" shows a command's options.\n`;
+}
+
+export function commandList(commands: Command[]): string {
+    const heads = commands.map(c => [c.name, c.args].filter(Boolean).join(" "));
+    const width = Math.max(...heads.map(h => h.length));
+    return commands.map((c, i) => `  ${heads[i].padEnd(width)}  ${c.summary}`).join("\n") + "\n";
+}
+
+export function parseFor(command: Command, argv: string[]) {
+    try {
+        return parse(argv, command.options ?? {}, command.positionals ?? { min: 0, max: 0 });
+    } catch (e) {
+        // name what is missing: "missing arguments: SOURCE NAME"
+        if (e instanceof UsageError && e.message === "missing arguments" && command.args)
+            throw new UsageError(`missing arguments: ${command.args}`);
+        throw e;
+    }
+}
+
+export const JSON_OPTION: Options = { json: { type: "boolean", help: "print JSON, for scripts" } };
+export const NO_ASK_OPTION: Options = {
+    "no-ask": { type: "boolean", help: "fail instead of asking for a password (polkit's auth.no_user_interaction)" },
+};

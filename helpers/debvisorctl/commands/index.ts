@@ -1,0 +1,17 @@
+// Every debvisorctl command, in the order the help lists them.
+import { commandList, type Command } from "../command.js";
+import { auditTail, auditVerify } from "./audit.js";
+import { disks } from "./disks.js";
+import { importImage } from "./import.js";
+import { jobs, jobsCancel } from "./jobs.js";
+import { status } from "./status.js";
+import { vmCommands } from "./vm.js";
+
+export const COMMANDS: Command[] = [status, disks, jobs, jobsCancel, importImage, auditTail, auditVerify, ...vmCommands];
+
+export function usage(): string {
+    return "Usage: debvisorctl COMMAND [ARGUMENTS] [OPTIONS]\n\n" +
+        "Commands:\n" + commandList(COMMANDS) + "\n" +
+        "Every command takes --help. Listings take --json. Commands that call debvisord take --no-ask:\n" +
+        "fail instead of asking for a password. \"debvisorctl --version\" prints the version.\n";
+}

@@ -1,0 +1,138 @@
+// Follows a Job object to its end (`--wait`): progress from PropertiesChanged,
+// the outcome from Completed, Ctrl-C cancels the job. Signals, not polling:
+// the subscription is in place before the job's state is first read, so an
+// end that comes in between is not missed.
+import { BUS_NAME, JOB_IFACE } from "../../generated/dbus-contract.js";
+import { unwrap } from "../lib/variants.js";
+import { call, CliError, connectionLost, getProperties, methodOptions, subscribe } from "./bus.js";
+import { printable } from "./output.js";
+
+export type JobState = "succeeded" | "failed" | "cancelled";
+/** how following ended: the job's own end, or the user stopped waiting (second Ctrl-C) */
+export type FollowOutcome = { state: JobState; message: string } | { state: "detached"; message: string };
+
+const BAR_WIDTH = 30;
+
+/* "[###########                   ]  37%" */
+export function progressBar(fraction: number, width = BAR_WIDTH): string {
+    const clamped = Math.min(1, Math.max(0, fraction));
+    const filled = Math.round(clamped * width);
+    return `[${"#".repeat(filled)}${" ".repeat(width - filled)}] ${String(Math.floor(clamped * 100)).padStart(3)}%`;
+}
+
+/* On a terminal a bar redrawn in place; otherwise (a log, a pipe) a line per percent. */
+export class ProgressReporter {
+    private shown = -1;
+    private barOnScreen = false;
+
+    constructor(private readonly out: NodeJS.WriteStream = process.stdout, private readonly tty = out.isTTY === true) {}
+
+    progress(fraction: number): void {
+        const percent = Math.floor(Math.min(1, Math.max(0, fraction)) * 100);
+        if (percent === this.shown)
+            return;
+        this.shown = percent;
+        if (this.tty) {
+            this.out.write(`\r${progressBar(fraction)}`);
+            this.barOnScreen = true;
+        } else {
+            this.out.write(`progress ${percent}%\n`);
+        }
+    }
+
+    /* Clears the bar so that the next message starts on a clean line. */
+    end(): void {
+        if (this.barOnScreen)
+            this.out.write("\r\x1b[2K");
+        this.barOnScreen = false;
+    }
+}
+
+function jobNumber(jobPath: string): string {
+    return jobPath.split("/").pop() as string;
+}
+
+/* Waits for the job to end; resolves with how it ended. */
+export async function followJob(jobPath: string, options: { noAsk: boolean; reporter?: ProgressReporter }): Promise<FollowOutcome> {
+    const reporter = options.reporter ?? new ProgressReporter();
+    let lastState = "running";
+    let settle: (outcome: FollowOutcome) => void = () => undefined;
+    const outcome = new Promise<FollowOutcome>(resolve => { settle = resolve });
+    let ended = false;
+    const end = (result: FollowOutcome) => {
+        if (!ended) {
+            ended = true;
+            settle(result);
+        }
+    };
+    const completed = (success: boolean, message: string) =>
+        end({ state: success ? "succeeded" : lastState === "cancelled" ? "cancelled" : "failed", message });
+
+    const unsubscribe = await subscribe([
+        `type='signal',sender='${BUS_NAME}',path='${jobPath}'`,
+        `type='signal',sender='org.freedesktop.DBus',member='NameOwnerChanged',arg0='${BUS_NAME}'`,
+    ], message => {
+        if (message.member === "NameOwnerChanged" && message.body[0] === BUS_NAME && message.body[2] === "") {
+            end({ state: "failed", message: "debvisord stopped before the job ended" });
+        } else if (message.path !== jobPath) {
+            return;
+        } else if (message.member === "PropertiesChanged" && message.body[0] === JOB_IFACE) {
+            const changed = unwrap(message.body[1]) as Record<string, unknown>;
+            if (typeof changed.State === "string")
+                lastState = changed.State;
+            if (changed.ProgressValid === true && typeof changed.Progress === "number")
+                reporter.progress(changed.Progress);
+        } else if (message.member === "Completed" && message.interface === JOB_IFACE) {
+            const [success, text] = message.body as [boolean, string];
+            completed(success, text);
+        }
+    });
+    void connectionLost().then(reason => end({ state: "failed", message: reason }));
+
+    let interrupts = 0;
+    const onInterrupt = () => {
+        reporter.end();
+        if (++interrupts > 1) {
+            end({ state: "detached", message: `stopped waiting; job ${jobNumber(jobPath)} goes on (debvisorctl jobs cancel ${jobNumber(jobPath)} stops it)` });
+            return;
+        }
+        process.stderr.write(`cancelling job ${jobNumber(jobPath)}… (Ctrl-C again stops waiting)\n`);
+        call(jobPath, JOB_IFACE, "Cancel", "a{sv}", [methodOptions(options.noAsk)]).catch((e: Error) =>
+            process.stderr.write(`debvisorctl: cannot cancel job ${jobNumber(jobPath)}: ${e.message}\n`));
+    };
+    process.on("SIGINT", onInterrupt);
+
+    try {
+        // the job may have ended before the subscription was in place
+        const props = await getProperties(jobPath, JOB_IFACE).catch((e: CliError) => {
+            if (e.errorName === "UnknownObject")
+                throw new CliError(`job ${jobNumber(jobPath)} is gone: finished jobs disappear a minute after they end`);
+            throw e;
+        });
+        lastState = String(props.State);
+        if (lastState !== "running")
+            completed(lastState === "succeeded", String(props.Message));
+        else if (props.ProgressValid === true)
+            reporter.progress(Number(props.Progress));
+        return await outcome;
+    } finally {
+        reporter.end();
+        process.off("SIGINT", onInterrupt);
+        unsubscribe();
+    }
+}
+
+/* Prints how the job ended and returns the exit code: 0 only when it succeeded. */
+export function reportOutcome(outcome: FollowOutcome): number {
+    switch (outcome.state) {
+    case "succeeded":
+        process.stdout.write(`${printable(outcome.message)}\n`);
+        return 0;
+    case "detached":
+        process.stderr.write(`debvisorctl: ${outcome.message}\n`);
+        return 130;
+    default:
+        process.stderr.write(`debvisorctl: ${outcome.state}: ${printable(outcome.message)}\n`);
+        return 1;
+    }
+}
