@@ -27,6 +27,9 @@ fi
 
 mkdir -p build/debs
 rm -f build/debs/*.deb
+# what an earlier dpkg-buildpackage run right in the checkout left in debian/
+rm -rf debian/.debhelper debian/debvisord debian/cockpit-debvisor debian/tmp \
+    debian/files debian/*.substvars debian/debhelper-build-stamp
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
