@@ -2,21 +2,29 @@
 // bundled: each page loads ../base1/cockpit.js from the installed Cockpit,
 // which defines window.cockpit.
 
-export interface DBusError { name: string; message: string; problem?: string }
+/** What a failed call or watch rejects with: a D-Bus error (name and message),
+ * or a Cockpit problem code ("not-found", "access-denied", "disconnected" …)
+ * when the channel itself failed; then name is null and message the code. */
+export interface DBusError { name?: string | null; message?: string; problem?: string | null }
+
+/** How a channel ended: "close" event data. */
+export interface CloseOptions { problem?: string; message?: string }
 
 /** "notify" data: object path → interface → properties; null when the interface went away. */
 export type NotifyData = Record<string, Record<string, Record<string, unknown> | null>>;
 
 export interface Subscription { remove(): void }
 
+export type Watch = Promise<void> & Subscription;
+
 export interface DBusClient {
-    watch(path: { path_namespace: string } | { path: string } | string): Promise<void> & Subscription;
+    watch(path: { path_namespace: string } | { path: string } | string): Watch;
     call(path: string, iface: string, method: string, args: unknown[],
         options?: { type?: string; timeout?: number; flags?: string }): Promise<unknown[]>;
     subscribe(match: { path?: string; path_namespace?: string; interface?: string; member?: string },
         callback: (path: string, iface: string, signal: string, args: unknown[]) => void): Subscription;
     addEventListener(type: "notify", listener: (event: Event, data: NotifyData) => void): void;
-    addEventListener(type: "close", listener: (event: Event, options: { problem?: string; message?: string }) => void): void;
+    addEventListener(type: "close", listener: (event: Event, options: CloseOptions) => void): void;
     addEventListener(type: "owner", listener: (event: Event, owner: string | null) => void): void;
     close(problem?: string): void;
 }
@@ -27,8 +35,10 @@ export interface Cockpit {
     ngettext(singular: string, plural: string, n: number): string;
     format(template: string, ...args: unknown[]): string;
     format_bytes(n: number, factor?: number): string;
+    /** A human sentence for an error or a problem code. */
+    message(error: DBusError | CloseOptions | string): string;
     hidden: boolean;
-    transport: { host: string };
+    transport: { host: string; origin: string };
     addEventListener(type: "visibilitychange", listener: () => void): void;
     removeEventListener(type: "visibilitychange", listener: () => void): void;
     location: { path: string[]; go(path: string | string[]): void };

@@ -2,15 +2,26 @@
 // scope, one watch on the whole object tree, and a store fed by the bridge's
 // "notify" events (the initial GetManagedObjects, then PropertiesChanged,
 // InterfacesAdded and InterfacesRemoved). Components read it through hooks;
-// nothing polls.
+// nothing polls. The service's state (connecting, ready, unavailable and why)
+// comes from the watch, the channel's "close" and "owner" events and failed
+// calls; when debvisord is replaced, the page starts over on a new channel.
 import { useSyncExternalStore } from "react";
 import { BUS_NAME, JOB_IFACE, MACHINE_IFACE, MANAGER_IFACE, ROOT_PATH, type PageJobProperties, type PageMachineProperties, type PageManagerProperties } from "../../generated/dbus-contract";
-import { cockpit, type DBusClient, type DBusError, type NotifyData } from "./cockpit";
+import { cockpit, type CloseOptions, type DBusClient, type DBusError, type NotifyData } from "./cockpit";
+import { _, format } from "./gettext";
+
+/** Why the page cannot talk to debvisord. */
+export type UnavailableReason =
+    | "not-installed" // no such name on the bus, nothing to activate
+    | "not-running" // it ran, and stopped while the page was open
+    | "failed" // it could not be started, or answered without its Manager
+    | "not-authorized" // the bus refused to pass our messages
+    | "disconnected"; // the channel to the bridge closed
 
 export type ServiceState =
     | { status: "connecting" }
     | { status: "ready" }
-    | { status: "unavailable"; reason: "not-installed" | "not-running"; message: string };
+    | { status: "unavailable"; reason: UnavailableReason; message: string };
 
 type Objects = Readonly<Record<string, Readonly<Record<string, Readonly<Record<string, unknown>>>>>>;
 
@@ -25,6 +36,10 @@ let client: DBusClient | null = null;
 function setState(next: State): void {
     state = next;
     for (const l of listeners) l();
+}
+
+function setService(service: ServiceState): void {
+    setState({ ...state, service });
 }
 
 /* Merges one notify message; every changed object and interface is a new value. */
@@ -46,45 +61,107 @@ export function applyNotify(objects: Objects, data: NotifyData): Objects {
     return next;
 }
 
-export function describeUnavailable(error: DBusError): ServiceState {
-    if (error.name === "org.freedesktop.DBus.Error.ServiceUnknown")
-        return { status: "unavailable", reason: "not-installed", message: error.message };
-    return { status: "unavailable", reason: "not-running", message: error.message };
+/** Whether an error says the service cannot be reached at all (as opposed to
+ * one call failing, e.g. with org.debvisor.DebVisor1.Error.NotAuthorized). */
+export function unavailableReason(error: DBusError | CloseOptions): UnavailableReason | null {
+    const name = "name" in error ? error.name ?? "" : "";
+    const problem = error.problem ?? "";
+    if (problem === "not-found" || name === "org.freedesktop.DBus.Error.ServiceUnknown" || name === "org.freedesktop.DBus.Error.NameHasNoOwner")
+        return "not-installed";
+    if (name.startsWith("org.freedesktop.DBus.Error.Spawn."))
+        return "failed";
+    if (problem === "access-denied" || problem === "not-authorized" || name === "org.freedesktop.DBus.Error.AccessDenied")
+        return "not-authorized";
+    if (problem === "disconnected" || problem === "terminated" || problem === "no-session")
+        return "disconnected";
+    return null;
 }
 
-function watchTree(c: DBusClient): void {
-    c.watch({ path_namespace: ROOT_PATH }).then(
-        () => {
-            const ready = state.objects[MANAGER_PATH]?.[MANAGER_IFACE] !== undefined;
-            setState({ ...state, service: ready ? { status: "ready" } : { status: "unavailable", reason: "not-running", message: "" } });
-        },
-        (error: DBusError) => setState({ ...state, service: describeUnavailable(error) }),
-    );
+function unavailable(reason: UnavailableReason, error: DBusError | CloseOptions | null): ServiceState {
+    // a bare problem code ("not-found") says less than the empty state already does
+    const text = error && (error.message || error.problem) ? cockpit.message(error) : "";
+    return { status: "unavailable", reason, message: text === error?.problem ? "" : text };
 }
 
-/* The shared client; created on first use. */
-export function dbusClient(): DBusClient {
-    if (client)
-        return client;
+/* Opens the channel and reads the whole tree. The bridge answers a watch with
+ * notify events (first everything, then changes against what it sent) before
+ * it resolves the watch; a watch addressed to the bus name also starts a
+ * bus-activatable debvisord that is not running yet. */
+function openClient(): DBusClient {
     const c = cockpit.dbus(BUS_NAME, { bus: "system" });
+    client = c;
+    let lastOwner: string | null = null;
+    let ownerLost = false;
+
     c.addEventListener("notify", (_event, data) => {
+        if (client !== c || ownerLost)
+            return;
         const objects = applyNotify(state.objects, data);
-        const service: ServiceState = objects[MANAGER_PATH] ? { status: "ready" } : state.service;
+        const service: ServiceState = state.service.status === "connecting" && objects[MANAGER_PATH] ? { status: "ready" } : state.service;
         setState({ service, objects });
     });
     c.addEventListener("owner", (_event, owner) => {
+        if (client !== c)
+            return;
         if (owner === null) {
-            // the daemon stopped: its objects are gone with it
-            setState({ service: { status: "connecting" }, objects: {} });
-        } else if (state.service.status !== "ready") {
-            watchTree(c);
+            // at start the owner is null until the watch has activated debvisord
+            if (state.service.status === "ready") {
+                ownerLost = true;
+                setState({ service: unavailable("not-running", null), objects: {} });
+            }
+        } else if (ownerLost || (lastOwner !== null && owner !== lastOwner)) {
+            // a new debvisord (started by hand, or by someone's call): the
+            // bridge would send it as changes against the old one, so read it
+            // on a new channel
+            reconnect();
+            return;
         }
+        lastOwner = owner;
     });
-    c.addEventListener("close", (_event, options) =>
-        setState({ ...state, service: { status: "unavailable", reason: "not-running", message: options.message ?? options.problem ?? "" } }));
-    client = c;
-    watchTree(c);
+    c.addEventListener("close", (_event, options) => {
+        if (client !== c)
+            return;
+        client = null;
+        setState({ service: unavailable(unavailableReason(options) ?? "disconnected", options), objects: {} });
+    });
+
+    c.watch({ path_namespace: ROOT_PATH }).then(
+        () => {
+            if (client !== c || ownerLost)
+                return;
+            if (state.objects[MANAGER_PATH]?.[MANAGER_IFACE] !== undefined)
+                setService({ status: "ready" });
+            else
+                setService(unavailable("failed", { message: format(_("$0 answered without its Manager object."), BUS_NAME) }));
+        },
+        (error: DBusError) => {
+            if (client === c)
+                setService(unavailable(unavailableReason(error) ?? "failed", error));
+        },
+    );
     return c;
+}
+
+/* The page's client; opened on first use. */
+export function dbusClient(): DBusClient {
+    return client ?? openClient();
+}
+
+/** Starts over on a new channel: after the service was unavailable ("Try
+ * again"), or when debvisord was replaced. */
+export function reconnect(): void {
+    const old = client;
+    setState({ service: { status: "connecting" }, objects: {} });
+    openClient();
+    old?.close();
+}
+
+/** Called with every failed call: an error that means the service is gone
+ * turns the whole page into the matching empty state. */
+export function noteCallFailure(error: DBusError): void {
+    const reason = unavailableReason(error);
+    if (reason && state.service.status !== "unavailable")
+        setService(unavailable(reason, error));
 }
 
 function subscribe(listener: () => void): () => void {
@@ -97,9 +174,19 @@ export function useServiceState(): ServiceState {
     return useSyncExternalStore(subscribe, () => state.service);
 }
 
+/* The Manager once all of its properties are known (a page renders them all). */
+function selectManager(): PageManagerProperties | null {
+    const props = state.objects[MANAGER_PATH]?.[MANAGER_IFACE];
+    return props && MANAGER_PROPERTIES.every(name => name in props) ? props as unknown as PageManagerProperties : null;
+}
+
+// every property of the contract's Manager: the compiler checks the list is complete
+const MANAGER_PROPERTIES = Object.keys({
+    Version: true, Hostname: true, Profile: true, Features: true, AuditChainHead: true, AuditRecordCount: true,
+} satisfies Record<keyof PageManagerProperties, true>);
+
 export function useManager(): PageManagerProperties | null {
-    return useSyncExternalStore(subscribe, () =>
-        (state.objects[MANAGER_PATH]?.[MANAGER_IFACE] as unknown as PageManagerProperties | undefined) ?? null);
+    return useSyncExternalStore(subscribe, selectManager);
 }
 
 export interface ObjectOf<Props> { path: string; props: Props }

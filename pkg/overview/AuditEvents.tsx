@@ -1,9 +1,11 @@
 // The newest audit records, re-read whenever the daemon announces a new
-// record count (a property change, not a timer).
-import { useEffect, useState } from "react";
+// record (the Manager's AuditRecordCount property changes: no timer).
+import { useEffect, useRef, useState } from "react";
 import { Card, CardBody, CardTitle } from "@patternfly/react-core/dist/esm/components/Card/index.js";
 import { Label } from "@patternfly/react-core/dist/esm/components/Label/index.js";
 import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
+import { ROOT_PATH } from "../../generated/dbus-contract";
+import type { CallError } from "../lib/api/call";
 import { managerAuditTail, type AuditEvent } from "../lib/api/manager";
 import { isNotAuthorized, NotAuthorizedState } from "../lib/components/ServiceEmptyState";
 import { formatTime } from "../lib/format";
@@ -13,64 +15,152 @@ const SHOWN = 15;
 
 function PhaseLabel({ event }: { event: AuditEvent }) {
     if (event.Phase === "denied")
-        return <Label color="red">{_("Refused")}</Label>;
+        return <Label color="red" isCompact>{_("Refused")}</Label>;
     if (event.Phase === "invalid")
-        return <Label color="orange">{_("Invalid")}</Label>;
+        return <Label color="orange" isCompact>{_("Invalid")}</Label>;
     if (event.Phase === "begin")
-        return <Label color="blue">{_("Started")}</Label>;
+        return <Label color="blue" isCompact>{_("Started")}</Label>;
     if (event.Phase === "recovered")
-        return <Label color="orange">{_("Recovered")}</Label>;
+        return <Label color="orange" isCompact>{_("Recovered")}</Label>;
+    if (event.Result.startsWith("cancelled"))
+        return <Label color="grey" isCompact>{_("Cancelled")}</Label>;
     return event.Result === "ok" || event.Result.startsWith("succeeded")
-        ? <Label color="green">{_("Done")}</Label>
-        : <Label color="red">{_("Failed")}</Label>;
+        ? <Label color="green" isCompact>{_("Done")}</Label>
+        : <Label color="red" isCompact>{_("Failed")}</Label>;
+}
+
+/* "root" for root at the console; "alice (root)" for alice using sudo. */
+function who(event: AuditEvent): string {
+    return event.LoginUser && event.LoginUser !== event.User ? `${event.LoginUser} (${event.User})` : event.User;
+}
+
+/* Object paths below the service's root, as "jobs/7" or "machines/07be548a…"
+ * (a UUID cut short; the whole path is the cell's tooltip). */
+function shortObject(path: string): string {
+    const relative = path.startsWith(ROOT_PATH + "/") ? path.slice(ROOT_PATH.length + 1) : path;
+    return relative.split("/").map(part => part.length > 20 ? part.slice(0, 8) + "…" : part).join("/");
+}
+
+/* The call's arguments on one line, each as JSON: "/tmp/a.raw", "web01", {"format":"raw"}. */
+function argumentsText(json: string): string {
+    try {
+        const args: unknown = JSON.parse(json);
+        if (!Array.isArray(args))
+            return "";
+        // an empty options dictionary says nothing
+        const shown = args.filter(a => !(a && typeof a === "object" && !Array.isArray(a) && Object.keys(a).length === 0));
+        return shown.map(a => JSON.stringify(a)).join(", ");
+    } catch {
+        return json;
+    }
+}
+
+function EventRow({ event }: { event: AuditEvent }) {
+    const args = argumentsText(event.Arguments);
+    const result = event.Result && event.Result !== "ok" ? event.Result : "";
+    return (
+        <Tr>
+            <Td dataLabel={_("Time")}>{formatTime(event.Time)}</Td>
+            <Td dataLabel={_("User")}>{who(event)}</Td>
+            <Td dataLabel={_("Action")} modifier="breakWord">
+                <div>
+                    <div>{event.Method}</div>
+                    {args && <div className="debvisor-mono debvisor-muted debvisor-clamp" title={event.Arguments}>{args}</div>}
+                </div>
+            </Td>
+            <Td dataLabel={_("Object")} modifier="breakWord">
+                <span className="debvisor-mono" title={event.Object}>{shortObject(event.Object)}</span>
+            </Td>
+            <Td dataLabel={_("Result")} modifier="breakWord">
+                <div>
+                    <PhaseLabel event={event} />
+                    {result && <div className="debvisor-muted">{result}</div>}
+                </div>
+            </Td>
+        </Tr>
+    );
+}
+
+interface AuditTail { events: AuditEvent[] | null; error: CallError | null }
+
+/* The newest records, newest first, read again whenever recordCount changes.
+ * Reads never overlap: changes while one is under way cause one more read
+ * after it, so a busy log costs one read at a time. A refusal stops the
+ * reading: a refused call is itself audited, and reading again on every new
+ * record would feed on itself. */
+function useAuditTail(recordCount: number): AuditTail {
+    const [tail, setTail] = useState<AuditTail>({ events: null, error: null });
+    const reader = useRef({ busy: false, stale: false, refused: false, mounted: false });
+
+    useEffect(() => {
+        const r = reader.current;
+        r.mounted = true;
+        return () => { r.mounted = false };
+    }, []);
+
+    useEffect(() => {
+        const r = reader.current;
+        if (r.refused)
+            return;
+        if (r.busy) {
+            r.stale = true;
+            return;
+        }
+        const read = () => {
+            r.busy = true;
+            r.stale = false;
+            managerAuditTail(SHOWN)
+                .then(events => { if (r.mounted) setTail({ events: [...events].reverse(), error: null }) },
+                    (error: CallError) => {
+                        r.refused = isNotAuthorized(error);
+                        if (r.mounted) setTail(prev => ({ events: prev.events, error }));
+                    })
+                .finally(() => {
+                    r.busy = false;
+                    if (r.stale && !r.refused && r.mounted)
+                        read();
+                });
+        };
+        read();
+    }, [recordCount]);
+
+    return tail;
 }
 
 export function AuditEvents({ recordCount }: { recordCount: number }) {
-    const [events, setEvents] = useState<AuditEvent[]>([]);
-    const [error, setError] = useState<{ name?: string; message: string } | null>(null);
+    const { events, error } = useAuditTail(recordCount);
 
-    useEffect(() => {
-        let current = true;
-        managerAuditTail(SHOWN)
-            .then(e => { if (current) { setEvents([...e].reverse()); setError(null) } })
-            .catch((e: { name?: string; message: string }) => { if (current) setError(e) });
-        return () => { current = false };
-    }, [recordCount]);
+    let body;
+    if (error && isNotAuthorized(error))
+        body = <NotAuthorizedState message={error.message} />;
+    else if (error)
+        body = <p className="debvisor-error-detail">{_("The audit log could not be read:")} {error.message}</p>;
+    else if (events === null)
+        body = <p className="debvisor-muted">{_("Reading the audit log…")}</p>;
+    else if (events.length === 0)
+        body = <p className="debvisor-muted">{_("Nothing has been recorded yet.")}</p>;
+    else
+        body = (
+            <Table aria-label={_("Recent audit events")} variant="compact">
+                <Thead>
+                    <Tr>
+                        <Th width={15}>{_("Time")}</Th>
+                        <Th width={10}>{_("User")}</Th>
+                        <Th width={30}>{_("Action")}</Th>
+                        <Th width={20}>{_("Object")}</Th>
+                        <Th width={25}>{_("Result")}</Th>
+                    </Tr>
+                </Thead>
+                <Tbody>
+                    {events.map(e => <EventRow key={e.Seq} event={e} />)}
+                </Tbody>
+            </Table>
+        );
 
     return (
         <Card>
             <CardTitle component="h2">{_("Recent audit events")}</CardTitle>
-            <CardBody>
-                {error && isNotAuthorized(error) && <NotAuthorizedState message={error.message} />}
-                {error && !isNotAuthorized(error) && <p className="debvisor-error-detail">{error.message}</p>}
-                {!error && (
-                    <Table aria-label={_("Recent audit events")} variant="compact">
-                        <Thead>
-                            <Tr>
-                                <Th>{_("Time")}</Th>
-                                <Th>{_("User")}</Th>
-                                <Th>{_("Action")}</Th>
-                                <Th>{_("Object")}</Th>
-                                <Th>{_("Result")}</Th>
-                            </Tr>
-                        </Thead>
-                        <Tbody>
-                            {events.map(e => (
-                                <Tr key={e.Seq}>
-                                    <Td dataLabel={_("Time")}>{formatTime(e.Time)}</Td>
-                                    <Td dataLabel={_("User")}>{e.LoginUser && e.LoginUser !== e.User ? `${e.LoginUser} (${e.User})` : e.User}</Td>
-                                    <Td dataLabel={_("Action")}>{e.Method}</Td>
-                                    <Td dataLabel={_("Object")} className="debvisor-mono">{e.Object}</Td>
-                                    <Td dataLabel={_("Result")}>
-                                        <PhaseLabel event={e} />
-                                        {e.Result && e.Result !== "ok" && <div className="debvisor-muted">{e.Result}</div>}
-                                    </Td>
-                                </Tr>
-                            ))}
-                        </Tbody>
-                    </Table>
-                )}
-            </CardBody>
+            <CardBody>{body}</CardBody>
         </Card>
     );
 }

@@ -1,12 +1,14 @@
 // The host's disks and what storage may do with them: the OS disk, disks in
 // use, and free spares.
-import { useCallback, useEffect, useState } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import { Button } from "@patternfly/react-core/dist/esm/components/Button/index.js";
 import { Card, CardBody, CardHeader, CardTitle } from "@patternfly/react-core/dist/esm/components/Card/index.js";
 import { Label } from "@patternfly/react-core/dist/esm/components/Label/index.js";
 import { Spinner } from "@patternfly/react-core/dist/esm/components/Spinner/index.js";
 import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
+import type { CallError } from "../lib/api/call";
 import { managerGetDisks, type Disk, type DiskRole } from "../lib/api/manager";
+import { showError } from "../lib/components/PageAlerts";
 import { isNotAuthorized, NotAuthorizedState } from "../lib/components/ServiceEmptyState";
 import { formatBytes } from "../lib/format";
 import { _ } from "../lib/gettext";
@@ -26,14 +28,22 @@ function diskKind(disk: Disk): string {
 
 export function DisksTable() {
     const [disks, setDisks] = useState<Disk[] | null>(null);
-    const [error, setError] = useState<{ name?: string; message: string } | null>(null);
+    const [error, setError] = useState<CallError | null>(null);
     const [loading, setLoading] = useState(false);
+
+    const listed = useRef(false);
 
     const refresh = useCallback(() => {
         setLoading(true);
         managerGetDisks()
-            .then(d => { setDisks(d); setError(null) })
-            .catch((e: { name?: string; message: string }) => setError(e))
+            .then(d => { listed.current = true; setDisks(d); setError(null) })
+            .catch((e: CallError) => {
+                // a failed refresh keeps the table it had and says so in a toast
+                if (listed.current)
+                    showError(_("The disks could not be listed again"), e);
+                else
+                    setError(e);
+            })
             .finally(() => setLoading(false));
     }, []);
 
@@ -64,17 +74,21 @@ export function DisksTable() {
                         const role = ROLE[disk.Role]();
                         return (
                             <Tr key={disk.Path}>
-                                <Td dataLabel={_("Disk")}>
-                                    <div>{disk.Name}</div>
-                                    <div className="debvisor-mono debvisor-muted">{disk.ById || disk.Path}</div>
+                                <Td dataLabel={_("Disk")} modifier="breakWord">
+                                    <div>
+                                        <div>{disk.Name}</div>
+                                        <div className="debvisor-mono debvisor-muted" title={disk.Path}>{disk.ById || disk.Path}</div>
+                                    </div>
                                 </Td>
                                 <Td dataLabel={_("Size")}>{formatBytes(disk.Size)}</Td>
                                 <Td dataLabel={_("Type")}>{diskKind(disk)}</Td>
                                 <Td dataLabel={_("Model")}>{disk.Model || "—"}</Td>
                                 <Td dataLabel={_("Serial")}>{disk.Serial || "—"}</Td>
                                 <Td dataLabel={_("Role")}>
-                                    <Label color={role.color}>{role.text}</Label>
-                                    <div className="debvisor-muted">{disk.RoleReason}</div>
+                                    <div>
+                                        <Label color={role.color} isCompact>{role.text}</Label>
+                                        <div className="debvisor-muted">{disk.RoleReason}</div>
+                                    </div>
                                 </Td>
                             </Tr>
                         );

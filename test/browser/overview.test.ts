@@ -1,20 +1,35 @@
-// DebVisor → Overview in a real Cockpit login with Debian's Chromium: the
-// disks table, a job started from busctl appearing live and finishing, and
-// the audit table catching up, with no console errors on the way.
+// DebVisor → Overview in a real Cockpit login with Debian's Chromium, on the
+// installed package: the disks table, a job started from busctl appearing
+// live and finishing, the audit table catching up, cancelling from the Jobs
+// panel, a user without a role told how to get one, and the page following
+// Cockpit's dark style, with no console errors on the way.
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import QUnit from "qunit";
-import { login, openSession, pageFrame, screenshot, type Session } from "../lib/browser.js";
-import { randomImage, removeImage, tempDir, uniqueName } from "../lib/images.js";
-import { ADMIN, VIEWER } from "../lib/users.js";
+import type { Frame } from "playwright-core";
+import { login, openFromMenu, openSession, pageFrame, screenshot, COCKPIT_URL } from "../lib/browser.js";
+import { IMAGE_DIR, randomImage, removeImage, tempDir, uniqueName } from "../lib/images.js";
+import { ADMIN, NOBODY, VIEWER } from "../lib/users.js";
 
 const WAIT = { timeout: 30_000 };
+const DARK = "pf-v6-theme-dark";
 
-async function openOverview(session: Session) {
-    // the login page's own probe of /cockpit/login answers 401 by design: count errors from here on
-    session.consoleErrors.length = 0;
-    await session.page.click("#host-apps a:has-text('DebVisor')");
-    return pageFrame(session.page, "debvisor/overview");
+const isDark = (frame: Frame) => frame.evaluate(cls => document.documentElement.classList.contains(cls), DARK);
+
+/* The value of the progress bar in the job row that names the image. */
+function jobProgress(frame: Frame, image: string): Promise<number> {
+    return frame.evaluate(text => {
+        const row = [...document.querySelectorAll("[aria-label='Jobs'] li")].find(li => li.textContent?.includes(text));
+        return Number(row?.querySelector("[role='progressbar']")?.getAttribute("aria-valuenow") ?? -1);
+    }, image);
+}
+
+/* How many refused AuditTail calls by USER the newest audit records hold. */
+function refusedAuditReads(user: string): number {
+    const out = execFileSync("busctl", ["--system", "--json=short", "call", "org.debvisor.DebVisor1", "/org/debvisor/DebVisor1/Manager",
+        "org.debvisor.DebVisor1.Manager", "AuditTail", "ua{sv}", "1000", "0"], { encoding: "utf8", timeout: 30_000 });
+    const records = (JSON.parse(out) as { data: [Array<Record<string, { data: unknown }>>] }).data[0];
+    return records.filter(r => r.User.data === user && r.Method.data === "Manager.AuditTail" && r.Phase.data === "denied").length;
 }
 
 QUnit.module("browser: Overview", hooks => {
@@ -22,62 +37,141 @@ QUnit.module("browser: Overview", hooks => {
     hooks.before(() => { dir = tempDir("dv-browser-") });
     hooks.after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-    QUnit.test("an admin sees the disks, a job started from busctl live, and the audit record", async assert => {
+    QUnit.test("an admin sees the disks, a job started from busctl live, and its audit records", async assert => {
         const session = await openSession();
         const name = uniqueName("browser");
+        const image = `${name}.qcow2`;
         try {
             await login(session.page, ADMIN);
-            const frame = await openOverview(session);
+            // the login page's own probe of /cockpit/login answers 401 by design: count errors from here on
+            session.consoleErrors.length = 0;
+            const frame = await openFromMenu(session.page, "DebVisor", "debvisor/overview");
+
+            await frame.getByRole("heading", { name: "DebVisor overview" }).waitFor(WAIT);
             const disks = frame.locator("table[aria-label='Disks']");
             await disks.waitFor(WAIT);
-            const osRow = disks.locator("tbody tr", { hasText: "OS disk" });
-            assert.equal(await osRow.count(), 1, "the OS disk has a row");
+            assert.equal(await disks.locator("tbody tr", { hasText: "OS disk" }).count(), 1, "exactly one disk is the OS disk");
+            const host = frame.locator("[aria-label='Host facts']");
+            assert.true((await host.textContent() ?? "").includes("DebVisor version"), "host facts are shown");
             // jobs of earlier tests may still be listed: they stay a minute after they end
-            await frame.locator("h2", { hasText: "Jobs" }).waitFor(WAIT);
-            await screenshot(session.page, "overview-admin");
+            await frame.getByRole("heading", { name: "Jobs" }).waitFor(WAIT);
+            await screenshot(session.page, "overview-admin", frame);
 
-            const source = randomImage(dir, "browser.raw", 24);
+            // ~48 MiB of random data at 8 MiB/s: a job that runs for about six seconds
+            const source = randomImage(dir, `${name}.raw`, 48);
             const out = execFileSync("busctl", ["--system", "call", "org.debvisor.DebVisor1", "/org/debvisor/DebVisor1/Manager",
-                "org.debvisor.DebVisor1.Manager", "ImportImage", "ssa{sv}", source, name, "1", "rate-limit", "t", String(6 << 20)], { encoding: "utf8" });
-            assert.true(out.includes("/org/debvisor/DebVisor1/jobs/"), out);
+                "org.debvisor.DebVisor1.Manager", "ImportImage", "ssa{sv}", source, name, "1", "rate-limit", "t", String(8 << 20)],
+            { encoding: "utf8", timeout: 30_000 });
+            const jobPath = /"(\/org\/debvisor\/DebVisor1\/jobs\/\d+)"/.exec(out)?.[1];
+            assert.ok(jobPath, `busctl answered with a job: ${out.trim()}`);
+            const jobShort = (jobPath ?? "").replace("/org/debvisor/DebVisor1/", "");
 
-            const row = frame.locator("[aria-label='Jobs'] li", { hasText: `as ${name}.qcow2` });
+            const row = frame.locator("[aria-label='Jobs'] li", { hasText: `as ${image}` });
             await row.waitFor(WAIT);
-            await row.locator("text=Running").waitFor(WAIT);
-            const progress = row.locator("[role='progressbar']");
-            await progress.waitFor(WAIT);
-            await frame.waitForFunction(n => {
-                const bar = [...document.querySelectorAll("[aria-label='Jobs'] li")].find(li => li.textContent?.includes(`as ${n}.qcow2`))
-                    ?.querySelector("[role='progressbar']");
-                const value = Number(bar?.getAttribute("aria-valuenow") ?? 0);
+            await row.getByText("Running", { exact: true }).waitFor(WAIT);
+            await frame.waitForFunction(text => {
+                const li = [...document.querySelectorAll("[aria-label='Jobs'] li")].find(l => l.textContent?.includes(text));
+                const value = Number(li?.querySelector("[role='progressbar']")?.getAttribute("aria-valuenow") ?? 0);
                 return value > 0 && value < 100;
-            }, name, WAIT);
-            await screenshot(session.page, "overview-job-running");
-            await row.locator("text=Completed").waitFor({ timeout: 60_000 });
-            assert.equal(await progress.getAttribute("aria-valuenow"), "100");
+            }, `as ${image}`, WAIT);
+            assert.true(await row.getByRole("button", { name: "Cancel" }).isVisible(), "a running import can be cancelled");
+            await screenshot(session.page, "overview-job-running", frame);
 
+            await row.getByText("Completed", { exact: true }).waitFor({ timeout: 60_000 });
+            assert.equal(await jobProgress(frame, `as ${image}`), 100, "the finished job shows 100 %");
+            assert.true(fs.existsSync(`${IMAGE_DIR}/${image}`), "the image was imported");
+
+            // the new audit records arrive with the Manager's AuditRecordCount change
             const audit = frame.locator("table[aria-label='Recent audit events']");
-            await audit.locator("tbody tr", { hasText: "Job.image-import" }).first().waitFor(WAIT);
-            assert.true(await audit.locator("tbody tr", { hasText: "Manager.ImportImage" }).count() >= 1, "the import call is in the audit table");
-            await screenshot(session.page, "overview-job-done");
+            const call = audit.locator("tbody tr", { hasText: "Manager.ImportImage" }).filter({ hasText: name });
+            await call.first().waitFor(WAIT);
+            assert.equal(await call.count(), 1, "the ImportImage call is listed with its arguments");
+            const done = audit.locator("tbody tr", { hasText: "Job.image-import" }).filter({ hasText: jobShort });
+            await done.first().waitFor(WAIT);
+            assert.true((await done.first().textContent() ?? "").includes("Done"), "the job's outcome is in the audit table");
+            await screenshot(session.page, "overview-job-done", frame);
+
+            // Session → Style → Dark in the shell: the page follows
+            assert.false(await isDark(frame), "light by default in a light browser");
+            await session.page.click("#toggle-menu");
+            await session.page.click("button#dark");
+            await frame.waitForFunction(cls => document.documentElement.classList.contains(cls), DARK, WAIT);
+            await session.page.keyboard.press("Escape");
+            await screenshot(session.page, "overview-admin-dark", frame);
+
             assert.deepEqual(session.consoleErrors, [], "no console errors");
         } finally {
             await session.close();
-            removeImage(`${name}.qcow2`);
+            removeImage(image);
         }
     });
 
-    QUnit.test("a viewer sees the page in the dark theme, narrow", async assert => {
+    QUnit.test("an admin cancels a running import from the Jobs panel", async assert => {
+        const session = await openSession();
+        const name = uniqueName("browser-cancel");
+        const image = `${name}.qcow2`;
+        try {
+            await login(session.page, ADMIN);
+            session.consoleErrors.length = 0;
+            const frame = await openFromMenu(session.page, "DebVisor", "debvisor/overview");
+            await frame.getByRole("heading", { name: "Jobs" }).waitFor(WAIT);
+
+            // slow enough (about 24 s) that it is still running when the button is pressed
+            const source = randomImage(dir, `${name}.raw`, 48);
+            execFileSync("busctl", ["--system", "call", "org.debvisor.DebVisor1", "/org/debvisor/DebVisor1/Manager",
+                "org.debvisor.DebVisor1.Manager", "ImportImage", "ssa{sv}", source, name, "1", "rate-limit", "t", String(2 << 20)],
+            { encoding: "utf8", timeout: 30_000 });
+
+            const row = frame.locator("[aria-label='Jobs'] li", { hasText: `as ${image}` });
+            await row.getByText("Running", { exact: true }).waitFor(WAIT);
+            await row.getByRole("button", { name: "Cancel" }).click();
+            await row.getByText("Cancelled", { exact: true }).waitFor(WAIT);
+            assert.false(await row.getByRole("button", { name: "Cancel" }).isVisible(), "a cancelled job offers no Cancel");
+            assert.false(fs.existsSync(`${IMAGE_DIR}/${image}`), "a cancelled import leaves no image");
+            await screenshot(session.page, "overview-job-cancelled", frame);
+            assert.deepEqual(session.consoleErrors, [], "no console errors");
+        } finally {
+            await session.close();
+            removeImage(image);
+        }
+    });
+
+    QUnit.test("a user without a DebVisor group is told which groups give access, once", async assert => {
+        const session = await openSession();
+        try {
+            await login(session.page, NOBODY);
+            session.consoleErrors.length = 0;
+            await session.page.goto(`${COCKPIT_URL}/debvisor/overview`);
+            const frame = await pageFrame(session.page, "debvisor/overview");
+            // host facts are properties anyone may read; disks and the audit log need a group
+            await frame.locator("[aria-label='Host facts']").waitFor(WAIT);
+            const refusals = frame.getByRole("heading", { name: "You are not allowed to see this" });
+            await refusals.nth(1).waitFor(WAIT);
+            assert.equal(await refusals.count(), 2, "disks and audit events both explain the refusal");
+            assert.true((await frame.locator("body").textContent() ?? "").includes("debvisor-viewer"), "the page names the group that grants reading");
+
+            // a refused read is itself audited: the page must not read again on that new record
+            const before = refusedAuditReads(NOBODY.name);
+            await new Promise(resolve => setTimeout(resolve, 3000));
+            assert.equal(refusedAuditReads(NOBODY.name), before, "no further refused reads while the page stays open");
+            await screenshot(session.page, "overview-not-authorized", frame);
+            assert.deepEqual(session.consoleErrors, [], "no console errors");
+        } finally {
+            await session.close();
+        }
+    });
+
+    QUnit.test("a viewer sees the page in a dark browser, narrow", async assert => {
         const session = await openSession({ colorScheme: "dark", width: 480 });
         try {
             await login(session.page, VIEWER);
-            await session.page.goto("http://127.0.0.1:9090/debvisor/overview");
             session.consoleErrors.length = 0;
+            await session.page.goto(`${COCKPIT_URL}/debvisor/overview`);
             const frame = await pageFrame(session.page, "debvisor/overview");
             await frame.locator("table[aria-label='Disks']").waitFor(WAIT);
-            const dark = await frame.evaluate(() => document.documentElement.classList.contains("pf-v6-theme-dark"));
-            assert.true(dark, "the page follows the dark theme");
-            await screenshot(session.page, "overview-viewer-dark-narrow");
+            await frame.locator("table[aria-label='Recent audit events']").waitFor(WAIT);
+            assert.true(await isDark(frame), "the page follows the browser's dark preference");
+            await screenshot(session.page, "overview-viewer-dark-narrow", frame);
             assert.deepEqual(session.consoleErrors, [], "no console errors");
         } finally {
             await session.close();

@@ -9,27 +9,40 @@ import { chromium, type BrowserContext, type Frame, type Page } from "playwright
 import type { TestUser } from "./users.js";
 
 export const COCKPIT_URL = "http://127.0.0.1:9090";
-const ARTIFACTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../artifacts");
+export const ARTIFACTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../artifacts");
+const CHROMIUM = "/usr/bin/chromium";
 const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+const HEIGHT = 1000;
 
 export interface Session {
     context: BrowserContext;
     page: Page;
+    /** console errors and uncaught exceptions of the page and all its frames */
     consoleErrors: string[];
     close(): Promise<void>;
 }
 
+/** A fresh Chromium profile (no cookies, no stored theme) with one page. */
 export async function openSession(options: { colorScheme?: "light" | "dark"; width?: number } = {}): Promise<Session> {
     const profile = fs.mkdtempSync(path.join(os.tmpdir(), "dv-chromium-"));
-    const context = await chromium.launchPersistentContext(profile, {
-        executablePath: "/usr/bin/chromium",
-        args: CHROMIUM_ARGS,
-        viewport: { width: options.width ?? 1400, height: 1000 },
-        colorScheme: options.colorScheme ?? "light",
-    });
+    let context: BrowserContext;
+    try {
+        context = await chromium.launchPersistentContext(profile, {
+            executablePath: CHROMIUM,
+            args: CHROMIUM_ARGS,
+            viewport: { width: options.width ?? 1400, height: HEIGHT },
+            colorScheme: options.colorScheme ?? "light",
+            timeout: 60_000,
+        });
+    } catch (e) {
+        fs.rmSync(profile, { recursive: true, force: true });
+        throw e;
+    }
     const page = context.pages()[0] ?? await context.newPage();
+    page.setDefaultTimeout(30_000);
     const consoleErrors: string[] = [];
+    // page-level events include the messages of every frame (Cockpit's pages are iframes)
     page.on("console", msg => {
         if (msg.type() === "error")
             consoleErrors.push(`${msg.location().url}: ${msg.text()}`);
@@ -38,33 +51,57 @@ export async function openSession(options: { colorScheme?: "light" | "dark"; wid
     return {
         context, page, consoleErrors,
         close: async () => {
-            await context.close();
+            await context.close().catch(() => undefined);
             fs.rmSync(profile, { recursive: true, force: true });
         },
     };
 }
 
+/** Logs in with Cockpit's login form and waits for the shell to show its first page. */
 export async function login(page: Page, user: TestUser): Promise<void> {
     await page.goto(COCKPIT_URL);
     await page.fill("#login-user-input", user.name);
     await page.fill("#login-password-input", user.password);
     await page.click("#login-button");
-    // the shell replaces the login form and shows its first page in a frame
     await page.waitForSelector("iframe.container-frame", { state: "attached", timeout: 30_000 });
 }
 
-/* The iframe Cockpit shows a package page in, e.g. "debvisor/overview". */
+/** The iframe Cockpit shows a package page in, e.g. "debvisor/overview", once it loaded. */
 export async function pageFrame(page: Page, name: string): Promise<Frame> {
-    const handle = await page.waitForSelector(`iframe[name="cockpit1:localhost/${name}"][data-loaded]`, { timeout: 30_000 });
+    const handle = await page.waitForSelector(`iframe[name="cockpit1:localhost/${name}"][data-loaded]`, { state: "attached", timeout: 30_000 });
     const frame = await handle.contentFrame();
     if (!frame)
         throw new Error(`no frame for ${name}`);
     return frame;
 }
 
-export async function screenshot(page: Page, name: string): Promise<string> {
+/** Opens a page the way a person does: its entry in the shell's navigation. */
+export async function openFromMenu(page: Page, label: string, name: string): Promise<Frame> {
+    await page.locator("#host-apps a", { hasText: label }).first().click();
+    await page.waitForURL(new RegExp(`/${name}(#.*)?$`), { timeout: 30_000 });
+    return pageFrame(page, name);
+}
+
+/**
+ * Saves test/artifacts/NAME.png. With a frame, the window is made as tall as
+ * the frame's content for the shot (PatternFly pages scroll inside the
+ * frame, so a full-page shot of the shell would cut them off), then restored.
+ */
+export async function screenshot(page: Page, name: string, frame?: Frame): Promise<string> {
     fs.mkdirSync(ARTIFACTS, { recursive: true });
     const file = path.join(ARTIFACTS, `${name}.png`);
-    await page.screenshot({ path: file, fullPage: true });
+    const viewport = page.viewportSize();
+    if (frame && viewport) {
+        const overflow = await frame.evaluate(() =>
+            Math.max(0, ...[...document.querySelectorAll("*")].map(e => e.scrollHeight - e.clientHeight)));
+        await page.setViewportSize({ width: viewport.width, height: Math.min(viewport.height + overflow, 6000) });
+        await frame.evaluate(() => new Promise(resolve => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+    }
+    try {
+        await page.screenshot({ path: file });
+    } finally {
+        if (frame && viewport)
+            await page.setViewportSize(viewport);
+    }
     return file;
 }

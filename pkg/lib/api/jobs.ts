@@ -1,7 +1,7 @@
 // Calls on Job objects.
-import { JOB_IFACE } from "../../../generated/dbus-contract";
-import { dbusClient } from "../dbus-store";
+import { JOB_IFACE, type PageJobMethodResults } from "../../../generated/dbus-contract";
+import { callDaemon } from "./call";
 
 export async function jobCancel(path: string): Promise<void> {
-    await dbusClient().call(path, JOB_IFACE, "Cancel", [{}]);
+    await callDaemon<PageJobMethodResults["Cancel"]>(path, JOB_IFACE, "Cancel", [{}]);
 }

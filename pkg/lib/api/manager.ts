@@ -1,14 +1,17 @@
-// Calls on the Manager object, as the logged-in user.
-import { MANAGER_IFACE } from "../../../generated/dbus-contract";
-import { dbusClient, MANAGER_PATH } from "../dbus-store";
+// Calls on the Manager object, as the logged-in user, returning plain data.
+import { MANAGER_IFACE, type PageManagerMethodResults } from "../../../generated/dbus-contract";
+import { MANAGER_PATH } from "../dbus-store";
+import { callDaemon } from "./call";
 import { unwrapDict } from "./variants";
 
 export type DiskRole = "os" | "in-use" | "spare" | "unusable";
 
+export interface Partition { Name: string; Path: string; Size: number; FsType: string; Mountpoints: string[] }
+
 export interface Disk {
     Name: string; Path: string; Size: number; Model: string; Serial: string; Wwn: string; ById: string;
     Rotational: boolean; Removable: boolean; ReadOnly: boolean; Transport: string; FsType: string;
-    Mountpoints: string[]; Partitions: Array<{ Name: string; Path: string; Size: number; FsType: string; Mountpoints: string[] }>;
+    Mountpoints: string[]; Partitions: Partition[];
     Role: DiskRole; RoleReason: string;
 }
 
@@ -18,11 +21,12 @@ export interface AuditEvent {
 }
 
 export async function managerGetDisks(): Promise<Disk[]> {
-    const [disks] = await dbusClient().call(MANAGER_PATH, MANAGER_IFACE, "GetDisks", [{}]) as [Array<Record<string, unknown>>];
+    const [disks] = await callDaemon<PageManagerMethodResults["GetDisks"]>(MANAGER_PATH, MANAGER_IFACE, "GetDisks", [{}]);
     return disks.map(d => unwrapDict(d) as unknown as Disk);
 }
 
+/** The newest `count` audit records, oldest first. */
 export async function managerAuditTail(count: number): Promise<AuditEvent[]> {
-    const [records] = await dbusClient().call(MANAGER_PATH, MANAGER_IFACE, "AuditTail", [count, {}]) as [Array<Record<string, unknown>>];
+    const [records] = await callDaemon<PageManagerMethodResults["AuditTail"]>(MANAGER_PATH, MANAGER_IFACE, "AuditTail", [count, {}]);
     return records.map(r => unwrapDict(r) as unknown as AuditEvent);
 }

@@ -3,18 +3,28 @@
 import { useState } from "react";
 import { Button } from "@patternfly/react-core/dist/esm/components/Button/index.js";
 import { Card, CardBody, CardTitle } from "@patternfly/react-core/dist/esm/components/Card/index.js";
-import { Label } from "@patternfly/react-core/dist/esm/components/Label/index.js";
-import { Progress, ProgressMeasureLocation, ProgressVariant } from "@patternfly/react-core/dist/esm/components/Progress/index.js";
 import { DataList, DataListCell, DataListItem, DataListItemCells, DataListItemRow } from "@patternfly/react-core/dist/esm/components/DataList/index.js";
+import { Label } from "@patternfly/react-core/dist/esm/components/Label/index.js";
+import { Progress, ProgressMeasureLocation, ProgressSize, ProgressVariant } from "@patternfly/react-core/dist/esm/components/Progress/index.js";
+import { Flex, FlexItem } from "@patternfly/react-core/dist/esm/layouts/Flex/index.js";
 import { jobCancel } from "../api/jobs";
+import type { CallError } from "../api/call";
 import { useJobs, type JobObject } from "../dbus-store";
-import { _ } from "../gettext";
+import { _, format } from "../gettext";
 
-const STATE_LABEL: Record<string, () => { text: string; color: "blue" | "green" | "red" | "grey" }> = {
+type LabelColor = "blue" | "green" | "red" | "grey";
+
+const STATE_LABEL: Record<string, () => { text: string; color: LabelColor }> = {
     running: () => ({ text: _("Running"), color: "blue" }),
     succeeded: () => ({ text: _("Completed"), color: "green" }),
     failed: () => ({ text: _("Failed"), color: "red" }),
     cancelled: () => ({ text: _("Cancelled"), color: "grey" }),
+};
+
+const PROGRESS_VARIANT: Record<string, ProgressVariant | undefined> = {
+    succeeded: ProgressVariant.success,
+    failed: ProgressVariant.danger,
+    cancelled: ProgressVariant.warning,
 };
 
 function JobRow({ job }: { job: JobObject }) {
@@ -22,33 +32,39 @@ function JobRow({ job }: { job: JobObject }) {
     const [cancelling, setCancelling] = useState(false);
     const { props } = job;
     const label = (STATE_LABEL[props.State] ?? STATE_LABEL.running)();
-    const variant = props.State === "failed" ? ProgressVariant.danger : props.State === "succeeded" ? ProgressVariant.success : undefined;
+    const running = props.State === "running";
+    // a finished job keeps the progress it reached; without one, only success is "all of it"
+    const progress = props.ProgressValid ? props.Progress : props.State === "succeeded" ? 1 : null;
     const cancel = () => {
         setCancelling(true);
-        jobCancel(job.path).catch((e: Error) => setError(e.message)).finally(() => setCancelling(false));
+        setError("");
+        jobCancel(job.path)
+            .catch((e: CallError) => setError(e.message))
+            .finally(() => setCancelling(false));
     };
     return (
         <DataListItem aria-label={props.Description}>
             <DataListItemRow>
                 <DataListItemCells dataListCells={[
-                    <DataListCell key="what" width={2}>
-                        <div className="debvisor-job-title">{props.Description}</div>
-                        {props.Message && <div className="debvisor-job-message">{props.Message}</div>}
-                        {error && <div className="debvisor-error-detail">{error}</div>}
-                    </DataListCell>,
-                    <DataListCell key="progress" width={3}>
-                        {props.ProgressValid || props.State !== "running"
-                            ? <Progress value={Math.round(props.Progress * 100)}
-                                aria-label={props.Description} measureLocation={ProgressMeasureLocation.outside} variant={variant} />
-                            : <span>{_("Starting…")}</span>}
-                    </DataListCell>,
-                    <DataListCell key="state" isFilled={false}>
-                        <Label color={label.color}>{label.text}</Label>
-                    </DataListCell>,
-                    <DataListCell key="cancel" isFilled={false} alignRight>
-                        {props.Cancelable && (
-                            <Button variant="secondary" size="sm" isDisabled={cancelling} onClick={cancel}>{_("Cancel")}</Button>
+                    <DataListCell key="job">
+                        <Flex alignItems={{ default: "alignItemsCenter" }} flexWrap={{ default: "nowrap" }}>
+                            <FlexItem grow={{ default: "grow" }} className="debvisor-job-title">{props.Description}</FlexItem>
+                            <FlexItem><Label color={label.color} isCompact>{label.text}</Label></FlexItem>
+                            {props.Cancelable && running && (
+                                <FlexItem>
+                                    <Button variant="secondary" size="sm" isDisabled={cancelling} onClick={cancel}
+                                        aria-label={format(_("Cancel $0"), props.Description)}>{_("Cancel")}</Button>
+                                </FlexItem>
+                            )}
+                        </Flex>
+                        {progress !== null && (
+                            <Progress value={Math.round(progress * 100)} aria-label={props.Description}
+                                size={ProgressSize.sm} measureLocation={ProgressMeasureLocation.outside}
+                                variant={PROGRESS_VARIANT[props.State]} />
                         )}
+                        {progress === null && running && <div className="debvisor-job-message">{_("Starting…")}</div>}
+                        {props.Message && <div className="debvisor-job-message">{props.Message}</div>}
+                        {error && <div className="debvisor-error-detail" role="alert">{error}</div>}
                     </DataListCell>,
                 ]} />
             </DataListItemRow>
