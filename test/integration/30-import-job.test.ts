@@ -6,7 +6,7 @@ import path from "node:path";
 import QUnit from "qunit";
 import { verifyFile } from "../../helpers/lib/audit-chain.js";
 import { busNameOwnerPid } from "../harness/harness.js";
-import { callAs, MANAGER } from "../lib/call-as.js";
+import { callAs, getProperty, MANAGER } from "../lib/call-as.js";
 import { closeWatchBus, watchJobs } from "../lib/bus-watch.js";
 import { waitFor, withTimeout } from "../lib/wait.js";
 import { IMAGE_DIR, imageDirListing, qemuImgFormat, randomImage, removeImage, tempDir, uniqueName } from "../lib/images.js";
@@ -15,12 +15,7 @@ import { ADMIN } from "../lib/users.js";
 const JOB_IFACE = "org.debvisor.DebVisor1.Job";
 const AUDIT_LOG = "/var/log/debvisor/audit.jsonl";
 
-async function jobProperty(job: string, name: string): Promise<unknown> {
-    const reply = await callAs(null, { path: job, iface: "org.freedesktop.DBus.Properties", method: "Get", signature: "ss", body: [JOB_IFACE, name] });
-    if (!reply.ok)
-        throw new Error(reply.message);
-    return reply.body[0];
-}
+const jobProperty = (job: string, name: string) => getProperty(job, JOB_IFACE, name);
 
 
 QUnit.module("image import job (installed daemon, qemu-img)", hooks => {

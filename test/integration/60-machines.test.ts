@@ -5,7 +5,7 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import QUnit from "qunit";
-import { callAs } from "../lib/call-as.js";
+import { callAs, getProperty } from "../lib/call-as.js";
 import { closeWatchBus, watchJobs } from "../lib/bus-watch.js";
 import { waitFor, withTimeout } from "../lib/wait.js";
 import { IMAGE_DIR, uniqueName } from "../lib/images.js";
@@ -15,10 +15,8 @@ const MACHINE = "org.debvisor.DebVisor1.Machine";
 const NOT_AUTHORIZED = "org.debvisor.DebVisor1.Error.NotAuthorized";
 const virsh = (...args: string[]) => execFileSync("virsh", ["-c", "qemu:///system", ...args], { encoding: "utf8", stdio: "pipe" });
 
-async function machineProperty(objectPath: string, name: string): Promise<unknown> {
-    const reply = await callAs(null, { path: objectPath, iface: "org.freedesktop.DBus.Properties", method: "Get", signature: "ss", body: [MACHINE, name] });
-    return reply.ok ? reply.body[0] : undefined;
-}
+/* undefined once the object is gone */
+const machineProperty = (objectPath: string, name: string) => getProperty(objectPath, MACHINE, name).catch(() => undefined);
 
 
 const waitForState = (objectPath: string, state: string) =>

@@ -5,18 +5,12 @@ import fs from "node:fs";
 import path from "node:path";
 import QUnit from "qunit";
 import { verifyFile } from "../../helpers/lib/audit-chain.js";
-import { callAs, MANAGER } from "../lib/call-as.js";
+import { getProperty, MANAGER } from "../lib/call-as.js";
 import { tempDir } from "../lib/images.js";
 
 const AUDIT_LOG = "/var/log/debvisor/audit.jsonl";
 
-async function managerProperty(name: string): Promise<unknown> {
-    const reply = await callAs(null, { path: MANAGER.path, iface: "org.freedesktop.DBus.Properties", method: "Get",
-        signature: "ss", body: [MANAGER.iface, name] });
-    if (!reply.ok)
-        throw new Error(reply.message);
-    return reply.body[0];
-}
+const managerProperty = (name: string) => getProperty(MANAGER.path, MANAGER.iface, name);
 
 QUnit.module("audit chain of the live log", () => {
     QUnit.test("the log is 0600 root, verifies, and ends at the daemon's chain head", async assert => {

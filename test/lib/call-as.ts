@@ -76,3 +76,11 @@ export function closeCallers(): void {
 }
 
 export const MANAGER = { path: "/org/debvisor/DebVisor1/Manager", iface: "org.debvisor.DebVisor1.Manager" };
+
+/* One property, read as root; an error (no such object or property) throws. */
+export async function getProperty(path: string, iface: string, name: string): Promise<unknown> {
+    const reply = await callAs(null, { path, iface: "org.freedesktop.DBus.Properties", method: "Get", signature: "ss", body: [iface, name] });
+    if (!reply.ok)
+        throw new Error(reply.message);
+    return reply.body[0];
+}
