@@ -12,6 +12,7 @@ import { fileURLToPath } from "node:url";
 import { closeCallers } from "../lib/call-as.js";
 import { TEST_USERS } from "../lib/users.js";
 import { waitFor } from "../lib/wait.js";
+import { removeStalePidFile } from "./stale-pid.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const BUS_SOCKET = "/run/dbus/system_bus_socket";
@@ -64,6 +65,7 @@ export class Harness {
             return;
         fs.mkdirSync("/run/dbus", { recursive: true });
         fs.rmSync(BUS_SOCKET, { force: true });
+        removeStalePidFile("/run/dbus/pid", "dbus-daemon");
         const pid = Number(sh("dbus-daemon", ["--system", "--fork", "--print-pid"]).trim());
         this.started.push({ what: "dbus-daemon", pid });
         await waitFor("the system bus", () => fs.existsSync(BUS_SOCKET));
