@@ -1,4 +1,5 @@
-// Runs the test suites with QUnit: `tsx test/run.ts unit integration browser`.
+// Runs the test suites with QUnit: `tsx test/run.ts unit integration browser`,
+// optionally `--filter TEXT` to run only the tests whose name contains TEXT.
 // unit needs nothing; integration and browser run against the installed
 // packages on a system bus that the harness brings up (and tears down).
 import QUnit from "qunit";
@@ -8,7 +9,10 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { Harness } from "./harness/harness.js";
 
 const root = path.dirname(fileURLToPath(import.meta.url));
-const groups = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ["unit"];
+const args = process.argv.slice(2);
+const filterAt = args.indexOf("--filter");
+const filter = filterAt >= 0 ? args.splice(filterAt, 2)[1] : undefined;
+const groups = args.length > 0 ? args : ["unit"];
 const known = ["unit", "integration", "browser"];
 for (const g of groups) {
     if (!known.includes(g)) {
@@ -31,6 +35,8 @@ const events = QUnit as unknown as {
 
 QUnit.config.autostart = false;
 QUnit.config.testTimeout = 180_000;
+if (filter)
+    QUnit.config.filter = filter;
 
 let passed = 0, failed = 0, skipped = 0;
 events.on("testEnd", test => {
