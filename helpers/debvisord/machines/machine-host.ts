@@ -1,0 +1,28 @@
+// What the Machine method modules (snapshots, devices, clone, console …)
+// need of the machines area, so each stays a small module of its own work.
+import { busy } from "../../lib/errors.js";
+import type { JobRegistry } from "../jobs/jobs.js";
+import type { Libvirt } from "./libvirt.js";
+
+export interface MachineHost {
+    readonly libvirt: Libvirt;
+    readonly jobs: JobRegistry;
+    objectPath(uuid: string): string;
+    /* re-reads one domain into its object; resolves when the object is current */
+    refresh(domainPath: string): Promise<void>;
+    kvmAvailable(): Promise<boolean>;
+    /* libvirt's object path for one of ours; Failed when the machine is gone */
+    domainOf(path: string): string;
+    name(path: string): string;
+    state(path: string): string;
+}
+
+/* libvirt's GetXMLDesc flag for the stored (inactive) definition. */
+export const XML_INACTIVE = 2;
+
+/* The machine must be shut off for this change; the error says what to do. */
+export function requireShutOff(host: MachineHost, path: string, what: string): void {
+    const state = host.state(path);
+    if (state !== "shutoff")
+        throw busy(`${host.name(path)} is ${state}: shut it down before ${what}`);
+}
