@@ -122,7 +122,7 @@ export class Libvirt {
 
     /* Capacity, allocation and available bytes. */
     async poolInfo(path: string): Promise<{ capacity: number; allocation: number; available: number }> {
-        const [[, capacity, allocation, available]] = await this.call(path, POOL, "GetInfo", "u", [0]) as [[number, bigint, bigint, bigint]];
+        const [[, capacity, allocation, available]] = await this.call(path, POOL, "GetInfo") as [[number, bigint, bigint, bigint]];
         return { capacity: Number(capacity), allocation: Number(allocation), available: Number(available) };
     }
 
