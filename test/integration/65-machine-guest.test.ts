@@ -3,7 +3,7 @@
 // change is gone), ACPI shutdown, delete with its disks (nothing left in
 // libvirt or on disk). Plus who may do what, and bad input that must leave
 // libvirt untouched.
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
 import QUnit from "qunit";
@@ -127,6 +127,20 @@ QUnit.module("machines: a real tiny guest from an ISO", hooks => {
         } finally {
             after.close();
         }
+
+        // the same console from debvisorctl, as the operator, with input from a pipe
+        const cli = await new Promise<string>(resolve => {
+            const child = spawn("setpriv", ["--reuid", OPERATOR.name, "--regid", OPERATOR.name, "--init-groups",
+                "/usr/bin/debvisorctl", "vm", "console", name, "--no-ask"], { stdio: ["pipe", "pipe", "pipe"] });
+            let out = "";
+            child.stdout.on("data", d => { out += String(d) });
+            child.stdin.write("echo typed-through-debvisorctl-$((6*7))\n");
+            // keep the pipe open until the answer came, at most 30 s
+            const check = setInterval(() => { if (out.includes("typed-through-debvisorctl-42")) child.stdin.end() }, 100);
+            const limit = setTimeout(() => child.kill(), 30_000);
+            child.on("close", () => { clearInterval(check); clearTimeout(limit); resolve(out) });
+        });
+        assert.true(cli.includes("typed-through-debvisorctl-42"), "debvisorctl vm console reaches the guest's shell");
 
         const deleteRunning = await machineCall(ADMIN.name, objectPath, "Delete", "a{sv}", [{ "delete-disks": ["b", true] }]);
         assert.false(deleteRunning.ok, "a running machine is not deleted without force");
