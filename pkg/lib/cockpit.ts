@@ -29,7 +29,18 @@ export interface DBusClient {
     close(problem?: string): void;
 }
 
+/** A raw channel, e.g. a stream to a Unix socket ("payload": "stream", "unix": path). */
+export interface Channel {
+    send(data: string | Uint8Array): void;
+    close(problem?: string): void;
+    addEventListener(type: "message", listener: (event: Event, data: string | Uint8Array) => void): void;
+    addEventListener(type: "close", listener: (event: Event, options: CloseOptions) => void): void;
+}
+
+export interface ChannelOptions { payload: "stream"; unix?: string; binary?: boolean; [option: string]: unknown }
+
 export interface Cockpit {
+    channel(options: ChannelOptions): Channel;
     dbus(name: string, options?: { bus?: "system" | "session"; superuser?: "try" | "require" }): DBusClient;
     gettext(message: string): string;
     ngettext(singular: string, plural: string, n: number): string;
@@ -39,8 +50,8 @@ export interface Cockpit {
     message(error: DBusError | CloseOptions | string): string;
     hidden: boolean;
     transport: { host: string; origin: string };
-    addEventListener(type: "visibilitychange", listener: () => void): void;
-    removeEventListener(type: "visibilitychange", listener: () => void): void;
+    addEventListener(type: "visibilitychange" | "locationchanged", listener: () => void): void;
+    removeEventListener(type: "visibilitychange" | "locationchanged", listener: () => void): void;
     location: { path: string[]; go(path: string | string[]): void };
     jump(path: string, host?: string): void;
 }

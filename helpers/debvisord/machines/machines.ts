@@ -34,6 +34,11 @@ const ADDRESS_SOURCE_LEASE = 0, ADDRESS_SOURCE_AGENT = 1;
 
 type Snapshot = Record<string, unknown>;
 
+/* A property value as text to compare; uint64 values (BigInt) included. */
+function comparable(value: unknown): string {
+    return JSON.stringify(value, (_key, v: unknown) => typeof v === "bigint" ? `${v}n` : v);
+}
+
 export class Machines implements MachineHost {
     private readonly snapshots = new Map<string, Snapshot>(); // our object path → properties
     private readonly domainPaths = new Map<string, string>(); // our object path → libvirt's
@@ -154,7 +159,7 @@ export class Machines implements MachineHost {
             this.server.export(path, [{ name: MACHINE_IFACE, properties: () => this.snapshots.get(path) ?? snapshot, methods: this.methodsFor(path) }]);
             return;
         }
-        const changed = Object.keys(snapshot).filter(k => JSON.stringify(snapshot[k]) !== JSON.stringify(before[k]));
+        const changed = Object.keys(snapshot).filter(k => comparable(snapshot[k]) !== comparable(before[k]));
         this.server.propertiesChanged(path, MACHINE_IFACE, changed);
     }
 
