@@ -12,6 +12,7 @@ import { busNameOwnerPid, Harness } from "../test/harness/harness.js";
 import { callAs, MANAGER } from "../test/lib/call-as.js";
 import { ADMIN } from "../test/lib/users.js";
 import { bounded, median, now, report, rssMiB, timeMs } from "./lib.js";
+import { machinesBench } from "./machines.js";
 
 const BUS_NAME = "org.debvisor.DebVisor1";
 
@@ -122,10 +123,14 @@ const t0 = now();
 try {
     await harness.start();
     console.log(`DebVisor benchmarks on ${os.cpus().length} cores, node ${process.version}\n`);
-    await activation();
-    await roundTrip();
-    await auditedCalls();
-    await auditLog();
+    // `npm run bench -- machines` runs only the named ones
+    const benches: Record<string, () => Promise<void>> = { activation, roundTrip, auditedCalls, auditLog, machines: machinesBench };
+    const chosen = process.argv.slice(2).length > 0 ? process.argv.slice(2) : Object.keys(benches);
+    for (const name of chosen) {
+        if (!benches[name])
+            throw new Error(`no benchmark ${name}; there are ${Object.keys(benches).join(", ")}`);
+        await benches[name]();
+    }
 } finally {
     await harness.stop();
 }

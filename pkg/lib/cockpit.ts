@@ -49,7 +49,7 @@ export interface Cockpit {
     /** A human sentence for an error or a problem code. */
     message(error: DBusError | CloseOptions | string): string;
     hidden: boolean;
-    transport: { host: string; origin: string };
+    transport: { host: string; origin: string; csrf_token: string };
     addEventListener(type: "visibilitychange" | "locationchanged", listener: () => void): void;
     removeEventListener(type: "visibilitychange" | "locationchanged", listener: () => void): void;
     location: { path: string[]; go(path: string | string[]): void };

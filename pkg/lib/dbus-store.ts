@@ -7,6 +7,7 @@
 // calls; when debvisord is replaced, the page starts over on a new channel.
 import { useSyncExternalStore } from "react";
 import { BUS_NAME, JOB_IFACE, MACHINE_IFACE, MANAGER_IFACE, ROOT_PATH, type PageJobProperties, type PageMachineProperties, type PageManagerProperties } from "../../generated/dbus-contract";
+import { compareNames } from "./collate";
 import { cockpit, type CloseOptions, type DBusClient, type DBusError, type NotifyData } from "./cockpit";
 import { _, format } from "./gettext";
 
@@ -33,9 +34,25 @@ let state: State = { service: { status: "connecting" }, objects: {} };
 const listeners = new Set<() => void>();
 let client: DBusClient | null = null;
 
+let flushPending = false;
+
+/* Listeners hear of changes once per frame, not once per message: the bridge
+ * delivers a large tree (1,000 machines) as many notify messages, and
+ * rendering after each would cost more than all of them together. */
 function setState(next: State): void {
     state = next;
-    for (const l of listeners) l();
+    if (flushPending)
+        return;
+    flushPending = true;
+    const flush = () => {
+        if (!flushPending)
+            return;
+        flushPending = false;
+        for (const l of listeners) l();
+    };
+    // a hidden page gets no animation frames: the timer is the fallback
+    requestAnimationFrame(flush);
+    setTimeout(flush, 100);
 }
 
 function setService(service: ServiceState): void {
@@ -96,6 +113,7 @@ function openClient(): DBusClient {
     c.addEventListener("notify", (_event, data) => {
         if (client !== c || ownerLost)
             return;
+        performance.mark("debvisor-notify");
         const objects = applyNotify(state.objects, data);
         const service: ServiceState = state.service.status === "connecting" && objects[MANAGER_PATH] ? { status: "ready" } : state.service;
         setState({ service, objects });
@@ -127,6 +145,7 @@ function openClient(): DBusClient {
 
     c.watch({ path_namespace: ROOT_PATH }).then(
         () => {
+            performance.mark("debvisor-watch-ready");
             if (client !== c || ownerLost)
                 return;
             if (state.objects[MANAGER_PATH]?.[MANAGER_IFACE] !== undefined)
@@ -210,7 +229,7 @@ function objectsWith<Props>(iface: string, order: (a: ObjectOf<Props>, b: Object
 }
 
 const selectJobs = objectsWith<PageJobProperties>(JOB_IFACE, (a, b) => b.props.StartTime - a.props.StartTime || b.path.localeCompare(a.path));
-const selectMachines = objectsWith<PageMachineProperties>(MACHINE_IFACE, (a, b) => a.props.Name.localeCompare(b.props.Name));
+const selectMachines = objectsWith<PageMachineProperties>(MACHINE_IFACE, (a, b) => compareNames(a.props.Name, b.props.Name));
 
 /** Jobs, newest first. */
 export function useJobs(): JobObject[] {

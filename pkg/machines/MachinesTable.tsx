@@ -14,6 +14,7 @@ import type { IAction } from "@patternfly/react-table/dist/esm/components/Table/
 import { Table, Tbody, Td, Th, Thead, Tr, type ThProps } from "@patternfly/react-table/dist/esm/components/Table/index.js";
 import { machineCall, type MachineAction } from "../lib/api/machines";
 import { showError } from "../lib/components/PageAlerts";
+import { compareNames } from "../lib/collate";
 import type { MachineObject } from "../lib/dbus-store";
 import { format, _ } from "../lib/gettext";
 import { ConfirmDialog } from "./ConfirmDialog";
@@ -95,8 +96,8 @@ export function MachinesTable({ machines, onOpen, onCreate }: {
         })[sort.key];
         return list.sort((a, b) => {
             const [x, y] = [value(a), value(b)];
-            const order = typeof x === "number" ? x - (y as number) : x.localeCompare(y as string);
-            return (sort.asc ? 1 : -1) * (order || a.props.Name.localeCompare(b.props.Name));
+            const order = typeof x === "number" ? x - (y as number) : compareNames(x, y as string);
+            return (sort.asc ? 1 : -1) * (order || compareNames(a.props.Name, b.props.Name));
         });
     }, [machines, filter, stateFilter, sort]);
 

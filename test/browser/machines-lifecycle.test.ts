@@ -1,7 +1,8 @@
 // DebVisor → Virtual machines, as a person uses it: create the tiny guest
 // from its ISO in the Create dialog (validation as you type), watch it boot
-// in the serial console and type into it, take and revert a snapshot,
-// force it off and delete it with its disk. And a host with hundreds of
+// in the serial console and type into it, see its screen over VNC, write a
+// file, revert to a snapshot taken before (the file is gone), shut it down
+// over ACPI and delete it with its disk. And a host with hundreds of
 // machines: only the rows in view are in the page, all of them reachable.
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
@@ -17,7 +18,7 @@ const virsh = (...args: string[]) => execFileSync("virsh", ["-c", "qemu:///syste
 const domainNames = () => virsh("list", "--all", "--name").split("\n").map(l => l.trim()).filter(Boolean);
 
 QUnit.module("browser: Virtual machines lifecycle", () => {
-    QUnit.test("create from an ISO, serial console, snapshot and revert, force off, delete with disks", async assert => {
+    QUnit.test("create from an ISO, serial and VNC console, a file gone after a snapshot revert, ACPI shutdown, delete with disks", async assert => {
         const iso = tinyGuestIso();
         const name = uniqueName("webguest");
         const session = await openSession();
@@ -50,22 +51,42 @@ QUnit.module("browser: Virtual machines lifecycle", () => {
             await screenshot(session.page, "machines-serial-console", frame);
             assert.true(true, "typed into the guest's shell and saw its answer");
 
+            await frame.locator("#console-vnc").click();
+            await frame.locator("[data-console='vnc'][data-connected='yes'] canvas").waitFor(WAIT);
+            await screenshot(session.page, "machines-vnc-console", frame);
+            assert.true(true, "the graphical console connected through Cockpit's channel");
+
             await frame.locator("button[role='tab']:has-text('Snapshots')").click();
             await frame.locator("button:has-text('Take snapshot')").click();
             await dialog.locator("#action-field").fill("first");
             await dialog.locator("button:has-text('Take snapshot')").click();
             const snapshot = frame.locator("tr[data-snapshot='first']");
             await snapshot.waitFor(WAIT);
+
+            // a change in the guest after the snapshot …
+            await frame.locator("button[role='tab']:has-text('Console')").click();
+            await terminal.locator(`text=${TINY_GUEST_PROMPT.trim()}`).first().waitFor(WAIT);
+            await terminal.click();
+            await session.page.keyboard.type("echo after-snapshot > /root/mark; cat /root/mark\n");
+            await terminal.locator("text=after-snapshot").nth(1).waitFor(WAIT);
+
+            // … is gone after reverting to it
+            await frame.locator("button[role='tab']:has-text('Snapshots')").click();
             await snapshot.locator("button:has-text('Revert…')").click();
             await dialog.locator("text=is lost").waitFor(WAIT);
             await dialog.locator("button:has-text('Revert')").click();
             await dialog.waitFor({ state: "detached", timeout: 60_000 });
-            assert.true(virsh("snapshot-list", name, "--name").includes("first"), "the snapshot exists in libvirt");
+            await frame.locator("button[role='tab']:has-text('Console')").click();
+            await terminal.locator(`text=${TINY_GUEST_PROMPT.trim()}`).first().waitFor(WAIT);
+            await terminal.click();
+            await session.page.keyboard.type("cat /root/mark\n");
+            await terminal.locator("text=No such file").waitFor(WAIT);
+            assert.true(true, "the file written after the snapshot is gone after the revert");
 
+            // ACPI shutdown from the page: the guest's acpid powers it off
             const actions = frame.locator("#machine-actions");
-            await actions.locator("button:has-text('Force off…')").click();
-            await dialog.locator("button:has-text('Force off')").click();
-            await frame.locator("[data-state='shutoff']").waitFor(WAIT);
+            await actions.locator("button:has-text('Shut down')").click();
+            await frame.locator("[data-state='shutoff']").waitFor({ timeout: 90_000 });
             await actions.locator("button:has-text('Delete…')").click();
             await dialog.locator("#delete-disks").check();
             await dialog.locator("button:has-text('Delete')").first().click();

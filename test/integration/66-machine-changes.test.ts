@@ -93,6 +93,17 @@ QUnit.module("machines: changes, imports, clones and conversions", hooks => {
         assert.true(extract("meta-data").includes("web01.example.org"));
     });
 
+    QUnit.test("a machine that is created but cannot start stays, and the error says so", async assert => {
+        const name = uniqueName("dvnostart");
+        made.push(name);
+        // 256 vCPUs: more than QEMU's pc machine takes, so the start fails after the define
+        const reply = await create(name, { "disk-size": ["t", 16 * MIB], vcpus: ["u", 256], start: ["b", true] });
+        assert.false(reply.ok, "the call reports the failed start");
+        if (!reply.ok) assert.true(reply.message.includes(`${name} was created but did not start`), reply.message);
+        assert.true(domainNames().includes(name), "the machine is kept");
+        assert.true(fs.existsSync(volumeFile(`${name}.qcow2`)), "with its disk");
+    });
+
     QUnit.test("rename, resources, disks and NICs; an operator may not change them", async assert => {
         const name = uniqueName("dvcfg");
         made.push(name);

@@ -10,7 +10,7 @@ import { count, optionsSchema, resourceName } from "../validation.js";
 import { diskXml, nicXml } from "./domain-builder.js";
 import { describeDomain } from "./domain-xml.js";
 import { AFFECT_CONFIG, AFFECT_LIVE } from "./libvirt.js";
-import { requireShutOff, XML_INACTIVE, type MachineHost } from "./machine-host.js";
+import { requireShutOff, requireFreeName, storedDefinition, type MachineHost } from "./machine-host.js";
 import { NETWORK_OPTION, nicSourceFor } from "./networks.js";
 import { checkSpace, createVolume, deleteVolumeByName, vmPool, volumeName } from "./vm-storage.js";
 
@@ -38,7 +38,7 @@ function nextTarget(used: string[]): string {
 export function configurationMethods(host: MachineHost, path: string) {
     const libvirt = host.libvirt;
     const flags = () => AFFECT_CONFIG | (host.state(path) === "running" || host.state(path) === "paused" ? AFFECT_LIVE : 0);
-    const storedXml = async () => (await libvirt.call(host.domainOf(path), "org.libvirt.Domain", "GetXMLDesc", "u", [XML_INACTIVE]))[0] as string;
+    const storedXml = () => storedDefinition(host, path);
     const refreshed = async <T extends unknown[]>(reply: T) => {
         await host.refresh(host.domainOf(path));
         return reply;
@@ -49,8 +49,7 @@ export function configurationMethods(host: MachineHost, path: string) {
             args: z.tuple([resourceName, optionsSchema({})]),
             run: async (_ctx, [name]) => {
                 requireShutOff(host, path, "renaming it");
-                if (await libvirt.domainByName(name))
-                    throw invalidArgument(`new_name: a machine named ${name} exists already`);
+                await requireFreeName(host, name, "new_name");
                 await libvirt.domainCall(host.domainOf(path), "Rename", "su", [name, 0]);
                 return refreshed([]);
             },

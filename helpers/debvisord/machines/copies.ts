@@ -11,7 +11,7 @@ import { convertImage, probeImage, TARGET_FORMATS } from "../images/image-import
 import { optionsSchema, resourceName } from "../validation.js";
 import { xmlEscape } from "./domain-builder.js";
 import { describeDomain, type DomainDisk } from "./domain-xml.js";
-import { requireShutOff, XML_INACTIVE, type MachineHost } from "./machine-host.js";
+import { requireShutOff, requireFreeName, storedDefinition, type MachineHost } from "./machine-host.js";
 import { adoptFile, requireDirectory, vmPool, type VmPool } from "./vm-storage.js";
 
 /* The file behind a disk: a volume of a pool, or a plain file. */
@@ -55,15 +55,14 @@ async function reserved<T>(key: string, work: () => Promise<T>): Promise<T> {
 
 export function copyMethods(host: MachineHost, path: string) {
     const libvirt = host.libvirt;
-    const storedXml = async () => (await libvirt.call(host.domainOf(path), "org.libvirt.Domain", "GetXMLDesc", "u", [XML_INACTIVE]))[0] as string;
+    const storedXml = () => storedDefinition(host, path);
 
     return {
         Clone: method({
             args: z.tuple([resourceName, optionsSchema({})]),
             run: async (ctx, [newName]) => {
                 requireShutOff(host, path, "cloning it");
-                if (await libvirt.domainByName(newName))
-                    throw invalidArgument(`new_name: a machine named ${newName} exists already`);
+                await requireFreeName(host, newName, "new_name");
                 const xml = await storedXml();
                 const disks = describeDomain(xml).disks.filter(d => d.Device === "disk");
                 const pool = await vmPool(libvirt);

@@ -9,7 +9,7 @@ import os from "node:os";
 import path from "node:path";
 import * as z from "zod/mini";
 import { formatBytes } from "../../lib/bytes.js";
-import { busy, invalidArgument } from "../../lib/errors.js";
+import { busy, failed, invalidArgument } from "../../lib/errors.js";
 import { method, type CallContext } from "../bus/call-pipeline.js";
 import { convertImage, IMAGE_DIR, probeImage } from "../images/image-import.js";
 import type { JobControl } from "../jobs/jobs.js";
@@ -134,8 +134,15 @@ export function createMachineMethod(host: MachineHost) {
                     }));
                     cleanup.push(() => host.libvirt.domainCall(domainPath, "Undefine", "u", [0]));
                     await host.refresh(domainPath);
-                    if (o.start)
-                        await host.libvirt.domainCall(domainPath, "Create");
+                    // the machine is complete: a failed start no longer undoes it
+                    cleanup.length = 0;
+                    if (o.start) {
+                        try {
+                            await host.libvirt.domainCall(domainPath, "Create");
+                        } catch (e) {
+                            throw failed(`${name} was created but did not start: ${(e as Error).message}`);
+                        }
+                    }
                     return `Created ${name}${o.start ? " and started it" : ""} (${formatBytes(diskBytes)} disk in the pool "${pool.name}")`;
                 };
                 // undo in reverse order; report the first failure, not a cleanup error

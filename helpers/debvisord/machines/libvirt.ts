@@ -197,4 +197,17 @@ export class Libvirt {
                 callback(msg.body[0] as string, msg.body[1] as number);
         });
     }
+
+    /* Calls back when libvirt-dbus goes away or a new one takes its name (true: it is there now). */
+    async onServiceChange(callback: (present: boolean) => void): Promise<void> {
+        await this.bus.call(new dbus.Message({
+            destination: "org.freedesktop.DBus", path: "/org/freedesktop/DBus", interface: "org.freedesktop.DBus",
+            member: "AddMatch", signature: "s",
+            body: [`type='signal',sender='org.freedesktop.DBus',interface='org.freedesktop.DBus',member='NameOwnerChanged',arg0='${LIBVIRT_BUS_NAME}'`],
+        }));
+        this.bus.on("message", (msg: DBusMessage) => {
+            if (msg.type === dbus.MessageType.SIGNAL && msg.member === "NameOwnerChanged" && msg.sender === "org.freedesktop.DBus" && msg.body[0] === LIBVIRT_BUS_NAME)
+                callback(msg.body[2] !== "");
+        });
+    }
 }

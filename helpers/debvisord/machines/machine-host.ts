@@ -1,6 +1,6 @@
 // What the Machine method modules (snapshots, devices, clone, console …)
 // need of the machines area, so each stays a small module of its own work.
-import { busy } from "../../lib/errors.js";
+import { busy, invalidArgument } from "../../lib/errors.js";
 import type { JobRegistry } from "../jobs/jobs.js";
 import type { Libvirt } from "./libvirt.js";
 
@@ -18,7 +18,19 @@ export interface MachineHost {
 }
 
 /* libvirt's GetXMLDesc flag for the stored (inactive) definition. */
-export const XML_INACTIVE = 2;
+const XML_INACTIVE = 2;
+
+/* The stored definition: what the machine boots with next, not what runs now. */
+export async function storedDefinition(host: MachineHost, path: string): Promise<string> {
+    const [xml] = await host.libvirt.call(host.domainOf(path), "org.libvirt.Domain", "GetXMLDesc", "u", [XML_INACTIVE]);
+    return xml as string;
+}
+
+/* A new machine name must be free in libvirt. */
+export async function requireFreeName(host: MachineHost, name: string, argument: string): Promise<void> {
+    if (await host.libvirt.domainByName(name))
+        throw invalidArgument(`${argument}: a machine named ${name} exists already`);
+}
 
 /* The machine must be shut off for this change; the error says what to do. */
 export function requireShutOff(host: MachineHost, path: string, what: string): void {

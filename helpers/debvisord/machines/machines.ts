@@ -29,6 +29,7 @@ export const MACHINE_IFACE = "org.debvisor.DebVisor1.Machine";
 const UNDEFINE_MANAGED_SAVE_SNAPSHOTS_NVRAM = 1 | 2 | 4;
 const MAX_PARALLEL_READS = 32;
 const ADDRESS_POLL_MS = 10_000;
+const RESYNC_DELAY_MS = 500, RESYNC_RETRY_MS = 10_000;
 /** virDomainInterfaceAddressesSource: DHCP leases of libvirt's networks, then the guest agent */
 const ADDRESS_SOURCE_LEASE = 0, ADDRESS_SOURCE_AGENT = 1;
 
@@ -46,6 +47,7 @@ export class Machines implements MachineHost {
     private readonly addresses = new Map<string, Map<string, string[]>>(); // our object path → MAC → addresses
     private readonly consoles = new Consoles();
     private kvm: Promise<boolean> | null = null;
+    private resyncTimer: NodeJS.Timeout | null = null;
 
     constructor(private readonly server: ObjectServer, readonly libvirt: Libvirt, readonly jobs: JobRegistry) {}
 
@@ -71,10 +73,38 @@ export class Machines implements MachineHost {
     /* Subscribes first, then reads every domain, so no change falls in between. */
     async start(): Promise<void> {
         await this.libvirt.onDomainEvent((domainPath, event) => void this.refresh(domainPath, event));
+        await this.libvirt.onServiceChange(() => this.scheduleResync(RESYNC_DELAY_MS));
+        await this.resync();
+        setInterval(() => void this.pollAddresses(), ADDRESS_POLL_MS).unref();
+    }
+
+    /* Reads every domain again and drops the objects of those that are gone. */
+    private async resync(): Promise<void> {
         const domains = await this.libvirt.listDomains();
+        const listed = new Set(domains);
+        for (const [path, domainPath] of [...this.domainPaths]) {
+            if (!listed.has(domainPath))
+                this.remove(path);
+        }
         for (let i = 0; i < domains.length; i += MAX_PARALLEL_READS)
             await Promise.all(domains.slice(i, i + MAX_PARALLEL_READS).map(d => this.refresh(d)));
-        setInterval(() => void this.pollAddresses(), ADDRESS_POLL_MS).unref();
+    }
+
+    /* libvirt-dbus restarted (or went away): what happened meanwhile came with no events. */
+    private scheduleResync(delay: number): void {
+        if (this.resyncTimer)
+            return;
+        this.resyncTimer = setTimeout(() => {
+            this.resyncTimer = null;
+            this.resync().catch((e: Error) => {
+                process.stderr.write(`debvisord: libvirt does not answer (${e.message}); trying again\n`);
+                // until it answers, the machines shown would be stale
+                for (const path of [...this.domainPaths.keys()])
+                    this.remove(path);
+                this.scheduleResync(RESYNC_RETRY_MS);
+            });
+        }, delay);
+        this.resyncTimer.unref();
     }
 
     /* Guest addresses come from DHCP leases or the guest agent, with no event: ask running machines. */

@@ -1,7 +1,8 @@
-// The serial console in the browser: debvisord opens a Unix socket that
+// The consoles in the browser. The serial console: debvisord opens a Unix socket that
 // only this user may connect to (Machine.OpenConsole); Cockpit's bridge,
 // running as this user, streams it into xterm.js. No port is opened.
 import { useEffect, useRef, useState } from "react";
+import { ToggleGroup, ToggleGroupItem } from "@patternfly/react-core/dist/esm/components/ToggleGroup/index.js";
 import { Alert } from "@patternfly/react-core/dist/esm/components/Alert/index.js";
 import { Button } from "@patternfly/react-core/dist/esm/components/Button/index.js";
 import { EmptyState, EmptyStateBody } from "@patternfly/react-core/dist/esm/components/EmptyState/index.js";
@@ -11,6 +12,7 @@ import { machineOpenConsole } from "../../lib/api/machines";
 import { cockpit } from "../../lib/cockpit";
 import type { MachineObject } from "../../lib/dbus-store";
 import { _ } from "../../lib/gettext";
+import { VncConsole } from "./VncConsole";
 
 function SerialConsole({ path }: { path: string }) {
     const box = useRef<HTMLDivElement>(null);
@@ -54,6 +56,7 @@ function SerialConsole({ path }: { path: string }) {
 }
 
 export function ConsoleTab({ machine }: { machine: MachineObject }) {
+    const [kind, setKind] = useState<"serial" | "vnc">("serial");
     const state = machine.props.State;
     if (state !== "running" && state !== "paused") {
         return (
@@ -62,5 +65,14 @@ export function ConsoleTab({ machine }: { machine: MachineObject }) {
             </EmptyState>
         );
     }
-    return <div className="pf-v6-u-mt-md"><SerialConsole path={machine.path} /></div>;
+    const hasVnc = machine.props.Graphics.some(g => g.Type?.v === "vnc");
+    return (
+        <div className="pf-v6-u-mt-md">
+            <ToggleGroup aria-label={_("Console type")} className="pf-v6-u-mb-sm">
+                <ToggleGroupItem text={_("Serial")} buttonId="console-serial" isSelected={kind === "serial"} onChange={() => setKind("serial")} />
+                <ToggleGroupItem text={_("Graphics (VNC)")} buttonId="console-vnc" isSelected={kind === "vnc"} isDisabled={!hasVnc} onChange={() => setKind("vnc")} />
+            </ToggleGroup>
+            {kind === "serial" ? <SerialConsole path={machine.path} /> : <VncConsole path={machine.path} />}
+        </div>
+    );
 }
