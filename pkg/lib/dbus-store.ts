@@ -113,6 +113,7 @@ function openClient(): DBusClient {
     c.addEventListener("notify", (_event, data) => {
         if (client !== c || ownerLost)
             return;
+        // when data arrived, for the page benchmark (bench/machines.ts) and the browser's profiler
         performance.mark("debvisor-notify");
         const objects = applyNotify(state.objects, data);
         const service: ServiceState = state.service.status === "connecting" && objects[MANAGER_PATH] ? { status: "ready" } : state.service;
