@@ -96,8 +96,13 @@ QUnit.module("machines: changes, imports, clones and conversions", hooks => {
     QUnit.test("a machine that is created but cannot start stays, and the error says so", async assert => {
         const name = uniqueName("dvnostart");
         made.push(name);
-        // 256 vCPUs: more than QEMU's pc machine takes, so the start fails after the define
-        const reply = await create(name, { "disk-size": ["t", 16 * MIB], vcpus: ["u", 256], start: ["b", true] });
+        // an ISO in a directory only root may enter: defined fine, but QEMU (not root) cannot open it
+        const hidden = fs.mkdtempSync("/tmp/dv-hidden-");
+        fs.chmodSync(hidden, 0o700);
+        const iso = path.join(hidden, "installer.iso");
+        fs.writeFileSync(iso, Buffer.alloc(1 << 20));
+        const reply = await create(name, { "disk-size": ["t", 16 * MIB], source: ["s", "iso"], iso: ["s", iso], start: ["b", true] });
+        fs.rmSync(hidden, { recursive: true, force: true });
         assert.false(reply.ok, "the call reports the failed start");
         if (!reply.ok) assert.true(reply.message.includes(`${name} was created but did not start`), reply.message);
         assert.true(domainNames().includes(name), "the machine is kept");

@@ -36,10 +36,33 @@ async function orNull(lookup: Promise<unknown[]>): Promise<string | null> {
     }
 }
 
+/* The bus refuses a connection more than 128 pending replies; polkit and
+ * the other areas share debvisord's connection, so libvirt gets at most this many. */
+const MAX_CALLS_IN_FLIGHT = 64;
+
 export class Libvirt {
+    private inFlight = 0;
+    private readonly waiting: Array<() => void> = [];
+
     constructor(private readonly bus: dbus.MessageBus) {}
 
     async call(path: string, iface: string, member: string, signature = "", body: unknown[] = []): Promise<unknown[]> {
+        if (this.inFlight < MAX_CALLS_IN_FLIGHT)
+            this.inFlight++;
+        else
+            await new Promise<void>(resolve => this.waiting.push(resolve)); // a finished call hands its slot over
+        try {
+            return await this.send(path, iface, member, signature, body);
+        } finally {
+            const next = this.waiting.shift();
+            if (next)
+                next();
+            else
+                this.inFlight--;
+        }
+    }
+
+    private async send(path: string, iface: string, member: string, signature: string, body: unknown[]): Promise<unknown[]> {
         try {
             const reply = await this.bus.call(new dbus.Message({ destination: LIBVIRT_BUS_NAME, path, interface: iface, member, signature, body }));
             return unwrap(reply?.body ?? []) as unknown[];
