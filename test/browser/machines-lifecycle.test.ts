@@ -46,7 +46,7 @@ QUnit.module("browser: Virtual machines lifecycle", () => {
             const terminal = frame.locator("[data-console='serial']");
             await terminal.locator(`text=${TINY_GUEST_PROMPT.trim()}`).first().waitFor({ timeout: 120_000 });
             await terminal.click();
-            await session.page.keyboard.type("echo browser-$((20+22))\n");
+            await session.page.keyboard.type("echo browser-$((20+22))\n", { delay: 20 });
             await terminal.locator("text=browser-42").waitFor(WAIT);
             await screenshot(session.page, "machines-serial-console", frame);
             assert.true(true, "typed into the guest's shell and saw its answer");
@@ -67,7 +67,7 @@ QUnit.module("browser: Virtual machines lifecycle", () => {
             await frame.locator("button[role='tab']:has-text('Console')").click();
             await terminal.locator(`text=${TINY_GUEST_PROMPT.trim()}`).first().waitFor(WAIT);
             await terminal.click();
-            await session.page.keyboard.type("echo after-snapshot > /root/mark; cat /root/mark\n");
+            await session.page.keyboard.type("echo after-snapshot > /root/mark; cat /root/mark\n", { delay: 20 });
             await terminal.locator("text=after-snapshot").nth(1).waitFor(WAIT);
 
             // … is gone after reverting to it
@@ -79,7 +79,7 @@ QUnit.module("browser: Virtual machines lifecycle", () => {
             await frame.locator("button[role='tab']:has-text('Console')").click();
             await terminal.locator(`text=${TINY_GUEST_PROMPT.trim()}`).first().waitFor(WAIT);
             await terminal.click();
-            await session.page.keyboard.type("cat /root/mark\n");
+            await session.page.keyboard.type("cat /root/mark\n", { delay: 20 });
             await terminal.locator("text=No such file").waitFor(WAIT);
             assert.true(true, "the file written after the snapshot is gone after the revert");
 
@@ -98,6 +98,7 @@ QUnit.module("browser: Virtual machines lifecycle", () => {
             assert.deepEqual(session.consoleErrors, [], "no console errors");
         } catch (e) {
             await screenshot(session.page, "machines-lifecycle-failure").catch(() => undefined);
+            console.log(`browser console errors:\n${session.consoleErrors.join("\n")}`);
             throw e;
         } finally {
             await session.close();

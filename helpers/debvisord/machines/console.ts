@@ -24,16 +24,33 @@ export const CONSOLE_DIR = "/run/debvisor/consoles";
 const SCROLLBACK_BYTES = 256 * 1024;
 const CONNECT_WITHIN_MS = 60_000;
 
+/* What the guest printed lately, kept across readers (qemu may get a new
+ * pty, e.g. when a snapshot is reverted) until the machine stops. */
+class Scrollback {
+    private chunks: Buffer[] = [];
+    private bytes = 0;
+
+    add(chunk: Buffer): void {
+        this.chunks.push(chunk);
+        this.bytes += chunk.length;
+        while (this.bytes > SCROLLBACK_BYTES && this.chunks.length > 1)
+            this.bytes -= this.chunks.shift()!.length;
+    }
+
+    contents(): Buffer {
+        return Buffer.concat(this.chunks);
+    }
+}
+
 /* One reader of a guest's serial pty, shared by every viewer. */
 class SerialHub {
     private readonly stream: tty.ReadStream;
     private readonly fd: number;
-    private scrollback: Buffer[] = [];
-    private scrollbackBytes = 0;
     private readonly viewers = new Set<net.Socket>();
+    private pendingInput: Buffer[] = [];
     closed = false;
 
-    constructor(readonly pty: string, private readonly onClose: () => void) {
+    constructor(readonly pty: string, private readonly scrollback: Scrollback, private readonly onClose: () => void) {
         this.fd = fs.openSync(pty, fs.constants.O_RDWR | fs.constants.O_NOCTTY);
         this.stream = new tty.ReadStream(this.fd);
         this.stream.setRawMode(true);
@@ -44,21 +61,43 @@ class SerialHub {
     }
 
     private output(chunk: Buffer): void {
-        this.scrollback.push(chunk);
-        this.scrollbackBytes += chunk.length;
-        while (this.scrollbackBytes > SCROLLBACK_BYTES && this.scrollback.length > 1)
-            this.scrollbackBytes -= this.scrollback.shift()!.length;
+        this.scrollback.add(chunk);
         for (const v of this.viewers)
             v.write(chunk);
     }
 
-    attach(socket: net.Socket): void {
-        socket.write(Buffer.concat(this.scrollback));
-        this.viewers.add(socket);
-        socket.on("data", (keys: Buffer) => {
-            if (!this.closed)
-                fs.write(this.fd, keys, () => undefined);
+    /* Keys go to the guest in the order typed: one write at a time (parallel
+     * writes on libuv's thread pool may land out of order), never blocking
+     * the daemon when the guest does not read. */
+    private input(keys: Buffer): void {
+        if (this.closed)
+            return;
+        this.pendingInput.push(keys);
+        if (this.pendingInput.length === 1)
+            this.writeNext();
+    }
+
+    private writeNext(): void {
+        const next = this.pendingInput[0];
+        if (!next || this.closed)
+            return;
+        fs.write(this.fd, next, (error, written) => {
+            if (error) {
+                this.pendingInput = [];
+                return;
+            }
+            if (written < next.length)
+                this.pendingInput[0] = next.subarray(written);
+            else
+                this.pendingInput.shift();
+            this.writeNext();
         });
+    }
+
+    attach(socket: net.Socket): void {
+        socket.write(this.scrollback.contents());
+        this.viewers.add(socket);
+        socket.on("data", (keys: Buffer) => this.input(keys));
         socket.on("close", () => this.viewers.delete(socket));
         socket.on("error", () => this.viewers.delete(socket));
     }
@@ -76,15 +115,24 @@ class SerialHub {
 
 export class Consoles {
     private readonly serial = new Map<string, SerialHub>(); // our object path → hub
+    private readonly scrollbacks = new Map<string, Scrollback>();
 
-    /* Called on every refresh: follows the serial console of running machines. */
+    /* Called on every refresh: follows the serial console of running machines.
+     * A definition read without the pty path (mid-change) leaves the reader be. */
     follow(path: string, running: boolean, pty: string): void {
         const hub = this.serial.get(path);
-        if (hub && (!running || hub.pty !== pty))
+        if (!running) {
+            hub?.close();
+            this.scrollbacks.delete(path);
+            return;
+        }
+        if (hub && pty && hub.pty !== pty)
             hub.close();
-        if (running && pty && !this.serial.get(path)) {
+        if (pty && !this.serial.get(path)) {
+            const scrollback = this.scrollbacks.get(path) ?? new Scrollback();
+            this.scrollbacks.set(path, scrollback);
             try {
-                this.serial.set(path, new SerialHub(pty, () => this.serial.delete(path)));
+                this.serial.set(path, new SerialHub(pty, scrollback, () => this.serial.delete(path)));
             } catch (e) {
                 process.stderr.write(`debvisord: cannot read the serial console ${pty}: ${(e as Error).message}\n`);
             }
@@ -93,6 +141,7 @@ export class Consoles {
 
     forget(path: string): void {
         this.serial.get(path)?.close();
+        this.scrollbacks.delete(path);
     }
 
     /* A socket only `uid` can connect to; its first connection is joined to `join`. */

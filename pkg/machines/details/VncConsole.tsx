@@ -5,10 +5,15 @@
 import { useEffect, useRef, useState } from "react";
 import { Alert } from "@patternfly/react-core/dist/esm/components/Alert/index.js";
 import { Button } from "@patternfly/react-core/dist/esm/components/Button/index.js";
-import RFB from "@novnc/novnc/lib/rfb.js";
+import rfbModule from "@novnc/novnc/lib/rfb.js";
 import { machineOpenConsole } from "../../lib/api/machines";
 import { cockpit } from "../../lib/cockpit";
 import { _ } from "../../lib/gettext";
+
+// lib/rfb.js is CommonJS with an __esModule marker; our package is an ES
+// module, so the bundler hands over its whole exports object as the default
+const RFB = (rfbModule as unknown as { default?: typeof rfbModule }).default ?? rfbModule;
+type RFB = InstanceType<typeof RFB>;
 
 /* Cockpit's external channel: a WebSocket on the page's own origin, no port of its own. */
 function channelUrl(socket: string): string {
@@ -29,7 +34,7 @@ export function VncConsole({ path }: { path: string }) {
         machineOpenConsole(path, "vnc").then(socket => {
             if (closed)
                 return;
-            const rfb = new RFB(box.current!, channelUrl(socket), { shared: true });
+            const rfb = new RFB(box.current!, channelUrl(socket), { shared: true, wsProtocols: ["binary"] });
             rfb.scaleViewport = true;
             rfb.addEventListener("connect", () => setConnected(true));
             rfb.addEventListener("disconnect", () => {
