@@ -84,7 +84,7 @@ function reportSet(check: SetCheck, json: boolean, live: boolean, why: string): 
         printJson(check);
     } else if (check.ok) {
         const note = check.daemon ? " (matches the daemon)"
-            : live ? ` (not compared with debvisord's chain head: ${why})` : "";
+            : live && why ? ` (not compared with debvisord's chain head: ${why})` : "";
         const pruned = check.pruned.length > 0 ? `, ${check.pruned.length} older segments deleted by retention` : "";
         print(`OK: ${check.records} records in ${check.segments.length} segments (records ${check.firstSeq} to ${check.lastSeq}${pruned}), ` +
             `chain head ${check.head}${note}`);
@@ -106,6 +106,7 @@ export const auditVerify: Command = {
     options: {
         ...JSON_OPTION,
         segments: { type: "boolean", help: "FILE is the live segment of a series: check all of it" },
+        offline: { type: "boolean", help: "do not compare with the running debvisord's chain head" },
     },
     positionals: { min: 0, max: 1 },
     async run(values, [given]) {
@@ -113,7 +114,7 @@ export const auditVerify: Command = {
         checkReadable(file);
         const live = sameFile(file, LIVE_LOG);
         // the head first: records appended while the file is read only make it longer
-        const { head, why } = live ? await daemonHead() : { head: null, why: "" };
+        const { head, why } = live && values.offline !== true ? await daemonHead() : { head: null, why: "" };
         try {
             if (given === undefined || values.segments === true || live)
                 return reportSet(await checkSegments(file, head), values.json === true, live, why);

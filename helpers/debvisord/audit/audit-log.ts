@@ -25,7 +25,9 @@ export interface CommittedRecord {
     hash: string;
     time: string;
     entry: AuditEntry;
-    /** the segment file's name at the time of writing (the live file's) and the byte offset of the line in it */
+    /** the line as written, without its newline */
+    line: string;
+    /** the byte offset of the line in the live segment (0: the first record of a new segment) */
     offset: number;
     length: number;
 }
@@ -312,7 +314,7 @@ export class AuditLog {
         let at = this.committedBytes;
         for (const p of batch) {
             const length = Buffer.byteLength(p.line) - 1;
-            committed.push({ seq: p.seq, hash: p.hash, time: p.time, entry: p.entry, offset: at, length });
+            committed.push({ seq: p.seq, hash: p.hash, time: p.time, entry: p.entry, line: p.line.slice(0, -1), offset: at, length });
             at += length + 1;
         }
         this.committedBytes = at;
