@@ -29,7 +29,13 @@ export interface DBusClient {
     close(problem?: string): void;
 }
 
+export interface FileHandle {
+    read(): Promise<Uint8Array | null>;
+    close(): void;
+}
+
 export interface Cockpit {
+    file(path: string, options: { binary: true; max_read_size?: number }): FileHandle;
     dbus(name: string, options?: { bus?: "system" | "session"; superuser?: "try" | "require" }): DBusClient;
     gettext(message: string): string;
     ngettext(singular: string, plural: string, n: number): string;

@@ -55,7 +55,7 @@ function argumentsText(json: string): string {
     }
 }
 
-function EventRow({ event }: { event: AuditEvent }) {
+export function EventRow({ event }: { event: AuditEvent }) {
     const args = argumentsText(event.Arguments);
     const result = event.Result && event.Result !== "ok" ? event.Result : "";
     return (
