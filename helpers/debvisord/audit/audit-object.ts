@@ -278,7 +278,14 @@ export class AuditObject {
             if (!key)
                 throw failed(`There is no signing key: ${this.keyProblem}`);
             const sinceMs = Math.floor(since / 1000), untilMs = Math.floor(until / 1000);
-            fs.mkdirSync(this.paths.evidenceDir, { recursive: true, mode: 0o750 });
+            // the parent is traversable (the daemon's umask would make it 0700), the evidence directory only for admins
+            const parent = path.dirname(this.paths.evidenceDir);
+            if (!fs.existsSync(parent)) {
+                fs.mkdirSync(parent, { recursive: true });
+                fs.chmodSync(parent, 0o755);
+            }
+            fs.mkdirSync(this.paths.evidenceDir, { recursive: true });
+            fs.chmodSync(this.paths.evidenceDir, 0o750);
             const gid = groupId("debvisor-admin");
             if (gid !== null)
                 fs.chownSync(this.paths.evidenceDir, 0, gid);
