@@ -11,6 +11,7 @@ APT_PACKAGES="
   libvirt-daemon-system libvirt-dbus qemu-system-x86
   debhelper dpkg-dev fakeroot lintian
   chromium
+  rsyslog
 "
 
 missing=""

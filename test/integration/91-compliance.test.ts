@@ -8,6 +8,7 @@ import fs from "node:fs";
 import path from "node:path";
 import QUnit from "qunit";
 import { verifySegments } from "../../helpers/lib/audit-segments.js";
+import { ownSyslog, SYSLOG_FILE } from "../harness/syslog.js";
 import { callAs, getProperty } from "../lib/call-as.js";
 import { ADMIN, NOBODY, OPERATOR, VIEWER } from "../lib/users.js";
 import { waitFor } from "../lib/wait.js";
@@ -185,5 +186,35 @@ QUnit.module("compliance: the Audit object", () => {
         } finally {
             await set({ "segment-max-bytes": ["t", previous] });
         }
+    });
+
+    QUnit.test("forwarding sends each record, exactly as logged, to syslog through /dev/log (rsyslogd here)", async assert => {
+        if (!ownSyslog()) {
+            // another syslog daemon serves /dev/log on this host: its output cannot be read back here
+            assert.true(fs.existsSync("/dev/log"), "a syslog socket exists");
+            return;
+        }
+        const set = (on: boolean) => callAs(ADMIN.name, { ...AUDIT, method: "Configure", signature: "a{sv}a{sv}", body: [{ "forward-syslog": ["b", on] }, {}] });
+        const logged = () => fs.existsSync(SYSLOG_FILE) ? fs.readFileSync(SYSLOG_FILE, "utf8") : "";
+        assert.true((await set(true)).ok);
+        try {
+            assert.true(await property("ForwardSyslog") as boolean);
+            const tag = `fwd${Date.now()}`;
+            await failingImport(ADMIN.name, tag);
+            await waitFor("the record in syslog", () => logged().includes(tag), 30_000, 100);
+            const line = logged().split("\n").find(l => l.includes(tag))!;
+            assert.true(/debvisord-audit(\[\d+\])?: \{"prev":"[0-9a-f]{64}","seq":\d+,/.test(line), line);
+            const record = line.slice(line.indexOf("{\"prev\""));
+            const inLog = fs.readFileSync(AUDIT_LOG, "utf8").split("\n").find(l => l.includes(tag));
+            assert.equal(record, inLog, "the same bytes as in the log, so a collector can check the chain");
+        } finally {
+            assert.true((await set(false)).ok);
+        }
+        const off = `nofwd${Date.now()}`;
+        await failingImport(ADMIN.name, off);
+        const marker = `marker${Date.now()}`;
+        execFileSync("logger", ["-u", "/dev/log", "-p", "authpriv.info", "-t", "test", marker]);
+        await waitFor("a later message in syslog", () => logged().includes(marker), 30_000, 100);
+        assert.false(logged().includes(off), "nothing is forwarded once it is turned off");
     });
 });
