@@ -10,7 +10,10 @@ import { AuditLog, type AuditEntry } from "../../helpers/debvisord/audit/audit-l
 import { isExported } from "../../helpers/debvisord/audit/audit-settings.js";
 import { segmentsToPrune } from "../../helpers/debvisord/audit/retention.js";
 import { parseRecord, type AuditRecord } from "../../helpers/lib/audit-chain.js";
-import { listSegments } from "../../helpers/lib/audit-segments.js";
+import { listSegments, verifySegments } from "../../helpers/lib/audit-segments.js";
+import { AuditObject } from "../../helpers/debvisord/audit/audit-object.js";
+import type { ObjectServer } from "../../helpers/debvisord/bus/object-server.js";
+import type { JobRegistry } from "../../helpers/debvisord/jobs/jobs.js";
 
 const USERS = ["ana", "bob", "root", "carol"];
 const METHODS = ["Manager.ImportImage", "Machine.Start", "Machine.Delete", "Job.Cancel"];
@@ -98,5 +101,41 @@ QUnit.module("compliance: audit query index", hooks => {
         assert.deepEqual(names(segmentsToPrune(segments, [[1, 40]], 0, now)), ["a", "b", "c"], "never the live segment");
         assert.true(isExported([[1, 5], [6, 12]], 2, 12), "adjacent ranges join");
         assert.false(isExported([[1, 5], [7, 12]], 2, 12), "a gap");
+    });
+});
+
+QUnit.module("compliance: retention on a real log", hooks => {
+    let dir = "";
+    hooks.beforeEach(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), "dv-retention-")) });
+    hooks.afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    QUnit.test("prune deletes old exported segments only, records each deletion first, and the log still verifies", async assert => {
+        const file = path.join(dir, "log/audit.jsonl");
+        const log = AuditLog.open(file, { maxBytes: 4000, maxAgeMs: 3600_000 });
+        for (let i = 0; i < 80; i++)
+            await log.append(entry(i));
+        // the bus is not part of this test: an object server that only takes what the Audit object announces
+        const server = { rootPath: "/org/debvisor/DebVisor1", export: () => undefined, propertiesChanged: () => undefined } as unknown as ObjectServer;
+        const jobs = {} as JobRegistry;
+        const paths = { config: path.join(dir, "audit.json"), exported: path.join(dir, "exported.json"), evidenceDir: path.join(dir, "evidence"), signingKey: path.join(dir, "key") };
+        const segments = listSegments(file);
+        assert.true(segments.length >= 4, `${segments.length} segments`);
+        const thirdLast = parseRecord(fs.readFileSync(segments[2].path, "utf8").trimEnd().split("\n").pop()!).seq;
+        // exported up to the end of the third segment
+        fs.writeFileSync(paths.exported, JSON.stringify([[1, thirdLast]]));
+        fs.writeFileSync(paths.config, JSON.stringify({ retentionDays: 30, segmentMaxBytes: 65536, segmentMaxHours: 24, forwardSyslog: false }));
+        const audit = new AuditObject(server, log, jobs, paths, async f => verifySegments(f));
+        assert.deepEqual(await audit.prune(Date.now()), [], "nothing is 30 days old yet");
+        const deleted = await audit.prune(Date.now() + 31 * 86_400_000);
+        assert.deepEqual(deleted, segments.slice(0, 3).map(s => s.name), "the three exported segments, not the unexported fourth");
+        assert.false(fs.existsSync(segments[0].path));
+        assert.true(fs.existsSync(segments[3].path));
+        const result = verifySegments(file);
+        assert.true(result.ok, JSON.stringify(result));
+        assert.deepEqual(result.pruned.map(p => p.segment), deleted, "each deletion is in the chain");
+        assert.equal(result.firstSeq, thirdLast + 1);
+        const page = await audit.index.query({}, 1000, 0);
+        assert.equal(page.records.at(-1)!.seq, thirdLast + 1, "the index forgot the deleted records");
+        assert.equal(fs.statSync(paths.signingKey).mode & 0o777, 0o600, "the signing key was made, root's alone");
     });
 });
