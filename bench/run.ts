@@ -11,6 +11,7 @@ import { AuditLog } from "../helpers/debvisord/audit/audit-log.js";
 import { busNameOwnerPid, Harness } from "../test/harness/harness.js";
 import { callAs, MANAGER } from "../test/lib/call-as.js";
 import { ADMIN } from "../test/lib/users.js";
+import { auditQueryBench } from "./audit-query.js";
 import { bounded, median, now, report, rssMiB, timeMs } from "./lib.js";
 
 const BUS_NAME = "org.debvisor.DebVisor1";
@@ -122,10 +123,16 @@ const t0 = now();
 try {
     await harness.start();
     console.log(`DebVisor benchmarks on ${os.cpus().length} cores, node ${process.version}\n`);
-    await activation();
-    await roundTrip();
-    await auditedCalls();
-    await auditLog();
+    // `npm run bench -- audit-query` runs only that one
+    const only = process.argv[2];
+    if (!only) {
+        await activation();
+        await roundTrip();
+        await auditedCalls();
+        await auditLog();
+    }
+    if (!only || only === "audit-query")
+        await auditQueryBench();
 } finally {
     await harness.stop();
 }
