@@ -155,6 +155,16 @@ QUnit.module("compliance: the Audit object", () => {
         const changed = spawnSync("debvisorctl", ["audit", "verify-bundle", copy], { encoding: "utf8", timeout: 30_000 });
         assert.equal(changed.status, 1);
         assert.true(/records\.jsonl: .*(content was changed|SHA-256 differs)/.test(changed.stderr), changed.stderr);
+
+        // the same from the command line: a job followed to its end, the bundle copied out
+        const out = path.join(path.dirname(copy), "cli.tar");
+        const cli = spawnSync("debvisorctl", ["audit", "export", "--since", "10m", "-o", out], { encoding: "utf8", timeout: 120_000 });
+        assert.equal(cli.status, 0, cli.stderr);
+        assert.true(cli.stdout.trim().endsWith(out), cli.stdout);
+        assert.equal(spawnSync("debvisorctl", ["audit", "verify-bundle", out], { encoding: "utf8" }).status, 0);
+        const bad = spawnSync("debvisorctl", ["audit", "export", "--since", "yesterday-ish"], { encoding: "utf8" });
+        assert.equal(bad.status, 2, "a time that is none is wrong usage");
+        assert.true(bad.stderr.includes("--since: \"yesterday-ish\" is not a time"), bad.stderr);
         fs.rmSync(path.dirname(copy), { recursive: true });
     });
 
