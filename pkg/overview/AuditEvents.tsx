@@ -22,6 +22,10 @@ function PhaseLabel({ event }: { event: AuditEvent }) {
         return <Label color="blue" isCompact>{_("Started")}</Label>;
     if (event.Phase === "recovered")
         return <Label color="orange" isCompact>{_("Recovered")}</Label>;
+    if (event.Phase === "sealed")
+        return <Label color="grey" isCompact>{_("Segment sealed")}</Label>;
+    if (event.Phase === "pruned")
+        return <Label color="grey" isCompact>{_("Segment deleted")}</Label>;
     if (event.Result.startsWith("cancelled"))
         return <Label color="grey" isCompact>{_("Cancelled")}</Label>;
     return event.Result === "ok" || event.Result.startsWith("succeeded")
