@@ -13,6 +13,7 @@ import { callAs, MANAGER } from "../test/lib/call-as.js";
 import { ADMIN } from "../test/lib/users.js";
 import { auditQueryBench } from "./audit-query.js";
 import { bounded, median, now, report, rssMiB, timeMs } from "./lib.js";
+import { machinesBench } from "./machines.js";
 
 const BUS_NAME = "org.debvisor.DebVisor1";
 
@@ -123,16 +124,14 @@ const t0 = now();
 try {
     await harness.start();
     console.log(`DebVisor benchmarks on ${os.cpus().length} cores, node ${process.version}\n`);
-    // `npm run bench -- audit-query` runs only that one
-    const only = process.argv[2];
-    if (!only) {
-        await activation();
-        await roundTrip();
-        await auditedCalls();
-        await auditLog();
+    // `npm run bench -- machines` runs only the named ones
+    const benches: Record<string, () => Promise<void>> = { activation, roundTrip, auditedCalls, auditLog, machines: machinesBench, "audit-query": auditQueryBench };
+    const chosen = process.argv.slice(2).length > 0 ? process.argv.slice(2) : Object.keys(benches);
+    for (const name of chosen) {
+        if (!benches[name])
+            throw new Error(`no benchmark ${name}; there are ${Object.keys(benches).join(", ")}`);
+        await benches[name]();
     }
-    if (!only || only === "audit-query")
-        await auditQueryBench();
 } finally {
     await harness.stop();
 }

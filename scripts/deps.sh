@@ -9,6 +9,7 @@ APT_PACKAGES="
   cockpit-ws cockpit-bridge cockpit-system
   qemu-utils util-linux passwd
   libvirt-daemon-system libvirt-dbus qemu-system-x86
+  xorriso isolinux syslinux-common cpio
   debhelper dpkg-dev fakeroot lintian
   chromium
   rsyslog

@@ -50,7 +50,9 @@ async function main(): Promise<void> {
     const pipeline = new CallPipeline(new CallerResolver(bus), new Polkit(bus), audit);
     const server = new ObjectServer(bus, ROOT_PATH, CONTRACT_XML, parseIntrospection(CONTRACT_XML), pipeline.dispatch);
     const jobs = new JobRegistry(server, audit, JOB_LINGER_MS);
-    new Manager(server, audit, jobs).export();
+    const machines = new Machines(server, new Libvirt(bus), jobs);
+    const manager = new Manager(server, audit, jobs, { CreateMachine: machines.createMethod() });
+    manager.export();
     const auditObject = new AuditObject(server, audit, jobs, AUDIT_PATHS);
     auditObject.export();
     if (auditObject.signingProblem)
@@ -65,9 +67,15 @@ async function main(): Promise<void> {
 
     // after taking the name: libvirt's first connection can take seconds, and
     // callers of the other areas should not wait for it
-    new Machines(server, new Libvirt(bus), jobs).start().then(
-        () => log("virtual machines: following libvirt"),
-        (e: Error) => log(`virtual machines are not available: ${e.message}`));
+    machines.start().then(
+        async () => {
+            manager.setVirtualization(await machines.kvmAvailable() ? "kvm" : "emulated");
+            log("virtual machines: following libvirt");
+        },
+        (e: Error) => {
+            manager.setVirtualization("unavailable");
+            log(`virtual machines are not available: ${e.message}`);
+        });
 
     const stop = (signal: string) => {
         log(`${signal}: finishing the audit log and exiting`);

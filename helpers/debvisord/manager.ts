@@ -32,9 +32,20 @@ export class Manager {
     private profile = readProfile();
     private readonly features = detectFeatures();
     private readonly importing = new Set<string>();
+    private virtualization = "unknown";
 
-    constructor(private readonly server: ObjectServer, private readonly audit: AuditLog, private readonly jobs: JobRegistry) {
+    /* `areaMethods`: the create-style methods other areas put on the Manager (CreateMachine …). */
+    constructor(private readonly server: ObjectServer, private readonly audit: AuditLog, private readonly jobs: JobRegistry,
+                private readonly areaMethods: Record<string, unknown> = {}) {
         this.path = `${server.rootPath}/Manager`;
+    }
+
+    /* "kvm", "emulated" (no usable KVM: machines run under TCG) or "unavailable" (no libvirt). */
+    setVirtualization(value: string): void {
+        if (value === this.virtualization)
+            return;
+        this.virtualization = value;
+        this.server.propertiesChanged(this.path, MANAGER_IFACE, ["Virtualization"]);
     }
 
     export(): void {
@@ -45,6 +56,7 @@ export class Manager {
                 Hostname: os.hostname(),
                 Profile: this.profile,
                 Features: this.features,
+                Virtualization: this.virtualization,
                 AuditChainHead: this.audit.chainHead,
                 AuditRecordCount: BigInt(this.audit.recordCount),
             }),
@@ -52,6 +64,7 @@ export class Manager {
                 GetDisks: this.getDisks,
                 ImportImage: this.importImage,
                 AuditTail: this.auditTail,
+                ...this.areaMethods,
             },
         };
         this.server.export(this.path, [exported]);

@@ -34,8 +34,19 @@ export interface FileHandle {
     close(): void;
 }
 
+/** A raw channel, e.g. a stream to a Unix socket ("payload": "stream", "unix": path). */
+export interface Channel {
+    send(data: string | Uint8Array): void;
+    close(problem?: string): void;
+    addEventListener(type: "message", listener: (event: Event, data: string | Uint8Array) => void): void;
+    addEventListener(type: "close", listener: (event: Event, options: CloseOptions) => void): void;
+}
+
+export interface ChannelOptions { payload: "stream"; unix?: string; binary?: boolean; [option: string]: unknown }
+
 export interface Cockpit {
     file(path: string, options: { binary: true; max_read_size?: number }): FileHandle;
+    channel(options: ChannelOptions): Channel;
     dbus(name: string, options?: { bus?: "system" | "session"; superuser?: "try" | "require" }): DBusClient;
     gettext(message: string): string;
     ngettext(singular: string, plural: string, n: number): string;
@@ -44,9 +55,9 @@ export interface Cockpit {
     /** A human sentence for an error or a problem code. */
     message(error: DBusError | CloseOptions | string): string;
     hidden: boolean;
-    transport: { host: string; origin: string };
-    addEventListener(type: "visibilitychange", listener: () => void): void;
-    removeEventListener(type: "visibilitychange", listener: () => void): void;
+    transport: { host: string; origin: string; csrf_token: string };
+    addEventListener(type: "visibilitychange" | "locationchanged", listener: () => void): void;
+    removeEventListener(type: "visibilitychange" | "locationchanged", listener: () => void): void;
     location: { path: string[]; go(path: string | string[]): void };
     jump(path: string, host?: string): void;
 }

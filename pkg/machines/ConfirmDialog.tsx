@@ -6,23 +6,25 @@ import { Button } from "@patternfly/react-core/dist/esm/components/Button/index.
 import { Checkbox } from "@patternfly/react-core/dist/esm/components/Checkbox/index.js";
 import { List, ListItem } from "@patternfly/react-core/dist/esm/components/List/index.js";
 import { Modal, ModalBody, ModalFooter, ModalHeader } from "@patternfly/react-core/dist/esm/components/Modal/index.js";
-import { machineCall, machineDelete } from "../lib/api/machines";
+import { machineCall, machineDelete, machineDisks } from "../lib/api/machines";
 import type { MachineObject } from "../lib/dbus-store";
 import { format, _ } from "../lib/gettext";
 
-export function ConfirmDialog({ machine, kind, onClose }: { machine: MachineObject; kind: "force-off" | "delete"; onClose: () => void }) {
+export function ConfirmDialog({ machine, kind, onClose, onDone }: {
+    machine: MachineObject; kind: "force-off" | "delete"; onClose: () => void; onDone?: () => void;
+}) {
     const [deleteDisks, setDeleteDisks] = useState(false);
     const [error, setError] = useState<string | null>(null);
     const [busy, setBusy] = useState(false);
     const name = machine.props.Name;
-    const disks = machine.props.Disks.filter(d => d.Device?.v === "disk").map(d => String(d.Source?.v ?? "")).filter(Boolean);
+    const disks = machineDisks(machine.props).filter(d => d.Device === "disk").map(d => d.Source).filter(Boolean);
     const running = machine.props.State !== "shutoff" && machine.props.State !== "crashed";
 
     const confirm = () => {
         setBusy(true);
         setError(null);
         const work = kind === "delete" ? machineDelete(machine.path, { deleteDisks, force: running }) : machineCall(machine.path, "ForceOff");
-        work.then(onClose, (e: Error) => { setError(e.message); setBusy(false) });
+        work.then(() => { onClose(); onDone?.() }, (e: Error) => { setError(e.message); setBusy(false) });
     };
 
     return (
@@ -41,7 +43,7 @@ export function ConfirmDialog({ machine, kind, onClose }: { machine: MachineObje
                             {disks.length > 0 && (
                                 <>
                                     <Checkbox id="delete-disks" isChecked={deleteDisks} onChange={(_e, v) => setDeleteDisks(v)}
-                                        label={_("Also delete its disk images (those in /var/lib/libvirt/images):")} />
+                                        label={_("Also delete its disks (volumes of the storage pools, images in /var/lib/libvirt/images):")} />
                                     <List>{disks.map(d => <ListItem key={d} className="debvisor-mono">{d}</ListItem>)}</List>
                                 </>
                             )}

@@ -1,19 +1,42 @@
-// DebVisor → Virtual machines: every libvirt domain, live.
+// DebVisor → Virtual machines: every libvirt domain, live; one machine's
+// details at #/machine/NAME (Cockpit keeps that in the URL, so reload and
+// back work).
+import { useEffect, useState } from "react";
 import { Alert } from "@patternfly/react-core/dist/esm/components/Alert/index.js";
 import { Page, PageSection } from "@patternfly/react-core/dist/esm/components/Page/index.js";
 import { Title } from "@patternfly/react-core/dist/esm/components/Title/index.js";
 import { Stack, StackItem } from "@patternfly/react-core/dist/esm/layouts/Stack/index.js";
+import { cockpit } from "../lib/cockpit";
 import { JobsPanel } from "../lib/components/JobsPanel";
 import { PageAlerts } from "../lib/components/PageAlerts";
 import { ServiceEmptyState } from "../lib/components/ServiceEmptyState";
-import { useMachines, useServiceState } from "../lib/dbus-store";
+import { useMachines, useManager, useServiceState } from "../lib/dbus-store";
 import { _ } from "../lib/gettext";
+import { CreateDialog } from "./CreateDialog";
+import { MachineDetails } from "./MachineDetails";
 import { MachinesTable } from "./MachinesTable";
+
+function useLocationPath(): string[] {
+    const [path, setPath] = useState(cockpit.location.path);
+    useEffect(() => {
+        const update = () => setPath(cockpit.location.path);
+        cockpit.addEventListener("locationchanged", update);
+        return () => cockpit.removeEventListener("locationchanged", update);
+    }, []);
+    return path;
+}
 
 export function MachinesPage() {
     const service = useServiceState();
+    const manager = useManager();
     const machines = useMachines();
-    const emulated = machines.some(m => m.props.Emulated);
+    const path = useLocationPath();
+    const [creating, setCreating] = useState(false);
+    const open = (name: string) => cockpit.location.go(["machine", name]);
+    const detail = path[0] === "machine" && path[1] ? path[1] : null;
+    const emulated = manager?.Virtualization === "emulated" || machines.some(m => m.props.Emulated);
+    const names = machines.map(m => m.props.Name);
+
     return (
         <Page>
             <PageAlerts />
@@ -27,16 +50,21 @@ export function MachinesPage() {
                         <Stack hasGutter>
                             {emulated && (
                                 <StackItem>
-                                    <Alert isInline variant="info" title={_("Some machines run under emulation")}>
-                                        {_("Without hardware virtualization (KVM) on this host, QEMU emulates the processor. The machines work, but much slower than with KVM.")}
+                                    <Alert isInline variant="info" title={_("Machines run under emulation on this host")}>
+                                        {_("Without hardware virtualization (KVM), QEMU emulates the processor. The machines work, but much slower than with KVM.")}
                                     </Alert>
                                 </StackItem>
                             )}
-                            <StackItem><MachinesTable machines={machines} /></StackItem>
+                            <StackItem>
+                                {detail
+                                    ? <MachineDetails name={detail} machine={machines.find(m => m.props.Name === detail)} allNames={names} onBack={() => cockpit.location.go([])} />
+                                    : <MachinesTable machines={machines} onOpen={open} onCreate={() => setCreating(true)} />}
+                            </StackItem>
                             <StackItem><JobsPanel /></StackItem>
                         </Stack>
                     )}
             </PageSection>
+            {creating && <CreateDialog existingNames={names} onClose={() => setCreating(false)} onCreated={name => { setCreating(false); open(name) }} />}
         </Page>
     );
 }

@@ -1,9 +1,12 @@
 // The machines as a sortable, filterable table with the actions their state
-// allows. Destructive actions ask first (DeleteDialog, ForceOffDialog).
-import { useMemo, useState } from "react";
+// allows, one at a time or for several selected machines. Only the rows in
+// view are rendered (the rest are spacers of the same height), so a host
+// with thousands of machines scrolls as smoothly as one with ten.
+import { useLayoutEffect, useMemo, useRef, useState } from "react";
+import { Button } from "@patternfly/react-core/dist/esm/components/Button/index.js";
 import { Card, CardBody } from "@patternfly/react-core/dist/esm/components/Card/index.js";
 import { EmptyState, EmptyStateBody } from "@patternfly/react-core/dist/esm/components/EmptyState/index.js";
-import { Label } from "@patternfly/react-core/dist/esm/components/Label/index.js";
+import { FormSelect, FormSelectOption } from "@patternfly/react-core/dist/esm/components/FormSelect/index.js";
 import { SearchInput } from "@patternfly/react-core/dist/esm/components/SearchInput/index.js";
 import { Toolbar, ToolbarContent, ToolbarItem } from "@patternfly/react-core/dist/esm/components/Toolbar/index.js";
 import { ActionsColumn } from "@patternfly/react-table/dist/esm/components/Table/ActionsColumn.js";
@@ -11,19 +14,17 @@ import type { IAction } from "@patternfly/react-table/dist/esm/components/Table/
 import { Table, Tbody, Td, Th, Thead, Tr, type ThProps } from "@patternfly/react-table/dist/esm/components/Table/index.js";
 import { machineCall, type MachineAction } from "../lib/api/machines";
 import { showError } from "../lib/components/PageAlerts";
+import { compareNames } from "../lib/collate";
 import type { MachineObject } from "../lib/dbus-store";
 import { format, _ } from "../lib/gettext";
 import { ConfirmDialog } from "./ConfirmDialog";
+import { StateLabel } from "./StateLabel";
 
-const STATE_LABEL: Record<string, () => { text: string; color: "green" | "orange" | "grey" | "red" | "blue" }> = {
-    running: () => ({ text: _("Running"), color: "green" }),
-    paused: () => ({ text: _("Paused"), color: "orange" }),
-    shutoff: () => ({ text: _("Shut off"), color: "grey" }),
-    "shutting-down": () => ({ text: _("Shutting down"), color: "blue" }),
-    crashed: () => ({ text: _("Crashed"), color: "red" }),
-};
-
-type SortKey = "name" | "state";
+type SortKey = "name" | "state" | "vcpus" | "memory";
+const COLUMNS: SortKey[] = ["name", "state", "vcpus", "memory"];
+const FALLBACK_ROW_HEIGHT = 45;
+const OVERSCAN_ROWS = 10;
+const BULK_PARALLEL = 8;
 
 function MachineActions({ machine, onConfirm }: { machine: MachineObject; onConfirm: (kind: "force-off" | "delete") => void }) {
     const run = (action: MachineAction) => () =>
@@ -44,22 +45,74 @@ function MachineActions({ machine, onConfirm }: { machine: MachineObject; onConf
     return <ActionsColumn items={items} popperProps={{ position: "right" }} />;
 }
 
-export function MachinesTable({ machines }: { machines: MachineObject[] }) {
+/* Runs `action` on every machine, a few at a time; one alert names those that failed. */
+async function bulk(machines: MachineObject[], action: MachineAction): Promise<void> {
+    const failed: string[] = [];
+    let lastError: unknown = null;
+    for (let i = 0; i < machines.length; i += BULK_PARALLEL) {
+        await Promise.all(machines.slice(i, i + BULK_PARALLEL).map(m => machineCall(m.path, action).catch(e => {
+            failed.push(m.props.Name);
+            lastError = e;
+        })));
+    }
+    if (failed.length > 0)
+        showError(format(_("$0 failed for $1"), action, failed.join(", ")), lastError);
+}
+
+/* The first and last index to render for the scroll position. */
+function useWindow(count: number) {
+    const scroller = useRef<HTMLDivElement>(null);
+    const [scrollTop, setScrollTop] = useState(0);
+    const [viewport, setViewport] = useState(800);
+    const [rowHeight, setRowHeight] = useState(FALLBACK_ROW_HEIGHT);
+    useLayoutEffect(() => {
+        const el = scroller.current;
+        if (!el)
+            return;
+        setViewport(el.clientHeight || 800);
+        const row = el.querySelector<HTMLElement>("tbody tr[data-machine]");
+        if (row && row.offsetHeight > 0 && row.offsetHeight !== rowHeight)
+            setRowHeight(row.offsetHeight);
+    }, [count, rowHeight]);
+    const first = Math.max(0, Math.floor(scrollTop / rowHeight) - OVERSCAN_ROWS);
+    const last = Math.min(count, Math.ceil((scrollTop + viewport) / rowHeight) + OVERSCAN_ROWS);
+    return { scroller, first, last, rowHeight, onScroll: () => setScrollTop(scroller.current?.scrollTop ?? 0) };
+}
+
+export function MachinesTable({ machines, onOpen, onCreate }: {
+    machines: MachineObject[]; onOpen: (name: string) => void; onCreate: () => void;
+}) {
     const [filter, setFilter] = useState("");
+    const [stateFilter, setStateFilter] = useState("");
     const [sort, setSort] = useState<{ key: SortKey; asc: boolean }>({ key: "name", asc: true });
+    const [selected, setSelected] = useState<Set<string>>(new Set());
     const [confirm, setConfirm] = useState<{ machine: MachineObject; kind: "force-off" | "delete" } | null>(null);
 
     const shown = useMemo(() => {
         const needle = filter.trim().toLowerCase();
-        const list = machines.filter(m => !needle || m.props.Name.toLowerCase().includes(needle) || m.props.State.includes(needle));
-        const key = (m: MachineObject) => sort.key === "name" ? m.props.Name : m.props.State + "\u0000" + m.props.Name;
-        return [...list].sort((a, b) => (sort.asc ? 1 : -1) * key(a).localeCompare(key(b)));
-    }, [machines, filter, sort]);
+        const list = machines.filter(m => (!needle || m.props.Name.toLowerCase().includes(needle)) && (!stateFilter || m.props.State === stateFilter));
+        const value = (m: MachineObject): string | number => ({
+            name: m.props.Name, state: m.props.State, vcpus: m.props.Vcpus, memory: m.props.MemoryMiB,
+        })[sort.key];
+        return list.sort((a, b) => {
+            const [x, y] = [value(a), value(b)];
+            const order = typeof x === "number" ? x - (y as number) : compareNames(x, y as string);
+            return (sort.asc ? 1 : -1) * (order || compareNames(a.props.Name, b.props.Name));
+        });
+    }, [machines, filter, stateFilter, sort]);
 
-    const sortBy = (key: SortKey, index: number): ThProps["sort"] => ({
-        sortBy: { index: sort.key === "name" ? 0 : 1, direction: sort.asc ? "asc" : "desc" },
+    const win = useWindow(shown.length);
+    const chosen = shown.filter(m => selected.has(m.path));
+    const toggle = (path: string, on: boolean) => setSelected(s => {
+        const next = new Set(s);
+        if (on) next.add(path); else next.delete(path);
+        return next;
+    });
+
+    const sortBy = (key: SortKey): ThProps["sort"] => ({
+        sortBy: { index: COLUMNS.indexOf(sort.key) + 1, direction: sort.asc ? "asc" : "desc" },
         onSort: (_e, _i, direction) => setSort({ key, asc: direction === "asc" }),
-        columnIndex: index,
+        columnIndex: COLUMNS.indexOf(key) + 1,
     });
 
     return (
@@ -68,40 +121,65 @@ export function MachinesTable({ machines }: { machines: MachineObject[] }) {
                 <Toolbar>
                     <ToolbarContent>
                         <ToolbarItem>
-                            <SearchInput aria-label={_("Filter machines by name or state")} placeholder={_("Filter by name or state")}
+                            <SearchInput aria-label={_("Filter machines by name")} placeholder={_("Filter by name")}
                                 value={filter} onChange={(_e, v) => setFilter(v)} onClear={() => setFilter("")} />
                         </ToolbarItem>
+                        <ToolbarItem>
+                            <FormSelect aria-label={_("Filter machines by state")} value={stateFilter} onChange={(_e, v) => setStateFilter(v)}>
+                                <FormSelectOption value="" label={_("All states")} />
+                                <FormSelectOption value="running" label={_("Running")} />
+                                <FormSelectOption value="shutoff" label={_("Shut off")} />
+                                <FormSelectOption value="paused" label={_("Paused")} />
+                                <FormSelectOption value="crashed" label={_("Crashed")} />
+                            </FormSelect>
+                        </ToolbarItem>
+                        <ToolbarItem>
+                            <Button variant="secondary" isDisabled={chosen.length === 0} onClick={() => void bulk(chosen.filter(m => m.props.State === "shutoff"), "Start")}>
+                                {format(_("Start selected ($0)"), chosen.length)}
+                            </Button>
+                        </ToolbarItem>
+                        <ToolbarItem>
+                            <Button variant="secondary" isDisabled={chosen.length === 0} onClick={() => void bulk(chosen.filter(m => m.props.State === "running"), "Shutdown")}>
+                                {format(_("Shut down selected ($0)"), chosen.length)}
+                            </Button>
+                        </ToolbarItem>
+                        <ToolbarItem><Button variant="primary" onClick={onCreate}>{_("Create machine")}</Button></ToolbarItem>
                         <ToolbarItem align={{ default: "alignEnd" }}>
-                            {format(_("$0 of $1 machines"), shown.length, machines.length)}
+                            <span id="machine-count">{format(_("$0 of $1 machines"), shown.length, machines.length)}</span>
                         </ToolbarItem>
                     </ToolbarContent>
                 </Toolbar>
                 {machines.length === 0
                     ? (
                         <EmptyState headingLevel="h2" titleText={_("No virtual machines")}>
-                            <EmptyStateBody>{_("Machines defined in libvirt (qemu:///system) appear here as soon as they exist.")}</EmptyStateBody>
+                            <EmptyStateBody>{_("Create one, or define one in libvirt (qemu:///system): it appears here as soon as it exists.")}</EmptyStateBody>
                         </EmptyState>
                     )
                     : (
-                        <Table aria-label={_("Virtual machines")} variant="compact">
-                            <Thead>
-                                <Tr>
-                                    <Th sort={sortBy("name", 0)}>{_("Name")}</Th>
-                                    <Th sort={sortBy("state", 1)}>{_("State")}</Th>
-                                    <Th>{_("vCPUs")}</Th>
-                                    <Th>{_("Memory")}</Th>
-                                    <Th>{_("Disks")}</Th>
-                                    <Th>{_("Autostart")}</Th>
-                                    <Th screenReaderText={_("Actions")} />
-                                </Tr>
-                            </Thead>
-                            <Tbody>
-                                {shown.map(m => {
-                                    const label = (STATE_LABEL[m.props.State] ?? (() => ({ text: m.props.State, color: "grey" as const })))();
-                                    return (
+                        <div ref={win.scroller} onScroll={win.onScroll} className="debvisor-scroll-table">
+                            <Table aria-label={_("Virtual machines")} variant="compact" isStickyHeader>
+                                <Thead>
+                                    <Tr>
+                                        <Th select={{ onSelect: (_e, on) => setSelected(on ? new Set(shown.map(m => m.path)) : new Set()), isSelected: shown.length > 0 && chosen.length === shown.length }}
+                                            aria-label={_("Select all")} />
+                                        <Th sort={sortBy("name")}>{_("Name")}</Th>
+                                        <Th sort={sortBy("state")}>{_("State")}</Th>
+                                        <Th sort={sortBy("vcpus")}>{_("vCPUs")}</Th>
+                                        <Th sort={sortBy("memory")}>{_("Memory")}</Th>
+                                        <Th>{_("Disks")}</Th>
+                                        <Th>{_("Autostart")}</Th>
+                                        <Th screenReaderText={_("Actions")} />
+                                    </Tr>
+                                </Thead>
+                                <Tbody>
+                                    {win.first > 0 && <tr aria-hidden style={{ height: win.first * win.rowHeight }} />}
+                                    {shown.slice(win.first, win.last).map((m, i) => (
                                         <Tr key={m.path} data-machine={m.props.Name}>
-                                            <Td dataLabel={_("Name")}>{m.props.Name}</Td>
-                                            <Td dataLabel={_("State")}><Label color={label.color}>{label.text}</Label></Td>
+                                            <Td select={{ rowIndex: win.first + i, onSelect: (_e, on) => toggle(m.path, on), isSelected: selected.has(m.path) }} />
+                                            <Td dataLabel={_("Name")}>
+                                                <Button variant="link" isInline onClick={() => onOpen(m.props.Name)}>{m.props.Name}</Button>
+                                            </Td>
+                                            <Td dataLabel={_("State")}><StateLabel state={m.props.State} /></Td>
                                             <Td dataLabel={_("vCPUs")}>{m.props.Vcpus}</Td>
                                             <Td dataLabel={_("Memory")}>{format(_("$0 MiB"), m.props.MemoryMiB)}</Td>
                                             <Td dataLabel={_("Disks")}>{m.props.Disks.filter(d => d.Device?.v === "disk").length}</Td>
@@ -110,13 +188,15 @@ export function MachinesTable({ machines }: { machines: MachineObject[] }) {
                                                 <MachineActions machine={m} onConfirm={kind => setConfirm({ machine: m, kind })} />
                                             </Td>
                                         </Tr>
-                                    );
-                                })}
-                            </Tbody>
-                        </Table>
+                                    ))}
+                                    {win.last < shown.length && <tr aria-hidden style={{ height: (shown.length - win.last) * win.rowHeight }} />}
+                                </Tbody>
+                            </Table>
+                        </div>
                     )}
             </CardBody>
             {confirm && <ConfirmDialog machine={confirm.machine} kind={confirm.kind} onClose={() => setConfirm(null)} />}
         </Card>
     );
 }
+

@@ -30,10 +30,10 @@ QUnit.module("browser: Virtual machines", () => {
             const frame = await pageFrame(session.page, "debvisor/machines");
             const row = frame.locator(`tr[data-machine='${name}']`);
             await row.locator("text=Shut off").waitFor(WAIT);
-            await frame.locator("text=Some machines run under emulation").waitFor(WAIT);
+            await frame.locator("text=Machines run under emulation on this host").waitFor(WAIT);
 
             await row.locator("button[aria-label='Kebab toggle']").click();
-            await frame.locator("button:has-text('Start')").click();
+            await frame.locator("[role='menuitem']:has-text('Start')").click();
             await row.locator("text=Running").waitFor(WAIT);
 
             virsh("suspend", name);

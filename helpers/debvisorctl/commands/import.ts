@@ -8,11 +8,11 @@ import { followJob, reportOutcome } from "../job-follow.js";
 import { callMethod } from "../method.js";
 import { print } from "../output.js";
 
-const UNITS: Record<string, number> = { "": 1, K: 1024, KiB: 1024, M: 1024 ** 2, MiB: 1024 ** 2, G: 1024 ** 3, GiB: 1024 ** 3 };
+const UNITS: Record<string, number> = { "": 1, K: 1024, KiB: 1024, M: 1024 ** 2, MiB: 1024 ** 2, G: 1024 ** 3, GiB: 1024 ** 3, T: 1024 ** 4, TiB: 1024 ** 4 };
 
-/* "1048576", "512K", "4M", "1GiB" → bytes (binary units). */
+/* "1048576", "512K", "4M", "1GiB", "2T" → bytes (binary units). */
 export function parseBytes(text: string): number {
-    const m = /^(\d+)([KMG](?:iB)?)?$/.exec(text);
+    const m = /^(\d+)([KMGT](?:iB)?)?$/.exec(text);
     const bytes = m ? Number(m[1]) * UNITS[m[2] ?? ""] : NaN;
     if (!Number.isSafeInteger(bytes) || bytes <= 0)
         throw new UsageError(`"${text}" is not a number of bytes (e.g. 1048576, 512K, 4M, 1G)`);

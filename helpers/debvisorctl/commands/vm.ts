@@ -1,31 +1,13 @@
 import dbus from "dbus-next";
-import { MACHINE_IFACE } from "../../../generated/dbus-contract.js";
-import { UsageError, type Values } from "../args.js";
-import { CliError, managedObjects, objectsWith, type Properties } from "../bus.js";
+import { UsageError } from "../args.js";
 import { JSON_OPTION, NO_ASK_OPTION, type Command } from "../command.js";
 import { followJob, reportOutcome } from "../job-follow.js";
-import { callMethod } from "../method.js";
 import { print, printJson, table } from "../output.js";
+import { callMachine, machines, type Machine } from "./machine-lookup.js";
+import { vmChangeCommands } from "./vm-change.js";
+import { vmConsole } from "./vm-console.js";
 
-type Machine = Properties & { Path: string };
 type Variant = InstanceType<typeof dbus.Variant>;
-
-async function machines(): Promise<Machine[]> {
-    return objectsWith(await managedObjects(), MACHINE_IFACE).sort((a, b) => String(a.Name).localeCompare(String(b.Name)));
-}
-
-/* Machines are named by their libvirt name (or UUID); the API by object path. */
-async function machinePath(name: string): Promise<string> {
-    const found = (await machines()).find(m => m.Name === name || m.UUID === name);
-    if (!found)
-        throw new CliError(`no virtual machine named "${name}"`, "NotFound");
-    return found.Path;
-}
-
-async function callMachine(name: string, member: string, values: Values, options: Record<string, Variant> = {},
-    signature = "a{sv}", args: unknown[] = []): Promise<unknown[]> {
-    return callMethod(await machinePath(name), MACHINE_IFACE, member, signature, args, values, options);
-}
 
 export function machinesTable(list: Machine[]): string {
     return table(["NAME", "STATE", "VCPUS", "MEMORY", "AUTOSTART"], list.map(m => [
@@ -92,7 +74,7 @@ const vmDelete: Command = {
     args: "NAME",
     summary: "remove a machine from libvirt (a running one only with --force)",
     options: {
-        "delete-disks": { type: "boolean", help: "also remove its disk images in /var/lib/libvirt/images" },
+        "delete-disks": { type: "boolean", help: "also remove its disks (volumes of the storage pools, images in /var/lib/libvirt/images)" },
         force: { type: "boolean", help: "force a running machine off first" },
         ...NO_ASK_OPTION,
     },
@@ -132,4 +114,6 @@ export const vmCommands: Command[] = [
     simpleAction("resume", "Resume", "let a paused machine run on"),
     vmDelete,
     vmAutostart,
+    ...vmChangeCommands,
+    vmConsole,
 ];

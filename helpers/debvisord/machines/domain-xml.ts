@@ -1,9 +1,10 @@
 // What the Machine object shows of a libvirt domain's XML.
-import { child, children, parseXml } from "../../lib/xml-tree.js";
+import { child, children, parseXml, type XmlElement } from "../../lib/xml-tree.js";
 
 export interface DomainDisk { Target: string; Device: string; Bus: string; Format: string; Source: string }
 export interface DomainNic { Mac: string; Type: string; Source: string; Model: string }
 export interface DomainGraphics { Type: string; Port: number; Listen: string }
+export interface DomainCreatedBy { User: string; Uid: number; Time: string }
 
 export interface DomainDescription {
     name: string;
@@ -14,6 +15,11 @@ export interface DomainDescription {
     disks: DomainDisk[];
     nics: DomainNic[];
     graphics: DomainGraphics[];
+    /** the libosinfo id of the installed OS, e.g. http://debian.org/debian/12 */
+    osId: string;
+    createdBy: DomainCreatedBy | null;
+    /** the host side of the serial console of a running domain, e.g. /dev/pts/3 */
+    serialPty: string;
 }
 
 const UNIT_BYTES: Record<string, number> = {
@@ -25,10 +31,18 @@ function mebibytes(value: string, unit = "KiB"): number {
     return Math.round(Number(value) * (UNIT_BYTES[unit.toLowerCase()] ?? 1024) / 1024 ** 2);
 }
 
+/* Elements in <metadata> carry the prefix their writer chose; match the local name. */
+function localChild(element: XmlElement | undefined, local: string): XmlElement | undefined {
+    return element?.children.find(c => c.name === local || c.name.endsWith(`:${local}`));
+}
+
 export function describeDomain(xml: string): DomainDescription {
     const domain = parseXml(xml);
     const devices = child(domain, "devices");
     const memory = child(domain, "memory");
+    const metadata = child(domain, "metadata");
+    const createdBy = localChild(localChild(metadata, "machine"), "created-by");
+    const serial = children(devices, "serial").find(s => s.attrs.type === "pty");
     return {
         name: child(domain, "name")?.text.trim() ?? "",
         uuid: child(domain, "uuid")?.text.trim() ?? "",
@@ -60,5 +74,8 @@ export function describeDomain(xml: string): DomainDescription {
             Port: Number(g.attrs.port ?? -1),
             Listen: g.attrs.listen ?? child(g, "listen")?.attrs.address ?? "",
         })),
+        osId: localChild(localChild(metadata, "libosinfo"), "os")?.attrs.id ?? "",
+        createdBy: createdBy ? { User: createdBy.attrs.user ?? "", Uid: Number(createdBy.attrs.uid ?? -1), Time: createdBy.attrs.time ?? "" } : null,
+        serialPty: child(serial, "source")?.attrs.path ?? "",
     };
 }

@@ -10,23 +10,66 @@ export const LIBVIRT_BUS_NAME = "org.libvirt";
 const CONNECT_PATH = "/org/libvirt/QEMU";
 const CONNECT = "org.libvirt.Connect";
 export const DOMAIN = "org.libvirt.Domain";
+const POOL = "org.libvirt.StoragePool";
+const VOLUME = "org.libvirt.StorageVol";
+const SNAPSHOT = "org.libvirt.DomainSnapshot";
+const NETWORK = "org.libvirt.Network";
+const PROPERTIES = "org.freedesktop.DBus.Properties";
+
+/** virDomainModificationImpact: change the running guest, its stored definition, or both. */
+export const AFFECT_LIVE = 1, AFFECT_CONFIG = 2;
 
 /** libvirt's virDomainState, in words. */
 export const DOMAIN_STATES = ["unknown", "running", "blocked", "paused", "shutting-down", "shutoff", "crashed", "pmsuspended"];
 /** libvirt's virDomainEventType. */
 export const enum DomainEvent { Defined = 0, Undefined = 1, Started = 2, Suspended = 3, Resumed = 4, Stopped = 5, Shutdown = 6 }
 
+/* The object path a lookup returns, or null when libvirt has no such thing. */
+async function orNull(lookup: Promise<unknown[]>): Promise<string | null> {
+    try {
+        const [path] = await lookup;
+        return path as string;
+    } catch (e) {
+        if ((e as { errorName?: string }).errorName === "NotFound")
+            return null;
+        throw e;
+    }
+}
+
+/* The bus refuses a connection more than 128 pending replies; polkit and
+ * the other areas share debvisord's connection, so libvirt gets at most this many. */
+const MAX_CALLS_IN_FLIGHT = 64;
+
 export class Libvirt {
+    private inFlight = 0;
+    private readonly waiting: Array<() => void> = [];
+
     constructor(private readonly bus: dbus.MessageBus) {}
 
     async call(path: string, iface: string, member: string, signature = "", body: unknown[] = []): Promise<unknown[]> {
+        if (this.inFlight < MAX_CALLS_IN_FLIGHT)
+            this.inFlight++;
+        else
+            await new Promise<void>(resolve => this.waiting.push(resolve)); // a finished call hands its slot over
+        try {
+            return await this.send(path, iface, member, signature, body);
+        } finally {
+            const next = this.waiting.shift();
+            if (next)
+                next();
+            else
+                this.inFlight--;
+        }
+    }
+
+    private async send(path: string, iface: string, member: string, signature: string, body: unknown[]): Promise<unknown[]> {
         try {
             const reply = await this.bus.call(new dbus.Message({ destination: LIBVIRT_BUS_NAME, path, interface: iface, member, signature, body }));
             return unwrap(reply?.body ?? []) as unknown[];
         } catch (e) {
             const error = e as { type?: string; text?: string; message?: string };
             const text = error.text ?? error.message ?? String(e);
-            if (/Domain not found|no domain with matching/i.test(text))
+            if (/not found|no (domain|storage pool|storage vol|network|domain snapshot) with matching/i.test(text))
                 throw notFound(`libvirt: ${text}`);
             throw failed(`libvirt: ${text}`);
         }
@@ -56,8 +99,114 @@ export class Libvirt {
         await this.call(path, DOMAIN, member, signature, body);
     }
 
-    async setAutostart(path: string, autostart: boolean): Promise<void> {
-        await this.call(path, "org.freedesktop.DBus.Properties", "Set", "ssv", [DOMAIN, "Autostart", new dbus.Variant("b", autostart)]);
+    async setAutostart(path: string, autostart: boolean, iface = DOMAIN): Promise<void> {
+        await this.call(path, PROPERTIES, "Set", "ssv", [iface, "Autostart", new dbus.Variant("b", autostart)]);
+    }
+
+    /* Defines (or redefines) a persistent domain; returns its object path. */
+    async defineDomain(xml: string): Promise<string> {
+        const [path] = await this.call(CONNECT_PATH, CONNECT, "DomainDefineXML", "s", [xml]);
+        return path as string;
+    }
+
+    async domainByName(name: string): Promise<string | null> {
+        return orNull(this.call(CONNECT_PATH, CONNECT, "DomainLookupByName", "s", [name]));
+    }
+
+    async capabilities(): Promise<string> {
+        const [xml] = await this.call(CONNECT_PATH, CONNECT, "GetCapabilities");
+        return xml as string;
+    }
+
+    /* ---- storage pools and volumes ---- */
+
+    async poolByName(name: string): Promise<string | null> {
+        return orNull(this.call(CONNECT_PATH, CONNECT, "StoragePoolLookupByName", "s", [name]));
+    }
+
+    async definePool(xml: string): Promise<string> {
+        const [path] = await this.call(CONNECT_PATH, CONNECT, "StoragePoolDefineXML", "su", [xml, 0]);
+        return path as string;
+    }
+
+    async poolCall(path: string, member: string, signature = "u", body: unknown[] = [0]): Promise<unknown[]> {
+        return this.call(path, POOL, member, signature, body);
+    }
+
+    async poolActive(path: string): Promise<boolean> {
+        const [active] = await this.call(path, PROPERTIES, "Get", "ss", [POOL, "Active"]);
+        return active as boolean;
+    }
+
+    async poolXml(path: string): Promise<string> {
+        const [xml] = await this.call(path, POOL, "GetXMLDesc", "u", [0]);
+        return xml as string;
+    }
+
+    /* Capacity, allocation and available bytes. */
+    async poolInfo(path: string): Promise<{ capacity: number; allocation: number; available: number }> {
+        const [[, capacity, allocation, available]] = await this.call(path, POOL, "GetInfo") as [[number, bigint, bigint, bigint]];
+        return { capacity: Number(capacity), allocation: Number(allocation), available: Number(available) };
+    }
+
+    async createVolume(poolPath: string, xml: string): Promise<string> {
+        const [path] = await this.call(poolPath, POOL, "StorageVolCreateXML", "su", [xml, 0]);
+        return path as string;
+    }
+
+    async volumeByName(poolPath: string, name: string): Promise<string | null> {
+        return orNull(this.call(poolPath, POOL, "StorageVolLookupByName", "s", [name]));
+    }
+
+    async volumePath(volume: string): Promise<string> {
+        const [file] = await this.call(volume, PROPERTIES, "Get", "ss", [VOLUME, "Path"]);
+        return file as string;
+    }
+
+    async deleteVolume(volume: string): Promise<void> {
+        await this.call(volume, VOLUME, "Delete", "u", [0]);
+    }
+
+    /* ---- snapshots ---- */
+
+    async listSnapshots(domainPath: string): Promise<string[]> {
+        const [paths] = await this.call(domainPath, DOMAIN, "ListDomainSnapshots", "u", [0]);
+        return paths as string[];
+    }
+
+    async snapshotXml(snapshotPath: string): Promise<string> {
+        const [xml] = await this.call(snapshotPath, SNAPSHOT, "GetXMLDesc", "u", [0]);
+        return xml as string;
+    }
+
+    async snapshotByName(domainPath: string, name: string): Promise<string> {
+        const [path] = await this.call(domainPath, DOMAIN, "SnapshotLookupByName", "su", [name, 0]);
+        return path as string;
+    }
+
+    async snapshotCall(snapshotPath: string, member: "Revert" | "Delete"): Promise<void> {
+        await this.call(snapshotPath, SNAPSHOT, member, "u", [0]);
+    }
+
+    /* ---- networks ---- */
+
+    async networkByName(name: string): Promise<string | null> {
+        return orNull(this.call(CONNECT_PATH, CONNECT, "NetworkLookupByName", "s", [name]));
+    }
+
+    async networkActive(path: string): Promise<boolean> {
+        const [active] = await this.call(path, PROPERTIES, "Get", "ss", [NETWORK, "Active"]);
+        return active as boolean;
+    }
+
+    async startNetwork(path: string): Promise<void> {
+        await this.call(path, NETWORK, "Create");
+    }
+
+    /* The addresses libvirt knows for a running domain's interfaces, by MAC. */
+    async interfaceAddresses(domainPath: string, source: number): Promise<Map<string, string[]>> {
+        const [ifaces] = await this.call(domainPath, DOMAIN, "InterfaceAddresses", "uu", [source, 0]) as [Array<[string, string, Array<[number, string, number]>]>];
+        return new Map(ifaces.map(([, mac, addrs]) => [mac.toLowerCase(), addrs.map(([, addr, prefix]) => `${addr}/${prefix}`)]));
     }
 
     /* Calls back for every domain lifecycle event (domain object path, event type). */
@@ -69,6 +218,19 @@ export class Libvirt {
         this.bus.on("message", (msg: DBusMessage) => {
             if (msg.type === dbus.MessageType.SIGNAL && msg.interface === CONNECT && msg.member === "DomainEvent")
                 callback(msg.body[0] as string, msg.body[1] as number);
+        });
+    }
+
+    /* Calls back when libvirt-dbus goes away or a new one takes its name (true: it is there now). */
+    async onServiceChange(callback: (present: boolean) => void): Promise<void> {
+        await this.bus.call(new dbus.Message({
+            destination: "org.freedesktop.DBus", path: "/org/freedesktop/DBus", interface: "org.freedesktop.DBus",
+            member: "AddMatch", signature: "s",
+            body: [`type='signal',sender='org.freedesktop.DBus',interface='org.freedesktop.DBus',member='NameOwnerChanged',arg0='${LIBVIRT_BUS_NAME}'`],
+        }));
+        this.bus.on("message", (msg: DBusMessage) => {
+            if (msg.type === dbus.MessageType.SIGNAL && msg.member === "NameOwnerChanged" && msg.sender === "org.freedesktop.DBus" && msg.body[0] === LIBVIRT_BUS_NAME)
+                callback(msg.body[2] !== "");
         });
     }
 }

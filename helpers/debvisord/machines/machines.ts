@@ -1,8 +1,11 @@
 // One Machine object per libvirt domain, kept in step with libvirt's
 // lifecycle events: a start, stop or redefinition (also one made with
 // virsh) re-reads that one domain and signals only what changed.
+// The methods live in one module per concern (configuration, snapshots,
+// copies, console); this module holds the objects and the lifecycle.
 import fs from "node:fs";
 import nodePath from "node:path";
+import dbus from "dbus-next";
 import * as z from "zod/mini";
 import { busy, failed } from "../../lib/errors.js";
 import { toVariantDict } from "../../lib/variants.js";
@@ -11,21 +14,57 @@ import type { ObjectServer } from "../bus/object-server.js";
 import { IMAGE_DIR } from "../images/image-import.js";
 import type { JobRegistry } from "../jobs/jobs.js";
 import { count, optionsSchema } from "../validation.js";
+import { configurationMethods } from "./configuration.js";
+import { Consoles } from "./console.js";
+import { copyMethods } from "./copies.js";
+import { createMachineMethod } from "./create.js";
 import { describeDomain } from "./domain-xml.js";
 import { DomainEvent, type Libvirt } from "./libvirt.js";
+import type { MachineHost } from "./machine-host.js";
+import { osName } from "./os-names.js";
+import { readSnapshots, snapshotMethods, snapshotsToVariant } from "./snapshots.js";
+import { deleteVolumeByName } from "./vm-storage.js";
 
 export const MACHINE_IFACE = "org.debvisor.DebVisor1.Machine";
 const UNDEFINE_MANAGED_SAVE_SNAPSHOTS_NVRAM = 1 | 2 | 4;
 const MAX_PARALLEL_READS = 32;
+const ADDRESS_POLL_MS = 10_000;
+const RESYNC_DELAY_MS = 500, RESYNC_RETRY_MS = 10_000;
+/** virDomainInterfaceAddressesSource: DHCP leases of libvirt's networks, then the guest agent */
+const ADDRESS_SOURCE_LEASE = 0, ADDRESS_SOURCE_AGENT = 1;
 
 type Snapshot = Record<string, unknown>;
 
-export class Machines {
+/* A property value as text to compare; uint64 values (BigInt) included. */
+function comparable(value: unknown): string {
+    return JSON.stringify(value, (_key, v: unknown) => typeof v === "bigint" ? `${v}n` : v);
+}
+
+export class Machines implements MachineHost {
     private readonly snapshots = new Map<string, Snapshot>(); // our object path → properties
     private readonly domainPaths = new Map<string, string>(); // our object path → libvirt's
     private readonly refreshing = new Map<string, Promise<void>>();
+    private readonly addresses = new Map<string, Map<string, string[]>>(); // our object path → MAC → addresses
+    private readonly consoles = new Consoles();
+    private kvm: Promise<boolean> | null = null;
+    private resyncTimer: NodeJS.Timeout | null = null;
 
-    constructor(private readonly server: ObjectServer, private readonly libvirt: Libvirt, private readonly jobs: JobRegistry) {}
+    constructor(private readonly server: ObjectServer, readonly libvirt: Libvirt, readonly jobs: JobRegistry) {}
+
+    /* Manager.CreateMachine's implementation. */
+    createMethod() {
+        return createMachineMethod(this);
+    }
+
+    /* Whether libvirt offers KVM here; without it, machines run emulated (TCG). */
+    kvmAvailable(): Promise<boolean> {
+        this.kvm ??= this.libvirt.capabilities().then(caps => /<domain type=['"]kvm['"]/.test(caps), () => false);
+        return this.kvm;
+    }
+
+    name(path: string): string {
+        return String(this.snapshots.get(path)?.Name ?? "the machine");
+    }
 
     objectPath(uuid: string): string {
         return `${this.server.rootPath}/machines/${uuid.replace(/-/g, "_")}`;
@@ -34,9 +73,59 @@ export class Machines {
     /* Subscribes first, then reads every domain, so no change falls in between. */
     async start(): Promise<void> {
         await this.libvirt.onDomainEvent((domainPath, event) => void this.refresh(domainPath, event));
+        await this.libvirt.onServiceChange(() => this.scheduleResync(RESYNC_DELAY_MS));
+        await this.resync();
+        setInterval(() => void this.pollAddresses(), ADDRESS_POLL_MS).unref();
+    }
+
+    /* Reads every domain again and drops the objects of those that are gone. */
+    private async resync(): Promise<void> {
         const domains = await this.libvirt.listDomains();
+        const listed = new Set(domains);
+        for (const [path, domainPath] of [...this.domainPaths]) {
+            if (!listed.has(domainPath))
+                this.remove(path);
+        }
         for (let i = 0; i < domains.length; i += MAX_PARALLEL_READS)
             await Promise.all(domains.slice(i, i + MAX_PARALLEL_READS).map(d => this.refresh(d)));
+    }
+
+    /* libvirt-dbus restarted (or went away): what happened meanwhile came with no events. */
+    private scheduleResync(delay: number): void {
+        if (this.resyncTimer)
+            return;
+        this.resyncTimer = setTimeout(() => {
+            this.resyncTimer = null;
+            this.resync().catch((e: Error) => {
+                process.stderr.write(`debvisord: libvirt does not answer (${e.message}); trying again\n`);
+                // until it answers, the machines shown would be stale
+                for (const path of [...this.domainPaths.keys()])
+                    this.remove(path);
+                this.scheduleResync(RESYNC_RETRY_MS);
+            });
+        }, delay);
+        this.resyncTimer.unref();
+    }
+
+    /* Guest addresses come from DHCP leases or the guest agent, with no event: ask running machines. */
+    private async pollAddresses(): Promise<void> {
+        const running = [...this.snapshots].filter(([, s]) => s.State === "running" && (s.Nics as unknown[]).length > 0).map(([p]) => p);
+        for (let i = 0; i < running.length; i += MAX_PARALLEL_READS)
+            await Promise.all(running.slice(i, i + MAX_PARALLEL_READS).map(async path => {
+                const domainPath = this.domainPaths.get(path);
+                if (!domainPath)
+                    return;
+                const found = await this.readAddresses(domainPath);
+                if (JSON.stringify([...found]) !== JSON.stringify([...this.addresses.get(path) ?? []]))
+                    await this.refresh(domainPath);
+            }));
+    }
+
+    private async readAddresses(domainPath: string): Promise<Map<string, string[]>> {
+        const leases = await this.libvirt.interfaceAddresses(domainPath, ADDRESS_SOURCE_LEASE).catch(() => new Map<string, string[]>());
+        if (leases.size > 0)
+            return leases;
+        return this.libvirt.interfaceAddresses(domainPath, ADDRESS_SOURCE_AGENT).catch(() => new Map<string, string[]>());
     }
 
     /* Re-reads one domain; refreshes of the same domain run one after another. */
@@ -64,10 +153,11 @@ export class Machines {
                 return;
             }
         }
-        let props, state, xml;
+        let props, state, xml, snapshots;
         try {
-            [props, state, xml] = await Promise.all([
+            [props, state, xml, snapshots] = await Promise.all([
                 this.libvirt.domainProperties(domainPath), this.libvirt.domainState(domainPath), this.libvirt.domainXml(domainPath),
+                readSnapshots(this.libvirt, domainPath),
             ]);
         } catch (e) {
             if ((e as { errorName?: string }).errorName === "NotFound") {
@@ -79,11 +169,18 @@ export class Machines {
         }
         const d = describeDomain(xml);
         const path = this.objectPath(props.UUID);
+        const running = state === "running" || state === "paused";
+        const addresses = running && d.nics.length > 0 ? await this.readAddresses(domainPath) : new Map<string, string[]>();
+        this.addresses.set(path, addresses);
+        this.consoles.follow(path, running, d.serialPty);
         const snapshot: Snapshot = {
             Name: props.Name, UUID: props.UUID, State: state, Vcpus: d.vcpus, MemoryMiB: d.memoryMiB,
             Autostart: props.Autostart, Persistent: props.Persistent, Emulated: d.emulated,
-            Disks: d.disks.map(x => toVariantDict({ ...x })), Nics: d.nics.map(x => toVariantDict({ ...x })),
+            OsInfo: osName(d.osId), CreatedBy: d.createdBy?.User ?? "", CreationTime: d.createdBy?.Time ?? "",
+            Disks: d.disks.map(x => toVariantDict({ ...x })),
+            Nics: d.nics.map(x => toVariantDict({ ...x, Addresses: new dbus.Variant("as", addresses.get(x.Mac.toLowerCase()) ?? []) })),
             Graphics: d.graphics.map(x => toVariantDict({ ...x })),
+            Snapshots: snapshotsToVariant(snapshots),
         };
         const before = this.snapshots.get(path);
         this.snapshots.set(path, snapshot);
@@ -92,13 +189,15 @@ export class Machines {
             this.server.export(path, [{ name: MACHINE_IFACE, properties: () => this.snapshots.get(path) ?? snapshot, methods: this.methodsFor(path) }]);
             return;
         }
-        const changed = Object.keys(snapshot).filter(k => JSON.stringify(snapshot[k]) !== JSON.stringify(before[k]));
+        const changed = Object.keys(snapshot).filter(k => comparable(snapshot[k]) !== comparable(before[k]));
         this.server.propertiesChanged(path, MACHINE_IFACE, changed);
     }
 
     private remove(path: string): void {
         this.snapshots.delete(path);
         this.domainPaths.delete(path);
+        this.addresses.delete(path);
+        this.consoles.forget(path);
         this.server.unexport(path);
     }
 
@@ -106,7 +205,7 @@ export class Machines {
         return String(this.snapshots.get(path)?.State ?? "unknown");
     }
 
-    private domainOf(path: string): string {
+    domainOf(path: string): string {
         const domainPath = this.domainPaths.get(path);
         if (!domainPath)
             throw failed("the machine is gone");
@@ -125,6 +224,10 @@ export class Machines {
 
     private methodsFor(path: string): Record<string, unknown> {
         return {
+            ...configurationMethods(this, path),
+            ...snapshotMethods(this, path),
+            ...copyMethods(this, path),
+            ...this.consoles.methods(this, path),
             Start: this.simple(path, "Create"),
             Reboot: this.simple(path, "Reboot"),
             ForceOff: this.simple(path, "Destroy"),
@@ -162,14 +265,20 @@ export class Machines {
                             throw busy(`${String(this.snapshots.get(path)?.Name)} is ${state}: shut it down first, or pass the option "force"`);
                         await this.libvirt.domainCall(domainPath, "Destroy");
                     }
-                    const disks = describeDomain(await this.libvirt.domainXml(domainPath)).disks
-                        .filter(d => d.Device === "disk" && d.Source.startsWith("/")).map(d => d.Source);
+                    const disks = describeDomain(await this.libvirt.domainXml(domainPath)).disks;
                     await this.libvirt.domainCall(domainPath, "Undefine", "u", [UNDEFINE_MANAGED_SAVE_SNAPSHOTS_NVRAM]);
                     if (options["delete-disks"]) {
-                        for (const file of disks) {
-                            // only images DebVisor manages; a disk elsewhere may belong to someone else
-                            if (nodePath.dirname(nodePath.resolve(file)) === IMAGE_DIR)
-                                fs.rmSync(file, { force: true });
+                        for (const disk of disks) {
+                            // an installer ISO stays; a cloud-init seed DebVisor wrote goes
+                            if (disk.Device === "cdrom" && !disk.Source.endsWith("-cidata.iso"))
+                                continue;
+                            if (!disk.Source.startsWith("/") && disk.Source.includes("/")) {
+                                const [pool, volume] = disk.Source.split("/");
+                                await deleteVolumeByName(this.libvirt, pool, volume);
+                            } else if (nodePath.dirname(nodePath.resolve(disk.Source)) === IMAGE_DIR && disk.Source.startsWith("/")) {
+                                // only images DebVisor manages (its volumes, its seeds); a disk elsewhere may belong to someone else
+                                fs.rmSync(disk.Source, { force: true });
+                            }
                         }
                     }
                     return [];

@@ -1,0 +1,40 @@
+// What the Machine method modules (snapshots, devices, clone, console …)
+// need of the machines area, so each stays a small module of its own work.
+import { busy, invalidArgument } from "../../lib/errors.js";
+import type { JobRegistry } from "../jobs/jobs.js";
+import type { Libvirt } from "./libvirt.js";
+
+export interface MachineHost {
+    readonly libvirt: Libvirt;
+    readonly jobs: JobRegistry;
+    objectPath(uuid: string): string;
+    /* re-reads one domain into its object; resolves when the object is current */
+    refresh(domainPath: string): Promise<void>;
+    kvmAvailable(): Promise<boolean>;
+    /* libvirt's object path for one of ours; Failed when the machine is gone */
+    domainOf(path: string): string;
+    name(path: string): string;
+    state(path: string): string;
+}
+
+/* libvirt's GetXMLDesc flag for the stored (inactive) definition. */
+const XML_INACTIVE = 2;
+
+/* The stored definition: what the machine boots with next, not what runs now. */
+export async function storedDefinition(host: MachineHost, path: string): Promise<string> {
+    const [xml] = await host.libvirt.call(host.domainOf(path), "org.libvirt.Domain", "GetXMLDesc", "u", [XML_INACTIVE]);
+    return xml as string;
+}
+
+/* A new machine name must be free in libvirt. */
+export async function requireFreeName(host: MachineHost, name: string, argument: string): Promise<void> {
+    if (await host.libvirt.domainByName(name))
+        throw invalidArgument(`${argument}: a machine named ${name} exists already`);
+}
+
+/* The machine must be shut off for this change; the error says what to do. */
+export function requireShutOff(host: MachineHost, path: string, what: string): void {
+    const state = host.state(path);
+    if (state !== "shutoff")
+        throw busy(`${host.name(path)} is ${state}: shut it down before ${what}`);
+}

@@ -1,0 +1,72 @@
+// Snapshots of a machine: libvirt's internal qcow2 snapshots, of the disks
+// and, for a running machine, of its memory too, so reverting returns to
+// the very moment it was taken.
+import dbus from "dbus-next";
+import * as z from "zod/mini";
+import { toVariantDict } from "../../lib/variants.js";
+import { child, parseXml } from "../../lib/xml-tree.js";
+import { method } from "../bus/call-pipeline.js";
+import { optionsSchema, resourceName } from "../validation.js";
+import { xmlEscape } from "./domain-builder.js";
+import type { Libvirt } from "./libvirt.js";
+import type { MachineHost } from "./machine-host.js";
+
+export interface SnapshotInfo { Name: string; Description: string; CreationTime: number; State: string; Current: boolean }
+
+const description = z.string().check(
+    z.maxLength(1000, "must be at most 1000 characters"),
+    z.refine(d => !/[\u0000-\u0008\u000b-\u001f\u007f]/.test(d), "must not contain control characters other than newlines and tabs"));
+
+export async function readSnapshots(libvirt: Libvirt, domainPath: string): Promise<SnapshotInfo[]> {
+    const paths = await libvirt.listSnapshots(domainPath);
+    if (paths.length === 0)
+        return [];
+    const current = await libvirt.call(domainPath, "org.libvirt.Domain", "SnapshotCurrent", "u", [0])
+        .then(([p]) => p as string, () => "");
+    const snapshots = await Promise.all(paths.map(async p => {
+        const xml = parseXml(await libvirt.snapshotXml(p));
+        return {
+            Name: child(xml, "name")?.text.trim() ?? "",
+            Description: child(xml, "description")?.text ?? "",
+            CreationTime: Number(child(xml, "creationTime")?.text.trim() ?? 0),
+            State: child(xml, "state")?.text.trim() ?? "",
+            Current: p === current,
+        };
+    }));
+    return snapshots.sort((a, b) => a.CreationTime - b.CreationTime);
+}
+
+export function snapshotsToVariant(snapshots: SnapshotInfo[]) {
+    return snapshots.map(s => toVariantDict({ ...s, CreationTime: new dbus.Variant("t", BigInt(s.CreationTime)) }));
+}
+
+export function snapshotMethods(host: MachineHost, path: string) {
+    const done = async () => {
+        await host.refresh(host.domainOf(path));
+        return [];
+    };
+    return {
+        CreateSnapshot: method({
+            args: z.tuple([resourceName, optionsSchema({ description: z.optional(description) })]),
+            run: async (_ctx, [name, options]) => {
+                await host.libvirt.call(host.domainOf(path), "org.libvirt.Domain", "SnapshotCreateXML", "su", [
+                    `<domainsnapshot><name>${xmlEscape(name)}</name><description>${xmlEscape(options.description ?? "")}</description></domainsnapshot>`, 0]);
+                return done();
+            },
+        }),
+        RevertSnapshot: method({
+            args: z.tuple([resourceName, optionsSchema({})]),
+            run: async (_ctx, [name]) => {
+                await host.libvirt.snapshotCall(await host.libvirt.snapshotByName(host.domainOf(path), name), "Revert");
+                return done();
+            },
+        }),
+        DeleteSnapshot: method({
+            args: z.tuple([resourceName, optionsSchema({})]),
+            run: async (_ctx, [name]) => {
+                await host.libvirt.snapshotCall(await host.libvirt.snapshotByName(host.domainOf(path), name), "Delete");
+                return done();
+            },
+        }),
+    };
+}

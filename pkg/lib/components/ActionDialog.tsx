@@ -1,0 +1,67 @@
+// One dialog for the many small actions: an explanation (what will happen,
+// what will be lost), optionally one field checked as it is typed, and the
+// failure of the action shown at the top of the dialog that caused it.
+import { useState, type ReactNode } from "react";
+import { Alert } from "@patternfly/react-core/dist/esm/components/Alert/index.js";
+import { Button } from "@patternfly/react-core/dist/esm/components/Button/index.js";
+import { Form, FormGroup, FormHelperText } from "@patternfly/react-core/dist/esm/components/Form/index.js";
+import { HelperText, HelperTextItem } from "@patternfly/react-core/dist/esm/components/HelperText/index.js";
+import { Modal, ModalBody, ModalFooter, ModalHeader } from "@patternfly/react-core/dist/esm/components/Modal/index.js";
+import { TextInput } from "@patternfly/react-core/dist/esm/components/TextInput/index.js";
+import { _ } from "../gettext";
+
+export interface ActionField {
+    label: string;
+    initial?: string;
+    check(value: string): string | null;
+}
+
+export function ActionDialog({ title, children, field, confirm, danger, run, onClose }: {
+    title: string;
+    children?: ReactNode;
+    field?: ActionField;
+    confirm: string;
+    danger?: boolean;
+    run(value: string): Promise<unknown>;
+    onClose(): void;
+}) {
+    const [value, setValue] = useState(field?.initial ?? "");
+    const [touched, setTouched] = useState(false);
+    const [error, setError] = useState<string | null>(null);
+    const [busy, setBusy] = useState(false);
+    const problem = field ? field.check(value) : null;
+
+    const submit = () => {
+        setTouched(true);
+        if (problem)
+            return;
+        setBusy(true);
+        setError(null);
+        run(value).then(onClose, (e: Error) => { setError(e.message); setBusy(false) });
+    };
+
+    return (
+        <Modal isOpen variant="small" onClose={onClose} aria-labelledby="action-title">
+            <ModalHeader labelId="action-title" title={title} titleIconVariant={danger ? "warning" : undefined} />
+            <ModalBody>
+                {error && <Alert isInline variant="danger" title={_("That did not work")} className="pf-v6-u-mb-md">{error}</Alert>}
+                {children}
+                {field && (
+                    <Form id="action-form" onSubmit={e => { e.preventDefault(); submit() }}>
+                        <FormGroup label={field.label} fieldId="action-field">
+                            <TextInput id="action-field" value={value} autoFocus validated={touched && problem ? "error" : "default"}
+                                onChange={(_e, v) => { setValue(v); setTouched(true) }} />
+                            {touched && problem && (
+                                <FormHelperText><HelperText><HelperTextItem variant="error">{problem}</HelperTextItem></HelperText></FormHelperText>
+                            )}
+                        </FormGroup>
+                    </Form>
+                )}
+            </ModalBody>
+            <ModalFooter>
+                <Button variant={danger ? "danger" : "primary"} onClick={submit} isLoading={busy} isDisabled={busy || (touched && Boolean(problem))}>{confirm}</Button>
+                <Button variant="link" onClick={onClose}>{_("Cancel")}</Button>
+            </ModalFooter>
+        </Modal>
+    );
+}
