@@ -11,8 +11,8 @@
 import fs from "node:fs";
 import { StringDecoder } from "node:string_decoder";
 import path from "node:path";
-import { verifyFile, type VerifyResult } from "../lib/audit-chain.js";
-import { verifySegments, type SetResult } from "../lib/audit-segments.js";
+import type { VerifyResult } from "../lib/audit-chain.js";
+import { verifySegmentFile, verifySegments, type SetResult } from "../lib/audit-segments.js";
 
 export const LIVE_LOG = "/var/log/debvisor/audit.jsonl";
 const SETTLE_MS = 2_000;
@@ -25,6 +25,8 @@ export interface DaemonHead {
 }
 
 export interface LogCheck extends VerifyResult {
+    /** a segment that begins with a seal: the segment whose chain it continues (not checked) */
+    startsAfter?: string;
     file: string;
     /** the daemon's head the file was compared with, or null when it was checked on its own */
     daemon: DaemonHead | null;
@@ -101,7 +103,7 @@ function compare(file: string, result: VerifyResult, daemon: DaemonHead | null):
 export async function checkLog(file: string, daemon: DaemonHead | null, settleMs = SETTLE_MS): Promise<LogCheck> {
     const deadline = Date.now() + settleMs;
     for (;;) {
-        const { check, transient } = compare(file, verifyFile(file), daemon);
+        const { check, transient } = compare(file, verifySegmentFile(file), daemon);
         if (check.ok || !transient || Date.now() >= deadline)
             return check;
         await new Promise(resolve => setTimeout(resolve, RETRY_MS));

@@ -12,7 +12,7 @@
 // accepts a missing beginning only when a prune record accounts for it.
 import fs from "node:fs";
 import path from "node:path";
-import { ChainVerifier, GENESIS, verifyFile, type AuditFields } from "./audit-chain.js";
+import { ChainVerifier, GENESIS, verifyFile, type AuditFields, type VerifyResult } from "./audit-chain.js";
 
 export const SEAL_METHOD = "AuditLog.Seal";
 export const PRUNE_METHOD = "AuditLog.Prune";
@@ -216,4 +216,15 @@ export function verifySegments(liveFile: string): SetResult {
         }
     }
     return { ok: true, records, firstSeq, lastSeq: nextSeq - 1, head: prev, segments, pruned };
+}
+
+/* One file on its own: a log from its first record, or a segment that begins
+ * with a seal, whose chain then starts at the hash the seal names (the
+ * segments before it are not checked: verifySegments does that). */
+export function verifySegmentFile(file: string): VerifyResult & { startsAfter?: string } {
+    const first = firstLine(file);
+    const seal = first === null ? null : segmentNote(first, SEAL_METHOD);
+    if (!seal)
+        return verifyFile(file);
+    return { ...verifyFile(file, new ChainVerifier(seal.prev, seal.seq)), startsAfter: seal.segment };
 }

@@ -179,5 +179,13 @@ QUnit.module("compliance: audit segments", hooks => {
         assert.true(new RegExp(`${listSegments(file)[1].name}: line 1: the segment before it, ${second.name} .* is missing`).test(bad.stderr), bad.stderr);
         const single = run(listSegments(file)[0].path);
         assert.equal(single.status, 0, `one segment alone still verifies: ${single.stderr}`);
+        const later = listSegments(file)[2];
+        const sealedOne = run(later.path);
+        assert.equal(sealedOne.status, 0, sealedOne.stderr);
+        assert.true(/^OK: \d+ records, chain head [0-9a-f]{64} \(a segment: it continues audit-\d{12}\.jsonl, which is not checked here\)\n$/.test(sealedOne.stdout), sealedOne.stdout);
+        writeLines(later.path, lines(later.path).filter((_, i) => i !== 3));
+        const broken = run(later.path);
+        assert.equal(broken.status, 1);
+        assert.true(broken.stderr.includes(`${later.name}: line 4: does not follow`), broken.stderr);
     });
 });

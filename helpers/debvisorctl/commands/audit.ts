@@ -72,7 +72,10 @@ function report(check: LogCheck, json: boolean, live: boolean, why: string): num
     } else if (check.ok) {
         const note = check.daemon ? " (matches the daemon)"
             : live ? ` (not compared with debvisord's chain head: ${why})` : "";
-        print(`OK: ${check.records} records, chain head ${check.head}${note}`);
+        const after = check.startsAfter;
+        // a sealed segment's chain goes on from the one before it, which was not checked here
+        const begins = after ? ` (a segment: it continues ${after}, which is not checked here)` : "";
+        print(`OK: ${check.records} records, chain head ${check.head}${begins}${note}`);
     } else {
         process.stderr.write(`debvisorctl: ${check.file}: line ${check.brokenLine}: ${check.reason}\n`);
     }
