@@ -12,6 +12,7 @@ APT_PACKAGES="
   xorriso isolinux syslinux-common cpio
   debhelper dpkg-dev fakeroot lintian
   chromium
+  rsyslog
 "
 
 missing=""

@@ -10,7 +10,9 @@
 // for a short while before it counts as a failure.
 import fs from "node:fs";
 import { StringDecoder } from "node:string_decoder";
-import { verifyFile, type VerifyResult } from "../lib/audit-chain.js";
+import path from "node:path";
+import type { VerifyResult } from "../lib/audit-chain.js";
+import { verifySegmentFile, verifySegments, type SetResult } from "../lib/audit-segments.js";
 
 export const LIVE_LOG = "/var/log/debvisor/audit.jsonl";
 const SETTLE_MS = 2_000;
@@ -23,6 +25,8 @@ export interface DaemonHead {
 }
 
 export interface LogCheck extends VerifyResult {
+    /** a segment that begins with a seal: the segment whose chain it continues (not checked) */
+    startsAfter?: string;
     file: string;
     /** the daemon's head the file was compared with, or null when it was checked on its own */
     daemon: DaemonHead | null;
@@ -99,7 +103,7 @@ function compare(file: string, result: VerifyResult, daemon: DaemonHead | null):
 export async function checkLog(file: string, daemon: DaemonHead | null, settleMs = SETTLE_MS): Promise<LogCheck> {
     const deadline = Date.now() + settleMs;
     for (;;) {
-        const { check, transient } = compare(file, verifyFile(file), daemon);
+        const { check, transient } = compare(file, verifySegmentFile(file), daemon);
         if (check.ok || !transient || Date.now() >= deadline)
             return check;
         await new Promise(resolve => setTimeout(resolve, RETRY_MS));
@@ -114,5 +118,57 @@ export function sameFile(a: string, b: string): boolean {
         return sa.dev === sb.dev && sa.ino === sb.ino;
     } catch {
         return false;
+    }
+}
+
+export interface SetCheck extends SetResult {
+    /** the live segment the series was found by; on failure, the segment that failed */
+    file: string;
+    daemon: DaemonHead | null;
+}
+
+function compareSet(liveFile: string, result: SetResult, daemon: DaemonHead | null): { check: SetCheck; transient: boolean } {
+    const failedFile = result.segment ? path.join(path.dirname(liveFile), result.segment) : liveFile;
+    const check: SetCheck = { ...result, file: failedFile, daemon };
+    if (!daemon)
+        return { check, transient: false };
+    if (!result.ok)
+        return { check, transient: result.segment === path.basename(liveFile) && readLine(liveFile, (result.brokenLine ?? 0) + 1) === null };
+    if (result.lastSeq < daemon.count) {
+        return {
+            check: {
+                ...check, ok: false, file: liveFile, segment: path.basename(liveFile),
+                brokenLine: (result.segments.at(-1)?.records ?? 0) + 1,
+                reason: `missing: the log ends at record ${result.lastSeq}, but debvisord has written ${daemon.count} ` +
+                    `(chain head ${daemon.head}): records were cut from the end`,
+            },
+            transient: true,
+        };
+    }
+    const holder = result.segments.find(s => s.firstSeq <= daemon.count && daemon.count <= s.lastSeq);
+    if (holder) {
+        const line = daemon.count - holder.firstSeq + 1;
+        const holderPath = path.join(path.dirname(liveFile), holder.name);
+        if (hashOf(readLine(holderPath, line)) !== daemon.head) {
+            return {
+                check: {
+                    ...check, ok: false, file: holderPath, segment: holder.name, brokenLine: line,
+                    reason: `differs from record ${daemon.count} as debvisord wrote it (chain head ${daemon.head}): the log was rewritten`,
+                },
+                transient: false,
+            };
+        }
+    }
+    return { check, transient: false };
+}
+
+/* Verifies every segment of the log whose live segment is `liveFile`, compared with `daemon` when given. */
+export async function checkSegments(liveFile: string, daemon: DaemonHead | null, settleMs = SETTLE_MS): Promise<SetCheck> {
+    const deadline = Date.now() + settleMs;
+    for (;;) {
+        const { check, transient } = compareSet(liveFile, verifySegments(liveFile), daemon);
+        if (check.ok || !transient || Date.now() >= deadline)
+            return check;
+        await new Promise(resolve => setTimeout(resolve, RETRY_MS));
     }
 }

@@ -4,6 +4,8 @@ import dbus from "dbus-next";
 import { parseIntrospection } from "../lib/dbus-xml.js";
 import { BUS_NAME, CONTRACT_XML, ROOT_PATH } from "../../generated/dbus-contract.js";
 import { AuditLog } from "./audit/audit-log.js";
+import { AuditObject } from "./audit/audit-object.js";
+import { loadOrCreateSigningKey } from "./audit/signing-key.js";
 import { CallerResolver } from "./bus/caller.js";
 import { CallPipeline } from "./bus/call-pipeline.js";
 import { ObjectServer } from "./bus/object-server.js";
@@ -15,6 +17,12 @@ import { Machines } from "./machines/machines.js";
 import { Manager } from "./manager.js";
 
 const AUDIT_LOG = process.env.DEBVISOR_AUDIT_LOG ?? "/var/log/debvisor/audit.jsonl";
+const AUDIT_PATHS = {
+    config: "/etc/debvisor/audit.json",
+    exported: "/var/lib/debvisor/audit-exported.json",
+    evidenceDir: "/var/lib/debvisor/evidence",
+    signingKey: "/etc/debvisor/audit-signing.key",
+};
 const JOB_LINGER_MS = 60_000;
 const NAME_FLAG_DO_NOT_QUEUE = 4;
 const PRIMARY_OWNER = 1;
@@ -25,6 +33,11 @@ function log(message: string): void {
 
 async function main(): Promise<void> {
     process.umask(0o077);
+    if (process.argv.includes("--generate-signing-key")) {
+        // the package's postinst: make the evidence signing key at install
+        process.stdout.write(`evidence signing key ${loadOrCreateSigningKey(AUDIT_PATHS.signingKey).fingerprint}\n`);
+        return;
+    }
     const audit = AuditLog.open(AUDIT_LOG);
     for (const file of removeStalePartials())
         log(`removed ${file}, left by an import that did not finish`);
@@ -40,6 +53,10 @@ async function main(): Promise<void> {
     const machines = new Machines(server, new Libvirt(bus), jobs);
     const manager = new Manager(server, audit, jobs, { CreateMachine: machines.createMethod() });
     manager.export();
+    const auditObject = new AuditObject(server, audit, jobs, AUDIT_PATHS);
+    auditObject.export();
+    if (auditObject.signingProblem)
+        log(`evidence export is not available: ${auditObject.signingProblem}`);
 
     const reply = await bus.requestName(BUS_NAME, NAME_FLAG_DO_NOT_QUEUE);
     if (reply !== PRIMARY_OWNER) {

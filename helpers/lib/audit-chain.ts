@@ -23,7 +23,8 @@ export interface AuditFields {
     loginuser?: string;
     method: string;
     object: string;
-    phase: "begin" | "end" | "denied" | "invalid" | "recovered";
+    /** "sealed" and "pruned" are the log's own records about its segments (helpers/lib/audit-segments.ts) */
+    phase: "begin" | "end" | "denied" | "invalid" | "recovered" | "sealed" | "pruned";
     result: string;
     args?: unknown;
 }
@@ -63,7 +64,8 @@ export class ChainVerifier {
     private count = 0;
     private failure: { line: number; reason: string } | null = null;
 
-    constructor(start: string = GENESIS) {
+    /* `nextSeq`: when given, each record's "seq" must count on from it (segments check their place in the whole log). */
+    constructor(start: string = GENESIS, private nextSeq: number | null = null) {
         this.prev = start;
     }
 
@@ -92,6 +94,14 @@ export class ChainVerifier {
             this.failure = { line: lineNo, reason: "its content was changed (hash mismatch)" };
             return false;
         }
+        if (this.nextSeq !== null) {
+            const seq = seqOf(line);
+            if (seq !== this.nextSeq) {
+                this.failure = { line: lineNo, reason: `it is record ${seq}, where record ${this.nextSeq} belongs` };
+                return false;
+            }
+            this.nextSeq++;
+        }
         this.prev = hash;
         this.count++;
         return true;
@@ -116,10 +126,21 @@ export function verifyText(text: string): VerifyResult {
     return verifier.result();
 }
 
+/* The "seq" member, which follows "prev" in every record; NaN when it is not there. */
+export function seqOf(line: string): number {
+    const key = "\",\"seq\":";
+    const from = PREFIX.length + 64;
+    if (line.slice(from, from + key.length) !== key)
+        return NaN;
+    const at = from + key.length;
+    let end = at;
+    while (end < line.length && line.charCodeAt(end) >= 48 && line.charCodeAt(end) <= 57) end++;
+    return end > at ? Number(line.slice(at, end)) : NaN;
+}
+
 /* Verifies a log file in chunks, so memory stays flat however large it is. */
-export function verifyFile(file: string): VerifyResult {
+export function verifyFile(file: string, verifier = new ChainVerifier(), onRecord?: (line: string) => void): VerifyResult {
     const fd = openSync(file, "r");
-    const verifier = new ChainVerifier();
     const chunk = Buffer.allocUnsafe(8 << 20);
     const decoder = new StringDecoder("utf8"); // a character may straddle two chunks
     let rest = "";
@@ -134,6 +155,7 @@ export function verifyFile(file: string): VerifyResult {
             for (const line of lines) {
                 if (!verifier.add(line))
                     return verifier.result();
+                onRecord?.(line);
             }
         }
     } finally {

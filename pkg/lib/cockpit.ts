@@ -29,6 +29,11 @@ export interface DBusClient {
     close(problem?: string): void;
 }
 
+export interface FileHandle {
+    read(): Promise<Uint8Array | null>;
+    close(): void;
+}
+
 /** A raw channel, e.g. a stream to a Unix socket ("payload": "stream", "unix": path). */
 export interface Channel {
     send(data: string | Uint8Array): void;
@@ -40,6 +45,7 @@ export interface Channel {
 export interface ChannelOptions { payload: "stream"; unix?: string; binary?: boolean; [option: string]: unknown }
 
 export interface Cockpit {
+    file(path: string, options: { binary: true; max_read_size?: number }): FileHandle;
     channel(options: ChannelOptions): Channel;
     dbus(name: string, options?: { bus?: "system" | "session"; superuser?: "try" | "require" }): DBusClient;
     gettext(message: string): string;

@@ -7,6 +7,7 @@
 // calls; when debvisord is replaced, the page starts over on a new channel.
 import { useSyncExternalStore } from "react";
 import { BUS_NAME, JOB_IFACE, MACHINE_IFACE, MANAGER_IFACE, ROOT_PATH, type PageJobProperties, type PageMachineProperties, type PageManagerProperties } from "../../generated/dbus-contract";
+import { AUDIT_IFACE, type PageAuditProperties } from "../../generated/dbus-contract";
 import { compareNames } from "./collate";
 import { cockpit, type CloseOptions, type DBusClient, type DBusError, type NotifyData } from "./cockpit";
 import { _, format } from "./gettext";
@@ -240,4 +241,12 @@ export function useJobs(): JobObject[] {
 /** Virtual machines by name. */
 export function useMachines(): MachineObject[] {
     return useSyncExternalStore(subscribe, selectMachines);
+}
+
+export type AuditObject = ObjectOf<PageAuditProperties>;
+const selectAudit = objectsWith<PageAuditProperties>(AUDIT_IFACE, (a, b) => a.path.localeCompare(b.path));
+
+/** The Audit singleton, once debvisord announced it. */
+export function useAudit(): AuditObject | null {
+    return useSyncExternalStore(subscribe, selectAudit)[0] ?? null;
 }

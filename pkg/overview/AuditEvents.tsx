@@ -22,6 +22,10 @@ function PhaseLabel({ event }: { event: AuditEvent }) {
         return <Label color="blue" isCompact>{_("Started")}</Label>;
     if (event.Phase === "recovered")
         return <Label color="orange" isCompact>{_("Recovered")}</Label>;
+    if (event.Phase === "sealed")
+        return <Label color="grey" isCompact>{_("Segment sealed")}</Label>;
+    if (event.Phase === "pruned")
+        return <Label color="grey" isCompact>{_("Segment deleted")}</Label>;
     if (event.Result.startsWith("cancelled"))
         return <Label color="grey" isCompact>{_("Cancelled")}</Label>;
     return event.Result === "ok" || event.Result.startsWith("succeeded")
@@ -55,7 +59,7 @@ function argumentsText(json: string): string {
     }
 }
 
-function EventRow({ event }: { event: AuditEvent }) {
+export function EventRow({ event }: { event: AuditEvent }) {
     const args = argumentsText(event.Arguments);
     const result = event.Result && event.Result !== "ok" ? event.Result : "";
     return (

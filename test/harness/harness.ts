@@ -13,6 +13,7 @@ import { closeCallers } from "../lib/call-as.js";
 import { TEST_USERS } from "../lib/users.js";
 import { waitFor } from "../lib/wait.js";
 import { removeStalePidFile } from "./stale-pid.js";
+import { startSyslog } from "./syslog.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const BUS_SOCKET = "/run/dbus/system_bus_socket";
@@ -55,6 +56,7 @@ export class Harness {
         this.installPackages();
         await this.startPolkit();
         await this.startLibvirt();
+        await startSyslog(this.started);
         await this.restartDaemon();
         this.createUsers();
         await this.startCockpit();

@@ -4,7 +4,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import QUnit from "qunit";
-import { verifyFile } from "../../helpers/lib/audit-chain.js";
+import { verifySegments } from "../../helpers/lib/audit-segments.js";
 import { busNameOwnerPid } from "../harness/harness.js";
 import { callAs, getProperty, MANAGER } from "../lib/call-as.js";
 import { closeWatchBus, watchJobs } from "../lib/bus-watch.js";
@@ -92,7 +92,7 @@ QUnit.module("image import job (installed daemon, qemu-img)", hooks => {
         assert.true(disks.ok, "the bus activated a new daemon");
         assert.notEqual(busNameOwnerPid("org.debvisor.DebVisor1"), pid);
         assert.deepEqual(imageDirListing().filter(f => f.includes(name)), [], "no partial file and no image remain");
-        const verified = verifyFile(AUDIT_LOG);
+        const verified = verifySegments(AUDIT_LOG);
         assert.true(verified.ok, `the audit log verifies: ${JSON.stringify(verified)}`);
         w.stop();
     });

@@ -4,7 +4,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import QUnit from "qunit";
-import { verifyFile } from "../../helpers/lib/audit-chain.js";
+import { ChainVerifier, verifyFile } from "../../helpers/lib/audit-chain.js";
+import { listSegments, verifySegments } from "../../helpers/lib/audit-segments.js";
 import { getProperty, MANAGER } from "../lib/call-as.js";
 import { tempDir } from "../lib/images.js";
 
@@ -20,21 +21,27 @@ QUnit.module("audit chain of the live log", () => {
         assert.equal(fs.statSync(path.dirname(AUDIT_LOG)).mode & 0o777, 0o700);
         const head = await managerProperty("AuditChainHead");
         const count = await managerProperty("AuditRecordCount");
-        const result = verifyFile(AUDIT_LOG);
-        assert.true(result.ok, JSON.stringify(result));
-        assert.true(result.records >= (count as number), `${result.records} records, the daemon counts ${count}`);
-        const lines = fs.readFileSync(AUDIT_LOG, "utf8").trimEnd().split("\n");
-        assert.equal(JSON.parse(lines[(count as number) - 1]).hash, head, "the announced head is in the file at its place");
+        // the live segment and the sealed ones before it, as one chain
+        const result = verifySegments(AUDIT_LOG);
+        assert.true(result.ok, JSON.stringify({ ...result, segments: result.segments.length }));
+        assert.true(result.lastSeq >= (count as number), `records up to ${result.lastSeq}, the daemon counts ${count}`);
+        const holder = result.segments.find(s => s.firstSeq <= (count as number) && (count as number) <= s.lastSeq);
+        assert.ok(holder, `a segment holds record ${count}`);
+        const lines = fs.readFileSync(path.join(path.dirname(AUDIT_LOG), holder!.name), "utf8").trimEnd().split("\n");
+        assert.equal(JSON.parse(lines[(count as number) - holder!.firstSeq]).hash, head, "the announced head is in the log at its place");
     });
 
     QUnit.test("a copy with one byte changed, a line removed or two lines swapped fails at that line", assert => {
-        const lines = fs.readFileSync(AUDIT_LOG, "utf8").trimEnd().split("\n");
+        // every segment, oldest first, as one file; after retention deleted the oldest
+        // segments, the chain starts at the "prev" of the first record there is
+        const lines = listSegments(AUDIT_LOG).flatMap(s => fs.readFileSync(s.path, "utf8").trimEnd().split("\n"));
+        const start = JSON.parse(lines[0]).prev as string;
         assert.true(lines.length >= 10, `${lines.length} records to tamper with`);
         const dir = tempDir("dv-tamper-");
         const check = (label: string, tampered: string[], line: number) => {
             const file = path.join(dir, `${label}.jsonl`);
             fs.writeFileSync(file, tampered.join("\n") + "\n");
-            const result = verifyFile(file);
+            const result = verifyFile(file, new ChainVerifier(start));
             assert.false(result.ok, label);
             assert.equal(result.brokenLine, line, `${label}: ${result.reason}`);
         };

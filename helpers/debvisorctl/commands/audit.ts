@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import { MANAGER_IFACE } from "../../../generated/dbus-contract.js";
 import { UsageError } from "../args.js";
-import { checkLog, LIVE_LOG, sameFile, type DaemonHead, type LogCheck } from "../audit-verify.js";
+import { checkLog, checkSegments, LIVE_LOG, sameFile, type DaemonHead, type LogCheck, type SetCheck } from "../audit-verify.js";
 import { CliError, managerProperties, MANAGER_PATH } from "../bus.js";
 import { JSON_OPTION, NO_ASK_OPTION, type Command } from "../command.js";
 import { callMethod } from "../method.js";
@@ -72,7 +72,25 @@ function report(check: LogCheck, json: boolean, live: boolean, why: string): num
     } else if (check.ok) {
         const note = check.daemon ? " (matches the daemon)"
             : live ? ` (not compared with debvisord's chain head: ${why})` : "";
-        print(`OK: ${check.records} records, chain head ${check.head}${note}`);
+        const after = check.startsAfter;
+        // a sealed segment's chain goes on from the one before it, which was not checked here
+        const begins = after ? ` (a segment: it continues ${after}, which is not checked here)` : "";
+        print(`OK: ${check.records} records, chain head ${check.head}${begins}${note}`);
+    } else {
+        process.stderr.write(`debvisorctl: ${check.file}: line ${check.brokenLine}: ${check.reason}\n`);
+    }
+    return check.ok ? 0 : 1;
+}
+
+function reportSet(check: SetCheck, json: boolean, live: boolean, why: string): number {
+    if (json) {
+        printJson(check);
+    } else if (check.ok) {
+        const note = check.daemon ? " (matches the daemon)"
+            : live && why ? ` (not compared with debvisord's chain head: ${why})` : "";
+        const pruned = check.pruned.length > 0 ? `, ${check.pruned.length} older segments deleted by retention` : "";
+        print(`OK: ${check.records} records in ${check.segments.length} segments (records ${check.firstSeq} to ${check.lastSeq}${pruned}), ` +
+            `chain head ${check.head}${note}`);
     } else {
         process.stderr.write(`debvisorctl: ${check.file}: line ${check.brokenLine}: ${check.reason}\n`);
     }
@@ -83,24 +101,29 @@ export const auditVerify: Command = {
     name: "audit verify",
     args: "[FILE]",
     summary: "check the hash chain of the audit log, or of a copy of it (offline)",
-    details: `FILE defaults to the live log, ${LIVE_LOG}.\n` +
-        "Prints \"OK: N records, chain head HASH\", or the first line that was changed, removed, moved or torn,\n" +
-        "and exits 1. For the live log, when debvisord runs, also checks that the file holds the daemon's chain\n" +
-        "head, which finds records cut from the end.",
-    options: JSON_OPTION,
+    details: `Without FILE, checks every segment of the live log, ${LIVE_LOG} and the sealed\n` +
+        "segments next to it, as one chain; with --segments FILE, the series FILE belongs to (a copy of the log\n" +
+        "directory, say). With FILE alone, checks that one file. Prints \"OK: …\", or the segment and line that was\n" +
+        "changed, removed, moved or torn, and a segment that is missing, and exits 1. For the live log, when\n" +
+        "debvisord runs, also checks that the log holds the daemon's chain head, which finds records cut from the end.",
+    options: {
+        ...JSON_OPTION,
+        segments: { type: "boolean", help: "FILE is the live segment of a series: check all of it" },
+        offline: { type: "boolean", help: "do not compare with the running debvisord's chain head" },
+    },
     positionals: { min: 0, max: 1 },
     async run(values, [given]) {
         const file = given ?? LIVE_LOG;
         checkReadable(file);
         const live = sameFile(file, LIVE_LOG);
         // the head first: records appended while the file is read only make it longer
-        const { head, why } = live ? await daemonHead() : { head: null, why: "" };
-        let check;
+        const { head, why } = live && values.offline !== true ? await daemonHead() : { head: null, why: "" };
         try {
-            check = await checkLog(file, head);
+            if (given === undefined || values.segments === true || live)
+                return reportSet(await checkSegments(file, head), values.json === true, live, why);
+            return report(await checkLog(file, head), values.json === true, live, why);
         } catch (e) {
             throw new CliError(`cannot read ${file}: ${(e as Error).message}`);
         }
-        return report(check, values.json === true, live, why);
     },
 };

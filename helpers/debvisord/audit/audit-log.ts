@@ -4,13 +4,42 @@
 // batches: every record that arrives while a write is in flight shares the
 // next write + fdatasync (group commit), so concurrent calls do not queue
 // behind one another's fsync.
+//
+// The file is the live segment of a series (helpers/lib/audit-segments.ts):
+// once it is larger or older than the rotation limits, the next append first
+// queues a rotation and a seal record; the writer renames the file to its
+// sealed name between two writes and starts the new live file with the seal.
 import fs from "node:fs";
 import path from "node:path";
 import { formatRecord, GENESIS, parseRecord, type AuditFields, type AuditRecord } from "../../lib/audit-chain.js";
+import { firstLine, listSegments, sealedName, sealFields, type SegmentSeal } from "../../lib/audit-segments.js";
 
 export type AuditEntry = Omit<AuditFields, "seq" | "time">;
 
-interface Pending { line: string; seq: number; hash: string; resolve: () => void; reject: (e: Error) => void }
+interface Pending { line: string; seq: number; hash: string; time: string; entry: AuditEntry; resolve: () => void; reject: (e: Error) => void }
+interface Rotate { rotate: SegmentSeal }
+
+/** A record as written: where it is, for the query index and for forwarding. */
+export interface CommittedRecord {
+    seq: number;
+    hash: string;
+    time: string;
+    entry: AuditEntry;
+    /** the line as written, without its newline */
+    line: string;
+    /** the byte offset of the line in the live segment (0: the first record of a new segment) */
+    offset: number;
+    length: number;
+}
+
+export interface RotationLimits {
+    /** rotate once the live segment holds this many bytes */
+    maxBytes: number;
+    /** rotate once the live segment's first record is this old */
+    maxAgeMs: number;
+}
+
+export const DEFAULT_ROTATION: RotationLimits = { maxBytes: 64 << 20, maxAgeMs: 24 * 3600_000 };
 
 export class AuditLog {
     // head and seq chain the next record; committed* describe what is on disk
@@ -18,19 +47,35 @@ export class AuditLog {
     private seq = 0;
     private committedHead = GENESIS;
     private committedSeq = 0;
-    private queue: Pending[] = [];
+    private queue: Array<Pending | Rotate> = [];
     private writing = false;
     private broken: Error | null = null;
     private listeners: Array<(head: string, count: number) => void> = [];
+    private recordListeners: Array<(records: CommittedRecord[]) => void> = [];
+    private sealListeners: Array<(seal: SegmentSeal, sealedPath: string) => void> = [];
+    // the live segment: its first record, bytes chained into it, bytes on disk
+    private liveFirstSeq = 1;
+    private liveFirstTime = 0;
+    private liveBytes = 0;
+    private committedBytes = 0;
+    private limits: RotationLimits = DEFAULT_ROTATION;
 
-    private constructor(readonly file: string, private readonly fd: number) {}
+    private constructor(readonly file: string, private fd: number) {}
 
-    static open(file: string): AuditLog {
+    static open(file: string, limits: RotationLimits = DEFAULT_ROTATION): AuditLog {
         fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-        const fd = fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_APPEND, 0o600);
-        fs.fchmodSync(fd, 0o600);
-        const log = new AuditLog(file, fd);
+        const log = new AuditLog(file, AuditLog.openLive(file));
+        log.limits = limits;
         const tornBytes = log.recoverTail();
+        log.liveBytes = log.committedBytes = fs.fstatSync(log.fd).size;
+        const first = firstLine(file);
+        if (first !== null) {
+            const record = parseRecord(first);
+            log.liveFirstSeq = record.seq;
+            log.liveFirstTime = Date.parse(record.time);
+        } else {
+            log.continueAfterSealed();
+        }
         if (tornBytes > 0) {
             // The daemon stopped in the middle of a write: that record was never
             // acknowledged to its caller. Say so in the chain itself.
@@ -40,6 +85,67 @@ export class AuditLog {
             });
         }
         return log;
+    }
+
+    private static openLive(file: string): number {
+        const fd = fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_APPEND, 0o600);
+        fs.fchmodSync(fd, 0o600);
+        return fd;
+    }
+
+    /* An empty live segment after sealed ones: the daemon stopped after a
+     * rotation renamed the file and before the seal record was written. The
+     * chain continues from the newest sealed segment, and the seal comes first. */
+    private continueAfterSealed(): void {
+        const sealed = listSegments(this.file).filter(s => !s.live).pop();
+        if (!sealed || sealed.firstSeq === null)
+            return;
+        const fd = fs.openSync(sealed.path, "r");
+        let last: AuditRecord | undefined;
+        try {
+            const lines = this.readTailLines(1, fs.fstatSync(fd).size, fd).text.split("\n").filter(l => l !== "");
+            last = lines.length > 0 ? parseRecord(lines[lines.length - 1]) : undefined;
+        } finally {
+            fs.closeSync(fd);
+        }
+        if (!last)
+            return;
+        this.head = this.committedHead = last.hash;
+        this.seq = this.committedSeq = last.seq;
+        this.liveFirstSeq = last.seq + 1;
+        void this.append(sealFields({
+            segment: sealed.name, firstSeq: sealed.firstSeq, lastSeq: last.seq, lastHash: last.hash, bytes: fs.statSync(sealed.path).size,
+        }));
+    }
+
+    /* The limits apply from the next append on. */
+    setRotation(limits: RotationLimits): void {
+        this.limits = limits;
+    }
+
+    /* Called with every batch of records once they are on disk (the query index, forwarding). */
+    onRecords(listener: (records: CommittedRecord[]) => void): void {
+        this.recordListeners.push(listener);
+    }
+
+    /* Called after a segment was sealed, with its new path. */
+    onSeal(listener: (seal: SegmentSeal, sealedPath: string) => void): void {
+        this.sealListeners.push(listener);
+    }
+
+    /* Whether the live segment should be sealed before the next record. */
+    private rotationDue(now: number): boolean {
+        const records = this.seq - this.liveFirstSeq + 1;
+        if (records <= 0)
+            return false;
+        return this.liveBytes >= this.limits.maxBytes || (this.liveFirstTime > 0 && now - this.liveFirstTime >= this.limits.maxAgeMs);
+    }
+
+    /* Seals the live segment now if it is due (a timer calls this, so an idle log is still rotated by age). */
+    rotateIfDue(): Promise<unknown> | null {
+        if (this.broken || !this.rotationDue(Date.now()))
+            return null;
+        return this.append(null);
     }
 
     /* The newest record that is on disk, and how many there are: what a
@@ -79,7 +185,7 @@ export class AuditLog {
     }
 
     /* The end of the file holding at least `count` complete lines (or the whole file). */
-    private readTailLines(count: number, size = fs.fstatSync(this.fd).size): { text: string } {
+    private readTailLines(count: number, size = fs.fstatSync(this.fd).size, fd = this.fd): { text: string } {
         const block = 64 * 1024;
         let start = size;
         let buffer = Buffer.alloc(0);
@@ -87,7 +193,7 @@ export class AuditLog {
             const length = Math.min(block, start);
             start -= length;
             const part = Buffer.alloc(length);
-            fs.readSync(this.fd, part, 0, length, start);
+            fs.readSync(fd, part, 0, length, start);
             buffer = Buffer.concat([part, buffer]);
             let newlines = 0;
             for (const byte of buffer) if (byte === 10) newlines++;
@@ -100,19 +206,50 @@ export class AuditLog {
         return { text };
     }
 
-    /* The newest `count` records, oldest first. */
+    /* The newest `count` records, oldest first, from sealed segments too when the live one holds fewer. */
     tail(count: number): AuditRecord[] {
         const { text } = this.readTailLines(count);
-        return text.split("\n").filter(l => l !== "").slice(-count).map(parseRecord);
+        let lines = text.split("\n").filter(l => l !== "").slice(-count);
+        const sealed = listSegments(this.file).filter(s => !s.live);
+        while (lines.length < count && sealed.length > 0) {
+            const segment = sealed.pop()!;
+            const fd = fs.openSync(segment.path, "r");
+            try {
+                const more = this.readTailLines(count - lines.length, fs.fstatSync(fd).size, fd).text.split("\n").filter(l => l !== "");
+                lines = [...more.slice(-(count - lines.length)), ...lines];
+            } finally {
+                fs.closeSync(fd);
+            }
+        }
+        return lines.map(parseRecord);
     }
 
-    /* Chains the record now and resolves once it is on disk. */
-    append(entry: AuditEntry): Promise<{ seq: number; hash: string }> {
+    /* Chains the record now and resolves once it is on disk. `null`: only seal the live segment. */
+    append(entry: AuditEntry | null): Promise<{ seq: number; hash: string }> {
         if (this.broken)
             return Promise.reject(new Error(`the audit log cannot be written: ${this.broken.message}`));
+        const now = Date.now();
+        if (this.rotationDue(now) || entry === null) {
+            const seal: SegmentSeal = {
+                segment: sealedName(this.file, this.liveFirstSeq), firstSeq: this.liveFirstSeq, lastSeq: this.seq,
+                lastHash: this.head, bytes: this.liveBytes,
+            };
+            this.queue.push({ rotate: seal });
+            this.liveFirstSeq = this.seq + 1;
+            this.liveFirstTime = now;
+            this.liveBytes = 0;
+            const sealed = this.chain(sealFields(seal), now);
+            if (entry === null)
+                return sealed;
+        }
+        return this.chain(entry, now);
+    }
+
+    private chain(entry: AuditEntry, now: number): Promise<{ seq: number; hash: string }> {
+        const time = new Date(now).toISOString();
         const fields: AuditFields = {
             seq: this.seq + 1,
-            time: new Date().toISOString(),
+            time,
             uid: entry.uid,
             loginuid: entry.loginuid,
             user: entry.user,
@@ -126,9 +263,13 @@ export class AuditLog {
         const { line, hash } = formatRecord(this.head, fields);
         this.head = hash;
         this.seq = fields.seq;
+        if (this.liveFirstTime === 0)
+            this.liveFirstTime = now;
         const seq = fields.seq;
+        const text = line + "\n";
+        this.liveBytes += Buffer.byteLength(text);
         return new Promise((resolve, reject) => {
-            this.queue.push({ line: line + "\n", seq, hash, resolve: () => resolve({ seq, hash }), reject });
+            this.queue.push({ line: text, seq, hash, time, entry, resolve: () => resolve({ seq, hash }), reject });
             if (!this.writing)
                 void this.flush();
         });
@@ -137,29 +278,66 @@ export class AuditLog {
     private async flush(): Promise<void> {
         this.writing = true;
         while (this.queue.length > 0) {
-            const batch = this.queue;
-            this.queue = [];
+            // everything up to the next rotation is one write
+            const stop = this.queue.findIndex(p => "rotate" in p);
+            const batch = (stop === 0 ? [] : this.queue.splice(0, stop < 0 ? this.queue.length : stop)) as Pending[];
             try {
-                const data = Buffer.from(batch.map(p => p.line).join(""));
-                let offset = 0;
-                while (offset < data.length)
-                    offset += await new Promise<number>((resolve, reject) =>
-                        fs.write(this.fd, data, offset, data.length - offset, null, (e, n) => e ? reject(e) : resolve(n)));
-                await new Promise<void>((resolve, reject) => fs.fdatasync(this.fd, e => e ? reject(e) : resolve()));
-                const last = batch[batch.length - 1];
-                this.committedHead = last.hash;
-                this.committedSeq = last.seq;
-                for (const p of batch) p.resolve();
-                for (const l of this.listeners) l(this.committedHead, this.committedSeq);
+                if (batch.length > 0)
+                    await this.writeBatch(batch);
+                const next = this.queue[0];
+                if (next && "rotate" in next) {
+                    this.queue.shift();
+                    this.rotate(next.rotate);
+                }
             } catch (e) {
                 // The chain in memory is now ahead of the file: refuse further
                 // work rather than write records that would not verify.
                 this.broken = e as Error;
-                for (const p of [...batch, ...this.queue]) p.reject(e as Error);
+                for (const p of [...batch, ...this.queue]) if ("reject" in p) p.reject(e as Error);
                 this.queue = [];
             }
         }
         this.writing = false;
+    }
+
+    private async writeBatch(batch: Pending[]): Promise<void> {
+        const data = Buffer.from(batch.map(p => p.line).join(""));
+        let offset = 0;
+        while (offset < data.length)
+            offset += await new Promise<number>((resolve, reject) =>
+                fs.write(this.fd, data, offset, data.length - offset, null, (e, n) => e ? reject(e) : resolve(n)));
+        await new Promise<void>((resolve, reject) => fs.fdatasync(this.fd, e => e ? reject(e) : resolve()));
+        const last = batch[batch.length - 1];
+        this.committedHead = last.hash;
+        this.committedSeq = last.seq;
+        const committed: CommittedRecord[] = [];
+        let at = this.committedBytes;
+        for (const p of batch) {
+            const length = Buffer.byteLength(p.line) - 1;
+            committed.push({ seq: p.seq, hash: p.hash, time: p.time, entry: p.entry, line: p.line.slice(0, -1), offset: at, length });
+            at += length + 1;
+        }
+        this.committedBytes = at;
+        for (const p of batch) p.resolve();
+        for (const l of this.recordListeners) l(committed);
+        for (const l of this.listeners) l(this.committedHead, this.committedSeq);
+    }
+
+    /* Between two writes: the live file gets its sealed name, a new live file is started. */
+    private rotate(seal: SegmentSeal): void {
+        const sealedPath = path.join(path.dirname(this.file), seal.segment);
+        fs.renameSync(this.file, sealedPath);
+        fs.fchmodSync(this.fd, 0o400);
+        fs.closeSync(this.fd);
+        this.fd = AuditLog.openLive(this.file);
+        this.committedBytes = 0;
+        const dir = fs.openSync(path.dirname(this.file), "r");
+        try {
+            fs.fsyncSync(dir); // the rename and the new file survive a crash
+        } finally {
+            fs.closeSync(dir);
+        }
+        for (const l of this.sealListeners) l(seal, sealedPath);
     }
 
     /* Waits for everything queued to be on disk. */

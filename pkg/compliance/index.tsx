@@ -1,0 +1,4 @@
+import { mountPage } from "../lib/mount";
+import { CompliancePage } from "./CompliancePage";
+
+mountPage(<CompliancePage />);
