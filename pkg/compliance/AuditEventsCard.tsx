@@ -7,12 +7,11 @@ import { Card, CardBody, CardTitle } from "@patternfly/react-core/dist/esm/compo
 import { FormSelect, FormSelectOption } from "@patternfly/react-core/dist/esm/components/FormSelect/index.js";
 import { TextInput } from "@patternfly/react-core/dist/esm/components/TextInput/index.js";
 import { Toolbar, ToolbarContent, ToolbarItem } from "@patternfly/react-core/dist/esm/components/Toolbar/index.js";
-import { Table, Tbody, Th, Thead, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
 import { auditQuery, type AuditFilter, type AuditOutcome, type AuditPage } from "../lib/api/audit";
 import type { CallError } from "../lib/api/call";
 import { isNotAuthorized, NotAuthorizedState } from "../lib/components/ServiceEmptyState";
 import { _, format } from "../lib/gettext";
-import { EventRow } from "../overview/AuditEvents";
+import { AuditEventsTable } from "../overview/AuditEvents";
 
 const PAGE_SIZE = 50;
 const TYPING_MS = 300;
@@ -98,20 +97,7 @@ export function AuditEventsCard({ recordCount }: { recordCount: number }) {
     else
         body = (
             <>
-                <Table aria-label={_("Audit events")} variant="compact">
-                    <Thead>
-                        <Tr>
-                            <Th width={15}>{_("Time")}</Th>
-                            <Th width={10}>{_("User")}</Th>
-                            <Th width={30}>{_("Action")}</Th>
-                            <Th width={20}>{_("Object")}</Th>
-                            <Th width={25}>{_("Result")}</Th>
-                        </Tr>
-                    </Thead>
-                    <Tbody>
-                        {page.events.map(e => <EventRow key={e.Seq} event={e} />)}
-                    </Tbody>
-                </Table>
+                <AuditEventsTable label={_("Audit events")} events={page.events} />
                 <Toolbar>
                     <ToolbarContent>
                         <ToolbarItem>

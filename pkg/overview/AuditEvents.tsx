@@ -59,7 +59,7 @@ function argumentsText(json: string): string {
     }
 }
 
-export function EventRow({ event }: { event: AuditEvent }) {
+function EventRow({ event }: { event: AuditEvent }) {
     const args = argumentsText(event.Arguments);
     const result = event.Result && event.Result !== "ok" ? event.Result : "";
     return (
@@ -131,6 +131,26 @@ function useAuditTail(recordCount: number): AuditTail {
     return tail;
 }
 
+/* Audit events as a table: the Overview's newest ones, the Compliance page's search results. */
+export function AuditEventsTable({ label, events }: { label: string; events: AuditEvent[] }) {
+    return (
+        <Table aria-label={label} variant="compact">
+            <Thead>
+                <Tr>
+                    <Th width={15}>{_("Time")}</Th>
+                    <Th width={10}>{_("User")}</Th>
+                    <Th width={30}>{_("Action")}</Th>
+                    <Th width={20}>{_("Object")}</Th>
+                    <Th width={25}>{_("Result")}</Th>
+                </Tr>
+            </Thead>
+            <Tbody>
+                {events.map(e => <EventRow key={e.Seq} event={e} />)}
+            </Tbody>
+        </Table>
+    );
+}
+
 export function AuditEvents({ recordCount }: { recordCount: number }) {
     const { events, error } = useAuditTail(recordCount);
 
@@ -145,20 +165,7 @@ export function AuditEvents({ recordCount }: { recordCount: number }) {
         body = <p className="debvisor-muted">{_("Nothing has been recorded yet.")}</p>;
     else
         body = (
-            <Table aria-label={_("Recent audit events")} variant="compact">
-                <Thead>
-                    <Tr>
-                        <Th width={15}>{_("Time")}</Th>
-                        <Th width={10}>{_("User")}</Th>
-                        <Th width={30}>{_("Action")}</Th>
-                        <Th width={20}>{_("Object")}</Th>
-                        <Th width={25}>{_("Result")}</Th>
-                    </Tr>
-                </Thead>
-                <Tbody>
-                    {events.map(e => <EventRow key={e.Seq} event={e} />)}
-                </Tbody>
-            </Table>
+            <AuditEventsTable label={_("Recent audit events")} events={events} />
         );
 
     return (
