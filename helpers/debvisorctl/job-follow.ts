@@ -5,7 +5,7 @@
 import { BUS_NAME, JOB_IFACE } from "../../generated/dbus-contract.js";
 import { unwrap } from "../lib/variants.js";
 import { call, CliError, connectionLost, getProperties, methodOptions, subscribe } from "./bus.js";
-import { printable } from "./output.js";
+import { print, printable } from "./output.js";
 
 export type JobState = "succeeded" | "failed" | "cancelled";
 /** how following ended: the job's own end, or the user stopped waiting (second Ctrl-C) */
@@ -135,4 +135,12 @@ export function reportOutcome(outcome: FollowOutcome): number {
         process.stderr.write(`debvisorctl: ${outcome.state}: ${printable(outcome.message)}\n`);
         return 1;
     }
+}
+
+/* What a command that started a job does: print its path, and with --wait follow it to its end. */
+export async function printAndFollow(jobPath: string, values: { wait?: unknown; "no-ask"?: unknown }): Promise<number> {
+    if (jobPath === "/")
+        return 0;
+    print(jobPath);
+    return values.wait ? reportOutcome(await followJob(jobPath, { noAsk: values["no-ask"] === true })) : 0;
 }

@@ -14,7 +14,7 @@ import { TextInput } from "@patternfly/react-core/dist/esm/components/TextInput/
 import { machineCreate, type CreateRequest } from "../lib/api/machines";
 import { _ } from "../lib/gettext";
 import { OS_CHOICES } from "./os-choices";
-import { checkHostname, checkMachineName, checkPath, checkSshKey, checkUser } from "./machine-rules";
+import { checkHostname, checkMachineName, checkNetwork, checkPath, checkSshKey, checkUser } from "./machine-rules";
 
 const GIB = 1024 ** 3;
 type Source = CreateRequest["source"];
@@ -61,8 +61,7 @@ export function CreateDialog({ existingNames, onClose, onCreated }: {
         disk: source !== "image" && !(Number(diskGiB) > 0) ? _("Give the disk size in GiB, more than 0") : null,
         vcpus: /^\d+$/.test(vcpus) && Number(vcpus) >= 1 && Number(vcpus) <= 256 ? null : _("From 1 to 256"),
         memory: /^\d+$/.test(memory) && Number(memory) >= 16 ? null : _("At least 16 MiB"),
-        network: network === "" || /^(none|bridge:[A-Za-z0-9][A-Za-z0-9_.-]{0,14}|network:[A-Za-z0-9][A-Za-z0-9_.-]{0,63})$/.test(network)
-            ? null : _("bridge:NAME, network:NAME or none"),
+        network: checkNetwork(network, true),
         ciUser: source === "cloud-image" && ciUser ? checkUser(ciUser) : null,
         ciPassword: source === "cloud-image" && ciPassword && !ciUser ? _("Give the user it belongs to") : null,
         ciKey: source === "cloud-image" && ciKey ? (ciUser ? checkSshKey(ciKey) : _("Give the user it belongs to")) : null,

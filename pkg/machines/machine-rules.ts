@@ -47,3 +47,11 @@ export function checkSnapshotName(name: string, existing: string[]): string | nu
         return format(_("A snapshot named $0 exists already"), name);
     return null;
 }
+
+/* "bridge:NAME" or "network:NAME" ("none" too where a machine may go without a NIC); empty means the default. */
+export function checkNetwork(value: string, allowNone: boolean): string | null {
+    if (value === "" || (allowNone && value === "none"))
+        return null;
+    return /^(bridge:[A-Za-z0-9][A-Za-z0-9_.-]{0,14}|network:[A-Za-z0-9][A-Za-z0-9_.-]{0,63})$/.test(value)
+        ? null : allowNone ? _("bridge:NAME, network:NAME or none") : _("bridge:NAME or network:NAME");
+}

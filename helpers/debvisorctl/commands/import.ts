@@ -4,9 +4,8 @@ import { MANAGER_IFACE } from "../../../generated/dbus-contract.js";
 import { UsageError } from "../args.js";
 import { MANAGER_PATH } from "../bus.js";
 import { NO_ASK_OPTION, type Command } from "../command.js";
-import { followJob, reportOutcome } from "../job-follow.js";
+import { printAndFollow } from "../job-follow.js";
 import { callMethod } from "../method.js";
-import { print } from "../output.js";
 
 const UNITS: Record<string, number> = { "": 1, K: 1024, KiB: 1024, M: 1024 ** 2, MiB: 1024 ** 2, G: 1024 ** 3, GiB: 1024 ** 3, T: 1024 ** 4, TiB: 1024 ** 4 };
 
@@ -43,9 +42,6 @@ export const importImage: Command = {
         // the daemon wants an absolute path; the user may give one relative to here
         const [jobPath] = await callMethod(MANAGER_PATH, MANAGER_IFACE, "ImportImage", "ssa{sv}",
             [path.resolve(source), name], values, options) as [string];
-        print(jobPath);
-        if (!values.wait)
-            return 0;
-        return reportOutcome(await followJob(jobPath, { noAsk: values["no-ask"] === true }));
+        return printAndFollow(jobPath, values);
     },
 };

@@ -3,10 +3,10 @@ import fs from "node:fs";
 import path from "node:path";
 import dbus from "dbus-next";
 import { MANAGER_IFACE } from "../../../generated/dbus-contract.js";
-import { UsageError, type Values } from "../args.js";
+import { UsageError } from "../args.js";
 import { MANAGER_PATH } from "../bus.js";
 import { JSON_OPTION, NO_ASK_OPTION, type Command } from "../command.js";
-import { followJob, reportOutcome } from "../job-follow.js";
+import { printAndFollow } from "../job-follow.js";
 import { callMethod } from "../method.js";
 import { print, printJson, table } from "../output.js";
 import { parseBytes } from "./import.js";
@@ -19,14 +19,6 @@ function count(text: unknown, what: string): number {
     if (!/^\d+$/.test(String(text)))
         throw new UsageError(`${what} takes a whole number`);
     return Number(text);
-}
-
-/* Prints a job's path, and follows it with --wait. */
-async function jobResult(job: string, values: Values): Promise<number> {
-    if (job === "/")
-        return 0;
-    print(job);
-    return values.wait ? reportOutcome(await followJob(job, { noAsk: values["no-ask"] === true })) : 0;
 }
 
 const vmCreate: Command = {
@@ -81,7 +73,7 @@ const vmCreate: Command = {
             o["cloud-init.ssh-key"] = new dbus.Variant("s", fs.readFileSync(String(values["ssh-key-file"]), "utf8").trim());
         const [machine, job] = await callMethod(MANAGER_PATH, MANAGER_IFACE, "CreateMachine", "sa{sv}", [name], values, o) as [string, string];
         print(machine);
-        return jobResult(job, values);
+        return printAndFollow(job, values);
     },
 };
 
@@ -154,7 +146,7 @@ const vmClone: Command = {
     async run(values, [name, newName]) {
         const [machine, job] = await callMachine(name, "Clone", values, {}, "sa{sv}", [newName]) as [string, string];
         print(machine);
-        return jobResult(job, values);
+        return printAndFollow(job, values);
     },
 };
 
@@ -175,7 +167,7 @@ const vmConvert: Command = {
             throw new UsageError("--format is required: qcow2 or raw");
         const [job] = await callMethod(MANAGER_PATH, MANAGER_IFACE, "ImportImage", "ssa{sv}", [path.resolve(source), name], values,
             { format: new dbus.Variant("s", String(values.format)) }) as [string];
-        return jobResult(job, values);
+        return printAndFollow(job, values);
     },
 };
 
@@ -195,7 +187,7 @@ const vmConvertDisk: Command = {
             throw new UsageError("--format is required: qcow2 or raw");
         const o: Record<string, Variant> = values["keep-original"] ? { "keep-original": new dbus.Variant("b", true) } : {};
         const [job] = await callMachine(name, "ConvertDisk", values, o, "ssa{sv}", [disk, String(values.format)]) as [string];
-        return jobResult(job, values);
+        return printAndFollow(job, values);
     },
 };
 

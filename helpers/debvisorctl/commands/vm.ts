@@ -1,7 +1,7 @@
 import dbus from "dbus-next";
 import { UsageError } from "../args.js";
 import { JSON_OPTION, NO_ASK_OPTION, type Command } from "../command.js";
-import { followJob, reportOutcome } from "../job-follow.js";
+import { printAndFollow } from "../job-follow.js";
 import { print, printJson, table } from "../output.js";
 import { callMachine, machines, type Machine } from "./machine-lookup.js";
 import { vmChangeCommands } from "./vm-change.js";
@@ -62,10 +62,7 @@ const vmShutdown: Command = {
             throw new UsageError("--wait follows the job that --timeout starts: give --timeout too");
         }
         const [job] = await callMachine(name, "Shutdown", values, options) as [string];
-        if (job === "/")
-            return 0;
-        print(job);
-        return values.wait ? reportOutcome(await followJob(job, { noAsk: values["no-ask"] === true })) : 0;
+        return printAndFollow(job, values);
     },
 };
 

@@ -2,19 +2,18 @@
 // Device changes apply to the stored definition and, when the machine runs,
 // to the running guest as well (hot-plug); resource changes to a running
 // machine apply at its next boot, and the reply says so.
-import os from "node:os";
 import * as z from "zod/mini";
 import { invalidArgument, notFound } from "../../lib/errors.js";
 import { method } from "../bus/call-pipeline.js";
-import { count, optionsSchema, resourceName } from "../validation.js";
+import { optionsSchema, resourceName } from "../validation.js";
 import { diskXml, nicXml } from "./domain-builder.js";
 import { describeDomain } from "./domain-xml.js";
 import { AFFECT_CONFIG, AFFECT_LIVE } from "./libvirt.js";
 import { requireShutOff, requireFreeName, storedDefinition, type MachineHost } from "./machine-host.js";
+import { checkHostMemory, diskBytesSchema, diskTarget, memoryMiBSchema, vcpusSchema } from "./machine-rules.js";
 import { NETWORK_OPTION, nicSourceFor } from "./networks.js";
 import { checkSpace, createVolume, deleteVolumeByName, vmPool, volumeName } from "./vm-storage.js";
 
-const DISK_TARGET = z.string().check(z.regex(/^(vd|sd)[a-z]{1,2}$/, "must be a disk target such as vdb"));
 const MAC = z.string().check(z.regex(/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/, "must be a MAC address such as 52:54:00:12:34:56"));
 
 /* Sets the text of a top-level element of libvirt's formatted definition. */
@@ -55,13 +54,11 @@ export function configurationMethods(host: MachineHost, path: string) {
             },
         }),
         SetResources: method({
-            args: z.tuple([optionsSchema({ vcpus: z.optional(count(1, 256)), "memory-mib": z.optional(count(16, 16 * 1024 * 1024, " MiB")) })]),
+            args: z.tuple([optionsSchema({ vcpus: z.optional(vcpusSchema), "memory-mib": z.optional(memoryMiBSchema) })]),
             run: async (_ctx, [options]) => {
                 if (options.vcpus === undefined && options["memory-mib"] === undefined)
                     throw invalidArgument("options: give \"vcpus\", \"memory-mib\" or both");
-                const hostMiB = Math.floor(os.totalmem() / 1024 ** 2);
-                if ((options["memory-mib"] ?? 0) > hostMiB)
-                    throw invalidArgument(`options.memory-mib: ${options["memory-mib"]} MiB is more than this host has (${hostMiB} MiB)`);
+                checkHostMemory(options["memory-mib"], "options.memory-mib");
                 let xml = await storedXml();
                 if (options.vcpus !== undefined)
                     xml = setElement(xml, "vcpu", String(options.vcpus));
@@ -75,7 +72,7 @@ export function configurationMethods(host: MachineHost, path: string) {
             },
         }),
         AttachDisk: method({
-            args: z.tuple([count(1024 ** 2, 64 * 1024 ** 4, " bytes"), optionsSchema({})]),
+            args: z.tuple([diskBytesSchema, optionsSchema({})]),
             run: async (_ctx, [bytes]) => {
                 const d = describeDomain(await storedXml());
                 const target = nextTarget(d.disks.map(x => x.Target));
@@ -94,7 +91,7 @@ export function configurationMethods(host: MachineHost, path: string) {
             },
         }),
         DetachDisk: method({
-            args: z.tuple([DISK_TARGET, optionsSchema({ "delete-volume": z.optional(z.boolean()) })]),
+            args: z.tuple([diskTarget, optionsSchema({ "delete-volume": z.optional(z.boolean()) })]),
             run: async (_ctx, [target, options]) => {
                 const xml = await storedXml();
                 const disk = describeDomain(xml).disks.find(x => x.Target === target);

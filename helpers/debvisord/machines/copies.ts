@@ -11,6 +11,7 @@ import { convertImage, probeImage, TARGET_FORMATS } from "../images/image-import
 import { optionsSchema, resourceName } from "../validation.js";
 import { xmlEscape } from "./domain-builder.js";
 import { describeDomain, type DomainDisk } from "./domain-xml.js";
+import { diskTarget } from "./machine-rules.js";
 import { requireShutOff, requireFreeName, storedDefinition, type MachineHost } from "./machine-host.js";
 import { adoptFile, requireDirectory, vmPool, type VmPool } from "./vm-storage.js";
 
@@ -112,7 +113,7 @@ export function copyMethods(host: MachineHost, path: string) {
         }),
         ConvertDisk: method({
             args: z.tuple([
-                z.string().check(z.regex(/^(vd|sd)[a-z]{1,2}$/, "must be a disk target such as vda")),
+                diskTarget,
                 z.enum(TARGET_FORMATS, { error: `must be one of ${TARGET_FORMATS.join(", ")}` }),
                 optionsSchema({ "keep-original": z.optional(z.boolean()) }),
             ]),

@@ -5,7 +5,6 @@
 // leaves no volume, seed or half-defined domain behind.
 import { randomUUID } from "node:crypto";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import * as z from "zod/mini";
 import { formatBytes } from "../../lib/bytes.js";
@@ -13,10 +12,11 @@ import { busy, failed, invalidArgument } from "../../lib/errors.js";
 import { method, type CallContext } from "../bus/call-pipeline.js";
 import { convertImage, IMAGE_DIR, probeImage } from "../images/image-import.js";
 import type { JobControl } from "../jobs/jobs.js";
-import { absolutePath, count, optionsSchema, resourceName } from "../validation.js";
+import { absolutePath, optionsSchema, resourceName } from "../validation.js";
 import { clearPassword, cloudInitUser, hostName, sshPublicKey, writeSeedIso } from "./cloud-init.js";
 import { domainXml, type DiskSpec, type NicSpec } from "./domain-builder.js";
 import type { MachineHost } from "./machine-host.js";
+import { checkHostMemory, diskBytesSchema, memoryMiBSchema, vcpusSchema } from "./machine-rules.js";
 import { nicSourceFor, NETWORK_OPTION } from "./networks.js";
 import { adoptFile, checkSpace, createVolume, requireDirectory, vmPool, volumeName, type Volume } from "./vm-storage.js";
 
@@ -32,9 +32,9 @@ const createOptions = optionsSchema({
     source: z.optional(z.enum(SOURCES, { error: `must be one of ${SOURCES.join(", ")}` })),
     iso: z.optional(absolutePath),
     image: z.optional(absolutePath),
-    "disk-size": z.optional(count(1024 ** 2, 64 * 1024 ** 4, " bytes")),
-    vcpus: z.optional(count(1, 256)),
-    "memory-mib": z.optional(count(16, 16 * 1024 * 1024, " MiB")),
+    "disk-size": z.optional(diskBytesSchema),
+    vcpus: z.optional(vcpusSchema),
+    "memory-mib": z.optional(memoryMiBSchema),
     os: z.optional(osId),
     network: z.optional(NETWORK_OPTION),
     start: z.optional(z.boolean()),
@@ -62,9 +62,7 @@ async function checkOptions(name: string, o: CreateOptions): Promise<void> {
         throw invalidArgument("options.cloud-init.password: give the user it belongs to in \"cloud-init.user\"");
     if (o["cloud-init.ssh-key"] && !o["cloud-init.user"])
         throw invalidArgument("options.cloud-init.ssh-key: give the user it belongs to in \"cloud-init.user\"");
-    const hostMiB = Math.floor(os.totalmem() / 1024 ** 2);
-    if ((o["memory-mib"] ?? 0) > hostMiB)
-        throw invalidArgument(`options.memory-mib: ${o["memory-mib"]} MiB is more than this host has (${hostMiB} MiB)`);
+    checkHostMemory(o["memory-mib"], "options.memory-mib");
     if (o.iso) {
         const stat = fs.statSync(o.iso, { throwIfNoEntry: false });
         if (!stat?.isFile())

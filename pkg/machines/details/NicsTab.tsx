@@ -6,6 +6,7 @@ import { machineAttachNic, machineDetachNic, machineNics, type MachineNic } from
 import { ActionDialog } from "../../lib/components/ActionDialog";
 import type { MachineObject } from "../../lib/dbus-store";
 import { format, _ } from "../../lib/gettext";
+import { checkNetwork } from "../machine-rules";
 
 export function NicsTab({ machine }: { machine: MachineObject }) {
     const nics = machineNics(machine.props);
@@ -30,7 +31,7 @@ export function NicsTab({ machine }: { machine: MachineObject }) {
                 <ActionDialog title={_("Add a network interface")} confirm={_("Add")} onClose={() => setAttach(false)}
                     field={{
                         label: _("Network (empty: br0 if the host has it, else libvirt's \"default\")"), initial: "",
-                        check: v => v === "" || /^(bridge:[A-Za-z0-9][A-Za-z0-9_.-]{0,14}|network:[A-Za-z0-9][A-Za-z0-9_.-]{0,63})$/.test(v) ? null : _("bridge:NAME or network:NAME"),
+                        check: v => checkNetwork(v, false),
                     }}
                     run={v => machineAttachNic(machine.path, v || undefined)} />
             )}
