@@ -12,6 +12,8 @@ import { ObjectServer } from "./bus/object-server.js";
 import { Polkit } from "./bus/polkit.js";
 import { removeStalePartials } from "./images/image-import.js";
 import { JobRegistry } from "./jobs/jobs.js";
+import { DnsObjects } from "./dns/dns-objects.js";
+import { DnsService } from "./dns/dns-service.js";
 import { Libvirt } from "./machines/libvirt.js";
 import { Machines } from "./machines/machines.js";
 import { Manager } from "./manager.js";
@@ -55,6 +57,11 @@ async function main(): Promise<void> {
     manager.export();
     const auditObject = new AuditObject(server, audit, jobs, AUDIT_PATHS);
     auditObject.export();
+    try {
+        new DnsObjects(server, new DnsService(), jobs, audit, machines).export();
+    } catch (e) {
+        log(`DNS is not available: ${(e as Error).message}`);
+    }
     if (auditObject.signingProblem)
         log(`evidence export is not available: ${auditObject.signingProblem}`);
 

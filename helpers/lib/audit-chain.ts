@@ -23,8 +23,9 @@ export interface AuditFields {
     loginuser?: string;
     method: string;
     object: string;
-    /** "sealed" and "pruned" are the log's own records about its segments (helpers/lib/audit-segments.ts) */
-    phase: "begin" | "end" | "denied" | "invalid" | "recovered" | "sealed" | "pruned";
+    /** "sealed" and "pruned" are the log's own records about its segments (helpers/lib/audit-segments.ts);
+     * "step" is one step of a longer change, e.g. a key rotation */
+    phase: "begin" | "end" | "step" | "denied" | "invalid" | "recovered" | "sealed" | "pruned";
     result: string;
     args?: unknown;
 }

@@ -13,6 +13,7 @@ import { closeCallers } from "../lib/call-as.js";
 import { TEST_USERS } from "../lib/users.js";
 import { waitFor } from "../lib/wait.js";
 import { removeStalePidFile } from "./stale-pid.js";
+import { startNamed } from "./named.js";
 import { startSyslog } from "./syslog.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -57,6 +58,7 @@ export class Harness {
         await this.startPolkit();
         await this.startLibvirt();
         await startSyslog(this.started);
+        await startNamed(this.started);
         await this.restartDaemon();
         this.createUsers();
         await this.startCockpit();

@@ -1,7 +1,6 @@
 // How the audit log is rotated, kept and forwarded (/etc/debvisor/audit.json),
 // and which record ranges were exported (state, next to the evidence).
 import fs from "node:fs";
-import path from "node:path";
 
 export interface AuditSettings {
     retentionDays: number;
@@ -31,16 +30,6 @@ export function readSettings(file: string): AuditSettings {
 }
 
 /* Written to a temporary file and renamed: a crash leaves the old or the new settings. */
-export function writeJsonAtomically(file: string, value: unknown, mode = 0o644): void {
-    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o755 });
-    const temp = `${file}.${process.pid}.tmp`;
-    fs.writeFileSync(temp, JSON.stringify(value, null, 2) + "\n", { mode });
-    const fd = fs.openSync(temp, "r");
-    fs.fsyncSync(fd);
-    fs.closeSync(fd);
-    fs.renameSync(temp, file);
-}
-
 /** Record ranges [first, last] that went into an evidence bundle. */
 export type ExportedRanges = Array<[number, number]>;
 

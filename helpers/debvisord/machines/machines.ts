@@ -40,6 +40,10 @@ function comparable(value: unknown): string {
     return JSON.stringify(value, (_key, v: unknown) => typeof v === "bigint" ? `${v}n` : v);
 }
 
+/** What other areas (DNS registration) learn about a machine whenever it is read or goes away. */
+export type MachineFacts = { path: string; uuid: string; name: string; running: boolean; addresses: string[] };
+export type MachineListener = (facts: MachineFacts | { path: string; removed: true }) => void;
+
 export class Machines implements MachineHost {
     private readonly snapshots = new Map<string, Snapshot>(); // our object path → properties
     private readonly domainPaths = new Map<string, string>(); // our object path → libvirt's
@@ -48,12 +52,38 @@ export class Machines implements MachineHost {
     private readonly consoles = new Consoles();
     private kvm: Promise<boolean> | null = null;
     private resyncTimer: NodeJS.Timeout | null = null;
+    private readonly listeners: MachineListener[] = [];
 
     constructor(private readonly server: ObjectServer, readonly libvirt: Libvirt, readonly jobs: JobRegistry) {}
 
     /* Manager.CreateMachine's implementation. */
     createMethod() {
         return createMachineMethod(this);
+    }
+
+    onMachine(listener: MachineListener): void {
+        this.listeners.push(listener);
+    }
+
+    /* A machine's name, state and addresses, or null when there is no such machine. */
+    facts(path: string): MachineFacts | null {
+        const s = this.snapshots.get(path);
+        if (!s)
+            return null;
+        return {
+            path, uuid: String(s.UUID), name: String(s.Name), running: s.State === "running" || s.State === "paused",
+            addresses: [...this.addresses.get(path)?.values() ?? []].flat(),
+        };
+    }
+
+    private tell(facts: Parameters<MachineListener>[0]): void {
+        for (const l of this.listeners) {
+            try {
+                l(facts);
+            } catch (e) {
+                process.stderr.write(`debvisord: a machine listener failed: ${(e as Error).message}\n`);
+            }
+        }
     }
 
     /* Whether libvirt offers KVM here; without it, machines run emulated (TCG). */
@@ -187,10 +217,11 @@ export class Machines implements MachineHost {
         this.domainPaths.set(path, domainPath);
         if (!before) {
             this.server.export(path, [{ name: MACHINE_IFACE, properties: () => this.snapshots.get(path) ?? snapshot, methods: this.methodsFor(path) }]);
-            return;
+        } else {
+            const changed = Object.keys(snapshot).filter(k => comparable(snapshot[k]) !== comparable(before[k]));
+            this.server.propertiesChanged(path, MACHINE_IFACE, changed);
         }
-        const changed = Object.keys(snapshot).filter(k => comparable(snapshot[k]) !== comparable(before[k]));
-        this.server.propertiesChanged(path, MACHINE_IFACE, changed);
+        this.tell(this.facts(path)!);
     }
 
     private remove(path: string): void {
@@ -199,6 +230,7 @@ export class Machines implements MachineHost {
         this.addresses.delete(path);
         this.consoles.forget(path);
         this.server.unexport(path);
+        this.tell({ path, removed: true });
     }
 
     state(path: string): string {

@@ -1,0 +1,410 @@
+// The DNS area on the bus: /org/debvisor/DebVisor1/dns (methods, registrations,
+// leases) with an object per zone and per key, kept in step with DnsService.
+// Machines are registered by themselves: when one in a "register-machines"
+// zone reports an address it gets its records, and loses them when deleted.
+import net from "node:net";
+import os from "node:os";
+import dbus from "dbus-next";
+import * as z from "zod/mini";
+import { invalidArgument, notFound } from "../../lib/errors.js";
+import { escapePathElement } from "../../lib/object-path.js";
+import { toVariantDict } from "../../lib/variants.js";
+import type { AuditLog } from "../audit/audit-log.js";
+import { method } from "../bus/call-pipeline.js";
+import type { Caller } from "../bus/caller.js";
+import type { ObjectServer } from "../bus/object-server.js";
+import type { JobRegistry } from "../jobs/jobs.js";
+import type { MachineFacts, Machines } from "../machines/machines.js";
+import { count, optionsSchema } from "../validation.js";
+import { readLeases, type Lease } from "./dhcp-leases.js";
+import { domainNameProblem, keyName, parseRecord, reverseName, zoneName, type DnsRecord, type RecordTuple } from "./dns-grammar.js";
+import { ALGORITHMS, type DnsService } from "./dns-service.js";
+import { KEY_SCOPES, ROTATION_STEPS, tsigName, zonesUsing, type KeyScope, type ZoneConfig } from "./dns-state.js";
+
+export const DNS_IFACE = "org.debvisor.DebVisor1.Dns";
+export const ZONE_IFACE = "org.debvisor.DebVisor1.DnsZone";
+export const KEY_IFACE = "org.debvisor.DebVisor1.DnsKey";
+const MAX_BATCH = 5000;
+const LEASE_POLL_MS = 10_000;
+const STATUS_POLL_MS = 60_000;
+const DAY_US = 86_400_000_000n;
+
+const recordTuple = z.tuple([z.string().check(z.maxLength(300, "is longer than a DNS name can be")),
+    z.string().check(z.maxLength(10, "is not a record type")), z.number(), z.string().check(z.maxLength(2000, "is too long"))]);
+const recordBatch = z.array(recordTuple).check(z.minLength(1, "must hold at least one record"), z.maxLength(MAX_BATCH, `must hold at most ${MAX_BATCH} records`));
+const address = z.string().check(z.refine(a => net.isIP(a) !== 0 && !a.includes("%"), "must be IPv4 or IPv6 addresses"));
+const serverAddress = z.string().check(z.refine(a => net.isIP(a) !== 0 && !a.includes("%"), "must be the IP address of the zone's primary"));
+const hostLabel = z.string().check(z.regex(/^(?!-)[a-z0-9-]{1,63}(?<!-)$/, "must be a host name label: lower-case letters, digits and \"-\""));
+const zoneOption = z.optional(zoneName);
+
+const AUTO_CALLER: Caller = { sender: "", uid: 0, pid: process.pid, loginuid: 0xffffffff, user: "debvisord", loginUser: "" };
+
+function micros(ms: number): bigint {
+    return BigInt(Math.max(0, Math.round(ms))) * 1000n;
+}
+
+/* A key name made from a zone's: lab.example.org + "-zone" → lab-example-org-zone. */
+function derivedKeyName(zone: string, suffix: string): string {
+    const base = zone.replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 48 - suffix.length - 1) || "zone";
+    return `${base}-${suffix}`;
+}
+
+export class DnsObjects {
+    readonly path: string;
+    private readonly exported = new Map<string, string>(); // object path → its properties as JSON, to signal only changes
+    private leases: Lease[] = [];
+    private readonly machinePaths = new Map<string, string>(); // machine object path → uuid
+
+    constructor(private readonly server: ObjectServer, private readonly service: DnsService, private readonly jobs: JobRegistry,
+                private readonly audit: AuditLog, private readonly machines: Machines | null) {
+        this.path = `${server.rootPath}/dns`;
+    }
+
+    zonePath(zone: string): string {
+        return `${this.path}/zones/${escapePathElement(zone)}`;
+    }
+
+    keyPath(key: string): string {
+        return `${this.path}/keys/${escapePathElement(key)}`;
+    }
+
+    export(): void {
+        this.leases = readLeases();
+        this.server.export(this.path, [{
+            name: DNS_IFACE,
+            properties: () => ({
+                Registrations: Object.entries(this.service.registrations).map(([id, r]) => toVariantDict({
+                    Id: id, Kind: r.kind, Zone: r.zone, Name: r.name, Addresses: new dbus.Variant("as", r.addresses), Ptr: r.ptr,
+                    Time: new dbus.Variant("t", micros(r.at)), Error: r.error ?? "",
+                })),
+                Leases: this.leases.map(l => toVariantDict({ ...l, Expiry: new dbus.Variant("t", BigInt(l.Expiry) * 1_000_000n) })),
+                OverdueKeys: this.service.overdueKeys(),
+            }),
+            methods: {
+                AddZone: this.addZone, RemoveZone: this.removeZone, ListRecords: this.listRecords,
+                UpsertRecords: this.upsertRecords, DeleteRecords: this.deleteRecords,
+                GenerateKey: this.generateKey, DeleteKey: this.deleteKey, RotateKey: this.rotateKey,
+                RegisterHost: this.registerHost, RegisterMachine: this.registerMachine, UnregisterMachine: this.unregisterMachine,
+            },
+        }]);
+        this.exported.set(this.path, this.dnsJson());
+        this.service.ensureBindConfig();
+        this.service.onChange(() => this.sync());
+        this.sync();
+        setInterval(() => {
+            const leases = readLeases();
+            if (JSON.stringify(leases) !== JSON.stringify(this.leases)) {
+                this.leases = leases;
+                this.server.propertiesChanged(this.path, DNS_IFACE, ["Leases"]);
+            }
+        }, LEASE_POLL_MS).unref();
+        setInterval(() => {
+            for (const zone of Object.keys(this.service.zones))
+                void this.service.refresh(zone);
+            this.sync();
+        }, STATUS_POLL_MS).unref();
+        for (const zone of Object.keys(this.service.zones))
+            void this.service.refresh(zone);
+        this.machines?.onMachine(facts => {
+            if ("removed" in facts)
+                void this.machineGone(facts.path);
+            else
+                void this.machineSeen(facts);
+        });
+    }
+
+    private dnsJson(): string {
+        return JSON.stringify([this.service.registrations, this.service.overdueKeys()]);
+    }
+
+    private zoneProperties(zone: string) {
+        const c = this.service.zones[zone];
+        const s = this.service.status.get(zone);
+        return {
+            Name: zone, Server: c.server, Port: c.port, Local: c.local, Keys: Object.fromEntries(Object.entries(c.keys).filter(([, k]) => !!k)),
+            RegisterMachines: c.registerMachines, Serial: s?.serial ?? 0, RecordCount: BigInt(s?.records ?? -1),
+            LastUpdate: micros(s?.lastUpdate ?? 0), LastError: s?.lastError ?? "", FailedUpdates: s?.failedUpdates ?? 0,
+        };
+    }
+
+    private keyProperties(key: string) {
+        const m = this.service.keyMeta[key];
+        const due = m.rotationDays > 0 ? micros(m.created) + BigInt(m.rotationDays) * DAY_US : 0n;
+        return {
+            Name: key, TsigName: tsigName(key, m.generation), Algorithm: m.algorithm, Scope: m.scope, Created: micros(m.created),
+            RotationDays: m.rotationDays, RotationDue: due, Overdue: this.service.overdueKeys().includes(key),
+            Rotation: m.rotation?.step ?? "", Zones: zonesUsing({ zones: this.service.zones as Record<string, ZoneConfig>, keys: {}, registrations: {} }, key),
+        };
+    }
+
+    /* Exports new zones and keys, removes gone ones, and signals the properties that changed. */
+    private sync(): void {
+        const wanted = new Map<string, { iface: string; props: () => Record<string, unknown> }>();
+        for (const zone of Object.keys(this.service.zones))
+            wanted.set(this.zonePath(zone), { iface: ZONE_IFACE, props: () => this.zoneProperties(zone) });
+        for (const key of Object.keys(this.service.keyMeta))
+            wanted.set(this.keyPath(key), { iface: KEY_IFACE, props: () => this.keyProperties(key) });
+        for (const path of [...this.exported.keys()])
+            if (path !== this.path && !wanted.has(path)) {
+                this.exported.delete(path);
+                this.server.unexport(path);
+            }
+        const json = (v: Record<string, unknown>) => JSON.stringify(v, (_k, x: unknown) => typeof x === "bigint" ? String(x) : x);
+        for (const [path, { iface, props }] of wanted) {
+            const now = props();
+            const before = this.exported.get(path);
+            if (before === undefined) {
+                // a zone or key removed between sync() calls answers with its last properties
+                this.server.export(path, [{ name: iface, properties: () => { try { return props() } catch { return now } }, methods: {} }]);
+            } else if (before !== json(now)) {
+                const old = JSON.parse(before) as Record<string, unknown>;
+                const fresh = JSON.parse(json(now)) as Record<string, unknown>;
+                this.server.propertiesChanged(path, iface, Object.keys(fresh).filter(k => JSON.stringify(fresh[k]) !== JSON.stringify(old[k])));
+            }
+            this.exported.set(path, json(now));
+        }
+        const dns = this.dnsJson();
+        if (dns !== this.exported.get(this.path)) {
+            this.exported.set(this.path, dns);
+            this.server.propertiesChanged(this.path, DNS_IFACE, ["Registrations", "OverdueKeys"]);
+        }
+    }
+
+    private parseBatch(zone: string, records: RecordTuple[], dataRequired: boolean): DnsRecord[] {
+        this.service.zone(zone);
+        try {
+            return records.map((r, i) => parseRecord(r, zone, i, dataRequired));
+        } catch (e) {
+            throw invalidArgument((e as Error).message);
+        }
+    }
+
+    private readonly addZone = method({
+        args: z.tuple([zoneName, serverAddress, count(1, 65535), optionsSchema({
+            local: z.optional(z.boolean()),
+            "zone-key": z.optional(keyName), "node-key": z.optional(keyName), "vm-key": z.optional(keyName), "transfer-key": z.optional(keyName),
+            "register-machines": z.optional(z.boolean()),
+        })]),
+        run: async (_ctx, [zone, server, port, o]) => {
+            const local = o.local ?? false;
+            if (!local && !o["zone-key"])
+                throw invalidArgument("options.zone-key: a zone on another server needs the key that may update it");
+            if (local && !net.isIP(server))
+                throw invalidArgument("server: must be this host's address named listens on");
+            const keys: ZoneConfig["keys"] = {
+                zone: o["zone-key"] ?? derivedKeyName(zone, "zone"),
+                node: o["node-key"], vm: o["vm-key"],
+                transfer: o["transfer-key"] ?? (local ? derivedKeyName(zone, "transfer") : undefined),
+            };
+            const create = local ? ([["zone", keys.zone], ["transfer", keys.transfer]] as Array<[KeyScope, string | undefined]>)
+                .filter(([scope, k]) => k && !this.service.keyMeta[k] && !o[`${scope}-key` as "zone-key"])
+                .map(([scope, k]) => ({ name: k!, scope })) : [];
+            await this.service.addZone(zone, { server, port, local, keys, registerMachines: o["register-machines"] ?? false },
+                { keys: create, nameServerAddress: server });
+            return [this.zonePath(zone)];
+        },
+    });
+
+    private readonly removeZone = method({
+        args: z.tuple([zoneName, optionsSchema({ "delete-data": z.optional(z.boolean()) })]),
+        run: async (_ctx, [zone, o]) => {
+            await this.service.removeZone(zone, o["delete-data"] ?? false);
+            return [];
+        },
+    });
+
+    private readonly listRecords = method({
+        args: z.tuple([zoneName, count(0, 0xffffffff), count(1, 10_000), optionsSchema({
+            name: z.optional(z.string().check(z.maxLength(253, "is longer than a DNS name can be"))),
+            type: z.optional(z.string().check(z.maxLength(10, "is not a record type"))),
+        })]),
+        run: async (_ctx, [zone, offset, limit, o]) => {
+            const all = await this.service.transfer(zone).catch(e => {
+                throw (e as { errorName?: string }).errorName ? e : invalidArgument((e as Error).message);
+            });
+            const name = o.name?.toLowerCase();
+            const type = o.type?.toUpperCase();
+            const matching = all.filter(r => (!name || r.name.includes(name)) && (!type || r.type === type))
+                .sort((a, b) => a.name.localeCompare(b.name) || a.type.localeCompare(b.type) || a.data.localeCompare(b.data));
+            return [matching.slice(offset, offset + limit).map(r => [r.name, r.type, r.ttl, r.data]), matching.length];
+        },
+    });
+
+    private readonly upsertRecords = method({
+        args: z.tuple([zoneName, recordBatch, optionsSchema({ ptr: z.optional(z.boolean()) })]),
+        run: async (_ctx, [zone, records, o]) => {
+            const parsed = this.parseBatch(zone, records as RecordTuple[], true);
+            await this.service.send(this.service.changesFor(zone, parsed, "upsert", o.ptr ?? false));
+            return [];
+        },
+        audit: ([zone, records, o]) => ({ zone, count: records.length, records: records.slice(0, 20), options: o }),
+    });
+
+    private readonly deleteRecords = method({
+        args: z.tuple([zoneName, recordBatch, optionsSchema({ ptr: z.optional(z.boolean()) })]),
+        run: async (_ctx, [zone, records, o]) => {
+            const parsed = this.parseBatch(zone, records as RecordTuple[], false);
+            await this.service.send(this.service.changesFor(zone, parsed, "delete", o.ptr ?? false));
+            return [];
+        },
+        audit: ([zone, records, o]) => ({ zone, count: records.length, records: records.slice(0, 20), options: o }),
+    });
+
+    private readonly generateKey = method({
+        args: z.tuple([keyName, optionsSchema({
+            algorithm: z.optional(z.enum(ALGORITHMS, { error: `must be one of ${ALGORITHMS.join(", ")}` })),
+            scope: z.optional(z.enum(KEY_SCOPES, { error: `must be one of ${KEY_SCOPES.join(", ")}` })),
+            "rotation-days": z.optional(count(0, 3650, " days")),
+        })]),
+        run: async (_ctx, [name, o]) => {
+            await this.service.generateKey(name, o.algorithm ?? "hmac-sha256", o.scope ?? "zone", o["rotation-days"] ?? 90);
+            return [this.keyPath(name)];
+        },
+    });
+
+    private readonly deleteKey = method({
+        args: z.tuple([keyName, optionsSchema({})]),
+        run: async (_ctx, [name]) => {
+            await this.service.deleteKey(name);
+            return [];
+        },
+    });
+
+    private readonly rotateKey = method({
+        args: z.tuple([keyName, optionsSchema({ "overlap-seconds": z.optional(count(0, 3600, " seconds")) })]),
+        run: async (ctx, [name, o]) => {
+            this.service.checkRotatable(name);
+            const keyPath = this.keyPath(name);
+            const job = this.jobs.start({
+                operation: "dns-key-rotate", description: `Rotating the DNS key ${name}`, caller: ctx.caller, objects: [keyPath], cancelable: false,
+            }, async control => {
+                await this.service.rotateKey(name, o["overlap-seconds"] ?? 5, async (step, text) => {
+                    control.setProgress((ROTATION_STEPS.indexOf(step) + 1) / ROTATION_STEPS.length);
+                    await this.auditStep(ctx.caller, "Dns.RotateKey", keyPath, `${step}: ${text}`);
+                    this.sync();
+                });
+                return `${name} rotated to ${tsigName(name, this.service.keyMeta[name].generation)}`;
+            });
+            return [job.path];
+        },
+    });
+
+    private async auditStep(caller: Caller, methodName: string, object: string, result: string, phase: "step" | "end" = "step"): Promise<void> {
+        await this.audit.append({
+            uid: caller.uid, loginuid: caller.loginuid, user: caller.user, loginuser: caller.loginUser,
+            method: methodName, object, phase, result,
+        });
+    }
+
+    /* The zone a registration goes to: the named one, or the only/first fitting one. */
+    private registrationZone(named: string | undefined, forMachines: boolean): string {
+        if (named) {
+            this.service.zone(named);
+            return named;
+        }
+        const zones = Object.entries(this.service.zones);
+        const pick = forMachines ? zones.find(([, c]) => c.registerMachines) : zones.length === 1 ? zones[0] : zones.find(([, c]) => c.local);
+        if (!pick)
+            throw invalidArgument(`options.zone: ${forMachines ? "no zone has register-machines set" : "name the zone: there is more than one, or none"}`);
+        return pick[0];
+    }
+
+    /* PTR records go along when every address has a managed reverse zone. */
+    private ptrPossible(addresses: string[]): boolean {
+        return addresses.length > 0 && addresses.every(a => this.service.reverseZoneFor(reverseName(a)) !== null);
+    }
+
+    private readonly registerHost = method({
+        args: z.tuple([optionsSchema({
+            zone: zoneOption, name: z.optional(hostLabel), addresses: z.optional(z.array(address).check(z.maxLength(64, "must be at most 64 addresses"))),
+            ptr: z.optional(z.boolean()),
+        })]),
+        run: async (_ctx, [o]) => {
+            const zone = this.registrationZone(o.zone, false);
+            const label = o.name ?? os.hostname().split(".")[0].toLowerCase();
+            if (domainNameProblem(`${label}.${zone}`))
+                throw invalidArgument(`options.name: the host name ${label} is not a DNS name; give one`);
+            const addresses = o.addresses ?? hostAddresses();
+            if (addresses.length === 0)
+                throw invalidArgument("options.addresses: this host has no global address; give one");
+            await this.service.register(`host:${label}`, { kind: "host", zone, name: `${label}.${zone}`, addresses, ptr: o.ptr ?? this.ptrPossible(addresses) });
+            return [];
+        },
+    });
+
+    private machineFacts(path: string): MachineFacts {
+        const facts = this.machines?.facts(path);
+        if (!facts)
+            throw notFound(`machine: there is no machine ${path}`);
+        return facts;
+    }
+
+    private async registerFacts(facts: MachineFacts, zoneOverride?: string, addresses = facts.addresses): Promise<void> {
+        const zone = this.registrationZone(zoneOverride, true);
+        const label = facts.name.toLowerCase();
+        if (!/^(?!-)[a-z0-9-]{1,63}(?<!-)$/.test(label))
+            throw invalidArgument(`machine: the name ${facts.name} is not a DNS label (letters, digits and "-")`);
+        this.machinePaths.set(facts.path, facts.uuid);
+        await this.service.register(`machine:${facts.uuid}`, { kind: "machine", zone, name: `${label}.${zone}`, addresses, ptr: this.ptrPossible(addresses) });
+    }
+
+    private readonly registerMachine = method({
+        args: z.tuple([z.string(), optionsSchema({ zone: zoneOption, addresses: z.optional(z.array(address).check(z.maxLength(64, "must be at most 64 addresses"))) })]),
+        run: async (_ctx, [path, o]) => {
+            const facts = this.machineFacts(path);
+            const addresses = o.addresses ?? facts.addresses;
+            if (addresses.length === 0)
+                throw invalidArgument(`machine: ${facts.name} reports no address yet; give options.addresses`);
+            await this.registerFacts(facts, o.zone, addresses);
+            return [];
+        },
+    });
+
+    private readonly unregisterMachine = method({
+        args: z.tuple([z.string(), optionsSchema({})]),
+        run: async (_ctx, [path]) => {
+            const uuid = this.machines?.facts(path)?.uuid ?? this.machinePaths.get(path);
+            if (!uuid || !this.service.registrations[`machine:${uuid}`])
+                throw notFound(`machine: ${path} has no DNS registration`);
+            await this.service.unregister(`machine:${uuid}`);
+            return [];
+        },
+    });
+
+    /* A machine with addresses in a register-machines zone gets (or keeps up to date) its records. */
+    private async machineSeen(facts: MachineFacts): Promise<void> {
+        this.machinePaths.set(facts.path, facts.uuid);
+        const existing = this.service.registrations[`machine:${facts.uuid}`];
+        if (!facts.running || facts.addresses.length === 0 || !Object.values(this.service.zones).some(c => c.registerMachines))
+            return;
+        if (existing && !existing.error && JSON.stringify(existing.addresses) === JSON.stringify(facts.addresses))
+            return;
+        await this.automatic("Dns.RegisterMachine", facts.path, () => this.registerFacts(facts, existing?.zone));
+    }
+
+    private async machineGone(path: string): Promise<void> {
+        const uuid = this.machinePaths.get(path);
+        this.machinePaths.delete(path);
+        if (uuid && this.service.registrations[`machine:${uuid}`])
+            await this.automatic("Dns.UnregisterMachine", path, () => this.service.unregister(`machine:${uuid}`));
+    }
+
+    /* Registration work nobody called for: audited in debvisord's name; a failure stays on the registration. */
+    private async automatic(methodName: string, object: string, work: () => Promise<void>): Promise<void> {
+        let result = "ok";
+        try {
+            await work();
+        } catch (e) {
+            result = `Failed: ${(e as Error).message}`;
+            process.stderr.write(`debvisord: ${methodName} ${object}: ${(e as Error).message}\n`);
+        }
+        await this.auditStep(AUTO_CALLER, methodName, object, result, "end").catch(() => undefined);
+    }
+}
+
+/* The host's global addresses: not loopback, not link-local. */
+function hostAddresses(): string[] {
+    return Object.values(os.networkInterfaces()).flat()
+        .filter((a): a is os.NetworkInterfaceInfo => !!a && !a.internal && !a.address.startsWith("fe80:") && !a.address.includes("%"))
+        .map(a => a.address);
+}

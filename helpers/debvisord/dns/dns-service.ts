@@ -1,0 +1,501 @@
+// The DNS work of debvisord, without the bus: zones and keys kept in
+// dns-state, record batches sent as one nsupdate message per zone, zone
+// transfers for listing, BIND's config for the zones this node is primary
+// for, and key rotation with an overlap in which both keys are valid.
+import fs from "node:fs";
+import path from "node:path";
+import { writeFileAtomically } from "../../lib/atomic-file.js";
+import { invalidArgument, notFound, notSupported, busy, failed } from "../../lib/errors.js";
+import { initialZone, namedFragment, zoneFile, type BindPaths } from "./bind-config.js";
+import { inZone, reverseName, type DnsRecord } from "./dns-grammar.js";
+import {
+    readState, tsigName, usedByRemoteZone, writeState, zonesUsing,
+    type DnsState, type KeyMeta, type KeyScope, type Registration, type RotationStep, type ZoneConfig,
+} from "./dns-state.js";
+import { DnsServerError, generateKeyText, querySerial, reloadNamed, sendUpdate, transferZone, type TransferredRecord } from "./dns-tools.js";
+import { deleteLines, estimatedSize, probeLines, upsertLines, type UpdateMessage } from "./nsupdate-script.js";
+import { bindOwner, KeyFiles } from "./tsig-keys.js";
+
+export interface DnsPaths extends BindPaths {
+    stateFile: string;
+    namedConf: string;
+}
+
+export const DNS_PATHS: DnsPaths = {
+    stateFile: "/etc/debvisor/dns/state.json",
+    keyDir: "/etc/debvisor/dns/keys",
+    namedConf: "/etc/debvisor/dns/named.conf",
+    zoneDir: "/var/lib/bind/debvisor",
+};
+
+export const ALGORITHMS = ["hmac-sha256", "hmac-sha384", "hmac-sha512"] as const;
+const MAX_MESSAGE_BYTES = 60_000;
+const DRAIN_POLL_MS = 100;
+const DRAIN_MAX_POLLS = 300;
+
+/** Live facts about a zone, beside its configuration. */
+export interface ZoneStatus {
+    serial: number;
+    records: number;
+    lastUpdate: number;
+    lastError: string;
+    failedUpdates: number;
+}
+
+/** Called after a step of a rotation is done, for the audit log and the job's progress. */
+export type StepReporter = (step: RotationStep, text: string) => Promise<void>;
+
+/** A record change for one zone: what `UpsertRecords`/`DeleteRecords` and registrations send. */
+interface ZoneChange { zone: string; lines: string[]; scope: KeyScope }
+
+export class DnsService {
+    private state: DnsState;
+    readonly keys: KeyFiles;
+    readonly status = new Map<string, ZoneStatus>();
+    private queue: Promise<unknown> = Promise.resolve();
+    /** updates in flight per TSIG name: a rotation retires a key only when none use it */
+    private readonly inFlight = new Map<string, number>();
+    private readonly listeners: Array<() => void> = [];
+
+    constructor(readonly paths: DnsPaths = DNS_PATHS) {
+        this.state = readState(paths.stateFile);
+        this.keys = new KeyFiles(paths.keyDir);
+        for (const zone of Object.keys(this.state.zones))
+            this.status.set(zone, { serial: 0, records: -1, lastUpdate: 0, lastError: "", failedUpdates: 0 });
+    }
+
+    get zones(): Readonly<Record<string, ZoneConfig>> { return this.state.zones }
+    get keyMeta(): Readonly<Record<string, KeyMeta>> { return this.state.keys }
+    get registrations(): Readonly<Record<string, Registration>> { return this.state.registrations }
+
+    onChange(listener: () => void): void {
+        this.listeners.push(listener);
+    }
+
+    private changed(): void {
+        for (const l of this.listeners)
+            l();
+    }
+
+    /* Changes of the state run one at a time: each reads what the previous one wrote. */
+    private exclusive<T>(work: () => Promise<T>): Promise<T> {
+        const next = this.queue.then(work, work);
+        this.queue = next.catch(() => undefined);
+        return next;
+    }
+
+    /* Applies `change` to a copy of the state, saves it, and, when `bind` says so, rewrites BIND's config
+     * and reloads named; on any failure the previous state and config are put back. */
+    private async commit(change: (draft: DnsState) => void, bind: boolean): Promise<void> {
+        const before = structuredClone(this.state);
+        const draft = structuredClone(this.state);
+        change(draft);
+        const fragmentBefore = fs.existsSync(this.paths.namedConf) ? fs.readFileSync(this.paths.namedConf, "utf8") : null;
+        writeState(this.paths.stateFile, draft);
+        this.state = draft;
+        try {
+            if (bind)
+                await this.writeBindConfig();
+        } catch (e) {
+            writeState(this.paths.stateFile, before);
+            this.state = before;
+            if (fragmentBefore !== null) {
+                writeFileAtomically(this.paths.namedConf, fragmentBefore, 0o644);
+                await reloadNamed().catch(() => undefined);
+            }
+            throw e;
+        }
+        this.changed();
+    }
+
+    private async writeBindConfig(): Promise<void> {
+        writeFileAtomically(this.paths.namedConf, namedFragment(this.state, this.paths), 0o644);
+        await reloadNamed();
+    }
+
+    /* Writes the fragment when it is missing (a new host), so named.conf can include it from the start;
+     * named (user bind) must be able to reach it. */
+    ensureBindConfig(): void {
+        const dir = path.dirname(this.paths.namedConf);
+        fs.mkdirSync(dir, { recursive: true });
+        fs.chmodSync(dir, 0o755);
+        if (!fs.existsSync(this.paths.namedConf))
+            writeFileAtomically(this.paths.namedConf, namedFragment(this.state, this.paths), 0o644);
+    }
+
+    zone(name: string): ZoneConfig {
+        const config = this.state.zones[name];
+        if (!config)
+            throw notFound(`zone: ${name} is not a zone DebVisor manages; add it first`);
+        return config;
+    }
+
+    key(name: string): KeyMeta {
+        const meta = this.state.keys[name];
+        if (!meta)
+            throw notFound(`key: there is no key ${name}`);
+        return meta;
+    }
+
+    /* ---- keys ---- */
+
+    generateKey(name: string, algorithm: string, scope: KeyScope, rotationDays: number): Promise<void> {
+        return this.exclusive(async () => {
+            if (this.state.keys[name])
+                throw invalidArgument(`key_name: a key ${name} exists already; rotate it to get a new secret`);
+            this.keys.write(name, 1, await generateKeyText(tsigName(name, 1), algorithm));
+            this.keys.linkCurrent(name, 1);
+            await this.commit(s => {
+                s.keys[name] = { algorithm, created: Date.now(), scope, rotationDays, generation: 1 };
+            }, false).catch(e => {
+                this.keys.removeAll(name);
+                throw e;
+            });
+        });
+    }
+
+    deleteKey(name: string): Promise<void> {
+        return this.exclusive(async () => {
+            this.key(name);
+            const users = zonesUsing(this.state, name);
+            if (users.length > 0)
+                throw busy(`key_name: the key ${name} is used by the zone${users.length > 1 ? "s" : ""} ${users.join(", ")}`);
+            await this.commit(s => { delete s.keys[name] }, false);
+            this.keys.removeAll(name);
+        });
+    }
+
+    /* The key's current secret, counted as in flight until `release` is called. */
+    private acquire(name: string): { secret: ReturnType<KeyFiles["read"]>; release: () => void } {
+        const meta = this.key(name);
+        const secret = this.keys.read(name, meta.generation);
+        this.inFlight.set(secret.name, (this.inFlight.get(secret.name) ?? 0) + 1);
+        let released = false;
+        return {
+            secret,
+            release: () => {
+                if (!released)
+                    this.inFlight.set(secret.name, (this.inFlight.get(secret.name) ?? 1) - 1);
+                released = true;
+            },
+        };
+    }
+
+    /* Rotation: new key → both in BIND (reload) → clients switched, checked with a signed probe →
+     * old key out of BIND (reload) → old file removed. Each step is saved before the next, so an
+     * interrupted rotation resumes where it stopped. */
+    /* Throws when a key cannot be rotated here. */
+    checkRotatable(name: string): void {
+        this.key(name);
+        const remote = usedByRemoteZone(this.state, name);
+        if (remote)
+            throw notSupported(`key_name: ${name} is used by ${remote}, whose primary is another server: install the new key there first, then rotate on that server`);
+    }
+
+    rotateKey(name: string, overlapSeconds: number, report: StepReporter): Promise<void> {
+        return this.exclusive(async () => {
+            this.checkRotatable(name);
+            const meta = this.key(name);
+            if (!meta.rotation)
+                await this.commit(s => {
+                    s.keys[name].rotation = { from: meta.generation, to: meta.generation + 1, step: "generate", started: Date.now() };
+                }, false);
+            for (let guard = 0; guard < 5 && this.state.keys[name].rotation; guard++)
+                await this.rotationStep(name, overlapSeconds, report);
+        });
+    }
+
+    private async rotationStep(name: string, overlapSeconds: number, report: StepReporter): Promise<void> {
+        const rotation = this.state.keys[name].rotation!;
+        const { from, to, step } = rotation;
+        const advance = (next: RotationStep | null, extra: Partial<KeyMeta> = {}) => this.commit(s => {
+            Object.assign(s.keys[name], extra);
+            if (next)
+                s.keys[name].rotation = { ...rotation, step: next };
+            else
+                delete s.keys[name].rotation;
+        }, step === "add" || step === "retire");
+        switch (step) {
+        case "generate":
+            if (!this.keys.exists(name, to))
+                this.keys.write(name, to, await generateKeyText(tsigName(name, to), this.state.keys[name].algorithm));
+            await advance("add");
+            await report(step, `generated ${tsigName(name, to)}`);
+            return;
+        case "add":
+            // advance() rewrites BIND's config with both generations and reloads
+            await advance("switch");
+            await report(step, `${tsigName(name, from)} and ${tsigName(name, to)} are both valid in BIND`);
+            return;
+        case "switch":
+            this.keys.linkCurrent(name, to);
+            await advance("retire", { generation: to, created: Date.now() });
+            await this.probe(name);
+            await report(step, `updates use ${tsigName(name, to)}; the server accepted it`);
+            return;
+        case "retire":
+            await this.drain(tsigName(name, from), overlapSeconds);
+            await advance("remove");
+            await report(step, `${tsigName(name, from)} removed from BIND`);
+            return;
+        case "remove":
+            this.keys.remove(name, from);
+            await advance(null);
+            await report(step, `${tsigName(name, from)} deleted`);
+            return;
+        }
+    }
+
+    /* A signed, empty update to each zone that uses the key: proves the server takes the new secret. */
+    private async probe(name: string): Promise<void> {
+        for (const zone of zonesUsing(this.state, name)) {
+            const config = this.state.zones[zone];
+            if (config.keys.transfer === name && !Object.entries(config.keys).some(([s, k]) => s !== "transfer" && k === name))
+                continue; // a transfer-only key cannot sign updates
+            await this.send([{ zone, lines: probeLines(zone), scope: "zone" }], name);
+        }
+    }
+
+    /* Waits for updates signed with the old key to finish, then lets clients that read it late catch up. */
+    private async drain(tsig: string, overlapSeconds: number): Promise<void> {
+        for (let i = 0; i < DRAIN_MAX_POLLS && (this.inFlight.get(tsig) ?? 0) > 0; i++)
+            await new Promise(r => setTimeout(r, DRAIN_POLL_MS));
+        if (overlapSeconds > 0)
+            await new Promise(r => setTimeout(r, overlapSeconds * 1000));
+    }
+
+    /* ---- zones ---- */
+
+    addZone(name: string, config: ZoneConfig, create: { keys: Array<{ name: string; scope: KeyScope }>; nameServerAddress: string }): Promise<void> {
+        return this.exclusive(async () => {
+            if (this.state.zones[name])
+                throw invalidArgument(`zone: ${name} is managed already`);
+            for (const [scope, key] of Object.entries(config.keys))
+                if (key && !this.state.keys[key] && !create.keys.some(k => k.name === key))
+                    throw notFound(`options.${scope}-key: there is no key ${key}; generate it first`);
+            const file = zoneFile(this.paths, name);
+            const createdFile = config.local && !fs.existsSync(file);
+            const generated: string[] = [];
+            try {
+                for (const k of create.keys) {
+                    this.keys.write(k.name, 1, await generateKeyText(tsigName(k.name, 1), "hmac-sha256"));
+                    this.keys.linkCurrent(k.name, 1);
+                    generated.push(k.name);
+                }
+                if (createdFile) {
+                    // named writes the zone's journal and, in time, the file itself
+                    const owner = bindOwner(true);
+                    fs.mkdirSync(this.paths.zoneDir, { recursive: true });
+                    fs.chmodSync(this.paths.zoneDir, 0o775);
+                    if (owner)
+                        fs.chownSync(this.paths.zoneDir, 0, owner.gid);
+                    writeFileAtomically(file, initialZone(name, `ns.${name}`, create.nameServerAddress), 0o644, owner);
+                }
+                await this.commit(s => {
+                    for (const k of create.keys)
+                        s.keys[k.name] = { algorithm: "hmac-sha256", created: Date.now(), scope: k.scope, rotationDays: 90, generation: 1 };
+                    s.zones[name] = config;
+                }, config.local);
+            } catch (e) {
+                for (const k of generated)
+                    this.keys.removeAll(k);
+                if (createdFile)
+                    fs.rmSync(file, { force: true });
+                throw e instanceof DnsServerError || !(e instanceof Error) ? e : failed(e.message);
+            }
+            this.status.set(name, { serial: 0, records: -1, lastUpdate: 0, lastError: "", failedUpdates: 0 });
+            await this.refresh(name);
+        });
+    }
+
+    removeZone(name: string, deleteData: boolean): Promise<void> {
+        return this.exclusive(async () => {
+            const config = this.zone(name);
+            await this.commit(s => {
+                delete s.zones[name];
+                for (const [id, r] of Object.entries(s.registrations))
+                    if (r.zone === name)
+                        delete s.registrations[id];
+            }, config.local);
+            if (config.local && deleteData)
+                for (const suffix of ["", ".jnl"])
+                    fs.rmSync(zoneFile(this.paths, name) + suffix, { force: true });
+            this.status.delete(name);
+            this.changed();
+        });
+    }
+
+    /* Serial and record count, asked from the server. */
+    async refresh(name: string): Promise<void> {
+        const config = this.state.zones[name];
+        const status = this.status.get(name);
+        if (!config || !status)
+            return;
+        const serial = await querySerial(name, config.server, config.port);
+        if (serial === null) {
+            status.lastError = `${config.server}:${config.port} does not answer for ${name}`;
+        } else {
+            status.serial = serial;
+            if (status.lastError.includes("does not answer"))
+                status.lastError = "";
+        }
+        if (config.keys.transfer && serial !== null)
+            status.records = await this.transfer(name).then(r => r.length, () => status.records);
+        this.changed();
+    }
+
+    /* The zone's records by AXFR with its transfer key. */
+    async transfer(name: string): Promise<TransferredRecord[]> {
+        const config = this.zone(name);
+        const key = config.keys.transfer;
+        if (!key)
+            throw notSupported(`zone: ${name} has no transfer key, so its records cannot be listed`);
+        const meta = this.key(key);
+        return transferZone(name, config.server, config.port, this.keys.file(key, meta.generation), tsigName(key, meta.generation));
+    }
+
+    /* ---- records ---- */
+
+    /* The changes for a batch: the records' own zone, and with `ptr` the PTR side in the managed reverse zones. */
+    changesFor(zone: string, records: DnsRecord[], kind: "upsert" | "delete", ptr: boolean, scope: KeyScope = "zone"): ZoneChange[] {
+        const changes: ZoneChange[] = [{ zone, lines: kind === "upsert" ? upsertLines(records) : deleteLines(records), scope }];
+        if (!ptr)
+            return changes;
+        const byZone = new Map<string, DnsRecord[]>();
+        for (const r of records) {
+            if (r.type !== "A" && r.type !== "AAAA")
+                continue;
+            if (!r.data)
+                throw invalidArgument(`records: to keep PTR records in step, give the address of ${r.name}`);
+            const reverse = reverseName(r.data);
+            const reverseZone = this.reverseZoneFor(reverse);
+            if (!reverseZone)
+                throw invalidArgument(`options.ptr: no managed reverse zone holds ${reverse} (for ${r.data}); add the zone or leave out ptr`);
+            const list = byZone.get(reverseZone) ?? [];
+            list.push({ name: reverse, type: "PTR", ttl: r.ttl, data: `${r.name}.` });
+            byZone.set(reverseZone, list);
+        }
+        for (const [reverseZone, ptrs] of byZone)
+            changes.push({ zone: reverseZone, lines: kind === "upsert" ? upsertLines(ptrs) : deleteLines(ptrs), scope });
+        return changes;
+    }
+
+    reverseZoneFor(reverse: string): string | null {
+        return Object.keys(this.state.zones).filter(z => inZone(reverse, z)).sort((a, b) => b.length - a.length)[0] ?? null;
+    }
+
+    /* Sends each zone's change as one message, in order; the first refusal stops the batch. */
+    async send(changes: ZoneChange[], keyOverride?: string): Promise<void> {
+        for (const change of changes)
+            if (estimatedSize(change.lines) > MAX_MESSAGE_BYTES)
+                throw invalidArgument(`records: the batch for ${change.zone} is too large for one DNS message (about ${estimatedSize(change.lines)} bytes, at most ${MAX_MESSAGE_BYTES}); split it`);
+        for (const change of changes) {
+            const config = this.zone(change.zone);
+            const keyName = keyOverride ?? (change.scope === "zone" ? config.keys.zone : config.keys[change.scope] ?? config.keys.zone);
+            const status = this.status.get(change.zone);
+            const { secret, release } = this.acquire(keyName);
+            const message: UpdateMessage = { zone: change.zone, server: config.server, port: config.port, key: secret, lines: change.lines };
+            try {
+                await sendUpdate(message);
+                if (status) {
+                    status.lastUpdate = Date.now();
+                    status.lastError = "";
+                }
+            } catch (e) {
+                if (status) {
+                    status.failedUpdates++;
+                    status.lastError = (e as Error).message;
+                }
+                this.changed();
+                throw e instanceof DnsServerError ? failed((e as Error).message) : e;
+            } finally {
+                release();
+            }
+        }
+        for (const zone of new Set(changes.map(c => c.zone)))
+            void this.refresh(zone);
+    }
+
+    /* ---- registrations ---- */
+
+    /* Writes a host's or machine's A/AAAA (and PTR) records and remembers them, replacing what it had. */
+    register(id: string, registration: Omit<Registration, "at" | "error">): Promise<void> {
+        return this.exclusive(async () => {
+            const scope = this.scopeFor(registration);
+            const previous = this.state.registrations[id];
+            if (previous && (previous.name !== registration.name || previous.zone !== registration.zone))
+                await this.unregisterRecords(previous).catch(() => undefined);
+            const records = registration.addresses.map(a => ({ name: registration.name, type: a.includes(":") ? "AAAA" as const : "A" as const, ttl: 300, data: a }));
+            const save = (error?: string) => this.commit(s => {
+                s.registrations[id] = { ...registration, at: Date.now(), ...error ? { error } : {} };
+            }, false);
+            try {
+                // replace both families: an address that went away must not linger
+                const stale = ["A", "AAAA"].filter(t => !records.some(r => r.type === t))
+                    .map(t => ({ name: registration.name, type: t as "A", ttl: 0, data: "" }));
+                const changes = [
+                    ...stale.length > 0 ? this.changesFor(registration.zone, stale, "delete", false, scope) : [],
+                    ...this.changesFor(registration.zone, records, "upsert", registration.ptr, scope),
+                ];
+                if (previous?.ptr)
+                    changes.unshift(...this.ptrRemovals(previous, this.scopeFor(previous)));
+                await this.send(changes);
+            } catch (e) {
+                await save((e as Error).message);
+                throw e;
+            }
+            await save();
+        });
+    }
+
+    private ptrRemovals(r: Registration, scope: KeyScope): ZoneChange[] {
+        return r.addresses.flatMap(a => {
+            const reverse = reverseName(a);
+            const zone = this.reverseZoneFor(reverse);
+            return zone && this.state.zones[zone] ? [{ zone, lines: deleteLines([{ name: reverse, type: "PTR", ttl: 0, data: "" }]), scope }] : [];
+        });
+    }
+
+    /* The node key writes node* names of hosts, the vm key vm* names of machines, the zone key the rest. */
+    private scopeFor(r: Pick<Registration, "kind" | "zone" | "name">): KeyScope {
+        const keys = this.state.zones[r.zone]?.keys;
+        if (r.kind === "host" && keys?.node && r.name.startsWith("node"))
+            return "node";
+        if (r.kind === "machine" && keys?.vm && r.name.startsWith("vm"))
+            return "vm";
+        return "zone";
+    }
+
+    private async unregisterRecords(r: Registration): Promise<void> {
+        if (!this.state.zones[r.zone])
+            return;
+        const scope = this.scopeFor(r);
+        await this.send([
+            { zone: r.zone, lines: deleteLines([{ name: r.name, type: "A", ttl: 0, data: "" }, { name: r.name, type: "AAAA", ttl: 0, data: "" }]), scope },
+            ...r.ptr ? this.ptrRemovals(r, scope) : [],
+        ]);
+    }
+
+    /* Removes a registration's records; when that fails the registration stays, marked stale. */
+    unregister(id: string): Promise<void> {
+        return this.exclusive(async () => {
+            const r = this.state.registrations[id];
+            if (!r)
+                throw notFound(`there is no registration ${id}`);
+            try {
+                await this.unregisterRecords(r);
+            } catch (e) {
+                await this.commit(s => { s.registrations[id] = { ...r, error: `could not remove the records: ${(e as Error).message}` } }, false);
+                throw e;
+            }
+            await this.commit(s => { delete s.registrations[id] }, false);
+        });
+    }
+
+    /* Zones whose keys are due for rotation: age past the rotation period. */
+    overdueKeys(now = Date.now()): string[] {
+        return Object.entries(this.state.keys)
+            .filter(([, m]) => m.rotationDays > 0 && now - m.created > m.rotationDays * 86_400_000).map(([k]) => k);
+    }
+}
+

@@ -1,0 +1,309 @@
+// DNS through the bus against a real named (the harness's, on 127.0.0.1:5353,
+// which includes debvisord's config fragment): zones and keys, batches of
+// records as one UPDATE, PTR kept in step, listing by AXFR, every change
+// confirmed with dig; BIND refusing unknown and retired keys; a rotation
+// with updates running through it; a rotation interrupted by kill -9 that
+// resumes; injection attempts refused with BIND's zone unchanged; machine
+// records that go when the machine is deleted.
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import QUnit from "qunit";
+import { busNameOwnerPid } from "../harness/harness.js";
+import { NAMED_PORT } from "../harness/named.js";
+import { callAs, getProperty, MANAGER } from "../lib/call-as.js";
+import { closeWatchBus, watchJobs } from "../lib/bus-watch.js";
+import { uniqueName } from "../lib/images.js";
+import { waitFor, withTimeout } from "../lib/wait.js";
+import { ADMIN, NOBODY, OPERATOR, VIEWER } from "../lib/users.js";
+
+const DNS = { path: "/org/debvisor/DebVisor1/dns", iface: "org.debvisor.DebVisor1.Dns" };
+const ZONE_IFACE = "org.debvisor.DebVisor1.DnsZone";
+const KEY_IFACE = "org.debvisor.DebVisor1.DnsKey";
+const KEY_DIR = "/etc/debvisor/dns/keys";
+const RUN = Math.random().toString(36).slice(2, 8);
+const ZONE = `t${RUN}.debvisor.test`;
+const REVERSE = "254.10.in-addr.arpa";
+type Rec = [string, string, number, string];
+
+const dns = (user: string | null, method: string, signature: string, body: unknown[]) =>
+    callAs(user, { ...DNS, method, signature, body });
+
+function dig(...args: string[]): string {
+    return execFileSync("dig", ["@127.0.0.1", "-p", String(NAMED_PORT), "+short", "+time=2", "+tries=1", ...args], { encoding: "utf8" }).trim();
+}
+
+function serial(zone = ZONE): number {
+    return Number(dig(zone, "SOA").split(/\s+/)[2]);
+}
+
+function axfr(zone: string, keyFile: string): string {
+    return execFileSync("dig", ["@127.0.0.1", "-p", String(NAMED_PORT), "-k", keyFile, "+noall", "+answer", "+onesoa", zone, "AXFR"], { encoding: "utf8" });
+}
+
+/* An nsupdate of one A record signed with the given key file's secret, as any client would send it. */
+function rawUpdate(keyFile: string, name: string, address: string): { ok: boolean; output: string } {
+    try {
+        const output = execFileSync("nsupdate", ["-k", keyFile], {
+            input: `server 127.0.0.1 ${NAMED_PORT}\nzone ${ZONE}.\nupdate add ${name}.${ZONE}. 60 A ${address}\nsend\n`, encoding: "utf8", stdio: "pipe",
+        });
+        return { ok: true, output };
+    } catch (e) {
+        return { ok: false, output: String((e as { stderr?: string }).stderr ?? e) };
+    }
+}
+
+function zonePath(zone: string): string {
+    return `${DNS.path}/zones/${[...Buffer.from(zone)].map(b => /[A-Za-z0-9]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `_${b.toString(16)}`).join("")}`;
+}
+
+async function ok(assert: Assert, reply: Awaited<ReturnType<typeof dns>>, what: string): Promise<unknown[]> {
+    assert.true(reply.ok, reply.ok ? what : `${what}: ${reply.message}`);
+    return reply.ok ? reply.body : [];
+}
+
+QUnit.module("dns: zones, records and keys on a real named", hooks => {
+    hooks.before(async () => {
+        // what an earlier, interrupted run left
+        for (const zone of [REVERSE, "elsewhere.debvisor.test"])
+            await dns(null, "RemoveZone", "sa{sv}", [zone, { "delete-data": ["b", true] }]);
+        for (const key of ["stray", "spare"])
+            await dns(null, "DeleteKey", "sa{sv}", [key, {}]);
+    });
+    hooks.after(async () => {
+        for (const zone of [ZONE, REVERSE, "elsewhere.debvisor.test"])
+            await dns(null, "RemoveZone", "sa{sv}", [zone, { "delete-data": ["b", true] }]);
+        for (const key of [`t${RUN}-debvisor-test-zone`, `t${RUN}-debvisor-test-transfer`, "254-10-in-addr-arpa-zone", "254-10-in-addr-arpa-transfer", "stray", "spare"])
+            await dns(null, "DeleteKey", "sa{sv}", [key, {}]);
+        closeWatchBus();
+    });
+
+    QUnit.test("a local zone: BIND serves it, its keys are objects without secrets, the key files are 0640 root:bind", async assert => {
+        const [zoneObject] = await ok(assert, await dns(ADMIN.name, "AddZone", "ssua{sv}", [ZONE, "127.0.0.1", NAMED_PORT, { local: ["b", true] }]), "AddZone");
+        assert.equal(zoneObject, zonePath(ZONE));
+        assert.true(serial() >= 1, `named serves ${ZONE}`);
+        await waitFor("the zone's serial on the bus", async () => Number(await getProperty(zonePath(ZONE), ZONE_IFACE, "Serial")) >= 1);
+        const keys = await getProperty(zonePath(ZONE), ZONE_IFACE, "Keys") as Record<string, string>;
+        assert.deepEqual(Object.keys(keys).sort(), ["transfer", "zone"]);
+        const file = `${KEY_DIR}/${keys.zone}.g1.key`;
+        const stat = fs.statSync(file);
+        assert.equal(stat.mode & 0o777, 0o640, "key file mode");
+        assert.equal(stat.uid, 0);
+        assert.equal(stat.gid, Number(execFileSync("getent", ["group", "bind"], { encoding: "utf8" }).split(":")[2]), "group bind");
+        const secret = /secret "([^"]+)"/.exec(fs.readFileSync(file, "utf8"))![1];
+        const objects = await callAs(null, { path: "/org/debvisor/DebVisor1", iface: "org.freedesktop.DBus.ObjectManager", method: "GetManagedObjects", signature: "", body: [] });
+        assert.true(objects.ok);
+        assert.false(JSON.stringify(objects.ok ? objects.body : "").includes(secret), "no secret on the bus");
+        assert.equal(await getProperty(`${DNS.path}/keys/${keys.zone.replace(/-/g, "_2d")}`, KEY_IFACE, "TsigName"), `${keys.zone}.g1`);
+        const audit = fs.readFileSync("/var/log/debvisor/audit.jsonl", "utf8");
+        assert.false(audit.includes(secret), "no secret in the audit log");
+    });
+
+    QUnit.test("a batch of every record type is one UPDATE (the serial goes up by one); dig sees each record", async assert => {
+        const before = serial();
+        const records: Rec[] = [
+            ["www", "A", 300, "10.254.0.10"], ["www", "A", 300, "10.254.0.11"], ["www", "AAAA", 300, "2001:DB8::10"],
+            ["alias", "CNAME", 300, "www"], ["@", "MX", 300, "10 mail"], ["mail", "A", 300, "10.254.0.20"],
+            ["_sip._tcp", "SRV", 300, "10 5 5060 www"], ["info", "TXT", 300, "hello \"quoted\" world; not a command"],
+        ];
+        await ok(assert, await dns(ADMIN.name, "UpsertRecords", "sa(ssus)a{sv}", [ZONE, records, {}]), "UpsertRecords");
+        assert.equal(serial(), before + 1, "one message, one serial step");
+        assert.deepEqual(dig(`www.${ZONE}`, "A").split("\n").sort(), ["10.254.0.10", "10.254.0.11"]);
+        assert.equal(dig(`www.${ZONE}`, "AAAA"), "2001:db8::10");
+        assert.equal(dig(`alias.${ZONE}`, "CNAME"), `www.${ZONE}.`);
+        assert.equal(dig(ZONE, "MX"), `10 mail.${ZONE}.`);
+        assert.equal(dig(`_sip._tcp.${ZONE}`, "SRV"), `10 5 5060 www.${ZONE}.`);
+        assert.equal(dig(`info.${ZONE}`, "TXT"), "\"hello \\\"quoted\\\" world; not a command\"");
+
+        // an upsert replaces the set of that name and type
+        await ok(assert, await dns(ADMIN.name, "UpsertRecords", "sa(ssus)a{sv}", [ZONE, [["www", "A", 60, "10.254.0.12"]], {}]), "replace");
+        assert.equal(dig(`www.${ZONE}`, "A"), "10.254.0.12");
+        await ok(assert, await dns(ADMIN.name, "DeleteRecords", "sa(ssus)a{sv}", [ZONE, [["info", "TXT", 0, ""], ["alias", "ANY", 0, ""]], {}]), "delete");
+        assert.equal(dig(`info.${ZONE}`, "TXT"), "");
+        assert.equal(dig(`alias.${ZONE}`, "CNAME"), "");
+    });
+
+    QUnit.test("ListRecords reads the zone by AXFR, filtered and paged", async assert => {
+        const batch: Rec[] = Array.from({ length: 30 }, (_, i) => [`host${String(i).padStart(2, "0")}`, "A", 300, `10.254.1.${i + 1}`]);
+        await ok(assert, await dns(ADMIN.name, "UpsertRecords", "sa(ssus)a{sv}", [ZONE, batch, {}]), "30 hosts");
+        const [page, total] = await ok(assert, await dns(VIEWER.name, "ListRecords", "suua{sv}", [ZONE, 10, 5, { name: ["s", "host"] }]), "a viewer lists") as [Rec[], number];
+        assert.equal(total, 30);
+        assert.deepEqual(page.map(r => r[0]), [10, 11, 12, 13, 14].map(i => `host${i}.${ZONE}`));
+        assert.deepEqual(page[0].slice(1), ["A", 300, "10.254.1.11"]);
+        await waitFor("the record count", async () => Number(await getProperty(zonePath(ZONE), ZONE_IFACE, "RecordCount")) >= 34);
+    });
+
+    QUnit.test("with ptr, the reverse zone's PTR records follow A records in and out", async assert => {
+        await ok(assert, await dns(ADMIN.name, "AddZone", "ssua{sv}", [REVERSE, "127.0.0.1", NAMED_PORT, { local: ["b", true] }]), "reverse zone");
+        await ok(assert, await dns(ADMIN.name, "UpsertRecords", "sa(ssus)a{sv}", [ZONE, [["db", "A", 300, "10.254.7.9"]], { ptr: ["b", true] }]), "A with PTR");
+        assert.equal(dig("-x", "10.254.7.9"), `db.${ZONE}.`);
+        await ok(assert, await dns(ADMIN.name, "DeleteRecords", "sa(ssus)a{sv}", [ZONE, [["db", "A", 0, "10.254.7.9"]], { ptr: ["b", true] }]), "delete with PTR");
+        assert.equal(dig(`db.${ZONE}`, "A"), "");
+        assert.equal(dig("-x", "10.254.7.9"), "");
+        const noReverse = await dns(ADMIN.name, "UpsertRecords", "sa(ssus)a{sv}", [ZONE, [["x", "A", 300, "192.0.2.1"]], { ptr: ["b", true] }]);
+        assert.false(noReverse.ok);
+        assert.true(!noReverse.ok && /no managed reverse zone/.test(noReverse.message), !noReverse.ok ? noReverse.message : "");
+    });
+
+    QUnit.test("injection attempts and bad input are InvalidArgument and the zone is unchanged", async assert => {
+        const keyFile = `${KEY_DIR}/t${RUN}-debvisor-test-transfer.key`;
+        const before = axfr(ZONE, keyFile);
+        const label300 = "a".repeat(300);
+        const bad: Array<[Rec[], RegExp]> = [
+            [[["evil\nupdate add pwn", "A", 60, "10.0.0.1"]], /spaces or control characters/],
+            [[["evil;rm", "A", 60, "10.0.0.1"]], /may contain only letters/],
+            [[["two words", "A", 60, "10.0.0.1"]], /spaces/],
+            [[[label300, "A", 60, "10.0.0.1"]], /longer than a DNS name|at most 253|longer than 63/],
+            [[["a..b", "A", 60, "10.0.0.1"]], /empty label/],
+            [[["-lead", "A", 60, "10.0.0.1"]], /must not start or end with "-"/],
+            [[["ok", "A", 60, "10.0.0.1\nsend\nupdate delete " + ZONE]], /control characters/],
+            [[["ok", "A", 60, "10.0.0.300"]], /not an IPv4 address/],
+            [[["ok", "TXT", 60, "line\nbreak"]], /control characters/],
+            [[["ok", "CNAME", 60, "bad target;"]], /target/],
+            [[["ok", "MX", 60, "10"]], /PREFERENCE EXCHANGE/],
+            [[["ok", "NS", 60, "ns1"]], /is not one of/],
+            [[["outside.example.", "A", 60, "10.0.0.1"]], /not in the zone/],
+            [[["ok", "A", 60, "10.0.0.1"], ["ok2", "A", 999_999_999, "10.0.0.2"]], /at most 604800/],
+        ];
+        for (const [records, expected] of bad) {
+            const reply = await dns(ADMIN.name, "UpsertRecords", "sa(ssus)a{sv}", [ZONE, records, {}]);
+            assert.false(reply.ok, JSON.stringify(records).slice(0, 60));
+            if (!reply.ok) {
+                assert.equal(reply.errorName, "org.debvisor.DebVisor1.Error.InvalidArgument", JSON.stringify(records).slice(0, 60));
+                assert.true(expected.test(reply.message), `${JSON.stringify(records).slice(0, 40)} → ${reply.message}`);
+            }
+        }
+        for (const zone of ["bad zone", "x\nzone y", "..", "-x.test", `${label300}.test`])
+            assert.false((await dns(ADMIN.name, "AddZone", "ssua{sv}", [zone, "127.0.0.1", NAMED_PORT, { local: ["b", true] }])).ok, `zone ${JSON.stringify(zone)}`);
+        assert.false((await dns(ADMIN.name, "AddZone", "ssua{sv}", ["ok.test", "127.0.0.1; rm", NAMED_PORT, { local: ["b", true] }])).ok, "server must be an address");
+        assert.false((await dns(ADMIN.name, "GenerateKey", "sa{sv}", ["../etc", {}])).ok, "key name with ..");
+        assert.false((await dns(ADMIN.name, "GenerateKey", "sa{sv}", ["a\nb", {}])).ok, "key name with a newline");
+        const huge: Rec[] = Array.from({ length: 5001 }, (_, i) => [`h${i}`, "A", 60, "10.0.0.1"]);
+        assert.false((await dns(ADMIN.name, "UpsertRecords", "sa(ssus)a{sv}", [ZONE, huge, {}])).ok, "5001 records");
+        assert.equal(axfr(ZONE, keyFile), before, "BIND's zone is unchanged");
+        assert.false(fs.readFileSync("/etc/debvisor/dns/named.conf", "utf8").includes("ok.test"), "no half-added zone");
+    });
+
+    QUnit.test("roles: viewers read, operators register, only admins change records, zones and keys", async assert => {
+        const denied = "org.debvisor.DebVisor1.Error.NotAuthorized";
+        const upsert = (user: string) => dns(user, "UpsertRecords", "sa(ssus)a{sv}", [ZONE, [["role", "A", 60, "10.254.9.9"]], {}]);
+        for (const user of [VIEWER.name, OPERATOR.name, NOBODY.name]) {
+            const r = await upsert(user);
+            assert.true(!r.ok && r.errorName === denied, `${user} may not change records`);
+        }
+        const listNobody = await dns(NOBODY.name, "ListRecords", "suua{sv}", [ZONE, 0, 10, {}]);
+        assert.true(!listNobody.ok && listNobody.errorName === denied, "someone without a role may not read");
+        const rotate = await dns(OPERATOR.name, "RotateKey", "sa{sv}", ["stray", {}]);
+        assert.true(!rotate.ok && rotate.errorName === denied, "operators do not rotate keys");
+        await ok(assert, await dns(OPERATOR.name, "RegisterHost", "a{sv}", [{ zone: ["s", ZONE], name: ["s", "node7"], addresses: ["as", ["10.254.3.7"]] }]), "an operator registers a host");
+        assert.equal(dig(`node7.${ZONE}`, "A"), "10.254.3.7");
+        assert.equal(dig("-x", "10.254.3.7"), `node7.${ZONE}.`, "with its PTR, as the reverse zone is managed");
+        assert.equal(dig(`role.${ZONE}`, "A"), "", "nothing changed by the refused calls");
+    });
+
+    QUnit.test("a key BIND does not know is refused by BIND and reported in words; the zone counts the failure", async assert => {
+        await ok(assert, await dns(ADMIN.name, "GenerateKey", "sa{sv}", ["stray", {}]), "GenerateKey");
+        await ok(assert, await dns(ADMIN.name, "AddZone", "ssua{sv}", ["elsewhere.debvisor.test", "127.0.0.1", NAMED_PORT, { "zone-key": ["s", "stray"] }]), "a zone on 'another' server");
+        const r = await dns(ADMIN.name, "UpsertRecords", "sa(ssus)a{sv}", ["elsewhere.debvisor.test", [["a", "A", 60, "10.0.0.1"]], {}]);
+        assert.false(r.ok);
+        assert.true(!r.ok && /does not know the key stray\.g1 \(BADKEY\)/.test(r.message), !r.ok ? r.message : "");
+        const path = zonePath("elsewhere.debvisor.test");
+        assert.equal(await getProperty(path, ZONE_IFACE, "FailedUpdates"), 1);
+        assert.true(/BADKEY/.test(String(await getProperty(path, ZONE_IFACE, "LastError"))));
+        const del = await dns(ADMIN.name, "DeleteKey", "sa{sv}", ["stray", {}]);
+        assert.true(!del.ok && /used by the zone elsewhere/.test(del.message), "a key in use is not deleted");
+        const rot = await dns(ADMIN.name, "RotateKey", "sa{sv}", ["stray", {}]);
+        assert.true(!rot.ok && rot.errorName.endsWith("NotSupported"), "a remote zone's key is not rotated here");
+    });
+
+    QUnit.test("key rotation: updates in a loop through it never fail; the old secret is then refused, the new one taken", async assert => {
+        const key = `t${RUN}-debvisor-test-zone`;
+        const oldFile = `${KEY_DIR}/${key}.g1.key`;
+        assert.true(rawUpdate(`${KEY_DIR}/${key}.key`, "pre", "10.254.4.1").ok, "a client using the current key file works");
+        const watch = await watchJobs();
+        let stop = false;
+        const failures: string[] = [];
+        let updates = 0;
+        const loop = (async () => {
+            for (let i = 0; !stop && i < 2000; i++) {
+                const r = await dns(ADMIN.name, "UpsertRecords", "sa(ssus)a{sv}", [ZONE, [[`loop${i % 5}`, "A", 60, `10.254.5.${i % 250 + 1}`]], {}]);
+                updates++;
+                if (!r.ok)
+                    failures.push(r.message);
+            }
+        })();
+        await new Promise(r => setTimeout(r, 300));
+        const [job] = await ok(assert, await dns(ADMIN.name, "RotateKey", "sa{sv}", [key, { "overlap-seconds": ["u", 1] }]), "RotateKey") as [string];
+        const [success, message] = await withTimeout(watch(job).completed, 60_000, "the rotation");
+        await new Promise(r => setTimeout(r, 300));
+        stop = true;
+        await loop;
+        assert.true(success, message);
+        assert.deepEqual(failures, [], `no update failed during the rotation (${updates} updates)`);
+        assert.true(updates >= 5, `updates ran through it (${updates})`);
+        const keyPath = `${DNS.path}/keys/${key.replace(/-/g, "_2d")}`;
+        assert.equal(await getProperty(keyPath, KEY_IFACE, "TsigName"), `${key}.g2`);
+        assert.equal(await getProperty(keyPath, KEY_IFACE, "Rotation"), "");
+        assert.false(fs.existsSync(oldFile), "the old key file is gone");
+        const config = fs.readFileSync("/etc/debvisor/dns/named.conf", "utf8");
+        assert.false(config.includes(`"${key}.g1"`), "the old key is out of BIND's config");
+        const steps = fs.readFileSync("/var/log/debvisor/audit.jsonl", "utf8").split("\n")
+            .filter(l => l.includes("\"Dns.RotateKey\"") && l.includes("\"step\"") && l.includes(key)).map(l => (JSON.parse(l) as { result: string }).result.split(":")[0]);
+        assert.deepEqual(steps.slice(-5), ["generate", "add", "switch", "retire", "remove"], "each step is audited");
+        // a client still holding the old secret: BIND refuses it now
+        const retired = `/tmp/dv-retired-${RUN}.key`;
+        fs.writeFileSync(retired, fs.readFileSync(`${KEY_DIR}/${key}.g2.key`, "utf8").replace(`${key}.g2`, `${key}.g1`), { mode: 0o600 });
+        const old = rawUpdate(retired, "late", "10.254.4.2");
+        fs.rmSync(retired);
+        assert.false(old.ok, "the retired key is refused");
+        assert.true(/BADKEY/.test(old.output), old.output);
+        assert.true(rawUpdate(`${KEY_DIR}/${key}.key`, "post", "10.254.4.3").ok, "the key file clients read now holds the new key");
+    });
+
+    QUnit.test("a rotation interrupted by kill -9 resumes where it stopped", async assert => {
+        const key = `t${RUN}-debvisor-test-zone`;
+        const keyPath = `${DNS.path}/keys/${key.replace(/-/g, "_2d")}`;
+        const reply = await dns(ADMIN.name, "RotateKey", "sa{sv}", [key, { "overlap-seconds": ["u", 60] }]);
+        await ok(assert, reply, "RotateKey");
+        await waitFor("the rotation to wait in its overlap", async () => await getProperty(keyPath, KEY_IFACE, "Rotation") === "retire", 30_000);
+        const pid = busNameOwnerPid("org.debvisor.DebVisor1");
+        process.kill(pid as number, "SIGKILL");
+        await waitFor("the killed daemon to be gone", () => busNameOwnerPid("org.debvisor.DebVisor1") !== pid, 10_000, 20);
+        // the next call starts a new daemon, which knows where the rotation stopped
+        assert.equal(await getProperty(keyPath, KEY_IFACE, "Rotation"), "retire");
+        assert.equal(await getProperty(keyPath, KEY_IFACE, "TsigName"), `${key}.g3`, "the switch had happened");
+        const config = fs.readFileSync("/etc/debvisor/dns/named.conf", "utf8");
+        assert.true(config.includes(`"${key}.g2"`) && config.includes(`"${key}.g3"`), "both keys still valid");
+        const watch = await watchJobs();
+        const [job] = await ok(assert, await dns(ADMIN.name, "RotateKey", "sa{sv}", [key, { "overlap-seconds": ["u", 0] }]), "resume") as [string];
+        const [success, message] = await withTimeout(watch(job).completed, 60_000, "the resumed rotation");
+        assert.true(success, message);
+        assert.equal(await getProperty(keyPath, KEY_IFACE, "TsigName"), `${key}.g3`, "no extra generation");
+        assert.false(fs.readFileSync("/etc/debvisor/dns/named.conf", "utf8").includes(`"${key}.g2"`), "the old key retired");
+        await ok(assert, await dns(ADMIN.name, "UpsertRecords", "sa(ssus)a{sv}", [ZONE, [["after", "A", 60, "10.254.4.9"]], {}]), "updates work");
+        assert.equal(dig(`after.${ZONE}`, "A"), "10.254.4.9");
+    });
+
+    QUnit.test("a machine's records: registered with its address, removed when the machine is deleted", async assert => {
+        await ok(assert, await dns(ADMIN.name, "RemoveZone", "sa{sv}", ["elsewhere.debvisor.test", {}]), "drop the remote zone");
+        // machines register in a zone that says so
+        await ok(assert, await dns(ADMIN.name, "RemoveZone", "sa{sv}", [ZONE, {}]), "re-add with register-machines");
+        await ok(assert, await dns(ADMIN.name, "AddZone", "ssua{sv}", [ZONE, "127.0.0.1", NAMED_PORT, {
+            local: ["b", true], "zone-key": ["s", `t${RUN}-debvisor-test-zone`], "transfer-key": ["s", `t${RUN}-debvisor-test-transfer`], "register-machines": ["b", true],
+        }]), "AddZone");
+        const name = uniqueName("dvdns");
+        const created = await callAs(ADMIN.name, { ...MANAGER, method: "CreateMachine", signature: "sa{sv}", body: [name, { network: ["s", "none"], source: ["s", "empty"], "disk-size": ["t", 16 * 1024 ** 2] }] });
+        const [machine] = await ok(assert, created, "CreateMachine") as [string];
+        await waitFor("the machine object", () => getProperty(machine, "org.debvisor.DebVisor1.Machine", "Name").then(() => true, () => false));
+        await ok(assert, await dns(OPERATOR.name, "RegisterMachine", "oa{sv}", [machine, { addresses: ["as", ["10.254.8.8"]] }]), "RegisterMachine");
+        assert.equal(dig(`${name}.${ZONE}`, "A"), "10.254.8.8");
+        assert.equal(dig("-x", "10.254.8.8"), `${name}.${ZONE}.`);
+        const regs = await getProperty(DNS.path, DNS.iface, "Registrations") as Array<Record<string, unknown>>;
+        assert.true(regs.some(r => r.Name === `${name}.${ZONE}` && r.Kind === "machine" && r.Error === ""), "listed as a registration");
+        await ok(assert, await callAs(ADMIN.name, { path: machine, iface: "org.debvisor.DebVisor1.Machine", method: "Delete", signature: "a{sv}", body: [{ "delete-disks": ["b", true] }] }), "Delete");
+        await waitFor("the A record to go", () => dig(`${name}.${ZONE}`, "A") === "", 20_000);
+        assert.equal(dig("-x", "10.254.8.8"), "", "and its PTR");
+        await waitFor("the registration to go", async () =>
+            !(await getProperty(DNS.path, DNS.iface, "Registrations") as Array<Record<string, unknown>>).some(r => r.Name === `${name}.${ZONE}`), 10_000);
+        assert.true(true, "the registration is gone");
+    });
+});
