@@ -1,0 +1,256 @@
+// debvisorctl dns zones|records|add|delete|keys|rotate|register-host|add-zone|remove-zone|generate-key
+import fs from "node:fs";
+import dbus from "dbus-next";
+import { DNS_IFACE, DNSKEY_IFACE, DNSZONE_IFACE, ROOT_PATH } from "../../../generated/dbus-contract.js";
+import { UsageError, type Values } from "../args.js";
+import { call, managedObjects, objectsWith } from "../bus.js";
+import { JSON_OPTION, NO_ASK_OPTION, type Command } from "../command.js";
+import { printAndFollow } from "../job-follow.js";
+import { callMethod } from "../method.js";
+import { print, printJson, table } from "../output.js";
+
+type Variant = InstanceType<typeof dbus.Variant>;
+type RecordTuple = [string, string, number, string];
+const DNS_PATH = `${ROOT_PATH}/dns`;
+const PAGE = 10_000;
+
+function dns(values: Values, member: string, signature: string, args: unknown[], options: Record<string, Variant> = {}) {
+    return callMethod(DNS_PATH, DNS_IFACE, member, signature, args, values, options);
+}
+
+function whole(text: unknown, what: string): number {
+    if (!/^\d+$/.test(String(text)))
+        throw new UsageError(`${what} takes a whole number`);
+    return Number(text);
+}
+
+function date(micros: unknown): string {
+    const n = Number(micros);
+    return n > 0 ? new Date(n / 1000).toISOString().slice(0, 16).replace("T", " ") : "-";
+}
+
+const zones: Command = {
+    name: "dns zones",
+    summary: "the DNS zones this node manages, with their primary, serial and last error",
+    options: JSON_OPTION,
+    async run(values) {
+        const list = objectsWith(await managedObjects(), DNSZONE_IFACE).sort((a, b) => String(a.Name).localeCompare(String(b.Name)));
+        if (values.json)
+            printJson(list);
+        else
+            print(table(["ZONE", "PRIMARY", "LOCAL", "SERIAL", "RECORDS", "FAILED", "LAST ERROR"], list.map(z => [
+                String(z.Name), `${String(z.Server)}:${String(z.Port)}`, z.Local ? "yes" : "no", String(z.Serial),
+                Number(z.RecordCount) < 0 ? "-" : String(z.RecordCount), String(z.FailedUpdates), String(z.LastError) || "-",
+            ])));
+        return 0;
+    },
+};
+
+const records: Command = {
+    name: "dns records",
+    args: "ZONE",
+    summary: "the records of a zone (read by zone transfer)",
+    options: {
+        name: { type: "string", value: "TEXT", help: "only names containing TEXT" },
+        type: { type: "string", value: "TYPE", help: "only records of this type" },
+        ...JSON_OPTION,
+    },
+    positionals: { min: 1, max: 1 },
+    async run(values, [zone]) {
+        const options: Record<string, Variant> = {};
+        if (values.name !== undefined)
+            options.name = new dbus.Variant("s", String(values.name));
+        if (values.type !== undefined)
+            options.type = new dbus.Variant("s", String(values.type));
+        const all: RecordTuple[] = [];
+        for (let offset = 0, total = 1; offset < total && offset < 10_000_000; offset += PAGE) {
+            const [page, count] = await call(DNS_PATH, DNS_IFACE, "ListRecords", "suua{sv}", [zone, offset, PAGE, options]) as [RecordTuple[], number];
+            all.push(...page);
+            total = count;
+        }
+        if (values.json)
+            printJson(all.map(([name, type, ttl, data]) => ({ name, type, ttl, data })));
+        else
+            print(table(["NAME", "TYPE", "TTL", "DATA"], all.map(r => [r[0], r[1], String(r[2]), r[3]])));
+        return 0;
+    },
+};
+
+/* "name type ttl data…" lines of a batch file; "#" starts a comment. */
+export function parseBatchFile(text: string): RecordTuple[] {
+    return text.split("\n").map(l => l.trim()).filter(l => l && !l.startsWith("#")).map((line, i) => {
+        const m = /^(\S+)\s+(\S+)\s+(\d+)\s+(.+)$/.exec(line);
+        if (!m)
+            throw new UsageError(`line ${i + 1}: write "NAME TYPE TTL DATA"`);
+        return [m[1], m[2], Number(m[3]), m[4]];
+    });
+}
+
+const add: Command = {
+    name: "dns add",
+    args: "ZONE [NAME TYPE DATA]",
+    summary: "add or replace records: one from the arguments, or a batch from a file as one update",
+    details: "An added record replaces the records of the same name and type. --file reads lines \"NAME TYPE TTL DATA\"\n" +
+        "(\"-\" reads standard input); the whole batch goes to the server as one update message.",
+    options: {
+        ttl: { type: "string", value: "SECONDS", help: "time to live (default 300)" },
+        file: { type: "string", value: "FILE", help: "a batch of records" },
+        ptr: { type: "boolean", help: "keep the PTR records of A and AAAA records in step" },
+        ...NO_ASK_OPTION,
+    },
+    positionals: { min: 1, max: 4 },
+    async run(values, [zone, name, type, data]) {
+        let batch: RecordTuple[];
+        if (values.file !== undefined) {
+            if (name !== undefined)
+                throw new UsageError("give either NAME TYPE DATA or --file");
+            batch = parseBatchFile(fs.readFileSync(values.file === "-" ? 0 : String(values.file), "utf8"));
+        } else {
+            if (data === undefined)
+                throw new UsageError("give NAME TYPE DATA, or --file");
+            batch = [[name, type, values.ttl === undefined ? 300 : whole(values.ttl, "--ttl"), data]];
+        }
+        await dns(values, "UpsertRecords", "sa(ssus)a{sv}", [zone, batch], values.ptr ? { ptr: new dbus.Variant("b", true) } : {});
+        print(`${batch.length} record${batch.length === 1 ? "" : "s"} written to ${zone}`);
+        return 0;
+    },
+};
+
+const remove: Command = {
+    name: "dns delete",
+    args: "ZONE NAME [TYPE [DATA]]",
+    summary: "delete records: one (with DATA), a whole set (with TYPE), or every record of a name",
+    options: { ptr: { type: "boolean", help: "remove the PTR records of deleted addresses too" }, ...NO_ASK_OPTION },
+    positionals: { min: 2, max: 4 },
+    async run(values, [zone, name, type, data]) {
+        await dns(values, "DeleteRecords", "sa(ssus)a{sv}", [zone, [[name, type ?? "ANY", 0, data ?? ""]]],
+            values.ptr ? { ptr: new dbus.Variant("b", true) } : {});
+        print(`deleted from ${zone}`);
+        return 0;
+    },
+};
+
+const keys: Command = {
+    name: "dns keys",
+    summary: "the TSIG keys: scope, age, when rotation is due, zones using them (never the secrets)",
+    options: JSON_OPTION,
+    async run(values) {
+        const list = objectsWith(await managedObjects(), DNSKEY_IFACE).sort((a, b) => String(a.Name).localeCompare(String(b.Name)));
+        if (values.json)
+            printJson(list);
+        else
+            print(table(["KEY", "TSIG NAME", "SCOPE", "CREATED", "ROTATION DUE", "STATE", "ZONES"], list.map(k => [
+                String(k.Name), String(k.TsigName), String(k.Scope), date(k.Created), date(k.RotationDue),
+                k.Rotation ? `rotation stopped before "${String(k.Rotation)}"` : k.Overdue ? "OVERDUE" : "ok",
+                (k.Zones as string[]).join(", ") || "-",
+            ])));
+        return 0;
+    },
+};
+
+const rotate: Command = {
+    name: "dns rotate",
+    args: "KEY",
+    summary: "rotate a key without downtime: both secrets valid while clients switch (a job, each step audited)",
+    options: {
+        overlap: { type: "string", value: "SECONDS", help: "how long both secrets stay valid after the switch (default 5)" },
+        wait: { type: "boolean", help: "follow the job until it ends" },
+        ...NO_ASK_OPTION,
+    },
+    positionals: { min: 1, max: 1 },
+    async run(values, [key]) {
+        const options: Record<string, Variant> = values.overlap === undefined ? {} : { "overlap-seconds": new dbus.Variant("u", whole(values.overlap, "--overlap")) };
+        const [job] = await dns(values, "RotateKey", "sa{sv}", [key], options) as [string];
+        return printAndFollow(job, values);
+    },
+};
+
+const registerHost: Command = {
+    name: "dns register-host",
+    summary: "write this host's A/AAAA records (and PTR where a reverse zone is managed)",
+    options: {
+        zone: { type: "string", value: "ZONE", help: "the zone (default: the only one, or the first local one)" },
+        name: { type: "string", value: "NAME", help: "the host's name in the zone (default: its host name)" },
+        addresses: { type: "string", value: "A,B", help: "the addresses (default: the host's global addresses)" },
+        ...NO_ASK_OPTION,
+    },
+    async run(values) {
+        const o: Record<string, Variant> = {};
+        for (const k of ["zone", "name"] as const)
+            if (values[k] !== undefined)
+                o[k] = new dbus.Variant("s", String(values[k]));
+        if (values.addresses !== undefined)
+            o.addresses = new dbus.Variant("as", String(values.addresses).split(",").map(a => a.trim()).filter(Boolean));
+        await dns(values, "RegisterHost", "a{sv}", [], o);
+        print("registered");
+        return 0;
+    },
+};
+
+const addZone: Command = {
+    name: "dns add-zone",
+    args: "ZONE SERVER",
+    summary: "manage a zone: on this node's named (--local) or on another primary with an existing key",
+    options: {
+        port: { type: "string", value: "PORT", help: "the primary's DNS port (default 53)" },
+        local: { type: "boolean", help: "this node's named is the primary: create the zone and its keys" },
+        "zone-key": { type: "string", value: "KEY", help: "the key that may update any record" },
+        "transfer-key": { type: "string", value: "KEY", help: "the key for zone transfers (listing)" },
+        "node-key": { type: "string", value: "KEY", help: "the key for node* names" },
+        "vm-key": { type: "string", value: "KEY", help: "the key for vm* names" },
+        "register-machines": { type: "boolean", help: "virtual machines get their records in this zone" },
+        ...NO_ASK_OPTION,
+    },
+    positionals: { min: 2, max: 2 },
+    async run(values, [zone, server]) {
+        const o: Record<string, Variant> = {};
+        for (const k of ["local", "register-machines"] as const)
+            if (values[k])
+                o[k] = new dbus.Variant("b", true);
+        for (const k of ["zone-key", "transfer-key", "node-key", "vm-key"] as const)
+            if (values[k] !== undefined)
+                o[k] = new dbus.Variant("s", String(values[k]));
+        const [path] = await dns(values, "AddZone", "ssua{sv}", [zone, server, values.port === undefined ? 53 : whole(values.port, "--port")], o);
+        print(String(path));
+        return 0;
+    },
+};
+
+const removeZone: Command = {
+    name: "dns remove-zone",
+    args: "ZONE",
+    summary: "stop managing a zone (and serving it, when local)",
+    options: { "delete-data": { type: "boolean", help: "delete a local zone's file too" }, ...NO_ASK_OPTION },
+    positionals: { min: 1, max: 1 },
+    async run(values, [zone]) {
+        await dns(values, "RemoveZone", "sa{sv}", [zone], values["delete-data"] ? { "delete-data": new dbus.Variant("b", true) } : {});
+        print(`${zone} removed`);
+        return 0;
+    },
+};
+
+const generateKey: Command = {
+    name: "dns generate-key",
+    args: "KEY",
+    summary: "make a TSIG key (its file for clients: /etc/debvisor/dns/keys/KEY.key)",
+    options: {
+        scope: { type: "string", value: "SCOPE", help: "zone, node, vm or transfer (default zone)" },
+        algorithm: { type: "string", value: "ALG", help: "hmac-sha256 (default), hmac-sha384 or hmac-sha512" },
+        "rotation-days": { type: "string", value: "DAYS", help: "rotation period (default 90; 0 never due)" },
+        ...NO_ASK_OPTION,
+    },
+    positionals: { min: 1, max: 1 },
+    async run(values, [key]) {
+        const o: Record<string, Variant> = {};
+        for (const k of ["scope", "algorithm"] as const)
+            if (values[k] !== undefined)
+                o[k] = new dbus.Variant("s", String(values[k]));
+        if (values["rotation-days"] !== undefined)
+            o["rotation-days"] = new dbus.Variant("u", whole(values["rotation-days"], "--rotation-days"));
+        const [path] = await dns(values, "GenerateKey", "sa{sv}", [key], o);
+        print(String(path));
+        return 0;
+    },
+};
+
+export const dnsCommands: Command[] = [zones, records, add, remove, keys, rotate, registerHost, addZone, removeZone, generateKey];
