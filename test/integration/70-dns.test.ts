@@ -183,6 +183,34 @@ QUnit.module("dns: zones, records and keys on a real named", hooks => {
         assert.false(fs.readFileSync("/etc/debvisor/dns/named.conf", "utf8").includes("ok.test"), "no half-added zone");
     });
 
+    QUnit.test("debvisorctl dns: a batch file as one update, listings as tables and JSON, bad lines refused before sending", assert => {
+        const ctl = (args: string[], input?: string) => {
+            try {
+                return { code: 0, out: execFileSync("/usr/bin/debvisorctl", args, { encoding: "utf8", input, stdio: "pipe" }) };
+            } catch (e) {
+                const err = e as { status: number; stdout: string; stderr: string };
+                return { code: err.status, out: `${err.stdout}${err.stderr}` };
+            }
+        };
+        const before = serial();
+        const batch = Array.from({ length: 50 }, (_, i) => `cli${i} A 120 10.254.2.${i + 1}`).join("\n") + "\n# a comment\n";
+        const added = ctl(["dns", "add", ZONE, "--file", "-"], batch);
+        assert.equal(added.code, 0, added.out);
+        assert.equal(serial(), before + 1, "50 records, one update");
+        assert.equal(dig(`cli49.${ZONE}`, "A"), "10.254.2.50");
+        const listed = JSON.parse(ctl(["dns", "records", ZONE, "--name", "cli", "--json"]).out) as Array<{ name: string }>;
+        assert.equal(listed.length, 50);
+        assert.true(ctl(["dns", "zones"]).out.includes(ZONE), "dns zones lists the zone");
+        assert.true(/t\w+-debvisor-test-zone\.g\d/.test(ctl(["dns", "keys"]).out), "dns keys lists the TSIG names");
+        const bad = ctl(["dns", "add", ZONE, "--file", "-"], "ok A 60 10.254.2.200\nevil;x A 60 10.0.0.1\n");
+        assert.notEqual(bad.code, 0);
+        assert.true(/records\[1\]/.test(bad.out), bad.out);
+        assert.equal(dig(`ok.${ZONE}`, "A"), "", "nothing of the refused batch was written");
+        const deleted = ctl(["dns", "delete", ZONE, "cli0"]);
+        assert.equal(deleted.code, 0, deleted.out);
+        assert.equal(dig(`cli0.${ZONE}`, "A"), "");
+    });
+
     QUnit.test("roles: viewers read, operators register, only admins change records, zones and keys", async assert => {
         const denied = "org.debvisor.DebVisor1.Error.NotAuthorized";
         const upsert = (user: string) => dns(user, "UpsertRecords", "sa(ssus)a{sv}", [ZONE, [["role", "A", 60, "10.254.9.9"]], {}]);

@@ -1,7 +1,9 @@
 import QUnit from "qunit";
 import { namedFragment } from "../../helpers/debvisord/dns/bind-config.js";
 import { parseDnsmasqLeases, parseLibvirtStatus } from "../../helpers/debvisord/dns/dhcp-leases.js";
-import { expandIPv6, parseRecord, reverseName, txtText, zoneName, type RecordTuple } from "../../helpers/debvisord/dns/dns-grammar.js";
+import { zoneName } from "../../helpers/debvisord/dns/dns-schemas.js";
+import { expandIPv6, parseRecord, reverseName, txtText, type RecordTuple } from "../../helpers/lib/dns-grammar.js";
+import { isIPv4, isIPv6 } from "../../helpers/lib/ip-address.js";
 import { emptyState, liveGenerations } from "../../helpers/debvisord/dns/dns-state.js";
 import { explainFailure, parseDigAnswer } from "../../helpers/debvisord/dns/dns-tools.js";
 import { deleteLines, nsupdateScript, upsertLines } from "../../helpers/debvisord/dns/nsupdate-script.js";
@@ -42,6 +44,17 @@ QUnit.module("dns grammar and scripts", () => {
         assert.equal(zoneName.parse("Lab.Example.ORG."), "lab.example.org");
         for (const bad of ["", ".", "a..b", "a b", "a\nb", "-a.b", `${"x".repeat(64)}.org`, "a;b"])
             assert.false(zoneName.safeParse(bad).success, JSON.stringify(bad));
+    });
+
+    QUnit.test("IP address syntax, as node's net module sees it", assert => {
+        for (const good of ["10.0.0.1", "255.255.255.255", "0.0.0.0"])
+            assert.true(isIPv4(good), good);
+        for (const bad of ["10.0.0", "10.0.0.256", "01.2.3.4", "1.2.3.4.5", " 1.2.3.4", "1.2.3.4\n", "a.b.c.d"])
+            assert.false(isIPv4(bad), JSON.stringify(bad));
+        for (const good of ["::", "::1", "2001:db8::1", "2001:DB8:0:0:0:0:0:1", "fe80::1:2", "::ffff:10.0.0.1", "1::", "1:2:3:4:5:6:7::", "64:ff9b::192.0.2.33"])
+            assert.true(isIPv6(good), good);
+        for (const bad of ["1:2:3:4:5:6:7:8:9", "1::2::3", "12345::", "fe80::1%eth0", ":1:2", "1:2:3:4:5:6:7", "g::1", "::ffff:10.0.0.256", "1:2:3:4:5:6:7:8::"])
+            assert.false(isIPv6(bad), bad);
     });
 
     QUnit.test("reverse names of IPv4 and IPv6 addresses", assert => {

@@ -2,11 +2,11 @@
 // leases) with an object per zone and per key, kept in step with DnsService.
 // Machines are registered by themselves: when one in a "register-machines"
 // zone reports an address it gets its records, and loses them when deleted.
-import net from "node:net";
 import os from "node:os";
 import dbus from "dbus-next";
 import * as z from "zod/mini";
 import { invalidArgument, notFound } from "../../lib/errors.js";
+import { isIP } from "../../lib/ip-address.js";
 import { escapePathElement } from "../../lib/object-path.js";
 import { toVariantDict } from "../../lib/variants.js";
 import type { AuditLog } from "../audit/audit-log.js";
@@ -17,7 +17,8 @@ import type { JobRegistry } from "../jobs/jobs.js";
 import type { MachineFacts, Machines } from "../machines/machines.js";
 import { count, optionsSchema } from "../validation.js";
 import { readLeases, type Lease } from "./dhcp-leases.js";
-import { domainNameProblem, keyName, parseRecord, reverseName, zoneName, type DnsRecord, type RecordTuple } from "./dns-grammar.js";
+import { domainNameProblem, parseRecord, reverseName, type DnsRecord, type RecordTuple } from "../../lib/dns-grammar.js";
+import { keyName, zoneName } from "./dns-schemas.js";
 import { ALGORITHMS, type DnsService } from "./dns-service.js";
 import { KEY_SCOPES, ROTATION_STEPS, tsigName, zonesUsing, type KeyScope, type ZoneConfig } from "./dns-state.js";
 
@@ -32,8 +33,8 @@ const DAY_US = 86_400_000_000n;
 const recordTuple = z.tuple([z.string().check(z.maxLength(300, "is longer than a DNS name can be")),
     z.string().check(z.maxLength(10, "is not a record type")), z.number(), z.string().check(z.maxLength(2000, "is too long"))]);
 const recordBatch = z.array(recordTuple).check(z.minLength(1, "must hold at least one record"), z.maxLength(MAX_BATCH, `must hold at most ${MAX_BATCH} records`));
-const address = z.string().check(z.refine(a => net.isIP(a) !== 0 && !a.includes("%"), "must be IPv4 or IPv6 addresses"));
-const serverAddress = z.string().check(z.refine(a => net.isIP(a) !== 0 && !a.includes("%"), "must be the IP address of the zone's primary"));
+const address = z.string().check(z.refine(a => isIP(a), "must be IPv4 or IPv6 addresses"));
+const serverAddress = z.string().check(z.refine(a => isIP(a), "must be the IP address of the zone's primary"));
 const hostLabel = z.string().check(z.regex(/^(?!-)[a-z0-9-]{1,63}(?<!-)$/, "must be a host name label: lower-case letters, digits and \"-\""));
 const zoneOption = z.optional(zoneName);
 
@@ -189,7 +190,7 @@ export class DnsObjects {
             const local = o.local ?? false;
             if (!local && !o["zone-key"])
                 throw invalidArgument("options.zone-key: a zone on another server needs the key that may update it");
-            if (local && !net.isIP(server))
+            if (local && !isIP(server))
                 throw invalidArgument("server: must be this host's address named listens on");
             const keys: ZoneConfig["keys"] = {
                 zone: o["zone-key"] ?? derivedKeyName(zone, "zone"),

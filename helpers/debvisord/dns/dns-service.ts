@@ -7,7 +7,7 @@ import path from "node:path";
 import { writeFileAtomically } from "../../lib/atomic-file.js";
 import { invalidArgument, notFound, notSupported, busy, failed } from "../../lib/errors.js";
 import { initialZone, namedFragment, zoneFile, type BindPaths } from "./bind-config.js";
-import { inZone, reverseName, type DnsRecord } from "./dns-grammar.js";
+import { inZone, reverseName, type DnsRecord } from "../../lib/dns-grammar.js";
 import {
     readState, tsigName, usedByRemoteZone, writeState, zonesUsing,
     type DnsState, type KeyMeta, type KeyScope, type Registration, type RotationStep, type ZoneConfig,

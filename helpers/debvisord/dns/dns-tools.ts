@@ -3,7 +3,7 @@
 // named re-read its configuration. Each has a timeout: a DNS server that does
 // not answer gives an error, never a hung call.
 import { execa } from "execa";
-import { RECORD_TYPES, type DnsRecord, type RecordType } from "./dns-grammar.js";
+import { RECORD_TYPES, type DnsRecord, type RecordType } from "../../lib/dns-grammar.js";
 import { nsupdateScript, type TsigSecret, type UpdateMessage } from "./nsupdate-script.js";
 
 const TOOL_TIMEOUT_MS = 20_000;

@@ -1,7 +1,7 @@
 // Writes the script nsupdate reads on stdin. Every name and value in it has
 // passed dns-grammar.ts; the key's secret goes through the pipe, never onto a
 // command line where `ps` would show it.
-import type { DnsRecord } from "./dns-grammar.js";
+import type { DnsRecord } from "../../lib/dns-grammar.js";
 
 export interface TsigSecret {
     /** the TSIG key name BIND knows, e.g. "lab-update.g2" */

@@ -1,10 +1,9 @@
 // DNS grammar for everything that goes into an nsupdate script or a BIND
-// config fragment. nsupdate reads commands line by line and BIND's config
+// config fragment, shared by debvisord and the DNS page (as-you-type checks). nsupdate reads commands line by line and BIND's config
 // has its own quoting, so names and values are checked, never escaped: a
 // newline, a ";" or a space in a name is refused before it can become a
 // second command.
-import net from "node:net";
-import * as z from "zod/mini";
+import { isIPv4, isIPv6 } from "./ip-address.js";
 
 export const RECORD_TYPES = ["A", "AAAA", "PTR", "CNAME", "TXT", "SRV", "MX"] as const;
 export type RecordType = typeof RECORD_TYPES[number];
@@ -72,11 +71,11 @@ export function recordData(type: RecordType, data: string, zone: string): string
         throw new Error("must not contain control characters such as newlines");
     switch (type) {
     case "A":
-        if (!net.isIPv4(data))
+        if (!isIPv4(data))
             throw new Error(`"${data}" is not an IPv4 address`);
         return data;
     case "AAAA":
-        if (!net.isIPv6(data) || data.includes("%"))
+        if (!isIPv6(data))
             throw new Error(`"${data}" is not an IPv6 address`);
         return data.toLowerCase();
     case "PTR":
@@ -141,7 +140,7 @@ export function inZone(name: string, zone: string): boolean {
 
 /* The reverse-lookup name of an address: 10.0.0.5 → 5.0.0.10.in-addr.arpa. */
 export function reverseName(address: string): string {
-    if (net.isIPv4(address))
+    if (isIPv4(address))
         return `${address.split(".").reverse().join(".")}.in-addr.arpa`;
     return `${expandIPv6(address).replace(/:/g, "").split("").reverse().join(".")}.ip6.arpa`;
 }
@@ -161,25 +160,11 @@ export function expandIPv6(address: string): string {
     return [...left, ...fill, ...right].map(g => g.padStart(4, "0")).join(":");
 }
 
-/* A zone name on the bus: a domain name, normalized. */
-export const zoneName = z.pipe(z.string(), z.transform((value, ctx) => {
-    const name = normalizeName(value);
-    const problem = domainNameProblem(name, "the zone name");
-    if (problem) {
-        ctx.issues.push({ code: "custom", message: problem, input: value });
-        return z.NEVER;
-    }
-    return name;
-}));
-
-/* A key's logical name: it becomes a file name and a TSIG key name. */
-export const keyName = z.string().check(
-    z.minLength(1, "must not be empty"),
-    z.maxLength(48, "must be at most 48 characters"),
-    z.regex(/^[a-z0-9][a-z0-9-]*$/, "may contain only lower-case letters, digits and \"-\", and must start with a letter or digit"),
-);
-
-export const ttl = z.int().check(z.minimum(0, "must not be negative"), z.maximum(MAX_TTL, `must be at most ${MAX_TTL} seconds (a week)`));
+export function ttlProblemOf(ttl: number): string | null {
+    if (!Number.isInteger(ttl) || ttl < 0)
+        return "must be a whole number of seconds";
+    return ttl > MAX_TTL ? `must be at most ${MAX_TTL} seconds (a week)` : null;
+}
 
 /** A record as it crosses the bus: (name, type, ttl, data). */
 export type RecordTuple = [string, string, number, string];
@@ -198,9 +183,9 @@ export function parseRecord([name, type, recordTtl, data]: RecordTuple, zone: st
     }
     if (!inZone(owner, zone))
         throw new Error(`${where}: ${owner} is not in the zone ${zone}`);
-    const parsedTtl = ttl.safeParse(recordTtl);
-    if (!parsedTtl.success)
-        throw new Error(`${where}: the TTL ${parsedTtl.error.issues[0]?.message ?? "is not valid"}`);
+    const ttlProblem = ttlProblemOf(recordTtl);
+    if (ttlProblem)
+        throw new Error(`${where}: the TTL ${ttlProblem}`);
     if (data === "" && !dataRequired)
         return { name: owner, type: upper as RecordType, ttl: recordTtl, data: "" };
     try {
