@@ -8,6 +8,7 @@
 import { useSyncExternalStore } from "react";
 import { BUS_NAME, JOB_IFACE, MACHINE_IFACE, MANAGER_IFACE, ROOT_PATH, type PageJobProperties, type PageMachineProperties, type PageManagerProperties } from "../../generated/dbus-contract";
 import { AUDIT_IFACE, type PageAuditProperties } from "../../generated/dbus-contract";
+import { DNS_IFACE, DNSKEY_IFACE, DNSZONE_IFACE, type PageDnsKeyProperties, type PageDnsProperties, type PageDnsZoneProperties } from "../../generated/dbus-contract";
 import { compareNames } from "./collate";
 import { cockpit, type CloseOptions, type DBusClient, type DBusError, type NotifyData } from "./cockpit";
 import { _, format } from "./gettext";
@@ -249,4 +250,25 @@ const selectAudit = objectsWith<PageAuditProperties>(AUDIT_IFACE, (a, b) => a.pa
 /** The Audit singleton, once debvisord announced it. */
 export function useAudit(): AuditObject | null {
     return useSyncExternalStore(subscribe, selectAudit)[0] ?? null;
+}
+
+export type DnsZoneObject = ObjectOf<PageDnsZoneProperties>;
+export type DnsKeyObject = ObjectOf<PageDnsKeyProperties>;
+const selectDns = objectsWith<PageDnsProperties>(DNS_IFACE, (a, b) => a.path.localeCompare(b.path));
+const selectDnsZones = objectsWith<PageDnsZoneProperties>(DNSZONE_IFACE, (a, b) => compareNames(a.props.Name, b.props.Name));
+const selectDnsKeys = objectsWith<PageDnsKeyProperties>(DNSKEY_IFACE, (a, b) => compareNames(a.props.Name, b.props.Name));
+
+/** The Dns singleton (registrations, leases), once debvisord announced it. */
+export function useDns(): PageDnsProperties | null {
+    return useSyncExternalStore(subscribe, selectDns)[0]?.props ?? null;
+}
+
+/** DNS zones by name. */
+export function useDnsZones(): DnsZoneObject[] {
+    return useSyncExternalStore(subscribe, selectDnsZones);
+}
+
+/** TSIG keys by name. */
+export function useDnsKeys(): DnsKeyObject[] {
+    return useSyncExternalStore(subscribe, selectDnsKeys);
 }

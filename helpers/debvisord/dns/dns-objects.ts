@@ -232,10 +232,10 @@ export class DnsObjects {
     });
 
     private readonly upsertRecords = method({
-        args: z.tuple([zoneName, recordBatch, optionsSchema({ ptr: z.optional(z.boolean()) })]),
+        args: z.tuple([zoneName, recordBatch, optionsSchema({ ptr: z.optional(z.boolean()), append: z.optional(z.boolean()) })]),
         run: async (_ctx, [zone, records, o]) => {
             const parsed = this.parseBatch(zone, records as RecordTuple[], true);
-            await this.service.send(this.service.changesFor(zone, parsed, "upsert", o.ptr ?? false));
+            await this.service.send(this.service.changesFor(zone, parsed, o.append ? "append" : "upsert", o.ptr ?? false));
             return [];
         },
         audit: ([zone, records, o]) => ({ zone, count: records.length, records: records.slice(0, 20), options: o }),

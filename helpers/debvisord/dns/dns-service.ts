@@ -357,8 +357,8 @@ export class DnsService {
     /* ---- records ---- */
 
     /* The changes for a batch: the records' own zone, and with `ptr` the PTR side in the managed reverse zones. */
-    changesFor(zone: string, records: DnsRecord[], kind: "upsert" | "delete", ptr: boolean, scope: KeyScope = "zone"): ZoneChange[] {
-        const changes: ZoneChange[] = [{ zone, lines: kind === "upsert" ? upsertLines(records) : deleteLines(records), scope }];
+    changesFor(zone: string, records: DnsRecord[], kind: "upsert" | "append" | "delete", ptr: boolean, scope: KeyScope = "zone"): ZoneChange[] {
+        const changes: ZoneChange[] = [{ zone, lines: kind === "delete" ? deleteLines(records) : upsertLines(records, kind === "append"), scope }];
         if (!ptr)
             return changes;
         const byZone = new Map<string, DnsRecord[]>();
@@ -376,7 +376,7 @@ export class DnsService {
             byZone.set(reverseZone, list);
         }
         for (const [reverseZone, ptrs] of byZone)
-            changes.push({ zone: reverseZone, lines: kind === "upsert" ? upsertLines(ptrs) : deleteLines(ptrs), scope });
+            changes.push({ zone: reverseZone, lines: kind === "delete" ? deleteLines(ptrs) : upsertLines(ptrs), scope });
         return changes;
     }
 

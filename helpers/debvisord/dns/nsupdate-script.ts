@@ -22,11 +22,11 @@ export interface UpdateMessage {
 
 const SECRET = /^[A-Za-z0-9+/]+={0,2}$/;
 
-/* Replaces each (name, type) set by the batch's records of that name and type. */
-export function upsertLines(records: DnsRecord[]): string[] {
+/* Replaces each (name, type) set by the batch's records of that name and type; `append` only adds. */
+export function upsertLines(records: DnsRecord[], append = false): string[] {
     const replaced = new Set<string>();
     const lines: string[] = [];
-    for (const r of records) {
+    for (const r of append ? [] : records) {
         const set = `${r.name}. ${r.type}`;
         if (!replaced.has(set)) {
             replaced.add(set);

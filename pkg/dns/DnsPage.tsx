@@ -1,0 +1,47 @@
+// DebVisor → DNS: the zones this node manages with their status, the
+// records of the chosen zone, the TSIG keys and their rotation, the names
+// registered for the host and its machines, and the DHCP leases.
+import { useState } from "react";
+import { Page, PageSection } from "@patternfly/react-core/dist/esm/components/Page/index.js";
+import { Title } from "@patternfly/react-core/dist/esm/components/Title/index.js";
+import { Stack, StackItem } from "@patternfly/react-core/dist/esm/layouts/Stack/index.js";
+import { JobsPanel } from "../lib/components/JobsPanel";
+import { PageAlerts } from "../lib/components/PageAlerts";
+import { ServiceEmptyState } from "../lib/components/ServiceEmptyState";
+import { useDns, useDnsKeys, useDnsZones, useServiceState } from "../lib/dbus-store";
+import { _ } from "../lib/gettext";
+import { KeysCard } from "./KeysCard";
+import { LeasesCard, RegistrationsCard } from "./RegistrationsCard";
+import { RecordsCard } from "./RecordsCard";
+import { ZonesCard } from "./ZonesCard";
+
+export function DnsPage() {
+    const service = useServiceState();
+    const dns = useDns();
+    const zones = useDnsZones();
+    const keys = useDnsKeys();
+    const [chosen, setChosen] = useState<string | null>(null);
+    const zone = zones.find(z => z.props.Name === chosen) ?? zones[0] ?? null;
+    return (
+        <Page>
+            <PageAlerts />
+            <PageSection>
+                <Title headingLevel="h1">{_("DNS")}</Title>
+            </PageSection>
+            <PageSection isFilled>
+                {service.status !== "ready" || !dns
+                    ? <ServiceEmptyState state={service.status === "ready" ? { status: "connecting" } : service} />
+                    : (
+                        <Stack hasGutter>
+                            <StackItem><ZonesCard zones={zones} keys={keys} chosen={zone?.props.Name ?? null} onChoose={setChosen} /></StackItem>
+                            {zone && <StackItem><RecordsCard key={zone.props.Name} zone={zone.props} zones={zones} /></StackItem>}
+                            <StackItem><KeysCard keys={keys} /></StackItem>
+                            <StackItem><RegistrationsCard dns={dns} /></StackItem>
+                            <StackItem><LeasesCard dns={dns} /></StackItem>
+                            <StackItem><JobsPanel /></StackItem>
+                        </Stack>
+                    )}
+            </PageSection>
+        </Page>
+    );
+}

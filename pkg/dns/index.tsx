@@ -1,0 +1,4 @@
+import { mountPage } from "../lib/mount";
+import { DnsPage } from "./DnsPage";
+
+mountPage(<DnsPage />);

@@ -1,0 +1,53 @@
+// Calls on the Dns object, as the logged-in user, returning plain data.
+import { DNS_IFACE, ROOT_PATH, type PageDnsMethodResults } from "../../../generated/dbus-contract";
+import { callDaemon } from "./call";
+import { unwrapDict } from "./variants";
+
+export const DNS_PATH = `${ROOT_PATH}/dns`;
+
+/* cockpit.js sends a{sv} values as { t: signature, v: value } */
+type Variant = { t: string; v: unknown };
+
+/** (name, type, ttl, data) as the bus carries a record. */
+export type DnsRecordTuple = [string, string, number, string];
+
+export interface Registration { Id: string; Kind: string; Zone: string; Name: string; Addresses: string[]; Ptr: boolean; Time: number; Error: string }
+export interface Lease { Address: string; Mac: string; Hostname: string; Expiry: number; Source: string }
+
+export const registrationsOf = (list: Array<Record<string, unknown>>) => list.map(r => unwrapDict(r) as unknown as Registration);
+export const leasesOf = (list: Array<Record<string, unknown>>) => list.map(r => unwrapDict(r) as unknown as Lease);
+
+export async function dnsListRecords(zone: string, offset: number, limit: number, filter: { name?: string; type?: string }): Promise<{ records: DnsRecordTuple[]; total: number }> {
+    const options: Record<string, Variant> = {};
+    if (filter.name)
+        options.name = { t: "s", v: filter.name };
+    if (filter.type)
+        options.type = { t: "s", v: filter.type };
+    const [records, total] = await callDaemon<PageDnsMethodResults["ListRecords"]>(DNS_PATH, DNS_IFACE, "ListRecords", [zone, offset, limit, options]);
+    return { records: records as DnsRecordTuple[], total };
+}
+
+/* Replaces the (name, type) sets of the records, or with `append` adds to them. */
+export async function dnsUpsertRecords(zone: string, records: DnsRecordTuple[], ptr: boolean, append = false): Promise<void> {
+    await callDaemon(DNS_PATH, DNS_IFACE, "UpsertRecords", [zone, records, { ptr: { t: "b", v: ptr }, append: { t: "b", v: append } }]);
+}
+
+export async function dnsDeleteRecords(zone: string, records: DnsRecordTuple[], ptr: boolean): Promise<void> {
+    await callDaemon(DNS_PATH, DNS_IFACE, "DeleteRecords", [zone, records, ptr ? { ptr: { t: "b", v: true } } : {}]);
+}
+
+export async function dnsRotateKey(key: string, overlapSeconds: number): Promise<string> {
+    const [job] = await callDaemon<PageDnsMethodResults["RotateKey"]>(DNS_PATH, DNS_IFACE, "RotateKey", [key, { "overlap-seconds": { t: "u", v: overlapSeconds } }]);
+    return job;
+}
+
+export async function dnsAddZone(zone: string, server: string, port: number, local: boolean, registerMachines: boolean, zoneKey: string): Promise<void> {
+    const options: Record<string, Variant> = { local: { t: "b", v: local }, "register-machines": { t: "b", v: registerMachines } };
+    if (zoneKey)
+        options["zone-key"] = { t: "s", v: zoneKey };
+    await callDaemon(DNS_PATH, DNS_IFACE, "AddZone", [zone, server, port, options]);
+}
+
+export async function dnsRemoveZone(zone: string): Promise<void> {
+    await callDaemon(DNS_PATH, DNS_IFACE, "RemoveZone", [zone, {}]);
+}
