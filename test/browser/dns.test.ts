@@ -1,0 +1,93 @@
+// DebVisor → DNS in a real Cockpit login with Debian's Chromium, against the
+// harness's real named: an admin adds a local zone, adds a record through
+// the dialog (a bad name is refused as it is typed), edits and bulk-deletes
+// records (each change checked with dig), and rotates the zone's key,
+// watching its steps finish.
+import { execFileSync } from "node:child_process";
+import QUnit from "qunit";
+import { NAMED_PORT } from "../harness/named.js";
+import { login, openFromMenu, openSession, screenshot } from "../lib/browser.js";
+import { callAs, getProperty } from "../lib/call-as.js";
+import { waitFor } from "../lib/wait.js";
+import { ADMIN } from "../lib/users.js";
+
+const WAIT = { timeout: 30_000 };
+const DNS = { path: "/org/debvisor/DebVisor1/dns", iface: "org.debvisor.DebVisor1.Dns" };
+const ZONE = `b${Math.random().toString(36).slice(2, 7)}.debvisor.test`;
+const KEY = `${ZONE.replace(/\./g, "-")}-zone`;
+
+const dig = (...args: string[]) =>
+    execFileSync("dig", ["@127.0.0.1", "-p", String(NAMED_PORT), "+short", "+time=2", "+tries=1", ...args], { encoding: "utf8" }).trim();
+
+QUnit.module("browser: DNS page", hooks => {
+    hooks.after(async () => {
+        await callAs(null, { ...DNS, method: "RemoveZone", signature: "sa{sv}", body: [ZONE, { "delete-data": ["b", true] }] });
+        for (const key of [KEY, `${ZONE.replace(/\./g, "-")}-transfer`])
+            await callAs(null, { ...DNS, method: "DeleteKey", signature: "sa{sv}", body: [key, {}] });
+    });
+
+    QUnit.test("an admin adds a zone and records, edits and deletes them, and rotates the zone's key", async assert => {
+        const session = await openSession();
+        try {
+            await login(session.page, ADMIN);
+            session.consoleErrors.length = 0;
+            const frame = await openFromMenu(session.page, "DNS", "debvisor/dns");
+            await frame.getByRole("heading", { name: "DNS", exact: true }).waitFor(WAIT);
+
+            // a local zone on this node's named
+            await frame.getByRole("button", { name: "Add zone" }).click();
+            await frame.getByLabel("Zone name").fill(ZONE);
+            await frame.getByLabel("Port").fill(String(NAMED_PORT));
+            await frame.getByRole("button", { name: "Add", exact: true }).click();
+            await frame.locator(`tr[data-zone='${ZONE}']`).waitFor(WAIT);
+            await frame.locator(`tr[data-zone='${ZONE}']`).click();
+            assert.true(Number(dig(ZONE, "SOA").split(" ")[2]) >= 1, "named serves the new zone");
+
+            // a record through the dialog: a bad name is refused as it is typed, nothing is sent
+            await frame.getByRole("button", { name: "Add record" }).click();
+            await frame.getByLabel("Name", { exact: true }).fill("bad;name");
+            await frame.getByLabel("Data", { exact: true }).fill("10.254.6.1");
+            await frame.locator("#record-problem").getByText(/may contain only letters/).waitFor(WAIT);
+            assert.true(await frame.getByRole("button", { name: "Save" }).isDisabled(), "Save is disabled while the name is wrong");
+            await frame.getByLabel("Name", { exact: true }).fill("web");
+            await frame.getByRole("button", { name: "Save" }).click();
+            await frame.locator(`tr[data-record='web.${ZONE} A']`).waitFor(WAIT);
+            assert.equal(dig(`web.${ZONE}`, "A"), "10.254.6.1");
+
+            // a second address joins the set; editing one keeps the other
+            await frame.getByRole("button", { name: "Add record" }).click();
+            await frame.getByLabel("Name", { exact: true }).fill("web");
+            await frame.getByLabel("Data", { exact: true }).fill("10.254.6.2");
+            await frame.getByRole("button", { name: "Save" }).click();
+            await waitFor("two addresses", () => dig(`web.${ZONE}`, "A").split("\n").length === 2);
+            await frame.locator(`tr[data-record='web.${ZONE} A']`).filter({ hasText: "10.254.6.1" }).getByRole("button", { name: "Edit" }).click();
+            await frame.getByLabel("Data", { exact: true }).fill("10.254.6.3");
+            await frame.getByRole("button", { name: "Save" }).click();
+            const addresses = () => dig(`web.${ZONE}`, "A").split("\n").sort().join(" ");
+            await waitFor("the edit", () => addresses() === "10.254.6.2 10.254.6.3").catch(() => undefined);
+            assert.equal(addresses(), "10.254.6.2 10.254.6.3", "edited in place, the other record kept");
+
+            // bulk delete both, with confirmation
+            await frame.locator(`tr[data-record='web.${ZONE} A']`).filter({ hasText: "10.254.6.3" }).waitFor(WAIT);
+            for (const row of await frame.locator(`tr[data-record='web.${ZONE} A']`).all())
+                await row.locator("input[type=checkbox]").check();
+            await frame.getByRole("button", { name: "Delete 2" }).click();
+            await frame.getByRole("dialog").getByRole("button", { name: "Delete" }).click();
+            await waitFor("the records gone", () => dig(`web.${ZONE}`, "A") === "");
+            await screenshot(session.page, "dns-records", frame);
+
+            // rotate the zone's key, watching its steps
+            const keyPath = `${DNS.path}/keys/${KEY.replace(/-/g, "_2d")}`;
+            await frame.locator(`tr[data-key='${KEY}']`).getByRole("button", { name: "Rotate" }).click();
+            await frame.getByLabel("Seconds both keys stay valid after the switch").fill("0");
+            await frame.getByRole("dialog").getByRole("button", { name: "Rotate" }).click();
+            await frame.locator(`[data-rotation='${KEY}']`).getByText(`now ${KEY}.g2`).waitFor(WAIT);
+            await waitFor("the rotation to finish", async () => await getProperty(keyPath, "org.debvisor.DebVisor1.DnsKey", "Rotation") === "", 30_000);
+            await frame.locator(`tr[data-key='${KEY}']`).getByText(`${KEY}.g2`).waitFor(WAIT);
+            await screenshot(session.page, "dns-rotated", frame);
+            assert.deepEqual(session.consoleErrors, [], "no console errors");
+        } finally {
+            await session.close();
+        }
+    });
+});
