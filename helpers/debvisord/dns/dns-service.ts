@@ -32,6 +32,8 @@ export const ALGORITHMS = ["hmac-sha256", "hmac-sha384", "hmac-sha512"] as const
 const MAX_MESSAGE_BYTES = 60_000;
 const DRAIN_POLL_MS = 100;
 const DRAIN_MAX_POLLS = 300;
+const SERVE_POLLS = 10;
+const SERVE_POLL_MS = 300;
 
 /** Live facts about a zone, beside its configuration. */
 export interface ZoneStatus {
@@ -304,8 +306,30 @@ export class DnsService {
                 throw e instanceof DnsServerError || !(e instanceof Error) ? e : failed(e.message);
             }
             this.status.set(name, { serial: 0, records: -1, lastUpdate: 0, lastError: "", failedUpdates: 0 });
+            if (config.local && !await this.served(name, config)) {
+                await this.commit(s => { delete s.zones[name] }, true).catch(() => undefined);
+                this.status.delete(name);
+                for (const k of generated) {
+                    await this.commit(s => { delete s.keys[k] }, false).catch(() => undefined);
+                    this.keys.removeAll(k);
+                }
+                if (createdFile)
+                    fs.rmSync(file, { force: true });
+                throw failed(`named at ${config.server}:${config.port} does not serve ${name} after the reload: ` +
+                    `is ${this.paths.namedConf} included from named.conf (on Debian, in /etc/bind/named.conf.local)?`);
+            }
             await this.refresh(name);
         });
+    }
+
+    /* Whether the primary answers for a zone within a few seconds (named loads a new zone right after the reload). */
+    private async served(name: string, config: ZoneConfig): Promise<boolean> {
+        for (let i = 0; i < SERVE_POLLS; i++) {
+            if (await querySerial(name, config.server, config.port) !== null)
+                return true;
+            await new Promise(r => setTimeout(r, SERVE_POLL_MS));
+        }
+        return false;
     }
 
     removeZone(name: string, deleteData: boolean): Promise<void> {
