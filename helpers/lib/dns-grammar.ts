@@ -21,8 +21,13 @@ export const MAX_TTL = 604_800; // a week: longer only delays corrections
 const LABEL = /^(?!-)[a-z0-9_-]{1,63}(?<!-)$/;
 const HOST_LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
 
+/* A whole valid name in one test: the common case of a batch of thousands costs microseconds. */
+const VALID_NAME = /^(?=.{1,253}$)(?:(?!-)[a-z0-9_-]{1,63}(?<!-)\.)*(?!-)[a-z0-9_-]{1,63}(?<!-)$/;
+
 /* Why `name` is not a domain name (labels of letters, digits, "-" and "_"), or null. */
 export function domainNameProblem(name: string, what = "name"): string | null {
+    if (VALID_NAME.test(name))
+        return null;
     if (name.length === 0)
         return `${what} must not be empty`;
     if (name.length > 253)

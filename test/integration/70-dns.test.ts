@@ -179,6 +179,9 @@ QUnit.module("dns: zones, records and keys on a real named", hooks => {
         assert.false((await dns(ADMIN.name, "GenerateKey", "sa{sv}", ["a\nb", {}])).ok, "key name with a newline");
         const huge: Rec[] = Array.from({ length: 5001 }, (_, i) => [`h${i}`, "A", 60, "10.0.0.1"]);
         assert.false((await dns(ADMIN.name, "UpsertRecords", "sa(ssus)a{sv}", [ZONE, huge, {}])).ok, "5001 records");
+        const bulky: Rec[] = Array.from({ length: 70 }, (_, i) => [`t${i}`, "TXT", 60, "x".repeat(1000)]);
+        const tooLarge = await dns(ADMIN.name, "UpsertRecords", "sa(ssus)a{sv}", [ZONE, bulky, {}]);
+        assert.true(!tooLarge.ok && /too large for one DNS message/.test(tooLarge.message), "70 KB of TXT is refused before sending");
         assert.equal(axfr(ZONE, keyFile), before, "BIND's zone is unchanged");
         assert.false(fs.readFileSync("/etc/debvisor/dns/named.conf", "utf8").includes("ok.test"), "no half-added zone");
     });

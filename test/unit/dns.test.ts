@@ -6,7 +6,7 @@ import { expandIPv6, parseRecord, reverseName, txtText, type RecordTuple } from 
 import { isIPv4, isIPv6 } from "../../helpers/lib/ip-address.js";
 import { emptyState, liveGenerations } from "../../helpers/debvisord/dns/dns-state.js";
 import { explainFailure, parseDigAnswer } from "../../helpers/debvisord/dns/dns-tools.js";
-import { deleteLines, nsupdateScript, upsertLines } from "../../helpers/debvisord/dns/nsupdate-script.js";
+import { deleteLines, estimatedSize, nsupdateScript, upsertLines } from "../../helpers/debvisord/dns/nsupdate-script.js";
 import { escapePathElement, unescapePathElement } from "../../helpers/lib/object-path.js";
 
 const ZONE = "lab.example.org";
@@ -72,6 +72,10 @@ QUnit.module("dns grammar and scripts", () => {
             [`update delete www.${ZONE}. A`, `update delete x.${ZONE}.`, `update delete y.${ZONE}. A 10.0.0.3`]);
         const script = nsupdateScript({ zone: ZONE, server: "127.0.0.1", port: 53, key: { name: "k.g1", algorithm: "hmac-sha256", secret: "c2VjcmV0" }, lines: ["update delete a.lab.example.org. A"] });
         assert.equal(script, `server 127.0.0.1 53\nzone ${ZONE}.\nkey hmac-sha256:k.g1 c2VjcmV0\nupdate delete a.lab.example.org. A\nsend\n`);
+        const thousand = upsertLines(Array.from({ length: 1000 }, (_, i) => parse([`host${i}`, "A", 300, `10.0.${i >> 8}.${i & 255}`])));
+        const size = estimatedSize(thousand);
+        assert.true(size > 1000 * 25 && size < 60_000, `1,000 A records fit one message (about ${size} bytes)`);
+        assert.true(estimatedSize(upsertLines([parse(["t", "TXT", 60, "x".repeat(1000)])])) > 1000, "TXT text counts");
         assert.throws(() => nsupdateScript({ zone: ZONE, server: "127.0.0.1", port: 53, key: { name: "k", algorithm: "hmac-sha256", secret: "x\nsend" }, lines: [] }), /malformed secret/);
     });
 

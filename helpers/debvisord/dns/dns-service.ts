@@ -33,6 +33,7 @@ const MAX_MESSAGE_BYTES = 60_000;
 const DRAIN_POLL_MS = 100;
 const DRAIN_MAX_POLLS = 300;
 const SERVE_POLLS = 10;
+const REFRESH_DELAY_MS = 1000;
 const SERVE_POLL_MS = 300;
 
 /** Live facts about a zone, beside its configuration. */
@@ -58,6 +59,7 @@ export class DnsService {
     /** updates in flight per TSIG name: a rotation retires a key only when none use it */
     private readonly inFlight = new Map<string, number>();
     private readonly listeners: Array<() => void> = [];
+    private readonly refreshTimers = new Map<string, NodeJS.Timeout>();
 
     constructor(readonly paths: DnsPaths = DNS_PATHS) {
         this.state = readState(paths.stateFile);
@@ -437,7 +439,19 @@ export class DnsService {
             }
         }
         for (const zone of new Set(changes.map(c => c.zone)))
+            this.refreshSoon(zone);
+    }
+
+    /* Serial and count after a burst of updates: once, a moment after the last one (a transfer of a big
+     * zone after every single update would cost more than the updates). */
+    private refreshSoon(zone: string): void {
+        clearTimeout(this.refreshTimers.get(zone));
+        const timer = setTimeout(() => {
+            this.refreshTimers.delete(zone);
             void this.refresh(zone);
+        }, REFRESH_DELAY_MS);
+        timer.unref();
+        this.refreshTimers.set(zone, timer);
     }
 
     /* ---- registrations ---- */

@@ -67,7 +67,13 @@ export function nsupdateScript(message: UpdateMessage): string {
     ].join("\n");
 }
 
-/* The wire size of a message, roughly: a DNS message over TCP holds at most 65,535 bytes. */
+/* The wire size of a message, a little over: a DNS message over TCP holds at most 65,535 bytes. Owner
+ * names in the zone compress to their first label and a pointer; each record adds type, class, TTL and
+ * length (10 bytes) and its data, which is never longer on the wire than in text. */
 export function estimatedSize(lines: string[]): number {
-    return lines.reduce((sum, l) => sum + l.length + 12, 200);
+    return lines.reduce((sum, line) => {
+        const [, , name = "", ...rest] = line.split(" ");
+        const data = rest.slice(2).join(" ");
+        return sum + name.split(".")[0].length + 3 + 10 + data.length;
+    }, 512);
 }
