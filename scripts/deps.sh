@@ -13,7 +13,7 @@ APT_PACKAGES="
   debhelper dpkg-dev fakeroot lintian
   chromium
   rsyslog
-  bind9 bind9-utils bind9-dnsutils
+  bind9 bind9-utils bind9-dnsutils dnsmasq-base
 "
 
 missing=""

@@ -314,6 +314,52 @@ QUnit.module("dns: zones, records and keys on a real named", hooks => {
         assert.equal(dig(`after.${ZONE}`, "A"), "10.254.4.9");
     });
 
+    QUnit.test("DHCP ranges: checked, accepted by dnsmasq, written whole; bad ranges change nothing", async assert => {
+        const conf = "/etc/dnsmasq.d/debvisor.conf";
+        const before = fs.existsSync(conf) ? fs.readFileSync(conf, "utf8") : null;
+        const saved = await getProperty(DNS.path, DNS.iface, "DhcpRanges") as Array<Record<string, unknown>>;
+        type Range = Record<string, [string, unknown]>;
+        const range = (name: string, start: string, end: string, extra: Range = {}): Range => ({
+            Name: ["s", name], Interface: ["s", "br0"], Start: ["s", start], End: ["s", end], Netmask: ["s", "255.255.255.0"],
+            LeaseSeconds: ["t", 43200], DnsServer: ["s", "10.254.10.1"], ...extra,
+        });
+        const set = (user: string, ranges: Range[], options: Record<string, [string, unknown]> = {}) =>
+            dns(user, "SetDhcpRanges", "aa{sv}a{sv}", [ranges, options]);
+        try {
+            const [text] = await ok(assert, await set(ADMIN.name, [range("cluster", "10.254.10.100", "10.254.10.200"), range("tenant", "10.254.11.10", "10.254.11.50", { LeaseSeconds: ["t", 0] })]), "SetDhcpRanges") as [string];
+            assert.equal(fs.readFileSync(conf, "utf8"), text, "the file holds what was returned");
+            assert.true(text.includes("dhcp-range=set:cluster,10.254.10.100,10.254.10.200,255.255.255.0,43200"), text);
+            assert.true(text.includes("dhcp-range=set:tenant,10.254.11.10,10.254.11.50,255.255.255.0,infinite"));
+            assert.true(text.includes("dhcp-option=tag:cluster,option:dns-server,10.254.10.1"));
+            execFileSync("/usr/sbin/dnsmasq", ["--test", `--conf-file=${conf}`], { stdio: "pipe" });
+            const listed = await getProperty(DNS.path, DNS.iface, "DhcpRanges") as Array<Record<string, unknown>>;
+            assert.deepEqual(listed.map(r => r.Name), ["cluster", "tenant"]);
+            const written = fs.readFileSync(conf, "utf8");
+            const bad: Array<[Range[], RegExp]> = [
+                [[range("a", "10.254.10.200", "10.254.10.100")], /comes after the end/],
+                [[range("a", "10.254.10.100", "10.254.11.100")], /not in the same \/24 network/],
+                [[range("a", "10.254.10.1", "10.254.10.50"), range("b", "10.254.10.40", "10.254.10.60")], /overlaps ranges\[0\]/],
+                [[range("a", "10.254.10.1", "10.254.10.50", { Interface: ["s", "br0\ndhcp-range=evil"] })], /not an interface name/],
+                [[range("a b", "10.254.10.1", "10.254.10.50")], /name must be/],
+                [[range("a", "10.254.10.1", "10.254.10.50", { Netmask: ["s", "255.0.255.0"] })], /not a netmask/],
+                [[range("a", "10.254.10.1", "10.254.10.50", { DnsServer: ["s", "10.0.0.1,8.8.8.8"] })], /DNS server/],
+                [[range("a", "10.254.10.1", "10.254.10.50", { LeaseSeconds: ["t", 5] })], /lease time/],
+            ];
+            for (const [ranges, expected] of bad) {
+                const r = await set(ADMIN.name, ranges);
+                assert.true(!r.ok && r.errorName.endsWith("InvalidArgument") && expected.test(r.message), !r.ok ? r.message : "accepted");
+            }
+            const viewer = await set(VIEWER.name, [range("v", "10.254.10.1", "10.254.10.9")]);
+            assert.true(!viewer.ok && viewer.errorName.endsWith("NotAuthorized"), "viewers may not change DHCP");
+            assert.equal(fs.readFileSync(conf, "utf8"), written, "the file is unchanged");
+        } finally {
+            // put back what the host had
+            await set(ADMIN.name, saved.map(r => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, [k === "LeaseSeconds" ? "t" : "s", v]]))));
+            if (before === null && saved.length === 0)
+                fs.rmSync(conf, { force: true });
+        }
+    });
+
     QUnit.test("a machine's records: registered with its address, removed when the machine is deleted", async assert => {
         await ok(assert, await dns(ADMIN.name, "RemoveZone", "sa{sv}", ["elsewhere.debvisor.test", {}]), "drop the remote zone");
         // machines register in a zone that says so

@@ -83,12 +83,14 @@ export class DnsObjects {
                 })),
                 Leases: this.leases.map(l => toVariantDict({ ...l, Expiry: new dbus.Variant("t", BigInt(l.Expiry) * 1_000_000n) })),
                 OverdueKeys: this.service.overdueKeys(),
+                DhcpRanges: this.service.dhcpRanges.map(r => toVariantDict({ ...r })),
             }),
             methods: {
                 AddZone: this.addZone, RemoveZone: this.removeZone, ListRecords: this.listRecords,
                 UpsertRecords: this.upsertRecords, DeleteRecords: this.deleteRecords,
                 GenerateKey: this.generateKey, DeleteKey: this.deleteKey, RotateKey: this.rotateKey,
                 RegisterHost: this.registerHost, RegisterMachine: this.registerMachine, UnregisterMachine: this.unregisterMachine,
+                SetDhcpRanges: this.setDhcpRanges,
             },
         }]);
         this.exported.set(this.path, this.dnsJson());
@@ -118,7 +120,7 @@ export class DnsObjects {
     }
 
     private dnsJson(): string {
-        return JSON.stringify([this.service.registrations, this.service.overdueKeys()]);
+        return JSON.stringify([this.service.registrations, this.service.overdueKeys(), this.service.dhcpRanges]);
     }
 
     private zoneProperties(zone: string) {
@@ -137,7 +139,7 @@ export class DnsObjects {
         return {
             Name: key, TsigName: tsigName(key, m.generation), Algorithm: m.algorithm, Scope: m.scope, Created: micros(m.created),
             RotationDays: m.rotationDays, RotationDue: due, Overdue: this.service.overdueKeys().includes(key),
-            Rotation: m.rotation?.step ?? "", Zones: zonesUsing({ zones: this.service.zones as Record<string, ZoneConfig>, keys: {}, registrations: {} }, key),
+            Rotation: m.rotation?.step ?? "", Zones: zonesUsing(this.service.zones, key),
         };
     }
 
@@ -170,7 +172,7 @@ export class DnsObjects {
         const dns = this.dnsJson();
         if (dns !== this.exported.get(this.path)) {
             this.exported.set(this.path, dns);
-            this.server.propertiesChanged(this.path, DNS_IFACE, ["Registrations", "OverdueKeys"]);
+            this.server.propertiesChanged(this.path, DNS_IFACE, ["Registrations", "OverdueKeys", "DhcpRanges"]);
         }
     }
 
@@ -373,6 +375,15 @@ export class DnsObjects {
             await this.service.unregister(`machine:${uuid}`);
             return [];
         },
+    });
+
+    private readonly setDhcpRanges = method({
+        args: z.tuple([z.array(z.strictObject({
+            Name: z.string(), Interface: z.string(), Start: z.string(), End: z.string(), Netmask: z.string(),
+            LeaseSeconds: count(0, 31_536_000, " seconds"), DnsServer: z.optional(z.string()),
+        }, { error: "each range is a dictionary of Name, Interface, Start, End, Netmask, LeaseSeconds and DnsServer" }))
+            .check(z.maxLength(64, "must be at most 64 ranges")), optionsSchema({ "dry-run": z.optional(z.boolean()) })]),
+        run: async (_ctx, [ranges, o]) => [await this.service.setDhcpRanges(ranges.map(r => ({ ...r, DnsServer: r.DnsServer ?? "" })), o["dry-run"] ?? false)],
     });
 
     /* A machine with addresses in a register-machines zone gets (or keeps up to date) its records. */

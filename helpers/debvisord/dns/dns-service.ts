@@ -7,6 +7,7 @@ import path from "node:path";
 import { writeFileAtomically } from "../../lib/atomic-file.js";
 import { invalidArgument, notFound, notSupported, busy, failed } from "../../lib/errors.js";
 import { initialZone, namedFragment, zoneFile, type BindPaths } from "./bind-config.js";
+import { checkRanges, DNSMASQ_CONF, renderDnsmasq, writeDnsmasqConfig, type DhcpRange } from "./dhcp-config.js";
 import { inZone, reverseName, type DnsRecord } from "../../lib/dns-grammar.js";
 import {
     readState, tsigName, usedByRemoteZone, writeState, zonesUsing,
@@ -19,6 +20,7 @@ import { bindOwner, KeyFiles } from "./tsig-keys.js";
 export interface DnsPaths extends BindPaths {
     stateFile: string;
     namedConf: string;
+    dnsmasqConf: string;
 }
 
 export const DNS_PATHS: DnsPaths = {
@@ -26,6 +28,7 @@ export const DNS_PATHS: DnsPaths = {
     keyDir: "/etc/debvisor/dns/keys",
     namedConf: "/etc/debvisor/dns/named.conf",
     zoneDir: "/var/lib/bind/debvisor",
+    dnsmasqConf: DNSMASQ_CONF,
 };
 
 export const ALGORITHMS = ["hmac-sha256", "hmac-sha384", "hmac-sha512"] as const;
@@ -71,6 +74,7 @@ export class DnsService {
     get zones(): Readonly<Record<string, ZoneConfig>> { return this.state.zones }
     get keyMeta(): Readonly<Record<string, KeyMeta>> { return this.state.keys }
     get registrations(): Readonly<Record<string, Registration>> { return this.state.registrations }
+    get dhcpRanges(): readonly DhcpRange[] { return this.state.dhcpRanges }
 
     onChange(listener: () => void): void {
         this.listeners.push(listener);
@@ -161,7 +165,7 @@ export class DnsService {
     deleteKey(name: string): Promise<void> {
         return this.exclusive(async () => {
             this.key(name);
-            const users = zonesUsing(this.state, name);
+            const users = zonesUsing(this.state.zones, name);
             if (users.length > 0)
                 throw busy(`key_name: the key ${name} is used by the zone${users.length > 1 ? "s" : ""} ${users.join(", ")}`);
             await this.commit(s => { delete s.keys[name] }, false);
@@ -252,7 +256,7 @@ export class DnsService {
 
     /* A signed, empty update to each zone that uses the key: proves the server takes the new secret. */
     private async probe(name: string): Promise<void> {
-        for (const zone of zonesUsing(this.state, name)) {
+        for (const zone of zonesUsing(this.state.zones, name)) {
             const config = this.state.zones[zone];
             if (config.keys.transfer === name && !Object.entries(config.keys).some(([s, k]) => s !== "transfer" && k === name))
                 continue; // a transfer-only key cannot sign updates
@@ -527,6 +531,20 @@ export class DnsService {
                 throw e;
             }
             await this.commit(s => { delete s.registrations[id] }, false);
+        });
+    }
+
+    /* Replaces the DHCP ranges: checked, accepted by dnsmasq, then saved; returns the file's text. */
+    setDhcpRanges(ranges: DhcpRange[], dryRun: boolean): Promise<string> {
+        return this.exclusive(async () => {
+            const problem = checkRanges(ranges);
+            if (problem)
+                throw invalidArgument(problem);
+            if (dryRun)
+                return renderDnsmasq(ranges);
+            const text = await writeDnsmasqConfig(ranges, this.paths.dnsmasqConf).catch(e => { throw failed((e as Error).message) });
+            await this.commit(s => { s.dhcpRanges = ranges }, false);
+            return text;
         });
     }
 

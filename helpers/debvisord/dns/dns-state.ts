@@ -4,6 +4,7 @@
 // names this node registered for itself and its machines.
 import fs from "node:fs";
 import { writeJsonAtomically } from "../../lib/atomic-file.js";
+import type { DhcpRange } from "./dhcp-config.js";
 
 export const KEY_SCOPES = ["zone", "node", "vm", "transfer"] as const;
 export type KeyScope = typeof KEY_SCOPES[number];
@@ -49,19 +50,21 @@ export interface Registration {
 
 export interface DnsState {
     zones: Record<string, ZoneConfig>;
+    /** DHCP ranges of the cluster network, as written to dnsmasq's configuration */
+    dhcpRanges: DhcpRange[];
     keys: Record<string, KeyMeta>;
     /** by "host:NAME" or "machine:UUID" */
     registrations: Record<string, Registration>;
 }
 
 export function emptyState(): DnsState {
-    return { zones: {}, keys: {}, registrations: {} };
+    return { zones: {}, keys: {}, registrations: {}, dhcpRanges: [] };
 }
 
 export function readState(file: string): DnsState {
     try {
         const saved = JSON.parse(fs.readFileSync(file, "utf8")) as Partial<DnsState>;
-        return { zones: saved.zones ?? {}, keys: saved.keys ?? {}, registrations: saved.registrations ?? {} };
+        return { zones: saved.zones ?? {}, keys: saved.keys ?? {}, registrations: saved.registrations ?? {}, dhcpRanges: saved.dhcpRanges ?? [] };
     } catch (e) {
         if ((e as NodeJS.ErrnoException).code === "ENOENT")
             return emptyState();
@@ -96,6 +99,6 @@ export function usedByRemoteZone(state: DnsState, key: string): string | null {
 }
 
 /* The zones that use a key. */
-export function zonesUsing(state: DnsState, key: string): string[] {
-    return Object.entries(state.zones).filter(([, c]) => Object.values(c.keys).includes(key)).map(([z]) => z);
+export function zonesUsing(zones: Readonly<Record<string, ZoneConfig>>, key: string): string[] {
+    return Object.entries(zones).filter(([, c]) => Object.values(c.keys).includes(key)).map(([z]) => z);
 }
