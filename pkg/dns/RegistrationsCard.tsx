@@ -47,7 +47,7 @@ export function LeasesCard({ dns }: { dns: PageDnsProperties }) {
             <CardBody>
                 {ranges.length > 0 && (
                     <p className="pf-v6-u-mb-md" aria-label={_("DHCP ranges")}>
-                        {_("Ranges:")} {ranges.map(r => format("$0 $1–$2 on $3", r.Name, r.Start, r.End, r.Interface)).join("; ")}
+                        {_("Ranges:")} {ranges.map(r => format(_("$0: $1–$2 on $3"), r.Name, r.Start, r.End, r.Interface)).join("; ")}
                     </p>
                 )}
                 {leases.length === 0 ? <p>{_("No DHCP leases on this host.")}</p> : (
