@@ -24,6 +24,7 @@ const VETH_ROOT = `dvfwr${process.pid % 10000}`;
 const VETH_NS = `dvfwn${process.pid % 10000}`;
 const ROOT_ADDR = "10.254.77.1";
 const NS_ADDR = "10.254.77.2";
+const CTL = path.resolve(process.env.DEBVISORCTL ?? "/usr/bin/debvisorctl");
 
 type Options = Record<string, [string, unknown]>;
 type Report = Record<string, unknown>;
@@ -265,6 +266,40 @@ QUnit.module("firewall: nftables through the bus", hooks => {
         const methods = (audit.ok ? audit.body[0] as Array<Record<string, unknown>> : []).map(r => r.Method);
         for (const step of ["Firewall.Quarantine", "Firewall.Quarantine.Isolate", "Firewall.Release", "Firewall.Release.Reconnect"])
             assert.true(methods.includes(step), `audited: ${step}`);
+    });
+
+    QUnit.test("debvisorctl fw and quarantine: the installed command line over the same object", assert => {
+        const ctl = (args: string[], user?: string, input?: string) => {
+            const [command, argv] = user
+                ? ["setpriv", ["--reuid", user, "--regid", user, "--init-groups", CTL, ...args]]
+                : [CTL, args];
+            const r = spawnSync(command, argv, { encoding: "utf8", timeout: 60_000, input });
+            return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+        };
+        const blocked = ctl(["fw", "block", "192.0.2.200", "2001:db8:c11::/48", "--comment", "cli test", "--expiry", "2h", "--json"]);
+        assert.equal(blocked.code, 0, blocked.stderr);
+        assert.deepEqual((JSON.parse(blocked.stdout) as Report).Accepted, ["192.0.2.200", "2001:db8:c11::/48"]);
+        const list = ctl(["fw", "list", "--json"], VIEWER.name);
+        assert.equal(list.code, 0, list.stderr);
+        const row = (JSON.parse(list.stdout) as { blocked: Array<{ cidr: string; comment: string; addedBy: string; expires: string | null }> })
+            .blocked.find(b => b.cidr === "192.0.2.200");
+        assert.true(!!row && row.comment === "cli test" && row.addedBy === "root" && row.expires !== null, JSON.stringify(row));
+        const text = ctl(["fw", "list"]);
+        assert.true(/^Blocked \(\d+\):\nCIDR +PACKETS +BYTES +EXPIRES +ADDED BY +COMMENT$/m.test(text.stdout), text.stdout);
+        const bad = ctl(["fw", "block", "10.0.0.1/24"]);
+        assert.true(bad.code !== 0 && bad.stderr.includes("did you mean 10.0.0.0/24"), bad.stderr);
+        const dry = ctl(["fw", "import", "-", "--dry-run"], undefined, "192.0.2.200\n192.0.2.210/31 # x\n192.0.2.211\n");
+        assert.equal(dry.code, 1, "a report with errors exits 1");
+        assert.true(dry.stdout.includes("error: 192.0.2.211: is inside 192.0.2.210/31") && dry.stdout.includes("skipped: 192.0.2.200: is in the block list already")
+            && dry.stdout.includes("dry run: would block 1 entry: 192.0.2.210/31"), dry.stdout);
+        const exported = ctl(["fw", "export"], VIEWER.name);
+        assert.true(exported.stdout.includes("192.0.2.200  # cli test\n"), exported.stdout);
+        const refused = ctl(["fw", "block", "192.0.2.1", "--no-ask"], VIEWER.name);
+        assert.true(refused.code !== 0 && refused.stderr.includes("NotAuthorized"), refused.stderr);
+        const status = ctl(["quarantine", "status", "--json"], VIEWER.name);
+        assert.equal((JSON.parse(status.stdout) as { quarantined: boolean }).quarantined, false);
+        const un = ctl(["fw", "unblock", "192.0.2.200", "2001:db8:c11::/48"]);
+        assert.equal(un.code, 0, un.stderr);
     });
 
     QUnit.test("the saved lists come back with one transaction when debvisord starts", async assert => {
