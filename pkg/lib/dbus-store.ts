@@ -8,6 +8,7 @@
 import { useSyncExternalStore } from "react";
 import { BUS_NAME, JOB_IFACE, MACHINE_IFACE, MANAGER_IFACE, ROOT_PATH, type PageJobProperties, type PageMachineProperties, type PageManagerProperties } from "../../generated/dbus-contract";
 import { AUDIT_IFACE, type PageAuditProperties } from "../../generated/dbus-contract";
+import { FIREWALL_IFACE, type PageFirewallProperties } from "../../generated/dbus-contract";
 import { compareNames } from "./collate";
 import { cockpit, type CloseOptions, type DBusClient, type DBusError, type NotifyData } from "./cockpit";
 import { _, format } from "./gettext";
@@ -249,4 +250,12 @@ const selectAudit = objectsWith<PageAuditProperties>(AUDIT_IFACE, (a, b) => a.pa
 /** The Audit singleton, once debvisord announced it. */
 export function useAudit(): AuditObject | null {
     return useSyncExternalStore(subscribe, selectAudit)[0] ?? null;
+}
+
+export type FirewallObject = ObjectOf<PageFirewallProperties>;
+const selectFirewall = objectsWith<PageFirewallProperties>(FIREWALL_IFACE, (a, b) => a.path.localeCompare(b.path));
+
+/** The Firewall singleton, once debvisord announced it. */
+export function useFirewall(): FirewallObject | null {
+    return useSyncExternalStore(subscribe, selectFirewall)[0] ?? null;
 }
