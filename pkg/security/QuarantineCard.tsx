@@ -27,7 +27,7 @@ export function QuarantineCard({ firewall, allowed }: { firewall: FirewallObject
                 {on && (
                     <p className="debvisor-error-detail" aria-label={_("Quarantine status")}>
                         {format(_("Since $0, by $1."), new Date((info.since ?? 0) / 1000).toLocaleString(), info.by ?? "")}
-                        {info.reason ? " " + info.reason : ""}
+                        {info.reason ? ` ${info.reason}.` : ""}
                         {" "}{format(_("Allowed in: $0."), allowed.length > 0 ? allowed.map(a => a.cidr).join(", ") : _("nobody"))}
                     </p>
                 )}

@@ -103,7 +103,7 @@ QUnit.module("browser: security page", hooks => {
             await dialog.getByLabel("Reason (for the audit log)").fill("browser test");
             await screenshot(session.page, "security-quarantine-confirm", frame);
             await dialog.getByRole("button", { name: "Quarantine" }).click();
-            await frame.locator("[aria-label='Quarantine status']").getByText(/by dvadmin\. browser test/).waitFor(WAIT);
+            await frame.locator("[aria-label='Quarantine status']").getByText(/by dvadmin\. browser test\. Allowed in: nobody\./).waitFor(WAIT);
             assert.equal(await getProperty(FIREWALL.path, FIREWALL.iface, "Quarantined"), true);
             await screenshot(session.page, "security-quarantined", frame);
             await frame.getByLabel("This host is quarantined").click({ force: true });
