@@ -12,6 +12,7 @@ import { busNameOwnerPid, Harness } from "../test/harness/harness.js";
 import { callAs, MANAGER } from "../test/lib/call-as.js";
 import { ADMIN } from "../test/lib/users.js";
 import { auditQueryBench } from "./audit-query.js";
+import { firewallBench } from "./firewall.js";
 import { bounded, median, now, report, rssMiB, timeMs } from "./lib.js";
 import { machinesBench } from "./machines.js";
 
@@ -125,7 +126,7 @@ try {
     await harness.start();
     console.log(`DebVisor benchmarks on ${os.cpus().length} cores, node ${process.version}\n`);
     // `npm run bench -- machines` runs only the named ones
-    const benches: Record<string, () => Promise<void>> = { activation, roundTrip, auditedCalls, auditLog, machines: machinesBench, "audit-query": auditQueryBench };
+    const benches: Record<string, () => Promise<void>> = { activation, roundTrip, auditedCalls, auditLog, machines: machinesBench, "audit-query": auditQueryBench, firewall: firewallBench };
     const chosen = process.argv.slice(2).length > 0 ? process.argv.slice(2) : Object.keys(benches);
     for (const name of chosen) {
         if (!benches[name])

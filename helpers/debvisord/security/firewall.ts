@@ -127,7 +127,13 @@ export class Firewall {
     /* Restores the saved lists with one nft transaction (before any change is let through); without saved state the table is made at the first change. */
     start(): void {
         void this.exclusive(() => this.restore());
-        setInterval(() => void this.refreshCounters(), COUNTER_REFRESH_MS).unref();
+        // reading 100,000 counters takes nft seconds: the pause grows with the time one reading takes
+        const refresh = () => {
+            const started = Date.now();
+            void this.refreshCounters().catch(() => undefined).finally(() =>
+                setTimeout(refresh, Math.max(COUNTER_REFRESH_MS, 20 * (Date.now() - started))).unref());
+        };
+        setTimeout(refresh, COUNTER_REFRESH_MS).unref();
         setInterval(() => void this.exclusive(async () => this.expire()), EXPIRY_CHECK_MS).unref();
     }
 
@@ -185,8 +191,10 @@ export class Firewall {
         let dropped = false;
         for (const list of ["block", "allow"] as const) {
             const kept = this.state[list].filter(e => e.expires === 0 || e.expires > now);
-            dropped ||= kept.length !== this.state[list].length;
-            this.state[list] = kept;
+            if (kept.length !== this.state[list].length) {
+                dropped = true;
+                this.state[list] = kept;
+            }
         }
         return dropped;
     }
@@ -253,8 +261,19 @@ export class Firewall {
         this.state = next;
     }
 
+    private readonly parsed = new WeakMap<Entry[], Net[]>();
+
+    /* The lists as intervals; a list is a new array after every change, so the parse is kept per array. */
     private current(): { block: Net[]; allow: Net[] } {
-        return { block: netsOf(this.state.block), allow: netsOf(this.state.allow) };
+        const of = (entries: Entry[]) => {
+            let nets = this.parsed.get(entries);
+            if (!nets) {
+                nets = netsOf(entries);
+                this.parsed.set(entries, nets);
+            }
+            return nets;
+        };
+        return { block: of(this.state.block), allow: of(this.state.allow) };
     }
 
     /* Checks and (unless dry-run) adds entries to a list, in one transaction. */
@@ -300,7 +319,7 @@ export class Firewall {
 
     private remove(list: ListName, texts: string[], dryRun: boolean): Promise<string[]> {
         return this.exclusive(async () => {
-            const { nets, errors } = checkRemovals(list, texts, netsOf(this.state[list]));
+            const { nets, errors } = checkRemovals(list, texts, this.current()[list]);
             if (errors.length > 0)
                 throw invalidArgument(`cidrs: ${summary(errors)}; nothing was changed`);
             const gone = new Set(nets.map(n => n.text));
@@ -382,7 +401,7 @@ export class Firewall {
         run: async (ctx, [options]) => this.exclusive(async () => {
             if (this.state.quarantine)
                 throw busy(`the host is quarantined already, since ${new Date(this.state.quarantine.since).toISOString()} by ${this.state.quarantine.by}`);
-            const allow = netsOf(this.state.allow);
+            const allow = this.current().allow;
             const outside = this.sessions().filter(s => !isLoopback(s) &&
                 !allow.some(a => a.family === s.family && a.start <= s.value && s.value <= a.end));
             if (outside.length > 0 && !options.force) {
