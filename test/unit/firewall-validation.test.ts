@@ -3,7 +3,7 @@
 import QUnit from "qunit";
 import { parseNet, type Net } from "../../helpers/debvisord/security/cidr.js";
 import { checkAdditions, checkRemovals, lockoutProblems, parseList, specialWarnings } from "../../helpers/debvisord/security/firewall-validation.js";
-import { addScript, fullScript, parseCounters, tableName } from "../../helpers/debvisord/security/nft.js";
+import { addScript, deleteScript, fullScript, parseCounters, tableName } from "../../helpers/debvisord/security/nft.js";
 import { parseProcNetTcp } from "../../helpers/debvisord/security/sessions.js";
 
 const like = (assert: Assert, text: string, re: RegExp) => assert.true(re.test(text), text);
@@ -185,6 +185,17 @@ QUnit.module("firewall: nft scripts and kernel views", () => {
         const full = fullScript("t", { block: [], allow: [] }, true, now);
         assert.true(full.startsWith("add table inet t\ndelete table inet t\nadd table inet t\n"), "replaces the table in one transaction");
         assert.true(full.includes("quarantine_input { type filter hook input priority filter - 5; policy drop; }"));
+    });
+
+    QUnit.test("removing many elements loads the sets concerned anew, their counters carried over", assert => {
+        const e = (cidr: string) => ({ cidr, comment: "", addedBy: "a", addedAt: 0, expires: 0 });
+        assert.equal(deleteScript("t", "block", [e("192.0.2.1"), e("2001:db8::1")]),
+            "delete element inet t block4 { 192.0.2.1 }\ndelete element inet t block6 { 2001:db8::1 }\n");
+        const removed = Array.from({ length: 20 }, (_x, i) => e(`198.51.100.${i}`));
+        const counters = new Map([["192.0.2.7", { packets: 5, bytes: 300 }]]);
+        assert.equal(deleteScript("t", "block", removed, [e("192.0.2.7"), e("2001:db8::7")], counters),
+            "flush set inet t block4\nadd element inet t block4 { 192.0.2.7 counter packets 5 bytes 300 }\n",
+            "only the IPv4 set is touched, and keeps its counters");
     });
 
     QUnit.test("counters are read from nft -j whatever form the element has", assert => {

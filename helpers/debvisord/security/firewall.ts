@@ -167,8 +167,19 @@ export class Firewall {
         this.problem = problem;
     }
 
+    private pendingSignals = new Set<string>();
+
+    /* Signals after the reply: marshalling 100,000 entries is not the caller's wait. */
     private changed(names: string[]): void {
-        this.server.propertiesChanged(this.path, FIREWALL_IFACE, names);
+        const first = this.pendingSignals.size === 0;
+        names.forEach(n => this.pendingSignals.add(n));
+        if (first) {
+            setImmediate(() => {
+                const all = [...this.pendingSignals];
+                this.pendingSignals.clear();
+                this.server.propertiesChanged(this.path, FIREWALL_IFACE, all);
+            });
+        }
     }
 
     private entries(list: ListName) {
@@ -325,8 +336,9 @@ export class Firewall {
             const gone = new Set(nets.map(n => n.text));
             const removed = this.state[list].filter(e => gone.has(e.cidr));
             if (!dryRun) {
-                const next: FirewallState = { ...this.state, [list]: this.state[list].filter(e => !gone.has(e.cidr)) };
-                await this.commit(next, deleteScript(this.paths.table, list, removed));
+                const kept = this.state[list].filter(e => !gone.has(e.cidr));
+                const next: FirewallState = { ...this.state, [list]: kept };
+                await this.commit(next, deleteScript(this.paths.table, list, removed, kept, this.counters[list]));
                 this.changed([list === "block" ? "Blocked" : "Allowed"]);
             }
             return removed.map(e => e.cidr);
