@@ -16,15 +16,15 @@ import { firewallImport, type FirewallReport, type ListName } from "../lib/api/f
 import { _, format } from "../lib/gettext";
 import { EXPIRIES } from "./AddEntriesDialog";
 
-function Findings({ title, items, variant }: { title: string; items: string[]; variant: "danger" | "warning" | "info" }) {
+function Findings({ title, items, total, variant }: { title: string; items: string[]; total: number; variant: "danger" | "warning" | "info" }) {
     const [open, setOpen] = useState(variant === "danger");
-    if (items.length === 0)
+    if (total === 0)
         return null;
     return (
-        <ExpandableSection toggleText={format("$0: $1", title, items.length)} isExpanded={open} onToggle={(_e, v) => setOpen(v)}>
+        <ExpandableSection toggleText={format("$0: $1", title, total)} isExpanded={open} onToggle={(_e, v) => setOpen(v)}>
             <ul className={variant === "danger" ? "debvisor-error-detail" : "debvisor-muted"} aria-label={title}>
                 {items.slice(0, 200).map(i => <li key={i}>{i}</li>)}
-                {items.length > 200 && <li>{format(_("… and $0 more"), items.length - 200)}</li>}
+                {total > Math.min(items.length, 200) && <li>{format(_("… and $0 more"), total - Math.min(items.length, 200))}</li>}
             </ul>
         </ExpandableSection>
     );
@@ -52,7 +52,7 @@ export function ImportDialog({ list: initialList, onClose }: { list: ListName; o
             .then(r => { if (dryRun) setReport(r); else onClose() }, (e: CallError) => setError(e.message))
             .finally(() => setBusy(false));
     };
-    const applicable = report !== null && report.Accepted.length > 0 && (report.Errors.length === 0 || skipInvalid);
+    const applicable = report !== null && report.AcceptedCount > 0 && (report.ErrorCount === 0 || skipInvalid);
 
     return (
         <Modal isOpen variant="medium" onClose={onClose} aria-labelledby="fw-import-title">
@@ -85,11 +85,11 @@ export function ImportDialog({ list: initialList, onClose }: { list: ListName; o
                 </Form>
                 {report && (
                     <div aria-label={_("Validation report")} className="pf-v6-u-mt-md">
-                        <p><strong>{format(_("$0 entries would be added."), report.Accepted.length)}</strong></p>
-                        <Findings title={_("Errors")} items={report.Errors} variant="danger" />
-                        <Findings title={_("Warnings")} items={report.Warnings} variant="warning" />
-                        <Findings title={_("Already listed")} items={report.Skipped} variant="info" />
-                        {report.Errors.length > 0 && (
+                        <p><strong>{format(_("$0 entries would be added."), report.AcceptedCount)}</strong></p>
+                        <Findings title={_("Errors")} items={report.Errors} total={report.ErrorCount} variant="danger" />
+                        <Findings title={_("Warnings")} items={report.Warnings} total={report.WarningCount} variant="warning" />
+                        <Findings title={_("Already listed")} items={report.Skipped} total={report.SkippedCount} variant="info" />
+                        {report.ErrorCount > 0 && (
                             <Checkbox id="fw-import-skip" isChecked={skipInvalid} onChange={(_e, v) => setSkipInvalid(v)}
                                 label={_("Leave out the entries with errors and add the others")} />
                         )}
@@ -101,7 +101,7 @@ export function ImportDialog({ list: initialList, onClose }: { list: ListName; o
                     ? <Button variant="primary" onClick={() => run(true)} isLoading={busy} isDisabled={busy || text.trim() === ""}>{_("Check")}</Button>
                     : (
                         <Button variant="primary" onClick={() => run(false)} isLoading={busy} isDisabled={busy || !applicable}>
-                            {format(_("Add $0 entries"), report.Accepted.length)}
+                            {format(_("Add $0 entries"), report.AcceptedCount)}
                         </Button>
                     )}
                 <Button variant="link" onClick={onClose}>{_("Cancel")}</Button>

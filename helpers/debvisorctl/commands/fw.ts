@@ -35,26 +35,33 @@ function addOptions(values: Values, withForce: boolean): Record<string, Variant>
     return options;
 }
 
-interface Report { Accepted?: string[]; Errors?: string[]; Warnings?: string[]; Skipped?: string[]; Applied?: boolean; Lines?: number }
+interface Report {
+    Accepted?: string[]; Errors?: string[]; Warnings?: string[]; Skipped?: string[]; Applied?: boolean; Lines?: number;
+    AcceptedCount?: number; ErrorCount?: number; WarningCount?: number; SkippedCount?: number;
+}
+
+/* "… and N more" when the report names only the first of many. */
+function more(shown: number, total: number | undefined): string[] {
+    return total !== undefined && total > shown ? [`… and ${total - shown} more`] : [];
+}
 
 /* The report of Block, Allow and ImportList; exit code 1 when it has errors. */
 function printReport(report: Report, verb: string, values: Values): number {
     if (values.json) {
         printJson(report);
-        return (report.Errors ?? []).length > 0 ? 1 : 0;
+        return (report.ErrorCount ?? (report.Errors ?? []).length) > 0 ? 1 : 0;
     }
     const lines: string[] = [];
-    for (const e of report.Errors ?? []) lines.push(`error: ${printable(e)}`);
-    for (const w of report.Warnings ?? []) lines.push(`warning: ${printable(w)}`);
-    for (const s of report.Skipped ?? []) lines.push(`skipped: ${printable(s)}`);
+    for (const e of [...report.Errors ?? [], ...more(report.Errors?.length ?? 0, report.ErrorCount)]) lines.push(`error: ${printable(e)}`);
+    for (const w of [...report.Warnings ?? [], ...more(report.Warnings?.length ?? 0, report.WarningCount)]) lines.push(`warning: ${printable(w)}`);
+    for (const s of [...report.Skipped ?? [], ...more(report.Skipped?.length ?? 0, report.SkippedCount)]) lines.push(`skipped: ${printable(s)}`);
     const accepted = report.Accepted ?? [];
-    const shown = accepted.length <= 20 ? accepted.join(" ") : `${accepted.slice(0, 20).join(" ")} … (${accepted.length} in all)`;
-    if (report.Applied)
-        lines.push(`${verb} ${accepted.length} ${accepted.length === 1 ? "entry" : "entries"}${accepted.length ? ": " + shown : ""}`);
-    else
-        lines.push(`dry run: would ${verb.replace(/ed$/, "")} ${accepted.length} ${accepted.length === 1 ? "entry" : "entries"}${accepted.length ? ": " + shown : ""}`);
+    const count = report.AcceptedCount ?? accepted.length;
+    const shown = count <= 20 ? accepted.join(" ") : `${accepted.slice(0, 20).join(" ")} … (${count} in all)`;
+    const what = `${count} ${count === 1 ? "entry" : "entries"}${count ? ": " + shown : ""}`;
+    lines.push(report.Applied ? `${verb} ${what}` : `dry run: would ${verb.replace(/ed$/, "")} ${what}`);
     print(lines.join("\n"));
-    return (report.Errors ?? []).length > 0 ? 1 : 0;
+    return (report.ErrorCount ?? (report.Errors ?? []).length) > 0 ? 1 : 0;
 }
 
 const ADD_OPTIONS = {

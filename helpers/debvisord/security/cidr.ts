@@ -114,9 +114,31 @@ export function netText(family: Family, start: bigint, end: bigint): string {
     return `${formatAddress(family, start)}-${formatAddress(family, end)}`;
 }
 
+const PLAIN_V4 = /^(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})(?:\/(0|[1-9][0-9]?))?$/;
+
+/* The common case of large lists, a valid IPv4 address or prefix, in plain numbers; null for anything else. */
+function fastV4(text: string): Net | null {
+    const m = PLAIN_V4.exec(text);
+    if (!m)
+        return null;
+    const octets = [Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4])];
+    const len = m[5] === undefined ? 32 : Number(m[5]);
+    if (octets.some(o => o > 255) || len > 32)
+        return null;
+    const value = ((octets[0] * 256 + octets[1]) * 256 + octets[2]) * 256 + octets[3];
+    const size = 2 ** (32 - len);
+    if (value % size !== 0)
+        return null;
+    const address = octets.join(".");
+    return { family: 4, start: BigInt(value), end: BigInt(value + size - 1), text: len === 32 ? address : `${address}/${len}` };
+}
+
 /* Parses "ADDR", "ADDR/LEN" or "ADDR-ADDR"; the error says what to write instead. */
 export function parseNet(input: string): ParseResult {
     const text = input.trim();
+    const fast = fastV4(text);
+    if (fast)
+        return { ok: true, net: fast };
     const shown = JSON.stringify(input.length > 60 ? input.slice(0, 60) + "…" : input);
     if (text === "")
         return { ok: false, error: "an empty entry" };

@@ -55,12 +55,19 @@ export interface Report {
     lines?: number;
 }
 
+/** A report names at most this many items of each kind; the counts say how many there are. */
+const REPORT_ITEMS = 1000;
+
 function reportDict(r: Report) {
     return {
-        Accepted: r.accepted.map(n => n.text),
-        Errors: r.errors.map(describe),
-        Warnings: r.warnings.map(describe),
-        Skipped: r.skipped.map(describe),
+        Accepted: r.accepted.slice(0, REPORT_ITEMS).map(n => n.text),
+        Errors: r.errors.slice(0, REPORT_ITEMS).map(describe),
+        Warnings: r.warnings.slice(0, REPORT_ITEMS).map(describe),
+        Skipped: r.skipped.slice(0, REPORT_ITEMS).map(describe),
+        AcceptedCount: r.accepted.length,
+        ErrorCount: r.errors.length,
+        WarningCount: r.warnings.length,
+        SkippedCount: r.skipped.length,
         Applied: r.applied,
         ...(r.lines !== undefined ? { Lines: r.lines } : {}),
     };

@@ -10,7 +10,11 @@ export type ListName = "block" | "allow";
 /** One entry of Blocked or Allowed; times in milliseconds since the epoch (expires 0: never). */
 export interface FirewallEntry { cidr: string; comment: string; addedBy: string; addedAt: number; expires: number; packets: number; bytes: number }
 
-export interface FirewallReport { Accepted: string[]; Errors: string[]; Warnings: string[]; Skipped: string[]; Applied: boolean; Lines?: number }
+/** The lists hold the first 1000 items; the counts say how many there are. */
+export interface FirewallReport {
+    Accepted: string[]; Errors: string[]; Warnings: string[]; Skipped: string[]; Applied: boolean; Lines?: number;
+    AcceptedCount: number; ErrorCount: number; WarningCount: number; SkippedCount: number;
+}
 
 export interface AddOptions { comment?: string; expiry?: number; force?: boolean; dryRun?: boolean; skipInvalid?: boolean; list?: ListName }
 
@@ -37,6 +41,8 @@ function report(dict: Record<string, unknown>): FirewallReport {
     return {
         Accepted: (r.Accepted as string[]) ?? [], Errors: (r.Errors as string[]) ?? [], Warnings: (r.Warnings as string[]) ?? [],
         Skipped: (r.Skipped as string[]) ?? [], Applied: Boolean(r.Applied), Lines: r.Lines as number | undefined,
+        AcceptedCount: Number(r.AcceptedCount ?? 0), ErrorCount: Number(r.ErrorCount ?? 0),
+        WarningCount: Number(r.WarningCount ?? 0), SkippedCount: Number(r.SkippedCount ?? 0),
     };
 }
 
