@@ -212,7 +212,7 @@ QUnit.module("firewall: nftables through the bus", hooks => {
     QUnit.test("lock-out guard: an admin session's address and allowed entries are not blocked without force", async assert => {
         const before = nftJson();
         const r = await block(ADMIN.name, ["127.0.0.0/8"]);
-        assert.true(!r.ok && /127\.0\.0\.0\/8: would cover 127\.0\.0\.1, the address of a Cockpit session \(port 9090\)/.test(r.message), r.ok ? "blocked" : r.message);
+        assert.true(!r.ok && /127\.0\.0\.0\/8: would cover 127\.0\.0\.1, the address of an open Cockpit session \(port 9090\)/.test(r.message), r.ok ? "blocked" : r.message);
         const forced = await block(ADMIN.name, ["127.0.0.0/8"], { force: ["b", true], "dry-run": ["b", true] });
         const report = (forced.ok ? forced.body[0] : {}) as Report;
         assert.true(forced.ok && (report.Warnings as string[]).some(w => /127\.0\.0\.1.*\(forced\)/.test(w)), forced.ok ? JSON.stringify(report) : forced.message);
@@ -224,6 +224,28 @@ QUnit.module("firewall: nftables through the bus", hooks => {
         assert.true(d.ok, d.ok ? "" : d.message);
         assert.equal(setElements("allow4").length, 0);
         assert.equal(setElements("block4").length, JSON.parse(before).nftables.find((i: { set?: { name: string } }) => i.set?.name === "block4").set.elem.length);
+    });
+
+    QUnit.test("lock-out guard on a real SSH session from the namespace: block and quarantine refused, naming the address", async assert => {
+        // an SSH port on the root side of the veth pair, and a connection to it held open from the namespace
+        const held: net.Socket[] = [];
+        const ssh = net.createServer(socket => { held.push(socket); socket.on("error", () => undefined) });
+        await new Promise<void>((resolve, reject) => { ssh.once("error", reject); ssh.listen(22, ROOT_ADDR, resolve) });
+        const client = spawn("ip", ["netns", "exec", NS, "bash", "-c", `exec 3<>/dev/tcp/${ROOT_ADDR}/22; sleep 60`], { stdio: "ignore", detached: true });
+        try {
+            await waitFor("the SSH session to be established", () => held.length > 0, 10_000);
+            const before = nftJson();
+            const b = await block(ADMIN.name, ["10.254.77.0/30"]);
+            assert.true(!b.ok && b.message.includes(`10.254.77.0/30: would cover ${NS_ADDR}, the address of an open SSH session (port 22)`), b.ok ? "blocked" : b.message);
+            const q = await call(ADMIN.name, "Quarantine", "a{sv}", [{ "stop-machines": ["b", false] }]);
+            assert.true(!q.ok && q.message.includes(`the allow list does not hold ${NS_ADDR}, the address of an open SSH session (port 22).`), q.ok ? "quarantined" : q.message);
+            assert.equal(nftJson(), before, "nothing changed");
+            assert.equal(await getProperty(FIREWALL.path, FIREWALL.iface, "Quarantined"), false);
+        } finally {
+            process.kill(-client.pid!, "SIGTERM");
+            held.forEach(s => s.destroy());
+            await new Promise<void>(resolve => ssh.close(() => resolve()));
+        }
     });
 
     QUnit.test("real packets: blocked from the namespace is dropped, allowed passes again", async assert => {

@@ -1,7 +1,11 @@
 // The firewall's entry grammar and list checks, with a corpus of good and
 // bad entries in every form, and the scripts given to nft.
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import QUnit from "qunit";
 import { parseNet, type Net } from "../../helpers/debvisord/security/cidr.js";
+import { readState, writeState } from "../../helpers/debvisord/security/firewall-state.js";
 import { checkAdditions, checkRemovals, lockoutProblems, parseList, specialWarnings } from "../../helpers/debvisord/security/firewall-validation.js";
 import { addScript, deleteScript, fullScript, parseCounters, tableName } from "../../helpers/debvisord/security/nft.js";
 import { parseProcNetTcp } from "../../helpers/debvisord/security/sessions.js";
@@ -133,10 +137,10 @@ QUnit.module("firewall: list checks", () => {
     });
 
     QUnit.test("the lock-out guard names the session address and the allowed entry", assert => {
-        const sessions = [{ family: 4 as const, value: net("192.0.2.44").start, why: "the address of a Cockpit session (port 9090)" }];
+        const sessions = [{ family: 4 as const, value: net("192.0.2.44").start, why: "the address of an open Cockpit session (port 9090)" }];
         const problems = lockoutProblems([net("192.0.2.0/24"), net("203.0.113.0/28"), net("8.8.8.8")], sessions, current.allow);
         assert.deepEqual(problems.map(p => `${p.entry}: ${p.message}`), [
-            "192.0.2.0/24: would cover 192.0.2.44, the address of a Cockpit session (port 9090)",
+            "192.0.2.0/24: would cover 192.0.2.44, the address of an open Cockpit session (port 9090)",
             "203.0.113.0/28: would cover 203.0.113.5, which is in the allow list",
         ]);
     });
@@ -219,12 +223,34 @@ QUnit.module("firewall: nft scripts and kernel views", () => {
             "   3: 0202000A:0050 2E0200C0:C350 01 00000000:00000000\n"; // port 80: not ours
         const sessions = parseProcNetTcp(v4);
         assert.deepEqual(sessions.map(s => [s.family, s.value.toString(16), s.why]), [
-            [4, "7f000001", "the address of a Cockpit session (port 9090)"],
-            [4, "c000022c", "the address of a SSH session (port 22)"],
+            [4, "7f000001", "the address of an open Cockpit session (port 9090)"],
+            [4, "c000022c", "the address of an open SSH session (port 22)"],
         ]);
         const v6 = "  sl  local_address rem_address st\n" +
             "   0: 00000000000000000000000001000000:2382 0000000000000000FFFF00002C0200C0:C350 01 0\n" + // ::ffff:192.0.2.44
             "   1: 00000000000000000000000001000000:2382 B80D0120000000000000000001000000:C350 01 0\n"; // 2001:db8::1
         assert.deepEqual(parseProcNetTcp(v6).map(s => [s.family, s.value.toString(16)]), [[4, "c000022c"], [6, "20010db8000000000000000000000001"]]);
+    });
+});
+
+QUnit.module("firewall: the state file", () => {
+    QUnit.test("written whole and read back; a damaged file is named, a missing one is no state", assert => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dv-fw-state-"));
+        try {
+            const file = path.join(dir, "sub", "firewall.json");
+            assert.equal(readState(file), null, "no file: no state");
+            const state = { version: 1 as const, block: [{ cidr: "192.0.2.0/24", comment: "x", addedBy: "alice", addedAt: 1, expires: 0 }], allow: [],
+                quarantine: { since: 5, by: "bob", reason: "r", stoppedMachines: [{ name: "web01", uuid: "u" }] } };
+            writeState(file, state);
+            assert.deepEqual(readState(file), state);
+            assert.deepEqual(fs.readdirSync(path.dirname(file)), ["firewall.json"], "no temporary file left");
+            assert.equal(fs.statSync(file).mode & 0o777, 0o600);
+            fs.writeFileSync(file, JSON.stringify({ ...state, block: [{ cidr: "10.0.0.1/24", comment: "", addedBy: "", addedAt: 0, expires: 0 }] }));
+            assert.throws(() => readState(file), /has 1 damaged entries/);
+            fs.writeFileSync(file, "{\"version\": 1, \"blo");
+            assert.throws(() => readState(file), /JSON/);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
     });
 });

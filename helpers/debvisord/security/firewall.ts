@@ -424,8 +424,8 @@ export class Firewall {
             const outside = this.sessions().filter(s => !isLoopback(s) &&
                 !allow.some(a => a.family === s.family && a.start <= s.value && s.value <= a.end));
             if (outside.length > 0 && !options.force) {
-                const names = outside.map(formatProtected).join(", ");
-                throw invalidArgument(`options: the allow list does not hold ${names}: once their connections close they could not reconnect; allow them first, or use the option force`);
+                const names = outside.map(formatProtected).join("; ");
+                throw invalidArgument(`options: the allow list does not hold ${names}. Once such a connection closes it could not be opened again: allow the address first, or use the option force`);
             }
             const by = ctx.caller.loginUser || ctx.caller.user;
             const next: FirewallState = { ...this.state, quarantine: { since: Date.now(), by, reason: options.reason ?? "", stoppedMachines: [] } };
@@ -480,5 +480,5 @@ export class Firewall {
 }
 
 function formatProtected(p: Protected): string {
-    return `${formatAddress(p.family, p.value)} (${p.why})`;
+    return `${formatAddress(p.family, p.value)}, ${p.why}`;
 }

@@ -38,7 +38,7 @@ export function parseProcNetTcp(text: string, ports = SESSION_PORTS): Protected[
         if (!(port in ports) || !localAddr || !remoteAddr || !remotePort)
             continue;
         const remote = procAddress(remoteAddr);
-        out.push({ ...remote, why: `the address of a ${ports[port]} session (port ${port})` });
+        out.push({ ...remote, why: `the address of an open ${ports[port]} session (port ${port})` });
     }
     return out;
 }
