@@ -12,7 +12,8 @@ import os from "node:os";
 import path from "node:path";
 import QUnit from "qunit";
 import { busNameOwnerPid } from "../harness/harness.js";
-import { callAs, getProperty } from "../lib/call-as.js";
+import { tinyGuestIso } from "../harness/tiny-guest.js";
+import { callAs, getProperty, MANAGER } from "../lib/call-as.js";
 import { ADMIN, NOBODY, OPERATOR, VIEWER } from "../lib/users.js";
 import { waitFor } from "../lib/wait.js";
 
@@ -322,6 +323,46 @@ QUnit.module("firewall: nftables through the bus", hooks => {
         assert.equal((JSON.parse(status.stdout) as { quarantined: boolean }).quarantined, false);
         const un = ctl(["fw", "unblock", "192.0.2.200", "2001:db8:c11::/48"]);
         assert.equal(un.code, 0, un.stderr);
+    });
+
+    QUnit.test("quarantine shuts down running autostarted machines, marks them, and release starts them again", async assert => {
+        const iso = tinyGuestIso();
+        const name = `dvfwq${process.pid % 100000}`;
+        const virsh = (...args: string[]) => execFileSync("virsh", ["-c", "qemu:///system", ...args], { encoding: "utf8", stdio: "pipe" });
+        const state = () => virsh("domstate", name).trim();
+        try {
+            await waitFor("libvirt in the test's debvisord", async () =>
+                await getProperty(MANAGER.path, MANAGER.iface, "Virtualization") !== "unknown", 60_000);
+            const created = await callAs(ADMIN.name, { ...MANAGER, method: "CreateMachine", signature: "sa{sv}", body: [name, {
+                source: ["s", "iso"], iso: ["s", iso], "disk-size": ["t", 64 * 1024 ** 2], "memory-mib": ["t", 256],
+                network: ["s", "none"], os: ["s", "http://libosinfo.org/linux/2022"], start: ["b", true],
+            }] });
+            assert.true(created.ok, created.ok ? "created" : created.message);
+            if (!created.ok) return;
+            const auto = await callAs(ADMIN.name, { path: created.body[0] as string, iface: "org.debvisor.DebVisor1.Machine", method: "SetAutostart", signature: "ba{sv}", body: [true, {}] });
+            assert.true(auto.ok, auto.ok ? "autostart" : auto.message);
+            await waitFor("the machine to run", () => state() === "running", 60_000);
+            // time for the guest to start acpid, which powers it off on the ACPI button (else it is forced off after 60 s)
+            await new Promise(r => setTimeout(r, 12_000));
+            const q = await call(ADMIN.name, "Quarantine", "a{sv}", [{ reason: ["s", "machines"], force: ["b", true] }]);
+            assert.true(q.ok, q.ok ? "" : q.message);
+            assert.equal(state(), "shut off", "the autostarted machine was shut down");
+            const info = await getProperty(FIREWALL.path, FIREWALL.iface, "QuarantineInfo") as Record<string, unknown>;
+            assert.deepEqual(info["stopped-machines"], [name], "and marked as stopped by the quarantine");
+            const saved = JSON.parse(fs.readFileSync(stateFile, "utf8")) as { quarantine: { stoppedMachines: Array<{ name: string }> } };
+            assert.deepEqual(saved.quarantine.stoppedMachines.map(m => m.name), [name], "the mark survives a restart");
+            const r = await call(ADMIN.name, "Release", "a{sv}", [{}]);
+            assert.true(r.ok, r.ok ? "" : r.message);
+            await waitFor("the machine to run again", () => state() === "running", 30_000);
+            const audit = await callAs(null, { ...MANAGER, method: "AuditTail", signature: "ua{sv}", body: [50, {}] });
+            const steps = (audit.ok ? audit.body[0] as Array<Record<string, unknown>> : [])
+                .filter(rec => rec.Method === "Firewall.Quarantine.StopMachine" || rec.Method === "Firewall.Release.StartMachine")
+                .map(rec => [rec.Method, rec.Result, JSON.parse(String(rec.Arguments)).machine]);
+            assert.deepEqual(steps.slice(-2), [["Firewall.Quarantine.StopMachine", "ok", name], ["Firewall.Release.StartMachine", "ok", name]], "both steps audited");
+        } finally {
+            try { virsh("destroy", name) } catch { /* not running */ }
+            try { virsh("undefine", name, "--remove-all-storage") } catch { /* not created */ }
+        }
     });
 
     QUnit.test("the saved lists come back with one transaction when debvisord starts", async assert => {
