@@ -162,6 +162,16 @@ QUnit.module("firewall: nftables through the bus", hooks => {
         assert.true(un.ok && (un.body[0] as string[])[0] === "203.0.113.77", un.ok ? "" : un.message);
     });
 
+    QUnit.test("an expired entry leaves the kernel's set, the property and the state file", async assert => {
+        const r = await block(ADMIN.name, ["203.0.113.99"], { expiry: ["t", 2] });
+        assert.true(r.ok, r.ok ? "" : r.message);
+        const listed = async () => (await getProperty(FIREWALL.path, FIREWALL.iface, "Blocked") as unknown[][]).some(b => b[0] === "203.0.113.99");
+        assert.true(await listed(), "listed while it lasts");
+        await waitFor("the kernel to drop the element", () => !setElements("block4").some(e => e?.val === "203.0.113.99"), 10_000);
+        await waitFor("the daemon to drop the entry", async () => !await listed(), 30_000);
+        assert.false(fs.readFileSync(stateFile, "utf8").includes("203.0.113.99"), "gone from the state file");
+    });
+
     QUnit.test("bad input is refused by name and changes nothing", async assert => {
         const before = nftJson();
         const file = fs.readFileSync(stateFile, "utf8");

@@ -156,6 +156,7 @@ QUnit.module("firewall: list checks", () => {
         const { entries, lines } = parseList("# a published list\n\n192.0.2.1, 192.0.2.2  # scanner\r\n2001:db8::/48\n  \n");
         assert.equal(lines, 6);
         assert.deepEqual(entries, [{ text: "192.0.2.1", comment: "scanner" }, { text: "192.0.2.2", comment: "scanner" }, { text: "2001:db8::/48" }]);
+        assert.deepEqual(parseList("192.0.2.9 # esc\u001b[31m red\tx\n").entries, [{ text: "192.0.2.9", comment: "esc [31m red x" }], "control characters in comments become spaces");
     });
 
     QUnit.test("100,000 entries are checked in well under a second", assert => {

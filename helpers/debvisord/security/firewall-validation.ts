@@ -220,7 +220,8 @@ export function parseList(text: string): { entries: InputEntry[]; lines: number 
     for (const line of lines) {
         const hash = line.indexOf("#");
         const body = (hash >= 0 ? line.slice(0, hash) : line).trim();
-        const comment = hash >= 0 ? line.slice(hash + 1).trim() : "";
+        // a comment reaches terminals and nft: no control characters
+        const comment = hash >= 0 ? line.slice(hash + 1).replace(/[\u0000-\u001f\u007f]/g, " ").trim() : "";
         if (body === "")
             continue;
         // a line may hold several entries separated by spaces or commas, as many published lists do
