@@ -14,6 +14,7 @@ APT_PACKAGES="
   chromium
   rsyslog
   bind9 bind9-utils bind9-dnsutils dnsmasq-base
+  nftables iproute2
 "
 
 missing=""

@@ -17,6 +17,10 @@ import { DnsService } from "./dns/dns-service.js";
 import { Libvirt } from "./machines/libvirt.js";
 import { Machines } from "./machines/machines.js";
 import { Manager } from "./manager.js";
+import { Firewall } from "./security/firewall.js";
+import { DEFAULT_STATE_FILE as FIREWALL_STATE_FILE } from "./security/firewall-state.js";
+import { tableName } from "./security/nft.js";
+import { LibvirtMachineControl } from "./security/quarantine-machines.js";
 
 const AUDIT_LOG = process.env.DEBVISOR_AUDIT_LOG ?? "/var/log/debvisor/audit.jsonl";
 const AUDIT_PATHS = {
@@ -52,7 +56,8 @@ async function main(): Promise<void> {
     const pipeline = new CallPipeline(new CallerResolver(bus), new Polkit(bus), audit);
     const server = new ObjectServer(bus, ROOT_PATH, CONTRACT_XML, parseIntrospection(CONTRACT_XML), pipeline.dispatch);
     const jobs = new JobRegistry(server, audit, JOB_LINGER_MS);
-    const machines = new Machines(server, new Libvirt(bus), jobs);
+    const libvirt = new Libvirt(bus);
+    const machines = new Machines(server, libvirt, jobs);
     const manager = new Manager(server, audit, jobs, { CreateMachine: machines.createMethod() });
     manager.export();
     const auditObject = new AuditObject(server, audit, jobs, AUDIT_PATHS);
@@ -64,6 +69,13 @@ async function main(): Promise<void> {
     }
     if (auditObject.signingProblem)
         log(`evidence export is not available: ${auditObject.signingProblem}`);
+    // the firewall's table and state file can be pointed elsewhere (tests use a table of their own)
+    const firewall = new Firewall(server, audit, {
+        table: tableName(process.env.DEBVISOR_NFT_TABLE),
+        stateFile: process.env.DEBVISOR_FIREWALL_STATE || FIREWALL_STATE_FILE,
+    }, new LibvirtMachineControl(libvirt));
+    firewall.export();
+    firewall.start();
 
     const reply = await bus.requestName(BUS_NAME, NAME_FLAG_DO_NOT_QUEUE);
     if (reply !== PRIMARY_OWNER) {

@@ -9,6 +9,7 @@ import { useSyncExternalStore } from "react";
 import { BUS_NAME, JOB_IFACE, MACHINE_IFACE, MANAGER_IFACE, ROOT_PATH, type PageJobProperties, type PageMachineProperties, type PageManagerProperties } from "../../generated/dbus-contract";
 import { AUDIT_IFACE, type PageAuditProperties } from "../../generated/dbus-contract";
 import { DNS_IFACE, DNSKEY_IFACE, DNSZONE_IFACE, type PageDnsKeyProperties, type PageDnsProperties, type PageDnsZoneProperties } from "../../generated/dbus-contract";
+import { FIREWALL_IFACE, type PageFirewallProperties } from "../../generated/dbus-contract";
 import { compareNames } from "./collate";
 import { cockpit, type CloseOptions, type DBusClient, type DBusError, type NotifyData } from "./cockpit";
 import { _, format } from "./gettext";
@@ -271,4 +272,12 @@ export function useDnsZones(): DnsZoneObject[] {
 /** TSIG keys by name. */
 export function useDnsKeys(): DnsKeyObject[] {
     return useSyncExternalStore(subscribe, selectDnsKeys);
+}
+
+export type FirewallObject = ObjectOf<PageFirewallProperties>;
+const selectFirewall = objectsWith<PageFirewallProperties>(FIREWALL_IFACE, (a, b) => a.path.localeCompare(b.path));
+
+/** The Firewall singleton, once debvisord announced it. */
+export function useFirewall(): FirewallObject | null {
+    return useSyncExternalStore(subscribe, selectFirewall)[0] ?? null;
 }

@@ -4,12 +4,14 @@ import { auditTail, auditVerify } from "./audit.js";
 import { auditExport, auditVerifyBundle } from "./audit-evidence.js";
 import { disks } from "./disks.js";
 import { dnsCommands } from "./dns.js";
+import { fwCommands } from "./fw.js";
 import { importImage } from "./import.js";
 import { jobs, jobsCancel } from "./jobs.js";
 import { status } from "./status.js";
 import { vmCommands } from "./vm.js";
 
-export const COMMANDS: Command[] = [status, disks, jobs, jobsCancel, importImage, auditTail, auditVerify, ...vmCommands, auditExport, auditVerifyBundle, ...dnsCommands];
+export const COMMANDS: Command[] = [status, disks, jobs, jobsCancel, importImage, auditTail, auditVerify, ...vmCommands, auditExport, auditVerifyBundle,
+    ...fwCommands, ...dnsCommands];
 
 export function usage(): string {
     return "Usage: debvisorctl COMMAND [ARGUMENTS] [OPTIONS]\n\n" +

@@ -1,0 +1,81 @@
+// The firewall's lists as saved in /etc/debvisor/firewall.json: written
+// whole to a temporary file, fsynced and renamed over the old one, so a
+// crash leaves either the old or the new state, never half of one.
+import fs from "node:fs";
+import { parseNet } from "./cidr.js";
+import type { Entry } from "./nft.js";
+
+export const DEFAULT_STATE_FILE = "/etc/debvisor/firewall.json";
+
+/** A machine stopped by a quarantine, started again by Release. */
+export interface StoppedMachine { name: string; uuid: string }
+
+export interface Quarantine {
+    /** milliseconds since the epoch */
+    since: number;
+    by: string;
+    reason: string;
+    stoppedMachines: StoppedMachine[];
+}
+
+export interface FirewallState {
+    version: 1;
+    block: Entry[];
+    allow: Entry[];
+    quarantine: Quarantine | null;
+}
+
+export function emptyState(): FirewallState {
+    return { version: 1, block: [], allow: [], quarantine: null };
+}
+
+function validEntry(e: unknown): e is Entry {
+    const x = e as Entry;
+    return !!x && typeof x.cidr === "string" && parseNet(x.cidr).ok && typeof x.comment === "string" &&
+        typeof x.addedBy === "string" && Number.isFinite(x.addedAt) && Number.isFinite(x.expires);
+}
+
+/* The saved state, or null when there is none; a damaged file is an error that names it. */
+export function readState(file: string): FirewallState | null {
+    let text: string;
+    try {
+        text = fs.readFileSync(file, "utf8");
+    } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === "ENOENT")
+            return null;
+        throw e;
+    }
+    const raw = JSON.parse(text) as Partial<FirewallState>;
+    if (raw.version !== 1 || !Array.isArray(raw.block) || !Array.isArray(raw.allow))
+        throw new Error(`${file} is not a DebVisor firewall state (version 1)`);
+    const bad = [...raw.block, ...raw.allow].filter(e => !validEntry(e));
+    if (bad.length > 0)
+        throw new Error(`${file} has ${bad.length} damaged entries, the first ${JSON.stringify(bad[0]).slice(0, 100)}`);
+    const q = raw.quarantine;
+    return {
+        version: 1, block: raw.block, allow: raw.allow,
+        quarantine: q && typeof q.since === "number" ? { since: q.since, by: String(q.by ?? ""), reason: String(q.reason ?? ""),
+            stoppedMachines: Array.isArray(q.stoppedMachines) ? q.stoppedMachines : [] } : null,
+    };
+}
+
+export function writeState(file: string, state: FirewallState): void {
+    const dir = file.slice(0, file.lastIndexOf("/")) || "/";
+    fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
+    const temp = `${file}.${process.pid}.tmp`;
+    const fd = fs.openSync(temp, "w", 0o600);
+    try {
+        fs.writeSync(fd, JSON.stringify(state) + "\n");
+        fs.fsyncSync(fd);
+    } finally {
+        fs.closeSync(fd);
+    }
+    fs.renameSync(temp, file);
+    // the rename itself is durable once the directory is synced
+    const dirFd = fs.openSync(dir, "r");
+    try {
+        fs.fsyncSync(dirFd);
+    } finally {
+        fs.closeSync(dirFd);
+    }
+}

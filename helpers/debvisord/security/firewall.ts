@@ -1,0 +1,484 @@
+// /org/debvisor/DebVisor1/Firewall: the block and allow lists in
+// debvisord's nftables table, the lock-out guard and the quarantine. The
+// D-Bus methods are thin glue over firewall-validation (what may be added),
+// nft (the table) and firewall-state (what is saved).
+import * as z from "zod/mini";
+import { invalidArgument, failed, busy } from "../../lib/errors.js";
+import type { AuditLog } from "../audit/audit-log.js";
+import { method, type CallContext } from "../bus/call-pipeline.js";
+import type { ObjectServer } from "../bus/object-server.js";
+import { count, optionsSchema } from "../validation.js";
+import { formatAddress, type Net } from "./cidr.js";
+import { emptyState, readState, writeState, type FirewallState } from "./firewall-state.js";
+import {
+    checkAdditions, checkRemovals, describe, lockoutProblems, parseList,
+    type Finding, type InputEntry, type ListName, type Protected,
+} from "./firewall-validation.js";
+import {
+    addScript, deleteScript, fullScript, netsOf, Nft, parseCounters, quarantineOffScript, quarantineOnScript,
+    type Counters, type Entry,
+} from "./nft.js";
+import type { MachineControl } from "./quarantine-machines.js";
+import { adminSessions } from "./sessions.js";
+
+export const FIREWALL_IFACE = "org.debvisor.DebVisor1.Firewall";
+const COUNTER_REFRESH_MS = 10_000;
+const EXPIRY_CHECK_MS = 15_000;
+const MAX_ENTRIES_PER_CALL = 1_000_000;
+const MAX_LIST_BYTES = 64 * 1024 * 1024;
+const TEN_YEARS_S = 10 * 366 * 24 * 3600;
+const SHOWN_ERRORS = 10;
+
+const comment = z.string().check(
+    z.maxLength(256, "must be at most 256 characters"),
+    z.refine(t => !/[\u0000-\u001f\u007f]/.test(t), "must not contain control characters such as newlines"),
+);
+const cidrs = z.array(z.string().check(z.maxLength(200, "is too long to be an address, prefix or range"))).check(
+    z.minLength(1, "must name at least one address, prefix or range"),
+    z.maxLength(MAX_ENTRIES_PER_CALL, `must have at most ${MAX_ENTRIES_PER_CALL} entries`),
+);
+const listName = z.optional(z.enum(["block", "allow"], { error: "must be \"block\" or \"allow\"" }));
+const flag = z.optional(z.boolean());
+const expiry = z.optional(count(0, TEN_YEARS_S, " seconds"));
+
+export interface FirewallPaths {
+    stateFile: string;
+    table: string;
+}
+
+export interface Report {
+    accepted: Net[];
+    errors: Finding[];
+    warnings: Finding[];
+    skipped: Finding[];
+    applied: boolean;
+    lines?: number;
+}
+
+/** A report names at most this many items of each kind; the counts say how many there are. */
+const REPORT_ITEMS = 1000;
+
+function reportDict(r: Report) {
+    return {
+        Accepted: r.accepted.slice(0, REPORT_ITEMS).map(n => n.text),
+        Errors: r.errors.slice(0, REPORT_ITEMS).map(describe),
+        Warnings: r.warnings.slice(0, REPORT_ITEMS).map(describe),
+        Skipped: r.skipped.slice(0, REPORT_ITEMS).map(describe),
+        AcceptedCount: r.accepted.length,
+        ErrorCount: r.errors.length,
+        WarningCount: r.warnings.length,
+        SkippedCount: r.skipped.length,
+        Applied: r.applied,
+        ...(r.lines !== undefined ? { Lines: r.lines } : {}),
+    };
+}
+
+function summary(findings: Finding[]): string {
+    const shown = findings.slice(0, SHOWN_ERRORS).map(describe).join("; ");
+    return findings.length > SHOWN_ERRORS ? `${shown}; and ${findings.length - SHOWN_ERRORS} more` : shown;
+}
+
+/* Loopback sessions survive a quarantine (loopback passes) and cannot be blocked from outside. */
+function isLoopback(p: Protected): boolean {
+    return p.family === 4 ? p.value >> 24n === 127n : p.value === 1n;
+}
+
+export class Firewall {
+    readonly path: string;
+    private state: FirewallState = emptyState();
+    private counters: Record<ListName, Counters> = { block: new Map(), allow: new Map() };
+    /** whether the table is in the kernel as the state says (false until the first change when there is no saved state) */
+    private loaded = false;
+    private available = true;
+    private problem = "";
+    /** a saved state that could not be read: changes would overwrite it, so none are made */
+    private unreadable = "";
+    private queue: Promise<unknown> = Promise.resolve();
+    private readonly nft: Nft;
+
+    constructor(
+        private readonly server: ObjectServer,
+        private readonly audit: AuditLog,
+        private readonly paths: FirewallPaths,
+        private readonly machines: MachineControl | null,
+        private readonly sessions: () => Protected[] = adminSessions,
+    ) {
+        this.path = `${server.rootPath}/Firewall`;
+        this.nft = new Nft(paths.table);
+    }
+
+    export(): void {
+        this.server.export(this.path, [{
+            name: FIREWALL_IFACE,
+            properties: () => ({
+                Blocked: this.entries("block"),
+                Allowed: this.entries("allow"),
+                Quarantined: this.state.quarantine !== null,
+                QuarantineInfo: this.state.quarantine ? {
+                    since: BigInt(this.state.quarantine.since) * 1000n,
+                    by: this.state.quarantine.by,
+                    reason: this.state.quarantine.reason,
+                    "stopped-machines": this.state.quarantine.stoppedMachines.map(m => m.name),
+                } : {},
+                Table: `inet ${this.paths.table}`,
+                Available: this.available,
+                Problem: this.problem,
+            }),
+            methods: {
+                Block: this.block, Unblock: this.unblock, Allow: this.allow, Disallow: this.disallow,
+                ImportList: this.importList, Export: this.exportList, Quarantine: this.quarantine, Release: this.release,
+            },
+        }]);
+    }
+
+    /* Restores the saved lists with one nft transaction (before any change is let through); without saved state the table is made at the first change. */
+    start(): void {
+        void this.exclusive(() => this.restore());
+        // reading 100,000 counters takes nft seconds: the pause grows with the time one reading takes
+        const refresh = () => {
+            const started = Date.now();
+            void this.refreshCounters().catch(() => undefined).finally(() =>
+                setTimeout(refresh, Math.max(COUNTER_REFRESH_MS, 20 * (Date.now() - started))).unref());
+        };
+        setTimeout(refresh, COUNTER_REFRESH_MS).unref();
+        setInterval(() => void this.exclusive(async () => this.expire()), EXPIRY_CHECK_MS).unref();
+    }
+
+    private async restore(): Promise<void> {
+        let saved: FirewallState | null = null;
+        try {
+            saved = readState(this.paths.stateFile);
+        } catch (e) {
+            this.unreadable = `${this.paths.stateFile} cannot be read (${(e as Error).message}): fix or remove it, then restart debvisord`;
+            this.setProblem(this.unreadable);
+        }
+        try {
+            if (this.unreadable) {
+                // leave the kernel's table as it is
+            } else if (saved) {
+                this.state = saved;
+                this.dropExpired();
+                await this.nft.apply(fullScript(this.paths.table, this.state, this.state.quarantine !== null));
+                this.loaded = true;
+            } else if (!(await this.nft.available())) {
+                this.setProblem("nft is not installed (Debian package nftables)");
+            }
+        } catch (e) {
+            this.setProblem(`cannot restore ${this.paths.stateFile}: ${(e as Error).message}`);
+        }
+        this.changed(["Blocked", "Allowed", "Quarantined", "QuarantineInfo", "Available", "Problem"]);
+    }
+
+    private setProblem(problem: string): void {
+        this.available = problem === "";
+        this.problem = problem;
+    }
+
+    private pendingSignals = new Set<string>();
+
+    /* Signals after the reply: marshalling 100,000 entries is not the caller's wait. */
+    private changed(names: string[]): void {
+        const first = this.pendingSignals.size === 0;
+        names.forEach(n => this.pendingSignals.add(n));
+        if (first) {
+            setImmediate(() => {
+                const all = [...this.pendingSignals];
+                this.pendingSignals.clear();
+                this.server.propertiesChanged(this.path, FIREWALL_IFACE, all);
+            });
+        }
+    }
+
+    private entries(list: ListName) {
+        const counters = this.counters[list];
+        return this.state[list].map(e => {
+            const c = counters.get(e.cidr);
+            return [e.cidr, e.comment, e.addedBy, BigInt(e.addedAt) * 1000n, BigInt(e.expires) * 1000n,
+                BigInt(c?.packets ?? 0), BigInt(c?.bytes ?? 0)];
+        });
+    }
+
+    /* One change at a time: nft and the state file move together. */
+    private exclusive<T>(work: () => Promise<T>): Promise<T> {
+        const run = this.queue.then(work, work);
+        this.queue = run.catch(() => undefined);
+        return run;
+    }
+
+    private dropExpired(now = Date.now()): boolean {
+        let dropped = false;
+        for (const list of ["block", "allow"] as const) {
+            const kept = this.state[list].filter(e => e.expires === 0 || e.expires > now);
+            if (kept.length !== this.state[list].length) {
+                dropped = true;
+                this.state[list] = kept;
+            }
+        }
+        return dropped;
+    }
+
+    /* The kernel removes expired elements itself; the lists and the file follow. */
+    private async expire(): Promise<void> {
+        if (this.dropExpired()) {
+            this.save(this.state);
+            this.changed(["Blocked", "Allowed"]);
+        }
+    }
+
+    private async refreshCounters(): Promise<void> {
+        if (!this.loaded)
+            return;
+        const json = await this.nft.listJson();
+        if (json === null)
+            return;
+        const next = parseCounters(json);
+        const same = (a: Counters, b: Counters) => a.size === b.size &&
+            [...a].every(([k, v]) => b.get(k)?.packets === v.packets && b.get(k)?.bytes === v.bytes);
+        const changed = (["block", "allow"] as const).filter(l => !same(this.counters[l], next[l]));
+        this.counters = next;
+        if (changed.length > 0)
+            this.changed(changed.map(l => l === "block" ? "Blocked" : "Allowed"));
+    }
+
+    /* Applies `next` to the kernel (the incremental script, or the whole table when that fails) and saves it. */
+    private async commit(next: FirewallState, incremental: string | null): Promise<void> {
+        if (this.unreadable)
+            throw failed(this.unreadable);
+        try {
+            if (this.loaded && incremental !== null) {
+                try {
+                    await this.nft.apply(incremental);
+                } catch {
+                    // an element that expired in the kernel, or the table changed by hand: rebuild it whole
+                    await this.nft.apply(fullScript(this.paths.table, next, next.quarantine !== null));
+                }
+            } else {
+                await this.nft.apply(fullScript(this.paths.table, next, next.quarantine !== null));
+            }
+        } catch (e) {
+            throw failed((e as Error).message);
+        }
+        this.loaded = true;
+        try {
+            writeState(this.paths.stateFile, next);
+        } catch (e) {
+            // keep the kernel and the file in step: put the previous table back
+            await this.nft.apply(fullScript(this.paths.table, this.state, this.state.quarantine !== null)).catch(() => undefined);
+            throw failed(`cannot save ${this.paths.stateFile}: ${(e as Error).message}; nothing was changed`);
+        }
+        this.state = next;
+        if (!this.available) {
+            this.setProblem("");
+            this.changed(["Available", "Problem"]);
+        }
+    }
+
+    /* Saves a change that does not touch the table. */
+    private save(next: FirewallState): void {
+        writeState(this.paths.stateFile, next);
+        this.state = next;
+    }
+
+    private readonly parsed = new WeakMap<Entry[], Net[]>();
+
+    /* The lists as intervals; a list is a new array after every change, so the parse is kept per array. */
+    private current(): { block: Net[]; allow: Net[] } {
+        const of = (entries: Entry[]) => {
+            let nets = this.parsed.get(entries);
+            if (!nets) {
+                nets = netsOf(entries);
+                this.parsed.set(entries, nets);
+            }
+            return nets;
+        };
+        return { block: of(this.state.block), allow: of(this.state.allow) };
+    }
+
+    /* Checks and (unless dry-run) adds entries to a list, in one transaction. */
+    private add(ctx: CallContext, list: ListName, input: InputEntry[], options: {
+        comment?: string; expiry?: number; force?: boolean; "dry-run"?: boolean; "skip-invalid"?: boolean;
+    }, argument: string, lines?: number): Promise<Report> {
+        return this.exclusive(async () => {
+            const checked = checkAdditions(list, input, this.current());
+            const report: Report = { accepted: checked.accepted, errors: checked.errors, warnings: checked.warnings, skipped: checked.skipped, applied: false, lines };
+            if (list === "block") {
+                const problems = lockoutProblems(checked.accepted, this.sessions(), this.current().allow);
+                if (problems.length > 0) {
+                    if (options.force) {
+                        report.warnings.push(...problems.map(p => ({ ...p, message: `${p.message} (forced)` })));
+                    } else {
+                        const refused = new Set(problems.map(p => p.entry));
+                        report.accepted = report.accepted.filter(n => !refused.has(n.text));
+                        report.errors.push(...problems.map(p => ({ ...p, message: `${p.message}: refused (the option force blocks it anyway)` })));
+                    }
+                }
+            }
+            if (options["dry-run"])
+                return report;
+            if (report.errors.length > 0 && !options["skip-invalid"])
+                throw invalidArgument(`${argument}: ${summary(report.errors)}; nothing was changed`);
+            if (report.accepted.length === 0)
+                return report;
+            const now = Date.now();
+            const added: Entry[] = report.accepted.map(n => ({
+                cidr: n.text,
+                comment: checked.comments.get(n.text) ?? options.comment ?? "",
+                addedBy: ctx.caller.loginUser || ctx.caller.user,
+                addedAt: now,
+                expires: options.expiry ? now + options.expiry * 1000 : 0,
+            }));
+            const next: FirewallState = { ...this.state, [list]: [...this.state[list], ...added] };
+            await this.commit(next, addScript(this.paths.table, list, added, now));
+            report.applied = true;
+            this.changed([list === "block" ? "Blocked" : "Allowed"]);
+            return report;
+        });
+    }
+
+    private remove(list: ListName, texts: string[], dryRun: boolean): Promise<string[]> {
+        return this.exclusive(async () => {
+            const { nets, errors } = checkRemovals(list, texts, this.current()[list]);
+            if (errors.length > 0)
+                throw invalidArgument(`cidrs: ${summary(errors)}; nothing was changed`);
+            const gone = new Set(nets.map(n => n.text));
+            const removed = this.state[list].filter(e => gone.has(e.cidr));
+            if (!dryRun) {
+                const kept = this.state[list].filter(e => !gone.has(e.cidr));
+                const next: FirewallState = { ...this.state, [list]: kept };
+                await this.commit(next, deleteScript(this.paths.table, list, removed, kept, this.counters[list]));
+                this.changed([list === "block" ? "Blocked" : "Allowed"]);
+            }
+            return removed.map(e => e.cidr);
+        });
+    }
+
+    private readonly block = method({
+        args: z.tuple([cidrs, optionsSchema({ comment: z.optional(comment), expiry, force: flag, "dry-run": flag })]),
+        run: async (ctx, [list, options]) => [reportDict(await this.add(ctx, "block", list.map(text => ({ text })), options, "cidrs"))],
+        audit: ([list, options]) => [list.length > 20 ? `${list.length} entries, the first ${list.slice(0, 20).join(" ")}` : list, options],
+    });
+
+    private readonly allow = method({
+        args: z.tuple([cidrs, optionsSchema({ comment: z.optional(comment), expiry, "dry-run": flag })]),
+        run: async (ctx, [list, options]) => [reportDict(await this.add(ctx, "allow", list.map(text => ({ text })), options, "cidrs"))],
+        audit: ([list, options]) => [list.length > 20 ? `${list.length} entries, the first ${list.slice(0, 20).join(" ")}` : list, options],
+    });
+
+    private readonly unblock = method({
+        args: z.tuple([cidrs, optionsSchema({ "dry-run": flag })]),
+        run: async (_ctx, [list, options]) => [await this.remove("block", list, options["dry-run"] ?? false)],
+    });
+
+    private readonly disallow = method({
+        args: z.tuple([cidrs, optionsSchema({ "dry-run": flag })]),
+        run: async (_ctx, [list, options]) => [await this.remove("allow", list, options["dry-run"] ?? false)],
+    });
+
+    private readonly importList = method({
+        args: z.tuple([
+            z.string().check(z.maxLength(MAX_LIST_BYTES, `must be at most ${MAX_LIST_BYTES / 1024 / 1024} MiB`),
+                z.refine(t => !t.includes("\u0000"), "must be text, without NUL characters")),
+            optionsSchema({ list: listName, comment: z.optional(comment), expiry, force: flag, "skip-invalid": flag, "dry-run": flag }),
+        ]),
+        run: async (ctx, [text, options]) => {
+            const { entries, lines } = parseList(text);
+            if (entries.length === 0)
+                throw invalidArgument("text: the list holds no entries");
+            if (entries.length > MAX_ENTRIES_PER_CALL)
+                throw invalidArgument(`text: the list holds ${entries.length} entries, at most ${MAX_ENTRIES_PER_CALL} are taken at once`);
+            const list = options.list ?? "block";
+            const comments = entries.filter(e => e.comment && e.comment.length > 256);
+            if (comments.length > 0)
+                throw invalidArgument(`text: the comment of ${comments[0].text} is longer than 256 characters`);
+            return [reportDict(await this.add(ctx, list, entries, options, "text", lines))];
+        },
+        audit: ([text, options]) => [`${text.length} characters, ${text.split("\n").length} lines`, options],
+    });
+
+    private readonly exportList = method({
+        args: z.tuple([optionsSchema({ list: listName })]),
+        run: async (_ctx, [options]) => {
+            const list = options.list ?? "block";
+            const lines = [`# DebVisor firewall ${list} list, ${this.state[list].length} entries, ${new Date().toISOString()}`];
+            for (const e of this.state[list])
+                lines.push(e.comment ? `${e.cidr}  # ${e.comment.replace(/[\r\n]/g, " ")}` : e.cidr);
+            return [lines.join("\n") + "\n"];
+        },
+    });
+
+    /* A step of a quarantine or release, in the audit log on its own. */
+    private async step(ctx: CallContext, name: string, result: string, args: unknown): Promise<void> {
+        const c = ctx.caller;
+        await this.audit.append({
+            uid: c.uid, loginuid: c.loginuid, user: c.user, loginuser: c.loginUser,
+            method: `Firewall.${name}`, object: this.path, phase: "end", result, args,
+        });
+    }
+
+    private readonly quarantine = method({
+        args: z.tuple([optionsSchema({ reason: z.optional(comment), "stop-machines": flag, force: flag })]),
+        run: async (ctx, [options]) => this.exclusive(async () => {
+            if (this.state.quarantine)
+                throw busy(`the host is quarantined already, since ${new Date(this.state.quarantine.since).toISOString()} by ${this.state.quarantine.by}`);
+            const allow = this.current().allow;
+            const outside = this.sessions().filter(s => !isLoopback(s) &&
+                !allow.some(a => a.family === s.family && a.start <= s.value && s.value <= a.end));
+            if (outside.length > 0 && !options.force) {
+                const names = outside.map(formatProtected).join("; ");
+                throw invalidArgument(`options: the allow list does not hold ${names}. Once such a connection closes it could not be opened again: allow the address first, or use the option force`);
+            }
+            const by = ctx.caller.loginUser || ctx.caller.user;
+            const next: FirewallState = { ...this.state, quarantine: { since: Date.now(), by, reason: options.reason ?? "", stoppedMachines: [] } };
+            await this.commit(next, quarantineOnScript(this.paths.table));
+            await this.step(ctx, "Quarantine.Isolate", "ok", { table: this.paths.table, allow: this.state.allow.length });
+            this.changed(["Quarantined", "QuarantineInfo"]);
+            if (options["stop-machines"] !== false && this.machines) {
+                let running: Awaited<ReturnType<MachineControl["autostartedRunning"]>> = [];
+                try {
+                    running = await this.machines.autostartedRunning();
+                } catch (e) {
+                    await this.step(ctx, "Quarantine.StopMachines", `Failed: ${(e as Error).message}`, {});
+                }
+                for (const m of running) {
+                    try {
+                        await this.machines.stop(m.path);
+                        const q = this.state.quarantine!;
+                        this.save({ ...this.state, quarantine: { ...q, stoppedMachines: [...q.stoppedMachines, { name: m.name, uuid: m.uuid }] } });
+                        await this.step(ctx, "Quarantine.StopMachine", "ok", { machine: m.name, uuid: m.uuid });
+                        this.changed(["QuarantineInfo"]);
+                    } catch (e) {
+                        await this.step(ctx, "Quarantine.StopMachine", `Failed: ${(e as Error).message}`, { machine: m.name, uuid: m.uuid });
+                    }
+                }
+            }
+            return [];
+        }),
+    });
+
+    private readonly release = method({
+        args: z.tuple([optionsSchema({ "start-machines": flag })]),
+        run: async (ctx, [options]) => this.exclusive(async () => {
+            const q = this.state.quarantine;
+            if (!q)
+                throw invalidArgument("the host is not quarantined");
+            await this.commit({ ...this.state, quarantine: null }, quarantineOffScript(this.paths.table));
+            await this.step(ctx, "Release.Reconnect", "ok", { since: new Date(q.since).toISOString(), by: q.by });
+            this.changed(["Quarantined", "QuarantineInfo"]);
+            if (options["start-machines"] !== false && this.machines) {
+                for (const m of q.stoppedMachines) {
+                    try {
+                        await this.machines.startByUuid(m.uuid);
+                        await this.step(ctx, "Release.StartMachine", "ok", { machine: m.name, uuid: m.uuid });
+                    } catch (e) {
+                        await this.step(ctx, "Release.StartMachine", `Failed: ${(e as Error).message}`, { machine: m.name, uuid: m.uuid });
+                    }
+                }
+            }
+            return [];
+        }),
+    });
+}
+
+function formatProtected(p: Protected): string {
+    return `${formatAddress(p.family, p.value)}, ${p.why}`;
+}

@@ -1,0 +1,45 @@
+// DebVisor → Security: the host firewall's block and allow lists (counters,
+// expiry, who added what and why), importing published lists after seeing
+// what they would do, and the quarantine switch.
+import { Alert } from "@patternfly/react-core/dist/esm/components/Alert/index.js";
+import { Page, PageSection } from "@patternfly/react-core/dist/esm/components/Page/index.js";
+import { Title } from "@patternfly/react-core/dist/esm/components/Title/index.js";
+import { Stack, StackItem } from "@patternfly/react-core/dist/esm/layouts/Stack/index.js";
+import { firewallEntries } from "../lib/api/firewall";
+import { PageAlerts } from "../lib/components/PageAlerts";
+import { ServiceEmptyState } from "../lib/components/ServiceEmptyState";
+import { useFirewall, useServiceState } from "../lib/dbus-store";
+import { _ } from "../lib/gettext";
+import { FirewallListCard } from "./FirewallListCard";
+import { QuarantineCard } from "./QuarantineCard";
+
+export function SecurityPage() {
+    const service = useServiceState();
+    const firewall = useFirewall();
+    const blocked = firewall ? firewallEntries(firewall.props.Blocked as unknown[][]) : [];
+    const allowed = firewall ? firewallEntries(firewall.props.Allowed as unknown[][]) : [];
+    return (
+        <Page>
+            <PageAlerts />
+            <PageSection>
+                <Title headingLevel="h1">{_("Security")}</Title>
+            </PageSection>
+            <PageSection isFilled>
+                {service.status !== "ready" || !firewall
+                    ? <ServiceEmptyState state={service.status === "ready" ? { status: "connecting" } : service} />
+                    : (
+                        <Stack hasGutter>
+                            {!firewall.props.Available && (
+                                <StackItem>
+                                    <Alert isInline variant="danger" title={_("The firewall is not available")}>{firewall.props.Problem}</Alert>
+                                </StackItem>
+                            )}
+                            <StackItem><QuarantineCard firewall={firewall} allowed={allowed} /></StackItem>
+                            <StackItem><FirewallListCard list="block" entries={blocked} blocked={blocked} allowed={allowed} /></StackItem>
+                            <StackItem><FirewallListCard list="allow" entries={allowed} blocked={blocked} allowed={allowed} /></StackItem>
+                        </Stack>
+                    )}
+            </PageSection>
+        </Page>
+    );
+}

@@ -1,0 +1,4 @@
+import { mountPage } from "../lib/mount";
+import { SecurityPage } from "./SecurityPage";
+
+mountPage(<SecurityPage />);
