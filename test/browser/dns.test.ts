@@ -36,8 +36,8 @@ QUnit.module("browser: DNS page", hooks => {
 
             // a local zone on this node's named
             await frame.getByRole("button", { name: "Add zone" }).click();
-            await frame.getByLabel("Zone name").fill(ZONE);
-            await frame.getByLabel("Port").fill(String(NAMED_PORT));
+            await frame.getByLabel("Zone name", { exact: true }).fill(ZONE);
+            await frame.getByLabel("Port", { exact: true }).fill(String(NAMED_PORT));
             await frame.getByRole("button", { name: "Add", exact: true }).click();
             await frame.locator(`tr[data-zone='${ZONE}']`).waitFor(WAIT);
             await frame.locator(`tr[data-zone='${ZONE}']`).click();
