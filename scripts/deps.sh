@@ -13,6 +13,7 @@ APT_PACKAGES="
   debhelper dpkg-dev fakeroot lintian
   chromium
   rsyslog
+  zfs-fuse
 "
 
 missing=""
