@@ -15,6 +15,8 @@ import { JobRegistry } from "./jobs/jobs.js";
 import { Libvirt } from "./machines/libvirt.js";
 import { Machines } from "./machines/machines.js";
 import { Manager } from "./manager.js";
+import { ZfsArea } from "./zfs/zfs-area.js";
+import { ZfsTools } from "./zfs/tools.js";
 
 const AUDIT_LOG = process.env.DEBVISOR_AUDIT_LOG ?? "/var/log/debvisor/audit.jsonl";
 const AUDIT_PATHS = {
@@ -76,6 +78,12 @@ async function main(): Promise<void> {
             manager.setVirtualization("unavailable");
             log(`virtual machines are not available: ${e.message}`);
         });
+
+    // ZFS: the pools and datasets, whichever ZFS the host has (OpenZFS or zfs-fuse)
+    const zfs = new ZfsArea(server, new ZfsTools(), jobs);
+    zfs.start().then(
+        () => log(zfs.flavor ? `ZFS: following ${zfs.flavor.kind} ${zfs.flavor.version}`.trimEnd() : "ZFS is not installed"),
+        (e: Error) => log(`ZFS is not available: ${e.message}`));
 
     const stop = (signal: string) => {
         log(`${signal}: finishing the audit log and exiting`);

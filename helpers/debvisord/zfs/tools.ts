@@ -107,9 +107,9 @@ export class ZfsTools {
         await this.zpool(args, `creating the pool ${name}`, CHANGE_TIMEOUT_MS);
     }
 
-    async importable(): Promise<Array<{ name: string; id: string; state: string }>> {
+    async importable(directory?: string): Promise<Array<{ name: string; id: string; state: string }>> {
         await this.requireFlavor();
-        const r = await execa(this.zpoolBin, ["import"], { timeout: READ_TIMEOUT_MS, reject: false, stdin: "ignore" });
+        const r = await execa(this.zpoolBin, ["import", ...(directory ? ["-d", directory] : [])], { timeout: READ_TIMEOUT_MS, reject: false, stdin: "ignore" });
         // "no pools available to import" is exit code 1 on some versions
         return parseImportable(r.stdout);
     }

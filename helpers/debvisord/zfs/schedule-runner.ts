@@ -1,0 +1,76 @@
+// debvisord's own timer for the ZFS schedule: once a minute it takes the
+// snapshots that are due, destroys the ones past their retention (only
+// those named autosnap-…) and starts the weekly scrubs.
+import { planSnapshots, scrubKey, scrubsDue } from "./schedule.js";
+import type { ZfsArea } from "./zfs-area.js";
+
+const TICK_MS = 60_000;
+
+export class ScheduleRunner {
+    private timer: NodeJS.Timeout | null = null;
+    private running = false;
+    private readonly scrubsStarted = new Set<string>();
+
+    constructor(private readonly area: ZfsArea) {}
+
+    start(): void {
+        this.timer = setInterval(() => void this.tick(), TICK_MS);
+        this.timer.unref();
+        void this.tick();
+    }
+
+    stop(): void {
+        if (this.timer)
+            clearInterval(this.timer);
+    }
+
+    /* One pass; a pass still running when the next is due is not doubled. */
+    async tick(now = new Date()): Promise<void> {
+        if (this.running)
+            return;
+        this.running = true;
+        try {
+            const schedule = this.area.schedule;
+            if (!schedule.snapshots && !schedule.scrub)
+                return;
+            const existing = new Map<string, string[]>();
+            for (const d of this.area.datasets) {
+                if (d.type === "filesystem" || d.type === "volume")
+                    existing.set(d.name, existing.get(d.name) ?? []);
+                const at = d.name.indexOf("@");
+                if (d.type === "snapshot" && at > 0) {
+                    const list = existing.get(d.name.slice(0, at)) ?? [];
+                    list.push(d.name.slice(at + 1));
+                    existing.set(d.name.slice(0, at), list);
+                }
+            }
+            const plan = planSnapshots(schedule, existing, now);
+            let changed = false;
+            for (const t of plan.take)
+                changed = await this.attempt(`snapshot ${t.dataset}@${t.name}`, () => this.area.tools.snapshot(`${t.dataset}@${t.name}`, t.recursive)) || changed;
+            for (const d of plan.destroy)
+                changed = await this.attempt(`destroy ${d.snapshot}`, () => this.area.tools.destroy(d.snapshot, d.recursive)) || changed;
+            const pools = new Set((this.area.datasets).filter(d => !d.name.includes("/") && !d.name.includes("@")).map(d => d.name));
+            for (const pool of scrubsDue(schedule, now, this.scrubsStarted)) {
+                this.scrubsStarted.add(scrubKey(pool, now));
+                if (pools.has(pool))
+                    changed = await this.attempt(`scrub ${pool}`, () => this.area.tools.scrub(pool, false)) || changed;
+            }
+            if (changed)
+                await this.area.refresh();
+        } finally {
+            this.running = false;
+        }
+    }
+
+    private async attempt(what: string, work: () => Promise<void>): Promise<boolean> {
+        try {
+            await work();
+            process.stderr.write(`debvisord: schedule: ${what}\n`);
+            return true;
+        } catch (e) {
+            process.stderr.write(`debvisord: schedule: ${what} failed: ${(e as Error).message}\n`);
+            return false;
+        }
+    }
+}
