@@ -60,6 +60,13 @@ async function main(): Promise<void> {
     if (auditObject.signingProblem)
         log(`evidence export is not available: ${auditObject.signingProblem}`);
 
+    // ZFS: the pools and datasets, whichever ZFS the host has (OpenZFS or zfs-fuse);
+    // its manager is there when the name is taken, the pools follow a moment later
+    const zfs = new ZfsArea(server, new ZfsTools(), jobs);
+    await zfs.start().then(
+        () => log(zfs.flavor ? `ZFS: following ${zfs.flavor.kind} ${zfs.flavor.version}`.trimEnd() : "ZFS is not installed"),
+        (e: Error) => log(`ZFS is not available: ${e.message}`));
+
     const reply = await bus.requestName(BUS_NAME, NAME_FLAG_DO_NOT_QUEUE);
     if (reply !== PRIMARY_OWNER) {
         log(`${BUS_NAME} is owned by another process; exiting`);
@@ -78,12 +85,6 @@ async function main(): Promise<void> {
             manager.setVirtualization("unavailable");
             log(`virtual machines are not available: ${e.message}`);
         });
-
-    // ZFS: the pools and datasets, whichever ZFS the host has (OpenZFS or zfs-fuse)
-    const zfs = new ZfsArea(server, new ZfsTools(), jobs);
-    zfs.start().then(
-        () => log(zfs.flavor ? `ZFS: following ${zfs.flavor.kind} ${zfs.flavor.version}`.trimEnd() : "ZFS is not installed"),
-        (e: Error) => log(`ZFS is not available: ${e.message}`));
 
     const stop = (signal: string) => {
         log(`${signal}: finishing the audit log and exiting`);

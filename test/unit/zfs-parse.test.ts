@@ -80,6 +80,15 @@ QUnit.module("zfs: tool output parsing", () => {
         assert.deepEqual([m1.state, m1.children[1].state], ["DEGRADED", "OFFLINE"]);
     });
 
+    QUnit.test("recorded zfs-fuse: a pool whose files are gone is FAULTED/UNAVAIL, with the reasons", assert => {
+        const [pool] = parsePoolList(load("zfs-fuse-zpool-list-faulted.txt"), "zfs-fuse");
+        assert.deepEqual([pool.name, pool.health, pool.size], ["recpool", "FAULTED", 0n]);
+        const s = parsePoolStatus(load("zfs-fuse-zpool-status-unavail-missing-files.txt"));
+        assert.equal(s.state, "UNAVAIL");
+        assert.deepEqual([s.vdevs[0].state, s.vdevs[0].note], ["UNAVAIL", "insufficient replicas"]);
+        assert.deepEqual(s.vdevs[0].children[1].children.map(d => [d.state, d.note]), [["UNAVAIL", "cannot open"], ["UNAVAIL", "cannot open"]]);
+    });
+
     QUnit.test("zfs-fuse scrub in progress (constructed from a recorded status): progress", assert => {
         const s = parsePoolStatus(load("zfs-fuse-constructed-zpool-status-scrub-in-progress.txt"));
         assert.equal(s.scan.state, "scrubbing");

@@ -15,10 +15,11 @@ export interface ZfsFlavor {
     volumes: boolean;
 }
 
-/* `zfs version` answers on OpenZFS ("zfs-2.1.11-1"); zfs-fuse does not know the command. */
-export function flavorFromVersion(exitCode: number, stdout: string): ZfsFlavor {
+/* `zfs version` answers on OpenZFS ("zfs-2.1.11-1", also when the kernel
+ * module is not loaded and it exits non-zero); zfs-fuse does not know the command. */
+export function flavorFromVersion(_exitCode: number, stdout: string): ZfsFlavor {
     const m = /^zfs-(\d+)\.(\d+)(?:\.(\d+))?/m.exec(stdout);
-    if (exitCode !== 0 || !m)
+    if (!m)
         return { kind: "zfs-fuse", version: "", parsable: false, json: false, lz4: false, volumes: false };
     const [major, minor] = [Number(m[1]), Number(m[2])];
     return {

@@ -2,6 +2,8 @@
 // zfs-fuse and OpenZFS 2.x alike, and turns their output into the parsed
 // shapes of parse.ts and their failures into errors that name what failed.
 // The storage profiles reuse this module; it knows nothing of D-Bus.
+import fs from "node:fs";
+import path from "node:path";
 import { execa } from "execa";
 import { busy, failed, invalidArgument, notFound, notSupported } from "../../lib/errors.js";
 import {
@@ -23,7 +25,7 @@ export type Layout = "single" | "mirror" | "raidz1" | "raidz2";
 /* A zfs/zpool failure in words: the tool's own message, first lines only. */
 function toolError(what: string, stderr: string, exitCode: number | undefined) {
     const message = stderr.trim().split("\n").slice(0, 12).join("\n") || `exit code ${exitCode}`;
-    if (/dataset already exists|pool already exists|already in use|name already exists/.test(message))
+    if (/dataset already exists|pool already exists|already in use|name already exists|is part of (active|exported) pool/.test(message))
         return invalidArgument(`${what}: ${message}`);
     if (/no such pool|dataset does not exist|could not find any snapshots|no such dataset|cannot open '[^']*': (dataset|snapshot)/.test(message))
         return notFound(`${what}: ${message}`);
@@ -32,10 +34,25 @@ function toolError(what: string, stderr: string, exitCode: number | undefined) {
     return failed(`${what}: ${message}`);
 }
 
+/* The tools live in /usr/sbin or /sbin, which a bus-activated service may not have on its PATH. */
+export function findTool(name: string, searchPath = process.env.PATH ?? ""): string {
+    const dirs = [...searchPath.split(":").filter(d => d.startsWith("/")), "/usr/sbin", "/sbin", "/usr/local/sbin"];
+    for (const dir of dirs) {
+        const candidate = path.join(dir, name);
+        try {
+            fs.accessSync(candidate, fs.constants.X_OK);
+            return candidate;
+        } catch {
+            // not here
+        }
+    }
+    return name;
+}
+
 export class ZfsTools {
     private flavorPromise: Promise<ZfsFlavor | null> | null = null;
 
-    constructor(private readonly zfsBin = "zfs", private readonly zpoolBin = "zpool") {}
+    constructor(private readonly zfsBin = findTool("zfs"), private readonly zpoolBin = findTool("zpool")) {}
 
     /* Which ZFS answers here; null when neither tool is installed. */
     flavor(): Promise<ZfsFlavor | null> {

@@ -53,16 +53,35 @@ export class ZfsArea {
         return `${this.path}/datasets/${escapePathElement(name)}`;
     }
 
-    /* Exports the manager, then follows the pools; resolves after the first read. */
+    /** resolves after the first read of the pools and datasets; methods wait for it */
+    ready: Promise<void> = Promise.resolve();
+
+    /* Finds out which ZFS the host has and exports the manager (quick: before
+     * the bus name is taken); the first read of the state runs on in `ready`. */
     async start(): Promise<void> {
         this.flavor = await this.tools.flavor();
         this.server.export(this.path, [{ name: ZFS_MANAGER_IFACE, properties: () => this.managerProperties(), methods: managerMethods(this) }]);
         if (!this.flavor)
             return;
-        await this.refresh();
+        this.ready = this.refresh();
         this.timer = setInterval(() => void this.refresh(), REFRESH_MS);
         this.timer.unref();
-        this.runner.start();
+        void this.ready.then(() => this.runner.start());
+    }
+
+    /* The leaf devices of every pool: a device in one of them is not free for a new pool. */
+    devicesInUse(): Map<string, string> {
+        const result = new Map<string, string>();
+        const walk = (pool: string, nodes: Array<{ name: string; children: unknown[] }>) => {
+            for (const n of nodes) {
+                if (n.children.length === 0)
+                    result.set(n.name, pool);
+                walk(pool, n.children as Array<{ name: string; children: unknown[] }>);
+            }
+        };
+        for (const props of this.pools.values())
+            walk(String(props.Name), JSON.parse(String(props.Vdevs)) as Array<{ name: string; children: unknown[] }>);
+        return result;
     }
 
     stop(): void {
@@ -82,6 +101,9 @@ export class ZfsArea {
     setSchedule(schedule: Schedule): void {
         this.schedule = schedule;
         this.server.propertiesChanged(this.path, ZFS_MANAGER_IFACE, ["Schedule"]);
+        // what the new schedule makes due is taken now, not at the next minute
+        if (this.flavor)
+            void this.runner.tick();
     }
 
     /* Re-reads everything; concurrent callers share one read, and a call during a read gets a fresh one after it. */

@@ -48,6 +48,7 @@ export function managerMethods(area: ZfsArea): Record<string, unknown> {
                 optionsSchema({ mountpoint: propertyShape.mountpoint, compression: propertyShape.compression, atime: propertyShape.atime }),
             ]),
             run: async (_ctx, [name, layout, devices, options]) => {
+                await area.ready;
                 const flavor = flavorOf(area);
                 if (devices.length < LAYOUT_MINIMUM[layout])
                     throw invalidArgument(`devices: a ${layout} pool needs at least ${LAYOUT_MINIMUM[layout]} devices, not ${devices.length}`);
@@ -56,6 +57,11 @@ export function managerMethods(area: ZfsArea): Record<string, unknown> {
                 if ((await area.tools.poolNames()).includes(name))
                     throw invalidArgument(`name: a pool named ${name} exists already`);
                 const checked = await checkDevices(devices);
+                const inUse = area.devicesInUse();
+                for (const [i, device] of checked.entries()) {
+                    if (inUse.has(device))
+                        throw invalidArgument(`devices[${i}]: ${devices[i]} is part of the pool ${inUse.get(device)}`);
+                }
                 await area.tools.createPool(name, layout as Layout, checked, properties, mountpoint);
                 await area.refresh();
                 return [area.poolPath(name)];
@@ -64,6 +70,7 @@ export function managerMethods(area: ZfsArea): Record<string, unknown> {
         GetImportablePools: method({
             args: z.tuple([optionsSchema({ directory: z.optional(absolutePath) })]),
             run: async (_ctx, [options]) => {
+                await area.ready;
                 flavorOf(area);
                 const list = await area.tools.importable(importDirectory(options.directory));
                 return [list.map(p => ({ Name: p.name, Id: p.id, State: p.state }))];
@@ -72,6 +79,7 @@ export function managerMethods(area: ZfsArea): Record<string, unknown> {
         ImportPool: method({
             args: z.tuple([poolName, optionsSchema({ directory: z.optional(absolutePath) })]),
             run: async (_ctx, [name, options]) => {
+                await area.ready;
                 flavorOf(area);
                 if ((await area.tools.poolNames()).includes(name))
                     throw invalidArgument(`name: ${name} is imported already`);
@@ -83,6 +91,7 @@ export function managerMethods(area: ZfsArea): Record<string, unknown> {
         CreateDataset: method({
             args: z.tuple([datasetName, optionsSchema(propertyShape)]),
             run: async (_ctx, [name, options]) => {
+                await area.ready;
                 const flavor = flavorOf(area);
                 const properties = toZfsProperties(options, flavor, "options");
                 requireNewChild(area, name);
@@ -94,6 +103,7 @@ export function managerMethods(area: ZfsArea): Record<string, unknown> {
         CreateVolume: method({
             args: z.tuple([datasetName, count(VOLUME_BLOCK, Number.MAX_SAFE_INTEGER, " bytes"), optionsSchema({ compression: propertyShape.compression })]),
             run: async (_ctx, [name, size, options]) => {
+                await area.ready;
                 const flavor = flavorOf(area);
                 if (!flavor.volumes)
                     throw notSupported("zfs-fuse cannot make volumes (zvols): it runs in user space without block devices; OpenZFS can");
@@ -109,6 +119,7 @@ export function managerMethods(area: ZfsArea): Record<string, unknown> {
         SetSchedule: method({
             args: z.tuple([z.string().check(z.maxLength(1_000_000, "is too long")), optionsSchema({})]),
             run: async (_ctx, [text]) => {
+                await area.ready;
                 let json: unknown;
                 try {
                     json = JSON.parse(text);
@@ -156,6 +167,7 @@ export function poolMethods(area: ZfsArea, path: string, name: string): Record<s
         Scrub: method({
             args: noOptions,
             run: async (ctx: CallContext) => {
+                await area.ready;
                 if (area.poolState(path)?.ScrubState === "scrubbing" || area.poolState(path)?.ScrubState === "resilvering")
                     throw busy(`${name} is being ${area.poolState(path)?.ScrubState === "scrubbing" ? "scrubbed" : "resilvered"} already`);
                 await area.tools.scrub(name, false);
@@ -185,6 +197,7 @@ export function poolMethods(area: ZfsArea, path: string, name: string): Record<s
         StopScrub: method({
             args: noOptions,
             run: async () => {
+                await area.ready;
                 await area.tools.scrub(name, true);
                 await area.refresh();
                 return [];
@@ -193,6 +206,7 @@ export function poolMethods(area: ZfsArea, path: string, name: string): Record<s
         Export: method({
             args: noOptions,
             run: async () => {
+                await area.ready;
                 await area.tools.exportPool(name);
                 await area.refresh();
                 return [];
@@ -201,6 +215,7 @@ export function poolMethods(area: ZfsArea, path: string, name: string): Record<s
         Destroy: method({
             args: z.tuple([optionsSchema({ confirm: z.optional(z.string().check(z.maxLength(300, "is too long"))) })]),
             run: async (_ctx, [options]) => {
+                await area.ready;
                 if (options.confirm !== name)
                     throw invalidArgument(`options.confirm: must be the pool's name, "${name}", to destroy it and everything in it`);
                 await area.tools.destroyPool(name);
@@ -222,6 +237,7 @@ export function datasetMethods(area: ZfsArea, name: string): Record<string, unkn
         SetProperties: method({
             args: z.tuple([optionsSchema(propertyShape), optionsSchema({})]),
             run: async (_ctx, [values]) => {
+                await area.ready;
                 const properties = toZfsProperties(values as PropertyValues, flavorOf(area));
                 if (Object.keys(properties).length === 0)
                     throw invalidArgument("properties: name at least one property to set");
@@ -233,6 +249,7 @@ export function datasetMethods(area: ZfsArea, name: string): Record<string, unkn
         Destroy: method({
             args: z.tuple([optionsSchema({ recursive: z.optional(z.boolean()) })]),
             run: async (_ctx, [options]) => {
+                await area.ready;
                 if (!name.includes("/"))
                     throw invalidArgument(`${name} is the pool's own dataset: destroy the pool instead`);
                 const dependents = dependentsOf(name, area.datasets);
@@ -249,6 +266,7 @@ export function datasetMethods(area: ZfsArea, name: string): Record<string, unkn
         Snapshot: method({
             args: z.tuple([snapshotName, optionsSchema({ recursive: z.optional(z.boolean()) })]),
             run: async (_ctx, [short, options]) => {
+                await area.ready;
                 if (exists(area, `${name}@${short}`))
                     throw invalidArgument(`name: ${name}@${short} exists already`);
                 if (`${name}@${short}`.length > 255)
@@ -261,6 +279,7 @@ export function datasetMethods(area: ZfsArea, name: string): Record<string, unkn
         Rollback: method({
             args: z.tuple([snapshotName, optionsSchema({ "destroy-newer": z.optional(z.boolean()) })]),
             run: async (ctx: CallContext, [short, options]) => {
+                await area.ready;
                 const full = snapshotOf(short);
                 if (options["destroy-newer"])
                     await ctx.authorize("org.debvisor.zfs.destroy");
@@ -279,6 +298,7 @@ export function datasetMethods(area: ZfsArea, name: string): Record<string, unkn
         Clone: method({
             args: z.tuple([snapshotName, datasetName, optionsSchema({})]),
             run: async (_ctx, [short, target]) => {
+                await area.ready;
                 const full = snapshotOf(short);
                 if (target.split("/")[0] !== name.split("/")[0])
                     throw invalidArgument(`target: a clone must be in the same pool, ${name.split("/")[0]}`);
@@ -291,6 +311,7 @@ export function datasetMethods(area: ZfsArea, name: string): Record<string, unkn
         DestroySnapshot: method({
             args: z.tuple([snapshotName, optionsSchema({})]),
             run: async (_ctx, [short]) => {
+                await area.ready;
                 const full = snapshotOf(short);
                 const clones = dependentsOf(full, area.datasets);
                 if (clones.length > 0)
