@@ -10,9 +10,9 @@ import { login, openFromMenu, openSession, screenshot } from "../lib/browser.js"
 import { callAs } from "../lib/call-as.js";
 import { ADMIN } from "../lib/users.js";
 import { waitFor } from "../lib/wait.js";
+import { allowFileVdevs, destroyTestPool, sparseFile } from "../lib/zfs.js";
 
 const WAIT = { timeout: 30_000 };
-const CONFIG = "/etc/debvisor/zfs.json";
 const ZFS = { path: "/org/debvisor/DebVisor1/zfs", iface: "org.debvisor.DebVisor1.ZfsManager" };
 const run = (cmd: string, ...args: string[]) => execFileSync(cmd, args, { encoding: "utf8", stdio: "pipe" });
 const datasets = () => run("zfs", "list", "-H", "-t", "all", "-o", "name").split("\n");
@@ -20,16 +20,11 @@ const datasets = () => run("zfs", "list", "-H", "-t", "all", "-o", "name").split
 QUnit.module("browser: storage page", hooks => {
     const pool = `dvui${process.pid}`;
     let dir = "";
-    let savedConfig: string | null = null;
+    let restore = () => undefined as void;
     hooks.before(async () => {
         dir = fs.mkdtempSync("/var/tmp/dv-zfs-ui-");
-        const files = [1, 2].map(i => path.join(dir, `disk${i}.img`));
-        for (const f of files) {
-            fs.closeSync(fs.openSync(f, "w"));
-            fs.truncateSync(f, 128 * 1024 ** 2);
-        }
-        savedConfig = fs.existsSync(CONFIG) ? fs.readFileSync(CONFIG, "utf8") : null;
-        fs.writeFileSync(CONFIG, JSON.stringify({ "test-file-vdev-directory": dir }));
+        const files = [1, 2].map(i => sparseFile(path.join(dir, `disk${i}.img`), 128 * 1024 ** 2));
+        restore = allowFileVdevs(dir);
         const reply = await callAs(ADMIN.name, { ...ZFS, method: "CreatePool", signature: "ssasa{sv}", body: [pool, "mirror", files, { mountpoint: ["s", path.join(dir, "mnt")] }] });
         if (!reply.ok)
             throw new Error(reply.message);
@@ -37,11 +32,13 @@ QUnit.module("browser: storage page", hooks => {
         if (!ds.ok)
             throw new Error(ds.message);
     });
-    hooks.after(() => {
-        if (run("zpool", "list", "-H", "-o", "name").split("\n").includes(pool))
-            run("zpool", "destroy", "-f", pool);
-        if (savedConfig === null) fs.rmSync(CONFIG, { force: true }); else fs.writeFileSync(CONFIG, savedConfig);
-        fs.rmSync(dir, { recursive: true, force: true });
+    hooks.after(async () => {
+        try {
+            await destroyTestPool(pool);
+        } finally {
+            restore();
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
     });
 
     QUnit.test("an admin sees the pool and its devices, and creates, snapshots and destroys a dataset", async assert => {

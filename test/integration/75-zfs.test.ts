@@ -12,12 +12,12 @@ import { closeWatchBus, watchJobs } from "../lib/bus-watch.js";
 import { uniqueName } from "../lib/images.js";
 import { ADMIN, OPERATOR, VIEWER } from "../lib/users.js";
 import { waitFor, withTimeout } from "../lib/wait.js";
+import { allowFileVdevs, destroyTestPool, sparseFile } from "../lib/zfs.js";
 
 const ROOT = "/org/debvisor/DebVisor1";
 const ZFS = { path: `${ROOT}/zfs`, iface: "org.debvisor.DebVisor1.ZfsManager" };
 const POOL = "org.debvisor.DebVisor1.ZfsPool";
 const DATASET = "org.debvisor.DebVisor1.ZfsDataset";
-const CONFIG = "/etc/debvisor/zfs.json";
 const SCHEDULE = "/etc/debvisor/zfs-schedule.json";
 const MIB = 1024 ** 2;
 
@@ -43,29 +43,26 @@ QUnit.module("zfs: pools, datasets and snapshots on zfs-fuse", hooks => {
     const pool = uniqueName("dvzfs").replace(/-/g, "_");
     let dir = "";
     let files: string[] = [];
-    let savedConfig: string | null = null, savedSchedule: string | null = null;
+    let savedSchedule: string | null = null;
+    let restore = () => undefined as void;
     const mount = () => path.join(dir, "mnt");
 
     hooks.before(() => {
         dir = fs.mkdtempSync("/var/tmp/dv-zfs-");
         fs.mkdirSync(mount());
-        files = [1, 2, 3].map(i => path.join(dir, `disk${i}.img`));
-        for (const f of files) {
-            fs.closeSync(fs.openSync(f, "w"));
-            fs.truncateSync(f, 128 * MIB);
-        }
-        savedConfig = fs.existsSync(CONFIG) ? fs.readFileSync(CONFIG, "utf8") : null;
+        files = [1, 2, 3].map(i => sparseFile(path.join(dir, `disk${i}.img`), 128 * MIB));
         savedSchedule = fs.existsSync(SCHEDULE) ? fs.readFileSync(SCHEDULE, "utf8") : null;
-        fs.mkdirSync(path.dirname(CONFIG), { recursive: true });
-        fs.writeFileSync(CONFIG, JSON.stringify({ "test-file-vdev-directory": dir }));
+        restore = allowFileVdevs(dir);
     });
-    hooks.after(() => {
-        if (run("zpool", "list", "-H", "-o", "name").split("\n").includes(pool))
-            run("zpool", "destroy", "-f", pool);
-        if (savedConfig === null) fs.rmSync(CONFIG, { force: true }); else fs.writeFileSync(CONFIG, savedConfig);
-        if (savedSchedule === null) fs.rmSync(SCHEDULE, { force: true }); else fs.writeFileSync(SCHEDULE, savedSchedule);
-        fs.rmSync(dir, { recursive: true, force: true });
-        closeWatchBus();
+    hooks.after(async () => {
+        try {
+            await destroyTestPool(pool);
+        } finally {
+            restore();
+            if (savedSchedule === null) fs.rmSync(SCHEDULE, { force: true }); else fs.writeFileSync(SCHEDULE, savedSchedule);
+            fs.rmSync(dir, { recursive: true, force: true });
+            closeWatchBus();
+        }
     });
 
     QUnit.test("a mirror pool on files: the ZfsPool object shows the vdev tree and sizes", async assert => {
