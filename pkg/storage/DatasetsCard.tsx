@@ -136,7 +136,7 @@ export function DatasetsCard({ datasets, schedule }: { datasets: ZfsDatasetObjec
                                             <Button variant="link" isInline onClick={() => setOpen(open === ds.path ? null : ds.path)}>{String(snapshots.length)}</Button>
                                             {policy && <span className="debvisor-muted"> {format(_("(keeps $0)"), policy)}</span>}
                                         </Td>
-                                        <Td isActionCell>
+                                        <Td isActionCell style={{ whiteSpace: "nowrap" }}>
                                             <Button variant="link" onClick={() => setDialog({ kind: "create", dataset: ds })}>{_("New dataset")}</Button>
                                             <Button variant="link" onClick={() => setDialog({ kind: "snapshot", dataset: ds })}>{_("Snapshot")}</Button>
                                             <Button variant="link" onClick={() => setDialog({ kind: "schedule", dataset: ds })}>{_("Schedule")}</Button>
@@ -150,7 +150,7 @@ export function DatasetsCard({ datasets, schedule }: { datasets: ZfsDatasetObjec
                                             <Td />
                                             <Td colSpan={3}>{new Date(s.CreationTime / 1000).toLocaleString()}</Td>
                                             <Td />
-                                            <Td isActionCell>
+                                            <Td isActionCell style={{ whiteSpace: "nowrap" }}>
                                                 <Button variant="link" onClick={() => setDialog({ kind: "rollback", dataset: ds, snapshot: s })}>{_("Roll back")}</Button>
                                                 <Button variant="link" onClick={() => setDialog({ kind: "clone", dataset: ds, snapshot: s })}>{_("Clone")}</Button>
                                                 <Button variant="link" isDanger onClick={() => setDialog({ kind: "destroy-snapshot", dataset: ds, snapshot: s })}>{_("Destroy")}</Button>

@@ -108,7 +108,7 @@ export function PoolsCard({ pools, features }: { pools: ZfsPoolObject[]; feature
                                         <Td>{formatBytes(p.Free)}</Td>
                                         <Td>{p.Fragmentation < 0 ? "—" : `${p.Fragmentation} %`}</Td>
                                         <Td><Scrub pool={pool} /></Td>
-                                        <Td isActionCell>
+                                        <Td isActionCell style={{ whiteSpace: "nowrap" }}>
                                             <Button variant="link" onClick={() => setOpen(open === pool.path ? null : pool.path)}>
                                                 {open === pool.path ? _("Hide devices") : _("Devices")}
                                             </Button>

@@ -241,6 +241,17 @@ QUnit.module("zfs: pools, datasets and snapshots on zfs-fuse", hooks => {
         assert.true((await manager(ADMIN.name, "SetSchedule", "sa{sv}", ["{}", {}])).ok, "cleared");
     });
 
+    QUnit.test("debvisorctl lists, snapshots and destroys through the same methods", async assert => {
+        const ctl = (...args: string[]) => run("debvisorctl", ...args);
+        const datasets = JSON.parse(ctl("zfs", "datasets", "--json")) as Array<{ Name: string }>;
+        assert.true(datasets.some(d => d.Name === `${pool}/bytool`), "listed");
+        assert.true(ctl("zfs", "pools").includes(pool));
+        ctl("zfs", "snapshot", `${pool}/bytool@cli`, "--no-ask");
+        assert.true(zfsState().includes(`${pool}/bytool@cli`), "taken");
+        ctl("zfs", "destroy", `${pool}/bytool@cli`, "--no-ask");
+        assert.false(zfsState().includes(`${pool}/bytool@cli`), "destroyed");
+    });
+
     QUnit.test("scrub is a Job; export and import; destroy needs the typed name", async assert => {
         const watch = await watchJobs();
         const scrub = await onPool(ADMIN.name, pool, "Scrub", "a{sv}", [{}]);
