@@ -62,7 +62,7 @@ async function main(): Promise<void> {
 
     // ZFS: the pools and datasets, whichever ZFS the host has (OpenZFS or zfs-fuse);
     // its manager is there when the name is taken, the pools follow a moment later
-    const zfs = new ZfsArea(server, new ZfsTools(), jobs);
+    const zfs = new ZfsArea(server, new ZfsTools(), jobs, audit);
     await zfs.start().then(
         () => log(zfs.flavor ? `ZFS: following ${zfs.flavor.kind} ${zfs.flavor.version}`.trimEnd() : "ZFS is not installed"),
         (e: Error) => log(`ZFS is not available: ${e.message}`));

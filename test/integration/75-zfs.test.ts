@@ -238,6 +238,8 @@ QUnit.module("zfs: pools, datasets and snapshots on zfs-fuse", hooks => {
         await waitFor("the scheduled snapshots", () => run("zfs", "list", "-H", "-t", "snapshot", "-o", "name").split("\n")
             .filter(s => s.startsWith(`${name}@autosnap-`)).length === 2, 10_000);
         assert.true(zfsState().includes(`${name}@autosnap-hourly-`) && zfsState().includes(`${name}@autosnap-daily-`));
+        await waitFor("the scheduled snapshots in the audit log", () => fs.readFileSync("/var/log/debvisor/audit.jsonl", "utf8").split("\n")
+            .filter(l => l.includes("\"ZfsSchedule.Snapshot\"") && l.includes(`${name}@autosnap-`)).length >= 2, 10_000);
         assert.true((await manager(ADMIN.name, "SetSchedule", "sa{sv}", ["{}", {}])).ok, "cleared");
     });
 

@@ -5,6 +5,8 @@ import { planSnapshots, scrubKey, scrubsDue } from "./schedule.js";
 import type { ZfsArea } from "./zfs-area.js";
 
 const TICK_MS = 60_000;
+/* the kernel's "no login uid": the schedule acts for no person */
+const NO_LOGIN_UID = 4294967295;
 
 export class ScheduleRunner {
     private timer: NodeJS.Timeout | null = null;
@@ -47,14 +49,16 @@ export class ScheduleRunner {
             const plan = planSnapshots(schedule, existing, now);
             let changed = false;
             for (const t of plan.take)
-                changed = await this.attempt(`snapshot ${t.dataset}@${t.name}`, () => this.area.tools.snapshot(`${t.dataset}@${t.name}`, t.recursive)) || changed;
+                changed = await this.attempt("Snapshot", this.area.datasetPath(t.dataset), `${t.dataset}@${t.name}`,
+                    () => this.area.tools.snapshot(`${t.dataset}@${t.name}`, t.recursive)) || changed;
             for (const d of plan.destroy)
-                changed = await this.attempt(`destroy ${d.snapshot}`, () => this.area.tools.destroy(d.snapshot, d.recursive)) || changed;
+                changed = await this.attempt("DestroySnapshot", this.area.datasetPath(d.snapshot.slice(0, d.snapshot.indexOf("@"))), d.snapshot,
+                    () => this.area.tools.destroy(d.snapshot, d.recursive)) || changed;
             const pools = new Set((this.area.datasets).filter(d => !d.name.includes("/") && !d.name.includes("@")).map(d => d.name));
             for (const pool of scrubsDue(schedule, now, this.scrubsStarted)) {
                 this.scrubsStarted.add(scrubKey(pool, now));
                 if (pools.has(pool))
-                    changed = await this.attempt(`scrub ${pool}`, () => this.area.tools.scrub(pool, false)) || changed;
+                    changed = await this.attempt("Scrub", this.area.poolPath(pool), pool, () => this.area.tools.scrub(pool, false)) || changed;
             }
             if (changed)
                 await this.area.refresh();
@@ -63,14 +67,18 @@ export class ScheduleRunner {
         }
     }
 
-    private async attempt(what: string, work: () => Promise<void>): Promise<boolean> {
+    /* Does one scheduled action and records it in the audit log, as the daemon itself. */
+    private async attempt(action: string, object: string, target: string, work: () => Promise<void>): Promise<boolean> {
+        let result = "ok";
         try {
             await work();
-            process.stderr.write(`debvisord: schedule: ${what}\n`);
-            return true;
         } catch (e) {
-            process.stderr.write(`debvisord: schedule: ${what} failed: ${(e as Error).message}\n`);
-            return false;
+            result = `Failed: ${(e as Error).message}`;
+            process.stderr.write(`debvisord: schedule: ${action} ${target} failed: ${(e as Error).message}\n`);
         }
+        await this.area.audit?.append({
+            uid: 0, loginuid: NO_LOGIN_UID, user: "debvisord", method: `ZfsSchedule.${action}`, object, phase: "end", result, args: [target],
+        }).catch(() => undefined);
+        return result === "ok";
     }
 }

@@ -3,6 +3,7 @@
 // The state is read with two or three tool runs (pool list, status, one
 // `zfs get` of every dataset), at once after a change made through DebVisor
 // and every 10 s otherwise; only what really changed is signalled.
+import type { AuditLog } from "../audit/audit-log.js";
 import type { ObjectServer } from "../bus/object-server.js";
 import type { JobRegistry } from "../jobs/jobs.js";
 import { escapePathElement } from "./names.js";
@@ -39,7 +40,9 @@ export class ZfsArea {
     private timer: NodeJS.Timeout | null = null;
     private readonly runner: ScheduleRunner;
 
-    constructor(readonly server: ObjectServer, readonly tools: ZfsTools, readonly jobs: JobRegistry, readonly scheduleFile = SCHEDULE_FILE) {
+    /* `audit`: where the schedule's own snapshots, deletions and scrubs are recorded. */
+    constructor(readonly server: ObjectServer, readonly tools: ZfsTools, readonly jobs: JobRegistry, readonly audit: AuditLog | null = null,
+                readonly scheduleFile = SCHEDULE_FILE) {
         this.path = `${server.rootPath}/zfs`;
         this.schedule = readSchedule(scheduleFile);
         this.runner = new ScheduleRunner(this);
