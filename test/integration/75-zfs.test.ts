@@ -10,7 +10,7 @@ import QUnit from "qunit";
 import { callAs, getProperty } from "../lib/call-as.js";
 import { closeWatchBus, watchJobs } from "../lib/bus-watch.js";
 import { uniqueName } from "../lib/images.js";
-import { ADMIN, OPERATOR, VIEWER } from "../lib/users.js";
+import { ADMIN, NOBODY, OPERATOR, VIEWER } from "../lib/users.js";
 import { waitFor, withTimeout } from "../lib/wait.js";
 import { allowFileVdevs, destroyTestPool, sparseFile } from "../lib/zfs.js";
 
@@ -146,9 +146,9 @@ QUnit.module("zfs: pools, datasets and snapshots on zfs-fuse", hooks => {
         await waitFor("the objects to go", async () => await prop(datasetPath(name), DATASET, "Name") === undefined, 5000);
     });
 
-    QUnit.test("viewers and operators may look but not change", async assert => {
+    QUnit.test("viewers and operators may look but not change; others may not even look", async assert => {
         const before = zfsState();
-        for (const user of [VIEWER.name, OPERATOR.name]) {
+        for (const user of [VIEWER.name, OPERATOR.name, NOBODY.name]) {
             const attempts = [
                 await createDataset(`${pool}/nope`, {}, user),
                 await onDataset(user, pool, "Snapshot", "sa{sv}", ["nope", {}]),
@@ -162,6 +162,8 @@ QUnit.module("zfs: pools, datasets and snapshots on zfs-fuse", hooks => {
         }
         const list = await manager(VIEWER.name, "GetImportablePools", "a{sv}", [{ directory: ["s", dir] }]);
         assert.true(list.ok, list.ok ? "a viewer may list importable pools" : list.message);
+        const nobody = await manager(NOBODY.name, "GetImportablePools", "a{sv}", [{ directory: ["s", dir] }]);
+        assert.equal(nobody.ok ? "ok" : nobody.errorName, "org.debvisor.DebVisor1.Error.NotAuthorized", "a user in no DebVisor group may not");
         assert.equal(zfsState(), before, "nothing changed");
     });
 

@@ -37,6 +37,7 @@ export class ZfsArea {
     private readonly compared = new Map<string, Record<string, string>>(); // object path → property → comparable
     private refreshing: Promise<void> | null = null;
     private next: Promise<void> | null = null;
+    private lastError = "";
     private timer: NodeJS.Timeout | null = null;
     private readonly runner: ScheduleRunner;
 
@@ -119,8 +120,13 @@ export class ZfsArea {
             });
             return this.next;
         }
-        this.refreshing = this.read().catch((e: Error) => {
-            process.stderr.write(`debvisord: cannot read the ZFS state: ${e.message}\n`);
+        this.refreshing = this.read().then(() => {
+            this.lastError = "";
+        }, (e: Error) => {
+            // said once, not every 10 s while the ZFS service is down
+            if (e.message !== this.lastError)
+                process.stderr.write(`debvisord: cannot read the ZFS state: ${e.message}\n`);
+            this.lastError = e.message;
         }).finally(() => {
             this.refreshing = null;
         });
