@@ -3,7 +3,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import QUnit from "qunit";
 import {
-    dependentsOf, flavorFromVersion, parseDatasetGet, parsePoolList, parsePoolStatus, parseSize, splitPoolStatuses,
+    dependentsOf, flavorFromVersion, parseDatasetGet, parseDatasetJson, parsePoolList, parsePoolStatus, parseSize, splitPoolStatuses,
 } from "../../helpers/debvisord/zfs/parse.js";
 import {
     datasetNameProblem, escapePathElement, fullSnapshotNameProblem, poolNameProblem, snapshotNameProblem, unescapePathElement,
@@ -138,6 +138,22 @@ QUnit.module("zfs: tool output parsing", () => {
         assert.equal(all.find(d => d.name === "recpool/webclone")?.origin, "recpool/data/web@s1");
         assert.deepEqual(all.filter(d => d.type === "filesystem").map(d => d.name),
             ["recpool", "recpool/data", "recpool/data/web", "recpool/db", "recpool/webclone"]);
+    });
+
+    QUnit.test("OpenZFS 2.3 zfs list -j (the example of zfs-list(8)): datasets and snapshots", assert => {
+        const all = parseDatasetJson(load("openzfs2-docs-zfs-list-j.json"));
+        assert.deepEqual(all.map(d => [d.name, d.type]), [
+            ["pool", "filesystem"], ["pool/home", "filesystem"], ["pool/home/bob", "filesystem"], ["pool/home/bob@v1", "snapshot"],
+        ]);
+        const home = all[1];
+        assert.deepEqual([home.used, home.available, home.mountpoint], [48n * 1024n, BigInt(Math.round(30.5 * 1024 ** 3)), "/mnt/home"]);
+        assert.deepEqual([all[3].used, all[3].available, all[3].mountpoint], [0n, 0n, ""]);
+        const exact = parseDatasetJson(JSON.stringify({
+            output_version: { command: "zfs list" },
+            datasets: { "t/a": { name: "t/a", type: "VOLUME", properties: { used: { value: 8589934592 }, quota: { value: "none" }, creation: { value: 1733100000 } } } },
+        }));
+        assert.deepEqual([exact[0].type, exact[0].used, exact[0].quota, exact[0].creation], ["volume", 8589934592n, 0n, 1733100000], "--json-int numbers");
+        assert.throws(() => parseDatasetJson("{\"output_version\": {\"command\": \"zpool status\"}}"), /not the JSON of zfs list/);
     });
 
     QUnit.test("dependents: children, snapshots and clones of those snapshots", assert => {

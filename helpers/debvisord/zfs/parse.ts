@@ -284,6 +284,46 @@ export function parseDatasetGet(stdout: string): DatasetEntry[] {
     }));
 }
 
+interface JsonDataset {
+    name: string;
+    type: string;
+    properties?: Record<string, { value: unknown }>;
+}
+
+/* A byte count as `zfs list -j` prints it: a number (--json-int), exact digits (-p) or human ("30.5G"). */
+function jsonBytes(v: unknown): bigint {
+    if (typeof v === "number" && Number.isFinite(v))
+        return BigInt(Math.round(v));
+    if (typeof v === "string") {
+        if (/^\d+$/.test(v))
+            return BigInt(v);
+        const n = parseSize(v);
+        return Number.isFinite(n) ? BigInt(n) : 0n;
+    }
+    return 0n;
+}
+
+/* `zfs list -j [--json-int] -t filesystem,volume,snapshot -o name,DATASET_PROPERTIES` (OpenZFS 2.3 and later). */
+export function parseDatasetJson(stdout: string): DatasetEntry[] {
+    const json = JSON.parse(stdout) as { output_version?: { command?: string }; datasets?: Record<string, JsonDataset> };
+    if (json.output_version?.command !== "zfs list" || typeof json.datasets !== "object" || json.datasets === null)
+        throw new Error("not the JSON of zfs list");
+    return Object.values(json.datasets).map(d => {
+        const p = d.properties ?? {};
+        const str = (key: string) => {
+            const v = p[key]?.value;
+            return v === undefined || v === null || v === "-" ? "" : String(v);
+        };
+        return {
+            name: d.name, type: String(d.type).toLowerCase(),
+            used: jsonBytes(p.used?.value), available: jsonBytes(p.available?.value), referenced: jsonBytes(p.referenced?.value),
+            mountpoint: str("mountpoint"), compression: str("compression"),
+            quota: str("quota") === "none" ? 0n : jsonBytes(p.quota?.value), recordsize: jsonBytes(p.recordsize?.value),
+            atime: str("atime"), origin: str("origin"), creation: Number(p.creation?.value) || 0,
+        };
+    });
+}
+
 /* `zpool import` without arguments: the pools that could be imported, with their state. */
 export function parseImportable(stdout: string): Array<{ name: string; id: string; state: string }> {
     const result: Array<{ name: string; id: string; state: string }> = [];

@@ -7,7 +7,7 @@ import path from "node:path";
 import { execa } from "execa";
 import { busy, failed, invalidArgument, notFound, notSupported } from "../../lib/errors.js";
 import {
-    DATASET_PROPERTIES, flavorFromVersion, parseDatasetGet, parseImportable, parsePoolList, POOL_LIST_COLUMNS, splitPoolStatuses,
+    DATASET_PROPERTIES, flavorFromVersion, parseDatasetGet, parseDatasetJson, parseImportable, parsePoolList, POOL_LIST_COLUMNS, splitPoolStatuses,
     type DatasetEntry, type PoolListEntry, type PoolStatus, type ZfsFlavor,
 } from "./parse.js";
 
@@ -105,9 +105,20 @@ export class ZfsTools {
         return (await this.zpool(["list", "-H", "-o", "name"], "listing the pools")).split("\n").filter(Boolean);
     }
 
-    /* Every dataset, volume and snapshot, exact bytes, one command on either ZFS. */
+    /* Every dataset, volume and snapshot, exact bytes, in one command: JSON from
+     * OpenZFS 2.3 on (`zfs get`'s lines if that JSON is not what we expect),
+     * `zfs get -H -p` before it and on zfs-fuse. */
     async listDatasets(): Promise<DatasetEntry[]> {
-        await this.requireFlavor();
+        const f = await this.requireFlavor();
+        if (f.json) {
+            const out = await this.zfs(["list", "-j", "--json-int", "-t", "filesystem,volume,snapshot", "-o", ["name", ...DATASET_PROPERTIES].join(",")],
+                "listing the datasets");
+            try {
+                return parseDatasetJson(out);
+            } catch (e) {
+                process.stderr.write(`debvisord: zfs list -j: ${(e as Error).message}; reading zfs get instead\n`);
+            }
+        }
         return parseDatasetGet(await this.zfs(["get", "-H", "-p", "-o", "name,property,value", DATASET_PROPERTIES.join(",")],
             "listing the datasets"));
     }
