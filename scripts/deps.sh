@@ -15,6 +15,7 @@ APT_PACKAGES="
   rsyslog
   bind9 bind9-utils bind9-dnsutils dnsmasq-base
   nftables iproute2
+  zfs-fuse
 "
 
 missing=""

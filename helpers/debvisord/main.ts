@@ -21,6 +21,8 @@ import { Firewall } from "./security/firewall.js";
 import { DEFAULT_STATE_FILE as FIREWALL_STATE_FILE } from "./security/firewall-state.js";
 import { tableName } from "./security/nft.js";
 import { LibvirtMachineControl } from "./security/quarantine-machines.js";
+import { ZfsArea } from "./zfs/zfs-area.js";
+import { ZfsTools } from "./zfs/tools.js";
 
 const AUDIT_LOG = process.env.DEBVISOR_AUDIT_LOG ?? "/var/log/debvisor/audit.jsonl";
 const AUDIT_PATHS = {
@@ -76,6 +78,13 @@ async function main(): Promise<void> {
     }, new LibvirtMachineControl(libvirt));
     firewall.export();
     firewall.start();
+
+    // ZFS: the pools and datasets, whichever ZFS the host has (OpenZFS or zfs-fuse);
+    // its manager is there when the name is taken, the pools follow a moment later
+    const zfs = new ZfsArea(server, new ZfsTools(), jobs, audit);
+    await zfs.start().then(
+        () => log(zfs.flavor ? `ZFS: following ${zfs.flavor.kind} ${zfs.flavor.version}`.trimEnd() : "ZFS is not installed"),
+        (e: Error) => log(`ZFS is not available: ${e.message}`));
 
     const reply = await bus.requestName(BUS_NAME, NAME_FLAG_DO_NOT_QUEUE);
     if (reply !== PRIMARY_OWNER) {

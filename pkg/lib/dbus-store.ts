@@ -10,6 +10,7 @@ import { BUS_NAME, JOB_IFACE, MACHINE_IFACE, MANAGER_IFACE, ROOT_PATH, type Page
 import { AUDIT_IFACE, type PageAuditProperties } from "../../generated/dbus-contract";
 import { DNS_IFACE, DNSKEY_IFACE, DNSZONE_IFACE, type PageDnsKeyProperties, type PageDnsProperties, type PageDnsZoneProperties } from "../../generated/dbus-contract";
 import { FIREWALL_IFACE, type PageFirewallProperties } from "../../generated/dbus-contract";
+import { ZFSDATASET_IFACE, ZFSMANAGER_IFACE, ZFSPOOL_IFACE, type PageZfsDatasetProperties, type PageZfsManagerProperties, type PageZfsPoolProperties } from "../../generated/dbus-contract";
 import { compareNames } from "./collate";
 import { cockpit, type CloseOptions, type DBusClient, type DBusError, type NotifyData } from "./cockpit";
 import { _, format } from "./gettext";
@@ -280,4 +281,26 @@ const selectFirewall = objectsWith<PageFirewallProperties>(FIREWALL_IFACE, (a, b
 /** The Firewall singleton, once debvisord announced it. */
 export function useFirewall(): FirewallObject | null {
     return useSyncExternalStore(subscribe, selectFirewall)[0] ?? null;
+}
+
+// ZFS: the ZfsManager singleton, pools and datasets by name
+export type ZfsPoolObject = ObjectOf<PageZfsPoolProperties>;
+export type ZfsDatasetObject = ObjectOf<PageZfsDatasetProperties>;
+const selectZfsManager = objectsWith<PageZfsManagerProperties>(ZFSMANAGER_IFACE, (a, b) => a.path.localeCompare(b.path));
+const selectZfsPools = objectsWith<PageZfsPoolProperties>(ZFSPOOL_IFACE, (a, b) => compareNames(a.props.Name, b.props.Name));
+// by name, so that a parent comes right before its children ("/" sorts before letters and digits)
+const selectZfsDatasets = objectsWith<PageZfsDatasetProperties>(ZFSDATASET_IFACE,
+    (a, b) => a.props.Name < b.props.Name ? -1 : a.props.Name > b.props.Name ? 1 : 0);
+
+/** The ZfsManager, once debvisord announced it. */
+export function useZfsManager(): PageZfsManagerProperties | null {
+    return useSyncExternalStore(subscribe, selectZfsManager)[0]?.props ?? null;
+}
+
+export function useZfsPools(): ZfsPoolObject[] {
+    return useSyncExternalStore(subscribe, selectZfsPools);
+}
+
+export function useZfsDatasets(): ZfsDatasetObject[] {
+    return useSyncExternalStore(subscribe, selectZfsDatasets);
 }

@@ -59,6 +59,7 @@ export class Harness {
         await this.startLibvirt();
         await startSyslog(this.started);
         await startNamed(this.started);
+        await this.startZfsFuse();
         await this.restartDaemon();
         this.createUsers();
         await this.startCockpit();
@@ -151,6 +152,23 @@ export class Harness {
         child.unref();
         this.started.push({ what: "cockpit-ws", pid: child.pid! });
         await waitFor("cockpit-ws", () => portAnswers(COCKPIT_PORT));
+    }
+
+    /* zfs-fuse, the user-space ZFS that runs without a kernel module. It
+     * forks and writes its pid file; a stale pid file makes it exit silently.
+     * On a host with OpenZFS (or a zfs-fuse already up) `zpool list` answers
+     * and nothing is started. */
+    private async startZfsFuse(): Promise<void> {
+        if (trySh("zpool", ["list", "-H", "-o", "name"]) !== null || trySh("which", ["zfs-fuse"]) === null)
+            return;
+        const pidFile = "/run/debvisor-test-zfs-fuse.pid";
+        fs.mkdirSync("/var/run/zfs", { recursive: true });
+        removeStalePidFile(pidFile, "zfs-fuse");
+        sh("zfs-fuse", ["-p", pidFile, "--no-kstat-mount"]);
+        await waitFor("zfs-fuse", () => trySh("zpool", ["list", "-H", "-o", "name"]) !== null);
+        const pid = Number(fs.readFileSync(pidFile, "utf8").trim());
+        if (Number.isInteger(pid) && pid > 0)
+            this.started.push({ what: "zfs-fuse", pid });
     }
 
     async stop(): Promise<void> {

@@ -9,9 +9,10 @@ import { importImage } from "./import.js";
 import { jobs, jobsCancel } from "./jobs.js";
 import { status } from "./status.js";
 import { vmCommands } from "./vm.js";
+import { zfsCommands } from "./zfs.js";
 
 export const COMMANDS: Command[] = [status, disks, jobs, jobsCancel, importImage, auditTail, auditVerify, ...vmCommands, auditExport, auditVerifyBundle,
-    ...fwCommands, ...dnsCommands];
+    ...zfsCommands, ...fwCommands, ...dnsCommands];
 
 export function usage(): string {
     return "Usage: debvisorctl COMMAND [ARGUMENTS] [OPTIONS]\n\n" +

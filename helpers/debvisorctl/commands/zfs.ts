@@ -1,0 +1,113 @@
+// debvisorctl zfs …: the pools and datasets debvisord shows, and the common
+// changes (snapshot, destroy, scrub) through the same methods as the page.
+import dbus from "dbus-next";
+import { ZFSDATASET_IFACE, ZFSPOOL_IFACE } from "../../../generated/dbus-contract.js";
+import { UsageError } from "../args.js";
+import { CliError, managedObjects, objectsWith, type Properties } from "../bus.js";
+import { JSON_OPTION, NO_ASK_OPTION, type Command } from "../command.js";
+import { formatBytes } from "../../lib/bytes.js";
+import { printAndFollow } from "../job-follow.js";
+import { callMethod } from "../method.js";
+import { print, printJson, table } from "../output.js";
+
+type Found = Properties & { Path: string };
+
+async function list(iface: string): Promise<Found[]> {
+    return objectsWith(await managedObjects(), iface).sort((a, b) => String(a.Name) < String(b.Name) ? -1 : 1);
+}
+
+async function find(iface: string, name: string, what: string): Promise<Found> {
+    const found = (await list(iface)).find(o => o.Name === name);
+    if (!found)
+        throw new CliError(`no ${what} named "${name}"`, "NotFound");
+    return found;
+}
+
+const bytes = (v: unknown) => formatBytes(Number(v));
+
+const zfsPools: Command = {
+    name: "zfs pools",
+    summary: "ZFS pools: health, size, used, free, scrub",
+    options: JSON_OPTION,
+    async run(values) {
+        const pools = await list(ZFSPOOL_IFACE);
+        if (values.json)
+            printJson(pools.map(p => ({ ...p, Vdevs: JSON.parse(String(p.Vdevs)) as unknown })));
+        else
+            print(table(["NAME", "HEALTH", "SIZE", "USED", "FREE", "SCRUB"], pools.map(p => [
+                String(p.Name), String(p.Health), bytes(p.Size), bytes(p.Allocated), bytes(p.Free),
+                p.ScrubState === "scrubbing" ? `${(Number(p.ScrubProgress) * 100).toFixed(1)} %` : String(p.LastScrub || p.ScrubState),
+            ])));
+        return 0;
+    },
+};
+
+const zfsDatasets: Command = {
+    name: "zfs datasets",
+    summary: "ZFS filesystems and volumes: used, available, compression, quota, snapshots",
+    options: JSON_OPTION,
+    async run(values) {
+        const datasets = await list(ZFSDATASET_IFACE);
+        if (values.json)
+            printJson(datasets);
+        else
+            print(table(["NAME", "USED", "AVAIL", "COMPRESSION", "QUOTA", "SNAPSHOTS", "MOUNTPOINT"], datasets.map(d => [
+                String(d.Name), bytes(d.Used), bytes(d.Available), String(d.Compression), Number(d.Quota) === 0 ? "-" : bytes(d.Quota),
+                String((d.Snapshots as unknown[]).length), String(d.Mountpoint),
+            ])));
+        return 0;
+    },
+};
+
+const zfsSnapshot: Command = {
+    name: "zfs snapshot",
+    args: "DATASET@NAME",
+    summary: "take a snapshot (--recursive: of every child too)",
+    options: { recursive: { type: "boolean", help: "also snapshot the children, at the same moment" }, ...NO_ASK_OPTION },
+    positionals: { min: 1, max: 1 },
+    async run(values, [full]) {
+        const at = full.indexOf("@");
+        if (at < 1)
+            throw new UsageError("name the snapshot as DATASET@NAME");
+        const dataset = await find(ZFSDATASET_IFACE, full.slice(0, at), "dataset");
+        await callMethod(dataset.Path, ZFSDATASET_IFACE, "Snapshot", "sa{sv}", [full.slice(at + 1)], values,
+            values.recursive ? { recursive: new dbus.Variant("b", true) } : {});
+        return 0;
+    },
+};
+
+const zfsDestroy: Command = {
+    name: "zfs destroy",
+    args: "DATASET | DATASET@SNAPSHOT",
+    summary: "destroy a dataset (with --recursive, its children and snapshots too) or a snapshot",
+    details: "Without --recursive, a dataset with children or snapshots is refused and the error lists them.",
+    options: { recursive: { type: "boolean", help: "also destroy the children and snapshots" }, ...NO_ASK_OPTION },
+    positionals: { min: 1, max: 1 },
+    async run(values, [name]) {
+        const at = name.indexOf("@");
+        if (at >= 0) {
+            const dataset = await find(ZFSDATASET_IFACE, name.slice(0, at), "dataset");
+            await callMethod(dataset.Path, ZFSDATASET_IFACE, "DestroySnapshot", "sa{sv}", [name.slice(at + 1)], values);
+        } else {
+            const dataset = await find(ZFSDATASET_IFACE, name, "dataset");
+            await callMethod(dataset.Path, ZFSDATASET_IFACE, "Destroy", "a{sv}", [], values,
+                values.recursive ? { recursive: new dbus.Variant("b", true) } : {});
+        }
+        return 0;
+    },
+};
+
+const zfsScrub: Command = {
+    name: "zfs scrub",
+    args: "POOL",
+    summary: "check every block of a pool; prints the job, --wait follows it",
+    options: { wait: { type: "boolean", help: "wait until the scrub ends, with progress" }, ...NO_ASK_OPTION },
+    positionals: { min: 1, max: 1 },
+    async run(values, [name]) {
+        const pool = await find(ZFSPOOL_IFACE, name, "pool");
+        const [job] = await callMethod(pool.Path, ZFSPOOL_IFACE, "Scrub", "a{sv}", [], values) as [string];
+        return printAndFollow(job, values);
+    },
+};
+
+export const zfsCommands: Command[] = [zfsPools, zfsDatasets, zfsSnapshot, zfsDestroy, zfsScrub];

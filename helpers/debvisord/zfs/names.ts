@@ -1,0 +1,115 @@
+// The grammar of pool, dataset and snapshot names that may reach a zfs or
+// zpool argument, and their D-Bus object path elements. Names are checked,
+// never escaped: a name the grammar refuses never reaches a tool.
+import * as z from "zod/mini";
+
+/** ZFS's own limit (ZFS_MAX_DATASET_NAME_LEN is 256 with the terminating NUL). */
+export const MAX_NAME_LENGTH = 255;
+const COMPONENT = /^[A-Za-z0-9][A-Za-z0-9_.:-]*$/;
+/* zpool refuses these as pool names: they are vdev keywords. */
+const RESERVED_POOL = /^(mirror|raidz|draid|spare|log|cache|special|dedup)/;
+
+function componentProblem(component: string, what: string): string | null {
+    if (component === "")
+        return `${what} has an empty component (a leading, trailing or double "/")`;
+    if (component === "." || component === ".." || component.includes(".."))
+        return `${what} must not contain ".."`;
+    if (!COMPONENT.test(component))
+        return `${what} may contain only letters, digits, "_", "-", "." and ":", each part starting with a letter or digit (not "${component.slice(0, 40)}")`;
+    return null;
+}
+
+function lengthProblem(name: string): string | null {
+    if (name.length === 0)
+        return "must not be empty";
+    if (name.length > MAX_NAME_LENGTH)
+        return `must be at most ${MAX_NAME_LENGTH} characters`;
+    return null;
+}
+
+export function poolNameProblem(name: string): string | null {
+    const length = lengthProblem(name);
+    if (length)
+        return length;
+    if (!/^[A-Za-z]/.test(name))
+        return "must start with a letter";
+    const component = componentProblem(name, "a pool name");
+    if (component)
+        return component;
+    if (RESERVED_POOL.test(name))
+        return `must not start with a reserved word (mirror, raidz, draid, spare, log, cache, special, dedup)`;
+    return null;
+}
+
+/* "pool/a/b": a pool and at least zero more components. */
+export function datasetNameProblem(name: string): string | null {
+    const length = lengthProblem(name);
+    if (length)
+        return length;
+    if (name.includes("@"))
+        return "is a snapshot name (with \"@\"); a dataset name has none";
+    const [pool, ...rest] = name.split("/");
+    const poolProblem = poolNameProblem(pool);
+    if (poolProblem)
+        return `pool part: ${poolProblem}`;
+    for (const c of rest) {
+        const p = componentProblem(c, "a dataset name");
+        if (p)
+            return p;
+    }
+    return null;
+}
+
+/* The part after "@". */
+export function snapshotNameProblem(short: string): string | null {
+    const length = lengthProblem(short);
+    if (length)
+        return length;
+    return componentProblem(short, "a snapshot name");
+}
+
+/* "pool/a@snap". */
+export function fullSnapshotNameProblem(name: string): string | null {
+    const at = name.indexOf("@");
+    if (at < 0)
+        return "must be DATASET@SNAPSHOT";
+    if (name.length > MAX_NAME_LENGTH)
+        return `must be at most ${MAX_NAME_LENGTH} characters`;
+    return datasetNameProblem(name.slice(0, at)) ?? snapshotNameProblem(name.slice(at + 1));
+}
+
+const checked = (problem: (n: string) => string | null) => z.string().check(z.superRefine((value, ctx) => {
+    const p = problem(value);
+    if (p)
+        ctx.addIssue({ code: "custom", message: p, input: value });
+}));
+
+export const poolName = checked(poolNameProblem);
+export const datasetName = checked(datasetNameProblem);
+export const snapshotName = checked(snapshotNameProblem);
+export const fullSnapshotName = checked(fullSnapshotNameProblem);
+
+/* A D-Bus path element: [A-Za-z0-9] kept, every other byte as "_" and two hex digits ("tank/a_b" → "tank_2fa_5fb"). */
+export function escapePathElement(name: string): string {
+    let out = "";
+    for (const byte of Buffer.from(name, "utf8")) {
+        const c = String.fromCharCode(byte);
+        out += /[A-Za-z0-9]/.test(c) ? c : `_${byte.toString(16).padStart(2, "0")}`;
+    }
+    return out === "" ? "_" : out;
+}
+
+export function unescapePathElement(element: string): string {
+    if (element === "_")
+        return "";
+    const bytes: number[] = [];
+    for (let i = 0; i < element.length; i++) {
+        if (element[i] === "_") {
+            bytes.push(parseInt(element.slice(i + 1, i + 3), 16));
+            i += 2;
+        } else {
+            bytes.push(element.charCodeAt(i));
+        }
+    }
+    return Buffer.from(bytes).toString("utf8");
+}

@@ -1,0 +1,207 @@
+// The ZFS objects on the bus: the ZfsManager singleton, one ZfsPool per pool
+// and one ZfsDataset per filesystem or volume (its snapshots a property).
+// The state is read with two or three tool runs (pool list, status, one
+// `zfs get` of every dataset), at once after a change made through DebVisor
+// and every 10 s otherwise; only what really changed is signalled.
+import type { AuditLog } from "../audit/audit-log.js";
+import type { ObjectServer } from "../bus/object-server.js";
+import type { JobRegistry } from "../jobs/jobs.js";
+import { escapePathElement } from "./names.js";
+import type { DatasetEntry, ZfsFlavor } from "./parse.js";
+import { readSchedule, SCHEDULE_FILE, type Schedule } from "./schedule.js";
+import type { Pool, ZfsTools } from "./tools.js";
+import { datasetMethods, managerMethods, poolMethods } from "./zfs-methods.js";
+import { ScheduleRunner } from "./schedule-runner.js";
+
+export const ZFS_MANAGER_IFACE = "org.debvisor.DebVisor1.ZfsManager";
+export const ZFS_POOL_IFACE = "org.debvisor.DebVisor1.ZfsPool";
+export const ZFS_DATASET_IFACE = "org.debvisor.DebVisor1.ZfsDataset";
+const REFRESH_MS = 10_000;
+const MICROSECONDS = 1_000_000n;
+
+type Props = Record<string, unknown>;
+
+/* A property value as text to compare; uint64 values (BigInt) included. */
+function comparable(value: unknown): string {
+    return JSON.stringify(value, (_key, v: unknown) => typeof v === "bigint" ? `${v}n` : v);
+}
+
+export class ZfsArea {
+    readonly path: string;
+    flavor: ZfsFlavor | null = null;
+    /** the last `zfs get` of everything: datasets and snapshots */
+    datasets: DatasetEntry[] = [];
+    schedule: Schedule;
+    private readonly pools = new Map<string, Props>(); // object path → properties
+    private readonly datasetProps = new Map<string, Props>();
+    private readonly compared = new Map<string, Record<string, string>>(); // object path → property → comparable
+    private refreshing: Promise<void> | null = null;
+    private next: Promise<void> | null = null;
+    private lastError = "";
+    private timer: NodeJS.Timeout | null = null;
+    private readonly runner: ScheduleRunner;
+
+    /* `audit`: where the schedule's own snapshots, deletions and scrubs are recorded. */
+    constructor(readonly server: ObjectServer, readonly tools: ZfsTools, readonly jobs: JobRegistry, readonly audit: AuditLog | null = null,
+                readonly scheduleFile = SCHEDULE_FILE) {
+        this.path = `${server.rootPath}/zfs`;
+        this.schedule = readSchedule(scheduleFile);
+        this.runner = new ScheduleRunner(this);
+    }
+
+    poolPath(name: string): string {
+        return `${this.path}/pools/${escapePathElement(name)}`;
+    }
+
+    datasetPath(name: string): string {
+        return `${this.path}/datasets/${escapePathElement(name)}`;
+    }
+
+    /** resolves after the first read of the pools and datasets; methods wait for it */
+    ready: Promise<void> = Promise.resolve();
+
+    /* Finds out which ZFS the host has and exports the manager (quick: before
+     * the bus name is taken); the first read of the state runs on in `ready`. */
+    async start(): Promise<void> {
+        this.flavor = await this.tools.flavor();
+        this.server.export(this.path, [{ name: ZFS_MANAGER_IFACE, properties: () => this.managerProperties(), methods: managerMethods(this) }]);
+        if (!this.flavor)
+            return;
+        this.ready = this.refresh();
+        this.timer = setInterval(() => void this.refresh(), REFRESH_MS);
+        this.timer.unref();
+        void this.ready.then(() => this.runner.start());
+    }
+
+    /* The leaf devices of every pool: a device in one of them is not free for a new pool. */
+    devicesInUse(): Map<string, string> {
+        const result = new Map<string, string>();
+        const walk = (pool: string, nodes: Array<{ name: string; children: unknown[] }>) => {
+            for (const n of nodes) {
+                if (n.children.length === 0)
+                    result.set(n.name, pool);
+                walk(pool, n.children as Array<{ name: string; children: unknown[] }>);
+            }
+        };
+        for (const props of this.pools.values())
+            walk(String(props.Name), JSON.parse(String(props.Vdevs)) as Array<{ name: string; children: unknown[] }>);
+        return result;
+    }
+
+    stop(): void {
+        if (this.timer)
+            clearInterval(this.timer);
+        this.runner.stop();
+    }
+
+    private managerProperties(): Props {
+        const f = this.flavor;
+        const features = f ? [
+            ...(f.lz4 ? ["lz4"] : []), ...(f.volumes ? ["volumes"] : []), ...(f.json ? ["json"] : []), ...(f.parsable ? ["exact-pool-sizes"] : []),
+        ] : [];
+        return { Implementation: f?.kind ?? "", Version: f?.version ?? "", Features: features, Schedule: JSON.stringify(this.schedule) };
+    }
+
+    setSchedule(schedule: Schedule): void {
+        this.schedule = schedule;
+        this.server.propertiesChanged(this.path, ZFS_MANAGER_IFACE, ["Schedule"]);
+        // what the new schedule makes due is taken now, not at the next minute
+        if (this.flavor)
+            void this.runner.tick();
+    }
+
+    /* Re-reads everything; concurrent callers share one read, and a call during a read gets a fresh one after it. */
+    refresh(): Promise<void> {
+        if (this.refreshing) {
+            // a read that started before the caller's change may miss it: one more read after it, shared
+            this.next ??= this.refreshing.then(() => {
+                this.next = null;
+                return this.refresh();
+            });
+            return this.next;
+        }
+        this.refreshing = this.read().then(() => {
+            this.lastError = "";
+        }, (e: Error) => {
+            // said once, not every 10 s while the ZFS service is down
+            if (e.message !== this.lastError)
+                process.stderr.write(`debvisord: cannot read the ZFS state: ${e.message}\n`);
+            this.lastError = e.message;
+        }).finally(() => {
+            this.refreshing = null;
+        });
+        return this.refreshing;
+    }
+
+    private async read(): Promise<void> {
+        const [pools, datasets] = await Promise.all([this.tools.listPools(), this.tools.listDatasets()]);
+        this.datasets = datasets;
+        this.sync(this.pools, ZFS_POOL_IFACE, new Map(pools.map(p => [this.poolPath(p.name), poolProperties(p)])),
+            (path, props) => poolMethods(this, path, String(props.Name)));
+        const snapshots = new Map<string, DatasetEntry[]>();
+        for (const d of datasets) {
+            const at = d.name.indexOf("@");
+            if (d.type !== "snapshot" || at < 0)
+                continue;
+            const list = snapshots.get(d.name.slice(0, at)) ?? [];
+            list.push(d);
+            snapshots.set(d.name.slice(0, at), list);
+        }
+        const wanted = new Map<string, Props>();
+        for (const d of datasets) {
+            if (d.type !== "filesystem" && d.type !== "volume")
+                continue;
+            wanted.set(this.datasetPath(d.name), datasetProperties(d, snapshots.get(d.name) ?? []));
+        }
+        this.sync(this.datasetProps, ZFS_DATASET_IFACE, wanted, (_path, props) => datasetMethods(this, String(props.Name)));
+    }
+
+    /* Exports new objects, unexports gone ones, signals changed properties. */
+    private sync(current: Map<string, Props>, iface: string, wanted: Map<string, Props>,
+                 methods: (path: string, props: Props) => Record<string, unknown>): void {
+        for (const path of [...current.keys()]) {
+            if (!wanted.has(path)) {
+                current.delete(path);
+                this.compared.delete(path);
+                this.server.unexport(path);
+            }
+        }
+        for (const [path, props] of wanted) {
+            const texts = Object.fromEntries(Object.entries(props).map(([k, v]) => [k, comparable(v)]));
+            const before = this.compared.get(path);
+            current.set(path, props);
+            this.compared.set(path, texts);
+            if (!before) {
+                this.server.export(path, [{ name: iface, properties: () => current.get(path) ?? props, methods: methods(path, props) }]);
+                continue;
+            }
+            const changed = Object.keys(texts).filter(k => texts[k] !== before[k]);
+            this.server.propertiesChanged(path, iface, changed);
+        }
+    }
+
+    poolState(path: string): Props | undefined {
+        return this.pools.get(path);
+    }
+}
+
+function poolProperties(p: Pool): Props {
+    const s = p.status;
+    return {
+        Name: p.name, Health: p.health, Size: p.size, Allocated: p.allocated, Free: p.free, SizesExact: p.exact,
+        Fragmentation: p.fragmentation, Vdevs: JSON.stringify(s?.vdevs ?? []),
+        ScrubState: s?.scan.state ?? "none", ScrubProgress: s?.scan.progress ?? 0, LastScrub: s?.scan.last ?? "",
+        Status: s?.status ?? "", Errors: s?.errors ?? "",
+    };
+}
+
+function datasetProperties(d: DatasetEntry, snapshots: DatasetEntry[]): Props {
+    return {
+        Name: d.name, Pool: d.name.split("/")[0], Type: d.type, Used: d.used, Available: d.available, Referenced: d.referenced,
+        Mountpoint: d.mountpoint, Compression: d.compression, Quota: d.quota, Recordsize: d.recordsize, Atime: d.atime, Origin: d.origin,
+        Snapshots: [...snapshots].sort((a, b) => a.creation - b.creation).map(s => ({
+            Name: s.name.slice(s.name.indexOf("@") + 1), Used: s.used, Referenced: s.referenced,
+            CreationTime: BigInt(s.creation) * MICROSECONDS,
+        })),
+    };
+}

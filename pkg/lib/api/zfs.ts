@@ -1,0 +1,103 @@
+// Calls on the ZFS objects (ZfsManager, ZfsPool, ZfsDataset) as the
+// logged-in user, and their JSON and dictionary properties as typed data.
+import {
+    ROOT_PATH, ZFSDATASET_IFACE, ZFSMANAGER_IFACE, ZFSPOOL_IFACE, type CockpitVariant, type PageZfsDatasetProperties,
+} from "../../../generated/dbus-contract";
+import { callDaemon } from "./call";
+import { unwrapDict } from "./variants";
+
+export const ZFS_PATH = `${ROOT_PATH}/zfs`;
+
+export interface ZfsVdev {
+    name: string; type: string; section: string; state: string; read: number; write: number; checksum: number; note: string; children: ZfsVdev[];
+}
+export interface ZfsSnapshot { Name: string; Used: number; Referenced: number; CreationTime: number }
+export interface ZfsPolicy { hourly?: number; daily?: number; weekly?: number; monthly?: number; recursive?: boolean }
+export interface ZfsSchedule { snapshots?: Record<string, ZfsPolicy>; scrub?: Record<string, { weekday: number; hour: number }> }
+export type ZfsLayout = "single" | "mirror" | "raidz1" | "raidz2";
+
+type OptionValue = { t: string; v: unknown };
+
+export function parseVdevs(json: string): ZfsVdev[] {
+    try {
+        return JSON.parse(json) as ZfsVdev[];
+    } catch {
+        return [];
+    }
+}
+
+export function parseSchedule(json: string): ZfsSchedule {
+    try {
+        return JSON.parse(json) as ZfsSchedule;
+    } catch {
+        return {};
+    }
+}
+
+export const zfsSnapshots = (p: PageZfsDatasetProperties) =>
+    (p.Snapshots as Array<Record<string, CockpitVariant>>).map(s => unwrapDict(s) as unknown as ZfsSnapshot);
+
+/* The property dictionary of CreateDataset and SetProperties. */
+export function zfsProperties(v: { compression?: string; quota?: number; recordsize?: number; atime?: string; mountpoint?: string }) {
+    const out: Record<string, OptionValue> = {};
+    if (v.compression) out.compression = { t: "s", v: v.compression };
+    if (v.quota !== undefined) out.quota = { t: "t", v: v.quota };
+    if (v.recordsize !== undefined) out.recordsize = { t: "t", v: v.recordsize };
+    if (v.atime) out.atime = { t: "s", v: v.atime };
+    if (v.mountpoint) out.mountpoint = { t: "s", v: v.mountpoint };
+    return out;
+}
+
+export async function zfsCreatePool(name: string, layout: ZfsLayout, devices: string[], mountpoint: string): Promise<void> {
+    await callDaemon(ZFS_PATH, ZFSMANAGER_IFACE, "CreatePool", [name, layout, devices, mountpoint ? { mountpoint: { t: "s", v: mountpoint } } : {}]);
+}
+
+export async function zfsCreateDataset(name: string, properties: Record<string, OptionValue>): Promise<void> {
+    await callDaemon(ZFS_PATH, ZFSMANAGER_IFACE, "CreateDataset", [name, properties]);
+}
+
+export async function zfsSetSchedule(schedule: ZfsSchedule): Promise<void> {
+    await callDaemon(ZFS_PATH, ZFSMANAGER_IFACE, "SetSchedule", [JSON.stringify(schedule), {}]);
+}
+
+export const zfsPoolCall = (path: string, method: "Scrub" | "StopScrub" | "Export") => callDaemon(path, ZFSPOOL_IFACE, method, [{}]);
+
+export async function zfsPoolDestroy(path: string, confirm: string): Promise<void> {
+    await callDaemon(path, ZFSPOOL_IFACE, "Destroy", [{ confirm: { t: "s", v: confirm } }]);
+}
+
+export async function zfsDatasetDestroy(path: string, recursive: boolean): Promise<void> {
+    await callDaemon(path, ZFSDATASET_IFACE, "Destroy", [recursive ? { recursive: { t: "b", v: true } } : {}]);
+}
+
+export async function zfsSnapshot(path: string, name: string, recursive: boolean): Promise<void> {
+    await callDaemon(path, ZFSDATASET_IFACE, "Snapshot", [name, recursive ? { recursive: { t: "b", v: true } } : {}]);
+}
+
+export async function zfsRollback(path: string, snapshot: string, destroyNewer: boolean): Promise<void> {
+    await callDaemon(path, ZFSDATASET_IFACE, "Rollback", [snapshot, destroyNewer ? { "destroy-newer": { t: "b", v: true } } : {}]);
+}
+
+export async function zfsClone(path: string, snapshot: string, target: string): Promise<void> {
+    await callDaemon(path, ZFSDATASET_IFACE, "Clone", [snapshot, target, {}]);
+}
+
+export async function zfsDestroySnapshot(path: string, snapshot: string): Promise<void> {
+    await callDaemon(path, ZFSDATASET_IFACE, "DestroySnapshot", [snapshot, {}]);
+}
+
+/* The same grammar debvisord applies, so a dialog says what is wrong before the call. */
+export function zfsNameProblem(name: string, what: "pool" | "dataset" | "snapshot"): string | null {
+    if (name === "")
+        return "empty";
+    if (name.length > 255)
+        return "longer than 255 characters";
+    const parts = what === "dataset" ? name.split("/") : [name];
+    for (const p of parts) {
+        if (!/^[A-Za-z0-9][A-Za-z0-9_.:-]*$/.test(p) || p.includes(".."))
+            return "letters, digits, \"_\", \"-\", \".\" and \":\" only, each part starting with a letter or digit";
+    }
+    if (what === "pool" && !/^[A-Za-z]/.test(name))
+        return "must start with a letter";
+    return null;
+}

@@ -1,0 +1,140 @@
+// The pools: health, space, scrub progress and the device tree with each
+// device's error counters; create, scrub, export and destroy (destroying
+// asks for the pool's name to be typed).
+import { Fragment, useState } from "react";
+import { Button } from "@patternfly/react-core/dist/esm/components/Button/index.js";
+import { Card, CardBody, CardHeader, CardTitle } from "@patternfly/react-core/dist/esm/components/Card/index.js";
+import { Label } from "@patternfly/react-core/dist/esm/components/Label/index.js";
+import { Progress } from "@patternfly/react-core/dist/esm/components/Progress/index.js";
+import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
+import { parseVdevs, zfsPoolCall, zfsPoolDestroy, type ZfsVdev } from "../lib/api/zfs";
+import { ActionDialog } from "../lib/components/ActionDialog";
+import { showError } from "../lib/components/PageAlerts";
+import type { ZfsPoolObject } from "../lib/dbus-store";
+import { formatBytes } from "../lib/format";
+import { _, format } from "../lib/gettext";
+import { CreatePoolDialog } from "./CreatePoolDialog";
+
+const HEALTH_COLOR: Record<string, "green" | "orange" | "red" | "grey"> = {
+    ONLINE: "green", DEGRADED: "orange", FAULTED: "red", UNAVAIL: "red", REMOVED: "red", OFFLINE: "grey", AVAIL: "green",
+};
+
+export function HealthLabel({ state }: { state: string }) {
+    return <Label isCompact color={HEALTH_COLOR[state] ?? "grey"} data-health={state}>{state}</Label>;
+}
+
+function VdevRows({ nodes, depth }: { nodes: ZfsVdev[]; depth: number }) {
+    return nodes.map((v, i) => (
+        <Fragment key={`${depth}-${i}-${v.name}`}>
+            <Tr data-vdev={v.name}>
+                <Td className="debvisor-mono" style={{ paddingInlineStart: `${1 + depth * 1.5}rem` }}>
+                    {v.section !== "data" && depth === 0 ? `${v.section}: ` : ""}{v.name}
+                </Td>
+                <Td>{v.type}</Td>
+                <Td><HealthLabel state={v.state} /></Td>
+                <Td>{v.read}</Td>
+                <Td>{v.write}</Td>
+                <Td className={v.checksum > 0 ? "debvisor-error-detail" : undefined}>{v.checksum}</Td>
+                <Td>{v.note}</Td>
+            </Tr>
+            <VdevRows nodes={v.children} depth={depth + 1} />
+        </Fragment>
+    ));
+}
+
+function VdevTree({ json }: { json: string }) {
+    return (
+        <Table aria-label={_("Devices")} variant="compact">
+            <Thead>
+                <Tr>
+                    <Th>{_("Device")}</Th>
+                    <Th>{_("Type")}</Th>
+                    <Th>{_("State")}</Th>
+                    <Th>{_("Read errors")}</Th>
+                    <Th>{_("Write errors")}</Th>
+                    <Th>{_("Checksum errors")}</Th>
+                    <Th>{_("Note")}</Th>
+                </Tr>
+            </Thead>
+            <Tbody><VdevRows nodes={parseVdevs(json)} depth={0} /></Tbody>
+        </Table>
+    );
+}
+
+function Scrub({ pool }: { pool: ZfsPoolObject }) {
+    const p = pool.props;
+    if (p.ScrubState === "scrubbing" || p.ScrubState === "resilvering")
+        return <Progress value={p.ScrubProgress * 100} title={p.ScrubState === "scrubbing" ? _("Scrubbing") : _("Resilvering")} size="sm" />;
+    return <span className="debvisor-muted">{p.LastScrub || _("Never scrubbed")}</span>;
+}
+
+export function PoolsCard({ pools, features }: { pools: ZfsPoolObject[]; features: string[] }) {
+    const [creating, setCreating] = useState(false);
+    const [destroying, setDestroying] = useState<ZfsPoolObject | null>(null);
+    const [open, setOpen] = useState<string | null>(null);
+    const call = (pool: ZfsPoolObject, method: "Scrub" | "StopScrub" | "Export") =>
+        zfsPoolCall(pool.path, method).catch((e: unknown) => showError(format(_("$0 of $1 failed"), method, pool.props.Name), e));
+    return (
+        <Card aria-label={_("Pools")}>
+            <CardHeader actions={{ actions: <Button variant="secondary" onClick={() => setCreating(true)}>{_("Create pool")}</Button> }}>
+                <CardTitle component="h2">{_("Pools")}</CardTitle>
+            </CardHeader>
+            <CardBody>
+                {pools.length === 0 && <p className="debvisor-muted">{_("No pools yet.")}</p>}
+                {pools.map(pool => {
+                    const p = pool.props;
+                    const scrubbing = p.ScrubState === "scrubbing";
+                    return (
+                        <div key={pool.path} data-pool={p.Name} className="pf-v6-u-mb-lg">
+                            <Table aria-label={p.Name} variant="compact">
+                                <Thead>
+                                    <Tr>
+                                        <Th>{_("Pool")}</Th>
+                                        <Th>{_("Health")}</Th>
+                                        <Th>{_("Size")}</Th>
+                                        <Th>{_("Used")}</Th>
+                                        <Th>{_("Free")}</Th>
+                                        <Th>{_("Fragmentation")}</Th>
+                                        <Th>{_("Scrub")}</Th>
+                                        <Th screenReaderText={_("Actions")} />
+                                    </Tr>
+                                </Thead>
+                                <Tbody>
+                                    <Tr>
+                                        <Td className="debvisor-mono">{p.Name}</Td>
+                                        <Td><HealthLabel state={p.Health} /></Td>
+                                        <Td>{p.SizesExact ? "" : "≈ "}{formatBytes(p.Size)}</Td>
+                                        <Td>{formatBytes(p.Allocated)}</Td>
+                                        <Td>{formatBytes(p.Free)}</Td>
+                                        <Td>{p.Fragmentation < 0 ? "—" : `${p.Fragmentation} %`}</Td>
+                                        <Td><Scrub pool={pool} /></Td>
+                                        <Td isActionCell style={{ whiteSpace: "nowrap" }}>
+                                            <Button variant="link" onClick={() => setOpen(open === pool.path ? null : pool.path)}>
+                                                {open === pool.path ? _("Hide devices") : _("Devices")}
+                                            </Button>
+                                            <Button variant="link" onClick={() => void call(pool, scrubbing ? "StopScrub" : "Scrub")}>
+                                                {scrubbing ? _("Stop scrub") : _("Scrub")}
+                                            </Button>
+                                            <Button variant="link" onClick={() => void call(pool, "Export")}>{_("Export")}</Button>
+                                            <Button variant="link" isDanger onClick={() => setDestroying(pool)}>{_("Destroy")}</Button>
+                                        </Td>
+                                    </Tr>
+                                </Tbody>
+                            </Table>
+                            {p.Status && <p className="debvisor-error-detail">{p.Status}</p>}
+                            {(open === pool.path || p.Health !== "ONLINE") && <VdevTree json={p.Vdevs} />}
+                        </div>
+                    );
+                })}
+            </CardBody>
+            {creating && <CreatePoolDialog features={features} onClose={() => setCreating(false)} />}
+            {destroying && (
+                <ActionDialog title={format(_("Destroy pool $0?"), destroying.props.Name)} confirm={_("Destroy")} danger
+                    field={{ label: _("Type the pool's name to confirm"), check: v => v === destroying.props.Name ? null : _("The name does not match") }}
+                    run={v => zfsPoolDestroy(destroying.path, v)} onClose={() => setDestroying(null)}>
+                    <p>{_("Every dataset, volume and snapshot in the pool is lost. This cannot be undone.")}</p>
+                </ActionDialog>
+            )}
+        </Card>
+    );
+}

@@ -1,0 +1,36 @@
+// DebVisor → Storage: one tab per storage backend. ZFS is the first: its
+// pools with their devices and scrubs, the datasets with their snapshots,
+// and the snapshot schedule.
+import { useState } from "react";
+import { Page, PageSection } from "@patternfly/react-core/dist/esm/components/Page/index.js";
+import { Tab, Tabs, TabTitleText } from "@patternfly/react-core/dist/esm/components/Tabs/index.js";
+import { Title } from "@patternfly/react-core/dist/esm/components/Title/index.js";
+import { PageAlerts } from "../lib/components/PageAlerts";
+import { ServiceEmptyState } from "../lib/components/ServiceEmptyState";
+import { useServiceState } from "../lib/dbus-store";
+import { _ } from "../lib/gettext";
+import { ZfsTab } from "./ZfsTab";
+
+export function StoragePage() {
+    const service = useServiceState();
+    const [tab, setTab] = useState<string | number>("zfs");
+    return (
+        <Page>
+            <PageAlerts />
+            <PageSection>
+                <Title headingLevel="h1">{_("Storage")}</Title>
+            </PageSection>
+            <PageSection isFilled>
+                {service.status !== "ready"
+                    ? <ServiceEmptyState state={service} />
+                    : (
+                        <Tabs activeKey={tab} onSelect={(_e, key) => setTab(key)} aria-label={_("Storage backends")}>
+                            <Tab eventKey="zfs" title={<TabTitleText>{_("ZFS")}</TabTitleText>}>
+                                <ZfsTab />
+                            </Tab>
+                        </Tabs>
+                    )}
+            </PageSection>
+        </Page>
+    );
+}

@@ -1,0 +1,38 @@
+// The ZFS tab: a way to install ZFS where there is none, else the pools,
+// the datasets and their snapshots, and the jobs (scrubs) that run.
+import { CodeBlock, CodeBlockCode } from "@patternfly/react-core/dist/esm/components/CodeBlock/index.js";
+import { EmptyState, EmptyStateBody } from "@patternfly/react-core/dist/esm/components/EmptyState/index.js";
+import { Spinner } from "@patternfly/react-core/dist/esm/components/Spinner/index.js";
+import { Stack, StackItem } from "@patternfly/react-core/dist/esm/layouts/Stack/index.js";
+import { JobsPanel } from "../lib/components/JobsPanel";
+import { useZfsDatasets, useZfsManager, useZfsPools } from "../lib/dbus-store";
+import { _, format } from "../lib/gettext";
+import { DatasetsCard } from "./DatasetsCard";
+import { PoolsCard } from "./PoolsCard";
+
+export function ZfsTab() {
+    const manager = useZfsManager();
+    const pools = useZfsPools();
+    const datasets = useZfsDatasets();
+    if (!manager)
+        return <EmptyState titleText={_("Connecting")} icon={Spinner} headingLevel="h2" />;
+    if (manager.Implementation === "")
+        return (
+            <EmptyState titleText={_("ZFS is not installed")} headingLevel="h2">
+                <EmptyStateBody>
+                    {_("Install OpenZFS (from Debian's contrib section) as root, then reload this page:")}
+                    <CodeBlock><CodeBlockCode>apt install zfsutils-linux</CodeBlockCode></CodeBlock>
+                </EmptyStateBody>
+            </EmptyState>
+        );
+    return (
+        <Stack hasGutter className="pf-v6-u-pt-md">
+            <StackItem className="debvisor-muted" data-implementation={manager.Implementation}>
+                {manager.Implementation === "openzfs" ? format(_("OpenZFS $0"), manager.Version) : _("zfs-fuse (no volumes, no lz4)")}
+            </StackItem>
+            <StackItem><PoolsCard pools={pools} features={manager.Features} /></StackItem>
+            <StackItem><DatasetsCard datasets={datasets} schedule={manager.Schedule} features={manager.Features} /></StackItem>
+            <StackItem><JobsPanel /></StackItem>
+        </Stack>
+    );
+}

@@ -1,0 +1,4 @@
+import { mountPage } from "../lib/mount";
+import { StoragePage } from "./StoragePage";
+
+mountPage(<StoragePage />);

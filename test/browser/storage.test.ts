@@ -1,0 +1,91 @@
+// DebVisor → Storage → ZFS in a real Cockpit login with Debian's Chromium,
+// on the installed package and the real zfs-fuse: the pool with its device
+// tree, a dataset created, snapshotted and destroyed from the page (the
+// destroy asks for the typed name), each checked with the zfs tools.
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import QUnit from "qunit";
+import { login, openFromMenu, openSession, screenshot } from "../lib/browser.js";
+import { callAs } from "../lib/call-as.js";
+import { ADMIN } from "../lib/users.js";
+import { waitFor } from "../lib/wait.js";
+import { allowFileVdevs, destroyTestPool, sparseFile } from "../lib/zfs.js";
+
+const WAIT = { timeout: 30_000 };
+const ZFS = { path: "/org/debvisor/DebVisor1/zfs", iface: "org.debvisor.DebVisor1.ZfsManager" };
+const run = (cmd: string, ...args: string[]) => execFileSync(cmd, args, { encoding: "utf8", stdio: "pipe" });
+const datasets = () => run("zfs", "list", "-H", "-t", "all", "-o", "name").split("\n");
+
+QUnit.module("browser: storage page", hooks => {
+    const pool = `dvui${process.pid}`;
+    let dir = "";
+    let restore = () => undefined as void;
+    hooks.before(async () => {
+        dir = fs.mkdtempSync("/var/tmp/dv-zfs-ui-");
+        const files = [1, 2].map(i => sparseFile(path.join(dir, `disk${i}.img`), 128 * 1024 ** 2));
+        restore = allowFileVdevs(dir);
+        const reply = await callAs(ADMIN.name, { ...ZFS, method: "CreatePool", signature: "ssasa{sv}", body: [pool, "mirror", files, { mountpoint: ["s", path.join(dir, "mnt")] }] });
+        if (!reply.ok)
+            throw new Error(reply.message);
+        const ds = await callAs(ADMIN.name, { ...ZFS, method: "CreateDataset", signature: "sa{sv}", body: [`${pool}/web`, { compression: ["s", "lzjb"] }] });
+        if (!ds.ok)
+            throw new Error(ds.message);
+    });
+    hooks.after(async () => {
+        try {
+            await destroyTestPool(pool);
+        } finally {
+            restore();
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+
+    QUnit.test("an admin sees the pool and its devices, and creates, snapshots and destroys a dataset", async assert => {
+        const session = await openSession();
+        try {
+            await login(session.page, ADMIN);
+            session.consoleErrors.length = 0;
+            const frame = await openFromMenu(session.page, "Storage", "debvisor/storage");
+            await frame.getByRole("heading", { name: "Storage" }).waitFor(WAIT);
+            const poolBox = frame.locator(`[data-pool='${pool}']`);
+            await poolBox.locator("[data-health='ONLINE']").first().waitFor(WAIT);
+            await poolBox.getByRole("button", { name: "Devices" }).click();
+            await poolBox.locator("tr[data-vdev='mirror-0']").waitFor(WAIT);
+            assert.equal(await poolBox.locator("tr[data-vdev$='.img'] [data-health='ONLINE']").count(), 2, "both mirror halves, online");
+            await frame.locator(`tr[data-dataset='${pool}/web']`).getByText("lzjb").waitFor(WAIT);
+            await screenshot(session.page, "storage-zfs", frame);
+
+            // a new dataset under the pool
+            await frame.locator(`tr[data-dataset='${pool}']`).getByRole("button", { name: "New dataset" }).click();
+            await frame.getByLabel("Name").fill(`${pool}/from ui`);
+            await frame.getByText("letters, digits").waitFor(WAIT);
+            await frame.getByLabel("Name").fill(`${pool}/fromui`);
+            await frame.getByRole("button", { name: "Create" }).click();
+            const row = frame.locator(`tr[data-dataset='${pool}/fromui']`);
+            await row.waitFor(WAIT);
+            assert.true(datasets().includes(`${pool}/fromui`), "zfs list has it");
+
+            await row.getByRole("button", { name: "Snapshot" }).click();
+            await frame.getByLabel("Snapshot name").fill("ui-1");
+            await frame.getByRole("button", { name: "Take snapshot" }).click();
+            await waitFor("the snapshot", () => datasets().includes(`${pool}/fromui@ui-1`), 15_000);
+            await row.getByRole("button", { name: "1", exact: true }).waitFor(WAIT);
+
+            // destroy: the typed name must match
+            await row.getByRole("button", { name: "Destroy" }).click();
+            await frame.getByText("Its 1 snapshots are destroyed with it.").waitFor(WAIT);
+            await frame.getByLabel("Type the dataset's name to confirm").fill("fromui");
+            await frame.getByText("The name does not match").waitFor(WAIT);
+            assert.true(await frame.getByRole("button", { name: "Destroy", exact: true }).last().isDisabled(), "not with a wrong name");
+            await frame.getByLabel("Type the dataset's name to confirm").fill(`${pool}/fromui`);
+            await frame.getByRole("dialog").getByRole("button", { name: "Destroy" }).click();
+            await row.waitFor({ state: "detached", timeout: 30_000 });
+            assert.false(datasets().includes(`${pool}/fromui`), "gone from zfs list");
+            assert.false(datasets().includes(`${pool}/fromui@ui-1`), "with its snapshot");
+            assert.deepEqual(session.consoleErrors, [], "no console errors");
+        } finally {
+            await session.close();
+        }
+    });
+});
