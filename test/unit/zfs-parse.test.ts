@@ -6,8 +6,9 @@ import {
     dependentsOf, flavorFromVersion, parseDatasetGet, parseDatasetJson, parsePoolList, parsePoolStatus, parseSize, splitPoolStatuses,
 } from "../../helpers/debvisord/zfs/parse.js";
 import {
-    datasetNameProblem, escapePathElement, fullSnapshotNameProblem, poolNameProblem, snapshotNameProblem, unescapePathElement,
+    datasetNameProblem, fullSnapshotNameProblem, poolNameProblem, snapshotNameProblem,
 } from "../../helpers/debvisord/zfs/names.js";
+import { escapePathElement, unescapePathElement } from "../../helpers/lib/object-path.js";
 
 const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), "../fixtures/zfs");
 const load = (name: string) => fs.readFileSync(path.join(fixtures, name), "utf8");

@@ -88,28 +88,3 @@ export const poolName = checked(poolNameProblem);
 export const datasetName = checked(datasetNameProblem);
 export const snapshotName = checked(snapshotNameProblem);
 export const fullSnapshotName = checked(fullSnapshotNameProblem);
-
-/* A D-Bus path element: [A-Za-z0-9] kept, every other byte as "_" and two hex digits ("tank/a_b" → "tank_2fa_5fb"). */
-export function escapePathElement(name: string): string {
-    let out = "";
-    for (const byte of Buffer.from(name, "utf8")) {
-        const c = String.fromCharCode(byte);
-        out += /[A-Za-z0-9]/.test(c) ? c : `_${byte.toString(16).padStart(2, "0")}`;
-    }
-    return out === "" ? "_" : out;
-}
-
-export function unescapePathElement(element: string): string {
-    if (element === "_")
-        return "";
-    const bytes: number[] = [];
-    for (let i = 0; i < element.length; i++) {
-        if (element[i] === "_") {
-            bytes.push(parseInt(element.slice(i + 1, i + 3), 16));
-            i += 2;
-        } else {
-            bytes.push(element.charCodeAt(i));
-        }
-    }
-    return Buffer.from(bytes).toString("utf8");
-}

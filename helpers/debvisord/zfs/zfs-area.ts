@@ -6,7 +6,7 @@
 import type { AuditLog } from "../audit/audit-log.js";
 import type { ObjectServer } from "../bus/object-server.js";
 import type { JobRegistry } from "../jobs/jobs.js";
-import { escapePathElement } from "./names.js";
+import { escapePathElement } from "../../lib/object-path.js";
 import type { DatasetEntry, ZfsFlavor } from "./parse.js";
 import { readSchedule, SCHEDULE_FILE, type Schedule } from "./schedule.js";
 import type { Pool, ZfsTools } from "./tools.js";
