@@ -18,6 +18,15 @@ function dns(values: Values, member: string, signature: string, args: unknown[],
     return callMethod(DNS_PATH, DNS_IFACE, member, signature, args, values, options);
 }
 
+/* The given command-line options as method options of the same names: text ("s") or switches ("b"). */
+function passOptions(values: Values, kinds: Record<string, "s" | "b">): Record<string, Variant> {
+    const o: Record<string, Variant> = {};
+    for (const [name, kind] of Object.entries(kinds))
+        if (kind === "b" ? values[name] === true : values[name] !== undefined)
+            o[name] = new dbus.Variant(kind, kind === "b" ? true : String(values[name]));
+    return o;
+}
+
 function whole(text: unknown, what: string): number {
     if (!/^\d+$/.test(String(text)))
         throw new UsageError(`${what} takes a whole number`);
@@ -57,11 +66,7 @@ const records: Command = {
     },
     positionals: { min: 1, max: 1 },
     async run(values, [zone]) {
-        const options: Record<string, Variant> = {};
-        if (values.name !== undefined)
-            options.name = new dbus.Variant("s", String(values.name));
-        if (values.type !== undefined)
-            options.type = new dbus.Variant("s", String(values.type));
+        const options = passOptions(values, { name: "s", type: "s" });
         const all: RecordTuple[] = [];
         for (let offset = 0, total = 1; offset < total && offset < 10_000_000; offset += PAGE) {
             const [page, count] = await call(DNS_PATH, DNS_IFACE, "ListRecords", "suua{sv}", [zone, offset, PAGE, options]) as [RecordTuple[], number];
@@ -110,7 +115,7 @@ const add: Command = {
                 throw new UsageError("give NAME TYPE DATA, or --file");
             batch = [[name, type, values.ttl === undefined ? 300 : whole(values.ttl, "--ttl"), data]];
         }
-        await dns(values, "UpsertRecords", "sa(ssus)a{sv}", [zone, batch], values.ptr ? { ptr: new dbus.Variant("b", true) } : {});
+        await dns(values, "UpsertRecords", "sa(ssus)a{sv}", [zone, batch], passOptions(values, { ptr: "b" }));
         print(`${batch.length} record${batch.length === 1 ? "" : "s"} written to ${zone}`);
         return 0;
     },
@@ -123,8 +128,7 @@ const remove: Command = {
     options: { ptr: { type: "boolean", help: "remove the PTR records of deleted addresses too" }, ...NO_ASK_OPTION },
     positionals: { min: 2, max: 4 },
     async run(values, [zone, name, type, data]) {
-        await dns(values, "DeleteRecords", "sa(ssus)a{sv}", [zone, [[name, type ?? "ANY", 0, data ?? ""]]],
-            values.ptr ? { ptr: new dbus.Variant("b", true) } : {});
+        await dns(values, "DeleteRecords", "sa(ssus)a{sv}", [zone, [[name, type ?? "ANY", 0, data ?? ""]]], passOptions(values, { ptr: "b" }));
         print(`deleted from ${zone}`);
         return 0;
     },
@@ -175,10 +179,7 @@ const registerHost: Command = {
         ...NO_ASK_OPTION,
     },
     async run(values) {
-        const o: Record<string, Variant> = {};
-        for (const k of ["zone", "name"] as const)
-            if (values[k] !== undefined)
-                o[k] = new dbus.Variant("s", String(values[k]));
+        const o = passOptions(values, { zone: "s", name: "s" });
         if (values.addresses !== undefined)
             o.addresses = new dbus.Variant("as", String(values.addresses).split(",").map(a => a.trim()).filter(Boolean));
         await dns(values, "RegisterHost", "a{sv}", [], o);
@@ -203,13 +204,7 @@ const addZone: Command = {
     },
     positionals: { min: 2, max: 2 },
     async run(values, [zone, server]) {
-        const o: Record<string, Variant> = {};
-        for (const k of ["local", "register-machines"] as const)
-            if (values[k])
-                o[k] = new dbus.Variant("b", true);
-        for (const k of ["zone-key", "transfer-key", "node-key", "vm-key"] as const)
-            if (values[k] !== undefined)
-                o[k] = new dbus.Variant("s", String(values[k]));
+        const o = passOptions(values, { local: "b", "register-machines": "b", "zone-key": "s", "transfer-key": "s", "node-key": "s", "vm-key": "s" });
         const [path] = await dns(values, "AddZone", "ssua{sv}", [zone, server, values.port === undefined ? 53 : whole(values.port, "--port")], o);
         print(String(path));
         return 0;
@@ -223,7 +218,7 @@ const removeZone: Command = {
     options: { "delete-data": { type: "boolean", help: "delete a local zone's file too" }, ...NO_ASK_OPTION },
     positionals: { min: 1, max: 1 },
     async run(values, [zone]) {
-        await dns(values, "RemoveZone", "sa{sv}", [zone], values["delete-data"] ? { "delete-data": new dbus.Variant("b", true) } : {});
+        await dns(values, "RemoveZone", "sa{sv}", [zone], passOptions(values, { "delete-data": "b" }));
         print(`${zone} removed`);
         return 0;
     },
@@ -241,10 +236,7 @@ const generateKey: Command = {
     },
     positionals: { min: 1, max: 1 },
     async run(values, [key]) {
-        const o: Record<string, Variant> = {};
-        for (const k of ["scope", "algorithm"] as const)
-            if (values[k] !== undefined)
-                o[k] = new dbus.Variant("s", String(values[k]));
+        const o = passOptions(values, { scope: "s", algorithm: "s" });
         if (values["rotation-days"] !== undefined)
             o["rotation-days"] = new dbus.Variant("u", whole(values["rotation-days"], "--rotation-days"));
         const [path] = await dns(values, "GenerateKey", "sa{sv}", [key], o);
