@@ -174,9 +174,8 @@ export class DnsService {
     }
 
     /* The key's current secret, counted as in flight until `release` is called. */
-    private acquire(name: string): { secret: ReturnType<KeyFiles["read"]>; release: () => void } {
-        const meta = this.key(name);
-        const secret = this.keys.read(name, meta.generation);
+    private acquire(name: string, generation = this.key(name).generation): { secret: ReturnType<KeyFiles["read"]>; release: () => void } {
+        const secret = this.keys.read(name, generation);
         this.inFlight.set(secret.name, (this.inFlight.get(secret.name) ?? 0) + 1);
         let released = false;
         return {
@@ -236,10 +235,11 @@ export class DnsService {
             await report(step, `${tsigName(name, from)} and ${tsigName(name, to)} are both valid in BIND`);
             return;
         case "switch":
+            // the server must take the new key before any client is switched to it
+            await this.probe(name, to);
             this.keys.linkCurrent(name, to);
             await advance("retire", { generation: to, created: Date.now() });
-            await this.probe(name);
-            await report(step, `updates use ${tsigName(name, to)}; the server accepted it`);
+            await report(step, `the server accepted ${tsigName(name, to)}; updates use it`);
             return;
         case "retire":
             await this.drain(tsigName(name, from), overlapSeconds);
@@ -254,13 +254,13 @@ export class DnsService {
         }
     }
 
-    /* A signed, empty update to each zone that uses the key: proves the server takes the new secret. */
-    private async probe(name: string): Promise<void> {
+    /* A signed, empty update with one generation of a key to each zone that uses it: proves the server takes that secret. */
+    private async probe(name: string, generation: number): Promise<void> {
         for (const zone of zonesUsing(this.state.zones, name)) {
             const config = this.state.zones[zone];
             if (config.keys.transfer === name && !Object.entries(config.keys).some(([s, k]) => s !== "transfer" && k === name))
                 continue; // a transfer-only key cannot sign updates
-            await this.send([{ zone, lines: probeLines(zone), scope: "zone" }], name);
+            await this.send([{ zone, lines: probeLines(zone), scope: "zone" }], { key: name, generation });
         }
     }
 
@@ -415,15 +415,15 @@ export class DnsService {
     }
 
     /* Sends each zone's change as one message, in order; the first refusal stops the batch. */
-    async send(changes: ZoneChange[], keyOverride?: string): Promise<void> {
+    async send(changes: ZoneChange[], keyOverride?: { key: string; generation: number }): Promise<void> {
         for (const change of changes)
             if (estimatedSize(change.lines) > MAX_MESSAGE_BYTES)
                 throw invalidArgument(`records: the batch for ${change.zone} is too large for one DNS message (about ${estimatedSize(change.lines)} bytes, at most ${MAX_MESSAGE_BYTES}); split it`);
         for (const change of changes) {
             const config = this.zone(change.zone);
-            const keyName = keyOverride ?? (change.scope === "zone" ? config.keys.zone : config.keys[change.scope] ?? config.keys.zone);
+            const keyName = keyOverride?.key ?? config.keys[change.scope] ?? config.keys.zone;
             const status = this.status.get(change.zone);
-            const { secret, release } = this.acquire(keyName);
+            const { secret, release } = this.acquire(keyName, keyOverride?.generation);
             const message: UpdateMessage = { zone: change.zone, server: config.server, port: config.port, key: secret, lines: change.lines };
             try {
                 await sendUpdate(message);
