@@ -390,13 +390,14 @@ export interface MfaPlan { change: string; writes: { path: string; content: stri
 /* Enforce: the sshd drop-in asks for a key and a one-time code; PAM's sshd stack checks the code. */
 export function planMfa(root: string, enforce: boolean, caller: string): MfaPlan | { error: string } {
     if (enforce) {
+        // the caller's own enrolment first: enforcing before it would lock them out
+        const me = localUsers(root).find(u => u.name === caller);
+        if (!me?.enrolled)
+            return { error: `${caller || "the caller"} has not enrolled a one-time code generator (~/.google_authenticator is missing): run google-authenticator as ${caller || "yourself"} first, or SSH would lock you out` };
         if (!sshdInstalled(root))
             return { error: `the OpenSSH server is not installed (${SSHD_CONFIG} is missing)` };
         if (!pamModuleInstalled(root))
             return { error: "pam_google_authenticator is not installed (apt install libpam-google-authenticator)" };
-        const me = localUsers(root).find(u => u.name === caller);
-        if (!me?.enrolled)
-            return { error: `${caller || "the caller"} has not enrolled a one-time code generator (~/.google_authenticator is missing): run google-authenticator as ${caller || "yourself"} first, or SSH would lock you out` };
     }
     const dropin = sshdDropinContent(root, enforce
         ? { KbdInteractiveAuthentication: "yes", AuthenticationMethods: "publickey,keyboard-interactive" }
