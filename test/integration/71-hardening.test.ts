@@ -191,3 +191,27 @@ QUnit.module("hardening: the Hardening object", () => {
         }
     });
 });
+
+QUnit.module("hardening: debvisorctl security", () => {
+    const ctl = (user: string, args: string[]) =>
+        spawnSync("setpriv", ["--reuid", user, "--regid", user, "--init-groups", "--reset-env", "/usr/bin/debvisorctl", ...args, "--no-ask"], { encoding: "utf8" });
+
+    QUnit.test("security checks --json lists the checks; security fix --dry-run prints the change and changes nothing", async assert => {
+        const listed = ctl(VIEWER.name, ["security", "checks", "--json"]);
+        const parsed = JSON.parse(listed.stdout) as Dict[];
+        assert.deepEqual(parsed.map(c => c.Id), (await checks()).map(c => c.Id));
+        assert.equal(listed.status, parsed.some(c => c.Status === "failed") ? 1 : 0, listed.stderr);
+        const fixable = parsed.find(c => c.Fixable === true);
+        if (!fixable) {
+            assert.true(true, "nothing to fix on this host");
+            return;
+        }
+        const before = snapshot();
+        const refused = ctl(VIEWER.name, ["security", "fix", String(fixable.Id), "--dry-run"]);
+        assert.notEqual(refused.status, 0, "a viewer cannot fix");
+        const dry = ctl(ADMIN.name, ["security", "fix", String(fixable.Id), "--dry-run"]);
+        assert.equal(dry.status, 0, dry.stderr);
+        assert.equal(dry.stdout, `dry run: would ${String(fixable.Change)}\n`);
+        assert.equal(snapshot(), before);
+    });
+});
