@@ -27,7 +27,7 @@ export function ChangePreviewDialog({ title, confirm, change, onClose }: {
             {preview !== null && (
                 <>
                     <p>{_("Exactly this will change:")}</p>
-                    <pre className="debvisor-mono" aria-label={_("The change")}>{preview}</pre>
+                    <pre className="debvisor-mono" style={{ whiteSpace: "pre-wrap", overflowWrap: "anywhere" }} aria-label={_("The change")}>{preview}</pre>
                 </>
             )}
         </ActionDialog>

@@ -371,6 +371,7 @@ export function mfaStatus(root: string): MfaStatus {
     const methods = s.get("authenticationmethods")?.value ?? "";
     const sshd = sshdInstalled(root) && kbd === "yes" && methods.includes("keyboard-interactive");
     const missing = [
+        ...(sshdInstalled(root) ? [] : [`the OpenSSH server is not installed (${SSHD_CONFIG} is missing)`]),
         ...(pam ? [] : [`${PAM_SSHD} does not use pam_google_authenticator or pam_oath`]),
         ...(kbd === "yes" ? [] : ["sshd has KbdInteractiveAuthentication no"]),
         ...(methods.includes("keyboard-interactive") ? [] : ["sshd's AuthenticationMethods does not ask for keyboard-interactive"]),
