@@ -217,5 +217,9 @@ QUnit.module("fail2ban (temporary root, fake fail2ban-client output)", () => {
             "fail2ban-client status sshd": { code: 0, stdout: "   `- Banned IP list:\t192.0.2.7\n", stderr: "" },
         }));
         assert.deepEqual(up.jails, [{ name: "sshd", banned: ["192.0.2.7"] }]);
+        const own = env(root);
+        own.fail2banSocket = "/tmp/own.sock";
+        await fail2banStatus(own);
+        assert.deepEqual(own.calls, [["fail2ban-client", "-s", "/tmp/own.sock", "status"]], "a socket of its own is passed on");
     });
 });

@@ -10,7 +10,7 @@ import { method } from "../bus/call-pipeline.js";
 import type { ObjectServer } from "../bus/object-server.js";
 import { optionsSchema } from "../validation.js";
 import {
-    applyMfa, applyPlan, fail2banStatus, isAddress, jailName, mfaStatus, planFix, planMfa, runChecks,
+    applyMfa, applyPlan, fail2banArgs, fail2banStatus, isAddress, jailName, mfaStatus, planFix, planMfa, runChecks,
     type Check, type Fail2banStatus, type HardeningEnv, type MfaStatus,
 } from "./hardening.js";
 
@@ -25,6 +25,8 @@ export const hostEnv: HardeningEnv = {
         return { code: r.exitCode ?? 1, stdout: String(r.stdout ?? ""), stderr: String(r.stderr ?? r.message ?? "") };
     },
     signal: (pid, signal) => process.kill(pid, signal),
+    // tests point debvisord at a fail2ban-server of their own
+    fail2banSocket: process.env.DEBVISOR_FAIL2BAN_SOCKET || undefined,
 };
 
 const flag = z.optional(z.boolean());
@@ -148,7 +150,7 @@ export class Hardening {
                 throw invalidArgument(`jail: fail2ban has no jail "${jail}"`);
             if (options["dry-run"])
                 return [];
-            const r = await this.env.run("fail2ban-client", ["set", jail, "unbanip", address]);
+            const r = await this.env.run("fail2ban-client", fail2banArgs(this.env, ["set", jail, "unbanip", address]));
             await this.refresh();
             if (r.code !== 0)
                 throw failed(`fail2ban-client set ${jail} unbanip ${address} failed: ${(r.stderr || r.stdout).trim()}`);

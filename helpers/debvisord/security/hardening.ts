@@ -24,6 +24,8 @@ export interface HardeningEnv {
     root: string;
     run(cmd: string, args: string[]): Promise<RunResult>;
     signal(pid: number, signal: NodeJS.Signals): void;
+    /** fail2ban's socket when not its default (tests run a fail2ban-server of their own) */
+    fail2banSocket?: string;
 }
 
 export const SSHD_CONFIG = "/etc/ssh/sshd_config";
@@ -434,17 +436,20 @@ export function parseBanned(text: string): string[] {
 export const jailName = (s: string) => /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(s);
 export const isAddress = (s: string) => net.isIP(s) !== 0;
 
+/* fail2ban-client's arguments, with the socket when it is not the default. */
+export const fail2banArgs = (env: HardeningEnv, args: string[]) => env.fail2banSocket ? ["-s", env.fail2banSocket, ...args] : args;
+
 export interface Fail2banStatus { installed: boolean; running: boolean; jails: { name: string; banned: string[] }[]; detail: string }
 
 export async function fail2banStatus(env: HardeningEnv): Promise<Fail2banStatus> {
     if (!exists(env.root, FAIL2BAN_CLIENT))
         return { installed: false, running: false, jails: [], detail: "fail2ban is not installed (apt install fail2ban)" };
-    const r = await env.run("fail2ban-client", ["status"]);
+    const r = await env.run("fail2ban-client", fail2banArgs(env, ["status"]));
     if (r.code !== 0)
         return { installed: true, running: false, jails: [], detail: `fail2ban is not running: ${(r.stderr || r.stdout).trim().split("\n")[0] ?? ""}` };
     const jails = [];
     for (const name of parseJailList(r.stdout).filter(jailName)) {
-        const j = await env.run("fail2ban-client", ["status", name]);
+        const j = await env.run("fail2ban-client", fail2banArgs(env, ["status", name]));
         jails.push({ name, banned: j.code === 0 ? parseBanned(j.stdout) : [] });
     }
     return { installed: true, running: true, jails, detail: "" };
