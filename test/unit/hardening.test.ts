@@ -190,6 +190,15 @@ QUnit.module("SSH MFA (temporary root)", () => {
         assert.equal(read(root, PAM_SSHD), pamBefore);
         assert.false(read(root, SSHD_DROPIN).includes("AuthenticationMethods"));
         assert.false(mfaStatus(root).configured);
+        const again = planMfa(root, false, "alice");
+        assert.deepEqual(again, { change: "nothing to change: DebVisor's MFA lines are not there", writes: [] }, "relaxing twice changes nothing");
+    });
+
+    QUnit.test("relax on a host without DebVisor's lines writes nothing", assert => {
+        const root = host();
+        const p = planMfa(root, false, "bob");
+        assert.true(!("error" in p) && p.writes.length === 0);
+        assert.false(fs.existsSync(path.join(root, SSHD_DROPIN)));
     });
 
     QUnit.test("enforce needs the PAM module", assert => {

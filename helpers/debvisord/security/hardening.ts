@@ -59,15 +59,20 @@ export function writeAtomic(root: string, p: string, content: string, mode = 0o6
     const file = under(root, p);
     fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o755 });
     const tmp = `${file}.debvisor-${process.pid}.tmp`;
-    const fd = fs.openSync(tmp, "w", mode);
     try {
-        fs.writeSync(fd, content);
-        fs.fchmodSync(fd, mode);
-        fs.fsyncSync(fd);
-    } finally {
-        fs.closeSync(fd);
+        const fd = fs.openSync(tmp, "w", mode);
+        try {
+            fs.writeSync(fd, content);
+            fs.fchmodSync(fd, mode);
+            fs.fsyncSync(fd);
+        } finally {
+            fs.closeSync(fd);
+        }
+        fs.renameSync(tmp, file);
+    } catch (e) {
+        fs.rmSync(tmp, { force: true });
+        throw e;
     }
-    fs.renameSync(tmp, file);
 }
 
 // ---------- sshd ----------
@@ -408,15 +413,21 @@ export function planMfa(root: string, enforce: boolean, caller: string): MfaPlan
     const pamText = readText(root, PAM_SSHD) ?? "";
     const kept = pamText.split("\n").filter(l => l !== PAM_MARK && l !== PAM_LINE);
     const pam = enforce ? [PAM_MARK, PAM_LINE, ...kept].join("\n") : kept.join("\n");
-    const writes = [{ path: SSHD_DROPIN, content: dropin }];
+    const currentDropin = readText(root, SSHD_DROPIN);
+    const writes: { path: string; content: string }[] = [];
+    if (dropin !== (currentDropin ?? SSHD_HEADER))
+        writes.push({ path: SSHD_DROPIN, content: dropin });
     if (pam !== pamText)
         writes.push({ path: PAM_SSHD, content: pam });
+    if (writes.length === 0)
+        return { change: "nothing to change: DebVisor's MFA lines are not there", writes };
     const change = writes.map(w => `write ${w.path}:\n${w.content}${w.content.endsWith("\n") ? "" : "\n"}`).join("") + sshdReloadWords(root);
     return { change, writes };
 }
 
 export async function applyMfa(env: HardeningEnv, plan: MfaPlan): Promise<void> {
-    await applyPlan(env, { change: plan.change, writes: plan.writes, after: "sshd-reload" });
+    if (plan.writes.length > 0)
+        await applyPlan(env, { change: plan.change, writes: plan.writes, after: "sshd-reload" });
 }
 
 // ---------- fail2ban ----------
