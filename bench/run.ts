@@ -14,6 +14,7 @@ import { ADMIN } from "../test/lib/users.js";
 import { auditQueryBench } from "./audit-query.js";
 import { dnsBench } from "./dns.js";
 import { firewallBench } from "./firewall.js";
+import { hardeningBench } from "./hardening.js";
 import { bounded, median, now, report, rssMiB, timeMs } from "./lib.js";
 import { machinesBench } from "./machines.js";
 import { zfsBench } from "./zfs.js";
@@ -128,7 +129,8 @@ try {
     await harness.start();
     console.log(`DebVisor benchmarks on ${os.cpus().length} cores, node ${process.version}\n`);
     // `npm run bench -- machines` runs only the named ones
-    const benches: Record<string, () => Promise<void>> = { activation, roundTrip, auditedCalls, auditLog, machines: machinesBench, "audit-query": auditQueryBench, firewall: firewallBench, zfs: zfsBench, dns: dnsBench };
+    const benches: Record<string, () => Promise<void>> = { activation, roundTrip, auditedCalls, auditLog, machines: machinesBench, "audit-query": auditQueryBench, firewall: firewallBench, zfs: zfsBench, dns: dnsBench,
+        hardening: hardeningBench };
     const chosen = process.argv.slice(2).length > 0 ? process.argv.slice(2) : Object.keys(benches);
     for (const name of chosen) {
         if (!benches[name])

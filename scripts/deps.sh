@@ -16,6 +16,7 @@ APT_PACKAGES="
   bind9 bind9-utils bind9-dnsutils dnsmasq-base
   nftables iproute2
   zfs-fuse
+  fail2ban
 "
 
 missing=""

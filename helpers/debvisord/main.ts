@@ -21,6 +21,7 @@ import { Firewall } from "./security/firewall.js";
 import { DEFAULT_STATE_FILE as FIREWALL_STATE_FILE } from "./security/firewall-state.js";
 import { tableName } from "./security/nft.js";
 import { LibvirtMachineControl } from "./security/quarantine-machines.js";
+import { Hardening } from "./security/hardening-object.js";
 import { ZfsArea } from "./zfs/zfs-area.js";
 import { ZfsTools } from "./zfs/tools.js";
 
@@ -78,6 +79,10 @@ async function main(): Promise<void> {
     }, new LibvirtMachineControl(libvirt));
     firewall.export();
     firewall.start();
+    // hardening checks, SSH MFA and fail2ban (read from the host's files; changes only through Fix and friends)
+    const hardening = new Hardening(server);
+    hardening.export();
+    hardening.start();
 
     // ZFS: the pools and datasets, whichever ZFS the host has (OpenZFS or zfs-fuse);
     // its manager is there when the name is taken, the pools follow a moment later

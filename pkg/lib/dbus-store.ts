@@ -10,6 +10,7 @@ import { BUS_NAME, JOB_IFACE, MACHINE_IFACE, MANAGER_IFACE, ROOT_PATH, type Page
 import { AUDIT_IFACE, type PageAuditProperties } from "../../generated/dbus-contract";
 import { DNS_IFACE, DNSKEY_IFACE, DNSZONE_IFACE, type PageDnsKeyProperties, type PageDnsProperties, type PageDnsZoneProperties } from "../../generated/dbus-contract";
 import { FIREWALL_IFACE, type PageFirewallProperties } from "../../generated/dbus-contract";
+import { HARDENING_IFACE, type PageHardeningProperties } from "../../generated/dbus-contract";
 import { ZFSDATASET_IFACE, ZFSMANAGER_IFACE, ZFSPOOL_IFACE, type PageZfsDatasetProperties, type PageZfsManagerProperties, type PageZfsPoolProperties } from "../../generated/dbus-contract";
 import { compareNames } from "./collate";
 import { cockpit, type CloseOptions, type DBusClient, type DBusError, type NotifyData } from "./cockpit";
@@ -281,6 +282,14 @@ const selectFirewall = objectsWith<PageFirewallProperties>(FIREWALL_IFACE, (a, b
 /** The Firewall singleton, once debvisord announced it. */
 export function useFirewall(): FirewallObject | null {
     return useSyncExternalStore(subscribe, selectFirewall)[0] ?? null;
+}
+
+export type HardeningObject = ObjectOf<PageHardeningProperties>;
+const selectHardening = objectsWith<PageHardeningProperties>(HARDENING_IFACE, (a, b) => a.path.localeCompare(b.path));
+
+/** The Hardening singleton (checks, SSH MFA, fail2ban), once debvisord announced it. */
+export function useHardening(): HardeningObject | null {
+    return useSyncExternalStore(subscribe, selectHardening)[0] ?? null;
 }
 
 // ZFS: the ZfsManager singleton, pools and datasets by name

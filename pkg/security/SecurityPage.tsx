@@ -1,21 +1,27 @@
 // DebVisor → Security: the host firewall's block and allow lists (counters,
 // expiry, who added what and why), importing published lists after seeing
-// what they would do, and the quarantine switch.
+// what they would do, the quarantine switch; the hardening checks with
+// their fixes, SSH MFA and fail2ban.
 import { Alert } from "@patternfly/react-core/dist/esm/components/Alert/index.js";
 import { Page, PageSection } from "@patternfly/react-core/dist/esm/components/Page/index.js";
 import { Title } from "@patternfly/react-core/dist/esm/components/Title/index.js";
 import { Stack, StackItem } from "@patternfly/react-core/dist/esm/layouts/Stack/index.js";
 import { firewallEntries } from "../lib/api/firewall";
+import { fail2banState, hardeningChecks, mfaState } from "../lib/api/hardening";
 import { PageAlerts } from "../lib/components/PageAlerts";
 import { ServiceEmptyState } from "../lib/components/ServiceEmptyState";
-import { useFirewall, useServiceState } from "../lib/dbus-store";
+import { useFirewall, useHardening, useServiceState } from "../lib/dbus-store";
 import { _ } from "../lib/gettext";
+import { Fail2banCard } from "./Fail2banCard";
 import { FirewallListCard } from "./FirewallListCard";
+import { HardeningCard } from "./HardeningCard";
+import { MfaCard } from "./MfaCard";
 import { QuarantineCard } from "./QuarantineCard";
 
 export function SecurityPage() {
     const service = useServiceState();
     const firewall = useFirewall();
+    const hardening = useHardening();
     const blocked = firewall ? firewallEntries(firewall.props.Blocked as unknown[][]) : [];
     const allowed = firewall ? firewallEntries(firewall.props.Allowed as unknown[][]) : [];
     return (
@@ -37,6 +43,13 @@ export function SecurityPage() {
                             <StackItem><QuarantineCard firewall={firewall} allowed={allowed} /></StackItem>
                             <StackItem><FirewallListCard list="block" entries={blocked} blocked={blocked} allowed={allowed} /></StackItem>
                             <StackItem><FirewallListCard list="allow" entries={allowed} blocked={blocked} allowed={allowed} /></StackItem>
+                            {hardening && (
+                                <>
+                                    <StackItem><HardeningCard checks={hardeningChecks(hardening.props)} /></StackItem>
+                                    <StackItem><MfaCard mfa={mfaState(hardening.props)} /></StackItem>
+                                    <StackItem><Fail2banCard f2b={fail2banState(hardening.props)} /></StackItem>
+                                </>
+                            )}
                         </Stack>
                     )}
             </PageSection>

@@ -7,12 +7,14 @@ import { dnsCommands } from "./dns.js";
 import { fwCommands } from "./fw.js";
 import { importImage } from "./import.js";
 import { jobs, jobsCancel } from "./jobs.js";
+import { securityCommands } from "./security.js";
 import { status } from "./status.js";
 import { vmCommands } from "./vm.js";
 import { zfsCommands } from "./zfs.js";
 
 export const COMMANDS: Command[] = [status, disks, jobs, jobsCancel, importImage, auditTail, auditVerify, ...vmCommands, auditExport, auditVerifyBundle,
-    ...zfsCommands, ...fwCommands, ...dnsCommands];
+    ...zfsCommands, ...fwCommands, ...dnsCommands,
+    ...securityCommands];
 
 export function usage(): string {
     return "Usage: debvisorctl COMMAND [ARGUMENTS] [OPTIONS]\n\n" +

@@ -1,0 +1,45 @@
+// debvisorctl security checks|fix: the host's hardening checks and their fixes.
+import dbus from "dbus-next";
+import { HARDENING_IFACE, ROOT_PATH } from "../../../generated/dbus-contract.js";
+import { getProperties } from "../bus.js";
+import { JSON_OPTION, NO_ASK_OPTION, type Command } from "../command.js";
+import { callMethod } from "../method.js";
+import { print, printJson, printable, table } from "../output.js";
+
+const HARDENING_PATH = `${ROOT_PATH}/Hardening`;
+
+interface CheckDict { Id: string; Title: string; Status: string; Detail: string; Fixable: boolean; Change: string }
+
+const securityChecks: Command = {
+    name: "security checks",
+    summary: "run the host's hardening checks (sshd, kernel sysctls, automatic updates, auditd) and list them",
+    details: "Exits with 1 when a check failed. \"debvisorctl security fix ID --dry-run\" shows the change a fix makes.",
+    options: { ...JSON_OPTION, ...NO_ASK_OPTION },
+    async run(values) {
+        await callMethod(HARDENING_PATH, HARDENING_IFACE, "Recheck", "a{sv}", [], values);
+        const checks = (await getProperties(HARDENING_PATH, HARDENING_IFACE)).Checks as CheckDict[];
+        if (values.json)
+            printJson(checks);
+        else
+            print(table(["ID", "STATUS", "FIX", "DETAIL"], checks.map(c =>
+                [c.Id, c.Status, c.Fixable ? "yes" : "", printable(c.Detail)])));
+        return checks.some(c => c.Status === "failed") ? 1 : 0;
+    },
+};
+
+const securityFix: Command = {
+    name: "security fix",
+    args: "ID",
+    summary: "fix one failed hardening check (with --dry-run: print the exact change only)",
+    details: "Prints the change: the files written with their whole new content and what is reloaded or applied.",
+    positionals: { min: 1, max: 1 },
+    options: { "dry-run": { type: "boolean", help: "only print the change; nothing is written" }, ...NO_ASK_OPTION },
+    async run(values, [id]) {
+        const extra: Record<string, InstanceType<typeof dbus.Variant>> = values["dry-run"] ? { "dry-run": new dbus.Variant("b", true) } : {};
+        const [change] = await callMethod(HARDENING_PATH, HARDENING_IFACE, "Fix", "sa{sv}", [id], values, extra) as [string];
+        print(`${values["dry-run"] ? "dry run: would " : ""}${change}`);
+        return 0;
+    },
+};
+
+export const securityCommands: Command[] = [securityChecks, securityFix];

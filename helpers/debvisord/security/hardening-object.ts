@@ -1,0 +1,160 @@
+// /org/debvisor/DebVisor1/Hardening: the host's hardening checks and their
+// fixes, SSH MFA and fail2ban. Thin glue over hardening.ts; every change
+// takes "dry-run" to show the exact change first.
+import { execa } from "execa";
+import dbus from "dbus-next";
+import * as z from "zod/mini";
+import { failed, invalidArgument } from "../../lib/errors.js";
+import { toVariantDict } from "../../lib/variants.js";
+import { method } from "../bus/call-pipeline.js";
+import type { ObjectServer } from "../bus/object-server.js";
+import { optionsSchema } from "../validation.js";
+import {
+    applyMfa, applyPlan, fail2banArgs, fail2banStatus, isAddress, jailName, mfaStatus, planFix, planMfa, runChecks,
+    type Check, type Fail2banStatus, type HardeningEnv, type MfaStatus,
+} from "./hardening.js";
+
+export const HARDENING_IFACE = "org.debvisor.DebVisor1.Hardening";
+const REFRESH_MS = 60_000;
+const TOOL_TIMEOUT_MS = 30_000;
+
+export const hostEnv: HardeningEnv = {
+    root: "/",
+    run: async (cmd, args) => {
+        const r = await execa(cmd, args, { timeout: TOOL_TIMEOUT_MS, reject: false });
+        return { code: r.exitCode ?? 1, stdout: String(r.stdout ?? ""), stderr: String(r.stderr ?? r.message ?? "") };
+    },
+    signal: (pid, signal) => process.kill(pid, signal),
+    // tests point debvisord at a fail2ban-server of their own
+    fail2banSocket: process.env.DEBVISOR_FAIL2BAN_SOCKET || undefined,
+};
+
+const flag = z.optional(z.boolean());
+const checkId = z.string().check(z.minLength(1, "must not be empty"), z.maxLength(128, "must be at most 128 characters"));
+const text = (what: string) => z.string().check(z.maxLength(256, `is too long to be ${what}`));
+
+export class Hardening {
+    readonly path: string;
+    private checks: Check[] = [];
+    private mfa: MfaStatus = { configured: false, pam: false, sshd: false, users: [], detail: "" };
+    private f2b: Fail2banStatus = { installed: false, running: false, jails: [], detail: "" };
+    private queue: Promise<unknown> = Promise.resolve();
+
+    constructor(private readonly server: ObjectServer, private readonly env: HardeningEnv = hostEnv) {
+        this.path = `${server.rootPath}/Hardening`;
+    }
+
+    export(): void {
+        this.server.export(this.path, [{
+            name: HARDENING_IFACE,
+            properties: () => ({
+                Checks: this.checks.map(c => toVariantDict({
+                    Id: c.id, Title: c.title, Status: c.status, Detail: c.detail, Fixable: c.fixable, Change: c.change,
+                })),
+                MfaStatus: toVariantDict({
+                    Configured: this.mfa.configured, Pam: this.mfa.pam, Sshd: this.mfa.sshd, Detail: this.mfa.detail,
+                    Users: new dbus.Variant("aa{sv}", this.mfa.users.map(u => toVariantDict({ Name: u.name, Enrolled: u.enrolled }))),
+                }),
+                Fail2ban: toVariantDict({
+                    Installed: this.f2b.installed, Running: this.f2b.running, Detail: this.f2b.detail,
+                    Jails: new dbus.Variant("aa{sv}", this.f2b.jails.map(j => toVariantDict({ Name: j.name, Banned: new dbus.Variant("as", j.banned) }))),
+                }),
+            }),
+            methods: {
+                Recheck: this.recheck, Fix: this.fix, EnforceMfa: this.enforceMfa, RelaxMfa: this.relaxMfa, Unban: this.unban,
+            },
+        }]);
+    }
+
+    start(): void {
+        void this.exclusive(() => this.refresh());
+        setInterval(() => void this.exclusive(() => this.refresh()), REFRESH_MS).unref();
+    }
+
+    private exclusive<T>(work: () => Promise<T>): Promise<T> {
+        const run = this.queue.then(work, work);
+        this.queue = run.catch(() => undefined);
+        return run;
+    }
+
+    private async refresh(): Promise<void> {
+        this.checks = runChecks(this.env.root);
+        this.mfa = mfaStatus(this.env.root);
+        this.f2b = await fail2banStatus(this.env).catch((e: Error) =>
+            ({ installed: true, running: false, jails: [], detail: `fail2ban-client failed: ${e.message}` }));
+        this.server.propertiesChanged(this.path, HARDENING_IFACE, ["Checks", "MfaStatus", "Fail2ban"]);
+    }
+
+    private readonly recheck = method({
+        args: z.tuple([optionsSchema({})]),
+        run: async () => this.exclusive(async () => {
+            await this.refresh();
+            return [];
+        }),
+    });
+
+    private readonly fix = method({
+        args: z.tuple([checkId, optionsSchema({ "dry-run": flag })]),
+        run: async (_ctx, [id, options]) => this.exclusive(async () => {
+            const plan = planFix(this.env.root, id);
+            if ("error" in plan)
+                throw invalidArgument(plan.error);
+            if (options["dry-run"])
+                return [plan.change];
+            try {
+                await applyPlan(this.env, plan);
+            } catch (e) {
+                throw failed((e as Error).message);
+            } finally {
+                await this.refresh();
+            }
+            return [plan.change];
+        }),
+    });
+
+    private mfaMethod(enforce: boolean) {
+        return method({
+            args: z.tuple([optionsSchema({ "dry-run": flag })]),
+            run: async (ctx, [options]) => this.exclusive(async () => {
+                const plan = planMfa(this.env.root, enforce, ctx.caller.loginUser || ctx.caller.user);
+                if ("error" in plan)
+                    throw invalidArgument(plan.error);
+                if (options["dry-run"])
+                    return [plan.change];
+                try {
+                    await applyMfa(this.env, plan);
+                } catch (e) {
+                    throw failed((e as Error).message);
+                } finally {
+                    await this.refresh();
+                }
+                return [plan.change];
+            }),
+        });
+    }
+
+    private readonly enforceMfa = this.mfaMethod(true);
+    private readonly relaxMfa = this.mfaMethod(false);
+
+    private readonly unban = method({
+        args: z.tuple([
+            text("a jail name").check(z.refine(jailName, "must be a fail2ban jail name (letters, digits, \".\", \"_\", \"-\")")),
+            text("an address").check(z.refine(isAddress, "must be an IPv4 or IPv6 address")),
+            optionsSchema({ "dry-run": flag }),
+        ]),
+        run: async (_ctx, [jail, address, options]) => this.exclusive(async () => {
+            const jailState = this.f2b.jails.find(j => j.name === jail);
+            if (!this.f2b.running)
+                throw invalidArgument(`jail: fail2ban is not running${this.f2b.detail ? ` (${this.f2b.detail})` : ""}`);
+            if (!jailState)
+                throw invalidArgument(`jail: fail2ban has no jail "${jail}"`);
+            if (options["dry-run"])
+                return [];
+            const r = await this.env.run("fail2ban-client", fail2banArgs(this.env, ["set", jail, "unbanip", address]));
+            await this.refresh();
+            if (r.code !== 0)
+                throw failed(`fail2ban-client set ${jail} unbanip ${address} failed: ${(r.stderr || r.stdout).trim()}`);
+            return [];
+        }),
+    });
+}
