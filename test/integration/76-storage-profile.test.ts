@@ -1,0 +1,216 @@
+// Storage profiles through the bus: PlanProfile (read-only, viewers may
+// plan), ApplyProfile (admins only) of the zfs profile on sparse files that
+// the ZFS area's test directory lets count as spare disks (this host has no
+// spare disks, and the test never touches real ones: it stops before
+// applying when the plan would wipe anything outside its own directory),
+// the stale-token refusal, Ceph refused as not managed yet, and re-applying
+// that changes nothing. The pool tank, the libvirt pool debvisor-zfs and
+// /etc/debvisor-profile are restored afterwards.
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import QUnit from "qunit";
+import { callAs, getProperty, MANAGER } from "../lib/call-as.js";
+import { closeWatchBus, watchJobs } from "../lib/bus-watch.js";
+import { ADMIN, NOBODY, OPERATOR, VIEWER } from "../lib/users.js";
+import { waitFor, withTimeout } from "../lib/wait.js";
+import { allowFileVdevs, destroyTestPool, sparseFile } from "../lib/zfs.js";
+
+const PROFILE_FILE = "/etc/debvisor-profile";
+const MOUNTS = ["/srv/vm", "/srv/docker", "/srv/k8s"];
+const MIB = 1024 ** 2;
+const run = (cmd: string, ...args: string[]) => execFileSync(cmd, args, { encoding: "utf8", stdio: "pipe" });
+const tryRun = (cmd: string, ...args: string[]) => {
+    try {
+        return run(cmd, ...args);
+    } catch {
+        return "";
+    }
+};
+const pools = () => run("zpool", "list", "-H", "-o", "name").split("\n").filter(Boolean);
+const libvirtPools = () => tryRun("virsh", "-c", "qemu:///system", "-q", "pool-list", "--all", "--name").split("\n").map(s => s.trim()).filter(Boolean);
+
+interface PlanReply {
+    Steps: Array<{ Id: string; Kind: string; Exists: boolean; Devices: string[]; Settings: Record<string, string> }>;
+    Wipes: Array<{ Id: string; Path: string; Size: number }>;
+    Kept: string[];
+    Refused: Array<{ Id: string; Path: string; Reason: string }>;
+    Problems: string[];
+    Token: string;
+}
+type Options = Record<string, [string, unknown]>;
+
+const plan = (user: string | null, profile: string, options: Options = {}) =>
+    callAs(user, { ...MANAGER, method: "PlanProfile", signature: "sa{sv}", body: [profile, options] });
+const apply = (user: string | null, profile: string, options: Options) =>
+    callAs(user, { ...MANAGER, method: "ApplyProfile", signature: "sa{sv}", body: [profile, { "auth.no_user_interaction": ["b", true], ...options }] });
+
+async function planOf(profile: string, options: Options = {}): Promise<PlanReply> {
+    const reply = await plan(ADMIN.name, profile, options);
+    if (!reply.ok)
+        throw new Error(reply.message);
+    return reply.body[0] as PlanReply;
+}
+
+QUnit.module("storage profile: plan and apply the zfs profile", hooks => {
+    let dir = "";
+    let files: string[] = [];
+    let restoreZfs = () => undefined as void;
+    let savedProfile: string | null = null;
+    const existedMounts = new Set<string>();
+    let tankBefore = false;
+    let libvirtBefore = false;
+
+    hooks.before(() => {
+        tankBefore = pools().includes("tank");
+        libvirtBefore = libvirtPools().includes("debvisor-zfs");
+        for (const m of MOUNTS)
+            if (fs.existsSync(m)) existedMounts.add(m);
+        dir = fs.mkdtempSync("/var/tmp/dv-profile-");
+        files = [1, 2, 3].map(i => sparseFile(path.join(dir, `disk${i}.img`), 128 * MIB));
+        // a file too small to count as a disk
+        sparseFile(path.join(dir, "small.img"), 8 * MIB);
+        savedProfile = fs.existsSync(PROFILE_FILE) ? fs.readFileSync(PROFILE_FILE, "utf8") : null;
+        restoreZfs = allowFileVdevs(dir);
+    });
+    hooks.after(async () => {
+        try {
+            if (!libvirtBefore && libvirtPools().includes("debvisor-zfs")) {
+                tryRun("virsh", "-c", "qemu:///system", "pool-destroy", "debvisor-zfs");
+                tryRun("virsh", "-c", "qemu:///system", "pool-undefine", "debvisor-zfs");
+            }
+            if (!tankBefore)
+                await destroyTestPool("tank");
+        } finally {
+            restoreZfs();
+            if (savedProfile === null) fs.rmSync(PROFILE_FILE, { force: true }); else fs.writeFileSync(PROFILE_FILE, savedProfile);
+            for (const m of MOUNTS) {
+                if (!existedMounts.has(m))
+                    try { fs.rmdirSync(m) } catch { /* not there, or not empty: left alone */ }
+            }
+            fs.rmSync(dir, { recursive: true, force: true });
+            closeWatchBus();
+        }
+    });
+
+    QUnit.test("the plan: the three test files are the spares, raidz1, lzjb on zfs-fuse; the OS disk is refused", async assert => {
+        if (tankBefore) {
+            assert.true(true, "this host has a pool named tank; the profile test does not run here");
+            return;
+        }
+        const reply = await plan(VIEWER.name, "zfs");
+        assert.true(reply.ok, reply.ok ? "a viewer may plan" : reply.message);
+        const p = await planOf("zfs");
+        assert.deepEqual(p.Wipes.map(w => w.Path), files, "only the test files; the small one is no disk");
+        assert.deepEqual(p.Wipes.map(w => w.Size), [128 * MIB, 128 * MIB, 128 * MIB]);
+        const pool = p.Steps.find(s => s.Id === "zfs-pool")!;
+        assert.equal(pool.Settings.layout, "raidz1");
+        const impl = await getProperty(`${MANAGER.path.replace("/Manager", "")}/zfs`, "org.debvisor.DebVisor1.ZfsManager", "Implementation");
+        assert.equal(pool.Settings.compression, impl === "openzfs" ? "lz4" : "lzjb");
+        const osDisks = JSON.parse(run("lsblk", "-J", "-o", "PATH,MOUNTPOINT")) as { blockdevices: Array<{ path: string; mountpoint: string | null; children?: unknown[] }> };
+        assert.true(osDisks.blockdevices.length > 0);
+        const refusedPaths = p.Refused.map(r => r.Path);
+        for (const w of p.Wipes)
+            assert.true(w.Path.startsWith(dir + "/"), `${w.Path} is a test file`);
+        const os = (await callAs(ADMIN.name, { ...MANAGER, method: "GetDisks", signature: "a{sv}", body: [{}] }));
+        assert.true(os.ok);
+        if (os.ok) {
+            const disks = os.body[0] as Array<{ Path: string; Role: string }>;
+            for (const d of disks.filter(x => x.Role === "os")) {
+                assert.true(refusedPaths.includes(d.Path), `the OS disk ${d.Path} is refused`);
+                // naming it does not change that
+                const named = await planOf("zfs", { include: ["as", [d.Path]] });
+                assert.false(named.Wipes.some(w => w.Path === d.Path), `${d.Path} is not wiped when named`);
+                assert.true(named.Refused.find(r => r.Path === d.Path)!.Reason.startsWith("named, but never used"));
+            }
+        }
+        assert.equal(p.Token, (await planOf("zfs")).Token, "the same disks, the same token");
+    });
+
+    QUnit.test("apply is for admins; bad input and a stale token are refused and nothing is made", async assert => {
+        if (tankBefore) {
+            assert.true(true, "skipped: tank exists");
+            return;
+        }
+        const p = await planOf("zfs");
+        for (const user of [OPERATOR.name, VIEWER.name, NOBODY.name]) {
+            const r = await apply(user, "zfs", { token: ["s", p.Token] });
+            assert.false(r.ok);
+            if (!r.ok) assert.equal(r.errorName, "org.debvisor.DebVisor1.Error.NotAuthorized", user);
+        }
+        const bad: Array<[string, Options, string]> = [
+            ["bogus", { token: ["s", p.Token] }, "profile"],
+            ["zfs", {}, "token"],
+            ["zfs", { token: ["s", "x".repeat(64)] }, "token"],
+            ["zfs", { token: ["s", p.Token], include: ["as", ["-rf"]] }, "not a disk"],
+            ["zfs", { token: ["s", p.Token], include: ["as", ["/dev/../dev/sda\n"]] }, "not a disk"],
+            ["zfs", { token: ["s", p.Token], include: ["as", ["a".repeat(5000)]] }, "too long"],
+            ["zfs\n", { token: ["s", p.Token] }, "profile"],
+        ];
+        for (const [profile, options, expected] of bad) {
+            const r = await apply(ADMIN.name, profile, options);
+            assert.false(r.ok, JSON.stringify([profile, Object.keys(options)]));
+            if (!r.ok) assert.true(r.errorName.endsWith("InvalidArgument") && r.message.includes(expected), r.message);
+        }
+        // a disk changes after the plan was shown: the token no longer fits
+        fs.truncateSync(files[2], 256 * MIB);
+        const stale = await apply(ADMIN.name, "zfs", { token: ["s", p.Token] });
+        assert.false(stale.ok);
+        if (!stale.ok) assert.true(stale.message.includes("the disks changed since the plan was shown"), stale.message);
+        const ceph = await apply(ADMIN.name, "ceph", { token: ["s", (await planOf("ceph")).Token] });
+        assert.false(ceph.ok);
+        if (!ceph.ok) assert.deepEqual([ceph.errorName, ceph.message.includes("Ceph is not managed yet")], ["org.debvisor.DebVisor1.Error.NotSupported", true]);
+        const mixed = await apply(ADMIN.name, "mixed", { token: ["s", (await planOf("mixed")).Token] });
+        assert.false(mixed.ok);
+        assert.false(pools().includes("tank"), "no pool made");
+        assert.false(libvirtPools().includes("debvisor-zfs"), "no libvirt pool made");
+        assert.equal(fs.existsSync(PROFILE_FILE) ? fs.readFileSync(PROFILE_FILE, "utf8") : null, savedProfile, "the profile file is as it was");
+    });
+
+    QUnit.test("apply: tank, its datasets, the libvirt pool and the profile file; applying again changes nothing", async assert => {
+        if (tankBefore) {
+            assert.true(true, "skipped: tank exists");
+            return;
+        }
+        const p = await planOf("zfs");
+        // the guard against touching this host's disks: every disk to be wiped is a test file
+        assert.true(p.Wipes.length === 3 && p.Wipes.every(w => w.Path.startsWith(dir + "/")), JSON.stringify(p.Wipes.map(w => w.Path)));
+        if (!(p.Wipes.length === 3 && p.Wipes.every(w => w.Path.startsWith(dir + "/"))))
+            return;
+        const watch = await watchJobs();
+        const reply = await apply(ADMIN.name, "zfs", { token: ["s", p.Token] });
+        assert.true(reply.ok, reply.ok ? "started" : reply.message);
+        if (!reply.ok) return;
+        const job = watch(String(reply.body[0]));
+        const [success, message] = await withTimeout(job.completed, 170_000, "the apply job");
+        assert.true(success, message);
+        assert.true(job.progress.length >= 3, `progress step by step: ${JSON.stringify(job.progress)}`);
+        assert.true(pools().includes("tank"));
+        assert.true(run("zpool", "status", "tank").includes("raidz1"));
+        const mounts = run("zfs", "list", "-H", "-o", "name,mountpoint", "-r", "tank");
+        for (const [ds, m] of [["tank/vm", "/srv/vm"], ["tank/docker", "/srv/docker"], ["tank/k8s", "/srv/k8s"]])
+            assert.true(mounts.includes(`${ds}\t${m}`), `${ds} on ${m}`);
+        assert.true(libvirtPools().includes("debvisor-zfs"), "the libvirt pool");
+        assert.true(run("virsh", "-c", "qemu:///system", "pool-dumpxml", "debvisor-zfs").includes("<path>/srv/vm</path>"));
+        assert.equal(fs.readFileSync(PROFILE_FILE, "utf8").trim(), "zfs");
+        await waitFor("the Profile property", async () => await getProperty(MANAGER.path, MANAGER.iface, "Profile") === "zfs", 10_000);
+        const tail = await callAs(ADMIN.name, { ...MANAGER, method: "AuditTail", signature: "ua{sv}", body: [200, {}] });
+        assert.true(tail.ok, tail.ok ? "audit tail" : tail.message);
+        if (tail.ok) {
+            const steps = (tail.body[0] as Array<{ Method: string; Arguments: string }>).filter(r => r.Method === "ApplyProfile.step")
+                .map(r => (JSON.parse(r.Arguments) as string[])[0]);
+            assert.deepEqual(steps.slice(-p.Steps.length), p.Steps.map(s => s.Id), "each step is audited");
+        }
+
+        const again = await planOf("zfs");
+        assert.deepEqual(again.Wipes, [], "nothing to wipe");
+        assert.deepEqual(again.Kept.length, again.Steps.length, "every step kept");
+        const second = await apply(ADMIN.name, "zfs", { token: ["s", again.Token] });
+        assert.true(second.ok, second.ok ? "applied again" : second.message);
+        if (second.ok) {
+            const [ok2, message2] = await withTimeout(watch(String(second.body[0])).completed, 60_000, "the second apply");
+            assert.true(ok2, message2);
+            assert.true(message2.startsWith("Nothing to do"), message2);
+        }
+    });
+});
