@@ -157,6 +157,11 @@ QUnit.module("storage profile: plan and apply the zfs profile", hooks => {
         const stale = await apply(ADMIN.name, "zfs", { token: ["s", p.Token] });
         assert.false(stale.ok);
         if (!stale.ok) assert.true(stale.message.includes("the disks changed since the plan was shown"), stale.message);
+        const unequal = await planOf("zfs");
+        assert.true(unequal.Problems.some(m => m.includes("differ in size")), JSON.stringify(unequal.Problems));
+        const refused = await apply(ADMIN.name, "zfs", { token: ["s", unequal.Token] });
+        assert.false(refused.ok, "unequal disks are not applied");
+        fs.truncateSync(files[2], 128 * MIB);
         const ceph = await apply(ADMIN.name, "ceph", { token: ["s", (await planOf("ceph")).Token] });
         assert.false(ceph.ok);
         if (!ceph.ok) assert.deepEqual([ceph.errorName, ceph.message.includes("Ceph is not managed yet")], ["org.debvisor.DebVisor1.Error.NotSupported", true]);

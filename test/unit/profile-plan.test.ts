@@ -86,6 +86,7 @@ QUnit.module("storage profiles: the plan", () => {
         const bigger = spares(2);
         bigger[1] = { ...bigger[1], Size: bigger[1].Size + 512 };
         assert.notEqual(planProfile("zfs", bigger, empty()).Token, a, "size");
+        assert.true(planProfile("zfs", bigger, empty()).Problems[0].includes("differ in size"), "unequal disks are a problem");
         const swapped = spares(2);
         swapped[1] = { ...swapped[1], Serial: "OTHER" };
         assert.notEqual(planProfile("zfs", swapped, empty()).Token, a, "another disk");

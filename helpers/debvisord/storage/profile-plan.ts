@@ -163,6 +163,9 @@ export function planProfile(profile: PlannedProfile, disks: Disk[], state: Curre
         });
         if (!pool && zfsDisks.length === 0)
             problems.push(`no spare disk for the ZFS pool ${ZFS_POOL}`);
+        const sizes = [...new Set(zfsDisks.map(d => d.Size))];
+        if (!pool && sizes.length > 1)
+            problems.push(`the disks for ${ZFS_POOL} differ in size (${zfsDisks.map(d => `${d.Path}: ${d.Size} bytes`).join(", ")}); ZFS makes no ${layout} of unequal disks`);
         for (const d of zfsDisks)
             wipes.push({ ...planDisk(d), Step: "zfs-pool", Reason: `becomes part of the ZFS pool ${ZFS_POOL}` });
         for (const ds of PROFILE_DATASETS.filter(x => x.profiles.includes(profile))) {
