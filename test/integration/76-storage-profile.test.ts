@@ -172,6 +172,40 @@ QUnit.module("storage profile: plan and apply the zfs profile", hooks => {
         assert.equal(fs.existsSync(PROFILE_FILE) ? fs.readFileSync(PROFILE_FILE, "utf8") : null, savedProfile, "the profile file is as it was");
     });
 
+    QUnit.test("halfway: tank and tank/vm made before (as by an apply that failed there): the plan keeps them and apply completes the rest", async assert => {
+        if (tankBefore) {
+            assert.true(true, "skipped: tank exists");
+            return;
+        }
+        const zfs = { path: "/org/debvisor/DebVisor1/zfs", iface: "org.debvisor.DebVisor1.ZfsManager" };
+        try {
+            const made = await callAs(ADMIN.name, { ...zfs, method: "CreatePool", signature: "ssasa{sv}", body: ["tank", "single", [files[0]], { mountpoint: ["s", "none"] }] });
+            assert.true(made.ok, made.ok ? "tank made" : made.message);
+            const vm = await callAs(ADMIN.name, { ...zfs, method: "CreateDataset", signature: "sa{sv}", body: ["tank/vm", { mountpoint: ["s", "/srv/vm"] }] });
+            assert.true(vm.ok, vm.ok ? "tank/vm made" : vm.message);
+            const p = await planOf("zfs");
+            assert.deepEqual(p.Kept, ["zfs-pool", "zfs-dataset:tank/vm"]);
+            assert.deepEqual(p.Wipes, [], "no disk wiped: the pool exists");
+            assert.deepEqual(p.Refused.filter(r => r.Path.startsWith(dir + "/")).map(r => [r.Path, r.Reason]),
+                [[files[0], `is a device of the ZFS pool tank`], [files[1], "not needed: the pool exists already"], [files[2], "not needed: the pool exists already"]]
+                    .map(([f, reason]) => [f, f === files[0] ? `it ${reason}; name it in "include" to wipe it` : reason]));
+            const watch = await watchJobs();
+            const reply = await apply(ADMIN.name, "zfs", { token: ["s", p.Token] });
+            assert.true(reply.ok, reply.ok ? "started" : reply.message);
+            if (!reply.ok) return;
+            const [ok, message] = await withTimeout(watch(String(reply.body[0])).completed, 120_000, "the apply job");
+            assert.true(ok, message);
+            assert.true(message.includes("zfs-dataset:tank/docker") && !message.includes("zfs-pool"), message);
+            assert.true(run("zfs", "list", "-H", "-o", "name", "-r", "tank").includes("tank/k8s"));
+            assert.true((await planOf("zfs")).Steps.every(s => s.Exists), "nothing left to do");
+        } finally {
+            tryRun("virsh", "-c", "qemu:///system", "pool-destroy", "debvisor-zfs");
+            tryRun("virsh", "-c", "qemu:///system", "pool-undefine", "debvisor-zfs");
+            await destroyTestPool("tank");
+            if (savedProfile === null) fs.rmSync(PROFILE_FILE, { force: true }); else fs.writeFileSync(PROFILE_FILE, savedProfile);
+        }
+    });
+
     QUnit.test("apply: tank, its datasets, the libvirt pool and the profile file; applying again changes nothing", async assert => {
         if (tankBefore) {
             assert.true(true, "skipped: tank exists");
