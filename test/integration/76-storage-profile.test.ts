@@ -6,7 +6,7 @@
 // the stale-token refusal, Ceph refused as not managed yet, and re-applying
 // that changes nothing. The pool tank, the libvirt pool debvisor-zfs and
 // /etc/debvisor-profile are restored afterwards.
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import QUnit from "qunit";
@@ -251,5 +251,20 @@ QUnit.module("storage profile: plan and apply the zfs profile", hooks => {
             assert.true(ok2, message2);
             assert.true(message2.startsWith("Nothing to do"), message2);
         }
+
+        // the same through debvisorctl, as the admin
+        const ctl = (...args: string[]) => spawnSync("setpriv", ["--reuid", ADMIN.name, "--regid", ADMIN.name, "--init-groups", "/usr/bin/debvisorctl", ...args],
+            { encoding: "utf8", timeout: 120_000 });
+        const shown = ctl("storage", "plan", "zfs");
+        assert.equal(shown.status, 0, shown.stderr);
+        assert.true(/zfs-pool\s+kept/.test(shown.stdout) && !shown.stdout.includes("to do"), shown.stdout);
+        const token = /^Token: ([0-9a-f]{64})$/m.exec(shown.stdout)?.[1] ?? "";
+        assert.equal(token, again.Token, "the CLI prints the token");
+        const noToken = ctl("storage", "apply", "zfs", "--no-ask");
+        assert.notEqual(noToken.status, 0);
+        assert.true(noToken.stderr.includes("--token is required"), noToken.stderr);
+        const viaCli = ctl("storage", "apply", "zfs", "--token", token, "--wait", "--no-ask");
+        assert.equal(viaCli.status, 0, viaCli.stderr);
+        assert.true(viaCli.stdout.includes("Nothing to do") || viaCli.stderr.includes("Nothing to do"), viaCli.stdout + viaCli.stderr);
     });
 });

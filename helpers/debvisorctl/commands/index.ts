@@ -10,9 +10,10 @@ import { jobs, jobsCancel } from "./jobs.js";
 import { status } from "./status.js";
 import { vmCommands } from "./vm.js";
 import { zfsCommands } from "./zfs.js";
+import { storageCommands } from "./storage.js";
 
 export const COMMANDS: Command[] = [status, disks, jobs, jobsCancel, importImage, auditTail, auditVerify, ...vmCommands, auditExport, auditVerifyBundle,
-    ...zfsCommands, ...fwCommands, ...dnsCommands];
+    ...zfsCommands, ...fwCommands, ...dnsCommands, ...storageCommands];
 
 export function usage(): string {
     return "Usage: debvisorctl COMMAND [ARGUMENTS] [OPTIONS]\n\n" +
