@@ -203,6 +203,49 @@ QUnit.module("storage profile: plan and apply the zfs profile", hooks => {
             tryRun("virsh", "-c", "qemu:///system", "pool-undefine", "debvisor-zfs");
             await destroyTestPool("tank");
             if (savedProfile === null) fs.rmSync(PROFILE_FILE, { force: true }); else fs.writeFileSync(PROFILE_FILE, savedProfile);
+            // a destroyed pool leaves its label (blkid: zfs_member, refused as foreign): empty files again for the next test
+            for (const f of files)
+                sparseFile(f, 128 * MIB);
+        }
+    });
+
+    QUnit.test("a disk with a filesystem: refused until named in include, then wiped and used; the token of the plan without it does not fit", async assert => {
+        if (tankBefore) {
+            assert.true(true, "skipped: tank exists");
+            return;
+        }
+        const ext4 = sparseFile(path.join(dir, "ext4.img"), 128 * MIB);
+        try {
+            run("mkfs.ext4", "-q", "-F", ext4);
+            const plain = await planOf("zfs");
+            assert.true(plain.Refused.find(r => r.Path === ext4)?.Reason.includes("ext4") === true, JSON.stringify(plain.Refused));
+            assert.false(plain.Wipes.some(w => w.Path === ext4));
+            const named = await planOf("zfs", { include: ["as", [ext4]] });
+            const wipe = named.Wipes.find(w => w.Path === ext4) as { Signature?: string } | undefined;
+            assert.equal(wipe?.Signature, "ext4", "wiped, its signature named");
+            assert.deepEqual(named.Wipes.map(w => w.Path).sort(), [...files, ext4].sort());
+            assert.true(named.Wipes.every(w => w.Path.startsWith(dir + "/")), "only test files");
+            const mismatch = await apply(ADMIN.name, "zfs", { token: ["s", plain.Token], include: ["as", [ext4]] });
+            assert.false(mismatch.ok, "the plan shown without the disk does not apply with it");
+            if (!named.Wipes.every(w => w.Path.startsWith(dir + "/")))
+                return;
+            const watch = await watchJobs();
+            const reply = await apply(ADMIN.name, "zfs", { token: ["s", named.Token], include: ["as", [ext4]] });
+            assert.true(reply.ok, reply.ok ? "started" : reply.message);
+            if (!reply.ok) return;
+            const [ok, message] = await withTimeout(watch(String(reply.body[0])).completed, 120_000, "the apply job");
+            assert.true(ok, message);
+            assert.true(run("zpool", "status", "tank").includes("ext4.img"), "the wiped file is in the pool");
+            assert.equal(tryRun("blkid", "-p", "-o", "value", "-s", "TYPE", ext4).trim(), "zfs_member", "no ext4 left");
+        } finally {
+            tryRun("virsh", "-c", "qemu:///system", "pool-destroy", "debvisor-zfs");
+            tryRun("virsh", "-c", "qemu:///system", "pool-undefine", "debvisor-zfs");
+            await destroyTestPool("tank");
+            if (savedProfile === null) fs.rmSync(PROFILE_FILE, { force: true }); else fs.writeFileSync(PROFILE_FILE, savedProfile);
+            // a destroyed pool leaves its label (blkid: zfs_member, refused as foreign): empty files again for the next test
+            for (const f of files)
+                sparseFile(f, 128 * MIB);
+            fs.rmSync(ext4, { force: true });
         }
     });
 

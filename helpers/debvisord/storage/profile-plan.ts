@@ -42,6 +42,8 @@ export interface PlanDisk {
     Model: string;
     Serial: string;
     Signature: string;
+    /** its partitions' paths: wiped before the disk */
+    Partitions: string[];
 }
 
 export interface Wipe extends PlanDisk {
@@ -92,7 +94,7 @@ function signatureOf(d: Disk): string {
 }
 
 function planDisk(d: Disk): PlanDisk {
-    return { Id: diskId(d), Path: d.Path, Size: d.Size, Model: d.Model, Serial: d.Serial, Signature: signatureOf(d) };
+    return { Id: diskId(d), Path: d.Path, Size: d.Size, Model: d.Model, Serial: d.Serial, Signature: signatureOf(d), Partitions: d.Partitions.map(p => p.Path) };
 }
 
 const names = (d: Disk) => [d.Path, d.ById, d.Serial, diskId(d)].filter(Boolean);

@@ -16,6 +16,7 @@ import { PROFILE_FILE, readProfile } from "../host/facts.js";
 import type { JobRegistry } from "../jobs/jobs.js";
 import { optionsSchema } from "../validation.js";
 import { fileVdevDirectory } from "../zfs/properties.js";
+import { findTool } from "../zfs/tools.js";
 import type { ZfsArea } from "../zfs/zfs-area.js";
 import { planProfile, type CurrentState, type Plan, type PlannedProfile, type PlanStep } from "./profile-plan.js";
 
@@ -25,9 +26,10 @@ const LIBVIRT_URI = "qemu:///system";
 
 /* TEST ONLY: the regular files (64 MiB or more) directly in the ZFS area's
  * "test-file-vdev-directory" (/etc/debvisor/zfs.json, unset on real hosts)
- * count as spare disks, so the profile can be applied in tests without real
- * spare disks. A file that is a device of a pool is in use. */
-export function testFileDisks(inUse: Map<string, string>, dir = fileVdevDirectory()): Disk[] {
+ * count as disks, so the profile can be applied in tests without real spare
+ * disks: a file that is a device of a pool is in use, one with a signature
+ * that blkid finds (a filesystem …) too, the others are spares. */
+export async function testFileDisks(inUse: Map<string, string>, dir = fileVdevDirectory()): Promise<Disk[]> {
     if (!dir)
         return [];
     let entries: string[];
@@ -37,7 +39,7 @@ export function testFileDisks(inUse: Map<string, string>, dir = fileVdevDirector
         return [];
     }
     const result: Disk[] = [];
-    for (const entry of entries) {
+    for (const entry of entries.slice(0, 64)) {
         const file = path.join(dir, entry);
         let stat: fs.Stats;
         try {
@@ -48,10 +50,16 @@ export function testFileDisks(inUse: Map<string, string>, dir = fileVdevDirector
         if (!stat.isFile() || stat.size < 64 * MIB)
             continue;
         const pool = inUse.get(file);
+        // blkid -p: exit code 0 with the type, 2 when it finds nothing; anything else leaves the file unusable
+        const probe = pool ? null : await execa(findTool("blkid"), ["-p", "-o", "value", "-s", "TYPE", "--", file],
+            { timeout: 10_000, reject: false, stdin: "ignore" });
+        const signature = pool ? "zfs_member" : probe?.exitCode === 0 ? probe.stdout.trim() || "unknown" : probe?.exitCode === 2 ? "" : "unprobed";
         result.push({
             Name: entry, Path: file, Size: stat.size, Model: "test file", Serial: "", Wwn: "", ById: "", Rotational: false, Removable: false,
-            ReadOnly: false, Transport: "file", FsType: pool ? "zfs_member" : "", Mountpoints: [], Partitions: [],
-            Role: pool ? "in-use" : "spare", RoleReason: pool ? `is a device of the ZFS pool ${pool}` : "is a test file in the test-file-vdev-directory",
+            ReadOnly: false, Transport: "file", FsType: signature, Mountpoints: [], Partitions: [],
+            Role: signature ? "in-use" : "spare",
+            RoleReason: pool ? `is a device of the ZFS pool ${pool}` : signature ? `carries a filesystem or signature (${signature})`
+                : "is a test file in the test-file-vdev-directory",
         });
     }
     return result;
@@ -119,7 +127,7 @@ export class Profiles {
         if (this.zfs.flavor)
             await this.zfs.refresh();
         const inUse = this.zfs.devicesInUse();
-        const disks = [...await listDisks(), ...testFileDisks(inUse)];
+        const disks = [...await listDisks(), ...await testFileDisks(inUse)];
         const pools = new Map<string, string[]>();
         for (const d of this.zfs.datasets.filter(x => !x.name.includes("/") && !x.name.includes("@")))
             pools.set(d.name, []);
@@ -219,7 +227,14 @@ export class Profiles {
         case "zfs-pool": {
             if ((await tools.poolNames()).includes(step.Settings.name))
                 return "kept";
-            const devices = step.Devices.map(id => plan.Wipes.find(w => w.Id === id)?.Path ?? id);
+            const wipes = plan.Wipes.filter(w => w.Step === step.Id);
+            // disks named in "include" carry a signature (a filesystem, LVM, an old pool): erased first, partitions before the disk
+            for (const w of wipes.filter(x => x.Signature !== "")) {
+                const r = await execa(findTool("wipefs"), ["--all", "--", ...w.Partitions, w.Path], { timeout: VIRSH_TIMEOUT_MS, reject: false, stdin: "ignore" });
+                if (r.exitCode !== 0)
+                    throw failed(`wiping ${w.Id}: ${r.stderr.trim().split("\n")[0] || `exit code ${r.exitCode}`}`);
+            }
+            const devices = step.Devices.map(id => wipes.find(w => w.Id === id)?.Path ?? id);
             await tools.createPool(step.Settings.name, step.Settings.layout as "single", devices,
                 { compression: step.Settings.compression }, step.Settings.mountpoint);
             await this.zfs.refresh();
