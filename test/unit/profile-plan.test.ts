@@ -1,9 +1,12 @@
+import { execFileSync } from "node:child_process";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import QUnit from "qunit";
 import { interpretLsblk, type Disk, type LsblkDevice } from "../../helpers/debvisord/host/disks.js";
 import { planIsDone, planProfile, type CurrentState } from "../../helpers/debvisord/storage/profile-plan.js";
+import { testFileDisks } from "../../helpers/debvisord/storage/profiles.js";
 
 const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), "../fixtures");
 const server = (): Disk[] => interpretLsblk(JSON.parse(fs.readFileSync(path.join(fixtures, "lsblk-constructed-server.json"), "utf8")) as
@@ -134,5 +137,33 @@ QUnit.module("storage profiles: the plan", () => {
 
     QUnit.test("no ZFS on the host: a problem, not a crash", assert => {
         assert.deepEqual(planProfile("zfs", spares(1), empty({ zfs: false })).Problems, ["ZFS is not installed on this host (zfsutils-linux or zfs-fuse)"]);
+    });
+});
+
+QUnit.module("storage profiles: test files as disks (test-only allowance)", () => {
+    QUnit.test("files of 64 MiB or more are spares; a pool's device and a file with a filesystem are in use; no directory, no disks", async assert => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dv-profile-unit-"));
+        try {
+            const make = (name: string, size: number) => {
+                const f = path.join(dir, name);
+                fs.closeSync(fs.openSync(f, "w"));
+                fs.truncateSync(f, size);
+                return f;
+            };
+            const spare = make("a.img", 64 * 1024 ** 2);
+            make("small.img", 8 * 1024 ** 2);
+            const member = make("b.img", 64 * 1024 ** 2);
+            const ext4 = make("c.img", 64 * 1024 ** 2);
+            execFileSync("mkfs.ext4", ["-q", "-F", ext4], { stdio: "pipe" });
+            fs.symlinkSync(spare, path.join(dir, "link.img"));
+            const disks = await testFileDisks(new Map([[member, "tank"]]), dir);
+            assert.deepEqual(disks.map(d => [d.Name, d.Role, d.FsType]), [["a.img", "spare", ""], ["b.img", "in-use", "zfs_member"], ["c.img", "in-use", "ext4"]]);
+            assert.equal(disks[1].RoleReason, "is a device of the ZFS pool tank");
+            assert.deepEqual(await testFileDisks(new Map(), ""), [], "unset on real hosts: nothing");
+            const plan = planProfile("zfs", disks, empty());
+            assert.deepEqual(plan.Wipes.map(w => w.Path), [spare]);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
     });
 });
