@@ -24,6 +24,7 @@ import { LibvirtMachineControl } from "./security/quarantine-machines.js";
 import { Hardening } from "./security/hardening-object.js";
 import { ZfsArea } from "./zfs/zfs-area.js";
 import { ZfsTools } from "./zfs/tools.js";
+import { Profiles } from "./storage/profiles.js";
 
 const AUDIT_LOG = process.env.DEBVISOR_AUDIT_LOG ?? "/var/log/debvisor/audit.jsonl";
 const AUDIT_PATHS = {
@@ -61,7 +62,10 @@ async function main(): Promise<void> {
     const jobs = new JobRegistry(server, audit, JOB_LINGER_MS);
     const libvirt = new Libvirt(bus);
     const machines = new Machines(server, libvirt, jobs);
-    const manager = new Manager(server, audit, jobs, { CreateMachine: machines.createMethod() });
+    // made here, started below: the storage profiles on the Manager go through its tools
+    const zfs = new ZfsArea(server, new ZfsTools(), jobs, audit);
+    const profiles = new Profiles(zfs, jobs, audit, `${ROOT_PATH}/Manager`);
+    const manager = new Manager(server, audit, jobs, { CreateMachine: machines.createMethod(), ...profiles.methods() });
     manager.export();
     const auditObject = new AuditObject(server, audit, jobs, AUDIT_PATHS);
     auditObject.export();
@@ -86,7 +90,6 @@ async function main(): Promise<void> {
 
     // ZFS: the pools and datasets, whichever ZFS the host has (OpenZFS or zfs-fuse);
     // its manager is there when the name is taken, the pools follow a moment later
-    const zfs = new ZfsArea(server, new ZfsTools(), jobs, audit);
     await zfs.start().then(
         () => log(zfs.flavor ? `ZFS: following ${zfs.flavor.kind} ${zfs.flavor.version}`.trimEnd() : "ZFS is not installed"),
         (e: Error) => log(`ZFS is not available: ${e.message}`));

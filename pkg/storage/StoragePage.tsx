@@ -9,6 +9,7 @@ import { PageAlerts } from "../lib/components/PageAlerts";
 import { ServiceEmptyState } from "../lib/components/ServiceEmptyState";
 import { useServiceState } from "../lib/dbus-store";
 import { _ } from "../lib/gettext";
+import { ProfileTab } from "./ProfileTab";
 import { ZfsTab } from "./ZfsTab";
 
 export function StoragePage() {
@@ -27,6 +28,9 @@ export function StoragePage() {
                         <Tabs activeKey={tab} onSelect={(_e, key) => setTab(key)} aria-label={_("Storage backends")}>
                             <Tab eventKey="zfs" title={<TabTitleText>{_("ZFS")}</TabTitleText>}>
                                 <ZfsTab />
+                            </Tab>
+                            <Tab eventKey="profile" title={<TabTitleText>{_("Profile")}</TabTitleText>}>
+                                <ProfileTab />
                             </Tab>
                         </Tabs>
                     )}

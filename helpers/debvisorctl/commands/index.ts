@@ -11,10 +11,11 @@ import { securityCommands } from "./security.js";
 import { status } from "./status.js";
 import { vmCommands } from "./vm.js";
 import { zfsCommands } from "./zfs.js";
+import { storageCommands } from "./storage.js";
 
 export const COMMANDS: Command[] = [status, disks, jobs, jobsCancel, importImage, auditTail, auditVerify, ...vmCommands, auditExport, auditVerifyBundle,
     ...zfsCommands, ...fwCommands, ...dnsCommands,
-    ...securityCommands];
+    ...securityCommands, ...storageCommands];
 
 export function usage(): string {
     return "Usage: debvisorctl COMMAND [ARGUMENTS] [OPTIONS]\n\n" +

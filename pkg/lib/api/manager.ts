@@ -30,3 +30,28 @@ export async function managerAuditTail(count: number): Promise<AuditEvent[]> {
     const [records] = await callDaemon<PageManagerMethodResults["AuditTail"]>(MANAGER_PATH, MANAGER_IFACE, "AuditTail", [count, {}]);
     return records.map(r => unwrapDict(r) as unknown as AuditEvent);
 }
+
+export type StorageProfile = "zfs" | "ceph" | "mixed";
+
+export interface ProfilePlan {
+    Profile: StorageProfile;
+    Steps: Array<{ Id: string; Kind: string; Description: string; Exists: boolean; Devices: string[]; Settings: Record<string, string> }>;
+    Wipes: Array<{ Id: string; Path: string; Size: number; Model: string; Serial: string; Signature: string; Step: string; Reason: string }>;
+    Kept: string[];
+    Refused: Array<{ Id: string; Path: string; Reason: string }>;
+    Problems: string[];
+    Token: string;
+}
+
+/** What applying the profile would do; changes nothing. */
+export async function managerPlanProfile(profile: StorageProfile): Promise<ProfilePlan> {
+    const [plan] = await callDaemon<PageManagerMethodResults["PlanProfile"]>(MANAGER_PATH, MANAGER_IFACE, "PlanProfile", [profile, {}]);
+    return unwrapDict(plan) as unknown as ProfilePlan;
+}
+
+/** Applies the plan shown (its token); returns the Job's path. */
+export async function managerApplyProfile(profile: StorageProfile, token: string): Promise<string> {
+    const [job] = await callDaemon<PageManagerMethodResults["ApplyProfile"]>(MANAGER_PATH, MANAGER_IFACE, "ApplyProfile",
+        [profile, { token: { t: "s", v: token } }]);
+    return job;
+}

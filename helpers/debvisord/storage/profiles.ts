@@ -1,0 +1,269 @@
+// Manager.PlanProfile and Manager.ApplyProfile: reads the disks and the ZFS
+// and libvirt state, plans (profile-plan.ts), and applies a plan as a Job
+// whose steps each check what exists first, so an apply that failed halfway
+// is completed by the next one. ZFS goes through the ZFS area's tool layer.
+import fs from "node:fs";
+import path from "node:path";
+import dbus from "dbus-next";
+import { execa } from "execa";
+import * as z from "zod/mini";
+import { busy, failed, invalidArgument, notSupported } from "../../lib/errors.js";
+import { toVariantDict } from "../../lib/variants.js";
+import type { AuditLog } from "../audit/audit-log.js";
+import { method, type CallContext } from "../bus/call-pipeline.js";
+import { listDisks, type Disk } from "../host/disks.js";
+import { PROFILE_FILE, readProfile } from "../host/facts.js";
+import type { JobRegistry } from "../jobs/jobs.js";
+import { optionsSchema } from "../validation.js";
+import { fileVdevDirectory } from "../zfs/properties.js";
+import { findTool } from "../zfs/tools.js";
+import type { ZfsArea } from "../zfs/zfs-area.js";
+import { planProfile, type CurrentState, type Plan, type PlannedProfile, type PlanStep } from "./profile-plan.js";
+
+const VIRSH_TIMEOUT_MS = 60_000;
+const MIB = 1024 ** 2;
+const LIBVIRT_URI = "qemu:///system";
+
+/* TEST ONLY: the regular files (64 MiB or more) directly in the ZFS area's
+ * "test-file-vdev-directory" (/etc/debvisor/zfs.json, unset on real hosts)
+ * count as disks, so the profile can be applied in tests without real spare
+ * disks: a file that is a device of a pool is in use, one with a signature
+ * that blkid finds (a filesystem …) too, the others are spares. */
+export async function testFileDisks(inUse: Map<string, string>, dir = fileVdevDirectory()): Promise<Disk[]> {
+    if (!dir)
+        return [];
+    let entries: string[];
+    try {
+        entries = fs.readdirSync(dir).sort();
+    } catch {
+        return [];
+    }
+    const result: Disk[] = [];
+    for (const entry of entries.slice(0, 64)) {
+        const file = path.join(dir, entry);
+        let stat: fs.Stats;
+        try {
+            stat = fs.lstatSync(file);
+        } catch {
+            continue;
+        }
+        if (!stat.isFile() || stat.size < 64 * MIB)
+            continue;
+        const pool = inUse.get(file);
+        // blkid -p: exit code 0 with the type, 2 when it finds nothing; anything else leaves the file unusable
+        const probe = pool ? null : await execa(findTool("blkid"), ["-p", "-o", "value", "-s", "TYPE", "--", file],
+            { timeout: 10_000, reject: false, stdin: "ignore" });
+        const signature = pool ? "zfs_member" : probe?.exitCode === 0 ? probe.stdout.trim() || "unknown" : probe?.exitCode === 2 ? "" : "unprobed";
+        result.push({
+            Name: entry, Path: file, Size: stat.size, Model: "test file", Serial: "", Wwn: "", ById: "", Rotational: false, Removable: false,
+            ReadOnly: false, Transport: "file", FsType: signature, Mountpoints: [], Partitions: [],
+            Role: signature ? "in-use" : "spare",
+            RoleReason: pool ? `is a device of the ZFS pool ${pool}` : signature ? `carries a filesystem or signature (${signature})`
+                : "is a test file in the test-file-vdev-directory",
+        });
+    }
+    return result;
+}
+
+async function virsh(args: string[], what: string): Promise<string> {
+    const r = await execa("virsh", ["-c", LIBVIRT_URI, "-q", ...args], { timeout: VIRSH_TIMEOUT_MS, reject: false, stdin: "ignore" });
+    if (r.exitCode !== 0)
+        throw failed(`${what}: ${(r.stderr || r.stdout).trim().split("\n").slice(0, 6).join("\n") || `exit code ${r.exitCode}`}`);
+    return r.stdout;
+}
+
+/* libvirt's storage pools with their type and target directory; none when libvirt does not answer. */
+async function libvirtPools(): Promise<CurrentState["libvirtPools"]> {
+    let names: string[];
+    try {
+        names = (await virsh(["pool-list", "--all", "--name"], "listing the libvirt storage pools")).split("\n").map(s => s.trim()).filter(Boolean);
+    } catch {
+        return [];
+    }
+    const result: CurrentState["libvirtPools"] = [];
+    for (const name of names) {
+        const xml = await virsh(["pool-dumpxml", "--", name], `reading the libvirt pool ${name}`).catch(() => "");
+        result.push({
+            name,
+            type: /<pool[^>]*type=['"]([^'"]+)['"]/.exec(xml)?.[1] ?? "",
+            target: /<target>\s*<path>([^<]*)<\/path>/.exec(xml)?.[1] ?? "",
+        });
+    }
+    return result;
+}
+
+/* Writes the profile file by rename, so a reader sees the old or the new word. */
+export function writeProfileFile(profile: PlannedProfile, file = PROFILE_FILE): void {
+    const temp = `${file}.new`;
+    fs.writeFileSync(temp, `${profile}\n`, { mode: 0o644 });
+    fs.renameSync(temp, file);
+}
+
+const profileArg = z.enum(["zfs", "ceph", "mixed"], { error: "must be \"zfs\", \"ceph\" or \"mixed\"" });
+const includeOption = z.optional(z.array(z.string().check(z.minLength(1, "must not be empty"), z.maxLength(4096, "is too long")))
+    .check(z.maxLength(256, "names too many disks")));
+
+function planToDict(plan: Plan) {
+    const list = (items: object[]) => new dbus.Variant("aa{sv}", items.map(i => toVariantDict({ ...i } as Record<string, unknown>)));
+    return {
+        Profile: new dbus.Variant("s", plan.Profile),
+        Steps: list(plan.Steps.map(s => ({ ...s, Devices: new dbus.Variant("as", s.Devices), Settings: new dbus.Variant("a{ss}", s.Settings) }))),
+        Wipes: list(plan.Wipes),
+        Kept: new dbus.Variant("as", plan.Kept),
+        Refused: list(plan.Refused),
+        Problems: new dbus.Variant("as", plan.Problems),
+        Token: new dbus.Variant("s", plan.Token),
+    };
+}
+
+export class Profiles {
+    private applying = false;
+
+    constructor(private readonly zfs: ZfsArea, private readonly jobs: JobRegistry, private readonly audit: AuditLog,
+                private readonly managerPath: string) {}
+
+    async currentPlan(profile: PlannedProfile, include: string[]): Promise<Plan> {
+        await this.zfs.ready;
+        if (this.zfs.flavor)
+            await this.zfs.refresh();
+        const inUse = this.zfs.devicesInUse();
+        const disks = [...await listDisks(), ...await testFileDisks(inUse)];
+        const pools = new Map<string, string[]>();
+        for (const d of this.zfs.datasets.filter(x => !x.name.includes("/") && !x.name.includes("@")))
+            pools.set(d.name, []);
+        for (const [device, pool] of inUse)
+            pools.get(pool)?.push(device);
+        const state: CurrentState = {
+            profile: readProfile(),
+            zfs: Boolean(this.zfs.flavor),
+            lz4: Boolean(this.zfs.flavor?.lz4),
+            pools: [...pools].map(([name, devices]) => ({ name, devices })),
+            datasets: this.zfs.datasets.filter(d => d.type === "filesystem").map(d => ({ name: d.name, mountpoint: d.mountpoint })),
+            libvirtPools: await libvirtPools(),
+        };
+        return planProfile(profile, disks, state, { include });
+    }
+
+    methods(): Record<string, unknown> {
+        return {
+            PlanProfile: method({
+                args: z.tuple([profileArg, optionsSchema({ include: includeOption })]),
+                run: async (_ctx, [profile, options]) => [planToDict(await this.currentPlan(profile, options.include ?? []))],
+            }),
+            ApplyProfile: method({
+                args: z.tuple([profileArg, optionsSchema({
+                    token: z.string().check(z.regex(/^[0-9a-f]{64}$/, "must be the Token of a plan from PlanProfile")),
+                    include: includeOption,
+                })]),
+                run: async (ctx, [profile, options]) => {
+                    if (this.applying)
+                        throw busy("a profile is being applied already");
+                    // taken before the first await: a second call sees it
+                    this.applying = true;
+                    let plan: Plan;
+                    try {
+                        plan = await this.currentPlan(profile, options.include ?? []);
+                        if (plan.Steps.some(s => s.Kind.startsWith("ceph") && !s.Exists))
+                            throw notSupported("Ceph is not managed yet: the ceph and mixed profiles can be planned, not applied");
+                        if (plan.Token !== options.token)
+                            throw invalidArgument("options.token: the disks changed since the plan was shown; plan again");
+                        if (plan.Problems.length > 0)
+                            throw invalidArgument(`the plan cannot be applied: ${plan.Problems.join("; ")}`);
+                    } catch (e) {
+                        this.applying = false;
+                        throw e;
+                    }
+                    const job = this.jobs.start({ operation: "storage-profile", description: `Applying the storage profile ${profile}`,
+                        caller: ctx.caller, objects: [this.managerPath] }, async control => {
+                        try {
+                            return await this.apply(ctx, plan, options.include ?? [], f => control.setProgress(f), control.signal);
+                        } finally {
+                            this.applying = false;
+                        }
+                    });
+                    return [job.path];
+                },
+            }),
+        };
+    }
+
+    /* Runs the steps in order; each checks what exists at the moment it runs. */
+    private async apply(ctx: CallContext, shown: Plan, include: string[], progress: (f: number) => void, signal: AbortSignal): Promise<string> {
+        // re-planned at the start of the job: what ran between the call and now must not be missed
+        const plan = await this.currentPlan(shown.Profile, include);
+        if (plan.Token !== shown.Token)
+            throw invalidArgument("the disks changed since the plan was shown; plan again");
+        const done: string[] = [];
+        for (const [i, step] of plan.Steps.entries()) {
+            if (signal.aborted)
+                throw signal.reason;
+            let result = "kept";
+            try {
+                if (!step.Exists)
+                    result = await this.runStep(step, plan);
+            } catch (e) {
+                await this.record(ctx, step, `Failed: ${(e as Error).message}`);
+                throw e;
+            }
+            await this.record(ctx, step, result);
+            if (result !== "kept")
+                done.push(step.Id);
+            progress((i + 1) / plan.Steps.length);
+        }
+        return done.length === 0 ? `Nothing to do: the profile ${plan.Profile} is applied` : `Applied the profile ${plan.Profile}: ${done.join(", ")}`;
+    }
+
+    private async record(ctx: CallContext, step: PlanStep, result: string): Promise<void> {
+        const c = ctx.caller;
+        await this.audit.append({
+            uid: c.uid, loginuid: c.loginuid, user: c.user, method: "ApplyProfile.step", object: this.managerPath, phase: "end",
+            result: result === "kept" || result === "ok" ? "ok" : result, args: [step.Id, step.Exists ? "kept" : "made", ...step.Devices],
+        }).catch(() => undefined);
+    }
+
+    private async runStep(step: PlanStep, plan: Plan): Promise<string> {
+        const tools = this.zfs.tools;
+        switch (step.Kind) {
+        case "zfs-pool": {
+            if ((await tools.poolNames()).includes(step.Settings.name))
+                return "kept";
+            const wipes = plan.Wipes.filter(w => w.Step === step.Id);
+            // disks named in "include" carry a signature (a filesystem, LVM, an old pool): erased first, partitions before the disk
+            for (const w of wipes.filter(x => x.Signature !== "")) {
+                const r = await execa(findTool("wipefs"), ["--all", "--", ...w.Partitions, w.Path], { timeout: VIRSH_TIMEOUT_MS, reject: false, stdin: "ignore" });
+                if (r.exitCode !== 0)
+                    throw failed(`wiping ${w.Id}: ${r.stderr.trim().split("\n")[0] || `exit code ${r.exitCode}`}`);
+            }
+            const devices = step.Devices.map(id => wipes.find(w => w.Id === id)?.Path ?? id);
+            await tools.createPool(step.Settings.name, step.Settings.layout as "single", devices,
+                { compression: step.Settings.compression }, step.Settings.mountpoint);
+            await this.zfs.refresh();
+            return "ok";
+        }
+        case "zfs-dataset": {
+            await this.zfs.refresh();
+            if (this.zfs.datasets.some(d => d.name === step.Settings.name))
+                return "kept";
+            await tools.createDataset(step.Settings.name, { mountpoint: step.Settings.mountpoint });
+            await this.zfs.refresh();
+            return "ok";
+        }
+        case "libvirt-pool": {
+            const name = step.Settings.name;
+            const existing = (await libvirtPools()).find(p => p.name === name);
+            if (!existing)
+                await virsh(["pool-define-as", "--name", name, "--type", "dir", "--target", step.Settings.target], `defining the libvirt pool ${name}`);
+            const info = await virsh(["pool-info", "--", name], `reading the libvirt pool ${name}`);
+            if (!/State:\s+running/.test(info))
+                await virsh(["pool-start", "--", name], `starting the libvirt pool ${name}`);
+            await virsh(["pool-autostart", "--", name], `marking the libvirt pool ${name} to start at boot`);
+            return "ok";
+        }
+        case "profile-file":
+            writeProfileFile(plan.Profile);
+            return "ok";
+        default:
+            throw notSupported("Ceph is not managed yet");
+        }
+    }
+}
