@@ -25,7 +25,7 @@ function days(micros: number): number {
 export function RotationSteps({ next }: { next: string }) {
     const at = STEPS.findIndex(([s]) => s === next);
     return (
-        <ProgressStepper isCompact aria-label={_("Rotation steps")}>
+        <ProgressStepper isCenterAligned aria-label={_("Rotation steps")}>
             {STEPS.map(([step, text], i) => (
                 <ProgressStep key={step} id={`rotation-${step}`} titleId={`rotation-${step}-title`}
                     variant={next === "" || i < at ? "success" : i === at ? "info" : "pending"} isCurrent={i === at}>
