@@ -17,6 +17,7 @@ APT_PACKAGES="
   nftables iproute2
   zfs-fuse
   fail2ban
+  live-build
 "
 
 missing=""
