@@ -35,6 +35,19 @@ const call = (user: string | null, method: string, signature: string, body: unkn
 const block = (user: string | null, cidrs: string[], options: Options = {}) => call(user, "Block", "asa{sv}", [cidrs, options]);
 const allow = (user: string | null, cidrs: string[], options: Options = {}) => call(user, "Allow", "asa{sv}", [cidrs, options]);
 
+/* A run that was cut short (killed, machine stopped) leaves its table, namespace and veth pair: the
+ * fixed addresses would then be on two links and its table could still be in quarantine. Only this
+ * test's own names are touched. */
+function removeLeftovers(): void {
+    const tables = JSON.parse(execFileSync("nft", ["-j", "list", "tables"], { encoding: "utf8" })) as { nftables: Array<{ table?: { family: string; name: string } }> };
+    for (const t of tables.nftables.map(e => e.table).filter(t => t?.family === "inet" && /^dvtest_fw\d+$/.test(t.name)))
+        spawnSync("nft", ["delete", "table", "inet", t!.name], { stdio: "ignore" });
+    for (const ns of execFileSync("ip", ["netns", "list"], { encoding: "utf8" }).split("\n").map(l => l.split(" ")[0]).filter(n => /^dvfw\d+$/.test(n)))
+        spawnSync("ip", ["netns", "del", ns], { stdio: "ignore" });
+    for (const link of execFileSync("ip", ["-o", "link"], { encoding: "utf8" }).split("\n").map(l => /^\d+: ([^:@]+)/.exec(l)?.[1] ?? "").filter(n => /^dvfwr\d+$/.test(n)))
+        spawnSync("ip", ["link", "del", link], { stdio: "ignore" });
+}
+
 function nftJson(): string {
     return execFileSync("nft", ["-j", "list", "table", "inet", TABLE], { encoding: "utf8" });
 }
@@ -91,6 +104,7 @@ QUnit.module("firewall: nftables through the bus", hooks => {
     };
 
     hooks.before(async () => {
+        removeLeftovers();
         dir = fs.mkdtempSync(path.join(os.tmpdir(), "dv-firewall-"));
         stateFile = path.join(dir, "firewall.json");
         spawnSync("nft", ["delete", "table", "inet", TABLE], { stdio: "ignore" });
