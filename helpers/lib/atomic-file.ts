@@ -21,6 +21,13 @@ export function writeFileAtomically(file: string, content: string, mode = 0o644,
         fs.rmSync(temp, { force: true });
         throw e;
     }
+    // the rename itself is durable once the directory is synced
+    const dirFd = fs.openSync(path.dirname(file), "r");
+    try {
+        fs.fsyncSync(dirFd);
+    } finally {
+        fs.closeSync(dirFd);
+    }
 }
 
 export function writeJsonAtomically(file: string, value: unknown, mode = 0o644): void {

@@ -2,6 +2,7 @@
 // whole to a temporary file, fsynced and renamed over the old one, so a
 // crash leaves either the old or the new state, never half of one.
 import fs from "node:fs";
+import { writeFileAtomically } from "../../lib/atomic-file.js";
 import { parseNet } from "./cidr.js";
 import type { Entry } from "./nft.js";
 
@@ -60,22 +61,5 @@ export function readState(file: string): FirewallState | null {
 }
 
 export function writeState(file: string, state: FirewallState): void {
-    const dir = file.slice(0, file.lastIndexOf("/")) || "/";
-    fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
-    const temp = `${file}.${process.pid}.tmp`;
-    const fd = fs.openSync(temp, "w", 0o600);
-    try {
-        fs.writeSync(fd, JSON.stringify(state) + "\n");
-        fs.fsyncSync(fd);
-    } finally {
-        fs.closeSync(fd);
-    }
-    fs.renameSync(temp, file);
-    // the rename itself is durable once the directory is synced
-    const dirFd = fs.openSync(dir, "r");
-    try {
-        fs.fsyncSync(dirFd);
-    } finally {
-        fs.closeSync(dirFd);
-    }
+    writeFileAtomically(file, JSON.stringify(state) + "\n", 0o600);
 }

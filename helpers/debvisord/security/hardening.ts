@@ -3,6 +3,7 @@
 // path is resolved under `root` ("/" on a host, a temporary directory in the
 // unit tests), and the few programs it runs go through an injectable runner.
 import fs from "node:fs";
+import { writeFileAtomically } from "../../lib/atomic-file.js";
 import net from "node:net";
 import path from "node:path";
 
@@ -54,25 +55,9 @@ function readText(root: string, p: string): string | null {
 
 const exists = (root: string, p: string) => fs.existsSync(under(root, p));
 
-/* Writes a file atomically: a temporary file in the same directory, fsync, rename. */
+/* Writes a file under `root` atomically (helpers/lib/atomic-file.ts). */
 export function writeAtomic(root: string, p: string, content: string, mode = 0o644): void {
-    const file = under(root, p);
-    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o755 });
-    const tmp = `${file}.debvisor-${process.pid}.tmp`;
-    try {
-        const fd = fs.openSync(tmp, "w", mode);
-        try {
-            fs.writeSync(fd, content);
-            fs.fchmodSync(fd, mode);
-            fs.fsyncSync(fd);
-        } finally {
-            fs.closeSync(fd);
-        }
-        fs.renameSync(tmp, file);
-    } catch (e) {
-        fs.rmSync(tmp, { force: true });
-        throw e;
-    }
+    writeFileAtomically(under(root, p), content, mode);
 }
 
 // ---------- sshd ----------

@@ -4,7 +4,7 @@
 // destroy is a pure function of the schedule, the existing snapshots and
 // the time, so it is tested without a clock or a pool.
 import fs from "node:fs";
-import path from "node:path";
+import { writeJsonAtomically } from "../../lib/atomic-file.js";
 import * as z from "zod/mini";
 import { datasetNameProblem, poolNameProblem } from "./names.js";
 
@@ -43,16 +43,7 @@ export function readSchedule(file = SCHEDULE_FILE): Schedule {
 
 /* Written to a temporary file, synced and renamed: a crash leaves the old or the new schedule, never half of one. */
 export function writeSchedule(schedule: Schedule, file = SCHEDULE_FILE): void {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    const temporary = `${file}.${process.pid}.tmp`;
-    const fd = fs.openSync(temporary, "w", 0o644);
-    try {
-        fs.writeSync(fd, JSON.stringify(schedule, null, 2) + "\n");
-        fs.fsyncSync(fd);
-    } finally {
-        fs.closeSync(fd);
-    }
-    fs.renameSync(temporary, file);
+    writeJsonAtomically(file, schedule);
 }
 
 const pad = (n: number) => String(n).padStart(2, "0");
