@@ -16,6 +16,7 @@ APT_PACKAGES="
   bind9 bind9-utils bind9-dnsutils dnsmasq-base
   nftables iproute2
   zfs-fuse
+  ceph-mon ceph-mgr ceph-osd ceph-mds ceph-common ceph-fuse
   fail2ban
   live-build
 "
