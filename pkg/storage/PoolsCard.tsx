@@ -1,6 +1,6 @@
 // The pools: health, space, scrub progress and the device tree with each
-// device's error counters; create, scrub, export and destroy (destroying
-// asks for the pool's name to be typed).
+// device's error counters; create, import, scrub, export and destroy
+// (destroying asks for the pool's name to be typed).
 import { Fragment, useState } from "react";
 import { Button } from "@patternfly/react-core/dist/esm/components/Button/index.js";
 import { Card, CardBody, CardHeader, CardTitle } from "@patternfly/react-core/dist/esm/components/Card/index.js";
@@ -14,6 +14,7 @@ import type { ZfsPoolObject } from "../lib/dbus-store";
 import { formatBytes } from "../lib/format";
 import { _, format } from "../lib/gettext";
 import { CreatePoolDialog } from "./CreatePoolDialog";
+import { ImportPoolDialog } from "./ImportPoolDialog";
 
 const HEALTH_COLOR: Record<string, "green" | "orange" | "red" | "grey"> = {
     ONLINE: "green", DEGRADED: "orange", FAULTED: "red", UNAVAIL: "red", REMOVED: "red", OFFLINE: "grey", AVAIL: "green",
@@ -70,13 +71,19 @@ function Scrub({ pool }: { pool: ZfsPoolObject }) {
 
 export function PoolsCard({ pools, features }: { pools: ZfsPoolObject[]; features: string[] }) {
     const [creating, setCreating] = useState(false);
+    const [importing, setImporting] = useState(false);
     const [destroying, setDestroying] = useState<ZfsPoolObject | null>(null);
     const [open, setOpen] = useState<string | null>(null);
     const call = (pool: ZfsPoolObject, method: "Scrub" | "StopScrub" | "Export") =>
         zfsPoolCall(pool.path, method).catch((e: unknown) => showError(format(_("$0 of $1 failed"), method, pool.props.Name), e));
     return (
         <Card aria-label={_("Pools")}>
-            <CardHeader actions={{ actions: <Button variant="secondary" onClick={() => setCreating(true)}>{_("Create pool")}</Button> }}>
+            <CardHeader actions={{
+                actions: <>
+                    <Button variant="secondary" onClick={() => setImporting(true)}>{_("Import pool")}</Button>
+                    <Button variant="secondary" onClick={() => setCreating(true)}>{_("Create pool")}</Button>
+                </>,
+            }}>
                 <CardTitle component="h2">{_("Pools")}</CardTitle>
             </CardHeader>
             <CardBody>
@@ -128,6 +135,7 @@ export function PoolsCard({ pools, features }: { pools: ZfsPoolObject[]; feature
                 })}
             </CardBody>
             {creating && <CreatePoolDialog features={features} onClose={() => setCreating(false)} />}
+            {importing && <ImportPoolDialog onClose={() => setImporting(false)} />}
             {destroying && (
                 <ActionDialog title={format(_("Destroy pool $0?"), destroying.props.Name)} confirm={_("Destroy")} danger
                     field={{ label: _("Type the pool's name to confirm"), check: v => v === destroying.props.Name ? null : _("The name does not match") }}

@@ -1,7 +1,8 @@
 // DebVisor → Storage → ZFS in a real Cockpit login with Debian's Chromium,
 // on the installed package and the real zfs-fuse: the pool with its device
 // tree, a dataset created, snapshotted and destroyed from the page (the
-// destroy asks for the typed name), each checked with the zfs tools.
+// destroy asks for the typed name), the pool exported and imported again
+// from the page, each checked with the zfs tools.
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
@@ -16,6 +17,7 @@ const WAIT = { timeout: 30_000 };
 const ZFS = { path: "/org/debvisor/DebVisor1/zfs", iface: "org.debvisor.DebVisor1.ZfsManager" };
 const run = (cmd: string, ...args: string[]) => execFileSync(cmd, args, { encoding: "utf8", stdio: "pipe" });
 const datasets = () => run("zfs", "list", "-H", "-t", "all", "-o", "name").split("\n");
+const pools = () => run("zpool", "list", "-H", "-o", "name").split("\n");
 
 QUnit.module("browser: storage page", hooks => {
     const pool = `dvui${process.pid}`;
@@ -83,6 +85,37 @@ QUnit.module("browser: storage page", hooks => {
             await row.waitFor({ state: "detached", timeout: 30_000 });
             assert.false(datasets().includes(`${pool}/fromui`), "gone from zfs list");
             assert.false(datasets().includes(`${pool}/fromui@ui-1`), "with its snapshot");
+            assert.deepEqual(session.consoleErrors, [], "no console errors");
+        } finally {
+            await session.close();
+        }
+    });
+
+    QUnit.test("an admin exports the pool and imports it again from the page", async assert => {
+        const session = await openSession();
+        try {
+            await login(session.page, ADMIN);
+            session.consoleErrors.length = 0;
+            const frame = await openFromMenu(session.page, "Storage", "debvisor/storage");
+            const poolBox = frame.locator(`[data-pool='${pool}']`);
+            await poolBox.getByRole("button", { name: "Export" }).click();
+            await poolBox.waitFor({ state: "detached", timeout: 30_000 });
+            assert.false(pools().includes(pool), "zpool no longer lists it");
+
+            await frame.getByRole("button", { name: "Import pool" }).click();
+            const dialog = frame.getByRole("dialog");
+            await dialog.getByLabel("Search in").fill("/etc");
+            await dialog.getByRole("button", { name: "Search" }).click();
+            await dialog.getByText("options.directory: must be one of").waitFor(WAIT);
+            await dialog.getByLabel("Search in").fill(dir);
+            await dialog.getByRole("button", { name: "Search" }).click();
+            const row = dialog.locator(`tr[data-importable='${pool}']`);
+            await row.locator("[data-health='ONLINE']").waitFor(WAIT);
+            await row.getByRole("button", { name: "Import" }).click();
+            await dialog.waitFor({ state: "detached", timeout: 30_000 });
+            await poolBox.locator("[data-health='ONLINE']").first().waitFor(WAIT);
+            assert.true(pools().includes(pool), "zpool lists it again");
+            assert.true(datasets().includes(`${pool}/web`), "with its dataset");
             assert.deepEqual(session.consoleErrors, [], "no console errors");
         } finally {
             await session.close();

@@ -52,6 +52,18 @@ export async function zfsCreatePool(name: string, layout: ZfsLayout, devices: st
     await callDaemon(ZFS_PATH, ZFSMANAGER_IFACE, "CreatePool", [name, layout, devices, mountpoint ? { mountpoint: { t: "s", v: mountpoint } } : {}]);
 }
 
+export interface ZfsImportable { Name: string; Id: string; State: string }
+
+/** The exported pools zpool can see in DIRECTORY ("" for its default search). */
+export async function zfsImportablePools(directory: string): Promise<ZfsImportable[]> {
+    const [pools] = await callDaemon<[Record<string, CockpitVariant>[]]>(ZFS_PATH, ZFSMANAGER_IFACE, "GetImportablePools", [directory ? { directory: { t: "s", v: directory } } : {}]);
+    return pools.map(p => unwrapDict(p) as unknown as ZfsImportable);
+}
+
+export async function zfsImportPool(name: string, directory: string): Promise<void> {
+    await callDaemon(ZFS_PATH, ZFSMANAGER_IFACE, "ImportPool", [name, directory ? { directory: { t: "s", v: directory } } : {}]);
+}
+
 export async function zfsCreateDataset(name: string, properties: Record<string, OptionValue>): Promise<void> {
     await callDaemon(ZFS_PATH, ZFSMANAGER_IFACE, "CreateDataset", [name, properties]);
 }
