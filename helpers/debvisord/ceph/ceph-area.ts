@@ -138,9 +138,13 @@ export class CephArea {
                     this.tools.ceph(["report", "-f", "json"], "reading the cluster's state"),
                     full ? this.readSlow() : Promise.resolve(null),
                 ]);
+                const first = this.report === null || this.state === "unreachable";
                 this.report = parseReport(reportText);
                 if (slow)
                     this.slow = slow;
+                else if (first)
+                    // just became reachable: the usage and images now, not at the next slow round
+                    this.slow = await this.readSlow();
                 this.state = this.bootstrapping ? "bootstrapping" : "reachable";
                 this.lastError = "";
                 this.updatedAt = BigInt(Date.now()) * 1000n;
