@@ -220,6 +220,28 @@ QUnit.module("ceph: cluster through the bus", hooks => {
         assert.equal(await prop(imagePath("rbd", "img1"), IMAGE, "Name"), undefined, "the object is gone");
     });
 
+    QUnit.test("an image a libvirt machine uses as its disk is not deleted", async assert => {
+        const domain = "dv-ceph-disk-user";
+        const made = await onPool(ADMIN.name, "rbd", "CreateImage", "sta{sv}", ["in-use", 8 * MIB, {}]);
+        assert.true(made.ok, made.ok ? "created" : made.message);
+        const xml = `<domain type='qemu'><name>${domain}</name><memory unit='MiB'>64</memory><vcpu>1</vcpu>
+<os><type arch='x86_64'>hvm</type></os><devices><disk type='network' device='disk'><driver name='qemu' type='raw'/>
+<source protocol='rbd' name='rbd/in-use'><host name='127.0.0.1' port='3310'/></source><target dev='vda' bus='virtio'/></disk></devices></domain>`;
+        const file = `${c().dir}/${domain}.xml`;
+        fs.writeFileSync(file, xml);
+        execFileSync("virsh", ["-c", "qemu:///system", "define", file], { stdio: "pipe" });
+        try {
+            const refused = await onImage(ADMIN.name, "rbd", "in-use", "Delete", "a{sv}", [{ confirm: ["s", "in-use"] }]);
+            assert.equal(errorOf(refused), "org.debvisor.DebVisor1.Error.Busy");
+            if (!refused.ok) assert.true(refused.message.includes(domain), refused.message);
+            assert.true((await c().run(["ls", "-p", "rbd"], "rbd")).split("\n").includes("in-use"), "kept");
+        } finally {
+            execFileSync("virsh", ["-c", "qemu:///system", "undefine", domain], { stdio: "pipe" });
+        }
+        const gone = await onImage(ADMIN.name, "rbd", "in-use", "Delete", "a{sv}", [{ confirm: ["s", "in-use"] }]);
+        assert.true(gone.ok, gone.ok ? "deleted once no machine uses it" : gone.message);
+    });
+
     QUnit.test("the CephFS mounts with ceph-fuse at /srv/cephfs and into /etc/fstab, and unmounts", async assert => {
         const mounted = () => fs.readFileSync("/proc/mounts", "utf8").split("\n").find(l => l.split(" ")[1] === MOUNTPOINT);
         const fstabHas = () => fs.readFileSync("/etc/fstab", "utf8").split("\n").some(l => l.split(/\s+/)[1] === MOUNTPOINT);
