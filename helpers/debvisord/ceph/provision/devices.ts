@@ -57,9 +57,8 @@ export function existingOsds(lib = CEPH_LIB): ExistingOsd[] {
 }
 
 /* Each device must be a spare disk, a file in the test directory, or an OSD of this cluster already. */
-export async function checkOsdDevices(devices: string[], argument = "devices", disks?: Disk[]): Promise<OsdDevice[]> {
-    const fileDir = fileOsdDirectory();
-    const osds = existingOsds();
+export async function checkOsdDevices(devices: string[], argument = "devices", disks?: Disk[], fileDir = fileOsdDirectory(),
+    osds = existingOsds()): Promise<OsdDevice[]> {
     let known = disks;
     const result: OsdDevice[] = [];
     for (const [i, device] of devices.entries()) {
