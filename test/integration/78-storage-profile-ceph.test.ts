@@ -98,8 +98,11 @@ const alive = (pid: number) => {
 
 /* Takes the cluster down: the mount, the libvirt pool and secret, the daemons by their pid files, the files. */
 async function removeCluster(libDirsBefore: Set<string>): Promise<void> {
-    if (cephFuseMounted())
-        tryRun("umount", "/srv/cephfs") || tryRun("umount", "-l", "/srv/cephfs");
+    if (cephFuseMounted()) {
+        tryRun("umount", "/srv/cephfs");
+        if (cephFuseMounted())
+            tryRun("umount", "-l", "/srv/cephfs");
+    }
     if (libvirtPools().includes("debvisor-rbd")) {
         tryRun("virsh", ...LIBVIRT, "pool-destroy", "debvisor-rbd");
         tryRun("virsh", ...LIBVIRT, "pool-undefine", "debvisor-rbd");
