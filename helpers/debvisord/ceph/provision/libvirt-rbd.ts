@@ -70,10 +70,11 @@ export async function defineRbdPool(name: string, rbdPool: string): Promise<"ok"
         throw failed("creating the key of client.libvirt: the monitor answered no key");
     let uuid = findSecret((await virsh(["secret-list"], "listing the libvirt secrets")).stdout);
     if (!uuid) {
-        const defined = await withTempFile(secretXml(), f => virsh(["secret-define", "--file", f], "defining the libvirt secret"));
-        uuid = /([0-9a-f-]{36})/.exec(defined.stdout)?.[1] ?? "";
+        await withTempFile(secretXml(), f => virsh(["secret-define", "--file", f], "defining the libvirt secret"));
+        // virsh -q does not print the new uuid: found again by its usage
+        uuid = findSecret((await virsh(["secret-list"], "listing the libvirt secrets")).stdout);
         if (!uuid)
-            throw failed("defining the libvirt secret: virsh named no uuid");
+            throw failed("defining the libvirt secret: it is not listed after it was defined");
         changed = true;
     }
     const current = await virsh(["secret-get-value", "--secret", uuid], "reading the libvirt secret", true);
