@@ -11,7 +11,7 @@ import { checkOsdDevices, existingOsds } from "../../helpers/debvisord/ceph/prov
 import { findSecret, rbdPoolXml, secretXml } from "../../helpers/debvisord/ceph/provision/libvirt-rbd.js";
 import { runningPid } from "../../helpers/debvisord/ceph/provision/services.js";
 import {
-    bootstrapSteps, configDecision, isCephFuseMount, osdDecision, parsePgStat, pgsSettled, stagingName,
+    bootstrapSteps, configDecision, fstabWithCephfs, isCephFuseMount, osdDecision, parsePgStat, pgsSettled, stagingName,
 } from "../../helpers/debvisord/ceph/provision/steps.js";
 import type { Disk } from "../../helpers/debvisord/host/disks.js";
 
@@ -92,6 +92,15 @@ QUnit.module("ceph provisioning: pure parts", () => {
         assert.true(isCephFuseMount("ceph-fuse /srv/cephfs fuse.ceph-fuse rw,nosuid 0 0\n", "/srv/cephfs"));
         assert.false(isCephFuseMount("tank/x /srv/cephfs zfs rw 0 0\n", "/srv/cephfs"));
         assert.false(isCephFuseMount("ceph-fuse /srv/cephfs2 fuse.ceph-fuse rw 0 0\n", "/srv/cephfs"));
+    });
+
+    QUnit.test("fstab (hosts with systemd): the CephFS line added once; an existing entry for the mountpoint kept", assert => {
+        const added = fstabWithCephfs("UUID=x / ext4 defaults 0 1", "/srv/cephfs", "/etc/ceph/ceph.conf")!;
+        assert.equal(added, "UUID=x / ext4 defaults 0 1\nnone /srv/cephfs fuse.ceph ceph.id=admin,ceph.conf=/etc/ceph/ceph.conf,_netdev,x-systemd.after=ceph.target,defaults 0 0\n");
+        assert.equal(fstabWithCephfs(added, "/srv/cephfs", "/etc/ceph/ceph.conf"), null, "twice: unchanged");
+        assert.equal(fstabWithCephfs("mon:/ /srv/cephfs ceph name=x 0 0\n", "/srv/cephfs", "/c"), null, "the admin's own entry is kept");
+        assert.notEqual(fstabWithCephfs("# none /srv/cephfs fuse.ceph\n", "/srv/cephfs", "/c"), null, "a comment is no entry");
+        assert.true(fstabWithCephfs("", "/srv/cephfs", "/c")!.startsWith("none /srv/cephfs"));
     });
 
     QUnit.test("options: bad names and networks are refused with the option named", assert => {

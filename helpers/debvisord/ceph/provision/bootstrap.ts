@@ -30,7 +30,7 @@ import {
 import { checkOsdDevices, existingOsds, type OsdDevice } from "./devices.js";
 import { daemonRunning, hasSystemd, startDaemon } from "./services.js";
 import {
-    bootstrapSteps, cephfsPools, configDecision, coreSteps, DEFAULT_OPTIONS, finishSteps, isCephFuseMount, osdDecision, osdStep, parsePgStat,
+    bootstrapSteps, cephfsPools, configDecision, coreSteps, DEFAULT_OPTIONS, finishSteps, fstabWithCephfs, isCephFuseMount, osdDecision, osdStep, parsePgStat,
     pgsSettled, stagingName, type BootstrapOptions, type StepInfo,
 } from "./steps.js";
 import { ceph, cephJson, run } from "./tools.js";
@@ -389,9 +389,21 @@ async function stepHealthy(fsName: string): Promise<StepResult> {
     throw failed(`the cluster did not settle within ${HEALTHY_TIMEOUT_MS / 1000} s: ${last}`);
 }
 
+/* With systemd the mount comes back at boot from /etc/fstab; without it (containers, CI) fstab is left alone. */
+function ensureFstab(): boolean {
+    if (!hasSystemd())
+        return false;
+    const next = fstabWithCephfs(readConfSafe("/etc/fstab"), CEPHFS_MOUNTPOINT, CEPH_CONF);
+    if (next === null)
+        return false;
+    writeFileAtomically("/etc/fstab", next, 0o644);
+    return true;
+}
+
 async function stepMount(): Promise<StepResult> {
+    const fstab = ensureFstab();
     if (isCephFuseMount(readConfSafe("/proc/mounts"), CEPHFS_MOUNTPOINT))
-        return "kept";
+        return fstab ? "ok" : "kept";
     fs.mkdirSync(CEPHFS_MOUNTPOINT, { recursive: true, mode: 0o755 });
     // ceph-fuse works everywhere (the kernel client is not always there) and forks once mounted
     await run("ceph-fuse", ["--conf", CEPH_CONF, "--id", "admin", CEPHFS_MOUNTPOINT], `mounting the CephFS at ${CEPHFS_MOUNTPOINT}`, { timeout: 120_000 });

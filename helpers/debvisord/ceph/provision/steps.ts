@@ -117,3 +117,16 @@ export function isCephFuseMount(procMounts: string, mountpoint: string): boolean
         return target === mountpoint && type === "fuse.ceph-fuse";
     });
 }
+
+/* The fstab line that mounts the CephFS with ceph-fuse at boot (after the network and the cluster's daemons). */
+export function cephfsFstabLine(mountpoint: string, conf: string): string {
+    return `none ${mountpoint} fuse.ceph ceph.id=admin,ceph.conf=${conf},_netdev,x-systemd.after=ceph.target,defaults 0 0`;
+}
+
+/* fstab with that line added, or null when the mountpoint has an entry already (kept as it is). */
+export function fstabWithCephfs(fstab: string, mountpoint: string, conf: string): string | null {
+    const taken = fstab.split("\n").some(line => !line.trimStart().startsWith("#") && line.trim().split(/\s+/)[1] === mountpoint);
+    if (taken)
+        return null;
+    return `${fstab}${fstab === "" || fstab.endsWith("\n") ? "" : "\n"}${cephfsFstabLine(mountpoint, conf)}\n`;
+}
