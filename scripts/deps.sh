@@ -17,6 +17,7 @@ APT_PACKAGES="
   nftables iproute2
   zfs-fuse
   ceph-mon ceph-mgr ceph-osd ceph-mds ceph-common ceph-fuse
+  libvirt-daemon-driver-storage-rbd
   fail2ban
   live-build
 "

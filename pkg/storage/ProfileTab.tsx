@@ -121,7 +121,7 @@ export function ProfileTab() {
     useEffect(reload, [reload, running]);
 
     const done = plan !== null && plan.Steps.every(s => s.Exists);
-    const applicable = plan !== null && !done && plan.Problems.length === 0 && profile === "zfs" && !running;
+    const applicable = plan !== null && !done && plan.Problems.length === 0 && !running;
     return (
         <Stack hasGutter className="pf-v6-u-pt-md">
             <StackItem data-profile={manager?.Profile ?? ""}>
@@ -136,8 +136,8 @@ export function ProfileTab() {
                                 <FormSelect id="profile-choice" aria-label={_("Profile")} value={profile}
                                     onChange={(_e, v) => setProfile(v as StorageProfile)}>
                                     <FormSelectOption value="zfs" label={_("zfs: one ZFS pool from the spare disks")} />
-                                    <FormSelectOption value="ceph" label={_("ceph: the spare disks as Ceph OSDs (not managed yet)")} />
-                                    <FormSelectOption value="mixed" label={_("mixed: half ZFS, half Ceph (not managed yet)")} />
+                                    <FormSelectOption value="ceph" label={_("ceph: a single-node Ceph cluster, one OSD per spare disk")} />
+                                    <FormSelectOption value="mixed" label={_("mixed: half the spare disks to ZFS, half to Ceph")} />
                                 </FormSelect>
                                 <Button variant="danger" isDisabled={!applicable} onClick={() => setConfirming(true)}>{_("Apply")}</Button>
                             </>
@@ -147,7 +147,6 @@ export function ProfileTab() {
                     </CardHeader>
                     <CardBody>
                         {error && <Alert isInline variant="danger" title={_("That did not work")}>{error}</Alert>}
-                        {profile !== "zfs" && <Alert isInline variant="info" title={_("Ceph is not managed yet: this plan can be shown, not applied.")} />}
                         {done && <Alert isInline variant="success" title={format(_("The profile $0 is applied: nothing to do."), profile)} />}
                         {plan === null && !error ? <span className="debvisor-muted">{_("Planning…")}</span> : plan && <PlanCard plan={plan} />}
                     </CardBody>

@@ -3,7 +3,7 @@
 // the ZFS area's test directory lets count as spare disks (this host has no
 // spare disks, and the test never touches real ones: it stops before
 // applying when the plan would wipe anything outside its own directory),
-// the stale-token refusal, Ceph refused as not managed yet, and re-applying
+// the stale-token refusal, Ceph refused without Ceph disks, and re-applying
 // that changes nothing. The pool tank, the libvirt pool debvisor-zfs and
 // /etc/debvisor-profile are restored afterwards.
 import { execFileSync, spawnSync } from "node:child_process";
@@ -162,11 +162,13 @@ QUnit.module("storage profile: plan and apply the zfs profile", hooks => {
         const refused = await apply(ADMIN.name, "zfs", { token: ["s", unequal.Token] });
         assert.false(refused.ok, "unequal disks are not applied");
         fs.truncateSync(files[2], 128 * MIB);
+        // the ZFS test files are no Ceph disks: without the Ceph test directory there is none for Ceph
         const ceph = await apply(ADMIN.name, "ceph", { token: ["s", (await planOf("ceph")).Token] });
         assert.false(ceph.ok);
-        if (!ceph.ok) assert.deepEqual([ceph.errorName, ceph.message.includes("Ceph is not managed yet")], ["org.debvisor.DebVisor1.Error.NotSupported", true]);
+        if (!ceph.ok) assert.deepEqual([ceph.errorName, ceph.message.includes("no spare disk for Ceph")], ["org.debvisor.DebVisor1.Error.InvalidArgument", true], ceph.message);
         const mixed = await apply(ADMIN.name, "mixed", { token: ["s", (await planOf("mixed")).Token] });
         assert.false(mixed.ok);
+        if (!mixed.ok) assert.true(mixed.message.includes("no test file of the Ceph test directory"), mixed.message);
         assert.false(pools().includes("tank"), "no pool made");
         assert.false(libvirtPools().includes("debvisor-zfs"), "no libvirt pool made");
         assert.equal(fs.existsSync(PROFILE_FILE) ? fs.readFileSync(PROFILE_FILE, "utf8") : null, savedProfile, "the profile file is as it was");

@@ -135,6 +135,45 @@ QUnit.module("storage profiles: the plan", () => {
         assert.deepEqual(planProfile("ceph", osDisk(), empty()).Problems, ["no spare disk for Ceph"]);
     });
 
+    QUnit.test("ceph: the cluster's state decides what is kept; an OSD's disk is its step, never refused as in use", assert => {
+        const osd = (d: Disk): Disk => ({ ...d, Role: "in-use", RoleReason: "carries a filesystem or signature (ceph_bluestore)", FsType: "ceph_bluestore" });
+        const [a, b, c] = spares(3);
+        const none = { installed: true, coreDone: false, finishDone: false, osds: [] };
+        const fresh = planProfile("ceph", [a, b], empty({ ceph: none }));
+        assert.deepEqual(fresh.Steps.map(s => [s.Id, s.Exists]), [["ceph-cluster", false], ["ceph-osd:serial:SER0", false], ["ceph-osd:serial:SER1", false],
+            ["libvirt-pool:debvisor-rbd", false], ["profile-file", false]]);
+        assert.deepEqual(step(fresh, "libvirt-pool:debvisor-rbd").Settings, { name: "debvisor-rbd", type: "rbd", pool: "rbd", cephfs: "cephfs" });
+        // halfway: the cluster runs, osd.0 is made, the second disk's OSD was cut short during mkfs
+        const half = { installed: true, coreDone: true, finishDone: false, osds: [{ id: 0, device: a.Path, done: true }, { id: 1, device: b.Path, done: false }] };
+        const plan = planProfile("ceph", [osd(a), osd(b), c], empty({ ceph: half }));
+        assert.deepEqual(plan.Steps.filter(s => !s.Exists).map(s => s.Id), ["ceph-osd:serial:SER1", "libvirt-pool:debvisor-rbd", "profile-file"]);
+        assert.equal(step(plan, "ceph-osd:serial:SER1").Settings.osd, "1");
+        assert.deepEqual(plan.Wipes, [], "no disk wiped: the OSDs are there");
+        assert.deepEqual(plan.Refused.map(r => [r.Path, r.Reason]), [[c.Path, "not needed: the Ceph cluster has its OSDs already"]]);
+        assert.deepEqual(plan.Problems, []);
+        // the same disks by their real paths, as the caller resolves links
+        const linked = planProfile("ceph", [{ ...osd(a), Path: "/dev/disk/link-a" }], empty({ ceph: half }), {}, p => p === "/dev/disk/link-a" ? a.Path : p);
+        assert.true(step(linked, "ceph-osd:serial:SER0").Exists);
+        // everything made: applying again has nothing to do
+        const done = planProfile("ceph", [osd(a), osd(b)], empty({
+            profile: "ceph", libvirtPools: [{ name: "debvisor-rbd", type: "rbd", target: "" }],
+            ceph: { ...half, finishDone: true, osds: half.osds.map(o => ({ ...o, done: true })) },
+        }));
+        assert.true(planIsDone(done), JSON.stringify(done.Steps.filter(s => !s.Exists)));
+        assert.notEqual(done.Token, plan.Token);
+        // the libvirt pool alone is not enough: the CephFS and the RBD pool must be there too
+        assert.false(planProfile("ceph", [osd(a)], empty({ libvirtPools: [{ name: "debvisor-rbd", type: "rbd", target: "" }], ceph: { ...half, finishDone: false } }))
+            .Steps.find(s => s.Kind === "ceph-rbd-pool")!.Exists);
+        assert.deepEqual(planProfile("ceph", [a], empty({ ceph: { ...none, installed: false } })).Problems,
+            ["Ceph is not installed on this host (ceph-mon, ceph-mgr, ceph-osd, ceph-mds, ceph-common, ceph-fuse)"]);
+        // the zfs profile does not treat an OSD's disk as its own
+        assert.true(planProfile("zfs", [osd(a)], empty({ ceph: half })).Refused.some(r => r.Path === a.Path));
+        // mixed after tank was made: the OSDs are kept, no new disk taken
+        const mixed = planProfile("mixed", [osd(a), c], { ...applied(["/dev/sdq"]), ceph: half });
+        assert.deepEqual(mixed.Wipes, []);
+        assert.deepEqual(mixed.Refused.map(r => r.Path), [c.Path]);
+    });
+
     QUnit.test("no ZFS on the host: a problem, not a crash", assert => {
         assert.deepEqual(planProfile("zfs", spares(1), empty({ zfs: false })).Problems, ["ZFS is not installed on this host (zfsutils-linux or zfs-fuse)"]);
     });

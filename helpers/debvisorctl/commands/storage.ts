@@ -56,7 +56,7 @@ const storagePlan: Command = {
 
 const storageApply: Command = {
     name: "storage apply",
-    summary: "apply a storage profile with the token from storage plan (Ceph is not managed yet)",
+    summary: "apply a storage profile with the token from storage plan",
     details: "Refused when the disks changed since the plan was shown: plan again. Applying again changes nothing.",
     options: {
         token: { type: "string", value: "TOKEN", help: "the Token storage plan printed (required)" },

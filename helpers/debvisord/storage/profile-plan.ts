@@ -1,5 +1,5 @@
 // What applying a storage profile would do, worked out from the disk list and
-// the current ZFS and libvirt state (pure: no tool runs here). A plan is a
+// the current ZFS, Ceph and libvirt state (pure: no tool runs here). A plan is a
 // list of steps, each saying whether what it makes exists already (and is
 // kept, so applying again changes nothing), the disks it would wipe by their
 // stable identity, and the disks it refuses with the reason. Its token is a
@@ -14,6 +14,8 @@ export type PlannedProfile = Exclude<Profile, "none">;
 export const ZFS_POOL = "tank";
 export const LIBVIRT_ZFS_POOL = "debvisor-zfs";
 export const LIBVIRT_RBD_POOL = "debvisor-rbd";
+export const CEPH_RBD_POOL = "rbd";
+export const CEPH_FS = "cephfs";
 export const PROFILE_DATASETS: Array<{ name: string; mountpoint: string; profiles: PlannedProfile[] }> = [
     { name: `${ZFS_POOL}/vm`, mountpoint: "/srv/vm", profiles: ["zfs"] },
     { name: `${ZFS_POOL}/docker`, mountpoint: "/srv/docker", profiles: ["zfs", "mixed"] },
@@ -78,6 +80,19 @@ export interface CurrentState {
     pools: Array<{ name: string; devices: string[] }>;
     datasets: Array<{ name: string; mountpoint: string }>;
     libvirtPools: Array<{ name: string; type: string; target: string }>;
+    /** the local Ceph cluster (absent: none, as on a host without Ceph) */
+    ceph?: CephState;
+}
+
+export interface CephState {
+    /** the Ceph daemons are installed */
+    installed: boolean;
+    /** monitor and manager made and running */
+    coreDone: boolean;
+    /** MDS, CephFS, the RBD pool (and the CephFS mount) there */
+    finishDone: boolean;
+    /** this host's OSDs by the real path of their device; done when made and running */
+    osds: Array<{ id: number; device: string; done: boolean }>;
 }
 
 export interface PlanOptions {
@@ -136,8 +151,17 @@ function usableDisks(disks: Disk[], options: PlanOptions): { usable: Disk[]; ref
     return { usable, refused, problems };
 }
 
-export function planProfile(profile: PlannedProfile, disks: Disk[], state: CurrentState, options: PlanOptions = {}): Plan {
-    const { usable, refused, problems } = usableDisks(disks, options);
+/* The OSD a disk is, by its path or its by-id path (both resolved by the caller to real paths in state.ceph.osds). */
+function osdOf(d: Disk, ceph: CephState | undefined, realPath: (p: string) => string) {
+    return ceph?.osds.find(o => o.device !== "" && (o.device === realPath(d.Path) || (d.ById !== "" && o.device === realPath(d.ById))));
+}
+
+export function planProfile(profile: PlannedProfile, disks: Disk[], state: CurrentState, options: PlanOptions = {},
+    realPath: (p: string) => string = p => p): Plan {
+    const wantsCephDisks = profile === "ceph" || profile === "mixed";
+    // a disk that is an OSD of this host's cluster already is that OSD's step (kept or completed), never refused as in use
+    const osdDisks = wantsCephDisks ? disks.filter(d => osdOf(d, state.ceph, realPath)) : [];
+    const { usable, refused, problems } = usableDisks(disks.filter(d => !osdDisks.includes(d)), options);
     const steps: PlanStep[] = [];
     const wipes: Wipe[] = [];
     const pool = state.pools.find(p => p.name === ZFS_POOL);
@@ -146,10 +170,11 @@ export function planProfile(profile: PlannedProfile, disks: Disk[], state: Curre
     // mixed: the first half of the disks (rounded up) to ZFS, the rest to Ceph; with tank made already, all to Ceph
     const zfsShare = !wantsZfs || pool ? 0 : profile === "zfs" ? usable.length : Math.ceil(usable.length / 2);
     const zfsDisks = usable.slice(0, zfsShare);
-    const cephDisks = wantsCeph ? usable.slice(zfsShare) : [];
+    // once the cluster has OSDs, applying again adds none: new disks are added with AddOsd
+    const cephDisks = wantsCeph && osdDisks.length === 0 ? usable.slice(zfsShare) : [];
     const unused = usable.slice(zfsShare + cephDisks.length);
     for (const d of unused)
-        refused.push({ Id: diskId(d), Path: d.Path, Reason: "not needed: the pool exists already" });
+        refused.push({ Id: diskId(d), Path: d.Path, Reason: wantsCeph && osdDisks.length > 0 ? "not needed: the Ceph cluster has its OSDs already" : "not needed: the pool exists already" });
 
     if (wantsZfs) {
         if (!state.zfs)
@@ -193,18 +218,38 @@ export function planProfile(profile: PlannedProfile, disks: Disk[], state: Curre
             problems.push(`the libvirt pool ${LIBVIRT_ZFS_POOL} exists as ${existing.type} on ${existing.target}, not dir on /srv/vm`);
     }
     if (wantsCeph) {
-        // planned so the page can show it; ApplyProfile refuses it: Ceph is not managed yet
-        steps.push({ Id: "ceph-cluster", Kind: "ceph-cluster", Exists: false, Description: "Bootstrap a single-node Ceph cluster", Devices: [], Settings: {} });
+        const ceph = state.ceph;
+        if (ceph && !ceph.installed)
+            problems.push("Ceph is not installed on this host (ceph-mon, ceph-mgr, ceph-osd, ceph-mds, ceph-common, ceph-fuse)");
+        steps.push({
+            Id: "ceph-cluster", Kind: "ceph-cluster", Exists: Boolean(ceph?.coreDone),
+            Description: ceph?.coreDone ? "The Ceph cluster's monitor and manager run: kept" : "Bootstrap a single-node Ceph cluster (monitor and manager on 127.0.0.1)",
+            Devices: [], Settings: {},
+        });
+        for (const d of osdDisks) {
+            const osd = osdOf(d, ceph, realPath)!;
+            steps.push({
+                Id: `ceph-osd:${diskId(d)}`, Kind: "ceph-osd", Exists: osd.done,
+                Description: osd.done ? `${d.Path} is osd.${osd.id}: kept` : `Complete osd.${osd.id} on ${d.Path}`,
+                Devices: [diskId(d)], Settings: { osd: String(osd.id) },
+            });
+        }
         for (const d of cephDisks) {
-            steps.push({ Id: `ceph-osd:${diskId(d)}`, Kind: "ceph-osd", Exists: false, Description: `Make ${d.Path} a Ceph OSD`, Devices: [diskId(d)], Settings: {} });
+            steps.push({ Id: `ceph-osd:${diskId(d)}`, Kind: "ceph-osd", Exists: false, Description: `Make ${d.Path} a Ceph OSD (BlueStore)`, Devices: [diskId(d)], Settings: {} });
             wipes.push({ ...planDisk(d), Step: `ceph-osd:${diskId(d)}`, Reason: "becomes a Ceph OSD" });
         }
-        if (cephDisks.length === 0)
+        if (cephDisks.length === 0 && osdDisks.length === 0)
             problems.push("no spare disk for Ceph");
+        const libvirtRbd = state.libvirtPools.find(p => p.name === LIBVIRT_RBD_POOL);
+        const done = Boolean(libvirtRbd) && Boolean(ceph?.finishDone);
         steps.push({
-            Id: `libvirt-pool:${LIBVIRT_RBD_POOL}`, Kind: "ceph-rbd-pool", Exists: state.libvirtPools.some(p => p.name === LIBVIRT_RBD_POOL),
-            Description: `Define the libvirt storage pool ${LIBVIRT_RBD_POOL} (Ceph RBD) for VM disks`, Devices: [], Settings: { name: LIBVIRT_RBD_POOL, type: "rbd" },
+            Id: `libvirt-pool:${LIBVIRT_RBD_POOL}`, Kind: "ceph-rbd-pool", Exists: done,
+            Description: done ? `The CephFS, the RBD pool ${CEPH_RBD_POOL} and the libvirt pool ${LIBVIRT_RBD_POOL} exist: kept`
+                : `Create the CephFS ${CEPH_FS} (mounted at /srv/cephfs), the RBD pool ${CEPH_RBD_POOL}, and the libvirt storage pool ${LIBVIRT_RBD_POOL} on it for VM disks`,
+            Devices: [], Settings: { name: LIBVIRT_RBD_POOL, type: "rbd", pool: CEPH_RBD_POOL, cephfs: CEPH_FS },
         });
+        if (libvirtRbd && libvirtRbd.type !== "rbd")
+            problems.push(`the libvirt pool ${LIBVIRT_RBD_POOL} exists as ${libvirtRbd.type}, not rbd`);
     }
     steps.push({
         Id: "profile-file", Kind: "profile-file", Exists: state.profile === profile,

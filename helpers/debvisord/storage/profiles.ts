@@ -1,15 +1,21 @@
 // Manager.PlanProfile and Manager.ApplyProfile: reads the disks and the ZFS
 // and libvirt state, plans (profile-plan.ts), and applies a plan as a Job
 // whose steps each check what exists first, so an apply that failed halfway
-// is completed by the next one. ZFS goes through the ZFS area's tool layer.
+// is completed by the next one. ZFS goes through the ZFS area's tool layer,
+// Ceph through the provisioning library (ceph/provision/).
 import fs from "node:fs";
 import path from "node:path";
 import dbus from "dbus-next";
 import { execa } from "execa";
 import * as z from "zod/mini";
-import { busy, failed, invalidArgument, notSupported } from "../../lib/errors.js";
+import { busy, failed, invalidArgument } from "../../lib/errors.js";
 import { toVariantDict } from "../../lib/variants.js";
 import type { AuditLog } from "../audit/audit-log.js";
+import { createOsd, finishCluster, prepareCluster, type StepReport } from "../ceph/provision/bootstrap.js";
+import { fileOsdDirectory } from "../ceph/provision/config.js";
+import { MIN_FILE_OSD_BYTES } from "../ceph/provision/devices.js";
+import { defineRbdPool, rbdBackendInstalled } from "../ceph/provision/libvirt-rbd.js";
+import { observeCluster } from "../ceph/provision/state.js";
 import { method, type CallContext } from "../bus/call-pipeline.js";
 import { listDisks, type Disk } from "../host/disks.js";
 import { PROFILE_FILE, readProfile } from "../host/facts.js";
@@ -18,7 +24,7 @@ import { optionsSchema } from "../validation.js";
 import { fileVdevDirectory } from "../zfs/properties.js";
 import { findTool } from "../zfs/tools.js";
 import type { ZfsArea } from "../zfs/zfs-area.js";
-import { planProfile, type CurrentState, type Plan, type PlannedProfile, type PlanStep } from "./profile-plan.js";
+import { CEPH_FS, CEPH_RBD_POOL, planProfile, type CurrentState, type Plan, type PlannedProfile, type PlanStep } from "./profile-plan.js";
 
 const VIRSH_TIMEOUT_MS = 60_000;
 const MIB = 1024 ** 2;
@@ -26,6 +32,7 @@ const LIBVIRT_URI = "qemu:///system";
 
 /* TEST ONLY: the regular files (64 MiB or more) directly in the ZFS area's
  * "test-file-vdev-directory" (/etc/debvisor/zfs.json, unset on real hosts)
+ * or the Ceph area's "test-file-osd-directory" (/etc/debvisor/ceph.json)
  * count as disks, so the profile can be applied in tests without real spare
  * disks: a file that is a device of a pool is in use, one with a signature
  * that blkid finds (a filesystem …) too, the others are spares. */
@@ -63,6 +70,14 @@ export async function testFileDisks(inUse: Map<string, string>, dir = fileVdevDi
         });
     }
     return result;
+}
+
+function realPath(p: string): string {
+    try {
+        return fs.realpathSync(p);
+    } catch {
+        return p;
+    }
 }
 
 async function virsh(args: string[], what: string): Promise<string> {
@@ -127,7 +142,15 @@ export class Profiles {
         if (this.zfs.flavor)
             await this.zfs.refresh();
         const inUse = this.zfs.devicesInUse();
-        const disks = [...await listDisks(), ...await testFileDisks(inUse)];
+        const disks = await listDisks();
+        // test files: those of the ZFS test directory for ZFS, of the Ceph one for Ceph
+        const zfsDir = profile === "ceph" ? "" : fileVdevDirectory();
+        const cephDir = profile === "zfs" ? "" : fileOsdDirectory();
+        for (const dir of [...new Set([zfsDir, cephDir])].filter(Boolean)) {
+            for (const d of await testFileDisks(inUse, dir))
+                if (!disks.some(x => x.Path === d.Path)) disks.push(d);
+        }
+        const ceph = await observeCluster({ rbdPool: CEPH_RBD_POOL, cephfs: CEPH_FS, mount: true });
         const pools = new Map<string, string[]>();
         for (const d of this.zfs.datasets.filter(x => !x.name.includes("/") && !x.name.includes("@")))
             pools.set(d.name, []);
@@ -140,8 +163,21 @@ export class Profiles {
             pools: [...pools].map(([name, devices]) => ({ name, devices })),
             datasets: this.zfs.datasets.filter(d => d.type === "filesystem").map(d => ({ name: d.name, mountpoint: d.mountpoint })),
             libvirtPools: await libvirtPools(),
+            ceph: { installed: ceph.installed, coreDone: ceph.coreDone, finishDone: ceph.finishDone,
+                osds: ceph.osds.map(o => ({ id: o.id, device: o.device, done: o.ready && o.running })) },
         };
-        return planProfile(profile, disks, state, { include });
+        const plan = planProfile(profile, disks, state, { include }, realPath);
+        // a test file only goes where its area accepts it: ZFS from its directory, Ceph from its own and of 1 GiB or more
+        for (const w of plan.Wipes.filter(x => disks.find(d => d.Path === x.Path)?.Transport === "file")) {
+            const dir = path.dirname(w.Path);
+            if (w.Step === "zfs-pool" && dir !== zfsDir)
+                plan.Problems.push(`${w.Path} is no test file of the ZFS test directory`);
+            if (w.Step.startsWith("ceph-osd:") && dir !== cephDir)
+                plan.Problems.push(`${w.Path} is no test file of the Ceph test directory ("test-file-osd-directory" in /etc/debvisor/ceph.json)`);
+            else if (w.Step.startsWith("ceph-osd:") && w.Size < MIN_FILE_OSD_BYTES)
+                plan.Problems.push(`${w.Path} is smaller than 1 GiB, too small for a BlueStore OSD`);
+        }
+        return plan;
     }
 
     methods(): Record<string, unknown> {
@@ -163,8 +199,6 @@ export class Profiles {
                     let plan: Plan;
                     try {
                         plan = await this.currentPlan(profile, options.include ?? []);
-                        if (plan.Steps.some(s => s.Kind.startsWith("ceph") && !s.Exists))
-                            throw notSupported("Ceph is not managed yet: the ceph and mixed profiles can be planned, not applied");
                         if (plan.Token !== options.token)
                             throw invalidArgument("options.token: the disks changed since the plan was shown; plan again");
                         if (plan.Problems.length > 0)
@@ -200,7 +234,7 @@ export class Profiles {
             let result = "kept";
             try {
                 if (!step.Exists)
-                    result = await this.runStep(step, plan);
+                    result = await this.runStep(ctx, step, plan, signal);
             } catch (e) {
                 await this.record(ctx, step, `Failed: ${(e as Error).message}`);
                 throw e;
@@ -221,19 +255,34 @@ export class Profiles {
         }).catch(() => undefined);
     }
 
-    private async runStep(step: PlanStep, plan: Plan): Promise<string> {
+    /* A Ceph step's own steps (monitor, manager, OSD, MDS …) are audited one by one. */
+    private cephProgress(ctx: CallContext, step: PlanStep) {
+        const c = ctx.caller;
+        return async (r: StepReport) => {
+            await this.audit.append({
+                uid: c.uid, loginuid: c.loginuid, user: c.user, method: "ApplyProfile.substep", object: this.managerPath, phase: "end",
+                result: "ok", args: [step.Id, r.id, r.result, `${r.seconds.toFixed(1)} s`],
+            }).catch(() => undefined);
+        };
+    }
+
+    private async wipeSignatures(plan: Plan, stepId: string): Promise<void> {
+        // disks named in "include" carry a signature (a filesystem, LVM, an old pool): erased first, partitions before the disk
+        for (const w of plan.Wipes.filter(x => x.Step === stepId && x.Signature !== "")) {
+            const r = await execa(findTool("wipefs"), ["--all", "--", ...w.Partitions, w.Path], { timeout: VIRSH_TIMEOUT_MS, reject: false, stdin: "ignore" });
+            if (r.exitCode !== 0)
+                throw failed(`wiping ${w.Id}: ${r.stderr.trim().split("\n")[0] || `exit code ${r.exitCode}`}`);
+        }
+    }
+
+    private async runStep(ctx: CallContext, step: PlanStep, plan: Plan, signal: AbortSignal): Promise<string> {
         const tools = this.zfs.tools;
         switch (step.Kind) {
         case "zfs-pool": {
             if ((await tools.poolNames()).includes(step.Settings.name))
                 return "kept";
             const wipes = plan.Wipes.filter(w => w.Step === step.Id);
-            // disks named in "include" carry a signature (a filesystem, LVM, an old pool): erased first, partitions before the disk
-            for (const w of wipes.filter(x => x.Signature !== "")) {
-                const r = await execa(findTool("wipefs"), ["--all", "--", ...w.Partitions, w.Path], { timeout: VIRSH_TIMEOUT_MS, reject: false, stdin: "ignore" });
-                if (r.exitCode !== 0)
-                    throw failed(`wiping ${w.Id}: ${r.stderr.trim().split("\n")[0] || `exit code ${r.exitCode}`}`);
-            }
+            await this.wipeSignatures(plan, step.Id);
             const devices = step.Devices.map(id => wipes.find(w => w.Id === id)?.Path ?? id);
             await tools.createPool(step.Settings.name, step.Settings.layout as "single", devices,
                 { compression: step.Settings.compression }, step.Settings.mountpoint);
@@ -262,8 +311,29 @@ export class Profiles {
         case "profile-file":
             writeProfileFile(plan.Profile);
             return "ok";
-        default:
-            throw notSupported("Ceph is not managed yet");
+        case "ceph-cluster": {
+            const osds = plan.Steps.filter(s => s.Kind === "ceph-osd").length;
+            const r = await prepareCluster(osds, { rbdPool: CEPH_RBD_POOL, cephfs: CEPH_FS }, this.cephProgress(ctx, step), signal);
+            return r.steps.every(x => x.result === "kept") ? "kept" : "ok";
+        }
+        case "ceph-osd": {
+            const wipe = plan.Wipes.find(w => w.Step === step.Id);
+            // a new OSD's disk is in the wipes; one half made before is named by its identity
+            const device = wipe?.Path ?? step.Devices[0];
+            await this.wipeSignatures(plan, step.Id);
+            const r = await createOsd(device, this.cephProgress(ctx, step), signal);
+            return r.steps.every(x => x.result === "kept") ? "kept" : "ok";
+        }
+        case "ceph-rbd-pool": {
+            const r = await finishCluster({ rbdPool: step.Settings.pool, cephfs: step.Settings.cephfs, mount: true }, this.cephProgress(ctx, step), signal);
+            if (!rbdBackendInstalled()) {
+                // the cluster is complete; only libvirt's view of it is missing
+                return "skipped: libvirt has no rbd storage backend here (install libvirt-daemon-driver-storage-rbd and restart libvirtd), so the libvirt pool "
+                    + `${step.Settings.name} was not defined; the RBD pool ${step.Settings.pool} is ready`;
+            }
+            const pool = await defineRbdPool(step.Settings.name, step.Settings.pool);
+            return pool === "kept" && r.steps.every(x => x.result === "kept") ? "kept" : "ok";
+        }
         }
     }
 }

@@ -1,0 +1,23 @@
+// The Ceph provisioning library: what CephManager.Bootstrap and
+// CephManager.AddOsd run, and what ApplyProfile's ceph steps run.
+//
+//   bootstrapCluster(devices: string[], options: Partial<BootstrapOptions>,
+//       progress?: (r: StepReport) => void | Promise<void>, signal?: AbortSignal): Promise<BootstrapResult>
+//   createOsd(device: string, progress?, signal?): Promise<BootstrapResult & { id: number }>
+//
+// Both check the devices first (InvalidArgument, nothing made), refuse a
+// second provisioning at the same time (Busy), report each step when it ends
+// (result "ok" made, "kept" there already; the caller audits it and sets the
+// Job's progress from StepReport.fraction), and stop between steps when the
+// signal is aborted (Cancelled; the next call continues). Calling again after
+// a failure completes what is missing; calling again after success changes
+// nothing. The D-Bus options map to BootstrapOptions as "rbd-pool" → rbdPool,
+// "cephfs" → cephfs, "mount" → mount, "public-network" → publicNetwork.
+export { bootstrapCluster, createOsd, finishCluster, normalizeOptions, prepareCluster } from "./bootstrap.js";
+export type { BootstrapResult, ProgressCallback, StepReport, StepResult } from "./bootstrap.js";
+export { CEPH_CONF, CEPH_CONFIG_FILE, CEPHFS_MOUNTPOINT, fileOsdDirectory } from "./config.js";
+export { checkOsdDevices, existingOsds } from "./devices.js";
+export { defineRbdPool, rbdBackendInstalled } from "./libvirt-rbd.js";
+export { hasSystemd, runningPid, startDaemon } from "./services.js";
+export { observeCluster, type ClusterState } from "./state.js";
+export { DEFAULT_OPTIONS, type BootstrapOptions } from "./steps.js";

@@ -1,0 +1,392 @@
+// The ceph and mixed storage profiles through the bus, on sparse files that
+// the Ceph area's test directory (/etc/debvisor/ceph.json) lets count as
+// spare disks: a real single-node cluster (monitor, manager, BlueStore OSDs,
+// MDS and CephFS mounted with ceph-fuse, the RBD pool) and the libvirt rbd
+// pool on it; debvisord killed mid-apply and the next apply completing it;
+// applying again changing nothing; a stale token refused with nothing made;
+// operators and viewers refused; mixed splitting the files between tank and
+// Ceph. Everything it made is taken down at the end, also when a test fails:
+// the daemons by the pids in their pid files, the mount, the libvirt pool and
+// secret, the cluster's files, tank, and /etc/debvisor-profile as it was.
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import QUnit from "qunit";
+import { busNameOwnerPid } from "../harness/harness.js";
+import { closeWatchBus, watchJobs } from "../lib/bus-watch.js";
+import { callAs, MANAGER } from "../lib/call-as.js";
+import { ADMIN, NOBODY, OPERATOR, VIEWER } from "../lib/users.js";
+import { waitFor, withTimeout } from "../lib/wait.js";
+import { destroyTestPool, sparseFile } from "../lib/zfs.js";
+
+const PROFILE_FILE = "/etc/debvisor-profile";
+const CEPH_JSON = "/etc/debvisor/ceph.json";
+const ZFS_JSON = "/etc/debvisor/zfs.json";
+const AUDIT_LOG = "/var/log/debvisor/audit.jsonl";
+const GIB = 1024 ** 3;
+const LIBVIRT = ["-c", "qemu:///system"];
+const DAEMON_PID = /^ceph-(mon|mgr|osd|mds)\.[^/]+\.pid$/;
+/* health checks a single node on a test machine may show: the host's own disk low on space */
+const EXPECTED_WARNINGS = new Set(["MON_DISK_LOW"]);
+
+const run = (cmd: string, ...args: string[]) => execFileSync(cmd, args, { encoding: "utf8", stdio: "pipe", timeout: 120_000 });
+const tryRun = (cmd: string, ...args: string[]) => {
+    try {
+        return run(cmd, ...args);
+    } catch {
+        return "";
+    }
+};
+const ceph = <T>(...args: string[]) => JSON.parse(run("ceph", "--connect-timeout", "20", ...args, "--format", "json")) as T;
+const pools = () => tryRun("zpool", "list", "-H", "-o", "name").split("\n").filter(Boolean);
+const libvirtPools = () => tryRun("virsh", ...LIBVIRT, "-q", "pool-list", "--all", "--name").split("\n").map(s => s.trim()).filter(Boolean);
+const cephFuseMounted = () => fs.readFileSync("/proc/mounts", "utf8").split("\n").some(l => l.split(" ")[1] === "/srv/cephfs" && l.split(" ")[2] === "fuse.ceph-fuse");
+const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
+
+interface PlanReply {
+    Steps: Array<{ Id: string; Kind: string; Exists: boolean; Devices: string[]; Settings: Record<string, string> }>;
+    Wipes: Array<{ Id: string; Path: string; Size: number; Step: string }>;
+    Kept: string[];
+    Refused: Array<{ Id: string; Path: string; Reason: string }>;
+    Problems: string[];
+    Token: string;
+}
+type Options = Record<string, [string, unknown]>;
+
+const plan = (user: string | null, profile: string, options: Options = {}) =>
+    callAs(user, { ...MANAGER, method: "PlanProfile", signature: "sa{sv}", body: [profile, options] });
+const apply = (user: string | null, profile: string, options: Options) =>
+    callAs(user, { ...MANAGER, method: "ApplyProfile", signature: "sa{sv}", body: [profile, { "auth.no_user_interaction": ["b", true], ...options }] });
+
+async function planOf(profile: string): Promise<PlanReply> {
+    const reply = await plan(ADMIN.name, profile);
+    if (!reply.ok)
+        throw new Error(reply.message);
+    return reply.body[0] as PlanReply;
+}
+
+/* The ApplyProfile records written since `since` (an ISO time). */
+function auditLines(since: string): Array<{ method: string; args: unknown; result: string }> {
+    return fs.readFileSync(AUDIT_LOG, "utf8").split("\n").filter(l => l.includes("\"ApplyProfile.")).map(l => {
+        try {
+            return JSON.parse(l) as { method: string; args: unknown; result: string; time: string };
+        } catch {
+            return { method: "", args: [], result: "", time: "" };
+        }
+    }).filter(r => r.time >= since);
+}
+
+/* The pids of the Ceph daemons (and ceph-fuse) in /run/ceph's pid files. */
+function daemonPids(): number[] {
+    let names: string[] = [];
+    try {
+        names = fs.readdirSync("/run/ceph");
+    } catch {
+        return [];
+    }
+    return names.filter(n => DAEMON_PID.test(n)).map(n => Number(fs.readFileSync(path.join("/run/ceph", n), "utf8").trim()))
+        .filter(pid => Number.isInteger(pid) && pid > 1);
+}
+
+const alive = (pid: number) => {
+    try {
+        process.kill(pid, 0);
+        return true;
+    } catch {
+        return false;
+    }
+};
+
+/* Takes the cluster down: the mount, the libvirt pool and secret, the daemons by their pid files, the files. */
+async function removeCluster(libDirsBefore: Set<string>): Promise<void> {
+    if (cephFuseMounted()) {
+        tryRun("umount", "/srv/cephfs");
+        if (cephFuseMounted())
+            tryRun("umount", "-l", "/srv/cephfs");
+    }
+    if (libvirtPools().includes("debvisor-rbd")) {
+        tryRun("virsh", ...LIBVIRT, "pool-destroy", "debvisor-rbd");
+        tryRun("virsh", ...LIBVIRT, "pool-undefine", "debvisor-rbd");
+    }
+    for (const line of tryRun("virsh", ...LIBVIRT, "-q", "secret-list").split("\n")) {
+        const m = /^\s*([0-9a-f-]{36})\s+ceph\s+debvisor client\.libvirt\s*$/.exec(line);
+        if (m)
+            tryRun("virsh", ...LIBVIRT, "secret-undefine", m[1]);
+    }
+    const pids = daemonPids();
+    for (const pid of pids)
+        try { process.kill(pid, "SIGTERM") } catch { /* gone already */ }
+    for (let i = 0; i < 100 && pids.some(alive); i++)
+        await sleep(100);
+    for (const pid of pids.filter(alive))
+        try { process.kill(pid, "SIGKILL") } catch { /* gone */ }
+    for (let i = 0; i < 50 && pids.some(alive); i++)
+        await sleep(100);
+    for (const n of (fs.existsSync("/run/ceph") ? fs.readdirSync("/run/ceph") : []))
+        if (DAEMON_PID.test(n) || /^ceph-(mon|mgr|osd|mds)\.[^/]+\.asok$/.test(n) || n.startsWith("ceph-client.")) fs.rmSync(path.join("/run/ceph", n), { force: true });
+    for (const f of ["/etc/ceph/ceph.conf", "/etc/ceph/ceph.client.admin.keyring", "/var/lib/ceph/bootstrap-osd/ceph.keyring"])
+        fs.rmSync(f, { force: true });
+    for (const type of ["mon", "mgr", "osd", "mds"]) {
+        const dir = `/var/lib/ceph/${type}`;
+        for (const entry of fs.existsSync(dir) ? fs.readdirSync(dir) : []) {
+            if (!libDirsBefore.has(`${type}/${entry}`))
+                fs.rmSync(path.join(dir, entry), { recursive: true, force: true });
+        }
+    }
+    for (const entry of fs.existsSync("/var/lib/ceph/tmp") ? fs.readdirSync("/var/lib/ceph/tmp") : [])
+        if (entry.startsWith("debvisor-")) fs.rmSync(path.join("/var/lib/ceph/tmp", entry), { recursive: true, force: true });
+}
+
+/* The cluster's health: HEALTH_OK, or HEALTH_WARN only for what a single test node is expected to show. */
+function healthProblems(): string[] {
+    const health = ceph<{ status: string; checks: Record<string, { severity: string; summary: { message: string } }> }>("health", "detail");
+    return Object.entries(health.checks ?? {}).filter(([code]) => !EXPECTED_WARNINGS.has(code)).map(([code, c]) => `${code}: ${c.summary.message}`);
+}
+
+async function settled(): Promise<string[]> {
+    let problems: string[] = [];
+    for (let i = 0; i < 60; i++) {
+        problems = healthProblems();
+        if (problems.length === 0)
+            return [];
+        await sleep(2000);
+    }
+    return problems;
+}
+
+QUnit.module("storage profile: the ceph profile and mixed on test files", hooks => {
+    let dir = "";
+    let files: string[] = [];
+    let skip = "";
+    let savedProfile: string | null = null;
+    let savedCephJson: string | null = null;
+    let savedZfsJson: string | null = null;
+    const existed = new Set<string>();
+    const libDirsBefore = new Set<string>();
+
+    hooks.before(() => {
+        if (fs.existsSync("/etc/ceph/ceph.conf"))
+            skip = "this host has a Ceph cluster (/etc/ceph/ceph.conf)";
+        else if (pools().includes("tank"))
+            skip = "this host has a pool named tank";
+        else if (libvirtPools().includes("debvisor-rbd"))
+            skip = "this host has a libvirt pool debvisor-rbd";
+        for (const m of ["/srv/cephfs", "/srv/docker", "/srv/k8s"])
+            if (fs.existsSync(m)) existed.add(m);
+        for (const type of ["mon", "mgr", "osd", "mds"])
+            for (const entry of fs.existsSync(`/var/lib/ceph/${type}`) ? fs.readdirSync(`/var/lib/ceph/${type}`) : [])
+                libDirsBefore.add(`${type}/${entry}`);
+        savedProfile = fs.existsSync(PROFILE_FILE) ? fs.readFileSync(PROFILE_FILE, "utf8") : null;
+        savedCephJson = fs.existsSync(CEPH_JSON) ? fs.readFileSync(CEPH_JSON, "utf8") : null;
+        savedZfsJson = fs.existsSync(ZFS_JSON) ? fs.readFileSync(ZFS_JSON, "utf8") : null;
+        if (skip)
+            return;
+        // the daemons run as the user ceph: it must reach the files
+        dir = fs.mkdtempSync("/var/tmp/dv-ceph-profile-");
+        fs.chmodSync(dir, 0o755);
+        files = [1, 2].map(i => sparseFile(path.join(dir, `disk${i}.img`), 4 * GIB));
+        fs.mkdirSync("/etc/debvisor", { recursive: true });
+        fs.writeFileSync(CEPH_JSON, JSON.stringify({ "test-file-osd-directory": dir }));
+    });
+
+    hooks.after(async () => {
+        try {
+            if (!skip) {
+                await removeCluster(libDirsBefore);
+                await destroyTestPool("tank");
+            }
+        } finally {
+            const restore = (file: string, saved: string | null) => saved === null ? fs.rmSync(file, { force: true }) : fs.writeFileSync(file, saved);
+            restore(PROFILE_FILE, savedProfile);
+            restore(CEPH_JSON, savedCephJson);
+            restore(ZFS_JSON, savedZfsJson);
+            for (const m of ["/srv/cephfs", "/srv/docker", "/srv/k8s"]) {
+                if (!existed.has(m))
+                    try { fs.rmdirSync(m) } catch { /* not there, or not empty: left alone */ }
+            }
+            if (dir)
+                fs.rmSync(dir, { recursive: true, force: true });
+            closeWatchBus();
+        }
+    });
+
+    QUnit.test("the plan: the test files are the OSDs; apply is for admins; a stale token is refused and nothing is made or wiped", async assert => {
+        if (skip) {
+            assert.true(true, `skipped: ${skip}`);
+            return;
+        }
+        const viewer = await plan(VIEWER.name, "ceph");
+        assert.true(viewer.ok, viewer.ok ? "a viewer may plan" : viewer.message);
+        const p = await planOf("ceph");
+        assert.deepEqual(p.Problems, []);
+        assert.deepEqual(p.Wipes.map(w => w.Path), files, "the two test files, nothing else");
+        assert.deepEqual(p.Steps.map(s => [s.Kind, s.Exists]), [["ceph-cluster", false], ["ceph-osd", false], ["ceph-osd", false],
+            ["ceph-rbd-pool", false], ["profile-file", false]]);
+        for (const user of [OPERATOR.name, VIEWER.name, NOBODY.name]) {
+            const r = await apply(user, "ceph", { token: ["s", p.Token] });
+            assert.false(r.ok);
+            if (!r.ok) assert.equal(r.errorName, "org.debvisor.DebVisor1.Error.NotAuthorized", user);
+        }
+        fs.truncateSync(files[1], 5 * GIB);
+        try {
+            const stale = await apply(ADMIN.name, "ceph", { token: ["s", p.Token] });
+            assert.false(stale.ok);
+            if (!stale.ok) assert.true(stale.message.includes("the disks changed since the plan was shown"), stale.message);
+        } finally {
+            fs.truncateSync(files[1], 4 * GIB);
+        }
+        assert.false(fs.existsSync("/etc/ceph/ceph.conf"), "no cluster made");
+        assert.deepEqual(daemonPids(), [], "no daemon started");
+        for (const f of files)
+            assert.equal(tryRun("blkid", "-p", "-o", "value", "-s", "TYPE", f).trim(), "", `${path.basename(f)} is not written`);
+        assert.equal(fs.existsSync(PROFILE_FILE) ? fs.readFileSync(PROFILE_FILE, "utf8") : null, savedProfile);
+    });
+
+    QUnit.test("apply, debvisord killed mid-apply: the next apply completes a healthy cluster with CephFS, the rbd pool and the libvirt pool", async assert => {
+        if (skip) {
+            assert.true(true, `skipped: ${skip}`);
+            return;
+        }
+        const p = await planOf("ceph");
+        if (!(p.Wipes.length === 2 && p.Wipes.every(w => w.Path.startsWith(dir + "/")))) {
+            assert.true(false, `the plan would touch more than the test files: ${JSON.stringify(p.Wipes.map(w => w.Path))}`);
+            return;
+        }
+        const watch = await watchJobs();
+        const started = Date.now();
+        const since = new Date(started - 1000).toISOString();
+        const first = await apply(ADMIN.name, "ceph", { token: ["s", p.Token] });
+        assert.true(first.ok, first.ok ? "started" : first.message);
+        if (!first.ok) return;
+        // killed once the monitor and manager run, while the first OSD is being made
+        const pid = busNameOwnerPid("org.debvisor.DebVisor1");
+        await waitFor("the manager step in the audit log", () => auditLines(since).some(l => l.method === "ApplyProfile.substep"
+            && JSON.stringify(l.args).startsWith("[\"ceph-cluster\",\"mgr\"")), 120_000, 50);
+        process.kill(pid!, "SIGKILL");
+        await waitFor("the killed daemon to be gone", () => busNameOwnerPid("org.debvisor.DebVisor1") !== pid, 10_000, 50);
+        assert.false(fs.existsSync(PROFILE_FILE) && fs.readFileSync(PROFILE_FILE, "utf8").trim() === "ceph", "not finished: the profile is not recorded");
+
+        const again = await planOf("ceph");
+        assert.true(again.Steps.find(s => s.Kind === "ceph-cluster")!.Exists, "the monitor and manager are kept");
+        assert.false(again.Steps.find(s => s.Kind === "ceph-rbd-pool")!.Exists);
+        assert.deepEqual(again.Problems, []);
+        const second = await apply(ADMIN.name, "ceph", { token: ["s", again.Token] });
+        assert.true(second.ok, second.ok ? "started again" : second.message);
+        if (!second.ok) return;
+        const job = watch(String(second.body[0]));
+        const [ok, message] = await withTimeout(job.completed, 400_000, "the second apply");
+        assert.true(ok, message);
+        assert.true(job.progress.length >= 3, `progress step by step: ${JSON.stringify(job.progress)}`);
+        console.log(`# ceph profile: killed and completed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+
+        const fsid = ceph<{ fsid: string }>("status").fsid;
+        assert.true(/^[0-9a-f-]{36}$/.test(fsid), fsid);
+        const problems = await settled();
+        assert.deepEqual(problems, [], "HEALTH_OK, or HEALTH_WARN only for the host's disk space");
+        const osds = ceph<{ num_osds: number; num_up_osds: number; num_in_osds: number }>("osd", "stat");
+        assert.deepEqual([osds.num_osds, osds.num_up_osds, osds.num_in_osds], [2, 2, 2], "two OSDs, up and in");
+        const tree = ceph<{ nodes: Array<{ type: string; name: string }> }>("osd", "tree");
+        assert.equal(tree.nodes.filter(n => n.type === "osd").length, 2);
+        for (const [i, f] of files.entries())
+            assert.equal(fs.realpathSync(`/var/lib/ceph/osd/ceph-${i}/block`), f, `osd.${i} is on ${path.basename(f)}`);
+        const poolList = ceph<Array<{ pool_name: string; size: number; application_metadata: Record<string, unknown> }>>("osd", "pool", "ls", "detail");
+        const rbd = poolList.find(x => x.pool_name === "rbd");
+        assert.true(rbd && "rbd" in rbd.application_metadata, "the rbd pool, for rbd");
+        assert.equal(rbd?.size, 2, "two OSDs: two copies");
+        const filesystems = ceph<Array<{ name: string; metadata_pool: string; data_pools: string[] }>>("fs", "ls");
+        assert.deepEqual(filesystems.map(f => [f.name, f.metadata_pool, f.data_pools]), [["cephfs", "cephfs.cephfs.meta", ["cephfs.cephfs.data"]]]);
+        assert.true(cephFuseMounted(), "the CephFS is mounted with ceph-fuse at /srv/cephfs");
+        fs.writeFileSync("/srv/cephfs/probe.txt", "written through ceph-fuse\n");
+        assert.equal(fs.readFileSync("/srv/cephfs/probe.txt", "utf8"), "written through ceph-fuse\n");
+        fs.rmSync("/srv/cephfs/probe.txt");
+
+        // the libvirt pool: rbd, started, a volume made through libvirt is an RBD image
+        assert.true(libvirtPools().includes("debvisor-rbd"));
+        const xml = run("virsh", ...LIBVIRT, "pool-dumpxml", "debvisor-rbd");
+        assert.true(xml.includes("type='rbd'") && xml.includes("<host name='127.0.0.1'") && xml.includes("username='libvirt'"), xml);
+        assert.true(/State:\s+running/.test(run("virsh", ...LIBVIRT, "pool-info", "debvisor-rbd")));
+        run("virsh", ...LIBVIRT, "vol-create-as", "debvisor-rbd", "dv-probe", "16M");
+        try {
+            assert.true(run("rbd", "ls", "rbd").split("\n").includes("dv-probe"), "the volume is an image in the rbd pool");
+        } finally {
+            tryRun("virsh", ...LIBVIRT, "vol-delete", "--pool", "debvisor-rbd", "dv-probe");
+        }
+        // the libvirt user may use the rbd pool only
+        const caps = ceph<Array<{ caps: Record<string, string> }>>("auth", "get", "client.libvirt")[0].caps;
+        assert.deepEqual(caps, { mon: "profile rbd", osd: "profile rbd pool=rbd" });
+        assert.equal(fs.readFileSync(PROFILE_FILE, "utf8").trim(), "ceph");
+
+        // every plan step and each Ceph step audited; how long each took
+        const lines = auditLines(since);
+        const steps = lines.filter(l => l.method === "ApplyProfile.step").map(l => (l.args as string[])[0]);
+        for (const s of again.Steps)
+            assert.true(steps.includes(s.Id), `${s.Id} audited`);
+        const sub = lines.filter(l => l.method === "ApplyProfile.substep").map(l => l.args as string[]);
+        for (const id of ["config", "keyrings", "mon", "mgr", `osd:${files[0]}`, `osd:${files[1]}`, "mds", "cephfs", "rbd-pool", "healthy", "mount"])
+            assert.true(sub.some(a => a[1] === id), `${id} audited`);
+        console.log(`# ceph profile steps: ${sub.map(a => `${a[1]} ${a[2]} ${a[3]}`).join("; ")}`);
+    });
+
+    QUnit.test("applying again changes nothing", async assert => {
+        if (skip || !fs.existsSync("/etc/ceph/ceph.conf")) {
+            assert.true(true, `skipped: ${skip || "no cluster from the test before"}`);
+            return;
+        }
+        const fsid = ceph<{ fsid: string }>("status").fsid;
+        const conf = fs.readFileSync("/etc/ceph/ceph.conf", "utf8");
+        const p = await planOf("ceph");
+        assert.deepEqual(p.Wipes, [], "nothing to wipe");
+        assert.deepEqual(p.Steps.filter(s => !s.Exists).map(s => s.Id), [], "every step kept");
+        assert.deepEqual(p.Problems, []);
+        const watch = await watchJobs();
+        const r = await apply(ADMIN.name, "ceph", { token: ["s", p.Token] });
+        assert.true(r.ok, r.ok ? "applied again" : r.message);
+        if (!r.ok) return;
+        const [ok, message] = await withTimeout(watch(String(r.body[0])).completed, 120_000, "the second apply");
+        assert.true(ok, message);
+        assert.true(message.startsWith("Nothing to do"), message);
+        assert.equal(ceph<{ fsid: string }>("status").fsid, fsid, "the same cluster");
+        assert.equal(fs.readFileSync("/etc/ceph/ceph.conf", "utf8"), conf, "ceph.conf unchanged");
+        assert.equal(ceph<{ num_osds: number }>("osd", "stat").num_osds, 2, "no OSD added");
+    });
+
+    QUnit.test("mixed: the first half of the files to tank (docker, k8s), the rest to Ceph", async assert => {
+        if (skip) {
+            assert.true(true, `skipped: ${skip}`);
+            return;
+        }
+        await removeCluster(libDirsBefore);
+        if (savedProfile === null) fs.rmSync(PROFILE_FILE, { force: true }); else fs.writeFileSync(PROFILE_FILE, savedProfile);
+        // fresh files; both areas take their test files from the same directory
+        for (const f of fs.readdirSync(dir))
+            fs.rmSync(path.join(dir, f), { force: true });
+        files = [1, 2, 3].map(i => sparseFile(path.join(dir, `disk${i}.img`), 4 * GIB));
+        fs.writeFileSync(ZFS_JSON, JSON.stringify({ "test-file-vdev-directory": dir }));
+        const p = await planOf("mixed");
+        assert.deepEqual(p.Problems, []);
+        assert.deepEqual(p.Wipes.map(w => [path.basename(w.Path), w.Step]),
+            [["disk1.img", "zfs-pool"], ["disk2.img", "zfs-pool"], ["disk3.img", `ceph-osd:${files[2]}`]]);
+        assert.equal(p.Steps.find(s => s.Id === "zfs-pool")!.Settings.layout, "mirror");
+        if (!p.Wipes.every(w => w.Path.startsWith(dir + "/")))
+            return;
+        const watch = await watchJobs();
+        const r = await apply(ADMIN.name, "mixed", { token: ["s", p.Token] });
+        assert.true(r.ok, r.ok ? "started" : r.message);
+        if (!r.ok) return;
+        const [ok, message] = await withTimeout(watch(String(r.body[0])).completed, 400_000, "the mixed apply");
+        assert.true(ok, message);
+        assert.true(run("zpool", "status", "tank").includes("mirror"), "tank mirrors two files");
+        const datasets = run("zfs", "list", "-H", "-o", "name", "-r", "tank").split("\n");
+        assert.true(datasets.includes("tank/docker") && datasets.includes("tank/k8s") && !datasets.includes("tank/vm"), datasets.join(" "));
+        const osds = ceph<{ num_osds: number; num_up_osds: number }>("osd", "stat");
+        assert.deepEqual([osds.num_osds, osds.num_up_osds], [1, 1], "one OSD on the third file");
+        assert.equal(fs.realpathSync("/var/lib/ceph/osd/ceph-0/block"), files[2]);
+        assert.equal(ceph<Array<{ pool_name: string; size: number }>>("osd", "pool", "ls", "detail").find(x => x.pool_name === "rbd")?.size, 1,
+            "one OSD: one copy");
+        assert.deepEqual(await settled(), [], "healthy with one OSD");
+        assert.true(libvirtPools().includes("debvisor-rbd") && !libvirtPools().includes("debvisor-zfs"), "VM disks go to Ceph");
+        assert.equal(fs.readFileSync(PROFILE_FILE, "utf8").trim(), "mixed");
+        const again = await planOf("mixed");
+        assert.deepEqual(again.Steps.filter(s => !s.Exists).map(s => s.Id), [], "applying again has nothing to do");
+    });
+});
