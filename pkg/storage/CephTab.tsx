@@ -5,7 +5,6 @@
 import { Alert } from "@patternfly/react-core/dist/esm/components/Alert/index.js";
 import { CodeBlock, CodeBlockCode } from "@patternfly/react-core/dist/esm/components/CodeBlock/index.js";
 import { EmptyState, EmptyStateBody } from "@patternfly/react-core/dist/esm/components/EmptyState/index.js";
-import { Spinner } from "@patternfly/react-core/dist/esm/components/Spinner/index.js";
 import { Stack, StackItem } from "@patternfly/react-core/dist/esm/layouts/Stack/index.js";
 import { CubesIcon } from "@patternfly/react-icons/dist/esm/icons/cubes-icon.js";
 import { JobsPanel } from "../lib/components/JobsPanel";
@@ -25,8 +24,13 @@ export function CephTab() {
     const pools = useCephPools();
     const images = useCephImages();
     const locked = adminOnly(useRole());
+    // the page shows this tab once debvisord's whole tree is read: no CephManager means none will come
     if (!manager)
-        return <EmptyState titleText={_("Connecting")} icon={Spinner} headingLevel="h2" />;
+        return (
+            <EmptyState titleText={_("This DebVisor service has no Ceph support")} headingLevel="h2" data-ceph-state="absent">
+                <EmptyStateBody>{_("debvisord did not announce its CephManager. Update the DebVisor packages on this host, then reload this page.")}</EmptyStateBody>
+            </EmptyState>
+        );
     const m = manager.props;
     const state = m.State;
     const reachable = state === "reachable";
