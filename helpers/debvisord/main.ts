@@ -25,6 +25,8 @@ import { Hardening } from "./security/hardening-object.js";
 import { ZfsArea } from "./zfs/zfs-area.js";
 import { ZfsTools } from "./zfs/tools.js";
 import { Profiles } from "./storage/profiles.js";
+import { CephArea } from "./ceph/ceph-area.js";
+import { CephTools } from "./ceph/tools.js";
 
 const AUDIT_LOG = process.env.DEBVISOR_AUDIT_LOG ?? "/var/log/debvisor/audit.jsonl";
 const AUDIT_PATHS = {
@@ -93,6 +95,13 @@ async function main(): Promise<void> {
     await zfs.start().then(
         () => log(zfs.flavor ? `ZFS: following ${zfs.flavor.kind} ${zfs.flavor.version}`.trimEnd() : "ZFS is not installed"),
         (e: Error) => log(`ZFS is not available: ${e.message}`));
+
+    // Ceph: the cluster named in /etc/debvisor/ceph.json (default /etc/ceph); its manager is there
+    // when the name is taken, the OSDs, pools and images follow with the first read
+    const ceph = new CephArea(server, new CephTools(), jobs, audit);
+    await ceph.start().then(
+        () => log(ceph.version ? `Ceph: tools ${ceph.version}` : "Ceph is not installed"),
+        (e: Error) => log(`Ceph is not available: ${e.message}`));
 
     const reply = await bus.requestName(BUS_NAME, NAME_FLAG_DO_NOT_QUEUE);
     if (reply !== PRIMARY_OWNER) {

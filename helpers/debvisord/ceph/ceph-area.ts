@@ -1,0 +1,319 @@
+// The Ceph objects on the bus: the CephManager singleton, one CephOsd per
+// OSD, one CephPool per pool and one CephImage per RBD image.
+//
+// Every `ceph` run starts a Python program (~0.3 s of CPU), so the state is
+// read in two tiers: every 5 s one `ceph report` (health with its details,
+// monitors, OSD map with flags, pools and OSDs' up/in, FS map, PG states, raw
+// usage); every 30 s also the slower-changing usage and images (`osd df tree`,
+// `df detail`, `mgr dump`, and `rbd ls -l`/`du` per RBD pool). After a change
+// made through DebVisor both tiers are read before the method returns. Only
+// properties that really changed are signalled; objects come and go with the
+// OSDs, pools and images.
+import type { AuditLog } from "../audit/audit-log.js";
+import type { ObjectServer } from "../bus/object-server.js";
+import type { JobRegistry } from "../jobs/jobs.js";
+import { escapePathElement } from "../../lib/object-path.js";
+import { cephFsMounted, CEPHFS_MOUNTPOINT } from "./cephfs-mount.js";
+import { imageMethods, managerMethods, osdMethods, poolMethods } from "./ceph-methods.js";
+import {
+    parseDfDetail, parseMgrDump, parseOsdDfTree, parseRbdDu, parseRbdList, parseRbdSnapshots, parseReport, visibleFlags,
+    type OsdUsage, type PoolUsage, type RbdImage, type RbdSnapshot, type Report,
+} from "./parse.js";
+import type { CephTools } from "./tools.js";
+
+export const CEPH_MANAGER_IFACE = "org.debvisor.DebVisor1.CephManager";
+export const CEPH_OSD_IFACE = "org.debvisor.DebVisor1.CephOsd";
+export const CEPH_POOL_IFACE = "org.debvisor.DebVisor1.CephPool";
+export const CEPH_IMAGE_IFACE = "org.debvisor.DebVisor1.CephImage";
+export const FAST_REFRESH_MS = 5_000;
+/** the slow tier is read on every n-th refresh */
+const SLOW_EVERY = 6;
+
+type Props = Record<string, unknown>;
+export type CephState = "not-installed" | "none" | "bootstrapping" | "reachable" | "unreachable";
+
+function comparable(value: unknown): string {
+    return JSON.stringify(value, (_key, v: unknown) => typeof v === "bigint" ? `${v}n` : v);
+}
+
+interface SlowState {
+    osdUsage: Map<number, OsdUsage>;
+    tree: unknown[];
+    poolUsage: Map<string, PoolUsage>;
+    managers: Array<{ name: string; active: boolean }>;
+    images: RbdImage[];
+}
+
+export class CephArea {
+    readonly path: string;
+    state: CephState = "none";
+    lastError = "";
+    version = "";
+    /** the last report read; null before the first one */
+    report: Report | null = null;
+    slow: SlowState = { osdUsage: new Map(), tree: [], poolUsage: new Map(), managers: [], images: [] };
+    updatedAt = 0n;
+    /** set by the provisioning code while it creates a cluster */
+    bootstrapping = false;
+    private readonly objects = new Map<string, { iface: string; props: Props }>();
+    private readonly compared = new Map<string, Record<string, string>>();
+    private managerProps: Props = {};
+    private refreshing: Promise<void> | null = null;
+    private next: Promise<void> | null = null;
+    private nextFull = false;
+    private round = 0;
+    private timer: NodeJS.Timeout | null = null;
+    private readonly snapshotTimes = new Map<string, { key: string; snapshots: RbdSnapshot[] }>();
+
+    constructor(readonly server: ObjectServer, readonly tools: CephTools, readonly jobs: JobRegistry, readonly audit: AuditLog | null = null) {
+        this.path = `${server.rootPath}/ceph`;
+    }
+
+    osdPath(id: number): string {
+        return `${this.path}/osds/${id}`;
+    }
+
+    poolPath(name: string): string {
+        return `${this.path}/pools/${escapePathElement(name)}`;
+    }
+
+    imagePath(pool: string, name: string): string {
+        return `${this.path}/images/${escapePathElement(pool)}/${escapePathElement(name)}`;
+    }
+
+    /** resolves after the first read; methods wait for it */
+    ready: Promise<void> = Promise.resolve();
+
+    /* Exports the manager at once (quick: before the bus name is taken); the first read runs on in `ready`. */
+    async start(): Promise<void> {
+        this.version = this.tools.installed() ? await this.tools.version().catch(() => "") : "";
+        this.managerProps = this.managerProperties();
+        for (const [k, v] of Object.entries(this.managerProps))
+            this.managerCompared[k] = comparable(v);
+        this.server.export(this.path, [{ name: CEPH_MANAGER_IFACE, properties: () => this.managerProps, methods: managerMethods(this) }]);
+        this.ready = this.refresh(true);
+        this.timer = setInterval(() => void this.refresh(), FAST_REFRESH_MS);
+        this.timer.unref();
+    }
+
+    stop(): void {
+        if (this.timer)
+            clearInterval(this.timer);
+    }
+
+    private readonly managerCompared: Record<string, string> = {};
+
+    /* Re-reads the cluster; `full` also reads the slow tier. Concurrent callers share one read;
+     * a call during a read gets one more read after it, so it sees its own change. */
+    refresh(full = false): Promise<void> {
+        if (this.refreshing) {
+            this.nextFull ||= full;
+            this.next ??= this.refreshing.then(() => {
+                this.next = null;
+                const f = this.nextFull;
+                this.nextFull = false;
+                return this.refresh(f);
+            });
+            return this.next;
+        }
+        this.refreshing = this.read(full || this.round % SLOW_EVERY === 0).finally(() => {
+            this.round++;
+            this.refreshing = null;
+        });
+        return this.refreshing;
+    }
+
+    private async read(full: boolean): Promise<void> {
+        if (!this.tools.installed()) {
+            this.state = "not-installed";
+            this.lastError = "";
+            this.clear();
+        } else if (!this.tools.configured()) {
+            this.state = this.bootstrapping ? "bootstrapping" : "none";
+            this.lastError = "";
+            this.clear();
+        } else {
+            try {
+                const [reportText, slow] = await Promise.all([
+                    this.tools.ceph(["report", "-f", "json"], "reading the cluster's state"),
+                    full ? this.readSlow() : Promise.resolve(null),
+                ]);
+                this.report = parseReport(reportText);
+                if (slow)
+                    this.slow = slow;
+                this.state = this.bootstrapping ? "bootstrapping" : "reachable";
+                this.lastError = "";
+                this.updatedAt = BigInt(Date.now()) * 1000n;
+                this.publishObjects();
+            } catch (e) {
+                const message = (e as Error).message;
+                if (message !== this.lastError)
+                    process.stderr.write(`debvisord: cannot read the Ceph cluster: ${message}\n`);
+                this.state = this.bootstrapping ? "bootstrapping" : "unreachable";
+                this.lastError = message;
+            }
+        }
+        this.publishManager();
+    }
+
+    private async readSlow(): Promise<SlowState> {
+        const [df, dfDetail, mgr, rbdPools] = await Promise.all([
+            this.tools.cephJson(["osd", "df", "tree"], "reading the OSDs' usage"),
+            this.tools.cephJson(["df", "detail"], "reading the pools' usage"),
+            this.tools.cephJson(["mgr", "dump"], "reading the managers"),
+            // the pools enabled for RBD, from the report of this same round if there is none yet
+            this.report ? Promise.resolve(this.report.pools) : this.tools.ceph(["report", "-f", "json"], "reading the cluster's state").then(t => parseReport(t).pools),
+        ]);
+        const tree = parseOsdDfTree(df);
+        const usage = parseDfDetail(dfDetail);
+        const images = (await Promise.all(rbdPools.filter(p => p.applications.includes("rbd")).map(p => this.readImages(p.name)))).flat();
+        return {
+            osdUsage: new Map(tree.osds.map(o => [o.id, o])), tree: tree.tree, poolUsage: new Map(usage.pools.map(p => [p.name, p])),
+            managers: parseMgrDump(mgr), images,
+        };
+    }
+
+    private async readImages(pool: string): Promise<RbdImage[]> {
+        const [ls, du] = await Promise.all([
+            this.tools.rbd(["ls", "-l", "--format", "json", "-p", pool], `listing the images of ${pool}`),
+            this.tools.rbd(["du", "--format", "json", "-p", pool], `reading the images' usage in ${pool}`).catch(() => "{}"),
+        ]);
+        const images = parseRbdList(ls, pool);
+        const used = parseRbdDu(du.trim() || "{}");
+        for (const image of images) {
+            image.used = used.get(image.name) ?? 0;
+            if (image.snapshots.length === 0)
+                continue;
+            // creation times need `rbd snap ls`: read again only when the snapshots changed
+            const key = image.snapshots.map(s => `${s.name}:${s.protected}`).join(",");
+            const id = `${pool}/${image.name}`;
+            let known = this.snapshotTimes.get(id);
+            if (known?.key !== key) {
+                const snaps = parseRbdSnapshots(await this.tools.rbd(["snap", "ls", "--format", "json", id], `listing the snapshots of ${id}`));
+                known = { key, snapshots: snaps };
+                this.snapshotTimes.set(id, known);
+            }
+            image.snapshots = known.snapshots;
+        }
+        return images;
+    }
+
+    cephFs(): Props {
+        const fsInfo = this.report?.filesystems[0];
+        return {
+            name: fsInfo?.name ?? "", state: fsInfo?.state ?? "none", mds: fsInfo?.mds ?? [],
+            data_pool: fsInfo?.data_pool ?? "", metadata_pool: fsInfo?.metadata_pool ?? "",
+            mountpoint: CEPHFS_MOUNTPOINT, mounted: cephFsMounted(),
+        };
+    }
+
+    private managerProperties(): Props {
+        const r = this.report;
+        const flags = visibleFlags(r?.flags ?? []);
+        return {
+            State: this.state, LastError: this.lastError, Version: this.version, Fsid: r?.fsid ?? "",
+            Health: r?.health.status ?? "", HealthChecks: JSON.stringify(r?.health.checks ?? []),
+            Monitors: JSON.stringify(r?.monitors ?? []), Managers: JSON.stringify(this.slow.managers),
+            OsdTree: JSON.stringify(this.slow.tree), PlacementGroups: JSON.stringify(r?.placementGroups ?? { total: 0, states: {} }),
+            TotalBytes: r?.totalBytes ?? 0, UsedBytes: r?.usedBytes ?? 0, AvailableBytes: r?.availableBytes ?? 0,
+            Flags: flags, Maintenance: flags.includes("noout"), CephFS: JSON.stringify(this.cephFs()), UpdatedAt: this.updatedAt,
+        };
+    }
+
+    private publishManager(): void {
+        const props = this.managerProperties();
+        // UpdatedAt changes with every read: signalled only along with a real change
+        const changed = Object.keys(props).filter(k => k !== "UpdatedAt" && comparable(props[k]) !== this.managerCompared[k]);
+        this.managerProps = props;
+        for (const [k, v] of Object.entries(props))
+            this.managerCompared[k] = comparable(v);
+        if (changed.length > 0)
+            this.server.propertiesChanged(this.path, CEPH_MANAGER_IFACE, [...changed, "UpdatedAt"]);
+    }
+
+    private publishObjects(): void {
+        const r = this.report;
+        if (!r)
+            return;
+        const wanted = new Map<string, { iface: string; props: Props; methods: () => Record<string, unknown> }>();
+        for (const o of r.osds) {
+            const u = this.slow.osdUsage.get(o.id);
+            wanted.set(this.osdPath(o.id), {
+                iface: CEPH_OSD_IFACE, methods: () => osdMethods(this, o.id),
+                props: {
+                    Id: o.id, Up: o.up, In: o.in, Host: u?.host ?? "", DeviceClass: u?.deviceClass ?? "", Device: r.devices.get(o.id) ?? "",
+                    Weight: u?.crushWeight ?? 0, TotalBytes: u?.totalBytes ?? 0, UsedBytes: u?.usedBytes ?? 0, PlacementGroups: u?.pgs ?? 0,
+                },
+            });
+        }
+        for (const p of r.pools) {
+            const u = this.slow.poolUsage.get(p.name);
+            wanted.set(this.poolPath(p.name), {
+                iface: CEPH_POOL_IFACE, methods: () => poolMethods(this, p.name),
+                props: {
+                    Name: p.name, PoolId: p.id, Size: p.size, MinSize: p.minSize, PgNum: p.pgNum, PgAutoscale: p.autoscale,
+                    Applications: p.applications, StoredBytes: u?.stored ?? 0, UsedBytes: u?.used ?? 0,
+                    MaxAvailableBytes: u?.maxAvail ?? 0, Objects: u?.objects ?? 0,
+                },
+            });
+        }
+        const pools = new Set(r.pools.map(p => p.name));
+        for (const i of this.slow.images.filter(i => pools.has(i.pool))) {
+            wanted.set(this.imagePath(i.pool, i.name), {
+                iface: CEPH_IMAGE_IFACE, methods: () => imageMethods(this, i.pool, i.name),
+                props: { Pool: i.pool, Name: i.name, Size: i.size, UsedBytes: i.used, Snapshots: JSON.stringify(i.snapshots) },
+            });
+        }
+        this.sync(wanted);
+    }
+
+    /* Exports new objects, unexports gone ones, signals changed properties. */
+    private sync(wanted: Map<string, { iface: string; props: Props; methods: () => Record<string, unknown> }>): void {
+        for (const path of [...this.objects.keys()]) {
+            if (!wanted.has(path)) {
+                this.objects.delete(path);
+                this.compared.delete(path);
+                this.server.unexport(path);
+            }
+        }
+        for (const [path, w] of wanted) {
+            const texts = Object.fromEntries(Object.entries(w.props).map(([k, v]) => [k, comparable(v)]));
+            const before = this.compared.get(path);
+            this.objects.set(path, { iface: w.iface, props: w.props });
+            this.compared.set(path, texts);
+            if (!before) {
+                this.server.export(path, [{ name: w.iface, properties: () => this.objects.get(path)?.props ?? w.props, methods: w.methods() }]);
+                continue;
+            }
+            const changed = Object.keys(texts).filter(k => texts[k] !== before[k]);
+            if (changed.length > 0)
+                this.server.propertiesChanged(path, w.iface, changed);
+        }
+    }
+
+    private clear(): void {
+        this.report = null;
+        this.slow = { osdUsage: new Map(), tree: [], poolUsage: new Map(), managers: [], images: [] };
+        this.sync(new Map());
+    }
+
+    /** the pools the CephFS uses */
+    cephFsPools(): string[] {
+        return (this.report?.filesystems ?? []).flatMap(f => [f.data_pool, f.metadata_pool]).filter(Boolean);
+    }
+
+    pool(name: string) {
+        return this.report?.pools.find(p => p.name === name);
+    }
+
+    image(pool: string, name: string): RbdImage | undefined {
+        return this.slow.images.find(i => i.pool === pool && i.name === name);
+    }
+
+    /* A call found the cluster silent: said at once, before the next read confirms it. */
+    markUnreachable(message: string): void {
+        this.state = this.bootstrapping ? "bootstrapping" : "unreachable";
+        this.lastError = message;
+        this.publishManager();
+    }
+}

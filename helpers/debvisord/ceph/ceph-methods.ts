@@ -1,0 +1,316 @@
+// The Ceph methods: maintenance, pools and the CephFS mount on the
+// CephManager, and everything else on the OSD, pool or image it acts on.
+// Each checks its names and numbers (names.ts), acts with ceph/rbd, and
+// re-reads the cluster before it returns, so a caller sees the result on the
+// bus at once. A cluster that does not answer fails the call within seconds.
+import fs from "node:fs";
+import { execa } from "execa";
+import * as z from "zod/mini";
+import { busy, DebVisorError, failed, invalidArgument, notFound, notSupported } from "../../lib/errors.js";
+import { method } from "../bus/call-pipeline.js";
+import { optionsSchema } from "../validation.js";
+import type { CephArea } from "./ceph-area.js";
+import { CEPHFS_MOUNTPOINT, cephFsMounted, fstabLine, unmount, updateFstab } from "./cephfs-mount.js";
+import { cephPoolName, imageName, imageSize, MIB, rbdSnapshotName, replicas } from "./names.js";
+import { DATA_TIMEOUT_MS } from "./tools.js";
+
+const VIRSH = "/usr/bin/virsh";
+const confirmOption = z.optional(z.string().check(z.maxLength(300, "is too long")));
+
+function requireCluster(area: CephArea): void {
+    if (area.state === "not-installed")
+        throw notSupported("Ceph is not installed on this host (ceph-common)");
+    if (area.state === "none")
+        throw failed(`no Ceph cluster is configured on this host (${area.tools.config().conf} does not exist)`);
+}
+
+/* Runs a change and re-reads the state before returning. A cluster that stopped answering shows as
+ * "unreachable" at once (no second wait for a read); refused input changed nothing and needs no read. */
+async function change<T>(area: CephArea, work: () => Promise<T>): Promise<T> {
+    await area.ready;
+    requireCluster(area);
+    let result: T;
+    try {
+        result = await work();
+    } catch (e) {
+        if (e instanceof DebVisorError && /does not answer/.test(e.message))
+            area.markUnreachable(e.message);
+        else if (!(e instanceof DebVisorError && ["InvalidArgument", "NotFound", "NotSupported"].includes(e.errorName)))
+            await area.refresh(true);
+        throw e;
+    }
+    await area.refresh(true);
+    return result;
+}
+
+/* Serializes changes that flip a cluster-wide option for their duration. */
+let optionLock: Promise<unknown> = Promise.resolve();
+function withOptionLock<T>(work: () => Promise<T>): Promise<T> {
+    const run = optionLock.then(work, work);
+    optionLock = run.catch(() => undefined);
+    return run;
+}
+
+/* Size 1 (no redundancy) is refused by Ceph unless mon_allow_pool_size_one is set. */
+async function allowSizeOne(area: CephArea): Promise<void> {
+    await area.tools.ceph(["config", "set", "global", "mon_allow_pool_size_one", "true"], "allowing pools with one replica");
+}
+
+async function setReplicas(area: CephArea, name: string, size: number, minSize: number, currentMin: number): Promise<void> {
+    if (size === 1)
+        await allowSizeOne(area);
+    const setSize = () => area.tools.ceph(["osd", "pool", "set", name, "size", String(size), "--yes-i-really-mean-it"], `setting the size of ${name}`);
+    const setMin = () => area.tools.ceph(["osd", "pool", "set", name, "min_size", String(minSize)], `setting the min_size of ${name}`);
+    // min_size may never exceed size, in between too
+    if (minSize <= currentMin) {
+        await setMin();
+        await setSize();
+    } else {
+        await setSize();
+        await setMin();
+    }
+}
+
+/* Machines whose disks are this RBD image, from libvirt's definitions; empty when libvirt cannot be asked. */
+export async function machinesUsingImage(pool: string, image: string): Promise<string[]> {
+    if (!fs.existsSync(VIRSH))
+        return [];
+    const opts = { timeout: 10_000, reject: false, stdin: "ignore" as const };
+    const list = await execa(VIRSH, ["-c", "qemu:///system", "list", "--all", "--name"], opts);
+    if (list.exitCode !== 0)
+        return [];
+    const names = list.stdout.split("\n").map(s => s.trim()).filter(Boolean);
+    const users: string[] = [];
+    await Promise.all(names.map(async name => {
+        const xml = await execa(VIRSH, ["-c", "qemu:///system", "dumpxml", "--", name], opts);
+        if (xml.exitCode === 0 && rbdSources(xml.stdout).includes(`${pool}/${image}`))
+            users.push(name);
+    }));
+    return users.sort();
+}
+
+/* The "POOL/IMAGE" of every rbd network disk in a domain's XML. */
+export function rbdSources(xml: string): string[] {
+    const result: string[] = [];
+    for (const m of xml.matchAll(/<source\b[^>]*>/g)) {
+        const tag = m[0];
+        if (!/\bprotocol=['"]rbd['"]/.test(tag))
+            continue;
+        const name = /\bname=['"]([^'"]+)['"]/.exec(tag)?.[1];
+        if (name)
+            result.push(name.replace(/@.*$/, ""));
+    }
+    return result;
+}
+
+export function managerMethods(area: CephArea): Record<string, unknown> {
+    return {
+        // ---- provided by the Ceph provisioning library (another area); wired in at merge ----
+        Bootstrap: method({
+            args: z.tuple([z.array(z.string()), z.record(z.string(), z.unknown())]),
+            run: () => {
+                throw notSupported("Bootstrap is not available yet");
+            },
+        }),
+        AddOsd: method({
+            args: z.tuple([z.string(), z.record(z.string(), z.unknown())]),
+            run: () => {
+                throw notSupported("AddOsd is not available yet");
+            },
+        }),
+        // ---- end of the provisioning methods ----
+        SetMaintenance: method({
+            args: z.tuple([z.boolean(), optionsSchema({})]),
+            run: (_ctx, [enabled]) => change(area, async () => {
+                await area.tools.ceph(["osd", enabled ? "set" : "unset", "noout"], enabled ? "setting noout" : "clearing noout");
+                return [];
+            }),
+        }),
+        CreatePool: method({
+            args: z.tuple([cephPoolName, optionsSchema({
+                size: z.optional(replicas), min_size: z.optional(replicas),
+                application: z.optional(z.enum(["rbd", "cephfs", "rgw"], { error: "must be \"rbd\", \"cephfs\" or \"rgw\"" })),
+                pg_autoscale: z.optional(z.enum(["on", "off", "warn"], { error: "must be \"on\", \"off\" or \"warn\"" })),
+            })]),
+            run: (_ctx, [name, options]) => change(area, async () => {
+                if (area.pool(name))
+                    throw invalidArgument(`name: a pool named ${name} exists already`);
+                const osds = area.report?.osds.length ?? 0;
+                const size = options.size ?? (osds === 1 ? 1 : undefined);
+                const minSize = options.min_size;
+                if (minSize !== undefined && size !== undefined && minSize > size)
+                    throw invalidArgument(`options.min_size: must be at most the size, ${size}`);
+                if (minSize !== undefined && size === undefined)
+                    throw invalidArgument("options.min_size: give the size too");
+                await area.tools.ceph(["osd", "pool", "create", name, "--autoscale-mode", options.pg_autoscale ?? "on"], `creating the pool ${name}`);
+                try {
+                    if (size !== undefined)
+                        await setReplicas(area, name, size, minSize ?? Math.max(1, size - Math.floor(size / 2)), Number.MAX_SAFE_INTEGER);
+                    const app = options.application ?? "rbd";
+                    if (app === "rbd")
+                        await area.tools.rbd(["pool", "init", name], `initializing ${name} for RBD`);
+                    else
+                        await area.tools.ceph(["osd", "pool", "application", "enable", name, app], `enabling ${app} on ${name}`);
+                } catch (e) {
+                    // a half-made pool is removed, so the same call can be made again
+                    await deletePool(area, name).catch(() => undefined);
+                    throw e;
+                }
+                return [area.poolPath(name)];
+            }),
+        }),
+        MountCephFS: method({
+            args: z.tuple([optionsSchema({})]),
+            run: () => change(area, async () => {
+                const fsInfo = area.report?.filesystems[0];
+                if (!fsInfo)
+                    throw notFound("the cluster has no CephFS file system");
+                if (!cephFsMounted()) {
+                    fs.mkdirSync(CEPHFS_MOUNTPOINT, { recursive: true, mode: 0o755 });
+                    await area.tools.fuse(["--client_fs", fsInfo.name, CEPHFS_MOUNTPOINT], `mounting the CephFS ${fsInfo.name} at ${CEPHFS_MOUNTPOINT}`);
+                }
+                updateFstab(fstabLine(area.tools.config(), fsInfo.name));
+                return [];
+            }),
+        }),
+        UnmountCephFS: method({
+            args: z.tuple([optionsSchema({})]),
+            run: () => change(area, async () => {
+                if (cephFsMounted()) {
+                    try {
+                        await unmount(CEPHFS_MOUNTPOINT);
+                    } catch (e) {
+                        if (/busy/i.test((e as Error).message))
+                            throw busy(`${CEPHFS_MOUNTPOINT} is in use: ${(e as Error).message}`);
+                        throw e;
+                    }
+                }
+                updateFstab(null);
+                return [];
+            }),
+        }),
+    };
+}
+
+export function osdMethods(area: CephArea, id: number): Record<string, unknown> {
+    const mark = (verb: "in" | "out") => method({
+        args: z.tuple([optionsSchema({})]),
+        run: () => change(area, async () => {
+            if (!area.report?.osds.some(o => o.id === id))
+                throw notFound(`osd.${id} is gone`);
+            await area.tools.ceph(["osd", verb, `osd.${id}`], `marking osd.${id} ${verb}`);
+            return [];
+        }),
+    });
+    return { MarkIn: mark("in"), MarkOut: mark("out") };
+}
+
+async function deletePool(area: CephArea, name: string): Promise<void> {
+    await withOptionLock(async () => {
+        const was = (await area.tools.ceph(["config", "get", "mon", "mon_allow_pool_delete"], "reading mon_allow_pool_delete")).trim();
+        if (was !== "true")
+            await area.tools.ceph(["config", "set", "mon", "mon_allow_pool_delete", "true"], "allowing pool deletion for this call");
+        try {
+            await area.tools.ceph(["osd", "pool", "rm", name, name, "--yes-i-really-really-mean-it"], `deleting the pool ${name}`);
+        } finally {
+            if (was !== "true")
+                await area.tools.ceph(["config", "rm", "mon", "mon_allow_pool_delete"], "forbidding pool deletion again");
+        }
+    });
+}
+
+export function poolMethods(area: CephArea, name: string): Record<string, unknown> {
+    const current = () => {
+        const p = area.pool(name);
+        if (!p)
+            throw notFound(`the pool ${name} is gone`);
+        return p;
+    };
+    return {
+        SetSize: method({
+            args: z.tuple([replicas, replicas, optionsSchema({})]),
+            run: (_ctx, [size, minSize]) => change(area, async () => {
+                if (minSize > size)
+                    throw invalidArgument(`min_size: must be at most the size, ${size}`);
+                const p = current();
+                await setReplicas(area, name, size, minSize, p.minSize);
+                return [];
+            }),
+        }),
+        CreateImage: method({
+            args: z.tuple([imageName, imageSize, optionsSchema({})]),
+            run: (_ctx, [image, size]) => change(area, async () => {
+                const p = current();
+                if (!p.applications.includes("rbd"))
+                    throw invalidArgument(`${name} is not enabled for RBD (its applications: ${p.applications.join(", ") || "none"})`);
+                const existing = await area.tools.rbd(["ls", "--format", "json", "-p", name], `listing the images of ${name}`);
+                if ((JSON.parse(existing.trim() || "[]") as string[]).includes(image))
+                    throw invalidArgument(`name: ${name} has an image ${image} already`);
+                await area.tools.rbd(["create", "--size", `${size / MIB}M`, `${name}/${image}`], `creating the image ${name}/${image}`);
+                return [area.imagePath(name, image)];
+            }),
+        }),
+        Delete: method({
+            args: z.tuple([optionsSchema({ confirm: confirmOption })]),
+            run: (_ctx, [options]) => change(area, async () => {
+                current();
+                if (options.confirm !== name)
+                    throw invalidArgument(`options.confirm: must be the pool's name, "${name}", to delete it and everything in it`);
+                if (area.cephFsPools().includes(name))
+                    throw busy(`${name} is used by the CephFS file system; remove the file system first`);
+                await deletePool(area, name);
+                return [];
+            }),
+        }),
+    };
+}
+
+export function imageMethods(area: CephArea, pool: string, name: string): Record<string, unknown> {
+    const spec = `${pool}/${name}`;
+    const current = () => {
+        const i = area.image(pool, name);
+        if (!i)
+            throw notFound(`the image ${spec} is gone`);
+        return i;
+    };
+    return {
+        Resize: method({
+            args: z.tuple([imageSize, optionsSchema({ "allow-shrink": z.optional(z.boolean()) })]),
+            run: (_ctx, [size, options]) => change(area, async () => {
+                const i = current();
+                if (size < i.size && !options["allow-shrink"])
+                    throw invalidArgument(`size: ${size} is smaller than the image (${i.size} bytes): shrinking loses data; pass "allow-shrink" to do it`);
+                await area.tools.rbd(["resize", "--size", `${size / MIB}M`, ...(size < i.size ? ["--allow-shrink"] : []), "--no-progress", spec],
+                    `resizing ${spec}`, DATA_TIMEOUT_MS);
+                return [];
+            }),
+        }),
+        Snapshot: method({
+            args: z.tuple([rbdSnapshotName, optionsSchema({})]),
+            run: (_ctx, [snap]) => change(area, async () => {
+                const i = current();
+                if (i.snapshots.some(s => s.name === snap))
+                    throw invalidArgument(`name: ${spec} has a snapshot ${snap} already`);
+                await area.tools.rbd(["snap", "create", "--no-progress", `${spec}@${snap}`], `taking the snapshot ${spec}@${snap}`);
+                return [];
+            }),
+        }),
+        Delete: method({
+            args: z.tuple([optionsSchema({ confirm: confirmOption })]),
+            run: (_ctx, [options]) => change(area, async () => {
+                const i = current();
+                if (options.confirm !== name)
+                    throw invalidArgument(`options.confirm: must be the image's name, "${name}", to delete it with its snapshots`);
+                const users = await machinesUsingImage(pool, name);
+                if (users.length > 0)
+                    throw busy(`${spec} is a disk of the machine${users.length > 1 ? "s" : ""} ${users.join(", ")}; detach it first`);
+                for (const s of i.snapshots.filter(s => s.protected))
+                    await area.tools.rbd(["snap", "unprotect", `${spec}@${s.name}`], `unprotecting ${spec}@${s.name} (clones of it must be flattened or deleted first)`);
+                if (i.snapshots.length > 0)
+                    await area.tools.rbd(["snap", "purge", "--no-progress", spec], `deleting the snapshots of ${spec}`, DATA_TIMEOUT_MS);
+                await area.tools.rbd(["rm", "--no-progress", spec], `deleting the image ${spec}`, DATA_TIMEOUT_MS);
+                return [];
+            }),
+        }),
+    };
+}
