@@ -79,7 +79,7 @@ export function CephCreateImageDialog({ pool, onClose }: { pool: CephPoolObject;
             <FormGroup label={_("Name")} fieldId="ceph-image-name" isRequired>
                 <TextInput id="ceph-image-name" value={name} autoFocus onChange={(_e, v) => setName(v)} validated={nameProblem ? "error" : "default"} />
                 <FormHelperText><HelperText><HelperTextItem variant={nameProblem ? "error" : "default"}>
-                    {nameProblem ?? _("Letters, digits, \"_\", \"-\" and \".\", not starting with \"-\" or \".\", at most 100 characters.")}
+                    {nameProblem ?? _("Letters, digits, \"_\", \"-\" and \".\", starting with a letter or digit, at most 100 characters.")}
                 </HelperTextItem></HelperText></FormHelperText>
             </FormGroup>
             <SizeField amount={amount} unit={unit} onAmount={setAmount} onUnit={setUnit} problem={sizeProblem} />

@@ -2,8 +2,9 @@
 // unreadable gives empty data, not a broken page) and its name and size
 // rules, which must match the contract's before a call is made.
 import QUnit from "qunit";
+import { nameProblem as daemonNameProblem } from "../../helpers/debvisord/ceph/names.js";
 import {
-    cephImageNameProblem, cephPoolNameProblem, crushHosts, imageSize, parseCephFs, parseHealthChecks, parseOsdTree,
+    cephImageNameProblem, cephNameProblem, cephPoolNameProblem, crushHosts, imageSize, parseCephFs, parseHealthChecks, parseOsdTree,
     parsePlacementGroups, sizeInUnit,
 } from "../../pkg/lib/api/ceph-data.js";
 
@@ -48,10 +49,16 @@ QUnit.module("ceph tab: data and rules", () => {
     });
 
     QUnit.test("image names: the contract's rules", assert => {
-        for (const good of ["disk-1", "_x", "a.b", "x".repeat(100)])
+        for (const good of ["disk-1", "a.b", "x".repeat(100)])
             assert.equal(cephImageNameProblem(good), null, good);
-        for (const bad of [...NASTY, "-x", ".x", ".."])
+        for (const bad of [...NASTY, "-x", ".x", "_x", "..", "a..b"])
             assert.notEqual(cephImageNameProblem(bad), null, JSON.stringify(bad.slice(0, 20)));
+    });
+
+    QUnit.test("the page refuses exactly the names debvisord refuses", assert => {
+        const names = [...NASTY, "-x", ".x", "_x", "..", "a..b", "a.", "rbd", "vm-disks", "a_b.c-d", "0", "x".repeat(100), "é", " x", "x ", "a\tb"];
+        for (const n of names)
+            assert.equal(cephNameProblem(n) === null, daemonNameProblem(n) === null, JSON.stringify(n.slice(0, 20)));
     });
 
     QUnit.test("image sizes: whole MiB from 1 MiB to 1 PiB, in the unit chosen", assert => {

@@ -80,9 +80,10 @@ export function crushHosts(nodes: CephCrushNode[]): Array<{ name: string; osds: 
     }));
 }
 
-/* The same rules as the contract's (and debvisord's), so a dialog says what
- * is wrong while the name is typed. */
-export function cephPoolNameProblem(name: string): string | null {
+/* The rules debvisord applies to pool, image and snapshot names (the
+ * contract's, and no "..": the daemon refuses it), so a dialog says what is
+ * wrong while the name is typed. */
+export function cephNameProblem(name: string): string | null {
     if (name === "")
         return "empty";
     if (name.length > 100)
@@ -91,20 +92,12 @@ export function cephPoolNameProblem(name: string): string | null {
         return "must start with a letter or digit";
     if (!/^[A-Za-z0-9_.-]+$/.test(name))
         return "letters, digits, \"_\", \"-\" and \".\" only";
+    if (name.includes(".."))
+        return "must not contain \"..\"";
     return null;
 }
-
-export function cephImageNameProblem(name: string): string | null {
-    if (name === "")
-        return "empty";
-    if (name.length > 100)
-        return "longer than 100 characters";
-    if (name.startsWith("-") || name.startsWith("."))
-        return "must not start with \"-\" or \".\"";
-    if (!/^[A-Za-z0-9_.-]+$/.test(name))
-        return "letters, digits, \"_\", \"-\" and \".\" only";
-    return null;
-}
+export const cephPoolNameProblem = cephNameProblem;
+export const cephImageNameProblem = cephNameProblem;
 
 export const MiB = 1024 ** 2;
 export const SIZE_UNITS = { MiB, GiB: 1024 ** 3, TiB: 1024 ** 4 } as const;
