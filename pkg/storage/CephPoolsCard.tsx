@@ -37,13 +37,13 @@ export function CephPoolsCard({ pools, images, osds, cephfs, locked, reachable }
                         <Thead>
                             <Tr>
                                 <Th>{_("Name")}</Th>
-                                <Th>{_("Replicas")}</Th>
-                                <Th>{_("PGs")}</Th>
-                                <Th>{_("Autoscale")}</Th>
-                                <Th>{_("Applications")}</Th>
-                                <Th>{_("Stored")}</Th>
-                                <Th>{_("Used (raw)")}</Th>
-                                <Th>{_("Max available")}</Th>
+                                <Th modifier="wrap">{_("Replicas")}</Th>
+                                <Th modifier="wrap">{_("PGs")}</Th>
+                                <Th modifier="wrap">{_("Autoscale")}</Th>
+                                <Th modifier="wrap">{_("Applications")}</Th>
+                                <Th modifier="wrap">{_("Stored")}</Th>
+                                <Th modifier="wrap">{_("Used (raw)")}</Th>
+                                <Th modifier="wrap">{_("Max available")}</Th>
                                 <Th screenReaderText={_("Actions")} />
                             </Tr>
                         </Thead>

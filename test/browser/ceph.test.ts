@@ -83,7 +83,7 @@ QUnit.module("browser: ceph tab", hooks => {
 
             // maintenance: noout set, the health check with its explanation, then cleared
             await step(session, f, "maintenance", async () => {
-                await f.getByRole("switch", { name: "Maintenance (noout)" }).click();
+                await f.locator("label[for='ceph-maintenance']").click();
                 const dialog = f.getByRole("dialog");
                 await dialog.getByText("Sets the cluster flag noout").waitFor(WAIT);
                 await dialog.getByRole("button", { name: "Turn on" }).click();
@@ -97,7 +97,7 @@ QUnit.module("browser: ceph tab", hooks => {
                 assert.true(await f.getByRole("switch", { name: "Maintenance (noout)" }).isChecked(), "the switch is on");
                 await screenshot(session.page, "storage-ceph-maintenance", f);
 
-                await f.getByRole("switch", { name: "Maintenance (noout)" }).click();
+                await f.locator("label[for='ceph-maintenance']").click();
                 await f.getByRole("dialog").getByRole("button", { name: "Turn off" }).click();
                 await check.waitFor({ state: "detached", timeout: 60_000 });
                 assert.false((await flags()).includes("noout"), "noout is cleared");
