@@ -5,13 +5,15 @@
 // check with its explanation and clears it; a pool is created (a bad name is
 // refused as it is typed), an RBD image of 64 MiB is created, grown and
 // shrunk (only with the checkbox), and image and pool are deleted with their
-// names typed; deleting a CephFS pool shows the daemon's refusal. Every
-// change is checked with the ceph and rbd tools. The cluster is stopped (by
+// names typed; deleting a CephFS pool shows the daemon's refusal; an OSD is
+// marked out and in. A stopped monitor shows the unreachable alert with its
+// reason, a missing configuration the empty state. Every change is checked
+// with the ceph and rbd tools. The cluster is stopped (by
 // the PIDs it started) when the module ends, passed or failed.
 import QUnit from "qunit";
 import type { Frame, Page } from "playwright-core";
 import { login, openFromMenu, openSession, screenshot, type Session } from "../lib/browser.js";
-import { startCephCluster, type CephCluster } from "../lib/ceph-cluster.js";
+import { pointDebvisorAt, startCephCluster, type CephCluster } from "../lib/ceph-cluster.js";
 import { ADMIN, VIEWER } from "../lib/users.js";
 
 const WAIT = { timeout: 60_000 };
@@ -152,10 +154,25 @@ QUnit.module("browser: ceph tab", hooks => {
                 assert.equal(await imageSize(), 96 * MiB, "rbd info: shrunk to 96 MiB");
             });
 
+            // a snapshot, listed under the image
+            await step(session, f, "snapshot", async () => {
+                await row.getByRole("button", { name: "Snapshot" }).click();
+                const dialog = f.getByRole("dialog");
+                await dialog.getByLabel("Snapshot name").fill("before update");
+                await dialog.getByText("letters, digits").waitFor(WAIT);
+                await dialog.getByLabel("Snapshot name").fill("before-update");
+                await dialog.getByRole("button", { name: "Take snapshot" }).click();
+                await row.getByRole("button", { name: "1", exact: true }).click();
+                await f.locator(`tr[data-image-snapshot='${pool}/${image}@before-update']`).waitFor(WAIT);
+                const snaps = JSON.parse(await c.run(["snap", "ls", `${pool}/${image}`, "--format", "json"], "rbd")) as Array<{ name: string }>;
+                assert.deepEqual(snaps.map(x => x.name), ["before-update"], "rbd snap ls has it");
+            });
+
             // delete the image, then the pool, each with its name typed
             await step(session, f, "delete", async () => {
                 await row.getByRole("button", { name: "Delete" }).click();
                 let dialog = f.getByRole("dialog");
+                await dialog.getByText("Its 1 snapshots are deleted with it.").waitFor(WAIT);
                 await dialog.getByLabel("Type the image's name to confirm").fill("disk");
                 await dialog.getByText("The name does not match").waitFor(WAIT);
                 assert.true(await dialog.getByRole("button", { name: "Delete" }).isDisabled(), "not with a wrong name");
@@ -187,8 +204,66 @@ QUnit.module("browser: ceph tab", hooks => {
                 await dialog.getByRole("button", { name: "Cancel" }).click();
                 assert.true((await poolNames()).includes(fsPool), "the CephFS pool is still there");
             });
+            // mark an OSD out (after a confirmation that says data moves), then in again
+            await step(session, f, "mark-out", async () => {
+                const osdIn = async () => (await c.json<{ osds: Array<{ osd: number; in: number }> }>("osd", "dump")).osds.find(o => o.osd === 2)?.in;
+                const osd = f.locator("tr[data-osd='2']");
+                await osd.getByRole("button", { name: "Mark out" }).click();
+                const dialog = f.getByRole("dialog");
+                await dialog.getByText("move to the other OSDs").waitFor(WAIT);
+                await dialog.getByRole("button", { name: "Mark out" }).click();
+                await osd.locator("[data-in='false']").waitFor(WAIT);
+                assert.equal(await osdIn(), 0, "ceph osd dump: osd.2 is out");
+                await osd.getByRole("button", { name: "Mark in" }).click();
+                await osd.locator("[data-in='true']").waitFor(WAIT);
+                assert.equal(await osdIn(), 1, "ceph osd dump: osd.2 is in again");
+            });
             assert.deepEqual(session.consoleErrors, [], "no console errors");
         } finally {
+            await session.close();
+        }
+    });
+
+    QUnit.test("a cluster that does not answer is a danger alert with the reason; no cluster is an empty state", async assert => {
+        assert.timeout(300_000);
+        const c = cluster as CephCluster;
+        const mon = c.pid("mon.a");
+        assert.notEqual(mon, null, "the monitor's PID");
+        const session = await openSession();
+        let frame: Frame | null = null;
+        let stopped = false;
+        try {
+            await login(session.page, ADMIN);
+            frame = await openCephTab(session.page);
+            const f = frame;
+            await f.locator("[data-ceph-state='reachable']").waitFor(WAIT);
+            await step(session, f, "unreachable", async () => {
+                process.kill(mon as number, "SIGSTOP");
+                stopped = true;
+                const alert = f.locator("[data-ceph-unreachable]");
+                await alert.waitFor({ timeout: 90_000 });
+                const reason = (await alert.locator(".debvisor-error-detail").textContent()) ?? "";
+                assert.true(reason.length > 10, `LastError is shown: ${reason}`);
+                assert.true(await f.getByRole("button", { name: "Create pool" }).isDisabled(), "no changes while it does not answer");
+                await screenshot(session.page, "storage-ceph-unreachable", f);
+                process.kill(mon as number, "SIGCONT");
+                stopped = false;
+                await f.locator("[data-ceph-state='reachable']").waitFor({ timeout: 90_000 });
+                assert.true(true, "reachable again once the monitor runs");
+            });
+            await step(session, f, "none", async () => {
+                const restore = pointDebvisorAt("/nonexistent/ceph.conf", "/nonexistent/ceph.client.admin.keyring");
+                try {
+                    await f.getByRole("heading", { name: "No Ceph cluster on this host" }).waitFor({ timeout: 60_000 });
+                    await f.getByText("storage profile is applied on the Profile tab").waitFor(WAIT);
+                } finally {
+                    restore();
+                }
+                await f.locator("[data-ceph-state='reachable']").waitFor({ timeout: 60_000 });
+            });
+        } finally {
+            if (stopped)
+                process.kill(mon as number, "SIGCONT");
             await session.close();
         }
     });
