@@ -94,10 +94,10 @@ export function CephImagesCard({ pools, images, locked, reachable }: {
                                         return (
                                             <Fragment key={image.path}>
                                                 <Tr data-image={`${p.Pool}/${p.Name}`}>
-                                                    <Td className="debvisor-mono" style={{ paddingInlineStart: "2.5rem" }}>{p.Name}</Td>
-                                                    <Td data-size={p.Size}>{formatBytes(p.Size)}</Td>
-                                                    <Td>{formatBytes(p.UsedBytes)}</Td>
-                                                    <Td>
+                                                    <Td dataLabel={_("Name")} className="debvisor-mono" style={{ paddingInlineStart: "2.5rem" }}>{p.Name}</Td>
+                                                    <Td dataLabel={_("Size")} data-size={p.Size}>{formatBytes(p.Size)}</Td>
+                                                    <Td dataLabel={_("Used")}>{formatBytes(p.UsedBytes)}</Td>
+                                                    <Td dataLabel={_("Snapshots")}>
                                                         <Button variant="link" isInline isDisabled={snapshots.length === 0}
                                                             onClick={() => setOpen(open === image.path ? null : image.path)}>{String(snapshots.length)}</Button>
                                                     </Td>

@@ -89,18 +89,18 @@ export function CephOsdCard({ manager, osds, locked }: { manager: PageCephManage
                                         const used = o.TotalBytes > 0 ? (o.UsedBytes / o.TotalBytes) * 100 : 0;
                                         return (
                                             <Tr key={osd.path} data-osd={o.Id}>
-                                                <Td className="debvisor-mono" style={{ paddingInlineStart: "2.5rem" }}>osd.{o.Id}</Td>
-                                                <Td>
+                                                <Td dataLabel={_("Name")} className="debvisor-mono" style={{ paddingInlineStart: "2.5rem" }}>osd.{o.Id}</Td>
+                                                <Td dataLabel={_("Status")}>
                                                     <Label isCompact color={o.Up ? "green" : "red"} data-up={o.Up}>{o.Up ? _("up") : _("down")}</Label>{" "}
                                                     <Label isCompact color={o.In ? "green" : "orange"} data-in={o.In}>{o.In ? _("in") : _("out")}</Label>
                                                 </Td>
-                                                <Td>{o.DeviceClass || "—"}</Td>
-                                                <Td className="debvisor-mono">{o.Device || "—"}</Td>
-                                                <Td>
+                                                <Td dataLabel={_("Class")}>{o.DeviceClass || "—"}</Td>
+                                                <Td dataLabel={_("Device")} className="debvisor-mono">{o.Device || "—"}</Td>
+                                                <Td dataLabel={_("Usage")}>
                                                     <Progress value={used} size="sm" measureLocation={ProgressMeasureLocation.none} aria-label={format(_("osd.$0 usage"), o.Id)} />
                                                     <span className="debvisor-muted">{format(_("$0 of $1"), formatBytes(o.UsedBytes), formatBytes(o.TotalBytes))}</span>
                                                 </Td>
-                                                <Td>{o.PlacementGroups}</Td>
+                                                <Td dataLabel={_("PGs")}>{o.PlacementGroups}</Td>
                                                 <Td isActionCell style={{ whiteSpace: "nowrap" }}>
                                                     <Guarded locked={locked}>
                                                         {o.In

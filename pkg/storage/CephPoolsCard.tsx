@@ -53,7 +53,7 @@ export function CephPoolsCard({ pools, images, osds, cephfs, locked, reachable }
                                 return (
                                     <Tr key={pool.path} data-ceph-pool={p.Name}>
                                         <Td dataLabel={_("Name")} className="debvisor-mono">{p.Name}</Td>
-                                        <Td dataLabel={_("Replicas")}>{format(_("$0 (min $1)"), p.Size, p.MinSize)}</Td>
+                                        <Td dataLabel={_("Replicas")} style={{ whiteSpace: "nowrap" }}>{format(_("$0 (min $1)"), p.Size, p.MinSize)}</Td>
                                         <Td dataLabel={_("PGs")}>{p.PgNum}</Td>
                                         <Td dataLabel={_("Autoscale")}>{p.PgAutoscale}</Td>
                                         <Td dataLabel={_("Applications")}>

@@ -6,10 +6,12 @@
 // refused as it is typed), an RBD image of 64 MiB is created, grown and
 // shrunk (only with the checkbox), and image and pool are deleted with their
 // names typed; deleting a CephFS pool shows the daemon's refusal; an OSD is
-// marked out and in. A stopped monitor shows the unreachable alert with its
+// marked out and in; the CephFS is mounted at /srv/cephfs and unmounted. A stopped monitor shows the unreachable alert with its
 // reason, a missing configuration the empty state. Every change is checked
 // with the ceph and rbd tools. The cluster is stopped (by
 // the PIDs it started) when the module ends, passed or failed.
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
 import QUnit from "qunit";
 import type { Frame, Page } from "playwright-core";
 import { login, openFromMenu, openSession, screenshot, type Session } from "../lib/browser.js";
@@ -39,7 +41,14 @@ async function step<T>(session: Session, frame: Frame | null, name: string, body
     }
 }
 
+const CEPHFS_MOUNTPOINT = "/srv/cephfs";
+const FSTAB = "/etc/fstab";
+const mountedFs = () => fs.readFileSync("/proc/mounts", "utf8").split("\n").some(l => l.split(" ")[1] === CEPHFS_MOUNTPOINT);
+const fstabHasFs = () => fs.readFileSync(FSTAB, "utf8").split("\n").some(l => !l.trim().startsWith("#") && l.trim().split(/\s+/)[1] === CEPHFS_MOUNTPOINT);
+
 QUnit.module("browser: ceph tab", hooks => {
+    let fstabBefore = "";
+    let mountpointExisted = false;
     let cluster: CephCluster | null = null;
     const pool = `dvui${process.pid}`;
     const image = "disk-1";
@@ -55,10 +64,24 @@ QUnit.module("browser: ceph tab", hooks => {
         assert.timeout(400_000);
         cluster = await startCephCluster();
     });
+    hooks.before(() => {
+        fstabBefore = fs.readFileSync(FSTAB, "utf8");
+        mountpointExisted = fs.existsSync(CEPHFS_MOUNTPOINT);
+    });
     hooks.after(async assert => {
         assert.timeout(120_000);
-        await cluster?.stop();
-        cluster = null;
+        try {
+            // a mount the test left behind would hang once the cluster is gone
+            if (mountedFs())
+                execFileSync("umount", ["-l", CEPHFS_MOUNTPOINT], { stdio: "pipe" });
+            if (fstabHasFs() && !fstabBefore.split("\n").some(l => l.split(/\s+/)[1] === CEPHFS_MOUNTPOINT))
+                fs.writeFileSync(FSTAB, fs.readFileSync(FSTAB, "utf8").split("\n").filter(l => l.split(/\s+/)[1] !== CEPHFS_MOUNTPOINT).join("\n"));
+            if (!mountpointExisted && fs.existsSync(CEPHFS_MOUNTPOINT))
+                fs.rmdirSync(CEPHFS_MOUNTPOINT);
+        } finally {
+            await cluster?.stop();
+            cluster = null;
+        }
     });
 
     QUnit.test("an admin sees the cluster's health, toggles maintenance, and manages a pool and an RBD image", async assert => {
@@ -224,6 +247,34 @@ QUnit.module("browser: ceph tab", hooks => {
         }
     });
 
+    QUnit.test("the CephFS is mounted at /srv/cephfs and unmounted", async assert => {
+        const session = await openSession();
+        let frame: Frame | null = null;
+        try {
+            assert.false(mountedFs(), "nothing is mounted at /srv/cephfs before");
+            await login(session.page, ADMIN);
+            frame = await openCephTab(session.page);
+            const f = frame;
+            await step(session, f, "mount", async () => {
+                const card = f.locator("[aria-label='CephFS']");
+                await card.getByRole("button", { name: "Mount" }).click();
+                await f.locator("[data-cephfs][data-mounted='true']").waitFor(WAIT);
+                assert.true(mountedFs(), "/proc/mounts has /srv/cephfs");
+                assert.true(fstabHasFs(), "/etc/fstab has its line");
+                await card.getByText("mounted at").waitFor(WAIT);
+                await card.getByRole("button", { name: "Unmount" }).click();
+                const dialog = f.getByRole("dialog");
+                await dialog.getByText("removed from /etc/fstab").waitFor(WAIT);
+                await dialog.getByRole("button", { name: "Unmount" }).click();
+                await f.locator("[data-cephfs][data-mounted='false']").waitFor(WAIT);
+                assert.false(mountedFs(), "unmounted");
+                assert.false(fstabHasFs(), "its fstab line is gone");
+            });
+        } finally {
+            await session.close();
+        }
+    });
+
     QUnit.test("a cluster that does not answer is a danger alert with the reason; no cluster is an empty state", async assert => {
         assert.timeout(300_000);
         const c = cluster as CephCluster;
@@ -268,8 +319,8 @@ QUnit.module("browser: ceph tab", hooks => {
         }
     });
 
-    QUnit.test("a viewer sees the cluster, with the changes disabled", async assert => {
-        const session = await openSession();
+    QUnit.test("a viewer sees the cluster, with the changes disabled (dark theme, narrow window)", async assert => {
+        const session = await openSession({ colorScheme: "dark", width: 800 });
         let frame: Frame | null = null;
         try {
             await login(session.page, VIEWER);
@@ -281,6 +332,7 @@ QUnit.module("browser: ceph tab", hooks => {
                 assert.true(await f.getByRole("button", { name: "Create pool" }).isDisabled(), "Create pool is disabled");
                 assert.true(await f.getByRole("switch", { name: "Maintenance (noout)" }).isDisabled(), "the maintenance switch is disabled");
                 assert.true(await f.locator("tr[data-ceph-pool='rbd']").getByRole("button", { name: "Delete" }).isDisabled(), "Delete is disabled");
+                await screenshot(session.page, "storage-ceph-viewer-dark-narrow", f);
             });
         } finally {
             await session.close();
