@@ -91,8 +91,10 @@ export function CephOsdCard({ manager, osds, locked }: { manager: PageCephManage
                                             <Tr key={osd.path} data-osd={o.Id}>
                                                 <Td dataLabel={_("Name")} className="debvisor-mono" style={{ paddingInlineStart: "2.5rem" }}>osd.{o.Id}</Td>
                                                 <Td dataLabel={_("Status")}>
-                                                    <Label isCompact color={o.Up ? "green" : "red"} data-up={o.Up}>{o.Up ? _("up") : _("down")}</Label>{" "}
-                                                    <Label isCompact color={o.In ? "green" : "orange"} data-in={o.In}>{o.In ? _("in") : _("out")}</Label>
+                                                    <span>
+                                                        <Label isCompact color={o.Up ? "green" : "red"} data-up={o.Up}>{o.Up ? _("up") : _("down")}</Label>{" "}
+                                                        <Label isCompact color={o.In ? "green" : "orange"} data-in={o.In}>{o.In ? _("in") : _("out")}</Label>
+                                                    </span>
                                                 </Td>
                                                 <Td dataLabel={_("Class")}>{o.DeviceClass || "—"}</Td>
                                                 <Td dataLabel={_("Device")} className="debvisor-mono">{o.Device || "—"}</Td>

@@ -57,8 +57,10 @@ export function CephPoolsCard({ pools, images, osds, cephfs, locked, reachable }
                                         <Td dataLabel={_("PGs")}>{p.PgNum}</Td>
                                         <Td dataLabel={_("Autoscale")}>{p.PgAutoscale}</Td>
                                         <Td dataLabel={_("Applications")}>
-                                            {p.Applications.map(a => <Label key={a} isCompact className="pf-v6-u-mr-xs">{a}</Label>)}
-                                            {fsUses(p.Name) && <span className="debvisor-muted">{format(_("($0)"), fs?.name)}</span>}
+                                            <span>
+                                                {p.Applications.map(a => <Label key={a} isCompact className="pf-v6-u-mr-xs">{a}</Label>)}
+                                                {fsUses(p.Name) && <span className="debvisor-muted">{format(_("($0)"), fs?.name)}</span>}
+                                            </span>
                                         </Td>
                                         <Td dataLabel={_("Stored")}>{formatBytes(p.StoredBytes)}</Td>
                                         <Td dataLabel={_("Used (raw)")}>{formatBytes(p.UsedBytes)}</Td>
