@@ -3,13 +3,15 @@
 // one manager, three OSDs on files, an MDS with a CephFS): the health banner
 // shows the cluster's health; maintenance (noout) shows the OSDMAP_FLAGS
 // check with its explanation and clears it; a pool is created (a bad name is
-// refused as it is typed), an RBD image of 64 MiB is created, grown and
-// shrunk (only with the checkbox), and image and pool are deleted with their
-// names typed; deleting a CephFS pool shows the daemon's refusal; an OSD is
-// marked out and in; the CephFS is mounted at /srv/cephfs and unmounted. A stopped monitor shows the unreachable alert with its
-// reason, a missing configuration the empty state. Every change is checked
-// with the ceph and rbd tools. The cluster is stopped (by
-// the PIDs it started) when the module ends, passed or failed.
+// refused as it is typed) and its replication changed; an RBD image of
+// 64 MiB is created, grown, shrunk (only with the checkbox) and snapshotted;
+// image and pool are deleted with their names typed; deleting a CephFS pool
+// shows the daemon's refusal; an OSD is marked out and in; the CephFS is
+// mounted at /srv/cephfs and unmounted. A stopped monitor shows the
+// unreachable alert with its reason, a missing configuration the empty
+// state; a viewer's buttons are disabled. Every change is checked with the
+// ceph and rbd tools. The cluster is stopped (by the PIDs it started) when
+// the module ends, passed or failed.
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import QUnit from "qunit";
@@ -145,6 +147,21 @@ QUnit.module("browser: ceph tab", hooks => {
                 await f.locator(`tr[data-ceph-pool='${pool}']`).waitFor(WAIT);
                 await dialog.waitFor({ state: "detached", timeout: 30_000 });
                 assert.true((await poolNames()).includes(pool), "ceph osd lspools has it");
+            });
+
+            // its replication changed: 2 copies, writes with 1
+            await step(session, f, "set-size", async () => {
+                const poolRow = f.locator(`tr[data-ceph-pool='${pool}']`);
+                await poolRow.getByRole("button", { name: "Set size" }).click();
+                const dialog = f.getByRole("dialog");
+                await dialog.getByLabel("Replicas (size)").selectOption("2");
+                await dialog.getByLabel("Replicas needed for writes (min_size)").selectOption("1");
+                await dialog.getByText("a second failure then loses them").waitFor(WAIT);
+                await dialog.getByRole("button", { name: "Save" }).click();
+                await poolRow.getByText("2 (min 1)").waitFor(WAIT);
+                const size = await c.json<{ size: number }>("osd", "pool", "get", pool, "size");
+                const minSize = await c.json<{ min_size: number }>("osd", "pool", "get", pool, "min_size");
+                assert.deepEqual([size.size, minSize.min_size], [2, 1], "ceph osd pool get: size 2, min_size 1");
             });
 
             // an image of 64 MiB, grown to 128 MiB, shrunk to 96 MiB only with the checkbox
