@@ -18,6 +18,7 @@ import { hardeningBench } from "./hardening.js";
 import { bounded, median, now, report, rssMiB, timeMs } from "./lib.js";
 import { machinesBench } from "./machines.js";
 import { zfsBench } from "./zfs.js";
+import { cephBench } from "./ceph.js";
 
 const BUS_NAME = "org.debvisor.DebVisor1";
 
@@ -130,7 +131,8 @@ try {
     console.log(`DebVisor benchmarks on ${os.cpus().length} cores, node ${process.version}\n`);
     // `npm run bench -- machines` runs only the named ones
     const benches: Record<string, () => Promise<void>> = { activation, roundTrip, auditedCalls, auditLog, machines: machinesBench, "audit-query": auditQueryBench, firewall: firewallBench, zfs: zfsBench, dns: dnsBench,
-        hardening: hardeningBench };
+        hardening: hardeningBench,
+        ceph: cephBench };
     const chosen = process.argv.slice(2).length > 0 ? process.argv.slice(2) : Object.keys(benches);
     for (const name of chosen) {
         if (!benches[name])

@@ -26,6 +26,9 @@ export type Selection =
 
 export function select(commands: Command[], argv: string[]): Selection {
     const [first, second] = argv;
+    const threeWords = argv.length >= 3 ? commands.find(c => c.name === argv.slice(0, 3).join(" ")) : undefined;
+    if (threeWords)
+        return { kind: "command", command: threeWords, argv: argv.slice(3) };
     const twoWords = commands.find(c => c.name === `${first} ${second}`);
     if (twoWords)
         return { kind: "command", command: twoWords, argv: argv.slice(2) };

@@ -150,12 +150,29 @@ export async function startCephCluster(dir = DEFAULT_DIR, options: { configure?:
     const ceph = (...args: string[]) => sh("ceph", [...c, "--connect-timeout", "20", ...args]);
 
     let restoreConfig: (() => void) | null = null;
+    // a test process that dies without its after hook still ends its daemons
+    const onExit = () => {
+        for (const f of fs.existsSync(dir) ? fs.readdirSync(dir).filter(n => n.endsWith(".pid")) : []) {
+            const pid = readPid(path.join(dir, f));
+            try {
+                if (pid !== null) {
+                    process.kill(pid, "SIGCONT");
+                    process.kill(pid, "SIGKILL");
+                }
+            } catch {
+                // gone
+            }
+        }
+        restoreConfig?.();
+    };
+    process.on("exit", onExit);
     const cluster: CephCluster = {
         dir, conf, keyring, fsid, fs: "cephfs",
         json: async <T>(...args: string[]) => JSON.parse(await ceph(...args, "-f", "json")) as T,
         run: (args, tool = "ceph") => tool === "ceph" ? ceph(...args) : sh("rbd", [...c, ...args]),
         pid: daemon => readPid(path.join(dir, `${daemon}.pid`)),
         stop: async () => {
+            process.off("exit", onExit);
             try {
                 await stopDaemons(dir);
             } finally {

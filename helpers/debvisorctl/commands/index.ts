@@ -12,10 +12,12 @@ import { status } from "./status.js";
 import { vmCommands } from "./vm.js";
 import { zfsCommands } from "./zfs.js";
 import { storageCommands } from "./storage.js";
+import { cephCommands } from "./ceph.js";
 
 export const COMMANDS: Command[] = [status, disks, jobs, jobsCancel, importImage, auditTail, auditVerify, ...vmCommands, auditExport, auditVerifyBundle,
     ...zfsCommands, ...fwCommands, ...dnsCommands,
-    ...securityCommands, ...storageCommands];
+    ...securityCommands, ...storageCommands,
+    ...cephCommands];
 
 export function usage(): string {
     return "Usage: debvisorctl COMMAND [ARGUMENTS] [OPTIONS]\n\n" +

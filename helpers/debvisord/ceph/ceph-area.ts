@@ -6,7 +6,8 @@
 // monitors, OSD map with flags, pools and OSDs' up/in, FS map, PG states, raw
 // usage); every 30 s also the slower-changing usage and images (`osd df tree`,
 // `df detail`, `mgr dump`, and `rbd ls -l`/`du` per RBD pool). After a change
-// made through DebVisor both tiers are read before the method returns. Only
+// made through DebVisor the report (and the images of the pool it touched)
+// are read again before the method returns. Only
 // properties that really changed are signalled; objects come and go with the
 // OSDs, pools and images.
 import type { AuditLog } from "../audit/audit-log.js";
@@ -62,6 +63,7 @@ export class CephArea {
     private next: Promise<void> | null = null;
     private nextFull = false;
     private round = 0;
+    private imagesGeneration = 0;
     private timer: NodeJS.Timeout | null = null;
     private readonly snapshotTimes = new Map<string, { key: string; snapshots: RbdSnapshot[] }>();
 
@@ -134,13 +136,19 @@ export class CephArea {
             this.clear();
         } else {
             try {
+                const generation = this.imagesGeneration;
                 const [reportText, slow] = await Promise.all([
                     this.tools.ceph(["report", "-f", "json"], "reading the cluster's state"),
                     full ? this.readSlow() : Promise.resolve(null),
                 ]);
+                const first = this.report === null || this.state === "unreachable";
                 this.report = parseReport(reportText);
-                if (slow)
-                    this.slow = slow;
+                let read = slow ?? (first ? await this.readSlow() : null); // just became reachable: usage and images now
+                // images re-read by a method during this read are newer than the ones read here
+                if (read && generation !== this.imagesGeneration)
+                    read = { ...read, images: this.slow.images };
+                if (read)
+                    this.slow = read;
                 this.state = this.bootstrapping ? "bootstrapping" : "reachable";
                 this.lastError = "";
                 this.updatedAt = BigInt(Date.now()) * 1000n;
@@ -171,6 +179,13 @@ export class CephArea {
             osdUsage: new Map(tree.osds.map(o => [o.id, o])), tree: tree.tree, poolUsage: new Map(usage.pools.map(p => [p.name, p])),
             managers: parseMgrDump(mgr), images,
         };
+    }
+
+    /* After a change to a pool's images: only that pool's images are read again. */
+    async refreshImages(pool: string): Promise<void> {
+        const images = await this.readImages(pool);
+        this.imagesGeneration++;
+        this.slow = { ...this.slow, images: [...this.slow.images.filter(i => i.pool !== pool), ...images] };
     }
 
     private async readImages(pool: string): Promise<RbdImage[]> {

@@ -24,11 +24,17 @@ function requireCluster(area: CephArea): void {
         throw failed(`no Ceph cluster is configured on this host (${area.tools.config().conf} does not exist)`);
 }
 
-/* Runs a change and re-reads the state before returning. A cluster that stopped answering shows as
- * "unreachable" at once (no second wait for a read); refused input changed nothing and needs no read. */
-async function change<T>(area: CephArea, work: () => Promise<T>): Promise<T> {
+/* Runs a change and re-reads the state before returning: the report, and the images of `imagesOf`.
+ * A cluster that stopped answering shows as "unreachable" at once (no second wait for a read);
+ * refused input changed nothing and needs no read. */
+async function change<T>(area: CephArea, work: () => Promise<T>, imagesOf?: string): Promise<T> {
     await area.ready;
     requireCluster(area);
+    const reread = async () => {
+        if (imagesOf !== undefined)
+            await area.refreshImages(imagesOf).catch(() => undefined);
+        await area.refresh(false);
+    };
     let result: T;
     try {
         result = await work();
@@ -36,10 +42,10 @@ async function change<T>(area: CephArea, work: () => Promise<T>): Promise<T> {
         if (e instanceof DebVisorError && /does not answer/.test(e.message))
             area.markUnreachable(e.message);
         else if (!(e instanceof DebVisorError && ["InvalidArgument", "NotFound", "NotSupported"].includes(e.errorName)))
-            await area.refresh(true);
+            await reread();
         throw e;
     }
-    await area.refresh(true);
+    await reread();
     return result;
 }
 
@@ -248,7 +254,7 @@ export function poolMethods(area: CephArea, name: string): Record<string, unknow
                     throw invalidArgument(`name: ${name} has an image ${image} already`);
                 await area.tools.rbd(["create", "--size", `${size / MIB}M`, `${name}/${image}`], `creating the image ${name}/${image}`);
                 return [area.imagePath(name, image)];
-            }),
+            }, name),
         }),
         Delete: method({
             args: z.tuple([optionsSchema({ confirm: confirmOption })]),
@@ -283,7 +289,7 @@ export function imageMethods(area: CephArea, pool: string, name: string): Record
                 await area.tools.rbd(["resize", "--size", `${size / MIB}M`, ...(size < i.size ? ["--allow-shrink"] : []), "--no-progress", spec],
                     `resizing ${spec}`, DATA_TIMEOUT_MS);
                 return [];
-            }),
+            }, pool),
         }),
         Snapshot: method({
             args: z.tuple([rbdSnapshotName, optionsSchema({})]),
@@ -293,7 +299,7 @@ export function imageMethods(area: CephArea, pool: string, name: string): Record
                     throw invalidArgument(`name: ${spec} has a snapshot ${snap} already`);
                 await area.tools.rbd(["snap", "create", "--no-progress", `${spec}@${snap}`], `taking the snapshot ${spec}@${snap}`);
                 return [];
-            }),
+            }, pool),
         }),
         Delete: method({
             args: z.tuple([optionsSchema({ confirm: confirmOption })]),
@@ -310,7 +316,7 @@ export function imageMethods(area: CephArea, pool: string, name: string): Record
                     await area.tools.rbd(["snap", "purge", "--no-progress", spec], `deleting the snapshots of ${spec}`, DATA_TIMEOUT_MS);
                 await area.tools.rbd(["rm", "--no-progress", spec], `deleting the image ${spec}`, DATA_TIMEOUT_MS);
                 return [];
-            }),
+            }, pool),
         }),
     };
 }

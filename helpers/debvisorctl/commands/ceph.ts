@@ -1,0 +1,299 @@
+// debvisorctl ceph …: the Ceph cluster debvisord follows (health, OSDs,
+// pools, RBD images) and the common changes through the same methods as
+// the page.
+import dbus from "dbus-next";
+import { CEPHIMAGE_IFACE, CEPHMANAGER_IFACE, CEPHOSD_IFACE, CEPHPOOL_IFACE } from "../../../generated/dbus-contract.js";
+import { UsageError } from "../args.js";
+import { CliError, getProperties, managedObjects, objectsWith, type Properties } from "../bus.js";
+import { JSON_OPTION, NO_ASK_OPTION, type Command } from "../command.js";
+import { formatBytes } from "../../lib/bytes.js";
+import { callMethod } from "../method.js";
+import { print, printJson, table } from "../output.js";
+import { parseBytes } from "./import.js";
+
+const CEPH_PATH = "/org/debvisor/DebVisor1/ceph";
+type Found = Properties & { Path: string };
+const bytes = (v: unknown) => formatBytes(Number(v));
+const JSON_PROPERTIES = ["HealthChecks", "Monitors", "Managers", "OsdTree", "PlacementGroups", "CephFS", "Snapshots"];
+
+/* The JSON-in-a-string properties as JSON, for --json. */
+function expand(p: Properties): Record<string, unknown> {
+    return Object.fromEntries(Object.entries(p).map(([k, v]) => [k, JSON_PROPERTIES.includes(k) && typeof v === "string" && v ? JSON.parse(v) as unknown : v]));
+}
+
+async function list(iface: string): Promise<Found[]> {
+    return objectsWith(await managedObjects(), iface);
+}
+
+async function findPool(name: string): Promise<Found> {
+    const found = (await list(CEPHPOOL_IFACE)).find(o => o.Name === name);
+    if (!found)
+        throw new CliError(`no Ceph pool named "${name}"`, "NotFound");
+    return found;
+}
+
+async function findImage(spec: string): Promise<Found> {
+    const slash = spec.indexOf("/");
+    if (slash < 1)
+        throw new UsageError("name the image as POOL/IMAGE");
+    const [pool, name] = [spec.slice(0, slash), spec.slice(slash + 1)];
+    const found = (await list(CEPHIMAGE_IFACE)).find(o => o.Pool === pool && o.Name === name);
+    if (!found)
+        throw new CliError(`no RBD image ${spec}`, "NotFound");
+    return found;
+}
+
+const cephStatus: Command = {
+    name: "ceph status",
+    summary: "the Ceph cluster: state, health and its checks, monitors, managers, OSDs, PGs, capacity, CephFS",
+    options: JSON_OPTION,
+    async run(values) {
+        const p = await getProperties(CEPH_PATH, CEPHMANAGER_IFACE);
+        if (values.json) {
+            printJson(expand(p));
+            return 0;
+        }
+        const lines = [`State:       ${String(p.State)}${p.LastError ? ` (${String(p.LastError)})` : ""}`];
+        if (p.State === "reachable" || p.Fsid) {
+            const checks = JSON.parse(String(p.HealthChecks || "[]")) as Array<{ code: string; severity: string; summary: string; explanation: string }>;
+            const mons = JSON.parse(String(p.Monitors || "[]")) as Array<{ name: string; in_quorum: boolean }>;
+            const mgrs = JSON.parse(String(p.Managers || "[]")) as Array<{ name: string; active: boolean }>;
+            const pgs = JSON.parse(String(p.PlacementGroups || "{}")) as { total?: number; states?: Record<string, number> };
+            const fsInfo = JSON.parse(String(p.CephFS || "{}")) as { name?: string; state?: string; mounted?: boolean; mountpoint?: string };
+            const osds = await list(CEPHOSD_IFACE);
+            lines.push(
+                `Cluster:     ${String(p.Fsid)} (Ceph ${String(p.Version)})`,
+                `Health:      ${String(p.Health)}${p.Maintenance ? " — maintenance (noout)" : ""}`,
+                ...checks.map(c => `  ${c.severity === "HEALTH_ERR" ? "ERR " : "WARN"} ${c.code}: ${c.summary}\n       ${c.explanation}`),
+                `Monitors:    ${mons.map(m => `${m.name}${m.in_quorum ? "" : " (out of quorum)"}`).join(", ") || "-"}`,
+                `Managers:    ${mgrs.map(m => `${m.name}${m.active ? " (active)" : ""}`).join(", ") || "-"}`,
+                `OSDs:        ${osds.length} total, ${osds.filter(o => o.Up).length} up, ${osds.filter(o => o.In).length} in`,
+                `PGs:         ${pgs.total ?? 0}: ${Object.entries(pgs.states ?? {}).map(([s, n]) => `${n} ${s}`).join(", ") || "-"}`,
+                `Capacity:    ${bytes(p.UsedBytes)} used of ${bytes(p.TotalBytes)}, ${bytes(p.AvailableBytes)} available`,
+                `Flags:       ${(p.Flags as string[]).join(", ") || "-"}`,
+                `CephFS:      ${fsInfo.name ? `${fsInfo.name} ${fsInfo.state}${fsInfo.mounted ? `, mounted at ${fsInfo.mountpoint}` : ", not mounted"}` : "none"}`,
+            );
+        }
+        print(lines.join("\n"));
+        return 0;
+    },
+};
+
+const cephOsds: Command = {
+    name: "ceph osds",
+    summary: "the OSDs: up/in, host, class, device, used, PGs",
+    options: JSON_OPTION,
+    async run(values) {
+        const osds = (await list(CEPHOSD_IFACE)).sort((a, b) => Number(a.Id) - Number(b.Id));
+        if (values.json)
+            printJson(osds);
+        else
+            print(table(["ID", "UP", "IN", "HOST", "CLASS", "SIZE", "USED", "PGS", "DEVICE"], osds.map(o => [
+                String(o.Id), o.Up ? "up" : "down", o.In ? "in" : "out", String(o.Host), String(o.DeviceClass || "-"),
+                bytes(o.TotalBytes), bytes(o.UsedBytes), String(o.PlacementGroups), String(o.Device),
+            ])));
+        return 0;
+    },
+};
+
+const cephPools: Command = {
+    name: "ceph pools",
+    summary: "the pools: replicas, PGs, applications, stored, available",
+    options: JSON_OPTION,
+    async run(values) {
+        const pools = (await list(CEPHPOOL_IFACE)).sort((a, b) => Number(a.PoolId) - Number(b.PoolId));
+        if (values.json)
+            printJson(pools);
+        else
+            print(table(["NAME", "ID", "SIZE", "MIN", "PGS", "AUTOSCALE", "APPLICATIONS", "STORED", "AVAIL"], pools.map(p => [
+                String(p.Name), String(p.PoolId), String(p.Size), String(p.MinSize), String(p.PgNum), String(p.PgAutoscale),
+                (p.Applications as string[]).join(",") || "-", bytes(p.StoredBytes), bytes(p.MaxAvailableBytes),
+            ])));
+        return 0;
+    },
+};
+
+const cephImages: Command = {
+    name: "ceph images",
+    args: "[POOL]",
+    summary: "RBD images (of one pool): size, used, snapshots",
+    options: JSON_OPTION,
+    positionals: { min: 0, max: 1 },
+    async run(values, [pool]) {
+        const images = (await list(CEPHIMAGE_IFACE)).filter(i => pool === undefined || i.Pool === pool)
+            .sort((a, b) => `${String(a.Pool)}/${String(a.Name)}` < `${String(b.Pool)}/${String(b.Name)}` ? -1 : 1);
+        if (values.json)
+            printJson(images.map(expand));
+        else
+            print(table(["IMAGE", "SIZE", "USED", "SNAPSHOTS"], images.map(i => [
+                `${String(i.Pool)}/${String(i.Name)}`, bytes(i.Size), bytes(i.UsedBytes),
+                (JSON.parse(String(i.Snapshots || "[]")) as Array<{ name: string }>).map(s => s.name).join(", ") || "-",
+            ])));
+        return 0;
+    },
+};
+
+const cephMaintenance: Command = {
+    name: "ceph maintenance",
+    args: "on|off",
+    summary: "maintenance mode: \"on\" sets noout, so OSDs that go down are not marked out",
+    options: NO_ASK_OPTION,
+    positionals: { min: 1, max: 1 },
+    async run(values, [state]) {
+        if (state !== "on" && state !== "off")
+            throw new UsageError("say on or off");
+        await callMethod(CEPH_PATH, CEPHMANAGER_IFACE, "SetMaintenance", "ba{sv}", [state === "on"], values);
+        return 0;
+    },
+};
+
+const cephOsdMark: Command = {
+    name: "ceph osd",
+    args: "in|out ID",
+    summary: "mark an OSD in (it takes data) or out (its data moves away)",
+    options: NO_ASK_OPTION,
+    positionals: { min: 2, max: 2 },
+    async run(values, [verb, id]) {
+        if (verb !== "in" && verb !== "out")
+            throw new UsageError("say in or out");
+        const osd = (await list(CEPHOSD_IFACE)).find(o => String(o.Id) === id.replace(/^osd\./, ""));
+        if (!osd)
+            throw new CliError(`no OSD ${id}`, "NotFound");
+        await callMethod(osd.Path, CEPHOSD_IFACE, verb === "in" ? "MarkIn" : "MarkOut", "a{sv}", [], values);
+        return 0;
+    },
+};
+
+const cephPoolCreate: Command = {
+    name: "ceph pool create",
+    args: "NAME",
+    summary: "create a replicated pool",
+    options: {
+        size: { type: "string", value: "N", help: "replicas, 1 to 10" },
+        "min-size": { type: "string", value: "N", help: "replicas needed to accept writes" },
+        application: { type: "string", value: "APP", help: "rbd (default), cephfs or rgw" },
+        autoscale: { type: "string", value: "MODE", help: "PG autoscaling: on (default), off or warn" },
+        ...NO_ASK_OPTION,
+    },
+    positionals: { min: 1, max: 1 },
+    async run(values, [name]) {
+        const options: Record<string, InstanceType<typeof dbus.Variant>> = {};
+        const count = (key: string) => {
+            const n = Number(values[key]);
+            if (!Number.isInteger(n) || n < 1)
+                throw new UsageError(`--${key}: a whole number of replicas`);
+            return new dbus.Variant("u", n);
+        };
+        if (values.size !== undefined)
+            options.size = count("size");
+        if (values["min-size"] !== undefined)
+            options.min_size = count("min-size");
+        if (values.application !== undefined)
+            options.application = new dbus.Variant("s", String(values.application));
+        if (values.autoscale !== undefined)
+            options.pg_autoscale = new dbus.Variant("s", String(values.autoscale));
+        await callMethod(CEPH_PATH, CEPHMANAGER_IFACE, "CreatePool", "sa{sv}", [name], values, options);
+        return 0;
+    },
+};
+
+const cephPoolSize: Command = {
+    name: "ceph pool size",
+    args: "NAME SIZE MIN_SIZE",
+    summary: "change a pool's replication",
+    options: NO_ASK_OPTION,
+    positionals: { min: 3, max: 3 },
+    async run(values, [name, size, minSize]) {
+        const pool = await findPool(name);
+        if (!/^\d+$/.test(size) || !/^\d+$/.test(minSize))
+            throw new UsageError("SIZE and MIN_SIZE are whole numbers");
+        await callMethod(pool.Path, CEPHPOOL_IFACE, "SetSize", "uua{sv}", [Number(size), Number(minSize)], values);
+        return 0;
+    },
+};
+
+const cephPoolDelete: Command = {
+    name: "ceph pool delete",
+    args: "NAME",
+    summary: "delete a pool and everything in it; --confirm NAME repeats its name",
+    options: { confirm: { type: "string", value: "NAME", help: "the pool's name again" }, ...NO_ASK_OPTION },
+    positionals: { min: 1, max: 1 },
+    async run(values, [name]) {
+        const pool = await findPool(name);
+        await callMethod(pool.Path, CEPHPOOL_IFACE, "Delete", "a{sv}", [], values, { confirm: new dbus.Variant("s", String(values.confirm ?? "")) });
+        return 0;
+    },
+};
+
+const cephImageCreate: Command = {
+    name: "ceph image create",
+    args: "POOL/NAME SIZE",
+    summary: "create an RBD image; SIZE in bytes or with M, G or T (whole MiB)",
+    options: NO_ASK_OPTION,
+    positionals: { min: 2, max: 2 },
+    async run(values, [spec, size]) {
+        const slash = spec.indexOf("/");
+        if (slash < 1)
+            throw new UsageError("name the image as POOL/NAME");
+        const pool = await findPool(spec.slice(0, slash));
+        await callMethod(pool.Path, CEPHPOOL_IFACE, "CreateImage", "sta{sv}", [spec.slice(slash + 1), BigInt(parseBytes(size))], values);
+        return 0;
+    },
+};
+
+const cephImageResize: Command = {
+    name: "ceph image resize",
+    args: "POOL/NAME SIZE",
+    summary: "grow an RBD image (shrink with --allow-shrink: the end is lost)",
+    options: { "allow-shrink": { type: "boolean", help: "allow a smaller size" }, ...NO_ASK_OPTION },
+    positionals: { min: 2, max: 2 },
+    async run(values, [spec, size]) {
+        const image = await findImage(spec);
+        await callMethod(image.Path, CEPHIMAGE_IFACE, "Resize", "ta{sv}", [BigInt(parseBytes(size))], values,
+            values["allow-shrink"] ? { "allow-shrink": new dbus.Variant("b", true) } : {});
+        return 0;
+    },
+};
+
+const cephImageSnapshot: Command = {
+    name: "ceph image snapshot",
+    args: "POOL/NAME SNAPSHOT",
+    summary: "take a snapshot of an RBD image",
+    options: NO_ASK_OPTION,
+    positionals: { min: 2, max: 2 },
+    async run(values, [spec, snapshot]) {
+        const image = await findImage(spec);
+        await callMethod(image.Path, CEPHIMAGE_IFACE, "Snapshot", "sa{sv}", [snapshot], values);
+        return 0;
+    },
+};
+
+const cephImageDelete: Command = {
+    name: "ceph image delete",
+    args: "POOL/NAME",
+    summary: "delete an RBD image with its snapshots; --confirm NAME repeats the image's name",
+    options: { confirm: { type: "string", value: "NAME", help: "the image's name again" }, ...NO_ASK_OPTION },
+    positionals: { min: 1, max: 1 },
+    async run(values, [spec]) {
+        const image = await findImage(spec);
+        await callMethod(image.Path, CEPHIMAGE_IFACE, "Delete", "a{sv}", [], values, { confirm: new dbus.Variant("s", String(values.confirm ?? "")) });
+        return 0;
+    },
+};
+
+const cephFsMount: Command = {
+    name: "ceph fs",
+    args: "mount|unmount",
+    summary: "mount the CephFS at /srv/cephfs (and keep it in /etc/fstab), or unmount it",
+    options: NO_ASK_OPTION,
+    positionals: { min: 1, max: 1 },
+    async run(values, [verb]) {
+        if (verb !== "mount" && verb !== "unmount")
+            throw new UsageError("say mount or unmount");
+        await callMethod(CEPH_PATH, CEPHMANAGER_IFACE, verb === "mount" ? "MountCephFS" : "UnmountCephFS", "a{sv}", [], values);
+        return 0;
+    },
+};
+
+export const cephCommands: Command[] = [cephStatus, cephOsds, cephPools, cephImages, cephMaintenance, cephOsdMark, cephPoolCreate, cephPoolSize,
+    cephPoolDelete, cephImageCreate, cephImageResize, cephImageSnapshot, cephImageDelete, cephFsMount];

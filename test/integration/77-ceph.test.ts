@@ -1,0 +1,327 @@
+// Ceph through the bus against a real single-node Ceph 16 cluster (monitor,
+// manager, three bluestore OSDs on sparse files, an MDS with a CephFS, an
+// rbd pool) started for this module: the objects match what ceph says,
+// maintenance, OSD in/out, pools, images, the CephFS mount, the roles, a
+// corpus of bad input that changes nothing, and a monitor that stops
+// answering.
+import fs from "node:fs";
+import QUnit from "qunit";
+import { callAs, getProperty } from "../lib/call-as.js";
+import { startCephCluster, type CephCluster } from "../lib/ceph-cluster.js";
+import { ADMIN, NOBODY, OPERATOR, VIEWER } from "../lib/users.js";
+import { waitFor } from "../lib/wait.js";
+
+const ROOT = "/org/debvisor/DebVisor1";
+const CEPH = { path: `${ROOT}/ceph`, iface: "org.debvisor.DebVisor1.CephManager" };
+const OSD = "org.debvisor.DebVisor1.CephOsd";
+const POOL = "org.debvisor.DebVisor1.CephPool";
+const IMAGE = "org.debvisor.DebVisor1.CephImage";
+const MIB = 1024 ** 2;
+const NOT_AUTHORIZED = "org.debvisor.DebVisor1.Error.NotAuthorized";
+const INVALID = "org.debvisor.DebVisor1.Error.InvalidArgument";
+const MOUNTPOINT = "/srv/cephfs";
+
+const escape = (name: string) => [...Buffer.from(name)].map(b => /[A-Za-z0-9]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `_${b.toString(16).padStart(2, "0")}`).join("");
+const poolPath = (name: string) => `${ROOT}/ceph/pools/${escape(name)}`;
+const imagePath = (pool: string, name: string) => `${ROOT}/ceph/images/${escape(pool)}/${escape(name)}`;
+const osdPath = (id: number) => `${ROOT}/ceph/osds/${id}`;
+const prop = (objectPath: string, iface: string, name: string) => getProperty(objectPath, iface, name).catch(() => undefined);
+const managerProp = (name: string) => prop(CEPH.path, CEPH.iface, name);
+type Options = Record<string, [string, unknown]>;
+
+const manager = (user: string | null, method: string, signature: string, body: unknown[]) => callAs(user, { ...CEPH, method, signature, body });
+const onPool = (user: string | null, pool: string, method: string, signature: string, body: unknown[]) =>
+    callAs(user, { path: poolPath(pool), iface: POOL, method, signature, body });
+const onImage = (user: string | null, pool: string, image: string, method: string, signature: string, body: unknown[]) =>
+    callAs(user, { path: imagePath(pool, image), iface: IMAGE, method, signature, body });
+const onOsd = (user: string | null, id: number, method: string) => callAs(user, { path: osdPath(id), iface: OSD, method, signature: "a{sv}", body: [{}] });
+const createPool = (name: string, options: Options = {}, user: string | null = ADMIN.name) => manager(user, "CreatePool", "sa{sv}", [name, options]);
+const errorOf = (r: Awaited<ReturnType<typeof callAs>>) => r.ok ? "ok" : r.errorName;
+
+QUnit.module("ceph: cluster through the bus", hooks => {
+    let cluster: CephCluster | null = null;
+    let savedFstab = "";
+    const c = () => {
+        if (!cluster)
+            throw new Error("the test cluster did not start");
+        return cluster;
+    };
+    /* What a refused call must not change: pools, images, flags, OSDs in. */
+    const cephState = async () => {
+        const pools = (await c().run(["osd", "pool", "ls"])).trim();
+        const images = (await c().run(["ls", "-l", "-p", "rbd"], "rbd")).trim();
+        const dump = await c().json<{ flags: string; osds: Array<{ osd: number; in: number }> }>("osd", "dump");
+        return `${pools}\n${images}\n${dump.flags}\n${dump.osds.map(o => `${o.osd}:${o.in}`).join(",")}`;
+    };
+
+    hooks.before(async () => {
+        savedFstab = fs.existsSync("/etc/fstab") ? fs.readFileSync("/etc/fstab", "utf8") : "";
+        cluster = await startCephCluster();
+        // debvisord reads ceph.json on each refresh: it follows this cluster within seconds
+        await waitFor("debvisord to follow the test cluster", async () =>
+            await managerProp("State") === "reachable" && await managerProp("Fsid") === cluster?.fsid &&
+            await prop(osdPath(2), OSD, "Id") === 2 && await prop(poolPath("rbd"), POOL, "Name") === "rbd", 60_000, 500);
+    });
+    hooks.after(async () => {
+        try {
+            // a test that broke off may have left the CephFS mounted: it must not outlive the cluster
+            if (fs.readFileSync("/proc/mounts", "utf8").split("\n").some(l => l.split(" ")[1] === MOUNTPOINT))
+                await manager(ADMIN.name, "UnmountCephFS", "a{sv}", [{}]);
+        } finally {
+            fs.writeFileSync("/etc/fstab", savedFstab);
+            await cluster?.stop();
+            cluster = null;
+        }
+    });
+
+    QUnit.test("the manager's properties match ceph status, the OSDs, pools and CephFS are objects", async assert => {
+        const status = await c().json<{
+            fsid: string; health: { status: string }; pgmap: { num_pgs: number; bytes_total: number };
+            quorum_names: string[];
+        }>("status");
+        assert.deepEqual([await managerProp("State"), await managerProp("LastError"), await managerProp("Fsid"), await managerProp("Health")],
+            ["reachable", "", status.fsid, status.health.status]);
+        assert.true(/^16\.2\./.test(String(await managerProp("Version"))), String(await managerProp("Version")));
+        assert.deepEqual(JSON.parse(String(await managerProp("Monitors"))), [{ name: "a", address: "127.0.0.1:3310", in_quorum: true }]);
+        assert.deepEqual(JSON.parse(String(await managerProp("HealthChecks"))), []);
+        assert.equal(await managerProp("TotalBytes"), status.pgmap.bytes_total);
+        assert.equal(await managerProp("Maintenance"), false);
+        assert.deepEqual(await managerProp("Flags"), []);
+        // PGs may be re-counted while the autoscaler works: compare totals as ceph says them now
+        await waitFor("the PG total to settle", async () => {
+            const pgs = JSON.parse(String(await managerProp("PlacementGroups"))) as { total: number };
+            return pgs.total === (await c().json<{ pgmap: { num_pgs: number } }>("status")).pgmap.num_pgs;
+        }, 30_000, 1000);
+        await waitFor("the usage tier (managers, OSD tree)", async () => JSON.parse(String(await managerProp("Managers"))).length > 0, 40_000, 1000);
+        assert.deepEqual(JSON.parse(String(await managerProp("Managers"))), [{ name: "x", active: true }]);
+        const tree = JSON.parse(String(await managerProp("OsdTree"))) as Array<{ type: string; children: number[] }>;
+        assert.deepEqual(tree.find(n => n.type === "host")?.children, [0, 1, 2]);
+
+        const dfTree = await c().json<{ nodes: Array<{ id: number; type: string; kb: number; device_class: string }> }>("osd", "df", "tree");
+        for (const id of [0, 1, 2]) {
+            const node = dfTree.nodes.find(n => n.id === id && n.type === "osd");
+            assert.deepEqual([await prop(osdPath(id), OSD, "Up"), await prop(osdPath(id), OSD, "In"), await prop(osdPath(id), OSD, "DeviceClass"),
+                await prop(osdPath(id), OSD, "TotalBytes")], [true, true, node?.device_class, (node?.kb ?? 0) * 1024], `osd.${id}`);
+            assert.equal(await prop(osdPath(id), OSD, "Device"), `${c().dir}/osd.${id}/block`);
+        }
+        const pools = (await c().run(["osd", "pool", "ls"])).trim().split("\n");
+        for (const name of pools) {
+            const size = (await c().json<{ size: number }>("osd", "pool", "get", name, "size")).size;
+            assert.equal(await prop(poolPath(name), POOL, "Size"), size, `${name} size`);
+        }
+        assert.deepEqual(await prop(poolPath("rbd"), POOL, "Applications"), ["rbd"]);
+        const cephfs = JSON.parse(String(await managerProp("CephFS"))) as Record<string, unknown>;
+        assert.deepEqual(cephfs, {
+            name: "cephfs", state: "active", mds: [{ name: "a", state: "active" }], data_pool: "cephfs_data", metadata_pool: "cephfs_metadata",
+            mountpoint: MOUNTPOINT, mounted: false,
+        });
+        const all = await callAs(VIEWER.name, { path: CEPH.path, iface: "org.freedesktop.DBus.Properties", method: "GetAll", signature: "s", body: [CEPH.iface] });
+        assert.true(all.ok, all.ok ? "a viewer reads the cluster" : all.message);
+    });
+
+    QUnit.test("maintenance: noout shows in Flags, Maintenance and HealthChecks, and clears", async assert => {
+        const on = await manager(ADMIN.name, "SetMaintenance", "ba{sv}", [true, {}]);
+        assert.true(on.ok, on.ok ? "set" : on.message);
+        assert.true((await c().json<{ flags: string }>("osd", "dump")).flags.split(",").includes("noout"), "ceph osd dump has noout");
+        assert.equal(await managerProp("Maintenance"), true, "current when the call returns");
+        assert.deepEqual(await managerProp("Flags"), ["noout"]);
+        const checks = JSON.parse(String(await managerProp("HealthChecks"))) as Array<{ code: string; severity: string; explanation: string }>;
+        assert.deepEqual(checks.map(ch => [ch.code, ch.severity]), [["OSDMAP_FLAGS", "HEALTH_WARN"]]);
+        assert.true(checks[0].explanation.includes("noout"), checks[0].explanation);
+        assert.equal(await managerProp("Health"), "HEALTH_WARN");
+        const off = await manager(ADMIN.name, "SetMaintenance", "ba{sv}", [false, {}]);
+        assert.true(off.ok, off.ok ? "cleared" : off.message);
+        assert.false((await c().json<{ flags: string }>("osd", "dump")).flags.split(",").includes("noout"));
+        assert.equal(await managerProp("Maintenance"), false);
+        assert.deepEqual(JSON.parse(String(await managerProp("HealthChecks"))).map((ch: { code: string }) => ch.code).filter((code: string) => code === "OSDMAP_FLAGS"), []);
+    });
+
+    QUnit.test("an OSD marked out and in: CephOsd.In and ceph osd dump agree", async assert => {
+        const inOf = async () => (await c().json<{ osds: Array<{ osd: number; in: number }> }>("osd", "dump")).osds.find(o => o.osd === 2)?.in;
+        const out = await onOsd(ADMIN.name, 2, "MarkOut");
+        assert.true(out.ok, out.ok ? "out" : out.message);
+        assert.deepEqual([await inOf(), await prop(osdPath(2), OSD, "In")], [0, false]);
+        const back = await onOsd(ADMIN.name, 2, "MarkIn");
+        assert.true(back.ok, back.ok ? "in" : back.message);
+        assert.deepEqual([await inOf(), await prop(osdPath(2), OSD, "In")], [1, true]);
+        assert.equal(errorOf(await onOsd(OPERATOR.name, 2, "MarkOut")), NOT_AUTHORIZED, "an operator may not");
+        assert.equal(await inOf(), 1);
+    });
+
+    QUnit.test("pools: create with options, change the size, delete only with the right confirmation", async assert => {
+        const name = "dvtest-pool";
+        const made = await createPool(name, { size: ["u", 2], min_size: ["u", 1], application: ["s", "rbd"], pg_autoscale: ["s", "warn"] });
+        assert.true(made.ok, made.ok ? "created" : made.message);
+        if (!made.ok) return;
+        assert.equal(made.body[0], poolPath(name));
+        const get = async (key: string) => (await c().json<Record<string, unknown>>("osd", "pool", "get", name, key))[key];
+        assert.deepEqual([await get("size"), await get("min_size"), await get("pg_autoscale_mode")], [2, 1, "warn"]);
+        assert.deepEqual([await prop(poolPath(name), POOL, "Size"), await prop(poolPath(name), POOL, "MinSize"), await prop(poolPath(name), POOL, "PgAutoscale"),
+            await prop(poolPath(name), POOL, "Applications")], [2, 1, "warn", ["rbd"]]);
+        assert.equal(errorOf(await createPool(name)), INVALID, "a second pool of the same name is refused");
+
+        const resized = await onPool(ADMIN.name, name, "SetSize", "uua{sv}", [3, 2, {}]);
+        assert.true(resized.ok, resized.ok ? "resized" : resized.message);
+        assert.deepEqual([await get("size"), await get("min_size"), await prop(poolPath(name), POOL, "Size"), await prop(poolPath(name), POOL, "MinSize")], [3, 2, 3, 2]);
+
+        const wrong = await onPool(ADMIN.name, name, "Delete", "a{sv}", [{ confirm: ["s", "rbd"] }]);
+        assert.equal(errorOf(wrong), INVALID);
+        assert.equal(errorOf(await onPool(ADMIN.name, name, "Delete", "a{sv}", [{}])), INVALID, "no confirmation");
+        assert.true((await c().run(["osd", "pool", "ls"])).split("\n").includes(name), "kept");
+        const fsPool = await onPool(ADMIN.name, "cephfs_data", "Delete", "a{sv}", [{ confirm: ["s", "cephfs_data"] }]);
+        assert.equal(errorOf(fsPool), "org.debvisor.DebVisor1.Error.Busy", "the CephFS's pool is refused");
+        if (!fsPool.ok) assert.true(fsPool.message.includes("CephFS"), fsPool.message);
+        assert.equal(errorOf(await onPool(OPERATOR.name, name, "Delete", "a{sv}", [{ confirm: ["s", name] }])), NOT_AUTHORIZED);
+
+        const gone = await onPool(ADMIN.name, name, "Delete", "a{sv}", [{ confirm: ["s", name] }]);
+        assert.true(gone.ok, gone.ok ? "deleted" : gone.message);
+        assert.false((await c().run(["osd", "pool", "ls"])).split("\n").includes(name), "ceph no longer lists it");
+        assert.equal(await prop(poolPath(name), POOL, "Name"), undefined, "the object is gone");
+        assert.equal((await c().run(["config", "get", "mon", "mon_allow_pool_delete"])).trim(), "false", "pool deletion is forbidden again");
+        assert.true((await c().run(["osd", "pool", "ls"])).split("\n").includes("cephfs_data"));
+    });
+
+    QUnit.test("images: create, grow, shrink only when allowed, snapshot, delete; checked with rbd", async assert => {
+        const info = async (name: string) => JSON.parse(await c().run(["info", "--format", "json", `rbd/${name}`], "rbd")) as { size: number };
+        const made = await onPool(ADMIN.name, "rbd", "CreateImage", "sta{sv}", ["img1", 64 * MIB, {}]);
+        assert.true(made.ok, made.ok ? "created" : made.message);
+        if (!made.ok) return;
+        assert.equal(made.body[0], imagePath("rbd", "img1"));
+        assert.equal((await info("img1")).size, 64 * MIB);
+        assert.deepEqual([await prop(imagePath("rbd", "img1"), IMAGE, "Pool"), await prop(imagePath("rbd", "img1"), IMAGE, "Size")], ["rbd", 64 * MIB]);
+        assert.equal(errorOf(await onPool(ADMIN.name, "rbd", "CreateImage", "sta{sv}", ["img1", 64 * MIB, {}])), INVALID, "the name is taken");
+        assert.equal(errorOf(await onPool(ADMIN.name, "cephfs_data", "CreateImage", "sta{sv}", ["img2", 64 * MIB, {}])), INVALID, "a pool not enabled for RBD");
+
+        const grown = await onImage(ADMIN.name, "rbd", "img1", "Resize", "ta{sv}", [128 * MIB, {}]);
+        assert.true(grown.ok, grown.ok ? "grown" : grown.message);
+        assert.deepEqual([(await info("img1")).size, await prop(imagePath("rbd", "img1"), IMAGE, "Size")], [128 * MIB, 128 * MIB]);
+        assert.equal(errorOf(await onImage(ADMIN.name, "rbd", "img1", "Resize", "ta{sv}", [32 * MIB, {}])), INVALID, "shrinking needs allow-shrink");
+        assert.equal((await info("img1")).size, 128 * MIB);
+        const shrunk = await onImage(ADMIN.name, "rbd", "img1", "Resize", "ta{sv}", [32 * MIB, { "allow-shrink": ["b", true] }]);
+        assert.true(shrunk.ok, shrunk.ok ? "shrunk" : shrunk.message);
+        assert.equal((await info("img1")).size, 32 * MIB);
+
+        const snap = await onImage(ADMIN.name, "rbd", "img1", "Snapshot", "sa{sv}", ["before-upgrade", {}]);
+        assert.true(snap.ok, snap.ok ? "snapshot" : snap.message);
+        const listed = JSON.parse(await c().run(["snap", "ls", "--format", "json", "rbd/img1"], "rbd")) as Array<{ name: string }>;
+        assert.deepEqual(listed.map(s => s.name), ["before-upgrade"]);
+        const snaps = JSON.parse(String(await prop(imagePath("rbd", "img1"), IMAGE, "Snapshots"))) as Array<{ name: string; size: number; protected: boolean; created: number }>;
+        assert.deepEqual(snaps.map(s => [s.name, s.size, s.protected]), [["before-upgrade", 32 * MIB, false]]);
+        assert.true(Math.abs(snaps[0].created / 1000 - Date.now()) < 120_000, "created in microseconds, now");
+        assert.equal(errorOf(await onImage(ADMIN.name, "rbd", "img1", "Snapshot", "sa{sv}", ["before-upgrade", {}])), INVALID, "the snapshot exists");
+
+        assert.equal(errorOf(await onImage(ADMIN.name, "rbd", "img1", "Delete", "a{sv}", [{ confirm: ["s", "img2"] }])), INVALID);
+        assert.equal(errorOf(await onImage(OPERATOR.name, "rbd", "img1", "Delete", "a{sv}", [{ confirm: ["s", "img1"] }])), NOT_AUTHORIZED);
+        assert.true((await c().run(["ls", "-p", "rbd"], "rbd")).split("\n").includes("img1"), "kept");
+        const gone = await onImage(ADMIN.name, "rbd", "img1", "Delete", "a{sv}", [{ confirm: ["s", "img1"] }]);
+        assert.true(gone.ok, gone.ok ? "deleted with its snapshot" : gone.message);
+        assert.false((await c().run(["ls", "-p", "rbd"], "rbd")).split("\n").includes("img1"), "rbd no longer lists it");
+        assert.equal(await prop(imagePath("rbd", "img1"), IMAGE, "Name"), undefined, "the object is gone");
+    });
+
+    QUnit.test("the CephFS mounts with ceph-fuse at /srv/cephfs and into /etc/fstab, and unmounts", async assert => {
+        const mounted = () => fs.readFileSync("/proc/mounts", "utf8").split("\n").find(l => l.split(" ")[1] === MOUNTPOINT);
+        const fstabHas = () => fs.readFileSync("/etc/fstab", "utf8").split("\n").some(l => l.split(/\s+/)[1] === MOUNTPOINT);
+        const up = await manager(ADMIN.name, "MountCephFS", "a{sv}", [{}]);
+        assert.true(up.ok, up.ok ? "mounted" : up.message);
+        assert.equal(mounted()?.split(" ")[2], "fuse.ceph-fuse");
+        assert.true(fstabHas(), "fstab has the line");
+        assert.true(savedFstab.split("\n").every(l => fs.readFileSync("/etc/fstab", "utf8").includes(l)), "the other lines are kept");
+        assert.equal((JSON.parse(String(await managerProp("CephFS"))) as { mounted: boolean }).mounted, true);
+        fs.writeFileSync(`${MOUNTPOINT}/hello.txt`, "hello");
+        assert.true((await c().run(["df", "-f", "json"])).length > 0);
+        const again = await manager(ADMIN.name, "MountCephFS", "a{sv}", [{}]);
+        assert.true(again.ok, "mounting again changes nothing");
+        assert.equal(fs.readFileSync("/etc/fstab", "utf8").split("\n").filter(l => l.split(/\s+/)[1] === MOUNTPOINT).length, 1, "one line");
+        const down = await manager(ADMIN.name, "UnmountCephFS", "a{sv}", [{}]);
+        assert.true(down.ok, down.ok ? "unmounted" : down.message);
+        assert.equal(mounted(), undefined);
+        assert.false(fstabHas(), "the fstab line is gone");
+        assert.equal(fs.readFileSync("/etc/fstab", "utf8"), savedFstab, "fstab is as it was");
+        assert.equal((JSON.parse(String(await managerProp("CephFS"))) as { mounted: boolean }).mounted, false);
+    });
+
+    QUnit.test("roles: viewer, operator and nobody may not change anything; refusals change nothing", async assert => {
+        await onPool(ADMIN.name, "rbd", "CreateImage", "sta{sv}", ["keep", 8 * MIB, {}]);
+        const before = await cephState();
+        for (const user of [VIEWER.name, OPERATOR.name, NOBODY.name]) {
+            const attempts = [
+                await manager(user, "SetMaintenance", "ba{sv}", [true, {}]),
+                await createPool("nope", {}, user),
+                await manager(user, "MountCephFS", "a{sv}", [{}]),
+                await onOsd(user, 1, "MarkOut"),
+                await onPool(user, "rbd", "SetSize", "uua{sv}", [1, 1, {}]),
+                await onPool(user, "rbd", "CreateImage", "sta{sv}", ["nope", 8 * MIB, {}]),
+                await onPool(user, "rbd", "Delete", "a{sv}", [{ confirm: ["s", "rbd"] }]),
+                await onImage(user, "rbd", "keep", "Resize", "ta{sv}", [16 * MIB, {}]),
+                await onImage(user, "rbd", "keep", "Snapshot", "sa{sv}", ["nope", {}]),
+                await onImage(user, "rbd", "keep", "Delete", "a{sv}", [{ confirm: ["s", "keep"] }]),
+            ];
+            for (const a of attempts)
+                assert.equal(errorOf(a), NOT_AUTHORIZED, user);
+        }
+        assert.equal(await cephState(), before, "nothing changed");
+        const boot = await manager(ADMIN.name, "Bootstrap", "asa{sv}", [[], {}]);
+        assert.equal(errorOf(boot), "org.debvisor.DebVisor1.Error.NotSupported", "Bootstrap is another area's");
+    });
+
+    QUnit.test("bad input is refused with InvalidArgument and changes nothing", async assert => {
+        const before = await cephState();
+        const badNames = ["", " ", "a b", "a\nb", "a\"b", "a'b", "..", "a..b", "-x", ".x", "a/b", "a;rm", "x".repeat(101), "é", "$(id)"];
+        const attempts: Array<[string, Promise<Awaited<ReturnType<typeof callAs>>>]> = [];
+        for (const n of badNames) {
+            attempts.push([`CreatePool ${JSON.stringify(n)}`, createPool(n)]);
+            attempts.push([`CreateImage ${JSON.stringify(n)}`, onPool(ADMIN.name, "rbd", "CreateImage", "sta{sv}", [n, 8 * MIB, {}])]);
+            attempts.push([`Snapshot ${JSON.stringify(n)}`, onImage(ADMIN.name, "rbd", "keep", "Snapshot", "sa{sv}", [n, {}])]);
+        }
+        for (const size of [0, 1, MIB - 1, MIB + 1, 1024 ** 5 + MIB, 2 ** 60])
+            attempts.push([`CreateImage size ${size}`, onPool(ADMIN.name, "rbd", "CreateImage", "sta{sv}", ["ok-name", size, {}])]);
+        // beyond a safe integer: sent by root's own connection (the per-user callers speak JSON)
+        attempts.push(["CreateImage size 2^64-1", callAs(null, { path: poolPath("rbd"), iface: POOL, method: "CreateImage", signature: "sta{sv}", body: ["ok-name", 2n ** 64n - 1n, {}] })]);
+        attempts.push(["Resize 0", onImage(ADMIN.name, "rbd", "keep", "Resize", "ta{sv}", [0, {}])]);
+        attempts.push(["Resize not MiB", onImage(ADMIN.name, "rbd", "keep", "Resize", "ta{sv}", [8 * MIB + 512, {}])]);
+        attempts.push(["Resize shrink", onImage(ADMIN.name, "rbd", "keep", "Resize", "ta{sv}", [4 * MIB, {}])]);
+        for (const [label, options] of [
+            ["size 0", { size: ["u", 0] }], ["size 11", { size: ["u", 11] }], ["min_size > size", { size: ["u", 2], min_size: ["u", 3] }],
+            ["min_size alone", { min_size: ["u", 1] }], ["application foo", { application: ["s", "foo"] }], ["autoscale maybe", { pg_autoscale: ["s", "maybe"] }],
+            ["unknown option", { crush_rule: ["s", "x"] }], ["size as string", { size: ["s", "2"] }],
+        ] as Array<[string, Options]>)
+            attempts.push([`CreatePool ${label}`, createPool("ok-pool", options)]);
+        for (const [size, min] of [[0, 0], [11, 1], [2, 3]])
+            attempts.push([`SetSize ${size} ${min}`, onPool(ADMIN.name, "rbd", "SetSize", "uua{sv}", [size, min, {}])]);
+        attempts.push(["Delete pool confirm with a newline", onPool(ADMIN.name, "rbd", "Delete", "a{sv}", [{ confirm: ["s", "rbd\n"] }])]);
+        attempts.push(["Delete pool huge confirm", onPool(ADMIN.name, "rbd", "Delete", "a{sv}", [{ confirm: ["s", "r".repeat(10_000)] }])]);
+        attempts.push(["SetMaintenance unknown option", manager(ADMIN.name, "SetMaintenance", "ba{sv}", [true, { force: ["b", true] }])]);
+        for (const [label, promise] of attempts) {
+            const r = await promise;
+            assert.equal(errorOf(r), INVALID, label);
+        }
+        assert.equal(await cephState(), before, "nothing changed");
+        assert.equal(await managerProp("Maintenance"), false);
+    });
+
+    QUnit.test("a monitor that stops answering: a clear error within the timeout, State unreachable, then recovery", async assert => {
+        const pid = c().pid("mon.a");
+        assert.true(pid !== null, "the monitor's pid file");
+        if (pid === null) return;
+        const before = await cephState();
+        let elapsed = 0;
+        try {
+            process.kill(pid, "SIGSTOP");
+            const started = Date.now();
+            const r = await manager(ADMIN.name, "SetMaintenance", "ba{sv}", [true, {}]);
+            elapsed = Date.now() - started;
+            assert.equal(errorOf(r), "org.debvisor.DebVisor1.Error.Failed");
+            if (!r.ok) assert.true(/does not answer/.test(r.message), r.message);
+            assert.true(elapsed < 15_000, `failed after ${elapsed} ms`);
+            assert.equal(await managerProp("State"), "unreachable");
+            assert.true(String(await managerProp("LastError")).includes("does not answer"), String(await managerProp("LastError")));
+            assert.equal(await prop(poolPath("rbd"), POOL, "Name"), "rbd", "the last known objects stay");
+        } finally {
+            process.kill(pid, "SIGCONT");
+        }
+        await waitFor("State reachable again", async () => await managerProp("State") === "reachable", 60_000, 500);
+        assert.equal(await managerProp("LastError"), "");
+        assert.equal(await cephState(), before, "the refused change did not happen later");
+    });
+});
