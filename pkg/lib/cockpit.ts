@@ -60,6 +60,8 @@ export interface Cockpit {
     removeEventListener(type: "visibilitychange" | "locationchanged", listener: () => void): void;
     location: { path: string[]; go(path: string | string[]): void };
     jump(path: string, host?: string): void;
+    /** The logged-in user, with the groups that give DebVisor roles. */
+    user(): Promise<{ name: string; id: number; groups: string[] }>;
 }
 
 declare global {

@@ -12,6 +12,10 @@ import { DNS_IFACE, DNSKEY_IFACE, DNSZONE_IFACE, type PageDnsKeyProperties, type
 import { FIREWALL_IFACE, type PageFirewallProperties } from "../../generated/dbus-contract";
 import { HARDENING_IFACE, type PageHardeningProperties } from "../../generated/dbus-contract";
 import { ZFSDATASET_IFACE, ZFSMANAGER_IFACE, ZFSPOOL_IFACE, type PageZfsDatasetProperties, type PageZfsManagerProperties, type PageZfsPoolProperties } from "../../generated/dbus-contract";
+import {
+    CEPHIMAGE_IFACE, CEPHMANAGER_IFACE, CEPHOSD_IFACE, CEPHPOOL_IFACE,
+    type PageCephImageProperties, type PageCephManagerProperties, type PageCephOsdProperties, type PageCephPoolProperties,
+} from "../../generated/dbus-contract";
 import { compareNames } from "./collate";
 import { cockpit, type CloseOptions, type DBusClient, type DBusError, type NotifyData } from "./cockpit";
 import { _, format } from "./gettext";
@@ -312,4 +316,33 @@ export function useZfsPools(): ZfsPoolObject[] {
 
 export function useZfsDatasets(): ZfsDatasetObject[] {
     return useSyncExternalStore(subscribe, selectZfsDatasets);
+}
+
+// Ceph: the CephManager singleton, OSDs by number, pools and images by name
+export type CephManagerObject = ObjectOf<PageCephManagerProperties>;
+export type CephOsdObject = ObjectOf<PageCephOsdProperties>;
+export type CephPoolObject = ObjectOf<PageCephPoolProperties>;
+export type CephImageObject = ObjectOf<PageCephImageProperties>;
+const selectCephManager = objectsWith<PageCephManagerProperties>(CEPHMANAGER_IFACE, (a, b) => a.path.localeCompare(b.path));
+const selectCephOsds = objectsWith<PageCephOsdProperties>(CEPHOSD_IFACE, (a, b) => a.props.Id - b.props.Id);
+const selectCephPools = objectsWith<PageCephPoolProperties>(CEPHPOOL_IFACE, (a, b) => compareNames(a.props.Name, b.props.Name));
+const selectCephImages = objectsWith<PageCephImageProperties>(CEPHIMAGE_IFACE,
+    (a, b) => compareNames(a.props.Pool, b.props.Pool) || compareNames(a.props.Name, b.props.Name));
+
+/** The CephManager, once debvisord announced it. */
+export function useCephManager(): CephManagerObject | null {
+    return useSyncExternalStore(subscribe, selectCephManager)[0] ?? null;
+}
+
+export function useCephOsds(): CephOsdObject[] {
+    return useSyncExternalStore(subscribe, selectCephOsds);
+}
+
+export function useCephPools(): CephPoolObject[] {
+    return useSyncExternalStore(subscribe, selectCephPools);
+}
+
+/** RBD images of every pool, by pool and name. */
+export function useCephImages(): CephImageObject[] {
+    return useSyncExternalStore(subscribe, selectCephImages);
 }

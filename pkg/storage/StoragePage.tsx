@@ -1,6 +1,7 @@
 // DebVisor → Storage: one tab per storage backend. ZFS is the first: its
 // pools with their devices and scrubs, the datasets with their snapshots,
-// and the snapshot schedule.
+// and the snapshot schedule. Ceph: the local cluster, its OSDs, pools, RBD
+// images and CephFS.
 import { useState } from "react";
 import { Page, PageSection } from "@patternfly/react-core/dist/esm/components/Page/index.js";
 import { Tab, Tabs, TabTitleText } from "@patternfly/react-core/dist/esm/components/Tabs/index.js";
@@ -9,6 +10,7 @@ import { PageAlerts } from "../lib/components/PageAlerts";
 import { ServiceEmptyState } from "../lib/components/ServiceEmptyState";
 import { useServiceState } from "../lib/dbus-store";
 import { _ } from "../lib/gettext";
+import { CephTab } from "./CephTab";
 import { ProfileTab } from "./ProfileTab";
 import { ZfsTab } from "./ZfsTab";
 
@@ -28,6 +30,9 @@ export function StoragePage() {
                         <Tabs activeKey={tab} onSelect={(_e, key) => setTab(key)} aria-label={_("Storage backends")}>
                             <Tab eventKey="zfs" title={<TabTitleText>{_("ZFS")}</TabTitleText>}>
                                 <ZfsTab />
+                            </Tab>
+                            <Tab eventKey="ceph" title={<TabTitleText>{_("Ceph")}</TabTitleText>}>
+                                <CephTab />
                             </Tab>
                             <Tab eventKey="profile" title={<TabTitleText>{_("Profile")}</TabTitleText>}>
                                 <ProfileTab />

@@ -1,0 +1,143 @@
+// The cluster at a glance, as the Ceph Dashboard's landing page shows it:
+// health (with every health check: its summary, the details and what it
+// means in words), raw usage, placement-group states, monitors and managers.
+import { Alert } from "@patternfly/react-core/dist/esm/components/Alert/index.js";
+import { Card, CardBody, CardTitle } from "@patternfly/react-core/dist/esm/components/Card/index.js";
+import { DescriptionList, DescriptionListDescription, DescriptionListGroup, DescriptionListTerm } from "@patternfly/react-core/dist/esm/components/DescriptionList/index.js";
+import { Label } from "@patternfly/react-core/dist/esm/components/Label/index.js";
+import { Progress, ProgressMeasureLocation, ProgressVariant } from "@patternfly/react-core/dist/esm/components/Progress/index.js";
+import { Grid, GridItem } from "@patternfly/react-core/dist/esm/layouts/Grid/index.js";
+import { Stack, StackItem } from "@patternfly/react-core/dist/esm/layouts/Stack/index.js";
+import type { PageCephManagerProperties } from "../../generated/dbus-contract";
+import { parseHealthChecks, parseManagers, parseMonitors, parsePlacementGroups, type CephHealthCheck } from "../lib/api/ceph";
+import { formatBytes } from "../lib/format";
+import { _, format } from "../lib/gettext";
+
+const HEALTH: Record<string, { color: "green" | "orange" | "red"; text: () => string }> = {
+    HEALTH_OK: { color: "green", text: () => _("Healthy") },
+    HEALTH_WARN: { color: "orange", text: () => _("Warning") },
+    HEALTH_ERR: { color: "red", text: () => _("Error") },
+};
+
+export function CephHealthLabel({ health }: { health: string }) {
+    const h = HEALTH[health];
+    return (
+        <Label color={h?.color ?? "grey"} data-ceph-health={health || "unknown"}>
+            {h ? `${health} — ${h.text()}` : _("Unknown")}
+        </Label>
+    );
+}
+
+function HealthCheck({ check }: { check: CephHealthCheck }) {
+    const variant = check.severity === "HEALTH_ERR" ? "danger" : "warning";
+    return (
+        <Alert isInline isPlain={check.muted} variant={check.muted ? "info" : variant} data-check={check.code}
+            title={<><span className="debvisor-mono">{check.code}</span>{" — "}{check.summary}{check.muted ? ` ${_("(muted)")}` : ""}</>}>
+            {check.explanation && <p data-explanation>{check.explanation}</p>}
+            {check.detail.length > 0 && (
+                <ul className="debvisor-mono pf-v6-u-mt-sm">
+                    {check.detail.map((d, i) => <li key={i}>{d}</li>)}
+                </ul>
+            )}
+        </Alert>
+    );
+}
+
+/* The PG states, "active+clean" first, then by how many PGs are in them. */
+function PlacementGroups({ json }: { json: string }) {
+    const pg = parsePlacementGroups(json);
+    const states = Object.entries(pg.states).sort(([a, x], [b, y]) => Number(b === "active+clean") - Number(a === "active+clean") || y - x);
+    if (pg.total === 0)
+        return <span className="debvisor-muted">{_("No placement groups yet.")}</span>;
+    return (
+        <Stack>
+            <StackItem>{format(_("$0 placement groups"), pg.total)}</StackItem>
+            {states.map(([state, n]) => (
+                <StackItem key={state} data-pg-state={state}>
+                    <Label isCompact color={state === "active+clean" ? "green" : state.includes("active") ? "orange" : "red"}>{state}</Label>
+                    {" "}{n}
+                </StackItem>
+            ))}
+        </Stack>
+    );
+}
+
+export function CephHealthCard({ manager: m }: { manager: PageCephManagerProperties }) {
+    const checks = parseHealthChecks(m.HealthChecks);
+    const monitors = parseMonitors(m.Monitors);
+    const managers = parseManagers(m.Managers);
+    const used = m.TotalBytes > 0 ? (m.UsedBytes / m.TotalBytes) * 100 : 0;
+    return (
+        <Card aria-label={_("Cluster")}>
+            <CardTitle component="h2">{_("Cluster")}</CardTitle>
+            <CardBody>
+                <Stack hasGutter>
+                    <StackItem>
+                        <span className="pf-v6-u-mr-sm">{_("Health")}</span>
+                        <CephHealthLabel health={m.Health} />
+                        {checks.length === 0 && m.Health === "HEALTH_OK" && <span className="debvisor-muted pf-v6-u-ml-sm">{_("No health check reports a problem.")}</span>}
+                    </StackItem>
+                    {checks.map(c => <StackItem key={c.code}><HealthCheck check={c} /></StackItem>)}
+                    <StackItem>
+                        <Grid hasGutter md={6} xl={3}>
+                            <GridItem>
+                                <DescriptionList>
+                                    <DescriptionListGroup>
+                                        <DescriptionListTerm>{_("Raw capacity")}</DescriptionListTerm>
+                                        <DescriptionListDescription data-ceph-usage>
+                                            <Progress value={used} size="sm" aria-label={_("Raw capacity used")}
+                                                measureLocation={ProgressMeasureLocation.none}
+                                                variant={used >= 85 ? ProgressVariant.danger : used >= 70 ? ProgressVariant.warning : undefined} />
+                                            {format(_("$0 used of $1, $2 available"), formatBytes(m.UsedBytes), formatBytes(m.TotalBytes), formatBytes(m.AvailableBytes))}
+                                        </DescriptionListDescription>
+                                    </DescriptionListGroup>
+                                </DescriptionList>
+                            </GridItem>
+                            <GridItem>
+                                <DescriptionList>
+                                    <DescriptionListGroup>
+                                        <DescriptionListTerm>{_("Placement groups")}</DescriptionListTerm>
+                                        <DescriptionListDescription><PlacementGroups json={m.PlacementGroups} /></DescriptionListDescription>
+                                    </DescriptionListGroup>
+                                </DescriptionList>
+                            </GridItem>
+                            <GridItem>
+                                <DescriptionList>
+                                    <DescriptionListGroup>
+                                        <DescriptionListTerm>{_("Monitors")}</DescriptionListTerm>
+                                        <DescriptionListDescription>
+                                            {monitors.length === 0 && <span className="debvisor-muted">{_("None")}</span>}
+                                            {monitors.map(mon => (
+                                                <div key={mon.name} data-monitor={mon.name}>
+                                                    <span className="debvisor-mono">{mon.name}</span>{" "}
+                                                    <Label isCompact color={mon.in_quorum ? "green" : "red"}>{mon.in_quorum ? _("in quorum") : _("out of quorum")}</Label>
+                                                    <div className="debvisor-muted debvisor-mono">{mon.address}</div>
+                                                </div>
+                                            ))}
+                                        </DescriptionListDescription>
+                                    </DescriptionListGroup>
+                                </DescriptionList>
+                            </GridItem>
+                            <GridItem>
+                                <DescriptionList>
+                                    <DescriptionListGroup>
+                                        <DescriptionListTerm>{_("Managers")}</DescriptionListTerm>
+                                        <DescriptionListDescription>
+                                            {managers.length === 0 && <span className="debvisor-muted">{_("None")}</span>}
+                                            {managers.map(mgr => (
+                                                <div key={mgr.name} data-manager={mgr.name}>
+                                                    <span className="debvisor-mono">{mgr.name}</span>{" "}
+                                                    <Label isCompact color={mgr.active ? "green" : "grey"}>{mgr.active ? _("active") : _("standby")}</Label>
+                                                </div>
+                                            ))}
+                                        </DescriptionListDescription>
+                                    </DescriptionListGroup>
+                                </DescriptionList>
+                            </GridItem>
+                        </Grid>
+                    </StackItem>
+                </Stack>
+            </CardBody>
+        </Card>
+    );
+}

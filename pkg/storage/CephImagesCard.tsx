@@ -1,0 +1,137 @@
+// RBD images, pool by pool (the pools enabled for rbd): size, space used,
+// snapshots; create, resize, snapshot and delete (the image's name typed).
+import { Fragment, useState } from "react";
+import { Button } from "@patternfly/react-core/dist/esm/components/Button/index.js";
+import { Card, CardBody, CardTitle } from "@patternfly/react-core/dist/esm/components/Card/index.js";
+import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
+import { cephImageDelete, cephImageNameProblem, cephImageSnapshot, parseSnapshots } from "../lib/api/ceph";
+import { cockpit } from "../lib/cockpit";
+import { ActionDialog } from "../lib/components/ActionDialog";
+import type { CephImageObject, CephPoolObject } from "../lib/dbus-store";
+import { formatBytes } from "../lib/format";
+import { _, format } from "../lib/gettext";
+import { CephCreateImageDialog, CephResizeImageDialog } from "./CephImageDialogs";
+import { Guarded } from "./CephOsdCard";
+
+type Dialog =
+    | { kind: "create"; pool: CephPoolObject }
+    | { kind: "resize" | "snapshot" | "delete"; image: CephImageObject };
+
+const pad = (n: number) => String(n).padStart(2, "0");
+function defaultSnapshotName(): string {
+    const d = new Date();
+    return `manual-${d.getFullYear()}${pad(d.getMonth() + 1)}${pad(d.getDate())}-${pad(d.getHours())}${pad(d.getMinutes())}`;
+}
+
+export function CephImagesCard({ pools, images, locked, reachable }: {
+    pools: CephPoolObject[]; images: CephImageObject[]; locked: string; reachable: boolean;
+}) {
+    const [dialog, setDialog] = useState<Dialog | null>(null);
+    const [open, setOpen] = useState<string | null>(null);
+    const disabled = Boolean(locked) || !reachable;
+    const rbdPools = pools.filter(p => p.props.Applications.includes("rbd") || images.some(i => i.props.Pool === p.props.Name));
+    const close = () => setDialog(null);
+
+    const renderDialog = (d: Dialog) => {
+        if (d.kind === "create")
+            return <CephCreateImageDialog pool={d.pool} onClose={close} />;
+        const image = d.image;
+        const name = image.props.Name;
+        if (d.kind === "resize")
+            return <CephResizeImageDialog image={image} onClose={close} />;
+        if (d.kind === "snapshot")
+            return (
+                <ActionDialog title={format(_("Snapshot of $0/$1"), image.props.Pool, name)} confirm={_("Take snapshot")} onClose={close}
+                    field={{ label: _("Snapshot name"), initial: defaultSnapshotName(), check: cephImageNameProblem }}
+                    run={v => cephImageSnapshot(image.path, v)} />
+            );
+        const snapshots = parseSnapshots(image.props.Snapshots).length;
+        return (
+            <ActionDialog title={format(_("Delete image $0/$1?"), image.props.Pool, name)} confirm={_("Delete")} danger onClose={close}
+                field={{ label: _("Type the image's name to confirm"), check: v => v === name ? null : _("The name does not match") }}
+                run={v => cephImageDelete(image.path, v)}>
+                <p>{_("Its data is lost. This cannot be undone.")}</p>
+                {snapshots > 0 && <p>{format(_("Its $0 snapshots are deleted with it."), snapshots)}</p>}
+            </ActionDialog>
+        );
+    };
+
+    return (
+        <Card aria-label={_("RBD images")}>
+            <CardTitle component="h2">{_("RBD images")}</CardTitle>
+            <CardBody>
+                {rbdPools.length === 0 ? <p className="debvisor-muted">{_("No pool is enabled for rbd.")}</p> : (
+                    <Table aria-label={_("RBD images")} variant="compact">
+                        <Thead>
+                            <Tr>
+                                <Th>{_("Name")}</Th>
+                                <Th>{_("Size")}</Th>
+                                <Th>{_("Used")}</Th>
+                                <Th>{_("Snapshots")}</Th>
+                                <Th screenReaderText={_("Actions")} />
+                            </Tr>
+                        </Thead>
+                        {rbdPools.map(pool => {
+                            const inPool = images.filter(i => i.props.Pool === pool.props.Name);
+                            return (
+                                <Tbody key={pool.path} data-image-pool={pool.props.Name}>
+                                    <Tr>
+                                        <Td colSpan={4}>
+                                            <strong className="debvisor-mono">{pool.props.Name}</strong>
+                                            <span className="debvisor-muted">
+                                                {" "}{inPool.length === 0 ? _("no images") : format(cockpit.ngettext("$0 image", "$0 images", inPool.length), inPool.length)}
+                                            </span>
+                                        </Td>
+                                        <Td isActionCell>
+                                            <Guarded locked={locked}>
+                                                <Button variant="link" isDisabled={disabled} onClick={() => setDialog({ kind: "create", pool })}>{_("Create image")}</Button>
+                                            </Guarded>
+                                        </Td>
+                                    </Tr>
+                                    {inPool.map(image => {
+                                        const p = image.props;
+                                        const snapshots = parseSnapshots(p.Snapshots);
+                                        return (
+                                            <Fragment key={image.path}>
+                                                <Tr data-image={`${p.Pool}/${p.Name}`}>
+                                                    <Td dataLabel={_("Name")} className="debvisor-mono" style={{ paddingInlineStart: "2.5rem" }}>{p.Name}</Td>
+                                                    <Td dataLabel={_("Size")} data-size={p.Size}>{formatBytes(p.Size)}</Td>
+                                                    <Td dataLabel={_("Used")}>{formatBytes(p.UsedBytes)}</Td>
+                                                    <Td dataLabel={_("Snapshots")}>
+                                                        <Button variant="link" isInline isDisabled={snapshots.length === 0}
+                                                            onClick={() => setOpen(open === image.path ? null : image.path)}>{String(snapshots.length)}</Button>
+                                                    </Td>
+                                                    <Td isActionCell style={{ whiteSpace: "nowrap" }}>
+                                                        <Guarded locked={locked}>
+                                                            <span>
+                                                                <Button variant="link" isDisabled={disabled} onClick={() => setDialog({ kind: "resize", image })}>{_("Resize")}</Button>
+                                                                <Button variant="link" isDisabled={disabled} onClick={() => setDialog({ kind: "snapshot", image })}>{_("Snapshot")}</Button>
+                                                                <Button variant="link" isDanger isDisabled={disabled} onClick={() => setDialog({ kind: "delete", image })}>{_("Delete")}</Button>
+                                                            </span>
+                                                        </Guarded>
+                                                    </Td>
+                                                </Tr>
+                                                {open === image.path && snapshots.map(s => (
+                                                    <Tr key={`${image.path}@${s.name}`} data-image-snapshot={`${p.Pool}/${p.Name}@${s.name}`}>
+                                                        <Td className="debvisor-mono" style={{ paddingInlineStart: "4rem" }}>@{s.name}</Td>
+                                                        <Td>{formatBytes(s.size)}</Td>
+                                                        <Td colSpan={2}>
+                                                            {s.created > 0 ? new Date(s.created / 1000).toLocaleString() : ""}
+                                                            {s.protected && <span className="debvisor-muted"> {_("(protected)")}</span>}
+                                                        </Td>
+                                                        <Td />
+                                                    </Tr>
+                                                ))}
+                                            </Fragment>
+                                        );
+                                    })}
+                                </Tbody>
+                            );
+                        })}
+                    </Table>
+                )}
+            </CardBody>
+            {dialog && renderDialog(dialog)}
+        </Card>
+    );
+}
