@@ -19,6 +19,7 @@ APT_PACKAGES="
   ceph-mon ceph-mgr ceph-osd ceph-mds ceph-common ceph-fuse
   fail2ban
   live-build
+  iputils-ping bridge-utils
 "
 
 missing=""
