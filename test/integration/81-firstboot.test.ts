@@ -317,3 +317,71 @@ QUnit.module("firstboot: a node's first boot, end to end", hooks => {
         assert.true(t.stderr.includes("is not an absolute path"), t.stderr);
     });
 });
+
+// The bridge step alone (from the source, not the installed program) in a
+// namespace of its own: a DHCP lease (an address with a lifetime) moves to
+// br0 with its remaining lifetime and the peer keeps getting answers; a
+// second NIC that is a bridge port already is left as it is.
+QUnit.module("firstboot: the bridge step with a DHCP lease, and a NIC bridged already", hooks => {
+    const NS = "dvfbtest-dhcp";
+    const PEER = "dvfbtest-dhcpp";
+    let dir = "";
+    hooks.before(() => {
+        for (const ns of [NS, PEER])
+            tryRun("ip", "netns", "del", ns);
+        dir = fs.mkdtempSync("/var/tmp/dv-firstboot-dhcp-");
+        run("ip", "netns", "add", NS);
+        run("ip", "netns", "add", PEER);
+        run("ip", "link", "add", "dvfbd0", "netns", NS, "type", "veth", "peer", "name", "dvfbd1", "netns", PEER);
+        run("ip", "-n", NS, "link", "set", "lo", "up");
+        run("ip", "-n", NS, "link", "set", "dvfbd0", "up");
+        run("ip", "-n", PEER, "link", "set", "dvfbd1", "up");
+        run("ip", "-n", PEER, "addr", "add", "10.213.8.1/24", "dev", "dvfbd1");
+        // as dhclient leaves it: a dynamic address, a default route by the DHCP server's router
+        run("ip", "-n", NS, "addr", "add", "10.213.8.50/24", "dev", "dvfbd0", "valid_lft", "3600", "preferred_lft", "3600");
+        run("ip", "-n", NS, "route", "add", "default", "via", "10.213.8.1", "dev", "dvfbd0", "proto", "dhcp", "metric", "100");
+        fs.writeFileSync(path.join(dir, "interfaces"), "auto lo\niface lo inet loopback\n\nallow-hotplug dvfbd0\niface dvfbd0 inet dhcp\n");
+    });
+    hooks.after(() => {
+        for (const ns of [NS, PEER])
+            tryRun("ip", "netns", "del", ns);
+        fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    QUnit.test("the lease moves to br0 with its lifetime and route; the file asks DHCP on br0 with the NIC's MAC", async assert => {
+        const { bridgeStep } = await import("../../helpers/debvisor-firstboot/bridge.js");
+        const { Host } = await import("../../helpers/debvisor-firstboot/host.js");
+        const mac = (JSON.parse(run("ip", "-n", NS, "-j", "link", "show", "dev", "dvfbd0")) as Array<{ address: string }>)[0].address;
+        const ping = spawnSync("ip", ["netns", "exec", PEER, "ping", "-c", "1", "-W", "2", "10.213.8.50"]);
+        assert.equal(ping.status, 0, "answers before");
+        const r = await bridgeStep(new Host(NS), { interfacesFile: path.join(dir, "interfaces") });
+        assert.true(r.changed);
+        assert.equal(r.nic, "dvfbd0", "the NIC of the default route");
+        const br0 = (JSON.parse(run("ip", "-n", NS, "-j", "addr", "show", "dev", "br0")) as Array<{ address: string; addr_info: Array<{ local: string; valid_life_time: number; dynamic?: boolean }> }>)[0];
+        const lease = br0.addr_info.find(a => a.local === "10.213.8.50");
+        assert.ok(lease, "br0 has the leased address");
+        assert.true(lease!.valid_life_time > 3500 && lease!.valid_life_time <= 3600, `with its remaining lifetime (${lease?.valid_life_time} s)`);
+        assert.equal(br0.address, mac, "br0 has the NIC's MAC, so DHCP hands out the same lease");
+        assert.true(run("ip", "-n", NS, "route", "show", "default").startsWith("default via 10.213.8.1 dev br0 proto dhcp metric 100"));
+        assert.equal(spawnSync("ip", ["netns", "exec", PEER, "ping", "-c", "1", "-W", "2", "10.213.8.50"]).status, 0, "answers after");
+        assert.equal(fs.readFileSync(path.join(dir, "interfaces"), "utf8"),
+            "auto lo\niface lo inet loopback\n\nallow-hotplug dvfbd0\niface dvfbd0 inet manual\n\n" +
+            "# br0 carries dvfbd0's address; dvfbd0 is its port (set up by debvisor-firstboot)\nauto br0\niface br0 inet dhcp\n" +
+            `    bridge_ports dvfbd0\n    bridge_stp off\n    bridge_fd 0\n    bridge_maxwait 0\n    bridge_hw ${mac}\n`);
+
+        // run again: nothing changes, in the file or live
+        const file = fs.readFileSync(path.join(dir, "interfaces"), "utf8");
+        const again = await bridgeStep(new Host(NS), { interfacesFile: path.join(dir, "interfaces") });
+        assert.false(again.changed);
+        assert.equal(fs.readFileSync(path.join(dir, "interfaces"), "utf8"), file);
+
+        // a NIC that is the port of another bridge already, named explicitly: left alone
+        run("ip", "-n", NS, "link", "add", "dvfbx0", "type", "veth", "peer", "name", "dvfbx1");
+        run("ip", "-n", NS, "link", "add", "vmbr9", "type", "bridge");
+        run("ip", "-n", NS, "link", "set", "dvfbx0", "master", "vmbr9");
+        const other = await bridgeStep(new Host(NS), { interfacesFile: path.join(dir, "interfaces"), nic: "dvfbx0" });
+        assert.false(other.changed);
+        assert.equal(other.summary, "dvfbx0 is a port of the bridge vmbr9 already: nothing changed");
+        assert.equal(fs.readFileSync(path.join(dir, "interfaces"), "utf8"), file, "the file is not touched");
+    });
+});
