@@ -185,12 +185,14 @@ export async function runFirstBoot(s: Settings): Promise<number> {
             return 1;
         }
         say(`[${def.id}] ${step.message}`);
-        if (def.id === "finish") {
-            state.state = "done";
-            state.finished = step.finished;
-        }
         save();
     }
+    // every step is done (also when only the mark was missing: it is made again)
+    if (!fs.existsSync(s.doneFile))
+        fs.writeFileSync(s.doneFile, `${new Date().toISOString()}\n`, { mode: 0o644 });
+    state.state = "done";
+    state.finished = state.steps[state.steps.length - 1].finished || new Date().toISOString();
+    save();
     say(`first boot finished at ${state.finished}`);
     return 0;
 }

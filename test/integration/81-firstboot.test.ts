@@ -306,6 +306,15 @@ QUnit.module("firstboot: a node's first boot, end to end", hooks => {
         assert.true(r.stdout.includes("nothing to do"), r.stdout);
         assert.equal(fs.readFileSync(STATE_FILE, "utf8"), before, "the state file is unchanged");
         assert.equal(fs.readFileSync(path.join(dir, "interfaces"), "utf8"), interfaces);
+
+        // only the mark lost: no step runs again, the mark comes back
+        const steps = readState().steps;
+        fs.rmSync(DONE_FILE);
+        const again = await firstBoot(dir);
+        assert.equal(again.code, 0, again.stderr);
+        assert.true(fs.existsSync(DONE_FILE));
+        assert.equal(readState().state, "done");
+        assert.deepEqual(readState().steps, steps, "every step kept as it was");
     });
 
     QUnit.test("bad test-hook values are refused before anything runs", async assert => {
