@@ -20,6 +20,7 @@ APT_PACKAGES="
   libvirt-daemon-driver-storage-rbd
   fail2ban
   live-build
+  iputils-ping bridge-utils
 "
 
 missing=""
