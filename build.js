@@ -159,6 +159,9 @@ async function buildAll() {
     fs.mkdirSync(path.join(dist, "debvisor"), { recursive: true });
     await esbuild.build({ ...nodeTarget, entryPoints: ["helpers/debvisord/main.ts"], outfile: "dist/debvisord.js" });
     await esbuild.build({ ...nodeTarget, entryPoints: ["helpers/debvisorctl/main.ts"], outfile: "dist/debvisorctl.js" });
+    // the installer on the live image (package debvisor-installer)
+    await esbuild.build({ ...nodeTarget, entryPoints: ["helpers/debvisor-install/main.ts"], outfile: "dist/debvisor-install.js" });
+    fs.chmodSync(path.join(root, "dist/debvisor-install.js"), 0o755);
     // the bundles are CommonJS, the project's sources are ES modules
     fs.writeFileSync(path.join(dist, "package.json"), "{ \"type\": \"commonjs\" }\n");
     for (const file of ["dist/debvisord.js", "dist/debvisorctl.js"])
