@@ -19,7 +19,7 @@ APT_PACKAGES="
   ceph-mon ceph-mgr ceph-osd ceph-mds ceph-common ceph-fuse
   fail2ban
   live-build
-  gdisk parted dosfstools e2fsprogs squashfs-tools rsync whiptail grub-pc-bin grub-efi-amd64-bin grub2-common
+  gdisk parted dosfstools e2fsprogs squashfs-tools rsync whiptail grub-pc-bin grub-efi-amd64-bin grub2-common mtools
 "
 
 missing=""

@@ -41,9 +41,13 @@ export class InstallError extends Error {
 const TIMEOUT = 30 * 60_000;
 
 async function run(opts: InstallOptions, cmd: string, args: string[], input?: string): Promise<string> {
+    return runEnv(opts, {}, cmd, args, input);
+}
+
+async function runEnv(opts: InstallOptions, env: Record<string, string>, cmd: string, args: string[], input?: string): Promise<string> {
     opts.log(`$ ${cmd} ${args.join(" ")}`);
     const r = await execa(cmd, args, {
-        reject: false, timeout: TIMEOUT, all: true, env: { LC_ALL: "C.UTF-8", DEBIAN_FRONTEND: "noninteractive" },
+        reject: false, timeout: TIMEOUT, all: true, env: { LC_ALL: "C.UTF-8", DEBIAN_FRONTEND: "noninteractive", ...env },
         ...(input === undefined ? { stdin: "ignore" as const } : { input }),
     });
     const out = String(r.all ?? "").trim();
@@ -178,8 +182,6 @@ export async function partition(opts: InstallOptions, disk: string): Promise<Lay
 export async function mountTarget(opts: InstallOptions, layout: Layout): Promise<void> {
     fs.mkdirSync(opts.target, { recursive: true });
     await run(opts, "mount", [layout.root, opts.target]);
-    fs.mkdirSync(path.join(opts.target, "boot/efi"), { recursive: true });
-    await run(opts, "mount", [layout.efi, path.join(opts.target, "boot/efi")]);
 }
 
 export async function copySystem(opts: InstallOptions): Promise<void> {
@@ -390,16 +392,95 @@ export async function finishSystem(opts: InstallOptions): Promise<string[]> {
 
 export async function installBootloader(opts: InstallOptions, layout: Layout): Promise<void> {
     const boot = path.join(opts.target, "boot");
-    const efiDir = path.join(opts.target, "boot/efi");
-    await run(opts, "grub-install", ["--target=i386-pc", `--boot-directory=${boot}`, "--modules=part_gpt ext2", layout.disk]);
-    await run(opts, "grub-install", ["--target=x86_64-efi", `--boot-directory=${boot}`, `--efi-directory=${efiDir}`,
-        "--removable", "--no-nvram", "--modules=part_gpt ext2"]);
+    fs.mkdirSync(path.join(boot, "efi"), { recursive: true });
+    await installBios(opts, layout);
+    await installEfi(opts, layout);
     write(opts, "boot/grub/grub.cfg", grubCfg(layout.rootUuid, kernelPaths(opts.target), opts.serial));
+}
+
+export const EFI_GRUB_MODULES = "/usr/lib/grub/x86_64-efi";
+export const BIOS_GRUB_MODULES = "/usr/lib/grub/i386-pc";
+/* the BIOS boot partition that partition() makes: sectors 2048 to 4095 */
+const BIOS_BOOT_START = 2048;
+const BIOS_BOOT_SECTORS = 2048;
+
+function copyModules(from: string, to: string, extra: string[] = []): void {
+    fs.mkdirSync(to, { recursive: true });
+    for (const f of fs.readdirSync(from)) {
+        if (/\.(mod|lst)$/.test(f) || extra.includes(f))
+            fs.copyFileSync(path.join(from, f), path.join(to, f));
+    }
+}
+
+/* The first thing GRUB's core image runs: find the root by UUID, read its GRUB directory. */
+function earlyConfig(opts: InstallOptions, layout: Layout, dir: string): string {
+    const file = path.join(opts.target, dir, "load.cfg");
+    fs.writeFileSync(file, `search.fs_uuid ${layout.rootUuid} root\nset prefix=($root)/boot/grub\n`);
+    return file;
+}
+
+/* GRUB for BIOS on a GPT disk, as grub-bios-setup does it: the core image in the
+ * BIOS boot partition, the boot sector (boot.img, pointing at it) in the MBR with
+ * the disk's own partition table kept. Done here because GRUB's tools cannot map
+ * every kind of disk (a loop device) to a BIOS drive. */
+async function installBios(opts: InstallOptions, layout: Layout): Promise<void> {
+    const rel = "boot/grub/i386-pc";
+    const dir = path.join(opts.target, rel);
+    copyModules(BIOS_GRUB_MODULES, dir, ["boot.img"]);
+    const core = path.join(dir, "core.img");
+    await run(opts, "grub-mkimage", ["-O", "i386-pc", "-d", BIOS_GRUB_MODULES, "-o", core, "-c", earlyConfig(opts, layout, rel),
+        "-p", "/boot/grub", "biosdisk", "part_gpt", "part_msdos", "ext2", "search_fs_uuid"]);
+    const image = fs.readFileSync(core);
+    const sectors = Math.ceil(image.length / 512);
+    if (sectors > BIOS_BOOT_SECTORS)
+        throw new InstallError(`GRUB's core image (${image.length} bytes) does not fit the BIOS boot partition`);
+    const padded = Buffer.alloc(sectors * 512);
+    image.copy(padded);
+    // the first sector (diskboot) loads the rest: one block list entry
+    const list = 512 - 12;
+    padded.writeBigUInt64LE(BigInt(BIOS_BOOT_START + 1), list);
+    padded.writeUInt16LE(sectors - 1, list + 8);
+    padded.writeUInt16LE(0x820, list + 10);
+
+    const fd = fs.openSync(layout.disk, "r+");
+    try {
+        const mbr = Buffer.alloc(512);
+        fs.readSync(fd, mbr, 0, 512, 0);
+        const boot = fs.readFileSync(path.join(BIOS_GRUB_MODULES, "boot.img"));
+        if (boot.length !== 512)
+            throw new InstallError("GRUB's boot.img is not one sector");
+        mbr.copy(boot, 0x03, 0x03, 0x5a); // what a BIOS parameter block there was
+        mbr.copy(boot, 0x1b8, 0x1b8, 0x200); // disk signature, partition table, 55 AA
+        boot.writeBigUInt64LE(BigInt(BIOS_BOOT_START), 0x5c); // where the core image starts
+        boot[0x66] = 0x90; // a hard disk: no check of the drive number the BIOS passed
+        boot[0x67] = 0x90;
+        opts.log(`writing GRUB's core image (${sectors} sectors) at sector ${BIOS_BOOT_START} and its boot sector to ${layout.disk}`);
+        fs.writeSync(fd, padded, 0, padded.length, BIOS_BOOT_START * 512);
+        fs.writeSync(fd, boot, 0, 512, 0);
+        fs.fsyncSync(fd);
+    } finally {
+        fs.closeSync(fd);
+    }
+}
+
+/* GRUB for EFI on the removable path (EFI/BOOT/BOOTX64.EFI): an image that finds
+ * the root file system by its UUID and reads /boot/grub/grub.cfg there, with its
+ * modules in /boot/grub/x86_64-efi. The EFI partition is written with mtools, so
+ * the installer needs no FAT driver in the running kernel. */
+async function installEfi(opts: InstallOptions, layout: Layout): Promise<void> {
+    copyModules(EFI_GRUB_MODULES, path.join(opts.target, "boot/grub/x86_64-efi"));
+    const early = earlyConfig(opts, layout, "boot/grub/x86_64-efi");
+    const image = path.join(opts.target, "boot/grub/x86_64-efi/core.efi");
+    await run(opts, "grub-mkimage", ["-O", "x86_64-efi", "-d", EFI_GRUB_MODULES, "-o", image, "-c", early, "-p", "/boot/grub",
+        "part_gpt", "part_msdos", "ext2", "fat", "search_fs_uuid", "normal", "configfile", "linux", "echo", "all_video", "gzio"]);
+    const env = { MTOOLS_SKIP_CHECK: "1" };
+    await runEnv(opts, env, "mmd", ["-i", layout.efi, "::/EFI", "::/EFI/BOOT"]);
+    await runEnv(opts, env, "mcopy", ["-i", layout.efi, image, "::/EFI/BOOT/BOOTX64.EFI"]);
 }
 
 export async function unmountTarget(opts: InstallOptions): Promise<void> {
     await run(opts, "sync", []);
-    for (const m of [path.join(opts.target, "boot/efi"), opts.target]) {
+    for (const m of [opts.target]) {
         const r = await execa("mountpoint", ["-q", m], { reject: false, timeout: 10_000, stdin: "ignore" });
         if (r.exitCode === 0)
             await run(opts, "umount", [m]);
