@@ -96,21 +96,30 @@ function log(line: string): void {
 
 async function readAnswers(where: string): Promise<string> {
     if (/^https?:\/\//.test(where)) {
-        const ac = new AbortController();
-        const timer = setTimeout(() => ac.abort(), 30_000);
-        try {
-            const res = await fetch(where, { signal: ac.signal });
-            if (!res.ok)
-                throw new UsageError(`answers ${where}: HTTP ${res.status}`);
-            const text = await res.text();
-            if (text.length > MAX_ANSWERS_BYTES)
-                throw new UsageError(`answers ${where}: larger than 64 KiB`);
-            return text;
-        } catch (e) {
-            throw e instanceof UsageError ? e : new UsageError(`answers ${where}: ${(e as Error).message}`);
-        } finally {
-            clearTimeout(timer);
+        // the network may still be coming up: up to 12 tries, 5 s apart
+        let last = "";
+        for (let attempt = 0; attempt < 12; attempt++) {
+            if (attempt)
+                await new Promise(res => setTimeout(res, 5000));
+            const ac = new AbortController();
+            const timer = setTimeout(() => ac.abort(), 20_000);
+            try {
+                const res = await fetch(where, { signal: ac.signal });
+                if (!res.ok)
+                    throw new UsageError(`answers ${where}: HTTP ${res.status}`);
+                const text = await res.text();
+                if (text.length > MAX_ANSWERS_BYTES)
+                    throw new UsageError(`answers ${where}: larger than 64 KiB`);
+                return text;
+            } catch (e) {
+                if (e instanceof UsageError)
+                    throw e;
+                last = (e as Error).message;
+            } finally {
+                clearTimeout(timer);
+            }
         }
+        throw new UsageError(`answers ${where}: ${last}`);
     }
     const file = where.replace(/^file:\/\//, "");
     try {
