@@ -5,6 +5,7 @@
  * removable path) and enables first boot. Every tool runs with an argument
  * array, never through a shell.
  */
+import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { execa } from "execa";
@@ -306,8 +307,9 @@ export async function configure(opts: InstallOptions, layout: Layout): Promise<v
     const localeGen = path.join(opts.target, "etc/locale.gen");
     if (answers.locale !== "C.UTF-8")
         fs.appendFileSync(localeGen, `${answers.locale} UTF-8\n`);
-    // a new identity for this node: machine id and SSH host keys are made on its first boot
-    write(opts, "etc/machine-id", "", 0o444);
+    // a new identity for this node: its own machine id (not empty: systemd would take the next boot
+    // for a first boot and apply its unit presets), SSH host keys made below
+    write(opts, "etc/machine-id", `${crypto.randomBytes(16).toString("hex")}\n`, 0o444);
     for (const f of fs.existsSync(path.join(opts.target, "etc/ssh")) ? fs.readdirSync(path.join(opts.target, "etc/ssh")) : []) {
         if (f.startsWith("ssh_host_"))
             fs.rmSync(path.join(opts.target, "etc/ssh", f), { force: true });
