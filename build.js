@@ -161,9 +161,11 @@ async function buildAll() {
     await esbuild.build({ ...nodeTarget, entryPoints: ["helpers/debvisord/main.ts"], outfile: "dist/debvisord.js" });
     await esbuild.build({ ...nodeTarget, entryPoints: ["helpers/debvisorctl/main.ts"], outfile: "dist/debvisorctl.js" });
     await esbuild.build({ ...nodeTarget, entryPoints: ["helpers/debvisor-firstboot/main.ts"], outfile: "dist/debvisor-firstboot.js" });
+    // the installer on the live image (package debvisor-installer)
+    await esbuild.build({ ...nodeTarget, entryPoints: ["helpers/debvisor-install/main.ts"], outfile: "dist/debvisor-install.js" });
     // the bundles are CommonJS, the project's sources are ES modules
     fs.writeFileSync(path.join(dist, "package.json"), "{ \"type\": \"commonjs\" }\n");
-    for (const file of ["dist/debvisord.js", "dist/debvisorctl.js", "dist/debvisor-firstboot.js"])
+    for (const file of ["dist/debvisord.js", "dist/debvisorctl.js", "dist/debvisor-firstboot.js", "dist/debvisor-install.js"])
         fs.chmodSync(path.join(root, file), 0o755);
     await esbuild.build({
         entryPoints: Object.fromEntries(pages.map(p => [p, `pkg/${p}/index.tsx`])),

@@ -21,6 +21,7 @@ APT_PACKAGES="
   fail2ban
   live-build
   iputils-ping bridge-utils
+  gdisk parted dosfstools e2fsprogs squashfs-tools rsync whiptail grub-pc-bin grub-efi-amd64-bin grub2-common mtools
 "
 
 missing=""

@@ -1,0 +1,343 @@
+// The whole path in a VM (npm run test:vm): the trixie installer image boots in
+// QEMU (TCG, no KVM) with a blank 8 GiB disk, a small disk labelled DVANSWERS
+// holding debvisor-answers.conf, and a blank spare disk for the storage profile;
+// the installer runs unattended and powers off; the installed disk boots on its
+// own; then Playwright logs in to Cockpit (the guest's :9090 through a QEMU
+// host forward on 127.0.0.1) as the admin from the answers and checks the
+// DebVisor Overview: the chosen profile, and first boot finished where the node
+// reports it. Serial logs, screenshots and timings in build/vm-test/.
+//
+// Settings: DEBVISOR_VM_REBUILD=1 always builds the image; otherwise an image
+// built from the same packages and image configuration is reused (a
+// fingerprint of the .debs' contents and iso/ in build/vm-test/iso.stamp).
+// DEBVISOR_VM_REUSE=1 uses whatever image build/iso holds (while working on the
+// test itself; it says so). DEBVISOR_VM_INSTALL_TIMEOUT / _BOOT_TIMEOUT: minutes (60 / 45).
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import crypto from "node:crypto";
+import fs from "node:fs";
+import net from "node:net";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const OUT = path.join(ROOT, "build/vm-test");
+const DIST = "trixie";
+const VERSION = (JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { version: string }).version;
+const ISO = path.join(ROOT, `build/iso/debvisor-${VERSION}-${DIST}-amd64.hybrid.iso`);
+const ADMIN = "dvadmin";
+const PROFILE = "zfs";
+const PROFILE_TEXT = "ZFS: spare disks form the pool tank";
+const minutes = (name: string, def: number) => Number(process.env[name] || def) * 60_000;
+const INSTALL_TIMEOUT = minutes("DEBVISOR_VM_INSTALL_TIMEOUT", 60);
+const BOOT_TIMEOUT = minutes("DEBVISOR_VM_BOOT_TIMEOUT", 45);
+
+const timings: Record<string, number | string> = {};
+const started = Date.now();
+const children: ChildProcess[] = [];
+
+function say(line: string): void {
+    process.stdout.write(`vm-test ${new Date().toISOString().slice(11, 19)} ${line}\n`);
+}
+
+function must(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string; inherit?: boolean } = {}): string {
+    const r = spawnSync(cmd, args, {
+        cwd: ROOT, encoding: "utf8", env: opts.env ?? process.env, input: opts.input, timeout: 3 * 3600_000,
+        stdio: opts.inherit ? ["ignore", "inherit", "inherit"] : ["pipe", "pipe", "pipe"],
+    });
+    if (r.status !== 0)
+        throw new Error(`${cmd} ${args.join(" ")} failed (${r.status ?? r.signal}): ${r.stderr ?? ""}`);
+    return r.stdout ?? "";
+}
+
+const seconds = (ms: number) => Math.round(ms / 1000);
+
+/* The image's inputs: what the packages contain (their md5sums and control) and iso/. */
+function fingerprint(): string {
+    const h = crypto.createHash("sha256");
+    for (const deb of fs.readdirSync(path.join(ROOT, "build/debs")).filter(f => f.endsWith(".deb")).sort()) {
+        h.update(deb);
+        h.update(must("dpkg-deb", ["-I", path.join(ROOT, "build/debs", deb), "control", "md5sums"]));
+    }
+    const walk = (dir: string): void => {
+        for (const e of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+            const p = path.join(dir, e.name);
+            if (e.isDirectory())
+                walk(p);
+            else {
+                h.update(path.relative(ROOT, p));
+                h.update(fs.readFileSync(p));
+            }
+        }
+    };
+    walk(path.join(ROOT, "iso"));
+    return h.digest("hex");
+}
+
+function buildImage(): void {
+    if (process.env.DEBVISOR_VM_REUSE === "1" && fs.existsSync(ISO)) {
+        say(`DEBVISOR_VM_REUSE=1: using ${path.relative(ROOT, ISO)} as it is, whatever it was built from`);
+        timings.isoBuild = "reused as it is (DEBVISOR_VM_REUSE=1)";
+        timings.isoMiB = Math.round(fs.statSync(ISO).size / 1024 / 1024);
+        return;
+    }
+    say("npm run deb");
+    must("npm", ["run", "deb"], { inherit: true });
+    const stamp = path.join(OUT, "iso.stamp");
+    const want = fingerprint();
+    if (process.env.DEBVISOR_VM_REBUILD !== "1" && fs.existsSync(ISO) && fs.existsSync(stamp) && fs.readFileSync(stamp, "utf8") === want) {
+        say(`reusing ${path.relative(ROOT, ISO)}: built from the same packages and iso/ configuration`);
+        timings.isoBuild = "reused";
+    } else {
+        say("building the image (npm run iso, trixie, no firmware, zstd)");
+        const t = Date.now();
+        fs.rmSync(stamp, { force: true });
+        must("sh", ["iso/build"], {
+            inherit: true,
+            env: { ...process.env, DEBVISOR_DIST: DIST, DEBVISOR_FIRMWARE: "0", DEBVISOR_COMPRESSION: "zstd", DEBVISOR_FAST: "0", DEBVISOR_SELFTEST: "0" },
+        });
+        timings.isoBuildSeconds = seconds(Date.now() - t);
+        fs.writeFileSync(stamp, want);
+    }
+    timings.isoMiB = Math.round(fs.statSync(ISO).size / 1024 / 1024);
+}
+
+function makeDisks(password: string): void {
+    for (const f of ["target.qcow2", "spare.qcow2", "answers.img"])
+        fs.rmSync(path.join(OUT, f), { force: true });
+    must("qemu-img", ["create", "-q", "-f", "qcow2", path.join(OUT, "target.qcow2"), "8G"]);
+    must("qemu-img", ["create", "-q", "-f", "qcow2", path.join(OUT, "spare.qcow2"), "4G"]);
+    const hash = must("openssl", ["passwd", "-6", "-stdin"], { input: `${password}\n` }).trim();
+    const rootHash = must("openssl", ["passwd", "-6", "-stdin"], { input: `${crypto.randomBytes(12).toString("base64url")}\n` }).trim();
+    const answers = [
+        "# debvisor-answers.conf for the VM test",
+        "locale=en_US.UTF-8", "timezone=Europe/Berlin", "hostname=dvtest.example.org", "disk=/dev/vda",
+        `root-password-hash=${rootHash}`, `admin-user=${ADMIN}`, `admin-password-hash=${hash}`,
+        `profile=${PROFILE}`, "network=dhcp", "finish=poweroff", "",
+    ].join("\n");
+    const conf = path.join(OUT, "debvisor-answers.conf");
+    fs.writeFileSync(conf, answers, { mode: 0o600 });
+    // a FAT disk made without mounting: mkfs.vfat on a file, mcopy into it
+    const img = path.join(OUT, "answers.img");
+    must("mkfs.vfat", ["-n", "DVANSWERS", "-C", img, "8192"]);
+    must("mcopy", ["-i", img, conf, "::debvisor-answers.conf"], { env: { ...process.env, MTOOLS_SKIP_CHECK: "1" } });
+}
+
+/* QEMU under TCG; the serial console to a file; stopped by its PID at the end. */
+function qemu(name: string, args: string[]): { proc: ChildProcess; serial: string; exited: Promise<number | null> } {
+    const serial = path.join(OUT, `${name}-serial.log`);
+    fs.rmSync(serial, { force: true });
+    const proc = spawn("qemu-system-x86_64", [
+        "-machine", "pc,accel=tcg", "-m", "2048", "-smp", "2", "-display", "none", "-monitor", "none",
+        "-serial", `file:${serial}`, "-no-reboot", ...args,
+    ], { stdio: ["ignore", "pipe", "pipe"] });
+    children.push(proc);
+    const errors: string[] = [];
+    proc.stderr?.on("data", d => errors.push(String(d)));
+    const exited = new Promise<number | null>(resolve => proc.on("exit", code => {
+        if (code)
+            say(`${name}: qemu exited ${code}: ${errors.join("").slice(-500)}`);
+        resolve(code);
+    }));
+    say(`${name}: qemu pid ${proc.pid}`);
+    return { proc, serial, exited };
+}
+
+function readLog(file: string): string {
+    try {
+        return fs.readFileSync(file, "latin1");
+    } catch {
+        return "";
+    }
+}
+
+/* Polls until test() is true, the deadline passes (error) or stop() is true (error). */
+async function until(what: string, ms: number, test: () => boolean | Promise<boolean>, stop?: () => string | null): Promise<number> {
+    const t = Date.now();
+    const end = t + ms;
+    while (Date.now() < end) {
+        if (await test())
+            return Date.now() - t;
+        const why = stop?.();
+        if (why)
+            throw new Error(`${what}: ${why}`);
+        await new Promise(r => setTimeout(r, 2000));
+    }
+    throw new Error(`${what}: not within ${seconds(ms)} s`);
+}
+
+function tail(file: string, lines = 40): string {
+    return readLog(file).split("\n").slice(-lines).join("\n");
+}
+
+async function install(): Promise<void> {
+    const vm = qemu("install", [
+        "-cdrom", ISO, "-boot", "d",
+        "-drive", `file=${path.join(OUT, "target.qcow2")},if=virtio,format=qcow2`,
+        "-drive", `file=${path.join(OUT, "answers.img")},if=virtio,format=raw,readonly=on`,
+        "-drive", `file=${path.join(OUT, "spare.qcow2")},if=virtio,format=qcow2`,
+        "-netdev", "user,id=n0", "-device", "virtio-net-pci,netdev=n0",
+    ]);
+    let exit: number | null | undefined;
+    void vm.exited.then(c => { exit = c; });
+    const gone = () => exit !== undefined ? `qemu exited (${exit}) early; the serial log ends:\n${tail(vm.serial)}` : null;
+    timings.bootToInstallerSeconds = seconds(await until("the live system starts the installer", BOOT_TIMEOUT,
+        () => readLog(vm.serial).includes("DebVisor installer: unattended"), gone));
+    say(`installer started after ${timings.bootToInstallerSeconds} s`);
+    const t = Date.now();
+    await until("the installation", INSTALL_TIMEOUT, () => /DEBVISOR-INSTALL: (DONE|FAILED)/.test(readLog(vm.serial)) || /nothing was written/.test(readLog(vm.serial)), gone);
+    const log = readLog(vm.serial);
+    if (!log.includes("DEBVISOR-INSTALL: DONE"))
+        throw new Error(`the installation failed; the serial log ends:\n${tail(vm.serial)}`);
+    timings.installSeconds = seconds(Date.now() - t);
+    say(`installed in ${timings.installSeconds} s; waiting for the power-off`);
+    await until("the power-off after installing", 10 * 60_000, () => exit !== undefined);
+}
+
+function freePort(): Promise<number> {
+    return new Promise((resolve, reject) => {
+        const s = net.createServer();
+        s.listen(0, "127.0.0.1", () => {
+            const port = (s.address() as net.AddressInfo).port;
+            s.close(() => resolve(port));
+        });
+        s.on("error", reject);
+    });
+}
+
+async function cockpitAnswers(port: number): Promise<boolean> {
+    try {
+        const ac = new AbortController();
+        const timer = setTimeout(() => ac.abort(), 10_000);
+        const res = await fetch(`http://127.0.0.1:${port}/cockpit/login`, { signal: ac.signal, redirect: "manual" }).finally(() => clearTimeout(timer));
+        return res.status > 0 && res.status < 500;
+    } catch {
+        return false;
+    }
+}
+
+async function firstBoot(password: string): Promise<void> {
+    const port = await freePort();
+    const bootStarted = Date.now();
+    const vm = qemu("firstboot", [
+        "-boot", "c",
+        "-drive", `file=${path.join(OUT, "target.qcow2")},if=virtio,format=qcow2`,
+        "-drive", `file=${path.join(OUT, "spare.qcow2")},if=virtio,format=qcow2`,
+        "-netdev", `user,id=n0,hostfwd=tcp:127.0.0.1:${port}-:9090`, "-device", "virtio-net-pci,netdev=n0",
+    ]);
+    let exit: number | null | undefined;
+    void vm.exited.then(c => { exit = c; });
+    const gone = () => exit !== undefined ? `qemu exited (${exit}); the serial log ends:\n${tail(vm.serial)}` : null;
+    timings.installedBootToLoginSeconds = seconds(await until("the installed system's login prompt", BOOT_TIMEOUT,
+        () => / login: /.test(readLog(vm.serial)), gone));
+    say(`installed system at its login prompt after ${timings.installedBootToLoginSeconds} s`);
+    const installLog = readLog(path.join(OUT, "install-serial.log"));
+    const hasFirstboot = installLog.includes("systemctl enable debvisor-firstboot.service") &&
+        !/debvisor-firstboot\.service (is not in the installed system|could not be enabled)|enabling debvisor-firstboot\.service failed/.test(installLog);
+    timings.firstbootUnit = hasFirstboot ? "enabled" : "absent";
+    timings.cockpitSeconds = seconds(await until("Cockpit on the guest's :9090", BOOT_TIMEOUT, () => cockpitAnswers(port), gone));
+    say(`Cockpit answers (${timings.cockpitSeconds} s after the boot began)`);
+
+    const profileDir = fs.mkdtempSync(path.join(OUT, "chromium-"));
+    const context = await chromium.launchPersistentContext(profileDir, {
+        executablePath: "/usr/bin/chromium",
+        args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        viewport: { width: 1400, height: 1000 }, ignoreHTTPSErrors: true, timeout: 60_000,
+    });
+    try {
+        const page = context.pages()[0] ?? await context.newPage();
+        page.setDefaultTimeout(120_000);
+        // from the guest's view the browser is not local: Cockpit sends it to HTTPS (its own certificate)
+        await page.goto(`http://127.0.0.1:${port}/`);
+        await page.fill("#login-user-input", ADMIN);
+        await page.fill("#login-password-input", password);
+        await page.click("#login-button");
+        await page.waitForSelector("iframe.container-frame", { state: "attached", timeout: 180_000 });
+        await page.screenshot({ path: path.join(OUT, "cockpit-after-login.png") });
+        await page.goto(`${new URL(page.url()).origin}/debvisor/overview`);
+        const handle = await page.waitForSelector("iframe[name='cockpit1:localhost/debvisor/overview'][data-loaded]", { state: "attached", timeout: 180_000 });
+        const frame = await handle.contentFrame();
+        if (!frame)
+            throw new Error("no frame for the DebVisor overview");
+        const facts = frame.locator("[aria-label='Host facts']");
+        await facts.waitFor({ timeout: 180_000 });
+        const t = Date.now();
+        // first boot, where the node has it, finishes before the overview shows its end; bounded
+        await until("the Overview shows the profile", BOOT_TIMEOUT, async () => (await facts.innerText()).includes(PROFILE_TEXT));
+        timings.profileShownAfterLoginSeconds = seconds(Date.now() - t);
+        await page.screenshot({ path: path.join(OUT, "overview.png"), fullPage: true });
+        const text = await facts.innerText();
+        say(`Overview host facts: ${text.replace(/\s+/g, " ")}`);
+        if (!text.includes("dvtest"))
+            throw new Error(`the Overview does not show the host name dvtest: ${text}`);
+        if (hasFirstboot) {
+            // Manager.FirstBoot on the Overview: finished, or failed with the step's error
+            const card = frame.locator("#debvisor-firstboot-finished");
+            await until("first boot finished on the Overview", BOOT_TIMEOUT, async () => {
+                if (await card.count() > 0)
+                    return true;
+                const failed = await frame.getByText(/First boot failed/).count() > 0;
+                if (failed) {
+                    await page.screenshot({ path: path.join(OUT, "overview-firstboot-failed.png"), fullPage: true });
+                    throw new Error(`first boot failed: ${(await frame.locator("body").innerText()).slice(0, 2000)}`);
+                }
+                return false;
+            });
+            timings.firstBootFinishedAfterInstalledBootSeconds = seconds(Date.now() - bootStarted);
+            timings.firstBootOnOverview = await card.innerText();
+            await page.screenshot({ path: path.join(OUT, "overview-firstboot.png"), fullPage: true });
+        } else {
+            timings.firstBootOnOverview = "no debvisor-firstboot.service in this build: not checked";
+        }
+    } finally {
+        await context.close().catch(() => undefined);
+        fs.rmSync(profileDir, { recursive: true, force: true });
+    }
+}
+
+function stopAll(): void {
+    for (const c of children) {
+        if (c.exitCode === null && c.signalCode === null && c.pid) {
+            say(`stopping qemu pid ${c.pid}`);
+            try {
+                process.kill(c.pid, "SIGTERM");
+            } catch { /* gone */ }
+        }
+    }
+}
+
+async function main(): Promise<number> {
+    fs.mkdirSync(OUT, { recursive: true });
+    const password = `Dv-${crypto.randomBytes(9).toString("base64url")}`;
+    try {
+        buildImage();
+        makeDisks(password);
+        await install();
+        await firstBoot(password);
+        timings.totalSeconds = seconds(Date.now() - started);
+        say(`PASS ${JSON.stringify(timings)}`);
+        return 0;
+    } catch (e) {
+        timings.totalSeconds = seconds(Date.now() - started);
+        say(`FAIL ${(e as Error).message}`);
+        say(`timings so far ${JSON.stringify(timings)}`);
+        return 1;
+    } finally {
+        fs.writeFileSync(path.join(OUT, "timings.json"), `${JSON.stringify(timings, null, 2)}\n`);
+        stopAll();
+        // bounded wait for the QEMU processes to go, then the hard way, by PID
+        const end = Date.now() + 20_000;
+        while (children.some(c => c.exitCode === null && c.signalCode === null) && Date.now() < end)
+            await new Promise(r => setTimeout(r, 500));
+        for (const c of children) {
+            if (c.exitCode === null && c.signalCode === null && c.pid)
+                process.kill(c.pid, "SIGKILL");
+        }
+    }
+}
+
+for (const sig of ["SIGINT", "SIGTERM"] as const)
+    process.on(sig, () => { stopAll(); process.exit(130); });
+
+main().then(code => process.exit(code));
