@@ -8,6 +8,9 @@
 // Ceph. Everything it made is taken down at the end, also when a test fails:
 // the daemons by the pids in their pid files, the mount, the libvirt pool and
 // secret, the cluster's files, tank, and /etc/debvisor-profile as it was.
+// Then CephManager's own Bootstrap and AddOsd on the bus: bad devices refused
+// before anything is made, Busy on a complete cluster, one more OSD added,
+// and a fresh cluster bootstrapped with each step audited.
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
@@ -25,6 +28,7 @@ const ZFS_JSON = "/etc/debvisor/zfs.json";
 const AUDIT_LOG = "/var/log/debvisor/audit.jsonl";
 const GIB = 1024 ** 3;
 const LIBVIRT = ["-c", "qemu:///system"];
+const CEPH_MANAGER = { path: "/org/debvisor/DebVisor1/ceph", iface: "org.debvisor.DebVisor1.CephManager" };
 const DAEMON_PID = /^ceph-(mon|mgr|osd|mds)\.[^/]+\.pid$/;
 /* health checks a single node on a test machine may show: the host's own disk low on space */
 const EXPECTED_WARNINGS = new Set(["MON_DISK_LOW"]);
@@ -57,6 +61,11 @@ const plan = (user: string | null, profile: string, options: Options = {}) =>
     callAs(user, { ...MANAGER, method: "PlanProfile", signature: "sa{sv}", body: [profile, options] });
 const apply = (user: string | null, profile: string, options: Options) =>
     callAs(user, { ...MANAGER, method: "ApplyProfile", signature: "sa{sv}", body: [profile, { "auth.no_user_interaction": ["b", true], ...options }] });
+
+const bootstrap = (user: string | null, devices: string[], options: Options = {}) =>
+    callAs(user, { ...CEPH_MANAGER, method: "Bootstrap", signature: "asa{sv}", body: [devices, { "auth.no_user_interaction": ["b", true], ...options }] });
+const addOsd = (user: string | null, device: string) =>
+    callAs(user, { ...CEPH_MANAGER, method: "AddOsd", signature: "sa{sv}", body: [device, { "auth.no_user_interaction": ["b", true] }] });
 
 async function planOf(profile: string): Promise<PlanReply> {
     const reply = await plan(ADMIN.name, profile);
@@ -388,5 +397,94 @@ QUnit.module("storage profile: the ceph profile and mixed on test files", hooks 
         assert.equal(fs.readFileSync(PROFILE_FILE, "utf8").trim(), "mixed");
         const again = await planOf("mixed");
         assert.deepEqual(again.Steps.filter(s => !s.Exists).map(s => s.Id), [], "applying again has nothing to do");
+    });
+
+    QUnit.test("Bootstrap and AddOsd on the bus: bad devices and non-admins refused with nothing made, Busy on a whole cluster, one more OSD", async assert => {
+        if (skip || !fs.existsSync("/etc/ceph/ceph.conf")) {
+            assert.true(true, `skipped: ${skip || "no cluster from the test before"}`);
+            return;
+        }
+        const osdsBefore = ceph<{ num_osds: number }>("osd", "stat").num_osds;
+        const outside = fs.mkdtempSync("/var/tmp/dv-ceph-outside-");
+        try {
+            const stray = sparseFile(path.join(outside, "stray.img"), 4 * GIB);
+            const osDisk = run("findmnt", "-n", "-o", "SOURCE", "/").trim();
+            const bad: Array<[string, string]> = [
+                ["relative", "an absolute path"], ["/dev/../etc/passwd", ""], ["-rf", "an absolute path"], [stray, ""],
+                [`${dir}/missing.img`, ""], [`${dir}/new\nline.img`, ""], ["x".repeat(5000), "too long"],
+            ];
+            if (osDisk.startsWith("/dev/"))
+                bad.push([osDisk, ""]);
+            for (const [device, words] of bad) {
+                const r = await addOsd(ADMIN.name, device);
+                assert.false(r.ok, `AddOsd ${JSON.stringify(device.slice(0, 40))} refused`);
+                if (!r.ok) {
+                    assert.equal(r.errorName, "org.debvisor.DebVisor1.Error.InvalidArgument", r.message);
+                    if (words) assert.true(r.message.includes(words), r.message);
+                }
+            }
+            const none = await bootstrap(ADMIN.name, []);
+            assert.false(none.ok, "Bootstrap without devices refused");
+            const net = await bootstrap(ADMIN.name, [files[0]], { "public-network": ["s", "10.0.0.0/99"] });
+            assert.false(net.ok, "a bad public network refused");
+            if (!net.ok) assert.true(net.message.includes("options.public-network"), net.message);
+            const again = await bootstrap(ADMIN.name, [files[0]]);
+            assert.false(again.ok, "Bootstrap on a whole cluster refused");
+            if (!again.ok) assert.equal(again.errorName, "org.debvisor.DebVisor1.Error.Busy", again.message);
+            for (const user of [OPERATOR.name, VIEWER.name, NOBODY.name]) {
+                const r = await addOsd(user, files[0]);
+                assert.false(r.ok);
+                if (!r.ok) assert.equal(r.errorName, "org.debvisor.DebVisor1.Error.NotAuthorized", user);
+            }
+            assert.equal(ceph<{ num_osds: number }>("osd", "stat").num_osds, osdsBefore, "no OSD made by a refused call");
+
+            const extra = sparseFile(path.join(dir, "extra.img"), 4 * GIB);
+            const watch = await watchJobs();
+            const r = await addOsd(ADMIN.name, extra);
+            assert.true(r.ok, r.ok ? "AddOsd started" : r.message);
+            if (!r.ok) return;
+            const [ok, message] = await withTimeout(watch(String(r.body[0])).completed, 300_000, "AddOsd");
+            assert.true(ok, message);
+            const osds = ceph<{ num_osds: number; num_up_osds: number }>("osd", "stat");
+            assert.deepEqual([osds.num_osds, osds.num_up_osds], [osdsBefore + 1, osdsBefore + 1], message);
+            await waitFor("the new OSD object on the bus", async () => {
+                const objects = await callAs(ADMIN.name, { path: "/org/debvisor/DebVisor1", iface: "org.freedesktop.DBus.ObjectManager", method: "GetManagedObjects", signature: "", body: [] });
+                return objects.ok && Object.keys(objects.body[0] as object).includes(`/org/debvisor/DebVisor1/ceph/osds/${osdsBefore}`);
+            }, 30_000);
+        } finally {
+            fs.rmSync(outside, { recursive: true, force: true });
+        }
+    });
+
+    QUnit.test("Bootstrap on the bus makes a fresh cluster step by step, each step audited, and is Busy once it is whole", async assert => {
+        if (skip) {
+            assert.true(true, `skipped: ${skip}`);
+            return;
+        }
+        await removeCluster(libDirsBefore);
+        await destroyTestPool("tank");
+        for (const f of fs.readdirSync(dir))
+            fs.rmSync(path.join(dir, f), { force: true });
+        const disk = sparseFile(path.join(dir, "boot.img"), 4 * GIB);
+        const since = new Date(Date.now() - 1000).toISOString();
+        const watch = await watchJobs();
+        const r = await bootstrap(ADMIN.name, [disk], { cephfs: ["s", ""], mount: ["b", false], "rbd-pool": ["s", "vmdisks"] });
+        assert.true(r.ok, r.ok ? "started" : r.message);
+        if (!r.ok) return;
+        const job = watch(String(r.body[0]));
+        const [ok, message] = await withTimeout(job.completed, 400_000, "Bootstrap");
+        assert.true(ok, message);
+        assert.true(job.progress.length > 1 && job.progress.at(-1) === 1, `progress step by step: ${job.progress.join(" ")}`);
+        const osds = ceph<{ num_osds: number; num_up_osds: number }>("osd", "stat");
+        assert.deepEqual([osds.num_osds, osds.num_up_osds], [1, 1], "one OSD, up");
+        const pools = ceph<Array<{ pool_name: string; application_metadata: Record<string, unknown> }>>("osd", "pool", "ls", "detail");
+        assert.true(pools.some(x => x.pool_name === "vmdisks" && "rbd" in x.application_metadata), "the RBD pool by the name asked for");
+        assert.false(pools.some(x => x.pool_name.startsWith("cephfs.")), "no CephFS when none is asked for");
+        const steps = fs.readFileSync(AUDIT_LOG, "utf8").split("\n").filter(l => l.includes("\"Bootstrap.step\""))
+            .map(l => JSON.parse(l) as { time: string; args: string[] }).filter(x => x.time >= since).map(x => x.args[0]);
+        assert.true(steps.length >= 4 && steps.some(id => id.startsWith("mon")) && steps.some(id => id.startsWith("osd")), `audited: ${steps.join(", ")}`);
+        const busy = await bootstrap(ADMIN.name, [disk], { cephfs: ["s", ""], mount: ["b", false], "rbd-pool": ["s", "vmdisks"] });
+        assert.false(busy.ok, "a second Bootstrap refused");
+        if (!busy.ok) assert.equal(busy.errorName, "org.debvisor.DebVisor1.Error.Busy", busy.message);
     });
 });

@@ -11,6 +11,7 @@ import { method } from "../bus/call-pipeline.js";
 import { optionsSchema } from "../validation.js";
 import type { CephArea } from "./ceph-area.js";
 import { CEPHFS_MOUNTPOINT, cephFsMounted, fstabLine, unmount, updateFstab } from "./cephfs-mount.js";
+import { provisionMethods } from "./provision-methods.js";
 import { cephPoolName, imageName, imageSize, MIB, rbdSnapshotName, replicas } from "./names.js";
 import { DATA_TIMEOUT_MS } from "./tools.js";
 
@@ -111,20 +112,7 @@ export function rbdSources(xml: string): string[] {
 
 export function managerMethods(area: CephArea): Record<string, unknown> {
     return {
-        // ---- provided by the Ceph provisioning library (another area); wired in at merge ----
-        Bootstrap: method({
-            args: z.tuple([z.array(z.string()), z.record(z.string(), z.unknown())]),
-            run: () => {
-                throw notSupported("Bootstrap is not available yet");
-            },
-        }),
-        AddOsd: method({
-            args: z.tuple([z.string(), z.record(z.string(), z.unknown())]),
-            run: () => {
-                throw notSupported("AddOsd is not available yet");
-            },
-        }),
-        // ---- end of the provisioning methods ----
+        ...provisionMethods(area),
         SetMaintenance: method({
             args: z.tuple([z.boolean(), optionsSchema({})]),
             run: (_ctx, [enabled]) => change(area, async () => {

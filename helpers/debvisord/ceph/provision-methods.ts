@@ -1,0 +1,84 @@
+// CephManager.Bootstrap and AddOsd: the provisioning library (provision/) run
+// as Jobs. The devices are checked before the Job starts, so bad input is an
+// InvalidArgument reply and nothing is made; each step the library reports
+// moves the Job's progress and is written to the audit log.
+import * as z from "zod/mini";
+import { busy } from "../../lib/errors.js";
+import { method, type CallContext } from "../bus/call-pipeline.js";
+import { optionsSchema } from "../validation.js";
+import type { CephArea } from "./ceph-area.js";
+import {
+    bootstrapCluster, checkOsdDevices, createOsd, normalizeOptions, observeCluster, type ProgressCallback,
+} from "./provision/index.js";
+
+const deviceArg = z.string().check(z.minLength(1, "must not be empty"), z.maxLength(4096, "is too long"));
+const devicesArg = z.array(deviceArg).check(z.minLength(1, "name at least one spare disk"), z.maxLength(64, "names too many disks"));
+
+/* Each step of the library, audited as a step of the method that runs it, and the Job's progress. */
+function stepReporter(area: CephArea, ctx: CallContext, methodName: string, setProgress: (f: number) => void): ProgressCallback {
+    const c = ctx.caller;
+    return async r => {
+        setProgress(r.fraction);
+        await area.audit?.append({
+            uid: c.uid, loginuid: c.loginuid, user: c.user, method: `${methodName}.step`, object: area.path, phase: "end",
+            result: "ok", args: [r.id, r.result, `${r.seconds.toFixed(1)} s`],
+        }).catch(() => undefined);
+    };
+}
+
+export function provisionMethods(area: CephArea): Record<string, unknown> {
+    return {
+        Bootstrap: method({
+            args: z.tuple([devicesArg, optionsSchema({
+                "rbd-pool": z.optional(z.string().check(z.maxLength(100, "is too long"))),
+                cephfs: z.optional(z.string().check(z.maxLength(64, "is too long"))),
+                mount: z.optional(z.boolean()),
+                "public-network": z.optional(z.string().check(z.maxLength(64, "is too long"))),
+            })]),
+            run: async (ctx, [devices, options]) => {
+                const wanted = normalizeOptions({
+                    rbdPool: options["rbd-pool"], cephfs: options.cephfs, mount: options.mount, publicNetwork: options["public-network"],
+                });
+                await checkOsdDevices(devices);
+                if (area.bootstrapping)
+                    throw busy("a Ceph cluster is being bootstrapped already");
+                const now = await observeCluster(wanted);
+                if (now.coreDone && now.finishDone)
+                    throw busy("this host has a Ceph cluster already; add disks with AddOsd");
+                area.bootstrapping = true;
+                const job = area.jobs.start({
+                    operation: "ceph-bootstrap", description: `Creating a Ceph cluster with ${devices.length} OSD${devices.length === 1 ? "" : "s"}`,
+                    caller: ctx.caller, objects: [area.path],
+                }, async control => {
+                    try {
+                        const result = await bootstrapCluster(devices, wanted, stepReporter(area, ctx, "Bootstrap", f => control.setProgress(f)), control.signal);
+                        const made = result.steps.filter(s => s.result === "ok").length;
+                        return `Ceph cluster ${result.fsid} ready with OSD ${result.osds.join(", ")} (${made} of ${result.steps.length} steps made, the others were done)`;
+                    } finally {
+                        area.bootstrapping = false;
+                        await area.refresh(true);
+                    }
+                });
+                return [job.path];
+            },
+        }),
+        AddOsd: method({
+            args: z.tuple([deviceArg, optionsSchema({})]),
+            run: async (ctx, [device]) => {
+                await checkOsdDevices([device], "device");
+                const job = area.jobs.start({
+                    operation: "ceph-add-osd", description: `Adding ${device} to the Ceph cluster as an OSD`,
+                    caller: ctx.caller, objects: [area.path],
+                }, async control => {
+                    try {
+                        const result = await createOsd(device, stepReporter(area, ctx, "AddOsd", f => control.setProgress(f)), control.signal);
+                        return `${device} is OSD ${result.id}`;
+                    } finally {
+                        await area.refresh(true);
+                    }
+                });
+                return [job.path];
+            },
+        }),
+    };
+}
