@@ -150,7 +150,8 @@ export class Profiles {
             for (const d of await testFileDisks(inUse, dir))
                 if (!disks.some(x => x.Path === d.Path)) disks.push(d);
         }
-        const ceph = await observeCluster({ rbdPool: CEPH_RBD_POOL, cephfs: CEPH_FS, mount: true });
+        // the cluster is asked only when the profile has Ceph steps: a monitor that hangs does not slow a zfs plan
+        const ceph = profile === "zfs" ? null : await observeCluster({ rbdPool: CEPH_RBD_POOL, cephfs: CEPH_FS, mount: true });
         const pools = new Map<string, string[]>();
         for (const d of this.zfs.datasets.filter(x => !x.name.includes("/") && !x.name.includes("@")))
             pools.set(d.name, []);
@@ -163,8 +164,8 @@ export class Profiles {
             pools: [...pools].map(([name, devices]) => ({ name, devices })),
             datasets: this.zfs.datasets.filter(d => d.type === "filesystem").map(d => ({ name: d.name, mountpoint: d.mountpoint })),
             libvirtPools: await libvirtPools(),
-            ceph: { installed: ceph.installed, coreDone: ceph.coreDone, finishDone: ceph.finishDone,
-                osds: ceph.osds.map(o => ({ id: o.id, device: o.device, done: o.ready && o.running })) },
+            ceph: ceph ? { installed: ceph.installed, coreDone: ceph.coreDone, finishDone: ceph.finishDone,
+                osds: ceph.osds.map(o => ({ id: o.id, device: o.device, done: o.ready && o.running })) } : undefined,
         };
         const plan = planProfile(profile, disks, state, { include }, realPath);
         // a test file only goes where its area accepts it: ZFS from its directory, Ceph from its own and of 1 GiB or more
