@@ -73,10 +73,11 @@ QUnit.module("compliance: audit segments", hooks => {
 
     QUnit.test("rotation by age, also of an idle log", async assert => {
         const file = path.join(dir, "audit.jsonl");
-        const log = AuditLog.open(file, { maxBytes: 1 << 30, maxAgeMs: 50 });
+        // long enough that a loaded machine cannot make it due before the first check
+        const log = AuditLog.open(file, { maxBytes: 1 << 30, maxAgeMs: 1500 });
         await log.append(entry(1));
         assert.equal(log.rotateIfDue(), null, "not due yet");
-        await new Promise(r => setTimeout(r, 80));
+        await new Promise(r => setTimeout(r, 1600));
         await log.rotateIfDue();
         assert.equal(listSegments(file).length, 2);
         assert.equal(parseRecord(lines(file)[0]).method, SEAL_METHOD);
