@@ -4,6 +4,7 @@
 // maintenance, OSD in/out, pools, images, the CephFS mount, the roles, a
 // corpus of bad input that changes nothing, and a monitor that stops
 // answering.
+import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import QUnit from "qunit";
 import { callAs, getProperty } from "../lib/call-as.js";
@@ -219,6 +220,28 @@ QUnit.module("ceph: cluster through the bus", hooks => {
         assert.equal(await prop(imagePath("rbd", "img1"), IMAGE, "Name"), undefined, "the object is gone");
     });
 
+    QUnit.test("an image a libvirt machine uses as its disk is not deleted", async assert => {
+        const domain = "dv-ceph-disk-user";
+        const made = await onPool(ADMIN.name, "rbd", "CreateImage", "sta{sv}", ["in-use", 8 * MIB, {}]);
+        assert.true(made.ok, made.ok ? "created" : made.message);
+        const xml = `<domain type='qemu'><name>${domain}</name><memory unit='MiB'>64</memory><vcpu>1</vcpu>
+<os><type arch='x86_64'>hvm</type></os><devices><disk type='network' device='disk'><driver name='qemu' type='raw'/>
+<source protocol='rbd' name='rbd/in-use'><host name='127.0.0.1' port='3310'/></source><target dev='vda' bus='virtio'/></disk></devices></domain>`;
+        const file = `${c().dir}/${domain}.xml`;
+        fs.writeFileSync(file, xml);
+        execFileSync("virsh", ["-c", "qemu:///system", "define", file], { stdio: "pipe" });
+        try {
+            const refused = await onImage(ADMIN.name, "rbd", "in-use", "Delete", "a{sv}", [{ confirm: ["s", "in-use"] }]);
+            assert.equal(errorOf(refused), "org.debvisor.DebVisor1.Error.Busy");
+            if (!refused.ok) assert.true(refused.message.includes(domain), refused.message);
+            assert.true((await c().run(["ls", "-p", "rbd"], "rbd")).split("\n").includes("in-use"), "kept");
+        } finally {
+            execFileSync("virsh", ["-c", "qemu:///system", "undefine", domain], { stdio: "pipe" });
+        }
+        const gone = await onImage(ADMIN.name, "rbd", "in-use", "Delete", "a{sv}", [{ confirm: ["s", "in-use"] }]);
+        assert.true(gone.ok, gone.ok ? "deleted once no machine uses it" : gone.message);
+    });
+
     QUnit.test("the CephFS mounts with ceph-fuse at /srv/cephfs and into /etc/fstab, and unmounts", async assert => {
         const mounted = () => fs.readFileSync("/proc/mounts", "utf8").split("\n").find(l => l.split(" ")[1] === MOUNTPOINT);
         const fstabHas = () => fs.readFileSync("/etc/fstab", "utf8").split("\n").some(l => l.split(/\s+/)[1] === MOUNTPOINT);
@@ -298,6 +321,22 @@ QUnit.module("ceph: cluster through the bus", hooks => {
         }
         assert.equal(await cephState(), before, "nothing changed");
         assert.equal(await managerProp("Maintenance"), false);
+    });
+
+    QUnit.test("debvisorctl ceph: status and listings as JSON match the bus; an image made and deleted by name", async assert => {
+        const ctl = (...args: string[]) => execFileSync("/usr/bin/debvisorctl", args, { encoding: "utf8", stdio: "pipe" });
+        const status = JSON.parse(ctl("ceph", "status", "--json")) as { State: string; Fsid: string; Monitors: Array<{ name: string }> };
+        assert.deepEqual([status.State, status.Fsid, status.Monitors.map(m => m.name)], ["reachable", c().fsid, ["a"]]);
+        assert.true(ctl("ceph", "status").includes("Health:"), "the status in words");
+        const pools = (JSON.parse(ctl("ceph", "pools", "--json")) as Array<{ Name: string }>).map(p => p.Name).sort();
+        assert.deepEqual(pools, (await c().run(["osd", "pool", "ls"])).trim().split("\n").sort());
+        assert.deepEqual((JSON.parse(ctl("ceph", "osds", "--json")) as Array<{ Id: number }>).map(o => o.Id).sort(), [0, 1, 2]);
+        ctl("ceph", "image", "create", "rbd/by-cli", "16M", "--no-ask");
+        assert.equal((JSON.parse(await c().run(["info", "--format", "json", "rbd/by-cli"], "rbd")) as { size: number }).size, 16 * MIB);
+        assert.true((JSON.parse(ctl("ceph", "images", "rbd", "--json")) as Array<{ Name: string }>).some(i => i.Name === "by-cli"));
+        assert.throws(() => ctl("ceph", "image", "delete", "rbd/by-cli", "--confirm", "wrong", "--no-ask"), /confirm/, "a wrong confirmation fails");
+        ctl("ceph", "image", "delete", "rbd/by-cli", "--confirm", "by-cli", "--no-ask");
+        assert.false((await c().run(["ls", "-p", "rbd"], "rbd")).split("\n").includes("by-cli"));
     });
 
     QUnit.test("a monitor that stops answering: a clear error within the timeout, State unreachable, then recovery", async assert => {

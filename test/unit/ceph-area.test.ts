@@ -1,0 +1,119 @@
+// The Ceph objects kept live from recorded Ceph 16 output, through a tool
+// runner that answers from the fixtures (a stand-in for a cluster: the real
+// one is in the integration test): objects come and go with OSDs, pools and
+// images; only properties that changed are signalled; a silent cluster is
+// "unreachable" and keeps the last known objects; no config is "none".
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import QUnit from "qunit";
+import { CephArea, CEPH_MANAGER_IFACE, CEPH_OSD_IFACE } from "../../helpers/debvisord/ceph/ceph-area.js";
+import { CephTools } from "../../helpers/debvisord/ceph/tools.js";
+import { failed } from "../../helpers/lib/errors.js";
+import type { ObjectServer } from "../../helpers/debvisord/bus/object-server.js";
+import type { JobRegistry } from "../../helpers/debvisord/jobs/jobs.js";
+
+const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), "../fixtures/ceph");
+const load = (name: string) => fs.readFileSync(path.join(fixtures, name), "utf8");
+
+/* Answers ceph and rbd from fixtures; `report` names the report fixture to give. */
+class FixtureTools extends CephTools {
+    report = "report.json";
+    silent = false;
+    present = true;
+    calls: string[] = [];
+    override installed(): boolean { return true; }
+    override configured(): boolean { return this.present; }
+    override version(): Promise<string> { return Promise.resolve("16.2.15"); }
+    override ceph(args: string[]): Promise<string> {
+        this.calls.push(`ceph ${args.join(" ")}`);
+        if (this.silent)
+            return Promise.reject(failed("reading the cluster's state: the Ceph cluster does not answer: ceph did not finish within 10 s"));
+        const name = { report: this.report, "osd df tree": "osd-df-tree.json", "df detail": "df-detail.json", "mgr dump": "mgr-dump.json" }[args.filter(a => !a.startsWith("-") && a !== "json").join(" ")];
+        return name ? Promise.resolve(load(name)) : Promise.reject(new Error(`unexpected ceph ${args.join(" ")}`));
+    }
+    override rbd(args: string[]): Promise<string> {
+        this.calls.push(`rbd ${args.join(" ")}`);
+        if (args[0] === "ls") return Promise.resolve(args.includes("rbd") ? load("rbd-ls-l.json") : "[]");
+        if (args[0] === "du") return Promise.resolve(args.includes("rbd") ? load("rbd-du.json") : "{}");
+        if (args[0] === "snap") return Promise.resolve(load("rbd-snap-ls.json"));
+        return Promise.reject(new Error(`unexpected rbd ${args.join(" ")}`));
+    }
+}
+
+function fakeServer() {
+    const objects = new Map<string, { name: string; properties: () => Record<string, unknown> }>();
+    const changes: Array<[string, string, string[]]> = [];
+    const server = {
+        rootPath: "/org/debvisor/DebVisor1",
+        export: (p: string, ifaces: Array<{ name: string; properties: () => Record<string, unknown> }>) => objects.set(p, ifaces[0]),
+        unexport: (p: string) => objects.delete(p),
+        propertiesChanged: (p: string, iface: string, names: string[]) => changes.push([p, iface, names]),
+    };
+    return { server: server as unknown as ObjectServer, objects, changes };
+}
+
+QUnit.module("ceph: objects kept live", () => {
+    QUnit.test("objects for OSDs, pools and images; a marked-out OSD signals In only; noout the manager's flags", async assert => {
+        const { server, objects, changes } = fakeServer();
+        const tools = new FixtureTools("/nonexistent/ceph.json");
+        const area = new CephArea(server, tools, {} as JobRegistry);
+        await area.start();
+        await area.ready;
+        area.stop();
+        const props = (p: string) => objects.get(`/org/debvisor/DebVisor1/ceph${p}`)?.properties();
+        assert.equal(props("")?.State, "reachable");
+        assert.deepEqual([...objects.keys()].map(k => k.replace("/org/debvisor/DebVisor1/ceph", "")).sort(), [
+            "", "/images/rbd/disk1", "/images/rbd/disk2", "/osds/0", "/osds/1", "/osds/2",
+            "/pools/cephfs_5fdata", "/pools/cephfs_5fmetadata", "/pools/device_5fhealth_5fmetrics", "/pools/rbd",
+        ]);
+        assert.deepEqual([props("/osds/1")?.Host, props("/osds/1")?.DeviceClass, props("/osds/1")?.TotalBytes, props("/osds/1")?.In], ["vm", "hdd", 4 * 1024 ** 3, true]);
+        assert.equal(props("/pools/cephfs_5fmetadata")?.StoredBytes, 2306);
+        assert.deepEqual(JSON.parse(String(props("/images/rbd/disk1")?.Snapshots)), [{ name: "snap1", size: 64 * 1024 ** 2, protected: true, created: Date.UTC(2026, 11, 2, 3, 45, 3) * 1000 }]);
+        assert.deepEqual(JSON.parse(String(props("")?.Managers)), [{ name: "x", active: true }]);
+
+        changes.length = 0;
+        tools.report = "report-out.json";
+        tools.calls = [];
+        await area.refresh(false);
+        assert.deepEqual(tools.calls.map(c => c.split(" ").filter(a => !a.startsWith("-") && !a.startsWith("/") && !/^\d+$/.test(a)).join(" ")), ["ceph report json"], "the 5 s tier is one ceph run");
+        assert.deepEqual(changes.filter(c => c[1] === CEPH_OSD_IFACE), [["/org/debvisor/DebVisor1/ceph/osds/2", CEPH_OSD_IFACE, ["In"]]], "only In of osd.2");
+
+        // that report was taken with noout set too
+        const manager = changes.find(c => c[1] === CEPH_MANAGER_IFACE);
+        assert.true(["Flags", "Health", "HealthChecks", "Maintenance", "UpdatedAt"].every(k => manager?.[2].includes(k)), manager?.[2].join());
+        assert.false(manager?.[2].includes("Fsid"), "the unchanged are not signalled");
+        assert.equal(props("")?.Maintenance, true);
+
+        changes.length = 0;
+        tools.report = "report-noout.json";
+        await area.refresh(false);
+        assert.deepEqual(changes.filter(c => c[1] === CEPH_OSD_IFACE), [["/org/debvisor/DebVisor1/ceph/osds/2", CEPH_OSD_IFACE, ["In"]]], "osd.2 in again");
+
+        changes.length = 0;
+        await area.refresh(false);
+        assert.deepEqual(changes, [], "nothing changed, nothing signalled");
+    });
+
+    QUnit.test("a silent cluster: unreachable with the reason, the last objects kept; no config file: none, objects gone", async assert => {
+        const { server, objects } = fakeServer();
+        const tools = new FixtureTools("/nonexistent/ceph.json");
+        const area = new CephArea(server, tools, {} as JobRegistry);
+        await area.start();
+        await area.ready;
+        area.stop();
+        const manager = () => objects.get("/org/debvisor/DebVisor1/ceph")?.properties();
+        tools.silent = true;
+        await area.refresh(false);
+        assert.equal(manager()?.State, "unreachable");
+        assert.true(String(manager()?.LastError).includes("does not answer"));
+        assert.true(objects.has("/org/debvisor/DebVisor1/ceph/pools/rbd"), "the last known pool stays");
+        tools.silent = false;
+        await area.refresh(false);
+        assert.deepEqual([manager()?.State, manager()?.LastError], ["reachable", ""]);
+        tools.present = false;
+        await area.refresh(false);
+        assert.equal(manager()?.State, "none");
+        assert.deepEqual([...objects.keys()], ["/org/debvisor/DebVisor1/ceph"], "only the manager is left");
+    });
+});
