@@ -100,7 +100,7 @@ async function main(): Promise<void> {
     // when the name is taken, the OSDs, pools and images follow with the first read
     const ceph = new CephArea(server, new CephTools(), jobs, audit);
     await ceph.start().then(
-        () => log(ceph.version ? `Ceph: tools ${ceph.version}` : "Ceph is not installed"),
+        () => log(ceph.state === "not-installed" ? "Ceph is not installed" : `Ceph: following ${ceph.tools.config().conf}`),
         (e: Error) => log(`Ceph is not available: ${e.message}`));
 
     const reply = await bus.requestName(BUS_NAME, NAME_FLAG_DO_NOT_QUEUE);

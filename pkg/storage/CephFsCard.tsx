@@ -9,7 +9,7 @@ import { CEPHFS_MOUNTPOINT, cephMountFs, parseCephFs } from "../lib/api/ceph";
 import { ActionDialog } from "../lib/components/ActionDialog";
 import { showError } from "../lib/components/PageAlerts";
 import { _, format } from "../lib/gettext";
-import { Guarded } from "./CephOsdCard";
+import { Guarded } from "./Guarded";
 
 const MDS_COLOR = (state: string) => state.startsWith("up:active") || state === "active" ? "green" : state.includes("standby") ? "blue" : "orange";
 

@@ -11,7 +11,7 @@ import type { CephImageObject, CephPoolObject } from "../lib/dbus-store";
 import { formatBytes } from "../lib/format";
 import { _, format } from "../lib/gettext";
 import { CephCreateImageDialog, CephResizeImageDialog } from "./CephImageDialogs";
-import { Guarded } from "./CephOsdCard";
+import { Guarded } from "./Guarded";
 
 type Dialog =
     | { kind: "create"; pool: CephPoolObject }

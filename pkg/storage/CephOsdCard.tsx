@@ -1,13 +1,12 @@
 // The OSDs under their hosts (as the CRUSH tree has them), each with up/in,
 // device class, device, usage and placement groups; mark out (data moves to
 // the other OSDs: asks first) and in; and the maintenance switch ("noout").
-import { Fragment, useState, type ReactElement } from "react";
+import { Fragment, useState } from "react";
 import { Button } from "@patternfly/react-core/dist/esm/components/Button/index.js";
 import { Card, CardBody, CardHeader, CardTitle } from "@patternfly/react-core/dist/esm/components/Card/index.js";
 import { Label } from "@patternfly/react-core/dist/esm/components/Label/index.js";
 import { Progress, ProgressMeasureLocation } from "@patternfly/react-core/dist/esm/components/Progress/index.js";
 import { Switch } from "@patternfly/react-core/dist/esm/components/Switch/index.js";
-import { Tooltip } from "@patternfly/react-core/dist/esm/components/Tooltip/index.js";
 import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
 import type { PageCephManagerProperties } from "../../generated/dbus-contract";
 import { cephOsdMark, cephSetMaintenance, crushHosts, parseOsdTree } from "../lib/api/ceph";
@@ -16,11 +15,7 @@ import { showError } from "../lib/components/PageAlerts";
 import type { CephOsdObject } from "../lib/dbus-store";
 import { formatBytes } from "../lib/format";
 import { _, format } from "../lib/gettext";
-
-/** A button that is disabled with the reason as its tooltip. */
-export function Guarded({ locked, children }: { locked: string; children: ReactElement }) {
-    return locked ? <Tooltip content={locked}><span>{children}</span></Tooltip> : children;
-}
+import { Guarded } from "./Guarded";
 
 /* Hosts in the CRUSH tree's order, each with its OSDs; OSDs the tree does not
  * place (yet) go under the host they report. */

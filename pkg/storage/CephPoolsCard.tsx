@@ -12,7 +12,7 @@ import type { CephImageObject, CephOsdObject, CephPoolObject } from "../lib/dbus
 import { formatBytes } from "../lib/format";
 import { _, format } from "../lib/gettext";
 import { CephCreatePoolDialog, CephSetSizeDialog } from "./CephPoolDialogs";
-import { Guarded } from "./CephOsdCard";
+import { Guarded } from "./Guarded";
 
 export function CephPoolsCard({ pools, images, osds, cephfs, locked, reachable }: {
     pools: CephPoolObject[]; images: CephImageObject[]; osds: CephOsdObject[]; cephfs: string; locked: string; reachable: boolean;

@@ -61,6 +61,7 @@ bluestore fsck on mkfs = false
 osd memory target = 536870912
 osd pool default pg num = 8
 osd pool default pgp num = 8
+osd pool default pg autoscale mode = off
 mon data avail warn = 2
 mon data avail crit = 1
 mon osd full ratio = 0.97

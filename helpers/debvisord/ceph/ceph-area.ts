@@ -88,12 +88,19 @@ export class CephArea {
 
     /* Exports the manager at once (quick: before the bus name is taken); the first read runs on in `ready`. */
     async start(): Promise<void> {
-        this.version = this.tools.installed() ? await this.tools.version().catch(() => "") : "";
+        this.state = this.tools.installed() ? this.tools.configured() ? "unreachable" : "none" : "not-installed";
+        if (this.state === "unreachable")
+            this.lastError = "not read yet";
         this.managerProps = this.managerProperties();
         for (const [k, v] of Object.entries(this.managerProps))
             this.managerCompared[k] = comparable(v);
         this.server.export(this.path, [{ name: CEPH_MANAGER_IFACE, properties: () => this.managerProps, methods: managerMethods(this) }]);
-        this.ready = this.refresh(true);
+        // `ceph --version` starts Python (~0.3 s): not before the bus name is taken
+        this.ready = (this.tools.installed() ? this.tools.version().catch(() => "") : Promise.resolve(""))
+            .then(v => {
+                this.version = v;
+            })
+            .then(() => this.refresh(true));
         this.timer = setInterval(() => void this.refresh(), FAST_REFRESH_MS);
         this.timer.unref();
     }

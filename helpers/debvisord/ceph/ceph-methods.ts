@@ -63,13 +63,13 @@ async function allowSizeOne(area: CephArea): Promise<void> {
     await area.tools.ceph(["config", "set", "global", "mon_allow_pool_size_one", "true"], "allowing pools with one replica");
 }
 
-async function setReplicas(area: CephArea, name: string, size: number, minSize: number, currentMin: number): Promise<void> {
+/* min_size may never exceed size, in between either: the order of the two changes follows from the current size. */
+async function setReplicas(area: CephArea, name: string, size: number, minSize: number, currentSize: number): Promise<void> {
     if (size === 1)
         await allowSizeOne(area);
     const setSize = () => area.tools.ceph(["osd", "pool", "set", name, "size", String(size), "--yes-i-really-mean-it"], `setting the size of ${name}`);
     const setMin = () => area.tools.ceph(["osd", "pool", "set", name, "min_size", String(minSize)], `setting the min_size of ${name}`);
-    // min_size may never exceed size, in between too
-    if (minSize <= currentMin) {
+    if (minSize <= currentSize) {
         await setMin();
         await setSize();
     } else {
@@ -139,7 +139,7 @@ export function managerMethods(area: CephArea): Record<string, unknown> {
                 await area.tools.ceph(["osd", "pool", "create", name, "--autoscale-mode", options.pg_autoscale ?? "on"], `creating the pool ${name}`);
                 try {
                     if (size !== undefined)
-                        await setReplicas(area, name, size, minSize ?? Math.max(1, size - Math.floor(size / 2)), Number.MAX_SAFE_INTEGER);
+                        await setReplicas(area, name, size, minSize ?? Math.max(1, size - Math.floor(size / 2)), 1); // 1: so a min_size above 1 waits for the size
                     const app = options.application ?? "rbd";
                     if (app === "rbd")
                         await area.tools.rbd(["pool", "init", name], `initializing ${name} for RBD`);
@@ -227,7 +227,7 @@ export function poolMethods(area: CephArea, name: string): Record<string, unknow
                 if (minSize > size)
                     throw invalidArgument(`min_size: must be at most the size, ${size}`);
                 const p = current();
-                await setReplicas(area, name, size, minSize, p.minSize);
+                await setReplicas(area, name, size, minSize, p.size);
                 return [];
             }),
         }),
