@@ -292,6 +292,7 @@ QUnit.module("firstboot: a node's first boot, end to end", hooks => {
         watch.stop();
         assert.deepEqual(watch.states, ["running", "done"], "the property went running → done");
         assert.equal((await firstBootProperty()).finished, state.finished);
+        assert.true(new RegExp(`^First boot +done at ${state.finished}$`, "m").test(run("debvisorctl", "status")), "debvisorctl status says so");
     });
 
     QUnit.test("a further run does nothing", async assert => {
