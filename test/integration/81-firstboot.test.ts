@@ -16,7 +16,7 @@ import path from "node:path";
 import dbus from "dbus-next";
 import QUnit from "qunit";
 import { fromDBus } from "../lib/bus-client.js";
-import { getProperty, MANAGER } from "../lib/call-as.js";
+import { callAs, getProperty, MANAGER } from "../lib/call-as.js";
 import { waitFor } from "../lib/wait.js";
 import { allowFileVdevs, destroyTestPool, sparseFile } from "../lib/zfs.js";
 
@@ -292,6 +292,7 @@ QUnit.module("firstboot: a node's first boot, end to end", hooks => {
         watch.stop();
         assert.deepEqual(watch.states, ["running", "done"], "the property went running → done");
         assert.equal((await firstBootProperty()).finished, state.finished);
+        assert.true(new RegExp(`^First boot +done at ${state.finished}$`, "m").test(run("debvisorctl", "status")), "debvisorctl status says so");
     });
 
     QUnit.test("a further run does nothing", async assert => {
@@ -392,5 +393,64 @@ QUnit.module("firstboot: the bridge step with a DHCP lease, and a NIC bridged al
         assert.false(other.changed);
         assert.equal(other.summary, "dvfbx0 is a port of the bridge vmbr9 already: nothing changed");
         assert.equal(fs.readFileSync(path.join(dir, "interfaces"), "utf8"), file, "the file is not touched");
+    });
+});
+
+// A node installed on one disk: the storage step (from the source) plans the
+// zfs profile through debvisord, finds no spare disk, and succeeds with a
+// warning; the libvirt step then keeps VM disks in libvirt's own pool.
+QUnit.module("firstboot: a node without spare disks", hooks => {
+    let dir = "";
+    let restoreZfs = () => undefined as void;
+    hooks.before(() => {
+        dir = fs.mkdtempSync("/var/tmp/dv-firstboot-nospare-");
+        fs.mkdirSync(path.join(dir, "disks"));
+        restoreZfs = allowFileVdevs(path.join(dir, "disks"));
+        fs.writeFileSync(path.join(dir, "profile"), "zfs\n");
+    });
+    hooks.after(() => {
+        restoreZfs();
+        fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    QUnit.test("the storage step warns and succeeds; VM disks go to libvirt's default pool", async assert => {
+        const plan = await callAs(null, { ...MANAGER, method: "PlanProfile", signature: "sa{sv}", body: ["zfs", {}] });
+        assert.true(plan.ok, plan.ok ? "planned" : plan.message);
+        const p = plan.ok ? plan.body[0] as { Wipes: unknown[]; Problems: string[] } : { Wipes: [1], Problems: [] };
+        if (p.Wipes.length > 0 || !p.Problems.some(x => x.startsWith("no spare disk"))) {
+            assert.true(true, "this host has spare disks or a pool tank: the one-disk case does not run here");
+            return;
+        }
+        const said: string[] = [];
+        const { storageStep } = await import("../../helpers/debvisor-firstboot/storage.js");
+        const { disconnect } = await import("../../helpers/debvisorctl/bus.js");
+        try {
+            const r = await storageStep(path.join(dir, "profile"), line => said.push(line));
+            assert.true(r.message.startsWith("warning: the profile zfs is not applied: no spare disk for the ZFS pool tank"), r.message);
+            assert.equal(r.log[0], "plan for the profile zfs:");
+            assert.true(r.log.includes("  problem: no spare disk for the ZFS pool tank"), r.log.join("\n"));
+            assert.deepEqual(said, r.log, "every plan line is said as it comes");
+        } finally {
+            disconnect();
+        }
+        assert.false(pools().includes("tank"), "nothing was made");
+
+        if (!libvirtPools().includes("default")) {
+            assert.true(true, "libvirt has no default pool here; not made by this test");
+            return;
+        }
+        const { libvirtStep } = await import("../../helpers/debvisor-firstboot/libvirt.js");
+        const { Host } = await import("../../helpers/debvisor-firstboot/host.js");
+        const before = virsh("pool-info", "default").stdout;
+        if (!/State:\s+running/.test(before) || !/Autostart:\s+yes/.test(before)) {
+            assert.true(true, "libvirt's default pool is not running and autostarted here: the test does not change it");
+            return;
+        }
+        const l = await libvirtStep(new Host(), { profile: "zfs", network: "dvfbtest-absent" });
+        assert.deepEqual(l.log, [
+            "warning: the profile's pool debvisor-zfs does not exist (the profile was not applied): VM disks go to libvirt's pool default",
+            "storage pool default: running and autostarted already",
+            "libvirt has no network dvfbtest-absent: none started",
+        ]);
     });
 });

@@ -6,6 +6,7 @@ import QUnit from "qunit";
 import { bridgeInterfaces, choosePrimaryNic, InterfacesError, parseInterfaces } from "../../helpers/debvisor-firstboot/interfaces.js";
 import { baselineRuleset, networkOf, withInclude } from "../../helpers/debvisor-firstboot/nft-baseline.js";
 import { resumeState } from "../../helpers/debvisor-firstboot/state.js";
+import { firstBootLine } from "../../helpers/debvisorctl/commands/status.js";
 import { parseFirstBoot } from "../../helpers/lib/firstboot-state.js";
 
 const DHCP = `# This file describes the network interfaces available on your system
@@ -218,5 +219,19 @@ QUnit.module("first boot: the state file", () => {
         assert.deepEqual(next.steps.map(s => s.state), ["done", "pending", "pending"]);
         assert.equal(next.steps[0].finished, "t1");
         assert.equal(next.steps[1].message, "");
+    });
+});
+
+QUnit.module("first boot: debvisorctl status", () => {
+    QUnit.test("one line: done, failed with the step and its error, running; none where first boot never ran", assert => {
+        const steps = [
+            { id: "bridge", description: "Bridge br0", state: "done", message: "ok" },
+            { id: "storage", description: "Storage profile", state: "failed", message: "no profile" },
+        ];
+        assert.equal(firstBootLine(JSON.stringify({ state: "not-run", steps: [], finished: "" })), null);
+        assert.equal(firstBootLine(undefined), null, "a debvisord without the property");
+        assert.equal(firstBootLine(JSON.stringify({ state: "done", steps, finished: "2026-01-02T03:04:05.000Z" })), "done at 2026-01-02T03:04:05.000Z");
+        assert.equal(firstBootLine(JSON.stringify({ state: "failed", steps, finished: "" })), "failed: Storage profile: no profile");
+        assert.equal(firstBootLine(JSON.stringify({ state: "running", steps: [steps[0], { ...steps[1], state: "running" }], finished: "" })), "running: Storage profile");
     });
 });

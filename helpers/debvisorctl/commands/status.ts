@@ -2,6 +2,18 @@ import { JOB_IFACE } from "../../../generated/dbus-contract.js";
 import { managedObjects, managerProperties, objectsWith } from "../bus.js";
 import { JSON_OPTION, type Command } from "../command.js";
 import { fields, print, printJson } from "../output.js";
+import { parseFirstBoot } from "../../lib/firstboot-state.js";
+
+/* "done at …", "failed: <step>: <error>", "running: <step>"; null where first boot never ran. */
+export function firstBootLine(json: unknown): string | null {
+    const fb = parseFirstBoot(typeof json === "string" ? json : "");
+    if (fb.state === "not-run")
+        return null;
+    if (fb.state === "done")
+        return `done at ${fb.finished}`;
+    const step = fb.steps.find(s => s.state === (fb.state === "failed" ? "failed" : "running"));
+    return step ? `${fb.state}: ${step.description}${fb.state === "failed" ? `: ${step.message}` : ""}` : fb.state;
+}
 
 export const status: Command = {
     name: "status",
@@ -23,6 +35,7 @@ export const status: Command = {
             ["Audit records", props.AuditRecordCount],
             ["Audit chain head", props.AuditChainHead],
             ["Running jobs", running],
+            ...(firstBootLine(props.FirstBoot) !== null ? [["First boot", firstBootLine(props.FirstBoot)] as [string, unknown]] : []),
         ]));
         return 0;
     },
