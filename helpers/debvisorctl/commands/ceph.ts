@@ -7,6 +7,7 @@ import { UsageError } from "../args.js";
 import { CliError, getProperties, managedObjects, objectsWith, type Properties } from "../bus.js";
 import { JSON_OPTION, NO_ASK_OPTION, type Command } from "../command.js";
 import { formatBytes } from "../../lib/bytes.js";
+import { printAndFollow } from "../job-follow.js";
 import { callMethod } from "../method.js";
 import { print, printJson, table } from "../output.js";
 import { parseBytes } from "./import.js";
@@ -164,6 +165,45 @@ const cephOsdMark: Command = {
     },
 };
 
+const WAIT_OPTION = { wait: { type: "boolean" as const, help: "follow the job until it ends" } };
+
+const cephBootstrap: Command = {
+    name: "ceph bootstrap",
+    args: "DEVICE…",
+    summary: "create a single-node cluster with one OSD per spare disk, an MDS with a CephFS and an RBD pool (a job)",
+    options: {
+        "rbd-pool": { type: "string", value: "NAME", help: "the RBD pool for VM disks (default rbd; \"\" for none)" },
+        cephfs: { type: "string", value: "NAME", help: "the CephFS's name (default cephfs; \"\" for none)" },
+        "no-mount": { type: "boolean", help: "do not mount the CephFS at /srv/cephfs" },
+        "public-network": { type: "string", value: "CIDR", help: "the network the daemons use (default 127.0.0.0/8)" },
+        ...WAIT_OPTION,
+        ...NO_ASK_OPTION,
+    },
+    positionals: { min: 1, max: 64 },
+    async run(values, devices) {
+        const options: Record<string, InstanceType<typeof dbus.Variant>> = {};
+        for (const key of ["rbd-pool", "cephfs", "public-network"] as const)
+            if (values[key] !== undefined)
+                options[key] = new dbus.Variant("s", String(values[key]));
+        if (values["no-mount"])
+            options.mount = new dbus.Variant("b", false);
+        const [job] = await callMethod(CEPH_PATH, CEPHMANAGER_IFACE, "Bootstrap", "asa{sv}", [devices], values, options) as [string];
+        return printAndFollow(job, values);
+    },
+};
+
+const cephOsdAdd: Command = {
+    name: "ceph osd add",
+    args: "DEVICE",
+    summary: "make a spare disk an OSD of the cluster (a job)",
+    options: { ...WAIT_OPTION, ...NO_ASK_OPTION },
+    positionals: { min: 1, max: 1 },
+    async run(values, [device]) {
+        const [job] = await callMethod(CEPH_PATH, CEPHMANAGER_IFACE, "AddOsd", "sa{sv}", [device], values) as [string];
+        return printAndFollow(job, values);
+    },
+};
+
 const cephPoolCreate: Command = {
     name: "ceph pool create",
     args: "NAME",
@@ -295,5 +335,5 @@ const cephFsMount: Command = {
     },
 };
 
-export const cephCommands: Command[] = [cephStatus, cephOsds, cephPools, cephImages, cephMaintenance, cephOsdMark, cephPoolCreate, cephPoolSize,
+export const cephCommands: Command[] = [cephStatus, cephBootstrap, cephOsdAdd, cephOsds, cephPools, cephImages, cephMaintenance, cephOsdMark, cephPoolCreate, cephPoolSize,
     cephPoolDelete, cephImageCreate, cephImageResize, cephImageSnapshot, cephImageDelete, cephFsMount];
