@@ -3,6 +3,7 @@
 //   generated/dbus-contract.ts  TypeScript types and the XML of the D-Bus contract (dbus/*.xml)
 //   dist/debvisord.js           the daemon, one file for Debian's nodejs (>= 18)
 //   dist/debvisorctl.js         the command line
+//   dist/debvisor-firstboot.js  the first-boot setup of a node installed from the ISO
 //   dist/debvisor/              the Cockpit package (pages, manifest)
 //   po/debvisor.pot             the pages' translatable strings
 // Usage: node build.js [--watch] [--dev]   (--dev: no minification, inline sourcemaps)
@@ -159,12 +160,13 @@ async function buildAll() {
     fs.mkdirSync(path.join(dist, "debvisor"), { recursive: true });
     await esbuild.build({ ...nodeTarget, entryPoints: ["helpers/debvisord/main.ts"], outfile: "dist/debvisord.js" });
     await esbuild.build({ ...nodeTarget, entryPoints: ["helpers/debvisorctl/main.ts"], outfile: "dist/debvisorctl.js" });
+    await esbuild.build({ ...nodeTarget, entryPoints: ["helpers/debvisor-firstboot/main.ts"], outfile: "dist/debvisor-firstboot.js" });
     // the installer on the live image (package debvisor-installer)
     await esbuild.build({ ...nodeTarget, entryPoints: ["helpers/debvisor-install/main.ts"], outfile: "dist/debvisor-install.js" });
     fs.chmodSync(path.join(root, "dist/debvisor-install.js"), 0o755);
     // the bundles are CommonJS, the project's sources are ES modules
     fs.writeFileSync(path.join(dist, "package.json"), "{ \"type\": \"commonjs\" }\n");
-    for (const file of ["dist/debvisord.js", "dist/debvisorctl.js"])
+    for (const file of ["dist/debvisord.js", "dist/debvisorctl.js", "dist/debvisor-firstboot.js"])
         fs.chmodSync(path.join(root, file), 0o755);
     await esbuild.build({
         entryPoints: Object.fromEntries(pages.map(p => [p, `pkg/${p}/index.tsx`])),

@@ -20,6 +20,7 @@ APT_PACKAGES="
   fail2ban
   live-build
   gdisk parted dosfstools e2fsprogs squashfs-tools rsync whiptail grub-pc-bin grub-efi-amd64-bin grub2-common mtools
+  iputils-ping bridge-utils
 "
 
 missing=""

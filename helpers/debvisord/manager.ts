@@ -11,6 +11,7 @@ import { method } from "./bus/call-pipeline.js";
 import type { ExportedInterface, ObjectServer } from "./bus/object-server.js";
 import { listDisks, type Disk } from "./host/disks.js";
 import { detectFeatures, PROFILE_FILE, readProfile } from "./host/facts.js";
+import { FirstBootWatch } from "./host/firstboot.js";
 import { convertImage, IMAGE_DIR, probeImage, TARGET_FORMATS, targetPath } from "./images/image-import.js";
 import type { JobRegistry } from "./jobs/jobs.js";
 import * as z from "zod/mini";
@@ -33,6 +34,7 @@ export class Manager {
     private readonly features = detectFeatures();
     private readonly importing = new Set<string>();
     private virtualization = "unknown";
+    private readonly firstBoot = new FirstBootWatch(() => this.server.propertiesChanged(this.path, MANAGER_IFACE, ["FirstBoot"]));
 
     /* `areaMethods`: the create-style methods other areas put on the Manager (CreateMachine …). */
     constructor(private readonly server: ObjectServer, private readonly audit: AuditLog, private readonly jobs: JobRegistry,
@@ -59,6 +61,7 @@ export class Manager {
                 Virtualization: this.virtualization,
                 AuditChainHead: this.audit.chainHead,
                 AuditRecordCount: BigInt(this.audit.recordCount),
+                FirstBoot: this.firstBoot.value,
             }),
             methods: {
                 GetDisks: this.getDisks,
@@ -70,6 +73,7 @@ export class Manager {
         this.server.export(this.path, [exported]);
         this.audit.onCommit(() => this.server.propertiesChanged(this.path, MANAGER_IFACE, ["AuditChainHead", "AuditRecordCount"]));
         this.watchProfile();
+        this.firstBoot.start();
     }
 
     /* The installer or the storage page may write the profile file at any time. */

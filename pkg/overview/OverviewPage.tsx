@@ -1,4 +1,5 @@
-// DebVisor → Overview: the host, its disks, jobs and the latest audit events.
+// DebVisor → Overview: the host, its disks, jobs and the latest audit events
+// (and, on a node installed from the ISO, how its first boot went).
 import { Page, PageSection } from "@patternfly/react-core/dist/esm/components/Page/index.js";
 import { Title } from "@patternfly/react-core/dist/esm/components/Title/index.js";
 import { Gallery } from "@patternfly/react-core/dist/esm/layouts/Gallery/index.js";
@@ -10,6 +11,7 @@ import { useManager, useServiceState } from "../lib/dbus-store";
 import { _ } from "../lib/gettext";
 import { AuditEvents } from "./AuditEvents";
 import { DisksTable } from "./DisksTable";
+import { FirstBootCard, parseFirstBootProperty } from "./FirstBootCard";
 import { HostFacts } from "./HostFacts";
 
 export function OverviewPage() {
@@ -32,6 +34,8 @@ export function OverviewPage() {
                                     <JobsPanel />
                                 </Gallery>
                             </StackItem>
+                            {parseFirstBootProperty(manager.FirstBoot).state !== "not-run" &&
+                                <StackItem><FirstBootCard json={manager.FirstBoot} /></StackItem>}
                             <StackItem><DisksTable /></StackItem>
                             <StackItem><AuditEvents recordCount={manager.AuditRecordCount} /></StackItem>
                         </Stack>

@@ -1,0 +1,59 @@
+// The Manager's FirstBoot property: the state file debvisor-firstboot writes
+// after every step, watched, so a page follows first boot as it runs.
+import fs from "node:fs";
+import path from "node:path";
+import { FIRSTBOOT_STATE_FILE, readFirstBoot } from "../../lib/firstboot-state.js";
+
+/** a missed inotify event (no inotify at all) costs at most this long */
+const RECHECK_MS = 5_000;
+
+export class FirstBootWatch {
+    private json: string;
+    private watcher: fs.FSWatcher | null = null;
+    private timer: NodeJS.Timeout | null = null;
+
+    constructor(private readonly onChange: () => void, private readonly file = FIRSTBOOT_STATE_FILE) {
+        this.json = this.read();
+    }
+
+    /* The property's value: the state as JSON. */
+    get value(): string {
+        return this.json;
+    }
+
+    private read(): string {
+        return JSON.stringify(readFirstBoot(this.file));
+    }
+
+    private check = (): void => {
+        const next = this.read();
+        if (next !== this.json) {
+            this.json = next;
+            this.onChange();
+        }
+    };
+
+    start(): void {
+        const dir = path.dirname(this.file);
+        try {
+            fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
+            // the file is replaced by rename: watch its directory, not the file
+            this.watcher = fs.watch(dir, { persistent: false }, (_event, name) => {
+                if (name === null || String(name).startsWith(path.basename(this.file)))
+                    this.check();
+            });
+            this.watcher.on("error", () => undefined);
+        } catch {
+            // no inotify: the timer below still notices
+        }
+        this.timer = setInterval(this.check, RECHECK_MS);
+        this.timer.unref();
+        this.check();
+    }
+
+    stop(): void {
+        this.watcher?.close();
+        if (this.timer)
+            clearInterval(this.timer);
+    }
+}
