@@ -357,6 +357,7 @@ async function withSystemMounts<T>(opts: InstallOptions, fn: () => Promise<T>): 
 
 export async function finishSystem(opts: InstallOptions): Promise<string[]> {
     const warnings: string[] = [];
+    let initramfsDone = false;
     await withSystemMounts(opts, async () => {
         // what only the live system needs
         if (fs.existsSync(path.join(opts.target, "usr/bin/dpkg"))) {
@@ -366,6 +367,9 @@ export async function finishSystem(opts: InstallOptions): Promise<string[]> {
             const remove = LIVE_PACKAGES.filter(p => installed.includes(p));
             if (remove.length)
                 await inTarget(opts, "dpkg", ["--purge", ...remove]);
+            // removing live-boot's initramfs hooks triggers initramfs-tools, which rebuilds the initramfs
+            // (minutes under emulation): once is enough
+            initramfsDone = remove.includes("live-boot-initramfs-tools");
         } else {
             opts.log("skipped in the new system: removing the live packages (no dpkg there)");
         }
@@ -374,7 +378,10 @@ export async function finishSystem(opts: InstallOptions): Promise<string[]> {
             fs.rmSync(path.join(opts.target, leftover), { recursive: true, force: true });
         await inTarget(opts, "locale-gen", []).catch(e => { warnings.push(`locale-gen: ${(e as Error).message}`); });
         await inTarget(opts, "ssh-keygen", ["-A"]);
-        await inTarget(opts, "update-initramfs", ["-u", "-k", "all"]);
+        if (initramfsDone)
+            opts.log("the initramfs was rebuilt without live-boot when it was removed");
+        else
+            await inTarget(opts, "update-initramfs", ["-u", "-k", "all"]);
         // first boot: another package's unit, enabled by name
         const unitThere = ["usr/lib/systemd/system", "lib/systemd/system", "etc/systemd/system"]
             .some(d => fs.existsSync(path.join(opts.target, d, FIRSTBOOT_UNIT)));

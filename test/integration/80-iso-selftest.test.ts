@@ -1,5 +1,5 @@
 // The installer image's build script in selftest mode (checks + the real
-// `lb config`, no image): what live-build wrote in build/iso/config for the
+// `lb config`, no image): what live-build wrote in build/iso-selftest/config for the
 // default (trixie) and for bookworm — distribution, archive areas, mirror
 // without its trailing slash, serial console on the kernel line, a boot menu
 // that does not wait forever, the DebVisor packages in the package list —
@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url";
 import QUnit from "qunit";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const CONFIG = path.join(ROOT, "build/iso/config");
+const CONFIG = path.join(ROOT, "build/iso-selftest/config");
 
 function build(env: Record<string, string>) {
     const started = Date.now();
@@ -34,7 +34,7 @@ function packageList(): string[] {
         .split("\n").map(l => l.trim()).filter(l => l && !l.startsWith("#"));
 }
 
-/* Every file under build/iso/config with its size and mtime, to see that nothing was written. */
+/* Every file under build/iso-selftest/config with its size and mtime, to see that nothing was written. */
 function snapshot(): string {
     if (!fs.existsSync(CONFIG))
         return "absent";
@@ -112,7 +112,7 @@ QUnit.module("iso: selftest (lb config)", () => {
             assert.ok(message.test(r.stderr), `${JSON.stringify(env)}: ${r.stderr}`);
             assert.strictEqual(r.stdout, "", "no output but the error");
         }
-        assert.strictEqual(snapshot(), before, "build/iso/config untouched");
+        assert.strictEqual(snapshot(), before, "build/iso-selftest/config untouched");
     });
 
     QUnit.test("arm64 is accepted with a warning that it is experimental", assert => {

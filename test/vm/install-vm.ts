@@ -15,6 +15,7 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
+import https from "node:https";
 import net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -216,6 +217,19 @@ async function cockpitAnswers(port: number): Promise<boolean> {
     }
 }
 
+/* GET over HTTPS that accepts Cockpit's own certificate (only ever 127.0.0.1 here). */
+function fetchInsecure(url: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
+    return new Promise(resolve => {
+        const req = https.get(url, { headers, rejectUnauthorized: false, timeout: 300_000 }, res => {
+            let body = "";
+            res.on("data", d => { body += String(d); });
+            res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+        });
+        req.on("timeout", () => req.destroy(new Error("timed out")));
+        req.on("error", e => resolve({ status: 0, body: e.message }));
+    });
+}
+
 async function firstBoot(password: string): Promise<void> {
     const port = await freePort();
     const bootStarted = Date.now();
@@ -235,8 +249,27 @@ async function firstBoot(password: string): Promise<void> {
     const hasFirstboot = installLog.includes("systemctl enable debvisor-firstboot.service") &&
         !/debvisor-firstboot\.service (is not in the installed system|could not be enabled)|enabling debvisor-firstboot\.service failed/.test(installLog);
     timings.firstbootUnit = hasFirstboot ? "enabled" : "absent";
-    timings.cockpitSeconds = seconds(await until("Cockpit on the guest's :9090", BOOT_TIMEOUT, () => cockpitAnswers(port), gone));
-    say(`Cockpit answers (${timings.cockpitSeconds} s after the boot began)`);
+    timings.cockpitAfterLoginPromptSeconds = seconds(await until("Cockpit on the guest's :9090", BOOT_TIMEOUT, () => cockpitAnswers(port), gone));
+    say(`Cockpit answers (${timings.cockpitAfterLoginPromptSeconds} s after the login prompt)`);
+
+    // the login itself, without a browser: Cockpit answers 200 to good credentials, 401 otherwise
+    const auth = Buffer.from(`${ADMIN}:${password}`).toString("base64");
+    // under emulation the first session (PAM, the bridge) can take longer than cockpit-ws's 30 s
+    // authentication timeout: a few tries, until the login answers 200
+    const t0 = Date.now();
+    const answers: string[] = [];
+    for (let attempt = 1; attempt <= 5; attempt++) {
+        const t = Date.now();
+        const login = await fetchInsecure(`https://127.0.0.1:${port}/cockpit/login`, { authorization: `Basic ${auth}` });
+        answers.push(`HTTP ${login.status} after ${seconds(Date.now() - t)} s${login.status === 200 ? "" : ` (${login.body.slice(0, 120).replace(/\s+/g, " ")})`}`);
+        say(`Cockpit login as ${ADMIN}, try ${attempt}: ${answers.at(-1)}`);
+        if (login.status === 200)
+            break;
+        if (attempt === 5)
+            throw new Error(`Cockpit did not log ${ADMIN} in: ${answers.join("; ")}`);
+    }
+    timings.cockpitLogin = answers.join("; ");
+    timings.cockpitLoginSeconds = seconds(Date.now() - t0);
 
     const profileDir = fs.mkdtempSync(path.join(OUT, "chromium-"));
     const context = await chromium.launchPersistentContext(profileDir, {
@@ -245,15 +278,25 @@ async function firstBoot(password: string): Promise<void> {
             "--disable-background-networking", "--disable-component-update", "--disable-sync"],
         viewport: { width: 1400, height: 1000 }, ignoreHTTPSErrors: true, timeout: 60_000,
     });
+    const page = context.pages()[0] ?? await context.newPage();
     try {
-        const page = context.pages()[0] ?? await context.newPage();
         page.setDefaultTimeout(120_000);
         // from the guest's view the browser is not local: Cockpit sends it to HTTPS (its own certificate)
-        await page.goto(`http://127.0.0.1:${port}/`);
-        await page.fill("#login-user-input", ADMIN);
-        await page.fill("#login-password-input", password);
-        await page.click("#login-button");
-        await page.waitForSelector("iframe.container-frame", { state: "attached", timeout: 180_000 });
+        for (let attempt = 1; ; attempt++) {
+            await page.goto(`http://127.0.0.1:${port}/`);
+            await page.fill("#login-user-input", ADMIN);
+            await page.fill("#login-password-input", password);
+            await page.click("#login-button");
+            try {
+                await page.waitForSelector("iframe.container-frame", { state: "attached", timeout: 120_000 });
+                break;
+            } catch (e) {
+                await page.screenshot({ path: path.join(OUT, `login-try-${attempt}.png`) }).catch(() => undefined);
+                if (attempt === 3)
+                    throw e;
+                say(`browser login, try ${attempt}: no shell after 120 s; again`);
+            }
+        }
         await page.screenshot({ path: path.join(OUT, "cockpit-after-login.png") });
         await page.goto(`${new URL(page.url()).origin}/debvisor/overview`);
         const handle = await page.waitForSelector("iframe[name='cockpit1:localhost/debvisor/overview'][data-loaded]", { state: "attached", timeout: 180_000 });
@@ -290,6 +333,9 @@ async function firstBoot(password: string): Promise<void> {
         } else {
             timings.firstBootOnOverview = "no debvisor-firstboot.service in this build: not checked";
         }
+    } catch (e) {
+        await page.screenshot({ path: path.join(OUT, "failure.png"), fullPage: true }).catch(() => undefined);
+        throw e;
     } finally {
         await context.close().catch(() => undefined);
         fs.rmSync(profileDir, { recursive: true, force: true });
@@ -309,11 +355,20 @@ function stopAll(): void {
 
 async function main(): Promise<number> {
     fs.mkdirSync(OUT, { recursive: true });
-    const password = `Dv-${crypto.randomBytes(9).toString("base64url")}`;
+    const skipInstall = process.env.DEBVISOR_VM_SKIP_INSTALL === "1";
+    const passwordFile = path.join(OUT, "admin-password");
+    let password = `Dv-${crypto.randomBytes(9).toString("base64url")}`;
     try {
-        buildImage();
-        makeDisks(password);
-        await install();
+        if (skipInstall) {
+            password = fs.readFileSync(passwordFile, "utf8").trim();
+            say("DEBVISOR_VM_SKIP_INSTALL=1: booting the disk the previous run installed");
+            timings.install = "skipped (DEBVISOR_VM_SKIP_INSTALL=1)";
+        } else {
+            buildImage();
+            fs.writeFileSync(passwordFile, `${password}\n`, { mode: 0o600 });
+            makeDisks(password);
+            await install();
+        }
         await firstBoot(password);
         timings.totalSeconds = seconds(Date.now() - started);
         say(`PASS ${JSON.stringify(timings)}`);
