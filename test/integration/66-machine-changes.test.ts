@@ -1,7 +1,8 @@
 // Changing machines through the bus on the real libvirt: create from an
 // image (a Job) and from a cloud image (the seed's contents checked), rename,
 // resources, disks and NICs, clone and disk conversion as Jobs with their
-// results checked with virsh and qemu-img.
+// results checked with virsh and qemu-img; a profile whose pool was never
+// made (a node without spare disks) leaves new disks in the default pool.
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
@@ -58,6 +59,27 @@ QUnit.module("machines: changes, imports, clones and conversions", hooks => {
         assert.equal(qemuImgFormat(file), "qcow2");
         const info = JSON.parse(execFileSync("qemu-img", ["info", "--output=json", file], { encoding: "utf8" })) as { "virtual-size": number };
         assert.equal(info["virtual-size"], 32 * MIB, "grown to the asked disk size");
+    });
+
+    QUnit.test("a profile whose libvirt pool was never made (no spare disk) puts a new machine's disk in the default pool", async assert => {
+        const profileFile = "/etc/debvisor-profile";
+        const pools = virsh("pool-list", "--all", "--name").split("\n").map(l => l.trim());
+        if (pools.includes("debvisor-zfs")) {
+            assert.true(true, "skipped: this host has the pool debvisor-zfs");
+            return;
+        }
+        const saved = fs.existsSync(profileFile) ? fs.readFileSync(profileFile, "utf8") : null;
+        fs.writeFileSync(profileFile, "zfs\n");
+        try {
+            const name = uniqueName("dvnopool");
+            made.push(name);
+            const reply = await create(name, { "disk-size": ["t", 8 * MIB] });
+            assert.true(reply.ok, reply.ok ? "created" : reply.message);
+            if (!reply.ok) return;
+            assert.equal(qemuImgFormat(volumeFile(`${name}.qcow2`)), "qcow2", "its disk is a volume of the default pool");
+        } finally {
+            if (saved === null) fs.rmSync(profileFile, { force: true }); else fs.writeFileSync(profileFile, saved);
+        }
     });
 
     QUnit.test("a cloud image gets a cloud-init seed with the user, key and hostname, and the password only hashed", async assert => {

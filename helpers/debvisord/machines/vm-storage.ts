@@ -27,12 +27,17 @@ async function describePool(libvirt: Libvirt, name: string, path: string): Promi
     return { name, path, type, dir };
 }
 
-/* The pool new disks go to, defined (default pool only) and started if needed. */
-export async function vmPool(libvirt: Libvirt, name = vmDiskPool()): Promise<VmPool> {
+/* The pool new disks go to, defined (default pool only) and started if needed. A profile whose pool
+ * does not exist (a node without spare disks, or before first boot applied it) leaves new disks in
+ * libvirt's default pool, as first boot sets it up, rather than refusing every new machine. */
+export async function vmPool(libvirt: Libvirt, wanted = vmDiskPool()): Promise<VmPool> {
+    let name = wanted;
     let path = await libvirt.poolByName(name);
+    if (!path && name !== DEFAULT_VM_POOL) {
+        name = DEFAULT_VM_POOL;
+        path = await libvirt.poolByName(name);
+    }
     if (!path) {
-        if (name !== DEFAULT_VM_POOL)
-            throw failed(`the storage pool "${name}" for VM disks is not defined: apply the storage profile first`);
         ensureDir(IMAGE_DIR, 0o711);
         path = await libvirt.definePool(`<pool type="dir"><name>${DEFAULT_VM_POOL}</name><target><path>${IMAGE_DIR}</path></target></pool>`);
         await libvirt.setAutostart(path, true, "org.libvirt.StoragePool");
