@@ -57,6 +57,7 @@ export interface BootstrapResult {
 
 const HEALTHY_TIMEOUT_MS = 300_000;
 const QUORUM_TIMEOUT_MS = 90_000;
+const OSD_UP_TIMEOUT_MS = 120_000;
 
 let running = false;
 
@@ -188,6 +189,20 @@ async function waitForQuorum(name: string): Promise<void> {
     throw failed(`the monitor mon.${name} formed no quorum within ${QUORUM_TIMEOUT_MS / 1000} s${last ? `: ${last}` : ""}`);
 }
 
+/* A started ceph-osd boots on its own; the OSD counts only once the monitor marks it up. */
+async function waitForOsdUp(id: number): Promise<void> {
+    const deadline = Date.now() + OSD_UP_TIMEOUT_MS;
+    while (Date.now() < deadline) {
+        const dump = await cephJson<{ osds?: Array<{ osd: number; up: number }> }>(["osd", "dump"], "reading the OSD map").catch(() => null);
+        if (dump?.osds?.some(o => o.osd === id && o.up === 1))
+            return;
+        if (!await daemonRunning("osd", String(id)))
+            throw failed(`osd.${id} stopped while booting (see /var/log/ceph/ceph-osd.${id}.log)`);
+        await sleep(1000);
+    }
+    throw failed(`osd.${id} was not marked up within ${OSD_UP_TIMEOUT_MS / 1000} s (see /var/log/ceph/ceph-osd.${id}.log)`);
+}
+
 async function stepMon(name: string): Promise<StepResult> {
     const dir = dataDir("mon", name);
     let made = false;
@@ -299,6 +314,7 @@ async function makeOsd(device: OsdDevice): Promise<{ id: number; result: StepRes
         if (deviceOwnerDropIn(decision.id, device))
             await run("systemctl", ["daemon-reload"], "reloading systemd");
         await startDaemon("osd", String(decision.id));
+        await waitForOsdUp(decision.id);
         return { id: decision.id, result: "ok" };
     }
     const staged = await stagedFor(device);
@@ -325,6 +341,7 @@ async function makeOsd(device: OsdDevice): Promise<{ id: number; result: StepRes
     if (deviceOwnerDropIn(id, device))
         await run("systemctl", ["daemon-reload"], "reloading systemd");
     await startDaemon("osd", String(id));
+    await waitForOsdUp(id);
     return { id, result: "ok" };
 }
 
