@@ -318,9 +318,13 @@ async function makeOsd(device: OsdDevice): Promise<{ id: number; result: StepRes
         return { id: decision.id, result: "ok" };
     }
     const staged = await stagedFor(device);
+    // The key goes in as a file, not on stdin: if debvisord dies just after starting "ceph osd new",
+    // the orphaned command must still register the key, or the id would be taken without it and a
+    // retry with the key refused ("secrets do not match").
+    const keyFile = path.join(OSD_STAGING_DIR, stagingName(device.real).replace(/\.json$/, ".key.json"));
+    writeJsonAtomically(keyFile, { cephx_secret: staged.secret }, 0o600);
     // the same uuid gives the same id: a retry after a crash here does not make a second OSD
-    const made = await ceph(["osd", "new", staged.uuid, "-i", "-"], `registering an OSD for ${device.name}`,
-        { input: JSON.stringify({ cephx_secret: staged.secret }) });
+    const made = await ceph(["osd", "new", staged.uuid, "-i", keyFile], `registering an OSD for ${device.name}`);
     const id = Number(made.stdout.trim());
     if (!Number.isInteger(id) || id < 0)
         throw failed(`registering an OSD for ${device.name}: the monitor answered ${JSON.stringify(made.stdout.trim().slice(0, 80))}, not an OSD id`);
@@ -338,6 +342,7 @@ async function makeOsd(device: OsdDevice): Promise<{ id: number; result: StepRes
         throw failed(`creating osd.${id}: ceph-osd --mkfs finished but the OSD is not ready`);
     chownTree(dir, owner);
     fs.rmSync(path.join(OSD_STAGING_DIR, stagingName(device.real)), { force: true });
+    fs.rmSync(keyFile, { force: true });
     if (deviceOwnerDropIn(id, device))
         await run("systemctl", ["daemon-reload"], "reloading systemd");
     await startDaemon("osd", String(id));
