@@ -271,6 +271,15 @@ async function firstBoot(password: string): Promise<void> {
     timings.firstbootUnit = hasFirstboot ? "enabled" : "absent";
     timings.cockpitAfterLoginPromptSeconds = seconds(await until("Cockpit on the guest's :9090", BOOT_TIMEOUT, () => cockpitAnswers(port), gone));
     say(`Cockpit answers (${timings.cockpitAfterLoginPromptSeconds} s after the login prompt)`);
+    if (hasFirstboot) {
+        // first boot's own lines on the console: its end, before logging in (under emulation a node busy
+        // making its storage answers a login slower than cockpit-ws's 30 s authentication timeout)
+        const ended = () => /debvisor-firstboot\[\d+\]: (first boot finished|\[\w+\] failed: )/.test(readLog(vm.serial));
+        await until("first boot's end on the console", BOOT_TIMEOUT, ended, gone);
+        timings.firstBootEndOnConsoleSeconds = seconds(Date.now() - bootStarted);
+        say(`first boot ended on the console ${timings.firstBootEndOnConsoleSeconds} s after power on: ` +
+            `${readLog(vm.serial).split("\n").filter(l => l.includes("debvisor-firstboot[")).slice(-1)[0]?.replace(/^.*?debvisor-firstboot\[\d+\]: /, "") ?? ""}`);
+    }
 
     // the login itself, without a browser: Cockpit answers 200 to good credentials, 401 otherwise
     const auth = Buffer.from(`${ADMIN}:${password}`).toString("base64");
