@@ -74,6 +74,7 @@ export async function hashPassword(pw: string): Promise<string> {
 export interface DiskChoice {
     path: string;
     label: string;
+    installed?: string | null; // its partition holding a DebVisor installation
 }
 
 export async function interactive(disks: DiskChoice[], ifaces: string[]): Promise<Answers> {
@@ -82,7 +83,9 @@ export async function interactive(disks: DiskChoice[], ifaces: string[]): Promis
         await msg("No disk to install on was found.");
         throw new Cancelled();
     }
-    const disk = await menu("The disk to install on (it will be erased):", disks.map(d => [d.path, d.label]));
+    const disk = await menu("The disk to install on (it will be erased):",
+        disks.map(d => [d.path, d.installed ? `${d.label} (DebVisor installed)` : d.label]));
+    const replaced = disks.find(d => d.path === disk)?.installed ?? null;
     const hostname = await ask("Host name (a short name or a fully qualified one, e.g. node1.example.org):", "debvisor",
         v => checkHostname(v));
     const timezone = await ask("Time zone (e.g. Europe/Berlin, America/New_York, UTC):", "Etc/UTC",
@@ -112,6 +115,8 @@ export async function interactive(disks: DiskChoice[], ifaces: string[]): Promis
         answers = validateAnswers({
             disk, hostname, timezone, locale: chosenLocale, "root-password-hash": rootHash, "admin-user": adminUser,
             "admin-password-hash": adminHash, network: mode, interface: iface, profile,
+            // the summary says so, and nothing is written before it is confirmed
+            overwrite: replaced ? "yes" : "no",
             ...(mode === "static" ? { address, gateway, dns } : {}),
         });
     } catch (e) {
@@ -122,6 +127,7 @@ export async function interactive(disks: DiskChoice[], ifaces: string[]): Promis
         : `${iface}: ${answers.network.address} via ${answers.network.gateway}, DNS ${answers.network.dns.join(" ")}`;
     const summary = [
         `Disk:        ${disk}  (ALL DATA ON IT WILL BE ERASED)`,
+        ...(replaced ? [`             It holds a DebVisor installation (${replaced}): it is replaced.`] : []),
         `Host name:   ${hostname}`,
         `Time zone:   ${timezone}`,
         `Locale:      ${answers.locale}`,
