@@ -102,8 +102,10 @@ export async function interactive(disks: DiskChoice[], ifaces: string[]): Promis
     if (mode === "static") {
         address = await ask("Address with prefix length (e.g. 192.0.2.10/24):", "", checkCidr);
         gateway = await ask("Gateway:", "", v => isIp(v) ? null : `${v} is not an IP address.`);
-        dns = await ask("Name servers (separated by spaces):", gateway,
-            v => v.split(/[\s,]+/).filter(Boolean).every(isIp) && v.trim() ? null : "Give one to three IP addresses.");
+        dns = await ask("Name servers (separated by spaces):", gateway, v => {
+            const servers = v.split(/[\s,]+/).filter(Boolean);
+            return servers.length >= 1 && servers.length <= 3 && servers.every(isIp) ? null : "Give one to three IP addresses.";
+        });
     }
     const profile = await menu("Storage profile (first boot sets it up on the spare disks):", [
         ["ceph", "Ceph: the spare disks become OSDs of a cluster"],
@@ -127,7 +129,7 @@ export async function interactive(disks: DiskChoice[], ifaces: string[]): Promis
         : `${iface}: ${answers.network.address} via ${answers.network.gateway}, DNS ${answers.network.dns.join(" ")}`;
     const summary = [
         `Disk:        ${disk}  (ALL DATA ON IT WILL BE ERASED)`,
-        ...(replaced ? [`             It holds a DebVisor installation (${replaced}): it is replaced.`] : []),
+        ...(replaced ? [`             It holds DebVisor (${replaced}), which is replaced.`] : []),
         `Host name:   ${hostname}`,
         `Time zone:   ${timezone}`,
         `Locale:      ${answers.locale}`,
