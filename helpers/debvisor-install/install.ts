@@ -74,14 +74,17 @@ interface LsblkDev {
     children?: LsblkDev[];
 }
 
+/* The device and what is on it: lsblk nests the partitions as children, or (without udev's
+ * database, e.g. for a loop device) lists them after the device; both are folded into children. */
 async function lsblk(dev: string): Promise<LsblkDev> {
     const r = await execa("lsblk", ["-J", "-b", "-o", "NAME,PATH,TYPE,SIZE,RO,MOUNTPOINT", dev], { reject: false, timeout: 20_000, stdin: "ignore" });
     if (r.exitCode !== 0)
         throw new InstallError(`disk ${dev}: ${String(r.stderr).trim() || "lsblk failed"}`);
     const json = JSON.parse(String(r.stdout)) as { blockdevices: LsblkDev[] };
-    if (!json.blockdevices.length)
+    const [first, ...rest] = json.blockdevices;
+    if (!first)
         throw new InstallError(`disk ${dev}: not found`);
-    return json.blockdevices[0]!;
+    return { ...first, children: [...first.children ?? [], ...rest] };
 }
 
 function mounted(dev: LsblkDev): string[] {
@@ -154,11 +157,14 @@ function realpathOr(p: string): string {
  * partition() makes), or null. Each partition is probed directly (blkid -p),
  * not through a cache or udev's database, and nothing is mounted. */
 export async function installedOn(disk: string): Promise<string | null> {
-    const r = await execa("lsblk", ["-J", "-o", "PATH,TYPE", disk], { reject: false, timeout: 20_000, stdin: "ignore" });
-    if (r.exitCode !== 0)
+    let dev: LsblkDev;
+    try {
+        dev = await lsblk(disk);
+    } catch {
         return null;
-    const parts = ((JSON.parse(String(r.stdout)) as { blockdevices: LsblkDev[] }).blockdevices[0]?.children ?? [])
-        .filter(c => c.type === "part").map(c => c.path);
+    }
+    const all = (d: LsblkDev): LsblkDev[] => [d, ...(d.children ?? []).flatMap(all)];
+    const parts = all(dev).filter(c => c.type === "part").map(c => c.path);
     for (const part of parts) {
         const label = await execa("blkid", ["-p", "-s", "LABEL", "-o", "value", part], { reject: false, timeout: 20_000, stdin: "ignore" });
         if (label.exitCode === 0 && String(label.stdout).trim() === ROOT_LABEL)

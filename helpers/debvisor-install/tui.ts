@@ -18,9 +18,11 @@ export class Cancelled extends Error {
 
 const TITLE = "DebVisor installer";
 
-/* One whiptail dialog; its answer comes on standard error. Esc/Cancel → Cancelled. */
-async function whiptail(args: string[]): Promise<string> {
-    const r = await execa("whiptail", ["--title", TITLE, ...args], {
+/* One whiptail dialog: [--box, text, height, width, …]; its answer comes on standard error.
+ * "--" before the text: a value starting with "-" (a typed answer shown again) is not an option.
+ * Esc/Cancel → Cancelled. */
+async function whiptail([box, ...rest]: string[]): Promise<string> {
+    const r = await execa("whiptail", ["--title", TITLE, box!, "--", ...rest], {
         reject: false, stdin: "inherit", stdout: "inherit", stderr: "pipe",
     });
     if (r.exitCode !== 0)
@@ -139,7 +141,7 @@ export async function interactive(disks: DiskChoice[], ifaces: string[]): Promis
         "",
         "Install now?",
     ].join("\n");
-    const r = await execa("whiptail", ["--title", TITLE, "--defaultno", "--yesno", summary, "18", "76"],
+    const r = await execa("whiptail", ["--title", TITLE, "--defaultno", "--yesno", "--", summary, "18", "76"],
         { reject: false, stdin: "inherit", stdout: "inherit", stderr: "pipe" });
     if (r.exitCode !== 0)
         throw new Cancelled();

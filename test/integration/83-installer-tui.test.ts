@@ -62,7 +62,12 @@ class Console {
         });
         this.proc.stdout!.on("data", (d: Buffer) => { this.raw += d.toString("utf8"); });
         this.proc.stderr!.on("data", (d: Buffer) => { this.raw += d.toString("utf8"); });
-        this.exited = new Promise(resolve => this.proc.on("exit", c => { this.code = c; resolve(c); }));
+        this.exited = new Promise(resolve => this.proc.on("exit", c => {
+            this.code = c;
+            if (process.env.DEBVISOR_TUI_DUMP)
+                fs.writeFileSync(path.join(process.env.DEBVISOR_TUI_DUMP, `tui-${process.hrtime.bigint()}.raw`), this.raw);
+            resolve(c);
+        }));
     }
 
     /* Everything shown so far, as text. */
@@ -235,10 +240,10 @@ QUnit.module("installer: the text interface in a terminal", hooks => {
         await c.refused(rootPrompt, "short", "The password must have at least 8 characters.", assert, "short root password");
         await c.refused(rootPrompt, "aaaaaaaaaaaa", "The password must not be one character repeated.", assert, "repeated character");
         await c.refused(rootPrompt, "my-root-password", "The password must not contain the user name.", assert, "root in root's password");
-        await c.enter(rootPrompt, "Tui-Root-Secret-1");
-        await c.refused("The password for root again:", "Tui-Root-Secret-2", "The passwords differ.", assert, "mismatched confirmation");
-        await c.enter(rootPrompt, "Tui-Root-Secret-1");
-        await c.enter("The password for root again:", "Tui-Root-Secret-1");
+        await c.enter(rootPrompt, "Tui-Top-Secret-1");
+        await c.refused("The password for root again:", "Tui-Top-Secret-2", "The passwords differ.", assert, "mismatched confirmation");
+        await c.enter(rootPrompt, "Tui-Top-Secret-1");
+        await c.enter("The password for root again:", "Tui-Top-Secret-1");
 
         const userPrompt = "user name (in the sudo and debvisor-admin";
         await c.refused(userPrompt, "root", /"root" is reserved for the system/, assert, "root as the admin");
@@ -300,8 +305,8 @@ QUnit.module("installer: the text interface in a terminal", hooks => {
         await c.enter("Host name (a short name", "node5");
         await c.answer("Time zone (e.g.", KEY.enter); // its default, Etc/UTC
         await c.answer("Locale:", `${KEY.down.repeat(2)}${KEY.enter}`); // en_GB.UTF-8
-        await c.enter("Password for root:", "Tui-Root-Secret-1");
-        await c.enter("The password for root again:", "Tui-Root-Secret-1");
+        await c.enter("Password for root:", "Tui-Top-Secret-1");
+        await c.enter("The password for root again:", "Tui-Top-Secret-1");
         await c.enter("user name (in the sudo and debvisor-admin", "carol");
         await c.enter("Password for carol:", "Tui-Admin-Secret-7");
         await c.enter("The password for carol again:", "Tui-Admin-Secret-7");
@@ -336,9 +341,9 @@ QUnit.module("installer: the text interface in a terminal", hooks => {
         assert.strictEqual(read("etc/default/locale"), "LANG=en_GB.UTF-8\n");
         assert.strictEqual(fs.readlinkSync(path.join(dir, "etc/localtime")), "/usr/share/zoneinfo/Etc/UTC");
         const shadow = Object.fromEntries(read("etc/shadow").trim().split("\n").map(l => l.split(":")).map(f => [f[0], f[1] ?? ""]));
-        assert.true(cryptMatches("Tui-Root-Secret-1", shadow.root ?? ""), `root's hash is of the password typed: ${shadow.root}`);
+        assert.true(cryptMatches("Tui-Top-Secret-1", shadow.root ?? ""), `root's hash is of the password typed: ${shadow.root}`);
         assert.true(cryptMatches("Tui-Admin-Secret-7", shadow.carol ?? ""), `carol's hash is of the password typed: ${shadow.carol}`);
-        assert.false(cryptMatches("Tui-Root-Secret-2", shadow.root ?? ""), "(the check can fail)");
+        assert.false(cryptMatches("Tui-Top-Secret-2", shadow.root ?? ""), "(the check can fail)");
         assert.ok(/^sudo:x:27:carol$/m.test(read("etc/group")), read("etc/group"));
         assert.ok(/^debvisor-admin:x:\d+:carol$/m.test(read("etc/group")), read("etc/group"));
         assert.ok(read("boot/grub/grub.cfg").includes(`search --no-floppy --fs-uuid --set=root ${rootUuid}\n`));
@@ -356,8 +361,8 @@ QUnit.module("installer: the text interface in a terminal", hooks => {
         await c.enter("Host name (a short name", "node6");
         await c.answer("Time zone (e.g.", KEY.enter);
         await c.answer("Locale:", KEY.enter);
-        await c.enter("Password for root:", "Tui-Root-Secret-1");
-        await c.enter("The password for root again:", "Tui-Root-Secret-1");
+        await c.enter("Password for root:", "Tui-Top-Secret-1");
+        await c.enter("The password for root again:", "Tui-Top-Secret-1");
         await c.enter("user name (in the sudo and debvisor-admin", "carol");
         await c.enter("Password for carol:", "Tui-Admin-Secret-7");
         await c.enter("The password for carol again:", "Tui-Admin-Secret-7");
