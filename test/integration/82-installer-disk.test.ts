@@ -5,7 +5,9 @@
 // directory made here (its kernel and initrd are fake files: nothing boots
 // them), so the steps that run programs inside the new system are skipped, as
 // the installer's log says. Bad answers stop before the disk is touched: the
-// first MiB of the loop device is compared byte for byte.
+// first MiB of the loop device is compared byte for byte. The finished
+// installation is not installed over again unless the answers say
+// overwrite=yes (no reinstall loop when a machine boots the installer again).
 import { spawnSync } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";

@@ -10,6 +10,7 @@
 // Yes and installs onto the loop device from a small root directory; the
 // result is checked the way 82 checks an unattended install, the passwords
 // against what was typed. A third sees the disk offered as holding DebVisor.
+// DEBVISOR_TUI_DUMP=DIR keeps what each session drew (raw), to see why a walk failed.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
