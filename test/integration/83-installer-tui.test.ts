@@ -375,4 +375,36 @@ QUnit.module("installer: the text interface in a terminal", hooks => {
         assert.strictEqual(await c.exit(WAIT_MS), 3);
         assert.true(firstMiB().equals(before), "No at the summary: the first MiB of the disk is unchanged");
     });
+
+    // what runs at the end of an unattended reboot: only a marked CD/DVD drive is ejected
+    QUnit.test("the shutdown hook leaves anything but a marked CD/DVD alone", assert => {
+        const hook = "/usr/lib/systemd/system-shutdown/debvisor-installer-eject";
+        assert.ok(fs.statSync(hook).mode & 0o100, "installed, executable");
+        assert.strictEqual(sh("sh", ["-n", hook]).status, 0, "valid shell");
+        const mark = "/run/debvisor-install/eject-at-reboot";
+        if (fs.existsSync(mark)) {
+            assert.ok(true, `${mark} exists on this machine already: not touched`);
+            return;
+        }
+        const before = firstMiB();
+        const madeDir = !fs.existsSync(path.dirname(mark));
+        fs.mkdirSync(path.dirname(mark), { recursive: true, mode: 0o700 });
+        try {
+            for (const marked of [`${loop}\n`, `/dev/sr0; touch ${path.join(work, "injected")}\n`, "-m /dev/sr0\n", ""]) {
+                fs.writeFileSync(mark, marked, { mode: 0o600 });
+                for (const verb of ["reboot", "poweroff", "halt", ""]) {
+                    const r = sh(hook, verb ? [verb] : []);
+                    assert.strictEqual(r.status, 0, `${JSON.stringify(marked)} ${verb}: exit 0 ${r.stderr}`);
+                    assert.strictEqual(r.stdout + r.stderr, "", "silent");
+                }
+            }
+        } finally {
+            fs.rmSync(mark, { force: true });
+            if (madeDir)
+                fs.rmdirSync(path.dirname(mark));
+        }
+        assert.ok(must("losetup", ["-l", "-n", "-O", "NAME"]).split("\n").map(l => l.trim()).includes(loop), "the loop device is still attached");
+        assert.false(fs.existsSync(path.join(work, "injected")), "the mark is a device name, never a command");
+        assert.true(firstMiB().equals(before), "the first MiB of the disk is unchanged");
+    });
 });
