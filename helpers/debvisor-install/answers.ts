@@ -10,6 +10,12 @@
  *   network=dhcp|static           interface=ens3 (optional: the first NIC)
  *   address=192.0.2.10/24         gateway=192.0.2.1
  *   dns=192.0.2.53 192.0.2.54     finish=reboot|poweroff|none
+ *   overwrite=no|yes
+ *
+ * overwrite (default no): a disk that already holds a DebVisor installation (a
+ * file system labelled debvisor-root, as the installer makes it) is refused
+ * unless overwrite=yes, so that a machine booting the installer medium again
+ * after an unattended installation does not install over the node it made.
  *
  * Passwords are only accepted as crypt(3) hashes of the sha512 ($6$) or
  * yescrypt ($y$) kind; everything is checked here before any disk is touched.
@@ -41,6 +47,7 @@ export interface Answers {
     network: Network;
     iface: string; // "" = the first network interface
     finish: Finish;
+    overwrite: boolean; // install over an existing DebVisor installation
 }
 
 export class AnswersError extends Error {
@@ -53,6 +60,7 @@ export class AnswersError extends Error {
 const KEYS = [
     "locale", "timezone", "hostname", "disk", "root-password-hash", "admin-user", "admin-password-hash",
     "profile", "network", "interface", "address", "gateway", "dns", "finish",
+    "overwrite",
 ] as const;
 type Key = typeof KEYS[number];
 const REQUIRED: Key[] = ["hostname", "disk", "root-password-hash", "admin-user", "admin-password-hash", "profile"];
@@ -246,6 +254,7 @@ export function validateAnswers(values: AnswerValues | Map<Key, string>): Answer
         problems.push("root-password-hash and admin-password-hash are the same hash: give root and the admin different passwords");
     check("profile", v => (PROFILES as readonly string[]).includes(v) ? null : `"${clip(v)}" is not a storage profile (ceph, zfs or mixed)`);
     check("finish", v => (FINISH as readonly string[]).includes(v) ? null : `"${clip(v)}" is not one of reboot, poweroff, none`);
+    check("overwrite", v => v === "yes" || v === "no" ? null : `"${clip(v)}" is not yes or no`);
 
     const mode = get("network") || "dhcp";
     let network: Network = { mode: "dhcp" };
@@ -296,6 +305,7 @@ export function validateAnswers(values: AnswerValues | Map<Key, string>): Answer
         network,
         iface: get("interface") || "",
         finish: (get("finish") || "reboot") as Finish,
+        overwrite: get("overwrite") === "yes",
     };
 }
 

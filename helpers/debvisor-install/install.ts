@@ -19,6 +19,9 @@ export const LIVE_PACKAGES = [
     "user-setup", "debvisor-installer",
 ];
 export const FIRSTBOOT_UNIT = "debvisor-firstboot.service";
+/* the root file system's label: partition() sets it, and a disk with a file
+ * system so labelled holds a DebVisor installation (see installedOn) */
+export const ROOT_LABEL = "debvisor-root";
 
 export interface InstallOptions {
     answers: Answers;
@@ -28,6 +31,7 @@ export interface InstallOptions {
     serial: string | null; // e.g. "ttyS0,115200n8": the kernel and GRUB also use this serial line
     minDiskBytes?: number;
     avoid?: string[]; // devices that must not be the target (the live medium, the answers disk)
+    only?: string[]; // when given, the only devices that may be the target (--disk)
     log: (line: string) => void;
     logFile?: string; // copied to /var/log/installer/ in the new system
 }
@@ -70,14 +74,17 @@ interface LsblkDev {
     children?: LsblkDev[];
 }
 
+/* The device and what is on it: lsblk nests the partitions as children, or (without udev's
+ * database, e.g. for a loop device) lists them after the device; both are folded into children. */
 async function lsblk(dev: string): Promise<LsblkDev> {
     const r = await execa("lsblk", ["-J", "-b", "-o", "NAME,PATH,TYPE,SIZE,RO,MOUNTPOINT", dev], { reject: false, timeout: 20_000, stdin: "ignore" });
     if (r.exitCode !== 0)
         throw new InstallError(`disk ${dev}: ${String(r.stderr).trim() || "lsblk failed"}`);
     const json = JSON.parse(String(r.stdout)) as { blockdevices: LsblkDev[] };
-    if (!json.blockdevices.length)
+    const [first, ...rest] = json.blockdevices;
+    if (!first)
         throw new InstallError(`disk ${dev}: not found`);
-    return json.blockdevices[0]!;
+    return { ...first, children: [...first.children ?? [], ...rest] };
 }
 
 function mounted(dev: LsblkDev): string[] {
@@ -119,13 +126,51 @@ export async function preflight(opts: InstallOptions): Promise<string> {
         if (real === disk)
             throw new InstallError(`disk ${answers.disk} holds the installer or its answers: choose another disk`);
     }
+    if (opts.only?.length && !opts.only.some(d => realpathOr(d) === disk))
+        throw new InstallError(`disk ${answers.disk} is not one of the disks this installer may use (--disk ${opts.only.join(", ")})`);
     if (!fs.existsSync(opts.source))
         throw new InstallError(`the system to install is missing: ${opts.source}`);
     if (!fs.existsSync(path.join("/usr/share/zoneinfo", answers.timezone)))
         throw new InstallError(`time zone ${answers.timezone} is unknown (no /usr/share/zoneinfo/${answers.timezone})`);
     if (fs.existsSync(opts.target) && fs.readdirSync(opts.target).length)
         throw new InstallError(`${opts.target} is not empty: is another installation running?`);
+    // last: a machine that boots the installer medium again after an unattended installation
+    // must not install over the node it made
+    const installed = await installedOn(disk);
+    if (installed && !answers.overwrite) {
+        throw new InstallError(`disk ${answers.disk} already holds a DebVisor installation (${installed} is labelled ${ROOT_LABEL}): ` +
+            "not installing over it. If this machine started the installer again after installing, remove the installer medium " +
+            "or boot from the disk; to install again, add overwrite=yes to the answers");
+    }
     return disk;
+}
+
+function realpathOr(p: string): string {
+    try {
+        return fs.realpathSync(p);
+    } catch {
+        return p;
+    }
+}
+
+/* The partition of disk holding a file system labelled debvisor-root (what
+ * partition() makes), or null. Each partition is probed directly (blkid -p),
+ * not through a cache or udev's database, and nothing is mounted. */
+export async function installedOn(disk: string): Promise<string | null> {
+    let dev: LsblkDev;
+    try {
+        dev = await lsblk(disk);
+    } catch {
+        return null;
+    }
+    const all = (d: LsblkDev): LsblkDev[] => [d, ...(d.children ?? []).flatMap(all)];
+    const parts = all(dev).filter(c => c.type === "part").map(c => c.path);
+    for (const part of parts) {
+        const label = await execa("blkid", ["-p", "-s", "LABEL", "-o", "value", part], { reject: false, timeout: 20_000, stdin: "ignore" });
+        if (label.exitCode === 0 && String(label.stdout).trim() === ROOT_LABEL)
+            return part;
+    }
+    return null;
 }
 
 function gib(bytes: number): string {
@@ -176,7 +221,7 @@ export async function partition(opts: InstallOptions, disk: string): Promise<Lay
     await waitFor(efi, 20_000);
     await waitFor(root, 20_000);
     await run(opts, "mkfs.vfat", ["-F", "32", "-n", "EFI", efi]);
-    await run(opts, "mkfs.ext4", ["-F", "-q", "-L", "debvisor-root", root]);
+    await run(opts, "mkfs.ext4", ["-F", "-q", "-L", ROOT_LABEL, root]);
     return { disk, efi, root, efiUuid: await uuid(opts, efi), rootUuid: await uuid(opts, root) };
 }
 

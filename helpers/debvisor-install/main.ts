@@ -10,7 +10,15 @@
  *
  * Options: --source SQUASHFS|DIR (default: the live medium's filesystem.squashfs),
  * --target DIR (default /target), --serial ttyS0,115200n8|none (default: from the
- * kernel command line), --min-disk-gib N, --log FILE.
+ * kernel command line), --min-disk-gib N, --log FILE, --disk DEV (repeatable: the
+ * only disks that may be installed on; the text interface offers just these, a
+ * loop device included, and answers naming another disk are refused; default:
+ * every writable whole disk but the live medium and the answers disk).
+ *
+ * With finish=reboot the live medium, when it is an optical disc, is ejected at
+ * the very end of the shutdown (the package's systemd-shutdown hook), so the
+ * machine boots the installed disk; whatever the medium, a disk that already
+ * holds a DebVisor installation is refused unless the answers say overwrite=yes.
  * Exit status: 0 installed (or answers good), 2 bad answers or arguments (nothing
  * touched), 3 cancelled, 1 the installation failed.
  */
@@ -18,8 +26,8 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { execa } from "execa";
-import { type Answers, AnswersError, answersFromCmdline, parseAnswers } from "./answers.js";
-import { install, InstallError, LIVE_SQUASHFS, preflight, type InstallOptions } from "./install.js";
+import { type Answers, AnswersError, answersFromCmdline, checkDisk, parseAnswers } from "./answers.js";
+import { install, InstallError, installedOn, LIVE_SQUASHFS, preflight, type InstallOptions } from "./install.js";
 import { Cancelled, interactive, type DiskChoice } from "./tui.js";
 
 const ANSWERS_LABEL = "DVANSWERS";
@@ -35,6 +43,7 @@ interface Args {
     serial: string | null | undefined;
     minDiskGib: number | undefined;
     logFile: string;
+    disks: string[];
 }
 
 class UsageError extends Error {}
@@ -42,7 +51,7 @@ class UsageError extends Error {}
 function parseArgs(argv: string[]): Args {
     const args: Args = {
         answers: null, boot: false, check: false, source: LIVE_SQUASHFS, target: "/target",
-        serial: undefined, minDiskGib: undefined, logFile: "/var/log/debvisor-install.log",
+        serial: undefined, minDiskGib: undefined, logFile: "/var/log/debvisor-install.log", disks: [],
     };
     for (let i = 0; i < argv.length; i++) {
         const a = argv[i]!;
@@ -73,9 +82,17 @@ function parseArgs(argv: string[]): Args {
             break;
         }
         case "--log": args.logFile = value(); break;
+        case "--disk": {
+            const v = value();
+            const problem = checkDisk(v);
+            if (problem)
+                throw new UsageError(`--disk: ${problem}`);
+            args.disks.push(v);
+            break;
+        }
         case "-h": case "--help":
             process.stdout.write("usage: debvisor-install [--boot | --answers FILE|URL [--check]] [--source SQUASHFS|DIR] [--target DIR] " +
-                "[--serial ttyS0,115200n8|none] [--min-disk-gib N] [--log FILE]\n");
+                "[--serial ttyS0,115200n8|none] [--min-disk-gib N] [--log FILE] [--disk DEV]...\n");
             process.exit(0);
             break;
         default: throw new UsageError(`unknown argument ${a}`);
@@ -189,18 +206,53 @@ function networkInterfaces(): string[] {
     }
 }
 
-async function diskChoices(avoid: string[]): Promise<DiskChoice[]> {
-    const r = await execa("lsblk", ["-J", "-b", "-d", "-o", "PATH,TYPE,SIZE,MODEL,RO"], { reject: false, timeout: 20_000, stdin: "ignore" });
-    if (r.exitCode !== 0)
+/* The disks the text interface offers: every writable whole disk but those to avoid,
+ * or only those given with --disk (a loop device too); each marked when it holds DebVisor. */
+async function diskChoices(avoid: string[], only: string[]): Promise<DiskChoice[]> {
+    const r = await execa("lsblk", ["-J", "-b", "-d", "-o", "PATH,TYPE,SIZE,MODEL,RO", ...only], { reject: false, timeout: 20_000, stdin: "ignore" });
+    if (r.exitCode !== 0 && !only.length)
         return [];
-    const devs = (JSON.parse(String(r.stdout)) as { blockdevices: Array<{ path: string; type: string; size: number; model: string | null; ro: boolean }> }).blockdevices;
-    return devs.filter(d => d.type === "disk" && !d.ro && !avoid.includes(d.path))
-        .map(d => ({ path: d.path, label: `${(d.size / 1024 ** 3).toFixed(1)} GiB ${d.model ?? ""}`.trim() }));
+    const devs = (JSON.parse(String(r.stdout) || "{\"blockdevices\":[]}") as {
+        blockdevices: Array<{ path: string; type: string; size: number; model: string | null; ro: boolean }>;
+    }).blockdevices;
+    const kinds = only.length ? ["disk", "loop"] : ["disk"];
+    const choices: DiskChoice[] = [];
+    for (const d of devs.filter(d => kinds.includes(d.type) && !d.ro && !avoid.includes(d.path))) {
+        choices.push({
+            path: d.path, label: `${(d.size / 1024 ** 3).toFixed(1)} GiB ${d.model ?? ""}`.trim(),
+            installed: await installedOn(d.path),
+        });
+    }
+    return choices;
+}
+
+/* Where the package's systemd-shutdown hook (debvisor-installer-eject) finds the disc to eject. */
+const EJECT_FLAG = "/run/debvisor-install/eject-at-reboot";
+
+/* Before an unattended reboot: the live medium, when it is an optical disc, is marked to be
+ * ejected at the very end of the shutdown (the live system runs from it until then), so the
+ * machine boots the disk it was installed on. A USB medium cannot be ejected: the console
+ * says to remove it, and the installer refuses to install over its own installation anyway. */
+async function ejectAtReboot(): Promise<void> {
+    const live = await liveMediumDisk();
+    if (!live)
+        return;
+    const r = await execa("lsblk", ["-d", "-n", "-o", "TYPE", live], { reject: false, timeout: 10_000, stdin: "ignore" });
+    if (String(r.stdout).trim() === "rom" && /^\/dev\/sr[0-9]+$/.test(live)) {
+        fs.mkdirSync(path.dirname(EJECT_FLAG), { recursive: true, mode: 0o700 });
+        fs.writeFileSync(EJECT_FLAG, `${live}\n`, { mode: 0o600 });
+        log(`the installer disc in ${live} is ejected as the machine restarts`);
+    } else {
+        log(`remove the installer medium (${live}) or boot from the installed disk: the installer does not install over ` +
+            "a DebVisor installation without overwrite=yes");
+    }
 }
 
 async function finish(answers: Answers): Promise<void> {
     if (answers.finish === "none")
         return;
+    if (answers.finish === "reboot")
+        await ejectAtReboot().catch(e => log(`warning: the installer medium is not ejected: ${(e as Error).message}`));
     log(`installation finished: ${answers.finish}`);
     await execa("systemctl", [answers.finish], { reject: false, timeout: 60_000, stdin: "ignore" });
 }
@@ -265,7 +317,7 @@ async function main(): Promise<number> {
         if (live)
             avoid.push(live);
         try {
-            answers = await interactive(await diskChoices(avoid), networkInterfaces());
+            answers = await interactive(await diskChoices(avoid, args.disks), networkInterfaces());
         } catch (e) {
             if (e instanceof Cancelled) {
                 process.stdout.write("debvisor-install: cancelled; nothing was written. Run debvisor-install to start again.\n");
@@ -292,6 +344,7 @@ async function main(): Promise<number> {
         serial: args.serial === undefined ? serialFromCmdline() : args.serial,
         ...(args.minDiskGib !== undefined ? { minDiskBytes: args.minDiskGib * 1024 ** 3 } : {}),
         avoid,
+        only: args.disks,
         log,
         logFile: args.logFile,
     };

@@ -18,9 +18,11 @@ export class Cancelled extends Error {
 
 const TITLE = "DebVisor installer";
 
-/* One whiptail dialog; its answer comes on standard error. Esc/Cancel → Cancelled. */
-async function whiptail(args: string[]): Promise<string> {
-    const r = await execa("whiptail", ["--title", TITLE, ...args], {
+/* One whiptail dialog: [--box, text, height, width, …]; its answer comes on standard error.
+ * "--" before the text: a value starting with "-" (a typed answer shown again) is not an option.
+ * Esc/Cancel → Cancelled. */
+async function whiptail([box, ...rest]: string[]): Promise<string> {
+    const r = await execa("whiptail", ["--title", TITLE, box!, "--", ...rest], {
         reject: false, stdin: "inherit", stdout: "inherit", stderr: "pipe",
     });
     if (r.exitCode !== 0)
@@ -74,6 +76,7 @@ export async function hashPassword(pw: string): Promise<string> {
 export interface DiskChoice {
     path: string;
     label: string;
+    installed?: string | null; // its partition holding a DebVisor installation
 }
 
 export async function interactive(disks: DiskChoice[], ifaces: string[]): Promise<Answers> {
@@ -82,7 +85,9 @@ export async function interactive(disks: DiskChoice[], ifaces: string[]): Promis
         await msg("No disk to install on was found.");
         throw new Cancelled();
     }
-    const disk = await menu("The disk to install on (it will be erased):", disks.map(d => [d.path, d.label]));
+    const disk = await menu("The disk to install on (it will be erased):",
+        disks.map(d => [d.path, d.installed ? `${d.label} (DebVisor installed)` : d.label]));
+    const replaced = disks.find(d => d.path === disk)?.installed ?? null;
     const hostname = await ask("Host name (a short name or a fully qualified one, e.g. node1.example.org):", "debvisor",
         v => checkHostname(v));
     const timezone = await ask("Time zone (e.g. Europe/Berlin, America/New_York, UTC):", "Etc/UTC",
@@ -99,8 +104,10 @@ export async function interactive(disks: DiskChoice[], ifaces: string[]): Promis
     if (mode === "static") {
         address = await ask("Address with prefix length (e.g. 192.0.2.10/24):", "", checkCidr);
         gateway = await ask("Gateway:", "", v => isIp(v) ? null : `${v} is not an IP address.`);
-        dns = await ask("Name servers (separated by spaces):", gateway,
-            v => v.split(/[\s,]+/).filter(Boolean).every(isIp) && v.trim() ? null : "Give one to three IP addresses.");
+        dns = await ask("Name servers (separated by spaces):", gateway, v => {
+            const servers = v.split(/[\s,]+/).filter(Boolean);
+            return servers.length >= 1 && servers.length <= 3 && servers.every(isIp) ? null : "Give one to three IP addresses.";
+        });
     }
     const profile = await menu("Storage profile (first boot sets it up on the spare disks):", [
         ["ceph", "Ceph: the spare disks become OSDs of a cluster"],
@@ -112,6 +119,8 @@ export async function interactive(disks: DiskChoice[], ifaces: string[]): Promis
         answers = validateAnswers({
             disk, hostname, timezone, locale: chosenLocale, "root-password-hash": rootHash, "admin-user": adminUser,
             "admin-password-hash": adminHash, network: mode, interface: iface, profile,
+            // the summary says so, and nothing is written before it is confirmed
+            overwrite: replaced ? "yes" : "no",
             ...(mode === "static" ? { address, gateway, dns } : {}),
         });
     } catch (e) {
@@ -122,6 +131,7 @@ export async function interactive(disks: DiskChoice[], ifaces: string[]): Promis
         : `${iface}: ${answers.network.address} via ${answers.network.gateway}, DNS ${answers.network.dns.join(" ")}`;
     const summary = [
         `Disk:        ${disk}  (ALL DATA ON IT WILL BE ERASED)`,
+        ...(replaced ? [`             It holds DebVisor (${replaced}), which is replaced.`] : []),
         `Host name:   ${hostname}`,
         `Time zone:   ${timezone}`,
         `Locale:      ${answers.locale}`,
@@ -131,7 +141,7 @@ export async function interactive(disks: DiskChoice[], ifaces: string[]): Promis
         "",
         "Install now?",
     ].join("\n");
-    const r = await execa("whiptail", ["--title", TITLE, "--defaultno", "--yesno", summary, "18", "76"],
+    const r = await execa("whiptail", ["--title", TITLE, "--defaultno", "--yesno", "--", summary, "18", "76"],
         { reject: false, stdin: "inherit", stdout: "inherit", stderr: "pipe" });
     if (r.exitCode !== 0)
         throw new Cancelled();

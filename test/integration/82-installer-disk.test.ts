@@ -5,7 +5,9 @@
 // directory made here (its kernel and initrd are fake files: nothing boots
 // them), so the steps that run programs inside the new system are skipped, as
 // the installer's log says. Bad answers stop before the disk is touched: the
-// first MiB of the loop device is compared byte for byte.
+// first MiB of the loop device is compared byte for byte. The finished
+// installation is not installed over again unless the answers say
+// overwrite=yes (no reinstall loop when a machine boots the installer again).
 import { spawnSync } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
@@ -14,6 +16,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import QUnit from "qunit";
 import { parseProfile } from "../../helpers/debvisord/host/facts.js";
+import { firstMiB as readFirstMiB, makeSource } from "../lib/installer.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const TSX = path.join(ROOT, "node_modules/.bin/tsx");
@@ -38,33 +41,6 @@ let image = "";
 let loop = "";
 const mounts: string[] = [];
 
-/* A small root file system: the account files, a skeleton, an SSH host key, a fake kernel and initrd. */
-function makeSource(dir: string): void {
-    const files: Record<string, string> = {
-        "etc/passwd": "root:x:0:0:root:/root:/bin/bash\n",
-        "etc/shadow": "root:*:20000:0:99999:7:::\n",
-        "etc/group": "root:x:0:\nsudo:x:27:\n",
-        "etc/gshadow": "root:*::\nsudo:*::\n",
-        "etc/skel/.bashrc": "# skeleton\n",
-        "etc/hostname": "debian\n",
-        "etc/fstab": "# UNCONFIGURED FSTAB FOR BASE SYSTEM\n",
-        "etc/locale.gen": "# en_US.UTF-8 UTF-8\n",
-        "etc/ssh/ssh_host_ed25519_key": "the image's key: must not reach the node\n",
-        "etc/live/config.conf.d/x.conf": "LIVE_HOSTNAME=debian\n",
-        "boot/vmlinuz-6.12.0-fake-amd64": "fake kernel\n",
-        "boot/initrd.img-6.12.0-fake-amd64": "fake initrd\n",
-        "home/.keep": "",
-        "usr/share/doc/README": "a file to copy\n",
-    };
-    for (const [rel, text] of Object.entries(files)) {
-        fs.mkdirSync(path.join(dir, path.dirname(rel)), { recursive: true });
-        fs.writeFileSync(path.join(dir, rel), text);
-    }
-    fs.chmodSync(path.join(dir, "etc/shadow"), 0o640);
-    fs.symlinkSync("boot/vmlinuz-6.12.0-fake-amd64", path.join(dir, "vmlinuz"));
-    fs.symlinkSync("boot/initrd.img-6.12.0-fake-amd64", path.join(dir, "initrd.img"));
-}
-
 function answers(over: Record<string, string | null> = {}, extra = ""): string {
     const base: Record<string, string> = {
         locale: "en_US.UTF-8", timezone: "Europe/Berlin", hostname: "node7.example.org", disk: loop,
@@ -86,14 +62,7 @@ function installer(answersFile: string, more: string[] = []) {
 }
 
 function firstMiB(): Buffer {
-    const fd = fs.openSync(loop, "r");
-    try {
-        const buf = Buffer.alloc(1024 * 1024);
-        fs.readSync(fd, buf, 0, buf.length, 0);
-        return buf;
-    } finally {
-        fs.closeSync(fd);
-    }
+    return readFirstMiB(loop);
 }
 
 function mountRo(dev: string, name: string): string {
@@ -248,5 +217,37 @@ QUnit.module("installer: disk steps on a loop device", hooks => {
         assert.strictEqual(r2.status, 2, r2.out);
         assert.ok(/is not empty/.test(r2.out), r2.out);
         assert.true(firstMiB().equals(before), "the first MiB of the disk is unchanged");
+    });
+
+    // a machine that boots the installer medium again after installing must not install again
+    QUnit.test("a disk holding DebVisor is refused unless overwrite=yes; --disk restricts the disks", assert => {
+        const before = firstMiB();
+        const rootUuid = must("blkid", ["-p", "-s", "UUID", "-o", "value", `${loop}p3`]).trim();
+        const r = installer(answers());
+        assert.strictEqual(r.status, 2, r.out);
+        assert.ok(new RegExp(`disk ${loop} already holds a DebVisor installation \\(${loop}p3 is labelled debvisor-root\\)`).test(r.out), r.out);
+        assert.ok(/add overwrite=yes to the answers/.test(r.out), "says how to install again");
+        assert.ok(/nothing was written to any disk/.test(r.out), r.out);
+        const no = installer(answers({ overwrite: "no" }));
+        assert.strictEqual(no.status, 2, `overwrite=no: refused\n${no.out}`);
+        assert.true(firstMiB().equals(before), "the first MiB of the disk is unchanged");
+        assert.strictEqual(must("blkid", ["-p", "-s", "UUID", "-o", "value", `${loop}p3`]).trim(), rootUuid, "the installed root file system is untouched");
+
+        const elsewhere = installer(answers({ overwrite: "yes" }), ["--disk", "/dev/debvisor-other-disk"]);
+        assert.strictEqual(elsewhere.status, 2, elsewhere.out);
+        assert.ok(/is not one of the disks this installer may use \(--disk \/dev\/debvisor-other-disk\)/.test(elsewhere.out), elsewhere.out);
+        const badOption = installer(answers({ overwrite: "yes" }), ["--disk", "../dev/sda"]);
+        assert.strictEqual(badOption.status, 2, badOption.out);
+        assert.ok(/--disk: .*not a disk device path/.test(badOption.out), badOption.out);
+        assert.true(firstMiB().equals(before), "still unchanged");
+
+        const again = installer(answers({ overwrite: "yes", hostname: "node8" }), ["--disk", loop]);
+        assert.strictEqual(again.status, 0, again.out);
+        assert.ok(again.out.includes("DEBVISOR-INSTALL: DONE"), again.out);
+        const newUuid = must("blkid", ["-p", "-s", "UUID", "-o", "value", `${loop}p3`]).trim();
+        assert.notStrictEqual(newUuid, rootUuid, "a new root file system");
+        const root = mountRo(`${loop}p3`, "check-again");
+        assert.strictEqual(fs.readFileSync(path.join(root, "etc/hostname"), "utf8"), "node8\n", "installed from the new answers");
+        unmountAll();
     });
 });

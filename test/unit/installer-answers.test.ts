@@ -54,8 +54,16 @@ QUnit.module("installer: answers", () => {
         assert.deepEqual(a, {
             locale: "en_US.UTF-8", timezone: "Europe/Berlin", hostname: "node1", domain: "example.org", disk: "/dev/vda",
             rootPasswordHash: SHA512, adminUser: "alice", adminPasswordHash: YESCRYPT, profile: "zfs",
-            network: { mode: "dhcp" }, iface: "", finish: "poweroff",
+            network: { mode: "dhcp" }, iface: "", finish: "poweroff", overwrite: false,
         });
+    });
+
+    QUnit.test("overwrite: no unless the answers say yes", assert => {
+        assert.false(parseAnswers(GOOD).overwrite, "absent: no");
+        assert.false(parseAnswers(variant({}, "\noverwrite=no\n")).overwrite);
+        assert.false(parseAnswers(variant({}, "\noverwrite=\n")).overwrite, "empty: no");
+        assert.true(parseAnswers(variant({}, "\noverwrite=yes\n")).overwrite);
+        assert.true(parseAnswers(variant({}, "\nOVERWRITE = \"yes\"\n")).overwrite, "key case and quotes as for every key");
     });
 
     QUnit.test("defaults, quotes, CRLF, comments; static network", assert => {
@@ -127,6 +135,11 @@ QUnit.module("installer: answers", () => {
         ["interface with a slash", variant({}, "\ninterface=../eth0\n"), /interface: .*not a network interface name/],
         ["interface too long", variant({}, "\ninterface=abcdefghijklmnopq\n"), /interface: .*not a network interface name/],
         ["finish unknown", variant({ finish: "halt" }), /finish: "halt" is not one of reboot, poweroff, none/],
+        ["overwrite true", variant({}, "\noverwrite=true\n"), /overwrite: "true" is not yes or no/],
+        ["overwrite YES", variant({}, "\noverwrite=YES\n"), /overwrite: "YES" is not yes or no/],
+        ["overwrite 1", variant({}, "\noverwrite=1\n"), /overwrite: "1" is not yes or no/],
+        ["overwrite twice", variant({}, "\noverwrite=no\noverwrite=yes\n"), /line \d+: overwrite is given twice/],
+        ["overwrite with a newline trick", variant({}, "\noverwrite=no\\nyes\n"), /overwrite: .*is not yes or no/],
         ["unknown key (a typo)", variant({}, "\nhostnme=x\n"), /line \d+: unknown key "hostnme"/],
         ["a key twice", variant({}, "\nprofile=ceph\n"), /line \d+: profile is given twice/],
         ["a line without =", variant({}, "\njust words\n"), /line \d+: expected key=value/],
