@@ -145,7 +145,8 @@ function qemu(name: string, args: string[]): { proc: ChildProcess; serial: strin
     const serial = path.join(OUT, `${name}-serial.log`);
     fs.rmSync(serial, { force: true });
     const proc = spawn("qemu-system-x86_64", [
-        "-machine", "pc,accel=tcg", "-m", String(MEMORY_MIB), "-smp", "2", "-display", "none", "-monitor", "none",
+        // "max": every CPU feature TCG can emulate; its default model lacks instructions Ceph's daemons use (SIGILL)
+        "-machine", "pc,accel=tcg", "-cpu", "max", "-m", String(MEMORY_MIB), "-smp", "2", "-display", "none", "-monitor", "none",
         "-serial", `file:${serial}`, "-no-reboot", ...args,
     ], { stdio: ["ignore", "pipe", "pipe"] });
     children.push(proc);
