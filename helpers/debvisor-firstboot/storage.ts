@@ -44,6 +44,8 @@ export function describePlan(plan: Row): string[] {
     return lines;
 }
 
+/* A node that is starting debvisord and probing its disks (or a cluster that does not answer yet) may take minutes on slow hardware. */
+const CALL_TIMEOUT_MS = 300_000;
 const noSpare = (problem: string) => /^no spare disk/.test(problem);
 
 export interface StorageResult { message: string; log: string[] }
@@ -60,7 +62,7 @@ export async function storageStep(profileFile = PROFILE_FILE, say: (line: string
         return { message: `warning: no storage profile (${profileFile} is missing); nothing applied`, log };
     }
     const noAsk = { "auth.no_user_interaction": new dbus.Variant("b", true) };
-    const [plan] = await call(MANAGER_PATH, MANAGER_IFACE, "PlanProfile", "sa{sv}", [profile, noAsk]) as [Row];
+    const [plan] = await call(MANAGER_PATH, MANAGER_IFACE, "PlanProfile", "sa{sv}", [profile, noAsk], { timeoutMs: CALL_TIMEOUT_MS }) as [Row];
     for (const line of describePlan(plan))
         note(line);
     const problems = plan.Problems as string[];
@@ -74,7 +76,7 @@ export async function storageStep(profileFile = PROFILE_FILE, say: (line: string
         return { message: `the profile ${profile} is applied already`, log };
     }
     const [job] = await call(MANAGER_PATH, MANAGER_IFACE, "ApplyProfile", "sa{sv}",
-        [profile, { ...noAsk, token: new dbus.Variant("s", String(plan.Token)) }]) as [string];
+        [profile, { ...noAsk, token: new dbus.Variant("s", String(plan.Token)) }], { timeoutMs: CALL_TIMEOUT_MS }) as [string];
     note(`applying the profile ${profile}: job ${job}`);
     const outcome = await followJob(job, { noAsk: true, reporter: new ProgressReporter(process.stdout, false) });
     note(`job ${job} ${outcome.state}: ${outcome.message}`);
