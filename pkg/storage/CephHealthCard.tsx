@@ -1,6 +1,7 @@
 // The cluster at a glance, as the Ceph Dashboard's landing page shows it:
 // health (with every health check: its summary, the details and what it
 // means in words), raw usage, placement-group states, monitors and managers.
+import type { ReactNode } from "react";
 import { Alert } from "@patternfly/react-core/dist/esm/components/Alert/index.js";
 import { Card, CardBody, CardTitle } from "@patternfly/react-core/dist/esm/components/Card/index.js";
 import { DescriptionList, DescriptionListDescription, DescriptionListGroup, DescriptionListTerm } from "@patternfly/react-core/dist/esm/components/DescriptionList/index.js";
@@ -62,6 +63,20 @@ function PlacementGroups({ json }: { json: string }) {
     );
 }
 
+/* One cell of the grid: a term and what it says. */
+function Fact({ term, children, ...data }: { term: string; children: ReactNode; "data-ceph-usage"?: boolean }) {
+    return (
+        <GridItem>
+            <DescriptionList>
+                <DescriptionListGroup>
+                    <DescriptionListTerm>{term}</DescriptionListTerm>
+                    <DescriptionListDescription {...data}>{children}</DescriptionListDescription>
+                </DescriptionListGroup>
+            </DescriptionList>
+        </GridItem>
+    );
+}
+
 export function CephHealthCard({ manager: m }: { manager: PageCephManagerProperties }) {
     const checks = parseHealthChecks(m.HealthChecks);
     const monitors = parseMonitors(m.Monitors);
@@ -80,60 +95,32 @@ export function CephHealthCard({ manager: m }: { manager: PageCephManagerPropert
                     {checks.map(c => <StackItem key={c.code}><HealthCheck check={c} /></StackItem>)}
                     <StackItem>
                         <Grid hasGutter md={6} xl={3}>
-                            <GridItem>
-                                <DescriptionList>
-                                    <DescriptionListGroup>
-                                        <DescriptionListTerm>{_("Raw capacity")}</DescriptionListTerm>
-                                        <DescriptionListDescription data-ceph-usage>
-                                            <Progress value={used} size="sm" aria-label={_("Raw capacity used")}
-                                                measureLocation={ProgressMeasureLocation.none}
-                                                variant={used >= 85 ? ProgressVariant.danger : used >= 70 ? ProgressVariant.warning : undefined} />
-                                            {format(_("$0 used of $1, $2 available"), formatBytes(m.UsedBytes), formatBytes(m.TotalBytes), formatBytes(m.AvailableBytes))}
-                                        </DescriptionListDescription>
-                                    </DescriptionListGroup>
-                                </DescriptionList>
-                            </GridItem>
-                            <GridItem>
-                                <DescriptionList>
-                                    <DescriptionListGroup>
-                                        <DescriptionListTerm>{_("Placement groups")}</DescriptionListTerm>
-                                        <DescriptionListDescription><PlacementGroups json={m.PlacementGroups} /></DescriptionListDescription>
-                                    </DescriptionListGroup>
-                                </DescriptionList>
-                            </GridItem>
-                            <GridItem>
-                                <DescriptionList>
-                                    <DescriptionListGroup>
-                                        <DescriptionListTerm>{_("Monitors")}</DescriptionListTerm>
-                                        <DescriptionListDescription>
-                                            {monitors.length === 0 && <span className="debvisor-muted">{_("None")}</span>}
-                                            {monitors.map(mon => (
-                                                <div key={mon.name} data-monitor={mon.name}>
-                                                    <span className="debvisor-mono">{mon.name}</span>{" "}
-                                                    <Label isCompact color={mon.in_quorum ? "green" : "red"}>{mon.in_quorum ? _("in quorum") : _("out of quorum")}</Label>
-                                                    <div className="debvisor-muted debvisor-mono">{mon.address}</div>
-                                                </div>
-                                            ))}
-                                        </DescriptionListDescription>
-                                    </DescriptionListGroup>
-                                </DescriptionList>
-                            </GridItem>
-                            <GridItem>
-                                <DescriptionList>
-                                    <DescriptionListGroup>
-                                        <DescriptionListTerm>{_("Managers")}</DescriptionListTerm>
-                                        <DescriptionListDescription>
-                                            {managers.length === 0 && <span className="debvisor-muted">{_("None")}</span>}
-                                            {managers.map(mgr => (
-                                                <div key={mgr.name} data-manager={mgr.name}>
-                                                    <span className="debvisor-mono">{mgr.name}</span>{" "}
-                                                    <Label isCompact color={mgr.active ? "green" : "grey"}>{mgr.active ? _("active") : _("standby")}</Label>
-                                                </div>
-                                            ))}
-                                        </DescriptionListDescription>
-                                    </DescriptionListGroup>
-                                </DescriptionList>
-                            </GridItem>
+                            <Fact term={_("Raw capacity")} data-ceph-usage>
+                                <Progress value={used} size="sm" aria-label={_("Raw capacity used")}
+                                    measureLocation={ProgressMeasureLocation.none}
+                                    variant={used >= 85 ? ProgressVariant.danger : used >= 70 ? ProgressVariant.warning : undefined} />
+                                {format(_("$0 used of $1, $2 available"), formatBytes(m.UsedBytes), formatBytes(m.TotalBytes), formatBytes(m.AvailableBytes))}
+                            </Fact>
+                            <Fact term={_("Placement groups")}><PlacementGroups json={m.PlacementGroups} /></Fact>
+                            <Fact term={_("Monitors")}>
+                                {monitors.length === 0 && <span className="debvisor-muted">{_("None")}</span>}
+                                {monitors.map(mon => (
+                                    <div key={mon.name} data-monitor={mon.name}>
+                                        <span className="debvisor-mono">{mon.name}</span>{" "}
+                                        <Label isCompact color={mon.in_quorum ? "green" : "red"}>{mon.in_quorum ? _("in quorum") : _("out of quorum")}</Label>
+                                        <div className="debvisor-muted debvisor-mono">{mon.address}</div>
+                                    </div>
+                                ))}
+                            </Fact>
+                            <Fact term={_("Managers")}>
+                                {managers.length === 0 && <span className="debvisor-muted">{_("None")}</span>}
+                                {managers.map(mgr => (
+                                    <div key={mgr.name} data-manager={mgr.name}>
+                                        <span className="debvisor-mono">{mgr.name}</span>{" "}
+                                        <Label isCompact color={mgr.active ? "green" : "grey"}>{mgr.active ? _("active") : _("standby")}</Label>
+                                    </div>
+                                ))}
+                            </Fact>
                         </Grid>
                     </StackItem>
                 </Stack>

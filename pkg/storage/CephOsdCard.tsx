@@ -1,6 +1,7 @@
 // The OSDs under their hosts (as the CRUSH tree has them), each with up/in,
 // device class, device, usage and placement groups; mark out (data moves to
-// the other OSDs: asks first) and in; and the maintenance switch ("noout").
+// the other OSDs: asks first) and in; the maintenance switch ("noout"); and
+// Add OSD, which wipes a spare disk and makes it an OSD.
 import { Fragment, useState } from "react";
 import { Button } from "@patternfly/react-core/dist/esm/components/Button/index.js";
 import { Card, CardBody, CardHeader, CardTitle } from "@patternfly/react-core/dist/esm/components/Card/index.js";
@@ -15,6 +16,7 @@ import { showError } from "../lib/components/PageAlerts";
 import type { CephOsdObject } from "../lib/dbus-store";
 import { formatBytes } from "../lib/format";
 import { _, format } from "../lib/gettext";
+import { CephAddOsdDialog } from "./CephAddOsdDialog";
 import { Guarded } from "./Guarded";
 
 /* Hosts in the CRUSH tree's order, each with its OSDs; OSDs the tree does not
@@ -40,6 +42,7 @@ function byHost(osds: CephOsdObject[], treeJson: string): Array<{ host: string; 
 export function CephOsdCard({ manager, osds, locked }: { manager: PageCephManagerProperties; osds: CephOsdObject[]; locked: string }) {
     const [markingOut, setMarkingOut] = useState<CephOsdObject | null>(null);
     const [maintenance, setMaintenance] = useState<boolean | null>(null);
+    const [adding, setAdding] = useState(false);
     const reachable = manager.State === "reachable";
     const disabled = Boolean(locked) || !reachable;
     const markIn = (osd: CephOsdObject) =>
@@ -51,7 +54,16 @@ export function CephOsdCard({ manager, osds, locked }: { manager: PageCephManage
     );
     return (
         <Card aria-label={_("OSDs")}>
-            <CardHeader actions={{ actions: <Guarded locked={locked}>{maintenanceSwitch}</Guarded> }}>
+            <CardHeader actions={{
+                actions: (
+                    <>
+                        <Guarded locked={locked}>{maintenanceSwitch}</Guarded>
+                        <Guarded locked={locked}>
+                            <Button variant="secondary" isDisabled={disabled} onClick={() => setAdding(true)}>{_("Add OSD")}</Button>
+                        </Guarded>
+                    </>
+                ),
+            }}>
                 <CardTitle component="h2">{_("OSDs")}</CardTitle>
             </CardHeader>
             <CardBody>
@@ -124,6 +136,7 @@ export function CephOsdCard({ manager, osds, locked }: { manager: PageCephManage
                     <p>{_("Mark it in again to move the data back.")}</p>
                 </ActionDialog>
             )}
+            {adding && <CephAddOsdDialog onClose={() => setAdding(false)} />}
             {maintenance !== null && (
                 <ActionDialog title={maintenance ? _("Turn maintenance on?") : _("Turn maintenance off?")}
                     confirm={maintenance ? _("Turn on") : _("Turn off")} run={() => cephSetMaintenance(maintenance)} onClose={() => setMaintenance(null)}>

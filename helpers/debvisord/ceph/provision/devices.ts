@@ -56,6 +56,38 @@ export function existingOsds(lib = CEPH_LIB): ExistingOsd[] {
     return result.sort((a, b) => a.id - b.id);
 }
 
+/* The files of the test directory as GetDisks lists disks ("test-files": "ceph"), with the role
+ * AddOsd gives them: spare from 1 GiB, in use when an OSD of this cluster is on it; none on a real host. */
+export function testFileOsdDisks(dir = fileOsdDirectory(), osds = existingOsds()): Disk[] {
+    let entries: string[] = [];
+    try {
+        entries = dir ? fs.readdirSync(dir).sort() : [];
+    } catch {
+        return [];
+    }
+    const result: Disk[] = [];
+    for (const entry of entries.slice(0, 64)) {
+        const file = path.join(dir, entry);
+        let stat: fs.Stats;
+        try {
+            stat = fs.lstatSync(file);
+        } catch {
+            continue;
+        }
+        if (!stat.isFile())
+            continue;
+        const osd = osds.find(o => o.device === file);
+        const [role, reason]: [Disk["Role"], string] = osd ? ["in-use", `is osd.${osd.id} of this cluster`]
+            : stat.size < MIN_FILE_OSD_BYTES ? ["unusable", "is smaller than 1 GiB, too small for a BlueStore OSD"]
+                : ["spare", "is a test file in the test-file-osd-directory"];
+        result.push({
+            Name: entry, Path: file, Size: stat.size, Model: "test file", Serial: "", Wwn: "", ById: "", Rotational: false, Removable: false,
+            ReadOnly: false, Transport: "file", FsType: "", Mountpoints: [], Partitions: [], Role: role, RoleReason: reason,
+        });
+    }
+    return result;
+}
+
 /* Each device must be a spare disk, a file in the test directory, or an OSD of this cluster already. */
 export async function checkOsdDevices(devices: string[], argument = "devices", disks?: Disk[], fileDir = fileOsdDirectory(),
     osds = existingOsds()): Promise<OsdDevice[]> {
