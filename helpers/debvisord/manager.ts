@@ -98,7 +98,7 @@ export class Manager {
         args: z.tuple([optionsSchema({
             "test-files": z.optional(z.enum(["ceph"], { error: "must be \"ceph\"" })),
         })]),
-        run: async (_ctx, [options]) => [[...await listDisks(), ...options["test-files"] === "ceph" ? testFileOsdDisks() : []].map(diskToDict)],
+        run: async (_ctx, [options]) => [[...await listDisks(), ...options["test-files"] === "ceph" ? await testFileOsdDisks() : []].map(diskToDict)],
     });
 
     private readonly importImage = method({

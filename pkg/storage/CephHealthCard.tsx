@@ -77,6 +77,19 @@ function Fact({ term, children, ...data }: { term: string; children: ReactNode; 
     );
 }
 
+/* Monitors or managers: each name with its state (green when it is as it should be), the address below. */
+function Daemons({ kind, list }: { kind: "monitor" | "manager"; list: Array<{ name: string; state: string; good: boolean; address?: string }> }) {
+    if (list.length === 0)
+        return <span className="debvisor-muted">{_("None")}</span>;
+    return list.map(d => (
+        <div key={d.name} {...{ [`data-${kind}`]: d.name }}>
+            <span className="debvisor-mono">{d.name}</span>{" "}
+            <Label isCompact color={d.good ? "green" : kind === "monitor" ? "red" : "grey"}>{d.state}</Label>
+            {d.address && <div className="debvisor-muted debvisor-mono">{d.address}</div>}
+        </div>
+    ));
+}
+
 export function CephHealthCard({ manager: m }: { manager: PageCephManagerProperties }) {
     const checks = parseHealthChecks(m.HealthChecks);
     const monitors = parseMonitors(m.Monitors);
@@ -103,23 +116,12 @@ export function CephHealthCard({ manager: m }: { manager: PageCephManagerPropert
                             </Fact>
                             <Fact term={_("Placement groups")}><PlacementGroups json={m.PlacementGroups} /></Fact>
                             <Fact term={_("Monitors")}>
-                                {monitors.length === 0 && <span className="debvisor-muted">{_("None")}</span>}
-                                {monitors.map(mon => (
-                                    <div key={mon.name} data-monitor={mon.name}>
-                                        <span className="debvisor-mono">{mon.name}</span>{" "}
-                                        <Label isCompact color={mon.in_quorum ? "green" : "red"}>{mon.in_quorum ? _("in quorum") : _("out of quorum")}</Label>
-                                        <div className="debvisor-muted debvisor-mono">{mon.address}</div>
-                                    </div>
-                                ))}
+                                <Daemons kind="monitor" list={monitors.map(mon => ({
+                                    name: mon.name, address: mon.address, good: mon.in_quorum, state: mon.in_quorum ? _("in quorum") : _("out of quorum"),
+                                }))} />
                             </Fact>
                             <Fact term={_("Managers")}>
-                                {managers.length === 0 && <span className="debvisor-muted">{_("None")}</span>}
-                                {managers.map(mgr => (
-                                    <div key={mgr.name} data-manager={mgr.name}>
-                                        <span className="debvisor-mono">{mgr.name}</span>{" "}
-                                        <Label isCompact color={mgr.active ? "green" : "grey"}>{mgr.active ? _("active") : _("standby")}</Label>
-                                    </div>
-                                ))}
+                                <Daemons kind="manager" list={managers.map(mgr => ({ name: mgr.name, good: mgr.active, state: mgr.active ? _("active") : _("standby") }))} />
                             </Fact>
                         </Grid>
                     </StackItem>

@@ -13,6 +13,7 @@ import {
 import { FormDialog } from "../lib/components/FormDialog";
 import type { CephImageObject, CephPoolObject } from "../lib/dbus-store";
 import { formatBytes } from "../lib/format";
+import { CephNameField } from "./CephPoolDialogs";
 import { _, format } from "../lib/gettext";
 
 function SizeField({ amount, unit, onAmount, onUnit, problem }: {
@@ -55,12 +56,7 @@ export function CephCreateImageDialog({ pool, onClose }: { pool: CephPoolObject;
     return (
         <FormDialog id="ceph-create-image" title={format(_("New image in $0"), pool.props.Name)} error={error} busy={busy} confirm={_("Create")}
             ready={name !== "" && !nameProblem && !sizeProblem} onSubmit={create} onClose={onClose}>
-            <FormGroup label={_("Name")} fieldId="ceph-image-name" isRequired>
-                <TextInput id="ceph-image-name" value={name} autoFocus onChange={(_e, v) => setName(v)} validated={nameProblem ? "error" : "default"} />
-                <FormHelperText><HelperText><HelperTextItem variant={nameProblem ? "error" : "default"}>
-                    {nameProblem ?? _("Letters, digits, \"_\", \"-\" and \".\", starting with a letter or digit, at most 100 characters.")}
-                </HelperTextItem></HelperText></FormHelperText>
-            </FormGroup>
+            <CephNameField id="ceph-image-name" name={name} problem={nameProblem} onName={setName} />
             <SizeField amount={amount} unit={unit} onAmount={setAmount} onUnit={setUnit} problem={sizeProblem} />
             <p className="debvisor-muted">{_("The image is thin: it takes space only as data is written.")}</p>
         </FormDialog>

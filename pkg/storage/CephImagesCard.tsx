@@ -12,7 +12,7 @@ import type { CephImageObject, CephPoolObject } from "../lib/dbus-store";
 import { formatBytes } from "../lib/format";
 import { _, format } from "../lib/gettext";
 import { CephCreateImageDialog, CephResizeImageDialog } from "./CephImageDialogs";
-import { Guarded } from "./Guarded";
+import { Guarded, GuardedActions } from "./Guarded";
 
 type Dialog =
     | { kind: "create"; pool: CephPoolObject }
@@ -123,15 +123,11 @@ export function CephImagesCard({ pools, images, locked, reachable }: {
                                                         <Button variant="link" isInline isDisabled={snapshots.length === 0}
                                                             onClick={() => setOpen(open === image.path ? null : image.path)}>{String(snapshots.length)}</Button>
                                                     </Td>
-                                                    <Td isActionCell style={{ whiteSpace: "nowrap" }}>
-                                                        <Guarded locked={locked}>
-                                                            <span>
-                                                                <Button variant="link" isDisabled={disabled} onClick={() => setDialog({ kind: "resize", image })}>{_("Resize")}</Button>
-                                                                <Button variant="link" isDisabled={disabled} onClick={() => setDialog({ kind: "snapshot", image })}>{_("Snapshot")}</Button>
-                                                                <Button variant="link" isDanger isDisabled={disabled} onClick={() => setDialog({ kind: "delete", image })}>{_("Delete")}</Button>
-                                                            </span>
-                                                        </Guarded>
-                                                    </Td>
+                                                    <GuardedActions locked={locked}>
+                                                        <Button variant="link" isDisabled={disabled} onClick={() => setDialog({ kind: "resize", image })}>{_("Resize")}</Button>
+                                                        <Button variant="link" isDisabled={disabled} onClick={() => setDialog({ kind: "snapshot", image })}>{_("Snapshot")}</Button>
+                                                        <Button variant="link" isDanger isDisabled={disabled} onClick={() => setDialog({ kind: "delete", image })}>{_("Delete")}</Button>
+                                                    </GuardedActions>
                                                 </Tr>
                                                 {open === image.path && snapshots.map(s => (
                                                     <Tr key={`${image.path}@${s.name}`} data-image-snapshot={`${p.Pool}/${p.Name}@${s.name}`}>
@@ -141,16 +137,12 @@ export function CephImagesCard({ pools, images, locked, reachable }: {
                                                             {s.created > 0 ? new Date(s.created / 1000).toLocaleString() : ""}
                                                             {s.protected && <span className="debvisor-muted"> {_("(protected)")}</span>}
                                                         </Td>
-                                                        <Td isActionCell style={{ whiteSpace: "nowrap" }}>
-                                                            <Guarded locked={locked}>
-                                                                <span>
-                                                                    <Button variant="link" isDisabled={disabled}
-                                                                        onClick={() => setDialog({ kind: "rollback", image, snapshot: s })}>{_("Roll back")}</Button>
-                                                                    <Button variant="link" isDanger isDisabled={disabled || s.protected}
-                                                                        onClick={() => setDialog({ kind: "delete-snapshot", image, snapshot: s })}>{_("Delete")}</Button>
-                                                                </span>
-                                                            </Guarded>
-                                                        </Td>
+                                                        <GuardedActions locked={locked}>
+                                                            <Button variant="link" isDisabled={disabled}
+                                                                onClick={() => setDialog({ kind: "rollback", image, snapshot: s })}>{_("Roll back")}</Button>
+                                                            <Button variant="link" isDanger isDisabled={disabled || s.protected}
+                                                                onClick={() => setDialog({ kind: "delete-snapshot", image, snapshot: s })}>{_("Delete")}</Button>
+                                                        </GuardedActions>
                                                     </Tr>
                                                 ))}
                                             </Fragment>

@@ -17,7 +17,7 @@ import type { CephOsdObject } from "../lib/dbus-store";
 import { formatBytes } from "../lib/format";
 import { _, format } from "../lib/gettext";
 import { CephAddOsdDialog } from "./CephAddOsdDialog";
-import { Guarded } from "./Guarded";
+import { Guarded, GuardedActions } from "./Guarded";
 
 /* Hosts in the CRUSH tree's order, each with its OSDs; OSDs the tree does not
  * place (yet) go under the host they report. */
@@ -110,13 +110,11 @@ export function CephOsdCard({ manager, osds, locked }: { manager: PageCephManage
                                                     <span className="debvisor-muted">{format(_("$0 of $1"), formatBytes(o.UsedBytes), formatBytes(o.TotalBytes))}</span>
                                                 </Td>
                                                 <Td dataLabel={_("PGs")}>{o.PlacementGroups}</Td>
-                                                <Td isActionCell style={{ whiteSpace: "nowrap" }}>
-                                                    <Guarded locked={locked}>
-                                                        {o.In
-                                                            ? <Button variant="link" isDanger isDisabled={disabled} onClick={() => setMarkingOut(osd)}>{_("Mark out")}</Button>
-                                                            : <Button variant="link" isDisabled={disabled} onClick={() => void markIn(osd)}>{_("Mark in")}</Button>}
-                                                    </Guarded>
-                                                </Td>
+                                                <GuardedActions locked={locked}>
+                                                    {o.In
+                                                        ? <Button variant="link" isDanger isDisabled={disabled} onClick={() => setMarkingOut(osd)}>{_("Mark out")}</Button>
+                                                        : <Button variant="link" isDisabled={disabled} onClick={() => void markIn(osd)}>{_("Mark in")}</Button>}
+                                                </GuardedActions>
                                             </Tr>
                                         );
                                     })}

@@ -46,6 +46,18 @@ function Replication({ size, minSize, onSize, onMinSize, allowDefault, osds }: {
     );
 }
 
+/* The name of a new pool or image, with the rule it must follow or what is wrong with it. */
+export function CephNameField({ id, name, problem, onName }: { id: string; name: string; problem: string | null; onName(v: string): void }) {
+    return (
+        <FormGroup label={_("Name")} fieldId={id} isRequired>
+            <TextInput id={id} value={name} autoFocus onChange={(_e, v) => onName(v)} validated={problem ? "error" : "default"} />
+            <FormHelperText><HelperText><HelperTextItem variant={problem ? "error" : "default"}>
+                {problem ?? _("Letters, digits, \"_\", \"-\" and \".\", starting with a letter or digit, at most 100 characters.")}
+            </HelperTextItem></HelperText></FormHelperText>
+        </FormGroup>
+    );
+}
+
 export function CephCreatePoolDialog({ osds, onClose }: { osds: number; onClose(): void }) {
     const [name, setName] = useState("");
     const [size, setSize] = useState(0);
@@ -64,12 +76,7 @@ export function CephCreatePoolDialog({ osds, onClose }: { osds: number; onClose(
     return (
         <FormDialog id="ceph-create-pool" title={_("Create pool")} error={error} ready={name !== "" && !problem} busy={busy}
             confirm={_("Create")} onSubmit={create} onClose={onClose}>
-            <FormGroup label={_("Name")} fieldId="ceph-pool-name" isRequired>
-                <TextInput id="ceph-pool-name" value={name} autoFocus onChange={(_e, v) => setName(v)} validated={problem ? "error" : "default"} />
-                <FormHelperText><HelperText><HelperTextItem variant={problem ? "error" : "default"}>
-                    {problem ?? _("Letters, digits, \"_\", \"-\" and \".\", starting with a letter or digit, at most 100 characters.")}
-                </HelperTextItem></HelperText></FormHelperText>
-            </FormGroup>
+            <CephNameField id="ceph-pool-name" name={name} problem={problem} onName={setName} />
             <Replication size={size} minSize={minSize} onSize={setSize} onMinSize={setMinSize} allowDefault osds={osds} />
             <FormGroup label={_("Application")} fieldId="ceph-pool-application">
                 <FormSelect id="ceph-pool-application" value={application} onChange={(_e, v) => setApplication(v as CephApplication)}>

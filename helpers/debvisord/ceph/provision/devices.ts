@@ -6,7 +6,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { invalidArgument } from "../../../lib/errors.js";
-import { listDisks, type Disk } from "../../host/disks.js";
+import { filesAsDisks, listDisks, type Disk } from "../../host/disks.js";
 import { CEPH_LIB, CLUSTER, fileOsdDirectory } from "./config.js";
 
 /* BlueStore needs room for its metadata and a little data: smaller test files are refused. */
@@ -58,34 +58,13 @@ export function existingOsds(lib = CEPH_LIB): ExistingOsd[] {
 
 /* The files of the test directory as GetDisks lists disks ("test-files": "ceph"), with the role
  * AddOsd gives them: spare from 1 GiB, in use when an OSD of this cluster is on it; none on a real host. */
-export function testFileOsdDisks(dir = fileOsdDirectory(), osds = existingOsds()): Disk[] {
-    let entries: string[] = [];
-    try {
-        entries = dir ? fs.readdirSync(dir).sort() : [];
-    } catch {
-        return [];
-    }
-    const result: Disk[] = [];
-    for (const entry of entries.slice(0, 64)) {
-        const file = path.join(dir, entry);
-        let stat: fs.Stats;
-        try {
-            stat = fs.lstatSync(file);
-        } catch {
-            continue;
-        }
-        if (!stat.isFile())
-            continue;
+export function testFileOsdDisks(dir = fileOsdDirectory(), osds = existingOsds()): Promise<Disk[]> {
+    return filesAsDisks(dir, (file, size) => {
         const osd = osds.find(o => o.device === file);
-        const [role, reason]: [Disk["Role"], string] = osd ? ["in-use", `is osd.${osd.id} of this cluster`]
-            : stat.size < MIN_FILE_OSD_BYTES ? ["unusable", "is smaller than 1 GiB, too small for a BlueStore OSD"]
-                : ["spare", "is a test file in the test-file-osd-directory"];
-        result.push({
-            Name: entry, Path: file, Size: stat.size, Model: "test file", Serial: "", Wwn: "", ById: "", Rotational: false, Removable: false,
-            ReadOnly: false, Transport: "file", FsType: "", Mountpoints: [], Partitions: [], Role: role, RoleReason: reason,
-        });
-    }
-    return result;
+        return osd ? { role: "in-use", reason: `is osd.${osd.id} of this cluster` }
+            : size < MIN_FILE_OSD_BYTES ? { role: "unusable", reason: "is smaller than 1 GiB, too small for a BlueStore OSD" }
+                : { role: "spare", reason: "is a test file in the test-file-osd-directory" };
+    });
 }
 
 /* Each device must be a spare disk, a file in the test directory, or an OSD of this cluster already. */
