@@ -6,12 +6,11 @@
 // a corpus of bad input that changes nothing, GetDisks' Ceph test files, and
 // a monitor that stops answering.
 import { execFileSync } from "node:child_process";
-import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import QUnit from "qunit";
 import { callAs, getProperty, MANAGER } from "../lib/call-as.js";
-import { startCephCluster, type CephCluster } from "../lib/ceph-cluster.js";
+import { rbdContent, rbdWrite, startCephCluster, type CephCluster } from "../lib/ceph-cluster.js";
 import { ADMIN, NOBODY, OPERATOR, VIEWER } from "../lib/users.js";
 import { waitFor } from "../lib/wait.js";
 
@@ -42,17 +41,6 @@ const onOsd = (user: string | null, id: number, method: string) => callAs(user, 
 const createPool = (name: string, options: Options = {}, user: string | null = ADMIN.name) => manager(user, "CreatePool", "sa{sv}", [name, options]);
 const errorOf = (r: Awaited<ReturnType<typeof callAs>>) => r.ok ? "ok" : r.errorName;
 const confirm = (name: string): Options => ({ confirm: ["s", name] });
-
-/* An "rbd diff v1" stream that writes `data` at `offset`: how the test puts known bytes into an
- * existing image with rbd itself (rbd import-diff), without a kernel client or qemu's rbd driver. */
-function rbdDiff(offset: number, data: Buffer): Buffer {
-    const u64 = (n: number) => {
-        const b = Buffer.alloc(8);
-        b.writeBigUInt64LE(BigInt(n));
-        return b;
-    };
-    return Buffer.concat([Buffer.from("rbd diff v1\n"), Buffer.from("w"), u64(offset), u64(data.length), data, Buffer.from("e")]);
-}
 
 QUnit.module("ceph: cluster through the bus", hooks => {
     let cluster: CephCluster | null = null;
@@ -260,9 +248,9 @@ QUnit.module("ceph: cluster through the bus", hooks => {
     QUnit.test("snapshots: a rollback returns the content (checked with rbd export), a snapshot is deleted; every refusal changes nothing", async assert => {
         const image = "snapimg";
         const spec = `rbd/${image}`;
-        const rbd = (args: string[], input?: Buffer) => execFileSync("rbd", ["-c", c().conf, ...args], { input, maxBuffer: 64 * MIB, stdio: ["pipe", "pipe", "pipe"] });
-        const write = (byte: number) => rbd(["import-diff", "--no-progress", "-", spec], rbdDiff(MIB, Buffer.alloc(2 * MIB, byte)));
-        const content = () => createHash("sha256").update(rbd(["export", "--no-progress", spec, "-"])).digest("hex");
+        const rbd = (args: string[]) => execFileSync("rbd", ["-c", c().conf, ...args], { stdio: "pipe" });
+        const write = (byte: number) => rbdWrite(c(), spec, MIB, 2 * MIB, byte);
+        const content = () => rbdContent(c(), spec);
         const snapList = () => (JSON.parse(rbd(["snap", "ls", "--format", "json", spec]).toString()) as Array<{ name: string; protected: string }>)
             .map(x => `${x.name}${x.protected === "true" ? " (protected)" : ""}`);
         const listed = async () => (JSON.parse(String(await prop(imagePath("rbd", image), IMAGE, "Snapshots"))) as Array<{ name: string }>).map(x => x.name);
