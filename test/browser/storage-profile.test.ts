@@ -4,63 +4,24 @@
 // Apply after typing the profile's name, the job, and the plan afterwards
 // with nothing to do. tank, the libvirt pool and the profile file are
 // restored afterwards.
-import { execFileSync } from "node:child_process";
 import fs from "node:fs";
-import path from "node:path";
 import QUnit from "qunit";
 import { login, openFromMenu, openSession, screenshot } from "../lib/browser.js";
+import { libvirtPools, PROFILE_FILE, zfsProfileSandbox, zpools as pools, type ZfsProfileSandbox } from "../lib/storage-profile.js";
 import { ADMIN } from "../lib/users.js";
 import { waitFor } from "../lib/wait.js";
-import { allowFileVdevs, destroyTestPool, sparseFile } from "../lib/zfs.js";
 
 const WAIT = { timeout: 30_000 };
-const PROFILE_FILE = "/etc/debvisor-profile";
-const MOUNTS = ["/srv/vm", "/srv/docker", "/srv/k8s"];
-const tryRun = (cmd: string, ...args: string[]) => {
-    try {
-        return execFileSync(cmd, args, { encoding: "utf8", stdio: "pipe" });
-    } catch {
-        return "";
-    }
-};
-const pools = () => tryRun("zpool", "list", "-H", "-o", "name").split("\n");
-const libvirtPools = () => tryRun("virsh", "-c", "qemu:///system", "-q", "pool-list", "--all", "--name").split("\n").map(s => s.trim());
 
 QUnit.module("browser: storage profile", hooks => {
-    let dir = "";
+    let sandbox: ZfsProfileSandbox;
     let files: string[] = [];
-    let restore = () => undefined as void;
-    let savedProfile: string | null = null;
-    const existed = new Set<string>();
-    let tankBefore = false, libvirtBefore = false;
+    let tankBefore = false;
     hooks.before(() => {
-        tankBefore = pools().includes("tank");
-        libvirtBefore = libvirtPools().includes("debvisor-zfs");
-        for (const m of MOUNTS)
-            if (fs.existsSync(m)) existed.add(m);
-        dir = fs.mkdtempSync("/var/tmp/dv-profile-ui-");
-        files = [1, 2].map(i => sparseFile(path.join(dir, `disk${i}.img`), 128 * 1024 ** 2));
-        savedProfile = fs.existsSync(PROFILE_FILE) ? fs.readFileSync(PROFILE_FILE, "utf8") : null;
-        restore = allowFileVdevs(dir);
+        sandbox = zfsProfileSandbox("dv-profile-ui-", 2, 128 * 1024 ** 2);
+        ({ files, tankBefore } = sandbox);
     });
-    hooks.after(async () => {
-        try {
-            if (!libvirtBefore && libvirtPools().includes("debvisor-zfs")) {
-                tryRun("virsh", "-c", "qemu:///system", "pool-destroy", "debvisor-zfs");
-                tryRun("virsh", "-c", "qemu:///system", "pool-undefine", "debvisor-zfs");
-            }
-            if (!tankBefore)
-                await destroyTestPool("tank");
-        } finally {
-            restore();
-            if (savedProfile === null) fs.rmSync(PROFILE_FILE, { force: true }); else fs.writeFileSync(PROFILE_FILE, savedProfile);
-            for (const m of MOUNTS) {
-                if (!existed.has(m))
-                    try { fs.rmdirSync(m) } catch { /* not there, or not empty */ }
-            }
-            fs.rmSync(dir, { recursive: true, force: true });
-        }
-    });
+    hooks.after(() => sandbox.restore());
 
     QUnit.test("an admin sees the plan, types the profile's name and applies it; then nothing is left to do", async assert => {
         if (tankBefore) {

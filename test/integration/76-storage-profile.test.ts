@@ -12,86 +12,46 @@ import path from "node:path";
 import QUnit from "qunit";
 import { callAs, getProperty, MANAGER } from "../lib/call-as.js";
 import { closeWatchBus, watchJobs } from "../lib/bus-watch.js";
+import {
+    applyProfile as apply, libvirtPools, planOf, planProfile as plan, PROFILE_FILE, removeLibvirtPool, restoreProfileFile, tryRun, zfsProfileSandbox,
+    zpools as pools, type ProfileOptions as Options, type ZfsProfileSandbox,
+} from "../lib/storage-profile.js";
 import { ADMIN, NOBODY, OPERATOR, VIEWER } from "../lib/users.js";
 import { waitFor, withTimeout } from "../lib/wait.js";
-import { allowFileVdevs, destroyTestPool, sparseFile } from "../lib/zfs.js";
+import { destroyTestPool, sparseFile } from "../lib/zfs.js";
 
-const PROFILE_FILE = "/etc/debvisor-profile";
-const MOUNTS = ["/srv/vm", "/srv/docker", "/srv/k8s"];
 const MIB = 1024 ** 2;
 const run = (cmd: string, ...args: string[]) => execFileSync(cmd, args, { encoding: "utf8", stdio: "pipe" });
-const tryRun = (cmd: string, ...args: string[]) => {
-    try {
-        return run(cmd, ...args);
-    } catch {
-        return "";
-    }
-};
-const pools = () => run("zpool", "list", "-H", "-o", "name").split("\n").filter(Boolean);
-const libvirtPools = () => tryRun("virsh", "-c", "qemu:///system", "-q", "pool-list", "--all", "--name").split("\n").map(s => s.trim()).filter(Boolean);
-
-interface PlanReply {
-    Steps: Array<{ Id: string; Kind: string; Exists: boolean; Devices: string[]; Settings: Record<string, string> }>;
-    Wipes: Array<{ Id: string; Path: string; Size: number }>;
-    Kept: string[];
-    Refused: Array<{ Id: string; Path: string; Reason: string }>;
-    Problems: string[];
-    Token: string;
-}
-type Options = Record<string, [string, unknown]>;
-
-const plan = (user: string | null, profile: string, options: Options = {}) =>
-    callAs(user, { ...MANAGER, method: "PlanProfile", signature: "sa{sv}", body: [profile, options] });
-const apply = (user: string | null, profile: string, options: Options) =>
-    callAs(user, { ...MANAGER, method: "ApplyProfile", signature: "sa{sv}", body: [profile, { "auth.no_user_interaction": ["b", true], ...options }] });
-
-async function planOf(profile: string, options: Options = {}): Promise<PlanReply> {
-    const reply = await plan(ADMIN.name, profile, options);
-    if (!reply.ok)
-        throw new Error(reply.message);
-    return reply.body[0] as PlanReply;
-}
 
 QUnit.module("storage profile: plan and apply the zfs profile", hooks => {
+    let sandbox: ZfsProfileSandbox;
     let dir = "";
     let files: string[] = [];
-    let restoreZfs = () => undefined as void;
-    let savedProfile: string | null = null;
-    const existedMounts = new Set<string>();
     let tankBefore = false;
-    let libvirtBefore = false;
 
     hooks.before(() => {
-        tankBefore = pools().includes("tank");
-        libvirtBefore = libvirtPools().includes("debvisor-zfs");
-        for (const m of MOUNTS)
-            if (fs.existsSync(m)) existedMounts.add(m);
-        dir = fs.mkdtempSync("/var/tmp/dv-profile-");
-        files = [1, 2, 3].map(i => sparseFile(path.join(dir, `disk${i}.img`), 128 * MIB));
+        sandbox = zfsProfileSandbox("dv-profile-", 3, 128 * MIB);
+        ({ dir, files, tankBefore } = sandbox);
         // a file too small to count as a disk
         sparseFile(path.join(dir, "small.img"), 8 * MIB);
-        savedProfile = fs.existsSync(PROFILE_FILE) ? fs.readFileSync(PROFILE_FILE, "utf8") : null;
-        restoreZfs = allowFileVdevs(dir);
     });
     hooks.after(async () => {
         try {
-            if (!libvirtBefore && libvirtPools().includes("debvisor-zfs")) {
-                tryRun("virsh", "-c", "qemu:///system", "pool-destroy", "debvisor-zfs");
-                tryRun("virsh", "-c", "qemu:///system", "pool-undefine", "debvisor-zfs");
-            }
-            if (!tankBefore)
-                await destroyTestPool("tank");
+            await sandbox.restore();
         } finally {
-            restoreZfs();
-            if (savedProfile === null) fs.rmSync(PROFILE_FILE, { force: true }); else fs.writeFileSync(PROFILE_FILE, savedProfile);
-            for (const m of MOUNTS) {
-                if (!existedMounts.has(m))
-                    try { fs.rmdirSync(m) } catch { /* not there, or not empty: left alone */ }
-            }
-            fs.rmSync(dir, { recursive: true, force: true });
             closeWatchBus();
         }
     });
+
+    /* After a test that applied: no pool, no libvirt pool, the profile file as it was, the files blank again. */
+    async function undoApply(): Promise<void> {
+        removeLibvirtPool("debvisor-zfs");
+        await destroyTestPool("tank");
+        restoreProfileFile(sandbox.savedProfile);
+        // a destroyed pool leaves its label (blkid: zfs_member, refused as foreign): empty files again for the next test
+        for (const f of files)
+            sparseFile(f, 128 * MIB);
+    }
 
     QUnit.test("the plan: the three test files are the spares, raidz1, lzjb on zfs-fuse; the OS disk is refused", async assert => {
         if (tankBefore) {
@@ -171,7 +131,7 @@ QUnit.module("storage profile: plan and apply the zfs profile", hooks => {
         if (!mixed.ok) assert.true(mixed.message.includes("no test file of the Ceph test directory"), mixed.message);
         assert.false(pools().includes("tank"), "no pool made");
         assert.false(libvirtPools().includes("debvisor-zfs"), "no libvirt pool made");
-        assert.equal(fs.existsSync(PROFILE_FILE) ? fs.readFileSync(PROFILE_FILE, "utf8") : null, savedProfile, "the profile file is as it was");
+        assert.equal(fs.existsSync(PROFILE_FILE) ? fs.readFileSync(PROFILE_FILE, "utf8") : null, sandbox.savedProfile, "the profile file is as it was");
     });
 
     QUnit.test("halfway: tank and tank/vm made before (as by an apply that failed there): the plan keeps them and apply completes the rest", async assert => {
@@ -201,13 +161,7 @@ QUnit.module("storage profile: plan and apply the zfs profile", hooks => {
             assert.true(run("zfs", "list", "-H", "-o", "name", "-r", "tank").includes("tank/k8s"));
             assert.true((await planOf("zfs")).Steps.every(s => s.Exists), "nothing left to do");
         } finally {
-            tryRun("virsh", "-c", "qemu:///system", "pool-destroy", "debvisor-zfs");
-            tryRun("virsh", "-c", "qemu:///system", "pool-undefine", "debvisor-zfs");
-            await destroyTestPool("tank");
-            if (savedProfile === null) fs.rmSync(PROFILE_FILE, { force: true }); else fs.writeFileSync(PROFILE_FILE, savedProfile);
-            // a destroyed pool leaves its label (blkid: zfs_member, refused as foreign): empty files again for the next test
-            for (const f of files)
-                sparseFile(f, 128 * MIB);
+            await undoApply();
         }
     });
 
@@ -240,13 +194,7 @@ QUnit.module("storage profile: plan and apply the zfs profile", hooks => {
             assert.true(run("zpool", "status", "tank").includes("ext4.img"), "the wiped file is in the pool");
             assert.equal(tryRun("blkid", "-p", "-o", "value", "-s", "TYPE", ext4).trim(), "zfs_member", "no ext4 left");
         } finally {
-            tryRun("virsh", "-c", "qemu:///system", "pool-destroy", "debvisor-zfs");
-            tryRun("virsh", "-c", "qemu:///system", "pool-undefine", "debvisor-zfs");
-            await destroyTestPool("tank");
-            if (savedProfile === null) fs.rmSync(PROFILE_FILE, { force: true }); else fs.writeFileSync(PROFILE_FILE, savedProfile);
-            // a destroyed pool leaves its label (blkid: zfs_member, refused as foreign): empty files again for the next test
-            for (const f of files)
-                sparseFile(f, 128 * MIB);
+            await undoApply();
             fs.rmSync(ext4, { force: true });
         }
     });

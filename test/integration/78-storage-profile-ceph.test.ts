@@ -16,53 +16,33 @@ import fs from "node:fs";
 import path from "node:path";
 import QUnit from "qunit";
 import { busNameOwnerPid } from "../harness/harness.js";
-import { cephFuseMounted, daemonPids, LIBVIRT, libvirtPools, removeCluster, tryRun } from "../lib/ceph-host-cluster.js";
 import { closeWatchBus, watchJobs } from "../lib/bus-watch.js";
-import { callAs, MANAGER } from "../lib/call-as.js";
+import { callAs } from "../lib/call-as.js";
+import { cephFuseMounted, daemonPids, removeCluster } from "../lib/ceph-host-cluster.js";
+import {
+    applyProfile as apply, libvirtPools, planOf, planProfile as plan, PROFILE_FILE, restoreProfileFile, tryRun, zpools as pools, type ProfileOptions as Options,
+} from "../lib/storage-profile.js";
 import { ADMIN, NOBODY, OPERATOR, VIEWER } from "../lib/users.js";
 import { waitFor, withTimeout } from "../lib/wait.js";
 import { destroyTestPool, sparseFile } from "../lib/zfs.js";
 
-const PROFILE_FILE = "/etc/debvisor-profile";
 const CEPH_JSON = "/etc/debvisor/ceph.json";
 const ZFS_JSON = "/etc/debvisor/zfs.json";
 const AUDIT_LOG = "/var/log/debvisor/audit.jsonl";
 const GIB = 1024 ** 3;
+const LIBVIRT = ["-c", "qemu:///system"];
 const CEPH_MANAGER = { path: "/org/debvisor/DebVisor1/ceph", iface: "org.debvisor.DebVisor1.CephManager" };
 /* health checks a single node on a test machine may show: the host's own disk low on space */
 const EXPECTED_WARNINGS = new Set(["MON_DISK_LOW"]);
 
 const run = (cmd: string, ...args: string[]) => execFileSync(cmd, args, { encoding: "utf8", stdio: "pipe", timeout: 120_000 });
 const ceph = <T>(...args: string[]) => JSON.parse(run("ceph", "--connect-timeout", "20", ...args, "--format", "json")) as T;
-const pools = () => tryRun("zpool", "list", "-H", "-o", "name").split("\n").filter(Boolean);
 const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
-
-interface PlanReply {
-    Steps: Array<{ Id: string; Kind: string; Exists: boolean; Devices: string[]; Settings: Record<string, string> }>;
-    Wipes: Array<{ Id: string; Path: string; Size: number; Step: string }>;
-    Kept: string[];
-    Refused: Array<{ Id: string; Path: string; Reason: string }>;
-    Problems: string[];
-    Token: string;
-}
-type Options = Record<string, [string, unknown]>;
-
-const plan = (user: string | null, profile: string, options: Options = {}) =>
-    callAs(user, { ...MANAGER, method: "PlanProfile", signature: "sa{sv}", body: [profile, options] });
-const apply = (user: string | null, profile: string, options: Options) =>
-    callAs(user, { ...MANAGER, method: "ApplyProfile", signature: "sa{sv}", body: [profile, { "auth.no_user_interaction": ["b", true], ...options }] });
 
 const bootstrap = (user: string | null, devices: string[], options: Options = {}) =>
     callAs(user, { ...CEPH_MANAGER, method: "Bootstrap", signature: "asa{sv}", body: [devices, { "auth.no_user_interaction": ["b", true], ...options }] });
 const addOsd = (user: string | null, device: string) =>
     callAs(user, { ...CEPH_MANAGER, method: "AddOsd", signature: "sa{sv}", body: [device, { "auth.no_user_interaction": ["b", true] }] });
-
-async function planOf(profile: string): Promise<PlanReply> {
-    const reply = await plan(ADMIN.name, profile);
-    if (!reply.ok)
-        throw new Error(reply.message);
-    return reply.body[0] as PlanReply;
-}
 
 /* The ApplyProfile records written since `since` (an ISO time). */
 function auditLines(since: string): Array<{ method: string; args: unknown; result: string }> {
@@ -294,7 +274,7 @@ QUnit.module("storage profile: the ceph profile and mixed on test files", hooks 
             return;
         }
         await removeCluster(libDirsBefore);
-        if (savedProfile === null) fs.rmSync(PROFILE_FILE, { force: true }); else fs.writeFileSync(PROFILE_FILE, savedProfile);
+        restoreProfileFile(savedProfile);
         // fresh files; both areas take their test files from the same directory
         for (const f of fs.readdirSync(dir))
             fs.rmSync(path.join(dir, f), { force: true });

@@ -1,22 +1,13 @@
 // The Ceph cluster of this host itself (/etc/ceph, /var/lib/ceph, /run/ceph),
 // as Bootstrap makes it, for the tests that make one: its daemons found by
 // their pid files, and removeCluster, which takes all of it down again.
-import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
+import { libvirtPools, tryRun } from "./storage-profile.js";
 
-export const LIBVIRT = ["-c", "qemu:///system"];
+const LIBVIRT = ["-c", "qemu:///system"];
 const DAEMON_PID = /^ceph-(mon|mgr|osd|mds)\.[^/]+\.pid$/;
 
-const run = (cmd: string, ...args: string[]) => execFileSync(cmd, args, { encoding: "utf8", stdio: "pipe", timeout: 120_000 });
-export const tryRun = (cmd: string, ...args: string[]) => {
-    try {
-        return run(cmd, ...args);
-    } catch {
-        return "";
-    }
-};
-export const libvirtPools = () => tryRun("virsh", ...LIBVIRT, "-q", "pool-list", "--all", "--name").split("\n").map(s => s.trim()).filter(Boolean);
 export const cephFuseMounted = () => fs.readFileSync("/proc/mounts", "utf8").split("\n").some(l => l.split(" ")[1] === "/srv/cephfs" && l.split(" ")[2] === "fuse.ceph-fuse");
 const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
 

@@ -1,17 +1,20 @@
 // The whole path in a VM (npm run test:vm): the trixie installer image boots in
 // QEMU (TCG, no KVM) with a blank 8 GiB disk, a small disk labelled DVANSWERS
-// holding debvisor-answers.conf, and a blank spare disk for the storage profile;
+// holding debvisor-answers.conf, and blank spare disks for the storage profile;
 // the installer runs unattended and powers off; the installed disk boots on its
 // own; then Playwright logs in to Cockpit (the guest's :9090 through a QEMU
 // host forward on 127.0.0.1) as the admin from the answers and checks the
 // DebVisor Overview: the chosen profile, and first boot finished where the node
-// reports it. Serial logs, screenshots and timings in build/vm-test/.
+// reports it; with Ceph in the profile, the Storage page's Ceph tab shows the
+// node's cluster. Serial logs, screenshots and timings in build/vm-test/.
 //
 // Settings: DEBVISOR_VM_REBUILD=1 always builds the image; otherwise an image
 // built from the same packages and image configuration is reused (a
 // fingerprint of the .debs' contents and iso/ in build/vm-test/iso.stamp).
 // DEBVISOR_VM_REUSE=1 uses whatever image build/iso holds (while working on the
 // test itself; it says so). DEBVISOR_VM_INSTALL_TIMEOUT / _BOOT_TIMEOUT: minutes (60 / 45).
+// DEBVISOR_VM_PROFILE: zfs (one spare disk), ceph (one) or mixed (two: one
+// for tank, one OSD); DEBVISOR_VM_DIST: trixie or bookworm.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
@@ -23,17 +26,28 @@ import { chromium } from "playwright-core";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const OUT = path.join(ROOT, "build/vm-test");
-const DIST = "trixie";
+const DIST = oneOf("DEBVISOR_VM_DIST", ["trixie", "bookworm"]);
 const VERSION = (JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { version: string }).version;
 const ISO = path.join(ROOT, `build/iso/debvisor-${VERSION}-${DIST}-amd64.hybrid.iso`);
 const ADMIN = "dvadmin";
-const PROFILE = "zfs";
-const PROFILE_TEXT = "ZFS: spare disks form the pool tank";
+const PROFILE = oneOf("DEBVISOR_VM_PROFILE", ["zfs", "ceph", "mixed"]);
+// what the Overview's host facts say for it, and the spare disks it gets
+const PROFILE_TEXT = { zfs: "ZFS: spare disks form the pool tank", ceph: "Ceph: every spare disk is an OSD", mixed: "Mixed: Ceph and ZFS" }[PROFILE];
+const SPARES = PROFILE === "mixed" ? ["spare.qcow2", "spare2.qcow2"] : ["spare.qcow2"];
+// Ceph's monitor, manager and OSD (its cache at 1 GiB) want more than the 2 GiB a zfs node is fine with
+const MEMORY_MIB = PROFILE === "zfs" ? 2048 : 4096;
 const minutes = (name: string, def: number) => Number(process.env[name] || def) * 60_000;
 const INSTALL_TIMEOUT = minutes("DEBVISOR_VM_INSTALL_TIMEOUT", 60);
 const BOOT_TIMEOUT = minutes("DEBVISOR_VM_BOOT_TIMEOUT", 45);
 
-const timings: Record<string, number | string> = {};
+function oneOf<T extends string>(name: string, values: readonly T[]): T {
+    const v = process.env[name] || values[0];
+    if (!(values as readonly string[]).includes(v))
+        throw new Error(`${name} must be one of ${values.join(", ")}, not ${JSON.stringify(v)}`);
+    return v as T;
+}
+
+const timings: Record<string, number | string> = { dist: DIST, profile: PROFILE };
 const started = Date.now();
 const children: ChildProcess[] = [];
 
@@ -56,6 +70,7 @@ const seconds = (ms: number) => Math.round(ms / 1000);
 /* The image's inputs: what the packages contain (their md5sums and control) and iso/. */
 function fingerprint(): string {
     const h = crypto.createHash("sha256");
+    h.update(DIST);
     for (const deb of fs.readdirSync(path.join(ROOT, "build/debs")).filter(f => f.endsWith(".deb")).sort()) {
         h.update(deb);
         h.update(must("dpkg-deb", ["-I", path.join(ROOT, "build/debs", deb), "control", "md5sums"]));
@@ -104,10 +119,11 @@ function buildImage(): void {
 }
 
 function makeDisks(password: string): void {
-    for (const f of ["target.qcow2", "spare.qcow2", "answers.img"])
+    for (const f of ["target.qcow2", "spare.qcow2", "spare2.qcow2", "answers.img"])
         fs.rmSync(path.join(OUT, f), { force: true });
     must("qemu-img", ["create", "-q", "-f", "qcow2", path.join(OUT, "target.qcow2"), "8G"]);
-    must("qemu-img", ["create", "-q", "-f", "qcow2", path.join(OUT, "spare.qcow2"), "4G"]);
+    for (const spare of SPARES)
+        must("qemu-img", ["create", "-q", "-f", "qcow2", path.join(OUT, spare), "4G"]);
     const hash = must("openssl", ["passwd", "-6", "-stdin"], { input: `${password}\n` }).trim();
     const rootHash = must("openssl", ["passwd", "-6", "-stdin"], { input: `${crypto.randomBytes(12).toString("base64url")}\n` }).trim();
     const answers = [
@@ -129,7 +145,7 @@ function qemu(name: string, args: string[]): { proc: ChildProcess; serial: strin
     const serial = path.join(OUT, `${name}-serial.log`);
     fs.rmSync(serial, { force: true });
     const proc = spawn("qemu-system-x86_64", [
-        "-machine", "pc,accel=tcg", "-m", "2048", "-smp", "2", "-display", "none", "-monitor", "none",
+        "-machine", "pc,accel=tcg", "-m", String(MEMORY_MIB), "-smp", "2", "-display", "none", "-monitor", "none",
         "-serial", `file:${serial}`, "-no-reboot", ...args,
     ], { stdio: ["ignore", "pipe", "pipe"] });
     children.push(proc);
@@ -171,12 +187,16 @@ function tail(file: string, lines = 40): string {
     return readLog(file).split("\n").slice(-lines).join("\n");
 }
 
+function spareDrives(): string[] {
+    return SPARES.flatMap(f => ["-drive", `file=${path.join(OUT, f)},if=virtio,format=qcow2`]);
+}
+
 async function install(): Promise<void> {
     const vm = qemu("install", [
         "-cdrom", ISO, "-boot", "d",
         "-drive", `file=${path.join(OUT, "target.qcow2")},if=virtio,format=qcow2`,
         "-drive", `file=${path.join(OUT, "answers.img")},if=virtio,format=raw,readonly=on`,
-        "-drive", `file=${path.join(OUT, "spare.qcow2")},if=virtio,format=qcow2`,
+        ...spareDrives(),
         "-netdev", "user,id=n0", "-device", "virtio-net-pci,netdev=n0",
     ]);
     let exit: number | null | undefined;
@@ -236,7 +256,7 @@ async function firstBoot(password: string): Promise<void> {
     const vm = qemu("firstboot", [
         "-boot", "c",
         "-drive", `file=${path.join(OUT, "target.qcow2")},if=virtio,format=qcow2`,
-        "-drive", `file=${path.join(OUT, "spare.qcow2")},if=virtio,format=qcow2`,
+        ...spareDrives(),
         "-netdev", `user,id=n0,hostfwd=tcp:127.0.0.1:${port}-:9090`, "-device", "virtio-net-pci,netdev=n0",
     ]);
     let exit: number | null | undefined;
@@ -330,6 +350,8 @@ async function firstBoot(password: string): Promise<void> {
             timings.firstBootFinishedAfterInstalledBootSeconds = seconds(Date.now() - bootStarted);
             timings.firstBootOnOverview = await card.innerText();
             await page.screenshot({ path: path.join(OUT, "overview-firstboot.png"), fullPage: true });
+            if (PROFILE !== "zfs")
+                await cephOnStoragePage(page);
         } else {
             timings.firstBootOnOverview = "no debvisor-firstboot.service in this build: not checked";
         }
@@ -340,6 +362,23 @@ async function firstBoot(password: string): Promise<void> {
         await context.close().catch(() => undefined);
         fs.rmSync(profileDir, { recursive: true, force: true });
     }
+}
+
+/* The node's own cluster on the Storage page's Ceph tab: reachable, its health and OSDs shown. */
+async function cephOnStoragePage(page: import("playwright-core").Page): Promise<void> {
+    await page.goto(`${new URL(page.url()).origin}/debvisor/storage`);
+    const handle = await page.waitForSelector("iframe[name='cockpit1:localhost/debvisor/storage'][data-loaded]", { state: "attached", timeout: 180_000 });
+    const frame = await handle.contentFrame();
+    if (!frame)
+        throw new Error("no frame for the DebVisor storage page");
+    await frame.getByRole("tab", { name: "Ceph" }).click();
+    await frame.locator("[data-ceph-state='reachable']").waitFor({ timeout: 180_000 });
+    const cluster = frame.locator("[aria-label='Cluster']");
+    await cluster.waitFor({ timeout: 60_000 });
+    const osds = frame.locator("table[aria-label='OSDs'] tbody tr");
+    await until("the OSD on the Ceph tab", 5 * 60_000, async () => await osds.count() > 0);
+    timings.cephOnStoragePage = `${(await cluster.innerText()).replace(/\s+/g, " ").slice(0, 300)}; ${await osds.count()} OSD row(s)`;
+    await page.screenshot({ path: path.join(OUT, "storage-ceph.png"), fullPage: true });
 }
 
 function stopAll(): void {

@@ -5,8 +5,8 @@
 // It knows nothing of D-Bus.
 import fs from "node:fs";
 import path from "node:path";
-import { execa } from "execa";
 import { busy, failed, invalidArgument, notFound } from "../../lib/errors.js";
+import { runTool } from "../../lib/tool-run.js";
 
 export const CONFIG_FILE = "/etc/debvisor/ceph.json";
 export const DEFAULT_CONF = "/etc/ceph/ceph.conf";
@@ -83,7 +83,7 @@ export class CephTools {
 
     /** the tools' version, without asking the cluster */
     async version(): Promise<string> {
-        const r = await execa(this.bin.ceph, ["--version"], { timeout: COMMAND_TIMEOUT_MS, reject: false, stdin: "ignore" });
+        const r = await runTool(this.bin.ceph, ["--version"], "reading the Ceph version", { timeout: COMMAND_TIMEOUT_MS, allowFailure: true });
         return /ceph version (\S+)/.exec(r.stdout)?.[1] ?? "";
     }
 
@@ -94,14 +94,14 @@ export class CephTools {
     }
 
     private async run(bin: string, args: string[], what: string, timeout: number): Promise<string> {
-        const r = await execa(bin, args, {
-            timeout, reject: false, stdin: "ignore", forceKillAfterDelay: 1000, maxBuffer: 256 * 1024 * 1024,
+        const r = await runTool(bin, args, what, {
+            timeout, allowFailure: true, maxBuffer: 256 * 1024 * 1024,
             // rbd prints snapshot times in local time: UTC makes them unambiguous
-            env: { TZ: "UTC", LANG: "C.UTF-8", CEPH_ARGS: "" },
+            env: { TZ: "UTC", CEPH_ARGS: "" },
         });
         if (r.timedOut)
             throw failed(`${what}: the Ceph cluster does not answer: ${path.basename(bin)} did not finish within ${Math.round(timeout / 1000)} s`);
-        if ((r as { code?: string }).code === "ENOENT")
+        if (r.missing)
             throw failed(`${what}: ${bin} is not installed`);
         if (r.exitCode !== 0)
             throw toolError(what, r.stderr, r.exitCode);

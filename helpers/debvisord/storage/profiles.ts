@@ -6,10 +6,11 @@
 import fs from "node:fs";
 import path from "node:path";
 import dbus from "dbus-next";
-import { execa } from "execa";
 import * as z from "zod/mini";
-import { busy, failed, invalidArgument } from "../../lib/errors.js";
+import { busy, invalidArgument } from "../../lib/errors.js";
+import { runTool } from "../../lib/tool-run.js";
 import { toVariantDict } from "../../lib/variants.js";
+import { virsh } from "../../lib/virsh.js";
 import type { AuditLog } from "../audit/audit-log.js";
 import { createOsd, finishCluster, prepareCluster, type StepReport } from "../ceph/provision/bootstrap.js";
 import { fileOsdDirectory } from "../ceph/provision/config.js";
@@ -26,9 +27,7 @@ import { findTool } from "../zfs/tools.js";
 import type { ZfsArea } from "../zfs/zfs-area.js";
 import { CEPH_FS, CEPH_RBD_POOL, planProfile, type CurrentState, type Plan, type PlannedProfile, type PlanStep } from "./profile-plan.js";
 
-const VIRSH_TIMEOUT_MS = 60_000;
 const MIB = 1024 ** 2;
-const LIBVIRT_URI = "qemu:///system";
 
 /* TEST ONLY: the regular files (64 MiB or more) directly in the ZFS area's
  * "test-file-vdev-directory" (/etc/debvisor/zfs.json, unset on real hosts)
@@ -42,8 +41,8 @@ export async function testFileDisks(inUse: Map<string, string>, dir = fileVdevDi
             return null;
         const pool = inUse.get(file);
         // blkid -p: exit code 0 with the type, 2 when it finds nothing; anything else leaves the file unusable
-        const probe = pool ? null : await execa(findTool("blkid"), ["-p", "-o", "value", "-s", "TYPE", "--", file],
-            { timeout: 10_000, reject: false, stdin: "ignore" });
+        const probe = pool ? null : await runTool(findTool("blkid"), ["-p", "-o", "value", "-s", "TYPE", "--", file], `probing ${file}`,
+            { timeout: 10_000, allowFailure: true });
         const signature = pool ? "zfs_member" : probe?.exitCode === 0 ? probe.stdout.trim() || "unknown" : probe?.exitCode === 2 ? "" : "unprobed";
         return {
             fsType: signature, role: signature ? "in-use" : "spare",
@@ -61,24 +60,21 @@ function realPath(p: string): string {
     }
 }
 
-async function virsh(args: string[], what: string): Promise<string> {
-    const r = await execa("virsh", ["-c", LIBVIRT_URI, "-q", ...args], { timeout: VIRSH_TIMEOUT_MS, reject: false, stdin: "ignore" });
-    if (r.exitCode !== 0)
-        throw failed(`${what}: ${(r.stderr || r.stdout).trim().split("\n").slice(0, 6).join("\n") || `exit code ${r.exitCode}`}`);
-    return r.stdout;
+async function virshOut(args: string[], what: string): Promise<string> {
+    return (await virsh(args, what)).stdout;
 }
 
 /* libvirt's storage pools with their type and target directory; none when libvirt does not answer. */
 async function libvirtPools(): Promise<CurrentState["libvirtPools"]> {
     let names: string[];
     try {
-        names = (await virsh(["pool-list", "--all", "--name"], "listing the libvirt storage pools")).split("\n").map(s => s.trim()).filter(Boolean);
+        names = (await virshOut(["pool-list", "--all", "--name"], "listing the libvirt storage pools")).split("\n").map(s => s.trim()).filter(Boolean);
     } catch {
         return [];
     }
     const result: CurrentState["libvirtPools"] = [];
     for (const name of names) {
-        const xml = await virsh(["pool-dumpxml", "--", name], `reading the libvirt pool ${name}`).catch(() => "");
+        const xml = await virshOut(["pool-dumpxml", "--", name], `reading the libvirt pool ${name}`).catch(() => "");
         result.push({
             name,
             type: /<pool[^>]*type=['"]([^'"]+)['"]/.exec(xml)?.[1] ?? "",
@@ -251,9 +247,7 @@ export class Profiles {
     private async wipeSignatures(plan: Plan, stepId: string): Promise<void> {
         // disks named in "include" carry a signature (a filesystem, LVM, an old pool): erased first, partitions before the disk
         for (const w of plan.Wipes.filter(x => x.Step === stepId && x.Signature !== "")) {
-            const r = await execa(findTool("wipefs"), ["--all", "--", ...w.Partitions, w.Path], { timeout: VIRSH_TIMEOUT_MS, reject: false, stdin: "ignore" });
-            if (r.exitCode !== 0)
-                throw failed(`wiping ${w.Id}: ${r.stderr.trim().split("\n")[0] || `exit code ${r.exitCode}`}`);
+            await runTool(findTool("wipefs"), ["--all", "--", ...w.Partitions, w.Path], `wiping ${w.Id}`);
         }
     }
 
@@ -283,11 +277,11 @@ export class Profiles {
             const name = step.Settings.name;
             const existing = (await libvirtPools()).find(p => p.name === name);
             if (!existing)
-                await virsh(["pool-define-as", "--name", name, "--type", "dir", "--target", step.Settings.target], `defining the libvirt pool ${name}`);
-            const info = await virsh(["pool-info", "--", name], `reading the libvirt pool ${name}`);
+                await virshOut(["pool-define-as", "--name", name, "--type", "dir", "--target", step.Settings.target], `defining the libvirt pool ${name}`);
+            const info = await virshOut(["pool-info", "--", name], `reading the libvirt pool ${name}`);
             if (!/State:\s+running/.test(info))
-                await virsh(["pool-start", "--", name], `starting the libvirt pool ${name}`);
-            await virsh(["pool-autostart", "--", name], `marking the libvirt pool ${name} to start at boot`);
+                await virshOut(["pool-start", "--", name], `starting the libvirt pool ${name}`);
+            await virshOut(["pool-autostart", "--", name], `marking the libvirt pool ${name} to start at boot`);
             return "ok";
         }
         case "profile-file":

@@ -7,19 +7,15 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { failed } from "../../../lib/errors.js";
+import { virsh } from "../../../lib/virsh.js";
 import { MON_ADDRESS, MON_PORTS } from "./config.js";
-import { ceph, run } from "./tools.js";
+import { ceph } from "./tools.js";
 
-const LIBVIRT_URI = "qemu:///system";
 export const LIBVIRT_CLIENT = "libvirt";
 export const SECRET_USAGE = "debvisor client.libvirt";
 const RBD_BACKEND_DIRS = ["/usr/lib/x86_64-linux-gnu/libvirt/storage-backend", "/usr/lib/aarch64-linux-gnu/libvirt/storage-backend", "/usr/lib64/libvirt/storage-backend", "/usr/lib/libvirt/storage-backend"];
 
 const xmlEscape = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/'/g, "&apos;").replace(/"/g, "&quot;");
-
-async function virsh(args: string[], what: string, allowFailure = false) {
-    return run("virsh", ["-c", LIBVIRT_URI, "-q", ...args], what, { allowFailure });
-}
 
 /* Whether libvirt's rbd storage backend is installed (Debian: libvirt-daemon-driver-storage-rbd). */
 export function rbdBackendInstalled(dirs = RBD_BACKEND_DIRS): boolean {
@@ -77,7 +73,7 @@ export async function defineRbdPool(name: string, rbdPool: string): Promise<"ok"
             throw failed("defining the libvirt secret: it is not listed after it was defined");
         changed = true;
     }
-    const current = await virsh(["secret-get-value", "--secret", uuid], "reading the libvirt secret", true);
+    const current = await virsh(["secret-get-value", "--secret", uuid], "reading the libvirt secret", { allowFailure: true });
     // a private secret cannot be read back: it is set each time (the same value changes nothing)
     if (current.exitCode !== 0 || current.stdout.trim() !== key)
         await withTempFile(key, f => virsh(["secret-set-value", "--secret", uuid, "--file", f], "storing the key in the libvirt secret"));

@@ -1,0 +1,46 @@
+// The one way debvisord runs a tool: real processes, their exit codes,
+// output, time limits and a tool that is not there.
+import QUnit from "qunit";
+import { lastLines, runTool } from "../../helpers/lib/tool-run.js";
+
+async function failure(promise: Promise<unknown>): Promise<Error & { errorName?: string }> {
+    try {
+        await promise;
+    } catch (e) {
+        return e as Error & { errorName?: string };
+    }
+    throw new Error("no failure");
+}
+
+QUnit.module("tool-run: running a tool", () => {
+    QUnit.test("output, input and the environment it adds", async assert => {
+        const r = await runTool("/bin/sh", ["-c", "read x; echo \"$x $LC_ALL $EXTRA\""], "echoing", { input: "hello\n", env: { EXTRA: "more" } });
+        assert.deepEqual([r.stdout, r.exitCode, r.timedOut, r.missing], ["hello C more", 0, false, false]);
+    });
+
+    QUnit.test("a failure says what was being done, with the tool's last lines", async assert => {
+        const e = await failure(runTool("/bin/sh", ["-c", "for i in 1 2 3 4 5 6 7 8; do echo line$i >&2; done; exit 3"], "reading the thing"));
+        assert.equal(e.errorName, "Failed");
+        assert.equal(e.message, "reading the thing: line3\nline4\nline5\nline6\nline7\nline8");
+        const quiet = await failure(runTool("/bin/false", [], "asking"));
+        assert.equal(quiet.message, "asking: /bin/false failed with exit code 1");
+    });
+
+    QUnit.test("allowFailure hands back the exit code, a time-out and a missing tool", async assert => {
+        const r = await runTool("/bin/sh", ["-c", "echo out; exit 2"], "x", { allowFailure: true });
+        assert.deepEqual([r.stdout, r.exitCode], ["out", 2]);
+        const slow = await runTool("/bin/sleep", ["30"], "x", { allowFailure: true, timeout: 300 });
+        assert.deepEqual([slow.timedOut, slow.exitCode], [true, -1]);
+        const gone = await runTool("/nonexistent/tool", [], "x", { allowFailure: true });
+        assert.true(gone.missing);
+    });
+
+    QUnit.test("without allowFailure a time-out and a missing tool are clear errors", async assert => {
+        assert.equal((await failure(runTool("/bin/sleep", ["30"], "waiting", { timeout: 300 }))).message, "waiting: /bin/sleep did not finish within 0 s");
+        assert.equal((await failure(runTool("/nonexistent/tool", [], "running it"))).message, "running it: /nonexistent/tool is not installed");
+    });
+
+    QUnit.test("lastLines keeps the last non-empty lines", assert => {
+        assert.equal(lastLines("a\n\nb\nc\n", 2), "b\nc");
+    });
+});
