@@ -344,6 +344,50 @@ QUnit.module("ceph: cluster through the bus", hooks => {
         }
     });
 
+    QUnit.test("a rollback is refused while a running machine uses the image, and allowed once it is off", async assert => {
+        assert.timeout(180_000);
+        const image = "running-disk";
+        const domain = "dv-ceph-snap-running";
+        const virsh = (...args: string[]) => execFileSync("virsh", ["-c", "qemu:///system", ...args], { encoding: "utf8", stdio: "pipe", timeout: 60_000 });
+        const made = await onPool(ADMIN.name, "rbd", "CreateImage", "sta{sv}", [image, 8 * MIB, {}]);
+        assert.true(made.ok, made.ok ? "created" : made.message);
+        const snap = await onImage(ADMIN.name, "rbd", image, "Snapshot", "sa{sv}", ["base", {}]);
+        assert.true(snap.ok, snap.ok ? "snapshot" : snap.message);
+        // the machine reaches the test cluster with its admin key, through a libvirt secret
+        const secretFile = `${c().dir}/${domain}-secret.xml`;
+        fs.writeFileSync(secretFile, `<secret ephemeral='no' private='yes'><usage type='ceph'><name>${domain}</name></usage></secret>`);
+        const uuid = /([0-9a-f-]{36})/.exec(virsh("secret-define", secretFile))?.[1] ?? "";
+        let defined = false;
+        try {
+            const keyFile = `${c().dir}/${domain}.key`;
+            fs.writeFileSync(keyFile, (await c().run(["auth", "get-key", "client.admin"])).trim(), { mode: 0o600 });
+            virsh("secret-set-value", "--secret", uuid, "--file", keyFile);
+            const file = `${c().dir}/${domain}.xml`;
+            // the monitor's v1 port: librbd takes a port other than 3300 for the old protocol
+            fs.writeFileSync(file, `<domain type='qemu'><name>${domain}</name><memory unit='MiB'>64</memory><vcpu>1</vcpu>
+<os><type arch='x86_64'>hvm</type></os><devices><disk type='network' device='disk'><driver name='qemu' type='raw'/>
+<auth username='admin'><secret type='ceph' uuid='${uuid}'/></auth>
+<source protocol='rbd' name='rbd/${image}'><host name='127.0.0.1' port='6799'/></source><target dev='vda' bus='virtio'/></disk></devices></domain>`);
+            virsh("define", file);
+            defined = true;
+            virsh("start", domain);
+            const refused = await onImage(ADMIN.name, "rbd", image, "RollbackSnapshot", "sa{sv}", ["base", confirm("base")]);
+            assert.equal(errorOf(refused), "org.debvisor.DebVisor1.Error.Busy", "refused while it runs");
+            if (!refused.ok) assert.true(refused.message.includes(domain) && refused.message.includes("running"), refused.message);
+            virsh("destroy", domain);
+            const back = await onImage(ADMIN.name, "rbd", image, "RollbackSnapshot", "sa{sv}", ["base", confirm("base")]);
+            assert.true(back.ok, back.ok ? "rolled back once the machine is off" : back.message);
+        } finally {
+            if (defined) {
+                try { virsh("destroy", domain) } catch { /* not running */ }
+                virsh("undefine", domain);
+            }
+            if (uuid) virsh("secret-undefine", uuid);
+            const gone = await onImage(ADMIN.name, "rbd", image, "Delete", "a{sv}", [confirm(image)]);
+            assert.true(gone.ok, gone.ok ? "deleted" : gone.message);
+        }
+    });
+
     QUnit.test("GetDisks lists the Ceph test files on request, with the roles AddOsd gives them", async assert => {
         const saved = fs.readFileSync("/etc/debvisor/ceph.json", "utf8");
         const dir = fs.realpathSync(fs.mkdtempSync("/var/tmp/dv-ceph-files-"));

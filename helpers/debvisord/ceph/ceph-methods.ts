@@ -261,11 +261,16 @@ export function poolMethods(area: CephArea, name: string): Record<string, unknow
     };
 }
 
-/* The snapshot as rbd lists it now (not as last read: one may have been made or removed since), after the confirmation. */
+/* An image's snapshots as rbd lists them now, not as last read: one may have been made, removed or (un)protected since. */
+async function snapshotsNow(area: CephArea, spec: string): Promise<RbdSnapshot[]> {
+    return parseRbdSnapshots(await area.tools.rbd(["snap", "ls", "--format", "json", spec], `listing the snapshots of ${spec}`));
+}
+
+/* The snapshot as rbd lists it now, after the confirmation. */
 async function confirmedSnapshot(area: CephArea, spec: string, snap: string, confirm: string | undefined, what: string): Promise<RbdSnapshot> {
     if (confirm !== snap)
         throw invalidArgument(`options.confirm: must be the snapshot's name, "${snap}", to ${what}`);
-    const snaps = parseRbdSnapshots(await area.tools.rbd(["snap", "ls", "--format", "json", spec], `listing the snapshots of ${spec}`));
+    const snaps = await snapshotsNow(area, spec);
     const found = snaps.find(s => s.name === snap);
     if (!found)
         throw notFound(`snapshot: ${spec} has no snapshot ${snap}${snaps.length > 0 ? ` (it has ${snaps.map(s => s.name).join(", ")})` : ""}`);
@@ -335,15 +340,16 @@ export function imageMethods(area: CephArea, pool: string, name: string): Record
         Delete: method({
             args: z.tuple([optionsSchema({ confirm: confirmOption })]),
             run: (_ctx, [options]) => change(area, async () => {
-                const i = current();
+                current();
                 if (options.confirm !== name)
                     throw invalidArgument(`options.confirm: must be the image's name, "${name}", to delete it with its snapshots`);
                 const users = await machinesUsingImage(pool, name);
                 if (users.length > 0)
                     throw busy(`${spec} is a disk of the machine${users.length > 1 ? "s" : ""} ${users.join(", ")}; detach it first`);
-                for (const s of i.snapshots.filter(s => s.protected))
+                const snapshots = await snapshotsNow(area, spec);
+                for (const s of snapshots.filter(s => s.protected))
                     await area.tools.rbd(["snap", "unprotect", `${spec}@${s.name}`], `unprotecting ${spec}@${s.name} (clones of it must be flattened or deleted first)`);
-                if (i.snapshots.length > 0)
+                if (snapshots.length > 0)
                     await area.tools.rbd(["snap", "purge", "--no-progress", spec], `deleting the snapshots of ${spec}`, DATA_TIMEOUT_MS);
                 await area.tools.rbd(["rm", "--no-progress", spec], `deleting the image ${spec}`, DATA_TIMEOUT_MS);
                 return [];
