@@ -493,7 +493,7 @@ QUnit.module("browser: ceph Add OSD", hooks => {
                 await add.click();
                 await dialog.locator("[data-add-osd-state='succeeded']").waitFor({ timeout: 240_000 });
                 await screenshot(session.page, "storage-ceph-add-osd", f);
-                await dialog.getByRole("button", { name: "Close" }).click();
+                await dialog.getByRole("contentinfo").getByRole("button", { name: "Close" }).click();
                 await f.locator("tr[data-osd='1'] [data-up='true']").waitFor(WAIT);
                 const stat = osdStat();
                 assert.deepEqual([stat.num_osds, stat.num_up_osds], [2, 2], "ceph osd stat: two OSDs, both up");
