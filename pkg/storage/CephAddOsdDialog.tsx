@@ -26,12 +26,12 @@ function describe(d: Disk): string {
 }
 
 /* After the call: the job as the Jobs panel shows it, until the dialog is closed. */
-function AddOsdProgress({ job, device, onClose }: { job: string; device: string; onClose(): void }) {
+function AddOsdProgress({ job, name, onClose }: { job: string; name: string; onClose(): void }) {
     const found = useJobs().find(j => j.path === job);
     const state = found?.props.State ?? "running";
     return (
         <Modal isOpen variant="small" onClose={onClose} aria-labelledby="ceph-add-osd-title">
-            <ModalHeader labelId="ceph-add-osd-title" title={format(_("Adding $0"), device)} />
+            <ModalHeader labelId="ceph-add-osd-title" title={format(_("Adding $0 as an OSD"), name)} />
             <ModalBody data-add-osd-state={state}>
                 {found
                     ? <DataList aria-label={_("Jobs")} isCompact><JobRow job={found} /></DataList>
@@ -57,7 +57,7 @@ export function CephAddOsdDialog({ onClose }: { onClose(): void }) {
     }, []);
 
     if (job && chosen)
-        return <AddOsdProgress job={job} device={devicePath(chosen)} onClose={onClose} />;
+        return <AddOsdProgress job={job} name={chosen.Name} onClose={onClose} />;
     const spare = (disks ?? []).filter(d => d.Role === "spare");
     const add = () => {
         if (!chosen)
