@@ -140,8 +140,10 @@ export function CephImagesCard({ pools, images, locked, reachable }: {
                                                         <GuardedActions locked={locked}>
                                                             <Button variant="link" isDisabled={disabled}
                                                                 onClick={() => setDialog({ kind: "rollback", image, snapshot: s })}>{_("Roll back")}</Button>
-                                                            <Button variant="link" isDanger isDisabled={disabled || s.protected}
-                                                                onClick={() => setDialog({ kind: "delete-snapshot", image, snapshot: s })}>{_("Delete")}</Button>
+                                                            <Guarded locked={s.protected && !locked ? _("A protected snapshot (clones may be made from it) is not deleted: unprotect it first.") : ""}>
+                                                                <Button variant="link" isDanger isDisabled={disabled || s.protected}
+                                                                    onClick={() => setDialog({ kind: "delete-snapshot", image, snapshot: s })}>{_("Delete")}</Button>
+                                                            </Guarded>
                                                         </GuardedActions>
                                                     </Tr>
                                                 ))}
