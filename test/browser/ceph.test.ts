@@ -471,6 +471,7 @@ QUnit.module("browser: ceph Add OSD", hooks => {
         let frame: Frame | null = null;
         try {
             await login(session.page, ADMIN);
+            session.consoleErrors.length = 0;
             frame = await openCephTab(session.page);
             const f = frame;
             await step(session, f, "add-osd", async () => {
