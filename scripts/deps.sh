@@ -18,6 +18,7 @@ APT_PACKAGES="
   zfs-fuse
   ceph-mon ceph-mgr ceph-osd ceph-mds ceph-common ceph-fuse
   libvirt-daemon-driver-storage-rbd
+  qemu-block-extra
   fail2ban
   live-build
   iputils-ping bridge-utils

@@ -9,6 +9,7 @@ import { toVariantDict } from "../lib/variants.js";
 import type { AuditLog } from "./audit/audit-log.js";
 import { method } from "./bus/call-pipeline.js";
 import type { ExportedInterface, ObjectServer } from "./bus/object-server.js";
+import { testFileOsdDisks } from "./ceph/provision/devices.js";
 import { listDisks, type Disk } from "./host/disks.js";
 import { detectFeatures, PROFILE_FILE, readProfile } from "./host/facts.js";
 import { FirstBootWatch } from "./host/firstboot.js";
@@ -94,8 +95,10 @@ export class Manager {
     }
 
     private readonly getDisks = method({
-        args: z.tuple([optionsSchema({})]),
-        run: async () => [(await listDisks()).map(diskToDict)],
+        args: z.tuple([optionsSchema({
+            "test-files": z.optional(z.enum(["ceph"], { error: "must be \"ceph\"" })),
+        })]),
+        run: async (_ctx, [options]) => [[...await listDisks(), ...options["test-files"] === "ceph" ? await testFileOsdDisks() : []].map(diskToDict)],
     });
 
     private readonly importImage = method({

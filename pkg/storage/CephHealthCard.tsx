@@ -1,6 +1,7 @@
 // The cluster at a glance, as the Ceph Dashboard's landing page shows it:
 // health (with every health check: its summary, the details and what it
 // means in words), raw usage, placement-group states, monitors and managers.
+import type { ReactNode } from "react";
 import { Alert } from "@patternfly/react-core/dist/esm/components/Alert/index.js";
 import { Card, CardBody, CardTitle } from "@patternfly/react-core/dist/esm/components/Card/index.js";
 import { DescriptionList, DescriptionListDescription, DescriptionListGroup, DescriptionListTerm } from "@patternfly/react-core/dist/esm/components/DescriptionList/index.js";
@@ -62,6 +63,33 @@ function PlacementGroups({ json }: { json: string }) {
     );
 }
 
+/* One cell of the grid: a term and what it says. */
+function Fact({ term, children, ...data }: { term: string; children: ReactNode; "data-ceph-usage"?: boolean }) {
+    return (
+        <GridItem>
+            <DescriptionList>
+                <DescriptionListGroup>
+                    <DescriptionListTerm>{term}</DescriptionListTerm>
+                    <DescriptionListDescription {...data}>{children}</DescriptionListDescription>
+                </DescriptionListGroup>
+            </DescriptionList>
+        </GridItem>
+    );
+}
+
+/* Monitors or managers: each name with its state (green when it is as it should be), the address below. */
+function Daemons({ kind, list }: { kind: "monitor" | "manager"; list: Array<{ name: string; state: string; good: boolean; address?: string }> }) {
+    if (list.length === 0)
+        return <span className="debvisor-muted">{_("None")}</span>;
+    return list.map(d => (
+        <div key={d.name} {...{ [`data-${kind}`]: d.name }}>
+            <span className="debvisor-mono">{d.name}</span>{" "}
+            <Label isCompact color={d.good ? "green" : kind === "monitor" ? "red" : "grey"}>{d.state}</Label>
+            {d.address && <div className="debvisor-muted debvisor-mono">{d.address}</div>}
+        </div>
+    ));
+}
+
 export function CephHealthCard({ manager: m }: { manager: PageCephManagerProperties }) {
     const checks = parseHealthChecks(m.HealthChecks);
     const monitors = parseMonitors(m.Monitors);
@@ -80,60 +108,21 @@ export function CephHealthCard({ manager: m }: { manager: PageCephManagerPropert
                     {checks.map(c => <StackItem key={c.code}><HealthCheck check={c} /></StackItem>)}
                     <StackItem>
                         <Grid hasGutter md={6} xl={3}>
-                            <GridItem>
-                                <DescriptionList>
-                                    <DescriptionListGroup>
-                                        <DescriptionListTerm>{_("Raw capacity")}</DescriptionListTerm>
-                                        <DescriptionListDescription data-ceph-usage>
-                                            <Progress value={used} size="sm" aria-label={_("Raw capacity used")}
-                                                measureLocation={ProgressMeasureLocation.none}
-                                                variant={used >= 85 ? ProgressVariant.danger : used >= 70 ? ProgressVariant.warning : undefined} />
-                                            {format(_("$0 used of $1, $2 available"), formatBytes(m.UsedBytes), formatBytes(m.TotalBytes), formatBytes(m.AvailableBytes))}
-                                        </DescriptionListDescription>
-                                    </DescriptionListGroup>
-                                </DescriptionList>
-                            </GridItem>
-                            <GridItem>
-                                <DescriptionList>
-                                    <DescriptionListGroup>
-                                        <DescriptionListTerm>{_("Placement groups")}</DescriptionListTerm>
-                                        <DescriptionListDescription><PlacementGroups json={m.PlacementGroups} /></DescriptionListDescription>
-                                    </DescriptionListGroup>
-                                </DescriptionList>
-                            </GridItem>
-                            <GridItem>
-                                <DescriptionList>
-                                    <DescriptionListGroup>
-                                        <DescriptionListTerm>{_("Monitors")}</DescriptionListTerm>
-                                        <DescriptionListDescription>
-                                            {monitors.length === 0 && <span className="debvisor-muted">{_("None")}</span>}
-                                            {monitors.map(mon => (
-                                                <div key={mon.name} data-monitor={mon.name}>
-                                                    <span className="debvisor-mono">{mon.name}</span>{" "}
-                                                    <Label isCompact color={mon.in_quorum ? "green" : "red"}>{mon.in_quorum ? _("in quorum") : _("out of quorum")}</Label>
-                                                    <div className="debvisor-muted debvisor-mono">{mon.address}</div>
-                                                </div>
-                                            ))}
-                                        </DescriptionListDescription>
-                                    </DescriptionListGroup>
-                                </DescriptionList>
-                            </GridItem>
-                            <GridItem>
-                                <DescriptionList>
-                                    <DescriptionListGroup>
-                                        <DescriptionListTerm>{_("Managers")}</DescriptionListTerm>
-                                        <DescriptionListDescription>
-                                            {managers.length === 0 && <span className="debvisor-muted">{_("None")}</span>}
-                                            {managers.map(mgr => (
-                                                <div key={mgr.name} data-manager={mgr.name}>
-                                                    <span className="debvisor-mono">{mgr.name}</span>{" "}
-                                                    <Label isCompact color={mgr.active ? "green" : "grey"}>{mgr.active ? _("active") : _("standby")}</Label>
-                                                </div>
-                                            ))}
-                                        </DescriptionListDescription>
-                                    </DescriptionListGroup>
-                                </DescriptionList>
-                            </GridItem>
+                            <Fact term={_("Raw capacity")} data-ceph-usage>
+                                <Progress value={used} size="sm" aria-label={_("Raw capacity used")}
+                                    measureLocation={ProgressMeasureLocation.none}
+                                    variant={used >= 85 ? ProgressVariant.danger : used >= 70 ? ProgressVariant.warning : undefined} />
+                                {format(_("$0 used of $1, $2 available"), formatBytes(m.UsedBytes), formatBytes(m.TotalBytes), formatBytes(m.AvailableBytes))}
+                            </Fact>
+                            <Fact term={_("Placement groups")}><PlacementGroups json={m.PlacementGroups} /></Fact>
+                            <Fact term={_("Monitors")}>
+                                <Daemons kind="monitor" list={monitors.map(mon => ({
+                                    name: mon.name, address: mon.address, good: mon.in_quorum, state: mon.in_quorum ? _("in quorum") : _("out of quorum"),
+                                }))} />
+                            </Fact>
+                            <Fact term={_("Managers")}>
+                                <Daemons kind="manager" list={managers.map(mgr => ({ name: mgr.name, good: mgr.active, state: mgr.active ? _("active") : _("standby") }))} />
+                            </Fact>
                         </Grid>
                     </StackItem>
                 </Stack>

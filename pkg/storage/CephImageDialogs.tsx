@@ -1,20 +1,19 @@
 // Create and resize an RBD image: a size with its unit; shrinking an image
 // needs its own checkbox, as data past the new end is lost.
-import { useState, type ReactNode } from "react";
-import { Alert } from "@patternfly/react-core/dist/esm/components/Alert/index.js";
-import { Button } from "@patternfly/react-core/dist/esm/components/Button/index.js";
+import { useState } from "react";
 import { Checkbox } from "@patternfly/react-core/dist/esm/components/Checkbox/index.js";
-import { Form, FormGroup, FormHelperText } from "@patternfly/react-core/dist/esm/components/Form/index.js";
+import { FormGroup, FormHelperText } from "@patternfly/react-core/dist/esm/components/Form/index.js";
 import { FormSelect, FormSelectOption } from "@patternfly/react-core/dist/esm/components/FormSelect/index.js";
 import { HelperText, HelperTextItem } from "@patternfly/react-core/dist/esm/components/HelperText/index.js";
-import { Modal, ModalBody, ModalFooter, ModalHeader } from "@patternfly/react-core/dist/esm/components/Modal/index.js";
 import { TextInput } from "@patternfly/react-core/dist/esm/components/TextInput/index.js";
 import { Flex, FlexItem } from "@patternfly/react-core/dist/esm/layouts/Flex/index.js";
 import {
     cephCreateImage, cephImageNameProblem, cephImageResize, imageSize, SIZE_UNITS, sizeInUnit, type SizeUnit,
 } from "../lib/api/ceph";
+import { FormDialog } from "../lib/components/FormDialog";
 import type { CephImageObject, CephPoolObject } from "../lib/dbus-store";
 import { formatBytes } from "../lib/format";
+import { CephNameField } from "./CephPoolDialogs";
 import { _, format } from "../lib/gettext";
 
 function SizeField({ amount, unit, onAmount, onUnit, problem }: {
@@ -38,25 +37,6 @@ function SizeField({ amount, unit, onAmount, onUnit, problem }: {
     );
 }
 
-function Frame({ id, title, error, ready, busy, confirm, danger, onSubmit, onClose, children }: {
-    id: string; title: string; error: string; ready: boolean; busy: boolean; confirm: string; danger?: boolean;
-    onSubmit(): void; onClose(): void; children: ReactNode;
-}) {
-    return (
-        <Modal isOpen variant="small" onClose={onClose} aria-labelledby={`${id}-title`}>
-            <ModalHeader labelId={`${id}-title`} title={title} />
-            <ModalBody>
-                {error && <Alert isInline variant="danger" title={_("That did not work")} className="pf-v6-u-mb-md">{error}</Alert>}
-                <Form id={id} onSubmit={e => { e.preventDefault(); if (ready && !busy) onSubmit() }}>{children}</Form>
-            </ModalBody>
-            <ModalFooter>
-                <Button variant={danger ? "danger" : "primary"} type="submit" form={id} isDisabled={!ready || busy} isLoading={busy}>{confirm}</Button>
-                <Button variant="link" onClick={onClose}>{_("Cancel")}</Button>
-            </ModalFooter>
-        </Modal>
-    );
-}
-
 export function CephCreateImageDialog({ pool, onClose }: { pool: CephPoolObject; onClose(): void }) {
     const [name, setName] = useState("");
     const [amount, setAmount] = useState("10");
@@ -74,17 +54,12 @@ export function CephCreateImageDialog({ pool, onClose }: { pool: CephPoolObject;
         cephCreateImage(pool.path, name, size.bytes).then(onClose, (e: Error) => { setError(e.message); setBusy(false) });
     };
     return (
-        <Frame id="ceph-create-image" title={format(_("New image in $0"), pool.props.Name)} error={error} busy={busy} confirm={_("Create")}
+        <FormDialog id="ceph-create-image" title={format(_("New image in $0"), pool.props.Name)} error={error} busy={busy} confirm={_("Create")}
             ready={name !== "" && !nameProblem && !sizeProblem} onSubmit={create} onClose={onClose}>
-            <FormGroup label={_("Name")} fieldId="ceph-image-name" isRequired>
-                <TextInput id="ceph-image-name" value={name} autoFocus onChange={(_e, v) => setName(v)} validated={nameProblem ? "error" : "default"} />
-                <FormHelperText><HelperText><HelperTextItem variant={nameProblem ? "error" : "default"}>
-                    {nameProblem ?? _("Letters, digits, \"_\", \"-\" and \".\", starting with a letter or digit, at most 100 characters.")}
-                </HelperTextItem></HelperText></FormHelperText>
-            </FormGroup>
+            <CephNameField id="ceph-image-name" name={name} problem={nameProblem} onName={setName} />
             <SizeField amount={amount} unit={unit} onAmount={setAmount} onUnit={setUnit} problem={sizeProblem} />
             <p className="debvisor-muted">{_("The image is thin: it takes space only as data is written.")}</p>
-        </Frame>
+        </FormDialog>
     );
 }
 
@@ -105,7 +80,7 @@ export function CephResizeImageDialog({ image, onClose }: { image: CephImageObje
         cephImageResize(image.path, bytes, shrinking).then(onClose, (e: Error) => { setError(e.message); setBusy(false) });
     };
     return (
-        <Frame id="ceph-resize-image" title={format(_("Resize $0/$1"), image.props.Pool, image.props.Name)} error={error} busy={busy}
+        <FormDialog id="ceph-resize-image" title={format(_("Resize $0/$1"), image.props.Pool, image.props.Name)} error={error} busy={busy}
             confirm={_("Resize")} danger={shrinking} ready={ready} onSubmit={resize} onClose={onClose}>
             <p>{format(_("Now $0."), formatBytes(image.props.Size))}</p>
             <SizeField amount={amount} unit={unit} onAmount={setAmount} onUnit={setUnit} problem={"problem" in size ? size.problem : null} />
@@ -114,6 +89,6 @@ export function CephResizeImageDialog({ image, onClose }: { image: CephImageObje
                     label={format(_("Shrink by $0: the data past the new end is lost, and a file system on the image that is larger than the new size breaks"),
                         formatBytes(image.props.Size - bytes))} />
             )}
-        </Frame>
+        </FormDialog>
     );
 }

@@ -1,26 +1,46 @@
 // RBD images, pool by pool (the pools enabled for rbd): size, space used,
-// snapshots; create, resize, snapshot and delete (the image's name typed).
+// snapshots; create, resize, snapshot and delete (the image's name typed);
+// each snapshot rolled back to or deleted (the snapshot's name typed).
 import { Fragment, useState } from "react";
 import { Button } from "@patternfly/react-core/dist/esm/components/Button/index.js";
 import { Card, CardBody, CardTitle } from "@patternfly/react-core/dist/esm/components/Card/index.js";
 import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
-import { cephImageDelete, cephImageNameProblem, cephImageSnapshot, parseSnapshots } from "../lib/api/ceph";
+import { cephImageDelete, cephImageNameProblem, cephImageSnapshot, cephSnapshotAction, parseSnapshots, type CephSnapshot } from "../lib/api/ceph";
 import { cockpit } from "../lib/cockpit";
-import { ActionDialog } from "../lib/components/ActionDialog";
+import { ActionDialog, typedName } from "../lib/components/ActionDialog";
 import type { CephImageObject, CephPoolObject } from "../lib/dbus-store";
 import { formatBytes } from "../lib/format";
 import { _, format } from "../lib/gettext";
 import { CephCreateImageDialog, CephResizeImageDialog } from "./CephImageDialogs";
-import { Guarded } from "./Guarded";
+import { Guarded, GuardedActions } from "./Guarded";
 
 type Dialog =
     | { kind: "create"; pool: CephPoolObject }
-    | { kind: "resize" | "snapshot" | "delete"; image: CephImageObject };
+    | { kind: "resize" | "snapshot" | "delete"; image: CephImageObject }
+    | { kind: "rollback" | "delete-snapshot"; image: CephImageObject; snapshot: CephSnapshot };
 
 const pad = (n: number) => String(n).padStart(2, "0");
 function defaultSnapshotName(): string {
     const d = new Date();
     return `manual-${d.getFullYear()}${pad(d.getMonth() + 1)}${pad(d.getDate())}-${pad(d.getHours())}${pad(d.getMinutes())}`;
+}
+
+/* Roll back to a snapshot or delete it: both ask for the snapshot's name. */
+function SnapshotDialog({ action, image, snapshot, onClose }: {
+    action: "rollback" | "delete-snapshot"; image: CephImageObject; snapshot: CephSnapshot; onClose(): void;
+}) {
+    const spec = `${image.props.Pool}/${image.props.Name}@${snapshot.name}`;
+    const rollback = action === "rollback";
+    return (
+        <ActionDialog title={format(rollback ? _("Roll $0 back?") : _("Delete snapshot $0?"), spec)} danger onClose={onClose}
+            confirm={rollback ? _("Roll back") : _("Delete")} field={typedName(snapshot.name, _("Type the snapshot's name to confirm"))}
+            run={v => cephSnapshotAction(image.path, rollback ? "rollback" : "delete", snapshot.name, v)}>
+            <p>{rollback
+                ? format(_("The image $0 returns to its state of $1. Everything written to it since is lost. A running machine that uses it must be shut down first."),
+                    `${image.props.Pool}/${image.props.Name}`, snapshot.created > 0 ? new Date(snapshot.created / 1000).toLocaleString() : snapshot.name)
+                : _("The snapshot is gone for good; the image itself is not changed.")}</p>
+        </ActionDialog>
+    );
 }
 
 export function CephImagesCard({ pools, images, locked, reachable }: {
@@ -39,6 +59,8 @@ export function CephImagesCard({ pools, images, locked, reachable }: {
         const name = image.props.Name;
         if (d.kind === "resize")
             return <CephResizeImageDialog image={image} onClose={close} />;
+        if (d.kind === "rollback" || d.kind === "delete-snapshot")
+            return <SnapshotDialog action={d.kind} image={image} snapshot={d.snapshot} onClose={close} />;
         if (d.kind === "snapshot")
             return (
                 <ActionDialog title={format(_("Snapshot of $0/$1"), image.props.Pool, name)} confirm={_("Take snapshot")} onClose={close}
@@ -48,7 +70,7 @@ export function CephImagesCard({ pools, images, locked, reachable }: {
         const snapshots = parseSnapshots(image.props.Snapshots).length;
         return (
             <ActionDialog title={format(_("Delete image $0/$1?"), image.props.Pool, name)} confirm={_("Delete")} danger onClose={close}
-                field={{ label: _("Type the image's name to confirm"), check: v => v === name ? null : _("The name does not match") }}
+                field={typedName(name, _("Type the image's name to confirm"))}
                 run={v => cephImageDelete(image.path, v)}>
                 <p>{_("Its data is lost. This cannot be undone.")}</p>
                 {snapshots > 0 && <p>{format(_("Its $0 snapshots are deleted with it."), snapshots)}</p>}
@@ -101,15 +123,11 @@ export function CephImagesCard({ pools, images, locked, reachable }: {
                                                         <Button variant="link" isInline isDisabled={snapshots.length === 0}
                                                             onClick={() => setOpen(open === image.path ? null : image.path)}>{String(snapshots.length)}</Button>
                                                     </Td>
-                                                    <Td isActionCell style={{ whiteSpace: "nowrap" }}>
-                                                        <Guarded locked={locked}>
-                                                            <span>
-                                                                <Button variant="link" isDisabled={disabled} onClick={() => setDialog({ kind: "resize", image })}>{_("Resize")}</Button>
-                                                                <Button variant="link" isDisabled={disabled} onClick={() => setDialog({ kind: "snapshot", image })}>{_("Snapshot")}</Button>
-                                                                <Button variant="link" isDanger isDisabled={disabled} onClick={() => setDialog({ kind: "delete", image })}>{_("Delete")}</Button>
-                                                            </span>
-                                                        </Guarded>
-                                                    </Td>
+                                                    <GuardedActions locked={locked}>
+                                                        <Button variant="link" isDisabled={disabled} onClick={() => setDialog({ kind: "resize", image })}>{_("Resize")}</Button>
+                                                        <Button variant="link" isDisabled={disabled} onClick={() => setDialog({ kind: "snapshot", image })}>{_("Snapshot")}</Button>
+                                                        <Button variant="link" isDanger isDisabled={disabled} onClick={() => setDialog({ kind: "delete", image })}>{_("Delete")}</Button>
+                                                    </GuardedActions>
                                                 </Tr>
                                                 {open === image.path && snapshots.map(s => (
                                                     <Tr key={`${image.path}@${s.name}`} data-image-snapshot={`${p.Pool}/${p.Name}@${s.name}`}>
@@ -119,7 +137,14 @@ export function CephImagesCard({ pools, images, locked, reachable }: {
                                                             {s.created > 0 ? new Date(s.created / 1000).toLocaleString() : ""}
                                                             {s.protected && <span className="debvisor-muted"> {_("(protected)")}</span>}
                                                         </Td>
-                                                        <Td />
+                                                        <GuardedActions locked={locked}>
+                                                            <Button variant="link" isDisabled={disabled}
+                                                                onClick={() => setDialog({ kind: "rollback", image, snapshot: s })}>{_("Roll back")}</Button>
+                                                            <Guarded locked={s.protected && !locked ? _("A protected snapshot (clones may be made from it) is not deleted: unprotect it first.") : ""}>
+                                                                <Button variant="link" isDanger isDisabled={disabled || s.protected}
+                                                                    onClick={() => setDialog({ kind: "delete-snapshot", image, snapshot: s })}>{_("Delete")}</Button>
+                                                            </Guarded>
+                                                        </GuardedActions>
                                                     </Tr>
                                                 ))}
                                             </Fragment>

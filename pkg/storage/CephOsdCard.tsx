@@ -1,6 +1,7 @@
 // The OSDs under their hosts (as the CRUSH tree has them), each with up/in,
 // device class, device, usage and placement groups; mark out (data moves to
-// the other OSDs: asks first) and in; and the maintenance switch ("noout").
+// the other OSDs: asks first) and in; the maintenance switch ("noout"); and
+// Add OSD, which wipes a spare disk and makes it an OSD.
 import { Fragment, useState } from "react";
 import { Button } from "@patternfly/react-core/dist/esm/components/Button/index.js";
 import { Card, CardBody, CardHeader, CardTitle } from "@patternfly/react-core/dist/esm/components/Card/index.js";
@@ -15,7 +16,8 @@ import { showError } from "../lib/components/PageAlerts";
 import type { CephOsdObject } from "../lib/dbus-store";
 import { formatBytes } from "../lib/format";
 import { _, format } from "../lib/gettext";
-import { Guarded } from "./Guarded";
+import { CephAddOsdDialog } from "./CephAddOsdDialog";
+import { Guarded, GuardedActions } from "./Guarded";
 
 /* Hosts in the CRUSH tree's order, each with its OSDs; OSDs the tree does not
  * place (yet) go under the host they report. */
@@ -40,6 +42,7 @@ function byHost(osds: CephOsdObject[], treeJson: string): Array<{ host: string; 
 export function CephOsdCard({ manager, osds, locked }: { manager: PageCephManagerProperties; osds: CephOsdObject[]; locked: string }) {
     const [markingOut, setMarkingOut] = useState<CephOsdObject | null>(null);
     const [maintenance, setMaintenance] = useState<boolean | null>(null);
+    const [adding, setAdding] = useState(false);
     const reachable = manager.State === "reachable";
     const disabled = Boolean(locked) || !reachable;
     const markIn = (osd: CephOsdObject) =>
@@ -51,7 +54,16 @@ export function CephOsdCard({ manager, osds, locked }: { manager: PageCephManage
     );
     return (
         <Card aria-label={_("OSDs")}>
-            <CardHeader actions={{ actions: <Guarded locked={locked}>{maintenanceSwitch}</Guarded> }}>
+            <CardHeader actions={{
+                actions: (
+                    <>
+                        <Guarded locked={locked}>{maintenanceSwitch}</Guarded>
+                        <Guarded locked={locked}>
+                            <Button variant="secondary" isDisabled={disabled} onClick={() => setAdding(true)}>{_("Add OSD")}</Button>
+                        </Guarded>
+                    </>
+                ),
+            }}>
                 <CardTitle component="h2">{_("OSDs")}</CardTitle>
             </CardHeader>
             <CardBody>
@@ -98,13 +110,11 @@ export function CephOsdCard({ manager, osds, locked }: { manager: PageCephManage
                                                     <span className="debvisor-muted">{format(_("$0 of $1"), formatBytes(o.UsedBytes), formatBytes(o.TotalBytes))}</span>
                                                 </Td>
                                                 <Td dataLabel={_("PGs")}>{o.PlacementGroups}</Td>
-                                                <Td isActionCell style={{ whiteSpace: "nowrap" }}>
-                                                    <Guarded locked={locked}>
-                                                        {o.In
-                                                            ? <Button variant="link" isDanger isDisabled={disabled} onClick={() => setMarkingOut(osd)}>{_("Mark out")}</Button>
-                                                            : <Button variant="link" isDisabled={disabled} onClick={() => void markIn(osd)}>{_("Mark in")}</Button>}
-                                                    </Guarded>
-                                                </Td>
+                                                <GuardedActions locked={locked}>
+                                                    {o.In
+                                                        ? <Button variant="link" isDanger isDisabled={disabled} onClick={() => setMarkingOut(osd)}>{_("Mark out")}</Button>
+                                                        : <Button variant="link" isDisabled={disabled} onClick={() => void markIn(osd)}>{_("Mark in")}</Button>}
+                                                </GuardedActions>
                                             </Tr>
                                         );
                                     })}
@@ -124,6 +134,7 @@ export function CephOsdCard({ manager, osds, locked }: { manager: PageCephManage
                     <p>{_("Mark it in again to move the data back.")}</p>
                 </ActionDialog>
             )}
+            {adding && <CephAddOsdDialog onClose={() => setAdding(false)} />}
             {maintenance !== null && (
                 <ActionDialog title={maintenance ? _("Turn maintenance on?") : _("Turn maintenance off?")}
                     confirm={maintenance ? _("Turn on") : _("Turn off")} run={() => cephSetMaintenance(maintenance)} onClose={() => setMaintenance(null)}>

@@ -1,15 +1,13 @@
 // The pool dialogs: create a replicated pool (its name checked as it is
 // typed, with the daemon's rules) and change a pool's replication. The
 // daemon's refusal shows at the top of the dialog.
-import { useState, type ReactNode } from "react";
-import { Alert } from "@patternfly/react-core/dist/esm/components/Alert/index.js";
-import { Button } from "@patternfly/react-core/dist/esm/components/Button/index.js";
-import { Form, FormGroup, FormHelperText } from "@patternfly/react-core/dist/esm/components/Form/index.js";
+import { useState } from "react";
+import { FormGroup, FormHelperText } from "@patternfly/react-core/dist/esm/components/Form/index.js";
 import { FormSelect, FormSelectOption } from "@patternfly/react-core/dist/esm/components/FormSelect/index.js";
 import { HelperText, HelperTextItem } from "@patternfly/react-core/dist/esm/components/HelperText/index.js";
-import { Modal, ModalBody, ModalFooter, ModalHeader } from "@patternfly/react-core/dist/esm/components/Modal/index.js";
 import { TextInput } from "@patternfly/react-core/dist/esm/components/TextInput/index.js";
 import { cephCreatePool, cephPoolNameProblem, cephPoolSetSize, type CephApplication, type CephAutoscale } from "../lib/api/ceph";
+import { FormDialog } from "../lib/components/FormDialog";
 import type { CephPoolObject } from "../lib/dbus-store";
 import { _, format } from "../lib/gettext";
 
@@ -48,21 +46,15 @@ function Replication({ size, minSize, onSize, onMinSize, allowDefault, osds }: {
     );
 }
 
-function DialogFrame({ id, title, error, children, ready, busy, confirm, onSubmit, onClose }: {
-    id: string; title: string; error: string; children: ReactNode; ready: boolean; busy: boolean; confirm: string; onSubmit(): void; onClose(): void;
-}) {
+/* The name of a new pool or image, with the rule it must follow or what is wrong with it. */
+export function CephNameField({ id, name, problem, onName }: { id: string; name: string; problem: string | null; onName(v: string): void }) {
     return (
-        <Modal isOpen variant="small" onClose={onClose} aria-labelledby={`${id}-title`}>
-            <ModalHeader labelId={`${id}-title`} title={title} />
-            <ModalBody>
-                {error && <Alert isInline variant="danger" title={_("That did not work")} className="pf-v6-u-mb-md">{error}</Alert>}
-                <Form id={id} onSubmit={e => { e.preventDefault(); if (ready && !busy) onSubmit() }}>{children}</Form>
-            </ModalBody>
-            <ModalFooter>
-                <Button variant="primary" type="submit" form={id} isDisabled={!ready || busy} isLoading={busy}>{confirm}</Button>
-                <Button variant="link" onClick={onClose}>{_("Cancel")}</Button>
-            </ModalFooter>
-        </Modal>
+        <FormGroup label={_("Name")} fieldId={id} isRequired>
+            <TextInput id={id} value={name} autoFocus onChange={(_e, v) => onName(v)} validated={problem ? "error" : "default"} />
+            <FormHelperText><HelperText><HelperTextItem variant={problem ? "error" : "default"}>
+                {problem ?? _("Letters, digits, \"_\", \"-\" and \".\", starting with a letter or digit, at most 100 characters.")}
+            </HelperTextItem></HelperText></FormHelperText>
+        </FormGroup>
     );
 }
 
@@ -82,14 +74,9 @@ export function CephCreatePoolDialog({ osds, onClose }: { osds: number; onClose(
             .then(onClose, (e: Error) => { setError(e.message); setBusy(false) });
     };
     return (
-        <DialogFrame id="ceph-create-pool" title={_("Create pool")} error={error} ready={name !== "" && !problem} busy={busy}
+        <FormDialog id="ceph-create-pool" title={_("Create pool")} error={error} ready={name !== "" && !problem} busy={busy}
             confirm={_("Create")} onSubmit={create} onClose={onClose}>
-            <FormGroup label={_("Name")} fieldId="ceph-pool-name" isRequired>
-                <TextInput id="ceph-pool-name" value={name} autoFocus onChange={(_e, v) => setName(v)} validated={problem ? "error" : "default"} />
-                <FormHelperText><HelperText><HelperTextItem variant={problem ? "error" : "default"}>
-                    {problem ?? _("Letters, digits, \"_\", \"-\" and \".\", starting with a letter or digit, at most 100 characters.")}
-                </HelperTextItem></HelperText></FormHelperText>
-            </FormGroup>
+            <CephNameField id="ceph-pool-name" name={name} problem={problem} onName={setName} />
             <Replication size={size} minSize={minSize} onSize={setSize} onMinSize={setMinSize} allowDefault osds={osds} />
             <FormGroup label={_("Application")} fieldId="ceph-pool-application">
                 <FormSelect id="ceph-pool-application" value={application} onChange={(_e, v) => setApplication(v as CephApplication)}>
@@ -105,7 +92,7 @@ export function CephCreatePoolDialog({ osds, onClose }: { osds: number; onClose(
                     <FormSelectOption value="off" label={_("off")} />
                 </FormSelect>
             </FormGroup>
-        </DialogFrame>
+        </FormDialog>
     );
 }
 
@@ -121,11 +108,11 @@ export function CephSetSizeDialog({ pool, osds, onClose }: { pool: CephPoolObjec
         cephPoolSetSize(pool.path, size, minSize).then(onClose, (e: Error) => { setError(e.message); setBusy(false) });
     };
     return (
-        <DialogFrame id="ceph-set-size" title={format(_("Replication of $0"), pool.props.Name)} error={error} ready={ready} busy={busy}
+        <FormDialog id="ceph-set-size" title={format(_("Replication of $0"), pool.props.Name)} error={error} ready={ready} busy={busy}
             confirm={_("Save")} onSubmit={save} onClose={onClose}>
             <p>{_("More replicas are copied in the background; fewer free space at once.")}</p>
             <Replication size={size} minSize={minSize} onSize={setSize} onMinSize={setMinSize}
                 allowDefault={false} osds={osds} />
-        </DialogFrame>
+        </FormDialog>
     );
 }

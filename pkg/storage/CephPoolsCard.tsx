@@ -7,7 +7,7 @@ import { Card, CardBody, CardHeader, CardTitle } from "@patternfly/react-core/di
 import { Label } from "@patternfly/react-core/dist/esm/components/Label/index.js";
 import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
 import { cephPoolDelete, parseCephFs } from "../lib/api/ceph";
-import { ActionDialog } from "../lib/components/ActionDialog";
+import { ActionDialog, typedName } from "../lib/components/ActionDialog";
 import type { CephImageObject, CephOsdObject, CephPoolObject } from "../lib/dbus-store";
 import { formatBytes } from "../lib/format";
 import { _, format } from "../lib/gettext";
@@ -87,7 +87,7 @@ export function CephPoolsCard({ pools, images, osds, cephfs, locked, reachable }
                 const inside = images.filter(i => i.props.Pool === name).length;
                 return (
                     <ActionDialog title={format(_("Delete pool $0?"), name)} confirm={_("Delete")} danger
-                        field={{ label: _("Type the pool's name to confirm"), check: v => v === name ? null : _("The name does not match") }}
+                        field={typedName(name, _("Type the pool's name to confirm"))}
                         run={v => cephPoolDelete(deleting.path, v)} onClose={() => setDeleting(null)}>
                         <p>{format(_("Every object in the pool is lost ($0 stored). This cannot be undone."), formatBytes(deleting.props.StoredBytes))}</p>
                         {inside > 0 && <p>{format(_("So are its $0 RBD images."), inside)}</p>}

@@ -4,21 +4,30 @@
 // shows the cluster's health; maintenance (noout) shows the OSDMAP_FLAGS
 // check with its explanation and clears it; a pool is created (a bad name is
 // refused as it is typed) and its replication changed; an RBD image of
-// 64 MiB is created, grown, shrunk (only with the checkbox) and snapshotted;
-// image and pool are deleted with their names typed; deleting a CephFS pool
+// 64 MiB is created, grown, shrunk (only with the checkbox) and snapshotted,
+// rolled back to its snapshot (the content checked with rbd export) and the
+// snapshot deleted, each with the snapshot's name typed; image and pool are
+// deleted with their names typed; deleting a CephFS pool
 // shows the daemon's refusal; an OSD is marked out and in; the CephFS is
 // mounted at /srv/cephfs and unmounted. A stopped monitor shows the
 // unreachable alert with its reason, a missing configuration the empty
-// state; a viewer's buttons are disabled. Every change is checked with the
-// ceph and rbd tools. The cluster is stopped (by the PIDs it started) when
-// the module ends, passed or failed.
+// state; a viewer's and an operator's buttons are disabled. Every change is
+// checked with the ceph and rbd tools. The cluster is stopped (by the PIDs it
+// started) when the module ends, passed or failed. A second module makes a
+// cluster of this host's own with Bootstrap on a test file (where the host
+// has none) and adds an OSD on another test file with the Add OSD dialog.
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import QUnit from "qunit";
 import type { Frame, Page } from "playwright-core";
 import { login, openFromMenu, openSession, screenshot, type Session } from "../lib/browser.js";
-import { pointDebvisorAt, startCephCluster, type CephCluster } from "../lib/ceph-cluster.js";
-import { ADMIN, VIEWER } from "../lib/users.js";
+import { closeWatchBus, watchJobs } from "../lib/bus-watch.js";
+import { callAs } from "../lib/call-as.js";
+import { pointDebvisorAt, rbdContent, rbdWrite, startCephCluster, type CephCluster } from "../lib/ceph-cluster.js";
+import { cephLibDirs, removeCluster } from "../lib/ceph-host-cluster.js";
+import { ADMIN, OPERATOR, VIEWER } from "../lib/users.js";
+import { withTimeout } from "../lib/wait.js";
+import { sparseFile } from "../lib/zfs.js";
 
 const WAIT = { timeout: 60_000 };
 const MiB = 1024 ** 2;
@@ -208,6 +217,45 @@ QUnit.module("browser: ceph tab", hooks => {
                 assert.deepEqual(snaps.map(x => x.name), ["before-update"], "rbd snap ls has it");
             });
 
+            // roll back to the snapshot, then delete it, each with the snapshot's name typed
+            await step(session, f, "snapshot-rollback-delete", async () => {
+                const spec = `${pool}/${image}`;
+                const atSnapshot = rbdContent(c, spec);
+                rbdWrite(c, spec, 4 * MiB, MiB, 0x5a);
+                assert.notEqual(rbdContent(c, spec), atSnapshot, "written after the snapshot");
+                const snapRow = f.locator(`tr[data-image-snapshot='${spec}@before-update']`);
+                await snapRow.getByRole("button", { name: "Roll back" }).click();
+                let dialog = f.getByRole("dialog");
+                await dialog.getByText("Everything written to it since is lost").waitFor(WAIT);
+                const field = dialog.getByLabel("Type the snapshot's name to confirm");
+                await field.fill("before-updat");
+                await dialog.getByText("The name does not match").waitFor(WAIT);
+                assert.true(await dialog.getByRole("button", { name: "Roll back" }).isDisabled(), "not with a wrong name");
+                await field.fill("before-update");
+                await dialog.getByRole("button", { name: "Roll back" }).click();
+                await dialog.waitFor({ state: "detached", timeout: 60_000 });
+                assert.equal(rbdContent(c, spec), atSnapshot, "rbd export: the content of the snapshot is back");
+
+                // a second snapshot, so that the first can go and the image keeps one
+                await row.getByRole("button", { name: "Snapshot" }).click();
+                dialog = f.getByRole("dialog");
+                await dialog.getByLabel("Snapshot name").fill("after-rollback");
+                await dialog.getByRole("button", { name: "Take snapshot" }).click();
+                await f.locator(`tr[data-image-snapshot='${spec}@after-rollback']`).waitFor(WAIT);
+                await snapRow.getByRole("button", { name: "Delete" }).click();
+                dialog = f.getByRole("dialog");
+                await dialog.getByText("the image itself is not changed").waitFor(WAIT);
+                // an empty name is refused when the button is pressed
+                await dialog.getByRole("button", { name: "Delete" }).click();
+                await dialog.getByText("The name does not match").waitFor(WAIT);
+                assert.true(await dialog.getByRole("button", { name: "Delete" }).isDisabled(), "not without the name");
+                await dialog.getByLabel("Type the snapshot's name to confirm").fill("before-update");
+                await dialog.getByRole("button", { name: "Delete" }).click();
+                await snapRow.waitFor({ state: "detached", timeout: 60_000 });
+                const snaps = JSON.parse(await c.run(["snap", "ls", spec, "--format", "json"], "rbd")) as Array<{ name: string }>;
+                assert.deepEqual(snaps.map(x => x.name), ["after-rollback"], "rbd snap ls: only the new one is left");
+            });
+
             // delete the image, then the pool, each with its name typed
             await step(session, f, "delete", async () => {
                 await row.getByRole("button", { name: "Delete" }).click();
@@ -349,7 +397,130 @@ QUnit.module("browser: ceph tab", hooks => {
                 assert.true(await f.getByRole("button", { name: "Create pool" }).isDisabled(), "Create pool is disabled");
                 assert.true(await f.getByRole("switch", { name: "Maintenance (noout)" }).isDisabled(), "the maintenance switch is disabled");
                 assert.true(await f.locator("tr[data-ceph-pool='rbd']").getByRole("button", { name: "Delete" }).isDisabled(), "Delete is disabled");
+                assert.true(await f.getByRole("button", { name: "Add OSD" }).isDisabled(), "Add OSD is disabled");
                 await screenshot(session.page, "storage-ceph-viewer-dark-narrow", f);
+            });
+        } finally {
+            await session.close();
+        }
+    });
+});
+
+QUnit.module("browser: ceph Add OSD", hooks => {
+    const CEPH_JSON = "/etc/debvisor/ceph.json";
+    const GIB = 1024 ** 3;
+    let skip = "";
+    let dir = "";
+    let files: string[] = [];
+    let savedJson: string | null = null;
+    let libDirsBefore = new Set<string>();
+    const osdStat = () => JSON.parse(execFileSync("ceph", ["--connect-timeout", "20", "osd", "stat", "--format", "json"], { encoding: "utf8", stdio: "pipe" })) as
+        { num_osds: number; num_up_osds: number };
+
+    hooks.before(async assert => {
+        assert.timeout(500_000);
+        savedJson = fs.existsSync(CEPH_JSON) ? fs.readFileSync(CEPH_JSON, "utf8") : null;
+        libDirsBefore = cephLibDirs();
+        if (fs.existsSync("/etc/ceph/ceph.conf") || [...libDirsBefore].some(d => d.startsWith("osd/") || d.startsWith("mon/")))
+            skip = "this host has a Ceph cluster of its own";
+        else if (savedJson !== null && "conf" in (JSON.parse(savedJson) as object))
+            skip = `${CEPH_JSON} points debvisord at another cluster`;
+        if (skip)
+            return;
+        // the daemons run as the user ceph: it must reach the files
+        dir = fs.realpathSync(fs.mkdtempSync("/var/tmp/dv-ceph-addosd-"));
+        fs.chmodSync(dir, 0o755);
+        files = [1, 2].map(i => sparseFile(`${dir}/disk${i}.img`, 4 * GIB));
+        fs.mkdirSync("/etc/debvisor", { recursive: true });
+        fs.writeFileSync(CEPH_JSON, JSON.stringify({ "test-file-osd-directory": dir }));
+        // one OSD, no CephFS: the smallest cluster that Add OSD can grow
+        const watch = await watchJobs();
+        const r = await callAs(ADMIN.name, {
+            path: "/org/debvisor/DebVisor1/ceph", iface: "org.debvisor.DebVisor1.CephManager", method: "Bootstrap", signature: "asa{sv}",
+            body: [[files[0]], { cephfs: ["s", ""], mount: ["b", false], "auth.no_user_interaction": ["b", true] }],
+        });
+        if (!r.ok)
+            throw new Error(`Bootstrap: ${r.message}`);
+        const [ok, message] = await withTimeout(watch(String(r.body[0])).completed, 400_000, "Bootstrap");
+        if (!ok)
+            throw new Error(`Bootstrap: ${message}`);
+    });
+    hooks.after(async assert => {
+        assert.timeout(120_000);
+        try {
+            if (!skip)
+                await removeCluster(libDirsBefore);
+        } finally {
+            if (savedJson === null)
+                fs.rmSync(CEPH_JSON, { force: true });
+            else
+                fs.writeFileSync(CEPH_JSON, savedJson);
+            if (dir)
+                fs.rmSync(dir, { recursive: true, force: true });
+            closeWatchBus();
+        }
+    });
+
+    QUnit.test("an admin adds an OSD on a spare test file: the wipe said plainly, its name typed, the job followed, the OSD listed", async assert => {
+        assert.timeout(400_000);
+        if (skip) {
+            assert.true(true, `skipped: ${skip}`);
+            return;
+        }
+        const session = await openSession();
+        let frame: Frame | null = null;
+        try {
+            await login(session.page, ADMIN);
+            session.consoleErrors.length = 0;
+            frame = await openCephTab(session.page);
+            const f = frame;
+            await step(session, f, "add-osd", async () => {
+                await f.locator("tr[data-osd='0'] [data-up='true']").waitFor(WAIT);
+                assert.equal(await f.locator("tr[data-osd='1']").count(), 0, "one OSD before");
+                await f.getByRole("button", { name: "Add OSD" }).click();
+                const dialog = f.getByRole("dialog");
+                const spare = dialog.locator(`input[data-disk='${files[1]}']`);
+                await spare.waitFor(WAIT);
+                assert.equal(await dialog.locator(`input[data-disk='${files[0]}']`).count(), 0, "the file that is osd.0 is not offered");
+                const add = dialog.getByRole("button", { name: "Wipe and add" });
+                assert.true(await add.isDisabled(), "nothing chosen yet");
+                await spare.check();
+                await dialog.getByText(`Everything on ${files[1]} is wiped`).waitFor(WAIT);
+                const confirm = dialog.getByLabel("Type the disk's name, disk2.img, to confirm");
+                await confirm.fill("disk2");
+                await dialog.getByText("The name does not match").waitFor(WAIT);
+                assert.true(await add.isDisabled(), "not with a wrong name");
+                await confirm.fill("disk2.img");
+                await add.click();
+                await dialog.locator("[data-add-osd-state='succeeded']").waitFor({ timeout: 240_000 });
+                await screenshot(session.page, "storage-ceph-add-osd", f);
+                await dialog.getByRole("contentinfo").getByRole("button", { name: "Close" }).click();
+                await f.locator("tr[data-osd='1'] [data-up='true']").waitFor(WAIT);
+                const stat = osdStat();
+                assert.deepEqual([stat.num_osds, stat.num_up_osds], [2, 2], "ceph osd stat: two OSDs, both up");
+            });
+            assert.deepEqual(session.consoleErrors, [], "no console errors");
+        } finally {
+            await session.close();
+        }
+    });
+
+    QUnit.test("an operator's Add OSD is disabled, the reason as its tooltip", async assert => {
+        if (skip) {
+            assert.true(true, `skipped: ${skip}`);
+            return;
+        }
+        const session = await openSession();
+        try {
+            await login(session.page, OPERATOR);
+            const f = await openCephTab(session.page);
+            await step(session, f, "operator", async () => {
+                const add = f.getByRole("button", { name: "Add OSD" });
+                await add.waitFor(WAIT);
+                assert.true(await add.isDisabled(), "disabled");
+                await add.locator("..").hover();
+                await f.getByRole("tooltip").getByText("Only members of debvisor-admin may change this.").waitFor(WAIT);
+                assert.true(true, "the tooltip says why");
             });
         } finally {
             await session.close();

@@ -1,14 +1,16 @@
 // Ceph through the bus against a real single-node Ceph 16 cluster (monitor,
 // manager, three bluestore OSDs on sparse files, an MDS with a CephFS, an
 // rbd pool) started for this module: the objects match what ceph says,
-// maintenance, OSD in/out, pools, images, the CephFS mount, the roles, a
-// corpus of bad input that changes nothing, and a monitor that stops
-// answering.
+// maintenance, OSD in/out, pools, images, snapshots rolled back to (the
+// content checked with rbd export) and deleted, the CephFS mount, the roles,
+// a corpus of bad input that changes nothing, GetDisks' Ceph test files, and
+// a monitor that stops answering.
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
+import path from "node:path";
 import QUnit from "qunit";
-import { callAs, getProperty } from "../lib/call-as.js";
-import { startCephCluster, type CephCluster } from "../lib/ceph-cluster.js";
+import { callAs, getProperty, MANAGER } from "../lib/call-as.js";
+import { rbdContent, rbdWrite, startCephCluster, type CephCluster } from "../lib/ceph-cluster.js";
 import { ADMIN, NOBODY, OPERATOR, VIEWER } from "../lib/users.js";
 import { waitFor } from "../lib/wait.js";
 
@@ -38,6 +40,7 @@ const onImage = (user: string | null, pool: string, image: string, method: strin
 const onOsd = (user: string | null, id: number, method: string) => callAs(user, { path: osdPath(id), iface: OSD, method, signature: "a{sv}", body: [{}] });
 const createPool = (name: string, options: Options = {}, user: string | null = ADMIN.name) => manager(user, "CreatePool", "sa{sv}", [name, options]);
 const errorOf = (r: Awaited<ReturnType<typeof callAs>>) => r.ok ? "ok" : r.errorName;
+const confirm = (name: string): Options => ({ confirm: ["s", name] });
 
 QUnit.module("ceph: cluster through the bus", hooks => {
     let cluster: CephCluster | null = null;
@@ -240,6 +243,173 @@ QUnit.module("ceph: cluster through the bus", hooks => {
         }
         const gone = await onImage(ADMIN.name, "rbd", "in-use", "Delete", "a{sv}", [{ confirm: ["s", "in-use"] }]);
         assert.true(gone.ok, gone.ok ? "deleted once no machine uses it" : gone.message);
+    });
+
+    QUnit.test("snapshots: a rollback returns the content (checked with rbd export), a snapshot is deleted; every refusal changes nothing", async assert => {
+        const image = "snapimg";
+        const spec = `rbd/${image}`;
+        const rbd = (args: string[]) => execFileSync("rbd", ["-c", c().conf, ...args], { stdio: "pipe" });
+        const write = (byte: number) => rbdWrite(c(), spec, MIB, 2 * MIB, byte);
+        const content = () => rbdContent(c(), spec);
+        const snapList = () => (JSON.parse(rbd(["snap", "ls", "--format", "json", spec]).toString()) as Array<{ name: string; protected: string }>)
+            .map(x => `${x.name}${x.protected === "true" ? " (protected)" : ""}`);
+        const listed = async () => (JSON.parse(String(await prop(imagePath("rbd", image), IMAGE, "Snapshots"))) as Array<{ name: string }>).map(x => x.name);
+        const rollback = (user: string | null, snap: string, options: Options) => onImage(user, "rbd", image, "RollbackSnapshot", "sa{sv}", [snap, options]);
+        const remove = (user: string | null, snap: string, options: Options) => onImage(user, "rbd", image, "DeleteSnapshot", "sa{sv}", [snap, options]);
+
+        const made = await onPool(ADMIN.name, "rbd", "CreateImage", "sta{sv}", [image, 8 * MIB, {}]);
+        assert.true(made.ok, made.ok ? "created" : made.message);
+        if (!made.ok) return;
+        try {
+            write(0x41);
+            const before = content();
+            const snap = await onImage(ADMIN.name, "rbd", image, "Snapshot", "sa{sv}", ["before", {}]);
+            assert.true(snap.ok, snap.ok ? "snapshot taken" : snap.message);
+            rbd(["snap", "create", "--no-progress", `${spec}@golden`]);
+            rbd(["snap", "protect", `${spec}@golden`]);
+            write(0x42);
+            const after = content();
+            assert.notEqual(after, before, "the image changed after the snapshot");
+
+            // refusals: roles, confirmation, unknown and protected snapshots, bad names; nothing changes
+            const state = () => `${content()} ${snapList().join(",")}`;
+            const unchanged = state();
+            for (const user of [VIEWER.name, OPERATOR.name, NOBODY.name]) {
+                assert.equal(errorOf(await rollback(user, "before", confirm("before"))), NOT_AUTHORIZED, `RollbackSnapshot by ${user}`);
+                assert.equal(errorOf(await remove(user, "before", confirm("before"))), NOT_AUTHORIZED, `DeleteSnapshot by ${user}`);
+            }
+            for (const [label, options] of [["no confirm", {}], ["the image's name", confirm(image)], ["a typo", confirm("befor")],
+                ["a newline after it", confirm("before\n")], ["a huge confirm", confirm("b".repeat(10_000))], ["confirm as a boolean", { confirm: ["b", true] }],
+                ["an unknown option", { ...confirm("before"), force: ["b", true] }]] as Array<[string, Options]>) {
+                const r = await rollback(ADMIN.name, "before", options);
+                assert.equal(errorOf(r), INVALID, `RollbackSnapshot with ${label}`);
+                assert.equal(errorOf(await remove(ADMIN.name, "before", options)), INVALID, `DeleteSnapshot with ${label}`);
+                if (label === "a typo" && !r.ok) assert.true(r.message.includes("options.confirm"), r.message);
+            }
+            for (const method of [rollback, remove]) {
+                const unknown = await method(ADMIN.name, "nope", confirm("nope"));
+                assert.equal(errorOf(unknown), "org.debvisor.DebVisor1.Error.NotFound", "an unknown snapshot");
+                if (!unknown.ok) assert.true(unknown.message.includes("no snapshot nope"), unknown.message);
+            }
+            const bad = ["", " ", "a\nb", "..", "a..b", "-x", "--force", ".x", "a/b", "a@b", "a b", "a\"b", "$(id)", "é", "x".repeat(5000)];
+            for (const n of bad) {
+                assert.equal(errorOf(await rollback(ADMIN.name, n, confirm(n))), INVALID, `RollbackSnapshot ${JSON.stringify(n.slice(0, 20))}`);
+                assert.equal(errorOf(await remove(ADMIN.name, n, confirm(n))), INVALID, `DeleteSnapshot ${JSON.stringify(n.slice(0, 20))}`);
+            }
+            const guarded = await remove(ADMIN.name, "golden", confirm("golden"));
+            assert.equal(errorOf(guarded), "org.debvisor.DebVisor1.Error.Busy", "a protected snapshot is not deleted");
+            if (!guarded.ok) assert.true(guarded.message.includes("protected"), guarded.message);
+            assert.equal(state(), unchanged, "nothing changed: the content and the snapshots are as they were");
+
+            // a machine that is defined but not running does not hold the rollback back
+            const domain = "dv-ceph-snap-user";
+            const file = `${c().dir}/${domain}.xml`;
+            fs.writeFileSync(file, `<domain type='qemu'><name>${domain}</name><memory unit='MiB'>64</memory><vcpu>1</vcpu>
+<os><type arch='x86_64'>hvm</type></os><devices><disk type='network' device='disk'><driver name='qemu' type='raw'/>
+<source protocol='rbd' name='${spec}'><host name='127.0.0.1' port='3310'/></source><target dev='vda' bus='virtio'/></disk></devices></domain>`);
+            execFileSync("virsh", ["-c", "qemu:///system", "define", file], { stdio: "pipe" });
+            try {
+                const back = await rollback(ADMIN.name, "before", confirm("before"));
+                assert.true(back.ok, back.ok ? "rolled back" : back.message);
+            } finally {
+                execFileSync("virsh", ["-c", "qemu:///system", "undefine", domain], { stdio: "pipe" });
+            }
+            assert.equal(content(), before, "rbd export: the content of the snapshot is back");
+            assert.deepEqual(snapList(), ["before", "golden (protected)"], "the snapshots are kept");
+
+            // deleted on the bus: the property follows at once, without waiting for a refresh
+            const tmp = await onImage(ADMIN.name, "rbd", image, "Snapshot", "sa{sv}", ["tmp", {}]);
+            assert.true(tmp.ok, tmp.ok ? "a second snapshot" : tmp.message);
+            const gone = await remove(ADMIN.name, "tmp", confirm("tmp"));
+            assert.true(gone.ok, gone.ok ? "deleted" : gone.message);
+            assert.deepEqual(snapList(), ["before", "golden (protected)"], "rbd snap ls: tmp is gone");
+            assert.deepEqual(await listed(), ["before", "golden"], "Snapshots at once");
+
+            // debvisorctl: a wrong confirmation fails and changes nothing; the right one deletes
+            const ctl = (...args: string[]) => execFileSync("/usr/bin/debvisorctl", args, { encoding: "utf8", stdio: "pipe" });
+            write(0x43);
+            const changed = content();
+            assert.throws(() => ctl("ceph", "image", "rollback", spec, "before", "--confirm", "golden", "--no-ask"), /confirm/, "a wrong confirmation fails");
+            assert.equal(content(), changed, "not rolled back");
+            ctl("ceph", "image", "rollback", spec, "before", "--confirm", "before", "--no-ask");
+            assert.equal(content(), before, "rolled back by debvisorctl");
+            assert.throws(() => ctl("ceph", "image", "snapshot-delete", spec, "before", "--no-ask"), /confirm/, "no confirmation fails");
+            ctl("ceph", "image", "snapshot-delete", spec, "before", "--confirm", "before", "--no-ask");
+            assert.deepEqual(snapList(), ["golden (protected)"], "deleted by debvisorctl");
+            assert.deepEqual(await listed(), ["golden"]);
+        } finally {
+            rbd(["snap", "unprotect", `${spec}@golden`]);
+            const gone = await onImage(ADMIN.name, "rbd", image, "Delete", "a{sv}", [confirm(image)]);
+            assert.true(gone.ok, gone.ok ? "the image deleted with its snapshots" : gone.message);
+        }
+    });
+
+    QUnit.test("a rollback is refused while a running machine uses the image, and allowed once it is off", async assert => {
+        assert.timeout(180_000);
+        const image = "running-disk";
+        const domain = "dv-ceph-snap-running";
+        const virsh = (...args: string[]) => execFileSync("virsh", ["-c", "qemu:///system", ...args], { encoding: "utf8", stdio: "pipe", timeout: 60_000 });
+        const made = await onPool(ADMIN.name, "rbd", "CreateImage", "sta{sv}", [image, 8 * MIB, {}]);
+        assert.true(made.ok, made.ok ? "created" : made.message);
+        const snap = await onImage(ADMIN.name, "rbd", image, "Snapshot", "sa{sv}", ["base", {}]);
+        assert.true(snap.ok, snap.ok ? "snapshot" : snap.message);
+        // the machine reaches the test cluster with its admin key, through a libvirt secret
+        const secretFile = `${c().dir}/${domain}-secret.xml`;
+        fs.writeFileSync(secretFile, `<secret ephemeral='no' private='yes'><usage type='ceph'><name>${domain}</name></usage></secret>`);
+        const uuid = /([0-9a-f-]{36})/.exec(virsh("secret-define", secretFile))?.[1] ?? "";
+        let defined = false;
+        try {
+            const keyFile = `${c().dir}/${domain}.key`;
+            fs.writeFileSync(keyFile, (await c().run(["auth", "get-key", "client.admin"])).trim(), { mode: 0o600 });
+            virsh("secret-set-value", "--secret", uuid, "--file", keyFile);
+            const file = `${c().dir}/${domain}.xml`;
+            // the monitor's v1 port: librbd takes a port other than 3300 for the old protocol
+            fs.writeFileSync(file, `<domain type='qemu'><name>${domain}</name><memory unit='MiB'>64</memory><vcpu>1</vcpu>
+<os><type arch='x86_64'>hvm</type></os><devices><disk type='network' device='disk'><driver name='qemu' type='raw'/>
+<auth username='admin'><secret type='ceph' uuid='${uuid}'/></auth>
+<source protocol='rbd' name='rbd/${image}'><host name='127.0.0.1' port='6799'/></source><target dev='vda' bus='virtio'/></disk></devices></domain>`);
+            virsh("define", file);
+            defined = true;
+            virsh("start", domain);
+            const refused = await onImage(ADMIN.name, "rbd", image, "RollbackSnapshot", "sa{sv}", ["base", confirm("base")]);
+            assert.equal(errorOf(refused), "org.debvisor.DebVisor1.Error.Busy", "refused while it runs");
+            if (!refused.ok) assert.true(refused.message.includes(domain) && refused.message.includes("running"), refused.message);
+            virsh("destroy", domain);
+            const back = await onImage(ADMIN.name, "rbd", image, "RollbackSnapshot", "sa{sv}", ["base", confirm("base")]);
+            assert.true(back.ok, back.ok ? "rolled back once the machine is off" : back.message);
+        } finally {
+            if (defined) {
+                try { virsh("destroy", domain) } catch { /* not running */ }
+                virsh("undefine", domain);
+            }
+            if (uuid) virsh("secret-undefine", uuid);
+            const gone = await onImage(ADMIN.name, "rbd", image, "Delete", "a{sv}", [confirm(image)]);
+            assert.true(gone.ok, gone.ok ? "deleted" : gone.message);
+        }
+    });
+
+    QUnit.test("GetDisks lists the Ceph test files on request, with the roles AddOsd gives them", async assert => {
+        const saved = fs.readFileSync("/etc/debvisor/ceph.json", "utf8");
+        const dir = fs.realpathSync(fs.mkdtempSync("/var/tmp/dv-ceph-files-"));
+        try {
+            for (const [name, size] of [["big.img", 2 * 1024 ** 3], ["small.img", 16 * MIB]] as Array<[string, number]>) {
+                fs.closeSync(fs.openSync(path.join(dir, name), "w"));
+                fs.truncateSync(path.join(dir, name), size);
+            }
+            fs.writeFileSync("/etc/debvisor/ceph.json", JSON.stringify({ ...JSON.parse(saved) as object, "test-file-osd-directory": dir }));
+            const disks = async (options: Options) => {
+                const r = await callAs(VIEWER.name, { ...MANAGER, method: "GetDisks", signature: "a{sv}", body: [options] });
+                if (!r.ok) throw new Error(r.message);
+                return (r.body[0] as Array<{ Path: string; Role: string; Transport: string }>).filter(d => d.Transport === "file").map(d => [d.Path, d.Role]);
+            };
+            assert.deepEqual(await disks({ "test-files": ["s", "ceph"] }), [[path.join(dir, "big.img"), "spare"], [path.join(dir, "small.img"), "unusable"]]);
+            assert.deepEqual(await disks({}), [], "not without the option");
+            const wrong = await callAs(VIEWER.name, { ...MANAGER, method: "GetDisks", signature: "a{sv}", body: [{ "test-files": ["s", "zfs\n"] }] });
+            assert.equal(errorOf(wrong), INVALID);
+        } finally {
+            fs.writeFileSync("/etc/debvisor/ceph.json", saved);
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
     });
 
     QUnit.test("the CephFS mounts with ceph-fuse at /srv/cephfs and into /etc/fstab, and unmounts", async assert => {

@@ -18,6 +18,7 @@ import QUnit from "qunit";
 import { busNameOwnerPid } from "../harness/harness.js";
 import { closeWatchBus, watchJobs } from "../lib/bus-watch.js";
 import { callAs } from "../lib/call-as.js";
+import { cephFuseMounted, daemonPids, removeCluster } from "../lib/ceph-host-cluster.js";
 import {
     applyProfile as apply, libvirtPools, planOf, planProfile as plan, PROFILE_FILE, restoreProfileFile, tryRun, zpools as pools, type ProfileOptions as Options,
 } from "../lib/storage-profile.js";
@@ -31,13 +32,11 @@ const AUDIT_LOG = "/var/log/debvisor/audit.jsonl";
 const GIB = 1024 ** 3;
 const LIBVIRT = ["-c", "qemu:///system"];
 const CEPH_MANAGER = { path: "/org/debvisor/DebVisor1/ceph", iface: "org.debvisor.DebVisor1.CephManager" };
-const DAEMON_PID = /^ceph-(mon|mgr|osd|mds)\.[^/]+\.pid$/;
 /* health checks a single node on a test machine may show: the host's own disk low on space */
 const EXPECTED_WARNINGS = new Set(["MON_DISK_LOW"]);
 
 const run = (cmd: string, ...args: string[]) => execFileSync(cmd, args, { encoding: "utf8", stdio: "pipe", timeout: 120_000 });
 const ceph = <T>(...args: string[]) => JSON.parse(run("ceph", "--connect-timeout", "20", ...args, "--format", "json")) as T;
-const cephFuseMounted = () => fs.readFileSync("/proc/mounts", "utf8").split("\n").some(l => l.split(" ")[1] === "/srv/cephfs" && l.split(" ")[2] === "fuse.ceph-fuse");
 const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
 
 const bootstrap = (user: string | null, devices: string[], options: Options = {}) =>
@@ -54,67 +53,6 @@ function auditLines(since: string): Array<{ method: string; args: unknown; resul
             return { method: "", args: [], result: "", time: "" };
         }
     }).filter(r => r.time >= since);
-}
-
-/* The pids of the Ceph daemons (and ceph-fuse) in /run/ceph's pid files. */
-function daemonPids(): number[] {
-    let names: string[] = [];
-    try {
-        names = fs.readdirSync("/run/ceph");
-    } catch {
-        return [];
-    }
-    return names.filter(n => DAEMON_PID.test(n)).map(n => Number(fs.readFileSync(path.join("/run/ceph", n), "utf8").trim()))
-        .filter(pid => Number.isInteger(pid) && pid > 1);
-}
-
-const alive = (pid: number) => {
-    try {
-        process.kill(pid, 0);
-        return true;
-    } catch {
-        return false;
-    }
-};
-
-/* Takes the cluster down: the mount, the libvirt pool and secret, the daemons by their pid files, the files. */
-async function removeCluster(libDirsBefore: Set<string>): Promise<void> {
-    if (cephFuseMounted()) {
-        tryRun("umount", "/srv/cephfs");
-        if (cephFuseMounted())
-            tryRun("umount", "-l", "/srv/cephfs");
-    }
-    if (libvirtPools().includes("debvisor-rbd")) {
-        tryRun("virsh", ...LIBVIRT, "pool-destroy", "debvisor-rbd");
-        tryRun("virsh", ...LIBVIRT, "pool-undefine", "debvisor-rbd");
-    }
-    for (const line of tryRun("virsh", ...LIBVIRT, "-q", "secret-list").split("\n")) {
-        const m = /^\s*([0-9a-f-]{36})\s+ceph\s+debvisor client\.libvirt\s*$/.exec(line);
-        if (m)
-            tryRun("virsh", ...LIBVIRT, "secret-undefine", m[1]);
-    }
-    const pids = daemonPids();
-    for (const pid of pids)
-        try { process.kill(pid, "SIGTERM") } catch { /* gone already */ }
-    for (let i = 0; i < 100 && pids.some(alive); i++)
-        await sleep(100);
-    for (const pid of pids.filter(alive))
-        try { process.kill(pid, "SIGKILL") } catch { /* gone */ }
-    for (let i = 0; i < 50 && pids.some(alive); i++)
-        await sleep(100);
-    for (const n of (fs.existsSync("/run/ceph") ? fs.readdirSync("/run/ceph") : []))
-        if (DAEMON_PID.test(n) || /^ceph-(mon|mgr|osd|mds)\.[^/]+\.asok$/.test(n) || n.startsWith("ceph-client.")) fs.rmSync(path.join("/run/ceph", n), { force: true });
-    for (const f of ["/etc/ceph/ceph.conf", "/etc/ceph/ceph.client.admin.keyring", "/var/lib/ceph/bootstrap-osd/ceph.keyring"])
-        fs.rmSync(f, { force: true });
-    for (const type of ["mon", "mgr", "osd", "mds"]) {
-        const dir = `/var/lib/ceph/${type}`;
-        for (const entry of fs.existsSync(dir) ? fs.readdirSync(dir) : []) {
-            if (!libDirsBefore.has(`${type}/${entry}`))
-                fs.rmSync(path.join(dir, entry), { recursive: true, force: true });
-        }
-    }
-    for (const entry of fs.existsSync("/var/lib/ceph/tmp") ? fs.readdirSync("/var/lib/ceph/tmp") : [])
-        if (entry.startsWith("debvisor-")) fs.rmSync(path.join("/var/lib/ceph/tmp", entry), { recursive: true, force: true });
 }
 
 /* The cluster's health: HEALTH_OK, or HEALTH_WARN only for what a single test node is expected to show. */

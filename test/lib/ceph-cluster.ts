@@ -4,8 +4,8 @@
 // and an "rbd" pool. debvisord is pointed at it through /etc/debvisor/ceph.json.
 // stop() ends exactly the daemons it started (by the PIDs in their pid files),
 // removes the directory and puts ceph.json back as it was.
-import { execFile } from "node:child_process";
-import { randomUUID } from "node:crypto";
+import { execFile, execFileSync } from "node:child_process";
+import { createHash, randomUUID } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -276,4 +276,26 @@ export function pointDebvisorAt(conf: string, keyring: string): () => void {
         else
             fs.writeFileSync(CEPH_CONFIG, saved);
     };
+}
+
+/* An "rbd diff v1" stream that writes `data` at `offset`. */
+function rbdDiff(offset: number, data: Buffer): Buffer {
+    const u64 = (n: number) => {
+        const b = Buffer.alloc(8);
+        b.writeBigUInt64LE(BigInt(n));
+        return b;
+    };
+    return Buffer.concat([Buffer.from("rbd diff v1\n"), Buffer.from("w"), u64(offset), u64(data.length), data, Buffer.from("e")]);
+}
+
+/* Writes `bytes` bytes of `byte` at `offset` into an existing image with rbd itself (rbd import-diff):
+ * known content without a kernel client or qemu's rbd driver. */
+export function rbdWrite(cluster: CephCluster, spec: string, offset: number, bytes: number, byte: number): void {
+    execFileSync("rbd", ["-c", cluster.conf, "import-diff", "--no-progress", "-", spec], { input: rbdDiff(offset, Buffer.alloc(bytes, byte)), stdio: "pipe" });
+}
+
+/* The SHA-256 of the image's content as rbd export reads it. */
+export function rbdContent(cluster: CephCluster, spec: string): string {
+    const data = execFileSync("rbd", ["-c", cluster.conf, "export", "--no-progress", spec, "-"], { maxBuffer: 1024 ** 3, stdio: ["ignore", "pipe", "pipe"] });
+    return createHash("sha256").update(data).digest("hex");
 }

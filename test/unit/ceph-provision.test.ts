@@ -7,7 +7,7 @@ import path from "node:path";
 import QUnit from "qunit";
 import { normalizeOptions } from "../../helpers/debvisord/ceph/provision/bootstrap.js";
 import { cephConfText, daemonName, defaultPoolSize, fileOsdDirectory, fsidOfConf } from "../../helpers/debvisord/ceph/provision/config.js";
-import { checkOsdDevices, existingOsds } from "../../helpers/debvisord/ceph/provision/devices.js";
+import { checkOsdDevices, existingOsds, testFileOsdDisks } from "../../helpers/debvisord/ceph/provision/devices.js";
 import { findSecret, rbdPoolXml, secretXml } from "../../helpers/debvisord/ceph/provision/libvirt-rbd.js";
 import { runningPid } from "../../helpers/debvisord/ceph/provision/services.js";
 import {
@@ -165,6 +165,37 @@ QUnit.module("ceph provisioning: pure parts", () => {
             fs.rmSync(dir, { recursive: true, force: true });
             for (const f of cleanups)
                 fs.rmSync(f, { force: true });
+        }
+    });
+
+    QUnit.test("GetDisks' Ceph test files: spare from 1 GiB, unusable below, in use as an OSD; no links, no subdirectories, none without the setting", async assert => {
+        const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "dv-osd-files-")));
+        try {
+            const file = (name: string, size: number) => {
+                const f = path.join(dir, name);
+                fs.closeSync(fs.openSync(f, "w"));
+                fs.truncateSync(f, size);
+                return f;
+            };
+            file("a.img", 2 * 1024 ** 3);
+            file("small.img", 64 * 1024 ** 2);
+            const osd = file("osd.img", 4 * 1024 ** 3);
+            fs.symlinkSync(path.join(dir, "a.img"), path.join(dir, "link.img"));
+            fs.mkdirSync(path.join(dir, "sub"));
+            const disks = await testFileOsdDisks(dir, [{ id: 7, device: osd, dir: "/x" }]);
+            assert.deepEqual(disks.map(d => [d.Name, d.Path, d.Role, d.RoleReason, d.Transport]), [
+                ["a.img", path.join(dir, "a.img"), "spare", "is a test file in the test-file-osd-directory", "file"],
+                ["osd.img", osd, "in-use", "is osd.7 of this cluster", "file"],
+                ["small.img", path.join(dir, "small.img"), "unusable", "is smaller than 1 GiB, too small for a BlueStore OSD", "file"],
+            ]);
+            assert.equal(disks[0].Size, 2 * 1024 ** 3);
+            // what GetDisks offers as spare, AddOsd's check takes
+            const [checked] = await checkOsdDevices([disks[0].Path], "device", [], dir, []);
+            assert.true(checked.file, "accepted by AddOsd's check");
+            assert.deepEqual(await testFileOsdDisks("", []), [], "no test directory: no files");
+            assert.deepEqual(await testFileOsdDisks(path.join(dir, "missing"), []), []);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
         }
     });
 

@@ -321,6 +321,27 @@ const cephImageDelete: Command = {
     },
 };
 
+/* Rollback and snapshot-delete: both name a snapshot and repeat its name with --confirm. */
+function snapshotCommand(verb: string, method: string, summary: string): Command {
+    return {
+        name: `ceph image ${verb}`,
+        args: "POOL/NAME SNAPSHOT",
+        summary,
+        options: { confirm: { type: "string", value: "SNAPSHOT", help: "the snapshot's name again" }, ...NO_ASK_OPTION },
+        positionals: { min: 2, max: 2 },
+        async run(values, [spec, snapshot]) {
+            const image = await findImage(spec);
+            await callMethod(image.Path, CEPHIMAGE_IFACE, method, "sa{sv}", [snapshot], values, { confirm: new dbus.Variant("s", String(values.confirm ?? "")) });
+            return 0;
+        },
+    };
+}
+
+const cephImageRollback = snapshotCommand("rollback", "RollbackSnapshot",
+    "return an RBD image to a snapshot (what was written since is lost; refused while a running machine uses it); --confirm SNAPSHOT repeats its name");
+const cephImageSnapshotDelete = snapshotCommand("snapshot-delete", "DeleteSnapshot",
+    "delete one snapshot of an RBD image (a protected one is refused); --confirm SNAPSHOT repeats its name");
+
 const cephFsMount: Command = {
     name: "ceph fs",
     args: "mount|unmount",
@@ -336,4 +357,4 @@ const cephFsMount: Command = {
 };
 
 export const cephCommands: Command[] = [cephStatus, cephBootstrap, cephOsdAdd, cephOsds, cephPools, cephImages, cephMaintenance, cephOsdMark, cephPoolCreate, cephPoolSize,
-    cephPoolDelete, cephImageCreate, cephImageResize, cephImageSnapshot, cephImageDelete, cephFsMount];
+    cephPoolDelete, cephImageCreate, cephImageResize, cephImageSnapshot, cephImageDelete, cephImageRollback, cephImageSnapshotDelete, cephFsMount];

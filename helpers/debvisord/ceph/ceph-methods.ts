@@ -13,6 +13,7 @@ import type { CephArea } from "./ceph-area.js";
 import { CEPHFS_MOUNTPOINT, cephFsMounted, fstabLine, unmount, updateFstab } from "./cephfs-mount.js";
 import { provisionMethods } from "./provision-methods.js";
 import { cephPoolName, imageName, imageSize, MIB, rbdSnapshotName, replicas } from "./names.js";
+import { parseRbdSnapshots, type RbdSnapshot } from "./parse.js";
 import { DATA_TIMEOUT_MS } from "./tools.js";
 
 const VIRSH = "/usr/bin/virsh";
@@ -78,12 +79,13 @@ async function setReplicas(area: CephArea, name: string, size: number, minSize: 
     }
 }
 
-/* Machines whose disks are this RBD image, from libvirt's definitions; empty when libvirt cannot be asked. */
-export async function machinesUsingImage(pool: string, image: string): Promise<string[]> {
+/* Machines whose disks are this RBD image, from libvirt's definitions (only the running and paused
+ * ones with `active`); empty when libvirt cannot be asked. */
+export async function machinesUsingImage(pool: string, image: string, active = false): Promise<string[]> {
     if (!fs.existsSync(VIRSH))
         return [];
     const opts = { timeout: 10_000, reject: false, stdin: "ignore" as const };
-    const list = await execa(VIRSH, ["-c", "qemu:///system", "list", "--all", "--name"], opts);
+    const list = await execa(VIRSH, ["-c", "qemu:///system", "list", active ? "--state-running" : "--all", ...(active ? ["--state-paused"] : []), "--name"], opts);
     if (list.exitCode !== 0)
         return [];
     const names = list.stdout.split("\n").map(s => s.trim()).filter(Boolean);
@@ -259,6 +261,51 @@ export function poolMethods(area: CephArea, name: string): Record<string, unknow
     };
 }
 
+/* An image's snapshots as rbd lists them now, not as last read: one may have been made, removed or (un)protected since. */
+async function snapshotsNow(area: CephArea, spec: string): Promise<RbdSnapshot[]> {
+    return parseRbdSnapshots(await area.tools.rbd(["snap", "ls", "--format", "json", spec], `listing the snapshots of ${spec}`));
+}
+
+/* The snapshot as rbd lists it now, after the confirmation. */
+async function confirmedSnapshot(area: CephArea, spec: string, snap: string, confirm: string | undefined, what: string): Promise<RbdSnapshot> {
+    if (confirm !== snap)
+        throw invalidArgument(`options.confirm: must be the snapshot's name, "${snap}", to ${what}`);
+    const snaps = await snapshotsNow(area, spec);
+    const found = snaps.find(s => s.name === snap);
+    if (!found)
+        throw notFound(`snapshot: ${spec} has no snapshot ${snap}${snaps.length > 0 ? ` (it has ${snaps.map(s => s.name).join(", ")})` : ""}`);
+    return found;
+}
+
+function snapshotMethods(area: CephArea, pool: string, name: string, current: () => unknown): Record<string, unknown> {
+    const spec = `${pool}/${name}`;
+    return {
+        RollbackSnapshot: method({
+            args: z.tuple([rbdSnapshotName, optionsSchema({ confirm: confirmOption })]),
+            run: (_ctx, [snap, options]) => change(area, async () => {
+                current();
+                await confirmedSnapshot(area, spec, snap, options.confirm, "return the image to it; everything written after it is lost");
+                const users = await machinesUsingImage(pool, name, true);
+                if (users.length > 0)
+                    throw busy(`${spec} is a disk of the running machine${users.length > 1 ? "s" : ""} ${users.join(", ")}; shut ${users.length > 1 ? "them" : "it"} down first`);
+                await area.tools.rbd(["snap", "rollback", "--no-progress", `${spec}@${snap}`], `rolling ${spec} back to ${snap}`, DATA_TIMEOUT_MS);
+                return [];
+            }, pool),
+        }),
+        DeleteSnapshot: method({
+            args: z.tuple([rbdSnapshotName, optionsSchema({ confirm: confirmOption })]),
+            run: (_ctx, [snap, options]) => change(area, async () => {
+                current();
+                const s = await confirmedSnapshot(area, spec, snap, options.confirm, "delete it");
+                if (s.protected)
+                    throw busy(`${spec}@${snap} is protected (clones may be made from it); unprotect it first with rbd snap unprotect`);
+                await area.tools.rbd(["snap", "rm", "--no-progress", `${spec}@${snap}`], `deleting the snapshot ${spec}@${snap}`, DATA_TIMEOUT_MS);
+                return [];
+            }, pool),
+        }),
+    };
+}
+
 export function imageMethods(area: CephArea, pool: string, name: string): Record<string, unknown> {
     const spec = `${pool}/${name}`;
     const current = () => {
@@ -268,6 +315,7 @@ export function imageMethods(area: CephArea, pool: string, name: string): Record
         return i;
     };
     return {
+        ...snapshotMethods(area, pool, name, current),
         Resize: method({
             args: z.tuple([imageSize, optionsSchema({ "allow-shrink": z.optional(z.boolean()) })]),
             run: (_ctx, [size, options]) => change(area, async () => {
@@ -292,15 +340,16 @@ export function imageMethods(area: CephArea, pool: string, name: string): Record
         Delete: method({
             args: z.tuple([optionsSchema({ confirm: confirmOption })]),
             run: (_ctx, [options]) => change(area, async () => {
-                const i = current();
+                current();
                 if (options.confirm !== name)
                     throw invalidArgument(`options.confirm: must be the image's name, "${name}", to delete it with its snapshots`);
                 const users = await machinesUsingImage(pool, name);
                 if (users.length > 0)
                     throw busy(`${spec} is a disk of the machine${users.length > 1 ? "s" : ""} ${users.join(", ")}; detach it first`);
-                for (const s of i.snapshots.filter(s => s.protected))
+                const snapshots = await snapshotsNow(area, spec);
+                for (const s of snapshots.filter(s => s.protected))
                     await area.tools.rbd(["snap", "unprotect", `${spec}@${s.name}`], `unprotecting ${spec}@${s.name} (clones of it must be flattened or deleted first)`);
-                if (i.snapshots.length > 0)
+                if (snapshots.length > 0)
                     await area.tools.rbd(["snap", "purge", "--no-progress", spec], `deleting the snapshots of ${spec}`, DATA_TIMEOUT_MS);
                 await area.tools.rbd(["rm", "--no-progress", spec], `deleting the image ${spec}`, DATA_TIMEOUT_MS);
                 return [];

@@ -176,3 +176,36 @@ export async function listDisks(): Promise<Disk[]> {
     const { stdout } = await execa("lsblk", ["-J", "-b", "-o", LSBLK_COLUMNS], { timeout: 15_000 });
     return interpretLsblk(JSON.parse(stdout) as { blockdevices: LsblkDevice[] }, readByIdLinks());
 }
+
+/* TEST ONLY: the regular files (not links) directly in a test directory that an area takes in
+ * place of disks (the first 64 by name), as Disks with the role and reason `classify` gives;
+ * a file it gives none for is left out. */
+export async function filesAsDisks(dir: string,
+    classify: (file: string, size: number) => Promise<TestFileRole | null> | TestFileRole | null): Promise<Disk[]> {
+    let entries: string[] = [];
+    try {
+        entries = dir ? fs.readdirSync(dir).sort() : [];
+    } catch {
+        return [];
+    }
+    const result: Disk[] = [];
+    for (const entry of entries.slice(0, 64)) {
+        const file = path.join(dir, entry);
+        let stat: fs.Stats;
+        try {
+            stat = fs.lstatSync(file);
+        } catch {
+            continue;
+        }
+        const c = stat.isFile() ? await classify(file, stat.size) : null;
+        if (!c)
+            continue;
+        result.push({
+            Name: entry, Path: file, Size: stat.size, Model: "test file", Serial: "", Wwn: "", ById: "", Rotational: false, Removable: false,
+            ReadOnly: false, Transport: "file", FsType: c.fsType ?? "", Mountpoints: [], Partitions: [], Role: c.role, RoleReason: c.reason,
+        });
+    }
+    return result;
+}
+
+export interface TestFileRole { role: DiskRole; reason: string; fsType?: string }

@@ -18,7 +18,7 @@ import { MIN_FILE_OSD_BYTES } from "../ceph/provision/devices.js";
 import { defineRbdPool, rbdBackendInstalled } from "../ceph/provision/libvirt-rbd.js";
 import { observeCluster } from "../ceph/provision/state.js";
 import { method, type CallContext } from "../bus/call-pipeline.js";
-import { listDisks, type Disk } from "../host/disks.js";
+import { filesAsDisks, listDisks, type Disk } from "../host/disks.js";
 import { PROFILE_FILE, readProfile } from "../host/facts.js";
 import type { JobRegistry } from "../jobs/jobs.js";
 import { optionsSchema } from "../validation.js";
@@ -36,39 +36,20 @@ const MIB = 1024 ** 2;
  * disks: a file that is a device of a pool is in use, one with a signature
  * that blkid finds (a filesystem …) too, the others are spares. */
 export async function testFileDisks(inUse: Map<string, string>, dir = fileVdevDirectory()): Promise<Disk[]> {
-    if (!dir)
-        return [];
-    let entries: string[];
-    try {
-        entries = fs.readdirSync(dir).sort();
-    } catch {
-        return [];
-    }
-    const result: Disk[] = [];
-    for (const entry of entries.slice(0, 64)) {
-        const file = path.join(dir, entry);
-        let stat: fs.Stats;
-        try {
-            stat = fs.lstatSync(file);
-        } catch {
-            continue;
-        }
-        if (!stat.isFile() || stat.size < 64 * MIB)
-            continue;
+    return filesAsDisks(dir, async (file, size) => {
+        if (size < 64 * MIB)
+            return null;
         const pool = inUse.get(file);
         // blkid -p: exit code 0 with the type, 2 when it finds nothing; anything else leaves the file unusable
         const probe = pool ? null : await runTool(findTool("blkid"), ["-p", "-o", "value", "-s", "TYPE", "--", file], `probing ${file}`,
             { timeout: 10_000, allowFailure: true });
         const signature = pool ? "zfs_member" : probe?.exitCode === 0 ? probe.stdout.trim() || "unknown" : probe?.exitCode === 2 ? "" : "unprobed";
-        result.push({
-            Name: entry, Path: file, Size: stat.size, Model: "test file", Serial: "", Wwn: "", ById: "", Rotational: false, Removable: false,
-            ReadOnly: false, Transport: "file", FsType: signature, Mountpoints: [], Partitions: [],
-            Role: signature ? "in-use" : "spare",
-            RoleReason: pool ? `is a device of the ZFS pool ${pool}` : signature ? `carries a filesystem or signature (${signature})`
+        return {
+            fsType: signature, role: signature ? "in-use" : "spare",
+            reason: pool ? `is a device of the ZFS pool ${pool}` : signature ? `carries a filesystem or signature (${signature})`
                 : "is a test file in the test-file-vdev-directory",
-        });
-    }
-    return result;
+        };
+    });
 }
 
 function realPath(p: string): string {

@@ -58,3 +58,14 @@ export async function cephImageSnapshot(path: string, name: string): Promise<voi
 export async function cephImageDelete(path: string, confirm: string): Promise<void> {
     await callDaemon(path, CEPHIMAGE_IFACE, "Delete", [{ confirm: { t: "s", v: confirm } }]);
 }
+
+/* Rollback and delete of one snapshot: `confirm` is the snapshot's name typed again. */
+export async function cephSnapshotAction(path: string, action: "rollback" | "delete", snapshot: string, confirm: string): Promise<void> {
+    await callDaemon(path, CEPHIMAGE_IFACE, action === "rollback" ? "RollbackSnapshot" : "DeleteSnapshot", [snapshot, { confirm: { t: "s", v: confirm } }]);
+}
+
+/** Starts making `device` an OSD; returns the Job's path. */
+export async function cephAddOsd(device: string): Promise<string> {
+    const [job] = await callDaemon<PageCephManagerMethodResults["AddOsd"]>(CEPH_PATH, CEPHMANAGER_IFACE, "AddOsd", [device, {}]);
+    return job;
+}

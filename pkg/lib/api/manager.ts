@@ -20,8 +20,10 @@ export interface AuditEvent {
     Method: string; Object: string; Phase: string; Result: string; Arguments: string; Hash: string;
 }
 
-export async function managerGetDisks(): Promise<Disk[]> {
-    const [disks] = await callDaemon<PageManagerMethodResults["GetDisks"]>(MANAGER_PATH, MANAGER_IFACE, "GetDisks", [{}]);
+/** The host's disks; with `testFiles` "ceph" also the test files that stand in for OSD disks (tests only). */
+export async function managerGetDisks(testFiles?: "ceph"): Promise<Disk[]> {
+    const options = testFiles ? { "test-files": { t: "s", v: testFiles } } : {};
+    const [disks] = await callDaemon<PageManagerMethodResults["GetDisks"]>(MANAGER_PATH, MANAGER_IFACE, "GetDisks", [options]);
     return disks.map(d => unwrapDict(d) as unknown as Disk);
 }
 

@@ -16,6 +16,11 @@ export interface ActionField {
     check(value: string): string | null;
 }
 
+/* The field of a dialog whose action cannot be undone: the thing's name typed again. */
+export function typedName(name: string, label: string): ActionField {
+    return { label, check: v => v === name ? null : _("The name does not match") };
+}
+
 export function ActionDialog({ title, children, field, confirm, danger, run, onClose }: {
     title: string;
     children?: ReactNode;

@@ -27,7 +27,8 @@ const PROGRESS_VARIANT: Record<string, ProgressVariant | undefined> = {
     cancelled: ProgressVariant.warning,
 };
 
-function JobRow({ job }: { job: JobObject }) {
+/* One job: its description, state, progress and message; a Cancel button while it may be cancelled. */
+export function JobRow({ job }: { job: JobObject }) {
     const [error, setError] = useState("");
     const [cancelling, setCancelling] = useState(false);
     const { props } = job;

@@ -6,7 +6,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { invalidArgument } from "../../../lib/errors.js";
-import { listDisks, type Disk } from "../../host/disks.js";
+import { filesAsDisks, listDisks, type Disk } from "../../host/disks.js";
 import { CEPH_LIB, CLUSTER, fileOsdDirectory } from "./config.js";
 
 /* BlueStore needs room for its metadata and a little data: smaller test files are refused. */
@@ -54,6 +54,17 @@ export function existingOsds(lib = CEPH_LIB): ExistingOsd[] {
         result.push({ id: Number(m[1]), device: realpath(path.join(dir, "block")), dir });
     }
     return result.sort((a, b) => a.id - b.id);
+}
+
+/* The files of the test directory as GetDisks lists disks ("test-files": "ceph"), with the role
+ * AddOsd gives them: spare from 1 GiB, in use when an OSD of this cluster is on it; none on a real host. */
+export function testFileOsdDisks(dir = fileOsdDirectory(), osds = existingOsds()): Promise<Disk[]> {
+    return filesAsDisks(dir, (file, size) => {
+        const osd = osds.find(o => o.device === file);
+        return osd ? { role: "in-use", reason: `is osd.${osd.id} of this cluster` }
+            : size < MIN_FILE_OSD_BYTES ? { role: "unusable", reason: "is smaller than 1 GiB, too small for a BlueStore OSD" }
+                : { role: "spare", reason: "is a test file in the test-file-osd-directory" };
+    });
 }
 
 /* Each device must be a spare disk, a file in the test directory, or an OSD of this cluster already. */
