@@ -36,6 +36,8 @@ QUnit.module("ceph provisioning: pure parts", () => {
         assert.equal(settingOf(one, "osd pool default min size"), "1");
         assert.equal(settingOf(one, "mon allow pool size one"), "true");
         assert.equal(settingOf(one, "public network"), "127.0.0.0/8");
+        // Ceph 18 creates an autoscaled pool with pg_num 1: a default pgp num above it made "osd pool create" fail (ERANGE)
+        assert.equal(settingOf(one, "osd pool default pgp num"), undefined, "pgp num follows pg num");
         const three = cephConfText({ fsid: FSID, name: "node1", publicNetwork: "10.0.0.0/24", osdCount: 3 });
         assert.equal(settingOf(three, "osd pool default size"), "2");
         assert.deepEqual([0, 1, 2, 5].map(defaultPoolSize), [1, 1, 2, 2]);
