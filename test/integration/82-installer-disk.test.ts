@@ -16,7 +16,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import QUnit from "qunit";
 import { parseProfile } from "../../helpers/debvisord/host/facts.js";
-import { firstMiB as readFirstMiB, makeSource } from "../lib/installer.js";
+import { firstMiB as readFirstMiB, makeSource, must, sh } from "../lib/installer.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const TSX = path.join(ROOT, "node_modules/.bin/tsx");
@@ -24,17 +24,6 @@ const MAIN = path.join(ROOT, "helpers/debvisor-install/main.ts");
 const SHA512 = "$6$HgSx8ZvK.z//Qgtz$XrUpMSdzcZu79Y8QXG7y5CLk7.yrzjgPW/2SU4ltbQQF9O00bw8enXObUnfIviai689dbekRQq2CFyK4rTY7N/";
 const YESCRYPT = "$y$j9T$F5Jx5fExrKuPp53xLKQ..1$fBkehN8XxIjm2k.IJiAudSA8u2iI1zH8jDXmTKBsEFC";
 
-function sh(cmd: string, args: string[], input?: string) {
-    const r = spawnSync(cmd, args, { encoding: "utf8", timeout: 120_000, ...(input !== undefined ? { input } : {}) });
-    return { status: r.status, stdout: r.stdout ?? "", stderr: r.stderr ?? "" };
-}
-
-function must(cmd: string, args: string[]): string {
-    const r = sh(cmd, args);
-    if (r.status !== 0)
-        throw new Error(`${cmd} ${args.join(" ")}: ${r.stderr}`);
-    return r.stdout;
-}
 
 let work = "";
 let image = "";

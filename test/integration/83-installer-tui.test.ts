@@ -16,23 +16,12 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import QUnit from "qunit";
-import { firstMiB as readFirstMiB, makeSource, writePattern } from "../lib/installer.js";
+import { firstMiB as readFirstMiB, makeSource, must, sh, writePattern } from "../lib/installer.js";
 
 const BIN = "/usr/sbin/debvisor-install";
 const KEY = { enter: "\r", down: "\x1b[B", tab: "\t", esc: "\x1b", clear: "\x01\x0b" }; // ^A ^K: the start, cut to the end
 const WAIT_MS = 30_000;
 
-function sh(cmd: string, args: string[]) {
-    const r = spawnSync(cmd, args, { encoding: "utf8", timeout: 120_000 });
-    return { status: r.status, stdout: r.stdout ?? "", stderr: r.stderr ?? "" };
-}
-
-function must(cmd: string, args: string[]): string {
-    const r = sh(cmd, args);
-    if (r.status !== 0)
-        throw new Error(`${cmd} ${args.join(" ")}: ${r.stderr}`);
-    return r.stdout;
-}
 
 const quote = (s: string) => `'${s.replace(/'/g, "'\\''")}'`;
 
@@ -177,6 +166,21 @@ async function networkMode(c: Console, choice: "dhcp" | "static"): Promise<void>
     c.type(choice === "dhcp" ? KEY.enter : `${KEY.down}${KEY.enter}`);
 }
 
+/* From the host name to the summary with good answers: the default time zone, DHCP, the first profile (ceph). */
+async function dhcpWalkToSummary(c: Console, host: string, localeKeys: string): Promise<string> {
+    await c.enter("Host name (a short name", host);
+    await c.answer("Time zone (e.g.", KEY.enter); // its default, Etc/UTC
+    await c.answer("Locale:", localeKeys);
+    await c.enter("Password for root:", "Tui-Top-Secret-1");
+    await c.enter("The password for root again:", "Tui-Top-Secret-1");
+    await c.enter("user name (in the sudo and debvisor-admin", "carol");
+    await c.enter("Password for carol:", "Tui-Admin-Secret-7");
+    await c.enter("The password for carol again:", "Tui-Admin-Secret-7");
+    await networkMode(c, "dhcp");
+    await c.answer("Storage profile", KEY.enter);
+    return c.see("Install now?");
+}
+
 function cryptMatches(password: string, hash: string): boolean {
     const salt = /^\$6\$([^$]+)\$/.exec(hash)?.[1];
     if (!salt)
@@ -303,17 +307,7 @@ QUnit.module("installer: the text interface in a terminal", hooks => {
         const c = start();
         await c.answer("This installs DebVisor on a disk", KEY.enter);
         await c.answer("The disk to install on", KEY.enter);
-        await c.enter("Host name (a short name", "node5");
-        await c.answer("Time zone (e.g.", KEY.enter); // its default, Etc/UTC
-        await c.answer("Locale:", `${KEY.down.repeat(2)}${KEY.enter}`); // en_GB.UTF-8
-        await c.enter("Password for root:", "Tui-Top-Secret-1");
-        await c.enter("The password for root again:", "Tui-Top-Secret-1");
-        await c.enter("user name (in the sudo and debvisor-admin", "carol");
-        await c.enter("Password for carol:", "Tui-Admin-Secret-7");
-        await c.enter("The password for carol again:", "Tui-Admin-Secret-7");
-        await networkMode(c, "dhcp");
-        await c.answer("Storage profile", KEY.enter); // ceph
-        const summary = await c.see("Install now?");
+        const summary = await dhcpWalkToSummary(c, "node5", `${KEY.down.repeat(2)}${KEY.enter}`); // en_GB.UTF-8
         assert.ok(/Network: \S+: DHCP/.test(summary), summary);
         assert.ok(summary.includes("Locale: en_GB.UTF-8") && summary.includes("Time zone: Etc/UTC") && summary.includes("Storage: ceph"), summary);
         c.type(`${KEY.tab}${KEY.enter}`); // to Yes
@@ -359,17 +353,7 @@ QUnit.module("installer: the text interface in a terminal", hooks => {
         const menu = await c.see("(DebVisor installed)");
         assert.ok(menu.includes(loop), menu);
         c.type(KEY.enter);
-        await c.enter("Host name (a short name", "node6");
-        await c.answer("Time zone (e.g.", KEY.enter);
-        await c.answer("Locale:", KEY.enter);
-        await c.enter("Password for root:", "Tui-Top-Secret-1");
-        await c.enter("The password for root again:", "Tui-Top-Secret-1");
-        await c.enter("user name (in the sudo and debvisor-admin", "carol");
-        await c.enter("Password for carol:", "Tui-Admin-Secret-7");
-        await c.enter("The password for carol again:", "Tui-Admin-Secret-7");
-        await networkMode(c, "dhcp");
-        await c.answer("Storage profile", KEY.enter);
-        const summary = await c.see("Install now?");
+        const summary = await dhcpWalkToSummary(c, "node6", KEY.enter);
         assert.ok(summary.includes(`It holds DebVisor (${loop}p3), which is replaced.`), summary);
         c.type(KEY.enter);
         assert.strictEqual(await c.exit(WAIT_MS), 3);

@@ -1,7 +1,23 @@
-// What the installer's integration tests share: the small root file system
-// they install from, and reading the first MiB of the disk they install on.
+// What the installer's integration tests share: running a tool, the small
+// root file system they install from, and reading the first MiB of the disk
+// they install on.
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
+
+/* A tool's exit status and output; it never throws. */
+export function sh(cmd: string, args: string[], input?: string) {
+    const r = spawnSync(cmd, args, { encoding: "utf8", timeout: 120_000, ...(input !== undefined ? { input } : {}) });
+    return { status: r.status, stdout: r.stdout ?? "", stderr: r.stderr ?? "" };
+}
+
+/* A tool's output; a failure throws with its stderr. */
+export function must(cmd: string, args: string[]): string {
+    const r = sh(cmd, args);
+    if (r.status !== 0)
+        throw new Error(`${cmd} ${args.join(" ")}: ${r.stderr}`);
+    return r.stdout;
+}
 
 /* A small root file system: the account files, a skeleton, an SSH host key, a fake kernel and initrd
  * (nothing boots them; the steps that run programs inside the new system are skipped). */
