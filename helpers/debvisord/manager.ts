@@ -62,6 +62,7 @@ export class Manager {
                 Virtualization: this.virtualization,
                 AuditChainHead: this.audit.chainHead,
                 AuditRecordCount: BigInt(this.audit.recordCount),
+                AuditProblem: this.audit.problem,
                 FirstBoot: this.firstBoot.value,
             }),
             methods: {
@@ -73,6 +74,7 @@ export class Manager {
         };
         this.server.export(this.path, [exported]);
         this.audit.onCommit(() => this.server.propertiesChanged(this.path, MANAGER_IFACE, ["AuditChainHead", "AuditRecordCount"]));
+        this.audit.onProblem(() => this.server.propertiesChanged(this.path, MANAGER_IFACE, ["AuditProblem"]));
         this.watchProfile();
         this.firstBoot.start();
     }

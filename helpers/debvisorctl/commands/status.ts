@@ -34,6 +34,7 @@ export const status: Command = {
             ["Backends", (props.Features as string[]).join(", ") || "none"],
             ["Audit records", props.AuditRecordCount],
             ["Audit chain head", props.AuditChainHead],
+            ...(props.AuditProblem ? [["Audit log problem", props.AuditProblem] as [string, unknown]] : []),
             ["Running jobs", running],
             ...(firstBootLine(props.FirstBoot) !== null ? [["First boot", firstBootLine(props.FirstBoot)] as [string, unknown]] : []),
         ]));
