@@ -1,6 +1,8 @@
 // debvisord: the DebVisor system service on the system bus. Everything
 // privileged that DebVisor does happens here, behind polkit and the audit log.
+import path from "node:path";
 import dbus from "dbus-next";
+import { removeStaleTemporaries } from "../lib/atomic-file.js";
 import { parseIntrospection } from "../lib/dbus-xml.js";
 import { BUS_NAME, CONTRACT_XML, ROOT_PATH } from "../../generated/dbus-contract.js";
 import { AuditLog } from "./audit/audit-log.js";
@@ -13,7 +15,11 @@ import { Polkit } from "./bus/polkit.js";
 import { removeStalePartials } from "./images/image-import.js";
 import { JobRegistry } from "./jobs/jobs.js";
 import { DnsObjects } from "./dns/dns-objects.js";
-import { DnsService } from "./dns/dns-service.js";
+import { DNS_PATHS, DnsService } from "./dns/dns-service.js";
+import { DNSMASQ_CONF } from "./dns/dhcp-config.js";
+import { FSTAB } from "./ceph/cephfs-mount.js";
+import { CEPH_CONF } from "./ceph/provision/config.js";
+import { AUTO_UPGRADES, PAM_SSHD, SSHD_DROPIN, SYSCTL_FILE } from "./security/hardening.js";
 import { Libvirt } from "./machines/libvirt.js";
 import { Machines } from "./machines/machines.js";
 import { Manager } from "./manager.js";
@@ -36,6 +42,15 @@ const AUDIT_PATHS = {
     signingKey: "/etc/debvisor/audit-signing.key",
 };
 const JOB_LINGER_MS = 60_000;
+const FIREWALL_STATE = process.env.DEBVISOR_FIREWALL_STATE || FIREWALL_STATE_FILE;
+
+/* Where debvisord writes files atomically (FILE.PID.tmp, then a rename): its
+ * own directories whole ("/" at the end), in shared ones only its own files. */
+const TEMPORARY_FILE_PLACES = [
+    "/etc/debvisor/", path.dirname(DNS_PATHS.stateFile) + "/", DNS_PATHS.keyDir + "/", DNS_PATHS.zoneDir + "/",
+    path.dirname(AUDIT_PATHS.exported) + "/", FIREWALL_STATE, DNS_PATHS.namedConf,
+    FSTAB, CEPH_CONF, DNSMASQ_CONF, SSHD_DROPIN, SYSCTL_FILE, AUTO_UPGRADES, PAM_SSHD,
+];
 const NAME_FLAG_DO_NOT_QUEUE = 4;
 const PRIMARY_OWNER = 1;
 
@@ -53,6 +68,8 @@ async function main(): Promise<void> {
     const audit = AuditLog.open(AUDIT_LOG);
     for (const file of removeStalePartials())
         log(`removed ${file}, left by an import that did not finish`);
+    for (const file of removeStaleTemporaries(TEMPORARY_FILE_PLACES))
+        log(`removed ${file}, left by a write that did not finish`);
 
     const bus = dbus.systemBus();
     bus.on("error", (e: Error) => {
@@ -81,7 +98,7 @@ async function main(): Promise<void> {
     // the firewall's table and state file can be pointed elsewhere (tests use a table of their own)
     const firewall = new Firewall(server, audit, {
         table: tableName(process.env.DEBVISOR_NFT_TABLE),
-        stateFile: process.env.DEBVISOR_FIREWALL_STATE || FIREWALL_STATE_FILE,
+        stateFile: FIREWALL_STATE,
     }, new LibvirtMachineControl(libvirt));
     firewall.export();
     firewall.start();

@@ -1,7 +1,54 @@
 // Writes a file so that a reader (or a crash) sees the old content or the new,
 // never a half-written one: a temporary file beside it, fsynced, renamed over.
+// The temporary file is FILE.PID.tmp; a process killed between the write and
+// the rename leaves it behind, and removeStaleTemporaries() clears those.
 import fs from "node:fs";
 import path from "node:path";
+
+const TEMP_NAME = /^(.+)\.([1-9][0-9]*)\.tmp$/;
+
+/* Whether `pid` is a running DebVisor program (debvisord, debvisorctl, the first-boot setup …)
+ * other than this process: only such a process can still be writing its temporary file. */
+function livingWriter(pid: number): boolean {
+    if (pid === process.pid)
+        return false; // an earlier process with our pid; this one has written nothing yet
+    try {
+        return fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("debvisor");
+    } catch {
+        return false; // gone
+    }
+}
+
+/* Removes the temporary files of writeFileAtomically() whose writer is gone.
+ * `places`: a directory ending in "/" (every FILE.PID.tmp in it is ours) or a
+ * file in a directory shared with others (only that FILE.PID.tmp). Returns the removed paths. */
+export function removeStaleTemporaries(places: string[]): string[] {
+    const removed: string[] = [];
+    for (const place of places) {
+        const dir = place.endsWith("/") ? place.slice(0, -1) : path.dirname(place);
+        let names: string[];
+        try {
+            names = fs.readdirSync(dir);
+        } catch {
+            continue; // not there: nothing written yet
+        }
+        for (const name of names) {
+            const match = TEMP_NAME.exec(name);
+            if (!match || (!place.endsWith("/") && match[1] !== path.basename(place)) || livingWriter(Number(match[2])))
+                continue;
+            const file = path.join(dir, name);
+            try {
+                if (!fs.lstatSync(file).isFile() && !fs.lstatSync(file).isSymbolicLink())
+                    continue;
+                fs.rmSync(file);
+                removed.push(file);
+            } catch {
+                // removed meanwhile
+            }
+        }
+    }
+    return removed;
+}
 
 export interface FileOwner { uid: number; gid: number }
 
