@@ -7,6 +7,7 @@ import { parseIntrospection } from "../lib/dbus-xml.js";
 import { BUS_NAME, CONTRACT_XML, ROOT_PATH } from "../../generated/dbus-contract.js";
 import { AuditLog } from "./audit/audit-log.js";
 import { AuditObject } from "./audit/audit-object.js";
+import { DenialCoalescer } from "./audit/denial-coalescer.js";
 import { loadOrCreateSigningKey } from "./audit/signing-key.js";
 import { CallerResolver } from "./bus/caller.js";
 import { CallPipeline } from "./bus/call-pipeline.js";
@@ -76,7 +77,8 @@ async function main(): Promise<void> {
         log(`lost the system bus: ${e.message}`);
         process.exit(1);
     });
-    const pipeline = new CallPipeline(new CallerResolver(bus), new Polkit(bus), audit);
+    const denials = new DenialCoalescer(audit);
+    const pipeline = new CallPipeline(new CallerResolver(bus), new Polkit(bus), audit, denials);
     const server = new ObjectServer(bus, ROOT_PATH, CONTRACT_XML, parseIntrospection(CONTRACT_XML), pipeline.dispatch);
     const jobs = new JobRegistry(server, audit, JOB_LINGER_MS);
     const libvirt = new Libvirt(bus);
@@ -141,7 +143,8 @@ async function main(): Promise<void> {
 
     const stop = (signal: string) => {
         log(`${signal}: finishing the audit log and exiting`);
-        void audit.drain().then(() => process.exit(0));
+        // the counts of repeated denials first: nothing counted is lost on a clean stop
+        void denials.flush().catch(() => undefined).then(() => audit.drain()).then(() => process.exit(0));
     };
     process.on("SIGTERM", () => stop("SIGTERM"));
     process.on("SIGINT", () => stop("SIGINT"));

@@ -316,6 +316,7 @@ export class AuditLog {
             object: entry.object,
             phase: entry.phase,
             result: entry.result,
+            ...(entry.count !== undefined ? { count: entry.count } : {}),
             ...(entry.args !== undefined ? { args: entry.args } : {}),
         };
         const { line, hash } = formatRecord(this.head, fields);
