@@ -11,6 +11,7 @@ import { DenialCoalescer } from "./audit/denial-coalescer.js";
 import { loadOrCreateSigningKey } from "./audit/signing-key.js";
 import { CallerResolver } from "./bus/caller.js";
 import { CallPipeline } from "./bus/call-pipeline.js";
+import { holdLargeBodies } from "./bus/large-bodies.js";
 import { ObjectServer } from "./bus/object-server.js";
 import { Polkit } from "./bus/polkit.js";
 import { removeStalePartials } from "./images/image-import.js";
@@ -72,6 +73,7 @@ async function main(): Promise<void> {
     for (const file of removeStaleTemporaries(TEMPORARY_FILE_PLACES))
         log(`removed ${file}, left by a write that did not finish`);
 
+    holdLargeBodies(); // before the connection: its messages are read by it
     const bus = dbus.systemBus();
     bus.on("error", (e: Error) => {
         log(`lost the system bus: ${e.message}`);

@@ -77,14 +77,21 @@ export class CallPipeline {
             throw failed(`${methodName} names no polkit action`);
 
         const caller = await this.callers.resolve(call.sender);
-        const raw = unwrap(call.body) as unknown[];
         const optionsIndex = spec.args.filter(a => a.direction === "in").findIndex(a => a.name === "options");
         let allowInteraction = true;
-        if (optionsIndex >= 0) {
+        const takeOptions = (raw: unknown[]) => {
+            if (optionsIndex < 0)
+                return true;
             const options = raw[optionsIndex] as Record<string, unknown>;
-            allowInteraction = options[NO_INTERACTION] !== true;
+            const interactive = options[NO_INTERACTION] !== true;
             delete options[NO_INTERACTION];
-        }
+            return interactive;
+        };
+        // large arguments are read only once polkit allowed the call (large-bodies.ts), so their
+        // auth.no_user_interaction is not known before it is asked: it is asked as without the option
+        let raw = call.body === null ? null : unwrap(call.body) as unknown[];
+        if (raw)
+            allowInteraction = takeOptions(raw);
         const entry = (phase: "begin" | "end" | "denied" | "invalid", result: string, args?: unknown) => ({
             uid: caller.uid, loginuid: caller.loginuid, user: caller.user, loginuser: caller.loginUser,
             method: methodName, object: call.path, phase, result, args,
@@ -109,6 +116,14 @@ export class CallPipeline {
             }
         };
         await authorize(action);
+        if (!raw) {
+            try {
+                raw = unwrap((call.readBody as () => unknown[])()) as unknown[];
+            } catch (e) {
+                throw invalidArgument(`the arguments of ${methodName} cannot be read: ${(e as Error).message}`);
+            }
+            takeOptions(raw);
+        }
 
         const parsed = implementation.args.safeParse(raw);
         if (!parsed.success) {
