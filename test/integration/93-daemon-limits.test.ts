@@ -22,8 +22,10 @@ const FIREWALL = { path: "/org/debvisor/DebVisor1/Firewall", iface: "org.debviso
 const BIG = 4.6 * 1024 * 1024;
 
 const readVersion = () => callAs(null, { path: MANAGER.path, iface: "org.freedesktop.DBus.Properties", method: "Get", signature: "ss", body: [MANAGER.iface, "Version"] });
+// each call its own image name: two imports of one name are Busy for a reason of their own
+let imported = 0;
 const importImage = (user: string | null, source: string) =>
-    callAs(user, { ...MANAGER, method: "ImportImage", signature: "ssa{sv}", body: [source, "limits", {}] });
+    callAs(user, { ...MANAGER, method: "ImportImage", signature: "ssa{sv}", body: [source, `limits-${imported++}`, {}] });
 
 /* Stops the running daemon with SIGTERM (it writes what it counted) and waits until it is gone. */
 async function stopDaemon(): Promise<void> {
