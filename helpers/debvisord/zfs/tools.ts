@@ -54,6 +54,11 @@ export class ZfsTools {
 
     constructor(private readonly zfsBin = findTool("zfs"), private readonly zpoolBin = findTool("zpool")) {}
 
+    /** the zpool this area runs, for the event stream */
+    get zpoolPath(): string {
+        return this.zpoolBin;
+    }
+
     /* Which ZFS answers here; null when neither tool is installed. */
     flavor(): Promise<ZfsFlavor | null> {
         this.flavorPromise ??= execa(this.zfsBin, ["version"], { timeout: READ_TIMEOUT_MS, reject: false }).then(
