@@ -4,7 +4,9 @@
 // what made such a pool appear "sometimes at once, sometimes after 8 s"):
 // - both ZFS implementations rewrite the pool cache file on every such
 //   change (OpenZFS /etc/zfs/zpool.cache, zfs-fuse /var/lib/zfs/zpool.cache),
-//   written beside it and renamed, so the directory is watched;
+//   written beside it and renamed, so the directory is watched; it may be
+//   rewritten for other reasons too, so the area first compares the pool
+//   names (one cheap `zpool list`) before reading everything again;
 // - OpenZFS also streams its kernel events (`zpool events -f`), which covers
 //   datasets, scrubs and device faults; zfs-fuse has no event stream, so its
 //   dataset changes made outside DebVisor still wait for the periodic read.
@@ -26,7 +28,9 @@ export class ZfsChangeWatch {
     private restart: NodeJS.Timeout | null = null;
     private stopped = false;
 
-    constructor(private readonly changed: () => void, private readonly cacheFiles = POOL_CACHE_FILES) {}
+    /* `poolsMayHaveChanged`: the cache file was written; `changed`: OpenZFS reported an event. */
+    constructor(private readonly poolsMayHaveChanged: () => void, private readonly changed: () => void,
+                private readonly cacheFiles = POOL_CACHE_FILES) {}
 
     start(flavor: ZfsFlavor, zpoolBin = "zpool"): void {
         for (const file of this.cacheFiles) {
@@ -36,7 +40,7 @@ export class ZfsChangeWatch {
                 const watcher = fs.watch(dir, { persistent: false }, (_event, entry) => {
                     // the file itself, or the temporary file renamed over it
                     if (entry === null || String(entry).startsWith(name))
-                        this.soon();
+                        this.soon(this.poolsMayHaveChanged);
                 });
                 watcher.on("error", () => watcher.close());
                 this.watchers.push(watcher);
@@ -61,12 +65,12 @@ export class ZfsChangeWatch {
         this.events = null;
     }
 
-    private soon(): void {
+    private soon(then: () => void): void {
         if (this.stopped || this.settle)
             return;
         this.settle = setTimeout(() => {
             this.settle = null;
-            this.changed();
+            then();
         }, SETTLE_MS);
         this.settle.unref();
     }
@@ -79,7 +83,7 @@ export class ZfsChangeWatch {
         this.events = child;
         child.on("error", () => undefined);
         // the events already queued come first: they cost one read at the start, not one each
-        readline.createInterface({ input: child.stdout! }).on("line", () => this.soon());
+        readline.createInterface({ input: child.stdout! }).on("line", () => this.soon(this.changed));
         child.on("exit", () => {
             this.events = null;
             // the module reloaded, or zpool is gone: try again later, never in a tight loop

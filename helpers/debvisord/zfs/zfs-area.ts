@@ -42,7 +42,7 @@ export class ZfsArea {
     private lastError = "";
     private timer: NodeJS.Timeout | null = null;
     private readonly runner: ScheduleRunner;
-    private readonly changeWatch = new ZfsChangeWatch(() => void this.refresh());
+    private readonly changeWatch = new ZfsChangeWatch(() => void this.refreshIfPoolsChanged(), () => void this.refresh());
 
     /* `audit`: where the schedule's own snapshots, deletions and scrubs are recorded. */
     constructor(readonly server: ObjectServer, readonly tools: ZfsTools, readonly jobs: JobRegistry, readonly audit: AuditLog | null = null,
@@ -136,6 +136,19 @@ export class ZfsArea {
             this.refreshing = null;
         });
         return this.refreshing;
+    }
+
+    /* A pool made, imported, exported or destroyed outside DebVisor: read everything again, else nothing. */
+    private async refreshIfPoolsChanged(): Promise<void> {
+        let names: string[];
+        try {
+            names = await this.tools.poolNames();
+        } catch {
+            return; // the periodic read says what is wrong
+        }
+        const known = [...this.pools.values()].map(p => String(p.Name)).sort();
+        if (names.sort().join("\n") !== known.join("\n"))
+            await this.refresh();
     }
 
     private async read(): Promise<void> {
