@@ -121,9 +121,12 @@ export function parseProgress(text: string): number | null {
 }
 
 /* Creates a file only the daemon names: O_EXCL and O_NOFOLLOW, so nothing in its place is reused. */
-function createPrivate(file: string, mode: number, flags = fs.constants.O_RDWR): number {
+function createPrivate(file: string, mode: number): number {
     fs.rmSync(file, { force: true });
-    return fs.openSync(file, flags | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, mode);
+    const fd = fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, mode);
+    // the mode exactly: debvisord's umask (0077 under systemd) would take the group's read bit
+    fs.fchmodSync(fd, mode);
+    return fd;
 }
 
 const CHUNK = 1 << 20;
