@@ -107,7 +107,9 @@ QUnit.module("image headers: format and references to other files", hooks => {
         execFileSync("qemu-img", ["create", "-q", "-f", "qcow", qcow, "1M"]);
         assert.true(/qcow \(version 1\)/.test(refusal(qcow)), refusal(qcow));
         const encrypted = path.join(dir, "enc.qcow2");
-        execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", "--object", "secret,id=s0,data=pw", "-o", "encrypt.format=luks,encrypt.key-secret=s0,encrypt.iter-time=10", encrypted, "1M"]);
+        // the header's crypt method set to LUKS (2), as qemu-img writes it; making a real one takes seconds of key stretching
+        execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", encrypted, "1M"]);
+        patch(encrypted, 32, Buffer.from([0, 0, 0, 2]));
         assert.true(/encrypted qcow2/.test(refusal(encrypted)), refusal(encrypted));
     });
 
