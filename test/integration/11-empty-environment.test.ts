@@ -30,14 +30,14 @@ QUnit.module("bus activation with an empty environment", () => {
                 `started with nothing but the bus's own variables (${environ.join(", ")})`);
 
             // the firewall: nft lives in /usr/sbin
-            await waitForArea("firewall", "ready", 30_000);
-            assert.equal(await getProperty(FIREWALL.path, FIREWALL.iface, "Problem"), "", "the Security page's problem is empty");
             const blocked = await callAs(ADMIN.name, { ...FIREWALL, method: "Block", signature: "asa{sv}", body: [[TEST_ADDRESS], {}] });
             assert.true(blocked.ok, blocked.ok ? "blocked" : blocked.message);
             const listed = spawnSync("nft", ["list", "table", "inet", TABLE], { encoding: "utf8" }).stdout;
             assert.true(listed.includes(TEST_ADDRESS), "the address is in the kernel's table");
             const unblocked = await callAs(ADMIN.name, { ...FIREWALL, method: "Unblock", signature: "asa{sv}", body: [[TEST_ADDRESS], {}] });
             assert.true(unblocked.ok, unblocked.ok ? "unblocked" : unblocked.message);
+            assert.equal(await getProperty(FIREWALL.path, FIREWALL.iface, "Problem"), "", "the Security page's problem is empty");
+            await waitForArea("firewall", "ready", 30_000);
 
             // hardening checks: sshd -T, sysctl … from sbin
             const recheck = await callAs(ADMIN.name, { ...HARDENING, method: "Recheck", signature: "a{sv}", body: [{}] });
