@@ -160,6 +160,12 @@ for (const release of RELEASES) {
             assert.true(verify.ok, "the audit chain verifies");
             assert.ok(verify.records >= 2, `${verify.records} records`);
 
+            // images: qemu-img runs confined (setpriv to debvisor-img, prlimit) under the unit's filter and bounding set
+            node.mustExec(["qemu-img", "create", "-q", "-f", "qcow2", "/var/tmp/dvnode-source.qcow2", "4M"]);
+            const imported = node.service(["debvisorctl", "import", "/var/tmp/dvnode-source.qcow2", "dvnode-imported", "--format", "raw", "--wait", "--no-ask"], 120_000);
+            assert.strictEqual(imported.status, 0, `imported: ${imported.stdout}${imported.stderr}`);
+            assert.strictEqual(node.mustExec(["stat", "-c", "%s", "/var/lib/libvirt/images/dvnode-imported.raw"]).trim(), String(4 * 1024 * 1024), "a 4 MiB raw image");
+
             // areas whose software a plain node lacks say so
             assert.deepEqual(ctl(["dns", "zones"]), [], "no DNS zones");
             assert.deepEqual(ctl(["zfs", "pools"]), [], "no ZFS pools (ZFS not installed)");
