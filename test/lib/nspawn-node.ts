@@ -156,6 +156,8 @@ export class Node {
         this.nspawn = child;
         this.exited = new Promise(resolve => child.once("exit", () => resolve()));
         await waitFor("the node's PID 1", () => {
+            if (child.exitCode !== null || child.signalCode !== null)
+                throw new Error(`systemd-nspawn exited (${child.exitCode ?? child.signalCode}): ${fs.readFileSync(this.log, "utf8").slice(-2000)}`);
             const children = fs.readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean);
             this.initPid = Number(children[0] ?? 0);
             return this.initPid > 0 && fs.readFileSync(`/proc/${this.initPid}/comm`, "utf8").trim() === "systemd";
