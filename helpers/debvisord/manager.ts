@@ -8,6 +8,7 @@ import { busy, invalidArgument } from "../lib/errors.js";
 import { toVariantDict } from "../lib/variants.js";
 import type { Areas } from "./area-supervisor.js";
 import type { AuditLog } from "./audit/audit-log.js";
+import { auditRecordDict } from "./audit/audit-object.js";
 import { method } from "./bus/call-pipeline.js";
 import type { ExportedInterface, ObjectServer } from "./bus/object-server.js";
 import { testFileOsdDisks } from "./ceph/provision/devices.js";
@@ -169,11 +170,7 @@ export class Manager {
         args: z.tuple([count(1, 1000), optionsSchema({})]),
         run: async (_ctx, [count]) => {
             await this.audit.drain();
-            return [this.audit.tail(count).map(r => toVariantDict({
-                Seq: r.seq, Time: r.time, Uid: new dbus.Variant("u", r.uid), LoginUid: new dbus.Variant("u", r.loginuid),
-                User: r.user, LoginUser: r.loginuser ?? "", Method: r.method, Object: r.object, Phase: r.phase, Result: r.result,
-                Arguments: JSON.stringify(r.args ?? null), Hash: r.hash,
-            }))];
+            return [this.audit.tail(count).map(auditRecordDict)];
         },
     });
 }

@@ -106,11 +106,18 @@ export class Harness {
     }
 
     private async startSystemBus(): Promise<void> {
-        if (trySh("busctl", ["--system", "status", "org.freedesktop.DBus"]) !== null)
+        const answers = () => trySh("busctl", ["--system", "status", "org.freedesktop.DBus"]) !== null;
+        // a bus that the run before this one stopped may still be exiting: it neither answers
+        // nor has it left its pid file to a new one yet
+        let live = true;
+        await waitFor("the system bus to answer, or its old process to exit", () => {
+            live = answers();
+            return live || removeStalePidFile("/run/dbus/pid", "dbus-daemon") || !fs.existsSync("/run/dbus/pid");
+        }, 15_000, 200);
+        if (live)
             return;
         fs.mkdirSync("/run/dbus", { recursive: true });
         fs.rmSync(BUS_SOCKET, { force: true });
-        removeStalePidFile("/run/dbus/pid", "dbus-daemon");
         const pid = Number(sh("dbus-daemon", ["--system", "--fork", "--print-pid"]).trim());
         this.started.push({ what: "dbus-daemon", pid });
         await waitFor("the system bus", () => fs.existsSync(BUS_SOCKET));

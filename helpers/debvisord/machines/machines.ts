@@ -20,6 +20,7 @@ import { Consoles } from "./console.js";
 import { copyMethods } from "./copies.js";
 import { createMachineMethod } from "./create.js";
 import { describeDomain } from "./domain-xml.js";
+import { moveVncToSocket } from "./graphics-socket.js";
 import { DomainEvent, type Libvirt } from "./libvirt.js";
 import type { MachineHost } from "./machine-host.js";
 import { osName } from "./os-names.js";
@@ -242,6 +243,8 @@ export class Machines implements MachineHost {
         }
         const d = describeDomain(xml);
         const path = this.objectPath(props.UUID);
+        if (props.Persistent && d.createdBy && d.graphics.some(g => g.Type === "vnc" && (g.Access === "local-users" || g.Access === "network")))
+            void this.moveVncToSocket(domainPath, props.Name);
         const running = state === "running" || state === "paused";
         const addresses = running && d.nics.length > 0 ? await this.readAddresses(domainPath) : new Map<string, string[]>();
         this.addresses.set(path, addresses);
@@ -265,6 +268,18 @@ export class Machines implements MachineHost {
             this.server.propertiesChanged(path, MACHINE_IFACE, changed);
         }
         this.tell(this.facts(path)!);
+    }
+
+    /* A machine DebVisor made before its display moved to a socket: its next
+     * start (also libvirt's autostart) uses the socket. The redefinition's
+     * event refreshes the object. */
+    private async moveVncToSocket(domainPath: string, name: string): Promise<void> {
+        try {
+            if (await moveVncToSocket(this.libvirt, domainPath))
+                process.stderr.write(`debvisord: ${name}: its VNC display moves from a TCP port to a private socket at its next start\n`);
+        } catch (e) {
+            process.stderr.write(`debvisord: ${name}: cannot move its VNC display to a socket: ${(e as Error).message}\n`);
+        }
     }
 
     private remove(path: string): void {
@@ -303,7 +318,16 @@ export class Machines implements MachineHost {
             ...snapshotMethods(this, path),
             ...copyMethods(this, path),
             ...this.consoles.methods(this, path),
-            Start: this.simple(path, "Create"),
+            Start: method({
+                args: z.tuple([optionsSchema({})]),
+                run: async () => {
+                    const domainPath = this.domainOf(path);
+                    // never start one of DebVisor's machines with its display on TCP
+                    await moveVncToSocket(this.libvirt, domainPath);
+                    await this.libvirt.domainCall(domainPath, "Create");
+                    return [];
+                },
+            }),
             Reboot: this.simple(path, "Reboot"),
             ForceOff: this.simple(path, "Destroy"),
             Pause: this.simple(path, "Suspend", "", []),

@@ -341,7 +341,7 @@ export class Firewall {
             const added: Entry[] = report.accepted.map(n => ({
                 cidr: n.text,
                 comment: checked.comments.get(n.text) ?? options.comment ?? "",
-                addedBy: ctx.caller.loginUser || ctx.caller.user,
+                addedBy: ctx.caller.user,
                 addedAt: now,
                 expires: options.expiry ? now + options.expiry * 1000 : 0,
             }));
@@ -445,7 +445,7 @@ export class Firewall {
                 const names = outside.map(formatProtected).join("; ");
                 throw invalidArgument(`options: the allow list does not hold ${names}. Once such a connection closes it could not be opened again: allow the address first, or use the option force`);
             }
-            const by = ctx.caller.loginUser || ctx.caller.user;
+            const by = ctx.caller.user;
             const next: FirewallState = { ...this.state, quarantine: { since: Date.now(), by, reason: options.reason ?? "", stoppedMachines: [] } };
             await this.commit(next, quarantineOnScript(this.paths.table));
             await this.step(ctx, "Quarantine.Isolate", "ok", { table: this.paths.table, allow: this.state.allow.length });
