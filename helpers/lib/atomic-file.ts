@@ -71,7 +71,7 @@ function createExclusive(d: OpenDirectory, prefix: string, content: string | Buf
     return name;
 }
 
-export function writeFileAtomically(file: string, content: string, mode = 0o644, owner?: FileOwner): void {
+export function writeFileAtomically(file: string, content: string | Buffer, mode = 0o644, owner?: FileOwner): void {
     const dir = path.dirname(file);
     fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
     withDirectory(dir, d => {
