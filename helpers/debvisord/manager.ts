@@ -6,14 +6,16 @@ import dbus from "dbus-next";
 import { formatBytes } from "../lib/bytes.js";
 import { busy, invalidArgument } from "../lib/errors.js";
 import { toVariantDict } from "../lib/variants.js";
+import type { Areas } from "./area-supervisor.js";
 import type { AuditLog } from "./audit/audit-log.js";
+import { auditRecordDict } from "./audit/audit-object.js";
 import { method } from "./bus/call-pipeline.js";
 import type { ExportedInterface, ObjectServer } from "./bus/object-server.js";
 import { testFileOsdDisks } from "./ceph/provision/devices.js";
 import { listDisks, type Disk } from "./host/disks.js";
 import { detectFeatures, PROFILE_FILE, readProfile } from "./host/facts.js";
 import { FirstBootWatch } from "./host/firstboot.js";
-import { convertImage, IMAGE_DIR, probeImage, TARGET_FORMATS, targetPath } from "./images/image-import.js";
+import { convertImage, IMAGE_DIR, openSource, TARGET_FORMATS, targetPath } from "./images/image-import.js";
 import type { JobRegistry } from "./jobs/jobs.js";
 import * as z from "zod/mini";
 import { absolutePath, count, optionsSchema, resourceName } from "./validation.js";
@@ -35,6 +37,7 @@ export class Manager {
     private readonly features = detectFeatures();
     private readonly importing = new Set<string>();
     private virtualization = "unknown";
+    private areas: Areas | null = null;
     private readonly firstBoot = new FirstBootWatch(() => this.server.propertiesChanged(this.path, MANAGER_IFACE, ["FirstBoot"]));
 
     /* `areaMethods`: the create-style methods other areas put on the Manager (CreateMachine …). */
@@ -51,6 +54,12 @@ export class Manager {
         this.server.propertiesChanged(this.path, MANAGER_IFACE, ["Virtualization"]);
     }
 
+    /* The Areas property follows every area's supervisor. */
+    followAreas(areas: Areas): void {
+        this.areas = areas;
+        areas.onChange(() => this.server.propertiesChanged(this.path, MANAGER_IFACE, ["Areas"]));
+    }
+
     export(): void {
         const exported: ExportedInterface = {
             name: MANAGER_IFACE,
@@ -60,6 +69,8 @@ export class Manager {
                 Profile: this.profile,
                 Features: this.features,
                 Virtualization: this.virtualization,
+                Areas: Object.fromEntries(Object.entries(this.areas?.statuses() ?? {}).map(([name, s]) =>
+                    [name, [s.state, s.reason, BigInt(s.nextAttempt) * 1000n]])),
                 AuditChainHead: this.audit.chainHead,
                 AuditRecordCount: BigInt(this.audit.recordCount),
                 AuditProblem: this.audit.problem,
@@ -121,30 +132,38 @@ export class Manager {
                 throw invalidArgument(`image_name: ${path.basename(target)} already exists in ${IMAGE_DIR}`);
             // reserve the name before the first await, so a second call for the same name sees it
             this.importing.add(target);
-            let info;
+            let image;
             try {
-                info = await probeImage(source);
+                image = openSource(source, "source_path");
             } catch (e) {
                 this.importing.delete(target);
                 throw e;
             }
-            const { format: sourceFormat, virtualSize } = info;
-            const job = this.jobs.start({
-                operation: "image-import",
-                description: `Importing ${path.basename(source)} as ${path.basename(target)}`,
-                caller: ctx.caller,
-            }, async control => {
-                try {
-                    await convertImage({
-                        source, sourceFormat, target, format,
-                        rateLimit: options["rate-limit"], signal: control.signal,
-                        onProgress: f => control.setProgress(f),
-                    });
-                    return `Imported ${path.basename(source)} as ${target} (${formatBytes(virtualSize)} virtual size)`;
-                } finally {
-                    this.importing.delete(target);
-                }
-            });
+            const opened = image;
+            let job;
+            try {
+                job = this.jobs.start({
+                    operation: "image-import",
+                    description: `Importing ${path.basename(source)} as ${path.basename(target)}`,
+                    caller: ctx.caller,
+                }, async control => {
+                    try {
+                        await convertImage({
+                            source: opened, target, format,
+                            rateLimit: options["rate-limit"], signal: control.signal,
+                            onProgress: f => control.setProgress(f),
+                        });
+                        return `Imported ${path.basename(source)} as ${target} (${formatBytes(opened.virtualSize)} virtual size)`;
+                    } finally {
+                        opened.close();
+                        this.importing.delete(target);
+                    }
+                });
+            } catch (e) {
+                opened.close();
+                this.importing.delete(target);
+                throw e;
+            }
             return [job.path];
         },
     });
@@ -153,11 +172,7 @@ export class Manager {
         args: z.tuple([count(1, 1000), optionsSchema({})]),
         run: async (_ctx, [count]) => {
             await this.audit.drain();
-            return [this.audit.tail(count).map(r => toVariantDict({
-                Seq: r.seq, Time: r.time, Uid: new dbus.Variant("u", r.uid), LoginUid: new dbus.Variant("u", r.loginuid),
-                User: r.user, LoginUser: r.loginuser ?? "", Method: r.method, Object: r.object, Phase: r.phase, Result: r.result,
-                Arguments: JSON.stringify(r.args ?? null), Hash: r.hash,
-            }))];
+            return [this.audit.tail(count).map(auditRecordDict)];
         },
     });
 }

@@ -1,4 +1,4 @@
-// Temporary files of atomic writes (FILE.PID.tmp) left by a killed process
+// Temporary files of atomic writes (.FILE.RANDOM.tmp, FILE.PID.tmp of older versions) left by a killed process
 // are removed; those of a DebVisor process that still runs, and files that
 // only look similar, are kept.
 import { spawn, spawnSync } from "node:child_process";
@@ -6,7 +6,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import QUnit from "qunit";
-import { removeStaleTemporaries, writeJsonAtomically } from "../../helpers/lib/atomic-file.js";
+import { removeStaleTemporaries, STALE_AFTER_MS, writeJsonAtomically } from "../../helpers/lib/atomic-file.js";
 import { waitFor } from "../lib/wait.js";
 
 QUnit.module("atomic files: stale temporaries", hooks => {
@@ -35,11 +35,18 @@ QUnit.module("atomic files: stale temporaries", hooks => {
                 notAPid: path.join(own, "zfs-schedule.json.abc.tmp"),
                 sharedOurs: path.join(shared, `fstab.${gone}.tmp`),
                 sharedOthers: path.join(shared, `passwd.${gone}.tmp`),
+                // the random names of today's writer: stale once older than any write takes
+                randomOld: path.join(own, ".zfs-schedule.json.0123456789abcdef.tmp"),
+                randomNew: path.join(own, ".firewall.json.fedcba9876543210.tmp"),
+                randomShared: path.join(shared, ".fstab.00112233445566ff.tmp"),
             };
             for (const f of Object.values(files)) fs.writeFileSync(f, "{}");
+            const old = new Date(Date.now() - STALE_AFTER_MS - 60_000);
+            fs.utimesSync(files.randomOld, old, old);
+            fs.utimesSync(files.randomShared, old, old);
             const removed = removeStaleTemporaries([own + "/", path.join(shared, "fstab"), path.join(dir, "missing") + "/"]);
-            assert.deepEqual(removed.sort(), [files.stale, files.staleOfStranger, files.sharedOurs].sort());
-            for (const kept of [files.live, files.notOurPattern, files.notAPid, files.sharedOthers])
+            assert.deepEqual(removed.sort(), [files.stale, files.staleOfStranger, files.sharedOurs, files.randomOld, files.randomShared].sort());
+            for (const kept of [files.live, files.notOurPattern, files.notAPid, files.sharedOthers, files.randomNew])
                 assert.true(fs.existsSync(kept), `${path.basename(kept)} is kept`);
             // the atomic write still works beside the files that were kept
             writeJsonAtomically(path.join(own, "zfs-schedule.json"), { ok: true });
