@@ -264,7 +264,14 @@ export class ObjectServer {
         };
         const outTypes = method.args.filter(a => a.direction === "out").map(a => a.type);
         this.dispatch(call).then(
-            out => this.reply(msg, outSignature(method), out.map((v, i) => marshal(v, outTypes[i]))),
+            out => {
+                try {
+                    this.reply(msg, outSignature(method), out.map((v, i) => marshal(v, outTypes[i])));
+                } catch (e) {
+                    // an answer that does not fit its signature must not take the daemon down with it
+                    this.fail(msg, new Error(`the answer of ${member} could not be sent: ${(e as Error).message}`));
+                }
+            },
             (e: unknown) => this.fail(msg, e),
         ).finally(() => {
             waiting.calls--;
