@@ -237,6 +237,10 @@ const LOOPBACK = [parseNet("127.0.0.0/8"), parseNet("::1")].map(p => {
 export function cutOffProblems(blocks: Net[], guard: Guard): Finding[] {
     const problems: Finding[] = [];
     for (const net of blocks) {
+        const bits = net.family === 4 ? 32 : 128;
+        const widest = guard.widest[net.family];
+        if (net.end - net.start + 1n > 1n << BigInt(bits - widest))
+            problems.push({ entry: net.text, message: `is wider than /${widest}, the widest IPv${net.family} block allowed` });
         for (const lo of LOOPBACK) {
             if (overlaps(net, lo))
                 problems.push({ entry: net.text, message: `covers loopback (${lo.text})` });
@@ -249,10 +253,6 @@ export function cutOffProblems(blocks: Net[], guard: Guard): Finding[] {
             if (overlaps(net, m))
                 problems.push({ entry: net.text, message: `covers the management network ${m.text}` });
         }
-        const bits = net.family === 4 ? 32 : 128;
-        const widest = guard.widest[net.family];
-        if (net.end - net.start + 1n > 1n << BigInt(bits - widest))
-            problems.push({ entry: net.text, message: `is wider than /${widest}, the widest IPv${net.family} block allowed` });
     }
     return problems;
 }
