@@ -318,7 +318,7 @@ export class Firewall {
             const report: Report = { accepted: checked.accepted, errors: checked.errors, warnings: checked.warnings, skipped: checked.skipped, applied: false, lines };
             let refusals = 0;
             if (list === "block") {
-                const forced = forcedEntries(options.force, input.map(e => e.text));
+                const forced = forcedEntries(options.force, input.map(e => e.text), checked.accepted.map(n => n.text));
                 const problems = [
                     ...lockoutProblems(checked.accepted, this.sessions(), this.current().allow),
                     ...cutOffProblems(checked.accepted, await this.guard()),
@@ -400,7 +400,7 @@ export class Firewall {
             const removed = this.state[list].filter(e => gone.has(e.cidr));
             const kept = this.state[list].filter(e => !gone.has(e.cidr));
             if (list === "management") {
-                const forced = forcedEntries(force, texts);
+                const forced = forcedEntries(force, texts, nets.map(n => n.text));
                 const refused = this.managementRemovalProblems(nets, kept).filter(p => !forced.has(p.entry));
                 if (refused.length > 0)
                     throw invalidArgument(`cidrs: ${summary(refused.map(p => ({ ...p, message: `${p.message}: refused unless the option force names ${p.entry} again` })))}; nothing was changed`);
@@ -554,14 +554,15 @@ export class Firewall {
 
 /*
  * The canonical entries that `force` confirms. Each value must be one of the
- * entries exactly as typed: a forced block is one the caller named twice.
+ * entries exactly as typed, or as the refusal wrote it: a forced block is one
+ * the caller named twice.
  */
-function forcedEntries(force: string | string[] | undefined, typed: string[]): Set<string> {
+function forcedEntries(force: string | string[] | undefined, typed: string[], canonical: string[]): Set<string> {
     const values = force === undefined ? [] : typeof force === "string" ? [force] : force;
     const out = new Set<string>();
     if (values.length === 0)
         return out;
-    const asTyped = new Set(typed);
+    const asTyped = new Set([...typed, ...canonical]);
     for (const v of values) {
         const p = parseNet(v);
         if (!asTyped.has(v) || !p.ok)
