@@ -104,9 +104,14 @@ function relation(a: Net, b: Net): string {
  * hold now. Entries with errors are not accepted; identical ones already in
  * the list are skipped.
  */
-export function checkAdditions(list: ListName, entries: InputEntry[], current: { block: Net[]; allow: Net[]; management?: Net[] }): Report & { comments: Map<string, string> } {
+export function checkAdditions(list: ListName, entries: InputEntry[], current: { block: Net[]; allow: Net[]; management?: Net[] }): Report & {
+    comments: Map<string, string>;
+    /** entries refused only for overlapping others: still worth the guards' reasons, which say more than an overlap */
+    overlapping: Net[];
+} {
     const report: Report = { accepted: [], errors: [], warnings: [], skipped: [] };
     const comments = new Map<string, string>();
+    const overlapOnly: Net[] = [];
     const same = byFamily(current[list] ?? []);
     const other = byFamily(current[list === "block" ? "allow" : "block"]);
     const parsed: Array<{ net: Net; raw: string }> = [];
@@ -132,6 +137,7 @@ export function checkAdditions(list: ListName, entries: InputEntry[], current: {
         if (inList.length > 0) {
             report.errors.push({ entry: key, message: inList.slice(0, 3).map(n => `${relation(p.net, n)} ${n.text}, which is in the ${list} list`).join("; ") +
                 (inList.length > 3 ? ` (and ${inList.length - 3} more)` : "") });
+            overlapOnly.push(p.net);
             continue;
         }
         if (e.comment)
@@ -146,6 +152,7 @@ export function checkAdditions(list: ListName, entries: InputEntry[], current: {
         if (reach && reach.family === net.family && net.start <= reach.end) {
             report.errors.push({ entry: net.text, message: `${relation(net, reach)} ${reach.text}, also being added` });
             bad.add(net);
+            overlapOnly.push(net);
             if (net.end > reach.end)
                 reach = net;
             continue;
@@ -167,7 +174,7 @@ export function checkAdditions(list: ListName, entries: InputEntry[], current: {
             });
         }
     }
-    return { ...report, comments };
+    return { ...report, comments, overlapping: overlapOnly };
 }
 
 /* Entries to remove from a list: each must be in it exactly. */

@@ -321,7 +321,7 @@ export class Firewall {
                 const forced = forcedEntries(options.force, input.map(e => e.text), checked.accepted.map(n => n.text));
                 const problems = [
                     ...lockoutProblems(checked.accepted, this.sessions(), this.current().allow),
-                    ...cutOffProblems(checked.accepted, await this.guard()),
+                    ...cutOffProblems([...checked.accepted, ...checked.overlapping], await this.guard()),
                 ];
                 const refused = new Set<string>();
                 for (const p of problems) {
