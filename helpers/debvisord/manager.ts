@@ -13,7 +13,7 @@ import { testFileOsdDisks } from "./ceph/provision/devices.js";
 import { listDisks, type Disk } from "./host/disks.js";
 import { detectFeatures, PROFILE_FILE, readProfile } from "./host/facts.js";
 import { FirstBootWatch } from "./host/firstboot.js";
-import { convertImage, IMAGE_DIR, probeImage, TARGET_FORMATS, targetPath } from "./images/image-import.js";
+import { convertImage, IMAGE_DIR, openSource, TARGET_FORMATS, targetPath } from "./images/image-import.js";
 import type { JobRegistry } from "./jobs/jobs.js";
 import * as z from "zod/mini";
 import { absolutePath, count, optionsSchema, resourceName } from "./validation.js";
@@ -119,30 +119,38 @@ export class Manager {
                 throw invalidArgument(`image_name: ${path.basename(target)} already exists in ${IMAGE_DIR}`);
             // reserve the name before the first await, so a second call for the same name sees it
             this.importing.add(target);
-            let info;
+            let image;
             try {
-                info = await probeImage(source);
+                image = openSource(source, "source_path");
             } catch (e) {
                 this.importing.delete(target);
                 throw e;
             }
-            const { format: sourceFormat, virtualSize } = info;
-            const job = this.jobs.start({
-                operation: "image-import",
-                description: `Importing ${path.basename(source)} as ${path.basename(target)}`,
-                caller: ctx.caller,
-            }, async control => {
-                try {
-                    await convertImage({
-                        source, sourceFormat, target, format,
-                        rateLimit: options["rate-limit"], signal: control.signal,
-                        onProgress: f => control.setProgress(f),
-                    });
-                    return `Imported ${path.basename(source)} as ${target} (${formatBytes(virtualSize)} virtual size)`;
-                } finally {
-                    this.importing.delete(target);
-                }
-            });
+            const opened = image;
+            let job;
+            try {
+                job = this.jobs.start({
+                    operation: "image-import",
+                    description: `Importing ${path.basename(source)} as ${path.basename(target)}`,
+                    caller: ctx.caller,
+                }, async control => {
+                    try {
+                        await convertImage({
+                            source: opened, target, format,
+                            rateLimit: options["rate-limit"], signal: control.signal,
+                            onProgress: f => control.setProgress(f),
+                        });
+                        return `Imported ${path.basename(source)} as ${target} (${formatBytes(opened.virtualSize)} virtual size)`;
+                    } finally {
+                        opened.close();
+                        this.importing.delete(target);
+                    }
+                });
+            } catch (e) {
+                opened.close();
+                this.importing.delete(target);
+                throw e;
+            }
             return [job.path];
         },
     });

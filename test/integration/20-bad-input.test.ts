@@ -5,7 +5,8 @@ import fs from "node:fs";
 import path from "node:path";
 import QUnit from "qunit";
 import { callAs, MANAGER } from "../lib/call-as.js";
-import { imageDirListing, randomImage, removeImage, tempDir, uniqueName } from "../lib/images.js";
+import { containsSecret, craftImages, makeSecret } from "../lib/crafted-images.js";
+import { IMAGE_DIR, imageDirListing, randomImage, removeImage, tempDir, uniqueName } from "../lib/images.js";
 import { ADMIN } from "../lib/users.js";
 
 const INVALID = "org.debvisor.DebVisor1.Error.InvalidArgument";
@@ -66,6 +67,28 @@ QUnit.module("bad input (installed daemon)", hooks => {
             }
         }
         assert.deepEqual(imageDirListing(), before, "the image directory is unchanged");
+        assert.deepEqual(await jobPaths(), jobsBefore, "no job was started");
+    });
+
+    QUnit.test("ImportImage refuses every image that references another file, and reads nothing of it", async assert => {
+        const crafted = fs.mkdtempSync(path.join(dir, "crafted-"));
+        fs.chmodSync(crafted, 0o755);
+        const secret = makeSecret(crafted);
+        const before = imageDirListing();
+        const jobsBefore = await jobPaths();
+        for (const c of craftImages(crafted, secret)) {
+            for (const format of ["qcow2", "raw"]) {
+                const reply = await importImage(c.file, uniqueName("crafted"), { format: ["s", format] });
+                assert.false(reply.ok, `${c.label} (to ${format})`);
+                if (!reply.ok) {
+                    assert.equal(reply.errorName, INVALID, c.label);
+                    assert.true(reply.message.startsWith(`source_path: ${c.file} `) && c.reason.test(reply.message), `${c.label}: ${reply.message}`);
+                }
+            }
+        }
+        const added = imageDirListing().filter(f => !before.includes(f));
+        assert.deepEqual(added, [], "nothing was written in the image directory");
+        assert.deepEqual(added.filter(f => containsSecret(path.join(IMAGE_DIR, f), secret)), [], "the secret is in no file there");
         assert.deepEqual(await jobPaths(), jobsBefore, "no job was started");
     });
 

@@ -1,6 +1,7 @@
 // The ImportImage job: progress signalled as it goes, a result under the
 // final name only when complete, Cancel leaving no file behind, and a daemon
 // killed mid-import cleaning up after itself when the bus starts it again.
+import { execFileSync, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import QUnit from "qunit";
@@ -10,12 +11,34 @@ import { callAs, getProperty, MANAGER } from "../lib/call-as.js";
 import { closeWatchBus, watchJobs } from "../lib/bus-watch.js";
 import { waitFor, withTimeout } from "../lib/wait.js";
 import { IMAGE_DIR, imageDirListing, qemuImgFormat, randomImage, removeImage, tempDir, uniqueName } from "../lib/images.js";
+import { ordinaryImages } from "../lib/crafted-images.js";
 import { ADMIN } from "../lib/users.js";
 
 const JOB_IFACE = "org.debvisor.DebVisor1.Job";
 const AUDIT_LOG = "/var/log/debvisor/audit.jsonl";
 
 const jobProperty = (job: string, name: string) => getProperty(job, JOB_IFACE, name);
+
+function imageToolUid(): number {
+    return Number(execFileSync("id", ["-u", "debvisor-img"], { encoding: "utf8" }).trim());
+}
+
+/* The real uids of the qemu-img processes converting for debvisord now. */
+function qemuImgUids(): number[] {
+    const uids = new Set<number>();
+    for (const pid of fs.readdirSync("/proc").filter(p => /^\d+$/.test(p))) {
+        try {
+            const cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+            if (fs.readFileSync(`/proc/${pid}/comm`, "utf8").trim() !== "qemu-img" || !cmdline.includes("/dev/fd/4"))
+                continue;
+            const status = fs.readFileSync(`/proc/${pid}/status`, "utf8");
+            uids.add(Number(/^Uid:\s+(\d+)/m.exec(status)?.[1]));
+        } catch {
+            // it ended meanwhile
+        }
+    }
+    return [...uids];
+}
 
 
 QUnit.module("image import job (installed daemon, qemu-img)", hooks => {
@@ -54,6 +77,30 @@ QUnit.module("image import job (installed daemon, qemu-img)", hooks => {
         removeImage(`${name}.qcow2`);
     });
 
+    QUnit.test("ordinary qcow2, raw and VMDK (monolithicSparse, streamOptimized) images still import, also from a file only root may read", async assert => {
+        const watch = await watchJobs();
+        const raw = randomImage(dir, "ordinary.raw", 2);
+        const rootOnly = path.join(dir, "root-only.raw");
+        fs.copyFileSync(raw, rootOnly);
+        fs.chmodSync(rootOnly, 0o600);
+        for (const file of [...ordinaryImages(dir, raw), rootOnly]) {
+            const name = uniqueName("ordinary");
+            const reply = await callAs(ADMIN.name, { ...MANAGER, method: "ImportImage", signature: "ssa{sv}", body: [file, name, {}] });
+            assert.true(reply.ok, reply.ok ? path.basename(file) : reply.message);
+            if (!reply.ok)
+                continue;
+            const [success, message] = await withTimeout(watch(reply.body[0] as string).completed, 60_000, "the import");
+            assert.true(success, `${path.basename(file)}: ${message}`);
+            const imported = path.join(IMAGE_DIR, `${name}.qcow2`);
+            const compare = spawnSync("qemu-img", ["compare", "-F", "qcow2", raw, imported], { encoding: "utf8" });
+            assert.equal(compare.status, 0, `${path.basename(file)}: the same disk contents (${compare.stdout.trim()})`);
+            const stat = fs.statSync(imported);
+            assert.deepEqual([stat.uid, stat.mode & 0o777], [0, 0o600], "the finished image is root's");
+            assert.deepEqual(imageDirListing().filter(f => f.includes(name)), [`${name}.qcow2`], "no partial or staging file is left");
+            removeImage(`${name}.qcow2`);
+        }
+    });
+
     QUnit.test("Cancel stops the import and leaves no file", async assert => {
         const watch = await watchJobs();
         const name = uniqueName("cancelled");
@@ -62,7 +109,11 @@ QUnit.module("image import job (installed daemon, qemu-img)", hooks => {
         const job = reply.ok ? reply.body[0] as string : "";
         const w = watch(job);
         await waitFor("some progress", () => w.progress.some(p => p > 0));
-        assert.true(imageDirListing().some(f => f.includes(name)), "a partial file exists while it runs");
+        const partial = imageDirListing().find(f => f.includes(name));
+        assert.true(partial !== undefined, "a partial file exists while it runs");
+        // qemu-img writes it as debvisor-img, never as root
+        assert.equal(fs.statSync(path.join(IMAGE_DIR, partial ?? "")).uid, imageToolUid(), "the partial file belongs to debvisor-img");
+        assert.deepEqual(qemuImgUids(), [imageToolUid()], "qemu-img runs as debvisor-img");
         const cancel = await callAs(ADMIN.name, { path: job, iface: JOB_IFACE, method: "Cancel", signature: "a{sv}", body: [{}] });
         assert.true(cancel.ok, cancel.ok ? "" : cancel.message);
         const [success, message] = await withTimeout(w.completed, 15_000, "the cancelled job to complete");

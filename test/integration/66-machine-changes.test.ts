@@ -8,6 +8,7 @@ import fs from "node:fs";
 import path from "node:path";
 import QUnit from "qunit";
 import { callAs, getProperty, MANAGER } from "../lib/call-as.js";
+import { containsSecret, craftImages, makeSecret, vmdkDescriptor } from "../lib/crafted-images.js";
 import { closeWatchBus, watchJobs } from "../lib/bus-watch.js";
 import { qemuImgFormat, randomImage, tempDir, uniqueName } from "../lib/images.js";
 import { waitFor, withTimeout } from "../lib/wait.js";
@@ -59,6 +60,24 @@ QUnit.module("machines: changes, imports, clones and conversions", hooks => {
         assert.equal(qemuImgFormat(file), "qcow2");
         const info = JSON.parse(execFileSync("qemu-img", ["info", "--output=json", file], { encoding: "utf8" })) as { "virtual-size": number };
         assert.equal(info["virtual-size"], 32 * MIB, "grown to the asked disk size");
+    });
+
+    QUnit.test("create from an image that references another file is refused, and nothing is made", async assert => {
+        const crafted = fs.mkdtempSync(path.join(dir, "crafted-"));
+        fs.chmodSync(crafted, 0o755);
+        const secret = makeSecret(crafted);
+        const volumesBefore = virsh("vol-list", "default");
+        for (const c of craftImages(crafted, secret)) {
+            const name = uniqueName("dvcrafted");
+            const reply = await create(name, { source: ["s", "image"], image: ["s", c.file] });
+            assert.false(reply.ok, c.label);
+            if (!reply.ok) {
+                assert.equal(reply.errorName, "org.debvisor.DebVisor1.Error.InvalidArgument", c.label);
+                assert.true(reply.message.startsWith(`options.image: ${c.file} `) && c.reason.test(reply.message), `${c.label}: ${reply.message}`);
+            }
+            assert.false(domainNames().includes(name), "no machine");
+        }
+        assert.equal(virsh("vol-list", "default"), volumesBefore, "no volume was made");
     });
 
     QUnit.test("a profile whose libvirt pool was never made (no spare disk) puts a new machine's disk in the default pool", async assert => {
@@ -214,5 +233,23 @@ QUnit.module("machines: changes, imports, clones and conversions", hooks => {
 
         const again = await call(ADMIN.name, objectPath, "ConvertDisk", "ssa{sv}", ["vda", "raw", {}]);
         assert.false(again.ok, "converting to the format it has is refused");
+
+        // the guest owns a raw disk's bytes: one that wrote a VMDK descriptor naming a host file
+        // gets its disk converted as raw, the descriptor as data, the host file untouched
+        const secret = makeSecret(dir);
+        const descriptor = vmdkDescriptor("monolithicFlat", [`RW 2048 FLAT "${secret.file}" 0`]);
+        const rawDisk = volumeFile(`${name}.raw`);
+        const fd = fs.openSync(rawDisk, "r+");
+        fs.writeSync(fd, descriptor, 0, "latin1");
+        fs.closeSync(fd);
+        const back = await call(ADMIN.name, objectPath, "ConvertDisk", "ssa{sv}", ["vda", "qcow2", {}]);
+        assert.true(back.ok, back.ok ? "" : back.message);
+        if (!back.ok) return;
+        const [convertedBack, backMessage] = await withTimeout(watch(back.body[0] as string).completed, 60_000, "the conversion back");
+        assert.true(convertedBack, backMessage);
+        const asRaw = path.join(dir, "guest-disk.raw");
+        execFileSync("qemu-img", ["convert", "-f", "qcow2", "-O", "raw", volumeFile(`${name}.qcow2`), asRaw]);
+        assert.equal(fs.readFileSync(asRaw).subarray(0, descriptor.length).toString("latin1"), descriptor, "the guest's bytes, as they were");
+        assert.false(containsSecret(asRaw, secret), "and nothing of the host file");
     });
 });

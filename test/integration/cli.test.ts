@@ -9,6 +9,7 @@ import path from "node:path";
 import QUnit from "qunit";
 import { COMMANDS } from "../../helpers/debvisorctl/commands/index.js";
 import { callAs, MANAGER } from "../lib/call-as.js";
+import { craftImages, makeSecret } from "../lib/crafted-images.js";
 import { IMAGE_DIR, imageDirListing, qemuImgFormat, randomImage, removeImage, tempDir, uniqueName } from "../lib/images.js";
 import { ADMIN, NOBODY, VIEWER } from "../lib/users.js";
 import { waitFor, withTimeout } from "../lib/wait.js";
@@ -209,6 +210,18 @@ QUnit.module("debvisorctl (installed, against debvisord)", hooks => {
         const badFormat = ctl(["import", path.join(dir, "missing.raw"), uniqueName("cli"), "--format", "vmdk"]);
         assert.equal(badFormat.code, 1);
         assert.true(badFormat.stderr.startsWith("debvisorctl: InvalidArgument: options.format: "), badFormat.stderr);
+    });
+
+    QUnit.test("import of an image that references another file: the refusal says why, exit 1, no job", assert => {
+        const secret = makeSecret(dir);
+        const crafted = craftImages(dir, secret).find(c => c.file.endsWith("flat.vmdk"));
+        const name = uniqueName("cli");
+        const r = ctl(["import", crafted?.file ?? "", name, "--wait"]);
+        assert.equal(r.code, 1);
+        assert.equal(r.stderr, `debvisorctl: InvalidArgument: source_path: ${crafted?.file} is a VMDK descriptor (createType "monolithicFlat") ` +
+            "whose data lies in other files; import a single-file (monolithicSparse or streamOptimized) .vmdk\n");
+        assert.equal(r.stdout, "", "no job path");
+        assert.deepEqual(imageDirListing().filter(f => f.includes(name)), []);
     });
 
     QUnit.test("roles: without a group NotAuthorized (exit 1), a viewer reads but cannot import", assert => {

@@ -7,7 +7,7 @@ import nodePath from "node:path";
 import * as z from "zod/mini";
 import { busy, invalidArgument, notFound } from "../../lib/errors.js";
 import { method } from "../bus/call-pipeline.js";
-import { convertImage, probeImage, TARGET_FORMATS } from "../images/image-import.js";
+import { convertImage, openSource, TARGET_FORMATS, type SourceImage } from "../images/image-import.js";
 import { optionsSchema, resourceName } from "../validation.js";
 import { xmlEscape } from "./domain-builder.js";
 import { describeDomain, type DomainDisk } from "./domain-xml.js";
@@ -40,6 +40,14 @@ function replaceDiskSource(xml: string, target: string, pool: VmPool, volume: st
     });
 }
 
+/*
+ * The format the definition gives a disk: qemu-img is told it rather than
+ * probing, so a raw disk whose guest wrote an image header stays raw.
+ */
+function diskFormat(disk: DomainDisk): string | undefined {
+    return disk.Format || undefined;
+}
+
 const inFlight = new Set<string>();
 
 /* Runs `work` with `key` reserved, so the same target is never written twice at once. */
@@ -68,13 +76,21 @@ export function copyMethods(host: MachineHost, path: string) {
                 const disks = describeDomain(xml).disks.filter(d => d.Device === "disk");
                 const pool = await vmPool(libvirt);
                 const dir = requireDirectory(pool);
-                const plan = await Promise.all(disks.map(async (d, i) => {
-                    const source = await diskFile(host, d);
+                const files = await Promise.all(disks.map(async (d, i) => {
                     const volume = `${newName}${i === 0 ? "" : `-${d.Target}`}.qcow2`;
                     if (fs.existsSync(nodePath.join(dir, volume)))
                         throw invalidArgument(`new_name: the volume ${volume} exists already in the pool "${pool.name}"`);
-                    return { disk: d, source, volume, info: await probeImage(source) };
+                    return { disk: d, file: await diskFile(host, d), volume };
                 }));
+                const plan: Array<{ disk: DomainDisk; volume: string; info: SourceImage }> = [];
+                const closeAll = () => plan.forEach(p => p.info.close());
+                try {
+                    for (const f of files)
+                        plan.push({ disk: f.disk, volume: f.volume, info: openSource(f.file, `disk ${f.disk.Target}`, diskFormat(f.disk)) });
+                } catch (e) {
+                    closeAll();
+                    throw e;
+                }
                 const uuid = randomUUID();
                 const machinePath = host.objectPath(uuid);
                 const job = host.jobs.start({
@@ -91,7 +107,7 @@ export function copyMethods(host: MachineHost, path: string) {
                         for (const p of plan) {
                             const target = nodePath.join(dir, p.volume);
                             await convertImage({
-                                source: p.source, sourceFormat: p.info.format, target, format: "qcow2", signal: control.signal,
+                                source: p.info, target, format: "qcow2", signal: control.signal,
                                 onProgress: f => control.setProgress((done + f * p.info.virtualSize) / total),
                             });
                             written.push(target);
@@ -106,8 +122,10 @@ export function copyMethods(host: MachineHost, path: string) {
                             fs.rmSync(file, { force: true });
                         await libvirt.poolCall(pool.path, "Refresh").catch(() => undefined);
                         throw e;
+                    } finally {
+                        closeAll();
                     }
-                }));
+                }).finally(closeAll));
                 return [machinePath, job.path];
             },
         }),
@@ -123,19 +141,28 @@ export function copyMethods(host: MachineHost, path: string) {
                 if (!disk)
                     throw notFound(`target: ${host.name(path)} has no disk ${target}`);
                 const source = await diskFile(host, disk);
-                const info = await probeImage(source);
-                if (info.format === format)
-                    throw invalidArgument(`format: disk ${target} is ${format} already`);
                 const pool = await vmPool(libvirt);
                 const dir = requireDirectory(pool);
                 const volume = `${nodePath.basename(source).replace(/\.(qcow2|raw|img|vmdk|vdi)$/, "")}.${format}`;
-                if (fs.existsSync(nodePath.join(dir, volume)))
-                    throw invalidArgument(`format: ${volume} exists already in the pool "${pool.name}"`);
+                const info = openSource(source, `disk ${target}`, diskFormat(disk));
+                try {
+                    if (info.format === format)
+                        throw invalidArgument(`format: disk ${target} is ${format} already`);
+                    if (fs.existsSync(nodePath.join(dir, volume)))
+                        throw invalidArgument(`format: ${volume} exists already in the pool "${pool.name}"`);
+                } catch (e) {
+                    info.close();
+                    throw e;
+                }
                 const job = host.jobs.start({
                     operation: "disk-convert", description: `Converting disk ${target} of ${host.name(path)} to ${format}`, caller: ctx.caller, objects: [path],
                 }, control => reserved(nodePath.join(dir, volume), async () => {
                     const written = nodePath.join(dir, volume);
-                    await convertImage({ source, sourceFormat: info.format, target: written, format, signal: control.signal, onProgress: f => control.setProgress(f) });
+                    try {
+                        await convertImage({ source: info, target: written, format, signal: control.signal, onProgress: f => control.setProgress(f) });
+                    } finally {
+                        info.close();
+                    }
                     try {
                         await adoptFile(libvirt, pool, volume);
                         await libvirt.defineDomain(replaceDiskSource(await storedXml(), target, pool, volume, format));
@@ -151,7 +178,7 @@ export function copyMethods(host: MachineHost, path: string) {
                     }
                     await host.refresh(host.domainOf(path));
                     return `Disk ${target} of ${host.name(path)} is now ${format} (${volume})${removeOriginal ? "" : `; the original ${source} was kept`}`;
-                }));
+                }).finally(() => info.close()));
                 return [job.path];
             },
         }),

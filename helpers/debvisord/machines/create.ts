@@ -10,7 +10,7 @@ import * as z from "zod/mini";
 import { formatBytes } from "../../lib/bytes.js";
 import { busy, failed, invalidArgument } from "../../lib/errors.js";
 import { method, type CallContext } from "../bus/call-pipeline.js";
-import { convertImage, IMAGE_DIR, probeImage } from "../images/image-import.js";
+import { convertImage, IMAGE_DIR, openSource, type SourceImage } from "../images/image-import.js";
 import type { JobControl } from "../jobs/jobs.js";
 import { absolutePath, optionsSchema, resourceName } from "../validation.js";
 import { clearPassword, cloudInitUser, hostName, sshPublicKey, writeSeedIso } from "./cloud-init.js";
@@ -83,28 +83,30 @@ export function createMachineMethod(host: MachineHost) {
                 throw busy(`name: a machine named ${name} exists already`);
             // reserve the name before the next await: a second call for it sees it
             creating.add(name);
+            let probe: SourceImage | null = null;
             try {
                 const uuid = randomUUID();
                 const machinePath = host.objectPath(uuid);
                 const source = o.source ?? "empty";
                 const pool = await vmPool(host.libvirt);
                 const nic = o.network === "none" ? null : await nicSourceFor(host.libvirt, o.network);
-                const probe = o.image ? await probeImage(o.image) : null;
+                probe = o.image ? openSource(o.image, "options.image") : null;
+                const image = probe;
                 const diskBytes = Math.max(o["disk-size"] ?? (probe ? 0 : DEFAULT_DISK_BYTES), probe?.virtualSize ?? 0);
                 await checkSpace(host.libvirt, pool, diskBytes, "options.disk-size");
                 const kvm = await host.kvmAvailable();
                 const build = async (control: JobControl | null, cleanup: Array<() => Promise<unknown>>) => {
                     const diskName = volumeName(name, "", "qcow2");
                     let disk: Volume;
-                    if (probe && o.image) {
+                    if (image) {
                         const dir = requireDirectory(pool);
                         await convertImage({
-                            source: o.image, sourceFormat: probe.format, target: path.join(dir, diskName), format: "qcow2",
+                            source: image, target: path.join(dir, diskName), format: "qcow2",
                             signal: control!.signal, onProgress: f => control!.setProgress(f * 0.95),
                         });
                         cleanup.push(() => fs.promises.rm(path.join(dir, diskName), { force: true }));
                         disk = await adoptFile(host.libvirt, pool, diskName);
-                        if (diskBytes > probe.virtualSize)
+                        if (diskBytes > image.virtualSize)
                             await host.libvirt.call(disk.volumePath, "org.libvirt.StorageVol", "Resize", "tu", [diskBytes, 0]);
                     } else {
                         disk = await createVolume(host.libvirt, pool, diskName, diskBytes, "qcow2");
@@ -153,6 +155,7 @@ export function createMachineMethod(host: MachineHost) {
                             await undo().catch(() => undefined);
                         throw e;
                     } finally {
+                        image?.close();
                         creating.delete(name);
                     }
                 };
@@ -166,6 +169,7 @@ export function createMachineMethod(host: MachineHost) {
                 }, control => withCleanup(control));
                 return [machinePath, job.path];
             } catch (e) {
+                probe?.close();
                 creating.delete(name);
                 throw e;
             }
