@@ -316,6 +316,13 @@ QUnit.module("firewall: what a block must not cut off", () => {
             assert.deepEqual(reasons(ok), [], `${ok} is fine`);
     });
 
+    QUnit.test("entries refused for overlapping are still handed to the guards, whose reasons say more", assert => {
+        const r = checkAdditions("block", [{ text: "0.0.0.0/0" }, { text: "198.51.100.0/24" }, { text: "198.51.100.7" }], { block: [net("203.0.113.0/24")], allow: [] });
+        assert.deepEqual(r.overlapping.map(n => n.text), ["0.0.0.0/0", "198.51.100.7"]);
+        assert.deepEqual(r.accepted.map(n => n.text), ["198.51.100.0/24"]);
+        assert.true(cutOffProblems(r.overlapping, guard).some(p => p.entry === "0.0.0.0/0" && p.message === "is wider than /8, the widest IPv4 block allowed"));
+    });
+
     QUnit.test("the width limits come from the settings file; a damaged one is named, not ignored", assert => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dv-fw-settings-"));
         try {
