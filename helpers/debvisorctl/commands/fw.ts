@@ -56,7 +56,7 @@ function more(shown: number, total: number | undefined): string[] {
 }
 
 /* The report of Block, Allow and ImportList; exit code 1 when it has errors. */
-function printReport(report: Report, verb: string, values: Values): number {
+function printReport(report: Report, verb: string, values: Values, planned = `would ${verb.replace(/ed$/, "")}`): number {
     if (values.json) {
         printJson(report);
         return (report.ErrorCount ?? (report.Errors ?? []).length) > 0 ? 1 : 0;
@@ -69,7 +69,7 @@ function printReport(report: Report, verb: string, values: Values): number {
     const count = report.AcceptedCount ?? accepted.length;
     const shown = count <= 20 ? accepted.join(" ") : `${accepted.slice(0, 20).join(" ")} … (${count} in all)`;
     const what = `${count} ${count === 1 ? "entry" : "entries"}${count ? ": " + shown : ""}`;
-    lines.push(report.Applied ? `${verb} ${what}` : `dry run: would ${verb.replace(/ed$/, "")} ${what}`);
+    lines.push(report.Applied ? `${verb} ${what}` : `dry run: ${planned} ${what}`);
     print(lines.join("\n"));
     return (report.ErrorCount ?? (report.Errors ?? []).length) > 0 ? 1 : 0;
 }
@@ -234,7 +234,7 @@ const fwManagementAdd: Command = {
     positionals: { min: 1, max: MAX_ENTRIES },
     async run(values, cidrs) {
         const [report] = await callMethod(FIREWALL_PATH, FIREWALL_IFACE, "AddManagement", "asa{sv}", [cidrs], values, addOptions(values, false));
-        return printReport(report as Report, "added to the management set", values);
+        return printReport(report as Report, "added to the management set", values, "would add to the management set");
     },
 };
 
