@@ -15,6 +15,7 @@ import { auditQueryBench } from "./audit-query.js";
 import { dnsBench } from "./dns.js";
 import { firewallBench } from "./firewall.js";
 import { hardeningBench } from "./hardening.js";
+import { imagesBench } from "./images.js";
 import { bounded, median, now, report, rssMiB, timeMs } from "./lib.js";
 import { machinesBench } from "./machines.js";
 import { zfsBench } from "./zfs.js";
@@ -131,7 +132,7 @@ try {
     console.log(`DebVisor benchmarks on ${os.cpus().length} cores, node ${process.version}\n`);
     // `npm run bench -- machines` runs only the named ones
     const benches: Record<string, () => Promise<void>> = { activation, roundTrip, auditedCalls, auditLog, machines: machinesBench, "audit-query": auditQueryBench, firewall: firewallBench, zfs: zfsBench, dns: dnsBench,
-        hardening: hardeningBench,
+        hardening: hardeningBench, images: imagesBench,
         ceph: cephBench };
     const chosen = process.argv.slice(2).length > 0 ? process.argv.slice(2) : Object.keys(benches);
     for (const name of chosen) {

@@ -18,6 +18,52 @@ bus_owner_pid() {
         GetConnectionUnixProcessID s "$1" 2>/dev/null | awk '{print $2}'
 }
 
+libvirt_answers() {
+    virsh -c qemu:///system version >/dev/null 2>&1
+}
+
+wait_for_libvirt() {
+    for _ in $(seq 60); do
+        if libvirt_answers; then return 0; fi
+        sleep 1
+    done
+    echo "up: libvirtd did not answer within 60 s" >&2
+    return 1
+}
+
+# Without systemd nothing starts virtlogd and libvirtd (running ones are kept).
+# Where /dev/kvm exists but libvirt finds it unusable, libvirt probes QEMU
+# again on every change (tens of seconds each): libvirtd then runs in a
+# private mount namespace where /dev/kvm is an empty file, and machines run
+# emulated, as they would anyway.
+start_libvirt() {
+    if ! pgrep -x virtlogd >/dev/null; then
+        /usr/sbin/virtlogd -d
+    fi
+    if libvirt_answers; then
+        return 0
+    fi
+    mkdir -p /run/libvirt
+    /usr/sbin/libvirtd -d --pid-file /run/libvirt/debvisor-up-libvirtd.pid
+    wait_for_libvirt
+    if [ -e /dev/kvm ] && ! virsh -c qemu:///system capabilities | grep -q "<domain type='kvm'"; then
+        echo "up: /dev/kvm is not usable here; starting libvirtd without it (machines run emulated)"
+        pid=$(cat /run/libvirt/debvisor-up-libvirtd.pid)
+        kill "$pid"
+        for _ in $(seq 30); do
+            if ! kill -0 "$pid" 2>/dev/null; then break; fi
+            sleep 1
+        done
+        dir=/run/debvisor-libvirt
+        mkdir -p "$dir"
+        install -m 000 /dev/null "$dir/no-kvm"
+        { cat /etc/libvirt/qemu.conf; echo 'namespaces = [ ]'; } > "$dir/qemu.conf"
+        unshare -m --propagation private sh -c "mount --bind $dir/no-kvm /dev/kvm && \
+            mount --bind $dir/qemu.conf /etc/libvirt/qemu.conf && exec /usr/sbin/libvirtd -d"
+        wait_for_libvirt
+    fi
+}
+
 if [ -d /run/systemd/system ]; then
     systemctl reload dbus || true
     systemctl try-restart debvisord.service || true
@@ -34,6 +80,7 @@ else
     if [ -z "$(bus_owner_pid org.freedesktop.PolicyKit1)" ]; then
         /usr/lib/polkit-1/polkitd --no-debug >/dev/null 2>&1 &
     fi
+    start_libvirt
     # a daemon from before the install answers with old code: the bus starts the new one on the next call
     old=$(bus_owner_pid org.debvisor.DebVisor1)
     if [ -n "$old" ]; then kill "$old"; fi

@@ -26,6 +26,8 @@ export class CliError extends Error {
     }
 }
 
+const NOT_IN_GROUP_FIX = "Ask an administrator to add you to one (adduser USER debvisor-viewer) and log in again, or run debvisorctl as root.";
+
 /* A D-Bus error as the user reads it: the short error name and the daemon's words. */
 export function describeDBusError(type: string, text: string): CliError {
     if (type === "org.freedesktop.DBus.Error.ServiceUnknown")
@@ -34,6 +36,10 @@ export function describeDBusError(type: string, text: string): CliError {
         return new CliError("debvisord is not running");
     if (type.startsWith("org.freedesktop.DBus.Error.Spawn."))
         return new CliError(`debvisord could not be started: ${text}`);
+    // the bus policy admits only root and the DebVisor groups (dbus/org.debvisor.DebVisor1.conf)
+    if (type === "org.freedesktop.DBus.Error.AccessDenied")
+        return new CliError(`the system bus refused the call: you are not in a DebVisor group (debvisor-admin, debvisor-operator, debvisor-viewer). ${NOT_IN_GROUP_FIX}`,
+            "AccessDenied");
     return new CliError(text, type.split(".").pop() || type);
 }
 

@@ -1,8 +1,12 @@
 // debvisord: the DebVisor system service on the system bus. Everything
 // privileged that DebVisor does happens here, behind polkit and the audit log.
+// Each area (machines, DNS, ZFS, Ceph, firewall) comes up under a supervisor
+// that retries with backoff when its backend is not there yet or goes away.
+import "./search-path.js";
 import dbus from "dbus-next";
 import { parseIntrospection } from "../lib/dbus-xml.js";
 import { BUS_NAME, CONTRACT_XML, ROOT_PATH } from "../../generated/dbus-contract.js";
+import { Areas } from "./area-supervisor.js";
 import { AuditLog } from "./audit/audit-log.js";
 import { AuditObject } from "./audit/audit-object.js";
 import { loadOrCreateSigningKey } from "./audit/signing-key.js";
@@ -69,16 +73,25 @@ async function main(): Promise<void> {
     const zfs = new ZfsArea(server, new ZfsTools(), jobs, audit);
     const profiles = new Profiles(zfs, jobs, audit, `${ROOT_PATH}/Manager`);
     const manager = new Manager(server, audit, jobs, { CreateMachine: machines.createMethod(), ...profiles.methods() });
+    const areas = new Areas();
+    manager.followAreas(areas);
     manager.export();
     const auditObject = new AuditObject(server, audit, jobs, AUDIT_PATHS);
     auditObject.export();
-    try {
-        new DnsObjects(server, new DnsService(), jobs, audit, machines).export();
-    } catch (e) {
-        log(`DNS is not available: ${(e as Error).message}`);
-    }
     if (auditObject.signingProblem)
         log(`evidence export is not available: ${auditObject.signingProblem}`);
+
+    // DNS: its objects appear once its state file can be read (a broken one is read again until fixed)
+    let dns: DnsObjects | null = null;
+    const dnsArea = areas.add("dns", async () => {
+        if (dns)
+            return;
+        const service = new DnsService();
+        service.ensureBindConfig();
+        dns = new DnsObjects(server, service, jobs, audit, machines);
+        dns.export();
+    });
+
     // the firewall's table, state and settings files can be pointed elsewhere (tests use a table of their own)
     const firewall = new Firewall(server, audit, {
         table: tableName(process.env.DEBVISOR_NFT_TABLE),
@@ -87,23 +100,35 @@ async function main(): Promise<void> {
     }, new LibvirtMachineControl(libvirt));
     firewall.export();
     firewall.start();
+    const firewallArea = areas.add("firewall", () => firewall.load());
     // hardening checks, SSH MFA and fail2ban (read from the host's files; changes only through Fix and friends)
     const hardening = new Hardening(server);
     hardening.export();
     hardening.start();
 
-    // ZFS: the pools and datasets, whichever ZFS the host has (OpenZFS or zfs-fuse);
-    // its manager is there when the name is taken, the pools follow a moment later
-    await zfs.start().then(
-        () => log(zfs.flavor ? `ZFS: following ${zfs.flavor.kind} ${zfs.flavor.version}`.trimEnd() : "ZFS is not installed"),
-        (e: Error) => log(`ZFS is not available: ${e.message}`));
+    // ZFS: the pools and datasets, whichever ZFS the host has (OpenZFS or zfs-fuse); its manager is
+    // there when the name is taken, the pools follow when zfs answers
+    zfs.start();
+    await zfs.detect();
+    const zfsArea = areas.add("zfs", () => zfs.probe());
+    zfs.onHealth(problem => zfsArea.report(problem ? new Error(problem) : null));
 
     // Ceph: the cluster named in /etc/debvisor/ceph.json (default /etc/ceph); its manager is there
     // when the name is taken, the OSDs, pools and images follow with the first read
     const ceph = new CephArea(server, new CephTools(), jobs, audit);
-    await ceph.start().then(
-        () => log(ceph.state === "not-installed" ? "Ceph is not installed" : `Ceph: following ${ceph.tools.config().conf}`),
-        (e: Error) => log(`Ceph is not available: ${e.message}`));
+    await ceph.start();
+    const cephArea = areas.add("ceph", () => ceph.probe());
+    ceph.onHealth(problem => cephArea.report(problem));
+
+    // virtual machines: libvirt through libvirt-dbus; its first connection can take seconds
+    const machinesArea = machines.supervise(areas,
+        async () => manager.setVirtualization(await machines.kvmAvailable() ? "kvm" : "emulated"),
+        () => manager.setVirtualization("unavailable"));
+
+    // before taking the name: DNS objects are there for the first call, and the firewall's
+    // saved lists are restored before any change is let through
+    await dnsArea.start();
+    void firewallArea.start();
 
     const reply = await bus.requestName(BUS_NAME, NAME_FLAG_DO_NOT_QUEUE);
     if (reply !== PRIMARY_OWNER) {
@@ -112,20 +137,15 @@ async function main(): Promise<void> {
     }
     log(`ready on the system bus as ${BUS_NAME}, audit log ${AUDIT_LOG}`);
 
-    // after taking the name: libvirt's first connection can take seconds, and
-    // callers of the other areas should not wait for it
-    machines.start().then(
-        async () => {
-            manager.setVirtualization(await machines.kvmAvailable() ? "kvm" : "emulated");
-            log("virtual machines: following libvirt");
-        },
-        (e: Error) => {
-            manager.setVirtualization("unavailable");
-            log(`virtual machines are not available: ${e.message}`);
-        });
+    // after taking the name: callers should not wait for the backends, which may not be there yet
+    // (each is tried again with backoff; Manager.Areas says how each is doing)
+    void zfsArea.start();
+    void cephArea.start();
+    void machinesArea.start();
 
     const stop = (signal: string) => {
         log(`${signal}: finishing the audit log and exiting`);
+        areas.stop();
         void audit.drain().then(() => process.exit(0));
     };
     process.on("SIGTERM", () => stop("SIGTERM"));

@@ -6,7 +6,9 @@ import dbus from "dbus-next";
 import { formatBytes } from "../lib/bytes.js";
 import { busy, invalidArgument } from "../lib/errors.js";
 import { toVariantDict } from "../lib/variants.js";
+import type { Areas } from "./area-supervisor.js";
 import type { AuditLog } from "./audit/audit-log.js";
+import { auditRecordDict } from "./audit/audit-object.js";
 import { method } from "./bus/call-pipeline.js";
 import type { ExportedInterface, ObjectServer } from "./bus/object-server.js";
 import { testFileOsdDisks } from "./ceph/provision/devices.js";
@@ -35,6 +37,7 @@ export class Manager {
     private readonly features = detectFeatures();
     private readonly importing = new Set<string>();
     private virtualization = "unknown";
+    private areas: Areas | null = null;
     private readonly firstBoot = new FirstBootWatch(() => this.server.propertiesChanged(this.path, MANAGER_IFACE, ["FirstBoot"]));
 
     /* `areaMethods`: the create-style methods other areas put on the Manager (CreateMachine …). */
@@ -51,6 +54,12 @@ export class Manager {
         this.server.propertiesChanged(this.path, MANAGER_IFACE, ["Virtualization"]);
     }
 
+    /* The Areas property follows every area's supervisor. */
+    followAreas(areas: Areas): void {
+        this.areas = areas;
+        areas.onChange(() => this.server.propertiesChanged(this.path, MANAGER_IFACE, ["Areas"]));
+    }
+
     export(): void {
         const exported: ExportedInterface = {
             name: MANAGER_IFACE,
@@ -60,6 +69,8 @@ export class Manager {
                 Profile: this.profile,
                 Features: this.features,
                 Virtualization: this.virtualization,
+                Areas: Object.fromEntries(Object.entries(this.areas?.statuses() ?? {}).map(([name, s]) =>
+                    [name, [s.state, s.reason, BigInt(s.nextAttempt) * 1000n]])),
                 AuditChainHead: this.audit.chainHead,
                 AuditRecordCount: BigInt(this.audit.recordCount),
                 FirstBoot: this.firstBoot.value,
@@ -159,11 +170,7 @@ export class Manager {
         args: z.tuple([count(1, 1000), optionsSchema({})]),
         run: async (_ctx, [count]) => {
             await this.audit.drain();
-            return [this.audit.tail(count).map(r => toVariantDict({
-                Seq: r.seq, Time: r.time, Uid: new dbus.Variant("u", r.uid), LoginUid: new dbus.Variant("u", r.loginuid),
-                User: r.user, LoginUser: r.loginuser ?? "", Method: r.method, Object: r.object, Phase: r.phase, Result: r.result,
-                Arguments: JSON.stringify(r.args ?? null), Hash: r.hash,
-            }))];
+            return [this.audit.tail(count).map(auditRecordDict)];
         },
     });
 }

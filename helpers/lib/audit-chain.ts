@@ -16,10 +16,15 @@ const HASH_TAIL_LENGTH = ",\"hash\":\"".length + 64 + "\"}".length;
 export interface AuditFields {
     seq: number;
     time: string;
+    /** who called: the uid the bus vouches for, and its name; this is the identity */
     uid: number;
-    loginuid: number;
     user: string;
-    /** who logged in (from loginuid), when it is known */
+    /** the calling process's /proc/PID/loginuid and its name: only a claim, since a process whose
+     * login uid is unset may write any uid there. Absent when unset. */
+    loginuid_claimed?: number;
+    loginuser_claimed?: string;
+    /** records written before the claim was labelled as one held it here (same meaning: a claim) */
+    loginuid?: number;
     loginuser?: string;
     method: string;
     object: string;
@@ -33,6 +38,18 @@ export interface AuditFields {
 export interface AuditRecord extends AuditFields {
     prev: string;
     hash: string;
+}
+
+export const NO_LOGINUID = 0xffffffff;
+
+/** What is given to be recorded: who called (uid, user) and the login uid the calling process
+ * claimed (NO_LOGINUID: none), which the record keeps labelled as a claim. */
+export type AuditInput = Omit<AuditFields, "seq" | "time" | "loginuid" | "loginuser" | "loginuid_claimed" | "loginuser_claimed"> &
+    { loginuid: number; loginuser?: string };
+
+/* The login uid and user a record's caller claimed, in records of every age ("" / unset when none). */
+export function claimedLogin(r: Pick<AuditFields, "loginuid_claimed" | "loginuser_claimed" | "loginuid" | "loginuser">): { uid: number; user: string } {
+    return { uid: r.loginuid_claimed ?? r.loginuid ?? NO_LOGINUID, user: r.loginuser_claimed ?? r.loginuser ?? "" };
 }
 
 export function sha256(text: string): string {

@@ -12,7 +12,7 @@
 // accepts a missing beginning only when a prune record accounts for it.
 import fs from "node:fs";
 import path from "node:path";
-import { ChainVerifier, GENESIS, verifyFile, type AuditFields, type VerifyResult } from "./audit-chain.js";
+import { ChainVerifier, GENESIS, verifyFile, type AuditInput, type VerifyResult } from "./audit-chain.js";
 
 export const SEAL_METHOD = "AuditLog.Seal";
 export const PRUNE_METHOD = "AuditLog.Prune";
@@ -95,7 +95,7 @@ export function segmentNote(line: string, method: string): (SegmentSeal & { prev
 }
 
 /* The fields of the record that opens a new live segment. */
-export function sealFields(seal: SegmentSeal): Omit<AuditFields, "seq" | "time"> {
+export function sealFields(seal: SegmentSeal): AuditInput {
     return {
         uid: 0, loginuid: 0xffffffff, user: "debvisord", method: SEAL_METHOD, object: seal.segment, phase: "sealed",
         result: `sealed ${seal.segment}: records ${seal.firstSeq} to ${seal.lastSeq}, last hash ${seal.lastHash}`,
@@ -104,7 +104,7 @@ export function sealFields(seal: SegmentSeal): Omit<AuditFields, "seq" | "time">
 }
 
 /* The fields of the record that says retention deleted a segment. */
-export function pruneFields(seal: SegmentSeal, why: string): Omit<AuditFields, "seq" | "time"> {
+export function pruneFields(seal: SegmentSeal, why: string): AuditInput {
     return {
         uid: 0, loginuid: 0xffffffff, user: "debvisord", method: PRUNE_METHOD, object: seal.segment, phase: "pruned",
         result: `deleted ${seal.segment} (records ${seal.firstSeq} to ${seal.lastSeq}): ${why}`,

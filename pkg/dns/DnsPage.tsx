@@ -8,7 +8,8 @@ import { Stack, StackItem } from "@patternfly/react-core/dist/esm/layouts/Stack/
 import { JobsPanel } from "../lib/components/JobsPanel";
 import { PageAlerts } from "../lib/components/PageAlerts";
 import { ServiceEmptyState } from "../lib/components/ServiceEmptyState";
-import { useDns, useDnsKeys, useDnsZones, useServiceState } from "../lib/dbus-store";
+import { AreaEmptyState } from "../lib/components/AreaState";
+import { useArea, useDns, useDnsKeys, useDnsZones, useServiceState } from "../lib/dbus-store";
 import { _ } from "../lib/gettext";
 import { KeysCard } from "./KeysCard";
 import { LeasesCard, RegistrationsCard } from "./RegistrationsCard";
@@ -20,6 +21,7 @@ export function DnsPage() {
     const dns = useDns();
     const zones = useDnsZones();
     const keys = useDnsKeys();
+    const area = useArea("dns");
     const [chosen, setChosen] = useState<string | null>(null);
     const zone = zones.find(z => z.props.Name === chosen) ?? zones[0] ?? null;
     return (
@@ -29,8 +31,10 @@ export function DnsPage() {
                 <Title headingLevel="h1">{_("DNS")}</Title>
             </PageSection>
             <PageSection isFilled>
-                {service.status !== "ready" || !dns
-                    ? <ServiceEmptyState state={service.status === "ready" ? { status: "connecting" } : service} />
+                {service.status !== "ready"
+                    ? <ServiceEmptyState state={service} />
+                    : !dns
+                    ? <AreaEmptyState area={area?.state === "ready" ? null : area} what={_("DNS")} />
                     : (
                         <Stack hasGutter>
                             <StackItem><ZonesCard zones={zones} keys={keys} chosen={zone?.props.Name ?? null} onChoose={setChosen} /></StackItem>

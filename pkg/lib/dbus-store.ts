@@ -5,7 +5,7 @@
 // nothing polls. The service's state (connecting, ready, unavailable and why)
 // comes from the watch, the channel's "close" and "owner" events and failed
 // calls; when debvisord is replaced, the page starts over on a new channel.
-import { useSyncExternalStore } from "react";
+import { useMemo, useSyncExternalStore } from "react";
 import { BUS_NAME, JOB_IFACE, MACHINE_IFACE, MANAGER_IFACE, ROOT_PATH, type PageJobProperties, type PageMachineProperties, type PageManagerProperties } from "../../generated/dbus-contract";
 import { AUDIT_IFACE, type PageAuditProperties } from "../../generated/dbus-contract";
 import { DNS_IFACE, DNSKEY_IFACE, DNSZONE_IFACE, type PageDnsKeyProperties, type PageDnsProperties, type PageDnsZoneProperties } from "../../generated/dbus-contract";
@@ -212,11 +212,30 @@ function selectManager(): PageManagerProperties | null {
 // every property of the contract's Manager: the compiler checks the list is complete
 const MANAGER_PROPERTIES = Object.keys({
     Version: true, Hostname: true, Profile: true, Features: true, Virtualization: true, AuditChainHead: true, AuditRecordCount: true,
-    FirstBoot: true,
+    FirstBoot: true, Areas: true,
 } satisfies Record<keyof PageManagerProperties, true>);
 
 export function useManager(): PageManagerProperties | null {
     return useSyncExternalStore(subscribe, selectManager);
+}
+
+/** An area of debvisord (machines, dns, zfs, ceph, firewall) as Manager.Areas tells it. */
+export interface AreaStatus {
+    state: "starting" | "ready" | "retrying" | "unavailable" | "not-installed";
+    reason: string;
+    /** ms since the epoch; 0 when no attempt is planned */
+    nextAttempt: number;
+}
+
+/** One area's state; null before debvisord said (an older debvisord says nothing). */
+export function useArea(name: string): AreaStatus | null {
+    const raw = useSyncExternalStore(subscribe, () => (state.objects[MANAGER_PATH]?.[MANAGER_IFACE] as Partial<PageManagerProperties> | undefined)?.Areas?.[name]);
+    return useMemo(() => {
+        if (!Array.isArray(raw))
+            return null;
+        const [state, reason, next] = raw as [AreaStatus["state"], string, number];
+        return { state, reason, nextAttempt: Math.floor(Number(next) / 1000) };
+    }, [raw]);
 }
 
 export interface ObjectOf<Props> { path: string; props: Props }

@@ -10,7 +10,8 @@ import { cockpit } from "../lib/cockpit";
 import { JobsPanel } from "../lib/components/JobsPanel";
 import { PageAlerts } from "../lib/components/PageAlerts";
 import { ServiceEmptyState } from "../lib/components/ServiceEmptyState";
-import { useMachines, useManager, useServiceState } from "../lib/dbus-store";
+import { AreaAlert } from "../lib/components/AreaState";
+import { useArea, useMachines, useManager, useServiceState } from "../lib/dbus-store";
 import { _ } from "../lib/gettext";
 import { CreateDialog } from "./CreateDialog";
 import { MachineDetails } from "./MachineDetails";
@@ -30,6 +31,7 @@ export function MachinesPage() {
     const service = useServiceState();
     const manager = useManager();
     const machines = useMachines();
+    const area = useArea("machines");
     const path = useLocationPath();
     const [creating, setCreating] = useState(false);
     const open = (name: string) => cockpit.location.go(["machine", name]);
@@ -48,6 +50,9 @@ export function MachinesPage() {
                     ? <ServiceEmptyState state={service} />
                     : (
                         <Stack hasGutter>
+                            {area && area.state !== "ready" && area.state !== "starting" && (
+                                <StackItem><AreaAlert area={area} what={_("Virtual machines (libvirt)")} /></StackItem>
+                            )}
                             {emulated && (
                                 <StackItem>
                                     <Alert isInline variant="info" title={_("Machines run under emulation on this host")}>

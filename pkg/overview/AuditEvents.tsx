@@ -9,7 +9,7 @@ import type { CallError } from "../lib/api/call";
 import { managerAuditTail, type AuditEvent } from "../lib/api/manager";
 import { isNotAuthorized, NotAuthorizedState } from "../lib/components/ServiceEmptyState";
 import { formatTime } from "../lib/format";
-import { _ } from "../lib/gettext";
+import { format, _ } from "../lib/gettext";
 
 const SHOWN = 15;
 
@@ -33,9 +33,11 @@ function PhaseLabel({ event }: { event: AuditEvent }) {
         : <Label color="red" isCompact>{_("Failed")}</Label>;
 }
 
-/* "root" for root at the console; "alice (root)" for alice using sudo. */
+/* The caller the bus vouches for; a different login user only as what the
+ * calling process claimed: "root (claims login alice)". */
 function who(event: AuditEvent): string {
-    return event.LoginUser && event.LoginUser !== event.User ? `${event.LoginUser} (${event.User})` : event.User;
+    return event.LoginUserClaimed && event.LoginUserClaimed !== event.User
+        ? format(_("$0 (claims login $1)"), event.User, event.LoginUserClaimed) : event.User;
 }
 
 /* Object paths below the service's root, as "jobs/7" or "machines/07be548a…"

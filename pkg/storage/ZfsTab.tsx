@@ -2,10 +2,10 @@
 // the datasets and their snapshots, and the jobs (scrubs) that run.
 import { CodeBlock, CodeBlockCode } from "@patternfly/react-core/dist/esm/components/CodeBlock/index.js";
 import { EmptyState, EmptyStateBody } from "@patternfly/react-core/dist/esm/components/EmptyState/index.js";
-import { Spinner } from "@patternfly/react-core/dist/esm/components/Spinner/index.js";
 import { Stack, StackItem } from "@patternfly/react-core/dist/esm/layouts/Stack/index.js";
 import { JobsPanel } from "../lib/components/JobsPanel";
-import { useZfsDatasets, useZfsManager, useZfsPools } from "../lib/dbus-store";
+import { AreaEmptyState } from "../lib/components/AreaState";
+import { useArea, useZfsDatasets, useZfsManager, useZfsPools } from "../lib/dbus-store";
 import { _, format } from "../lib/gettext";
 import { DatasetsCard } from "./DatasetsCard";
 import { PoolsCard } from "./PoolsCard";
@@ -14,13 +14,16 @@ export function ZfsTab() {
     const manager = useZfsManager();
     const pools = useZfsPools();
     const datasets = useZfsDatasets();
+    const area = useArea("zfs");
     if (!manager)
-        return <EmptyState titleText={_("Connecting")} icon={Spinner} headingLevel="h2" />;
+        return <AreaEmptyState area={area?.state === "ready" ? null : area} what={_("ZFS")} />;
+    if (area?.state === "retrying")
+        return <AreaEmptyState area={area} what={_("ZFS")} />;
     if (manager.Implementation === "")
         return (
             <EmptyState titleText={_("ZFS is not installed")} headingLevel="h2">
                 <EmptyStateBody>
-                    {_("Install OpenZFS (from Debian's contrib section) as root, then reload this page:")}
+                    {_("Install OpenZFS (from Debian's contrib section) as root; DebVisor looks for it again every minute and this page follows:")}
                     <CodeBlock><CodeBlockCode>apt install zfsutils-linux</CodeBlockCode></CodeBlock>
                 </EmptyStateBody>
             </EmptyState>

@@ -48,9 +48,49 @@ export function busNameOwnerPid(name: string): number | null {
     return out ? Number(out.trim().split(/\s+/)[1]) : null;
 }
 
+/** A daemon this harness started and can stop and start again (tests of a backend that comes up later). */
+export interface OwnDaemon {
+    stop(): Promise<void>;
+    start(): Promise<void>;
+}
+
+const ownDaemons = new Map<string, OwnDaemon>();
+
+/* The daemon `what` when this harness started it; null when it was running already (not ours to stop). */
+export function ownDaemon(what: "libvirtd" | "zfs-fuse"): OwnDaemon | null {
+    return ownDaemons.get(what) ?? null;
+}
+
+function alive(pid: number): boolean {
+    try {
+        process.kill(pid, 0);
+        return true;
+    } catch {
+        return false;
+    }
+}
+
 export class Harness {
     private readonly started: Array<{ what: string; pid: number }> = [];
     private readonly tempDirs: string[] = [];
+
+    /* Makes a daemon started by `launch` (which returns its pid once it answers) stoppable and startable again by tests. */
+    private async own(what: "libvirtd" | "zfs-fuse", launch: () => Promise<number>): Promise<void> {
+        const entry = { what, pid: await launch() };
+        this.started.push(entry);
+        ownDaemons.set(what, {
+            stop: async () => {
+                if (!alive(entry.pid))
+                    return;
+                process.kill(entry.pid, "SIGTERM");
+                await waitFor(`${what} to exit`, () => !alive(entry.pid), 30_000);
+            },
+            start: async () => {
+                if (!alive(entry.pid))
+                    entry.pid = await launch();
+            },
+        });
+    }
 
     async start(): Promise<void> {
         await this.startSystemBus();
@@ -66,11 +106,18 @@ export class Harness {
     }
 
     private async startSystemBus(): Promise<void> {
-        if (trySh("busctl", ["--system", "status", "org.freedesktop.DBus"]) !== null)
+        const answers = () => trySh("busctl", ["--system", "status", "org.freedesktop.DBus"]) !== null;
+        // a bus that the run before this one stopped may still be exiting: it neither answers
+        // nor has it left its pid file to a new one yet
+        let live = true;
+        await waitFor("the system bus to answer, or its old process to exit", () => {
+            live = answers();
+            return live || removeStalePidFile("/run/dbus/pid", "dbus-daemon") || !fs.existsSync("/run/dbus/pid");
+        }, 15_000, 200);
+        if (live)
             return;
         fs.mkdirSync("/run/dbus", { recursive: true });
         fs.rmSync(BUS_SOCKET, { force: true });
-        removeStalePidFile("/run/dbus/pid", "dbus-daemon");
         const pid = Number(sh("dbus-daemon", ["--system", "--fork", "--print-pid"]).trim());
         this.started.push({ what: "dbus-daemon", pid });
         await waitFor("the system bus", () => fs.existsSync(BUS_SOCKET));
@@ -115,11 +162,13 @@ export class Harness {
             this.started.push({ what: "virtlogd", pid: virtlogd.pid! });
         }
         const hideKvm = fs.existsSync("/dev/kvm") ? `mount --bind ${noKvm} /dev/kvm && ` : "";
-        const libvirtd = spawn("unshare", ["-m", "--propagation", "private", "sh", "-c",
-            `${hideKvm}mount --bind ${qemuConf} /etc/libvirt/qemu.conf && exec /usr/sbin/libvirtd`], { stdio: "ignore", detached: true });
-        libvirtd.unref();
-        this.started.push({ what: "libvirtd", pid: libvirtd.pid! });
-        await waitFor("libvirtd", () => trySh("virsh", ["-c", "qemu:///system", "version"]) !== null, 60_000);
+        await this.own("libvirtd", async () => {
+            const libvirtd = spawn("unshare", ["-m", "--propagation", "private", "sh", "-c",
+                `${hideKvm}mount --bind ${qemuConf} /etc/libvirt/qemu.conf && exec /usr/sbin/libvirtd`], { stdio: "ignore", detached: true });
+            libvirtd.unref();
+            await waitFor("libvirtd", () => trySh("virsh", ["-c", "qemu:///system", "version"]) !== null, 60_000);
+            return libvirtd.pid!;
+        });
     }
 
     /* A debvisord from before the install would answer with old code: stop it
@@ -162,13 +211,13 @@ export class Harness {
         if (trySh("zpool", ["list", "-H", "-o", "name"]) !== null || trySh("which", ["zfs-fuse"]) === null)
             return;
         const pidFile = "/run/debvisor-test-zfs-fuse.pid";
-        fs.mkdirSync("/var/run/zfs", { recursive: true });
-        removeStalePidFile(pidFile, "zfs-fuse");
-        sh("zfs-fuse", ["-p", pidFile, "--no-kstat-mount"]);
-        await waitFor("zfs-fuse", () => trySh("zpool", ["list", "-H", "-o", "name"]) !== null);
-        const pid = Number(fs.readFileSync(pidFile, "utf8").trim());
-        if (Number.isInteger(pid) && pid > 0)
-            this.started.push({ what: "zfs-fuse", pid });
+        await this.own("zfs-fuse", async () => {
+            fs.mkdirSync("/var/run/zfs", { recursive: true });
+            removeStalePidFile(pidFile, "zfs-fuse");
+            sh("zfs-fuse", ["-p", pidFile, "--no-kstat-mount"]);
+            await waitFor("zfs-fuse", () => trySh("zpool", ["list", "-H", "-o", "name"]) !== null);
+            return Number(fs.readFileSync(pidFile, "utf8").trim());
+        });
     }
 
     async stop(): Promise<void> {
@@ -181,6 +230,7 @@ export class Harness {
             }
         }
         this.started.length = 0;
+        ownDaemons.clear();
         for (const dir of this.tempDirs.splice(0))
             fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -28,7 +28,6 @@ export async function startNamed(started: Array<{ what: string; pid: number }>):
     fs.mkdirSync(DIR, { recursive: true, mode: 0o700 });
     if (!fs.existsSync(RNDC_KEY))
         execFileSync("rndc-confgen", ["-a"], { stdio: "ignore" });
-    // named drops root's right to read others' files: give it a copy of the rndc key it owns
     fs.copyFileSync(RNDC_KEY, path.join(DIR, "rndc.key"));
     if (!fs.existsSync(FRAGMENT)) {
         fs.mkdirSync(path.dirname(FRAGMENT), { recursive: true });
@@ -49,7 +48,10 @@ export async function startNamed(started: Array<{ what: string; pid: number }>):
         "",
     ].join("\n"));
     fs.rmSync(path.join(DIR, "named.pid"), { force: true });
-    const child = spawn("/usr/sbin/named", ["-f", "-u", "root", "-c", conf, "-L", path.join(DIR, "named.log")], { stdio: ["ignore", "ignore", "inherit"], detached: true });
+    // as on a host: named runs as bind, which owns its working directory (and the rndc key's copy) and
+    // debvisord's zone directory, and reads the TSIG keys as group bind
+    execFileSync("chown", ["-R", "bind:bind", DIR]);
+    const child = spawn("/usr/sbin/named", ["-f", "-u", "bind", "-c", conf, "-L", path.join(DIR, "named.log")], { stdio: ["ignore", "ignore", "inherit"], detached: true });
     child.unref();
     started.push({ what: "named", pid: child.pid! });
     await waitFor("named on 127.0.0.1:5353", () => answers(NAMED_PORT), 20_000);

@@ -7,14 +7,16 @@
 // records that go when the machine is deleted.
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
+import os from "node:os";
 import QUnit from "qunit";
+import { hostAddresses, hostDomains } from "../../helpers/debvisord/dns/host-identity.js";
 import { busNameOwnerPid } from "../harness/harness.js";
 import { NAMED_PORT } from "../harness/named.js";
 import { callAs, getProperty, MANAGER } from "../lib/call-as.js";
 import { closeWatchBus, watchJobs } from "../lib/bus-watch.js";
 import { uniqueName } from "../lib/images.js";
 import { waitFor, withTimeout } from "../lib/wait.js";
-import { ADMIN, NOBODY, OPERATOR, VIEWER } from "../lib/users.js";
+import { ADMIN, NOBODY, OPERATOR, refusalOf, VIEWER } from "../lib/users.js";
 
 const DNS = { path: "/org/debvisor/DebVisor1/dns", iface: "org.debvisor.DebVisor1.Dns" };
 const ZONE_IFACE = "org.debvisor.DebVisor1.DnsZone";
@@ -219,16 +221,102 @@ QUnit.module("dns: zones, records and keys on a real named", hooks => {
         const upsert = (user: string) => dns(user, "UpsertRecords", "sa(ssus)a{sv}", [ZONE, [["role", "A", 60, "10.254.9.9"]], {}]);
         for (const user of [VIEWER.name, OPERATOR.name, NOBODY.name]) {
             const r = await upsert(user);
-            assert.true(!r.ok && r.errorName === denied, `${user} may not change records`);
+            assert.true(!r.ok && r.errorName === refusalOf(user), `${user} may not change records`);
         }
         const listNobody = await dns(NOBODY.name, "ListRecords", "suua{sv}", [ZONE, 0, 10, {}]);
-        assert.true(!listNobody.ok && listNobody.errorName === denied, "someone without a role may not read");
+        assert.true(!listNobody.ok && listNobody.errorName === refusalOf(NOBODY.name), "someone without a role may not read");
         const rotate = await dns(OPERATOR.name, "RotateKey", "sa{sv}", ["stray", {}]);
         assert.true(!rotate.ok && rotate.errorName === denied, "operators do not rotate keys");
-        await ok(assert, await dns(OPERATOR.name, "RegisterHost", "a{sv}", [{ zone: ["s", ZONE], name: ["s", "node7"], addresses: ["as", ["10.254.3.7"]] }]), "an operator registers a host");
+        // an admin may register any name with any address
+        await ok(assert, await dns(ADMIN.name, "RegisterHost", "a{sv}", [{ zone: ["s", ZONE], name: ["s", "node7"], addresses: ["as", ["10.254.3.7"]] }]), "an admin registers another host");
         assert.equal(dig(`node7.${ZONE}`, "A"), "10.254.3.7");
         assert.equal(dig("-x", "10.254.3.7"), `node7.${ZONE}.`, "with its PTR, as the reverse zone is managed");
         assert.equal(dig(`role.${ZONE}`, "A"), "", "nothing changed by the refused calls");
+    });
+
+    // this host has no domain here: its own zone is the one RegisterHost picks by default (ZONE, the first local one)
+    QUnit.test.if("an operator registers only this host's own name and addresses; www, ns, other names, foreign addresses and other zones are refused, nothing reaches named",
+        hostDomains(os.hostname(), fs.readFileSync("/etc/hosts", "utf8")).length === 0, async assert => {
+            const label = os.hostname().split(".")[0].toLowerCase();
+            const own = hostAddresses();
+            assert.true(own.length > 0, `this host has global addresses (${own.join(", ")})`);
+            const register = (options: Record<string, [string, unknown]>) => dns(OPERATOR.name, "RegisterHost", "a{sv}", [options]);
+            const wwwBefore = dig(`www.${ZONE}`, "A");
+            const nsBefore = dig(`ns.${ZONE}`, "A");
+            assert.notEqual(nsBefore, "", "the zone's ns glue is there");
+            const refused: Array<[string, Record<string, [string, unknown]>, RegExp, () => string, string]> = [
+                ["www", { zone: ["s", ZONE], name: ["s", "www"], addresses: ["as", own] }, /options\.name: www is not this host's name/, () => dig(`www.${ZONE}`, "A"), wwwBefore],
+                ["the ns glue", { name: ["s", "ns"], addresses: ["as", own] }, /options\.name: ns is not this host's name/, () => dig(`ns.${ZONE}`, "A"), nsBefore],
+                ["another host's name", { name: ["s", "node8"] }, /options\.name: node8 is not/, () => dig(`node8.${ZONE}`, "A"), ""],
+                ["a foreign address", { addresses: ["as", ["10.254.3.99"]] }, /options\.addresses: 10\.254\.3\.99 is not an address of this host/, () => dig(`${label}.${ZONE}`, "A"), ""],
+                ["one foreign address among its own", { addresses: ["as", [...own, "10.254.0.10"]] }, /10\.254\.0\.10 is not an address/, () => dig("-x", "10.254.0.10"), ""],
+                ["another zone", { zone: ["s", REVERSE] }, new RegExp(`options\\.zone: ${REVERSE.replace(/\./g, "\\.")} is not this host's zone \\(${ZONE.replace(/\./g, "\\.")}\\)`),
+                    () => dig(`${label}.${REVERSE}`, "A"), ""],
+            ];
+            for (const [what, options, reason, look, before] of refused) {
+                const r = await register(options);
+                assert.true(!r.ok && r.errorName === "org.debvisor.DebVisor1.Error.NotAuthorized", `${what}: refused (${r.ok ? "accepted" : r.errorName})`);
+                assert.true(!r.ok && reason.test(r.message), `${what}: says why: ${r.ok ? "" : r.message}`);
+                assert.equal(look(), before, `${what}: nothing changed in named`);
+            }
+            const audit = fs.readFileSync("/var/log/debvisor/audit.jsonl", "utf8").split("\n").filter(l => l.includes("\"Dns.RegisterHost\""))
+                .map(l => JSON.parse(l) as { phase: string; result: string; loginuser?: string; user?: string });
+            assert.true(audit.some(e => e.phase === "denied" && e.result === "org.debvisor.dns.records"), "the check of org.debvisor.dns.records is audited as denied");
+            assert.true(audit.some(e => e.phase === "end" && /^NotAuthorized: options\.name: www is not this host's name/.test(e.result)), "the refusal and its reason are audited");
+
+            // its own name and addresses, in its own zone: given or left to the defaults
+            await ok(assert, await register({}), "an operator registers this host with the defaults");
+            assert.deepEqual(dig(`${label}.${ZONE}`, "A").split("\n").filter(Boolean).sort(), own.filter(a => !a.includes(":")).sort(), "its IPv4 addresses");
+            await ok(assert, await register({ zone: ["s", ZONE], name: ["s", label], addresses: ["as", own.slice(0, 1)] }), "its name with one of its addresses, named explicitly");
+            assert.equal(dig(`${label}.${ZONE}`, own[0].includes(":") ? "AAAA" : "A"), own[0]);
+        });
+
+    QUnit.test("links the bind user plants in the zone directory are not followed: at the temporary name, at the zone file's name", async assert => {
+        const zoneDir = "/var/lib/bind/debvisor";
+        const bind = { uid: Number(execFileSync("id", ["-u", "bind"], { encoding: "utf8" })), gid: Number(execFileSync("id", ["-g", "bind"], { encoding: "utf8" })) };
+        const asBind = (...command: string[]) => execFileSync("setpriv", ["--reuid", "bind", "--regid", "bind", "--clear-groups", ...command], { stdio: "pipe" });
+        // the directory as an older version left it: group bind may write
+        fs.chownSync(zoneDir, 0, bind.gid);
+        fs.chmodSync(zoneDir, 0o775);
+        const zones = [`la${RUN}.debvisor.test`, `lb${RUN}.debvisor.test`];
+        const victims = zones.map((_z, i) => `/tmp/dv-victim-${RUN}-${i}`);
+        const planted: string[] = [];
+        try {
+            for (const victim of victims)
+                fs.writeFileSync(victim, "precious\n", { mode: 0o600 });
+            await getProperty(DNS.path, DNS.iface, "DhcpRanges"); // the daemon runs: its PID names the temporary file it used to write
+            const pid = busNameOwnerPid("org.debvisor.DebVisor1");
+            // the temporary name the writer used to take, and (for the second zone) the zone file's own name
+            planted.push(`${zoneDir}/${zones[0]}.zone.${pid}.tmp`, `${zoneDir}/${zones[1]}.zone`);
+            asBind("ln", "-s", victims[0], planted[0]);
+            asBind("ln", "-s", victims[1], planted[1]);
+            for (const zone of zones) {
+                await ok(assert, await dns(ADMIN.name, "AddZone", "ssua{sv}", [zone, "127.0.0.1", NAMED_PORT, { local: ["b", true] }]), `AddZone ${zone}`);
+                assert.true(serial(zone) >= 1, `named serves ${zone} from its own file`);
+                const file = `${zoneDir}/${zone}.zone`;
+                const stat = fs.lstatSync(file);
+                assert.true(stat.isFile(), `${file} is a file, not a link`);
+                assert.deepEqual([stat.uid, stat.gid, stat.mode & 0o777], [bind.uid, bind.gid, 0o644], "owned by bind, 0644");
+            }
+            for (const victim of victims) {
+                const stat = fs.statSync(victim);
+                assert.equal(fs.readFileSync(victim, "utf8"), "precious\n", `${victim}: content untouched`);
+                assert.deepEqual([stat.uid, stat.gid, stat.mode & 0o777], [0, 0, 0o600], `${victim}: owner and mode untouched`);
+            }
+            const dir = fs.statSync(zoneDir);
+            assert.deepEqual([dir.uid, dir.gid, dir.mode & 0o777], [bind.uid, bind.gid, 0o750], "the zone directory is bind's alone, 0750");
+            // named, as bind, still keeps its journal there
+            await ok(assert, await dns(ADMIN.name, "UpsertRecords", "sa(ssus)a{sv}", [zones[0], [["j", "A", 60, "10.254.12.1"]], {}]), "an update");
+            assert.equal(dig(`j.${zones[0]}`, "A"), "10.254.12.1");
+        } finally {
+            for (const zone of zones)
+                await dns(null, "RemoveZone", "sa{sv}", [zone, { "delete-data": ["b", true] }]);
+            for (const zone of zones)
+                for (const k of ["zone", "transfer"])
+                    await dns(null, "DeleteKey", "sa{sv}", [`${zone.split(".")[0]}-debvisor-test-${k}`, {}]);
+            for (const f of [...planted, ...victims])
+                fs.rmSync(f, { force: true });
+        }
     });
 
     QUnit.test("a key BIND does not know is refused by BIND and reported in words; the zone counts the failure", async assert => {
@@ -371,7 +459,12 @@ QUnit.module("dns: zones, records and keys on a real named", hooks => {
         const created = await callAs(ADMIN.name, { ...MANAGER, method: "CreateMachine", signature: "sa{sv}", body: [name, { network: ["s", "none"], source: ["s", "empty"], "disk-size": ["t", 16 * 1024 ** 2] }] });
         const [machine] = await ok(assert, created, "CreateMachine") as [string];
         await waitFor("the machine object", () => getProperty(machine, "org.debvisor.DebVisor1.Machine", "Name").then(() => true, () => false));
-        await ok(assert, await dns(OPERATOR.name, "RegisterMachine", "oa{sv}", [machine, { addresses: ["as", ["10.254.8.8"]] }]), "RegisterMachine");
+        const byOperator = await dns(OPERATOR.name, "RegisterMachine", "oa{sv}", [machine, { addresses: ["as", ["10.254.8.8"]] }]);
+        assert.true(!byOperator.ok && byOperator.errorName.endsWith("NotAuthorized") && /10\.254\.8\.8 is not an address .* reports/.test(byOperator.message),
+            `an operator may not give a machine an address it does not report: ${byOperator.ok ? "accepted" : byOperator.message}`);
+        assert.equal(dig(`${name}.${ZONE}`, "A"), "", "nothing written for the refused call");
+        assert.equal(dig("-x", "10.254.8.8"), "");
+        await ok(assert, await dns(ADMIN.name, "RegisterMachine", "oa{sv}", [machine, { addresses: ["as", ["10.254.8.8"]] }]), "an admin may");
         assert.equal(dig(`${name}.${ZONE}`, "A"), "10.254.8.8");
         assert.equal(dig("-x", "10.254.8.8"), `${name}.${ZONE}.`);
         const regs = await getProperty(DNS.path, DNS.iface, "Registrations") as Array<Record<string, unknown>>;

@@ -11,7 +11,7 @@ import path from "node:path";
 import QUnit from "qunit";
 import { callAs, getProperty, MANAGER } from "../lib/call-as.js";
 import { rbdContent, rbdWrite, startCephCluster, type CephCluster } from "../lib/ceph-cluster.js";
-import { ADMIN, NOBODY, OPERATOR, VIEWER } from "../lib/users.js";
+import { ADMIN, NOBODY, OPERATOR, refusalOf, VIEWER } from "../lib/users.js";
 import { waitFor } from "../lib/wait.js";
 
 const ROOT = "/org/debvisor/DebVisor1";
@@ -275,8 +275,8 @@ QUnit.module("ceph: cluster through the bus", hooks => {
             const state = () => `${content()} ${snapList().join(",")}`;
             const unchanged = state();
             for (const user of [VIEWER.name, OPERATOR.name, NOBODY.name]) {
-                assert.equal(errorOf(await rollback(user, "before", confirm("before"))), NOT_AUTHORIZED, `RollbackSnapshot by ${user}`);
-                assert.equal(errorOf(await remove(user, "before", confirm("before"))), NOT_AUTHORIZED, `DeleteSnapshot by ${user}`);
+                assert.equal(errorOf(await rollback(user, "before", confirm("before"))), refusalOf(user), `RollbackSnapshot by ${user}`);
+                assert.equal(errorOf(await remove(user, "before", confirm("before"))), refusalOf(user), `DeleteSnapshot by ${user}`);
             }
             for (const [label, options] of [["no confirm", {}], ["the image's name", confirm(image)], ["a typo", confirm("befor")],
                 ["a newline after it", confirm("before\n")], ["a huge confirm", confirm("b".repeat(10_000))], ["confirm as a boolean", { confirm: ["b", true] }],
@@ -451,7 +451,7 @@ QUnit.module("ceph: cluster through the bus", hooks => {
                 await onImage(user, "rbd", "keep", "Delete", "a{sv}", [{ confirm: ["s", "keep"] }]),
             ];
             for (const a of attempts)
-                assert.equal(errorOf(a), NOT_AUTHORIZED, user);
+                assert.equal(errorOf(a), refusalOf(user), user);
         }
         assert.equal(await cephState(), before, "nothing changed");
         for (const user of [VIEWER.name, OPERATOR.name]) {

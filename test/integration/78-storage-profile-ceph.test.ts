@@ -10,9 +10,11 @@
 // secret, the cluster's files, tank, and /etc/debvisor-profile as it was.
 // Then CephManager's own Bootstrap and AddOsd on the bus: bad devices refused
 // before anything is made, Busy on a complete cluster, one more OSD added,
-// and a fresh cluster bootstrapped with each step audited.
+// and a fresh cluster bootstrapped with each step audited, through links
+// the ceph user planted where root's tools write, without following them.
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import QUnit from "qunit";
 import { busNameOwnerPid } from "../harness/harness.js";
@@ -22,7 +24,7 @@ import { cephFuseMounted, daemonPids, removeCluster } from "../lib/ceph-host-clu
 import {
     applyProfile as apply, libvirtPools, planOf, planProfile as plan, PROFILE_FILE, restoreProfileFile, tryRun, zpools as pools, type ProfileOptions as Options,
 } from "../lib/storage-profile.js";
-import { ADMIN, NOBODY, OPERATOR, VIEWER } from "../lib/users.js";
+import { ADMIN, NOBODY, OPERATOR, refusalOf, VIEWER } from "../lib/users.js";
 import { waitFor, withTimeout } from "../lib/wait.js";
 import { destroyTestPool, sparseFile } from "../lib/zfs.js";
 
@@ -143,7 +145,7 @@ QUnit.module("storage profile: the ceph profile and mixed on test files", hooks 
         for (const user of [OPERATOR.name, VIEWER.name, NOBODY.name]) {
             const r = await apply(user, "ceph", { token: ["s", p.Token] });
             assert.false(r.ok);
-            if (!r.ok) assert.equal(r.errorName, "org.debvisor.DebVisor1.Error.NotAuthorized", user);
+            if (!r.ok) assert.equal(r.errorName, refusalOf(user), user);
         }
         fs.truncateSync(files[1], 5 * GIB);
         try {
@@ -343,7 +345,7 @@ QUnit.module("storage profile: the ceph profile and mixed on test files", hooks 
             for (const user of [OPERATOR.name, VIEWER.name, NOBODY.name]) {
                 const r = await addOsd(user, files[0]);
                 assert.false(r.ok);
-                if (!r.ok) assert.equal(r.errorName, "org.debvisor.DebVisor1.Error.NotAuthorized", user);
+                if (!r.ok) assert.equal(r.errorName, refusalOf(user), user);
             }
             assert.equal(ceph<{ num_osds: number }>("osd", "stat").num_osds, osdsBefore, "no OSD made by a refused call");
 
@@ -373,6 +375,15 @@ QUnit.module("storage profile: the ceph profile and mixed on test files", hooks 
         for (const f of fs.readdirSync(dir))
             fs.rmSync(path.join(dir, f), { force: true });
         const disk = sparseFile(path.join(dir, "boot.img"), 4 * GIB);
+        // the user ceph owns /var/lib/ceph: links it plants where root's tools write must not be followed
+        const host = os.hostname().split(".")[0].replace(/[^A-Za-z0-9_-]/g, "-").replace(/^-+/, "").slice(0, 63) || "localhost";
+        const asCeph = (...command: string[]) => execFileSync("setpriv", ["--reuid", "ceph", "--regid", "ceph", "--clear-groups", ...command], { stdio: "pipe" });
+        const victims = ["monmap", "mgr-key"].map(v => path.join(dir, `victim-${v}`));
+        for (const v of victims)
+            fs.writeFileSync(v, "precious\n", { mode: 0o600 });
+        asCeph("mkdir", "-p", "/var/lib/ceph/tmp", `/var/lib/ceph/mgr/ceph-${host}`);
+        asCeph("ln", "-sf", victims[0], "/var/lib/ceph/tmp/debvisor-monmap");
+        asCeph("ln", "-sf", victims[1], `/var/lib/ceph/mgr/ceph-${host}/keyring.new`);
         const since = new Date(Date.now() - 1000).toISOString();
         const watch = await watchJobs();
         const r = await bootstrap(ADMIN.name, [disk], { cephfs: ["s", ""], mount: ["b", false], "rbd-pool": ["s", "vmdisks"] });
@@ -381,6 +392,12 @@ QUnit.module("storage profile: the ceph profile and mixed on test files", hooks 
         const job = watch(String(r.body[0]));
         const [ok, message] = await withTimeout(job.completed, 400_000, "Bootstrap");
         assert.true(ok, message);
+        for (const v of victims) {
+            const stat = fs.statSync(v);
+            assert.equal(fs.readFileSync(v, "utf8"), "precious\n", `${v}: not written through the planted link`);
+            assert.deepEqual([stat.uid, stat.gid, stat.mode & 0o777], [0, 0, 0o600], `${v}: owner and mode untouched`);
+        }
+        assert.false(fs.lstatSync(`/var/lib/ceph/mgr/ceph-${host}/keyring`).isSymbolicLink(), "the manager's keyring is a file of its own");
         assert.true(job.progress.length > 1 && job.progress.at(-1) === 1, `progress step by step: ${job.progress.join(" ")}`);
         const osds = ceph<{ num_osds: number; num_up_osds: number }>("osd", "stat");
         assert.deepEqual([osds.num_osds, osds.num_up_osds], [1, 1], "one OSD, up");

@@ -14,6 +14,9 @@ export interface CallRequest {
     destination?: string;
 }
 
+/** a pseudo-interface the per-user call server (call-server.ts) answers itself: the signals it received */
+export const SIGNALS_TAKE = "test.debvisor.Signals";
+
 export type CallResult =
     | { ok: true; body: unknown[] }
     | { ok: false; errorName: string; message: string };

@@ -7,7 +7,7 @@ import path from "node:path";
 import readline from "node:readline";
 import { fileURLToPath } from "node:url";
 import * as esbuild from "esbuild";
-import { BusClient, type CallRequest, type CallResult } from "./bus-client.js";
+import { BusClient, SIGNALS_TAKE, type CallRequest, type CallResult } from "./bus-client.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const bundle = `/tmp/debvisor-test-call-server-${process.pid}.cjs`;
@@ -73,6 +73,21 @@ export function closeCallers(): void {
     rootClient?.disconnect();
     rootClient = null;
     fs.rmSync(bundle, { force: true });
+}
+
+/** A signal as a user's connection received it. */
+export interface HeardSignal { sender: string; path: string; iface: string; member: string }
+
+/* Adds a match rule on `user`'s connection; its signals are kept until heardBy(). */
+export async function listenAs(user: string, rule: string): Promise<CallResult> {
+    return callAs(user, { destination: "org.freedesktop.DBus", path: "/org/freedesktop/DBus", iface: "org.freedesktop.DBus",
+        method: "AddMatch", signature: "s", body: [rule] });
+}
+
+/* The signals `user`'s connection received since the last call. */
+export async function heardBy(user: string): Promise<HeardSignal[]> {
+    const reply = await callAs(user, { path: "/", iface: SIGNALS_TAKE, method: "Take", signature: "", body: [] });
+    return reply.ok ? reply.body[0] as HeardSignal[] : [];
 }
 
 export const MANAGER = { path: "/org/debvisor/DebVisor1/Manager", iface: "org.debvisor.DebVisor1.Manager" };

@@ -74,6 +74,10 @@ export function craftImages(dir: string, secret: Secret): Crafted[] {
         f => patchedSparseVmdk(f, vmdkDescriptor("monolithicSparse", ["RW 2048 SPARSE \"parent.vmdk\""], [`parentFileNameHint="${path.join(dir, "flat.vmdk")}"`])
             // qemu reads through a parent only when its CID is the one recorded here
             .replace("parentCID=ffffffff", "parentCID=fffffffe")));
+    // qemu finds the hint anywhere in the embedded descriptor's text, also inside a comment
+    put("sparse VMDK with a parent named inside a comment of its descriptor", "parent-comment.vmdk", /VMDK that names a parent image/,
+        f => patchedSparseVmdk(f, vmdkDescriptor("monolithicSparse", ["RW 2048 SPARSE \"parent-comment.vmdk\""], [`# parentFileNameHint="${path.join(dir, "flat.vmdk")}"`])
+            .replace("parentCID=ffffffff", "parentCID=fffffffe")));
     put("sparse VMDK header of capacity 0 wrapping a FLAT descriptor", "wrapper.vmdk", /capacity 0/,
         f => patchedSparseVmdk(f, vmdkDescriptor("monolithicFlat", [`RW ${sectors} FLAT "${secret.file}" 0`]), 0n));
     put("sparse VMDK whose embedded descriptor lists a FLAT extent", "sparse-flat.vmdk", /VMDK whose extents lie in other files/,

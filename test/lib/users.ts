@@ -8,3 +8,13 @@ export const VIEWER: TestUser = { name: "dvviewer", password: "dvviewer-Passw0rd
 export const NOBODY: TestUser = { name: "dvnobody", password: "dvnobody-Passw0rd", groups: [] };
 
 export const TEST_USERS = [ADMIN, OPERATOR, VIEWER, NOBODY];
+
+const DEBVISOR_GROUPS = ["debvisor-admin", "debvisor-operator", "debvisor-viewer"];
+
+/* The error a refused call of `user` gets: the bus itself refuses anyone in
+ * no DebVisor group (dbus/org.debvisor.DebVisor1.conf); polkit the others. */
+export function refusalOf(user: string): string {
+    const account = TEST_USERS.find(u => u.name === user);
+    return account && !account.groups.some(g => DEBVISOR_GROUPS.includes(g))
+        ? "org.freedesktop.DBus.Error.AccessDenied" : "org.debvisor.DebVisor1.Error.NotAuthorized";
+}

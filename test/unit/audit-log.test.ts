@@ -2,7 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import QUnit from "qunit";
-import { verifyFile } from "../../helpers/lib/audit-chain.js";
+import { claimedLogin, formatRecord, GENESIS, NO_LOGINUID, verifyFile } from "../../helpers/lib/audit-chain.js";
 import { AuditLog, type AuditEntry } from "../../helpers/debvisord/audit/audit-log.js";
 
 const entry = (i: number): AuditEntry => ({
@@ -26,6 +26,28 @@ QUnit.module("audit log (group commit, recovery)", hooks => {
         assert.equal(verified.records, 500);
         assert.equal(verified.head, log.chainHead);
         assert.deepEqual(log.tail(2).map(r => (r.args as string[])[0]), ["image-498", "image-499"]);
+    });
+
+    QUnit.test("a login uid is recorded only as the caller's claim, beside the uid; records of the old layout still verify", async assert => {
+        const file = path.join(dir, "audit.jsonl");
+        // a log written before the claim was labelled: loginuid and loginuser as plain fields
+        const old = formatRecord(GENESIS, { seq: 1, time: new Date().toISOString(), uid: 0, loginuid: 1000, user: "root", loginuser: "ana",
+            method: "Manager.ImportImage", object: "/org/debvisor/DebVisor1/Manager", phase: "begin", result: "" });
+        fs.writeFileSync(file, old.line + "\n", { mode: 0o600 });
+        const log = AuditLog.open(file);
+        await log.append({ ...entry(2), uid: 1004, user: "eve", loginuid: 1000, loginuser: "ana" });
+        await log.append({ ...entry(3), loginuid: NO_LOGINUID, loginuser: "" });
+        const lines = fs.readFileSync(file, "utf8").trimEnd().split("\n").map(l => JSON.parse(l) as Record<string, unknown>);
+        assert.equal(lines[1].uid, 1004);
+        assert.equal(lines[1].user, "eve", "the identity is the uid the bus vouched for");
+        assert.equal(lines[1].loginuid_claimed, 1000);
+        assert.equal(lines[1].loginuser_claimed, "ana", "the login user is labelled a claim");
+        assert.false("loginuid" in lines[1] || "loginuser" in lines[1], "no unlabelled login fields in a new record");
+        assert.false("loginuid_claimed" in lines[2] || "loginuser_claimed" in lines[2], "no claim when the login uid is unset");
+        assert.deepEqual(log.tail(3).map(r => claimedLogin(r).user), ["ana", "ana", ""], "old records' login user reads as a claim too");
+        const verified = verifyFile(file);
+        assert.true(verified.ok, verified.reason);
+        assert.equal(verified.records, 3);
     });
 
     QUnit.test("the announced head and count are those of records already on disk", async assert => {

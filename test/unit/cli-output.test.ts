@@ -49,11 +49,12 @@ QUnit.module("debvisorctl output", () => {
             "4    machine-shutdown  -         failed   Shutting down web02",
         ].join("\n"));
         const audit = auditTable([
-            { Seq: 7, Time: "2026-01-02T03:04:05.000Z", User: "root", LoginUser: "alice", Method: "Manager.ImportImage", Object: "/org/debvisor/DebVisor1/Manager", Phase: "end", Result: "ok" },
-            { Seq: 8, Time: "2026-01-02T03:04:06.000Z", User: "bob", LoginUser: "bob", Method: "Manager.GetDisks", Object: "/org/debvisor/DebVisor1/Manager", Phase: "denied", Result: "org.debvisor.host.read" },
+            { Seq: 7, Time: "2026-01-02T03:04:05.000Z", User: "root", LoginUserClaimed: "alice", Method: "Manager.ImportImage", Object: "/org/debvisor/DebVisor1/Manager", Phase: "end", Result: "ok" },
+            { Seq: 8, Time: "2026-01-02T03:04:06.000Z", User: "bob", LoginUserClaimed: "bob", Method: "Manager.GetDisks", Object: "/org/debvisor/DebVisor1/Manager", Phase: "denied", Result: "org.debvisor.host.read" },
         ]).split("\n");
-        assert.true(audit[1].includes(" alice(root) "), "sudo: the person who logged in, then the user they acted as");
-        assert.true(audit[2].includes(" bob ") && !audit[2].includes("bob(bob)"), audit[2]);
+        assert.true(audit[1].includes(" root(claims:alice) "), "who called as the bus says, the login user only as a claim");
+        assert.false(audit[1].includes(" alice "), "a claimed login user is never shown alone, as if they had acted");
+        assert.true(audit[2].includes(" bob ") && !audit[2].includes("claims"), audit[2]);
     });
 
     QUnit.test("progress: a bar on a terminal, a line per percent elsewhere", assert => {
@@ -97,5 +98,10 @@ QUnit.module("debvisorctl output", () => {
         assert.true(/debvisord is not available.*installed/.test(describeDBusError("org.freedesktop.DBus.Error.ServiceUnknown", "The name is not activatable").message));
         assert.equal(describeDBusError("org.freedesktop.DBus.Error.NameHasNoOwner", "").message, "debvisord is not running");
         assert.true(describeDBusError("org.freedesktop.DBus.Error.Spawn.ChildExited", "exited with 1").message.startsWith("debvisord could not be started"));
+        const refused = describeDBusError("org.freedesktop.DBus.Error.AccessDenied",
+            "Rejected send message, 2 matched rules; type=\"method_call\", sender=\":1.9\" (uid=1004 pid=77 comm=\"debvisorctl\")");
+        assert.equal(refused.errorName, "AccessDenied");
+        assert.true(refused.message.includes("you are not in a DebVisor group (debvisor-admin, debvisor-operator, debvisor-viewer)"), refused.message);
+        assert.false(refused.message.includes("matched rules"), "not the bus's raw words");
     });
 });

@@ -9,7 +9,7 @@ import { AuditIndex, outcomeOf, type AuditFilter } from "../../helpers/debvisord
 import { AuditLog, type AuditEntry } from "../../helpers/debvisord/audit/audit-log.js";
 import { isExported } from "../../helpers/debvisord/audit/audit-settings.js";
 import { segmentsToPrune } from "../../helpers/debvisord/audit/retention.js";
-import { parseRecord, type AuditRecord } from "../../helpers/lib/audit-chain.js";
+import { claimedLogin, parseRecord, type AuditRecord } from "../../helpers/lib/audit-chain.js";
 import { listSegments, verifySegments } from "../../helpers/lib/audit-segments.js";
 import { AuditObject } from "../../helpers/debvisord/audit/audit-object.js";
 import type { ObjectServer } from "../../helpers/debvisord/bus/object-server.js";
@@ -34,7 +34,7 @@ function allRecords(file: string): AuditRecord[] {
 
 function bruteForce(records: AuditRecord[], f: AuditFilter): AuditRecord[] {
     return records.filter(r =>
-        (f.user === undefined || r.user === f.user || r.loginuser === f.user) &&
+        (f.user === undefined || r.user === f.user || claimedLogin(r).user === f.user) &&
         (f.action === undefined || r.method.toLowerCase().includes(f.action.toLowerCase())) &&
         (f.object === undefined || r.object.toLowerCase().includes(f.object.toLowerCase())) &&
         (f.result === undefined || outcomeOf(r.phase, r.result) === f.result) &&

@@ -8,6 +8,7 @@ import { emptyState, liveGenerations } from "../../helpers/debvisord/dns/dns-sta
 import { explainFailure, parseDigAnswer } from "../../helpers/debvisord/dns/dns-tools.js";
 import { deleteLines, estimatedSize, nsupdateScript, upsertLines } from "../../helpers/debvisord/dns/nsupdate-script.js";
 import { escapePathElement, unescapePathElement } from "../../helpers/lib/object-path.js";
+import { hostAddresses, hostDomains, notOwnRegistration, ownZone, type HostIdentity } from "../../helpers/debvisord/dns/host-identity.js";
 
 const ZONE = "lab.example.org";
 const parse = (r: RecordTuple, dataRequired = true) => parseRecord(r, ZONE, 0, dataRequired);
@@ -118,5 +119,34 @@ QUnit.module("dns grammar and scripts", () => {
         assert.equal(escapePathElement("a_b-c"), "a_5fb_2dc");
         for (const name of ["lab.example.org", "a_b", "ünï", "", "_2e"])
             assert.equal(unescapePathElement(escapePathElement(name)), name, JSON.stringify(name));
+    });
+
+    QUnit.test("this host's own name: its label, in the zone of its domain (host name or /etc/hosts), with its interfaces' addresses", assert => {
+        const hosts = "127.0.0.1\tlocalhost\n10.0.0.5\tnode1.lab.example.org node1 # installer\n::1 localhost ip6-localhost\n10.0.0.9 node10.lab.example.org node10\n";
+        assert.deepEqual(hostDomains("node1", hosts), ["lab.example.org"], "the canonical name in /etc/hosts");
+        assert.deepEqual(hostDomains("node1.corp.lan", ""), ["corp.lan"], "a dotted host name");
+        assert.deepEqual(hostDomains("vm", "127.0.0.1 localhost\n127.0.0.1 vm\n"), [], "no domain known");
+        assert.deepEqual(hostDomains("node1", "10.0.0.9 node10.lab.example.org node10\n"), [], "another host's line says nothing");
+        const interfaces = {
+            lo: [{ address: "127.0.0.1", internal: true }], eth0: [{ address: "10.0.0.5", internal: false }, { address: "fe80::1", internal: false, scopeid: 2 },
+                { address: "2001:db8::5", internal: false }],
+        } as unknown as NodeJS.Dict<import("node:os").NetworkInterfaceInfo[]>;
+        assert.deepEqual(hostAddresses(interfaces), ["10.0.0.5", "2001:db8::5"], "global addresses only");
+
+        const host: HostIdentity = { label: "node1", domains: ["lab.example.org"], addresses: ["10.0.0.5", "2001:db8::5"] };
+        const zones = ["example.org", "lab.example.org", "0.10.in-addr.arpa"];
+        const own = ownZone(host, zones);
+        assert.equal(own, "lab.example.org");
+        assert.equal(ownZone({ ...host, domains: ["corp.lan"] }, zones), null, "a domain DebVisor does not manage");
+        const request = (extra: Partial<{ zone: string; label: string; addresses: string[] }>) =>
+            notOwnRegistration({ zone: "lab.example.org", label: "node1", addresses: ["10.0.0.5"], ...extra }, host, own);
+        assert.equal(request({}), null, "its own name and address");
+        assert.equal(request({ addresses: ["10.0.0.5", "2001:DB8:0::5"] }), null, "an IPv6 address however written");
+        assert.true(/options\.name: www is not this host's name \(node1\)/.test(request({ label: "www" }) ?? ""));
+        assert.true(/options\.name: ns is not/.test(request({ label: "ns" }) ?? ""));
+        assert.true(/options\.name: node2 is not/.test(request({ label: "node2" }) ?? ""), "another host's name");
+        assert.true(/options\.zone: example\.org is not this host's zone \(lab\.example\.org\)/.test(request({ zone: "example.org" }) ?? ""));
+        assert.true(/options\.addresses: 10\.0\.0\.6 is not an address of this host \(10\.0\.0\.5, 2001:db8::5\)/.test(request({ addresses: ["10.0.0.5", "10.0.0.6"] }) ?? ""));
+        assert.true(/in no zone DebVisor manages/.test(notOwnRegistration({ zone: "lab.example.org", label: "node1", addresses: ["10.0.0.5"] }, host, null) ?? ""));
     });
 });

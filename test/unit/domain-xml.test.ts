@@ -31,7 +31,25 @@ QUnit.module("libvirt domain XML", () => {
             { Mac: "52:54:00:12:34:56", Type: "network", Source: "default", Model: "virtio" },
             { Mac: "52:54:00:ab:cd:ef", Type: "bridge", Source: "br0", Model: "e1000" },
         ]);
-        assert.deepEqual(d.graphics, [{ Type: "vnc", Port: -1, Listen: "127.0.0.1" }]);
+        assert.deepEqual(d.graphics, [{ Type: "vnc", Port: -1, Listen: "127.0.0.1", Socket: "", Access: "local-users" }]);
+    });
+
+    QUnit.test("graphics: who can reach a display, and no port where there is none", assert => {
+        const graphics = (inner: string) => describeDomain(`<domain><devices>${inner}</devices></domain>`).graphics;
+        // as libvirt formats a running machine's display on a socket it placed
+        const sock = "/var/lib/libvirt/qemu/domain-3-web/vnc.sock";
+        assert.deepEqual(graphics(`<graphics type='vnc' socket='${sock}'><listen type='socket' socket='${sock}'/></graphics>`),
+            [{ Type: "vnc", Port: -1, Listen: "", Socket: sock, Access: "private" }]);
+        assert.deepEqual(graphics("<graphics type='vnc'><listen type='socket'/></graphics>"),
+            [{ Type: "vnc", Port: -1, Listen: "", Socket: "", Access: "private" }], "stored: libvirt picks the path at start");
+        assert.deepEqual(graphics("<graphics type='vnc' port='5901' autoport='yes' listen='127.0.0.1'><listen type='address' address='127.0.0.1'/></graphics>"),
+            [{ Type: "vnc", Port: 5901, Listen: "127.0.0.1", Socket: "", Access: "local-users" }]);
+        assert.deepEqual(graphics("<graphics type='spice' port='5902' autoport='yes' listen='0.0.0.0'><listen type='address' address='0.0.0.0'/></graphics>"),
+            [{ Type: "spice", Port: 5902, Listen: "0.0.0.0", Socket: "", Access: "network" }]);
+        assert.deepEqual(graphics("<graphics type='vnc' port='5903' autoport='yes'/>")[0].Access, "local-users", "no address: qemu.conf's loopback default");
+        assert.deepEqual(graphics("<graphics type='vnc' port='5904'><listen type='address' address='::1'/></graphics>")[0].Access, "local-users");
+        assert.deepEqual(graphics("<graphics type='vnc' port='5905'><listen type='network' network='default' address='192.168.122.1'/></graphics>")[0].Access, "network");
+        assert.deepEqual(graphics("<graphics type='vnc'><listen type='none'/></graphics>")[0], { Type: "vnc", Port: -1, Listen: "", Socket: "", Access: "none" });
     });
 
     QUnit.test("the reader decodes entities and refuses broken documents", assert => {

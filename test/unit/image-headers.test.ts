@@ -88,7 +88,7 @@ QUnit.module("image headers: format and references to other files", hooks => {
             const r = spawnSync("qemu-img", ["convert", "-O", "raw", c.file, out], { stdio: "ignore" });
             return r.status === 0 && containsSecret(out, secret);
         }).map(c => path.basename(c.file));
-        assert.deepEqual(leaking, ["flat.vmdk", "looks-raw.img", "parent.vmdk", "wrapper.vmdk", "backing.qcow2", "json.qcow2", "datafile.qcow2", "innocent.qcow2"]);
+        assert.deepEqual(leaking, ["flat.vmdk", "looks-raw.img", "parent.vmdk", "parent-comment.vmdk", "wrapper.vmdk", "backing.qcow2", "json.qcow2", "datafile.qcow2", "innocent.qcow2"]);
     });
 
     QUnit.test("differencing VHD and VDI, QED, qcow version 1 and encrypted qcow2 are refused", assert => {

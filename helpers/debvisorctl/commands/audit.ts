@@ -12,8 +12,8 @@ type AuditRecord = Record<string, unknown>;
 export function auditTable(records: AuditRecord[]): string {
     return table(["SEQ", "TIME", "USER", "METHOD", "OBJECT", "PHASE", "RESULT"], records.map(r => [
         String(r.Seq), String(r.Time),
-        // the person who logged in first, when they act as someone else (sudo)
-        r.LoginUser && r.LoginUser !== r.User ? `${String(r.LoginUser)}(${String(r.User)})` : String(r.User),
+        // who called, as the bus says; a different login user only as the calling process's claim
+        r.LoginUserClaimed && r.LoginUserClaimed !== r.User ? `${String(r.User)}(claims:${String(r.LoginUserClaimed)})` : String(r.User),
         String(r.Method), String(r.Object), String(r.Phase), String(r.Result),
     ]));
 }

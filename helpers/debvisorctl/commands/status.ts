@@ -17,7 +17,7 @@ export function firstBootLine(json: unknown): string | null {
 
 export const status: Command = {
     name: "status",
-    summary: "this node: version, host name, storage profile, backends, audit chain head, running jobs",
+    summary: "this node: version, host name, storage profile, backends, audit chain head, running jobs, the state of each area",
     details: "Reads the Manager's properties; needs no authorization.",
     options: JSON_OPTION,
     async run(values) {
@@ -35,6 +35,9 @@ export const status: Command = {
             ["Audit records", props.AuditRecordCount],
             ["Audit chain head", props.AuditChainHead],
             ["Running jobs", running],
+            // each area's state, and why it is not ready (it retries by itself)
+            ...Object.entries((props.Areas ?? {}) as Record<string, [string, string, unknown]>).sort(([a], [b]) => a.localeCompare(b))
+                .map(([name, [state, reason]]) => [`Area ${name}`, reason ? `${state}: ${reason}` : state] as [string, unknown]),
             ...(firstBootLine(props.FirstBoot) !== null ? [["First boot", firstBootLine(props.FirstBoot)] as [string, unknown]] : []),
         ]));
         return 0;

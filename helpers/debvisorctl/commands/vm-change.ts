@@ -77,10 +77,18 @@ const vmCreate: Command = {
     },
 };
 
+/* Graphics' Access in words: who reaches the display without asking DebVisor. */
+const DISPLAY_ACCESS: Record<string, string> = {
+    private: "only through DebVisor (vm console, the page)",
+    "local-users": "every local user",
+    network: "anyone on the network",
+    none: "nobody (no listener)",
+};
+
 const vmShow: Command = {
     name: "vm show",
     args: "NAME",
-    summary: "one machine in full: resources, disks, network interfaces with addresses, snapshots",
+    summary: "one machine in full: resources, disks, network interfaces with addresses, displays, snapshots",
     options: JSON_OPTION,
     positionals: { min: 1, max: 1 },
     async run(values, [name]) {
@@ -98,6 +106,11 @@ const vmShow: Command = {
         print("\n" + table(["DISK", "DEVICE", "BUS", "FORMAT", "SOURCE"], list("Disks").map(d => [d.Target, d.Device, d.Bus, d.Format, d.Source].map(String))));
         print("\n" + table(["MAC", "TYPE", "SOURCE", "MODEL", "ADDRESSES"], list("Nics").map(n =>
             [n.Mac, n.Type, n.Source, n.Model, ((n.Addresses ?? []) as string[]).join(", ") || "-"].map(String))));
+        print("\n" + table(["DISPLAY", "LISTENS ON", "WHO CAN CONNECT"], list("Graphics").map(g => [
+            String(g.Type),
+            g.Access === "private" ? "private socket" : Number(g.Port) > 0 ? `${String(g.Listen || "127.0.0.1")}:${Number(g.Port)}` : String(g.Listen || "-"),
+            DISPLAY_ACCESS[String(g.Access)] ?? String(g.Access),
+        ])));
         print("\n" + table(["SNAPSHOT", "TAKEN", "STATE", "CURRENT", "DESCRIPTION"], list("Snapshots").map(s => [
             String(s.Name), new Date(Number(s.CreationTime) * 1000).toISOString(), String(s.State), s.Current ? "yes" : "", String(s.Description)])));
         return 0;

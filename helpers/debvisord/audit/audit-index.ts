@@ -10,7 +10,7 @@
 // the daemon keeps answering), then fed by the log with every commit.
 import fs from "node:fs";
 import path from "node:path";
-import { parseRecord, type AuditRecord } from "../../lib/audit-chain.js";
+import { claimedLogin, NO_LOGINUID, parseRecord, type AuditRecord } from "../../lib/audit-chain.js";
 import { listSegments, PRUNE_METHOD } from "../../lib/audit-segments.js";
 import type { AuditEntry, AuditLog, CommittedRecord } from "./audit-log.js";
 
@@ -151,7 +151,7 @@ export class AuditIndex {
                             this.base = record.seq;
                         first = false;
                     }
-                    this.add(record.seq, record.time, record, restOffset + start, nl - start);
+                    this.add(record.seq, record.time, record, claimedLogin(record).user, restOffset + start, nl - start);
                     start = nl + 1;
                 }
                 rest = Buffer.from(data.subarray(start));
@@ -170,12 +170,14 @@ export class AuditIndex {
             this.addSegment(r.seq, path.basename(this.log.file), false);
         if (this.rows === 0)
             this.base = r.seq;
-        this.add(r.seq, r.time, r.entry, r.offset, r.length);
+        this.add(r.seq, r.time, r.entry, r.entry.loginuid === NO_LOGINUID ? "" : r.entry.loginuser ?? "", r.offset, r.length);
         if (r.entry.method === PRUNE_METHOD)
             this.dropPruned(r.entry.args as { lastSeq: number });
     }
 
-    private add(seq: number, time: string, fields: Pick<AuditEntry, "user" | "loginuser" | "method" | "object" | "phase" | "result">, offset: number, length: number): void {
+    /* `claimedLoginUser`: the login user the caller claimed; a "user" filter finds it too, and the results label it a claim. */
+    private add(seq: number, time: string, fields: Pick<AuditEntry, "user" | "method" | "object" | "phase" | "result">, claimedLoginUser: string,
+        offset: number, length: number): void {
         if (seq !== this.base + this.rows)
             return; // already there (a record committed during the build)
         if (this.rows === this.capacity)
@@ -188,7 +190,7 @@ export class AuditIndex {
             this.timesInOrder = false; // the clock was set back
         this.times[i] = t;
         this.users[i] = this.strings.id(fields.user);
-        this.loginUsers[i] = this.strings.id(fields.loginuser ?? "");
+        this.loginUsers[i] = this.strings.id(claimedLoginUser);
         this.methods[i] = this.strings.id(fields.method);
         this.objects[i] = this.strings.id(fields.object);
         this.outcomes[i] = OUTCOMES.indexOf(outcomeOf(fields.phase, fields.result));

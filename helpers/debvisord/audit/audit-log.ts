@@ -11,10 +11,10 @@
 // sealed name between two writes and starts the new live file with the seal.
 import fs from "node:fs";
 import path from "node:path";
-import { formatRecord, GENESIS, parseRecord, type AuditFields, type AuditRecord } from "../../lib/audit-chain.js";
+import { formatRecord, GENESIS, NO_LOGINUID, parseRecord, type AuditFields, type AuditInput, type AuditRecord } from "../../lib/audit-chain.js";
 import { firstLine, listSegments, sealedName, sealFields, type SegmentSeal } from "../../lib/audit-segments.js";
 
-export type AuditEntry = Omit<AuditFields, "seq" | "time">;
+export type AuditEntry = AuditInput;
 
 interface Pending { line: string; seq: number; hash: string; time: string; entry: AuditEntry; resolve: () => void; reject: (e: Error) => void }
 interface Rotate { rotate: SegmentSeal }
@@ -251,9 +251,9 @@ export class AuditLog {
             seq: this.seq + 1,
             time,
             uid: entry.uid,
-            loginuid: entry.loginuid,
             user: entry.user,
-            ...(entry.loginuser ? { loginuser: entry.loginuser } : {}),
+            ...(entry.loginuid !== NO_LOGINUID ? { loginuid_claimed: entry.loginuid } : {}),
+            ...(entry.loginuid !== NO_LOGINUID && entry.loginuser ? { loginuser_claimed: entry.loginuser } : {}),
             method: entry.method,
             object: entry.object,
             phase: entry.phase,

@@ -8,7 +8,7 @@ import path from "node:path";
 import dbus from "dbus-next";
 import { execa } from "execa";
 import * as z from "zod/mini";
-import type { AuditRecord } from "../../lib/audit-chain.js";
+import { claimedLogin, type AuditRecord } from "../../lib/audit-chain.js";
 import { pruneFields, type SetResult } from "../../lib/audit-segments.js";
 import { busy, failed, invalidArgument } from "../../lib/errors.js";
 import { toVariantDict } from "../../lib/variants.js";
@@ -53,8 +53,9 @@ export const runDebvisorctlVerify: SeriesVerifier = async liveFile => {
 /* An audit record as the bus hands it out (AuditTail and Query). */
 export function auditRecordDict(r: AuditRecord) {
     return toVariantDict({
-        Seq: r.seq, Time: r.time, Uid: new dbus.Variant("u", r.uid), LoginUid: new dbus.Variant("u", r.loginuid),
-        User: r.user, LoginUser: r.loginuser ?? "", Method: r.method, Object: r.object, Phase: r.phase, Result: r.result,
+        Seq: r.seq, Time: r.time, Uid: new dbus.Variant("u", r.uid), User: r.user,
+        // the login uid is only what the calling process claimed: never shown as who acted
+        LoginUidClaimed: new dbus.Variant("u", claimedLogin(r).uid), LoginUserClaimed: claimedLogin(r).user, Method: r.method, Object: r.object, Phase: r.phase, Result: r.result,
         Arguments: JSON.stringify(r.args ?? null), Hash: r.hash,
     });
 }

@@ -1,6 +1,14 @@
-// Who is calling: the uid the bus vouches for, and the login uid of the
-// calling process, so that a root shell started by `sudo` is attributed to
-// the person who logged in.
+// Who is calling: the uid the bus vouches for. That is the identity every
+// check, audit record and "created by" uses.
+//
+// The calling process's /proc/PID/loginuid is kept beside it, but only as a
+// claim: the kernel lets a process whose login uid is unset (anything not
+// started through a PAM login: services, containers, cron without
+// pam_loginuid) write any uid there, without privilege. Nothing here can
+// tell such a write from pam_loginuid's (logind could, from the caller's
+// session, where it runs; debvisord does not rely on it), so the audit log,
+// the pages and debvisorctl show it labelled as claimed and never in place
+// of the uid.
 import fs from "node:fs/promises";
 import dbus from "dbus-next";
 
@@ -12,9 +20,10 @@ export interface Caller {
     sender: string;
     uid: number;
     pid: number;
+    /** the login uid the calling process claims (NO_LOGINUID: none); never an identity, see above */
     loginuid: number;
     user: string;
-    /** the name behind loginuid: who logged in, also when they now act as root; "" when unset */
+    /** the name behind the claimed loginuid; "" when unset */
     loginUser: string;
 }
 

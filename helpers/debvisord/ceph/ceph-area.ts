@@ -10,6 +10,7 @@
 // are read again before the method returns. Only
 // properties that really changed are signalled; objects come and go with the
 // OSDs, pools and images.
+import { NotInstalled, Unavailable } from "../area-supervisor.js";
 import type { AuditLog } from "../audit/audit-log.js";
 import type { ObjectServer } from "../bus/object-server.js";
 import type { JobRegistry } from "../jobs/jobs.js";
@@ -242,7 +243,35 @@ export class CephArea {
         };
     }
 
+    /* What keeps the area from being ready, as the area's supervisor counts it; null when ready. */
+    problem(): Error | null {
+        switch (this.state) {
+        case "not-installed": return new NotInstalled("Ceph is not installed (ceph-common)");
+        case "none": return new Unavailable(`no Ceph cluster is set up on this host (${this.tools.config().conf} is missing)`);
+        case "unreachable": return new Error(`the Ceph cluster does not answer: ${this.lastError}`);
+        default: return null;
+        }
+    }
+
+    /* Whether the cluster answers, for the supervisor: reads the cluster and throws why not. */
+    async probe(): Promise<void> {
+        await this.ready;
+        if (this.problem())
+            await this.refresh();
+        const problem = this.problem();
+        if (problem)
+            throw problem;
+    }
+
+    /* Hears the problem after every periodic read (null: ready). */
+    onHealth(listener: (problem: Error | null) => void): void {
+        this.healthListener = listener;
+    }
+
+    private healthListener: (problem: Error | null) => void = () => undefined;
+
     private publishManager(): void {
+        this.healthListener(this.problem());
         const props = this.managerProperties();
         // UpdatedAt changes with every read: signalled only along with a real change
         const changed = Object.keys(props).filter(k => k !== "UpdatedAt" && comparable(props[k]) !== this.managerCompared[k]);

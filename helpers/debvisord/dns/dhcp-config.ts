@@ -5,7 +5,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { execa } from "execa";
-import { writeFileAtomically } from "../../lib/atomic-file.js";
+import { writeFileAtomically, writeTemporaryFile } from "../../lib/atomic-file.js";
 import { isIPv4 } from "../../lib/ip-address.js";
 
 export const DNSMASQ_CONF = "/etc/dnsmasq.d/debvisor.conf";
@@ -80,10 +80,10 @@ export function renderDnsmasq(ranges: DhcpRange[]): string {
 /* Writes the ranges once dnsmasq has accepted the new file; dnsmasq reads it when it (re)starts. */
 export async function writeDnsmasqConfig(ranges: DhcpRange[], file = DNSMASQ_CONF): Promise<string> {
     const text = renderDnsmasq(ranges);
-    const trial = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.check`);
-    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o755 });
+    // a dot file: dnsmasq's conf-dir skips it should it start meanwhile
+    const trial = writeTemporaryFile(path.dirname(file), `${path.basename(file)}.check`, text, 0o644);
     try {
-        fs.writeFileSync(trial, text, { mode: 0o644 });
         const r = await execa("/usr/sbin/dnsmasq", ["--test", `--conf-file=${trial}`], { reject: false, timeout: 10_000 });
         if (r.exitCode !== 0)
             throw new Error(`dnsmasq refuses the configuration: ${(r.stderr || r.stdout).trim()}`);

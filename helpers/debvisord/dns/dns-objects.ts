@@ -2,15 +2,14 @@
 // leases) with an object per zone and per key, kept in step with DnsService.
 // Machines are registered by themselves: when one in a "register-machines"
 // zone reports an address it gets its records, and loses them when deleted.
-import os from "node:os";
 import dbus from "dbus-next";
 import * as z from "zod/mini";
-import { invalidArgument, notFound } from "../../lib/errors.js";
+import { DebVisorError, invalidArgument, notAuthorized, notFound } from "../../lib/errors.js";
 import { isIP } from "../../lib/ip-address.js";
 import { escapePathElement } from "../../lib/object-path.js";
 import { toVariantDict } from "../../lib/variants.js";
 import type { AuditLog } from "../audit/audit-log.js";
-import { method } from "../bus/call-pipeline.js";
+import { method, type CallContext } from "../bus/call-pipeline.js";
 import type { Caller } from "../bus/caller.js";
 import type { ObjectServer } from "../bus/object-server.js";
 import type { JobRegistry } from "../jobs/jobs.js";
@@ -19,6 +18,7 @@ import { count, optionsSchema } from "../validation.js";
 import { readLeases, type Lease } from "./dhcp-leases.js";
 import { domainNameProblem, parseRecord, reverseName, type DnsRecord, type RecordTuple } from "../../lib/dns-grammar.js";
 import { keyName, zoneName } from "./dns-schemas.js";
+import { notOwnRegistration, ownZone, readHostIdentity, sameAddress } from "./host-identity.js";
 import { ALGORITHMS, type DnsService } from "./dns-service.js";
 import { KEY_SCOPES, ROTATION_STEPS, tsigName, zonesUsing, type KeyScope, type ZoneConfig } from "./dns-state.js";
 
@@ -40,6 +40,7 @@ const address = z.string().check(z.refine(a => isIP(a), "must be IPv4 or IPv6 ad
 const serverAddress = z.string().check(z.refine(a => isIP(a), "must be the IP address of the zone's primary"));
 const hostLabel = z.string().check(z.regex(/^(?!-)[a-z0-9-]{1,63}(?<!-)$/, "must be a host name label: lower-case letters, digits and \"-\""));
 const zoneOption = z.optional(zoneName);
+const RECORDS_ACTION = "org.debvisor.dns.records";
 
 const AUTO_CALLER: Caller = { sender: "", uid: 0, pid: process.pid, loginuid: 0xffffffff, user: "debvisord", loginUser: "" };
 
@@ -315,9 +316,31 @@ export class DnsObjects {
         return pick[0];
     }
 
+    private defaultZone(): string | null {
+        try {
+            return this.registrationZone(undefined, false);
+        } catch {
+            return null;
+        }
+    }
+
     /* PTR records go along when every address has a managed reverse zone. */
     private ptrPossible(addresses: string[]): boolean {
         return addresses.length > 0 && addresses.every(a => this.service.reverseZoneFor(reverseName(a)) !== null);
+    }
+
+    /* A registration beyond what org.debvisor.dns.register covers (`why` says how) needs the right to change
+     * any record: asked of polkit now, refused with the reason before anything reaches named. */
+    private async authorizeBeyond(ctx: CallContext, why: string | null): Promise<void> {
+        if (why === null)
+            return;
+        try {
+            await ctx.authorize(RECORDS_ACTION);
+        } catch (e) {
+            if (e instanceof DebVisorError && e.errorName === "NotAuthorized")
+                throw notAuthorized(`${why}; only callers allowed to change any DNS record (polkit action ${RECORDS_ACTION}) may register it`);
+            throw e;
+        }
     }
 
     private readonly registerHost = method({
@@ -325,14 +348,18 @@ export class DnsObjects {
             zone: zoneOption, name: z.optional(hostLabel), addresses: z.optional(z.array(address).check(z.maxLength(64, "must be at most 64 addresses"))),
             ptr: z.optional(z.boolean()),
         })]),
-        run: async (_ctx, [o]) => {
-            const zone = this.registrationZone(o.zone, false);
-            const label = o.name ?? os.hostname().split(".")[0].toLowerCase();
+        run: async (ctx, [o]) => {
+            const host = readHostIdentity();
+            // the host's own zone: its domain when managed; with no domain known, the zone picked by default
+            const own = host.domains.length > 0 ? ownZone(host, Object.keys(this.service.zones)) : this.defaultZone();
+            const zone = o.zone !== undefined || own === null ? this.registrationZone(o.zone, false) : own;
+            const label = o.name ?? host.label;
             if (domainNameProblem(`${label}.${zone}`))
                 throw invalidArgument(`options.name: the host name ${label} is not a DNS name; give one`);
-            const addresses = o.addresses ?? hostAddresses();
+            const addresses = o.addresses ?? host.addresses;
             if (addresses.length === 0)
                 throw invalidArgument("options.addresses: this host has no global address; give one");
+            await this.authorizeBeyond(ctx, notOwnRegistration({ zone, label, addresses }, host, own));
             await this.service.register(`host:${label}`, { kind: "host", zone, name: `${label}.${zone}`, addresses, ptr: o.ptr ?? this.ptrPossible(addresses) });
             return [];
         },
@@ -356,15 +383,27 @@ export class DnsObjects {
 
     private readonly registerMachine = method({
         args: z.tuple([z.string(), optionsSchema({ zone: zoneOption, addresses: z.optional(z.array(address).check(z.maxLength(64, "must be at most 64 addresses"))) })]),
-        run: async (_ctx, [path, o]) => {
+        run: async (ctx, [path, o]) => {
             const facts = this.machineFacts(path);
             const addresses = o.addresses ?? facts.addresses;
             if (addresses.length === 0)
                 throw invalidArgument(`machine: ${facts.name} reports no address yet; give options.addresses`);
+            await this.authorizeBeyond(ctx, this.notMachineOwn(facts, o.zone, addresses));
             await this.registerFacts(facts, o.zone, addresses);
             return [];
         },
     });
+
+    /* Why a machine registration is more than the machine's name, with the addresses it reports, in a zone
+     * machines register in; null when it is just that. */
+    private notMachineOwn(facts: MachineFacts, zone: string | undefined, addresses: string[]): string | null {
+        if (zone !== undefined && !this.service.zone(zone).registerMachines)
+            return `options.zone: ${zone} is not a zone machines register in (register-machines)`;
+        const foreign = addresses.find(a => !facts.addresses.some(f => sameAddress(a, f)));
+        if (foreign !== undefined)
+            return `options.addresses: ${foreign} is not an address ${facts.name} reports (${facts.addresses.join(", ") || "it reports none"})`;
+        return null;
+    }
 
     private readonly unregisterMachine = method({
         args: z.tuple([z.string(), optionsSchema({})]),
@@ -415,11 +454,4 @@ export class DnsObjects {
         }
         await this.auditStep(AUTO_CALLER, methodName, object, result, "end").catch(() => undefined);
     }
-}
-
-/* The host's global addresses: not loopback, not link-local. */
-function hostAddresses(): string[] {
-    return Object.values(os.networkInterfaces()).flat()
-        .filter((a): a is os.NetworkInterfaceInfo => !!a && !a.internal && !a.address.startsWith("fe80:") && !a.address.includes("%"))
-        .map(a => a.address);
 }

@@ -4,7 +4,7 @@
 // for, and key rotation with an overlap in which both keys are valid.
 import fs from "node:fs";
 import path from "node:path";
-import { writeFileAtomically } from "../../lib/atomic-file.js";
+import { ensureDirectory, removeFromDirectory, writeFileAtomically } from "../../lib/atomic-file.js";
 import { invalidArgument, notFound, notSupported, busy, failed } from "../../lib/errors.js";
 import { initialZone, namedFragment, zoneFile, type BindPaths } from "./bind-config.js";
 import { checkRanges, DNSMASQ_CONF, renderDnsmasq, writeDnsmasqConfig, type DhcpRange } from "./dhcp-config.js";
@@ -124,11 +124,18 @@ export class DnsService {
     /* Writes the fragment when it is missing (a new host), so named.conf can include it from the start;
      * named (user bind) must be able to reach it. */
     ensureBindConfig(): void {
-        const dir = path.dirname(this.paths.namedConf);
-        fs.mkdirSync(dir, { recursive: true });
-        fs.chmodSync(dir, 0o755);
+        ensureDirectory(path.dirname(this.paths.namedConf), 0o755);
         if (!fs.existsSync(this.paths.namedConf))
             writeFileAtomically(this.paths.namedConf, namedFragment(this.state, this.paths), 0o644);
+        // an older version made the zone directory group-writable (0775 root:bind)
+        if (fs.existsSync(this.paths.zoneDir))
+            this.ensureZoneDirectory();
+    }
+
+    /* named (user bind) writes journals and, in time, the zone files themselves in this directory, so bind
+     * owns it; nobody else may write there (0750). Root writes in it only through atomic-file's checks. */
+    private ensureZoneDirectory(): void {
+        ensureDirectory(this.paths.zoneDir, 0o750, bindOwner(true));
     }
 
     zone(name: string): ZoneConfig {
@@ -282,7 +289,8 @@ export class DnsService {
                 if (key && !this.state.keys[key] && !create.keys.some(k => k.name === key))
                     throw notFound(`options.${scope}-key: there is no key ${key}; generate it first`);
             const file = zoneFile(this.paths, name);
-            const createdFile = config.local && !fs.existsSync(file);
+            // a link at the zone file's name is not a zone file: it is replaced, never followed
+            const createdFile = config.local && !fs.lstatSync(file, { throwIfNoEntry: false })?.isFile();
             const generated: string[] = [];
             try {
                 for (const k of create.keys) {
@@ -292,12 +300,8 @@ export class DnsService {
                 }
                 if (createdFile) {
                     // named writes the zone's journal and, in time, the file itself
-                    const owner = bindOwner(true);
-                    fs.mkdirSync(this.paths.zoneDir, { recursive: true });
-                    fs.chmodSync(this.paths.zoneDir, 0o775);
-                    if (owner)
-                        fs.chownSync(this.paths.zoneDir, 0, owner.gid);
-                    writeFileAtomically(file, initialZone(name, `ns.${name}`, create.nameServerAddress), 0o644, owner);
+                    this.ensureZoneDirectory();
+                    writeFileAtomically(file, initialZone(name, `ns.${name}`, create.nameServerAddress), 0o644, bindOwner(true));
                 }
                 await this.commit(s => {
                     for (const k of create.keys)
@@ -308,7 +312,7 @@ export class DnsService {
                 for (const k of generated)
                     this.keys.removeAll(k);
                 if (createdFile)
-                    fs.rmSync(file, { force: true });
+                    removeFromDirectory(this.paths.zoneDir, [path.basename(file)]);
                 throw e instanceof DnsServerError || !(e instanceof Error) ? e : failed(e.message);
             }
             this.status.set(name, { serial: 0, records: -1, lastUpdate: 0, lastError: "", failedUpdates: 0 });
@@ -320,7 +324,7 @@ export class DnsService {
                     this.keys.removeAll(k);
                 }
                 if (createdFile)
-                    fs.rmSync(file, { force: true });
+                    removeFromDirectory(this.paths.zoneDir, [path.basename(file)]);
                 throw failed(`named at ${config.server}:${config.port} does not serve ${name} after the reload: ` +
                     `is ${this.paths.namedConf} included from named.conf (on Debian, in /etc/bind/named.conf.local)?`);
             }
@@ -348,8 +352,7 @@ export class DnsService {
                         delete s.registrations[id];
             }, config.local);
             if (config.local && deleteData)
-                for (const suffix of ["", ".jnl"])
-                    fs.rmSync(zoneFile(this.paths, name) + suffix, { force: true });
+                removeFromDirectory(this.paths.zoneDir, ["", ".jnl"].map(suffix => path.basename(zoneFile(this.paths, name)) + suffix));
             this.status.delete(name);
             this.changed();
         });

@@ -5,7 +5,7 @@
 // nsupdate's stdin.
 import fs from "node:fs";
 import path from "node:path";
-import { writeFileAtomically, type FileOwner } from "../../lib/atomic-file.js";
+import { ensureDirectory, replaceSymlink, writeFileAtomically, type FileOwner } from "../../lib/atomic-file.js";
 import { parseKeyText } from "./dns-tools.js";
 import { tsigName } from "./dns-state.js";
 import type { TsigSecret } from "./nsupdate-script.js";
@@ -37,11 +37,8 @@ export class KeyFiles {
     }
 
     write(key: string, generation: number, text: string): void {
-        fs.mkdirSync(this.dir, { recursive: true, mode: 0o750 });
         const owner = bindOwner();
-        if (owner)
-            fs.chownSync(this.dir, owner.uid, owner.gid);
-        fs.chmodSync(this.dir, 0o750);
+        ensureDirectory(this.dir, 0o750, owner);
         writeFileAtomically(this.file(key, generation), text, KEY_MODE, owner);
     }
 
@@ -58,11 +55,7 @@ export class KeyFiles {
 
     /* Points NAME.key at a generation, replacing the link in one rename. */
     linkCurrent(key: string, generation: number): void {
-        const link = path.join(this.dir, `${key}.key`);
-        const temp = `${link}.${process.pid}.tmp`;
-        fs.rmSync(temp, { force: true });
-        fs.symlinkSync(path.basename(this.file(key, generation)), temp);
-        fs.renameSync(temp, link);
+        replaceSymlink(this.dir, `${key}.key`, path.basename(this.file(key, generation)));
     }
 
     remove(key: string, generation: number): void {

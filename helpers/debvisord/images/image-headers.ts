@@ -43,12 +43,10 @@ function checkQcow2(r: ImageReader, head: Buffer): void {
     }
     if (head.readUInt32BE(32) !== 0)
         refuse("is an encrypted qcow2 image; decrypt it first");
-    if (version === 2)
-        return;
-    if ((head.readBigUInt64BE(72) & QCOW2_INCOMPAT_DATA_FILE) !== 0n)
+    if (version === 3 && (head.readBigUInt64BE(72) & QCOW2_INCOMPAT_DATA_FILE) !== 0n)
         refuse("keeps its data in another file (a qcow2 external data file); import a self-contained image");
     // header extensions: the data file's name could be there without the feature bit
-    let at = head.readUInt32BE(100);
+    let at = version === 2 ? 72 : head.readUInt32BE(100);
     for (let n = 0; n < QCOW2_HEADER_EXTENSIONS_MAX && at + 8 <= r.size; n++) {
         const ext = r.read(at, 8);
         if (ext.length < 8)
@@ -75,12 +73,18 @@ function checkVmdkDescriptor(text: string, embedded: boolean): void {
         refuse(`is a VMDK descriptor (createType "${createType || "unknown"}") whose data lies in other files; import a single-file (monolithicSparse or streamOptimized) .vmdk`);
     if (createType && createType !== "monolithicSparse" && createType !== "streamOptimized")
         refuse(`is a VMDK of type "${createType}" whose data lies in other files; import a monolithicSparse or streamOptimized .vmdk`);
-    const parent = lines.find(l => /^parentFileNameHint\s*=/.test(l));
-    if (parent)
-        refuse(`is a VMDK that names a parent image (${parent}); import a flattened image`);
     const extents = lines.filter(l => /^(RW|RDONLY|NOACCESS)\s/.test(l));
     if (extents.length > 1 || extents.some(l => !/^\S+\s+\d+\s+SPARSE\s/.test(l)))
         refuse(`is a VMDK whose extents lie in other files (${extents.join("; ")}); import a monolithicSparse or streamOptimized .vmdk`);
+}
+
+const VMDK_PARENT_HINT = "parentFileNameHint";
+/* where qemu looks for a sparse VMDK's parent, whatever the header says: 20 sectors from sector 1 */
+const VMDK_PARENT_TEXT = { offset: 512, length: 20 * 512 };
+
+/* The text of a descriptor as qemu reads it: a C string, up to the first NUL. */
+function descriptorText(r: ImageReader, offset: number, length: number): string {
+    return r.read(offset, length).toString("latin1").replace(/\0[\s\S]*$/, "");
 }
 
 /* A hosted sparse VMDK ("KDMV"): its embedded descriptor must describe only itself. */
@@ -91,10 +95,16 @@ function checkVmdkSparse(r: ImageReader, head: Buffer): void {
     // qemu treats a sparse header of capacity 0 as a wrapper around a descriptor and follows its extents
     if (capacity === 0n)
         refuse("is a VMDK whose sparse header only wraps a descriptor (capacity 0); import a monolithicSparse or streamOptimized .vmdk");
+    // qemu searches the parent's name anywhere in that text (a comment too), not line by line
+    const parentText = descriptorText(r, VMDK_PARENT_TEXT.offset, VMDK_PARENT_TEXT.length);
+    if (parentText.includes(VMDK_PARENT_HINT))
+        refuse(`is a VMDK that names a parent image (${/parentFileNameHint[^\n]*/.exec(parentText)?.[0]}); import a flattened image`);
     if (descriptorOffset === 0n)
         return;
     const length = Number(descriptorSectors > 2048n ? 2048n : descriptorSectors) * 512;
-    const text = r.read(Number(descriptorOffset) * 512, length).toString("latin1").replace(/\0[\s\S]*$/, "");
+    const text = descriptorText(r, Number(descriptorOffset) * 512, length);
+    if (text.includes(VMDK_PARENT_HINT))
+        refuse(`is a VMDK that names a parent image (${/parentFileNameHint[^\n]*/.exec(text)?.[0]}); import a flattened image`);
     checkVmdkDescriptor(text, true);
 }
 

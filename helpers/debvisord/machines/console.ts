@@ -2,7 +2,9 @@
 // OpenConsole call debvisord listens on a fresh Unix socket that only the
 // caller's uid may connect to (Cockpit's bridge, running as the logged-in
 // user, opens a stream channel to it; debvisorctl connects directly), and
-// joins it to the guest's serial console or to its VNC server on loopback.
+// joins it to the guest's serial console or to its VNC server (on a UNIX
+// socket only root and the qemu user can reach; a machine defined elsewhere
+// may still have it on a TCP port).
 //
 // The serial console of a running machine is read from its start, so a
 // console opened later still shows the boot and the last prompt
@@ -185,11 +187,13 @@ export class Consoles {
                             throw failed(`${host.name(path)} has no serial console on a pty`);
                         return [await this.listen(ctx.caller.uid, socket => hub.attach(socket))];
                     }
-                    const vnc = live.graphics.find(g => g.Type === "vnc" && g.Port > 0);
+                    const vnc = live.graphics.find(g => g.Type === "vnc" && (g.Socket !== "" || g.Port > 0));
                     if (!vnc)
                         throw failed(`${host.name(path)} has no VNC display`);
                     return [await this.listen(ctx.caller.uid, socket => {
-                        const upstream = net.connect(vnc.Port, vnc.Listen && vnc.Listen !== "0.0.0.0" ? vnc.Listen : "127.0.0.1");
+                        const upstream = vnc.Socket
+                            ? net.connect(vnc.Socket)
+                            : net.connect(vnc.Port, vnc.Listen && vnc.Listen !== "0.0.0.0" && vnc.Listen !== "::" ? vnc.Listen : "127.0.0.1");
                         socket.pipe(upstream).pipe(socket);
                         const end = () => { socket.destroy(); upstream.destroy() };
                         upstream.on("error", end);

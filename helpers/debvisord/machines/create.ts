@@ -129,7 +129,8 @@ export function createMachineMethod(host: MachineHost) {
                     const nics: NicSpec[] = nic ? [{ source: nic, model: "virtio" }] : [];
                     const domainPath = await host.libvirt.defineDomain(domainXml({
                         name, uuid, kvm, vcpus: o.vcpus ?? 1, memoryMiB: o["memory-mib"] ?? 1024, osId: o.os,
-                        createdBy: { user: ctx.caller.loginUser || ctx.caller.user, uid: ctx.caller.loginUser ? ctx.caller.loginuid : ctx.caller.uid, time: new Date().toISOString() },
+                        // who the bus says called; a login uid is only a claim (bus/caller.ts)
+                        createdBy: { user: ctx.caller.user, uid: ctx.caller.uid, time: new Date().toISOString() },
                         bootFromCdrom: Boolean(o.iso), disks, nics,
                     }));
                     cleanup.push(() => host.libvirt.domainCall(domainPath, "Undefine", "u", [0]));

@@ -81,8 +81,9 @@ export function domainXml(s: DomainSpec): string {
         // serial on a pty: the console the page and `debvisorctl vm console` attach to
         `<serial type="pty"><target port="0"/></serial><console type="pty"><target type="serial" port="0"/></console>` +
         `<channel type="unix"><target type="virtio" name="org.qemu.guest_agent.0"/></channel>` +
-        // VNC on loopback only: the browser reaches it through debvisord, no port opens to the network
-        `<graphics type="vnc" port="-1" autoport="yes" listen="127.0.0.1"><listen type="address" address="127.0.0.1"/></graphics>` +
+        // VNC on a socket in libvirt's per-machine directory, no TCP port: the browser
+        // and debvisorctl reach it through debvisord's per-caller socket (graphics-socket.ts)
+        `<graphics type="vnc"><listen type="socket"/></graphics>` +
         `<video><model type="vga"/></video>` +
         `<memballoon model="virtio"/>` +
         `</devices></domain>`;

@@ -3,7 +3,15 @@ import { child, children, parseXml, type XmlElement } from "../../lib/xml-tree.j
 
 export interface DomainDisk { Target: string; Device: string; Bus: string; Format: string; Source: string }
 export interface DomainNic { Mac: string; Type: string; Source: string; Model: string }
-export interface DomainGraphics { Type: string; Port: number; Listen: string }
+/**
+ * Who can reach a display without DebVisor: "private" (a UNIX socket in
+ * libvirt's per-machine directory, which only root and the qemu user can
+ * enter: reached through OpenConsole alone), "local-users" (a TCP port on
+ * loopback: every local account), "network" (a TCP port on another address),
+ * "none" (no listener).
+ */
+export type GraphicsAccess = "private" | "local-users" | "network" | "none";
+export interface DomainGraphics { Type: string; Port: number; Listen: string; Socket: string; Access: GraphicsAccess }
 export interface DomainCreatedBy { User: string; Uid: number; Time: string }
 
 export interface DomainDescription {
@@ -34,6 +42,31 @@ function mebibytes(value: string, unit = "KiB"): number {
 /* Elements in <metadata> carry the prefix their writer chose; match the local name. */
 function localChild(element: XmlElement | undefined, local: string): XmlElement | undefined {
     return element?.children.find(c => c.name === local || c.name.endsWith(`:${local}`));
+}
+
+function isLoopback(address: string): boolean {
+    return /^127\./.test(address) || address === "::1" || address === "localhost";
+}
+
+/* libvirt writes the first listener both as attributes of <graphics> and as
+ * a <listen> child; a definition may hold either. */
+function describeGraphics(g: XmlElement): DomainGraphics {
+    const listen = child(g, "listen");
+    const type = listen?.attrs.type ?? (g.attrs.socket ? "socket" : "address");
+    const socket = listen?.attrs.socket ?? g.attrs.socket ?? "";
+    const address = type === "address" || type === "network" ? listen?.attrs.address ?? g.attrs.listen ?? "" : "";
+    const onTcp = type === "address" || type === "network";
+    const access: GraphicsAccess = type === "socket" ? "private" : type === "none" ? "none"
+        // no address: qemu.conf's vnc_listen/spice_listen, 127.0.0.1 unless changed
+        : type === "address" && (address === "" || isLoopback(address)) ? "local-users" : "network";
+    return {
+        Type: g.attrs.type ?? "",
+        // a socket has no port: never show one that does not exist
+        Port: onTcp ? Number(g.attrs.port ?? -1) : -1,
+        Listen: address,
+        Socket: socket,
+        Access: access,
+    };
 }
 
 export function describeDomain(xml: string): DomainDescription {
@@ -69,11 +102,7 @@ export function describeDomain(xml: string): DomainDescription {
                 Model: child(i, "model")?.attrs.type ?? "",
             };
         }),
-        graphics: children(devices, "graphics").map(g => ({
-            Type: g.attrs.type ?? "",
-            Port: Number(g.attrs.port ?? -1),
-            Listen: g.attrs.listen ?? child(g, "listen")?.attrs.address ?? "",
-        })),
+        graphics: children(devices, "graphics").map(describeGraphics),
         osId: localChild(localChild(metadata, "libosinfo"), "os")?.attrs.id ?? "",
         createdBy: createdBy ? { User: createdBy.attrs.user ?? "", Uid: Number(createdBy.attrs.uid ?? -1), Time: createdBy.attrs.time ?? "" } : null,
         serialPty: child(serial, "source")?.attrs.path ?? "",

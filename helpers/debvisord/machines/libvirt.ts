@@ -19,6 +19,9 @@ const PROPERTIES = "org.freedesktop.DBus.Properties";
 /** virDomainModificationImpact: change the running guest, its stored definition, or both. */
 export const AFFECT_LIVE = 1, AFFECT_CONFIG = 2;
 
+/** virDomainXMLFlags: the stored (inactive) definition. */
+const XML_INACTIVE = 2;
+
 /** libvirt's virDomainState, in words. */
 export const DOMAIN_STATES = ["unknown", "running", "blocked", "paused", "shutting-down", "shutoff", "crashed", "pmsuspended"];
 /** libvirt's virDomainEventType. */
@@ -92,6 +95,12 @@ export class Libvirt {
 
     async domainXml(path: string): Promise<string> {
         const [xml] = await this.call(path, DOMAIN, "GetXMLDesc", "u", [0]);
+        return xml as string;
+    }
+
+    /* The stored definition: what the domain boots with next, not what runs now. */
+    async domainStoredXml(path: string): Promise<string> {
+        const [xml] = await this.call(path, DOMAIN, "GetXMLDesc", "u", [XML_INACTIVE]);
         return xml as string;
     }
 

@@ -17,13 +17,9 @@ export interface MachineHost {
     state(path: string): string;
 }
 
-/* libvirt's GetXMLDesc flag for the stored (inactive) definition. */
-const XML_INACTIVE = 2;
-
 /* The stored definition: what the machine boots with next, not what runs now. */
-export async function storedDefinition(host: MachineHost, path: string): Promise<string> {
-    const [xml] = await host.libvirt.call(host.domainOf(path), "org.libvirt.Domain", "GetXMLDesc", "u", [XML_INACTIVE]);
-    return xml as string;
+export function storedDefinition(host: MachineHost, path: string): Promise<string> {
+    return host.libvirt.domainStoredXml(host.domainOf(path));
 }
 
 /* A new machine name must be free in libvirt. */

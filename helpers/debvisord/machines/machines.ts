@@ -8,6 +8,7 @@ import nodePath from "node:path";
 import dbus from "dbus-next";
 import * as z from "zod/mini";
 import { busy, failed } from "../../lib/errors.js";
+import type { AreaSupervisor, Areas } from "../area-supervisor.js";
 import { toVariantDict } from "../../lib/variants.js";
 import { method, type CallContext } from "../bus/call-pipeline.js";
 import type { ObjectServer } from "../bus/object-server.js";
@@ -19,6 +20,7 @@ import { Consoles } from "./console.js";
 import { copyMethods } from "./copies.js";
 import { createMachineMethod } from "./create.js";
 import { describeDomain } from "./domain-xml.js";
+import { moveVncToSocket } from "./graphics-socket.js";
 import { DomainEvent, type Libvirt } from "./libvirt.js";
 import type { MachineHost } from "./machine-host.js";
 import { osName } from "./os-names.js";
@@ -29,7 +31,7 @@ export const MACHINE_IFACE = "org.debvisor.DebVisor1.Machine";
 const UNDEFINE_MANAGED_SAVE_SNAPSHOTS_NVRAM = 1 | 2 | 4;
 const MAX_PARALLEL_READS = 32;
 const ADDRESS_POLL_MS = 10_000;
-const RESYNC_DELAY_MS = 500, RESYNC_RETRY_MS = 10_000;
+const RESYNC_DELAY_MS = 500, ALIVE_CHECK_MS = 15_000;
 /** virDomainInterfaceAddressesSource: DHCP leases of libvirt's networks, then the guest agent */
 const ADDRESS_SOURCE_LEASE = 0, ADDRESS_SOURCE_AGENT = 1;
 
@@ -51,7 +53,8 @@ export class Machines implements MachineHost {
     private readonly addresses = new Map<string, Map<string, string[]>>(); // our object path → MAC → addresses
     private readonly consoles = new Consoles();
     private kvm: Promise<boolean> | null = null;
-    private resyncTimer: NodeJS.Timeout | null = null;
+    private subscribed = false;
+    private supervisor: AreaSupervisor | null = null;
     private readonly listeners: MachineListener[] = [];
 
     constructor(private readonly server: ObjectServer, readonly libvirt: Libvirt, readonly jobs: JobRegistry) {}
@@ -88,7 +91,11 @@ export class Machines implements MachineHost {
 
     /* Whether libvirt offers KVM here; without it, machines run emulated (TCG). */
     kvmAvailable(): Promise<boolean> {
-        this.kvm ??= this.libvirt.capabilities().then(caps => /<domain type=['"]kvm['"]/.test(caps), () => false);
+        // asked again after a failure: libvirt may not have answered yet
+        this.kvm ??= this.libvirt.capabilities().then(caps => /<domain type=['"]kvm['"]/.test(caps), () => {
+            this.kvm = null;
+            return false;
+        });
         return this.kvm;
     }
 
@@ -100,12 +107,37 @@ export class Machines implements MachineHost {
         return `${this.server.rootPath}/machines/${uuid.replace(/-/g, "_")}`;
     }
 
-    /* Subscribes first, then reads every domain, so no change falls in between. */
-    async start(): Promise<void> {
-        await this.libvirt.onDomainEvent((domainPath, event) => void this.refresh(domainPath, event));
-        await this.libvirt.onServiceChange(() => this.scheduleResync(RESYNC_DELAY_MS));
-        await this.resync();
-        setInterval(() => void this.pollAddresses(), ADDRESS_POLL_MS).unref();
+    /* The machines area's supervisor: `connect` until libvirt answers, again whenever it goes away. */
+    supervise(areas: Areas, onReady: () => Promise<void>, onLost: () => void): AreaSupervisor {
+        this.supervisor = areas.add("machines", async () => {
+            try {
+                await this.connect();
+            } catch (e) {
+                onLost();
+                throw e;
+            }
+            await onReady();
+        });
+        return this.supervisor;
+    }
+
+    /* Subscribes first (once), then reads every domain, so no change falls in between. */
+    async connect(): Promise<void> {
+        if (!this.subscribed) {
+            await this.libvirt.onDomainEvent((domainPath, event) => void this.refresh(domainPath, event));
+            await this.libvirt.onServiceChange(present => this.serviceChanged(present));
+            this.subscribed = true;
+            setInterval(() => void this.pollAddresses(), ADDRESS_POLL_MS).unref();
+            setInterval(() => void this.checkAlive(), ALIVE_CHECK_MS).unref();
+        }
+        try {
+            await this.resync();
+        } catch (e) {
+            // until libvirt answers, the machines shown would be stale
+            for (const path of [...this.domainPaths.keys()])
+                this.remove(path);
+            throw new Error(`libvirt does not answer: ${(e as Error).message.replace(/^libvirt: /, "")}`);
+        }
     }
 
     /* Reads every domain again and drops the objects of those that are gone. */
@@ -120,21 +152,33 @@ export class Machines implements MachineHost {
             await Promise.all(domains.slice(i, i + MAX_PARALLEL_READS).map(d => this.refresh(d)));
     }
 
-    /* libvirt-dbus restarted (or went away): what happened meanwhile came with no events. */
-    private scheduleResync(delay: number): void {
-        if (this.resyncTimer)
+    /* libvirt-dbus restarted (or went away): what happened meanwhile came with no events, so read again. */
+    private serviceChanged(present: boolean): void {
+        if (!this.supervisor)
             return;
-        this.resyncTimer = setTimeout(() => {
-            this.resyncTimer = null;
-            this.resync().catch((e: Error) => {
-                process.stderr.write(`debvisord: libvirt does not answer (${e.message}); trying again\n`);
-                // until it answers, the machines shown would be stale
-                for (const path of [...this.domainPaths.keys()])
-                    this.remove(path);
-                this.scheduleResync(RESYNC_RETRY_MS);
-            });
-        }, delay);
-        this.resyncTimer.unref();
+        if (!present) {
+            this.supervisor.lost("libvirt-dbus (org.libvirt) left the system bus");
+            return;
+        }
+        setTimeout(() => void this.supervisor?.retryNow(), RESYNC_DELAY_MS).unref();
+    }
+
+    /* libvirt-dbus says nothing when libvirtd restarts behind it, and events from before its
+     * new connection are lost: a cheap list now and then (~20 ms for 1,000 domains) notices
+     * both, and makes libvirt-dbus connect again and renew its event subscription. */
+    private async checkAlive(): Promise<void> {
+        if (this.supervisor?.status.state !== "ready")
+            return;
+        let domains: string[];
+        try {
+            domains = await this.libvirt.listDomains();
+        } catch (e) {
+            this.supervisor.lost(`libvirt does not answer: ${(e as Error).message.replace(/^libvirt: /, "")}`);
+            return;
+        }
+        const known = new Set(this.domainPaths.values());
+        if (domains.length !== known.size || domains.some(d => !known.has(d)))
+            await this.resync().catch(() => undefined);
     }
 
     /* Guest addresses come from DHCP leases or the guest agent, with no event: ask running machines. */
@@ -199,6 +243,8 @@ export class Machines implements MachineHost {
         }
         const d = describeDomain(xml);
         const path = this.objectPath(props.UUID);
+        if (props.Persistent && d.createdBy && d.graphics.some(g => g.Type === "vnc" && (g.Access === "local-users" || g.Access === "network")))
+            void this.moveVncToSocket(domainPath, props.Name);
         const running = state === "running" || state === "paused";
         const addresses = running && d.nics.length > 0 ? await this.readAddresses(domainPath) : new Map<string, string[]>();
         this.addresses.set(path, addresses);
@@ -222,6 +268,18 @@ export class Machines implements MachineHost {
             this.server.propertiesChanged(path, MACHINE_IFACE, changed);
         }
         this.tell(this.facts(path)!);
+    }
+
+    /* A machine DebVisor made before its display moved to a socket: its next
+     * start (also libvirt's autostart) uses the socket. The redefinition's
+     * event refreshes the object. */
+    private async moveVncToSocket(domainPath: string, name: string): Promise<void> {
+        try {
+            if (await moveVncToSocket(this.libvirt, domainPath))
+                process.stderr.write(`debvisord: ${name}: its VNC display moves from a TCP port to a private socket at its next start\n`);
+        } catch (e) {
+            process.stderr.write(`debvisord: ${name}: cannot move its VNC display to a socket: ${(e as Error).message}\n`);
+        }
     }
 
     private remove(path: string): void {
@@ -260,7 +318,16 @@ export class Machines implements MachineHost {
             ...snapshotMethods(this, path),
             ...copyMethods(this, path),
             ...this.consoles.methods(this, path),
-            Start: this.simple(path, "Create"),
+            Start: method({
+                args: z.tuple([optionsSchema({})]),
+                run: async () => {
+                    const domainPath = this.domainOf(path);
+                    // never start one of DebVisor's machines with its display on TCP
+                    await moveVncToSocket(this.libvirt, domainPath);
+                    await this.libvirt.domainCall(domainPath, "Create");
+                    return [];
+                },
+            }),
             Reboot: this.simple(path, "Reboot"),
             ForceOff: this.simple(path, "Destroy"),
             Pause: this.simple(path, "Suspend", "", []),

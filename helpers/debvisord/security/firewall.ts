@@ -5,6 +5,7 @@
 // nft (the table) and firewall-state (what is saved).
 import * as z from "zod/mini";
 import { invalidArgument, failed, busy } from "../../lib/errors.js";
+import { NotInstalled, Unavailable } from "../area-supervisor.js";
 import type { AuditLog } from "../audit/audit-log.js";
 import { method, type CallContext } from "../bus/call-pipeline.js";
 import type { ObjectServer } from "../bus/object-server.js";
@@ -148,7 +149,6 @@ export class Firewall {
 
     /* Restores the saved lists with one nft transaction (before any change is let through); without saved state the table is made at the first change. */
     start(): void {
-        void this.exclusive(() => this.restore());
         // reading 100,000 counters takes nft seconds: the pause grows with the time one reading takes
         const refresh = () => {
             const started = Date.now();
@@ -159,12 +159,29 @@ export class Firewall {
         setInterval(() => void this.exclusive(async () => this.expire()), EXPIRY_CHECK_MS).unref();
     }
 
+    /* Restores the saved lists (the area's supervisor calls it until it succeeds) and throws what stands in the way. */
+    async load(): Promise<void> {
+        await this.exclusive(() => this.restore());
+        if (this.unreadable)
+            throw new Unavailable(this.unreadable);
+        if (this.problem)
+            throw this.nftMissing ? new NotInstalled(this.problem) : new Error(this.problem);
+    }
+
+    private nftMissing = false;
+
     private async restore(): Promise<void> {
+        // a change made meanwhile (which loads the table itself) is newer than the saved state
+        if (this.loaded)
+            return;
+        this.unreadable = "";
+        this.nftMissing = false;
+        this.setProblem("");
         let saved: FirewallState | null = null;
         try {
             saved = readState(this.paths.stateFile);
         } catch (e) {
-            this.unreadable = `${this.paths.stateFile} cannot be read (${(e as Error).message}): fix or remove it, then restart debvisord`;
+            this.unreadable = `${this.paths.stateFile} cannot be read (${(e as Error).message}): fix or remove it; debvisord reads it again by itself`;
             this.setProblem(this.unreadable);
         }
         try {
@@ -176,6 +193,7 @@ export class Firewall {
                 await this.nft.apply(fullScript(this.paths.table, this.state, this.state.quarantine !== null));
                 this.loaded = true;
             } else if (!(await this.nft.available())) {
+                this.nftMissing = true;
                 this.setProblem("nft is not installed (Debian package nftables)");
             }
         } catch (e) {
@@ -346,7 +364,7 @@ export class Firewall {
             const added: Entry[] = report.accepted.map(n => ({
                 cidr: n.text,
                 comment: checked.comments.get(n.text) ?? options.comment ?? "",
-                addedBy: ctx.caller.loginUser || ctx.caller.user,
+                addedBy: ctx.caller.user,
                 addedAt: now,
                 expires: options.expiry ? now + options.expiry * 1000 : 0,
             }));
@@ -500,7 +518,7 @@ export class Firewall {
                 const names = outside.map(formatProtected).join("; ");
                 throw invalidArgument(`options: neither the allow list nor the management set holds ${names}. Once such a connection closes it could not be opened again: allow the address first, or use the option force`);
             }
-            const by = ctx.caller.loginUser || ctx.caller.user;
+            const by = ctx.caller.user;
             const next: FirewallState = { ...this.state, quarantine: { since: Date.now(), by, reason: options.reason ?? "", stoppedMachines: [] } };
             await this.commit(next, quarantineOnScript(this.paths.table));
             await this.step(ctx, "Quarantine.Isolate", "ok", { table: this.paths.table, allow: this.state.allow.length });

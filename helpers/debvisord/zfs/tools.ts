@@ -52,10 +52,15 @@ export function findTool(name: string, searchPath = process.env.PATH ?? ""): str
 export class ZfsTools {
     private flavorPromise: Promise<ZfsFlavor | null> | null = null;
 
-    constructor(private readonly zfsBin = findTool("zfs"), private readonly zpoolBin = findTool("zpool")) {}
+    constructor(private zfsBin = findTool("zfs"), private zpoolBin = findTool("zpool")) {}
 
-    /* Which ZFS answers here; null when neither tool is installed. */
-    flavor(): Promise<ZfsFlavor | null> {
+    /* Which ZFS answers here; null when neither tool is installed. `again`: look again (it may have been installed since). */
+    flavor(again = false): Promise<ZfsFlavor | null> {
+        if (again) {
+            this.flavorPromise = null;
+            this.zfsBin = findTool("zfs");
+            this.zpoolBin = findTool("zpool");
+        }
         this.flavorPromise ??= execa(this.zfsBin, ["version"], { timeout: READ_TIMEOUT_MS, reject: false }).then(
             r => (r.failed && (r as { code?: string }).code === "ENOENT" ? null : flavorFromVersion(r.exitCode ?? 1, r.stdout)),
             () => null);

@@ -3,6 +3,7 @@
 // The state is read with two or three tool runs (pool list, status, one
 // `zfs get` of every dataset), at once after a change made through DebVisor
 // and every 10 s otherwise; only what really changed is signalled.
+import { NotInstalled } from "../area-supervisor.js";
 import type { AuditLog } from "../audit/audit-log.js";
 import type { ObjectServer } from "../bus/object-server.js";
 import type { JobRegistry } from "../jobs/jobs.js";
@@ -60,18 +61,42 @@ export class ZfsArea {
     /** resolves after the first read of the pools and datasets; methods wait for it */
     ready: Promise<void> = Promise.resolve();
 
-    /* Finds out which ZFS the host has and exports the manager (quick: before
-     * the bus name is taken); the first read of the state runs on in `ready`. */
-    async start(): Promise<void> {
-        this.flavor = await this.tools.flavor();
+    /* Exports the manager (quick: before the bus name is taken); `probe`, run by the area's
+     * supervisor, finds out which ZFS the host has and reads the state. */
+    start(): void {
         this.server.export(this.path, [{ name: ZFS_MANAGER_IFACE, properties: () => this.managerProperties(), methods: managerMethods(this) }]);
-        if (!this.flavor)
-            return;
-        this.ready = this.refresh();
-        this.timer = setInterval(() => void this.refresh(), REFRESH_MS);
-        this.timer.unref();
-        void this.ready.then(() => this.runner.start());
     }
+
+    /* Whether ZFS is here and answers; throws why not. Looks for the tools again while there are none. */
+    async probe(): Promise<void> {
+        if (!await this.detect())
+            throw new NotInstalled("ZFS is not installed (zfsutils-linux, or zfs-fuse)");
+        await this.refresh();
+        if (this.lastError)
+            throw new Error(this.lastError);
+    }
+
+    /* Finds out which ZFS the host has (looking again while there is none); once found, the periodic reads start. */
+    async detect(): Promise<ZfsFlavor | null> {
+        if (!this.flavor) {
+            this.flavor = await this.tools.flavor(true);
+            if (!this.flavor)
+                return null;
+            this.server.propertiesChanged(this.path, ZFS_MANAGER_IFACE, ["Implementation", "Version", "Features"]);
+            this.ready = this.refresh();
+            this.timer = setInterval(() => void this.refresh(), REFRESH_MS);
+            this.timer.unref();
+            void this.ready.then(() => this.runner.start());
+        }
+        return this.flavor;
+    }
+
+    /* Hears whether each periodic read worked (the area's supervisor retries when one did not). */
+    onHealth(listener: (problem: string) => void): void {
+        this.healthListener = listener;
+    }
+
+    private healthListener: (problem: string) => void = () => undefined;
 
     /* The leaf devices of every pool: a device in one of them is not free for a new pool. */
     devicesInUse(): Map<string, string> {
@@ -129,6 +154,7 @@ export class ZfsArea {
             this.lastError = e.message;
         }).finally(() => {
             this.refreshing = null;
+            this.healthListener(this.lastError);
         });
         return this.refreshing;
     }

@@ -10,13 +10,15 @@ export type MachineAction = "Start" | "Shutdown" | "Reboot" | "ForceOff" | "Paus
 export interface MachineDisk { Target: string; Device: string; Bus: string; Format: string; Source: string }
 export interface MachineNic { Mac: string; Type: string; Source: string; Model: string; Addresses: string[] }
 export interface MachineSnapshot { Name: string; Description: string; CreationTime: number; State: string; Current: boolean }
-export interface MachineGraphics { Type: string; Port: number; Listen: string }
+/** Access: "private" (a socket only root and qemu reach: OpenConsole alone), "local-users", "network" or "none". */
+export interface MachineGraphics { Type: string; Port: number; Listen: string; Socket: string; Access: string }
 
 const plain = <T>(list: Array<Record<string, CockpitVariant>>) => list.map(d => unwrapDict(d) as unknown as T);
 
 export const machineDisks = (p: PageMachineProperties) => plain<MachineDisk>(p.Disks);
 export const machineNics = (p: PageMachineProperties) => plain<MachineNic>(p.Nics);
 export const machineSnapshots = (p: PageMachineProperties) => plain<MachineSnapshot>(p.Snapshots);
+export const machineGraphics = (p: PageMachineProperties) => plain<MachineGraphics>(p.Graphics);
 
 /* Options as cockpit.js sends a{sv}: { key: { t: signature, v: value } }, absent values left out. */
 type OptionValue = { t: string; v: unknown };

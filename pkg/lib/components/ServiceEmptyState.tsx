@@ -36,7 +36,7 @@ const ADVICE: Record<UnavailableReason, () => Advice> = {
         icon: ExclamationCircleIcon,
     }),
     "not-authorized": () => ({
-        title: _("You may not use DebVisor"),
+        title: _("You are not in a DebVisor group"),
         body: GROUPS_HINT(),
         fix: "adduser USER debvisor-viewer",
         icon: LockIcon,
@@ -59,7 +59,8 @@ export function ServiceEmptyState({ state }: { state: ServiceState }) {
         <EmptyState status="danger" icon={advice.icon} headingLevel="h2" titleText={advice.title}>
             <EmptyStateBody>
                 {advice.body}
-                {state.message && <p className="debvisor-error-detail">{state.message}</p>}
+                {/* the bus's own refusal text names match rules, not the fix */}
+                {state.message && state.reason !== "not-authorized" && <p className="debvisor-error-detail">{state.message}</p>}
             </EmptyStateBody>
             <EmptyStateFooter>
                 {advice.fix && (

@@ -8,7 +8,7 @@ import { Button } from "@patternfly/react-core/dist/esm/components/Button/index.
 import { EmptyState, EmptyStateBody } from "@patternfly/react-core/dist/esm/components/EmptyState/index.js";
 import { Terminal } from "@xterm/xterm";
 import "@xterm/xterm/css/xterm.css";
-import { machineOpenConsole } from "../../lib/api/machines";
+import { machineGraphics, machineOpenConsole, type MachineGraphics } from "../../lib/api/machines";
 import { cockpit } from "../../lib/cockpit";
 import type { MachineObject } from "../../lib/dbus-store";
 import { _ } from "../../lib/gettext";
@@ -55,6 +55,21 @@ function SerialConsole({ path }: { path: string }) {
     );
 }
 
+/* A display on a TCP port answers whoever reaches the port, without DebVisor asking anyone. */
+function ExposedDisplay({ graphics, ours }: { graphics: MachineGraphics; ours: boolean }) {
+    const where = graphics.Port > 0 ? `${graphics.Listen || "127.0.0.1"}:${graphics.Port}` : graphics.Listen;
+    const title = graphics.Access === "network"
+        ? cockpit.format(_("The $0 display listens on $1: anyone who reaches this host's network can connect to it."), graphics.Type.toUpperCase(), where)
+        : cockpit.format(_("The $0 display listens on $1: every local user of this host can connect to it."), graphics.Type.toUpperCase(), where);
+    return (
+        <Alert isInline variant="warning" title={title} className="pf-v6-u-mb-sm" data-graphics-access={graphics.Access}>
+            {ours
+                ? _("It moves to a socket only DebVisor can reach at the machine's next start: shut it down and start it again.")
+                : _("This machine was defined outside DebVisor, which leaves its definition as it is. Put its display on a UNIX socket (<listen type='socket'/>) to close it.")}
+        </Alert>
+    );
+}
+
 export function ConsoleTab({ machine }: { machine: MachineObject }) {
     const [kind, setKind] = useState<"serial" | "vnc">("serial");
     const state = machine.props.State;
@@ -66,8 +81,10 @@ export function ConsoleTab({ machine }: { machine: MachineObject }) {
         );
     }
     const hasVnc = machine.props.Graphics.some(g => g.Type?.v === "vnc");
+    const exposed = machineGraphics(machine.props).filter(g => g.Access === "local-users" || g.Access === "network");
     return (
         <div className="pf-v6-u-mt-md">
+            {exposed.map((g, i) => <ExposedDisplay key={i} graphics={g} ours={machine.props.CreatedBy !== ""} />)}
             <ToggleGroup aria-label={_("Console type")} className="pf-v6-u-mb-sm">
                 <ToggleGroupItem text={_("Serial")} buttonId="console-serial" isSelected={kind === "serial"} onChange={() => setKind("serial")} />
                 <ToggleGroupItem text={_("Graphics (VNC)")} buttonId="console-vnc" isSelected={kind === "vnc"} isDisabled={!hasVnc} onChange={() => setKind("vnc")} />

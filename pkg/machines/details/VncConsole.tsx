@@ -1,7 +1,8 @@
 // The graphical console: noVNC speaks RFB over a WebSocket that Cockpit's
 // web server opens as a channel to the per-user socket debvisord made for
 // this session (Machine.OpenConsole "vnc"). The VNC server itself listens
-// on loopback only.
+// on a UNIX socket only root and the qemu user can reach (ConsoleTab warns
+// when a machine defined elsewhere has it on a TCP port).
 import { useEffect, useRef, useState } from "react";
 import { Alert } from "@patternfly/react-core/dist/esm/components/Alert/index.js";
 import { Button } from "@patternfly/react-core/dist/esm/components/Button/index.js";

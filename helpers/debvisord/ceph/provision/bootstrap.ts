@@ -20,6 +20,7 @@
 // Daemons run as the "ceph" user, as Debian's units start them.
 import { randomUUID } from "node:crypto";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { writeFileAtomically, writeJsonAtomically } from "../../../lib/atomic-file.js";
 import { busy, cancelled, failed, invalidArgument } from "../../../lib/errors.js";
@@ -83,11 +84,25 @@ function cephUser(): { uid: number; gid: number } {
     return { uid: Number(uid), gid: Number(gid) };
 }
 
+/* The ceph user owns these trees and could have put a link in them: a link's own owner is changed, never its target's. */
 function chownTree(p: string, owner: { uid: number; gid: number }): void {
-    fs.chownSync(p, owner.uid, owner.gid);
+    fs.lchownSync(p, owner.uid, owner.gid);
     if (fs.lstatSync(p).isDirectory())
         for (const entry of fs.readdirSync(p))
             chownTree(path.join(p, entry), owner);
+}
+
+/* What a tool writes to a file, made in a directory only root can enter: the tools open whatever they find
+ * at a path, and the directories the results go to (/var/lib/ceph/…) belong to the ceph user, who could
+ * have put a link there. The result then goes in place with writeFileAtomically, which follows no link. */
+async function madePrivately(work: (file: string) => Promise<unknown>): Promise<Buffer> {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "debvisor-ceph-"));
+    try {
+        await work(path.join(dir, "out"));
+        return fs.readFileSync(path.join(dir, "out"));
+    } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
 }
 
 function exists(p: string): boolean {
@@ -144,14 +159,11 @@ async function stepConfig(name: string, options: BootstrapOptions, osdCount: num
     return "ok";
 }
 
+const keyringArgs = (entity: string, caps: string[][]) => ["--gen-key", "-n", entity, ...caps.flatMap(([svc, cap]) => ["--cap", svc, cap])];
+
 async function newKeyring(file: string, entity: string, caps: string[][]): Promise<void> {
-    const temp = `${file}.new`;
-    fs.rmSync(temp, { force: true });
-    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o755 });
-    await run("ceph-authtool", ["--create-keyring", temp, "--gen-key", "-n", entity, ...caps.flatMap(([svc, cap]) => ["--cap", svc, cap])],
-        `creating the key of ${entity}`);
-    fs.chmodSync(temp, 0o600);
-    fs.renameSync(temp, file);
+    const keyring = await madePrivately(temp => run("ceph-authtool", ["--create-keyring", temp, ...keyringArgs(entity, caps)], `creating the key of ${entity}`));
+    writeFileAtomically(file, keyring, 0o600);
 }
 
 async function stepKeyrings(name: string): Promise<StepResult> {
@@ -164,11 +176,12 @@ async function stepKeyrings(name: string): Promise<StepResult> {
         await newKeyring(BOOTSTRAP_OSD_KEYRING, "client.bootstrap-osd", [["mon", "profile bootstrap-osd"], ["mgr", "allow r"]]);
     if (!monMade) {
         // the monitor's first keyring: its own key, and the keys it must know from the start
-        await newKeyring(MON_KEYRING, "mon.", [["mon", "allow *"]]);
-        for (const k of [ADMIN_KEYRING, BOOTSTRAP_OSD_KEYRING])
-            await run("ceph-authtool", [MON_KEYRING, "--import-keyring", k], `adding ${path.basename(k)} to the monitor's keyring`);
-        const owner = cephUser();
-        fs.chownSync(MON_KEYRING, owner.uid, owner.gid);
+        const keyring = await madePrivately(async temp => {
+            await run("ceph-authtool", ["--create-keyring", temp, ...keyringArgs("mon.", [["mon", "allow *"]])], "creating the key of mon.");
+            for (const k of [ADMIN_KEYRING, BOOTSTRAP_OSD_KEYRING])
+                await run("ceph-authtool", [temp, "--import-keyring", k], `adding ${path.basename(k)} to the monitor's keyring`);
+        });
+        writeFileAtomically(MON_KEYRING, keyring, 0o600, cephUser());
     }
     return "ok";
 }
@@ -214,14 +227,14 @@ async function stepMon(name: string): Promise<StepResult> {
         // a store that a crash left unfinished is made again from scratch
         fs.rmSync(dir, { recursive: true, force: true });
         fs.mkdirSync(path.dirname(MONMAP), { recursive: true });
-        await run("monmaptool", ["--create", "--clobber", "--fsid", fsid,
-            "--addv", name, `[v2:${MON_ADDRESS}:${MON_PORTS.v2},v1:${MON_ADDRESS}:${MON_PORTS.v1}]`, MONMAP], "creating the monitor map");
-        fs.chownSync(MONMAP, owner.uid, owner.gid);
+        const monmap = await madePrivately(temp => run("monmaptool", ["--create", "--clobber", "--fsid", fsid,
+            "--addv", name, `[v2:${MON_ADDRESS}:${MON_PORTS.v2},v1:${MON_ADDRESS}:${MON_PORTS.v1}]`, temp], "creating the monitor map"));
+        writeFileAtomically(MONMAP, monmap, 0o644, owner);
         fs.mkdirSync(dir, { recursive: true, mode: 0o750 });
         chownTree(dir, owner);
         await run("ceph-mon", ["--cluster", "ceph", "--mkfs", "-i", name, "--monmap", MONMAP, "--keyring", MON_KEYRING,
             "--setuser", "ceph", "--setgroup", "ceph"], `creating the store of mon.${name}`, { timeout: 120_000 });
-        fs.writeFileSync(path.join(dir, "done"), "");
+        writeFileAtomically(path.join(dir, "done"), "", 0o644, owner);
         chownTree(dir, owner);
         fs.rmSync(MONMAP, { force: true });
         fs.rmSync(MON_KEYRING, { force: true });
@@ -239,10 +252,8 @@ async function daemonKeyring(type: "mgr" | "mds", name: string, caps: string[][]
     if (exists(keyring))
         return false;
     fs.mkdirSync(dir, { recursive: true, mode: 0o750 });
-    const temp = `${keyring}.new`;
-    await ceph(["auth", "get-or-create", `${type}.${name}`, ...caps.flat(), "-o", temp], `creating the key of ${type}.${name}`);
-    fs.chmodSync(temp, 0o600);
-    fs.renameSync(temp, keyring);
+    const key = await madePrivately(temp => ceph(["auth", "get-or-create", `${type}.${name}`, ...caps.flat(), "-o", temp], `creating the key of ${type}.${name}`));
+    writeFileAtomically(keyring, key, 0o600, cephUser());
     chownTree(dir, cephUser());
     return true;
 }
@@ -332,9 +343,9 @@ async function makeOsd(device: OsdDevice): Promise<{ id: number; result: StepRes
     fs.mkdirSync(dir, { recursive: true, mode: 0o750 });
     fs.rmSync(path.join(dir, "block"), { force: true });
     fs.symlinkSync(device.path, path.join(dir, "block"));
-    fs.rmSync(path.join(dir, "keyring"), { force: true });
-    await run("ceph-authtool", ["--create-keyring", path.join(dir, "keyring"), "--name", `osd.${id}`, "--add-key", staged.secret],
-        `writing the key of osd.${id}`);
+    const keyring = await madePrivately(temp => run("ceph-authtool", ["--create-keyring", temp, "--name", `osd.${id}`, "--add-key", staged.secret],
+        `writing the key of osd.${id}`));
+    writeFileAtomically(path.join(dir, "keyring"), keyring, 0o600, owner);
     chownTree(dir, owner);
     await run("ceph-osd", ["--cluster", "ceph", "-i", String(id), "--mkfs", "--osd-uuid", staged.uuid, "--osd-objectstore", "bluestore",
         "--setuser", "ceph", "--setgroup", "ceph"], `creating BlueStore for osd.${id} on ${device.name}`, { timeout: 300_000 });

@@ -1,0 +1,50 @@
+// The installed debvisord as the bus starts it: stop the running one (by the
+// PID that owns its name) so that the next call activates a fresh one, and
+// read how each of its areas is doing (Manager.Areas).
+import fs from "node:fs";
+import { busNameOwnerPid } from "../harness/harness.js";
+import { getProperty, MANAGER } from "./call-as.js";
+import { waitFor } from "./wait.js";
+
+export const BUS_NAME = "org.debvisor.DebVisor1";
+
+export interface AreaStatus { state: string; reason: string; nextAttempt: number }
+
+/* Stops the debvisord that owns the name, if any. */
+export async function stopDaemon(): Promise<void> {
+    const pid = busNameOwnerPid(BUS_NAME);
+    if (pid === null)
+        return;
+    process.kill(pid, "SIGTERM");
+    await waitFor("debvisord to exit", () => !fs.existsSync(`/proc/${pid}`), 30_000);
+}
+
+/* Stops debvisord and lets the bus start it again with a call; returns the new one's PID. */
+export async function reactivateDaemon(): Promise<number> {
+    await stopDaemon();
+    await getProperty(MANAGER.path, MANAGER.iface, "Version");
+    const pid = busNameOwnerPid(BUS_NAME);
+    if (pid === null)
+        throw new Error("the bus did not start debvisord");
+    return pid;
+}
+
+/* Every area's (state, reason, next attempt µs). */
+export async function areas(): Promise<Record<string, AreaStatus>> {
+    const raw = await getProperty(MANAGER.path, MANAGER.iface, "Areas") as Record<string, [string, string, number]>;
+    return Object.fromEntries(Object.entries(raw).map(([name, [state, reason, next]]) => [name, { state, reason, nextAttempt: next }]));
+}
+
+/* Waits until `area` is in `state`; returns its status then. */
+export async function waitForArea(area: string, state: string, timeoutMs: number): Promise<AreaStatus> {
+    let last: AreaStatus | undefined;
+    try {
+        await waitFor(`the ${area} area to be ${state}`, async () => {
+            last = (await areas())[area];
+            return last?.state === state;
+        }, timeoutMs, 250);
+    } catch (e) {
+        throw new Error(`${(e as Error).message}; it is ${JSON.stringify(last)}`);
+    }
+    return last!;
+}
