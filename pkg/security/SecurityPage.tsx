@@ -10,7 +10,8 @@ import { firewallEntries } from "../lib/api/firewall";
 import { fail2banState, hardeningChecks, mfaState } from "../lib/api/hardening";
 import { PageAlerts } from "../lib/components/PageAlerts";
 import { ServiceEmptyState } from "../lib/components/ServiceEmptyState";
-import { useFirewall, useHardening, useServiceState } from "../lib/dbus-store";
+import { AreaRetry } from "../lib/components/AreaState";
+import { useArea, useFirewall, useHardening, useServiceState } from "../lib/dbus-store";
 import { _ } from "../lib/gettext";
 import { Fail2banCard } from "./Fail2banCard";
 import { FirewallListCard } from "./FirewallListCard";
@@ -22,6 +23,7 @@ export function SecurityPage() {
     const service = useServiceState();
     const firewall = useFirewall();
     const hardening = useHardening();
+    const area = useArea("firewall");
     const blocked = firewall ? firewallEntries(firewall.props.Blocked as unknown[][]) : [];
     const allowed = firewall ? firewallEntries(firewall.props.Allowed as unknown[][]) : [];
     const management = firewall ? firewallEntries((firewall.props.Management ?? []) as unknown[][]) : [];
@@ -38,7 +40,10 @@ export function SecurityPage() {
                         <Stack hasGutter>
                             {!firewall.props.Available && (
                                 <StackItem>
-                                    <Alert isInline variant="danger" title={_("The firewall is not available")}>{firewall.props.Problem}</Alert>
+                                    <Alert isInline variant="danger" title={_("The firewall is not available")}>
+                                        <p>{firewall.props.Problem}</p>
+                                        <AreaRetry area={area} />
+                                    </Alert>
                                 </StackItem>
                             )}
                             <StackItem><QuarantineCard firewall={firewall} allowed={allowed} management={management} /></StackItem>
