@@ -8,6 +8,19 @@ import { ACTION_ANNOTATION } from "../../helpers/debvisord/bus/call-pipeline.js"
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const xml = fs.readFileSync(path.join(root, "dbus/org.debvisor.DebVisor1.xml"), "utf8");
 const policy = fs.readFileSync(path.join(root, "dbus/org.debvisor.policy"), "utf8");
+const busPolicy = fs.readFileSync(path.join(root, "dbus/org.debvisor.DebVisor1.conf"), "utf8");
+const rules = fs.readFileSync(path.join(root, "dbus/50-debvisor.rules"), "utf8");
+const ROLE_GROUPS = ["debvisor-admin", "debvisor-operator", "debvisor-viewer"];
+const MUTATING = "org.debvisor.DebVisor1.Mutating";
+
+/* The shipped polkit rule's verdict for a subject in `groups`, evaluated with a
+ * stand-in for polkit's JavaScript API (polkitd itself is in the integration tests). */
+function ruleVerdict(actionId: string, groups: string[]): string {
+    const added: Array<(action: { id: string }, subject: { isInGroup(g: string): boolean }) => string> = [];
+    const polkit = { addRule: (f: typeof added[number]) => added.push(f), Result: { YES: "yes", NO: "no", NOT_HANDLED: "not handled" } };
+    new Function("polkit", rules)(polkit);
+    return added[0]({ id: actionId }, { isInGroup: g => groups.includes(g) });
+}
 
 QUnit.module("D-Bus contract", () => {
     QUnit.test("every method names an action that the polkit policy defines", assert => {
@@ -18,6 +31,34 @@ QUnit.module("D-Bus contract", () => {
             const action = m.annotations[ACTION_ANNOTATION];
             assert.true(action !== undefined && actions.has(action), `${i}.${m.name} → ${action}`);
         }
+    });
+
+    QUnit.test("the bus admits root and the DebVisor groups only, and refuses everyone else's calls and signal delivery", assert => {
+        const policies = [...busPolicy.matchAll(/<policy ([a-z]+)="([^"]+)">([\s\S]*?)<\/policy>/g)].map(m => ({ kind: m[1], name: m[2], body: m[3] }));
+        const admitted = policies.filter(p => p.body.includes('<allow send_destination="org.debvisor.DebVisor1"/>') &&
+            p.body.includes('<allow receive_sender="org.debvisor.DebVisor1"/>')).map(p => `${p.kind}:${p.name}`);
+        assert.deepEqual(admitted.sort(), ["group:debvisor-admin", "group:debvisor-operator", "group:debvisor-viewer", "user:root"]);
+        const fallback = policies.find(p => p.kind === "context" && p.name === "default")?.body ?? "";
+        assert.true(fallback.includes('<deny send_destination="org.debvisor.DebVisor1"/>'), "others may not call");
+        assert.true(fallback.includes('<deny receive_sender="org.debvisor.DebVisor1" receive_type="signal"/>'), "others hear no signal");
+        assert.false(/<allow/.test(fallback), "the default context allows nothing");
+        assert.false(/group="sudo"|context="mandatory"|at_console/.test(busPolicy), "administrative access is not a role");
+    });
+
+    QUnit.test("properties hold only what every admitted role may read: each reading method asks for a .read action, and the viewer role has them all", assert => {
+        // properties carry the same data the reading methods return, to every admitted role;
+        // that holds while every such method's action is one the viewer role is given
+        const reading = parseIntrospection(xml).flatMap(i => i.methods.filter(m => m.annotations[MUTATING] !== "true")
+            .map(m => ({ name: `${i.name}.${m.name}`, action: m.annotations[ACTION_ANNOTATION] ?? "" })));
+        // OpenConsole gives access to a guest's console, not data; it is the operator's
+        const notRead = reading.filter(m => !m.action.endsWith(".read")).map(m => m.name);
+        assert.deepEqual(notRead, ["org.debvisor.DebVisor1.Machine.OpenConsole"]);
+        const actions = [...policy.matchAll(/<action id="([^"]+)"/g)].map(m => m[1]);
+        for (const action of actions.filter(a => a.endsWith(".read"))) {
+            for (const group of ROLE_GROUPS)
+                assert.equal(ruleVerdict(action, [group]), "yes", `${group} may ${action}`);
+        }
+        assert.equal(ruleVerdict("org.debvisor.audit.export", ["debvisor-viewer"]), "not handled", "the stand-in tells roles apart");
     });
 
     QUnit.test("every member and argument is named and documented", assert => {
