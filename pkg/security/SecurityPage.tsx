@@ -1,4 +1,4 @@
-// DebVisor → Security: the host firewall's block and allow lists (counters,
+// DebVisor → Security: the host firewall's management set and block and allow lists (counters,
 // expiry, who added what and why), importing published lists after seeing
 // what they would do, the quarantine switch; the hardening checks with
 // their fixes, SSH MFA and fail2ban.
@@ -26,6 +26,7 @@ export function SecurityPage() {
     const area = useArea("firewall");
     const blocked = firewall ? firewallEntries(firewall.props.Blocked as unknown[][]) : [];
     const allowed = firewall ? firewallEntries(firewall.props.Allowed as unknown[][]) : [];
+    const management = firewall ? firewallEntries((firewall.props.Management ?? []) as unknown[][]) : [];
     return (
         <Page>
             <PageAlerts />
@@ -45,9 +46,10 @@ export function SecurityPage() {
                                     </Alert>
                                 </StackItem>
                             )}
-                            <StackItem><QuarantineCard firewall={firewall} allowed={allowed} /></StackItem>
-                            <StackItem><FirewallListCard list="block" entries={blocked} blocked={blocked} allowed={allowed} /></StackItem>
-                            <StackItem><FirewallListCard list="allow" entries={allowed} blocked={blocked} allowed={allowed} /></StackItem>
+                            <StackItem><QuarantineCard firewall={firewall} allowed={allowed} management={management} /></StackItem>
+                            <StackItem><FirewallListCard list="management" entries={management} blocked={blocked} allowed={allowed} management={management} /></StackItem>
+                            <StackItem><FirewallListCard list="block" entries={blocked} blocked={blocked} allowed={allowed} management={management} /></StackItem>
+                            <StackItem><FirewallListCard list="allow" entries={allowed} blocked={blocked} allowed={allowed} management={management} /></StackItem>
                             {hardening && (
                                 <>
                                     <StackItem><HardeningCard checks={hardeningChecks(hardening.props)} /></StackItem>

@@ -8,8 +8,9 @@
 // failure injected in step 2 (a profile file naming no profile) leaves first
 // boot failed there; fixed, the next run goes on from step 2 to the end,
 // with the Manager's FirstBoot property going running → done on the bus;
-// a third run does nothing. Everything is removed afterwards, also when a
-// test failed.
+// a third run does nothing. The firewall step also seeds debvisord's
+// management set with the node namespace's network. Everything is removed
+// afterwards, also when a test failed.
 import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
@@ -37,6 +38,9 @@ const NETWORK = "dvfbtest";
 const NETWORK_BRIDGE = "dvfbvirt0";
 const LIBVIRT_POOL = "debvisor-zfs";
 const MIB = 1024 ** 2;
+const NODE_NETWORK = "10.213.7.0/24";
+const FIREWALL = { path: "/org/debvisor/DebVisor1/Firewall", iface: "org.debvisor.DebVisor1.Firewall" };
+const managementSet = async () => (await getProperty(FIREWALL.path, FIREWALL.iface, "Management") as unknown[][]).map(m => [m[0], m[1]]);
 
 const run = (cmd: string, ...args: string[]) => execFileSync(cmd, args, { encoding: "utf8", stdio: "pipe" });
 const tryRun = (cmd: string, ...args: string[]) => spawnSync(cmd, args, { encoding: "utf8", stdio: "pipe" });
@@ -138,8 +142,10 @@ moduleUnless("firstboot: a node's first boot, end to end", pools().includes("tan
     let tankBefore = false;
     let libvirtBefore = false;
     let listener: ChildProcess | null = null;
+    let seededBefore = true;
 
-    hooks.before(() => {
+    hooks.before(async () => {
+        seededBefore = (await managementSet()).some(m => m[0] === NODE_NETWORK);
         tankBefore = pools().includes("tank");
         libvirtBefore = libvirtPools().includes(LIBVIRT_POOL);
         for (const m of MOUNTS)
@@ -175,6 +181,9 @@ moduleUnless("firstboot: a node's first boot, end to end", pools().includes("tan
             }
             if (!tankBefore)
                 await destroyTestPool("tank");
+            // the entry first boot put in debvisord's management set (the last one: forced)
+            if (!seededBefore && (await managementSet()).some(m => m[0] === NODE_NETWORK))
+                await callAs(null, { ...FIREWALL, method: "RemoveManagement", signature: "asa{sv}", body: [[NODE_NETWORK], { force: ["s", NODE_NETWORK] }] });
         } finally {
             restoreZfs();
             for (const [f, text] of saved) {
@@ -277,6 +286,13 @@ moduleUnless("firstboot: a node's first boot, end to end", pools().includes("tan
         assert.equal(tryRun("ip", "netns", "exec", PEER_NS, "ping", "-c", "1", "-W", "2", NODE_ADDR).status, 0, "ICMP passes");
         process.kill(listener.pid!, "SIGTERM");
         listener = null;
+
+        // step 4 also seeds debvisord's management set with the network the node's address is on
+        assert.true((await managementSet()).some(m => m[0] === NODE_NETWORK && m[1] === "seeded at first boot: the network of br0"),
+            JSON.stringify(await managementSet()));
+        const firewallLog = stepOf(state, "firewall").log;
+        assert.true(seededBefore ? firewallLog.includes(`management set: ${NODE_NETWORK}: is in the management list already`)
+            : firewallLog.includes(`management set: added ${NODE_NETWORK} (the network of br0)`), firewallLog.join("\n"));
 
         // steps 5 and 6 where systemd does not run: noted, not done; the mark is there
         assert.true(stepOf(state, "cockpit").message.startsWith("skipped: systemd is not running"), stepOf(state, "cockpit").message);
