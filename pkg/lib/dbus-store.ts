@@ -158,10 +158,22 @@ function openClient(): DBusClient {
             performance.mark("debvisor-watch-ready");
             if (client !== c || ownerLost)
                 return;
-            if (state.objects[MANAGER_PATH]?.[MANAGER_IFACE] !== undefined)
+            if (state.objects[MANAGER_PATH]?.[MANAGER_IFACE] !== undefined) {
                 setService({ status: "ready" });
-            else
-                setService(unavailable("failed", { message: format(_("$0 answered without its Manager object."), BUS_NAME) }));
+                return;
+            }
+            // Cockpit's bridge answers a watch whose GetManagedObjects the bus refused with no
+            // objects and no error: ask once directly to learn why (AccessDenied: no DebVisor group)
+            c.call(MANAGER_PATH, "org.freedesktop.DBus.Properties", "Get", [MANAGER_IFACE, "Version"]).then(
+                () => undefined,
+                (error: DBusError) => unavailableReason(error) ?? null,
+            ).then(reason => {
+                if (client !== c || state.service.status === "ready")
+                    return;
+                setService(reason
+                    ? unavailable(reason, null)
+                    : unavailable("failed", { message: format(_("$0 answered without its Manager object."), BUS_NAME) }));
+            });
         },
         (error: DBusError) => {
             if (client === c)
