@@ -153,6 +153,13 @@ function openClient(): DBusClient {
         setState({ service: unavailable(unavailableReason(options) ?? "disconnected", options), objects: {} });
     });
 
+    // Cockpit's bridge answers a watch whose calls the bus refused with no objects and no
+    // error; one direct call says why (AccessDenied: the user is in no DebVisor group)
+    c.call(MANAGER_PATH, "org.freedesktop.DBus.Properties", "Get", [MANAGER_IFACE, "Version"]).catch((error: DBusError) => {
+        const reason = unavailableReason(error);
+        if (client === c && reason === "not-authorized")
+            setState({ service: unavailable(reason, null), objects: {} });
+    });
     c.watch({ path_namespace: ROOT_PATH }).then(
         () => {
             performance.mark("debvisor-watch-ready");
@@ -162,18 +169,8 @@ function openClient(): DBusClient {
                 setService({ status: "ready" });
                 return;
             }
-            // Cockpit's bridge answers a watch whose GetManagedObjects the bus refused with no
-            // objects and no error: ask once directly to learn why (AccessDenied: no DebVisor group)
-            c.call(MANAGER_PATH, "org.freedesktop.DBus.Properties", "Get", [MANAGER_IFACE, "Version"]).then(
-                () => undefined,
-                (error: DBusError) => unavailableReason(error) ?? null,
-            ).then(reason => {
-                if (client !== c || state.service.status === "ready")
-                    return;
-                setService(reason
-                    ? unavailable(reason, null)
-                    : unavailable("failed", { message: format(_("$0 answered without its Manager object."), BUS_NAME) }));
-            });
+            if (state.service.status !== "unavailable") // else the direct call above told why
+                setService(unavailable("failed", { message: format(_("$0 answered without its Manager object."), BUS_NAME) }));
         },
         (error: DBusError) => {
             if (client === c)
