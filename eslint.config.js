@@ -12,4 +12,14 @@ export default tseslint.config(
             "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
         },
     },
+    {
+        // an assertion that cannot fail passes a test that did not run: skip it with its reason instead (test/lib/skip.ts)
+        files: ["test/**/*.ts"],
+        rules: {
+            "no-restricted-syntax": ["error", {
+                selector: "CallExpression[callee.object.name='assert'][callee.property.name=/^(true|ok)$/] > Literal.arguments:first-child[value=true]",
+                message: "An assertion of a literal cannot fail: assert what was checked, or skip the test with moduleUnless/testUnless and the reason.",
+            }],
+        },
+    },
 );

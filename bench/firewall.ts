@@ -51,7 +51,7 @@ export async function firewallBench(): Promise<void> {
     // the floor: the same table and elements, one nft -f of a file
     const entries: Entry[] = list.map(cidr => ({ cidr, comment: "", addedBy: "", addedAt: 0, expires: 0 }));
     const file = path.join(dir, "floor.nft");
-    fs.writeFileSync(file, fullScript(floorTable, { block: entries, allow: [] }, false));
+    fs.writeFileSync(file, fullScript(floorTable, { block: entries, allow: [], management: [] }, false));
     const floorRuns: number[] = [];
     for (let i = 0; i < RUNS; i++) {
         dropTable(floorTable);
@@ -61,7 +61,7 @@ export async function firewallBench(): Promise<void> {
     const floor = median(floorRuns);
 
     // one nft process per element, on a sample
-    fs.writeFileSync(file, fullScript(floorTable, { block: [], allow: [] }, false));
+    fs.writeFileSync(file, fullScript(floorTable, { block: [], allow: [], management: [] }, false));
     nft("-f", file);
     const sample = await timeMs(() => {
         for (const cidr of list.slice(0, SAMPLE))

@@ -10,10 +10,12 @@ import { promisify } from "node:util";
 import dbus from "dbus-next";
 import { login, COCKPIT_URL, openSession, pageFrame } from "../test/lib/browser.js";
 import { ADMIN } from "../test/lib/users.js";
-import { bounded, median, now, report, timeMs } from "./lib.js";
+import { bounded, median, now, report, reportAgainstLimit, timeMs, timeWithin } from "./lib.js";
 
 const execFileAsync = promisify(execFile);
 const COUNT = 1000;
+/** how long cockpit-machines gets to list them all before its side is reported as "> limit" */
+const THEIR_LIMIT_MS = 300_000;
 const PREFIX = "dvbench";
 const LIBVIRT = "org.libvirt";
 const CONNECT_PATH = "/org/libvirt/QEMU";
@@ -82,7 +84,7 @@ async function pageLoad(): Promise<void> {
     const last = names[COUNT - 1];
     const session = await openSession();
     const ours: number[] = [];
-    const theirs: number[] = [];
+    const theirs: Array<number | null> = [];
     try {
         await login(session.page, ADMIN);
         // ours first: cockpit-machines leaves the session's bridge busy with its libvirt calls for a while
@@ -98,17 +100,20 @@ async function pageLoad(): Promise<void> {
         await session.page.goto(`${COCKPIT_URL}/machines`);
         await (await pageFrame(session.page, "machines")).getByRole("button", { name: "Ignore" }).click({ timeout: 60_000 }).catch(() => undefined);
         for (let i = 0; i < 2; i++) {
-            theirs.push(await timeMs(async () => {
-                await session.page.goto(`${COCKPIT_URL}/machines`);
+            const took = await timeWithin(THEIR_LIMIT_MS, async limit => {
+                await session.page.goto(`${COCKPIT_URL}/machines`, { timeout: limit });
                 const frame = await pageFrame(session.page, "machines");
                 // cockpit-machines renders every row: the last one is there when all are
-                await frame.waitForFunction(name => document.body.textContent?.includes(name), last, { timeout: 300_000, polling: 100 });
-            }));
+                await frame.waitForFunction(name => document.body.textContent?.includes(name), last, { timeout: limit, polling: 100 });
+            });
+            theirs.push(took);
+            if (took === null)
+                break; // once past the limit, a second try would only cost another five minutes
         }
     } finally {
         await session.close();
     }
-    report(`page: ${COUNT} machines listed`, `${median(ours).toFixed(0)} ms`, `cockpit-machines (${median(theirs).toFixed(0)} ms)`, median(ours) / median(theirs), "≤ 0.33");
+    reportAgainstLimit(`page: ${COUNT} machines listed`, median(ours), theirs, "cockpit-machines", THEIR_LIMIT_MS, "≤ 0.33");
     await liveUpdate();
 }
 

@@ -22,6 +22,7 @@ APT_PACKAGES="
   fail2ban
   live-build
   iputils-ping bridge-utils
+  systemd-container debootstrap
   gdisk parted dosfstools e2fsprogs squashfs-tools rsync whiptail grub-pc-bin grub-efi-amd64-bin grub2-common mtools
 "
 

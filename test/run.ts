@@ -38,14 +38,15 @@ QUnit.config.testTimeout = 180_000;
 if (filter)
     QUnit.config.filter = filter;
 
-let passed = 0, failed = 0, skipped = 0;
+let passed = 0, failed = 0;
+const skipped: string[] = [];
 events.on("testEnd", test => {
     const name = `${test.fullName.join(" › ")}`;
     if (test.status === "passed") {
         passed++;
         console.log(`ok - ${name} (${test.runtime} ms)`);
     } else if (test.status === "skipped" || test.status === "todo") {
-        skipped++;
+        skipped.push(name);
         console.log(`skip - ${name}`);
     } else {
         failed++;
@@ -61,7 +62,10 @@ events.on("runEnd", () => {
     void (async () => {
         if (harness)
             await harness.stop();
-        console.log(`\n${passed} passed, ${failed} failed, ${skipped} skipped`);
+        // what did not run here is listed with its reason (in the module's or test's name), never counted as passed
+        if (skipped.length > 0)
+            console.log(`\nskipped on this host:\n${skipped.map(n => `  ${n}`).join("\n")}`);
+        console.log(`\n${passed} passed, ${failed} failed, ${skipped.length} skipped`);
         process.exit(failed > 0 || passed === 0 ? 1 : 0);
     })();
 });

@@ -22,6 +22,7 @@ import { bridgeStep } from "./bridge.js";
 import { Host } from "./host.js";
 import { BRIDGE } from "./interfaces.js";
 import { libvirtStep } from "./libvirt.js";
+import { seedManagementSet } from "./management.js";
 import { applyBaseline, BASELINE_TABLE, networkOf, type Network } from "./nft-baseline.js";
 import { resumeState } from "./state.js";
 import { profileFromFile, storageStep } from "./storage.js";
@@ -70,12 +71,15 @@ export function settingsFromEnv(): Settings {
 interface StepResult { message: string; log?: string[] }
 interface StepDef { id: string; description: string; run: (s: Settings, say: (line: string) => void) => Promise<StepResult> }
 
-/* The addresses' networks on the bridge (or the NIC the default route leaves by): Ceph is reached from them. */
-async function nodeNetworks(host: Host): Promise<Network[]> {
+/* The addresses' networks on the bridge (or the NIC the default route leaves by): Ceph is reached from them, the admins too. */
+async function nodeNetworks(host: Host): Promise<{ device: string; networks: Network[] }> {
     const routes = await host.ipJson<{ dev?: string }>(["route", "show", "default"], "reading the default route").catch(() => []);
     const dev = routes.find(r => r.dev)?.dev ?? BRIDGE;
     const addrs = await host.ipJson<{ addr_info: Array<{ local: string; prefixlen: number; scope: string }> }>(["addr", "show", "dev", dev], `reading ${dev}'s addresses`).catch(() => []);
-    return addrs.flatMap(a => a.addr_info).filter(a => a.scope === "global").map(a => networkOf(a.local, a.prefixlen)).filter((n): n is Network => n !== null);
+    return {
+        device: dev,
+        networks: addrs.flatMap(a => a.addr_info).filter(a => a.scope === "global").map(a => networkOf(a.local, a.prefixlen)).filter((n): n is Network => n !== null),
+    };
 }
 
 async function systemctl(s: Settings, host: Host, args: string[], what: string): Promise<string> {
@@ -103,12 +107,13 @@ export function steps(host: Host): StepDef[] {
             run: s => libvirtStep(host, { profile: profileFromFile(s.profileFile) ?? "none", network: s.network }),
         },
         {
-            id: "firewall", description: "nftables baseline: SSH, Cockpit and what the storage profile needs; the rest dropped",
+            id: "firewall", description: "nftables baseline: SSH, Cockpit and what the storage profile needs; the rest dropped; the management set seeded",
             run: async s => {
                 const profile = profileFromFile(s.profileFile) ?? "none";
-                const networks = await nodeNetworks(host);
+                const { device, networks } = await nodeNetworks(host);
                 const { file, ruleset } = await applyBaseline(host, { table: s.table, profile, networks, conf: s.nftablesConf });
                 const log = [`loaded ${file} (table inet ${s.table})`, ...ruleset.split("\n").filter(l => l.trim() !== "")];
+                log.push(...await seedManagementSet(networks, device));
                 let message = `table inet ${s.table} loaded from ${file}`;
                 if ((profile === "ceph" || profile === "mixed") && networks.length === 0)
                     message += `; warning: no network of this node was found, so Ceph's ports are not open`;

@@ -23,6 +23,7 @@ import { Machines } from "./machines/machines.js";
 import { Manager } from "./manager.js";
 import { Firewall } from "./security/firewall.js";
 import { DEFAULT_STATE_FILE as FIREWALL_STATE_FILE } from "./security/firewall-state.js";
+import { DEFAULT_SETTINGS_FILE as FIREWALL_SETTINGS_FILE } from "./security/firewall-settings.js";
 import { tableName } from "./security/nft.js";
 import { LibvirtMachineControl } from "./security/quarantine-machines.js";
 import { Hardening } from "./security/hardening-object.js";
@@ -91,10 +92,11 @@ async function main(): Promise<void> {
         dns.export();
     });
 
-    // the firewall's table and state file can be pointed elsewhere (tests use a table of their own)
+    // the firewall's table, state and settings files can be pointed elsewhere (tests use a table of their own)
     const firewall = new Firewall(server, audit, {
         table: tableName(process.env.DEBVISOR_NFT_TABLE),
         stateFile: process.env.DEBVISOR_FIREWALL_STATE || FIREWALL_STATE_FILE,
+        settingsFile: process.env.DEBVISOR_FIREWALL_SETTINGS || FIREWALL_SETTINGS_FILE,
     }, new LibvirtMachineControl(libvirt));
     firewall.export();
     firewall.start();

@@ -1,5 +1,6 @@
-// One list of the firewall (block or allow) as a table with counters and
-// expiry, with buttons to add entries, import a list, and remove an entry.
+// One list of the firewall (block, allow or the management set) as a table
+// with counters and expiry, with buttons to add entries, import a list, and
+// remove an entry.
 import { useState } from "react";
 import { Button } from "@patternfly/react-core/dist/esm/components/Button/index.js";
 import { Card, CardBody, CardHeader, CardTitle } from "@patternfly/react-core/dist/esm/components/Card/index.js";
@@ -11,37 +12,48 @@ import { formatBytes } from "../lib/format";
 import { _, format } from "../lib/gettext";
 import { AddEntriesDialog } from "./AddEntriesDialog";
 import { ImportDialog } from "./ImportDialog";
+import { RemoveManagementDialog } from "./RemoveManagementDialog";
+
+const TITLE: Record<ListName, () => string> = { block: () => _("Blocked"), allow: () => _("Allowed"), management: () => _("Management") };
+const ADD: Record<ListName, () => string> = { block: () => _("Block"), allow: () => _("Allow"), management: () => _("Add") };
+const ABOUT: Record<ListName, () => string> = {
+    block: () => _("Packets from these addresses are dropped, on the host and on their way to the machines. Loopback and the management set are never blocked."),
+    allow: () => _("These addresses always get in: they win over the block list and over a quarantine."),
+    management: () => _("The admins' networks: let in before any block and during a quarantine, and a block that covers them is refused unless typed again."),
+};
+const EMPTY: Record<ListName, () => string> = {
+    block: () => _("Nothing is blocked."), allow: () => _("Nothing is allowed specially."),
+    management: () => _("The management set is empty: nothing is let in before the block list."),
+};
 
 function when(ms: number): string {
     return new Date(ms).toLocaleString();
 }
 
-export function FirewallListCard({ list, entries, blocked, allowed }: {
-    list: ListName; entries: FirewallEntry[]; blocked: FirewallEntry[]; allowed: FirewallEntry[];
+export function FirewallListCard({ list, entries, blocked, allowed, management }: {
+    list: ListName; entries: FirewallEntry[]; blocked: FirewallEntry[]; allowed: FirewallEntry[]; management: FirewallEntry[];
 }) {
     const [dialog, setDialog] = useState<"add" | "import" | null>(null);
     const [removing, setRemoving] = useState<FirewallEntry | null>(null);
-    const title = list === "block" ? _("Blocked") : _("Allowed");
+    const title = TITLE[list]();
     return (
         <Card aria-label={title}>
             <CardHeader actions={{
                 actions: (
                     <Flex>
-                        <FlexItem><Button variant="secondary" onClick={() => setDialog("import")}>{_("Import list")}</Button></FlexItem>
-                        <FlexItem><Button variant="primary" onClick={() => setDialog("add")}>{list === "block" ? _("Block") : _("Allow")}</Button></FlexItem>
+                        {list !== "management" && (
+                            <FlexItem><Button variant="secondary" onClick={() => setDialog("import")}>{_("Import list")}</Button></FlexItem>
+                        )}
+                        <FlexItem><Button variant="primary" onClick={() => setDialog("add")}>{ADD[list]()}</Button></FlexItem>
                     </Flex>
                 ),
             }}>
                 <CardTitle component="h2">{format("$0 ($1)", title, entries.length)}</CardTitle>
             </CardHeader>
             <CardBody>
-                <p className="debvisor-muted">
-                    {list === "block"
-                        ? _("Packets from these addresses are dropped, on the host and on their way to the machines.")
-                        : _("These addresses always get in: they win over the block list and over a quarantine.")}
-                </p>
+                <p className="debvisor-muted">{ABOUT[list]()}</p>
                 {entries.length === 0
-                    ? <p>{list === "block" ? _("Nothing is blocked.") : _("Nothing is allowed specially.")}</p>
+                    ? <p>{EMPTY[list]()}</p>
                     : (
                         <div className="debvisor-scroll-table">
                             <Table aria-label={title} variant="compact">
@@ -77,9 +89,10 @@ export function FirewallListCard({ list, entries, blocked, allowed }: {
                         </div>
                     )}
             </CardBody>
-            {dialog === "add" && <AddEntriesDialog list={list} blocked={blocked} allowed={allowed} onClose={() => setDialog(null)} />}
+            {dialog === "add" && <AddEntriesDialog list={list} blocked={blocked} allowed={allowed} management={management} onClose={() => setDialog(null)} />}
             {dialog === "import" && <ImportDialog list={list} onClose={() => setDialog(null)} />}
-            {removing && (
+            {removing && list === "management" && <RemoveManagementDialog cidr={removing.cidr} onClose={() => setRemoving(null)} />}
+            {removing && list !== "management" && (
                 <ActionDialog title={format(list === "block" ? _("Unblock $0?") : _("Stop allowing $0?"), removing.cidr)}
                     confirm={_("Remove")} danger={list === "allow"}
                     run={() => firewallRemove(list, [removing.cidr])} onClose={() => setRemoving(null)}>

@@ -12,9 +12,10 @@ import { Modal, ModalBody, ModalFooter, ModalHeader } from "@patternfly/react-co
 import { TextArea } from "@patternfly/react-core/dist/esm/components/TextArea/index.js";
 import { TextInput } from "@patternfly/react-core/dist/esm/components/TextInput/index.js";
 import type { CallError } from "../lib/api/call";
-import { firewallImport, type FirewallReport, type ListName } from "../lib/api/firewall";
+import { firewallImport, refusalsOf, type FirewallReport, type ListName } from "../lib/api/firewall";
 import { _, format } from "../lib/gettext";
 import { EXPIRIES } from "./AddEntriesDialog";
+import { confirmedForce, ForcePrompt } from "./ForcePrompt";
 
 function Findings({ title, items, total, variant }: { title: string; items: string[]; total: number; variant: "danger" | "warning" | "info" }) {
     const [open, setOpen] = useState(variant === "danger");
@@ -37,10 +38,11 @@ export function ImportDialog({ list: initialList, onClose }: { list: ListName; o
     const [expiry, setExpiry] = useState(0);
     const [skipInvalid, setSkipInvalid] = useState(false);
     const [report, setReport] = useState<FirewallReport | null>(null);
+    const [typed, setTyped] = useState<Record<string, string>>({});
     const [error, setError] = useState("");
     const [busy, setBusy] = useState(false);
 
-    const change = (update: () => void) => { update(); setReport(null) };
+    const change = (update: () => void) => { update(); setReport(null); setTyped({}) };
     const readFile = (file: File | undefined) => {
         if (file)
             file.text().then(t => change(() => setText(t)), (e: Error) => setError(e.message));
@@ -48,11 +50,15 @@ export function ImportDialog({ list: initialList, onClose }: { list: ListName; o
     const run = (dryRun: boolean) => {
         setBusy(true);
         setError("");
-        firewallImport(text, { list, comment, expiry, dryRun, skipInvalid })
+        firewallImport(text, { list, comment, expiry, dryRun, skipInvalid, force: force ?? [] })
             .then(r => { if (dryRun) setReport(r); else onClose() }, (e: CallError) => setError(e.message))
             .finally(() => setBusy(false));
     };
-    const applicable = report !== null && report.AcceptedCount > 0 && (report.ErrorCount === 0 || skipInvalid);
+    // entries refused as cutting the host off stop the whole import unless each is typed again; skip-invalid does not leave them out
+    const refusals = report ? refusalsOf(report.Errors) : new Map<string, string[]>();
+    const force = confirmedForce(refusals, typed);
+    const otherErrors = report ? report.ErrorCount - [...refusals.values()].reduce((n, r) => n + r.length, 0) : 0;
+    const applicable = report !== null && force !== null && (report.AcceptedCount + refusals.size) > 0 && (otherErrors === 0 || skipInvalid);
 
     return (
         <Modal isOpen variant="medium" onClose={onClose} aria-labelledby="fw-import-title">
@@ -89,7 +95,11 @@ export function ImportDialog({ list: initialList, onClose }: { list: ListName; o
                         <Findings title={_("Errors")} items={report.Errors} total={report.ErrorCount} variant="danger" />
                         <Findings title={_("Warnings")} items={report.Warnings} total={report.WarningCount} variant="warning" />
                         <Findings title={_("Already listed")} items={report.Skipped} total={report.SkippedCount} variant="info" />
-                        {report.ErrorCount > 0 && (
+                        {refusals.size > 0 && (
+                            <ForcePrompt title={_("These entries could cut the host off or lock an admin out: nothing is imported unless each is typed again")}
+                                refusals={refusals} typed={typed} onChange={setTyped} />
+                        )}
+                        {otherErrors > 0 && (
                             <Checkbox id="fw-import-skip" isChecked={skipInvalid} onChange={(_e, v) => setSkipInvalid(v)}
                                 label={_("Leave out the entries with errors and add the others")} />
                         )}
@@ -101,7 +111,7 @@ export function ImportDialog({ list: initialList, onClose }: { list: ListName; o
                     ? <Button variant="primary" onClick={() => run(true)} isLoading={busy} isDisabled={busy || text.trim() === ""}>{_("Check")}</Button>
                     : (
                         <Button variant="primary" onClick={() => run(false)} isLoading={busy} isDisabled={busy || !applicable}>
-                            {format(_("Add $0 entries"), report.AcceptedCount)}
+                            {format(_("Add $0 entries"), report.AcceptedCount + (force ?? []).length)}
                         </Button>
                     )}
                 <Button variant="link" onClick={onClose}>{_("Cancel")}</Button>

@@ -11,7 +11,7 @@ import { _, format } from "../lib/gettext";
 
 interface Info { since?: number; by?: string; reason?: string; "stopped-machines"?: string[] }
 
-export function QuarantineCard({ firewall, allowed }: { firewall: FirewallObject; allowed: FirewallEntry[] }) {
+export function QuarantineCard({ firewall, allowed, management = [] }: { firewall: FirewallObject; allowed: FirewallEntry[]; management?: FirewallEntry[] }) {
     const [asking, setAsking] = useState(false);
     const machines = useMachines();
     const on = firewall.props.Quarantined;
@@ -41,6 +41,9 @@ export function QuarantineCard({ firewall, allowed }: { firewall: FirewallObject
                         <li>{allowed.length > 0
                             ? format(_("Only these addresses from the allow list can open new connections to the host and its machines: $0."), allowed.map(a => a.cidr).join(", "))
                             : _("The allow list is empty: nobody can open a new connection to the host or its machines.")}</li>
+                        {management.length > 0 && (
+                            <li>{format(_("The management set still gets in: $0."), management.map(m => m.cidr).join(", "))}</li>
+                        )}
                         <li>{_("Connections already open (this session too) and the host's own loopback keep working.")}</li>
                         <li>{autostarted.length > 0
                             ? format(_("These running machines that start automatically will be shut down: $0."), autostarted.join(", "))

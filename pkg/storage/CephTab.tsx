@@ -8,7 +8,8 @@ import { EmptyState, EmptyStateBody } from "@patternfly/react-core/dist/esm/comp
 import { Stack, StackItem } from "@patternfly/react-core/dist/esm/layouts/Stack/index.js";
 import { CubesIcon } from "@patternfly/react-icons/dist/esm/icons/cubes-icon.js";
 import { JobsPanel } from "../lib/components/JobsPanel";
-import { useCephImages, useCephManager, useCephOsds, useCephPools } from "../lib/dbus-store";
+import { AreaRetry } from "../lib/components/AreaState";
+import { useArea, useCephImages, useCephManager, useCephOsds, useCephPools } from "../lib/dbus-store";
 import { formatTime } from "../lib/format";
 import { _, format } from "../lib/gettext";
 import { adminOnly, useRole } from "../lib/role";
@@ -24,6 +25,7 @@ export function CephTab() {
     const pools = useCephPools();
     const images = useCephImages();
     const locked = adminOnly(useRole());
+    const area = useArea("ceph");
     // the page shows this tab once debvisord's whole tree is read: no CephManager means none will come
     if (!manager)
         return (
@@ -75,6 +77,7 @@ export function CephTab() {
                     <Alert isInline variant="danger" title={_("The cluster does not answer")} data-ceph-unreachable>
                         <p>{_("What is shown below is what was last read, and may be out of date. Changes are not possible until the monitors answer again.")}</p>
                         {m.LastError && <p className="debvisor-error-detail">{m.LastError}</p>}
+                        <AreaRetry area={area} />
                     </Alert>
                 </StackItem>
             )}

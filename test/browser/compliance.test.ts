@@ -98,8 +98,9 @@ QUnit.module("browser: compliance page", () => {
             const frame = await openFromMenu(session.page, "Compliance", "debvisor/compliance");
             await frame.locator("table[aria-label='Audit events'] tbody tr").first().waitFor(WAIT);
             await frame.locator("[aria-label='Evidence export']").getByRole("button", { name: "Export" }).click();
-            await frame.locator("[aria-label='Evidence export']").getByText(/not authorized to call Audit\.Export/).waitFor(WAIT);
-            assert.true(true, "the refusal is shown where the viewer clicked");
+            const refusal = frame.locator("[aria-label='Evidence export']").getByText(/not authorized to call Audit\.Export/);
+            await refusal.waitFor(WAIT);
+            assert.true(await refusal.isVisible(), "the refusal is shown where the viewer clicked");
             // the refused call is in the log, and the viewer can find it
             await frame.getByLabel("Action", { exact: true }).fill("Audit.Export");
             await frame.waitForFunction(user => [...document.querySelectorAll("table[aria-label='Audit events'] tbody tr")]

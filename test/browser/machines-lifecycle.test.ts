@@ -30,7 +30,7 @@ QUnit.module("browser: Virtual machines lifecycle", () => {
             const dialog = frame.locator("[role='dialog']");
             await dialog.locator("#vm-name").fill("bad/name");
             await dialog.locator("text=Letters, digits").waitFor(WAIT);
-            assert.true(true, "a bad name is flagged while typing");
+            assert.true(await dialog.locator("text=Letters, digits").isVisible(), "a bad name is flagged while typing");
             await dialog.locator("#vm-name").fill(name);
             await dialog.locator("#vm-file").fill(iso);
             await dialog.locator("#vm-disk").fill("1");
@@ -49,12 +49,12 @@ QUnit.module("browser: Virtual machines lifecycle", () => {
             await session.page.keyboard.type("echo browser-$((20+22))\n", { delay: 20 });
             await terminal.locator("text=browser-42").waitFor(WAIT);
             await screenshot(session.page, "machines-serial-console", frame);
-            assert.true(true, "typed into the guest's shell and saw its answer");
+            assert.true(await terminal.locator("text=browser-42").isVisible(), "typed into the guest's shell and saw its answer");
 
             await frame.locator("#console-vnc").click();
             await frame.locator("[data-console='vnc'][data-connected='yes'] canvas").waitFor(WAIT);
             await screenshot(session.page, "machines-vnc-console", frame);
-            assert.true(true, "the graphical console connected through Cockpit's channel");
+            assert.true(await frame.locator("[data-console='vnc'][data-connected='yes'] canvas").isVisible(), "the graphical console connected through Cockpit's channel");
 
             await frame.locator("button[role='tab']:has-text('Snapshots')").click();
             await frame.locator("button:has-text('Take snapshot')").click();
@@ -81,7 +81,7 @@ QUnit.module("browser: Virtual machines lifecycle", () => {
             await terminal.click();
             await session.page.keyboard.type("cat /root/mark\n", { delay: 20 });
             await terminal.locator("text=No such file").waitFor(WAIT);
-            assert.true(true, "the file written after the snapshot is gone after the revert");
+            assert.true(await terminal.locator("text=No such file").isVisible(), "the file written after the snapshot is gone after the revert");
 
             // ACPI shutdown from the page: the guest's acpid powers it off
             const actions = frame.locator("#machine-actions");
@@ -130,7 +130,7 @@ QUnit.module("browser: Virtual machines lifecycle", () => {
                 assert.true(rendered > 0 && rendered < COUNT / 2, `${rendered} of ${COUNT} rows are in the page`);
                 await frame.locator(".debvisor-scroll-table").evaluate(el => { el.scrollTop = el.scrollHeight });
                 await frame.locator(`tr[data-machine='${names[COUNT - 1]}']`).waitFor(WAIT);
-                assert.true(true, "the last machine is shown after scrolling to the end");
+                assert.true(await frame.locator(`tr[data-machine='${names[COUNT - 1]}']`).isVisible(), "the last machine is shown after scrolling to the end");
             } finally {
                 await session.close();
             }

@@ -1,8 +1,10 @@
 // DebVisor → Security in a real Cockpit login with Debian's Chromium, on the
 // installed package, with a debvisord this test starts on a table and state
 // file of its own: an entry checked as it is typed, a block that lands in
-// nftables, an import whose report is shown before anything is applied,
-// removal, and the quarantine switch with its confirmation, on and off.
+// nftables, a block of loopback refused with its reason and applied only
+// when typed again, the management set, an import whose report is shown
+// before anything is applied, removal, and the quarantine switch with its
+// confirmation, on and off.
 import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -87,6 +89,42 @@ QUnit.module("browser: security page", hooks => {
             await dialog.getByLabel("Leave out the entries with errors and add the others").check();
             await dialog.getByRole("button", { name: "Add 1 entries" }).click();
             await blocked.locator("tr[data-cidr='203.0.113.0/25']").waitFor(WAIT);
+
+            // a block that would cut the host off: refused with the reason, applied only once typed again, loopback unharmed
+            const beforeLoopback = nftJson();
+            await blocked.getByRole("button", { name: "Block", exact: true }).click();
+            await dialog.getByLabel("Addresses, prefixes or ranges").fill("127.0.0.1");
+            await dialog.getByRole("button", { name: "Block", exact: true }).click();
+            await dialog.getByText("127.0.0.1 covers loopback (127.0.0.0/8)").waitFor(WAIT);
+            assert.equal(nftJson(), beforeLoopback, "refused: the table is unchanged");
+            const anyway = dialog.getByRole("button", { name: "Block anyway" });
+            assert.true(await anyway.isDisabled(), "not until the entry is typed again");
+            await dialog.getByRole("textbox", { name: "Type 127.0.0.1 to go ahead anyway" }).fill("127.0.0.2");
+            assert.true(await anyway.isDisabled(), "another entry does not confirm it");
+            await screenshot(session.page, "security-block-refused", frame);
+            await dialog.getByRole("textbox", { name: "Type 127.0.0.1 to go ahead anyway" }).fill("127.0.0.1");
+            await anyway.click();
+            await blocked.locator("tr[data-cidr='127.0.0.1']").waitFor(WAIT);
+            assert.true(nftText().includes("127.0.0.1"), "forced: the element is in the table");
+            await frame.getByRole("heading", { name: "Security" }).waitFor(WAIT);
+            await blocked.getByRole("button", { name: "Remove 127.0.0.1" }).click();
+            await dialog.getByRole("button", { name: "Remove" }).click();
+            await blocked.locator("tr[data-cidr='127.0.0.1']").waitFor({ state: "detached", ...WAIT });
+
+            // the management set: added on the page, its last entry removed only once typed again
+            const management = frame.locator("[aria-label='Management']").first();
+            await management.getByText("The management set is empty: nothing is let in before the block list.").waitFor(WAIT);
+            await management.getByRole("button", { name: "Add", exact: true }).click();
+            await dialog.getByLabel("Addresses, prefixes or ranges").fill("198.51.100.0/24");
+            await dialog.getByRole("button", { name: "Add", exact: true }).click();
+            await management.locator("tr[data-cidr='198.51.100.0/24']").waitFor(WAIT);
+            assert.true(nftText().includes("management4"), "the management set is in the table");
+            await management.getByRole("button", { name: "Remove 198.51.100.0/24" }).click();
+            await dialog.getByRole("button", { name: "Remove", exact: true }).click();
+            await dialog.getByText("198.51.100.0/24 would leave the management set empty").waitFor(WAIT);
+            await dialog.getByRole("textbox", { name: "Type 198.51.100.0/24 to go ahead anyway" }).fill("198.51.100.0/24");
+            await dialog.getByRole("button", { name: "Remove anyway" }).click();
+            await management.locator("tr[data-cidr='198.51.100.0/24']").waitFor({ state: "detached", ...WAIT });
 
             // remove
             await blocked.getByRole("button", { name: "Remove 203.0.113.0/25" }).click();

@@ -8,26 +8,23 @@ import fs from "node:fs";
 import QUnit from "qunit";
 import { login, openFromMenu, openSession, screenshot } from "../lib/browser.js";
 import { libvirtPools, PROFILE_FILE, zfsProfileSandbox, zpools as pools, type ZfsProfileSandbox } from "../lib/storage-profile.js";
+import { moduleUnless } from "../lib/skip.js";
 import { ADMIN } from "../lib/users.js";
 import { waitFor } from "../lib/wait.js";
 
 const WAIT = { timeout: 30_000 };
 
-QUnit.module("browser: storage profile", hooks => {
+// the test makes and destroys a pool named tank: a host with its own is left alone
+moduleUnless("browser: storage profile", pools().includes("tank") ? "this host has a pool named tank" : null, hooks => {
     let sandbox: ZfsProfileSandbox;
     let files: string[] = [];
-    let tankBefore = false;
     hooks.before(() => {
         sandbox = zfsProfileSandbox("dv-profile-ui-", 2, 128 * 1024 ** 2);
-        ({ files, tankBefore } = sandbox);
+        ({ files } = sandbox);
     });
     hooks.after(() => sandbox.restore());
 
     QUnit.test("an admin sees the plan, types the profile's name and applies it; then nothing is left to do", async assert => {
-        if (tankBefore) {
-            assert.true(true, "this host has a pool named tank; not run here");
-            return;
-        }
         const session = await openSession();
         try {
             await login(session.page, ADMIN);

@@ -222,7 +222,8 @@ export class Harness {
 
     async stop(): Promise<void> {
         closeCallers();
-        for (const { pid } of this.started.reverse()) {
+        const stopping = this.started.reverse().map(s => s.pid);
+        for (const pid of stopping) {
             try {
                 process.kill(pid, "SIGTERM");
             } catch {
@@ -231,6 +232,15 @@ export class Harness {
         }
         this.started.length = 0;
         ownDaemons.clear();
+        // gone before the next run starts its own: a dbus-daemon still exiting keeps its pid file, and the new one refuses to start
+        const alive = (pid: number) => fs.existsSync(`/proc/${pid}`) && !/^State:\s+Z/m.test(fs.readFileSync(`/proc/${pid}/status`, "utf8"));
+        await waitFor("the daemons the harness started to exit", () => stopping.every(pid => {
+            try {
+                return !alive(pid);
+            } catch {
+                return true; // gone between the two reads
+            }
+        }), 15_000).catch((e: Error) => console.error(`harness: ${e.message}`));
         for (const dir of this.tempDirs.splice(0))
             fs.rmSync(dir, { recursive: true, force: true });
     }

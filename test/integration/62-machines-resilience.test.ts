@@ -77,7 +77,7 @@ QUnit.module("machines: bursts and restarts", () => {
             const addedPath = define(added);
             await waitFor("the removed machine to go", async () => await name(gonePath) === undefined, 20_000);
             await waitFor("the new machine to appear", async () => await name(addedPath) === added, 20_000);
-            assert.true(true, "debvisord caught up with libvirt");
+            assert.equal(await name(addedPath), added, "debvisord caught up with libvirt");
         } finally {
             for (const n of [gone, added]) {
                 try { virsh("undefine", n) } catch { /* not defined */ }

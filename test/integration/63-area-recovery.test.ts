@@ -51,23 +51,29 @@ QUnit.module("areas that come up later or restart", () => {
 
         QUnit.test("libvirtd restarting behind libvirt-dbus: a machine defined after the restart appears", async assert => {
             const libvirtd = ownDaemon("libvirtd")!;
-            const name = uniqueName("dvrestart");
+            const [before, after] = [uniqueName("dvbefore"), uniqueName("dvafter")];
             const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dv-restart-"));
-            try {
-                await waitForArea("machines", "ready", 150_000);
-                await libvirtd.stop();
-                await libvirtd.start();
-                const file = path.join(dir, "domain.xml");
+            const define = (name: string) => {
+                const file = path.join(dir, `${name}.xml`);
                 fs.writeFileSync(file, `<domain type='qemu'><name>${name}</name><memory unit='MiB'>16</memory><vcpu>1</vcpu><os><type arch='x86_64' machine='pc'>hvm</type></os></domain>`);
                 virsh("define", file);
-                const objectPath = `${ROOT}/machines/${virsh("domuuid", name).trim().replace(/-/g, "_")}`;
-                await waitFor("the machine defined after the restart", async () =>
-                    await getProperty(objectPath, "org.debvisor.DebVisor1.Machine", "Name").catch(() => null) === name, 150_000, 500);
-                await waitForArea("machines", "ready", 150_000);
+                return `${ROOT}/machines/${virsh("domuuid", name).trim().replace(/-/g, "_")}`;
+            };
+            const appears = (objectPath: string, name: string) => waitFor(`${name} to appear`, async () =>
+                await getProperty(objectPath, "org.debvisor.DebVisor1.Machine", "Name").catch(() => null) === name, 150_000, 500);
+            try {
+                // debvisord follows libvirt's events ...
+                await appears(define(before), before);
+                // ... and still does after libvirtd restarted behind the same libvirt-dbus
+                await libvirtd.stop();
+                await libvirtd.start();
+                await appears(define(after), after);
                 assert.equal((await areas()).machines.state, "ready", "debvisord followed libvirtd's restart");
             } finally {
                 await libvirtd.start();
-                try { virsh("undefine", name) } catch { /* not defined */ }
+                for (const name of [before, after]) {
+                    try { virsh("undefine", name) } catch { /* not defined */ }
+                }
                 fs.rmSync(dir, { recursive: true, force: true });
             }
         });

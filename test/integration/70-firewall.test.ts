@@ -238,7 +238,7 @@ QUnit.module("firewall: nftables through the bus", hooks => {
         const before = nftJson();
         const r = await block(ADMIN.name, ["127.0.0.0/8"]);
         assert.true(!r.ok && /127\.0\.0\.0\/8: would cover 127\.0\.0\.1, the address of an open Cockpit session \(port 9090\)/.test(r.message), r.ok ? "blocked" : r.message);
-        const forced = await block(ADMIN.name, ["127.0.0.0/8"], { force: ["b", true], "dry-run": ["b", true] });
+        const forced = await block(ADMIN.name, ["127.0.0.0/8"], { force: ["s", "127.0.0.0/8"], "dry-run": ["b", true] });
         const report = (forced.ok ? forced.body[0] : {}) as Report;
         assert.true(forced.ok && (report.Warnings as string[]).some(w => /127\.0\.0\.1.*\(forced\)/.test(w)), forced.ok ? JSON.stringify(report) : forced.message);
         const a = await allow(ADMIN.name, ["203.0.113.5"], { comment: ["s", "monitoring"] });
@@ -249,6 +249,139 @@ QUnit.module("firewall: nftables through the bus", hooks => {
         assert.true(d.ok, d.ok ? "" : d.message);
         assert.equal(setElements("allow4").length, 0);
         assert.equal(setElements("block4").length, JSON.parse(before).nftables.find((i: { set?: { name: string } }) => i.set?.name === "block4").set.elem.length);
+    });
+
+    QUnit.test("cut-off guard: loopback, everything, a /7 and this host's own address are refused with the reason; the table is unchanged", async assert => {
+        const before = nftJson();
+        const file = fs.readFileSync(stateFile, "utf8");
+        const cases: Array<[string, RegExp]> = [
+            ["127.0.0.1", /127\.0\.0\.1: covers loopback \(127\.0\.0\.0\/8\): refused unless the option force names 127\.0\.0\.1 again/],
+            ["0.0.0.0/0", /0\.0\.0\.0\/0: is wider than \/8, the widest IPv4 block allowed: refused.*0\.0\.0\.0\/0: covers loopback \(127\.0\.0\.0\/8\)/],
+            ["::/0", /::\/0: is wider than \/32, the widest IPv6 block allowed: refused.*::\/0: covers loopback \(::1\)/],
+            ["12.0.0.0/7", /12\.0\.0\.0\/7: is wider than \/8, the widest IPv4 block allowed: refused/],
+            // also when it overlaps the list already: the reason comes with the overlap
+            ["198.0.0.0/7", /198\.0\.0\.0\/7: contains 198\.51\.100\.0\/25, which is in the block list.*198\.0\.0\.0\/7: is wider than \/8/],
+            [ROOT_ADDR, new RegExp(`${ROOT_ADDR.replace(/\./g, "\\.")}: covers this host's address ${ROOT_ADDR.replace(/\./g, "\\.")} on ${VETH_ROOT}`)],
+        ];
+        for (const [entry, expected] of cases) {
+            const r = await block(ADMIN.name, [entry]);
+            assert.true(!r.ok && r.errorName.endsWith("InvalidArgument") && expected.test(r.message), `${entry}: ${r.ok ? "blocked" : r.message}`);
+        }
+        const wrong = await block(ADMIN.name, ["127.0.0.1"], { force: ["s", "127.0.0.1/32"] });
+        assert.true(!wrong.ok && /force: "127\.0\.0\.1\/32" is not one of the entries as typed/.test(wrong.message), wrong.ok ? "blocked" : wrong.message);
+        const bool = await block(ADMIN.name, ["127.0.0.1"], { force: ["b", true] });
+        assert.true(!bool.ok && /force: must be the refused entry typed again exactly/.test(bool.message), bool.ok ? "blocked" : bool.message);
+        const other = await block(ADMIN.name, ["127.0.0.1", "198.51.100.200"], { force: ["s", "198.51.100.200"] });
+        assert.true(!other.ok && /127\.0\.0\.1: covers loopback/.test(other.message), "forcing another entry does not force this one");
+        const imported = await call(ADMIN.name, "ImportList", "sa{sv}", ["198.51.100.201\n0.0.0.0/0 # everything\n192.0.2.1x\n", { "skip-invalid": ["b", true] }]);
+        assert.true(!imported.ok && /0\.0\.0\.0\/0: is wider than \/8/.test(imported.message) && /nothing was changed/.test(imported.message),
+            imported.ok ? "imported" : imported.message);
+        const report = await call(ADMIN.name, "ImportList", "sa{sv}", ["198.51.100.201\n0.0.0.0/0 # everything\n", { "dry-run": ["b", true] }]);
+        const errors = (report.ok ? (report.body[0] as Report).Errors : []) as string[];
+        assert.true(errors.some(e => e === "0.0.0.0/0: covers loopback (127.0.0.0/8): refused unless the option force names 0.0.0.0/0 again"), JSON.stringify(errors));
+        assert.deepEqual(report.ok ? (report.body[0] as Report).Accepted : [], ["198.51.100.201"], "the report names each entry");
+        assert.equal(nftJson(), before, "nft -j list table is unchanged");
+        assert.equal(fs.readFileSync(stateFile, "utf8"), file, "the state file is unchanged");
+    });
+
+    const defaultGateway = (() => {
+        const routes = JSON.parse(execFileSync("ip", ["-j", "-4", "route", "show", "default"], { encoding: "utf8" }) || "[]") as Array<{ gateway?: string; dev?: string }>;
+        return routes.find(r => r.gateway) ?? null;
+    })();
+    QUnit.test.if("cut-off guard: the default gateway is refused with the reason", defaultGateway !== null, async assert => {
+        const before = nftJson();
+        const gw = defaultGateway!.gateway!;
+        const r = await block(ADMIN.name, [gw]);
+        assert.true(!r.ok && r.message.includes(`${gw}: covers the default gateway ${gw} (${defaultGateway!.dev})`), r.ok ? "blocked" : r.message);
+        assert.equal(nftJson(), before, "nft -j list table is unchanged");
+    });
+
+    QUnit.test("forced with the exact entry a block is applied, and loopback still works, also in a quarantine", async assert => {
+        const lo = net.createServer(socket => socket.end());
+        await new Promise<void>(resolve => lo.listen(0, "127.0.0.1", resolve));
+        const loPort = (lo.address() as net.AddressInfo).port;
+        const connects = (host: string, p: number) => new Promise<boolean>(resolve => {
+            const c = net.connect({ host, port: p, timeout: 3000 });
+            c.once("connect", () => { c.destroy(); resolve(true) });
+            c.once("timeout", () => { c.destroy(); resolve(false) });
+            c.once("error", () => resolve(false));
+        });
+        try {
+            assert.true(await connects("127.0.0.1", loPort), "the loopback listener answers before");
+            const forced = await block(ADMIN.name, ["127.0.0.1", ROOT_ADDR], { force: ["as", ["127.0.0.1", ROOT_ADDR]], comment: ["s", "forced"] });
+            assert.true(forced.ok, forced.ok ? "" : forced.message);
+            const warnings = (forced.ok ? (forced.body[0] as Report).Warnings : []) as string[];
+            assert.true(warnings.includes("127.0.0.1: covers loopback (127.0.0.0/8) (forced)"), JSON.stringify(warnings));
+            assert.true(setElements("block4").some(e => e?.val === "127.0.0.1") && setElements("block4").some(e => e?.val === ROOT_ADDR), "both are in the kernel's set");
+            assert.true(await connects("127.0.0.1", loPort), "127.0.0.1 is blocked, and a new connection to a listener on it still succeeds");
+            assert.true(await connects(ROOT_ADDR, port), "this host's own address is blocked, and the host still reaches itself on it");
+            assert.true(connectsFromNamespace(port), "other hosts are not affected");
+            const q = await call(ADMIN.name, "Quarantine", "a{sv}", [{ reason: ["s", "loopback test"], "stop-machines": ["b", false], force: ["b", true] }]);
+            assert.true(q.ok, q.ok ? "" : q.message);
+            assert.true(await connects("127.0.0.1", loPort), "quarantined (and 127.0.0.1 blocked): loopback still connects");
+            assert.false(connectsFromNamespace(port), "quarantined: outside is dropped");
+            const r = await call(ADMIN.name, "Release", "a{sv}", [{}]);
+            assert.true(r.ok, r.ok ? "" : r.message);
+        } finally {
+            await call(ADMIN.name, "Release", "a{sv}", [{}]);
+            const u = await call(ADMIN.name, "Unblock", "asa{sv}", [["127.0.0.1", ROOT_ADDR], {}]);
+            assert.true(u.ok, u.ok ? "unblocked" : u.message);
+            await new Promise<void>(resolve => lo.close(() => resolve()));
+        }
+    });
+
+    QUnit.test("the management set: let in before any block, guarded against blocks and against being emptied", async assert => {
+        const management = async () => (await getProperty(FIREWALL.path, FIREWALL.iface, "Management") as unknown[][]).map(m => m[0]);
+        const viewer = await call(VIEWER.name, "AddManagement", "asa{sv}", [["10.254.77.0/30"], {}]);
+        assert.true(!viewer.ok && viewer.errorName.endsWith("NotAuthorized"), "viewers may not change it");
+        const added = await call(ADMIN.name, "AddManagement", "asa{sv}", [["10.254.77.0/30", "2001:db8:fe::/64"], { comment: ["s", "admins"] }]);
+        assert.true(added.ok, added.ok ? "" : added.message);
+        assert.deepEqual(await management(), ["10.254.77.0/30", "2001:db8:fe::/64"]);
+        assert.deepEqual(setElements("management4").map(e => valText(e?.val)), [JSON.stringify({ prefix: { addr: "10.254.77.0", len: 30 } })]);
+        const before = nftJson();
+        const b = await block(ADMIN.name, [NS_ADDR]);
+        assert.true(!b.ok && b.message.includes(`${NS_ADDR}: covers the management network 10.254.77.0/30`), b.ok ? "blocked" : b.message);
+        assert.equal(nftJson(), before, "refused: unchanged");
+        const forced = await block(ADMIN.name, [NS_ADDR], { force: ["s", NS_ADDR] });
+        assert.true(forced.ok, forced.ok ? "" : forced.message);
+        assert.true(connectsFromNamespace(port), "blocked by force, the management set still lets it in");
+        const one = await call(ADMIN.name, "RemoveManagement", "asa{sv}", [["2001:db8:fe::/64"], {}]);
+        assert.true(one.ok, one.ok ? "" : one.message);
+        const last = await call(ADMIN.name, "RemoveManagement", "asa{sv}", [["10.254.77.0/30"], {}]);
+        assert.true(!last.ok && last.message.includes("10.254.77.0/30: would leave the management set empty: refused unless the option force names 10.254.77.0/30 again"),
+            last.ok ? "removed" : last.message);
+        assert.deepEqual(await management(), ["10.254.77.0/30"], "still there");
+        const removed = await call(ADMIN.name, "RemoveManagement", "asa{sv}", [["10.254.77.0/30"], { force: ["s", "10.254.77.0/30"] }]);
+        assert.true(removed.ok, removed.ok ? "" : removed.message);
+        assert.false(connectsFromNamespace(port), "out of the management set, the block drops it");
+        const u = await call(ADMIN.name, "Unblock", "asa{sv}", [[NS_ADDR], {}]);
+        assert.true(u.ok, u.ok ? "" : u.message);
+        assert.deepEqual(await management(), []);
+    });
+
+    QUnit.test("the management set guards the network of an open admin session", async assert => {
+        const held: net.Socket[] = [];
+        const ssh = net.createServer(socket => { held.push(socket); socket.on("error", () => undefined) });
+        await new Promise<void>((resolve, reject) => { ssh.once("error", reject); ssh.listen(22, ROOT_ADDR, resolve) });
+        const client = spawn("ip", ["netns", "exec", NS, "bash", "-c", `exec 3<>/dev/tcp/${ROOT_ADDR}/22; sleep 60`], { stdio: "ignore", detached: true });
+        try {
+            await waitFor("the SSH session to be established", () => held.length > 0, 10_000);
+            const added = await call(ADMIN.name, "AddManagement", "asa{sv}", [["10.254.77.0/30", "198.51.100.128/25"], {}]);
+            assert.true(added.ok, added.ok ? "" : added.message);
+            const r = await call(ADMIN.name, "RemoveManagement", "asa{sv}", [["10.254.77.0/30"], {}]);
+            assert.true(!r.ok && r.message.includes(`10.254.77.0/30: covers ${NS_ADDR}, the address of an open SSH session (port 22), and nothing else in the management set or the allow list does`),
+                r.ok ? "removed" : r.message);
+            const forced = await call(ADMIN.name, "RemoveManagement", "asa{sv}", [["10.254.77.0/30"], { force: ["s", "10.254.77.0/30"] }]);
+            assert.true(forced.ok, forced.ok ? "" : forced.message);
+        } finally {
+            process.kill(-client.pid!, "SIGTERM");
+            held.forEach(s => s.destroy());
+            await new Promise<void>(resolve => ssh.close(() => resolve()));
+            const left = (await getProperty(FIREWALL.path, FIREWALL.iface, "Management") as unknown[][]).map(m => String(m[0]));
+            if (left.length > 0)
+                await call(ADMIN.name, "RemoveManagement", "asa{sv}", [left, { force: ["as", left] }]);
+        }
+        assert.deepEqual(await getProperty(FIREWALL.path, FIREWALL.iface, "Management"), []);
     });
 
     QUnit.test("lock-out guard on a real SSH session from the namespace: block and quarantine refused, naming the address", async assert => {
@@ -263,7 +396,7 @@ QUnit.module("firewall: nftables through the bus", hooks => {
             const b = await block(ADMIN.name, ["10.254.77.0/30"]);
             assert.true(!b.ok && b.message.includes(`10.254.77.0/30: would cover ${NS_ADDR}, the address of an open SSH session (port 22)`), b.ok ? "blocked" : b.message);
             const q = await call(ADMIN.name, "Quarantine", "a{sv}", [{ "stop-machines": ["b", false] }]);
-            assert.true(!q.ok && q.message.includes(`the allow list does not hold ${NS_ADDR}, the address of an open SSH session (port 22).`), q.ok ? "quarantined" : q.message);
+            assert.true(!q.ok && q.message.includes(`neither the allow list nor the management set holds ${NS_ADDR}, the address of an open SSH session (port 22).`), q.ok ? "quarantined" : q.message);
             assert.equal(nftJson(), before, "nothing changed");
             assert.equal(await getProperty(FIREWALL.path, FIREWALL.iface, "Quarantined"), false);
         } finally {
@@ -293,10 +426,14 @@ QUnit.module("firewall: nftables through the bus", hooks => {
 
     QUnit.test("quarantine: only the allow list gets in; release puts back exactly the table before", async assert => {
         const before = nftJson();
+        // a Cockpit connection opened now: cockpit-ws closes one that sends no request for half a minute
+        const held = net.connect(9090, "127.0.0.1");
+        await new Promise<void>((resolve, reject) => { held.once("connect", resolve); held.once("error", reject) });
         const q = await call(ADMIN.name, "Quarantine", "a{sv}", [{ reason: ["s", "integration test"], "stop-machines": ["b", false], force: ["b", true] }]);
         assert.true(q.ok, q.ok ? "" : q.message);
         assert.equal(await getProperty(FIREWALL.path, FIREWALL.iface, "Quarantined"), true);
-        assert.true(session && !session.destroyed, "the established admin session stays");
+        assert.false(held.destroyed, "the established admin session stays");
+        held.destroy();
         assert.false(connectsFromNamespace(port), "quarantined: a new connection from outside the allow list is dropped");
         const a = await allow(ADMIN.name, [NS_ADDR]);
         assert.true(a.ok, a.ok ? "" : a.message);
@@ -339,6 +476,18 @@ QUnit.module("firewall: nftables through the bus", hooks => {
         assert.equal(dry.code, 1, "a report with errors exits 1");
         assert.true(dry.stdout.includes("error: 192.0.2.211: is inside 192.0.2.210/31") && dry.stdout.includes("skipped: 192.0.2.200: is in the block list already")
             && dry.stdout.includes("dry run: would block 1 entry: 192.0.2.210/31"), dry.stdout);
+        const lo = ctl(["fw", "block", "127.0.0.1"]);
+        assert.true(lo.code !== 0 && lo.stderr.includes("127.0.0.1: covers loopback (127.0.0.0/8): refused unless the option force names 127.0.0.1 again"), lo.stderr);
+        const loForced = ctl(["fw", "block", "127.0.0.1", "--force", "127.0.0.1", "--dry-run"]);
+        assert.true(loForced.code === 0 && loForced.stdout.includes("warning: 127.0.0.1: covers loopback (127.0.0.0/8) (forced)"), loForced.stdout + loForced.stderr);
+        const mAdd = ctl(["fw", "management", "add", "203.0.113.128/25", "--comment", "cli"]);
+        assert.true(mAdd.code === 0 && mAdd.stdout.includes("added to the management set 1 entry: 203.0.113.128/25"), mAdd.stdout + mAdd.stderr);
+        const mList = ctl(["fw", "list", "--management", "--json"], VIEWER.name);
+        assert.deepEqual((JSON.parse(mList.stdout) as { management: Array<{ cidr: string }> }).management.map(m => m.cidr), ["203.0.113.128/25"]);
+        const mRemove = ctl(["fw", "management", "remove", "203.0.113.128/25"]);
+        assert.true(mRemove.code !== 0 && mRemove.stderr.includes("would leave the management set empty"), mRemove.stderr);
+        const mForced = ctl(["fw", "management", "remove", "203.0.113.128/25", "--force", "203.0.113.128/25"]);
+        assert.true(mForced.code === 0 && mForced.stdout.includes("removed 203.0.113.128/25"), mForced.stdout + mForced.stderr);
         const exported = ctl(["fw", "export"], VIEWER.name);
         assert.true(exported.stdout.includes("192.0.2.200  # cli test\n"), exported.stdout);
         const refused = ctl(["fw", "block", "192.0.2.1", "--no-ask"], VIEWER.name);

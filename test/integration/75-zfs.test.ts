@@ -7,6 +7,7 @@ import fs from "node:fs";
 import path from "node:path";
 import dbus from "dbus-next";
 import QUnit from "qunit";
+import { busNameOwnerPid } from "../harness/harness.js";
 import { callAs, getProperty } from "../lib/call-as.js";
 import { closeWatchBus, watchJobs } from "../lib/bus-watch.js";
 import { uniqueName } from "../lib/images.js";
@@ -29,6 +30,15 @@ const datasetPath = (name: string) => `${ROOT}/zfs/datasets/${escape(name)}`;
 const poolPath = (name: string) => `${ROOT}/zfs/pools/${escape(name)}`;
 const prop = (objectPath: string, iface: string, name: string) => getProperty(objectPath, iface, name).catch(() => undefined);
 type Options = Record<string, [string, unknown]>;
+
+/* Stops the running daemon (by its PID) and lets the bus start it again with the next call. */
+async function restartDaemon(): Promise<void> {
+    const pid = busNameOwnerPid("org.debvisor.DebVisor1");
+    if (pid)
+        process.kill(pid, "SIGTERM");
+    await waitFor("the stopped daemon to be gone", () => busNameOwnerPid("org.debvisor.DebVisor1") !== pid, 20_000, 50);
+    await waitFor("the started daemon's ZFS manager", async () => await prop(ZFS.path, ZFS.iface, "Implementation") !== undefined, 30_000, 100);
+}
 
 const manager = (user: string | null, method: string, signature: string, body: unknown[]) =>
     callAs(user, { ...ZFS, method, signature, body });
@@ -228,6 +238,29 @@ QUnit.module("zfs: pools, datasets and snapshots on zfs-fuse", hooks => {
         await waitFor("the dataset made with zfs", async () => await prop(datasetPath(`${pool}/bytool`), DATASET, "Name") === `${pool}/bytool`, 15_000);
         assert.true(signals.some(s => s === `${ROOT} InterfacesAdded`) || signals.length > 0, "announced");
         bus.disconnect();
+    });
+
+    QUnit.test("a pool made with zpool outside DebVisor shows every time, with the periodic read an hour apart", async assert => {
+        // only the change watch can show it within the wait: the daemon is started again with the long period
+        const configFile = "/etc/debvisor/zfs.json";
+        const config = fs.readFileSync(configFile, "utf8");
+        fs.writeFileSync(configFile, JSON.stringify({ ...JSON.parse(config) as object, "read-every-seconds": 3600 }));
+        await restartDaemon();
+        const outside = `${pool}_outside`;
+        const file = sparseFile(path.join(dir, "outside.img"), 128 * MIB);
+        try {
+            for (let i = 1; i <= 3; i++) {
+                run("zpool", "create", "-m", "none", outside, file);
+                await waitFor(`${outside} on the bus, try ${i}`, async () => await prop(poolPath(outside), POOL, "Name") === outside, 20_000, 20);
+                assert.equal(await prop(poolPath(outside), POOL, "Health"), "ONLINE", `try ${i}: shown with its state`);
+                run("zpool", "destroy", "-f", outside);
+                await waitFor(`${outside} gone from the bus, try ${i}`, async () => await prop(poolPath(outside), POOL, "Name") === undefined, 20_000, 20);
+            }
+        } finally {
+            await destroyTestPool(outside);
+            fs.writeFileSync(configFile, config);
+            await restartDaemon();
+        }
     });
 
     QUnit.test("the schedule is stored, visible, and takes its first snapshots at once", async assert => {

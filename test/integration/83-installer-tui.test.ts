@@ -17,6 +17,7 @@ import os from "node:os";
 import path from "node:path";
 import QUnit from "qunit";
 import { firstMiB as readFirstMiB, makeSource, must, sh, writePattern } from "../lib/installer.js";
+import { testUnless } from "../lib/skip.js";
 
 const BIN = "/usr/sbin/debvisor-install";
 const KEY = { enter: "\r", down: "\x1b[B", tab: "\t", esc: "\x1b", clear: "\x01\x0b" }; // ^A ^K: the start, cut to the end
@@ -361,15 +362,12 @@ QUnit.module("installer: the text interface in a terminal", hooks => {
     });
 
     // what runs at the end of an unattended reboot: only a marked CD/DVD drive is ejected
-    QUnit.test("the shutdown hook leaves anything but a marked CD/DVD alone", assert => {
+    const mark = "/run/debvisor-install/eject-at-reboot";
+    testUnless("the shutdown hook leaves anything but a marked CD/DVD alone",
+        fs.existsSync(mark) ? `${mark} exists on this machine already: not touched` : null, assert => {
         const hook = "/usr/lib/systemd/system-shutdown/debvisor-installer-eject";
         assert.ok(fs.statSync(hook).mode & 0o100, "installed, executable");
         assert.strictEqual(sh("sh", ["-n", hook]).status, 0, "valid shell");
-        const mark = "/run/debvisor-install/eject-at-reboot";
-        if (fs.existsSync(mark)) {
-            assert.ok(true, `${mark} exists on this machine already: not touched`);
-            return;
-        }
         const before = firstMiB();
         const madeDir = !fs.existsSync(path.dirname(mark));
         fs.mkdirSync(path.dirname(mark), { recursive: true, mode: 0o700 });

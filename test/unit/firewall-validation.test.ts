@@ -6,7 +6,9 @@ import path from "node:path";
 import QUnit from "qunit";
 import { parseNet, type Net } from "../../helpers/debvisord/security/cidr.js";
 import { readState, writeState } from "../../helpers/debvisord/security/firewall-state.js";
-import { checkAdditions, checkRemovals, lockoutProblems, parseList, specialWarnings } from "../../helpers/debvisord/security/firewall-validation.js";
+import { readFirewallSettings } from "../../helpers/debvisord/security/firewall-settings.js";
+import { checkAdditions, checkRemovals, cutOffProblems, lockoutProblems, parseList, specialWarnings } from "../../helpers/debvisord/security/firewall-validation.js";
+import { parseAddresses, parseGateways } from "../../helpers/debvisord/security/host-networks.js";
 import { addScript, deleteScript, fullScript, parseCounters, tableName } from "../../helpers/debvisord/security/nft.js";
 import { parseProcNetTcp } from "../../helpers/debvisord/security/sessions.js";
 
@@ -187,9 +189,22 @@ QUnit.module("firewall: nft scripts and kernel views", () => {
         ], now);
         assert.equal(script, "add element inet t block4 { 192.0.2.1 comment \"evil' }?flush ruleset #\" }\n" +
             "add element inet t block6 { 2001:db8::/32 timeout 90s comment \"x\" }\n");
-        const full = fullScript("t", { block: [], allow: [] }, true, now);
+        const full = fullScript("t", { block: [], allow: [], management: [] }, true, now);
         assert.true(full.startsWith("add table inet t\ndelete table inet t\nadd table inet t\n"), "replaces the table in one transaction");
         assert.true(full.includes("quarantine_input { type filter hook input priority filter - 5; policy drop; }"));
+    });
+
+    QUnit.test("loopback is accepted first in every chain, then the management set, before any block", assert => {
+        const full = fullScript("t", { block: [], allow: [], management: [] }, true).split("\n");
+        for (const chain of ["input", "forward", "quarantine_input", "quarantine_forward"]) {
+            const rules = full.filter(l => l.startsWith(`add rule inet t ${chain} `)).map(l => l.slice(`add rule inet t ${chain} `.length));
+            assert.equal(rules[0], "iif \"lo\" accept", `${chain}: loopback first`);
+            const management = rules.indexOf("ip saddr @management4 accept");
+            assert.true(management > 0 && rules.indexOf("ip6 saddr @management6 accept") > 0, `${chain}: the management set is accepted`);
+            const drops = rules.map((r, i) => r.endsWith(" drop") ? i : -1).filter(i => i >= 0);
+            assert.true(drops.every(i => i > management), `${chain}: no drop before the management set`);
+        }
+        assert.true(full.includes("add set inet t management6 { type ipv6_addr; flags interval, timeout; counter; }"));
     });
 
     QUnit.test("removing many elements loads the sets concerned anew, their counters carried over", assert => {
@@ -241,6 +256,7 @@ QUnit.module("firewall: the state file", () => {
             const file = path.join(dir, "sub", "firewall.json");
             assert.equal(readState(file), null, "no file: no state");
             const state = { version: 1 as const, block: [{ cidr: "192.0.2.0/24", comment: "x", addedBy: "alice", addedAt: 1, expires: 0 }], allow: [],
+                management: [{ cidr: "10.1.0.0/24", comment: "first boot", addedBy: "root", addedAt: 1, expires: 0 }],
                 quarantine: { since: 5, by: "bob", reason: "r", stoppedMachines: [{ name: "web01", uuid: "u" }] } };
             writeState(file, state);
             assert.deepEqual(readState(file), state);
@@ -248,8 +264,76 @@ QUnit.module("firewall: the state file", () => {
             assert.equal(fs.statSync(file).mode & 0o777, 0o600);
             fs.writeFileSync(file, JSON.stringify({ ...state, block: [{ cidr: "10.0.0.1/24", comment: "", addedBy: "", addedAt: 0, expires: 0 }] }));
             assert.throws(() => readState(file), /has 1 damaged entries/);
+            const { management: _m, ...older } = state;
+            fs.writeFileSync(file, JSON.stringify(older));
+            assert.deepEqual(readState(file)?.management, [], "a file from before the management set reads as an empty set");
             fs.writeFileSync(file, "{\"version\": 1, \"blo");
             assert.throws(() => readState(file), /JSON/);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+});
+
+QUnit.module("firewall: what a block must not cut off", () => {
+    const ADDR = JSON.stringify([
+        { ifname: "lo", addr_info: [{ family: "inet", local: "127.0.0.1", prefixlen: 8 }, { family: "inet6", local: "::1", prefixlen: 128 }] },
+        { ifname: "eth0", addr_info: [{ family: "inet", local: "192.0.2.5", prefixlen: 24 }, { family: "inet6", local: "2001:db8:5::2", prefixlen: 64 }] },
+        { ifname: "br0" },
+    ]);
+    const host = [...parseAddresses(ADDR), ...parseGateways(JSON.stringify([{ dst: "default", gateway: "192.0.2.1", dev: "eth0" }])),
+        ...parseGateways(JSON.stringify([{ dst: "default", gateway: "fe80::1", dev: "eth0" }]))];
+    const guard = { host, management: [net("10.9.0.0/24")], widest: { 4: 8, 6: 32 } as const };
+    const reasons = (text: string) => cutOffProblems([net(text)], guard).map(p => p.message);
+
+    QUnit.test("ip -j addr and ip -j route give the host's addresses and gateways, named", assert => {
+        assert.deepEqual(host.map(h => h.why), [
+            "this host's address 192.0.2.5 on eth0", "this host's address 2001:db8:5::2 on eth0",
+            "the default gateway 192.0.2.1 (eth0)", "the default gateway fe80::1 (eth0)",
+        ]);
+        assert.deepEqual(parseGateways("[{\"dst\":\"default\",\"via\":{\"family\":\"inet6\",\"host\":\"2001:db8::1\"},\"dev\":\"eth1\"}]").map(h => h.why),
+            ["the default gateway 2001:db8::1 (eth1)"], "a gateway given as via");
+    });
+
+    QUnit.test("each refusal names its reason; harmless blocks pass", assert => {
+        assert.deepEqual(reasons("127.0.0.1"), ["covers loopback (127.0.0.0/8)"]);
+        assert.deepEqual(reasons("::1"), ["covers loopback (::1)"]);
+        assert.deepEqual(reasons("192.0.2.5"), ["covers this host's address 192.0.2.5 on eth0"]);
+        assert.deepEqual(reasons("192.0.2.0-192.0.2.3"), ["covers the default gateway 192.0.2.1 (eth0)"]);
+        assert.deepEqual(reasons("10.9.0.128/25"), ["covers the management network 10.9.0.0/24"]);
+        assert.deepEqual(reasons("10.0.0.0/8"), ["covers the management network 10.9.0.0/24"], "a /8 is not too wide");
+        assert.deepEqual(reasons("12.0.0.0/7"), ["is wider than /8, the widest IPv4 block allowed"]);
+        assert.deepEqual(reasons("12.0.0.0-13.0.0.0"), ["is wider than /8, the widest IPv4 block allowed"], "a range is measured by its size");
+        assert.deepEqual(reasons("2001:dba::/31"), ["is wider than /32, the widest IPv6 block allowed"]);
+        const all = reasons("0.0.0.0/0");
+        for (const r of ["covers loopback (127.0.0.0/8)", "covers this host's address 192.0.2.5 on eth0", "covers the default gateway 192.0.2.1 (eth0)",
+            "covers the management network 10.9.0.0/24", "is wider than /8, the widest IPv4 block allowed"])
+            assert.true(all.includes(r), `0.0.0.0/0: ${r}`);
+        const v6 = reasons("::/0");
+        assert.true(v6.includes("covers loopback (::1)") && v6.includes("this host's address 2001:db8:5::2 on eth0".replace(/^/, "covers ")) &&
+            v6.includes("covers the default gateway fe80::1 (eth0)") && v6.includes("is wider than /32, the widest IPv6 block allowed"), v6.join("; "));
+        for (const ok of ["198.51.100.0/24", "192.0.2.6", "2001:db8:6::/48", "11.0.0.0/8"])
+            assert.deepEqual(reasons(ok), [], `${ok} is fine`);
+    });
+
+    QUnit.test("entries refused for overlapping are still handed to the guards, whose reasons say more", assert => {
+        const r = checkAdditions("block", [{ text: "0.0.0.0/0" }, { text: "198.51.100.0/24" }, { text: "198.51.100.7" }], { block: [net("203.0.113.0/24")], allow: [] });
+        assert.deepEqual(r.overlapping.map(n => n.text), ["0.0.0.0/0", "198.51.100.7"]);
+        assert.deepEqual(r.accepted.map(n => n.text), ["198.51.100.0/24"]);
+        assert.true(cutOffProblems(r.overlapping, guard).some(p => p.entry === "0.0.0.0/0" && p.message === "is wider than /8, the widest IPv4 block allowed"));
+    });
+
+    QUnit.test("the width limits come from the settings file; a damaged one is named, not ignored", assert => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dv-fw-settings-"));
+        try {
+            const file = path.join(dir, "firewall-settings.json");
+            assert.deepEqual(readFirewallSettings(file), { widestBlockIPv4: 8, widestBlockIPv6: 32 }, "defaults without a file");
+            fs.writeFileSync(file, JSON.stringify({ widestBlockIPv4: 16 }));
+            assert.deepEqual(readFirewallSettings(file), { widestBlockIPv4: 16, widestBlockIPv6: 32 });
+            fs.writeFileSync(file, JSON.stringify({ widestBlockIPv6: 129 }));
+            assert.throws(() => readFirewallSettings(file), /widestBlockIPv6 must be a prefix length from 0 to 128/);
+            fs.writeFileSync(file, "{");
+            assert.throws(() => readFirewallSettings(file), /is not JSON/);
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });
         }

@@ -91,7 +91,7 @@ QUnit.module("image headers: format and references to other files", hooks => {
         assert.deepEqual(leaking, ["flat.vmdk", "looks-raw.img", "parent.vmdk", "parent-comment.vmdk", "wrapper.vmdk", "backing.qcow2", "json.qcow2", "datafile.qcow2", "innocent.qcow2"]);
     });
 
-    QUnit.test("differencing VHD and VDI, QED, qcow version 1 and encrypted qcow2 are refused", assert => {
+    QUnit.test("differencing VHD, VDI and VHDX, QED, qcow version 1 and encrypted qcow2 are refused", assert => {
         const vpc = path.join(dir, "diff.vpc");
         execFileSync("qemu-img", ["create", "-q", "-f", "vpc", vpc, "1M"]);
         patch(vpc, 60, Buffer.from([0, 0, 0, 4]));
@@ -100,6 +100,16 @@ QUnit.module("image headers: format and references to other files", hooks => {
         execFileSync("qemu-img", ["create", "-q", "-f", "vdi", vdi, "1M"]);
         patch(vdi, 0x4c, Buffer.from([4, 0, 0, 0]));
         assert.true(/differencing or undo VDI/.test(refusal(vdi)), refusal(vdi));
+        const vhdx = path.join(dir, "diff.vhdx");
+        execFileSync("qemu-img", ["create", "-q", "-f", "vhdx", vhdx, "1M"]);
+        // the file parameters' "has parent" flag, found through the metadata table
+        const image = fs.readFileSync(vhdx);
+        const table = image.indexOf("metadata");
+        const entry = image.indexOf(Buffer.from("3767a1ca36fa434db3b633f0aa44e76b", "hex"), table);
+        assert.true(table > 0 && entry > table, "the metadata table and the file parameters' entry");
+        const flags = table + image.readUInt32LE(entry + 16) + 4;
+        patch(vhdx, flags, Buffer.from([image[flags] | 2]));
+        assert.true(/differencing VHDX/.test(refusal(vhdx)), refusal(vhdx));
         const qed = path.join(dir, "x.qed");
         execFileSync("qemu-img", ["create", "-q", "-f", "qed", qed, "1M"]);
         assert.true(/^is a QED image; supported are qcow2, raw, vmdk, vdi, vpc, vhdx$/.test(refusal(qed)), refusal(qed));

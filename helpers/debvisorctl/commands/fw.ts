@@ -1,5 +1,5 @@
-// debvisorctl fw …: the firewall's block and allow lists, and
-// debvisorctl quarantine on|off|status.
+// debvisorctl fw …: the firewall's block and allow lists and its management
+// set, and debvisorctl quarantine on|off|status.
 import fs from "node:fs";
 import dbus from "dbus-next";
 import { FIREWALL_IFACE, ROOT_PATH } from "../../../generated/dbus-contract.js";
@@ -28,12 +28,22 @@ function addOptions(values: Values, withForce: boolean): Record<string, Variant>
         options.comment = new dbus.Variant("s", String(values.comment));
     if (values.expiry !== undefined)
         options.expiry = new dbus.Variant("t", BigInt(parseDuration(String(values.expiry))));
-    if (withForce && values.force)
-        options.force = new dbus.Variant("b", true);
+    if (withForce && values.force !== undefined)
+        options.force = forceVariant(String(values.force));
     if (values["dry-run"])
         options["dry-run"] = new dbus.Variant("b", true);
     return options;
 }
+
+/* --force ENTRY[,ENTRY…]: the refused entries typed again, exactly as given. */
+function forceVariant(text: string): Variant {
+    return new dbus.Variant("as", text.split(",").filter(Boolean));
+}
+
+const FORCE_OPTION = {
+    type: "string", value: "ENTRY",
+    help: "block it even though it was refused: the refused entry typed again, exactly (several: comma-separated)",
+} as const;
 
 interface Report {
     Accepted?: string[]; Errors?: string[]; Warnings?: string[]; Skipped?: string[]; Applied?: boolean; Lines?: number;
@@ -46,7 +56,7 @@ function more(shown: number, total: number | undefined): string[] {
 }
 
 /* The report of Block, Allow and ImportList; exit code 1 when it has errors. */
-function printReport(report: Report, verb: string, values: Values): number {
+function printReport(report: Report, verb: string, values: Values, planned = `would ${verb.replace(/ed$/, "")}`): number {
     if (values.json) {
         printJson(report);
         return (report.ErrorCount ?? (report.Errors ?? []).length) > 0 ? 1 : 0;
@@ -59,7 +69,7 @@ function printReport(report: Report, verb: string, values: Values): number {
     const count = report.AcceptedCount ?? accepted.length;
     const shown = count <= 20 ? accepted.join(" ") : `${accepted.slice(0, 20).join(" ")} … (${count} in all)`;
     const what = `${count} ${count === 1 ? "entry" : "entries"}${count ? ": " + shown : ""}`;
-    lines.push(report.Applied ? `${verb} ${what}` : `dry run: would ${verb.replace(/ed$/, "")} ${what}`);
+    lines.push(report.Applied ? `${verb} ${what}` : `dry run: ${planned} ${what}`);
     print(lines.join("\n"));
     return (report.ErrorCount ?? (report.Errors ?? []).length) > 0 ? 1 : 0;
 }
@@ -76,9 +86,11 @@ const fwBlock: Command = {
     name: "fw block",
     args: "CIDR...",
     summary: "block addresses, prefixes or ranges (IPv4 and IPv6) in the host firewall",
-    details: "Refused, naming the address, when a block would cover the address of an established Cockpit or\n" +
-        "SSH session or an entry of the allow list; --force blocks it anyway (admins only).",
-    options: { ...ADD_OPTIONS, force: { type: "boolean", help: "block even an admin session's address or an allowed entry" } },
+    details: "Refused, naming the reason, when a block would cover loopback, this host's own addresses, its default\n" +
+        "gateways, the management set, the address of an established Cockpit or SSH session or an entry of the\n" +
+        "allow list, or is wider than /8 (IPv4) or /32 (IPv6); --force with the entry typed again blocks it\n" +
+        "anyway, e.g. fw block 0.0.0.0/0 --force 0.0.0.0/0. Loopback is let in before any block, even a forced one.",
+    options: { ...ADD_OPTIONS, force: FORCE_OPTION },
     positionals: { min: 1, max: MAX_ENTRIES },
     async run(values, cidrs) {
         const [report] = await callMethod(FIREWALL_PATH, FIREWALL_IFACE, "Block", "asa{sv}", [cidrs], values, addOptions(values, true));
@@ -133,19 +145,22 @@ function listTable(list: ReturnType<typeof rows>): string {
 
 const fwList: Command = {
     name: "fw list",
-    summary: "the block and allow lists with their counters, expiry and who added each entry",
+    summary: "the management set and the block and allow lists with their counters, expiry and who added each entry",
     options: {
         block: { type: "boolean", help: "only the block list" },
         allow: { type: "boolean", help: "only the allow list" },
+        management: { type: "boolean", help: "only the management set" },
         ...JSON_OPTION,
     },
     async run(values) {
         const props = await getProperties(FIREWALL_PATH, FIREWALL_IFACE);
         const blocked = rows(props.Blocked as Row[]);
         const allowed = rows(props.Allowed as Row[]);
-        const both = !values.block && !values.allow;
+        const management = rows((props.Management ?? []) as Row[]);
+        const both = !values.block && !values.allow && !values.management;
         if (values.json) {
             printJson({
+                ...(both || values.management ? { management } : {}),
                 ...(both || values.block ? { blocked } : {}),
                 ...(both || values.allow ? { allowed } : {}),
                 quarantined: props.Quarantined, table: props.Table,
@@ -157,6 +172,8 @@ const fwList: Command = {
             parts.push(`The firewall is not available: ${printable(String(props.Problem))}\n`);
         if (props.Quarantined)
             parts.push("The host is QUARANTINED: only the allow list gets in (debvisorctl quarantine status).\n");
+        if (both || values.management)
+            parts.push(`Management (${management.length}), always let in:\n${listTable(management)}\n`);
         if (both || values.block)
             parts.push(`Blocked (${blocked.length}):\n${listTable(blocked)}\n`);
         if (both || values.allow)
@@ -171,11 +188,13 @@ const fwImport: Command = {
     args: "FILE",
     summary: "add a list of entries from a file (\"-\": standard input), checked as a whole first",
     details: "One or more entries per line, separated by spaces or commas; \"#\" starts a comment that becomes\n" +
-        "the entries' comment. With errors nothing is added unless --skip-invalid. --dry-run prints the report only.",
+        "the entries' comment. With errors nothing is added unless --skip-invalid. --dry-run prints the report only.\n" +
+        "Each entry is checked as fw block checks it; one refused there stops the whole import, even with\n" +
+        "--skip-invalid, unless --force names it as written in the file.",
     options: {
         allow: { type: "boolean", help: "import into the allow list instead of the block list" },
         "skip-invalid": { type: "boolean", help: "add the good entries even when others have errors" },
-        force: { type: "boolean", help: "block even an admin session's address or an allowed entry" },
+        force: FORCE_OPTION,
         ...ADD_OPTIONS,
     },
     positionals: { min: 1, max: 1 },
@@ -207,12 +226,47 @@ const fwExport: Command = {
     },
 };
 
+const fwManagementAdd: Command = {
+    name: "fw management add",
+    args: "CIDR...",
+    summary: "add networks to the management set: always let in, before any block and during a quarantine",
+    options: { comment: ADD_OPTIONS.comment, "dry-run": ADD_OPTIONS["dry-run"], json: JSON_OPTION.json, ...NO_ASK_OPTION },
+    positionals: { min: 1, max: MAX_ENTRIES },
+    async run(values, cidrs) {
+        const [report] = await callMethod(FIREWALL_PATH, FIREWALL_IFACE, "AddManagement", "asa{sv}", [cidrs], values, addOptions(values, false));
+        return printReport(report as Report, "added to the management set", values, "would add to the management set");
+    },
+};
+
+const fwManagementRemove: Command = {
+    name: "fw management remove",
+    args: "CIDR...",
+    summary: "remove networks from the management set",
+    details: "Refused when it would leave the set empty or drop the network of an open Cockpit or SSH session\n" +
+        "that nothing else lets in, unless --force names the entry again.",
+    options: {
+        "dry-run": { type: "boolean", help: "only check" },
+        force: { ...FORCE_OPTION, help: "remove it even though it was refused: the entry typed again, exactly" },
+        ...NO_ASK_OPTION,
+    },
+    positionals: { min: 1, max: MAX_ENTRIES },
+    async run(values, cidrs) {
+        const extra: Record<string, Variant> = values["dry-run"] ? { "dry-run": new dbus.Variant("b", true) } : {};
+        if (values.force !== undefined)
+            extra.force = forceVariant(String(values.force));
+        const [removed] = await callMethod(FIREWALL_PATH, FIREWALL_IFACE, "RemoveManagement", "asa{sv}", [cidrs], values, extra) as [string[]];
+        print(`${values["dry-run"] ? "would remove" : "removed"} ${removed.join(" ")}`);
+        return 0;
+    },
+};
+
 const quarantineOn: Command = {
     name: "quarantine on",
     summary: "isolate the host: only the allow list, loopback and established connections get in",
     details: "Forwarded traffic (the machines') is limited the same way, and running machines that start\n" +
-        "automatically are shut down (--keep-machines leaves them running). Refused while the allow list\n" +
-        "lacks the address of a Cockpit or SSH session, unless --force. Every step is in the audit log.",
+        "automatically are shut down (--keep-machines leaves them running). Loopback and the management set\n" +
+        "still get in. Refused while neither the allow list nor the management set holds the address of a\n" +
+        "Cockpit or SSH session, unless --force. Every step is in the audit log.",
     options: {
         reason: { type: "string", value: "TEXT", help: "why, for the audit log and the status" },
         "keep-machines": { type: "boolean", help: "do not shut down the autostarted machines" },
@@ -257,6 +311,7 @@ const quarantineStatus: Command = {
             since: info.since ? new Date(info.since / 1000).toISOString() : null,
             by: info.by ?? null, reason: info.reason ?? null, stoppedMachines: info["stopped-machines"] ?? [],
             allowed: (props.Allowed as Row[]).map(r => r[0]),
+            management: ((props.Management ?? []) as Row[]).map(r => r[0]),
         };
         if (values.json) {
             printJson(status);
@@ -268,7 +323,8 @@ const quarantineStatus: Command = {
         }
         print([
             `quarantined since ${status.since} by ${printable(String(status.by))}${status.reason ? `: ${printable(status.reason)}` : ""}`,
-            `allowed in: ${status.allowed.length > 0 ? status.allowed.join(" ") : "nobody but loopback and established connections"}`,
+            `management set: ${status.management.length > 0 ? status.management.join(" ") : "empty"}`,
+            `allowed in: ${status.allowed.length > 0 ? status.allowed.join(" ") : "nobody else but loopback and established connections"}`,
             `machines stopped: ${status.stoppedMachines.length > 0 ? status.stoppedMachines.map(printable).join(" ") : "none"}`,
         ].join("\n"));
         return 0;
@@ -277,5 +333,6 @@ const quarantineStatus: Command = {
 
 export const fwCommands: Command[] = [
     fwList, fwBlock, removal("unblock", "Unblock", "block"), fwAllow, removal("disallow", "Disallow", "allow"), fwImport, fwExport,
+    fwManagementAdd, fwManagementRemove,
     quarantineStatus, quarantineOn, quarantineOff,
 ];

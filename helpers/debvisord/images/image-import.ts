@@ -130,6 +130,7 @@ function createPrivate(file: string, mode: number): number {
 }
 
 const CHUNK = 1 << 20;
+const ZEROS = Buffer.alloc(CHUNK);
 
 /*
  * Copies the source's bytes from its descriptor into a staging file that
@@ -150,7 +151,7 @@ async function stageCopy(source: SourceImage, file: string, user: ToolUser, sign
         if (n === 0)
             break;
         const chunk = buffer.subarray(0, n);
-        if (chunk.some(b => b !== 0))
+        if (!chunk.equals(ZEROS.subarray(0, n)))
             await new Promise<void>((resolve, reject) => fs.write(fd, chunk, 0, n, at, e => e ? reject(e) : resolve()));
         at += n;
         onProgress(at / size);

@@ -143,6 +143,8 @@ export function createMachineMethod(host: MachineHost) {
                         } catch (e) {
                             throw failed(`${name} was created but did not start: ${(e as Error).message}`);
                         }
+                        // running (and its display) shown when the reply arrives, not only when libvirt's event does
+                        await host.refresh(domainPath);
                     }
                     return `Created ${name}${o.start ? " and started it" : ""} (${formatBytes(diskBytes)} disk in the pool "${pool.name}")`;
                 };

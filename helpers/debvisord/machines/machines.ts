@@ -325,6 +325,8 @@ export class Machines implements MachineHost {
                     // never start one of DebVisor's machines with its display on TCP
                     await moveVncToSocket(this.libvirt, domainPath);
                     await this.libvirt.domainCall(domainPath, "Create");
+                    // the object is current when the reply arrives, also if libvirt's event is late or lost
+                    await this.refresh(domainPath);
                     return [];
                 },
             }),

@@ -23,11 +23,13 @@ export interface FirewallState {
     version: 1;
     block: Entry[];
     allow: Entry[];
+    /** the management set: let in before any block; absent in files from before it existed */
+    management: Entry[];
     quarantine: Quarantine | null;
 }
 
 export function emptyState(): FirewallState {
-    return { version: 1, block: [], allow: [], quarantine: null };
+    return { version: 1, block: [], allow: [], management: [], quarantine: null };
 }
 
 function validEntry(e: unknown): e is Entry {
@@ -49,12 +51,15 @@ export function readState(file: string): FirewallState | null {
     const raw = JSON.parse(text) as Partial<FirewallState>;
     if (raw.version !== 1 || !Array.isArray(raw.block) || !Array.isArray(raw.allow))
         throw new Error(`${file} is not a DebVisor firewall state (version 1)`);
-    const bad = [...raw.block, ...raw.allow].filter(e => !validEntry(e));
+    const management = raw.management ?? [];
+    if (!Array.isArray(management))
+        throw new Error(`${file}: "management" is not a list`);
+    const bad = [...raw.block, ...raw.allow, ...management].filter(e => !validEntry(e));
     if (bad.length > 0)
         throw new Error(`${file} has ${bad.length} damaged entries, the first ${JSON.stringify(bad[0]).slice(0, 100)}`);
     const q = raw.quarantine;
     return {
-        version: 1, block: raw.block, allow: raw.allow,
+        version: 1, block: raw.block, allow: raw.allow, management,
         quarantine: q && typeof q.since === "number" ? { since: q.since, by: String(q.by ?? ""), reason: String(q.reason ?? ""),
             stoppedMachines: Array.isArray(q.stoppedMachines) ? q.stoppedMachines : [] } : null,
     };

@@ -2,10 +2,12 @@
 // allow: syntax, host bits, duplicates, overlaps (with each other and with
 // what is in the list already; an nft interval set cannot hold overlapping
 // elements), allow entries that win over block entries, special ranges, and
-// blocks that would lock the admins out. Pure: unit tested with a corpus.
+// blocks that would lock the admins out or cut the host off its own network.
+// Pure: unit tested with a corpus.
 import { containsAddress, formatAddress, overlaps, parseNet, type Family, type Net } from "./cidr.js";
 
-export type ListName = "block" | "allow";
+/** The block and allow lists, and the management set (let in before any block, also during a quarantine). */
+export type ListName = "block" | "allow" | "management";
 
 export interface Finding { entry: string; message: string }
 
@@ -102,10 +104,15 @@ function relation(a: Net, b: Net): string {
  * hold now. Entries with errors are not accepted; identical ones already in
  * the list are skipped.
  */
-export function checkAdditions(list: ListName, entries: InputEntry[], current: { block: Net[]; allow: Net[] }): Report & { comments: Map<string, string> } {
+export function checkAdditions(list: ListName, entries: InputEntry[], current: { block: Net[]; allow: Net[]; management?: Net[] }): Report & {
+    comments: Map<string, string>;
+    /** entries refused only for overlapping others: still worth the guards' reasons, which say more than an overlap */
+    overlapping: Net[];
+} {
     const report: Report = { accepted: [], errors: [], warnings: [], skipped: [] };
     const comments = new Map<string, string>();
-    const same = byFamily(current[list]);
+    const overlapOnly: Net[] = [];
+    const same = byFamily(current[list] ?? []);
     const other = byFamily(current[list === "block" ? "allow" : "block"]);
     const parsed: Array<{ net: Net; raw: string }> = [];
     const seen = new Map<string, string>();
@@ -130,6 +137,7 @@ export function checkAdditions(list: ListName, entries: InputEntry[], current: {
         if (inList.length > 0) {
             report.errors.push({ entry: key, message: inList.slice(0, 3).map(n => `${relation(p.net, n)} ${n.text}, which is in the ${list} list`).join("; ") +
                 (inList.length > 3 ? ` (and ${inList.length - 3} more)` : "") });
+            overlapOnly.push(p.net);
             continue;
         }
         if (e.comment)
@@ -144,6 +152,7 @@ export function checkAdditions(list: ListName, entries: InputEntry[], current: {
         if (reach && reach.family === net.family && net.start <= reach.end) {
             report.errors.push({ entry: net.text, message: `${relation(net, reach)} ${reach.text}, also being added` });
             bad.add(net);
+            overlapOnly.push(net);
             if (net.end > reach.end)
                 reach = net;
             continue;
@@ -165,7 +174,7 @@ export function checkAdditions(list: ListName, entries: InputEntry[], current: {
             });
         }
     }
-    return { ...report, comments };
+    return { ...report, comments, overlapping: overlapOnly };
 }
 
 /* Entries to remove from a list: each must be in it exactly. */
@@ -208,6 +217,48 @@ export function lockoutProblems(blocks: Net[], sessions: Protected[], allow: Net
         for (const a of allow) {
             if (overlaps(net, a))
                 problems.push({ entry: net.text, message: `would cover ${a.text}, which is in the allow list` });
+        }
+    }
+    return problems;
+}
+
+/** What a block must not cover without being forced: the host's own addresses and gateways, the management set, a width. */
+export interface Guard {
+    host: Protected[];
+    management: Net[];
+    /** the shortest prefix length a block may have, per family */
+    widest: Record<Family, number>;
+}
+
+const LOOPBACK = [parseNet("127.0.0.0/8"), parseNet("::1")].map(p => {
+    if (!p.ok)
+        throw new Error(p.error);
+    return p.net;
+});
+
+/*
+ * The blocks that would cut this host off: loopback, its own addresses, its
+ * default gateways, the management set, or wider than the configured limit.
+ * Each finding says why, so the refusal can be read and forced knowingly.
+ */
+export function cutOffProblems(blocks: Net[], guard: Guard): Finding[] {
+    const problems: Finding[] = [];
+    for (const net of blocks) {
+        const bits = net.family === 4 ? 32 : 128;
+        const widest = guard.widest[net.family];
+        if (net.end - net.start + 1n > 1n << BigInt(bits - widest))
+            problems.push({ entry: net.text, message: `is wider than /${widest}, the widest IPv${net.family} block allowed` });
+        for (const lo of LOOPBACK) {
+            if (overlaps(net, lo))
+                problems.push({ entry: net.text, message: `covers loopback (${lo.text})` });
+        }
+        for (const h of guard.host) {
+            if (containsAddress(net, h.family, h.value))
+                problems.push({ entry: net.text, message: `covers ${h.why}` });
+        }
+        for (const m of guard.management) {
+            if (overlaps(net, m))
+                problems.push({ entry: net.text, message: `covers the management network ${m.text}` });
         }
     }
     return problems;

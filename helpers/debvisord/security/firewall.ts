@@ -1,5 +1,6 @@
-// /org/debvisor/DebVisor1/Firewall: the block and allow lists in
-// debvisord's nftables table, the lock-out guard and the quarantine. The
+// /org/debvisor/DebVisor1/Firewall: the block and allow lists and the
+// management set in debvisord's nftables table, the guards against locking
+// the admins out or cutting the host off, and the quarantine. The
 // D-Bus methods are thin glue over firewall-validation (what may be added),
 // nft (the table) and firewall-state (what is saved).
 import * as z from "zod/mini";
@@ -9,14 +10,16 @@ import type { AuditLog } from "../audit/audit-log.js";
 import { method, type CallContext } from "../bus/call-pipeline.js";
 import type { ObjectServer } from "../bus/object-server.js";
 import { count, optionsSchema } from "../validation.js";
-import { formatAddress, type Net } from "./cidr.js";
+import { containsAddress, formatAddress, parseNet, type Net } from "./cidr.js";
 import { emptyState, readState, writeState, type FirewallState } from "./firewall-state.js";
+import { readFirewallSettings } from "./firewall-settings.js";
 import {
-    checkAdditions, checkRemovals, describe, lockoutProblems, parseList,
+    checkAdditions, checkRemovals, cutOffProblems, describe, lockoutProblems, parseList,
     type Finding, type InputEntry, type ListName, type Protected,
 } from "./firewall-validation.js";
+import { hostAddresses as liveHostAddresses } from "./host-networks.js";
 import {
-    addScript, deleteScript, fullScript, netsOf, Nft, parseCounters, quarantineOffScript, quarantineOnScript,
+    addScript, deleteScript, fullScript, netsOf, Nft, parseCounters, quarantineOffScript, quarantineOnScript, SET_LISTS,
     type Counters, type Entry,
 } from "./nft.js";
 import type { MachineControl } from "./quarantine-machines.js";
@@ -40,11 +43,18 @@ const cidrs = z.array(z.string().check(z.maxLength(200, "is too long to be an ad
 );
 const listName = z.optional(z.enum(["block", "allow"], { error: "must be \"block\" or \"allow\"" }));
 const flag = z.optional(z.boolean());
+/* Forcing is typing the refused entry again, exactly: a confirmation that names what it confirms. */
+const forceText = z.string().check(z.minLength(1, "must not be empty"), z.maxLength(200, "is too long to be an entry"));
+const forceEntries = z.optional(z.union([forceText, z.array(forceText).check(z.maxLength(MAX_ENTRIES_PER_CALL, "has too many entries"))], {
+    error: "must be the refused entry typed again exactly (s), or several of them (as)",
+}));
 const expiry = z.optional(count(0, TEN_YEARS_S, " seconds"));
 
 export interface FirewallPaths {
     stateFile: string;
     table: string;
+    /** the widest block allowed without force (firewall-settings.ts) */
+    settingsFile: string;
 }
 
 export interface Report {
@@ -79,6 +89,8 @@ function summary(findings: Finding[]): string {
     return findings.length > SHOWN_ERRORS ? `${shown}; and ${findings.length - SHOWN_ERRORS} more` : shown;
 }
 
+const PROPERTY: Record<ListName, string> = { block: "Blocked", allow: "Allowed", management: "Management" };
+
 /* Loopback sessions survive a quarantine (loopback passes) and cannot be blocked from outside. */
 function isLoopback(p: Protected): boolean {
     return p.family === 4 ? p.value >> 24n === 127n : p.value === 1n;
@@ -87,7 +99,7 @@ function isLoopback(p: Protected): boolean {
 export class Firewall {
     readonly path: string;
     private state: FirewallState = emptyState();
-    private counters: Record<ListName, Counters> = { block: new Map(), allow: new Map() };
+    private counters: Record<ListName, Counters> = { block: new Map(), allow: new Map(), management: new Map() };
     /** whether the table is in the kernel as the state says (false until the first change when there is no saved state) */
     private loaded = false;
     private available = true;
@@ -103,6 +115,7 @@ export class Firewall {
         private readonly paths: FirewallPaths,
         private readonly machines: MachineControl | null,
         private readonly sessions: () => Protected[] = adminSessions,
+        private readonly hostAddresses: () => Promise<Protected[]> = liveHostAddresses,
     ) {
         this.path = `${server.rootPath}/Firewall`;
         this.nft = new Nft(paths.table);
@@ -114,6 +127,7 @@ export class Firewall {
             properties: () => ({
                 Blocked: this.entries("block"),
                 Allowed: this.entries("allow"),
+                Management: this.entries("management"),
                 Quarantined: this.state.quarantine !== null,
                 QuarantineInfo: this.state.quarantine ? {
                     since: BigInt(this.state.quarantine.since) * 1000n,
@@ -127,6 +141,7 @@ export class Firewall {
             }),
             methods: {
                 Block: this.block, Unblock: this.unblock, Allow: this.allow, Disallow: this.disallow,
+                AddManagement: this.addManagement, RemoveManagement: this.removeManagement,
                 ImportList: this.importList, Export: this.exportList, Quarantine: this.quarantine, Release: this.release,
             },
         }]);
@@ -184,7 +199,7 @@ export class Firewall {
         } catch (e) {
             this.setProblem(`cannot restore ${this.paths.stateFile}: ${(e as Error).message}`);
         }
-        this.changed(["Blocked", "Allowed", "Quarantined", "QuarantineInfo", "Available", "Problem"]);
+        this.changed(["Blocked", "Allowed", "Management", "Quarantined", "QuarantineInfo", "Available", "Problem"]);
     }
 
     private setProblem(problem: string): void {
@@ -225,7 +240,7 @@ export class Firewall {
 
     private dropExpired(now = Date.now()): boolean {
         let dropped = false;
-        for (const list of ["block", "allow"] as const) {
+        for (const list of SET_LISTS) {
             const kept = this.state[list].filter(e => e.expires === 0 || e.expires > now);
             if (kept.length !== this.state[list].length) {
                 dropped = true;
@@ -239,7 +254,7 @@ export class Firewall {
     private async expire(): Promise<void> {
         if (this.dropExpired()) {
             this.save(this.state);
-            this.changed(["Blocked", "Allowed"]);
+            this.changed(["Blocked", "Allowed", "Management"]);
         }
     }
 
@@ -252,10 +267,10 @@ export class Firewall {
         const next = parseCounters(json);
         const same = (a: Counters, b: Counters) => a.size === b.size &&
             [...a].every(([k, v]) => b.get(k)?.packets === v.packets && b.get(k)?.bytes === v.bytes);
-        const changed = (["block", "allow"] as const).filter(l => !same(this.counters[l], next[l]));
+        const changed = SET_LISTS.filter(l => !same(this.counters[l], next[l]));
         this.counters = next;
         if (changed.length > 0)
-            this.changed(changed.map(l => l === "block" ? "Blocked" : "Allowed"));
+            this.changed(changed.map(l => PROPERTY[l]));
     }
 
     /* Applies `next` to the kernel (the incremental script, or the whole table when that fails) and saves it. */
@@ -300,7 +315,7 @@ export class Firewall {
     private readonly parsed = new WeakMap<Entry[], Net[]>();
 
     /* The lists as intervals; a list is a new array after every change, so the parse is kept per array. */
-    private current(): { block: Net[]; allow: Net[] } {
+    private current(): Record<ListName, Net[]> {
         const of = (entries: Entry[]) => {
             let nets = this.parsed.get(entries);
             if (!nets) {
@@ -309,31 +324,39 @@ export class Firewall {
             }
             return nets;
         };
-        return { block: of(this.state.block), allow: of(this.state.allow) };
+        return { block: of(this.state.block), allow: of(this.state.allow), management: of(this.state.management) };
     }
 
     /* Checks and (unless dry-run) adds entries to a list, in one transaction. */
     private add(ctx: CallContext, list: ListName, input: InputEntry[], options: {
-        comment?: string; expiry?: number; force?: boolean; "dry-run"?: boolean; "skip-invalid"?: boolean;
+        comment?: string; expiry?: number; force?: string | string[]; "dry-run"?: boolean; "skip-invalid"?: boolean;
     }, argument: string, lines?: number): Promise<Report> {
         return this.exclusive(async () => {
             const checked = checkAdditions(list, input, this.current());
             const report: Report = { accepted: checked.accepted, errors: checked.errors, warnings: checked.warnings, skipped: checked.skipped, applied: false, lines };
+            let refusals = 0;
             if (list === "block") {
-                const problems = lockoutProblems(checked.accepted, this.sessions(), this.current().allow);
-                if (problems.length > 0) {
-                    if (options.force) {
-                        report.warnings.push(...problems.map(p => ({ ...p, message: `${p.message} (forced)` })));
+                const forced = forcedEntries(options.force, input.map(e => e.text), checked.accepted.map(n => n.text));
+                const problems = [
+                    ...lockoutProblems(checked.accepted, this.sessions(), this.current().allow),
+                    ...cutOffProblems([...checked.accepted, ...checked.overlapping], await this.guard()),
+                ];
+                const refused = new Set<string>();
+                for (const p of problems) {
+                    if (forced.has(p.entry)) {
+                        report.warnings.push({ ...p, message: `${p.message} (forced)` });
                     } else {
-                        const refused = new Set(problems.map(p => p.entry));
-                        report.accepted = report.accepted.filter(n => !refused.has(n.text));
-                        report.errors.push(...problems.map(p => ({ ...p, message: `${p.message}: refused (the option force blocks it anyway)` })));
+                        refused.add(p.entry);
+                        report.errors.push({ ...p, message: `${p.message}: refused unless the option force names ${p.entry} again` });
                     }
                 }
+                refusals = refused.size;
+                report.accepted = report.accepted.filter(n => !refused.has(n.text));
             }
             if (options["dry-run"])
                 return report;
-            if (report.errors.length > 0 && !options["skip-invalid"])
+            // skip-invalid leaves out entries that are wrong, never ones that would cut the host off: those stop the whole call
+            if (report.errors.length > 0 && (!options["skip-invalid"] || refusals > 0))
                 throw invalidArgument(`${argument}: ${summary(report.errors)}; nothing was changed`);
             if (report.accepted.length === 0)
                 return report;
@@ -348,30 +371,69 @@ export class Firewall {
             const next: FirewallState = { ...this.state, [list]: [...this.state[list], ...added] };
             await this.commit(next, addScript(this.paths.table, list, added, now));
             report.applied = true;
-            this.changed([list === "block" ? "Blocked" : "Allowed"]);
+            this.changed([PROPERTY[list]]);
             return report;
         });
     }
 
-    private remove(list: ListName, texts: string[], dryRun: boolean): Promise<string[]> {
+    /* What a block must not cover, read now: the host's addresses and gateways, the management set, the width limit. */
+    private async guard() {
+        let settings;
+        let host: Protected[];
+        try {
+            settings = readFirewallSettings(this.paths.settingsFile);
+            host = await this.hostAddresses();
+        } catch (e) {
+            throw failed(`cannot check what the block would cut off: ${(e as Error).message}; nothing was changed`);
+        }
+        return { host, management: this.current().management, widest: { 4: settings.widestBlockIPv4, 6: settings.widestBlockIPv6 } as const };
+    }
+
+    /* Removing from the management set must not leave it empty nor drop the network of an admin's session, unless forced. */
+    private managementRemovalProblems(removed: Net[], keptEntries: Entry[]): Finding[] {
+        const kept = netsOf(keptEntries);
+        const problems: Finding[] = [];
+        if (kept.length === 0) {
+            for (const n of removed)
+                problems.push({ entry: n.text, message: "would leave the management set empty" });
+        }
+        const stillIn = [...kept, ...this.current().allow];
+        for (const s of this.sessions().filter(x => !isLoopback(x))) {
+            if (stillIn.some(n => containsAddress(n, s.family, s.value)))
+                continue;
+            for (const n of removed) {
+                if (containsAddress(n, s.family, s.value))
+                    problems.push({ entry: n.text, message: `covers ${formatProtected(s)}, and nothing else in the management set or the allow list does` });
+            }
+        }
+        return problems;
+    }
+
+    private remove(list: ListName, texts: string[], dryRun: boolean, force?: string | string[]): Promise<string[]> {
         return this.exclusive(async () => {
             const { nets, errors } = checkRemovals(list, texts, this.current()[list]);
             if (errors.length > 0)
                 throw invalidArgument(`cidrs: ${summary(errors)}; nothing was changed`);
             const gone = new Set(nets.map(n => n.text));
             const removed = this.state[list].filter(e => gone.has(e.cidr));
+            const kept = this.state[list].filter(e => !gone.has(e.cidr));
+            if (list === "management") {
+                const forced = forcedEntries(force, texts, nets.map(n => n.text));
+                const refused = this.managementRemovalProblems(nets, kept).filter(p => !forced.has(p.entry));
+                if (refused.length > 0)
+                    throw invalidArgument(`cidrs: ${summary(refused.map(p => ({ ...p, message: `${p.message}: refused unless the option force names ${p.entry} again` })))}; nothing was changed`);
+            }
             if (!dryRun) {
-                const kept = this.state[list].filter(e => !gone.has(e.cidr));
                 const next: FirewallState = { ...this.state, [list]: kept };
                 await this.commit(next, deleteScript(this.paths.table, list, removed, kept, this.counters[list]));
-                this.changed([list === "block" ? "Blocked" : "Allowed"]);
+                this.changed([PROPERTY[list]]);
             }
             return removed.map(e => e.cidr);
         });
     }
 
     private readonly block = method({
-        args: z.tuple([cidrs, optionsSchema({ comment: z.optional(comment), expiry, force: flag, "dry-run": flag })]),
+        args: z.tuple([cidrs, optionsSchema({ comment: z.optional(comment), expiry, force: forceEntries, "dry-run": flag })]),
         run: async (ctx, [list, options]) => [reportDict(await this.add(ctx, "block", list.map(text => ({ text })), options, "cidrs"))],
         audit: ([list, options]) => [list.length > 20 ? `${list.length} entries, the first ${list.slice(0, 20).join(" ")}` : list, options],
     });
@@ -380,6 +442,17 @@ export class Firewall {
         args: z.tuple([cidrs, optionsSchema({ comment: z.optional(comment), expiry, "dry-run": flag })]),
         run: async (ctx, [list, options]) => [reportDict(await this.add(ctx, "allow", list.map(text => ({ text })), options, "cidrs"))],
         audit: ([list, options]) => [list.length > 20 ? `${list.length} entries, the first ${list.slice(0, 20).join(" ")}` : list, options],
+    });
+
+    private readonly addManagement = method({
+        args: z.tuple([cidrs, optionsSchema({ comment: z.optional(comment), "dry-run": flag })]),
+        run: async (ctx, [list, options]) => [reportDict(await this.add(ctx, "management", list.map(text => ({ text })), options, "cidrs"))],
+        audit: ([list, options]) => [list.length > 20 ? `${list.length} entries, the first ${list.slice(0, 20).join(" ")}` : list, options],
+    });
+
+    private readonly removeManagement = method({
+        args: z.tuple([cidrs, optionsSchema({ "dry-run": flag, force: forceEntries })]),
+        run: async (_ctx, [list, options]) => [await this.remove("management", list, options["dry-run"] ?? false, options.force)],
     });
 
     private readonly unblock = method({
@@ -396,7 +469,7 @@ export class Firewall {
         args: z.tuple([
             z.string().check(z.maxLength(MAX_LIST_BYTES, `must be at most ${MAX_LIST_BYTES / 1024 / 1024} MiB`),
                 z.refine(t => !t.includes("\u0000"), "must be text, without NUL characters")),
-            optionsSchema({ list: listName, comment: z.optional(comment), expiry, force: flag, "skip-invalid": flag, "dry-run": flag }),
+            optionsSchema({ list: listName, comment: z.optional(comment), expiry, force: forceEntries, "skip-invalid": flag, "dry-run": flag }),
         ]),
         run: async (ctx, [text, options]) => {
             const { entries, lines } = parseList(text);
@@ -438,12 +511,12 @@ export class Firewall {
         run: async (ctx, [options]) => this.exclusive(async () => {
             if (this.state.quarantine)
                 throw busy(`the host is quarantined already, since ${new Date(this.state.quarantine.since).toISOString()} by ${this.state.quarantine.by}`);
-            const allow = this.current().allow;
+            const allow = [...this.current().allow, ...this.current().management];
             const outside = this.sessions().filter(s => !isLoopback(s) &&
                 !allow.some(a => a.family === s.family && a.start <= s.value && s.value <= a.end));
             if (outside.length > 0 && !options.force) {
                 const names = outside.map(formatProtected).join("; ");
-                throw invalidArgument(`options: the allow list does not hold ${names}. Once such a connection closes it could not be opened again: allow the address first, or use the option force`);
+                throw invalidArgument(`options: neither the allow list nor the management set holds ${names}. Once such a connection closes it could not be opened again: allow the address first, or use the option force`);
             }
             const by = ctx.caller.user;
             const next: FirewallState = { ...this.state, quarantine: { since: Date.now(), by, reason: options.reason ?? "", stoppedMachines: [] } };
@@ -495,6 +568,26 @@ export class Firewall {
             return [];
         }),
     });
+}
+
+/*
+ * The canonical entries that `force` confirms. Each value must be one of the
+ * entries exactly as typed, or as the refusal wrote it: a forced block is one
+ * the caller named twice.
+ */
+function forcedEntries(force: string | string[] | undefined, typed: string[], canonical: string[]): Set<string> {
+    const values = force === undefined ? [] : typeof force === "string" ? [force] : force;
+    const out = new Set<string>();
+    if (values.length === 0)
+        return out;
+    const asTyped = new Set([...typed, ...canonical]);
+    for (const v of values) {
+        const p = parseNet(v);
+        if (!asTyped.has(v) || !p.ok)
+            throw invalidArgument(`force: ${JSON.stringify(v.slice(0, 100))} is not one of the entries as typed; force names each refused entry again, exactly`);
+        out.add(p.net.text);
+    }
+    return out;
 }
 
 function formatProtected(p: Protected): string {

@@ -3,14 +3,20 @@
 // them and reads the per-element counters back from `nft -j`.
 //
 //   table inet debvisor
-//     sets block4/block6, allow4/allow6: interval sets with per-element
-//       counters, comments and optional timeouts
-//     chains input/forward (policy accept): allow wins, then block drops
+//     sets block4/block6, allow4/allow6, management4/management6: interval
+//       sets with per-element counters, comments and optional timeouts
+//     chains input/forward (policy accept): loopback first, then the
+//       management set, then allow wins, then block drops
 //     chains quarantine_input/quarantine_forward (policy drop), only while
-//       quarantined: loopback, established/related and the allow sets pass
+//       quarantined: loopback, established/related, the management and
+//       allow sets pass
 import { execa } from "execa";
 import { parseNet, type Net } from "./cidr.js";
 import type { ListName } from "./firewall-validation.js";
+
+/** The lists that are sets of the table. */
+export type SetList = ListName;
+export const SET_LISTS: readonly SetList[] = ["block", "allow", "management"];
 
 export const DEFAULT_TABLE = "debvisor";
 const NFT_TIMEOUT_MS = 120_000;
@@ -39,7 +45,7 @@ export function tableName(fromEnv: string | undefined): string {
     return fromEnv;
 }
 
-export function setName(list: ListName, family: 4 | 6): string {
+export function setName(list: SetList, family: 4 | 6): string {
     return `${list}${family}`;
 }
 
@@ -70,7 +76,7 @@ function familyOf(cidr: string): 4 | 6 {
 }
 
 /* `add element` / `delete element` statements for entries of one list, in chunks. */
-function elementStatements(verb: "add" | "delete", table: string, list: ListName, entries: Entry[], now: number,
+function elementStatements(verb: "add" | "delete", table: string, list: SetList, entries: Entry[], now: number,
     families: ReadonlyArray<4 | 6> = [4, 6], counters?: Counters): string[] {
     const lines: string[] = [];
     for (const family of families) {
@@ -83,7 +89,7 @@ function elementStatements(verb: "add" | "delete", table: string, list: ListName
     return lines;
 }
 
-export function addScript(table: string, list: ListName, entries: Entry[], now = Date.now()): string {
+export function addScript(table: string, list: SetList, entries: Entry[], now = Date.now()): string {
     return elementStatements("add", table, list, entries, now).join("\n") + "\n";
 }
 
@@ -97,7 +103,7 @@ export const DELETE_ONE_BY_ONE_MAX = 16;
  * are flushed and loaded with what stays, their counters carried over, in the
  * same transaction.
  */
-export function deleteScript(table: string, list: ListName, removed: Entry[], kept: Entry[] = [], counters?: Counters, now = Date.now()): string {
+export function deleteScript(table: string, list: SetList, removed: Entry[], kept: Entry[] = [], counters?: Counters, now = Date.now()): string {
     if (removed.length <= DELETE_ONE_BY_ONE_MAX)
         return elementStatements("delete", table, list, removed, 0).join("\n") + "\n";
     const families = ([4, 6] as const).filter(f => removed.some(e => familyOf(e.cidr) === f));
@@ -107,7 +113,11 @@ export function deleteScript(table: string, list: ListName, removed: Entry[], ke
     ].join("\n") + "\n";
 }
 
+// loopback first: Cockpit, the Ceph monitor and named listen on 127.0.0.1, and no block may reach them
 const FILTER_RULES = [
+    "iif \"lo\" accept",
+    "ip saddr @management4 accept",
+    "ip6 saddr @management6 accept",
     "ip saddr @allow4 accept",
     "ip6 saddr @allow6 accept",
     "ip saddr @block4 drop",
@@ -116,13 +126,15 @@ const FILTER_RULES = [
 
 export function quarantineChains(table: string): string[] {
     const common = [
+        "iif \"lo\" accept",
         "ct state established,related accept",
+        "ip saddr @management4 accept",
+        "ip6 saddr @management6 accept",
         "ip saddr @allow4 accept",
         "ip6 saddr @allow6 accept",
     ];
     return [
         `add chain inet ${table} quarantine_input { type filter hook input priority filter - 5; policy drop; }`,
-        `add rule inet ${table} quarantine_input iif "lo" accept`,
         ...common.map(r => `add rule inet ${table} quarantine_input ${r}`),
         // without neighbour discovery an allowed IPv6 host cannot reach us at all
         `add rule inet ${table} quarantine_input icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert, nd-router-advert } accept`,
@@ -140,13 +152,13 @@ export function quarantineOffScript(table: string): string {
 }
 
 /* The whole table from the daemon's state, replacing whatever is there in one transaction. */
-export function fullScript(table: string, lists: Record<ListName, Entry[]>, quarantined: boolean, now = Date.now()): string {
+export function fullScript(table: string, lists: Record<SetList, Entry[]>, quarantined: boolean, now = Date.now()): string {
     const lines = [
         `add table inet ${table}`,
         `delete table inet ${table}`,
         `add table inet ${table}`,
     ];
-    for (const list of ["block", "allow"] as const) {
+    for (const list of SET_LISTS) {
         for (const family of [4, 6] as const)
             lines.push(`add set inet ${table} ${setName(list, family)} { type ${family === 4 ? "ipv4_addr" : "ipv6_addr"}; flags interval, timeout; counter; }`);
     }
@@ -157,7 +169,7 @@ export function fullScript(table: string, lists: Record<ListName, Entry[]>, quar
     }
     if (quarantined)
         lines.push(...quarantineChains(table));
-    for (const list of ["block", "allow"] as const)
+    for (const list of SET_LISTS)
         lines.push(...elementStatements("add", table, list, lists[list], now));
     return lines.join("\n") + "\n";
 }
@@ -188,20 +200,20 @@ function valueText(val: unknown): string | null {
 }
 
 /* The counters of every element of our sets in `nft -j list table` output. */
-export function parseCounters(json: string): Record<ListName, Counters> {
-    const result: Record<ListName, Counters> = { block: new Map(), allow: new Map() };
+export function parseCounters(json: string): Record<SetList, Counters> {
+    const result: Record<SetList, Counters> = { block: new Map(), allow: new Map(), management: new Map() };
     const doc = JSON.parse(json) as { nftables: Array<{ set?: { name: string; elem?: unknown[] } }> };
     for (const item of doc.nftables) {
         const set = item.set;
         const list = set?.name.replace(/[46]$/, "");
-        if (!set || (list !== "block" && list !== "allow"))
+        if (!set || !SET_LISTS.includes(list as SetList))
             continue;
         for (const raw of set.elem ?? []) {
             const elem: NftElem = raw && typeof raw === "object" && "elem" in raw ? (raw as { elem: NftElem }).elem : { val: raw };
             const text = valueText(elem.val);
             const parsed = text ? parseNet(text) : null;
             if (parsed && parsed.ok)
-                result[list].set(parsed.net.text, { packets: elem.counter?.packets ?? 0, bytes: elem.counter?.bytes ?? 0 });
+                result[list as SetList].set(parsed.net.text, { packets: elem.counter?.packets ?? 0, bytes: elem.counter?.bytes ?? 0 });
         }
     }
     return result;

@@ -58,6 +58,19 @@ export function toZfsProperties(values: PropertyValues, flavor: ZfsFlavor, argum
     return result;
 }
 
+export const DEFAULT_READ_EVERY_S = 10;
+
+/* How often the whole ZFS state is read again besides the change watch ("read-every-seconds", 1–3600). */
+export function readEverySeconds(file = ZFS_CONFIG_FILE): number {
+    try {
+        const config = JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, unknown>;
+        const s = config["read-every-seconds"];
+        return typeof s === "number" && Number.isInteger(s) && s >= 1 && s <= 3600 ? s : DEFAULT_READ_EVERY_S;
+    } catch {
+        return DEFAULT_READ_EVERY_S;
+    }
+}
+
 /* The directory whose files may be pool devices, for tests; "" when none is configured. */
 export function fileVdevDirectory(file = ZFS_CONFIG_FILE): string {
     try {

@@ -54,6 +54,11 @@ export class ZfsTools {
 
     constructor(private zfsBin = findTool("zfs"), private zpoolBin = findTool("zpool")) {}
 
+    /** the zpool this area runs, for the event stream */
+    get zpoolPath(): string {
+        return this.zpoolBin;
+    }
+
     /* Which ZFS answers here; null when neither tool is installed. `again`: look again (it may have been installed since). */
     flavor(again = false): Promise<ZfsFlavor | null> {
         if (again) {

@@ -1,14 +1,17 @@
 // The ZFS objects on the bus: the ZfsManager singleton, one ZfsPool per pool
 // and one ZfsDataset per filesystem or volume (its snapshots a property).
 // The state is read with two or three tool runs (pool list, status, one
-// `zfs get` of every dataset), at once after a change made through DebVisor
-// and every 10 s otherwise; only what really changed is signalled.
+// `zfs get` of every dataset), at once after a change made through DebVisor,
+// within a moment of a change the host's ZFS reports (change-watch.ts), and
+// every 10 s otherwise; only what really changed is signalled.
 import { NotInstalled } from "../area-supervisor.js";
 import type { AuditLog } from "../audit/audit-log.js";
 import type { ObjectServer } from "../bus/object-server.js";
 import type { JobRegistry } from "../jobs/jobs.js";
 import { escapePathElement } from "../../lib/object-path.js";
 import type { DatasetEntry, ZfsFlavor } from "./parse.js";
+import { ZfsChangeWatch } from "./change-watch.js";
+import { readEverySeconds } from "./properties.js";
 import { readSchedule, SCHEDULE_FILE, type Schedule } from "./schedule.js";
 import type { Pool, ZfsTools } from "./tools.js";
 import { datasetMethods, managerMethods, poolMethods } from "./zfs-methods.js";
@@ -17,7 +20,6 @@ import { ScheduleRunner } from "./schedule-runner.js";
 export const ZFS_MANAGER_IFACE = "org.debvisor.DebVisor1.ZfsManager";
 export const ZFS_POOL_IFACE = "org.debvisor.DebVisor1.ZfsPool";
 export const ZFS_DATASET_IFACE = "org.debvisor.DebVisor1.ZfsDataset";
-const REFRESH_MS = 10_000;
 const MICROSECONDS = 1_000_000n;
 
 type Props = Record<string, unknown>;
@@ -41,6 +43,7 @@ export class ZfsArea {
     private lastError = "";
     private timer: NodeJS.Timeout | null = null;
     private readonly runner: ScheduleRunner;
+    private readonly changeWatch = new ZfsChangeWatch(() => void this.refreshIfPoolsChanged(), () => void this.refresh());
 
     /* `audit`: where the schedule's own snapshots, deletions and scrubs are recorded. */
     constructor(readonly server: ObjectServer, readonly tools: ZfsTools, readonly jobs: JobRegistry, readonly audit: AuditLog | null = null,
@@ -84,7 +87,8 @@ export class ZfsArea {
                 return null;
             this.server.propertiesChanged(this.path, ZFS_MANAGER_IFACE, ["Implementation", "Version", "Features"]);
             this.ready = this.refresh();
-            this.timer = setInterval(() => void this.refresh(), REFRESH_MS);
+            this.changeWatch.start(this.flavor, this.tools.zpoolPath);
+            this.timer = setInterval(() => void this.refresh(), readEverySeconds() * 1000);
             this.timer.unref();
             void this.ready.then(() => this.runner.start());
         }
@@ -116,6 +120,7 @@ export class ZfsArea {
     stop(): void {
         if (this.timer)
             clearInterval(this.timer);
+        this.changeWatch.stop();
         this.runner.stop();
     }
 
@@ -157,6 +162,19 @@ export class ZfsArea {
             this.healthListener(this.lastError);
         });
         return this.refreshing;
+    }
+
+    /* A pool made, imported, exported or destroyed outside DebVisor: read everything again, else nothing. */
+    private async refreshIfPoolsChanged(): Promise<void> {
+        let names: string[];
+        try {
+            names = await this.tools.poolNames();
+        } catch {
+            return; // the periodic read says what is wrong
+        }
+        const known = [...this.pools.values()].map(p => String(p.Name)).sort();
+        if (names.sort().join("\n") !== known.join("\n"))
+            await this.refresh();
     }
 
     private async read(): Promise<void> {

@@ -26,6 +26,12 @@ function retryText(area: AreaStatus): string {
     return format(_("DebVisor tries again by itself (next attempt at $0); this page follows."), new Date(area.nextAttempt).toLocaleTimeString());
 }
 
+/** A line saying that debvisord retries by itself, and when; nothing when the area is ready. */
+export function AreaRetry({ area }: { area: AreaStatus | null }) {
+    const text = area && area.state !== "ready" ? retryText(area) : "";
+    return text ? <p data-area-state={area?.state}>{text}</p> : null;
+}
+
 /** Instead of a section's content while its area is not ready; null when it is. */
 export function AreaEmptyState({ area, what }: { area: AreaStatus | null; what: string }) {
     if (area?.state === "ready")

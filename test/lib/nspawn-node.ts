@@ -1,0 +1,210 @@
+// A whole DebVisor node under systemd, for the tests: a Debian minbase root
+// file system with the freshly built .debs installed by apt, booted by
+// systemd-nspawn with systemd as its PID 1 (the test machine itself has no
+// systemd as PID 1). The prepared root file system, with everything the
+// packages depend on, is kept in a cache between runs, keyed by the release,
+// the mirror and the package list; each node boots a copy of it. Commands run
+// inside with nsenter, since a node started with --register=no is unknown to
+// machinectl.
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import crypto from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import { waitFor } from "./wait.js";
+
+const CACHE = "/var/cache/debvisor-tests/nspawn";
+const NODE_PATH = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+/* The node's init and what the areas are checked with; the .debs bring the rest. */
+const BASE_PACKAGES = ["systemd", "systemd-sysv", "dbus", "libvirt-daemon-system", "libvirt-dbus", "libvirt-clients", "bind9-dnsutils", "ca-certificates"];
+/* The .debs a node gets (the installer belongs on the live image only). */
+const NODE_DEBS = /^(debvisord|cockpit-debvisor)_.*\.deb$/;
+
+export interface RunResult { status: number | null; stdout: string; stderr: string }
+
+function run(cmd: string, args: string[], timeoutMs = 120_000): RunResult {
+    const r = spawnSync(cmd, args, { encoding: "utf8", timeout: timeoutMs, stdio: ["ignore", "pipe", "pipe"], maxBuffer: 64 * 1024 * 1024 });
+    return { status: r.status, stdout: r.stdout ?? "", stderr: r.stderr ?? (r.error ? String(r.error) : "") };
+}
+
+function must(cmd: string, args: string[], timeoutMs?: number): string {
+    const r = run(cmd, args, timeoutMs);
+    if (r.status !== 0)
+        throw new Error(`${cmd} ${args.join(" ")} failed (${r.status}): ${(r.stderr || r.stdout).slice(-2000)}`);
+    return r.stdout;
+}
+
+const hasTool = (name: string) => run("sh", ["-c", `command -v ${name}`]).status === 0;
+
+/* Why a node cannot boot here, or null when it can. */
+export function nodeUnavailable(debsDir: string): string | null {
+    if (process.getuid?.() !== 0)
+        return "booting a node needs root";
+    for (const tool of ["systemd-nspawn", "debootstrap", "nsenter"])
+        if (!hasTool(tool))
+            return `${tool} is not installed (scripts/deps.sh installs systemd-container and debootstrap)`;
+    if (!fs.existsSync(debsDir) || !fs.readdirSync(debsDir).some(f => NODE_DEBS.test(f)))
+        return `no .debs in ${debsDir}: run \`npm run deb\` first`;
+    if (mirror() === null)
+        return "no Debian mirror in the host's apt sources";
+    return null;
+}
+
+/* The Debian archive the host's own apt uses (its first deb source that is
+ * not the security archive), so the node needs no other network access. */
+export function mirror(): string | null {
+    const uris: string[] = [];
+    const files = ["/etc/apt/sources.list", ...fs.existsSync("/etc/apt/sources.list.d")
+        ? fs.readdirSync("/etc/apt/sources.list.d").sort().map(f => path.join("/etc/apt/sources.list.d", f)) : []];
+    for (const file of files) {
+        if (!fs.existsSync(file))
+            continue;
+        const text = fs.readFileSync(file, "utf8");
+        if (file.endsWith(".sources")) {
+            for (const stanza of text.split(/\n\s*\n/)) {
+                if (!/^Types:.*\bdeb\b/m.test(stanza) || /^Enabled:\s*no/mi.test(stanza))
+                    continue;
+                const m = /^URIs:\s*(.+)$/m.exec(stanza);
+                if (m)
+                    uris.push(...m[1].trim().split(/\s+/));
+            }
+        } else if (file.endsWith(".list")) {
+            for (const line of text.split("\n")) {
+                const m = /^\s*deb\s+(?:\[[^\]]*\]\s+)?(\S+)/.exec(line);
+                if (m)
+                    uris.push(m[1]);
+            }
+        }
+    }
+    return uris.find(u => /^https?:\/\//.test(u) && !/security/.test(u)) ?? null;
+}
+
+/* The packages named in a .deb's Depends (the first of each set of alternatives). */
+function dependsOf(deb: string): string[] {
+    const field = must("dpkg-deb", ["-f", deb, "Depends"]).trim();
+    return field.split(",").map(d => d.split("|")[0].trim().split(/[\s(:]/)[0]).filter(Boolean);
+}
+
+function nspawn(dir: string, args: string[], extra: string[] = [], timeoutMs = 600_000): string {
+    return must("systemd-nspawn", ["--register=no", "--keep-unit", "--quiet", "-D", dir,
+        "--setenv=DEBIAN_FRONTEND=noninteractive", ...extra, ...args], timeoutMs);
+}
+
+/* The prepared root file system for a release: debootstrap, then apt inside
+ * for what the node's packages depend on. Built once; made in a temporary
+ * directory and renamed, so a run that was cut short leaves no half cache. */
+export function preparedRoot(release: string, debs: string[]): { dir: string; built: boolean } {
+    const archive = mirror()!;
+    const packages = [...new Set([...BASE_PACKAGES, ...debs.flatMap(dependsOf)])]
+        .filter(p => !debs.some(d => path.basename(d).startsWith(`${p}_`))).sort();
+    const key = crypto.createHash("sha256").update(JSON.stringify({ release, archive, packages })).digest("hex").slice(0, 16);
+    const dir = path.join(CACHE, `${release}-${key}`);
+    if (fs.existsSync(path.join(dir, "etc/os-release")))
+        return { dir, built: false };
+    fs.mkdirSync(CACHE, { recursive: true });
+    const temp = fs.mkdtempSync(path.join(CACHE, `.${release}-`));
+    try {
+        // it becomes the node's "/": not mkdtemp's 0700, or no service user could reach a file
+        fs.chmodSync(temp, 0o755);
+        must("debootstrap", ["--variant=minbase", "--include=systemd,systemd-sysv,dbus", release, temp, archive], 900_000);
+        nspawn(temp, ["sh", "-c", `apt-get update -q && apt-get install -y -q --no-install-recommends ${packages.join(" ")} && apt-get clean`]);
+        fs.writeFileSync(path.join(temp, "etc/hostname"), "debvisor-node\n");
+        fs.renameSync(temp, dir);
+        // a release's older package lists: each prepared root takes about 400 MB
+        for (const old of fs.readdirSync(CACHE).filter(f => f.startsWith(`${release}-`) && path.join(CACHE, f) !== dir))
+            fs.rmSync(path.join(CACHE, old), { recursive: true, force: true });
+    } catch (e) {
+        fs.rmSync(temp, { recursive: true, force: true });
+        throw e;
+    }
+    return { dir, built: true };
+}
+
+/* One booted node: its copy of the prepared root, the nspawn process and the node's PID 1. */
+export class Node {
+    private nspawn: ChildProcess | null = null;
+    private exited: Promise<void> = Promise.resolve();
+    initPid = 0;
+
+    private constructor(readonly name: string, readonly dir: string, readonly log: string) {}
+
+    /* A copy of the prepared root with the .debs installed by apt, as a user would. */
+    static create(release: string, debsDir: string): { node: Node; cacheBuilt: boolean } {
+        const debs = fs.readdirSync(debsDir).filter(f => NODE_DEBS.test(f)).map(f => path.join(debsDir, f));
+        const prepared = preparedRoot(release, debs);
+        const name = `dvnode-${crypto.randomBytes(3).toString("hex")}`;
+        const dir = fs.mkdtempSync(`/var/tmp/debvisor-test-${release}-`);
+        fs.chmodSync(dir, 0o755);
+        must("cp", ["-a", `${prepared.dir}/.`, dir], 300_000);
+        const node = new Node(name, dir, `${dir}.console.log`);
+        try {
+            nspawn(dir, ["sh", "-c", `apt-get update -q && apt-get install -y -q --no-install-recommends ${debs.map(d => `/run/debs/${path.basename(d)}`).join(" ")}`],
+                [`--bind-ro=${debsDir}:/run/debs`]);
+        } catch (e) {
+            node.remove();
+            throw e;
+        }
+        return { node, cacheBuilt: prepared.built };
+    }
+
+    /* Boots it with its own network namespace (nft tables, sysctls and
+     * bridges stay inside) and waits until systemd has finished starting up. */
+    async boot(timeoutMs = 120_000): Promise<string> {
+        const out = fs.openSync(this.log, "w");
+        const child = spawn("systemd-nspawn", ["--register=no", "--keep-unit", "--boot", "--quiet", "-M", this.name, "-D", this.dir,
+            "--private-network", "--console=passive"], { stdio: ["ignore", out, out] });
+        fs.closeSync(out);
+        this.nspawn = child;
+        this.exited = new Promise(resolve => child.once("exit", () => resolve()));
+        await waitFor("the node's PID 1", () => {
+            if (child.exitCode !== null || child.signalCode !== null)
+                throw new Error(`systemd-nspawn exited (${child.exitCode ?? child.signalCode}): ${fs.readFileSync(this.log, "utf8").slice(-2000)}`);
+            const children = fs.readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean);
+            this.initPid = Number(children[0] ?? 0);
+            return this.initPid > 0 && fs.readFileSync(`/proc/${this.initPid}/comm`, "utf8").trim() === "systemd";
+        }, 30_000);
+        let state = "";
+        await waitFor("systemd in the node to finish starting up", () => {
+            state = this.exec(["systemctl", "is-system-running"]).stdout.trim();
+            return state !== "" && !["initializing", "starting"].includes(state);
+        }, timeoutMs, 500);
+        return state;
+    }
+
+    /* A command in the node's namespaces, with the node's own environment. */
+    exec(cmd: string[], timeoutMs = 60_000): RunResult {
+        return run("nsenter", ["-t", String(this.initPid), "-a", "env", "-i", NODE_PATH, ...cmd], timeoutMs);
+    }
+
+    /* A command run by the node's systemd (a transient service: no login uid,
+     * the node's environment), as a root shell on the node would. */
+    service(cmd: string[], timeoutMs = 60_000): RunResult {
+        return this.exec(["systemd-run", "--wait", "--pipe", "--quiet", "--collect", ...cmd], timeoutMs);
+    }
+
+    mustExec(cmd: string[], timeoutMs?: number): string {
+        const r = this.exec(cmd, timeoutMs);
+        if (r.status !== 0)
+            throw new Error(`in the node: ${cmd.join(" ")} failed (${r.status}): ${r.stderr || r.stdout}`);
+        return r.stdout;
+    }
+
+    /* Powers it off by the nspawn process's PID (SIGTERM: a clean shutdown
+     * of the node's systemd), SIGKILL after a bounded wait. */
+    async stop(): Promise<void> {
+        const child = this.nspawn;
+        if (!child || child.exitCode !== null || child.signalCode !== null)
+            return;
+        child.kill("SIGTERM");
+        const timer = new Promise<"late">(r => setTimeout(() => r("late"), 30_000).unref());
+        if (await Promise.race([this.exited.then(() => "gone" as const), timer]) === "late") {
+            child.kill("SIGKILL");
+            await this.exited;
+        }
+        this.nspawn = null;
+    }
+
+    remove(): void {
+        fs.rmSync(this.dir, { recursive: true, force: true });
+        fs.rmSync(this.log, { force: true });
+    }
+}
