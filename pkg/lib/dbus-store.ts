@@ -153,14 +153,23 @@ function openClient(): DBusClient {
         setState({ service: unavailable(unavailableReason(options) ?? "disconnected", options), objects: {} });
     });
 
+    // Cockpit's bridge answers a watch whose calls the bus refused with no objects and no
+    // error; one direct call says why (AccessDenied: the user is in no DebVisor group)
+    c.call(MANAGER_PATH, "org.freedesktop.DBus.Properties", "Get", [MANAGER_IFACE, "Version"]).catch((error: DBusError) => {
+        const reason = unavailableReason(error);
+        if (client === c && reason === "not-authorized")
+            setState({ service: unavailable(reason, null), objects: {} });
+    });
     c.watch({ path_namespace: ROOT_PATH }).then(
         () => {
             performance.mark("debvisor-watch-ready");
             if (client !== c || ownerLost)
                 return;
-            if (state.objects[MANAGER_PATH]?.[MANAGER_IFACE] !== undefined)
+            if (state.objects[MANAGER_PATH]?.[MANAGER_IFACE] !== undefined) {
                 setService({ status: "ready" });
-            else
+                return;
+            }
+            if (state.service.status !== "unavailable") // else the direct call above told why
                 setService(unavailable("failed", { message: format(_("$0 answered without its Manager object."), BUS_NAME) }));
         },
         (error: DBusError) => {

@@ -145,7 +145,12 @@ QUnit.module("browser: Overview", hooks => {
             session.consoleErrors.length = 0;
             await session.page.goto(`${COCKPIT_URL}/debvisor/overview`);
             const frame = await pageFrame(session.page, "debvisor/overview");
-            await frame.getByRole("heading", { name: "You are not in a DebVisor group" }).waitFor(WAIT);
+            // the first empty state that is not the spinner's says what the page concluded
+            const heading = frame.locator(".pf-v6-c-empty-state__title-text").filter({ hasNotText: "Connecting to DebVisor" }).first();
+            await heading.waitFor(WAIT);
+            if ((await heading.textContent()) !== "You are not in a DebVisor group")
+                await screenshot(session.page, "overview-not-authorized-failed", frame);
+            assert.equal(await heading.textContent(), "You are not in a DebVisor group");
             const text = await frame.locator("body").textContent() ?? "";
             for (const group of ["debvisor-admin", "debvisor-operator", "debvisor-viewer"])
                 assert.true(text.includes(group), `the page names ${group}`);
