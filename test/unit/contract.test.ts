@@ -39,7 +39,9 @@ QUnit.module("D-Bus contract", () => {
             p.body.includes('<allow receive_sender="org.debvisor.DebVisor1"/>')).map(p => `${p.kind}:${p.name}`);
         assert.deepEqual(admitted.sort(), ["group:debvisor-admin", "group:debvisor-operator", "group:debvisor-viewer", "user:root"]);
         const fallback = policies.find(p => p.kind === "context" && p.name === "default")?.body ?? "";
-        assert.true(fallback.includes('<deny send_destination="org.debvisor.DebVisor1"/>'), "others may not call");
+        assert.true(fallback.includes('<deny send_destination="org.debvisor.DebVisor1" send_type="method_call"/>'), "others may not call");
+        // the bus checks send_destination for the signals it delivers to debvisord too: libvirt-dbus's domain events must reach it
+        assert.false(/<deny send_destination="org\.debvisor\.DebVisor1"\s*\/>/.test(busPolicy), "signals from other services to debvisord are not refused");
         assert.true(fallback.includes('<deny receive_sender="org.debvisor.DebVisor1" receive_type="signal"/>'), "others hear no signal");
         assert.false(/<allow/.test(fallback), "the default context allows nothing");
         assert.false(/group="sudo"|context="mandatory"|at_console/.test(busPolicy), "administrative access is not a role");
