@@ -117,6 +117,7 @@ async function largeArguments(): Promise<void> {
         }
         return out;
     };
+    await reads(20); // warm: the first reads of a connection are slower
     const quiet = await reads(200);
     const options = Object.fromEntries(Array.from({ length: 100_000 }, (_, i) => [`option-${i}`, ["s", `value-${i}-of-many`]]));
     let sending = true, sent = 0;
@@ -129,9 +130,10 @@ async function largeArguments(): Promise<void> {
     const busy = await reads(200);
     sending = false;
     await stranger;
+    // a read stuck behind the daemon unmarshalling a large call shows as the slowest one
     const worst = (v: number[]) => Math.max(...v);
-    report("property read while 4.6 MiB calls are refused", `${median(busy).toFixed(1)} ms`, `the same read, nobody sending (${median(quiet).toFixed(1)} ms)`, median(busy) / median(quiet));
-    console.log(`${"".padEnd(44)} (slowest read ${worst(busy).toFixed(0)} ms against ${worst(quiet).toFixed(0)} ms; ${sent} large calls refused meanwhile)`);
+    report("slowest property read, 4.6 MiB calls refused", `${worst(busy).toFixed(0)} ms`, `the same, nobody sending (${worst(quiet).toFixed(0)} ms)`, worst(busy) / worst(quiet));
+    console.log(`${"".padEnd(44)} (median ${median(busy).toFixed(1)} ms against ${median(quiet).toFixed(1)} ms; ${sent} large calls refused meanwhile)`);
 }
 
 /* The audit log alone: fsynced appends, and verifying 1 M records against sha256sum of the same bytes. */
