@@ -10,7 +10,7 @@ import { formatRecord, GENESIS, verifyFile } from "../helpers/lib/audit-chain.js
 import { AuditLog } from "../helpers/debvisord/audit/audit-log.js";
 import { busNameOwnerPid, Harness } from "../test/harness/harness.js";
 import { callAs, MANAGER } from "../test/lib/call-as.js";
-import { ADMIN } from "../test/lib/users.js";
+import { ADMIN, VIEWER } from "../test/lib/users.js";
 import { auditQueryBench } from "./audit-query.js";
 import { dnsBench } from "./dns.js";
 import { firewallBench } from "./firewall.js";
@@ -87,6 +87,51 @@ async function auditedCalls(): Promise<void> {
     const reads = await timeMs(() => bounded(n, 64, () => callAs(null, { path: MANAGER.path, iface: "org.freedesktop.DBus.Properties", method: "Get", signature: "ss", body: [MANAGER.iface, "Version"] })));
     report("audited calls/s, root (polkit skipped)", `${(n / asRoot * 1000).toFixed(0)} /s`, `unaudited property reads (${(n / reads * 1000).toFixed(0)} /s)`, asRoot / reads, "≥ 2,000/s");
     report("audited calls/s, admin user (polkit asked)", `${(n / asAdmin * 1000).toFixed(0)} /s`, `unaudited property reads (${(n / reads * 1000).toFixed(0)} /s)`, asAdmin / reads, "≥ 2,000/s");
+
+    // many clients at once, each its own connection and one call at a time, as pages and scripts are
+    const clients = 50, perClient = 200;
+    const client = (c: number) => () => callAs(ADMIN.name, { ...MANAGER, method: "ImportImage", signature: "ssa{sv}", body: [missing, `bench-${c}`, {}] }, `bench-${c}`);
+    await Promise.all(Array.from({ length: clients }, (_, c) => client(c)())); // connect them all first
+    let refused = 0;
+    const manyMs = await timeMs(() => Promise.all(Array.from({ length: clients }, (_, c) =>
+        bounded(perClient, 1, () => client(c)().then(r => { if (!r.ok && !r.errorName.endsWith(".NotFound")) refused++ })))));
+    const manyReads = await timeMs(() => Promise.all(Array.from({ length: clients }, (_, c) =>
+        bounded(perClient, 1, () => callAs(ADMIN.name, { path: MANAGER.path, iface: "org.freedesktop.DBus.Properties", method: "Get", signature: "ss", body: [MANAGER.iface, "Version"] }, `bench-${c}`)))));
+    if (refused > 0)
+        throw new Error(`${refused} of the ${clients * perClient} audited calls were refused`);
+    report(`audited calls/s, ${clients} admin clients × ${perClient}`, `${(clients * perClient / manyMs * 1000).toFixed(0)} /s`,
+        `the same clients' property reads (${(clients * perClient / manyReads * 1000).toFixed(0)} /s)`, manyMs / manyReads, "≥ 500/s");
+}
+
+/* A viewer sends 4.6 MiB of arguments to a method it may not call, again and again: how long
+ * another client waits for a property read meanwhile, against the same reads with nobody sending.
+ * The arguments are many small values (an options dictionary of 100,000 entries, 4.6 MiB), the costly
+ * kind to unmarshal; one long string costs little either way. */
+async function largeArguments(): Promise<void> {
+    const read = () => timeMs(() => callAs(null, { path: MANAGER.path, iface: "org.freedesktop.DBus.Properties", method: "Get", signature: "ss", body: [MANAGER.iface, "Version"] }));
+    const reads = async (count: number) => {
+        const out: number[] = [];
+        for (let i = 0; i < count; i++) {
+            out.push(await read());
+            await new Promise(r => setTimeout(r, 5));
+        }
+        return out;
+    };
+    const quiet = await reads(200);
+    const options = Object.fromEntries(Array.from({ length: 100_000 }, (_, i) => [`option-${i}`, ["s", `value-${i}-of-many`]]));
+    let sending = true, sent = 0;
+    const stranger = (async () => {
+        while (sending) {
+            await callAs(VIEWER.name, { ...MANAGER, method: "ImportImage", signature: "ssa{sv}", body: ["/srv/a.raw", "bench-large", options] });
+            sent++;
+        }
+    })();
+    const busy = await reads(200);
+    sending = false;
+    await stranger;
+    const worst = (v: number[]) => Math.max(...v);
+    report("property read while 4.6 MiB calls are refused", `${median(busy).toFixed(1)} ms`, `the same read, nobody sending (${median(quiet).toFixed(1)} ms)`, median(busy) / median(quiet));
+    console.log(`${"".padEnd(44)} (slowest read ${worst(busy).toFixed(0)} ms against ${worst(quiet).toFixed(0)} ms; ${sent} large calls refused meanwhile)`);
 }
 
 /* The audit log alone: fsynced appends, and verifying 1 M records against sha256sum of the same bytes. */
@@ -131,7 +176,7 @@ try {
     await harness.start();
     console.log(`DebVisor benchmarks on ${os.cpus().length} cores, node ${process.version}\n`);
     // `npm run bench -- machines` runs only the named ones
-    const benches: Record<string, () => Promise<void>> = { activation, roundTrip, auditedCalls, auditLog, machines: machinesBench, "audit-query": auditQueryBench, firewall: firewallBench, zfs: zfsBench, dns: dnsBench,
+    const benches: Record<string, () => Promise<void>> = { activation, roundTrip, auditedCalls, largeArguments, auditLog, machines: machinesBench, "audit-query": auditQueryBench, firewall: firewallBench, zfs: zfsBench, dns: dnsBench,
         hardening: hardeningBench, images: imagesBench,
         ceph: cephBench };
     const chosen = process.argv.slice(2).length > 0 ? process.argv.slice(2) : Object.keys(benches);

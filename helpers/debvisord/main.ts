@@ -3,21 +3,29 @@
 // Each area (machines, DNS, ZFS, Ceph, firewall) comes up under a supervisor
 // that retries with backoff when its backend is not there yet or goes away.
 import "./search-path.js";
+import path from "node:path";
 import dbus from "dbus-next";
+import { removeStaleTemporaries } from "../lib/atomic-file.js";
 import { parseIntrospection } from "../lib/dbus-xml.js";
 import { BUS_NAME, CONTRACT_XML, ROOT_PATH } from "../../generated/dbus-contract.js";
 import { Areas } from "./area-supervisor.js";
 import { AuditLog } from "./audit/audit-log.js";
 import { AuditObject } from "./audit/audit-object.js";
+import { DenialCoalescer } from "./audit/denial-coalescer.js";
 import { loadOrCreateSigningKey } from "./audit/signing-key.js";
 import { CallerResolver } from "./bus/caller.js";
 import { CallPipeline } from "./bus/call-pipeline.js";
+import { holdLargeBodies } from "./bus/large-bodies.js";
 import { ObjectServer } from "./bus/object-server.js";
 import { Polkit } from "./bus/polkit.js";
 import { removeStalePartials } from "./images/image-import.js";
 import { JobRegistry } from "./jobs/jobs.js";
 import { DnsObjects } from "./dns/dns-objects.js";
-import { DnsService } from "./dns/dns-service.js";
+import { DNS_PATHS, DnsService } from "./dns/dns-service.js";
+import { DNSMASQ_CONF } from "./dns/dhcp-config.js";
+import { FSTAB } from "./ceph/cephfs-mount.js";
+import { CEPH_CONF } from "./ceph/provision/config.js";
+import { AUTO_UPGRADES, PAM_SSHD, SSHD_DROPIN, SYSCTL_FILE } from "./security/hardening.js";
 import { Libvirt } from "./machines/libvirt.js";
 import { Machines } from "./machines/machines.js";
 import { Manager } from "./manager.js";
@@ -41,6 +49,15 @@ const AUDIT_PATHS = {
     signingKey: "/etc/debvisor/audit-signing.key",
 };
 const JOB_LINGER_MS = 60_000;
+const FIREWALL_STATE = process.env.DEBVISOR_FIREWALL_STATE || FIREWALL_STATE_FILE;
+
+/* Where debvisord writes files atomically (FILE.PID.tmp, then a rename): its
+ * own directories whole ("/" at the end), in shared ones only its own files. */
+const TEMPORARY_FILE_PLACES = [
+    "/etc/debvisor/", path.dirname(DNS_PATHS.stateFile) + "/", DNS_PATHS.keyDir + "/", DNS_PATHS.zoneDir + "/",
+    path.dirname(AUDIT_PATHS.exported) + "/", FIREWALL_STATE, DNS_PATHS.namedConf,
+    FSTAB, CEPH_CONF, DNSMASQ_CONF, SSHD_DROPIN, SYSCTL_FILE, AUTO_UPGRADES, PAM_SSHD,
+];
 const NAME_FLAG_DO_NOT_QUEUE = 4;
 const PRIMARY_OWNER = 1;
 
@@ -58,13 +75,17 @@ async function main(): Promise<void> {
     const audit = AuditLog.open(AUDIT_LOG);
     for (const file of removeStalePartials())
         log(`removed ${file}, left by an import that did not finish`);
+    for (const file of removeStaleTemporaries(TEMPORARY_FILE_PLACES))
+        log(`removed ${file}, left by a write that did not finish`);
 
+    holdLargeBodies(); // before the connection: its messages are read by it
     const bus = dbus.systemBus();
     bus.on("error", (e: Error) => {
         log(`lost the system bus: ${e.message}`);
         process.exit(1);
     });
-    const pipeline = new CallPipeline(new CallerResolver(bus), new Polkit(bus), audit);
+    const denials = new DenialCoalescer(audit);
+    const pipeline = new CallPipeline(new CallerResolver(bus), new Polkit(bus), audit, denials);
     const server = new ObjectServer(bus, ROOT_PATH, CONTRACT_XML, parseIntrospection(CONTRACT_XML), pipeline.dispatch);
     const jobs = new JobRegistry(server, audit, JOB_LINGER_MS);
     const libvirt = new Libvirt(bus);
@@ -95,7 +116,7 @@ async function main(): Promise<void> {
     // the firewall's table, state and settings files can be pointed elsewhere (tests use a table of their own)
     const firewall = new Firewall(server, audit, {
         table: tableName(process.env.DEBVISOR_NFT_TABLE),
-        stateFile: process.env.DEBVISOR_FIREWALL_STATE || FIREWALL_STATE_FILE,
+        stateFile: FIREWALL_STATE,
         settingsFile: process.env.DEBVISOR_FIREWALL_SETTINGS || FIREWALL_SETTINGS_FILE,
     }, new LibvirtMachineControl(libvirt));
     firewall.export();
@@ -146,7 +167,8 @@ async function main(): Promise<void> {
     const stop = (signal: string) => {
         log(`${signal}: finishing the audit log and exiting`);
         areas.stop();
-        void audit.drain().then(() => process.exit(0));
+        // the counts of repeated denials first: nothing counted is lost on a clean stop
+        void denials.flush().catch(() => undefined).then(() => audit.drain()).then(() => process.exit(0));
     };
     process.on("SIGTERM", () => stop("SIGTERM"));
     process.on("SIGINT", () => stop("SIGINT"));

@@ -73,6 +73,7 @@ export class Manager {
                     [name, [s.state, s.reason, BigInt(s.nextAttempt) * 1000n]])),
                 AuditChainHead: this.audit.chainHead,
                 AuditRecordCount: BigInt(this.audit.recordCount),
+                AuditProblem: this.audit.problem,
                 FirstBoot: this.firstBoot.value,
             }),
             methods: {
@@ -84,6 +85,7 @@ export class Manager {
         };
         this.server.export(this.path, [exported]);
         this.audit.onCommit(() => this.server.propertiesChanged(this.path, MANAGER_IFACE, ["AuditChainHead", "AuditRecordCount"]));
+        this.audit.onProblem(() => this.server.propertiesChanged(this.path, MANAGER_IFACE, ["AuditProblem"]));
         this.watchProfile();
         this.firstBoot.start();
     }

@@ -150,3 +150,61 @@ export function ensureDirectory(dir: string, mode: number, owner?: FileOwner): v
         fs.fchmodSync(d.fd, mode);
     });
 }
+
+// Temporary files a killed writer left behind: ".NAME.<16 hex>.tmp" (createExclusive), and
+// "NAME.PID.tmp" from versions before it. A writer renames its file within moments of
+// making it, so one of the first kind older than STALE_AFTER_MS has no writer any more;
+// one of the second kind is stale once its process is gone or is no DebVisor program.
+const RANDOM_TEMP = /^\.(.+)\.[0-9a-f]{16}\.tmp$/;
+const PID_TEMP = /^(.+)\.([1-9][0-9]*)\.tmp$/;
+export const STALE_AFTER_MS = 5 * 60_000;
+
+/* Whether `pid` is a running DebVisor program (debvisord, debvisorctl, the first-boot setup …) other than this one. */
+function livingWriter(pid: number): boolean {
+    if (pid === process.pid)
+        return false; // an earlier process with our pid; this one has written nothing yet
+    try {
+        return fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("debvisor");
+    } catch {
+        return false; // gone
+    }
+}
+
+/* Removes the temporary files of atomic writes whose writer is gone. `places`: a directory
+ * ending in "/" (every such file in it is ours) or a file in a directory shared with others
+ * (only that file's temporaries). A link is removed, never what it points at. Returns the removed paths. */
+export function removeStaleTemporaries(places: string[], now = Date.now()): string[] {
+    const removed: string[] = [];
+    for (const place of places) {
+        const whole = place.endsWith("/");
+        const dir = whole ? place.slice(0, -1) : path.dirname(place);
+        let d: OpenDirectory;
+        try {
+            d = openDirectory(dir);
+        } catch {
+            continue; // not there (nothing written yet), or a link: not ours to clean
+        }
+        try {
+            for (const name of fs.readdirSync(fs.existsSync(PROC_FD) ? `${PROC_FD}/${d.fd}` : dir)) {
+                const random = RANDOM_TEMP.exec(name), old = random ? null : PID_TEMP.exec(name);
+                const target = random?.[1] ?? old?.[1];
+                if (target === undefined || (!whole && target !== path.basename(place)))
+                    continue;
+                try {
+                    const stat = fs.lstatSync(d.at(name));
+                    if (!stat.isFile() && !stat.isSymbolicLink())
+                        continue;
+                    if (random ? now - stat.mtimeMs < STALE_AFTER_MS : livingWriter(Number(old![2])))
+                        continue;
+                    fs.rmSync(d.at(name));
+                    removed.push(path.join(dir, name));
+                } catch {
+                    // removed meanwhile
+                }
+            }
+        } finally {
+            d.close();
+        }
+    }
+    return removed;
+}

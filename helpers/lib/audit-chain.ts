@@ -32,6 +32,8 @@ export interface AuditFields {
      * "step" is one step of a longer change, e.g. a key rotation */
     phase: "begin" | "end" | "step" | "denied" | "invalid" | "recovered" | "sealed" | "pruned";
     result: string;
+    /** a "denied" record that stands for repeated denials: how many (helpers/debvisord/audit/denial-coalescer.ts) */
+    count?: number;
     args?: unknown;
 }
 

@@ -4,6 +4,7 @@ import { Page, PageSection } from "@patternfly/react-core/dist/esm/components/Pa
 import { Title } from "@patternfly/react-core/dist/esm/components/Title/index.js";
 import { Gallery } from "@patternfly/react-core/dist/esm/layouts/Gallery/index.js";
 import { Stack, StackItem } from "@patternfly/react-core/dist/esm/layouts/Stack/index.js";
+import { AuditProblemAlert } from "../lib/components/AuditProblemAlert";
 import { JobsPanel } from "../lib/components/JobsPanel";
 import { PageAlerts } from "../lib/components/PageAlerts";
 import { ServiceEmptyState } from "../lib/components/ServiceEmptyState";
@@ -28,6 +29,7 @@ export function OverviewPage() {
                     ? <ServiceEmptyState state={service.status === "ready" ? { status: "connecting" } : service} />
                     : (
                         <Stack hasGutter>
+                            {manager.AuditProblem && <StackItem><AuditProblemAlert problem={manager.AuditProblem} /></StackItem>}
                             <StackItem>
                                 <Gallery hasGutter minWidths={{ default: "100%", lg: "calc(50% - var(--pf-t--global--spacer--gutter--default))" }}>
                                     <HostFacts manager={manager} />

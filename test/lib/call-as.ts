@@ -50,19 +50,21 @@ function ensureBundle(): void {
     fs.chmodSync(bundle, 0o644);
 }
 
-/* Calls as `user` (a local account name), or as root when user is null. */
-export async function callAs(user: string | null, request: CallRequest): Promise<CallResult> {
+/* Calls as `user` (a local account name), or as root when user is null.
+ * `connection`: a name for another bus connection of the same user (one process each). */
+export async function callAs(user: string | null, request: CallRequest, connection = ""): Promise<CallResult> {
     if (user === null) {
         rootClient ??= new BusClient();
         return rootClient.call(request);
     }
-    let caller = callers.get(user);
+    const key = connection ? `${user}#${connection}` : user;
+    let caller = callers.get(key);
     if (!caller) {
         ensureBundle();
         const child = spawn("setpriv", ["--reuid", user, "--regid", user, "--init-groups", "--reset-env", process.execPath, bundle],
             { stdio: ["pipe", "pipe", "inherit"] });
         caller = new UserCaller(child);
-        callers.set(user, caller);
+        callers.set(key, caller);
     }
     return caller.call(request);
 }

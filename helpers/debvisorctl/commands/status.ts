@@ -34,6 +34,7 @@ export const status: Command = {
             ["Backends", (props.Features as string[]).join(", ") || "none"],
             ["Audit records", props.AuditRecordCount],
             ["Audit chain head", props.AuditChainHead],
+            ...(props.AuditProblem ? [["Audit log problem", props.AuditProblem] as [string, unknown]] : []),
             ["Running jobs", running],
             // each area's state, and why it is not ready (it retries by itself)
             ...Object.entries((props.Areas ?? {}) as Record<string, [string, string, unknown]>).sort(([a], [b]) => a.localeCompare(b))

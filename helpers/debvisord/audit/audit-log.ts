@@ -9,10 +9,17 @@
 // once it is larger or older than the rotation limits, the next append first
 // queues a rotation and a seal record; the writer renames the file to its
 // sealed name between two writes and starts the new live file with the seal.
+//
+// A write that fails (a full disk, an I/O error) does not stop the log for
+// good: the file is cut back to the last record that was acknowledged, every
+// append is refused with the reason meanwhile, and the log tries again with a
+// growing pause; the first record written after that says how long the log
+// could not be written and how many records were refused.
 import fs from "node:fs";
 import path from "node:path";
 import { formatRecord, GENESIS, NO_LOGINUID, parseRecord, type AuditFields, type AuditInput, type AuditRecord } from "../../lib/audit-chain.js";
 import { firstLine, listSegments, sealedName, sealFields, type SegmentSeal } from "../../lib/audit-segments.js";
+import { failed } from "../../lib/errors.js";
 
 export type AuditEntry = AuditInput;
 
@@ -41,6 +48,26 @@ export interface RotationLimits {
 
 export const DEFAULT_ROTATION: RotationLimits = { maxBytes: 64 << 20, maxAgeMs: 24 * 3600_000 };
 
+/** Pauses between attempts to write again after a failed write: doubling from the first to the last. */
+export interface RetryPauses { firstMs: number; maxMs: number }
+export const DEFAULT_RETRY: RetryPauses = { firstMs: 1000, maxMs: 15_000 };
+
+/** Why the log cannot be written, since when, and what was refused meanwhile. */
+interface WriteProblem { error: Error; since: number; refused: number; attempts: number }
+
+const REASONS: Record<string, string> = {
+    ENOSPC: "no space left on its file system",
+    EDQUOT: "the disk quota is exhausted",
+    EIO: "an input/output error",
+    EROFS: "its file system is read-only",
+    EFBIG: "the file is too large for its file system",
+};
+
+function reasonOf(e: Error): string {
+    const code = (e as NodeJS.ErrnoException).code;
+    return code && REASONS[code] ? `${code}: ${REASONS[code]}` : e.message;
+}
+
 export class AuditLog {
     // head and seq chain the next record; committed* describe what is on disk
     private head = GENESIS;
@@ -49,7 +76,12 @@ export class AuditLog {
     private committedSeq = 0;
     private queue: Array<Pending | Rotate> = [];
     private writing = false;
-    private broken: Error | null = null;
+    private broken: WriteProblem | null = null;
+    // the problem an attempt to write again is about, until its record is on disk
+    private retrying: WriteProblem | null = null;
+    private retryTimer: NodeJS.Timeout | null = null;
+    private retry: RetryPauses = DEFAULT_RETRY;
+    private problemListeners: Array<(problem: string) => void> = [];
     private listeners: Array<(head: string, count: number) => void> = [];
     private recordListeners: Array<(records: CommittedRecord[]) => void> = [];
     private sealListeners: Array<(seal: SegmentSeal, sealedPath: string) => void> = [];
@@ -62,29 +94,39 @@ export class AuditLog {
 
     private constructor(readonly file: string, private fd: number) {}
 
-    static open(file: string, limits: RotationLimits = DEFAULT_ROTATION): AuditLog {
+    static open(file: string, limits: RotationLimits = DEFAULT_ROTATION, retry: RetryPauses = DEFAULT_RETRY): AuditLog {
         fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
         const log = new AuditLog(file, AuditLog.openLive(file));
         log.limits = limits;
-        const tornBytes = log.recoverTail();
-        log.liveBytes = log.committedBytes = fs.fstatSync(log.fd).size;
-        const first = firstLine(file);
-        if (first !== null) {
-            const record = parseRecord(first);
-            log.liveFirstSeq = record.seq;
-            log.liveFirstTime = Date.parse(record.time);
-        } else {
-            log.continueAfterSealed();
-        }
+        log.retry = retry;
+        const tornBytes = log.loadLive();
         if (tornBytes > 0) {
             // The daemon stopped in the middle of a write: that record was never
             // acknowledged to its caller. Say so in the chain itself.
-            void log.append({
-                uid: 0, loginuid: 0xffffffff, user: "debvisord", method: "AuditLog.Recover", object: file,
-                phase: "recovered", result: `removed ${tornBytes} bytes of an unterminated record at the end of the log`,
-            });
+            void log.append(log.recoveredEntry(`removed ${tornBytes} bytes of an unterminated record at the end of the log`)).catch(() => undefined);
         }
         return log;
+    }
+
+    private recoveredEntry(result: string): AuditEntry {
+        return { uid: 0, loginuid: 0xffffffff, user: "debvisord", method: "AuditLog.Recover", object: this.file, phase: "recovered", result };
+    }
+
+    /* Takes up the chain from the live file as it is on disk (at start, and after a failed write). */
+    private loadLive(): number {
+        const tornBytes = this.recoverTail();
+        this.liveBytes = this.committedBytes = fs.fstatSync(this.fd).size;
+        const first = firstLine(this.file);
+        if (first !== null) {
+            const record = parseRecord(first);
+            this.liveFirstSeq = record.seq;
+            this.liveFirstTime = Date.parse(record.time);
+        } else {
+            this.liveFirstSeq = this.seq + 1;
+            this.liveFirstTime = 0;
+            this.continueAfterSealed();
+        }
+        return tornBytes;
     }
 
     private static openLive(file: string): number {
@@ -115,7 +157,7 @@ export class AuditLog {
         this.liveFirstSeq = last.seq + 1;
         void this.append(sealFields({
             segment: sealed.name, firstSeq: sealed.firstSeq, lastSeq: last.seq, lastHash: last.hash, bytes: fs.statSync(sealed.path).size,
-        }));
+        })).catch(() => undefined); // a failure is the log's own problem, retried like any write
     }
 
     /* The limits apply from the next append on. */
@@ -145,13 +187,27 @@ export class AuditLog {
     rotateIfDue(): Promise<unknown> | null {
         if (this.broken || !this.rotationDue(Date.now()))
             return null;
-        return this.append(null);
+        return this.append(null).catch(() => undefined);
     }
 
     /* The newest record that is on disk, and how many there are: what a
      * verifier of the file may expect to find. */
     get chainHead(): string { return this.committedHead; }
     get recordCount(): number { return this.committedSeq; }
+
+    /* Why the log cannot be written now, in words for the person who looks; "" while it can. */
+    get problem(): string {
+        const p = this.broken;
+        if (!p)
+            return "";
+        return `the audit log ${this.file} cannot be written (${reasonOf(p.error)}) since ${new Date(p.since).toISOString()}; ` +
+            "changes are refused until it can be written again, and debvisord tries again by itself";
+    }
+
+    /* Called when the log stops being writable and when it is writable again (with ""). */
+    onProblem(listener: (problem: string) => void): void {
+        this.problemListeners.push(listener);
+    }
 
     /* Called after each commit, for the Manager's AuditChainHead property. */
     onCommit(listener: (head: string, count: number) => void): void {
@@ -226,8 +282,10 @@ export class AuditLog {
 
     /* Chains the record now and resolves once it is on disk. `null`: only seal the live segment. */
     append(entry: AuditEntry | null): Promise<{ seq: number; hash: string }> {
-        if (this.broken)
-            return Promise.reject(new Error(`the audit log cannot be written: ${this.broken.message}`));
+        if (this.broken) {
+            this.broken.refused++;
+            return Promise.reject(failed(this.problem));
+        }
         const now = Date.now();
         if (this.rotationDue(now) || entry === null) {
             const seal: SegmentSeal = {
@@ -258,6 +316,7 @@ export class AuditLog {
             object: entry.object,
             phase: entry.phase,
             result: entry.result,
+            ...(entry.count !== undefined ? { count: entry.count } : {}),
             ...(entry.args !== undefined ? { args: entry.args } : {}),
         };
         const { line, hash } = formatRecord(this.head, fields);
@@ -291,13 +350,73 @@ export class AuditLog {
                 }
             } catch (e) {
                 // The chain in memory is now ahead of the file: refuse further
-                // work rather than write records that would not verify.
-                this.broken = e as Error;
-                for (const p of [...batch, ...this.queue]) if ("reject" in p) p.reject(e as Error);
+                // work until the file is writable again, rather than write
+                // records that would not verify.
+                const pending = [...batch, ...this.queue].filter((p): p is Pending => "reject" in p);
                 this.queue = [];
+                this.fail(e as Error, pending.length);
+                const error = failed(this.problem);
+                for (const p of pending) p.reject(error);
             }
         }
         this.writing = false;
+    }
+
+    private fail(error: Error, refused: number): void {
+        const before = this.broken ?? this.retrying;
+        this.retrying = null;
+        this.broken = {
+            error, since: before?.since ?? Date.now(), refused: (before?.refused ?? 0) + refused, attempts: before ? before.attempts + 1 : 0,
+        };
+        // forget what was chained but not acknowledged: the file ends with the last acknowledged record
+        try {
+            fs.ftruncateSync(this.fd, this.committedBytes);
+        } catch {
+            // the next attempt reads the file as it is and cuts a torn record
+        }
+        const pause = Math.min(this.retry.maxMs, this.retry.firstMs * 2 ** this.broken.attempts);
+        this.retryTimer = setTimeout(() => this.tryAgain(), pause);
+        this.retryTimer.unref();
+        if (!before)
+            for (const l of this.problemListeners) l(this.problem);
+    }
+
+    /* Takes up the chain from the file again and writes a record about the gap; a failure starts the next pause. */
+    private tryAgain(): void {
+        const problem = this.broken;
+        this.retryTimer = null;
+        if (!problem)
+            return;
+        if (this.writing) {
+            this.retryTimer = setTimeout(() => this.tryAgain(), this.retry.firstMs);
+            this.retryTimer.unref();
+            return;
+        }
+        try {
+            fs.closeSync(this.fd);
+        } catch {
+            // already closed by a rotation that failed half-way
+        }
+        try {
+            this.fd = AuditLog.openLive(this.file);
+            this.head = GENESIS;
+            this.seq = 0;
+            this.broken = null;
+            this.retrying = problem;
+            this.loadLive();
+        } catch (e) {
+            this.broken = null;
+            this.fail(e as Error, 0);
+            return;
+        }
+        const result = `the audit log could not be written from ${new Date(problem.since).toISOString()} until now ` +
+            `(${reasonOf(problem.error)}); ${problem.refused} record${problem.refused === 1 ? " was" : "s were"} refused meanwhile`;
+        this.append(this.recoveredEntry(result)).then(() => {
+            if (this.retrying === problem) {
+                this.retrying = null;
+                for (const l of this.problemListeners) l("");
+            }
+        }, () => undefined); // fail() has taken over again
     }
 
     private async writeBatch(batch: Pending[]): Promise<void> {
@@ -338,6 +457,18 @@ export class AuditLog {
             fs.closeSync(dir);
         }
         for (const l of this.sealListeners) l(seal, sealedPath);
+    }
+
+    /* Stops trying to write again and closes the file (after drain()). */
+    close(): void {
+        if (this.retryTimer)
+            clearTimeout(this.retryTimer);
+        this.retryTimer = null;
+        try {
+            fs.closeSync(this.fd);
+        } catch {
+            // closed already
+        }
     }
 
     /* Waits for everything queued to be on disk. */

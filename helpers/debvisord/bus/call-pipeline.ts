@@ -8,6 +8,7 @@ import { DebVisorError, failed, invalidArgument, notAuthorized } from "../../lib
 import { unwrap } from "../../lib/variants.js";
 import type { MethodSpec } from "../../lib/dbus-xml.js";
 import type { AuditLog } from "../audit/audit-log.js";
+import type { DenialCoalescer } from "../audit/denial-coalescer.js";
 import { redact } from "../audit/redact.js";
 import type { Caller, CallerResolver } from "./caller.js";
 import type { IncomingCall } from "./object-server.js";
@@ -63,6 +64,7 @@ export class CallPipeline {
         private readonly callers: CallerResolver,
         private readonly polkit: Polkit,
         private readonly audit: AuditLog,
+        private readonly denials: DenialCoalescer,
     ) {}
 
     dispatch = async (call: IncomingCall): Promise<unknown[]> => {
@@ -75,19 +77,29 @@ export class CallPipeline {
             throw failed(`${methodName} names no polkit action`);
 
         const caller = await this.callers.resolve(call.sender);
-        const raw = unwrap(call.body) as unknown[];
         const optionsIndex = spec.args.filter(a => a.direction === "in").findIndex(a => a.name === "options");
         let allowInteraction = true;
-        if (optionsIndex >= 0) {
+        const takeOptions = (raw: unknown[]) => {
+            if (optionsIndex < 0)
+                return true;
             const options = raw[optionsIndex] as Record<string, unknown>;
-            allowInteraction = options[NO_INTERACTION] !== true;
+            const interactive = options[NO_INTERACTION] !== true;
             delete options[NO_INTERACTION];
-        }
+            return interactive;
+        };
+        // large arguments are read only once polkit allowed the call (large-bodies.ts), so their
+        // auth.no_user_interaction is not known before it is asked: it is asked as without the option
+        let raw = call.body === null ? null : unwrap(call.body) as unknown[];
+        if (raw)
+            allowInteraction = takeOptions(raw);
+        const entry = (phase: "begin" | "end" | "denied" | "invalid", result: string, args?: unknown) => ({
+            uid: caller.uid, loginuid: caller.loginuid, user: caller.user, loginuser: caller.loginUser,
+            method: methodName, object: call.path, phase, result, args,
+        });
         const record = (phase: "begin" | "end" | "denied" | "invalid", result: string, args?: unknown) =>
-            this.audit.append({
-                uid: caller.uid, loginuid: caller.loginuid, user: caller.user, loginuser: caller.loginUser,
-                method: methodName, object: call.path, phase, result, args,
-            });
+            this.audit.append(entry(phase, result, args));
+        // a refused caller hears NotAuthorized even when the log cannot take the record (AuditProblem says why)
+        const recordDenial = (result: string) => this.denials.record(entry("denied", result)).catch(() => undefined);
 
         const authorize = async (actionId: string): Promise<void> => {
             let allowed = false;
@@ -95,15 +107,23 @@ export class CallPipeline {
                 allowed = (await this.polkit.check(caller, actionId,
                     { "debvisor.method": methodName, "debvisor.object": call.path }, allowInteraction)).authorized;
             } catch (e) {
-                await record("denied", `${actionId}: polkit did not answer: ${(e as Error).message}`);
+                await recordDenial(`${actionId}: polkit did not answer: ${(e as Error).message}`);
                 throw notAuthorized(`Cannot check authorization for ${methodName}: polkit did not answer (${(e as Error).message})`);
             }
             if (!allowed) {
-                await record("denied", actionId);
+                await recordDenial(actionId);
                 throw notAuthorized(`${caller.user} is not authorized to call ${methodName} (polkit action ${actionId})`);
             }
         };
         await authorize(action);
+        if (!raw) {
+            try {
+                raw = unwrap((call.readBody as () => unknown[])()) as unknown[];
+            } catch (e) {
+                throw invalidArgument(`the arguments of ${methodName} cannot be read: ${(e as Error).message}`);
+            }
+            takeOptions(raw);
+        }
 
         const parsed = implementation.args.safeParse(raw);
         if (!parsed.success) {

@@ -8,8 +8,10 @@
 // message level and hands them to the call pipeline.
 import dbus from "dbus-next";
 import { interfaceXml, inSignature, outSignature, type InterfaceSpec, type MethodSpec } from "../../lib/dbus-xml.js";
-import { DebVisorError } from "../../lib/errors.js";
+import { busy, DebVisorError, invalidArgument } from "../../lib/errors.js";
 import { marshal } from "../../lib/variants.js";
+import { formatBytes } from "../../lib/bytes.js";
+import { heldBody } from "./large-bodies.js";
 
 const { Message, Variant } = dbus;
 type DBusMessage = InstanceType<typeof Message>;
@@ -19,6 +21,18 @@ const PROPERTIES = "org.freedesktop.DBus.Properties";
 const INTROSPECTABLE = "org.freedesktop.DBus.Introspectable";
 const OBJECT_MANAGER = "org.freedesktop.DBus.ObjectManager";
 const PEER = "org.freedesktop.DBus.Peer";
+
+export const MAX_BYTES_ANNOTATION = "org.debvisor.DebVisor1.MaxArgumentBytes";
+/** A method's arguments may take this much unless the contract says more (MAX_BYTES_ANNOTATION):
+ * names, paths, options and keys are far smaller; the lists of the firewall and DNS carry their own limit. */
+export const DEFAULT_MAX_ARGUMENT_BYTES = 1024 * 1024;
+/** Calls of one connection that may wait for their answers at once; more are refused with Busy.
+ * Half the system bus's limit of 128 pending replies per connection: a client gains
+ * nothing from more (records of concurrent calls share one fsync), and each waiting
+ * call holds a polkit query and its arguments. */
+export const MAX_CALLS_IN_FLIGHT = 64;
+/** Of those, calls with large arguments (still held as bytes while they wait for polkit). */
+export const MAX_LARGE_CALLS_IN_FLIGHT = 4;
 
 const STANDARD_XML = `  <interface name="${PEER}">
     <method name="Ping"/>
@@ -47,7 +61,9 @@ export interface IncomingCall {
     path: string;
     iface: string;
     method: MethodSpec;
-    body: unknown[];
+    /** the arguments, or null when they are large and still bytes: then readBody() unmarshals them */
+    body: unknown[] | null;
+    readBody?: () => unknown[];
     implementation: unknown;
 }
 
@@ -65,6 +81,8 @@ export type Dispatcher = (call: IncomingCall) => Promise<unknown[]>;
 export class ObjectServer {
     private readonly objects = new Map<string, Map<string, ExportedInterface>>();
     private readonly specs: Map<string, InterfaceSpec>;
+    // calls waiting for their answers, per sender: all of them, and those with large arguments
+    private readonly inFlight = new Map<string, { calls: number; large: number }>();
 
     constructor(
         private readonly bus: MessageBus,
@@ -178,6 +196,11 @@ export class ObjectServer {
     }
 
     private handle(msg: DBusMessage): boolean {
+        const held = heldBody();
+        if (held && (msg.interface === INTROSPECTABLE || msg.interface === PEER || msg.interface === PROPERTIES || msg.interface === OBJECT_MANAGER)) {
+            this.error(msg, "org.freedesktop.DBus.Error.InvalidArgs", `${msg.member} takes no arguments of ${formatBytes(held.bytes)}; refused unread`);
+            return true;
+        }
         const path = msg.path as string;
         const iface = msg.interface as string | undefined;
         const member = msg.member as string;
@@ -212,25 +235,59 @@ export class ObjectServer {
             return true;
         }
         const expected = inSignature(method);
-        if ((msg.signature ?? "") !== expected) {
+        const signature = held ? held.signature : msg.signature ?? "";
+        if (signature !== expected) {
             this.error(msg, "org.freedesktop.DBus.Error.InvalidArgs",
-                `${member} takes arguments of type "${expected}", not "${msg.signature ?? ""}"`);
+                `${member} takes arguments of type "${expected}", not "${signature}"`);
             return true;
         }
+        const limit = Number(method.annotations[MAX_BYTES_ANNOTATION] ?? DEFAULT_MAX_ARGUMENT_BYTES);
+        if (held && held.bytes > limit) {
+            this.fail(msg, invalidArgument(`the arguments of ${member} take ${formatBytes(held.bytes)}, more than the ${formatBytes(limit)} it accepts; refused unread`));
+            return true;
+        }
+        const sender = msg.sender as string;
+        const waiting = this.inFlight.get(sender) ?? { calls: 0, large: 0 };
+        if (waiting.calls >= MAX_CALLS_IN_FLIGHT || (held && waiting.large >= MAX_LARGE_CALLS_IN_FLIGHT)) {
+            this.fail(msg, busy(held
+                ? `this connection already has ${waiting.large} calls with large arguments waiting for their answers (at most ${MAX_LARGE_CALLS_IN_FLIGHT}); send the next when one is answered`
+                : `this connection already has ${waiting.calls} calls waiting for their answers (at most ${MAX_CALLS_IN_FLIGHT}); send more when some are answered`));
+            return true;
+        }
+        waiting.calls++;
+        if (held)
+            waiting.large++;
+        this.inFlight.set(sender, waiting);
         const call: IncomingCall = {
-            sender: msg.sender as string, path, iface: target.name, method, body: msg.body as unknown[],
+            sender, path, iface: target.name, method, body: held ? null : msg.body as unknown[], readBody: held?.read,
             implementation: target.methods[member],
         };
         const outTypes = method.args.filter(a => a.direction === "out").map(a => a.type);
         this.dispatch(call).then(
-            out => this.reply(msg, outSignature(method), out.map((v, i) => marshal(v, outTypes[i]))),
-            (e: unknown) => {
-                if (e instanceof DebVisorError)
-                    this.error(msg, e.dbusName, e.message);
-                else
-                    this.error(msg, "org.debvisor.DebVisor1.Error.Failed", `internal error: ${(e as Error)?.message ?? String(e)}`);
-            });
+            out => {
+                try {
+                    this.reply(msg, outSignature(method), out.map((v, i) => marshal(v, outTypes[i])));
+                } catch (e) {
+                    // an answer that does not fit its signature must not take the daemon down with it
+                    this.fail(msg, new Error(`the answer of ${member} could not be sent: ${(e as Error).message}`));
+                }
+            },
+            (e: unknown) => this.fail(msg, e),
+        ).finally(() => {
+            waiting.calls--;
+            if (held)
+                waiting.large--;
+            if (waiting.calls === 0)
+                this.inFlight.delete(sender);
+        });
         return true;
+    }
+
+    private fail(msg: DBusMessage, e: unknown): void {
+        if (e instanceof DebVisorError)
+            this.error(msg, e.dbusName, e.message);
+        else
+            this.error(msg, "org.debvisor.DebVisor1.Error.Failed", `internal error: ${(e as Error)?.message ?? String(e)}`);
     }
 
     private handleProperties(msg: DBusMessage, known: Map<string, ExportedInterface>): void {
