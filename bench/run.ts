@@ -104,7 +104,9 @@ async function auditedCalls(): Promise<void> {
 }
 
 /* A viewer sends 4.6 MiB of arguments to a method it may not call, again and again: how long
- * another client waits for a property read meanwhile, against the same reads with nobody sending. */
+ * another client waits for a property read meanwhile, against the same reads with nobody sending.
+ * The arguments are many small values (an options dictionary of 100,000 entries, 4.6 MiB), the costly
+ * kind to unmarshal; one long string costs little either way. */
 async function largeArguments(): Promise<void> {
     const read = () => timeMs(() => callAs(null, { path: MANAGER.path, iface: "org.freedesktop.DBus.Properties", method: "Get", signature: "ss", body: [MANAGER.iface, "Version"] }));
     const reads = async (count: number) => {
@@ -115,21 +117,23 @@ async function largeArguments(): Promise<void> {
         }
         return out;
     };
+    await reads(20); // warm: the first reads of a connection are slower
     const quiet = await reads(200);
-    const big = "/" + "a".repeat(4.6 * 1024 * 1024);
+    const options = Object.fromEntries(Array.from({ length: 100_000 }, (_, i) => [`option-${i}`, ["s", `value-${i}-of-many`]]));
     let sending = true, sent = 0;
     const stranger = (async () => {
         while (sending) {
-            await callAs(VIEWER.name, { ...MANAGER, method: "ImportImage", signature: "ssa{sv}", body: [big, "bench-large", {}] });
+            await callAs(VIEWER.name, { ...MANAGER, method: "ImportImage", signature: "ssa{sv}", body: ["/srv/a.raw", "bench-large", options] });
             sent++;
         }
     })();
     const busy = await reads(200);
     sending = false;
     await stranger;
+    // a read stuck behind the daemon unmarshalling a large call shows as the slowest one
     const worst = (v: number[]) => Math.max(...v);
-    report("property read while 4.6 MiB calls are refused", `${median(busy).toFixed(1)} ms`, `the same read, nobody sending (${median(quiet).toFixed(1)} ms)`, median(busy) / median(quiet));
-    console.log(`${"".padEnd(44)} (slowest read ${worst(busy).toFixed(0)} ms against ${worst(quiet).toFixed(0)} ms; ${sent} large calls refused meanwhile)`);
+    report("slowest property read, 4.6 MiB calls refused", `${worst(busy).toFixed(0)} ms`, `the same, nobody sending (${worst(quiet).toFixed(0)} ms)`, worst(busy) / worst(quiet));
+    console.log(`${"".padEnd(44)} (median ${median(busy).toFixed(1)} ms against ${median(quiet).toFixed(1)} ms; ${sent} large calls refused meanwhile)`);
 }
 
 /* The audit log alone: fsynced appends, and verifying 1 M records against sha256sum of the same bytes. */

@@ -19,6 +19,7 @@ import {
 import { compareNames } from "./collate";
 import { cockpit, type CloseOptions, type DBusClient, type DBusError, type NotifyData } from "./cockpit";
 import { _, format } from "./gettext";
+import { userRole } from "./role";
 
 /** Why the page cannot talk to debvisord. */
 export type UnavailableReason =
@@ -153,13 +154,6 @@ function openClient(): DBusClient {
         setState({ service: unavailable(unavailableReason(options) ?? "disconnected", options), objects: {} });
     });
 
-    // Cockpit's bridge answers a watch whose calls the bus refused with no objects and no
-    // error; one direct call says why (AccessDenied: the user is in no DebVisor group)
-    c.call(MANAGER_PATH, "org.freedesktop.DBus.Properties", "Get", [MANAGER_IFACE, "Version"]).catch((error: DBusError) => {
-        const reason = unavailableReason(error);
-        if (client === c && reason === "not-authorized")
-            setState({ service: unavailable(reason, null), objects: {} });
-    });
     c.watch({ path_namespace: ROOT_PATH }).then(
         () => {
             performance.mark("debvisor-watch-ready");
@@ -169,8 +163,15 @@ function openClient(): DBusClient {
                 setService({ status: "ready" });
                 return;
             }
-            if (state.service.status !== "unavailable") // else the direct call above told why
-                setService(unavailable("failed", { message: format(_("$0 answered without its Manager object."), BUS_NAME) }));
+            // Cockpit's bridge answers a watch whose calls the bus refused with no objects and
+            // no error; the bus refuses exactly the users in no DebVisor group
+            void userRole().then(role => {
+                if (client !== c || state.service.status !== "connecting")
+                    return;
+                setService(role === "none"
+                    ? unavailable("not-authorized", null)
+                    : unavailable("failed", { message: format(_("$0 answered without its Manager object."), BUS_NAME) }));
+            });
         },
         (error: DBusError) => {
             if (client === c)

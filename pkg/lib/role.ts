@@ -18,13 +18,18 @@ function roleOf(user: { id: number; groups: string[] }): Role {
     return user.groups.includes("debvisor-viewer") ? "viewer" : "none";
 }
 
+/** The user's role, as far as Cockpit knows the groups. */
+export function userRole(): Promise<Role> {
+    known ??= cockpit.user().then(roleOf, () => "admin" as Role);
+    return known;
+}
+
 /** The user's role, or null until Cockpit told the page. */
 export function useRole(): Role | null {
     const [role, setRole] = useState<Role | null>(null);
     useEffect(() => {
         let current = true;
-        known ??= cockpit.user().then(roleOf, () => "admin" as Role);
-        void known.then(r => { if (current) setRole(r) });
+        void userRole().then(r => { if (current) setRole(r) });
         return () => { current = false };
     }, []);
     return role;
