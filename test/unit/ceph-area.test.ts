@@ -8,6 +8,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import QUnit from "qunit";
 import { CephArea, CEPH_MANAGER_IFACE, CEPH_OSD_IFACE } from "../../helpers/debvisord/ceph/ceph-area.js";
+import { poolMethods } from "../../helpers/debvisord/ceph/ceph-methods.js";
+import type { Method } from "../../helpers/debvisord/bus/call-pipeline.js";
 import { CephTools } from "../../helpers/debvisord/ceph/tools.js";
 import { failed } from "../../helpers/lib/errors.js";
 import type { ObjectServer } from "../../helpers/debvisord/bus/object-server.js";
@@ -93,6 +95,34 @@ QUnit.module("ceph: objects kept live", () => {
         changes.length = 0;
         await area.refresh(false);
         assert.deepEqual(changes, [], "nothing changed, nothing signalled");
+    });
+
+    QUnit.test("a deleted pool is off the bus when Delete answers, also when the read after it fails", async assert => {
+        const { server, objects } = fakeServer();
+        /* deletes as Ceph does, then stops answering, as a loaded monitor whose report times out */
+        class DeletingTools extends FixtureTools {
+            override ceph(args: string[]): Promise<string> {
+                if (args[0] === "config")
+                    return Promise.resolve(args[1] === "get" ? "false\n" : "");
+                if (args[0] === "osd" && args[2] === "rm") {
+                    this.silent = true;
+                    return Promise.resolve("");
+                }
+                return super.ceph(args);
+            }
+        }
+        const tools = new DeletingTools("/nonexistent/ceph.json");
+        const area = new CephArea(server, tools, {} as JobRegistry);
+        await area.start();
+        await area.ready;
+        area.stop();
+        const path = "/org/debvisor/DebVisor1/ceph/pools/device_5fhealth_5fmetrics";
+        assert.true(objects.has(path), "there before");
+        const remove = poolMethods(area, "device_health_metrics").Delete as Method<[{ confirm?: string }]>;
+        assert.deepEqual(await remove.run({} as never, [{ confirm: "device_health_metrics" }]), []);
+        assert.true(tools.silent, "the read after the delete found the cluster silent");
+        assert.false(objects.has(path), "gone from the bus");
+        assert.true(objects.has("/org/debvisor/DebVisor1/ceph/pools/rbd"), "the other pools stay");
     });
 
     QUnit.test("a silent cluster: unreachable with the reason, the last objects kept; no config file: none, objects gone", async assert => {

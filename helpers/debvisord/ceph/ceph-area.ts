@@ -282,6 +282,15 @@ export class CephArea {
             this.server.propertiesChanged(this.path, CEPH_MANAGER_IFACE, [...changed, "UpdatedAt"]);
     }
 
+    /* A pool Ceph has confirmed deleted: off the bus now, not only once a read answers (one that
+     * fails under load, or timed out, would keep showing it). */
+    forgetPool(name: string): void {
+        if (!this.report)
+            return;
+        this.report = { ...this.report, pools: this.report.pools.filter(p => p.name !== name) };
+        this.publishObjects();
+    }
+
     private publishObjects(): void {
         const r = this.report;
         if (!r)

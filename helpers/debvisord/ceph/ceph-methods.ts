@@ -255,6 +255,7 @@ export function poolMethods(area: CephArea, name: string): Record<string, unknow
                 if (area.cephFsPools().includes(name))
                     throw busy(`${name} is used by the CephFS file system; remove the file system first`);
                 await deletePool(area, name);
+                area.forgetPool(name);
                 return [];
             }),
         }),
