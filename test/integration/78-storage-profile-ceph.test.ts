@@ -160,6 +160,8 @@ moduleUnless("storage profile: the ceph profile and mixed on test files", hostIn
     });
 
     QUnit.test("apply, debvisord killed mid-apply: the next apply completes a healthy cluster with CephFS, the rbd pool and the libvirt pool", async assert => {
+        // longer than the job waits below: a job that hangs fails this test, not the whole run with an assertion after its end
+        assert.timeout(600_000);
         const p = await planOf("ceph");
         if (!(p.Wipes.length === 2 && p.Wipes.every(w => w.Path.startsWith(dir + "/")))) {
             assert.true(false, `the plan would touch more than the test files: ${JSON.stringify(p.Wipes.map(w => w.Path))}`);
@@ -263,6 +265,8 @@ moduleUnless("storage profile: the ceph profile and mixed on test files", hostIn
     });
 
     QUnit.test("mixed: the first half of the files to tank (docker, k8s), the rest to Ceph", async assert => {
+        // longer than the job waits below: a job that hangs fails this test, not the whole run with an assertion after its end
+        assert.timeout(600_000);
         await removeCluster(libDirsBefore);
         restoreProfileFile(savedProfile);
         // fresh files; both areas take their test files from the same directory
@@ -353,6 +357,8 @@ moduleUnless("storage profile: the ceph profile and mixed on test files", hostIn
     });
 
     QUnit.test("Bootstrap on the bus makes a fresh cluster step by step, each step audited, and is Busy once it is whole", async assert => {
+        // longer than the job waits below: a job that hangs fails this test, not the whole run with an assertion after its end
+        assert.timeout(600_000);
         await removeCluster(libDirsBefore);
         await destroyTestPool("tank");
         for (const f of fs.readdirSync(dir))
