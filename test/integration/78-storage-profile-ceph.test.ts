@@ -75,6 +75,27 @@ async function settled(): Promise<string[]> {
     return problems;
 }
 
+/* The tools a daemon is running (its descendants), not the Ceph daemons it started: what systemd's
+ * cgroup would end with a killed debvisord.service, and what nothing ends on a host without it. */
+function toolsOf(pid: number): number[] {
+    const parents = new Map<number, number>();
+    const names = new Map<number, string[]>();
+    for (const entry of fs.readdirSync("/proc")) {
+        if (!/^\d+$/.test(entry))
+            continue;
+        try {
+            const stat = fs.readFileSync(`/proc/${entry}/stat`, "utf8");
+            parents.set(Number(entry), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]));
+            names.set(Number(entry), fs.readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0"));
+        } catch {
+            // gone meanwhile
+        }
+    }
+    const descendants = (p: number): number[] => [...parents].filter(([, parent]) => parent === p).flatMap(([child]) => [child, ...descendants(child)]);
+    const daemon = (args: string[]) => /ceph-(mon|mgr|mds|osd)$/.test(args[0] ?? "") && !args.includes("--mkfs");
+    return descendants(pid).filter(p => !daemon(names.get(p) ?? []));
+}
+
 /* Why this host cannot have the profiles applied to test files, or null. */
 function hostInTheWay(): string | null {
     if (fs.existsSync("/etc/ceph/ceph.conf"))
@@ -177,7 +198,11 @@ moduleUnless("storage profile: the ceph profile and mixed on test files", hostIn
         const pid = busNameOwnerPid("org.debvisor.DebVisor1");
         await waitFor("the manager step in the audit log", () => auditLines(since).some(l => l.method === "ApplyProfile.substep"
             && JSON.stringify(l.args).startsWith("[\"ceph-cluster\",\"mgr\"")), 120_000, 50);
+        // as systemd would, the tools it was running go with it (without systemd they would race the next apply)
+        const tools = toolsOf(pid!);
         process.kill(pid!, "SIGKILL");
+        for (const t of tools)
+            try { process.kill(t, "SIGKILL") } catch { /* ended by itself */ }
         await waitFor("the killed daemon to be gone", () => busNameOwnerPid("org.debvisor.DebVisor1") !== pid, 10_000, 50);
         assert.false(fs.existsSync(PROFILE_FILE) && fs.readFileSync(PROFILE_FILE, "utf8").trim() === "ceph", "not finished: the profile is not recorded");
 
