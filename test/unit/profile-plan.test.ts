@@ -146,10 +146,14 @@ QUnit.module("storage profiles: the plan", () => {
         // halfway: the cluster runs, osd.0 is made, the second disk's OSD was cut short during mkfs
         const half = { installed: true, coreDone: true, finishDone: false, osds: [{ id: 0, device: a.Path, done: true }, { id: 1, device: b.Path, done: false }] };
         const plan = planProfile("ceph", [osd(a), osd(b), c], empty({ ceph: half }));
-        assert.deepEqual(plan.Steps.filter(s => !s.Exists).map(s => s.Id), ["ceph-osd:serial:SER1", "libvirt-pool:debvisor-rbd", "profile-file"]);
+        // an apply cut short still takes the spare disks it would have taken (the first apply takes every spare disk)
+        assert.deepEqual(plan.Steps.filter(s => !s.Exists).map(s => s.Id), ["ceph-osd:serial:SER1", "ceph-osd:serial:SER2", "libvirt-pool:debvisor-rbd", "profile-file"]);
         assert.equal(step(plan, "ceph-osd:serial:SER1").Settings.osd, "1");
-        assert.deepEqual(plan.Wipes, [], "no disk wiped: the OSDs are there");
-        assert.deepEqual(plan.Refused.map(r => [r.Path, r.Reason]), [[c.Path, "not needed: the Ceph cluster has its OSDs already"]]);
+        assert.deepEqual(plan.Wipes.map(w => w.Path), [c.Path], "only the spare disk is wiped: the begun OSDs are completed");
+        assert.deepEqual(plan.Refused, []);
+        // the cluster finished: a spare disk is not taken by applying again (AddOsd adds it)
+        const finished = planProfile("ceph", [osd(a), osd(b), c], empty({ ceph: { ...half, finishDone: true } }));
+        assert.deepEqual(finished.Refused.map(r => [r.Path, r.Reason]), [[c.Path, "not needed: the Ceph cluster has its OSDs already"]]);
         assert.deepEqual(plan.Problems, []);
         // the same disks by their real paths, as the caller resolves links
         const linked = planProfile("ceph", [{ ...osd(a), Path: "/dev/disk/link-a" }], empty({ ceph: half }), {}, p => p === "/dev/disk/link-a" ? a.Path : p);
@@ -168,10 +172,13 @@ QUnit.module("storage profiles: the plan", () => {
             ["Ceph is not installed on this host (ceph-mon, ceph-mgr, ceph-osd, ceph-mds, ceph-common, ceph-fuse)"]);
         // the zfs profile does not treat an OSD's disk as its own
         assert.true(planProfile("zfs", [osd(a)], empty({ ceph: half })).Refused.some(r => r.Path === a.Path));
-        // mixed after tank was made: the OSDs are kept, no new disk taken
+        // mixed after tank was made, the cluster cut short: the OSDs are kept and the spare disk goes to Ceph, as tank exists
         const mixed = planProfile("mixed", [osd(a), c], { ...applied(["/dev/sdq"]), ceph: half });
-        assert.deepEqual(mixed.Wipes, []);
-        assert.deepEqual(mixed.Refused.map(r => r.Path), [c.Path]);
+        assert.deepEqual(mixed.Wipes.map(w => [w.Path, w.Step]), [[c.Path, "ceph-osd:serial:SER2"]]);
+        // … and once the cluster is finished, no new disk is taken
+        const mixedDone = planProfile("mixed", [osd(a), c], { ...applied(["/dev/sdq"]), ceph: { ...half, finishDone: true } });
+        assert.deepEqual(mixedDone.Wipes, []);
+        assert.deepEqual(mixedDone.Refused.map(r => r.Path), [c.Path]);
     });
 
     QUnit.test("no ZFS on the host: a problem, not a crash", assert => {

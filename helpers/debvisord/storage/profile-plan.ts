@@ -170,8 +170,9 @@ export function planProfile(profile: PlannedProfile, disks: Disk[], state: Curre
     // mixed: the first half of the disks (rounded up) to ZFS, the rest to Ceph; with tank made already, all to Ceph
     const zfsShare = !wantsZfs || pool ? 0 : profile === "zfs" ? usable.length : Math.ceil(usable.length / 2);
     const zfsDisks = usable.slice(0, zfsShare);
-    // once the cluster has OSDs, applying again adds none: new disks are added with AddOsd
-    const cephDisks = wantsCeph && osdDisks.length === 0 ? usable.slice(zfsShare) : [];
+    // once the cluster is finished with its OSDs, applying again adds none (new disks are added with AddOsd); an apply
+    // cut short after its first OSDs were begun still takes the other spare disks it would have taken
+    const cephDisks = wantsCeph && (osdDisks.length === 0 || !state.ceph?.finishDone) ? usable.slice(zfsShare) : [];
     const unused = usable.slice(zfsShare + cephDisks.length);
     for (const d of unused)
         refused.push({ Id: diskId(d), Path: d.Path, Reason: wantsCeph && osdDisks.length > 0 ? "not needed: the Ceph cluster has its OSDs already" : "not needed: the pool exists already" });
