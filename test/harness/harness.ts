@@ -61,12 +61,13 @@ export function ownDaemon(what: "libvirtd" | "zfs-fuse"): OwnDaemon | null {
     return ownDaemons.get(what) ?? null;
 }
 
+/* Whether a process runs; one that exited and waits to be reaped (a zombie) does not. */
 function alive(pid: number): boolean {
     try {
         process.kill(pid, 0);
-        return true;
+        return !/^State:\s+Z/m.test(fs.readFileSync(`/proc/${pid}/status`, "utf8"));
     } catch {
-        return false;
+        return false; // gone, also between the two looks
     }
 }
 
@@ -233,14 +234,8 @@ export class Harness {
         this.started.length = 0;
         ownDaemons.clear();
         // gone before the next run starts its own: a dbus-daemon still exiting keeps its pid file, and the new one refuses to start
-        const alive = (pid: number) => fs.existsSync(`/proc/${pid}`) && !/^State:\s+Z/m.test(fs.readFileSync(`/proc/${pid}/status`, "utf8"));
-        await waitFor("the daemons the harness started to exit", () => stopping.every(pid => {
-            try {
-                return !alive(pid);
-            } catch {
-                return true; // gone between the two reads
-            }
-        }), 15_000).catch((e: Error) => console.error(`harness: ${e.message}`));
+        await waitFor("the daemons the harness started to exit", () => stopping.every(pid => !alive(pid)), 15_000)
+            .catch((e: Error) => console.error(`harness: ${e.message}`));
         for (const dir of this.tempDirs.splice(0))
             fs.rmSync(dir, { recursive: true, force: true });
     }
