@@ -131,10 +131,14 @@ QUnit.module("browser: security page", hooks => {
             await dialog.getByRole("button", { name: "Remove" }).click();
             await blocked.locator("tr[data-cidr='203.0.113.0/25']").waitFor({ state: "detached", ...WAIT });
             assert.false(nftText().includes("203.0.113.0/25"), "gone from the table");
+            await dialog.waitFor({ state: "detached", ...WAIT });
 
-            // quarantine: the confirmation says what will happen
+            // quarantine: the confirmation says what will happen. The switch's
+            // visible label is clicked, not its hidden input with force: a forced
+            // click lands on whatever is on top, such as a dialog still closing.
             const before = nftJson();
-            await frame.getByLabel("Quarantine this host").click({ force: true });
+            const quarantineSwitch = frame.locator("label[for='fw-quarantine']");
+            await quarantineSwitch.click();
             const happen = dialog.locator("[aria-label='What will happen']");
             await happen.getByText("The allow list is empty: nobody can open a new connection to the host or its machines.").waitFor(WAIT);
             await happen.getByText(/Connections already open/).waitFor(WAIT);
@@ -144,7 +148,8 @@ QUnit.module("browser: security page", hooks => {
             await frame.locator("[aria-label='Quarantine status']").getByText(/by dvadmin\. browser test\. Allowed in: nobody\./).waitFor(WAIT);
             assert.equal(await getProperty(FIREWALL.path, FIREWALL.iface, "Quarantined"), true);
             await screenshot(session.page, "security-quarantined", frame);
-            await frame.getByLabel("This host is quarantined").click({ force: true });
+            await dialog.waitFor({ state: "detached", ...WAIT });
+            await quarantineSwitch.click();
             await dialog.getByRole("button", { name: "End quarantine" }).click();
             await frame.getByText("For an incident: cut the host off from everyone but the allow list.").waitFor(WAIT);
             assert.equal(nftJson(), before, "released: the table is as before");
