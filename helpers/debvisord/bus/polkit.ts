@@ -1,6 +1,7 @@
 // Asks polkit whether a caller may perform an action. The subject is the
 // caller's bus name, so polkit itself checks the uid and process behind it.
 import dbus from "dbus-next";
+import { AuthorizationCache } from "./authorization-cache.js";
 import type { Caller } from "./caller.js";
 
 const { Message, Variant } = dbus;
@@ -8,12 +9,15 @@ const { Message, Variant } = dbus;
 export interface Authorization { authorized: boolean; challenge: boolean }
 
 export class Polkit {
-    constructor(private readonly bus: dbus.MessageBus) {}
+    constructor(private readonly bus: dbus.MessageBus, private readonly cache = new AuthorizationCache()) {}
 
     async check(caller: Caller, action: string, details: Record<string, string>, allowInteraction: boolean): Promise<Authorization> {
         // polkit authorizes uid 0 for every action without consulting rules;
         // answering here saves a round trip on scripted root calls
         if (caller.uid === 0)
+            return { authorized: true, challenge: false };
+        const key = AuthorizationCache.key(caller.sender, action, details, allowInteraction);
+        if (this.cache.allows(key))
             return { authorized: true, challenge: false };
         const reply = await this.bus.call(new Message({
             destination: "org.freedesktop.PolicyKit1",
@@ -26,6 +30,8 @@ export class Polkit {
         if (!reply)
             throw new Error("no reply from polkit");
         const [authorized, challenge] = reply.body[0] as [boolean, boolean];
+        if (authorized)
+            this.cache.remember(key);
         return { authorized, challenge };
     }
 }
