@@ -39,11 +39,6 @@ const ADDRESS_SOURCE_LEASE = 0, ADDRESS_SOURCE_AGENT = 1;
 
 type Snapshot = Record<string, unknown>;
 
-/* A property value as text to compare; uint64 values (BigInt) included. */
-function comparable(value: unknown): string {
-    return JSON.stringify(value, (_key, v: unknown) => typeof v === "bigint" ? `${v}n` : v);
-}
-
 /** What other areas (DNS registration) learn about a machine whenever it is read or goes away. */
 export type MachineFacts = { path: string; uuid: string; name: string; running: boolean; addresses: string[] };
 export type MachineListener = (facts: MachineFacts | { path: string; removed: true }) => void;
@@ -260,15 +255,9 @@ export class Machines implements MachineHost {
             Graphics: d.graphics.map(x => toVariantDict({ ...x })),
             Snapshots: snapshotsToVariant(snapshots),
         };
-        const before = this.snapshots.get(path);
         this.snapshots.set(path, snapshot);
         this.domainPaths.set(path, domainPath);
-        if (!before) {
-            this.server.export(path, [{ name: MACHINE_IFACE, properties: () => this.snapshots.get(path) ?? snapshot, methods: this.methodsFor(path) }]);
-        } else {
-            const changed = Object.keys(snapshot).filter(k => comparable(snapshot[k]) !== comparable(before[k]));
-            this.server.propertiesChanged(path, MACHINE_IFACE, changed);
-        }
+        this.server.publish(path, MACHINE_IFACE, snapshot, () => this.methodsFor(path));
         this.tell(this.facts(path)!);
     }
 
