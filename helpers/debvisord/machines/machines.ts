@@ -252,7 +252,8 @@ export class Machines implements MachineHost {
             OsInfo: osName(d.osId), CreatedBy: d.createdBy?.User ?? "", CreationTime: d.createdBy?.Time ?? "",
             Disks: d.disks.map(x => toVariantDict({ ...x })),
             Nics: d.nics.map(x => toVariantDict({ ...x, Addresses: new dbus.Variant("as", addresses.get(x.Mac.toLowerCase()) ?? []) })),
-            Graphics: d.graphics.map(x => toVariantDict({ ...x })),
+            // Port is int64 in the contract: guessed from the value it went out as uint64 when positive
+            Graphics: d.graphics.map(x => toVariantDict({ ...x, Port: new dbus.Variant("x", x.Port) })),
             Snapshots: snapshotsToVariant(snapshots),
         };
         this.snapshots.set(path, snapshot);
