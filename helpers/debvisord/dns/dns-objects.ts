@@ -10,7 +10,6 @@ import { escapePathElement } from "../../lib/object-path.js";
 import { toVariantDict } from "../../lib/variants.js";
 import type { AuditLog } from "../audit/audit-log.js";
 import { method, type CallContext } from "../bus/call-pipeline.js";
-import type { Caller } from "../bus/caller.js";
 import type { ObjectServer, Published } from "../bus/object-server.js";
 import type { JobRegistry } from "../jobs/jobs.js";
 import type { MachineFacts, Machines } from "../machines/machines.js";
@@ -42,7 +41,6 @@ const hostLabel = z.string().check(z.regex(/^(?!-)[a-z0-9-]{1,63}(?<!-)$/, "must
 const zoneOption = z.optional(zoneName);
 const RECORDS_ACTION = "org.debvisor.dns.records";
 
-const AUTO_CALLER: Caller = { sender: "", uid: 0, pid: process.pid, loginuid: 0xffffffff, user: "debvisord", loginUser: "" };
 
 function micros(ms: number): bigint {
     return BigInt(Math.max(0, Math.round(ms))) * 1000n;
@@ -269,7 +267,7 @@ export class DnsObjects {
             }, async control => {
                 await this.service.rotateKey(name, o["overlap-seconds"] ?? 5, async (step, text) => {
                     control.setProgress((ROTATION_STEPS.indexOf(step) + 1) / ROTATION_STEPS.length);
-                    await this.auditStep(ctx.caller, "Dns.RotateKey", keyPath, `${step}: ${text}`);
+                    await ctx.auditStep("Dns.RotateKey", `${step}: ${text}`, undefined, { object: keyPath, phase: "step" });
                     this.sync();
                 });
                 return `${name} rotated to ${tsigName(name, this.service.keyMeta[name].generation)}`;
@@ -277,13 +275,6 @@ export class DnsObjects {
             return [job.path];
         },
     });
-
-    private async auditStep(caller: Caller, methodName: string, object: string, result: string, phase: "step" | "end" = "step"): Promise<void> {
-        await this.audit.append({
-            uid: caller.uid, loginuid: caller.loginuid, user: caller.user, loginuser: caller.loginUser,
-            method: methodName, object, phase, result,
-        });
-    }
 
     /* The zone a registration goes to: the named one, or the only/first fitting one. */
     private registrationZone(named: string | undefined, forMachines: boolean): string {
@@ -434,6 +425,6 @@ export class DnsObjects {
             result = `Failed: ${(e as Error).message}`;
             process.stderr.write(`debvisord: ${methodName} ${object}: ${(e as Error).message}\n`);
         }
-        await this.auditStep(AUTO_CALLER, methodName, object, result, "end").catch(() => undefined);
+        await this.audit.appendAsDaemon(methodName, object, result).catch(() => undefined);
     }
 }

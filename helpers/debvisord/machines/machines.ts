@@ -11,7 +11,6 @@ import { busy, failed } from "../../lib/errors.js";
 import type { AreaSupervisor, Areas } from "../area-supervisor.js";
 import type { AuditLog } from "../audit/audit-log.js";
 import { toVariantDict } from "../../lib/variants.js";
-import { NO_LOGINUID } from "../bus/caller.js";
 import { method, type CallContext } from "../bus/call-pipeline.js";
 import type { ObjectServer } from "../bus/object-server.js";
 import { IMAGE_DIR } from "../images/image-import.js";
@@ -277,10 +276,7 @@ export class Machines implements MachineHost {
             process.stderr.write(`debvisord: ${name}: cannot move its VNC display to a socket: ${result}\n`);
         }
         // the daemon changed a machine's definition on its own: that is in the chain like any change
-        await this.audit.append({
-            uid: 0, loginuid: NO_LOGINUID, user: "debvisord", method: "Machine.MoveDisplayToSocket", object: path,
-            phase: "end", result, args: [name],
-        }).catch(e => process.stderr.write(`debvisord: ${name}: the display move is not in the audit log: ${(e as Error).message}\n`));
+        await this.audit.appendAsDaemon("Machine.MoveDisplayToSocket", path, result, [name]).catch(e => process.stderr.write(`debvisord: ${name}: the display move is not in the audit log: ${(e as Error).message}\n`));
     }
 
     private remove(path: string): void {
