@@ -89,7 +89,7 @@ async function main(): Promise<void> {
     const server = new ObjectServer(bus, ROOT_PATH, CONTRACT_XML, parseIntrospection(CONTRACT_XML), pipeline.dispatch);
     const jobs = new JobRegistry(server, audit, JOB_LINGER_MS);
     const libvirt = new Libvirt(bus);
-    const machines = new Machines(server, libvirt, jobs);
+    const machines = new Machines(server, libvirt, jobs, audit);
     // made here, started below: the storage profiles on the Manager go through its tools
     const zfs = new ZfsArea(server, new ZfsTools(), jobs, audit);
     const profiles = new Profiles(zfs, jobs, audit, `${ROOT_PATH}/Manager`);

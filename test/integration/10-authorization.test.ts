@@ -1,6 +1,7 @@
 // Who may call what, for every method of the installed daemon. The methods
 // are read from the daemon's own introspection data, so a method added
 // later is covered without touching this test.
+import { execFileSync } from "node:child_process";
 import QUnit from "qunit";
 import { parseIntrospection, splitSignature, type MethodSpec } from "../../helpers/lib/dbus-xml.js";
 import { callAs, heardBy, listenAs, MANAGER, type HeardSignal } from "../lib/call-as.js";
@@ -169,6 +170,26 @@ QUnit.module("authorization (installed daemon, real polkit)", hooks => {
         for (const t of targets.filter(t => t.method.annotations[MUTATING] !== "true")) {
             const reply = await call(ADMIN.name, t);
             assert.true(reply.ok, `${t.method.name}: ${reply.ok ? "ok" : reply.message}`);
+        }
+    });
+
+    QUnit.test("a user taken out of the admin group is refused on a connection already open, within the 5 s polkit's yes is kept", async assert => {
+        const connection = "revoked";
+        const importMissing = () => callAs(ADMIN.name, { ...MANAGER, method: "ImportImage", signature: "ssa{sv}",
+            body: ["/nonexistent/debvisor-revoked.raw", uniqueName("revoked"), {}] }, connection);
+        const before = await importMissing();
+        assert.true(!before.ok && before.errorName.endsWith(".NotFound"), `authorized, then the source is missing: ${before.ok ? "ok" : before.message}`);
+        execFileSync("gpasswd", ["-d", ADMIN.name, "debvisor-admin"], { stdio: "ignore" });
+        try {
+            let last = "";
+            await waitFor("the open connection to be refused", async () => {
+                const r = await importMissing();
+                last = r.ok ? "ok" : `${r.errorName}: ${r.message}`;
+                return !r.ok && r.errorName.endsWith(".NotAuthorized");
+            }, 15_000, 500);
+            assert.true(last.includes("not authorized to call Manager.ImportImage"), last);
+        } finally {
+            execFileSync("gpasswd", ["-a", ADMIN.name, "debvisor-admin"], { stdio: "ignore" });
         }
     });
 

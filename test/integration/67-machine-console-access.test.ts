@@ -165,6 +165,16 @@ QUnit.module("machines: consoles are not open to every local user", hooks => {
     QUnit.test("a machine DebVisor made with VNC on 127.0.0.1 moves to the socket when started", async assert => {
         const objectPath = defineTcpVnc(old, true);
         await waitFor("the machine object", async () => await machineProperty(objectPath, "Name") === old, 30_000);
+        // debvisord rewrote the definition on its own when it read it: that change is audited
+        let moves: Array<Record<string, unknown>> = [];
+        await waitFor("the display move in the audit log", async () => {
+            const tail = await callAs(null, { ...MANAGER, method: "AuditTail", signature: "ua{sv}", body: [500, {}] });
+            moves = (tail.ok ? tail.body[0] as Array<Record<string, unknown>> : []).filter(r => r.Method === "Machine.MoveDisplayToSocket" && r.Object === objectPath);
+            return moves.length > 0;
+        }, 30_000);
+        assert.equal(moves.length, 1, "one record");
+        assert.equal(moves[0].User, "debvisord");
+        assert.equal(moves[0].Result, "ok");
         const started = await machineCall(OPERATOR.name, objectPath, "Start");
         assert.true(started.ok, started.ok ? "started" : started.message);
         await waitFor("running", async () => await machineProperty(objectPath, "State") === "running", 60_000);

@@ -9,7 +9,9 @@ import dbus from "dbus-next";
 import * as z from "zod/mini";
 import { busy, failed } from "../../lib/errors.js";
 import type { AreaSupervisor, Areas } from "../area-supervisor.js";
+import type { AuditLog } from "../audit/audit-log.js";
 import { toVariantDict } from "../../lib/variants.js";
+import { NO_LOGINUID } from "../bus/caller.js";
 import { method, type CallContext } from "../bus/call-pipeline.js";
 import type { ObjectServer } from "../bus/object-server.js";
 import { IMAGE_DIR } from "../images/image-import.js";
@@ -57,7 +59,7 @@ export class Machines implements MachineHost {
     private supervisor: AreaSupervisor | null = null;
     private readonly listeners: MachineListener[] = [];
 
-    constructor(private readonly server: ObjectServer, readonly libvirt: Libvirt, readonly jobs: JobRegistry) {}
+    constructor(private readonly server: ObjectServer, readonly libvirt: Libvirt, readonly jobs: JobRegistry, private readonly audit: AuditLog) {}
 
     /* Manager.CreateMachine's implementation. */
     createMethod() {
@@ -244,7 +246,7 @@ export class Machines implements MachineHost {
         const d = describeDomain(xml);
         const path = this.objectPath(props.UUID);
         if (props.Persistent && d.createdBy && d.graphics.some(g => g.Type === "vnc" && (g.Access === "local-users" || g.Access === "network")))
-            void this.moveVncToSocket(domainPath, props.Name);
+            void this.moveVncToSocket(domainPath, props.Name, path);
         const running = state === "running" || state === "paused";
         const addresses = running && d.nics.length > 0 ? await this.readAddresses(domainPath) : new Map<string, string[]>();
         this.addresses.set(path, addresses);
@@ -273,13 +275,22 @@ export class Machines implements MachineHost {
     /* A machine DebVisor made before its display moved to a socket: its next
      * start (also libvirt's autostart) uses the socket. The redefinition's
      * event refreshes the object. */
-    private async moveVncToSocket(domainPath: string, name: string): Promise<void> {
+    private async moveVncToSocket(domainPath: string, name: string, path: string): Promise<void> {
+        let result: string;
         try {
-            if (await moveVncToSocket(this.libvirt, domainPath))
-                process.stderr.write(`debvisord: ${name}: its VNC display moves from a TCP port to a private socket at its next start\n`);
+            if (!await moveVncToSocket(this.libvirt, domainPath))
+                return;
+            result = "ok";
+            process.stderr.write(`debvisord: ${name}: its VNC display moves from a TCP port to a private socket at its next start\n`);
         } catch (e) {
-            process.stderr.write(`debvisord: ${name}: cannot move its VNC display to a socket: ${(e as Error).message}\n`);
+            result = `Failed: ${(e as Error).message}`;
+            process.stderr.write(`debvisord: ${name}: cannot move its VNC display to a socket: ${result}\n`);
         }
+        // the daemon changed a machine's definition on its own: that is in the chain like any change
+        await this.audit.append({
+            uid: 0, loginuid: NO_LOGINUID, user: "debvisord", method: "Machine.MoveDisplayToSocket", object: path,
+            phase: "end", result, args: [name],
+        }).catch(e => process.stderr.write(`debvisord: ${name}: the display move is not in the audit log: ${(e as Error).message}\n`));
     }
 
     private remove(path: string): void {
