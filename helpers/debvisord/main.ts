@@ -25,7 +25,7 @@ import { DNS_PATHS, DnsService } from "./dns/dns-service.js";
 import { DNSMASQ_CONF } from "./dns/dhcp-config.js";
 import { FSTAB } from "./ceph/cephfs-mount.js";
 import { CEPH_CONF } from "./ceph/provision/config.js";
-import { AUTO_UPGRADES, PAM_SSHD, SSHD_DROPIN, SYSCTL_FILE } from "./security/hardening.js";
+import { AUTO_UPGRADES, PAM_SSHD, SSHD_DROPIN, SYSCTL_FILE } from "./security/hardening/host-files.js";
 import { Libvirt } from "./machines/libvirt.js";
 import { Machines } from "./machines/machines.js";
 import { Manager } from "./manager.js";
@@ -34,7 +34,7 @@ import { DEFAULT_STATE_FILE as FIREWALL_STATE_FILE } from "./security/firewall-s
 import { DEFAULT_SETTINGS_FILE as FIREWALL_SETTINGS_FILE } from "./security/firewall-settings.js";
 import { tableName } from "./security/nft.js";
 import { LibvirtMachineControl } from "./security/quarantine-machines.js";
-import { Hardening } from "./security/hardening-object.js";
+import { Hardening } from "./security/hardening/hardening-object.js";
 import { ZfsArea } from "./zfs/zfs-area.js";
 import { ZfsTools } from "./zfs/tools.js";
 import { Profiles } from "./storage/profiles.js";

@@ -5,10 +5,11 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import QUnit from "qunit";
-import {
-    applyMfa, applyPlan, fail2banStatus, mfaStatus, parseBanned, parseJailList, planFix, planMfa, runChecks, sshdSettings,
-    SSHD_DROPIN, SYSCTL_FILE, AUTO_UPGRADES, PAM_SSHD, type HardeningEnv, type RunResult,
-} from "../../helpers/debvisord/security/hardening.js";
+import { applyPlan, planFix, runChecks } from "../../helpers/debvisord/security/hardening/checks.js";
+import { fail2banStatus, parseBanned, parseJailList } from "../../helpers/debvisord/security/hardening/fail2ban.js";
+import { AUTO_UPGRADES, type HardeningEnv, PAM_SSHD, type RunResult, SSHD_DROPIN, SYSCTL_FILE } from "../../helpers/debvisord/security/hardening/host-files.js";
+import { applyMfa, mfaStatus, planMfa } from "../../helpers/debvisord/security/hardening/ssh-mfa.js";
+import { sshdSettings } from "../../helpers/debvisord/security/hardening/sshd.js";
 
 function put(root: string, p: string, content: string): void {
     fs.mkdirSync(path.dirname(path.join(root, p)), { recursive: true });

@@ -1,18 +1,18 @@
 // /org/debvisor/DebVisor1/Hardening: the host's hardening checks and their
-// fixes, SSH MFA and fail2ban. Thin glue over hardening.ts; every change
+// fixes, SSH MFA and fail2ban. Thin glue over the modules beside it; every change
 // takes "dry-run" to show the exact change first.
 import { execa } from "execa";
 import dbus from "dbus-next";
 import * as z from "zod/mini";
-import { failed, invalidArgument } from "../../lib/errors.js";
-import { toVariantDict } from "../../lib/variants.js";
-import { method } from "../bus/call-pipeline.js";
-import type { ObjectServer } from "../bus/object-server.js";
-import { optionsSchema } from "../validation.js";
-import {
-    applyMfa, applyPlan, fail2banArgs, fail2banStatus, isAddress, jailName, mfaStatus, planFix, planMfa, runChecks,
-    type Check, type Fail2banStatus, type HardeningEnv, type MfaStatus,
-} from "./hardening.js";
+import { failed, invalidArgument } from "../../../lib/errors.js";
+import { toVariantDict } from "../../../lib/variants.js";
+import { method } from "../../bus/call-pipeline.js";
+import type { ObjectServer } from "../../bus/object-server.js";
+import { optionsSchema } from "../../validation.js";
+import { applyPlan, planFix, runChecks } from "./checks.js";
+import { fail2banArgs, fail2banStatus, type Fail2banStatus, isAddress, jailName } from "./fail2ban.js";
+import type { Check, HardeningEnv } from "./host-files.js";
+import { applyMfa, mfaStatus, type MfaStatus, planMfa } from "./ssh-mfa.js";
 
 export const HARDENING_IFACE = "org.debvisor.DebVisor1.Hardening";
 const REFRESH_MS = 60_000;
