@@ -10,9 +10,9 @@ import { PageAlerts } from "../lib/components/PageAlerts";
 import { ServiceEmptyState } from "../lib/components/ServiceEmptyState";
 import { useServiceState } from "../lib/dbus-store";
 import { _ } from "../lib/gettext";
-import { CephTab } from "./CephTab";
+import { CephTab } from "./ceph/CephTab";
 import { ProfileTab } from "./ProfileTab";
-import { ZfsTab } from "./ZfsTab";
+import { ZfsTab } from "./zfs/ZfsTab";
 
 export function StoragePage() {
     const service = useServiceState();

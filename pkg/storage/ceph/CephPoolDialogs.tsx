@@ -6,10 +6,10 @@ import { FormGroup, FormHelperText } from "@patternfly/react-core/dist/esm/compo
 import { FormSelect, FormSelectOption } from "@patternfly/react-core/dist/esm/components/FormSelect/index.js";
 import { HelperText, HelperTextItem } from "@patternfly/react-core/dist/esm/components/HelperText/index.js";
 import { TextInput } from "@patternfly/react-core/dist/esm/components/TextInput/index.js";
-import { cephCreatePool, cephPoolNameProblem, cephPoolSetSize, type CephApplication, type CephAutoscale } from "../lib/api/ceph";
-import { FormDialog } from "../lib/components/FormDialog";
-import type { CephPoolObject } from "../lib/dbus-store";
-import { _, format } from "../lib/gettext";
+import { cephCreatePool, cephPoolNameProblem, cephPoolSetSize, type CephApplication, type CephAutoscale } from "../../lib/api/ceph";
+import { FormDialog } from "../../lib/components/FormDialog";
+import type { CephPoolObject } from "../../lib/dbus-store";
+import { _, format } from "../../lib/gettext";
 
 const REPLICAS = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
 

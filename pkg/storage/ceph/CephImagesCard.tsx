@@ -5,14 +5,14 @@ import { Fragment, useState } from "react";
 import { Button } from "@patternfly/react-core/dist/esm/components/Button/index.js";
 import { Card, CardBody, CardTitle } from "@patternfly/react-core/dist/esm/components/Card/index.js";
 import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
-import { cephImageDelete, cephImageNameProblem, cephImageSnapshot, cephSnapshotAction, parseSnapshots, type CephSnapshot } from "../lib/api/ceph";
-import { cockpit } from "../lib/cockpit";
-import { ActionDialog, typedName } from "../lib/components/ActionDialog";
-import type { CephImageObject, CephPoolObject } from "../lib/dbus-store";
-import { formatBytes } from "../lib/format";
-import { _, format } from "../lib/gettext";
+import { cephImageDelete, cephImageNameProblem, cephImageSnapshot, cephSnapshotAction, parseSnapshots, type CephSnapshot } from "../../lib/api/ceph";
+import { cockpit } from "../../lib/cockpit";
+import { ActionDialog, typedName } from "../../lib/components/ActionDialog";
+import type { CephImageObject, CephPoolObject } from "../../lib/dbus-store";
+import { formatBytes } from "../../lib/format";
+import { _, format } from "../../lib/gettext";
 import { CephCreateImageDialog, CephResizeImageDialog } from "./CephImageDialogs";
-import { Guarded, GuardedActions } from "./Guarded";
+import { Guarded, GuardedActions } from "../Guarded";
 
 type Dialog =
     | { kind: "create"; pool: CephPoolObject }

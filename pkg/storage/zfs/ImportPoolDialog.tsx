@@ -8,8 +8,8 @@ import { Form, FormGroup } from "@patternfly/react-core/dist/esm/components/Form
 import { Modal, ModalBody, ModalFooter, ModalHeader } from "@patternfly/react-core/dist/esm/components/Modal/index.js";
 import { TextInput } from "@patternfly/react-core/dist/esm/components/TextInput/index.js";
 import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
-import { zfsImportablePools, zfsImportPool, type ZfsImportable } from "../lib/api/zfs";
-import { _, format } from "../lib/gettext";
+import { zfsImportablePools, zfsImportPool, type ZfsImportable } from "../../lib/api/zfs";
+import { _, format } from "../../lib/gettext";
 import { HealthLabel } from "./PoolsCard";
 
 export function ImportPoolDialog({ onClose }: { onClose(): void }) {

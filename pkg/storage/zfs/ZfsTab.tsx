@@ -3,10 +3,10 @@
 import { CodeBlock, CodeBlockCode } from "@patternfly/react-core/dist/esm/components/CodeBlock/index.js";
 import { EmptyState, EmptyStateBody } from "@patternfly/react-core/dist/esm/components/EmptyState/index.js";
 import { Stack, StackItem } from "@patternfly/react-core/dist/esm/layouts/Stack/index.js";
-import { JobsPanel } from "../lib/components/JobsPanel";
-import { AreaEmptyState } from "../lib/components/AreaState";
-import { useArea, useZfsDatasets, useZfsManager, useZfsPools } from "../lib/dbus-store";
-import { _, format } from "../lib/gettext";
+import { JobsPanel } from "../../lib/components/JobsPanel";
+import { AreaEmptyState } from "../../lib/components/AreaState";
+import { useArea, useZfsDatasets, useZfsManager, useZfsPools } from "../../lib/dbus-store";
+import { _, format } from "../../lib/gettext";
 import { DatasetsCard } from "./DatasetsCard";
 import { PoolsCard } from "./PoolsCard";
 

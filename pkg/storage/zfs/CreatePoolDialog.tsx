@@ -8,10 +8,10 @@ import { Form, FormGroup } from "@patternfly/react-core/dist/esm/components/Form
 import { FormSelect, FormSelectOption } from "@patternfly/react-core/dist/esm/components/FormSelect/index.js";
 import { Modal, ModalBody, ModalFooter, ModalHeader } from "@patternfly/react-core/dist/esm/components/Modal/index.js";
 import { TextInput } from "@patternfly/react-core/dist/esm/components/TextInput/index.js";
-import { managerGetDisks, type Disk } from "../lib/api/manager";
-import { zfsCreatePool, zfsNameProblem, type ZfsLayout } from "../lib/api/zfs";
-import { formatBytes } from "../lib/format";
-import { _, format } from "../lib/gettext";
+import { managerGetDisks, type Disk } from "../../lib/api/manager";
+import { zfsCreatePool, zfsNameProblem, type ZfsLayout } from "../../lib/api/zfs";
+import { formatBytes } from "../../lib/format";
+import { _, format } from "../../lib/gettext";
 
 const MINIMUM: Record<ZfsLayout, number> = { single: 1, mirror: 2, raidz1: 3, raidz2: 4 };
 

@@ -9,10 +9,10 @@ import { Label } from "@patternfly/react-core/dist/esm/components/Label/index.js
 import { Progress, ProgressMeasureLocation, ProgressVariant } from "@patternfly/react-core/dist/esm/components/Progress/index.js";
 import { Grid, GridItem } from "@patternfly/react-core/dist/esm/layouts/Grid/index.js";
 import { Stack, StackItem } from "@patternfly/react-core/dist/esm/layouts/Stack/index.js";
-import type { PageCephManagerProperties } from "../../generated/dbus-contract";
-import { parseHealthChecks, parseManagers, parseMonitors, parsePlacementGroups, type CephHealthCheck } from "../lib/api/ceph";
-import { formatBytes } from "../lib/format";
-import { _, format } from "../lib/gettext";
+import type { PageCephManagerProperties } from "../../../generated/dbus-contract";
+import { parseHealthChecks, parseManagers, parseMonitors, parsePlacementGroups, type CephHealthCheck } from "../../lib/api/ceph";
+import { formatBytes } from "../../lib/format";
+import { _, format } from "../../lib/gettext";
 
 const HEALTH: Record<string, { color: "green" | "orange" | "red"; text: () => string }> = {
     HEALTH_OK: { color: "green", text: () => _("Healthy") },

@@ -6,8 +6,8 @@ import { Button } from "@patternfly/react-core/dist/esm/components/Button/index.
 import { Form, FormGroup } from "@patternfly/react-core/dist/esm/components/Form/index.js";
 import { Modal, ModalBody, ModalFooter, ModalHeader } from "@patternfly/react-core/dist/esm/components/Modal/index.js";
 import { TextInput } from "@patternfly/react-core/dist/esm/components/TextInput/index.js";
-import { zfsSetSchedule, type ZfsSchedule } from "../lib/api/zfs";
-import { _, format } from "../lib/gettext";
+import { zfsSetSchedule, type ZfsSchedule } from "../../lib/api/zfs";
+import { _, format } from "../../lib/gettext";
 
 const PERIODS = ["hourly", "daily", "weekly", "monthly"] as const;
 const LABELS: Record<typeof PERIODS[number], () => string> = {

@@ -6,13 +6,13 @@ import { Button } from "@patternfly/react-core/dist/esm/components/Button/index.
 import { Card, CardBody, CardHeader, CardTitle } from "@patternfly/react-core/dist/esm/components/Card/index.js";
 import { Label } from "@patternfly/react-core/dist/esm/components/Label/index.js";
 import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
-import { cephPoolDelete, parseCephFs } from "../lib/api/ceph";
-import { ActionDialog, typedName } from "../lib/components/ActionDialog";
-import type { CephImageObject, CephOsdObject, CephPoolObject } from "../lib/dbus-store";
-import { formatBytes } from "../lib/format";
-import { _, format } from "../lib/gettext";
+import { cephPoolDelete, parseCephFs } from "../../lib/api/ceph";
+import { ActionDialog, typedName } from "../../lib/components/ActionDialog";
+import type { CephImageObject, CephOsdObject, CephPoolObject } from "../../lib/dbus-store";
+import { formatBytes } from "../../lib/format";
+import { _, format } from "../../lib/gettext";
 import { CephCreatePoolDialog, CephSetSizeDialog } from "./CephPoolDialogs";
-import { Guarded } from "./Guarded";
+import { Guarded } from "../Guarded";
 
 export function CephPoolsCard({ pools, images, osds, cephfs, locked, reachable }: {
     pools: CephPoolObject[]; images: CephImageObject[]; osds: CephOsdObject[]; cephfs: string; locked: string; reachable: boolean;

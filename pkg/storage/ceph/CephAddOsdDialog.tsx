@@ -10,13 +10,13 @@ import { HelperText, HelperTextItem } from "@patternfly/react-core/dist/esm/comp
 import { Modal, ModalBody, ModalFooter, ModalHeader } from "@patternfly/react-core/dist/esm/components/Modal/index.js";
 import { Radio } from "@patternfly/react-core/dist/esm/components/Radio/index.js";
 import { TextInput } from "@patternfly/react-core/dist/esm/components/TextInput/index.js";
-import { cephAddOsd } from "../lib/api/ceph";
-import { managerGetDisks, type Disk } from "../lib/api/manager";
-import { FormDialog } from "../lib/components/FormDialog";
-import { JobRow } from "../lib/components/JobsPanel";
-import { useJobs } from "../lib/dbus-store";
-import { formatBytes } from "../lib/format";
-import { _, format } from "../lib/gettext";
+import { cephAddOsd } from "../../lib/api/ceph";
+import { managerGetDisks, type Disk } from "../../lib/api/manager";
+import { FormDialog } from "../../lib/components/FormDialog";
+import { JobRow } from "../../lib/components/JobsPanel";
+import { useJobs } from "../../lib/dbus-store";
+import { formatBytes } from "../../lib/format";
+import { _, format } from "../../lib/gettext";
 
 /* The path AddOsd is given: the stable by-id path where udev made one. */
 const devicePath = (d: Disk) => d.ById || d.Path;

@@ -9,12 +9,12 @@ import { TextInput } from "@patternfly/react-core/dist/esm/components/TextInput/
 import { Flex, FlexItem } from "@patternfly/react-core/dist/esm/layouts/Flex/index.js";
 import {
     cephCreateImage, cephImageNameProblem, cephImageResize, imageSize, SIZE_UNITS, sizeInUnit, type SizeUnit,
-} from "../lib/api/ceph";
-import { FormDialog } from "../lib/components/FormDialog";
-import type { CephImageObject, CephPoolObject } from "../lib/dbus-store";
-import { formatBytes } from "../lib/format";
+} from "../../lib/api/ceph";
+import { FormDialog } from "../../lib/components/FormDialog";
+import type { CephImageObject, CephPoolObject } from "../../lib/dbus-store";
+import { formatBytes } from "../../lib/format";
 import { CephNameField } from "./CephPoolDialogs";
-import { _, format } from "../lib/gettext";
+import { _, format } from "../../lib/gettext";
 
 function SizeField({ amount, unit, onAmount, onUnit, problem }: {
     amount: string; unit: SizeUnit; onAmount(v: string): void; onUnit(u: SizeUnit): void; problem: string | null;

@@ -7,12 +7,12 @@ import { CodeBlock, CodeBlockCode } from "@patternfly/react-core/dist/esm/compon
 import { EmptyState, EmptyStateBody } from "@patternfly/react-core/dist/esm/components/EmptyState/index.js";
 import { Stack, StackItem } from "@patternfly/react-core/dist/esm/layouts/Stack/index.js";
 import { CubesIcon } from "@patternfly/react-icons/dist/esm/icons/cubes-icon.js";
-import { JobsPanel } from "../lib/components/JobsPanel";
-import { AreaRetry } from "../lib/components/AreaState";
-import { useArea, useCephImages, useCephManager, useCephOsds, useCephPools } from "../lib/dbus-store";
-import { formatTime } from "../lib/format";
-import { _, format } from "../lib/gettext";
-import { adminOnly, useRole } from "../lib/role";
+import { JobsPanel } from "../../lib/components/JobsPanel";
+import { AreaRetry } from "../../lib/components/AreaState";
+import { useArea, useCephImages, useCephManager, useCephOsds, useCephPools } from "../../lib/dbus-store";
+import { formatTime } from "../../lib/format";
+import { _, format } from "../../lib/gettext";
+import { adminOnly, useRole } from "../../lib/role";
 import { CephFsCard } from "./CephFsCard";
 import { CephHealthCard } from "./CephHealthCard";
 import { CephImagesCard } from "./CephImagesCard";

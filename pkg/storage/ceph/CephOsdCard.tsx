@@ -9,15 +9,15 @@ import { Label } from "@patternfly/react-core/dist/esm/components/Label/index.js
 import { Progress, ProgressMeasureLocation } from "@patternfly/react-core/dist/esm/components/Progress/index.js";
 import { Switch } from "@patternfly/react-core/dist/esm/components/Switch/index.js";
 import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
-import type { PageCephManagerProperties } from "../../generated/dbus-contract";
-import { cephOsdMark, cephSetMaintenance, crushHosts, parseOsdTree } from "../lib/api/ceph";
-import { ActionDialog } from "../lib/components/ActionDialog";
-import { showError } from "../lib/components/PageAlerts";
-import type { CephOsdObject } from "../lib/dbus-store";
-import { formatBytes } from "../lib/format";
-import { _, format } from "../lib/gettext";
+import type { PageCephManagerProperties } from "../../../generated/dbus-contract";
+import { cephOsdMark, cephSetMaintenance, crushHosts, parseOsdTree } from "../../lib/api/ceph";
+import { ActionDialog } from "../../lib/components/ActionDialog";
+import { showError } from "../../lib/components/PageAlerts";
+import type { CephOsdObject } from "../../lib/dbus-store";
+import { formatBytes } from "../../lib/format";
+import { _, format } from "../../lib/gettext";
 import { CephAddOsdDialog } from "./CephAddOsdDialog";
-import { Guarded, GuardedActions } from "./Guarded";
+import { Guarded, GuardedActions } from "../Guarded";
 
 /* Hosts in the CRUSH tree's order, each with its OSDs; OSDs the tree does not
  * place (yet) go under the host they report. */

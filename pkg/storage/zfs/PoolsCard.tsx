@@ -7,12 +7,12 @@ import { Card, CardBody, CardHeader, CardTitle } from "@patternfly/react-core/di
 import { Label } from "@patternfly/react-core/dist/esm/components/Label/index.js";
 import { Progress } from "@patternfly/react-core/dist/esm/components/Progress/index.js";
 import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
-import { parseVdevs, zfsPoolCall, zfsPoolDestroy, type ZfsVdev } from "../lib/api/zfs";
-import { ActionDialog } from "../lib/components/ActionDialog";
-import { showError } from "../lib/components/PageAlerts";
-import type { ZfsPoolObject } from "../lib/dbus-store";
-import { formatBytes } from "../lib/format";
-import { _, format } from "../lib/gettext";
+import { parseVdevs, zfsPoolCall, zfsPoolDestroy, type ZfsVdev } from "../../lib/api/zfs";
+import { ActionDialog } from "../../lib/components/ActionDialog";
+import { showError } from "../../lib/components/PageAlerts";
+import type { ZfsPoolObject } from "../../lib/dbus-store";
+import { formatBytes } from "../../lib/format";
+import { _, format } from "../../lib/gettext";
 import { CreatePoolDialog } from "./CreatePoolDialog";
 import { ImportPoolDialog } from "./ImportPoolDialog";
 

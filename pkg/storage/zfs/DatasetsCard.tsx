@@ -9,11 +9,11 @@ import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table/dist/es
 import {
     parseSchedule, zfsClone, zfsCreateDataset, zfsDatasetDestroy, zfsDestroySnapshot, zfsNameProblem, zfsRollback, zfsSnapshot, zfsSnapshots,
     type ZfsPolicy, type ZfsSnapshot,
-} from "../lib/api/zfs";
-import { ActionDialog } from "../lib/components/ActionDialog";
-import type { ZfsDatasetObject } from "../lib/dbus-store";
-import { formatBytes } from "../lib/format";
-import { _, format } from "../lib/gettext";
+} from "../../lib/api/zfs";
+import { ActionDialog } from "../../lib/components/ActionDialog";
+import type { ZfsDatasetObject } from "../../lib/dbus-store";
+import { formatBytes } from "../../lib/format";
+import { _, format } from "../../lib/gettext";
 import { ScheduleDialog } from "./ScheduleDialog";
 
 type Dialog =

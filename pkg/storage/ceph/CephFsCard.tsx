@@ -5,11 +5,11 @@ import { Button } from "@patternfly/react-core/dist/esm/components/Button/index.
 import { Card, CardBody, CardHeader, CardTitle } from "@patternfly/react-core/dist/esm/components/Card/index.js";
 import { DescriptionList, DescriptionListDescription, DescriptionListGroup, DescriptionListTerm } from "@patternfly/react-core/dist/esm/components/DescriptionList/index.js";
 import { Label } from "@patternfly/react-core/dist/esm/components/Label/index.js";
-import { CEPHFS_MOUNTPOINT, cephMountFs, parseCephFs } from "../lib/api/ceph";
-import { ActionDialog } from "../lib/components/ActionDialog";
-import { showError } from "../lib/components/PageAlerts";
-import { _, format } from "../lib/gettext";
-import { Guarded } from "./Guarded";
+import { CEPHFS_MOUNTPOINT, cephMountFs, parseCephFs } from "../../lib/api/ceph";
+import { ActionDialog } from "../../lib/components/ActionDialog";
+import { showError } from "../../lib/components/PageAlerts";
+import { _, format } from "../../lib/gettext";
+import { Guarded } from "../Guarded";
 
 const MDS_COLOR = (state: string) => state.startsWith("up:active") || state === "active" ? "green" : state.includes("standby") ? "blue" : "orange";
 
