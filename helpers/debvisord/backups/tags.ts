@@ -2,9 +2,9 @@
 // be listed (and restored after the machine is gone) by its UUID and name.
 export const TAG = "debvisor";
 
-/* Tags hold no "," (restic's list separator): a machine name with other characters is written %XX. */
+/* Tags hold no "," (restic's list separator) nor spaces: a machine name is written URI-encoded. */
 function tagSafe(text: string): string {
-    return text.replace(/[^A-Za-z0-9._-]/g, c => `%${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
+    return encodeURIComponent(text);
 }
 
 export function machineTags(uuid: string, name: string, consistency: string): string[] {
