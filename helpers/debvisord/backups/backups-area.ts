@@ -214,7 +214,7 @@ export class BackupsArea {
                     this.requireRestic();
                     const list = await this.snapshots(name, options["machine-uuid"]);
                     return [list.map(s => toVariantDict({
-                        Id: s.short_id, FullId: s.id, Time: BigInt(Date.parse(s.time)) * 1000n, Hostname: s.hostname,
+                        Id: s.short_id, FullId: s.id, Time: BigInt(Date.parse(s.time) || 0) * 1000n, Hostname: s.hostname,
                         MachineName: tagValue(s.tags, "machine-name"), MachineUUID: tagValue(s.tags, "machine-uuid"),
                         Consistency: tagValue(s.tags, "consistency"),
                     }))];
