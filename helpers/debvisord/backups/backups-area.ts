@@ -225,14 +225,15 @@ export class BackupsArea {
     }
 }
 
-/* A local repository goes in a directory whose parent exists; an existing directory that holds
- * something other than a repository is refused rather than filled. */
+/* A local repository goes in a directory whose parent exists (a link to one, e.g. on a mounted
+ * disk, counts); an existing directory that holds something other than a repository is refused
+ * rather than filled. */
 function checkLocalDirectory(dir: string, create: boolean | undefined): void {
     if (!fs.existsSync(path.dirname(dir)))
         throw invalidArgument(`location: the directory ${path.dirname(dir)} does not exist`);
     let stat: fs.Stats;
     try {
-        stat = fs.lstatSync(dir);
+        stat = fs.statSync(dir);
     } catch {
         if (create === false)
             throw invalidArgument(`location: ${dir} does not exist`);
