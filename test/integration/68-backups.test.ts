@@ -6,7 +6,7 @@
 // cancelled backup records nothing and a cancelled restore leaves nothing; a
 // running tiny guest backed up from a disk-only snapshot whose overlay is
 // committed back while it keeps running. Who may do what.
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
@@ -85,6 +85,15 @@ const repositoryObjects = async () => {
     return all.body[0] as Record<string, Record<string, Record<string, unknown>>>;
 };
 
+/* The installed debvisorctl, as root or as a test user (with that user's groups). */
+function ctl(args: string[], options: { user?: string; input?: string } = {}) {
+    const [command, argv] = options.user
+        ? ["setpriv", ["--reuid", options.user, "--regid", options.user, "--init-groups", "debvisorctl", ...args]]
+        : ["debvisorctl", args];
+    const r = spawnSync(command, argv, { encoding: "utf8", timeout: 300_000, input: options.input ?? "" });
+    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
 const secretFiles = () => fs.existsSync(BACKUP_DIR) ? fs.readdirSync(BACKUP_DIR).filter(f => f !== "repositories.json").sort() : [];
 
 QUnit.module("backups: restic repositories, back up, restore as a new machine", hooks => {
@@ -96,6 +105,7 @@ QUnit.module("backups: restic repositories, back up, restore as a new machine", 
     const repoName = uniqueName("dvrepo");
     const made: string[] = [];
     const repositoriesMade: string[] = [];
+    let shutOffMachine = "";
 
     hooks.before(async () => {
         dir = tempDir("dv-backups-");
@@ -330,6 +340,7 @@ QUnit.module("backups: restic repositories, back up, restore as a new machine", 
         // a deleted machine's backups are still listed by its UUID; the newest is restored
         const restoredName = uniqueName("dvrestored");
         made.push(restoredName);
+        shutOffMachine = restoredName;
         const id = String(backups[1].Id);
         const viewerRestore = await repoCall(VIEWER.name, repoPath, "Restore", "ssa{sv}", [id, restoredName, {}]);
         assert.false(viewerRestore.ok, "a viewer may not restore");
@@ -438,5 +449,45 @@ QUnit.module("backups: restic repositories, back up, restore as a new machine", 
         } finally {
             bus.disconnect();
         }
+    });
+    QUnit.test("debvisorctl backup: repo-add from standard input, now --wait, list, restore --wait, repo-remove; a viewer may not back up", assert => {
+        if (!shutOffMachine) {
+            assert.true(false, "needs the restored machine of the test before");
+            return;
+        }
+        const name = uniqueName("dvclirepo");
+        repositoriesMade.push(name);
+        const where = path.join(dir, "cli-repo");
+        const usage = ctl(["backup", "repo-add", name, where]);
+        assert.equal(usage.code, 2, `no password file is a usage error: ${usage.stderr}`);
+        const added = ctl(["backup", "repo-add", name, where, "--password-file", "-"], { input: `${password}\n` });
+        assert.equal(added.code, 0, added.stderr);
+        assert.true(/lost password cannot be recovered/.test(added.stdout), added.stdout);
+        assert.equal(fs.readFileSync(path.join(BACKUP_DIR, `${name}.password`), "utf8"), password, "the first line of standard input, without its newline");
+        const listed = JSON.parse(ctl(["backup", "repo-list", "--json"]).stdout) as Array<Record<string, unknown>>;
+        assert.deepEqual(listed.filter(r => r.Name === name).map(r => [r.Kind, r.Location]), [["local", where]]);
+
+        const viewer = ctl(["backup", "now", shutOffMachine, name, "--no-ask"], { user: VIEWER.name });
+        assert.notEqual(viewer.code, 0);
+        assert.true(/not authorized/i.test(viewer.stderr), viewer.stderr);
+        const now = ctl(["backup", "now", shutOffMachine, name, "--wait"], { user: OPERATOR.name });
+        assert.equal(now.code, 0, now.stderr);
+        assert.true(/Backed up .* new bytes: \d+/.test(now.stdout), now.stdout);
+        const backups = JSON.parse(ctl(["backup", "list", name, "--machine", shutOffMachine, "--json"], { user: VIEWER.name }).stdout) as Array<Record<string, unknown>>;
+        assert.equal(backups.length, 1);
+        assert.equal(backups[0]?.MachineName, shutOffMachine);
+        assert.true(ctl(["backup", "list", name]).stdout.includes(String(backups[0]?.Id)), "the table lists it");
+
+        const again = uniqueName("dvclirestored");
+        made.push(again);
+        const restored = ctl(["backup", "restore", name, String(backups[0]?.Id), again, "--wait"], { user: OPERATOR.name });
+        assert.equal(restored.code, 0, restored.stderr);
+        assert.true(domainNames().includes(again), "the machine is there");
+        assert.equal(sha256(volumeFile(`${again}.qcow2`)), sha256(volumeFile(`${shutOffMachine}.qcow2`)), "with the same disk");
+
+        const removed = ctl(["backup", "repo-remove", name]);
+        assert.equal(removed.code, 0, removed.stderr);
+        assert.false(ctl(["backup", "repo-list"]).stdout.includes(name), "forgotten");
+        assert.true(fs.existsSync(path.join(where, "config")), "its backups stay");
     });
 });
