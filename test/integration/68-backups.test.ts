@@ -230,6 +230,7 @@ QUnit.module("backups: restic repositories, back up, restore as a new machine", 
         if (!sftp.ok) {
             assert.equal(sftp.errorName, "org.debvisor.DebVisor1.Error.Failed");
             assert.true(/^opening the repository: the repository at sftp:\/\/backup@127\.0\.0\.1:1\/srv\/restic cannot be reached: /.test(sftp.message), sftp.message);
+            assert.true(/ssh: connect to host 127\.0\.0\.1 port 1: Connection refused/.test(sftp.message), `in ssh's words: ${sftp.message}`);
         }
         const missingParent = await addRepository(ADMIN.name, uniqueName("dvmissing"), path.join(dir, "no/such/dir"), password);
         assert.false(missingParent.ok);

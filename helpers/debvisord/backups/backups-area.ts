@@ -187,8 +187,10 @@ export class BackupsArea {
             return false;
         }
         const missing = /Is there a repository at the following location|unable to open config file/i.test(opened.stderr);
-        if (!missing)
-            throw resticError("opening the repository", opened.stderr, where);
+        if (!missing) {
+            const ssh = /unable to start the sftp session/.test(opened.stderr) ? await this.restic.sshProblem(access) : "";
+            throw resticError("opening the repository", ssh ? `${opened.stderr}\n${ssh}` : opened.stderr, where);
+        }
         if (create === false)
             throw invalidArgument(`location: there is no restic repository at ${where}`);
         await this.restic.must(access, ["init"], "restic init");

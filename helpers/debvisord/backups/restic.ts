@@ -82,6 +82,16 @@ export class Restic {
         return r.stdout;
     }
 
+    /* Why ssh cannot reach an SFTP repository, in ssh's words: restic 0.14 often exits before it
+     * relays them ("unable to start the sftp session, error: EOF" alone says nothing). */
+    async sshProblem(access: RepositoryAccess): Promise<string> {
+        if (access.location.kind !== "sftp")
+            return "";
+        const [tool, ...args] = sftpCommand(access.location, access.ssh).split(" ");
+        const r = await execa(tool, args, { reject: false, timeout: 30_000, input: "", env: { LC_ALL: "C", HOME: "/root", PATH: process.env.PATH ?? "/usr/bin:/bin" }, extendEnv: false });
+        return r.exitCode === 0 ? "" : lastLines(String(r.stderr ?? ""), 2);
+    }
+
     /* `restic backup --json` of `paths`, with progress (0…1) as restic reports it; the summary at the end. */
     async backup(access: RepositoryAccess, paths: string[], tags: string[], host: string, signal: AbortSignal,
         onProgress: (fraction: number) => void): Promise<BackupSummary> {
