@@ -19,20 +19,52 @@ export function allowFileVdevs(dir: string): () => void {
     };
 }
 
-/* Destroys a test pool if it is there; zfs-fuse answers "busy" for a moment after writes. */
+/* Destroys a test pool if it is there. zfs-fuse answers "busy" while any
+ * process reads the pool (debvisord's periodic read included) or has a file
+ * open on its datasets; each try unmounts what it can, so it is tried again
+ * for up to a minute, and the error then names who holds the mount points. */
 export async function destroyTestPool(pool: string): Promise<void> {
-    for (let attempt = 0; attempt < 20; attempt++) {
+    let last = "";
+    for (let attempt = 0; attempt < 60; attempt++) {
         const pools = execFileSync("zpool", ["list", "-H", "-o", "name"], { encoding: "utf8", stdio: "pipe" }).split("\n");
         if (!pools.includes(pool))
             return;
         try {
             execFileSync("zpool", ["destroy", "-f", pool], { stdio: "pipe" });
             return;
-        } catch {
-            await new Promise(r => setTimeout(r, 500));
+        } catch (e) {
+            last = String((e as { stderr?: Buffer }).stderr ?? e).trim();
+            await new Promise(r => setTimeout(r, 1000));
         }
     }
-    throw new Error(`the test pool ${pool} stays busy`);
+    throw new Error(`the test pool ${pool} stays busy: ${last}; ${holdersOf(mountPointsOf(pool))}`);
+}
+
+function mountPointsOf(pool: string): string[] {
+    try {
+        return execFileSync("zfs", ["list", "-H", "-r", "-o", "mountpoint", pool], { encoding: "utf8", stdio: "pipe" })
+            .split("\n").filter(m => m.startsWith("/"));
+    } catch {
+        return [];
+    }
+}
+
+/* Which processes have a working directory, root or open file under these directories. */
+function holdersOf(dirs: string[]): string {
+    if (dirs.length === 0)
+        return "no mounted dataset";
+    const under = (target: string) => dirs.some(d => target === d || target.startsWith(`${d}/`));
+    const holders: string[] = [];
+    for (const pid of fs.readdirSync("/proc").filter(p => /^\d+$/.test(p))) {
+        try {
+            const links = ["cwd", "root", ...fs.readdirSync(`/proc/${pid}/fd`).map(fd => `fd/${fd}`)];
+            if (links.some(l => { try { return under(fs.readlinkSync(`/proc/${pid}/${l}`)) } catch { return false } }))
+                holders.push(`${pid} ${fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ").trim().slice(0, 120)}`);
+        } catch {
+            // the process ended meanwhile
+        }
+    }
+    return holders.length > 0 ? `held by: ${holders.join("; ")}` : `nothing holds ${dirs.join(", ")}`;
 }
 
 /* A sparse file of `bytes`. */
