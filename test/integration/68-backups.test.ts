@@ -473,7 +473,7 @@ QUnit.module("backups: restic repositories, back up, restore as a new machine", 
         assert.true(/not authorized/i.test(viewer.stderr), viewer.stderr);
         const now = ctl(["backup", "now", shutOffMachine, name, "--wait"], { user: OPERATOR.name });
         assert.equal(now.code, 0, now.stderr);
-        assert.true(/Backed up .* new bytes: \d+/.test(now.stdout), now.stdout);
+        assert.true(/Backed up .*\(new bytes: \d+, reused bytes: \d+\)/.test(now.stdout), now.stdout);
         const backups = JSON.parse(ctl(["backup", "list", name, "--machine", shutOffMachine, "--json"], { user: VIEWER.name }).stdout) as Array<Record<string, unknown>>;
         assert.equal(backups.length, 1);
         assert.equal(backups[0]?.MachineName, shutOffMachine);
