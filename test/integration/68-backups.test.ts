@@ -32,9 +32,15 @@ const MIB = 1024 ** 2;
 
 const virsh = (...args: string[]) => execFileSync("virsh", ["-c", "qemu:///system", ...args], { encoding: "utf8", stdio: "pipe" });
 const domainNames = () => virsh("list", "--all", "--name").split("\n").map(l => l.trim()).filter(Boolean);
-const volumeFile = (name: string) => virsh("vol-path", "--pool", "default", name).trim();
-const volumeNames = () => virsh("vol-list", "default").split("\n").slice(2).map(l => l.trim().split(/\s+/)[0]).filter(Boolean);
+const volumeFile = (name: string, pool = "default") => virsh("vol-path", "--pool", pool, name).trim();
+const volumeNames = (pool: string) => virsh("vol-list", pool).split("\n").slice(2).map(l => l.trim().split(/\s+/)[0]).filter(Boolean);
 const prop = (objectPath: string, name: string) => getProperty(objectPath, MACHINE, name).catch(() => undefined);
+/* The file of a machine's first disk, in whichever pool the storage profile put it. */
+async function firstDisk(objectPath: string): Promise<{ pool: string; file: string }> {
+    const disks = await getProperty(objectPath, MACHINE, "Disks") as Array<Record<string, unknown>>;
+    const [pool, volume] = String(disks.find(d => d.Device === "disk")?.Source).split("/");
+    return { pool, file: volumeFile(volume, pool) };
+}
 const sha256 = (file: string) => crypto.createHash("sha256").update(fs.readFileSync(file)).digest("hex");
 
 type Options = Record<string, [string, unknown]>;
@@ -106,6 +112,7 @@ QUnit.module("backups: restic repositories, back up, restore as a new machine", 
     const made: string[] = [];
     const repositoriesMade: string[] = [];
     let shutOffMachine = "";
+    let shutOffPool = "default";
 
     hooks.before(async () => {
         dir = tempDir("dv-backups-");
@@ -272,7 +279,7 @@ QUnit.module("backups: restic repositories, back up, restore as a new machine", 
         const [createdOk, createMessage] = await withTimeout(watch(createJob).completed, 120_000, "the import");
         assert.true(createdOk, createMessage);
         await waitFor("the machine", async () => await prop(machinePath, "Name") === name);
-        const disk = volumeFile(`${name}.qcow2`);
+        const { pool, file: disk } = await firstDisk(machinePath);
         writePattern(disk, "qcow2", 0xab, 8 * MIB, 4 * MIB);
         const fileHash = sha256(disk);
         const content = rawContent(disk, dir);
@@ -342,6 +349,7 @@ QUnit.module("backups: restic repositories, back up, restore as a new machine", 
         const restoredName = uniqueName("dvrestored");
         made.push(restoredName);
         shutOffMachine = restoredName;
+        shutOffPool = pool;
         const id = String(backups[1].Id);
         const viewerRestore = await repoCall(VIEWER.name, repoPath, "Restore", "ssa{sv}", [id, restoredName, {}]);
         assert.false(viewerRestore.ok, "a viewer may not restore");
@@ -352,7 +360,7 @@ QUnit.module("backups: restic repositories, back up, restore as a new machine", 
         const [restoredOk, restoreMessage] = await withTimeout(watch(restoreJob).completed, 300_000, "the restore");
         assert.true(restoredOk, restoreMessage);
         await waitFor("the restored machine", async () => await prop(newPath, "Name") === restoredName);
-        const newDisk = volumeFile(`${restoredName}.qcow2`);
+        const newDisk = volumeFile(`${restoredName}.qcow2`, pool);
         assert.equal(sha256(newDisk), fileHash, "the restored disk has the very bytes that were backed up");
         assert.equal(rawContent(newDisk, dir), content, "and the guest sees the same content");
         assert.true(holdsPattern(newDisk, "qcow2", 0xab, 8 * MIB, 4 * MIB), "with the pattern written before the backup");
@@ -362,10 +370,10 @@ QUnit.module("backups: restic repositories, back up, restore as a new machine", 
         for (const mac of newMacs)
             assert.false(macs.includes(mac), `a new MAC address ${mac}`);
         const disks = await prop(newPath, "Disks") as Array<Record<string, unknown>>;
-        assert.deepEqual(disks.filter(d => d.Device === "disk").map(d => d.Source), [`default/${restoredName}.qcow2`], "in the pool new disks go to");
+        assert.deepEqual(disks.filter(d => d.Device === "disk").map(d => d.Source), [`${pool}/${restoredName}.qcow2`], "in the pool new disks go to");
 
         // a restore to a name in use is refused before anything is written
-        const volumes = volumeNames();
+        const volumes = volumeNames(pool);
         const taken = await repoCall(OPERATOR.name, repoPath, "Restore", "ssa{sv}", [id, restoredName, {}]);
         assert.true(!taken.ok && /^new_name: a machine named/.test(taken.message), taken.ok ? "ok" : taken.message);
         const unknown = await repoCall(OPERATOR.name, repoPath, "Restore", "ssa{sv}", ["0123456789abcdef", uniqueName("dvnone"), {}]);
@@ -385,7 +393,7 @@ QUnit.module("backups: restic repositories, back up, restore as a new machine", 
             const [success, message] = await withTimeout(w.completed, 120_000, "the cancelled restore");
             assert.false(success, message);
             assert.false(domainNames().includes(half), "no machine was defined");
-            assert.deepEqual(volumeNames(), volumes, "no disk was left");
+            assert.deepEqual(volumeNames(pool), volumes, "no disk was left");
             assert.false(fs.readdirSync("/var/lib/libvirt/images").some(f => f.startsWith(half)), "no file was left");
         }
     });
@@ -400,7 +408,7 @@ QUnit.module("backups: restic repositories, back up, restore as a new machine", 
         assert.true(created.ok, created.ok ? "created" : created.message);
         if (!created.ok) return;
         const [machinePath] = created.body as [string];
-        const disk = volumeFile(`${name}.qcow2`);
+        const { pool, file: disk } = await firstDisk(machinePath);
         writePattern(disk, "qcow2", 0x5a, 4 * MIB, 2 * MIB);
         const started = await machineCall(ADMIN.name, machinePath, "Start", "a{sv}", [{}]);
         assert.true(started.ok, started.ok ? "started" : started.message);
@@ -442,7 +450,7 @@ QUnit.module("backups: restic repositories, back up, restore as a new machine", 
             if (!restored.ok) return;
             const [ok, restoreMessage] = await withTimeout(watch(restored.body[1] as string).completed, 300_000, "the restore");
             assert.true(ok, restoreMessage);
-            const newDisk = volumeFile(`${restoredName}.qcow2`);
+            const newDisk = volumeFile(`${restoredName}.qcow2`, pool);
             assert.true(holdsPattern(newDisk, "qcow2", 0x5a, 4 * MIB, 2 * MIB), "the data written before the backup is in the restored disk");
             assert.equal(rawContent(newDisk, dir), rawContent(disk, dir), "the restored disk shows what the running machine's disk shows");
             const newDisks = await prop(restored.body[0] as string, "Disks") as Array<Record<string, unknown>>;
@@ -484,7 +492,7 @@ QUnit.module("backups: restic repositories, back up, restore as a new machine", 
         const restored = ctl(["backup", "restore", name, String(backups[0]?.Id), again, "--wait"], { user: OPERATOR.name });
         assert.equal(restored.code, 0, restored.stderr);
         assert.true(domainNames().includes(again), "the machine is there");
-        assert.equal(sha256(volumeFile(`${again}.qcow2`)), sha256(volumeFile(`${shutOffMachine}.qcow2`)), "with the same disk");
+        assert.equal(sha256(volumeFile(`${again}.qcow2`, shutOffPool)), sha256(volumeFile(`${shutOffMachine}.qcow2`, shutOffPool)), "with the same disk");
 
         const removed = ctl(["backup", "repo-remove", name]);
         assert.equal(removed.code, 0, removed.stderr);
