@@ -11,8 +11,8 @@
 //       quarantined: loopback, established/related, the management and
 //       allow sets pass
 import { execa } from "execa";
-import { parseNet, type Net } from "./cidr.js";
-import type { ListName } from "./firewall-validation.js";
+import { parseNet, type Net } from "../../lib/cidr.js";
+import type { ListName } from "../../lib/firewall-validation.js";
 
 /** The lists that are sets of the table. */
 export type SetList = ListName;
