@@ -1,13 +1,14 @@
 // The daemon's rules for names and values, checked as the user types; the
 // daemon checks them again (helpers/debvisord/validation.ts, cloud-init.ts).
+import { hasNameCharacters, MACHINE_NAME_MAX, RESOURCE_NAME_MAX } from "../../helpers/lib/resource-names";
 import { format, _ } from "../lib/gettext";
 
 export function checkMachineName(name: string, existing: string[]): string | null {
     if (!name)
         return _("Give the machine a name");
-    if (name.length > 50)
-        return _("At most 50 characters");
-    if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name) || name.includes(".."))
+    if (name.length > MACHINE_NAME_MAX)
+        return format(_("At most $0 characters"), MACHINE_NAME_MAX);
+    if (!hasNameCharacters(name))
         return _("Letters, digits, \".\", \"_\" and \"-\", starting with a letter or digit");
     if (existing.includes(name))
         return format(_("A machine named $0 exists already"), name);
@@ -41,8 +42,8 @@ export function checkSshKey(key: string): string | null {
 export function checkSnapshotName(name: string, existing: string[]): string | null {
     if (!name)
         return _("Give the snapshot a name");
-    if (name.length > 64 || !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name) || name.includes(".."))
-        return _("Letters, digits, \".\", \"_\" and \"-\", starting with a letter or digit; at most 64");
+    if (name.length > RESOURCE_NAME_MAX || !hasNameCharacters(name))
+        return format(_("Letters, digits, \".\", \"_\" and \"-\", starting with a letter or digit; at most $0"), RESOURCE_NAME_MAX);
     if (existing.includes(name))
         return format(_("A snapshot named $0 exists already"), name);
     return null;
