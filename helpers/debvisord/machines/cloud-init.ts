@@ -5,9 +5,9 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { execa } from "execa";
 import * as z from "zod/mini";
 import { failed } from "../../lib/errors.js";
+import { runTool } from "../../lib/tool-run.js";
 
 export const cloudInitUser = z.string().check(
     z.regex(/^[a-z_][a-z0-9_-]{0,31}$/, "must be a user name: lower-case letters, digits, \"_\" and \"-\", at most 32, not starting with a digit or \"-\""));
@@ -37,7 +37,7 @@ export interface CloudInitSpec {
 
 async function hashPassword(password: string): Promise<string> {
     // -stdin: the password never appears in a process list
-    const result = await execa("openssl", ["passwd", "-6", "-stdin"], { input: password, timeout: 10_000, reject: false });
+    const result = await runTool("openssl", ["passwd", "-6", "-stdin"], "hashing the password", { input: password, timeout: 10_000, allowFailure: true });
     if (result.exitCode !== 0)
         throw failed(`cannot hash the cloud-init password: ${result.stderr.trim()}`);
     return result.stdout.trim();
@@ -69,8 +69,8 @@ export async function writeSeedIso(spec: CloudInitSpec, target: string): Promise
     try {
         fs.writeFileSync(path.join(dir, "user-data"), await userData(spec), { mode: 0o600 });
         fs.writeFileSync(path.join(dir, "meta-data"), metaData(spec), { mode: 0o600 });
-        const result = await execa("xorriso", ["-as", "mkisofs", "-quiet", "-V", "cidata", "-J", "-r", "-o", target, dir],
-            { timeout: 60_000, reject: false });
+        const result = await runTool("xorriso", ["-as", "mkisofs", "-quiet", "-V", "cidata", "-J", "-r", "-o", target, dir],
+            "writing the seed", { timeout: 60_000, allowFailure: true });
         if (result.exitCode !== 0)
             throw failed(`cannot write the cloud-init seed: ${result.stderr.trim() || `xorriso exit code ${result.exitCode}`}`);
         // the seed holds the password hash: readable by root and qemu only
