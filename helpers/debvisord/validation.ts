@@ -5,7 +5,7 @@
 import path from "node:path";
 import * as z from "zod/mini";
 import en from "zod/v4/locales/en.js";
-import { MACHINE_NAME_MAX, NAME_CHARACTERS, RESOURCE_NAME_MAX } from "../lib/resource-names.js";
+import { MACHINE_NAME_MAX, NAME_CHARACTERS, RESOURCE_NAME_MAX } from "../lib/machine-rules.js";
 
 z.config(en());
 

@@ -1,6 +1,8 @@
-// The daemon's rules for names and values, checked as the user types; the
-// daemon checks them again (helpers/debvisord/validation.ts, cloud-init.ts).
-import { hasNameCharacters, MACHINE_NAME_MAX, RESOURCE_NAME_MAX } from "../../helpers/lib/resource-names";
+// The daemon's rules for names and values (helpers/lib/machine-rules.ts),
+// checked as the user types, in the page's words; the daemon checks them again.
+import {
+    CLOUD_INIT_USER, HOST_NAME, HOST_NAME_MAX, hasNameCharacters, MACHINE_NAME_MAX, NETWORK_CHOICE, RESOURCE_NAME_MAX, SSH_PUBLIC_KEY,
+} from "../../helpers/lib/machine-rules";
 import { format, _ } from "../lib/gettext";
 
 export function checkMachineName(name: string, existing: string[]): string | null {
@@ -26,16 +28,16 @@ export function checkPath(path: string): string | null {
 }
 
 export function checkUser(user: string): string | null {
-    return /^[a-z_][a-z0-9_-]{0,31}$/.test(user) ? null : _("Lower-case letters, digits, \"_\" and \"-\"; at most 32; not starting with a digit or \"-\"");
+    return CLOUD_INIT_USER.test(user) ? null : _("Lower-case letters, digits, \"_\" and \"-\"; at most 32; not starting with a digit or \"-\"");
 }
 
 export function checkHostname(name: string): string | null {
-    return name.length <= 253 && /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/.test(name)
+    return name.length <= HOST_NAME_MAX && HOST_NAME.test(name)
         ? null : _("Labels of letters, digits and \"-\", separated by dots");
 }
 
 export function checkSshKey(key: string): string | null {
-    return /^(ssh-(rsa|ed25519|dss)|ecdsa-sha2-nistp(256|384|521)|sk-[a-z0-9-]+@openssh\.com) [A-Za-z0-9+/]+={0,3}( [\x20-\x7e]{0,200})?$/.test(key.trim())
+    return SSH_PUBLIC_KEY.test(key.trim())
         ? null : _("One OpenSSH public key line: type, key, optional comment");
 }
 
@@ -53,6 +55,6 @@ export function checkSnapshotName(name: string, existing: string[]): string | nu
 export function checkNetwork(value: string, allowNone: boolean): string | null {
     if (value === "" || (allowNone && value === "none"))
         return null;
-    return /^(bridge:[A-Za-z0-9][A-Za-z0-9_.-]{0,14}|network:[A-Za-z0-9][A-Za-z0-9_.-]{0,63})$/.test(value)
+    return value !== "none" && NETWORK_CHOICE.test(value)
         ? null : allowNone ? _("bridge:NAME, network:NAME or none") : _("bridge:NAME or network:NAME");
 }
