@@ -92,7 +92,7 @@ async function main(): Promise<void> {
     const machines = new Machines(server, libvirt, jobs, audit);
     // made here, started below: the storage profiles on the Manager go through its tools
     const zfs = new ZfsArea(server, new ZfsTools(), jobs, audit);
-    const profiles = new Profiles(zfs, jobs, audit, `${ROOT_PATH}/Manager`);
+    const profiles = new Profiles(zfs, jobs, `${ROOT_PATH}/Manager`);
     const manager = new Manager(server, audit, jobs, { CreateMachine: machines.createMethod(), ...profiles.methods() });
     const areas = new Areas();
     manager.followAreas(areas);
@@ -114,7 +114,7 @@ async function main(): Promise<void> {
     });
 
     // the firewall's table, state and settings files can be pointed elsewhere (tests use a table of their own)
-    const firewall = new Firewall(server, audit, {
+    const firewall = new Firewall(server, {
         table: tableName(process.env.DEBVISOR_NFT_TABLE),
         stateFile: FIREWALL_STATE,
         settingsFile: process.env.DEBVISOR_FIREWALL_SETTINGS || FIREWALL_SETTINGS_FILE,

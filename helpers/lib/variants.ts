@@ -67,3 +67,8 @@ export function toVariantDict(object: Record<string, unknown>): Record<string, V
     }
     return result;
 }
+
+/* A value as text to compare, with int64 and uint64 values (BigInt) included. */
+export function comparable(value: unknown): string {
+    return JSON.stringify(value, (_key, v: unknown) => typeof v === "bigint" ? `${v}n` : v);
+}

@@ -206,6 +206,10 @@ QUnit.module("machines: consoles are not open to every local user", hooks => {
         assert.equal(graphics.Access, "local-users");
         assert.equal(graphics.Listen, "127.0.0.1");
         assert.true(tcpListeners(qemuPid(foreign)).some(l => l.port === Number(graphics.Port)), "the advertised port is the one qemu listens on");
+        // on the wire with the contract's type, int64, also when positive
+        const wire = JSON.parse(execFileSync("busctl", ["--system", "--json=short", "get-property", "org.debvisor.DebVisor1", objectPath, MACHINE, "Graphics"],
+            { encoding: "utf8" })) as { data: Array<Record<string, { type: string }>> };
+        assert.equal(wire.data[0].Port.type, "x", "Port is sent as int64");
         // the probe the other tests rely on does see an open display
         assert.equal(probeAs(NOBODY.name, "127.0.0.1", Number(graphics.Port)), "RFB 003.008\n", `as ${NOBODY.name}: the display answers`);
 

@@ -3,14 +3,19 @@
 // .debs installed by apt. The shipped units run for real: debvisord.service
 // started by systemd at boot, by bus activation (SystemdService=) and by
 // systemctl, its exposure rating from `systemd-analyze security`, libvirtd
-// started by its socket, the first-boot and DNS registration units with
-// their conditions, and every area answering debvisorctl on the node's own
-// bus under the unit's sandbox. The prepared root file system is cached
+// started by its socket, every area answering debvisorctl on the node's own
+// bus under the unit's sandbox, first boot to its end on a node given what
+// the installer leaves (a NIC with the static address ifupdown gives it,
+// /etc/network/interfaces and /etc/hosts), and the DNS registration unit
+// against the node's own named, also while named is down. The prepared root file system is cached
 // between runs (see test/lib/nspawn-node.ts); the node is powered off by its
 // nspawn PID and its copy removed, also when a test failed.
+import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import QUnit from "qunit";
+import { hosts, interfaces } from "../../helpers/debvisor-install/install.js";
+import type { Answers } from "../../helpers/debvisor-install/answers.js";
 import { Node, nodeUnavailable } from "../lib/nspawn-node.js";
 import { waitFor } from "../lib/wait.js";
 
@@ -21,6 +26,15 @@ const RELEASES = (process.env.DEBVISOR_TEST_NODE_RELEASES ?? "bookworm trixie").
 /* The rating the unit must keep (issue: it was 8.9 "EXPOSED"). */
 const MAX_EXPOSURE = 5.0;
 const unavailable = nodeUnavailable(DEBS);
+const FIRSTBOOT = "debvisor-firstboot.service";
+const DNS_REGISTER = "debvisor-dns-register.service";
+/* The node's NIC (a veth pair, both ends in the node's own network namespace: the kernel may have
+ * no dummy driver) and the installer's static answers. */
+const NIC = "enp1s0";
+const ADDRESS = "192.168.77.10";
+const GATEWAY = "192.168.77.1";
+const NETWORK = "192.168.77.0/24";
+const DOMAIN = "lab.example.org";
 
 let node: Node;
 
@@ -174,27 +188,113 @@ for (const release of RELEASES) {
             assert.strictEqual(disks.status, 0, `disks listed: ${disks.stderr}`);
         });
 
-        QUnit.test("the DNS registration and first-boot units: installed, and run only where their conditions hold", assert => {
-            // registration needs a managed zone (/etc/debvisor/dns/state.json): a plain node has none
-            assert.strictEqual(node.exec(["systemctl", "is-enabled", "debvisor-dns-register.service"]).stdout.trim(), "enabled");
-            assert.strictEqual(unitProperty("debvisor-dns-register.service", "ConditionResult"), "no", "skipped at boot: no zone managed");
-            assert.strictEqual(unitProperty("debvisor-dns-register.service", "Result"), "success");
+        QUnit.test("first boot, on a node as the installer leaves it: every step done under systemd, the unit disabled", assert => {
+            // installed disabled: the installer enables it
+            assert.strictEqual(node.exec(["systemctl", "is-enabled", FIRSTBOOT]).stdout.trim(), "disabled");
 
-            // first boot: installed disabled (the installer enables it); started, it runs its steps under
-            // systemd and reports them through debvisord. A node not made by the installer has no
-            // /etc/network/interfaces for the bridge step, so it stops there, and says so.
-            assert.strictEqual(node.exec(["systemctl", "is-enabled", "debvisor-firstboot.service"]).stdout.trim(), "disabled");
-            node.exec(["systemctl", "start", "debvisor-firstboot.service"], 120_000);
-            assert.strictEqual(unitProperty("debvisor-firstboot.service", "ExecMainStatus"), "1", "failed at a step");
+            // the NIC, in the node's own network namespace only; the installer's files; the address ifupdown gives it at boot
+            node.mustExec(["ip", "link", "add", NIC, "type", "veth", "peer", "name", "wire0"]);
+            node.mustExec(["ip", "link", "set", "wire0", "up"]);
+            const hostname = node.mustExec(["hostname"]).trim();
+            const answers: Answers = {
+                locale: "C.UTF-8", timezone: "Etc/UTC", hostname, domain: DOMAIN, disk: "/dev/vda",
+                rootPasswordHash: "", adminUser: "admin", adminPasswordHash: "", profile: "zfs",
+                network: { mode: "static", address: `${ADDRESS}/24`, gateway: GATEWAY, dns: [GATEWAY] }, iface: NIC, finish: "none", overwrite: false,
+            };
+            fs.writeFileSync(path.join(node.dir, "etc/network/interfaces"), interfaces(NIC, answers));
+            fs.writeFileSync(path.join(node.dir, "etc/hosts"), hosts(answers));
+            node.mustExec(["systemctl", "restart", "networking.service"], 60_000);
+            assert.ok(node.mustExec(["ip", "-o", "-4", "addr", "show", "dev", NIC]).includes(`${ADDRESS}/24`), `ifupdown gave ${NIC} its address`);
+
+            node.mustExec(["systemctl", "enable", FIRSTBOOT]);
+            const started = node.exec(["systemctl", "start", FIRSTBOOT], 600_000);
+            const journal = () => node.exec(["journalctl", "-b", "-u", FIRSTBOOT, "--no-pager", "-o", "cat"]).stdout;
+            assert.strictEqual(started.status, 0, `${FIRSTBOOT} succeeded: ${started.stderr}\n${journal()}`);
+            assert.strictEqual(unitProperty(FIRSTBOOT, "Result"), "success");
+
+            // every step done, as debvisord reports them
             const firstBoot = JSON.parse(ctl<{ FirstBoot: string }>(["status"]).FirstBoot) as { state: string; steps: Array<{ id: string; state: string; message: string }> };
-            assert.strictEqual(firstBoot.state, "failed", "debvisord reports first boot's state");
-            assert.deepEqual(firstBoot.steps.filter(s => s.state === "failed").map(s => s.id), ["bridge"]);
-            assert.ok(firstBoot.steps[0].message.includes("/etc/network/interfaces"), firstBoot.steps[0].message);
+            assert.strictEqual(firstBoot.state, "done", "debvisord reports first boot done");
+            assert.deepEqual(firstBoot.steps.map(s => `${s.id}: ${s.state}`),
+                ["bridge", "storage", "libvirt", "firewall", "cockpit", "finish"].map(id => `${id}: done`), firstBoot.steps.map(s => `${s.id}: ${s.message}`).join("\n"));
+
+            // the bridge carries the address and the default route; the NIC is its port; ifupdown reads the new file
+            const br0 = JSON.parse(node.mustExec(["ip", "-j", "addr", "show", "dev", "br0"])) as Array<{ addr_info: Array<{ local: string; prefixlen: number }> }>;
+            assert.ok(br0[0].addr_info.some(a => a.local === ADDRESS && a.prefixlen === 24), `br0 has ${ADDRESS}/24`);
+            assert.ok(node.mustExec(["ip", "-o", "link", "show", "dev", NIC]).includes("master br0"), `${NIC} is a port of br0`);
+            assert.ok(!node.mustExec(["ip", "-o", "-4", "addr", "show", "dev", NIC]).includes(ADDRESS), `${NIC} gave its address up`);
+            assert.ok(/^default via \S+ dev br0/m.test(node.mustExec(["ip", "route", "show", "default"])), "the default route leaves by br0");
+            const ifquery = node.mustExec(["ifquery", "br0"]);
+            const options = ifquery.split("\n");
+            assert.ok([`address: ${ADDRESS}/24`, `address: ${ADDRESS}`].some(o => options.includes(o)) && options.includes(`bridge_ports: ${NIC}`),
+                `ifupdown reads br0 from the file:\n${ifquery}`);
+
+            // libvirt: the directory pool and the NAT network, running and started at boot
+            const net = node.mustExec(["virsh", "-c", "qemu:///system", "net-info", "default"]);
+            assert.ok(/^Active:\s+yes/m.test(net) && /^Autostart:\s+yes/m.test(net), `the network default runs and autostarts:\n${net}`);
+            const pool = node.mustExec(["virsh", "-c", "qemu:///system", "pool-info", "default"]);
+            assert.ok(/^State:\s+running/m.test(pool) && /^Autostart:\s+yes/m.test(pool), `the pool default runs and autostarts:\n${pool}`);
+
+            // firewall: the baseline table loaded and kept for boot; the management set has br0's network, in debvisord's table
+            assert.ok(node.mustExec(["nft", "list", "table", "inet", "debvisor-baseline"]).includes("policy drop"), "the baseline table is loaded");
+            assert.ok(node.mustExec(["cat", "/etc/nftables.conf"]).includes("include \"/etc/nftables.d/*.nft\""), "nftables.conf includes it");
+            assert.strictEqual(node.exec(["systemctl", "is-enabled", "nftables.service"]).stdout.trim(), "enabled", "the nftables service loads it at boot");
+            const fw = ctl<{ management: Array<{ cidr: string }>; table: string }>(["fw", "list"]);
+            assert.ok(fw.management.some(m => m.cidr === NETWORK), `the management set has ${NETWORK}: ${JSON.stringify(fw.management)}`);
+            const [family, table] = fw.table.split(" ");
+            assert.ok(node.mustExec(["nft", "list", "table", family, table]).includes(NETWORK), `${NETWORK} is in nft table ${fw.table}`);
+
+            // Cockpit; the mark; the unit disabled itself; nothing failed
+            assert.strictEqual(isActive("cockpit.socket"), "active");
+            assert.strictEqual(node.exec(["systemctl", "is-enabled", "cockpit.socket"]).stdout.trim(), "enabled");
+            assert.strictEqual(node.exec(["test", "-f", "/var/lib/debvisor/firstboot.done"]).status, 0, "firstboot.done is there");
+            assert.strictEqual(node.exec(["systemctl", "is-enabled", FIRSTBOOT]).stdout.trim(), "disabled", "the unit disabled itself");
+            assert.strictEqual(node.exec(["systemctl", "list-units", "--state=failed", "--no-legend", "--plain"]).stdout.trim(), "", "no unit failed");
 
             // once done, the unit's condition keeps it from running again
-            node.mustExec(["sh", "-c", "date > /var/lib/debvisor/firstboot.done"]);
-            node.mustExec(["systemctl", "start", "debvisor-firstboot.service"], 60_000);
-            assert.strictEqual(unitProperty("debvisor-firstboot.service", "ConditionResult"), "no", "skipped once done");
+            node.mustExec(["systemctl", "start", FIRSTBOOT], 60_000);
+            assert.strictEqual(unitProperty(FIRSTBOOT, "ConditionResult"), "no", "skipped once done");
+        });
+
+        QUnit.test("DNS registration: skipped with no zone; registers the host's name in its zone on the node's named; fails and is restarted while named is down", async assert => {
+            // a plain node manages no zone
+            assert.strictEqual(node.exec(["systemctl", "is-enabled", DNS_REGISTER]).stdout.trim(), "enabled");
+            assert.strictEqual(unitProperty(DNS_REGISTER, "ConditionResult"), "no", "skipped at boot: no zone managed");
+            assert.strictEqual(unitProperty(DNS_REGISTER, "Result"), "success");
+
+            // the README's steps: BIND installed, named includes debvisord's fragment, a local zone is made for the host's domain
+            node.installLater(["bind9"]);
+            assert.strictEqual(isActive("named.service"), "active", "named runs");
+            node.mustExec(["sh", "-c", "echo 'include \"/etc/debvisor/dns/named.conf\";' >> /etc/bind/named.conf.local && rndc reconfig"]);
+            const zone = node.service(["debvisorctl", "dns", "add-zone", DOMAIN, "127.0.0.1", "--local", "--no-ask"], 120_000);
+            assert.strictEqual(zone.status, 0, `the zone is made: ${zone.stderr}${zone.stdout}`);
+
+            const fqdn = `${node.mustExec(["hostname"]).trim()}.${DOMAIN}`;
+            const dig = (type: string) => node.mustExec(["dig", "@127.0.0.1", "+short", "+time=5", "+tries=1", fqdn, type]).trim().split("\n").filter(Boolean);
+            assert.deepEqual(dig("A"), [], `no record for ${fqdn} yet`);
+            const registered = node.exec(["systemctl", "start", DNS_REGISTER], 120_000);
+            const journal = () => node.exec(["journalctl", "-b", "-u", DNS_REGISTER, "--no-pager", "-o", "cat"]).stdout;
+            assert.strictEqual(registered.status, 0, `${DNS_REGISTER} succeeded: ${registered.stderr}\n${journal()}`);
+            assert.strictEqual(unitProperty(DNS_REGISTER, "ConditionResult"), "yes", "it ran");
+            assert.strictEqual(unitProperty(DNS_REGISTER, "Result"), "success");
+            assert.ok(dig("A").includes(ADDRESS), `${fqdn} has ${ADDRESS} on named: ${dig("A").join(" ")}`);
+
+            // named down: the unit fails, says why, and systemd schedules its restart
+            node.mustExec(["systemctl", "stop", "named.service"], 60_000);
+            const before = Number(unitProperty(DNS_REGISTER, "NRestarts"));
+            node.mustExec(["systemctl", "start", "--no-block", DNS_REGISTER]);
+            await waitFor(`${DNS_REGISTER} to fail and wait for its restart`, () => unitProperty(DNS_REGISTER, "SubState") === "auto-restart", 120_000, 500);
+            assert.strictEqual(unitProperty(DNS_REGISTER, "ActiveState"), "activating", "activating again: a restart is scheduled");
+            assert.strictEqual(unitProperty(DNS_REGISTER, "Result"), "exit-code", "it failed");
+            console.log(`# ${release}: ${DNS_REGISTER} waits for its restart; NRestarts ${before} before, ${unitProperty(DNS_REGISTER, "NRestarts")} now`);
+            // (it said "the update failed: ; Communication with 127.0.0.1#53 failed: operation canceled")
+            const said = journal().split("\n").find(l => l.startsWith("debvisorctl: ") && l.includes("did not answer")) ?? "";
+            assert.ok(said.includes("127.0.0.1:53 did not answer") && said.includes("is its DNS server running"), `the journal says what failed:\n${journal()}`);
+            console.log(`# ${release}: with named stopped, ${DNS_REGISTER} said: ${said}`);
+
+            // the pending restart cancelled, named back
+            node.mustExec(["systemctl", "stop", DNS_REGISTER]);
+            node.mustExec(["systemctl", "start", "named.service"], 60_000);
         });
     });
 }

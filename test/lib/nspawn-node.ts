@@ -14,8 +14,15 @@ import { waitFor } from "./wait.js";
 
 const CACHE = "/var/cache/debvisor-tests/nspawn";
 const NODE_PATH = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-/* The node's init and what the areas are checked with; the .debs bring the rest. */
-const BASE_PACKAGES = ["systemd", "systemd-sysv", "dbus", "libvirt-daemon-system", "libvirt-dbus", "libvirt-clients", "bind9-dnsutils", "ca-certificates"];
+/* The node's init and what the areas are checked with; the .debs bring the rest. What the ISO
+ * installs for first boot (iso/config/package-lists): ifupdown, which reads the bridge from
+ * /etc/network/interfaces, dnsmasq-base for libvirt's NAT network, cockpit-ws for Cockpit's socket. */
+const BASE_PACKAGES = ["systemd", "systemd-sysv", "dbus", "libvirt-daemon-system", "libvirt-dbus", "libvirt-clients", "bind9-dnsutils", "ca-certificates",
+    "ifupdown", "dnsmasq-base", "cockpit-ws"];
+/* What an administrator installs later and the ISO does not (bind9 makes the node a DNS primary:
+ * README): only downloaded into the node's apt cache, since the booted node has no network. */
+export const LATER_PACKAGES = ["bind9"];
+const DOWNLOAD_LATER = `apt-get install -y -q --no-install-recommends --download-only ${LATER_PACKAGES.join(" ")}`;
 /* The .debs a node gets (the installer belongs on the live image only). */
 const NODE_DEBS = /^(debvisord|cockpit-debvisor)_.*\.deb$/;
 
@@ -96,7 +103,7 @@ export function preparedRoot(release: string, debs: string[]): { dir: string; bu
     const archive = mirror()!;
     const packages = [...new Set([...BASE_PACKAGES, ...debs.flatMap(dependsOf)])]
         .filter(p => !debs.some(d => path.basename(d).startsWith(`${p}_`))).sort();
-    const key = crypto.createHash("sha256").update(JSON.stringify({ release, archive, packages })).digest("hex").slice(0, 16);
+    const key = crypto.createHash("sha256").update(JSON.stringify({ release, archive, packages, later: LATER_PACKAGES })).digest("hex").slice(0, 16);
     const dir = path.join(CACHE, `${release}-${key}`);
     if (fs.existsSync(path.join(dir, "etc/os-release")))
         return { dir, built: false };
@@ -106,7 +113,7 @@ export function preparedRoot(release: string, debs: string[]): { dir: string; bu
         // it becomes the node's "/": not mkdtemp's 0700, or no service user could reach a file
         fs.chmodSync(temp, 0o755);
         must("debootstrap", ["--variant=minbase", "--include=systemd,systemd-sysv,dbus", release, temp, archive], 900_000);
-        nspawn(temp, ["sh", "-c", `apt-get update -q && apt-get install -y -q --no-install-recommends ${packages.join(" ")} && apt-get clean`]);
+        nspawn(temp, ["sh", "-c", `apt-get update -q && apt-get install -y -q --no-install-recommends ${packages.join(" ")} && apt-get clean && ${DOWNLOAD_LATER}`]);
         fs.writeFileSync(path.join(temp, "etc/hostname"), "debvisor-node\n");
         fs.renameSync(temp, dir);
         // a release's older package lists: each prepared root takes about 400 MB
@@ -137,7 +144,8 @@ export class Node {
         must("cp", ["-a", `${prepared.dir}/.`, dir], 300_000);
         const node = new Node(name, dir, `${dir}.console.log`);
         try {
-            nspawn(dir, ["sh", "-c", `apt-get update -q && apt-get install -y -q --no-install-recommends ${debs.map(d => `/run/debs/${path.basename(d)}`).join(" ")}`],
+            // the later packages fetched again only when the archive has newer ones than the cache
+            nspawn(dir, ["sh", "-c", `apt-get update -q && apt-get install -y -q --no-install-recommends ${debs.map(d => `/run/debs/${path.basename(d)}`).join(" ")} && ${DOWNLOAD_LATER}`],
                 [`--bind-ro=${debsDir}:/run/debs`]);
         } catch (e) {
             node.remove();
@@ -179,6 +187,11 @@ export class Node {
      * the node's environment), as a root shell on the node would. */
     service(cmd: string[], timeoutMs = 60_000): RunResult {
         return this.exec(["systemd-run", "--wait", "--pipe", "--quiet", "--collect", ...cmd], timeoutMs);
+    }
+
+    /* Installs packages of LATER_PACKAGES from the node's apt cache, as an administrator would (it has no network). */
+    installLater(packages: string[], timeoutMs = 300_000): void {
+        this.mustExec(["env", "DEBIAN_FRONTEND=noninteractive", "apt-get", "install", "-y", "-q", "--no-install-recommends", "--no-download", ...packages], timeoutMs);
     }
 
     mustExec(cmd: string[], timeoutMs?: number): string {

@@ -12,8 +12,8 @@ import { poolMethods } from "../../helpers/debvisord/ceph/ceph-methods.js";
 import type { Method } from "../../helpers/debvisord/bus/call-pipeline.js";
 import { CephTools } from "../../helpers/debvisord/ceph/tools.js";
 import { failed } from "../../helpers/lib/errors.js";
-import type { ObjectServer } from "../../helpers/debvisord/bus/object-server.js";
 import type { JobRegistry } from "../../helpers/debvisord/jobs/jobs.js";
+import { recordingServer } from "../lib/recording-server.js";
 
 const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), "../fixtures/ceph");
 const load = (name: string) => fs.readFileSync(path.join(fixtures, name), "utf8");
@@ -43,17 +43,7 @@ class FixtureTools extends CephTools {
     }
 }
 
-function fakeServer() {
-    const objects = new Map<string, { name: string; properties: () => Record<string, unknown> }>();
-    const changes: Array<[string, string, string[]]> = [];
-    const server = {
-        rootPath: "/org/debvisor/DebVisor1",
-        export: (p: string, ifaces: Array<{ name: string; properties: () => Record<string, unknown> }>) => objects.set(p, ifaces[0]),
-        unexport: (p: string) => objects.delete(p),
-        propertiesChanged: (p: string, iface: string, names: string[]) => changes.push([p, iface, names]),
-    };
-    return { server: server as unknown as ObjectServer, objects, changes };
-}
+const fakeServer = recordingServer;
 
 QUnit.module("ceph: objects kept live", () => {
     QUnit.test("objects for OSDs, pools and images; a marked-out OSD signals In only; noout the manager's flags", async assert => {

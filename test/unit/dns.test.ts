@@ -107,6 +107,15 @@ QUnit.module("dns grammar and scripts", () => {
         assert.true(/did not answer/.test(explainFailure(";; no servers could be reached", "k", "s").message));
     });
 
+    QUnit.test("nsupdate's failures: a primary with no DNS server listening is said to be that, in one line", assert => {
+        // nsupdate -v against a port nobody listens on: BIND 9.18 says "operation canceled", 9.20 "connection refused"
+        for (const said of ["; Communication with 127.0.0.1#53 failed: operation canceled\n", "; Communication with 127.0.0.1#53 failed: connection refused\n"]) {
+            const e = explainFailure(`${said}\n`, "k", "127.0.0.1:53");
+            assert.strictEqual(e.code, "UNREACHABLE", said);
+            assert.strictEqual(e.message, `127.0.0.1:53 did not answer (${said.slice(2).trim()}): is its DNS server running, and reachable from here?`);
+        }
+    });
+
     QUnit.test("DHCP leases from libvirt's status files and dnsmasq's leases file", assert => {
         const libvirt = JSON.stringify([{ "ip-address": "192.168.122.50", "mac-address": "52:54:00:aa:bb:cc", hostname: "vm1", "expiry-time": 1767225600 }]);
         assert.deepEqual(parseLibvirtStatus(libvirt, "default"), [{ Address: "192.168.122.50", Mac: "52:54:00:aa:bb:cc", Hostname: "vm1", Expiry: 1767225600, Source: "default" }]);

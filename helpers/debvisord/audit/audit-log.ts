@@ -112,6 +112,12 @@ export class AuditLog {
         return { uid: 0, loginuid: 0xffffffff, user: "debvisord", method: "AuditLog.Recover", object: this.file, phase: "recovered", result };
     }
 
+    /* Work the daemon did on its own (a schedule, an automatic registration, a
+     * definition it moved), with nobody calling: recorded as debvisord, root. */
+    appendAsDaemon(method: string, object: string, result: string, args?: unknown): Promise<{ seq: number; hash: string }> {
+        return this.append({ uid: 0, loginuid: 0xffffffff, user: "debvisord", method, object, phase: "end", result, args });
+    }
+
     /* Takes up the chain from the live file as it is on disk (at start, and after a failed write). */
     private loadLive(): number {
         const tornBytes = this.recoverTail();

@@ -24,6 +24,12 @@ export interface CallContext {
     path: string;
     /** for checks that depend on the target, e.g. cancelling someone else's job */
     authorize(action: string): Promise<void>;
+    /**
+     * One step of the work in the audit log, as the caller, between the call's
+     * begin and end records: `method` names the step ("ApplyProfile.step"),
+     * `args` are redacted like the call's. Rejects when the log cannot take it.
+     */
+    auditStep(method: string, result: string, args?: unknown, where?: { object?: string; phase?: "step" | "end" }): Promise<void>;
 }
 
 /** What the pipeline needs of an argument schema (zod's safeParse). */
@@ -92,7 +98,7 @@ export class CallPipeline {
         let raw = call.body === null ? null : unwrap(call.body) as unknown[];
         if (raw)
             allowInteraction = takeOptions(raw);
-        const entry = (phase: "begin" | "end" | "denied" | "invalid", result: string, args?: unknown) => ({
+        const entry = (phase: "begin" | "end" | "step" | "denied" | "invalid", result: string, args?: unknown) => ({
             uid: caller.uid, loginuid: caller.loginuid, user: caller.user, loginuser: caller.loginUser,
             method: methodName, object: call.path, phase, result, args,
         });
@@ -137,7 +143,12 @@ export class CallPipeline {
         if (mutating)
             await record("begin", "", auditArgs);
         try {
-            const out = await implementation.run({ caller, path: call.path, authorize }, args);
+            const auditStep = (stepMethod: string, result: string, stepArgs?: unknown, where: { object?: string; phase?: "step" | "end" } = {}) =>
+                this.audit.append({
+                    ...entry(where.phase ?? "end", result, stepArgs === undefined ? undefined : redact(stepArgs)),
+                    method: stepMethod, object: where.object ?? call.path,
+                }).then(() => undefined);
+            const out = await implementation.run({ caller, path: call.path, authorize, auditStep }, args);
             if (mutating)
                 await record("end", "ok");
             return out;

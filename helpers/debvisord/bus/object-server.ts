@@ -9,7 +9,7 @@
 import dbus from "dbus-next";
 import { interfaceXml, inSignature, outSignature, type InterfaceSpec, type MethodSpec } from "../../lib/dbus-xml.js";
 import { busy, DebVisorError, invalidArgument } from "../../lib/errors.js";
-import { marshal } from "../../lib/variants.js";
+import { comparable, marshal } from "../../lib/variants.js";
 import { formatBytes } from "../../lib/bytes.js";
 import { heldBody } from "./large-bodies.js";
 
@@ -78,8 +78,17 @@ export interface ExportedInterface {
 
 export type Dispatcher = (call: IncomingCall) => Promise<unknown[]>;
 
+/** What an area wants on the bus for one object: one interface, its values, and its methods (asked for once, at export). */
+export interface Published {
+    iface: string;
+    props: Record<string, unknown>;
+    methods?: () => Record<string, unknown>;
+}
+
 export class ObjectServer {
     private readonly objects = new Map<string, Map<string, ExportedInterface>>();
+    // objects exported through publish(): the values last published, and each property as compared text
+    private readonly published = new Map<string, { iface: string; props: Record<string, unknown>; compared: Record<string, string> }>();
     private readonly specs: Map<string, InterfaceSpec>;
     // calls waiting for their answers, per sender: all of them, and those with large arguments
     private readonly inFlight = new Map<string, { calls: number; large: number }>();
@@ -120,7 +129,47 @@ export class ObjectServer {
         this.signal(this.rootPath, OBJECT_MANAGER, "InterfacesAdded", "oa{sa{sv}}", [path, this.interfacesAndProperties(map)]);
     }
 
+    /* An area's object with one interface, kept current: exported (with its
+     * methods) the first time, afterwards PropertiesChanged for exactly the
+     * properties whose value, marshalled with the contract's type, differs
+     * from what was published last; the areas keep no such bookkeeping of
+     * their own. Get and GetAll answer with what was published. */
+    publish(path: string, iface: string, props: Record<string, unknown>, methods: () => Record<string, unknown> = () => ({})): void {
+        const spec = this.spec(iface);
+        const compared: Record<string, string> = {};
+        for (const p of spec.properties)
+            compared[p.name] = comparable(marshal(props[p.name], p.type));
+        const before = this.published.get(path);
+        if (!before || before.iface !== iface) {
+            if (before)
+                this.unexport(path);
+            const entry = { iface, props, compared };
+            this.published.set(path, entry);
+            this.export(path, [{ name: iface, properties: () => entry.props, methods: methods() }]);
+            return;
+        }
+        const changed = Object.keys(compared).filter(name => compared[name] !== before.compared[name]);
+        before.props = props;
+        before.compared = compared;
+        this.propertiesChanged(path, iface, changed);
+    }
+
+    /* Makes the published objects below `prefix` (paths starting with
+     * "prefix/") exactly `wanted`: each is published, the others unexported. */
+    sync(prefix: string, wanted: Map<string, Published>): void {
+        const below = `${prefix}/`;
+        for (const path of [...this.published.keys()])
+            if (path.startsWith(below) && !wanted.has(path))
+                this.unexport(path);
+        for (const [path, w] of wanted) {
+            if (!path.startsWith(below))
+                throw new Error(`${path} is not below ${prefix}`);
+            this.publish(path, w.iface, w.props, w.methods);
+        }
+    }
+
     unexport(path: string): void {
+        this.published.delete(path);
         const map = this.objects.get(path);
         if (!map)
             return;

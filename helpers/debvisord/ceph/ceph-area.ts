@@ -12,9 +12,10 @@
 // OSDs, pools and images.
 import { NotInstalled, Unavailable } from "../area-supervisor.js";
 import type { AuditLog } from "../audit/audit-log.js";
-import type { ObjectServer } from "../bus/object-server.js";
+import type { ObjectServer, Published } from "../bus/object-server.js";
 import type { JobRegistry } from "../jobs/jobs.js";
 import { escapePathElement } from "../../lib/object-path.js";
+import { comparable } from "../../lib/variants.js";
 import { cephFsMounted, CEPHFS_MOUNTPOINT } from "./cephfs-mount.js";
 import { imageMethods, managerMethods, osdMethods, poolMethods } from "./ceph-methods.js";
 import {
@@ -33,10 +34,6 @@ const SLOW_EVERY = 6;
 
 type Props = Record<string, unknown>;
 export type CephState = "not-installed" | "none" | "bootstrapping" | "reachable" | "unreachable";
-
-function comparable(value: unknown): string {
-    return JSON.stringify(value, (_key, v: unknown) => typeof v === "bigint" ? `${v}n` : v);
-}
 
 interface SlowState {
     osdUsage: Map<number, OsdUsage>;
@@ -57,8 +54,6 @@ export class CephArea {
     updatedAt = 0n;
     /** set by the provisioning code while it creates a cluster */
     bootstrapping = false;
-    private readonly objects = new Map<string, { iface: string; props: Props }>();
-    private readonly compared = new Map<string, Record<string, string>>();
     private managerProps: Props = {};
     private refreshing: Promise<void> | null = null;
     private next: Promise<void> | null = null;
@@ -295,7 +290,7 @@ export class CephArea {
         const r = this.report;
         if (!r)
             return;
-        const wanted = new Map<string, { iface: string; props: Props; methods: () => Record<string, unknown> }>();
+        const wanted = new Map<string, Published>();
         for (const o of r.osds) {
             const u = this.slow.osdUsage.get(o.id);
             wanted.set(this.osdPath(o.id), {
@@ -324,37 +319,13 @@ export class CephArea {
                 props: { Pool: i.pool, Name: i.name, Size: i.size, UsedBytes: i.used, Snapshots: JSON.stringify(i.snapshots) },
             });
         }
-        this.sync(wanted);
-    }
-
-    /* Exports new objects, unexports gone ones, signals changed properties. */
-    private sync(wanted: Map<string, { iface: string; props: Props; methods: () => Record<string, unknown> }>): void {
-        for (const path of [...this.objects.keys()]) {
-            if (!wanted.has(path)) {
-                this.objects.delete(path);
-                this.compared.delete(path);
-                this.server.unexport(path);
-            }
-        }
-        for (const [path, w] of wanted) {
-            const texts = Object.fromEntries(Object.entries(w.props).map(([k, v]) => [k, comparable(v)]));
-            const before = this.compared.get(path);
-            this.objects.set(path, { iface: w.iface, props: w.props });
-            this.compared.set(path, texts);
-            if (!before) {
-                this.server.export(path, [{ name: w.iface, properties: () => this.objects.get(path)?.props ?? w.props, methods: w.methods() }]);
-                continue;
-            }
-            const changed = Object.keys(texts).filter(k => texts[k] !== before[k]);
-            if (changed.length > 0)
-                this.server.propertiesChanged(path, w.iface, changed);
-        }
+        this.server.sync(this.path, wanted);
     }
 
     private clear(): void {
         this.report = null;
         this.slow = { osdUsage: new Map(), tree: [], poolUsage: new Map(), managers: [], images: [] };
-        this.sync(new Map());
+        this.server.sync(this.path, new Map());
     }
 
     /** the pools the CephFS uses */

@@ -16,13 +16,9 @@ const devicesArg = z.array(deviceArg).check(z.minLength(1, "name at least one sp
 
 /* Each step of the library, audited as a step of the method that runs it, and the Job's progress. */
 function stepReporter(area: CephArea, ctx: CallContext, methodName: string, setProgress: (f: number) => void): ProgressCallback {
-    const c = ctx.caller;
     return async r => {
         setProgress(r.fraction);
-        await area.audit?.append({
-            uid: c.uid, loginuid: c.loginuid, user: c.user, method: `${methodName}.step`, object: area.path, phase: "end",
-            result: "ok", args: [r.id, r.result, `${r.seconds.toFixed(1)} s`],
-        }).catch(() => undefined);
+        await ctx.auditStep(`${methodName}.step`, "ok", [r.id, r.result, `${r.seconds.toFixed(1)} s`], { object: area.path }).catch(() => undefined);
     };
 }
 

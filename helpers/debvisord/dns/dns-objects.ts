@@ -10,8 +10,7 @@ import { escapePathElement } from "../../lib/object-path.js";
 import { toVariantDict } from "../../lib/variants.js";
 import type { AuditLog } from "../audit/audit-log.js";
 import { method, type CallContext } from "../bus/call-pipeline.js";
-import type { Caller } from "../bus/caller.js";
-import type { ObjectServer } from "../bus/object-server.js";
+import type { ObjectServer, Published } from "../bus/object-server.js";
 import type { JobRegistry } from "../jobs/jobs.js";
 import type { MachineFacts, Machines } from "../machines/machines.js";
 import { count, optionsSchema } from "../validation.js";
@@ -42,7 +41,6 @@ const hostLabel = z.string().check(z.regex(/^(?!-)[a-z0-9-]{1,63}(?<!-)$/, "must
 const zoneOption = z.optional(zoneName);
 const RECORDS_ACTION = "org.debvisor.dns.records";
 
-const AUTO_CALLER: Caller = { sender: "", uid: 0, pid: process.pid, loginuid: 0xffffffff, user: "debvisord", loginUser: "" };
 
 function micros(ms: number): bigint {
     return BigInt(Math.max(0, Math.round(ms))) * 1000n;
@@ -56,7 +54,7 @@ function derivedKeyName(zone: string, suffix: string): string {
 
 export class DnsObjects {
     readonly path: string;
-    private readonly exported = new Map<string, string>(); // object path → its properties as JSON, to signal only changes
+    private listsPublished = ""; // the DNS object's lists as last signalled, to signal only changes
     private leases: Lease[] = [];
     private readonly machinePaths = new Map<string, string>(); // machine object path → uuid
 
@@ -94,7 +92,7 @@ export class DnsObjects {
                 SetDhcpRanges: this.setDhcpRanges,
             },
         }]);
-        this.exported.set(this.path, this.dnsJson());
+        this.listsPublished = this.dnsJson();
         this.service.ensureBindConfig();
         this.service.onChange(() => this.sync());
         this.sync();
@@ -144,35 +142,17 @@ export class DnsObjects {
         };
     }
 
-    /* Exports new zones and keys, removes gone ones, and signals the properties that changed. */
+    /* Publishes the zones and keys (new ones exported, gone ones removed, changed properties signalled), and the DNS object's lists. */
     private sync(): void {
-        const wanted = new Map<string, { iface: string; props: () => Record<string, unknown> }>();
+        const wanted = new Map<string, Published>();
         for (const zone of Object.keys(this.service.zones))
-            wanted.set(this.zonePath(zone), { iface: ZONE_IFACE, props: () => this.zoneProperties(zone) });
+            wanted.set(this.zonePath(zone), { iface: ZONE_IFACE, props: this.zoneProperties(zone) });
         for (const key of Object.keys(this.service.keyMeta))
-            wanted.set(this.keyPath(key), { iface: KEY_IFACE, props: () => this.keyProperties(key) });
-        for (const path of [...this.exported.keys()])
-            if (path !== this.path && !wanted.has(path)) {
-                this.exported.delete(path);
-                this.server.unexport(path);
-            }
-        const json = (v: Record<string, unknown>) => JSON.stringify(v, (_k, x: unknown) => typeof x === "bigint" ? String(x) : x);
-        for (const [path, { iface, props }] of wanted) {
-            const now = props();
-            const before = this.exported.get(path);
-            if (before === undefined) {
-                // a zone or key removed between sync() calls answers with its last properties
-                this.server.export(path, [{ name: iface, properties: () => { try { return props() } catch { return now } }, methods: {} }]);
-            } else if (before !== json(now)) {
-                const old = JSON.parse(before) as Record<string, unknown>;
-                const fresh = JSON.parse(json(now)) as Record<string, unknown>;
-                this.server.propertiesChanged(path, iface, Object.keys(fresh).filter(k => JSON.stringify(fresh[k]) !== JSON.stringify(old[k])));
-            }
-            this.exported.set(path, json(now));
-        }
+            wanted.set(this.keyPath(key), { iface: KEY_IFACE, props: this.keyProperties(key) });
+        this.server.sync(this.path, wanted);
         const dns = this.dnsJson();
-        if (dns !== this.exported.get(this.path)) {
-            this.exported.set(this.path, dns);
+        if (dns !== this.listsPublished) {
+            this.listsPublished = dns;
             this.server.propertiesChanged(this.path, DNS_IFACE, ["Registrations", "OverdueKeys", "DhcpRanges"]);
         }
     }
@@ -287,7 +267,7 @@ export class DnsObjects {
             }, async control => {
                 await this.service.rotateKey(name, o["overlap-seconds"] ?? 5, async (step, text) => {
                     control.setProgress((ROTATION_STEPS.indexOf(step) + 1) / ROTATION_STEPS.length);
-                    await this.auditStep(ctx.caller, "Dns.RotateKey", keyPath, `${step}: ${text}`);
+                    await ctx.auditStep("Dns.RotateKey", `${step}: ${text}`, undefined, { object: keyPath, phase: "step" });
                     this.sync();
                 });
                 return `${name} rotated to ${tsigName(name, this.service.keyMeta[name].generation)}`;
@@ -295,13 +275,6 @@ export class DnsObjects {
             return [job.path];
         },
     });
-
-    private async auditStep(caller: Caller, methodName: string, object: string, result: string, phase: "step" | "end" = "step"): Promise<void> {
-        await this.audit.append({
-            uid: caller.uid, loginuid: caller.loginuid, user: caller.user, loginuser: caller.loginUser,
-            method: methodName, object, phase, result,
-        });
-    }
 
     /* The zone a registration goes to: the named one, or the only/first fitting one. */
     private registrationZone(named: string | undefined, forMachines: boolean): string {
@@ -452,6 +425,6 @@ export class DnsObjects {
             result = `Failed: ${(e as Error).message}`;
             process.stderr.write(`debvisord: ${methodName} ${object}: ${(e as Error).message}\n`);
         }
-        await this.auditStep(AUTO_CALLER, methodName, object, result, "end").catch(() => undefined);
+        await this.audit.appendAsDaemon(methodName, object, result).catch(() => undefined);
     }
 }

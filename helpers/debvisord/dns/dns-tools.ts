@@ -31,8 +31,13 @@ export function explainFailure(output: string, key: string, server: string): Dns
         return new DnsServerError(`${server} is not authoritative for this zone (${code})`, code);
     if (code)
         return new DnsServerError(`${server} answered ${code}`, code);
-    if (/timed out|no servers could be reached|connection refused|could not|couldn't/i.test(output))
-        return new DnsServerError(`${server} did not answer: ${output.trim().split("\n").pop() ?? ""}`, "UNREACHABLE");
+    // nsupdate's line for a port nobody listens on: "; Communication with 127.0.0.1#53 failed: operation canceled"
+    // (BIND 9.18; "connection refused" from 9.20)
+    const unreachable = /timed out|no servers could be reached|connection refused|could not|couldn't|Communication with \S+ failed|unreachable/i;
+    if (unreachable.test(output)) {
+        const said = output.split("\n").map(l => l.replace(/^;+\s*/, "").trim()).filter(l => unreachable.test(l)).pop() ?? "";
+        return new DnsServerError(`${server} did not answer (${said}): is its DNS server running, and reachable from here?`, "UNREACHABLE");
+    }
     return new DnsServerError(`the update failed: ${output.trim().slice(0, 500) || "no message"}`, "FAILED");
 }
 

@@ -11,7 +11,6 @@ import { busy, failed } from "../../lib/errors.js";
 import type { AreaSupervisor, Areas } from "../area-supervisor.js";
 import type { AuditLog } from "../audit/audit-log.js";
 import { toVariantDict } from "../../lib/variants.js";
-import { NO_LOGINUID } from "../bus/caller.js";
 import { method, type CallContext } from "../bus/call-pipeline.js";
 import type { ObjectServer } from "../bus/object-server.js";
 import { IMAGE_DIR } from "../images/image-import.js";
@@ -38,11 +37,6 @@ const RESYNC_DELAY_MS = 500, ALIVE_CHECK_MS = 15_000;
 const ADDRESS_SOURCE_LEASE = 0, ADDRESS_SOURCE_AGENT = 1;
 
 type Snapshot = Record<string, unknown>;
-
-/* A property value as text to compare; uint64 values (BigInt) included. */
-function comparable(value: unknown): string {
-    return JSON.stringify(value, (_key, v: unknown) => typeof v === "bigint" ? `${v}n` : v);
-}
 
 /** What other areas (DNS registration) learn about a machine whenever it is read or goes away. */
 export type MachineFacts = { path: string; uuid: string; name: string; running: boolean; addresses: string[] };
@@ -257,18 +251,13 @@ export class Machines implements MachineHost {
             OsInfo: osName(d.osId), CreatedBy: d.createdBy?.User ?? "", CreationTime: d.createdBy?.Time ?? "",
             Disks: d.disks.map(x => toVariantDict({ ...x })),
             Nics: d.nics.map(x => toVariantDict({ ...x, Addresses: new dbus.Variant("as", addresses.get(x.Mac.toLowerCase()) ?? []) })),
-            Graphics: d.graphics.map(x => toVariantDict({ ...x })),
+            // Port is int64 in the contract: guessed from the value it went out as uint64 when positive
+            Graphics: d.graphics.map(x => toVariantDict({ ...x, Port: new dbus.Variant("x", x.Port) })),
             Snapshots: snapshotsToVariant(snapshots),
         };
-        const before = this.snapshots.get(path);
         this.snapshots.set(path, snapshot);
         this.domainPaths.set(path, domainPath);
-        if (!before) {
-            this.server.export(path, [{ name: MACHINE_IFACE, properties: () => this.snapshots.get(path) ?? snapshot, methods: this.methodsFor(path) }]);
-        } else {
-            const changed = Object.keys(snapshot).filter(k => comparable(snapshot[k]) !== comparable(before[k]));
-            this.server.propertiesChanged(path, MACHINE_IFACE, changed);
-        }
+        this.server.publish(path, MACHINE_IFACE, snapshot, () => this.methodsFor(path));
         this.tell(this.facts(path)!);
     }
 
@@ -287,10 +276,7 @@ export class Machines implements MachineHost {
             process.stderr.write(`debvisord: ${name}: cannot move its VNC display to a socket: ${result}\n`);
         }
         // the daemon changed a machine's definition on its own: that is in the chain like any change
-        await this.audit.append({
-            uid: 0, loginuid: NO_LOGINUID, user: "debvisord", method: "Machine.MoveDisplayToSocket", object: path,
-            phase: "end", result, args: [name],
-        }).catch(e => process.stderr.write(`debvisord: ${name}: the display move is not in the audit log: ${(e as Error).message}\n`));
+        await this.audit.appendAsDaemon("Machine.MoveDisplayToSocket", path, result, [name]).catch(e => process.stderr.write(`debvisord: ${name}: the display move is not in the audit log: ${(e as Error).message}\n`));
     }
 
     private remove(path: string): void {

@@ -6,7 +6,6 @@
 import * as z from "zod/mini";
 import { invalidArgument, failed, busy } from "../../lib/errors.js";
 import { NotInstalled, Unavailable } from "../area-supervisor.js";
-import type { AuditLog } from "../audit/audit-log.js";
 import { method, type CallContext } from "../bus/call-pipeline.js";
 import type { ObjectServer } from "../bus/object-server.js";
 import { count, optionsSchema } from "../validation.js";
@@ -111,7 +110,6 @@ export class Firewall {
 
     constructor(
         private readonly server: ObjectServer,
-        private readonly audit: AuditLog,
         private readonly paths: FirewallPaths,
         private readonly machines: MachineControl | null,
         private readonly sessions: () => Protected[] = adminSessions,
@@ -498,12 +496,8 @@ export class Firewall {
     });
 
     /* A step of a quarantine or release, in the audit log on its own. */
-    private async step(ctx: CallContext, name: string, result: string, args: unknown): Promise<void> {
-        const c = ctx.caller;
-        await this.audit.append({
-            uid: c.uid, loginuid: c.loginuid, user: c.user, loginuser: c.loginUser,
-            method: `Firewall.${name}`, object: this.path, phase: "end", result, args,
-        });
+    private step(ctx: CallContext, name: string, result: string, args: unknown): Promise<void> {
+        return ctx.auditStep(`Firewall.${name}`, result, args, { object: this.path });
     }
 
     private readonly quarantine = method({

@@ -11,7 +11,6 @@ import { busy, invalidArgument } from "../../lib/errors.js";
 import { runTool } from "../../lib/tool-run.js";
 import { toVariantDict } from "../../lib/variants.js";
 import { virsh } from "../../lib/virsh.js";
-import type { AuditLog } from "../audit/audit-log.js";
 import { createOsd, finishCluster, prepareCluster, type StepReport } from "../ceph/provision/bootstrap.js";
 import { fileOsdDirectory } from "../ceph/provision/config.js";
 import { MIN_FILE_OSD_BYTES } from "../ceph/provision/devices.js";
@@ -111,8 +110,7 @@ function planToDict(plan: Plan) {
 export class Profiles {
     private applying = false;
 
-    constructor(private readonly zfs: ZfsArea, private readonly jobs: JobRegistry, private readonly audit: AuditLog,
-                private readonly managerPath: string) {}
+    constructor(private readonly zfs: ZfsArea, private readonly jobs: JobRegistry, private readonly managerPath: string) {}
 
     async currentPlan(profile: PlannedProfile, include: string[]): Promise<Plan> {
         await this.zfs.ready;
@@ -226,21 +224,15 @@ export class Profiles {
     }
 
     private async record(ctx: CallContext, step: PlanStep, result: string): Promise<void> {
-        const c = ctx.caller;
-        await this.audit.append({
-            uid: c.uid, loginuid: c.loginuid, user: c.user, method: "ApplyProfile.step", object: this.managerPath, phase: "end",
-            result: result === "kept" || result === "ok" ? "ok" : result, args: [step.Id, step.Exists ? "kept" : "made", ...step.Devices],
-        }).catch(() => undefined);
+        await ctx.auditStep("ApplyProfile.step", result === "kept" || result === "ok" ? "ok" : result,
+            [step.Id, step.Exists ? "kept" : "made", ...step.Devices], { object: this.managerPath }).catch(() => undefined);
     }
 
     /* A Ceph step's own steps (monitor, manager, OSD, MDS …) are audited one by one. */
     private cephProgress(ctx: CallContext, step: PlanStep) {
-        const c = ctx.caller;
         return async (r: StepReport) => {
-            await this.audit.append({
-                uid: c.uid, loginuid: c.loginuid, user: c.user, method: "ApplyProfile.substep", object: this.managerPath, phase: "end",
-                result: "ok", args: [step.Id, r.id, r.result, `${r.seconds.toFixed(1)} s`],
-            }).catch(() => undefined);
+            await ctx.auditStep("ApplyProfile.substep", "ok", [step.Id, r.id, r.result, `${r.seconds.toFixed(1)} s`], { object: this.managerPath })
+                .catch(() => undefined);
         };
     }
 

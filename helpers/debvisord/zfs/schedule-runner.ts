@@ -6,7 +6,6 @@ import type { ZfsArea } from "./zfs-area.js";
 
 const TICK_MS = 60_000;
 /* the kernel's "no login uid": the schedule acts for no person */
-const NO_LOGIN_UID = 4294967295;
 
 export class ScheduleRunner {
     private timer: NodeJS.Timeout | null = null;
@@ -76,9 +75,7 @@ export class ScheduleRunner {
             result = `Failed: ${(e as Error).message}`;
             process.stderr.write(`debvisord: schedule: ${action} ${target} failed: ${(e as Error).message}\n`);
         }
-        await this.area.audit?.append({
-            uid: 0, loginuid: NO_LOGIN_UID, user: "debvisord", method: `ZfsSchedule.${action}`, object, phase: "end", result, args: [target],
-        }).catch(() => undefined);
+        await this.area.audit?.appendAsDaemon(`ZfsSchedule.${action}`, object, result, [target]).catch(() => undefined);
         return result === "ok";
     }
 }

@@ -6,7 +6,7 @@
 // every 10 s otherwise; only what really changed is signalled.
 import { NotInstalled } from "../area-supervisor.js";
 import type { AuditLog } from "../audit/audit-log.js";
-import type { ObjectServer } from "../bus/object-server.js";
+import type { ObjectServer, Published } from "../bus/object-server.js";
 import type { JobRegistry } from "../jobs/jobs.js";
 import { escapePathElement } from "../../lib/object-path.js";
 import type { DatasetEntry, ZfsFlavor } from "./parse.js";
@@ -24,11 +24,6 @@ const MICROSECONDS = 1_000_000n;
 
 type Props = Record<string, unknown>;
 
-/* A property value as text to compare; uint64 values (BigInt) included. */
-function comparable(value: unknown): string {
-    return JSON.stringify(value, (_key, v: unknown) => typeof v === "bigint" ? `${v}n` : v);
-}
-
 export class ZfsArea {
     readonly path: string;
     flavor: ZfsFlavor | null = null;
@@ -36,8 +31,6 @@ export class ZfsArea {
     datasets: DatasetEntry[] = [];
     schedule: Schedule;
     private readonly pools = new Map<string, Props>(); // object path → properties
-    private readonly datasetProps = new Map<string, Props>();
-    private readonly compared = new Map<string, Record<string, string>>(); // object path → property → comparable
     private refreshing: Promise<void> | null = null;
     private next: Promise<void> | null = null;
     private lastError = "";
@@ -180,8 +173,15 @@ export class ZfsArea {
     private async read(): Promise<void> {
         const [pools, datasets] = await Promise.all([this.tools.listPools(), this.tools.listDatasets()]);
         this.datasets = datasets;
-        this.sync(this.pools, ZFS_POOL_IFACE, new Map(pools.map(p => [this.poolPath(p.name), poolProperties(p)])),
-            (path, props) => poolMethods(this, path, String(props.Name)));
+        this.pools.clear();
+        const wantedPools = new Map<string, Published>();
+        for (const p of pools) {
+            const path = this.poolPath(p.name);
+            const props = poolProperties(p);
+            this.pools.set(path, props);
+            wantedPools.set(path, { iface: ZFS_POOL_IFACE, props, methods: () => poolMethods(this, path, p.name) });
+        }
+        this.server.sync(`${this.path}/pools`, wantedPools);
         const snapshots = new Map<string, DatasetEntry[]>();
         for (const d of datasets) {
             const at = d.name.indexOf("@");
@@ -191,37 +191,15 @@ export class ZfsArea {
             list.push(d);
             snapshots.set(d.name.slice(0, at), list);
         }
-        const wanted = new Map<string, Props>();
+        const wanted = new Map<string, Published>();
         for (const d of datasets) {
             if (d.type !== "filesystem" && d.type !== "volume")
                 continue;
-            wanted.set(this.datasetPath(d.name), datasetProperties(d, snapshots.get(d.name) ?? []));
+            wanted.set(this.datasetPath(d.name), {
+                iface: ZFS_DATASET_IFACE, props: datasetProperties(d, snapshots.get(d.name) ?? []), methods: () => datasetMethods(this, d.name),
+            });
         }
-        this.sync(this.datasetProps, ZFS_DATASET_IFACE, wanted, (_path, props) => datasetMethods(this, String(props.Name)));
-    }
-
-    /* Exports new objects, unexports gone ones, signals changed properties. */
-    private sync(current: Map<string, Props>, iface: string, wanted: Map<string, Props>,
-                 methods: (path: string, props: Props) => Record<string, unknown>): void {
-        for (const path of [...current.keys()]) {
-            if (!wanted.has(path)) {
-                current.delete(path);
-                this.compared.delete(path);
-                this.server.unexport(path);
-            }
-        }
-        for (const [path, props] of wanted) {
-            const texts = Object.fromEntries(Object.entries(props).map(([k, v]) => [k, comparable(v)]));
-            const before = this.compared.get(path);
-            current.set(path, props);
-            this.compared.set(path, texts);
-            if (!before) {
-                this.server.export(path, [{ name: iface, properties: () => current.get(path) ?? props, methods: methods(path, props) }]);
-                continue;
-            }
-            const changed = Object.keys(texts).filter(k => texts[k] !== before[k]);
-            this.server.propertiesChanged(path, iface, changed);
-        }
+        this.server.sync(`${this.path}/datasets`, wanted);
     }
 
     poolState(path: string): Props | undefined {

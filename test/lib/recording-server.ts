@@ -1,0 +1,53 @@
+// debvisord's real ObjectServer on a stand-in bus connection that records
+// the signals it would send, for unit tests of the areas: which objects are
+// exported, their properties as the bus would answer, and every
+// PropertiesChanged with the names it carried.
+import dbus from "dbus-next";
+import { CONTRACT_XML, ROOT_PATH } from "../../generated/dbus-contract.js";
+import { ObjectServer } from "../../helpers/debvisord/bus/object-server.js";
+import { parseIntrospection } from "../../helpers/lib/dbus-xml.js";
+
+type Message = InstanceType<typeof dbus.Message>;
+
+export interface RecordingServer {
+    server: ObjectServer;
+    /** exported objects: path → the first interface's name and its current properties */
+    objects: Map<string, { name: string; properties: () => Record<string, unknown> }>;
+    /** PropertiesChanged: [path, interface, property names] */
+    changes: Array<[string, string, string[]]>;
+    /** every signal sent, as "member path" */
+    signals: string[];
+}
+
+export function recordingServer(): RecordingServer {
+    const objects: RecordingServer["objects"] = new Map();
+    const changes: RecordingServer["changes"] = [];
+    const signals: string[] = [];
+    let server: ObjectServer | null = null;
+    const bus = {
+        addMethodHandler: () => undefined,
+        send: (m: Message) => {
+            if (m.type !== dbus.MessageType.SIGNAL)
+                return;
+            signals.push(`${m.member} ${m.member === "InterfacesAdded" || m.member === "InterfacesRemoved" ? m.body[0] : m.path}`);
+            if (m.member === "InterfacesAdded") {
+                const path = m.body[0] as string;
+                const name = Object.keys(m.body[1] as object)[0];
+                objects.set(path, { name, properties: () => exportedProperties(server!, path, name) });
+            } else if (m.member === "InterfacesRemoved") {
+                objects.delete(m.body[0] as string);
+            } else if (m.member === "PropertiesChanged") {
+                changes.push([m.path as string, m.body[0] as string, Object.keys(m.body[1] as object)]);
+            }
+        },
+    };
+    server = new ObjectServer(bus as unknown as dbus.MessageBus, ROOT_PATH, CONTRACT_XML, parseIntrospection(CONTRACT_XML), () => Promise.resolve([]));
+    return { server, objects, changes, signals };
+}
+
+/* The plain values an exported interface answers Get/GetAll with. */
+function exportedProperties(server: ObjectServer, path: string, iface: string): Record<string, unknown> {
+    // the server keeps its objects to itself; a test reads them as the bus would
+    const objects = server["objects"] as Map<string, Map<string, { properties(): Record<string, unknown> }>>;
+    return objects.get(path)?.get(iface)?.properties() ?? {};
+}

@@ -1,0 +1,52 @@
+// The object server publishes the areas' objects: exported once, then only
+// the properties that changed are signalled; sync() keeps a set of objects
+// below a path exactly as wanted and leaves everything else alone.
+import QUnit from "qunit";
+import { recordingServer } from "../lib/recording-server.js";
+
+const POOL = "org.debvisor.DebVisor1.ZfsPool";
+const ZFS = "/org/debvisor/DebVisor1/zfs";
+const pool = (name: string, free: number) => ({
+    Name: name, Health: "ONLINE", Size: 100n, Allocated: 10n, Free: BigInt(free), SizesExact: true, Fragmentation: 0,
+    Vdevs: "[]", ScrubState: "none", ScrubProgress: 0, LastScrub: "", Status: "",
+});
+
+/* Every method of the interface, as export() demands; never called here. */
+const methodsOf = (server: ReturnType<typeof recordingServer>["server"], iface: string) => () =>
+    Object.fromEntries(server.spec(iface).methods.map(m => [m.name, null]));
+
+QUnit.module("bus: publishing objects", () => {
+    QUnit.test("exported once; afterwards only the properties that changed are signalled, and Get answers the new values", assert => {
+        const { server, objects, changes, signals } = recordingServer();
+        const path = `${ZFS}/pools/tank`;
+        let methodsAsked = 0;
+        server.publish(path, POOL, pool("tank", 90), () => { methodsAsked++; return methodsOf(server, POOL)() });
+        assert.deepEqual(signals, [`InterfacesAdded ${path}`]);
+        server.publish(path, POOL, pool("tank", 90));
+        assert.deepEqual(changes, [], "the same values: nothing signalled");
+        server.publish(path, POOL, { ...pool("tank", 80), Health: "DEGRADED" });
+        assert.deepEqual(changes, [[path, POOL, ["Health", "Free"]]], "exactly what changed");
+        assert.equal(objects.get(path)?.properties().Free, 80n, "Get answers the published value");
+        assert.equal(methodsAsked, 1, "the methods are made once, at export");
+        assert.equal(signals.length, 2, "no second InterfacesAdded");
+    });
+
+    QUnit.test("sync exports the wanted, removes the others below its path, and leaves the rest alone", assert => {
+        const { server, objects, signals } = recordingServer();
+        const DATASET = "org.debvisor.DebVisor1.ZfsDataset";
+        server.publish(`${ZFS}/datasets/tank`, DATASET, {}, methodsOf(server, DATASET));
+        const wanted = (...names: string[]) => new Map(names.map(n => [`${ZFS}/pools/${n}`, { iface: POOL, props: pool(n, 1), methods: methodsOf(server, POOL) }]));
+        server.sync(`${ZFS}/pools`, wanted("a", "b"));
+        assert.deepEqual([...objects.keys()].sort(), [`${ZFS}/datasets/tank`, `${ZFS}/pools/a`, `${ZFS}/pools/b`]);
+        signals.length = 0;
+        server.sync(`${ZFS}/pools`, wanted("b", "c"));
+        assert.deepEqual(signals, [`InterfacesRemoved ${ZFS}/pools/a`, `InterfacesAdded ${ZFS}/pools/c`], "b unchanged, so silent");
+        server.sync(`${ZFS}/pools`, new Map());
+        assert.deepEqual([...objects.keys()], [`${ZFS}/datasets/tank`], "another path's objects stay");
+        server.publish(`${ZFS}/pools/d`, POOL, pool("d", 1), methodsOf(server, POOL));
+        server.unexport(`${ZFS}/pools/d`);
+        server.publish(`${ZFS}/pools/d`, POOL, pool("d", 1), methodsOf(server, POOL));
+        assert.true(objects.has(`${ZFS}/pools/d`), "an object unexported and published again is exported again");
+        assert.throws(() => server.sync(`${ZFS}/pools`, new Map([[`${ZFS}/elsewhere`, { iface: POOL, props: pool("x", 1) }]])), /not below/);
+    });
+});
