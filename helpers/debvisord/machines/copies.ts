@@ -8,7 +8,7 @@ import * as z from "zod/mini";
 import { busy, invalidArgument, notFound } from "../../lib/errors.js";
 import { method } from "../bus/call-pipeline.js";
 import { convertImage, openSource, TARGET_FORMATS, type SourceImage } from "../images/image-import.js";
-import { optionsSchema, resourceName } from "../validation.js";
+import { machineName, optionsSchema } from "../validation.js";
 import { xmlEscape } from "./domain-builder.js";
 import { describeDomain, type DomainDisk } from "./domain-xml.js";
 import { diskTarget } from "./machine-rules.js";
@@ -68,7 +68,7 @@ export function copyMethods(host: MachineHost, path: string) {
 
     return {
         Clone: method({
-            args: z.tuple([resourceName, optionsSchema({})]),
+            args: z.tuple([machineName, optionsSchema({})]),
             run: async (ctx, [newName]) => {
                 requireShutOff(host, path, "cloning it");
                 await requireFreeName(host, newName, "new_name");
