@@ -13,6 +13,19 @@ export default tseslint.config(
         },
     },
     {
+        // pages share pure rules through helpers/lib; the daemon's and the CLI's folders are theirs
+        // alone, and helpers/lib stays free of them so that a page importing it does not pull them in
+        files: ["pkg/**/*.{ts,tsx}", "helpers/lib/**/*.ts"],
+        rules: {
+            "no-restricted-imports": ["error", {
+                patterns: [{
+                    regex: "(^|/)(debvisord|debvisorctl)(/|$)",
+                    message: "Pages and helpers/lib must not import from the daemon's or the CLI's folders: move the shared pure rule to helpers/lib.",
+                }],
+            }],
+        },
+    },
+    {
         // an assertion that cannot fail passes a test that did not run: skip it with its reason instead (test/lib/skip.ts)
         files: ["test/**/*.ts"],
         rules: {

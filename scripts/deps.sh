@@ -20,6 +20,7 @@ APT_PACKAGES="
   libvirt-daemon-driver-storage-rbd
   qemu-block-extra
   fail2ban
+  restic openssh-client
   live-build
   iputils-ping bridge-utils
   systemd-container debootstrap

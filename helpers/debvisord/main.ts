@@ -40,6 +40,8 @@ import { ZfsTools } from "./zfs/tools.js";
 import { Profiles } from "./storage/profiles.js";
 import { CephArea } from "./ceph/ceph-area.js";
 import { CephTools } from "./ceph/tools.js";
+import { BackupsArea } from "./backups/backups-area.js";
+import { backupMethod } from "./backups/machine-backup.js";
 
 const AUDIT_LOG = process.env.DEBVISOR_AUDIT_LOG ?? "/var/log/debvisor/audit.jsonl";
 const AUDIT_PATHS = {
@@ -90,6 +92,8 @@ async function main(): Promise<void> {
     const jobs = new JobRegistry(server, audit, JOB_LINGER_MS);
     const libvirt = new Libvirt(bus);
     const machines = new Machines(server, libvirt, jobs, audit);
+    const backups = new BackupsArea(server, machines);
+    machines.addMethods(path => ({ Backup: backupMethod(backups, machines, path) }));
     // made here, started below: the storage profiles on the Manager go through its tools
     const zfs = new ZfsArea(server, new ZfsTools(), jobs, audit);
     const profiles = new Profiles(zfs, jobs, `${ROOT_PATH}/Manager`);
@@ -141,6 +145,10 @@ async function main(): Promise<void> {
     const cephArea = areas.add("ceph", () => ceph.probe());
     ceph.onHealth(problem => cephArea.report(problem));
 
+    // backups: restic, with the repositories saved in /etc/debvisor/backup
+    backups.start();
+    const backupsArea = areas.add("backups", () => backups.probe());
+
     // virtual machines: libvirt through libvirt-dbus; its first connection can take seconds
     const machinesArea = machines.supervise(areas,
         async () => manager.setVirtualization(await machines.kvmAvailable() ? "kvm" : "emulated"),
@@ -163,6 +171,7 @@ async function main(): Promise<void> {
     void zfsArea.start();
     void cephArea.start();
     void machinesArea.start();
+    void backupsArea.start();
 
     const stop = (signal: string) => {
         log(`${signal}: finishing the audit log and exiting`);

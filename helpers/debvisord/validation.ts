@@ -5,6 +5,7 @@
 import path from "node:path";
 import * as z from "zod/mini";
 import en from "zod/v4/locales/en.js";
+import { MACHINE_NAME_MAX, NAME_CHARACTERS, RESOURCE_NAME_MAX } from "../lib/machine-rules.js";
 
 z.config(en());
 
@@ -14,13 +15,18 @@ export function optionsSchema<Shape extends z.core.$ZodShape>(shape: Shape) {
 }
 
 /* A name that becomes a file name: no path separators, no leading dot or dash. */
-export const resourceName = z.string().check(
-    z.minLength(1, "must not be empty"),
-    z.maxLength(64, "must be at most 64 characters"),
-    z.regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/,
-        "may contain only letters, digits, \".\", \"_\" and \"-\", and must start with a letter or digit"),
-    z.refine(n => !n.includes(".."), "must not contain \"..\""),
-);
+function fileName(max: number) {
+    return z.string().check(
+        z.minLength(1, "must not be empty"),
+        z.maxLength(max, `must be at most ${max} characters`),
+        z.regex(NAME_CHARACTERS,
+            "may contain only letters, digits, \".\", \"_\" and \"-\", and must start with a letter or digit"),
+        z.refine(n => !n.includes(".."), "must not contain \"..\""),
+    );
+}
+
+export const resourceName = fileName(RESOURCE_NAME_MAX);
+export const machineName = fileName(MACHINE_NAME_MAX);
 
 /* An absolute, normalized path of at most PATH_MAX bytes without control characters. */
 export const absolutePath = z.string().check(

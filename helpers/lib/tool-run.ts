@@ -1,6 +1,10 @@
-// Runs a tool the way debvisord runs every tool: an argument array (never a
-// shell), a time limit, stdin closed unless there is input, and a failure
-// that says what was being done, with the last lines the tool printed.
+// Runs a tool with an argument array (never a shell), a time limit, stdin
+// closed unless there is input, and a failure that says what was being done,
+// with the last lines the tool printed. The confined qemu-img and the syslog
+// forwarder call execa themselves: they need the process while it runs
+// (progress and cancel; a logger fed on stdin). A few others (lsblk, ip, nft,
+// tsig-keygen, the hardening checks, the audit verifier) do too, because their
+// error texts fall back to execa's own message, which runTool does not keep.
 import { execa } from "execa";
 import { failed } from "./errors.js";
 

@@ -1,13 +1,16 @@
-// The daemon's rules for names and values, checked as the user types; the
-// daemon checks them again (helpers/debvisord/validation.ts, cloud-init.ts).
+// The daemon's rules for names and values (helpers/lib/machine-rules.ts),
+// checked as the user types, in the page's words; the daemon checks them again.
+import {
+    CLOUD_INIT_USER, HOST_NAME, HOST_NAME_MAX, hasNameCharacters, MACHINE_NAME_MAX, NETWORK_CHOICE, RESOURCE_NAME_MAX, SSH_PUBLIC_KEY,
+} from "../../helpers/lib/machine-rules";
 import { format, _ } from "../lib/gettext";
 
 export function checkMachineName(name: string, existing: string[]): string | null {
     if (!name)
         return _("Give the machine a name");
-    if (name.length > 50)
-        return _("At most 50 characters");
-    if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name) || name.includes(".."))
+    if (name.length > MACHINE_NAME_MAX)
+        return format(_("At most $0 characters"), MACHINE_NAME_MAX);
+    if (!hasNameCharacters(name))
         return _("Letters, digits, \".\", \"_\" and \"-\", starting with a letter or digit");
     if (existing.includes(name))
         return format(_("A machine named $0 exists already"), name);
@@ -25,24 +28,24 @@ export function checkPath(path: string): string | null {
 }
 
 export function checkUser(user: string): string | null {
-    return /^[a-z_][a-z0-9_-]{0,31}$/.test(user) ? null : _("Lower-case letters, digits, \"_\" and \"-\"; at most 32; not starting with a digit or \"-\"");
+    return CLOUD_INIT_USER.test(user) ? null : _("Lower-case letters, digits, \"_\" and \"-\"; at most 32; not starting with a digit or \"-\"");
 }
 
 export function checkHostname(name: string): string | null {
-    return name.length <= 253 && /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/.test(name)
+    return name.length <= HOST_NAME_MAX && HOST_NAME.test(name)
         ? null : _("Labels of letters, digits and \"-\", separated by dots");
 }
 
 export function checkSshKey(key: string): string | null {
-    return /^(ssh-(rsa|ed25519|dss)|ecdsa-sha2-nistp(256|384|521)|sk-[a-z0-9-]+@openssh\.com) [A-Za-z0-9+/]+={0,3}( [\x20-\x7e]{0,200})?$/.test(key.trim())
+    return SSH_PUBLIC_KEY.test(key.trim())
         ? null : _("One OpenSSH public key line: type, key, optional comment");
 }
 
 export function checkSnapshotName(name: string, existing: string[]): string | null {
     if (!name)
         return _("Give the snapshot a name");
-    if (name.length > 64 || !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name) || name.includes(".."))
-        return _("Letters, digits, \".\", \"_\" and \"-\", starting with a letter or digit; at most 64");
+    if (name.length > RESOURCE_NAME_MAX || !hasNameCharacters(name))
+        return format(_("Letters, digits, \".\", \"_\" and \"-\", starting with a letter or digit; at most $0"), RESOURCE_NAME_MAX);
     if (existing.includes(name))
         return format(_("A snapshot named $0 exists already"), name);
     return null;
@@ -52,6 +55,6 @@ export function checkSnapshotName(name: string, existing: string[]): string | nu
 export function checkNetwork(value: string, allowNone: boolean): string | null {
     if (value === "" || (allowNone && value === "none"))
         return null;
-    return /^(bridge:[A-Za-z0-9][A-Za-z0-9_.-]{0,14}|network:[A-Za-z0-9][A-Za-z0-9_.-]{0,63})$/.test(value)
+    return value !== "none" && NETWORK_CHOICE.test(value)
         ? null : allowNone ? _("bridge:NAME, network:NAME or none") : _("bridge:NAME or network:NAME");
 }

@@ -14,8 +14,8 @@ import { HelperText, HelperTextItem } from "@patternfly/react-core/dist/esm/comp
 import { Modal, ModalBody, ModalFooter, ModalHeader } from "@patternfly/react-core/dist/esm/components/Modal/index.js";
 import { TextArea } from "@patternfly/react-core/dist/esm/components/TextArea/index.js";
 import { TextInput } from "@patternfly/react-core/dist/esm/components/TextInput/index.js";
-import { parseNet, type Net } from "../../helpers/debvisord/security/cidr";
-import { checkAdditions, describe, parseList } from "../../helpers/debvisord/security/firewall-validation";
+import { parseNet, type Net } from "../../helpers/lib/cidr";
+import { checkAdditions, describe, parseList } from "../../helpers/lib/firewall-validation";
 import type { CallError } from "../lib/api/call";
 import { firewallAdd, refusalsOf, type FirewallEntry, type ListName } from "../lib/api/firewall";
 import { _ } from "../lib/gettext";

@@ -206,6 +206,14 @@ QUnit.module("machines: changes, imports, clones and conversions", hooks => {
         const objectPath = reply.body[0] as string;
         const watch = await watchJobs();
 
+        // one limit for a machine's name whether it is created, cloned or renamed: a DNS label's 63 characters
+        const tooLong = "c".repeat(64);
+        const refused = [await create(tooLong, {}), await call(ADMIN.name, objectPath, "Clone", "sa{sv}", [tooLong, {}]),
+            await call(ADMIN.name, objectPath, "Rename", "sa{sv}", [tooLong, {}])];
+        for (const r of refused)
+            assert.true(!r.ok && /^(name|new_name): must be at most 63 characters$/.test(r.message), r.ok ? "accepted" : r.message);
+        assert.false(domainNames().includes(tooLong), "nothing was made");
+
         const copyName = uniqueName("dvcopy");
         made.push(copyName);
         const clone = await call(ADMIN.name, objectPath, "Clone", "sa{sv}", [copyName, {}]);

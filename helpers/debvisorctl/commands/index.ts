@@ -13,11 +13,12 @@ import { vmCommands } from "./vm.js";
 import { zfsCommands } from "./zfs.js";
 import { storageCommands } from "./storage.js";
 import { cephCommands } from "./ceph.js";
+import { backupCommands } from "./backup.js";
 
 export const COMMANDS: Command[] = [status, disks, jobs, jobsCancel, importImage, auditTail, auditVerify, ...vmCommands, auditExport, auditVerifyBundle,
     ...zfsCommands, ...fwCommands, ...dnsCommands,
     ...securityCommands, ...storageCommands,
-    ...cephCommands];
+    ...cephCommands, ...backupCommands];
 
 export function usage(): string {
     return "Usage: debvisorctl COMMAND [ARGUMENTS] [OPTIONS]\n\n" +

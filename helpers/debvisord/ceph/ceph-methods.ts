@@ -4,9 +4,9 @@
 // re-reads the cluster before it returns, so a caller sees the result on the
 // bus at once. A cluster that does not answer fails the call within seconds.
 import fs from "node:fs";
-import { execa } from "execa";
 import * as z from "zod/mini";
 import { busy, DebVisorError, failed, invalidArgument, notFound, notSupported } from "../../lib/errors.js";
+import { runTool } from "../../lib/tool-run.js";
 import { method } from "../bus/call-pipeline.js";
 import { optionsSchema } from "../validation.js";
 import type { CephArea } from "./ceph-area.js";
@@ -84,14 +84,14 @@ async function setReplicas(area: CephArea, name: string, size: number, minSize: 
 export async function machinesUsingImage(pool: string, image: string, active = false): Promise<string[]> {
     if (!fs.existsSync(VIRSH))
         return [];
-    const opts = { timeout: 10_000, reject: false, stdin: "ignore" as const };
-    const list = await execa(VIRSH, ["-c", "qemu:///system", "list", active ? "--state-running" : "--all", ...(active ? ["--state-paused"] : []), "--name"], opts);
+    const opts = { timeout: 10_000, allowFailure: true };
+    const list = await runTool(VIRSH, ["-c", "qemu:///system", "list", active ? "--state-running" : "--all", ...(active ? ["--state-paused"] : []), "--name"], "listing machines", opts);
     if (list.exitCode !== 0)
         return [];
     const names = list.stdout.split("\n").map(s => s.trim()).filter(Boolean);
     const users: string[] = [];
     await Promise.all(names.map(async name => {
-        const xml = await execa(VIRSH, ["-c", "qemu:///system", "dumpxml", "--", name], opts);
+        const xml = await runTool(VIRSH, ["-c", "qemu:///system", "dumpxml", "--", name], "reading a definition", opts);
         if (xml.exitCode === 0 && rbdSources(xml.stdout).includes(`${pool}/${image}`))
             users.push(name);
     }));

@@ -2,9 +2,9 @@
 // kernel client) and kept in /etc/fstab as a fuse.ceph line, written
 // atomically. Only the line for /srv/cephfs is ever added or removed.
 import fs from "node:fs";
-import { execa } from "execa";
 import { failed } from "../../lib/errors.js";
 import { writeFileAtomically } from "../../lib/atomic-file.js";
+import { runTool } from "../../lib/tool-run.js";
 import type { CephConfig } from "./tools.js";
 
 export const CEPHFS_MOUNTPOINT = "/srv/cephfs";
@@ -60,7 +60,7 @@ export function updateFstab(line: string | null, mountpoint = CEPHFS_MOUNTPOINT,
 }
 
 export async function unmount(mountpoint = CEPHFS_MOUNTPOINT): Promise<void> {
-    const r = await execa(UMOUNT, [mountpoint], { timeout: 30_000, reject: false, stdin: "ignore" });
+    const r = await runTool(UMOUNT, [mountpoint], `unmounting ${mountpoint}`, { timeout: 30_000, allowFailure: true });
     if (r.exitCode !== 0 || r.timedOut)
         throw failed(`unmounting ${mountpoint}: ${r.timedOut ? "umount did not finish within 30 s" : r.stderr.trim() || `exit code ${r.exitCode}`}`);
 }

@@ -272,8 +272,3 @@ export function parseRbdSnapshots(text: string): RbdSnapshot[] {
         };
     });
 }
-
-/* `ceph --version`: "ceph version 16.2.15 (…) pacific (stable)" → "16.2.15". */
-export function parseVersion(text: string): string {
-    return /ceph version (\S+)/.exec(text)?.[1] ?? "";
-}

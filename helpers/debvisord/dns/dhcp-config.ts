@@ -4,9 +4,9 @@
 // dnsmasq itself (`dnsmasq --test`) before the file replaces the old one.
 import fs from "node:fs";
 import path from "node:path";
-import { execa } from "execa";
 import { writeFileAtomically, writeTemporaryFile } from "../../lib/atomic-file.js";
 import { isIPv4 } from "../../lib/ip-address.js";
+import { runTool } from "../../lib/tool-run.js";
 
 export const DNSMASQ_CONF = "/etc/dnsmasq.d/debvisor.conf";
 
@@ -84,7 +84,7 @@ export async function writeDnsmasqConfig(ranges: DhcpRange[], file = DNSMASQ_CON
     // a dot file: dnsmasq's conf-dir skips it should it start meanwhile
     const trial = writeTemporaryFile(path.dirname(file), `${path.basename(file)}.check`, text, 0o644);
     try {
-        const r = await execa("/usr/sbin/dnsmasq", ["--test", `--conf-file=${trial}`], { reject: false, timeout: 10_000 });
+        const r = await runTool("/usr/sbin/dnsmasq", ["--test", `--conf-file=${trial}`], "checking the configuration", { allowFailure: true, timeout: 10_000 });
         if (r.exitCode !== 0)
             throw new Error(`dnsmasq refuses the configuration: ${(r.stderr || r.stdout).trim()}`);
     } finally {

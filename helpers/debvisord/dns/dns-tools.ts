@@ -4,6 +4,7 @@
 // not answer gives an error, never a hung call.
 import { execa } from "execa";
 import { RECORD_TYPES, type DnsRecord, type RecordType } from "../../lib/dns-grammar.js";
+import { runTool } from "../../lib/tool-run.js";
 import { nsupdateScript, type TsigSecret, type UpdateMessage } from "./nsupdate-script.js";
 
 const TOOL_TIMEOUT_MS = 20_000;
@@ -42,7 +43,7 @@ export function explainFailure(output: string, key: string, server: string): Dns
 
 /* Sends one UPDATE message; resolves when the server accepted it. */
 export async function sendUpdate(message: UpdateMessage): Promise<void> {
-    const r = await execa("nsupdate", ["-v"], { input: nsupdateScript(message), timeout: TOOL_TIMEOUT_MS, reject: false });
+    const r = await runTool("nsupdate", ["-v"], "updating the zone", { input: nsupdateScript(message), timeout: TOOL_TIMEOUT_MS, allowFailure: true });
     if (r.exitCode !== 0 || r.timedOut)
         throw explainFailure(`${r.stderr}\n${r.stdout}${r.timedOut ? "\ntimed out" : ""}`, message.key.name, `${message.server}:${message.port}`);
 }
@@ -52,8 +53,8 @@ export type TransferredRecord = DnsRecord | { name: string; type: string; ttl: n
 
 /* The whole zone by AXFR, signed with the transfer key's file (dig -k reads tsig-keygen's format). */
 export async function transferZone(zone: string, server: string, port: number, keyFile: string, keyName: string): Promise<TransferredRecord[]> {
-    const r = await execa("dig", [`@${server}`, "-p", String(port), "-k", keyFile, "+tcp", "+noall", "+answer", "+onesoa",
-        "+nocmd", "+time=5", "+tries=1", zone, "AXFR"], { timeout: TOOL_TIMEOUT_MS, reject: false });
+    const r = await runTool("dig", [`@${server}`, "-p", String(port), "-k", keyFile, "+tcp", "+noall", "+answer", "+onesoa",
+        "+nocmd", "+time=5", "+tries=1", zone, "AXFR"], "transferring the zone", { timeout: TOOL_TIMEOUT_MS, allowFailure: true });
     if (r.exitCode !== 0 || r.timedOut || /Transfer failed|TSIG error|communications error|timed out|connection refused/i.test(r.stdout + r.stderr)) {
         const text = `${r.stdout}\n${r.stderr}`;
         if (/TSIG error|tsig verify failure|Transfer failed/i.test(text))
@@ -81,8 +82,8 @@ export function parseDigAnswer(text: string): TransferredRecord[] {
 
 /* The zone's serial from its SOA, or null when the server does not answer. */
 export async function querySerial(zone: string, server: string, port: number): Promise<number | null> {
-    const r = await execa("dig", [`@${server}`, "-p", String(port), "+short", "+time=2", "+tries=1", zone, "SOA"],
-        { timeout: 8_000, reject: false });
+    const r = await runTool("dig", [`@${server}`, "-p", String(port), "+short", "+time=2", "+tries=1", zone, "SOA"],
+        "asking for the serial", { timeout: 8_000, allowFailure: true });
     const fields = r.stdout.trim().split(/\s+/);
     return r.exitCode === 0 && fields.length >= 7 && /^\d+$/.test(fields[2]) ? Number(fields[2]) : null;
 }
@@ -105,7 +106,7 @@ export function parseKeyText(text: string): TsigSecret {
 
 /* Makes the local named re-read its configuration (new zones and keys). */
 export async function reloadNamed(): Promise<void> {
-    const r = await execa("/usr/sbin/rndc", ["reconfig"], { timeout: TOOL_TIMEOUT_MS, reject: false });
+    const r = await runTool("/usr/sbin/rndc", ["reconfig"], "reconfiguring named", { timeout: TOOL_TIMEOUT_MS, allowFailure: true });
     if (r.exitCode !== 0)
         throw new Error(`rndc reconfig failed: ${(r.stderr || r.stdout).trim() || `exit ${r.exitCode}`}`);
 }

@@ -5,21 +5,22 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { execa } from "execa";
 import * as z from "zod/mini";
 import { failed } from "../../lib/errors.js";
+import { CLOUD_INIT_USER, HOST_NAME, HOST_NAME_MAX, SSH_PUBLIC_KEY } from "../../lib/machine-rules.js";
+import { runTool } from "../../lib/tool-run.js";
 
 export const cloudInitUser = z.string().check(
-    z.regex(/^[a-z_][a-z0-9_-]{0,31}$/, "must be a user name: lower-case letters, digits, \"_\" and \"-\", at most 32, not starting with a digit or \"-\""));
+    z.regex(CLOUD_INIT_USER, "must be a user name: lower-case letters, digits, \"_\" and \"-\", at most 32, not starting with a digit or \"-\""));
 
 export const hostName = z.string().check(
-    z.maxLength(253, "must be at most 253 characters"),
-    z.regex(/^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/,
+    z.maxLength(HOST_NAME_MAX, `must be at most ${HOST_NAME_MAX} characters`),
+    z.regex(HOST_NAME,
         "must be a host name: labels of letters, digits and \"-\" separated by dots"));
 
 export const sshPublicKey = z.string().check(
     z.maxLength(16384, "is too long for an SSH public key"),
-    z.regex(/^(ssh-(rsa|ed25519|dss)|ecdsa-sha2-nistp(256|384|521)|sk-[a-z0-9-]+@openssh\.com) [A-Za-z0-9+/]+={0,3}( [\x20-\x7e]{0,200})?$/,
+    z.regex(SSH_PUBLIC_KEY,
         "must be one OpenSSH public key line (type, base64 key, optional comment)"));
 
 export const clearPassword = z.string().check(
@@ -37,7 +38,7 @@ export interface CloudInitSpec {
 
 async function hashPassword(password: string): Promise<string> {
     // -stdin: the password never appears in a process list
-    const result = await execa("openssl", ["passwd", "-6", "-stdin"], { input: password, timeout: 10_000, reject: false });
+    const result = await runTool("openssl", ["passwd", "-6", "-stdin"], "hashing the password", { input: password, timeout: 10_000, allowFailure: true });
     if (result.exitCode !== 0)
         throw failed(`cannot hash the cloud-init password: ${result.stderr.trim()}`);
     return result.stdout.trim();
@@ -69,8 +70,8 @@ export async function writeSeedIso(spec: CloudInitSpec, target: string): Promise
     try {
         fs.writeFileSync(path.join(dir, "user-data"), await userData(spec), { mode: 0o600 });
         fs.writeFileSync(path.join(dir, "meta-data"), metaData(spec), { mode: 0o600 });
-        const result = await execa("xorriso", ["-as", "mkisofs", "-quiet", "-V", "cidata", "-J", "-r", "-o", target, dir],
-            { timeout: 60_000, reject: false });
+        const result = await runTool("xorriso", ["-as", "mkisofs", "-quiet", "-V", "cidata", "-J", "-r", "-o", target, dir],
+            "writing the seed", { timeout: 60_000, allowFailure: true });
         if (result.exitCode !== 0)
             throw failed(`cannot write the cloud-init seed: ${result.stderr.trim() || `xorriso exit code ${result.exitCode}`}`);
         // the seed holds the password hash: readable by root and qemu only

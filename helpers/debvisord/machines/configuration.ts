@@ -5,7 +5,7 @@
 import * as z from "zod/mini";
 import { invalidArgument, notFound } from "../../lib/errors.js";
 import { method } from "../bus/call-pipeline.js";
-import { optionsSchema, resourceName } from "../validation.js";
+import { machineName, optionsSchema } from "../validation.js";
 import { diskXml, nicXml } from "./domain-builder.js";
 import { describeDomain } from "./domain-xml.js";
 import { AFFECT_CONFIG, AFFECT_LIVE } from "./libvirt.js";
@@ -45,7 +45,7 @@ export function configurationMethods(host: MachineHost, path: string) {
 
     return {
         Rename: method({
-            args: z.tuple([resourceName, optionsSchema({})]),
+            args: z.tuple([machineName, optionsSchema({})]),
             run: async (_ctx, [name]) => {
                 requireShutOff(host, path, "renaming it");
                 await requireFreeName(host, name, "new_name");

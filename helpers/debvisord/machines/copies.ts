@@ -8,7 +8,7 @@ import * as z from "zod/mini";
 import { busy, invalidArgument, notFound } from "../../lib/errors.js";
 import { method } from "../bus/call-pipeline.js";
 import { convertImage, openSource, TARGET_FORMATS, type SourceImage } from "../images/image-import.js";
-import { optionsSchema, resourceName } from "../validation.js";
+import { machineName, optionsSchema } from "../validation.js";
 import { xmlEscape } from "./domain-builder.js";
 import { describeDomain, type DomainDisk } from "./domain-xml.js";
 import { diskTarget } from "./machine-rules.js";
@@ -16,7 +16,7 @@ import { requireShutOff, requireFreeName, storedDefinition, type MachineHost } f
 import { adoptFile, requireDirectory, vmPool, type VmPool } from "./vm-storage.js";
 
 /* The file behind a disk: a volume of a pool, or a plain file. */
-async function diskFile(host: MachineHost, disk: DomainDisk): Promise<string> {
+export async function diskFile(host: MachineHost, disk: DomainDisk): Promise<string> {
     if (disk.Source.startsWith("/"))
         return disk.Source;
     const [pool, volume] = disk.Source.split("/");
@@ -28,7 +28,7 @@ async function diskFile(host: MachineHost, disk: DomainDisk): Promise<string> {
 }
 
 /* Replaces the <source …/> of the disk with the given target in a definition. */
-function replaceDiskSource(xml: string, target: string, pool: VmPool, volume: string, format?: string): string {
+export function replaceDiskSource(xml: string, target: string, pool: VmPool, volume: string, format?: string): string {
     return xml.replace(/<disk\b[\s\S]*?<\/disk>/g, element => {
         if (!new RegExp(`<target dev=['"]${target}['"]`).test(element))
             return element;
@@ -68,7 +68,7 @@ export function copyMethods(host: MachineHost, path: string) {
 
     return {
         Clone: method({
-            args: z.tuple([resourceName, optionsSchema({})]),
+            args: z.tuple([machineName, optionsSchema({})]),
             run: async (ctx, [newName]) => {
                 requireShutOff(host, path, "cloning it");
                 await requireFreeName(host, newName, "new_name");

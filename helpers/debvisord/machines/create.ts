@@ -12,7 +12,7 @@ import { busy, failed, invalidArgument } from "../../lib/errors.js";
 import { method, type CallContext } from "../bus/call-pipeline.js";
 import { convertImage, IMAGE_DIR, openSource, type SourceImage } from "../images/image-import.js";
 import type { JobControl } from "../jobs/jobs.js";
-import { absolutePath, optionsSchema, resourceName } from "../validation.js";
+import { absolutePath, machineName, optionsSchema } from "../validation.js";
 import { clearPassword, cloudInitUser, hostName, sshPublicKey, writeSeedIso } from "./cloud-init.js";
 import { domainXml, type DiskSpec, type NicSpec } from "./domain-builder.js";
 import type { MachineHost } from "./machine-host.js";
@@ -46,7 +46,7 @@ const createOptions = optionsSchema({
 type CreateOptions = z.infer<typeof createOptions>;
 
 /* What must hold before anything is created; the messages name the option. */
-async function checkOptions(name: string, o: CreateOptions): Promise<void> {
+async function checkOptions(o: CreateOptions): Promise<void> {
     const source = o.source ?? "empty";
     const needs = { iso: "iso", image: "image", "cloud-image": "image", empty: null }[source];
     if (needs && !o[needs as "iso" | "image"])
@@ -68,17 +68,15 @@ async function checkOptions(name: string, o: CreateOptions): Promise<void> {
         if (!stat?.isFile())
             throw invalidArgument(`options.iso: ${o.iso} is not a file on this host`);
     }
-    if (name.length > 50)
-        throw invalidArgument("name: must be at most 50 characters (disk volume names are derived from it)");
 }
 
 export function createMachineMethod(host: MachineHost) {
     const creating = new Set<string>();
 
     return method({
-        args: z.tuple([resourceName, createOptions]),
+        args: z.tuple([machineName, createOptions]),
         run: async (ctx: CallContext, [name, o]) => {
-            await checkOptions(name, o);
+            await checkOptions(o);
             if (creating.has(name) || await host.libvirt.domainByName(name))
                 throw busy(`name: a machine named ${name} exists already`);
             // reserve the name before the next await: a second call for it sees it

@@ -52,12 +52,18 @@ export class Machines implements MachineHost {
     private subscribed = false;
     private supervisor: AreaSupervisor | null = null;
     private readonly listeners: MachineListener[] = [];
+    private readonly extraMethods: Array<(path: string) => Record<string, unknown>> = [];
 
     constructor(private readonly server: ObjectServer, readonly libvirt: Libvirt, readonly jobs: JobRegistry, private readonly audit: AuditLog) {}
 
     /* Manager.CreateMachine's implementation. */
     createMethod() {
         return createMachineMethod(this);
+    }
+
+    /* Methods another area puts on every Machine object (Backup); added before the first machine is read. */
+    addMethods(provider: (path: string) => Record<string, unknown>): void {
+        this.extraMethods.push(provider);
     }
 
     onMachine(listener: MachineListener): void {
@@ -315,6 +321,7 @@ export class Machines implements MachineHost {
             ...snapshotMethods(this, path),
             ...copyMethods(this, path),
             ...this.consoles.methods(this, path),
+            ...Object.assign({}, ...this.extraMethods.map(provider => provider(path))) as Record<string, unknown>,
             Start: method({
                 args: z.tuple([optionsSchema({})]),
                 run: async () => {

@@ -4,6 +4,7 @@
 import fs from "node:fs";
 import * as z from "zod/mini";
 import { failed, invalidArgument } from "../../lib/errors.js";
+import { NETWORK_CHOICE } from "../../lib/machine-rules.js";
 import type { NicSource } from "./domain-builder.js";
 import type { Libvirt } from "./libvirt.js";
 
@@ -12,7 +13,7 @@ export const DEFAULT_NETWORK = "default";
 
 /* "bridge:NAME", "network:NAME", or "none" for a machine without a NIC. */
 export const NETWORK_OPTION = z.string().check(
-    z.regex(/^(none|bridge:[A-Za-z0-9][A-Za-z0-9_.-]{0,14}|network:[A-Za-z0-9][A-Za-z0-9_.-]{0,63})$/,
+    z.regex(NETWORK_CHOICE,
         "must be \"bridge:NAME\" (a host bridge), \"network:NAME\" (a libvirt network) or \"none\""));
 
 function bridgeExists(name: string): boolean {

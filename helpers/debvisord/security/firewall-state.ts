@@ -3,7 +3,7 @@
 // crash leaves either the old or the new state, never half of one.
 import fs from "node:fs";
 import { writeFileAtomically } from "../../lib/atomic-file.js";
-import { parseNet } from "./cidr.js";
+import { parseNet } from "../../lib/cidr.js";
 import type { Entry } from "./nft.js";
 
 export const DEFAULT_STATE_FILE = "/etc/debvisor/firewall.json";

@@ -9,13 +9,13 @@ import { NotInstalled, Unavailable } from "../area-supervisor.js";
 import { method, type CallContext } from "../bus/call-pipeline.js";
 import type { ObjectServer } from "../bus/object-server.js";
 import { count, optionsSchema } from "../validation.js";
-import { containsAddress, formatAddress, parseNet, type Net } from "./cidr.js";
+import { containsAddress, formatAddress, parseNet, type Net } from "../../lib/cidr.js";
 import { emptyState, readState, writeState, type FirewallState } from "./firewall-state.js";
 import { readFirewallSettings } from "./firewall-settings.js";
 import {
     checkAdditions, checkRemovals, cutOffProblems, describe, lockoutProblems, parseList,
     type Finding, type InputEntry, type ListName, type Protected,
-} from "./firewall-validation.js";
+} from "../../lib/firewall-validation.js";
 import { hostAddresses as liveHostAddresses } from "./host-networks.js";
 import {
     addScript, deleteScript, fullScript, netsOf, Nft, parseCounters, quarantineOffScript, quarantineOnScript, SET_LISTS,

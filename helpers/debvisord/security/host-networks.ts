@@ -2,7 +2,7 @@
 // its own addresses (`ip -j addr`) and its default gateways (`ip -j route`),
 // so an address added since debvisord started counts too.
 import { execa } from "execa";
-import { parseHost, type Family } from "./cidr.js";
+import { parseHost, type Family } from "../../lib/cidr.js";
 
 const IP_TIMEOUT_MS = 10_000;
 

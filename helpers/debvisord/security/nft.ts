@@ -11,14 +11,14 @@
 //       quarantined: loopback, established/related, the management and
 //       allow sets pass
 import { execa } from "execa";
-import { parseNet, type Net } from "./cidr.js";
-import type { ListName } from "./firewall-validation.js";
+import { parseNet, type Net } from "../../lib/cidr.js";
+import type { ListName } from "../../lib/firewall-validation.js";
 
 /** The lists that are sets of the table. */
-export type SetList = ListName;
+type SetList = ListName;
 export const SET_LISTS: readonly SetList[] = ["block", "allow", "management"];
 
-export const DEFAULT_TABLE = "debvisor";
+const DEFAULT_TABLE = "debvisor";
 const NFT_TIMEOUT_MS = 120_000;
 /** nft keeps at most 128 bytes of an element's comment */
 const NFT_COMMENT_MAX = 120;
@@ -45,7 +45,7 @@ export function tableName(fromEnv: string | undefined): string {
     return fromEnv;
 }
 
-export function setName(list: SetList, family: 4 | 6): string {
+function setName(list: SetList, family: 4 | 6): string {
     return `${list}${family}`;
 }
 
@@ -94,7 +94,7 @@ export function addScript(table: string, list: SetList, entries: Entry[], now = 
 }
 
 /** Above this many, removing elements one by one costs nft more than loading the set anew. */
-export const DELETE_ONE_BY_ONE_MAX = 16;
+const DELETE_ONE_BY_ONE_MAX = 16;
 
 /*
  * Removes `removed` from a list that will hold `kept`. nft 1.0's deletion from
@@ -124,7 +124,7 @@ const FILTER_RULES = [
     "ip6 saddr @block6 drop",
 ];
 
-export function quarantineChains(table: string): string[] {
+function quarantineChains(table: string): string[] {
     const common = [
         "iif \"lo\" accept",
         "ct state established,related accept",
@@ -174,10 +174,6 @@ export function fullScript(table: string, lists: Record<SetList, Entry[]>, quara
     return lines.join("\n") + "\n";
 }
 
-export function deleteTableScript(table: string): string {
-    return `add table inet ${table}\ndelete table inet ${table}\n`;
-}
-
 /** Packets and bytes per element, by canonical entry text. */
 export type Counters = Map<string, { packets: number; bytes: number }>;
 
@@ -219,7 +215,7 @@ export function parseCounters(json: string): Record<SetList, Counters> {
     return result;
 }
 
-export class NftError extends Error {}
+class NftError extends Error {}
 
 /** Runs nft; the table name is fixed at construction. */
 export class Nft {

@@ -3,8 +3,8 @@
 // The bus cannot say from which address a caller came, so every such session
 // counts as someone a block must not lock out.
 import fs from "node:fs";
-import type { Family } from "./cidr.js";
-import type { Protected } from "./firewall-validation.js";
+import type { Family } from "../../lib/cidr.js";
+import type { Protected } from "../../lib/firewall-validation.js";
 
 export const SESSION_PORTS: Record<number, string> = { 9090: "Cockpit", 22: "SSH" };
 const ESTABLISHED = "01";

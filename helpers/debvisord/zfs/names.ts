@@ -4,7 +4,7 @@
 import * as z from "zod/mini";
 
 /** ZFS's own limit (ZFS_MAX_DATASET_NAME_LEN is 256 with the terminating NUL). */
-export const MAX_NAME_LENGTH = 255;
+const MAX_NAME_LENGTH = 255;
 const COMPONENT = /^[A-Za-z0-9][A-Za-z0-9_.:-]*$/;
 /* zpool refuses these as pool names: they are vdev keywords. */
 const RESERVED_POOL = /^(mirror|raidz|draid|spare|log|cache|special|dedup)/;
@@ -68,16 +68,6 @@ export function snapshotNameProblem(short: string): string | null {
     return componentProblem(short, "a snapshot name");
 }
 
-/* "pool/a@snap". */
-export function fullSnapshotNameProblem(name: string): string | null {
-    const at = name.indexOf("@");
-    if (at < 0)
-        return "must be DATASET@SNAPSHOT";
-    if (name.length > MAX_NAME_LENGTH)
-        return `must be at most ${MAX_NAME_LENGTH} characters`;
-    return datasetNameProblem(name.slice(0, at)) ?? snapshotNameProblem(name.slice(at + 1));
-}
-
 const checked = (problem: (n: string) => string | null) => z.string().check(z.superRefine((value, ctx) => {
     const p = problem(value);
     if (p)
@@ -87,4 +77,3 @@ const checked = (problem: (n: string) => string | null) => z.string().check(z.su
 export const poolName = checked(poolNameProblem);
 export const datasetName = checked(datasetNameProblem);
 export const snapshotName = checked(snapshotNameProblem);
-export const fullSnapshotName = checked(fullSnapshotNameProblem);

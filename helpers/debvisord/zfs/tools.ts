@@ -4,8 +4,8 @@
 // The storage profiles reuse this module; it knows nothing of D-Bus.
 import fs from "node:fs";
 import path from "node:path";
-import { execa } from "execa";
 import { busy, failed, invalidArgument, notFound, notSupported } from "../../lib/errors.js";
+import { runTool } from "../../lib/tool-run.js";
 import {
     DATASET_PROPERTIES, flavorFromVersion, parseDatasetGet, parseDatasetJson, parseImportable, parsePoolList, POOL_LIST_COLUMNS, splitPoolStatuses,
     type DatasetEntry, type PoolListEntry, type PoolStatus, type ZfsFlavor,
@@ -66,8 +66,8 @@ export class ZfsTools {
             this.zfsBin = findTool("zfs");
             this.zpoolBin = findTool("zpool");
         }
-        this.flavorPromise ??= execa(this.zfsBin, ["version"], { timeout: READ_TIMEOUT_MS, reject: false }).then(
-            r => (r.failed && (r as { code?: string }).code === "ENOENT" ? null : flavorFromVersion(r.exitCode ?? 1, r.stdout)),
+        this.flavorPromise ??= runTool(this.zfsBin, ["version"], "asking for the version", { timeout: READ_TIMEOUT_MS, allowFailure: true }).then(
+            r => (r.missing ? null : flavorFromVersion(r.exitCode, r.stdout)),
             () => null);
         return this.flavorPromise;
     }
@@ -80,11 +80,11 @@ export class ZfsTools {
     }
 
     private async run(bin: string, args: string[], what: string, timeout = READ_TIMEOUT_MS): Promise<string> {
-        const r = await execa(bin, args, { timeout, reject: false, stdin: "ignore" });
+        const r = await runTool(bin, args, what, { timeout, allowFailure: true });
         if (r.exitCode !== 0) {
             if (/failed to initialize ZFS library|zfs-fuse daemon is running/.test(r.stderr))
                 throw failed(`${what}: the ZFS service does not answer (${r.stderr.trim().split("\n")[0]})`);
-            if (r.exitCode === undefined || r.timedOut)
+            if (r.exitCode === -1 || r.timedOut)
                 throw failed(`${what}: ${bin} did not finish within ${timeout / 1000} s`);
             throw toolError(what, r.stderr, r.exitCode);
         }
@@ -147,7 +147,7 @@ export class ZfsTools {
 
     async importable(directory?: string): Promise<Array<{ name: string; id: string; state: string }>> {
         await this.requireFlavor();
-        const r = await execa(this.zpoolBin, ["import", ...(directory ? ["-d", directory] : [])], { timeout: READ_TIMEOUT_MS, reject: false, stdin: "ignore" });
+        const r = await runTool(this.zpoolBin, ["import", ...(directory ? ["-d", directory] : [])], "listing importable pools", { timeout: READ_TIMEOUT_MS, allowFailure: true });
         // "no pools available to import" is exit code 1 on some versions
         return parseImportable(r.stdout);
     }

@@ -5,7 +5,7 @@ import { callDaemon } from "./call";
 import type { AuditEvent } from "./manager";
 import { unwrapDict } from "./variants";
 
-export const AUDIT_PATH = `${ROOT_PATH}/Audit`;
+const AUDIT_PATH = `${ROOT_PATH}/Audit`;
 
 export type AuditOutcome = "ok" | "failed" | "denied" | "invalid" | "started" | "cancelled" | "system";
 
@@ -25,7 +25,7 @@ export interface AuditSegment {
     Name: string; FirstSeq: number; LastSeq: number; Bytes: number; FirstTime: string; LastTime: string; Sealed: boolean; Exported: boolean;
 }
 
-export interface AuditSettings { "retention-days": number; "segment-max-bytes": number; "segment-max-hours": number; "forward-syslog": boolean }
+interface AuditSettings { "retention-days": number; "segment-max-bytes": number; "segment-max-hours": number; "forward-syslog": boolean }
 
 const SETTING_TYPES: Record<keyof AuditSettings, string> = {
     "retention-days": "u", "segment-max-bytes": "t", "segment-max-hours": "u", "forward-syslog": "b",
@@ -43,11 +43,6 @@ export async function auditQuery(filter: AuditFilter, limit: number, before: num
         dict.until = { t: "x", v: filter.until * 1000 + 999 };
     const [records, total, nextBefore] = await callDaemon<PageAuditMethodResults["Query"]>(AUDIT_PATH, AUDIT_IFACE, "Query", [dict, limit, before, {}]);
     return { events: records.map(r => unwrapDict(r) as unknown as AuditEvent), total, nextBefore };
-}
-
-export async function auditFacets(): Promise<{ users: string[]; actions: string[] }> {
-    const [users, actions] = await callDaemon<PageAuditMethodResults["GetFacets"]>(AUDIT_PATH, AUDIT_IFACE, "GetFacets", [{}]);
-    return { users, actions };
 }
 
 export async function auditVerify(): Promise<string> {

@@ -5,8 +5,6 @@
 /** Where MountCephFS mounts the file system. */
 export const CEPHFS_MOUNTPOINT = "/srv/cephfs";
 
-export type CephState = "not-installed" | "none" | "bootstrapping" | "reachable" | "unreachable";
-
 export interface CephHealthCheck {
     code: string;
     severity: "HEALTH_WARN" | "HEALTH_ERR" | string;

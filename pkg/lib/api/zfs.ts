@@ -6,7 +6,7 @@ import {
 import { callDaemon } from "./call";
 import { unwrapDict } from "./variants";
 
-export const ZFS_PATH = `${ROOT_PATH}/zfs`;
+const ZFS_PATH = `${ROOT_PATH}/zfs`;
 
 export interface ZfsVdev {
     name: string; type: string; section: string; state: string; read: number; write: number; checksum: number; note: string; children: ZfsVdev[];
@@ -36,17 +36,6 @@ export function parseSchedule(json: string): ZfsSchedule {
 
 export const zfsSnapshots = (p: PageZfsDatasetProperties) =>
     (p.Snapshots as Array<Record<string, CockpitVariant>>).map(s => unwrapDict(s) as unknown as ZfsSnapshot);
-
-/* The property dictionary of CreateDataset and SetProperties. */
-export function zfsProperties(v: { compression?: string; quota?: number; recordsize?: number; atime?: string; mountpoint?: string }) {
-    const out: Record<string, OptionValue> = {};
-    if (v.compression) out.compression = { t: "s", v: v.compression };
-    if (v.quota !== undefined) out.quota = { t: "t", v: v.quota };
-    if (v.recordsize !== undefined) out.recordsize = { t: "t", v: v.recordsize };
-    if (v.atime) out.atime = { t: "s", v: v.atime };
-    if (v.mountpoint) out.mountpoint = { t: "s", v: v.mountpoint };
-    return out;
-}
 
 export async function zfsCreatePool(name: string, layout: ZfsLayout, devices: string[], mountpoint: string): Promise<void> {
     await callDaemon(ZFS_PATH, ZFSMANAGER_IFACE, "CreatePool", [name, layout, devices, mountpoint ? { mountpoint: { t: "s", v: mountpoint } } : {}]);

@@ -10,7 +10,7 @@ import { TextInput } from "@patternfly/react-core/dist/esm/components/TextInput/
 import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
 import { zfsImportablePools, zfsImportPool, type ZfsImportable } from "../../lib/api/zfs";
 import { _, format } from "../../lib/gettext";
-import { HealthLabel } from "./PoolsCard";
+import { HealthLabel } from "./HealthLabel";
 
 export function ImportPoolDialog({ onClose }: { onClose(): void }) {
     const [directory, setDirectory] = useState("");

@@ -4,7 +4,6 @@
 import { Fragment, useState } from "react";
 import { Button } from "@patternfly/react-core/dist/esm/components/Button/index.js";
 import { Card, CardBody, CardHeader, CardTitle } from "@patternfly/react-core/dist/esm/components/Card/index.js";
-import { Label } from "@patternfly/react-core/dist/esm/components/Label/index.js";
 import { Progress } from "@patternfly/react-core/dist/esm/components/Progress/index.js";
 import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
 import { parseVdevs, zfsPoolCall, zfsPoolDestroy, type ZfsVdev } from "../../lib/api/zfs";
@@ -14,15 +13,8 @@ import type { ZfsPoolObject } from "../../lib/dbus-store";
 import { formatBytes } from "../../lib/format";
 import { _, format } from "../../lib/gettext";
 import { CreatePoolDialog } from "./CreatePoolDialog";
+import { HealthLabel } from "./HealthLabel";
 import { ImportPoolDialog } from "./ImportPoolDialog";
-
-const HEALTH_COLOR: Record<string, "green" | "orange" | "red" | "grey"> = {
-    ONLINE: "green", DEGRADED: "orange", FAULTED: "red", UNAVAIL: "red", REMOVED: "red", OFFLINE: "grey", AVAIL: "green",
-};
-
-export function HealthLabel({ state }: { state: string }) {
-    return <Label isCompact color={HEALTH_COLOR[state] ?? "grey"} data-health={state}>{state}</Label>;
-}
 
 function VdevRows({ nodes, depth }: { nodes: ZfsVdev[]; depth: number }) {
     return nodes.map((v, i) => (

@@ -14,7 +14,7 @@
 //     signal: checked between steps; an aborted bootstrap stops before the
 //       next step, and the next call continues from there.
 //   createOsd(device, progress, signal): one more OSD on an existing cluster.
-//   prepareCluster / createOsds / finishCluster: the three phases, for
+//   prepareCluster / createOsd / finishCluster: the three phases, for
 //     ApplyProfile's "ceph-cluster", "ceph-osd" and "ceph-rbd-pool" steps.
 //
 // Daemons run as the "ceph" user, as Debian's units start them.

@@ -7,7 +7,6 @@ import os from "node:os";
 export const CLUSTER = "ceph";
 export const CEPH_CONF = "/etc/ceph/ceph.conf";
 export const ADMIN_KEYRING = "/etc/ceph/ceph.client.admin.keyring";
-export const LIBVIRT_KEYRING = "/etc/ceph/ceph.client.libvirt.keyring";
 export const CEPH_LIB = "/var/lib/ceph";
 export const BOOTSTRAP_OSD_KEYRING = `${CEPH_LIB}/bootstrap-osd/ceph.keyring`;
 /* The monitor's keyring and monmap while the cluster is made; removed once the monitor has its store. */
@@ -21,7 +20,6 @@ export const CEPH_CONFIG_FILE = "/etc/debvisor/ceph.json";
 /* The monitor listens on the loopback address only: a single-node cluster has no peer to reach it. */
 export const MON_ADDRESS = "127.0.0.1";
 export const MON_PORTS = { v2: 3300, v1: 6789 };
-export const DEFAULT_PUBLIC_NETWORK = "127.0.0.0/8";
 
 export type DaemonType = "mon" | "mgr" | "osd" | "mds";
 
@@ -34,7 +32,7 @@ export function daemonName(hostname = os.hostname()): string {
     return short.slice(0, 63) || "localhost";
 }
 
-export interface ConfSettings {
+interface ConfSettings {
     fsid: string;
     name: string;
     publicNetwork: string;

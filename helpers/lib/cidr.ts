@@ -13,7 +13,7 @@ export interface Net {
     text: string;
 }
 
-export type ParseResult = { ok: true; net: Net } | { ok: false; error: string };
+type ParseResult = { ok: true; net: Net } | { ok: false; error: string };
 
 const BITS: Record<Family, number> = { 4: 32, 6: 128 };
 
@@ -63,12 +63,12 @@ function parseV6(text: string): bigint | null {
     return value;
 }
 
-export function formatV4(value: bigint): string {
+function formatV4(value: bigint): string {
     return [24n, 16n, 8n, 0n].map(s => String((value >> s) & 255n)).join(".");
 }
 
 /* RFC 5952: lower case, no leading zeros, the longest run (≥ 2) of zero groups as "::", the first one on a tie. */
-export function formatV6(value: bigint): string {
+function formatV6(value: bigint): string {
     const groups: number[] = [];
     for (let i = 7; i >= 0; i--)
         groups.push(Number((value >> BigInt(i * 16)) & 0xffffn));
@@ -103,7 +103,7 @@ function parseAddress(text: string): { family: Family; value: bigint } | null {
 }
 
 /* Canonical text of an interval: an address, a prefix when it is one, else a range. */
-export function netText(family: Family, start: bigint, end: bigint): string {
+function netText(family: Family, start: bigint, end: bigint): string {
     if (start === end)
         return formatAddress(family, start);
     const size = end - start + 1n;
@@ -171,10 +171,6 @@ export function parseNet(input: string): ParseResult {
         return { ok: false, error: `${shown} has host bits set: did you mean ${formatAddress(parsed.family, network)}/${len}?` };
     }
     return { ok: true, net: { family: parsed.family, start: parsed.value, end: parsed.value | mask, text: netText(parsed.family, parsed.value, parsed.value | mask) } };
-}
-
-export function contains(outer: Net, inner: Net): boolean {
-    return outer.family === inner.family && outer.start <= inner.start && inner.end <= outer.end;
 }
 
 export function overlaps(a: Net, b: Net): boolean {

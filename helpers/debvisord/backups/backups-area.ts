@@ -1,0 +1,250 @@
+// Backups on restic: the Backups singleton (/org/debvisor/DebVisor1/backups)
+// adds and forgets repositories, each a BackupRepository object under
+// …/backups/repositories/NAME that lists its backups and restores one as a new
+// machine. Machine.Backup (machine-backup.ts) backs a machine up to one.
+import fs from "node:fs";
+import path from "node:path";
+import * as z from "zod/mini";
+import { busy, invalidArgument, notFound, notSupported } from "../../lib/errors.js";
+import { escapePathElement } from "../../lib/object-path.js";
+import { toVariantDict } from "../../lib/variants.js";
+import { NotInstalled } from "../area-supervisor.js";
+import { method, type CallContext } from "../bus/call-pipeline.js";
+import type { ObjectServer } from "../bus/object-server.js";
+import { optionsSchema, resourceName } from "../validation.js";
+import type { MachineHost } from "../machines/machine-host.js";
+import { describeLocation, LocationError, parseLocation } from "./locations.js";
+import { RepositoryStore, type RepositoryRecord } from "./repositories.js";
+import { parseSnapshots, Restic, resticError, type RepositoryAccess, type ResticSnapshot } from "./restic.js";
+import { restoreMethod } from "./restore.js";
+import { TAG, tagValue } from "./tags.js";
+
+export const BACKUPS_IFACE = "org.debvisor.DebVisor1.Backups";
+export const REPOSITORY_IFACE = "org.debvisor.DebVisor1.BackupRepository";
+
+export const LOST_PASSWORD_NOTICE = "Keep this password somewhere safe: restic encrypts every backup with it, " +
+    "and a lost password cannot be recovered: without it the backups in this repository cannot be read by anyone.";
+
+const password = z.string().check(
+    z.minLength(8, "must be at least 8 characters"),
+    z.maxLength(1024, "must be at most 1024 characters"),
+    z.refine(p => !/[\u0000\n\r]/.test(p), "must not contain newlines or NUL characters"));
+
+const sshKey = z.string().check(
+    z.maxLength(16384, "must be at most 16 KiB"),
+    z.refine(k => /^-----BEGIN [A-Z ]*PRIVATE KEY-----\n[\s\S]+\n-----END [A-Z ]*PRIVATE KEY-----\n?$/.test(k),
+        "must be an unencrypted SSH private key in PEM/OpenSSH form (-----BEGIN … PRIVATE KEY-----)"));
+
+const location = z.string().check(z.superRefine((value, ctx) => {
+    try {
+        parseLocation(value);
+    } catch (e) {
+        ctx.addIssue({ code: "custom", message: e instanceof LocationError ? e.message : "is not a repository location", input: value });
+    }
+}));
+
+export class BackupsArea {
+    readonly path: string;
+    readonly restic = new Restic();
+    version = "";
+    private readonly inUse = new Map<string, number>(); // repository → jobs running on it
+    private readonly adding = new Set<string>();
+
+    constructor(readonly server: ObjectServer, readonly host: MachineHost, readonly store = new RepositoryStore()) {
+        this.path = `${server.rootPath}/backups`;
+    }
+
+    repositoryPath(name: string): string {
+        return `${this.path}/repositories/${escapePathElement(name)}`;
+    }
+
+    /* The Backups object and one object per saved repository; quick, before the name is taken. */
+    start(): void {
+        this.server.export(this.path, [{ name: BACKUPS_IFACE, properties: () => ({ ResticVersion: this.version }), methods: this.methods() }]);
+        try {
+            // secrets of an add that was cut short
+            for (const f of fs.readdirSync(this.store.dir).filter(f => f.startsWith(".adding-")))
+                fs.rmSync(path.join(this.store.dir, f), { force: true });
+        } catch {
+            // no directory yet
+        }
+        for (const record of this.store.list())
+            this.exportRepository(record);
+    }
+
+    /* The area supervisor's attempt: restic must be there. */
+    async probe(): Promise<void> {
+        const version = await this.restic.version();
+        if (version !== this.version) {
+            this.version = version ?? "";
+            this.server.propertiesChanged(this.path, BACKUPS_IFACE, ["ResticVersion"]);
+        }
+        if (!version)
+            throw new NotInstalled("restic is not installed (apt install restic): backups cannot be made or restored");
+    }
+
+    requireRestic(): void {
+        if (!this.version)
+            throw notSupported("restic is not installed on this host (apt install restic)");
+    }
+
+    repository(name: string): { record: RepositoryRecord; access: RepositoryAccess } {
+        const record = this.store.get(name);
+        if (!record)
+            throw notFound(`repository: there is no backup repository named "${name}"`);
+        return { record, access: this.store.access(record) };
+    }
+
+    /* Runs `work` with the repository counted as in use, so that it is not removed meanwhile. */
+    async using<T>(name: string, work: () => Promise<T>): Promise<T> {
+        this.inUse.set(name, (this.inUse.get(name) ?? 0) + 1);
+        try {
+            return await work();
+        } finally {
+            const left = (this.inUse.get(name) ?? 1) - 1;
+            if (left > 0)
+                this.inUse.set(name, left);
+            else
+                this.inUse.delete(name);
+        }
+    }
+
+    /* A machine's backups in a repository (or all DebVisor backups), oldest first. */
+    async snapshots(name: string, machineUuid?: string): Promise<ResticSnapshot[]> {
+        const { access } = this.repository(name);
+        const tags = [TAG, ...(machineUuid ? [`machine-uuid=${machineUuid}`] : [])].join(",");
+        const out = await this.restic.must(access, ["snapshots", "--json", "--tag", tags], "restic snapshots");
+        return parseSnapshots(out).sort((a, b) => a.time < b.time ? -1 : 1);
+    }
+
+    private exportRepository(record: RepositoryRecord): void {
+        let kind = "unknown";
+        try {
+            kind = parseLocation(record.location).kind;
+        } catch {
+            // an entry edited by hand: shown, and its calls fail with the reason
+        }
+        const p = this.repositoryPath(record.name);
+        this.server.export(p, [{
+            name: REPOSITORY_IFACE,
+            properties: () => ({
+                Name: record.name, Location: record.location, Kind: kind,
+                AddedTime: BigInt(record.added) * 1000n, AddedByUID: record.addedByUid,
+            }),
+            methods: this.repositoryMethods(record.name),
+        }]);
+    }
+
+    private methods(): Record<string, unknown> {
+        return {
+            AddRepository: method({
+                args: z.tuple([resourceName, location, password, optionsSchema({
+                    "ssh-private-key": z.optional(sshKey),
+                    create: z.optional(z.boolean()),
+                })]),
+                // the password never reaches the audit log (nor the key: redacted by its name)
+                audit: ([name, where, _password, options]) => [name, where, "[redacted]", options],
+                run: async (ctx: CallContext, [name, where, secret, options]) => {
+                    this.requireRestic();
+                    if (this.store.get(name) || this.adding.has(name))
+                        throw invalidArgument(`name: a backup repository named "${name}" exists already`);
+                    const loc = parseLocation(where);
+                    if (loc.kind === "local" && options["ssh-private-key"] !== undefined)
+                        throw invalidArgument("options.ssh-private-key: only an SFTP repository takes an SSH key");
+                    if (this.store.list().some(r => r.location === where))
+                        throw invalidArgument(`location: ${where} is added already`);
+                    if (loc.kind === "local")
+                        checkLocalDirectory(loc.path, options.create);
+                    this.adding.add(name);
+                    const staged = this.store.stageSecrets(name, secret, options["ssh-private-key"] ? Buffer.from(options["ssh-private-key"]) : null, loc);
+                    try {
+                        const created = await this.openOrCreate(staged.access, describeLocation(loc), options.create);
+                        const record: RepositoryRecord = { name, location: where, added: Date.now(), addedByUid: ctx.caller.uid, created };
+                        staged.commit();
+                        this.store.add(record);
+                        this.exportRepository(record);
+                        return [this.repositoryPath(name),
+                            `${created ? `Created a new restic repository at ${where}.` : `Opened the existing restic repository at ${where}.`} ${LOST_PASSWORD_NOTICE}`];
+                    } catch (e) {
+                        staged.discard();
+                        throw e;
+                    } finally {
+                        this.adding.delete(name);
+                    }
+                },
+            }),
+        };
+    }
+
+    /* Opens the repository at the location with the password, or makes one where there is none
+     * (unless create is false); true when it was made. A wrong password or a location that cannot
+     * be reached fails, and nothing is made. */
+    private async openOrCreate(access: RepositoryAccess, where: string, create: boolean | undefined): Promise<boolean> {
+        const opened = await this.restic.run(access, ["cat", "config"]);
+        if (opened.exitCode === 0) {
+            if (create === true)
+                throw invalidArgument(`location: there is a restic repository at ${where} already (leave out "create" to open it)`);
+            return false;
+        }
+        const missing = /Is there a repository at the following location|unable to open config file/i.test(opened.stderr);
+        if (!missing) {
+            const ssh = /unable to start the sftp session/.test(opened.stderr) ? await this.restic.sshProblem(access) : "";
+            throw resticError("opening the repository", ssh ? `${opened.stderr}\n${ssh}` : opened.stderr, where);
+        }
+        if (create === false)
+            throw invalidArgument(`location: there is no restic repository at ${where}`);
+        await this.restic.must(access, ["init"], "restic init");
+        return true;
+    }
+
+    private repositoryMethods(name: string): Record<string, unknown> {
+        return {
+            Remove: method({
+                args: z.tuple([optionsSchema({})]),
+                run: async () => {
+                    this.repository(name);
+                    if (this.inUse.has(name))
+                        throw busy(`repository: a backup or restore is running on "${name}"; wait for it or cancel it first`);
+                    this.store.remove(name);
+                    this.server.unexport(this.repositoryPath(name));
+                    return [];
+                },
+            }),
+            ListBackups: method({
+                args: z.tuple([optionsSchema({ "machine-uuid": z.optional(z.string().check(z.regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, "must be a machine's UUID"))) })]),
+                run: async (_ctx, [options]) => {
+                    this.requireRestic();
+                    const list = await this.snapshots(name, options["machine-uuid"]);
+                    return [list.map(s => toVariantDict({
+                        Id: s.short_id, FullId: s.id, Time: BigInt(Date.parse(s.time) || 0) * 1000n, Hostname: s.hostname,
+                        MachineName: tagValue(s.tags, "machine-name"), MachineUUID: tagValue(s.tags, "machine-uuid"),
+                        Consistency: tagValue(s.tags, "consistency"),
+                    }))];
+                },
+            }),
+            Restore: restoreMethod(this, name),
+        };
+    }
+}
+
+/* A local repository goes in a directory whose parent exists (a link to one, e.g. on a mounted
+ * disk, counts); an existing directory that holds something other than a repository is refused
+ * rather than filled. */
+function checkLocalDirectory(dir: string, create: boolean | undefined): void {
+    if (!fs.existsSync(path.dirname(dir)))
+        throw invalidArgument(`location: the directory ${path.dirname(dir)} does not exist`);
+    let stat: fs.Stats;
+    try {
+        stat = fs.statSync(dir);
+    } catch {
+        if (create === false)
+            throw invalidArgument(`location: ${dir} does not exist`);
+        return;
+    }
+    if (!stat.isDirectory())
+        throw invalidArgument(`location: ${dir} is not a directory`);
+    const entries = fs.readdirSync(dir);
+    if (entries.length > 0 && !entries.includes("config"))
+        throw invalidArgument(`location: ${dir} is not empty and holds no restic repository`);
+}
+

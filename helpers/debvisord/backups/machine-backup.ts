@@ -1,0 +1,163 @@
+// Machine.Backup: a machine's definition and every disk into a restic
+// repository, as a Job. A shut-off machine's disks are read as they are. A
+// running machine's disks are never read while they are written: a
+// disk-only external snapshot (file systems frozen through the guest agent
+// for that moment when it answers, else crash-consistent) sends new writes to
+// an overlay beside each disk, the now unchanging disk is backed up, and the
+// overlay is committed back and removed; the machine keeps running.
+import fs from "node:fs";
+import os from "node:os";
+import nodePath from "node:path";
+import * as z from "zod/mini";
+import { busy, failed, notSupported } from "../../lib/errors.js";
+import { formatBytes } from "../../lib/bytes.js";
+import { virsh } from "../../lib/virsh.js";
+import { method } from "../bus/call-pipeline.js";
+import { ensureDir } from "../host/dirs.js";
+import { openSource } from "../images/image-import.js";
+import { diskFile } from "../machines/copies.js";
+import { xmlEscape } from "../machines/domain-builder.js";
+import { describeDomain } from "../machines/domain-xml.js";
+import { storedDefinition, type MachineHost } from "../machines/machine-host.js";
+import { optionsSchema, resourceName } from "../validation.js";
+import type { BackupsArea } from "./backups-area.js";
+import { machineTags } from "./tags.js";
+
+/** Where a machine's definition and manifest are put for restic, one directory per machine (its UUID). */
+export const STAGING_DIR = "/var/lib/debvisor/backup";
+export const OVERLAY_SUFFIX = ".debvisor-backup-overlay";
+/** virDomainSnapshotCreateFlags */
+const NO_METADATA = 4, DISK_ONLY = 16, QUIESCE = 64, ATOMIC = 128;
+const COMMIT_TIMEOUT_MS = 6 * 3600_000;
+
+export interface ManifestDisk { target: string; file: string; format: string; bytes: number }
+export interface Manifest { version: 1; name: string; uuid: string; time: string; consistency: string; disks: ManifestDisk[] }
+
+const running = new Set<string>(); // machines being backed up
+
+export function uuidOf(path: string): string {
+    return path.split("/").pop()!.replace(/_/g, "-");
+}
+
+export function backupMethod(area: BackupsArea, host: MachineHost, path: string) {
+    return method({
+        args: z.tuple([resourceName, optionsSchema({})]),
+        run: async (ctx, [repositoryName]) => {
+            area.requireRestic();
+            const { access } = area.repository(repositoryName);
+            const uuid = uuidOf(path);
+            const name = host.name(path);
+            if (running.has(uuid))
+                throw busy(`${name} is being backed up already`);
+            running.add(uuid);
+            const job = host.jobs.start({
+                operation: "machine-backup", description: `Backing up ${name} to ${repositoryName}`, caller: ctx.caller,
+                objects: [path, area.repositoryPath(repositoryName)],
+            }, control => area.using(repositoryName, async () => {
+                const domainPath = host.domainOf(path);
+                const live = ["running", "paused"].includes(host.state(path));
+                const definition = await storedDefinition(host, path);
+                // the disks as the machine uses them now (a running one's may differ from its stored definition)
+                const current = live ? await host.libvirt.domainXml(domainPath) : definition;
+                const disks = [];
+                for (const disk of describeDomain(current).disks.filter(d => d.Device === "disk")) {
+                    const file = await diskFile(host, disk);
+                    if (file.endsWith(OVERLAY_SUFFIX))
+                        throw failed(`disk ${disk.Target} of ${name} still runs on the overlay of a backup that was cut short (${file}); ` +
+                            `commit it with: virsh blockcommit ${uuid} ${disk.Target} --active --pivot --wait`);
+                    let stat: fs.Stats;
+                    try {
+                        stat = fs.statSync(file);
+                    } catch {
+                        throw failed(`disk ${disk.Target} of ${name}: ${file} does not exist`);
+                    }
+                    if (!stat.isFile())
+                        throw notSupported(`disk ${disk.Target} of ${name} is ${file}, not an image file; only image files are backed up so far`);
+                    // a disk with a backing file would be backed up without it: refused, as an import is
+                    const image = openSource(file, `disk ${disk.Target}`, disk.Format || undefined);
+                    image.close();
+                    disks.push({ target: disk.Target, file, format: image.format, bytes: stat.size });
+                }
+                if (disks.length === 0)
+                    throw failed(`${name} has no disk to back up`);
+
+                const staging = nodePath.join(STAGING_DIR, uuid);
+                fs.rmSync(staging, { recursive: true, force: true });
+                ensureDir(staging, 0o700);
+                let consistency = "shut-off";
+                let overlays: Array<{ target: string; overlay: string }> = [];
+                try {
+                    if (live) {
+                        const taken = await snapshotToOverlays(host, domainPath, current, disks);
+                        overlays = taken.overlays;
+                        consistency = taken.frozen ? "frozen" : "crash-consistent";
+                    }
+                    control.setProgress(0.02);
+                    const manifest: Manifest = { version: 1, name, uuid, time: new Date().toISOString(), consistency, disks };
+                    fs.writeFileSync(nodePath.join(staging, "domain.xml"), definition, { mode: 0o600 });
+                    fs.writeFileSync(nodePath.join(staging, "manifest.json"), JSON.stringify(manifest, null, 2) + "\n", { mode: 0o600 });
+                    const summary = await area.restic.backup(access, [staging, ...disks.map(d => d.file)], machineTags(uuid, name, consistency),
+                        os.hostname(), control.signal, f => control.setProgress(0.02 + f * (live ? 0.9 : 0.97)));
+                    if (!live && host.state(path) !== "shutoff") {
+                        // started while its disks were read: this backup may hold a disk half-written
+                        await area.restic.run(access, ["forget", summary.snapshotId]);
+                        throw failed(`${name} was started while it was being backed up; back it up again`);
+                    }
+                    const reused = Math.max(0, summary.bytesProcessed - summary.bytesNew);
+                    return `Backed up ${name} to ${repositoryName} as snapshot ${summary.snapshotId.slice(0, 8)} (${describeConsistency(consistency)}): ` +
+                        `${formatBytes(summary.bytesProcessed)} read, ${formatBytes(summary.bytesNew)} new, ${formatBytes(reused)} reused ` +
+                        `(new bytes: ${summary.bytesNew}, reused bytes: ${reused})`;
+                } finally {
+                    fs.rmSync(staging, { recursive: true, force: true });
+                    // whatever happened to the backup, the machine goes back to its own disks
+                    for (const o of overlays)
+                        await commitOverlay(uuid, o.target, o.overlay);
+                }
+            }).finally(() => running.delete(uuid)));
+            return [job.path];
+        },
+    });
+}
+
+function describeConsistency(consistency: string): string {
+    return consistency === "frozen" ? "file systems frozen by the guest agent" :
+        consistency === "crash-consistent" ? "crash-consistent: no guest agent answered" : "shut off";
+}
+
+/* A disk-only external snapshot of every disk at one moment (with the guest's file systems
+ * frozen for it when its agent answers): writes go to the overlays, the disks stop changing. */
+async function snapshotToOverlays(host: MachineHost, domainPath: string, xml: string, disks: Array<{ target: string; file: string }>) {
+    const overlays = disks.map(d => ({ target: d.target, overlay: `${d.file}${OVERLAY_SUFFIX}` }));
+    for (const o of overlays)
+        fs.rmSync(o.overlay, { force: true }); // not in use (checked): left by a daemon that stopped mid-backup
+    const others = describeDomain(xml).disks.filter(d => !disks.some(x => x.target === d.Target));
+    const snapshot = "<domainsnapshot><name>debvisor-backup</name><disks>" +
+        overlays.map(o => `<disk name='${xmlEscape(o.target)}' snapshot='external'><source file='${xmlEscape(o.overlay)}'/></disk>`).join("") +
+        others.map(d => `<disk name='${xmlEscape(d.Target)}' snapshot='no'/>`).join("") +
+        "</disks></domainsnapshot>";
+    const take = (flags: number) => host.libvirt.call(domainPath, "org.libvirt.Domain", "SnapshotCreateXML", "su", [snapshot, flags]);
+    try {
+        await take(DISK_ONLY | NO_METADATA | ATOMIC | QUIESCE);
+        return { overlays, frozen: true };
+    } catch (e) {
+        // no agent (or it does not answer): a crash-consistent point in time instead
+        if (!/agent|quiesce|freeze/i.test((e as Error).message))
+            throw failed(`cannot take a snapshot of the running machine: ${(e as Error).message}`);
+    }
+    try {
+        await take(DISK_ONLY | NO_METADATA | ATOMIC);
+    } catch (e) {
+        throw failed(`cannot take a snapshot of the running machine: ${(e as Error).message}`);
+    }
+    return { overlays, frozen: false };
+}
+
+/* Writes the overlay's data back into the disk, switches the machine back to the disk and removes the overlay. */
+async function commitOverlay(uuid: string, target: string, overlay: string): Promise<void> {
+    const r = await virsh(["blockcommit", uuid, target, "--active", "--pivot", "--wait"], `committing the backup overlay of ${target}`,
+        { allowFailure: true, timeout: COMMIT_TIMEOUT_MS });
+    if (r.exitCode !== 0)
+        throw failed(`the machine still writes disk ${target} to the overlay ${overlay}: committing it back failed: ` +
+            `${(r.stderr || r.stdout).trim()}; try: virsh blockcommit ${uuid} ${target} --active --pivot --wait`);
+    fs.rmSync(overlay, { force: true });
+}

@@ -1,0 +1,202 @@
+// restic, run the way debvisord runs every tool: an argument array, the
+// repository password only through RESTIC_PASSWORD_FILE (a root-only file),
+// --json where restic has it, and a failure mapped to what the user can act
+// on (a wrong password, an unreachable repository) with restic's own words.
+import fs from "node:fs";
+import { execa } from "execa";
+import { DebVisorError, failed, invalidArgument } from "../../lib/errors.js";
+import { lastLines } from "../../lib/tool-run.js";
+import { resticRepository, sftpCommand, type RepositoryLocation, type SshFiles } from "./locations.js";
+
+export const RESTIC_CACHE_DIR = "/var/cache/debvisor/restic";
+const QUICK_TIMEOUT_MS = 120_000;
+const CANCEL_GRACE_MS = 10_000;
+
+/** What restic needs to open one repository. */
+export interface RepositoryAccess {
+    location: RepositoryLocation;
+    passwordFile: string;
+    ssh: SshFiles;
+}
+
+export interface ResticResult { stdout: string; stderr: string; exitCode: number }
+
+function baseArgs(access: RepositoryAccess): string[] {
+    const args = ["-r", resticRepository(access.location)];
+    if (access.location.kind === "sftp")
+        args.push("-o", `sftp.command=${sftpCommand(access.location, access.ssh)}`);
+    return args;
+}
+
+function env(access: RepositoryAccess): Record<string, string> {
+    return {
+        LC_ALL: "C", PATH: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin", HOME: "/root",
+        RESTIC_PASSWORD_FILE: access.passwordFile, RESTIC_CACHE_DIR, RESTIC_PROGRESS_FPS: "2",
+    };
+}
+
+/* A failure in words: the password, the repository not being there, or not reachable. */
+export function resticError(what: string, stderr: string, repository: string): DebVisorError {
+    const text = lastLines(stderr, 8);
+    if (/wrong password or no key found/i.test(stderr))
+        return invalidArgument(`password: wrong password for the restic repository at ${repository}`);
+    if (/Is there a repository at the following location|unable to open config file/i.test(stderr))
+        return failed(`${what}: there is no restic repository at ${repository} (${text})`);
+    if (/Connection refused|No route to host|Could not resolve hostname|Connection timed out|ssh: |unable to start the sftp session|Permission denied|Host key verification failed/i.test(stderr))
+        return failed(`${what}: the repository at ${repository} cannot be reached: ${text}`);
+    if (/no space left on device/i.test(stderr))
+        return failed(`${what}: the repository at ${repository} is full: ${text}`);
+    return failed(`${what}: ${text || "restic failed"}`);
+}
+
+export class Restic {
+    constructor(readonly binary = "restic") {}
+
+    /* restic's version ("0.14.0"), or null when it is not installed. */
+    async version(): Promise<string | null> {
+        const r = await execa(this.binary, ["version"], { reject: false, timeout: 10_000, stdin: "ignore", env: { LC_ALL: "C" } });
+        if ((r as { code?: string }).code === "ENOENT" || r.exitCode !== 0)
+            return null;
+        return /restic ([0-9][0-9.]*)/.exec(String(r.stdout))?.[1] ?? "unknown";
+    }
+
+    /* One restic command that finishes quickly; returns its output whatever the exit code. */
+    async run(access: RepositoryAccess, args: string[], options: { timeout?: number; signal?: AbortSignal } = {}): Promise<ResticResult> {
+        const r = await execa(this.binary, [...baseArgs(access), ...args], {
+            reject: false, timeout: options.timeout ?? QUICK_TIMEOUT_MS, stdin: "ignore", env: env(access), extendEnv: false,
+            maxBuffer: 256 * 1024 * 1024, cancelSignal: options.signal, killSignal: "SIGINT", forceKillAfterDelay: CANCEL_GRACE_MS,
+        });
+        if ((r as { code?: string }).code === "ENOENT")
+            throw failed("restic is not installed on this host (apt install restic)");
+        if (r.isCanceled && options.signal?.aborted)
+            throw options.signal.reason;
+        if (r.timedOut)
+            throw failed(`restic ${args[0]} did not finish within ${Math.round((options.timeout ?? QUICK_TIMEOUT_MS) / 1000)} s`);
+        return { stdout: String(r.stdout ?? ""), stderr: String(r.stderr ?? ""), exitCode: r.exitCode ?? -1 };
+    }
+
+    async must(access: RepositoryAccess, args: string[], what: string, options: { timeout?: number; signal?: AbortSignal } = {}): Promise<string> {
+        const r = await this.run(access, args, options);
+        if (r.exitCode !== 0)
+            throw resticError(what, r.stderr || r.stdout, resticRepository(access.location));
+        return r.stdout;
+    }
+
+    /* Why ssh cannot reach an SFTP repository, in ssh's words: restic 0.14 often exits before it
+     * relays them ("unable to start the sftp session, error: EOF" alone says nothing). */
+    async sshProblem(access: RepositoryAccess): Promise<string> {
+        if (access.location.kind !== "sftp")
+            return "";
+        const [tool, ...args] = sftpCommand(access.location, access.ssh).split(" ");
+        const r = await execa(tool, args, { reject: false, timeout: 30_000, input: "", env: { LC_ALL: "C", HOME: "/root", PATH: process.env.PATH ?? "/usr/bin:/bin" }, extendEnv: false });
+        return r.exitCode === 0 ? "" : lastLines(String(r.stderr ?? ""), 2);
+    }
+
+    /* `restic backup --json` of `paths`, with progress (0…1) as restic reports it; the summary at the end. */
+    async backup(access: RepositoryAccess, paths: string[], tags: string[], host: string, signal: AbortSignal,
+        onProgress: (fraction: number) => void): Promise<BackupSummary> {
+        const args = [...baseArgs(access), "backup", "--json", "--host", host, ...tags.flatMap(t => ["--tag", t]), "--", ...paths];
+        const child = execa(this.binary, args, {
+            reject: false, stdin: "ignore", env: env(access), extendEnv: false, cancelSignal: signal, killSignal: "SIGINT",
+            forceKillAfterDelay: CANCEL_GRACE_MS, buffer: { stdout: false, stderr: true }, lines: false,
+        });
+        let summary: BackupSummary | null = null;
+        let pending = "";
+        child.stdout?.setEncoding("utf8");
+        child.stdout?.on("data", (chunk: string) => {
+            pending += chunk;
+            const lines = pending.split("\n");
+            pending = lines.pop() ?? "";
+            for (const line of lines) {
+                const message = parseJsonLine(line);
+                if (message?.message_type === "status" && typeof message.percent_done === "number")
+                    onProgress(message.percent_done);
+                else if (message?.message_type === "summary")
+                    summary = toSummary(message);
+            }
+        });
+        const r = await child;
+        if ((r as { code?: string }).code === "ENOENT")
+            throw failed("restic is not installed on this host (apt install restic)");
+        if (signal.aborted)
+            throw signal.reason;
+        if (r.exitCode !== 0 && r.exitCode !== 3)
+            throw resticError("restic backup", String(r.stderr ?? ""), resticRepository(access.location));
+        if (r.exitCode === 3)
+            throw failed(`restic backup could not read every file: ${lastLines(String(r.stderr ?? ""))}`);
+        if (!summary)
+            throw failed("restic backup ended without a summary");
+        return summary;
+    }
+
+    /* `restic dump SNAPSHOT FILE` into `target` (created, 0600), with the bytes written so far. */
+    async dumpToFile(access: RepositoryAccess, snapshot: string, file: string, target: string, signal: AbortSignal,
+        onBytes: (bytes: number) => void): Promise<void> {
+        const out = fs.createWriteStream(target, { flags: "wx", mode: 0o600 });
+        const child = execa(this.binary, [...baseArgs(access), "dump", "--", snapshot, file], {
+            reject: false, stdin: "ignore", env: env(access), extendEnv: false, cancelSignal: signal, killSignal: "SIGINT",
+            forceKillAfterDelay: CANCEL_GRACE_MS, buffer: { stdout: false, stderr: true }, encoding: "buffer",
+        });
+        let written = 0;
+        child.stdout?.on("data", (chunk: Buffer) => {
+            written += chunk.length;
+            onBytes(written);
+        });
+        child.stdout?.pipe(out);
+        const [r] = await Promise.all([child, new Promise<void>((resolve, reject) => {
+            out.on("finish", resolve);
+            out.on("error", reject);
+        })]);
+        if (signal.aborted)
+            throw signal.reason;
+        if (r.exitCode !== 0)
+            throw resticError(`restic dump of ${file}`, Buffer.from(r.stderr ?? "").toString("utf8"), resticRepository(access.location));
+        const fd = fs.openSync(target, "r");
+        try {
+            fs.fsyncSync(fd);
+        } finally {
+            fs.closeSync(fd);
+        }
+    }
+}
+
+export interface BackupSummary {
+    snapshotId: string;
+    /** bytes restic read */
+    bytesProcessed: number;
+    /** bytes the repository did not have yet (before compression) */
+    bytesNew: number;
+    /** what this backup added to the repository, packed */
+    bytesStored: number | null;
+    seconds: number;
+}
+
+function parseJsonLine(line: string): Record<string, unknown> | null {
+    if (!line.startsWith("{"))
+        return null;
+    try {
+        return JSON.parse(line) as Record<string, unknown>;
+    } catch {
+        return null;
+    }
+}
+
+function toSummary(m: Record<string, unknown>): BackupSummary {
+    return {
+        snapshotId: String(m.snapshot_id ?? ""),
+        bytesProcessed: Number(m.total_bytes_processed ?? 0),
+        bytesNew: Number(m.data_added ?? 0),
+        bytesStored: typeof m.data_added_packed === "number" ? m.data_added_packed : null,
+        seconds: Number(m.total_duration ?? 0),
+    };
+}
+
+/** One snapshot as `restic snapshots --json` prints it. */
+export interface ResticSnapshot { id: string; short_id: string; time: string; hostname: string; tags?: string[]; paths: string[] }
+
+export function parseSnapshots(stdout: string): ResticSnapshot[] {
+    const parsed = JSON.parse(stdout || "[]") as unknown;
+    if (!Array.isArray(parsed))
+        throw failed("restic snapshots printed something other than a list");
+    return parsed as ResticSnapshot[];
+}

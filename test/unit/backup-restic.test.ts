@@ -1,0 +1,90 @@
+// The restic wrapper against the real restic in a temporary directory: a
+// repository made and opened through the stored secrets, a backup with
+// progress and its new/reused figures, a cancelled backup that records
+// nothing, a dump, and the errors for a wrong password and a missing repository.
+import { execFileSync } from "node:child_process";
+import crypto from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import QUnit from "qunit";
+import { parseLocation } from "../../helpers/debvisord/backups/locations.js";
+import { RepositoryStore } from "../../helpers/debvisord/backups/repositories.js";
+import { parseSnapshots, Restic } from "../../helpers/debvisord/backups/restic.js";
+import { moduleUnless } from "../lib/skip.js";
+
+const hasRestic = (() => {
+    try {
+        execFileSync("restic", ["version"], { stdio: "ignore" });
+        return true;
+    } catch {
+        return false;
+    }
+})();
+
+moduleUnless("backups: restic, for real, in a temporary directory", hasRestic ? null : "restic is not installed", hooks => {
+    let dir = "";
+    hooks.beforeEach(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), "dv-restic-")) });
+    hooks.afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    QUnit.test("init through staged secrets, back up twice (the second adds almost nothing), dump, and a cancelled backup records nothing", async assert => {
+        const store = new RepositoryStore(path.join(dir, "etc"));
+        const restic = new Restic();
+        const repo = path.join(dir, "repo");
+        const staged = store.stageSecrets("r1", "correct horse battery", null, parseLocation(repo));
+        await restic.must(staged.access, ["init"], "restic init");
+        staged.commit();
+        store.add({ name: "r1", location: repo, added: 1, addedByUid: 0, created: true });
+        assert.deepEqual(fs.readdirSync(store.dir).sort(), ["r1.password", "repositories.json"], "the staged password took its own name");
+        assert.equal(fs.statSync(path.join(store.dir, "r1.password")).mode & 0o777, 0o600);
+        const access = store.access(store.get("r1")!);
+
+        const data = path.join(dir, "disk.raw");
+        fs.writeFileSync(data, crypto.randomBytes(24 << 20));
+        const progress: number[] = [];
+        const first = await restic.backup(access, [data], ["debvisor", "machine-uuid=x"], "node1", new AbortController().signal, f => progress.push(f));
+        assert.true(first.bytesNew >= 24 << 20, `new: ${first.bytesNew}`);
+        assert.equal(first.bytesProcessed, 24 << 20);
+        assert.true(/^[0-9a-f]{8,64}$/.test(first.snapshotId), `restic 0.14 gives the short id, later ones the full: ${first.snapshotId}`);
+        fs.utimesSync(data, new Date(), new Date()); // touched: restic reads it again, and finds every chunk known
+        const second = await restic.backup(access, [data], ["debvisor"], "node1", new AbortController().signal, () => undefined);
+        assert.true(second.bytesNew < 16 * 1024, `the second added ${second.bytesNew} bytes`);
+
+        const target = path.join(dir, "restored.raw");
+        let seen = 0;
+        await restic.dumpToFile(access, first.snapshotId, data, target, new AbortController().signal, b => { seen = b });
+        assert.true(fs.readFileSync(target).equals(fs.readFileSync(data)), "dump gives the very bytes");
+        assert.equal(seen, 24 << 20);
+        assert.equal(fs.statSync(target).mode & 0o777, 0o600);
+
+        const listed = parseSnapshots(await restic.must(access, ["snapshots", "--json", "--tag", "debvisor,machine-uuid=x"], "snapshots"));
+        assert.equal(listed.length, 1, "listed by tag");
+        assert.true(listed[0].id.startsWith(first.snapshotId), "the one backed up");
+
+        fs.writeFileSync(data, crypto.randomBytes(64 << 20));
+        const abort = new AbortController();
+        const cancelled = restic.backup(access, [data], ["debvisor"], "node1", abort.signal, () => undefined);
+        setTimeout(() => abort.abort(new Error("cancelled by the test")), 50);
+        await assert.rejects(cancelled, /cancelled by the test/);
+        const all = parseSnapshots(await restic.must(access, ["snapshots", "--json"], "snapshots"));
+        assert.equal(all.length, 2, "no snapshot from the cancelled backup");
+        const check = await restic.run(access, ["check"]);
+        assert.equal(check.exitCode, 0, `the repository checks clean after the cancel: ${check.stderr}`);
+    });
+
+    QUnit.test("a wrong password and a missing repository are told apart", async assert => {
+        const store = new RepositoryStore(path.join(dir, "etc"));
+        const restic = new Restic();
+        const repo = path.join(dir, "repo");
+        const good = store.stageSecrets("a", "the right password", null, parseLocation(repo));
+        await restic.must(good.access, ["init"], "restic init");
+        const bad = store.stageSecrets("b", "the wrong password", null, parseLocation(repo));
+        await assert.rejects(restic.must(bad.access, ["cat", "config"], "opening"), (e: Error & { errorName?: string }) =>
+            e.errorName === "InvalidArgument" && /^password: wrong password/.test(e.message));
+        const none = store.stageSecrets("c", "any password", null, parseLocation(path.join(dir, "nothing")));
+        await assert.rejects(restic.must(none.access, ["cat", "config"], "opening"), (e: Error) => /there is no restic repository at/.test(e.message));
+        bad.discard();
+        none.discard();
+        assert.deepEqual(fs.readdirSync(store.dir), [".adding-a.password"], "a discarded add leaves no secret");
+    });
+});
