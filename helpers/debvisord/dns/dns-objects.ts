@@ -260,12 +260,12 @@ export class DnsObjects {
     private readonly rotateKey = method({
         args: z.tuple([keyName, optionsSchema({ "overlap-seconds": z.optional(count(0, 3600, " seconds")) })]),
         run: async (ctx, [name, o]) => {
-            this.service.checkRotatable(name);
+            this.service.rotation.check(name);
             const keyPath = this.keyPath(name);
             const job = this.jobs.start({
                 operation: "dns-key-rotate", description: `Rotating the DNS key ${name}`, caller: ctx.caller, objects: [keyPath], cancelable: false,
             }, async control => {
-                await this.service.rotateKey(name, o["overlap-seconds"] ?? 5, async (step, text) => {
+                await this.service.rotation.rotate(name, o["overlap-seconds"] ?? 5, async (step, text) => {
                     control.setProgress((ROTATION_STEPS.indexOf(step) + 1) / ROTATION_STEPS.length);
                     await ctx.auditStep("Dns.RotateKey", `${step}: ${text}`, undefined, { object: keyPath, phase: "step" });
                     this.sync();
@@ -333,7 +333,7 @@ export class DnsObjects {
             if (addresses.length === 0)
                 throw invalidArgument("options.addresses: this host has no global address; give one");
             await this.authorizeBeyond(ctx, notOwnRegistration({ zone, label, addresses }, host, own));
-            await this.service.register(`host:${label}`, { kind: "host", zone, name: `${label}.${zone}`, addresses, ptr: o.ptr ?? this.ptrPossible(addresses) });
+            await this.service.registry.register(`host:${label}`, { kind: "host", zone, name: `${label}.${zone}`, addresses, ptr: o.ptr ?? this.ptrPossible(addresses) });
             return [];
         },
     });
@@ -351,7 +351,7 @@ export class DnsObjects {
         if (!/^(?!-)[a-z0-9-]{1,63}(?<!-)$/.test(label))
             throw invalidArgument(`machine: the name ${facts.name} is not a DNS label (letters, digits and "-")`);
         this.machinePaths.set(facts.path, facts.uuid);
-        await this.service.register(`machine:${facts.uuid}`, { kind: "machine", zone, name: `${label}.${zone}`, addresses, ptr: this.ptrPossible(addresses) });
+        await this.service.registry.register(`machine:${facts.uuid}`, { kind: "machine", zone, name: `${label}.${zone}`, addresses, ptr: this.ptrPossible(addresses) });
     }
 
     private readonly registerMachine = method({
@@ -384,7 +384,7 @@ export class DnsObjects {
             const uuid = this.machines?.facts(path)?.uuid ?? this.machinePaths.get(path);
             if (!uuid || !this.service.registrations[`machine:${uuid}`])
                 throw notFound(`machine: ${path} has no DNS registration`);
-            await this.service.unregister(`machine:${uuid}`);
+            await this.service.registry.unregister(`machine:${uuid}`);
             return [];
         },
     });
@@ -395,7 +395,7 @@ export class DnsObjects {
             LeaseSeconds: count(0, 31_536_000, " seconds"), DnsServer: z.optional(z.string()),
         }, { error: "each range is a dictionary of Name, Interface, Start, End, Netmask, LeaseSeconds and DnsServer" }))
             .check(z.maxLength(64, "must be at most 64 ranges")), optionsSchema({ "dry-run": z.optional(z.boolean()) })]),
-        run: async (_ctx, [ranges, o]) => [await this.service.setDhcpRanges(ranges.map(r => ({ ...r, DnsServer: r.DnsServer ?? "" })), o["dry-run"] ?? false)],
+        run: async (_ctx, [ranges, o]) => [await this.service.dhcp.replace(ranges.map(r => ({ ...r, DnsServer: r.DnsServer ?? "" })), o["dry-run"] ?? false)],
     });
 
     /* A machine with addresses in a register-machines zone gets (or keeps up to date) its records. */
@@ -413,7 +413,7 @@ export class DnsObjects {
         const uuid = this.machinePaths.get(path);
         this.machinePaths.delete(path);
         if (uuid && this.service.registrations[`machine:${uuid}`])
-            await this.automatic("Dns.UnregisterMachine", path, () => this.service.unregister(`machine:${uuid}`));
+            await this.automatic("Dns.UnregisterMachine", path, () => this.service.registry.unregister(`machine:${uuid}`));
     }
 
     /* Registration work nobody called for: audited in debvisord's name; a failure stays on the registration. */

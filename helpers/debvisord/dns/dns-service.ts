@@ -1,20 +1,24 @@
 // The DNS work of debvisord, without the bus: zones and keys kept in
 // dns-state, record batches sent as one nsupdate message per zone, zone
-// transfers for listing, BIND's config for the zones this node is primary
-// for, and key rotation with an overlap in which both keys are valid.
+// transfers for listing, and BIND's config for the zones this node is
+// primary for. Key rotation (key-rotation.ts), registrations
+// (registrations.ts) and DHCP ranges (dhcp-ranges.ts) work through it.
 import fs from "node:fs";
 import path from "node:path";
 import { ensureDirectory, removeFromDirectory, writeFileAtomically } from "../../lib/atomic-file.js";
 import { invalidArgument, notFound, notSupported, busy, failed } from "../../lib/errors.js";
 import { initialZone, namedFragment, zoneFile, type BindPaths } from "./bind-config.js";
-import { checkRanges, DNSMASQ_CONF, renderDnsmasq, writeDnsmasqConfig, type DhcpRange } from "./dhcp-config.js";
+import { DNSMASQ_CONF, type DhcpRange } from "./dhcp-config.js";
+import { DhcpRanges } from "./dhcp-ranges.js";
 import { inZone, reverseName, type DnsRecord } from "../../lib/dns-grammar.js";
 import {
-    readState, tsigName, usedByRemoteZone, writeState, zonesUsing,
-    type DnsState, type KeyMeta, type KeyScope, type Registration, type RotationStep, type ZoneConfig,
+    readState, tsigName, writeState, zonesUsing,
+    type DnsState, type KeyMeta, type KeyScope, type Registration, type ZoneConfig,
 } from "./dns-state.js";
 import { DnsServerError, generateKeyText, querySerial, reloadNamed, sendUpdate, transferZone, type TransferredRecord } from "./dns-tools.js";
-import { deleteLines, estimatedSize, probeLines, upsertLines, type UpdateMessage } from "./nsupdate-script.js";
+import { KeyRotation } from "./key-rotation.js";
+import { deleteLines, estimatedSize, upsertLines, type UpdateMessage } from "./nsupdate-script.js";
+import { Registrations } from "./registrations.js";
 import { bindOwner, KeyFiles } from "./tsig-keys.js";
 
 export interface DnsPaths extends BindPaths {
@@ -33,8 +37,6 @@ export const DNS_PATHS: DnsPaths = {
 
 export const ALGORITHMS = ["hmac-sha256", "hmac-sha384", "hmac-sha512"] as const;
 const MAX_MESSAGE_BYTES = 60_000;
-const DRAIN_POLL_MS = 100;
-const DRAIN_MAX_POLLS = 300;
 const SERVE_POLLS = 10;
 const REFRESH_DELAY_MS = 1000;
 const SERVE_POLL_MS = 300;
@@ -48,11 +50,8 @@ export interface ZoneStatus {
     failedUpdates: number;
 }
 
-/** Called after a step of a rotation is done, for the audit log and the job's progress. */
-export type StepReporter = (step: RotationStep, text: string) => Promise<void>;
-
 /** A record change for one zone: what `UpsertRecords`/`DeleteRecords` and registrations send. */
-interface ZoneChange { zone: string; lines: string[]; scope: KeyScope }
+export interface ZoneChange { zone: string; lines: string[]; scope: KeyScope }
 
 export class DnsService {
     private state: DnsState;
@@ -63,6 +62,9 @@ export class DnsService {
     private readonly inFlight = new Map<string, number>();
     private readonly listeners: Array<() => void> = [];
     private readonly refreshTimers = new Map<string, NodeJS.Timeout>();
+    readonly rotation = new KeyRotation(this);
+    readonly registry = new Registrations(this);
+    readonly dhcp = new DhcpRanges(this);
 
     constructor(readonly paths: DnsPaths = DNS_PATHS) {
         this.state = readState(paths.stateFile);
@@ -71,6 +73,8 @@ export class DnsService {
             this.status.set(zone, { serial: 0, records: -1, lastUpdate: 0, lastError: "", failedUpdates: 0 });
     }
 
+    /** the whole state as saved last; changed only through commit() */
+    get current(): Readonly<DnsState> { return this.state }
     get zones(): Readonly<Record<string, ZoneConfig>> { return this.state.zones }
     get keyMeta(): Readonly<Record<string, KeyMeta>> { return this.state.keys }
     get registrations(): Readonly<Record<string, Registration>> { return this.state.registrations }
@@ -86,7 +90,7 @@ export class DnsService {
     }
 
     /* Changes of the state run one at a time: each reads what the previous one wrote. */
-    private exclusive<T>(work: () => Promise<T>): Promise<T> {
+    exclusive<T>(work: () => Promise<T>): Promise<T> {
         const next = this.queue.then(work, work);
         this.queue = next.catch(() => undefined);
         return next;
@@ -94,7 +98,7 @@ export class DnsService {
 
     /* Applies `change` to a copy of the state, saves it, and, when `bind` says so, rewrites BIND's config
      * and reloads named; on any failure the previous state and config are put back. */
-    private async commit(change: (draft: DnsState) => void, bind: boolean): Promise<void> {
+    async commit(change: (draft: DnsState) => void, bind: boolean): Promise<void> {
         const before = structuredClone(this.state);
         const draft = structuredClone(this.state);
         change(draft);
@@ -180,6 +184,11 @@ export class DnsService {
         });
     }
 
+    /* How many updates signed with this TSIG name are on their way: a rotation retires a key only at 0. */
+    updatesInFlight(tsig: string): number {
+        return this.inFlight.get(tsig) ?? 0;
+    }
+
     /* The key's current secret, counted as in flight until `release` is called. */
     private acquire(name: string, generation = this.key(name).generation): { secret: ReturnType<KeyFiles["read"]>; release: () => void } {
         const secret = this.keys.read(name, generation);
@@ -193,90 +202,6 @@ export class DnsService {
                 released = true;
             },
         };
-    }
-
-    /* Rotation: new key → both in BIND (reload) → clients switched, checked with a signed probe →
-     * old key out of BIND (reload) → old file removed. Each step is saved before the next, so an
-     * interrupted rotation resumes where it stopped. */
-    /* Throws when a key cannot be rotated here. */
-    checkRotatable(name: string): void {
-        this.key(name);
-        const remote = usedByRemoteZone(this.state, name);
-        if (remote)
-            throw notSupported(`key_name: ${name} is used by ${remote}, whose primary is another server: install the new key there first, then rotate on that server`);
-    }
-
-    rotateKey(name: string, overlapSeconds: number, report: StepReporter): Promise<void> {
-        return this.exclusive(async () => {
-            this.checkRotatable(name);
-            const meta = this.key(name);
-            if (!meta.rotation)
-                await this.commit(s => {
-                    s.keys[name].rotation = { from: meta.generation, to: meta.generation + 1, step: "generate", started: Date.now() };
-                }, false);
-            for (let guard = 0; guard < 5 && this.state.keys[name].rotation; guard++)
-                await this.rotationStep(name, overlapSeconds, report);
-        });
-    }
-
-    private async rotationStep(name: string, overlapSeconds: number, report: StepReporter): Promise<void> {
-        const rotation = this.state.keys[name].rotation!;
-        const { from, to, step } = rotation;
-        const advance = (next: RotationStep | null, extra: Partial<KeyMeta> = {}) => this.commit(s => {
-            Object.assign(s.keys[name], extra);
-            if (next)
-                s.keys[name].rotation = { ...rotation, step: next };
-            else
-                delete s.keys[name].rotation;
-        }, step === "add" || step === "retire");
-        switch (step) {
-        case "generate":
-            if (!this.keys.exists(name, to))
-                this.keys.write(name, to, await generateKeyText(tsigName(name, to), this.state.keys[name].algorithm));
-            await advance("add");
-            await report(step, `generated ${tsigName(name, to)}`);
-            return;
-        case "add":
-            // advance() rewrites BIND's config with both generations and reloads
-            await advance("switch");
-            await report(step, `${tsigName(name, from)} and ${tsigName(name, to)} are both valid in BIND`);
-            return;
-        case "switch":
-            // the server must take the new key before any client is switched to it
-            await this.probe(name, to);
-            this.keys.linkCurrent(name, to);
-            await advance("retire", { generation: to, created: Date.now() });
-            await report(step, `the server accepted ${tsigName(name, to)}; updates use it`);
-            return;
-        case "retire":
-            await this.drain(tsigName(name, from), overlapSeconds);
-            await advance("remove");
-            await report(step, `${tsigName(name, from)} removed from BIND`);
-            return;
-        case "remove":
-            this.keys.remove(name, from);
-            await advance(null);
-            await report(step, `${tsigName(name, from)} deleted`);
-            return;
-        }
-    }
-
-    /* A signed, empty update with one generation of a key to each zone that uses it: proves the server takes that secret. */
-    private async probe(name: string, generation: number): Promise<void> {
-        for (const zone of zonesUsing(this.state.zones, name)) {
-            const config = this.state.zones[zone];
-            if (config.keys.transfer === name && !Object.entries(config.keys).some(([s, k]) => s !== "transfer" && k === name))
-                continue; // a transfer-only key cannot sign updates
-            await this.send([{ zone, lines: probeLines(zone), scope: "zone" }], { key: name, generation });
-        }
-    }
-
-    /* Waits for updates signed with the old key to finish, then lets clients that read it late catch up. */
-    private async drain(tsig: string, overlapSeconds: number): Promise<void> {
-        for (let i = 0; i < DRAIN_MAX_POLLS && (this.inFlight.get(tsig) ?? 0) > 0; i++)
-            await new Promise(r => setTimeout(r, DRAIN_POLL_MS));
-        if (overlapSeconds > 0)
-            await new Promise(r => setTimeout(r, overlapSeconds * 1000));
     }
 
     /* ---- zones ---- */
@@ -459,96 +384,6 @@ export class DnsService {
         }, REFRESH_DELAY_MS);
         timer.unref();
         this.refreshTimers.set(zone, timer);
-    }
-
-    /* ---- registrations ---- */
-
-    /* Writes a host's or machine's A/AAAA (and PTR) records and remembers them, replacing what it had. */
-    register(id: string, registration: Omit<Registration, "at" | "error">): Promise<void> {
-        return this.exclusive(async () => {
-            const scope = this.scopeFor(registration);
-            const previous = this.state.registrations[id];
-            if (previous && (previous.name !== registration.name || previous.zone !== registration.zone))
-                await this.unregisterRecords(previous).catch(() => undefined);
-            const records = registration.addresses.map(a => ({ name: registration.name, type: a.includes(":") ? "AAAA" as const : "A" as const, ttl: 300, data: a }));
-            const save = (error?: string) => this.commit(s => {
-                s.registrations[id] = { ...registration, at: Date.now(), ...error ? { error } : {} };
-            }, false);
-            try {
-                // replace both families: an address that went away must not linger
-                const stale = ["A", "AAAA"].filter(t => !records.some(r => r.type === t))
-                    .map(t => ({ name: registration.name, type: t as "A", ttl: 0, data: "" }));
-                const changes = [
-                    ...stale.length > 0 ? this.changesFor(registration.zone, stale, "delete", false, scope) : [],
-                    ...this.changesFor(registration.zone, records, "upsert", registration.ptr, scope),
-                ];
-                if (previous?.ptr)
-                    changes.unshift(...this.ptrRemovals(previous, this.scopeFor(previous)));
-                await this.send(changes);
-            } catch (e) {
-                await save((e as Error).message);
-                throw e;
-            }
-            await save();
-        });
-    }
-
-    private ptrRemovals(r: Registration, scope: KeyScope): ZoneChange[] {
-        return r.addresses.flatMap(a => {
-            const reverse = reverseName(a);
-            const zone = this.reverseZoneFor(reverse);
-            return zone && this.state.zones[zone] ? [{ zone, lines: deleteLines([{ name: reverse, type: "PTR", ttl: 0, data: "" }]), scope }] : [];
-        });
-    }
-
-    /* The node key writes node* names of hosts, the vm key vm* names of machines, the zone key the rest. */
-    private scopeFor(r: Pick<Registration, "kind" | "zone" | "name">): KeyScope {
-        const keys = this.state.zones[r.zone]?.keys;
-        if (r.kind === "host" && keys?.node && r.name.startsWith("node"))
-            return "node";
-        if (r.kind === "machine" && keys?.vm && r.name.startsWith("vm"))
-            return "vm";
-        return "zone";
-    }
-
-    private async unregisterRecords(r: Registration): Promise<void> {
-        if (!this.state.zones[r.zone])
-            return;
-        const scope = this.scopeFor(r);
-        await this.send([
-            { zone: r.zone, lines: deleteLines([{ name: r.name, type: "A", ttl: 0, data: "" }, { name: r.name, type: "AAAA", ttl: 0, data: "" }]), scope },
-            ...r.ptr ? this.ptrRemovals(r, scope) : [],
-        ]);
-    }
-
-    /* Removes a registration's records; when that fails the registration stays, marked stale. */
-    unregister(id: string): Promise<void> {
-        return this.exclusive(async () => {
-            const r = this.state.registrations[id];
-            if (!r)
-                throw notFound(`there is no registration ${id}`);
-            try {
-                await this.unregisterRecords(r);
-            } catch (e) {
-                await this.commit(s => { s.registrations[id] = { ...r, error: `could not remove the records: ${(e as Error).message}` } }, false);
-                throw e;
-            }
-            await this.commit(s => { delete s.registrations[id] }, false);
-        });
-    }
-
-    /* Replaces the DHCP ranges: checked, accepted by dnsmasq, then saved; returns the file's text. */
-    setDhcpRanges(ranges: DhcpRange[], dryRun: boolean): Promise<string> {
-        return this.exclusive(async () => {
-            const problem = checkRanges(ranges);
-            if (problem)
-                throw invalidArgument(problem);
-            if (dryRun)
-                return renderDnsmasq(ranges);
-            const text = await writeDnsmasqConfig(ranges, this.paths.dnsmasqConf).catch(e => { throw failed((e as Error).message) });
-            await this.commit(s => { s.dhcpRanges = ranges }, false);
-            return text;
-        });
     }
 
     /* Zones whose keys are due for rotation: age past the rotation period. */
