@@ -100,6 +100,18 @@ async function generateContract() {
         for (const m of iface.methods)
             for (const a of m.args) splitSignature(a.type);
     }
+    // what a caller sends, per interface and method: debvisorctl takes its signatures from here
+    lines.push("/** The in-signature of every method, by interface and method name. */");
+    lines.push("export const IN_SIGNATURES = {");
+    for (const iface of interfaces) {
+        lines.push(`    ${JSON.stringify(iface.name)}: {`);
+        for (const m of iface.methods)
+            lines.push(`        ${m.name}: ${JSON.stringify(m.args.filter(a => a.direction === "in").map(a => a.type).join(""))},`);
+        lines.push("    },");
+    }
+    lines.push("} as const;");
+    lines.push("export type ContractInterface = keyof typeof IN_SIGNATURES;");
+    lines.push("export type ContractMethod<I extends ContractInterface> = keyof (typeof IN_SIGNATURES)[I] & string;");
     writeIfChanged(path.join(root, "generated/dbus-contract.ts"), lines.join("\n") + "\n");
 }
 

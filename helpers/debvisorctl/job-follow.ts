@@ -2,7 +2,7 @@
 // the outcome from Completed, Ctrl-C cancels the job. Signals, not polling:
 // the subscription is in place before the job's state is first read, so an
 // end that comes in between is not missed.
-import { BUS_NAME, JOB_IFACE } from "../../generated/dbus-contract.js";
+import { BUS_NAME, IN_SIGNATURES, JOB_IFACE } from "../../generated/dbus-contract.js";
 import { unwrap } from "../lib/variants.js";
 import { call, CliError, connectionLost, getProperties, methodOptions, subscribe } from "./bus.js";
 import { print, printable } from "./output.js";
@@ -97,7 +97,7 @@ export async function followJob(jobPath: string, options: { noAsk: boolean; repo
             return;
         }
         process.stderr.write(`cancelling job ${jobNumber(jobPath)}… (Ctrl-C again stops waiting)\n`);
-        call(jobPath, JOB_IFACE, "Cancel", "a{sv}", [methodOptions(options.noAsk)]).catch((e: Error) =>
+        call(jobPath, JOB_IFACE, "Cancel", IN_SIGNATURES[JOB_IFACE].Cancel, [methodOptions(options.noAsk)]).catch((e: Error) =>
             process.stderr.write(`debvisorctl: cannot cancel job ${jobNumber(jobPath)}: ${e.message}\n`));
     };
     process.on("SIGINT", onInterrupt);

@@ -45,7 +45,7 @@ export const auditExport: Command = {
         const until = values.until === undefined ? now : parseWhen(String(values.until), "until", now);
         if (until < since)
             throw new UsageError("--until is before --since");
-        const [jobPath, bundle] = await callMethod(AUDIT_PATH, AUDIT_IFACE, "Export", "xxa{sv}",
+        const [jobPath, bundle] = await callMethod(AUDIT_PATH, AUDIT_IFACE, "Export",
             [BigInt(since) * 1000n, BigInt(until) * 1000n + 999n], values) as [string, string];
         const code = reportOutcome(await followJob(jobPath, { noAsk: values["no-ask"] === true }));
         if (code !== 0)

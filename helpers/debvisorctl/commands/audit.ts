@@ -29,7 +29,7 @@ export const auditTail: Command = {
         const count = values.lines === undefined ? 20 : Number(values.lines);
         if (!Number.isInteger(count) || count < 1 || count > 1000)
             throw new UsageError("-n takes a number from 1 to 1000");
-        const [records] = await callMethod(MANAGER_PATH, MANAGER_IFACE, "AuditTail", "ua{sv}", [count], values) as [AuditRecord[]];
+        const [records] = await callMethod(MANAGER_PATH, MANAGER_IFACE, "AuditTail", [count], values) as [AuditRecord[]];
         if (values.json)
             printJson(records);
         else

@@ -66,7 +66,7 @@ const repoAdd: Command = {
             options["ssh-private-key"] = new dbus.Variant("s", fs.readFileSync(values["ssh-key-file"], "utf8"));
         if (values.create || values.existing)
             options.create = new dbus.Variant("b", values.create === true);
-        const [path, notice] = await callMethod(BACKUPS_PATH, BACKUPS_IFACE, "AddRepository", "sssa{sv}",
+        const [path, notice] = await callMethod(BACKUPS_PATH, BACKUPS_IFACE, "AddRepository",
             [name, location, readSecret(values["password-file"], "password")], values, options) as [string, string];
         if (values.json)
             printJson({ repository: path, notice });
@@ -97,7 +97,7 @@ const repoRemove: Command = {
     options: NO_ASK_OPTION,
     positionals: { min: 1, max: 1 },
     async run(values, [name]) {
-        await callMethod((await findRepository(name)).Path, BACKUPREPOSITORY_IFACE, "Remove", "a{sv}", [], values);
+        await callMethod((await findRepository(name)).Path, BACKUPREPOSITORY_IFACE, "Remove", [], values);
         return 0;
     },
 };
@@ -109,7 +109,7 @@ const backupNow: Command = {
     options: { ...WAIT_OPTION, ...NO_ASK_OPTION },
     positionals: { min: 2, max: 2 },
     async run(values, [machine, repository]) {
-        const [job] = await callMachine(machine, "Backup", values, {}, "sa{sv}", [repository]) as [string];
+        const [job] = await callMachine(machine, "Backup", values, {}, [repository]) as [string];
         return printAndFollow(job, values);
     },
 };
@@ -126,7 +126,7 @@ const backupList: Command = {
             const uuid = /^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$/.test(values.machine) ? values.machine : String((await findMachine(values.machine)).UUID);
             options["machine-uuid"] = new dbus.Variant("s", uuid);
         }
-        const [raw] = await callMethod((await findRepository(repository)).Path, BACKUPREPOSITORY_IFACE, "ListBackups", "a{sv}", [], values, options);
+        const [raw] = await callMethod((await findRepository(repository)).Path, BACKUPREPOSITORY_IFACE, "ListBackups", [], values, options);
         const backups = unwrap(raw) as Array<Record<string, unknown>>;
         if (values.json)
             printJson(backups);
@@ -146,7 +146,7 @@ const backupRestore: Command = {
     options: { ...WAIT_OPTION, ...NO_ASK_OPTION },
     positionals: { min: 3, max: 3 },
     async run(values, [repository, id, newName]) {
-        const [machine, job] = await callMethod((await findRepository(repository)).Path, BACKUPREPOSITORY_IFACE, "Restore", "ssa{sv}",
+        const [machine, job] = await callMethod((await findRepository(repository)).Path, BACKUPREPOSITORY_IFACE, "Restore",
             [id, newName], values) as [string, string];
         print(machine);
         return printAndFollow(job, values);

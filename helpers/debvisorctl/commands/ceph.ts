@@ -2,7 +2,7 @@
 // pools, RBD images) and the common changes through the same methods as
 // the page.
 import dbus from "dbus-next";
-import { CEPHIMAGE_IFACE, CEPHMANAGER_IFACE, CEPHOSD_IFACE, CEPHPOOL_IFACE } from "../../../generated/dbus-contract.js";
+import { CEPHIMAGE_IFACE, CEPHMANAGER_IFACE, CEPHOSD_IFACE, CEPHPOOL_IFACE, type ContractMethod } from "../../../generated/dbus-contract.js";
 import { UsageError } from "../args.js";
 import { CliError, getProperties, managedObjects, objectsWith, type Properties } from "../bus.js";
 import { JSON_OPTION, NO_ASK_OPTION, type Command } from "../command.js";
@@ -143,7 +143,7 @@ const cephMaintenance: Command = {
     async run(values, [state]) {
         if (state !== "on" && state !== "off")
             throw new UsageError("say on or off");
-        await callMethod(CEPH_PATH, CEPHMANAGER_IFACE, "SetMaintenance", "ba{sv}", [state === "on"], values);
+        await callMethod(CEPH_PATH, CEPHMANAGER_IFACE, "SetMaintenance", [state === "on"], values);
         return 0;
     },
 };
@@ -160,7 +160,7 @@ const cephOsdMark: Command = {
         const osd = (await list(CEPHOSD_IFACE)).find(o => String(o.Id) === id.replace(/^osd\./, ""));
         if (!osd)
             throw new CliError(`no OSD ${id}`, "NotFound");
-        await callMethod(osd.Path, CEPHOSD_IFACE, verb === "in" ? "MarkIn" : "MarkOut", "a{sv}", [], values);
+        await callMethod(osd.Path, CEPHOSD_IFACE, verb === "in" ? "MarkIn" : "MarkOut", [], values);
         return 0;
     },
 };
@@ -187,7 +187,7 @@ const cephBootstrap: Command = {
                 options[key] = new dbus.Variant("s", String(values[key]));
         if (values["no-mount"])
             options.mount = new dbus.Variant("b", false);
-        const [job] = await callMethod(CEPH_PATH, CEPHMANAGER_IFACE, "Bootstrap", "asa{sv}", [devices], values, options) as [string];
+        const [job] = await callMethod(CEPH_PATH, CEPHMANAGER_IFACE, "Bootstrap", [devices], values, options) as [string];
         return printAndFollow(job, values);
     },
 };
@@ -199,7 +199,7 @@ const cephOsdAdd: Command = {
     options: { ...WAIT_OPTION, ...NO_ASK_OPTION },
     positionals: { min: 1, max: 1 },
     async run(values, [device]) {
-        const [job] = await callMethod(CEPH_PATH, CEPHMANAGER_IFACE, "AddOsd", "sa{sv}", [device], values) as [string];
+        const [job] = await callMethod(CEPH_PATH, CEPHMANAGER_IFACE, "AddOsd", [device], values) as [string];
         return printAndFollow(job, values);
     },
 };
@@ -232,7 +232,7 @@ const cephPoolCreate: Command = {
             options.application = new dbus.Variant("s", String(values.application));
         if (values.autoscale !== undefined)
             options.pg_autoscale = new dbus.Variant("s", String(values.autoscale));
-        await callMethod(CEPH_PATH, CEPHMANAGER_IFACE, "CreatePool", "sa{sv}", [name], values, options);
+        await callMethod(CEPH_PATH, CEPHMANAGER_IFACE, "CreatePool", [name], values, options);
         return 0;
     },
 };
@@ -247,7 +247,7 @@ const cephPoolSize: Command = {
         const pool = await findPool(name);
         if (!/^\d+$/.test(size) || !/^\d+$/.test(minSize))
             throw new UsageError("SIZE and MIN_SIZE are whole numbers");
-        await callMethod(pool.Path, CEPHPOOL_IFACE, "SetSize", "uua{sv}", [Number(size), Number(minSize)], values);
+        await callMethod(pool.Path, CEPHPOOL_IFACE, "SetSize", [Number(size), Number(minSize)], values);
         return 0;
     },
 };
@@ -260,7 +260,7 @@ const cephPoolDelete: Command = {
     positionals: { min: 1, max: 1 },
     async run(values, [name]) {
         const pool = await findPool(name);
-        await callMethod(pool.Path, CEPHPOOL_IFACE, "Delete", "a{sv}", [], values, { confirm: new dbus.Variant("s", String(values.confirm ?? "")) });
+        await callMethod(pool.Path, CEPHPOOL_IFACE, "Delete", [], values, { confirm: new dbus.Variant("s", String(values.confirm ?? "")) });
         return 0;
     },
 };
@@ -276,7 +276,7 @@ const cephImageCreate: Command = {
         if (slash < 1)
             throw new UsageError("name the image as POOL/NAME");
         const pool = await findPool(spec.slice(0, slash));
-        await callMethod(pool.Path, CEPHPOOL_IFACE, "CreateImage", "sta{sv}", [spec.slice(slash + 1), BigInt(parseBytes(size))], values);
+        await callMethod(pool.Path, CEPHPOOL_IFACE, "CreateImage", [spec.slice(slash + 1), BigInt(parseBytes(size))], values);
         return 0;
     },
 };
@@ -289,7 +289,7 @@ const cephImageResize: Command = {
     positionals: { min: 2, max: 2 },
     async run(values, [spec, size]) {
         const image = await findImage(spec);
-        await callMethod(image.Path, CEPHIMAGE_IFACE, "Resize", "ta{sv}", [BigInt(parseBytes(size))], values,
+        await callMethod(image.Path, CEPHIMAGE_IFACE, "Resize", [BigInt(parseBytes(size))], values,
             values["allow-shrink"] ? { "allow-shrink": new dbus.Variant("b", true) } : {});
         return 0;
     },
@@ -303,7 +303,7 @@ const cephImageSnapshot: Command = {
     positionals: { min: 2, max: 2 },
     async run(values, [spec, snapshot]) {
         const image = await findImage(spec);
-        await callMethod(image.Path, CEPHIMAGE_IFACE, "Snapshot", "sa{sv}", [snapshot], values);
+        await callMethod(image.Path, CEPHIMAGE_IFACE, "Snapshot", [snapshot], values);
         return 0;
     },
 };
@@ -316,13 +316,13 @@ const cephImageDelete: Command = {
     positionals: { min: 1, max: 1 },
     async run(values, [spec]) {
         const image = await findImage(spec);
-        await callMethod(image.Path, CEPHIMAGE_IFACE, "Delete", "a{sv}", [], values, { confirm: new dbus.Variant("s", String(values.confirm ?? "")) });
+        await callMethod(image.Path, CEPHIMAGE_IFACE, "Delete", [], values, { confirm: new dbus.Variant("s", String(values.confirm ?? "")) });
         return 0;
     },
 };
 
 /* Rollback and snapshot-delete: both name a snapshot and repeat its name with --confirm. */
-function snapshotCommand(verb: string, method: string, summary: string): Command {
+function snapshotCommand(verb: string, method: ContractMethod<typeof CEPHIMAGE_IFACE>, summary: string): Command {
     return {
         name: `ceph image ${verb}`,
         args: "POOL/NAME SNAPSHOT",
@@ -331,7 +331,7 @@ function snapshotCommand(verb: string, method: string, summary: string): Command
         positionals: { min: 2, max: 2 },
         async run(values, [spec, snapshot]) {
             const image = await findImage(spec);
-            await callMethod(image.Path, CEPHIMAGE_IFACE, method, "sa{sv}", [snapshot], values, { confirm: new dbus.Variant("s", String(values.confirm ?? "")) });
+            await callMethod(image.Path, CEPHIMAGE_IFACE, method, [snapshot], values, { confirm: new dbus.Variant("s", String(values.confirm ?? "")) });
             return 0;
         },
     };
@@ -351,7 +351,7 @@ const cephFsMount: Command = {
     async run(values, [verb]) {
         if (verb !== "mount" && verb !== "unmount")
             throw new UsageError("say mount or unmount");
-        await callMethod(CEPH_PATH, CEPHMANAGER_IFACE, verb === "mount" ? "MountCephFS" : "UnmountCephFS", "a{sv}", [], values);
+        await callMethod(CEPH_PATH, CEPHMANAGER_IFACE, verb === "mount" ? "MountCephFS" : "UnmountCephFS", [], values);
         return 0;
     },
 };

@@ -19,7 +19,7 @@ export const disks: Command = {
     details: "JSON has every field of Manager.GetDisks (paths by id, partitions, mount points).",
     options: { ...JSON_OPTION, ...NO_ASK_OPTION },
     async run(values) {
-        const [list] = await callMethod(MANAGER_PATH, MANAGER_IFACE, "GetDisks", "a{sv}", [], values) as [Disk[]];
+        const [list] = await callMethod(MANAGER_PATH, MANAGER_IFACE, "GetDisks", [], values) as [Disk[]];
         if (values.json)
             printJson(list);
         else

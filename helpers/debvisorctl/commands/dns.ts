@@ -1,7 +1,7 @@
 // debvisorctl dns zones|records|add|delete|keys|rotate|register-host|add-zone|remove-zone|generate-key
 import fs from "node:fs";
 import dbus from "dbus-next";
-import { DNS_IFACE, DNSKEY_IFACE, DNSZONE_IFACE, ROOT_PATH } from "../../../generated/dbus-contract.js";
+import { DNS_IFACE, DNSKEY_IFACE, DNSZONE_IFACE, ROOT_PATH, type ContractMethod } from "../../../generated/dbus-contract.js";
 import { UsageError, type Values } from "../args.js";
 import { call, managedObjects, objectsWith } from "../bus.js";
 import { JSON_OPTION, NO_ASK_OPTION, type Command } from "../command.js";
@@ -14,8 +14,8 @@ type RecordTuple = [string, string, number, string];
 const DNS_PATH = `${ROOT_PATH}/dns`;
 const PAGE = 10_000;
 
-function dns(values: Values, member: string, signature: string, args: unknown[], options: Record<string, Variant> = {}) {
-    return callMethod(DNS_PATH, DNS_IFACE, member, signature, args, values, options);
+function dns(values: Values, member: ContractMethod<typeof DNS_IFACE>, args: unknown[], options: Record<string, Variant> = {}) {
+    return callMethod(DNS_PATH, DNS_IFACE, member, args, values, options);
 }
 
 /* The given command-line options as method options of the same names: text ("s") or switches ("b"). */
@@ -115,7 +115,7 @@ const add: Command = {
                 throw new UsageError("give NAME TYPE DATA, or --file");
             batch = [[name, type, values.ttl === undefined ? 300 : whole(values.ttl, "--ttl"), data]];
         }
-        await dns(values, "UpsertRecords", "sa(ssus)a{sv}", [zone, batch], passOptions(values, { ptr: "b" }));
+        await dns(values, "UpsertRecords", [zone, batch], passOptions(values, { ptr: "b" }));
         print(`${batch.length} record${batch.length === 1 ? "" : "s"} written to ${zone}`);
         return 0;
     },
@@ -128,7 +128,7 @@ const remove: Command = {
     options: { ptr: { type: "boolean", help: "remove the PTR records of deleted addresses too" }, ...NO_ASK_OPTION },
     positionals: { min: 2, max: 4 },
     async run(values, [zone, name, type, data]) {
-        await dns(values, "DeleteRecords", "sa(ssus)a{sv}", [zone, [[name, type ?? "ANY", 0, data ?? ""]]], passOptions(values, { ptr: "b" }));
+        await dns(values, "DeleteRecords", [zone, [[name, type ?? "ANY", 0, data ?? ""]]], passOptions(values, { ptr: "b" }));
         print(`deleted from ${zone}`);
         return 0;
     },
@@ -164,7 +164,7 @@ const rotate: Command = {
     positionals: { min: 1, max: 1 },
     async run(values, [key]) {
         const options: Record<string, Variant> = values.overlap === undefined ? {} : { "overlap-seconds": new dbus.Variant("u", whole(values.overlap, "--overlap")) };
-        const [job] = await dns(values, "RotateKey", "sa{sv}", [key], options) as [string];
+        const [job] = await dns(values, "RotateKey", [key], options) as [string];
         return printAndFollow(job, values);
     },
 };
@@ -182,7 +182,7 @@ const registerHost: Command = {
         const o = passOptions(values, { zone: "s", name: "s" });
         if (values.addresses !== undefined)
             o.addresses = new dbus.Variant("as", String(values.addresses).split(",").map(a => a.trim()).filter(Boolean));
-        await dns(values, "RegisterHost", "a{sv}", [], o);
+        await dns(values, "RegisterHost", [], o);
         print("registered");
         return 0;
     },
@@ -205,7 +205,7 @@ const addZone: Command = {
     positionals: { min: 2, max: 2 },
     async run(values, [zone, server]) {
         const o = passOptions(values, { local: "b", "register-machines": "b", "zone-key": "s", "transfer-key": "s", "node-key": "s", "vm-key": "s" });
-        const [path] = await dns(values, "AddZone", "ssua{sv}", [zone, server, values.port === undefined ? 53 : whole(values.port, "--port")], o);
+        const [path] = await dns(values, "AddZone", [zone, server, values.port === undefined ? 53 : whole(values.port, "--port")], o);
         print(String(path));
         return 0;
     },
@@ -218,7 +218,7 @@ const removeZone: Command = {
     options: { "delete-data": { type: "boolean", help: "delete a local zone's file too" }, ...NO_ASK_OPTION },
     positionals: { min: 1, max: 1 },
     async run(values, [zone]) {
-        await dns(values, "RemoveZone", "sa{sv}", [zone], passOptions(values, { "delete-data": "b" }));
+        await dns(values, "RemoveZone", [zone], passOptions(values, { "delete-data": "b" }));
         print(`${zone} removed`);
         return 0;
     },
@@ -239,7 +239,7 @@ const generateKey: Command = {
         const o = passOptions(values, { scope: "s", algorithm: "s" });
         if (values["rotation-days"] !== undefined)
             o["rotation-days"] = new dbus.Variant("u", whole(values["rotation-days"], "--rotation-days"));
-        const [path] = await dns(values, "GenerateKey", "sa{sv}", [key], o);
+        const [path] = await dns(values, "GenerateKey", [key], o);
         print(String(path));
         return 0;
     },

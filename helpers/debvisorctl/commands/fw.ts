@@ -2,7 +2,7 @@
 // set, and debvisorctl quarantine on|off|status.
 import fs from "node:fs";
 import dbus from "dbus-next";
-import { FIREWALL_IFACE, ROOT_PATH } from "../../../generated/dbus-contract.js";
+import { FIREWALL_IFACE, ROOT_PATH, type ContractMethod } from "../../../generated/dbus-contract.js";
 import { UsageError, type Values } from "../args.js";
 import { getProperties } from "../bus.js";
 import { JSON_OPTION, NO_ASK_OPTION, type Command } from "../command.js";
@@ -93,7 +93,7 @@ const fwBlock: Command = {
     options: { ...ADD_OPTIONS, force: FORCE_OPTION },
     positionals: { min: 1, max: MAX_ENTRIES },
     async run(values, cidrs) {
-        const [report] = await callMethod(FIREWALL_PATH, FIREWALL_IFACE, "Block", "asa{sv}", [cidrs], values, addOptions(values, true));
+        const [report] = await callMethod(FIREWALL_PATH, FIREWALL_IFACE, "Block", [cidrs], values, addOptions(values, true));
         return printReport(report as Report, "blocked", values);
     },
 };
@@ -105,12 +105,12 @@ const fwAllow: Command = {
     options: ADD_OPTIONS,
     positionals: { min: 1, max: MAX_ENTRIES },
     async run(values, cidrs) {
-        const [report] = await callMethod(FIREWALL_PATH, FIREWALL_IFACE, "Allow", "asa{sv}", [cidrs], values, addOptions(values, false));
+        const [report] = await callMethod(FIREWALL_PATH, FIREWALL_IFACE, "Allow", [cidrs], values, addOptions(values, false));
         return printReport(report as Report, "allowed", values);
     },
 };
 
-function removal(word: string, member: string, list: string): Command {
+function removal(word: string, member: ContractMethod<typeof FIREWALL_IFACE>, list: string): Command {
     return {
         name: `fw ${word}`,
         args: "CIDR...",
@@ -119,7 +119,7 @@ function removal(word: string, member: string, list: string): Command {
         positionals: { min: 1, max: MAX_ENTRIES },
         async run(values, cidrs) {
             const extra: Record<string, Variant> = values["dry-run"] ? { "dry-run": new dbus.Variant("b", true) } : {};
-            const [removed] = await callMethod(FIREWALL_PATH, FIREWALL_IFACE, member, "asa{sv}", [cidrs], values, extra) as [string[]];
+            const [removed] = await callMethod(FIREWALL_PATH, FIREWALL_IFACE, member, [cidrs], values, extra) as [string[]];
             print(`${values["dry-run"] ? "would remove" : "removed"} ${removed.join(" ")}`);
             return 0;
         },
@@ -209,7 +209,7 @@ const fwImport: Command = {
         options.list = new dbus.Variant("s", values.allow ? "allow" : "block");
         if (values["skip-invalid"])
             options["skip-invalid"] = new dbus.Variant("b", true);
-        const [report] = await callMethod(FIREWALL_PATH, FIREWALL_IFACE, "ImportList", "sa{sv}", [text], values, options);
+        const [report] = await callMethod(FIREWALL_PATH, FIREWALL_IFACE, "ImportList", [text], values, options);
         return printReport(report as Report, values.allow ? "allowed" : "blocked", values);
     },
 };
@@ -219,7 +219,7 @@ const fwExport: Command = {
     summary: "print the block list (or --allow: the allow list) in the format fw import reads",
     options: { allow: { type: "boolean", help: "the allow list" }, ...NO_ASK_OPTION },
     async run(values) {
-        const [text] = await callMethod(FIREWALL_PATH, FIREWALL_IFACE, "Export", "a{sv}", [], values,
+        const [text] = await callMethod(FIREWALL_PATH, FIREWALL_IFACE, "Export", [], values,
             { list: new dbus.Variant("s", values.allow ? "allow" : "block") });
         process.stdout.write(String(text));
         return 0;
@@ -233,7 +233,7 @@ const fwManagementAdd: Command = {
     options: { comment: ADD_OPTIONS.comment, "dry-run": ADD_OPTIONS["dry-run"], json: JSON_OPTION.json, ...NO_ASK_OPTION },
     positionals: { min: 1, max: MAX_ENTRIES },
     async run(values, cidrs) {
-        const [report] = await callMethod(FIREWALL_PATH, FIREWALL_IFACE, "AddManagement", "asa{sv}", [cidrs], values, addOptions(values, false));
+        const [report] = await callMethod(FIREWALL_PATH, FIREWALL_IFACE, "AddManagement", [cidrs], values, addOptions(values, false));
         return printReport(report as Report, "added to the management set", values, "would add to the management set");
     },
 };
@@ -254,7 +254,7 @@ const fwManagementRemove: Command = {
         const extra: Record<string, Variant> = values["dry-run"] ? { "dry-run": new dbus.Variant("b", true) } : {};
         if (values.force !== undefined)
             extra.force = forceVariant(String(values.force));
-        const [removed] = await callMethod(FIREWALL_PATH, FIREWALL_IFACE, "RemoveManagement", "asa{sv}", [cidrs], values, extra) as [string[]];
+        const [removed] = await callMethod(FIREWALL_PATH, FIREWALL_IFACE, "RemoveManagement", [cidrs], values, extra) as [string[]];
         print(`${values["dry-run"] ? "would remove" : "removed"} ${removed.join(" ")}`);
         return 0;
     },
@@ -281,7 +281,7 @@ const quarantineOn: Command = {
             options["stop-machines"] = new dbus.Variant("b", false);
         if (values.force)
             options.force = new dbus.Variant("b", true);
-        await callMethod(FIREWALL_PATH, FIREWALL_IFACE, "Quarantine", "a{sv}", [], values, options);
+        await callMethod(FIREWALL_PATH, FIREWALL_IFACE, "Quarantine", [], values, options);
         print("the host is quarantined; \"debvisorctl quarantine off\" releases it");
         return 0;
     },
@@ -293,7 +293,7 @@ const quarantineOff: Command = {
     options: { "keep-machines-stopped": { type: "boolean", help: "do not start the machines the quarantine stopped" }, ...NO_ASK_OPTION },
     async run(values) {
         const options: Record<string, Variant> = values["keep-machines-stopped"] ? { "start-machines": new dbus.Variant("b", false) } : {};
-        await callMethod(FIREWALL_PATH, FIREWALL_IFACE, "Release", "a{sv}", [], values, options);
+        await callMethod(FIREWALL_PATH, FIREWALL_IFACE, "Release", [], values, options);
         print("the quarantine is over");
         return 0;
     },

@@ -40,7 +40,7 @@ export const importImage: Command = {
         if (values["rate-limit"] !== undefined)
             options["rate-limit"] = new dbus.Variant("t", BigInt(parseBytes(String(values["rate-limit"]))));
         // the daemon wants an absolute path; the user may give one relative to here
-        const [jobPath] = await callMethod(MANAGER_PATH, MANAGER_IFACE, "ImportImage", "ssa{sv}",
+        const [jobPath] = await callMethod(MANAGER_PATH, MANAGER_IFACE, "ImportImage",
             [path.resolve(source), name], values, options) as [string];
         return printAndFollow(jobPath, values);
     },

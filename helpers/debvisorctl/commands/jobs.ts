@@ -50,7 +50,7 @@ export const jobsCancel: Command = {
     async run(values, [which]) {
         const path = jobPath(which);
         try {
-            await callMethod(path, JOB_IFACE, "Cancel", "a{sv}", [], values);
+            await callMethod(path, JOB_IFACE, "Cancel", [], values);
         } catch (e) {
             if (e instanceof CliError && e.errorName === "UnknownObject")
                 throw new CliError(`there is no job ${path.slice(JOBS_PATH.length)} (finished jobs disappear a minute after they end)`, "NotFound");

@@ -1,7 +1,7 @@
 // Machines are named on the command line by their libvirt name (or UUID);
 // the API names them by object path.
 import type dbus from "dbus-next";
-import { MACHINE_IFACE } from "../../../generated/dbus-contract.js";
+import { MACHINE_IFACE, type ContractMethod } from "../../../generated/dbus-contract.js";
 import type { Values } from "../args.js";
 import { CliError, managedObjects, objectsWith, type Properties } from "../bus.js";
 import { callMethod } from "../method.js";
@@ -20,7 +20,7 @@ export async function findMachine(name: string): Promise<Machine> {
     return found;
 }
 
-export async function callMachine(name: string, member: string, values: Values, options: Record<string, Variant> = {},
-    signature = "a{sv}", args: unknown[] = []): Promise<unknown[]> {
-    return callMethod((await findMachine(name)).Path, MACHINE_IFACE, member, signature, args, values, options);
+export async function callMachine(name: string, member: ContractMethod<typeof MACHINE_IFACE>, values: Values, options: Record<string, Variant> = {},
+    args: unknown[] = []): Promise<unknown[]> {
+    return callMethod((await findMachine(name)).Path, MACHINE_IFACE, member, args, values, options);
 }

@@ -16,7 +16,7 @@ const securityChecks: Command = {
     details: "Exits with 1 when a check failed. \"debvisorctl security fix ID --dry-run\" shows the change a fix makes.",
     options: { ...JSON_OPTION, ...NO_ASK_OPTION },
     async run(values) {
-        await callMethod(HARDENING_PATH, HARDENING_IFACE, "Recheck", "a{sv}", [], values);
+        await callMethod(HARDENING_PATH, HARDENING_IFACE, "Recheck", [], values);
         const checks = (await getProperties(HARDENING_PATH, HARDENING_IFACE)).Checks as CheckDict[];
         if (values.json)
             printJson(checks);
@@ -36,7 +36,7 @@ const securityFix: Command = {
     options: { "dry-run": { type: "boolean", help: "only print the change; nothing is written" }, ...NO_ASK_OPTION },
     async run(values, [id]) {
         const extra: Record<string, InstanceType<typeof dbus.Variant>> = values["dry-run"] ? { "dry-run": new dbus.Variant("b", true) } : {};
-        const [change] = await callMethod(HARDENING_PATH, HARDENING_IFACE, "Fix", "sa{sv}", [id], values, extra) as [string];
+        const [change] = await callMethod(HARDENING_PATH, HARDENING_IFACE, "Fix", [id], values, extra) as [string];
         print(`${values["dry-run"] ? "dry run: would " : ""}${change}`);
         return 0;
     },

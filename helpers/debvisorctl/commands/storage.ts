@@ -35,7 +35,7 @@ const storagePlan: Command = {
     options: { ...JSON_OPTION, ...INCLUDE_OPTION, ...NO_ASK_OPTION },
     positionals: { min: 1, max: 1 },
     async run(values, [word]) {
-        const [plan] = await callMethod(MANAGER_PATH, MANAGER_IFACE, "PlanProfile", "sa{sv}", [profileOf(word)], values, includeOptions(values)) as [Row];
+        const [plan] = await callMethod(MANAGER_PATH, MANAGER_IFACE, "PlanProfile", [profileOf(word)], values, includeOptions(values)) as [Row];
         if (values.json) {
             printJson(plan);
             return 0;
@@ -68,7 +68,7 @@ const storageApply: Command = {
     async run(values, [word]) {
         if (typeof values.token !== "string" || values.token === "")
             throw new UsageError("--token is required: run storage plan first and pass its token");
-        const [job] = await callMethod(MANAGER_PATH, MANAGER_IFACE, "ApplyProfile", "sa{sv}", [profileOf(word)], values,
+        const [job] = await callMethod(MANAGER_PATH, MANAGER_IFACE, "ApplyProfile", [profileOf(word)], values,
             { token: new dbus.Variant("s", values.token), ...includeOptions(values) }) as [string];
         return printAndFollow(job, values);
     },

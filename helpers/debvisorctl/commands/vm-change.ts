@@ -2,7 +2,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import dbus from "dbus-next";
-import { MANAGER_IFACE } from "../../../generated/dbus-contract.js";
+import { MACHINE_IFACE, MANAGER_IFACE, type ContractMethod } from "../../../generated/dbus-contract.js";
 import { UsageError } from "../args.js";
 import { MANAGER_PATH } from "../bus.js";
 import { JSON_OPTION, NO_ASK_OPTION, type Command } from "../command.js";
@@ -71,7 +71,7 @@ const vmCreate: Command = {
             o["cloud-init.password"] = new dbus.Variant("s", fs.readFileSync(0, "utf8").replace(/\r?\n$/, ""));
         if (values["ssh-key-file"] !== undefined)
             o["cloud-init.ssh-key"] = new dbus.Variant("s", fs.readFileSync(String(values["ssh-key-file"]), "utf8").trim());
-        const [machine, job] = await callMethod(MANAGER_PATH, MANAGER_IFACE, "CreateMachine", "sa{sv}", [name], values, o) as [string, string];
+        const [machine, job] = await callMethod(MANAGER_PATH, MANAGER_IFACE, "CreateMachine", [name], values, o) as [string, string];
         print(machine);
         return printAndFollow(job, values);
     },
@@ -120,7 +120,7 @@ const vmShow: Command = {
 const vmRename: Command = {
     name: "vm rename", args: "NAME NEW_NAME", summary: "rename a shut-off machine", options: NO_ASK_OPTION, positionals: { min: 2, max: 2 },
     async run(values, [name, newName]) {
-        await callMachine(name, "Rename", values, {}, "sa{sv}", [newName]);
+        await callMachine(name, "Rename", values, {}, [newName]);
         return 0;
     },
 };
@@ -157,7 +157,7 @@ const vmClone: Command = {
     options: { ...WAIT_OPTION, ...NO_ASK_OPTION },
     positionals: { min: 2, max: 2 },
     async run(values, [name, newName]) {
-        const [machine, job] = await callMachine(name, "Clone", values, {}, "sa{sv}", [newName]) as [string, string];
+        const [machine, job] = await callMachine(name, "Clone", values, {}, [newName]) as [string, string];
         print(machine);
         return printAndFollow(job, values);
     },
@@ -178,7 +178,7 @@ const vmConvert: Command = {
     async run(values, [source, name]) {
         if (values.format === undefined)
             throw new UsageError("--format is required: qcow2 or raw");
-        const [job] = await callMethod(MANAGER_PATH, MANAGER_IFACE, "ImportImage", "ssa{sv}", [path.resolve(source), name], values,
+        const [job] = await callMethod(MANAGER_PATH, MANAGER_IFACE, "ImportImage", [path.resolve(source), name], values,
             { format: new dbus.Variant("s", String(values.format)) }) as [string];
         return printAndFollow(job, values);
     },
@@ -199,7 +199,7 @@ const vmConvertDisk: Command = {
         if (values.format === undefined)
             throw new UsageError("--format is required: qcow2 or raw");
         const o: Record<string, Variant> = values["keep-original"] ? { "keep-original": new dbus.Variant("b", true) } : {};
-        const [job] = await callMachine(name, "ConvertDisk", values, o, "ssa{sv}", [disk, String(values.format)]) as [string];
+        const [job] = await callMachine(name, "ConvertDisk", values, o, [disk, String(values.format)]) as [string];
         return printAndFollow(job, values);
     },
 };
@@ -215,12 +215,13 @@ const vmSnapshot: Command = {
     },
     positionals: { min: 3, max: 3 },
     async run(values, [verb, name, snapshot]) {
-        const member = { create: "CreateSnapshot", revert: "RevertSnapshot", delete: "DeleteSnapshot" }[verb];
+        const members: Record<string, ContractMethod<typeof MACHINE_IFACE>> = { create: "CreateSnapshot", revert: "RevertSnapshot", delete: "DeleteSnapshot" };
+        const member = members[verb];
         if (!member)
             throw new UsageError(`say create, revert or delete, not "${verb}"`);
         const o: Record<string, Variant> = verb === "create" && values.description !== undefined
             ? { description: new dbus.Variant("s", String(values.description)) } : {};
-        await callMachine(name, member, values, o, "sa{sv}", [snapshot]);
+        await callMachine(name, member, values, o, [snapshot]);
         return 0;
     },
 };
@@ -236,11 +237,11 @@ const vmDisk: Command = {
     positionals: { min: 3, max: 3 },
     async run(values, [verb, name, what]) {
         if (verb === "attach") {
-            const [target] = await callMachine(name, "AttachDisk", values, {}, "ta{sv}", [BigInt(parseBytes(what))]) as [string];
+            const [target] = await callMachine(name, "AttachDisk", values, {}, [BigInt(parseBytes(what))]) as [string];
             print(target);
         } else if (verb === "detach") {
             const o: Record<string, Variant> = values["delete-volume"] ? { "delete-volume": new dbus.Variant("b", true) } : {};
-            await callMachine(name, "DetachDisk", values, o, "sa{sv}", [what]);
+            await callMachine(name, "DetachDisk", values, o, [what]);
         } else {
             throw new UsageError(`say attach or detach, not "${verb}"`);
         }
@@ -263,7 +264,7 @@ const vmNic: Command = {
             const [newMac] = await callMachine(name, "AttachNic", values, o) as [string];
             print(newMac);
         } else if (verb === "detach" && mac) {
-            await callMachine(name, "DetachNic", values, {}, "sa{sv}", [mac]);
+            await callMachine(name, "DetachNic", values, {}, [mac]);
         } else {
             throw new UsageError(verb === "detach" ? "detach needs the interface's MAC address" : `say attach or detach, not "${verb}"`);
         }

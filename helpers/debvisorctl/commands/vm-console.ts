@@ -16,7 +16,7 @@ export const vmConsole: Command = {
     options: NO_ASK_OPTION,
     positionals: { min: 1, max: 1 },
     async run(values, [name]) {
-        const [socketPath] = await callMachine(name, "OpenConsole", values, {}, "sa{sv}", ["serial"]) as [string];
+        const [socketPath] = await callMachine(name, "OpenConsole", values, {}, ["serial"]) as [string];
         const socket = net.connect(socketPath);
         await new Promise<void>((resolve, reject) => { socket.once("connect", resolve); socket.once("error", reject) });
         const interactive = process.stdin.isTTY === true;

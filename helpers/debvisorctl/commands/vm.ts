@@ -1,4 +1,5 @@
 import dbus from "dbus-next";
+import type { ContractMethod, MACHINE_IFACE } from "../../../generated/dbus-contract.js";
 import { UsageError } from "../args.js";
 import { JSON_OPTION, NO_ASK_OPTION, type Command } from "../command.js";
 import { printAndFollow } from "../job-follow.js";
@@ -30,7 +31,7 @@ const vmList: Command = {
 };
 
 /* The actions that take only the machine's name. */
-function simpleAction(word: string, member: string, summary: string): Command {
+function simpleAction(word: string, member: ContractMethod<typeof MACHINE_IFACE>, summary: string): Command {
     return {
         name: `vm ${word}`, args: "NAME", summary, options: NO_ASK_OPTION, positionals: { min: 1, max: 1 },
         async run(values, [name]) {
@@ -96,7 +97,7 @@ const vmAutostart: Command = {
     async run(values, [name, setting]) {
         if (setting !== "on" && setting !== "off")
             throw new UsageError(`say on or off, not "${setting}"`);
-        await callMachine(name, "SetAutostart", values, {}, "ba{sv}", [setting === "on"]);
+        await callMachine(name, "SetAutostart", values, {}, [setting === "on"]);
         return 0;
     },
 };

@@ -70,7 +70,7 @@ const zfsSnapshot: Command = {
         if (at < 1)
             throw new UsageError("name the snapshot as DATASET@NAME");
         const dataset = await find(ZFSDATASET_IFACE, full.slice(0, at), "dataset");
-        await callMethod(dataset.Path, ZFSDATASET_IFACE, "Snapshot", "sa{sv}", [full.slice(at + 1)], values,
+        await callMethod(dataset.Path, ZFSDATASET_IFACE, "Snapshot", [full.slice(at + 1)], values,
             values.recursive ? { recursive: new dbus.Variant("b", true) } : {});
         return 0;
     },
@@ -87,10 +87,10 @@ const zfsDestroy: Command = {
         const at = name.indexOf("@");
         if (at >= 0) {
             const dataset = await find(ZFSDATASET_IFACE, name.slice(0, at), "dataset");
-            await callMethod(dataset.Path, ZFSDATASET_IFACE, "DestroySnapshot", "sa{sv}", [name.slice(at + 1)], values);
+            await callMethod(dataset.Path, ZFSDATASET_IFACE, "DestroySnapshot", [name.slice(at + 1)], values);
         } else {
             const dataset = await find(ZFSDATASET_IFACE, name, "dataset");
-            await callMethod(dataset.Path, ZFSDATASET_IFACE, "Destroy", "a{sv}", [], values,
+            await callMethod(dataset.Path, ZFSDATASET_IFACE, "Destroy", [], values,
                 values.recursive ? { recursive: new dbus.Variant("b", true) } : {});
         }
         return 0;
@@ -105,7 +105,7 @@ const zfsScrub: Command = {
     positionals: { min: 1, max: 1 },
     async run(values, [name]) {
         const pool = await find(ZFSPOOL_IFACE, name, "pool");
-        const [job] = await callMethod(pool.Path, ZFSPOOL_IFACE, "Scrub", "a{sv}", [], values) as [string];
+        const [job] = await callMethod(pool.Path, ZFSPOOL_IFACE, "Scrub", [], values) as [string];
         return printAndFollow(job, values);
     },
 };
