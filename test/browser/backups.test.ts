@@ -1,7 +1,8 @@
 // DebVisor → Virtual machines → a machine's Backups tab on the installed
 // daemon and restic: an admin backs up a shut-off machine into a local
 // repository (added as root with debvisorctl), sees the backup listed,
-// restores it as a new machine from the tab, and the new machine is listed.
+// restores it as a new machine from the tab, and the new machine is listed;
+// a viewer sees the backup with the actions disabled.
 import { execFileSync } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
@@ -10,7 +11,7 @@ import QUnit from "qunit";
 import { login, openFromMenu, openSession, screenshot } from "../lib/browser.js";
 import { waitForArea } from "../lib/daemon.js";
 import { IMAGE_DIR, tempDir, uniqueName } from "../lib/images.js";
-import { ADMIN } from "../lib/users.js";
+import { ADMIN, VIEWER } from "../lib/users.js";
 
 const WAIT = { timeout: 30_000 };
 // restic reads and stores the whole disk; on a slow, emulated host that takes a while
@@ -96,6 +97,26 @@ QUnit.module("browser: Backups of a machine", hooks => {
             await screenshot(session.page, "backups-restored", frame);
             assert.true(domainNames().includes(restored), "libvirt knows the restored machine");
             assert.notEqual(virsh("domuuid", restored).trim(), virsh("domuuid", name).trim(), "the restored machine has a new UUID");
+            assert.deepEqual(session.consoleErrors, [], "no console errors");
+        } finally {
+            await session.close();
+        }
+    });
+
+    QUnit.test("a viewer sees the machine's backups, with backing up and restoring disabled", async assert => {
+        const session = await openSession();
+        try {
+            await login(session.page, VIEWER);
+            session.consoleErrors.length = 0;
+            const frame = await openFromMenu(session.page, "Virtual machines", "debvisor/machines");
+            await frame.locator(`tr[data-machine='${name}'] button:has-text('${name}')`).click();
+            await frame.locator("button[role='tab']:has-text('Backups')").click();
+            const row = frame.locator(`tr[data-repository='${repoName}']`);
+            await row.waitFor(WAIT);
+            assert.equal(await frame.locator("#backup-now").getAttribute("aria-disabled"), "true", "Back up now is disabled");
+            assert.equal(await row.locator("button:has-text('Restore as a new machine…')").getAttribute("aria-disabled"), "true", "Restore is disabled");
+            await frame.locator("text=Only operators and admins may back up and restore.").waitFor(WAIT);
+            await screenshot(session.page, "backups-viewer", frame);
             assert.deepEqual(session.consoleErrors, [], "no console errors");
         } finally {
             await session.close();

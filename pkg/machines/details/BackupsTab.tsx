@@ -88,7 +88,7 @@ export function BackupsTab({ machine, allNames }: { machine: MachineObject; allN
             {rows === null
                 ? <Spinner size="lg" aria-label={_("Reading the backups")} />
                 : rows.length === 0
-                    ? <p className="debvisor-muted">{repositories.length === 0 ? _("There is no backup repository yet.") : _("No backups of this machine yet.")}</p>
+                    ? repositories.length === 0 ? <NoRepository /> : <p className="debvisor-muted">{_("No backups of this machine yet.")}</p>
                     : (
                         <Table aria-label={_("Backups")} variant="compact">
                             <Thead><Tr><Th>{_("Time")}</Th><Th>{_("Repository")}</Th><Th>{_("Consistency")}</Th><Th>{_("New data")}</Th><Th>{_("Snapshot")}</Th><Th screenReaderText={_("Actions")} /></Tr></Thead>
@@ -121,6 +121,15 @@ export function BackupsTab({ machine, allNames }: { machine: MachineObject; allN
     );
 }
 
+/* Where backups would go is an admin's choice, made once, with a password that must be kept. */
+function NoRepository() {
+    return (
+        <Alert isInline variant="info" title={_("There is no backup repository yet")}>
+            {_("An admin adds one, for example with \"debvisorctl backup repo-add NAME /srv/backup/restic --password-file FILE\" (a local directory, or sftp:USER@HOST:PATH for another host).")}
+        </Alert>
+    );
+}
+
 function BackupDialog({ machine, repositories, onClose }: { machine: MachineObject; repositories: BackupRepositoryObject[]; onClose(): void }) {
     const [repository, setRepository] = useState(repositories[0]?.props.Name ?? "");
     const [error, setError] = useState("");
@@ -136,9 +145,7 @@ function BackupDialog({ machine, repositories, onClose }: { machine: MachineObje
             confirm={_("Back up")} onSubmit={submit} onClose={onClose}>
             {repositories.length === 0
                 ? (
-                    <Alert isInline variant="info" title={_("There is no backup repository yet")}>
-                        {_("An admin adds one, for example with \"debvisorctl backup repo-add NAME /srv/backup/restic --password-file FILE\" (a local directory or sftp:USER@HOST:PATH).")}
-                    </Alert>
+                    <NoRepository />
                 )
                 : (
                     <>
