@@ -10,10 +10,11 @@ import { FormSelect, FormSelectOption } from "@patternfly/react-core/dist/esm/co
 import { Spinner } from "@patternfly/react-core/dist/esm/components/Spinner/index.js";
 import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
 import { backupRepositoryListBackups, backupRepositoryRestore, machineBackup, type BackupEntry } from "../../lib/api/backups";
+import { newBytesBySnapshot, newestFirst } from "../../lib/api/backups-data";
 import type { CallError } from "../../lib/api/call";
 import { ActionDialog } from "../../lib/components/ActionDialog";
 import { FormDialog } from "../../lib/components/FormDialog";
-import { useBackupRepositories, useJobs, type BackupRepositoryObject, type JobObject, type MachineObject } from "../../lib/dbus-store";
+import { useBackupRepositories, useJobs, type BackupRepositoryObject, type MachineObject } from "../../lib/dbus-store";
 import { formatBytes } from "../../lib/format";
 import { format, _ } from "../../lib/gettext";
 import { useRole } from "../../lib/role";
@@ -26,18 +27,6 @@ const CONSISTENCY: Record<string, () => string> = {
     frozen: () => _("Frozen (guest agent)"),
     "crash-consistent": () => _("Crash-consistent"),
 };
-
-/* The new bytes of backups whose jobs the page still knows: the job's message names the snapshot and its new bytes. */
-function newBytesBySnapshot(jobs: JobObject[]): Map<string, number> {
-    const found = new Map<string, number>();
-    for (const job of jobs) {
-        const snapshot = /snapshot ([0-9a-f]{8})/.exec(job.props.Message);
-        const bytes = /new bytes: (\d+)/.exec(job.props.Message);
-        if (job.props.Operation === "machine-backup" && snapshot && bytes)
-            found.set(snapshot[1], Number(bytes[1]));
-    }
-    return found;
-}
 
 /* The machine's backups in every repository, read again when the repositories or `generation` change.
  * The store hands out a new array of repositories whenever any object changes (a job's progress):
@@ -55,7 +44,7 @@ function useBackups(uuid: string, repositories: BackupRepositoryObject[], genera
         ))).then(results => {
             if (!current)
                 return;
-            setRows(results.flatMap(r => r.rows).sort((a, b) => b.Time - a.Time));
+            setRows(newestFirst(results.map(r => r.rows)));
             setFailures(results.flatMap(r => r.failure ? [r.failure] : []));
         });
         return () => { current = false };
@@ -73,7 +62,7 @@ export function BackupsTab({ machine, allNames }: { machine: MachineObject; allN
     const finished = useMemo(() => jobs
         .filter(j => (j.props.Operation === "machine-backup" || j.props.Operation === "machine-restore") && j.props.State !== "running")
         .map(j => j.path).join(" "), [jobs]);
-    const newBytes = useMemo(() => newBytesBySnapshot(jobs), [jobs]);
+    const newBytes = useMemo(() => newBytesBySnapshot(jobs.map(j => j.props)), [jobs]);
     const { rows, failures } = useBackups(machine.props.UUID, repositories, finished);
     // viewers read; operators and admins back up and restore as new machines (the daemon decides again)
     const locked = role === "viewer" || role === "none" ? _("Only operators and admins may back up and restore.") : "";
