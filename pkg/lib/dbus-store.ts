@@ -16,6 +16,7 @@ import {
     CEPHIMAGE_IFACE, CEPHMANAGER_IFACE, CEPHOSD_IFACE, CEPHPOOL_IFACE,
     type PageCephImageProperties, type PageCephManagerProperties, type PageCephOsdProperties, type PageCephPoolProperties,
 } from "../../generated/dbus-contract";
+import { BACKUPREPOSITORY_IFACE, type PageBackupRepositoryProperties } from "../../generated/dbus-contract";
 import { compareNames } from "./collate";
 import { cockpit, type CloseOptions, type DBusClient, type DBusError, type NotifyData } from "./cockpit";
 import { _, format } from "./gettext";
@@ -375,4 +376,12 @@ export function useCephPools(): CephPoolObject[] {
 /** RBD images of every pool, by pool and name. */
 export function useCephImages(): CephImageObject[] {
     return useSyncExternalStore(subscribe, selectCephImages);
+}
+
+// Backups: the repositories by name (their backups are listed by a call, not kept as objects)
+export type BackupRepositoryObject = ObjectOf<PageBackupRepositoryProperties>;
+const selectBackupRepositories = objectsWith<PageBackupRepositoryProperties>(BACKUPREPOSITORY_IFACE, (a, b) => compareNames(a.props.Name, b.props.Name));
+
+export function useBackupRepositories(): BackupRepositoryObject[] {
+    return useSyncExternalStore(subscribe, selectBackupRepositories);
 }

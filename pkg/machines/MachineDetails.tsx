@@ -1,5 +1,5 @@
 // One machine: its actions, and tabs for overview, disks, network
-// interfaces, snapshots and the console. Everything here is live: it is
+// interfaces, snapshots, backups and the console. Everything here is live: it is
 // rendered from the machine's object, which libvirt's events keep current.
 import { useState } from "react";
 import { Breadcrumb, BreadcrumbItem } from "@patternfly/react-core/dist/esm/components/Breadcrumb/index.js";
@@ -16,6 +16,7 @@ import { showError } from "../lib/components/PageAlerts";
 import type { MachineObject } from "../lib/dbus-store";
 import { format, _ } from "../lib/gettext";
 import { ConfirmDialog } from "./ConfirmDialog";
+import { BackupsTab } from "./details/BackupsTab";
 import { ConsoleTab } from "./details/ConsoleTab";
 import { DisksTab } from "./details/DisksTab";
 import { NicsTab } from "./details/NicsTab";
@@ -81,6 +82,7 @@ export function MachineDetails({ name, machine, allNames, onBack }: {
                             <Tab eventKey="disks" title={<TabTitleText>{_("Disks")}</TabTitleText>}><DisksTab machine={machine} /></Tab>
                             <Tab eventKey="network" title={<TabTitleText>{_("Network interfaces")}</TabTitleText>}><NicsTab machine={machine} /></Tab>
                             <Tab eventKey="snapshots" title={<TabTitleText>{_("Snapshots")}</TabTitleText>}><SnapshotsTab machine={machine} /></Tab>
+                            <Tab eventKey="backups" title={<TabTitleText>{_("Backups")}</TabTitleText>}><BackupsTab machine={machine} allNames={allNames} /></Tab>
                             <Tab eventKey="console" title={<TabTitleText>{_("Console")}</TabTitleText>}><ConsoleTab machine={machine} /></Tab>
                         </Tabs>
                     </CardBody>

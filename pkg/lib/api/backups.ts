@@ -1,0 +1,38 @@
+// Calls on backups: Machine.Backup, and ListBackups and Restore on
+// BackupRepository objects, as the logged-in user.
+import {
+    BACKUPREPOSITORY_IFACE, MACHINE_IFACE, type PageBackupRepositoryMethodResults, type PageMachineMethodResults,
+} from "../../../generated/dbus-contract";
+import { callDaemon } from "./call";
+import { unwrapDict } from "./variants";
+
+/** One backup as ListBackups describes it; Time in microseconds since the epoch. */
+export interface BackupEntry {
+    Id: string;
+    FullId: string;
+    Time: number;
+    Hostname: string;
+    MachineName: string;
+    MachineUUID: string;
+    Consistency: string;
+}
+
+/** The backups of one machine (by UUID, so also of one that was renamed) in one repository, oldest first. */
+export async function backupRepositoryListBackups(repositoryPath: string, machineUUID: string): Promise<BackupEntry[]> {
+    const [list] = await callDaemon<PageBackupRepositoryMethodResults["ListBackups"]>(repositoryPath, BACKUPREPOSITORY_IFACE, "ListBackups",
+        [{ "machine-uuid": { t: "s", v: machineUUID } }]);
+    return list.map(d => unwrapDict(d) as unknown as BackupEntry);
+}
+
+/** Starts a restore as a new machine; returns the new machine's path (it appears when the job succeeds) and the job. */
+export async function backupRepositoryRestore(repositoryPath: string, snapshot: string, newName: string): Promise<{ machine: string; job: string }> {
+    const [machine, job] = await callDaemon<PageBackupRepositoryMethodResults["Restore"]>(repositoryPath, BACKUPREPOSITORY_IFACE, "Restore",
+        [snapshot, newName, {}]);
+    return { machine, job };
+}
+
+/** Starts a backup of the machine into the named repository; returns the job. */
+export async function machineBackup(machinePath: string, repositoryName: string): Promise<string> {
+    const [job] = await callDaemon<PageMachineMethodResults["Backup"]>(machinePath, MACHINE_IFACE, "Backup", [repositoryName, {}]);
+    return job;
+}
