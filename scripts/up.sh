@@ -74,6 +74,9 @@ else
     if ! busctl --system status org.freedesktop.DBus >/dev/null 2>&1; then
         mkdir -p /run/dbus
         rm -f /run/dbus/system_bus_socket
+        # a bus that died (or was killed) leaves its pid file, and dbus-daemon then refuses to start
+        pid=$(cat /run/dbus/pid 2>/dev/null || true)
+        if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then rm -f /run/dbus/pid; fi
         dbus-daemon --system --fork
     fi
     busctl --system call org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus ReloadConfig
