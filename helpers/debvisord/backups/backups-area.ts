@@ -124,15 +124,10 @@ export class BackupsArea {
         } catch {
             // an entry edited by hand: shown, and its calls fail with the reason
         }
-        const p = this.repositoryPath(record.name);
-        this.server.export(p, [{
-            name: REPOSITORY_IFACE,
-            properties: () => ({
-                Name: record.name, Location: record.location, Kind: kind,
-                AddedTime: BigInt(record.added) * 1000n, AddedByUID: record.addedByUid,
-            }),
-            methods: this.repositoryMethods(record.name),
-        }]);
+        this.server.publish(this.repositoryPath(record.name), REPOSITORY_IFACE, {
+            Name: record.name, Location: record.location, Kind: kind,
+            AddedTime: BigInt(record.added) * 1000n, AddedByUID: record.addedByUid,
+        }, () => this.repositoryMethods(record.name));
     }
 
     private methods(): Record<string, unknown> {

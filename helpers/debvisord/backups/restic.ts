@@ -49,6 +49,12 @@ export function resticError(what: string, stderr: string, repository: string): D
     return failed(`${what}: ${text || "restic failed"}`);
 }
 
+/* restic could not be started at all: its binary is not there. */
+function failIfMissing(result: object): void {
+    if ((result as { code?: string }).code === "ENOENT")
+        throw failed("restic is not installed on this host (apt install restic)");
+}
+
 export class Restic {
     constructor(readonly binary = "restic") {}
 
@@ -66,8 +72,7 @@ export class Restic {
             reject: false, timeout: options.timeout ?? QUICK_TIMEOUT_MS, stdin: "ignore", env: env(access), extendEnv: false,
             maxBuffer: 256 * 1024 * 1024, cancelSignal: options.signal, killSignal: "SIGINT", forceKillAfterDelay: CANCEL_GRACE_MS,
         });
-        if ((r as { code?: string }).code === "ENOENT")
-            throw failed("restic is not installed on this host (apt install restic)");
+        failIfMissing(r);
         if (r.isCanceled && options.signal?.aborted)
             throw options.signal.reason;
         if (r.timedOut)
@@ -116,8 +121,7 @@ export class Restic {
             }
         });
         const r = await child;
-        if ((r as { code?: string }).code === "ENOENT")
-            throw failed("restic is not installed on this host (apt install restic)");
+        failIfMissing(r);
         if (signal.aborted)
             throw signal.reason;
         if (r.exitCode !== 0 && r.exitCode !== 3)
