@@ -292,7 +292,7 @@ async function firstBoot(password: string): Promise<void> {
         // making its storage answers a login slower than cockpit-ws's 30 s authentication timeout). The end
         // is matched loosely: a kernel message may split a console line. Not seen in time: the Overview,
         // after the login, says how first boot stands.
-        const ended = () => /first boot finished at|debvisor-firstboot\[\d+\]: \[\w+\] failed: |debvisor-firstboot: the step .* failed/.test(readLog(vm.serial));
+        const ended = () => /first boot finished at|debvisor-firstboot\[\d+\]: \[\w+\] failed: |debvisor-firstboot: the step .* failed|Failed to start debvisor-firstboot/.test(readLog(vm.serial));
         try {
             await until("first boot's end on the console", firstBootDeadline - Date.now(), ended, gone);
             timings.firstBootEndOnConsoleSeconds = seconds(Date.now() - bootStarted);
