@@ -1,0 +1,179 @@
+// `apt install debvisor` from the signed repository, as on a plain Debian host:
+// `npm run repo` (repo/build) makes the repository from the freshly built .debs
+// with a key of its own, this test serves it over HTTP on 127.0.0.1, and a
+// Debian node (systemd-nspawn, the prepared root of test/lib/nspawn-node.ts,
+// shared with 85) adds it the README's way: the key from the repository, a
+// sources entry with Signed-By. apt refuses the repository under a key that
+// did not sign it, then installs debvisor with its recommended packages, as a
+// user's plain `apt install` does. The node then boots with systemd, debvisord
+// answers, and Playwright (Chromium in the node's network namespace) logs in to
+// the node's Cockpit and opens every DebVisor page from Cockpit's menu.
+// apt's downloads are kept between runs (APT_ARCHIVES) so a run fetches only
+// what changed.
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import QUnit from "qunit";
+import { CHROMIUM, login, openSession, pageFrame } from "../lib/browser.js";
+import { APT_ARCHIVES, Node, nodeUnavailable } from "../lib/nspawn-node.js";
+import type { TestUser } from "../lib/users.js";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const DEBS = path.join(ROOT, "build/debs");
+/* DEBVISOR_TEST_REPO_RELEASES="bookworm trixie" tries both; one keeps the run short. */
+const RELEASES = (process.env.DEBVISOR_TEST_REPO_RELEASES ?? "bookworm").split(/\s+/).filter(Boolean);
+const KEYRING = "/usr/share/keyrings/debvisor-archive-keyring.gpg";
+const SOURCES = "/etc/apt/sources.list.d/debvisor.sources";
+/* A key that did not sign the repository: Debian's own. */
+const OTHER_KEYRING = "/usr/share/keyrings/debian-archive-keyring.gpg";
+const ADMIN: TestUser = { name: "nodeadmin", password: "nodeadmin-Passw0rd", groups: ["debvisor-admin"] };
+/* The DebVisor pages in Cockpit's menu (pkg/manifest.json) and each one's heading. */
+const MANIFEST = JSON.parse(fs.readFileSync(path.join(ROOT, "pkg/manifest.json"), "utf8")) as { menu: Record<string, { label: string }> };
+const HEADINGS: Record<string, string> = { overview: "DebVisor overview" };
+
+function unavailableHere(): string | null {
+    const node = nodeUnavailable(DEBS);
+    if (node)
+        return node;
+    for (const tool of ["reprepro", "gpg"])
+        if (spawnSync("sh", ["-c", `command -v ${tool}`]).status !== 0)
+            return `${tool} is not installed (scripts/deps.sh installs it)`;
+    if (!fs.existsSync(CHROMIUM))
+        return "chromium is not installed";
+    return null;
+}
+const unavailable = unavailableHere();
+
+/* The repository, made by the project's own script with a test key of its own. */
+function buildRepository(dir: string): string {
+    const r = spawnSync("sh", [path.join(ROOT, "repo/build")], {
+        encoding: "utf8", timeout: 300_000,
+        env: { ...process.env, DEBVISOR_REPO_DIR: path.join(dir, "repo"), DEBVISOR_REPO_GNUPGHOME: path.join(dir, "gnupg") },
+    });
+    if (r.status !== 0)
+        throw new Error(`repo/build failed (${r.status}): ${r.stderr || r.stdout}`);
+    return path.join(dir, "repo");
+}
+
+/* A plain static file server for the repository, on a port of the loopback. */
+async function serve(dir: string): Promise<{ url: string; server: http.Server }> {
+    const server = http.createServer((req, res) => {
+        const file = path.join(dir, path.normalize(decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname)));
+        if (!file.startsWith(dir + path.sep) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
+            res.writeHead(404).end();
+            return;
+        }
+        res.writeHead(200, { "Content-Length": fs.statSync(file).size });
+        fs.createReadStream(file).pipe(res);
+    });
+    await new Promise<void>(resolve => server.listen(0, "127.0.0.1", resolve));
+    return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, server };
+}
+
+for (const release of RELEASES) {
+    let node: Node;
+    let temp = "";
+    let repo: { url: string; server: http.Server } | null = null;
+    const archives = path.join(APT_ARCHIVES, release);
+    const apt = (script: string) => node.beforeBoot(["sh", "-c", script], [`--bind=${archives}:/var/cache/apt/archives`]);
+    const sources = (keyring: string) => [
+        "Types: deb", `URIs: ${repo?.url}`, `Suites: ${release}`, "Components: main", `Signed-By: ${keyring}`, "",
+    ].join("\n");
+
+    QUnit.module.if(`apt repository: debvisor installed from it on ${release}${unavailable ? ` (skipped: ${unavailable})` : ""}`, unavailable === null, hooks => {
+        hooks.before(async assert => {
+            assert.timeout(1_500_000);
+            temp = fs.mkdtempSync(path.join(os.tmpdir(), "dv-repo-"));
+            repo = await serve(buildRepository(temp));
+            fs.mkdirSync(archives, { recursive: true });
+            const made = Node.copyOfPrepared(release, DEBS);
+            node = made.node;
+            console.log(`# ${release}: repository at ${repo.url}; root file system ${made.cacheBuilt ? "built" : "from the cache"}`);
+        });
+
+        hooks.after(async () => {
+            if (node) {
+                await node.stop();
+                node.remove();
+            }
+            await new Promise(resolve => repo ? repo.server.close(resolve) : resolve(undefined));
+            if (temp)
+                fs.rmSync(temp, { recursive: true, force: true });
+        });
+
+        QUnit.test("apt refuses the repository under a key that did not sign it", async assert => {
+            fs.writeFileSync(path.join(node.dir, SOURCES.slice(1)), sources(OTHER_KEYRING));
+            const r = await apt("apt-get update -q");
+            const said = r.stdout + r.stderr;
+            assert.notStrictEqual(r.status, 0, "apt-get update fails");
+            assert.ok(/NO_PUBKEY|not signed|signatures couldn't be verified|Missing key/.test(said), `apt says the signature is not good:\n${said}`);
+            const policy = await apt("apt-cache policy debvisor");
+            assert.ok(!policy.stdout.includes("127.0.0.1"), `nothing of the repository is offered:\n${policy.stdout}`);
+        });
+
+        QUnit.test("with the repository's key from the repository itself, apt install debvisor installs the node", async assert => {
+            // the README's first step: the key, fetched from the repository
+            const key = await fetch(new URL("debvisor-archive-keyring.gpg", repo?.url));
+            assert.strictEqual(key.status, 200, "the repository serves its key");
+            fs.writeFileSync(path.join(node.dir, KEYRING.slice(1)), Buffer.from(await key.arrayBuffer()));
+            fs.writeFileSync(path.join(node.dir, SOURCES.slice(1)), sources(KEYRING));
+
+            const started = Date.now();
+            const r = await apt("apt-get update -q && apt-get install -y -q debvisor");
+            assert.strictEqual(r.status, 0, `apt install debvisor: ${(r.stderr || r.stdout).slice(-3000)}`);
+            console.log(`# ${release}: apt-get update and apt-get install debvisor took ${Math.round((Date.now() - started) / 1000)} s`);
+
+            const installed = (await apt("dpkg-query -W -f '${Package} ${db:Status-Status}\\n' debvisor debvisord cockpit-debvisor debvisor-archive-keyring cockpit-system cockpit-ws")).stdout;
+            for (const p of ["debvisor", "debvisord", "cockpit-debvisor", "debvisor-archive-keyring", "cockpit-system", "cockpit-ws"])
+                assert.ok(installed.split("\n").includes(`${p} installed`), `${p} is installed:\n${installed}`);
+            const policy = (await apt("apt-cache policy debvisord")).stdout;
+            const origin = `${repo?.url.replace(/\/$/, "")} ${release}/main`;
+            assert.ok(/^\s+\*\*\* /m.test(policy) && policy.split("\n").some(l => l.includes(origin)), `debvisord came from ${origin}:\n${policy}`);
+            // the keyring package now owns the key file the sources entry names
+            assert.strictEqual((await apt(`dpkg-query -S ${KEYRING}`)).stdout.trim(), `debvisor-archive-keyring: ${KEYRING}`);
+            assert.strictEqual((await apt("apt-get update -q")).status, 0, "apt-get update verifies with the packaged key");
+        });
+
+        QUnit.test("the node boots with systemd; debvisord and Cockpit run", async assert => {
+            const state = await node.boot();
+            console.log(`# ${release}: booted (${state})`);
+            assert.strictEqual(node.exec(["systemctl", "is-active", "debvisord.service"]).stdout.trim(), "active");
+            assert.strictEqual(node.exec(["systemctl", "is-active", "cockpit.socket"]).stdout.trim(), "active");
+            const status = node.service(["debvisorctl", "status", "--json"]);
+            assert.strictEqual(status.status, 0, status.stderr);
+            assert.ok(/^\d+\.\d+\.\d+/.test((JSON.parse(status.stdout) as { Version: string }).Version), "debvisord answers");
+        });
+
+        QUnit.test("a Cockpit login in Chromium reaches every DebVisor page from the menu", async assert => {
+            node.mustExec(["useradd", "-m", "-s", "/bin/bash", "-G", ADMIN.groups.join(","), ADMIN.name]);
+            node.mustExec(["sh", "-c", `echo '${ADMIN.name}:${ADMIN.password}' | chpasswd`]);
+            // Chromium of the host, in the node's network namespace: the node's Cockpit is its localhost
+            const wrapper = path.join(temp, "chromium-in-node");
+            fs.writeFileSync(wrapper, `#!/bin/sh\nexec nsenter -t ${node.initPid} -n ${CHROMIUM} "$@"\n`, { mode: 0o755 });
+            const session = await openSession({ executablePath: wrapper });
+            try {
+                await login(session.page, ADMIN);
+                const expected = Object.entries(MANIFEST.menu).map(([name, { label }]) => `${name}: ${HEADINGS[name] ?? label}`);
+                const shown: string[] = [];
+                for (const name of Object.keys(MANIFEST.menu)) {
+                    await session.page.locator(`#host-apps a[href="/debvisor/${name}"]`).click();
+                    const frame = await pageFrame(session.page, `debvisor/${name}`);
+                    const heading = frame.getByRole("heading", { level: 1 }).first();
+                    await heading.waitFor({ timeout: 30_000 });
+                    shown.push(`${name}: ${(await heading.textContent())?.trim()}`);
+                }
+                assert.deepEqual(shown, expected, "every page opened from the menu shows its heading");
+                // the Overview read from debvisord on the node's bus
+                const overview = await pageFrame(session.page, "debvisor/overview");
+                await overview.getByRole("heading", { name: "Jobs" }).waitFor({ timeout: 30_000 });
+                assert.deepEqual(session.consoleErrors, [], "no console errors");
+            } finally {
+                await session.close();
+            }
+        });
+    });
+}
