@@ -10,14 +10,12 @@
 // the node's Cockpit and opens every DebVisor page from Cockpit's menu.
 // apt's downloads are kept between runs (APT_ARCHIVES) so a run fetches only
 // what changed.
-import { spawnSync } from "node:child_process";
 import fs from "node:fs";
-import http from "node:http";
-import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import QUnit from "qunit";
+import { buildRepository, repositoryUnavailable, serveRepository } from "../lib/apt-repository.js";
 import { CHROMIUM, login, openSession, pageFrame } from "../lib/browser.js";
 import { APT_ARCHIVES, Node, nodeUnavailable } from "../lib/nspawn-node.js";
 import type { TestUser } from "../lib/users.js";
@@ -35,49 +33,12 @@ const ADMIN: TestUser = { name: "nodeadmin", password: "nodeadmin-Passw0rd", gro
 const MANIFEST = JSON.parse(fs.readFileSync(path.join(ROOT, "pkg/manifest.json"), "utf8")) as { menu: Record<string, { label: string }> };
 const HEADINGS: Record<string, string> = { overview: "DebVisor overview" };
 
-function unavailableHere(): string | null {
-    const node = nodeUnavailable(DEBS);
-    if (node)
-        return node;
-    for (const tool of ["reprepro", "gpg"])
-        if (spawnSync("sh", ["-c", `command -v ${tool}`]).status !== 0)
-            return `${tool} is not installed (scripts/deps.sh installs it)`;
-    if (!fs.existsSync(CHROMIUM))
-        return "chromium is not installed";
-    return null;
-}
-const unavailable = unavailableHere();
-
-/* The repository, made by the project's own script with a test key of its own. */
-function buildRepository(dir: string): string {
-    const r = spawnSync("sh", [path.join(ROOT, "repo/build")], {
-        encoding: "utf8", timeout: 300_000,
-        env: { ...process.env, DEBVISOR_REPO_DIR: path.join(dir, "repo"), DEBVISOR_REPO_GNUPGHOME: path.join(dir, "gnupg") },
-    });
-    if (r.status !== 0)
-        throw new Error(`repo/build failed (${r.status}): ${r.stderr || r.stdout}`);
-    return path.join(dir, "repo");
-}
-
-/* A plain static file server for the repository, on a port of the loopback. */
-async function serve(dir: string): Promise<{ url: string; server: http.Server }> {
-    const server = http.createServer((req, res) => {
-        const file = path.join(dir, path.normalize(decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname)));
-        if (!file.startsWith(dir + path.sep) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
-            res.writeHead(404).end();
-            return;
-        }
-        res.writeHead(200, { "Content-Length": fs.statSync(file).size });
-        fs.createReadStream(file).pipe(res);
-    });
-    await new Promise<void>(resolve => server.listen(0, "127.0.0.1", resolve));
-    return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, server };
-}
+const unavailable = nodeUnavailable(DEBS) ?? repositoryUnavailable() ?? (fs.existsSync(CHROMIUM) ? null : "chromium is not installed");
 
 for (const release of RELEASES) {
     let node: Node;
     let temp = "";
-    let repo: { url: string; server: http.Server } | null = null;
+    let repo: Awaited<ReturnType<typeof serveRepository>> | null = null;
     const archives = path.join(APT_ARCHIVES, release);
     const apt = (script: string) => node.beforeBoot(["sh", "-c", script], [`--bind=${archives}:/var/cache/apt/archives`]);
     const sources = (keyring: string) => [
@@ -88,7 +49,7 @@ for (const release of RELEASES) {
         hooks.before(async assert => {
             assert.timeout(1_500_000);
             temp = fs.mkdtempSync(path.join(os.tmpdir(), "dv-repo-"));
-            repo = await serve(buildRepository(temp));
+            repo = await serveRepository(buildRepository(temp));
             fs.mkdirSync(archives, { recursive: true });
             const made = Node.copyOfPrepared(release, DEBS);
             node = made.node;
@@ -100,7 +61,7 @@ for (const release of RELEASES) {
                 await node.stop();
                 node.remove();
             }
-            await new Promise(resolve => repo ? repo.server.close(resolve) : resolve(undefined));
+            await repo?.close();
             if (temp)
                 fs.rmSync(temp, { recursive: true, force: true });
         });
