@@ -1,18 +1,21 @@
 // `apt install debvisor` from the signed repository, as on a plain Debian host:
 // `npm run repo` (repo/build) makes the repository from the freshly built .debs
-// with a key of its own, this test serves it over HTTP on 127.0.0.1, and a
-// Debian node (systemd-nspawn, the prepared root of test/lib/nspawn-node.ts,
-// shared with 85) adds it the README's way: the key from the repository, a
-// sources entry with Signed-By. apt refuses the repository under a key that
-// did not sign it, then installs debvisor with its recommended packages, as a
-// user's plain `apt install` does. The node then boots with systemd, debvisord
-// answers, and Playwright (Chromium in the node's network namespace) logs in to
-// the node's Cockpit and opens every DebVisor page from Cockpit's menu.
-// apt's downloads are kept between runs (APT_ARCHIVES) so a run fetches only
-// what changed.
+// with a key of its own, this test serves it over HTTP on 127.0.0.1, and a Debian
+// node (systemd-nspawn, the prepared root of test/lib/nspawn-node.ts, shared with
+// 85) adds it the README's way: the key from the repository, a sources entry with
+// Signed-By. apt refuses the repository under a key that did not sign it, then
+// installs debvisor with its recommended packages, as a user's plain `apt install`
+// does, and Cockpit's own machines and storage pages beside it (their labels once
+// clashed with DebVisor's). The node then boots with systemd, debvisord answers,
+// and Playwright (Chromium in the node's network namespace) logs in to the node's
+// Cockpit, finds DebVisor's entries in one block of Cockpit's menu with labels no
+// other page uses, and opens every DebVisor page from it (their scripts served
+// gzipped). apt's downloads are kept
+// between runs (APT_ARCHIVES) so a run fetches only what changed.
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import zlib from "node:zlib";
 import { fileURLToPath } from "node:url";
 import QUnit from "qunit";
 import { buildRepository, repositoryUnavailable, serveRepository } from "../lib/apt-repository.js";
@@ -31,7 +34,11 @@ const OTHER_KEYRING = "/usr/share/keyrings/debian-archive-keyring.gpg";
 const ADMIN: TestUser = { name: "nodeadmin", password: "nodeadmin-Passw0rd", groups: ["debvisor-admin"] };
 /* The DebVisor pages in Cockpit's menu (pkg/manifest.json) and each one's heading. */
 const MANIFEST = JSON.parse(fs.readFileSync(path.join(ROOT, "pkg/manifest.json"), "utf8")) as { menu: Record<string, { label: string }> };
-const HEADINGS: Record<string, string> = { overview: "DebVisor overview" };
+/* Cockpit's own pages whose labels DebVisor's once repeated. */
+const COCKPIT_OWN = ["cockpit-machines", "cockpit-storaged"];
+const HEADINGS: Record<string, string> = {
+    overview: "DebVisor overview", machines: "Virtual machines", storage: "Storage", compliance: "Compliance", security: "Security", dns: "DNS",
+};
 
 const unavailable = nodeUnavailable(DEBS) ?? repositoryUnavailable() ?? (fs.existsSync(CHROMIUM) ? null : "chromium is not installed");
 
@@ -99,6 +106,12 @@ for (const release of RELEASES) {
             assert.strictEqual((await apt("apt-get update -q")).status, 0, "apt-get update verifies with the packaged key");
         });
 
+        QUnit.test("Cockpit's own Virtual machines and Storage pages install beside it", async assert => {
+            // what Debian's cockpit metapackage brings (it recommends cockpit-storaged), and cockpit-machines
+            const r = await apt(`apt-get install -y -q --no-install-recommends ${COCKPIT_OWN.join(" ")}`);
+            assert.strictEqual(r.status, 0, `installed: ${(r.stderr || r.stdout).slice(-3000)}`);
+        });
+
         QUnit.test("the node boots with systemd; debvisord and Cockpit run", async assert => {
             const state = await node.boot();
             console.log(`# ${release}: booted (${state})`);
@@ -118,7 +131,16 @@ for (const release of RELEASES) {
             const session = await openSession({ executablePath: wrapper });
             try {
                 await login(session.page, ADMIN);
-                const expected = Object.entries(MANIFEST.menu).map(([name, { label }]) => `${name}: ${HEADINGS[name] ?? label}`);
+                // one product, in one block of the menu, whose labels no other page uses
+                const menu = await session.page.locator("#host-apps a").evaluateAll(links =>
+                    links.map(a => ({ href: a.getAttribute("href") ?? "", label: (a.textContent ?? "").trim() })));
+                const labels = menu.map(m => m.label);
+                assert.ok(labels.includes("Virtual machines") && labels.includes("Storage"), `Cockpit's own pages are in the menu: ${labels.join(", ")}`);
+                assert.deepEqual(labels.filter((l, i) => labels.indexOf(l) !== i), [], `no label twice: ${labels.join(", ")}`);
+                const ours = menu.flatMap((m, i) => m.href.startsWith("/debvisor/") ? [i] : []);
+                assert.strictEqual(ours.length, Object.keys(MANIFEST.menu).length, "every DebVisor page has its entry");
+                assert.strictEqual(ours[ours.length - 1] - ours[0] + 1, ours.length, `DebVisor's entries are next to each other: ${labels.join(", ")}`);
+                const expected = Object.keys(MANIFEST.menu).map(name => `${name}: ${HEADINGS[name] ?? "(a page this test does not know)"}`);
                 const shown: string[] = [];
                 for (const name of Object.keys(MANIFEST.menu)) {
                     await session.page.locator(`#host-apps a[href="/debvisor/${name}"]`).click();
@@ -126,11 +148,19 @@ for (const release of RELEASES) {
                     const heading = frame.getByRole("heading", { level: 1 }).first();
                     await heading.waitFor({ timeout: 30_000 });
                     shown.push(`${name}: ${(await heading.textContent())?.trim()}`);
+                    // the Overview read from debvisord on the node's bus
+                    if (name === "overview")
+                        await frame.getByRole("heading", { name: "Jobs" }).waitFor({ timeout: 30_000 });
                 }
                 assert.deepEqual(shown, expected, "every page opened from the menu shows its heading");
-                // the Overview read from debvisord on the node's bus
-                const overview = await pageFrame(session.page, "debvisor/overview");
-                await overview.getByRole("heading", { name: "Jobs" }).waitFor({ timeout: 30_000 });
+                // the scripts ship gzipped (debian/rules): Cockpit sends them so
+                const machines = (await pageFrame(session.page, "debvisor/machines")).url();
+                const script = await session.page.request.get(machines.replace(/\.html([?#].*)?$/, ".js"), { headers: { "Accept-Encoding": "gzip" } });
+                assert.strictEqual(script.status(), 200, "machines.js is served");
+                assert.strictEqual(script.headers()["content-encoding"], "gzip", "compressed");
+                const body = await script.body();
+                const text = body[0] === 0x1f && body[1] === 0x8b ? zlib.gunzipSync(body) : body;
+                assert.ok(text.length > 500_000 && text.toString("utf8").includes("Virtual machines"), `the whole script (${body.length} bytes sent, ${text.length} inflated)`);
                 assert.deepEqual(session.consoleErrors, [], "no console errors");
             } finally {
                 await session.close();

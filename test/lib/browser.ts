@@ -76,9 +76,13 @@ export async function pageFrame(page: Page, name: string): Promise<Frame> {
     return frame;
 }
 
-/** Opens a page the way a person does: its entry in the shell's navigation. */
+/** Opens a page the way a person does: its entry in the shell's navigation, found by
+ * the page it leads to (labels may change; another package may use the same one). */
 export async function openFromMenu(page: Page, label: string, name: string): Promise<Frame> {
-    await page.locator("#host-apps a", { hasText: label }).first().click();
+    const entry = page.locator(`#host-apps a[href="/${name}"]`);
+    if (await entry.count() === 0)
+        throw new Error(`no menu entry for ${label} (${name}) in Cockpit's navigation`);
+    await entry.first().click();
     await page.waitForURL(new RegExp(`/${name}(#.*)?$`), { timeout: 30_000 });
     return pageFrame(page, name);
 }

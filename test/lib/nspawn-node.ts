@@ -174,7 +174,8 @@ export class Node {
      * the test process may serve what the command fetches. */
     beforeBoot(cmd: string[], extra: string[] = [], timeoutMs = 900_000): Promise<RunResult> {
         return new Promise(resolve => {
-            const child = spawn("systemd-nspawn", ["--register=no", "--keep-unit", "--quiet", "-D", this.dir,
+            // --pipe: plain output (a console of its own turns each "\n" into "\r\n")
+            const child = spawn("systemd-nspawn", ["--register=no", "--keep-unit", "--quiet", "--pipe", "-D", this.dir,
                 "--setenv=DEBIAN_FRONTEND=noninteractive", ...extra, ...cmd], { stdio: ["ignore", "pipe", "pipe"] });
             let stdout = "", stderr = "";
             child.stdout.on("data", (d: Buffer) => { stdout += d.toString(); });
