@@ -10,7 +10,8 @@
 // and Playwright (Chromium in the node's network namespace) logs in to the node's
 // Cockpit, finds DebVisor's entries in one block of Cockpit's menu with labels no
 // other page uses, and opens every DebVisor page from it (their scripts served
-// gzipped). apt's downloads are kept
+// gzipped). An administrator's modes survive dpkg-reconfigure; a purge removes the
+// data and keeps the system accounts. apt's downloads are kept
 // between runs (APT_ARCHIVES) so a run fetches only what changed.
 import fs from "node:fs";
 import os from "node:os";
@@ -165,6 +166,23 @@ for (const release of RELEASES) {
             } finally {
                 await session.close();
             }
+        });
+
+        QUnit.test("the maintainer scripts keep an administrator's modes; purge removes the data and keeps the role groups", assert => {
+            // an administrator opens the audit log to the admins' group: configuring the package again keeps that
+            node.mustExec(["chmod", "0750", "/var/log/debvisor"]);
+            node.mustExec(["chgrp", "debvisor-admin", "/var/log/debvisor"]);
+            node.mustExec(["env", "DEBIAN_FRONTEND=noninteractive", "dpkg-reconfigure", "debvisord"], 120_000);
+            assert.strictEqual(node.mustExec(["stat", "-c", "%a %U %G", "/var/log/debvisor"]).trim(), "750 root debvisor-admin", "the mode and group stay");
+
+            node.mustExec(["env", "DEBIAN_FRONTEND=noninteractive", "apt-get", "purge", "-y", "-q", "debvisor", "cockpit-debvisor", "debvisord"], 300_000);
+            assert.strictEqual(node.exec(["test", "-e", "/var/log/debvisor"]).status, 1, "the audit log went with the purge");
+            assert.strictEqual(node.exec(["test", "-e", "/var/lib/debvisor"]).status, 1, "the state went with the purge");
+            assert.notStrictEqual(node.exec(["systemctl", "is-active", "debvisord.service"]).stdout.trim(), "active", "debvisord stopped");
+            // system accounts stay, as Debian keeps them: files elsewhere may be theirs
+            const accounts = ["debvisor-admin", "debvisor-operator", "debvisor-viewer"].map(g => `${g}: ${node.exec(["getent", "group", g]).status === 0 ? "kept" : "removed"}`);
+            assert.deepEqual(accounts, ["debvisor-admin: kept", "debvisor-operator: kept", "debvisor-viewer: kept"]);
+            assert.strictEqual(node.exec(["getent", "passwd", "debvisor-img"]).status, 0, "the user debvisor-img is kept");
         });
     });
 }
