@@ -222,6 +222,19 @@ export class Node {
         this.nspawn = null;
     }
 
+    /* Kills it hard, as a power cut would: SIGKILL to the node's PID 1 ends every process in its namespace. */
+    async kill(): Promise<void> {
+        const child = this.nspawn;
+        if (!child || child.exitCode !== null || child.signalCode !== null)
+            return;
+        process.kill(this.initPid, "SIGKILL");
+        const timer = new Promise<"late">(r => setTimeout(() => r("late"), 30_000).unref());
+        if (await Promise.race([this.exited.then(() => "gone" as const), timer]) === "late")
+            child.kill("SIGKILL");
+        await this.exited;
+        this.nspawn = null;
+    }
+
     remove(): void {
         fs.rmSync(this.dir, { recursive: true, force: true });
         fs.rmSync(this.log, { force: true });
