@@ -55,11 +55,12 @@ async function sourceAddressFor(address: string): Promise<string> {
 
 export async function runJoin(area: ClusterArea, ctx: CallContext, address: string, tokenText: string): Promise<string> {
     const token = decodeToken(tokenText);
-    area.requireNoCluster();
     const own = await hostAddresses();
     const myHostKey = hostKey();
+    // said before "a member already": a member that runs a join with its own address and token was meant to run it elsewhere
     if (own.some(a => a.address === address) || token.hostKey === myHostKey)
         throw invalidArgument(`address: ${address} is this node itself; run the join on the node that is to join, with a member's address`);
+    area.requireNoCluster();
     if (readConf() !== "")
         throw notSupported("this node has a Ceph cluster of its own (/etc/ceph/ceph.conf); a node joins a DebVisor cluster without one");
     const myAddress = await sourceAddressFor(address);
