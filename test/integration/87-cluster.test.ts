@@ -99,17 +99,18 @@ QUnit.module.if(`cluster of nodes: three systemd nodes on a bridge join one clus
             const made = Node.create(RELEASE, DEBS, CLUSTER_NODE);
             built ||= made.cacheBuilt;
             nodes.push(made.node);
-            // a name and SSH host keys of its own (the copies share the prepared root's)
+            // a name of its own (the copies share the prepared root's)
             fs.writeFileSync(path.join(made.node.dir, "etc/hostname"), `dvc${i + 1}-${made.node.name.slice(-6)}\n`);
-            for (const f of fs.readdirSync(path.join(made.node.dir, "etc/ssh")).filter(f => f.startsWith("ssh_host_")))
-                fs.rmSync(path.join(made.node.dir, "etc/ssh", f));
         }
         await Promise.all(nodes.map(n => n.boot(180_000, bridge)));
         nodes.forEach((n, i) => {
-            n.mustExec(["ssh-keygen", "-A"]);
-            n.mustExec(["systemctl", "restart", "ssh.service"]);
             n.mustExec(["ip", "addr", "add", `${address(i)}/24`, "dev", "host0"]);
             n.mustExec(["ip", "link", "set", "host0", "up"]);
+            // SSH host keys of its own, as a fresh install makes them
+            n.mustExec(["sh", "-c", "rm -f /etc/ssh/ssh_host_* && ssh-keygen -A"]);
+            const restarted = n.exec(["systemctl", "restart", "ssh.service"]);
+            if (restarted.status !== 0)
+                throw new Error(`sshd on node ${i + 1} did not restart: ${restarted.stderr}\n${n.exec(["journalctl", "-b", "-u", "ssh.service", "--no-pager", "-o", "cat"]).stdout}`);
         });
         await waitFor("the nodes to reach each other", () => nodes[0].exec(["ping", "-c1", "-W1", address(1)]).status === 0
             || nodes[0].exec(["bash", "-c", `exec 3<>/dev/tcp/${address(1)}/22`]).status === 0, 30_000, 500);
