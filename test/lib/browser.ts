@@ -57,9 +57,9 @@ export async function openSession(options: { colorScheme?: "light" | "dark"; wid
     };
 }
 
-/** Logs in with Cockpit's login form and waits for the shell to show its first page. */
-export async function login(page: Page, user: TestUser): Promise<void> {
-    await page.goto(COCKPIT_URL);
+/** Logs in with Cockpit's login form (this host's Cockpit unless `url` names another) and waits for the shell to show its first page. */
+export async function login(page: Page, user: TestUser, url = COCKPIT_URL): Promise<void> {
+    await page.goto(url);
     await page.fill("#login-user-input", user.name);
     await page.fill("#login-password-input", user.password);
     await page.click("#login-button");
