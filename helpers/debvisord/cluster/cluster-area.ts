@@ -11,7 +11,6 @@
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import * as z from "zod/mini";
-import { writeFileAtomically } from "../../lib/atomic-file.js";
 import { busy, failed, invalidArgument, notAuthorized, notSupported } from "../../lib/errors.js";
 import { isIPv4 } from "../../lib/ip-address.js";
 import { comparable } from "../../lib/variants.js";
@@ -29,6 +28,7 @@ import {
 } from "./membership.js";
 import {
     authorizedKeysText, ensureNodeKey, hostKey, KNOWN_HOSTS, knownHostsText, NODE_KEY, NODE_NAME, oneCallKey, PEER_USER, sshCall, writeAuthorizedKeys,
+    writeIfChanged,
 } from "./ssh-channel.js";
 import { DEFAULT_LIFETIME_S, encodeToken, isHostKey, isTokenId, MAX_LIFETIME_S, MIN_LIFETIME_S } from "./token.js";
 
@@ -164,15 +164,7 @@ export class ClusterArea {
         const self = this.local?.name;
         const others = this.members.filter(m => m.name !== self);
         writeAuthorizedKeys(authorizedKeysText(others, readTokens()));
-        const text = knownHostsText(others);
-        let current = "";
-        try {
-            current = fs.readFileSync(KNOWN_HOSTS, "utf8");
-        } catch {
-            // none yet
-        }
-        if (current !== text)
-            writeFileAtomically(KNOWN_HOSTS, text, 0o600);
+        writeIfChanged(KNOWN_HOSTS, knownHostsText(others), 0o600);
     }
 
     /* A call to a member's debvisord over the channel; its answer. */

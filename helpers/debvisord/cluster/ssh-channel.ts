@@ -83,18 +83,23 @@ export function authorizedKeysText(members: AcceptedMember[], tokens: AcceptedTo
     return `${lines.join("\n")}\n`;
 }
 
-export function writeAuthorizedKeys(text: string): void {
-    // root's, readable by sshd's check as the user; the user cannot change it
-    ensureDirectory(PEER_HOME, 0o755);
-    ensureDirectory(path.dirname(AUTHORIZED_KEYS), 0o755);
+/* Written every round from the membership: only when it changed. */
+export function writeIfChanged(file: string, text: string, mode: number): void {
     let current = "";
     try {
-        current = fs.readFileSync(AUTHORIZED_KEYS, "utf8");
+        current = fs.readFileSync(file, "utf8");
     } catch {
         // none yet
     }
     if (current !== text)
-        writeFileAtomically(AUTHORIZED_KEYS, text, 0o644);
+        writeFileAtomically(file, text, mode);
+}
+
+export function writeAuthorizedKeys(text: string): void {
+    // root's, readable by sshd's check as the user; the user cannot change it
+    ensureDirectory(PEER_HOME, 0o755);
+    ensureDirectory(path.dirname(AUTHORIZED_KEYS), 0o755);
+    writeIfChanged(AUTHORIZED_KEYS, text, 0o644);
 }
 
 export function knownHostsText(hosts: Array<{ address: string; hostKey: string }>): string {

@@ -219,19 +219,11 @@ async function waitForOsdUp(id: number): Promise<void> {
     throw failed(`osd.${id} was not marked up within ${OSD_UP_TIMEOUT_MS / 1000} s (see /var/log/ceph/ceph-osd.${id}.log)`);
 }
 
-async function stepMon(name: string, address: string): Promise<StepResult> {
+/* The monitor's store from a monitor map and MON_KEYRING (both removed afterwards), marked done once complete. */
+export async function makeMonitorStore(name: string, monmap: Buffer): Promise<void> {
     const dir = dataDir("mon", name);
-    let made = false;
-    if (!exists(path.join(dir, "done"))) {
-        const fsid = fsidOfConf(readConf());
-        if (!fsid)
-            throw failed(`${CEPH_CONF} names no fsid`);
-        const owner = cephUser();
-        // a store that a crash left unfinished is made again from scratch
-        fs.rmSync(dir, { recursive: true, force: true });
-        fs.mkdirSync(path.dirname(MONMAP), { recursive: true });
-        const monmap = await madePrivately(temp => run("monmaptool", ["--create", "--clobber", "--fsid", fsid,
-            "--addv", name, monitorAddressVector(address), temp], "creating the monitor map"));
+    const owner = cephUser();
+    try {
         writeFileAtomically(MONMAP, monmap, 0o644, owner);
         fs.mkdirSync(dir, { recursive: true, mode: 0o750 });
         chownTree(dir, owner);
@@ -239,8 +231,25 @@ async function stepMon(name: string, address: string): Promise<StepResult> {
             "--setuser", "ceph", "--setgroup", "ceph"], `creating the store of mon.${name}`, { timeout: 120_000 });
         writeFileAtomically(path.join(dir, "done"), "", 0o644, owner);
         chownTree(dir, owner);
+    } finally {
         fs.rmSync(MONMAP, { force: true });
         fs.rmSync(MON_KEYRING, { force: true });
+    }
+}
+
+async function stepMon(name: string, address: string): Promise<StepResult> {
+    const dir = dataDir("mon", name);
+    let made = false;
+    if (!exists(path.join(dir, "done"))) {
+        const fsid = fsidOfConf(readConf());
+        if (!fsid)
+            throw failed(`${CEPH_CONF} names no fsid`);
+        // a store that a crash left unfinished is made again from scratch
+        fs.rmSync(dir, { recursive: true, force: true });
+        fs.mkdirSync(path.dirname(MONMAP), { recursive: true });
+        const monmap = await madePrivately(temp => run("monmaptool", ["--create", "--clobber", "--fsid", fsid,
+            "--addv", name, monitorAddressVector(address), temp], "creating the monitor map"));
+        await makeMonitorStore(name, monmap);
         made = true;
     }
     const started = await startDaemon("mon", name);

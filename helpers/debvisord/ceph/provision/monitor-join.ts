@@ -8,9 +8,9 @@ import fs from "node:fs";
 import path from "node:path";
 import { writeFileAtomically } from "../../../lib/atomic-file.js";
 import { ADMIN_KEYRING, CEPH_CONF, cephConfText, dataDir, MON_KEYRING, MONMAP } from "./config.js";
-import { cephUser, chownTree, exists, madePrivately, prepareRunDir, stepMgr, waitForQuorum, type StepResult } from "./bootstrap.js";
+import { cephUser, exists, madePrivately, makeMonitorStore, prepareRunDir, stepMgr, waitForQuorum, type StepResult } from "./bootstrap.js";
 import { startDaemon, stopDaemon } from "./services.js";
-import { ceph, cephJson, run } from "./tools.js";
+import { ceph, cephJson } from "./tools.js";
 
 export interface JoinedCluster {
     fsid: string;
@@ -38,24 +38,13 @@ export function removeJoinedConfig(): void {
 export async function joinMonitor(name: string, monKeyring: string): Promise<StepResult> {
     prepareRunDir();
     const dir = dataDir("mon", name);
-    const owner = cephUser();
     if (!exists(path.join(dir, "done"))) {
+        // a store that a crash left unfinished is made again from scratch
         fs.rmSync(dir, { recursive: true, force: true });
         fs.mkdirSync(path.dirname(MONMAP), { recursive: true });
         const monmap = await madePrivately(temp => ceph(["mon", "getmap", "-o", temp], "reading the cluster's monitor map"));
-        writeFileAtomically(MONMAP, monmap, 0o644, owner);
-        writeFileAtomically(MON_KEYRING, monKeyring, 0o600, owner);
-        try {
-            fs.mkdirSync(dir, { recursive: true, mode: 0o750 });
-            chownTree(dir, owner);
-            await run("ceph-mon", ["--cluster", "ceph", "--mkfs", "-i", name, "--monmap", MONMAP, "--keyring", MON_KEYRING,
-                "--setuser", "ceph", "--setgroup", "ceph"], `creating the store of mon.${name}`, { timeout: 120_000 });
-            writeFileAtomically(path.join(dir, "done"), "", 0o644, owner);
-            chownTree(dir, owner);
-        } finally {
-            fs.rmSync(MONMAP, { force: true });
-            fs.rmSync(MON_KEYRING, { force: true });
-        }
+        writeFileAtomically(MON_KEYRING, monKeyring, 0o600, cephUser());
+        await makeMonitorStore(name, monmap);
     }
     await startDaemon("mon", name);
     await waitForQuorum(name);
