@@ -41,8 +41,8 @@ const token: Command = {
                 throw new UsageError("--lifetime: a number of seconds");
             options["lifetime-seconds"] = new dbus.Variant("i", Number(values.lifetime));
         }
-        const [text, expires] = await callMethod(CLUSTER_PATH, CLUSTER_IFACE, "MakeJoinToken", [], values, options) as [string, bigint];
-        const until = new Date(Number(expires / 1000n)).toISOString();
+        const [text, expires] = await callMethod(CLUSTER_PATH, CLUSTER_IFACE, "MakeJoinToken", [], values, options) as [string, number | bigint];
+        const until = new Date(Number(expires) / 1000).toISOString();
         if (values.json)
             printJson({ token: text, expires: until });
         else
@@ -79,7 +79,7 @@ const status: Command = {
         if (nodes.length > 0)
             print(table(["NODE", "ADDRESS", "HEALTH", "LAST SEEN"], nodes.map(n => [
                 `${String(n.Name)}${n.Self ? " (this node)" : ""}`, String(n.Address), String(n.Health),
-                n.LastSeen ? new Date(Number(BigInt(n.LastSeen as bigint) / 1000n)).toISOString() : "never",
+                n.LastSeen ? new Date(Number(n.LastSeen) / 1000).toISOString() : "never",
             ])));
         return 0;
     },
