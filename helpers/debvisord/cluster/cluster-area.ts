@@ -136,26 +136,30 @@ export class ClusterArea {
         return this.round;
     }
 
+    /* The members are read while the known ones are pinged: with a monitor gone, Ceph may take
+     * seconds to answer, and that must not delay saying that a node is down. */
     private async readAndProbe(): Promise<void> {
         if (this.state !== "member" || !this.local)
             return;
-        try {
-            this.members = await readMembers();
-            this.lastError = "";
-        } catch (e) {
-            // the members last read stay shown; the pings below say who answers
-            this.lastError = (e as Error).message;
-        }
-        this.syncChannelFiles();
         const self = this.local.name;
-        await Promise.all(this.members.filter(m => m.name !== self).map(async m => {
+        const read = readMembers().then(members => {
+            this.members = members;
+            this.lastError = "";
+            this.syncChannelFiles();
+        }, (e: Error) => {
+            // the members last read stay shown; the pings say who answers
+            this.lastError = e.message;
+        });
+        const pings = Promise.all(this.members.filter(m => m.name !== self).map(async m => {
             try {
                 await this.call(m, { call: "ping", user: "debvisord" });
                 this.seen.set(m.name, { lastSeen: Date.now(), error: "" });
             } catch (e) {
                 this.seen.set(m.name, { lastSeen: this.seen.get(m.name)?.lastSeen ?? 0, error: (e as Error).message });
             }
+            this.publish();
         }));
+        await Promise.all([read, pings]);
         this.publish();
     }
 
