@@ -110,8 +110,10 @@ export class ClusterArea {
                 const self = m.name === this.local?.name;
                 const seen = this.seen.get(m.name);
                 const up = self || (seen !== undefined && seen.error === "" && now - seen.lastSeen < DOWN_AFTER_MS);
+                // a node that has just joined is let in by each member at its next round: not down before that
+                const settling = !seen?.lastSeen && now - m.joined < DOWN_AFTER_MS;
                 return {
-                    Name: m.name, Address: m.address, Self: self, Health: up ? "up" : seen ? "down" : "unknown",
+                    Name: m.name, Address: m.address, Self: self, Health: up ? "up" : seen && !settling ? "down" : "unknown",
                     LastSeen: BigInt(self ? now : seen?.lastSeen ?? 0) * 1000n, Joined: BigInt(m.joined) * 1000n, Problem: self ? "" : seen?.error ?? "",
                 };
             }),
