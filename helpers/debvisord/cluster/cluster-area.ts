@@ -21,6 +21,7 @@ import { optionsSchema } from "../validation.js";
 import { CEPH_CONF, prepareCluster, type ProgressCallback } from "../ceph/provision/index.js";
 import { ADMIN_KEYRING, daemonName, fsidOfConf, readConf } from "../ceph/provision/config.js";
 import { ceph, cephJson } from "../ceph/provision/tools.js";
+import { madePrivately } from "../ceph/provision/bootstrap.js";
 import { hostAddresses, networkOf } from "./host-addresses.js";
 import { runJoin } from "./join.js";
 import {
@@ -305,7 +306,8 @@ export class ClusterArea {
                 : `${clash.name} is a member with that ${clash.address === request.address ? "address" : "SSH host key"} already`);
         const monmap = await cephJson<{ mons?: Array<{ public_addr?: string }> }>(["mon", "dump"], "reading the monitor map");
         const monitors = (monmap.mons ?? []).map(m => /^([0-9.]+):/.exec(m.public_addr ?? "")?.[1]).filter((a): a is string => !!a && isIPv4(a));
-        const monKeyring = (await ceph(["auth", "get", "mon."], "reading the monitors' key")).stdout;
+        // with -o the keyring alone is written (on standard output "exported keyring" may come first)
+        const monKeyring = (await madePrivately(file => ceph(["auth", "get", "mon.", "-o", file], "reading the monitors' key"))).toString("utf8");
         const publicNetwork = /^\s*public network\s*=\s*(\S+)\s*$/m.exec(readConf())?.[1] ?? "";
         await ctx.auditStep("Cluster.AcceptJoin.accepted", "ok", [request.name, request.address, id]).catch(() => undefined);
         return { fsid: this.local.fsid, publicNetwork, monitors, adminKeyring: fs.readFileSync(ADMIN_KEYRING, "utf8"), monKeyring, members: this.members };
