@@ -230,6 +230,8 @@ QUnit.module.if(`cluster of nodes: three systemd nodes on a bridge join one clus
         const session = await openSession();
         try {
             await login(session.page, ADMIN, `http://${address(0)}:9090`);
+            // the shell's own messages before the page are not the page's
+            session.consoleErrors.length = 0;
             const frame = await openFromMenu(session.page, "Cluster", "debvisor/cluster");
             const row = (n: number, health: string) => frame.locator(`tr[data-node="${hostname(n)}"][data-health="${health}"]`);
             await row(0, "up").waitFor({ timeout: 30_000 });
