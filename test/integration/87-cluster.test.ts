@@ -70,7 +70,9 @@ function status(n: number): ClusterProps {
 }
 
 const health = (n: number) => Object.fromEntries(status(n).Nodes.map(x => [x.Name, x.Health]));
-const hostname = (n: number) => nodes[n].mustExec(["hostname"]).trim();
+/* Each node's name, read once it booted (a killed node cannot be asked). */
+const names: string[] = [];
+const hostname = (n: number) => names[n];
 
 function token(n: number, lifetime?: number): string {
     const out = mustCtl(n, ["cluster", "token", "--json", ...lifetime ? ["--lifetime", String(lifetime)] : []]);
@@ -114,6 +116,7 @@ QUnit.module.if(`cluster of nodes: three systemd nodes on a bridge join one clus
             n.mustExec(["ip", "link", "set", "host0", "up"]);
             // SSH host keys of its own, as a fresh install makes them
             n.mustExec(["sh", "-c", "rm -f /etc/ssh/ssh_host_* && ssh-keygen -A"]);
+            names.push(n.mustExec(["hostname"]).trim());
             const restarted = n.exec(["systemctl", "restart", "ssh.service"]);
             if (restarted.status !== 0)
                 throw new Error(`sshd on node ${i + 1} did not restart: ${restarted.stderr}\n${n.exec(["journalctl", "-b", "-u", "ssh.service", "--no-pager", "-o", "cat"]).stdout}`);
