@@ -1,0 +1,205 @@
+// Alerts end to end on the installed daemon and Debian's engines, started by
+// the test on loopback ports of its own (Prometheus evaluating every second,
+// node-exporter with only its textfile collector, Alertmanager) with the
+// shipped rules and Prometheus configuration: a notification target added on
+// the bus reaches Alertmanager's configuration, its test alert reaches a
+// webhook run by the test, and a TSIG key made overdue (its creation time set
+// two days back in DNS state while debvisord was stopped) raises
+// TsigKeyRotationOverdue, whose JSON the webhook gets within 60 s. Then who
+// may list and silence, bad input, and that the engines refuse a caller
+// without the secret.
+import { spawn, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import path from "node:path";
+import QUnit from "qunit";
+import { busNameOwnerPid } from "../harness/harness.js";
+import { callAs, getProperty } from "../lib/call-as.js";
+import { BUS_NAME, waitForArea } from "../lib/daemon.js";
+import { tempDir } from "../lib/images.js";
+import { moduleUnless } from "../lib/skip.js";
+import { ADMIN, VIEWER } from "../lib/users.js";
+import { waitFor } from "../lib/wait.js";
+
+const ALERTS = { path: "/org/debvisor/DebVisor1/alerts", iface: "org.debvisor.DebVisor1.Alerts" };
+const DNS = { path: "/org/debvisor/DebVisor1/dns", iface: "org.debvisor.DebVisor1.Dns" };
+const DNS_STATE = "/etc/debvisor/dns/state.json";
+const SHIPPED_CONFIG = "/usr/share/debvisor/monitoring/prometheus.yml";
+const TEXTFILE_DIR = "/var/lib/prometheus/node-exporter";
+const ENGINES = ["/usr/bin/prometheus", "/usr/bin/prometheus-alertmanager", "/usr/bin/prometheus-node-exporter"];
+const KEY = `e2e-overdue-${Math.random().toString(36).slice(2, 7)}`;
+const HOOK_TARGET = "e2e-hook";
+const DAY_MS = 24 * 3600 * 1000;
+
+const alerts = (user: string | null, method: string, signature: string, body: unknown[]) => callAs(user, { ...ALERTS, method, signature, body });
+const dns = (user: string | null, method: string, signature: string, body: unknown[]) => callAs(user, { ...DNS, method, signature, body });
+
+interface Notification { receiver: string; status: string; alerts: Array<{ status: string; labels: Record<string, string> }> }
+
+async function freePort(): Promise<number> {
+    const server = http.createServer();
+    await new Promise<void>(resolve => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as AddressInfo;
+    await new Promise(resolve => server.close(resolve));
+    return port;
+}
+
+/* GET with or without the engines' user and secret; the status code. */
+function status(url: string, secret?: string): Promise<number> {
+    const headers = secret ? { authorization: `Basic ${Buffer.from(`debvisor:${secret}`).toString("base64")}` } : undefined;
+    return new Promise(resolve => {
+        http.get(url, { headers, timeout: 5000 }, res => { res.resume(); resolve(res.statusCode ?? 0) }).on("error", () => resolve(0));
+    });
+}
+
+const missing = ENGINES.filter(e => !fs.existsSync(e));
+moduleUnless("alerts: a TSIG key overdue reaches a webhook through Prometheus and Alertmanager", missing.length ? `${missing.join(", ")} not installed (scripts/deps.sh installs them)` : null, hooks => {
+    const dir = tempDir("dv-alerts-");
+    const metricsDir = path.join(dir, "metrics");
+    const children: ChildProcess[] = [];
+    let daemon: ChildProcess | null = null;
+    const heard: Notification[] = [];
+    let hook: http.Server | null = null;
+    let ports = { prometheus: 0, alertmanager: 0, node: 0, hook: 0 };
+
+    const startDaemon = async () => {
+        const old = busNameOwnerPid(BUS_NAME);
+        if (old !== null) {
+            process.kill(old, "SIGTERM");
+            await waitFor("the running debvisord to exit", () => busNameOwnerPid(BUS_NAME) === null);
+        }
+        daemon = spawn("/usr/libexec/debvisord", [], {
+            env: { ...process.env, DEBVISOR_METRICS_DIR: metricsDir, DEBVISOR_ALERTMANAGER_URL: `http://127.0.0.1:${ports.alertmanager}` },
+            stdio: ["ignore", "ignore", "inherit"],
+        });
+        const pid = daemon.pid;
+        await waitFor("the test's debvisord on the bus", () => busNameOwnerPid(BUS_NAME) === pid, 30_000);
+        await waitForArea("alerts", "ready", 30_000);
+    };
+    const stopDaemon = async () => {
+        if (!daemon)
+            return;
+        const pid = daemon.pid;
+        daemon.kill("SIGTERM");
+        await waitFor("the test's debvisord to exit", () => busNameOwnerPid(BUS_NAME) !== pid && !fs.existsSync(`/proc/${pid}`));
+        daemon = null;
+    };
+    const engine = (file: string, args: string[]) => {
+        const child = spawn(file, args, { stdio: ["ignore", "ignore", "pipe"] });
+        let errors = "";
+        child.stderr!.on("data", (c: Buffer) => { errors = (errors + c.toString()).slice(-4000) });
+        child.on("exit", code => { if (code) process.stderr.write(`${path.basename(file)} exited ${code}: ${errors}\n`) });
+        children.push(child);
+    };
+
+    hooks.before(async () => {
+        ports = { prometheus: await freePort(), alertmanager: await freePort(), node: await freePort(), hook: 0 };
+        hook = http.createServer((req, res) => {
+            const chunks: Buffer[] = [];
+            req.on("data", (c: Buffer) => chunks.push(c));
+            req.on("end", () => {
+                heard.push(JSON.parse(Buffer.concat(chunks).toString("utf8")) as Notification);
+                res.end();
+            });
+        });
+        await new Promise<void>(resolve => hook!.listen(0, "127.0.0.1", resolve));
+        ports.hook = (hook.address() as AddressInfo).port;
+        fs.mkdirSync(TEXTFILE_DIR, { recursive: true });
+
+        // debvisord makes the secret, the web config and Alertmanager's configuration in the test's directory
+        await startDaemon();
+        const web = path.join(metricsDir, "web.yml");
+        engine("/usr/bin/prometheus-alertmanager", [`--config.file=${path.join(metricsDir, "alertmanager.yml")}`, `--web.listen-address=127.0.0.1:${ports.alertmanager}`,
+            `--web.config.file=${web}`, "--cluster.listen-address=", `--storage.path=${path.join(dir, "alertmanager")}`]);
+        engine("/usr/bin/prometheus-node-exporter", [`--web.listen-address=127.0.0.1:${ports.node}`, `--web.config.file=${web}`,
+            "--collector.disable-defaults", "--collector.textfile", `--collector.textfile.directory=${TEXTFILE_DIR}`]);
+        // the shipped configuration, on the test's ports and secret, evaluating every second
+        const config = fs.readFileSync(SHIPPED_CONFIG, "utf8")
+            .replace(/15s/g, "1s").replace("127.0.0.1:9190", `127.0.0.1:${ports.prometheus}`)
+            .replace("127.0.0.1:9093", `127.0.0.1:${ports.alertmanager}`).replace("127.0.0.1:9100", `127.0.0.1:${ports.node}`)
+            .replaceAll("/etc/debvisor/metrics/secret", path.join(metricsDir, "secret"));
+        fs.writeFileSync(path.join(dir, "prometheus.yml"), config);
+        engine("/usr/bin/prometheus", [`--config.file=${path.join(dir, "prometheus.yml")}`, `--web.listen-address=127.0.0.1:${ports.prometheus}`,
+            `--web.config.file=${web}`, `--storage.tsdb.path=${path.join(dir, "prometheus")}`]);
+        const secret = fs.readFileSync(path.join(metricsDir, "secret"), "utf8").trim();
+        await waitFor("the engines to answer", async () =>
+            await status(`http://127.0.0.1:${ports.alertmanager}/-/ready`, secret) === 200 &&
+            await status(`http://127.0.0.1:${ports.prometheus}/-/ready`, secret) === 200 &&
+            await status(`http://127.0.0.1:${ports.node}/metrics`, secret) === 200, 60_000, 250);
+    });
+
+    hooks.after(async () => {
+        await dns(null, "DeleteKey", "sa{sv}", [KEY, {}]).catch(() => undefined);
+        await stopDaemon();
+        for (const child of children)
+            child.kill("SIGTERM");
+        await waitFor("the engines to exit", () => children.every(c => c.exitCode !== null || c.signalCode !== null), 20_000);
+        await new Promise(resolve => hook?.close(resolve));
+        fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    QUnit.test("a target added on the bus gets its test alert, and only it", async assert => {
+        const add = await alerts(ADMIN.name, "AddNotificationTarget", "ssssa{sv}", [HOOK_TARGET, "webhook", `http://127.0.0.1:${ports.hook}/alerts?token=t0k3n`, "warning", {}]);
+        assert.true(add.ok, add.ok ? "added" : add.message);
+        const targets = await getProperty(ALERTS.path, ALERTS.iface, "NotificationTargets") as Array<Record<string, unknown>>;
+        assert.deepEqual(targets.map(t => [t.Name, t.Kind, t.Address, t.MinSeverity]), [[HOOK_TARGET, "webhook", `http://127.0.0.1:${ports.hook}`, "warning"]],
+            "the webhook shown by its origin only");
+        const test = await alerts(ADMIN.name, "TestNotificationTarget", "sa{sv}", [HOOK_TARGET, {}]);
+        assert.true(test.ok, test.ok ? "sent" : test.message);
+        await waitFor("the test notification", () => heard.some(n => n.alerts.some(a => a.labels.alertname === "DebVisorTestNotification")), 30_000, 200);
+        assert.equal(heard[0].receiver, `target-${HOOK_TARGET}`);
+    });
+
+    QUnit.test("a TSIG key overdue for rotation: the alert's JSON reaches the webhook within 60 s", async assert => {
+        const made = await dns(ADMIN.name, "GenerateKey", "sa{sv}", [KEY, { "rotation-days": ["u", 1] }]);
+        assert.true(made.ok, made.ok ? "key made" : made.message);
+        // the injected time: the key's secret made two days ago, while the daemon is stopped
+        await stopDaemon();
+        const state = JSON.parse(fs.readFileSync(DNS_STATE, "utf8")) as { keys: Record<string, { created: number }> };
+        state.keys[KEY].created = Date.now() - 2 * DAY_MS;
+        fs.writeFileSync(DNS_STATE, JSON.stringify(state, null, 2));
+        await startDaemon();
+        const since = Date.now();
+        const overdue = () => heard.find(n => n.status === "firing" && n.alerts.some(a => a.labels.alertname === "TsigKeyRotationOverdue" && a.labels.key === KEY));
+        await waitFor("TsigKeyRotationOverdue at the webhook", () => overdue() !== undefined, 60_000, 200);
+        const alert = overdue()!.alerts.find(a => a.labels.key === KEY)!;
+        assert.deepEqual([alert.status, alert.labels.severity], ["firing", "warning"]);
+        assert.true(Date.now() - since < 60_000, `${Date.now() - since} ms`);
+
+        // viewers see it; only admins silence it
+        const listed = await alerts(VIEWER.name, "ListAlerts", "a{sv}", [{}]);
+        assert.true(listed.ok && (listed.body[0] as Array<Record<string, unknown>>).some(a => a.Name === "TsigKeyRotationOverdue"), "listed for a viewer");
+        const denied = await alerts(VIEWER.name, "Silence", "a{ss}usa{sv}", [{ alertname: "TsigKeyRotationOverdue" }, 3600, "", {}]);
+        assert.equal(denied.ok ? "" : denied.errorName, "org.debvisor.DebVisor1.Error.NotAuthorized");
+        const silenced = await alerts(ADMIN.name, "Silence", "a{ss}usa{sv}", [{ alertname: "TsigKeyRotationOverdue", key: KEY }, 3600, "rotating tonight", {}]);
+        assert.true(silenced.ok && /^[0-9a-f-]{36}$/.test(String(silenced.body[0])), silenced.ok ? String(silenced.body[0]) : silenced.message);
+        await waitFor("the alert to be suppressed", async () => {
+            const r = await alerts(ADMIN.name, "ListAlerts", "a{sv}", [{}]);
+            return r.ok && (r.body[0] as Array<Record<string, unknown>>).some(a => a.Name === "TsigKeyRotationOverdue" && a.State === "suppressed");
+        }, 20_000, 250);
+    });
+
+    QUnit.test("bad input changes nothing; the engines refuse a caller without the secret", async assert => {
+        const before = fs.readFileSync(path.join(metricsDir, "alertmanager.yml"), "utf8");
+        for (const [args, pattern] of [
+            [["x", "webhook", "ftp://127.0.0.1/", "warning"], /address: must be an http/],
+            [["x", "webhook", "http://user:pw@127.0.0.1/", "warning"], /user name or password/],
+            [["x", "email", "not an address", "warning"], /e-mail address/],
+            [["x", "sms", "123", "warning"], /kind/],
+            [["x", "email", "a@b.org", "loud"], /min_severity/],
+            [[HOOK_TARGET, "email", "a@b.org", "info"], /exists already/],
+            [["../x", "email", "a@b.org", "info"], /name/],
+        ] as Array<[string[], RegExp]>) {
+            const r = await alerts(ADMIN.name, "AddNotificationTarget", "ssssa{sv}", [...args, {}]);
+            assert.true(!r.ok && r.errorName.endsWith("InvalidArgument") && pattern.test(r.message), `${args.join(" ")}: ${r.ok ? "accepted" : r.message}`);
+        }
+        const none = await alerts(ADMIN.name, "Silence", "a{ss}usa{sv}", [{}, 3600, "", {}]);
+        assert.true(!none.ok && /at least one label/.test(none.message), "a silence of everything is refused");
+        assert.equal(fs.readFileSync(path.join(metricsDir, "alertmanager.yml"), "utf8"), before, "Alertmanager's configuration unchanged");
+        for (const url of [`http://127.0.0.1:${ports.prometheus}/api/v1/query?query=up`, `http://127.0.0.1:${ports.alertmanager}/api/v2/alerts`, `http://127.0.0.1:${ports.node}/metrics`])
+            assert.equal(await status(url), 401, `${url} without the secret`);
+        const removed = await alerts(ADMIN.name, "RemoveNotificationTarget", "sa{sv}", [HOOK_TARGET, {}]);
+        assert.true(removed.ok, removed.ok ? "removed" : removed.message);
+    });
+});
