@@ -14,9 +14,8 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import QUnit from "qunit";
-import { busNameOwnerPid } from "../harness/harness.js";
 import { callAs, getProperty } from "../lib/call-as.js";
-import { BUS_NAME, waitForArea } from "../lib/daemon.js";
+import { spawnDaemon, stopSpawnedDaemon, waitForArea } from "../lib/daemon.js";
 import { tempDir } from "../lib/images.js";
 import { moduleUnless } from "../lib/skip.js";
 import { ADMIN, VIEWER } from "../lib/users.js";
@@ -64,25 +63,12 @@ moduleUnless("alerts: a TSIG key overdue reaches a webhook through Prometheus an
     let ports = { prometheus: 0, alertmanager: 0, node: 0, hook: 0 };
 
     const startDaemon = async () => {
-        const old = busNameOwnerPid(BUS_NAME);
-        if (old !== null) {
-            process.kill(old, "SIGTERM");
-            await waitFor("the running debvisord to exit", () => busNameOwnerPid(BUS_NAME) === null);
-        }
-        daemon = spawn("/usr/libexec/debvisord", [], {
-            env: { ...process.env, DEBVISOR_METRICS_DIR: metricsDir, DEBVISOR_ALERTMANAGER_URL: `http://127.0.0.1:${ports.alertmanager}` },
-            stdio: ["ignore", "ignore", "inherit"],
-        });
-        const pid = daemon.pid;
-        await waitFor("the test's debvisord on the bus", () => busNameOwnerPid(BUS_NAME) === pid, 30_000);
+        daemon = await spawnDaemon({ DEBVISOR_METRICS_DIR: metricsDir, DEBVISOR_ALERTMANAGER_URL: `http://127.0.0.1:${ports.alertmanager}` });
         await waitForArea("alerts", "ready", 30_000);
     };
     const stopDaemon = async () => {
-        if (!daemon)
-            return;
-        const pid = daemon.pid;
-        daemon.kill("SIGTERM");
-        await waitFor("the test's debvisord to exit", () => busNameOwnerPid(BUS_NAME) !== pid && !fs.existsSync(`/proc/${pid}`));
+        if (daemon)
+            await stopSpawnedDaemon(daemon);
         daemon = null;
     };
     const engine = (file: string, args: string[]) => {

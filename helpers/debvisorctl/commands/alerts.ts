@@ -85,28 +85,18 @@ const targetAdd: Command = {
     },
 };
 
-const targetRemove: Command = {
-    name: "alerts target-remove",
-    args: "NAME",
-    summary: "send no more notifications to this target",
-    options: NO_ASK_OPTION,
-    positionals: { min: 1, max: 1 },
-    async run(values, [name]) {
-        await callMethod(ALERTS_PATH, ALERTS_IFACE, "RemoveNotificationTarget", [name], values);
-        return 0;
-    },
-};
+/* A command that names one target and calls one method with it. */
+function targetCommand(name: string, method: "RemoveNotificationTarget" | "TestNotificationTarget", summary: string): Command {
+    return {
+        name, args: "NAME", summary, options: NO_ASK_OPTION, positionals: { min: 1, max: 1 },
+        async run(values, [target]) {
+            await callMethod(ALERTS_PATH, ALERTS_IFACE, method, [target], values);
+            return 0;
+        },
+    };
+}
 
-const targetTest: Command = {
-    name: "alerts target-test",
-    args: "NAME",
-    summary: "send a test alert to this target only (it resolves a minute later)",
-    options: NO_ASK_OPTION,
-    positionals: { min: 1, max: 1 },
-    async run(values, [name]) {
-        await callMethod(ALERTS_PATH, ALERTS_IFACE, "TestNotificationTarget", [name], values);
-        return 0;
-    },
-};
+const targetRemove = targetCommand("alerts target-remove", "RemoveNotificationTarget", "send no more notifications to this target");
+const targetTest = targetCommand("alerts target-test", "TestNotificationTarget", "send a test alert to this target only (it resolves a minute later)");
 
 export const alertsCommands: Command[] = [list, silence, targets, targetAdd, targetRemove, targetTest];
