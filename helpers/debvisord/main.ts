@@ -45,6 +45,7 @@ import { backupMethod } from "./backups/machine-backup.js";
 import { AlertsObject } from "./metrics/alerts-object.js";
 import { DaemonMetrics } from "./metrics/daemon-metrics.js";
 import { ensureEngineSecret } from "./metrics/engine-setup.js";
+import { MetricsObject } from "./metrics/metrics-object.js";
 import { objectFamilies } from "./metrics/object-metrics.js";
 import { serviceFamilies } from "./metrics/service-metrics.js";
 import { MetricsTextfile, TEXTFILE } from "./metrics/textfile.js";
@@ -166,6 +167,7 @@ async function main(): Promise<void> {
     const alerts = new AlertsObject(server);
     alerts.export();
     const alertsArea = areas.add("alerts", () => alerts.probe());
+    new MetricsObject(server, alerts.engineSecret).export();
 
     // metrics: node-exporter's textfile collector reads what debvisord writes, so no port of its own
     const metrics = new MetricsTextfile([

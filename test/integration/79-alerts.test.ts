@@ -63,7 +63,8 @@ moduleUnless("alerts: a TSIG key overdue reaches a webhook through Prometheus an
     let ports = { prometheus: 0, alertmanager: 0, node: 0, hook: 0 };
 
     const startDaemon = async () => {
-        daemon = await spawnDaemon({ DEBVISOR_METRICS_DIR: metricsDir, DEBVISOR_ALERTMANAGER_URL: `http://127.0.0.1:${ports.alertmanager}` });
+        daemon = await spawnDaemon({ DEBVISOR_METRICS_DIR: metricsDir, DEBVISOR_ALERTMANAGER_URL: `http://127.0.0.1:${ports.alertmanager}`,
+                                    DEBVISOR_PROMETHEUS_URL: `http://127.0.0.1:${ports.prometheus}` });
         await waitForArea("alerts", "ready", 30_000);
     };
     const stopDaemon = async () => {
@@ -99,7 +100,7 @@ moduleUnless("alerts: a TSIG key overdue reaches a webhook through Prometheus an
         engine("/usr/bin/prometheus-alertmanager", [`--config.file=${path.join(metricsDir, "alertmanager.yml")}`, `--web.listen-address=127.0.0.1:${ports.alertmanager}`,
             `--web.config.file=${web}`, "--cluster.listen-address=", `--storage.path=${path.join(dir, "alertmanager")}`]);
         engine("/usr/bin/prometheus-node-exporter", [`--web.listen-address=127.0.0.1:${ports.node}`, `--web.config.file=${web}`,
-            "--collector.disable-defaults", "--collector.textfile", `--collector.textfile.directory=${TEXTFILE_DIR}`]);
+            "--collector.disable-defaults", "--collector.textfile", "--collector.cpu", "--collector.meminfo", `--collector.textfile.directory=${TEXTFILE_DIR}`]);
         // the shipped configuration, on the test's ports and secret, evaluating every second
         const config = fs.readFileSync(SHIPPED_CONFIG, "utf8")
             .replace(/15s/g, "1s").replace("127.0.0.1:9190", `127.0.0.1:${ports.prometheus}`)
@@ -164,6 +165,24 @@ moduleUnless("alerts: a TSIG key overdue reaches a webhook through Prometheus an
             const r = await alerts(ADMIN.name, "ListAlerts", "a{sv}", [{}]);
             return r.ok && (r.body[0] as Array<Record<string, unknown>>).some(a => a.Name === "TsigKeyRotationOverdue" && a.State === "suppressed");
         }, 20_000, 250);
+    });
+
+    QUnit.test("the node's CPU and memory history, read through debvisord by a viewer", async assert => {
+        const METRICS = { path: "/org/debvisor/DebVisor1/metrics", iface: "org.debvisor.DebVisor1.Metrics" };
+        const history = (user: string, series: string, range: number) => callAs(user, { ...METRICS, method: "History", signature: "sua{sv}", body: [series, range, {}] });
+        for (const series of ["node-cpu", "node-memory"]) {
+            let points: Array<[bigint | number, number]> = [];
+            await waitFor(`${series} to have points`, async () => {
+                const r = await history(VIEWER.name, series, 300);
+                points = r.ok ? r.body[1] as Array<[number, number]> : [];
+                return points.length >= 2;
+            }, 30_000, 500);
+            assert.true(points.every(([t, v]) => Number(t) > 0 && v >= 0 && v <= 1), `${series}: ${points.length} points from 0 to 1`);
+        }
+        const bad = await history(VIEWER.name, "rm -rf", 300);
+        assert.true(!bad.ok && /must be one of node-cpu, node-memory/.test(bad.message), "only named series");
+        const tooLong = await history(VIEWER.name, "node-cpu", 400 * 86400);
+        assert.true(!tooLong.ok && /at most/.test(tooLong.message), "the range is bounded");
     });
 
     QUnit.test("bad input changes nothing; the engines refuse a caller without the secret", async assert => {

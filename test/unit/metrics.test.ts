@@ -15,6 +15,7 @@ import { bcryptHash, ensureEngineSecret, enginePaths } from "../../helpers/debvi
 import { MetricsTextfile } from "../../helpers/debvisord/metrics/textfile.js";
 import { DaemonMetrics } from "../../helpers/debvisord/metrics/daemon-metrics.js";
 import { notAuthorized } from "../../helpers/lib/errors.js";
+import { graphPath, percent } from "../../pkg/overview/history-graph.js";
 import { testUnless } from "../lib/skip.js";
 
 const RULES = path.resolve("monitoring/rules/debvisor.rules.yml");
@@ -159,5 +160,15 @@ QUnit.module("metrics: the shipped rules and the engines' secret", () => {
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });
         }
+    });
+});
+
+QUnit.module("metrics: the Overview's history graph", () => {
+    QUnit.test("points across the box, values clamped to 0..1, a break where data is missing", assert => {
+        const box = { width: 100, height: 10 };
+        const points: Array<[number, number]> = [[0, 0], [10_000, 0.5], [20_000, 2], [80_000, -1]];
+        assert.equal(graphPath(points, 0, 100_000, 10_000, box), "M0.0 10.0 L10.0 5.0 L20.0 0.0 M80.0 10.0");
+        assert.equal(graphPath([], 0, 1, 1, box), "", "no data, no line");
+        assert.deepEqual([percent(0.424), percent(undefined), percent(Number.NaN)], ["42 %", "–", "–"]);
     });
 });

@@ -11,7 +11,8 @@ import { NotInstalled } from "../area-supervisor.js";
 import { method } from "../bus/call-pipeline.js";
 import type { ObjectServer } from "../bus/object-server.js";
 import { count, optionsSchema, resourceName } from "../validation.js";
-import { AlertmanagerClient, AlertmanagerError, type AmAlert } from "./alertmanager-client.js";
+import { AlertmanagerClient, type AmAlert } from "./alertmanager-client.js";
+import { EngineError } from "./engine-http.js";
 import { enginePaths, ensureEngineSecret, type EnginePaths } from "./engine-setup.js";
 import {
     readTargets, SEVERITIES, shownAddress, TARGET_KINDS, TEST_LABEL, writeAlertmanagerConfig, writeTargets, type NotificationTarget,
@@ -56,6 +57,8 @@ function alertProperties(a: AmAlert): Record<string, unknown> {
 export class AlertsObject {
     readonly path: string;
     private secret = "";
+    /** the engines' secret once the area is ready; "" before */
+    readonly engineSecret = () => this.secret;
     readonly client: AlertmanagerClient;
 
     constructor(readonly server: ObjectServer, readonly paths: EnginePaths = enginePaths()) {
@@ -99,7 +102,7 @@ export class AlertsObject {
     private engineCall<T>(work: () => Promise<T>): Promise<T> {
         this.requireSecret();
         return work().catch((e: unknown) => {
-            throw e instanceof AlertmanagerError ? failed(e.message) : e;
+            throw e instanceof EngineError ? failed(e.message) : e;
         });
     }
 
