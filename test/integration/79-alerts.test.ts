@@ -1,6 +1,6 @@
 // Alerts end to end on the installed daemon and Debian's engines, started by
 // the test on loopback ports of its own (Prometheus evaluating every second,
-// node-exporter with only its textfile collector, Alertmanager) with the
+// node-exporter with its textfile, CPU and memory collectors, Alertmanager) with the
 // shipped rules and Prometheus configuration: a notification target added on
 // the bus reaches Alertmanager's configuration, its test alert reaches a
 // webhook run by the test, and a TSIG key made overdue (its creation time set
@@ -8,15 +8,14 @@
 // TsigKeyRotationOverdue, whose JSON the webhook gets within 60 s. Then who
 // may list and silence, bad input, and that the engines refuse a caller
 // without the secret.
-import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import QUnit from "qunit";
 import { callAs, getProperty } from "../lib/call-as.js";
-import { spawnDaemon, stopSpawnedDaemon, waitForArea } from "../lib/daemon.js";
 import { tempDir } from "../lib/images.js";
+import { engineStatus, enginesMissing, MetricsEngines } from "../lib/metrics-engines.js";
 import { moduleUnless } from "../lib/skip.js";
 import { ADMIN, VIEWER } from "../lib/users.js";
 import { waitFor } from "../lib/wait.js";
@@ -24,9 +23,6 @@ import { waitFor } from "../lib/wait.js";
 const ALERTS = { path: "/org/debvisor/DebVisor1/alerts", iface: "org.debvisor.DebVisor1.Alerts" };
 const DNS = { path: "/org/debvisor/DebVisor1/dns", iface: "org.debvisor.DebVisor1.Dns" };
 const DNS_STATE = "/etc/debvisor/dns/state.json";
-const SHIPPED_CONFIG = "/usr/share/debvisor/monitoring/prometheus.yml";
-const TEXTFILE_DIR = "/var/lib/prometheus/node-exporter";
-const ENGINES = ["/usr/bin/prometheus", "/usr/bin/prometheus-alertmanager", "/usr/bin/prometheus-node-exporter"];
 const KEY = `e2e-overdue-${Math.random().toString(36).slice(2, 7)}`;
 const HOOK_TARGET = "e2e-hook";
 const DAY_MS = 24 * 3600 * 1000;
@@ -36,52 +32,15 @@ const dns = (user: string | null, method: string, signature: string, body: unkno
 
 interface Notification { receiver: string; status: string; alerts: Array<{ status: string; labels: Record<string, string> }> }
 
-async function freePort(): Promise<number> {
-    const server = http.createServer();
-    await new Promise<void>(resolve => server.listen(0, "127.0.0.1", resolve));
-    const { port } = server.address() as AddressInfo;
-    await new Promise(resolve => server.close(resolve));
-    return port;
-}
-
-/* GET with or without the engines' user and secret; the status code. */
-function status(url: string, secret?: string): Promise<number> {
-    const headers = secret ? { authorization: `Basic ${Buffer.from(`debvisor:${secret}`).toString("base64")}` } : undefined;
-    return new Promise(resolve => {
-        http.get(url, { headers, timeout: 5000 }, res => { res.resume(); resolve(res.statusCode ?? 0) }).on("error", () => resolve(0));
-    });
-}
-
-const missing = ENGINES.filter(e => !fs.existsSync(e));
-moduleUnless("alerts: a TSIG key overdue reaches a webhook through Prometheus and Alertmanager", missing.length ? `${missing.join(", ")} not installed (scripts/deps.sh installs them)` : null, hooks => {
+moduleUnless("alerts: a TSIG key overdue reaches a webhook through Prometheus and Alertmanager", enginesMissing(), hooks => {
     const dir = tempDir("dv-alerts-");
-    const metricsDir = path.join(dir, "metrics");
-    const children: ChildProcess[] = [];
-    let daemon: ChildProcess | null = null;
+    const engines = new MetricsEngines(dir);
+    const metricsDir = engines.metricsDir;
     const heard: Notification[] = [];
     let hook: http.Server | null = null;
-    let ports = { prometheus: 0, alertmanager: 0, node: 0, hook: 0 };
-
-    const startDaemon = async () => {
-        daemon = await spawnDaemon({ DEBVISOR_METRICS_DIR: metricsDir, DEBVISOR_ALERTMANAGER_URL: `http://127.0.0.1:${ports.alertmanager}`,
-                                    DEBVISOR_PROMETHEUS_URL: `http://127.0.0.1:${ports.prometheus}` });
-        await waitForArea("alerts", "ready", 30_000);
-    };
-    const stopDaemon = async () => {
-        if (daemon)
-            await stopSpawnedDaemon(daemon);
-        daemon = null;
-    };
-    const engine = (file: string, args: string[]) => {
-        const child = spawn(file, args, { stdio: ["ignore", "ignore", "pipe"] });
-        let errors = "";
-        child.stderr!.on("data", (c: Buffer) => { errors = (errors + c.toString()).slice(-4000) });
-        child.on("exit", code => { if (code) process.stderr.write(`${path.basename(file)} exited ${code}: ${errors}\n`) });
-        children.push(child);
-    };
+    let hookPort = 0;
 
     hooks.before(async () => {
-        ports = { prometheus: await freePort(), alertmanager: await freePort(), node: await freePort(), hook: 0 };
         hook = http.createServer((req, res) => {
             const chunks: Buffer[] = [];
             req.on("data", (c: Buffer) => chunks.push(c));
@@ -91,46 +50,22 @@ moduleUnless("alerts: a TSIG key overdue reaches a webhook through Prometheus an
             });
         });
         await new Promise<void>(resolve => hook!.listen(0, "127.0.0.1", resolve));
-        ports.hook = (hook.address() as AddressInfo).port;
-        fs.mkdirSync(TEXTFILE_DIR, { recursive: true });
-
-        // debvisord makes the secret, the web config and Alertmanager's configuration in the test's directory
-        await startDaemon();
-        const web = path.join(metricsDir, "web.yml");
-        engine("/usr/bin/prometheus-alertmanager", [`--config.file=${path.join(metricsDir, "alertmanager.yml")}`, `--web.listen-address=127.0.0.1:${ports.alertmanager}`,
-            `--web.config.file=${web}`, "--cluster.listen-address=", `--storage.path=${path.join(dir, "alertmanager")}`]);
-        engine("/usr/bin/prometheus-node-exporter", [`--web.listen-address=127.0.0.1:${ports.node}`, `--web.config.file=${web}`,
-            "--collector.disable-defaults", "--collector.textfile", "--collector.cpu", "--collector.meminfo", `--collector.textfile.directory=${TEXTFILE_DIR}`]);
-        // the shipped configuration, on the test's ports and secret, evaluating every second
-        const config = fs.readFileSync(SHIPPED_CONFIG, "utf8")
-            .replace(/15s/g, "1s").replace("127.0.0.1:9190", `127.0.0.1:${ports.prometheus}`)
-            .replace("127.0.0.1:9093", `127.0.0.1:${ports.alertmanager}`).replace("127.0.0.1:9100", `127.0.0.1:${ports.node}`)
-            .replaceAll("/etc/debvisor/metrics/secret", path.join(metricsDir, "secret"));
-        fs.writeFileSync(path.join(dir, "prometheus.yml"), config);
-        engine("/usr/bin/prometheus", [`--config.file=${path.join(dir, "prometheus.yml")}`, `--web.listen-address=127.0.0.1:${ports.prometheus}`,
-            `--web.config.file=${web}`, `--storage.tsdb.path=${path.join(dir, "prometheus")}`]);
-        const secret = fs.readFileSync(path.join(metricsDir, "secret"), "utf8").trim();
-        await waitFor("the engines to answer", async () =>
-            await status(`http://127.0.0.1:${ports.alertmanager}/-/ready`, secret) === 200 &&
-            await status(`http://127.0.0.1:${ports.prometheus}/-/ready`, secret) === 200 &&
-            await status(`http://127.0.0.1:${ports.node}/metrics`, secret) === 200, 60_000, 250);
+        hookPort = (hook.address() as AddressInfo).port;
+        await engines.start();
     });
 
     hooks.after(async () => {
         await dns(null, "DeleteKey", "sa{sv}", [KEY, {}]).catch(() => undefined);
-        await stopDaemon();
-        for (const child of children)
-            child.kill("SIGTERM");
-        await waitFor("the engines to exit", () => children.every(c => c.exitCode !== null || c.signalCode !== null), 20_000);
+        await engines.stop();
         await new Promise(resolve => hook?.close(resolve));
         fs.rmSync(dir, { recursive: true, force: true });
     });
 
     QUnit.test("a target added on the bus gets its test alert, and only it", async assert => {
-        const add = await alerts(ADMIN.name, "AddNotificationTarget", "ssssa{sv}", [HOOK_TARGET, "webhook", `http://127.0.0.1:${ports.hook}/alerts?token=t0k3n`, "warning", {}]);
+        const add = await alerts(ADMIN.name, "AddNotificationTarget", "ssssa{sv}", [HOOK_TARGET, "webhook", `http://127.0.0.1:${hookPort}/alerts?token=t0k3n`, "warning", {}]);
         assert.true(add.ok, add.ok ? "added" : add.message);
         const targets = await getProperty(ALERTS.path, ALERTS.iface, "NotificationTargets") as Array<Record<string, unknown>>;
-        assert.deepEqual(targets.map(t => [t.Name, t.Kind, t.Address, t.MinSeverity]), [[HOOK_TARGET, "webhook", `http://127.0.0.1:${ports.hook}`, "warning"]],
+        assert.deepEqual(targets.map(t => [t.Name, t.Kind, t.Address, t.MinSeverity]), [[HOOK_TARGET, "webhook", `http://127.0.0.1:${hookPort}`, "warning"]],
             "the webhook shown by its origin only");
         const test = await alerts(ADMIN.name, "TestNotificationTarget", "sa{sv}", [HOOK_TARGET, {}]);
         assert.true(test.ok, test.ok ? "sent" : test.message);
@@ -142,11 +77,11 @@ moduleUnless("alerts: a TSIG key overdue reaches a webhook through Prometheus an
         const made = await dns(ADMIN.name, "GenerateKey", "sa{sv}", [KEY, { "rotation-days": ["u", 1] }]);
         assert.true(made.ok, made.ok ? "key made" : made.message);
         // the injected time: the key's secret made two days ago, while the daemon is stopped
-        await stopDaemon();
+        await engines.stopDaemon();
         const state = JSON.parse(fs.readFileSync(DNS_STATE, "utf8")) as { keys: Record<string, { created: number }> };
         state.keys[KEY].created = Date.now() - 2 * DAY_MS;
         fs.writeFileSync(DNS_STATE, JSON.stringify(state, null, 2));
-        await startDaemon();
+        await engines.startDaemon();
         const since = Date.now();
         const overdue = () => heard.find(n => n.status === "firing" && n.alerts.some(a => a.labels.alertname === "TsigKeyRotationOverdue" && a.labels.key === KEY));
         await waitFor("TsigKeyRotationOverdue at the webhook", () => overdue() !== undefined, 60_000, 200);
@@ -202,8 +137,8 @@ moduleUnless("alerts: a TSIG key overdue reaches a webhook through Prometheus an
         const none = await alerts(ADMIN.name, "Silence", "a{ss}usa{sv}", [{}, 3600, "", {}]);
         assert.true(!none.ok && /at least one label/.test(none.message), "a silence of everything is refused");
         assert.equal(fs.readFileSync(path.join(metricsDir, "alertmanager.yml"), "utf8"), before, "Alertmanager's configuration unchanged");
-        for (const url of [`http://127.0.0.1:${ports.prometheus}/api/v1/query?query=up`, `http://127.0.0.1:${ports.alertmanager}/api/v2/alerts`, `http://127.0.0.1:${ports.node}/metrics`])
-            assert.equal(await status(url), 401, `${url} without the secret`);
+        for (const url of [`http://127.0.0.1:${engines.ports.prometheus}/api/v1/query?query=up`, `http://127.0.0.1:${engines.ports.alertmanager}/api/v2/alerts`, `http://127.0.0.1:${engines.ports.node}/metrics`])
+            assert.equal(await engineStatus(url), 401, `${url} without the secret`);
         const removed = await alerts(ADMIN.name, "RemoveNotificationTarget", "sa{sv}", [HOOK_TARGET, {}]);
         assert.true(removed.ok, removed.ok ? "removed" : removed.message);
     });
