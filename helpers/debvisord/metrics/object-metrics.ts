@@ -14,19 +14,17 @@ const MACHINE_STATES = ["running", "paused", "shutoff", "crashed"] as const;
 const seconds = (micros: unknown) => Number(micros) / 1e6;
 const num = (value: unknown) => Number(value ?? 0);
 
-interface Vdev { checksum?: number; children?: Vdev[] }
+/** one node of a pool's Vdevs property: zpool status's tree, depth first, as variants */
+type VdevEntry = Record<string, { value: unknown }>;
 
-/* Checksum errors of a pool: its vdev tree's counters added up (zpool status counts leaves and their parents alike, so leaves only). */
-function checksumErrors(vdevsJson: unknown): number {
-    let vdevs: Vdev[];
-    try {
-        vdevs = JSON.parse(String(vdevsJson || "[]")) as Vdev[];
-    } catch {
+/* Checksum errors of a pool: its leaf devices' counters added up (zpool status counts a mirror's
+ * errors on the mirror and on its device alike). A node is a leaf when the next one is not deeper. */
+function checksumErrors(vdevs: unknown): number {
+    if (!Array.isArray(vdevs))
         return 0;
-    }
-    const leaves = (list: Vdev[]): number => list.reduce((sum, v) =>
-        sum + (v.children?.length ? leaves(v.children) : num(v.checksum)), 0);
-    return leaves(vdevs);
+    const list = vdevs as VdevEntry[];
+    const depth = (i: number) => num(list[i]?.Depth?.value);
+    return list.reduce((sum, v, i) => sum + (i + 1 < list.length && depth(i + 1) > depth(i) ? 0 : num(v.Checksum?.value)), 0);
 }
 
 export function objectFamilies(source: ObjectSource): Family[] {
