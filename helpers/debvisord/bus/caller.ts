@@ -11,6 +11,7 @@
 // of the uid.
 import fs from "node:fs/promises";
 import dbus from "dbus-next";
+import { userName } from "../../lib/user-names.js";
 
 const { Message } = dbus;
 
@@ -70,19 +71,4 @@ export class CallerResolver {
         const loginUser = loginuid === NO_LOGINUID ? "" : loginuid === uid ? user : await userName(loginuid);
         return { sender, uid, pid, loginuid, user, loginUser };
     }
-}
-
-/* The name of a uid from the passwd database, or "#uid" when it has none. */
-export async function userName(uid: number): Promise<string> {
-    try {
-        const passwd = await fs.readFile("/etc/passwd", "utf8");
-        for (const line of passwd.split("\n")) {
-            const fields = line.split(":");
-            if (fields.length > 2 && Number(fields[2]) === uid)
-                return fields[0];
-        }
-    } catch {
-        // fall through
-    }
-    return `#${uid}`;
 }
