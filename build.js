@@ -4,7 +4,7 @@
 //   dist/debvisord.js           the daemon, one file for Debian's nodejs (>= 18)
 //   dist/debvisorctl.js         the command line
 //   dist/debvisor-firstboot.js  the first-boot setup of a node installed from the ISO
-//   dist/debvisor/              the Cockpit package (pages, manifest)
+//   dist/debvisor/              the Cockpit package (pages with their documents, manifest)
 //   po/debvisor.pot             the pages' translatable strings
 // Usage: node build.js [--watch] [--dev]   (--dev: no minification, inline sourcemaps)
 
@@ -17,7 +17,37 @@ const root = path.dirname(fileURLToPath(import.meta.url));
 const dev = process.argv.includes("--dev");
 const version = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")).version;
 const dist = path.join(root, "dist");
-const pages = ["overview", "machines", "compliance", "storage", "security", "dns", "cluster"];
+// each page and the title of its document (Cockpit shows it in the window's title)
+const pageTitles = {
+    overview: "DebVisor", machines: "Virtual machines", compliance: "Compliance", storage: "Storage", security: "Security", dns: "DNS",
+    cluster: "Cluster",
+};
+const pages = Object.keys(pageTitles);
+for (const dir of fs.readdirSync(path.join(root, "pkg"))) {
+    if (fs.existsSync(path.join(root, "pkg", dir, "index.html")))
+        throw new Error(`pkg/${dir}/index.html: a page's document is made here (pageHtml); give the page a title in pageTitles instead`);
+    if (fs.existsSync(path.join(root, "pkg", dir, "index.tsx")) && !pages.includes(dir))
+        throw new Error(`pkg/${dir}/index.tsx has no entry in pageTitles`);
+}
+
+/* Every page's document is the same shell around its bundle: cockpit.js, its stylesheet and script, a root for React. */
+function pageHtml(page) {
+    return `<!DOCTYPE html>
+<html lang="en">
+<head>
+    <meta charset="utf-8">
+    <meta name="viewport" content="width=device-width, initial-scale=1">
+    <title>${pageTitles[page]}</title>
+    <link rel="stylesheet" href="${page}.css">
+    <script src="../base1/cockpit.js"></script>
+    <script defer src="${page}.js"></script>
+</head>
+<body class="pf-v6-m-tabular-nums">
+    <div id="app"></div>
+</body>
+</html>
+`;
+}
 
 function writeIfChanged(file, text) {
     fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -195,7 +225,7 @@ async function buildAll() {
         logLevel: "warning",
     });
     for (const p of pages)
-        fs.copyFileSync(path.join(root, `pkg/${p}/index.html`), path.join(dist, "debvisor", `${p}.html`));
+        fs.writeFileSync(path.join(dist, "debvisor", `${p}.html`), pageHtml(p));
     const manifest = JSON.parse(fs.readFileSync(path.join(root, "pkg/manifest.json"), "utf8"));
     fs.writeFileSync(path.join(dist, "debvisor/manifest.json"), JSON.stringify(manifest, null, 2) + "\n");
 }
