@@ -42,6 +42,7 @@ import { CephArea } from "./ceph/ceph-area.js";
 import { CephTools } from "./ceph/tools.js";
 import { BackupsArea } from "./backups/backups-area.js";
 import { backupMethod } from "./backups/machine-backup.js";
+import { clockFromEnvironment } from "./backups/clock.js";
 
 const AUDIT_LOG = process.env.DEBVISOR_AUDIT_LOG ?? "/var/log/debvisor/audit.jsonl";
 const AUDIT_PATHS = {
@@ -92,7 +93,7 @@ async function main(): Promise<void> {
     const jobs = new JobRegistry(server, audit, JOB_LINGER_MS);
     const libvirt = new Libvirt(bus);
     const machines = new Machines(server, libvirt, jobs, audit);
-    const backups = new BackupsArea(server, machines);
+    const backups = new BackupsArea(server, machines, audit, clockFromEnvironment());
     machines.addMethods(path => ({ Backup: backupMethod(backups, machines, path) }));
     // made here, started below: the storage profiles on the Manager go through its tools
     const zfs = new ZfsArea(server, new ZfsTools(), jobs, audit);
@@ -176,6 +177,7 @@ async function main(): Promise<void> {
     const stop = (signal: string) => {
         log(`${signal}: finishing the audit log and exiting`);
         areas.stop();
+        backups.schedules.stop();
         // the counts of repeated denials first: nothing counted is lost on a clean stop
         void denials.flush().catch(() => undefined).then(() => audit.drain()).then(() => process.exit(0));
     };

@@ -14,11 +14,12 @@ import { zfsCommands } from "./zfs.js";
 import { storageCommands } from "./storage.js";
 import { cephCommands } from "./ceph.js";
 import { backupCommands } from "./backup.js";
+import { backupScheduleCommands } from "./backup-schedule.js";
 
 export const COMMANDS: Command[] = [status, disks, jobs, jobsCancel, importImage, auditTail, auditVerify, ...vmCommands, auditExport, auditVerifyBundle,
     ...zfsCommands, ...fwCommands, ...dnsCommands,
     ...securityCommands, ...storageCommands,
-    ...cephCommands, ...backupCommands];
+    ...cephCommands, ...backupCommands, ...backupScheduleCommands];
 
 export function usage(): string {
     return "Usage: debvisorctl COMMAND [ARGUMENTS] [OPTIONS]\n\n" +
