@@ -3,6 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import QUnit from "qunit";
 import { fileClock } from "../../helpers/debvisord/backups/clock.js";
+import { ScheduleStore } from "../../helpers/debvisord/backups/schedule-store.js";
 import { applyOptions, isDue, lastDue, nextDue, resticTime, retentionArgs, ScheduleError, type ScheduleRecord } from "../../helpers/debvisord/backups/schedules.js";
 import { readTags, tagsMetadata, TAGS_XMLNS } from "../../helpers/debvisord/machines/machine-tags.js";
 import { describeDomain } from "../../helpers/debvisord/machines/domain-xml.js";
@@ -78,5 +79,24 @@ QUnit.module("machines: tags in the domain's metadata", () => {
         assert.deepEqual(describeDomain(xml("")).tags, []);
         assert.deepEqual(readTags(undefined), []);
         assert.equal(tagsMetadata(["a", "b"]), `<tags><tag name="a"/><tag name="b"/></tags>`);
+    });
+});
+
+QUnit.module("backups: the schedules file", () => {
+    QUnit.test("kept whole; a file that cannot be read is an error that names it, never an empty list", assert => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dv-schedules-"));
+        const store = new ScheduleStore(dir);
+        assert.deepEqual(store.list(), [], "no file: no schedules");
+        const record = { name: "a", repository: "r", machine: "", tag: "web", frequency: "daily" as const, weekday: 0, time: "02:00", keep: { last: 1 },
+            created: 1, createdByUid: 0, lastDue: 0, lastRun: 0, lastResult: "" as const, lastMessage: "" };
+        store.put(record);
+        store.put({ ...record, lastRun: 5 });
+        assert.deepEqual(store.list(), [{ ...record, lastRun: 5 }], "replaced by name");
+        assert.equal(fs.statSync(path.join(dir, "schedules.json")).mode & 0o777, 0o600);
+        fs.writeFileSync(path.join(dir, "schedules.json"), "");
+        assert.throws(() => store.list(), /schedules\.json cannot be read .*fix or remove the file/);
+        assert.throws(() => store.put(record), /cannot be read/, "nor overwritten");
+        assert.equal(fs.readFileSync(path.join(dir, "schedules.json"), "utf8"), "");
+        fs.rmSync(dir, { recursive: true });
     });
 });

@@ -41,7 +41,12 @@ export class BackupSchedules {
 
     /* The objects, and the timer; quick, before the name is taken. */
     start(): void {
-        this.sync();
+        try {
+            this.sync();
+        } catch (e) {
+            // a schedules file that cannot be read stops the schedules, not the daemon; the timer tries again
+            process.stderr.write(`debvisord: backup schedules: ${(e as Error).message}\n`);
+        }
         this.timer = setInterval(() => void this.tick(), this.clock.tickMs);
         this.timer.unref();
     }

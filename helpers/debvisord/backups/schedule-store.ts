@@ -4,6 +4,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { writeJsonAtomically } from "../../lib/atomic-file.js";
+import { failed } from "../../lib/errors.js";
 import { BACKUP_DIR } from "./repositories.js";
 import type { ScheduleRecord } from "./schedules.js";
 
@@ -23,7 +24,13 @@ export class ScheduleStore {
                 return [];
             throw e;
         }
-        const parsed = JSON.parse(text) as { schedules?: ScheduleRecord[] };
+        let parsed: { schedules?: ScheduleRecord[] };
+        try {
+            parsed = JSON.parse(text) as typeof parsed;
+        } catch (e) {
+            // never replaced by an empty list: the schedules in it would be lost
+            throw failed(`the backup schedules in ${this.file} cannot be read (${(e as Error).message}); fix or remove the file`);
+        }
         return Array.isArray(parsed.schedules) ? parsed.schedules : [];
     }
 
