@@ -76,8 +76,13 @@ export class BackupsArea {
         } catch {
             // no directory yet
         }
-        for (const record of this.store.list())
-            this.exportRepository(record);
+        try {
+            for (const record of this.store.list())
+                this.exportRepository(record);
+        } catch (e) {
+            // a list that cannot be read stops the backups, not the daemon; every call says why
+            process.stderr.write(`debvisord: backups: ${(e as Error).message}\n`);
+        }
         this.schedules.start();
     }
 

@@ -4,7 +4,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { writeJsonAtomically } from "../../lib/atomic-file.js";
-import { failed } from "../../lib/errors.js";
+import { readListFile } from "./list-file.js";
 import { BACKUP_DIR } from "./repositories.js";
 import type { ScheduleRecord } from "./schedules.js";
 
@@ -16,22 +16,7 @@ export class ScheduleStore {
     }
 
     list(): ScheduleRecord[] {
-        let text: string;
-        try {
-            text = fs.readFileSync(this.file, "utf8");
-        } catch (e) {
-            if ((e as NodeJS.ErrnoException).code === "ENOENT")
-                return [];
-            throw e;
-        }
-        let parsed: { schedules?: ScheduleRecord[] };
-        try {
-            parsed = JSON.parse(text) as typeof parsed;
-        } catch (e) {
-            // never replaced by an empty list: the schedules in it would be lost
-            throw failed(`the backup schedules in ${this.file} cannot be read (${(e as Error).message}); fix or remove the file`);
-        }
-        return Array.isArray(parsed.schedules) ? parsed.schedules : [];
+        return readListFile<ScheduleRecord>(this.file, "schedules");
     }
 
     get(name: string): ScheduleRecord | undefined {
