@@ -24,6 +24,7 @@ APT_PACKAGES="
   live-build
   iputils-ping bridge-utils
   systemd-container debootstrap
+  reprepro gpg
   gdisk parted dosfstools e2fsprogs squashfs-tools rsync whiptail grub-pc-bin grub-efi-amd64-bin grub2-common mtools
 "
 

@@ -141,7 +141,7 @@ async function main(): Promise<void> {
 
     // Ceph: the cluster named in /etc/debvisor/ceph.json (default /etc/ceph); its manager is there
     // when the name is taken, the OSDs, pools and images follow with the first read
-    const ceph = new CephArea(server, new CephTools(), jobs, audit);
+    const ceph = new CephArea(server, new CephTools(), jobs, audit, libvirt);
     await ceph.start();
     const cephArea = areas.add("ceph", () => ceph.probe());
     ceph.onHealth(problem => cephArea.report(problem));

@@ -26,7 +26,7 @@ QUnit.module("browser: Virtual machines", () => {
         try {
             await login(session.page, ADMIN);
             session.consoleErrors.length = 0;
-            await session.page.click("#host-apps a:has-text('Virtual machines')");
+            await session.page.click("#host-apps a[href=\"/debvisor/machines\"]");
             const frame = await pageFrame(session.page, "debvisor/machines");
             const row = frame.locator(`tr[data-machine='${name}']`);
             await row.locator("text=Shut off").waitFor(WAIT);

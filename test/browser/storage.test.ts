@@ -85,6 +85,21 @@ QUnit.module("browser: storage page", hooks => {
             await row.waitFor({ state: "detached", timeout: 30_000 });
             assert.false(datasets().includes(`${pool}/fromui`), "gone from zfs list");
             assert.false(datasets().includes(`${pool}/fromui@ui-1`), "with its snapshot");
+
+            // the snapshot schedule of the pool's own dataset: set from the dialog (the daemon keeps it), then cleared
+            const scheduleOf = () => (JSON.parse(fs.readFileSync("/etc/debvisor/zfs-schedule.json", "utf8")) as { snapshots?: Record<string, Record<string, number>> }).snapshots?.[pool];
+            const poolRow = frame.locator(`tr[data-dataset='${pool}']`);
+            await poolRow.getByRole("button", { name: "Schedule" }).click();
+            await frame.getByLabel("Daily snapshots to keep").fill("3");
+            await frame.getByRole("dialog").getByRole("button", { name: "Save" }).click();
+            await frame.getByRole("dialog").waitFor({ state: "detached", timeout: 30_000 });
+            assert.equal(scheduleOf()?.daily, 3, "the schedule file keeps 3 daily snapshots");
+            await poolRow.getByRole("button", { name: "Schedule" }).click();
+            assert.equal(await frame.getByLabel("Daily snapshots to keep").inputValue(), "3", "the dialog shows the schedule the daemon publishes");
+            await frame.getByLabel("Daily snapshots to keep").fill("0");
+            await frame.getByRole("dialog").getByRole("button", { name: "Save" }).click();
+            await frame.getByRole("dialog").waitFor({ state: "detached", timeout: 30_000 });
+            assert.equal(scheduleOf(), undefined, "cleared");
             assert.deepEqual(session.consoleErrors, [], "no console errors");
         } finally {
             await session.close();

@@ -49,6 +49,8 @@ const onPool = (user: string | null, name: string, method: string, signature: st
 const createDataset = (name: string, options: Options = {}, user: string | null = ADMIN.name) =>
     manager(user, "CreateDataset", "sa{sv}", [name, options]);
 
+const SET_SCHEDULE = "a{s(uuuub)}a{s(uu)}a{sv}";
+
 QUnit.module("zfs: pools, datasets and snapshots on zfs-fuse", hooks => {
     const pool = uniqueName("dvzfs").replace(/-/g, "_");
     let dir = "";
@@ -84,10 +86,12 @@ QUnit.module("zfs: pools, datasets and snapshots on zfs-fuse", hooks => {
         assert.equal(reply.body[0], poolPath(pool));
         assert.true(run("zpool", "status", pool).includes("mirror"), "zpool has it");
         assert.equal(await prop(poolPath(pool), POOL, "Health"), "ONLINE");
-        const vdevs = JSON.parse(String(await prop(poolPath(pool), POOL, "Vdevs"))) as Array<{ name: string; type: string; children: Array<{ type: string; children: Array<{ name: string; type: string; state: string; checksum: number }> }> }>;
-        assert.deepEqual([vdevs[0].name, vdevs[0].type, vdevs[0].children[0].type], [pool, "pool", "mirror"]);
-        assert.deepEqual(vdevs[0].children[0].children.map(d => [d.name, d.type, d.state, d.checksum]),
-            files.slice(0, 2).map(f => [f, "file", "ONLINE", 0]));
+        // the tree depth first, typed (busctl shows it as aa{sv}): the pool, its mirror, the mirror's files
+        const vdevs = await prop(poolPath(pool), POOL, "Vdevs") as Array<{ Name: string; Type: string; Depth: number; State: string; Checksum: number }>;
+        assert.deepEqual(vdevs.slice(0, 2).map(v => [v.Name, v.Type, v.Depth]), [[pool, "pool", 0], [vdevs[1].Name, "mirror", 1]]);
+        assert.deepEqual(vdevs.slice(2).map(d => [d.Name, d.Type, d.Depth, d.State, d.Checksum]),
+            files.slice(0, 2).map(f => [f, "file", 2, "ONLINE", 0]));
+        assert.equal(run("busctl", "--system", "get-property", "org.debvisor.DebVisor1", poolPath(pool), POOL, "Vdevs").split(" ")[0], "aa{sv}");
         assert.true(Number(await prop(poolPath(pool), POOL, "Size")) > 100 * MIB);
         assert.equal(await prop(poolPath(pool), POOL, "ScrubState"), "none");
         assert.equal(await prop(datasetPath(pool), DATASET, "Mountpoint"), mount(), "the pool's own dataset is an object too");
@@ -165,7 +169,7 @@ QUnit.module("zfs: pools, datasets and snapshots on zfs-fuse", hooks => {
                 await onDataset(user, pool, "SetProperties", "a{sv}a{sv}", [{ atime: ["s", "off"] }, {}]),
                 await onPool(user, pool, "Destroy", "a{sv}", [{ confirm: ["s", pool] }]),
                 await onPool(user, pool, "Scrub", "a{sv}", [{}]),
-                await manager(user, "SetSchedule", "sa{sv}", ["{}", {}]),
+                await manager(user, "SetSchedule", SET_SCHEDULE, [{}, {}, {}]),
             ];
             for (const a of attempts)
                 assert.equal(a.ok ? "ok" : a.errorName, refusalOf(user), user);
@@ -206,9 +210,11 @@ QUnit.module("zfs: pools, datasets and snapshots on zfs-fuse", hooks => {
             ["Destroy pool wrong confirmation", onPool(ADMIN.name, pool, "Destroy", "a{sv}", [{ confirm: ["s", `${pool} `] }])],
             ["Destroy the pool's own dataset", onDataset(ADMIN.name, pool, "Destroy", "a{sv}", [{ recursive: ["b", true] }])],
             ["Clone into another pool", onDataset(ADMIN.name, pool, "Clone", "ssa{sv}", ["nosuch", "other/x", {}])],
-            ["Schedule not JSON", manager(ADMIN.name, "SetSchedule", "sa{sv}", ["{", {}])],
-            ["Schedule unknown dataset", manager(ADMIN.name, "SetSchedule", "sa{sv}", [JSON.stringify({ snapshots: { [`${pool}/nosuch`]: { daily: 1 } } }), {}])],
-            ["Schedule negative count", manager(ADMIN.name, "SetSchedule", "sa{sv}", [JSON.stringify({ snapshots: { [pool]: { daily: -1 } } }), {}])],
+            ["Schedule count over 1000", manager(ADMIN.name, "SetSchedule", SET_SCHEDULE, [{ [pool]: [0, 1001, 0, 0, false] }, {}, {}])],
+            ["Schedule unknown dataset", manager(ADMIN.name, "SetSchedule", SET_SCHEDULE, [{ [`${pool}/nosuch`]: [0, 1, 0, 0, false] }, {}, {}])],
+            ["Schedule bad dataset name", manager(ADMIN.name, "SetSchedule", SET_SCHEDULE, [{ [`${pool}/../x\n`]: [0, 1, 0, 0, false] }, {}, {}])],
+            ["Schedule scrub hour 24", manager(ADMIN.name, "SetSchedule", SET_SCHEDULE, [{}, { [pool]: [0, 24] }, {}])],
+            ["Schedule scrub of no pool", manager(ADMIN.name, "SetSchedule", SET_SCHEDULE, [{}, { nosuchpool: [0, 3] }, {}])],
             ["Import from an arbitrary directory", manager(ADMIN.name, "ImportPool", "sa{sv}", ["x", { directory: ["s", "/etc"] }])],
         ];
         for (const [what, pending] of calls) {
@@ -265,17 +271,20 @@ QUnit.module("zfs: pools, datasets and snapshots on zfs-fuse", hooks => {
 
     QUnit.test("the schedule is stored, visible, and takes its first snapshots at once", async assert => {
         const name = `${pool}/bytool`;
-        const schedule = { snapshots: { [name]: { hourly: 2, daily: 1 } }, scrub: { [pool]: { weekday: 0, hour: 3 } } };
-        const reply = await manager(ADMIN.name, "SetSchedule", "sa{sv}", [JSON.stringify(schedule), {}]);
+        const snapshots = { [name]: [2, 1, 0, 0, false] }, scrub = { [pool]: [0, 3] };
+        const reply = await manager(ADMIN.name, "SetSchedule", SET_SCHEDULE, [snapshots, scrub, {}]);
         assert.true(reply.ok, reply.ok ? "set" : reply.message);
-        assert.deepEqual(JSON.parse(fs.readFileSync(SCHEDULE, "utf8")), schedule);
-        assert.deepEqual(JSON.parse(String(await prop(ZFS.path, ZFS.iface, "Schedule"))), schedule);
+        assert.deepEqual(JSON.parse(fs.readFileSync(SCHEDULE, "utf8")), {
+            snapshots: { [name]: { hourly: 2, daily: 1, weekly: 0, monthly: 0, recursive: false } }, scrub: { [pool]: { weekday: 0, hour: 3 } },
+        });
+        assert.deepEqual(await prop(ZFS.path, ZFS.iface, "SnapshotSchedule"), snapshots);
+        assert.deepEqual(await prop(ZFS.path, ZFS.iface, "ScrubSchedule"), scrub);
         await waitFor("the scheduled snapshots", () => run("zfs", "list", "-H", "-t", "snapshot", "-o", "name").split("\n")
             .filter(s => s.startsWith(`${name}@autosnap-`)).length === 2, 10_000);
         assert.true(zfsState().includes(`${name}@autosnap-hourly-`) && zfsState().includes(`${name}@autosnap-daily-`));
         await waitFor("the scheduled snapshots in the audit log", () => fs.readFileSync("/var/log/debvisor/audit.jsonl", "utf8").split("\n")
             .filter(l => l.includes("\"ZfsSchedule.Snapshot\"") && l.includes(`${name}@autosnap-`)).length >= 2, 10_000);
-        assert.true((await manager(ADMIN.name, "SetSchedule", "sa{sv}", ["{}", {}])).ok, "cleared");
+        assert.true((await manager(ADMIN.name, "SetSchedule", SET_SCHEDULE, [{}, {}, {}])).ok, "cleared");
     });
 
     QUnit.test("debvisorctl lists, snapshots and destroys through the same methods", async assert => {

@@ -223,7 +223,7 @@ QUnit.module("ceph: cluster through the bus", hooks => {
         assert.equal(await prop(imagePath("rbd", "img1"), IMAGE, "Name"), undefined, "the object is gone");
     });
 
-    QUnit.test("an image a libvirt machine uses as its disk is not deleted", async assert => {
+    QUnit.test("an image a libvirt machine uses as its disk (a network disk or a libvirt rbd pool's volume) is not deleted", async assert => {
         const domain = "dv-ceph-disk-user";
         const made = await onPool(ADMIN.name, "rbd", "CreateImage", "sta{sv}", ["in-use", 8 * MIB, {}]);
         assert.true(made.ok, made.ok ? "created" : made.message);
@@ -240,6 +240,22 @@ QUnit.module("ceph: cluster through the bus", hooks => {
             assert.true((await c().run(["ls", "-p", "rbd"], "rbd")).split("\n").includes("in-use"), "kept");
         } finally {
             execFileSync("virsh", ["-c", "qemu:///system", "undefine", domain], { stdio: "pipe" });
+        }
+        // the same image as a volume of a libvirt rbd pool, as DebVisor's own machines on Ceph have it
+        // (the pool is only defined: whose image it is comes from its definition)
+        const libvirtPool = "dv-test-rbd-pool";
+        fs.writeFileSync(`${c().dir}/${libvirtPool}.xml`, `<pool type='rbd'><name>${libvirtPool}</name><source><name>rbd</name><host name='127.0.0.1' port='3310'/></source></pool>`);
+        fs.writeFileSync(file, xml.replace(/<disk type='network'[\s\S]*?<\/disk>/,
+            `<disk type='volume' device='disk'><driver name='qemu' type='raw'/><source pool='${libvirtPool}' volume='in-use'/><target dev='vda' bus='virtio'/></disk>`));
+        execFileSync("virsh", ["-c", "qemu:///system", "pool-define", `${c().dir}/${libvirtPool}.xml`], { stdio: "pipe" });
+        execFileSync("virsh", ["-c", "qemu:///system", "define", file], { stdio: "pipe" });
+        try {
+            const refused = await onImage(ADMIN.name, "rbd", "in-use", "Delete", "a{sv}", [{ confirm: ["s", "in-use"] }]);
+            assert.equal(errorOf(refused), "org.debvisor.DebVisor1.Error.Busy", "a volume of a libvirt rbd pool is the image too");
+            if (!refused.ok) assert.true(refused.message.includes(domain), refused.message);
+        } finally {
+            execFileSync("virsh", ["-c", "qemu:///system", "undefine", domain], { stdio: "pipe" });
+            execFileSync("virsh", ["-c", "qemu:///system", "pool-undefine", libvirtPool], { stdio: "pipe" });
         }
         const gone = await onImage(ADMIN.name, "rbd", "in-use", "Delete", "a{sv}", [{ confirm: ["s", "in-use"] }]);
         assert.true(gone.ok, gone.ok ? "deleted once no machine uses it" : gone.message);

@@ -10,7 +10,7 @@ import type { TestUser } from "./users.js";
 
 export const COCKPIT_URL = "http://127.0.0.1:9090";
 export const ARTIFACTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../artifacts");
-const CHROMIUM = "/usr/bin/chromium";
+export const CHROMIUM = "/usr/bin/chromium";
 const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 const HEIGHT = 1000;
@@ -23,13 +23,14 @@ export interface Session {
     close(): Promise<void>;
 }
 
-/** A fresh Chromium profile (no cookies, no stored theme) with one page. */
-export async function openSession(options: { colorScheme?: "light" | "dark"; width?: number } = {}): Promise<Session> {
+/** A fresh Chromium profile (no cookies, no stored theme) with one page. executablePath: a
+ * wrapper that runs Debian's Chromium elsewhere (e.g. in a node's network namespace). */
+export async function openSession(options: { colorScheme?: "light" | "dark"; width?: number; executablePath?: string } = {}): Promise<Session> {
     const profile = fs.mkdtempSync(path.join(os.tmpdir(), "dv-chromium-"));
     let context: BrowserContext;
     try {
         context = await chromium.launchPersistentContext(profile, {
-            executablePath: CHROMIUM,
+            executablePath: options.executablePath ?? CHROMIUM,
             args: CHROMIUM_ARGS,
             viewport: { width: options.width ?? 1400, height: HEIGHT },
             colorScheme: options.colorScheme ?? "light",
@@ -58,8 +59,8 @@ export async function openSession(options: { colorScheme?: "light" | "dark"; wid
 }
 
 /** Logs in with Cockpit's login form and waits for the shell to show its first page. */
-export async function login(page: Page, user: TestUser): Promise<void> {
-    await page.goto(COCKPIT_URL);
+export async function login(page: Page, user: TestUser, url = COCKPIT_URL): Promise<void> {
+    await page.goto(url);
     await page.fill("#login-user-input", user.name);
     await page.fill("#login-password-input", user.password);
     await page.click("#login-button");
@@ -75,9 +76,13 @@ export async function pageFrame(page: Page, name: string): Promise<Frame> {
     return frame;
 }
 
-/** Opens a page the way a person does: its entry in the shell's navigation. */
+/** Opens a page the way a person does: its entry in the shell's navigation, found by
+ * the page it leads to (labels may change; another package may use the same one). */
 export async function openFromMenu(page: Page, label: string, name: string): Promise<Frame> {
-    await page.locator("#host-apps a", { hasText: label }).first().click();
+    const entry = page.locator(`#host-apps a[href="/${name}"]`);
+    if (await entry.count() === 0)
+        throw new Error(`no menu entry for ${label} (${name}) in Cockpit's navigation`);
+    await entry.first().click();
     await page.waitForURL(new RegExp(`/${name}(#.*)?$`), { timeout: 30_000 });
     return pageFrame(page, name);
 }

@@ -13,6 +13,8 @@ import path from "node:path";
 import { waitFor } from "./wait.js";
 
 const CACHE = "/var/cache/debvisor-tests/nspawn";
+/* Packages apt downloaded into nodes, per release, kept between runs like the prepared roots. */
+export const APT_ARCHIVES = "/var/cache/debvisor-tests/apt-archives";
 const NODE_PATH = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 /* The node's init and what the areas are checked with; the .debs bring the rest. What the ISO
  * installs for first boot (iso/config/package-lists): ifupdown, which reads the bridge from
@@ -134,15 +136,28 @@ export class Node {
 
     private constructor(readonly name: string, readonly dir: string, readonly log: string) {}
 
-    /* A copy of the prepared root with the .debs installed by apt, as a user would. */
-    static create(release: string, debsDir: string): { node: Node; cacheBuilt: boolean } {
+    /* A copy of the prepared root, nothing installed yet; not booted. */
+    static copyOfPrepared(release: string, debsDir: string): { node: Node; cacheBuilt: boolean } {
         const debs = fs.readdirSync(debsDir).filter(f => NODE_DEBS.test(f)).map(f => path.join(debsDir, f));
         const prepared = preparedRoot(release, debs);
         const name = `dvnode-${crypto.randomBytes(3).toString("hex")}`;
         const dir = fs.mkdtempSync(`/var/tmp/debvisor-test-${release}-`);
         fs.chmodSync(dir, 0o755);
-        must("cp", ["-a", `${prepared.dir}/.`, dir], 300_000);
         const node = new Node(name, dir, `${dir}.console.log`);
+        try {
+            must("cp", ["-a", `${prepared.dir}/.`, dir], 300_000);
+        } catch (e) {
+            node.remove();
+            throw e;
+        }
+        return { node, cacheBuilt: prepared.built };
+    }
+
+    /* A copy of the prepared root with the .debs installed by apt, as a user would. */
+    static create(release: string, debsDir: string): { node: Node; cacheBuilt: boolean } {
+        const debs = fs.readdirSync(debsDir).filter(f => NODE_DEBS.test(f)).map(f => path.join(debsDir, f));
+        const { node, cacheBuilt } = Node.copyOfPrepared(release, debsDir);
+        const dir = node.dir;
         try {
             // the later packages fetched again only when the archive has newer ones than the cache
             nspawn(dir, ["sh", "-c", `apt-get update -q && apt-get install -y -q --no-install-recommends ${debs.map(d => `/run/debs/${path.basename(d)}`).join(" ")} && ${DOWNLOAD_LATER}`],
@@ -151,7 +166,26 @@ export class Node {
             node.remove();
             throw e;
         }
-        return { node, cacheBuilt: prepared.built };
+        return { node, cacheBuilt };
+    }
+
+    /* A command in the node's root before it boots, in the host's network (so
+     * apt reaches the host's mirror and servers on its loopback). Asynchronous:
+     * the test process may serve what the command fetches. */
+    beforeBoot(cmd: string[], extra: string[] = [], timeoutMs = 900_000): Promise<RunResult> {
+        return new Promise(resolve => {
+            // --pipe: plain output (a console of its own turns each "\n" into "\r\n")
+            const child = spawn("systemd-nspawn", ["--register=no", "--keep-unit", "--quiet", "--pipe", "-D", this.dir,
+                "--setenv=DEBIAN_FRONTEND=noninteractive", ...extra, ...cmd], { stdio: ["ignore", "pipe", "pipe"] });
+            let stdout = "", stderr = "";
+            child.stdout.on("data", (d: Buffer) => { stdout += d.toString(); });
+            child.stderr.on("data", (d: Buffer) => { stderr += d.toString(); });
+            const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+            child.once("close", status => {
+                clearTimeout(timer);
+                resolve({ status, stdout, stderr });
+            });
+        });
     }
 
     /* Boots it with its own network namespace (nft tables, sysctls and

@@ -7,7 +7,6 @@ import { fileURLToPath } from "node:url";
 import QUnit from "qunit";
 import { explainHealthCheck } from "../../helpers/debvisord/ceph/health.js";
 import { fstabLine, withFstabLine } from "../../helpers/debvisord/ceph/cephfs-mount.js";
-import { rbdSources } from "../../helpers/debvisord/ceph/ceph-methods.js";
 import { imageSize, nameProblem } from "../../helpers/debvisord/ceph/names.js";
 import {
     parseDfDetail, parseHealth, parseMgrDump, parseOsdDfTree, parseRbdDu, parseRbdList, parseRbdSnapshots, parseReport, visibleFlags,
@@ -152,14 +151,5 @@ QUnit.module("ceph: names, sizes, config, fstab and machine disks", () => {
         assert.equal(withFstabLine(added, "/srv/cephfs", line), added, "adding twice keeps one line");
         assert.equal(withFstabLine(added, "/srv/cephfs", null), base);
         assert.equal(withFstabLine("UUID=1 / ext4 defaults 0 1", "/srv/cephfs", null), "UUID=1 / ext4 defaults 0 1\n");
-    });
-
-    QUnit.test("machine disks: rbd sources of a domain's XML", assert => {
-        const xml = `<domain><devices>
-<disk type='network' device='disk'><driver name='qemu' type='raw'/><source protocol='rbd' name='rbd/vm1-disk'><host name='127.0.0.1' port='3300'/></source><target dev='vda'/></disk>
-<disk type='file' device='disk'><source file='/var/lib/libvirt/images/x.qcow2'/></disk>
-<disk type="network"><source protocol="rbd" name="pool2/img@snap"/></disk>
-</devices></domain>`;
-        assert.deepEqual(rbdSources(xml), ["rbd/vm1-disk", "pool2/img"]);
     });
 });

@@ -24,14 +24,27 @@ QUnit.module("libvirt domain XML", () => {
         assert.equal(d.memoryMiB, 512);
         assert.equal(d.vcpus, 2);
         assert.deepEqual(d.disks, [
-            { Target: "vda", Device: "disk", Bus: "virtio", Format: "qcow2", Source: "/var/lib/libvirt/images/dvt2.qcow2" },
-            { Target: "sda", Device: "cdrom", Bus: "sata", Format: "raw", Source: "" },
+            { Target: "vda", Device: "disk", Bus: "virtio", Format: "qcow2", Source: "/var/lib/libvirt/images/dvt2.qcow2", Type: "file", Protocol: "" },
+            { Target: "sda", Device: "cdrom", Bus: "sata", Format: "raw", Source: "", Type: "file", Protocol: "" },
         ]);
         assert.deepEqual(d.nics, [
             { Mac: "52:54:00:12:34:56", Type: "network", Source: "default", Model: "virtio" },
             { Mac: "52:54:00:ab:cd:ef", Type: "bridge", Source: "br0", Model: "e1000" },
         ]);
         assert.deepEqual(d.graphics, [{ Type: "vnc", Port: -1, Listen: "127.0.0.1", Socket: "", Access: "local-users" }]);
+    });
+
+    QUnit.test("disks: an RBD network disk (a snapshot's name kept as written) and a pool volume say what they are", assert => {
+        const d = describeDomain(`<domain><devices>
+<disk type='network' device='disk'><driver name='qemu' type='raw'/><source protocol='rbd' name='rbd/vm1-disk'><host name='127.0.0.1' port='3300'/></source><target dev='vda' bus='virtio'/></disk>
+<disk type="volume" device="disk"><driver name="qemu" type="raw"/><source pool="debvisor-rbd" volume="vm1-data"/><target dev="vdb" bus="virtio"/></disk>
+<disk type="block" device="disk"><source dev="/dev/zvol/tank/vm1"/><target dev="vdc" bus="virtio"/></disk>
+</devices></domain>`);
+        assert.deepEqual(d.disks.map(x => [x.Type, x.Protocol, x.Source]), [
+            ["network", "rbd", "rbd/vm1-disk"],
+            ["volume", "", "debvisor-rbd/vm1-data"],
+            ["block", "", "/dev/zvol/tank/vm1"],
+        ]);
     });
 
     QUnit.test("graphics: who can reach a display, and no port where there is none", assert => {

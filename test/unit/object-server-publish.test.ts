@@ -8,7 +8,7 @@ const POOL = "org.debvisor.DebVisor1.ZfsPool";
 const ZFS = "/org/debvisor/DebVisor1/zfs";
 const pool = (name: string, free: number) => ({
     Name: name, Health: "ONLINE", Size: 100n, Allocated: 10n, Free: BigInt(free), SizesExact: true, Fragmentation: 0,
-    Vdevs: "[]", ScrubState: "none", ScrubProgress: 0, LastScrub: "", Status: "",
+    Vdevs: [], ScrubState: "none", ScrubProgress: 0, LastScrub: "", Status: "",
 });
 
 /* Every method of the interface, as export() demands; never called here. */

@@ -32,7 +32,7 @@ const zfsPools: Command = {
     async run(values) {
         const pools = await list(ZFSPOOL_IFACE);
         if (values.json)
-            printJson(pools.map(p => ({ ...p, Vdevs: JSON.parse(String(p.Vdevs)) as unknown })));
+            printJson(pools);
         else
             print(table(["NAME", "HEALTH", "SIZE", "USED", "FREE", "SCRUB"], pools.map(p => [
                 String(p.Name), String(p.Health), bytes(p.Size), bytes(p.Allocated), bytes(p.Free),

@@ -11,6 +11,7 @@
 // properties that really changed are signalled; objects come and go with the
 // OSDs, pools and images.
 import { NotInstalled, Unavailable } from "../area-supervisor.js";
+import type { Libvirt } from "../machines/libvirt.js";
 import type { AuditLog } from "../audit/audit-log.js";
 import type { ObjectServer, Published } from "../bus/object-server.js";
 import type { JobRegistry } from "../jobs/jobs.js";
@@ -63,7 +64,9 @@ export class CephArea {
     private timer: NodeJS.Timeout | null = null;
     private readonly snapshotTimes = new Map<string, { key: string; snapshots: RbdSnapshot[] }>();
 
-    constructor(readonly server: ObjectServer, readonly tools: CephTools, readonly jobs: JobRegistry, readonly audit: AuditLog | null = null) {
+    /* libvirt, asked which machines use an image before it is deleted or rolled back */
+    constructor(readonly server: ObjectServer, readonly tools: CephTools, readonly jobs: JobRegistry, readonly audit: AuditLog | null = null,
+        readonly libvirt: Libvirt | null = null) {
         this.path = `${server.rootPath}/ceph`;
     }
 

@@ -6,8 +6,8 @@
 import fs from "node:fs";
 import * as z from "zod/mini";
 import { busy, DebVisorError, failed, invalidArgument, notFound, notSupported } from "../../lib/errors.js";
-import { runTool } from "../../lib/tool-run.js";
 import { method } from "../bus/call-pipeline.js";
+import { machinesUsingRbdImage } from "../machines/disk-users.js";
 import { optionsSchema } from "../validation.js";
 import type { CephArea } from "./ceph-area.js";
 import { CEPHFS_MOUNTPOINT, cephFsMounted, fstabLine, unmount, updateFstab } from "./cephfs-mount.js";
@@ -16,8 +16,15 @@ import { cephPoolName, imageName, imageSize, MIB, rbdSnapshotName, replicas } fr
 import { parseRbdSnapshots, type RbdSnapshot } from "./parse.js";
 import { DATA_TIMEOUT_MS } from "./tools.js";
 
-const VIRSH = "/usr/bin/virsh";
 const confirmOption = z.optional(z.string().check(z.maxLength(300, "is too long")));
+
+/* The machines whose disk is the image POOL/IMAGE (only the running and paused ones with `activeOnly`);
+ * none when libvirt cannot be asked (as on a host without it). */
+async function machinesUsing(area: CephArea, spec: string, activeOnly: boolean): Promise<string[]> {
+    if (!area.libvirt)
+        return [];
+    return machinesUsingRbdImage(area.libvirt, spec, activeOnly).catch(() => []);
+}
 
 function requireCluster(area: CephArea): void {
     if (area.state === "not-installed")
@@ -77,39 +84,6 @@ async function setReplicas(area: CephArea, name: string, size: number, minSize: 
         await setSize();
         await setMin();
     }
-}
-
-/* Machines whose disks are this RBD image, from libvirt's definitions (only the running and paused
- * ones with `active`); empty when libvirt cannot be asked. */
-export async function machinesUsingImage(pool: string, image: string, active = false): Promise<string[]> {
-    if (!fs.existsSync(VIRSH))
-        return [];
-    const opts = { timeout: 10_000, allowFailure: true };
-    const list = await runTool(VIRSH, ["-c", "qemu:///system", "list", active ? "--state-running" : "--all", ...(active ? ["--state-paused"] : []), "--name"], "listing machines", opts);
-    if (list.exitCode !== 0)
-        return [];
-    const names = list.stdout.split("\n").map(s => s.trim()).filter(Boolean);
-    const users: string[] = [];
-    await Promise.all(names.map(async name => {
-        const xml = await runTool(VIRSH, ["-c", "qemu:///system", "dumpxml", "--", name], "reading a definition", opts);
-        if (xml.exitCode === 0 && rbdSources(xml.stdout).includes(`${pool}/${image}`))
-            users.push(name);
-    }));
-    return users.sort();
-}
-
-/* The "POOL/IMAGE" of every rbd network disk in a domain's XML. */
-export function rbdSources(xml: string): string[] {
-    const result: string[] = [];
-    for (const m of xml.matchAll(/<source\b[^>]*>/g)) {
-        const tag = m[0];
-        if (!/\bprotocol=['"]rbd['"]/.test(tag))
-            continue;
-        const name = /\bname=['"]([^'"]+)['"]/.exec(tag)?.[1];
-        if (name)
-            result.push(name.replace(/@.*$/, ""));
-    }
-    return result;
 }
 
 export function managerMethods(area: CephArea): Record<string, unknown> {
@@ -286,7 +260,7 @@ function snapshotMethods(area: CephArea, pool: string, name: string, current: ()
             run: (_ctx, [snap, options]) => change(area, async () => {
                 current();
                 await confirmedSnapshot(area, spec, snap, options.confirm, "return the image to it; everything written after it is lost");
-                const users = await machinesUsingImage(pool, name, true);
+                const users = await machinesUsing(area, spec, true);
                 if (users.length > 0)
                     throw busy(`${spec} is a disk of the running machine${users.length > 1 ? "s" : ""} ${users.join(", ")}; shut ${users.length > 1 ? "them" : "it"} down first`);
                 await area.tools.rbd(["snap", "rollback", "--no-progress", `${spec}@${snap}`], `rolling ${spec} back to ${snap}`, DATA_TIMEOUT_MS);
@@ -344,7 +318,7 @@ export function imageMethods(area: CephArea, pool: string, name: string): Record
                 current();
                 if (options.confirm !== name)
                     throw invalidArgument(`options.confirm: must be the image's name, "${name}", to delete it with its snapshots`);
-                const users = await machinesUsingImage(pool, name);
+                const users = await machinesUsing(area, spec, false);
                 if (users.length > 0)
                     throw busy(`${spec} is a disk of the machine${users.length > 1 ? "s" : ""} ${users.join(", ")}; detach it first`);
                 const snapshots = await snapshotsNow(area, spec);

@@ -2,7 +2,8 @@
 import { child, children, parseXml, type XmlElement } from "../../lib/xml-tree.js";
 import { readTags } from "./machine-tags.js";
 
-export interface DomainDisk { Target: string; Device: string; Bus: string; Format: string; Source: string }
+/* Type is libvirt's disk type (file, block, volume, network); Protocol a network disk's (rbd, nbd …), else "". */
+export interface DomainDisk { Target: string; Device: string; Bus: string; Format: string; Source: string; Type: string; Protocol: string }
 export interface DomainNic { Mac: string; Type: string; Source: string; Model: string }
 /**
  * Who can reach a display without DebVisor: "private" (a UNIX socket in
@@ -94,6 +95,8 @@ export function describeDomain(xml: string): DomainDescription {
                 Bus: child(d, "target")?.attrs.bus ?? "",
                 Format: child(d, "driver")?.attrs.type ?? "",
                 Source: source?.attrs.file ?? source?.attrs.dev ?? (volume || source?.attrs.name) ?? "",
+                Type: d.attrs.type ?? "file",
+                Protocol: source?.attrs.protocol ?? "",
             };
         }),
         nics: children(devices, "interface").map(i => {

@@ -26,6 +26,7 @@ import { DomainEvent, type Libvirt } from "./libvirt.js";
 import type { MachineHost } from "./machine-host.js";
 import { osName } from "./os-names.js";
 import { tagMethods } from "./machine-tags.js";
+import { waitOrForceOff } from "./shutdown.js";
 import { readSnapshots, snapshotMethods, snapshotsToVariant } from "./snapshots.js";
 import { deleteVolumeByName } from "./vm-storage.js";
 
@@ -402,15 +403,7 @@ export class Machines implements MachineHost {
     }
 
     private async waitForShutoff(path: string, domainPath: string, seconds: number, signal: AbortSignal): Promise<string> {
-        const deadline = Date.now() + seconds * 1000;
-        while (Date.now() < deadline) {
-            if (signal.aborted)
-                throw signal.reason;
-            if (["shutoff", "unknown"].includes(this.state(path)))
-                return "The guest shut down";
-            await new Promise(r => setTimeout(r, 200));
-        }
-        await this.libvirt.domainCall(domainPath, "Destroy");
-        return `The guest did not shut down within ${seconds} s and was forced off`;
+        const byItself = await waitOrForceOff(this.libvirt, domainPath, seconds * 1000, () => ["shutoff", "unknown"].includes(this.state(path)), signal);
+        return byItself ? "The guest shut down" : `The guest did not shut down within ${seconds} s and was forced off`;
     }
 }

@@ -2,6 +2,7 @@
 // with the host (servers, as opposed to something an admin started by hand
 // to investigate). Shut down through libvirt, forced off after a timeout.
 import type { Libvirt } from "../machines/libvirt.js";
+import { waitOrForceOff } from "../machines/shutdown.js";
 import type { StoppedMachine } from "./firewall-state.js";
 
 export interface MachineControl {
@@ -27,13 +28,7 @@ export class LibvirtMachineControl implements MachineControl {
 
     async stop(path: string): Promise<void> {
         await this.libvirt.domainCall(path, "Shutdown");
-        const deadline = Date.now() + SHUTDOWN_WAIT_MS;
-        while (Date.now() < deadline) {
-            if (!(await this.libvirt.domainProperties(path)).Active)
-                return;
-            await new Promise(r => setTimeout(r, 500));
-        }
-        await this.libvirt.domainCall(path, "Destroy");
+        await waitOrForceOff(this.libvirt, path, SHUTDOWN_WAIT_MS, async () => !(await this.libvirt.domainProperties(path)).Active);
     }
 
     async startByUuid(uuid: string): Promise<void> {

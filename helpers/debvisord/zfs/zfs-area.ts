@@ -10,6 +10,7 @@ import type { ObjectServer, Published } from "../bus/object-server.js";
 import type { JobRegistry } from "../jobs/jobs.js";
 import { escapePathElement } from "../../lib/object-path.js";
 import type { DatasetEntry, ZfsFlavor } from "./parse.js";
+import { flattenVdevs, leafDevices, scrubScheduleToBus, snapshotScheduleToBus } from "./bus-values.js";
 import { ZfsChangeWatch } from "./change-watch.js";
 import { readEverySeconds } from "./properties.js";
 import { readSchedule, SCHEDULE_FILE, type Schedule } from "./schedule.js";
@@ -31,6 +32,7 @@ export class ZfsArea {
     datasets: DatasetEntry[] = [];
     schedule: Schedule;
     private readonly pools = new Map<string, Props>(); // object path → properties
+    private readonly poolDevices = new Map<string, string[]>(); // object path → the pool's leaf devices
     private refreshing: Promise<void> | null = null;
     private next: Promise<void> | null = null;
     private lastError = "";
@@ -98,15 +100,9 @@ export class ZfsArea {
     /* The leaf devices of every pool: a device in one of them is not free for a new pool. */
     devicesInUse(): Map<string, string> {
         const result = new Map<string, string>();
-        const walk = (pool: string, nodes: Array<{ name: string; children: unknown[] }>) => {
-            for (const n of nodes) {
-                if (n.children.length === 0)
-                    result.set(n.name, pool);
-                walk(pool, n.children as Array<{ name: string; children: unknown[] }>);
-            }
-        };
-        for (const props of this.pools.values())
-            walk(String(props.Name), JSON.parse(String(props.Vdevs)) as Array<{ name: string; children: unknown[] }>);
+        for (const [path, devices] of this.poolDevices)
+            for (const device of devices)
+                result.set(device, String(this.pools.get(path)?.Name));
         return result;
     }
 
@@ -122,12 +118,15 @@ export class ZfsArea {
         const features = f ? [
             ...(f.lz4 ? ["lz4"] : []), ...(f.volumes ? ["volumes"] : []), ...(f.json ? ["json"] : []), ...(f.parsable ? ["exact-pool-sizes"] : []),
         ] : [];
-        return { Implementation: f?.kind ?? "", Version: f?.version ?? "", Features: features, Schedule: JSON.stringify(this.schedule) };
+        return {
+            Implementation: f?.kind ?? "", Version: f?.version ?? "", Features: features,
+            SnapshotSchedule: snapshotScheduleToBus(this.schedule), ScrubSchedule: scrubScheduleToBus(this.schedule),
+        };
     }
 
     setSchedule(schedule: Schedule): void {
         this.schedule = schedule;
-        this.server.propertiesChanged(this.path, ZFS_MANAGER_IFACE, ["Schedule"]);
+        this.server.propertiesChanged(this.path, ZFS_MANAGER_IFACE, ["SnapshotSchedule", "ScrubSchedule"]);
         // what the new schedule makes due is taken now, not at the next minute
         if (this.flavor)
             void this.runner.tick();
@@ -174,11 +173,13 @@ export class ZfsArea {
         const [pools, datasets] = await Promise.all([this.tools.listPools(), this.tools.listDatasets()]);
         this.datasets = datasets;
         this.pools.clear();
+        this.poolDevices.clear();
         const wantedPools = new Map<string, Published>();
         for (const p of pools) {
             const path = this.poolPath(p.name);
             const props = poolProperties(p);
             this.pools.set(path, props);
+            this.poolDevices.set(path, leafDevices(p.status?.vdevs ?? []));
             wantedPools.set(path, { iface: ZFS_POOL_IFACE, props, methods: () => poolMethods(this, path, p.name) });
         }
         this.server.sync(`${this.path}/pools`, wantedPools);
@@ -211,7 +212,7 @@ function poolProperties(p: Pool): Props {
     const s = p.status;
     return {
         Name: p.name, Health: p.health, Size: p.size, Allocated: p.allocated, Free: p.free, SizesExact: p.exact,
-        Fragmentation: p.fragmentation, Vdevs: JSON.stringify(s?.vdevs ?? []),
+        Fragmentation: p.fragmentation, Vdevs: flattenVdevs(s?.vdevs ?? []),
         ScrubState: s?.scan.state ?? "none", ScrubProgress: s?.scan.progress ?? 0, LastScrub: s?.scan.last ?? "",
         Status: s?.status ?? "", Errors: s?.errors ?? "",
     };

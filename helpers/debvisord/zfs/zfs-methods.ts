@@ -10,6 +10,7 @@ import { absolutePath, count, optionsSchema } from "../validation.js";
 import { datasetName, poolName, snapshotName } from "./names.js";
 import { dependentsOf } from "./parse.js";
 import { checkDevices, fileVdevDirectory, LAYOUT_MINIMUM, propertyShape, toZfsProperties, type PropertyValues } from "./properties.js";
+import { scheduleFromBus } from "./bus-values.js";
 import { scheduleSchema, writeSchedule } from "./schedule.js";
 import type { Layout } from "./tools.js";
 import type { ZfsArea } from "./zfs-area.js";
@@ -117,15 +118,15 @@ export function managerMethods(area: ZfsArea): Record<string, unknown> {
             },
         }),
         SetSchedule: method({
-            args: z.tuple([z.string().check(z.maxLength(1_000_000, "is too long")), optionsSchema({})]),
-            run: async (_ctx, [text]) => {
+            args: z.tuple([
+                // the counts' and times' ranges, and the names, are scheduleSchema's to check (with its messages)
+                z.record(z.string(), z.tuple([z.number(), z.number(), z.number(), z.number(), z.boolean()])),
+                z.record(z.string(), z.tuple([z.number(), z.number()])),
+                optionsSchema({}),
+            ]),
+            run: async (_ctx, [snapshots, scrub]) => {
                 await area.ready;
-                let json: unknown;
-                try {
-                    json = JSON.parse(text);
-                } catch (e) {
-                    throw invalidArgument(`schedule: not JSON: ${(e as Error).message}`);
-                }
+                const json = scheduleFromBus(snapshots, scrub);
                 const parsed = scheduleSchema.safeParse(json);
                 if (!parsed.success)
                     throw invalidArgument(`schedule: ${parsed.error.issues.map(i => `${i.path.map(String).join(".") || "(top)"}: ${i.message}`).join("; ")}`);

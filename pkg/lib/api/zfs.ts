@@ -1,5 +1,5 @@
 // Calls on the ZFS objects (ZfsManager, ZfsPool, ZfsDataset) as the
-// logged-in user, and their JSON and dictionary properties as typed data.
+// logged-in user, and their dictionary and struct properties as typed data.
 import {
     ROOT_PATH, ZFSDATASET_IFACE, ZFSMANAGER_IFACE, ZFSPOOL_IFACE, type CockpitVariant, type PageZfsDatasetProperties,
 } from "../../../generated/dbus-contract";
@@ -8,8 +8,9 @@ import { unwrapDict } from "./variants";
 
 const ZFS_PATH = `${ROOT_PATH}/zfs`;
 
+/** One node of a pool's configuration, in zpool status's order: its children follow it, one deeper. */
 export interface ZfsVdev {
-    name: string; type: string; section: string; state: string; read: number; write: number; checksum: number; note: string; children: ZfsVdev[];
+    name: string; type: string; section: string; depth: number; state: string; read: number; write: number; checksum: number; note: string;
 }
 export interface ZfsSnapshot { Name: string; Used: number; Referenced: number; CreationTime: number }
 export interface ZfsPolicy { hourly?: number; daily?: number; weekly?: number; monthly?: number; recursive?: boolean }
@@ -18,20 +19,27 @@ export type ZfsLayout = "single" | "mirror" | "raidz1" | "raidz2";
 
 type OptionValue = { t: string; v: unknown };
 
-export function parseVdevs(json: string): ZfsVdev[] {
-    try {
-        return JSON.parse(json) as ZfsVdev[];
-    } catch {
-        return [];
-    }
+export function vdevsOf(dicts: Array<Record<string, CockpitVariant>>): ZfsVdev[] {
+    return dicts.map(d => {
+        const v = unwrapDict(d);
+        return {
+            name: String(v.Name), type: String(v.Type), section: String(v.Section), depth: Number(v.Depth), state: String(v.State),
+            read: Number(v.Read), write: Number(v.Write), checksum: Number(v.Checksum), note: String(v.Note),
+        };
+    });
 }
 
-export function parseSchedule(json: string): ZfsSchedule {
-    try {
-        return JSON.parse(json) as ZfsSchedule;
-    } catch {
-        return {};
-    }
+type SnapshotPolicyStruct = [number, number, number, number, boolean];
+
+/** The ZfsManager's SnapshotSchedule and ScrubSchedule as one schedule. */
+export function scheduleOf(snapshots: Record<string, unknown[]>, scrub: Record<string, unknown[]>): ZfsSchedule {
+    return {
+        snapshots: Object.fromEntries(Object.entries(snapshots).map(([dataset, p]) => {
+            const [hourly, daily, weekly, monthly, recursive] = p as SnapshotPolicyStruct;
+            return [dataset, { hourly, daily, weekly, monthly, recursive }];
+        })),
+        scrub: Object.fromEntries(Object.entries(scrub).map(([pool, s]) => [pool, { weekday: Number(s[0]), hour: Number(s[1]) }])),
+    };
 }
 
 export const zfsSnapshots = (p: PageZfsDatasetProperties) =>
@@ -58,7 +66,10 @@ export async function zfsCreateDataset(name: string, properties: Record<string, 
 }
 
 export async function zfsSetSchedule(schedule: ZfsSchedule): Promise<void> {
-    await callDaemon(ZFS_PATH, ZFSMANAGER_IFACE, "SetSchedule", [JSON.stringify(schedule), {}]);
+    const snapshots = Object.fromEntries(Object.entries(schedule.snapshots ?? {}).map(([dataset, p]) =>
+        [dataset, [p.hourly ?? 0, p.daily ?? 0, p.weekly ?? 0, p.monthly ?? 0, p.recursive ?? false]]));
+    const scrub = Object.fromEntries(Object.entries(schedule.scrub ?? {}).map(([pool, s]) => [pool, [s.weekday, s.hour]]));
+    await callDaemon(ZFS_PATH, ZFSMANAGER_IFACE, "SetSchedule", [snapshots, scrub, {}]);
 }
 
 export const zfsPoolCall = (path: string, method: "Scrub" | "StopScrub" | "Export") => callDaemon(path, ZFSPOOL_IFACE, method, [{}]);

@@ -7,8 +7,8 @@ import { Button } from "@patternfly/react-core/dist/esm/components/Button/index.
 import { Card, CardBody, CardTitle } from "@patternfly/react-core/dist/esm/components/Card/index.js";
 import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
 import {
-    parseSchedule, zfsClone, zfsCreateDataset, zfsDatasetDestroy, zfsDestroySnapshot, zfsNameProblem, zfsRollback, zfsSnapshot, zfsSnapshots,
-    type ZfsPolicy, type ZfsSnapshot,
+    zfsClone, zfsCreateDataset, zfsDatasetDestroy, zfsDestroySnapshot, zfsNameProblem, zfsRollback, zfsSnapshot, zfsSnapshots,
+    type ZfsPolicy, type ZfsSchedule, type ZfsSnapshot,
 } from "../../lib/api/zfs";
 import { ActionDialog } from "../../lib/components/ActionDialog";
 import type { ZfsDatasetObject } from "../../lib/dbus-store";
@@ -33,10 +33,9 @@ function policyText(p: ZfsPolicy | undefined): string {
     return parts.join(", ");
 }
 
-export function DatasetsCard({ datasets, schedule }: { datasets: ZfsDatasetObject[]; schedule: string; features: string[] }) {
+export function DatasetsCard({ datasets, schedule: plan }: { datasets: ZfsDatasetObject[]; schedule: ZfsSchedule; features: string[] }) {
     const [dialog, setDialog] = useState<Dialog | null>(null);
     const [open, setOpen] = useState<string | null>(null);
-    const plan = parseSchedule(schedule);
     const close = () => setDialog(null);
 
     const renderDialog = (d: Dialog) => {

@@ -1,12 +1,12 @@
 // The pools: health, space, scrub progress and the device tree with each
 // device's error counters; create, import, scrub, export and destroy
 // (destroying asks for the pool's name to be typed).
-import { Fragment, useState } from "react";
+import { useState } from "react";
 import { Button } from "@patternfly/react-core/dist/esm/components/Button/index.js";
 import { Card, CardBody, CardHeader, CardTitle } from "@patternfly/react-core/dist/esm/components/Card/index.js";
 import { Progress } from "@patternfly/react-core/dist/esm/components/Progress/index.js";
 import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
-import { parseVdevs, zfsPoolCall, zfsPoolDestroy, type ZfsVdev } from "../../lib/api/zfs";
+import { vdevsOf, zfsPoolCall, zfsPoolDestroy, type ZfsVdev } from "../../lib/api/zfs";
 import { ActionDialog } from "../../lib/components/ActionDialog";
 import { showError } from "../../lib/components/PageAlerts";
 import type { ZfsPoolObject } from "../../lib/dbus-store";
@@ -16,26 +16,23 @@ import { CreatePoolDialog } from "./CreatePoolDialog";
 import { HealthLabel } from "./HealthLabel";
 import { ImportPoolDialog } from "./ImportPoolDialog";
 
-function VdevRows({ nodes, depth }: { nodes: ZfsVdev[]; depth: number }) {
+function VdevRows({ nodes }: { nodes: ZfsVdev[] }) {
     return nodes.map((v, i) => (
-        <Fragment key={`${depth}-${i}-${v.name}`}>
-            <Tr data-vdev={v.name}>
-                <Td className="debvisor-mono" style={{ paddingInlineStart: `${1 + depth * 1.5}rem` }}>
-                    {v.section !== "data" && depth === 0 ? `${v.section}: ` : ""}{v.name}
-                </Td>
-                <Td>{v.type}</Td>
-                <Td><HealthLabel state={v.state} /></Td>
-                <Td>{v.read}</Td>
-                <Td>{v.write}</Td>
-                <Td className={v.checksum > 0 ? "debvisor-error-detail" : undefined}>{v.checksum}</Td>
-                <Td>{v.note}</Td>
-            </Tr>
-            <VdevRows nodes={v.children} depth={depth + 1} />
-        </Fragment>
+        <Tr key={`${i}-${v.name}`} data-vdev={v.name}>
+            <Td className="debvisor-mono" style={{ paddingInlineStart: `${1 + v.depth * 1.5}rem` }}>
+                {v.section !== "data" && v.depth === 0 ? `${v.section}: ` : ""}{v.name}
+            </Td>
+            <Td>{v.type}</Td>
+            <Td><HealthLabel state={v.state} /></Td>
+            <Td>{v.read}</Td>
+            <Td>{v.write}</Td>
+            <Td className={v.checksum > 0 ? "debvisor-error-detail" : undefined}>{v.checksum}</Td>
+            <Td>{v.note}</Td>
+        </Tr>
     ));
 }
 
-function VdevTree({ json }: { json: string }) {
+function VdevTree({ vdevs }: { vdevs: ZfsVdev[] }) {
     return (
         <Table aria-label={_("Devices")} variant="compact">
             <Thead>
@@ -49,7 +46,7 @@ function VdevTree({ json }: { json: string }) {
                     <Th>{_("Note")}</Th>
                 </Tr>
             </Thead>
-            <Tbody><VdevRows nodes={parseVdevs(json)} depth={0} /></Tbody>
+            <Tbody><VdevRows nodes={vdevs} /></Tbody>
         </Table>
     );
 }
@@ -121,7 +118,7 @@ export function PoolsCard({ pools, features }: { pools: ZfsPoolObject[]; feature
                                 </Tbody>
                             </Table>
                             {p.Status && <p className="debvisor-error-detail">{p.Status}</p>}
-                            {(open === pool.path || p.Health !== "ONLINE") && <VdevTree json={p.Vdevs} />}
+                            {(open === pool.path || p.Health !== "ONLINE") && <VdevTree vdevs={vdevsOf(p.Vdevs)} />}
                         </div>
                     );
                 })}

@@ -3,6 +3,7 @@
 import { CodeBlock, CodeBlockCode } from "@patternfly/react-core/dist/esm/components/CodeBlock/index.js";
 import { EmptyState, EmptyStateBody } from "@patternfly/react-core/dist/esm/components/EmptyState/index.js";
 import { Stack, StackItem } from "@patternfly/react-core/dist/esm/layouts/Stack/index.js";
+import { scheduleOf } from "../../lib/api/zfs";
 import { JobsPanel } from "../../lib/components/JobsPanel";
 import { AreaEmptyState } from "../../lib/components/AreaState";
 import { useArea, useZfsDatasets, useZfsManager, useZfsPools } from "../../lib/dbus-store";
@@ -34,7 +35,7 @@ export function ZfsTab() {
                 {manager.Implementation === "openzfs" ? format(_("OpenZFS $0"), manager.Version) : _("zfs-fuse (no volumes, no lz4)")}
             </StackItem>
             <StackItem><PoolsCard pools={pools} features={manager.Features} /></StackItem>
-            <StackItem><DatasetsCard datasets={datasets} schedule={manager.Schedule} features={manager.Features} /></StackItem>
+            <StackItem><DatasetsCard datasets={datasets} schedule={scheduleOf(manager.SnapshotSchedule, manager.ScrubSchedule)} features={manager.Features} /></StackItem>
             <StackItem><JobsPanel /></StackItem>
         </Stack>
     );

@@ -1,0 +1,44 @@
+// The ZFS area's structured properties as the contract types them: a pool's
+// vdev tree as a flat list with depths (aa{sv}), the schedule as two
+// dictionaries of structs, and SetSchedule's arguments back into the schedule.
+import dbus from "dbus-next";
+import type { Vdev } from "./parse.js";
+import type { Schedule } from "./schedule.js";
+
+type Variant = InstanceType<typeof dbus.Variant>;
+
+/* zpool status's tree, depth first: each node followed by its children, one level deeper. */
+export function flattenVdevs(vdevs: Vdev[], depth = 0): Array<Record<string, Variant>> {
+    return vdevs.flatMap(v => [{
+        Name: new dbus.Variant("s", v.name), Type: new dbus.Variant("s", v.type), Section: new dbus.Variant("s", v.section),
+        Depth: new dbus.Variant("u", depth), State: new dbus.Variant("s", v.state),
+        Read: new dbus.Variant("t", v.read), Write: new dbus.Variant("t", v.write), Checksum: new dbus.Variant("t", v.checksum),
+        Note: new dbus.Variant("s", v.note),
+    }, ...flattenVdevs(v.children, depth + 1)]);
+}
+
+/* The devices of a pool's tree: its leaves (a mirror or raidz only groups them). */
+export function leafDevices(vdevs: Vdev[]): string[] {
+    return vdevs.flatMap(v => v.children.length === 0 ? [v.name] : leafDevices(v.children));
+}
+
+export type SnapshotPolicyStruct = [number, number, number, number, boolean];
+export type ScrubStruct = [number, number];
+
+export function snapshotScheduleToBus(schedule: Schedule): Record<string, SnapshotPolicyStruct> {
+    return Object.fromEntries(Object.entries(schedule.snapshots ?? {}).map(([dataset, p]) =>
+        [dataset, [p.hourly ?? 0, p.daily ?? 0, p.weekly ?? 0, p.monthly ?? 0, p.recursive ?? false]]));
+}
+
+export function scrubScheduleToBus(schedule: Schedule): Record<string, ScrubStruct> {
+    return Object.fromEntries(Object.entries(schedule.scrub ?? {}).map(([pool, s]) => [pool, [s.weekday, s.hour]]));
+}
+
+/* SetSchedule's two dictionaries in the form the schedule file keeps, for scheduleSchema to check. */
+export function scheduleFromBus(snapshots: Record<string, SnapshotPolicyStruct>, scrub: Record<string, ScrubStruct>): unknown {
+    return {
+        snapshots: Object.fromEntries(Object.entries(snapshots).map(([dataset, [hourly, daily, weekly, monthly, recursive]]) =>
+            [dataset, { hourly, daily, weekly, monthly, recursive }])),
+        scrub: Object.fromEntries(Object.entries(scrub).map(([pool, [weekday, hour]]) => [pool, { weekday, hour }])),
+    };
+}
