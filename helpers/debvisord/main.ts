@@ -43,6 +43,15 @@ import { CephTools } from "./ceph/tools.js";
 import { BackupsArea } from "./backups/backups-area.js";
 import { backupMethod } from "./backups/machine-backup.js";
 import { clockFromEnvironment } from "./backups/clock.js";
+import { ClusterArea } from "./cluster/cluster-area.js";
+import { AUTHORIZED_KEYS } from "./cluster/ssh-channel.js";
+import { AlertsObject } from "./metrics/alerts-object.js";
+import { DaemonMetrics } from "./metrics/daemon-metrics.js";
+import { ensureEngineSecret } from "./metrics/engine-setup.js";
+import { MetricsObject } from "./metrics/metrics-object.js";
+import { objectFamilies } from "./metrics/object-metrics.js";
+import { serviceFamilies } from "./metrics/service-metrics.js";
+import { MetricsTextfile, TEXTFILE } from "./metrics/textfile.js";
 
 const AUDIT_LOG = process.env.DEBVISOR_AUDIT_LOG ?? "/var/log/debvisor/audit.jsonl";
 const AUDIT_PATHS = {
@@ -59,7 +68,7 @@ const FIREWALL_STATE = process.env.DEBVISOR_FIREWALL_STATE || FIREWALL_STATE_FIL
 const TEMPORARY_FILE_PLACES = [
     "/etc/debvisor/", path.dirname(DNS_PATHS.stateFile) + "/", DNS_PATHS.keyDir + "/", DNS_PATHS.zoneDir + "/",
     path.dirname(AUDIT_PATHS.exported) + "/", FIREWALL_STATE, DNS_PATHS.namedConf,
-    FSTAB, CEPH_CONF, DNSMASQ_CONF, SSHD_DROPIN, SYSCTL_FILE, AUTO_UPGRADES, PAM_SSHD,
+    FSTAB, CEPH_CONF, DNSMASQ_CONF, SSHD_DROPIN, SYSCTL_FILE, AUTO_UPGRADES, PAM_SSHD, TEXTFILE, path.dirname(AUTHORIZED_KEYS) + "/",
 ];
 const NAME_FLAG_DO_NOT_QUEUE = 4;
 const PRIMARY_OWNER = 1;
@@ -73,6 +82,11 @@ async function main(): Promise<void> {
     if (process.argv.includes("--generate-signing-key")) {
         // the package's postinst: make the evidence signing key at install
         process.stdout.write(`evidence signing key ${loadOrCreateSigningKey(AUDIT_PATHS.signingKey).fingerprint}\n`);
+        return;
+    }
+    if (process.argv.includes("--setup-metrics")) {
+        // the package's postinst: the secret that protects Prometheus and Alertmanager, and their web config
+        await ensureEngineSecret();
         return;
     }
     const audit = AuditLog.open(AUDIT_LOG);
@@ -89,8 +103,10 @@ async function main(): Promise<void> {
     });
     const denials = new DenialCoalescer(audit);
     const pipeline = new CallPipeline(new CallerResolver(bus), new Polkit(bus), audit, denials);
-    const server = new ObjectServer(bus, ROOT_PATH, CONTRACT_XML, parseIntrospection(CONTRACT_XML), pipeline.dispatch);
+    const daemonMetrics = new DaemonMetrics();
+    const server = new ObjectServer(bus, ROOT_PATH, CONTRACT_XML, parseIntrospection(CONTRACT_XML), daemonMetrics.instrument(pipeline.dispatch));
     const jobs = new JobRegistry(server, audit, JOB_LINGER_MS);
+    jobs.onFinished((job, seconds) => daemonMetrics.jobFinished(job.request.operation, job.state, seconds));
     const libvirt = new Libvirt(bus);
     const machines = new Machines(server, libvirt, jobs, audit);
     const backups = new BackupsArea(server, machines, audit, clockFromEnvironment());
@@ -146,9 +162,26 @@ async function main(): Promise<void> {
     const cephArea = areas.add("ceph", () => ceph.probe());
     ceph.onHealth(problem => cephArea.report(problem));
 
+    // the cluster: members read from Ceph, the others pinged over SSH every 10 s
+    const cluster = new ClusterArea(server, jobs);
+    cluster.start();
+
     // backups: restic, with the repositories saved in /etc/debvisor/backup
     backups.start();
     const backupsArea = areas.add("backups", () => backups.probe());
+
+    // alerts: Alertmanager's, on loopback behind the engines' secret (made here where missing)
+    const alerts = new AlertsObject(server);
+    alerts.export();
+    const alertsArea = areas.add("alerts", () => alerts.probe());
+    new MetricsObject(server, alerts.engineSecret).export();
+
+    // metrics: node-exporter's textfile collector reads what debvisord writes, so no port of its own
+    const metrics = new MetricsTextfile([
+        () => daemonMetrics.families(),
+        () => serviceFamilies({ auditProblem: () => audit.problem, auditRecords: () => audit.recordCount, areas: () => areas.statuses() }),
+        () => objectFamilies(server),
+    ]);
 
     // virtual machines: libvirt through libvirt-dbus; its first connection can take seconds
     const machinesArea = machines.supervise(areas,
@@ -173,11 +206,15 @@ async function main(): Promise<void> {
     void cephArea.start();
     void machinesArea.start();
     void backupsArea.start();
+    void alertsArea.start();
+    metrics.start(log);
 
     const stop = (signal: string) => {
         log(`${signal}: finishing the audit log and exiting`);
         areas.stop();
         backups.schedules.stop();
+        cluster.stop();
+        metrics.stop();
         // the counts of repeated denials first: nothing counted is lost on a clean stop
         void denials.flush().catch(() => undefined).then(() => audit.drain()).then(() => process.exit(0));
     };

@@ -1,4 +1,4 @@
-// DebVisor → Overview: the host, its disks, jobs and the latest audit events
+// DebVisor → Overview: the host, alerts and history, its disks, jobs and the latest audit events
 // (and, on a node installed from the ISO, how its first boot went).
 import { Page, PageSection } from "@patternfly/react-core/dist/esm/components/Page/index.js";
 import { Title } from "@patternfly/react-core/dist/esm/components/Title/index.js";
@@ -10,6 +10,7 @@ import { PageAlerts } from "../lib/components/PageAlerts";
 import { ServiceEmptyState } from "../lib/components/ServiceEmptyState";
 import { useManager, useServiceState } from "../lib/dbus-store";
 import { _ } from "../lib/gettext";
+import { AlertsCard } from "./AlertsCard";
 import { AuditEvents } from "./AuditEvents";
 import { DisksTable } from "./DisksTable";
 import { FirstBootCard, parseFirstBootProperty } from "./FirstBootCard";
@@ -36,6 +37,7 @@ export function OverviewPage() {
                                     <JobsPanel />
                                 </Gallery>
                             </StackItem>
+                            <StackItem><AlertsCard /></StackItem>
                             {parseFirstBootProperty(manager.FirstBoot).state !== "not-run" &&
                                 <StackItem><FirstBootCard json={manager.FirstBoot} /></StackItem>}
                             <StackItem><DisksTable /></StackItem>

@@ -57,13 +57,15 @@ QUnit.module("bus activation with an empty environment", () => {
             await waitForArea("machines", "ready", 120_000);
             // backups: restic from /usr/bin
             await waitForArea("backups", "ready", 30_000);
+            // alerts: the engines' secret, hashed with perl from /usr/bin
+            await waitForArea("alerts", "ready", 30_000);
             const objects = await callAs(null, { path: ROOT, iface: "org.freedesktop.DBus.ObjectManager", method: "GetManagedObjects", signature: "", body: [] });
             assert.true(objects.ok, "the machines list is read");
             assert.notEqual(await getProperty(MANAGER.path, MANAGER.iface, "Virtualization"), "unavailable");
             const ceph = await getProperty(`${ROOT}/ceph`, "org.debvisor.DebVisor1.CephManager", "State");
             assert.notEqual(ceph, "not-installed", "the ceph tools are found");
             const all = await areas();
-            assert.deepEqual(Object.keys(all).sort(), ["backups", "ceph", "dns", "firewall", "machines", "zfs"], "every area is listed");
+            assert.deepEqual(Object.keys(all).sort(), ["alerts", "backups", "ceph", "dns", "firewall", "machines", "zfs"], "every area is listed");
             for (const [name, status] of Object.entries(all))
                 assert.false(/ENOENT|not installed/.test(status.reason), `${name}: ${status.state} ${status.reason}`);
         } finally {

@@ -112,6 +112,7 @@ QUnit.module("machines: a real tiny guest from an ISO", hooks => {
             assert.true(snap.ok, snap.ok ? "an operator takes a snapshot" : snap.message);
             const snapshots = await machineProperty(objectPath, "Snapshots") as Array<Record<string, unknown>>;
             assert.deepEqual(snapshots.map(s => [s.Name, s.Description, s.State, s.Current]), [["before", "clean boot", "running", true]]);
+            assert.true(Math.abs(Number(snapshots[0].CreationTime) / 1000 - Date.now()) < 600_000, "CreationTime in microseconds, as every time in the contract");
 
             await serial.run("echo written-after-snapshot > /root/mark; cat /root/mark", "written-after-snapshot\r\n");
         } finally {

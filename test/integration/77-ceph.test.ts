@@ -209,9 +209,10 @@ QUnit.module("ceph: cluster through the bus", hooks => {
         assert.true(snap.ok, snap.ok ? "snapshot" : snap.message);
         const listed = JSON.parse(await c().run(["snap", "ls", "--format", "json", "rbd/img1"], "rbd")) as Array<{ name: string }>;
         assert.deepEqual(listed.map(s => s.name), ["before-upgrade"]);
-        const snaps = JSON.parse(String(await prop(imagePath("rbd", "img1"), IMAGE, "Snapshots"))) as Array<{ name: string; size: number; protected: boolean; created: number }>;
-        assert.deepEqual(snaps.map(s => [s.name, s.size, s.protected]), [["before-upgrade", 32 * MIB, false]]);
-        assert.true(Math.abs(snaps[0].created / 1000 - Date.now()) < 120_000, "created in microseconds, now");
+        // the shape of a dataset's snapshots: aa{sv} with Name, Size, Protected and CreationTime
+        const snaps = await prop(imagePath("rbd", "img1"), IMAGE, "Snapshots") as Array<{ Name: string; Size: number; Protected: boolean; CreationTime: number }>;
+        assert.deepEqual(snaps.map(s => [s.Name, s.Size, s.Protected]), [["before-upgrade", 32 * MIB, false]]);
+        assert.true(Math.abs(snaps[0].CreationTime / 1000 - Date.now()) < 120_000, "created in microseconds, now");
         assert.equal(errorOf(await onImage(ADMIN.name, "rbd", "img1", "Snapshot", "sa{sv}", ["before-upgrade", {}])), INVALID, "the snapshot exists");
 
         assert.equal(errorOf(await onImage(ADMIN.name, "rbd", "img1", "Delete", "a{sv}", [{ confirm: ["s", "img2"] }])), INVALID);
@@ -269,7 +270,7 @@ QUnit.module("ceph: cluster through the bus", hooks => {
         const content = () => rbdContent(c(), spec);
         const snapList = () => (JSON.parse(rbd(["snap", "ls", "--format", "json", spec]).toString()) as Array<{ name: string; protected: string }>)
             .map(x => `${x.name}${x.protected === "true" ? " (protected)" : ""}`);
-        const listed = async () => (JSON.parse(String(await prop(imagePath("rbd", image), IMAGE, "Snapshots"))) as Array<{ name: string }>).map(x => x.name);
+        const listed = async () => (await prop(imagePath("rbd", image), IMAGE, "Snapshots") as Array<{ Name: string }>).map(x => x.Name);
         const rollback = (user: string | null, snap: string, options: Options) => onImage(user, "rbd", image, "RollbackSnapshot", "sa{sv}", [snap, options]);
         const remove = (user: string | null, snap: string, options: Options) => onImage(user, "rbd", image, "DeleteSnapshot", "sa{sv}", [snap, options]);
 

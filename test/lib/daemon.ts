@@ -1,6 +1,7 @@
 // The installed debvisord as the bus starts it: stop the running one (by the
 // PID that owns its name) so that the next call activates a fresh one, and
 // read how each of its areas is doing (Manager.Areas).
+import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import { busNameOwnerPid } from "../harness/harness.js";
 import { getProperty, MANAGER } from "./call-as.js";
@@ -27,6 +28,22 @@ export async function reactivateDaemon(): Promise<number> {
     if (pid === null)
         throw new Error("the bus did not start debvisord");
     return pid;
+}
+
+/* Replaces the running debvisord with one the test starts with `env` added (paths and
+ * addresses of the test's own); resolves once it owns the name. */
+export async function spawnDaemon(env: Record<string, string>): Promise<ChildProcess> {
+    await stopDaemon();
+    const daemon = spawn("/usr/libexec/debvisord", [], { env: { ...process.env, ...env }, stdio: ["ignore", "ignore", "inherit"] });
+    await waitFor("the test's debvisord on the bus", () => busNameOwnerPid(BUS_NAME) === daemon.pid, 30_000);
+    return daemon;
+}
+
+/* Stops a debvisord from spawnDaemon; the next call activates the installed one again. */
+export async function stopSpawnedDaemon(daemon: ChildProcess): Promise<void> {
+    const pid = daemon.pid;
+    daemon.kill("SIGTERM");
+    await waitFor("the test's debvisord to exit", () => busNameOwnerPid(BUS_NAME) !== pid && !fs.existsSync(`/proc/${pid}`));
 }
 
 /* Every area's (state, reason, next attempt µs). */

@@ -7,6 +7,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import QUnit from "qunit";
+import { unwrap } from "../../helpers/lib/variants.js";
 import { CephArea, CEPH_MANAGER_IFACE, CEPH_OSD_IFACE } from "../../helpers/debvisord/ceph/ceph-area.js";
 import { poolMethods } from "../../helpers/debvisord/ceph/ceph-methods.js";
 import type { Method } from "../../helpers/debvisord/bus/call-pipeline.js";
@@ -61,7 +62,7 @@ QUnit.module("ceph: objects kept live", () => {
         ]);
         assert.deepEqual([props("/osds/1")?.Host, props("/osds/1")?.DeviceClass, props("/osds/1")?.TotalBytes, props("/osds/1")?.In], ["vm", "hdd", 4 * 1024 ** 3, true]);
         assert.equal(props("/pools/cephfs_5fmetadata")?.StoredBytes, 2306);
-        assert.deepEqual(JSON.parse(String(props("/images/rbd/disk1")?.Snapshots)), [{ name: "snap1", size: 64 * 1024 ** 2, protected: true, created: Date.UTC(2026, 11, 2, 3, 45, 3) * 1000 }]);
+        assert.deepEqual(unwrap(props("/images/rbd/disk1")?.Snapshots), [{ Name: "snap1", Size: 64 * 1024 ** 2, Protected: true, CreationTime: Date.UTC(2026, 11, 2, 3, 45, 3) * 1000 }]);
         assert.deepEqual(JSON.parse(String(props("")?.Managers)), [{ name: "x", active: true }]);
 
         changes.length = 0;

@@ -5,7 +5,7 @@ import QUnit from "qunit";
 import { nameProblem as daemonNameProblem } from "../../helpers/debvisord/ceph/names.js";
 import {
     cephImageNameProblem, cephNameProblem, cephPoolNameProblem, crushHosts, imageSize, parseCephFs, parseHealthChecks, parseOsdTree,
-    parsePlacementGroups, sizeInUnit,
+    parsePlacementGroups, sizeInUnit, snapshotsOf,
 } from "../../pkg/lib/api/ceph-data.js";
 
 const MiB = 1024 ** 2;
@@ -39,6 +39,12 @@ QUnit.module("ceph tab: data and rules", () => {
             { id: 0, name: "osd.0", type: "osd" }, { id: 2, name: "osd.2", type: "osd" },
         ]));
         assert.deepEqual(crushHosts(tree), [{ name: "hv1", osds: [0, 2] }, { name: "hv2", osds: [] }]);
+    });
+
+    QUnit.test("an image's snapshots from aa{sv}, as cockpit.js hands it over", assert => {
+        const dict = { Name: { t: "s", v: "s1" }, Size: { t: "t", v: 64 * MiB }, Protected: { t: "b", v: true }, CreationTime: { t: "t", v: 1_700_000_000_000_000 } };
+        assert.deepEqual(snapshotsOf([dict]), [{ name: "s1", size: 64 * MiB, protected: true, created: 1_700_000_000_000_000 }]);
+        assert.deepEqual(snapshotsOf([]), []);
     });
 
     QUnit.test("pool names: the contract's rules", assert => {

@@ -15,7 +15,7 @@ import { parseBytes } from "./import.js";
 const CEPH_PATH = "/org/debvisor/DebVisor1/ceph";
 type Found = Properties & { Path: string };
 const bytes = (v: unknown) => formatBytes(Number(v));
-const JSON_PROPERTIES = ["HealthChecks", "Monitors", "Managers", "OsdTree", "PlacementGroups", "CephFS", "Snapshots"];
+const JSON_PROPERTIES = ["HealthChecks", "Monitors", "Managers", "OsdTree", "PlacementGroups", "CephFS"];
 
 /* The JSON-in-a-string properties as JSON, for --json. */
 function expand(p: Properties): Record<string, unknown> {
@@ -128,7 +128,7 @@ const cephImages: Command = {
         else
             print(table(["IMAGE", "SIZE", "USED", "SNAPSHOTS"], images.map(i => [
                 `${String(i.Pool)}/${String(i.Name)}`, bytes(i.Size), bytes(i.UsedBytes),
-                (JSON.parse(String(i.Snapshots || "[]")) as Array<{ name: string }>).map(s => s.name).join(", ") || "-",
+                (i.Snapshots as Array<{ Name: string }>).map(s => s.Name).join(", ") || "-",
             ])));
         return 0;
     },

@@ -112,7 +112,7 @@ const vmShow: Command = {
             DISPLAY_ACCESS[String(g.Access)] ?? String(g.Access),
         ])));
         print("\n" + table(["SNAPSHOT", "TAKEN", "STATE", "CURRENT", "DESCRIPTION"], list("Snapshots").map(s => [
-            String(s.Name), new Date(Number(s.CreationTime) * 1000).toISOString(), String(s.State), s.Current ? "yes" : "", String(s.Description)])));
+            String(s.Name), new Date(Number(s.CreationTime) / 1000).toISOString(), String(s.State), s.Current ? "yes" : "", String(s.Description)])));
         return 0;
     },
 };

@@ -12,6 +12,7 @@ import { claimedLogin, type AuditRecord } from "../../lib/audit-chain.js";
 import { pruneFields, type SetResult } from "../../lib/audit-segments.js";
 import { busy, failed, invalidArgument } from "../../lib/errors.js";
 import { toVariantDict } from "../../lib/variants.js";
+import { groupId } from "../../lib/system-ids.js";
 import { method } from "../bus/call-pipeline.js";
 import type { ObjectServer } from "../bus/object-server.js";
 import type { JobRegistry } from "../jobs/jobs.js";
@@ -66,16 +67,6 @@ const filterText = z.string().check(
     z.refine(t => !/[\u0000-\u001f\u007f]/.test(t), "must not contain control characters such as newlines"),
 );
 const micros = z.int().check(z.minimum(0, "must not be before 1970"), z.maximum(8_640_000_000_000_000, "is too far in the future"));
-
-/* The group that may read bundles (the admins), when it exists. */
-function groupId(name: string): number | null {
-    try {
-        const line = fs.readFileSync("/etc/group", "utf8").split("\n").find(l => l.startsWith(`${name}:`));
-        return line ? Number(line.split(":")[2]) : null;
-    } catch {
-        return null;
-    }
-}
 
 export class AuditObject {
     readonly path: string;
@@ -289,7 +280,7 @@ export class AuditObject {
             fs.mkdirSync(this.paths.evidenceDir, { recursive: true });
             fs.chmodSync(this.paths.evidenceDir, 0o750);
             const gid = groupId("debvisor-admin");
-            if (gid !== null)
+            if (gid !== undefined)
                 fs.chownSync(this.paths.evidenceDir, 0, gid);
             const base = bundleName(sinceMs, untilMs).replace(/\.tar$/, "");
             let target = "";
@@ -313,7 +304,7 @@ export class AuditObject {
                         signal: control.signal, onProgress: f => control.setProgress(f),
                     });
                     fs.chmodSync(target, 0o640);
-                    if (gid !== null)
+                    if (gid !== undefined)
                         fs.chownSync(target, 0, gid);
                     if (result.records > 0) {
                         this.exported.push([result.firstSeq, result.lastSeq]);

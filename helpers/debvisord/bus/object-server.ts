@@ -115,6 +115,17 @@ export class ObjectServer {
         return this.objects.has(path);
     }
 
+    /* The current properties of every object with the interface, for readers inside the daemon (the metrics). */
+    objectsWith(iface: string): Array<{ path: string; props: Record<string, unknown> }> {
+        const found: Array<{ path: string; props: Record<string, unknown> }> = [];
+        for (const [path, map] of this.objects) {
+            const i = map.get(iface);
+            if (i)
+                found.push({ path, props: i.properties() });
+        }
+        return found;
+    }
+
     /* Exports an object and announces it with InterfacesAdded. */
     export(path: string, interfaces: ExportedInterface[]): void {
         for (const i of interfaces) {

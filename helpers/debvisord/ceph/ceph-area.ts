@@ -10,11 +10,12 @@
 // are read again before the method returns. Only
 // properties that really changed are signalled; objects come and go with the
 // OSDs, pools and images.
+import dbus from "dbus-next";
 import { NotInstalled, Unavailable } from "../area-supervisor.js";
-import type { Libvirt } from "../machines/libvirt.js";
 import type { AuditLog } from "../audit/audit-log.js";
 import type { ObjectServer, Published } from "../bus/object-server.js";
 import type { JobRegistry } from "../jobs/jobs.js";
+import type { Libvirt } from "../machines/libvirt.js";
 import { escapePathElement } from "../../lib/object-path.js";
 import { comparable } from "../../lib/variants.js";
 import { cephFsMounted, CEPHFS_MOUNTPOINT } from "./cephfs-mount.js";
@@ -319,7 +320,7 @@ export class CephArea {
         for (const i of this.slow.images.filter(i => pools.has(i.pool))) {
             wanted.set(this.imagePath(i.pool, i.name), {
                 iface: CEPH_IMAGE_IFACE, methods: () => imageMethods(this, i.pool, i.name),
-                props: { Pool: i.pool, Name: i.name, Size: i.size, UsedBytes: i.used, Snapshots: JSON.stringify(i.snapshots) },
+                props: { Pool: i.pool, Name: i.name, Size: i.size, UsedBytes: i.used, Snapshots: snapshotsToBus(i.snapshots) },
             });
         }
         this.server.sync(this.path, wanted);
@@ -350,4 +351,12 @@ export class CephArea {
         this.lastError = message;
         this.publishManager();
     }
+}
+
+/* An image's snapshots in the contract's shape (a dataset's and a machine's have the same). */
+function snapshotsToBus(snapshots: RbdSnapshot[]): Array<Record<string, InstanceType<typeof dbus.Variant>>> {
+    return snapshots.map(s => ({
+        Name: new dbus.Variant("s", s.name), Size: new dbus.Variant("t", s.size), Protected: new dbus.Variant("b", s.protected),
+        CreationTime: new dbus.Variant("t", s.created),
+    }));
 }

@@ -6,27 +6,19 @@
 import fs from "node:fs";
 import path from "node:path";
 import { ensureDirectory, replaceSymlink, writeFileAtomically, type FileOwner } from "../../lib/atomic-file.js";
+import { groupId, userId } from "../../lib/system-ids.js";
 import { parseKeyText } from "./dns-tools.js";
 import { tsigName } from "./dns-state.js";
 import type { TsigSecret } from "./nsupdate-script.js";
 
 const KEY_MODE = 0o640;
 
-function idOf(file: string, name: string): number | undefined {
-    try {
-        const line = fs.readFileSync(file, "utf8").split("\n").find(l => l.startsWith(`${name}:`));
-        return line ? Number(line.split(":")[2]) : undefined;
-    } catch {
-        return undefined;
-    }
-}
-
 /* root:bind for what named reads (keys); bind:bind for what it writes (zone files, journals). */
 export function bindOwner(writer = false): FileOwner | undefined {
-    const gid = idOf("/etc/group", "bind");
+    const gid = groupId("bind");
     if (gid === undefined)
         return undefined;
-    return { uid: writer ? idOf("/etc/passwd", "bind") ?? 0 : 0, gid };
+    return { uid: writer ? userId("bind") ?? 0 : 0, gid };
 }
 
 export class KeyFiles {

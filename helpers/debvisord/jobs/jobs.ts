@@ -99,6 +99,7 @@ export class Job implements JobControl {
 export class JobRegistry {
     private next = 1;
     readonly jobs = new Map<string, Job>();
+    private readonly finishedListeners: Array<(job: Job, seconds: number) => void> = [];
 
     constructor(private readonly server: ObjectServer, private readonly audit: AuditLog, private readonly lingerMs: number) {}
 
@@ -122,7 +123,10 @@ export class JobRegistry {
                 else
                     job.finish("failed", (e as Error)?.message ?? String(e));
             },
-        ).then(() => this.audit.append({
+        ).then(() => {
+            const seconds = (Date.now() - Number(job.startTime / 1000n)) / 1000;
+            for (const listener of this.finishedListeners) listener(job, seconds);
+        }).then(() => this.audit.append({
             uid: request.caller.uid, loginuid: request.caller.loginuid, user: request.caller.user, loginuser: request.caller.loginUser,
             method: `Job.${request.operation}`, object: path, phase: "end", result: `${job.state}: ${job.message}`,
         })).catch(() => {
@@ -134,6 +138,11 @@ export class JobRegistry {
             }, this.lingerMs).unref();
         });
         return job;
+    }
+
+    /* Called with each job when it has finished, and how long it ran. */
+    onFinished(listener: (job: Job, seconds: number) => void): void {
+        this.finishedListeners.push(listener);
     }
 
     running(): Job[] {

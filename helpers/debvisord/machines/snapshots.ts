@@ -37,7 +37,8 @@ export async function readSnapshots(libvirt: Libvirt, domainPath: string): Promi
 }
 
 export function snapshotsToVariant(snapshots: SnapshotInfo[]) {
-    return snapshots.map(s => toVariantDict({ ...s, CreationTime: new dbus.Variant("t", BigInt(s.CreationTime)) }));
+    // libvirt says seconds; the contract's times are microseconds
+    return snapshots.map(s => toVariantDict({ ...s, CreationTime: new dbus.Variant("t", BigInt(s.CreationTime) * 1_000_000n) }));
 }
 
 export function snapshotMethods(host: MachineHost, path: string) {

@@ -1,7 +1,9 @@
-// The Ceph objects' JSON-in-string properties as typed data, and the rules
+// The Ceph objects' JSON-in-string and dictionary properties as typed data, and the rules
 // for names and sizes that debvisord applies (as the contract documents
 // them), so a dialog says what is wrong while it is typed. No cockpit.js
 // here: the unit tests run this in Node.
+import { unwrapDict } from "./variants";
+
 /** Where MountCephFS mounts the file system. */
 export const CEPHFS_MOUNTPOINT = "/srv/cephfs";
 
@@ -52,7 +54,11 @@ export const parseMonitors = (json: string) => parseJson<CephMonitor[]>(json, []
 export const parseManagers = (json: string) => parseJson<CephManagerDaemon[]>(json, [], Array.isArray);
 export const parseOsdTree = (json: string) => parseJson<CephCrushNode[]>(json, [], Array.isArray)
     .map(n => ({ ...n, children: Array.isArray(n.children) ? n.children : [] }));
-export const parseSnapshots = (json: string) => parseJson<CephSnapshot[]>(json, [], Array.isArray);
+/** An image's Snapshots (aa{sv}, as cockpit.js hands it over). */
+export const snapshotsOf = (dicts: Array<Record<string, unknown>>): CephSnapshot[] => dicts.map(d => {
+    const s = unwrapDict(d);
+    return { name: String(s.Name), size: Number(s.Size), protected: s.Protected === true, created: Number(s.CreationTime) };
+});
 
 export function parsePlacementGroups(json: string): CephPlacementGroups {
     const pg = parseJson<Partial<CephPlacementGroups>>(json, {}, isObject);

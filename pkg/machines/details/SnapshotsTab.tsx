@@ -15,7 +15,7 @@ export function SnapshotsTab({ machine }: { machine: MachineObject }) {
     const [create, setCreate] = useState(false);
     const [revert, setRevert] = useState<MachineSnapshot | null>(null);
     const [remove, setRemove] = useState<MachineSnapshot | null>(null);
-    const when = (s: MachineSnapshot) => new Date(s.CreationTime * 1000).toLocaleString();
+    const when = (s: MachineSnapshot) => new Date(s.CreationTime / 1000).toLocaleString();
     return (
         <>
             <Button variant="secondary" className="pf-v6-u-my-md" onClick={() => setCreate(true)}>{_("Take snapshot")}</Button>

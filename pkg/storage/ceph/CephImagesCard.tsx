@@ -5,7 +5,7 @@ import { Fragment, useState } from "react";
 import { Button } from "@patternfly/react-core/dist/esm/components/Button/index.js";
 import { Card, CardBody, CardTitle } from "@patternfly/react-core/dist/esm/components/Card/index.js";
 import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
-import { cephImageDelete, cephImageNameProblem, cephImageSnapshot, cephSnapshotAction, parseSnapshots, type CephSnapshot } from "../../lib/api/ceph";
+import { cephImageDelete, cephImageNameProblem, cephImageSnapshot, cephSnapshotAction, snapshotsOf, type CephSnapshot } from "../../lib/api/ceph";
 import { cockpit } from "../../lib/cockpit";
 import { ActionDialog, typedName } from "../../lib/components/ActionDialog";
 import type { CephImageObject, CephPoolObject } from "../../lib/dbus-store";
@@ -67,7 +67,7 @@ export function CephImagesCard({ pools, images, locked, reachable }: {
                     field={{ label: _("Snapshot name"), initial: defaultSnapshotName(), check: cephImageNameProblem }}
                     run={v => cephImageSnapshot(image.path, v)} />
             );
-        const snapshots = parseSnapshots(image.props.Snapshots).length;
+        const snapshots = snapshotsOf(image.props.Snapshots).length;
         return (
             <ActionDialog title={format(_("Delete image $0/$1?"), image.props.Pool, name)} confirm={_("Delete")} danger onClose={close}
                 field={typedName(name, _("Type the image's name to confirm"))}
@@ -112,7 +112,7 @@ export function CephImagesCard({ pools, images, locked, reachable }: {
                                     </Tr>
                                     {inPool.map(image => {
                                         const p = image.props;
-                                        const snapshots = parseSnapshots(p.Snapshots);
+                                        const snapshots = snapshotsOf(p.Snapshots);
                                         return (
                                             <Fragment key={image.path}>
                                                 <Tr data-image={`${p.Pool}/${p.Name}`}>

@@ -1,0 +1,84 @@
+// Notification targets (e-mail through the host's MTA, or a webhook that gets
+// Alertmanager's JSON) and Alertmanager's configuration made from them: one
+// receiver per target, one route per target that takes the alerts of its
+// severity or worse, and one route for the target's test alert only.
+import fs from "node:fs";
+import os from "node:os";
+import { writeFileAtomically, writeJsonAtomically } from "../../lib/atomic-file.js";
+import { prometheusGroup } from "./textfile.js";
+
+export const SEVERITIES = ["info", "warning", "critical"] as const;
+export type Severity = typeof SEVERITIES[number];
+export const TARGET_KINDS = ["email", "webhook"] as const;
+export type TargetKind = typeof TARGET_KINDS[number];
+export const TEST_LABEL = "debvisor_test_target";
+
+export interface NotificationTarget {
+    name: string;
+    kind: TargetKind;
+    /** an e-mail address or an http(s) URL */
+    address: string;
+    minSeverity: Severity;
+    added: number;
+    addedByUid: number;
+}
+
+export function readTargets(file: string): NotificationTarget[] {
+    try {
+        return JSON.parse(fs.readFileSync(file, "utf8")) as NotificationTarget[];
+    } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === "ENOENT")
+            return [];
+        throw new Error(`cannot read ${file}: ${(e as Error).message}`);
+    }
+}
+
+export function writeTargets(file: string, targets: NotificationTarget[]): void {
+    writeJsonAtomically(file, targets, 0o600);
+}
+
+/* What a viewer sees of a target's address: a webhook's URL can carry a token, so only its origin. */
+export function shownAddress(target: NotificationTarget): string {
+    if (target.kind !== "webhook")
+        return target.address;
+    try {
+        return new URL(target.address).origin;
+    } catch {
+        return "";
+    }
+}
+
+const receiverName = (target: string) => `target-${target}`;
+
+/* Alertmanager's configuration (JSON is YAML, which Alertmanager reads). */
+export function alertmanagerConfig(targets: NotificationTarget[], hostname = os.hostname()): Record<string, unknown> {
+    const severities = (min: Severity) => SEVERITIES.slice(SEVERITIES.indexOf(min)).join("|");
+    return {
+        global: { smtp_smarthost: "localhost:25", smtp_from: `debvisor@${hostname}`, smtp_require_tls: false },
+        route: {
+            receiver: "nobody",
+            group_by: ["alertname", "instance"],
+            group_wait: "10s",
+            group_interval: "1m",
+            repeat_interval: "4h",
+            routes: [
+                ...targets.map(t => ({ receiver: receiverName(t.name), matchers: [`${TEST_LABEL}="${t.name}"`], group_wait: "0s" })),
+                ...targets.map(t => ({
+                    receiver: receiverName(t.name), matchers: [`severity=~"${severities(t.minSeverity)}"`, `${TEST_LABEL}=""`], continue: true,
+                })),
+            ],
+        },
+        receivers: [
+            { name: "nobody" },
+            ...targets.map(t => t.kind === "email"
+                ? { name: receiverName(t.name), email_configs: [{ to: t.address, send_resolved: true }] }
+                : { name: receiverName(t.name), webhook_configs: [{ url: t.address, send_resolved: true }] }),
+        ],
+    };
+}
+
+export function writeAlertmanagerConfig(file: string, targets: NotificationTarget[]): void {
+    const text = `# written by debvisord from ${file.replace(/alertmanager\.yml$/, "targets.json")}; change it with debvisorctl alerts\n` +
+        JSON.stringify(alertmanagerConfig(targets), null, 2) + "\n";
+    writeFileAtomically(file, text, 0o640, prometheusGroup());
+}

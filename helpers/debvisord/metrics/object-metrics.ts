@@ -1,0 +1,58 @@
+// What DebVisor knows better than any exporter, read from the objects the
+// areas publish on the bus (so it is the same state the pages show): TSIG key
+// ages, failed DNS updates, ZFS pool health and fill, machine states.
+import type { Family } from "./exposition.js";
+
+export interface ObjectSource {
+    objectsWith(iface: string): Array<{ path: string; props: Record<string, unknown> }>;
+}
+
+const IFACE = "org.debvisor.DebVisor1.";
+const HEALTHY_POOL = new Set(["ONLINE"]);
+const MACHINE_STATES = ["running", "paused", "shutoff", "crashed"] as const;
+
+const seconds = (micros: unknown) => Number(micros) / 1e6;
+const num = (value: unknown) => Number(value ?? 0);
+
+/** one node of a pool's Vdevs property: zpool status's tree, depth first, as variants */
+type VdevEntry = Record<string, { value: unknown }>;
+
+/* Checksum errors of a pool: its leaf devices' counters added up (zpool status counts a mirror's
+ * errors on the mirror and on its device alike). A node is a leaf when the next one is not deeper. */
+function checksumErrors(vdevs: unknown): number {
+    if (!Array.isArray(vdevs))
+        return 0;
+    const list = vdevs as VdevEntry[];
+    const depth = (i: number) => num(list[i]?.Depth?.value);
+    return list.reduce((sum, v, i) => sum + (i + 1 < list.length && depth(i + 1) > depth(i) ? 0 : num(v.Checksum?.value)), 0);
+}
+
+export function objectFamilies(source: ObjectSource): Family[] {
+    const keys = source.objectsWith(`${IFACE}DnsKey`).map(o => o.props);
+    const zones = source.objectsWith(`${IFACE}DnsZone`).map(o => o.props);
+    const pools = source.objectsWith(`${IFACE}ZfsPool`).map(o => o.props);
+    const datasets = source.objectsWith(`${IFACE}ZfsDataset`).map(o => o.props).filter(d => d.Type !== "snapshot");
+    const machines = source.objectsWith(`${IFACE}Machine`).map(o => o.props);
+    return [
+        { name: "debvisor_tsig_key_created_timestamp_seconds", type: "gauge", help: "When the current secret of each TSIG key was made.",
+          samples: keys.map(k => ({ labels: { key: String(k.Name) }, value: seconds(k.Created) })) },
+        { name: "debvisor_tsig_key_rotation_due_timestamp_seconds", type: "gauge", help: "When each TSIG key is due for rotation (keys never due are left out).",
+          samples: keys.filter(k => num(k.RotationDue) > 0).map(k => ({ labels: { key: String(k.Name) }, value: seconds(k.RotationDue) })) },
+        { name: "debvisor_dns_failed_updates_total", type: "counter", help: "DNS updates of each zone that failed since debvisord started.",
+          samples: zones.map(z => ({ labels: { zone: String(z.Name) }, value: num(z.FailedUpdates) })) },
+        { name: "debvisor_zfs_pool_healthy", type: "gauge", help: "1 when the ZFS pool is ONLINE, else 0; health names the state.",
+          samples: pools.map(p => ({ labels: { pool: String(p.Name), health: String(p.Health) }, value: HEALTHY_POOL.has(String(p.Health)) ? 1 : 0 })) },
+        { name: "debvisor_zfs_pool_used_ratio", type: "gauge", help: "Allocated part of each ZFS pool (0 to 1).",
+          samples: pools.filter(p => num(p.Size) > 0).map(p => ({ labels: { pool: String(p.Name) }, value: num(p.Allocated) / num(p.Size) })) },
+        { name: "debvisor_zfs_pool_checksum_errors", type: "gauge", help: "Checksum errors zpool status counts on each pool's devices.",
+          samples: pools.map(p => ({ labels: { pool: String(p.Name) }, value: checksumErrors(p.Vdevs) })) },
+        { name: "debvisor_zfs_dataset_used_ratio", type: "gauge", help: "Used part of the space each ZFS dataset may use (used / (used + available)).",
+          samples: datasets.filter(d => num(d.Used) + num(d.Available) > 0).map(d => ({
+              labels: { dataset: String(d.Name), pool: String(d.Pool) }, value: num(d.Used) / (num(d.Used) + num(d.Available)),
+          })) },
+        { name: "debvisor_machine_state", type: "gauge", help: "1 for the state each machine is in (running, paused, shutoff, crashed), 0 for the others.",
+          samples: machines.flatMap(m => MACHINE_STATES.map(state => ({
+              labels: { uuid: String(m.UUID), name: String(m.Name), state }, value: m.State === state ? 1 : 0,
+          }))) },
+    ];
+}

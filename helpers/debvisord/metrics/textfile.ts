@@ -1,0 +1,69 @@
+// debvisord's metrics out through node-exporter's textfile collector, so that
+// the daemon opens no port of its own: every WRITE_INTERVAL_MS the whole file
+// is written anew and renamed into place (node-exporter reads only *.prom,
+// never the temporary file beside it). Readable by the prometheus group only.
+import fs from "node:fs";
+import path from "node:path";
+import { writeFileAtomically, type FileOwner } from "../../lib/atomic-file.js";
+import { groupId } from "../../lib/system-ids.js";
+import { exposition, type Family } from "./exposition.js";
+
+export const TEXTFILE_DIR = "/var/lib/prometheus/node-exporter";
+export const TEXTFILE = path.join(TEXTFILE_DIR, "debvisor.prom");
+const WRITE_INTERVAL_MS = 15_000;
+
+export type FamilySource = () => Family[];
+
+export class MetricsTextfile {
+    private timer: NodeJS.Timeout | null = null;
+    private lastProblem = "";
+
+    constructor(private readonly sources: FamilySource[], private readonly file = TEXTFILE,
+                private readonly now: () => number = Date.now) {}
+
+    /* The file's content now. */
+    render(): string {
+        const families = this.sources.flatMap(source => source());
+        families.push({ name: "debvisor_metrics_written_timestamp_seconds", type: "gauge", help: "When debvisord last wrote this file.",
+                        samples: [{ value: Math.floor(this.now() / 1000) }] });
+        return exposition(families);
+    }
+
+    /* Writes the file where node-exporter's textfile directory exists (node-exporter is installed); "" or why not. */
+    write(): string {
+        const dir = path.dirname(this.file);
+        if (!fs.existsSync(dir))
+            return `${dir} does not exist (prometheus-node-exporter is not installed)`;
+        try {
+            writeFileAtomically(this.file, this.render(), 0o640, prometheusGroup());
+            return "";
+        } catch (e) {
+            return `cannot write ${this.file}: ${(e as Error).message}`;
+        }
+    }
+
+    /* Writes now and then every interval; a problem is logged once, until it changes. */
+    start(log: (message: string) => void): void {
+        const tick = () => {
+            const problem = this.write();
+            if (problem && problem !== this.lastProblem)
+                log(`metrics: ${problem}`);
+            this.lastProblem = problem;
+        };
+        tick();
+        this.timer = setInterval(tick, WRITE_INTERVAL_MS);
+        this.timer.unref();
+    }
+
+    stop(): void {
+        if (this.timer)
+            clearInterval(this.timer);
+        this.timer = null;
+    }
+}
+
+/* root:prometheus, so that node-exporter (user prometheus) reads the file and other users do not. */
+export function prometheusGroup(): FileOwner | undefined {
+    const gid = groupId("prometheus");
+    return gid === undefined ? undefined : { uid: 0, gid };
+}

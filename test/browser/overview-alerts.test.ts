@@ -1,0 +1,103 @@
+// DebVisor → Overview's Alerts and history card in a real Cockpit login, on
+// the installed package with Debian's engines started by the test: an alert
+// Alertmanager holds (posted to its API the way Prometheus posts one) shows
+// with its severity, and the CPU and memory graphs draw real points that
+// Prometheus scraped from node-exporter, for the hour and the day; on a narrow
+// screen in the dark theme the card fits, with no console errors.
+import fs from "node:fs";
+import http from "node:http";
+import QUnit from "qunit";
+import type { Frame } from "playwright-core";
+import { callAs } from "../lib/call-as.js";
+import { COCKPIT_URL, login, openFromMenu, openSession, pageFrame, screenshot } from "../lib/browser.js";
+import { tempDir } from "../lib/images.js";
+import { enginesMissing, MetricsEngines } from "../lib/metrics-engines.js";
+import { moduleUnless } from "../lib/skip.js";
+import { VIEWER } from "../lib/users.js";
+import { waitFor } from "../lib/wait.js";
+
+const WAIT = { timeout: 30_000 };
+const ALERT = "BrowserTestDiskFailing";
+
+/* Posts an alert to Alertmanager with the engines' secret; it ends by itself after ten minutes. */
+function postAlert(engines: MetricsEngines): Promise<number> {
+    const body = JSON.stringify([{
+        labels: { alertname: ALERT, severity: "critical" },
+        annotations: { summary: "A disk of the browser test is failing", description: "Posted by the browser test." },
+        endsAt: new Date(Date.now() + 600_000).toISOString(),
+    }]);
+    return new Promise((resolve, reject) => {
+        const req = http.request(`http://127.0.0.1:${engines.ports.alertmanager}/api/v2/alerts`, {
+            method: "POST", timeout: 5000,
+            headers: { "content-type": "application/json", authorization: `Basic ${Buffer.from(`debvisor:${engines.secret()}`).toString("base64")}` },
+        }, res => { res.resume(); resolve(res.statusCode ?? 0) });
+        req.on("error", reject);
+        req.end(body);
+    });
+}
+
+const pointsOf = (frame: Frame, title: string) =>
+    frame.locator(`figure[aria-label='${title}'] svg`).getAttribute("data-points").then(Number);
+
+moduleUnless("browser: Overview's alerts and history", enginesMissing(), hooks => {
+    const dir = tempDir("dv-browser-alerts-");
+    const engines = new MetricsEngines(dir);
+    hooks.before(async () => {
+        await engines.start();
+        if (await postAlert(engines) !== 200)
+            throw new Error("Alertmanager did not take the test's alert");
+        // Prometheus scrapes every second; the hour's graph has a point every 15 s: wait for two
+        await waitFor("two points of the hour's CPU history", async () => {
+            const r = await callAs(VIEWER.name, { path: "/org/debvisor/DebVisor1/metrics", iface: "org.debvisor.DebVisor1.Metrics",
+                                                  method: "History", signature: "sua{sv}", body: ["node-cpu", 3600, {}] });
+            return r.ok && (r.body[1] as unknown[]).length >= 2;
+        }, 60_000, 1000);
+    });
+    hooks.after(async () => {
+        await engines.stop();
+        fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    QUnit.test("a viewer sees the alert and graphs with real points, for the hour and the day", async assert => {
+        const session = await openSession();
+        try {
+            await login(session.page, VIEWER);
+            session.consoleErrors.length = 0;
+            const frame = await openFromMenu(session.page, "DebVisor", "debvisor/overview");
+            const card = frame.getByTestId("alerts-card");
+            await card.locator(`li[data-alert='${ALERT}']`).waitFor(WAIT);
+            assert.true((await card.locator(`li[data-alert='${ALERT}']`).textContent() ?? "").includes("A disk of the browser test is failing"), "the alert's summary");
+            await card.locator("figure[aria-label='CPU'] svg").waitFor(WAIT);
+            for (const title of ["CPU", "Memory"])
+                assert.true(await pointsOf(frame, title) >= 2, `${title}: ${await pointsOf(frame, title)} points`);
+            assert.true(/\d+ %/.test(await card.locator("figure[aria-label='Memory'] figcaption").textContent() ?? ""), "the latest memory use in percent");
+            await card.getByRole("button", { name: "Day" }).click();
+            // a Prometheus a minute old has one point a day's graph shows (one every 6 minutes)
+            await waitFor("the day's graph", async () => await card.getByRole("button", { name: "Day" }).getAttribute("aria-pressed") === "true" && await pointsOf(frame, "CPU") >= 1, 30_000, 200);
+            await screenshot(session.page, "overview-alerts", frame);
+            assert.deepEqual(session.consoleErrors, [], "no console errors");
+        } finally {
+            await session.close();
+        }
+    });
+
+    QUnit.test("narrow and dark: the card fits the screen", async assert => {
+        const session = await openSession({ colorScheme: "dark", width: 420 });
+        try {
+            await login(session.page, VIEWER);
+            session.consoleErrors.length = 0;
+            await session.page.goto(`${COCKPIT_URL}/debvisor/overview`);
+            const frame = await pageFrame(session.page, "debvisor/overview");
+            const card = frame.getByTestId("alerts-card");
+            await card.locator("figure[aria-label='CPU'] svg").waitFor(WAIT);
+            const fits = await card.evaluate(el => el.scrollWidth <= el.clientWidth + 1);
+            assert.true(fits, "no sideways scrolling inside the card");
+            const stroke = await card.locator(".debvisor-graph-line").first().evaluate(el => getComputedStyle(el).stroke);
+            assert.notEqual(stroke, "none", `the line is drawn (${stroke})`);
+            await screenshot(session.page, "overview-alerts-narrow-dark", frame);
+            assert.deepEqual(session.consoleErrors, [], "no console errors");
+        } finally {
+            await session.close();
+        }
+    });
+});

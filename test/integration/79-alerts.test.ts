@@ -1,0 +1,145 @@
+// Alerts end to end on the installed daemon and Debian's engines, started by
+// the test on loopback ports of its own (Prometheus evaluating every second,
+// node-exporter with its textfile, CPU and memory collectors, Alertmanager) with the
+// shipped rules and Prometheus configuration: a notification target added on
+// the bus reaches Alertmanager's configuration, its test alert reaches a
+// webhook run by the test, and a TSIG key made overdue (its creation time set
+// two days back in DNS state while debvisord was stopped) raises
+// TsigKeyRotationOverdue, whose JSON the webhook gets within 60 s. Then who
+// may list and silence, bad input, and that the engines refuse a caller
+// without the secret.
+import fs from "node:fs";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import path from "node:path";
+import QUnit from "qunit";
+import { callAs, getProperty } from "../lib/call-as.js";
+import { tempDir } from "../lib/images.js";
+import { engineStatus, enginesMissing, MetricsEngines } from "../lib/metrics-engines.js";
+import { moduleUnless } from "../lib/skip.js";
+import { ADMIN, VIEWER } from "../lib/users.js";
+import { waitFor } from "../lib/wait.js";
+
+const ALERTS = { path: "/org/debvisor/DebVisor1/alerts", iface: "org.debvisor.DebVisor1.Alerts" };
+const DNS = { path: "/org/debvisor/DebVisor1/dns", iface: "org.debvisor.DebVisor1.Dns" };
+const DNS_STATE = "/etc/debvisor/dns/state.json";
+const KEY = `e2e-overdue-${Math.random().toString(36).slice(2, 7)}`;
+const HOOK_TARGET = "e2e-hook";
+const DAY_MS = 24 * 3600 * 1000;
+
+const alerts = (user: string | null, method: string, signature: string, body: unknown[]) => callAs(user, { ...ALERTS, method, signature, body });
+const dns = (user: string | null, method: string, signature: string, body: unknown[]) => callAs(user, { ...DNS, method, signature, body });
+
+interface Notification { receiver: string; status: string; alerts: Array<{ status: string; labels: Record<string, string> }> }
+
+moduleUnless("alerts: a TSIG key overdue reaches a webhook through Prometheus and Alertmanager", enginesMissing(), hooks => {
+    const dir = tempDir("dv-alerts-");
+    const engines = new MetricsEngines(dir);
+    const metricsDir = engines.metricsDir;
+    const heard: Notification[] = [];
+    let hook: http.Server | null = null;
+    let hookPort = 0;
+
+    hooks.before(async () => {
+        hook = http.createServer((req, res) => {
+            const chunks: Buffer[] = [];
+            req.on("data", (c: Buffer) => chunks.push(c));
+            req.on("end", () => {
+                heard.push(JSON.parse(Buffer.concat(chunks).toString("utf8")) as Notification);
+                res.end();
+            });
+        });
+        await new Promise<void>(resolve => hook!.listen(0, "127.0.0.1", resolve));
+        hookPort = (hook.address() as AddressInfo).port;
+        await engines.start();
+    });
+
+    hooks.after(async () => {
+        await dns(null, "DeleteKey", "sa{sv}", [KEY, {}]).catch(() => undefined);
+        await engines.stop();
+        await new Promise(resolve => hook?.close(resolve));
+        fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    QUnit.test("a target added on the bus gets its test alert, and only it", async assert => {
+        const add = await alerts(ADMIN.name, "AddNotificationTarget", "ssssa{sv}", [HOOK_TARGET, "webhook", `http://127.0.0.1:${hookPort}/alerts?token=t0k3n`, "warning", {}]);
+        assert.true(add.ok, add.ok ? "added" : add.message);
+        const targets = await getProperty(ALERTS.path, ALERTS.iface, "NotificationTargets") as Array<Record<string, unknown>>;
+        assert.deepEqual(targets.map(t => [t.Name, t.Kind, t.Address, t.MinSeverity]), [[HOOK_TARGET, "webhook", `http://127.0.0.1:${hookPort}`, "warning"]],
+            "the webhook shown by its origin only");
+        const test = await alerts(ADMIN.name, "TestNotificationTarget", "sa{sv}", [HOOK_TARGET, {}]);
+        assert.true(test.ok, test.ok ? "sent" : test.message);
+        await waitFor("the test notification", () => heard.some(n => n.alerts.some(a => a.labels.alertname === "DebVisorTestNotification")), 30_000, 200);
+        assert.equal(heard[0].receiver, `target-${HOOK_TARGET}`);
+    });
+
+    QUnit.test("a TSIG key overdue for rotation: the alert's JSON reaches the webhook within 60 s", async assert => {
+        const made = await dns(ADMIN.name, "GenerateKey", "sa{sv}", [KEY, { "rotation-days": ["u", 1] }]);
+        assert.true(made.ok, made.ok ? "key made" : made.message);
+        // the injected time: the key's secret made two days ago, while the daemon is stopped
+        await engines.stopDaemon();
+        const state = JSON.parse(fs.readFileSync(DNS_STATE, "utf8")) as { keys: Record<string, { created: number }> };
+        state.keys[KEY].created = Date.now() - 2 * DAY_MS;
+        fs.writeFileSync(DNS_STATE, JSON.stringify(state, null, 2));
+        await engines.startDaemon();
+        const since = Date.now();
+        const overdue = () => heard.find(n => n.status === "firing" && n.alerts.some(a => a.labels.alertname === "TsigKeyRotationOverdue" && a.labels.key === KEY));
+        await waitFor("TsigKeyRotationOverdue at the webhook", () => overdue() !== undefined, 60_000, 200);
+        const alert = overdue()!.alerts.find(a => a.labels.key === KEY)!;
+        assert.deepEqual([alert.status, alert.labels.severity], ["firing", "warning"]);
+        assert.true(Date.now() - since < 60_000, `${Date.now() - since} ms`);
+
+        // viewers see it; only admins silence it
+        const listed = await alerts(VIEWER.name, "ListAlerts", "a{sv}", [{}]);
+        assert.true(listed.ok && (listed.body[0] as Array<Record<string, unknown>>).some(a => a.Name === "TsigKeyRotationOverdue"), "listed for a viewer");
+        const denied = await alerts(VIEWER.name, "Silence", "a{ss}usa{sv}", [{ alertname: "TsigKeyRotationOverdue" }, 3600, "", {}]);
+        assert.equal(denied.ok ? "" : denied.errorName, "org.debvisor.DebVisor1.Error.NotAuthorized");
+        const silenced = await alerts(ADMIN.name, "Silence", "a{ss}usa{sv}", [{ alertname: "TsigKeyRotationOverdue", key: KEY }, 3600, "rotating tonight", {}]);
+        assert.true(silenced.ok && /^[0-9a-f-]{36}$/.test(String(silenced.body[0])), silenced.ok ? String(silenced.body[0]) : silenced.message);
+        await waitFor("the alert to be suppressed", async () => {
+            const r = await alerts(ADMIN.name, "ListAlerts", "a{sv}", [{}]);
+            return r.ok && (r.body[0] as Array<Record<string, unknown>>).some(a => a.Name === "TsigKeyRotationOverdue" && a.State === "suppressed");
+        }, 20_000, 250);
+    });
+
+    QUnit.test("the node's CPU and memory history, read through debvisord by a viewer", async assert => {
+        const METRICS = { path: "/org/debvisor/DebVisor1/metrics", iface: "org.debvisor.DebVisor1.Metrics" };
+        const history = (user: string, series: string, range: number) => callAs(user, { ...METRICS, method: "History", signature: "sua{sv}", body: [series, range, {}] });
+        for (const series of ["node-cpu", "node-memory"]) {
+            let points: Array<[bigint | number, number]> = [];
+            await waitFor(`${series} to have points`, async () => {
+                const r = await history(VIEWER.name, series, 300);
+                points = r.ok ? r.body[1] as Array<[number, number]> : [];
+                return points.length >= 2;
+            }, 30_000, 500);
+            assert.true(points.every(([t, v]) => Number(t) > 0 && v >= 0 && v <= 1), `${series}: ${points.length} points from 0 to 1`);
+        }
+        const bad = await history(VIEWER.name, "rm -rf", 300);
+        assert.true(!bad.ok && /must be one of node-cpu, node-memory/.test(bad.message), "only named series");
+        const tooLong = await history(VIEWER.name, "node-cpu", 400 * 86400);
+        assert.true(!tooLong.ok && /at most/.test(tooLong.message), "the range is bounded");
+    });
+
+    QUnit.test("bad input changes nothing; the engines refuse a caller without the secret", async assert => {
+        const before = fs.readFileSync(path.join(metricsDir, "alertmanager.yml"), "utf8");
+        for (const [args, pattern] of [
+            [["x", "webhook", "ftp://127.0.0.1/", "warning"], /address: must be an http/],
+            [["x", "webhook", "http://user:pw@127.0.0.1/", "warning"], /user name or password/],
+            [["x", "email", "not an address", "warning"], /e-mail address/],
+            [["x", "sms", "123", "warning"], /kind/],
+            [["x", "email", "a@b.org", "loud"], /min_severity/],
+            [[HOOK_TARGET, "email", "a@b.org", "info"], /exists already/],
+            [["../x", "email", "a@b.org", "info"], /name/],
+        ] as Array<[string[], RegExp]>) {
+            const r = await alerts(ADMIN.name, "AddNotificationTarget", "ssssa{sv}", [...args, {}]);
+            assert.true(!r.ok && r.errorName.endsWith("InvalidArgument") && pattern.test(r.message), `${args.join(" ")}: ${r.ok ? "accepted" : r.message}`);
+        }
+        const none = await alerts(ADMIN.name, "Silence", "a{ss}usa{sv}", [{}, 3600, "", {}]);
+        assert.true(!none.ok && /at least one label/.test(none.message), "a silence of everything is refused");
+        assert.equal(fs.readFileSync(path.join(metricsDir, "alertmanager.yml"), "utf8"), before, "Alertmanager's configuration unchanged");
+        for (const url of [`http://127.0.0.1:${engines.ports.prometheus}/api/v1/query?query=up`, `http://127.0.0.1:${engines.ports.alertmanager}/api/v2/alerts`, `http://127.0.0.1:${engines.ports.node}/metrics`])
+            assert.equal(await engineStatus(url), 401, `${url} without the secret`);
+        const removed = await alerts(ADMIN.name, "RemoveNotificationTarget", "sa{sv}", [HOOK_TARGET, {}]);
+        assert.true(removed.ok, removed.ok ? "removed" : removed.message);
+    });
+});

@@ -1,0 +1,114 @@
+// Debian's metrics engines started by a test on loopback ports of its own,
+// behind the secret a debvisord of the test's own made: Alertmanager,
+// node-exporter (textfile, CPU and memory collectors only) and Prometheus
+// with the shipped configuration and rules, evaluating every second. Stopped
+// by the PIDs they were started with.
+import { spawn, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import path from "node:path";
+import { spawnDaemon, stopSpawnedDaemon, waitForArea } from "./daemon.js";
+import { waitFor } from "./wait.js";
+
+const SHIPPED_CONFIG = "/usr/share/debvisor/monitoring/prometheus.yml";
+const TEXTFILE_DIR = "/var/lib/prometheus/node-exporter";
+const ENGINES = ["/usr/bin/prometheus", "/usr/bin/prometheus-alertmanager", "/usr/bin/prometheus-node-exporter"];
+
+export interface EnginePorts { prometheus: number; alertmanager: number; node: number }
+
+/* Why the engines cannot run here, or null. */
+export function enginesMissing(): string | null {
+    const missing = ENGINES.filter(e => !fs.existsSync(e));
+    return missing.length ? `${missing.join(", ")} not installed (scripts/deps.sh installs them)` : null;
+}
+
+export async function freePort(): Promise<number> {
+    const server = http.createServer();
+    await new Promise<void>(resolve => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as AddressInfo;
+    await new Promise(resolve => server.close(resolve));
+    return port;
+}
+
+/* GET with or without the engines' user and secret; the status code (0: no answer). */
+export function engineStatus(url: string, secret?: string): Promise<number> {
+    const headers = secret ? { authorization: `Basic ${Buffer.from(`debvisor:${secret}`).toString("base64")}` } : undefined;
+    return new Promise(resolve => {
+        http.get(url, { headers, timeout: 5000 }, res => { res.resume(); resolve(res.statusCode ?? 0) }).on("error", () => resolve(0));
+    });
+}
+
+export class MetricsEngines {
+    readonly metricsDir: string;
+    ports: EnginePorts = { prometheus: 0, alertmanager: 0, node: 0 };
+    private readonly children: ChildProcess[] = [];
+    private daemon: ChildProcess | null = null;
+
+    constructor(private readonly dir: string) {
+        this.metricsDir = path.join(dir, "metrics");
+    }
+
+    /* A debvisord that talks to these engines (it makes their secret and configuration where missing). */
+    async startDaemon(): Promise<void> {
+        this.daemon = await spawnDaemon({
+            DEBVISOR_METRICS_DIR: this.metricsDir,
+            DEBVISOR_ALERTMANAGER_URL: `http://127.0.0.1:${this.ports.alertmanager}`,
+            DEBVISOR_PROMETHEUS_URL: `http://127.0.0.1:${this.ports.prometheus}`,
+        });
+        await waitForArea("alerts", "ready", 30_000);
+    }
+
+    async stopDaemon(): Promise<void> {
+        if (this.daemon)
+            await stopSpawnedDaemon(this.daemon);
+        this.daemon = null;
+    }
+
+    /* The daemon first, then the engines on its secret; resolves when all three answer. */
+    async start(): Promise<void> {
+        this.ports = { prometheus: await freePort(), alertmanager: await freePort(), node: await freePort() };
+        fs.mkdirSync(TEXTFILE_DIR, { recursive: true });
+        await this.startDaemon();
+        const web = path.join(this.metricsDir, "web.yml");
+        const { prometheus, alertmanager, node } = this.ports;
+        this.engine("/usr/bin/prometheus-alertmanager", [`--config.file=${path.join(this.metricsDir, "alertmanager.yml")}`,
+            `--web.listen-address=127.0.0.1:${alertmanager}`, `--web.config.file=${web}`, "--cluster.listen-address=",
+            `--storage.path=${path.join(this.dir, "alertmanager")}`]);
+        this.engine("/usr/bin/prometheus-node-exporter", [`--web.listen-address=127.0.0.1:${node}`, `--web.config.file=${web}`,
+            "--collector.disable-defaults", "--collector.textfile", "--collector.cpu", "--collector.meminfo", `--collector.textfile.directory=${TEXTFILE_DIR}`]);
+        // the shipped configuration, on the test's ports and secret, evaluating every second
+        const config = fs.readFileSync(SHIPPED_CONFIG, "utf8")
+            .replace(/15s/g, "1s").replace("127.0.0.1:9190", `127.0.0.1:${prometheus}`)
+            .replace("127.0.0.1:9093", `127.0.0.1:${alertmanager}`).replace("127.0.0.1:9100", `127.0.0.1:${node}`)
+            .replaceAll("/etc/debvisor/metrics/secret", path.join(this.metricsDir, "secret"));
+        fs.writeFileSync(path.join(this.dir, "prometheus.yml"), config);
+        this.engine("/usr/bin/prometheus", [`--config.file=${path.join(this.dir, "prometheus.yml")}`, `--web.listen-address=127.0.0.1:${prometheus}`,
+            `--web.config.file=${web}`, `--storage.tsdb.path=${path.join(this.dir, "prometheus")}`]);
+        const secret = this.secret();
+        await waitFor("the engines to answer", async () =>
+            await engineStatus(`http://127.0.0.1:${alertmanager}/-/ready`, secret) === 200 &&
+            await engineStatus(`http://127.0.0.1:${prometheus}/-/ready`, secret) === 200 &&
+            await engineStatus(`http://127.0.0.1:${node}/metrics`, secret) === 200, 60_000, 250);
+    }
+
+    secret(): string {
+        return fs.readFileSync(path.join(this.metricsDir, "secret"), "utf8").trim();
+    }
+
+    /* The test's daemon and the engines stopped; the next call activates the installed debvisord. */
+    async stop(): Promise<void> {
+        await this.stopDaemon();
+        for (const child of this.children)
+            child.kill("SIGTERM");
+        await waitFor("the engines to exit", () => this.children.every(c => c.exitCode !== null || c.signalCode !== null), 20_000);
+    }
+
+    private engine(file: string, args: string[]): void {
+        const child = spawn(file, args, { stdio: ["ignore", "ignore", "pipe"] });
+        let errors = "";
+        child.stderr!.on("data", (c: Buffer) => { errors = (errors + c.toString()).slice(-4000) });
+        child.on("exit", code => { if (code) process.stderr.write(`${path.basename(file)} exited ${code}: ${errors}\n`) });
+        this.children.push(child);
+    }
+}

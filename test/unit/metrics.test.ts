@@ -1,0 +1,177 @@
+// The metrics and alerting pieces without a bus: the exposition format
+// node-exporter reads, the gauges made from the areas' objects, Alertmanager's
+// configuration made from notification targets (checked by Alertmanager's own
+// amtool), the shipped alert rules (checked by promtool), and the engines'
+// bcrypt hash (checked against the C library's crypt).
+import { execFileSync, spawnSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import QUnit from "qunit";
+import { exposition } from "../../helpers/debvisord/metrics/exposition.js";
+import { objectFamilies } from "../../helpers/debvisord/metrics/object-metrics.js";
+import { alertmanagerConfig, shownAddress, type NotificationTarget } from "../../helpers/debvisord/metrics/notification-targets.js";
+import { bcryptHash, ensureEngineSecret, enginePaths } from "../../helpers/debvisord/metrics/engine-setup.js";
+import { MetricsTextfile } from "../../helpers/debvisord/metrics/textfile.js";
+import { DaemonMetrics } from "../../helpers/debvisord/metrics/daemon-metrics.js";
+import { notAuthorized } from "../../helpers/lib/errors.js";
+import { graphPath, percent } from "../../pkg/overview/history-graph.js";
+import { flattenVdevs } from "../../helpers/debvisord/zfs/bus-values.js";
+import type { Vdev } from "../../helpers/debvisord/zfs/parse.js";
+import { testUnless } from "../lib/skip.js";
+
+const vdev = (name: string, checksum: number) => ({ name, type: "file", section: "data", state: "ONLINE", read: 0, write: 0, checksum, note: "", children: [] }) as Vdev;
+const RULES = path.resolve("monitoring/rules/debvisor.rules.yml");
+const has = (tool: string) => spawnSync("sh", ["-c", `command -v ${tool}`]).status === 0;
+const target = (t: Partial<NotificationTarget>): NotificationTarget =>
+    ({ name: "ops", kind: "webhook", address: "http://127.0.0.1:1/hook", minSeverity: "warning", added: 0, addedByUid: 0, ...t });
+
+QUnit.module("metrics: exposition format", () => {
+    QUnit.test("label values are escaped, families without samples left out, special values spelled as Prometheus reads them", assert => {
+        const text = exposition([
+            { name: "debvisor_x", type: "gauge", help: "an x", samples: [{ labels: { name: "a\"b\\c\nd" }, value: 1.5 }, { value: Number.POSITIVE_INFINITY }] },
+            { name: "debvisor_empty", type: "counter", help: "none", samples: [] },
+        ]);
+        assert.equal(text, "# HELP debvisor_x an x\n# TYPE debvisor_x gauge\ndebvisor_x{name=\"a\\\"b\\\\c\\nd\"} 1.5\ndebvisor_x +Inf\n");
+    });
+
+    QUnit.test("a bad metric or label name is refused rather than written", assert => {
+        assert.throws(() => exposition([{ name: "debvisor-x", type: "gauge", help: "", samples: [{ value: 1 }] }]), /not a metric name/);
+        assert.throws(() => exposition([{ name: "debvisor_x", type: "gauge", help: "", samples: [{ labels: { "a-b": "1" }, value: 1 }] }]), /not a label name/);
+    });
+});
+
+QUnit.module("metrics: what the areas' objects say", () => {
+    const objects: Record<string, Array<Record<string, unknown>>> = {
+        "org.debvisor.DebVisor1.DnsKey": [
+            { Name: "k1", Created: 1_000_000_000n, RotationDue: 2_000_000_000n },
+            { Name: "never", Created: 1_000_000_000n, RotationDue: 0n },
+        ],
+        "org.debvisor.DebVisor1.ZfsPool": [{
+            Name: "tank", Health: "DEGRADED", Size: 100n, Allocated: 85n,
+            Vdevs: flattenVdevs([{ name: "mirror-0", checksum: 3, children: [vdev("a", 1), vdev("b", 2)] } as Vdev, vdev("c", 4)]),
+        }],
+        "org.debvisor.DebVisor1.ZfsDataset": [{ Name: "tank/a", Pool: "tank", Type: "filesystem", Used: 9n, Available: 1n }, { Name: "tank/a@s", Type: "snapshot", Used: 1n }],
+        "org.debvisor.DebVisor1.Machine": [{ UUID: "u1", Name: "web", State: "crashed" }],
+    };
+    const text = exposition(objectFamilies({ objectsWith: iface => (objects[iface] ?? []).map(props => ({ path: "/x", props })) }));
+
+    QUnit.test("TSIG keys: created and due in seconds; a key never due has no due time", assert => {
+        assert.true(text.includes("debvisor_tsig_key_created_timestamp_seconds{key=\"k1\"} 1000\n"));
+        assert.true(text.includes("debvisor_tsig_key_rotation_due_timestamp_seconds{key=\"k1\"} 2000\n"));
+        assert.false(text.includes("debvisor_tsig_key_rotation_due_timestamp_seconds{key=\"never\"}"));
+    });
+
+    QUnit.test("ZFS: an unhealthy pool, its fill, checksum errors of the leaf devices only, datasets but not snapshots", assert => {
+        assert.true(text.includes("debvisor_zfs_pool_healthy{pool=\"tank\",health=\"DEGRADED\"} 0\n"));
+        assert.true(text.includes("debvisor_zfs_pool_used_ratio{pool=\"tank\"} 0.85\n"));
+        assert.true(text.includes("debvisor_zfs_pool_checksum_errors{pool=\"tank\"} 7\n"));
+        assert.true(text.includes("debvisor_zfs_dataset_used_ratio{dataset=\"tank/a\",pool=\"tank\"} 0.9\n"));
+        assert.false(text.includes("tank/a@s"));
+    });
+
+    QUnit.test("machines: 1 for the state each is in", assert => {
+        assert.true(text.includes("debvisor_machine_state{uuid=\"u1\",name=\"web\",state=\"crashed\"} 1\n"));
+        assert.true(text.includes("debvisor_machine_state{uuid=\"u1\",name=\"web\",state=\"running\"} 0\n"));
+    });
+});
+
+QUnit.module("metrics: the daemon's own counts and the textfile", () => {
+    QUnit.test("calls are counted by outcome; a denial is told apart from a failure", async assert => {
+        const metrics = new DaemonMetrics();
+        const call = { iface: "org.debvisor.DebVisor1.Alerts", method: { name: "Silence" } } as never;
+        await metrics.instrument(async () => [])(call);
+        await metrics.instrument(async () => { throw notAuthorized("no") })(call).catch(() => undefined);
+        await metrics.instrument(async () => { throw new Error("boom") })(call).catch(() => undefined);
+        metrics.jobFinished("machine-backup", "failed", 2.5);
+        const text = exposition(metrics.families());
+        for (const outcome of ["ok", "denied", "failed"])
+            assert.true(text.includes(`debvisor_calls_total{area="Alerts",method="Silence",outcome="${outcome}"} 1\n`), outcome);
+        assert.true(text.includes("debvisor_jobs_finished_total{operation=\"machine-backup\",state=\"failed\"} 1\n"));
+        assert.true(text.includes("debvisor_job_duration_seconds_total{operation=\"machine-backup\",state=\"failed\"} 2.5\n"));
+    });
+
+    QUnit.test("the file is replaced whole and not written where node-exporter's directory is missing", assert => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dv-textfile-"));
+        try {
+            const file = path.join(dir, "debvisor.prom");
+            const writer = new MetricsTextfile([() => []], file, () => 42_000);
+            assert.equal(writer.write(), "");
+            assert.equal(fs.readFileSync(file, "utf8"), "# HELP debvisor_metrics_written_timestamp_seconds When debvisord last wrote this file.\n" +
+                "# TYPE debvisor_metrics_written_timestamp_seconds gauge\ndebvisor_metrics_written_timestamp_seconds 42\n");
+            assert.deepEqual(fs.readdirSync(dir), ["debvisor.prom"], "no temporary file left");
+            assert.true(/does not exist/.test(new MetricsTextfile([], path.join(dir, "none", "x.prom")).write()));
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+});
+
+QUnit.module("metrics: Alertmanager's configuration from the notification targets", () => {
+    const targets = [target({}), target({ name: "mail", kind: "email", address: "root@example.org", minSeverity: "critical" })];
+    const config = alertmanagerConfig(targets, "node1") as { route: { routes: Array<{ receiver: string; matchers: string[]; continue?: boolean }> } };
+
+    QUnit.test("each target takes its severity and worse; its test alert goes to it alone", assert => {
+        const routes = config.route.routes;
+        assert.deepEqual(routes.filter(r => r.matchers[0].startsWith("debvisor_test_target")).map(r => [r.receiver, r.continue]),
+            [["target-ops", undefined], ["target-mail", undefined]], "test routes first, and they stop there");
+        assert.deepEqual(routes.filter(r => r.continue).map(r => [r.receiver, r.matchers[0]]),
+            [["target-ops", "severity=~\"warning|critical\""], ["target-mail", "severity=~\"critical\""]]);
+    });
+
+    testUnless("amtool check-config accepts it", has("amtool") ? null : "amtool (prometheus-alertmanager) is not installed", assert => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dv-am-"));
+        try {
+            fs.writeFileSync(path.join(dir, "alertmanager.yml"), JSON.stringify(config));
+            const r = spawnSync("amtool", ["check-config", path.join(dir, "alertmanager.yml")], { encoding: "utf8" });
+            assert.equal(r.status, 0, r.stdout + r.stderr);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+
+    QUnit.test("a webhook's URL is shown by its origin only (it may hold a token)", assert => {
+        assert.equal(shownAddress(target({ address: "https://hooks.example.org:8443/T0/secret?token=x" })), "https://hooks.example.org:8443");
+        assert.equal(shownAddress(target({ kind: "email", address: "a@b.org" })), "a@b.org");
+    });
+});
+
+QUnit.module("metrics: the shipped rules and the engines' secret", () => {
+    testUnless("promtool check rules accepts every rule file, and every alert has a severity and a summary",
+        has("promtool") ? null : "promtool (prometheus) is not installed", assert => {
+            const out = execFileSync("promtool", ["check", "rules", RULES], { encoding: "utf8" });
+            assert.true(/SUCCESS: \d+ rules found/.test(out), out);
+            const text = fs.readFileSync(RULES, "utf8");
+            const alerts = text.split(/\n\s+- alert: /).slice(1);
+            assert.true(alerts.length >= 10, `${alerts.length} alerts`);
+            for (const a of alerts)
+                assert.true(/severity: (critical|warning|info) /.test(a) && /summary: /.test(a), a.split("\n")[0]);
+        });
+
+    QUnit.test("the bcrypt hash is one crypt(3) checks the secret against; the secret is made once, root and group only", async assert => {
+        const hash = await bcryptHash("s3cret");
+        assert.true(hash.startsWith("$2b$10$"), hash);
+        const again = execFileSync("perl", ["-e", "print crypt($ARGV[0], $ARGV[1])", "s3cret", hash], { encoding: "utf8" });
+        assert.equal(again, hash, "the same secret gives the same hash");
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dv-engines-"));
+        try {
+            const paths = enginePaths(path.join(dir, "metrics"));
+            const secret = await ensureEngineSecret(paths);
+            assert.equal(await ensureEngineSecret(paths), secret, "kept on the next start");
+            assert.equal(fs.statSync(paths.secret).mode & 0o777, 0o640);
+            assert.false(fs.readFileSync(paths.webConfig, "utf8").includes(secret), "the web config holds only the hash");
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+});
+
+QUnit.module("metrics: the Overview's history graph", () => {
+    QUnit.test("points across the box, values clamped to 0..1, a break where data is missing", assert => {
+        const box = { width: 100, height: 10 };
+        const points: Array<[number, number]> = [[0, 0], [10_000, 0.5], [20_000, 2], [80_000, -1]];
+        assert.equal(graphPath(points, 0, 100_000, 10_000, box), "M0.0 10.0 L10.0 5.0 L20.0 0.0 M80.0 10.0");
+        assert.equal(graphPath([], 0, 1, 1, box), "", "no data, no line");
+        assert.deepEqual([percent(0.424), percent(undefined), percent(Number.NaN)], ["42 %", "–", "–"]);
+    });
+});
