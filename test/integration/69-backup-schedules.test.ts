@@ -258,9 +258,10 @@ QUnit.module("backups: schedules and retention, with the time injected", hooks =
         const call = (user: string, member: string, signature: string, body: unknown[]) => callAs(user, { path: schedulePath, iface: SCHEDULE, method: member, signature, body });
         const operator = await call(OPERATOR.name, "RunNow", "a{sv}", [{}]);
         assert.true(!operator.ok && operator.errorName.endsWith(".NotAuthorized"), "an operator may not run a schedule");
-        const updated = await call(ADMIN.name, "Update", "a{sv}", [{ "keep-daily": ["u", 0], "keep-last": ["u", 1] }]);
+        const updated = await call(ADMIN.name, "Update", "a{sv}", [{ "keep-daily": ["u", 0], "keep-last": ["u", 1], "verify-percent": ["u", 100] }]);
         assert.true(updated.ok, updated.ok ? "updated" : updated.message);
         assert.deepEqual(await prop("Keep"), { last: 1 });
+        assert.equal(await prop("VerifyPercent"), 100);
         const run = await call(ADMIN.name, "RunNow", "a{sv}", [{}]);
         assert.true(run.ok, run.ok ? "running" : run.message);
         if (!run.ok) return;
@@ -269,6 +270,7 @@ QUnit.module("backups: schedules and retention, with the time injected", hooks =
         const [ok, message] = await withTimeout(watch(String(run.body[0])).completed, 120_000, "the run");
         assert.true(ok, message);
         assert.true(/pruned 2/.test(message), message);
+        assert.true(/Verified .*restic check read 100% of the data and found no errors/.test(message), message);
         const all = snapshots(repoDir, passwordFile);
         assert.equal(all.filter(scheduled()).length, 1, "one scheduled backup left");
         assert.equal(all.filter(s => !scheduled()(s)).length, 1, "and the one made by hand");
@@ -291,10 +293,28 @@ QUnit.module("backups: schedules and retention, with the time injected", hooks =
         assert.equal(ctl(["backup", "schedule", "remove", cliName]).code, 0);
         assert.equal(ctl(["vm", "tag", machineName]).stdout.trim().split("\n").sort().join(" "), [tag, "other"].sort().join(" "));
 
+        // a pack of the repository damaged: the backup and (no retention) nothing pruned, but the verify fails the run
+        const noRetention = await call(ADMIN.name, "Update", "a{sv}", [{ "keep-last": ["u", 0] }]);
+        assert.true(noRetention.ok, noRetention.ok ? "updated" : noRetention.message);
+        const packs = fs.readdirSync(path.join(repoDir, "data"), { recursive: true }).map(String).map(f => path.join(repoDir, "data", f))
+            .filter(f => fs.statSync(f).isFile()).sort((a, b) => fs.statSync(b).size - fs.statSync(a).size);
+        const fd = fs.openSync(packs[0], "r+");
+        fs.writeSync(fd, Buffer.alloc(64, 0x55), 0, 64, Math.floor(fs.statSync(packs[0]).size / 2));
+        fs.closeSync(fd);
+        const damaged = await call(ADMIN.name, "RunNow", "a{sv}", [{}]);
+        assert.true(damaged.ok, damaged.ok ? "running" : damaged.message);
+        if (damaged.ok) {
+            const [verifyOk, verifyMessage] = await withTimeout(watch(String(damaged.body[0])).completed, 120_000, "the run");
+            assert.false(verifyOk, verifyMessage);
+            assert.true(/^verify: restic check of .* found errors/.test(verifyMessage), verifyMessage);
+            assert.equal(await prop("LastResult"), "failed");
+            assert.equal(await prop("LastMessage"), verifyMessage, "kept on the schedule");
+        }
+
         const removed = await call(ADMIN.name, "Remove", "a{sv}", [{}]);
         assert.true(removed.ok, removed.ok ? "removed" : removed.message);
         schedulePath = "";
         assert.false(fileText(SCHEDULES_FILE).includes(scheduleName), "gone from the file");
-        assert.equal(snapshots(repoDir, passwordFile).length, 2, "its backups stay");
+        assert.equal(snapshots(repoDir, passwordFile).length, 3, "its backups stay");
     });
 });

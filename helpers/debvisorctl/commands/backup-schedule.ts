@@ -20,6 +20,7 @@ const SETTING_OPTIONS = {
     daily: { type: "boolean" as const, help: "every day (the default)" },
     weekly: { type: "string" as const, value: "DAY", help: "once a week on DAY (sun, mon … sat)" },
     at: { type: "string" as const, value: "HH:MM", help: "the local time (default 02:00)" },
+    verify: { type: "string" as const, value: "PERCENT", help: "after each run, restic check reads PERCENT of the data (0: no check)" },
     ...Object.fromEntries(KEEPS.map(k => [`keep-${k}`, { type: "string" as const, value: "N", help: `keep the ${k === "last" ? "N newest" : `newest of the last N ${k === "daily" ? "days" : k.replace(/ly$/, "s")}`} (0: no such rule)` }])),
 };
 
@@ -56,6 +57,11 @@ async function settingOptions(values: Values): Promise<Record<string, Variant>> 
     }
     if (typeof values.at === "string")
         o.time = new dbus.Variant("s", values.at);
+    if (typeof values.verify === "string") {
+        if (!/^\d+$/.test(values.verify))
+            throw new UsageError("--verify takes a whole number (percent)");
+        o["verify-percent"] = new dbus.Variant("u", Number(values.verify));
+    }
     for (const k of KEEPS) {
         const v = values[`keep-${k}`];
         if (typeof v !== "string")

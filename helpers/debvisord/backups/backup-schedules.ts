@@ -68,7 +68,7 @@ export class BackupSchedules {
                 iface: SCHEDULE_IFACE,
                 props: {
                     Name: s.name, Repository: s.repository, Machine: s.machine, Tag: s.tag, Frequency: s.frequency,
-                    Weekday: s.weekday, Time: s.time, Keep: s.keep, NextRun: us(nextDue(s, now).getTime()),
+                    Weekday: s.weekday, Time: s.time, Keep: s.keep, VerifyPercent: s.verifyPercent ?? 0, NextRun: us(nextDue(s, now).getTime()),
                     LastRun: us(s.lastRun), LastResult: s.lastResult, LastMessage: s.lastMessage,
                     Running: this.running.has(s.name), CreatedByUID: s.createdByUid,
                 },

@@ -4,6 +4,7 @@
 // made by hand or by another schedule are never looked at by forget; a run in
 // which any backup failed prunes nothing.
 import { failed } from "../../lib/errors.js";
+import { lastLines } from "../../lib/tool-run.js";
 import type { JobControl } from "../jobs/jobs.js";
 import type { BackupsArea } from "./backups-area.js";
 import { backupMachine } from "./machine-backup.js";
@@ -46,7 +47,19 @@ export async function runSchedule(area: BackupsArea, s: ScheduleRecord, at: Date
         throw failed(`${failures.join("; ")}${done.length ? ` (${done.length} other backup${done.length > 1 ? "s" : ""} succeeded)` : ""}; nothing was pruned`);
     control.setProgress(0.9);
     const pruned = hasRetention(s.keep) ? await prune(area, s, control.signal) : "no retention is set, nothing was pruned";
-    return `${done.join("\n")}\n${pruned}`;
+    control.setProgress(0.95);
+    const verified = s.verifyPercent ? `\n${await verify(area, s.repository, s.verifyPercent, control.signal)}` : "";
+    return `${done.join("\n")}\n${pruned}${verified}`;
+}
+
+/* restic check of the repository's structure and a random share of its data. A failure fails the
+ * run: its message says what restic found. */
+async function verify(area: BackupsArea, repository: string, percent: number, signal: AbortSignal): Promise<string> {
+    const { access } = area.repository(repository);
+    const r = await area.restic.run(access, ["check", `--read-data-subset=${percent}%`], { signal, timeout: PRUNE_TIMEOUT_MS });
+    if (r.exitCode !== 0)
+        throw failed(`verify: restic check of ${repository} found errors (the backups were made and pruned): ${lastLines(r.stderr || r.stdout, 6)}`);
+    return `Verified ${repository}: restic check read ${percent}% of the data and found no errors`;
 }
 
 /* restic forget on this schedule's snapshots only, then prune when anything was forgotten. */

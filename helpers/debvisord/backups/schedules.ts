@@ -25,6 +25,8 @@ export interface ScheduleRecord {
     /** "HH:MM", local time */
     time: string;
     keep: Retention;
+    /** after each run, restic check reads this share of the repository's data (percent); 0: no check */
+    verifyPercent?: number;
     /** ms since the epoch, on the schedule's clock */
     created: number;
     createdByUid: number;
@@ -47,11 +49,12 @@ export const scheduleOptionShape = {
     time: z.optional(z.string().check(z.regex(/^([01][0-9]|2[0-3]):[0-5][0-9]$/, "must be HH:MM, 00:00 to 23:59"))),
     "keep-last": keepCount, "keep-hourly": keepCount, "keep-daily": keepCount,
     "keep-weekly": keepCount, "keep-monthly": keepCount, "keep-yearly": keepCount,
+    "verify-percent": z.optional(z.int().check(z.minimum(0, "must be 0 (no check) to 100"), z.maximum(100, "must be 0 (no check) to 100"))),
 };
 export type ScheduleOptions = { [K in keyof typeof scheduleOptionShape]?: z.infer<typeof scheduleOptionShape[K]> };
 
 /* The record's settings with `options` applied over them ("machine" and "tag" replace each other). */
-export function applyOptions(base: Pick<ScheduleRecord, "machine" | "tag" | "frequency" | "weekday" | "time" | "keep">, options: ScheduleOptions) {
+export function applyOptions(base: Pick<ScheduleRecord, "machine" | "tag" | "frequency" | "weekday" | "time" | "keep" | "verifyPercent">, options: ScheduleOptions) {
     const next = { ...base, keep: { ...base.keep } };
     if (options.machine !== undefined && options.tag !== undefined)
         throw new ScheduleError("options: give \"machine\" or \"tag\", not both");
@@ -65,6 +68,8 @@ export function applyOptions(base: Pick<ScheduleRecord, "machine" | "tag" | "fre
         next.weekday = options.weekday;
     if (options.time !== undefined)
         next.time = options.time;
+    if (options["verify-percent"] !== undefined)
+        next.verifyPercent = options["verify-percent"];
     for (const kind of KEEP_KINDS) {
         const value = options[`keep-${kind}`];
         if (value === 0)
