@@ -5,7 +5,9 @@
 // retention prunes exactly the schedule's oldest snapshot while a backup made
 // by hand stays; a wrong password and a repository that is gone fail the run
 // with the reason on the schedule and in the audit log, and nothing is pruned.
-// Who may do what; bad input changes nothing; debvisorctl backup schedule.
+// A verify after the run (restic check) passes, and fails the run once a pack
+// of the repository is damaged. Who may do what; bad input changes nothing;
+// debvisorctl backup schedule.
 import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
@@ -249,7 +251,7 @@ QUnit.module("backups: schedules and retention, with the time injected", hooks =
         assert.equal(audit.filter(l => l.includes("\"result\":\"failed: ")).length, 2, "both failures are in the audit log");
     });
 
-    QUnit.test("Update to keep-last 1 and RunNow: one scheduled backup left; the repository cannot go while the schedule uses it; Remove", async assert => {
+    QUnit.test("Update to keep-last 1 with a verify, RunNow: one scheduled backup left, verified; a damaged pack fails the verify; the repository cannot go while the schedule uses it; Remove", async assert => {
         if (!schedulePath) {
             assert.true(false, "needs the schedule of the test before");
             return;
