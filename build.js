@@ -17,7 +17,7 @@ const root = path.dirname(fileURLToPath(import.meta.url));
 const dev = process.argv.includes("--dev");
 const version = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")).version;
 const dist = path.join(root, "dist");
-const pages = ["overview", "machines", "compliance", "storage", "security", "dns"];
+const pages = ["overview", "machines", "compliance", "storage", "security", "dns", "cluster"];
 
 function writeIfChanged(file, text) {
     fs.mkdirSync(path.dirname(file), { recursive: true });

@@ -42,6 +42,8 @@ import { CephArea } from "./ceph/ceph-area.js";
 import { CephTools } from "./ceph/tools.js";
 import { BackupsArea } from "./backups/backups-area.js";
 import { backupMethod } from "./backups/machine-backup.js";
+import { ClusterArea } from "./cluster/cluster-area.js";
+import { AUTHORIZED_KEYS } from "./cluster/ssh-channel.js";
 import { AlertsObject } from "./metrics/alerts-object.js";
 import { DaemonMetrics } from "./metrics/daemon-metrics.js";
 import { ensureEngineSecret } from "./metrics/engine-setup.js";
@@ -65,7 +67,7 @@ const FIREWALL_STATE = process.env.DEBVISOR_FIREWALL_STATE || FIREWALL_STATE_FIL
 const TEMPORARY_FILE_PLACES = [
     "/etc/debvisor/", path.dirname(DNS_PATHS.stateFile) + "/", DNS_PATHS.keyDir + "/", DNS_PATHS.zoneDir + "/",
     path.dirname(AUDIT_PATHS.exported) + "/", FIREWALL_STATE, DNS_PATHS.namedConf,
-    FSTAB, CEPH_CONF, DNSMASQ_CONF, SSHD_DROPIN, SYSCTL_FILE, AUTO_UPGRADES, PAM_SSHD, TEXTFILE,
+    FSTAB, CEPH_CONF, DNSMASQ_CONF, SSHD_DROPIN, SYSCTL_FILE, AUTO_UPGRADES, PAM_SSHD, TEXTFILE, path.dirname(AUTHORIZED_KEYS) + "/",
 ];
 const NAME_FLAG_DO_NOT_QUEUE = 4;
 const PRIMARY_OWNER = 1;
@@ -159,6 +161,10 @@ async function main(): Promise<void> {
     const cephArea = areas.add("ceph", () => ceph.probe());
     ceph.onHealth(problem => cephArea.report(problem));
 
+    // the cluster: members read from Ceph, the others pinged over SSH every 10 s
+    const cluster = new ClusterArea(server, jobs);
+    cluster.start();
+
     // backups: restic, with the repositories saved in /etc/debvisor/backup
     backups.start();
     const backupsArea = areas.add("backups", () => backups.probe());
@@ -205,6 +211,7 @@ async function main(): Promise<void> {
     const stop = (signal: string) => {
         log(`${signal}: finishing the audit log and exiting`);
         areas.stop();
+        cluster.stop();
         metrics.stop();
         // the counts of repeated denials first: nothing counted is lost on a clean stop
         void denials.flush().catch(() => undefined).then(() => audit.drain()).then(() => process.exit(0));

@@ -17,6 +17,7 @@ import {
     type PageCephImageProperties, type PageCephManagerProperties, type PageCephOsdProperties, type PageCephPoolProperties,
 } from "../../generated/dbus-contract";
 import { BACKUPREPOSITORY_IFACE, type PageBackupRepositoryProperties } from "../../generated/dbus-contract";
+import { CLUSTER_IFACE, type PageClusterProperties } from "../../generated/dbus-contract";
 import { compareNames } from "./collate";
 import { cockpit, type CloseOptions, type DBusClient, type DBusError, type NotifyData } from "./cockpit";
 import { _, format } from "./gettext";
@@ -384,4 +385,12 @@ const selectBackupRepositories = objectsWith<PageBackupRepositoryProperties>(BAC
 
 export function useBackupRepositories(): BackupRepositoryObject[] {
     return useSyncExternalStore(subscribe, selectBackupRepositories);
+}
+
+// The cluster: this node's view of every member
+const selectCluster = objectsWith<PageClusterProperties>(CLUSTER_IFACE, (a, b) => a.path.localeCompare(b.path));
+
+/** The Cluster singleton, once debvisord announced it. */
+export function useCluster(): PageClusterProperties | null {
+    return useSyncExternalStore(subscribe, selectCluster)[0]?.props ?? null;
 }

@@ -87,6 +87,10 @@ export function mirror(): string | null {
     return uris.find(u => /^https?:\/\//.test(u) && !/security/.test(u)) ?? null;
 }
 
+/* A kind of node: a plain one (name "") or one with more packages, cached apart under its name. */
+export interface NodeVariant { name: string; packages: string[] }
+const PLAIN: NodeVariant = { name: "", packages: [] };
+
 /* The packages named in a .deb's Depends (the first of each set of alternatives). */
 function dependsOf(deb: string): string[] {
     const field = must("dpkg-deb", ["-f", deb, "Depends"]).trim();
@@ -101,12 +105,13 @@ function nspawn(dir: string, args: string[], extra: string[] = [], timeoutMs = 6
 /* The prepared root file system for a release: debootstrap, then apt inside
  * for what the node's packages depend on. Built once; made in a temporary
  * directory and renamed, so a run that was cut short leaves no half cache. */
-export function preparedRoot(release: string, debs: string[]): { dir: string; built: boolean } {
+export function preparedRoot(release: string, debs: string[], variant: NodeVariant = PLAIN): { dir: string; built: boolean } {
     const archive = mirror()!;
-    const packages = [...new Set([...BASE_PACKAGES, ...debs.flatMap(dependsOf)])]
+    const packages = [...new Set([...BASE_PACKAGES, ...variant.packages, ...debs.flatMap(dependsOf)])]
         .filter(p => !debs.some(d => path.basename(d).startsWith(`${p}_`))).sort();
     const key = crypto.createHash("sha256").update(JSON.stringify({ release, archive, packages, later: LATER_PACKAGES })).digest("hex").slice(0, 16);
-    const dir = path.join(CACHE, `${release}-${key}`);
+    const prefix = `${variant.name ? `${variant.name}-` : ""}${release}-`;
+    const dir = path.join(CACHE, `${prefix}${key}`);
     if (fs.existsSync(path.join(dir, "etc/os-release")))
         return { dir, built: false };
     fs.mkdirSync(CACHE, { recursive: true });
@@ -119,7 +124,7 @@ export function preparedRoot(release: string, debs: string[]): { dir: string; bu
         fs.writeFileSync(path.join(temp, "etc/hostname"), "debvisor-node\n");
         fs.renameSync(temp, dir);
         // a release's older package lists: each prepared root takes about 400 MB
-        for (const old of fs.readdirSync(CACHE).filter(f => f.startsWith(`${release}-`) && path.join(CACHE, f) !== dir))
+        for (const old of fs.readdirSync(CACHE).filter(f => f.startsWith(prefix) && path.join(CACHE, f) !== dir))
             fs.rmSync(path.join(CACHE, old), { recursive: true, force: true });
     } catch (e) {
         fs.rmSync(temp, { recursive: true, force: true });
@@ -137,9 +142,9 @@ export class Node {
     private constructor(readonly name: string, readonly dir: string, readonly log: string) {}
 
     /* A copy of the prepared root, nothing installed yet; not booted. */
-    static copyOfPrepared(release: string, debsDir: string): { node: Node; cacheBuilt: boolean } {
+    static copyOfPrepared(release: string, debsDir: string, variant: NodeVariant = PLAIN): { node: Node; cacheBuilt: boolean } {
         const debs = fs.readdirSync(debsDir).filter(f => NODE_DEBS.test(f)).map(f => path.join(debsDir, f));
-        const prepared = preparedRoot(release, debs);
+        const prepared = preparedRoot(release, debs, variant);
         const name = `dvnode-${crypto.randomBytes(3).toString("hex")}`;
         const dir = fs.mkdtempSync(`/var/tmp/debvisor-test-${release}-`);
         fs.chmodSync(dir, 0o755);
@@ -154,9 +159,9 @@ export class Node {
     }
 
     /* A copy of the prepared root with the .debs installed by apt, as a user would. */
-    static create(release: string, debsDir: string): { node: Node; cacheBuilt: boolean } {
+    static create(release: string, debsDir: string, variant: NodeVariant = PLAIN): { node: Node; cacheBuilt: boolean } {
         const debs = fs.readdirSync(debsDir).filter(f => NODE_DEBS.test(f)).map(f => path.join(debsDir, f));
-        const { node, cacheBuilt } = Node.copyOfPrepared(release, debsDir);
+        const { node, cacheBuilt } = Node.copyOfPrepared(release, debsDir, variant);
         const dir = node.dir;
         try {
             // the later packages fetched again only when the archive has newer ones than the cache
@@ -189,11 +194,12 @@ export class Node {
     }
 
     /* Boots it with its own network namespace (nft tables, sysctls and
-     * bridges stay inside) and waits until systemd has finished starting up. */
-    async boot(timeoutMs = 120_000): Promise<string> {
+     * bridges stay inside; with `bridge`, its interface host0 is a port of
+     * that bridge of the test machine) and waits until systemd has finished starting up. */
+    async boot(timeoutMs = 120_000, bridge = ""): Promise<string> {
         const out = fs.openSync(this.log, "w");
         const child = spawn("systemd-nspawn", ["--register=no", "--keep-unit", "--boot", "--quiet", "-M", this.name, "-D", this.dir,
-            "--private-network", "--console=passive"], { stdio: ["ignore", out, out] });
+            bridge ? `--network-bridge=${bridge}` : "--private-network", "--console=passive"], { stdio: ["ignore", out, out] });
         fs.closeSync(out);
         this.nspawn = child;
         this.exited = new Promise(resolve => child.once("exit", () => resolve()));
@@ -247,6 +253,19 @@ export class Node {
             child.kill("SIGKILL");
             await this.exited;
         }
+        this.nspawn = null;
+    }
+
+    /* Kills it hard, as a power cut would: SIGKILL to the node's PID 1 ends every process in its namespace. */
+    async kill(): Promise<void> {
+        const child = this.nspawn;
+        if (!child || child.exitCode !== null || child.signalCode !== null)
+            return;
+        process.kill(this.initPid, "SIGKILL");
+        const timer = new Promise<"late">(r => setTimeout(() => r("late"), 30_000).unref());
+        if (await Promise.race([this.exited.then(() => "gone" as const), timer]) === "late")
+            child.kill("SIGKILL");
+        await this.exited;
         this.nspawn = null;
     }
 

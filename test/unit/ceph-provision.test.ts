@@ -106,7 +106,7 @@ QUnit.module("ceph provisioning: pure parts", () => {
     });
 
     QUnit.test("options: bad names and networks are refused with the option named", assert => {
-        assert.deepEqual(normalizeOptions({}), { rbdPool: "rbd", cephfs: "cephfs", mount: true, publicNetwork: "127.0.0.0/8" });
+        assert.deepEqual(normalizeOptions({}), { rbdPool: "rbd", cephfs: "cephfs", mount: true, publicNetwork: "127.0.0.0/8", monitorAddress: "127.0.0.1" });
         for (const [o, word] of [[{ rbdPool: "-x" }, "rbd-pool"], [{ rbdPool: "a\nb" }, "rbd-pool"], [{ rbdPool: "x".repeat(101) }, "rbd-pool"],
             [{ cephfs: "../x" }, "cephfs"], [{ cephfs: "a'b" }, "cephfs"], [{ publicNetwork: "300.1.1.1/8" }, "public-network"],
             [{ publicNetwork: "10.0.0.0/33" }, "public-network"], [{ publicNetwork: "10.0.0.0" }, "public-network"]] as const) {

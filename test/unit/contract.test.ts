@@ -15,11 +15,11 @@ const MUTATING = "org.debvisor.DebVisor1.Mutating";
 
 /* The shipped polkit rule's verdict for a subject in `groups`, evaluated with a
  * stand-in for polkit's JavaScript API (polkitd itself is in the integration tests). */
-function ruleVerdict(actionId: string, groups: string[]): string {
-    const added: Array<(action: { id: string }, subject: { isInGroup(g: string): boolean }) => string> = [];
+function ruleVerdict(actionId: string, groups: string[], user = "someone"): string {
+    const added: Array<(action: { id: string }, subject: { user: string; isInGroup(g: string): boolean }) => string> = [];
     const polkit = { addRule: (f: typeof added[number]) => added.push(f), Result: { YES: "yes", NO: "no", NOT_HANDLED: "not handled" } };
     new Function("polkit", rules)(polkit);
-    return added[0]({ id: actionId }, { isInGroup: g => groups.includes(g) });
+    return added[0]({ id: actionId }, { user, isInGroup: g => groups.includes(g) });
 }
 
 QUnit.module("D-Bus contract", () => {
@@ -45,6 +45,10 @@ QUnit.module("D-Bus contract", () => {
         assert.true(fallback.includes('<deny receive_sender="org.debvisor.DebVisor1" receive_type="signal"/>'), "others hear no signal");
         assert.false(/<allow/.test(fallback), "the default context allows nothing");
         assert.false(/group="sudo"|context="mandatory"|at_console/.test(busPolicy), "administrative access is not a role");
+        // the other nodes of a cluster (forced SSH commands as debvisor-peer): their two methods only
+        const peer = policies.find(p => p.kind === "user" && p.name === "debvisor-peer")?.body ?? "";
+        assert.deepEqual([...peer.matchAll(/<allow ([^>]*)\/>/g)].map(m => m[1]), ["AcceptJoin", "PeerCall"].map(member =>
+            `send_destination="org.debvisor.DebVisor1" send_interface="org.debvisor.DebVisor1.Cluster" send_member="${member}"`));
     });
 
     QUnit.test("properties hold only what every admitted role may read: each reading method asks for a .read action, and the viewer role has them all", assert => {
@@ -52,15 +56,20 @@ QUnit.module("D-Bus contract", () => {
         // that holds while every such method's action is one the viewer role is given
         const reading = parseIntrospection(xml).flatMap(i => i.methods.filter(m => m.annotations[MUTATING] !== "true")
             .map(m => ({ name: `${i.name}.${m.name}`, action: m.annotations[ACTION_ANNOTATION] ?? "" })));
-        // OpenConsole gives access to a guest's console, not data; it is the operator's
+        // OpenConsole gives access to a guest's console, not data; it is the operator's. PeerCall answers
+        // the other nodes of a cluster only (org.debvisor.cluster.peer is given to the user debvisor-peer alone)
         const notRead = reading.filter(m => !m.action.endsWith(".read")).map(m => m.name);
-        assert.deepEqual(notRead, ["org.debvisor.DebVisor1.Machine.OpenConsole"]);
+        assert.deepEqual(notRead, ["org.debvisor.DebVisor1.Machine.OpenConsole", "org.debvisor.DebVisor1.Cluster.PeerCall"]);
         const actions = [...policy.matchAll(/<action id="([^"]+)"/g)].map(m => m[1]);
         for (const action of actions.filter(a => a.endsWith(".read"))) {
             for (const group of ROLE_GROUPS)
                 assert.equal(ruleVerdict(action, [group]), "yes", `${group} may ${action}`);
         }
         assert.equal(ruleVerdict("org.debvisor.audit.export", ["debvisor-viewer"]), "not handled", "the stand-in tells roles apart");
+        // the other nodes' calls: the peer user alone, which gets nothing else
+        assert.equal(ruleVerdict("org.debvisor.cluster.peer", [], "debvisor-peer"), "yes");
+        assert.equal(ruleVerdict("org.debvisor.cluster.peer", ["debvisor-admin"], "alice"), "no", "not even an admin answers as a node");
+        assert.equal(ruleVerdict("org.debvisor.cluster.read", [], "debvisor-peer"), "no");
     });
 
     QUnit.test("every member and argument is named and documented", assert => {

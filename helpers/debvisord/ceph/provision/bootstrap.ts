@@ -24,9 +24,10 @@ import os from "node:os";
 import path from "node:path";
 import { writeFileAtomically, writeJsonAtomically } from "../../../lib/atomic-file.js";
 import { busy, cancelled, failed, invalidArgument } from "../../../lib/errors.js";
+import { isIPv4 } from "../../../lib/ip-address.js";
 import {
-    ADMIN_KEYRING, BOOTSTRAP_OSD_KEYRING, CEPH_CONF, CEPHFS_MOUNTPOINT, cephConfText, dataDir, daemonName, fsidOfConf, MON_ADDRESS, MON_KEYRING,
-    MON_PORTS, MONMAP, OSD_STAGING_DIR, readConf, RUN_DIR,
+    ADMIN_KEYRING, BOOTSTRAP_OSD_KEYRING, CEPH_CONF, CEPHFS_MOUNTPOINT, cephConfText, dataDir, daemonName, fsidOfConf, MON_KEYRING,
+    monitorAddressVector, MONMAP, OSD_STAGING_DIR, readConf, RUN_DIR,
 } from "./config.js";
 import { checkOsdDevices, existingOsds, type OsdDevice } from "./devices.js";
 import { daemonRunning, hasSystemd, startDaemon } from "./services.js";
@@ -76,7 +77,7 @@ async function exclusive<T>(work: () => Promise<T>): Promise<T> {
 
 const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
 
-function cephUser(): { uid: number; gid: number } {
+export function cephUser(): { uid: number; gid: number } {
     const line = fs.readFileSync("/etc/passwd", "utf8").split("\n").find(l => l.startsWith("ceph:"));
     if (!line)
         throw failed("the user \"ceph\" is missing: install the ceph-base package");
@@ -85,7 +86,7 @@ function cephUser(): { uid: number; gid: number } {
 }
 
 /* The ceph user owns these trees and could have put a link in them: a link's own owner is changed, never its target's. */
-function chownTree(p: string, owner: { uid: number; gid: number }): void {
+export function chownTree(p: string, owner: { uid: number; gid: number }): void {
     fs.lchownSync(p, owner.uid, owner.gid);
     if (fs.lstatSync(p).isDirectory())
         for (const entry of fs.readdirSync(p))
@@ -95,7 +96,7 @@ function chownTree(p: string, owner: { uid: number; gid: number }): void {
 /* What a tool writes to a file, made in a directory only root can enter: the tools open whatever they find
  * at a path, and the directories the results go to (/var/lib/ceph/…) belong to the ceph user, who could
  * have put a link there. The result then goes in place with writeFileAtomically, which follows no link. */
-async function madePrivately(work: (file: string) => Promise<unknown>): Promise<Buffer> {
+export async function madePrivately(work: (file: string) => Promise<unknown>): Promise<Buffer> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "debvisor-ceph-"));
     try {
         await work(path.join(dir, "out"));
@@ -105,7 +106,7 @@ async function madePrivately(work: (file: string) => Promise<unknown>): Promise<
     }
 }
 
-function exists(p: string): boolean {
+export function exists(p: string): boolean {
     try {
         fs.lstatSync(p);
         return true;
@@ -125,6 +126,8 @@ export function normalizeOptions(options: Partial<BootstrapOptions>): BootstrapO
     const v6ok = m && m.length === 3 ? o.publicNetwork.includes(":") && Number(m[2]) <= 128 : false;
     if (!v4ok && !v6ok)
         throw invalidArgument("options.public-network: must be a network in CIDR form, such as 192.168.1.0/24");
+    if (!isIPv4(o.monitorAddress))
+        throw invalidArgument("the monitor's address must be an IPv4 address");
     return o;
 }
 
@@ -155,7 +158,7 @@ async function stepConfig(name: string, options: BootstrapOptions, osdCount: num
     const conf = readConf();
     if (configDecision(conf, fsidOfConf(conf)) === "kept")
         return "kept";
-    writeFileAtomically(CEPH_CONF, cephConfText({ fsid: randomUUID(), name, publicNetwork: options.publicNetwork, osdCount }), 0o644);
+    writeFileAtomically(CEPH_CONF, cephConfText({ fsid: randomUUID(), name, publicNetwork: options.publicNetwork, osdCount, monitorAddress: options.monitorAddress }), 0o644);
     return "ok";
 }
 
@@ -186,7 +189,7 @@ async function stepKeyrings(name: string): Promise<StepResult> {
     return "ok";
 }
 
-async function waitForQuorum(name: string): Promise<void> {
+export async function waitForQuorum(name: string): Promise<void> {
     const deadline = Date.now() + QUORUM_TIMEOUT_MS;
     let last = "";
     while (Date.now() < deadline) {
@@ -216,19 +219,11 @@ async function waitForOsdUp(id: number): Promise<void> {
     throw failed(`osd.${id} was not marked up within ${OSD_UP_TIMEOUT_MS / 1000} s (see /var/log/ceph/ceph-osd.${id}.log)`);
 }
 
-async function stepMon(name: string): Promise<StepResult> {
+/* The monitor's store from a monitor map and MON_KEYRING (both removed afterwards), marked done once complete. */
+export async function makeMonitorStore(name: string, monmap: Buffer): Promise<void> {
     const dir = dataDir("mon", name);
-    let made = false;
-    if (!exists(path.join(dir, "done"))) {
-        const fsid = fsidOfConf(readConf());
-        if (!fsid)
-            throw failed(`${CEPH_CONF} names no fsid`);
-        const owner = cephUser();
-        // a store that a crash left unfinished is made again from scratch
-        fs.rmSync(dir, { recursive: true, force: true });
-        fs.mkdirSync(path.dirname(MONMAP), { recursive: true });
-        const monmap = await madePrivately(temp => run("monmaptool", ["--create", "--clobber", "--fsid", fsid,
-            "--addv", name, `[v2:${MON_ADDRESS}:${MON_PORTS.v2},v1:${MON_ADDRESS}:${MON_PORTS.v1}]`, temp], "creating the monitor map"));
+    const owner = cephUser();
+    try {
         writeFileAtomically(MONMAP, monmap, 0o644, owner);
         fs.mkdirSync(dir, { recursive: true, mode: 0o750 });
         chownTree(dir, owner);
@@ -236,8 +231,25 @@ async function stepMon(name: string): Promise<StepResult> {
             "--setuser", "ceph", "--setgroup", "ceph"], `creating the store of mon.${name}`, { timeout: 120_000 });
         writeFileAtomically(path.join(dir, "done"), "", 0o644, owner);
         chownTree(dir, owner);
+    } finally {
         fs.rmSync(MONMAP, { force: true });
         fs.rmSync(MON_KEYRING, { force: true });
+    }
+}
+
+async function stepMon(name: string, address: string): Promise<StepResult> {
+    const dir = dataDir("mon", name);
+    let made = false;
+    if (!exists(path.join(dir, "done"))) {
+        const fsid = fsidOfConf(readConf());
+        if (!fsid)
+            throw failed(`${CEPH_CONF} names no fsid`);
+        // a store that a crash left unfinished is made again from scratch
+        fs.rmSync(dir, { recursive: true, force: true });
+        fs.mkdirSync(path.dirname(MONMAP), { recursive: true });
+        const monmap = await madePrivately(temp => run("monmaptool", ["--create", "--clobber", "--fsid", fsid,
+            "--addv", name, monitorAddressVector(address), temp], "creating the monitor map"));
+        await makeMonitorStore(name, monmap);
         made = true;
     }
     const started = await startDaemon("mon", name);
@@ -258,7 +270,7 @@ async function daemonKeyring(type: "mgr" | "mds", name: string, caps: string[][]
     return true;
 }
 
-async function stepMgr(name: string): Promise<StepResult> {
+export async function stepMgr(name: string): Promise<StepResult> {
     const made = await daemonKeyring("mgr", name, [["mon", "allow profile mgr"], ["osd", "allow *"], ["mds", "allow *"]]);
     const started = await startDaemon("mgr", name);
     return made || started === "ok" ? "ok" : "kept";
@@ -447,7 +459,7 @@ async function stepMount(): Promise<StepResult> {
 
 /* ---- the phases, and the whole ---- */
 
-function prepareRunDir(): void {
+export function prepareRunDir(): void {
     fs.mkdirSync(RUN_DIR, { recursive: true, mode: 0o770 });
     const owner = cephUser();
     fs.chownSync(RUN_DIR, owner.uid, owner.gid);
@@ -458,7 +470,7 @@ async function runCore(runner: Runner, name: string, options: BootstrapOptions, 
     const [config, keyrings, mon, mgr] = coreSteps(name);
     await runner.step(config, () => stepConfig(name, options, osdCount));
     await runner.step(keyrings, () => stepKeyrings(name));
-    await runner.step(mon, () => stepMon(name));
+    await runner.step(mon, () => stepMon(name, options.monitorAddress));
     await runner.step(mgr, () => stepMgr(name));
 }
 

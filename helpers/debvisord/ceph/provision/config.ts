@@ -17,7 +17,8 @@ export const OSD_STAGING_DIR = `${CEPH_LIB}/tmp/debvisor-osd`;
 export const RUN_DIR = "/run/ceph";
 export const CEPHFS_MOUNTPOINT = "/srv/cephfs";
 export const CEPH_CONFIG_FILE = "/etc/debvisor/ceph.json";
-/* The monitor listens on the loopback address only: a single-node cluster has no peer to reach it. */
+/* A single node's monitor listens on the loopback address only: it has no peer to reach it.
+ * A cluster's monitors listen on the nodes' addresses (the cluster area gives them). */
 export const MON_ADDRESS = "127.0.0.1";
 export const MON_PORTS = { v2: 3300, v1: 6789 };
 
@@ -38,6 +39,16 @@ interface ConfSettings {
     publicNetwork: string;
     /** how many OSDs the bootstrap makes: the default pool size follows it */
     osdCount: number;
+    /** where this node's monitor listens (default MON_ADDRESS) */
+    monitorAddress?: string;
+    /** a node joining a cluster: the monitors it reaches first (its own one among them) */
+    monitorHosts?: string[];
+}
+
+/* A monitor's address in a monmap or mon host list: both protocols on their ports. */
+export function monitorAddressVector(address: string): string {
+    const host = address.includes(":") ? `[${address}]` : address;
+    return `[v2:${host}:${MON_PORTS.v2},v1:${host}:${MON_PORTS.v1}]`;
 }
 
 /** The default replica count: one copy with one OSD (there is no second place to put it), two with more. */
@@ -49,11 +60,12 @@ export function defaultPoolSize(osdCount: number): number {
 export function cephConfText(s: ConfSettings): string {
     const size = defaultPoolSize(s.osdCount);
     const lines = [
-        "# Written by debvisord when it bootstrapped this single-node cluster.",
+        s.monitorHosts ? "# Written by debvisord when this node joined a DebVisor cluster." : "# Written by debvisord when it bootstrapped this cluster.",
         "[global]",
         `fsid = ${s.fsid}`,
-        `mon initial members = ${s.name}`,
-        `mon host = [v2:${MON_ADDRESS}:${MON_PORTS.v2},v1:${MON_ADDRESS}:${MON_PORTS.v1}]`,
+        // a joining monitor is made from the cluster's monitor map: it has no initial members of its own
+        ...s.monitorHosts ? [] : [`mon initial members = ${s.name}`],
+        `mon host = ${(s.monitorHosts ?? [s.monitorAddress ?? MON_ADDRESS]).map(monitorAddressVector).join(",")}`,
         `public network = ${s.publicNetwork}`,
         "auth cluster required = cephx",
         "auth service required = cephx",
@@ -84,6 +96,8 @@ export function cephConfText(s: ConfSettings): string {
             "pid file = /run/ceph/$cluster-$name.pid",
             "",
         ]),
+        // where this node's monitor listens: a monitor started by its unit takes no --public-addr
+        ...s.monitorAddress && s.monitorAddress !== MON_ADDRESS ? [`[mon.${s.name}]`, `public addr = ${s.monitorAddress}`, ""] : [],
     ];
     return lines.join("\n");
 }

@@ -69,3 +69,17 @@ export async function startDaemon(type: DaemonType, id: string): Promise<"ok" | 
         throw failed(`starting ${type}.${id}: the daemon did not stay up (see /var/log/ceph/${CLUSTER}-${type}.${id}.log)`);
     return "ok";
 }
+
+/* Stops the daemon and (with systemd) disables it; nothing when it does not run. */
+export async function stopDaemon(type: DaemonType, id: string): Promise<void> {
+    if (hasSystemd()) {
+        await run("systemctl", ["disable", "--now", unitName(type, id)], `stopping ${unitName(type, id)}`, { timeout: START_TIMEOUT_MS, allowFailure: true });
+        return;
+    }
+    const pid = runningPid(type, id);
+    if (pid === 0)
+        return;
+    process.kill(pid, "SIGTERM");
+    for (let i = 0; i < 100 && runningPid(type, id) === pid; i++)
+        await new Promise(r => setTimeout(r, 100));
+}

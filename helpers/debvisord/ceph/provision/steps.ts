@@ -12,9 +12,11 @@ export interface BootstrapOptions {
     mount: boolean;
     /** the network the OSDs and clients use (default 127.0.0.0/8: everything stays on this host) */
     publicNetwork: string;
+    /** where the monitor listens (default 127.0.0.1; a cluster's first node: its address on the cluster's network) */
+    monitorAddress: string;
 }
 
-export const DEFAULT_OPTIONS: BootstrapOptions = { rbdPool: "rbd", cephfs: "cephfs", mount: true, publicNetwork: "127.0.0.0/8" };
+export const DEFAULT_OPTIONS: BootstrapOptions = { rbdPool: "rbd", cephfs: "cephfs", mount: true, publicNetwork: "127.0.0.0/8", monitorAddress: "127.0.0.1" };
 
 export type Phase = "core" | "osd" | "finish";
 

@@ -1,0 +1,326 @@
+// The Cluster object (/org/debvisor/DebVisor1/cluster): making a cluster of
+// DebVisor nodes, join tokens, joining, and every member's health as this node
+// sees it. Membership lives in Ceph (membership.ts), calls between nodes go
+// over SSH to the other node's debvisord (ssh-channel.ts), the join's steps
+// and their rollback are in join.ts.
+//
+// Every 10 s a member reads the members from Ceph, brings debvisor-peer's
+// authorized_keys and the known hosts in line with them, and asks every other
+// member's debvisord over the channel whether it answers: a member that does
+// not is shown down at the next round (within 30 s).
+import { randomBytes } from "node:crypto";
+import fs from "node:fs";
+import * as z from "zod/mini";
+import { busy, failed, invalidArgument, notAuthorized, notSupported } from "../../lib/errors.js";
+import { isIPv4 } from "../../lib/ip-address.js";
+import { comparable } from "../../lib/variants.js";
+import type { ObjectServer } from "../bus/object-server.js";
+import { method, type CallContext } from "../bus/call-pipeline.js";
+import type { JobRegistry } from "../jobs/jobs.js";
+import { optionsSchema } from "../validation.js";
+import { CEPH_CONF, prepareCluster, type ProgressCallback } from "../ceph/provision/index.js";
+import { ADMIN_KEYRING, daemonName, fsidOfConf, readConf } from "../ceph/provision/config.js";
+import { ceph, cephJson } from "../ceph/provision/tools.js";
+import { madePrivately } from "../ceph/provision/bootstrap.js";
+import { hostAddresses, networkOf } from "./host-addresses.js";
+import { runJoin } from "./join.js";
+import {
+    readLocalState, readMembers, readTokens, writeClusterRecord, writeLocalState, writeMember, writeTokens, type LocalState, type Member,
+} from "./membership.js";
+import {
+    authorizedKeysText, ensureNodeKey, hostKey, KNOWN_HOSTS, knownHostsText, NODE_KEY, NODE_NAME, oneCallKey, PEER_USER, sshCall, writeAuthorizedKeys,
+    writeIfChanged,
+} from "./ssh-channel.js";
+import { DEFAULT_LIFETIME_S, encodeToken, isHostKey, isTokenId, MAX_LIFETIME_S, MIN_LIFETIME_S } from "./token.js";
+
+export const CLUSTER_IFACE = "org.debvisor.DebVisor1.Cluster";
+export const REFRESH_MS = 10_000;
+const PING_TIMEOUT_MS = 8_000;
+/** a member not heard from for this long is down even if no probe has failed yet */
+const DOWN_AFTER_MS = 25_000;
+
+export type ClusterState = "none" | "creating" | "joining" | "member";
+
+interface Seen { lastSeen: number; error: string }
+
+const address = z.string().check(z.refine(isIPv4, "must be an IPv4 address such as 192.168.1.10"));
+
+const joinRequest = z.object({
+    name: z.string().check(z.regex(NODE_NAME, "must be a host name")),
+    address,
+    nodeKey: z.string().check(z.refine(isHostKey, "must be an Ed25519 public key")),
+    hostKey: z.string().check(z.refine(isHostKey, "must be an Ed25519 public key")),
+});
+export type JoinRequest = z.infer<typeof joinRequest>;
+
+const peerRequest = z.object({
+    call: z.enum(["ping"]),
+    /** the acting user on the calling node ("debvisord" for its own rounds) */
+    user: z.string().check(z.maxLength(256)),
+});
+
+function parseJson<T>(text: string, schema: z.ZodMiniType<T>, what: string): T {
+    let value: unknown;
+    try {
+        value = JSON.parse(text);
+    } catch {
+        throw invalidArgument(`${what}: not JSON`);
+    }
+    const parsed = schema.safeParse(value);
+    if (!parsed.success)
+        throw invalidArgument(`${what}: ${parsed.error.issues.map(i => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+    return parsed.data;
+}
+
+export class ClusterArea {
+    readonly path: string;
+    state: ClusterState = "none";
+    local: LocalState | null = null;
+    members: Member[] = [];
+    lastError = "";
+    private readonly seen = new Map<string, Seen>();
+    private compared: Record<string, string> = {};
+    private timer: NodeJS.Timeout | null = null;
+    private round: Promise<void> | null = null;
+
+    constructor(readonly server: ObjectServer, readonly jobs: JobRegistry) {
+        this.path = `${server.rootPath}/cluster`;
+    }
+
+    start(): void {
+        this.local = readLocalState();
+        this.state = this.local ? "member" : "none";
+        this.server.export(this.path, [{ name: CLUSTER_IFACE, properties: () => this.properties(), methods: this.methods() }]);
+        this.compared = Object.fromEntries(Object.entries(this.properties()).map(([k, v]) => [k, comparable(v)]));
+        void this.refresh();
+        this.timer = setInterval(() => void this.refresh(), REFRESH_MS);
+        this.timer.unref();
+    }
+
+    stop(): void {
+        if (this.timer)
+            clearInterval(this.timer);
+    }
+
+    private properties(): Record<string, unknown> {
+        const now = Date.now();
+        return {
+            State: this.state, NodeName: this.local?.name ?? "", Address: this.local?.address ?? "", Fsid: this.local?.fsid ?? "",
+            LastError: this.lastError,
+            Nodes: this.members.map(m => {
+                const self = m.name === this.local?.name;
+                const seen = this.seen.get(m.name);
+                const up = self || (seen !== undefined && seen.error === "" && now - seen.lastSeen < DOWN_AFTER_MS);
+                // a node that has just joined is let in by each member at its next round: not down before that
+                const settling = !seen?.lastSeen && now - m.joined < DOWN_AFTER_MS;
+                return {
+                    Name: m.name, Address: m.address, Self: self, Health: up ? "up" : seen && !settling ? "down" : "unknown",
+                    LastSeen: BigInt(self ? now : seen?.lastSeen ?? 0) * 1000n, Joined: BigInt(m.joined) * 1000n, Problem: self ? "" : seen?.error ?? "",
+                };
+            }),
+        };
+    }
+
+    /* Signals what changed; LastSeen of a member that answers again is news only along with other news. */
+    private publish(): void {
+        const props = this.properties();
+        const stable = (k: string, v: unknown) => comparable(k === "Nodes" ? (v as Array<Record<string, unknown>>).map(n => ({ ...n, LastSeen: 0 })) : v);
+        const changed = Object.keys(props).filter(k => stable(k, props[k]) !== this.compared[k]);
+        this.compared = Object.fromEntries(Object.entries(props).map(([k, v]) => [k, stable(k, v)]));
+        if (changed.length > 0)
+            this.server.propertiesChanged(this.path, CLUSTER_IFACE, changed);
+    }
+
+    /* One round: members from Ceph, the channel's files, a ping to every other member. Concurrent callers share it. */
+    refresh(): Promise<void> {
+        this.round ??= this.readAndProbe().finally(() => {
+            this.round = null;
+        });
+        return this.round;
+    }
+
+    /* The members are read while the known ones are pinged: with a monitor gone, Ceph may take
+     * seconds to answer, and that must not delay saying that a node is down. */
+    private async readAndProbe(): Promise<void> {
+        if (this.state !== "member" || !this.local)
+            return;
+        const self = this.local.name;
+        const read = readMembers().then(members => {
+            this.members = members;
+            this.lastError = "";
+            this.syncChannelFiles();
+        }, (e: Error) => {
+            // the members last read stay shown; the pings say who answers
+            this.lastError = e.message;
+        });
+        const pings = Promise.all(this.members.filter(m => m.name !== self).map(async m => {
+            try {
+                await this.call(m, { call: "ping", user: "debvisord" });
+                this.seen.set(m.name, { lastSeen: Date.now(), error: "" });
+            } catch (e) {
+                this.seen.set(m.name, { lastSeen: this.seen.get(m.name)?.lastSeen ?? 0, error: (e as Error).message });
+            }
+            this.publish();
+        }));
+        await Promise.all([read, pings]);
+        this.publish();
+    }
+
+    /* authorized_keys: the other members and this node's live tokens; known_hosts: every member. */
+    syncChannelFiles(): void {
+        const self = this.local?.name;
+        const others = this.members.filter(m => m.name !== self);
+        writeAuthorizedKeys(authorizedKeysText(others, readTokens()));
+        writeIfChanged(KNOWN_HOSTS, knownHostsText(others), 0o600);
+    }
+
+    /* A call to a member's debvisord over the channel; its answer. */
+    async call(m: Member, request: z.infer<typeof peerRequest>): Promise<unknown> {
+        const out = await sshCall({ address: m.address, key: NODE_KEY, knownHosts: KNOWN_HOSTS, input: JSON.stringify(request), timeoutMs: PING_TIMEOUT_MS });
+        return JSON.parse(out) as unknown;
+    }
+
+    requireNoCluster(): void {
+        if (this.state === "member")
+            throw invalidArgument(`this node is a member of a cluster already (as ${this.local?.name})`);
+        if (this.state !== "none")
+            throw busy(`this node is ${this.state === "creating" ? "creating" : "joining"} a cluster already`);
+    }
+
+    /* Nodes of the cluster know each other by their short host names, as Ceph names their daemons. */
+    nodeName(): string {
+        return daemonName();
+    }
+
+    setState(state: ClusterState, local: LocalState | null = this.local): void {
+        this.state = state;
+        this.local = local;
+        this.publish();
+    }
+
+    private methods(): Record<string, unknown> {
+        return {
+            Create: method({
+                args: z.tuple([address, optionsSchema({})]),
+                run: async (ctx, [addr]) => [await this.create(ctx, addr)],
+            }),
+            MakeJoinToken: method({
+                args: z.tuple([optionsSchema({
+                    "lifetime-seconds": z.optional(z.int().check(z.minimum(MIN_LIFETIME_S, `must be at least ${MIN_LIFETIME_S}`),
+                        z.maximum(MAX_LIFETIME_S, `must be at most ${MAX_LIFETIME_S} (a day)`))),
+                })]),
+                run: async (ctx, [options]) => this.makeToken(ctx, options["lifetime-seconds"] ?? DEFAULT_LIFETIME_S),
+            }),
+            Join: method({
+                args: z.tuple([address, z.string().check(z.maxLength(8192, "is too long")), optionsSchema({})]),
+                // the token is a secret until used
+                audit: ([addr, , options]) => [addr, "[redacted]", options],
+                run: async (ctx, [addr, token]) => [await runJoin(this, ctx, addr, token)],
+            }),
+            AcceptJoin: method({
+                args: z.tuple([z.string().check(z.refine(isTokenId, "must be a token id")), z.string().check(z.maxLength(16384)), optionsSchema({})]),
+                run: async (ctx, [id, request]) => [JSON.stringify(await this.acceptJoin(ctx, id, parseJson(request, joinRequest, "request")))],
+            }),
+            PeerCall: method({
+                args: z.tuple([z.string().check(z.regex(NODE_NAME, "must be a node name")), z.string().check(z.maxLength(65536)), optionsSchema({})]),
+                run: async (ctx, [from, request]) => [JSON.stringify(await this.peerCall(ctx, from, parseJson(request, peerRequest, "request")))],
+            }),
+        };
+    }
+
+    private requirePeer(ctx: CallContext): void {
+        // polkit gives the peer action to this user only (50-debvisor.rules); said again here
+        if (ctx.caller.user !== PEER_USER)
+            throw notAuthorized(`only the forced command of ${PEER_USER}'s SSH keys calls this, not ${ctx.caller.user}`);
+    }
+
+    private async create(ctx: CallContext, addr: string): Promise<string> {
+        this.requireNoCluster();
+        const own = await hostAddresses();
+        const mine = own.find(a => a.address === addr);
+        if (!mine)
+            throw invalidArgument(`address: ${addr} is not an address of this node (it has ${own.map(a => a.address).join(", ") || "none"})`);
+        if (addr.startsWith("127."))
+            throw invalidArgument("address: the other nodes must reach it; a loopback address cannot be a cluster's");
+        const conf = readConf();
+        if (conf !== "")
+            throw notSupported(`this node has a Ceph cluster of its own already (${CEPH_CONF}); a DebVisor cluster is created on a node without one`);
+        const name = this.nodeName();
+        const host = hostKey();
+        this.setState("creating");
+        const job = this.jobs.start({ operation: "cluster-create", description: `Creating a cluster on ${name} (${addr})`, caller: ctx.caller, objects: [this.path] },
+            async control => {
+                try {
+                    const progress: ProgressCallback = async r => {
+                        control.setProgress(r.fraction * 0.9);
+                        await ctx.auditStep("Cluster.Create.step", "ok", [r.id, r.result], { object: this.path }).catch(() => undefined);
+                    };
+                    await prepareCluster(0, { monitorAddress: addr, publicNetwork: networkOf(addr, mine.prefix) }, progress, control.signal);
+                    const fsid = fsidOfConf(readConf());
+                    const nodeKey = await ensureNodeKey(name);
+                    await writeClusterRecord(fsid, ctx.caller.user);
+                    const me: Member = { name, address: addr, nodeKey, hostKey: host, joined: Date.now() };
+                    await writeMember(me);
+                    const local = { fsid, name, address: addr };
+                    writeLocalState(local);
+                    this.members = [me];
+                    this.setState("member", local);
+                    void this.refresh();
+                    return `Created the cluster ${fsid} on ${name} (${addr}); its Ceph monitor listens there`;
+                } catch (e) {
+                    // the Ceph steps done stay (a new Create continues them); the node is in no cluster
+                    this.setState("none", null);
+                    throw e;
+                }
+            });
+        return job.path;
+    }
+
+    private async makeToken(ctx: CallContext, lifetime: number): Promise<[string, bigint]> {
+        if (this.state !== "member" || !this.local)
+            throw invalidArgument("this node is in no cluster: create one first (debvisorctl cluster create ADDRESS)");
+        const id = randomBytes(8).toString("hex");
+        const expires = Math.floor(Date.now() / 1000) + lifetime;
+        const key = await oneCallKey(id);
+        writeTokens([...readTokens(), { id, expires, publicKey: key.publicKey, madeBy: ctx.caller.user }]);
+        this.syncChannelFiles();
+        await ctx.auditStep("Cluster.MakeJoinToken.made", "ok", [id, new Date(expires * 1000).toISOString()]).catch(() => undefined);
+        return [encodeToken({ id, expires, fsid: this.local.fsid, hostKey: hostKey(), key: key.privateKey }), BigInt(expires) * 1_000_000n];
+    }
+
+    /* On a member, for a node holding one of its tokens: the token is spent first, whatever happens next. */
+    private async acceptJoin(ctx: CallContext, id: string, request: JoinRequest): Promise<unknown> {
+        this.requirePeer(ctx);
+        const tokens = readTokens();
+        const token = tokens.find(t => t.id === id);
+        writeTokens(tokens.filter(t => t.id !== id));
+        this.syncChannelFiles();
+        if (!token)
+            throw invalidArgument("the token is unknown on this node, used already or expired");
+        if (this.state !== "member" || !this.local)
+            throw failed("this node is no longer in a cluster");
+        this.members = await readMembers();
+        const clash = this.members.find(m => m.name === request.name || m.address === request.address || m.hostKey === request.hostKey);
+        if (clash)
+            throw invalidArgument(clash.name === request.name ? `a member named ${request.name} exists already (${clash.address}): node names must differ`
+                : `${clash.name} is a member with that ${clash.address === request.address ? "address" : "SSH host key"} already`);
+        const monmap = await cephJson<{ mons?: Array<{ public_addr?: string }> }>(["mon", "dump"], "reading the monitor map");
+        const monitors = (monmap.mons ?? []).map(m => /^([0-9.]+):/.exec(m.public_addr ?? "")?.[1]).filter((a): a is string => !!a && isIPv4(a));
+        // with -o the keyring alone is written (on standard output "exported keyring" may come first)
+        const monKeyring = (await madePrivately(file => ceph(["auth", "get", "mon.", "-o", file], "reading the monitors' key"))).toString("utf8");
+        const publicNetwork = /^\s*public network\s*=\s*(\S+)\s*$/m.exec(readConf())?.[1] ?? "";
+        await ctx.auditStep("Cluster.AcceptJoin.accepted", "ok", [request.name, request.address, id]).catch(() => undefined);
+        return { fsid: this.local.fsid, publicNetwork, monitors, adminKeyring: fs.readFileSync(ADMIN_KEYRING, "utf8"), monKeyring, members: this.members };
+    }
+
+    private async peerCall(ctx: CallContext, from: string, request: z.infer<typeof peerRequest>): Promise<unknown> {
+        this.requirePeer(ctx);
+        if (!this.members.some(m => m.name === from))
+            this.members = await readMembers().catch(() => this.members);
+        if (!this.members.some(m => m.name === from))
+            throw notAuthorized(`${from} is not a member of this cluster`);
+        // only "ping" so far: the calling node hears that this node's debvisord answers
+        void request;
+        return { node: this.local?.name ?? "", time: Date.now() };
+    }
+}

@@ -1,0 +1,122 @@
+// DebVisor → Cluster: the cluster this node is in and every member as this
+// node sees it: address, health, when it last answered and why not. A member
+// that stops answering is shown down (within 30 s), never dropped from the
+// list. A node in no cluster says how to create or join one.
+import { Card, CardBody, CardTitle } from "@patternfly/react-core/dist/esm/components/Card/index.js";
+import { CodeBlock, CodeBlockCode } from "@patternfly/react-core/dist/esm/components/CodeBlock/index.js";
+import { DescriptionList, DescriptionListDescription, DescriptionListGroup, DescriptionListTerm } from "@patternfly/react-core/dist/esm/components/DescriptionList/index.js";
+import { EmptyState, EmptyStateBody } from "@patternfly/react-core/dist/esm/components/EmptyState/index.js";
+import { Label } from "@patternfly/react-core/dist/esm/components/Label/index.js";
+import { Page, PageSection } from "@patternfly/react-core/dist/esm/components/Page/index.js";
+import { Title } from "@patternfly/react-core/dist/esm/components/Title/index.js";
+import { Stack, StackItem } from "@patternfly/react-core/dist/esm/layouts/Stack/index.js";
+import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
+import { unwrapDict } from "../lib/api/variants";
+import { JobsPanel } from "../lib/components/JobsPanel";
+import { PageAlerts } from "../lib/components/PageAlerts";
+import { ServiceEmptyState } from "../lib/components/ServiceEmptyState";
+import { useCluster, useServiceState } from "../lib/dbus-store";
+import { _, format } from "../lib/gettext";
+
+interface ClusterNode { Name: string; Address: string; Self: boolean; Health: string; LastSeen: number; Problem: string }
+
+const HEALTH: Record<string, { color: "green" | "red" | "grey"; text: string }> = {
+    up: { color: "green", text: _("Up") },
+    down: { color: "red", text: _("Down") },
+    unknown: { color: "grey", text: _("Not asked yet") },
+};
+
+function lastSeen(n: ClusterNode): string {
+    if (n.Self)
+        return _("This node");
+    return n.LastSeen > 0 ? new Date(n.LastSeen / 1000).toLocaleString() : _("Never");
+}
+
+function NodesTable({ nodes }: { nodes: ClusterNode[] }) {
+    return (
+        <Table aria-label={_("Nodes")} variant="compact">
+            <Thead>
+                <Tr>
+                    <Th>{_("Node")}</Th>
+                    <Th>{_("Address")}</Th>
+                    <Th>{_("Health")}</Th>
+                    <Th>{_("Last answered")}</Th>
+                    <Th>{_("Problem")}</Th>
+                </Tr>
+            </Thead>
+            <Tbody>
+                {nodes.map(n => {
+                    const health = HEALTH[n.Health] ?? HEALTH.unknown;
+                    return (
+                        <Tr key={n.Name} data-node={n.Name} data-health={n.Health}>
+                            <Td dataLabel={_("Node")}>{n.Self ? format(_("$0 (this node)"), n.Name) : n.Name}</Td>
+                            <Td dataLabel={_("Address")}>{n.Address}</Td>
+                            <Td dataLabel={_("Health")}><Label color={health.color}>{health.text}</Label></Td>
+                            <Td dataLabel={_("Last answered")}>{lastSeen(n)}</Td>
+                            <Td dataLabel={_("Problem")}>{n.Problem}</Td>
+                        </Tr>
+                    );
+                })}
+            </Tbody>
+        </Table>
+    );
+}
+
+function NoCluster({ state }: { state: string }) {
+    return (
+        <EmptyState titleText={state === "none" ? _("This node is in no cluster") : state === "creating" ? _("Creating a cluster…") : _("Joining a cluster…")} headingLevel="h2">
+            <EmptyStateBody>
+                {_("Create a cluster on the first node with its address the other nodes reach, make a join token there, and join each new node with that address and token:")}
+                <CodeBlock className="pf-v6-u-mt-md">
+                    <CodeBlockCode>{"debvisorctl cluster create ADDRESS --wait\ndebvisorctl cluster token\ndebvisorctl cluster join ADDRESS TOKEN --wait"}</CodeBlockCode>
+                </CodeBlock>
+            </EmptyStateBody>
+        </EmptyState>
+    );
+}
+
+export function ClusterPage() {
+    const service = useServiceState();
+    const cluster = useCluster();
+    const nodes = (cluster?.Nodes ?? []).map(n => unwrapDict(n) as unknown as ClusterNode);
+    const down = nodes.filter(n => n.Health === "down").length;
+    return (
+        <Page>
+            <PageAlerts />
+            <PageSection>
+                <Title headingLevel="h1">{_("Cluster")}</Title>
+            </PageSection>
+            <PageSection isFilled>
+                {service.status !== "ready"
+                    ? <ServiceEmptyState state={service} />
+                    : !cluster || cluster.State !== "member"
+                    ? <Stack hasGutter><StackItem><NoCluster state={cluster?.State ?? "none"} /></StackItem><StackItem><JobsPanel /></StackItem></Stack>
+                    : (
+                        <Stack hasGutter>
+                            <StackItem>
+                                <Card>
+                                    <CardTitle>{format(_("$0 nodes, $1 down"), nodes.length, down)}</CardTitle>
+                                    <CardBody>
+                                        <DescriptionList isHorizontal isCompact className="pf-v6-u-mb-md">
+                                            <DescriptionListGroup>
+                                                <DescriptionListTerm>{_("Ceph cluster")}</DescriptionListTerm>
+                                                <DescriptionListDescription>{cluster.Fsid}</DescriptionListDescription>
+                                            </DescriptionListGroup>
+                                            {cluster.LastError && (
+                                                <DescriptionListGroup>
+                                                    <DescriptionListTerm>{_("Members last read")}</DescriptionListTerm>
+                                                    <DescriptionListDescription>{cluster.LastError}</DescriptionListDescription>
+                                                </DescriptionListGroup>
+                                            )}
+                                        </DescriptionList>
+                                        <NodesTable nodes={nodes} />
+                                    </CardBody>
+                                </Card>
+                            </StackItem>
+                            <StackItem><JobsPanel /></StackItem>
+                        </Stack>
+                    )}
+            </PageSection>
+        </Page>
+    );
+}

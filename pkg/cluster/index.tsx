@@ -1,0 +1,4 @@
+import { mountPage } from "../lib/mount";
+import { ClusterPage } from "./ClusterPage";
+
+mountPage(<ClusterPage />);
