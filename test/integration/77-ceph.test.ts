@@ -86,20 +86,22 @@ QUnit.module("ceph: cluster through the bus", hooks => {
         assert.deepEqual([await managerProp("State"), await managerProp("LastError"), await managerProp("Fsid"), await managerProp("Health")],
             ["reachable", "", status.fsid, status.health.status]);
         assert.true(/^16\.2\./.test(String(await managerProp("Version"))), String(await managerProp("Version")));
-        assert.deepEqual(JSON.parse(String(await managerProp("Monitors"))), [{ name: "a", address: "127.0.0.1:3310", in_quorum: true }]);
-        assert.deepEqual(JSON.parse(String(await managerProp("HealthChecks"))), []);
+        // typed dictionaries (busctl shows their signatures), not JSON in strings
+        assert.deepEqual(await managerProp("Monitors"), [{ Name: "a", Address: "127.0.0.1:3310", InQuorum: true }]);
+        assert.deepEqual(await managerProp("HealthChecks"), []);
+        assert.equal(execFileSync("busctl", ["--system", "get-property", "org.debvisor.DebVisor1", CEPH.path, CEPH.iface, "PlacementGroups"], { encoding: "utf8" }).split(" ")[0], "a{st}");
         assert.equal(await managerProp("TotalBytes"), status.pgmap.bytes_total);
         assert.equal(await managerProp("Maintenance"), false);
         assert.deepEqual(await managerProp("Flags"), []);
         // PGs may be re-counted while the autoscaler works: compare totals as ceph says them now
         await waitFor("the PG total to settle", async () => {
-            const pgs = JSON.parse(String(await managerProp("PlacementGroups"))) as { total: number };
-            return pgs.total === (await c().json<{ pgmap: { num_pgs: number } }>("status")).pgmap.num_pgs;
+            const pgs = await managerProp("PlacementGroups") as Record<string, number>;
+            return Object.values(pgs).reduce((sum, n) => sum + n, 0) === (await c().json<{ pgmap: { num_pgs: number } }>("status")).pgmap.num_pgs;
         }, 30_000, 1000);
-        await waitFor("the usage tier (managers, OSD tree)", async () => JSON.parse(String(await managerProp("Managers"))).length > 0, 40_000, 1000);
-        assert.deepEqual(JSON.parse(String(await managerProp("Managers"))), [{ name: "x", active: true }]);
-        const tree = JSON.parse(String(await managerProp("OsdTree"))) as Array<{ type: string; children: number[] }>;
-        assert.deepEqual(tree.find(n => n.type === "host")?.children, [0, 1, 2]);
+        await waitFor("the usage tier (managers, OSD tree)", async () => (await managerProp("Managers") as unknown[]).length > 0, 40_000, 1000);
+        assert.deepEqual(await managerProp("Managers"), [{ Name: "x", Active: true }]);
+        const tree = await managerProp("OsdTree") as Array<{ Type: string; Children: number[] }>;
+        assert.deepEqual(tree.find(n => n.Type === "host")?.Children, [0, 1, 2]);
 
         const dfTree = await c().json<{ nodes: Array<{ id: number; type: string; kb: number; device_class: string }> }>("osd", "df", "tree");
         for (const id of [0, 1, 2]) {
@@ -114,10 +116,9 @@ QUnit.module("ceph: cluster through the bus", hooks => {
             assert.equal(await prop(poolPath(name), POOL, "Size"), size, `${name} size`);
         }
         assert.deepEqual(await prop(poolPath("rbd"), POOL, "Applications"), ["rbd"]);
-        const cephfs = JSON.parse(String(await managerProp("CephFS"))) as Record<string, unknown>;
-        assert.deepEqual(cephfs, {
-            name: "cephfs", state: "active", mds: [{ name: "a", state: "active" }], data_pool: "cephfs_data", metadata_pool: "cephfs_metadata",
-            mountpoint: MOUNTPOINT, mounted: false,
+        assert.deepEqual(await managerProp("CephFS"), {
+            Name: "cephfs", State: "active", Mds: [{ Name: "a", State: "active" }], DataPool: "cephfs_data", MetadataPool: "cephfs_metadata",
+            Mountpoint: MOUNTPOINT, Mounted: false,
         });
         const all = await callAs(VIEWER.name, { path: CEPH.path, iface: "org.freedesktop.DBus.Properties", method: "GetAll", signature: "s", body: [CEPH.iface] });
         assert.true(all.ok, all.ok ? "a viewer reads the cluster" : all.message);
@@ -129,15 +130,15 @@ QUnit.module("ceph: cluster through the bus", hooks => {
         assert.true((await c().json<{ flags: string }>("osd", "dump")).flags.split(",").includes("noout"), "ceph osd dump has noout");
         assert.equal(await managerProp("Maintenance"), true, "current when the call returns");
         assert.deepEqual(await managerProp("Flags"), ["noout"]);
-        const checks = JSON.parse(String(await managerProp("HealthChecks"))) as Array<{ code: string; severity: string; explanation: string }>;
-        assert.deepEqual(checks.map(ch => [ch.code, ch.severity]), [["OSDMAP_FLAGS", "HEALTH_WARN"]]);
-        assert.true(checks[0].explanation.includes("noout"), checks[0].explanation);
+        const checks = await managerProp("HealthChecks") as Array<{ Code: string; Severity: string; Explanation: string }>;
+        assert.deepEqual(checks.map(ch => [ch.Code, ch.Severity]), [["OSDMAP_FLAGS", "HEALTH_WARN"]]);
+        assert.true(checks[0].Explanation.includes("noout"), checks[0].Explanation);
         assert.equal(await managerProp("Health"), "HEALTH_WARN");
         const off = await manager(ADMIN.name, "SetMaintenance", "ba{sv}", [false, {}]);
         assert.true(off.ok, off.ok ? "cleared" : off.message);
         assert.false((await c().json<{ flags: string }>("osd", "dump")).flags.split(",").includes("noout"));
         assert.equal(await managerProp("Maintenance"), false);
-        assert.deepEqual(JSON.parse(String(await managerProp("HealthChecks"))).map((ch: { code: string }) => ch.code).filter((code: string) => code === "OSDMAP_FLAGS"), []);
+        assert.deepEqual((await managerProp("HealthChecks") as Array<{ Code: string }>).map(ch => ch.Code).filter(code => code === "OSDMAP_FLAGS"), []);
     });
 
     QUnit.test("an OSD marked out and in: CephOsd.In and ceph osd dump agree", async assert => {
@@ -437,7 +438,7 @@ QUnit.module("ceph: cluster through the bus", hooks => {
         assert.equal(mounted()?.split(" ")[2], "fuse.ceph-fuse");
         assert.true(fstabHas(), "fstab has the line");
         assert.true(savedFstab.split("\n").every(l => fs.readFileSync("/etc/fstab", "utf8").includes(l)), "the other lines are kept");
-        assert.equal((JSON.parse(String(await managerProp("CephFS"))) as { mounted: boolean }).mounted, true);
+        assert.equal((await managerProp("CephFS") as { Mounted: boolean }).Mounted, true);
         fs.writeFileSync(`${MOUNTPOINT}/hello.txt`, "hello");
         assert.true((await c().run(["df", "-f", "json"])).length > 0);
         const again = await manager(ADMIN.name, "MountCephFS", "a{sv}", [{}]);
@@ -448,7 +449,7 @@ QUnit.module("ceph: cluster through the bus", hooks => {
         assert.equal(mounted(), undefined);
         assert.false(fstabHas(), "the fstab line is gone");
         assert.equal(fs.readFileSync("/etc/fstab", "utf8"), savedFstab, "fstab is as it was");
-        assert.equal((JSON.parse(String(await managerProp("CephFS"))) as { mounted: boolean }).mounted, false);
+        assert.equal((await managerProp("CephFS") as { Mounted: boolean }).Mounted, false);
     });
 
     QUnit.test("roles: viewer, operator and nobody may not change anything; refusals change nothing", async assert => {
@@ -516,8 +517,8 @@ QUnit.module("ceph: cluster through the bus", hooks => {
 
     QUnit.test("debvisorctl ceph: status and listings as JSON match the bus; an image made and deleted by name", async assert => {
         const ctl = (...args: string[]) => execFileSync("/usr/bin/debvisorctl", args, { encoding: "utf8", stdio: "pipe" });
-        const status = JSON.parse(ctl("ceph", "status", "--json")) as { State: string; Fsid: string; Monitors: Array<{ name: string }> };
-        assert.deepEqual([status.State, status.Fsid, status.Monitors.map(m => m.name)], ["reachable", c().fsid, ["a"]]);
+        const status = JSON.parse(ctl("ceph", "status", "--json")) as { State: string; Fsid: string; Monitors: Array<{ Name: string }> };
+        assert.deepEqual([status.State, status.Fsid, status.Monitors.map(m => m.Name)], ["reachable", c().fsid, ["a"]]);
         assert.true(ctl("ceph", "status").includes("Health:"), "the status in words");
         const pools = (JSON.parse(ctl("ceph", "pools", "--json")) as Array<{ Name: string }>).map(p => p.Name).sort();
         assert.deepEqual(pools, (await c().run(["osd", "pool", "ls"])).trim().split("\n").sort());

@@ -4,40 +4,41 @@
 import QUnit from "qunit";
 import { nameProblem as daemonNameProblem } from "../../helpers/debvisord/ceph/names.js";
 import {
-    cephImageNameProblem, cephNameProblem, cephPoolNameProblem, crushHosts, imageSize, parseCephFs, parseHealthChecks, parseOsdTree,
-    parsePlacementGroups, sizeInUnit, snapshotsOf,
+    cephFsOf, cephImageNameProblem, cephNameProblem, cephPoolNameProblem, crushHosts, healthChecksOf, imageSize, managersOf, monitorsOf,
+    osdTreeOf, placementGroupsOf, sizeInUnit, snapshotsOf,
 } from "../../pkg/lib/api/ceph-data.js";
 
 const MiB = 1024 ** 2;
 const NASTY = ["bad name", "a\nb", "a'b", "a\"b", "a/b", "a;b", "a$b", "ä", "", "x".repeat(101)];
 
 QUnit.module("ceph tab: data and rules", () => {
-    QUnit.test("health checks: every field, defaults for missing ones, junk ignored", assert => {
-        const checks = parseHealthChecks(JSON.stringify([
-            { code: "OSDMAP_FLAGS", severity: "HEALTH_WARN", summary: "noout flag(s) set", detail: [], explanation: "No OSD is marked out.", muted: false },
-            { code: "POOL_NO_REDUNDANCY", summary: "1 pool(s) have no replicas configured", detail: ["pool 'rbd' has no replicas configured"] },
-            "junk", null,
-        ]));
+    // cockpit.js hands a{sv} over as { key: { t, v } }
+    const v = (t: string, value: unknown) => ({ t, v: value });
+    QUnit.test("health checks: every field, defaults for missing ones", assert => {
+        const checks = healthChecksOf([
+            { Code: v("s", "OSDMAP_FLAGS"), Severity: v("s", "HEALTH_WARN"), Summary: v("s", "noout flag(s) set"), Detail: v("as", []), Explanation: v("s", "No OSD is marked out."), Muted: v("b", false) },
+            { Code: v("s", "POOL_NO_REDUNDANCY"), Summary: v("s", "1 pool(s) have no replicas configured"), Detail: v("as", ["pool 'rbd' has no replicas configured"]) },
+        ]);
         assert.deepEqual(checks.map(c => c.code), ["OSDMAP_FLAGS", "POOL_NO_REDUNDANCY"]);
         assert.equal(checks[0].explanation, "No OSD is marked out.");
         assert.deepEqual([checks[1].severity, checks[1].muted, checks[1].detail.length], ["HEALTH_WARN", false, 1]);
-        for (const bad of ["", "{", "{}", "null", "42"])
-            assert.deepEqual(parseHealthChecks(bad), [], `nothing from ${JSON.stringify(bad)}`);
+        assert.deepEqual(healthChecksOf([]), []);
     });
 
-    QUnit.test("placement groups, CephFS and the CRUSH tree", assert => {
-        assert.deepEqual(parsePlacementGroups('{"total": 33, "states": {"active+clean": 32, "peering": 1}}'), { total: 33, states: { "active+clean": 32, peering: 1 } });
-        assert.deepEqual(parsePlacementGroups("[]"), { total: 0, states: {} });
-        assert.equal(parseCephFs('{"name": "", "state": "none"}'), null, "no file system");
-        assert.equal(parseCephFs("not json"), null);
-        const fs = parseCephFs('{"name": "cephfs", "state": "active", "mds": [{"name": "a", "state": "up:active"}], "data_pool": "cephfs_data", "metadata_pool": "cephfs_metadata", "mounted": true}');
-        assert.deepEqual([fs?.mountpoint, fs?.mounted, fs?.mds.length], ["/srv/cephfs", true, 1]);
-        const tree = parseOsdTree(JSON.stringify([
-            { id: -1, name: "default", type: "root", children: [-3, -5] },
-            { id: -3, name: "hv1", type: "host", children: [2, 0] },
-            { id: -5, name: "hv2", type: "host" },
-            { id: 0, name: "osd.0", type: "osd" }, { id: 2, name: "osd.2", type: "osd" },
-        ]));
+    QUnit.test("placement groups, CephFS, monitors, managers and the CRUSH tree", assert => {
+        assert.deepEqual(placementGroupsOf({ "active+clean": 32, peering: 1 }), { total: 33, states: { "active+clean": 32, peering: 1 } });
+        assert.deepEqual(placementGroupsOf({}), { total: 0, states: {} });
+        assert.equal(cephFsOf({ Name: v("s", ""), State: v("s", "none") }), null, "no file system");
+        const fs = cephFsOf({
+            Name: v("s", "cephfs"), State: v("s", "active"), Mds: v("aa{sv}", [{ Name: v("s", "a"), State: v("s", "up:active") }]),
+            DataPool: v("s", "cephfs_data"), MetadataPool: v("s", "cephfs_metadata"), Mountpoint: v("s", "/srv/cephfs"), Mounted: v("b", true),
+        });
+        assert.deepEqual([fs?.mountpoint, fs?.mounted, fs?.mds, fs?.data_pool], ["/srv/cephfs", true, [{ name: "a", state: "up:active" }], "cephfs_data"]);
+        assert.deepEqual(monitorsOf([{ Name: v("s", "a"), Address: v("s", "10.0.0.1:6789/0"), InQuorum: v("b", true) }]), [{ name: "a", address: "10.0.0.1:6789/0", in_quorum: true }]);
+        assert.deepEqual(managersOf([{ Name: v("s", "x"), Active: v("b", true) }]), [{ name: "x", active: true }]);
+        const node = (id: number, name: string, type: string, children: number[] = []) =>
+            ({ Id: v("x", id), Name: v("s", name), Type: v("s", type), Children: v("ax", children) });
+        const tree = osdTreeOf([node(-1, "default", "root", [-3, -5]), node(-3, "hv1", "host", [2, 0]), node(-5, "hv2", "host"), node(0, "osd.0", "osd"), node(2, "osd.2", "osd")]);
         assert.deepEqual(crushHosts(tree), [{ name: "hv1", osds: [0, 2] }, { name: "hv2", osds: [] }]);
     });
 

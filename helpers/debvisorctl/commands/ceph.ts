@@ -15,13 +15,6 @@ import { parseBytes } from "./import.js";
 const CEPH_PATH = "/org/debvisor/DebVisor1/ceph";
 type Found = Properties & { Path: string };
 const bytes = (v: unknown) => formatBytes(Number(v));
-const JSON_PROPERTIES = ["HealthChecks", "Monitors", "Managers", "OsdTree", "PlacementGroups", "CephFS"];
-
-/* The JSON-in-a-string properties as JSON, for --json. */
-function expand(p: Properties): Record<string, unknown> {
-    return Object.fromEntries(Object.entries(p).map(([k, v]) => [k, JSON_PROPERTIES.includes(k) && typeof v === "string" && v ? JSON.parse(v) as unknown : v]));
-}
-
 async function list(iface: string): Promise<Found[]> {
     return objectsWith(await managedObjects(), iface);
 }
@@ -51,28 +44,28 @@ const cephStatus: Command = {
     async run(values) {
         const p = await getProperties(CEPH_PATH, CEPHMANAGER_IFACE);
         if (values.json) {
-            printJson(expand(p));
+            printJson(p);
             return 0;
         }
         const lines = [`State:       ${String(p.State)}${p.LastError ? ` (${String(p.LastError)})` : ""}`];
         if (p.State === "reachable" || p.Fsid) {
-            const checks = JSON.parse(String(p.HealthChecks || "[]")) as Array<{ code: string; severity: string; summary: string; explanation: string }>;
-            const mons = JSON.parse(String(p.Monitors || "[]")) as Array<{ name: string; in_quorum: boolean }>;
-            const mgrs = JSON.parse(String(p.Managers || "[]")) as Array<{ name: string; active: boolean }>;
-            const pgs = JSON.parse(String(p.PlacementGroups || "{}")) as { total?: number; states?: Record<string, number> };
-            const fsInfo = JSON.parse(String(p.CephFS || "{}")) as { name?: string; state?: string; mounted?: boolean; mountpoint?: string };
+            const checks = p.HealthChecks as Array<{ Code: string; Severity: string; Summary: string; Explanation: string }>;
+            const mons = p.Monitors as Array<{ Name: string; InQuorum: boolean }>;
+            const mgrs = p.Managers as Array<{ Name: string; Active: boolean }>;
+            const pgs = p.PlacementGroups as Record<string, number>;
+            const fsInfo = p.CephFS as { Name: string; State: string; Mounted: boolean; Mountpoint: string };
             const osds = await list(CEPHOSD_IFACE);
             lines.push(
                 `Cluster:     ${String(p.Fsid)} (Ceph ${String(p.Version)})`,
                 `Health:      ${String(p.Health)}${p.Maintenance ? " — maintenance (noout)" : ""}`,
-                ...checks.map(c => `  ${c.severity === "HEALTH_ERR" ? "ERR " : "WARN"} ${c.code}: ${c.summary}\n       ${c.explanation}`),
-                `Monitors:    ${mons.map(m => `${m.name}${m.in_quorum ? "" : " (out of quorum)"}`).join(", ") || "-"}`,
-                `Managers:    ${mgrs.map(m => `${m.name}${m.active ? " (active)" : ""}`).join(", ") || "-"}`,
+                ...checks.map(c => `  ${c.Severity === "HEALTH_ERR" ? "ERR " : "WARN"} ${c.Code}: ${c.Summary}\n       ${c.Explanation}`),
+                `Monitors:    ${mons.map(m => `${m.Name}${m.InQuorum ? "" : " (out of quorum)"}`).join(", ") || "-"}`,
+                `Managers:    ${mgrs.map(m => `${m.Name}${m.Active ? " (active)" : ""}`).join(", ") || "-"}`,
                 `OSDs:        ${osds.length} total, ${osds.filter(o => o.Up).length} up, ${osds.filter(o => o.In).length} in`,
-                `PGs:         ${pgs.total ?? 0}: ${Object.entries(pgs.states ?? {}).map(([s, n]) => `${n} ${s}`).join(", ") || "-"}`,
+                `PGs:         ${Object.values(pgs).reduce((sum, n) => sum + n, 0)}: ${Object.entries(pgs).map(([s, n]) => `${n} ${s}`).join(", ") || "-"}`,
                 `Capacity:    ${bytes(p.UsedBytes)} used of ${bytes(p.TotalBytes)}, ${bytes(p.AvailableBytes)} available`,
                 `Flags:       ${(p.Flags as string[]).join(", ") || "-"}`,
-                `CephFS:      ${fsInfo.name ? `${fsInfo.name} ${fsInfo.state}${fsInfo.mounted ? `, mounted at ${fsInfo.mountpoint}` : ", not mounted"}` : "none"}`,
+                `CephFS:      ${fsInfo.Name ? `${fsInfo.Name} ${fsInfo.State}${fsInfo.Mounted ? `, mounted at ${fsInfo.Mountpoint}` : ", not mounted"}` : "none"}`,
             );
         }
         print(lines.join("\n"));
@@ -124,7 +117,7 @@ const cephImages: Command = {
         const images = (await list(CEPHIMAGE_IFACE)).filter(i => pool === undefined || i.Pool === pool)
             .sort((a, b) => `${String(a.Pool)}/${String(a.Name)}` < `${String(b.Pool)}/${String(b.Name)}` ? -1 : 1);
         if (values.json)
-            printJson(images.map(expand));
+            printJson(images);
         else
             print(table(["IMAGE", "SIZE", "USED", "SNAPSHOTS"], images.map(i => [
                 `${String(i.Pool)}/${String(i.Name)}`, bytes(i.Size), bytes(i.UsedBytes),

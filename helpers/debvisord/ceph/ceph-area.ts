@@ -10,7 +10,6 @@
 // are read again before the method returns. Only
 // properties that really changed are signalled; objects come and go with the
 // OSDs, pools and images.
-import dbus from "dbus-next";
 import { NotInstalled, Unavailable } from "../area-supervisor.js";
 import type { AuditLog } from "../audit/audit-log.js";
 import type { ObjectServer, Published } from "../bus/object-server.js";
@@ -18,11 +17,12 @@ import type { JobRegistry } from "../jobs/jobs.js";
 import type { Libvirt } from "../machines/libvirt.js";
 import { escapePathElement } from "../../lib/object-path.js";
 import { comparable } from "../../lib/variants.js";
+import { cephFsToBus, healthChecksToBus, managersToBus, monitorsToBus, osdTreeToBus, snapshotsToBus } from "./bus-values.js";
 import { cephFsMounted, CEPHFS_MOUNTPOINT } from "./cephfs-mount.js";
 import { imageMethods, managerMethods, osdMethods, poolMethods } from "./ceph-methods.js";
 import {
     parseDfDetail, parseMgrDump, parseOsdDfTree, parseRbdDu, parseRbdList, parseRbdSnapshots, parseReport, visibleFlags,
-    type OsdUsage, type PoolUsage, type RbdImage, type RbdSnapshot, type Report,
+    type OsdUsage, type PoolUsage, type RbdImage, type RbdSnapshot, type Report, type TreeNode,
 } from "./parse.js";
 import type { CephTools } from "./tools.js";
 
@@ -39,7 +39,7 @@ export type CephState = "not-installed" | "none" | "bootstrapping" | "reachable"
 
 interface SlowState {
     osdUsage: Map<number, OsdUsage>;
-    tree: unknown[];
+    tree: TreeNode[];
     poolUsage: Map<string, PoolUsage>;
     managers: Array<{ name: string; active: boolean }>;
     images: RbdImage[];
@@ -220,25 +220,16 @@ export class CephArea {
         return images;
     }
 
-    cephFs(): Props {
-        const fsInfo = this.report?.filesystems[0];
-        return {
-            name: fsInfo?.name ?? "", state: fsInfo?.state ?? "none", mds: fsInfo?.mds ?? [],
-            data_pool: fsInfo?.data_pool ?? "", metadata_pool: fsInfo?.metadata_pool ?? "",
-            mountpoint: CEPHFS_MOUNTPOINT, mounted: cephFsMounted(),
-        };
-    }
-
     private managerProperties(): Props {
         const r = this.report;
         const flags = visibleFlags(r?.flags ?? []);
         return {
             State: this.state, LastError: this.lastError, Version: this.version, Fsid: r?.fsid ?? "",
-            Health: r?.health.status ?? "", HealthChecks: JSON.stringify(r?.health.checks ?? []),
-            Monitors: JSON.stringify(r?.monitors ?? []), Managers: JSON.stringify(this.slow.managers),
-            OsdTree: JSON.stringify(this.slow.tree), PlacementGroups: JSON.stringify(r?.placementGroups ?? { total: 0, states: {} }),
+            Health: r?.health.status ?? "", HealthChecks: healthChecksToBus(r?.health.checks ?? []),
+            Monitors: monitorsToBus(r?.monitors ?? []), Managers: managersToBus(this.slow.managers),
+            OsdTree: osdTreeToBus(this.slow.tree), PlacementGroups: r?.placementGroups.states ?? {},
             TotalBytes: r?.totalBytes ?? 0, UsedBytes: r?.usedBytes ?? 0, AvailableBytes: r?.availableBytes ?? 0,
-            Flags: flags, Maintenance: flags.includes("noout"), CephFS: JSON.stringify(this.cephFs()), UpdatedAt: this.updatedAt,
+            Flags: flags, Maintenance: flags.includes("noout"), CephFS: cephFsToBus(this.report?.filesystems[0], CEPHFS_MOUNTPOINT, cephFsMounted()), UpdatedAt: this.updatedAt,
         };
     }
 
@@ -353,10 +344,3 @@ export class CephArea {
     }
 }
 
-/* An image's snapshots in the contract's shape (a dataset's and a machine's have the same). */
-function snapshotsToBus(snapshots: RbdSnapshot[]): Array<Record<string, InstanceType<typeof dbus.Variant>>> {
-    return snapshots.map(s => ({
-        Name: new dbus.Variant("s", s.name), Size: new dbus.Variant("t", s.size), Protected: new dbus.Variant("b", s.protected),
-        CreationTime: new dbus.Variant("t", s.created),
-    }));
-}

@@ -1,4 +1,4 @@
-// The Ceph objects' JSON-in-string and dictionary properties as typed data, and the rules
+// The Ceph objects' dictionary properties as the pages' typed data, and the rules
 // for names and sizes that debvisord applies (as the contract documents
 // them), so a dialog says what is wrong while it is typed. No cockpit.js
 // here: the unit tests run this in Node.
@@ -27,52 +27,43 @@ export interface CephSnapshot { name: string; size: number; protected: boolean; 
 export type CephApplication = "rbd" | "cephfs" | "rgw";
 export type CephAutoscale = "on" | "off" | "warn";
 
-/* A JSON property that a daemon of another version (or a bug) sent in another
- * shape must not break the page: anything unreadable is the fallback. */
-function parseJson<T>(json: string, fallback: T, ok: (v: unknown) => boolean): T {
-    try {
-        const v: unknown = JSON.parse(json);
-        return ok(v) ? v as T : fallback;
-    } catch {
-        return fallback;
-    }
-}
-const isObject = (v: unknown) => typeof v === "object" && v !== null && !Array.isArray(v);
+type Dicts = Array<Record<string, unknown>>;
+const dicts = (list: Dicts) => list.map(d => unwrapDict(d));
 
-export function parseHealthChecks(json: string): CephHealthCheck[] {
-    return parseJson<Array<Partial<CephHealthCheck>>>(json, [], Array.isArray).filter(isObject).map(c => ({
-        code: String(c.code ?? ""),
-        severity: String(c.severity ?? "HEALTH_WARN"),
-        summary: String(c.summary ?? ""),
-        detail: Array.isArray(c.detail) ? c.detail.map(String) : [],
-        explanation: String(c.explanation ?? ""),
-        muted: c.muted === true,
-    }));
-}
+export const healthChecksOf = (checks: Dicts): CephHealthCheck[] => dicts(checks).map(c => ({
+    code: String(c.Code ?? ""),
+    severity: String(c.Severity ?? "HEALTH_WARN"),
+    summary: String(c.Summary ?? ""),
+    detail: Array.isArray(c.Detail) ? c.Detail.map(String) : [],
+    explanation: String(c.Explanation ?? ""),
+    muted: c.Muted === true,
+}));
 
-export const parseMonitors = (json: string) => parseJson<CephMonitor[]>(json, [], Array.isArray);
-export const parseManagers = (json: string) => parseJson<CephManagerDaemon[]>(json, [], Array.isArray);
-export const parseOsdTree = (json: string) => parseJson<CephCrushNode[]>(json, [], Array.isArray)
-    .map(n => ({ ...n, children: Array.isArray(n.children) ? n.children : [] }));
+export const monitorsOf = (monitors: Dicts): CephMonitor[] =>
+    dicts(monitors).map(m => ({ name: String(m.Name), address: String(m.Address), in_quorum: m.InQuorum === true }));
+export const managersOf = (managers: Dicts): CephManagerDaemon[] =>
+    dicts(managers).map(m => ({ name: String(m.Name), active: m.Active === true }));
+export const osdTreeOf = (tree: Dicts): CephCrushNode[] => dicts(tree).map(n => ({
+    id: Number(n.Id), name: String(n.Name), type: String(n.Type), children: Array.isArray(n.Children) ? n.Children.map(Number) : [],
+}));
 /** An image's Snapshots (aa{sv}, as cockpit.js hands it over). */
-export const snapshotsOf = (dicts: Array<Record<string, unknown>>): CephSnapshot[] => dicts.map(d => {
-    const s = unwrapDict(d);
-    return { name: String(s.Name), size: Number(s.Size), protected: s.Protected === true, created: Number(s.CreationTime) };
-});
+export const snapshotsOf = (list: Dicts): CephSnapshot[] => dicts(list).map(s =>
+    ({ name: String(s.Name), size: Number(s.Size), protected: s.Protected === true, created: Number(s.CreationTime) }));
 
-export function parsePlacementGroups(json: string): CephPlacementGroups {
-    const pg = parseJson<Partial<CephPlacementGroups>>(json, {}, isObject);
-    return { total: Number(pg.total ?? 0), states: isObject(pg.states) ? pg.states as Record<string, number> : {} };
+export function placementGroupsOf(states: Record<string, number>): CephPlacementGroups {
+    return { total: Object.values(states).reduce((sum, n) => sum + Number(n), 0), states };
 }
 
-export function parseCephFs(json: string): CephFs | null {
-    const fs = parseJson<Partial<CephFs> | null>(json, null, isObject);
-    if (!fs || !fs.name)
+/** The CephManager's CephFS dictionary; null when the cluster has no file system. */
+export function cephFsOf(dict: Record<string, unknown>): CephFs | null {
+    const fs = unwrapDict(dict);
+    if (!fs.Name)
         return null;
     return {
-        name: fs.name, state: String(fs.state ?? ""), mds: Array.isArray(fs.mds) ? fs.mds : [],
-        data_pool: String(fs.data_pool ?? ""), metadata_pool: String(fs.metadata_pool ?? ""),
-        mountpoint: String(fs.mountpoint || CEPHFS_MOUNTPOINT), mounted: fs.mounted === true,
+        name: String(fs.Name), state: String(fs.State ?? ""),
+        mds: Array.isArray(fs.Mds) ? (fs.Mds as Array<Record<string, unknown>>).map(m => ({ name: String(m.Name), state: String(m.State) })) : [],
+        data_pool: String(fs.DataPool ?? ""), metadata_pool: String(fs.MetadataPool ?? ""),
+        mountpoint: String(fs.Mountpoint || CEPHFS_MOUNTPOINT), mounted: fs.Mounted === true,
     };
 }
 

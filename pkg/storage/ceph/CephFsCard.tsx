@@ -5,7 +5,7 @@ import { Button } from "@patternfly/react-core/dist/esm/components/Button/index.
 import { Card, CardBody, CardHeader, CardTitle } from "@patternfly/react-core/dist/esm/components/Card/index.js";
 import { DescriptionList, DescriptionListDescription, DescriptionListGroup, DescriptionListTerm } from "@patternfly/react-core/dist/esm/components/DescriptionList/index.js";
 import { Label } from "@patternfly/react-core/dist/esm/components/Label/index.js";
-import { CEPHFS_MOUNTPOINT, cephMountFs, parseCephFs } from "../../lib/api/ceph";
+import { CEPHFS_MOUNTPOINT, cephMountFs, cephFsOf } from "../../lib/api/ceph";
 import { ActionDialog } from "../../lib/components/ActionDialog";
 import { showError } from "../../lib/components/PageAlerts";
 import { _, format } from "../../lib/gettext";
@@ -13,10 +13,10 @@ import { Guarded } from "../Guarded";
 
 const MDS_COLOR = (state: string) => state.startsWith("up:active") || state === "active" ? "green" : state.includes("standby") ? "blue" : "orange";
 
-export function CephFsCard({ json, locked, reachable }: { json: string; locked: string; reachable: boolean }) {
+export function CephFsCard({ cephfs, locked, reachable }: { cephfs: Record<string, unknown>; locked: string; reachable: boolean }) {
     const [unmounting, setUnmounting] = useState(false);
     const [busy, setBusy] = useState(false);
-    const fs = parseCephFs(json);
+    const fs = cephFsOf(cephfs);
     const disabled = Boolean(locked) || !reachable || busy;
     const mount = () => {
         setBusy(true);

@@ -10,7 +10,7 @@ import { Progress, ProgressMeasureLocation, ProgressVariant } from "@patternfly/
 import { Grid, GridItem } from "@patternfly/react-core/dist/esm/layouts/Grid/index.js";
 import { Stack, StackItem } from "@patternfly/react-core/dist/esm/layouts/Stack/index.js";
 import type { PageCephManagerProperties } from "../../../generated/dbus-contract";
-import { parseHealthChecks, parseManagers, parseMonitors, parsePlacementGroups, type CephHealthCheck } from "../../lib/api/ceph";
+import { healthChecksOf, managersOf, monitorsOf, placementGroupsOf, type CephHealthCheck } from "../../lib/api/ceph";
 import { formatBytes } from "../../lib/format";
 import { _, format } from "../../lib/gettext";
 
@@ -45,8 +45,8 @@ function HealthCheck({ check }: { check: CephHealthCheck }) {
 }
 
 /* The PG states, "active+clean" first, then by how many PGs are in them. */
-function PlacementGroups({ json }: { json: string }) {
-    const pg = parsePlacementGroups(json);
+function PlacementGroups({ states: byState }: { states: Record<string, number> }) {
+    const pg = placementGroupsOf(byState);
     const states = Object.entries(pg.states).sort(([a, x], [b, y]) => Number(b === "active+clean") - Number(a === "active+clean") || y - x);
     if (pg.total === 0)
         return <span className="debvisor-muted">{_("No placement groups yet.")}</span>;
@@ -91,9 +91,9 @@ function Daemons({ kind, list }: { kind: "monitor" | "manager"; list: Array<{ na
 }
 
 export function CephHealthCard({ manager: m }: { manager: PageCephManagerProperties }) {
-    const checks = parseHealthChecks(m.HealthChecks);
-    const monitors = parseMonitors(m.Monitors);
-    const managers = parseManagers(m.Managers);
+    const checks = healthChecksOf(m.HealthChecks);
+    const monitors = monitorsOf(m.Monitors);
+    const managers = managersOf(m.Managers);
     const used = m.TotalBytes > 0 ? (m.UsedBytes / m.TotalBytes) * 100 : 0;
     return (
         <Card aria-label={_("Cluster")}>
@@ -114,7 +114,7 @@ export function CephHealthCard({ manager: m }: { manager: PageCephManagerPropert
                                     variant={used >= 85 ? ProgressVariant.danger : used >= 70 ? ProgressVariant.warning : undefined} />
                                 {format(_("$0 used of $1, $2 available"), formatBytes(m.UsedBytes), formatBytes(m.TotalBytes), formatBytes(m.AvailableBytes))}
                             </Fact>
-                            <Fact term={_("Placement groups")}><PlacementGroups json={m.PlacementGroups} /></Fact>
+                            <Fact term={_("Placement groups")}><PlacementGroups states={m.PlacementGroups} /></Fact>
                             <Fact term={_("Monitors")}>
                                 <Daemons kind="monitor" list={monitors.map(mon => ({
                                     name: mon.name, address: mon.address, good: mon.in_quorum, state: mon.in_quorum ? _("in quorum") : _("out of quorum"),

@@ -10,7 +10,7 @@ import { Progress, ProgressMeasureLocation } from "@patternfly/react-core/dist/e
 import { Switch } from "@patternfly/react-core/dist/esm/components/Switch/index.js";
 import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
 import type { PageCephManagerProperties } from "../../../generated/dbus-contract";
-import { cephOsdMark, cephSetMaintenance, crushHosts, parseOsdTree } from "../../lib/api/ceph";
+import { cephOsdMark, cephSetMaintenance, crushHosts, osdTreeOf } from "../../lib/api/ceph";
 import { ActionDialog } from "../../lib/components/ActionDialog";
 import { showError } from "../../lib/components/PageAlerts";
 import type { CephOsdObject } from "../../lib/dbus-store";
@@ -21,8 +21,8 @@ import { Guarded, GuardedActions } from "../Guarded";
 
 /* Hosts in the CRUSH tree's order, each with its OSDs; OSDs the tree does not
  * place (yet) go under the host they report. */
-function byHost(osds: CephOsdObject[], treeJson: string): Array<{ host: string; osds: CephOsdObject[] }> {
-    const hosts = crushHosts(parseOsdTree(treeJson));
+function byHost(osds: CephOsdObject[], tree: Array<Record<string, unknown>>): Array<{ host: string; osds: CephOsdObject[] }> {
+    const hosts = crushHosts(osdTreeOf(tree));
     const placed = new Set<number>();
     const groups = hosts.map(h => {
         const list = h.osds.map(id => osds.find(o => o.props.Id === id)).filter((o): o is CephOsdObject => o !== undefined);

@@ -6,7 +6,7 @@ import { Button } from "@patternfly/react-core/dist/esm/components/Button/index.
 import { Card, CardBody, CardHeader, CardTitle } from "@patternfly/react-core/dist/esm/components/Card/index.js";
 import { Label } from "@patternfly/react-core/dist/esm/components/Label/index.js";
 import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
-import { cephPoolDelete, parseCephFs } from "../../lib/api/ceph";
+import { cephFsOf, cephPoolDelete } from "../../lib/api/ceph";
 import { ActionDialog, typedName } from "../../lib/components/ActionDialog";
 import type { CephImageObject, CephOsdObject, CephPoolObject } from "../../lib/dbus-store";
 import { formatBytes } from "../../lib/format";
@@ -15,12 +15,12 @@ import { CephCreatePoolDialog, CephSetSizeDialog } from "./CephPoolDialogs";
 import { Guarded } from "../Guarded";
 
 export function CephPoolsCard({ pools, images, osds, cephfs, locked, reachable }: {
-    pools: CephPoolObject[]; images: CephImageObject[]; osds: CephOsdObject[]; cephfs: string; locked: string; reachable: boolean;
+    pools: CephPoolObject[]; images: CephImageObject[]; osds: CephOsdObject[]; cephfs: Record<string, unknown>; locked: string; reachable: boolean;
 }) {
     const [creating, setCreating] = useState(false);
     const [sizing, setSizing] = useState<CephPoolObject | null>(null);
     const [deleting, setDeleting] = useState<CephPoolObject | null>(null);
-    const fs = parseCephFs(cephfs);
+    const fs = cephFsOf(cephfs);
     const osdsIn = osds.filter(o => o.props.In).length;
     const disabled = Boolean(locked) || !reachable;
     const fsUses = (name: string) => fs !== null && (fs.data_pool === name || fs.metadata_pool === name);

@@ -85,7 +85,7 @@ export function CephTab() {
             <StackItem><CephOsdCard manager={m} osds={osds} locked={locked} /></StackItem>
             <StackItem><CephPoolsCard pools={pools} images={images} osds={osds} cephfs={m.CephFS} locked={locked} reachable={reachable} /></StackItem>
             <StackItem><CephImagesCard pools={pools} images={images} locked={locked} reachable={reachable} /></StackItem>
-            <StackItem><CephFsCard json={m.CephFS} locked={locked} reachable={reachable} /></StackItem>
+            <StackItem><CephFsCard cephfs={m.CephFS} locked={locked} reachable={reachable} /></StackItem>
             <StackItem><JobsPanel /></StackItem>
         </Stack>
     );
