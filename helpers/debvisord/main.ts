@@ -42,6 +42,7 @@ import { CephArea } from "./ceph/ceph-area.js";
 import { CephTools } from "./ceph/tools.js";
 import { BackupsArea } from "./backups/backups-area.js";
 import { backupMethod } from "./backups/machine-backup.js";
+import { clockFromEnvironment } from "./backups/clock.js";
 import { ClusterArea } from "./cluster/cluster-area.js";
 import { AUTHORIZED_KEYS } from "./cluster/ssh-channel.js";
 import { AlertsObject } from "./metrics/alerts-object.js";
@@ -108,7 +109,7 @@ async function main(): Promise<void> {
     jobs.onFinished((job, seconds) => daemonMetrics.jobFinished(job.request.operation, job.state, seconds));
     const libvirt = new Libvirt(bus);
     const machines = new Machines(server, libvirt, jobs, audit);
-    const backups = new BackupsArea(server, machines);
+    const backups = new BackupsArea(server, machines, audit, clockFromEnvironment());
     machines.addMethods(path => ({ Backup: backupMethod(backups, machines, path) }));
     // made here, started below: the storage profiles on the Manager go through its tools
     const zfs = new ZfsArea(server, new ZfsTools(), jobs, audit);
@@ -211,6 +212,7 @@ async function main(): Promise<void> {
     const stop = (signal: string) => {
         log(`${signal}: finishing the audit log and exiting`);
         areas.stop();
+        backups.schedules.stop();
         cluster.stop();
         metrics.stop();
         // the counts of repeated denials first: nothing counted is lost on a clean stop

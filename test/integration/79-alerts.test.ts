@@ -6,8 +6,10 @@
 // webhook run by the test, and a TSIG key made overdue (its creation time set
 // two days back in DNS state while debvisord was stopped) raises
 // TsigKeyRotationOverdue, whose JSON the webhook gets within 60 s. Then who
-// may list and silence, bad input, and that the engines refuse a caller
-// without the secret.
+// may list and silence; a ZFS mirror on files made degraded raises
+// ZfsPoolDegraded, which is gone once the pool is repaired; bad input, and
+// that the engines refuse a caller without the secret.
+import { execFileSync, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -16,9 +18,10 @@ import QUnit from "qunit";
 import { callAs, getProperty } from "../lib/call-as.js";
 import { tempDir } from "../lib/images.js";
 import { engineStatus, enginesMissing, MetricsEngines } from "../lib/metrics-engines.js";
-import { moduleUnless } from "../lib/skip.js";
+import { moduleUnless, testUnless } from "../lib/skip.js";
 import { ADMIN, VIEWER } from "../lib/users.js";
 import { waitFor } from "../lib/wait.js";
+import { destroyTestPool, sparseFile } from "../lib/zfs.js";
 
 const ALERTS = { path: "/org/debvisor/DebVisor1/alerts", iface: "org.debvisor.DebVisor1.Alerts" };
 const DNS = { path: "/org/debvisor/DebVisor1/dns", iface: "org.debvisor.DebVisor1.Dns" };
@@ -29,6 +32,8 @@ const DAY_MS = 24 * 3600 * 1000;
 
 const alerts = (user: string | null, method: string, signature: string, body: unknown[]) => callAs(user, { ...ALERTS, method, signature, body });
 const dns = (user: string | null, method: string, signature: string, body: unknown[]) => callAs(user, { ...DNS, method, signature, body });
+
+const zpoolAnswers = () => spawnSync("zpool", ["list", "-H", "-o", "name"], { stdio: "ignore" }).status === 0;
 
 interface Notification { receiver: string; status: string; alerts: Array<{ status: string; labels: Record<string, string> }> }
 
@@ -101,6 +106,30 @@ moduleUnless("alerts: a TSIG key overdue reaches a webhook through Prometheus an
             return r.ok && (r.body[0] as Array<Record<string, unknown>>).some(a => a.Name === "TsigKeyRotationOverdue" && a.State === "suppressed");
         }, 20_000, 250);
     });
+
+    testUnless("a ZFS mirror on files made degraded: ZfsPoolDegraded reaches the webhook; repaired, the alert is gone",
+        zpoolAnswers() ? null : "no ZFS here (zfs-fuse or OpenZFS)", async assert => {
+            const pool = `dvalert${Math.random().toString(36).slice(2, 7)}`;
+            const files = ["a", "b"].map(n => sparseFile(path.join(dir, `${pool}-${n}.img`), 128 * 1024 * 1024));
+            try {
+                execFileSync("zpool", ["create", "-f", "-m", "none", pool, "mirror", ...files], { stdio: "pipe" });
+                execFileSync("zpool", ["offline", pool, files[1]], { stdio: "pipe" });
+                const degraded = () => heard.find(n => n.status === "firing" && n.alerts.some(a => a.labels.alertname === "ZfsPoolDegraded" && a.labels.pool === pool));
+                await waitFor("ZfsPoolDegraded at the webhook", () => degraded() !== undefined, 60_000, 200);
+                assert.equal(degraded()!.alerts.find(a => a.labels.pool === pool)!.labels.severity, "critical");
+                // whether the pool's alert is listed (null: the list could not be read)
+                const listed = async () => {
+                    const r = await alerts(VIEWER.name, "ListAlerts", "a{sv}", [{}]);
+                    return r.ok ? (r.body[0] as Array<Record<string, unknown>>).some(a => a.Name === "ZfsPoolDegraded" &&
+                        (a.Labels as Record<string, string>).pool === pool) : null;
+                };
+                assert.equal(await listed(), true, "listed while degraded");
+                execFileSync("zpool", ["online", pool, files[1]], { stdio: "pipe" });
+                await waitFor("the alert to be gone once the pool is ONLINE again", async () => await listed() === false, 60_000, 500);
+            } finally {
+                await destroyTestPool(pool);
+            }
+        });
 
     QUnit.test("the node's CPU and memory history, read through debvisord by a viewer", async assert => {
         const METRICS = { path: "/org/debvisor/DebVisor1/metrics", iface: "org.debvisor.DebVisor1.Metrics" };

@@ -14,13 +14,14 @@ import { zfsCommands } from "./zfs.js";
 import { storageCommands } from "./storage.js";
 import { cephCommands } from "./ceph.js";
 import { backupCommands } from "./backup.js";
+import { backupScheduleCommands } from "./backup-schedule.js";
 import { clusterCommands } from "./cluster.js";
 import { alertsCommands } from "./alerts.js";
 
 export const COMMANDS: Command[] = [status, disks, jobs, jobsCancel, importImage, auditTail, auditVerify, ...vmCommands, auditExport, auditVerifyBundle,
     ...zfsCommands, ...fwCommands, ...dnsCommands,
     ...securityCommands, ...storageCommands,
-    ...cephCommands, ...backupCommands, ...clusterCommands, ...alertsCommands];
+    ...cephCommands, ...backupCommands, ...backupScheduleCommands, ...clusterCommands, ...alertsCommands];
 
 export function usage(): string {
     return "Usage: debvisorctl COMMAND [ARGUMENTS] [OPTIONS]\n\n" +

@@ -12,7 +12,11 @@ import { NotInstalled } from "../area-supervisor.js";
 import { method, type CallContext } from "../bus/call-pipeline.js";
 import type { ObjectServer } from "../bus/object-server.js";
 import { optionsSchema, resourceName } from "../validation.js";
+import type { AuditLog } from "../audit/audit-log.js";
 import type { MachineHost } from "../machines/machine-host.js";
+import type { MachineFacts } from "../machines/machines.js";
+import { BackupSchedules } from "./backup-schedules.js";
+import { systemClock, type Clock } from "./clock.js";
 import { describeLocation, LocationError, parseLocation } from "./locations.js";
 import { RepositoryStore, type RepositoryRecord } from "./repositories.js";
 import { parseSnapshots, Restic, resticError, type RepositoryAccess, type ResticSnapshot } from "./restic.js";
@@ -50,8 +54,12 @@ export class BackupsArea {
     private readonly inUse = new Map<string, number>(); // repository → jobs running on it
     private readonly adding = new Set<string>();
 
-    constructor(readonly server: ObjectServer, readonly host: MachineHost, readonly store = new RepositoryStore()) {
+    readonly schedules: BackupSchedules;
+
+    constructor(readonly server: ObjectServer, readonly host: MachineHost & { list(): MachineFacts[] }, audit: AuditLog,
+        clock: Clock = systemClock, readonly store = new RepositoryStore()) {
         this.path = `${server.rootPath}/backups`;
+        this.schedules = new BackupSchedules(this, audit, clock);
     }
 
     repositoryPath(name: string): string {
@@ -68,8 +76,14 @@ export class BackupsArea {
         } catch {
             // no directory yet
         }
-        for (const record of this.store.list())
-            this.exportRepository(record);
+        try {
+            for (const record of this.store.list())
+                this.exportRepository(record);
+        } catch (e) {
+            // a list that cannot be read stops the backups, not the daemon; every call says why
+            process.stderr.write(`debvisord: backups: ${(e as Error).message}\n`);
+        }
+        this.schedules.start();
     }
 
     /* The area supervisor's attempt: restic must be there. */
@@ -132,6 +146,7 @@ export class BackupsArea {
 
     private methods(): Record<string, unknown> {
         return {
+            AddSchedule: this.schedules.addMethod(),
             AddRepository: method({
                 args: z.tuple([resourceName, location, password, optionsSchema({
                     "ssh-private-key": z.optional(sshKey),
@@ -200,6 +215,9 @@ export class BackupsArea {
                     this.repository(name);
                     if (this.inUse.has(name))
                         throw busy(`repository: a backup or restore is running on "${name}"; wait for it or cancel it first`);
+                    const schedules = this.schedules.usedBy(name);
+                    if (schedules.length)
+                        throw busy(`repository: the backup schedule${schedules.length > 1 ? "s" : ""} ${schedules.join(", ")} back${schedules.length > 1 ? "" : "s"} up to "${name}"; remove ${schedules.length > 1 ? "them" : "it"} first`);
                     this.store.remove(name);
                     this.server.unexport(this.repositoryPath(name));
                     return [];

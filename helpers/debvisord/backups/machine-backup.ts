@@ -20,6 +20,7 @@ import { xmlEscape } from "../machines/domain-builder.js";
 import { describeDomain } from "../machines/domain-xml.js";
 import { storedDefinition, type MachineHost } from "../machines/machine-host.js";
 import { optionsSchema, resourceName } from "../validation.js";
+import type { JobControl } from "../jobs/jobs.js";
 import type { BackupsArea } from "./backups-area.js";
 import { machineTags } from "./tags.js";
 
@@ -44,79 +45,99 @@ export function backupMethod(area: BackupsArea, host: MachineHost, path: string)
         args: z.tuple([resourceName, optionsSchema({})]),
         run: async (ctx, [repositoryName]) => {
             area.requireRestic();
-            const { access } = area.repository(repositoryName);
-            const uuid = uuidOf(path);
+            area.repository(repositoryName);
             const name = host.name(path);
-            if (running.has(uuid))
+            if (running.has(uuidOf(path)))
                 throw busy(`${name} is being backed up already`);
-            running.add(uuid);
             const job = host.jobs.start({
                 operation: "machine-backup", description: `Backing up ${name} to ${repositoryName}`, caller: ctx.caller,
                 objects: [path, area.repositoryPath(repositoryName)],
-            }, control => area.using(repositoryName, async () => {
-                const domainPath = host.domainOf(path);
-                const live = ["running", "paused"].includes(host.state(path));
-                const definition = await storedDefinition(host, path);
-                // the disks as the machine uses them now (a running one's may differ from its stored definition)
-                const current = live ? await host.libvirt.domainXml(domainPath) : definition;
-                const disks = [];
-                for (const disk of describeDomain(current).disks.filter(d => d.Device === "disk")) {
-                    const file = await diskFile(host, disk);
-                    if (file.endsWith(OVERLAY_SUFFIX))
-                        throw failed(`disk ${disk.Target} of ${name} still runs on the overlay of a backup that was cut short (${file}); ` +
-                            `commit it with: virsh blockcommit ${uuid} ${disk.Target} --active --pivot --wait`);
-                    let stat: fs.Stats;
-                    try {
-                        stat = fs.statSync(file);
-                    } catch {
-                        throw failed(`disk ${disk.Target} of ${name}: ${file} does not exist`);
-                    }
-                    if (!stat.isFile())
-                        throw notSupported(`disk ${disk.Target} of ${name} is ${file}, not an image file; only image files are backed up so far`);
-                    // a disk with a backing file would be backed up without it: refused, as an import is
-                    const image = openSource(file, `disk ${disk.Target}`, disk.Format || undefined);
-                    image.close();
-                    disks.push({ target: disk.Target, file, format: image.format, bytes: stat.size });
-                }
-                if (disks.length === 0)
-                    throw failed(`${name} has no disk to back up`);
-
-                const staging = nodePath.join(STAGING_DIR, uuid);
-                fs.rmSync(staging, { recursive: true, force: true });
-                ensureDir(staging, 0o700);
-                let consistency = "shut-off";
-                let overlays: Array<{ target: string; overlay: string }> = [];
-                try {
-                    if (live) {
-                        const taken = await snapshotToOverlays(host, domainPath, current, disks);
-                        overlays = taken.overlays;
-                        consistency = taken.frozen ? "frozen" : "crash-consistent";
-                    }
-                    control.setProgress(0.02);
-                    const manifest: Manifest = { version: 1, name, uuid, time: new Date().toISOString(), consistency, disks };
-                    fs.writeFileSync(nodePath.join(staging, "domain.xml"), definition, { mode: 0o600 });
-                    fs.writeFileSync(nodePath.join(staging, "manifest.json"), JSON.stringify(manifest, null, 2) + "\n", { mode: 0o600 });
-                    const summary = await area.restic.backup(access, [staging, ...disks.map(d => d.file)], machineTags(uuid, name, consistency),
-                        os.hostname(), control.signal, f => control.setProgress(0.02 + f * (live ? 0.9 : 0.97)));
-                    if (!live && host.state(path) !== "shutoff") {
-                        // started while its disks were read: this backup may hold a disk half-written
-                        await area.restic.run(access, ["forget", summary.snapshotId]);
-                        throw failed(`${name} was started while it was being backed up; back it up again`);
-                    }
-                    const reused = Math.max(0, summary.bytesProcessed - summary.bytesNew);
-                    return `Backed up ${name} to ${repositoryName} as snapshot ${summary.snapshotId.slice(0, 8)} (${describeConsistency(consistency)}): ` +
-                        `${formatBytes(summary.bytesProcessed)} read, ${formatBytes(summary.bytesNew)} new, ${formatBytes(reused)} reused ` +
-                        `(new bytes: ${summary.bytesNew}, reused bytes: ${reused})`;
-                } finally {
-                    fs.rmSync(staging, { recursive: true, force: true });
-                    // whatever happened to the backup, the machine goes back to its own disks
-                    for (const o of overlays)
-                        await commitOverlay(uuid, o.target, o.overlay);
-                }
-            }).finally(() => running.delete(uuid)));
+            }, control => area.using(repositoryName, () => backupMachine(area, host, path, repositoryName, control)));
             return [job.path];
         },
     });
+}
+
+export interface BackupExtras {
+    /** tags besides the machine's own (a schedule's) */
+    tags?: string[];
+    /** the time the snapshot is recorded with (a schedule's clock); default: now */
+    time?: string;
+}
+
+/* Backs one machine up into the repository; the message says the snapshot and the bytes. */
+export async function backupMachine(area: BackupsArea, host: MachineHost, path: string, repositoryName: string, control: JobControl,
+    extras: BackupExtras = {}): Promise<string> {
+    const { access } = area.repository(repositoryName);
+    const uuid = uuidOf(path);
+    const name = host.name(path);
+    if (running.has(uuid))
+        throw busy(`${name} is being backed up already`);
+    running.add(uuid);
+    try {
+        const domainPath = host.domainOf(path);
+        const live = ["running", "paused"].includes(host.state(path));
+        const definition = await storedDefinition(host, path);
+        // the disks as the machine uses them now (a running one's may differ from its stored definition)
+        const current = live ? await host.libvirt.domainXml(domainPath) : definition;
+        const disks = [];
+        for (const disk of describeDomain(current).disks.filter(d => d.Device === "disk")) {
+            const file = await diskFile(host, disk);
+            if (file.endsWith(OVERLAY_SUFFIX))
+                throw failed(`disk ${disk.Target} of ${name} still runs on the overlay of a backup that was cut short (${file}); ` +
+                    `commit it with: virsh blockcommit ${uuid} ${disk.Target} --active --pivot --wait`);
+            let stat: fs.Stats;
+            try {
+                stat = fs.statSync(file);
+            } catch {
+                throw failed(`disk ${disk.Target} of ${name}: ${file} does not exist`);
+            }
+            if (!stat.isFile())
+                throw notSupported(`disk ${disk.Target} of ${name} is ${file}, not an image file; only image files are backed up so far`);
+            // a disk with a backing file would be backed up without it: refused, as an import is
+            const image = openSource(file, `disk ${disk.Target}`, disk.Format || undefined);
+            image.close();
+            disks.push({ target: disk.Target, file, format: image.format, bytes: stat.size });
+        }
+        if (disks.length === 0)
+            throw failed(`${name} has no disk to back up`);
+
+        const staging = nodePath.join(STAGING_DIR, uuid);
+        fs.rmSync(staging, { recursive: true, force: true });
+        ensureDir(staging, 0o700);
+        let consistency = "shut-off";
+        let overlays: Array<{ target: string; overlay: string }> = [];
+        try {
+            if (live) {
+                const taken = await snapshotToOverlays(host, domainPath, current, disks);
+                overlays = taken.overlays;
+                consistency = taken.frozen ? "frozen" : "crash-consistent";
+            }
+            control.setProgress(0.02);
+            const manifest: Manifest = { version: 1, name, uuid, time: new Date().toISOString(), consistency, disks };
+            fs.writeFileSync(nodePath.join(staging, "domain.xml"), definition, { mode: 0o600 });
+            fs.writeFileSync(nodePath.join(staging, "manifest.json"), JSON.stringify(manifest, null, 2) + "\n", { mode: 0o600 });
+            const summary = await area.restic.backup(access, [staging, ...disks.map(d => d.file)],
+                [...machineTags(uuid, name, consistency), ...extras.tags ?? []], os.hostname(), control.signal,
+                f => control.setProgress(0.02 + f * (live ? 0.9 : 0.97)), extras.time);
+            if (!live && host.state(path) !== "shutoff") {
+                // started while its disks were read: this backup may hold a disk half-written
+                await area.restic.run(access, ["forget", summary.snapshotId]);
+                throw failed(`${name} was started while it was being backed up; back it up again`);
+            }
+            const reused = Math.max(0, summary.bytesProcessed - summary.bytesNew);
+            return `Backed up ${name} to ${repositoryName} as snapshot ${summary.snapshotId.slice(0, 8)} (${describeConsistency(consistency)}): ` +
+                `${formatBytes(summary.bytesProcessed)} read, ${formatBytes(summary.bytesNew)} new, ${formatBytes(reused)} reused ` +
+                `(new bytes: ${summary.bytesNew}, reused bytes: ${reused})`;
+        } finally {
+            fs.rmSync(staging, { recursive: true, force: true });
+            // whatever happened to the backup, the machine goes back to its own disks
+            for (const o of overlays)
+                await commitOverlay(uuid, o.target, o.overlay);
+        }
+    } finally {
+        running.delete(uuid);
+    }
 }
 
 function describeConsistency(consistency: string): string {

@@ -6,6 +6,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { ensureDirectory, removeFromDirectory, writeFileAtomically, writeJsonAtomically } from "../../lib/atomic-file.js";
+import { readListFile } from "./list-file.js";
 import { parseLocation, type RepositoryLocation } from "./locations.js";
 import type { RepositoryAccess } from "./restic.js";
 
@@ -29,16 +30,7 @@ export class RepositoryStore {
     }
 
     list(): RepositoryRecord[] {
-        let text: string;
-        try {
-            text = fs.readFileSync(this.listFile, "utf8");
-        } catch (e) {
-            if ((e as NodeJS.ErrnoException).code === "ENOENT")
-                return [];
-            throw e;
-        }
-        const parsed = JSON.parse(text) as { repositories?: RepositoryRecord[] };
-        return Array.isArray(parsed.repositories) ? parsed.repositories : [];
+        return readListFile<RepositoryRecord>(this.listFile, "repositories");
     }
 
     get(name: string): RepositoryRecord | undefined {

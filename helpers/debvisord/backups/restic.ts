@@ -31,6 +31,8 @@ function baseArgs(access: RepositoryAccess): string[] {
 function env(access: RepositoryAccess): Record<string, string> {
     return {
         LC_ALL: "C", PATH: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin", HOME: "/root",
+        // restic reads backup --time in the daemon's local time
+        ...process.env.TZ ? { TZ: process.env.TZ } : {},
         RESTIC_PASSWORD_FILE: access.passwordFile, RESTIC_CACHE_DIR, RESTIC_PROGRESS_FPS: "2",
     };
 }
@@ -99,8 +101,9 @@ export class Restic {
 
     /* `restic backup --json` of `paths`, with progress (0…1) as restic reports it; the summary at the end. */
     async backup(access: RepositoryAccess, paths: string[], tags: string[], host: string, signal: AbortSignal,
-        onProgress: (fraction: number) => void): Promise<BackupSummary> {
-        const args = [...baseArgs(access), "backup", "--json", "--host", host, ...tags.flatMap(t => ["--tag", t]), "--", ...paths];
+        onProgress: (fraction: number) => void, time?: string): Promise<BackupSummary> {
+        const args = [...baseArgs(access), "backup", "--json", "--host", host, ...tags.flatMap(t => ["--tag", t]),
+            ...time ? ["--time", time] : [], "--", ...paths];
         const child = execa(this.binary, args, {
             reject: false, stdin: "ignore", env: env(access), extendEnv: false, cancelSignal: signal, killSignal: "SIGINT",
             forceKillAfterDelay: CANCEL_GRACE_MS, buffer: { stdout: false, stderr: true }, lines: false,

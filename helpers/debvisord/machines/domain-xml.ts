@@ -1,5 +1,6 @@
 // What the Machine object shows of a libvirt domain's XML.
 import { child, children, parseXml, type XmlElement } from "../../lib/xml-tree.js";
+import { readTags } from "./machine-tags.js";
 
 /* Type is libvirt's disk type (file, block, volume, network); Protocol a network disk's (rbd, nbd …), else "". */
 export interface DomainDisk { Target: string; Device: string; Bus: string; Format: string; Source: string; Type: string; Protocol: string }
@@ -27,6 +28,8 @@ export interface DomainDescription {
     /** the libosinfo id of the installed OS, e.g. http://debian.org/debian/12 */
     osId: string;
     createdBy: DomainCreatedBy | null;
+    /** Machine.Tags */
+    tags: string[];
     /** the host side of the serial console of a running domain, e.g. /dev/pts/3 */
     serialPty: string;
 }
@@ -109,5 +112,6 @@ export function describeDomain(xml: string): DomainDescription {
         osId: localChild(localChild(metadata, "libosinfo"), "os")?.attrs.id ?? "",
         createdBy: createdBy ? { User: createdBy.attrs.user ?? "", Uid: Number(createdBy.attrs.uid ?? -1), Time: createdBy.attrs.time ?? "" } : null,
         serialPty: child(serial, "source")?.attrs.path ?? "",
+        tags: readTags(metadata),
     };
 }

@@ -25,6 +25,7 @@ import { moveVncToSocket } from "./graphics-socket.js";
 import { DomainEvent, type Libvirt } from "./libvirt.js";
 import type { MachineHost } from "./machine-host.js";
 import { osName } from "./os-names.js";
+import { tagMethods } from "./machine-tags.js";
 import { waitOrForceOff } from "./shutdown.js";
 import { readSnapshots, snapshotMethods, snapshotsToVariant } from "./snapshots.js";
 import { deleteVolumeByName } from "./vm-storage.js";
@@ -40,7 +41,7 @@ const ADDRESS_SOURCE_LEASE = 0, ADDRESS_SOURCE_AGENT = 1;
 type Snapshot = Record<string, unknown>;
 
 /** What other areas (DNS registration) learn about a machine whenever it is read or goes away. */
-export type MachineFacts = { path: string; uuid: string; name: string; running: boolean; addresses: string[] };
+export type MachineFacts = { path: string; uuid: string; name: string; running: boolean; addresses: string[]; tags: string[] };
 export type MachineListener = (facts: MachineFacts | { path: string; removed: true }) => void;
 
 export class Machines implements MachineHost {
@@ -79,7 +80,13 @@ export class Machines implements MachineHost {
         return {
             path, uuid: String(s.UUID), name: String(s.Name), running: s.State === "running" || s.State === "paused",
             addresses: [...this.addresses.get(path)?.values() ?? []].flat(),
+            tags: (s.Tags as string[] | undefined) ?? [],
         };
+    }
+
+    /* Every machine's facts, as last read. */
+    list(): MachineFacts[] {
+        return [...this.snapshots.keys()].map(p => this.facts(p)!);
     }
 
     private tell(facts: Parameters<MachineListener>[0]): void {
@@ -261,6 +268,7 @@ export class Machines implements MachineHost {
             // Port is int64 in the contract: guessed from the value it went out as uint64 when positive
             Graphics: d.graphics.map(x => toVariantDict({ ...x, Port: new dbus.Variant("x", x.Port) })),
             Snapshots: snapshotsToVariant(snapshots),
+            Tags: d.tags,
         };
         this.snapshots.set(path, snapshot);
         this.domainPaths.set(path, domainPath);
@@ -320,6 +328,7 @@ export class Machines implements MachineHost {
         return {
             ...configurationMethods(this, path),
             ...snapshotMethods(this, path),
+            ...tagMethods(this, path),
             ...copyMethods(this, path),
             ...this.consoles.methods(this, path),
             ...Object.assign({}, ...this.extraMethods.map(provider => provider(path))) as Record<string, unknown>,
