@@ -60,4 +60,22 @@ QUnit.module("jobs (fake bus)", () => {
         assert.equal(endless.message, "Cancelled by ana");
         assert.deepEqual(registry.running(), []);
     });
+
+    QUnit.test("a finished-job listener that throws costs neither the end record nor the other listeners", async assert => {
+        const audit: unknown[] = [];
+        const registry = new JobRegistry(fakeServer([]), fakeAudit(audit), 10_000);
+        const heard: string[] = [];
+        registry.onFinished(() => { throw new Error("a broken listener") });
+        registry.onFinished(job => heard.push(job.state));
+        const quiet = process.stderr.write;
+        process.stderr.write = () => true;
+        try {
+            registry.start({ operation: "test", description: "Listened to", caller }, async () => "done");
+            await sleep(50);
+        } finally {
+            process.stderr.write = quiet;
+        }
+        assert.deepEqual(audit.map(r => (r as { result: string }).result), ["succeeded: done"], "the end record is written");
+        assert.deepEqual(heard, ["succeeded"], "the next listener still hears the end");
+    });
 });

@@ -123,21 +123,30 @@ export class JobRegistry {
                 else
                     job.finish("failed", (e as Error)?.message ?? String(e));
             },
-        ).then(() => {
-            const seconds = (Date.now() - Number(job.startTime / 1000n)) / 1000;
-            for (const listener of this.finishedListeners) listener(job, seconds);
-        }).then(() => this.audit.append({
+        ).then(() => this.audit.append({
             uid: request.caller.uid, loginuid: request.caller.loginuid, user: request.caller.user, loginuser: request.caller.loginUser,
             method: `Job.${request.operation}`, object: path, phase: "end", result: `${job.state}: ${job.message}`,
         })).catch(() => {
             // the audit log refuses further work itself when it cannot write
-        }).finally(() => {
+        }).then(() => this.tellFinished(job)).finally(() => {
             setTimeout(() => {
                 this.jobs.delete(path);
                 this.server.unexport(path);
             }, this.lingerMs).unref();
         });
         return job;
+    }
+
+    /* After the job's end record: a listener that fails can cost neither the record nor the other listeners. */
+    private tellFinished(job: Job): void {
+        const seconds = (Date.now() - Number(job.startTime / 1000n)) / 1000;
+        for (const listener of this.finishedListeners) {
+            try {
+                listener(job, seconds);
+            } catch (e) {
+                process.stderr.write(`debvisord: a job listener failed: ${(e as Error).message}\n`);
+            }
+        }
     }
 
     /* Called with each job when it has finished, and how long it ran. */
