@@ -20,7 +20,7 @@ const dist = path.join(root, "dist");
 // each page and the title of its document (Cockpit shows it in the window's title)
 const pageTitles = {
     overview: "DebVisor", machines: "Virtual machines", compliance: "Compliance", storage: "Storage", security: "Security", dns: "DNS",
-    cluster: "Cluster",
+    cluster: "Cluster", backups: "Backups",
 };
 const pages = Object.keys(pageTitles);
 for (const dir of fs.readdirSync(path.join(root, "pkg"))) {

@@ -16,7 +16,10 @@ import {
     CEPHIMAGE_IFACE, CEPHMANAGER_IFACE, CEPHOSD_IFACE, CEPHPOOL_IFACE,
     type PageCephImageProperties, type PageCephManagerProperties, type PageCephOsdProperties, type PageCephPoolProperties,
 } from "../../generated/dbus-contract";
-import { BACKUPREPOSITORY_IFACE, type PageBackupRepositoryProperties } from "../../generated/dbus-contract";
+import {
+    BACKUPREPOSITORY_IFACE, BACKUPS_IFACE, BACKUPSCHEDULE_IFACE,
+    type PageBackupRepositoryProperties, type PageBackupScheduleProperties, type PageBackupsProperties,
+} from "../../generated/dbus-contract";
 import { CLUSTER_IFACE, type PageClusterProperties } from "../../generated/dbus-contract";
 import { compareNames } from "./collate";
 import { cockpit, type CloseOptions, type DBusClient, type DBusError, type NotifyData } from "./cockpit";
@@ -385,6 +388,20 @@ const selectBackupRepositories = objectsWith<PageBackupRepositoryProperties>(BAC
 
 export function useBackupRepositories(): BackupRepositoryObject[] {
     return useSyncExternalStore(subscribe, selectBackupRepositories);
+}
+
+export type BackupScheduleObject = ObjectOf<PageBackupScheduleProperties>;
+const selectBackupSchedules = objectsWith<PageBackupScheduleProperties>(BACKUPSCHEDULE_IFACE, (a, b) => compareNames(a.props.Name, b.props.Name));
+const selectBackups = objectsWith<PageBackupsProperties>(BACKUPS_IFACE, (a, b) => a.path.localeCompare(b.path));
+
+/** Backup schedules by name, with their last run's outcome. */
+export function useBackupSchedules(): BackupScheduleObject[] {
+    return useSyncExternalStore(subscribe, selectBackupSchedules);
+}
+
+/** The Backups singleton, once debvisord announced it. */
+export function useBackups(): ObjectOf<PageBackupsProperties> | null {
+    return useSyncExternalStore(subscribe, selectBackups)[0] ?? null;
 }
 
 // The cluster: this node's view of every member

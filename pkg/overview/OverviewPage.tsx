@@ -5,10 +5,11 @@ import { Title } from "@patternfly/react-core/dist/esm/components/Title/index.js
 import { Gallery } from "@patternfly/react-core/dist/esm/layouts/Gallery/index.js";
 import { Stack, StackItem } from "@patternfly/react-core/dist/esm/layouts/Stack/index.js";
 import { AuditProblemAlert } from "../lib/components/AuditProblemAlert";
+import { BackupFailures } from "../lib/components/BackupFailures";
 import { JobsPanel } from "../lib/components/JobsPanel";
 import { PageAlerts } from "../lib/components/PageAlerts";
 import { ServiceEmptyState } from "../lib/components/ServiceEmptyState";
-import { useManager, useServiceState } from "../lib/dbus-store";
+import { useBackupSchedules, useManager, useServiceState } from "../lib/dbus-store";
 import { _ } from "../lib/gettext";
 import { AlertsCard } from "./AlertsCard";
 import { AuditEvents } from "./AuditEvents";
@@ -19,6 +20,8 @@ import { HostFacts } from "./HostFacts";
 export function OverviewPage() {
     const service = useServiceState();
     const manager = useManager();
+    // a failed backup run stays in view here until the schedule's next run succeeds
+    const failedBackups = useBackupSchedules().filter(s => s.props.LastResult === "failed");
     return (
         <Page>
             <PageAlerts />
@@ -31,6 +34,7 @@ export function OverviewPage() {
                     : (
                         <Stack hasGutter>
                             {manager.AuditProblem && <StackItem><AuditProblemAlert problem={manager.AuditProblem} /></StackItem>}
+                            {failedBackups.length > 0 && <StackItem><BackupFailures schedules={failedBackups} /></StackItem>}
                             <StackItem>
                                 <Gallery hasGutter minWidths={{ default: "100%", lg: "calc(50% - var(--pf-t--global--spacer--gutter--default))" }}>
                                     <HostFacts manager={manager} />

@@ -39,7 +39,7 @@ const MANIFEST = JSON.parse(fs.readFileSync(path.join(ROOT, "pkg/manifest.json")
 const COCKPIT_OWN = ["cockpit-machines", "cockpit-storaged"];
 const HEADINGS: Record<string, string> = {
     overview: "DebVisor overview", machines: "Virtual machines", storage: "Storage", compliance: "Compliance", security: "Security", dns: "DNS",
-    cluster: "Cluster",
+    cluster: "Cluster", backups: "Backups",
 };
 
 const unavailable = nodeUnavailable(DEBS) ?? repositoryUnavailable() ?? (fs.existsSync(CHROMIUM) ? null : "chromium is not installed");

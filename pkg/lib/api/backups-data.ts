@@ -27,3 +27,88 @@ export function newBytesBySnapshot(jobs: BackupJobFacts[]): Map<string, number> 
 export function newestFirst<T extends { Time: number; FullId: string }>(lists: T[][]): T[] {
     return lists.flat().sort((a, b) => b.Time - a.Time || (a.FullId < b.FullId ? -1 : a.FullId > b.FullId ? 1 : 0));
 }
+
+/** The part of a BackupSchedule this needs. */
+export interface ScheduleFacts { Name: string; Machine: string; Tag: string; LastResult: string; LastRun: number; LastMessage: string }
+
+/** The schedules that back up this machine (by its UUID, or one of its tags) and whose last run failed. */
+export function failedSchedulesOf<S extends { props: ScheduleFacts }>(schedules: S[], machine: { UUID: string; Tags: string[] }): S[] {
+    return schedules.filter(({ props: s }) => s.LastResult === "failed" && (s.Machine === machine.UUID || (s.Tag !== "" && machine.Tags.includes(s.Tag))));
+}
+
+/** What the Add schedule form holds, as typed. */
+export interface ScheduleForm {
+    target: "machine" | "tag";
+    machine: string; // a UUID
+    tag: string;
+    frequency: "daily" | "weekly";
+    weekday: number;
+    time: string;
+    keep: Record<string, string>; // "last", "daily" … → the count as typed ("" for none)
+    verifyPercent: string;
+}
+
+export const KEEP_KINDS = ["last", "hourly", "daily", "weekly", "monthly", "yearly"] as const;
+
+type Variant = { t: string; v: unknown };
+
+/** AddSchedule's options for the form (as checked by the dialog; the daemon checks again). */
+export function scheduleOptions(form: ScheduleForm): Record<string, Variant> {
+    const options: Record<string, Variant> = {
+        ...(form.target === "machine" ? { machine: { t: "s", v: form.machine } } : { tag: { t: "s", v: form.tag } }),
+        frequency: { t: "s", v: form.frequency },
+        time: { t: "s", v: form.time },
+    };
+    if (form.frequency === "weekly")
+        options.weekday = { t: "u", v: form.weekday };
+    for (const kind of KEEP_KINDS) {
+        const v = form.keep[kind] ?? "";
+        if (v !== "" && Number(v) > 0)
+            options[`keep-${kind}`] = { t: "u", v: Number(v) };
+    }
+    if (form.verifyPercent !== "" && Number(form.verifyPercent) > 0)
+        options["verify-percent"] = { t: "u", v: Number(form.verifyPercent) };
+    return options;
+}
+
+/** The audit records the history is made of (as Audit.Query gives them). */
+export interface HistoryRecord { Seq: number; Time: string; User: string; Method: string; Arguments: string; Result: string }
+
+export interface HistoryEntry {
+    seq: number;
+    /** ms since the epoch */
+    time: number;
+    /** "schedule" (a schedule's run), "backup" or "restore" (a job someone started) */
+    kind: "schedule" | "backup" | "restore";
+    /** the schedule's name, or who started the job */
+    who: string;
+    result: string; // "succeeded", "failed", "cancelled"
+    message: string;
+}
+
+/* The audit methods that end a backup's story: a schedule's run (the daemon's record) and the end
+ * of a backup or restore job. */
+export const HISTORY_METHODS: Record<string, HistoryEntry["kind"]> = {
+    "BackupSchedule.Run": "schedule", "Job.machine-backup": "backup", "Job.machine-restore": "restore",
+};
+
+/** The records as history entries, newest first; records of other methods are left out. */
+export function historyEntries(records: HistoryRecord[]): HistoryEntry[] {
+    const entries: HistoryEntry[] = [];
+    for (const r of records) {
+        const kind = HISTORY_METHODS[r.Method];
+        if (!kind)
+            continue;
+        const colon = r.Result.indexOf(": ");
+        const result = colon > 0 ? r.Result.slice(0, colon) : r.Result;
+        const message = colon > 0 ? r.Result.slice(colon + 2) : "";
+        let who = r.User;
+        if (kind === "schedule") {
+            try {
+                who = String((JSON.parse(r.Arguments) as unknown[])[0]);
+            } catch { /* an older record without arguments: the daemon */ }
+        }
+        entries.push({ seq: r.Seq, time: Date.parse(r.Time), kind, who, result, message });
+    }
+    return entries.sort((a, b) => b.seq - a.seq);
+}

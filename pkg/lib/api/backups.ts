@@ -1,8 +1,12 @@
-// Calls on backups: Machine.Backup, and ListBackups and Restore on
-// BackupRepository objects, as the logged-in user.
+// Calls on backups, as the logged-in user: Machine.Backup; ListBackups,
+// Restore and Remove on BackupRepository objects; the Backups singleton's
+// AddRepository and AddSchedule; RunNow and Remove on BackupSchedule objects.
 import {
-    BACKUPREPOSITORY_IFACE, MACHINE_IFACE, type PageBackupRepositoryMethodResults, type PageMachineMethodResults,
+    BACKUPREPOSITORY_IFACE, BACKUPS_IFACE, BACKUPSCHEDULE_IFACE, MACHINE_IFACE, type CockpitVariant,
+    type PageBackupRepositoryMethodResults, type PageBackupScheduleMethodResults, type PageBackupsMethodResults, type PageMachineMethodResults,
 } from "../../../generated/dbus-contract";
+import { auditQuery } from "./audit";
+import { HISTORY_METHODS, historyEntries, type HistoryEntry } from "./backups-data";
 import { callDaemon } from "./call";
 import { unwrapDict } from "./variants";
 
@@ -35,4 +39,36 @@ export async function backupRepositoryRestore(repositoryPath: string, snapshot: 
 export async function machineBackup(machinePath: string, repositoryName: string): Promise<string> {
     const [job] = await callDaemon<PageMachineMethodResults["Backup"]>(machinePath, MACHINE_IFACE, "Backup", [repositoryName, {}]);
     return job;
+}
+
+/** Adds (opens, or makes) a repository; returns the daemon's notice. The password is sent this once. */
+export async function backupsAddRepository(backupsPath: string, name: string, location: string, password: string): Promise<string> {
+    const [, notice] = await callDaemon<PageBackupsMethodResults["AddRepository"]>(backupsPath, BACKUPS_IFACE, "AddRepository", [name, location, password, {}]);
+    return notice;
+}
+
+/** Forgets a repository and its password; its backups stay where they are. */
+export async function backupRepositoryRemove(repositoryPath: string): Promise<void> {
+    await callDaemon<PageBackupRepositoryMethodResults["Remove"]>(repositoryPath, BACKUPREPOSITORY_IFACE, "Remove", [{}]);
+}
+
+export async function backupsAddSchedule(backupsPath: string, name: string, repository: string, options: Record<string, CockpitVariant>): Promise<string> {
+    const [schedule] = await callDaemon<PageBackupsMethodResults["AddSchedule"]>(backupsPath, BACKUPS_IFACE, "AddSchedule", [name, repository, options]);
+    return schedule;
+}
+
+/** Runs a schedule at once; returns its job. */
+export async function backupScheduleRunNow(schedulePath: string): Promise<string> {
+    const [job] = await callDaemon<PageBackupScheduleMethodResults["RunNow"]>(schedulePath, BACKUPSCHEDULE_IFACE, "RunNow", [{}]);
+    return job;
+}
+
+export async function backupScheduleRemove(schedulePath: string): Promise<void> {
+    await callDaemon<PageBackupScheduleMethodResults["Remove"]>(schedulePath, BACKUPSCHEDULE_IFACE, "Remove", [{}]);
+}
+
+/** The recent end of every schedule run and backup or restore job, newest first, from the audit log. */
+export async function backupHistory(perKind: number): Promise<HistoryEntry[]> {
+    const pages = await Promise.all(Object.keys(HISTORY_METHODS).map(action => auditQuery({ action }, perKind, 0)));
+    return historyEntries(pages.flatMap(p => p.events));
 }

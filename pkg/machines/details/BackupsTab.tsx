@@ -10,11 +10,12 @@ import { FormSelect, FormSelectOption } from "@patternfly/react-core/dist/esm/co
 import { Spinner } from "@patternfly/react-core/dist/esm/components/Spinner/index.js";
 import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
 import { backupRepositoryListBackups, backupRepositoryRestore, machineBackup, type BackupEntry } from "../../lib/api/backups";
-import { newBytesBySnapshot, newestFirst } from "../../lib/api/backups-data";
+import { failedSchedulesOf, newBytesBySnapshot, newestFirst } from "../../lib/api/backups-data";
 import type { CallError } from "../../lib/api/call";
 import { ActionDialog } from "../../lib/components/ActionDialog";
+import { BackupFailures } from "../../lib/components/BackupFailures";
 import { FormDialog } from "../../lib/components/FormDialog";
-import { useBackupRepositories, useJobs, type BackupRepositoryObject, type MachineObject } from "../../lib/dbus-store";
+import { useBackupRepositories, useBackupSchedules, useJobs, type BackupRepositoryObject, type MachineObject } from "../../lib/dbus-store";
 import { formatBytes } from "../../lib/format";
 import { format, _ } from "../../lib/gettext";
 import { useRole } from "../../lib/role";
@@ -55,6 +56,7 @@ function useBackups(uuid: string, repositories: BackupRepositoryObject[], genera
 export function BackupsTab({ machine, allNames }: { machine: MachineObject; allNames: string[] }) {
     const repositories = useBackupRepositories();
     const jobs = useJobs();
+    const schedules = useBackupSchedules();
     const role = useRole();
     const [backingUp, setBackingUp] = useState(false);
     const [restoring, setRestoring] = useState<Row | null>(null);
@@ -70,6 +72,7 @@ export function BackupsTab({ machine, allNames }: { machine: MachineObject; allN
 
     return (
         <>
+            <div className="pf-v6-u-mt-md"><BackupFailures schedules={failedSchedulesOf(schedules, machine.props)} /></div>
             <Button variant="secondary" className="pf-v6-u-my-md" id="backup-now" isAriaDisabled={Boolean(locked)}
                 onClick={() => setBackingUp(true)}>{_("Back up now…")}</Button>
             {locked && <p className="debvisor-muted">{locked}</p>}

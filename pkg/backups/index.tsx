@@ -1,0 +1,4 @@
+import { mountPage } from "../lib/mount";
+import { BackupsPage } from "./BackupsPage";
+
+mountPage(<BackupsPage />);
