@@ -1,6 +1,8 @@
-// The Backups tab's reading of job messages and its order of backups.
+// The Backups tab's reading of job messages and its order of backups; the
+// Backups page's schedule options, its history from audit records, and which
+// failed schedules a machine's tab shows.
 import QUnit from "qunit";
-import { newBytesBySnapshot, newestFirst } from "../../pkg/lib/api/backups-data.js";
+import { failedSchedulesOf, historyEntries, newBytesBySnapshot, newestFirst, scheduleOptions, type ScheduleForm } from "../../pkg/lib/api/backups-data.js";
 
 const MESSAGE = "Backed up web01 to nas as snapshot 1a2b3c4d (shut off): 160 MiB read, 150 MiB new, 10 MiB reused " +
     "(new bytes: 157286400, reused bytes: 10485760)";
@@ -23,5 +25,51 @@ QUnit.module("backups tab: data", () => {
         assert.deepEqual(newestFirst([a, b]).map(x => x.FullId), ["a3", "b3", "b2", "a1"]);
         assert.deepEqual(newestFirst([b, a]).map(x => x.FullId), ["a3", "b3", "b2", "a1"]);
         assert.deepEqual(newestFirst([]), []);
+    });
+
+    const schedule = (Name: string, target: { Machine?: string; Tag?: string }, LastResult: string) =>
+        ({ path: `/s/${Name}`, props: { Name, Machine: "", Tag: "", LastResult, LastRun: 1, LastMessage: "", ...target } });
+
+    QUnit.test("a machine's tab shows the failed schedules that back it up, by its UUID or one of its tags", assert => {
+        const schedules = [
+            schedule("mine", { Machine: "u1" }, "failed"), schedule("mine-ok", { Machine: "u1" }, "succeeded"),
+            schedule("other", { Machine: "u2" }, "failed"), schedule("tagged", { Tag: "prod" }, "failed"),
+            schedule("tag-elsewhere", { Tag: "test" }, "failed"), schedule("never", { Machine: "u1" }, ""),
+        ];
+        assert.deepEqual(failedSchedulesOf(schedules, { UUID: "u1", Tags: ["prod"] }).map(s => s.props.Name), ["mine", "tagged"]);
+        assert.deepEqual(failedSchedulesOf(schedules, { UUID: "u3", Tags: [] }).map(s => s.props.Name), []);
+    });
+
+    QUnit.test("the Add schedule form as AddSchedule's options: counts left empty or 0 are not sent, the weekday only for weekly", assert => {
+        const form: ScheduleForm = {
+            target: "machine", machine: "u1", tag: "ignored", frequency: "daily", weekday: 3, time: "01:30",
+            keep: { last: "", daily: "7", weekly: "0", monthly: "6" }, verifyPercent: "",
+        };
+        assert.deepEqual(scheduleOptions(form), {
+            machine: { t: "s", v: "u1" }, frequency: { t: "s", v: "daily" }, time: { t: "s", v: "01:30" },
+            "keep-daily": { t: "u", v: 7 }, "keep-monthly": { t: "u", v: 6 },
+        });
+        assert.deepEqual(scheduleOptions({ ...form, target: "tag", tag: "prod", frequency: "weekly", keep: {}, verifyPercent: "10" }), {
+            tag: { t: "s", v: "prod" }, frequency: { t: "s", v: "weekly" }, time: { t: "s", v: "01:30" }, weekday: { t: "u", v: 3 },
+            "verify-percent": { t: "u", v: 10 },
+        });
+    });
+
+    QUnit.test("history: schedule runs by name, jobs by who started them, newest first; other records left out", assert => {
+        const record = (Seq: number, Method: string, Result: string, User = "debvisord", Arguments = "null") =>
+            ({ Seq, Time: new Date(Seq * 1000).toISOString(), User, Method, Arguments, Result });
+        const entries = historyEntries([
+            record(3, "Job.machine-backup", "failed: restic: unable to open repository: no such directory", "alice"),
+            record(5, "BackupSchedule.Run", "succeeded: Backed up web01 to nas\nRetention kept all 2 of the schedule's backups", "debvisord", "[\"nightly\",\"due\"]"),
+            record(4, "BackupSchedule.RunNow", "ok", "alice"),
+            record(1, "Job.machine-restore", "cancelled: Cancelled", "bob"),
+            record(2, "Job.backup-schedule", "succeeded: the schedule's own record says it"),
+        ]);
+        assert.deepEqual(entries.map(e => [e.seq, e.kind, e.who, e.result]), [
+            [5, "schedule", "nightly", "succeeded"], [3, "backup", "alice", "failed"], [1, "restore", "bob", "cancelled"],
+        ]);
+        assert.equal(entries[0].message, "Backed up web01 to nas\nRetention kept all 2 of the schedule's backups");
+        assert.equal(entries[1].message, "restic: unable to open repository: no such directory");
+        assert.equal(entries[0].time, 5000);
     });
 });

@@ -53,6 +53,11 @@ QUnit.module("metrics: what the areas' objects say", () => {
         }],
         "org.debvisor.DebVisor1.ZfsDataset": [{ Name: "tank/a", Pool: "tank", Type: "filesystem", Used: 9n, Available: 1n }, { Name: "tank/a@s", Type: "snapshot", Used: 1n }],
         "org.debvisor.DebVisor1.Machine": [{ UUID: "u1", Name: "web", State: "crashed" }],
+        "org.debvisor.DebVisor1.BackupSchedule": [
+            { Name: "nightly", Repository: "nas", LastResult: "failed" },
+            { Name: "weekly", Repository: "nas", LastResult: "succeeded" },
+            { Name: "new", Repository: "usb", LastResult: "" },
+        ],
     };
     const text = exposition(objectFamilies({ objectsWith: iface => (objects[iface] ?? []).map(props => ({ path: "/x", props })) }));
 
@@ -74,6 +79,12 @@ QUnit.module("metrics: what the areas' objects say", () => {
         assert.true(text.includes("debvisor_machine_state{uuid=\"u1\",name=\"web\",state=\"crashed\"} 1\n"));
         assert.true(text.includes("debvisor_machine_state{uuid=\"u1\",name=\"web\",state=\"running\"} 0\n"));
     });
+
+    QUnit.test("backup schedules: 1 while the last run failed, 0 after a success or before any run", assert => {
+        assert.true(text.includes("debvisor_backup_schedule_last_run_failed{schedule=\"nightly\",repository=\"nas\"} 1\n"));
+        assert.true(text.includes("debvisor_backup_schedule_last_run_failed{schedule=\"weekly\",repository=\"nas\"} 0\n"));
+        assert.true(text.includes("debvisor_backup_schedule_last_run_failed{schedule=\"new\",repository=\"usb\"} 0\n"));
+    });
 });
 
 QUnit.module("metrics: the daemon's own counts and the textfile", () => {
@@ -88,6 +99,9 @@ QUnit.module("metrics: the daemon's own counts and the textfile", () => {
         for (const outcome of ["ok", "denied", "failed"])
             assert.true(text.includes(`debvisor_calls_total{area="Alerts",method="Silence",outcome="${outcome}"} 1\n`), outcome);
         assert.true(text.includes("debvisor_jobs_finished_total{operation=\"machine-backup\",state=\"failed\"} 1\n"));
+        const fresh = exposition(new DaemonMetrics().families());
+        assert.true(fresh.includes("debvisor_jobs_finished_total{operation=\"machine-backup\",state=\"failed\"} 0\n"),
+            "a failed backup's series is there at 0 before any job ended, so that its first failure is an increase");
         assert.true(text.includes("debvisor_job_duration_seconds_total{operation=\"machine-backup\",state=\"failed\"} 2.5\n"));
     });
 
@@ -146,6 +160,54 @@ QUnit.module("metrics: the shipped rules and the engines' secret", () => {
             assert.true(alerts.length >= 10, `${alerts.length} alerts`);
             for (const a of alerts)
                 assert.true(/severity: (critical|warning|info) /.test(a) && /summary: /.test(a), a.split("\n")[0]);
+        });
+
+    testUnless("promtool test rules: a schedule's failed run and the first failed backup since debvisord started raise their alerts",
+        has("promtool") ? null : "promtool (prometheus) is not installed", assert => {
+            const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dv-rules-"));
+            try {
+                // series as debvisord writes them, a sample a minute; the backup counter starts at 0
+                const tests = `rule_files: [${JSON.stringify(RULES)}]
+evaluation_interval: 1m
+tests:
+  - interval: 1m
+    input_series:
+      - series: 'debvisor_backup_schedule_last_run_failed{schedule="nightly",repository="nas"}'
+        values: '0 0 1 1 0'
+      - series: 'debvisor_jobs_finished_total{operation="machine-backup",state="failed"}'
+        values: '0 0 1 1'
+    alert_rule_test:
+      - eval_time: 1m
+        alertname: BackupScheduleFailed
+        exp_alerts: []
+      - eval_time: 3m
+        alertname: BackupScheduleFailed
+        exp_alerts:
+          - exp_labels: { severity: warning, schedule: nightly, repository: nas }
+            exp_annotations:
+              summary: "Backup schedule nightly failed"
+              description: "Its last run to nas failed (a backup, the pruning or the verify); the Backups page says why. The alert ends when a run succeeds."
+      - eval_time: 4m
+        alertname: BackupScheduleFailed
+        exp_alerts: []
+      - eval_time: 1m
+        alertname: BackupFailed
+        exp_alerts: []
+      - eval_time: 3m
+        alertname: BackupFailed
+        exp_alerts:
+          - exp_labels: { severity: warning, operation: machine-backup, state: failed }
+            exp_annotations:
+              summary: "A backup failed"
+              description: "1 backup(s) started by hand failed in the last day; the job's message (and the Backups page's history) says why."
+`;
+                const file = path.join(dir, "backup-rules.test.yml");
+                fs.writeFileSync(file, tests);
+                const r = spawnSync("promtool", ["test", "rules", file], { encoding: "utf8" });
+                assert.equal(r.status, 0, r.stdout + r.stderr);
+            } finally {
+                fs.rmSync(dir, { recursive: true, force: true });
+            }
         });
 
     QUnit.test("the bcrypt hash is one crypt(3) checks the secret against; the secret is made once, root and group only", async assert => {

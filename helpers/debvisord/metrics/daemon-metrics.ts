@@ -7,6 +7,9 @@ import type { Family, Labels } from "./exposition.js";
 
 type Outcome = "ok" | "denied" | "invalid" | "failed";
 
+/** The operations whose failed jobs an alert rule counts (monitoring/rules). */
+const ALERTED_JOB_FAILURES = ["machine-backup"];
+
 const OUTCOME_BY_ERROR: Record<string, Outcome> = { NotAuthorized: "denied", InvalidArgument: "invalid" };
 
 class Counter {
@@ -28,6 +31,13 @@ export class DaemonMetrics {
     private readonly calls = new Counter();
     private readonly jobsFinished = new Counter();
     private readonly jobSeconds = new Counter();
+
+    constructor() {
+        // the series an alert watches with increase() exist from the start, at 0: Prometheus sees
+        // no increase in a counter whose first sample is already 1 (BackupFailed's first failure)
+        for (const operation of ALERTED_JOB_FAILURES)
+            this.jobsFinished.add({ operation, state: "failed" }, 0);
+    }
 
     /* The dispatcher, counting each call's outcome. */
     instrument(dispatch: Dispatcher): Dispatcher {

@@ -1,6 +1,7 @@
 // What DebVisor knows better than any exporter, read from the objects the
 // areas publish on the bus (so it is the same state the pages show): TSIG key
-// ages, failed DNS updates, ZFS pool health and fill, machine states.
+// ages, failed DNS updates, ZFS pool health and fill, machine states, backup
+// schedules whose last run failed.
 import type { Family } from "./exposition.js";
 
 export interface ObjectSource {
@@ -33,6 +34,7 @@ export function objectFamilies(source: ObjectSource): Family[] {
     const pools = source.objectsWith(`${IFACE}ZfsPool`).map(o => o.props);
     const datasets = source.objectsWith(`${IFACE}ZfsDataset`).map(o => o.props).filter(d => d.Type !== "snapshot");
     const machines = source.objectsWith(`${IFACE}Machine`).map(o => o.props);
+    const schedules = source.objectsWith(`${IFACE}BackupSchedule`).map(o => o.props);
     return [
         { name: "debvisor_tsig_key_created_timestamp_seconds", type: "gauge", help: "When the current secret of each TSIG key was made.",
           samples: keys.map(k => ({ labels: { key: String(k.Name) }, value: seconds(k.Created) })) },
@@ -54,5 +56,7 @@ export function objectFamilies(source: ObjectSource): Family[] {
           samples: machines.flatMap(m => MACHINE_STATES.map(state => ({
               labels: { uuid: String(m.UUID), name: String(m.Name), state }, value: m.State === state ? 1 : 0,
           }))) },
+        { name: "debvisor_backup_schedule_last_run_failed", type: "gauge", help: "1 while the last run of each backup schedule (its backups, pruning or verify) has failed, else 0.",
+          samples: schedules.map(s => ({ labels: { schedule: String(s.Name), repository: String(s.Repository) }, value: s.LastResult === "failed" ? 1 : 0 })) },
     ];
 }
