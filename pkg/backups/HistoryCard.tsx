@@ -14,7 +14,9 @@ import type { CallError } from "../lib/api/call";
 import { useManager } from "../lib/dbus-store";
 import { _, format } from "../lib/gettext";
 
-const PER_KIND = 25;
+// the newest of each kind are read, the newest of all shown
+const PER_KIND = 20;
+const SHOWN = 20;
 
 const RESULT: Record<string, () => { text: string; color: "green" | "red" | "grey" }> = {
     succeeded: () => ({ text: _("Succeeded"), color: "green" }),
@@ -37,7 +39,7 @@ export function HistoryCard() {
     useEffect(() => {
         let current = true;
         backupHistory(PER_KIND).then(
-            list => { if (current) { setEntries(list); setError("") } },
+            list => { if (current) { setEntries(list.slice(0, SHOWN)); setError("") } },
             (e: CallError) => { if (current) setError(e.message) },
         );
         return () => { current = false };

@@ -49,7 +49,8 @@ function LastRun({ s }: { s: Schedule }) {
         <>
             <Label color={s.LastResult === "failed" ? "red" : "green"} isCompact>{s.LastResult === "failed" ? _("Failed") : _("Succeeded")}</Label>{" "}
             {new Date(s.LastRun / 1000).toLocaleString()}
-            <div className="debvisor-muted debvisor-run-message">{s.LastMessage}</div>
+            {/* in full in the history and, after a failure, in the alert above */}
+            <div className="debvisor-muted debvisor-run-message debvisor-clamp" title={s.LastMessage}>{s.LastMessage}</div>
         </>
     );
 }

@@ -4,13 +4,17 @@
 // with its severity, and the CPU and memory graphs draw real points that
 // Prometheus scraped from node-exporter, for the hour and the day; on a narrow
 // screen in the dark theme the card fits, with no console errors.
+import { execFileSync, spawnSync } from "node:child_process";
+import crypto from "node:crypto";
 import fs from "node:fs";
 import http from "node:http";
+import path from "node:path";
 import QUnit from "qunit";
 import type { Frame } from "playwright-core";
 import { callAs } from "../lib/call-as.js";
 import { COCKPIT_URL, login, openFromMenu, openSession, pageFrame, screenshot } from "../lib/browser.js";
-import { tempDir } from "../lib/images.js";
+import { tempDir, uniqueName } from "../lib/images.js";
+import { waitForArea } from "../lib/daemon.js";
 import { enginesMissing, MetricsEngines } from "../lib/metrics-engines.js";
 import { moduleUnless } from "../lib/skip.js";
 import { VIEWER } from "../lib/users.js";
@@ -78,6 +82,42 @@ moduleUnless("browser: Overview's alerts and history", enginesMissing(), hooks =
             assert.deepEqual(session.consoleErrors, [], "no console errors");
         } finally {
             await session.close();
+        }
+    });
+
+    QUnit.test("a backup schedule's failed run raises BackupScheduleFailed, and the card shows it", async assert => {
+        const repository = uniqueName("alertrepo");
+        const schedule = uniqueName("alertsched");
+        const passwordFile = path.join(dir, "backup-password");
+        fs.writeFileSync(passwordFile, crypto.randomBytes(16).toString("hex"), { mode: 0o600 });
+        const ctl = (...args: string[]) => execFileSync("debvisorctl", args, { encoding: "utf8", stdio: "pipe", timeout: 120_000 });
+        const session = await openSession();
+        try {
+            await waitForArea("backups", "ready", 30_000);
+            ctl("backup", "repo-add", repository, path.join(dir, "backup-repo"), "--password-file", passwordFile);
+            // a tag no machine has: the run fails at once, as a real run of the daemon's
+            ctl("backup", "schedule", "add", schedule, repository, "--tag", `${schedule}-nothing`);
+            const run = spawnSync("debvisorctl", ["backup", "schedule", "run", schedule, "--wait"], { encoding: "utf8", timeout: 120_000 });
+            assert.notEqual(run.status, 0, "the run failed");
+            const firing = async () => {
+                const r = await callAs(VIEWER.name, { path: "/org/debvisor/DebVisor1/alerts", iface: "org.debvisor.DebVisor1.Alerts",
+                                                      method: "ListAlerts", signature: "a{sv}", body: [{}] });
+                return r.ok && (r.body[0] as Array<Record<string, unknown>>).some(a => a.Name === "BackupScheduleFailed" &&
+                    (a.Labels as Record<string, string>).schedule === schedule);
+            };
+            // debvisord writes its metrics every 15 s, Prometheus evaluates every second
+            await waitFor("BackupScheduleFailed in Alertmanager", firing, 90_000, 1000);
+            await login(session.page, VIEWER);
+            session.consoleErrors.length = 0;
+            const frame = await openFromMenu(session.page, "DebVisor", "debvisor/overview");
+            const alert = frame.getByTestId("alerts-card").locator("li[data-alert='BackupScheduleFailed']", { hasText: `Backup schedule ${schedule} failed` });
+            await alert.waitFor(WAIT);
+            assert.true((await alert.textContent() ?? "").includes(repository), "the alert names the repository");
+            assert.deepEqual(session.consoleErrors, [], "no console errors");
+        } finally {
+            await session.close();
+            spawnSync("debvisorctl", ["backup", "schedule", "remove", schedule]);
+            spawnSync("debvisorctl", ["backup", "repo-remove", repository]);
         }
     });
 
