@@ -14,7 +14,7 @@ import { _ } from "../lib/gettext";
 import { AlertsCard } from "./AlertsCard";
 import { AuditEvents } from "./AuditEvents";
 import { DisksTable } from "./DisksTable";
-import { FirstBootCard, parseFirstBootProperty } from "./FirstBootCard";
+import { FirstBootCard, firstBootOf } from "./FirstBootCard";
 import { HostFacts } from "./HostFacts";
 
 export function OverviewPage() {
@@ -22,6 +22,7 @@ export function OverviewPage() {
     const manager = useManager();
     // a failed backup run stays in view here until the schedule's next run succeeds
     const failedBackups = useBackupSchedules().filter(s => s.props.LastResult === "failed");
+    const firstBoot = manager ? firstBootOf(manager.FirstBoot) : null;
     return (
         <Page>
             <PageAlerts />
@@ -42,8 +43,7 @@ export function OverviewPage() {
                                 </Gallery>
                             </StackItem>
                             <StackItem><AlertsCard /></StackItem>
-                            {parseFirstBootProperty(manager.FirstBoot).state !== "not-run" &&
-                                <StackItem><FirstBootCard json={manager.FirstBoot} /></StackItem>}
+                            {firstBoot && firstBoot.state !== "not-run" && <StackItem><FirstBootCard firstBoot={firstBoot} /></StackItem>}
                             <StackItem><DisksTable /></StackItem>
                             <StackItem><AuditEvents recordCount={manager.AuditRecordCount} /></StackItem>
                         </Stack>
