@@ -3,6 +3,7 @@
 // remove schedules and run one now; the run's job shows in Jobs and its end
 // on the schedule (live, through its properties).
 import { useState } from "react";
+import { Alert } from "@patternfly/react-core/dist/esm/components/Alert/index.js";
 import { Button } from "@patternfly/react-core/dist/esm/components/Button/index.js";
 import { Card, CardBody, CardHeader, CardTitle } from "@patternfly/react-core/dist/esm/components/Card/index.js";
 import { Label } from "@patternfly/react-core/dist/esm/components/Label/index.js";
@@ -77,7 +78,7 @@ export function SchedulesCard({ backupsPath, repositories, schedules }: {
                 <CardTitle>{_("Schedules")}</CardTitle>
             </CardHeader>
             <CardBody>
-                {error && <p className="pf-v6-u-mb-sm debvisor-error-detail" role="alert">{error}</p>}
+                {error && <Alert isInline variant="danger" title={_("The schedule could not be run")} className="pf-v6-u-mb-md">{error}</Alert>}
                 {schedules.length === 0
                     ? <p className="debvisor-muted">{repositories.length ? _("No schedule yet.") : _("Schedules back up to a repository: add one first.")}</p>
                     : (
