@@ -240,9 +240,10 @@ const RED_HAT_FONTS = [
 const cockpitFonts = RED_HAT_FONTS.flatMap(([family, prefix, faces]) => faces.map(([weight, suffix, style]) =>
     `@font-face{font-family:"${family}";src:url("../../static/fonts/${prefix}-${suffix}.woff2") format("woff2");font-weight:${weight};font-style:${style};font-display:fallback}`)).join("\n");
 
-/* PatternFly's themes that Cockpit never sets on a page (it sets pf-v6-theme-dark only): their rules
- * are a tenth of the stylesheet. A selector list keeps its other selectors. */
-const UNUSED_THEMES = /\.pf-v6-theme-(glass|high-contrast|felt|redhat)\b/;
+/* Rules the pages never match: PatternFly's themes that Cockpit never sets on a page (it sets
+ * pf-v6-theme-dark only), a tenth of the stylesheet, and the classes of its icon font (the pages'
+ * icons are SVG). A selector list keeps its other selectors. */
+const UNUSED_RULES = /\.pf-v6-theme-(glass|high-contrast|felt|redhat)\b|\.pf-v6-pficon-/;
 
 function splitSelectors(list) {
     const parts = [];
@@ -262,11 +263,11 @@ function splitSelectors(list) {
     return parts;
 }
 
-function withoutUnusedThemes(css) {
+function withoutUnusedRules(css) {
     return css.replace(/([^{};]+)\{([^{}]*)\}/g, (rule, selectors, body) => {
-        if (selectors.trim().startsWith("@") || !UNUSED_THEMES.test(selectors))
+        if (selectors.trim().startsWith("@") || !UNUSED_RULES.test(selectors))
             return rule;
-        const kept = splitSelectors(selectors).filter(s => !UNUSED_THEMES.test(s));
+        const kept = splitSelectors(selectors).filter(s => !UNUSED_RULES.test(s));
         return kept.length === 0 ? "" : `${kept.join(",")}{${body}}`;
     });
 }
@@ -286,17 +287,20 @@ async function buildStylesheet() {
             setup(build) {
                 build.onResolve({ filter: /^\.\.\/\.\.\/static\/fonts\// }, args => ({ path: args.path, external: true }));
                 build.onLoad({ filter: /@patternfly[\\/]react-core[\\/]dist[\\/]styles[\\/]base\.css$/ }, args => ({
-                    contents: fs.readFileSync(args.path, "utf8").replace(/@font-face\s*\{[^}]*Red Hat[^}]*\}/g, "") + cockpitFonts,
+                    contents: fs.readFileSync(args.path, "utf8").replace(/@font-face\s*\{[^}]*(Red Hat|pf-v6-pficon)[^}]*\}/g, "") + cockpitFonts,
                     loader: "css",
                 }));
             },
         }],
     });
-    for (const file of out.outputFiles) {
-        if (file.path.endsWith(".js"))
+    const css = withoutUnusedRules(out.outputFiles.find(f => f.path.endsWith(".css")).text);
+    fs.writeFileSync(path.join(dist, "debvisor/debvisor.css"), css);
+    // the images and fonts the remaining rules still refer to
+    for (const file of out.outputFiles.filter(f => path.relative(path.join(dist, "debvisor"), f.path).startsWith("assets"))) {
+        if (!css.includes(path.basename(file.path)))
             continue;
         fs.mkdirSync(path.dirname(file.path), { recursive: true });
-        fs.writeFileSync(file.path, file.path.endsWith(".css") ? withoutUnusedThemes(file.text) : file.contents);
+        fs.writeFileSync(file.path, file.contents);
     }
 }
 
