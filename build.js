@@ -266,7 +266,9 @@ function splitSelectors(list) {
 }
 
 function withoutUnusedRules(css) {
-    return css.replace(/([^{};]+)\{([^{}]*)\}/g, (rule, selectors, body) => {
+    // a rule starts after a brace or semicolon: matching only there keeps this linear (a long comment
+    // such as an inline source map would otherwise be rescanned from each of its characters)
+    return css.replace(/(?<=^|[{};])([^{};]+)\{([^{}]*)\}/g, (rule, selectors, body) => {
         if (selectors.trim().startsWith("@") || !UNUSED_RULES.test(selectors))
             return rule;
         const kept = splitSelectors(selectors).filter(s => !UNUSED_RULES.test(s));
