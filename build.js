@@ -199,8 +199,6 @@ function extractStrings() {
 async function compileTranslations() {
     const { parsePo, compilePoJs, untranslated } = await loadModule("helpers/lib/po.ts");
     const template = parsePo(fs.readFileSync(path.join(root, "po/debvisor.pot"), "utf8"), "po/debvisor.pot");
-    // what Cockpit answers "po.js" with for a language without a translation (else a 404 in the console)
-    writeIfChanged(path.join(dist, "debvisor", "po.js"), "/* English: the strings in the pages are the English text. */\n");
     for (const file of fs.readdirSync(path.join(root, "po")).filter(f => f.endsWith(".po"))) {
         const language = file.slice(0, -".po".length);
         const catalog = parsePo(fs.readFileSync(path.join(root, "po", file), "utf8"), `po/${file}`);
