@@ -1,6 +1,7 @@
 // What DebVisor knows better than any exporter, read from the objects the
 // areas publish on the bus (so it is the same state the pages show): TSIG key
-// ages, failed DNS updates, ZFS pool health and fill, machine states.
+// ages, failed DNS updates, ZFS pool health and fill, Ceph pool fill, machine
+// states.
 import type { Family } from "./exposition.js";
 
 export interface ObjectSource {
@@ -33,6 +34,7 @@ export function objectFamilies(source: ObjectSource): Family[] {
     const pools = source.objectsWith(`${IFACE}ZfsPool`).map(o => o.props);
     const datasets = source.objectsWith(`${IFACE}ZfsDataset`).map(o => o.props).filter(d => d.Type !== "snapshot");
     const machines = source.objectsWith(`${IFACE}Machine`).map(o => o.props);
+    const cephPools = source.objectsWith(`${IFACE}CephPool`).map(o => o.props);
     return [
         { name: "debvisor_tsig_key_created_timestamp_seconds", type: "gauge", help: "When the current secret of each TSIG key was made.",
           samples: keys.map(k => ({ labels: { key: String(k.Name) }, value: seconds(k.Created) })) },
@@ -49,6 +51,10 @@ export function objectFamilies(source: ObjectSource): Family[] {
         { name: "debvisor_zfs_dataset_used_ratio", type: "gauge", help: "Used part of the space each ZFS dataset may use (used / (used + available)).",
           samples: datasets.filter(d => num(d.Used) + num(d.Available) > 0).map(d => ({
               labels: { dataset: String(d.Name), pool: String(d.Pool) }, value: num(d.Used) / (num(d.Used) + num(d.Available)),
+          })) },
+        { name: "debvisor_ceph_pool_used_ratio", type: "gauge", help: "Stored part of what each Ceph pool can hold (stored / (stored + max available)).",
+          samples: cephPools.filter(p => num(p.StoredBytes) + num(p.MaxAvailableBytes) > 0).map(p => ({
+              labels: { pool: String(p.Name) }, value: num(p.StoredBytes) / (num(p.StoredBytes) + num(p.MaxAvailableBytes)),
           })) },
         { name: "debvisor_machine_state", type: "gauge", help: "1 for the state each machine is in (running, paused, shutoff, crashed), 0 for the others.",
           samples: machines.flatMap(m => MACHINE_STATES.map(state => ({
