@@ -18,6 +18,7 @@ import { notAuthorized } from "../../helpers/lib/errors.js";
 import { bytesPerSecond, graphPath, percent, rateScale } from "../../pkg/lib/history-graph.js";
 import { machineFamilies, machineSample, MachineStats } from "../../helpers/debvisord/metrics/machine-stats.js";
 import { seriesQuery } from "../../helpers/debvisord/metrics/history.js";
+import { rangeUsage } from "../../helpers/debvisord/dns/dhcp-usage.js";
 import { flattenVdevs } from "../../helpers/debvisord/zfs/bus-values.js";
 import type { Vdev } from "../../helpers/debvisord/zfs/parse.js";
 import { testUnless } from "../lib/skip.js";
@@ -223,5 +224,18 @@ QUnit.module("metrics: the machines' figures from libvirt's domain statistics", 
         assert.deepEqual([rateScale([]), rateScale([1500]), rateScale([3 * 1024 * 1024]), rateScale([700 * 1024])], [1024, 2048, 5 * 1024 * 1024, 1024 * 1024]);
         assert.deepEqual([bytesPerSecond(512), bytesPerSecond(1536), bytesPerSecond(50 * 1024 * 1024), bytesPerSecond(undefined)],
             ["512 B/s", "1.5 KiB/s", "50 MiB/s", "–"]);
+    });
+});
+
+QUnit.module("metrics: how full the DHCP ranges are", () => {
+    QUnit.test("leases of the stand-alone dnsmasq in force inside each range, each address once", assert => {
+        const ranges = [{ Name: "a", Start: "10.0.0.10", End: "10.0.0.19" }, { Name: "b", Start: "10.0.1.1", End: "10.0.1.254" }];
+        const lease = (Address: string, Expiry: number, Source = "dnsmasq") => ({ Address, Expiry, Source });
+        const usage = rangeUsage(ranges, [
+            lease("10.0.0.10", 2000), lease("10.0.0.10", 3000), lease("10.0.0.19", 0), lease("10.0.0.20", 2000),
+            lease("10.0.0.11", 500), lease("10.0.0.12", 2000, "libvirt network default"), lease("10.0.1.7", 2000), lease("fe80::1", 2000),
+        ], 1000);
+        assert.deepEqual(usage, [{ name: "a", addresses: 10, leased: 2 }, { name: "b", addresses: 254, leased: 1 }],
+            "expired, other networks', out-of-range and IPv6 leases not counted; an address leased twice counted once");
     });
 });

@@ -10,6 +10,8 @@ export const METRICS_PATH = `${ROOT_PATH}/metrics`;
 export interface ActiveAlert {
     Name: string; Severity: string; Summary: string; Description: string; State: string;
     Fingerprint: string; StartTime: number; Labels: Record<string, string>;
+    /** the silences in force on it */
+    SilencedBy: string[];
 }
 
 export type HistorySeries =
@@ -35,4 +37,14 @@ export async function metricsHistory(series: HistorySeries, rangeSeconds: number
     const options = Object.fromEntries(Object.entries(subject).filter(([, v]) => v !== undefined).map(([k, v]) => [k, { t: "s", v }]));
     const [step, points] = await callDaemon<PageMetricsMethodResults["History"]>(METRICS_PATH, METRICS_IFACE, "History", [series, rangeSeconds, options]);
     return { step, points: points.map(([t, v]) => [Number(t) / 1000, Number(v)]) };
+}
+
+/* Silences the alerts with all these labels for a while (admins); the silence's id. */
+export async function alertsSilence(labels: Record<string, string>, seconds: number, comment: string): Promise<string> {
+    const [id] = await callDaemon<PageAlertsMethodResults["Silence"]>(ALERTS_PATH, ALERTS_IFACE, "Silence", [labels, seconds, comment, {}]);
+    return id;
+}
+
+export async function alertsUnsilence(id: string): Promise<void> {
+    await callDaemon(ALERTS_PATH, ALERTS_IFACE, "Unsilence", [id, {}]);
 }
