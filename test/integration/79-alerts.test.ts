@@ -128,6 +128,11 @@ moduleUnless("alerts: a TSIG key overdue reaches a webhook through Prometheus an
                         (a.Labels as Record<string, string>).pool === pool) : null;
                 };
                 assert.equal(await listed(), true, "listed while degraded");
+                // the pool's capacity trend, as the Storage page reads it
+                const trend = await callAs(VIEWER.name, { path: "/org/debvisor/DebVisor1/metrics", iface: "org.debvisor.DebVisor1.Metrics",
+                                                          method: "History", signature: "sua{sv}", body: ["zfs-pool-used", 300, { pool: ["s", pool] }] });
+                const fill = trend.ok ? trend.body[1] as Array<[bigint, number]> : [];
+                assert.true(fill.length > 0 && fill.every(([, v]) => v >= 0 && v < 1), `zfs-pool-used: ${trend.ok ? `${fill.length} points, last ${fill.at(-1)?.[1]}` : trend.message}`);
                 execFileSync("zpool", ["online", pool, files[1]], { stdio: "pipe" });
                 await waitFor("the alert to be gone once the pool is ONLINE again", async () => await listed() === false, 60_000, 500);
             } finally {

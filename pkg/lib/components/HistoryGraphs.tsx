@@ -26,7 +26,7 @@ export interface GraphSpec {
     title: string;
     unit: "ratio" | "rate";
     /** one or two series, each with its name in the caption */
-    lines: Array<{ series: HistorySeries; label?: string }>;
+    lines: Array<{ series: HistorySeries; label?: string; subject?: HistorySubject }>;
 }
 
 export function RangeToggle({ range, onChange }: { range: HistoryRange; onChange: (r: HistoryRange) => void }) {
@@ -62,19 +62,18 @@ function Graph({ spec, histories, rangeSeconds }: { spec: GraphSpec; histories: 
     );
 }
 
-/* The graphs of one subject (the node when empty) over a range chosen outside. */
+/* The graphs over a range chosen outside; a line's subject (a machine, a pool) is its own or the one given here (none: the node). */
 export function HistoryGraphs({ specs, range, subject = {}, label }: { specs: GraphSpec[]; range: HistoryRange; subject?: HistorySubject; label: string }) {
-    const [histories, setHistories] = useState<Partial<Record<HistorySeries, History>> | null>(null);
+    const [histories, setHistories] = useState<History[][] | null>(null);
     const [error, setError] = useState<CallError | null>(null);
-    const { machine, pool } = subject;
-    // the specs are made anew each render (their titles are translated then): their series decide when to read again
-    const seriesKey = specs.flatMap(s => s.lines.map(l => l.series)).join(" ");
+    // the specs are made anew each render (their titles are translated then): what they read decides when to read again
+    const reads = JSON.stringify(specs.map(s => s.lines.map(l => [l.series, { ...subject, ...l.subject }])));
 
     const load = useCallback(() => {
-        const all = seriesKey.split(" ") as HistorySeries[];
-        Promise.all(all.map(s => metricsHistory(s, range.seconds, { machine, pool }).then(h => [s, h] as const)))
-            .then(list => { setHistories(Object.fromEntries(list)); setError(null) }, (e: CallError) => setError(e));
-    }, [seriesKey, range, machine, pool]);
+        const wanted = JSON.parse(reads) as Array<Array<[HistorySeries, HistorySubject]>>;
+        Promise.all(wanted.map(lines => Promise.all(lines.map(([series, of]) => metricsHistory(series, range.seconds, of)))))
+            .then(list => { setHistories(list); setError(null) }, (e: CallError) => setError(e));
+    }, [reads, range]);
 
     useEffect(() => {
         load();
@@ -88,10 +87,7 @@ export function HistoryGraphs({ specs, range, subject = {}, label }: { specs: Gr
         return <Spinner size="md" aria-label={_("Loading history")} />;
     return (
         <Gallery hasGutter aria-label={label} minWidths={{ default: "100%", md: "calc(50% - var(--pf-t--global--spacer--gutter--default))" }}>
-            {specs.map(spec => {
-                const list = spec.lines.map(l => histories[l.series]).filter((h): h is History => h !== undefined);
-                return list.length === spec.lines.length && <Graph key={spec.title} spec={spec} histories={list} rangeSeconds={range.seconds} />;
-            })}
+            {specs.map((spec, i) => histories[i] && <Graph key={spec.title} spec={spec} histories={histories[i]} rangeSeconds={range.seconds} />)}
         </Gallery>
     );
 }
