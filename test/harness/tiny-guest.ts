@@ -109,3 +109,46 @@ export function tinyGuestIso(): string {
         fs.rmSync(work, { recursive: true, force: true });
     }
 }
+
+export const COUNTER_BOOTED = "counter guest booted";
+
+/* A guest that boots straight from a kernel and initramfs (no disk needed to
+ * boot) and prints "count N" on its serial console every second: a reboot
+ * would start again from 0, so a count that goes on shows it kept running.
+ * Returns the two files, building them on first use. */
+export function counterGuest(): { kernel: string; initrd: string } {
+    const pkg = kernelPackage();
+    const kernel = path.join(CACHE, `counter-guest-${pkg}.vmlinuz`);
+    const initrd = path.join(CACHE, `counter-guest-${pkg}.initrd.gz`);
+    if (fs.existsSync(kernel) && fs.existsSync(initrd))
+        return { kernel, initrd };
+    fs.mkdirSync(CACHE, { recursive: true });
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), "dv-counter-guest-"));
+    fs.chmodSync(work, 0o777);
+    try {
+        const kernelDir = download(pkg, work);
+        const busyboxDir = download("busybox-static", work);
+        const version = fs.readdirSync(path.join(kernelDir, "lib/modules"))[0];
+        const root = path.join(work, "initrd");
+        for (const d of ["bin", "proc"])
+            fs.mkdirSync(path.join(root, d), { recursive: true });
+        fs.copyFileSync(path.join(busyboxDir, "bin/busybox"), path.join(root, "bin/busybox"));
+        fs.chmodSync(path.join(root, "bin/busybox"), 0o755);
+        fs.writeFileSync(path.join(root, "init"), `#!/bin/busybox sh
+/bin/busybox --install -s /bin
+mount -t proc proc /proc
+echo "${COUNTER_BOOTED}"
+i=0
+while true; do echo "count $i"; i=$((i+1)); sleep 1; done
+`, { mode: 0o755 });
+        const files = run("find", [".", "-print"], root);
+        const cpio = execFileSync("cpio", ["-o", "-H", "newc", "--quiet"], { cwd: root, input: files, maxBuffer: 64 << 20 });
+        fs.writeFileSync(`${initrd}.partial`, execFileSync("gzip", ["-9"], { input: cpio, maxBuffer: 64 << 20 }));
+        fs.copyFileSync(path.join(kernelDir, "boot", `vmlinuz-${version}`), `${kernel}.partial`);
+        fs.renameSync(`${kernel}.partial`, kernel);
+        fs.renameSync(`${initrd}.partial`, initrd);
+        return { kernel, initrd };
+    } finally {
+        fs.rmSync(work, { recursive: true, force: true });
+    }
+}
