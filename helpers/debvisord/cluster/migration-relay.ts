@@ -16,7 +16,7 @@ import { PEER_USER } from "./ssh-channel.js";
 
 export const MIGRATION_DIR = "/run/debvisor/migration";
 /** ssh with the cluster's key and pinned host keys (libvirt's ssh transport runs it too) */
-export const CLUSTER_SSH = "/usr/libexec/debvisor-cluster-ssh";
+export const CLUSTER_SSH = "/usr/lib/debvisor/cluster-ssh";
 /** the user QEMU runs as (Debian's libvirt); it connects to the sending side's sockets */
 const QEMU_USER = "libvirt-qemu";
 
