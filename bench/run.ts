@@ -20,6 +20,7 @@ import { bounded, median, now, report, rssMiB, timeMs } from "./lib.js";
 import { machinesBench } from "./machines.js";
 import { zfsBench } from "./zfs.js";
 import { cephBench } from "./ceph.js";
+import { migrationBench } from "./migration.js";
 
 const BUS_NAME = "org.debvisor.DebVisor1";
 
@@ -180,7 +181,7 @@ try {
     // `npm run bench -- machines` runs only the named ones
     const benches: Record<string, () => Promise<void>> = { activation, roundTrip, auditedCalls, largeArguments, auditLog, machines: machinesBench, "audit-query": auditQueryBench, firewall: firewallBench, zfs: zfsBench, dns: dnsBench,
         hardening: hardeningBench, images: imagesBench,
-        ceph: cephBench };
+        ceph: cephBench, migration: migrationBench };
     const chosen = process.argv.slice(2).length > 0 ? process.argv.slice(2) : Object.keys(benches);
     for (const name of chosen) {
         if (!benches[name])

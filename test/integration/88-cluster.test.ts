@@ -8,36 +8,36 @@
 // token that is not one, an expired one, one used already, joining a node to
 // itself, an address where no node answers. A node whose container is killed
 // is shown down on the others within 30 s, in debvisorctl and on node 1's
-// Cluster page (Playwright on node 1's Cockpit). The prepared root file system is
+// Cluster page (Playwright on node 1's Cockpit). Live migration: a guest that
+// counts on its serial console moves node 1 → node 2 → node 1 with its local
+// disk copied, counting on without a reboot; what cannot move is refused
+// before anything is done; the machine page's Migrate… moves it too. The
+// nodes' bring-up is test/lib/cluster-nodes.ts; the prepared root file system is
 // cached between runs; each node is stopped by its nspawn PID and its copy removed.
-import crypto from "node:crypto";
-import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import QUnit from "qunit";
-import { COUNTER_BOOTED, counterGuest } from "../harness/tiny-guest.js";
+import { COUNTER_BOOTED } from "../harness/tiny-guest.js";
 import { login, openFromMenu, openSession, screenshot } from "../lib/browser.js";
-import { Node, nodeUnavailable, type NodeVariant } from "../lib/nspawn-node.js";
+import { BOOT_DIR, ClusterNodes, clusterNodesUnavailable } from "../lib/cluster-nodes.js";
 import { ADMIN } from "../lib/users.js";
 import { waitFor } from "../lib/wait.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const DEBS = path.join(ROOT, "build/debs");
 const RELEASE = "bookworm";
-/* What a cluster node has besides the .debs: sshd for the channel between nodes, Ceph's monitor and manager, Cockpit's shell. */
-const CLUSTER_NODE: NodeVariant = { name: "cluster", packages: ["openssh-server", "ceph-mon", "ceph-mgr", "ceph-common", "cockpit-system", "qemu-system-x86"] };
 const NETWORK_PREFIX = "10.231.77";
-/* The test machine's own address on the bridge: the browser reaches node 1's Cockpit from there. */
-const HOST_ADDRESS = `${NETWORK_PREFIX}.1`;
-const address = (i: number) => `${NETWORK_PREFIX}.${11 + i}`;
+/* The nodes (their bring-up: test/lib/cluster-nodes.ts); the test machine has .1 on their bridge, from where the browser reaches node 1's Cockpit. */
+const cluster = new ClusterNodes(NETWORK_PREFIX);
+const nodes = cluster.nodes;
+const address = (i: number) => cluster.address(i);
 /* On the bridge, but no node has it: nothing answers there. */
 const SILENT_ADDRESS = `${NETWORK_PREFIX}.99`;
 const DOWN_WITHIN_MS = 30_000;
 /* The guest that moves between the nodes: counterGuest() prints "count N" every second on its serial console, kept in a file. */
 const GUEST = "counter";
 const STOPPED_GUEST = "counter-off";
-const BOOT_DIR = "/var/lib/libvirt/boot";
 const SERIAL_LOG = `/var/log/libvirt/qemu/${GUEST}-serial.log`;
 const IMAGES = "/var/lib/libvirt/images";
 
@@ -49,21 +49,12 @@ function guestXml(name: string, disk: boolean): string {
     <serial type='file'><source path='/var/log/libvirt/qemu/${name}-serial.log'/><target port='0'/></serial></devices></domain>`;
 }
 
-const canBridge = () => process.getuid?.() === 0 && spawnSync("ip", ["link", "help"], { stdio: "ignore" }).status !== null;
-const unavailable = nodeUnavailable(DEBS) ?? (canBridge() ? null : "no ip(8) to make a bridge");
+const unavailable = clusterNodesUnavailable(DEBS);
 
 interface Result { status: number | null; stdout: string; stderr: string }
 interface ClusterNode { Name: string; Address: string; Health: string; Self: boolean; Problem: string }
 interface ClusterProps { State: string; NodeName: string; Address: string; Fsid: string; Nodes: ClusterNode[] }
 
-const nodes: Node[] = [];
-let bridge = "";
-
-function ip(args: string[]): void {
-    const r = spawnSync("ip", args, { encoding: "utf8" });
-    if (r.status !== 0)
-        throw new Error(`ip ${args.join(" ")} failed: ${r.stderr}`);
-}
 
 /* debvisorctl on a node, as root at a shell there. */
 const ctl = (n: number, args: string[], timeoutMs = 60_000): Result => nodes[n].service(["debvisorctl", ...args, "--no-ask"], timeoutMs);
@@ -86,8 +77,7 @@ function status(n: number): ClusterProps {
 
 const health = (n: number) => Object.fromEntries(status(n).Nodes.map(x => [x.Name, x.Health]));
 /* Each node's name, read once it booted (a killed node cannot be asked). */
-const names: string[] = [];
-const hostname = (n: number) => names[n];
+const hostname = (n: number) => cluster.names[n];
 
 function token(n: number, lifetime?: number): string {
     const out = mustCtl(n, ["cluster", "token", "--json", ...lifetime ? ["--lifetime", String(lifetime)] : []]);
@@ -137,47 +127,12 @@ QUnit.module.if(`cluster of nodes: three systemd nodes on a bridge join one clus
     hooks.before(async assert => {
         assert.timeout(1_500_000);
         const started = Date.now();
-        bridge = `dvcl${crypto.randomBytes(3).toString("hex")}`;
-        ip(["link", "add", bridge, "type", "bridge"]);
-        ip(["link", "set", bridge, "up"]);
-        ip(["addr", "add", `${HOST_ADDRESS}/24`, "dev", bridge]);
-        let built = false;
-        const guest = counterGuest();
-        for (let i = 0; i < 3; i++) {
-            const made = Node.create(RELEASE, DEBS, CLUSTER_NODE);
-            built ||= made.cacheBuilt;
-            nodes.push(made.node);
-            // a name of its own (the copies share the prepared root's)
-            fs.writeFileSync(path.join(made.node.dir, "etc/hostname"), `dvc${i + 1}-${made.node.name.slice(-6)}\n`);
-            // QEMU under the node's libvirt: the container's cgroup v1 hierarchies are read-only, so libvirt uses none there
-            fs.appendFileSync(path.join(made.node.dir, "etc/libvirt/qemu.conf"), "\ncgroup_controllers = [ ]\n");
-            // what the migrating guest boots from, at the same path on every node
-            fs.mkdirSync(path.join(made.node.dir, BOOT_DIR.slice(1)), { recursive: true });
-            fs.copyFileSync(guest.kernel, path.join(made.node.dir, BOOT_DIR.slice(1), "vmlinuz"));
-            fs.copyFileSync(guest.initrd, path.join(made.node.dir, BOOT_DIR.slice(1), "initrd.gz"));
-        }
-        await Promise.all(nodes.map(n => n.boot(180_000, bridge)));
-        nodes.forEach((n, i) => {
-            n.mustExec(["ip", "addr", "add", `${address(i)}/24`, "dev", "host0"]);
-            n.mustExec(["ip", "link", "set", "host0", "up"]);
-            // SSH host keys of its own, as a fresh install makes them
-            n.mustExec(["sh", "-c", "rm -f /etc/ssh/ssh_host_* && ssh-keygen -A"]);
-            names.push(n.mustExec(["hostname"]).trim());
-            const restarted = n.exec(["systemctl", "restart", "ssh.service"]);
-            if (restarted.status !== 0)
-                throw new Error(`sshd on node ${i + 1} did not restart: ${restarted.stderr}\n${n.exec(["journalctl", "-b", "-u", "ssh.service", "--no-pager", "-o", "cat"]).stdout}`);
-        });
-        await waitFor("the nodes to reach each other", () => nodes[0].exec(["ping", "-c1", "-W1", address(1)]).status === 0
-            || nodes[0].exec(["bash", "-c", `exec 3<>/dev/tcp/${address(1)}/22`]).status === 0, 30_000, 500);
-        console.log(`# cluster nodes: root file system ${built ? "built" : "from the cache"}, three nodes installed and booted in ${Math.round((Date.now() - started) / 1000)} s`);
+        await cluster.boot(3, RELEASE, DEBS);
+        console.log(`# cluster nodes: root file system ${cluster.built ? "built" : "from the cache"}, three nodes installed and booted in ${Math.round((Date.now() - started) / 1000)} s`);
     });
 
     hooks.after(async () => {
-        await Promise.all(nodes.map(n => n.stop()));
-        for (const n of nodes)
-            n.remove();
-        if (bridge)
-            spawnSync("ip", ["link", "del", bridge]);
+        await cluster.stop();
     });
 
     QUnit.test("node 1 creates the cluster: its Ceph monitor on its address, itself the one member", assert => {
