@@ -241,6 +241,7 @@ QUnit.module.if(`cluster of nodes: three systemd nodes on a bridge join one clus
         nodes[1].mustExec(["virsh", "define", "/root/same.xml"]);
         refused([GUEST, hostname(1)], "has a machine named counter already");
         nodes[1].mustExec(["virsh", "undefine", GUEST]);
+        nodes[0].mustExec(["virsh", "undefine", STOPPED_GUEST]);
         assert.deepEqual(domains(0, "--state-running"), [GUEST], "the guest still runs on node 1");
         assert.deepEqual(domains(1, "--all"), [], "node 2 got nothing");
         assert.false(hasVolume(1, `${GUEST}.qcow2`), "no disk was made on node 2");

@@ -222,8 +222,9 @@ export class Migrations {
             throw notAuthorized(`${who} may not move machines to this node`);
         const args = parsed(prepareArgs, request.args, "migration-prepare");
         const here = this.cluster.local?.name ?? "this node";
-        if (this.machines.list().some(m => m.name === args.name || m.uuid === args.uuid))
-            throw invalidArgument(`${here} has a machine named ${args.name} (or with its UUID) already`);
+        const clash = this.machines.list().find(m => m.name === args.name || m.uuid === args.uuid);
+        if (clash)
+            throw invalidArgument(clash.name === args.name ? `${here} has a machine named ${args.name} already` : `${here} has a machine with the UUID of ${args.name} already (${clash.name})`);
         const libvirt = this.machines.libvirt;
         const made: CopiedDisk[] = [];
         for (const d of args.copied) {
