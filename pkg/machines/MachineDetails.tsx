@@ -1,5 +1,5 @@
-// One machine: its actions, and tabs for overview, disks, network
-// interfaces, snapshots, backups and the console. Everything here is live: it is
+// One machine: its actions, and tabs for overview, history graphs, disks,
+// network interfaces, snapshots, backups and the console. Everything here is live: it is
 // rendered from the machine's object, which libvirt's events keep current.
 import { useState } from "react";
 import { Breadcrumb, BreadcrumbItem } from "@patternfly/react-core/dist/esm/components/Breadcrumb/index.js";
@@ -19,6 +19,7 @@ import { ConfirmDialog } from "./ConfirmDialog";
 import { BackupsTab } from "./details/BackupsTab";
 import { ConsoleTab } from "./details/ConsoleTab";
 import { DisksTab } from "./details/DisksTab";
+import { HistoryTab } from "./details/HistoryTab";
 import { NicsTab } from "./details/NicsTab";
 import { OverviewTab } from "./details/OverviewTab";
 import { SnapshotsTab } from "./details/SnapshotsTab";
@@ -80,6 +81,7 @@ export function MachineDetails({ name, machine, allNames, onBack }: {
                     <CardBody>
                         <Tabs activeKey={tab} onSelect={(_e, key) => setTab(key)} aria-label={_("Machine details")} mountOnEnter unmountOnExit>
                             <Tab eventKey="overview" title={<TabTitleText>{_("Overview")}</TabTitleText>}><OverviewTab machine={machine} /></Tab>
+                            <Tab eventKey="history" title={<TabTitleText>{_("History")}</TabTitleText>}><HistoryTab machine={machine} /></Tab>
                             <Tab eventKey="disks" title={<TabTitleText>{_("Disks")}</TabTitleText>}><DisksTab machine={machine} /></Tab>
                             <Tab eventKey="network" title={<TabTitleText>{_("Network interfaces")}</TabTitleText>}><NicsTab machine={machine} /></Tab>
                             <Tab eventKey="snapshots" title={<TabTitleText>{_("Snapshots")}</TabTitleText>}><SnapshotsTab machine={machine} /></Tab>
