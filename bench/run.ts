@@ -22,6 +22,7 @@ import { metricsBench } from "./metrics.js";
 import { pageTransferBench } from "./page-transfer.js";
 import { zfsBench } from "./zfs.js";
 import { cephBench } from "./ceph.js";
+import { migrationBench } from "./migration.js";
 
 const BUS_NAME = "org.debvisor.DebVisor1";
 
@@ -182,7 +183,7 @@ try {
     // `npm run bench -- machines` runs only the named ones
     const benches: Record<string, () => Promise<void>> = { activation, roundTrip, auditedCalls, largeArguments, auditLog, machines: machinesBench, "audit-query": auditQueryBench, firewall: firewallBench, zfs: zfsBench, dns: dnsBench,
         hardening: hardeningBench, images: imagesBench,
-        ceph: cephBench, metrics: metricsBench, "page-transfer": pageTransferBench };
+        ceph: cephBench, metrics: metricsBench, migration: migrationBench, "page-transfer": pageTransferBench };
     const chosen = process.argv.slice(2).length > 0 ? process.argv.slice(2) : Object.keys(benches);
     for (const name of chosen) {
         if (!benches[name])

@@ -23,12 +23,13 @@ import { NicsTab } from "./details/NicsTab";
 import { OverviewTab } from "./details/OverviewTab";
 import { SnapshotsTab } from "./details/SnapshotsTab";
 import { checkMachineName } from "./machine-rules";
+import { MigrateDialog } from "./MigrateDialog";
 import { StateLabel } from "./StateLabel";
 
 // the consoles (noVNC, xterm) are a third of the page's script: loaded when the tab is first opened
 const ConsoleTab = lazy(() => import("./details/ConsoleTab").then(m => ({ default: m.ConsoleTab })));
 
-type Dialog = "force-off" | "delete" | "rename" | "clone" | null;
+type Dialog = "force-off" | "delete" | "rename" | "clone" | "migrate" | null;
 
 export function MachineDetails({ name, machine, allNames, onBack }: {
     name: string; machine: MachineObject | undefined; allNames: string[]; onBack: () => void;
@@ -62,7 +63,7 @@ export function MachineDetails({ name, machine, allNames, onBack }: {
         : p.State === "paused"
             ? [[_("Resume"), run("Resume"), "primary"], [_("Force off…"), () => setDialog("force-off"), "danger"]]
             : [[_("Shut down"), run("Shutdown"), "secondary"], [_("Reboot"), run("Reboot"), "secondary"], [_("Pause"), run("Pause"), "secondary"],
-                [_("Force off…"), () => setDialog("force-off"), "danger"]];
+                [_("Migrate…"), () => setDialog("migrate"), "secondary"], [_("Force off…"), () => setDialog("force-off"), "danger"]];
     buttons.push([_("Delete…"), () => setDialog("delete"), "danger"]);
 
     return (
@@ -102,6 +103,7 @@ export function MachineDetails({ name, machine, allNames, onBack }: {
                     <p>{_("The machine's disks keep their names.")}</p>
                 </ActionDialog>
             )}
+            {dialog === "migrate" && <MigrateDialog machine={machine} onClose={() => setDialog(null)} />}
             {dialog === "clone" && (
                 <ActionDialog title={format(_("Clone $0"), p.Name)} confirm={_("Clone")} onClose={() => setDialog(null)}
                     field={{ label: _("Name of the copy"), initial: `${p.Name}-copy`, check: v => checkMachineName(v, allNames) }}
