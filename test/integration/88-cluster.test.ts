@@ -225,6 +225,29 @@ QUnit.module.if(`cluster of nodes: three systemd nodes on a bridge join one clus
         assert.true(/migration-prepare[^\n]*root \(admin\)/.test(audit(1)) && audit(1).includes(hostname(0)), "node 2 audited the incoming migration with node 1's name and the user");
     });
 
+    QUnit.test("a migration cancelled midway: the guest runs on at node 1, node 2 keeps nothing (the disk made for it is removed)", async assert => {
+        // slow enough to cancel: libvirt's bandwidth for this guest's migration, 1 MiB/s, restored afterwards
+        const speed = nodes[0].mustExec(["virsh", "migrate-getspeed", GUEST]).trim();
+        nodes[0].mustExec(["virsh", "migrate-setspeed", GUEST, "1"]);
+        try {
+            const job = mustCtl(0, ["vm", "migrate", GUEST, hostname(1)]).trim().split("\n").pop() ?? "";
+            await waitFor("the incoming guest on node 2", () => domains(1, "--all").includes(GUEST), 60_000, 200);
+            mustCtl(0, ["jobs", "cancel", job]);
+            const jobState = () => (JSON.parse(mustCtl(0, ["jobs", "--json"])) as Array<{ Path: string; State: string; Message: string }>).find(j => j.Path === job);
+            await waitFor("the job to end", () => jobState()?.State !== "running", 120_000, 500);
+            assert.strictEqual(jobState()?.State, "cancelled", jobState()?.Message);
+            assert.deepEqual(domains(0, "--state-running"), [GUEST], "the guest still runs on node 1");
+            assert.true(hasVolume(0, `${GUEST}.qcow2`), "with its disk");
+            await waitFor("node 2 to drop the incoming guest", () => domains(1, "--all").length === 0, 30_000, 500);
+            assert.false(hasVolume(1, `${GUEST}.qcow2`), "the disk made on node 2 is removed");
+            assert.strictEqual(migrationLeftovers(0) + migrationLeftovers(1), "", "no migration sockets are left");
+            const before = Math.max(...counts(0));
+            await waitFor("the guest to count on", () => Math.max(...counts(0)) > before, 30_000, 500);
+        } finally {
+            nodes[0].exec(["virsh", "migrate-setspeed", GUEST, speed]);
+        }
+    });
+
     QUnit.test("migration refused with a clear error, nothing done: a node that is no member, the node itself, a machine not running, a name the other node has", assert => {
         const refused = (args: string[], words: string) => {
             const r = ctl(0, ["vm", "migrate", ...args]);

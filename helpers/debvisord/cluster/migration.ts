@@ -33,6 +33,8 @@ const PEER_CALL_TIMEOUT_MS = 30_000;
 /** an expected migration that never came (or never ended) is forgotten, and what was made for it removed, after this */
 const EXPECTED_FOR_MS = 60 * 60_000;
 const MAX_MIGRATION_MS = 6 * 60 * 60_000;
+/** how often (every 250 ms) libvirt is asked whether an aborted incoming machine is gone */
+const INCOMING_GONE_CHECKS = 40;
 
 const copiedDisk = z.object({
     target: z.string().check(z.regex(/^[a-z]{1,4}[a-z0-9]{0,8}$/)),
@@ -264,6 +266,16 @@ export class Migrations {
         return { ok: true, dir: migrationDir(args.id) };
     }
 
+    /* Whether libvirt (not the objects: its events may be on their way) has the machine after a failed migration; an aborted incoming one goes within seconds. */
+    private async stillHere(name: string): Promise<boolean> {
+        for (let i = 0; i < INCOMING_GONE_CHECKS; i++) {
+            if (!await this.machines.libvirt.domainByName(name).catch(() => "unknown"))
+                return false;
+            await new Promise(r => setTimeout(r, 250));
+        }
+        return true;
+    }
+
     /* Forgets an expected migration; when it failed, removes the disks libvirt made for it (unless a machine uses them now). */
     private async finishIncoming(id: string, ok: boolean): Promise<void> {
         const e = this.expected.get(id);
@@ -272,7 +284,7 @@ export class Migrations {
         this.expected.delete(id);
         clearTimeout(e.timer);
         removeMigrationDir(id);
-        if (ok || this.machines.list().some(m => m.uuid === e.uuid))
+        if (ok || await this.stillHere(e.name))
             return;
         for (const d of e.made) {
             try {
