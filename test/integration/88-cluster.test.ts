@@ -324,11 +324,13 @@ QUnit.module.if(`cluster of nodes: three systemd nodes on a bridge join one clus
     QUnit.test("node 1's machine page: Migrate… lists the other members, node 3 (down) cannot be picked; the guest moves to node 2 from the page", async assert => {
         const session = await openSession();
         try {
+            const opened = Date.now();
             await login(session.page, ADMIN, `http://${address(0)}:9090`);
             session.consoleErrors.length = 0;
             const frame = await openFromMenu(session.page, "Virtual machines", "debvisor/machines");
             await frame.locator(`tr[data-machine='${GUEST}'] button:has-text('${GUEST}')`).click();
             await frame.locator("#machine-title", { hasText: GUEST }).waitFor({ timeout: 30_000 });
+            console.log(`# node 1's machine page shown ${((Date.now() - opened) / 1000).toFixed(1)} s after the login began`);
             await frame.locator("#machine-actions button:has-text('Migrate…')").click();
             const dialog = frame.locator("#migrate-dialog");
             const select = dialog.locator("#migrate-node");
@@ -339,10 +341,12 @@ QUnit.module.if(`cluster of nodes: three systemd nodes on a bridge join one clus
             assert.true(await dialog.locator("button:has-text('Migrate')").isDisabled(), "a down node cannot be picked");
             await select.selectOption(hostname(1));
             await screenshot(session.page, "machine-migrate-dialog", frame);
+            const clicked = Date.now();
             await dialog.locator("button:has-text('Migrate')").click();
             await dialog.waitFor({ state: "detached", timeout: 30_000 });
             // when it runs on node 2, node 1 no longer has it, and its page says so
             await frame.locator("text=There is no machine named").waitFor({ timeout: 300_000 });
+            console.log(`# moved from the page: its page said it is gone ${((Date.now() - clicked) / 1000).toFixed(1)} s after the click`);
             assert.deepEqual(domains(1, "--state-running"), [GUEST], "it runs on node 2");
             assert.deepEqual(domains(0, "--all"), [], "node 1 has it no more");
             assert.deepEqual(session.consoleErrors, [], "no console errors");
