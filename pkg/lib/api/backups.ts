@@ -36,3 +36,11 @@ export async function machineBackup(machinePath: string, repositoryName: string)
     const [job] = await callDaemon<PageMachineMethodResults["Backup"]>(machinePath, MACHINE_IFACE, "Backup", [repositoryName, {}]);
     return job;
 }
+
+/** Puts a backup back over the machine it was made of (admins; the machine shut off): with dryRun only
+ * what would be lost, else also the job. `disks` limits it to those disks' contents. */
+export async function backupRepositoryRestoreOverOriginal(repositoryPath: string, snapshot: string, dryRun: boolean, disks?: string[]): Promise<{ job: string; lost: string[] }> {
+    const [job, lost] = await callDaemon<PageBackupRepositoryMethodResults["RestoreOverOriginal"]>(repositoryPath, BACKUPREPOSITORY_IFACE, "RestoreOverOriginal",
+        [snapshot, { "dry-run": { t: "b", v: dryRun }, ...disks ? { disks: { t: "as", v: disks } } : {} }]);
+    return { job, lost };
+}
