@@ -3,7 +3,8 @@
 // nothing changed; the plan names what is lost; the restore puts the
 // backed-up bytes back (a disk added since is detached, its file kept; the
 // UUID and MAC addresses stay); a cancelled one leaves the machine's disks as
-// they were; one disk alone; and the same from debvisorctl.
+// they were; one disk alone, over the machine's or as a new volume (attached
+// or not); and the same from debvisorctl.
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
@@ -16,7 +17,7 @@ import { ADMIN, OPERATOR, VIEWER } from "../lib/users.js";
 import { waitFor, withTimeout } from "../lib/wait.js";
 import {
     addRepository, ctl, domainNames, firstDisk, holdsPattern, JOB, machineCall, MIB, prop, repoCall, repositoryObjects,
-    REPOSITORY, sha256, virsh, writePattern,
+    REPOSITORY, sha256, virsh, volumeFile, volumeNames, writePattern,
 } from "../lib/backups.js";
 
 const STAGED_SUFFIX = ".debvisor-restore";
@@ -30,6 +31,7 @@ QUnit.module("backup restore: over the original machine, one disk of it", hooks 
     let machinePath = "";
     let disk = "";
     let pool = "default";
+    const volumesMade: string[] = [];
     let backupId = "";
     let backedUpHash = "";
     let watch: Awaited<ReturnType<typeof watchJobs>>;
@@ -76,6 +78,8 @@ QUnit.module("backup restore: over the original machine, one disk of it", hooks 
         }
         if (disk)
             fs.rmSync(extraDisk(), { force: true });
+        for (const volume of volumesMade)
+            try { virsh("vol-delete", "--pool", pool, volume) } catch { /* gone with the machine */ }
         for (const [p, ifaces] of Object.entries(await repositoryObjects()))
             if (ifaces[REPOSITORY]?.Name === repoName)
                 await repoCall(null, p, "Remove", "a{sv}", [{}]);
@@ -174,6 +178,58 @@ QUnit.module("backup restore: over the original machine, one disk of it", hooks 
         assert.equal(w.states.at(-1), "cancelled", message);
         assert.equal(sha256(disk), before, "the disk is as it was");
         assert.deepEqual(stagedFiles(), [], "no restored file is left beside it");
+    });
+
+    QUnit.test("one disk as a new volume: by an operator, attached only by an admin; bad input refused; the bytes are the backup's", async assert => {
+        const restoreDisk = (user: string, id: string, target: string, options: Record<string, [string, unknown]> = {}) =>
+            repoCall(user, repoPath, "RestoreDisk", "ssa{sv}", [id, target, options]);
+        const volumesBefore = volumeNames(pool);
+        for (const [id, target, options, pattern] of [
+            ["0123456789abcdef", "vda", {}, /^snapshot: .*has no DebVisor backup/],
+            [backupId, "vdz", {}, /^disk: backup [0-9a-f]{8} has no disk vdz/],
+            [backupId, "../vda", {}, /^disk: /],
+            [backupId, "vda", { name: ["s", "../x"] }, /^options\.name: /],
+            [backupId, "vda", { name: ["s", "-x"] }, /^options\.name: /],
+            [backupId, "vda", { name: ["s", "a\nb"] }, /^options\.name: /],
+        ] as Array<[string, string, Record<string, [string, unknown]>, RegExp]>) {
+            const reply = await restoreDisk(OPERATOR.name, id, target, options);
+            assert.true(!reply.ok && pattern.test(reply.message), reply.ok ? "ok" : reply.message);
+        }
+        const viewer = await restoreDisk(VIEWER.name, backupId, "vda");
+        assert.true(!viewer.ok && viewer.errorName.endsWith(".NotAuthorized"), "a viewer may not");
+        const attachByOperator = await restoreDisk(OPERATOR.name, backupId, "vda", { attach: ["b", true] });
+        assert.true(!attachByOperator.ok && attachByOperator.errorName.endsWith(".NotAuthorized"), attachByOperator.ok ? "ok" : attachByOperator.message);
+        assert.deepEqual(volumeNames(pool), volumesBefore, "nothing was written");
+
+        const loose = uniqueName("dvdisk");
+        volumesMade.push(`${loose}.qcow2`);
+        const reply = await restoreDisk(OPERATOR.name, backupId, "vda", { name: ["s", loose] });
+        assert.true(reply.ok, reply.ok ? "an operator may restore a disk" : reply.message);
+        if (!reply.ok) return;
+        assert.equal(reply.body[0], `${pool}/${loose}.qcow2`);
+        const [ok, message] = await withTimeout(watch(reply.body[1] as string).completed, 300_000, "the disk restore");
+        assert.true(ok, message);
+        assert.equal(sha256(volumeFile(`${loose}.qcow2`, pool)), backedUpHash, "the backed-up bytes");
+        const again = await restoreDisk(OPERATOR.name, backupId, "vda", { name: ["s", loose] });
+        assert.true(!again.ok && /^options\.name: the volume .* exists already/.test(again.message), again.ok ? "ok" : again.message);
+
+        const attached = await restoreDisk(ADMIN.name, backupId, "vda", {});
+        const withAttach = await restoreDisk(ADMIN.name, backupId, "vda", { attach: ["b", true], name: ["s", `${name}-back`] });
+        assert.true(attached.ok && withAttach.ok, withAttach.ok ? "restored" : withAttach.message);
+        if (attached.ok) {
+            volumesMade.push(String(attached.body[0]).split("/")[1]);
+            await withTimeout(watch(attached.body[1] as string).completed, 300_000, "the restore");
+        }
+        if (!withAttach.ok) return;
+        const [attachedOk, attachedMessage] = await withTimeout(watch(withAttach.body[1] as string).completed, 300_000, "the restore");
+        assert.true(attachedOk, attachedMessage);
+        assert.true(/attached to .* as vd[b-z]/.test(attachedMessage), attachedMessage);
+        await waitFor("the attached disk", async () =>
+            (await prop(machinePath, "Disks") as Array<Record<string, unknown>>).some(d => d.Source === `${pool}/${name}-back.qcow2`), 30_000);
+        // back to one disk for the tests after this one
+        const detached = await machineCall(ADMIN.name, machinePath, "DetachDisk", "sa{sv}",
+            [(await prop(machinePath, "Disks") as Array<Record<string, unknown>>).find(d => d.Source === `${pool}/${name}-back.qcow2`)?.Target, { "delete-volume": ["b", true] }]);
+        assert.true(detached.ok, detached.ok ? "detached" : detached.message);
     });
 
     QUnit.test("debvisorctl backup restore --over-original: --dry-run, refused to operators, --disk vda --wait puts back that disk only", async assert => {

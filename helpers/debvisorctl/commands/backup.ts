@@ -178,4 +178,29 @@ const backupRestore: Command = {
     },
 };
 
-export const backupCommands: Command[] = [repoAdd, repoList, repoRemove, backupNow, backupList, backupRestore];
+const backupRestoreDisk: Command = {
+    name: "backup restore-disk",
+    args: "REPOSITORY BACKUP-ID DISK",
+    summary: "restore one disk of a backup (e.g. vdb) as a new volume in the pool for new disks; prints the volume and the job",
+    details: "--attach also attaches it to the machine the backup was made of, as its next free disk. " +
+        "To put a disk back over the machine's own, use: backup restore REPOSITORY BACKUP-ID --over-original --disk DISK.",
+    options: {
+        name: { type: "string", value: "NAME", help: "the new volume's name, without extension (default MACHINE-DISK-ID)" },
+        attach: { type: "boolean", help: "attach it to the machine the backup was made of" },
+        ...WAIT_OPTION, ...NO_ASK_OPTION,
+    },
+    positionals: { min: 3, max: 3 },
+    async run(values, [repository, id, disk]) {
+        const options: Record<string, InstanceType<typeof dbus.Variant>> = {};
+        if (typeof values.name === "string")
+            options.name = new dbus.Variant("s", values.name);
+        if (values.attach)
+            options.attach = new dbus.Variant("b", true);
+        const [volume, job] = await callMethod((await findRepository(repository)).Path, BACKUPREPOSITORY_IFACE, "RestoreDisk",
+            [id, disk], values, options) as [string, string];
+        print(volume);
+        return printAndFollow(job, values);
+    },
+};
+
+export const backupCommands: Command[] = [repoAdd, repoList, repoRemove, backupNow, backupList, backupRestore, backupRestoreDisk];

@@ -21,6 +21,7 @@ import { describeLocation, LocationError, parseLocation } from "./locations.js";
 import { RepositoryStore, type RepositoryRecord } from "./repositories.js";
 import { parseSnapshots, Restic, resticError, type RepositoryAccess, type ResticSnapshot } from "./restic.js";
 import { restoreMethod } from "./restore.js";
+import { restoreDiskMethod } from "./restore-disk.js";
 import { restoreOverOriginalMethod } from "./restore-original.js";
 import { TAG, tagValue } from "./tags.js";
 
@@ -238,6 +239,7 @@ export class BackupsArea {
             }),
             Restore: restoreMethod(this, name),
             RestoreOverOriginal: restoreOverOriginalMethod(this, name),
+            RestoreDisk: restoreDiskMethod(this, name),
         };
     }
 }

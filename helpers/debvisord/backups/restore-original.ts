@@ -16,6 +16,7 @@ import { openSource } from "../images/image-import.js";
 import { diskFile, replaceDiskSource } from "../machines/copies.js";
 import { xmlEscape } from "../machines/domain-builder.js";
 import { describeDomain, type DomainDisk } from "../machines/domain-xml.js";
+import { diskTarget } from "../machines/machine-rules.js";
 import { requireShutOff, storedDefinition } from "../machines/machine-host.js";
 import { adoptFile, requireDirectory, vmPool, type VmPool } from "../machines/vm-storage.js";
 import { optionsSchema } from "../validation.js";
@@ -27,8 +28,6 @@ import type { BackupsArea } from "./backups-area.js";
 /** Beside a disk while it is restored, and the replaced original until the swap is complete. */
 export const STAGED_SUFFIX = ".debvisor-restore";
 const REPLACED_SUFFIX = ".debvisor-restore-old";
-
-const diskTarget = z.string().check(z.regex(/^(vd|sd|hd)[a-z]{1,2}$/, "must be a disk's target such as vda"));
 
 /** One disk of the backup and where it goes. */
 export interface RestorePlanDisk {

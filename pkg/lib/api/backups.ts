@@ -44,3 +44,10 @@ export async function backupRepositoryRestoreOverOriginal(repositoryPath: string
         [snapshot, { "dry-run": { t: "b", v: dryRun }, ...disks ? { disks: { t: "as", v: disks } } : {} }]);
     return { job, lost };
 }
+
+/** Restores one disk of a backup as a new volume (attached to the backed-up machine with `attach`); returns POOL/VOLUME and the job. */
+export async function backupRepositoryRestoreDisk(repositoryPath: string, snapshot: string, disk: string, options: { name?: string; attach?: boolean }): Promise<{ volume: string; job: string }> {
+    const [volume, job] = await callDaemon<PageBackupRepositoryMethodResults["RestoreDisk"]>(repositoryPath, BACKUPREPOSITORY_IFACE, "RestoreDisk",
+        [snapshot, disk, { ...options.name ? { name: { t: "s", v: options.name } } : {}, ...options.attach ? { attach: { t: "b", v: true } } : {} }]);
+    return { volume, job };
+}

@@ -10,6 +10,7 @@ import { FormSelect, FormSelectOption } from "@patternfly/react-core/dist/esm/co
 import { Spinner } from "@patternfly/react-core/dist/esm/components/Spinner/index.js";
 import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
 import { backupRepositoryListBackups, backupRepositoryRestore, machineBackup, type BackupEntry } from "../../lib/api/backups";
+import { RestoreDiskDialog } from "./RestoreDiskDialog";
 import { RestoreOverDialog } from "./RestoreOverDialog";
 import { newBytesBySnapshot, newestFirst } from "../../lib/api/backups-data";
 import type { CallError } from "../../lib/api/call";
@@ -60,6 +61,7 @@ export function BackupsTab({ machine, allNames }: { machine: MachineObject; allN
     const [backingUp, setBackingUp] = useState(false);
     const [restoring, setRestoring] = useState<Row | null>(null);
     const [restoringOver, setRestoringOver] = useState<Row | null>(null);
+    const [restoringDisk, setRestoringDisk] = useState<Row | null>(null);
     // the backup and restore jobs that finished, as a key: one more finishing reads the list again
     const finished = useMemo(() => jobs
         .filter(j => (j.props.Operation === "machine-backup" || j.props.Operation === "machine-restore") && j.props.State !== "running")
@@ -95,6 +97,8 @@ export function BackupsTab({ machine, allNames }: { machine: MachineObject; allN
                                         <Td><code>{b.Id}</code></Td>
                                         <Td isActionCell>
                                             <Button variant="link" isAriaDisabled={Boolean(locked)} onClick={() => setRestoring(b)}>{_("Restore as a new machine…")}</Button>
+                                            <Button variant="link" className="backup-restore-disk" isAriaDisabled={Boolean(locked)}
+                                                onClick={() => setRestoringDisk(b)}>{_("Restore a disk…")}</Button>
                                             <Button variant="link" isDanger className="backup-restore-over" isAriaDisabled={Boolean(overLocked)}
                                                 title={overLocked || undefined} onClick={() => setRestoringOver(b)}>{_("Restore over this machine…")}</Button>
                                         </Td>
@@ -104,6 +108,10 @@ export function BackupsTab({ machine, allNames }: { machine: MachineObject; allN
                         </Table>
                     )}
             {backingUp && <BackupDialog machine={machine} repositories={repositories} onClose={() => setBackingUp(false)} />}
+            {restoringDisk && (
+                <RestoreDiskDialog machine={machine} repositoryPath={restoringDisk.repository.path} backup={restoringDisk}
+                    when={when(restoringDisk)} mayAttach={role === "admin" || role === null} onClose={() => setRestoringDisk(null)} />
+            )}
             {restoringOver && (
                 <RestoreOverDialog machine={machine} repositoryPath={restoringOver.repository.path} backup={restoringOver}
                     when={when(restoringOver)} onClose={() => setRestoringOver(null)} />
