@@ -35,7 +35,8 @@ QUnit.module("backup restore: over the original machine, one disk of it", hooks 
     let backupId = "";
     let backedUpHash = "";
     let watch: Awaited<ReturnType<typeof watchJobs>>;
-    const extraDisk = () => path.join(path.dirname(disk), `${name}-added.qcow2`);
+    /* the disk AttachDisk adds after the backup */
+    const extraDisk = () => path.join(path.dirname(disk), `${name}-vdb.qcow2`);
     /* A pattern at 8 MiB, 4 MiB long (the machine is shut off): which one is there tells before from after. */
     const writeAt = (pattern: number) => writePattern(disk, "qcow2", pattern, 8 * MIB, 4 * MIB);
 
@@ -126,11 +127,8 @@ QUnit.module("backup restore: over the original machine, one disk of it", hooks 
         const uuid = String(await prop(machinePath, "UUID"));
         const macs = (await prop(machinePath, "Nics") as Array<Record<string, unknown>>).map(n => String(n.Mac));
         writeAt(0xcd);
-        fs.rmSync(extraDisk(), { force: true });
-        virsh("vol-create-as", "--pool", pool, path.basename(extraDisk()), "16M", "--format", "qcow2");
-        virsh("attach-disk", name, extraDisk(), "vdb", "--config", "--subdriver", "qcow2");
-        await waitFor("the added disk to show", async () =>
-            (await prop(machinePath, "Disks") as Array<Record<string, unknown>>).some(d => d.Target === "vdb"), 30_000);
+        const attached = await machineCall(ADMIN.name, machinePath, "AttachDisk", "ta{sv}", [16 * MIB, {}]);
+        assert.true(attached.ok && attached.body[0] === "vdb", attached.ok ? String(attached.body[0]) : attached.message);
         const changed = sha256(disk);
 
         const plan = await restoreOver(ADMIN.name, backupId, { "dry-run": ["b", true] });

@@ -115,6 +115,8 @@ moduleUnless("backup repositories over SFTP: a real sshd on 127.0.0.1", fs.exist
         assert.equal(now.code, 0, now.stderr);
         const backups = JSON.parse(ctl(["backup", "list", repoName, "--machine", name, "--json"]).stdout) as Array<Record<string, unknown>>;
         assert.equal(backups.length, 1, "one backup listed");
+        assert.equal(Number(backups[0]?.Size), fs.statSync(file).size, "with the size of the disk backed up");
+        assert.true(/ SIZE\n/.test(ctl(["backup", "list", repoName]).stdout.split("\n")[0] + "\n"), "the table has a SIZE column");
         const restoredName = uniqueName("dvsftprest");
         machines.push(restoredName);
         const restored = ctl(["backup", "restore", repoName, String(backups[0]?.Id), restoredName, "--wait"], { user: OPERATOR.name });

@@ -5,6 +5,7 @@
 import fs from "node:fs";
 import dbus from "dbus-next";
 import { BACKUPREPOSITORY_IFACE, BACKUPS_IFACE, ROOT_PATH } from "../../../generated/dbus-contract.js";
+import { formatBytes } from "../../lib/bytes.js";
 import { unwrap } from "../../lib/variants.js";
 import { UsageError } from "../args.js";
 import { CliError, managedObjects, objectsWith, type Properties } from "../bus.js";
@@ -131,9 +132,9 @@ const backupList: Command = {
         if (values.json)
             printJson(backups);
         else
-            print(table(["ID", "TIME", "MACHINE", "UUID", "CONSISTENCY"], backups.map(b => [
+            print(table(["ID", "TIME", "MACHINE", "UUID", "CONSISTENCY", "SIZE"], backups.map(b => [
                 String(b.Id), new Date(Number(BigInt(b.Time as bigint) / 1000n)).toISOString().replace(/\.\d+Z$/, "Z"),
-                String(b.MachineName), String(b.MachineUUID), String(b.Consistency),
+                String(b.MachineName), String(b.MachineUUID), String(b.Consistency), b.Size === undefined ? "-" : formatBytes(Number(b.Size)),
             ])));
         return 0;
     },

@@ -23,7 +23,7 @@ import { parseSnapshots, Restic, resticError, type RepositoryAccess, type Restic
 import { restoreMethod } from "./restore.js";
 import { restoreDiskMethod } from "./restore-disk.js";
 import { restoreOverOriginalMethod } from "./restore-original.js";
-import { TAG, tagValue } from "./tags.js";
+import { backupSizes, TAG, tagValue } from "./tags.js";
 
 export const BACKUPS_IFACE = "org.debvisor.DebVisor1.Backups";
 export const REPOSITORY_IFACE = "org.debvisor.DebVisor1.BackupRepository";
@@ -233,7 +233,7 @@ export class BackupsArea {
                     return [list.map(s => toVariantDict({
                         Id: s.short_id, FullId: s.id, Time: BigInt(Date.parse(s.time) || 0) * 1000n, Hostname: s.hostname,
                         MachineName: tagValue(s.tags, "machine-name"), MachineUUID: tagValue(s.tags, "machine-uuid"),
-                        Consistency: tagValue(s.tags, "consistency"),
+                        Consistency: tagValue(s.tags, "consistency"), ...backupSizes(s),
                     }))];
                 },
             }),

@@ -118,7 +118,7 @@ export async function backupMachine(area: BackupsArea, host: MachineHost, path: 
             fs.writeFileSync(nodePath.join(staging, "domain.xml"), definition, { mode: 0o600 });
             fs.writeFileSync(nodePath.join(staging, "manifest.json"), JSON.stringify(manifest, null, 2) + "\n", { mode: 0o600 });
             const summary = await area.restic.backup(access, [staging, ...disks.map(d => d.file)],
-                [...machineTags(uuid, name, consistency), ...extras.tags ?? []], os.hostname(), control.signal,
+                [...machineTags(uuid, name, consistency, disks.reduce((n, d) => n + d.bytes, 0)), ...extras.tags ?? []], os.hostname(), control.signal,
                 f => control.setProgress(0.02 + f * (live ? 0.9 : 0.97)), extras.time);
             if (!live && host.state(path) !== "shutoff") {
                 // started while its disks were read: this backup may hold a disk half-written

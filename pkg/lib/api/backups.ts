@@ -15,6 +15,10 @@ export interface BackupEntry {
     MachineName: string;
     MachineUUID: string;
     Consistency: string;
+    /** the bytes of the disks backed up, when known */
+    Size?: number;
+    /** the bytes the backup added to the repository, where restic keeps it */
+    Added?: number;
 }
 
 /** The backups of one machine (by UUID, so also of one that was renamed) in one repository, oldest first. */

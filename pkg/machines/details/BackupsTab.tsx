@@ -86,14 +86,15 @@ export function BackupsTab({ machine, allNames }: { machine: MachineObject; allN
                     ? repositories.length === 0 ? <NoRepository /> : <p className="debvisor-muted">{_("No backups of this machine yet.")}</p>
                     : (
                         <Table aria-label={_("Backups")} variant="compact">
-                            <Thead><Tr><Th>{_("Time")}</Th><Th>{_("Repository")}</Th><Th>{_("Consistency")}</Th><Th>{_("New data")}</Th><Th>{_("Snapshot")}</Th><Th screenReaderText={_("Actions")} /></Tr></Thead>
+                            <Thead><Tr><Th>{_("Time")}</Th><Th>{_("Repository")}</Th><Th>{_("Consistency")}</Th><Th>{_("Size")}</Th><Th>{_("New data")}</Th><Th>{_("Snapshot")}</Th><Th screenReaderText={_("Actions")} /></Tr></Thead>
                             <Tbody>
                                 {rows.map(b => (
                                     <Tr key={`${b.repository.path} ${b.FullId}`} data-backup={b.Id} data-repository={b.repository.name}>
                                         <Td>{when(b)}</Td>
                                         <Td>{b.repository.name}</Td>
                                         <Td>{(CONSISTENCY[b.Consistency] ?? (() => b.Consistency))()}</Td>
-                                        <Td>{newBytes.has(b.Id) ? formatBytes(newBytes.get(b.Id) ?? 0) : "—"}</Td>
+                                        <Td>{b.Size === undefined ? "—" : formatBytes(Number(b.Size))}</Td>
+                                        <Td>{b.Added !== undefined ? formatBytes(Number(b.Added)) : newBytes.has(b.Id) ? formatBytes(newBytes.get(b.Id) ?? 0) : "—"}</Td>
                                         <Td><code>{b.Id}</code></Td>
                                         <Td isActionCell>
                                             <Button variant="link" isAriaDisabled={Boolean(locked)} onClick={() => setRestoring(b)}>{_("Restore as a new machine…")}</Button>
