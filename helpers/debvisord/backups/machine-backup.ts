@@ -86,14 +86,7 @@ export async function backupMachine(area: BackupsArea, host: MachineHost, path: 
             if (file.endsWith(OVERLAY_SUFFIX))
                 throw failed(`disk ${disk.Target} of ${name} still runs on the overlay of a backup that was cut short (${file}); ` +
                     `commit it with: virsh blockcommit ${uuid} ${disk.Target} --active --pivot --wait`);
-            let stat: fs.Stats;
-            try {
-                stat = fs.statSync(file);
-            } catch {
-                throw failed(`disk ${disk.Target} of ${name}: ${file} does not exist`);
-            }
-            if (!stat.isFile())
-                throw notSupported(`disk ${disk.Target} of ${name} is ${file}, not an image file; only image files are backed up so far`);
+            const stat = imageFileStat(file, disk.Target, name, "backed up");
             // a disk with a backing file would be backed up without it: refused, as an import is
             const image = openSource(file, `disk ${disk.Target}`, disk.Format || undefined);
             image.close();
@@ -138,6 +131,19 @@ export async function backupMachine(area: BackupsArea, host: MachineHost, path: 
     } finally {
         running.delete(uuid);
     }
+}
+
+/* A disk's file must be there and be an image file (not a block device); `what`: "backed up", "restored over". */
+export function imageFileStat(file: string, target: string, name: string, what: string): fs.Stats {
+    let stat: fs.Stats;
+    try {
+        stat = fs.statSync(file);
+    } catch {
+        throw failed(`disk ${target} of ${name}: ${file} does not exist`);
+    }
+    if (!stat.isFile())
+        throw notSupported(`disk ${target} of ${name} is ${file}, not an image file; only image files are ${what} so far`);
+    return stat;
 }
 
 function describeConsistency(consistency: string): string {

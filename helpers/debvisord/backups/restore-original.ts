@@ -9,7 +9,7 @@
 import fs from "node:fs";
 import nodePath from "node:path";
 import * as z from "zod/mini";
-import { busy, failed, invalidArgument, notFound, notSupported } from "../../lib/errors.js";
+import { busy, failed, invalidArgument, notFound } from "../../lib/errors.js";
 import { formatBytes } from "../../lib/bytes.js";
 import { method } from "../bus/call-pipeline.js";
 import { openSource } from "../images/image-import.js";
@@ -24,6 +24,7 @@ import type { JobControl } from "../jobs/jobs.js";
 import type { Libvirt } from "../machines/libvirt.js";
 import { readBackup, snapshotId, type BackupContents } from "./backup-contents.js";
 import type { BackupsArea } from "./backups-area.js";
+import { imageFileStat } from "./machine-backup.js";
 
 /** Beside a disk while it is restored, and the replaced original until the swap is complete. */
 export const STAGED_SUFFIX = ".debvisor-restore";
@@ -131,14 +132,7 @@ async function planDisks(area: BackupsArea, { manifest }: BackupContents, name: 
         const existing = currentDisks.find(c => c.Target === d.target);
         if (existing) {
             const file = await diskFile(area.host, existing);
-            let stat: fs.Stats;
-            try {
-                stat = fs.statSync(file);
-            } catch {
-                throw failed(`disk ${d.target} of ${name}: ${file} does not exist`);
-            }
-            if (!stat.isFile())
-                throw notSupported(`disk ${d.target} of ${name} is ${file}, not an image file; only image files are restored over so far`);
+            imageFileStat(file, d.target, name, "restored over");
             plan.push({ target: d.target, from: d.file, format: d.format, bytes: d.bytes, file, replaces: true });
             continue;
         }
