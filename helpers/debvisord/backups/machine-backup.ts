@@ -36,6 +36,10 @@ export interface Manifest { version: 1; name: string; uuid: string; time: string
 
 const running = new Set<string>(); // machines being backed up
 
+export function isBeingBackedUp(uuid: string): boolean {
+    return running.has(uuid);
+}
+
 export function uuidOf(path: string): string {
     return path.split("/").pop()!.replace(/_/g, "-");
 }

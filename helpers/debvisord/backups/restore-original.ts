@@ -24,7 +24,7 @@ import type { JobControl } from "../jobs/jobs.js";
 import type { Libvirt } from "../machines/libvirt.js";
 import { readBackup, snapshotId, type BackupContents } from "./backup-contents.js";
 import type { BackupsArea } from "./backups-area.js";
-import { imageFileStat } from "./machine-backup.js";
+import { imageFileStat, isBeingBackedUp } from "./machine-backup.js";
 
 /** Beside a disk while it is restored, and the replaced original until the swap is complete. */
 export const STAGED_SUFFIX = ".debvisor-restore";
@@ -64,6 +64,8 @@ export function restoreOverOriginalMethod(area: BackupsArea, repositoryName: str
             requireShutOff(host, path, "restoring a backup over it");
             if (restoring.has(path))
                 throw busy(`${name} is being restored already`);
+            if (isBeingBackedUp(manifest.uuid))
+                throw busy(`${name} is being backed up; wait for the backup or cancel it first`);
             const domainPath = host.domainOf(path);
             if ((await host.libvirt.listSnapshots(domainPath)).length > 0)
                 throw busy(`${name} has snapshots, which live in the disks a restore replaces: delete them first`);
