@@ -18,7 +18,7 @@ import { requireDirectory, vmPool } from "../machines/vm-storage.js";
 import { optionsSchema, resourceName } from "../validation.js";
 import { readBackup, snapshotId } from "./backup-contents.js";
 import type { BackupsArea } from "./backups-area.js";
-import { checkRoomBeside, restoreBeside, swapIn, type RestorePlanDisk } from "./restore-original.js";
+import { checkRoomBeside, removeStaged, restoreBeside, swapIn, type RestorePlanDisk } from "./restore-original.js";
 
 export function restoreDiskMethod(area: BackupsArea, repositoryName: string) {
     const host = area.host;
@@ -50,8 +50,10 @@ export function restoreDiskMethod(area: BackupsArea, repositoryName: string) {
                 caller: ctx.caller, objects: [area.repositoryPath(repositoryName), ...options.attach ? [machinePath] : []],
             }, control => area.using(repositoryName, async () => {
                 await restoreBeside(area, contents, plan, control);
-                if (control.signal.aborted)
+                if (control.signal.aborted) {
+                    removeStaged(plan);
                     throw control.signal.reason;
+                }
                 let attachedAs = "";
                 await swapIn(host.libvirt, plan, async () => {
                     if (!options.attach)

@@ -101,10 +101,15 @@ export function restoreOverOriginalMethod(area: BackupsArea, repositoryName: str
                 }, control => area.using(repositoryName, async () => {
                     try {
                         await restoreBeside(area, contents, plan, control);
-                        if (control.signal.aborted)
-                            throw control.signal.reason;
-                        // the last moment before anything of the machine changes: it must still be off
-                        requireShutOff(host, path, "restoring a backup over it");
+                        try {
+                            if (control.signal.aborted)
+                                throw control.signal.reason;
+                            // the last moment before anything of the machine changes: it must still be off
+                            requireShutOff(host, path, "restoring a backup over it");
+                        } catch (e) {
+                            removeStaged(plan);
+                            throw e;
+                        }
                         const definition = only ? withFormats(current, plan) : backedUpDefinition(contents, current, name, plan);
                         await swapIn(host.libvirt, plan, () => host.libvirt.defineDomain(definition), () => host.libvirt.defineDomain(current));
                         await host.refresh(domainPath);
@@ -175,10 +180,14 @@ export async function restoreBeside(area: BackupsArea, { access, backup }: Backu
             openSource(staged, `snapshot: disk ${p.target}`, p.format).close();
         }
     } catch (e) {
-        for (const p of plan)
-            fs.rmSync(p.file + STAGED_SUFFIX, { force: true });
+        removeStaged(plan);
         throw e;
     }
+}
+
+export function removeStaged(plan: RestorePlanDisk[]): void {
+    for (const p of plan)
+        fs.rmSync(p.file + STAGED_SUFFIX, { force: true });
 }
 
 /* Renames every staged disk into its place, then `commit` (the definition); any failure renames the
@@ -205,8 +214,7 @@ export async function swapIn(libvirt: Libvirt, plan: RestorePlanDisk[], commit: 
             if (p.replaces)
                 fs.renameSync(p.file + REPLACED_SUFFIX, p.file);
         }
-        for (const p of plan)
-            fs.rmSync(p.file + STAGED_SUFFIX, { force: true });
+        removeStaged(plan);
         throw e;
     }
     for (const p of plan.filter(x => x.replaces))
