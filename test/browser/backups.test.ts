@@ -123,8 +123,8 @@ QUnit.module("browser: Backups of a machine", hooks => {
             assert.true((await lost.textContent() ?? "").includes("everything written to it since the backup"), "the disk's later writes are named as lost");
             const confirm = dialog.locator("button:has-text('Restore over this machine')");
             await dialog.locator("#action-field").fill(`${name}x`);
-            await confirm.click();
             await dialog.locator("text=The name does not match").waitFor(WAIT);
+            assert.true(await confirm.isDisabled(), "another name does not confirm");
             await screenshot(session.page, "backups-restore-over-dialog", frame);
             await dialog.locator("#action-field").fill(name);
             await confirm.click();
