@@ -55,6 +55,16 @@ QUnit.module("browser: Backups of a machine", hooks => {
         fs.rmSync(dir, { recursive: true, force: true });
     });
 
+    /* Logged in as `user`, the machine's Backups tab open. */
+    async function openBackupsTab(session: Awaited<ReturnType<typeof openSession>>, user: typeof ADMIN) {
+        await login(session.page, user);
+        session.consoleErrors.length = 0;
+        const frame = await openFromMenu(session.page, "Virtual machines", "debvisor/machines");
+        await frame.locator(`tr[data-machine='${name}'] button:has-text('${name}')`).click();
+        await frame.locator("button[role='tab']:has-text('Backups')").click();
+        return frame;
+    }
+
     QUnit.test("an admin backs up a shut-off machine from its Backups tab and restores it as a new machine", async assert => {
         const session = await openSession();
         try {
@@ -109,11 +119,7 @@ QUnit.module("browser: Backups of a machine", hooks => {
         execFileSync("qemu-io", ["-f", "qcow2", "-c", "write -P 0x77 1M 4M", disk], { stdio: "pipe" });
         const session = await openSession();
         try {
-            await login(session.page, ADMIN);
-            session.consoleErrors.length = 0;
-            const frame = await openFromMenu(session.page, "Virtual machines", "debvisor/machines");
-            await frame.locator(`tr[data-machine='${name}'] button:has-text('${name}')`).click();
-            await frame.locator("button[role='tab']:has-text('Backups')").click();
+            const frame = await openBackupsTab(session, ADMIN);
             const row = frame.locator(`tr[data-repository='${repoName}']`).first();
             await row.waitFor(WAIT);
             await row.locator("button:has-text('Restore over this machine…')").click();
@@ -142,11 +148,7 @@ QUnit.module("browser: Backups of a machine", hooks => {
     QUnit.test("a viewer sees the machine's backups, with backing up and restoring disabled", async assert => {
         const session = await openSession();
         try {
-            await login(session.page, VIEWER);
-            session.consoleErrors.length = 0;
-            const frame = await openFromMenu(session.page, "Virtual machines", "debvisor/machines");
-            await frame.locator(`tr[data-machine='${name}'] button:has-text('${name}')`).click();
-            await frame.locator("button[role='tab']:has-text('Backups')").click();
+            const frame = await openBackupsTab(session, VIEWER);
             const row = frame.locator(`tr[data-repository='${repoName}']`);
             await row.waitFor(WAIT);
             assert.equal(await frame.locator("#backup-now").getAttribute("aria-disabled"), "true", "Back up now is disabled");
