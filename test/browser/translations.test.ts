@@ -40,6 +40,9 @@ QUnit.module("browser: German pages", () => {
             assert.equal(await documentLanguage(overview), "de", "the document says its language");
             await screenshot(session.page, "overview-german", overview);
 
+            // the shell translates the menu's labels with every package's po.js
+            const menuEntry = session.page.locator("#host-apps a[href='/debvisor/machines']");
+            assert.equal((await menuEntry.textContent())?.trim(), "DebVisor-Maschinen", "the menu entry is German");
             const machines = await openFromMenu(session.page, "DebVisor machines", "debvisor/machines");
             await machines.getByRole("heading", { name: "Virtuelle Maschinen" }).waitFor(WAIT);
             await machines.getByRole("button", { name: "Maschine erstellen" }).waitFor(WAIT);
