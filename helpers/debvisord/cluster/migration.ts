@@ -159,6 +159,8 @@ export class Migrations {
                 await cluster.call(target.member, request("migration-end", { id, ok }), PEER_CALL_TIMEOUT_MS).catch((e: Error) =>
                     process.stderr.write(`debvisord: ${name}: ${node} did not take the migration's end: ${e.message}\n`));
             }
+            // the machine's object goes now, not when libvirt's events about the move are read
+            await this.machines.refresh(domainPath);
             const left = await this.removeSourceCopies(plan.copied);
             await ctx.auditStep("Machine.Migrate.step", "ok", ["moved", node, ...left.map(d => `removed ${d}`)], { object: path }).catch(() => undefined);
             return `Moved ${name} to ${node}${copies ? `; its disks ${plan.copied.map(d => d.target).join(", ")} were copied, and the copies here removed` : ""}`;
@@ -224,10 +226,12 @@ export class Migrations {
             throw notAuthorized(`${who} may not move machines to this node`);
         const args = parsed(prepareArgs, request.args, "migration-prepare");
         const here = this.cluster.local?.name ?? "this node";
-        const clash = this.machines.list().find(m => m.name === args.name || m.uuid === args.uuid);
-        if (clash)
-            throw invalidArgument(clash.name === args.name ? `${here} has a machine named ${args.name} already` : `${here} has a machine with the UUID of ${args.name} already (${clash.name})`);
+        // libvirt itself, not the objects (a machine that just left may still have one until its events are read)
         const libvirt = this.machines.libvirt;
+        if (await libvirt.domainByName(args.name))
+            throw invalidArgument(`${here} has a machine named ${args.name} already`);
+        if (await libvirt.domainByUuid(args.uuid))
+            throw invalidArgument(`${here} has a machine with the UUID of ${args.name} already`);
         const made: CopiedDisk[] = [];
         for (const d of args.copied) {
             if (d.file) {
