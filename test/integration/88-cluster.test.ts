@@ -6,10 +6,15 @@
 // every node, and the Ceph monitors listen on the nodes' addresses and form one
 // quorum. Bad input is refused with a clear error and leaves nothing behind: a
 // token that is not one, an expired one, one used already, joining a node to
-// itself, an address where no node answers. A node whose container is killed
-// is shown down on the others within 30 s, in debvisorctl and on node 1's
-// Cluster page (Playwright on node 1's Cockpit). The prepared root file system is
-// cached between runs; each node is stopped by its nspawn PID and its copy removed.
+// itself, an address where no node answers. Node 3 goes into maintenance and
+// back (noout on its CRUSH host in Ceph's OSD map, the mark on every node). A
+// node whose container is killed is shown down on the others within 30 s, in
+// debvisorctl and on node 1's Cluster page (Playwright on node 1's Cockpit);
+// removing a node is refused where it would break the monitors' quorum, for
+// this node, unknown or bad names, with nothing changed; node 3 is removed from
+// the page after its plan is shown and its name typed (its monitor leaves the
+// map), and node 2 leaves by itself. The prepared root file system is cached
+// between runs; each node is stopped by its nspawn PID and its copy removed.
 import crypto from "node:crypto";
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
