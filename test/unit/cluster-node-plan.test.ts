@@ -6,7 +6,7 @@
 import QUnit from "qunit";
 import { parseCephFacts, planFor, type CephFacts, type NodeFacts } from "../../helpers/debvisord/cluster/node-plan.js";
 
-const CEPH: CephFacts = { monitors: ["n1", "n2", "n3"], quorum: ["n1", "n2", "n3"], managers: ["n1", "n2", "n3"], osdsByHost: {}, pools: [] };
+const CEPH: CephFacts = { monitors: ["n1", "n2", "n3"], monitorAddresses: {}, quorum: ["n1", "n2", "n3"], managers: ["n1", "n2", "n3"], osdsByHost: {}, pools: [] };
 const facts = (over: Partial<NodeFacts> = {}): NodeFacts => ({
     node: "n3", self: "n1", members: ["n1", "n2", "n3"], inMaintenance: false, up: true, running: [], ceph: CEPH, ...over,
 });
@@ -64,12 +64,12 @@ QUnit.module("cluster node changes", () => {
 
     QUnit.test("Ceph's facts from its JSON", assert => {
         const f = parseCephFacts(
-            { quorum_names: ["a", "b"], monmap: { mons: [{ name: "a" }, { name: "b" }, { name: "c" }] } },
+            { quorum_names: ["a", "b"], monmap: { mons: [{ name: "a", public_addr: "10.0.0.1:6789/0" }, { name: "b" }, { name: "c" }] } },
             { active_name: "a", standbys: [{ name: "b" }] },
             { nodes: [{ id: -1, name: "default", type: "root", children: [-2, -3] }, { id: -2, name: "a", type: "host", children: [1, 0] },
                 { id: -3, name: "c", type: "host", children: [] }, { id: 0, name: "osd.0", type: "osd" }] },
             [{ pool_name: "rbd", size: 3, min_size: 2 }]);
-        assert.deepEqual(f, { monitors: ["a", "b", "c"], quorum: ["a", "b"], managers: ["a", "b"], osdsByHost: { a: [0, 1], c: [] },
+        assert.deepEqual(f, { monitors: ["a", "b", "c"], monitorAddresses: { a: "10.0.0.1:6789" }, quorum: ["a", "b"], managers: ["a", "b"], osdsByHost: { a: [0, 1], c: [] },
             pools: [{ name: "rbd", size: 3, minSize: 2 }] });
     });
 });

@@ -9,6 +9,8 @@ export type NodeChange = "enter-maintenance" | "leave-maintenance" | "remove" | 
 export interface CephFacts {
     /** the monitors in the monitor map, by name */
     monitors: string[];
+    /** each monitor's address (v1, "IP:PORT") */
+    monitorAddresses: Record<string, string>;
     /** those in the quorum now */
     quorum: string[];
     /** the managers Ceph knows (active and standbys) */
@@ -144,7 +146,7 @@ export function planFor(f: NodeFacts, change: NodeChange, shutDownMachines = fal
 
 /* The Ceph facts from `ceph quorum_status`, `ceph mgr dump`, `ceph osd tree` and `ceph osd pool ls detail` (JSON). */
 export function parseCephFacts(quorumStatus: unknown, mgrDump: unknown, osdTree: unknown, pools: unknown): CephFacts {
-    const q = quorumStatus as { quorum_names?: string[]; monmap?: { mons?: Array<{ name?: string }> } };
+    const q = quorumStatus as { quorum_names?: string[]; monmap?: { mons?: Array<{ name?: string; public_addr?: string }> } };
     const m = mgrDump as { active_name?: string; standbys?: Array<{ name?: string }> };
     const t = osdTree as { nodes?: Array<{ id: number; name?: string; type?: string; children?: number[] }> };
     const p = pools as Array<{ pool_name?: string; size?: number; min_size?: number }>;
@@ -154,6 +156,7 @@ export function parseCephFacts(quorumStatus: unknown, mgrDump: unknown, osdTree:
             osdsByHost[n.name] = (n.children ?? []).filter(id => id >= 0).sort((a, b) => a - b);
     return {
         monitors: (q.monmap?.mons ?? []).map(x => x.name ?? "").filter(Boolean),
+        monitorAddresses: Object.fromEntries((q.monmap?.mons ?? []).filter(x => x.name && x.public_addr).map(x => [x.name, x.public_addr!.replace(/\/\d+$/, "")])),
         quorum: q.quorum_names ?? [],
         managers: [m.active_name ?? "", ...(m.standbys ?? []).map(s => s.name ?? "")].filter(Boolean),
         osdsByHost,

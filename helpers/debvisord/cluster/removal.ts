@@ -9,7 +9,8 @@
 // purged OSD, so a removal is finished, not rolled back.
 import fs from "node:fs";
 import type { CallContext } from "../bus/call-pipeline.js";
-import { leaveManager, leaveMonitor, removeJoinedConfig } from "../ceph/provision/monitor-join.js";
+import { dataDir } from "../ceph/provision/config.js";
+import { leaveManager, removeJoinedConfig } from "../ceph/provision/monitor-join.js";
 import { stopDaemon } from "../ceph/provision/services.js";
 import { ceph } from "../ceph/provision/tools.js";
 import type { ClusterArea } from "./cluster-area.js";
@@ -42,7 +43,18 @@ export async function removeNode(area: ClusterArea, ctx: CallContext, node: stri
     ];
     const record: Step = { id: "member record", run: () => removeMember(node) };
     const monitor: Step | null = facts.monitors.includes(node)
-        ? { id: `mon.${node}`, run: async () => leaving ? leaveMonitor(node) : void await ceph(["mon", "remove", node], `removing mon.${node} from the monitor map`) }
+        ? {
+            id: `mon.${node}`,
+            run: async () => {
+                // asked of the other monitors: the one removed stops itself, and a client talking to it would wait for an answer
+                const others = Object.entries(facts.monitorAddresses).filter(([name]) => name !== node).map(([, a]) => a);
+                await ceph([...others.length > 0 ? ["-m", others.join(",")] : [], "mon", "remove", node], `removing mon.${node} from the monitor map`);
+                if (leaving) {
+                    await stopDaemon("mon", node);
+                    fs.rmSync(dataDir("mon", node), { recursive: true, force: true });
+                }
+            },
+        }
         : null;
     // the same order as the plan's: a node that leaves needs the quorum for its record; one removed keeps its record to the end
     steps.push(...(leaving ? [record, monitor] : [monitor, record]).filter((s): s is Step => s !== null));
