@@ -6,6 +6,7 @@
 //   dist/debvisor-firstboot.js  the first-boot setup of a node installed from the ISO
 //   dist/debvisor/              the Cockpit package (pages with their documents, manifest)
 //   po/debvisor.pot             the pages' translatable strings
+//   dist/debvisor/po.<lang>.js  each translation (po/<lang>.po) as Cockpit loads it for "po.js"
 // Usage: node build.js [--watch] [--dev]   (--dev: no minification, inline sourcemaps)
 
 import * as esbuild from "esbuild";
@@ -30,7 +31,9 @@ for (const dir of fs.readdirSync(path.join(root, "pkg"))) {
         throw new Error(`pkg/${dir}/index.tsx has no entry in pageTitles`);
 }
 
-/* Every page's document is the same shell around its bundle: cockpit.js, its stylesheet and script, a root for React. */
+/* Every page's document is the same shell around its bundle: cockpit.js, its stylesheet and script, a root for React.
+ * po.js is answered by Cockpit with the package's po.<lang>.js for the user's language (../base1/po.js: Cockpit's own
+ * strings), before the page's script runs, so cockpit.gettext finds the translations. */
 function pageHtml(page) {
     return `<!DOCTYPE html>
 <html lang="en">
@@ -40,6 +43,8 @@ function pageHtml(page) {
     <title>${pageTitles[page]}</title>
     <link rel="stylesheet" href="${page}.css">
     <script src="../base1/cockpit.js"></script>
+    <script src="../base1/po.js"></script>
+    <script src="po.js"></script>
     <script defer src="${page}.js"></script>
 </head>
 <body class="pf-v6-m-tabular-nums">
@@ -55,10 +60,10 @@ function writeIfChanged(file, text) {
         fs.writeFileSync(file, text);
 }
 
-/* The contract parser is TypeScript; bundle it on the fly to use it here. */
-async function loadContractParser() {
+/* The contract and catalog parsers are TypeScript; bundle one on the fly to use it here. */
+async function loadModule(file) {
     const out = await esbuild.build({
-        entryPoints: [path.join(root, "helpers/lib/dbus-xml.ts")],
+        entryPoints: [path.join(root, file)],
         bundle: true, platform: "node", format: "esm", write: false,
     });
     const code = out.outputFiles[0].text;
@@ -88,7 +93,7 @@ function tsType(signature, side) {
 /* Generates the types both sides compile against, so the contract cannot drift:
  * a property or argument renamed in the XML breaks the build where it is used. */
 async function generateContract() {
-    const { parseIntrospection, splitSignature } = await loadContractParser();
+    const { parseIntrospection, splitSignature } = await loadModule("helpers/lib/dbus-xml.ts");
     const xmlFile = path.join(root, "dbus/org.debvisor.DebVisor1.xml");
     const xml = fs.readFileSync(xmlFile, "utf8");
     const interfaces = parseIntrospection(xml);
@@ -145,7 +150,7 @@ async function generateContract() {
     writeIfChanged(path.join(root, "generated/dbus-contract.ts"), lines.join("\n") + "\n");
 }
 
-/* Extracts _("…") strings from the pages into a gettext template. */
+/* Extracts _("…") and ngettext("…", "…", n) strings from the pages into a gettext template. */
 function extractStrings() {
     const messages = new Map();
     const walk = dir => {
@@ -155,12 +160,14 @@ function extractStrings() {
                 walk(file);
             else if (/\.tsx?$/.test(entry.name)) {
                 const text = fs.readFileSync(file, "utf8");
-                for (const m of text.matchAll(/\b_\(\s*"((?:[^"\\]|\\.)*)"\s*\)/g)) {
+                const calls = /\b_\(\s*"((?:[^"\\]|\\.)*)"\s*\)|\bngettext\(\s*"((?:[^"\\]|\\.)*)"\s*,\s*"((?:[^"\\]|\\.)*)"\s*,/g;
+                for (const m of text.matchAll(calls)) {
                     const line = text.slice(0, m.index).split("\n").length;
                     const ref = `${path.relative(root, file)}:${line}`;
-                    if (!messages.has(m[1]))
-                        messages.set(m[1], []);
-                    messages.get(m[1]).push(ref);
+                    const msgid = m[1] ?? m[2];
+                    if (!messages.has(msgid))
+                        messages.set(msgid, { refs: [], plural: m[3] });
+                    messages.get(msgid).refs.push(ref);
                 }
             }
         }
@@ -175,10 +182,29 @@ function extractStrings() {
         "\"Content-Type: text/plain; charset=UTF-8\\n\"",
         "",
     ];
-    for (const [msgid, refs] of [...messages].sort((a, b) => a[0].localeCompare(b[0]))) {
-        out.push(`#: ${refs.join(" ")}`, `msgid "${msgid}"`, "msgstr \"\"", "");
+    for (const [msgid, { refs, plural }] of [...messages].sort((a, b) => a[0].localeCompare(b[0]))) {
+        out.push(`#: ${refs.join(" ")}`, `msgid "${msgid}"`);
+        if (plural === undefined)
+            out.push("msgstr \"\"", "");
+        else
+            out.push(`msgid_plural "${plural}"`, "msgstr[0] \"\"", "msgstr[1] \"\"", "");
     }
     writeIfChanged(path.join(root, "po/debvisor.pot"), out.join("\n"));
+}
+
+/* Compiles each translation po/<lang>.po into the package's po.<lang>.js, and says how much of the
+ * template each one lacks (the unit tests fail on a gap in a complete translation). */
+async function compileTranslations() {
+    const { parsePo, compilePoJs, untranslated } = await loadModule("helpers/lib/po.ts");
+    const template = parsePo(fs.readFileSync(path.join(root, "po/debvisor.pot"), "utf8"), "po/debvisor.pot");
+    for (const file of fs.readdirSync(path.join(root, "po")).filter(f => f.endsWith(".po"))) {
+        const language = file.slice(0, -".po".length);
+        const catalog = parsePo(fs.readFileSync(path.join(root, "po", file), "utf8"), `po/${file}`);
+        writeIfChanged(path.join(dist, "debvisor", `po.${language}.js`), compilePoJs(catalog, language));
+        const missing = untranslated(template, catalog);
+        if (missing.length > 0)
+            console.warn(`po/${file}: ${missing.length} of ${template.messages.length} strings untranslated, e.g. "${missing[0]}"`);
+    }
 }
 
 const nodeTarget = {
@@ -226,6 +252,7 @@ async function buildAll() {
     });
     for (const p of pages)
         fs.writeFileSync(path.join(dist, "debvisor", `${p}.html`), pageHtml(p));
+    await compileTranslations();
     const manifest = JSON.parse(fs.readFileSync(path.join(root, "pkg/manifest.json"), "utf8"));
     fs.writeFileSync(path.join(dist, "debvisor/manifest.json"), JSON.stringify(manifest, null, 2) + "\n");
 }

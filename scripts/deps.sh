@@ -21,7 +21,7 @@ APT_PACKAGES="
   qemu-block-extra
   fail2ban
   restic openssh-client
-  prometheus prometheus-alertmanager prometheus-node-exporter
+  prometheus prometheus-alertmanager prometheus-node-exporter curl
   live-build
   iputils-ping bridge-utils
   systemd-container debootstrap

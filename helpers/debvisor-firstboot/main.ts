@@ -15,7 +15,8 @@
 //   DEBVISOR_FIRSTBOOT_TEST_LIBVIRT_NETWORK the NAT network to autostart instead of "default"
 import fs from "node:fs";
 import { writeJsonAtomically } from "../lib/atomic-file.js";
-import { FIRSTBOOT_DONE_FILE, FIRSTBOOT_STATE_FILE, readFirstBoot } from "../lib/firstboot-state.js";
+import { readFirstBoot } from "../lib/firstboot-file.js";
+import { FIRSTBOOT_DONE_FILE, FIRSTBOOT_STATE_FILE } from "../lib/firstboot-state.js";
 import { PROFILE_FILE } from "../debvisord/host/facts.js";
 import { disconnect } from "../debvisorctl/bus.js";
 import { bridgeStep } from "./bridge.js";

@@ -27,7 +27,7 @@ import { FSTAB } from "./ceph/cephfs-mount.js";
 import { CEPH_CONF } from "./ceph/provision/config.js";
 import { AUTO_UPGRADES, PAM_SSHD, SSHD_DROPIN, SYSCTL_FILE } from "./security/hardening/host-files.js";
 import { Libvirt } from "./machines/libvirt.js";
-import { Machines } from "./machines/machines.js";
+import { MACHINE_IFACE, Machines } from "./machines/machines.js";
 import { Manager } from "./manager.js";
 import { Firewall } from "./security/firewall.js";
 import { DEFAULT_STATE_FILE as FIREWALL_STATE_FILE } from "./security/firewall-state.js";
@@ -45,6 +45,8 @@ import { backupMethod } from "./backups/machine-backup.js";
 import { clockFromEnvironment } from "./backups/clock.js";
 import { ClusterArea } from "./cluster/cluster-area.js";
 import { localMachines } from "./cluster/local-machines.js";
+import { nodeChangePeerCalls } from "./cluster/node-changes.js";
+import { Migrations } from "./cluster/migration.js";
 import { AUTHORIZED_KEYS } from "./cluster/ssh-channel.js";
 import { AlertsObject } from "./metrics/alerts-object.js";
 import { DaemonMetrics } from "./metrics/daemon-metrics.js";
@@ -52,7 +54,8 @@ import { ensureEngineSecret } from "./metrics/engine-setup.js";
 import { MetricsObject } from "./metrics/metrics-object.js";
 import { objectFamilies } from "./metrics/object-metrics.js";
 import { serviceFamilies } from "./metrics/service-metrics.js";
-import { MetricsTextfile, TEXTFILE } from "./metrics/textfile.js";
+import { MachineStats } from "./metrics/machine-stats.js";
+import { MetricsTextfile, TEXTFILE, WRITE_INTERVAL_MS } from "./metrics/textfile.js";
 
 const AUDIT_LOG = process.env.DEBVISOR_AUDIT_LOG ?? "/var/log/debvisor/audit.jsonl";
 const AUDIT_PATHS = {
@@ -166,6 +169,11 @@ async function main(): Promise<void> {
     // the cluster: members read from Ceph, the others pinged over SSH every 10 s
     const cluster = new ClusterArea(server, jobs);
     cluster.machines = localMachines(machines);
+    cluster.addPeerCalls(nodeChangePeerCalls(cluster));
+    // live migration between the members: Machine.Migrate here, the receiving side's calls on the channel
+    const migrations = new Migrations(cluster, machines);
+    machines.addMethods(path => ({ Migrate: migrations.method(path) }));
+    cluster.addPeerCalls(migrations.peerCalls());
     cluster.start();
 
     // backups: restic, with the repositories saved in /etc/debvisor/backup
@@ -178,8 +186,12 @@ async function main(): Promise<void> {
     const alertsArea = areas.add("alerts", () => alerts.probe());
     new MetricsObject(server, alerts.engineSecret).export();
 
-    // metrics: node-exporter's textfile collector reads what debvisord writes, so no port of its own
+    // metrics: node-exporter's textfile collector reads what debvisord writes, so no port of its own;
+    // the machines' figures are libvirt's domain statistics, read at the same interval
+    const machineStats = new MachineStats(libvirt, () => server.objectsWith(MACHINE_IFACE)
+        .map(o => ({ uuid: String(o.props.UUID), name: String(o.props.Name) })));
     const metrics = new MetricsTextfile([
+        () => machineStats.families(),
         () => daemonMetrics.families(),
         () => serviceFamilies({ auditProblem: () => audit.problem, auditRecords: () => audit.recordCount, areas: () => areas.statuses() }),
         () => objectFamilies(server),
@@ -209,6 +221,7 @@ async function main(): Promise<void> {
     void machinesArea.start();
     void backupsArea.start();
     void alertsArea.start();
+    machineStats.start(WRITE_INTERVAL_MS, log);
     metrics.start(log);
 
     const stop = (signal: string) => {
@@ -216,6 +229,7 @@ async function main(): Promise<void> {
         areas.stop();
         backups.schedules.stop();
         cluster.stop();
+        machineStats.stop();
         metrics.stop();
         // the counts of repeated denials first: nothing counted is lost on a clean stop
         void denials.flush().catch(() => undefined).then(() => audit.drain()).then(() => process.exit(0));

@@ -1,8 +1,9 @@
-// The first-boot state file (/var/lib/debvisor/firstboot.json): written by
-// debvisor-firstboot after every step, read by debvisord for the Manager's
-// FirstBoot property and by the Overview page through it.
-import fs from "node:fs";
-
+// The first-boot state (/var/lib/debvisor/firstboot.json, read by
+// firstboot-file.ts): written by debvisor-firstboot after every step, read by
+// debvisord for the Manager's FirstBoot property. The property carries it as
+// the contract types it (a{sv}, times in µs since the epoch); firstBootFromBus
+// turns that back into this shape for debvisorctl and the Overview page, so
+// nothing here touches a file.
 export const FIRSTBOOT_STATE_FILE = "/var/lib/debvisor/firstboot.json";
 export const FIRSTBOOT_DONE_FILE = "/var/lib/debvisor/firstboot.done";
 
@@ -41,12 +42,15 @@ const text = (v: unknown) => typeof v === "string" ? v.slice(0, MAX_TEXT) : "";
 
 /* The state from the file's text; anything that is not a first-boot state reads as not run. */
 export function parseFirstBoot(raw: string): FirstBoot {
-    let value: unknown;
     try {
-        value = JSON.parse(raw);
+        return normalizeFirstBoot(JSON.parse(raw));
     } catch {
         return NOT_RUN;
     }
+}
+
+/* Only what a first-boot state holds, each text and list bounded. */
+function normalizeFirstBoot(value: unknown): FirstBoot {
     if (typeof value !== "object" || value === null)
         return NOT_RUN;
     const v = value as Record<string, unknown>;
@@ -66,10 +70,38 @@ export function parseFirstBoot(raw: string): FirstBoot {
     return { state, steps, finished: text(v.finished) };
 }
 
-export function readFirstBoot(file = FIRSTBOOT_STATE_FILE): FirstBoot {
-    try {
-        return parseFirstBoot(fs.readFileSync(file, "utf8"));
-    } catch {
+/** The Manager's FirstBoot property as the contract types it, its dictionaries unwrapped. */
+export interface FirstBootOnBus {
+    State?: unknown;
+    /** µs since the epoch; 0 until first boot has finished */
+    Finished?: unknown;
+    Steps?: unknown;
+}
+
+const MICROSECONDS = 1000;
+
+/* An ISO 8601 time as µs since the epoch; 0 for "" (not yet) or no time at all. */
+export function isoToMicroseconds(iso: string): number {
+    const ms = iso ? Date.parse(iso) : NaN;
+    return Number.isFinite(ms) ? ms * MICROSECONDS : 0;
+}
+
+function microsecondsToIso(us: unknown): string {
+    const n = Number(us);
+    return Number.isFinite(n) && n > 0 ? new Date(n / MICROSECONDS).toISOString() : "";
+}
+
+/* The property, as debvisorctl and the page read it, back into the state's shape. */
+export function firstBootFromBus(bus: FirstBootOnBus | null | undefined): FirstBoot {
+    if (!bus || typeof bus !== "object")
         return NOT_RUN;
-    }
+    const steps = Array.isArray(bus.Steps) ? bus.Steps as Array<Record<string, unknown>> : [];
+    return normalizeFirstBoot({
+        state: bus.State,
+        finished: microsecondsToIso(bus.Finished),
+        steps: steps.map(s => ({
+            id: s.Id, description: s.Description, state: s.State, message: s.Message,
+            started: microsecondsToIso(s.Started), finished: microsecondsToIso(s.Finished), log: s.Log,
+        })),
+    });
 }

@@ -49,6 +49,9 @@ export interface Cockpit {
     channel(options: ChannelOptions): Channel;
     dbus(name: string, options?: { bus?: "system" | "session"; superuser?: "try" | "require" }): DBusClient;
     gettext(message: string): string;
+    /** The user's language and its direction, as the loaded po.js set them ("en", "ltr" without one). */
+    language: string;
+    language_direction: "ltr" | "rtl";
     ngettext(singular: string, plural: string, n: number): string;
     format(template: string, ...args: unknown[]): string;
     format_bytes(n: number, factor?: number): string;

@@ -1,5 +1,5 @@
-// One machine: its actions, and tabs for overview, disks, network
-// interfaces, snapshots, backups and the console. Everything here is live: it is
+// One machine: its actions, and tabs for overview, history graphs, disks,
+// network interfaces, snapshots, backups and the console. Everything here is live: it is
 // rendered from the machine's object, which libvirt's events keep current.
 import { useState } from "react";
 import { Breadcrumb, BreadcrumbItem } from "@patternfly/react-core/dist/esm/components/Breadcrumb/index.js";
@@ -19,13 +19,15 @@ import { ConfirmDialog } from "./ConfirmDialog";
 import { BackupsTab } from "./details/BackupsTab";
 import { ConsoleTab } from "./details/ConsoleTab";
 import { DisksTab } from "./details/DisksTab";
+import { HistoryTab } from "./details/HistoryTab";
 import { NicsTab } from "./details/NicsTab";
 import { OverviewTab } from "./details/OverviewTab";
 import { SnapshotsTab } from "./details/SnapshotsTab";
 import { checkMachineName } from "./machine-rules";
+import { MigrateDialog } from "./MigrateDialog";
 import { StateLabel } from "./StateLabel";
 
-type Dialog = "force-off" | "delete" | "rename" | "clone" | null;
+type Dialog = "force-off" | "delete" | "rename" | "clone" | "migrate" | null;
 
 export function MachineDetails({ name, machine, allNames, onBack }: {
     name: string; machine: MachineObject | undefined; allNames: string[]; onBack: () => void;
@@ -59,7 +61,7 @@ export function MachineDetails({ name, machine, allNames, onBack }: {
         : p.State === "paused"
             ? [[_("Resume"), run("Resume"), "primary"], [_("Force off…"), () => setDialog("force-off"), "danger"]]
             : [[_("Shut down"), run("Shutdown"), "secondary"], [_("Reboot"), run("Reboot"), "secondary"], [_("Pause"), run("Pause"), "secondary"],
-                [_("Force off…"), () => setDialog("force-off"), "danger"]];
+                [_("Migrate…"), () => setDialog("migrate"), "secondary"], [_("Force off…"), () => setDialog("force-off"), "danger"]];
     buttons.push([_("Delete…"), () => setDialog("delete"), "danger"]);
 
     return (
@@ -79,6 +81,7 @@ export function MachineDetails({ name, machine, allNames, onBack }: {
                     <CardBody>
                         <Tabs activeKey={tab} onSelect={(_e, key) => setTab(key)} aria-label={_("Machine details")} mountOnEnter unmountOnExit>
                             <Tab eventKey="overview" title={<TabTitleText>{_("Overview")}</TabTitleText>}><OverviewTab machine={machine} /></Tab>
+                            <Tab eventKey="history" title={<TabTitleText>{_("History")}</TabTitleText>}><HistoryTab machine={machine} /></Tab>
                             <Tab eventKey="disks" title={<TabTitleText>{_("Disks")}</TabTitleText>}><DisksTab machine={machine} /></Tab>
                             <Tab eventKey="network" title={<TabTitleText>{_("Network interfaces")}</TabTitleText>}><NicsTab machine={machine} /></Tab>
                             <Tab eventKey="snapshots" title={<TabTitleText>{_("Snapshots")}</TabTitleText>}><SnapshotsTab machine={machine} /></Tab>
@@ -98,6 +101,7 @@ export function MachineDetails({ name, machine, allNames, onBack }: {
                     <p>{_("The machine's disks keep their names.")}</p>
                 </ActionDialog>
             )}
+            {dialog === "migrate" && <MigrateDialog machine={machine} onClose={() => setDialog(null)} />}
             {dialog === "clone" && (
                 <ActionDialog title={format(_("Clone $0"), p.Name)} confirm={_("Clone")} onClose={() => setDialog(null)}
                     field={{ label: _("Name of the copy"), initial: `${p.Name}-copy`, check: v => checkMachineName(v, allNames) }}

@@ -7,20 +7,15 @@ import { Card, CardBody, CardTitle } from "@patternfly/react-core/dist/esm/compo
 import { Label } from "@patternfly/react-core/dist/esm/components/Label/index.js";
 import { Content } from "@patternfly/react-core/dist/esm/components/Content/index.js";
 import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
-import type { FirstBoot, FirstBootStep } from "../../helpers/lib/firstboot-state";
+import type { CockpitVariant } from "../../generated/dbus-contract";
+import { firstBootFromBus, type FirstBoot, type FirstBootStep } from "../../helpers/lib/firstboot-state";
+import { unwrapDict } from "../lib/api/variants";
 import { formatTime } from "../lib/format";
 import { _, format } from "../lib/gettext";
 
-/* The property's JSON; debvisord has normalized it, a page only guards against nonsense. */
-export function parseFirstBootProperty(json: string): FirstBoot {
-    try {
-        const value = JSON.parse(json) as FirstBoot;
-        if (value && typeof value.state === "string" && Array.isArray(value.steps))
-            return value;
-    } catch {
-        // falls through to "not run"
-    }
-    return { state: "not-run", steps: [], finished: "" };
+/* The Manager's FirstBoot property (a{sv}) as a first-boot state. */
+export function firstBootOf(property: Record<string, CockpitVariant>): FirstBoot {
+    return firstBootFromBus(unwrapDict(property));
 }
 
 function StepLabel({ step }: { step: FirstBootStep }) {
@@ -52,8 +47,7 @@ function Summary({ firstBoot }: { firstBoot: FirstBoot }) {
     return <Content component="p">{_("First boot is setting this node up.")}</Content>;
 }
 
-export function FirstBootCard({ json }: { json: string }) {
-    const firstBoot = parseFirstBootProperty(json);
+export function FirstBootCard({ firstBoot }: { firstBoot: FirstBoot }) {
     if (firstBoot.state === "not-run")
         return null;
     return (

@@ -13,12 +13,13 @@ import { _ } from "../lib/gettext";
 import { AlertsCard } from "./AlertsCard";
 import { AuditEvents } from "./AuditEvents";
 import { DisksTable } from "./DisksTable";
-import { FirstBootCard, parseFirstBootProperty } from "./FirstBootCard";
+import { FirstBootCard, firstBootOf } from "./FirstBootCard";
 import { HostFacts } from "./HostFacts";
 
 export function OverviewPage() {
     const service = useServiceState();
     const manager = useManager();
+    const firstBoot = manager ? firstBootOf(manager.FirstBoot) : null;
     return (
         <Page>
             <PageAlerts />
@@ -38,8 +39,7 @@ export function OverviewPage() {
                                 </Gallery>
                             </StackItem>
                             <StackItem><AlertsCard /></StackItem>
-                            {parseFirstBootProperty(manager.FirstBoot).state !== "not-run" &&
-                                <StackItem><FirstBootCard json={manager.FirstBoot} /></StackItem>}
+                            {firstBoot && firstBoot.state !== "not-run" && <StackItem><FirstBootCard firstBoot={firstBoot} /></StackItem>}
                             <StackItem><DisksTable /></StackItem>
                             <StackItem><AuditEvents recordCount={manager.AuditRecordCount} /></StackItem>
                         </Stack>

@@ -7,7 +7,9 @@
 // two days back in DNS state while debvisord was stopped) raises
 // TsigKeyRotationOverdue, whose JSON the webhook gets within 60 s. Then who
 // may list and silence; a ZFS mirror on files made degraded raises
-// ZfsPoolDegraded, which is gone once the pool is repaired; bad input, and
+// ZfsPoolDegraded, which is gone once the pool is repaired; a DHCP range
+// whose lease file (dnsmasq's format) holds leases for all its addresses
+// raises DhcpRangeNearlyExhausted, silenced and unsilenced; bad input, and
 // that the engines refuse a caller without the secret.
 import { execFileSync, spawnSync } from "node:child_process";
 import fs from "node:fs";
@@ -29,6 +31,8 @@ const DNS_STATE = "/etc/debvisor/dns/state.json";
 const KEY = `e2e-overdue-${Math.random().toString(36).slice(2, 7)}`;
 const HOOK_TARGET = "e2e-hook";
 const DAY_MS = 24 * 3600 * 1000;
+const LEASE_FILE = "/var/lib/misc/dnsmasq.leases";
+const DHCP_RANGE = "e2e-full";
 
 const alerts = (user: string | null, method: string, signature: string, body: unknown[]) => callAs(user, { ...ALERTS, method, signature, body });
 const dns = (user: string | null, method: string, signature: string, body: unknown[]) => callAs(user, { ...DNS, method, signature, body });
@@ -124,12 +128,74 @@ moduleUnless("alerts: a TSIG key overdue reaches a webhook through Prometheus an
                         (a.Labels as Record<string, string>).pool === pool) : null;
                 };
                 assert.equal(await listed(), true, "listed while degraded");
+                // the pool's capacity trend, as the Storage page reads it
+                const trend = await callAs(VIEWER.name, { path: "/org/debvisor/DebVisor1/metrics", iface: "org.debvisor.DebVisor1.Metrics",
+                                                          method: "History", signature: "sua{sv}", body: ["zfs-pool-used", 300, { pool: ["s", pool] }] });
+                const fill = trend.ok ? trend.body[1] as Array<[bigint, number]> : [];
+                assert.true(fill.length > 0 && fill.every(([, v]) => v >= 0 && v < 1), `zfs-pool-used: ${trend.ok ? `${fill.length} points, last ${fill.at(-1)?.[1]}` : trend.message}`);
                 execFileSync("zpool", ["online", pool, files[1]], { stdio: "pipe" });
                 await waitFor("the alert to be gone once the pool is ONLINE again", async () => await listed() === false, 60_000, 500);
             } finally {
                 await destroyTestPool(pool);
             }
         });
+
+    QUnit.test("a DHCP range over 90 % leased (a real lease file) fires; a silence hides it, unsilencing brings it back", async assert => {
+        const saved = await getProperty(DNS.path, DNS.iface, "DhcpRanges") as Array<Record<string, unknown>>;
+        const leasesBefore = fs.existsSync(LEASE_FILE) ? fs.readFileSync(LEASE_FILE, "utf8") : null;
+        const range = { Name: ["s", DHCP_RANGE], Interface: ["s", "br0"], Start: ["s", "10.254.99.10"], End: ["s", "10.254.99.19"],
+                        Netmask: ["s", "255.255.255.0"], LeaseSeconds: ["t", 3600], DnsServer: ["s", ""] };
+        const asRanges = (list: Array<Record<string, unknown>>) =>
+            list.map(r => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, [k === "LeaseSeconds" ? "t" : "s", v]])));
+        // whether the range's alert is listed, and its state and silences (null: not listed)
+        const listed = async () => {
+            const r = await alerts(ADMIN.name, "ListAlerts", "a{sv}", [{}]);
+            const a = r.ok ? (r.body[0] as Array<Record<string, unknown>>).find(x => x.Name === "DhcpRangeNearlyExhausted" &&
+                (x.Labels as Record<string, string>).range === DHCP_RANGE) : undefined;
+            return a ? { state: String(a.State), silencedBy: a.SilencedBy as string[] } : null;
+        };
+        try {
+            const set = await dns(ADMIN.name, "SetDhcpRanges", "aa{sv}a{sv}", [[...asRanges(saved.filter(r => r.Name !== DHCP_RANGE)), range], {}]);
+            assert.true(set.ok, set.ok ? "range set" : set.message);
+            // 10 addresses, 10 leases in force (dnsmasq's format: expiry MAC address hostname client-id), one expired beside them
+            const expiry = Math.floor(Date.now() / 1000) + 3600;
+            const lines = Array.from({ length: 10 }, (_, i) => `${expiry} 52:54:00:00:99:${String(10 + i).padStart(2, "0")} 10.254.99.${10 + i} guest${i} *`);
+            lines.push(`${expiry - 7200} 52:54:00:00:98:01 10.254.99.10 old *`);
+            fs.mkdirSync(path.dirname(LEASE_FILE), { recursive: true });
+            fs.writeFileSync(LEASE_FILE, `${lines.join("\n")}\n`);
+            await waitFor("DhcpRangeNearlyExhausted", async () => (await listed())?.state === "active", 90_000, 500);
+            assert.deepEqual(await listed(), { state: "active", silencedBy: [] }, "fired, silenced by nothing");
+
+            const silenced = await alerts(ADMIN.name, "Silence", "a{ss}usa{sv}", [{ alertname: "DhcpRangeNearlyExhausted", range: DHCP_RANGE }, 3600, "more addresses tomorrow", {}]);
+            assert.true(silenced.ok, silenced.ok ? "silenced" : silenced.message);
+            const id = silenced.ok ? String(silenced.body[0]) : "";
+            await waitFor("the alert to be suppressed", async () => (await listed())?.state === "suppressed", 20_000, 250);
+            assert.deepEqual((await listed())?.silencedBy, [id], "SilencedBy names the silence");
+
+            const viewer = await alerts(VIEWER.name, "Unsilence", "sa{sv}", [id, {}]);
+            assert.equal(viewer.ok ? "" : viewer.errorName, "org.debvisor.DebVisor1.Error.NotAuthorized", "a viewer cannot unsilence");
+            const bad = await alerts(ADMIN.name, "Unsilence", "sa{sv}", ["not-an-id", {}]);
+            assert.true(!bad.ok && bad.errorName.endsWith("InvalidArgument"), bad.ok ? "accepted" : bad.message);
+            const unknown = await alerts(ADMIN.name, "Unsilence", "sa{sv}", ["00000000-0000-4000-8000-000000000000", {}]);
+            assert.true(!unknown.ok && unknown.errorName.endsWith("NotFound"), unknown.ok ? "accepted" : unknown.message);
+            assert.equal((await listed())?.state, "suppressed", "still silenced after the refused calls");
+
+            const unsilenced = await alerts(ADMIN.name, "Unsilence", "sa{sv}", [id, {}]);
+            assert.true(unsilenced.ok, unsilenced.ok ? "unsilenced" : unsilenced.message);
+            await waitFor("the alert to be active again", async () => (await listed())?.state === "active", 20_000, 250);
+            const again = await alerts(ADMIN.name, "Unsilence", "sa{sv}", [id, {}]);
+            assert.true(!again.ok && again.errorName.endsWith("NotFound"), "an ended silence cannot be ended twice");
+            const tail = await callAs(null, { path: "/org/debvisor/DebVisor1/Manager", iface: "org.debvisor.DebVisor1.Manager", method: "AuditTail", signature: "ua{sv}", body: [100, {}] });
+            const records = (tail.ok ? tail.body[0] : []) as Array<Record<string, unknown>>;
+            assert.true(records.some(r => r.Method === "Alerts.Unsilence" && r.User === ADMIN.name && r.Phase === "end" && r.Result === "ok"), "the audit log holds the unsilence");
+        } finally {
+            if (leasesBefore === null)
+                fs.rmSync(LEASE_FILE, { force: true });
+            else
+                fs.writeFileSync(LEASE_FILE, leasesBefore);
+            await dns(ADMIN.name, "SetDhcpRanges", "aa{sv}a{sv}", [asRanges(saved), {}]);
+        }
+    });
 
     QUnit.test("the node's CPU and memory history, read through debvisord by a viewer", async assert => {
         const METRICS = { path: "/org/debvisor/DebVisor1/metrics", iface: "org.debvisor.DebVisor1.Metrics" };

@@ -16,6 +16,7 @@ import fs from "node:fs";
 import path from "node:path";
 import dbus from "dbus-next";
 import QUnit from "qunit";
+import { firstBootFromBus, type FirstBootOnBus } from "../../helpers/lib/firstboot-state.js";
 import { fromDBus } from "../lib/bus-client.js";
 import { callAs, getProperty, MANAGER } from "../lib/call-as.js";
 import { moduleUnless, testUnless } from "../lib/skip.js";
@@ -115,8 +116,8 @@ async function watchFirstBoot(): Promise<{ states: string[]; stop: () => void }>
         if (msg.type !== dbus.MessageType.SIGNAL || msg.path !== MANAGER.path || msg.member !== "PropertiesChanged")
             return;
         const changed = fromDBus(msg.body[1]) as Record<string, unknown>;
-        if (typeof changed.FirstBoot === "string") {
-            const state = (JSON.parse(changed.FirstBoot) as State).state;
+        if (changed.FirstBoot !== undefined) {
+            const state = firstBootFromBus(changed.FirstBoot as FirstBootOnBus).state;
             if (states[states.length - 1] !== state)
                 states.push(state);
         }
@@ -125,7 +126,7 @@ async function watchFirstBoot(): Promise<{ states: string[]; stop: () => void }>
 }
 
 async function firstBootProperty(): Promise<State> {
-    return JSON.parse(await getProperty(MANAGER.path, MANAGER.iface, "FirstBoot") as string) as State;
+    return firstBootFromBus(fromDBus(await getProperty(MANAGER.path, MANAGER.iface, "FirstBoot")) as FirstBootOnBus);
 }
 
 /* A TCP connect from the peer namespace to the node: true when it connects within 3 s. */

@@ -16,6 +16,7 @@ import { fileURLToPath } from "node:url";
 import QUnit from "qunit";
 import { hosts, interfaces } from "../../helpers/debvisor-install/install.js";
 import type { Answers } from "../../helpers/debvisor-install/answers.js";
+import { firstBootFromBus, type FirstBootOnBus } from "../../helpers/lib/firstboot-state.js";
 import { Node, nodeUnavailable } from "../lib/nspawn-node.js";
 import { waitFor } from "../lib/wait.js";
 
@@ -213,7 +214,7 @@ for (const release of RELEASES) {
             assert.strictEqual(unitProperty(FIRSTBOOT, "Result"), "success");
 
             // every step done, as debvisord reports them
-            const firstBoot = JSON.parse(ctl<{ FirstBoot: string }>(["status"]).FirstBoot) as { state: string; steps: Array<{ id: string; state: string; message: string }> };
+            const firstBoot = firstBootFromBus(ctl<{ FirstBoot: FirstBootOnBus }>(["status"]).FirstBoot);
             assert.strictEqual(firstBoot.state, "done", "debvisord reports first boot done");
             assert.deepEqual(firstBoot.steps.map(s => `${s.id}: ${s.state}`),
                 ["bridge", "storage", "libvirt", "firewall", "cockpit", "finish"].map(id => `${id}: done`), firstBoot.steps.map(s => `${s.id}: ${s.message}`).join("\n"));

@@ -1,6 +1,6 @@
 // Debian's metrics engines started by a test on loopback ports of its own,
 // behind the secret a debvisord of the test's own made: Alertmanager,
-// node-exporter (textfile, CPU and memory collectors only) and Prometheus
+// node-exporter (textfile, CPU, memory, disk and network collectors only) and Prometheus
 // with the shipped configuration and rules, evaluating every second. Stopped
 // by the PIDs they were started with.
 import { spawn, type ChildProcess } from "node:child_process";
@@ -76,7 +76,7 @@ export class MetricsEngines {
             `--web.listen-address=127.0.0.1:${alertmanager}`, `--web.config.file=${web}`, "--cluster.listen-address=",
             `--storage.path=${path.join(this.dir, "alertmanager")}`]);
         this.engine("/usr/bin/prometheus-node-exporter", [`--web.listen-address=127.0.0.1:${node}`, `--web.config.file=${web}`,
-            "--collector.disable-defaults", "--collector.textfile", "--collector.cpu", "--collector.meminfo", `--collector.textfile.directory=${TEXTFILE_DIR}`]);
+            "--collector.disable-defaults", "--collector.textfile", "--collector.cpu", "--collector.meminfo", "--collector.diskstats", "--collector.netdev", `--collector.textfile.directory=${TEXTFILE_DIR}`]);
         // the shipped configuration, on the test's ports and secret, evaluating every second
         const config = fs.readFileSync(SHIPPED_CONFIG, "utf8")
             .replace(/15s/g, "1s").replace("127.0.0.1:9190", `127.0.0.1:${prometheus}`)

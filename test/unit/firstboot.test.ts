@@ -1,13 +1,16 @@
 // First boot's pure parts: the /etc/network/interfaces rewrite that puts the
 // primary NIC into br0, the choice of the primary NIC, the nftables baseline
-// text (checked by the real nft where it is installed), and the state file.
+// text (checked by the real nft where it is installed), the state file, and
+// the Manager's FirstBoot property made from it.
 import { spawnSync } from "node:child_process";
 import QUnit from "qunit";
 import { bridgeInterfaces, choosePrimaryNic, InterfacesError, parseInterfaces } from "../../helpers/debvisor-firstboot/interfaces.js";
 import { baselineRuleset, networkOf, withInclude } from "../../helpers/debvisor-firstboot/nft-baseline.js";
 import { resumeState } from "../../helpers/debvisor-firstboot/state.js";
+import { firstBootToBus } from "../../helpers/debvisord/host/firstboot.js";
 import { firstBootLine } from "../../helpers/debvisorctl/commands/status.js";
-import { parseFirstBoot } from "../../helpers/lib/firstboot-state.js";
+import { firstBootFromBus, parseFirstBoot, type FirstBoot, type FirstBootOnBus } from "../../helpers/lib/firstboot-state.js";
+import { unwrap } from "../../helpers/lib/variants.js";
 import { testUnless } from "../lib/skip.js";
 
 const DHCP = `# This file describes the network interfaces available on your system
@@ -219,16 +222,39 @@ QUnit.module("first boot: the state file", () => {
     });
 });
 
-QUnit.module("first boot: debvisorctl status", () => {
-    QUnit.test("one line: done, failed with the step and its error, running; none where first boot never ran", assert => {
-        const steps = [
-            { id: "bridge", description: "Bridge br0", state: "done", message: "ok" },
-            { id: "storage", description: "Storage profile", state: "failed", message: "no profile" },
-        ];
-        assert.equal(firstBootLine(JSON.stringify({ state: "not-run", steps: [], finished: "" })), null);
+QUnit.module("first boot: the Manager's FirstBoot property", () => {
+    const steps = [
+        { id: "bridge", description: "Bridge br0", state: "done" as const, message: "ok", started: "2026-01-02T03:00:00.000Z", finished: "2026-01-02T03:00:01.500Z", log: ["br0 up"] },
+        { id: "storage", description: "Storage profile", state: "failed" as const, message: "no profile", started: "2026-01-02T03:00:02.000Z", finished: "", log: [] },
+    ];
+    /* What debvisorctl and the page get: the property as debvisord sends it, its variants unwrapped. */
+    const onBus = (fb: FirstBoot) => unwrap(firstBootToBus(fb)) as FirstBootOnBus;
+
+    QUnit.test("typed as the contract says: times in µs, none as 0; read back unchanged", assert => {
+        const fb: FirstBoot = { state: "failed", steps, finished: "" };
+        const bus = firstBootToBus(fb);
+        assert.equal(bus.State.signature, "s");
+        assert.equal(bus.Finished.signature, "t");
+        assert.equal(bus.Finished.value, 0n, "not finished: 0");
+        assert.equal(bus.Steps.signature, "aa{sv}");
+        const first = (bus.Steps.value as Array<Record<string, { signature: string; value: unknown }>>)[0];
+        assert.deepEqual(Object.fromEntries(Object.entries(first).map(([k, v]) => [k, v.signature])),
+            { Id: "s", Description: "s", State: "s", Message: "s", Started: "t", Finished: "t", Log: "as" });
+        assert.equal(first.Finished.value, BigInt(Date.parse("2026-01-02T03:00:01.500Z")) * 1000n, "µs since the epoch");
+        assert.deepEqual(firstBootFromBus(onBus(fb)), fb);
+    });
+
+    QUnit.test("debvisorctl status: one line: done, failed with the step and its error, running; none where first boot never ran", assert => {
+        assert.equal(firstBootLine(onBus({ state: "not-run", steps: [], finished: "" })), null);
         assert.equal(firstBootLine(undefined), null, "a debvisord without the property");
-        assert.equal(firstBootLine(JSON.stringify({ state: "done", steps, finished: "2026-01-02T03:04:05.000Z" })), "done at 2026-01-02T03:04:05.000Z");
-        assert.equal(firstBootLine(JSON.stringify({ state: "failed", steps, finished: "" })), "failed: Storage profile: no profile");
-        assert.equal(firstBootLine(JSON.stringify({ state: "running", steps: [steps[0], { ...steps[1], state: "running" }], finished: "" })), "running: Storage profile");
+        assert.equal(firstBootLine(onBus({ state: "done", steps, finished: "2026-01-02T03:04:05.000Z" })), "done at 2026-01-02T03:04:05.000Z");
+        assert.equal(firstBootLine(onBus({ state: "failed", steps, finished: "" })), "failed: Storage profile: no profile");
+        assert.equal(firstBootLine(onBus({ state: "running", steps: [steps[0], { ...steps[1], state: "running" }], finished: "" })), "running: Storage profile");
+    });
+
+    QUnit.test("nonsense on the bus reads as not run or is bounded", assert => {
+        assert.deepEqual(firstBootFromBus({ State: "exploded", Steps: "no" }), { state: "not-run", steps: [], finished: "" });
+        assert.equal(firstBootFromBus({ State: "done", Finished: -5 }).finished, "", "a time before the epoch is no time");
+        assert.equal(firstBootFromBus({ State: "running", Steps: Array.from({ length: 100 }, () => ({ Id: "x" })) }).steps.length, 32);
     });
 });

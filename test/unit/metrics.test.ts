@@ -15,7 +15,10 @@ import { bcryptHash, ensureEngineSecret, enginePaths } from "../../helpers/debvi
 import { MetricsTextfile } from "../../helpers/debvisord/metrics/textfile.js";
 import { DaemonMetrics } from "../../helpers/debvisord/metrics/daemon-metrics.js";
 import { notAuthorized } from "../../helpers/lib/errors.js";
-import { graphPath, percent } from "../../pkg/overview/history-graph.js";
+import { bytesPerSecond, graphPath, percent, rateScale } from "../../pkg/lib/history-graph.js";
+import { machineFamilies, machineSample, MachineStats } from "../../helpers/debvisord/metrics/machine-stats.js";
+import { seriesQuery } from "../../helpers/debvisord/metrics/history.js";
+import { rangeUsage } from "../../helpers/debvisord/dns/dhcp-usage.js";
 import { flattenVdevs } from "../../helpers/debvisord/zfs/bus-values.js";
 import type { Vdev } from "../../helpers/debvisord/zfs/parse.js";
 import { testUnless } from "../lib/skip.js";
@@ -173,5 +176,66 @@ QUnit.module("metrics: the Overview's history graph", () => {
         assert.equal(graphPath(points, 0, 100_000, 10_000, box), "M0.0 10.0 L10.0 5.0 L20.0 0.0 M80.0 10.0");
         assert.equal(graphPath([], 0, 1, 1, box), "", "no data, no line");
         assert.deepEqual([percent(0.424), percent(undefined), percent(Number.NaN)], ["42 %", "–", "–"]);
+    });
+});
+
+QUnit.module("metrics: the machines' figures from libvirt's domain statistics", () => {
+    const stats = {
+        "state.state": 1, "cpu.time": 2_500_000_000, "vcpu.current": 2, "balloon.current": 262144, "balloon.rss": 131072,
+        "block.count": 1, "block.0.name": "vda", "block.0.rd.bytes": 4096, "block.0.wr.bytes": 512,
+        "net.count": 1, "net.0.name": "vnet3", "net.0.rx.bytes": 100, "net.0.tx.bytes": 50,
+    };
+
+    QUnit.test("CPU time in seconds, memory in bytes, each disk and interface by device", assert => {
+        const text = exposition(machineFamilies([machineSample({ uuid: "u-1", name: "web" }, stats)]));
+        for (const line of [
+            'debvisor_machine_cpu_seconds_total{uuid="u-1",name="web"} 2.5',
+            'debvisor_machine_vcpus{uuid="u-1",name="web"} 2',
+            'debvisor_machine_memory_bytes{uuid="u-1",name="web"} 268435456',
+            'debvisor_machine_memory_used_bytes{uuid="u-1",name="web"} 134217728',
+            'debvisor_machine_disk_read_bytes_total{uuid="u-1",name="web",device="vda"} 4096',
+            'debvisor_machine_disk_written_bytes_total{uuid="u-1",name="web",device="vda"} 512',
+            'debvisor_machine_network_received_bytes_total{uuid="u-1",name="web",device="vnet3"} 100',
+            'debvisor_machine_network_sent_bytes_total{uuid="u-1",name="web",device="vnet3"} 50',
+        ])
+            assert.true(text.includes(`${line}\n`), line);
+    });
+
+    QUnit.test("only machines DebVisor knows; nothing while libvirt cannot be read", async assert => {
+        let fail = false;
+        const source = { allDomainStats: () => fail ? Promise.reject(new Error("libvirt: gone")) : Promise.resolve([["web", stats], ["stranger", stats]] as Array<[string, Record<string, unknown>]>) };
+        const collector = new MachineStats(source, () => [{ uuid: "u-1", name: "web" }]);
+        assert.equal(await collector.refresh(), "");
+        assert.deepEqual(collector.families()[0].samples.map(s => s.labels?.name), ["web"]);
+        fail = true;
+        assert.equal(await collector.refresh(), "libvirt: gone");
+        assert.equal(exposition(collector.families()), "", "no stale figures");
+    });
+
+    QUnit.test("a series' query names its subject, which must be a UUID or a name", assert => {
+        assert.equal(seriesQuery("machine-disk-read", "0b5c1d0e-0000-4000-8000-000000000001"),
+            'sum(rate(debvisor_machine_disk_read_bytes_total{uuid="0b5c1d0e-0000-4000-8000-000000000001"}[1m]))');
+        assert.equal(seriesQuery("zfs-pool-used", "tank"), 'max(debvisor_zfs_pool_used_ratio{pool="tank"})');
+        assert.throws(() => seriesQuery("machine-cpu", 'x"} or vector(1) #'), /needs a machine/);
+        assert.throws(() => seriesQuery("ceph-pool-used", ""), /needs a ceph-pool/);
+    });
+
+    QUnit.test("rate graphs: a round top, values in words", assert => {
+        assert.deepEqual([rateScale([]), rateScale([1500]), rateScale([3 * 1024 * 1024]), rateScale([700 * 1024])], [1024, 2048, 5 * 1024 * 1024, 1024 * 1024]);
+        assert.deepEqual([bytesPerSecond(512), bytesPerSecond(1536), bytesPerSecond(50 * 1024 * 1024), bytesPerSecond(undefined)],
+            ["512 B/s", "1.5 KiB/s", "50 MiB/s", "–"]);
+    });
+});
+
+QUnit.module("metrics: how full the DHCP ranges are", () => {
+    QUnit.test("leases of the stand-alone dnsmasq in force inside each range, each address once", assert => {
+        const ranges = [{ Name: "a", Start: "10.0.0.10", End: "10.0.0.19" }, { Name: "b", Start: "10.0.1.1", End: "10.0.1.254" }];
+        const lease = (Address: string, Expiry: number, Source = "dnsmasq") => ({ Address, Expiry, Source });
+        const usage = rangeUsage(ranges, [
+            lease("10.0.0.10", 2000), lease("10.0.0.10", 3000), lease("10.0.0.19", 0), lease("10.0.0.20", 2000),
+            lease("10.0.0.11", 500), lease("10.0.0.12", 2000, "libvirt network default"), lease("10.0.1.7", 2000), lease("fe80::1", 2000),
+        ], 1000);
+        assert.deepEqual(usage, [{ name: "a", addresses: 10, leased: 2 }, { name: "b", addresses: 254, leased: 1 }],
+            "expired, other networks', out-of-range and IPv6 leases not counted; an address leased twice counted once");
     });
 });

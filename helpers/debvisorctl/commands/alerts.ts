@@ -1,5 +1,6 @@
-// debvisorctl alerts …: the alerts firing now, silencing them for a while,
-// and where notifications go (e-mail or webhook, with a severity filter).
+// debvisorctl alerts …: the alerts firing now, silencing them for a while (and
+// ending a silence early), and where notifications go (e-mail or webhook,
+// with a severity filter).
 import { ALERTS_IFACE, ROOT_PATH } from "../../../generated/dbus-contract.js";
 import { unwrap } from "../../lib/variants.js";
 import { UsageError } from "../args.js";
@@ -24,8 +25,8 @@ const list: Command = {
         else if (alerts.length === 0)
             print("No alerts.");
         else
-            print(table(["SEVERITY", "ALERT", "SINCE", "STATE", "SUMMARY"], alerts.map(a => [
-                String(a.Severity), String(a.Name), time(a.StartTime), String(a.State), String(a.Summary),
+            print(table(["SEVERITY", "ALERT", "SINCE", "STATE", "SILENCED BY", "SUMMARY"], alerts.map(a => [
+                String(a.Severity), String(a.Name), time(a.StartTime), String(a.State), (a.SilencedBy as string[] | undefined)?.join(",") || "-", String(a.Summary),
             ])));
         return 0;
     },
@@ -53,6 +54,19 @@ const silence: Command = {
         const [id] = await callMethod(ALERTS_PATH, ALERTS_IFACE, "Silence",
             [labels, seconds, typeof values.comment === "string" ? values.comment : ""], values) as [string];
         print(`silence ${id}`);
+        return 0;
+    },
+};
+
+const unsilence: Command = {
+    name: "alerts unsilence",
+    args: "SILENCE-ID",
+    summary: "end a silence now (its id as alerts silence printed it, or from alerts --json's SilencedBy)",
+    options: { ...NO_ASK_OPTION },
+    positionals: { min: 1, max: 1 },
+    async run(values, [id]) {
+        await callMethod(ALERTS_PATH, ALERTS_IFACE, "Unsilence", [id], values);
+        print(`silence ${id} ended`);
         return 0;
     },
 };
@@ -99,4 +113,4 @@ function targetCommand(name: string, method: "RemoveNotificationTarget" | "TestN
 const targetRemove = targetCommand("alerts target-remove", "RemoveNotificationTarget", "send no more notifications to this target");
 const targetTest = targetCommand("alerts target-test", "TestNotificationTarget", "send a test alert to this target only (it resolves a minute later)");
 
-export const alertsCommands: Command[] = [list, silence, targets, targetAdd, targetRemove, targetTest];
+export const alertsCommands: Command[] = [list, silence, unsilence, targets, targetAdd, targetRemove, targetTest];

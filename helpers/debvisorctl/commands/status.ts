@@ -2,11 +2,11 @@ import { JOB_IFACE } from "../../../generated/dbus-contract.js";
 import { managedObjects, managerProperties, objectsWith } from "../bus.js";
 import { JSON_OPTION, type Command } from "../command.js";
 import { fields, print, printJson } from "../output.js";
-import { parseFirstBoot } from "../../lib/firstboot-state.js";
+import { firstBootFromBus, type FirstBootOnBus } from "../../lib/firstboot-state.js";
 
 /* "done at …", "failed: <step>: <error>", "running: <step>"; null where first boot never ran. */
-export function firstBootLine(json: unknown): string | null {
-    const fb = parseFirstBoot(typeof json === "string" ? json : "");
+export function firstBootLine(property: unknown): string | null {
+    const fb = firstBootFromBus(property as FirstBootOnBus);
     if (fb.state === "not-run")
         return null;
     if (fb.state === "done")

@@ -9,7 +9,7 @@ import { invalidArgument, notFound } from "../../lib/errors.js";
 import { method, type CallContext } from "../bus/call-pipeline.js";
 import { optionsSchema } from "../validation.js";
 import { cephJson } from "../ceph/provision/tools.js";
-import type { ClusterArea } from "./cluster-area.js";
+import type { ClusterArea, PeerHandler } from "./cluster-area.js";
 import { enterMaintenance, leaveMaintenance } from "./maintenance.js";
 import { readMembers, type Member } from "./membership.js";
 import { parseCephFacts, planFor, type CephFacts, type NodeChange, type NodePlan } from "./node-plan.js";
@@ -70,6 +70,11 @@ function planDict(plan: NodePlan): Record<string, unknown> {
     return {
         Node: plan.node, Change: plan.change, Steps: plan.steps, Refusals: plan.refusals, Machines: plan.machines, MachinesKnown: plan.machinesKnown,
     };
+}
+
+/* What this node answers the other members for their plans: the machines that run here. */
+export function nodeChangePeerCalls(area: ClusterArea): Record<string, PeerHandler> {
+    return { "running-machines": async () => ({ node: area.local?.name ?? "", machines: area.machines?.running() ?? [] }) };
 }
 
 export function nodeChangeMethods(area: ClusterArea): Record<string, unknown> {

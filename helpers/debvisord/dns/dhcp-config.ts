@@ -23,10 +23,10 @@ export interface DhcpRange {
     DnsServer: string;
 }
 
-const toNumber = (ip: string) => ip.split(".").reduce((n, o) => n * 256 + Number(o), 0);
+export const ipv4Number = (ip: string) => ip.split(".").reduce((n, o) => n * 256 + Number(o), 0);
 
 function netmaskBits(mask: string): number | null {
-    const n = toNumber(mask);
+    const n = ipv4Number(mask);
     const bits = n.toString(2).padStart(32, "0");
     return /^1*0*$/.test(bits) ? bits.indexOf("0") === -1 ? 32 : bits.indexOf("0") : null;
 }
@@ -52,14 +52,14 @@ export function checkRanges(ranges: DhcpRange[]): string | null {
         if (bits === null || bits < 8 || bits > 30)
             return `${where}: ${r.Netmask} is not a netmask from /8 to /30`;
         const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
-        if (((toNumber(r.Start) & mask) >>> 0) !== ((toNumber(r.End) & mask) >>> 0))
+        if (((ipv4Number(r.Start) & mask) >>> 0) !== ((ipv4Number(r.End) & mask) >>> 0))
             return `${where}: ${r.Start} and ${r.End} are not in the same /${bits} network`;
-        if (toNumber(r.Start) > toNumber(r.End))
+        if (ipv4Number(r.Start) > ipv4Number(r.End))
             return `${where}: the start ${r.Start} comes after the end ${r.End}`;
         if (!Number.isInteger(r.LeaseSeconds) || (r.LeaseSeconds !== 0 && (r.LeaseSeconds < 120 || r.LeaseSeconds > 31_536_000)))
             return `${where}: the lease time must be 0 (infinite) or 120 seconds to a year`;
         for (const [j, other] of ranges.slice(0, i).entries())
-            if (toNumber(r.Start) <= toNumber(other.End) && toNumber(other.Start) <= toNumber(r.End))
+            if (ipv4Number(r.Start) <= ipv4Number(other.End) && ipv4Number(other.Start) <= ipv4Number(r.End))
                 return `${where}: overlaps ranges[${j}] (${other.Name}) ${other.Start}–${other.End}`;
     }
     return null;

@@ -2,12 +2,30 @@
 // after every step, watched, so a page follows first boot as it runs.
 import fs from "node:fs";
 import path from "node:path";
-import { FIRSTBOOT_STATE_FILE, readFirstBoot } from "../../lib/firstboot-state.js";
+import dbus from "dbus-next";
+import { readFirstBoot } from "../../lib/firstboot-file.js";
+import { FIRSTBOOT_STATE_FILE, isoToMicroseconds, type FirstBoot } from "../../lib/firstboot-state.js";
+
+type Variant = InstanceType<typeof dbus.Variant>;
+
+/* The state as the contract types the property: a{sv}, its steps aa{sv}, times in µs. */
+export function firstBootToBus(fb: FirstBoot): Record<string, Variant> {
+    const time = (iso: string) => new dbus.Variant("t", BigInt(isoToMicroseconds(iso)));
+    return {
+        State: new dbus.Variant("s", fb.state),
+        Finished: time(fb.finished),
+        Steps: new dbus.Variant("aa{sv}", fb.steps.map(s => ({
+            Id: new dbus.Variant("s", s.id), Description: new dbus.Variant("s", s.description), State: new dbus.Variant("s", s.state),
+            Message: new dbus.Variant("s", s.message), Started: time(s.started), Finished: time(s.finished), Log: new dbus.Variant("as", s.log),
+        }))),
+    };
+}
 
 /** a missed inotify event (no inotify at all) costs at most this long */
 const RECHECK_MS = 5_000;
 
 export class FirstBootWatch {
+    /** the state as last read, as JSON: what a change is told by */
     private json: string;
     private watcher: fs.FSWatcher | null = null;
     private timer: NodeJS.Timeout | null = null;
@@ -16,9 +34,9 @@ export class FirstBootWatch {
         this.json = this.read();
     }
 
-    /* The property's value: the state as JSON. */
-    get value(): string {
-        return this.json;
+    /* The property's value. */
+    get value(): Record<string, Variant> {
+        return firstBootToBus(JSON.parse(this.json) as FirstBoot);
     }
 
     private read(): string {

@@ -83,6 +83,12 @@ export class Libvirt {
         return paths as string[];
     }
 
+    /* virConnectGetAllDomainStats: one record (domain name, typed parameters) per domain, in one call. */
+    async allDomainStats(stats: number, flags: number): Promise<Array<[string, Record<string, unknown>]>> {
+        const [records] = await this.call(CONNECT_PATH, CONNECT, "GetAllDomainStats", "uu", [stats, flags]);
+        return records as Array<[string, Record<string, unknown>]>;
+    }
+
     async domainState(path: string): Promise<string> {
         const [[state]] = await this.call(path, DOMAIN, "GetState", "u", [0]) as [[number, number]];
         return DOMAIN_STATES[state] ?? "unknown";

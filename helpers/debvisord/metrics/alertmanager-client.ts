@@ -1,5 +1,6 @@
 // Alertmanager's HTTP API (v2) on loopback, with the engines' secret: the
-// active alerts, silences, a test alert, and reloading its configuration.
+// active alerts, silences (made and ended), a test alert, and reloading its
+// configuration.
 import { engineRequest } from "./engine-http.js";
 
 export const ALERTMANAGER_URL = process.env.DEBVISOR_ALERTMANAGER_URL || "http://127.0.0.1:9093";
@@ -26,6 +27,15 @@ export class AlertmanagerClient {
             matchers, startsAt: new Date().toISOString(), endsAt: endsAt.toISOString(), createdBy, comment,
         }) as { silenceID?: string };
         return out.silenceID ?? "";
+    }
+
+    /* Ends a silence now; false when Alertmanager has no silence of that id. */
+    async unsilence(id: string): Promise<boolean> {
+        const silences = await this.request("GET", "/api/v2/silences") as Array<{ id: string; status: { state: string } }>;
+        if (!silences.some(s => s.id === id && s.status.state !== "expired"))
+            return false;
+        await this.request("DELETE", `/api/v2/silence/${encodeURIComponent(id)}`);
+        return true;
     }
 
     async postAlerts(alerts: Array<{ labels: Record<string, string>; annotations: Record<string, string>; endsAt?: string }>): Promise<void> {

@@ -1,5 +1,6 @@
 // The Alerts singleton (/org/debvisor/DebVisor1/alerts): the alerts that are
-// active now as Alertmanager knows them, silencing them for a while, and the
+// active now as Alertmanager knows them, silencing them for a while (and
+// ending a silence early), and the
 // notification targets (which debvisord turns into Alertmanager's
 // configuration). Viewers read; admins silence and configure.
 import * as z from "zod/mini";
@@ -26,6 +27,7 @@ const labelValue = z.string().check(z.maxLength(1024, "must be at most 1024 char
     z.refine(v => !/[\u0000-\u001f\u007f]/.test(v), "must not contain control characters such as newlines"));
 const comment = z.string().check(z.maxLength(1024, "must be at most 1024 characters"),
     z.refine(v => !/[\u0000-\u0008\u000b-\u001f\u007f]/.test(v), "must not contain control characters"));
+const silenceId = z.string().check(z.regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, "must be a silence's id (a UUID)"));
 const email = /^[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*$/;
 
 /* A webhook must be an http(s) URL without credentials that change what Alertmanager shows in its logs. */
@@ -51,6 +53,7 @@ function alertProperties(a: AmAlert): Record<string, unknown> {
         Name: a.labels.alertname ?? "", Severity: a.labels.severity ?? "", Summary: a.annotations.summary ?? "",
         Description: a.annotations.description ?? "", State: a.status?.state ?? "", Fingerprint: a.fingerprint,
         StartTime: BigInt(Date.parse(a.startsAt) || 0) * 1000n, Labels: a.labels,
+        SilencedBy: a.status?.silencedBy ?? [],
     };
 }
 
@@ -132,6 +135,14 @@ export class AlertsObject {
                         Object.entries(matchers).map(([name, value]) => ({ name, value, isRegex: false, isEqual: true })),
                         new Date(Date.now() + seconds * 1000), ctx.caller.user, text || `silenced with DebVisor by ${ctx.caller.user}`));
                     return [id];
+                },
+            }),
+            Unsilence: method({
+                args: z.tuple([silenceId, optionsSchema({})]),
+                run: async (_ctx, [id]) => {
+                    if (!await this.engineCall(() => this.client.unsilence(id)))
+                        throw notFound(`silence_id: Alertmanager has no silence "${id}" in force`);
+                    return [];
                 },
             }),
             AddNotificationTarget: method({

@@ -1,17 +1,28 @@
 // The Metrics singleton (/org/debvisor/DebVisor1/metrics): history of the
-// node for the pages' graphs, read through debvisord so that the browser
-// never talks to Prometheus and polkit decides who may read it.
+// node, its machines and pools for the pages' graphs, read through debvisord
+// so that the browser never talks to Prometheus and polkit decides who may
+// read it (viewers and up; a user without a DebVisor role learns nothing,
+// not even whether a machine exists).
 import * as z from "zod/mini";
 import { METRICS_IFACE } from "../../../generated/dbus-contract.js";
-import { failed } from "../../lib/errors.js";
+import { failed, invalidArgument, notFound } from "../../lib/errors.js";
 import { method } from "../bus/call-pipeline.js";
 import type { ObjectServer } from "../bus/object-server.js";
-import { count, optionsSchema } from "../validation.js";
+import { count, optionsSchema, resourceName } from "../validation.js";
 import { EngineError } from "./engine-http.js";
-import { HISTORY_SERIES, history, MAX_RANGE_SECONDS, MIN_RANGE_SECONDS } from "./history.js";
+import { HISTORY_SERIES, history, MAX_RANGE_SECONDS, MIN_RANGE_SECONDS, seriesQuery, type Subject } from "./history.js";
 
 const seriesName = z.string().check(z.refine(s => Object.hasOwn(HISTORY_SERIES, s),
     `must be one of ${Object.keys(HISTORY_SERIES).join(", ")}`));
+const uuid = z.string().check(z.regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, "must be a machine's UUID"));
+
+const IFACE = "org.debvisor.DebVisor1.";
+/** the option that names a series' subject, the interface of its objects and the property that names them */
+const SUBJECTS: Record<Exclude<Subject, "node">, { option: "machine" | "pool"; iface: string; property: string; what: string }> = {
+    machine: { option: "machine", iface: `${IFACE}Machine`, property: "UUID", what: "machine with the UUID" },
+    "zfs-pool": { option: "pool", iface: `${IFACE}ZfsPool`, property: "Name", what: "ZFS pool named" },
+    "ceph-pool": { option: "pool", iface: `${IFACE}CephPool`, property: "Name", what: "Ceph pool named" },
+};
 
 export class MetricsObject {
     readonly path: string;
@@ -20,16 +31,35 @@ export class MetricsObject {
         this.path = `${server.rootPath}/metrics`;
     }
 
+    /* The subject's value for the query: checked against the objects the areas publish. */
+    private subjectOf(series: string, options: { machine?: string; pool?: string }): string {
+        const kind = HISTORY_SERIES[series].subject;
+        if (kind === "node") {
+            if (options.machine !== undefined || options.pool !== undefined)
+                throw invalidArgument(`options: ${series} is the node's; it takes no machine or pool`);
+            return "";
+        }
+        const { option, iface, property, what } = SUBJECTS[kind];
+        const value = options[option];
+        if (value === undefined)
+            throw invalidArgument(`options: ${series} needs "${option}"`);
+        if (!this.server.objectsWith(iface).some(o => o.props[property] === value))
+            throw notFound(`${option}: there is no ${what} "${value}"`);
+        return value;
+    }
+
     export(): void {
         this.server.export(this.path, [{ name: METRICS_IFACE, properties: () => ({ Series: Object.keys(HISTORY_SERIES) }), methods: {
             History: method({
-                args: z.tuple([seriesName, count(MIN_RANGE_SECONDS, MAX_RANGE_SECONDS, " seconds"), optionsSchema({})]),
-                run: async (_ctx, [series, range]) => {
+                args: z.tuple([seriesName, count(MIN_RANGE_SECONDS, MAX_RANGE_SECONDS, " seconds"),
+                    optionsSchema({ machine: z.optional(uuid), pool: z.optional(resourceName) })]),
+                run: async (_ctx, [series, range, options]) => {
+                    const query = seriesQuery(series, this.subjectOf(series, options));
                     const secret = this.secret();
                     if (!secret)
                         throw failed("history is not available: Prometheus is not installed, or its secret cannot be made");
                     try {
-                        const { step, points } = await history(secret, series, range);
+                        const { step, points } = await history(secret, query, range);
                         return [step, points];
                     } catch (e) {
                         throw e instanceof EngineError ? failed(e.message) : e;

@@ -1,6 +1,11 @@
 // What DebVisor knows better than any exporter, read from the objects the
 // areas publish on the bus (so it is the same state the pages show): TSIG key
-// ages, failed DNS updates, ZFS pool health and fill, machine states.
+// ages, failed DNS updates, DHCP ranges' leases, ZFS pool health and fill,
+// Ceph pool fill, machine states.
+import { unwrap } from "../../lib/variants.js";
+import type { DhcpRange } from "../dns/dhcp-config.js";
+import type { Lease } from "../dns/dhcp-leases.js";
+import { rangeUsage } from "../dns/dhcp-usage.js";
 import type { Family } from "./exposition.js";
 
 export interface ObjectSource {
@@ -27,12 +32,24 @@ function checksumErrors(vdevs: unknown): number {
     return list.reduce((sum, v, i) => sum + (i + 1 < list.length && depth(i + 1) > depth(i) ? 0 : num(v.Checksum?.value)), 0);
 }
 
-export function objectFamilies(source: ObjectSource): Family[] {
+/* Each DHCP range's size and leases in force, from the Dns object's DhcpRanges and Leases (Expiry in µs). */
+function dhcpUsage(source: ObjectSource, now: number) {
+    const dns = source.objectsWith(`${IFACE}Dns`)[0]?.props;
+    if (!dns)
+        return [];
+    const ranges = (unwrap(dns.DhcpRanges) ?? []) as DhcpRange[];
+    const leases = ((unwrap(dns.Leases) ?? []) as Lease[]).map(l => ({ ...l, Expiry: Number(l.Expiry) / 1e6 }));
+    return rangeUsage(ranges, leases, now / 1000);
+}
+
+export function objectFamilies(source: ObjectSource, now = Date.now()): Family[] {
     const keys = source.objectsWith(`${IFACE}DnsKey`).map(o => o.props);
     const zones = source.objectsWith(`${IFACE}DnsZone`).map(o => o.props);
     const pools = source.objectsWith(`${IFACE}ZfsPool`).map(o => o.props);
     const datasets = source.objectsWith(`${IFACE}ZfsDataset`).map(o => o.props).filter(d => d.Type !== "snapshot");
     const machines = source.objectsWith(`${IFACE}Machine`).map(o => o.props);
+    const cephPools = source.objectsWith(`${IFACE}CephPool`).map(o => o.props);
+    const dhcp = dhcpUsage(source, now);
     return [
         { name: "debvisor_tsig_key_created_timestamp_seconds", type: "gauge", help: "When the current secret of each TSIG key was made.",
           samples: keys.map(k => ({ labels: { key: String(k.Name) }, value: seconds(k.Created) })) },
@@ -40,6 +57,10 @@ export function objectFamilies(source: ObjectSource): Family[] {
           samples: keys.filter(k => num(k.RotationDue) > 0).map(k => ({ labels: { key: String(k.Name) }, value: seconds(k.RotationDue) })) },
         { name: "debvisor_dns_failed_updates_total", type: "counter", help: "DNS updates of each zone that failed since debvisord started.",
           samples: zones.map(z => ({ labels: { zone: String(z.Name) }, value: num(z.FailedUpdates) })) },
+        { name: "debvisor_dhcp_range_addresses", type: "gauge", help: "Addresses in each DHCP range dnsmasq serves.",
+          samples: dhcp.map(r => ({ labels: { range: r.name }, value: r.addresses })) },
+        { name: "debvisor_dhcp_range_leased", type: "gauge", help: "Addresses of each DHCP range leased now (dnsmasq's lease file).",
+          samples: dhcp.map(r => ({ labels: { range: r.name }, value: r.leased })) },
         { name: "debvisor_zfs_pool_healthy", type: "gauge", help: "1 when the ZFS pool is ONLINE, else 0; health names the state.",
           samples: pools.map(p => ({ labels: { pool: String(p.Name), health: String(p.Health) }, value: HEALTHY_POOL.has(String(p.Health)) ? 1 : 0 })) },
         { name: "debvisor_zfs_pool_used_ratio", type: "gauge", help: "Allocated part of each ZFS pool (0 to 1).",
@@ -49,6 +70,10 @@ export function objectFamilies(source: ObjectSource): Family[] {
         { name: "debvisor_zfs_dataset_used_ratio", type: "gauge", help: "Used part of the space each ZFS dataset may use (used / (used + available)).",
           samples: datasets.filter(d => num(d.Used) + num(d.Available) > 0).map(d => ({
               labels: { dataset: String(d.Name), pool: String(d.Pool) }, value: num(d.Used) / (num(d.Used) + num(d.Available)),
+          })) },
+        { name: "debvisor_ceph_pool_used_ratio", type: "gauge", help: "Stored part of what each Ceph pool can hold (stored / (stored + max available)).",
+          samples: cephPools.filter(p => num(p.StoredBytes) + num(p.MaxAvailableBytes) > 0).map(p => ({
+              labels: { pool: String(p.Name) }, value: num(p.StoredBytes) / (num(p.StoredBytes) + num(p.MaxAvailableBytes)),
           })) },
         { name: "debvisor_machine_state", type: "gauge", help: "1 for the state each machine is in (running, paused, shutoff, crashed), 0 for the others.",
           samples: machines.flatMap(m => MACHINE_STATES.map(state => ({

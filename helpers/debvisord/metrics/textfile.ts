@@ -10,7 +10,7 @@ import { exposition, type Family } from "./exposition.js";
 
 export const TEXTFILE_DIR = "/var/lib/prometheus/node-exporter";
 export const TEXTFILE = path.join(TEXTFILE_DIR, "debvisor.prom");
-const WRITE_INTERVAL_MS = 15_000;
+export const WRITE_INTERVAL_MS = 15_000;
 
 export type FamilySource = () => Family[];
 

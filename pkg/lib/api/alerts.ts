@@ -1,4 +1,5 @@
-// Alerts and the node's history, read through debvisord as the logged-in user.
+// Alerts and the history of the node, its machines and pools, read through
+// debvisord as the logged-in user.
 import { ALERTS_IFACE, METRICS_IFACE, ROOT_PATH, type PageAlertsMethodResults, type PageMetricsMethodResults } from "../../../generated/dbus-contract";
 import { callDaemon } from "./call";
 import { unwrapDict } from "./variants";
@@ -9,13 +10,21 @@ export const METRICS_PATH = `${ROOT_PATH}/metrics`;
 export interface ActiveAlert {
     Name: string; Severity: string; Summary: string; Description: string; State: string;
     Fingerprint: string; StartTime: number; Labels: Record<string, string>;
+    /** the silences in force on it */
+    SilencedBy: string[];
 }
 
-export type HistorySeries = "node-cpu" | "node-memory";
+export type HistorySeries =
+    | "node-cpu" | "node-memory" | "node-disk-read" | "node-disk-write" | "node-network-receive" | "node-network-transmit"
+    | "machine-cpu" | "machine-memory" | "machine-disk-read" | "machine-disk-write" | "machine-network-receive" | "machine-network-transmit"
+    | "zfs-pool-used" | "ceph-pool-used";
+
+/** what a machine's or a pool's series is of */
+export interface HistorySubject { machine?: string; pool?: string }
 
 export interface History {
     step: number;
-    /** [milliseconds since the epoch, value from 0 to 1], oldest first */
+    /** [milliseconds since the epoch, value (0 to 1, or bytes per second)], oldest first */
     points: Array<[number, number]>;
 }
 
@@ -24,7 +33,18 @@ export async function alertsList(): Promise<ActiveAlert[]> {
     return alerts.map(a => unwrapDict(a) as unknown as ActiveAlert);
 }
 
-export async function metricsHistory(series: HistorySeries, rangeSeconds: number): Promise<History> {
-    const [step, points] = await callDaemon<PageMetricsMethodResults["History"]>(METRICS_PATH, METRICS_IFACE, "History", [series, rangeSeconds, {}]);
+export async function metricsHistory(series: HistorySeries, rangeSeconds: number, subject: HistorySubject = {}): Promise<History> {
+    const options = Object.fromEntries(Object.entries(subject).filter(([, v]) => v !== undefined).map(([k, v]) => [k, { t: "s", v }]));
+    const [step, points] = await callDaemon<PageMetricsMethodResults["History"]>(METRICS_PATH, METRICS_IFACE, "History", [series, rangeSeconds, options]);
     return { step, points: points.map(([t, v]) => [Number(t) / 1000, Number(v)]) };
+}
+
+/* Silences the alerts with all these labels for a while (admins); the silence's id. */
+export async function alertsSilence(labels: Record<string, string>, seconds: number, comment: string): Promise<string> {
+    const [id] = await callDaemon<PageAlertsMethodResults["Silence"]>(ALERTS_PATH, ALERTS_IFACE, "Silence", [labels, seconds, comment, {}]);
+    return id;
+}
+
+export async function alertsUnsilence(id: string): Promise<void> {
+    await callDaemon(ALERTS_PATH, ALERTS_IFACE, "Unsilence", [id, {}]);
 }

@@ -1,7 +1,8 @@
 // The Ceph tab: the local cluster's health, usage, placement groups and
-// daemons, its OSDs, pools, RBD images and CephFS. Everything comes from the
-// CephManager and its objects in the page's store; nothing polls. Without a
-// cluster (or without Ceph) an empty state says how to get one.
+// daemons, its OSDs, pools (and how full they have been), RBD images and
+// CephFS. Everything but the pools' history (read every minute) comes from
+// the CephManager and its objects in the page's store. Without a cluster (or
+// without Ceph) an empty state says how to get one.
 import { Alert } from "@patternfly/react-core/dist/esm/components/Alert/index.js";
 import { CodeBlock, CodeBlockCode } from "@patternfly/react-core/dist/esm/components/CodeBlock/index.js";
 import { EmptyState, EmptyStateBody } from "@patternfly/react-core/dist/esm/components/EmptyState/index.js";
@@ -13,6 +14,7 @@ import { useArea, useCephImages, useCephManager, useCephOsds, useCephPools } fro
 import { formatTime } from "../../lib/format";
 import { _, format } from "../../lib/gettext";
 import { adminOnly, useRole } from "../../lib/role";
+import { CapacityTrendsCard } from "../CapacityTrendsCard";
 import { CephFsCard } from "./CephFsCard";
 import { CephHealthCard } from "./CephHealthCard";
 import { CephImagesCard } from "./CephImagesCard";
@@ -84,6 +86,7 @@ export function CephTab() {
             <StackItem><CephHealthCard manager={m} /></StackItem>
             <StackItem><CephOsdCard manager={m} osds={osds} locked={locked} /></StackItem>
             <StackItem><CephPoolsCard pools={pools} images={images} osds={osds} cephfs={m.CephFS} locked={locked} reachable={reachable} /></StackItem>
+            <StackItem><CapacityTrendsCard kind="ceph-pool-used" pools={pools.map(p => p.props.Name)} /></StackItem>
             <StackItem><CephImagesCard pools={pools} images={images} locked={locked} reachable={reachable} /></StackItem>
             <StackItem><CephFsCard cephfs={m.CephFS} locked={locked} reachable={reachable} /></StackItem>
             <StackItem><JobsPanel /></StackItem>

@@ -1,5 +1,5 @@
-// The ZFS tab: a way to install ZFS where there is none, else the pools,
-// the datasets and their snapshots, and the jobs (scrubs) that run.
+// The ZFS tab: a way to install ZFS where there is none, else the pools
+// (and how full they have been), the datasets and their snapshots, and the jobs (scrubs) that run.
 import { CodeBlock, CodeBlockCode } from "@patternfly/react-core/dist/esm/components/CodeBlock/index.js";
 import { EmptyState, EmptyStateBody } from "@patternfly/react-core/dist/esm/components/EmptyState/index.js";
 import { Stack, StackItem } from "@patternfly/react-core/dist/esm/layouts/Stack/index.js";
@@ -8,6 +8,7 @@ import { JobsPanel } from "../../lib/components/JobsPanel";
 import { AreaEmptyState } from "../../lib/components/AreaState";
 import { useArea, useZfsDatasets, useZfsManager, useZfsPools } from "../../lib/dbus-store";
 import { _, format } from "../../lib/gettext";
+import { CapacityTrendsCard } from "../CapacityTrendsCard";
 import { DatasetsCard } from "./DatasetsCard";
 import { PoolsCard } from "./PoolsCard";
 
@@ -35,6 +36,7 @@ export function ZfsTab() {
                 {manager.Implementation === "openzfs" ? format(_("OpenZFS $0"), manager.Version) : _("zfs-fuse (no volumes, no lz4)")}
             </StackItem>
             <StackItem><PoolsCard pools={pools} features={manager.Features} /></StackItem>
+            <StackItem><CapacityTrendsCard kind="zfs-pool-used" pools={pools.map(p => p.props.Name)} /></StackItem>
             <StackItem><DatasetsCard datasets={datasets} schedule={scheduleOf(manager.SnapshotSchedule, manager.ScrubSchedule)} features={manager.Features} /></StackItem>
             <StackItem><JobsPanel /></StackItem>
         </Stack>

@@ -1,0 +1,84 @@
+// DebVisor → Virtual machines → a machine's History tab in a real Cockpit
+// login: a real tiny guest runs, debvisord collects libvirt's statistics, and
+// the CPU graph draws real points Prometheus scraped; on a narrow screen in
+// the dark theme the graphs fit, with no console errors.
+import fs from "node:fs";
+import QUnit from "qunit";
+import type { Frame } from "playwright-core";
+import { callAs } from "../lib/call-as.js";
+import { COCKPIT_URL, login, openSession, pageFrame, screenshot } from "../lib/browser.js";
+import { tempDir, uniqueName } from "../lib/images.js";
+import { enginesMissing, MetricsEngines } from "../lib/metrics-engines.js";
+import { removeGuest, startTinyGuest } from "../lib/running-guest.js";
+import { moduleUnless } from "../lib/skip.js";
+import { VIEWER } from "../lib/users.js";
+import { waitFor } from "../lib/wait.js";
+
+const WAIT = { timeout: 30_000 };
+
+const pointsOf = (frame: Frame, title: string) =>
+    frame.locator(`[data-testid='machine-history'] figure[aria-label='${title}'] svg`).getAttribute("data-points").then(Number);
+
+moduleUnless("browser: a machine's history graphs", enginesMissing(), hooks => {
+    const dir = tempDir("dv-browser-machine-history-");
+    const engines = new MetricsEngines(dir);
+    const name = uniqueName("dvgraph");
+
+    hooks.before(async () => {
+        await engines.start();
+        const guest = await startTinyGuest(name);
+        // debvisord reads libvirt every 15 s; the hour's graph has a point every 15 s: wait for two
+        await waitFor("two points of the guest's CPU history", async () => {
+            const r = await callAs(VIEWER.name, { path: "/org/debvisor/DebVisor1/metrics", iface: "org.debvisor.DebVisor1.Metrics",
+                                                  method: "History", signature: "sua{sv}", body: ["machine-cpu", 3600, { machine: ["s", guest.uuid] }] });
+            return r.ok && (r.body[1] as unknown[]).length >= 2;
+        }, 120_000, 1000);
+    });
+    hooks.after(async () => {
+        removeGuest(name);
+        await engines.stop();
+        fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    async function openHistory(session: Awaited<ReturnType<typeof openSession>>): Promise<Frame> {
+        await login(session.page, VIEWER);
+        session.consoleErrors.length = 0;
+        await session.page.goto(`${COCKPIT_URL}/debvisor/machines#/machine/${name}`);
+        const frame = await pageFrame(session.page, "debvisor/machines");
+        await frame.getByRole("tab", { name: "History" }).click();
+        await frame.locator("[data-testid='machine-history'] figure[aria-label='CPU'] svg").waitFor(WAIT);
+        return frame;
+    }
+
+    QUnit.test("a viewer sees the running guest's CPU, memory, disk and network graphs with real points", async assert => {
+        const session = await openSession();
+        try {
+            const frame = await openHistory(session);
+            assert.true(await pointsOf(frame, "CPU") >= 2, `CPU: ${await pointsOf(frame, "CPU")} points`);
+            assert.true(await pointsOf(frame, "Memory") >= 1, `Memory: ${await pointsOf(frame, "Memory")} points`);
+            for (const title of ["Disk I/O", "Network"])
+                assert.equal(await frame.locator(`[data-testid='machine-history'] figure[aria-label='${title}']`).count(), 1, `${title} graph`);
+            assert.true(/\d+ %/.test(await frame.locator("[data-testid='machine-history'] figure[aria-label='CPU'] figcaption").textContent() ?? ""),
+                "the latest CPU use in percent");
+            await screenshot(session.page, "machine-history", frame);
+            assert.deepEqual(session.consoleErrors, [], "no console errors");
+        } finally {
+            await session.close();
+        }
+    });
+
+    QUnit.test("narrow and dark: the graphs fit the screen", async assert => {
+        const session = await openSession({ colorScheme: "dark", width: 420 });
+        try {
+            const frame = await openHistory(session);
+            const tab = frame.getByTestId("machine-history");
+            assert.true(await tab.evaluate(el => el.scrollWidth <= el.clientWidth + 1), "no sideways scrolling in the tab");
+            const stroke = await tab.locator(".debvisor-graph-line").first().evaluate(el => getComputedStyle(el).stroke);
+            assert.notEqual(stroke, "none", `the line is drawn (${stroke})`);
+            await screenshot(session.page, "machine-history-narrow-dark", frame);
+            assert.deepEqual(session.consoleErrors, [], "no console errors");
+        } finally {
+            await session.close();
+        }
+    });
+});

@@ -1,0 +1,75 @@
+// Per-machine history end to end: a real tiny guest runs under libvirt,
+// debvisord (started by the test beside Debian's engines) reads libvirt's
+// domain statistics into node-exporter's textfile, Prometheus scrapes them,
+// and Metrics.History answers a viewer with the guest's real, non-zero CPU
+// and memory (the textfile also counts what it read from its CD-ROM); a user without a DebVisor role is refused, and
+// a series is read only for a machine that exists.
+import fs from "node:fs";
+import QUnit from "qunit";
+import { callAs } from "../lib/call-as.js";
+import { tempDir, uniqueName } from "../lib/images.js";
+import { enginesMissing, MetricsEngines } from "../lib/metrics-engines.js";
+import { removeGuest, startTinyGuest, type RunningGuest } from "../lib/running-guest.js";
+import { moduleUnless } from "../lib/skip.js";
+import { NOBODY, refusalOf, VIEWER } from "../lib/users.js";
+import { waitFor } from "../lib/wait.js";
+
+const TEXTFILE = "/var/lib/prometheus/node-exporter/debvisor.prom";
+const METRICS = { path: "/org/debvisor/DebVisor1/metrics", iface: "org.debvisor.DebVisor1.Metrics" };
+const history = (user: string, series: string, options: Record<string, [string, unknown]>) =>
+    callAs(user, { ...METRICS, method: "History", signature: "sua{sv}", body: [series, 300, options] });
+
+moduleUnless("metrics: a running machine's history", enginesMissing(), hooks => {
+    const dir = tempDir("dv-machine-history-");
+    const engines = new MetricsEngines(dir);
+    const name = uniqueName("dvhist");
+    let guest: RunningGuest;
+
+    hooks.before(async () => {
+        await engines.start();
+        guest = await startTinyGuest(name);
+    });
+    hooks.after(async () => {
+        removeGuest(name);
+        await engines.stop();
+        fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    QUnit.test("a viewer reads the guest's real CPU, memory and disk reads; a user without a role is refused", async assert => {
+        const machine = { machine: ["s", guest.uuid] as [string, unknown] };
+        // debvisord reads libvirt every 15 s: a rate needs two of its readings
+        let cpu: Array<[bigint, number]> = [];
+        await waitFor("non-zero CPU of the running guest", async () => {
+            const r = await history(VIEWER.name, "machine-cpu", machine);
+            cpu = r.ok ? r.body[1] as Array<[bigint, number]> : [];
+            return cpu.some(([, v]) => v > 0);
+        }, 90_000, 1000);
+        assert.true(cpu.every(([t, v]) => Number(t) > 0 && v >= 0 && v <= 1), `machine-cpu: ${cpu.length} points from 0 to 1, last ${cpu.at(-1)?.[1]}`);
+
+        const memory = await history(VIEWER.name, "machine-memory", machine);
+        const used = memory.ok ? (memory.body[1] as Array<[bigint, number]>).at(-1)?.[1] ?? 0 : 0;
+        assert.true(used > 0, `machine-memory: ${used} of its memory held in the host`);
+        // it read its CD-ROM while booting, perhaps before debvisord's first reading: the counter, not its rate
+        const prom = fs.readFileSync(TEXTFILE, "utf8");
+        const counted = prom.match(new RegExp(`^debvisor_machine_disk_read_bytes_total\\{uuid="${guest.uuid}",name="${name}",device="hdc"\\} (\\d+)$`, "m"));
+        assert.true(Number(counted?.[1] ?? 0) > 0, `the bytes read from its CD-ROM in the textfile: ${counted?.[1]}`);
+        for (const series of ["machine-disk-read", "machine-disk-write", "machine-network-receive", "machine-network-transmit"]) {
+            const r = await history(VIEWER.name, series, machine);
+            assert.true(r.ok, `${series} answered${r.ok ? "" : `: ${r.message}`}`);
+        }
+
+        const refused = await history(NOBODY.name, "machine-cpu", machine);
+        assert.equal(refused.ok ? "answered" : refused.errorName, refusalOf(NOBODY.name), "nothing about machines without a role");
+    });
+
+    QUnit.test("a machine's series needs a machine that exists; the node's takes none", async assert => {
+        const missing = await history(VIEWER.name, "machine-cpu", {});
+        assert.true(!missing.ok && /needs "machine"/.test(missing.message), missing.ok ? "answered" : missing.message);
+        const unknown = await history(VIEWER.name, "machine-cpu", { machine: ["s", "00000000-0000-4000-8000-000000000000"] });
+        assert.true(!unknown.ok && unknown.errorName.endsWith("NotFound"), unknown.ok ? "answered" : unknown.message);
+        const injected = await history(VIEWER.name, "machine-cpu", { machine: ["s", '"} or vector(1) #'] });
+        assert.true(!injected.ok && injected.errorName.endsWith("InvalidArgument") && /UUID/.test(injected.message), injected.ok ? "answered" : injected.message);
+        const node = await history(VIEWER.name, "node-cpu", { machine: ["s", guest.uuid] });
+        assert.true(!node.ok && /takes no machine/.test(node.message), node.ok ? "answered" : node.message);
+    });
+});
