@@ -4,7 +4,8 @@
 //   dist/debvisord.js           the daemon, one file for Debian's nodejs (>= 18)
 //   dist/debvisorctl.js         the command line
 //   dist/debvisor-firstboot.js  the first-boot setup of a node installed from the ISO
-//   dist/debvisor/              the Cockpit package (pages with their documents, manifest)
+//   dist/debvisor/              the Cockpit package (pages with their documents, manifest): each page's
+//                               module, chunks the pages share, and one stylesheet for all, debvisor.css
 //   po/debvisor.pot             the pages' translatable strings
 //   dist/debvisor/po.<lang>.js  each translation (po/<lang>.po) as Cockpit loads it for "po.js"
 // Usage: node build.js [--watch] [--dev]   (--dev: no minification, inline sourcemaps)
@@ -12,6 +13,7 @@
 import * as esbuild from "esbuild";
 import fs from "node:fs";
 import path from "node:path";
+import zlib from "node:zlib";
 import { fileURLToPath } from "node:url";
 
 const root = path.dirname(fileURLToPath(import.meta.url));
@@ -31,7 +33,7 @@ for (const dir of fs.readdirSync(path.join(root, "pkg"))) {
         throw new Error(`pkg/${dir}/index.tsx has no entry in pageTitles`);
 }
 
-/* Every page's document is the same shell around its bundle: cockpit.js, its stylesheet and script, a root for React.
+/* Every page's document is the same shell around its module: cockpit.js, the package's stylesheet, a root for React.
  * po.js is answered by Cockpit with the package's po.<lang>.js for the user's language (../base1/po.js: Cockpit's own
  * strings), before the page's script runs, so cockpit.gettext finds the translations. */
 function pageHtml(page) {
@@ -41,11 +43,11 @@ function pageHtml(page) {
     <meta charset="utf-8">
     <meta name="viewport" content="width=device-width, initial-scale=1">
     <title>${pageTitles[page]}</title>
-    <link rel="stylesheet" href="${page}.css">
+    <link rel="stylesheet" href="debvisor.css">
     <script src="../base1/cockpit.js"></script>
     <script src="../base1/po.js"></script>
     <script src="po.js"></script>
-    <script defer src="${page}.js"></script>
+    <script type="module" src="${page}.js"></script>
 </head>
 <body class="pf-v6-m-tabular-nums">
     <div id="app"></div>
@@ -207,6 +209,156 @@ async function compileTranslations() {
     }
 }
 
+/* The pages' scripts: ES modules with the code they share (React, PatternFly …) in chunks, so a second
+ * page loads only its own part; a stylesheet import adds nothing here (see buildStylesheet). */
+const pageTarget = {
+    bundle: true,
+    target: ["chrome110", "firefox110", "safari16"],
+    minify: !dev,
+    sourcemap: dev ? "inline" : false,
+    legalComments: "none",
+    jsx: "automatic",
+    define: { "process.env.NODE_ENV": JSON.stringify(dev ? "development" : "production") },
+    logLevel: "warning",
+};
+
+const withoutStylesheets = {
+    name: "without-stylesheets",
+    setup(build) {
+        build.onResolve({ filter: /\.css$/ }, args => ({ path: args.path, namespace: "stylesheet" }));
+        build.onLoad({ filter: /.*/, namespace: "stylesheet" }, () => ({ contents: "", loader: "js" }));
+    },
+};
+
+/* Red Hat's fonts come from Cockpit (its static/fonts, as Cockpit's own pages use them), not from the package. */
+const RED_HAT_FONTS = [
+    // family in PatternFly's stylesheet, file prefix in Cockpit, [weight, file suffix, style]
+    ["Red Hat Text", "RedHatText", [[400, "Regular", "normal"], [400, "Italic", "italic"], [500, "Medium", "normal"], [700, "Bold", "normal"], [700, "BoldItalic", "italic"]]],
+    ["Red Hat Display", "RedHatDisplay", [[400, "Regular", "normal"], [500, "Medium", "normal"], [700, "Bold", "normal"], [700, "BoldItalic", "italic"], [900, "Black", "normal"]]],
+    ["Red Hat Mono", "RedHatMono", [[400, "Regular", "normal"], [400, "Italic", "italic"], [500, "Medium", "normal"], [700, "Bold", "normal"]]],
+];
+const cockpitFonts = RED_HAT_FONTS.flatMap(([family, prefix, faces]) => faces.map(([weight, suffix, style]) =>
+    `@font-face{font-family:"${family}";src:url("../../static/fonts/${prefix}-${suffix}.woff2") format("woff2");font-weight:${weight};font-style:${style};font-display:fallback}`)).join("\n");
+
+/* Rules the pages never match: PatternFly's themes that Cockpit never sets on a page (it sets
+ * pf-v6-theme-dark only), a tenth of the stylesheet, and the classes of its icon font (the pages'
+ * icons are SVG). A selector list keeps its other selectors. */
+const UNUSED_RULES = /\.pf-v6-theme-(glass|high-contrast|felt|redhat)\b|\.pf-v6-pficon-/;
+
+function splitSelectors(list) {
+    const parts = [];
+    let depth = 0, start = 0;
+    for (let i = 0; i < list.length; i++) {
+        const c = list[i];
+        if (c === "(" || c === "[")
+            depth++;
+        else if (c === ")" || c === "]")
+            depth--;
+        else if (c === "," && depth === 0) {
+            parts.push(list.slice(start, i));
+            start = i + 1;
+        }
+    }
+    parts.push(list.slice(start));
+    return parts;
+}
+
+function withoutUnusedRules(css) {
+    // a rule starts after a brace or semicolon: matching only there keeps this linear (a long comment
+    // such as an inline source map would otherwise be rescanned from each of its characters)
+    return css.replace(/(?<=^|[{};])([^{};]+)\{([^{}]*)\}/g, (rule, selectors, body) => {
+        if (selectors.trim().startsWith("@") || !UNUSED_RULES.test(selectors))
+            return rule;
+        const kept = splitSelectors(selectors).filter(s => !UNUSED_RULES.test(s));
+        return kept.length === 0 ? "" : `${kept.join(",")}{${body}}`;
+    });
+}
+
+/* One stylesheet for the whole package: every stylesheet any page imports (PatternFly's base and the
+ * components' styles, the pages' own), in import order, once; PatternFly's font files are left out. */
+async function buildStylesheet() {
+    const out = await esbuild.build({
+        stdin: { contents: pages.map(p => `import "./pkg/${p}/index.tsx";`).join("\n"), resolveDir: root, sourcefile: "debvisor.tsx", loader: "tsx" },
+        ...pageTarget,
+        outfile: "dist/debvisor/debvisor.js",
+        write: false,
+        loader: { ".woff": "file", ".woff2": "file", ".svg": "file", ".png": "file", ".jpg": "file" },
+        assetNames: "assets/[name]-[hash]",
+        plugins: [{
+            name: "cockpit-fonts",
+            setup(build) {
+                build.onResolve({ filter: /^\.\.\/\.\.\/static\/fonts\// }, args => ({ path: args.path, external: true }));
+                build.onLoad({ filter: /@patternfly[\\/]react-core[\\/]dist[\\/]styles[\\/]base\.css$/ }, args => ({
+                    contents: fs.readFileSync(args.path, "utf8").replace(/@font-face\s*\{[^}]*(Red Hat|pf-v6-pficon)[^}]*\}/g, "") + cockpitFonts,
+                    loader: "css",
+                }));
+            },
+        }],
+    });
+    const css = withoutUnusedRules(out.outputFiles.find(f => f.path.endsWith(".css")).text);
+    fs.writeFileSync(path.join(dist, "debvisor/debvisor.css"), css);
+    // the images and fonts the remaining rules still refer to
+    for (const file of out.outputFiles.filter(f => path.relative(path.join(dist, "debvisor"), f.path).startsWith("assets"))) {
+        if (!css.includes(path.basename(file.path)))
+            continue;
+        fs.mkdirSync(path.dirname(file.path), { recursive: true });
+        fs.writeFileSync(file.path, file.contents);
+    }
+}
+
+/* What a page's first load transfers, gzipped as the package ships it, may not exceed this:
+ * its document, debvisor.css, its module with the chunks it imports (not those it imports
+ * on demand, like the consoles), and the largest translation. */
+const PAGE_BUDGET_KIB = { machines: 300, other: 320 };
+
+function checkPageSizes(metafile) {
+    const outDir = path.join(dist, "debvisor");
+    const gzipped = file => zlib.gzipSync(fs.readFileSync(path.join(root, file)), { level: 9 }).length;
+    const translations = fs.readdirSync(outDir).filter(f => /^po\..+\.js$/.test(f));
+    const largestTranslation = Math.max(0, ...translations.map(f => gzipped(path.join("dist/debvisor", f))));
+    const rows = [];
+    for (const page of pages) {
+        const scripts = new Set();
+        const visit = file => {
+            if (scripts.has(file))
+                return;
+            scripts.add(file);
+            for (const imported of metafile.outputs[file].imports)
+                if (imported.kind === "import-statement")
+                    visit(imported.path);
+        };
+        visit(`dist/debvisor/${page}.js`);
+        const js = [...scripts].reduce((sum, file) => sum + gzipped(file), 0);
+        const css = gzipped("dist/debvisor/debvisor.css");
+        const html = Buffer.byteLength(pageHtml(page));
+        rows.push({ page, js, css, html, total: js + css + html + largestTranslation });
+    }
+    const kib = n => (n / 1024).toFixed(1).padStart(6);
+    console.log(`page         first load, KiB gzipped, budget ${PAGE_BUDGET_KIB.machines} for machines, ${PAGE_BUDGET_KIB.other} for others (script + debvisor.css + document + translation ≤ ${kib(largestTranslation).trim()})`);
+    for (const r of rows)
+        console.log(`${r.page.padEnd(12)} ${kib(r.total)}  = ${kib(r.js)} + ${kib(r.css)} + ${kib(r.html)}`);
+    const budget = page => PAGE_BUDGET_KIB[page] ?? PAGE_BUDGET_KIB.other;
+    const over = rows.filter(r => r.total > budget(r.page) * 1024);
+    if (over.length > 0 && !dev)
+        throw new Error(`over budget, KiB gzipped: ${over.map(r => `${r.page} ${kib(r.total).trim()} > ${budget(r.page)}`).join(", ")}`);
+}
+
+async function buildPages() {
+    fs.rmSync(path.join(dist, "debvisor"), { recursive: true, force: true });
+    const { metafile } = await esbuild.build({
+        ...pageTarget,
+        entryPoints: Object.fromEntries(pages.map(p => [p, `pkg/${p}/index.tsx`])),
+        outdir: "dist/debvisor",
+        format: "esm",
+        splitting: true,
+        chunkNames: "chunks/[name]-[hash]",
+        plugins: [withoutStylesheets],
+        metafile: true,
+    });
+    await buildStylesheet();
+    return metafile;
+}
+
 const nodeTarget = {
     bundle: true,
     platform: "node",
@@ -235,24 +387,11 @@ async function buildAll() {
     fs.writeFileSync(path.join(dist, "package.json"), "{ \"type\": \"commonjs\" }\n");
     for (const file of ["dist/debvisord.js", "dist/debvisorctl.js", "dist/debvisor-firstboot.js", "dist/debvisor-install.js"])
         fs.chmodSync(path.join(root, file), 0o755);
-    await esbuild.build({
-        entryPoints: Object.fromEntries(pages.map(p => [p, `pkg/${p}/index.tsx`])),
-        outdir: "dist/debvisor",
-        bundle: true,
-        format: "iife",
-        target: ["chrome110", "firefox110", "safari16"],
-        minify: !dev,
-        sourcemap: dev ? "inline" : false,
-        legalComments: "none",
-        jsx: "automatic",
-        loader: { ".woff": "file", ".woff2": "file", ".svg": "file", ".png": "file", ".jpg": "file" },
-        assetNames: "assets/[name]-[hash]",
-        define: { "process.env.NODE_ENV": JSON.stringify(dev ? "development" : "production") },
-        logLevel: "warning",
-    });
+    const metafile = await buildPages();
     for (const p of pages)
         fs.writeFileSync(path.join(dist, "debvisor", `${p}.html`), pageHtml(p));
     await compileTranslations();
+    checkPageSizes(metafile);
     const manifest = JSON.parse(fs.readFileSync(path.join(root, "pkg/manifest.json"), "utf8"));
     fs.writeFileSync(path.join(dist, "debvisor/manifest.json"), JSON.stringify(manifest, null, 2) + "\n");
 }

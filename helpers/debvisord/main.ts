@@ -44,6 +44,7 @@ import { BackupsArea } from "./backups/backups-area.js";
 import { backupMethod } from "./backups/machine-backup.js";
 import { clockFromEnvironment } from "./backups/clock.js";
 import { ClusterArea } from "./cluster/cluster-area.js";
+import { Migrations } from "./cluster/migration.js";
 import { AUTHORIZED_KEYS } from "./cluster/ssh-channel.js";
 import { AlertsObject } from "./metrics/alerts-object.js";
 import { DaemonMetrics } from "./metrics/daemon-metrics.js";
@@ -165,6 +166,10 @@ async function main(): Promise<void> {
 
     // the cluster: members read from Ceph, the others pinged over SSH every 10 s
     const cluster = new ClusterArea(server, jobs);
+    // live migration between the members: Machine.Migrate here, the receiving side's calls on the channel
+    const migrations = new Migrations(cluster, machines);
+    machines.addMethods(path => ({ Migrate: migrations.method(path) }));
+    cluster.addPeerCalls(migrations.peerCalls());
     cluster.start();
 
     // backups: restic, with the repositories saved in /etc/debvisor/backup

@@ -63,12 +63,8 @@ function download(pkg: string, into: string): string {
     return dir;
 }
 
-/* Returns the path of the ISO, building it on first use. */
-export function tinyGuestIso(): string {
-    const kernel = kernelPackage();
-    const iso = path.join(CACHE, `tiny-guest-${kernel}.iso`);
-    if (fs.existsSync(iso))
-        return iso;
+/* The kernel package and busybox unpacked in a fresh directory, and an initramfs tree holding busybox and `dirs`; `build` makes what is cached from them. */
+function withKernelAndBusybox<T>(kernel: string, dirs: string[], build: (p: { kernelDir: string; version: string; root: string; work: string }) => T): T {
     fs.mkdirSync(CACHE, { recursive: true });
     // apt's sandbox user must be able to write the download directory
     const work = fs.mkdtempSync(path.join(os.tmpdir(), "dv-tiny-guest-"));
@@ -77,12 +73,31 @@ export function tinyGuestIso(): string {
         const kernelDir = download(kernel, work);
         const busyboxDir = download("busybox-static", work);
         const version = fs.readdirSync(path.join(kernelDir, "lib/modules"))[0];
+        const root = path.join(work, "initrd");
+        for (const d of ["bin", ...dirs])
+            fs.mkdirSync(path.join(root, d), { recursive: true });
+        fs.copyFileSync(path.join(busyboxDir, "bin/busybox"), path.join(root, "bin/busybox"));
+        fs.chmodSync(path.join(root, "bin/busybox"), 0o755);
+        return build({ kernelDir, version, root, work });
+    } finally {
+        fs.rmSync(work, { recursive: true, force: true });
+    }
+}
 
-        const initrd = path.join(work, "initrd");
-        for (const d of ["bin", "lib/modules", "etc/acpi/PWRF", "proc", "sys", "dev"])
-            fs.mkdirSync(path.join(initrd, d), { recursive: true });
-        fs.copyFileSync(path.join(busyboxDir, "bin/busybox"), path.join(initrd, "bin/busybox"));
-        fs.chmodSync(path.join(initrd, "bin/busybox"), 0o755);
+/* The initramfs tree as a gzipped newc cpio archive. */
+function packInitrd(root: string): Buffer {
+    const files = run("find", [".", "-print"], root);
+    const cpio = execFileSync("cpio", ["-o", "-H", "newc", "--quiet"], { cwd: root, input: files, maxBuffer: 64 << 20 });
+    return execFileSync("gzip", ["-9"], { input: cpio, maxBuffer: 64 << 20 });
+}
+
+/* Returns the path of the ISO, building it on first use. */
+export function tinyGuestIso(): string {
+    const kernel = kernelPackage();
+    const iso = path.join(CACHE, `tiny-guest-${kernel}.iso`);
+    if (fs.existsSync(iso))
+        return iso;
+    return withKernelAndBusybox(kernel, ["lib/modules", "etc/acpi/PWRF", "proc", "sys", "dev"], ({ kernelDir, version, root: initrd, work }) => {
         for (const m of MODULES)
             fs.copyFileSync(path.join(kernelDir, "lib/modules", version, "kernel", m), path.join(initrd, "lib/modules", path.basename(m)));
         fs.writeFileSync(path.join(initrd, "init"), INIT, { mode: 0o755 });
@@ -90,9 +105,7 @@ export function tinyGuestIso(): string {
 
         const tree = path.join(work, "iso");
         fs.mkdirSync(path.join(tree, "isolinux"), { recursive: true });
-        const files = run("find", [".", "-print"], initrd);
-        const cpio = execFileSync("cpio", ["-o", "-H", "newc", "--quiet"], { cwd: initrd, input: files, maxBuffer: 64 << 20 });
-        fs.writeFileSync(path.join(tree, "initrd.gz"), execFileSync("gzip", ["-9"], { input: cpio, maxBuffer: 64 << 20 }));
+        fs.writeFileSync(path.join(tree, "initrd.gz"), packInitrd(initrd));
         fs.copyFileSync(path.join(kernelDir, "boot", `vmlinuz-${version}`), path.join(tree, "vmlinuz"));
         fs.copyFileSync("/usr/lib/ISOLINUX/isolinux.bin", path.join(tree, "isolinux/isolinux.bin"));
         fs.copyFileSync("/usr/lib/syslinux/modules/bios/ldlinux.c32", path.join(tree, "isolinux/ldlinux.c32"));
@@ -105,7 +118,33 @@ export function tinyGuestIso(): string {
             "-r", "-J", tree]);
         fs.renameSync(partial, iso);
         return iso;
-    } finally {
-        fs.rmSync(work, { recursive: true, force: true });
-    }
+    });
+}
+
+export const COUNTER_BOOTED = "counter guest booted";
+
+/* A guest that boots straight from a kernel and initramfs (no disk needed to
+ * boot) and prints "count N" on its serial console every second: a reboot
+ * would start again from 0, so a count that goes on shows it kept running.
+ * Returns the two files, building them on first use. */
+export function counterGuest(): { kernel: string; initrd: string } {
+    const pkg = kernelPackage();
+    const kernel = path.join(CACHE, `counter-guest-${pkg}.vmlinuz`);
+    const initrd = path.join(CACHE, `counter-guest-${pkg}.initrd.gz`);
+    if (fs.existsSync(kernel) && fs.existsSync(initrd))
+        return { kernel, initrd };
+    return withKernelAndBusybox(pkg, ["proc"], ({ kernelDir, version, root }) => {
+        fs.writeFileSync(path.join(root, "init"), `#!/bin/busybox sh
+/bin/busybox --install -s /bin
+mount -t proc proc /proc
+echo "${COUNTER_BOOTED}"
+i=0
+while true; do echo "count $i"; i=$((i+1)); sleep 1; done
+`, { mode: 0o755 });
+        fs.writeFileSync(`${initrd}.partial`, packInitrd(root));
+        fs.copyFileSync(path.join(kernelDir, "boot", `vmlinuz-${version}`), `${kernel}.partial`);
+        fs.renameSync(`${kernel}.partial`, kernel);
+        fs.renameSync(`${initrd}.partial`, initrd);
+        return { kernel, initrd };
+    });
 }

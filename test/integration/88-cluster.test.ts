@@ -8,47 +8,53 @@
 // token that is not one, an expired one, one used already, joining a node to
 // itself, an address where no node answers. A node whose container is killed
 // is shown down on the others within 30 s, in debvisorctl and on node 1's
-// Cluster page (Playwright on node 1's Cockpit). The prepared root file system is
+// Cluster page (Playwright on node 1's Cockpit). Live migration: a guest that
+// counts on its serial console moves node 1 → node 2 → node 1 with its local
+// disk copied, counting on without a reboot; what cannot move is refused
+// before anything is done; the machine page's Migrate… moves it too. The
+// nodes' bring-up is test/lib/cluster-nodes.ts; the prepared root file system is
 // cached between runs; each node is stopped by its nspawn PID and its copy removed.
-import crypto from "node:crypto";
-import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import QUnit from "qunit";
+import { COUNTER_BOOTED } from "../harness/tiny-guest.js";
 import { login, openFromMenu, openSession, screenshot } from "../lib/browser.js";
-import { Node, nodeUnavailable, type NodeVariant } from "../lib/nspawn-node.js";
+import { BOOT_DIR, ClusterNodes, clusterNodesUnavailable } from "../lib/cluster-nodes.js";
 import { ADMIN } from "../lib/users.js";
 import { waitFor } from "../lib/wait.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const DEBS = path.join(ROOT, "build/debs");
 const RELEASE = "bookworm";
-/* What a cluster node has besides the .debs: sshd for the channel between nodes, Ceph's monitor and manager, Cockpit's shell. */
-const CLUSTER_NODE: NodeVariant = { name: "cluster", packages: ["openssh-server", "ceph-mon", "ceph-mgr", "ceph-common", "cockpit-system"] };
 const NETWORK_PREFIX = "10.231.77";
-/* The test machine's own address on the bridge: the browser reaches node 1's Cockpit from there. */
-const HOST_ADDRESS = `${NETWORK_PREFIX}.1`;
-const address = (i: number) => `${NETWORK_PREFIX}.${11 + i}`;
+/* The nodes (their bring-up: test/lib/cluster-nodes.ts); the test machine has .1 on their bridge, from where the browser reaches node 1's Cockpit. */
+const cluster = new ClusterNodes(NETWORK_PREFIX);
+const nodes = cluster.nodes;
+const address = (i: number) => cluster.address(i);
 /* On the bridge, but no node has it: nothing answers there. */
 const SILENT_ADDRESS = `${NETWORK_PREFIX}.99`;
 const DOWN_WITHIN_MS = 30_000;
+/* The guest that moves between the nodes: counterGuest() prints "count N" every second on its serial console, kept in a file. */
+const GUEST = "counter";
+const STOPPED_GUEST = "counter-off";
+const SERIAL_LOG = `/var/log/libvirt/qemu/${GUEST}-serial.log`;
+const IMAGES = "/var/lib/libvirt/images";
 
-const canBridge = () => process.getuid?.() === 0 && spawnSync("ip", ["link", "help"], { stdio: "ignore" }).status !== null;
-const unavailable = nodeUnavailable(DEBS) ?? (canBridge() ? null : "no ip(8) to make a bridge");
+/* Its disk (a volume of the default pool, local to each node: a migration copies it), booted from kernel and initramfs. */
+function guestXml(name: string, disk: boolean): string {
+    return `<domain type='qemu'><name>${name}</name><memory unit='MiB'>128</memory><vcpu>1</vcpu>
+  <os><type arch='x86_64' machine='pc'>hvm</type><kernel>${BOOT_DIR}/vmlinuz</kernel><initrd>${BOOT_DIR}/initrd.gz</initrd><cmdline>console=ttyS0 quiet</cmdline></os>
+  <devices>${disk ? `<disk type='volume' device='disk'><driver name='qemu' type='qcow2'/><source pool='default' volume='${name}.qcow2'/><target dev='vda' bus='virtio'/></disk>` : ""}
+    <serial type='file'><source path='/var/log/libvirt/qemu/${name}-serial.log'/><target port='0'/></serial></devices></domain>`;
+}
+
+const unavailable = clusterNodesUnavailable(DEBS);
 
 interface Result { status: number | null; stdout: string; stderr: string }
 interface ClusterNode { Name: string; Address: string; Health: string; Self: boolean; Problem: string }
 interface ClusterProps { State: string; NodeName: string; Address: string; Fsid: string; Nodes: ClusterNode[] }
 
-const nodes: Node[] = [];
-let bridge = "";
-
-function ip(args: string[]): void {
-    const r = spawnSync("ip", args, { encoding: "utf8" });
-    if (r.status !== 0)
-        throw new Error(`ip ${args.join(" ")} failed: ${r.stderr}`);
-}
 
 /* debvisorctl on a node, as root at a shell there. */
 const ctl = (n: number, args: string[], timeoutMs = 60_000): Result => nodes[n].service(["debvisorctl", ...args, "--no-ask"], timeoutMs);
@@ -71,8 +77,7 @@ function status(n: number): ClusterProps {
 
 const health = (n: number) => Object.fromEntries(status(n).Nodes.map(x => [x.Name, x.Health]));
 /* Each node's name, read once it booted (a killed node cannot be asked). */
-const names: string[] = [];
-const hostname = (n: number) => names[n];
+const hostname = (n: number) => cluster.names[n];
 
 function token(n: number, lifetime?: number): string {
     const out = mustCtl(n, ["cluster", "token", "--json", ...lifetime ? ["--lifetime", String(lifetime)] : []]);
@@ -94,44 +99,40 @@ function quorum(n: number): { names: string[]; addresses: Record<string, string>
     return { names: q.quorum_names.sort(), addresses: Object.fromEntries(q.monmap.mons.map(m => [m.name, m.public_addr.split(":")[0]])) };
 }
 
+/* The counts the guest printed on node n's serial log, in order. */
+const counts = (n: number) => [...nodes[n].exec(["cat", SERIAL_LOG]).stdout.matchAll(/count (\d+)/g)].map(m => Number(m[1]));
+const domains = (n: number, which: "--all" | "--state-running") => nodes[n].mustExec(["virsh", "list", which, "--name"]).split("\n").filter(Boolean);
+const hasVolume = (n: number, volume: string) => nodes[n].exec(["test", "-e", `${IMAGES}/${volume}`]).status === 0;
+/* What a migration leaves on a node (its sockets' directory), nothing when it ended. */
+const migrationLeftovers = (n: number) => nodes[n].exec(["sh", "-c", "ls -A /run/debvisor/migration 2>/dev/null"]).stdout.trim();
+
+/* Moves the guest from node `from` to node `to` with debvisorctl and checks that it kept running: no new boot, the count goes on. */
+async function moveGuest(assert: Assert, from: number, to: number): Promise<void> {
+    const last = Math.max(...counts(from));
+    const started = Date.now();
+    mustCtl(from, ["vm", "migrate", GUEST, hostname(to), "--wait"], 300_000);
+    console.log(`# ${GUEST} moved from node ${from + 1} to node ${to + 1} with its disk in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    assert.deepEqual(domains(to, "--state-running"), [GUEST], `it runs on node ${to + 1}`);
+    assert.deepEqual(domains(from, "--all"), [], `node ${from + 1} has no trace of it`);
+    assert.true(hasVolume(to, `${GUEST}.qcow2`), `its disk was copied to node ${to + 1}'s pool`);
+    assert.false(hasVolume(from, `${GUEST}.qcow2`), `the copy left on node ${from + 1} is removed`);
+    await waitFor(`the guest to count on node ${to + 1}`, () => counts(to).length >= 2, 60_000, 500);
+    const text = nodes[to].exec(["cat", SERIAL_LOG]).stdout;
+    assert.false(text.includes(COUNTER_BOOTED), "it did not boot again there");
+    assert.true(counts(to)[0] > last, `the count goes on: ${last} on node ${from + 1}, then ${counts(to).slice(0, 3).join(", ")} on node ${to + 1}`);
+    assert.strictEqual(migrationLeftovers(from) + migrationLeftovers(to), "", "no migration sockets are left");
+}
+
 QUnit.module.if(`cluster of nodes: three systemd nodes on a bridge join one cluster${unavailable ? ` (skipped: ${unavailable})` : ""}`, unavailable === null, hooks => {
     hooks.before(async assert => {
         assert.timeout(1_500_000);
         const started = Date.now();
-        bridge = `dvcl${crypto.randomBytes(3).toString("hex")}`;
-        ip(["link", "add", bridge, "type", "bridge"]);
-        ip(["link", "set", bridge, "up"]);
-        ip(["addr", "add", `${HOST_ADDRESS}/24`, "dev", bridge]);
-        let built = false;
-        for (let i = 0; i < 3; i++) {
-            const made = Node.create(RELEASE, DEBS, CLUSTER_NODE);
-            built ||= made.cacheBuilt;
-            nodes.push(made.node);
-            // a name of its own (the copies share the prepared root's)
-            fs.writeFileSync(path.join(made.node.dir, "etc/hostname"), `dvc${i + 1}-${made.node.name.slice(-6)}\n`);
-        }
-        await Promise.all(nodes.map(n => n.boot(180_000, bridge)));
-        nodes.forEach((n, i) => {
-            n.mustExec(["ip", "addr", "add", `${address(i)}/24`, "dev", "host0"]);
-            n.mustExec(["ip", "link", "set", "host0", "up"]);
-            // SSH host keys of its own, as a fresh install makes them
-            n.mustExec(["sh", "-c", "rm -f /etc/ssh/ssh_host_* && ssh-keygen -A"]);
-            names.push(n.mustExec(["hostname"]).trim());
-            const restarted = n.exec(["systemctl", "restart", "ssh.service"]);
-            if (restarted.status !== 0)
-                throw new Error(`sshd on node ${i + 1} did not restart: ${restarted.stderr}\n${n.exec(["journalctl", "-b", "-u", "ssh.service", "--no-pager", "-o", "cat"]).stdout}`);
-        });
-        await waitFor("the nodes to reach each other", () => nodes[0].exec(["ping", "-c1", "-W1", address(1)]).status === 0
-            || nodes[0].exec(["bash", "-c", `exec 3<>/dev/tcp/${address(1)}/22`]).status === 0, 30_000, 500);
-        console.log(`# cluster nodes: root file system ${built ? "built" : "from the cache"}, three nodes installed and booted in ${Math.round((Date.now() - started) / 1000)} s`);
+        await cluster.boot(3, RELEASE, DEBS);
+        console.log(`# cluster nodes: root file system ${cluster.built ? "built" : "from the cache"}, three nodes installed and booted in ${Math.round((Date.now() - started) / 1000)} s`);
     });
 
     hooks.after(async () => {
-        await Promise.all(nodes.map(n => n.stop()));
-        for (const n of nodes)
-            n.remove();
-        if (bridge)
-            spawnSync("ip", ["link", "del", bridge]);
+        await cluster.stop();
     });
 
     QUnit.test("node 1 creates the cluster: its Ceph monitor on its address, itself the one member", assert => {
@@ -210,6 +211,43 @@ QUnit.module.if(`cluster of nodes: three systemd nodes on a bridge join one clus
         assert.deepEqual(Object.keys(health(2)).sort(), all, "node 3 lists every node");
     });
 
+    QUnit.test("live migration: a running guest on a local disk moves to node 2 with the disk copied, and back, counting on without a reboot; audited on both nodes", async assert => {
+        for (const n of [0, 1])
+            nodes[n].mustExec(["sh", "-c", `virsh pool-info default >/dev/null 2>&1 || { virsh pool-define-as default dir --target ${IMAGES} && virsh pool-build default && virsh pool-start default; }`]);
+        fs.writeFileSync(path.join(nodes[0].dir, "root/guest.xml"), guestXml(GUEST, true));
+        nodes[0].mustExec(["sh", "-c", `virsh vol-create-as default ${GUEST}.qcow2 16M --format qcow2 && virsh define /root/guest.xml && virsh start ${GUEST}`]);
+        await waitFor("the guest to count on node 1", () => counts(0).length >= 3, 120_000, 500);
+        await moveGuest(assert, 0, 1);
+        await moveGuest(assert, 1, 0);
+        // each node recorded the move it took part in: the sender the call, the receiver who asked from where
+        const audit = (n: number) => nodes[n].exec(["sh", "-c", "cat /var/log/debvisor/*"]).stdout;
+        assert.true(audit(0).includes("Machine.Migrate"), "node 1 audited the call");
+        assert.true(/migration-prepare[^\n]*root \(admin\)/.test(audit(1)) && audit(1).includes(hostname(0)), "node 2 audited the incoming migration with node 1's name and the user");
+    });
+
+    QUnit.test("migration refused with a clear error, nothing done: a node that is no member, the node itself, a machine not running, a name the other node has", assert => {
+        const refused = (args: string[], words: string) => {
+            const r = ctl(0, ["vm", "migrate", ...args]);
+            assert.notStrictEqual(r.status, 0, `vm migrate ${args.join(" ")} fails`);
+            assert.true(r.stderr.includes(words), r.stderr);
+        };
+        refused([GUEST, "no-such-node"], "is not a member of this cluster");
+        refused([GUEST, hostname(0)], "is this node itself");
+        fs.writeFileSync(path.join(nodes[0].dir, "root/off.xml"), guestXml(STOPPED_GUEST, false));
+        nodes[0].mustExec(["virsh", "define", "/root/off.xml"]);
+        refused([STOPPED_GUEST, hostname(1)], "is shutoff: only a running machine moves");
+        // node 2 has a machine of that name: it refuses before anything is copied
+        fs.writeFileSync(path.join(nodes[1].dir, "root/same.xml"), guestXml(GUEST, false));
+        nodes[1].mustExec(["virsh", "define", "/root/same.xml"]);
+        refused([GUEST, hostname(1)], "has a machine named counter already");
+        nodes[1].mustExec(["virsh", "undefine", GUEST]);
+        nodes[0].mustExec(["virsh", "undefine", STOPPED_GUEST]);
+        assert.deepEqual(domains(0, "--state-running"), [GUEST], "the guest still runs on node 1");
+        assert.deepEqual(domains(1, "--all"), [], "node 2 got nothing");
+        assert.false(hasVolume(1, `${GUEST}.qcow2`), "no disk was made on node 2");
+        assert.strictEqual(migrationLeftovers(0) + migrationLeftovers(1), "", "no migration sockets are left");
+    });
+
     QUnit.test("node 3 killed: shown down on node 1 within 30 s, still listed; the two monitors left keep the quorum", async assert => {
         const killed = Date.now();
         await nodes[2].kill();
@@ -224,6 +262,13 @@ QUnit.module.if(`cluster of nodes: three systemd nodes on a bridge join one clus
         const two = [hostname(0), hostname(1)].sort().join(" ");
         await waitFor("the quorum of the two monitors left", () => quorum(0).names.join(" ") === two, 60_000, 2000);
         assert.deepEqual(quorum(0).names.join(" "), two, "two of three monitors keep the quorum");
+    });
+
+    QUnit.test("migration to a node that is down is refused, naming why; the guest stays", assert => {
+        const r = ctl(0, ["vm", "migrate", GUEST, hostname(2)]);
+        assert.notStrictEqual(r.status, 0);
+        assert.true(r.stderr.includes(`${hostname(2)} is down`), r.stderr);
+        assert.deepEqual(domains(0, "--state-running"), [GUEST], "the guest still runs on node 1");
     });
 
     QUnit.test("node 1's Cluster page, in node 1's Cockpit: the three nodes with their addresses, node 3 down", async assert => {
@@ -247,6 +292,39 @@ QUnit.module.if(`cluster of nodes: three systemd nodes on a bridge join one clus
             assert.deepEqual(session.consoleErrors, [], "no console errors");
         } catch (e) {
             await screenshot(session.page, "cluster-page-failed").catch(() => undefined);
+            throw e;
+        } finally {
+            await session.close();
+        }
+    });
+
+    QUnit.test("node 1's machine page: Migrate… lists the other members, node 3 (down) cannot be picked; the guest moves to node 2 from the page", async assert => {
+        const session = await openSession();
+        try {
+            await login(session.page, ADMIN, `http://${address(0)}:9090`);
+            session.consoleErrors.length = 0;
+            const frame = await openFromMenu(session.page, "Virtual machines", "debvisor/machines");
+            await frame.locator(`tr[data-machine='${GUEST}'] button:has-text('${GUEST}')`).click();
+            await frame.locator("#machine-title", { hasText: GUEST }).waitFor({ timeout: 30_000 });
+            await frame.locator("#machine-actions button:has-text('Migrate…')").click();
+            const dialog = frame.locator("#migrate-dialog");
+            const select = dialog.locator("#migrate-node");
+            await select.waitFor({ timeout: 30_000 });
+            assert.deepEqual(await select.locator("option").allTextContents(), [hostname(1), `${hostname(2)} (down)`], "the other members, node 3 marked down");
+            await select.selectOption(hostname(2));
+            await dialog.locator("#migrate-problem", { hasText: `${hostname(2)} is down` }).waitFor({ timeout: 10_000 });
+            assert.true(await dialog.locator("button:has-text('Migrate')").isDisabled(), "a down node cannot be picked");
+            await select.selectOption(hostname(1));
+            await screenshot(session.page, "machine-migrate-dialog", frame);
+            await dialog.locator("button:has-text('Migrate')").click();
+            await dialog.waitFor({ state: "detached", timeout: 30_000 });
+            // when it runs on node 2, node 1 no longer has it, and its page says so
+            await frame.locator("text=There is no machine named").waitFor({ timeout: 300_000 });
+            assert.deepEqual(domains(1, "--state-running"), [GUEST], "it runs on node 2");
+            assert.deepEqual(domains(0, "--all"), [], "node 1 has it no more");
+            assert.deepEqual(session.consoleErrors, [], "no console errors");
+        } catch (e) {
+            await screenshot(session.page, "machine-migrate-failed").catch(() => undefined);
             throw e;
         } finally {
             await session.close();

@@ -10,6 +10,7 @@ import { getProperties } from "../bus.js";
 import { JSON_OPTION, NO_ASK_OPTION, type Command } from "../command.js";
 import { printAndFollow } from "../job-follow.js";
 import { callMethod } from "../method.js";
+import { peerChannel } from "./cluster-peer-channel.js";
 import { fields, print, printJson, table } from "../output.js";
 
 const CLUSTER_PATH = `${ROOT_PATH}/cluster`;
@@ -111,6 +112,9 @@ const peerCall: Command = {
     async run(values) {
         if (typeof values.from !== "string")
             throw new UsageError("--from NODE is required");
+        const asked = process.env.SSH_ORIGINAL_COMMAND;
+        if (asked)
+            return peerChannel(values.from, asked);
         const [answer] = await callMethod(CLUSTER_PATH, CLUSTER_IFACE, "PeerCall", [values.from, readRequest()], { "no-ask": true }) as [string];
         process.stdout.write(`${answer}\n`);
         return 0;

@@ -7,6 +7,7 @@ import { print, printJson, table } from "../output.js";
 import { callMachine, machines, type Machine } from "./machine-lookup.js";
 import { vmChangeCommands } from "./vm-change.js";
 import { vmConsole } from "./vm-console.js";
+import { vmMigrate } from "./vm-migrate.js";
 
 type Variant = InstanceType<typeof dbus.Variant>;
 
@@ -114,4 +115,5 @@ export const vmCommands: Command[] = [
     vmAutostart,
     ...vmChangeCommands,
     vmConsole,
+    vmMigrate,
 ];

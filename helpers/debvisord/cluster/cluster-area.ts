@@ -54,10 +54,18 @@ const joinRequest = z.object({
 export type JoinRequest = z.infer<typeof joinRequest>;
 
 const peerRequest = z.object({
-    call: z.enum(["ping"]),
+    /** "ping", or a call another module added (addPeerCalls) */
+    call: z.string().check(z.regex(/^[a-z][a-z-]{0,39}$/, "must be a call's name")),
     /** the acting user on the calling node ("debvisord" for its own rounds) */
     user: z.string().check(z.maxLength(256)),
+    /** the acting user's role there, for calls that act for a person */
+    role: z.optional(z.enum(["admin", "operator", "viewer"])),
+    /** the call's own arguments, checked by its handler */
+    args: z.optional(z.unknown()),
 });
+export type PeerRequest = z.infer<typeof peerRequest>;
+/** A call another member makes on this node: the calling member's name, the request; its answer. */
+export type PeerHandler = (ctx: CallContext, from: string, request: PeerRequest) => Promise<unknown>;
 
 function parseJson<T>(text: string, schema: z.ZodMiniType<T>, what: string): T {
     let value: unknown;
@@ -79,6 +87,7 @@ export class ClusterArea {
     members: Member[] = [];
     lastError = "";
     private readonly seen = new Map<string, Seen>();
+    private readonly peerHandlers = new Map<string, PeerHandler>();
     private compared: Record<string, string> = {};
     private timer: NodeJS.Timeout | null = null;
     private round: Promise<void> | null = null;
@@ -119,6 +128,19 @@ export class ClusterArea {
                 };
             }),
         };
+    }
+
+    /* Calls other modules answer for the other members (migration); added before start(). */
+    addPeerCalls(handlers: Record<string, PeerHandler>): void {
+        for (const [name, handler] of Object.entries(handlers))
+            this.peerHandlers.set(name, handler);
+    }
+
+    /* A member by name with its health as this node sees it, or undefined when there is no such member. */
+    node(name: string): { member: Member; self: boolean; health: string; problem: string } | undefined {
+        const member = this.members.find(m => m.name === name);
+        const shown = (this.properties().Nodes as Array<{ Name: string; Self: boolean; Health: string; Problem: string }>).find(n => n.Name === name);
+        return member && shown ? { member, self: shown.Self, health: shown.Health, problem: shown.Problem } : undefined;
     }
 
     /* Signals what changed; LastSeen of a member that answers again is news only along with other news. */
@@ -175,8 +197,8 @@ export class ClusterArea {
     }
 
     /* A call to a member's debvisord over the channel; its answer. */
-    async call(m: Member, request: z.infer<typeof peerRequest>): Promise<unknown> {
-        const out = await sshCall({ address: m.address, key: NODE_KEY, knownHosts: KNOWN_HOSTS, input: JSON.stringify(request), timeoutMs: PING_TIMEOUT_MS });
+    async call(m: Member, request: PeerRequest, timeoutMs = PING_TIMEOUT_MS): Promise<unknown> {
+        const out = await sshCall({ address: m.address, key: NODE_KEY, knownHosts: KNOWN_HOSTS, input: JSON.stringify(request), timeoutMs });
         return JSON.parse(out) as unknown;
     }
 
@@ -313,14 +335,17 @@ export class ClusterArea {
         return { fsid: this.local.fsid, publicNetwork, monitors, adminKeyring: fs.readFileSync(ADMIN_KEYRING, "utf8"), monKeyring, members: this.members };
     }
 
-    private async peerCall(ctx: CallContext, from: string, request: z.infer<typeof peerRequest>): Promise<unknown> {
+    private async peerCall(ctx: CallContext, from: string, request: PeerRequest): Promise<unknown> {
         this.requirePeer(ctx);
         if (!this.members.some(m => m.name === from))
             this.members = await readMembers().catch(() => this.members);
         if (!this.members.some(m => m.name === from))
             throw notAuthorized(`${from} is not a member of this cluster`);
-        // only "ping" so far: the calling node hears that this node's debvisord answers
-        void request;
-        return { node: this.local?.name ?? "", time: Date.now() };
+        if (request.call === "ping") // the calling node hears that this node's debvisord answers
+            return { node: this.local?.name ?? "", time: Date.now() };
+        const handler = this.peerHandlers.get(request.call);
+        if (!handler)
+            throw invalidArgument(`request: this node has no call "${request.call}"`);
+        return handler(ctx, from, request);
     }
 }

@@ -119,3 +119,9 @@ export async function machineOpenConsole(path: string, kind: "serial" | "vnc"): 
     const [socket] = await machine<[string]>(path, "OpenConsole", [kind, {}]);
     return socket;
 }
+
+/** Moves a running machine to another member of the cluster; the Job's path. */
+export async function machineMigrate(path: string, node: string): Promise<string> {
+    const [job] = await machine<[string]>(path, "Migrate", [node, {}]);
+    return job;
+}

@@ -1,0 +1,65 @@
+// The pure parts of live migration: what a machine's definition says about
+// moving it (disks copied, shared, refused; files and networks the other node
+// needs), and the role table the receiving node checks a person's role with,
+// which must say what the shipped polkit rule says.
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import QUnit from "qunit";
+import { OPERATOR_ACTIONS, roleAllows } from "../../helpers/debvisord/cluster/remote-roles.js";
+import { migrationPlan } from "../../helpers/debvisord/machines/migration-plan.js";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+
+const domain = (devices: string, os = "") => `<domain type='qemu'><name>web</name><uuid>8d0c7b5e-1f2a-4c3d-9e8f-0a1b2c3d4e5f</uuid>
+  <os><type>hvm</type>${os}</os><devices>${devices}</devices></domain>`;
+
+QUnit.module("migration", () => {
+    QUnit.test("pool volumes and image-directory files are copied, RBD stays, an ISO and the boot files must be on the other node", assert => {
+        const plan = migrationPlan(domain(`
+            <disk type='volume' device='disk'><driver type='qcow2'/><source pool='default' volume='web.qcow2'/><target dev='vda'/></disk>
+            <disk type='file' device='disk'><source file='/var/lib/libvirt/images/web-data.raw'/><target dev='vdb'/></disk>
+            <disk type='network' device='disk'><source protocol='rbd' name='rbd/web-ceph'/><target dev='vdc'/></disk>
+            <disk type='file' device='cdrom'><source file='/srv/iso/debian.iso'/><target dev='sda'/></disk>
+            <disk type='file' device='cdrom'><target dev='sdb'/></disk>
+            <interface type='network'><source network='default'/></interface>
+            <interface type='bridge'><source bridge='br0'/></interface>`,
+        "<kernel>/boot/vmlinuz</kernel><initrd>/boot/initrd.gz</initrd>"));
+        assert.strictEqual(plan.name, "web");
+        assert.deepEqual(plan.copied, [
+            { target: "vda", pool: "default", volume: "web.qcow2", file: "" },
+            { target: "vdb", pool: "", volume: "web-data.raw", file: "/var/lib/libvirt/images/web-data.raw" },
+        ]);
+        assert.deepEqual(plan.shared, ["vdc"]);
+        assert.deepEqual(plan.files, ["/srv/iso/debian.iso", "/boot/vmlinuz", "/boot/initrd.gz"]);
+        assert.deepEqual([plan.networks, plan.bridges], [["default"], ["br0"]]);
+        assert.deepEqual(plan.refused, []);
+    });
+
+    QUnit.test("what cannot move is refused, naming the disk and why", assert => {
+        const plan = migrationPlan(domain(`
+            <disk type='block' device='disk'><source dev='/dev/sdb'/><target dev='vda'/></disk>
+            <disk type='file' device='disk'><source file='/home/me/disk.qcow2'/><target dev='vdb'/></disk>
+            <hostdev mode='subsystem' type='pci'/>`));
+        assert.strictEqual(plan.refused.length, 3);
+        assert.true(plan.refused[0].startsWith("disk vda is a block device of this node (/dev/sdb)"), plan.refused[0]);
+        assert.true(plan.refused[1].startsWith("disk vdb is a file outside the storage pools (/home/me/disk.qcow2)"), plan.refused[1]);
+        assert.true(plan.refused[2].includes("a device of this host (pci)"), plan.refused[2]);
+        assert.deepEqual(plan.copied, []);
+    });
+
+    QUnit.test("a remote person's role: operators and admins may migrate, viewers and calls without a role may not", assert => {
+        assert.true(roleAllows("admin", "org.debvisor.machines.migrate"));
+        assert.true(roleAllows("operator", "org.debvisor.machines.migrate"));
+        assert.false(roleAllows("operator", "org.debvisor.cluster.manage"));
+        assert.false(roleAllows("viewer", "org.debvisor.machines.migrate"));
+        assert.true(roleAllows("viewer", "org.debvisor.machines.read"));
+        assert.false(roleAllows(undefined, "org.debvisor.machines.migrate"));
+    });
+
+    QUnit.test("the role table is the shipped polkit rule's", assert => {
+        const rules = fs.readFileSync(path.join(ROOT, "dbus/50-debvisor.rules"), "utf8");
+        const list = /var debvisorOperatorActions = \[([^\]]*)\]/.exec(rules)?.[1] ?? "";
+        assert.deepEqual([...list.matchAll(/"([^"]+)"/g)].map(m => m[1]).sort(), [...OPERATOR_ACTIONS].sort());
+    });
+});
