@@ -70,7 +70,7 @@ async function busListing(bus: dbus.MessageBus): Promise<void> {
 }
 
 /* Installs cockpit-machines for the comparison and lets the admin reach libvirt as cockpit-machines needs. */
-function prepareCockpitMachines(): void {
+export function prepareCockpitMachines(): void {
     try {
         execFileSync("dpkg-query", ["-W", "cockpit-machines"], { stdio: "ignore" });
     } catch {

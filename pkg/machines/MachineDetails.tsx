@@ -1,7 +1,7 @@
 // One machine: its actions, and tabs for overview, history graphs, disks,
 // network interfaces, snapshots, backups and the console. Everything here is live: it is
 // rendered from the machine's object, which libvirt's events keep current.
-import { useState } from "react";
+import { lazy, Suspense, useState } from "react";
 import { Breadcrumb, BreadcrumbItem } from "@patternfly/react-core/dist/esm/components/Breadcrumb/index.js";
 import { Button } from "@patternfly/react-core/dist/esm/components/Button/index.js";
 import { Card, CardBody } from "@patternfly/react-core/dist/esm/components/Card/index.js";
@@ -17,7 +17,6 @@ import type { MachineObject } from "../lib/dbus-store";
 import { format, _ } from "../lib/gettext";
 import { ConfirmDialog } from "./ConfirmDialog";
 import { BackupsTab } from "./details/BackupsTab";
-import { ConsoleTab } from "./details/ConsoleTab";
 import { DisksTab } from "./details/DisksTab";
 import { HistoryTab } from "./details/HistoryTab";
 import { NicsTab } from "./details/NicsTab";
@@ -26,6 +25,9 @@ import { SnapshotsTab } from "./details/SnapshotsTab";
 import { checkMachineName } from "./machine-rules";
 import { MigrateDialog } from "./MigrateDialog";
 import { StateLabel } from "./StateLabel";
+
+// the consoles (noVNC, xterm) are a third of the page's script: loaded when the tab is first opened
+const ConsoleTab = lazy(() => import("./details/ConsoleTab").then(m => ({ default: m.ConsoleTab })));
 
 type Dialog = "force-off" | "delete" | "rename" | "clone" | "migrate" | null;
 
@@ -86,7 +88,7 @@ export function MachineDetails({ name, machine, allNames, onBack }: {
                             <Tab eventKey="network" title={<TabTitleText>{_("Network interfaces")}</TabTitleText>}><NicsTab machine={machine} /></Tab>
                             <Tab eventKey="snapshots" title={<TabTitleText>{_("Snapshots")}</TabTitleText>}><SnapshotsTab machine={machine} /></Tab>
                             <Tab eventKey="backups" title={<TabTitleText>{_("Backups")}</TabTitleText>}><BackupsTab machine={machine} allNames={allNames} /></Tab>
-                            <Tab eventKey="console" title={<TabTitleText>{_("Console")}</TabTitleText>}><ConsoleTab machine={machine} /></Tab>
+                            <Tab eventKey="console" title={<TabTitleText>{_("Console")}</TabTitleText>}><Suspense><ConsoleTab machine={machine} /></Suspense></Tab>
                         </Tabs>
                     </CardBody>
                 </Card>

@@ -1,7 +1,7 @@
 // DebVisor → Virtual machines: every libvirt domain, live; one machine's
 // details at #/machine/NAME (Cockpit keeps that in the URL, so reload and
 // back work).
-import { useEffect, useState } from "react";
+import { lazy, Suspense, useEffect, useState } from "react";
 import { Alert } from "@patternfly/react-core/dist/esm/components/Alert/index.js";
 import { Page, PageSection } from "@patternfly/react-core/dist/esm/components/Page/index.js";
 import { Title } from "@patternfly/react-core/dist/esm/components/Title/index.js";
@@ -13,9 +13,11 @@ import { ServiceEmptyState } from "../lib/components/ServiceEmptyState";
 import { AreaAlert } from "../lib/components/AreaState";
 import { useArea, useMachines, useManager, useServiceState } from "../lib/dbus-store";
 import { _ } from "../lib/gettext";
-import { CreateDialog } from "./CreateDialog";
-import { MachineDetails } from "./MachineDetails";
 import { MachinesTable } from "./MachinesTable";
+
+// the list is what the page opens with; one machine's details and the create dialog load when first asked for
+const MachineDetails = lazy(() => import("./MachineDetails").then(m => ({ default: m.MachineDetails })));
+const CreateDialog = lazy(() => import("./CreateDialog").then(m => ({ default: m.CreateDialog })));
 
 function useLocationPath(): string[] {
     const [path, setPath] = useState(cockpit.location.path);
@@ -62,14 +64,14 @@ export function MachinesPage() {
                             )}
                             <StackItem>
                                 {detail
-                                    ? <MachineDetails name={detail} machine={machines.find(m => m.props.Name === detail)} allNames={names} onBack={() => cockpit.location.go([])} />
+                                    ? <Suspense><MachineDetails name={detail} machine={machines.find(m => m.props.Name === detail)} allNames={names} onBack={() => cockpit.location.go([])} /></Suspense>
                                     : <MachinesTable machines={machines} onOpen={open} onCreate={() => setCreating(true)} />}
                             </StackItem>
                             <StackItem><JobsPanel /></StackItem>
                         </Stack>
                     )}
             </PageSection>
-            {creating && <CreateDialog existingNames={names} onClose={() => setCreating(false)} onCreated={name => { setCreating(false); open(name) }} />}
+            {creating && <Suspense><CreateDialog existingNames={names} onClose={() => setCreating(false)} onCreated={name => { setCreating(false); open(name) }} /></Suspense>}
         </Page>
     );
 }
