@@ -252,7 +252,7 @@ QUnit.module.if(`cluster of nodes: three systemd nodes on a bridge join one clus
             const job = mustCtl(0, ["vm", "migrate", GUEST, hostname(1)]).trim().split("\n").pop() ?? "";
             await waitFor("the incoming guest on node 2", () => domains(1, "--all").includes(GUEST), 60_000, 200);
             mustCtl(0, ["jobs", "cancel", job]);
-            const jobState = () => (JSON.parse(mustCtl(0, ["jobs", "--json"])) as Array<{ Path: string; State: string; Message: string }>).find(j => j.Path === job);
+            const jobState = () => (JSON.parse(nodes[0].service(["debvisorctl", "jobs", "--json"]).stdout) as Array<{ Path: string; State: string; Message: string }>).find(j => j.Path === job);
             await waitFor("the job to end", () => jobState()?.State !== "running", 120_000, 500);
             assert.strictEqual(jobState()?.State, "cancelled", jobState()?.Message);
             assert.deepEqual(domains(0, "--state-running"), [GUEST], "the guest still runs on node 1");
