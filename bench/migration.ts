@@ -33,7 +33,7 @@ export async function migrationBench(): Promise<void> {
         ctl(0, ["cluster", "create", cluster.address(0), "--wait"]);
         const token = (JSON.parse(ctl(0, ["cluster", "token", "--json"])) as { token: string }).token;
         ctl(1, ["cluster", "join", cluster.address(0), token, "--wait"]);
-        const up = (n: number) => (JSON.parse(ctl(n, ["cluster", "status", "--json"])) as { Nodes: Array<{ Health: string }> }).Nodes.every(x => x.Health === "up");
+        const up = (n: number) => (JSON.parse(cluster.nodes[n].mustExec(["debvisorctl", "cluster", "status", "--json"])) as { Nodes: Array<{ Health: string }> }).Nodes.every(x => x.Health === "up");
         await waitFor("both nodes to see each other up", () => up(0) && up(1), 60_000, 1000);
         // by hand: root's own SSH keys between the two nodes
         for (const [from, to, i] of [[a, b, 1], [b, a, 0]] as const) {

@@ -12,6 +12,7 @@ import { busNameOwnerPid, Harness } from "../test/harness/harness.js";
 import { callAs, MANAGER } from "../test/lib/call-as.js";
 import { ADMIN, VIEWER } from "../test/lib/users.js";
 import { auditQueryBench } from "./audit-query.js";
+import { backupsBench } from "./backups.js";
 import { dnsBench } from "./dns.js";
 import { firewallBench } from "./firewall.js";
 import { hardeningBench } from "./hardening.js";
@@ -183,7 +184,7 @@ try {
     // `npm run bench -- machines` runs only the named ones
     const benches: Record<string, () => Promise<void>> = { activation, roundTrip, auditedCalls, largeArguments, auditLog, machines: machinesBench, "audit-query": auditQueryBench, firewall: firewallBench, zfs: zfsBench, dns: dnsBench,
         hardening: hardeningBench, images: imagesBench,
-        ceph: cephBench, metrics: metricsBench, migration: migrationBench, "page-transfer": pageTransferBench };
+        ceph: cephBench, metrics: metricsBench, migration: migrationBench, "page-transfer": pageTransferBench, backups: backupsBench };
     const chosen = process.argv.slice(2).length > 0 ? process.argv.slice(2) : Object.keys(benches);
     for (const name of chosen) {
         if (!benches[name])

@@ -44,6 +44,8 @@ import { BackupsArea } from "./backups/backups-area.js";
 import { backupMethod } from "./backups/machine-backup.js";
 import { clockFromEnvironment } from "./backups/clock.js";
 import { ClusterArea } from "./cluster/cluster-area.js";
+import { localMachines } from "./cluster/local-machines.js";
+import { nodeChangePeerCalls } from "./cluster/node-changes.js";
 import { Migrations } from "./cluster/migration.js";
 import { AUTHORIZED_KEYS } from "./cluster/ssh-channel.js";
 import { AlertsObject } from "./metrics/alerts-object.js";
@@ -166,6 +168,8 @@ async function main(): Promise<void> {
 
     // the cluster: members read from Ceph, the others pinged over SSH every 10 s
     const cluster = new ClusterArea(server, jobs);
+    cluster.machines = localMachines(machines);
+    cluster.addPeerCalls(nodeChangePeerCalls(cluster));
     // live migration between the members: Machine.Migrate here, the receiving side's calls on the channel
     const migrations = new Migrations(cluster, machines);
     machines.addMethods(path => ({ Migrate: migrations.method(path) }));

@@ -1,7 +1,10 @@
 // DebVisor → Cluster: the cluster this node is in and every member as this
 // node sees it: address, health, when it last answered and why not. A member
 // that stops answering is shown down (within 30 s), never dropped from the
-// list. A node in no cluster says how to create or join one.
+// list; a node in maintenance is labelled so. An admin puts a node in
+// maintenance, removes one that is gone, or lets this one leave, each after
+// its plan (NodeChangeDialog). A node in no cluster says how to create or join one.
+import { useState } from "react";
 import { Card, CardBody, CardTitle } from "@patternfly/react-core/dist/esm/components/Card/index.js";
 import { CodeBlock, CodeBlockCode } from "@patternfly/react-core/dist/esm/components/CodeBlock/index.js";
 import { DescriptionList, DescriptionListDescription, DescriptionListGroup, DescriptionListTerm } from "@patternfly/react-core/dist/esm/components/DescriptionList/index.js";
@@ -10,15 +13,22 @@ import { Label } from "@patternfly/react-core/dist/esm/components/Label/index.js
 import { Page, PageSection } from "@patternfly/react-core/dist/esm/components/Page/index.js";
 import { Title } from "@patternfly/react-core/dist/esm/components/Title/index.js";
 import { Stack, StackItem } from "@patternfly/react-core/dist/esm/layouts/Stack/index.js";
+import { ActionsColumn } from "@patternfly/react-table/dist/esm/components/Table/ActionsColumn.js";
+import type { IAction } from "@patternfly/react-table/dist/esm/components/Table/TableTypes.js";
 import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
+import type { NodeChange } from "../lib/api/cluster";
 import { unwrapDict } from "../lib/api/variants";
 import { JobsPanel } from "../lib/components/JobsPanel";
 import { PageAlerts } from "../lib/components/PageAlerts";
 import { ServiceEmptyState } from "../lib/components/ServiceEmptyState";
 import { useCluster, useServiceState } from "../lib/dbus-store";
 import { _, format } from "../lib/gettext";
+import { useRole } from "../lib/role";
+import { NodeChangeDialog } from "./NodeChangeDialog";
 
-interface ClusterNode { Name: string; Address: string; Self: boolean; Health: string; LastSeen: number; Problem: string }
+interface ClusterNode {
+    Name: string; Address: string; Self: boolean; Health: string; LastSeen: number; Problem: string; Maintenance?: boolean; Removal?: string;
+}
 
 const HEALTH: Record<string, { color: "green" | "red" | "grey"; text: string }> = {
     up: { color: "green", text: _("Up") },
@@ -32,8 +42,21 @@ function lastSeen(n: ClusterNode): string {
     return n.LastSeen > 0 ? new Date(n.LastSeen / 1000).toLocaleString() : _("Never");
 }
 
+function nodeActions(n: ClusterNode, admin: boolean, onChange: (change: NodeChange) => void): IAction[] {
+    const item = (title: string, change: NodeChange, danger = false): IAction =>
+        ({ title, onClick: () => onChange(change), isDanger: danger, isDisabled: !admin, tooltipProps: admin ? undefined : { content: _("Only an admin may") } });
+    return [
+        n.Maintenance ? item(_("Leave maintenance…"), "leave-maintenance") : item(_("Enter maintenance…"), "enter-maintenance"),
+        { isSeparator: true },
+        n.Self ? item(_("Leave the cluster…"), "leave", true) : item(_("Remove from the cluster…"), "remove", true),
+    ];
+}
+
 function NodesTable({ nodes }: { nodes: ClusterNode[] }) {
+    const role = useRole();
+    const [changing, setChanging] = useState<{ node: ClusterNode; change: NodeChange } | null>(null);
     return (
+        <>
         <Table aria-label={_("Nodes")} variant="compact">
             <Thead>
                 <Tr>
@@ -42,6 +65,7 @@ function NodesTable({ nodes }: { nodes: ClusterNode[] }) {
                     <Th>{_("Health")}</Th>
                     <Th>{_("Last answered")}</Th>
                     <Th>{_("Problem")}</Th>
+                    <Th screenReaderText={_("Actions")} />
                 </Tr>
             </Thead>
             <Tbody>
@@ -51,14 +75,25 @@ function NodesTable({ nodes }: { nodes: ClusterNode[] }) {
                         <Tr key={n.Name} data-node={n.Name} data-health={n.Health}>
                             <Td dataLabel={_("Node")}>{n.Self ? format(_("$0 (this node)"), n.Name) : n.Name}</Td>
                             <Td dataLabel={_("Address")}>{n.Address}</Td>
-                            <Td dataLabel={_("Health")}><Label color={health.color}>{health.text}</Label></Td>
+                            <Td dataLabel={_("Health")}>
+                                <Label color={health.color}>{health.text}</Label>
+                                {n.Maintenance && <Label color="orange" className="pf-v6-u-ml-sm" data-label="maintenance">{_("Maintenance")}</Label>}
+                            </Td>
                             <Td dataLabel={_("Last answered")}>{lastSeen(n)}</Td>
-                            <Td dataLabel={_("Problem")}>{n.Problem}</Td>
+                            <Td dataLabel={_("Problem")}>{[n.Problem, n.Removal].filter(Boolean).join("; ")}</Td>
+                            <Td isActionCell>
+                                <ActionsColumn items={nodeActions(n, role === null || role === "admin", change => setChanging({ node: n, change }))}
+                                    popperProps={{ position: "right" }} />
+                            </Td>
                         </Tr>
                     );
                 })}
             </Tbody>
         </Table>
+            {changing && (
+                <NodeChangeDialog node={changing.node.Name} change={changing.change} self={changing.node.Self} onClose={() => setChanging(null)} />
+            )}
+        </>
     );
 }
 

@@ -2,7 +2,8 @@
 // daemon and restic: an admin backs up a shut-off machine into a local
 // repository (added as root with debvisorctl), sees the backup listed,
 // restores it as a new machine from the tab, and the new machine is listed;
-// a viewer sees the backup with the actions disabled.
+// then restores it over itself, the dialog listing what is lost and asking
+// for the machine's name; a viewer sees the backup with the actions disabled.
 import { execFileSync } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
@@ -54,6 +55,16 @@ QUnit.module("browser: Backups of a machine", hooks => {
         fs.rmSync(dir, { recursive: true, force: true });
     });
 
+    /* Logged in as `user`, the machine's Backups tab open. */
+    async function openBackupsTab(session: Awaited<ReturnType<typeof openSession>>, user: typeof ADMIN) {
+        await login(session.page, user);
+        session.consoleErrors.length = 0;
+        const frame = await openFromMenu(session.page, "Virtual machines", "debvisor/machines");
+        await frame.locator(`tr[data-machine='${name}'] button:has-text('${name}')`).click();
+        await frame.locator("button[role='tab']:has-text('Backups')").click();
+        return frame;
+    }
+
     QUnit.test("an admin backs up a shut-off machine from its Backups tab and restores it as a new machine", async assert => {
         const session = await openSession();
         try {
@@ -103,18 +114,46 @@ QUnit.module("browser: Backups of a machine", hooks => {
         }
     });
 
+    QUnit.test("an admin restores the machine over itself: the dialog lists what is lost and wants the machine's name", async assert => {
+        // written after the backup: what the restore takes back
+        execFileSync("qemu-io", ["-f", "qcow2", "-c", "write -P 0x77 1M 4M", disk], { stdio: "pipe" });
+        const session = await openSession();
+        try {
+            const frame = await openBackupsTab(session, ADMIN);
+            const row = frame.locator(`tr[data-repository='${repoName}']`).first();
+            await row.waitFor(WAIT);
+            await row.locator("button:has-text('Restore over this machine…')").click();
+            const dialog = frame.locator("[role='dialog']");
+            const lost = dialog.locator("#restore-over-lost");
+            await lost.locator("li", { hasText: "disk vda" }).waitFor(WAIT);
+            assert.true((await lost.textContent() ?? "").includes("everything written to it since the backup"), "the disk's later writes are named as lost");
+            const confirm = dialog.locator("button:has-text('Restore over this machine')");
+            await dialog.locator("#action-field").fill(`${name}x`);
+            await dialog.locator("text=The name does not match").waitFor(WAIT);
+            assert.true(await confirm.isDisabled(), "another name does not confirm");
+            await screenshot(session.page, "backups-restore-over-dialog", frame);
+            await dialog.locator("#action-field").fill(name);
+            await confirm.click();
+            await dialog.waitFor({ state: "detached", ...WAIT });
+            const job = frame.locator("[aria-label='Jobs'] li", { hasText: "over the machine" });
+            await job.getByText("Completed", { exact: true }).waitFor(JOB_WAIT);
+            const read = execFileSync("qemu-io", ["-r", "-f", "qcow2", "-c", "read -P 0x5a 1M 4M", disk], { encoding: "utf8", stdio: "pipe" });
+            assert.false(/Pattern verification failed/.test(read), "the disk holds the backed-up data again");
+            assert.deepEqual(session.consoleErrors, [], "no console errors");
+        } finally {
+            await session.close();
+        }
+    });
+
     QUnit.test("a viewer sees the machine's backups, with backing up and restoring disabled", async assert => {
         const session = await openSession();
         try {
-            await login(session.page, VIEWER);
-            session.consoleErrors.length = 0;
-            const frame = await openFromMenu(session.page, "Virtual machines", "debvisor/machines");
-            await frame.locator(`tr[data-machine='${name}'] button:has-text('${name}')`).click();
-            await frame.locator("button[role='tab']:has-text('Backups')").click();
+            const frame = await openBackupsTab(session, VIEWER);
             const row = frame.locator(`tr[data-repository='${repoName}']`);
             await row.waitFor(WAIT);
             assert.equal(await frame.locator("#backup-now").getAttribute("aria-disabled"), "true", "Back up now is disabled");
             assert.equal(await row.locator("button:has-text('Restore as a new machine…')").getAttribute("aria-disabled"), "true", "Restore is disabled");
+            assert.equal(await row.locator("button:has-text('Restore over this machine…')").getAttribute("aria-disabled"), "true", "so is restoring over it");
             await frame.locator("text=Only operators and admins may back up and restore.").waitFor(WAIT);
             await screenshot(session.page, "backups-viewer", frame);
             assert.deepEqual(session.consoleErrors, [], "no console errors");

@@ -6,7 +6,6 @@
 // cancelled backup records nothing and a cancelled restore leaves nothing; a
 // running tiny guest backed up from a disk-only snapshot whose overlay is
 // committed back while it keeps running. Who may do what.
-import { execFileSync, spawnSync } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
@@ -19,86 +18,14 @@ import { areas } from "../lib/daemon.js";
 import { randomImage, tempDir, uniqueName } from "../lib/images.js";
 import { ADMIN, OPERATOR, VIEWER } from "../lib/users.js";
 import { waitFor, withTimeout } from "../lib/wait.js";
+import {
+    addRepository, BACKUPS, ctl, domainNames, firstDisk, holdsPattern, JOB, machineCall, MIB, prop, rawContent, repoCall,
+    repositoryObjects, REPOSITORY, restic, sha256, virsh, volumeFile, volumeNames, writePattern, type Options,
+} from "../lib/backups.js";
 
-const ROOT = "/org/debvisor/DebVisor1";
-const BACKUPS = { path: `${ROOT}/backups`, iface: "org.debvisor.DebVisor1.Backups" };
-const REPOSITORY = "org.debvisor.DebVisor1.BackupRepository";
-const MACHINE = "org.debvisor.DebVisor1.Machine";
-const JOB = "org.debvisor.DebVisor1.Job";
 const BACKUP_DIR = "/etc/debvisor/backup";
 const AUDIT_LOG = "/var/log/debvisor/audit.jsonl";
 const OVERLAY_SUFFIX = ".debvisor-backup-overlay";
-const MIB = 1024 ** 2;
-
-const virsh = (...args: string[]) => execFileSync("virsh", ["-c", "qemu:///system", ...args], { encoding: "utf8", stdio: "pipe" });
-const domainNames = () => virsh("list", "--all", "--name").split("\n").map(l => l.trim()).filter(Boolean);
-const volumeFile = (name: string, pool = "default") => virsh("vol-path", "--pool", pool, name).trim();
-const volumeNames = (pool: string) => virsh("vol-list", pool).split("\n").slice(2).map(l => l.trim().split(/\s+/)[0]).filter(Boolean);
-const prop = (objectPath: string, name: string) => getProperty(objectPath, MACHINE, name).catch(() => undefined);
-/* The file of a machine's first disk, in whichever pool the storage profile put it. */
-async function firstDisk(objectPath: string): Promise<{ pool: string; file: string }> {
-    const disks = await getProperty(objectPath, MACHINE, "Disks") as Array<Record<string, unknown>>;
-    const [pool, volume] = String(disks.find(d => d.Device === "disk")?.Source).split("/");
-    return { pool, file: volumeFile(volume, pool) };
-}
-const sha256 = (file: string) => crypto.createHash("sha256").update(fs.readFileSync(file)).digest("hex");
-
-type Options = Record<string, [string, unknown]>;
-
-/* The guest-visible content of a disk image (read while a machine may run: -U). */
-function rawContent(file: string, dir: string): string {
-    const out = path.join(dir, `content-${crypto.randomBytes(4).toString("hex")}.raw`);
-    execFileSync("qemu-img", ["convert", "-U", "-O", "raw", file, out], { stdio: "pipe" });
-    try {
-        return sha256(out);
-    } finally {
-        fs.rmSync(out, { force: true });
-    }
-}
-
-/* Writes `pattern` over [offset, offset+length) of an image with qemu-io. */
-function writePattern(file: string, format: string, pattern: number, offset: number, length: number): void {
-    execFileSync("qemu-io", ["-f", format, "-c", `write -P ${pattern} ${offset} ${length}`, file], { stdio: "pipe" });
-}
-
-/* Whether [offset, offset+length) of an image holds `pattern` (qemu-io's own verification). */
-function holdsPattern(file: string, format: string, pattern: number, offset: number, length: number): boolean {
-    const out = execFileSync("qemu-io", ["-r", "-U", "-f", format, "-c", `read -P ${pattern} ${offset} ${length}`, file], { encoding: "utf8", stdio: "pipe" });
-    return !/Pattern verification failed/.test(out);
-}
-
-function addRepository(user: string | null, name: unknown, location: unknown, password: unknown, options: Options = {}) {
-    return callAs(user, { ...BACKUPS, method: "AddRepository", signature: "sssa{sv}", body: [name, location, password, options] });
-}
-
-function repoCall(user: string | null, repoPath: string, method: string, signature: string, body: unknown[]) {
-    return callAs(user, { path: repoPath, iface: REPOSITORY, method, signature, body });
-}
-
-function machineCall(user: string | null, objectPath: string, method: string, signature: string, body: unknown[]) {
-    return callAs(user, { path: objectPath, iface: MACHINE, method, signature, body });
-}
-
-/* restic itself, as root, with the repository's password: what is really in the repository. */
-function restic(repo: string, passwordFile: string, ...args: string[]): string {
-    return execFileSync("restic", ["-r", repo, "--password-file", passwordFile, "--no-cache", ...args], { encoding: "utf8", stdio: "pipe" });
-}
-
-const repositoryObjects = async () => {
-    const all = await callAs(null, { path: ROOT, iface: "org.freedesktop.DBus.ObjectManager", method: "GetManagedObjects", signature: "", body: [] });
-    if (!all.ok)
-        throw new Error(all.message);
-    return all.body[0] as Record<string, Record<string, Record<string, unknown>>>;
-};
-
-/* The installed debvisorctl, as root or as a test user (with that user's groups). */
-function ctl(args: string[], options: { user?: string; input?: string } = {}) {
-    const [command, argv] = options.user
-        ? ["setpriv", ["--reuid", options.user, "--regid", options.user, "--init-groups", "debvisorctl", ...args]]
-        : ["debvisorctl", args];
-    const r = spawnSync(command, argv, { encoding: "utf8", timeout: 300_000, input: options.input ?? "" });
-    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 const secretFiles = () => fs.existsSync(BACKUP_DIR) ? fs.readdirSync(BACKUP_DIR).filter(f => f !== "repositories.json").sort() : [];
 

@@ -11,7 +11,14 @@
 // Cluster page (Playwright on node 1's Cockpit). Live migration: a guest that
 // counts on its serial console moves node 1 → node 2 → node 1 with its local
 // disk copied, counting on without a reboot; what cannot move is refused
-// before anything is done; the machine page's Migrate… moves it too. The
+// before anything is done; the machine page's Migrate… moves it too.
+// Maintenance: node 3 goes into it and back (noout on its CRUSH host in Ceph's
+// OSD map, the mark on every node); node 1, where the guest runs, is refused.
+// Removing a node is refused where it would break the monitors' quorum, for
+// this node, unknown or bad names, with nothing changed; node 3 (killed) is
+// removed from the Cluster page after its plan is shown and its name typed
+// (its monitor leaves the map); node 2 leaves by itself, refused while the
+// guest runs there. The
 // nodes' bring-up is test/lib/cluster-nodes.ts; the prepared root file system is
 // cached between runs; each node is stopped by its nspawn PID and its copy removed.
 import fs from "node:fs";
@@ -52,7 +59,7 @@ function guestXml(name: string, disk: boolean): string {
 const unavailable = clusterNodesUnavailable(DEBS);
 
 interface Result { status: number | null; stdout: string; stderr: string }
-interface ClusterNode { Name: string; Address: string; Health: string; Self: boolean; Problem: string }
+interface ClusterNode { Name: string; Address: string; Health: string; Self: boolean; Problem: string; Maintenance: boolean; Removal: string }
 interface ClusterProps { State: string; NodeName: string; Address: string; Fsid: string; Nodes: ClusterNode[] }
 
 
@@ -74,6 +81,18 @@ function status(n: number): ClusterProps {
         throw new Error(`cluster status on node ${n + 1}: ${r.stderr}`);
     return JSON.parse(r.stdout) as ClusterProps;
 }
+
+/* debvisorctl with arguments after "--", where --no-ask cannot follow: names starting with "-" reach debvisord. */
+const ctlRaw = (n: number, args: string[], rest: string[]): Result => nodes[n].service(["debvisorctl", ...args, "--no-ask", "--", ...rest]);
+
+const member = (n: number, name: string) => status(n).Nodes.find(x => x.Name === name);
+const monitors = (n: number) => (JSON.parse(nodes[n].mustExec(["ceph", "--connect-timeout", "20", "mon", "dump", "-f", "json"], 60_000)) as {
+    mons: Array<{ name: string }>;
+}).mons.map(m => m.name).sort();
+/* The flags Ceph keeps on CRUSH nodes (set-group), by node name. */
+const crushNodeFlags = (n: number) => (JSON.parse(nodes[n].mustExec(["ceph", "osd", "dump", "-f", "json"], 60_000)) as {
+    crush_node_flags?: Record<string, string[]>;
+}).crush_node_flags ?? {};
 
 const health = (n: number) => Object.fromEntries(status(n).Nodes.map(x => [x.Name, x.Health]));
 /* Each node's name, read once it booted (a killed node cannot be asked). */
@@ -225,6 +244,29 @@ QUnit.module.if(`cluster of nodes: three systemd nodes on a bridge join one clus
         assert.true(/migration-prepare[^\n]*root \(admin\)/.test(audit(1)) && audit(1).includes(hostname(0)), "node 2 audited the incoming migration with node 1's name and the user");
     });
 
+    QUnit.test("a migration cancelled midway: the guest runs on at node 1, node 2 keeps nothing (the disk made for it is removed)", async assert => {
+        // slow enough to cancel: libvirt's bandwidth for this guest's migration, 1 MiB/s, restored afterwards
+        const speed = nodes[0].mustExec(["virsh", "migrate-getspeed", GUEST]).trim();
+        nodes[0].mustExec(["virsh", "migrate-setspeed", GUEST, "1"]);
+        try {
+            const job = mustCtl(0, ["vm", "migrate", GUEST, hostname(1)]).trim().split("\n").pop() ?? "";
+            await waitFor("the incoming guest on node 2", () => domains(1, "--all").includes(GUEST), 60_000, 200);
+            mustCtl(0, ["jobs", "cancel", job]);
+            const jobState = () => (JSON.parse(nodes[0].service(["debvisorctl", "jobs", "--json"]).stdout) as Array<{ Path: string; State: string; Message: string }>).find(j => j.Path === job);
+            await waitFor("the job to end", () => jobState()?.State !== "running", 120_000, 500);
+            assert.strictEqual(jobState()?.State, "cancelled", jobState()?.Message);
+            assert.deepEqual(domains(0, "--state-running"), [GUEST], "the guest still runs on node 1");
+            assert.true(hasVolume(0, `${GUEST}.qcow2`), "with its disk");
+            await waitFor("node 2 to drop the incoming guest", () => domains(1, "--all").length === 0, 30_000, 500);
+            assert.false(hasVolume(1, `${GUEST}.qcow2`), "the disk made on node 2 is removed");
+            assert.strictEqual(migrationLeftovers(0) + migrationLeftovers(1), "", "no migration sockets are left");
+            const before = Math.max(...counts(0));
+            await waitFor("the guest to count on", () => Math.max(...counts(0)) > before, 30_000, 500);
+        } finally {
+            nodes[0].exec(["virsh", "migrate-setspeed", GUEST, speed]);
+        }
+    });
+
     QUnit.test("migration refused with a clear error, nothing done: a node that is no member, the node itself, a machine not running, a name the other node has", assert => {
         const refused = (args: string[], words: string) => {
             const r = ctl(0, ["vm", "migrate", ...args]);
@@ -246,6 +288,49 @@ QUnit.module.if(`cluster of nodes: three systemd nodes on a bridge join one clus
         assert.deepEqual(domains(1, "--all"), [], "node 2 got nothing");
         assert.false(hasVolume(1, `${GUEST}.qcow2`), "no disk was made on node 2");
         assert.strictEqual(migrationLeftovers(0) + migrationLeftovers(1), "", "no migration sockets are left");
+    });
+
+    QUnit.test("node 3 into maintenance from node 1 and back: noout on its CRUSH host, the mark on every node; bad names refused, nothing changed", async assert => {
+        const n3 = hostname(2);
+        // the CRUSH host a node with OSDs has (these nodes run none): noout is set on it
+        nodes[0].mustExec(["ceph", "osd", "crush", "add-bucket", n3, "host"]);
+        nodes[0].mustExec(["ceph", "osd", "crush", "move", n3, "root=default"]);
+        const plan = ctl(0, ["cluster", "maintenance", n3, "on", "--plan"]);
+        assert.strictEqual(plan.status, 0, `the plan has no refusal: ${plan.stdout}${plan.stderr}`);
+        assert.ok(plan.stdout.includes(`set Ceph's noout on host ${n3}`) && plan.stdout.includes("Machines running there: none"), plan.stdout);
+        assert.deepEqual(crushNodeFlags(0), {}, "the plan changed nothing");
+
+        for (const [bad, said] of [["dvc\nx", "must be a node name"], ["-rf", "must be a node name"], ["nosuch", "nosuch is not a member"]]) {
+            const r = ctlRaw(0, ["cluster", "maintenance"], [bad, "on"]);
+            assert.notStrictEqual(r.status, 0, JSON.stringify(bad));
+            assert.ok(r.stderr.includes(said), `${JSON.stringify(bad)}: ${r.stderr}`);
+        }
+        assert.deepEqual(crushNodeFlags(0), {}, "bad names changed nothing");
+
+        mustCtl(0, ["cluster", "maintenance", n3, "on", "--wait"]);
+        assert.deepEqual(crushNodeFlags(0)[n3], ["noout"], "noout on node 3's host in the OSD map");
+        const detail = nodes[0].mustExec(["ceph", "health", "detail"], 60_000);
+        assert.ok(detail.includes("noout"), `ceph health detail names it: ${detail}`);
+        assert.true(member(0, n3)?.Maintenance, "node 1 shows node 3 in maintenance");
+        const said = nodes[0].service(["debvisorctl", "cluster", "status"]).stdout;
+        assert.ok(said.includes("in maintenance"), `in debvisorctl cluster status: ${said}`);
+        await waitFor("node 3 to see itself in maintenance", () => member(2, n3)?.Maintenance === true, 25_000, 1000);
+        const again = ctl(0, ["cluster", "maintenance", n3, "on", "--wait"]);
+        assert.ok(again.status !== 0 && again.stderr.includes("in maintenance already"), again.stderr);
+
+        mustCtl(1, ["cluster", "maintenance", n3, "off", "--wait"]);
+        assert.deepEqual(crushNodeFlags(0)[n3] ?? [], [], "noout cleared");
+        await waitFor("node 1 to see node 3 out of maintenance", () => member(0, n3)?.Maintenance === false, 25_000, 1000);
+        // into maintenance again for the rest: the page shows it so, and it is removed so
+        mustCtl(0, ["cluster", "maintenance", n3, "on", "--wait"]);
+
+        // node 1 runs the guest: refused, from node 2 too (which asks node 1 over the channel), nothing done
+        const busy = ctl(1, ["cluster", "maintenance", hostname(0), "on", "--plan"]);
+        assert.strictEqual(busy.status, 1, busy.stdout);
+        assert.ok(busy.stdout.includes(`Machines running there: ${GUEST}`) && busy.stdout.includes("must be shut down or moved first"), busy.stdout);
+        const refused = ctl(0, ["cluster", "maintenance", hostname(0), "on", "--wait"]);
+        assert.ok(refused.status !== 0 && refused.stderr.includes(`machines run on ${hostname(0)} and must be shut down or moved first: ${GUEST}`), refused.stderr);
+        assert.false(member(0, hostname(0))?.Maintenance, "node 1 is not in maintenance");
     });
 
     QUnit.test("node 3 killed: shown down on node 1 within 30 s, still listed; the two monitors left keep the quorum", async assert => {
@@ -271,7 +356,31 @@ QUnit.module.if(`cluster of nodes: three systemd nodes on a bridge join one clus
         assert.deepEqual(domains(0, "--state-running"), [GUEST], "the guest still runs on node 1");
     });
 
-    QUnit.test("node 1's Cluster page, in node 1's Cockpit: the three nodes with their addresses, node 3 down", async assert => {
+    QUnit.test("removing a node, refused: one that answers and would break the monitors' quorum, this node, unknown and bad names — nothing changed", assert => {
+        const [n1, n2, n3] = [0, 1, 2].map(hostname);
+        const plan = ctl(0, ["cluster", "remove", n2, "--plan"]);
+        assert.strictEqual(plan.status, 1, "a plan with refusals");
+        assert.ok(plan.stdout.includes(`${n2} answers`), plan.stdout);
+        assert.ok(plan.stdout.includes(`the monitors would lose their quorum: of the 2 left (${[n1, n3].sort().join(", ")}), 1 is in the quorum now (${n1})`), plan.stdout);
+        const refused = ctl(0, ["cluster", "remove", n2, "--wait"]);
+        assert.notStrictEqual(refused.status, 0);
+        assert.ok(refused.stderr.includes(`remove ${n2} is refused`) && refused.stderr.includes("lose their quorum"), refused.stderr);
+        const self = ctl(0, ["cluster", "remove", n1, "--wait"]);
+        assert.ok(self.status !== 0 && self.stderr.includes("is this node"), self.stderr);
+        for (const [bad, said] of [["nosuch", "nosuch is not a member"], ["-x", "must be a node name"], [`${n3}\n`, "must be a node name"]]) {
+            const r = ctlRaw(0, ["cluster", "remove"], [bad]);
+            assert.ok(r.status !== 0 && r.stderr.includes(said), `${JSON.stringify(bad)}: ${r.stderr}`);
+        }
+        assert.deepEqual(monitors(0), [n1, n2, n3].sort(), "every monitor still in the map");
+        assert.deepEqual(status(0).Nodes.map(n => n.Name), [n1, n2, n3].sort(), "every member still listed");
+
+        const removal = ctl(0, ["cluster", "remove", n3, "--plan"]);
+        assert.strictEqual(removal.status, 0, `node 3, down, can be removed: ${removal.stdout}${removal.stderr}`);
+        assert.ok(removal.stdout.includes("Machines running there: not known") && removal.stdout.includes(`remove mon.${n3} from the monitor map (2 monitors left)`),
+            removal.stdout);
+    });
+
+    QUnit.test("node 1's Cluster page, in node 1's Cockpit: the three nodes with their addresses, node 3 down and in maintenance", async assert => {
         nodes[0].mustExec(["sh", "-c", `useradd -m -G debvisor-admin ${ADMIN.name} && echo '${ADMIN.name}:${ADMIN.password}' | chpasswd`]);
         nodes[0].mustExec(["sh", "-c", "mkdir -p /etc/cockpit && printf '[WebService]\\nAllowUnencrypted = true\\n' > /etc/cockpit/cockpit.conf"]);
         nodes[0].mustExec(["systemctl", "enable", "--now", "cockpit.socket"]);
@@ -288,6 +397,7 @@ QUnit.module.if(`cluster of nodes: three systemd nodes on a bridge join one clus
             for (const n of [0, 1, 2])
                 assert.strictEqual(await frame.locator(`tr[data-node="${hostname(n)}"] td`).nth(1).textContent(), address(n), `node ${n + 1}'s address`);
             assert.ok((await frame.locator(`tr[data-node="${hostname(0)}"]`).textContent())?.includes("this node"), "node 1 is this node");
+            await frame.locator(`tr[data-node="${hostname(2)}"] [data-label="maintenance"]`).waitFor({ timeout: 10_000 });
             await screenshot(session.page, "cluster-node-down", frame);
             assert.deepEqual(session.consoleErrors, [], "no console errors");
         } catch (e) {
@@ -301,11 +411,13 @@ QUnit.module.if(`cluster of nodes: three systemd nodes on a bridge join one clus
     QUnit.test("node 1's machine page: Migrate… lists the other members, node 3 (down) cannot be picked; the guest moves to node 2 from the page", async assert => {
         const session = await openSession();
         try {
+            const opened = Date.now();
             await login(session.page, ADMIN, `http://${address(0)}:9090`);
             session.consoleErrors.length = 0;
             const frame = await openFromMenu(session.page, "Virtual machines", "debvisor/machines");
             await frame.locator(`tr[data-machine='${GUEST}'] button:has-text('${GUEST}')`).click();
             await frame.locator("#machine-title", { hasText: GUEST }).waitFor({ timeout: 30_000 });
+            console.log(`# node 1's machine page shown ${((Date.now() - opened) / 1000).toFixed(1)} s after the login began`);
             await frame.locator("#machine-actions button:has-text('Migrate…')").click();
             const dialog = frame.locator("#migrate-dialog");
             const select = dialog.locator("#migrate-node");
@@ -316,10 +428,12 @@ QUnit.module.if(`cluster of nodes: three systemd nodes on a bridge join one clus
             assert.true(await dialog.locator("button:has-text('Migrate')").isDisabled(), "a down node cannot be picked");
             await select.selectOption(hostname(1));
             await screenshot(session.page, "machine-migrate-dialog", frame);
+            const clicked = Date.now();
             await dialog.locator("button:has-text('Migrate')").click();
             await dialog.waitFor({ state: "detached", timeout: 30_000 });
             // when it runs on node 2, node 1 no longer has it, and its page says so
             await frame.locator("text=There is no machine named").waitFor({ timeout: 300_000 });
+            console.log(`# moved from the page: its page said it is gone ${((Date.now() - clicked) / 1000).toFixed(1)} s after the click`);
             assert.deepEqual(domains(1, "--state-running"), [GUEST], "it runs on node 2");
             assert.deepEqual(domains(0, "--all"), [], "node 1 has it no more");
             assert.deepEqual(session.consoleErrors, [], "no console errors");
@@ -329,5 +443,61 @@ QUnit.module.if(`cluster of nodes: three systemd nodes on a bridge join one clus
         } finally {
             await session.close();
         }
+    });
+
+    QUnit.test("node 1's Cluster page: node 3 removed with its plan shown and its name typed", async assert => {
+        const session = await openSession();
+        try {
+            await login(session.page, ADMIN, `http://${address(0)}:9090`);
+            session.consoleErrors.length = 0;
+            const frame = await openFromMenu(session.page, "Cluster", "debvisor/cluster");
+            await frame.locator(`tr[data-node="${hostname(2)}"][data-health="down"]`).waitFor({ timeout: 30_000 });
+            await frame.locator(`tr[data-node="${hostname(2)}"] button[aria-label="Kebab toggle"]`).click();
+            await frame.getByRole("menuitem", { name: "Remove from the cluster…" }).click();
+            const dialog = frame.getByRole("dialog");
+            await dialog.locator("[data-plan=ready]").waitFor({ timeout: 60_000 });
+            assert.ok((await dialog.textContent())?.includes(`remove mon.${hostname(2)} from the monitor map`), "the dialog shows the plan");
+            await screenshot(session.page, "cluster-remove-plan", frame);
+            await dialog.locator("#action-field").fill("not-the-name");
+            assert.true(await dialog.getByRole("button", { name: "Remove" }).isDisabled(), "only the node's name typed lets it go");
+            await dialog.locator("#action-field").fill(hostname(2));
+            await dialog.getByRole("button", { name: "Remove" }).click();
+            await frame.locator(`tr[data-node="${hostname(2)}"]`).waitFor({ state: "detached", timeout: 120_000 });
+            assert.deepEqual(session.consoleErrors, [], "no console errors");
+        } catch (e) {
+            await screenshot(session.page, "cluster-remove-failed").catch(() => undefined);
+            throw e;
+        } finally {
+            await session.close();
+        }
+    });
+
+    QUnit.test("node 3 removed: its monitor gone from the monitor map, its member record gone, every member lists the two left", async assert => {
+        const two = [hostname(0), hostname(1)].sort();
+        assert.deepEqual(monitors(0), two, "mon of node 3 is out of the monitor map");
+        assert.notStrictEqual(nodes[0].exec(["ceph", "config-key", "exists", `debvisor/cluster/nodes/${hostname(2)}`]).status, 0, "no member record");
+        assert.deepEqual(status(0).Nodes.map(n => n.Name), two);
+        await waitFor("node 2 to list the two left", () => status(1).Nodes.map(n => n.Name).join(" ") === two.join(" "), 25_000, 1000);
+        assert.deepEqual(quorum(0).names, two, "both monitors left in the quorum");
+    });
+
+    QUnit.test("node 2 leaves by itself: refused while the guest runs there; then its monitor goes while the quorum holds, it is in no cluster, node 1 is alone", async assert => {
+        const busy = ctl(1, ["cluster", "leave", "--wait"]);
+        assert.ok(busy.status !== 0 && busy.stderr.includes(`must be shut down or moved first: ${GUEST}`), busy.stderr);
+        assert.strictEqual(status(1).State, "member", "still a member");
+        nodes[1].mustExec(["virsh", "destroy", GUEST]);
+        const plan = ctl(1, ["cluster", "leave", "--plan"]);
+        assert.strictEqual(plan.status, 0, `${plan.stdout}${plan.stderr}`);
+        assert.ok(plan.stdout.includes(`remove mon.${hostname(1)} from the monitor map while it runs`), plan.stdout);
+        const started = Date.now();
+        mustCtl(1, ["cluster", "leave", "--wait"], 180_000);
+        console.log(`# node 2 left in ${Math.round((Date.now() - started) / 1000)} s`);
+        assertUntouched(assert, 1, "after leaving");
+        assert.deepEqual(monitors(0), [hostname(0)]);
+        assert.deepEqual(quorum(0).names, [hostname(0)], "node 1's monitor alone keeps the quorum");
+        await waitFor("node 1 to list itself alone", () => status(0).Nodes.map(n => n.Name).join(" ") === hostname(0), 25_000, 1000);
+        const last = ctl(0, ["cluster", "leave", "--plan"]);
+        assert.strictEqual(last.status, 1, "the only member cannot leave");
+        assert.ok(last.stdout.includes("only member") && last.stdout.includes("last monitor"), last.stdout);
     });
 });

@@ -61,7 +61,10 @@ export class ClusterNodes {
             this.nodes.push(made.node);
             const root = made.node.dir;
             // a name of its own (the copies share the prepared root's)
-            fs.writeFileSync(path.join(root, "etc/hostname"), `dvc${i + 1}-${made.node.name.slice(-6)}\n`);
+            const name = `dvc${i + 1}-${made.node.name.slice(-6)}`;
+            fs.writeFileSync(path.join(root, "etc/hostname"), `${name}\n`);
+            // and in /etc/hosts, as Debian's installer writes it (libvirt looks its own name up)
+            fs.appendFileSync(path.join(root, "etc/hosts"), `127.0.1.1\t${name}\n`);
             // QEMU under the node's libvirt: the container's cgroup v1 hierarchies are read-only, so libvirt uses none there
             fs.appendFileSync(path.join(root, "etc/libvirt/qemu.conf"), "\ncgroup_controllers = [ ]\n");
             // what the migrating guest boots from, at the same path on every node

@@ -1,6 +1,6 @@
 import QUnit from "qunit";
 import { describeLocation, LocationError, parseLocation, resticRepository, sftpCommand } from "../../helpers/debvisord/backups/locations.js";
-import { machineTags, tagValue } from "../../helpers/debvisord/backups/tags.js";
+import { backupSizes, machineTags, tagValue } from "../../helpers/debvisord/backups/tags.js";
 
 QUnit.module("backups: repository locations and tags", () => {
     QUnit.test("local paths and both SFTP forms are read into their parts", assert => {
@@ -40,5 +40,12 @@ QUnit.module("backups: repository locations and tags", () => {
         assert.equal(tagValue(tags, "machine-uuid"), "5a1e2d4c-0000-4000-8000-000000000001");
         assert.equal(tagValue(tags, "consistency"), "frozen");
         assert.equal(tagValue(tags, "absent"), "");
+    });
+
+    QUnit.test("a backup's size: the tagged disk bytes, else restic's summary; the bytes added only where restic kept them", assert => {
+        const base = { id: "a", short_id: "a", time: "", hostname: "h", paths: [] };
+        assert.deepEqual(backupSizes({ ...base, tags: machineTags("u", "n", "shut-off", 1234) }), { Size: 1234n });
+        assert.deepEqual(backupSizes({ ...base, tags: machineTags("u", "n", "shut-off") }), {}, "an older backup: nothing is made up");
+        assert.deepEqual(backupSizes({ ...base, tags: ["disk-bytes=12x"], summary: { total_bytes_processed: 99, data_added: 7 } }), { Size: 99n, Added: 7n });
     });
 });

@@ -5,6 +5,7 @@
 import fs from "node:fs";
 import dbus from "dbus-next";
 import { BACKUPREPOSITORY_IFACE, BACKUPS_IFACE, ROOT_PATH } from "../../../generated/dbus-contract.js";
+import { formatBytes } from "../../lib/bytes.js";
 import { unwrap } from "../../lib/variants.js";
 import { UsageError } from "../args.js";
 import { CliError, managedObjects, objectsWith, type Properties } from "../bus.js";
@@ -131,9 +132,9 @@ const backupList: Command = {
         if (values.json)
             printJson(backups);
         else
-            print(table(["ID", "TIME", "MACHINE", "UUID", "CONSISTENCY"], backups.map(b => [
+            print(table(["ID", "TIME", "MACHINE", "UUID", "CONSISTENCY", "SIZE"], backups.map(b => [
                 String(b.Id), new Date(Number(BigInt(b.Time as bigint) / 1000n)).toISOString().replace(/\.\d+Z$/, "Z"),
-                String(b.MachineName), String(b.MachineUUID), String(b.Consistency),
+                String(b.MachineName), String(b.MachineUUID), String(b.Consistency), b.Size === undefined ? "-" : formatBytes(Number(b.Size)),
             ])));
         return 0;
     },
@@ -141,16 +142,66 @@ const backupList: Command = {
 
 const backupRestore: Command = {
     name: "backup restore",
-    args: "REPOSITORY BACKUP-ID NEW-NAME",
-    summary: "restore a backup as a new machine (new UUID and MAC addresses); prints the machine and the job",
-    options: { ...WAIT_OPTION, ...NO_ASK_OPTION },
-    positionals: { min: 3, max: 3 },
+    args: "REPOSITORY BACKUP-ID [NEW-NAME]",
+    summary: "restore a backup as a new machine (new UUID and MAC addresses), or with --over-original over the machine it was made of",
+    details: "As a new machine it prints the machine and the job. --over-original (admins only) puts the backup back over the " +
+        "shut-off machine it was made of, and first prints what is lost: each disk's writes since the backup, the disks the " +
+        "backup does not have (detached, their files kept), the settings changed since; --disk vdb (or vda,vdb) puts back only " +
+        "those disks' contents; --dry-run prints what would be lost and changes nothing.",
+    options: {
+        "over-original": { type: "boolean", help: "restore over the machine the backup was made of (it must be shut off)" },
+        disk: { type: "string", value: "TARGET[,TARGET…]", help: "with --over-original: only these disks (e.g. vdb)" },
+        "dry-run": { type: "boolean", help: "with --over-original: print what would be lost, change nothing" },
+        ...WAIT_OPTION, ...NO_ASK_OPTION,
+    },
+    positionals: { min: 2, max: 3 },
     async run(values, [repository, id, newName]) {
-        const [machine, job] = await callMethod((await findRepository(repository)).Path, BACKUPREPOSITORY_IFACE, "Restore",
-            [id, newName], values) as [string, string];
-        print(machine);
+        const path = (await findRepository(repository)).Path;
+        if (!values["over-original"]) {
+            if (newName === undefined)
+                throw new UsageError("give the new machine's name (or --over-original to restore over the machine the backup was made of)");
+            if (values.disk !== undefined || values["dry-run"])
+                throw new UsageError("--disk and --dry-run go with --over-original");
+            const [machine, job] = await callMethod(path, BACKUPREPOSITORY_IFACE, "Restore", [id, newName], values) as [string, string];
+            print(machine);
+            return printAndFollow(job, values);
+        }
+        if (newName !== undefined)
+            throw new UsageError("--over-original keeps the machine's name: leave out NEW-NAME");
+        const options: Record<string, InstanceType<typeof dbus.Variant>> = {};
+        if (typeof values.disk === "string")
+            options.disks = new dbus.Variant("as", values.disk.split(","));
+        if (values["dry-run"])
+            options["dry-run"] = new dbus.Variant("b", true);
+        const [job, lost] = await callMethod(path, BACKUPREPOSITORY_IFACE, "RestoreOverOriginal", [id], values, options) as [string, string[]];
+        print(`${values["dry-run"] ? "Would lose" : "Lost"}:\n${lost.map(l => `  ${l}`).join("\n")}`);
+        return values["dry-run"] ? 0 : printAndFollow(job, values);
+    },
+};
+
+const backupRestoreDisk: Command = {
+    name: "backup restore-disk",
+    args: "REPOSITORY BACKUP-ID DISK",
+    summary: "restore one disk of a backup (e.g. vdb) as a new volume in the pool for new disks; prints the volume and the job",
+    details: "--attach also attaches it to the machine the backup was made of, as its next free disk. " +
+        "To put a disk back over the machine's own, use: backup restore REPOSITORY BACKUP-ID --over-original --disk DISK.",
+    options: {
+        name: { type: "string", value: "NAME", help: "the new volume's name, without extension (default MACHINE-DISK-ID)" },
+        attach: { type: "boolean", help: "attach it to the machine the backup was made of" },
+        ...WAIT_OPTION, ...NO_ASK_OPTION,
+    },
+    positionals: { min: 3, max: 3 },
+    async run(values, [repository, id, disk]) {
+        const options: Record<string, InstanceType<typeof dbus.Variant>> = {};
+        if (typeof values.name === "string")
+            options.name = new dbus.Variant("s", values.name);
+        if (values.attach)
+            options.attach = new dbus.Variant("b", true);
+        const [volume, job] = await callMethod((await findRepository(repository)).Path, BACKUPREPOSITORY_IFACE, "RestoreDisk",
+            [id, disk], values, options) as [string, string];
+        print(volume);
         return printAndFollow(job, values);
     },
 };
 
-export const backupCommands: Command[] = [repoAdd, repoList, repoRemove, backupNow, backupList, backupRestore];
+export const backupCommands: Command[] = [repoAdd, repoList, repoRemove, backupNow, backupList, backupRestore, backupRestoreDisk];

@@ -67,7 +67,7 @@ const join: Command = {
 
 const status: Command = {
     name: "cluster status",
-    summary: "this node's cluster and every member: address, health, when last seen",
+    summary: "this node's cluster and every member: address, health, when last seen, maintenance",
     options: JSON_OPTION,
     async run(values) {
         const p = await getProperties(CLUSTER_PATH, CLUSTER_IFACE);
@@ -78,9 +78,10 @@ const status: Command = {
         const nodes = (p.Nodes as Array<Record<string, unknown>>) ?? [];
         print(fields([["State", p.State], ["Node", p.NodeName], ["Address", p.Address], ["Ceph fsid", p.Fsid], ...p.LastError ? [["Problem", p.LastError] as [string, unknown]] : []]));
         if (nodes.length > 0)
-            print(table(["NODE", "ADDRESS", "HEALTH", "LAST SEEN"], nodes.map(n => [
+            print(table(["NODE", "ADDRESS", "HEALTH", "LAST SEEN", "NOTE"], nodes.map(n => [
                 `${String(n.Name)}${n.Self ? " (this node)" : ""}`, String(n.Address), String(n.Health),
                 n.LastSeen ? new Date(Number(n.LastSeen) / 1000).toISOString() : "never",
+                [n.Maintenance ? "in maintenance" : "", String(n.Removal ?? "")].filter(Boolean).join("; "),
             ])));
         return 0;
     },

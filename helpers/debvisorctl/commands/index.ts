@@ -16,12 +16,13 @@ import { cephCommands } from "./ceph.js";
 import { backupCommands } from "./backup.js";
 import { backupScheduleCommands } from "./backup-schedule.js";
 import { clusterCommands } from "./cluster.js";
+import { clusterNodeCommands } from "./cluster-nodes.js";
 import { alertsCommands } from "./alerts.js";
 
 export const COMMANDS: Command[] = [status, disks, jobs, jobsCancel, importImage, auditTail, auditVerify, ...vmCommands, auditExport, auditVerifyBundle,
     ...zfsCommands, ...fwCommands, ...dnsCommands,
     ...securityCommands, ...storageCommands,
-    ...cephCommands, ...backupCommands, ...backupScheduleCommands, ...clusterCommands, ...alertsCommands];
+    ...cephCommands, ...backupCommands, ...backupScheduleCommands, ...clusterCommands, ...clusterNodeCommands, ...alertsCommands];
 
 export function usage(): string {
     return "Usage: debvisorctl COMMAND [ARGUMENTS] [OPTIONS]\n\n" +

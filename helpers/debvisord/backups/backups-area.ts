@@ -21,7 +21,9 @@ import { describeLocation, LocationError, parseLocation } from "./locations.js";
 import { RepositoryStore, type RepositoryRecord } from "./repositories.js";
 import { parseSnapshots, Restic, resticError, type RepositoryAccess, type ResticSnapshot } from "./restic.js";
 import { restoreMethod } from "./restore.js";
-import { TAG, tagValue } from "./tags.js";
+import { restoreDiskMethod } from "./restore-disk.js";
+import { restoreOverOriginalMethod } from "./restore-original.js";
+import { backupSizes, TAG, tagValue } from "./tags.js";
 
 export const BACKUPS_IFACE = "org.debvisor.DebVisor1.Backups";
 export const REPOSITORY_IFACE = "org.debvisor.DebVisor1.BackupRepository";
@@ -231,11 +233,13 @@ export class BackupsArea {
                     return [list.map(s => toVariantDict({
                         Id: s.short_id, FullId: s.id, Time: BigInt(Date.parse(s.time) || 0) * 1000n, Hostname: s.hostname,
                         MachineName: tagValue(s.tags, "machine-name"), MachineUUID: tagValue(s.tags, "machine-uuid"),
-                        Consistency: tagValue(s.tags, "consistency"),
+                        Consistency: tagValue(s.tags, "consistency"), ...backupSizes(s),
                     }))];
                 },
             }),
             Restore: restoreMethod(this, name),
+            RestoreOverOriginal: restoreOverOriginalMethod(this, name),
+            RestoreDisk: restoreDiskMethod(this, name),
         };
     }
 }

@@ -36,6 +36,10 @@ export interface Manifest { version: 1; name: string; uuid: string; time: string
 
 const running = new Set<string>(); // machines being backed up
 
+export function isBeingBackedUp(uuid: string): boolean {
+    return running.has(uuid);
+}
+
 export function uuidOf(path: string): string {
     return path.split("/").pop()!.replace(/_/g, "-");
 }
@@ -86,14 +90,7 @@ export async function backupMachine(area: BackupsArea, host: MachineHost, path: 
             if (file.endsWith(OVERLAY_SUFFIX))
                 throw failed(`disk ${disk.Target} of ${name} still runs on the overlay of a backup that was cut short (${file}); ` +
                     `commit it with: virsh blockcommit ${uuid} ${disk.Target} --active --pivot --wait`);
-            let stat: fs.Stats;
-            try {
-                stat = fs.statSync(file);
-            } catch {
-                throw failed(`disk ${disk.Target} of ${name}: ${file} does not exist`);
-            }
-            if (!stat.isFile())
-                throw notSupported(`disk ${disk.Target} of ${name} is ${file}, not an image file; only image files are backed up so far`);
+            const stat = imageFileStat(file, disk.Target, name, "backed up");
             // a disk with a backing file would be backed up without it: refused, as an import is
             const image = openSource(file, `disk ${disk.Target}`, disk.Format || undefined);
             image.close();
@@ -118,7 +115,7 @@ export async function backupMachine(area: BackupsArea, host: MachineHost, path: 
             fs.writeFileSync(nodePath.join(staging, "domain.xml"), definition, { mode: 0o600 });
             fs.writeFileSync(nodePath.join(staging, "manifest.json"), JSON.stringify(manifest, null, 2) + "\n", { mode: 0o600 });
             const summary = await area.restic.backup(access, [staging, ...disks.map(d => d.file)],
-                [...machineTags(uuid, name, consistency), ...extras.tags ?? []], os.hostname(), control.signal,
+                [...machineTags(uuid, name, consistency, disks.reduce((n, d) => n + d.bytes, 0)), ...extras.tags ?? []], os.hostname(), control.signal,
                 f => control.setProgress(0.02 + f * (live ? 0.9 : 0.97)), extras.time);
             if (!live && host.state(path) !== "shutoff") {
                 // started while its disks were read: this backup may hold a disk half-written
@@ -138,6 +135,19 @@ export async function backupMachine(area: BackupsArea, host: MachineHost, path: 
     } finally {
         running.delete(uuid);
     }
+}
+
+/* A disk's file must be there and be an image file (not a block device); `what`: "backed up", "restored over". */
+export function imageFileStat(file: string, target: string, name: string, what: string): fs.Stats {
+    let stat: fs.Stats;
+    try {
+        stat = fs.statSync(file);
+    } catch {
+        throw failed(`disk ${target} of ${name}: ${file} does not exist`);
+    }
+    if (!stat.isFile())
+        throw notSupported(`disk ${target} of ${name} is ${file}, not an image file; only image files are ${what} so far`);
+    return stat;
 }
 
 function describeConsistency(consistency: string): string {

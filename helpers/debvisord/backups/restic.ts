@@ -199,7 +199,11 @@ function toSummary(m: Record<string, unknown>): BackupSummary {
 }
 
 /** One snapshot as `restic snapshots --json` prints it. */
-export interface ResticSnapshot { id: string; short_id: string; time: string; hostname: string; tags?: string[]; paths: string[] }
+export interface ResticSnapshot {
+    id: string; short_id: string; time: string; hostname: string; tags?: string[]; paths: string[];
+    /** restic 0.17 and later: what the backup read and added */
+    summary?: { total_bytes_processed?: number; data_added?: number };
+}
 
 export function parseSnapshots(stdout: string): ResticSnapshot[] {
     const parsed = JSON.parse(stdout || "[]") as unknown;

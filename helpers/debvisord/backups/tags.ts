@@ -1,5 +1,7 @@
 // How DebVisor's restic snapshots are tagged, so that a machine's backups can
 // be listed (and restored after the machine is gone) by its UUID and name.
+import type { ResticSnapshot } from "./restic.js";
+
 export const TAG = "debvisor";
 
 /* Tags hold no "," (restic's list separator) nor spaces: a machine name is written URI-encoded. */
@@ -7,8 +9,10 @@ function tagSafe(text: string): string {
     return encodeURIComponent(text);
 }
 
-export function machineTags(uuid: string, name: string, consistency: string): string[] {
-    return [TAG, `machine-uuid=${uuid}`, `machine-name=${tagSafe(name)}`, `consistency=${consistency}`];
+/* diskBytes: the size of the disks backed up, so that a list of backups can show it without reading the repository. */
+export function machineTags(uuid: string, name: string, consistency: string, diskBytes?: number): string[] {
+    return [TAG, `machine-uuid=${uuid}`, `machine-name=${tagSafe(name)}`, `consistency=${consistency}`,
+        ...diskBytes === undefined ? [] : [`disk-bytes=${diskBytes}`]];
 }
 
 export function tagValue(tags: string[] | undefined, key: string): string {
@@ -21,4 +25,14 @@ export function tagValue(tags: string[] | undefined, key: string): string {
     } catch {
         return value;
     }
+}
+
+/* What ListBackups says of a backup's size: the disks' bytes (tagged at backup time, or restic's own
+ * summary where restic 0.17 and later keep one) and the bytes it added, when restic kept that. */
+export function backupSizes(snapshot: ResticSnapshot): { Size?: bigint; Added?: bigint } {
+    const tagged = /^\d{1,18}$/.test(tagValue(snapshot.tags, "disk-bytes")) ? BigInt(tagValue(snapshot.tags, "disk-bytes")) : undefined;
+    const processed = snapshot.summary?.total_bytes_processed;
+    const added = snapshot.summary?.data_added;
+    const size = tagged ?? (typeof processed === "number" ? BigInt(processed) : undefined);
+    return { ...size === undefined ? {} : { Size: size }, ...typeof added === "number" ? { Added: BigInt(added) } : {} };
 }

@@ -24,6 +24,7 @@ import { ceph, cephJson } from "../ceph/provision/tools.js";
 import { madePrivately } from "../ceph/provision/bootstrap.js";
 import { hostAddresses, networkOf } from "./host-addresses.js";
 import { runJoin } from "./join.js";
+import type { LocalMachines } from "./local-machines.js";
 import {
     readLocalState, readMembers, readTokens, writeClusterRecord, writeLocalState, writeMember, writeTokens, type LocalState, type Member,
 } from "./membership.js";
@@ -31,6 +32,7 @@ import {
     authorizedKeysText, ensureNodeKey, hostKey, KNOWN_HOSTS, knownHostsText, NODE_KEY, NODE_NAME, oneCallKey, PEER_USER, sshCall, writeAuthorizedKeys,
     writeIfChanged,
 } from "./ssh-channel.js";
+import { nodeChangeMethods } from "./node-changes.js";
 import { DEFAULT_LIFETIME_S, encodeToken, isHostKey, isTokenId, MAX_LIFETIME_S, MIN_LIFETIME_S } from "./token.js";
 
 export const CLUSTER_IFACE = "org.debvisor.DebVisor1.Cluster";
@@ -86,6 +88,8 @@ export class ClusterArea {
     local: LocalState | null = null;
     members: Member[] = [];
     lastError = "";
+    /** this node's machines (set once the machines area is there) */
+    machines: LocalMachines | null = null;
     private readonly seen = new Map<string, Seen>();
     private readonly peerHandlers = new Map<string, PeerHandler>();
     private compared: Record<string, string> = {};
@@ -112,22 +116,36 @@ export class ClusterArea {
     }
 
     private properties(): Record<string, unknown> {
-        const now = Date.now();
         return {
             State: this.state, NodeName: this.local?.name ?? "", Address: this.local?.address ?? "", Fsid: this.local?.fsid ?? "",
             LastError: this.lastError,
             Nodes: this.members.map(m => {
                 const self = m.name === this.local?.name;
                 const seen = this.seen.get(m.name);
-                const up = self || (seen !== undefined && seen.error === "" && now - seen.lastSeen < DOWN_AFTER_MS);
-                // a node that has just joined is let in by each member at its next round: not down before that
-                const settling = !seen?.lastSeen && now - m.joined < DOWN_AFTER_MS;
                 return {
-                    Name: m.name, Address: m.address, Self: self, Health: up ? "up" : seen && !settling ? "down" : "unknown",
-                    LastSeen: BigInt(self ? now : seen?.lastSeen ?? 0) * 1000n, Joined: BigInt(m.joined) * 1000n, Problem: self ? "" : seen?.error ?? "",
+                    Name: m.name, Address: m.address, Self: self, Health: this.health(m.name),
+                    LastSeen: BigInt(self ? Date.now() : seen?.lastSeen ?? 0) * 1000n, Joined: BigInt(m.joined) * 1000n, Problem: self ? "" : seen?.error ?? "",
+                    Maintenance: !!m.maintenance, MaintenanceSince: BigInt(m.maintenance?.since ?? 0) * 1000n,
+                    Removal: m.removal ? `left to do: ${m.removal.left.join(", ")}${m.removal.problem ? ` (stopped: ${m.removal.problem})` : ""}` : "",
                 };
             }),
         };
+    }
+
+    /* "up" when the member answered in the last rounds (this node always), "down" when not, "unknown" before the first try. */
+    health(name: string): "up" | "down" | "unknown" {
+        const m = this.members.find(x => x.name === name);
+        if (!m)
+            return "unknown";
+        if (name === this.local?.name)
+            return "up";
+        const now = Date.now();
+        const seen = this.seen.get(name);
+        if (seen !== undefined && seen.error === "" && now - seen.lastSeen < DOWN_AFTER_MS)
+            return "up";
+        // a node that has just joined is let in by each member at its next round: not down before that
+        const settling = !seen?.lastSeen && now - m.joined < DOWN_AFTER_MS;
+        return seen && !settling ? "down" : "unknown";
     }
 
     /* Calls other modules answer for the other members (migration); added before start(). */
@@ -243,6 +261,7 @@ export class ClusterArea {
                 args: z.tuple([z.string().check(z.refine(isTokenId, "must be a token id")), z.string().check(z.maxLength(16384)), optionsSchema({})]),
                 run: async (ctx, [id, request]) => [JSON.stringify(await this.acceptJoin(ctx, id, parseJson(request, joinRequest, "request")))],
             }),
+            ...nodeChangeMethods(this),
             PeerCall: method({
                 args: z.tuple([z.string().check(z.regex(NODE_NAME, "must be a node name")), z.string().check(z.maxLength(65536)), optionsSchema({})]),
                 run: async (ctx, [from, request]) => [JSON.stringify(await this.peerCall(ctx, from, parseJson(request, peerRequest, "request")))],

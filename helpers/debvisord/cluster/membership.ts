@@ -25,6 +25,10 @@ export interface Member {
     hostKey: string;
     /** when it joined, milliseconds since the epoch */
     joined: number;
+    /** set while the node is in maintenance */
+    maintenance?: { since: number; by: string };
+    /** set while a removal runs, and kept when one failed: what is left of it */
+    removal?: { by: string; started: number; left: string[]; problem: string };
 }
 
 export interface LocalState { fsid: string; name: string; address: string }
@@ -36,7 +40,13 @@ export function parseMember(text: string): Member | null {
         const m = JSON.parse(text) as Partial<Member>;
         if (typeof m.name === "string" && NODE_NAME.test(m.name) && typeof m.address === "string" && typeof m.nodeKey === "string"
             && isHostKey(m.nodeKey) && typeof m.hostKey === "string" && isHostKey(m.hostKey) && typeof m.joined === "number")
-            return { name: m.name, address: m.address, nodeKey: m.nodeKey, hostKey: m.hostKey, joined: m.joined };
+            return {
+                name: m.name, address: m.address, nodeKey: m.nodeKey, hostKey: m.hostKey, joined: m.joined,
+                ...typeof m.maintenance?.since === "number" && typeof m.maintenance.by === "string"
+                    ? { maintenance: { since: m.maintenance.since, by: m.maintenance.by } } : {},
+                ...Array.isArray(m.removal?.left) && typeof m.removal.by === "string"
+                    ? { removal: { by: m.removal.by, started: Number(m.removal.started) || 0, left: m.removal.left.map(String), problem: String(m.removal.problem ?? "") } } : {},
+            };
     } catch {
         // an entry no DebVisor wrote: left out
     }

@@ -33,6 +33,8 @@ const PEER_CALL_TIMEOUT_MS = 30_000;
 /** an expected migration that never came (or never ended) is forgotten, and what was made for it removed, after this */
 const EXPECTED_FOR_MS = 60 * 60_000;
 const MAX_MIGRATION_MS = 6 * 60 * 60_000;
+/** how often (every 250 ms) libvirt is asked whether an aborted incoming machine is gone */
+const INCOMING_GONE_CHECKS = 40;
 
 const copiedDisk = z.object({
     target: z.string().check(z.regex(/^[a-z]{1,4}[a-z0-9]{0,8}$/)),
@@ -157,6 +159,8 @@ export class Migrations {
                 await cluster.call(target.member, request("migration-end", { id, ok }), PEER_CALL_TIMEOUT_MS).catch((e: Error) =>
                     process.stderr.write(`debvisord: ${name}: ${node} did not take the migration's end: ${e.message}\n`));
             }
+            // the machine's object goes now, not when libvirt's events about the move are read
+            await this.machines.refresh(domainPath);
             const left = await this.removeSourceCopies(plan.copied);
             await ctx.auditStep("Machine.Migrate.step", "ok", ["moved", node, ...left.map(d => `removed ${d}`)], { object: path }).catch(() => undefined);
             return `Moved ${name} to ${node}${copies ? `; its disks ${plan.copied.map(d => d.target).join(", ")} were copied, and the copies here removed` : ""}`;
@@ -222,10 +226,12 @@ export class Migrations {
             throw notAuthorized(`${who} may not move machines to this node`);
         const args = parsed(prepareArgs, request.args, "migration-prepare");
         const here = this.cluster.local?.name ?? "this node";
-        const clash = this.machines.list().find(m => m.name === args.name || m.uuid === args.uuid);
-        if (clash)
-            throw invalidArgument(clash.name === args.name ? `${here} has a machine named ${args.name} already` : `${here} has a machine with the UUID of ${args.name} already (${clash.name})`);
+        // libvirt itself, not the objects (a machine that just left may still have one until its events are read)
         const libvirt = this.machines.libvirt;
+        if (await libvirt.domainByName(args.name))
+            throw invalidArgument(`${here} has a machine named ${args.name} already`);
+        if (await libvirt.domainByUuid(args.uuid))
+            throw invalidArgument(`${here} has a machine with the UUID of ${args.name} already`);
         const made: CopiedDisk[] = [];
         for (const d of args.copied) {
             if (d.file) {
@@ -264,6 +270,16 @@ export class Migrations {
         return { ok: true, dir: migrationDir(args.id) };
     }
 
+    /* Whether libvirt (not the objects: its events may be on their way) has the machine after a failed migration; an aborted incoming one goes within seconds. */
+    private async stillHere(name: string): Promise<boolean> {
+        for (let i = 0; i < INCOMING_GONE_CHECKS; i++) {
+            if (!await this.machines.libvirt.domainByName(name).catch(() => "unknown"))
+                return false;
+            await new Promise(r => setTimeout(r, 250));
+        }
+        return true;
+    }
+
     /* Forgets an expected migration; when it failed, removes the disks libvirt made for it (unless a machine uses them now). */
     private async finishIncoming(id: string, ok: boolean): Promise<void> {
         const e = this.expected.get(id);
@@ -272,7 +288,7 @@ export class Migrations {
         this.expected.delete(id);
         clearTimeout(e.timer);
         removeMigrationDir(id);
-        if (ok || this.machines.list().some(m => m.uuid === e.uuid))
+        if (ok || await this.stillHere(e.name))
             return;
         for (const d of e.made) {
             try {

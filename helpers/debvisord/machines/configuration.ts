@@ -25,7 +25,7 @@ function setElement(xml: string, element: string, value: string): string {
 }
 
 /* The next free virtio disk name: vda, vdb … */
-function nextTarget(used: string[]): string {
+export function nextTarget(used: string[]): string {
     for (let i = 0; i < 26; i++) {
         const target = `vd${String.fromCharCode(97 + i)}`;
         if (!used.includes(target))

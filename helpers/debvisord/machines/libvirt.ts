@@ -128,6 +128,10 @@ export class Libvirt {
         return orNull(this.call(CONNECT_PATH, CONNECT, "DomainLookupByName", "s", [name]));
     }
 
+    async domainByUuid(uuid: string): Promise<string | null> {
+        return orNull(this.call(CONNECT_PATH, CONNECT, "DomainLookupByUUID", "s", [uuid]));
+    }
+
     async capabilities(): Promise<string> {
         const [xml] = await this.call(CONNECT_PATH, CONNECT, "GetCapabilities");
         return xml as string;

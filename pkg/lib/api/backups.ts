@@ -19,6 +19,10 @@ export interface BackupEntry {
     MachineName: string;
     MachineUUID: string;
     Consistency: string;
+    /** the bytes of the disks backed up, when known */
+    Size?: number;
+    /** the bytes the backup added to the repository, where restic keeps it */
+    Added?: number;
 }
 
 /** The backups of one machine (by UUID, so also of one that was renamed) in one repository, oldest first. */
@@ -71,4 +75,19 @@ export async function backupScheduleRemove(schedulePath: string): Promise<void> 
 export async function backupHistory(perKind: number): Promise<HistoryEntry[]> {
     const pages = await Promise.all(Object.keys(HISTORY_METHODS).map(action => auditQuery({ action }, perKind, 0)));
     return historyEntries(pages.flatMap(p => p.events));
+}
+
+/** Puts a backup back over the machine it was made of (admins; the machine shut off): with dryRun only
+ * what would be lost, else also the job. `disks` limits it to those disks' contents. */
+export async function backupRepositoryRestoreOverOriginal(repositoryPath: string, snapshot: string, dryRun: boolean, disks?: string[]): Promise<{ job: string; lost: string[] }> {
+    const [job, lost] = await callDaemon<PageBackupRepositoryMethodResults["RestoreOverOriginal"]>(repositoryPath, BACKUPREPOSITORY_IFACE, "RestoreOverOriginal",
+        [snapshot, { "dry-run": { t: "b", v: dryRun }, ...disks ? { disks: { t: "as", v: disks } } : {} }]);
+    return { job, lost };
+}
+
+/** Restores one disk of a backup as a new volume (attached to the backed-up machine with `attach`); returns POOL/VOLUME and the job. */
+export async function backupRepositoryRestoreDisk(repositoryPath: string, snapshot: string, disk: string, options: { name?: string; attach?: boolean }): Promise<{ volume: string; job: string }> {
+    const [volume, job] = await callDaemon<PageBackupRepositoryMethodResults["RestoreDisk"]>(repositoryPath, BACKUPREPOSITORY_IFACE, "RestoreDisk",
+        [snapshot, disk, { ...options.name ? { name: { t: "s", v: options.name } } : {}, ...options.attach ? { attach: { t: "b", v: true } } : {} }]);
+    return { volume, job };
 }

@@ -1,5 +1,5 @@
 // Backups: this machine's backups in every repository, newest first; back it
-// up now, or restore a backup as a new machine. The list is a call
+// up now, restore a backup as a new machine, or (admins) over this machine. The list is a call
 // (ListBackups), not objects, so it is read again when a backup or restore
 // job that touches this machine or a repository finishes.
 import { useEffect, useMemo, useState } from "react";
@@ -10,6 +10,8 @@ import { FormSelect, FormSelectOption } from "@patternfly/react-core/dist/esm/co
 import { Spinner } from "@patternfly/react-core/dist/esm/components/Spinner/index.js";
 import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
 import { backupRepositoryListBackups, backupRepositoryRestore, machineBackup, type BackupEntry } from "../../lib/api/backups";
+import { RestoreDiskDialog } from "./RestoreDiskDialog";
+import { RestoreOverDialog } from "./RestoreOverDialog";
 import { failedSchedulesOf, newBytesBySnapshot, newestFirst } from "../../lib/api/backups-data";
 import type { CallError } from "../../lib/api/call";
 import { ActionDialog } from "../../lib/components/ActionDialog";
@@ -60,6 +62,8 @@ export function BackupsTab({ machine, allNames }: { machine: MachineObject; allN
     const role = useRole();
     const [backingUp, setBackingUp] = useState(false);
     const [restoring, setRestoring] = useState<Row | null>(null);
+    const [restoringOver, setRestoringOver] = useState<Row | null>(null);
+    const [restoringDisk, setRestoringDisk] = useState<Row | null>(null);
     // the backup and restore jobs that finished, as a key: one more finishing reads the list again
     const finished = useMemo(() => jobs
         .filter(j => (j.props.Operation === "machine-backup" || j.props.Operation === "machine-restore") && j.props.State !== "running")
@@ -69,6 +73,8 @@ export function BackupsTab({ machine, allNames }: { machine: MachineObject; allN
     // viewers read; operators and admins back up and restore as new machines (the daemon decides again)
     const locked = role === "viewer" || role === "none" ? _("Only operators and admins may back up and restore.") : "";
     const when = (b: BackupEntry) => new Date(b.Time / 1000).toLocaleString();
+    const overLocked = role !== "admin" && role !== null ? _("Only admins may restore over a machine.")
+        : machine.props.State !== "shutoff" ? _("Shut the machine down to restore over it.") : "";
 
     return (
         <>
@@ -83,17 +89,22 @@ export function BackupsTab({ machine, allNames }: { machine: MachineObject; allN
                     ? repositories.length === 0 ? <NoRepository /> : <p className="debvisor-muted">{_("No backups of this machine yet.")}</p>
                     : (
                         <Table aria-label={_("Backups")} variant="compact">
-                            <Thead><Tr><Th>{_("Time")}</Th><Th>{_("Repository")}</Th><Th>{_("Consistency")}</Th><Th>{_("New data")}</Th><Th>{_("Snapshot")}</Th><Th screenReaderText={_("Actions")} /></Tr></Thead>
+                            <Thead><Tr><Th>{_("Time")}</Th><Th>{_("Repository")}</Th><Th>{_("Consistency")}</Th><Th>{_("Size")}</Th><Th>{_("New data")}</Th><Th>{_("Snapshot")}</Th><Th screenReaderText={_("Actions")} /></Tr></Thead>
                             <Tbody>
                                 {rows.map(b => (
                                     <Tr key={`${b.repository.path} ${b.FullId}`} data-backup={b.Id} data-repository={b.repository.name}>
                                         <Td>{when(b)}</Td>
                                         <Td>{b.repository.name}</Td>
                                         <Td>{(CONSISTENCY[b.Consistency] ?? (() => b.Consistency))()}</Td>
-                                        <Td>{newBytes.has(b.Id) ? formatBytes(newBytes.get(b.Id) ?? 0) : "—"}</Td>
+                                        <Td>{b.Size === undefined ? "—" : formatBytes(Number(b.Size))}</Td>
+                                        <Td>{b.Added !== undefined ? formatBytes(Number(b.Added)) : newBytes.has(b.Id) ? formatBytes(newBytes.get(b.Id) ?? 0) : "—"}</Td>
                                         <Td><code>{b.Id}</code></Td>
                                         <Td isActionCell>
                                             <Button variant="link" isAriaDisabled={Boolean(locked)} onClick={() => setRestoring(b)}>{_("Restore as a new machine…")}</Button>
+                                            <Button variant="link" className="backup-restore-disk" isAriaDisabled={Boolean(locked)}
+                                                onClick={() => setRestoringDisk(b)}>{_("Restore a disk…")}</Button>
+                                            <Button variant="link" isDanger className="backup-restore-over" isAriaDisabled={Boolean(overLocked)}
+                                                title={overLocked || undefined} onClick={() => setRestoringOver(b)}>{_("Restore over this machine…")}</Button>
                                         </Td>
                                     </Tr>
                                 ))}
@@ -101,6 +112,14 @@ export function BackupsTab({ machine, allNames }: { machine: MachineObject; allN
                         </Table>
                     )}
             {backingUp && <BackupDialog machine={machine} repositories={repositories} onClose={() => setBackingUp(false)} />}
+            {restoringDisk && (
+                <RestoreDiskDialog machine={machine} repositoryPath={restoringDisk.repository.path} backup={restoringDisk}
+                    when={when(restoringDisk)} mayAttach={role === "admin" || role === null} onClose={() => setRestoringDisk(null)} />
+            )}
+            {restoringOver && (
+                <RestoreOverDialog machine={machine} repositoryPath={restoringOver.repository.path} backup={restoringOver}
+                    when={when(restoringOver)} onClose={() => setRestoringOver(null)} />
+            )}
             {restoring && (
                 <ActionDialog title={format(_("Restore $0 as a new machine"), machine.props.Name)} confirm={_("Restore")} onClose={() => setRestoring(null)}
                     field={{ label: _("New machine's name"), initial: `${machine.props.Name}-restored`, check: v => checkMachineName(v, allNames) }}

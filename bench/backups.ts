@@ -1,0 +1,97 @@
+// Backing up a shut-off machine: debvisord's Machine.Backup (call → job
+// done: definition and manifest staged, restic run, tags, its summary) against
+// the plain `restic backup` of the same disk file a user would otherwise run,
+// each into a fresh local repository of its own, in the same run: the first
+// backup, then a second after 1% of the disk's blocks changed (deduplicated),
+// with how much each second backup added to its repository.
+import crypto from "node:crypto";
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { watchJobs, closeWatchBus } from "../test/lib/bus-watch.js";
+import { callAs, MANAGER } from "../test/lib/call-as.js";
+import { firstDisk, machineCall, repoCall, repositoryObjects, REPOSITORY, virsh, addRepository } from "../test/lib/backups.js";
+import { ADMIN } from "../test/lib/users.js";
+import { report, timeMs } from "./lib.js";
+
+const DATA_MIB = 512;
+const CHANGED_CHUNKS = 20; // × 256 KiB scattered over the data: about 1% of it
+
+function repositoryBytes(repo: string, passwordFile: string): number {
+    const out = execFileSync("restic", ["-r", repo, "--password-file", passwordFile, "stats", "--json", "--mode", "raw-data"], { encoding: "utf8" });
+    return (JSON.parse(out) as { total_size: number }).total_size;
+}
+
+export async function backupsBench(): Promise<void> {
+    // on /var/tmp: the same file system kind as a pool, not a tmpfs
+    const dir = fs.mkdtempSync("/var/tmp/dv-bench-backups-");
+    const name = `dvbench-backup-${process.pid}`;
+    const repoName = `dvbench-${process.pid}`;
+    const ours = path.join(dir, "ours");
+    const plain = path.join(dir, "plain");
+    const passwordFile = path.join(dir, "password");
+    const password = crypto.randomBytes(16).toString("hex");
+    fs.writeFileSync(passwordFile, password, { mode: 0o600 });
+    const watch = await watchJobs();
+    try {
+        // the machine: a raw image of random data, imported as its qcow2 disk
+        const source = path.join(dir, "source.raw");
+        const fd = fs.openSync(source, "w", 0o600);
+        for (let i = 0; i < DATA_MIB; i++)
+            fs.writeSync(fd, crypto.randomBytes(1 << 20));
+        fs.closeSync(fd);
+        const created = await callAs(ADMIN.name, { ...MANAGER, method: "CreateMachine", signature: "sa{sv}", body: [name, { source: ["s", "image"], image: ["s", source] }] });
+        if (!created.ok)
+            throw new Error(created.message);
+        const [machinePath, createJob] = created.body as [string, string];
+        const [createdOk, createMessage] = await watch(createJob).completed;
+        if (!createdOk)
+            throw new Error(createMessage);
+        fs.rmSync(source);
+        const disk = (await firstDisk(machinePath)).file;
+        const added = await addRepository(ADMIN.name, repoName, ours, password);
+        if (!added.ok)
+            throw new Error(added.message);
+        execFileSync("restic", ["-r", plain, "--password-file", passwordFile, "init"], { stdio: "ignore" });
+
+        const backUpOurs = async () => {
+            const reply = await machineCall(ADMIN.name, machinePath, "Backup", "sa{sv}", [repoName, {}]);
+            if (!reply.ok)
+                throw new Error(reply.message);
+            const [ok, message] = await watch(reply.body[0] as string).completed;
+            if (!ok)
+                throw new Error(message);
+        };
+        const backUpPlain = () => execFileSync("restic", ["-r", plain, "--password-file", passwordFile, "backup", "--", disk], { stdio: "ignore" });
+        // both read the disk from the page cache
+        execFileSync("cat", [disk], { stdio: ["ignore", "ignore", "inherit"] });
+        const plainFirst = await timeMs(backUpPlain);
+        const oursFirst = await timeMs(backUpOurs);
+        const [oursBefore, plainBefore] = [repositoryBytes(ours, passwordFile), repositoryBytes(plain, passwordFile)];
+
+        const size = fs.statSync(disk).size;
+        for (let i = 0; i < CHANGED_CHUNKS; i++) {
+            const offset = Math.floor((i + 0.5) * DATA_MIB / CHANGED_CHUNKS) * 1024 * 1024;
+            execFileSync("qemu-io", ["-f", "qcow2", "-c", `write -P ${(i % 250) + 1} ${offset} 256k`, disk], { stdio: "ignore" });
+        }
+        const plainSecond = await timeMs(backUpPlain);
+        const oursSecond = await timeMs(backUpOurs);
+        const oursGrowth = repositoryBytes(ours, passwordFile) - oursBefore;
+        const plainGrowth = repositoryBytes(plain, passwordFile) - plainBefore;
+
+        const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+        report(`backup, shut-off machine, ${DATA_MIB} MiB data, first`, s(oursFirst), `restic backup of the disk (${s(plainFirst)})`, oursFirst / plainFirst, "≤ 1.2");
+        report(`backup again after ~1% changed`, s(oursSecond), `restic backup of the disk (${s(plainSecond)})`, oursSecond / plainSecond);
+        report(`  second backup's time, against the first`, s(oursSecond), `our first backup (${s(oursFirst)})`, oursSecond / oursFirst, "≤ 0.05");
+        report(`  repository growth, against the disk`, `${(oursGrowth / 1024 / 1024).toFixed(1)} MiB`,
+            `restic's own (${(plainGrowth / 1024 / 1024).toFixed(1)} MiB) / disk ${(size / 1024 / 1024).toFixed(0)} MiB`, oursGrowth / size, "≤ 0.02");
+    } finally {
+        if (virsh("list", "--all", "--name").split("\n").map(l => l.trim()).includes(name))
+            virsh("undefine", name, "--remove-all-storage");
+        for (const [p, ifaces] of Object.entries(await repositoryObjects()))
+            if (ifaces[REPOSITORY]?.Name === repoName)
+                await repoCall(null, p, "Remove", "a{sv}", [{}]);
+        closeWatchBus();
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
+}

@@ -1,0 +1,34 @@
+// This node's machines as the cluster's node changes need them: which run
+// (for a plan, and for another member asking over the channel), and shutting
+// them all down cleanly before maintenance, forced off after a while as
+// Machine.Shutdown does.
+import type { Machines } from "../machines/machines.js";
+import { waitOrForceOff } from "../machines/shutdown.js";
+
+const SHUTDOWN_WAIT_MS = 90_000;
+
+export interface LocalMachines {
+    /** names of the machines that run (or are paused) here */
+    running(): string[];
+    /** shuts each down; the names of those that had to be forced off */
+    shutDownAll(signal: AbortSignal): Promise<string[]>;
+}
+
+export function localMachines(machines: Machines): LocalMachines {
+    const runningFacts = () => machines.list().filter(m => m.running);
+    return {
+        running: () => runningFacts().map(m => m.name).sort(),
+        async shutDownAll(signal) {
+            const forced: string[] = [];
+            await Promise.all(runningFacts().map(async m => {
+                const domainPath = machines.domainOf(m.path);
+                await machines.libvirt.domainCall(domainPath, "Shutdown");
+                const byItself = await waitOrForceOff(machines.libvirt, domainPath, SHUTDOWN_WAIT_MS,
+                    () => ["shutoff", "unknown"].includes(machines.state(m.path)), signal);
+                if (!byItself)
+                    forced.push(m.name);
+            }));
+            return forced.sort();
+        },
+    };
+}

@@ -1,0 +1,68 @@
+// A node in maintenance: no machine runs on it (they were moved, or shut down
+// when the admin said so), Ceph does not mark its OSDs out while it is away
+// (noout on its CRUSH host bucket, so its data is not copied elsewhere for a
+// reboot), and its member record says so, for every member's pages. Leaving
+// maintenance undoes both. Each refused change (see node-plan.ts) does nothing.
+import { failed } from "../../lib/errors.js";
+import type { CallContext } from "../bus/call-pipeline.js";
+import { ceph } from "../ceph/provision/tools.js";
+import type { ClusterArea } from "./cluster-area.js";
+import { readMembers, writeMember, type Member } from "./membership.js";
+import { planChange, refuse } from "./node-changes.js";
+import { startNodeJob } from "./node-job.js";
+
+/* The member's record as Ceph has it now, changed by `change`. */
+async function rewriteMember(area: ClusterArea, node: string, change: (m: Member) => Member): Promise<void> {
+    const now = (await readMembers()).find(m => m.name === node);
+    if (!now)
+        throw failed(`${node} is no longer a member`);
+    await writeMember(change(now));
+    void area.refresh();
+}
+
+const noout = (verb: "set-group" | "unset-group", node: string) =>
+    ceph(["osd", verb, "noout", node], `${verb === "set-group" ? "setting" : "clearing"} noout on host ${node}`);
+
+export async function enterMaintenance(area: ClusterArea, ctx: CallContext, node: string, shutDownMachines: boolean): Promise<string> {
+    const { plan, ceph: facts } = await planChange(area, ctx, node, "enter-maintenance", shutDownMachines);
+    refuse(plan);
+    const hostBucket = facts.osdsByHost[node] !== undefined;
+    return startNodeJob(area, ctx, "EnterMaintenance", `Putting ${node} in maintenance`, async (control, step) => {
+        let forced: string[] = [];
+        if (shutDownMachines && plan.machines.length > 0 && area.machines) {
+            forced = await area.machines.shutDownAll(control.signal);
+            await step("machines-shut-down", plan.machines.join(", "));
+        }
+        control.setProgress(0.5);
+        if (hostBucket) {
+            await noout("set-group", node);
+            await step("noout");
+        }
+        try {
+            await rewriteMember(area, node, m => ({ ...m, maintenance: { since: Date.now(), by: ctx.caller.user } }));
+        } catch (e) {
+            // not marked: no flag left behind that no member shows
+            if (hostBucket)
+                await noout("unset-group", node).catch(() => undefined);
+            throw e;
+        }
+        await step("marked");
+        return `${node} is in maintenance${hostBucket ? "; noout is set on its host" : ""}${plan.machines.length > 0 ? `; shut down: ${plan.machines.join(", ")}` : ""}`
+            + `${forced.length > 0 ? ` (forced off: ${forced.join(", ")})` : ""}`;
+    });
+}
+
+export async function leaveMaintenance(area: ClusterArea, ctx: CallContext, node: string): Promise<string> {
+    const { plan, ceph: facts } = await planChange(area, ctx, node, "leave-maintenance");
+    refuse(plan);
+    const hostBucket = facts.osdsByHost[node] !== undefined;
+    return startNodeJob(area, ctx, "LeaveMaintenance", `Taking ${node} out of maintenance`, async (_control, step) => {
+        if (hostBucket) {
+            await noout("unset-group", node);
+            await step("noout-cleared");
+        }
+        await rewriteMember(area, node, ({ maintenance: _, ...m }) => m);
+        await step("unmarked");
+        return `${node} is out of maintenance${hostBucket ? "; noout is cleared on its host" : ""}`;
+    });
+}

@@ -1,0 +1,103 @@
+// Cluster.PlanNodeChange, EnterMaintenance, LeaveMaintenance, RemoveNode and
+// Leave: the facts a plan needs are read first (the members, the node's
+// running machines over the channel, the monitors, managers, OSDs and pools
+// from Ceph), the plan says what would be done and why it would be refused,
+// and a change runs only when its plan has no refusal: a refused change has
+// done nothing. The work is in maintenance.ts and removal.ts.
+import * as z from "zod/mini";
+import { invalidArgument, notFound } from "../../lib/errors.js";
+import { method, type CallContext } from "../bus/call-pipeline.js";
+import { optionsSchema } from "../validation.js";
+import { cephJson } from "../ceph/provision/tools.js";
+import type { ClusterArea, PeerHandler } from "./cluster-area.js";
+import { enterMaintenance, leaveMaintenance } from "./maintenance.js";
+import { readMembers, type Member } from "./membership.js";
+import { parseCephFacts, planFor, type CephFacts, type NodeChange, type NodePlan } from "./node-plan.js";
+import { removeNode } from "./removal.js";
+import { NODE_NAME } from "./ssh-channel.js";
+
+const CHANGES = ["enter-maintenance", "leave-maintenance", "remove", "leave"] as const;
+const nodeName = z.string().check(z.regex(NODE_NAME, "must be a node name (letters, digits, - and _, not starting with -)"));
+
+export async function readCephFacts(): Promise<CephFacts> {
+    const [q, m, t, p] = await Promise.all([
+        cephJson(["quorum_status"], "reading the monitors' quorum"),
+        cephJson(["mgr", "dump"], "reading the managers"),
+        cephJson(["osd", "tree"], "reading the OSD tree"),
+        cephJson(["osd", "pool", "ls", "detail"], "reading the pools"),
+    ]);
+    return parseCephFacts(q, m, t, p);
+}
+
+/* Which machines run on the member: this node's own, another's asked over the channel; null when it does not answer. */
+async function runningOn(area: ClusterArea, m: Member, user: string): Promise<string[] | null> {
+    if (m.name === area.local?.name)
+        return area.machines?.running() ?? [];
+    try {
+        const answer = await area.call(m, { call: "running-machines", user }) as { machines?: unknown };
+        return Array.isArray(answer.machines) ? answer.machines.map(String) : null;
+    } catch {
+        return null;
+    }
+}
+
+export interface PlannedChange { plan: NodePlan; member: Member; members: Member[]; ceph: CephFacts }
+
+export async function planChange(area: ClusterArea, ctx: CallContext, node: string, change: NodeChange, shutDownMachines = false): Promise<PlannedChange> {
+    if (area.state !== "member" || !area.local)
+        throw invalidArgument("this node is in no cluster");
+    const self = area.local.name;
+    const members = await readMembers();
+    area.members = members;
+    const member = members.find(m => m.name === node);
+    if (!member)
+        throw notFound(`node: ${node} is not a member of this cluster (members: ${members.map(m => m.name).join(", ")})`);
+    const [running, ceph] = await Promise.all([runningOn(area, member, ctx.caller.user), readCephFacts()]);
+    const plan = planFor({
+        node, self, members: members.map(m => m.name), inMaintenance: !!member.maintenance,
+        up: node === self || (running !== null && area.health(node) === "up"), running, ceph,
+    }, change, shutDownMachines);
+    return { plan, member, members, ceph };
+}
+
+/* The plan with a refusal: an error naming every reason, nothing done. */
+export function refuse(plan: NodePlan): void {
+    if (plan.refusals.length > 0)
+        throw invalidArgument(`${plan.change} ${plan.node} is refused: ${plan.refusals.join("; ")}`);
+}
+
+function planDict(plan: NodePlan): Record<string, unknown> {
+    return {
+        Node: plan.node, Change: plan.change, Steps: plan.steps, Refusals: plan.refusals, Machines: plan.machines, MachinesKnown: plan.machinesKnown,
+    };
+}
+
+/* What this node answers the other members for their plans: the machines that run here. */
+export function nodeChangePeerCalls(area: ClusterArea): Record<string, PeerHandler> {
+    return { "running-machines": async () => ({ node: area.local?.name ?? "", machines: area.machines?.running() ?? [] }) };
+}
+
+export function nodeChangeMethods(area: ClusterArea): Record<string, unknown> {
+    return {
+        PlanNodeChange: method({
+            args: z.tuple([nodeName, z.enum(CHANGES, { error: `must be one of ${CHANGES.join(", ")}` }), optionsSchema({ "shut-down-machines": z.optional(z.boolean()) })]),
+            run: async (ctx, [node, change, options]) => [planDict((await planChange(area, ctx, node, change, options["shut-down-machines"])).plan)],
+        }),
+        EnterMaintenance: method({
+            args: z.tuple([nodeName, optionsSchema({ "shut-down-machines": z.optional(z.boolean()) })]),
+            run: async (ctx, [node, options]) => [await enterMaintenance(area, ctx, node, options["shut-down-machines"] ?? false)],
+        }),
+        LeaveMaintenance: method({
+            args: z.tuple([nodeName, optionsSchema({})]),
+            run: async (ctx, [node]) => [await leaveMaintenance(area, ctx, node)],
+        }),
+        RemoveNode: method({
+            args: z.tuple([nodeName, optionsSchema({})]),
+            run: async (ctx, [node]) => [await removeNode(area, ctx, node, "remove")],
+        }),
+        Leave: method({
+            args: z.tuple([optionsSchema({})]),
+            run: async ctx => [await removeNode(area, ctx, area.local?.name ?? "", "leave")],
+        }),
+    };
+}

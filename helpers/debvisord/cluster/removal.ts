@@ -1,0 +1,102 @@
+// Taking a node out of the cluster: RemoveNode on a member for a node that is
+// gone (it does not answer), Leave on the node itself. The plan (node-plan.ts)
+// refuses first what would break the cluster: the monitors' quorum, a pool
+// below min_size, machines still running, the only member. Then each step
+// goes in turn, and while it runs the member record says which steps are
+// left: a step that fails stops the removal there, the record keeps what is
+// left and why (the Nodes property shows it), and RemoveNode again carries on
+// from there. Nothing is half done inside a step; Ceph refuses to undo a
+// purged OSD, so a removal is finished, not rolled back.
+import fs from "node:fs";
+import type { CallContext } from "../bus/call-pipeline.js";
+import { dataDir } from "../ceph/provision/config.js";
+import { leaveManager, removeJoinedConfig } from "../ceph/provision/monitor-join.js";
+import { stopDaemon } from "../ceph/provision/services.js";
+import { ceph } from "../ceph/provision/tools.js";
+import type { ClusterArea } from "./cluster-area.js";
+import { readMembers, removeMember, STATE_FILE, TOKENS_FILE, writeMember } from "./membership.js";
+import { planChange, refuse } from "./node-changes.js";
+import { startNodeJob } from "./node-job.js";
+import { KNOWN_HOSTS, NODE_KEY, writeAuthorizedKeys, authorizedKeysText } from "./ssh-channel.js";
+
+interface Step { id: string; run: () => Promise<void> }
+
+export async function removeNode(area: ClusterArea, ctx: CallContext, node: string, change: "remove" | "leave"): Promise<string> {
+    const { plan, member, ceph: facts } = await planChange(area, ctx, node, change);
+    refuse(plan);
+    const leaving = change === "leave";
+    const osds = facts.osdsByHost[node];
+    const steps: Step[] = [
+        ...(osds ?? []).map(id => ({
+            id: `osd.${id}`,
+            run: async () => {
+                if (leaving)
+                    await stopDaemon("osd", String(id));
+                await ceph(["osd", "purge", String(id), "--yes-i-really-mean-it"], `purging osd.${id}`);
+            },
+        })),
+        ...osds !== undefined ? [{ id: `CRUSH host ${node}`, run: async () => void await ceph(["osd", "crush", "rm", node], `removing the CRUSH host bucket ${node}`) }] : [],
+        ...facts.managers.includes(node) ? [{
+            id: `mgr.${node}`,
+            run: async () => leaving ? leaveManager(node) : void await ceph(["auth", "del", `mgr.${node}`], `removing the key of mgr.${node}`),
+        }] : [],
+    ];
+    const record: Step = { id: "member record", run: () => removeMember(node) };
+    const monitor: Step | null = facts.monitors.includes(node)
+        ? {
+            id: `mon.${node}`,
+            run: async () => {
+                // asked of the other monitors: the one removed stops itself, and a client talking to it would wait for an answer
+                const others = Object.entries(facts.monitorAddresses).filter(([name]) => name !== node).map(([, a]) => a);
+                await ceph([...others.length > 0 ? ["-m", others.join(",")] : [], "mon", "remove", node], `removing mon.${node} from the monitor map`);
+                if (leaving) {
+                    await stopDaemon("mon", node);
+                    fs.rmSync(dataDir("mon", node), { recursive: true, force: true });
+                }
+            },
+        }
+        : null;
+    // the same order as the plan's: a node that leaves needs the quorum for its record; one removed keeps its record to the end
+    steps.push(...(leaving ? [record, monitor] : [monitor, record]).filter((s): s is Step => s !== null));
+
+    return startNodeJob(area, ctx, leaving ? "Leave" : "RemoveNode", leaving ? `${node} leaving the cluster` : `Removing ${node} from the cluster`,
+        async (control, auditStep) => {
+            const started = Date.now();
+            const note = async (left: Step[], problem: string) => {
+                const now = (await readMembers().catch(() => [])).find(m => m.name === node);
+                if (now)
+                    await writeMember({ ...now, removal: { by: ctx.caller.user, started, left: left.map(s => s.id), problem } });
+            };
+            await note(steps, "");
+            for (let i = 0; i < steps.length; i++) {
+                try {
+                    await steps[i].run();
+                } catch (e) {
+                    const message = (e as Error).message;
+                    const left = steps.slice(i).map(s => s.id);
+                    await note(steps.slice(i), message).catch(() => undefined);
+                    throw Object.assign(e as Error, {
+                        message: `${message}; the removal stopped there. Left to do: ${left.join(", ")}${left.includes("member record")
+                            ? ` (${node}'s member record says so; remove it again to carry on)` : ""}`,
+                    });
+                }
+                control.setProgress((i + 1) / (steps.length + 1));
+                await auditStep(steps[i].id);
+                // after the record is gone, the note would bring it back
+                if (steps[i] !== record && steps.slice(i + 1).includes(record))
+                    await note(steps.slice(i + 1), "").catch(() => undefined);
+            }
+            if (leaving) {
+                removeJoinedConfig();
+                for (const file of [STATE_FILE, TOKENS_FILE, NODE_KEY, `${NODE_KEY}.pub`, KNOWN_HOSTS])
+                    fs.rmSync(file, { force: true });
+                writeAuthorizedKeys(authorizedKeysText([], []));
+                area.members = [];
+                area.setState("none", null);
+                return `${node} left the cluster (${member.address}); it is in no cluster now`;
+            }
+            area.members = area.members.filter(m => m.name !== node);
+            void area.refresh();
+            return `${node} was removed from the cluster: ${steps.map(s => s.id).join(", ")}`;
+        });
+}

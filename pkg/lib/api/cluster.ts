@@ -1,0 +1,30 @@
+// Calls on the Cluster object, as the logged-in user: the plan of a change to
+// a node, and the changes themselves (each a Job, shown in the jobs panel).
+import { CLUSTER_IFACE, ROOT_PATH, type PageClusterMethodResults } from "../../../generated/dbus-contract";
+import { callDaemon } from "./call";
+import { unwrapDict } from "./variants";
+
+export const CLUSTER_PATH = `${ROOT_PATH}/cluster`;
+
+export type NodeChange = "enter-maintenance" | "leave-maintenance" | "remove" | "leave";
+
+export interface NodePlan { Node: string; Change: NodeChange; Steps: string[]; Refusals: string[]; Machines: string[]; MachinesKnown: boolean }
+
+const shutDownOption = (shutDown: boolean) => shutDown ? { "shut-down-machines": { t: "b", v: true } } : {};
+
+export async function clusterPlanNodeChange(node: string, change: NodeChange, shutDown = false): Promise<NodePlan> {
+    const [plan] = await callDaemon<PageClusterMethodResults["PlanNodeChange"]>(CLUSTER_PATH, CLUSTER_IFACE, "PlanNodeChange", [node, change, shutDownOption(shutDown)]);
+    return unwrapDict(plan) as unknown as NodePlan;
+}
+
+/* Starts the change; its Job's path. */
+export async function clusterChangeNode(node: string, change: NodeChange, shutDown = false): Promise<string> {
+    const [job] = change === "enter-maintenance"
+        ? await callDaemon<PageClusterMethodResults["EnterMaintenance"]>(CLUSTER_PATH, CLUSTER_IFACE, "EnterMaintenance", [node, shutDownOption(shutDown)])
+        : change === "leave-maintenance"
+        ? await callDaemon<PageClusterMethodResults["LeaveMaintenance"]>(CLUSTER_PATH, CLUSTER_IFACE, "LeaveMaintenance", [node, {}])
+        : change === "remove"
+        ? await callDaemon<PageClusterMethodResults["RemoveNode"]>(CLUSTER_PATH, CLUSTER_IFACE, "RemoveNode", [node, {}])
+        : await callDaemon<PageClusterMethodResults["Leave"]>(CLUSTER_PATH, CLUSTER_IFACE, "Leave", [{}]);
+    return job;
+}

@@ -1,0 +1,86 @@
+// What the backup tests share: libvirt and image inspection through the real
+// tools, the bus calls on repositories and machines, restic and debvisorctl
+// as a user would run them.
+import { execFileSync, spawnSync } from "node:child_process";
+import crypto from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import { callAs, getProperty } from "./call-as.js";
+
+export const ROOT = "/org/debvisor/DebVisor1";
+export const BACKUPS = { path: `${ROOT}/backups`, iface: "org.debvisor.DebVisor1.Backups" };
+export const REPOSITORY = "org.debvisor.DebVisor1.BackupRepository";
+export const MACHINE = "org.debvisor.DebVisor1.Machine";
+export const JOB = "org.debvisor.DebVisor1.Job";
+export const MIB = 1024 ** 2;
+
+export const virsh = (...args: string[]) => execFileSync("virsh", ["-c", "qemu:///system", ...args], { encoding: "utf8", stdio: "pipe" });
+export const domainNames = () => virsh("list", "--all", "--name").split("\n").map(l => l.trim()).filter(Boolean);
+export const volumeFile = (name: string, pool = "default") => virsh("vol-path", "--pool", pool, name).trim();
+export const volumeNames = (pool: string) => virsh("vol-list", pool).split("\n").slice(2).map(l => l.trim().split(/\s+/)[0]).filter(Boolean);
+export const prop = (objectPath: string, name: string) => getProperty(objectPath, MACHINE, name).catch(() => undefined);
+/* The file of a machine's first disk, in whichever pool the storage profile put it. */
+export async function firstDisk(objectPath: string): Promise<{ pool: string; file: string }> {
+    const disks = await getProperty(objectPath, MACHINE, "Disks") as Array<Record<string, unknown>>;
+    const [pool, volume] = String(disks.find(d => d.Device === "disk")?.Source).split("/");
+    return { pool, file: volumeFile(volume, pool) };
+}
+export const sha256 = (file: string) => crypto.createHash("sha256").update(fs.readFileSync(file)).digest("hex");
+
+export type Options = Record<string, [string, unknown]>;
+
+/* The guest-visible content of a disk image (read while a machine may run: -U). */
+export function rawContent(file: string, dir: string): string {
+    const out = path.join(dir, `content-${crypto.randomBytes(4).toString("hex")}.raw`);
+    execFileSync("qemu-img", ["convert", "-U", "-O", "raw", file, out], { stdio: "pipe" });
+    try {
+        return sha256(out);
+    } finally {
+        fs.rmSync(out, { force: true });
+    }
+}
+
+/* Writes `pattern` over [offset, offset+length) of an image with qemu-io. */
+export function writePattern(file: string, format: string, pattern: number, offset: number, length: number): void {
+    execFileSync("qemu-io", ["-f", format, "-c", `write -P ${pattern} ${offset} ${length}`, file], { stdio: "pipe" });
+}
+
+/* Whether [offset, offset+length) of an image holds `pattern` (qemu-io's own verification). */
+export function holdsPattern(file: string, format: string, pattern: number, offset: number, length: number): boolean {
+    const out = execFileSync("qemu-io", ["-r", "-U", "-f", format, "-c", `read -P ${pattern} ${offset} ${length}`, file], { encoding: "utf8", stdio: "pipe" });
+    return !/Pattern verification failed/.test(out);
+}
+
+export function addRepository(user: string | null, name: unknown, location: unknown, password: unknown, options: Options = {}) {
+    return callAs(user, { ...BACKUPS, method: "AddRepository", signature: "sssa{sv}", body: [name, location, password, options] });
+}
+
+export function repoCall(user: string | null, repoPath: string, method: string, signature: string, body: unknown[]) {
+    return callAs(user, { path: repoPath, iface: REPOSITORY, method, signature, body });
+}
+
+export function machineCall(user: string | null, objectPath: string, method: string, signature: string, body: unknown[]) {
+    return callAs(user, { path: objectPath, iface: MACHINE, method, signature, body });
+}
+
+/* restic itself, as root, with the repository's password: what is really in the repository. */
+export function restic(repo: string, passwordFile: string, ...args: string[]): string {
+    return execFileSync("restic", ["-r", repo, "--password-file", passwordFile, "--no-cache", ...args], { encoding: "utf8", stdio: "pipe" });
+}
+
+export const repositoryObjects = async () => {
+    const all = await callAs(null, { path: ROOT, iface: "org.freedesktop.DBus.ObjectManager", method: "GetManagedObjects", signature: "", body: [] });
+    if (!all.ok)
+        throw new Error(all.message);
+    return all.body[0] as Record<string, Record<string, Record<string, unknown>>>;
+};
+
+/* The installed debvisorctl, as root or as a test user (with that user's groups). */
+export function ctl(args: string[], options: { user?: string; input?: string } = {}) {
+    const [command, argv] = options.user
+        ? ["setpriv", ["--reuid", options.user, "--regid", options.user, "--init-groups", "debvisorctl", ...args]]
+        : ["debvisorctl", args];
+    const r = spawnSync(command, argv, { encoding: "utf8", timeout: 300_000, input: options.input ?? "" });
+    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
