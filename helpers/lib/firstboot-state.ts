@@ -78,17 +78,18 @@ export interface FirstBootOnBus {
     Steps?: unknown;
 }
 
-const MICROSECONDS = 1000;
+const US_PER_MS = 1000;
 
-/* An ISO 8601 time as µs since the epoch; 0 for "" (not yet) or no time at all. */
+/* An ISO 8601 time as µs since the epoch; 0 for "" (not yet), no time at all, or one before
+ * the epoch (the property's times are unsigned). */
 export function isoToMicroseconds(iso: string): number {
     const ms = iso ? Date.parse(iso) : NaN;
-    return Number.isFinite(ms) ? ms * MICROSECONDS : 0;
+    return Number.isFinite(ms) && ms > 0 ? ms * US_PER_MS : 0;
 }
 
 function microsecondsToIso(us: unknown): string {
     const n = Number(us);
-    return Number.isFinite(n) && n > 0 ? new Date(n / MICROSECONDS).toISOString() : "";
+    return Number.isFinite(n) && n > 0 ? new Date(n / US_PER_MS).toISOString() : "";
 }
 
 /* The property, as debvisorctl and the page read it, back into the state's shape. */

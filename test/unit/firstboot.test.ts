@@ -255,6 +255,8 @@ QUnit.module("first boot: the Manager's FirstBoot property", () => {
     QUnit.test("nonsense on the bus reads as not run or is bounded", assert => {
         assert.deepEqual(firstBootFromBus({ State: "exploded", Steps: "no" }), { state: "not-run", steps: [], finished: "" });
         assert.equal(firstBootFromBus({ State: "done", Finished: -5 }).finished, "", "a time before the epoch is no time");
+        assert.equal(firstBootToBus({ state: "done", steps: [], finished: "1969-07-20T20:17:40Z" }).Finished.value, 0n,
+            "a state file's time before the epoch goes out as none, not as a negative uint64");
         assert.equal(firstBootFromBus({ State: "running", Steps: Array.from({ length: 100 }, () => ({ Id: "x" })) }).steps.length, 32);
     });
 });
