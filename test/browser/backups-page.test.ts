@@ -13,6 +13,7 @@ import path from "node:path";
 import QUnit from "qunit";
 import type { Frame } from "playwright-core";
 import { COCKPIT_URL, login, openFromMenu, openSession, pageFrame, screenshot } from "../lib/browser.js";
+import { defineDiskMachine, domainNames, virsh } from "../lib/backups.js";
 import { waitForArea } from "../lib/daemon.js";
 import { IMAGE_DIR, tempDir, uniqueName } from "../lib/images.js";
 import { ADMIN, VIEWER } from "../lib/users.js";
@@ -21,8 +22,6 @@ const WAIT = { timeout: 30_000 };
 // restic reads and stores the whole disk; on a slow, emulated host that takes a while
 const JOB_WAIT = { timeout: 300_000 };
 const PASSWORD = "correct horse battery staple";
-const virsh = (...args: string[]) => execFileSync("virsh", ["-c", "qemu:///system", ...args], { encoding: "utf8", stdio: "pipe" });
-const domainNames = () => virsh("list", "--all", "--name").split("\n").map(l => l.trim()).filter(Boolean);
 const ctl = (...args: string[]) => execFileSync("debvisorctl", args, { encoding: "utf8", stdio: "pipe", timeout: 120_000 });
 const openBackups = (page: Parameters<typeof openFromMenu>[0]) => openFromMenu(page, "DebVisor backups", "debvisor/backups");
 
@@ -41,13 +40,7 @@ QUnit.module("browser: Backups page", hooks => {
         await waitForArea("backups", "ready", 30_000);
         dir = tempDir("dv-webbackups-page-");
         repoDir = path.join(dir, "repo");
-        execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", disk, "16M"]);
-        execFileSync("qemu-io", ["-f", "qcow2", "-c", "write -P 0x5a 1M 2M", disk], { stdio: "pipe" });
-        const xmlFile = path.join(dir, "domain.xml");
-        fs.writeFileSync(xmlFile, `<domain type='qemu'><name>${machine}</name><memory unit='MiB'>32</memory><vcpu>1</vcpu>
-            <os><type arch='x86_64' machine='pc'>hvm</type></os>
-            <devices><disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='${disk}'/><target dev='vda' bus='virtio'/></disk></devices></domain>`);
-        virsh("define", xmlFile);
+        defineDiskMachine(machine, disk, dir, 16, 2);
     });
 
     hooks.after(() => {

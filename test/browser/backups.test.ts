@@ -10,6 +10,7 @@ import fs from "node:fs";
 import path from "node:path";
 import QUnit from "qunit";
 import { login, openFromMenu, openSession, screenshot } from "../lib/browser.js";
+import { defineDiskMachine, domainNames, virsh } from "../lib/backups.js";
 import { waitForArea } from "../lib/daemon.js";
 import { IMAGE_DIR, tempDir, uniqueName } from "../lib/images.js";
 import { ADMIN, VIEWER } from "../lib/users.js";
@@ -17,8 +18,6 @@ import { ADMIN, VIEWER } from "../lib/users.js";
 const WAIT = { timeout: 30_000 };
 // restic reads and stores the whole disk; on a slow, emulated host that takes a while
 const JOB_WAIT = { timeout: 300_000 };
-const virsh = (...args: string[]) => execFileSync("virsh", ["-c", "qemu:///system", ...args], { encoding: "utf8", stdio: "pipe" });
-const domainNames = () => virsh("list", "--all", "--name").split("\n").map(l => l.trim()).filter(Boolean);
 const ctl = (...args: string[]) => execFileSync("debvisorctl", args, { encoding: "utf8", stdio: "pipe", timeout: 300_000 });
 
 QUnit.module("browser: Backups of a machine", hooks => {
@@ -34,14 +33,8 @@ QUnit.module("browser: Backups of a machine", hooks => {
         const passwordFile = path.join(dir, "password");
         fs.writeFileSync(passwordFile, crypto.randomBytes(16).toString("hex"), { mode: 0o600 });
         ctl("backup", "repo-add", repoName, path.join(dir, "repo"), "--password-file", passwordFile);
-        execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", disk, "32M"]);
         // a few MiB of data, so that the backup has something to store
-        execFileSync("qemu-io", ["-f", "qcow2", "-c", "write -P 0x5a 1M 4M", disk], { stdio: "pipe" });
-        const xmlFile = path.join(dir, "domain.xml");
-        fs.writeFileSync(xmlFile, `<domain type='qemu'><name>${name}</name><memory unit='MiB'>32</memory><vcpu>1</vcpu>
-            <os><type arch='x86_64' machine='pc'>hvm</type></os>
-            <devices><disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='${disk}'/><target dev='vda' bus='virtio'/></disk></devices></domain>`);
-        virsh("define", xmlFile);
+        defineDiskMachine(name, disk, dir, 32, 4);
     });
 
     hooks.after(() => {

@@ -16,6 +16,17 @@ export const MIB = 1024 ** 2;
 
 export const virsh = (...args: string[]) => execFileSync("virsh", ["-c", "qemu:///system", ...args], { encoding: "utf8", stdio: "pipe" });
 export const domainNames = () => virsh("list", "--all", "--name").split("\n").map(l => l.trim()).filter(Boolean);
+/* A shut-off machine on one qcow2 disk of sizeMiB holding dataMiB of a pattern from 1 MiB on,
+ * defined in libvirt: what a backup test backs up. Its definition is written into dir. */
+export function defineDiskMachine(name: string, disk: string, dir: string, sizeMiB: number, dataMiB: number): void {
+    execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", disk, `${sizeMiB}M`]);
+    execFileSync("qemu-io", ["-f", "qcow2", "-c", `write -P 0x5a 1M ${dataMiB}M`, disk], { stdio: "pipe" });
+    const xmlFile = path.join(dir, "domain.xml");
+    fs.writeFileSync(xmlFile, `<domain type='qemu'><name>${name}</name><memory unit='MiB'>32</memory><vcpu>1</vcpu>
+        <os><type arch='x86_64' machine='pc'>hvm</type></os>
+        <devices><disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='${disk}'/><target dev='vda' bus='virtio'/></disk></devices></domain>`);
+    virsh("define", xmlFile);
+}
 export const volumeFile = (name: string, pool = "default") => virsh("vol-path", "--pool", pool, name).trim();
 export const volumeNames = (pool: string) => virsh("vol-list", pool).split("\n").slice(2).map(l => l.trim().split(/\s+/)[0]).filter(Boolean);
 export const prop = (objectPath: string, name: string) => getProperty(objectPath, MACHINE, name).catch(() => undefined);
