@@ -25,28 +25,25 @@ export function firstBootToBus(fb: FirstBoot): Record<string, Variant> {
 const RECHECK_MS = 5_000;
 
 export class FirstBootWatch {
-    /** the state as last read, as JSON: what a change is told by */
-    private json: string;
+    /** the state as last read */
+    private state: FirstBoot;
     private watcher: fs.FSWatcher | null = null;
     private timer: NodeJS.Timeout | null = null;
 
     constructor(private readonly onChange: () => void, private readonly file = FIRSTBOOT_STATE_FILE) {
-        this.json = this.read();
+        this.state = readFirstBoot(this.file);
     }
 
     /* The property's value. */
     get value(): Record<string, Variant> {
-        return firstBootToBus(JSON.parse(this.json) as FirstBoot);
-    }
-
-    private read(): string {
-        return JSON.stringify(readFirstBoot(this.file));
+        return firstBootToBus(this.state);
     }
 
     private check = (): void => {
-        const next = this.read();
-        if (next !== this.json) {
-            this.json = next;
+        const next = readFirstBoot(this.file);
+        // a parsed state holds plain values only: its JSON tells a change
+        if (JSON.stringify(next) !== JSON.stringify(this.state)) {
+            this.state = next;
             this.onChange();
         }
     };
