@@ -1,6 +1,6 @@
 // Calls on backups, as the logged-in user: Machine.Backup; ListBackups,
 // Restore and Remove on BackupRepository objects; the Backups singleton's
-// AddRepository and AddSchedule; RunNow and Remove on BackupSchedule objects.
+// AddRepository and AddSchedule; Update, RunNow and Remove on BackupSchedule objects.
 import {
     BACKUPREPOSITORY_IFACE, BACKUPS_IFACE, BACKUPSCHEDULE_IFACE, MACHINE_IFACE, type CockpitVariant,
     type PageBackupRepositoryMethodResults, type PageBackupScheduleMethodResults, type PageBackupsMethodResults, type PageMachineMethodResults,
@@ -59,6 +59,11 @@ export async function backupRepositoryRemove(repositoryPath: string): Promise<vo
 export async function backupsAddSchedule(backupsPath: string, name: string, repository: string, options: Record<string, CockpitVariant>): Promise<string> {
     const [schedule] = await callDaemon<PageBackupsMethodResults["AddSchedule"]>(backupsPath, BACKUPS_IFACE, "AddSchedule", [name, repository, options]);
     return schedule;
+}
+
+/** Changes a schedule's settings: the options name what changes (as AddSchedule's, and "repository"). */
+export async function backupScheduleUpdate(schedulePath: string, options: Record<string, CockpitVariant>): Promise<void> {
+    await callDaemon<PageBackupScheduleMethodResults["Update"]>(schedulePath, BACKUPSCHEDULE_IFACE, "Update", [options]);
 }
 
 /** Runs a schedule at once; returns its job. */
