@@ -20,6 +20,7 @@ import { systemClock, type Clock } from "./clock.js";
 import { describeLocation, LocationError, parseLocation } from "./locations.js";
 import { RepositoryStore, type RepositoryRecord } from "./repositories.js";
 import { parseSnapshots, Restic, resticError, type RepositoryAccess, type ResticSnapshot } from "./restic.js";
+import { DiskFiles, listFilesMethod, readFileMethod } from "./disk-files.js";
 import { restoreMethod } from "./restore.js";
 import { restoreDiskMethod } from "./restore-disk.js";
 import { restoreOverOriginalMethod } from "./restore-original.js";
@@ -58,6 +59,7 @@ export class BackupsArea {
     private readonly adding = new Set<string>();
 
     readonly schedules: BackupSchedules;
+    readonly files = new DiskFiles();
 
     constructor(readonly server: ObjectServer, readonly host: MachineHost & { list(): MachineFacts[] }, private readonly audit: AuditLog,
         clock: Clock = systemClock, readonly store = new RepositoryStore(), readonly swaps = new SwapJournals()) {
@@ -71,6 +73,7 @@ export class BackupsArea {
 
     /* The Backups object and one object per saved repository; quick, before the name is taken. */
     start(): void {
+        this.files.start();
         this.server.export(this.path, [{ name: BACKUPS_IFACE, properties: () => ({ ResticVersion: this.version }), methods: this.methods() }]);
         try {
             // secrets of an add that was cut short
@@ -266,6 +269,8 @@ export class BackupsArea {
             Restore: restoreMethod(this, name),
             RestoreOverOriginal: restoreOverOriginalMethod(this, name),
             RestoreDisk: restoreDiskMethod(this, name),
+            ListFiles: listFilesMethod(this, this.files, name),
+            ReadFile: readFileMethod(this, this.files, name),
         };
     }
 }
