@@ -6,7 +6,7 @@
 // debvisorctl; a path escape, a FAT partition, a missing file, a directory,
 // a viewer are refused; the reads are in the audit log.
 import crypto from "node:crypto";
-import { execFileSync, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import QUnit from "qunit";
@@ -16,10 +16,11 @@ import { areas } from "../lib/daemon.js";
 import { tempDir, uniqueName } from "../lib/images.js";
 import { OPERATOR, VIEWER, ADMIN } from "../lib/users.js";
 import { waitFor, withTimeout } from "../lib/wait.js";
-import { addRepository, ctl, domainNames, machineCall, prop, repoCall, repositoryObjects, REPOSITORY, virsh } from "../lib/backups.js";
+import {
+    addRepository, ctl, domainNames, machineCall, MIB, prop, repoCall, repositoryObjects, REPOSITORY, virsh, writeGuestDisk,
+} from "../lib/backups.js";
 
 const AUDIT_LOG = "/var/log/debvisor/audit.jsonl";
-const MIB = 1 << 20;
 const ODD_NAME = "a \"quoted\"\nname";
 
 QUnit.module("backup files: browse and download from a backed-up disk", hooks => {
@@ -67,11 +68,7 @@ QUnit.module("backup files: browse and download from a backed-up disk", hooks =>
         fs.writeFileSync(path.join(root, "big.bin"), big);
         fs.symlinkSync("/etc/shadow", path.join(root, "link"));
         const image = path.join(dir, "disk.raw");
-        fs.writeFileSync(image, "");
-        fs.truncateSync(image, 64 * MIB);
-        execFileSync("sfdisk", ["-q", image], { input: "label: gpt\n,24M,L\n,16M,L\n" });
-        execFileSync("mkfs.ext4", ["-q", "-F", "-E", `offset=${MIB}`, "-d", root, image, "24M"]);
-        execFileSync("mkfs.vfat", ["--offset", String(MIB / 512 + 24 * 2048), image, String(16 * 1024)], { stdio: "pipe" });
+        writeGuestDisk(image, root);
         const added = await addRepository(ADMIN.name, repoName, path.join(dir, "repo"), `dv-${crypto.randomBytes(12).toString("hex")}`);
         if (!added.ok)
             throw new Error(added.message);

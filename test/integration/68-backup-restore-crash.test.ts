@@ -37,7 +37,14 @@ QUnit.module("backup restore: debvisord killed during the swap", hooks => {
 
     const format = (file: string) => String(JSON.parse(execFileSync("qemu-img", ["info", "-U", "--output=json", file], { encoding: "utf8" })).format);
     const writeAll = (pattern: number) => disks.forEach(d => writePattern(d, format(d), pattern, 4 * MIB, 4 * MIB));
-    const holdAll = (pattern: number) => disks.every(d => holdsPattern(d, format(d), pattern, 4 * MIB, 4 * MIB));
+    /* Whether every disk holds `pattern` (qemu-io fails on a mismatch, or on a file that is not there). */
+    const holdAll = (pattern: number) => disks.every(d => {
+        try {
+            return holdsPattern(d, format(d), pattern, 4 * MIB, 4 * MIB);
+        } catch {
+            return false;
+        }
+    });
     const settingsChanged = () => virsh("dumpxml", "--inactive", name).includes(SETTINGS_MARK);
     const leftBeside = () => [...new Set(disks.map(d => path.dirname(d)))]
         .flatMap(d => fs.readdirSync(d).filter(f => /\.debvisor-restore(-old)?$/.test(f)));
@@ -129,7 +136,7 @@ QUnit.module("backup restore: debvisord killed during the swap", hooks => {
         const restored = holdAll(BACKED_UP) && !settingsChanged();
         const original = holdAll(CHANGED) && settingsChanged();
         assert.true(restored || original, `the machine is wholly one or the other (disks backed-up: ${holdAll(BACKED_UP)}, ` +
-            `disks as changed: ${holdAll(CHANGED)}, settings as changed: ${settingsChanged()})`);
+            `disks as changed: ${holdAll(CHANGED)}, settings as changed: ${settingsChanged()}; ${virsh("dumpxml", "--inactive", name)})`);
         assert.deepEqual(leftBeside(), [], "nothing is left beside the disks");
         assert.false(fs.existsSync(`/var/lib/debvisor/restore-swaps/${machinePath.split("/").pop()!.replace(/_/g, "-")}.json`), "the journal is gone");
         const records = fs.readFileSync(AUDIT_LOG, "utf8").split("\n").filter(l => l.includes("RestoreOverOriginal.recover") && l.includes(machinePath));

@@ -21,6 +21,21 @@ export const domainNames = () => virsh("list", "--all", "--name").split("\n").ma
 export function defineDiskMachine(name: string, disk: string, dir: string, sizeMiB: number, dataMiB: number): void {
     execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", disk, `${sizeMiB}M`]);
     execFileSync("qemu-io", ["-f", "qcow2", "-c", `write -P 0x5a 1M ${dataMiB}M`, disk], { stdio: "pipe" });
+    defineMachineOn(name, disk, dir);
+}
+
+/* A raw guest disk of 64 MiB as an installer leaves one: a GPT with an ext4 partition of 24 MiB
+ * holding the files under `root` (written by mke2fs -d, nothing mounted) and a FAT one of 16 MiB. */
+export function writeGuestDisk(image: string, root: string): void {
+    fs.writeFileSync(image, "");
+    fs.truncateSync(image, 64 * MIB);
+    execFileSync("sfdisk", ["-q", image], { input: "label: gpt\n,24M,L\n,16M,L\n" });
+    execFileSync("mkfs.ext4", ["-q", "-F", "-E", `offset=${MIB}`, "-d", root, image, "24M"]);
+    execFileSync("mkfs.vfat", ["--offset", String(MIB / 512 + 24 * 2048), image, String(16 * 1024)], { stdio: "pipe" });
+}
+
+/* A shut-off machine on the qcow2 disk `disk`, defined in libvirt; its definition is written into dir. */
+export function defineMachineOn(name: string, disk: string, dir: string): void {
     const xmlFile = path.join(dir, "domain.xml");
     fs.writeFileSync(xmlFile, `<domain type='qemu'><name>${name}</name><memory unit='MiB'>32</memory><vcpu>1</vcpu>
         <os><type arch='x86_64' machine='pc'>hvm</type></os>
