@@ -11,13 +11,12 @@ import fs from "node:fs";
 import path from "node:path";
 import QUnit from "qunit";
 import { closeWatchBus, watchJobs } from "../lib/bus-watch.js";
-import { callAs, MANAGER } from "../lib/call-as.js";
 import { areas } from "../lib/daemon.js";
 import { tempDir, uniqueName } from "../lib/images.js";
-import { OPERATOR, VIEWER, ADMIN } from "../lib/users.js";
-import { waitFor, withTimeout } from "../lib/wait.js";
+import { OPERATOR, VIEWER } from "../lib/users.js";
+import { waitFor } from "../lib/wait.js";
 import {
-    addRepository, ctl, domainNames, machineCall, MIB, prop, repoCall, repositoryObjects, REPOSITORY, virsh, writeGuestDisk,
+    addTestRepository, backUpMachine, createMachineFromImage, ctl, MIB, removeTestMachineAndRepository, repoCall, writeGuestDisk,
 } from "../lib/backups.js";
 
 const AUDIT_LOG = "/var/log/debvisor/audit.jsonl";
@@ -69,33 +68,12 @@ QUnit.module("backup files: browse and download from a backed-up disk", hooks =>
         fs.symlinkSync("/etc/shadow", path.join(root, "link"));
         const image = path.join(dir, "disk.raw");
         writeGuestDisk(image, root);
-        const added = await addRepository(ADMIN.name, repoName, path.join(dir, "repo"), `dv-${crypto.randomBytes(12).toString("hex")}`);
-        if (!added.ok)
-            throw new Error(added.message);
-        repoPath = added.body[0] as string;
-        const created = await callAs(ADMIN.name, { ...MANAGER, method: "CreateMachine", signature: "sa{sv}",
-            body: [name, { source: ["s", "image"], image: ["s", image] }] });
-        if (!created.ok)
-            throw new Error(created.message);
-        machinePath = created.body[0] as string;
-        const [ok, message] = await withTimeout(watch(created.body[1] as string).completed, 120_000, "the import");
-        if (!ok)
-            throw new Error(message);
-        await waitFor("the machine", async () => await prop(machinePath, "Name") === name);
-        const backup = await machineCall(OPERATOR.name, machinePath, "Backup", "sa{sv}", [repoName, {}]);
-        if (!backup.ok)
-            throw new Error(backup.message);
-        const [backedUp, backupMessage] = await withTimeout(watch(backup.body[0] as string).completed, 300_000, "the backup");
-        if (!backedUp)
-            throw new Error(backupMessage);
-        backupId = /snapshot ([0-9a-f]{8})/.exec(backupMessage)?.[1] ?? "";
+        repoPath = await addTestRepository(repoName, path.join(dir, "repo"), `dv-${crypto.randomBytes(12).toString("hex")}`);
+        machinePath = await createMachineFromImage(name, image, watch);
+        backupId = await backUpMachine(machinePath, repoName, watch);
     });
     hooks.after(async () => {
-        if (domainNames().includes(name))
-            virsh("undefine", name, "--remove-all-storage");
-        for (const [p, ifaces] of Object.entries(await repositoryObjects()))
-            if (ifaces[REPOSITORY]?.Name === repoName)
-                await repoCall(null, p, "Remove", "a{sv}", [{}]);
+        await removeTestMachineAndRepository(name, repoName);
         fs.rmSync(dir, { recursive: true, force: true });
         closeWatchBus();
     });

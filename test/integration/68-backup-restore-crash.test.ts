@@ -10,13 +10,12 @@ import path from "node:path";
 import QUnit from "qunit";
 import { busNameOwnerPid } from "../harness/harness.js";
 import { closeWatchBus, watchJobs } from "../lib/bus-watch.js";
-import { callAs, MANAGER } from "../lib/call-as.js";
 import { areas, BUS_NAME } from "../lib/daemon.js";
 import { randomImage, tempDir, uniqueName } from "../lib/images.js";
-import { ADMIN, OPERATOR } from "../lib/users.js";
-import { waitFor, withTimeout } from "../lib/wait.js";
+import { ADMIN } from "../lib/users.js";
+import { waitFor } from "../lib/wait.js";
 import {
-    addRepository, domainNames, holdsPattern, machineCall, MIB, prop, repoCall, repositoryObjects, REPOSITORY, virsh, volumeFile, writePattern,
+    addTestRepository, backUpMachine, createMachineFromImage, holdsPattern, machineCall, MIB, prop, removeTestMachineAndRepository, repoCall, virsh, volumeFile, writePattern,
 } from "../lib/backups.js";
 
 const AUDIT_LOG = "/var/log/debvisor/audit.jsonl";
@@ -58,41 +57,18 @@ QUnit.module("backup restore: debvisord killed during the swap", hooks => {
         dir = tempDir("dv-backup-crash-");
         await waitFor("the backups area to be ready", async () => (await areas()).backups?.state === "ready", 30_000, 200);
         watch = await watchJobs();
-        const added = await addRepository(ADMIN.name, repoName, path.join(dir, "repo"), password);
-        if (!added.ok)
-            throw new Error(added.message);
-        repoPath = added.body[0] as string;
-        const created = await callAs(ADMIN.name, { ...MANAGER, method: "CreateMachine", signature: "sa{sv}",
-            body: [name, { source: ["s", "image"], image: ["s", randomImage(dir, "machine.raw", 32)] }] });
-        if (!created.ok)
-            throw new Error(created.message);
-        machinePath = created.body[0] as string;
-        const [ok, message] = await withTimeout(watch(created.body[1] as string).completed, 120_000, "the import");
-        if (!ok)
-            throw new Error(message);
-        await waitFor("the machine", async () => await prop(machinePath, "Name") === name);
+        repoPath = await addTestRepository(repoName, path.join(dir, "repo"), password);
+        machinePath = await createMachineFromImage(name, randomImage(dir, "machine.raw", 32), watch);
         const attached = await machineCall(ADMIN.name, machinePath, "AttachDisk", "ta{sv}", [16 * MIB, {}]);
         if (!attached.ok)
             throw new Error(attached.message);
         const listed = await prop(machinePath, "Disks") as Array<Record<string, unknown>>;
         disks = listed.filter(d => d.Device === "disk").map(d => String(d.Source).split("/")).map(([pool, volume]) => volumeFile(volume, pool));
         writeAll(BACKED_UP);
-        const backup = await machineCall(OPERATOR.name, machinePath, "Backup", "sa{sv}", [repoName, {}]);
-        if (!backup.ok)
-            throw new Error(backup.message);
-        const [backedUp, backupMessage] = await withTimeout(watch(backup.body[0] as string).completed, 300_000, "the backup");
-        if (!backedUp)
-            throw new Error(backupMessage);
-        backupId = /snapshot ([0-9a-f]{8})/.exec(backupMessage)?.[1] ?? "";
+        backupId = await backUpMachine(machinePath, repoName, watch);
     });
     hooks.after(async () => {
-        if (domainNames().includes(name)) {
-            try { virsh("destroy", name) } catch { /* not running */ }
-            virsh("undefine", name, "--remove-all-storage");
-        }
-        for (const [p, ifaces] of Object.entries(await repositoryObjects()))
-            if (ifaces[REPOSITORY]?.Name === repoName)
-                await repoCall(null, p, "Remove", "a{sv}", [{}]);
+        await removeTestMachineAndRepository(name, repoName);
         fs.rmSync(dir, { recursive: true, force: true });
         closeWatchBus();
     });
