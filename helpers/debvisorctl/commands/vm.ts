@@ -1,8 +1,9 @@
 import dbus from "dbus-next";
-import type { ContractMethod, MACHINE_IFACE } from "../../../generated/dbus-contract.js";
+import { CLUSTER_IFACE, ROOT_PATH, type ContractMethod, type MACHINE_IFACE } from "../../../generated/dbus-contract.js";
 import { UsageError } from "../args.js";
 import { JSON_OPTION, NO_ASK_OPTION, type Command } from "../command.js";
 import { printAndFollow } from "../job-follow.js";
+import { callMethod } from "../method.js";
 import { print, printJson, table } from "../output.js";
 import { callMachine, machines, type Machine } from "./machine-lookup.js";
 import { vmChangeCommands } from "./vm-change.js";
@@ -31,12 +32,17 @@ const vmList: Command = {
     },
 };
 
-/* The actions that take only the machine's name. */
+/* The actions that take only the machine's name; Start and ForceOff also on another member of the cluster (--node). */
 function simpleAction(word: string, member: ContractMethod<typeof MACHINE_IFACE>, summary: string): Command {
+    const elsewhere = member === "Start" || member === "ForceOff";
     return {
-        name: `vm ${word}`, args: "NAME", summary, options: NO_ASK_OPTION, positionals: { min: 1, max: 1 },
+        name: `vm ${word}`, args: "NAME", summary, positionals: { min: 1, max: 1 },
+        options: elsewhere ? { node: { type: "string", value: "NODE", help: "the member of the cluster that has the machine (run there)" }, ...NO_ASK_OPTION } : NO_ASK_OPTION,
         async run(values, [name]) {
-            await callMachine(name, member, values);
+            if (typeof values.node === "string")
+                await callMethod(`${ROOT_PATH}/cluster`, CLUSTER_IFACE, "MachineCall", [values.node, name, member], values);
+            else
+                await callMachine(name, member, values);
             return 0;
         },
     };
