@@ -72,7 +72,8 @@ export function MachinesPage() {
                             )}
                             <StackItem>
                                 {detail
-                                    ? <Suspense><MachineDetails name={detail} machine={machines.find(m => m.props.Name === detail)} allNames={names} onBack={() => cockpit.location.go([])} /></Suspense>
+                                    ? <Suspense><MachineDetails name={detail} machine={machines.find(m => m.props.Name === detail)} allNames={names} onBack={() => cockpit.location.go([])}
+                                        elsewhere={rows.find(r => r.name === detail && !r.local)?.node} /></Suspense>
                                     : <MachinesTable machines={rows} onOpen={open} onOpenRemote={openRemote} onCreate={() => setCreating(true)} />}
                             </StackItem>
                             <StackItem><JobsPanel /></StackItem>

@@ -469,6 +469,7 @@ QUnit.module.if(`cluster of nodes: three systemd nodes on a bridge join one clus
             console.log(`# moved from the page: its page said it is gone ${((Date.now() - clicked) / 1000).toFixed(1)} s after the click`);
             assert.deepEqual(domains(1, "--state-running"), [GUEST], "it runs on node 2");
             assert.deepEqual(domains(0, "--all"), [], "node 1 has it no more");
+            await frame.locator(`text=A machine of this name is on ${hostname(1)}.`).waitFor({ timeout: 30_000 });
             // the list of the cluster's machines: the guest with node 2, node 3's as last known
             await frame.locator("[aria-label='Breadcrumb'] a", { hasText: "Virtual machines" }).click();
             const row = frame.locator(`tr[data-machine='${GUEST}'][data-node='${hostname(1)}']`);
