@@ -304,7 +304,7 @@ QUnit.module.if(`cluster of nodes: three systemd nodes on a bridge join one clus
 
         mustCtl(0, ["vm", "start", ELSEWHERE, "--node", n3]);
         assert.deepEqual(domains(2, "--state-running"), [ELSEWHERE], "it runs on node 3");
-        await waitFor("node 1's list to say it runs", () => listed()?.State === "running", 15_000, 500);
+        await waitFor("node 1's list to say it runs", () => listed()?.State === "running", 25_000, 500);
         mustCtl(0, ["vm", "force-off", ELSEWHERE, "--node", n3]);
         assert.deepEqual(domains(2, "--state-running"), [], "forced off on node 3");
         const audit = nodes[2].exec(["sh", "-c", "cat /var/log/debvisor/*"]).stdout;
