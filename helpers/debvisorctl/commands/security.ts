@@ -4,7 +4,7 @@ import { HARDENING_IFACE, ROOT_PATH } from "../../../generated/dbus-contract.js"
 import { getProperties } from "../bus.js";
 import { JSON_OPTION, NO_ASK_OPTION, type Command } from "../command.js";
 import { callMethod } from "../method.js";
-import { print, printJson, printable, table } from "../output.js";
+import { print, printList, tableOf } from "../output.js";
 
 const HARDENING_PATH = `${ROOT_PATH}/Hardening`;
 
@@ -18,11 +18,7 @@ const securityChecks: Command = {
     async run(values) {
         await callMethod(HARDENING_PATH, HARDENING_IFACE, "Recheck", [], values);
         const checks = (await getProperties(HARDENING_PATH, HARDENING_IFACE)).Checks as CheckDict[];
-        if (values.json)
-            printJson(checks);
-        else
-            print(table(["ID", "STATUS", "FIX", "DETAIL"], checks.map(c =>
-                [c.Id, c.Status, c.Fixable ? "yes" : "", printable(c.Detail)])));
+        printList(values, checks, tableOf(["ID", "STATUS", "FIX", "DETAIL"], c => [c.Id, c.Status, c.Fixable ? "yes" : "", c.Detail]));
         return checks.some(c => c.Status === "failed") ? 1 : 0;
     },
 };

@@ -8,7 +8,7 @@ import { JSON_OPTION, NO_ASK_OPTION, type Command } from "../command.js";
 import { formatBytes } from "../../lib/bytes.js";
 import { printAndFollow } from "../job-follow.js";
 import { callMethod } from "../method.js";
-import { print, printJson, table } from "../output.js";
+import { printList, tableOf } from "../output.js";
 
 type Found = Properties & { Path: string };
 
@@ -31,14 +31,10 @@ const zfsPools: Command = {
     options: JSON_OPTION,
     async run(values) {
         const pools = await list(ZFSPOOL_IFACE);
-        if (values.json)
-            printJson(pools);
-        else
-            print(table(["NAME", "HEALTH", "SIZE", "USED", "FREE", "SCRUB"], pools.map(p => [
-                String(p.Name), String(p.Health), bytes(p.Size), bytes(p.Allocated), bytes(p.Free),
-                p.ScrubState === "scrubbing" ? `${(Number(p.ScrubProgress) * 100).toFixed(1)} %` : String(p.LastScrub || p.ScrubState),
-            ])));
-        return 0;
+        return printList(values, pools, tableOf(["NAME", "HEALTH", "SIZE", "USED", "FREE", "SCRUB"], p => [
+            String(p.Name), String(p.Health), bytes(p.Size), bytes(p.Allocated), bytes(p.Free),
+            p.ScrubState === "scrubbing" ? `${(Number(p.ScrubProgress) * 100).toFixed(1)} %` : String(p.LastScrub || p.ScrubState),
+        ]));
     },
 };
 
@@ -48,14 +44,10 @@ const zfsDatasets: Command = {
     options: JSON_OPTION,
     async run(values) {
         const datasets = await list(ZFSDATASET_IFACE);
-        if (values.json)
-            printJson(datasets);
-        else
-            print(table(["NAME", "USED", "AVAIL", "COMPRESSION", "QUOTA", "SNAPSHOTS", "MOUNTPOINT"], datasets.map(d => [
-                String(d.Name), bytes(d.Used), bytes(d.Available), String(d.Compression), Number(d.Quota) === 0 ? "-" : bytes(d.Quota),
-                String((d.Snapshots as unknown[]).length), String(d.Mountpoint),
-            ])));
-        return 0;
+        return printList(values, datasets, tableOf(["NAME", "USED", "AVAIL", "COMPRESSION", "QUOTA", "SNAPSHOTS", "MOUNTPOINT"], d => [
+            String(d.Name), bytes(d.Used), bytes(d.Available), String(d.Compression), Number(d.Quota) === 0 ? "-" : bytes(d.Quota),
+            String((d.Snapshots as unknown[]).length), String(d.Mountpoint),
+        ]));
     },
 };
 
