@@ -4,6 +4,7 @@
  */
 import fs from "node:fs";
 import { execa } from "execa";
+import { runTool } from "../lib/tool-run.js";
 import {
     type Answers, AnswersError, checkCidr, checkHostname, checkLocale, checkTimezone, checkTypedPassword, checkUser,
     isIp, PROFILES, validateAnswers,
@@ -22,6 +23,7 @@ const TITLE = "DebVisor installer";
  * "--" before the text: a value starting with "-" (a typed answer shown again) is not an option.
  * Esc/Cancel → Cancelled. */
 async function whiptail([box, ...rest]: string[]): Promise<string> {
+    // not through runTool: whiptail talks to the terminal (stdin and stdout inherited), the answer comes on stderr
     const r = await execa("whiptail", ["--title", TITLE, box!, "--", ...rest], {
         reject: false, stdin: "inherit", stdout: "inherit", stderr: "pipe",
     });
@@ -67,10 +69,10 @@ async function password(who: string, user: string): Promise<string> {
 
 /* sha512-crypt through openssl, the password on standard input. */
 export async function hashPassword(pw: string): Promise<string> {
-    const r = await execa("openssl", ["passwd", "-6", "-stdin"], { input: `${pw}\n`, reject: false, timeout: 20_000 });
+    const r = await runTool("openssl", ["passwd", "-6", "-stdin"], "openssl passwd", { input: `${pw}\n`, timeout: 20_000, allowFailure: true });
     if (r.exitCode !== 0)
-        throw new Error(`openssl passwd failed: ${String(r.stderr).trim()}`);
-    return String(r.stdout).trim();
+        throw new Error(`openssl passwd failed: ${r.stderr.trim()}`);
+    return r.stdout.trim();
 }
 
 export interface DiskChoice {

@@ -1,10 +1,10 @@
 // /org/debvisor/DebVisor1/Hardening: the host's hardening checks and their
 // fixes, SSH MFA and fail2ban. Thin glue over the modules beside it; every change
 // takes "dry-run" to show the exact change first.
-import { execa } from "execa";
 import dbus from "dbus-next";
 import * as z from "zod/mini";
 import { failed, invalidArgument } from "../../../lib/errors.js";
+import { runTool } from "../../../lib/tool-run.js";
 import { toVariantDict } from "../../../lib/variants.js";
 import { method } from "../../bus/call-pipeline.js";
 import type { ObjectServer } from "../../bus/object-server.js";
@@ -21,8 +21,9 @@ const TOOL_TIMEOUT_MS = 30_000;
 export const hostEnv: HardeningEnv = {
     root: "/",
     run: async (cmd, args) => {
-        const r = await execa(cmd, args, { timeout: TOOL_TIMEOUT_MS, reject: false });
-        return { code: r.exitCode ?? 1, stdout: String(r.stdout ?? ""), stderr: String(r.stderr ?? r.message ?? "") };
+        const r = await runTool(cmd, args, cmd, { timeout: TOOL_TIMEOUT_MS, allowFailure: true });
+        // a tool that did not run or did not exit by itself: code 1, and why in place of its stderr
+        return r.exitCode < 0 ? { code: 1, stdout: r.stdout, stderr: r.problem } : { code: r.exitCode, stdout: r.stdout, stderr: r.stderr };
     },
     signal: (pid, signal) => process.kill(pid, signal),
     // tests point debvisord at a fail2ban-server of their own
