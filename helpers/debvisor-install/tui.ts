@@ -4,10 +4,11 @@
  */
 import fs from "node:fs";
 import { execa } from "execa";
+import { isIP } from "../lib/ip-address.js";
 import { runTool } from "../lib/tool-run.js";
 import {
     type Answers, AnswersError, checkCidr, checkHostname, checkLocale, checkTimezone, checkTypedPassword, checkUser,
-    isIp, PROFILES, validateAnswers,
+    PROFILES, validateAnswers,
 } from "./answers.js";
 
 export class Cancelled extends Error {
@@ -105,10 +106,10 @@ export async function interactive(disks: DiskChoice[], ifaces: string[]): Promis
     let address = "", gateway = "", dns = "";
     if (mode === "static") {
         address = await ask("Address with prefix length (e.g. 192.0.2.10/24):", "", checkCidr);
-        gateway = await ask("Gateway:", "", v => isIp(v) ? null : `${v} is not an IP address.`);
+        gateway = await ask("Gateway:", "", v => isIP(v) ? null : `${v} is not an IP address.`);
         dns = await ask("Name servers (separated by spaces):", gateway, v => {
             const servers = v.split(/[\s,]+/).filter(Boolean);
-            return servers.length >= 1 && servers.length <= 3 && servers.every(isIp) ? null : "Give one to three IP addresses.";
+            return servers.length >= 1 && servers.length <= 3 && servers.every(isIP) ? null : "Give one to three IP addresses.";
         });
     }
     const profile = await menu("Storage profile (first boot sets it up on the spare disks):", [

@@ -4,13 +4,14 @@
 import dbus from "dbus-next";
 import * as z from "zod/mini";
 import { failed, invalidArgument } from "../../../lib/errors.js";
+import { isIP } from "../../../lib/ip-address.js";
 import { runTool } from "../../../lib/tool-run.js";
 import { toVariantDict } from "../../../lib/variants.js";
 import { method } from "../../bus/call-pipeline.js";
 import type { ObjectServer } from "../../bus/object-server.js";
 import { optionsSchema } from "../../validation.js";
 import { applyPlan, planFix, runChecks } from "./checks.js";
-import { fail2banArgs, fail2banStatus, type Fail2banStatus, isAddress, jailName } from "./fail2ban.js";
+import { fail2banArgs, fail2banStatus, type Fail2banStatus, jailName } from "./fail2ban.js";
 import type { Check, HardeningEnv } from "./host-files.js";
 import { applyMfa, mfaStatus, type MfaStatus, planMfa } from "./ssh-mfa.js";
 
@@ -140,7 +141,7 @@ export class Hardening {
     private readonly unban = method({
         args: z.tuple([
             text("a jail name").check(z.refine(jailName, "must be a fail2ban jail name (letters, digits, \".\", \"_\", \"-\")")),
-            text("an address").check(z.refine(isAddress, "must be an IPv4 or IPv6 address")),
+            text("an address").check(z.refine(isIP, "must be an IPv4 or IPv6 address")),
             optionsSchema({ "dry-run": flag }),
         ]),
         run: async (_ctx, [jail, address, options]) => this.exclusive(async () => {
