@@ -8,7 +8,7 @@ import { CliError, getProperties, managedObjects, objectsWith, type Properties }
 import { JSON_OPTION, NO_ASK_OPTION, type Command } from "../command.js";
 import { formatBytes } from "../../lib/bytes.js";
 import { printAndFollow } from "../job-follow.js";
-import { callMethod } from "../method.js";
+import { callMethod, confirmOption, passOptions } from "../method.js";
 import { print, printJson, printList, tableOf } from "../output.js";
 import { parseBytes } from "./import.js";
 
@@ -241,7 +241,7 @@ const cephPoolDelete: Command = {
     positionals: { min: 1, max: 1 },
     async run(values, [name]) {
         const pool = await findPool(name);
-        await callMethod(pool.Path, CEPHPOOL_IFACE, "Delete", [], values, { confirm: new dbus.Variant("s", String(values.confirm ?? "")) });
+        await callMethod(pool.Path, CEPHPOOL_IFACE, "Delete", [], values, confirmOption(values));
         return 0;
     },
 };
@@ -271,7 +271,7 @@ const cephImageResize: Command = {
     async run(values, [spec, size]) {
         const image = await findImage(spec);
         await callMethod(image.Path, CEPHIMAGE_IFACE, "Resize", [BigInt(parseBytes(size))], values,
-            values["allow-shrink"] ? { "allow-shrink": new dbus.Variant("b", true) } : {});
+            passOptions(values, { "allow-shrink": "b" }));
         return 0;
     },
 };
@@ -297,7 +297,7 @@ const cephImageDelete: Command = {
     positionals: { min: 1, max: 1 },
     async run(values, [spec]) {
         const image = await findImage(spec);
-        await callMethod(image.Path, CEPHIMAGE_IFACE, "Delete", [], values, { confirm: new dbus.Variant("s", String(values.confirm ?? "")) });
+        await callMethod(image.Path, CEPHIMAGE_IFACE, "Delete", [], values, confirmOption(values));
         return 0;
     },
 };
@@ -312,7 +312,7 @@ function snapshotCommand(verb: string, method: ContractMethod<typeof CEPHIMAGE_I
         positionals: { min: 2, max: 2 },
         async run(values, [spec, snapshot]) {
             const image = await findImage(spec);
-            await callMethod(image.Path, CEPHIMAGE_IFACE, method, [snapshot], values, { confirm: new dbus.Variant("s", String(values.confirm ?? "")) });
+            await callMethod(image.Path, CEPHIMAGE_IFACE, method, [snapshot], values, confirmOption(values));
             return 0;
         },
     };

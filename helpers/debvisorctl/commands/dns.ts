@@ -6,7 +6,7 @@ import { UsageError, type Values } from "../args.js";
 import { call, managedObjects, objectsWith } from "../bus.js";
 import { JSON_OPTION, NO_ASK_OPTION, type Command } from "../command.js";
 import { printAndFollow } from "../job-follow.js";
-import { callMethod } from "../method.js";
+import { callMethod, passOptions } from "../method.js";
 import { print, printList, tableOf } from "../output.js";
 
 type Variant = InstanceType<typeof dbus.Variant>;
@@ -16,15 +16,6 @@ const PAGE = 10_000;
 
 function dns(values: Values, member: ContractMethod<typeof DNS_IFACE>, args: unknown[], options: Record<string, Variant> = {}) {
     return callMethod(DNS_PATH, DNS_IFACE, member, args, values, options);
-}
-
-/* The given command-line options as method options of the same names: text ("s") or switches ("b"). */
-function passOptions(values: Values, kinds: Record<string, "s" | "b">): Record<string, Variant> {
-    const o: Record<string, Variant> = {};
-    for (const [name, kind] of Object.entries(kinds))
-        if (kind === "b" ? values[name] === true : values[name] !== undefined)
-            o[name] = new dbus.Variant(kind, kind === "b" ? true : String(values[name]));
-    return o;
 }
 
 function whole(text: unknown, what: string): number {

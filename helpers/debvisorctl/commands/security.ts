@@ -1,9 +1,8 @@
 // debvisorctl security checks|fix: the host's hardening checks and their fixes.
-import dbus from "dbus-next";
 import { HARDENING_IFACE, ROOT_PATH } from "../../../generated/dbus-contract.js";
 import { getProperties } from "../bus.js";
 import { JSON_OPTION, NO_ASK_OPTION, type Command } from "../command.js";
-import { callMethod } from "../method.js";
+import { callMethod, passOptions } from "../method.js";
 import { print, printList, tableOf } from "../output.js";
 
 const HARDENING_PATH = `${ROOT_PATH}/Hardening`;
@@ -31,7 +30,7 @@ const securityFix: Command = {
     positionals: { min: 1, max: 1 },
     options: { "dry-run": { type: "boolean", help: "only print the change; nothing is written" }, ...NO_ASK_OPTION },
     async run(values, [id]) {
-        const extra: Record<string, InstanceType<typeof dbus.Variant>> = values["dry-run"] ? { "dry-run": new dbus.Variant("b", true) } : {};
+        const extra = passOptions(values, { "dry-run": "b" });
         const [change] = await callMethod(HARDENING_PATH, HARDENING_IFACE, "Fix", [id], values, extra) as [string];
         print(`${values["dry-run"] ? "dry run: would " : ""}${change}`);
         return 0;

@@ -1,13 +1,12 @@
 // debvisorctl zfs …: the pools and datasets debvisord shows, and the common
 // changes (snapshot, destroy, scrub) through the same methods as the page.
-import dbus from "dbus-next";
 import { ZFSDATASET_IFACE, ZFSPOOL_IFACE } from "../../../generated/dbus-contract.js";
 import { UsageError } from "../args.js";
 import { CliError, managedObjects, objectsWith, type Properties } from "../bus.js";
 import { JSON_OPTION, NO_ASK_OPTION, type Command } from "../command.js";
 import { formatBytes } from "../../lib/bytes.js";
 import { printAndFollow } from "../job-follow.js";
-import { callMethod } from "../method.js";
+import { callMethod, passOptions } from "../method.js";
 import { printList, tableOf } from "../output.js";
 
 type Found = Properties & { Path: string };
@@ -63,7 +62,7 @@ const zfsSnapshot: Command = {
             throw new UsageError("name the snapshot as DATASET@NAME");
         const dataset = await find(ZFSDATASET_IFACE, full.slice(0, at), "dataset");
         await callMethod(dataset.Path, ZFSDATASET_IFACE, "Snapshot", [full.slice(at + 1)], values,
-            values.recursive ? { recursive: new dbus.Variant("b", true) } : {});
+            passOptions(values, { recursive: "b" }));
         return 0;
     },
 };
@@ -83,7 +82,7 @@ const zfsDestroy: Command = {
         } else {
             const dataset = await find(ZFSDATASET_IFACE, name, "dataset");
             await callMethod(dataset.Path, ZFSDATASET_IFACE, "Destroy", [], values,
-                values.recursive ? { recursive: new dbus.Variant("b", true) } : {});
+                passOptions(values, { recursive: "b" }));
         }
         return 0;
     },
