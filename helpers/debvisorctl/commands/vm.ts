@@ -4,7 +4,7 @@ import { UsageError } from "../args.js";
 import { JSON_OPTION, NO_ASK_OPTION, type Command } from "../command.js";
 import { printAndFollow } from "../job-follow.js";
 import { callMethod } from "../method.js";
-import { print, printJson, table } from "../output.js";
+import { printList, tableOf } from "../output.js";
 import { callMachine, machines, type Machine } from "./machine-lookup.js";
 import { vmChangeCommands } from "./vm-change.js";
 import { vmConsole } from "./vm-console.js";
@@ -12,11 +12,9 @@ import { vmMigrate } from "./vm-migrate.js";
 
 type Variant = InstanceType<typeof dbus.Variant>;
 
-export function machinesTable(list: Machine[]): string {
-    return table(["NAME", "STATE", "VCPUS", "MEMORY", "AUTOSTART"], list.map(m => [
-        String(m.Name), String(m.State), String(m.Vcpus), `${String(m.MemoryMiB)} MiB`, m.Autostart ? "yes" : "no",
-    ]));
-}
+export const machinesTable = tableOf<Machine>(["NAME", "STATE", "VCPUS", "MEMORY", "AUTOSTART"], m => [
+    String(m.Name), String(m.State), String(m.Vcpus), `${String(m.MemoryMiB)} MiB`, m.Autostart ? "yes" : "no",
+]);
 
 const vmList: Command = {
     name: "vm list",
@@ -24,11 +22,7 @@ const vmList: Command = {
     options: JSON_OPTION,
     async run(values) {
         const list = await machines();
-        if (values.json)
-            printJson(list);
-        else
-            print(machinesTable(list));
-        return 0;
+        return printList(values, list, machinesTable);
     },
 };
 
