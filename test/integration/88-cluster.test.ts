@@ -4,7 +4,9 @@
 // on a bridge this test makes (and removes). Node 1 creates the cluster, an
 // admin there makes join tokens, nodes 2 and 3 join by token: every node lists
 // every node, and the Ceph monitors listen on the nodes' addresses and form one
-// quorum. Bad input is refused with a clear error and leaves nothing behind: a
+// quorum. Each node then adds an OSD (a file stands for its spare disk): the
+// pools keep one copy per host, three copies with two needed for writes, and
+// Ceph is healthy across the three hosts. Bad input is refused with a clear error and leaves nothing behind: a
 // token that is not one, an expired one, one used already, joining a node to
 // itself, an address where no node answers. A node whose container is killed
 // is shown down on the others within 30 s, in debvisorctl and on node 1's
@@ -28,6 +30,7 @@ import QUnit from "qunit";
 import { COUNTER_BOOTED } from "../harness/tiny-guest.js";
 import { login, openFromMenu, openSession, screenshot } from "../lib/browser.js";
 import { BOOT_DIR, ClusterNodes, clusterNodesUnavailable } from "../lib/cluster-nodes.js";
+import { HOST_RULE } from "../../helpers/debvisord/ceph/provision/host-placement.js";
 import { ADMIN } from "../lib/users.js";
 import { waitFor } from "../lib/wait.js";
 
@@ -84,6 +87,18 @@ function status(n: number): ClusterProps {
 
 /* debvisorctl with arguments after "--", where --no-ask cannot follow: names starting with "-" reach debvisord. */
 const ctlRaw = (n: number, args: string[], rest: string[]): Result => nodes[n].service(["debvisorctl", ...args, "--no-ask", "--", ...rest]);
+
+/* Where each node's OSD file is (the nodes have no spare disks), named in its /etc/debvisor/ceph.json. */
+const OSD_FILES = "/var/lib/debvisor-test-osds";
+/* A health check a test machine may show that is not the cluster's: the host's own disk low on space. */
+const EXPECTED_WARNINGS = new Set(["MON_DISK_LOW"]);
+/* The Ceph health checks node n sees, but those a test machine may show. */
+function cephProblems(n: number): string[] {
+    const h = JSON.parse(nodes[n].mustExec(["ceph", "--connect-timeout", "20", "health", "detail", "-f", "json"], 60_000)) as {
+        checks?: Record<string, { summary: { message: string } }>;
+    };
+    return Object.entries(h.checks ?? {}).filter(([code]) => !EXPECTED_WARNINGS.has(code)).map(([code, c]) => `${code}: ${c.summary.message}`);
+}
 
 const member = (n: number, name: string) => status(n).Nodes.find(x => x.Name === name);
 const monitors = (n: number) => (JSON.parse(nodes[n].mustExec(["ceph", "--connect-timeout", "20", "mon", "dump", "-f", "json"], 60_000)) as {
@@ -230,6 +245,36 @@ QUnit.module.if(`cluster of nodes: three systemd nodes on a bridge join one clus
         assert.deepEqual(Object.keys(health(2)).sort(), all, "node 3 lists every node");
     });
 
+    QUnit.test("Ceph across the nodes: an OSD on each, the pools keep one copy per host — three copies, two needed for writes — and Ceph is healthy", async assert => {
+        const all = [0, 1, 2].map(hostname).sort();
+        let said = "";
+        for (const n of [0, 1, 2]) {
+            // a file stands for the node's spare disk (Ceph's BlueStore on it, as on a disk)
+            nodes[n].mustExec(["sh", "-c", `mkdir -p ${OSD_FILES} && truncate -s 2G ${OSD_FILES}/disk && mkdir -p /etc/debvisor && echo '{"test-file-osd-directory": "${OSD_FILES}"}' > /etc/debvisor/ceph.json`]);
+            const started = Date.now();
+            said = mustCtl(n, ["ceph", "osd", "add", `${OSD_FILES}/disk`, "--wait"], 600_000);
+            console.log(`# node ${n + 1}: its OSD made and up in ${Math.round((Date.now() - started) / 1000)} s`);
+        }
+        assert.ok(said.includes("size 3"), `the third host's OSD raised the pools to three copies: ${said}`);
+        mustCtl(0, ["ceph", "pool", "create", "vmdisks"]);
+        const tree = JSON.parse(nodes[0].mustExec(["ceph", "osd", "tree", "-f", "json"], 60_000)) as { nodes: Array<{ name: string; type: string; children?: number[] }> };
+        assert.deepEqual(tree.nodes.filter(x => x.type === "host" && (x.children ?? []).length === 1).map(x => x.name).sort(), all, "a CRUSH host per node, one OSD in each");
+        const rule = (JSON.parse(nodes[0].mustExec(["ceph", "osd", "crush", "rule", "dump", HOST_RULE, "-f", "json"])) as {
+            rule_id: number; steps: Array<{ op: string; type?: string }>;
+        });
+        assert.ok(rule.steps.some(st => st.op.startsWith("chooseleaf") && st.type === "host"), `the rule's failure domain is the host: ${JSON.stringify(rule.steps)}`);
+        const pools = JSON.parse(nodes[0].mustExec(["ceph", "osd", "pool", "ls", "detail", "-f", "json"], 60_000)) as Array<{
+            pool_name: string; size: number; min_size: number; crush_rule: number;
+        }>;
+        assert.ok(pools.some(p => p.pool_name === "vmdisks"), "the pool made after the OSDs is there");
+        for (const p of pools)
+            assert.deepEqual([p.size, p.min_size, p.crush_rule], [3, 2, rule.rule_id], `pool ${p.pool_name}: three copies on three hosts, two needed`);
+        const started = Date.now();
+        const healthy = await waitFor("Ceph to be healthy", () => cephProblems(0).length === 0, 300_000, 2000).then(() => true, () => false);
+        assert.true(healthy, `healthy: ${cephProblems(0).join("; ")}`);
+        console.log(`# Ceph healthy across the three hosts ${Math.round((Date.now() - started) / 1000)} s after the pool was made`);
+    });
+
     QUnit.test("live migration: a running guest on a local disk moves to node 2 with the disk copied, and back, counting on without a reboot; audited on both nodes", async assert => {
         for (const n of [0, 1])
             nodes[n].mustExec(["sh", "-c", `virsh pool-info default >/dev/null 2>&1 || { virsh pool-define-as default dir --target ${IMAGES} && virsh pool-build default && virsh pool-start default; }`]);
@@ -292,9 +337,6 @@ QUnit.module.if(`cluster of nodes: three systemd nodes on a bridge join one clus
 
     QUnit.test("node 3 into maintenance from node 1 and back: noout on its CRUSH host, the mark on every node; bad names refused, nothing changed", async assert => {
         const n3 = hostname(2);
-        // the CRUSH host a node with OSDs has (these nodes run none): noout is set on it
-        nodes[0].mustExec(["ceph", "osd", "crush", "add-bucket", n3, "host"]);
-        nodes[0].mustExec(["ceph", "osd", "crush", "move", n3, "root=default"]);
         const plan = ctl(0, ["cluster", "maintenance", n3, "on", "--plan"]);
         assert.strictEqual(plan.status, 0, `the plan has no refusal: ${plan.stdout}${plan.stderr}`);
         assert.ok(plan.stdout.includes(`set Ceph's noout on host ${n3}`) && plan.stdout.includes("Machines running there: none"), plan.stdout);

@@ -11,6 +11,7 @@ import { machinesUsingRbdImage } from "../machines/disk-users.js";
 import { optionsSchema } from "../validation.js";
 import type { CephArea } from "./ceph-area.js";
 import { CEPHFS_MOUNTPOINT, cephFsMounted, fstabLine, unmount, updateFstab } from "./cephfs-mount.js";
+import { spreadPoolsAcrossHosts } from "./provision/host-placement.js";
 import { provisionMethods } from "./provision-methods.js";
 import { cephPoolName, imageName, imageSize, MIB, rbdSnapshotName, replicas } from "./names.js";
 import { parseRbdSnapshots, type RbdSnapshot } from "./parse.js";
@@ -116,6 +117,9 @@ export function managerMethods(area: CephArea): Record<string, unknown> {
                 try {
                     if (size !== undefined)
                         await setReplicas(area, name, size, minSize ?? Math.max(1, size - Math.floor(size / 2)), 1); // 1: so a min_size above 1 waits for the size
+                    // with OSDs on several hosts a pool keeps one copy per host; a size given here stays as given
+                    if (size === undefined)
+                        await spreadPoolsAcrossHosts((args, what) => area.tools.ceph(args, what));
                     const app = options.application ?? "rbd";
                     if (app === "rbd")
                         await area.tools.rbd(["pool", "init", name], `initializing ${name} for RBD`);

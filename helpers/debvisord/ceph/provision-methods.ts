@@ -1,12 +1,14 @@
 // CephManager.Bootstrap and AddOsd: the provisioning library (provision/) run
 // as Jobs. The devices are checked before the Job starts, so bad input is an
 // InvalidArgument reply and nothing is made; each step the library reports
-// moves the Job's progress and is written to the audit log.
+// moves the Job's progress and is written to the audit log. An OSD on a new
+// host moves the pools to one copy per host (provision/host-placement.ts).
 import * as z from "zod/mini";
 import { busy } from "../../lib/errors.js";
 import { method, type CallContext } from "../bus/call-pipeline.js";
 import { optionsSchema } from "../validation.js";
 import type { CephArea } from "./ceph-area.js";
+import { spreadPoolsAcrossHosts } from "./provision/host-placement.js";
 import {
     bootstrapCluster, checkOsdDevices, createOsd, normalizeOptions, observeCluster, type ProgressCallback,
 } from "./provision/index.js";
@@ -68,7 +70,11 @@ export function provisionMethods(area: CephArea): Record<string, unknown> {
                 }, async control => {
                     try {
                         const result = await createOsd(device, stepReporter(area, ctx, "AddOsd", f => control.setProgress(f)), control.signal);
-                        return `${device} is OSD ${result.id}`;
+                        // a new host's first OSD: the pools now keep one copy per host
+                        const spread = await spreadPoolsAcrossHosts((args, what) => area.tools.ceph(args, what));
+                        if (spread.length > 0)
+                            await ctx.auditStep("AddOsd.step", "ok", ["placement across hosts", ...spread], { object: area.path }).catch(() => undefined);
+                        return `${device} is OSD ${result.id}${spread.length > 0 ? `; ${spread.join("; ")}` : ""}`;
                     } finally {
                         await area.refresh(true);
                     }

@@ -3,6 +3,7 @@
 // facts read before anything is done (pure, unit-tested). The same plan is
 // what --plan and the page's confirmation show and what the change itself
 // checks first, so a refused change has done nothing.
+import { hostPlacement } from "../ceph/provision/host-placement.js";
 
 export type NodeChange = "enter-maintenance" | "leave-maintenance" | "remove" | "leave";
 
@@ -69,6 +70,14 @@ function poolRefusals(node: string, ceph: CephFacts): string[] {
         .map(p => `pool ${p.name} (min_size ${p.minSize}) would have copies on ${hostsLeft} ${hostsLeft === 1 ? "host" : "hosts"} only and stop serving`);
 }
 
+/* The pools that follow DebVisor's placement keep as many copies as there are hosts left (host-placement.ts). */
+function placementStep(node: string, ceph: CephFacts): string {
+    const hostsLeft = Object.entries(ceph.osdsByHost).filter(([h, osds]) => h !== node && osds.length > 0).length;
+    const p = hostPlacement(hostsLeft);
+    return p ? `pools that follow DebVisor's placement keep ${p.size} copies, one per host left (min_size ${p.minSize})`
+        : "pools keep their size: on the one host left each holds one copy until another host has OSDs";
+}
+
 function machineFacts(f: NodeFacts): Pick<NodePlan, "machines" | "machinesKnown"> {
     return { machines: f.running ?? [], machinesKnown: f.running !== null };
 }
@@ -124,6 +133,8 @@ export function removalPlan(f: NodeFacts, change: "remove" | "leave"): NodePlan 
         steps.push(`${change === "leave" ? `stop osd.${id} and ` : ""}purge osd.${id} from Ceph (its data is served from the other hosts' copies)`);
     if (osds !== undefined)
         steps.push(`remove the CRUSH host bucket ${f.node}`);
+    if ((osds ?? []).length > 0)
+        steps.push(placementStep(f.node, f.ceph));
     if (f.ceph.managers.includes(f.node))
         steps.push(change === "leave" ? `stop mgr.${f.node} and remove its key` : `remove the key of mgr.${f.node}`);
     const mon = monitorRefusal(f.node, f.ceph);

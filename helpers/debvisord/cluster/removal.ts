@@ -10,6 +10,7 @@
 import fs from "node:fs";
 import type { CallContext } from "../bus/call-pipeline.js";
 import { dataDir } from "../ceph/provision/config.js";
+import { spreadPoolsAcrossHosts } from "../ceph/provision/host-placement.js";
 import { leaveManager, removeJoinedConfig } from "../ceph/provision/monitor-join.js";
 import { stopDaemon } from "../ceph/provision/services.js";
 import { ceph } from "../ceph/provision/tools.js";
@@ -33,9 +34,17 @@ export async function removeNode(area: ClusterArea, ctx: CallContext, node: stri
                 if (leaving)
                     await stopDaemon("osd", String(id));
                 await ceph(["osd", "purge", String(id), "--yes-i-really-mean-it"], `purging osd.${id}`);
+                // its data directory holds its key: a node that left keeps no key of the cluster
+                if (leaving)
+                    fs.rmSync(dataDir("osd", String(id)), { recursive: true, force: true });
             },
         })),
         ...osds !== undefined ? [{ id: `CRUSH host ${node}`, run: async () => void await ceph(["osd", "crush", "rm", node], `removing the CRUSH host bucket ${node}`) }] : [],
+        // one host fewer: the pools keep as many copies as there are hosts left (three at most)
+        ...(osds ?? []).length > 0 ? [{
+            id: "pools on the hosts left",
+            run: async () => void await spreadPoolsAcrossHosts(async (args, what) => (await ceph(args, what)).stdout),
+        }] : [],
         ...facts.managers.includes(node) ? [{
             id: `mgr.${node}`,
             run: async () => leaving ? leaveManager(node) : void await ceph(["auth", "del", `mgr.${node}`], `removing the key of mgr.${node}`),
