@@ -36,6 +36,18 @@ QUnit.module("migration", () => {
         assert.deepEqual(plan.refused, []);
     });
 
+    QUnit.test("a volume of an rbd pool stays on Ceph: not copied, its pool named for the other node to have", assert => {
+        const plan = migrationPlan(domain(`
+            <disk type='volume' device='disk'><source pool='debvisor-rbd' volume='web-root'/><target dev='vda'/></disk>
+            <disk type='volume' device='disk'><source pool='debvisor-rbd' volume='web-data'/><target dev='vdb'/></disk>
+            <disk type='volume' device='disk'><source pool='default' volume='web.qcow2'/><target dev='vdc'/></disk>`), new Set(["debvisor-rbd"]));
+        assert.deepEqual(plan.shared, ["vda", "vdb"]);
+        assert.deepEqual(plan.sharedPools, ["debvisor-rbd"], "named once");
+        assert.deepEqual(plan.copied, [{ target: "vdc", pool: "default", volume: "web.qcow2", file: "" }], "a local pool's volume is copied");
+        assert.deepEqual(migrationPlan(domain("<disk type='volume' device='disk'><source pool='debvisor-rbd' volume='x'/><target dev='vda'/></disk>")).copied.length, 1,
+            "without knowing the pool is rbd, it is copied (the caller names the rbd pools)");
+    });
+
     QUnit.test("what cannot move is refused, naming the disk and why", assert => {
         const plan = migrationPlan(domain(`
             <disk type='block' device='disk'><source dev='/dev/sdb'/><target dev='vda'/></disk>

@@ -1,7 +1,7 @@
 // What moving a running machine to another node takes, read from its
 // definition: which disks libvirt copies (volumes of a storage pool, files in
 // the image directory), which stay where they are because every node reaches
-// them (RBD), which cannot move at all (and why), and what the other node
+// them (RBD: network disks, and volumes of rbd pools), which cannot move at all (and why), and what the other node
 // must have already: the files it boots from, its networks.
 import nodePath from "node:path";
 import { child, children, parseXml } from "../../lib/xml-tree.js";
@@ -17,6 +17,8 @@ export interface MigrationPlan {
     copied: CopiedDisk[];
     /** disks on storage every node reaches, by target */
     shared: string[];
+    /** the storage pools of shared volumes (RBD): the other node needs the same pool, over the same Ceph */
+    sharedPools: string[];
     /** why a disk cannot move, one line each; nothing moves while there is one */
     refused: string[];
     /** files the other node must have at the same path: kernel, initrd, an inserted ISO */
@@ -26,9 +28,12 @@ export interface MigrationPlan {
     bridges: string[];
 }
 
-export function migrationPlan(xml: string): MigrationPlan {
+/* SHAREDPOOLS: the libvirt pools of this node whose volumes every node reaches (type rbd). */
+export function migrationPlan(xml: string, sharedPools: ReadonlySet<string> = new Set()): MigrationPlan {
     const domain = describeDomain(xml);
-    const plan: MigrationPlan = { name: domain.name, uuid: domain.uuid, copied: [], shared: [], refused: [], files: [], networks: [], bridges: [] };
+    const plan: MigrationPlan = {
+        name: domain.name, uuid: domain.uuid, copied: [], shared: [], sharedPools: [], refused: [], files: [], networks: [], bridges: [],
+    };
     for (const disk of domain.disks) {
         const readOnly = disk.Device === "cdrom" || disk.Device === "floppy";
         if (disk.Type === "network") {
@@ -39,7 +44,13 @@ export function migrationPlan(xml: string): MigrationPlan {
                 plan.files.push(disk.Source);
         } else if (disk.Type === "volume") {
             const [pool, volume] = disk.Source.split("/");
-            plan.copied.push({ target: disk.Target, pool, volume, file: "" });
+            if (sharedPools.has(pool)) {
+                plan.shared.push(disk.Target);
+                if (!plan.sharedPools.includes(pool))
+                    plan.sharedPools.push(pool);
+            } else {
+                plan.copied.push({ target: disk.Target, pool, volume, file: "" });
+            }
         } else if (disk.Type === "file" && disk.Source.startsWith("/") && nodePath.dirname(disk.Source) === IMAGE_DIR) {
             plan.copied.push({ target: disk.Target, pool: "", volume: nodePath.basename(disk.Source), file: disk.Source });
         } else if (disk.Type === "block") {
