@@ -8,7 +8,6 @@ import { busy } from "../../lib/errors.js";
 import { method, type CallContext } from "../bus/call-pipeline.js";
 import { optionsSchema } from "../validation.js";
 import type { CephArea } from "./ceph-area.js";
-import { spreadPoolsAcrossHosts } from "./provision/host-placement.js";
 import {
     bootstrapCluster, checkOsdDevices, createOsd, normalizeOptions, observeCluster, type ProgressCallback,
 } from "./provision/index.js";
@@ -70,8 +69,7 @@ export function provisionMethods(area: CephArea): Record<string, unknown> {
                 }, async control => {
                     try {
                         const result = await createOsd(device, stepReporter(area, ctx, "AddOsd", f => control.setProgress(f)), control.signal);
-                        // a new host's first OSD: the pools now keep one copy per host
-                        const spread = await spreadPoolsAcrossHosts((args, what) => area.tools.ceph(args, what));
+                        const spread = result.placement;
                         if (spread.length > 0)
                             await ctx.auditStep("AddOsd.step", "ok", ["placement across hosts", ...spread], { object: area.path }).catch(() => undefined);
                         return `${device} is OSD ${result.id}${spread.length > 0 ? `; ${spread.join("; ")}` : ""}`;
