@@ -15,6 +15,7 @@ import { leaveManager, removeJoinedConfig } from "../ceph/provision/monitor-join
 import { stopDaemon } from "../ceph/provision/services.js";
 import { ceph } from "../ceph/provision/tools.js";
 import type { ClusterArea } from "./cluster-area.js";
+import { removeLibvirtRbdPool, unmountCephFs } from "./local-ceph-use.js";
 import { readMembers, removeMember, STATE_FILE, TOKENS_FILE, writeMember } from "./membership.js";
 import { planChange, refuse } from "./node-changes.js";
 import { startNodeJob } from "./node-job.js";
@@ -23,11 +24,15 @@ import { KNOWN_HOSTS, NODE_KEY, writeAuthorizedKeys, authorizedKeysText } from "
 interface Step { id: string; run: () => Promise<void> }
 
 export async function removeNode(area: ClusterArea, ctx: CallContext, node: string, change: "remove" | "leave"): Promise<string> {
-    const { plan, member, ceph: facts } = await planChange(area, ctx, node, change);
+    const { plan, member, ceph: facts, local } = await planChange(area, ctx, node, change);
     refuse(plan);
     const leaving = change === "leave";
     const osds = facts.osdsByHost[node];
+    const rbdPool = leaving ? local?.libvirtRbdPool ?? "" : "";
     const steps: Step[] = [
+        // what this node uses of Ceph goes while its configuration is still there (as the plan says)
+        ...leaving && local?.cephfsMounted ? [{ id: "CephFS mount", run: unmountCephFs }] : [],
+        ...rbdPool ? [{ id: `libvirt pool ${rbdPool}`, run: () => removeLibvirtRbdPool(rbdPool) }] : [],
         ...(osds ?? []).map(id => ({
             id: `osd.${id}`,
             run: async () => {
@@ -48,6 +53,19 @@ export async function removeNode(area: ClusterArea, ctx: CallContext, node: stri
         ...facts.managers.includes(node) ? [{
             id: `mgr.${node}`,
             run: async () => leaving ? leaveManager(node) : void await ceph(["auth", "del", `mgr.${node}`], `removing the key of mgr.${node}`),
+        }] : [],
+        ...facts.metadataServers.includes(node) ? [{
+            id: `mds.${node}`,
+            run: async () => {
+                if (leaving) {
+                    await stopDaemon("mds", node);
+                    fs.rmSync(dataDir("mds", node), { recursive: true, force: true });
+                } else {
+                    // a standby takes its rank now rather than when its beacons are missed
+                    await ceph(["mds", "fail", node], `failing mds.${node} over`, { allowFailure: true });
+                }
+                await ceph(["auth", "del", `mds.${node}`], `removing the key of mds.${node}`);
+            },
         }] : [],
     ];
     const record: Step = { id: "member record", run: () => removeMember(node) };
