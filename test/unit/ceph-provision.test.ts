@@ -9,6 +9,7 @@ import { normalizeOptions } from "../../helpers/debvisord/ceph/provision/bootstr
 import { cephConfText, daemonName, defaultPoolSize, fileOsdDirectory, fsidOfConf, monitorHostsOfConf } from "../../helpers/debvisord/ceph/provision/config.js";
 import { checkOsdDevices, existingOsds, testFileOsdDisks } from "../../helpers/debvisord/ceph/provision/devices.js";
 import { findSecret, rbdPoolXml, secretXml } from "../../helpers/debvisord/ceph/provision/libvirt-rbd.js";
+import { joinsAsMonitor } from "../../helpers/debvisord/ceph/provision/monitor-join.js";
 import { runningPid } from "../../helpers/debvisord/ceph/provision/services.js";
 import {
     bootstrapSteps, configDecision, fstabWithCephfs, isCephFuseMount, osdDecision, parsePgStat, pgsSettled, stagingName,
@@ -236,6 +237,10 @@ QUnit.module("ceph provisioning: pure parts", () => {
         const list = ` 11111111-2222-3333-4444-555555555555   ceph other\n ${FSID}   ceph debvisor client.libvirt\n`;
         assert.equal(findSecret(list), FSID);
         assert.equal(findSecret(" 11111111-2222-3333-4444-555555555555   volume /x\n"), "");
+    });
+
+    QUnit.test("a joining node runs a monitor while the cluster has fewer than three", assert => {
+        assert.deepEqual([0, 1, 2, 3, 5].map(joinsAsMonitor), [true, true, true, false, false]);
     });
 
     QUnit.test("libvirt's rbd pool on a cluster member: every monitor of ceph.conf's mon host, by its v1 address", assert => {
