@@ -34,6 +34,7 @@ import { COUNTER_BOOTED } from "../harness/tiny-guest.js";
 import { login, openFromMenu, openSession, screenshot } from "../lib/browser.js";
 import { BOOT_DIR, ClusterNodes, clusterNodesUnavailable } from "../lib/cluster-nodes.js";
 import { HOST_RULE } from "../../helpers/debvisord/ceph/provision/host-placement.js";
+import { SECRET_USAGE } from "../../helpers/debvisord/ceph/provision/libvirt-rbd.js";
 import { LIBVIRT_RBD_POOL } from "../../helpers/debvisord/storage/profile-plan.js";
 import { ADMIN } from "../lib/users.js";
 import { waitFor } from "../lib/wait.js";
@@ -60,13 +61,22 @@ const RBD_VOLUME = "counter-rbd-disk";
 const PROFILE_NODES = [0, 2];
 const IMAGES = "/var/lib/libvirt/images";
 
-/* A counting guest; its disk a volume of a pool (the default pool is local to each node: a migration copies it), booted from kernel and initramfs. */
-function guestXml(name: string, disk?: { pool: string; volume: string; format: string }): string {
+/* A counting guest booted from kernel and initramfs, with DISK (a <disk> element) if given. */
+function guestXml(name: string, disk = ""): string {
     return `<domain type='qemu'><name>${name}</name><memory unit='MiB'>128</memory><vcpu>1</vcpu>
   <os><type arch='x86_64' machine='pc'>hvm</type><kernel>${BOOT_DIR}/vmlinuz</kernel><initrd>${BOOT_DIR}/initrd.gz</initrd><cmdline>console=ttyS0 quiet</cmdline></os>
-  <devices>${disk ? `<disk type='volume' device='disk'><driver name='qemu' type='${disk.format}'/><source pool='${disk.pool}' volume='${disk.volume}'/><target dev='vda' bus='virtio'/></disk>` : ""}
+  <devices>${disk}
     <serial type='file'><source path='${serialLog(name)}'/><target port='0'/></serial></devices></domain>`;
 }
+
+/* A volume of the default pool: local to each node, so a migration copies it. */
+const localDiskXml = (volume: string) =>
+    `<disk type='volume' device='disk'><driver name='qemu' type='qcow2'/><source pool='default' volume='${volume}'/><target dev='vda' bus='virtio'/></disk>`;
+
+/* An RBD image as DebVisor writes one: a network disk naming the monitors and the Ceph secret by its usage (the same on every node). */
+const rbdDiskXml = (image: string) => `<disk type='network' device='disk'><driver name='qemu' type='raw'/>
+    <auth username='libvirt'><secret type='ceph' usage='${SECRET_USAGE}'/></auth>
+    <source protocol='rbd' name='rbd/${image}'>${[0, 1, 2].map(i => `<host name='${address(i)}' port='6789'/>`).join("")}</source><target dev='vda' bus='virtio'/></disk>`;
 
 const unavailable = clusterNodesUnavailable(DEBS);
 
@@ -108,6 +118,8 @@ function cephProblems(n: number): string[] {
     };
     return Object.entries(h.checks ?? {}).filter(([code]) => !EXPECTED_WARNINGS.has(code)).map(([code, c]) => `${code}: ${c.summary.message}`);
 }
+
+const rbdImages = () => nodes[0].mustExec(["rbd", "ls", "rbd"]).split("\n").filter(Boolean).sort();
 
 const member = (n: number, name: string) => status(n).Nodes.find(x => x.Name === name);
 const monitors = (n: number) => (JSON.parse(nodes[n].mustExec(["ceph", "--connect-timeout", "20", "mon", "dump", "-f", "json"], 60_000)) as {
@@ -302,9 +314,19 @@ QUnit.module.if(`cluster of nodes: three systemd nodes on a bridge join one clus
         console.log(`# Ceph healthy across the three hosts ${Math.round((Date.now() - healthStarted) / 1000)} s after the last pool was made`);
     });
 
-    QUnit.test("live migration on Ceph: a running guest whose disk is an RBD volume moves to node 3 and back without a copy, counting on", async assert => {
+    QUnit.test("a machine made on a node with the ceph profile: its disk an RBD image, as a network disk; it starts; deleted with its disk", assert => {
+        mustCtl(0, ["vm", "create", "on-ceph", "--disk-size", "64M", "--memory", "64", "--network", "none", "--start", "--wait"], 120_000);
+        assert.deepEqual(domains(0, "--state-running").filter(d => d === "on-ceph"), ["on-ceph"], "it runs (libvirt starts no machine whose disk is an rbd pool's volume)");
+        const xml = nodes[0].mustExec(["virsh", "dumpxml", "on-ceph"]);
+        assert.ok(/<disk type='network' device='disk'>/.test(xml) && xml.includes("protocol='rbd' name='rbd/on-ceph.raw'") && xml.includes(`usage='${SECRET_USAGE}'`), xml);
+        assert.ok(rbdImages().includes("on-ceph.raw"), "its image is in the RBD pool");
+        mustCtl(0, ["vm", "delete", "on-ceph", "--force", "--delete-disks"]);
+        assert.false(rbdImages().includes("on-ceph.raw"), "deleted with its image");
+    });
+
+    QUnit.test("live migration on Ceph: a running guest whose disk is an RBD image moves to node 3 and back without a copy, counting on", async assert => {
         nodes[0].mustExec(["virsh", "vol-create-as", LIBVIRT_RBD_POOL, RBD_VOLUME, "16M", "--format", "raw"]);
-        fs.writeFileSync(path.join(nodes[0].dir, "root/rbd-guest.xml"), guestXml(RBD_GUEST, { pool: LIBVIRT_RBD_POOL, volume: RBD_VOLUME, format: "raw" }));
+        fs.writeFileSync(path.join(nodes[0].dir, "root/rbd-guest.xml"), guestXml(RBD_GUEST, rbdDiskXml(RBD_VOLUME)));
         nodes[0].mustExec(["sh", "-c", `virsh define /root/rbd-guest.xml && virsh start ${RBD_GUEST}`]);
         await waitFor("the RBD guest to count on node 1", () => counts(0, RBD_GUEST).length >= 3, 120_000, 500);
         for (const [from, to] of [[0, 2], [2, 0]]) {
@@ -317,8 +339,10 @@ QUnit.module.if(`cluster of nodes: three systemd nodes on a bridge join one clus
             assert.false(nodes[to].exec(["cat", serialLog(RBD_GUEST)]).stdout.includes(COUNTER_BOOTED), "it did not boot again there");
             assert.true(counts(to, RBD_GUEST)[0] > last, `the count goes on: ${last}, then ${counts(to, RBD_GUEST).slice(0, 3).join(", ")}`);
         }
-        const images = nodes[0].mustExec(["rbd", "ls", "rbd"]).split("\n").filter(Boolean);
-        assert.deepEqual(images, [RBD_VOLUME], "one RBD image, the one it started with");
+        assert.deepEqual(rbdImages(), [RBD_VOLUME], "one RBD image, the one it started with");
+        // node 2 has no secret for Ceph (it did not apply the profile): refused before anything moves
+        const refused = ctl(0, ["vm", "migrate", RBD_GUEST, hostname(1)]);
+        assert.ok(refused.status !== 0 && refused.stderr.includes(`has no libvirt secret ${SECRET_USAGE}`), refused.stderr);
         // out of the way of the tests below, which count the machines on node 1
         nodes[0].mustExec(["sh", "-c", `virsh destroy ${RBD_GUEST} && virsh undefine ${RBD_GUEST}`]);
     });
@@ -326,7 +350,7 @@ QUnit.module.if(`cluster of nodes: three systemd nodes on a bridge join one clus
     QUnit.test("live migration: a running guest on a local disk moves to node 2 with the disk copied, and back, counting on without a reboot; audited on both nodes", async assert => {
         for (const n of [0, 1])
             nodes[n].mustExec(["sh", "-c", `virsh pool-info default >/dev/null 2>&1 || { virsh pool-define-as default dir --target ${IMAGES} && virsh pool-build default && virsh pool-start default; }`]);
-        fs.writeFileSync(path.join(nodes[0].dir, "root/guest.xml"), guestXml(GUEST, { pool: "default", volume: `${GUEST}.qcow2`, format: "qcow2" }));
+        fs.writeFileSync(path.join(nodes[0].dir, "root/guest.xml"), guestXml(GUEST, localDiskXml(`${GUEST}.qcow2`)));
         nodes[0].mustExec(["sh", "-c", `virsh vol-create-as default ${GUEST}.qcow2 16M --format qcow2 && virsh define /root/guest.xml && virsh start ${GUEST}`]);
         await waitFor("the guest to count on node 1", () => counts(0).length >= 3, 120_000, 500);
         await moveGuest(assert, 0, 1);
@@ -448,6 +472,8 @@ QUnit.module.if(`cluster of nodes: three systemd nodes on a bridge join one clus
 
     QUnit.test("removing a node, refused: one that answers and would break the monitors' quorum, this node, unknown and bad names — nothing changed", assert => {
         const [n1, n2, n3] = [0, 1, 2].map(hostname);
+        const two = member(0, n2);
+        assert.strictEqual(two?.Health, "up", `node 2 is up on node 1${two?.Problem ? `: ${two.Problem}` : ""}${two?.Health === "up" ? "" : `\n${journal(1)}`}`);
         const plan = ctl(0, ["cluster", "remove", n2, "--plan"]);
         assert.strictEqual(plan.status, 1, "a plan with refusals");
         assert.ok(plan.stdout.includes(`${n2} answers`), plan.stdout);

@@ -36,16 +36,15 @@ QUnit.module("migration", () => {
         assert.deepEqual(plan.refused, []);
     });
 
-    QUnit.test("a volume of an rbd pool stays on Ceph: not copied, its pool named for the other node to have", assert => {
-        const plan = migrationPlan(domain(`
-            <disk type='volume' device='disk'><source pool='debvisor-rbd' volume='web-root'/><target dev='vda'/></disk>
-            <disk type='volume' device='disk'><source pool='debvisor-rbd' volume='web-data'/><target dev='vdb'/></disk>
-            <disk type='volume' device='disk'><source pool='default' volume='web.qcow2'/><target dev='vdc'/></disk>`), new Set(["debvisor-rbd"]));
+    QUnit.test("an RBD network disk stays on Ceph; the other node needs the secret it logs in with, by usage name", assert => {
+        const rbd = (image: string, target: string) => `<disk type='network' device='disk'><driver name='qemu' type='raw'/>
+            <auth username='libvirt'><secret type='ceph' usage='debvisor client.libvirt'/></auth>
+            <source protocol='rbd' name='rbd/${image}'><host name='10.0.0.1' port='6789'/></source><target dev='${target}'/></disk>`;
+        const plan = migrationPlan(domain(rbd("web-root", "vda") + rbd("web-data", "vdb")));
         assert.deepEqual(plan.shared, ["vda", "vdb"]);
-        assert.deepEqual(plan.sharedPools, ["debvisor-rbd"], "named once");
-        assert.deepEqual(plan.copied, [{ target: "vdc", pool: "default", volume: "web.qcow2", file: "" }], "a local pool's volume is copied");
-        assert.deepEqual(migrationPlan(domain("<disk type='volume' device='disk'><source pool='debvisor-rbd' volume='x'/><target dev='vda'/></disk>")).copied.length, 1,
-            "without knowing the pool is rbd, it is copied (the caller names the rbd pools)");
+        assert.deepEqual(plan.copied, []);
+        assert.deepEqual(plan.cephSecrets, ["debvisor client.libvirt"], "named once");
+        assert.deepEqual(migrationPlan(domain("<disk type='volume' device='disk'><source pool='default' volume='x.qcow2'/><target dev='vda'/></disk>")).cephSecrets, []);
     });
 
     QUnit.test("what cannot move is refused, naming the disk and why", assert => {

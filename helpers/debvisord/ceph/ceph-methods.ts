@@ -106,7 +106,8 @@ export function managerMethods(area: CephArea): Record<string, unknown> {
             run: (_ctx, [name, options]) => change(area, async () => {
                 if (area.pool(name))
                     throw invalidArgument(`name: a pool named ${name} exists already`);
-                const osds = area.report?.osds.length ?? 0;
+                // asked now, not from the last report: an OSD added on another node a moment ago counts
+                const osds = (JSON.parse(await area.tools.cephJson(["osd", "ls"], "listing the OSDs")) as unknown[]).length;
                 const size = options.size ?? (osds === 1 ? 1 : undefined);
                 const minSize = options.min_size;
                 if (minSize !== undefined && size !== undefined && minSize > size)

@@ -14,8 +14,9 @@ import nodePath from "node:path";
 import * as z from "zod/mini";
 import { busy, cancelled, failed, invalidArgument, notAuthorized, notSupported } from "../../lib/errors.js";
 import { lastLines } from "../../lib/tool-run.js";
-import { child, parseXml } from "../../lib/xml-tree.js";
+import { virsh } from "../../lib/virsh.js";
 import { method, type CallContext } from "../bus/call-pipeline.js";
+import { findSecret } from "../ceph/provision/libvirt-rbd.js";
 import { IMAGE_DIR } from "../images/image-import.js";
 import type { JobControl } from "../jobs/jobs.js";
 import type { Machines } from "../machines/machines.js";
@@ -51,7 +52,7 @@ const prepareArgs = z.object({
     files: z.array(z.string().check(z.maxLength(4095))),
     networks: z.array(z.string().check(z.maxLength(255))),
     bridges: z.array(z.string().check(z.regex(/^[A-Za-z0-9_.-]{1,15}$/))),
-    sharedPools: z.array(z.string().check(z.maxLength(255))),
+    cephSecrets: z.array(z.string().check(z.maxLength(255))),
 });
 const streamArgs = z.object({ id: z.string().check(z.regex(MIGRATION_ID)), kind: z.enum(["memory", "disks"]) });
 const endArgs = z.object({ id: z.string().check(z.regex(MIGRATION_ID)), ok: z.boolean() });
@@ -131,7 +132,7 @@ export class Migrations {
         if (this.leaving.has(path))
             throw busy(`${name} is moving to another node already`);
         const domainPath = this.machines.domainOf(path);
-        const plan = migrationPlan(await this.machines.libvirt.domainXml(domainPath), await this.rbdPools());
+        const plan = migrationPlan(await this.machines.libvirt.domainXml(domainPath));
         if (plan.refused.length > 0)
             throw notSupported(`${name} cannot move to another node: ${plan.refused.join("; ")}`);
         const id = randomBytes(8).toString("hex");
@@ -168,19 +169,6 @@ export class Migrations {
             return `Moved ${name} to ${node}${copies ? `; its disks ${plan.copied.map(d => d.target).join(", ")} were copied, and the copies here removed` : ""}`;
         });
         return job.path;
-    }
-
-    /* This node's libvirt pools of type rbd: their volumes are on Ceph, which every member reaches. */
-    private async rbdPools(): Promise<Set<string>> {
-        const libvirt = this.machines.libvirt;
-        const names = new Set<string>();
-        for (const pool of await libvirt.listPools()) {
-            const root = parseXml(await libvirt.poolXml(pool));
-            const name = child(root, "name")?.text.trim();
-            if (name && root.attrs.type === "rbd")
-                names.add(name);
-        }
-        return names;
     }
 
     /* virsh migrate, peer to peer, its streams through the relay; progress from its --verbose output, cancel by aborting libvirt's job. */
@@ -263,12 +251,11 @@ export class Migrations {
             }
             made.push(d);
         }
-        for (const name of args.sharedPools) {
-            const pool = await libvirt.poolByName(name);
-            if (!pool || !await libvirt.poolActive(pool) || parseXml(await libvirt.poolXml(pool)).attrs.type !== "rbd")
-                throw invalidArgument(`${here} has no active rbd storage pool "${name}", whose disks ${args.name} uses`);
-            // an RBD pool lists its images as of its last refresh: one made since on another node must be found here
-            await libvirt.poolCall(pool, "Refresh");
+        if (args.cephSecrets.length > 0) {
+            const secrets = (await virsh(["secret-list"], "listing the libvirt secrets")).stdout;
+            const lacking = args.cephSecrets.filter(usage => !findSecret(secrets, usage));
+            if (lacking.length > 0)
+                throw invalidArgument(`${here} has no libvirt secret ${lacking.join(", ")}, which the RBD disks of ${args.name} log in with: apply the ceph storage profile there first`);
         }
         const missing = args.files.filter(f => !fs.existsSync(f));
         if (missing.length > 0)
