@@ -10,10 +10,12 @@ import { Tab, Tabs, TabTitleText } from "@patternfly/react-core/dist/esm/compone
 import { Title } from "@patternfly/react-core/dist/esm/components/Title/index.js";
 import { Flex, FlexItem } from "@patternfly/react-core/dist/esm/layouts/Flex/index.js";
 import { Stack, StackItem } from "@patternfly/react-core/dist/esm/layouts/Stack/index.js";
+import { schedulesOf } from "../lib/api/backups-data";
 import { machineCall, machineClone, machineRename, type MachineAction } from "../lib/api/machines";
 import { ActionDialog } from "../lib/components/ActionDialog";
+import { AlertsFor } from "../lib/components/ActiveAlerts";
 import { showError } from "../lib/components/PageAlerts";
-import type { MachineObject } from "../lib/dbus-store";
+import { useBackupSchedules, type MachineObject } from "../lib/dbus-store";
 import { format, _ } from "../lib/gettext";
 import { ConfirmDialog } from "./ConfirmDialog";
 import { BackupsTab } from "./details/BackupsTab";
@@ -31,11 +33,14 @@ const ConsoleTab = lazy(() => import("./details/ConsoleTab").then(m => ({ defaul
 
 type Dialog = "force-off" | "delete" | "rename" | "clone" | "migrate" | null;
 
-export function MachineDetails({ name, machine, allNames, onBack }: {
+export function MachineDetails({ name, machine, allNames, onBack, elsewhere }: {
     name: string; machine: MachineObject | undefined; allNames: string[]; onBack: () => void;
+    /** the member of the cluster that has a machine of this name when this node has none (after a migration) */
+    elsewhere?: string;
 }) {
     const [tab, setTab] = useState<string | number>("overview");
     const [dialog, setDialog] = useState<Dialog>(null);
+    const schedules = useBackupSchedules();
     const crumbs = (
         <Breadcrumb>
             <BreadcrumbItem to="#" onClick={e => { e.preventDefault(); onBack() }}>{_("Virtual machines")}</BreadcrumbItem>
@@ -48,7 +53,7 @@ export function MachineDetails({ name, machine, allNames, onBack }: {
                 <StackItem>{crumbs}</StackItem>
                 <StackItem>
                     <EmptyState headingLevel="h2" titleText={format(_("There is no machine named $0"), name)}>
-                        <EmptyStateBody>{_("It was deleted or renamed.")}</EmptyStateBody>
+                        <EmptyStateBody>{elsewhere ? format(_("A machine of this name is on $0."), elsewhere) : _("It was deleted or renamed.")}</EmptyStateBody>
                     </EmptyState>
                 </StackItem>
             </Stack>
@@ -78,6 +83,11 @@ export function MachineDetails({ name, machine, allNames, onBack }: {
                     </FlexItem>
                 </Flex>
             </StackItem>
+            {/* its own alerts (MachineCrashed) and the failed runs of the backup schedules that cover it */}
+            <AlertsFor inStack what={p.Name} matchers={[
+                { uuid: p.UUID },
+                { alertname: "BackupScheduleFailed", schedule: schedulesOf(schedules, p).map(s => s.props.Name) },
+            ]} />
             <StackItem>
                 <Card>
                     <CardBody>
