@@ -82,11 +82,15 @@ async function json<T>(ceph: CephRunner, args: string[], what: string): Promise<
     }
 }
 
+/* The placement for the hosts the cluster's OSDs are on now; null below two hosts. */
+export async function currentPlacement(ceph: CephRunner): Promise<Replicas | null> {
+    return hostPlacement(hostsWithOsds(await json<{ nodes?: TreeNode[] }>(ceph, ["osd", "tree"], "reading the OSD tree")).length);
+}
+
 /* Puts every pool that follows DebVisor's placement on the hosts there are; returns what it changed, in words. */
 export async function spreadPoolsAcrossHosts(ceph: CephRunner): Promise<string[]> {
     const cephJson = <T>(args: string[], what: string) => json<T>(ceph, args, what);
-    const hosts = hostsWithOsds(await cephJson<{ nodes?: TreeNode[] }>(["osd", "tree"], "reading the OSD tree"));
-    const want = hostPlacement(hosts.length);
+    const want = await currentPlacement(ceph);
     if (want === null)
         return [];
     const rules = await cephJson<string[]>(["osd", "crush", "rule", "ls"], "listing the CRUSH rules");
