@@ -19,7 +19,7 @@ export interface DhcpRange {
     Netmask: string;
     /** seconds; 0 for infinite */
     LeaseSeconds: number;
-    /** the DNS server handed to clients (the VIP of the DNS primaries); empty: dnsmasq's own */
+    /** the DNS server handed to clients (the VIP of the DNS primaries); empty: this host */
     DnsServer: string;
 }
 
@@ -71,8 +71,9 @@ export function renderDnsmasq(ranges: DhcpRange[]): string {
         lines.push(`interface=${iface}`);
     for (const r of ranges) {
         lines.push(`dhcp-range=set:${r.Name},${r.Start},${r.End},${r.Netmask},${r.LeaseSeconds === 0 ? "infinite" : r.LeaseSeconds}`);
-        if (r.DnsServer)
-            lines.push(`dhcp-option=tag:${r.Name},option:dns-server,${r.DnsServer}`);
+        // 0.0.0.0: this host's address on the range's network, where BIND answers (a DebVisor
+        // node's dnsmasq serves no DNS and would otherwise hand out no server at all)
+        lines.push(`dhcp-option=tag:${r.Name},option:dns-server,${r.DnsServer || "0.0.0.0"}`);
     }
     return lines.join("\n") + "\n";
 }
