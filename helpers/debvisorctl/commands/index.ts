@@ -3,6 +3,7 @@ import { commandList, type Command } from "../command.js";
 import { auditTail, auditVerify } from "./audit.js";
 import { auditExport, auditVerifyBundle } from "./audit-evidence.js";
 import { disks } from "./disks.js";
+import { dhcpCommands } from "./dns-dhcp.js";
 import { dnsCommands } from "./dns.js";
 import { fwCommands } from "./fw.js";
 import { importImage } from "./import.js";
@@ -20,7 +21,7 @@ import { clusterNodeCommands } from "./cluster-nodes.js";
 import { alertsCommands } from "./alerts.js";
 
 export const COMMANDS: Command[] = [status, disks, jobs, jobsCancel, importImage, auditTail, auditVerify, ...vmCommands, auditExport, auditVerifyBundle,
-    ...zfsCommands, ...fwCommands, ...dnsCommands,
+    ...zfsCommands, ...fwCommands, ...dnsCommands, ...dhcpCommands,
     ...securityCommands, ...storageCommands,
     ...cephCommands, ...backupCommands, ...backupScheduleCommands, ...clusterCommands, ...clusterNodeCommands, ...alertsCommands];
 
