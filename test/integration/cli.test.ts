@@ -292,6 +292,33 @@ QUnit.module("debvisorctl (installed, against debvisord)", hooks => {
         assert.deepEqual(listed(), original, "the host's ranges as they were");
     });
 
+    QUnit.test("roles: lists each role's members; add and remove a user; a viewer is refused; bad names exit 1 with the reason", assert => {
+        const user = "dvclirole";
+        spawnSync("userdel", [user], { stdio: "ignore" });
+        spawnSync("useradd", ["--no-create-home", "--shell", "/usr/sbin/nologin", user], { stdio: "ignore" });
+        try {
+            const listed = () => JSON.parse(ctl(["roles", "--json"]).stdout) as Record<string, string[]>;
+            assert.true(listed().admin.includes(ADMIN.name), JSON.stringify(listed()));
+            const added = ctl(["roles", "add", user, "viewer", "--no-ask"]);
+            assert.equal(added.code, 0, added.stderr);
+            assert.equal(added.stdout.trim(), `${user} added to viewer`);
+            assert.true(listed().viewer.includes(user));
+            const table = ctl(["roles"]);
+            assert.true(new RegExp(`^viewer +debvisor-viewer +.*\\b${user}\\b`, "m").test(table.stdout), table.stdout);
+            const refused = ctl(["roles", "remove", user, "viewer", "--no-ask"], { user: VIEWER.name });
+            assert.true(refused.code === 1 && refused.stderr.startsWith("debvisorctl: NotAuthorized: "), refused.stderr);
+            for (const [name, expected] of [["-r", /InvalidArgument: user: must start/], ["a\nb", /InvalidArgument: user: must start/], ["nosuchuser-dv", /there is no user/]] as const) {
+                const r = ctl(["roles", "add", name, "viewer"]);
+                assert.true(r.code === 1 && expected.test(r.stderr), `${JSON.stringify(name)}: ${r.stderr}`);
+            }
+            const removed = ctl(["roles", "remove", user, "viewer"]);
+            assert.equal(removed.code, 0, removed.stderr);
+            assert.false(listed().viewer.includes(user));
+        } finally {
+            spawnSync("userdel", [user], { stdio: "ignore" });
+        }
+    });
+
     QUnit.test("on a terminal, polkit's question for an admin's password is asked and answered", async assert => {
         const run = (extra: string[]) => new Promise<{ code: number | null; output: string }>(resolve => {
             // script(1) gives debvisorctl a terminal, as over ssh
