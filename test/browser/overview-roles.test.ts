@@ -2,10 +2,10 @@
 // Chromium: each role's members listed live, an admin adds a user to a role
 // (a bad name refused as it is typed, nothing sent) and removes them after
 // confirming; a viewer sees the card with its buttons disabled.
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import QUnit from "qunit";
 import { login, openFromMenu, openSession, screenshot } from "../lib/browser.js";
-import { ADMIN, VIEWER } from "../lib/users.js";
+import { ADMIN, makeSpareUser, removeSpareUser, VIEWER } from "../lib/users.js";
 import { waitFor } from "../lib/wait.js";
 
 const WAIT = { timeout: 30_000 };
@@ -13,13 +13,8 @@ const USER = "dvbrowserrole";
 const viewers = () => execFileSync("getent", ["group", "debvisor-viewer"], { encoding: "utf8" }).trim().split(":")[3].split(",");
 
 QUnit.module("browser: Overview roles", hooks => {
-    hooks.before(() => {
-        spawnSync("userdel", [USER], { stdio: "ignore" });
-        execFileSync("useradd", ["--no-create-home", "--shell", "/usr/sbin/nologin", USER]);
-    });
-    hooks.after(() => {
-        spawnSync("userdel", [USER], { stdio: "ignore" });
-    });
+    hooks.before(() => makeSpareUser(USER));
+    hooks.after(() => removeSpareUser(USER));
 
     QUnit.test("an admin adds a user to a role and removes them again, confirming first", async assert => {
         const session = await openSession();

@@ -5,10 +5,10 @@
 // refused before gpasswd runs, the last admin stays, every change is in the
 // audit log, and RoleMembers follows the group file (also changes made with
 // gpasswd directly).
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import QUnit from "qunit";
 import { callAs, getProperty, MANAGER } from "../lib/call-as.js";
-import { ADMIN, OPERATOR, VIEWER } from "../lib/users.js";
+import { ADMIN, makeSpareUser, OPERATOR, removeSpareUser, VIEWER } from "../lib/users.js";
 import { waitFor } from "../lib/wait.js";
 
 const SPARE = "dvrolestest";
@@ -20,13 +20,8 @@ const remove = (caller: string | null, user: string, role: string) =>
     callAs(caller, { ...MANAGER, method: "RemoveRoleMember", signature: "ssa{sv}", body: [user, role, { "auth.no_user_interaction": ["b", true] }] });
 
 QUnit.module("roles: who holds which role (installed daemon, real polkit, gpasswd)", hooks => {
-    hooks.before(() => {
-        spawnSync("userdel", [SPARE], { stdio: "ignore" });
-        execFileSync("useradd", ["--no-create-home", "--shell", "/usr/sbin/nologin", SPARE]);
-    });
-    hooks.after(() => {
-        spawnSync("userdel", [SPARE], { stdio: "ignore" });
-    });
+    hooks.before(() => makeSpareUser(SPARE));
+    hooks.after(() => removeSpareUser(SPARE));
 
     QUnit.test("an admin adds and removes a member; RoleMembers and the audit log follow", async assert => {
         const added = await add(ADMIN.name, SPARE, "operator");

@@ -11,7 +11,7 @@ import { COMMANDS } from "../../helpers/debvisorctl/commands/index.js";
 import { callAs, MANAGER } from "../lib/call-as.js";
 import { craftImages, makeSecret } from "../lib/crafted-images.js";
 import { IMAGE_DIR, imageDirListing, qemuImgFormat, randomImage, removeImage, tempDir, uniqueName } from "../lib/images.js";
-import { ADMIN, NOBODY, VIEWER } from "../lib/users.js";
+import { ADMIN, makeSpareUser, NOBODY, removeSpareUser, VIEWER } from "../lib/users.js";
 import { waitFor, withTimeout } from "../lib/wait.js";
 
 const CTL = path.resolve(process.env.DEBVISORCTL ?? "/usr/bin/debvisorctl");
@@ -294,8 +294,7 @@ QUnit.module("debvisorctl (installed, against debvisord)", hooks => {
 
     QUnit.test("roles: lists each role's members; add and remove a user; a viewer is refused; bad names exit 1 with the reason", assert => {
         const user = "dvclirole";
-        spawnSync("userdel", [user], { stdio: "ignore" });
-        spawnSync("useradd", ["--no-create-home", "--shell", "/usr/sbin/nologin", user], { stdio: "ignore" });
+        makeSpareUser(user);
         try {
             const listed = () => JSON.parse(ctl(["roles", "--json"]).stdout) as Record<string, string[]>;
             assert.true(listed().admin.includes(ADMIN.name), JSON.stringify(listed()));
@@ -315,7 +314,7 @@ QUnit.module("debvisorctl (installed, against debvisord)", hooks => {
             assert.equal(removed.code, 0, removed.stderr);
             assert.false(listed().viewer.includes(user));
         } finally {
-            spawnSync("userdel", [user], { stdio: "ignore" });
+            removeSpareUser(user);
         }
     });
 
