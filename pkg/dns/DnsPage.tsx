@@ -5,6 +5,7 @@ import { useState } from "react";
 import { Page, PageSection } from "@patternfly/react-core/dist/esm/components/Page/index.js";
 import { Title } from "@patternfly/react-core/dist/esm/components/Title/index.js";
 import { Stack, StackItem } from "@patternfly/react-core/dist/esm/layouts/Stack/index.js";
+import { AlertsFor } from "../lib/components/ActiveAlerts";
 import { JobsPanel } from "../lib/components/JobsPanel";
 import { PageAlerts } from "../lib/components/PageAlerts";
 import { ServiceEmptyState } from "../lib/components/ServiceEmptyState";
@@ -16,6 +17,9 @@ import { KeysCard } from "./KeysCard";
 import { LeasesCard, RegistrationsCard } from "./RegistrationsCard";
 import { RecordsCard } from "./RecordsCard";
 import { ZonesCard } from "./ZonesCard";
+
+/* the zones', keys' and DHCP ranges' alerts of the shipped rules */
+const DNS_ALERTS = [{ alertname: ["TsigKeyRotationOverdue", "DnsUpdatesFailing", "DhcpRangeNearlyExhausted"] }];
 
 export function DnsPage() {
     const service = useServiceState();
@@ -38,6 +42,7 @@ export function DnsPage() {
                     ? <AreaEmptyState area={area?.state === "ready" ? null : area} what={_("DNS")} />
                     : (
                         <Stack hasGutter>
+                            <AlertsFor inStack what={_("DNS and DHCP")} matchers={DNS_ALERTS} />
                             <StackItem><ZonesCard zones={zones} keys={keys} chosen={zone?.props.Name ?? null} onChoose={setChosen} /></StackItem>
                             {zone && <StackItem><RecordsCard key={zone.props.Name} zone={zone.props} zones={zones} /></StackItem>}
                             <StackItem><KeysCard keys={keys} /></StackItem>

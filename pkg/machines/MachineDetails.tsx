@@ -10,10 +10,12 @@ import { Tab, Tabs, TabTitleText } from "@patternfly/react-core/dist/esm/compone
 import { Title } from "@patternfly/react-core/dist/esm/components/Title/index.js";
 import { Flex, FlexItem } from "@patternfly/react-core/dist/esm/layouts/Flex/index.js";
 import { Stack, StackItem } from "@patternfly/react-core/dist/esm/layouts/Stack/index.js";
+import { schedulesOf } from "../lib/api/backups-data";
 import { machineCall, machineClone, machineRename, type MachineAction } from "../lib/api/machines";
 import { ActionDialog } from "../lib/components/ActionDialog";
+import { AlertsFor } from "../lib/components/ActiveAlerts";
 import { showError } from "../lib/components/PageAlerts";
-import type { MachineObject } from "../lib/dbus-store";
+import { useBackupSchedules, type MachineObject } from "../lib/dbus-store";
 import { format, _ } from "../lib/gettext";
 import { ConfirmDialog } from "./ConfirmDialog";
 import { BackupsTab } from "./details/BackupsTab";
@@ -36,6 +38,7 @@ export function MachineDetails({ name, machine, allNames, onBack }: {
 }) {
     const [tab, setTab] = useState<string | number>("overview");
     const [dialog, setDialog] = useState<Dialog>(null);
+    const schedules = useBackupSchedules();
     const crumbs = (
         <Breadcrumb>
             <BreadcrumbItem to="#" onClick={e => { e.preventDefault(); onBack() }}>{_("Virtual machines")}</BreadcrumbItem>
@@ -78,6 +81,11 @@ export function MachineDetails({ name, machine, allNames, onBack }: {
                     </FlexItem>
                 </Flex>
             </StackItem>
+            {/* its own alerts (MachineCrashed) and the failed runs of the backup schedules that cover it */}
+            <AlertsFor inStack what={p.Name} matchers={[
+                { uuid: p.UUID },
+                { alertname: "BackupScheduleFailed", schedule: schedulesOf(schedules, p).map(s => s.props.Name) },
+            ]} />
             <StackItem>
                 <Card>
                     <CardBody>

@@ -5,8 +5,10 @@
 // Prometheus scraped from node-exporter, for the hour and the day; an admin
 // silences it with the card's Silence… and ends the silence (a viewer is
 // offered neither); a backup schedule's real failed run raises
-// BackupScheduleFailed through the shipped rules and the card shows it; on a
-// narrow screen in the dark theme the card fits, with no console errors.
+// BackupScheduleFailed through the shipped rules and the card shows it; an
+// alert about a machine shows on that machine's page and one about a TSIG key
+// on the DNS page, each only there; on a narrow screen in the dark theme the
+// card fits, with no console errors.
 import { execFileSync, spawnSync } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
@@ -16,6 +18,7 @@ import QUnit from "qunit";
 import type { Frame } from "playwright-core";
 import { callAs } from "../lib/call-as.js";
 import { COCKPIT_URL, login, openFromMenu, openSession, pageFrame, screenshot } from "../lib/browser.js";
+import { defineDiskMachine, virsh } from "../lib/backups.js";
 import { tempDir, uniqueName } from "../lib/images.js";
 import { waitForArea } from "../lib/daemon.js";
 import { enginesMissing, MetricsEngines } from "../lib/metrics-engines.js";
@@ -28,10 +31,11 @@ const ALERT = "BrowserTestDiskFailing";
 const ALERTS = { path: "/org/debvisor/DebVisor1/alerts", iface: "org.debvisor.DebVisor1.Alerts" };
 
 /* Posts an alert to Alertmanager with the engines' secret; it ends by itself after ten minutes. */
-function postAlert(engines: MetricsEngines): Promise<number> {
+function postAlert(engines: MetricsEngines, labels: Record<string, string> = { alertname: ALERT, severity: "critical" },
+                   summary = "A disk of the browser test is failing"): Promise<number> {
     const body = JSON.stringify([{
-        labels: { alertname: ALERT, severity: "critical" },
-        annotations: { summary: "A disk of the browser test is failing", description: "Posted by the browser test." },
+        labels,
+        annotations: { summary, description: "Posted by the browser test." },
         endsAt: new Date(Date.now() + 600_000).toISOString(),
     }]);
     return new Promise((resolve, reject) => {
@@ -122,6 +126,42 @@ moduleUnless("browser: Overview's alerts and history", enginesMissing(), hooks =
             await session.close();
             spawnSync("debvisorctl", ["backup", "schedule", "remove", schedule]);
             spawnSync("debvisorctl", ["backup", "repo-remove", repository]);
+        }
+    });
+
+    QUnit.test("an alert about a machine shows on its page, one about a TSIG key on the DNS page, each only there", async assert => {
+        const machine = uniqueName("dvalerted");
+        defineDiskMachine(machine, path.join(dir, `${machine}.qcow2`), dir, 8, 1);
+        const uuid = virsh("domuuid", machine).trim();
+        const key = uniqueName("alertkey");
+        // as Prometheus posts them when the shipped rules fire (MachineCrashed, TsigKeyRotationOverdue)
+        assert.equal(await postAlert(engines, { alertname: "MachineCrashed", severity: "critical", uuid, name: machine, state: "crashed" },
+                                     `Machine ${machine} crashed`), 200, "Alertmanager took the machine's alert");
+        assert.equal(await postAlert(engines, { alertname: "TsigKeyRotationOverdue", severity: "warning", key },
+                                     `TSIG key ${key} is overdue for rotation`), 200, "Alertmanager took the key's alert");
+        const session = await openSession();
+        try {
+            await login(session.page, VIEWER);
+            session.consoleErrors.length = 0;
+            await session.page.goto(`${COCKPIT_URL}/debvisor/machines#/machine/${machine}`);
+            let frame = await pageFrame(session.page, "debvisor/machines");
+            const onMachine = frame.getByTestId("thing-alerts");
+            await onMachine.locator("li[data-alert='MachineCrashed']", { hasText: `Machine ${machine} crashed` }).waitFor(WAIT);
+            assert.true((await onMachine.textContent() ?? "").includes(`1 alert about ${machine}`), "the machine's one alert, counted");
+            assert.equal(await onMachine.locator("li[data-alert='TsigKeyRotationOverdue'], li[data-alert='BrowserTestDiskFailing']").count(), 0,
+                "no alert about other things on the machine's page");
+            assert.equal(await onMachine.getByRole("button").count(), 0, "no Silence… for a viewer");
+            await screenshot(session.page, "machine-alerts", frame);
+
+            await session.page.goto(`${COCKPIT_URL}/debvisor/dns`);
+            frame = await pageFrame(session.page, "debvisor/dns");
+            const onDns = frame.getByTestId("thing-alerts");
+            await onDns.locator("li[data-alert='TsigKeyRotationOverdue']", { hasText: key }).waitFor(WAIT);
+            assert.equal(await onDns.locator("li[data-alert='MachineCrashed']").count(), 0, "the machine's alert is not on the DNS page");
+            assert.deepEqual(session.consoleErrors, [], "no console errors");
+        } finally {
+            await session.close();
+            spawnSync("virsh", ["-c", "qemu:///system", "undefine", machine]);
         }
     });
 

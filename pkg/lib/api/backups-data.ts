@@ -31,9 +31,14 @@ export function newestFirst<T extends { Time: number; FullId: string }>(lists: T
 /** The part of a BackupSchedule this needs. */
 export interface ScheduleFacts { Name: string; Machine: string; Tag: string; LastResult: string; LastRun: number; LastMessage: string }
 
-/** The schedules that back up this machine (by its UUID, or one of its tags) and whose last run failed. */
+/** The schedules that back up this machine: by its UUID, or one of its tags. */
+export function schedulesOf<S extends { props: Pick<ScheduleFacts, "Machine" | "Tag"> }>(schedules: S[], machine: { UUID: string; Tags: string[] }): S[] {
+    return schedules.filter(({ props: s }) => s.Machine === machine.UUID || (s.Tag !== "" && machine.Tags.includes(s.Tag)));
+}
+
+/** The schedules that back up this machine and whose last run failed. */
 export function failedSchedulesOf<S extends { props: ScheduleFacts }>(schedules: S[], machine: { UUID: string; Tags: string[] }): S[] {
-    return schedules.filter(({ props: s }) => s.LastResult === "failed" && (s.Machine === machine.UUID || (s.Tag !== "" && machine.Tags.includes(s.Tag))));
+    return schedulesOf(schedules, machine).filter(s => s.props.LastResult === "failed");
 }
 
 /** What the Add schedule form holds, as typed. */

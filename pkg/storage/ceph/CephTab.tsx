@@ -8,6 +8,7 @@ import { CodeBlock, CodeBlockCode } from "@patternfly/react-core/dist/esm/compon
 import { EmptyState, EmptyStateBody } from "@patternfly/react-core/dist/esm/components/EmptyState/index.js";
 import { Stack, StackItem } from "@patternfly/react-core/dist/esm/layouts/Stack/index.js";
 import { CubesIcon } from "@patternfly/react-icons/dist/esm/icons/cubes-icon.js";
+import { AlertsFor } from "../../lib/components/ActiveAlerts";
 import { JobsPanel } from "../../lib/components/JobsPanel";
 import { AreaRetry } from "../../lib/components/AreaState";
 import { useArea, useCephImages, useCephManager, useCephOsds, useCephPools } from "../../lib/dbus-store";
@@ -20,6 +21,9 @@ import { CephHealthCard } from "./CephHealthCard";
 import { CephImagesCard } from "./CephImagesCard";
 import { CephOsdCard } from "./CephOsdCard";
 import { CephPoolsCard } from "./CephPoolsCard";
+
+/* the shipped rules' Ceph alerts: health, OSDs down, pools filling */
+const CEPH_ALERTS = [{ alertname: /^Ceph/ }];
 
 export function CephTab() {
     const manager = useCephManager();
@@ -83,6 +87,7 @@ export function CephTab() {
                     </Alert>
                 </StackItem>
             )}
+            <AlertsFor inStack what={_("Ceph")} matchers={CEPH_ALERTS} />
             <StackItem><CephHealthCard manager={m} /></StackItem>
             <StackItem><CephOsdCard manager={m} osds={osds} locked={locked} /></StackItem>
             <StackItem><CephPoolsCard pools={pools} images={images} osds={osds} cephfs={m.CephFS} locked={locked} reachable={reachable} /></StackItem>

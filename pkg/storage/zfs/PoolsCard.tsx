@@ -8,6 +8,7 @@ import { Progress } from "@patternfly/react-core/dist/esm/components/Progress/in
 import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
 import { vdevsOf, zfsPoolCall, zfsPoolDestroy, type ZfsVdev } from "../../lib/api/zfs";
 import { ActionDialog } from "../../lib/components/ActionDialog";
+import { AlertsFor } from "../../lib/components/ActiveAlerts";
 import { showError } from "../../lib/components/PageAlerts";
 import type { ZfsPoolObject } from "../../lib/dbus-store";
 import { formatBytes } from "../../lib/format";
@@ -118,6 +119,7 @@ export function PoolsCard({ pools, features }: { pools: ZfsPoolObject[]; feature
                                 </Tbody>
                             </Table>
                             {p.Status && <p className="debvisor-error-detail">{p.Status}</p>}
+                            <AlertsFor what={p.Name} matchers={[{ alertname: /^Zfs/, pool: p.Name }]} />
                             {(open === pool.path || p.Health !== "ONLINE") && <VdevTree vdevs={vdevsOf(p.Vdevs)} />}
                         </div>
                     );
