@@ -267,7 +267,7 @@ QUnit.module("debvisorctl (installed, against debvisord)", hooks => {
             for (const [args, expected] of [
                 [["--end", "10.254.31.5"], /InvalidArgument: .*not in the same \/24 network/],
                 [["--start", "10.254.30.300"], /InvalidArgument: .*not an IPv4 address/],
-                [["--interface", "br0\ndhcp-range=evil"], /InvalidArgument: .*not an interface name/],
+                [["--interface", "br0\ndhcp-range=evil"], /InvalidArgument: [^]*not an interface name/],
                 [["--lease", "ten"], /--lease takes a whole number/],
             ] as Array<[string[], RegExp]>) {
                 const r = ctl(["dns", "dhcp", "set", name, ...args]);
@@ -306,8 +306,9 @@ QUnit.module("debvisorctl (installed, against debvisord)", hooks => {
             assert.true(new RegExp(`^viewer +debvisor-viewer +.*\\b${user}\\b`, "m").test(table.stdout), table.stdout);
             const refused = ctl(["roles", "remove", user, "viewer", "--no-ask"], { user: VIEWER.name });
             assert.true(refused.code === 1 && refused.stderr.startsWith("debvisorctl: NotAuthorized: "), refused.stderr);
+            // "--": a name with a leading dash reaches the daemon, which refuses it
             for (const [name, expected] of [["-r", /InvalidArgument: user: must start/], ["a\nb", /InvalidArgument: user: must start/], ["nosuchuser-dv", /there is no user/]] as const) {
-                const r = ctl(["roles", "add", name, "viewer"]);
+                const r = ctl(["roles", "add", "--", name, "viewer"]);
                 assert.true(r.code === 1 && expected.test(r.stderr), `${JSON.stringify(name)}: ${r.stderr}`);
             }
             const removed = ctl(["roles", "remove", user, "viewer"]);
