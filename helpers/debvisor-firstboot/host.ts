@@ -2,7 +2,7 @@
 // the test hook DEBVISOR_FIRSTBOOT_TEST_NETNS, in a network namespace the test
 // made (ip -n NS, and `ip netns exec NS` for nft), so the host's own network
 // and firewall are never touched by a test.
-import { execa } from "execa";
+import { runTool } from "../lib/tool-run.js";
 
 const TOOL_TIMEOUT_MS = 120_000;
 
@@ -15,13 +15,9 @@ export class Host {
     constructor(readonly netns: string | null = null) {}
 
     async run(program: string, args: string[], options: { input?: string; timeoutMs?: number } = {}): Promise<RunResult> {
-        const r = await execa(program, args, {
-            timeout: options.timeoutMs ?? TOOL_TIMEOUT_MS, reject: false,
-            ...(options.input !== undefined ? { input: options.input } : { stdin: "ignore" as const }),
-        });
-        if (r.failed && r.exitCode === undefined)
-            return { exitCode: -1, stdout: "", stderr: r.timedOut ? `${program} did not finish in time` : r.message ?? `${program} failed` };
-        return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
+        const r = await runTool(program, args, program, { input: options.input, timeout: options.timeoutMs ?? TOOL_TIMEOUT_MS, allowFailure: true });
+        // a tool that did not run or did not exit by itself: why, in place of its stderr
+        return r.exitCode < 0 ? { exitCode: -1, stdout: "", stderr: r.problem } : { exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr };
     }
 
     /* Runs a tool and returns its output; a failure throws with its stderr. */

@@ -20,6 +20,7 @@
  * Passwords are only accepted as crypt(3) hashes of the sha512 ($6$) or
  * yescrypt ($y$) kind; everything is checked here before any disk is touched.
  */
+import { isIP, isIPv4, isIPv6 } from "../lib/ip-address.js";
 
 export const PROFILES = ["ceph", "zfs", "mixed"] as const;
 export type Profile = typeof PROFILES[number];
@@ -177,44 +178,13 @@ export function checkInterface(name: string): string | null {
     return /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,14}$/.test(name) ? null : `"${clip(name)}" is not a network interface name`;
 }
 
-function ipv4(s: string): boolean {
-    const parts = s.split(".");
-    return parts.length === 4 && parts.every(p => /^(0|[1-9][0-9]{0,2})$/.test(p) && Number(p) <= 255);
-}
-
-function ipv6(s: string): boolean {
-    if (!/^[0-9A-Fa-f:.]+$/.test(s) || s.length > 45 || !s.includes(":"))
-        return false;
-    const halves = s.split("::");
-    if (halves.length > 2)
-        return false;
-    const groups = halves.flatMap(h => h === "" ? [] : h.split(":"));
-    let count = 0;
-    for (const [i, g] of groups.entries()) {
-        if (i === groups.length - 1 && g.includes(".")) {
-            if (!ipv4(g))
-                return false;
-            count += 2;
-        } else if (/^[0-9A-Fa-f]{1,4}$/.test(g)) {
-            count += 1;
-        } else {
-            return false;
-        }
-    }
-    return halves.length === 2 ? count < 8 : count === 8;
-}
-
-export function isIp(s: string): boolean {
-    return ipv4(s) || ipv6(s);
-}
-
 /* An address with its prefix length: 192.0.2.10/24 or 2001:db8::10/64. */
 export function checkCidr(s: string): string | null {
     const m = /^([^/]+)\/([0-9]{1,3})$/.exec(s);
     if (!m)
         return `"${clip(s)}" is not an address with its prefix length like 192.0.2.10/24`;
     const [, ip, len] = m as unknown as [string, string, string];
-    const max = ipv4(ip) ? 32 : ipv6(ip) ? 128 : -1;
+    const max = isIPv4(ip) ? 32 : isIPv6(ip) ? 128 : -1;
     if (max < 0)
         return `"${clip(ip)}" is not an IP address`;
     if (Number(len) < 1 || Number(len) > max)
@@ -273,12 +243,12 @@ export function validateAnswers(values: AnswerValues | Map<Key, string>): Answer
             check("address", checkCidr);
         if (!gateway)
             problems.push("gateway is missing (network=static needs address, gateway and dns)");
-        else if (!isIp(gateway))
+        else if (!isIP(gateway))
             problems.push(`gateway: "${clip(gateway)}" is not an IP address`);
         if (!dns.length)
             problems.push("dns is missing (network=static needs address, gateway and dns)");
         for (const d of dns) {
-            if (!isIp(d))
+            if (!isIP(d))
                 problems.push(`dns: "${clip(d)}" is not an IP address`);
         }
         if (dns.length > 3)

@@ -9,6 +9,7 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { execa } from "execa";
+import { runTool } from "../lib/tool-run.js";
 import type { Answers } from "./answers.js";
 
 export const MIN_DISK_BYTES = 2 * 1024 ** 3;
@@ -51,6 +52,7 @@ async function run(opts: InstallOptions, cmd: string, args: string[], input?: st
 
 async function runEnv(opts: InstallOptions, env: Record<string, string>, cmd: string, args: string[], input?: string): Promise<string> {
     opts.log(`$ ${cmd} ${args.join(" ")}`);
+    // not through runTool: the install log wants stdout and stderr interleaved as the tool printed them (`all`)
     const r = await execa(cmd, args, {
         reject: false, timeout: TIMEOUT, all: true, env: { LC_ALL: "C.UTF-8", DEBIAN_FRONTEND: "noninteractive", ...env },
         ...(input === undefined ? { stdin: "ignore" as const } : { input }),
@@ -77,10 +79,10 @@ interface LsblkDev {
 /* The device and what is on it: lsblk nests the partitions as children, or (without udev's
  * database, e.g. for a loop device) lists them after the device; both are folded into children. */
 async function lsblk(dev: string): Promise<LsblkDev> {
-    const r = await execa("lsblk", ["-J", "-b", "-o", "NAME,PATH,TYPE,SIZE,RO,MOUNTPOINT", dev], { reject: false, timeout: 20_000, stdin: "ignore" });
+    const r = await runTool("lsblk", ["-J", "-b", "-o", "NAME,PATH,TYPE,SIZE,RO,MOUNTPOINT", dev], "lsblk", { timeout: 20_000, allowFailure: true });
     if (r.exitCode !== 0)
-        throw new InstallError(`disk ${dev}: ${String(r.stderr).trim() || "lsblk failed"}`);
-    const json = JSON.parse(String(r.stdout)) as { blockdevices: LsblkDev[] };
+        throw new InstallError(`disk ${dev}: ${r.stderr.trim() || "lsblk failed"}`);
+    const json = JSON.parse(r.stdout) as { blockdevices: LsblkDev[] };
     const [first, ...rest] = json.blockdevices;
     if (!first)
         throw new InstallError(`disk ${dev}: not found`);
@@ -166,8 +168,8 @@ export async function installedOn(disk: string): Promise<string | null> {
     const all = (d: LsblkDev): LsblkDev[] => [d, ...(d.children ?? []).flatMap(all)];
     const parts = all(dev).filter(c => c.type === "part").map(c => c.path);
     for (const part of parts) {
-        const label = await execa("blkid", ["-p", "-s", "LABEL", "-o", "value", part], { reject: false, timeout: 20_000, stdin: "ignore" });
-        if (label.exitCode === 0 && String(label.stdout).trim() === ROOT_LABEL)
+        const label = await runTool("blkid", ["-p", "-s", "LABEL", "-o", "value", part], "blkid", { timeout: 20_000, allowFailure: true });
+        if (label.exitCode === 0 && label.stdout.trim() === ROOT_LABEL)
             return part;
     }
     return null;
@@ -406,8 +408,8 @@ export async function finishSystem(opts: InstallOptions): Promise<string[]> {
     await withSystemMounts(opts, async () => {
         // what only the live system needs
         if (fs.existsSync(path.join(opts.target, "usr/bin/dpkg"))) {
-            const installed = (await execa("chroot", [opts.target, "dpkg-query", "-W", "-f", "${Package} ${db:Status-Status}\\n"],
-                { reject: false, timeout: 60_000, stdin: "ignore" })).stdout
+            const installed = (await runTool("chroot", [opts.target, "dpkg-query", "-W", "-f", "${Package} ${db:Status-Status}\\n"],
+                "dpkg-query", { timeout: 60_000, allowFailure: true })).stdout
                 .split("\n").filter(l => l.endsWith(" installed")).map(l => l.split(" ")[0]);
             const remove = LIVE_PACKAGES.filter(p => installed.includes(p));
             if (remove.length)
@@ -535,7 +537,7 @@ async function installEfi(opts: InstallOptions, layout: Layout): Promise<void> {
 export async function unmountTarget(opts: InstallOptions): Promise<void> {
     await run(opts, "sync", []);
     for (const m of [opts.target]) {
-        const r = await execa("mountpoint", ["-q", m], { reject: false, timeout: 10_000, stdin: "ignore" });
+        const r = await runTool("mountpoint", ["-q", m], "mountpoint", { timeout: 10_000, allowFailure: true });
         if (r.exitCode === 0)
             await run(opts, "umount", [m]);
     }

@@ -25,7 +25,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { execa } from "execa";
+import { runTool } from "../lib/tool-run.js";
 import { type Answers, AnswersError, answersFromCmdline, checkDisk, parseAnswers } from "./answers.js";
 import { install, InstallError, installedOn, LIVE_SQUASHFS, preflight, type InstallOptions } from "./install.js";
 import { Cancelled, interactive, type DiskChoice } from "./tui.js";
@@ -154,18 +154,18 @@ async function readAnswers(where: string): Promise<string> {
 /* The answers disk: a file system labelled DVANSWERS; waits a little for slow devices. */
 async function answersDisk(): Promise<{ device: string; text: string } | null> {
     for (let i = 0; i < 10; i++) {
-        const r = await execa("blkid", ["-L", ANSWERS_LABEL], { reject: false, timeout: 10_000, stdin: "ignore" });
-        const device = String(r.stdout).trim();
+        const r = await runTool("blkid", ["-L", ANSWERS_LABEL], "blkid", { timeout: 10_000, allowFailure: true });
+        const device = r.stdout.trim();
         if (r.exitCode === 0 && device.startsWith("/dev/")) {
             const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dvanswers-"));
-            await execa("mount", ["-o", "ro", device, dir], { timeout: 30_000, stdin: "ignore" });
+            await runTool("mount", ["-o", "ro", device, dir], `mounting ${device}`, { timeout: 30_000 });
             try {
                 const file = path.join(dir, ANSWERS_NAME);
                 if (!fs.existsSync(file))
                     throw new UsageError(`the disk labelled ${ANSWERS_LABEL} (${device}) has no ${ANSWERS_NAME}`);
                 return { device, text: await readAnswers(file) };
             } finally {
-                await execa("umount", [dir], { reject: false, timeout: 30_000, stdin: "ignore" });
+                await runTool("umount", [dir], "umount", { timeout: 30_000, allowFailure: true });
                 fs.rmdirSync(dir);
             }
         }
@@ -176,15 +176,15 @@ async function answersDisk(): Promise<{ device: string; text: string } | null> {
 
 /* The whole disk a partition belongs to (/dev/vdb1 → /dev/vdb), for the disks to avoid. */
 async function parentDisk(dev: string): Promise<string> {
-    const r = await execa("lsblk", ["-no", "PKNAME", dev], { reject: false, timeout: 10_000, stdin: "ignore" });
-    const name = String(r.stdout).trim().split("\n")[0];
+    const r = await runTool("lsblk", ["-no", "PKNAME", dev], "lsblk", { timeout: 10_000, allowFailure: true });
+    const name = r.stdout.trim().split("\n")[0];
     return name ? `/dev/${name}` : dev;
 }
 
 /* The live medium's disk (never a target). */
 async function liveMediumDisk(): Promise<string | null> {
-    const r = await execa("findmnt", ["-n", "-o", "SOURCE", "/run/live/medium"], { reject: false, timeout: 10_000, stdin: "ignore" });
-    const dev = String(r.stdout).trim();
+    const r = await runTool("findmnt", ["-n", "-o", "SOURCE", "/run/live/medium"], "findmnt", { timeout: 10_000, allowFailure: true });
+    const dev = r.stdout.trim();
     return dev.startsWith("/dev/") ? parentDisk(dev) : null;
 }
 
@@ -209,10 +209,10 @@ function networkInterfaces(): string[] {
 /* The disks the text interface offers: every writable whole disk but those to avoid,
  * or only those given with --disk (a loop device too); each marked when it holds DebVisor. */
 async function diskChoices(avoid: string[], only: string[]): Promise<DiskChoice[]> {
-    const r = await execa("lsblk", ["-J", "-b", "-d", "-o", "PATH,TYPE,SIZE,MODEL,RO", ...only], { reject: false, timeout: 20_000, stdin: "ignore" });
+    const r = await runTool("lsblk", ["-J", "-b", "-d", "-o", "PATH,TYPE,SIZE,MODEL,RO", ...only], "lsblk", { timeout: 20_000, allowFailure: true });
     if (r.exitCode !== 0 && !only.length)
         return [];
-    const devs = (JSON.parse(String(r.stdout) || "{\"blockdevices\":[]}") as {
+    const devs = (JSON.parse(r.stdout || "{\"blockdevices\":[]}") as {
         blockdevices: Array<{ path: string; type: string; size: number; model: string | null; ro: boolean }>;
     }).blockdevices;
     const kinds = only.length ? ["disk", "loop"] : ["disk"];
@@ -237,8 +237,8 @@ async function ejectAtReboot(): Promise<void> {
     const live = await liveMediumDisk();
     if (!live)
         return;
-    const r = await execa("lsblk", ["-d", "-n", "-o", "TYPE", live], { reject: false, timeout: 10_000, stdin: "ignore" });
-    if (String(r.stdout).trim() === "rom" && /^\/dev\/sr[0-9]+$/.test(live)) {
+    const r = await runTool("lsblk", ["-d", "-n", "-o", "TYPE", live], "lsblk", { timeout: 10_000, allowFailure: true });
+    if (r.stdout.trim() === "rom" && /^\/dev\/sr[0-9]+$/.test(live)) {
         fs.mkdirSync(path.dirname(EJECT_FLAG), { recursive: true, mode: 0o700 });
         fs.writeFileSync(EJECT_FLAG, `${live}\n`, { mode: 0o600 });
         log(`the installer disc in ${live} is ejected as the machine restarts`);
@@ -254,7 +254,7 @@ async function finish(answers: Answers): Promise<void> {
     if (answers.finish === "reboot")
         await ejectAtReboot().catch(e => log(`warning: the installer medium is not ejected: ${(e as Error).message}`));
     log(`installation finished: ${answers.finish}`);
-    await execa("systemctl", [answers.finish], { reject: false, timeout: 60_000, stdin: "ignore" });
+    await runTool("systemctl", [answers.finish], "systemctl", { timeout: 60_000, allowFailure: true });
 }
 
 async function main(): Promise<number> {

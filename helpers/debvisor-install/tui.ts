@@ -4,9 +4,11 @@
  */
 import fs from "node:fs";
 import { execa } from "execa";
+import { isIP } from "../lib/ip-address.js";
+import { runTool } from "../lib/tool-run.js";
 import {
     type Answers, AnswersError, checkCidr, checkHostname, checkLocale, checkTimezone, checkTypedPassword, checkUser,
-    isIp, PROFILES, validateAnswers,
+    PROFILES, validateAnswers,
 } from "./answers.js";
 
 export class Cancelled extends Error {
@@ -22,6 +24,7 @@ const TITLE = "DebVisor installer";
  * "--" before the text: a value starting with "-" (a typed answer shown again) is not an option.
  * Esc/Cancel → Cancelled. */
 async function whiptail([box, ...rest]: string[]): Promise<string> {
+    // not through runTool: whiptail talks to the terminal (stdin and stdout inherited), the answer comes on stderr
     const r = await execa("whiptail", ["--title", TITLE, box!, "--", ...rest], {
         reject: false, stdin: "inherit", stdout: "inherit", stderr: "pipe",
     });
@@ -67,10 +70,10 @@ async function password(who: string, user: string): Promise<string> {
 
 /* sha512-crypt through openssl, the password on standard input. */
 export async function hashPassword(pw: string): Promise<string> {
-    const r = await execa("openssl", ["passwd", "-6", "-stdin"], { input: `${pw}\n`, reject: false, timeout: 20_000 });
+    const r = await runTool("openssl", ["passwd", "-6", "-stdin"], "openssl passwd", { input: `${pw}\n`, timeout: 20_000, allowFailure: true });
     if (r.exitCode !== 0)
-        throw new Error(`openssl passwd failed: ${String(r.stderr).trim()}`);
-    return String(r.stdout).trim();
+        throw new Error(`openssl passwd failed: ${r.stderr.trim()}`);
+    return r.stdout.trim();
 }
 
 export interface DiskChoice {
@@ -103,10 +106,10 @@ export async function interactive(disks: DiskChoice[], ifaces: string[]): Promis
     let address = "", gateway = "", dns = "";
     if (mode === "static") {
         address = await ask("Address with prefix length (e.g. 192.0.2.10/24):", "", checkCidr);
-        gateway = await ask("Gateway:", "", v => isIp(v) ? null : `${v} is not an IP address.`);
+        gateway = await ask("Gateway:", "", v => isIP(v) ? null : `${v} is not an IP address.`);
         dns = await ask("Name servers (separated by spaces):", gateway, v => {
             const servers = v.split(/[\s,]+/).filter(Boolean);
-            return servers.length >= 1 && servers.length <= 3 && servers.every(isIp) ? null : "Give one to three IP addresses.";
+            return servers.length >= 1 && servers.length <= 3 && servers.every(isIP) ? null : "Give one to three IP addresses.";
         });
     }
     const profile = await menu("Storage profile (first boot sets it up on the spare disks):", [

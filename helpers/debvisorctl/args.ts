@@ -1,5 +1,9 @@
 // Command-line parsing, getopt_long style: `--opt value`, `--opt=value`,
 // `-n value`, `-nvalue`, `--` ends the options; unknown options are refused.
+// node:util's parseArgs splits argv; its tokens are checked here so that every
+// mistake is a UsageError in the words of our help (parseArgs' own strict mode
+// would also refuse a value that starts with a dash, which getopt takes).
+import { parseArgs } from "node:util";
 
 /** Wrong usage: reported with the command's usage, exit code 2. */
 export class UsageError extends Error {}
@@ -28,45 +32,29 @@ const HELP: OptionSpec = { type: "boolean", short: "h", help: "show this help" }
 
 export function parse(argv: string[], options: Options, positionals: { min: number; max: number }): Parsed {
     const specs: Options = { ...options, help: HELP };
-    const byShort = new Map(Object.entries(specs).filter(([, s]) => s.short).map(([name, s]) => [s.short as string, name]));
+    const { tokens } = parseArgs({
+        args: argv, strict: false, allowPositionals: true, tokens: true,
+        options: Object.fromEntries(Object.entries(specs).map(([name, { type, short }]) => [name, short ? { type, short } : { type }])),
+    });
     const values: Values = {};
     const rest: string[] = [];
-
-    for (let i = 0; i < argv.length; i++) {
-        const arg = argv[i];
-        if (arg === "--") {
-            rest.push(...argv.slice(i + 1));
-            break;
-        }
-        let name: string | undefined;
-        let inline: string | undefined;
-        if (arg.startsWith("--")) {
-            const eq = arg.indexOf("=");
-            name = arg.slice(2, eq < 0 ? undefined : eq);
-            inline = eq < 0 ? undefined : arg.slice(eq + 1);
-            if (!(name in specs))
-                throw new UsageError(`unknown option --${name}`);
-        } else if (arg.startsWith("-") && arg.length > 1) {
-            name = byShort.get(arg[1]);
-            if (name === undefined)
-                throw new UsageError(`unknown option -${arg[1]}`);
-            inline = arg.length > 2 ? arg.slice(2) : undefined;
-        } else {
-            rest.push(arg);
+    for (const token of tokens) {
+        if (token.kind === "positional")
+            rest.push(token.value);
+        if (token.kind !== "option")
             continue;
-        }
-        const spec = specs[name];
+        const spec = Object.hasOwn(specs, token.name) ? specs[token.name] : undefined;
+        if (spec === undefined)
+            throw new UsageError(`unknown option ${token.rawName}`);
         if (spec.type === "boolean") {
-            if (inline !== undefined)
-                throw new UsageError(`--${name} takes no value`);
-            values[name] = true;
-            continue;
+            if (token.value !== undefined)
+                throw new UsageError(`--${token.name} takes no value`);
+            values[token.name] = true;
+        } else if (token.value === undefined || token.value === "") {
+            throw new UsageError(`--${token.name} needs a value${spec.value ? ` (${spec.value})` : ""}`);
+        } else {
+            values[token.name] = token.value;
         }
-        // like getopt: the next argument is the value, whatever it looks like
-        const value = inline ?? argv[++i];
-        if (value === undefined || value === "")
-            throw new UsageError(`--${name} needs a value${spec.value ? ` (${spec.value})` : ""}`);
-        values[name] = value;
     }
 
     const help = values.help === true;

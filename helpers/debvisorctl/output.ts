@@ -1,4 +1,5 @@
 // Plain-text tables and lines for people; JSON for scripts.
+import type { Values } from "./args.js";
 
 /* Control characters shown as visible escapes: cells carry text that callers of
  * the API chose (audit records, tool messages), and a terminal must not take
@@ -31,4 +32,15 @@ export function printJson(value: unknown): void {
 
 export function print(text: string): void {
     process.stdout.write(text.endsWith("\n") ? text : text + "\n");
+}
+
+/* A table with a row per item: what a list command shows people. */
+export function tableOf<T>(headers: string[], row: (item: T) => string[]): (items: T[]) => string {
+    return items => table(headers, items.map(row));
+}
+
+/* A list command's output: the items as they are for scripts (--json), else as `text` shows them. */
+export function printList<T>(values: Values, items: T[], text: (items: T[]) => string): number {
+    print(values.json ? toJson(items) : text(items));
+    return 0;
 }

@@ -22,6 +22,7 @@ export function agentWanted(noAsk: boolean): boolean {
 export async function startPasswordAgent(noAsk: boolean): Promise<void> {
     if (agent || !agentWanted(noAsk))
         return;
+    // spawned, not run through runTool: the agent lives as long as the command, on our terminal
     const child = spawn(PKTTYAGENT, ["--process", String(process.pid), "--notify-fd", "3"],
         { stdio: ["inherit", "inherit", "inherit", "pipe"] });
     agent = child;

@@ -47,6 +47,7 @@ import { ClusterArea } from "./cluster/cluster-area.js";
 import { localMachines } from "./cluster/local-machines.js";
 import { nodeChangePeerCalls } from "./cluster/node-changes.js";
 import { Migrations } from "./cluster/migration.js";
+import { machinePeerCalls } from "./cluster/cluster-machines.js";
 import { AUTHORIZED_KEYS } from "./cluster/ssh-channel.js";
 import { AlertsObject } from "./metrics/alerts-object.js";
 import { DaemonMetrics } from "./metrics/daemon-metrics.js";
@@ -174,6 +175,7 @@ async function main(): Promise<void> {
     const migrations = new Migrations(cluster, machines);
     machines.addMethods(path => ({ Migrate: migrations.method(path) }));
     cluster.addPeerCalls(migrations.peerCalls());
+    cluster.addPeerCalls(machinePeerCalls(machines));
     cluster.start();
 
     // backups: restic, with the repositories saved in /etc/debvisor/backup

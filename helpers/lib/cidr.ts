@@ -1,8 +1,9 @@
 // Addresses, prefixes and ranges of IPv4 and IPv6 as intervals of integers
 // (bigint), so that containment and overlap are plain comparisons. Pure: no
-// I/O, unit tested with a corpus.
+// I/O, unit tested with a corpus. Addresses are read and written by ip-address.ts.
+import { formatIP, parseIP, type Family } from "./ip-address.js";
 
-export type Family = 4 | 6;
+export type { Family };
 
 /** One firewall entry: a single address, a prefix or a range, as the interval [start, end]. */
 export interface Net {
@@ -17,89 +18,25 @@ type ParseResult = { ok: true; net: Net } | { ok: false; error: string };
 
 const BITS: Record<Family, number> = { 4: 32, 6: 128 };
 
-function parseV4(text: string): bigint | null {
-    const parts = text.split(".");
-    if (parts.length !== 4)
-        return null;
+function toBigint(bytes: number[]): bigint {
     let value = 0n;
-    for (const p of parts) {
-        // no leading zeros: "010" is octal to some tools and decimal to others
-        if (!/^(0|[1-9][0-9]{0,2})$/.test(p) || Number(p) > 255)
-            return null;
-        value = (value << 8n) | BigInt(p);
-    }
+    for (const b of bytes)
+        value = (value << 8n) | BigInt(b);
     return value;
-}
-
-function parseV6(text: string): bigint | null {
-    if (!/^[0-9A-Fa-f:.]+$/.test(text) || text.length > 45)
-        return null;
-    let body = text;
-    // an embedded IPv4 address is the last 32 bits: ::ffff:192.0.2.1, 64:ff9b::198.51.100.7
-    const lastColon = text.lastIndexOf(":");
-    if (text.slice(lastColon + 1).includes(".")) {
-        const v4 = parseV4(text.slice(lastColon + 1));
-        if (v4 === null)
-            return null;
-        body = `${text.slice(0, lastColon + 1)}${(v4 >> 16n).toString(16)}:${(v4 & 0xffffn).toString(16)}`;
-    }
-    const halves = body.split("::");
-    if (halves.length > 2)
-        return null;
-    const groups = (s: string) => s === "" ? [] : s.split(":");
-    const head = groups(halves[0]);
-    const rest = halves.length === 2 ? groups(halves[1]) : [];
-    for (const g of [...head, ...rest]) {
-        if (!/^[0-9A-Fa-f]{1,4}$/.test(g))
-            return null;
-    }
-    const total = head.length + rest.length;
-    if (halves.length === 1 ? total !== 8 : total > 7)
-        return null;
-    const all = [...head, ...Array<string>(8 - total).fill("0"), ...rest];
-    let value = 0n;
-    for (const g of all)
-        value = (value << 16n) | BigInt(parseInt(g, 16));
-    return value;
-}
-
-function formatV4(value: bigint): string {
-    return [24n, 16n, 8n, 0n].map(s => String((value >> s) & 255n)).join(".");
-}
-
-/* RFC 5952: lower case, no leading zeros, the longest run (≥ 2) of zero groups as "::", the first one on a tie. */
-function formatV6(value: bigint): string {
-    const groups: number[] = [];
-    for (let i = 7; i >= 0; i--)
-        groups.push(Number((value >> BigInt(i * 16)) & 0xffffn));
-    // v4-mapped addresses are shown with their IPv4 part, as inet_ntop does
-    if (value >> 32n === 0xffffn)
-        return `::ffff:${formatV4(value & 0xffffffffn)}`;
-    let bestAt = -1, bestLen = 1;
-    for (let i = 0; i < 8;) {
-        if (groups[i] !== 0) { i++; continue }
-        let j = i;
-        while (j < 8 && groups[j] === 0) j++;
-        if (j - i > bestLen) { bestAt = i; bestLen = j - i }
-        i = j;
-    }
-    const hex = groups.map(g => g.toString(16));
-    if (bestAt < 0)
-        return hex.join(":");
-    return `${hex.slice(0, bestAt).join(":")}::${hex.slice(bestAt + bestLen).join(":")}`;
 }
 
 export function formatAddress(family: Family, value: bigint): string {
-    return family === 4 ? formatV4(value) : formatV6(value);
+    // v4-mapped addresses are shown with their IPv4 part, as inet_ntop does
+    if (family === 6 && value >> 32n === 0xffffn)
+        return `::ffff:${formatAddress(4, value & 0xffffffffn)}`;
+    const size = family === 4 ? 4 : 16;
+    const bytes = Array.from({ length: size }, (_b, i) => Number((value >> BigInt(8 * (size - 1 - i))) & 0xffn));
+    return formatIP(bytes);
 }
 
 function parseAddress(text: string): { family: Family; value: bigint } | null {
-    if (text.includes(":")) {
-        const v = parseV6(text);
-        return v === null ? null : { family: 6, value: v };
-    }
-    const v = parseV4(text);
-    return v === null ? null : { family: 4, value: v };
+    const parsed = parseIP(text);
+    return parsed && { family: parsed.family, value: toBigint(parsed.bytes) };
 }
 
 /* Canonical text of an interval: an address, a prefix when it is one, else a range. */

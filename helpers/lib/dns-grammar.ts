@@ -3,7 +3,7 @@
 // has its own quoting, so names and values are checked, never escaped: a
 // newline, a ";" or a space in a name is refused before it can become a
 // second command.
-import { isIPv4, isIPv6 } from "./ip-address.js";
+import { expandIPv6, isIPv4, isIPv6 } from "./ip-address.js";
 
 export const RECORD_TYPES = ["A", "AAAA", "PTR", "CNAME", "TXT", "SRV", "MX"] as const;
 export type RecordType = typeof RECORD_TYPES[number];
@@ -148,21 +148,6 @@ export function reverseName(address: string): string {
     if (isIPv4(address))
         return `${address.split(".").reverse().join(".")}.in-addr.arpa`;
     return `${expandIPv6(address).replace(/:/g, "").split("").reverse().join(".")}.ip6.arpa`;
-}
-
-/* The eight groups of an IPv6 address written out in full, lower case. */
-export function expandIPv6(address: string): string {
-    let text = address.toLowerCase();
-    const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
-    if (v4) {
-        const o = v4[1].split(".").map(Number);
-        text = text.slice(0, -v4[1].length) + `${((o[0] << 8) | o[1]).toString(16)}:${((o[2] << 8) | o[3]).toString(16)}`;
-    }
-    const [head, tail] = text.split("::");
-    const left = head ? head.split(":") : [];
-    const right = tail !== undefined && tail ? tail.split(":") : [];
-    const fill = tail !== undefined ? Array(8 - left.length - right.length).fill("0") : [];
-    return [...left, ...fill, ...right].map(g => g.padStart(4, "0")).join(":");
 }
 
 export function ttlProblemOf(ttl: number): string | null {

@@ -1,10 +1,13 @@
 // Runs a tool with an argument array (never a shell), a time limit, stdin
-// closed unless there is input, and a failure that says what was being done,
-// with the last lines the tool printed. The confined qemu-img and the syslog
-// forwarder call execa themselves: they need the process while it runs
-// (progress and cancel; a logger fed on stdin). A few others (lsblk, ip, nft,
-// tsig-keygen, the hardening checks, the audit verifier) do too, because their
-// error texts fall back to execa's own message, which runTool does not keep.
+// closed unless there is input, LC_ALL=C, and a failure that says what was being
+// done, with the last lines the tool printed. Every short-lived tool the daemon,
+// first boot and the installer run goes through here. Processes that are used
+// while they run call execa (or spawn) themselves: the confined qemu-img (limits,
+// inherited descriptors, progress), restic (cancelled by SIGINT with a grace
+// period, in an environment of its own that carries the repository's password;
+// backup's progress), the syslog forwarder (a logger fed on stdin), zfs's event
+// watch, the migration's virsh and SSH streams, the installer's logged steps
+// and whiptail, and the CLI's password agent and peer channel.
 import { execa } from "execa";
 import { failed } from "./errors.js";
 
@@ -28,6 +31,8 @@ export interface RunResult {
     timedOut: boolean;
     /** the tool is not installed */
     missing: boolean;
+    /** why it failed in words (time-out, not installed, its last lines or its exit code); "" when it did not */
+    problem: string;
 }
 
 export function lastLines(text: string, n = 6): string {
@@ -41,17 +46,14 @@ export async function runTool(tool: string, args: string[], what: string, option
         ...(options.input !== undefined ? { input: options.input } : { stdin: "ignore" as const }),
         env: { LC_ALL: "C", ...options.env },
     });
-    const result: RunResult = {
+    const result = {
         stdout: String(r.stdout ?? ""), stderr: String(r.stderr ?? ""), exitCode: r.exitCode ?? -1,
         timedOut: r.timedOut, missing: (r as { code?: string }).code === "ENOENT",
     };
-    if (options.allowFailure)
-        return result;
-    if (result.timedOut)
-        throw failed(`${what}: ${tool} did not finish within ${Math.round(timeout / 1000)} s`);
-    if (result.missing)
-        throw failed(`${what}: ${tool} is not installed`);
-    if (result.exitCode !== 0)
-        throw failed(`${what}: ${lastLines(result.stderr || result.stdout) || `${tool} failed with exit code ${result.exitCode}`}`);
-    return result;
+    const problem = result.timedOut ? `${tool} did not finish within ${Math.round(timeout / 1000)} s`
+        : result.missing ? `${tool} is not installed`
+            : result.exitCode !== 0 ? lastLines(result.stderr || result.stdout) || `${tool} failed with exit code ${result.exitCode}` : "";
+    if (problem && !options.allowFailure)
+        throw failed(`${what}: ${problem}`);
+    return { ...result, problem };
 }

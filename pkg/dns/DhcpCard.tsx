@@ -21,7 +21,7 @@ type Fields = Record<"Name" | "Interface" | "Start" | "End" | "Netmask" | "Lease
 
 const FIELDS: Array<[keyof Fields, string]> = [
     ["Name", _("Name")], ["Interface", _("Interface")], ["Start", _("First address")], ["End", _("Last address")],
-    ["Netmask", _("Netmask")], ["LeaseSeconds", _("Lease time (seconds, 0: infinite)")], ["DnsServer", _("DNS server (empty: this node)")],
+    ["Netmask", _("Netmask")], ["LeaseSeconds", _("Lease time")], ["DnsServer", _("DNS server")],
 ];
 
 /* What is wrong with each field on its own, in the user's language; the rules between fields come from checkRanges. */
@@ -30,15 +30,15 @@ function fieldProblems(f: Fields): Partial<Fields> {
     if (!/^[a-z0-9][a-z0-9-]{0,31}$/.test(f.Name))
         p.Name = _("1 to 32 lower-case letters, digits and \"-\".");
     if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,14}$/.test(f.Interface))
-        p.Interface = _("A network interface of this node, e.g. br0.");
+        p.Interface = _("An interface name, e.g. br0.");
     for (const k of ["Start", "End", "Netmask"] as const)
         if (!isIPv4(f[k]))
             p[k] = _("An IPv4 address.");
     const lease = Number(f.LeaseSeconds);
     if (!/^\d+$/.test(f.LeaseSeconds) || (lease !== 0 && (lease < 120 || lease > 31_536_000)))
-        p.LeaseSeconds = _("0, or 120 seconds to a year.");
+        p.LeaseSeconds = _("Seconds: 0 (infinite), or 120 to a year.");
     if (f.DnsServer && !isIPv4(f.DnsServer))
-        p.DnsServer = _("An IPv4 address, or empty.");
+        p.DnsServer = _("An IPv4 address.");
     return p;
 }
 
@@ -62,12 +62,12 @@ function RangeDialog({ ranges, editing, onClose }: { ranges: DhcpRange[]; editin
             .then(onClose, (e: Error) => { setError(e.message); setBusy(false) });
     };
     return (
-        <FormDialog id="dhcp-range" title={editing ? format(_("Edit DHCP range $0"), editing.Name) : _("Add a DHCP range")}
+        <FormDialog id="dhcp-range" title={editing ? format(_("Edit DHCP range $0"), editing.Name) : _("Add DHCP range")}
             error={error || (together ?? "")} ready={Object.keys(problems).length === 0 && !together} busy={busy}
             confirm={editing ? _("Save") : _("Add")} onSubmit={submit} onClose={onClose}>
             {FIELDS.map(([key, label]) => (
                 <FormGroup key={key} label={label} fieldId={`dhcp-${key}`}>
-                    <TextInput id={`dhcp-${key}`} value={fields[key]} isDisabled={key === "Name" && editing !== null}
+                    <TextInput id={`dhcp-${key}`} value={fields[key]} placeholder={key === "DnsServer" ? _("this node") : undefined} isDisabled={key === "Name" && editing !== null}
                         validated={touched.has(key) && problems[key] ? "error" : "default"}
                         onChange={(_e, v) => { setFields({ ...fields, [key]: v.trim() }); setTouched(new Set(touched).add(key)) }} />
                     {touched.has(key) && problems[key] && <FieldError text={problems[key]} />}
@@ -101,7 +101,7 @@ export function DhcpCard({ dns }: { dns: PageDnsProperties }) {
                                     <Td dataLabel={_("Name")}>{r.Name}</Td>
                                     <Td dataLabel={_("Interface")}>{r.Interface}</Td>
                                     <Td dataLabel={_("Addresses")}>{`${r.Start}–${r.End}`} <span className="debvisor-mono">({r.Netmask})</span></Td>
-                                    <Td dataLabel={_("Lease time")}>{r.LeaseSeconds === 0 ? _("infinite") : format(_("$0 s"), r.LeaseSeconds)}</Td>
+                                    <Td dataLabel={_("Lease time")}>{r.LeaseSeconds === 0 ? _("never") : format(_("$0 s"), r.LeaseSeconds)}</Td>
                                     <Td dataLabel={_("DNS server")}>{r.DnsServer || _("this node")}</Td>
                                     <Td dataLabel={_("Leases in use")}>{format(_("$0 of $1"), usage[i].leased, usage[i].addresses)}</Td>
                                     <Td isActionCell>
@@ -117,9 +117,7 @@ export function DhcpCard({ dns }: { dns: PageDnsProperties }) {
             {editing && <RangeDialog ranges={ranges} editing={editing === "new" ? null : editing} onClose={() => setEditing(null)} />}
             {removing && (
                 <ActionDialog title={format(_("Remove DHCP range $0?"), removing)} confirm={_("Remove")} danger onClose={() => setRemoving(null)}
-                    run={() => dnsSetDhcpRanges(ranges.filter(r => r.Name !== removing))}>
-                    <p>{_("dnsmasq stops handing out addresses from this range when it next starts; leases already given stay valid until they expire.")}</p>
-                </ActionDialog>
+                    run={() => dnsSetDhcpRanges(ranges.filter(r => r.Name !== removing))} />
             )}
         </Card>
     );

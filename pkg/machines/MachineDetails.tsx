@@ -33,8 +33,10 @@ const ConsoleTab = lazy(() => import("./details/ConsoleTab").then(m => ({ defaul
 
 type Dialog = "force-off" | "delete" | "rename" | "clone" | "migrate" | null;
 
-export function MachineDetails({ name, machine, allNames, onBack }: {
+export function MachineDetails({ name, machine, allNames, onBack, elsewhere }: {
     name: string; machine: MachineObject | undefined; allNames: string[]; onBack: () => void;
+    /** the member of the cluster that has a machine of this name when this node has none (after a migration) */
+    elsewhere?: string;
 }) {
     const [tab, setTab] = useState<string | number>("overview");
     const [dialog, setDialog] = useState<Dialog>(null);
@@ -51,7 +53,7 @@ export function MachineDetails({ name, machine, allNames, onBack }: {
                 <StackItem>{crumbs}</StackItem>
                 <StackItem>
                     <EmptyState headingLevel="h2" titleText={format(_("There is no machine named $0"), name)}>
-                        <EmptyStateBody>{_("It was deleted or renamed.")}</EmptyStateBody>
+                        <EmptyStateBody>{elsewhere ? format(_("A machine of this name is on $0."), elsewhere) : _("It was deleted or renamed.")}</EmptyStateBody>
                     </EmptyState>
                 </StackItem>
             </Stack>

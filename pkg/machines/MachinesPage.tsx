@@ -1,7 +1,7 @@
 // DebVisor → Virtual machines: every libvirt domain, live; one machine's
 // details at #/machine/NAME (Cockpit keeps that in the URL, so reload and
 // back work).
-import { lazy, Suspense, useEffect, useState } from "react";
+import { lazy, Suspense, useEffect, useMemo, useState } from "react";
 import { Alert } from "@patternfly/react-core/dist/esm/components/Alert/index.js";
 import { Page, PageSection } from "@patternfly/react-core/dist/esm/components/Page/index.js";
 import { Title } from "@patternfly/react-core/dist/esm/components/Title/index.js";
@@ -11,9 +11,10 @@ import { JobsPanel } from "../lib/components/JobsPanel";
 import { PageAlerts } from "../lib/components/PageAlerts";
 import { ServiceEmptyState } from "../lib/components/ServiceEmptyState";
 import { AreaAlert } from "../lib/components/AreaState";
-import { useArea, useMachines, useManager, useServiceState } from "../lib/dbus-store";
+import { useArea, useCluster, useMachines, useManager, useServiceState } from "../lib/dbus-store";
 import { _ } from "../lib/gettext";
 import { MachinesTable } from "./MachinesTable";
+import { machineRows, type MachineRow } from "./machine-rows";
 
 // the list is what the page opens with; one machine's details and the create dialog load when first asked for
 const MachineDetails = lazy(() => import("./MachineDetails").then(m => ({ default: m.MachineDetails })));
@@ -33,10 +34,17 @@ export function MachinesPage() {
     const service = useServiceState();
     const manager = useManager();
     const machines = useMachines();
+    const cluster = useCluster();
+    const rows = useMemo(() => machineRows(machines, cluster), [machines, cluster]);
     const area = useArea("machines");
     const path = useLocationPath();
     const [creating, setCreating] = useState(false);
     const open = (name: string) => cockpit.location.go(["machine", name]);
+    // another member's machine is opened on that node's own page (in a new tab: a login of its own)
+    const openRemote = (row: MachineRow) => {
+        const address = cluster?.Nodes.find(n => n.Name?.v === row.node)?.Address?.v;
+        window.open(`${window.location.protocol}//${String(address ?? row.node)}:${window.location.port || "9090"}/debvisor/machines#/machine/${encodeURIComponent(row.name)}`, "_blank", "noopener");
+    };
     const detail = path[0] === "machine" && path[1] ? path[1] : null;
     const emulated = manager?.Virtualization === "emulated" || machines.some(m => m.props.Emulated);
     const names = machines.map(m => m.props.Name);
@@ -64,8 +72,9 @@ export function MachinesPage() {
                             )}
                             <StackItem>
                                 {detail
-                                    ? <Suspense><MachineDetails name={detail} machine={machines.find(m => m.props.Name === detail)} allNames={names} onBack={() => cockpit.location.go([])} /></Suspense>
-                                    : <MachinesTable machines={machines} onOpen={open} onCreate={() => setCreating(true)} />}
+                                    ? <Suspense><MachineDetails name={detail} machine={machines.find(m => m.props.Name === detail)} allNames={names} onBack={() => cockpit.location.go([])}
+                                        elsewhere={rows.find(r => r.name === detail && !r.local)?.node} /></Suspense>
+                                    : <MachinesTable machines={rows} onOpen={open} onOpenRemote={openRemote} onCreate={() => setCreating(true)} />}
                             </StackItem>
                             <StackItem><JobsPanel /></StackItem>
                         </Stack>

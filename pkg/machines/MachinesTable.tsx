@@ -1,5 +1,8 @@
 // The machines as a sortable, filterable table with the actions their state
-// allows, one at a time or for several selected machines. Only the rows in
+// allows, one at a time or for several selected machines. In a cluster it
+// lists every member's machines with their node (machine-rows.ts); another
+// member's machine is started or shut down there through Cluster.MachineCall,
+// and opened (its details, Migrate…, the rest) on that node's own page. Only the rows in
 // view are rendered (the rest are spacers of the same height), so a host
 // with thousands of machines scrolls as smoothly as one with ten.
 import { useLayoutEffect, useMemo, useRef, useState } from "react";
@@ -12,19 +15,33 @@ import { Toolbar, ToolbarContent, ToolbarItem } from "@patternfly/react-core/dis
 import { ActionsColumn } from "@patternfly/react-table/dist/esm/components/Table/ActionsColumn.js";
 import type { IAction } from "@patternfly/react-table/dist/esm/components/Table/TableTypes.js";
 import { Table, Tbody, Td, Th, Thead, Tr, type ThProps } from "@patternfly/react-table/dist/esm/components/Table/index.js";
+import { clusterMachineCall } from "../lib/api/cluster";
 import { machineCall, type MachineAction } from "../lib/api/machines";
 import { showError } from "../lib/components/PageAlerts";
 import { compareNames } from "../lib/collate";
 import type { MachineObject } from "../lib/dbus-store";
+import { rowNodes, type MachineRow } from "./machine-rows";
 import { format, _ } from "../lib/gettext";
 import { ConfirmDialog } from "./ConfirmDialog";
 import { StateLabel } from "./StateLabel";
 
-type SortKey = "name" | "state" | "vcpus" | "memory";
-const COLUMNS: SortKey[] = ["name", "state", "vcpus", "memory"];
+type SortKey = "name" | "node" | "state" | "vcpus" | "memory";
 const FALLBACK_ROW_HEIGHT = 45;
 const OVERSCAN_ROWS = 10;
 const BULK_PARALLEL = 8;
+
+/* The action on this node's machine, or on another member's by its node. */
+const rowCall = (row: MachineRow, action: "Start" | "Shutdown") => row.local ? machineCall(row.local.path, action) : clusterMachineCall(row.node, row.name, action);
+
+function RemoteActions({ row, onOpen }: { row: MachineRow; onOpen: () => void }) {
+    const run = (action: "Start" | "Shutdown") => () => rowCall(row, action).catch(e => showError(format(_("$0 failed for $1"), action, row.name), e));
+    const items: IAction[] = [
+        ...row.state === "shutoff" || row.state === "crashed" ? [{ title: _("Start"), onClick: run("Start") }] : [],
+        ...row.state === "running" ? [{ title: _("Shut down"), onClick: run("Shutdown") }] : [],
+        { title: format(_("Open on $0"), row.node), onClick: onOpen },
+    ];
+    return <ActionsColumn items={items} isDisabled={row.stale} popperProps={{ position: "right" }} />;
+}
 
 function MachineActions({ machine, onConfirm }: { machine: MachineObject; onConfirm: (kind: "force-off" | "delete") => void }) {
     const run = (action: MachineAction) => () =>
@@ -46,12 +63,12 @@ function MachineActions({ machine, onConfirm }: { machine: MachineObject; onConf
 }
 
 /* Runs `action` on every machine, a few at a time; one alert names those that failed. */
-async function bulk(machines: MachineObject[], action: MachineAction): Promise<void> {
+async function bulk(machines: MachineRow[], action: "Start" | "Shutdown"): Promise<void> {
     const failed: string[] = [];
     let lastError: unknown = null;
     for (let i = 0; i < machines.length; i += BULK_PARALLEL) {
-        await Promise.all(machines.slice(i, i + BULK_PARALLEL).map(m => machineCall(m.path, action).catch(e => {
-            failed.push(m.props.Name);
+        await Promise.all(machines.slice(i, i + BULK_PARALLEL).map(m => rowCall(m, action).catch(e => {
+            failed.push(m.name);
             lastError = e;
         })));
     }
@@ -79,30 +96,34 @@ function useWindow(count: number) {
     return { scroller, first, last, rowHeight, onScroll: () => setScrollTop(scroller.current?.scrollTop ?? 0) };
 }
 
-export function MachinesTable({ machines, onOpen, onCreate }: {
-    machines: MachineObject[]; onOpen: (name: string) => void; onCreate: () => void;
+export function MachinesTable({ machines, onOpen, onOpenRemote, onCreate }: {
+    machines: MachineRow[]; onOpen: (name: string) => void; onOpenRemote: (row: MachineRow) => void; onCreate: () => void;
 }) {
     const [filter, setFilter] = useState("");
     const [stateFilter, setStateFilter] = useState("");
+    const [nodeFilter, setNodeFilter] = useState("");
+    const nodes = useMemo(() => rowNodes(machines), [machines]);
+    const columns: SortKey[] = nodes.length > 0 ? ["name", "node", "state", "vcpus", "memory"] : ["name", "state", "vcpus", "memory"];
     const [sort, setSort] = useState<{ key: SortKey; asc: boolean }>({ key: "name", asc: true });
     const [selected, setSelected] = useState<Set<string>>(new Set());
     const [confirm, setConfirm] = useState<{ machine: MachineObject; kind: "force-off" | "delete" } | null>(null);
 
     const shown = useMemo(() => {
         const needle = filter.trim().toLowerCase();
-        const list = machines.filter(m => (!needle || m.props.Name.toLowerCase().includes(needle)) && (!stateFilter || m.props.State === stateFilter));
-        const value = (m: MachineObject): string | number => ({
-            name: m.props.Name, state: m.props.State, vcpus: m.props.Vcpus, memory: m.props.MemoryMiB,
+        const list = machines.filter(m => (!needle || m.name.toLowerCase().includes(needle)) && (!stateFilter || m.state === stateFilter)
+            && (!nodeFilter || m.node === nodeFilter));
+        const value = (m: MachineRow): string | number => ({
+            name: m.name, node: m.node, state: m.state, vcpus: m.vcpus, memory: m.memoryMiB,
         })[sort.key];
         return list.sort((a, b) => {
             const [x, y] = [value(a), value(b)];
             const order = typeof x === "number" ? x - (y as number) : compareNames(x, y as string);
-            return (sort.asc ? 1 : -1) * (order || compareNames(a.props.Name, b.props.Name));
+            return (sort.asc ? 1 : -1) * (order || compareNames(a.name, b.name) || compareNames(a.node, b.node));
         });
-    }, [machines, filter, stateFilter, sort]);
+    }, [machines, filter, stateFilter, nodeFilter, sort]);
 
     const win = useWindow(shown.length);
-    const chosen = shown.filter(m => selected.has(m.path));
+    const chosen = shown.filter(m => selected.has(m.key) && !m.stale);
     const toggle = (path: string, on: boolean) => setSelected(s => {
         const next = new Set(s);
         if (on) next.add(path); else next.delete(path);
@@ -110,9 +131,9 @@ export function MachinesTable({ machines, onOpen, onCreate }: {
     });
 
     const sortBy = (key: SortKey): ThProps["sort"] => ({
-        sortBy: { index: COLUMNS.indexOf(sort.key) + 1, direction: sort.asc ? "asc" : "desc" },
+        sortBy: { index: columns.indexOf(sort.key) + 1, direction: sort.asc ? "asc" : "desc" },
         onSort: (_e, _i, direction) => setSort({ key, asc: direction === "asc" }),
-        columnIndex: COLUMNS.indexOf(key) + 1,
+        columnIndex: columns.indexOf(key) + 1,
     });
 
     return (
@@ -133,13 +154,21 @@ export function MachinesTable({ machines, onOpen, onCreate }: {
                                 <FormSelectOption value="crashed" label={_("Crashed")} />
                             </FormSelect>
                         </ToolbarItem>
+                        {nodes.length > 0 && (
+                            <ToolbarItem>
+                                <FormSelect id="machine-node-filter" aria-label={_("Filter machines by node")} value={nodeFilter} onChange={(_e, v) => setNodeFilter(v)}>
+                                    <FormSelectOption value="" label={_("All nodes")} />
+                                    {nodes.map(n => <FormSelectOption key={n} value={n} label={n} />)}
+                                </FormSelect>
+                            </ToolbarItem>
+                        )}
                         <ToolbarItem>
-                            <Button variant="secondary" isDisabled={chosen.length === 0} onClick={() => void bulk(chosen.filter(m => m.props.State === "shutoff"), "Start")}>
+                            <Button variant="secondary" isDisabled={chosen.length === 0} onClick={() => void bulk(chosen.filter(m => m.state === "shutoff"), "Start")}>
                                 {format(_("Start selected ($0)"), chosen.length)}
                             </Button>
                         </ToolbarItem>
                         <ToolbarItem>
-                            <Button variant="secondary" isDisabled={chosen.length === 0} onClick={() => void bulk(chosen.filter(m => m.props.State === "running"), "Shutdown")}>
+                            <Button variant="secondary" isDisabled={chosen.length === 0} onClick={() => void bulk(chosen.filter(m => m.state === "running"), "Shutdown")}>
                                 {format(_("Shut down selected ($0)"), chosen.length)}
                             </Button>
                         </ToolbarItem>
@@ -160,9 +189,10 @@ export function MachinesTable({ machines, onOpen, onCreate }: {
                             <Table aria-label={_("Virtual machines")} variant="compact" isStickyHeader>
                                 <Thead>
                                     <Tr>
-                                        <Th select={{ onSelect: (_e, on) => setSelected(on ? new Set(shown.map(m => m.path)) : new Set()), isSelected: shown.length > 0 && chosen.length === shown.length }}
+                                        <Th select={{ onSelect: (_e, on) => setSelected(on ? new Set(shown.map(m => m.key)) : new Set()), isSelected: shown.length > 0 && chosen.length === shown.length }}
                                             aria-label={_("Select all")} />
                                         <Th sort={sortBy("name")}>{_("Name")}</Th>
+                                        {nodes.length > 0 && <Th sort={sortBy("node")}>{_("Node")}</Th>}
                                         <Th sort={sortBy("state")}>{_("State")}</Th>
                                         <Th sort={sortBy("vcpus")}>{_("vCPUs")}</Th>
                                         <Th sort={sortBy("memory")}>{_("Memory")}</Th>
@@ -174,18 +204,21 @@ export function MachinesTable({ machines, onOpen, onCreate }: {
                                 <Tbody>
                                     {win.first > 0 && <tr aria-hidden style={{ height: win.first * win.rowHeight }} />}
                                     {shown.slice(win.first, win.last).map((m, i) => (
-                                        <Tr key={m.path} data-machine={m.props.Name}>
-                                            <Td select={{ rowIndex: win.first + i, onSelect: (_e, on) => toggle(m.path, on), isSelected: selected.has(m.path) }} />
+                                        <Tr key={m.key} data-machine={m.name} data-node={m.node}>
+                                            <Td select={{ rowIndex: win.first + i, onSelect: (_e, on) => toggle(m.key, on), isSelected: selected.has(m.key), isDisabled: m.stale }} />
                                             <Td dataLabel={_("Name")}>
-                                                <Button variant="link" isInline onClick={() => onOpen(m.props.Name)}>{m.props.Name}</Button>
+                                                <Button variant="link" isInline onClick={() => m.local ? onOpen(m.name) : onOpenRemote(m)}>{m.name}</Button>
                                             </Td>
-                                            <Td dataLabel={_("State")}><StateLabel state={m.props.State} /></Td>
-                                            <Td dataLabel={_("vCPUs")}>{m.props.Vcpus}</Td>
-                                            <Td dataLabel={_("Memory")}>{format(_("$0 MiB"), m.props.MemoryMiB)}</Td>
-                                            <Td dataLabel={_("Disks")}>{m.props.Disks.filter(d => d.Device?.v === "disk").length}</Td>
-                                            <Td dataLabel={_("Autostart")}>{m.props.Autostart ? _("Yes") : _("No")}</Td>
+                                            {nodes.length > 0 && <Td dataLabel={_("Node")}>{m.stale ? format(_("$0 (not answering: as last known)"), m.node) : m.node}</Td>}
+                                            <Td dataLabel={_("State")}><StateLabel state={m.state} /></Td>
+                                            <Td dataLabel={_("vCPUs")}>{m.vcpus}</Td>
+                                            <Td dataLabel={_("Memory")}>{format(_("$0 MiB"), m.memoryMiB)}</Td>
+                                            <Td dataLabel={_("Disks")}>{m.disks}</Td>
+                                            <Td dataLabel={_("Autostart")}>{m.autostart ? _("Yes") : _("No")}</Td>
                                             <Td isActionCell>
-                                                <MachineActions machine={m} onConfirm={kind => setConfirm({ machine: m, kind })} />
+                                                {m.local
+                                                    ? <MachineActions machine={m.local} onConfirm={kind => setConfirm({ machine: m.local!, kind })} />
+                                                    : <RemoteActions row={m} onOpen={() => onOpenRemote(m)} />}
                                             </Td>
                                         </Tr>
                                     ))}

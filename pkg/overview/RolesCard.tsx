@@ -14,12 +14,6 @@ import type { PageManagerProperties } from "../../generated/dbus-contract";
 import { adminOnly, useRole } from "../lib/role";
 import { _, format } from "../lib/gettext";
 
-const MAY: Record<RoleName, () => string> = {
-    admin: () => _("everything, including wiping disks and changing roles"),
-    operator: () => _("read, run machines, back them up and restore them as new ones"),
-    viewer: () => _("read"),
-};
-
 export function RolesCard({ manager }: { manager: PageManagerProperties }) {
     const locked = adminOnly(useRole());
     const [adding, setAdding] = useState<RoleName | null>(null);
@@ -29,21 +23,20 @@ export function RolesCard({ manager }: { manager: PageManagerProperties }) {
         <Card id="roles">
             <CardTitle>{_("Roles")}</CardTitle>
             <CardBody>
-                <p className="pf-v6-u-mb-sm">{_("Roles come from groups only; Cockpit's administrative access does not change them. A user added to a role has it from their next login.")}</p>
+                <p className="pf-v6-u-mb-sm">{_("A new role applies from the user's next login.")}</p>
                 <Table aria-label={_("Roles")} variant="compact">
-                    <Thead><Tr><Th>{_("Role")}</Th><Th>{_("May")}</Th><Th>{_("Members")}</Th><Th screenReaderText={_("Actions")} /></Tr></Thead>
+                    <Thead><Tr><Th>{_("Role")}</Th><Th>{_("Members")}</Th><Th screenReaderText={_("Actions")} /></Tr></Thead>
                     <Tbody>
                         {ROLES.map(role => (
                             <Tr key={role} data-role={role}>
                                 <Td dataLabel={_("Role")}><span className="debvisor-mono">{roleGroup(role)}</span></Td>
-                                <Td dataLabel={_("May")}>{MAY[role]()}</Td>
                                 <Td dataLabel={_("Members")}>
                                     {members(role).length === 0 ? "—" : (
                                         <LabelGroup numLabels={20}>
                                             {members(role).map(user => (
                                                 <Label key={user} data-member={user} isCompact
                                                     onClose={locked ? undefined : () => setRemoving({ user, role })}
-                                                    closeBtnAriaLabel={format(_("Remove $0 from $1"), user, roleGroup(role))}>{user}</Label>
+                                                    closeBtnAriaLabel={format(_("Remove $0 from $1?"), user, roleGroup(role))}>{user}</Label>
                                             ))}
                                         </LabelGroup>
                                     )}
@@ -59,15 +52,13 @@ export function RolesCard({ manager }: { manager: PageManagerProperties }) {
             </CardBody>
             {adding && (
                 <ActionDialog title={format(_("Add a user to $0"), roleGroup(adding))} confirm={_("Add")} onClose={() => setAdding(null)}
-                    field={{ label: _("User name"), check: v => userNameProblem(v) === null ? null : _("A user name of this host: lower-case letters, digits, \"_\", \"-\" and \".\", starting with a letter or \"_\".") }}
-                    run={user => managerAddRoleMember(user, adding)}>
-                    <p>{format(_("The user gets the role $0: $1."), adding, MAY[adding]())}</p>
-                </ActionDialog>
+                    field={{ label: _("User"), check: v => userNameProblem(v) === null ? null : _("Lower-case letters, digits, \"_\", \"-\", \".\"; a letter or \"_\" first.") }}
+                    run={user => managerAddRoleMember(user, adding)} />
             )}
             {removing && (
                 <ActionDialog title={format(_("Remove $0 from $1?"), removing.user, roleGroup(removing.role))} confirm={_("Remove")} danger
                     onClose={() => setRemoving(null)} run={() => managerRemoveRoleMember(removing.user, removing.role)}>
-                    <p>{_("Their sessions that are open keep the role until they log out.")}</p>
+                    <p>{_("Open sessions keep the role until logout.")}</p>
                 </ActionDialog>
             )}
         </Card>

@@ -27,20 +27,20 @@ QUnit.module("browser: Overview roles", hooks => {
 
             await card.getByRole("button", { name: "Add a user to debvisor-viewer" }).click();
             const dialog = frame.getByRole("dialog");
-            await dialog.getByLabel("User name").fill("-bad name");
-            await dialog.getByText(/A user name of this host/).waitFor(WAIT);
+            await dialog.getByLabel("User", { exact: true }).fill("-bad name");
+            await dialog.getByText(/Lower-case letters, digits/).waitFor(WAIT);
             assert.true(await dialog.getByRole("button", { name: "Add" }).isDisabled(), "Add is disabled while the name is wrong");
-            await dialog.getByLabel("User name").fill("nosuchuser-dv");
+            await dialog.getByLabel("User", { exact: true }).fill("nosuchuser-dv");
             await dialog.getByRole("button", { name: "Add" }).click();
             await dialog.getByText(/there is no user nosuchuser-dv/).waitFor(WAIT);
-            await dialog.getByLabel("User name").fill(USER);
+            await dialog.getByLabel("User", { exact: true }).fill(USER);
             await dialog.getByRole("button", { name: "Add" }).click();
             const label = card.locator(`tr[data-role='viewer'] [data-member='${USER}']`);
             await label.waitFor(WAIT);
             assert.true(viewers().includes(USER), "in debvisor-viewer");
             await screenshot(session.page, "overview-roles", frame);
 
-            await label.getByRole("button", { name: `Remove ${USER} from debvisor-viewer` }).click();
+            await label.getByRole("button", { name: `Remove ${USER} from debvisor-viewer?` }).click();
             await dialog.getByText(`Remove ${USER} from debvisor-viewer?`).waitFor(WAIT);
             assert.true(viewers().includes(USER), "nothing removed before it is confirmed");
             await dialog.getByRole("button", { name: "Remove" }).click();

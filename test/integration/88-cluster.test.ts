@@ -45,6 +45,8 @@ const DOWN_WITHIN_MS = 30_000;
 /* The guest that moves between the nodes: counterGuest() prints "count N" every second on its serial console, kept in a file. */
 const GUEST = "counter";
 const STOPPED_GUEST = "counter-off";
+/* A shut-off machine of node 3's only, for node 1's one list of the cluster's machines. */
+const ELSEWHERE = "elsewhere";
 const SERIAL_LOG = `/var/log/libvirt/qemu/${GUEST}-serial.log`;
 const IMAGES = "/var/lib/libvirt/images";
 
@@ -60,7 +62,8 @@ const unavailable = clusterNodesUnavailable(DEBS);
 
 interface Result { status: number | null; stdout: string; stderr: string }
 interface ClusterNode { Name: string; Address: string; Health: string; Self: boolean; Problem: string; Maintenance: boolean; Removal: string }
-interface ClusterProps { State: string; NodeName: string; Address: string; Fsid: string; Nodes: ClusterNode[] }
+interface ClusterMachine { Node: string; Name: string; State: string; Stale: boolean }
+interface ClusterProps { State: string; NodeName: string; Address: string; Fsid: string; Nodes: ClusterNode[]; Machines: ClusterMachine[] }
 
 
 /* debvisorctl on a node, as root at a shell there. */
@@ -290,6 +293,34 @@ QUnit.module.if(`cluster of nodes: three systemd nodes on a bridge join one clus
         assert.strictEqual(migrationLeftovers(0) + migrationLeftovers(1), "", "no migration sockets are left");
     });
 
+    QUnit.test("one list: node 1 lists node 3's machine with its node, starts and forces it off there (audited on node 3 with node 1's name and the user); bad calls refused", async assert => {
+        const n3 = hostname(2);
+        fs.writeFileSync(path.join(nodes[2].dir, "root/elsewhere.xml"), guestXml(ELSEWHERE, false));
+        nodes[2].mustExec(["virsh", "define", "/root/elsewhere.xml"]);
+        const listed = () => status(0).Machines.find(m => m.Name === ELSEWHERE);
+        await waitFor("node 1 to list node 3's machine", () => listed()?.State === "shutoff", 30_000, 500);
+        assert.deepEqual(listed(), { ...listed(), Node: n3, State: "shutoff", Stale: false }, "with its node, not stale");
+        assert.false(status(0).Machines.some(m => m.Node === hostname(0)), "node 1's own machines are its Machine objects, not in the list");
+
+        mustCtl(0, ["vm", "start", ELSEWHERE, "--node", n3]);
+        assert.deepEqual(domains(2, "--state-running"), [ELSEWHERE], "it runs on node 3");
+        await waitFor("node 1's list to say it runs", () => listed()?.State === "running", 25_000, 500);
+        mustCtl(0, ["vm", "force-off", ELSEWHERE, "--node", n3]);
+        assert.deepEqual(domains(2, "--state-running"), [], "forced off on node 3");
+        const audit = nodes[2].exec(["sh", "-c", "cat /var/log/debvisor/*"]).stdout;
+        assert.true(new RegExp(`machine-call[^\\n]*${hostname(0)}: root \\(admin\\)[^\\n]*${ELSEWHERE}`).test(audit), "node 3 audited both calls with node 1's name and the user");
+
+        const refused = (args: string[], words: string) => {
+            const r = ctl(0, ["vm", ...args]);
+            assert.notStrictEqual(r.status, 0, `vm ${args.join(" ")} fails`);
+            assert.true(r.stderr.includes(words), r.stderr);
+        };
+        refused(["start", "no-such-machine", "--node", n3], "there is no machine named no-such-machine");
+        refused(["start", ELSEWHERE, "--node", "no-such-node"], "is not a member of this cluster");
+        refused(["start", ELSEWHERE, "--node", hostname(0)], "is this node");
+        assert.deepEqual(domains(2, "--state-running"), [], "nothing started");
+    });
+
     QUnit.test("node 3 into maintenance from node 1 and back: noout on its CRUSH host, the mark on every node; bad names refused, nothing changed", async assert => {
         const n3 = hostname(2);
         // the CRUSH host a node with OSDs has (these nodes run none): noout is set on it
@@ -343,6 +374,8 @@ QUnit.module.if(`cluster of nodes: three systemd nodes on a bridge join one clus
         assert.strictEqual(three?.Address, address(2), "still listed, with its address");
         assert.ok(three?.Problem, `with the reason: ${three?.Problem}`);
         assert.strictEqual(health(0)[hostname(1)], "up", "node 2 stays up");
+        assert.deepEqual(status(0).Machines.filter(m => m.Node === hostname(2)).map(m => [m.Name, m.State, m.Stale]), [[ELSEWHERE, "shutoff", true]],
+            "its machine stays listed as last known, marked stale");
         // the monitors notice the lost one by themselves (their lease runs out) and go on with two of three
         const two = [hostname(0), hostname(1)].sort().join(" ");
         await waitFor("the quorum of the two monitors left", () => quorum(0).names.join(" ") === two, 60_000, 2000);
@@ -436,6 +469,17 @@ QUnit.module.if(`cluster of nodes: three systemd nodes on a bridge join one clus
             console.log(`# moved from the page: its page said it is gone ${((Date.now() - clicked) / 1000).toFixed(1)} s after the click`);
             assert.deepEqual(domains(1, "--state-running"), [GUEST], "it runs on node 2");
             assert.deepEqual(domains(0, "--all"), [], "node 1 has it no more");
+            await frame.locator(`text=A machine of this name is on ${hostname(1)}.`).waitFor({ timeout: 30_000 });
+            // the list of the cluster's machines: the guest with node 2, node 3's as last known
+            await frame.locator("[aria-label='Breadcrumb'] a", { hasText: "Virtual machines" }).click();
+            const row = frame.locator(`tr[data-machine='${GUEST}'][data-node='${hostname(1)}']`);
+            await row.waitFor({ timeout: 30_000 });
+            assert.true((await row.textContent())?.includes("Running"), "node 1 lists the guest on node 2, running");
+            const stale = frame.locator(`tr[data-machine='${ELSEWHERE}'][data-node='${hostname(2)}']`);
+            assert.true((await stale.textContent())?.includes("not answering"), "node 3's machine as last known, marked so");
+            await frame.locator("#machine-node-filter").selectOption(hostname(1));
+            assert.deepEqual(await frame.locator("tr[data-machine]").evaluateAll(rows => rows.map(r => r.getAttribute("data-machine"))), [GUEST], "the node filter");
+            await screenshot(session.page, "machines-cluster-list", frame);
             assert.deepEqual(session.consoleErrors, [], "no console errors");
         } catch (e) {
             await screenshot(session.page, "machine-migrate-failed").catch(() => undefined);

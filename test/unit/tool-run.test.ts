@@ -33,6 +33,9 @@ QUnit.module("tool-run: running a tool", () => {
         assert.deepEqual([slow.timedOut, slow.exitCode], [true, -1]);
         const gone = await runTool("/nonexistent/tool", [], "x", { allowFailure: true });
         assert.true(gone.missing);
+        assert.deepEqual([r.problem, slow.problem, gone.problem], ["out", "/bin/sleep did not finish within 0 s", "/nonexistent/tool is not installed"],
+            "problem says why in the words a thrown failure would use");
+        assert.equal((await runTool("/bin/true", [], "x", { allowFailure: true })).problem, "", "no problem when it worked");
     });
 
     QUnit.test("without allowFailure a time-out and a missing tool are clear errors", async assert => {

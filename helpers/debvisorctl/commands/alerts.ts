@@ -7,11 +7,15 @@ import { UsageError } from "../args.js";
 import { getProperties } from "../bus.js";
 import { JSON_OPTION, NO_ASK_OPTION, type Command } from "../command.js";
 import { callMethod } from "../method.js";
-import { print, printJson, table } from "../output.js";
+import { print, printList, tableOf } from "../output.js";
 import { parseDuration } from "./fw.js";
 
 const ALERTS_PATH = `${ROOT_PATH}/alerts`;
 const time = (micros: unknown) => new Date(Number(BigInt(micros as bigint) / 1000n)).toISOString().replace(/\.\d+Z$/, "Z");
+
+const alertsTable = tableOf<Record<string, unknown>>(["SEVERITY", "ALERT", "SINCE", "STATE", "SILENCED BY", "SUMMARY"], a => [
+    String(a.Severity), String(a.Name), time(a.StartTime), String(a.State), (a.SilencedBy as string[] | undefined)?.join(",") || "-", String(a.Summary),
+]);
 
 const list: Command = {
     name: "alerts",
@@ -20,15 +24,7 @@ const list: Command = {
     async run(values) {
         const [raw] = await callMethod(ALERTS_PATH, ALERTS_IFACE, "ListAlerts", [], values);
         const alerts = unwrap(raw) as Array<Record<string, unknown>>;
-        if (values.json)
-            printJson(alerts);
-        else if (alerts.length === 0)
-            print("No alerts.");
-        else
-            print(table(["SEVERITY", "ALERT", "SINCE", "STATE", "SILENCED BY", "SUMMARY"], alerts.map(a => [
-                String(a.Severity), String(a.Name), time(a.StartTime), String(a.State), (a.SilencedBy as string[] | undefined)?.join(",") || "-", String(a.Summary),
-            ])));
-        return 0;
+        return printList(values, alerts, shown => shown.length === 0 ? "No alerts." : alertsTable(shown));
     },
 };
 
@@ -78,11 +74,7 @@ const targets: Command = {
     async run(values) {
         const props = await getProperties(ALERTS_PATH, ALERTS_IFACE);
         const list = unwrap(props.NotificationTargets) as Array<Record<string, unknown>>;
-        if (values.json)
-            printJson(list);
-        else
-            print(table(["NAME", "KIND", "ADDRESS", "SEVERITY"], list.map(t => [String(t.Name), String(t.Kind), String(t.Address), String(t.MinSeverity)])));
-        return 0;
+        return printList(values, list, tableOf(["NAME", "KIND", "ADDRESS", "SEVERITY"], t => [String(t.Name), String(t.Kind), String(t.Address), String(t.MinSeverity)]));
     },
 };
 

@@ -5,18 +5,16 @@ import { checkLog, checkSegments, LIVE_LOG, sameFile, type DaemonHead, type LogC
 import { CliError, managerProperties, MANAGER_PATH } from "../bus.js";
 import { JSON_OPTION, NO_ASK_OPTION, type Command } from "../command.js";
 import { callMethod } from "../method.js";
-import { print, printJson, table } from "../output.js";
+import { print, printJson, printList, tableOf } from "../output.js";
 
 type AuditRecord = Record<string, unknown>;
 
-export function auditTable(records: AuditRecord[]): string {
-    return table(["SEQ", "TIME", "USER", "METHOD", "OBJECT", "PHASE", "RESULT"], records.map(r => [
-        String(r.Seq), String(r.Time),
-        // who called, as the bus says; a different login user only as the calling process's claim
-        r.LoginUserClaimed && r.LoginUserClaimed !== r.User ? `${String(r.User)}(claims:${String(r.LoginUserClaimed)})` : String(r.User),
-        String(r.Method), String(r.Object), String(r.Phase), String(r.Result),
-    ]));
-}
+export const auditTable = tableOf<AuditRecord>(["SEQ", "TIME", "USER", "METHOD", "OBJECT", "PHASE", "RESULT"], r => [
+    String(r.Seq), String(r.Time),
+    // who called, as the bus says; a different login user only as the calling process's claim
+    r.LoginUserClaimed && r.LoginUserClaimed !== r.User ? `${String(r.User)}(claims:${String(r.LoginUserClaimed)})` : String(r.User),
+    String(r.Method), String(r.Object), String(r.Phase), String(r.Result),
+]);
 
 export const auditTail: Command = {
     name: "audit tail",
@@ -30,11 +28,7 @@ export const auditTail: Command = {
         if (!Number.isInteger(count) || count < 1 || count > 1000)
             throw new UsageError("-n takes a number from 1 to 1000");
         const [records] = await callMethod(MANAGER_PATH, MANAGER_IFACE, "AuditTail", [count], values) as [AuditRecord[]];
-        if (values.json)
-            printJson(records);
-        else
-            print(auditTable(records));
-        return 0;
+        return printList(values, records, auditTable);
     },
 };
 

@@ -7,7 +7,7 @@ import { CliError, managedObjects, objectsWith, type Properties } from "../bus.j
 import { JSON_OPTION, NO_ASK_OPTION, type Command } from "../command.js";
 import { printAndFollow } from "../job-follow.js";
 import { callMethod } from "../method.js";
-import { print, printJson, table } from "../output.js";
+import { print, printList, tableOf } from "../output.js";
 import { callMachine, findMachine } from "./machine-lookup.js";
 
 type Variant = InstanceType<typeof dbus.Variant>;
@@ -118,17 +118,11 @@ const scheduleList: Command = {
     summary: "the backup schedules: what, when, retention, next and last run",
     options: JSON_OPTION,
     async run(values) {
-        const list = await schedules();
-        if (values.json) {
-            printJson(list);
-            return 0;
-        }
         const when = (us: unknown) => BigInt(us as bigint) === 0n ? "" : new Date(Number(BigInt(us as bigint) / 1000n)).toISOString().replace(/:\d\d\.\d+Z$/, "Z");
-        print(table(["NAME", "REPOSITORY", "MACHINES", "WHEN", "KEEP", "NEXT", "LAST", "RESULT"], list.map(s => [
+        return printList(values, await schedules(), tableOf(["NAME", "REPOSITORY", "MACHINES", "WHEN", "KEEP", "NEXT", "LAST", "RESULT"], s => [
             String(s.Name), String(s.Repository), s.Tag ? `tag ${String(s.Tag)}` : String(s.Machine), describeWhen(s), describeKeep(s.Keep),
             when(s.NextRun), when(s.LastRun), s.Running ? "running" : String(s.LastResult),
-        ])));
-        return 0;
+        ]));
     },
 };
 

@@ -12,7 +12,7 @@ import { CliError, managedObjects, objectsWith, type Properties } from "../bus.j
 import { JSON_OPTION, NO_ASK_OPTION, type Command } from "../command.js";
 import { printAndFollow } from "../job-follow.js";
 import { callMethod } from "../method.js";
-import { print, printJson, table } from "../output.js";
+import { print, printJson, printList, tableOf } from "../output.js";
 import { callMachine, findMachine } from "./machine-lookup.js";
 
 const BACKUPS_PATH = `${ROOT_PATH}/backups`;
@@ -83,11 +83,7 @@ const repoList: Command = {
     options: JSON_OPTION,
     async run(values) {
         const list = await repositories();
-        if (values.json)
-            printJson(list);
-        else
-            print(table(["NAME", "KIND", "LOCATION"], list.map(r => [String(r.Name), String(r.Kind), String(r.Location)])));
-        return 0;
+        return printList(values, list, tableOf(["NAME", "KIND", "LOCATION"], r => [String(r.Name), String(r.Kind), String(r.Location)]));
     },
 };
 
@@ -129,14 +125,10 @@ const backupList: Command = {
         }
         const [raw] = await callMethod((await findRepository(repository)).Path, BACKUPREPOSITORY_IFACE, "ListBackups", [], values, options);
         const backups = unwrap(raw) as Array<Record<string, unknown>>;
-        if (values.json)
-            printJson(backups);
-        else
-            print(table(["ID", "TIME", "MACHINE", "UUID", "CONSISTENCY", "SIZE"], backups.map(b => [
-                String(b.Id), new Date(Number(BigInt(b.Time as bigint) / 1000n)).toISOString().replace(/\.\d+Z$/, "Z"),
-                String(b.MachineName), String(b.MachineUUID), String(b.Consistency), b.Size === undefined ? "-" : formatBytes(Number(b.Size)),
-            ])));
-        return 0;
+        return printList(values, backups, tableOf(["ID", "TIME", "MACHINE", "UUID", "CONSISTENCY", "SIZE"], b => [
+            String(b.Id), new Date(Number(BigInt(b.Time as bigint) / 1000n)).toISOString().replace(/\.\d+Z$/, "Z"),
+            String(b.MachineName), String(b.MachineUUID), String(b.Consistency), b.Size === undefined ? "-" : formatBytes(Number(b.Size)),
+        ]));
     },
 };
 

@@ -8,8 +8,8 @@ import { CliError, getProperties, managedObjects, objectsWith, type Properties }
 import { JSON_OPTION, NO_ASK_OPTION, type Command } from "../command.js";
 import { formatBytes } from "../../lib/bytes.js";
 import { printAndFollow } from "../job-follow.js";
-import { callMethod } from "../method.js";
-import { print, printJson, table } from "../output.js";
+import { callMethod, confirmOption, passOptions } from "../method.js";
+import { print, printJson, printList, tableOf } from "../output.js";
 import { parseBytes } from "./import.js";
 
 const CEPH_PATH = "/org/debvisor/DebVisor1/ceph";
@@ -79,14 +79,10 @@ const cephOsds: Command = {
     options: JSON_OPTION,
     async run(values) {
         const osds = (await list(CEPHOSD_IFACE)).sort((a, b) => Number(a.Id) - Number(b.Id));
-        if (values.json)
-            printJson(osds);
-        else
-            print(table(["ID", "UP", "IN", "HOST", "CLASS", "SIZE", "USED", "PGS", "DEVICE"], osds.map(o => [
-                String(o.Id), o.Up ? "up" : "down", o.In ? "in" : "out", String(o.Host), String(o.DeviceClass || "-"),
-                bytes(o.TotalBytes), bytes(o.UsedBytes), String(o.PlacementGroups), String(o.Device),
-            ])));
-        return 0;
+        return printList(values, osds, tableOf(["ID", "UP", "IN", "HOST", "CLASS", "SIZE", "USED", "PGS", "DEVICE"], o => [
+            String(o.Id), o.Up ? "up" : "down", o.In ? "in" : "out", String(o.Host), String(o.DeviceClass || "-"),
+            bytes(o.TotalBytes), bytes(o.UsedBytes), String(o.PlacementGroups), String(o.Device),
+        ]));
     },
 };
 
@@ -96,14 +92,10 @@ const cephPools: Command = {
     options: JSON_OPTION,
     async run(values) {
         const pools = (await list(CEPHPOOL_IFACE)).sort((a, b) => Number(a.PoolId) - Number(b.PoolId));
-        if (values.json)
-            printJson(pools);
-        else
-            print(table(["NAME", "ID", "SIZE", "MIN", "PGS", "AUTOSCALE", "APPLICATIONS", "STORED", "AVAIL"], pools.map(p => [
-                String(p.Name), String(p.PoolId), String(p.Size), String(p.MinSize), String(p.PgNum), String(p.PgAutoscale),
-                (p.Applications as string[]).join(",") || "-", bytes(p.StoredBytes), bytes(p.MaxAvailableBytes),
-            ])));
-        return 0;
+        return printList(values, pools, tableOf(["NAME", "ID", "SIZE", "MIN", "PGS", "AUTOSCALE", "APPLICATIONS", "STORED", "AVAIL"], p => [
+            String(p.Name), String(p.PoolId), String(p.Size), String(p.MinSize), String(p.PgNum), String(p.PgAutoscale),
+            (p.Applications as string[]).join(",") || "-", bytes(p.StoredBytes), bytes(p.MaxAvailableBytes),
+        ]));
     },
 };
 
@@ -116,14 +108,10 @@ const cephImages: Command = {
     async run(values, [pool]) {
         const images = (await list(CEPHIMAGE_IFACE)).filter(i => pool === undefined || i.Pool === pool)
             .sort((a, b) => `${String(a.Pool)}/${String(a.Name)}` < `${String(b.Pool)}/${String(b.Name)}` ? -1 : 1);
-        if (values.json)
-            printJson(images);
-        else
-            print(table(["IMAGE", "SIZE", "USED", "SNAPSHOTS"], images.map(i => [
-                `${String(i.Pool)}/${String(i.Name)}`, bytes(i.Size), bytes(i.UsedBytes),
-                (i.Snapshots as Array<{ Name: string }>).map(s => s.Name).join(", ") || "-",
-            ])));
-        return 0;
+        return printList(values, images, tableOf(["IMAGE", "SIZE", "USED", "SNAPSHOTS"], i => [
+            `${String(i.Pool)}/${String(i.Name)}`, bytes(i.Size), bytes(i.UsedBytes),
+            (i.Snapshots as Array<{ Name: string }>).map(s => s.Name).join(", ") || "-",
+        ]));
     },
 };
 
@@ -253,7 +241,7 @@ const cephPoolDelete: Command = {
     positionals: { min: 1, max: 1 },
     async run(values, [name]) {
         const pool = await findPool(name);
-        await callMethod(pool.Path, CEPHPOOL_IFACE, "Delete", [], values, { confirm: new dbus.Variant("s", String(values.confirm ?? "")) });
+        await callMethod(pool.Path, CEPHPOOL_IFACE, "Delete", [], values, confirmOption(values));
         return 0;
     },
 };
@@ -283,7 +271,7 @@ const cephImageResize: Command = {
     async run(values, [spec, size]) {
         const image = await findImage(spec);
         await callMethod(image.Path, CEPHIMAGE_IFACE, "Resize", [BigInt(parseBytes(size))], values,
-            values["allow-shrink"] ? { "allow-shrink": new dbus.Variant("b", true) } : {});
+            passOptions(values, { "allow-shrink": "b" }));
         return 0;
     },
 };
@@ -309,7 +297,7 @@ const cephImageDelete: Command = {
     positionals: { min: 1, max: 1 },
     async run(values, [spec]) {
         const image = await findImage(spec);
-        await callMethod(image.Path, CEPHIMAGE_IFACE, "Delete", [], values, { confirm: new dbus.Variant("s", String(values.confirm ?? "")) });
+        await callMethod(image.Path, CEPHIMAGE_IFACE, "Delete", [], values, confirmOption(values));
         return 0;
     },
 };
@@ -324,7 +312,7 @@ function snapshotCommand(verb: string, method: ContractMethod<typeof CEPHIMAGE_I
         positionals: { min: 2, max: 2 },
         async run(values, [spec, snapshot]) {
             const image = await findImage(spec);
-            await callMethod(image.Path, CEPHIMAGE_IFACE, method, [snapshot], values, { confirm: new dbus.Variant("s", String(values.confirm ?? "")) });
+            await callMethod(image.Path, CEPHIMAGE_IFACE, method, [snapshot], values, confirmOption(values));
             return 0;
         },
     };

@@ -24,6 +24,7 @@ export async function peerChannel(from: string, asked: string): Promise<number> 
     // libvirt's ssh transport asks for virt-ssh-helper (or nc) with its own shell script; this node runs its own helper
     if (/\bvirt-ssh-helper\b|libvirt-sock/.test(asked)) {
         await peerCall(from, { call: "migration-connect", user: "debvisord" });
+        // spawned, not run through runTool: the helper is the session, on the session's own stdin and stdout
         const helper = spawn(VIRT_SSH_HELPER, ["qemu:///system"], { stdio: "inherit" });
         return new Promise(resolve => {
             helper.on("error", e => { process.stderr.write(`debvisorctl: ${VIRT_SSH_HELPER}: ${e.message}\n`); resolve(1); });

@@ -3,15 +3,13 @@ import { formatBytes } from "../../lib/bytes.js";
 import { MANAGER_PATH } from "../bus.js";
 import { JSON_OPTION, NO_ASK_OPTION, type Command } from "../command.js";
 import { callMethod } from "../method.js";
-import { print, printJson, table } from "../output.js";
+import { printList, tableOf } from "../output.js";
 
 type Disk = Record<string, unknown>;
 
-export function disksTable(disks: Disk[]): string {
-    return table(["NAME", "SIZE", "ROLE", "MODEL", "SERIAL", "REASON"], disks.map(d => [
-        String(d.Name), formatBytes(Number(d.Size)), String(d.Role), String(d.Model || "-"), String(d.Serial || "-"), String(d.RoleReason ?? ""),
-    ]));
-}
+export const disksTable = tableOf<Disk>(["NAME", "SIZE", "ROLE", "MODEL", "SERIAL", "REASON"], d => [
+    String(d.Name), formatBytes(Number(d.Size)), String(d.Role), String(d.Model || "-"), String(d.Serial || "-"), String(d.RoleReason ?? ""),
+]);
 
 export const disks: Command = {
     name: "disks",
@@ -20,10 +18,6 @@ export const disks: Command = {
     options: { ...JSON_OPTION, ...NO_ASK_OPTION },
     async run(values) {
         const [list] = await callMethod(MANAGER_PATH, MANAGER_IFACE, "GetDisks", [], values) as [Disk[]];
-        if (values.json)
-            printJson(list);
-        else
-            print(disksTable(list));
-        return 0;
+        return printList(values, list, disksTable);
     },
 };

@@ -6,8 +6,8 @@ import { UsageError, type Values } from "../args.js";
 import { call, managedObjects, objectsWith } from "../bus.js";
 import { JSON_OPTION, NO_ASK_OPTION, type Command } from "../command.js";
 import { printAndFollow } from "../job-follow.js";
-import { callMethod } from "../method.js";
-import { print, printJson, table } from "../output.js";
+import { callMethod, passOptions } from "../method.js";
+import { print, printList, tableOf } from "../output.js";
 
 type Variant = InstanceType<typeof dbus.Variant>;
 type RecordTuple = [string, string, number, string];
@@ -16,15 +16,6 @@ const PAGE = 10_000;
 
 function dns(values: Values, member: ContractMethod<typeof DNS_IFACE>, args: unknown[], options: Record<string, Variant> = {}) {
     return callMethod(DNS_PATH, DNS_IFACE, member, args, values, options);
-}
-
-/* The given command-line options as method options of the same names: text ("s") or switches ("b"). */
-function passOptions(values: Values, kinds: Record<string, "s" | "b">): Record<string, Variant> {
-    const o: Record<string, Variant> = {};
-    for (const [name, kind] of Object.entries(kinds))
-        if (kind === "b" ? values[name] === true : values[name] !== undefined)
-            o[name] = new dbus.Variant(kind, kind === "b" ? true : String(values[name]));
-    return o;
 }
 
 function whole(text: unknown, what: string): number {
@@ -44,14 +35,10 @@ const zones: Command = {
     options: JSON_OPTION,
     async run(values) {
         const list = objectsWith(await managedObjects(), DNSZONE_IFACE).sort((a, b) => String(a.Name).localeCompare(String(b.Name)));
-        if (values.json)
-            printJson(list);
-        else
-            print(table(["ZONE", "PRIMARY", "LOCAL", "SERIAL", "RECORDS", "FAILED", "LAST ERROR"], list.map(z => [
-                String(z.Name), `${String(z.Server)}:${String(z.Port)}`, z.Local ? "yes" : "no", String(z.Serial),
-                Number(z.RecordCount) < 0 ? "-" : String(z.RecordCount), String(z.FailedUpdates), String(z.LastError) || "-",
-            ])));
-        return 0;
+        return printList(values, list, tableOf(["ZONE", "PRIMARY", "LOCAL", "SERIAL", "RECORDS", "FAILED", "LAST ERROR"], z => [
+            String(z.Name), `${String(z.Server)}:${String(z.Port)}`, z.Local ? "yes" : "no", String(z.Serial),
+            Number(z.RecordCount) < 0 ? "-" : String(z.RecordCount), String(z.FailedUpdates), String(z.LastError) || "-",
+        ]));
     },
 };
 
@@ -73,11 +60,8 @@ const records: Command = {
             all.push(...page);
             total = count;
         }
-        if (values.json)
-            printJson(all.map(([name, type, ttl, data]) => ({ name, type, ttl, data })));
-        else
-            print(table(["NAME", "TYPE", "TTL", "DATA"], all.map(r => [r[0], r[1], String(r[2]), r[3]])));
-        return 0;
+        const records = all.map(([name, type, ttl, data]) => ({ name, type, ttl, data }));
+        return printList(values, records, tableOf(["NAME", "TYPE", "TTL", "DATA"], r => [r.name, r.type, String(r.ttl), r.data]));
     },
 };
 
@@ -140,15 +124,11 @@ const keys: Command = {
     options: JSON_OPTION,
     async run(values) {
         const list = objectsWith(await managedObjects(), DNSKEY_IFACE).sort((a, b) => String(a.Name).localeCompare(String(b.Name)));
-        if (values.json)
-            printJson(list);
-        else
-            print(table(["KEY", "TSIG NAME", "SCOPE", "CREATED", "ROTATION DUE", "STATE", "ZONES"], list.map(k => [
-                String(k.Name), String(k.TsigName), String(k.Scope), date(k.Created), date(k.RotationDue),
-                k.Rotation ? `rotation stopped before "${String(k.Rotation)}"` : k.Overdue ? "OVERDUE" : "ok",
-                (k.Zones as string[]).join(", ") || "-",
-            ])));
-        return 0;
+        return printList(values, list, tableOf(["KEY", "TSIG NAME", "SCOPE", "CREATED", "ROTATION DUE", "STATE", "ZONES"], k => [
+            String(k.Name), String(k.TsigName), String(k.Scope), date(k.Created), date(k.RotationDue),
+            k.Rotation ? `rotation stopped before "${String(k.Rotation)}"` : k.Overdue ? "OVERDUE" : "ok",
+            (k.Zones as string[]).join(", ") || "-",
+        ]));
     },
 };
 

@@ -6,7 +6,7 @@ import { FIREWALL_IFACE, ROOT_PATH, type ContractMethod } from "../../../generat
 import { UsageError, type Values } from "../args.js";
 import { getProperties } from "../bus.js";
 import { JSON_OPTION, NO_ASK_OPTION, type Command } from "../command.js";
-import { callMethod } from "../method.js";
+import { callMethod, passOptions } from "../method.js";
 import { print, printJson, printable, table } from "../output.js";
 
 type Variant = InstanceType<typeof dbus.Variant>;
@@ -118,7 +118,7 @@ function removal(word: string, member: ContractMethod<typeof FIREWALL_IFACE>, li
         options: { "dry-run": { type: "boolean", help: "only check that they are listed" }, ...NO_ASK_OPTION },
         positionals: { min: 1, max: MAX_ENTRIES },
         async run(values, cidrs) {
-            const extra: Record<string, Variant> = values["dry-run"] ? { "dry-run": new dbus.Variant("b", true) } : {};
+            const extra = passOptions(values, { "dry-run": "b" });
             const [removed] = await callMethod(FIREWALL_PATH, FIREWALL_IFACE, member, [cidrs], values, extra) as [string[]];
             print(`${values["dry-run"] ? "would remove" : "removed"} ${removed.join(" ")}`);
             return 0;
@@ -251,7 +251,7 @@ const fwManagementRemove: Command = {
     },
     positionals: { min: 1, max: MAX_ENTRIES },
     async run(values, cidrs) {
-        const extra: Record<string, Variant> = values["dry-run"] ? { "dry-run": new dbus.Variant("b", true) } : {};
+        const extra = passOptions(values, { "dry-run": "b" });
         if (values.force !== undefined)
             extra.force = forceVariant(String(values.force));
         const [removed] = await callMethod(FIREWALL_PATH, FIREWALL_IFACE, "RemoveManagement", [cidrs], values, extra) as [string[]];

@@ -3,7 +3,7 @@ import { UsageError } from "../args.js";
 import { CliError, managedObjects, objectsWith, type Properties } from "../bus.js";
 import { JSON_OPTION, NO_ASK_OPTION, type Command } from "../command.js";
 import { callMethod } from "../method.js";
-import { print, printJson, table } from "../output.js";
+import { print, printList, tableOf } from "../output.js";
 
 const JOBS_PATH = `${ROOT_PATH}/jobs/`;
 
@@ -18,12 +18,10 @@ export function jobPath(arg: string): string {
 
 export type JobListing = Properties & { Path: string; Number: number };
 
-export function jobsTable(jobs: JobListing[]): string {
-    return table(["JOB", "OPERATION", "PROGRESS", "STATE", "DESCRIPTION"], jobs.map(j => [
-        String(j.Number), String(j.Operation),
-        j.ProgressValid ? `${Math.floor(Number(j.Progress) * 100)}%` : "-", String(j.State), String(j.Description),
-    ]));
-}
+export const jobsTable = tableOf<JobListing>(["JOB", "OPERATION", "PROGRESS", "STATE", "DESCRIPTION"], j => [
+    String(j.Number), String(j.Operation),
+    j.ProgressValid ? `${Math.floor(Number(j.Progress) * 100)}%` : "-", String(j.State), String(j.Description),
+]);
 
 export const jobs: Command = {
     name: "jobs",
@@ -33,11 +31,7 @@ export const jobs: Command = {
         const list = objectsWith(await managedObjects(), JOB_IFACE)
             .map(j => ({ ...j, Number: Number(j.Path.slice(JOBS_PATH.length)) }))
             .sort((a, b) => a.Number - b.Number);
-        if (values.json)
-            printJson(list);
-        else
-            print(jobsTable(list));
-        return 0;
+        return printList(values, list, jobsTable);
     },
 };
 

@@ -1,10 +1,9 @@
 // debvisorctl security checks|fix: the host's hardening checks and their fixes.
-import dbus from "dbus-next";
 import { HARDENING_IFACE, ROOT_PATH } from "../../../generated/dbus-contract.js";
 import { getProperties } from "../bus.js";
 import { JSON_OPTION, NO_ASK_OPTION, type Command } from "../command.js";
-import { callMethod } from "../method.js";
-import { print, printJson, printable, table } from "../output.js";
+import { callMethod, passOptions } from "../method.js";
+import { print, printList, tableOf } from "../output.js";
 
 const HARDENING_PATH = `${ROOT_PATH}/Hardening`;
 
@@ -18,11 +17,7 @@ const securityChecks: Command = {
     async run(values) {
         await callMethod(HARDENING_PATH, HARDENING_IFACE, "Recheck", [], values);
         const checks = (await getProperties(HARDENING_PATH, HARDENING_IFACE)).Checks as CheckDict[];
-        if (values.json)
-            printJson(checks);
-        else
-            print(table(["ID", "STATUS", "FIX", "DETAIL"], checks.map(c =>
-                [c.Id, c.Status, c.Fixable ? "yes" : "", printable(c.Detail)])));
+        printList(values, checks, tableOf(["ID", "STATUS", "FIX", "DETAIL"], c => [c.Id, c.Status, c.Fixable ? "yes" : "", c.Detail]));
         return checks.some(c => c.Status === "failed") ? 1 : 0;
     },
 };
@@ -35,7 +30,7 @@ const securityFix: Command = {
     positionals: { min: 1, max: 1 },
     options: { "dry-run": { type: "boolean", help: "only print the change; nothing is written" }, ...NO_ASK_OPTION },
     async run(values, [id]) {
-        const extra: Record<string, InstanceType<typeof dbus.Variant>> = values["dry-run"] ? { "dry-run": new dbus.Variant("b", true) } : {};
+        const extra = passOptions(values, { "dry-run": "b" });
         const [change] = await callMethod(HARDENING_PATH, HARDENING_IFACE, "Fix", [id], values, extra) as [string];
         print(`${values["dry-run"] ? "dry run: would " : ""}${change}`);
         return 0;

@@ -7,7 +7,7 @@ import { UsageError } from "../args.js";
 import { MANAGER_PATH } from "../bus.js";
 import { JSON_OPTION, NO_ASK_OPTION, type Command } from "../command.js";
 import { printAndFollow } from "../job-follow.js";
-import { callMethod } from "../method.js";
+import { callMethod, passOptions } from "../method.js";
 import { print, printJson, table } from "../output.js";
 import { parseBytes } from "./import.js";
 import { callMachine, findMachine } from "./machine-lookup.js";
@@ -198,7 +198,7 @@ const vmConvertDisk: Command = {
     async run(values, [name, disk]) {
         if (values.format === undefined)
             throw new UsageError("--format is required: qcow2 or raw");
-        const o: Record<string, Variant> = values["keep-original"] ? { "keep-original": new dbus.Variant("b", true) } : {};
+        const o = passOptions(values, { "keep-original": "b" });
         const [job] = await callMachine(name, "ConvertDisk", values, o, [disk, String(values.format)]) as [string];
         return printAndFollow(job, values);
     },
@@ -219,8 +219,7 @@ const vmSnapshot: Command = {
         const member = members[verb];
         if (!member)
             throw new UsageError(`say create, revert or delete, not "${verb}"`);
-        const o: Record<string, Variant> = verb === "create" && values.description !== undefined
-            ? { description: new dbus.Variant("s", String(values.description)) } : {};
+        const o = verb === "create" ? passOptions(values, { description: "s" }) : {};
         await callMachine(name, member, values, o, [snapshot]);
         return 0;
     },
@@ -240,7 +239,7 @@ const vmDisk: Command = {
             const [target] = await callMachine(name, "AttachDisk", values, {}, [BigInt(parseBytes(what))]) as [string];
             print(target);
         } else if (verb === "detach") {
-            const o: Record<string, Variant> = values["delete-volume"] ? { "delete-volume": new dbus.Variant("b", true) } : {};
+            const o = passOptions(values, { "delete-volume": "b" });
             await callMachine(name, "DetachDisk", values, o, [what]);
         } else {
             throw new UsageError(`say attach or detach, not "${verb}"`);
@@ -260,7 +259,7 @@ const vmNic: Command = {
     positionals: { min: 2, max: 3 },
     async run(values, [verb, name, mac]) {
         if (verb === "attach") {
-            const o: Record<string, Variant> = values.network !== undefined ? { network: new dbus.Variant("s", String(values.network)) } : {};
+            const o = passOptions(values, { network: "s" });
             const [newMac] = await callMachine(name, "AttachNic", values, o) as [string];
             print(newMac);
         } else if (verb === "detach" && mac) {

@@ -1,9 +1,10 @@
 import dbus from "dbus-next";
-import type { ContractMethod, MACHINE_IFACE } from "../../../generated/dbus-contract.js";
+import { CLUSTER_IFACE, ROOT_PATH, type ContractMethod, type MACHINE_IFACE } from "../../../generated/dbus-contract.js";
 import { UsageError } from "../args.js";
 import { JSON_OPTION, NO_ASK_OPTION, type Command } from "../command.js";
 import { printAndFollow } from "../job-follow.js";
-import { print, printJson, table } from "../output.js";
+import { callMethod } from "../method.js";
+import { printList, tableOf } from "../output.js";
 import { callMachine, machines, type Machine } from "./machine-lookup.js";
 import { vmChangeCommands } from "./vm-change.js";
 import { vmConsole } from "./vm-console.js";
@@ -11,11 +12,9 @@ import { vmMigrate } from "./vm-migrate.js";
 
 type Variant = InstanceType<typeof dbus.Variant>;
 
-export function machinesTable(list: Machine[]): string {
-    return table(["NAME", "STATE", "VCPUS", "MEMORY", "AUTOSTART"], list.map(m => [
-        String(m.Name), String(m.State), String(m.Vcpus), `${String(m.MemoryMiB)} MiB`, m.Autostart ? "yes" : "no",
-    ]));
-}
+export const machinesTable = tableOf<Machine>(["NAME", "STATE", "VCPUS", "MEMORY", "AUTOSTART"], m => [
+    String(m.Name), String(m.State), String(m.Vcpus), `${String(m.MemoryMiB)} MiB`, m.Autostart ? "yes" : "no",
+]);
 
 const vmList: Command = {
     name: "vm list",
@@ -23,20 +22,21 @@ const vmList: Command = {
     options: JSON_OPTION,
     async run(values) {
         const list = await machines();
-        if (values.json)
-            printJson(list);
-        else
-            print(machinesTable(list));
-        return 0;
+        return printList(values, list, machinesTable);
     },
 };
 
-/* The actions that take only the machine's name. */
+/* The actions that take only the machine's name; Start and ForceOff also on another member of the cluster (--node). */
 function simpleAction(word: string, member: ContractMethod<typeof MACHINE_IFACE>, summary: string): Command {
+    const elsewhere = member === "Start" || member === "ForceOff";
     return {
-        name: `vm ${word}`, args: "NAME", summary, options: NO_ASK_OPTION, positionals: { min: 1, max: 1 },
+        name: `vm ${word}`, args: "NAME", summary, positionals: { min: 1, max: 1 },
+        options: elsewhere ? { node: { type: "string", value: "NODE", help: "the member of the cluster that has the machine (run there)" }, ...NO_ASK_OPTION } : NO_ASK_OPTION,
         async run(values, [name]) {
-            await callMachine(name, member, values);
+            if (typeof values.node === "string")
+                await callMethod(`${ROOT_PATH}/cluster`, CLUSTER_IFACE, "MachineCall", [values.node, name, member], values);
+            else
+                await callMachine(name, member, values);
             return 0;
         },
     };

@@ -1,14 +1,13 @@
 // debvisorctl zfs …: the pools and datasets debvisord shows, and the common
 // changes (snapshot, destroy, scrub) through the same methods as the page.
-import dbus from "dbus-next";
 import { ZFSDATASET_IFACE, ZFSPOOL_IFACE } from "../../../generated/dbus-contract.js";
 import { UsageError } from "../args.js";
 import { CliError, managedObjects, objectsWith, type Properties } from "../bus.js";
 import { JSON_OPTION, NO_ASK_OPTION, type Command } from "../command.js";
 import { formatBytes } from "../../lib/bytes.js";
 import { printAndFollow } from "../job-follow.js";
-import { callMethod } from "../method.js";
-import { print, printJson, table } from "../output.js";
+import { callMethod, passOptions } from "../method.js";
+import { printList, tableOf } from "../output.js";
 
 type Found = Properties & { Path: string };
 
@@ -31,14 +30,10 @@ const zfsPools: Command = {
     options: JSON_OPTION,
     async run(values) {
         const pools = await list(ZFSPOOL_IFACE);
-        if (values.json)
-            printJson(pools);
-        else
-            print(table(["NAME", "HEALTH", "SIZE", "USED", "FREE", "SCRUB"], pools.map(p => [
-                String(p.Name), String(p.Health), bytes(p.Size), bytes(p.Allocated), bytes(p.Free),
-                p.ScrubState === "scrubbing" ? `${(Number(p.ScrubProgress) * 100).toFixed(1)} %` : String(p.LastScrub || p.ScrubState),
-            ])));
-        return 0;
+        return printList(values, pools, tableOf(["NAME", "HEALTH", "SIZE", "USED", "FREE", "SCRUB"], p => [
+            String(p.Name), String(p.Health), bytes(p.Size), bytes(p.Allocated), bytes(p.Free),
+            p.ScrubState === "scrubbing" ? `${(Number(p.ScrubProgress) * 100).toFixed(1)} %` : String(p.LastScrub || p.ScrubState),
+        ]));
     },
 };
 
@@ -48,14 +43,10 @@ const zfsDatasets: Command = {
     options: JSON_OPTION,
     async run(values) {
         const datasets = await list(ZFSDATASET_IFACE);
-        if (values.json)
-            printJson(datasets);
-        else
-            print(table(["NAME", "USED", "AVAIL", "COMPRESSION", "QUOTA", "SNAPSHOTS", "MOUNTPOINT"], datasets.map(d => [
-                String(d.Name), bytes(d.Used), bytes(d.Available), String(d.Compression), Number(d.Quota) === 0 ? "-" : bytes(d.Quota),
-                String((d.Snapshots as unknown[]).length), String(d.Mountpoint),
-            ])));
-        return 0;
+        return printList(values, datasets, tableOf(["NAME", "USED", "AVAIL", "COMPRESSION", "QUOTA", "SNAPSHOTS", "MOUNTPOINT"], d => [
+            String(d.Name), bytes(d.Used), bytes(d.Available), String(d.Compression), Number(d.Quota) === 0 ? "-" : bytes(d.Quota),
+            String((d.Snapshots as unknown[]).length), String(d.Mountpoint),
+        ]));
     },
 };
 
@@ -71,7 +62,7 @@ const zfsSnapshot: Command = {
             throw new UsageError("name the snapshot as DATASET@NAME");
         const dataset = await find(ZFSDATASET_IFACE, full.slice(0, at), "dataset");
         await callMethod(dataset.Path, ZFSDATASET_IFACE, "Snapshot", [full.slice(at + 1)], values,
-            values.recursive ? { recursive: new dbus.Variant("b", true) } : {});
+            passOptions(values, { recursive: "b" }));
         return 0;
     },
 };
@@ -91,7 +82,7 @@ const zfsDestroy: Command = {
         } else {
             const dataset = await find(ZFSDATASET_IFACE, name, "dataset");
             await callMethod(dataset.Path, ZFSDATASET_IFACE, "Destroy", [], values,
-                values.recursive ? { recursive: new dbus.Variant("b", true) } : {});
+                passOptions(values, { recursive: "b" }));
         }
         return 0;
     },

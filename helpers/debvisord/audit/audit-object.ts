@@ -6,11 +6,11 @@
 import fs from "node:fs";
 import path from "node:path";
 import dbus from "dbus-next";
-import { execa } from "execa";
 import * as z from "zod/mini";
 import { claimedLogin, type AuditRecord } from "../../lib/audit-chain.js";
 import { pruneFields, type SetResult } from "../../lib/audit-segments.js";
 import { busy, failed, invalidArgument } from "../../lib/errors.js";
+import { runTool } from "../../lib/tool-run.js";
 import { toVariantDict } from "../../lib/variants.js";
 import { groupId } from "../../lib/system-ids.js";
 import { method } from "../bus/call-pipeline.js";
@@ -43,11 +43,13 @@ export type SeriesVerifier = (liveFile: string) => Promise<SetResult>;
 
 export const runDebvisorctlVerify: SeriesVerifier = async liveFile => {
     const cli = process.env.DEBVISORCTL ?? "/usr/bin/debvisorctl";
-    const r = await execa(cli, ["audit", "verify", "--segments", "--offline", "--json", liveFile], { timeout: 30 * 60_000, reject: false });
+    // a series that does not verify exits 1 with its JSON report: that is an answer, not a failure
+    const r = await runTool(cli, ["audit", "verify", "--segments", "--offline", "--json", liveFile], "verifying the audit log",
+        { timeout: 30 * 60_000, allowFailure: true });
     try {
         return JSON.parse(r.stdout) as SetResult;
     } catch {
-        throw new Error(`${cli} audit verify did not answer: ${r.stderr || r.message}`);
+        throw new Error(`${cli} audit verify did not answer: ${r.stderr || r.problem}`);
     }
 };
 

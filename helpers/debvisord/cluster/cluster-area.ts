@@ -25,6 +25,8 @@ import { madePrivately } from "../ceph/provision/bootstrap.js";
 import { hostAddresses, networkOf } from "./host-addresses.js";
 import { runJoin } from "./join.js";
 import type { LocalMachines } from "./local-machines.js";
+import { machineCallMethod, machinesInAnswer, machinesProperty } from "./cluster-machines.js";
+import type { MachineSummary } from "../machines/machines.js";
 import {
     readLocalState, readMembers, readTokens, writeClusterRecord, writeLocalState, writeMember, writeTokens, type LocalState, type Member,
 } from "./membership.js";
@@ -91,6 +93,8 @@ export class ClusterArea {
     /** this node's machines (set once the machines area is there) */
     machines: LocalMachines | null = null;
     private readonly seen = new Map<string, Seen>();
+    /** the other members' machines, as each last told in its ping answer */
+    private readonly remoteMachines = new Map<string, MachineSummary[]>();
     private readonly peerHandlers = new Map<string, PeerHandler>();
     private compared: Record<string, string> = {};
     private timer: NodeJS.Timeout | null = null;
@@ -129,6 +133,7 @@ export class ClusterArea {
                     Removal: m.removal ? `left to do: ${m.removal.left.join(", ")}${m.removal.problem ? ` (stopped: ${m.removal.problem})` : ""}` : "",
                 };
             }),
+            Machines: machinesProperty(this.remoteMachines, this.members.map(m => m.name), this.local?.name ?? "", n => this.health(n)),
         };
     }
 
@@ -195,7 +200,10 @@ export class ClusterArea {
         });
         const pings = Promise.all(this.members.filter(m => m.name !== self).map(async m => {
             try {
-                await this.call(m, { call: "ping", user: "debvisord" });
+                const answer = await this.call(m, { call: "ping", user: "debvisord" });
+                const machines = machinesInAnswer(answer);
+                if (machines)
+                    this.remoteMachines.set(m.name, machines);
                 this.seen.set(m.name, { lastSeen: Date.now(), error: "" });
             } catch (e) {
                 this.seen.set(m.name, { lastSeen: this.seen.get(m.name)?.lastSeen ?? 0, error: (e as Error).message });
@@ -262,6 +270,7 @@ export class ClusterArea {
                 run: async (ctx, [id, request]) => [JSON.stringify(await this.acceptJoin(ctx, id, parseJson(request, joinRequest, "request")))],
             }),
             ...nodeChangeMethods(this),
+            MachineCall: machineCallMethod(this),
             PeerCall: method({
                 args: z.tuple([z.string().check(z.regex(NODE_NAME, "must be a node name")), z.string().check(z.maxLength(65536)), optionsSchema({})]),
                 run: async (ctx, [from, request]) => [JSON.stringify(await this.peerCall(ctx, from, parseJson(request, peerRequest, "request")))],
@@ -361,7 +370,7 @@ export class ClusterArea {
         if (!this.members.some(m => m.name === from))
             throw notAuthorized(`${from} is not a member of this cluster`);
         if (request.call === "ping") // the calling node hears that this node's debvisord answers
-            return { node: this.local?.name ?? "", time: Date.now() };
+            return { node: this.local?.name ?? "", time: Date.now(), machines: this.machines?.summaries() ?? [] };
         const handler = this.peerHandlers.get(request.call);
         if (!handler)
             throw invalidArgument(`request: this node has no call "${request.call}"`);

@@ -2,7 +2,7 @@
 // (for a plan, and for another member asking over the channel), and shutting
 // them all down cleanly before maintenance, forced off after a while as
 // Machine.Shutdown does.
-import type { Machines } from "../machines/machines.js";
+import type { Machines, MachineSummary } from "../machines/machines.js";
 import { waitOrForceOff } from "../machines/shutdown.js";
 
 const SHUTDOWN_WAIT_MS = 90_000;
@@ -10,6 +10,8 @@ const SHUTDOWN_WAIT_MS = 90_000;
 export interface LocalMachines {
     /** names of the machines that run (or are paused) here */
     running(): string[];
+    /** every machine here, as the other members list it */
+    summaries(): MachineSummary[];
     /** shuts each down; the names of those that had to be forced off */
     shutDownAll(signal: AbortSignal): Promise<string[]>;
 }
@@ -18,6 +20,7 @@ export function localMachines(machines: Machines): LocalMachines {
     const runningFacts = () => machines.list().filter(m => m.running);
     return {
         running: () => runningFacts().map(m => m.name).sort(),
+        summaries: () => machines.summaries(),
         async shutDownAll(signal) {
             const forced: string[] = [];
             await Promise.all(runningFacts().map(async m => {

@@ -2,7 +2,6 @@
 // zone transfers and SOA queries, tsig-keygen for keys, rndc to make a local
 // named re-read its configuration. Each has a timeout: a DNS server that does
 // not answer gives an error, never a hung call.
-import { execa } from "execa";
 import { RECORD_TYPES, type DnsRecord, type RecordType } from "../../lib/dns-grammar.js";
 import { runTool } from "../../lib/tool-run.js";
 import { nsupdateScript, type TsigSecret, type UpdateMessage } from "./nsupdate-script.js";
@@ -90,7 +89,7 @@ export async function querySerial(zone: string, server: string, port: number): P
 
 /* A new key in BIND's key-file format, by tsig-keygen. */
 export async function generateKeyText(tsigName: string, algorithm: string): Promise<string> {
-    const r = await execa("/usr/sbin/tsig-keygen", ["-a", algorithm, tsigName], { timeout: TOOL_TIMEOUT_MS });
+    const r = await runTool("/usr/sbin/tsig-keygen", ["-a", algorithm, tsigName], "making a TSIG key", { timeout: TOOL_TIMEOUT_MS });
     return r.stdout.endsWith("\n") ? r.stdout : `${r.stdout}\n`;
 }
 

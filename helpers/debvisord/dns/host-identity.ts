@@ -6,8 +6,7 @@
 // host's interfaces. Anything else is someone else's record.
 import fs from "node:fs";
 import os from "node:os";
-import { expandIPv6 } from "../../lib/dns-grammar.js";
-import { isIPv6 } from "../../lib/ip-address.js";
+import { expandIPv6, isIPv6 } from "../../lib/ip-address.js";
 
 export interface HostIdentity {
     /** the host name's first label, lower-case */

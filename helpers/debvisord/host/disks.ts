@@ -3,7 +3,7 @@
 // storage at all (zram, optical drives, read-only or empty devices).
 import fs from "node:fs";
 import path from "node:path";
-import { execa } from "execa";
+import { runTool } from "../../lib/tool-run.js";
 
 export const LSBLK_COLUMNS = "NAME,KNAME,PATH,TYPE,SIZE,MODEL,SERIAL,WWN,ROTA,RO,RM,TRAN,FSTYPE,MOUNTPOINTS,MOUNTPOINT";
 
@@ -173,7 +173,7 @@ export function readByIdLinks(dir = "/dev/disk/by-id"): Map<string, string> {
 }
 
 export async function listDisks(): Promise<Disk[]> {
-    const { stdout } = await execa("lsblk", ["-J", "-b", "-o", LSBLK_COLUMNS], { timeout: 15_000 });
+    const { stdout } = await runTool("lsblk", ["-J", "-b", "-o", LSBLK_COLUMNS], "listing the disks", { timeout: 15_000 });
     return interpretLsblk(JSON.parse(stdout) as { blockdevices: LsblkDevice[] }, readByIdLinks());
 }
 

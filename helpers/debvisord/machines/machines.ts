@@ -42,6 +42,8 @@ type Snapshot = Record<string, unknown>;
 
 /** What other areas (DNS registration) learn about a machine whenever it is read or goes away. */
 export type MachineFacts = { path: string; uuid: string; name: string; running: boolean; addresses: string[]; tags: string[] };
+/** A machine as another node of the cluster lists it. */
+export interface MachineSummary { name: string; uuid: string; state: string; vcpus: number; memoryMiB: number; disks: number; autostart: boolean }
 export type MachineListener = (facts: MachineFacts | { path: string; removed: true }) => void;
 
 export class Machines implements MachineHost {
@@ -87,6 +89,25 @@ export class Machines implements MachineHost {
     /* Every machine's facts, as last read. */
     list(): MachineFacts[] {
         return [...this.snapshots.keys()].map(p => this.facts(p)!);
+    }
+
+    /* Every machine as the other nodes of a cluster list it, as last read. */
+    summaries(): MachineSummary[] {
+        return [...this.snapshots.values()].map(s => ({
+            name: String(s.Name), uuid: String(s.UUID), state: String(s.State), vcpus: Number(s.Vcpus), memoryMiB: Number(s.MemoryMiB),
+            disks: (s.Disks as Array<{ Device?: { value: unknown } }>).filter(d => d.Device?.value === "disk").length, autostart: !!s.Autostart,
+        }));
+    }
+
+    /* Starts, shuts down or forces off the machine at `path` (Machine.Start, .Shutdown without a wait, .ForceOff). */
+    async lifecycle(path: string, action: "Start" | "Shutdown" | "ForceOff"): Promise<void> {
+        const domainPath = this.domainOf(path);
+        if (action === "Start") // never start one of DebVisor's machines with its display on TCP
+            await moveVncToSocket(this.libvirt, domainPath);
+        await this.libvirt.domainCall(domainPath, { Start: "Create", Shutdown: "Shutdown", ForceOff: "Destroy" }[action]);
+        // the object is current when the reply arrives, also if libvirt's event is late or lost
+        if (action === "Start")
+            await this.refresh(domainPath);
     }
 
     private tell(facts: Parameters<MachineListener>[0]): void {
@@ -335,12 +356,7 @@ export class Machines implements MachineHost {
             Start: method({
                 args: z.tuple([optionsSchema({})]),
                 run: async () => {
-                    const domainPath = this.domainOf(path);
-                    // never start one of DebVisor's machines with its display on TCP
-                    await moveVncToSocket(this.libvirt, domainPath);
-                    await this.libvirt.domainCall(domainPath, "Create");
-                    // the object is current when the reply arrives, also if libvirt's event is late or lost
-                    await this.refresh(domainPath);
+                    await this.lifecycle(path, "Start");
                     return [];
                 },
             }),

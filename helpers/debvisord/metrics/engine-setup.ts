@@ -6,8 +6,8 @@
 import { randomBytes, randomInt } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { execa } from "execa";
 import { writeFileAtomically } from "../../lib/atomic-file.js";
+import { runTool } from "../../lib/tool-run.js";
 import { prometheusGroup } from "./textfile.js";
 
 export const METRICS_DIR = process.env.DEBVISOR_METRICS_DIR || "/etc/debvisor/metrics";
@@ -30,8 +30,8 @@ const BCRYPT_COST = 10;
 export async function bcryptHash(secret: string): Promise<string> {
     // 22 salt characters; the last one carries only 2 bits, so it is one of the 4 canonical ones
     const salt = Array.from({ length: 21 }, () => BCRYPT_ALPHABET[randomInt(64)]).join("") + ".Oeu"[randomInt(4)];
-    const { stdout } = await execa("perl", ["-e", "my $p = <STDIN>; print crypt($p, $ARGV[0])", `$2b$${BCRYPT_COST}$${salt}`],
-        { input: secret, timeout: 30_000 });
+    const { stdout } = await runTool("perl", ["-e", "my $p = <STDIN>; print crypt($p, $ARGV[0])", `$2b$${BCRYPT_COST}$${salt}`],
+        "hashing the metrics secret", { input: secret, timeout: 30_000 });
     if (!/^\$2b\$\d\d\$[./A-Za-z0-9]{53}$/.test(stdout))
         throw new Error("the C library cannot make bcrypt hashes (crypt(3) returned no $2b$ hash)");
     return stdout;

@@ -1,8 +1,8 @@
 // What a block must never cut this host off from, read live at every check:
 // its own addresses (`ip -j addr`) and its default gateways (`ip -j route`),
 // so an address added since debvisord started counts too.
-import { execa } from "execa";
 import { parseHost, type Family } from "../../lib/cidr.js";
+import { runTool } from "../../lib/tool-run.js";
 
 const IP_TIMEOUT_MS = 10_000;
 
@@ -40,9 +40,9 @@ export function parseGateways(json: string): HostAddress[] {
 }
 
 async function ipJson(args: string[]): Promise<string> {
-    const r = await execa("ip", ["-j", ...args], { timeout: IP_TIMEOUT_MS, reject: false });
-    if (r.exitCode !== 0)
-        throw new Error(`ip ${args.join(" ")} failed: ${String(r.stderr || r.message).trim()}`);
+    const r = await runTool("ip", ["-j", ...args], `ip ${args.join(" ")}`, { timeout: IP_TIMEOUT_MS, allowFailure: true });
+    if (r.problem)
+        throw new Error(`ip ${args.join(" ")} failed: ${r.problem}`);
     return r.stdout.trim() || "[]";
 }
 

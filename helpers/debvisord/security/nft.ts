@@ -10,9 +10,9 @@
 //     chains quarantine_input/quarantine_forward (policy drop), only while
 //       quarantined: loopback, established/related, the management and
 //       allow sets pass
-import { execa } from "execa";
 import { parseNet, type Net } from "../../lib/cidr.js";
 import type { ListName } from "../../lib/firewall-validation.js";
+import { runTool } from "../../lib/tool-run.js";
 
 /** The lists that are sets of the table. */
 type SetList = ListName;
@@ -222,26 +222,20 @@ export class Nft {
     constructor(readonly table: string, private readonly binary = "nft") {}
 
     async apply(script: string): Promise<void> {
-        const r = await execa(this.binary, ["-f", "-"], { input: script, timeout: NFT_TIMEOUT_MS, reject: false });
-        if (r.exitCode !== 0)
-            throw new NftError(`nft refused the change: ${String(r.stderr || r.message || `exit code ${r.exitCode}`).trim().split("\n").slice(0, 6).join(" ")}`);
+        const r = await runTool(this.binary, ["-f", "-"], "nft", { input: script, timeout: NFT_TIMEOUT_MS, allowFailure: true });
+        if (r.problem)
+            throw new NftError(`nft refused the change: ${(r.stderr || r.problem).trim().split("\n").slice(0, 6).join(" ")}`);
     }
 
     /* `nft -j list table inet TABLE`, or null when the table does not exist. */
     async listJson(): Promise<string | null> {
-        const r = await execa(this.binary, ["-j", "list", "table", "inet", this.table], { timeout: NFT_TIMEOUT_MS, reject: false });
-        if (r.exitCode !== 0)
-            return null;
-        return r.stdout;
+        const r = await runTool(this.binary, ["-j", "list", "table", "inet", this.table], "nft", { timeout: NFT_TIMEOUT_MS, allowFailure: true });
+        return r.problem ? null : r.stdout;
     }
 
     async available(): Promise<boolean> {
-        try {
-            const r = await execa(this.binary, ["--version"], { timeout: 10_000, reject: false });
-            return r.exitCode === 0;
-        } catch {
-            return false;
-        }
+        const r = await runTool(this.binary, ["--version"], "nft", { timeout: 10_000, allowFailure: true });
+        return !r.problem;
     }
 }
 

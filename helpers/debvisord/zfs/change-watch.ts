@@ -75,7 +75,8 @@ export class ZfsChangeWatch {
         this.settle.unref();
     }
 
-    /* `zpool events -f -H` prints one line per event as it happens; each one means "read again". */
+    /* `zpool events -f -H` prints one line per event as it happens; each one means "read again".
+     * Spawned, not run through runTool: it never ends by itself, its lines are read as they come. */
     private followEvents(zpoolBin: string): void {
         if (this.stopped)
             return;

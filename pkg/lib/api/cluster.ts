@@ -28,3 +28,8 @@ export async function clusterChangeNode(node: string, change: NodeChange, shutDo
         : await callDaemon<PageClusterMethodResults["Leave"]>(CLUSTER_PATH, CLUSTER_IFACE, "Leave", [{}]);
     return job;
 }
+
+/* Start, Shutdown or ForceOff of a machine on another member, run there by its debvisord. */
+export async function clusterMachineCall(node: string, machine: string, action: "Start" | "Shutdown" | "ForceOff"): Promise<void> {
+    await callDaemon<PageClusterMethodResults["MachineCall"]>(CLUSTER_PATH, CLUSTER_IFACE, "MachineCall", [node, machine, action, {}]);
+}

@@ -1,5 +1,4 @@
 // fail2ban's jails and bans, read through fail2ban-client.
-import net from "node:net";
 import { exists, type HardeningEnv } from "./host-files.js";
 
 export const FAIL2BAN_CLIENT = "/usr/bin/fail2ban-client";
@@ -15,7 +14,6 @@ export function parseBanned(text: string): string[] {
 }
 
 export const jailName = (s: string) => /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(s);
-export const isAddress = (s: string) => net.isIP(s) !== 0;
 
 /* fail2ban-client's arguments, with the socket when it is not the default. */
 export const fail2banArgs = (env: HardeningEnv, args: string[]) => env.fail2banSocket ? ["-s", env.fail2banSocket, ...args] : args;

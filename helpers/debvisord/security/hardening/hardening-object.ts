@@ -1,16 +1,17 @@
 // /org/debvisor/DebVisor1/Hardening: the host's hardening checks and their
 // fixes, SSH MFA and fail2ban. Thin glue over the modules beside it; every change
 // takes "dry-run" to show the exact change first.
-import { execa } from "execa";
 import dbus from "dbus-next";
 import * as z from "zod/mini";
 import { failed, invalidArgument } from "../../../lib/errors.js";
+import { isIP } from "../../../lib/ip-address.js";
+import { runTool } from "../../../lib/tool-run.js";
 import { toVariantDict } from "../../../lib/variants.js";
 import { method } from "../../bus/call-pipeline.js";
 import type { ObjectServer } from "../../bus/object-server.js";
 import { optionsSchema } from "../../validation.js";
 import { applyPlan, planFix, runChecks } from "./checks.js";
-import { fail2banArgs, fail2banStatus, type Fail2banStatus, isAddress, jailName } from "./fail2ban.js";
+import { fail2banArgs, fail2banStatus, type Fail2banStatus, jailName } from "./fail2ban.js";
 import type { Check, HardeningEnv } from "./host-files.js";
 import { applyMfa, mfaStatus, type MfaStatus, planMfa } from "./ssh-mfa.js";
 
@@ -21,8 +22,9 @@ const TOOL_TIMEOUT_MS = 30_000;
 export const hostEnv: HardeningEnv = {
     root: "/",
     run: async (cmd, args) => {
-        const r = await execa(cmd, args, { timeout: TOOL_TIMEOUT_MS, reject: false });
-        return { code: r.exitCode ?? 1, stdout: String(r.stdout ?? ""), stderr: String(r.stderr ?? r.message ?? "") };
+        const r = await runTool(cmd, args, cmd, { timeout: TOOL_TIMEOUT_MS, allowFailure: true });
+        // a tool that did not run or did not exit by itself: code 1, and why in place of its stderr
+        return r.exitCode < 0 ? { code: 1, stdout: r.stdout, stderr: r.problem } : { code: r.exitCode, stdout: r.stdout, stderr: r.stderr };
     },
     signal: (pid, signal) => process.kill(pid, signal),
     // tests point debvisord at a fail2ban-server of their own
@@ -139,7 +141,7 @@ export class Hardening {
     private readonly unban = method({
         args: z.tuple([
             text("a jail name").check(z.refine(jailName, "must be a fail2ban jail name (letters, digits, \".\", \"_\", \"-\")")),
-            text("an address").check(z.refine(isAddress, "must be an IPv4 or IPv6 address")),
+            text("an address").check(z.refine(isIP, "must be an IPv4 or IPv6 address")),
             optionsSchema({ "dry-run": flag }),
         ]),
         run: async (_ctx, [jail, address, options]) => this.exclusive(async () => {

@@ -1,0 +1,50 @@
+// One list of the cluster's machines: this node's Machine objects and the
+// other members' machines as Cluster.Machines last had them, each with its
+// node. On a node in no cluster the rows are just this node's machines.
+import type { PageClusterProperties } from "../../generated/dbus-contract";
+import { unwrapDict } from "../lib/api/variants";
+import type { MachineObject } from "../lib/dbus-store";
+
+export interface MachineRow {
+    /** the object path of this node's machine; "NODE/NAME" for another member's */
+    key: string;
+    name: string;
+    /** "" on a node in no cluster */
+    node: string;
+    state: string;
+    vcpus: number;
+    memoryMiB: number;
+    disks: number;
+    autostart: boolean;
+    /** its node does not answer: what it last told */
+    stale: boolean;
+    /** this node's machine; null for another member's */
+    local: MachineObject | null;
+}
+
+export function machineRows(machines: MachineObject[], cluster: PageClusterProperties | null): MachineRow[] {
+    const self = cluster?.State === "member" ? cluster.NodeName : "";
+    const rows: MachineRow[] = machines.map(m => ({
+        key: m.path, name: m.props.Name, node: self, state: m.props.State, vcpus: m.props.Vcpus, memoryMiB: m.props.MemoryMiB,
+        disks: m.props.Disks.filter(d => d.Device?.v === "disk").length, autostart: m.props.Autostart, stale: false, local: m,
+    }));
+    if (!self)
+        return rows;
+    for (const dict of cluster?.Machines ?? []) {
+        const r = unwrapDict(dict);
+        const node = String(r.Node ?? "");
+        // a member never lists this node's machines; should it, this node's own objects are the truth
+        if (!node || node === self)
+            continue;
+        rows.push({
+            key: `${node}/${String(r.Name)}`, name: String(r.Name), node, state: String(r.State), vcpus: Number(r.Vcpus), memoryMiB: Number(r.MemoryMiB),
+            disks: Number(r.Disks), autostart: !!r.Autostart, stale: !!r.Stale, local: null,
+        });
+    }
+    return rows;
+}
+
+/* The nodes that have machines in the list, for its node filter: empty on a node in no cluster. */
+export function rowNodes(rows: MachineRow[]): string[] {
+    return [...new Set(rows.map(r => r.node).filter(Boolean))].sort();
+}
