@@ -62,7 +62,7 @@ function RangeDialog({ ranges, editing, onClose }: { ranges: DhcpRange[]; editin
             .then(onClose, (e: Error) => { setError(e.message); setBusy(false) });
     };
     return (
-        <FormDialog id="dhcp-range" title={editing ? format(_("Edit DHCP range $0"), editing.Name) : _("Add DHCP range")}
+        <FormDialog id="dhcp-range" title={editing ? format(_("$0: $1"), _("Edit"), editing.Name) : _("Add DHCP range")}
             error={error || (together ?? "")} ready={Object.keys(problems).length === 0 && !together} busy={busy}
             confirm={editing ? _("Save") : _("Add")} onSubmit={submit} onClose={onClose}>
             {FIELDS.map(([key, label]) => (
@@ -89,11 +89,11 @@ export function DhcpCard({ dns }: { dns: PageDnsProperties }) {
                 <CardTitle>{_("DHCP ranges")}</CardTitle>
             </CardHeader>
             <CardBody>
-                {ranges.length === 0 ? <p>{_("This node serves no DHCP range.")}</p> : (
+                {ranges.length > 0 && (
                     <Table aria-label={_("DHCP ranges")} variant="compact">
                         <Thead><Tr>
                             <Th>{_("Name")}</Th><Th>{_("Interface")}</Th><Th>{_("Addresses")}</Th><Th>{_("Lease time")}</Th>
-                            <Th>{_("DNS server")}</Th><Th>{_("Leases in use")}</Th><Th screenReaderText={_("Actions")} />
+                            <Th>{_("DNS server")}</Th><Th>{_("DHCP leases")}</Th><Th screenReaderText={_("Actions")} />
                         </Tr></Thead>
                         <Tbody>
                             {ranges.map((r, i) => (
@@ -103,7 +103,7 @@ export function DhcpCard({ dns }: { dns: PageDnsProperties }) {
                                     <Td dataLabel={_("Addresses")}>{`${r.Start}–${r.End}`} <span className="debvisor-mono">({r.Netmask})</span></Td>
                                     <Td dataLabel={_("Lease time")}>{r.LeaseSeconds === 0 ? _("never") : format(_("$0 s"), r.LeaseSeconds)}</Td>
                                     <Td dataLabel={_("DNS server")}>{r.DnsServer || _("this node")}</Td>
-                                    <Td dataLabel={_("Leases in use")}>{format(_("$0 of $1"), usage[i].leased, usage[i].addresses)}</Td>
+                                    <Td dataLabel={_("DHCP leases")}>{format(_("$0 of $1"), usage[i].leased, usage[i].addresses)}</Td>
                                     <Td isActionCell>
                                         <Button variant="link" onClick={() => setEditing(r)}>{_("Edit")}</Button>
                                         <Button variant="link" isDanger onClick={() => setRemoving(r.Name)}>{_("Remove")}</Button>
@@ -116,7 +116,7 @@ export function DhcpCard({ dns }: { dns: PageDnsProperties }) {
             </CardBody>
             {editing && <RangeDialog ranges={ranges} editing={editing === "new" ? null : editing} onClose={() => setEditing(null)} />}
             {removing && (
-                <ActionDialog title={format(_("Remove DHCP range $0?"), removing)} confirm={_("Remove")} danger onClose={() => setRemoving(null)}
+                <ActionDialog title={format(_("Remove $0?"), removing)} confirm={_("Remove")} danger onClose={() => setRemoving(null)}
                     run={() => dnsSetDhcpRanges(ranges.filter(r => r.Name !== removing))} />
             )}
         </Card>

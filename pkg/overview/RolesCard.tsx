@@ -57,9 +57,7 @@ export function RolesCard({ manager }: { manager: PageManagerProperties }) {
             )}
             {removing && (
                 <ActionDialog title={format(_("Remove $0 from $1?"), removing.user, roleGroup(removing.role))} confirm={_("Remove")} danger
-                    onClose={() => setRemoving(null)} run={() => managerRemoveRoleMember(removing.user, removing.role)}>
-                    <p>{_("Open sessions keep the role until logout.")}</p>
-                </ActionDialog>
+                    onClose={() => setRemoving(null)} run={() => managerRemoveRoleMember(removing.user, removing.role)} />
             )}
         </Card>
     );

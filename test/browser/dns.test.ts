@@ -62,7 +62,7 @@ QUnit.module("browser: DNS page", hooks => {
             await screenshot(session.page, "dns-dhcp", frame);
 
             await row.getByRole("button", { name: "Remove" }).click();
-            await dialog.getByText("Remove DHCP range browser-lab?").waitFor(WAIT);
+            await dialog.getByText("Remove browser-lab?").waitFor(WAIT);
             assert.true((await names()).includes("browser-lab 10.254.20.150"), "nothing removed before it is confirmed");
             await dialog.getByRole("button", { name: "Remove" }).click();
             await row.waitFor({ state: "detached", ...WAIT });
