@@ -20,6 +20,7 @@ import { imagesBench } from "./images.js";
 import { bounded, median, now, report, rssMiB, timeMs } from "./lib.js";
 import { machinesBench } from "./machines.js";
 import { metricsBench } from "./metrics.js";
+import { metricsOverheadBench } from "./metrics-overhead.js";
 import { pageTransferBench } from "./page-transfer.js";
 import { zfsBench } from "./zfs.js";
 import { cephBench } from "./ceph.js";
@@ -185,7 +186,7 @@ try {
     // `npm run bench -- machines` runs only the named ones
     const benches: Record<string, () => Promise<void>> = { activation, roundTrip, auditedCalls, largeArguments, auditLog, machines: machinesBench, "audit-query": auditQueryBench, firewall: firewallBench, zfs: zfsBench, dns: dnsBench,
         hardening: hardeningBench, images: imagesBench,
-        ceph: cephBench, metrics: metricsBench, migration: migrationBench, "cluster-view": clusterViewBench, "page-transfer": pageTransferBench, backups: backupsBench };
+        ceph: cephBench, metrics: metricsBench, "metrics-overhead": metricsOverheadBench, migration: migrationBench, "cluster-view": clusterViewBench, "page-transfer": pageTransferBench, backups: backupsBench };
     const chosen = process.argv.slice(2).length > 0 ? process.argv.slice(2) : Object.keys(benches);
     for (const name of chosen) {
         if (!benches[name])

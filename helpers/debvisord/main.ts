@@ -230,6 +230,7 @@ async function main(): Promise<void> {
         log(`${signal}: finishing the audit log and exiting`);
         areas.stop();
         backups.schedules.stop();
+        backups.files.stop();
         cluster.stop();
         machineStats.stop();
         metrics.stop();

@@ -1,6 +1,6 @@
 // The backup schedules: which machines, when, the retention and verify
-// share, how the last run ended and when the next one is due. Admins add and
-// remove schedules and run one now; the run's job shows in Jobs and its end
+// share, how the last run ended and when the next one is due. Admins add,
+// edit and remove schedules and run one now; the run's job shows in Jobs and its end
 // on the schedule (live, through its properties).
 import { useState } from "react";
 import { Alert } from "@patternfly/react-core/dist/esm/components/Alert/index.js";
@@ -15,7 +15,7 @@ import { ActionDialog } from "../lib/components/ActionDialog";
 import { useMachines, type BackupRepositoryObject, type BackupScheduleObject, type MachineObject } from "../lib/dbus-store";
 import { _, format } from "../lib/gettext";
 import { adminOnly, useRole } from "../lib/role";
-import { AddScheduleDialog, WEEKDAYS } from "./AddScheduleDialog";
+import { ScheduleDialog, WEEKDAYS } from "./ScheduleDialog";
 
 const KEEP_LABEL: Record<string, () => string> = {
     last: () => _("last $0"), hourly: () => _("hourly $0"), daily: () => _("daily $0"),
@@ -62,6 +62,7 @@ export function SchedulesCard({ backupsPath, repositories, schedules }: {
     const locked = adminOnly(useRole());
     const machines = useMachines();
     const [adding, setAdding] = useState(false);
+    const [editing, setEditing] = useState<BackupScheduleObject | null>(null);
     const [removing, setRemoving] = useState<BackupScheduleObject | null>(null);
     const [error, setError] = useState("");
     const runNow = (s: BackupScheduleObject) => {
@@ -102,6 +103,7 @@ export function SchedulesCard({ backupsPath, repositories, schedules }: {
                                             <Td dataLabel={_("Next run")}>{new Date(s.NextRun / 1000).toLocaleString()}</Td>
                                             <Td isActionCell>
                                                 <Button variant="secondary" size="sm" isAriaDisabled={Boolean(locked) || s.Running} onClick={() => runNow(o)}>{_("Run now")}</Button>{" "}
+                                                <Button variant="link" isAriaDisabled={Boolean(locked)} onClick={() => setEditing(o)}>{_("Edit…")}</Button>{" "}
                                                 <Button variant="link" isDanger isAriaDisabled={Boolean(locked) || s.Running} onClick={() => setRemoving(o)}>{_("Remove…")}</Button>
                                             </Td>
                                         </Tr>
@@ -112,8 +114,8 @@ export function SchedulesCard({ backupsPath, repositories, schedules }: {
                     )}
                 {locked && <p className="debvisor-muted pf-v6-u-mt-sm">{locked}</p>}
             </CardBody>
-            {adding && <AddScheduleDialog backupsPath={backupsPath} repositories={repositories} machines={machines}
-                taken={schedules.map(s => s.props.Name)} onClose={() => setAdding(false)} />}
+            {(adding || editing) && <ScheduleDialog backupsPath={backupsPath} repositories={repositories} machines={machines}
+                taken={schedules.map(s => s.props.Name)} editing={editing} onClose={() => { setAdding(false); setEditing(null) }} />}
             {removing && (
                 <ActionDialog title={format(_("Remove schedule $0?"), removing.props.Name)} confirm={_("Remove")} danger onClose={() => setRemoving(null)}
                     run={() => backupScheduleRemove(removing.path)}>

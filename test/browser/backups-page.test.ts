@@ -3,7 +3,8 @@
 // and a schedule for a shut-off machine from the page, runs it now and sees
 // it succeed on the schedule and in the history. With the repository moved
 // away the next run fails: the failure shows on the page, on the machine's
-// Backups tab and on the Overview, and its audit record in the history. A
+// Backups tab and on the Overview, and its audit record in the history. The
+// admin edits the schedule (the dialog starts from its settings). A
 // viewer sees it all in a dark, narrow window with every action disabled;
 // the admin removes the schedule and the repository after confirmations
 // that name them.
@@ -148,6 +149,51 @@ QUnit.module("browser: Backups page", hooks => {
         }
     });
 
+    QUnit.test("an admin edits the schedule: the dialog holds its settings, a bad time is refused as typed, cleared counts are cleared", async assert => {
+        const session = await openSession();
+        try {
+            await login(session.page, ADMIN);
+            session.consoleErrors.length = 0;
+            const frame = await openBackups(session.page);
+            const row = frame.locator(`tr[data-schedule='${schedule}']`);
+            await row.getByRole("button", { name: "Edit…" }).click();
+            const dialog = frame.locator("[role='dialog']");
+            await dialog.locator(`text=Edit schedule ${schedule}`).waitFor(WAIT);
+            assert.equal(await dialog.locator("#schedule-name").inputValue(), schedule, "the name is shown");
+            assert.true(await dialog.locator("#schedule-name").evaluate(e => (e as HTMLInputElement).readOnly), "and cannot be changed");
+            assert.equal(await dialog.locator("#schedule-frequency").inputValue(), "weekly", "the dialog holds the schedule's settings");
+            assert.equal(await dialog.locator("#schedule-weekday").inputValue(), "3");
+            assert.equal(await dialog.locator("#schedule-time").inputValue(), "03:15");
+            assert.equal(await dialog.locator("#schedule-keep-last").inputValue(), "3");
+            assert.equal(await dialog.locator("#schedule-verify").inputValue(), "10");
+
+            await dialog.locator("#schedule-time").fill("25:00");
+            await dialog.locator("text=The time is HH:MM, from 00:00 to 23:59.").waitFor(WAIT);
+            assert.true(await dialog.locator("button:has-text('Save')").isDisabled(), "a bad time is refused as typed");
+            await dialog.locator("#schedule-frequency").selectOption("daily");
+            await dialog.locator("#schedule-time").fill("04:30");
+            await dialog.locator("#schedule-keep-last").fill("");
+            await dialog.locator("#schedule-keep-daily").fill("2");
+            await dialog.locator("#schedule-verify").fill("");
+            await screenshot(session.page, "backups-page-edit-schedule");
+            await dialog.locator("button:has-text('Save')").click();
+            await dialog.waitFor({ state: "detached", ...WAIT });
+            await row.locator("text=Daily at 04:30").waitFor(WAIT);
+            const text = await row.textContent() ?? "";
+            for (const part of ["daily 2", "weekly 4", machine, repoName])
+                assert.true(text.includes(part), `the row says "${part}"`);
+            assert.false(text.includes("last 3"), "the cleared count is gone");
+            assert.false(text.includes("% of the data"), "and so is the verify share");
+            const shown = JSON.parse(ctl("backup", "schedule", "list", "--json")) as Array<Record<string, unknown>>;
+            const saved = shown.find(s => s.Name === schedule);
+            assert.deepEqual([saved?.Frequency, saved?.Time, saved?.Keep, Number(saved?.VerifyPercent)], ["daily", "04:30", { daily: 2, weekly: 4 }, 0],
+                "the daemon has the new settings");
+            assert.deepEqual(session.consoleErrors, [], "no console errors");
+        } finally {
+            await session.close();
+        }
+    });
+
     QUnit.test("a viewer sees repositories, schedules and history with every action disabled (dark, narrow)", async assert => {
         const session = await openSession({ colorScheme: "dark", width: 480 });
         try {
@@ -160,7 +206,7 @@ QUnit.module("browser: Backups page", hooks => {
             await frame.locator(`tr[data-repository='${repoName}']`).waitFor(WAIT);
             await frame.locator("table[aria-label='Recent history'] tr[data-history-kind='schedule']").first().waitFor(WAIT);
             for (const button of [frame.locator("#add-repository"), frame.locator("#add-schedule"), row.getByRole("button", { name: "Run now" }),
-                row.getByRole("button", { name: "Remove…" }), frame.locator(`tr[data-repository='${repoName}']`).getByRole("button", { name: "Remove…" })])
+                row.getByRole("button", { name: "Edit…" }), row.getByRole("button", { name: "Remove…" }), frame.locator(`tr[data-repository='${repoName}']`).getByRole("button", { name: "Remove…" })])
                 assert.equal(await button.getAttribute("aria-disabled"), "true", `${await button.textContent()} is disabled`);
             await frame.locator("text=Only members of debvisor-admin may change this.").first().waitFor(WAIT);
             assert.true(await frame.evaluate(() => document.documentElement.classList.contains("pf-v6-theme-dark")), "the page follows the browser's dark preference");

@@ -10,13 +10,13 @@ import fs from "node:fs";
 import path from "node:path";
 import QUnit from "qunit";
 import { closeWatchBus, watchJobs } from "../lib/bus-watch.js";
-import { callAs, MANAGER } from "../lib/call-as.js";
+import { callAs } from "../lib/call-as.js";
 import { areas } from "../lib/daemon.js";
 import { randomImage, tempDir, uniqueName } from "../lib/images.js";
 import { ADMIN, OPERATOR, VIEWER } from "../lib/users.js";
 import { waitFor, withTimeout } from "../lib/wait.js";
 import {
-    addRepository, ctl, domainNames, firstDisk, holdsPattern, JOB, machineCall, MIB, prop, repoCall, repositoryObjects,
+    addTestRepository, backUpMachine, createMachineFromImage, ctl, domainNames, firstDisk, holdsPattern, JOB, machineCall, MIB, prop, repoCall, repositoryObjects,
     REPOSITORY, sha256, virsh, volumeFile, volumeNames, writePattern,
 } from "../lib/backups.js";
 
@@ -48,29 +48,12 @@ QUnit.module("backup restore: over the original machine, one disk of it", hooks 
         dir = tempDir("dv-backup-restore-");
         await waitFor("the backups area to be ready", async () => (await areas()).backups?.state === "ready", 30_000, 200);
         watch = await watchJobs();
-        const added = await addRepository(ADMIN.name, repoName, path.join(dir, "repo"), password);
-        if (!added.ok)
-            throw new Error(added.message);
-        repoPath = added.body[0] as string;
-        const created = await callAs(ADMIN.name, { ...MANAGER, method: "CreateMachine", signature: "sa{sv}",
-            body: [name, { source: ["s", "image"], image: ["s", randomImage(dir, "machine.raw", 128)] }] });
-        if (!created.ok)
-            throw new Error(created.message);
-        machinePath = created.body[0] as string;
-        const [ok, message] = await withTimeout(watch(created.body[1] as string).completed, 120_000, "the import");
-        if (!ok)
-            throw new Error(message);
-        await waitFor("the machine", async () => await prop(machinePath, "Name") === name);
+        repoPath = await addTestRepository(repoName, path.join(dir, "repo"), password);
+        machinePath = await createMachineFromImage(name, randomImage(dir, "machine.raw", 128), watch);
         ({ file: disk, pool } = await firstDisk(machinePath));
         writeAt(0xab);
         backedUpHash = sha256(disk);
-        const backup = await machineCall(OPERATOR.name, machinePath, "Backup", "sa{sv}", [repoName, {}]);
-        if (!backup.ok)
-            throw new Error(backup.message);
-        const [backedUp, backupMessage] = await withTimeout(watch(backup.body[0] as string).completed, 300_000, "the backup");
-        if (!backedUp)
-            throw new Error(backupMessage);
-        backupId = /snapshot ([0-9a-f]{8})/.exec(backupMessage)?.[1] ?? "";
+        backupId = await backUpMachine(machinePath, repoName, watch);
     });
     hooks.after(async () => {
         if (domainNames().includes(name)) {

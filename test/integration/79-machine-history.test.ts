@@ -3,18 +3,27 @@
 // domain statistics into node-exporter's textfile, Prometheus scrapes them,
 // and Metrics.History answers a viewer with the guest's real, non-zero CPU
 // and memory (the textfile also counts what it read from its CD-ROM); a user without a DebVisor role is refused, and
-// a series is read only for a machine that exists.
+// a series is read only for a machine that exists. Every metric the shipped
+// Grafana dashboards and alert rules name is one this Prometheus has series of.
 import fs from "node:fs";
+import path from "node:path";
 import QUnit from "qunit";
+import { DaemonMetrics } from "../../helpers/debvisord/metrics/daemon-metrics.js";
+import { machineFamilies } from "../../helpers/debvisord/metrics/machine-stats.js";
+import { objectFamilies } from "../../helpers/debvisord/metrics/object-metrics.js";
+import { serviceFamilies } from "../../helpers/debvisord/metrics/service-metrics.js";
 import { callAs } from "../lib/call-as.js";
 import { tempDir, uniqueName } from "../lib/images.js";
 import { enginesMissing, MetricsEngines } from "../lib/metrics-engines.js";
 import { removeGuest, startTinyGuest, type RunningGuest } from "../lib/running-guest.js";
 import { moduleUnless } from "../lib/skip.js";
+import { dashboardExpressions, metricNames } from "../lib/promql-names.js";
 import { NOBODY, refusalOf, VIEWER } from "../lib/users.js";
 import { waitFor } from "../lib/wait.js";
 
 const TEXTFILE = "/var/lib/prometheus/node-exporter/debvisor.prom";
+const DASHBOARDS = "/usr/share/debvisor/grafana";
+const RULES = "/usr/share/debvisor/monitoring/rules";
 const METRICS = { path: "/org/debvisor/DebVisor1/metrics", iface: "org.debvisor.DebVisor1.Metrics" };
 const history = (user: string, series: string, options: Record<string, [string, unknown]>) =>
     callAs(user, { ...METRICS, method: "History", signature: "sua{sv}", body: [series, 300, options] });
@@ -71,5 +80,52 @@ moduleUnless("metrics: a running machine's history", enginesMissing(), hooks => 
         assert.true(!injected.ok && injected.errorName.endsWith("InvalidArgument") && /UUID/.test(injected.message), injected.ok ? "answered" : injected.message);
         const node = await history(VIEWER.name, "node-cpu", { machine: ["s", guest.uuid] });
         assert.true(!node.ok && /takes no machine/.test(node.message), node.ok ? "answered" : node.message);
+    });
+
+    /* The metric names Prometheus has series of (none while it does not answer). */
+    async function namesWithSeries(): Promise<Set<string>> {
+        const res = await fetch(`http://127.0.0.1:${engines.ports.prometheus}/api/v1/label/__name__/values`,
+            { headers: { authorization: `Basic ${Buffer.from(`debvisor:${engines.secret()}`).toString("base64")}` } });
+        return new Set(res.ok ? (await res.json() as { data: string[] }).data : []);
+    }
+
+    QUnit.test("every metric the shipped Grafana dashboards and alert rules name has series in the node's Prometheus", async assert => {
+        const files = fs.readdirSync(DASHBOARDS).filter(f => f.endsWith(".json"));
+        assert.deepEqual(files.sort(), ["machines.json", "node.json", "storage-dns.json"], "the package ships the three dashboards");
+        const dashboardNames = new Map<string, string>(); // metric → the first dashboard naming it
+        for (const f of files)
+            for (const name of dashboardExpressions(JSON.parse(fs.readFileSync(path.join(DASHBOARDS, f), "utf8"))).flatMap(metricNames))
+                if (!dashboardNames.has(name)) dashboardNames.set(name, f);
+        const ruleNames = new Set(fs.readdirSync(RULES).flatMap(f => [...fs.readFileSync(path.join(RULES, f), "utf8").matchAll(/^\s*expr:\s*(.+)$/gm)])
+            .flatMap(m => metricNames(m[1])));
+        assert.true(dashboardNames.size >= 20 && ruleNames.size >= 10, `${dashboardNames.size} metrics in the dashboards, ${ruleNames.size} in the rules`);
+
+        let present = new Set<string>();
+        // the guest's series come with debvisord's next reading of libvirt (every 15 s)
+        await waitFor("the running guest's series in Prometheus", async () => {
+            present = await namesWithSeries();
+            return present.has("debvisor_machine_cpu_seconds_total") && present.has("node_cpu_seconds_total");
+        }, 60_000, 1000);
+        // debvisord leaves out a family with no samples (no ZFS pool, zone or key here, a guest without a network
+        // interface, no job finished yet), yet it is debvisord's: every family it can write
+        const declaredByDebvisord = new Set([
+            ...objectFamilies({ objectsWith: () => [] }), ...machineFamilies([]), ...new DaemonMetrics().families(),
+            ...serviceFamilies({ auditProblem: () => "", auditRecords: () => 0, areas: () => ({}) }),
+        ].map(f => f.name));
+        const absent = (names: Iterable<string>) => [...names].filter(n => !present.has(n));
+        const dashboardsAbsent = absent(dashboardNames.keys());
+        const noObjectsHere = dashboardsAbsent.filter(n => declaredByDebvisord.has(n));
+        assert.deepEqual(dashboardsAbsent.filter(n => !declaredByDebvisord.has(n)).map(n => `${n} (${dashboardNames.get(n)})`), [],
+            `dashboards: every metric has series or is debvisord's (no such objects on this node: ${noObjectsHere.join(", ") || "none"})`);
+        // ceph_* come from ceph-mgr's prometheus module, which runs only on a node with Ceph
+        const rulesAbsent = absent(ruleNames).filter(n => !declaredByDebvisord.has(n));
+        assert.deepEqual(rulesAbsent.filter(n => !n.startsWith("ceph_")), [],
+            `rules: every metric has series or is debvisord's; ceph-mgr's, not checked here: ${rulesAbsent.filter(n => n.startsWith("ceph_")).join(", ")}`);
+    });
+
+    QUnit.test("the name check finds a metric no exporter has", async assert => {
+        const present = await namesWithSeries();
+        const names = metricNames('sum by (name) (rate(debvisor_machine_cpu_secnds_total{name=~"$machine"}[$__rate_interval]))');
+        assert.deepEqual(names.filter(n => !present.has(n)), ["debvisor_machine_cpu_secnds_total"], "a misspelt name is missing");
     });
 });

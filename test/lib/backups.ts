@@ -5,7 +5,10 @@ import { execFileSync, spawnSync } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { callAs, getProperty } from "./call-as.js";
+import type { JobWatch } from "./bus-watch.js";
+import { callAs, getProperty, MANAGER } from "./call-as.js";
+import { ADMIN, OPERATOR } from "./users.js";
+import { waitFor, withTimeout } from "./wait.js";
 
 export const ROOT = "/org/debvisor/DebVisor1";
 export const BACKUPS = { path: `${ROOT}/backups`, iface: "org.debvisor.DebVisor1.Backups" };
@@ -21,6 +24,21 @@ export const domainNames = () => virsh("list", "--all", "--name").split("\n").ma
 export function defineDiskMachine(name: string, disk: string, dir: string, sizeMiB: number, dataMiB: number): void {
     execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", disk, `${sizeMiB}M`]);
     execFileSync("qemu-io", ["-f", "qcow2", "-c", `write -P 0x5a 1M ${dataMiB}M`, disk], { stdio: "pipe" });
+    defineMachineOn(name, disk, dir);
+}
+
+/* A raw guest disk of 64 MiB as an installer leaves one: a GPT with an ext4 partition of 24 MiB
+ * holding the files under `root` (written by mke2fs -d, nothing mounted) and a FAT one of 16 MiB. */
+export function writeGuestDisk(image: string, root: string): void {
+    fs.writeFileSync(image, "");
+    fs.truncateSync(image, 64 * MIB);
+    execFileSync("sfdisk", ["-q", image], { input: "label: gpt\n,24M,L\n,16M,L\n" });
+    execFileSync("mkfs.ext4", ["-q", "-F", "-E", `offset=${MIB}`, "-d", root, image, "24M"]);
+    execFileSync("mkfs.vfat", ["--offset", String(MIB / 512 + 24 * 2048), image, String(16 * 1024)], { stdio: "pipe" });
+}
+
+/* A shut-off machine on the qcow2 disk `disk`, defined in libvirt; its definition is written into dir. */
+export function defineMachineOn(name: string, disk: string, dir: string): void {
     const xmlFile = path.join(dir, "domain.xml");
     fs.writeFileSync(xmlFile, `<domain type='qemu'><name>${name}</name><memory unit='MiB'>32</memory><vcpu>1</vcpu>
         <os><type arch='x86_64' machine='pc'>hvm</type></os>
@@ -95,3 +113,49 @@ export function ctl(args: string[], options: { user?: string; input?: string } =
     return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+
+type WatchJob = (path: string) => JobWatch;
+
+/* A repository added by an admin at `location`; its object path. */
+export async function addTestRepository(name: string, location: string, password: string): Promise<string> {
+    const added = await addRepository(ADMIN.name, name, location, password);
+    if (!added.ok)
+        throw new Error(added.message);
+    return added.body[0] as string;
+}
+
+/* A machine an admin creates from the disk image `image` (imported as its disk); its object path, once it is listed. */
+export async function createMachineFromImage(name: string, image: string, watch: WatchJob): Promise<string> {
+    const created = await callAs(ADMIN.name, { ...MANAGER, method: "CreateMachine", signature: "sa{sv}",
+        body: [name, { source: ["s", "image"], image: ["s", image] }] });
+    if (!created.ok)
+        throw new Error(created.message);
+    const machinePath = created.body[0] as string;
+    const [ok, message] = await withTimeout(watch(created.body[1] as string).completed, 120_000, "the import");
+    if (!ok)
+        throw new Error(message);
+    await waitFor("the machine", async () => await prop(machinePath, "Name") === name);
+    return machinePath;
+}
+
+/* An operator's backup of the machine into the repository; the snapshot's short id. */
+export async function backUpMachine(machinePath: string, repository: string, watch: WatchJob): Promise<string> {
+    const backup = await machineCall(OPERATOR.name, machinePath, "Backup", "sa{sv}", [repository, {}]);
+    if (!backup.ok)
+        throw new Error(backup.message);
+    const [backedUp, message] = await withTimeout(watch(backup.body[0] as string).completed, 300_000, "the backup");
+    if (!backedUp)
+        throw new Error(message);
+    return /snapshot ([0-9a-f]{8})/.exec(message)?.[1] ?? "";
+}
+
+/* What a test made: its machine (stopped, undefined with its storage) and its repository (forgotten). */
+export async function removeTestMachineAndRepository(name: string, repository: string): Promise<void> {
+    if (domainNames().includes(name)) {
+        try { virsh("destroy", name) } catch { /* not running */ }
+        virsh("undefine", name, "--remove-all-storage");
+    }
+    for (const [p, ifaces] of Object.entries(await repositoryObjects()))
+        if (ifaces[REPOSITORY]?.Name === repository)
+            await repoCall(null, p, "Remove", "a{sv}", [{}]);
+}

@@ -3,7 +3,7 @@
 // node-exporter (textfile, CPU, memory, disk and network collectors only) and Prometheus
 // with the shipped configuration and rules, evaluating every second. Stopped
 // by the PIDs they were started with.
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -42,7 +42,7 @@ export function engineStatus(url: string, secret?: string): Promise<number> {
 export class MetricsEngines {
     readonly metricsDir: string;
     ports: EnginePorts = { prometheus: 0, alertmanager: 0, node: 0 };
-    private readonly children: ChildProcess[] = [];
+    private readonly children = new Map<string, ChildProcess>();
     private daemon: ChildProcess | null = null;
 
     constructor(private readonly dir: string) {
@@ -65,8 +65,11 @@ export class MetricsEngines {
         this.daemon = null;
     }
 
-    /* The daemon first, then the engines on its secret; resolves when all three answer. */
-    async start(): Promise<void> {
+    /* The daemon first, then the engines on its secret; resolves when all three answer. For the tests Prometheus
+     * scrapes and evaluates every second and node-exporter collects little; asShipped (a benchmark's load) keeps
+     * the shipped 15 s and node-exporter's default collectors. backfill: OpenMetrics text put into Prometheus's
+     * storage before it starts (promtool's backfilling), as if it had scraped it then. */
+    async start({ asShipped = false, backfill = "" } = {}): Promise<void> {
         this.ports = { prometheus: await freePort(), alertmanager: await freePort(), node: await freePort() };
         fs.mkdirSync(TEXTFILE_DIR, { recursive: true });
         await this.startDaemon();
@@ -76,13 +79,18 @@ export class MetricsEngines {
             `--web.listen-address=127.0.0.1:${alertmanager}`, `--web.config.file=${web}`, "--cluster.listen-address=",
             `--storage.path=${path.join(this.dir, "alertmanager")}`]);
         this.engine("/usr/bin/prometheus-node-exporter", [`--web.listen-address=127.0.0.1:${node}`, `--web.config.file=${web}`,
-            "--collector.disable-defaults", "--collector.textfile", "--collector.cpu", "--collector.meminfo", "--collector.diskstats", "--collector.netdev", `--collector.textfile.directory=${TEXTFILE_DIR}`]);
+            ...asShipped ? [] : ["--collector.disable-defaults", "--collector.textfile", "--collector.cpu", "--collector.meminfo", "--collector.diskstats", "--collector.netdev"],
+            `--collector.textfile.directory=${TEXTFILE_DIR}`]);
         // the shipped configuration, on the test's ports and secret, evaluating every second
         const config = fs.readFileSync(SHIPPED_CONFIG, "utf8")
-            .replace(/15s/g, "1s").replace("127.0.0.1:9190", `127.0.0.1:${prometheus}`)
+            .replace(/15s/g, asShipped ? "15s" : "1s").replace("127.0.0.1:9190", `127.0.0.1:${prometheus}`)
             .replace("127.0.0.1:9093", `127.0.0.1:${alertmanager}`).replace("127.0.0.1:9100", `127.0.0.1:${node}`)
             .replaceAll("/etc/debvisor/metrics/secret", path.join(this.metricsDir, "secret"));
         fs.writeFileSync(path.join(this.dir, "prometheus.yml"), config);
+        if (backfill) {
+            fs.writeFileSync(path.join(this.dir, "backfill.om"), backfill);
+            execFileSync("promtool", ["tsdb", "create-blocks-from", "openmetrics", path.join(this.dir, "backfill.om"), path.join(this.dir, "prometheus")], { stdio: "pipe" });
+        }
         this.engine("/usr/bin/prometheus", [`--config.file=${path.join(this.dir, "prometheus.yml")}`, `--web.listen-address=127.0.0.1:${prometheus}`,
             `--web.config.file=${web}`, `--storage.tsdb.path=${path.join(this.dir, "prometheus")}`]);
         const secret = this.secret();
@@ -92,6 +100,13 @@ export class MetricsEngines {
             await engineStatus(`http://127.0.0.1:${node}/metrics`, secret) === 200, 60_000, 250);
     }
 
+    /* The PIDs of the engines and of the test's debvisord (benchmarks read their CPU time and memory). */
+    pids(): Record<"prometheus" | "alertmanager" | "node-exporter" | "debvisord", number> {
+        const pid = (child: ChildProcess | null | undefined) => child?.pid ?? 0;
+        return { prometheus: pid(this.children.get("prometheus")), alertmanager: pid(this.children.get("prometheus-alertmanager")),
+                 "node-exporter": pid(this.children.get("prometheus-node-exporter")), debvisord: pid(this.daemon) };
+    }
+
     secret(): string {
         return fs.readFileSync(path.join(this.metricsDir, "secret"), "utf8").trim();
     }
@@ -99,9 +114,9 @@ export class MetricsEngines {
     /* The test's daemon and the engines stopped; the next call activates the installed debvisord. */
     async stop(): Promise<void> {
         await this.stopDaemon();
-        for (const child of this.children)
+        for (const child of this.children.values())
             child.kill("SIGTERM");
-        await waitFor("the engines to exit", () => this.children.every(c => c.exitCode !== null || c.signalCode !== null), 20_000);
+        await waitFor("the engines to exit", () => [...this.children.values()].every(c => c.exitCode !== null || c.signalCode !== null), 20_000);
     }
 
     private engine(file: string, args: string[]): void {
@@ -109,6 +124,6 @@ export class MetricsEngines {
         let errors = "";
         child.stderr!.on("data", (c: Buffer) => { errors = (errors + c.toString()).slice(-4000) });
         child.on("exit", code => { if (code) process.stderr.write(`${path.basename(file)} exited ${code}: ${errors}\n`) });
-        this.children.push(child);
+        this.children.set(path.basename(file), child);
     }
 }

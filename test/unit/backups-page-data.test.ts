@@ -2,7 +2,9 @@
 // Backups page's schedule options, its history from audit records, and which
 // failed schedules a machine's tab shows.
 import QUnit from "qunit";
-import { failedSchedulesOf, historyEntries, newBytesBySnapshot, newestFirst, scheduleOptions, type ScheduleForm } from "../../pkg/lib/api/backups-data.js";
+import {
+    failedSchedulesOf, historyEntries, newBytesBySnapshot, newestFirst, scheduleForm, scheduleOptions, scheduleUpdateOptions, type ScheduleForm,
+} from "../../pkg/lib/api/backups-data.js";
 
 const MESSAGE = "Backed up web01 to nas as snapshot 1a2b3c4d (shut off): 160 MiB read, 150 MiB new, 10 MiB reused " +
     "(new bytes: 157286400, reused bytes: 10485760)";
@@ -52,6 +54,16 @@ QUnit.module("backups tab: data", () => {
         assert.deepEqual(scheduleOptions({ ...form, target: "tag", tag: "prod", frequency: "weekly", keep: {}, verifyPercent: "10" }), {
             tag: { t: "s", v: "prod" }, frequency: { t: "s", v: "weekly" }, time: { t: "s", v: "01:30" }, weekday: { t: "u", v: 3 },
             "verify-percent": { t: "u", v: 10 },
+        });
+    });
+
+    QUnit.test("editing: the form starts from the schedule; a count or verify share left empty is sent as 0, which clears it", assert => {
+        const form = scheduleForm({ Machine: "", Tag: "prod", Frequency: "weekly", Weekday: 5, Time: "03:15", Keep: { last: 3, daily: 0, weekly: 4 }, VerifyPercent: 10 });
+        assert.deepEqual(form, { target: "tag", machine: "", tag: "prod", frequency: "weekly", weekday: 5, time: "03:15", keep: { last: "3", weekly: "4" }, verifyPercent: "10" });
+        assert.deepEqual(scheduleUpdateOptions({ ...form, keep: { weekly: "4" }, verifyPercent: "" }), {
+            tag: { t: "s", v: "prod" }, frequency: { t: "s", v: "weekly" }, time: { t: "s", v: "03:15" }, weekday: { t: "u", v: 5 },
+            "keep-weekly": { t: "u", v: 4 }, "keep-last": { t: "u", v: 0 }, "keep-hourly": { t: "u", v: 0 }, "keep-daily": { t: "u", v: 0 },
+            "keep-monthly": { t: "u", v: 0 }, "keep-yearly": { t: "u", v: 0 }, "verify-percent": { t: "u", v: 0 },
         });
     });
 

@@ -57,9 +57,11 @@ QUnit.module("D-Bus contract", () => {
         const reading = parseIntrospection(xml).flatMap(i => i.methods.filter(m => m.annotations[MUTATING] !== "true")
             .map(m => ({ name: `${i.name}.${m.name}`, action: m.annotations[ACTION_ANNOTATION] ?? "" })));
         // OpenConsole gives access to a guest's console, not data; it is the operator's. PeerCall answers
-        // the other nodes of a cluster only (org.debvisor.cluster.peer is given to the user debvisor-peer alone)
+        // the other nodes of a cluster only (org.debvisor.cluster.peer is given to the user debvisor-peer alone).
+        // ListFiles and ReadFile take a guest's files out of a backup: a restore, the operator's
         const notRead = reading.filter(m => !m.action.endsWith(".read")).map(m => m.name);
-        assert.deepEqual(notRead, ["org.debvisor.DebVisor1.Machine.OpenConsole", "org.debvisor.DebVisor1.Cluster.PeerCall"]);
+        assert.deepEqual(notRead, ["org.debvisor.DebVisor1.Machine.OpenConsole", "org.debvisor.DebVisor1.BackupRepository.ListFiles",
+            "org.debvisor.DebVisor1.BackupRepository.ReadFile", "org.debvisor.DebVisor1.Cluster.PeerCall"]);
         const actions = [...policy.matchAll(/<action id="([^"]+)"/g)].map(m => m[1]);
         for (const action of actions.filter(a => a.endsWith(".read"))) {
             for (const group of ROLE_GROUPS)

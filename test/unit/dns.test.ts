@@ -1,5 +1,6 @@
 import QUnit from "qunit";
 import { namedFragment } from "../../helpers/debvisord/dns/bind-config.js";
+import { renderDnsmasq } from "../../helpers/debvisord/dns/dhcp-config.js";
 import { parseDnsmasqLeases, parseLibvirtStatus } from "../../helpers/debvisord/dns/dhcp-leases.js";
 import { zoneName } from "../../helpers/debvisord/dns/dns-schemas.js";
 import { parseRecord, reverseName, txtText, type RecordTuple } from "../../helpers/lib/dns-grammar.js";
@@ -121,6 +122,14 @@ QUnit.module("dns grammar and scripts", () => {
         assert.deepEqual(parseLibvirtStatus(libvirt, "default"), [{ Address: "192.168.122.50", Mac: "52:54:00:aa:bb:cc", Hostname: "vm1", Expiry: 1767225600, Source: "default" }]);
         assert.deepEqual(parseDnsmasqLeases("1767225600 52:54:00:11:22:33 10.0.0.5 * 01:52:54:00:11:22:33\ngarbage\n", "dnsmasq"),
             [{ Address: "10.0.0.5", Mac: "52:54:00:11:22:33", Hostname: "", Expiry: 1767225600, Source: "dnsmasq" }]);
+    });
+
+    QUnit.test("a DHCP range without a DNS server of its own hands out this host, where BIND answers", assert => {
+        const range = { Name: "lab", Interface: "br0", Start: "10.0.0.10", End: "10.0.0.20", Netmask: "255.255.255.0", LeaseSeconds: 3600 };
+        const text = renderDnsmasq([{ ...range, DnsServer: "" }, { ...range, Name: "vip", Start: "10.0.0.30", End: "10.0.0.40", DnsServer: "10.0.0.2" }]);
+        // the node's dnsmasq runs with port=0 (DHCP only): without the option it would name no server
+        assert.true(text.includes("dhcp-option=tag:lab,option:dns-server,0.0.0.0\n"), text);
+        assert.true(text.includes("dhcp-option=tag:vip,option:dns-server,10.0.0.2\n"), text);
     });
 
     QUnit.test("object path elements escape every byte outside [A-Za-z0-9] and read back", assert => {

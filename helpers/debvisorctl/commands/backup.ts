@@ -196,4 +196,45 @@ const backupRestoreDisk: Command = {
     },
 };
 
-export const backupCommands: Command[] = [repoAdd, repoList, repoRemove, backupNow, backupList, backupRestore, backupRestoreDisk];
+const backupFiles: Command = {
+    name: "backup files",
+    args: "REPOSITORY BACKUP-ID DISK [PATH]",
+    summary: "list a directory of a backed-up disk (ext2/3/4; the disk is read, never mounted or restored)",
+    details: "PATH defaults to /. On a disk with partitions, / lists them and /1/etc is /etc of partition 1. " +
+        "The first call on a disk takes it out of the repository, which takes as long as reading the disk.",
+    options: { ...JSON_OPTION, ...NO_ASK_OPTION },
+    positionals: { min: 3, max: 4 },
+    async run(values, [repository, id, disk, path = "/"]) {
+        const [raw] = await callMethod((await findRepository(repository)).Path, BACKUPREPOSITORY_IFACE, "ListFiles", [id, disk, path], values);
+        return printList(values, unwrap(raw) as Array<Record<string, unknown>>, tableOf(["TYPE", "SIZE", "MODE", "NAME"], e => [
+            String(e.Type) + (e.FsType !== undefined ? ` (${String(e.FsType) || "unknown"})` : ""), formatBytes(Number(e.Size)),
+            Number(e.Mode).toString(8).padStart(4, "0"), JSON.stringify(String(e.Name)).slice(1, -1),
+        ]));
+    },
+};
+
+const backupDownload: Command = {
+    name: "backup download",
+    args: "REPOSITORY BACKUP-ID DISK PATH",
+    summary: "write one file of a backed-up disk to standard output (backup download … > FILE); files up to 64 MiB",
+    options: NO_ASK_OPTION,
+    positionals: { min: 4, max: 4 },
+    async run(values, [repository, id, disk, path]) {
+        if (process.stdout.isTTY)
+            throw new UsageError("the file goes to standard output: redirect it to a file (> FILE)");
+        const repositoryPath = (await findRepository(repository)).Path;
+        // bounded: every answer brings at least one byte or ends the loop, and the daemon caps the size
+        for (let offset = 0n, size = 1n; offset < size;) {
+            const [data, total] = await callMethod(repositoryPath, BACKUPREPOSITORY_IFACE, "ReadFile", [id, disk, path, offset], values) as [Buffer, bigint];
+            size = BigInt(total);
+            if (data.length === 0)
+                break;
+            offset += BigInt(data.length);
+            if (!process.stdout.write(data))
+                await new Promise(resolve => process.stdout.once("drain", resolve));
+        }
+        return 0;
+    },
+};
+
+export const backupCommands: Command[] = [repoAdd, repoList, repoRemove, backupNow, backupList, backupRestore, backupRestoreDisk, backupFiles, backupDownload];

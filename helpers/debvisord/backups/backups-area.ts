@@ -20,9 +20,11 @@ import { systemClock, type Clock } from "./clock.js";
 import { describeLocation, LocationError, parseLocation } from "./locations.js";
 import { RepositoryStore, type RepositoryRecord } from "./repositories.js";
 import { parseSnapshots, Restic, resticError, type RepositoryAccess, type ResticSnapshot } from "./restic.js";
+import { DiskFiles, listFilesMethod, readFileMethod } from "./disk-files.js";
 import { restoreMethod } from "./restore.js";
 import { restoreDiskMethod } from "./restore-disk.js";
 import { restoreOverOriginalMethod } from "./restore-original.js";
+import { rollBack, rollForward, SwapJournals } from "./swap-journal.js";
 import { backupSizes, TAG, tagValue } from "./tags.js";
 
 export const BACKUPS_IFACE = "org.debvisor.DebVisor1.Backups";
@@ -57,9 +59,10 @@ export class BackupsArea {
     private readonly adding = new Set<string>();
 
     readonly schedules: BackupSchedules;
+    readonly files = new DiskFiles();
 
-    constructor(readonly server: ObjectServer, readonly host: MachineHost & { list(): MachineFacts[] }, audit: AuditLog,
-        clock: Clock = systemClock, readonly store = new RepositoryStore()) {
+    constructor(readonly server: ObjectServer, readonly host: MachineHost & { list(): MachineFacts[] }, private readonly audit: AuditLog,
+        clock: Clock = systemClock, readonly store = new RepositoryStore(), readonly swaps = new SwapJournals()) {
         this.path = `${server.rootPath}/backups`;
         this.schedules = new BackupSchedules(this, audit, clock);
     }
@@ -70,6 +73,7 @@ export class BackupsArea {
 
     /* The Backups object and one object per saved repository; quick, before the name is taken. */
     start(): void {
+        this.files.start();
         this.server.export(this.path, [{ name: BACKUPS_IFACE, properties: () => ({ ResticVersion: this.version }), methods: this.methods() }]);
         try {
             // secrets of an add that was cut short
@@ -88,8 +92,10 @@ export class BackupsArea {
         this.schedules.start();
     }
 
-    /* The area supervisor's attempt: restic must be there. */
+    /* The area supervisor's attempt: a restore cut off in its swap is finished first (libvirt must
+     * answer for that), then restic must be there. */
     async probe(): Promise<void> {
+        await this.finishInterruptedSwaps();
         const version = await this.restic.version();
         if (version !== this.version) {
             this.version = version ?? "";
@@ -97,6 +103,29 @@ export class BackupsArea {
         }
         if (!version)
             throw new NotInstalled("restic is not installed (apt install restic): backups cannot be made or restored");
+    }
+
+    /* Each swap a stopped daemon left half done goes forward to the complete restore (or back to
+     * the original when it was being undone), and the audit log says so. */
+    private async finishInterruptedSwaps(): Promise<void> {
+        for (const j of this.swaps.list()) {
+            if ("unreadable" in j) {
+                // never guessed at: the files beside the disks stay for an admin to sort out
+                await this.audit.appendAsDaemon("RestoreOverOriginal.recover", this.path, `failed: ${j.unreadable}: ${j.problem}`);
+                throw new Error(`the journal of an interrupted restore, ${j.unreadable}, cannot be read (${j.problem}); ` +
+                    "the disks beside it (.debvisor-restore, .debvisor-restore-old) must be sorted out by hand, then the journal removed");
+            }
+            try {
+                await (j.direction === "forward" ? rollForward : rollBack)(this.host.libvirt, j);
+            } catch (e) {
+                throw new Error(`finishing the interrupted restore over ${j.name}: ${(e as Error).message}`);
+            }
+            await this.audit.appendAsDaemon("RestoreOverOriginal.recover", j.machine,
+                j.direction === "forward" ? `ok: debvisord stopped during the swap; the restore over ${j.name} was completed`
+                    : `ok: debvisord stopped while undoing a failed restore over ${j.name}; the original was put back`,
+                [j.name, j.disks.map(d => d.file)]);
+            this.swaps.remove(j.uuid);
+        }
     }
 
     requireRestic(): void {
@@ -240,6 +269,8 @@ export class BackupsArea {
             Restore: restoreMethod(this, name),
             RestoreOverOriginal: restoreOverOriginalMethod(this, name),
             RestoreDisk: restoreDiskMethod(this, name),
+            ListFiles: listFilesMethod(this, this.files, name),
+            ReadFile: readFileMethod(this, this.files, name),
         };
     }
 }

@@ -24,11 +24,10 @@ import type { JobControl } from "../jobs/jobs.js";
 import type { Libvirt } from "../machines/libvirt.js";
 import { readBackup, snapshotId, type BackupContents } from "./backup-contents.js";
 import type { BackupsArea } from "./backups-area.js";
-import { imageFileStat, isBeingBackedUp } from "./machine-backup.js";
+import { imageFileStat, isBeingBackedUp, uuidOf } from "./machine-backup.js";
+import { REPLACED_SUFFIX, STAGED_SUFFIX, type SwapJournal } from "./swap-journal.js";
 
-/** Beside a disk while it is restored, and the replaced original until the swap is complete. */
-export const STAGED_SUFFIX = ".debvisor-restore";
-const REPLACED_SUFFIX = ".debvisor-restore-old";
+export { STAGED_SUFFIX };
 
 /** One disk of the backup and where it goes. */
 export interface RestorePlanDisk {
@@ -64,6 +63,8 @@ export function restoreOverOriginalMethod(area: BackupsArea, repositoryName: str
             requireShutOff(host, path, "restoring a backup over it");
             if (restoring.has(path))
                 throw busy(`${name} is being restored already`);
+            if (area.swaps.pending(uuidOf(path)))
+                throw busy(`${name}: an interrupted restore over it is being finished; try again in a moment`);
             if (isBeingBackedUp(manifest.uuid))
                 throw busy(`${name} is being backed up; wait for the backup or cancel it first`);
             const domainPath = host.domainOf(path);
@@ -111,7 +112,17 @@ export function restoreOverOriginalMethod(area: BackupsArea, repositoryName: str
                             throw e;
                         }
                         const definition = only ? withFormats(current, plan) : backedUpDefinition(contents, current, name, plan);
-                        await swapIn(host.libvirt, plan, () => host.libvirt.defineDomain(definition), () => host.libvirt.defineDomain(current));
+                        // written down first: a daemon killed during the swap finishes it when it starts again
+                        const journal: SwapJournal = {
+                            version: 1, machine: path, name, uuid: uuidOf(path), definition, previous: current, direction: "forward",
+                            disks: plan.map(p => ({ file: p.file, replaces: p.replaces, ...p.pool ? { poolPath: p.pool.path } : {} })),
+                        };
+                        area.swaps.write(journal);
+                        await swapIn(host.libvirt, plan, () => host.libvirt.defineDomain(definition), () => host.libvirt.defineDomain(current), {
+                            undoing: () => area.swaps.write({ ...journal, direction: "back" }),
+                            undone: () => area.swaps.remove(journal.uuid),
+                        });
+                        area.swaps.remove(journal.uuid);
                         await host.refresh(domainPath);
                         await refreshPools(area, currentDisks, plan);
                         return `Restored ${name} from backup ${backup.short_id} of ${when}: ${plan.map(p => p.target).join(", ")} put back ` +
@@ -191,8 +202,9 @@ export function removeStaged(plan: RestorePlanDisk[]): void {
 }
 
 /* Renames every staged disk into its place, then `commit` (the definition); any failure renames the
- * originals back (and runs `undo` when the definition had been changed). */
-export async function swapIn(libvirt: Libvirt, plan: RestorePlanDisk[], commit: () => Promise<unknown>, undo: () => Promise<unknown>): Promise<void> {
+ * originals back (and runs `undo` when the definition had been changed), between `undoing` and `undone`. */
+export async function swapIn(libvirt: Libvirt, plan: RestorePlanDisk[], commit: () => Promise<unknown>, undo: () => Promise<unknown>,
+    journal: { undoing(): void; undone(): void } = { undoing: () => undefined, undone: () => undefined }): Promise<void> {
     const moved: RestorePlanDisk[] = [];
     let committed = false;
     try {
@@ -207,6 +219,7 @@ export async function swapIn(libvirt: Libvirt, plan: RestorePlanDisk[], commit: 
         await commit();
         committed = true;
     } catch (e) {
+        journal.undoing();
         if (committed)
             await undo().catch(() => undefined);
         for (const p of moved.reverse()) {
@@ -215,6 +228,7 @@ export async function swapIn(libvirt: Libvirt, plan: RestorePlanDisk[], commit: 
                 fs.renameSync(p.file + REPLACED_SUFFIX, p.file);
         }
         removeStaged(plan);
+        journal.undone();
         throw e;
     }
     for (const p of plan.filter(x => x.replaces))

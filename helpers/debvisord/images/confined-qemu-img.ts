@@ -33,12 +33,17 @@ export function toolUser(passwd = "/etc/passwd"): ToolUser {
 
 /* setpriv and prlimit both exec the next program: qemu-img keeps the pid execa knows, so cancel reaches it. */
 export function confinedCommand(user: ToolUser, limits: Limits, qemuImgArgs: string[]): string[] {
+    return confinedToolCommand(user, limits, "qemu-img", qemuImgArgs);
+}
+
+/* Any tool that parses an image (sfdisk, blkid, debugfs on a backed-up disk), confined the same way. */
+export function confinedToolCommand(user: ToolUser, limits: Limits, tool: string, args: string[]): string[] {
     return [
         "setpriv", `--reuid=${user.uid}`, `--regid=${user.gid}`, "--clear-groups", "--no-new-privs",
-        // if debvisord dies, qemu-img dies with it instead of writing on into a file the next daemon removes
+        // if debvisord dies, the tool dies with it instead of writing on into a file the next daemon removes
         "--pdeathsig", "SIGTERM", "--",
         "prlimit", `--as=${limits.addressSpace}`, `--cpu=${limits.cpuSeconds}`, "--",
-        "qemu-img", ...qemuImgArgs,
+        tool, ...args,
     ];
 }
 

@@ -76,6 +76,25 @@ export function scheduleOptions(form: ScheduleForm): Record<string, Variant> {
     return options;
 }
 
+/** The form filled in from a schedule as it is (for editing it). */
+export function scheduleForm(s: { Machine: string; Tag: string; Frequency: string; Weekday: number; Time: string; Keep: Record<string, number>; VerifyPercent: number }): ScheduleForm {
+    return {
+        target: s.Tag ? "tag" : "machine", machine: s.Machine, tag: s.Tag, frequency: s.Frequency === "weekly" ? "weekly" : "daily",
+        weekday: s.Weekday, time: s.Time, verifyPercent: s.VerifyPercent ? String(s.VerifyPercent) : "",
+        keep: Object.fromEntries(KEEP_KINDS.filter(k => (s.Keep[k] ?? 0) > 0).map(k => [k, String(s.Keep[k])])),
+    };
+}
+
+/** Update's options for the form: as AddSchedule's, and a count or verify share left empty says 0 (none),
+ * so that clearing a field clears the setting. */
+export function scheduleUpdateOptions(form: ScheduleForm): Record<string, Variant> {
+    const options = scheduleOptions(form);
+    for (const kind of KEEP_KINDS)
+        options[`keep-${kind}`] ??= { t: "u", v: 0 };
+    options["verify-percent"] ??= { t: "u", v: 0 };
+    return options;
+}
+
 /** The audit records the history is made of (as Audit.Query gives them). */
 export interface HistoryRecord { Seq: number; Time: string; User: string; Method: string; Arguments: string; Result: string }
 

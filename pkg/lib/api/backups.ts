@@ -1,6 +1,6 @@
 // Calls on backups, as the logged-in user: Machine.Backup; ListBackups,
 // Restore and Remove on BackupRepository objects; the Backups singleton's
-// AddRepository and AddSchedule; RunNow and Remove on BackupSchedule objects.
+// AddRepository and AddSchedule; Update, RunNow and Remove on BackupSchedule objects.
 import {
     BACKUPREPOSITORY_IFACE, BACKUPS_IFACE, BACKUPSCHEDULE_IFACE, MACHINE_IFACE, type CockpitVariant,
     type PageBackupRepositoryMethodResults, type PageBackupScheduleMethodResults, type PageBackupsMethodResults, type PageMachineMethodResults,
@@ -59,6 +59,37 @@ export async function backupRepositoryRemove(repositoryPath: string): Promise<vo
 export async function backupsAddSchedule(backupsPath: string, name: string, repository: string, options: Record<string, CockpitVariant>): Promise<string> {
     const [schedule] = await callDaemon<PageBackupsMethodResults["AddSchedule"]>(backupsPath, BACKUPS_IFACE, "AddSchedule", [name, repository, options]);
     return schedule;
+}
+
+/** One entry of a directory of a backed-up disk, as ListFiles gives it. */
+export interface BackupFileEntry { Name: string; Type: string; Size: number; Mode: number; FsType?: string }
+
+/** A directory of a disk of a backup ("/" lists the partitions of a partitioned disk). */
+export async function backupRepositoryListFiles(repositoryPath: string, snapshot: string, disk: string, path: string): Promise<BackupFileEntry[]> {
+    const [list] = await callDaemon<PageBackupRepositoryMethodResults["ListFiles"]>(repositoryPath, BACKUPREPOSITORY_IFACE, "ListFiles", [snapshot, disk, path, {}]);
+    return list.map(d => unwrapDict(d) as unknown as BackupFileEntry);
+}
+
+/** One file of a disk of a backup, read piece by piece (at most 1 MiB each; the daemon caps the size). */
+export async function backupRepositoryReadFile(repositoryPath: string, snapshot: string, disk: string, path: string): Promise<Blob> {
+    const parts: Uint8Array[] = [];
+    // bounded: each answer brings at least one byte or ends the loop, and files are at most 64 MiB
+    for (let offset = 0, size = 1; offset < size;) {
+        const [data, total] = await callDaemon<[unknown, number]>(repositoryPath, BACKUPREPOSITORY_IFACE, "ReadFile", [snapshot, disk, path, offset, {}]);
+        // Cockpit's bus channel hands byte arrays over as base64
+        const bytes = Uint8Array.from(atob(String(data)), c => c.charCodeAt(0));
+        size = Number(total);
+        if (bytes.length === 0)
+            break;
+        parts.push(bytes);
+        offset += bytes.length;
+    }
+    return new Blob(parts as BlobPart[]);
+}
+
+/** Changes a schedule's settings: the options name what changes (as AddSchedule's, and "repository"). */
+export async function backupScheduleUpdate(schedulePath: string, options: Record<string, CockpitVariant>): Promise<void> {
+    await callDaemon<PageBackupScheduleMethodResults["Update"]>(schedulePath, BACKUPSCHEDULE_IFACE, "Update", [options]);
 }
 
 /** Runs a schedule at once; returns its job. */

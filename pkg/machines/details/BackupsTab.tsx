@@ -10,6 +10,7 @@ import { FormSelect, FormSelectOption } from "@patternfly/react-core/dist/esm/co
 import { Spinner } from "@patternfly/react-core/dist/esm/components/Spinner/index.js";
 import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
 import { backupRepositoryListBackups, backupRepositoryRestore, machineBackup, type BackupEntry } from "../../lib/api/backups";
+import { BrowseFilesDialog } from "./BrowseFilesDialog";
 import { RestoreDiskDialog } from "./RestoreDiskDialog";
 import { RestoreOverDialog } from "./RestoreOverDialog";
 import { failedSchedulesOf, newBytesBySnapshot, newestFirst } from "../../lib/api/backups-data";
@@ -64,6 +65,7 @@ export function BackupsTab({ machine, allNames }: { machine: MachineObject; allN
     const [restoring, setRestoring] = useState<Row | null>(null);
     const [restoringOver, setRestoringOver] = useState<Row | null>(null);
     const [restoringDisk, setRestoringDisk] = useState<Row | null>(null);
+    const [browsing, setBrowsing] = useState<Row | null>(null);
     // the backup and restore jobs that finished, as a key: one more finishing reads the list again
     const finished = useMemo(() => jobs
         .filter(j => (j.props.Operation === "machine-backup" || j.props.Operation === "machine-restore") && j.props.State !== "running")
@@ -101,6 +103,8 @@ export function BackupsTab({ machine, allNames }: { machine: MachineObject; allN
                                         <Td><code>{b.Id}</code></Td>
                                         <Td isActionCell>
                                             <Button variant="link" isAriaDisabled={Boolean(locked)} onClick={() => setRestoring(b)}>{_("Restore as a new machine…")}</Button>
+                                            <Button variant="link" className="backup-browse-files" isAriaDisabled={Boolean(locked)}
+                                                onClick={() => setBrowsing(b)}>{_("Browse files…")}</Button>
                                             <Button variant="link" className="backup-restore-disk" isAriaDisabled={Boolean(locked)}
                                                 onClick={() => setRestoringDisk(b)}>{_("Restore a disk…")}</Button>
                                             <Button variant="link" isDanger className="backup-restore-over" isAriaDisabled={Boolean(overLocked)}
@@ -112,6 +116,10 @@ export function BackupsTab({ machine, allNames }: { machine: MachineObject; allN
                         </Table>
                     )}
             {backingUp && <BackupDialog machine={machine} repositories={repositories} onClose={() => setBackingUp(false)} />}
+            {browsing && (
+                <BrowseFilesDialog machine={machine} repositoryPath={browsing.repository.path} backup={browsing}
+                    when={when(browsing)} onClose={() => setBrowsing(null)} />
+            )}
             {restoringDisk && (
                 <RestoreDiskDialog machine={machine} repositoryPath={restoringDisk.repository.path} backup={restoringDisk}
                     when={when(restoringDisk)} mayAttach={role === "admin" || role === null} onClose={() => setRestoringDisk(null)} />

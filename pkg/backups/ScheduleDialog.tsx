@@ -1,19 +1,19 @@
-// Adding a backup schedule: a name, the repository, one machine or every
-// machine with a tag, daily or weekly at a local time, how many of its own
-// backups to keep, and the share of the data restic check reads after each
-// run. Checked as typed; the daemon checks again.
+// Adding or editing a backup schedule: a name (fixed once added), the
+// repository, one machine or every machine with a tag, daily or weekly at a
+// local time, how many of its own backups to keep, and the share of the data
+// restic check reads after each run. Checked as typed; the daemon checks again.
 import { useState } from "react";
 import { FormGroup } from "@patternfly/react-core/dist/esm/components/Form/index.js";
 import { FormSelect, FormSelectOption } from "@patternfly/react-core/dist/esm/components/FormSelect/index.js";
 import { Radio } from "@patternfly/react-core/dist/esm/components/Radio/index.js";
 import { TextInput } from "@patternfly/react-core/dist/esm/components/TextInput/index.js";
 import { Grid, GridItem } from "@patternfly/react-core/dist/esm/layouts/Grid/index.js";
-import { backupsAddSchedule } from "../lib/api/backups";
-import { KEEP_KINDS, scheduleOptions, type ScheduleForm } from "../lib/api/backups-data";
+import { backupScheduleUpdate, backupsAddSchedule } from "../lib/api/backups";
+import { KEEP_KINDS, scheduleForm, scheduleOptions, scheduleUpdateOptions, type ScheduleForm } from "../lib/api/backups-data";
 import type { CallError } from "../lib/api/call";
 import { FieldError } from "../lib/components/FieldError";
 import { FormDialog } from "../lib/components/FormDialog";
-import type { BackupRepositoryObject, MachineObject } from "../lib/dbus-store";
+import type { BackupRepositoryObject, BackupScheduleObject, MachineObject } from "../lib/dbus-store";
 import { _, format } from "../lib/gettext";
 
 export const WEEKDAYS: Array<() => string> = [
@@ -46,30 +46,35 @@ function formProblem(name: string, taken: string[], form: ScheduleForm): string 
     return "";
 }
 
-export function AddScheduleDialog({ backupsPath, repositories, machines, taken, onClose }: {
-    backupsPath: string; repositories: BackupRepositoryObject[]; machines: MachineObject[]; taken: string[]; onClose(): void;
+/* A new schedule (`editing` null) or the one being edited, its fields filled in from what it is now. */
+export function ScheduleDialog({ backupsPath, repositories, machines, taken, editing, onClose }: {
+    backupsPath: string; repositories: BackupRepositoryObject[]; machines: MachineObject[]; taken: string[];
+    editing: BackupScheduleObject | null; onClose(): void;
 }) {
-    const [name, setName] = useState("");
-    const [repository, setRepository] = useState(repositories[0]?.props.Name ?? "");
-    const [form, setForm] = useState<ScheduleForm>({
+    const [name, setName] = useState(editing?.props.Name ?? "");
+    const [repository, setRepository] = useState(editing?.props.Repository ?? repositories[0]?.props.Name ?? "");
+    const [form, setForm] = useState<ScheduleForm>(() => editing ? scheduleForm(editing.props) : {
         target: "machine", machine: machines[0]?.props.UUID ?? "", tag: "", frequency: "daily", weekday: 0, time: "02:00",
         keep: { daily: "7", weekly: "4" }, verifyPercent: "",
     });
     const [error, setError] = useState("");
     const [busy, setBusy] = useState(false);
     const set = (change: Partial<ScheduleForm>) => setForm(f => ({ ...f, ...change }));
-    const problem = formProblem(name, taken, form);
+    const problem = formProblem(name, editing ? [] : taken, form);
     const ready = name !== "" && repository !== "" && !problem && (form.target === "machine" ? form.machine !== "" : form.tag !== "");
     const submit = () => {
         setBusy(true);
         setError("");
-        backupsAddSchedule(backupsPath, name, repository, scheduleOptions(form)).then(onClose, (e: CallError) => { setError(e.message); setBusy(false) });
+        const saved = editing
+            ? backupScheduleUpdate(editing.path, { ...scheduleUpdateOptions(form), repository: { t: "s", v: repository } })
+            : backupsAddSchedule(backupsPath, name, repository, scheduleOptions(form));
+        saved.then(onClose, (e: CallError) => { setError(e.message); setBusy(false) });
     };
     return (
-        <FormDialog id="add-schedule-form" title={_("Add a backup schedule")} error={error} ready={ready} busy={busy} confirm={_("Add")}
-            variant="medium" onSubmit={submit} onClose={onClose}>
+        <FormDialog id="schedule-form" title={editing ? format(_("Edit schedule $0"), editing.props.Name) : _("Add a backup schedule")}
+            error={error} ready={ready} busy={busy} confirm={editing ? _("Save") : _("Add")} variant="medium" onSubmit={submit} onClose={onClose}>
             <FormGroup label={_("Name")} fieldId="schedule-name" isRequired>
-                <TextInput id="schedule-name" value={name} onChange={(_e, v) => setName(v)} />
+                <TextInput id="schedule-name" value={name} onChange={(_e, v) => setName(v)} readOnlyVariant={editing ? "default" : undefined} />
             </FormGroup>
             <FormGroup label={_("Repository")} fieldId="schedule-repository">
                 <FormSelect id="schedule-repository" value={repository} onChange={(_e, v) => setRepository(v)}>

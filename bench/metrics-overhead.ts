@@ -1,0 +1,179 @@
+// What the metrics cost and how fast their graphs come, with Debian's engines
+// started as shipped (15 s scrapes, node-exporter's default collectors):
+//
+// - collection overhead on an idle node running tiny guests: CPU seconds and
+//   memory (RSS) of the whole stack (Prometheus, Alertmanager, node-exporter;
+//   and the CPU of the otherwise idle debvisord that collects libvirt's
+//   statistics into its textfile every 15 s)
+//   against node-exporter alone, as a node scraped by a remote Prometheus
+//   would run it, scraped every 15 s by this script, in the same window;
+// - a day of one machine's graphs: a machine's page opened in Chromium, its
+//   History tab at Day, until the four graphs are drawn, against fetching the
+//   same six query_range answers from Prometheus with one curl (and against
+//   the 1 s goal). The day is backfilled into Prometheus (15 s points) for a
+//   defined machine before Prometheus starts.
+import { execFileSync, spawn } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { seriesQuery, stepFor } from "../helpers/debvisord/metrics/history.js";
+import { COCKPIT_URL, login, openSession, pageFrame } from "../test/lib/browser.js";
+import { tempDir, uniqueName } from "../test/lib/images.js";
+import { enginesMissing, freePort, MetricsEngines } from "../test/lib/metrics-engines.js";
+import { removeGuest, startTinyGuest } from "../test/lib/running-guest.js";
+import { VIEWER } from "../test/lib/users.js";
+import { waitFor } from "../test/lib/wait.js";
+import { median, report, rssMiB, timeMs } from "./lib.js";
+
+const GUESTS = Number(process.env.BENCH_METRICS_GUESTS ?? 20);
+const WINDOW_S = 60;
+const SCRAPE_MS = 15_000;
+const DAY = 86_400;
+const GRAPH_RUNS = 5;
+const DAY_SERIES = ["machine-cpu", "machine-memory", "machine-disk-read", "machine-disk-write", "machine-network-receive", "machine-network-transmit"];
+
+const virsh = (...args: string[]) => execFileSync("virsh", ["-c", "qemu:///system", ...args], { encoding: "utf8", stdio: "pipe" });
+const CLOCK_TICKS = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim());
+
+/* CPU seconds (user + system) a process used so far. */
+function cpuSeconds(pid: number): number {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\) /s, "").split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+
+/* A day of 15 s readings of one machine as debvisord writes them, in OpenMetrics, up to `end` (s). */
+function machineDay(uuid: string, name: string, end: number): string {
+    const labels = (extra = "") => `{uuid="${uuid}",name="${name}"${extra}}`;
+    const times = Array.from({ length: DAY / 15 }, (_, i) => end - DAY + i * 15);
+    const family = (metric: string, extra: string, value: (t: number, i: number) => number) =>
+        [`# TYPE ${metric} gauge`, ...times.map((t, i) => `${metric}${labels(extra)} ${value(t, i)} ${t}`)];
+    const wave = (i: number) => 0.5 + 0.4 * Math.sin(i / 240);
+    // a counter: CPU seconds added up, 15 s at a time at the wave's share of the vCPU
+    const cpu = times.map((_t, i) => 15 * (0.5 * i + 0.4 * 240 * (1 - Math.cos(i / 240))));
+    return [
+        ...family("debvisor_machine_cpu_seconds_total", "", (_t, i) => Math.round(cpu[i] * 100) / 100),
+        ...family("debvisor_machine_vcpus", "", () => 1),
+        ...family("debvisor_machine_memory_bytes", "", () => 268435456),
+        ...family("debvisor_machine_memory_used_bytes", "", (_t, i) => Math.round(268435456 * wave(i))),
+        ...family("debvisor_machine_disk_read_bytes_total", ',device="vda"', (_t, i) => i * 40960),
+        ...family("debvisor_machine_disk_written_bytes_total", ',device="vda"', (_t, i) => i * 81920),
+        ...family("debvisor_machine_network_received_bytes_total", ',device="vnet0"', (_t, i) => i * 1500),
+        ...family("debvisor_machine_network_sent_bytes_total", ',device="vnet0"', (_t, i) => i * 3000),
+        "# EOF", "",
+    ].join("\n");
+}
+
+async function dayGraph(engines: MetricsEngines, machine: { name: string; uuid: string }, dir: string): Promise<void> {
+    const session = await openSession();
+    const drawnMs: number[] = [];
+    let points = 0;
+    try {
+        await login(session.page, VIEWER);
+        for (let i = 0; i < GRAPH_RUNS + 1; i++) {
+            await session.page.goto(`${COCKPIT_URL}/system`);
+            const ms = await timeMs(async () => {
+                await session.page.goto(`${COCKPIT_URL}/debvisor/machines#/machine/${machine.name}`);
+                const frame = await pageFrame(session.page, "debvisor/machines");
+                await frame.getByRole("tab", { name: "History" }).click();
+                await frame.getByRole("button", { name: "Day" }).click();
+                // drawn: every graph of the day, the CPU's with the day's points (one every 6 minutes)
+                await waitFor("the day's graphs", async () => {
+                    const figures = frame.locator("[data-testid='machine-history'] figure svg[data-points]");
+                    if (await frame.getByRole("button", { name: "Day" }).getAttribute("aria-pressed") !== "true" || await figures.count() < 4)
+                        return false;
+                    points = Number(await frame.locator("[data-testid='machine-history'] figure[aria-label='CPU'] svg").getAttribute("data-points"));
+                    return points >= 200;
+                }, 60_000, 10);
+            });
+            if (i > 0) // the first opens Cockpit's caches
+                drawnMs.push(ms);
+        }
+    } finally {
+        await session.close();
+    }
+    const netrc = path.join(dir, "netrc");
+    fs.writeFileSync(netrc, `machine 127.0.0.1 login debvisor password ${engines.secret()}\n`, { mode: 0o600 });
+    const urls = () => {
+        const end = Math.floor(Date.now() / 1000);
+        return DAY_SERIES.map(series => `http://127.0.0.1:${engines.ports.prometheus}/api/v1/query_range?${new URLSearchParams({
+            query: seriesQuery(series, machine.uuid), start: String(end - DAY), end: String(end), step: String(stepFor(DAY)) })}`);
+    };
+    const curls: number[] = [];
+    for (let i = 0; i < GRAPH_RUNS; i++)
+        curls.push(await timeMs(() => execFileSync("curl", ["-sf", "--netrc-file", netrc, ...urls()], { stdio: ["ignore", "ignore", "pipe"] })));
+    const page = median(drawnMs);
+    report(`a machine's day (${points} points): page → drawn`, `${page.toFixed(0)} ms`, `curl of its 6 series (${median(curls).toFixed(0)} ms)`, page / median(curls));
+    report(`a machine's day (${points} points): page → drawn`, `${page.toFixed(0)} ms`, "the issue's goal (1000 ms)", page / 1000, "≤ 1");
+}
+
+async function overhead(engines: MetricsEngines, guests: string[]): Promise<void> {
+    let running = 0;
+    for (const name of guests) {
+        try {
+            await startTinyGuest(name);
+            running++;
+        } catch (e) {
+            console.log(`metrics overhead: guest ${running + 1} of ${guests.length} did not start (${(e as Error).message.split("\n")[0]}); measuring with ${running}`);
+            break;
+        }
+    }
+    // their boot settles, and debvisord's textfile names them all
+    await waitFor(`${running} machines in debvisord's textfile`, () =>
+        (fs.readFileSync("/var/lib/prometheus/node-exporter/debvisor.prom", "utf8").match(/^debvisor_machine_vcpus\{/gm) ?? []).length >= running, 120_000, 1000);
+    await new Promise(r => setTimeout(r, 30_000));
+
+    // node-exporter alone: as shipped (default collectors), scraped every 15 s
+    const port = await freePort();
+    const alone = spawn("/usr/bin/prometheus-node-exporter", [`--web.listen-address=127.0.0.1:${port}`], { stdio: "ignore" });
+    try {
+        await waitFor("node-exporter alone to answer", () => fetch(`http://127.0.0.1:${port}/metrics`).then(r => r.ok, () => false), 30_000, 200);
+        const scrape = () => fetch(`http://127.0.0.1:${port}/metrics`).then(r => r.text()).catch(() => "");
+        const scraper = setInterval(() => void scrape(), SCRAPE_MS);
+        await scrape();
+        const stack = engines.pids();
+        const before = Object.fromEntries(Object.entries(stack).map(([k, pid]) => [k, cpuSeconds(pid)]));
+        const aloneBefore = cpuSeconds(alone.pid!);
+        await new Promise(r => setTimeout(r, WINDOW_S * 1000));
+        clearInterval(scraper);
+        const used = Object.fromEntries(Object.entries(stack).map(([k, pid]) => [k, cpuSeconds(pid) - before[k]]));
+        const rss = Object.fromEntries(Object.entries(stack).map(([k, pid]) => [k, rssMiB(pid)]));
+        const aloneCpu = cpuSeconds(alone.pid!) - aloneBefore;
+        const aloneRss = rssMiB(alone.pid!);
+        const stackCpu = Object.values(used).reduce((a, b) => a + b, 0);
+        // debvisord runs with or without metrics: its CPU while idle is its collection, its memory is not
+        const stackRss = rss.prometheus + rss.alertmanager + rss["node-exporter"];
+        console.log(`metrics overhead, ${running} running tiny guests, ${WINDOW_S} s: ${Object.keys(stack).map(k => `${k} ${used[k].toFixed(2)} s CPU ${rss[k].toFixed(0)} MiB`).join(", ")}; node-exporter alone ${aloneCpu.toFixed(2)} s CPU ${aloneRss.toFixed(0)} MiB`);
+        report(`metrics stack CPU per minute (${running} guests)`, `${(stackCpu * 60 / WINDOW_S).toFixed(2)} s`, `node-exporter alone (${(aloneCpu * 60 / WINDOW_S).toFixed(2)} s)`, stackCpu / Math.max(aloneCpu, 0.01));
+        report(`metrics stack CPU, share of one core (${running} guests)`, `${(stackCpu / WINDOW_S * 100).toFixed(2)} %`, `node-exporter alone (${(aloneCpu / WINDOW_S * 100).toFixed(2)} %)`, stackCpu / Math.max(aloneCpu, 0.01));
+        report(`Prometheus + Alertmanager + node-exporter RSS (${running} guests)`, `${stackRss.toFixed(0)} MiB`, `node-exporter alone (${aloneRss.toFixed(0)} MiB)`, stackRss / aloneRss);
+    } finally {
+        alone.kill("SIGTERM");
+    }
+}
+
+
+export async function metricsOverheadBench(): Promise<void> {
+    const missing = enginesMissing();
+    if (missing) {
+        console.log(`metrics overhead: skipped (${missing})`);
+        return;
+    }
+    const dir = tempDir("dv-bench-metrics-overhead-");
+    const engines = new MetricsEngines(dir);
+    const day = { name: uniqueName("dvday"), uuid: "" };
+    const guests = Array.from({ length: GUESTS }, (_, i) => uniqueName(`dvidle${i}`));
+    try {
+        fs.writeFileSync(path.join(dir, "day.xml"), `<domain type='qemu'><name>${day.name}</name><memory unit='MiB'>256</memory><vcpu>1</vcpu>
+            <os><type arch='x86_64' machine='pc'>hvm</type></os></domain>`);
+        virsh("define", path.join(dir, "day.xml"));
+        day.uuid = virsh("domuuid", day.name).trim();
+        await engines.start({ asShipped: true, backfill: machineDay(day.uuid, day.name, Math.floor(Date.now() / 1000) - 600) });
+        await dayGraph(engines, day, dir);
+        await overhead(engines, guests);
+    } finally {
+        for (const name of guests)
+            removeGuest(name);
+        removeGuest(day.name);
+        await engines.stop();
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
+}
