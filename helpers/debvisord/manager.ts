@@ -15,6 +15,7 @@ import { testFileOsdDisks } from "./ceph/provision/devices.js";
 import { listDisks, type Disk } from "./host/disks.js";
 import { detectFeatures, PROFILE_FILE, readProfile } from "./host/facts.js";
 import { FirstBootWatch } from "./host/firstboot.js";
+import { RoleMembers } from "./host/role-members.js";
 import { convertImage, IMAGE_DIR, openSource, TARGET_FORMATS, targetPath } from "./images/image-import.js";
 import type { JobRegistry } from "./jobs/jobs.js";
 import * as z from "zod/mini";
@@ -39,6 +40,7 @@ export class Manager {
     private virtualization = "unknown";
     private areas: Areas | null = null;
     private readonly firstBoot = new FirstBootWatch(() => this.server.propertiesChanged(this.path, MANAGER_IFACE, ["FirstBoot"]));
+    private readonly roles = new RoleMembers(() => this.server.propertiesChanged(this.path, MANAGER_IFACE, ["RoleMembers"]));
 
     /* `areaMethods`: the create-style methods other areas put on the Manager (CreateMachine …). */
     constructor(private readonly server: ObjectServer, private readonly audit: AuditLog, private readonly jobs: JobRegistry,
@@ -75,11 +77,13 @@ export class Manager {
                 AuditRecordCount: BigInt(this.audit.recordCount),
                 AuditProblem: this.audit.problem,
                 FirstBoot: this.firstBoot.value,
+                RoleMembers: this.roles.value,
             }),
             methods: {
                 GetDisks: this.getDisks,
                 ImportImage: this.importImage,
                 AuditTail: this.auditTail,
+                ...this.roles.methods(),
                 ...this.areaMethods,
             },
         };
@@ -88,6 +92,7 @@ export class Manager {
         this.audit.onProblem(() => this.server.propertiesChanged(this.path, MANAGER_IFACE, ["AuditProblem"]));
         this.watchProfile();
         this.firstBoot.start();
+        void this.roles.start();
     }
 
     /* The installer or the storage page may write the profile file at any time. */

@@ -135,6 +135,10 @@ export function compilePoJs(catalog: PoCatalog, language: string): string {
     for (const msg of catalog.messages) {
         if (msg.fuzzy || msg.strings.length === 0 || msg.strings.some(s => s === ""))
             continue;
+        // a text that stays as it is ("CPU", "$0 s"): gettext returns the text itself when it finds
+        // none, and every page loads the whole file, so the entry would only cost bytes
+        if (msg.context === undefined && msg.idPlural === undefined && msg.strings.length === 1 && msg.strings[0] === msg.id)
+            continue;
         entries.push(`${JSON.stringify(messageKey(msg))}: ${JSON.stringify([null, ...msg.strings])}`);
     }
     const direction = /^(ar|fa|he|ur)\b/.test(language) ? "rtl" : "ltr";

@@ -1,6 +1,6 @@
 // DebVisor → DNS: the zones this node manages with their status, the
 // records of the chosen zone, the TSIG keys and their rotation, the names
-// registered for the host and its machines, and the DHCP leases.
+// registered for the host and its machines, the DHCP ranges and leases.
 import { useState } from "react";
 import { Page, PageSection } from "@patternfly/react-core/dist/esm/components/Page/index.js";
 import { Title } from "@patternfly/react-core/dist/esm/components/Title/index.js";
@@ -12,6 +12,7 @@ import { ServiceEmptyState } from "../lib/components/ServiceEmptyState";
 import { AreaEmptyState } from "../lib/components/AreaState";
 import { useArea, useDns, useDnsKeys, useDnsZones, useServiceState } from "../lib/dbus-store";
 import { _ } from "../lib/gettext";
+import { DhcpCard } from "./DhcpCard";
 import { KeysCard } from "./KeysCard";
 import { LeasesCard, RegistrationsCard } from "./RegistrationsCard";
 import { RecordsCard } from "./RecordsCard";
@@ -46,6 +47,7 @@ export function DnsPage() {
                             {zone && <StackItem><RecordsCard key={zone.props.Name} zone={zone.props} zones={zones} /></StackItem>}
                             <StackItem><KeysCard keys={keys} /></StackItem>
                             <StackItem><RegistrationsCard dns={dns} /></StackItem>
+                            <StackItem><DhcpCard dns={dns} /></StackItem>
                             <StackItem><LeasesCard dns={dns} /></StackItem>
                             <StackItem><JobsPanel /></StackItem>
                         </Stack>

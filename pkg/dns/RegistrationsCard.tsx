@@ -6,8 +6,7 @@ import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table/dist/es
 import { leasesOf, registrationsOf } from "../lib/api/dns";
 import { useMachines } from "../lib/dbus-store";
 import type { PageDnsProperties } from "../../generated/dbus-contract";
-import { unwrapDict } from "../lib/api/variants";
-import { _, format } from "../lib/gettext";
+import { _ } from "../lib/gettext";
 
 export function RegistrationsCard({ dns }: { dns: PageDnsProperties }) {
     const registrations = registrationsOf(dns.Registrations);
@@ -38,18 +37,12 @@ export function RegistrationsCard({ dns }: { dns: PageDnsProperties }) {
 export function LeasesCard({ dns }: { dns: PageDnsProperties }) {
     const machines = useMachines();
     const leases = leasesOf(dns.Leases);
-    const ranges = dns.DhcpRanges.map(r => unwrapDict(r));
     // which machine has which address: by the MAC address of its NICs
     const machineOf = (mac: string) => machines.find(m => JSON.stringify(m.props.Nics).toLowerCase().includes(mac.toLowerCase()))?.props.Name ?? "";
     return (
         <Card>
             <CardTitle>{_("DHCP leases")}</CardTitle>
             <CardBody>
-                {ranges.length > 0 && (
-                    <p className="pf-v6-u-mb-md" aria-label={_("DHCP ranges")}>
-                        {_("Ranges:")} {ranges.map(r => format(_("$0: $1–$2 on $3"), r.Name, r.Start, r.End, r.Interface)).join("; ")}
-                    </p>
-                )}
                 {leases.length === 0 ? <p>{_("No DHCP leases on this host.")}</p> : (
                     <Table aria-label={_("DHCP leases")} variant="compact">
                         <Thead><Tr><Th>{_("Address")}</Th><Th>{_("MAC")}</Th><Th>{_("Host name")}</Th><Th>{_("Machine")}</Th><Th>{_("Expires")}</Th><Th>{_("Network")}</Th></Tr></Thead>

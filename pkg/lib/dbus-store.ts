@@ -227,7 +227,7 @@ function selectManager(): PageManagerProperties | null {
 // every property of the contract's Manager: the compiler checks the list is complete
 const MANAGER_PROPERTIES = Object.keys({
     Version: true, Hostname: true, Profile: true, Features: true, Virtualization: true, AuditChainHead: true, AuditRecordCount: true,
-    AuditProblem: true, FirstBoot: true, Areas: true,
+    AuditProblem: true, FirstBoot: true, Areas: true, RoleMembers: true,
 } satisfies Record<keyof PageManagerProperties, true>);
 
 export function useManager(): PageManagerProperties | null {

@@ -2,8 +2,11 @@
 // harness's real named: an admin adds a local zone, adds a record through
 // the dialog (a bad name is refused as it is typed), edits and bulk-deletes
 // records (each change checked with dig), and rotates the zone's key,
-// watching its steps finish.
+// watching its steps finish; and adds, edits and removes a DHCP range (bad
+// input refused as it is typed, removal confirmed; the bus's DhcpRanges and
+// dnsmasq's file checked).
 import { execFileSync } from "node:child_process";
+import fs from "node:fs";
 import QUnit from "qunit";
 import { NAMED_PORT } from "../harness/named.js";
 import { login, openFromMenu, openSession, screenshot } from "../lib/browser.js";
@@ -24,6 +27,53 @@ QUnit.module("browser: DNS page", hooks => {
         await callAs(null, { ...DNS, method: "RemoveZone", signature: "sa{sv}", body: [ZONE, { "delete-data": ["b", true] }] });
         for (const key of [KEY, `${ZONE.replace(/\./g, "-")}-transfer`])
             await callAs(null, { ...DNS, method: "DeleteKey", signature: "sa{sv}", body: [key, {}] });
+    });
+
+    QUnit.test("an admin adds, edits and removes a DHCP range; bad input is refused as it is typed", async assert => {
+        const saved = await getProperty(DNS.path, DNS.iface, "DhcpRanges") as Array<Record<string, unknown>>;
+        const conf = "/etc/dnsmasq.d/debvisor.conf";
+        const before = fs.existsSync(conf) ? fs.readFileSync(conf, "utf8") : null;
+        const names = async () => (await getProperty(DNS.path, DNS.iface, "DhcpRanges") as Array<Record<string, unknown>>).map(r => `${String(r.Name)} ${String(r.End)}`);
+        const session = await openSession();
+        try {
+            await login(session.page, ADMIN);
+            session.consoleErrors.length = 0;
+            const frame = await openFromMenu(session.page, "DNS", "debvisor/dns");
+            await frame.getByRole("button", { name: "Add DHCP range" }).click();
+            const dialog = frame.getByRole("dialog");
+            await dialog.getByLabel("Name", { exact: true }).fill("browser-lab");
+            await dialog.getByLabel("First address", { exact: true }).fill("10.254.20.300");
+            await dialog.getByText("An IPv4 address.").waitFor(WAIT);
+            assert.true(await dialog.getByRole("button", { name: "Add" }).isDisabled(), "Add is disabled while an address is wrong");
+            await dialog.getByLabel("First address", { exact: true }).fill("10.254.20.100");
+            await dialog.getByLabel("Last address", { exact: true }).fill("10.254.21.10");
+            await dialog.getByText(/not in the same \/24 network/).waitFor(WAIT);
+            await dialog.getByLabel("Last address", { exact: true }).fill("10.254.20.200");
+            await dialog.getByRole("button", { name: "Add" }).click();
+            const row = frame.locator("tr[data-range='browser-lab']");
+            await row.getByText("0 of 101").waitFor(WAIT);
+            assert.true((await names()).includes("browser-lab 10.254.20.200"), "on the bus");
+            assert.true(fs.readFileSync(conf, "utf8").includes("dhcp-range=set:browser-lab,10.254.20.100,10.254.20.200,255.255.255.0,43200"), "in dnsmasq's file");
+
+            await row.getByRole("button", { name: "Edit" }).click();
+            await dialog.getByLabel("Last address", { exact: true }).fill("10.254.20.150");
+            await dialog.getByRole("button", { name: "Save" }).click();
+            await row.getByText("0 of 51").waitFor(WAIT);
+            await screenshot(session.page, "dns-dhcp", frame);
+
+            await row.getByRole("button", { name: "Remove" }).click();
+            await dialog.getByText("Remove browser-lab?").waitFor(WAIT);
+            assert.true((await names()).includes("browser-lab 10.254.20.150"), "nothing removed before it is confirmed");
+            await dialog.getByRole("button", { name: "Remove" }).click();
+            await row.waitFor({ state: "detached", ...WAIT });
+            assert.false((await names()).some(n => n.startsWith("browser-lab ")), "gone from the bus");
+            assert.deepEqual(session.consoleErrors, [], "no console errors");
+        } finally {
+            await session.close();
+            await callAs(null, { ...DNS, method: "SetDhcpRanges", signature: "aa{sv}a{sv}", body: [saved.map(r => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, [k === "LeaseSeconds" ? "t" : "s", v]]))), {}] });
+            if (before === null && saved.length === 0)
+                fs.rmSync(conf, { force: true });
+        }
     });
 
     QUnit.test("an admin adds a zone and records, edits and deletes them, and rotates the zone's key", async assert => {

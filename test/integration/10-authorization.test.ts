@@ -82,8 +82,8 @@ QUnit.module("authorization (installed daemon, real polkit)", hooks => {
 
     QUnit.test("the contract's methods are all exported", assert => {
         const names = targets.map(t => `${t.iface.split(".").pop()}.${t.method.name}`).sort();
-        assert.deepEqual(names, ["Job.Cancel", "Manager.ApplyProfile", "Manager.AuditTail", "Manager.CreateMachine", "Manager.GetDisks", "Manager.ImportImage",
-            "Manager.PlanProfile"]);
+        assert.deepEqual(names, ["Job.Cancel", "Manager.AddRoleMember", "Manager.ApplyProfile", "Manager.AuditTail", "Manager.CreateMachine", "Manager.GetDisks",
+            "Manager.ImportImage", "Manager.PlanProfile", "Manager.RemoveRoleMember"]);
         for (const t of targets)
             splitSignature(t.method.args.map(a => a.type).join(""));
     });

@@ -11,7 +11,7 @@ import { COMMANDS } from "../../helpers/debvisorctl/commands/index.js";
 import { callAs, MANAGER } from "../lib/call-as.js";
 import { craftImages, makeSecret } from "../lib/crafted-images.js";
 import { IMAGE_DIR, imageDirListing, qemuImgFormat, randomImage, removeImage, tempDir, uniqueName } from "../lib/images.js";
-import { ADMIN, NOBODY, VIEWER } from "../lib/users.js";
+import { ADMIN, makeSpareUser, NOBODY, removeSpareUser, VIEWER } from "../lib/users.js";
 import { waitFor, withTimeout } from "../lib/wait.js";
 
 const CTL = path.resolve(process.env.DEBVISORCTL ?? "/usr/bin/debvisorctl");
@@ -239,6 +239,84 @@ QUnit.module("debvisorctl (installed, against debvisord)", hooks => {
         const imported = ctl(["import", source, uniqueName("viewer")], { user: VIEWER.name });
         assert.equal(imported.code, 1);
         assert.true(imported.stderr.startsWith("debvisorctl: NotAuthorized: "), imported.stderr);
+    });
+
+    QUnit.test("dns dhcp: set adds and changes a range, list shows it with its leases in use, remove; bad input and a viewer change nothing", assert => {
+        const listed = () => JSON.parse(ctl(["dns", "dhcp", "list", "--json"]).stdout) as Array<Record<string, unknown>>;
+        const original = listed();
+        const name = uniqueName("cli").toLowerCase().replace(/[^a-z0-9-]/g, "-").slice(0, 32);
+        try {
+            const added = ctl(["dns", "dhcp", "set", name, "--interface", "br0", "--start", "10.254.30.10", "--end", "10.254.30.19", "--lease", "3600", "--no-ask"]);
+            assert.equal(added.code, 0, added.stderr);
+            assert.equal(added.stdout.trim(), `added DHCP range ${name}`);
+            let range = listed().find(r => r.Name === name);
+            assert.deepEqual(range && [range.Start, range.End, range.Netmask, range.LeaseSeconds, range.DnsServer, range.Addresses, range.Leased],
+                ["10.254.30.10", "10.254.30.19", "255.255.255.0", 3600, "", 10, 0]);
+            const table = ctl(["dns", "dhcp", "list"]);
+            assert.true(new RegExp(`^${name} +br0 +10\\.254\\.30\\.10 +10\\.254\\.30\\.19 .* 0/10$`, "m").test(table.stdout), table.stdout);
+
+            const dry = ctl(["dns", "dhcp", "set", name, "--end", "10.254.30.29", "--dry-run"]);
+            assert.true(dry.code === 0 && dry.stdout.includes(`dhcp-range=set:${name},10.254.30.10,10.254.30.29,`), dry.stdout + dry.stderr);
+            assert.equal(listed().find(r => r.Name === name)?.End, "10.254.30.19", "a dry run changes nothing");
+            const changed = ctl(["dns", "dhcp", "set", name, "--end", "10.254.30.29", "--dns-server", "10.254.30.1"]);
+            assert.equal(changed.code, 0, changed.stderr);
+            range = listed().find(r => r.Name === name);
+            assert.deepEqual(range && [range.Start, range.End, range.DnsServer, range.Addresses], ["10.254.30.10", "10.254.30.29", "10.254.30.1", 20], "only what was given changed");
+
+            const before = JSON.stringify(listed());
+            for (const [args, expected] of [
+                [["--end", "10.254.31.5"], /InvalidArgument: .*not in the same \/24 network/],
+                [["--start", "10.254.30.300"], /InvalidArgument: .*not an IPv4 address/],
+                [["--interface", "br0\ndhcp-range=evil"], /InvalidArgument: [^]*not an interface name/],
+                [["--lease", "ten"], /--lease takes a whole number/],
+            ] as Array<[string[], RegExp]>) {
+                const r = ctl(["dns", "dhcp", "set", name, ...args]);
+                assert.true(r.code !== 0 && expected.test(r.stderr), `${args.join(" ")}: ${r.stderr}`);
+            }
+            const newWithoutEnd = ctl(["dns", "dhcp", "set", "cli-nothing-yet", "--start", "10.254.32.1"]);
+            assert.true(newWithoutEnd.code === 2 && /needs --start and --end/.test(newWithoutEnd.stderr), newWithoutEnd.stderr);
+            const viewer = ctl(["dns", "dhcp", "remove", name, "--no-ask"], { user: VIEWER.name });
+            assert.true(viewer.code === 1 && viewer.stderr.startsWith("debvisorctl: NotAuthorized: "), viewer.stderr);
+            assert.equal(ctl(["dns", "dhcp", "list", "--json"], { user: VIEWER.name }).code, 0, "a viewer lists the ranges");
+            const unknown = ctl(["dns", "dhcp", "remove", "no-such-range"]);
+            assert.true(unknown.code === 1 && /no DHCP range "no-such-range"/.test(unknown.stderr), unknown.stderr);
+            assert.equal(JSON.stringify(listed()), before, "nothing changed");
+
+            const removed = ctl(["dns", "dhcp", "remove", name]);
+            assert.equal(removed.code, 0, removed.stderr);
+            assert.false(listed().some(r => r.Name === name));
+        } finally {
+            if (listed().some(r => r.Name === name))
+                ctl(["dns", "dhcp", "remove", name]);
+        }
+        assert.deepEqual(listed(), original, "the host's ranges as they were");
+    });
+
+    QUnit.test("roles: lists each role's members; add and remove a user; a viewer is refused; bad names exit 1 with the reason", assert => {
+        const user = "dvclirole";
+        makeSpareUser(user);
+        try {
+            const listed = () => JSON.parse(ctl(["roles", "--json"]).stdout) as Record<string, string[]>;
+            assert.true(listed().admin.includes(ADMIN.name), JSON.stringify(listed()));
+            const added = ctl(["roles", "add", user, "viewer", "--no-ask"]);
+            assert.equal(added.code, 0, added.stderr);
+            assert.equal(added.stdout.trim(), `${user} added to viewer`);
+            assert.true(listed().viewer.includes(user));
+            const table = ctl(["roles"]);
+            assert.true(new RegExp(`^viewer +debvisor-viewer +.*\\b${user}\\b`, "m").test(table.stdout), table.stdout);
+            const refused = ctl(["roles", "remove", user, "viewer", "--no-ask"], { user: VIEWER.name });
+            assert.true(refused.code === 1 && refused.stderr.startsWith("debvisorctl: NotAuthorized: "), refused.stderr);
+            // "--": a name with a leading dash reaches the daemon, which refuses it
+            for (const [name, expected] of [["-r", /InvalidArgument: user: must start/], ["a\nb", /InvalidArgument: user: must start/], ["nosuchuser-dv", /there is no user/]] as const) {
+                const r = ctl(["roles", "add", "--", name, "viewer"]);
+                assert.true(r.code === 1 && expected.test(r.stderr), `${JSON.stringify(name)}: ${r.stderr}`);
+            }
+            const removed = ctl(["roles", "remove", user, "viewer"]);
+            assert.equal(removed.code, 0, removed.stderr);
+            assert.false(listed().viewer.includes(user));
+        } finally {
+            removeSpareUser(user);
+        }
     });
 
     QUnit.test("on a terminal, polkit's question for an admin's password is asked and answered", async assert => {

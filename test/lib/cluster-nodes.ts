@@ -1,6 +1,6 @@
 // Booted DebVisor nodes for a cluster, on a bridge of the test machine: each
 // a copy of the prepared root (nspawn-node.ts) with the .debs, OpenSSH, Ceph's
-// monitor and manager and QEMU, a name and SSH host keys of its own, an
+// daemons and QEMU, a name and SSH host keys of its own, an
 // address on the bridge, and what the migrating test guest boots from. Used
 // by the cluster test and the migration benchmark; stopped by the nspawn PIDs
 // and removed with the bridge by stop().
@@ -12,8 +12,11 @@ import { counterGuest } from "../harness/tiny-guest.js";
 import { Node, nodeUnavailable, type NodeVariant } from "./nspawn-node.js";
 import { waitFor } from "./wait.js";
 
-/* What a cluster node has besides the .debs: sshd for the channel between nodes, Ceph's monitor and manager, Cockpit's shell, QEMU for migrations. */
-export const CLUSTER_NODE: NodeVariant = { name: "cluster", packages: ["openssh-server", "ceph-mon", "ceph-mgr", "ceph-common", "cockpit-system", "qemu-system-x86"] };
+/* What a cluster node has besides the .debs: sshd for the channel between nodes, Ceph's daemons, Cockpit's shell, QEMU for migrations. */
+export const CLUSTER_NODE: NodeVariant = {
+    name: "cluster", packages: ["openssh-server", "ceph-mon", "ceph-mgr", "ceph-osd", "ceph-mds", "ceph-common", "ceph-fuse", "libvirt-daemon-driver-storage-rbd", "qemu-block-extra",
+        "cockpit-system", "qemu-system-x86"],
+};
 /** where the counting guest's kernel and initramfs are, on every node */
 export const BOOT_DIR = "/var/lib/libvirt/boot";
 
@@ -72,7 +75,8 @@ export class ClusterNodes {
             fs.copyFileSync(guest.kernel, path.join(root, BOOT_DIR.slice(1), "vmlinuz"));
             fs.copyFileSync(guest.initrd, path.join(root, BOOT_DIR.slice(1), "initrd.gz"));
         }
-        await Promise.all(this.nodes.map(n => n.boot(180_000, this.bridge)));
+        // /dev/fuse: the storage profile mounts the CephFS with ceph-fuse
+        await Promise.all(this.nodes.map(n => n.boot(180_000, this.bridge, ["--bind=/dev/fuse"])));
         this.nodes.forEach((n, i) => {
             n.mustExec(["ip", "addr", "add", `${this.address(i)}/24`, "dev", "host0"]);
             n.mustExec(["ip", "link", "set", "host0", "up"]);

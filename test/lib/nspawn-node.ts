@@ -195,11 +195,11 @@ export class Node {
 
     /* Boots it with its own network namespace (nft tables, sysctls and
      * bridges stay inside; with `bridge`, its interface host0 is a port of
-     * that bridge of the test machine) and waits until systemd has finished starting up. */
-    async boot(timeoutMs = 120_000, bridge = ""): Promise<string> {
+     * that bridge of the test machine; `extra`: more systemd-nspawn options) and waits until systemd has finished starting up. */
+    async boot(timeoutMs = 120_000, bridge = "", extra: string[] = []): Promise<string> {
         const out = fs.openSync(this.log, "w");
         const child = spawn("systemd-nspawn", ["--register=no", "--keep-unit", "--boot", "--quiet", "-M", this.name, "-D", this.dir,
-            bridge ? `--network-bridge=${bridge}` : "--private-network", "--console=passive"], { stdio: ["ignore", out, out] });
+            bridge ? `--network-bridge=${bridge}` : "--private-network", "--console=passive", ...extra], { stdio: ["ignore", out, out] });
         fs.closeSync(out);
         this.nspawn = child;
         this.exited = new Promise(resolve => child.once("exit", () => resolve()));

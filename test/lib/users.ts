@@ -1,3 +1,4 @@
+import { execFileSync, spawnSync } from "node:child_process";
 // The local accounts the integration and browser tests act as. The harness
 // creates them (with these groups and passwords) before any test runs.
 export interface TestUser { name: string; password: string; groups: string[] }
@@ -17,4 +18,14 @@ export function refusalOf(user: string): string {
     const account = TEST_USERS.find(u => u.name === user);
     return account && !account.groups.some(g => DEBVISOR_GROUPS.includes(g))
         ? "org.freedesktop.DBus.Error.AccessDenied" : "org.debvisor.DebVisor1.Error.NotAuthorized";
+}
+
+/* A throwaway account without a password or home, made anew (a leftover of an earlier run is removed first). */
+export function makeSpareUser(name: string): void {
+    removeSpareUser(name);
+    execFileSync("useradd", ["--no-create-home", "--shell", "/usr/sbin/nologin", name]);
+}
+
+export function removeSpareUser(name: string): void {
+    spawnSync("userdel", [name], { stdio: "ignore" });
 }

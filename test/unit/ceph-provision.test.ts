@@ -6,9 +6,10 @@ import os from "node:os";
 import path from "node:path";
 import QUnit from "qunit";
 import { normalizeOptions } from "../../helpers/debvisord/ceph/provision/bootstrap.js";
-import { cephConfText, daemonName, defaultPoolSize, fileOsdDirectory, fsidOfConf } from "../../helpers/debvisord/ceph/provision/config.js";
+import { cephConfText, daemonName, defaultPoolSize, fileOsdDirectory, fsidOfConf, monitorHostsOfConf } from "../../helpers/debvisord/ceph/provision/config.js";
 import { checkOsdDevices, existingOsds, testFileOsdDisks } from "../../helpers/debvisord/ceph/provision/devices.js";
 import { findSecret, rbdPoolXml, secretXml } from "../../helpers/debvisord/ceph/provision/libvirt-rbd.js";
+import { joinsAsMonitor } from "../../helpers/debvisord/ceph/provision/monitor-join.js";
 import { runningPid } from "../../helpers/debvisord/ceph/provision/services.js";
 import {
     bootstrapSteps, configDecision, fstabWithCephfs, isCephFuseMount, osdDecision, parsePgStat, pgsSettled, stagingName,
@@ -236,5 +237,20 @@ QUnit.module("ceph provisioning: pure parts", () => {
         const list = ` 11111111-2222-3333-4444-555555555555   ceph other\n ${FSID}   ceph debvisor client.libvirt\n`;
         assert.equal(findSecret(list), FSID);
         assert.equal(findSecret(" 11111111-2222-3333-4444-555555555555   volume /x\n"), "");
+    });
+
+    QUnit.test("a joining node runs a monitor while the cluster has fewer than three", assert => {
+        assert.deepEqual([0, 1, 2, 3, 5].map(joinsAsMonitor), [true, true, true, false, false]);
+    });
+
+    QUnit.test("libvirt's rbd pool on a cluster member: every monitor of ceph.conf's mon host, by its v1 address", assert => {
+        const joined = cephConfText({ fsid: FSID, name: "dvc2", publicNetwork: "10.9.0.0/24", osdCount: 0, monitorAddress: "10.9.0.12", monitorHosts: ["10.9.0.11", "10.9.0.12"] });
+        assert.deepEqual(monitorHostsOfConf(joined), ["10.9.0.11", "10.9.0.12"]);
+        const xml = rbdPoolXml("debvisor-rbd", "rbd", FSID, monitorHostsOfConf(joined));
+        assert.true(xml.includes("<host name='10.9.0.11' port='6789'/>\n    <host name='10.9.0.12' port='6789'/>"), xml);
+        assert.false(xml.includes("127.0.0.1"), "not the loopback address, where no monitor listens");
+        assert.deepEqual(monitorHostsOfConf("mon host = 10.0.0.1, 10.0.0.2:6789\n"), ["10.0.0.1", "10.0.0.2"], "plain addresses");
+        assert.deepEqual(monitorHostsOfConf("mon_host = [v2:[fd00::1]:3300,v1:[fd00::1]:6789]\n"), ["fd00::1"], "IPv6");
+        assert.deepEqual(monitorHostsOfConf(""), ["127.0.0.1"], "none named: the single node's own");
     });
 });

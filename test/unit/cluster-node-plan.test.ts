@@ -6,7 +6,8 @@
 import QUnit from "qunit";
 import { parseCephFacts, planFor, type CephFacts, type NodeFacts } from "../../helpers/debvisord/cluster/node-plan.js";
 
-const CEPH: CephFacts = { monitors: ["n1", "n2", "n3"], monitorAddresses: {}, quorum: ["n1", "n2", "n3"], managers: ["n1", "n2", "n3"], osdsByHost: {}, pools: [] };
+const CEPH: CephFacts = { monitors: ["n1", "n2", "n3"], monitorAddresses: {}, quorum: ["n1", "n2", "n3"], managers: ["n1", "n2", "n3"], osdsByHost: {}, pools: [],
+    metadataServers: [], filesystems: [] };
 const facts = (over: Partial<NodeFacts> = {}): NodeFacts => ({
     node: "n3", self: "n1", members: ["n1", "n2", "n3"], inMaintenance: false, up: true, running: [], ceph: CEPH, ...over,
 });
@@ -68,8 +69,25 @@ QUnit.module("cluster node changes", () => {
             { active_name: "a", standbys: [{ name: "b" }] },
             { nodes: [{ id: -1, name: "default", type: "root", children: [-2, -3] }, { id: -2, name: "a", type: "host", children: [1, 0] },
                 { id: -3, name: "c", type: "host", children: [] }, { id: 0, name: "osd.0", type: "osd" }] },
-            [{ pool_name: "rbd", size: 3, min_size: 2 }]);
+            [{ pool_name: "rbd", size: 3, min_size: 2 }],
+            { filesystems: [{ mdsmap: { fs_name: "cephfs", info: { gid_4242: { name: "a" } } } }], standbys: [{ name: "c" }] });
         assert.deepEqual(f, { monitors: ["a", "b", "c"], monitorAddresses: { a: "10.0.0.1:6789" }, quorum: ["a", "b"], managers: ["a", "b"], osdsByHost: { a: [0, 1], c: [] },
-            pools: [{ name: "rbd", size: 3, minSize: 2 }] });
+            pools: [{ name: "rbd", size: 3, minSize: 2 }], metadataServers: ["a", "c"], filesystems: ["cephfs"] });
+    });
+
+    QUnit.test("removal: the CephFS keeps a metadata server; a node that leaves unmounts it and removes libvirt's rbd pool first", assert => {
+        const fsFacts = { ...CEPH, quorum: ["n1", "n2"], metadataServers: ["n1", "n3"], filesystems: ["cephfs"] };
+        const removed = planFor(facts({ up: false, running: null, ceph: fsFacts }), "remove");
+        assert.deepEqual(removed.refusals, []);
+        assert.true(removed.steps.includes("remove mds.n3 from the CephFS and its key (mds.n1 serves the CephFS)"), removed.steps.join("|"));
+        const only = planFor(facts({ up: false, running: null, ceph: { ...fsFacts, metadataServers: ["n3"] } }), "remove");
+        assert.deepEqual(only.refusals, ["mds.n3 is the only metadata server of the CephFS cephfs: start one on another member first (apply the ceph storage profile there)"]);
+        const leave = planFor(facts({ node: "n1", ceph: { ...fsFacts, quorum: ["n1", "n2", "n3"] }, local: { cephfsMounted: true, libvirtRbdPool: "debvisor-rbd" } }), "leave");
+        assert.deepEqual(leave.refusals, []);
+        assert.deepEqual(leave.steps.slice(0, 2), ["unmount the CephFS at /srv/cephfs and take it out of /etc/fstab",
+            "remove libvirt's rbd pool debvisor-rbd and its Ceph key secret (machines defined here on it stop working)"]);
+        assert.true(leave.steps.includes("stop mds.n1 and remove its key (mds.n3 serves the CephFS)"), leave.steps.join("|"));
+        const bare = planFor(facts({ node: "n1", ceph: { ...CEPH }, local: { cephfsMounted: false, libvirtRbdPool: "" } }), "leave");
+        assert.false(bare.steps.some(st => st.includes("CephFS") || st.includes("rbd pool")), "nothing of the kind where there is none");
     });
 });

@@ -18,7 +18,7 @@ import { notAuthorized } from "../../helpers/lib/errors.js";
 import { bytesPerSecond, graphPath, percent, rateScale } from "../../pkg/lib/history-graph.js";
 import { machineFamilies, machineSample, MachineStats } from "../../helpers/debvisord/metrics/machine-stats.js";
 import { seriesQuery } from "../../helpers/debvisord/metrics/history.js";
-import { rangeUsage } from "../../helpers/debvisord/dns/dhcp-usage.js";
+import { rangeUsage } from "../../helpers/lib/dhcp-ranges.js";
 import { flattenVdevs } from "../../helpers/debvisord/zfs/bus-values.js";
 import type { Vdev } from "../../helpers/debvisord/zfs/parse.js";
 import { testUnless } from "../lib/skip.js";

@@ -36,6 +36,17 @@ QUnit.module("migration", () => {
         assert.deepEqual(plan.refused, []);
     });
 
+    QUnit.test("an RBD network disk stays on Ceph; the other node needs the secret it logs in with, by usage name", assert => {
+        const rbd = (image: string, target: string) => `<disk type='network' device='disk'><driver name='qemu' type='raw'/>
+            <auth username='libvirt'><secret type='ceph' usage='debvisor client.libvirt'/></auth>
+            <source protocol='rbd' name='rbd/${image}'><host name='10.0.0.1' port='6789'/></source><target dev='${target}'/></disk>`;
+        const plan = migrationPlan(domain(rbd("web-root", "vda") + rbd("web-data", "vdb")));
+        assert.deepEqual(plan.shared, ["vda", "vdb"]);
+        assert.deepEqual(plan.copied, []);
+        assert.deepEqual(plan.cephSecrets, ["debvisor client.libvirt"], "named once");
+        assert.deepEqual(migrationPlan(domain("<disk type='volume' device='disk'><source pool='default' volume='x.qcow2'/><target dev='vda'/></disk>")).cephSecrets, []);
+    });
+
     QUnit.test("what cannot move is refused, naming the disk and why", assert => {
         const plan = migrationPlan(domain(`
             <disk type='block' device='disk'><source dev='/dev/sdb'/><target dev='vda'/></disk>

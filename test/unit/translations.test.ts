@@ -48,6 +48,9 @@ msgstr "Vielleicht"
 
 msgid "Not yet"
 msgstr ""
+
+msgid "CPU"
+msgstr "CPU"
 `;
 
 QUnit.module("translations", () => {
@@ -60,6 +63,7 @@ QUnit.module("translations", () => {
         assert.deepEqual(table["$0 disk"], [null, "$0 dysk", "$0 dyski", "$0 dysków"]);
         assert.false("Maybe" in table, "fuzzy is not trusted");
         assert.false("Not yet" in table, "an empty msgstr leaves the English text");
+        assert.false("CPU" in table, "a text translated as itself is left out: gettext returns it anyway");
         const head = table[""] as { "plural-forms": (n: number) => number; language: string };
         assert.equal(head.language, "pl");
         assert.deepEqual([1, 2, 5, 12, 22, 25].map(head["plural-forms"]), [0, 1, 2, 2, 1, 2], "the header's plural rule");

@@ -3,6 +3,7 @@ import { commandList, type Command } from "../command.js";
 import { auditTail, auditVerify } from "./audit.js";
 import { auditExport, auditVerifyBundle } from "./audit-evidence.js";
 import { disks } from "./disks.js";
+import { dhcpCommands } from "./dns-dhcp.js";
 import { dnsCommands } from "./dns.js";
 import { fwCommands } from "./fw.js";
 import { importImage } from "./import.js";
@@ -18,11 +19,12 @@ import { backupScheduleCommands } from "./backup-schedule.js";
 import { clusterCommands } from "./cluster.js";
 import { clusterNodeCommands } from "./cluster-nodes.js";
 import { alertsCommands } from "./alerts.js";
+import { rolesCommands } from "./roles.js";
 
 export const COMMANDS: Command[] = [status, disks, jobs, jobsCancel, importImage, auditTail, auditVerify, ...vmCommands, auditExport, auditVerifyBundle,
-    ...zfsCommands, ...fwCommands, ...dnsCommands,
+    ...zfsCommands, ...fwCommands, ...dnsCommands, ...dhcpCommands,
     ...securityCommands, ...storageCommands,
-    ...cephCommands, ...backupCommands, ...backupScheduleCommands, ...clusterCommands, ...clusterNodeCommands, ...alertsCommands];
+    ...cephCommands, ...backupCommands, ...backupScheduleCommands, ...clusterCommands, ...clusterNodeCommands, ...alertsCommands, ...rolesCommands];
 
 export function usage(): string {
     return "Usage: debvisorctl COMMAND [ARGUMENTS] [OPTIONS]\n\n" +

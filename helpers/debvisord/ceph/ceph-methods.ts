@@ -11,6 +11,7 @@ import { machinesUsingRbdImage } from "../machines/disk-users.js";
 import { optionsSchema } from "../validation.js";
 import type { CephArea } from "./ceph-area.js";
 import { CEPHFS_MOUNTPOINT, cephFsMounted, fstabLine, unmount, updateFstab } from "./cephfs-mount.js";
+import { currentPlacement, spreadPoolsAcrossHosts } from "./provision/host-placement.js";
 import { provisionMethods } from "./provision-methods.js";
 import { cephPoolName, imageName, imageSize, MIB, rbdSnapshotName, replicas } from "./names.js";
 import { parseRbdSnapshots, type RbdSnapshot } from "./parse.js";
@@ -105,17 +106,25 @@ export function managerMethods(area: CephArea): Record<string, unknown> {
             run: (_ctx, [name, options]) => change(area, async () => {
                 if (area.pool(name))
                     throw invalidArgument(`name: a pool named ${name} exists already`);
-                const osds = area.report?.osds.length ?? 0;
+                // asked now, not from the last report: an OSD added on another node a moment ago counts
+                const osds = (JSON.parse(await area.tools.cephJson(["osd", "ls"], "listing the OSDs")) as unknown[]).length;
                 const size = options.size ?? (osds === 1 ? 1 : undefined);
                 const minSize = options.min_size;
                 if (minSize !== undefined && size !== undefined && minSize > size)
                     throw invalidArgument(`options.min_size: must be at most the size, ${size}`);
                 if (minSize !== undefined && size === undefined)
                     throw invalidArgument("options.min_size: give the size too");
+                const run = (args: string[], what: string) => area.tools.ceph(args, what);
+                // with OSDs on several hosts a pool keeps one copy per host (ceph.conf's default was written for one); a size given here stays as given
+                const placed = size === undefined ? await currentPlacement(run) : null;
                 await area.tools.ceph(["osd", "pool", "create", name, "--autoscale-mode", options.pg_autoscale ?? "on"], `creating the pool ${name}`);
                 try {
                     if (size !== undefined)
                         await setReplicas(area, name, size, minSize ?? Math.max(1, size - Math.floor(size / 2)), 1); // 1: so a min_size above 1 waits for the size
+                    if (placed) {
+                        await setReplicas(area, name, placed.size, placed.minSize, 1);
+                        await spreadPoolsAcrossHosts(run);
+                    }
                     const app = options.application ?? "rbd";
                     if (app === "rbd")
                         await area.tools.rbd(["pool", "init", name], `initializing ${name} for RBD`);

@@ -1,7 +1,8 @@
 // CephManager.Bootstrap and AddOsd: the provisioning library (provision/) run
 // as Jobs. The devices are checked before the Job starts, so bad input is an
 // InvalidArgument reply and nothing is made; each step the library reports
-// moves the Job's progress and is written to the audit log.
+// moves the Job's progress and is written to the audit log. An OSD on a new
+// host moves the pools to one copy per host (provision/host-placement.ts).
 import * as z from "zod/mini";
 import { busy } from "../../lib/errors.js";
 import { method, type CallContext } from "../bus/call-pipeline.js";
@@ -68,7 +69,10 @@ export function provisionMethods(area: CephArea): Record<string, unknown> {
                 }, async control => {
                     try {
                         const result = await createOsd(device, stepReporter(area, ctx, "AddOsd", f => control.setProgress(f)), control.signal);
-                        return `${device} is OSD ${result.id}`;
+                        const spread = result.placement;
+                        if (spread.length > 0)
+                            await ctx.auditStep("AddOsd.step", "ok", ["placement across hosts", ...spread], { object: area.path }).catch(() => undefined);
+                        return `${device} is OSD ${result.id}${spread.length > 0 ? `; ${spread.join("; ")}` : ""}`;
                     } finally {
                         await area.refresh(true);
                     }

@@ -90,6 +90,9 @@ export class ClusterArea {
     local: LocalState | null = null;
     members: Member[] = [];
     lastError = "";
+    /** reads of the member records begun, and the latest begun whose result is shown */
+    private memberReads = 0;
+    private membersShown = 0;
     /** this node's machines (set once the machines area is there) */
     machines: LocalMachines | null = null;
     private readonly seen = new Map<string, Seen>();
@@ -184,17 +187,27 @@ export class ClusterArea {
         return this.round;
     }
 
+    /* The member records as Ceph has them now, shown at once. A read that began earlier and ends
+     * later (a round under way when a record was written) does not put the older records back. */
+    async reloadMembers(): Promise<void> {
+        const started = ++this.memberReads;
+        const members = await readMembers();
+        if (started < this.membersShown)
+            return;
+        this.membersShown = started;
+        this.members = members;
+        this.lastError = "";
+        this.syncChannelFiles();
+        this.publish();
+    }
+
     /* The members are read while the known ones are pinged: with a monitor gone, Ceph may take
      * seconds to answer, and that must not delay saying that a node is down. */
     private async readAndProbe(): Promise<void> {
         if (this.state !== "member" || !this.local)
             return;
         const self = this.local.name;
-        const read = readMembers().then(members => {
-            this.members = members;
-            this.lastError = "";
-            this.syncChannelFiles();
-        }, (e: Error) => {
+        const read = this.reloadMembers().catch((e: Error) => {
             // the members last read stay shown; the pings say who answers
             this.lastError = e.message;
         });

@@ -13,7 +13,7 @@ import { runTool } from "../../lib/tool-run.js";
 import type { CallContext } from "../bus/call-pipeline.js";
 import { readConf } from "../ceph/provision/config.js";
 import {
-    joinManager, joinMonitor, leaveManager, leaveMonitor, removeJoinedConfig, writeJoinedConfig, type JoinedCluster,
+    joinManager, joinMonitor, joinsAsMonitor, leaveManager, leaveMonitor, removeJoinedConfig, writeJoinedConfig, type JoinedCluster,
 } from "../ceph/provision/monitor-join.js";
 import type { ClusterArea, JoinRequest } from "./cluster-area.js";
 import { hostAddresses } from "./host-addresses.js";
@@ -99,9 +99,12 @@ export async function runJoin(area: ClusterArea, ctx: CallContext, address: stri
                 });
                 const joined = answer as unknown as Answer;
                 await step("ceph-config", 0.2, async () => writeJoinedConfig(name, myAddress, joined), removeJoinedConfig);
-                await step("monitor", 0.7, async () => {
-                    await joinMonitor(name, joined.monKeyring);
-                }, () => leaveMonitor(name));
+                const monitor = joinsAsMonitor(joined.monitors.length);
+                if (monitor) {
+                    await step("monitor", 0.7, async () => {
+                        await joinMonitor(name, joined.monKeyring);
+                    }, () => leaveMonitor(name));
+                }
                 await step("manager", 0.85, async () => {
                     await joinManager(name);
                 }, () => leaveManager(name));
@@ -112,7 +115,7 @@ export async function runJoin(area: ClusterArea, ctx: CallContext, address: stri
                 area.members = [...joined.members.filter(m => m.name !== name), me].sort((a, b) => a.name.localeCompare(b.name));
                 area.setState("member", local);
                 void area.refresh();
-                return `${name} (${myAddress}) joined the cluster ${joined.fsid} through ${address}; its Ceph monitor is in the quorum`;
+                return `${name} (${myAddress}) joined the cluster ${joined.fsid} through ${address}; ${monitor ? "its Ceph monitor is in the quorum" : `the cluster has its ${joined.monitors.length} monitors, so this node runs none`}`;
             } catch (e) {
                 const problems: string[] = [];
                 for (const u of undo.reverse()) {

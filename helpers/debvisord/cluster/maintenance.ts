@@ -17,7 +17,8 @@ async function rewriteMember(area: ClusterArea, node: string, change: (m: Member
     if (!now)
         throw failed(`${node} is no longer a member`);
     await writeMember(change(now));
-    void area.refresh();
+    // shown before the Job ends: a status read right after --wait has it
+    await area.reloadMembers();
 }
 
 const noout = (verb: "set-group" | "unset-group", node: string) =>

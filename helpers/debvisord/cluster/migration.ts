@@ -14,7 +14,9 @@ import nodePath from "node:path";
 import * as z from "zod/mini";
 import { busy, cancelled, failed, invalidArgument, notAuthorized, notSupported } from "../../lib/errors.js";
 import { lastLines } from "../../lib/tool-run.js";
+import { virsh } from "../../lib/virsh.js";
 import { method, type CallContext } from "../bus/call-pipeline.js";
+import { findSecret } from "../ceph/provision/libvirt-rbd.js";
 import { IMAGE_DIR } from "../images/image-import.js";
 import type { JobControl } from "../jobs/jobs.js";
 import type { Machines } from "../machines/machines.js";
@@ -50,6 +52,7 @@ const prepareArgs = z.object({
     files: z.array(z.string().check(z.maxLength(4095))),
     networks: z.array(z.string().check(z.maxLength(255))),
     bridges: z.array(z.string().check(z.regex(/^[A-Za-z0-9_.-]{1,15}$/))),
+    cephSecrets: z.array(z.string().check(z.maxLength(255))),
 });
 const streamArgs = z.object({ id: z.string().check(z.regex(MIGRATION_ID)), kind: z.enum(["memory", "disks"]) });
 const endArgs = z.object({ id: z.string().check(z.regex(MIGRATION_ID)), ok: z.boolean() });
@@ -247,6 +250,12 @@ export class Migrations {
                     throw invalidArgument(`${here} has a volume ${d.pool}/${d.volume} already: disk ${d.target} would overwrite it`);
             }
             made.push(d);
+        }
+        if (args.cephSecrets.length > 0) {
+            const secrets = (await virsh(["secret-list"], "listing the libvirt secrets")).stdout;
+            const lacking = args.cephSecrets.filter(usage => !findSecret(secrets, usage));
+            if (lacking.length > 0)
+                throw invalidArgument(`${here} has no libvirt secret ${lacking.join(", ")}, which the RBD disks of ${args.name} log in with: apply the ceph storage profile there first`);
         }
         const missing = args.files.filter(f => !fs.existsSync(f));
         if (missing.length > 0)

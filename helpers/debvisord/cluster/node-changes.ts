@@ -12,7 +12,8 @@ import { cephJson } from "../ceph/provision/tools.js";
 import type { ClusterArea, PeerHandler } from "./cluster-area.js";
 import { enterMaintenance, leaveMaintenance } from "./maintenance.js";
 import { readMembers, type Member } from "./membership.js";
-import { parseCephFacts, planFor, type CephFacts, type NodeChange, type NodePlan } from "./node-plan.js";
+import { parseCephFacts, planFor, type CephFacts, type LocalCephUse, type NodeChange, type NodePlan } from "./node-plan.js";
+import { localCephUse } from "./local-ceph-use.js";
 import { removeNode } from "./removal.js";
 import { NODE_NAME } from "./ssh-channel.js";
 
@@ -20,13 +21,14 @@ const CHANGES = ["enter-maintenance", "leave-maintenance", "remove", "leave"] as
 const nodeName = z.string().check(z.regex(NODE_NAME, "must be a node name (letters, digits, - and _, not starting with -)"));
 
 export async function readCephFacts(): Promise<CephFacts> {
-    const [q, m, t, p] = await Promise.all([
+    const [q, m, t, p, f] = await Promise.all([
         cephJson(["quorum_status"], "reading the monitors' quorum"),
         cephJson(["mgr", "dump"], "reading the managers"),
         cephJson(["osd", "tree"], "reading the OSD tree"),
         cephJson(["osd", "pool", "ls", "detail"], "reading the pools"),
+        cephJson(["fs", "dump"], "reading the CephFS map"),
     ]);
-    return parseCephFacts(q, m, t, p);
+    return parseCephFacts(q, m, t, p, f);
 }
 
 /* Which machines run on the member: this node's own, another's asked over the channel; null when it does not answer. */
@@ -41,7 +43,7 @@ async function runningOn(area: ClusterArea, m: Member, user: string): Promise<st
     }
 }
 
-export interface PlannedChange { plan: NodePlan; member: Member; members: Member[]; ceph: CephFacts }
+export interface PlannedChange { plan: NodePlan; member: Member; members: Member[]; ceph: CephFacts; local?: LocalCephUse }
 
 export async function planChange(area: ClusterArea, ctx: CallContext, node: string, change: NodeChange, shutDownMachines = false): Promise<PlannedChange> {
     if (area.state !== "member" || !area.local)
@@ -52,12 +54,13 @@ export async function planChange(area: ClusterArea, ctx: CallContext, node: stri
     const member = members.find(m => m.name === node);
     if (!member)
         throw notFound(`node: ${node} is not a member of this cluster (members: ${members.map(m => m.name).join(", ")})`);
-    const [running, ceph] = await Promise.all([runningOn(area, member, ctx.caller.user), readCephFacts()]);
+    const [running, ceph, local] = await Promise.all([runningOn(area, member, ctx.caller.user), readCephFacts(),
+        change === "leave" ? localCephUse() : Promise.resolve(undefined)]);
     const plan = planFor({
         node, self, members: members.map(m => m.name), inMaintenance: !!member.maintenance,
-        up: node === self || (running !== null && area.health(node) === "up"), running, ceph,
+        up: node === self || (running !== null && area.health(node) === "up"), running, ceph, local,
     }, change, shutDownMachines);
-    return { plan, member, members, ceph };
+    return { plan, member, members, ceph, local };
 }
 
 /* The plan with a refusal: an error naming every reason, nothing done. */

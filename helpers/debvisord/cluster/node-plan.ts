@@ -3,6 +3,7 @@
 // facts read before anything is done (pure, unit-tested). The same plan is
 // what --plan and the page's confirmation show and what the change itself
 // checks first, so a refused change has done nothing.
+import { hostPlacement } from "../ceph/provision/host-placement.js";
 
 export type NodeChange = "enter-maintenance" | "leave-maintenance" | "remove" | "leave";
 
@@ -18,6 +19,18 @@ export interface CephFacts {
     /** OSD ids under each CRUSH host bucket */
     osdsByHost: Record<string, number[]>;
     pools: Array<{ name: string; size: number; minSize: number }>;
+    /** the metadata servers of the CephFS, active and standby, by name */
+    metadataServers: string[];
+    /** the CephFS file systems, by name */
+    filesystems: string[];
+}
+
+/** What a node that leaves has of the cluster on its own side (read on that node). */
+export interface LocalCephUse {
+    /** the CephFS is mounted at /srv/cephfs */
+    cephfsMounted: boolean;
+    /** libvirt's rbd pool on the cluster's Ceph, by name; "" when there is none */
+    libvirtRbdPool: string;
 }
 
 export interface NodeFacts {
@@ -31,6 +44,8 @@ export interface NodeFacts {
     /** its running machines; null when it could not be asked */
     running: string[] | null;
     ceph: CephFacts;
+    /** for a node that leaves: what it uses of Ceph itself */
+    local?: LocalCephUse;
 }
 
 export interface NodePlan {
@@ -67,6 +82,14 @@ function poolRefusals(node: string, ceph: CephFacts): string[] {
     const hostsLeft = Object.entries(ceph.osdsByHost).filter(([h, osds]) => h !== node && osds.length > 0).length;
     return ceph.pools.filter(p => hostsLeft < p.minSize)
         .map(p => `pool ${p.name} (min_size ${p.minSize}) would have copies on ${hostsLeft} ${hostsLeft === 1 ? "host" : "hosts"} only and stop serving`);
+}
+
+/* The pools that follow DebVisor's placement keep as many copies as there are hosts left (host-placement.ts). */
+function placementStep(node: string, ceph: CephFacts): string {
+    const hostsLeft = Object.entries(ceph.osdsByHost).filter(([h, osds]) => h !== node && osds.length > 0).length;
+    const p = hostPlacement(hostsLeft);
+    return p ? `pools that follow DebVisor's placement keep ${p.size} copies, one per host left (min_size ${p.minSize})`
+        : "pools keep their size: on the one host left each holds one copy until another host has OSDs";
 }
 
 function machineFacts(f: NodeFacts): Pick<NodePlan, "machines" | "machinesKnown"> {
@@ -120,12 +143,26 @@ export function removalPlan(f: NodeFacts, change: "remove" | "leave"): NodePlan 
         refusals.push(`machines run on ${f.node} and must be shut down or moved first: ${list(f.running)}`);
     const osds = f.ceph.osdsByHost[f.node];
     refusals.push(...poolRefusals(f.node, f.ceph));
+    // what the node itself uses of Ceph goes first, while its configuration is there
+    if (change === "leave" && f.local?.cephfsMounted)
+        steps.push("unmount the CephFS at /srv/cephfs and take it out of /etc/fstab");
+    if (change === "leave" && f.local?.libvirtRbdPool)
+        steps.push(`remove libvirt's rbd pool ${f.local.libvirtRbdPool} and its Ceph key secret (machines defined here on it stop working)`);
     for (const id of osds ?? [])
         steps.push(`${change === "leave" ? `stop osd.${id} and ` : ""}purge osd.${id} from Ceph (its data is served from the other hosts' copies)`);
     if (osds !== undefined)
         steps.push(`remove the CRUSH host bucket ${f.node}`);
+    if ((osds ?? []).length > 0)
+        steps.push(placementStep(f.node, f.ceph));
     if (f.ceph.managers.includes(f.node))
         steps.push(change === "leave" ? `stop mgr.${f.node} and remove its key` : `remove the key of mgr.${f.node}`);
+    if (f.ceph.metadataServers.includes(f.node)) {
+        const others = f.ceph.metadataServers.filter(m => m !== f.node);
+        if (others.length === 0 && f.ceph.filesystems.length > 0)
+            refusals.push(`mds.${f.node} is the only metadata server of the CephFS ${list(f.ceph.filesystems)}: start one on another member first (apply the ceph storage profile there)`);
+        const serving = others.length > 0 ? ` (${others.map(m => `mds.${m}`).join(", ")} serve${others.length === 1 ? "s" : ""} the CephFS)` : "";
+        steps.push(change === "leave" ? `stop mds.${f.node} and remove its key${serving}` : `remove mds.${f.node} from the CephFS and its key${serving}`);
+    }
     const mon = monitorRefusal(f.node, f.ceph);
     if (mon)
         refusals.push(mon);
@@ -144,8 +181,8 @@ export function planFor(f: NodeFacts, change: NodeChange, shutDownMachines = fal
     return change === "remove" || change === "leave" ? removalPlan(f, change) : maintenancePlan(f, change, shutDownMachines);
 }
 
-/* The Ceph facts from `ceph quorum_status`, `ceph mgr dump`, `ceph osd tree` and `ceph osd pool ls detail` (JSON). */
-export function parseCephFacts(quorumStatus: unknown, mgrDump: unknown, osdTree: unknown, pools: unknown): CephFacts {
+/* The Ceph facts from `ceph quorum_status`, `ceph mgr dump`, `ceph osd tree`, `ceph osd pool ls detail` and `ceph fs dump` (JSON). */
+export function parseCephFacts(quorumStatus: unknown, mgrDump: unknown, osdTree: unknown, pools: unknown, fsDump: unknown = {}): CephFacts {
     const q = quorumStatus as { quorum_names?: string[]; monmap?: { mons?: Array<{ name?: string; public_addr?: string }> } };
     const m = mgrDump as { active_name?: string; standbys?: Array<{ name?: string }> };
     const t = osdTree as { nodes?: Array<{ id: number; name?: string; type?: string; children?: number[] }> };
@@ -161,5 +198,19 @@ export function parseCephFacts(quorumStatus: unknown, mgrDump: unknown, osdTree:
         managers: [m.active_name ?? "", ...(m.standbys ?? []).map(s => s.name ?? "")].filter(Boolean),
         osdsByHost,
         pools: (Array.isArray(p) ? p : []).map(x => ({ name: x.pool_name ?? "", size: x.size ?? 0, minSize: x.min_size ?? 0 })),
+        ...metadataServersOf(fsDump),
+    };
+}
+
+/* The file systems and their metadata servers (active ones in each map, and the standbys) from `ceph fs dump`. */
+function metadataServersOf(fsDump: unknown): Pick<CephFacts, "metadataServers" | "filesystems"> {
+    const d = fsDump as { filesystems?: Array<{ mdsmap?: { fs_name?: string; info?: Record<string, { name?: string }> } }>; standbys?: Array<{ name?: string }> };
+    const names = [
+        ...(d.filesystems ?? []).flatMap(f => Object.values(f.mdsmap?.info ?? {}).map(i => i.name ?? "")),
+        ...(d.standbys ?? []).map(s => s.name ?? ""),
+    ].filter(Boolean);
+    return {
+        metadataServers: [...new Set(names)].sort(),
+        filesystems: (d.filesystems ?? []).map(f => f.mdsmap?.fs_name ?? "").filter(Boolean),
     };
 }

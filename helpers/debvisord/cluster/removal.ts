@@ -10,10 +10,12 @@
 import fs from "node:fs";
 import type { CallContext } from "../bus/call-pipeline.js";
 import { dataDir } from "../ceph/provision/config.js";
+import { spreadPoolsAcrossHosts } from "../ceph/provision/host-placement.js";
 import { leaveManager, removeJoinedConfig } from "../ceph/provision/monitor-join.js";
 import { stopDaemon } from "../ceph/provision/services.js";
 import { ceph } from "../ceph/provision/tools.js";
 import type { ClusterArea } from "./cluster-area.js";
+import { removeLibvirtRbdPool, unmountCephFs } from "./local-ceph-use.js";
 import { readMembers, removeMember, STATE_FILE, TOKENS_FILE, writeMember } from "./membership.js";
 import { planChange, refuse } from "./node-changes.js";
 import { startNodeJob } from "./node-job.js";
@@ -22,23 +24,48 @@ import { KNOWN_HOSTS, NODE_KEY, writeAuthorizedKeys, authorizedKeysText } from "
 interface Step { id: string; run: () => Promise<void> }
 
 export async function removeNode(area: ClusterArea, ctx: CallContext, node: string, change: "remove" | "leave"): Promise<string> {
-    const { plan, member, ceph: facts } = await planChange(area, ctx, node, change);
+    const { plan, member, ceph: facts, local } = await planChange(area, ctx, node, change);
     refuse(plan);
     const leaving = change === "leave";
     const osds = facts.osdsByHost[node];
+    const rbdPool = leaving ? local?.libvirtRbdPool ?? "" : "";
     const steps: Step[] = [
+        // what this node uses of Ceph goes while its configuration is still there (as the plan says)
+        ...leaving && local?.cephfsMounted ? [{ id: "CephFS mount", run: unmountCephFs }] : [],
+        ...rbdPool ? [{ id: `libvirt pool ${rbdPool}`, run: () => removeLibvirtRbdPool(rbdPool) }] : [],
         ...(osds ?? []).map(id => ({
             id: `osd.${id}`,
             run: async () => {
                 if (leaving)
                     await stopDaemon("osd", String(id));
                 await ceph(["osd", "purge", String(id), "--yes-i-really-mean-it"], `purging osd.${id}`);
+                // its data directory holds its key: a node that left keeps no key of the cluster
+                if (leaving)
+                    fs.rmSync(dataDir("osd", String(id)), { recursive: true, force: true });
             },
         })),
         ...osds !== undefined ? [{ id: `CRUSH host ${node}`, run: async () => void await ceph(["osd", "crush", "rm", node], `removing the CRUSH host bucket ${node}`) }] : [],
+        // one host fewer: the pools keep as many copies as there are hosts left (three at most)
+        ...(osds ?? []).length > 0 ? [{
+            id: "pools on the hosts left",
+            run: async () => void await spreadPoolsAcrossHosts(async (args, what) => (await ceph(args, what)).stdout),
+        }] : [],
         ...facts.managers.includes(node) ? [{
             id: `mgr.${node}`,
             run: async () => leaving ? leaveManager(node) : void await ceph(["auth", "del", `mgr.${node}`], `removing the key of mgr.${node}`),
+        }] : [],
+        ...facts.metadataServers.includes(node) ? [{
+            id: `mds.${node}`,
+            run: async () => {
+                if (leaving) {
+                    await stopDaemon("mds", node);
+                    fs.rmSync(dataDir("mds", node), { recursive: true, force: true });
+                } else {
+                    // a standby takes its rank now rather than when its beacons are missed
+                    await ceph(["mds", "fail", node], `failing mds.${node} over`, { allowFailure: true });
+                }
+                await ceph(["auth", "del", `mds.${node}`], `removing the key of mds.${node}`);
+            },
         }] : [],
     ];
     const record: Step = { id: "member record", run: () => removeMember(node) };

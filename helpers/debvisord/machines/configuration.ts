@@ -12,7 +12,7 @@ import { AFFECT_CONFIG, AFFECT_LIVE } from "./libvirt.js";
 import { requireShutOff, requireFreeName, storedDefinition, type MachineHost } from "./machine-host.js";
 import { checkHostMemory, diskBytesSchema, diskTarget, memoryMiBSchema, vcpusSchema } from "./machine-rules.js";
 import { NETWORK_OPTION, nicSourceFor } from "./networks.js";
-import { checkSpace, createVolume, deleteVolumeByName, vmPool, volumeName } from "./vm-storage.js";
+import { checkSpace, createVolume, deleteDiskVolume, diskFormat, diskSource, vmPool, volumeName } from "./vm-storage.js";
 
 const MAC = z.string().check(z.regex(/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/, "must be a MAC address such as 52:54:00:12:34:56"));
 
@@ -78,10 +78,11 @@ export function configurationMethods(host: MachineHost, path: string) {
                 const target = nextTarget(d.disks.map(x => x.Target));
                 const pool = await vmPool(libvirt);
                 await checkSpace(libvirt, pool, bytes, "size");
-                const volume = await createVolume(libvirt, pool, volumeName(host.name(path), `-${target}`, "qcow2"), bytes, "qcow2");
+                const format = diskFormat(pool);
+                const volume = await createVolume(libvirt, pool, volumeName(host.name(path), `-${target}`, format), bytes, format);
                 try {
                     await libvirt.domainCall(host.domainOf(path), "AttachDevice", "su", [diskXml({
-                        source: { pool: pool.name, volume: volume.name }, target, device: "disk", format: "qcow2", bus: "virtio",
+                        source: await diskSource(pool, volume.name), target, device: "disk", format, bus: "virtio",
                     }), flags()]);
                 } catch (e) {
                     await libvirt.deleteVolume(volume.volumePath).catch(() => undefined);
@@ -100,10 +101,8 @@ export function configurationMethods(host: MachineHost, path: string) {
                 const element = /<disk\b[\s\S]*?<\/disk>/g;
                 const definition = [...xml.matchAll(element)].map(m => m[0]).find(e => new RegExp(`<target dev=['"]${target}['"]`).test(e))!;
                 await libvirt.domainCall(host.domainOf(path), "DetachDevice", "su", [definition, flags()]);
-                if (options["delete-volume"] && disk.Source.includes("/") && !disk.Source.startsWith("/")) {
-                    const [pool, volume] = disk.Source.split("/");
-                    await deleteVolumeByName(libvirt, pool, volume);
-                }
+                if (options["delete-volume"])
+                    await deleteDiskVolume(libvirt, disk);
                 return refreshed([]);
             },
         }),

@@ -18,7 +18,7 @@ import { domainXml, type DiskSpec, type NicSpec } from "./domain-builder.js";
 import type { MachineHost } from "./machine-host.js";
 import { checkHostMemory, diskBytesSchema, memoryMiBSchema, vcpusSchema } from "./machine-rules.js";
 import { nicSourceFor, NETWORK_OPTION } from "./networks.js";
-import { adoptFile, checkSpace, createVolume, requireDirectory, vmPool, volumeName, type Volume } from "./vm-storage.js";
+import { adoptFile, checkSpace, createVolume, diskFormat, diskSource, requireDirectory, vmPool, volumeName, type Volume } from "./vm-storage.js";
 
 const SOURCES = ["empty", "iso", "image", "cloud-image"] as const;
 const GIB = 1024 ** 3;
@@ -94,7 +94,8 @@ export function createMachineMethod(host: MachineHost) {
                 await checkSpace(host.libvirt, pool, diskBytes, "options.disk-size");
                 const kvm = await host.kvmAvailable();
                 const build = async (control: JobControl | null, cleanup: Array<() => Promise<unknown>>) => {
-                    const diskName = volumeName(name, "", "qcow2");
+                    const format = image ? "qcow2" : diskFormat(pool);
+                    const diskName = volumeName(name, "", format);
                     let disk: Volume;
                     if (image) {
                         const dir = requireDirectory(pool);
@@ -107,10 +108,10 @@ export function createMachineMethod(host: MachineHost) {
                         if (diskBytes > image.virtualSize)
                             await host.libvirt.call(disk.volumePath, "org.libvirt.StorageVol", "Resize", "tu", [diskBytes, 0]);
                     } else {
-                        disk = await createVolume(host.libvirt, pool, diskName, diskBytes, "qcow2");
+                        disk = await createVolume(host.libvirt, pool, diskName, diskBytes, format);
                         cleanup.push(() => host.libvirt.deleteVolume(disk.volumePath));
                     }
-                    const disks: DiskSpec[] = [{ source: { pool: disk.pool, volume: disk.name }, target: "vda", device: "disk", format: "qcow2", bus: "virtio" }];
+                    const disks: DiskSpec[] = [{ source: await diskSource(pool, disk.name), target: "vda", device: "disk", format, bus: "virtio" }];
                     if (o.iso)
                         disks.push({ source: { file: o.iso }, target: "sda", device: "cdrom", format: "raw", bus: "sata" });
                     if (source === "cloud-image") {

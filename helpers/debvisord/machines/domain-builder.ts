@@ -9,8 +9,20 @@ export function xmlEscape(value: string | number): string {
     return String(value).replace(/[&<>"']/g, c => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", "\"": "&quot;", "'": "&apos;" })[c]!);
 }
 
-/* A disk as a volume of a libvirt pool (dir, ZFS directory or RBD alike) or a plain file. */
-export type DiskSource = { pool: string; volume: string } | { file: string };
+/* An RBD image as a network disk: libvirt cannot start a machine whose disk is a volume of an rbd pool. */
+export interface RbdDisk {
+    /** "cephpool/image" */
+    name: string;
+    /** the monitors librbd asks first (the pool's own list) */
+    hosts: string[];
+    port: string;
+    user: string;
+    /** the libvirt secret with the user's key, by its usage name: the same name on every node */
+    secretUsage: string;
+}
+
+/* A disk as a volume of a libvirt pool (dir or ZFS directory), an RBD image, or a plain file. */
+export type DiskSource = { pool: string; volume: string } | { rbd: RbdDisk } | { file: string };
 
 export interface DiskSpec {
     source: DiskSource;
@@ -38,13 +50,25 @@ export interface DomainSpec {
     nics: NicSpec[];
 }
 
+function sourceXml(source: DiskSource): { type: string; xml: string } {
+    if ("file" in source)
+        return { type: "file", xml: `<source file="${xmlEscape(source.file)}"/>` };
+    if ("rbd" in source) {
+        const r = source.rbd;
+        return {
+            type: "network",
+            xml: `<auth username="${xmlEscape(r.user)}"><secret type="ceph" usage="${xmlEscape(r.secretUsage)}"/></auth>` +
+                `<source protocol="rbd" name="${xmlEscape(r.name)}">${r.hosts.map(h => `<host name="${xmlEscape(h)}" port="${xmlEscape(r.port)}"/>`).join("")}</source>`,
+        };
+    }
+    return { type: "volume", xml: `<source pool="${xmlEscape(source.pool)}" volume="${xmlEscape(source.volume)}"/>` };
+}
+
 export function diskXml(d: DiskSpec): string {
-    const source = "file" in d.source
-        ? `<source file="${xmlEscape(d.source.file)}"/>`
-        : `<source pool="${xmlEscape(d.source.pool)}" volume="${xmlEscape(d.source.volume)}"/>`;
-    return `<disk type="${"file" in d.source ? "file" : "volume"}" device="${d.device}">` +
+    const source = sourceXml(d.source);
+    return `<disk type="${source.type}" device="${d.device}">` +
         `<driver name="qemu" type="${xmlEscape(d.format)}"${d.device === "disk" ? " discard=\"unmap\"" : ""}/>` +
-        source +
+        source.xml +
         `<target dev="${xmlEscape(d.target)}" bus="${d.bus}"/>` +
         (d.device === "cdrom" ? "<readonly/>" : "") +
         "</disk>";

@@ -139,6 +139,11 @@ export class Libvirt {
 
     /* ---- storage pools and volumes ---- */
 
+    async listPools(): Promise<string[]> {
+        const [paths] = await this.call(CONNECT_PATH, CONNECT, "ListStoragePools", "u", [0]);
+        return paths as string[];
+    }
+
     async poolByName(name: string): Promise<string | null> {
         return orNull(this.call(CONNECT_PATH, CONNECT, "StoragePoolLookupByName", "s", [name]));
     }

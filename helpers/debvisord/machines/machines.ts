@@ -28,7 +28,7 @@ import { osName } from "./os-names.js";
 import { tagMethods } from "./machine-tags.js";
 import { waitOrForceOff } from "./shutdown.js";
 import { readSnapshots, snapshotMethods, snapshotsToVariant } from "./snapshots.js";
-import { deleteVolumeByName } from "./vm-storage.js";
+import { deleteDiskVolume } from "./vm-storage.js";
 
 export const MACHINE_IFACE = "org.debvisor.DebVisor1.Machine";
 const UNDEFINE_MANAGED_SAVE_SNAPSHOTS_NVRAM = 1 | 2 | 4;
@@ -404,8 +404,7 @@ export class Machines implements MachineHost {
                             if (disk.Device === "cdrom" && !disk.Source.endsWith("-cidata.iso"))
                                 continue;
                             if (!disk.Source.startsWith("/") && disk.Source.includes("/")) {
-                                const [pool, volume] = disk.Source.split("/");
-                                await deleteVolumeByName(this.libvirt, pool, volume);
+                                await deleteDiskVolume(this.libvirt, disk);
                             } else if (nodePath.dirname(nodePath.resolve(disk.Source)) === IMAGE_DIR && disk.Source.startsWith("/")) {
                                 // only images DebVisor manages (its volumes, its seeds); a disk elsewhere may belong to someone else
                                 fs.rmSync(disk.Source, { force: true });

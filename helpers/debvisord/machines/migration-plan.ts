@@ -1,7 +1,7 @@
 // What moving a running machine to another node takes, read from its
 // definition: which disks libvirt copies (volumes of a storage pool, files in
 // the image directory), which stay where they are because every node reaches
-// them (RBD), which cannot move at all (and why), and what the other node
+// them (RBD; the other node needs the Ceph secret they log in with), which cannot move at all (and why), and what the other node
 // must have already: the files it boots from, its networks.
 import nodePath from "node:path";
 import { child, children, parseXml } from "../../lib/xml-tree.js";
@@ -17,6 +17,8 @@ export interface MigrationPlan {
     copied: CopiedDisk[];
     /** disks on storage every node reaches, by target */
     shared: string[];
+    /** the libvirt secrets (by usage name) its RBD disks log in with: the other node needs them too */
+    cephSecrets: string[];
     /** why a disk cannot move, one line each; nothing moves while there is one */
     refused: string[];
     /** files the other node must have at the same path: kernel, initrd, an inserted ISO */
@@ -28,7 +30,9 @@ export interface MigrationPlan {
 
 export function migrationPlan(xml: string): MigrationPlan {
     const domain = describeDomain(xml);
-    const plan: MigrationPlan = { name: domain.name, uuid: domain.uuid, copied: [], shared: [], refused: [], files: [], networks: [], bridges: [] };
+    const plan: MigrationPlan = {
+        name: domain.name, uuid: domain.uuid, copied: [], shared: [], cephSecrets: [], refused: [], files: [], networks: [], bridges: [],
+    };
     for (const disk of domain.disks) {
         const readOnly = disk.Device === "cdrom" || disk.Device === "floppy";
         if (disk.Type === "network") {
@@ -62,6 +66,12 @@ export function migrationPlan(xml: string): MigrationPlan {
     }
     // a pty console moves with the machine; a host device does not
     const devices = child(parseXml(xml), "devices");
+    for (const disk of children(devices, "disk")) {
+        const secret = child(child(disk, "auth"), "secret") ?? child(child(child(disk, "source"), "auth"), "secret");
+        const usage = secret?.attrs.type === "ceph" ? secret.attrs.usage : undefined;
+        if (usage && !plan.cephSecrets.includes(usage))
+            plan.cephSecrets.push(usage);
+    }
     for (const hostdev of children(devices, "hostdev"))
         plan.refused.push(`it uses a device of this host (${hostdev.attrs.type ?? "hostdev"}): detach it first`);
     return plan;

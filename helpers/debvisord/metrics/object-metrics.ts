@@ -5,7 +5,7 @@
 import { unwrap } from "../../lib/variants.js";
 import type { DhcpRange } from "../dns/dhcp-config.js";
 import type { Lease } from "../dns/dhcp-leases.js";
-import { rangeUsage } from "../dns/dhcp-usage.js";
+import { rangeUsage } from "../../lib/dhcp-ranges.js";
 import type { Family } from "./exposition.js";
 
 export interface ObjectSource {

@@ -1,5 +1,6 @@
 // Calls on the Dns object, as the logged-in user, returning plain data.
 import { DNS_IFACE, ROOT_PATH, type PageDnsMethodResults } from "../../../generated/dbus-contract";
+import type { DhcpRange } from "../../../helpers/lib/dhcp-ranges";
 import { callDaemon } from "./call";
 import { unwrapDict } from "./variants";
 
@@ -51,3 +52,17 @@ export async function dnsAddZone(zone: string, server: string, port: number, loc
 export async function dnsRemoveZone(zone: string): Promise<void> {
     await callDaemon(DNS_PATH, DNS_IFACE, "RemoveZone", [zone, {}]);
 }
+
+/* Replaces every DHCP range (the page sends the whole list, as the bus method takes it). */
+export async function dnsSetDhcpRanges(ranges: DhcpRange[]): Promise<void> {
+    const dicts = ranges.map(r => ({
+        Name: { t: "s", v: r.Name }, Interface: { t: "s", v: r.Interface }, Start: { t: "s", v: r.Start }, End: { t: "s", v: r.End },
+        Netmask: { t: "s", v: r.Netmask }, LeaseSeconds: { t: "t", v: r.LeaseSeconds }, DnsServer: { t: "s", v: r.DnsServer },
+    }));
+    await callDaemon(DNS_PATH, DNS_IFACE, "SetDhcpRanges", [dicts, {}]);
+}
+
+export const dhcpRangesOf = (list: Array<Record<string, unknown>>) => list.map(r => {
+    const d = unwrapDict(r);
+    return { ...d, LeaseSeconds: Number(d.LeaseSeconds), DnsServer: String(d.DnsServer ?? "") } as unknown as DhcpRange;
+});

@@ -1,6 +1,7 @@
 // Calls on the Manager object, as the logged-in user, returning plain data.
 import { MANAGER_IFACE, type PageManagerMethodResults } from "../../../generated/dbus-contract";
 import { MANAGER_PATH } from "../dbus-store";
+import type { RoleName } from "../../../helpers/lib/roles";
 import { callDaemon } from "./call";
 import { unwrapDict } from "./variants";
 
@@ -58,4 +59,12 @@ export async function managerApplyProfile(profile: StorageProfile, token: string
     const [job] = await callDaemon<PageManagerMethodResults["ApplyProfile"]>(MANAGER_PATH, MANAGER_IFACE, "ApplyProfile",
         [profile, { token: { t: "s", v: token } }]);
     return job;
+}
+
+export async function managerAddRoleMember(user: string, role: RoleName): Promise<void> {
+    await callDaemon(MANAGER_PATH, MANAGER_IFACE, "AddRoleMember", [user, role, {}]);
+}
+
+export async function managerRemoveRoleMember(user: string, role: RoleName): Promise<void> {
+    await callDaemon(MANAGER_PATH, MANAGER_IFACE, "RemoveRoleMember", [user, role, {}]);
 }

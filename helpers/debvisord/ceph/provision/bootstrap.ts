@@ -35,6 +35,7 @@ import {
     bootstrapSteps, cephfsPools, configDecision, coreSteps, DEFAULT_OPTIONS, finishSteps, fstabWithCephfs, isCephFuseMount, osdDecision, osdStep, parsePgStat,
     pgsSettled, stagingName, type BootstrapOptions, type StepInfo,
 } from "./steps.js";
+import { spreadPoolsAcrossHosts } from "./host-placement.js";
 import { ceph, cephJson, run } from "./tools.js";
 
 export type StepResult = "ok" | "kept";
@@ -532,8 +533,9 @@ export async function prepareCluster(osdCount: number, options: Partial<Bootstra
     });
 }
 
-/* AddOsd: one OSD on a spare disk (or a test file) in the existing cluster. */
-export async function createOsd(device: string, progress?: ProgressCallback, signal?: AbortSignal): Promise<BootstrapResult & { id: number }> {
+/* AddOsd: one OSD on a spare disk (or a test file) in the existing cluster. The first OSD of a
+ * further host moves the pools to one copy per host: `placement` says what changed. */
+export async function createOsd(device: string, progress?: ProgressCallback, signal?: AbortSignal): Promise<BootstrapResult & { id: number; placement: string[] }> {
     const fsid = requireCluster();
     const [checked] = await checkOsdDevices([device], "device");
     return exclusive(async () => {
@@ -541,7 +543,8 @@ export async function createOsd(device: string, progress?: ProgressCallback, sig
         const runner = new Runner(1, progress, signal);
         const ids: number[] = [];
         await runOsds(runner, [checked], ids);
-        return { fsid, steps: runner.reports, osds: ids, id: ids[0] };
+        const placement = await spreadPoolsAcrossHosts(async (args, what) => (await ceph(args, what)).stdout);
+        return { fsid, steps: runner.reports, osds: ids, id: ids[0], placement };
     });
 }
 

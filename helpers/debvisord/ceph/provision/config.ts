@@ -107,6 +107,20 @@ export function fsidOfConf(text: string): string {
     return /^\s*fsid\s*=\s*([0-9a-f-]{36})\s*$/m.exec(text)?.[1] ?? "";
 }
 
+/* The monitors' addresses in a ceph.conf's "mon host" (their v1 address where a vector names both), 127.0.0.1 when it names none. */
+export function monitorHostsOfConf(text: string): string[] {
+    const line = /^\s*mon[ _]host\s*=\s*(.+?)\s*$/m.exec(text)?.[1] ?? "";
+    const hosts: string[] = [];
+    // "[v2:IP:3300,v1:IP:6789]" vectors, or plain "IP" / "IP:PORT" entries
+    for (const entry of line.match(/\[[^\]]*\]|[^,\s]+/g) ?? []) {
+        const v1 = /v1:(\[[^\]]+\]|[^,:\]]+):\d+/.exec(entry)?.[1] ?? (entry.startsWith("[") ? "" : entry.replace(/:\d+$/, ""));
+        const host = v1.replace(/^\[|\]$/g, "");
+        if (host && !hosts.includes(host))
+            hosts.push(host);
+    }
+    return hosts.length > 0 ? hosts : [MON_ADDRESS];
+}
+
 export function readConf(file = CEPH_CONF): string {
     try {
         return fs.readFileSync(file, "utf8");

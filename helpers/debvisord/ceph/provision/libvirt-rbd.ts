@@ -1,14 +1,14 @@
 // The libvirt storage pool for VM disks on Ceph: a cephx user
 // client.libvirt that may use the RBD pool only, its key in a libvirt secret
 // (private: libvirt never shows it again), and a pool of type rbd on the RBD
-// pool with the monitor on 127.0.0.1. Each part is checked first, so
+// pool with the monitors this host's ceph.conf names. Each part is checked first, so
 // defining again changes nothing.
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { failed } from "../../../lib/errors.js";
 import { virsh } from "../../../lib/virsh.js";
-import { MON_ADDRESS, MON_PORTS } from "./config.js";
+import { MON_ADDRESS, MON_PORTS, monitorHostsOfConf, readConf } from "./config.js";
 import { ceph } from "./tools.js";
 
 export const LIBVIRT_CLIENT = "libvirt";
@@ -27,9 +27,10 @@ export function secretXml(usage = SECRET_USAGE): string {
         `  <usage type='ceph'>\n    <name>${xmlEscape(usage)}</name>\n  </usage>\n</secret>\n`;
 }
 
-export function rbdPoolXml(name: string, rbdPool: string, secretUuid: string): string {
+/* MONITORS: where libvirt (librados) first asks for the monitor map; any one that answers will do. */
+export function rbdPoolXml(name: string, rbdPool: string, secretUuid: string, monitors: string[] = [MON_ADDRESS]): string {
     return `<pool type='rbd'>\n  <name>${xmlEscape(name)}</name>\n  <source>\n    <name>${xmlEscape(rbdPool)}</name>\n` +
-        `    <host name='${MON_ADDRESS}' port='${MON_PORTS.v1}'/>\n` +
+        monitors.map(m => `    <host name='${xmlEscape(m)}' port='${MON_PORTS.v1}'/>\n`).join("") +
         `    <auth type='ceph' username='${LIBVIRT_CLIENT}'>\n      <secret uuid='${xmlEscape(secretUuid)}'/>\n    </auth>\n  </source>\n</pool>\n`;
 }
 
@@ -79,7 +80,8 @@ export async function defineRbdPool(name: string, rbdPool: string): Promise<"ok"
         await withTempFile(key, f => virsh(["secret-set-value", "--secret", uuid, "--file", f], "storing the key in the libvirt secret"));
     const pools = (await virsh(["pool-list", "--all", "--name"], "listing the libvirt pools")).stdout.split("\n").map(s => s.trim());
     if (!pools.includes(name)) {
-        await withTempFile(rbdPoolXml(name, rbdPool, uuid), f => virsh(["pool-define", "--file", f], `defining the libvirt pool ${name}`));
+        // the monitors of this host's ceph.conf: 127.0.0.1 on a single node, the members' addresses in a cluster
+        await withTempFile(rbdPoolXml(name, rbdPool, uuid, monitorHostsOfConf(readConf())), f => virsh(["pool-define", "--file", f], `defining the libvirt pool ${name}`));
         changed = true;
     }
     const info = (await virsh(["pool-info", "--", name], `reading the libvirt pool ${name}`)).stdout;

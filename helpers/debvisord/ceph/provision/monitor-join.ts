@@ -22,10 +22,20 @@ export interface JoinedCluster {
     monKeyring: string;
 }
 
+/** Monitors a cluster keeps: three outvote one lost or serviced; more only slow the quorum down. */
+export const WANTED_MONITORS = 3;
+
+/* Whether a node joining a cluster of MONITORS monitors runs one too: the first three nodes do. */
+export function joinsAsMonitor(monitors: number): boolean {
+    return monitors < WANTED_MONITORS;
+}
+
 /* ceph.conf and the admin keyring of the cluster joined: this node's ceph and daemons then talk to it. */
 export function writeJoinedConfig(name: string, address: string, c: JoinedCluster): void {
+    const monitor = joinsAsMonitor(c.monitors.length);
     writeFileAtomically(CEPH_CONF, cephConfText({
-        fsid: c.fsid, name, publicNetwork: c.publicNetwork, osdCount: 0, monitorAddress: address, monitorHosts: [...c.monitors, address],
+        fsid: c.fsid, name, publicNetwork: c.publicNetwork, osdCount: 0, monitorAddress: monitor ? address : undefined,
+        monitorHosts: monitor ? [...c.monitors, address] : c.monitors,
     }), 0o644);
     writeFileAtomically(ADMIN_KEYRING, c.adminKeyring, 0o600);
 }
