@@ -173,6 +173,7 @@ async function main(): Promise<void> {
     cluster.addPeerCalls(nodeChangePeerCalls(cluster));
     // live migration between the members: Machine.Migrate here, the receiving side's calls on the channel
     const migrations = new Migrations(cluster, machines);
+    cluster.moves = migrations;
     machines.addMethods(path => ({ Migrate: migrations.method(path) }));
     cluster.addPeerCalls(migrations.peerCalls());
     cluster.addPeerCalls(machinePeerCalls(machines));

@@ -4,10 +4,10 @@
 // jobs panel.
 import { useEffect, useState } from "react";
 import { Alert } from "@patternfly/react-core/dist/esm/components/Alert/index.js";
-import { Checkbox } from "@patternfly/react-core/dist/esm/components/Checkbox/index.js";
+import { Radio } from "@patternfly/react-core/dist/esm/components/Radio/index.js";
 import { List, ListItem } from "@patternfly/react-core/dist/esm/components/List/index.js";
 import { Spinner } from "@patternfly/react-core/dist/esm/components/Spinner/index.js";
-import { clusterChangeNode, clusterPlanNodeChange, type NodeChange, type NodePlan } from "../lib/api/cluster";
+import { clusterChangeNode, clusterPlanNodeChange, type NodeChange, type NodePlan, type RunningMachines } from "../lib/api/cluster";
 import { ActionDialog } from "../lib/components/ActionDialog";
 import { _, format } from "../lib/gettext";
 
@@ -19,16 +19,16 @@ const TITLES: Record<NodeChange, { title: string; confirm: string }> = {
 };
 
 export function NodeChangeDialog({ node, change, self, onClose }: { node: string; change: NodeChange; self: boolean; onClose(): void }) {
-    const [shutDown, setShutDown] = useState(false);
+    const [machines, setMachines] = useState<RunningMachines>("refuse");
     const [plan, setPlan] = useState<NodePlan | null>(null);
     const [error, setError] = useState<string | null>(null);
 
     useEffect(() => {
         let current = true;
         setPlan(null);
-        clusterPlanNodeChange(node, change, shutDown).then(p => { if (current) setPlan(p) }, (e: Error) => { if (current) setError(e.message) });
+        clusterPlanNodeChange(node, change, machines).then(p => { if (current) setPlan(p) }, (e: Error) => { if (current) setError(e.message) });
         return () => { current = false };
-    }, [node, change, shutDown]);
+    }, [node, change, machines]);
 
     const refused = plan !== null && plan.Refusals.length > 0;
     const { title, confirm } = TITLES[change];
@@ -38,7 +38,7 @@ export function NodeChangeDialog({ node, change, self, onClose }: { node: string
                 label: format(_("Type $0 to confirm"), node),
                 check: v => plan === null ? _("The plan is being read") : refused ? _("This change is refused") : v === node ? null : format(_("Type $0"), node),
             }}
-            run={() => clusterChangeNode(node, change, shutDown)} onClose={onClose}>
+            run={() => clusterChangeNode(node, change, machines)} onClose={onClose}>
             <div className="pf-v6-u-mb-md" data-plan={plan === null ? "reading" : refused ? "refused" : "ready"}>
                 {error && <Alert isInline variant="danger" title={_("The plan could not be made")}>{error}</Alert>}
                 {!error && plan === null && <Spinner size="md" aria-label={_("Reading the plan")} />}
@@ -48,7 +48,12 @@ export function NodeChangeDialog({ node, change, self, onClose }: { node: string
                             ? format(_("$0 does not answer: the machines it runs are not known."), node)
                             : plan.Machines.length > 0 ? format(_("Machines running on $0: $1"), node, plan.Machines.join(", ")) : format(_("No machine runs on $0."), node)}</p>
                         {change === "enter-maintenance" && self && plan.Machines.length > 0 && (
-                            <Checkbox id="shut-down-machines" label={_("Shut them down cleanly first")} isChecked={shutDown} onChange={(_e, v) => setShutDown(v)} />
+                            <>
+                                <Radio id="move-machines" name="running-machines" label={_("Move them to the other members, running")}
+                                       isChecked={machines === "move"} onChange={() => setMachines("move")} />
+                                <Radio id="shut-down-machines" name="running-machines" label={_("Shut them down cleanly first")}
+                                       isChecked={machines === "shut-down"} onChange={() => setMachines("shut-down")} />
+                            </>
                         )}
                         <List component="ol" className="pf-v6-u-my-sm" aria-label={_("What will be done")}>
                             {plan.Steps.map(s => <ListItem key={s}>{s}</ListItem>)}

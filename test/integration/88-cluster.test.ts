@@ -18,7 +18,8 @@
 // disk copied, counting on without a reboot; what cannot move is refused
 // before anything is done; the machine page's Migrate… moves it too.
 // Maintenance: node 3 goes into it and back (noout on its CRUSH host in Ceph's
-// OSD map, the mark on every node); node 1, where the guest runs, is refused.
+// OSD map, the mark on every node); node 1, where the guest runs, is refused,
+// and goes into it with --move-machines: the guest moves to node 2, counting on.
 // Removing a node is refused where it would break the monitors' quorum, for
 // this node, unknown or bad names, with nothing changed; node 3 (killed) is
 // removed from the Cluster page after its plan is shown and its name typed
@@ -476,6 +477,23 @@ QUnit.module.if(`cluster of nodes: three systemd nodes on a bridge join one clus
         const refused = ctl(0, ["cluster", "maintenance", hostname(0), "on", "--wait"]);
         assert.ok(refused.status !== 0 && refused.stderr.includes(`machines run on ${hostname(0)} and must be shut down or moved first: ${GUEST}`), refused.stderr);
         assert.false(member(0, hostname(0))?.Maintenance, "node 1 is not in maintenance");
+
+        // moved away instead (node 3 is in maintenance: node 2 is the one member to go to), counting on; then back for the tests below
+        const movePlan = ctl(0, ["cluster", "maintenance", hostname(0), "on", "--move-machines", "--plan"]);
+        assert.strictEqual(movePlan.status, 0, `${movePlan.stdout}${movePlan.stderr}`);
+        assert.ok(movePlan.stdout.includes(`move ${GUEST} to ${hostname(1)}, running (live migration)`), movePlan.stdout);
+        const fromTwo = ctl(1, ["cluster", "maintenance", hostname(0), "on", "--move-machines", "--plan"]);
+        assert.ok(fromTwo.stdout.includes(`they are moved by maintenance started on ${hostname(0)} itself`), fromTwo.stdout);
+        const last = Math.max(...counts(0));
+        mustCtl(0, ["cluster", "maintenance", hostname(0), "on", "--move-machines", "--wait"], 300_000);
+        assert.deepEqual(domains(1, "--state-running"), [GUEST], "the guest runs on node 2");
+        assert.deepEqual(domains(0, "--state-running"), [], "nothing runs on node 1");
+        assert.true(member(0, hostname(0))?.Maintenance, "node 1 is in maintenance");
+        await waitFor("the guest to count on node 2", () => counts(1).length >= 2, 60_000, 500);
+        assert.true(counts(1)[0] > last, `it counted on: ${last}, then ${counts(1).slice(0, 3).join(", ")}`);
+        mustCtl(0, ["cluster", "maintenance", hostname(0), "off", "--wait"]);
+        mustCtl(1, ["vm", "migrate", GUEST, hostname(0), "--wait"], 300_000);
+        assert.deepEqual(domains(0, "--state-running"), [GUEST], "back on node 1");
     });
 
     QUnit.test("node 3 killed: shown down on node 1 within 30 s, still listed; the two monitors left keep the quorum", async assert => {

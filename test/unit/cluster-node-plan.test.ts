@@ -33,6 +33,19 @@ QUnit.module("cluster node changes", () => {
         assert.deepEqual(planFor(facts({ inMaintenance: true, ceph: { ...CEPH, osdsByHost: { n3: [] } } }), "leave-maintenance").steps[0], "clear Ceph's noout on host n3");
     });
 
+    QUnit.test("maintenance moving the machines away: a step per machine and its member; what cannot move refuses it; only on the node itself", assert => {
+        const here = planFor(facts({ node: "n1", running: ["db", "web"], moves: [{ machine: "db", to: "n2", problem: "" }, { machine: "web", to: "n3", problem: "" }] }),
+            "enter-maintenance");
+        assert.deepEqual(here.refusals, []);
+        assert.deepEqual(here.steps.slice(0, 2), ["move db to n2, running (live migration)", "move web to n3, running (live migration)"]);
+        const stuck = planFor(facts({ node: "n1", running: ["db", "web"], moves: [{ machine: "db", to: "n2", problem: "" },
+            { machine: "web", to: "", problem: "disk vda is a block device of this node (/dev/sdb)" }] }), "enter-maintenance");
+        assert.deepEqual(stuck.refusals, ["web cannot move: disk vda is a block device of this node (/dev/sdb)"], "listed before anything is done");
+        const elsewhere = planFor(facts({ running: ["web"], moves: [] }), "enter-maintenance");
+        assert.deepEqual(elsewhere.refusals, ["machines run on n3 (web): they are moved by maintenance started on n3 itself"]);
+        assert.deepEqual(planFor(facts({ node: "n1", running: [], moves: [] }), "enter-maintenance").refusals, [], "nothing to move: nothing refused");
+    });
+
     QUnit.test("removal: refused for this node, a node that answers, the only member, running machines", assert => {
         assert.ok(planFor(facts({ node: "n1" }), "remove").refusals.some(r => r.includes("is this node")));
         assert.ok(planFor(facts(), "remove").refusals.some(r => r.includes("n3 answers")));

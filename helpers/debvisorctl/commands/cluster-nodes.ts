@@ -35,9 +35,11 @@ const maintenance: Command = {
     name: "cluster maintenance",
     args: "NODE on|off",
     summary: "put a node in maintenance (Ceph's noout on its host, its mark in the cluster) or take it out again",
-    details: "Refused while machines run on the node, unless --shut-down-machines (on the node itself) says to shut them down cleanly.",
+    details: "Refused while machines run on the node, unless --move-machines (on the node itself) says to move them to the other members\n" +
+        "(live, spread over those up and out of maintenance) or --shut-down-machines says to shut them down cleanly.",
     options: {
         ...PLAN_OPTION,
+        "move-machines": { type: "boolean", help: "move the machines that run there to other members first, live (on this node)" },
         "shut-down-machines": { type: "boolean", help: "shut the machines that run there down cleanly first (on this node)" },
         ...WAIT_OPTION, ...JSON_OPTION, ...NO_ASK_OPTION,
     },
@@ -45,7 +47,10 @@ const maintenance: Command = {
     async run(values, [node, onOff]) {
         if (onOff !== "on" && onOff !== "off")
             throw new UsageError("the second argument is \"on\" (into maintenance) or \"off\" (out of it)");
-        const options: Record<string, InstanceType<typeof dbus.Variant>> = values["shut-down-machines"] ? { "shut-down-machines": new dbus.Variant("b", true) } : {};
+        const options: Record<string, InstanceType<typeof dbus.Variant>> = {};
+        for (const flag of ["shut-down-machines", "move-machines"])
+            if (values[flag])
+                options[flag] = new dbus.Variant("b", true);
         if (values.plan)
             return showPlan(node, onOff === "on" ? "enter-maintenance" : "leave-maintenance", values, options);
         const [job] = await callMethod(CLUSTER_PATH, CLUSTER_IFACE, onOff === "on" ? "EnterMaintenance" : "LeaveMaintenance", [node], values, options) as [string];

@@ -24,7 +24,7 @@ import { ceph, cephJson } from "../ceph/provision/tools.js";
 import { madePrivately } from "../ceph/provision/bootstrap.js";
 import { hostAddresses, networkOf } from "./host-addresses.js";
 import { runJoin } from "./join.js";
-import type { LocalMachines } from "./local-machines.js";
+import type { LocalMachines, MachineMover } from "./local-machines.js";
 import { machineCallMethod, machinesInAnswer, machinesProperty } from "./cluster-machines.js";
 import type { MachineSummary } from "../machines/machines.js";
 import {
@@ -95,6 +95,8 @@ export class ClusterArea {
     private membersShown = 0;
     /** this node's machines (set once the machines area is there) */
     machines: LocalMachines | null = null;
+    /** moving this node's running machines to other members (migration.ts), for maintenance */
+    moves: MachineMover | null = null;
     private readonly seen = new Map<string, Seen>();
     /** the other members' machines, as each last told in its ping answer */
     private readonly remoteMachines = new Map<string, MachineSummary[]>();

@@ -1,5 +1,5 @@
-// A node in maintenance: no machine runs on it (they were moved, or shut down
-// when the admin said so), Ceph does not mark its OSDs out while it is away
+// A node in maintenance: no machine runs on it (moved to other members live,
+// or shut down, when the admin said so), Ceph does not mark its OSDs out while it is away
 // (noout on its CRUSH host bucket, so its data is not copied elsewhere for a
 // reboot), and its member record says so, for every member's pages. Leaving
 // maintenance undoes both. Each refused change (see node-plan.ts) does nothing.
@@ -8,7 +8,7 @@ import type { CallContext } from "../bus/call-pipeline.js";
 import { ceph } from "../ceph/provision/tools.js";
 import type { ClusterArea } from "./cluster-area.js";
 import { readMembers, writeMember, type Member } from "./membership.js";
-import { planChange, refuse } from "./node-changes.js";
+import { planChange, refuse, type RunningMachines } from "./node-changes.js";
 import { startNodeJob } from "./node-job.js";
 
 /* The member's record as Ceph has it now, changed by `change`. */
@@ -24,15 +24,21 @@ async function rewriteMember(area: ClusterArea, node: string, change: (m: Member
 const noout = (verb: "set-group" | "unset-group", node: string) =>
     ceph(["osd", verb, "noout", node], `${verb === "set-group" ? "setting" : "clearing"} noout on host ${node}`);
 
-export async function enterMaintenance(area: ClusterArea, ctx: CallContext, node: string, shutDownMachines: boolean): Promise<string> {
-    const { plan, ceph: facts } = await planChange(area, ctx, node, "enter-maintenance", shutDownMachines);
+export async function enterMaintenance(area: ClusterArea, ctx: CallContext, node: string, machines: RunningMachines): Promise<string> {
+    const { plan, ceph: facts, moves } = await planChange(area, ctx, node, "enter-maintenance", machines);
     refuse(plan);
     const hostBucket = facts.osdsByHost[node] !== undefined;
     return startNodeJob(area, ctx, "EnterMaintenance", `Putting ${node} in maintenance`, async (control, step) => {
         let forced: string[] = [];
-        if (shutDownMachines && plan.machines.length > 0 && area.machines) {
+        let moved: string[] = [];
+        if (machines === "shut-down" && plan.machines.length > 0 && area.machines) {
             forced = await area.machines.shutDownAll(control.signal);
             await step("machines-shut-down", plan.machines.join(", "));
+        }
+        if (moves && moves.length > 0 && area.moves) {
+            // each a migration of its own; one that fails stops here, before the node is marked
+            moved = await area.moves.runMoves(ctx, moves, control.signal);
+            await step("machines-moved", moved.join(", "));
         }
         control.setProgress(0.5);
         if (hostBucket) {
@@ -48,8 +54,8 @@ export async function enterMaintenance(area: ClusterArea, ctx: CallContext, node
             throw e;
         }
         await step("marked");
-        return `${node} is in maintenance${hostBucket ? "; noout is set on its host" : ""}${plan.machines.length > 0 ? `; shut down: ${plan.machines.join(", ")}` : ""}`
-            + `${forced.length > 0 ? ` (forced off: ${forced.join(", ")})` : ""}`;
+        return `${node} is in maintenance${hostBucket ? "; noout is set on its host" : ""}${machines === "shut-down" && plan.machines.length > 0 ? `; shut down: ${plan.machines.join(", ")}` : ""}`
+            + `${forced.length > 0 ? ` (forced off: ${forced.join(", ")})` : ""}${moved.length > 0 ? `; moved: ${moved.join(", ")}` : ""}`;
     });
 }
 

@@ -24,6 +24,7 @@ import { migrationPlan, type CopiedDisk } from "../machines/migration-plan.js";
 import { deleteVolumeByName } from "../machines/vm-storage.js";
 import { optionsSchema } from "../validation.js";
 import type { ClusterArea, PeerHandler, PeerRequest } from "./cluster-area.js";
+import type { MachineMove } from "./node-plan.js";
 import {
     CLUSTER_SSH, makeMigrationDir, MIGRATION_ID, migrationDir, openRelay, removeMigrationDir, STREAM_KINDS, streamSocket, type Relay, type StreamKind,
 } from "./migration-relay.js";
@@ -112,6 +113,41 @@ export class Migrations {
                 return { ok: true };
             },
         };
+    }
+
+    /* Where each running machine of this node would go for maintenance: the members that are up and
+     * not in maintenance, in turn, so the machines spread; or why one cannot move (found here, before
+     * anything is done; what the other node lacks is found when it is asked). */
+    async planMoves(): Promise<MachineMove[]> {
+        const self = this.cluster.local?.name;
+        const targets = this.cluster.members.filter(m => m.name !== self && !m.maintenance && this.cluster.health(m.name) === "up").map(m => m.name).sort();
+        const running = this.machines.list().filter(m => m.running).sort((a, b) => a.name.localeCompare(b.name));
+        const moves: MachineMove[] = [];
+        for (const [i, m] of running.entries()) {
+            const plan = migrationPlan(await this.machines.libvirt.domainXml(this.machines.domainOf(m.path)));
+            const problem = plan.refused.length > 0 ? plan.refused.join("; ")
+                : targets.length === 0 ? "no other member is up and out of maintenance" : "";
+            moves.push({ machine: m.name, to: problem ? "" : targets[i % targets.length], problem });
+        }
+        return moves;
+    }
+
+    /* Moves each machine in turn, each as a Machine.Migrate Job of its own; stops at the first that fails. */
+    async runMoves(ctx: CallContext, moves: MachineMove[], signal: AbortSignal): Promise<string[]> {
+        const moved: string[] = [];
+        for (const move of moves) {
+            if (signal.aborted)
+                throw signal.reason as Error;
+            const path = this.machines.list().find(m => m.name === move.machine)?.path;
+            if (!path)
+                continue; // gone since the plan
+            const jobPath = await this.migrate(ctx, path, move.to);
+            const job = await this.machines.jobs.whenFinished(this.machines.jobs.jobs.get(jobPath)!);
+            if (job.state !== "succeeded")
+                throw failed(`moving ${move.machine} to ${move.to}: ${job.message}${moved.length > 0 ? ` (moved before it: ${moved.join(", ")})` : ""}`);
+            moved.push(`${move.machine} → ${move.to}`);
+        }
+        return moved;
     }
 
     private async migrate(ctx: CallContext, path: string, node: string): Promise<string> {

@@ -12,7 +12,7 @@ import { cephJson } from "../ceph/provision/tools.js";
 import type { ClusterArea, PeerHandler } from "./cluster-area.js";
 import { enterMaintenance, leaveMaintenance } from "./maintenance.js";
 import { readMembers, type Member } from "./membership.js";
-import { parseCephFacts, planFor, type CephFacts, type LocalCephUse, type NodeChange, type NodePlan } from "./node-plan.js";
+import { parseCephFacts, planFor, type CephFacts, type LocalCephUse, type MachineMove, type NodeChange, type NodePlan } from "./node-plan.js";
 import { localCephUse } from "./local-ceph-use.js";
 import { removeNode } from "./removal.js";
 import { NODE_NAME } from "./ssh-channel.js";
@@ -43,9 +43,12 @@ async function runningOn(area: ClusterArea, m: Member, user: string): Promise<st
     }
 }
 
-export interface PlannedChange { plan: NodePlan; member: Member; members: Member[]; ceph: CephFacts; local?: LocalCephUse }
+export interface PlannedChange { plan: NodePlan; member: Member; members: Member[]; ceph: CephFacts; local?: LocalCephUse; moves?: MachineMove[] }
 
-export async function planChange(area: ClusterArea, ctx: CallContext, node: string, change: NodeChange, shutDownMachines = false): Promise<PlannedChange> {
+/* What maintenance does with the machines that run on the node: nothing (refused while they run), shut them down, or move them away. */
+export type RunningMachines = "refuse" | "shut-down" | "move";
+
+export async function planChange(area: ClusterArea, ctx: CallContext, node: string, change: NodeChange, machines: RunningMachines = "refuse"): Promise<PlannedChange> {
     if (area.state !== "member" || !area.local)
         throw invalidArgument("this node is in no cluster");
     const self = area.local.name;
@@ -54,13 +57,16 @@ export async function planChange(area: ClusterArea, ctx: CallContext, node: stri
     const member = members.find(m => m.name === node);
     if (!member)
         throw notFound(`node: ${node} is not a member of this cluster (members: ${members.map(m => m.name).join(", ")})`);
-    const [running, ceph, local] = await Promise.all([runningOn(area, member, ctx.caller.user), readCephFacts(),
-        change === "leave" ? localCephUse() : Promise.resolve(undefined)]);
+    const moving = machines === "move" && change === "enter-maintenance";
+    const [running, ceph, local, moves] = await Promise.all([runningOn(area, member, ctx.caller.user), readCephFacts(),
+        change === "leave" ? localCephUse() : Promise.resolve(undefined),
+        // another node's machines are moved by maintenance started there: the plan refuses it
+        moving ? node === self && area.moves ? area.moves.planMoves() : Promise.resolve([]) : Promise.resolve(undefined)]);
     const plan = planFor({
         node, self, members: members.map(m => m.name), inMaintenance: !!member.maintenance,
-        up: node === self || (running !== null && area.health(node) === "up"), running, ceph, local,
-    }, change, shutDownMachines);
-    return { plan, member, members, ceph, local };
+        up: node === self || (running !== null && area.health(node) === "up"), running, ceph, local, moves,
+    }, change, machines === "shut-down");
+    return { plan, member, members, ceph, local, moves };
 }
 
 /* The plan with a refusal: an error naming every reason, nothing done. */
@@ -80,15 +86,23 @@ export function nodeChangePeerCalls(area: ClusterArea): Record<string, PeerHandl
     return { "running-machines": async () => ({ node: area.local?.name ?? "", machines: area.machines?.running() ?? [] }) };
 }
 
+const machineOptions = optionsSchema({ "shut-down-machines": z.optional(z.boolean()), "move-machines": z.optional(z.boolean()) });
+
+function runningMachines(options: { "shut-down-machines"?: boolean; "move-machines"?: boolean }): RunningMachines {
+    if (options["shut-down-machines"] && options["move-machines"])
+        throw invalidArgument("options: give \"shut-down-machines\" or \"move-machines\", not both");
+    return options["move-machines"] ? "move" : options["shut-down-machines"] ? "shut-down" : "refuse";
+}
+
 export function nodeChangeMethods(area: ClusterArea): Record<string, unknown> {
     return {
         PlanNodeChange: method({
-            args: z.tuple([nodeName, z.enum(CHANGES, { error: `must be one of ${CHANGES.join(", ")}` }), optionsSchema({ "shut-down-machines": z.optional(z.boolean()) })]),
-            run: async (ctx, [node, change, options]) => [planDict((await planChange(area, ctx, node, change, options["shut-down-machines"])).plan)],
+            args: z.tuple([nodeName, z.enum(CHANGES, { error: `must be one of ${CHANGES.join(", ")}` }), machineOptions]),
+            run: async (ctx, [node, change, options]) => [planDict((await planChange(area, ctx, node, change, runningMachines(options))).plan)],
         }),
         EnterMaintenance: method({
-            args: z.tuple([nodeName, optionsSchema({ "shut-down-machines": z.optional(z.boolean()) })]),
-            run: async (ctx, [node, options]) => [await enterMaintenance(area, ctx, node, options["shut-down-machines"] ?? false)],
+            args: z.tuple([nodeName, machineOptions]),
+            run: async (ctx, [node, options]) => [await enterMaintenance(area, ctx, node, runningMachines(options))],
         }),
         LeaveMaintenance: method({
             args: z.tuple([nodeName, optionsSchema({})]),

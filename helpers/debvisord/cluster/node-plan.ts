@@ -46,7 +46,12 @@ export interface NodeFacts {
     ceph: CephFacts;
     /** for a node that leaves: what it uses of Ceph itself */
     local?: LocalCephUse;
+    /** when maintenance is to move the running machines away: where each goes, or why it cannot */
+    moves?: MachineMove[];
 }
+
+/** A running machine moved away for maintenance: to a member, or the reason it cannot move. */
+export interface MachineMove { machine: string; to: string; problem: string }
 
 export interface NodePlan {
     node: string;
@@ -107,7 +112,16 @@ export function maintenancePlan(f: NodeFacts, change: "enter-maintenance" | "lea
         if (f.running === null)
             steps.push(`${f.node} does not answer: which machines it runs is not known, none are moved or shut down`);
         else if (f.running.length > 0) {
-            if (!shutDownMachines)
+            if (f.moves && f.node !== f.self)
+                refusals.push(`machines run on ${f.node} (${list(f.running)}): they are moved by maintenance started on ${f.node} itself`);
+            else if (f.moves) {
+                for (const m of f.moves) {
+                    if (m.problem)
+                        refusals.push(`${m.machine} cannot move: ${m.problem}`);
+                    else
+                        steps.push(`move ${m.machine} to ${m.to}, running (live migration)`);
+                }
+            } else if (!shutDownMachines)
                 refusals.push(`machines run on ${f.node} and must be shut down or moved first: ${list(f.running)}`);
             else if (f.node !== f.self)
                 refusals.push(`machines run on ${f.node} (${list(f.running)}): they are shut down by maintenance started on ${f.node} itself, or moved first`);

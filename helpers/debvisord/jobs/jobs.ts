@@ -100,6 +100,7 @@ export class JobRegistry {
     private next = 1;
     readonly jobs = new Map<string, Job>();
     private readonly finishedListeners: Array<(job: Job, seconds: number) => void> = [];
+    private readonly waiters = new Map<Job, Array<() => void>>();
 
     constructor(private readonly server: ObjectServer, private readonly audit: AuditLog, private readonly lingerMs: number) {}
 
@@ -139,6 +140,9 @@ export class JobRegistry {
 
     /* After the job's end record: a listener that fails can cost neither the record nor the other listeners. */
     private tellFinished(job: Job): void {
+        for (const wake of this.waiters.get(job) ?? [])
+            wake();
+        this.waiters.delete(job);
         const seconds = (Date.now() - Number(job.startTime / 1000n)) / 1000;
         for (const listener of this.finishedListeners) {
             try {
@@ -147,6 +151,13 @@ export class JobRegistry {
                 process.stderr.write(`debvisord: a job listener failed: ${(e as Error).message}\n`);
             }
         }
+    }
+
+    /* The job once it has finished (its end record written): for work that runs other jobs in turn. */
+    whenFinished(job: Job): Promise<Job> {
+        if (job.state !== "running" && !this.waiters.has(job))
+            return Promise.resolve(job);
+        return new Promise(resolve => this.waiters.set(job, [...this.waiters.get(job) ?? [], () => resolve(job)]));
     }
 
     /* Called with each job when it has finished, and how long it ran. */

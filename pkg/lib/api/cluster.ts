@@ -10,17 +10,20 @@ export type NodeChange = "enter-maintenance" | "leave-maintenance" | "remove" | 
 
 export interface NodePlan { Node: string; Change: NodeChange; Steps: string[]; Refusals: string[]; Machines: string[]; MachinesKnown: boolean }
 
-const shutDownOption = (shutDown: boolean) => shutDown ? { "shut-down-machines": { t: "b", v: true } } : {};
+/** What maintenance does with the machines that run on the node: nothing (refused while they run), shut them down, or move them away. */
+export type RunningMachines = "refuse" | "shut-down" | "move";
 
-export async function clusterPlanNodeChange(node: string, change: NodeChange, shutDown = false): Promise<NodePlan> {
-    const [plan] = await callDaemon<PageClusterMethodResults["PlanNodeChange"]>(CLUSTER_PATH, CLUSTER_IFACE, "PlanNodeChange", [node, change, shutDownOption(shutDown)]);
+const machinesOption = (machines: RunningMachines) => machines === "refuse" ? {} : { [`${machines}-machines`]: { t: "b", v: true } };
+
+export async function clusterPlanNodeChange(node: string, change: NodeChange, machines: RunningMachines = "refuse"): Promise<NodePlan> {
+    const [plan] = await callDaemon<PageClusterMethodResults["PlanNodeChange"]>(CLUSTER_PATH, CLUSTER_IFACE, "PlanNodeChange", [node, change, machinesOption(machines)]);
     return unwrapDict(plan) as unknown as NodePlan;
 }
 
 /* Starts the change; its Job's path. */
-export async function clusterChangeNode(node: string, change: NodeChange, shutDown = false): Promise<string> {
+export async function clusterChangeNode(node: string, change: NodeChange, machines: RunningMachines = "refuse"): Promise<string> {
     const [job] = change === "enter-maintenance"
-        ? await callDaemon<PageClusterMethodResults["EnterMaintenance"]>(CLUSTER_PATH, CLUSTER_IFACE, "EnterMaintenance", [node, shutDownOption(shutDown)])
+        ? await callDaemon<PageClusterMethodResults["EnterMaintenance"]>(CLUSTER_PATH, CLUSTER_IFACE, "EnterMaintenance", [node, machinesOption(machines)])
         : change === "leave-maintenance"
         ? await callDaemon<PageClusterMethodResults["LeaveMaintenance"]>(CLUSTER_PATH, CLUSTER_IFACE, "LeaveMaintenance", [node, {}])
         : change === "remove"
