@@ -24,6 +24,7 @@ import {
     parseDfDetail, parseMgrDump, parseOsdDfTree, parseRbdDu, parseRbdList, parseRbdSnapshots, parseReport, visibleFlags,
     type OsdUsage, type PoolUsage, type RbdImage, type RbdSnapshot, type Report, type TreeNode,
 } from "./parse.js";
+import type { CephHost, CephState } from "./ceph-host.js";
 import type { CephTools } from "./tools.js";
 
 export const CEPH_MANAGER_IFACE = "org.debvisor.DebVisor1.CephManager";
@@ -35,7 +36,6 @@ export const FAST_REFRESH_MS = 5_000;
 const SLOW_EVERY = 6;
 
 type Props = Record<string, unknown>;
-export type CephState = "not-installed" | "none" | "bootstrapping" | "reachable" | "unreachable";
 
 interface SlowState {
     osdUsage: Map<number, OsdUsage>;
@@ -45,7 +45,7 @@ interface SlowState {
     images: RbdImage[];
 }
 
-export class CephArea {
+export class CephArea implements CephHost {
     readonly path: string;
     state: CephState = "none";
     lastError = "";

@@ -16,6 +16,7 @@ import { readEverySeconds } from "./properties.js";
 import { readSchedule, SCHEDULE_FILE, type Schedule } from "./schedule.js";
 import type { Pool, ZfsTools } from "./tools.js";
 import { datasetMethods, managerMethods, poolMethods } from "./zfs-methods.js";
+import type { ZfsHost } from "./zfs-host.js";
 import { ScheduleRunner } from "./schedule-runner.js";
 
 export const ZFS_MANAGER_IFACE = "org.debvisor.DebVisor1.ZfsManager";
@@ -25,7 +26,7 @@ const MICROSECONDS = 1_000_000n;
 
 type Props = Record<string, unknown>;
 
-export class ZfsArea {
+export class ZfsArea implements ZfsHost {
     readonly path: string;
     flavor: ZfsFlavor | null = null;
     /** the last `zfs get` of everything: datasets and snapshots */
