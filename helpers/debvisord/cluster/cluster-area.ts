@@ -36,8 +36,8 @@ import {
 } from "./ssh-channel.js";
 import { nodeChangeMethods } from "./node-changes.js";
 import { DEFAULT_LIFETIME_S, encodeToken, isHostKey, isTokenId, MAX_LIFETIME_S, MIN_LIFETIME_S } from "./token.js";
+import { CLUSTER_IFACE } from "../../../generated/dbus-contract.js";
 
-export const CLUSTER_IFACE = "org.debvisor.DebVisor1.Cluster";
 export const REFRESH_MS = 10_000;
 const PING_TIMEOUT_MS = 8_000;
 /** a member not heard from for this long is down even if no probe has failed yet */
