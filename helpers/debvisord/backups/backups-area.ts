@@ -16,6 +16,7 @@ import type { AuditLog } from "../audit/audit-log.js";
 import type { MachineHost } from "../machines/machine-host.js";
 import type { MachineFacts } from "../machines/machines.js";
 import { BackupSchedules } from "./backup-schedules.js";
+import type { BackupsHost } from "./backups-host.js";
 import { systemClock, type Clock } from "./clock.js";
 import { describeLocation, LocationError, parseLocation } from "./locations.js";
 import { RepositoryStore, type RepositoryRecord } from "./repositories.js";
@@ -50,7 +51,7 @@ const location = z.string().check(z.superRefine((value, ctx) => {
     }
 }));
 
-export class BackupsArea {
+export class BackupsArea implements BackupsHost {
     readonly path: string;
     readonly restic = new Restic();
     version = "";
