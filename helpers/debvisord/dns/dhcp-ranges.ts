@@ -2,10 +2,10 @@
 // then saved with the rest of the DNS state.
 import { failed, invalidArgument } from "../../lib/errors.js";
 import { checkRanges, renderDnsmasq, writeDnsmasqConfig, type DhcpRange } from "./dhcp-config.js";
-import type { DnsService } from "./dns-service.js";
+import type { DnsHost } from "./dns-host.js";
 
 export class DhcpRanges {
-    constructor(private readonly dns: DnsService) {}
+    constructor(private readonly dns: DnsHost) {}
 
     /* Replaces the DHCP ranges: checked, accepted by dnsmasq, then saved; returns the file's text. */
     replace(ranges: DhcpRange[], dryRun: boolean): Promise<string> {
