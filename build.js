@@ -35,9 +35,7 @@ for (const dir of fs.readdirSync(path.join(root, "pkg"))) {
 
 /* Every page's document is the same shell around its module: cockpit.js, the package's stylesheet, a root for React.
  * po.js is answered by Cockpit with the package's po.<lang>.js for the user's language (../base1/po.js: Cockpit's own
- * strings), before the page's script runs, so cockpit.gettext finds the translations. Both are deferred: they still run
- * before the module (deferred scripts and modules run in document order), but no longer hold up the fetching of the
- * module's chunks while Cockpit answers them. */
+ * strings), before the page's script runs, so cockpit.gettext finds the translations. */
 function pageHtml(page) {
     return `<!DOCTYPE html>
 <html lang="en">
@@ -47,8 +45,8 @@ function pageHtml(page) {
     <title>${pageTitles[page]}</title>
     <link rel="stylesheet" href="debvisor.css">
     <script src="../base1/cockpit.js"></script>
-    <script src="../base1/po.js" defer></script>
-    <script src="po.js" defer></script>
+    <script src="../base1/po.js"></script>
+    <script src="po.js"></script>
     <script type="module" src="${page}.js"></script>
 </head>
 <body class="pf-v6-m-tabular-nums">

@@ -3,22 +3,12 @@
 // chosen while the previous range still loads must not be overwritten by the
 // previous range's late answer).
 
-export interface LatestReads {
-    /** a new read; the function tells whether it is still the latest when its answer comes */
-    begin(): () => boolean;
-    /** no read begun so far is the latest any more (the reader went away) */
-    stop(): void;
-}
-
-export function latestReads(): LatestReads {
+/* A counter of reads: each call begins one and returns whether it is still the latest when its answer comes.
+ * A call whose answer no one awaits retires the reads before it (the reader went away). */
+export function latestReads(): () => () => boolean {
     let generation = 0;
-    return {
-        begin() {
-            const mine = ++generation;
-            return () => mine === generation;
-        },
-        stop() {
-            generation++;
-        },
+    return () => {
+        const mine = ++generation;
+        return () => mine === generation;
     };
 }

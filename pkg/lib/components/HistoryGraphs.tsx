@@ -73,9 +73,9 @@ export function HistoryGraphs({ specs, range, subject = {}, label }: { specs: Gr
 
     useEffect(() => {
         const wanted = JSON.parse(reads) as Array<Array<[HistorySeries, HistorySubject]>>;
-        const latest = latestReads();
+        const begin = latestReads();
         const load = () => {
-            const isLatest = latest.begin();
+            const isLatest = begin();
             Promise.all(wanted.map(lines => Promise.all(lines.map(([series, of]) => metricsHistory(series, range.seconds, of)))))
                 .then(list => {
                     if (isLatest()) {
@@ -87,7 +87,7 @@ export function HistoryGraphs({ specs, range, subject = {}, label }: { specs: Gr
         load();
         const timer = window.setInterval(() => { if (document.visibilityState === "visible") load() }, REFRESH_MS);
         return () => {
-            latest.stop();
+            begin(); // the answers still on their way are not shown
             window.clearInterval(timer);
         };
     }, [reads, range]);
