@@ -171,6 +171,7 @@ async function main(): Promise<void> {
     // the cluster: members read from Ceph, the others pinged over SSH every 10 s
     const cluster = new ClusterArea(server, jobs);
     cluster.machines = localMachines(machines);
+    cluster.zfsPools = () => zfs.poolSummaries();
     cluster.addPeerCalls(nodeChangePeerCalls(cluster));
     // live migration between the members: Machine.Migrate here, the receiving side's calls on the channel
     const migrations = new Migrations(cluster, machines);

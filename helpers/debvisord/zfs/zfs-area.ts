@@ -8,6 +8,7 @@ import { NotInstalled } from "../area-supervisor.js";
 import type { AuditLog } from "../audit/audit-log.js";
 import type { ObjectServer, Published } from "../bus/object-server.js";
 import type { JobRegistry } from "../jobs/jobs.js";
+import type { ZfsPoolSummary } from "../cluster/cluster-storage.js";
 import { escapePathElement } from "../../lib/object-path.js";
 import type { DatasetEntry, ZfsFlavor } from "./parse.js";
 import { flattenVdevs, leafDevices, scrubScheduleToBus, snapshotScheduleToBus } from "./bus-values.js";
@@ -103,6 +104,13 @@ export class ZfsArea implements ZfsHost {
             for (const device of devices)
                 result.set(device, String(this.pools.get(path)?.Name));
         return result;
+    }
+
+    /* The pools in short, as the cluster's other members list them. */
+    poolSummaries(): ZfsPoolSummary[] {
+        return [...this.pools.values()].map(p => ({
+            name: String(p.Name), health: String(p.Health), size: Number(p.Size), allocated: Number(p.Allocated), free: Number(p.Free),
+        })).sort((a, b) => a.name.localeCompare(b.name));
     }
 
     stop(): void {
