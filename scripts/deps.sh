@@ -20,7 +20,7 @@ APT_PACKAGES="
   libvirt-daemon-driver-storage-rbd
   qemu-block-extra
   fail2ban
-  restic openssh-client openssh-server fdisk
+  restic openssh-client openssh-server fdisk rclone
   prometheus prometheus-alertmanager prometheus-node-exporter curl
   live-build
   iputils-ping bridge-utils

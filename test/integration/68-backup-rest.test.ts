@@ -1,0 +1,169 @@
+// A repository on a restic REST server, for real: the test starts Debian's
+// `rclone serve restic` on 127.0.0.1 (free high ports, an htpasswd user, one
+// over http and one over https with a certificate of its own; stopped by their
+// PIDs). A wrong password, nothing listening and a certificate nobody vouches
+// for are refused in restic's words with nothing saved; debvisorctl adds the
+// repository with --credentials-file and --ca-file, backs a machine up into it
+// and restores it with the same bytes. The user and password are in no bus
+// property, no audit record and no process's arguments.
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import crypto from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import QUnit from "qunit";
+import { closeWatchBus, watchJobs } from "../lib/bus-watch.js";
+import { areas } from "../lib/daemon.js";
+import { randomImage, tempDir, uniqueName } from "../lib/images.js";
+import { accepts, freePort } from "../lib/ports.js";
+import { moduleUnless } from "../lib/skip.js";
+import { OPERATOR } from "../lib/users.js";
+import { waitFor, withTimeout } from "../lib/wait.js";
+import { createMachineFromImage, ctl, domainNames, firstDisk, repositoryObjects, REPOSITORY, sha256, virsh, volumeFile } from "../lib/backups.js";
+
+const RCLONE = "/usr/bin/rclone";
+const BACKUP_DIR = "/etc/debvisor/backup";
+const AUDIT_LOG = "/var/log/debvisor/audit.jsonl";
+
+/* Every process's argument list now, as any user on the host can read it. */
+const allArguments = () => fs.readdirSync("/proc").filter(p => /^\d+$/.test(p)).map(p => {
+    try {
+        return fs.readFileSync(`/proc/${p}/cmdline`, "utf8");
+    } catch {
+        return ""; // gone meanwhile
+    }
+}).join("\n");
+
+moduleUnless("backup repositories on a restic REST server: a real rclone serve restic on 127.0.0.1", fs.existsSync(RCLONE) ? null : "rclone is not installed (scripts/deps.sh installs it)", hooks => {
+    let dir = "";
+    const servers: ChildProcess[] = [];
+    let httpPort = 0;
+    let httpsPort = 0;
+    const repoName = uniqueName("dvrest");
+    const machines: string[] = [];
+    const password = `dv-${crypto.randomBytes(12).toString("hex")}`;
+    const user = `dvuser${crypto.randomBytes(3).toString("hex")}`;
+    const userSecret = crypto.randomBytes(9).toString("hex");
+    const userPassword = `pw:@/${userSecret}`; // with characters a URL must encode
+    const credentialsFile = () => path.join(dir, "credentials");
+
+    /* rclone serving DIR/data over REST on a free port; https with the test's own certificate. */
+    async function serve(tls: boolean): Promise<number> {
+        const port = await freePort();
+        const server = spawn(RCLONE, ["serve", "restic", "--addr", `127.0.0.1:${port}`, "--htpasswd", path.join(dir, "htpasswd"),
+            ...tls ? ["--cert", path.join(dir, "cert.pem"), "--key", path.join(dir, "key.pem")] : [], "--config", path.join(dir, "rclone.conf"),
+            path.join(dir, "data")], { stdio: ["ignore", "ignore", "pipe"] });
+        servers.push(server);
+        let log = "";
+        server.stderr?.on("data", (chunk: Buffer) => { log += chunk.toString() });
+        await waitFor(`rclone on port ${port} (${log})`, () => accepts(port), 15_000, 100);
+        return port;
+    }
+
+    hooks.before(async () => {
+        dir = tempDir("dv-backup-rest-");
+        fs.mkdirSync(path.join(dir, "data"));
+        fs.writeFileSync(path.join(dir, "rclone.conf"), "");
+        fs.writeFileSync(path.join(dir, "htpasswd"), `${user}:${execFileSync("openssl", ["passwd", "-apr1", "-stdin"], { input: userPassword, encoding: "utf8" })}`);
+        execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
+            "-keyout", path.join(dir, "key.pem"), "-out", path.join(dir, "cert.pem"), "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"], { stdio: "pipe" });
+        fs.writeFileSync(credentialsFile(), `${user}\n${userPassword}\n`, { mode: 0o600 });
+        fs.writeFileSync(path.join(dir, "wrong-credentials"), `${user}\nnot-the-password\n`, { mode: 0o600 });
+        httpPort = await serve(false);
+        httpsPort = await serve(true);
+        await waitFor("the backups area to be ready", async () => (await areas()).backups?.state === "ready", 30_000, 200);
+    });
+    hooks.after(async () => {
+        for (const name of machines.filter(n => domainNames().includes(n)))
+            virsh("undefine", name, "--remove-all-storage");
+        ctl(["backup", "repo-remove", repoName]);
+        for (const server of servers.filter(s => s.exitCode === null && s.pid)) {
+            const exited = new Promise(resolve => server.once("exit", resolve));
+            process.kill(server.pid as number, "SIGTERM");
+            await withTimeout(exited, 10_000, "rclone to stop");
+        }
+        fs.rmSync(dir, { recursive: true, force: true });
+        closeWatchBus();
+    });
+
+    const savedNothing = (assert: Assert) => {
+        assert.false(ctl(["backup", "repo-list"]).stdout.includes(repoName), "nothing was listed");
+        const kept = fs.existsSync(BACKUP_DIR) ? fs.readdirSync(BACKUP_DIR).filter(f => f.includes(repoName)) : [];
+        assert.deepEqual(kept, [], "no password or credential file was kept");
+        assert.deepEqual(fs.readdirSync(path.join(dir, "data")), [], "no repository was made on the server");
+    };
+    const add = (location: string, ...more: string[]) =>
+        ctl(["backup", "repo-add", repoName, location, "--password-file", "-", ...more], { input: `${password}\n` });
+
+    QUnit.test("a wrong password, nothing listening, an unknown certificate, credentials in the location: clear errors, nothing saved", async assert => {
+        const wrong = add(`rest:http://127.0.0.1:${httpPort}/vms`, "--credentials-file", path.join(dir, "wrong-credentials"));
+        assert.notEqual(wrong.code, 0);
+        assert.true(/rest-password: the REST server at rest:http:\/\/127\.0\.0\.1:\d+\/vms refused the user and password: .*401 Unauthorized/s.test(wrong.stderr), wrong.stderr);
+        assert.false(wrong.stderr.includes(user), "the user is not repeated back");
+        savedNothing(assert);
+
+        const nobody = add(`rest:http://127.0.0.1:${await freePort()}/vms`, "--credentials-file", credentialsFile());
+        assert.notEqual(nobody.code, 0);
+        assert.true(/cannot be reached: .*connection refused/s.test(nobody.stderr), nobody.stderr);
+        savedNothing(assert);
+
+        const unknownCa = add(`rest:https://127.0.0.1:${httpsPort}/vms`, "--credentials-file", credentialsFile());
+        assert.notEqual(unknownCa.code, 0);
+        assert.true(/TLS connection to rest:https:\/\/127\.0\.0\.1:\d+\/vms failed \(the server's certificate is signed by a CA this host does not know.*x509: certificate signed by unknown authority/s.test(unknownCa.stderr), unknownCa.stderr);
+        savedNothing(assert);
+
+        const inLocation = add(`rest:http://${user}:secret@127.0.0.1:${httpPort}/vms`);
+        assert.true(/location: a REST server's user and password are not part of the location/.test(inLocation.stderr), inLocation.stderr);
+        const onLocal = add(path.join(dir, "local"), "--credentials-file", credentialsFile());
+        assert.true(/options\.rest-user: only a REST server takes a user/.test(onLocal.stderr), onLocal.stderr);
+        savedNothing(assert);
+        assert.false(fs.readFileSync(AUDIT_LOG, "utf8").includes(userSecret), "the user's password is not in the audit log");
+    });
+
+    QUnit.test("over https with the CA: add, back up, list, restore the same bytes; the credentials nowhere but root's files", async assert => {
+        const location = `rest:https://127.0.0.1:${httpsPort}/vms`;
+        const added = add(location, "--credentials-file", credentialsFile(), "--ca-file", path.join(dir, "cert.pem"));
+        assert.equal(added.code, 0, added.stderr);
+        assert.true(fs.existsSync(path.join(dir, "data", "vms", "config")), "restic made the repository on the server");
+        const listed = JSON.parse(ctl(["backup", "repo-list", "--json"]).stdout) as Array<Record<string, unknown>>;
+        assert.deepEqual(listed.filter(r => r.Name === repoName).map(r => [r.Kind, r.Location]), [["rest", location]], "shown without the user and password");
+        const kept = path.join(BACKUP_DIR, `${repoName}.repository`);
+        assert.equal(fs.statSync(kept).mode & 0o777, 0o600, "the URL with the credentials is root's alone");
+        const objects = JSON.stringify(await repositoryObjects(), (_k, v: unknown) => typeof v === "bigint" ? String(v) : v);
+        assert.true(objects.includes(location) && !objects.includes(user) && !objects.includes(userSecret), "no bus property holds them");
+
+        const watch = await watchJobs();
+        const name = uniqueName("dvrestvm");
+        machines.push(name);
+        const machinePath = await createMachineFromImage(name, randomImage(dir, "machine.raw", 24), watch);
+        const { pool, file } = await firstDisk(machinePath);
+        // the backup runs while every process's arguments are read, as any user can read them
+        const backup = spawn("debvisorctl", ["backup", "now", name, repoName, "--wait"], { stdio: ["ignore", "ignore", "pipe"] });
+        let stderr = "";
+        backup.stderr?.on("data", (chunk: Buffer) => { stderr += chunk.toString() });
+        const finished = new Promise<number | null>(resolve => backup.once("exit", resolve));
+        let sawRestic = false;
+        let leaked = false;
+        for (let i = 0; i < 3000 && backup.exitCode === null; i++) {
+            const args = allArguments();
+            sawRestic ||= args.includes("--repository-file");
+            leaked ||= args.includes(user) || args.includes(userSecret);
+            await new Promise(resolve => setTimeout(resolve, 20));
+        }
+        assert.equal(await withTimeout(finished, 120_000, "the backup"), 0, stderr);
+        assert.false(leaked, "no process's arguments held the user or password");
+        assert.true(sawRestic, "restic was seen running, reading the repository from its root-only file");
+
+        const backups = JSON.parse(ctl(["backup", "list", repoName, "--machine", name, "--json"]).stdout) as Array<Record<string, unknown>>;
+        assert.equal(backups.length, 1, "one backup listed");
+        const restoredName = uniqueName("dvrestrest");
+        machines.push(restoredName);
+        const restored = ctl(["backup", "restore", repoName, String(backups[0]?.Id), restoredName, "--wait"], { user: OPERATOR.name });
+        assert.equal(restored.code, 0, restored.stderr);
+        assert.equal(sha256(volumeFile(`${restoredName}.qcow2`, pool)), sha256(file), "the restored disk has the backed-up bytes");
+
+        const audit = fs.readFileSync(AUDIT_LOG, "utf8");
+        assert.true(audit.includes(repoName), "the add is audited");
+        assert.false(audit.includes(user) || audit.includes(userSecret), "without the user or password");
+        assert.true(Object.values(await repositoryObjects()).some(i => i[REPOSITORY]?.Name === repoName));
+    });
+});
