@@ -11,27 +11,16 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import QUnit from "qunit";
-import { closeWatchBus, watchJobs } from "../lib/bus-watch.js";
+import { closeWatchBus } from "../lib/bus-watch.js";
 import { areas } from "../lib/daemon.js";
-import { randomImage, tempDir, uniqueName } from "../lib/images.js";
+import { tempDir, uniqueName } from "../lib/images.js";
 import { accepts, freePort } from "../lib/ports.js";
 import { moduleUnless } from "../lib/skip.js";
-import { OPERATOR } from "../lib/users.js";
 import { waitFor, withTimeout } from "../lib/wait.js";
-import { createMachineFromImage, ctl, domainNames, firstDisk, repositoryObjects, REPOSITORY, sha256, virsh, volumeFile } from "../lib/backups.js";
+import { ctl, domainNames, virsh } from "../lib/backups.js";
+import { AUDIT_LOG, BACKUP_DIR, assertNothingSaved, assertRoundTrip, assertSecretsKept } from "../lib/backup-remote.js";
 
 const RCLONE = "/usr/bin/rclone";
-const BACKUP_DIR = "/etc/debvisor/backup";
-const AUDIT_LOG = "/var/log/debvisor/audit.jsonl";
-
-/* Every process's argument list now, as any user on the host can read it. */
-const allArguments = () => fs.readdirSync("/proc").filter(p => /^\d+$/.test(p)).map(p => {
-    try {
-        return fs.readFileSync(`/proc/${p}/cmdline`, "utf8");
-    } catch {
-        return ""; // gone meanwhile
-    }
-}).join("\n");
 
 moduleUnless("backup repositories on a restic REST server: a real rclone serve restic on 127.0.0.1", fs.existsSync(RCLONE) ? null : "rclone is not installed (scripts/deps.sh installs it)", hooks => {
     let dir = "";
@@ -85,85 +74,47 @@ moduleUnless("backup repositories on a restic REST server: a real rclone serve r
         closeWatchBus();
     });
 
-    const savedNothing = (assert: Assert) => {
-        assert.false(ctl(["backup", "repo-list"]).stdout.includes(repoName), "nothing was listed");
-        const kept = fs.existsSync(BACKUP_DIR) ? fs.readdirSync(BACKUP_DIR).filter(f => f.includes(repoName)) : [];
-        assert.deepEqual(kept, [], "no password or credential file was kept");
-        assert.deepEqual(fs.readdirSync(path.join(dir, "data")), [], "no repository was made on the server");
-    };
     const add = (location: string, ...more: string[]) =>
         ctl(["backup", "repo-add", repoName, location, "--password-file", "-", ...more], { input: `${password}\n` });
+    const nothingSaved = (assert: Assert) => {
+        assertNothingSaved(assert, repoName);
+        assert.deepEqual(fs.readdirSync(path.join(dir, "data")), [], "no repository was made on the server");
+    };
 
     QUnit.test("a wrong password, nothing listening, an unknown certificate, credentials in the location: clear errors, nothing saved", async assert => {
         const wrong = add(`rest:http://127.0.0.1:${httpPort}/vms`, "--credentials-file", path.join(dir, "wrong-credentials"));
         assert.notEqual(wrong.code, 0);
         assert.true(/rest-password: the REST server at rest:http:\/\/127\.0\.0\.1:\d+\/vms refused the user and password: .*401 Unauthorized/s.test(wrong.stderr), wrong.stderr);
         assert.false(wrong.stderr.includes(user), "the user is not repeated back");
-        savedNothing(assert);
+        nothingSaved(assert);
 
         const nobody = add(`rest:http://127.0.0.1:${await freePort()}/vms`, "--credentials-file", credentialsFile());
         assert.notEqual(nobody.code, 0);
         assert.true(/cannot be reached: .*connection refused/s.test(nobody.stderr), nobody.stderr);
-        savedNothing(assert);
+        nothingSaved(assert);
 
         const unknownCa = add(`rest:https://127.0.0.1:${httpsPort}/vms`, "--credentials-file", credentialsFile());
         assert.notEqual(unknownCa.code, 0);
         assert.true(/TLS connection to rest:https:\/\/127\.0\.0\.1:\d+\/vms failed \(the server's certificate is signed by a CA this host does not know.*x509: certificate signed by unknown authority/s.test(unknownCa.stderr), unknownCa.stderr);
-        savedNothing(assert);
+        nothingSaved(assert);
 
         const inLocation = add(`rest:http://${user}:secret@127.0.0.1:${httpPort}/vms`);
         assert.true(/location: a REST server's user and password are not part of the location/.test(inLocation.stderr), inLocation.stderr);
         const onLocal = add(path.join(dir, "local"), "--credentials-file", credentialsFile());
         assert.true(/options\.rest-user: only a REST server takes a user/.test(onLocal.stderr), onLocal.stderr);
-        savedNothing(assert);
+        nothingSaved(assert);
         assert.false(fs.readFileSync(AUDIT_LOG, "utf8").includes(userSecret), "the user's password is not in the audit log");
     });
 
-    QUnit.test("over https with the CA: add, back up, list, restore the same bytes; the credentials nowhere but root's files", async assert => {
+    QUnit.test("over https with the CA: add, back up, restore the same bytes; the credentials nowhere but root's files", async assert => {
         const location = `rest:https://127.0.0.1:${httpsPort}/vms`;
         const added = add(location, "--credentials-file", credentialsFile(), "--ca-file", path.join(dir, "cert.pem"));
         assert.equal(added.code, 0, added.stderr);
         assert.true(fs.existsSync(path.join(dir, "data", "vms", "config")), "restic made the repository on the server");
         const listed = JSON.parse(ctl(["backup", "repo-list", "--json"]).stdout) as Array<Record<string, unknown>>;
         assert.deepEqual(listed.filter(r => r.Name === repoName).map(r => [r.Kind, r.Location]), [["rest", location]], "shown without the user and password");
-        const kept = path.join(BACKUP_DIR, `${repoName}.repository`);
-        assert.equal(fs.statSync(kept).mode & 0o777, 0o600, "the URL with the credentials is root's alone");
-        const objects = JSON.stringify(await repositoryObjects(), (_k, v: unknown) => typeof v === "bigint" ? String(v) : v);
-        assert.true(objects.includes(location) && !objects.includes(user) && !objects.includes(userSecret), "no bus property holds them");
-
-        const watch = await watchJobs();
-        const name = uniqueName("dvrestvm");
-        machines.push(name);
-        const machinePath = await createMachineFromImage(name, randomImage(dir, "machine.raw", 24), watch);
-        const { pool, file } = await firstDisk(machinePath);
-        // the backup runs while every process's arguments are read, as any user can read them
-        const backup = spawn("debvisorctl", ["backup", "now", name, repoName, "--wait"], { stdio: ["ignore", "ignore", "pipe"] });
-        let stderr = "";
-        backup.stderr?.on("data", (chunk: Buffer) => { stderr += chunk.toString() });
-        const finished = new Promise<number | null>(resolve => backup.once("exit", resolve));
-        let sawRestic = false;
-        let leaked = false;
-        for (let i = 0; i < 3000 && backup.exitCode === null; i++) {
-            const args = allArguments();
-            sawRestic ||= args.includes("--repository-file");
-            leaked ||= args.includes(user) || args.includes(userSecret);
-            await new Promise(resolve => setTimeout(resolve, 20));
-        }
-        assert.equal(await withTimeout(finished, 120_000, "the backup"), 0, stderr);
-        assert.false(leaked, "no process's arguments held the user or password");
-        assert.true(sawRestic, "restic was seen running, reading the repository from its root-only file");
-
-        const backups = JSON.parse(ctl(["backup", "list", repoName, "--machine", name, "--json"]).stdout) as Array<Record<string, unknown>>;
-        assert.equal(backups.length, 1, "one backup listed");
-        const restoredName = uniqueName("dvrestrest");
-        machines.push(restoredName);
-        const restored = ctl(["backup", "restore", repoName, String(backups[0]?.Id), restoredName, "--wait"], { user: OPERATOR.name });
-        assert.equal(restored.code, 0, restored.stderr);
-        assert.equal(sha256(volumeFile(`${restoredName}.qcow2`, pool)), sha256(file), "the restored disk has the backed-up bytes");
-
-        const audit = fs.readFileSync(AUDIT_LOG, "utf8");
-        assert.true(audit.includes(repoName), "the add is audited");
-        assert.false(audit.includes(user) || audit.includes(userSecret), "without the user or password");
-        assert.true(Object.values(await repositoryObjects()).some(i => i[REPOSITORY]?.Name === repoName));
+        assert.equal(fs.statSync(path.join(BACKUP_DIR, `${repoName}.repository`)).mode & 0o777, 0o600, "the URL with the credentials is root's alone");
+        await assertRoundTrip(assert, dir, repoName, [user, userSecret], machines);
+        await assertSecretsKept(assert, repoName, location, [user, userSecret]);
     });
 });

@@ -80,7 +80,7 @@ export function resticError(what: string, stderr: string, repository: string): D
         return invalidArgument(`password: wrong password for the restic repository at ${repository}`);
     if (/\(401\)|401 Unauthorized/.test(stderr))
         return invalidArgument(`rest-password: the REST server at ${repository} refused the user and password: ${text}`);
-    if (/InvalidAccessKeyId|SignatureDoesNotMatch|Access Key Id you provided does not exist|AccessDenied|Access Denied/i.test(stderr))
+    if (/InvalidAccessKeyId|SignatureDoesNotMatch|signature we calculated does not match|Access Key Id you provided does not exist|AccessDenied|Access Denied/i.test(stderr))
         return invalidArgument(`s3-secret-access-key: the S3 server at ${repository} refused the access key: ${text}`);
     if (/x509:|tls: |server gave HTTP response to HTTPS client/i.test(stderr))
         return failed(`${what}: the TLS connection to ${repository} failed${/unknown authority/.test(stderr)
