@@ -6,7 +6,6 @@
 // repository with --credentials-file and --ca-file, backs a machine up into it
 // and restores it with the same bytes. The user and password are in no bus
 // property, no audit record and no process's arguments.
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
@@ -14,17 +13,17 @@ import QUnit from "qunit";
 import { closeWatchBus } from "../lib/bus-watch.js";
 import { areas } from "../lib/daemon.js";
 import { tempDir, uniqueName } from "../lib/images.js";
-import { accepts, freePort } from "../lib/ports.js";
+import { freePort } from "../lib/ports.js";
 import { moduleUnless } from "../lib/skip.js";
-import { waitFor, withTimeout } from "../lib/wait.js";
+import { waitFor } from "../lib/wait.js";
 import { ctl, domainNames, virsh } from "../lib/backups.js";
-import { AUDIT_LOG, BACKUP_DIR, assertNothingSaved, assertRoundTrip, assertSecretsKept } from "../lib/backup-remote.js";
-
-const RCLONE = "/usr/bin/rclone";
+import {
+    AUDIT_LOG, BACKUP_DIR, RCLONE, assertNothingSaved, assertRoundTrip, assertSecretsKept, restServerFiles, startRestServer, type RestServer,
+} from "../lib/backup-remote.js";
 
 moduleUnless("backup repositories on a restic REST server: a real rclone serve restic on 127.0.0.1", fs.existsSync(RCLONE) ? null : "rclone is not installed (scripts/deps.sh installs it)", hooks => {
     let dir = "";
-    const servers: ChildProcess[] = [];
+    const servers: RestServer[] = [];
     let httpPort = 0;
     let httpsPort = 0;
     const repoName = uniqueName("dvrest");
@@ -35,41 +34,21 @@ moduleUnless("backup repositories on a restic REST server: a real rclone serve r
     const userPassword = `pw:@/${userSecret}`; // with characters a URL must encode
     const credentialsFile = () => path.join(dir, "credentials");
 
-    /* rclone serving DIR/data over REST on a free port; https with the test's own certificate. */
-    async function serve(tls: boolean): Promise<number> {
-        const port = await freePort();
-        const server = spawn(RCLONE, ["serve", "restic", "--addr", `127.0.0.1:${port}`, "--htpasswd", path.join(dir, "htpasswd"),
-            ...tls ? ["--cert", path.join(dir, "cert.pem"), "--key", path.join(dir, "key.pem")] : [], "--config", path.join(dir, "rclone.conf"),
-            path.join(dir, "data")], { stdio: ["ignore", "ignore", "pipe"] });
-        servers.push(server);
-        let log = "";
-        server.stderr?.on("data", (chunk: Buffer) => { log += chunk.toString() });
-        await waitFor(`rclone on port ${port} (${log})`, () => accepts(port), 15_000, 100);
-        return port;
-    }
-
     hooks.before(async () => {
         dir = tempDir("dv-backup-rest-");
-        fs.mkdirSync(path.join(dir, "data"));
-        fs.writeFileSync(path.join(dir, "rclone.conf"), "");
-        fs.writeFileSync(path.join(dir, "htpasswd"), `${user}:${execFileSync("openssl", ["passwd", "-apr1", "-stdin"], { input: userPassword, encoding: "utf8" })}`);
-        execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
-            "-keyout", path.join(dir, "key.pem"), "-out", path.join(dir, "cert.pem"), "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"], { stdio: "pipe" });
+        restServerFiles(dir, user, userPassword);
         fs.writeFileSync(credentialsFile(), `${user}\n${userPassword}\n`, { mode: 0o600 });
         fs.writeFileSync(path.join(dir, "wrong-credentials"), `${user}\nnot-the-password\n`, { mode: 0o600 });
-        httpPort = await serve(false);
-        httpsPort = await serve(true);
+        servers.push(await startRestServer(dir, false), await startRestServer(dir, true));
+        [httpPort, httpsPort] = servers.map(s => s.port);
         await waitFor("the backups area to be ready", async () => (await areas()).backups?.state === "ready", 30_000, 200);
     });
     hooks.after(async () => {
         for (const name of machines.filter(n => domainNames().includes(n)))
             virsh("undefine", name, "--remove-all-storage");
         ctl(["backup", "repo-remove", repoName]);
-        for (const server of servers.filter(s => s.exitCode === null && s.pid)) {
-            const exited = new Promise(resolve => server.once("exit", resolve));
-            process.kill(server.pid as number, "SIGTERM");
-            await withTimeout(exited, 10_000, "rclone to stop");
-        }
+        for (const server of servers)
+            await server.stop();
         fs.rmSync(dir, { recursive: true, force: true });
         closeWatchBus();
     });

@@ -1,17 +1,58 @@
 // What the tests of repositories on other servers (a REST server, S3) share:
-// that a refused add kept nothing, and a machine backed up and restored with
-// the same bytes while every process's arguments are watched for the
-// repository's credentials, as any user of the host could read them.
-import { spawn } from "node:child_process";
+// a restic REST server of their own (Debian's `rclone serve restic` on
+// 127.0.0.1, stopped by its PID), that a refused add kept nothing, and a
+// machine backed up and restored with the same bytes while every process's
+// arguments are watched for the repository's credentials, as any user of the
+// host could read them.
+import { execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
+import path from "node:path";
 import { watchJobs } from "./bus-watch.js";
 import { randomImage, uniqueName } from "./images.js";
+import { accepts, freePort } from "./ports.js";
 import { OPERATOR } from "./users.js";
-import { withTimeout } from "./wait.js";
+import { waitFor, withTimeout } from "./wait.js";
 import { createMachineFromImage, ctl, firstDisk, repositoryObjects, sha256, volumeFile } from "./backups.js";
 
 export const BACKUP_DIR = "/etc/debvisor/backup";
 export const AUDIT_LOG = "/var/log/debvisor/audit.jsonl";
+export const RCLONE = "/usr/bin/rclone";
+
+export interface RestServer { port: number; stop(): Promise<void> }
+
+/* The htpasswd file for one user, and a certificate for 127.0.0.1 (cert.pem, key.pem) in `dir`. */
+export function restServerFiles(dir: string, user: string, password: string): void {
+    fs.writeFileSync(path.join(dir, "htpasswd"), `${user}:${execFileSync("openssl", ["passwd", "-apr1", "-stdin"], { input: password, encoding: "utf8" })}`);
+    execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
+        "-keyout", path.join(dir, "key.pem"), "-out", path.join(dir, "cert.pem"), "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"], { stdio: "pipe" });
+    fs.writeFileSync(path.join(dir, "rclone.conf"), "");
+    fs.mkdirSync(path.join(dir, "data"), { recursive: true });
+}
+
+/* rclone serving DIR/data over restic's REST protocol on a free port of 127.0.0.1 with the
+ * files restServerFiles made; https with the certificate when `tls`. */
+export async function startRestServer(dir: string, tls: boolean): Promise<RestServer> {
+    const port = await freePort();
+    const server = spawn(RCLONE, ["serve", "restic", "--addr", `127.0.0.1:${port}`, "--htpasswd", path.join(dir, "htpasswd"),
+        ...tls ? ["--cert", path.join(dir, "cert.pem"), "--key", path.join(dir, "key.pem")] : [], "--config", path.join(dir, "rclone.conf"),
+        path.join(dir, "data")], { stdio: ["ignore", "ignore", "pipe"] });
+    let log = "";
+    server.stderr?.on("data", (chunk: Buffer) => { log += chunk.toString() });
+    const exited = new Promise(resolve => server.once("exit", resolve));
+    const stop = async () => {
+        if (server.exitCode === null && server.pid) {
+            process.kill(server.pid, "SIGTERM");
+            await withTimeout(exited, 10_000, "rclone to stop");
+        }
+    };
+    try {
+        await waitFor(`rclone on port ${port}`, () => accepts(port), 15_000, 100);
+    } catch (e) {
+        await stop();
+        throw new Error(`${(e as Error).message}: ${log}`);
+    }
+    return { port, stop };
+}
 
 /* Every process's argument list now. */
 function allArguments(): string {
