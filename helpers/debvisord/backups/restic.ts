@@ -53,6 +53,8 @@ function env(access: RepositoryAccess): Record<string, string> {
 /* restic's words without a credential: the user part of any URL (restic hides only the password)
  * and every secret value, should a server echo one. */
 export function withoutCredentials(text: string, access: RepositoryAccess): string {
+    if (!access.repositoryFile && !access.s3)
+        return text; // an SFTP user is no secret, and no other kind has one
     let clean = text.replace(/(\w+:\/\/)[^/@\s"]*@/g, "$1");
     let secrets: string[] = access.s3 ? [access.s3.accessKeyId, access.s3.secretAccessKey] : [];
     if (access.repositoryFile) {
