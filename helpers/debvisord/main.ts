@@ -119,7 +119,8 @@ async function main(): Promise<void> {
     // made here, started below: the storage profiles on the Manager go through its tools
     const zfs = new ZfsArea(server, new ZfsTools(), jobs, audit);
     const profiles = new Profiles(zfs, jobs, `${ROOT_PATH}/Manager`);
-    const manager = new Manager(server, audit, jobs, { CreateMachine: machines.createMethod(), ...profiles.methods() });
+    const manager = new Manager(server, audit, jobs);
+    manager.addMethods({ CreateMachine: machines.createMethod(), ...profiles.methods() });
     const areas = new Areas();
     manager.followAreas(areas);
     manager.export();

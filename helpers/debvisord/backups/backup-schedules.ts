@@ -7,7 +7,7 @@ import * as z from "zod/mini";
 import { busy, invalidArgument, notFound } from "../../lib/errors.js";
 import { escapePathElement } from "../../lib/object-path.js";
 import type { AuditLog } from "../audit/audit-log.js";
-import { method, type CallContext } from "../bus/call-pipeline.js";
+import { method, type CallContext, type MethodTable } from "../bus/call-pipeline.js";
 import type { Caller } from "../bus/caller.js";
 import type { Published } from "../bus/object-server.js";
 import type { Job } from "../jobs/jobs.js";
@@ -175,7 +175,7 @@ export class BackupSchedules {
         return s;
     }
 
-    private methods(name: string): Record<string, unknown> {
+    private methods(name: string): MethodTable {
         return {
             Update: method({
                 args: z.tuple([optionsSchema({ ...scheduleOptionShape, repository: z.optional(resourceName) })]),

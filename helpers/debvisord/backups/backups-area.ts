@@ -9,7 +9,7 @@ import { busy, invalidArgument, notFound, notSupported } from "../../lib/errors.
 import { escapePathElement } from "../../lib/object-path.js";
 import { toVariantDict } from "../../lib/variants.js";
 import { NotInstalled } from "../area-supervisor.js";
-import { method, type CallContext } from "../bus/call-pipeline.js";
+import { method, type CallContext, type MethodTable } from "../bus/call-pipeline.js";
 import type { ObjectServer } from "../bus/object-server.js";
 import { optionsSchema, resourceName } from "../validation.js";
 import type { AuditLog } from "../audit/audit-log.js";
@@ -261,7 +261,7 @@ export class BackupsArea {
         return true;
     }
 
-    private repositoryMethods(name: string): Record<string, unknown> {
+    private repositoryMethods(name: string): MethodTable {
         return {
             Remove: method({
                 args: z.tuple([optionsSchema({})]),

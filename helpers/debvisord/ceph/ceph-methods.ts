@@ -6,7 +6,7 @@
 import fs from "node:fs";
 import * as z from "zod/mini";
 import { busy, DebVisorError, failed, invalidArgument, notFound, notSupported } from "../../lib/errors.js";
-import { method } from "../bus/call-pipeline.js";
+import { method, type MethodTable } from "../bus/call-pipeline.js";
 import { machinesUsingRbdImage } from "../machines/disk-users.js";
 import { optionsSchema } from "../validation.js";
 import type { CephArea } from "./ceph-area.js";
@@ -87,7 +87,7 @@ async function setReplicas(area: CephArea, name: string, size: number, minSize: 
     }
 }
 
-export function managerMethods(area: CephArea): Record<string, unknown> {
+export function managerMethods(area: CephArea): MethodTable {
     return {
         ...provisionMethods(area),
         SetMaintenance: method({
@@ -171,7 +171,7 @@ export function managerMethods(area: CephArea): Record<string, unknown> {
     };
 }
 
-export function osdMethods(area: CephArea, id: number): Record<string, unknown> {
+export function osdMethods(area: CephArea, id: number): MethodTable {
     const mark = (verb: "in" | "out") => method({
         args: z.tuple([optionsSchema({})]),
         run: () => change(area, async () => {
@@ -198,7 +198,7 @@ async function deletePool(area: CephArea, name: string): Promise<void> {
     });
 }
 
-export function poolMethods(area: CephArea, name: string): Record<string, unknown> {
+export function poolMethods(area: CephArea, name: string): MethodTable {
     const current = () => {
         const p = area.pool(name);
         if (!p)
@@ -261,7 +261,7 @@ async function confirmedSnapshot(area: CephArea, spec: string, snap: string, con
     return found;
 }
 
-function snapshotMethods(area: CephArea, pool: string, name: string, current: () => unknown): Record<string, unknown> {
+function snapshotMethods(area: CephArea, pool: string, name: string, current: () => unknown): MethodTable {
     const spec = `${pool}/${name}`;
     return {
         RollbackSnapshot: method({
@@ -290,7 +290,7 @@ function snapshotMethods(area: CephArea, pool: string, name: string, current: ()
     };
 }
 
-export function imageMethods(area: CephArea, pool: string, name: string): Record<string, unknown> {
+export function imageMethods(area: CephArea, pool: string, name: string): MethodTable {
     const spec = `${pool}/${name}`;
     const current = () => {
         const i = area.image(pool, name);

@@ -5,7 +5,7 @@
 // host moves the pools to one copy per host (provision/host-placement.ts).
 import * as z from "zod/mini";
 import { busy } from "../../lib/errors.js";
-import { method, type CallContext } from "../bus/call-pipeline.js";
+import { method, type CallContext, type MethodTable } from "../bus/call-pipeline.js";
 import { optionsSchema } from "../validation.js";
 import type { CephArea } from "./ceph-area.js";
 import {
@@ -23,7 +23,7 @@ function stepReporter(area: CephArea, ctx: CallContext, methodName: string, setP
     };
 }
 
-export function provisionMethods(area: CephArea): Record<string, unknown> {
+export function provisionMethods(area: CephArea): MethodTable {
     return {
         Bootstrap: method({
             args: z.tuple([devicesArg, optionsSchema({

@@ -15,7 +15,7 @@ import { busy, failed, invalidArgument, notAuthorized, notSupported } from "../.
 import { isIPv4 } from "../../lib/ip-address.js";
 import { comparable } from "../../lib/variants.js";
 import type { ObjectServer } from "../bus/object-server.js";
-import { method, type CallContext } from "../bus/call-pipeline.js";
+import { method, type CallContext, type MethodTable } from "../bus/call-pipeline.js";
 import type { JobRegistry } from "../jobs/jobs.js";
 import { optionsSchema } from "../validation.js";
 import { CEPH_CONF, prepareCluster, type ProgressCallback } from "../ceph/provision/index.js";
@@ -261,7 +261,7 @@ export class ClusterArea {
         this.publish();
     }
 
-    private methods(): Record<string, unknown> {
+    private methods(): MethodTable {
         return {
             Create: method({
                 args: z.tuple([address, optionsSchema({})]),

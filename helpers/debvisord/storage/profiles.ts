@@ -16,7 +16,7 @@ import { fileOsdDirectory } from "../ceph/provision/config.js";
 import { MIN_FILE_OSD_BYTES } from "../ceph/provision/devices.js";
 import { defineRbdPool, rbdBackendInstalled } from "../ceph/provision/libvirt-rbd.js";
 import { observeCluster } from "../ceph/provision/state.js";
-import { method, type CallContext } from "../bus/call-pipeline.js";
+import { method, type CallContext, type MethodTable } from "../bus/call-pipeline.js";
 import { filesAsDisks, listDisks, type Disk } from "../host/disks.js";
 import { PROFILE_FILE, readProfile } from "../host/facts.js";
 import type { JobRegistry } from "../jobs/jobs.js";
@@ -156,7 +156,7 @@ export class Profiles {
         return plan;
     }
 
-    methods(): Record<string, unknown> {
+    methods(): MethodTable {
         return {
             PlanProfile: method({
                 args: z.tuple([profileArg, optionsSchema({ include: includeOption })]),

@@ -5,7 +5,7 @@
 // it returns, so a caller sees the result on the bus at once.
 import * as z from "zod/mini";
 import { busy, failed, invalidArgument, notFound, notSupported } from "../../lib/errors.js";
-import { method, type CallContext } from "../bus/call-pipeline.js";
+import { method, type CallContext, type MethodTable } from "../bus/call-pipeline.js";
 import { absolutePath, count, optionsSchema } from "../validation.js";
 import { datasetName, poolName, snapshotName } from "./names.js";
 import { dependentsOf } from "./parse.js";
@@ -39,7 +39,7 @@ function importDirectory(directory: string | undefined): string | undefined {
     return directory;
 }
 
-export function managerMethods(area: ZfsArea): Record<string, unknown> {
+export function managerMethods(area: ZfsArea): MethodTable {
     return {
         CreatePool: method({
             args: z.tuple([
@@ -162,7 +162,7 @@ function requireNewChild(area: ZfsArea, name: string): void {
         throw invalidArgument(`name: the parent ${parent} is a ${p.type}, not a filesystem`);
 }
 
-export function poolMethods(area: ZfsArea, path: string, name: string): Record<string, unknown> {
+export function poolMethods(area: ZfsArea, path: string, name: string): MethodTable {
     const noOptions = z.tuple([optionsSchema({})]);
     return {
         Scrub: method({
@@ -227,7 +227,7 @@ export function poolMethods(area: ZfsArea, path: string, name: string): Record<s
     };
 }
 
-export function datasetMethods(area: ZfsArea, name: string): Record<string, unknown> {
+export function datasetMethods(area: ZfsArea, name: string): MethodTable {
     const snapshotOf = (short: string) => {
         const full = `${name}@${short}`;
         if (!exists(area, full))
