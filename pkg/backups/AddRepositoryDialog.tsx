@@ -18,23 +18,11 @@ import { _, format } from "../lib/gettext";
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
-const KIND_TEXT: Record<RepositoryKind, { label: string; placeholder: string; help: string }> = {
-    local: {
-        label: _("A directory of this host"), placeholder: "/srv/backup/restic",
-        help: _("An absolute path whose parent exists, e.g. on CephFS, a ZFS dataset or a USB disk."),
-    },
-    sftp: {
-        label: _("Another host over SFTP"), placeholder: "sftp:backup@nas.example.org:/srv/restic",
-        help: _("sftp:USER@HOST:PATH or sftp://USER@HOST:PORT/PATH. The host key is accepted the first time and kept."),
-    },
-    rest: {
-        label: _("A restic REST server"), placeholder: "rest:https://backup.example.org:8000/node1",
-        help: _("rest:https://HOST:PORT/PATH (rest:http:// only on a trusted network). The user and password go below, not into the location."),
-    },
-    s3: {
-        label: _("An S3-compatible bucket"), placeholder: "s3:https://s3.example.org/bucket/node1",
-        help: _("s3:https://HOST[:PORT]/BUCKET[/PREFIX]; restic makes the bucket when it is not there."),
-    },
+/** Each kind's name, as the repositories' list shows it too, and how its location is written. */
+export const KIND_NAMES: Record<string, string> = { local: _("Directory"), sftp: "SFTP", rest: _("REST server"), s3: "S3" };
+const PLACEHOLDER: Record<RepositoryKind, string> = {
+    local: "/srv/backup/restic", sftp: "sftp:backup@nas.example.org:/srv/restic",
+    rest: "rest:https://backup.example.org:8000/node1", s3: "s3:https://s3.example.org/bucket/node1",
 };
 
 export function AddRepositoryDialog({ backupsPath, taken, onAdded, onClose }: { backupsPath: string; taken: string[]; onAdded(notice: string): void; onClose(): void }) {
@@ -47,7 +35,7 @@ export function AddRepositoryDialog({ backupsPath, taken, onAdded, onClose }: { 
     const set = (change: Partial<RepositoryForm>) => setForm(f => ({ ...f, ...change }));
     const problem = name === "" ? "" : !NAME.test(name) ? _("Letters, digits, \".\", \"_\" and \"-\", starting with a letter or digit.")
         : taken.includes(name) ? format(_("A repository named $0 exists already."), name) : "";
-    const locationProblem = form.location !== "" && !locationFitsKind(form.kind, form.location) ? format(_("Written as $0."), KIND_TEXT[form.kind].placeholder) : "";
+    const locationProblem = form.location !== "" && !locationFitsKind(form.kind, form.location) ? format(_("Written as $0."), PLACEHOLDER[form.kind]) : "";
     const loginProblem = form.kind === "rest" && (form.user === "") !== (form.secret === "") ? _("A user and a password, or neither.") : "";
     const passwordProblem = password !== "" && password.length < 8 ? _("At least 8 characters.") : again !== "" && again !== password ? _("The passwords differ.") : "";
     const ready = name !== "" && !problem && repositoryFormReady(form) && password.length >= 8 && again === password;
@@ -66,20 +54,19 @@ export function AddRepositoryDialog({ backupsPath, taken, onAdded, onClose }: { 
             </FormGroup>
             <FormGroup label={_("Kind")} fieldId="repository-kind">
                 <FormSelect id="repository-kind" value={form.kind} onChange={(_e, v) => set({ kind: v as RepositoryKind, user: "", secret: "" })}>
-                    {REPOSITORY_KINDS.map(k => <FormSelectOption key={k} value={k} label={KIND_TEXT[k].label} />)}
+                    {REPOSITORY_KINDS.map(k => <FormSelectOption key={k} value={k} label={KIND_NAMES[k]} />)}
                 </FormSelect>
             </FormGroup>
             <FormGroup label={_("Location")} fieldId="repository-location" isRequired>
-                <TextInput id="repository-location" value={form.location} onChange={(_e, v) => set({ location: v })} placeholder={KIND_TEXT[form.kind].placeholder}
+                <TextInput id="repository-location" value={form.location} onChange={(_e, v) => set({ location: v })} placeholder={PLACEHOLDER[form.kind]}
                     validated={locationProblem ? "error" : "default"} />
                 {locationProblem && <FieldError text={locationProblem} />}
-                <p className="debvisor-muted">{KIND_TEXT[form.kind].help} {_("A restic repository there is opened; where there is none, one is made.")}</p>
+                <p className="debvisor-muted">{_("A restic repository there is opened; where there is none, one is made.")}</p>
             </FormGroup>
             {form.kind === "sftp" && (
                 <FormGroup label={_("SSH private key")} fieldId="repository-ssh-key">
                     <TextArea id="repository-ssh-key" value={form.sshKey} onChange={(_e, v) => set({ sshKey: v })} rows={3} autoComplete="off"
                         placeholder="-----BEGIN OPENSSH PRIVATE KEY-----" />
-                    <p className="debvisor-muted">{_("Unencrypted; kept root-only. Empty: root's own keys log in.")}</p>
                 </FormGroup>
             )}
             {(form.kind === "rest" || form.kind === "s3") && (<>
@@ -90,13 +77,11 @@ export function AddRepositoryDialog({ backupsPath, taken, onAdded, onClose }: { 
                     <TextInput id="repository-secret" type="password" autoComplete="new-password" value={form.secret} onChange={(_e, v) => set({ secret: v })}
                         validated={loginProblem ? "error" : "default"} />
                     {loginProblem && <FieldError text={loginProblem} />}
-                    <p className="debvisor-muted">{_("Kept root-only on this host; never shown again.")}</p>
                 </FormGroup>
                 {https && (
                     <FormGroup label={_("CA certificate")} fieldId="repository-ca">
                         <TextArea id="repository-ca" value={form.caCertificate} onChange={(_e, v) => set({ caCertificate: v })} rows={3}
                             placeholder="-----BEGIN CERTIFICATE-----" />
-                        <p className="debvisor-muted">{_("Only when a CA of its own signed the server's certificate.")}</p>
                     </FormGroup>
                 )}
             </>)}

@@ -11,9 +11,7 @@ import { ActionDialog } from "../lib/components/ActionDialog";
 import type { BackupRepositoryObject, BackupScheduleObject } from "../lib/dbus-store";
 import { _, format } from "../lib/gettext";
 import { adminOnly, useRole } from "../lib/role";
-import { AddRepositoryDialog } from "./AddRepositoryDialog";
-
-const KIND_NAMES: Record<string, string> = { local: _("Directory"), sftp: _("SFTP"), rest: _("REST server"), s3: _("S3") };
+import { AddRepositoryDialog, KIND_NAMES } from "./AddRepositoryDialog";
 
 export function RepositoriesCard({ backupsPath, repositories, schedules }: {
     backupsPath: string; repositories: BackupRepositoryObject[]; schedules: BackupScheduleObject[];
