@@ -20,9 +20,9 @@ import { convertImage, IMAGE_DIR, openSource, TARGET_FORMATS, targetPath } from 
 import type { JobRegistry } from "./jobs/jobs.js";
 import * as z from "zod/mini";
 import { absolutePath, count, optionsSchema, resourceName } from "./validation.js";
+import { MANAGER_IFACE } from "../../generated/dbus-contract.js";
 
 declare const DEBVISOR_VERSION: string;
-export const MANAGER_IFACE = "org.debvisor.DebVisor1.Manager";
 
 function diskToDict(disk: Disk) {
     return toVariantDict({

@@ -61,7 +61,6 @@ export function AddRepositoryDialog({ backupsPath, taken, onAdded, onClose }: { 
                 <TextInput id="repository-location" value={form.location} onChange={(_e, v) => set({ location: v })} placeholder={PLACEHOLDER[form.kind]}
                     validated={locationProblem ? "error" : "default"} />
                 {locationProblem && <FieldError text={locationProblem} />}
-                <p className="debvisor-muted">{_("A restic repository there is opened; where there is none, one is made.")}</p>
             </FormGroup>
             {form.kind === "sftp" && (
                 <FormGroup label={_("SSH private key")} fieldId="repository-ssh-key">

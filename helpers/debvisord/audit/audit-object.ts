@@ -25,8 +25,8 @@ import { bundleName, writeEvidenceBundle } from "./evidence-export.js";
 import { segmentsToPrune } from "./retention.js";
 import { loadOrCreateSigningKey, type SigningKey } from "./signing-key.js";
 import { SyslogForwarder } from "./syslog-forward.js";
+import { AUDIT_IFACE } from "../../../generated/dbus-contract.js";
 
-export const AUDIT_IFACE = "org.debvisor.DebVisor1.Audit";
 const HOUSEKEEPING_MS = 3600_000;
 const DAY_MS = 24 * 3600_000;
 

@@ -17,8 +17,8 @@ import type { Clock } from "./clock.js";
 import { runSchedule, scheduleTargets } from "./schedule-run.js";
 import { ScheduleStore } from "./schedule-store.js";
 import { applyOptions, isDue, nextDue, ScheduleError, scheduleOptionShape, type ScheduleOptions, type ScheduleRecord } from "./schedules.js";
+import { BACKUPSCHEDULE_IFACE } from "../../../generated/dbus-contract.js";
 
-export const SCHEDULE_IFACE = "org.debvisor.DebVisor1.BackupSchedule";
 
 /** The daemon as the starter of scheduled jobs: root, and no person's login uid. */
 const DAEMON: Caller = { sender: "", uid: 0, pid: process.pid, loginuid: 0xffffffff, user: "debvisord", loginUser: "" };
@@ -65,7 +65,7 @@ export class BackupSchedules {
         const wanted = new Map<string, Published>();
         for (const s of this.store.list())
             wanted.set(this.schedulePath(s.name), {
-                iface: SCHEDULE_IFACE,
+                iface: BACKUPSCHEDULE_IFACE,
                 props: {
                     Name: s.name, Repository: s.repository, Machine: s.machine, Tag: s.tag, Frequency: s.frequency,
                     Weekday: s.weekday, Time: s.time, Keep: s.keep, VerifyPercent: s.verifyPercent ?? 0, NextRun: us(nextDue(s, now).getTime()),

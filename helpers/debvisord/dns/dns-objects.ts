@@ -20,10 +20,8 @@ import { keyName, zoneName } from "./dns-schemas.js";
 import { notOwnRegistration, ownZone, readHostIdentity, sameAddress } from "./host-identity.js";
 import { ALGORITHMS, type DnsService } from "./dns-service.js";
 import { KEY_SCOPES, ROTATION_STEPS, tsigName, zonesUsing, type KeyScope, type ZoneConfig } from "./dns-state.js";
+import { DNSKEY_IFACE, DNSZONE_IFACE, DNS_IFACE } from "../../../generated/dbus-contract.js";
 
-export const DNS_IFACE = "org.debvisor.DebVisor1.Dns";
-export const ZONE_IFACE = "org.debvisor.DebVisor1.DnsZone";
-export const KEY_IFACE = "org.debvisor.DebVisor1.DnsKey";
 const MAX_BATCH = 5000;
 const LEASE_POLL_MS = 10_000;
 const STATUS_POLL_MS = 60_000;
@@ -139,9 +137,9 @@ export class DnsObjects {
     private sync(): void {
         const wanted = new Map<string, Published>();
         for (const zone of Object.keys(this.service.zones))
-            wanted.set(this.zonePath(zone), { iface: ZONE_IFACE, props: this.zoneProperties(zone) });
+            wanted.set(this.zonePath(zone), { iface: DNSZONE_IFACE, props: this.zoneProperties(zone) });
         for (const key of Object.keys(this.service.keyMeta))
-            wanted.set(this.keyPath(key), { iface: KEY_IFACE, props: this.keyProperties(key) });
+            wanted.set(this.keyPath(key), { iface: DNSKEY_IFACE, props: this.keyProperties(key) });
         this.server.sync(this.path, wanted);
         const dns = this.dnsJson();
         if (dns !== this.listsPublished) {

@@ -29,8 +29,8 @@ import { tagMethods } from "./machine-tags.js";
 import { waitOrForceOff } from "./shutdown.js";
 import { readSnapshots, snapshotMethods, snapshotsToVariant } from "./snapshots.js";
 import { deleteDiskVolume } from "./vm-storage.js";
+import { MACHINE_IFACE } from "../../../generated/dbus-contract.js";
 
-export const MACHINE_IFACE = "org.debvisor.DebVisor1.Machine";
 const UNDEFINE_MANAGED_SAVE_SNAPSHOTS_NVRAM = 1 | 2 | 4;
 const MAX_PARALLEL_READS = 32;
 const ADDRESS_POLL_MS = 10_000;

@@ -23,8 +23,8 @@ import {
 } from "./nft.js";
 import type { MachineControl } from "./quarantine-machines.js";
 import { adminSessions } from "./sessions.js";
+import { FIREWALL_IFACE } from "../../../generated/dbus-contract.js";
 
-export const FIREWALL_IFACE = "org.debvisor.DebVisor1.Firewall";
 const COUNTER_REFRESH_MS = 10_000;
 const EXPIRY_CHECK_MS = 15_000;
 const MAX_ENTRIES_PER_CALL = 1_000_000;

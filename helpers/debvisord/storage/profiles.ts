@@ -23,7 +23,7 @@ import type { JobRegistry } from "../jobs/jobs.js";
 import { optionsSchema } from "../validation.js";
 import { fileVdevDirectory } from "../zfs/properties.js";
 import { findTool } from "../zfs/tools.js";
-import type { ZfsArea } from "../zfs/zfs-area.js";
+import type { ZfsHost } from "../zfs/zfs-host.js";
 import { CEPH_FS, CEPH_RBD_POOL, planProfile, type CurrentState, type Plan, type PlannedProfile, type PlanStep } from "./profile-plan.js";
 
 const MIB = 1024 ** 2;
@@ -110,7 +110,7 @@ function planToDict(plan: Plan) {
 export class Profiles {
     private applying = false;
 
-    constructor(private readonly zfs: ZfsArea, private readonly jobs: JobRegistry, private readonly managerPath: string) {}
+    constructor(private readonly zfs: ZfsHost, private readonly jobs: JobRegistry, private readonly managerPath: string) {}
 
     async currentPlan(profile: PlannedProfile, include: string[]): Promise<Plan> {
         await this.zfs.ready;

@@ -14,8 +14,8 @@ import { applyPlan, planFix, runChecks } from "./checks.js";
 import { fail2banArgs, fail2banStatus, type Fail2banStatus, jailName } from "./fail2ban.js";
 import type { Check, HardeningEnv } from "./host-files.js";
 import { applyMfa, mfaStatus, type MfaStatus, planMfa } from "./ssh-mfa.js";
+import { HARDENING_IFACE } from "../../../../generated/dbus-contract.js";
 
-export const HARDENING_IFACE = "org.debvisor.DebVisor1.Hardening";
 const REFRESH_MS = 60_000;
 const TOOL_TIMEOUT_MS = 30_000;
 
