@@ -18,7 +18,11 @@ import { machineRows, type MachineRow } from "./machine-rows";
 import { openOnNode } from "../lib/node-rows";
 
 // the list is what the page opens with; one machine's details and the create dialog load when first asked for
-const MachineDetails = lazy(() => import("./MachineDetails").then(m => ({ default: m.MachineDetails })));
+const loadDetails = () => import("./MachineDetails");
+const MachineDetails = lazy(() => loadDetails().then(m => ({ default: m.MachineDetails })));
+// opened on a machine's address: its details load while the bus connection opens, not after it
+if (cockpit.location.path[0] === "machine")
+    void loadDetails();
 const CreateDialog = lazy(() => import("./CreateDialog").then(m => ({ default: m.CreateDialog })));
 
 function useLocationPath(): string[] {
