@@ -35,8 +35,9 @@ import {
     authorizedKeysText, ensureNodeKey, hostKey, KNOWN_HOSTS, knownHostsText, NODE_KEY, NODE_NAME, oneCallKey, PEER_USER, sshCall, writeAuthorizedKeys,
     writeIfChanged,
 } from "./ssh-channel.js";
+import { ipv4Address, joinRequest, peerRequest, type ClusterHost, type ClusterState, type JoinRequest, type PeerHandler, type PeerRequest } from "./cluster-host.js";
 import { nodeChangeMethods } from "./node-changes.js";
-import { DEFAULT_LIFETIME_S, encodeToken, isHostKey, isTokenId, MAX_LIFETIME_S, MIN_LIFETIME_S } from "./token.js";
+import { DEFAULT_LIFETIME_S, encodeToken, isTokenId, MAX_LIFETIME_S, MIN_LIFETIME_S } from "./token.js";
 import { CLUSTER_IFACE } from "../../../generated/dbus-contract.js";
 
 export const REFRESH_MS = 10_000;
@@ -44,33 +45,7 @@ const PING_TIMEOUT_MS = 8_000;
 /** a member not heard from for this long is down even if no probe has failed yet */
 const DOWN_AFTER_MS = 25_000;
 
-export type ClusterState = "none" | "creating" | "joining" | "member";
-
 interface Seen { lastSeen: number; error: string }
-
-const address = z.string().check(z.refine(isIPv4, "must be an IPv4 address such as 192.168.1.10"));
-
-const joinRequest = z.object({
-    name: z.string().check(z.regex(NODE_NAME, "must be a host name")),
-    address,
-    nodeKey: z.string().check(z.refine(isHostKey, "must be an Ed25519 public key")),
-    hostKey: z.string().check(z.refine(isHostKey, "must be an Ed25519 public key")),
-});
-export type JoinRequest = z.infer<typeof joinRequest>;
-
-const peerRequest = z.object({
-    /** "ping", or a call another module added (addPeerCalls) */
-    call: z.string().check(z.regex(/^[a-z][a-z-]{0,39}$/, "must be a call's name")),
-    /** the acting user on the calling node ("debvisord" for its own rounds) */
-    user: z.string().check(z.maxLength(256)),
-    /** the acting user's role there, for calls that act for a person */
-    role: z.optional(z.enum(["admin", "operator", "viewer"])),
-    /** the call's own arguments, checked by its handler */
-    args: z.optional(z.unknown()),
-});
-export type PeerRequest = z.infer<typeof peerRequest>;
-/** A call another member makes on this node: the calling member's name, the request; its answer. */
-export type PeerHandler = (ctx: CallContext, from: string, request: PeerRequest) => Promise<unknown>;
 
 function parseJson<T>(text: string, schema: z.ZodMiniType<T>, what: string): T {
     let value: unknown;
@@ -85,7 +60,7 @@ function parseJson<T>(text: string, schema: z.ZodMiniType<T>, what: string): T {
     return parsed.data;
 }
 
-export class ClusterArea {
+export class ClusterArea implements ClusterHost {
     readonly path: string;
     state: ClusterState = "none";
     local: LocalState | null = null;
@@ -273,7 +248,7 @@ export class ClusterArea {
     private methods(): MethodTable {
         return {
             Create: method({
-                args: z.tuple([address, optionsSchema({})]),
+                args: z.tuple([ipv4Address, optionsSchema({})]),
                 run: async (ctx, [addr]) => [await this.create(ctx, addr)],
             }),
             MakeJoinToken: method({
@@ -284,7 +259,7 @@ export class ClusterArea {
                 run: async (ctx, [options]) => this.makeToken(ctx, options["lifetime-seconds"] ?? DEFAULT_LIFETIME_S),
             }),
             Join: method({
-                args: z.tuple([address, z.string().check(z.maxLength(8192, "is too long")), optionsSchema({})]),
+                args: z.tuple([ipv4Address, z.string().check(z.maxLength(8192, "is too long")), optionsSchema({})]),
                 // the token is a secret until used
                 audit: ([addr, , options]) => [addr, "[redacted]", options],
                 run: async (ctx, [addr, token]) => [await runJoin(this, ctx, addr, token)],

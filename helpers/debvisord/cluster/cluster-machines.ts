@@ -10,7 +10,7 @@ import { failed, invalidArgument, notAuthorized, notFound } from "../../lib/erro
 import { method } from "../bus/call-pipeline.js";
 import type { Machines, MachineSummary } from "../machines/machines.js";
 import { optionsSchema } from "../validation.js";
-import type { ClusterArea, PeerHandler } from "./cluster-area.js";
+import type { ClusterHost, PeerHandler } from "./cluster-host.js";
 import { listInAnswer, otherMembersRows } from "./member-reports.js";
 import { roleAllows, roleOf } from "./remote-roles.js";
 import { NODE_NAME } from "./ssh-channel.js";
@@ -40,7 +40,7 @@ export function machinesProperty(known: ReadonlyMap<string, MachineSummary[]>, m
     }));
 }
 
-export function machineCallMethod(cluster: ClusterArea) {
+export function machineCallMethod(cluster: ClusterHost) {
     return method({
         args: z.tuple([z.string().check(z.regex(NODE_NAME, "must be a node name")), z.string().check(z.minLength(1, "must not be empty"), z.maxLength(255)),
             z.enum(REMOTE_ACTIONS, { error: `must be one of ${REMOTE_ACTIONS.join(", ")}` }), optionsSchema({})]),

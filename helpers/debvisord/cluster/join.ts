@@ -15,7 +15,7 @@ import { readConf } from "../ceph/provision/config.js";
 import {
     joinManager, joinMonitor, joinsAsMonitor, leaveManager, leaveMonitor, removeJoinedConfig, writeJoinedConfig, type JoinedCluster,
 } from "../ceph/provision/monitor-join.js";
-import type { ClusterArea, JoinRequest } from "./cluster-area.js";
+import type { ClusterHost, JoinRequest } from "./cluster-host.js";
 import { hostAddresses } from "./host-addresses.js";
 import { removeMember, STATE_FILE, writeLocalState, writeMember, type Member } from "./membership.js";
 import { ensureNodeKey, hostKey, knownHostsText, sshCall } from "./ssh-channel.js";
@@ -53,7 +53,7 @@ async function sourceAddressFor(address: string): Promise<string> {
     return src;
 }
 
-export async function runJoin(area: ClusterArea, ctx: CallContext, address: string, tokenText: string): Promise<string> {
+export async function runJoin(area: ClusterHost, ctx: CallContext, address: string, tokenText: string): Promise<string> {
     const token = decodeToken(tokenText);
     const own = await hostAddresses();
     const myHostKey = hostKey();

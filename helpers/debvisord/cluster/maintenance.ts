@@ -6,13 +6,13 @@
 import { failed } from "../../lib/errors.js";
 import type { CallContext } from "../bus/call-pipeline.js";
 import { ceph } from "../ceph/provision/tools.js";
-import type { ClusterArea } from "./cluster-area.js";
+import type { ClusterHost } from "./cluster-host.js";
 import { readMembers, writeMember, type Member } from "./membership.js";
-import { planChange, refuse, type RunningMachines } from "./node-changes.js";
+import { planChange, refuse, type RunningMachines } from "./change-plan.js";
 import { startNodeJob } from "./node-job.js";
 
 /* The member's record as Ceph has it now, changed by `change`. */
-async function rewriteMember(area: ClusterArea, node: string, change: (m: Member) => Member): Promise<void> {
+async function rewriteMember(area: ClusterHost, node: string, change: (m: Member) => Member): Promise<void> {
     const now = (await readMembers()).find(m => m.name === node);
     if (!now)
         throw failed(`${node} is no longer a member`);
@@ -24,7 +24,7 @@ async function rewriteMember(area: ClusterArea, node: string, change: (m: Member
 const noout = (verb: "set-group" | "unset-group", node: string) =>
     ceph(["osd", verb, "noout", node], `${verb === "set-group" ? "setting" : "clearing"} noout on host ${node}`);
 
-export async function enterMaintenance(area: ClusterArea, ctx: CallContext, node: string, machines: RunningMachines): Promise<string> {
+export async function enterMaintenance(area: ClusterHost, ctx: CallContext, node: string, machines: RunningMachines): Promise<string> {
     const { plan, ceph: facts, moves } = await planChange(area, ctx, node, "enter-maintenance", machines);
     refuse(plan);
     const hostBucket = facts.osdsByHost[node] !== undefined;
@@ -59,7 +59,7 @@ export async function enterMaintenance(area: ClusterArea, ctx: CallContext, node
     });
 }
 
-export async function leaveMaintenance(area: ClusterArea, ctx: CallContext, node: string): Promise<string> {
+export async function leaveMaintenance(area: ClusterHost, ctx: CallContext, node: string): Promise<string> {
     const { plan, ceph: facts } = await planChange(area, ctx, node, "leave-maintenance");
     refuse(plan);
     const hostBucket = facts.osdsByHost[node] !== undefined;

@@ -23,7 +23,7 @@ import type { Machines } from "../machines/machines.js";
 import { migrationPlan, type CopiedDisk } from "../machines/migration-plan.js";
 import { deleteVolumeByName } from "../machines/vm-storage.js";
 import { optionsSchema } from "../validation.js";
-import type { ClusterArea, PeerHandler, PeerRequest } from "./cluster-area.js";
+import type { ClusterHost, PeerHandler, PeerRequest } from "./cluster-host.js";
 import type { MachineMove } from "./node-plan.js";
 import {
     CLUSTER_SSH, makeMigrationDir, MIGRATION_ID, migrationDir, openRelay, removeMigrationDir, STREAM_KINDS, streamSocket, type Relay, type StreamKind,
@@ -77,7 +77,7 @@ export class Migrations {
     private readonly expected = new Map<string, Expected>();
     private readonly leaving = new Set<string>();
 
-    constructor(private readonly cluster: ClusterArea, private readonly machines: Machines) {}
+    constructor(private readonly cluster: ClusterHost, private readonly machines: Machines) {}
 
     /* Machine.Migrate on the machine at `path`. */
     method(path: string) {

@@ -3,12 +3,12 @@
 import { busy } from "../../lib/errors.js";
 import type { CallContext } from "../bus/call-pipeline.js";
 import type { JobControl } from "../jobs/jobs.js";
-import type { ClusterArea } from "./cluster-area.js";
+import type { ClusterHost } from "./cluster-host.js";
 
 let underWay: string | null = null;
 
 /* Refuses while another node change runs; the lock is held until this one's job ends. */
-export function startNodeJob(area: ClusterArea, ctx: CallContext, operation: string, description: string,
+export function startNodeJob(area: ClusterHost, ctx: CallContext, operation: string, description: string,
     work: (control: JobControl, step: (id: string, detail?: string) => Promise<void>) => Promise<string>): string {
     if (underWay)
         throw busy(`${underWay} is under way on this node; try again when its job ends`);

@@ -14,16 +14,16 @@ import { spreadPoolsAcrossHosts } from "../ceph/provision/host-placement.js";
 import { leaveManager, removeJoinedConfig } from "../ceph/provision/monitor-join.js";
 import { stopDaemon } from "../ceph/provision/services.js";
 import { ceph } from "../ceph/provision/tools.js";
-import type { ClusterArea } from "./cluster-area.js";
+import type { ClusterHost } from "./cluster-host.js";
 import { removeLibvirtRbdPool, unmountCephFs } from "./local-ceph-use.js";
 import { readMembers, removeMember, STATE_FILE, TOKENS_FILE, writeMember } from "./membership.js";
-import { planChange, refuse } from "./node-changes.js";
+import { planChange, refuse } from "./change-plan.js";
 import { startNodeJob } from "./node-job.js";
 import { KNOWN_HOSTS, NODE_KEY, writeAuthorizedKeys, authorizedKeysText } from "./ssh-channel.js";
 
 interface Step { id: string; run: () => Promise<void> }
 
-export async function removeNode(area: ClusterArea, ctx: CallContext, node: string, change: "remove" | "leave"): Promise<string> {
+export async function removeNode(area: ClusterHost, ctx: CallContext, node: string, change: "remove" | "leave"): Promise<string> {
     const { plan, member, ceph: facts, local } = await planChange(area, ctx, node, change);
     refuse(plan);
     const leaving = change === "leave";
