@@ -9,7 +9,7 @@ import { busy, invalidArgument, notFound, notSupported } from "../../lib/errors.
 import { escapePathElement } from "../../lib/object-path.js";
 import { toVariantDict } from "../../lib/variants.js";
 import { NotInstalled } from "../area-supervisor.js";
-import { method, type CallContext } from "../bus/call-pipeline.js";
+import { method, type CallContext, type MethodTable } from "../bus/call-pipeline.js";
 import type { ObjectServer } from "../bus/object-server.js";
 import { optionsSchema, resourceName } from "../validation.js";
 import type { AuditLog } from "../audit/audit-log.js";
@@ -26,9 +26,8 @@ import { restoreDiskMethod } from "./restore-disk.js";
 import { restoreOverOriginalMethod } from "./restore-original.js";
 import { rollBack, rollForward, SwapJournals } from "./swap-journal.js";
 import { backupSizes, TAG, tagValue } from "./tags.js";
+import { BACKUPREPOSITORY_IFACE, BACKUPS_IFACE } from "../../../generated/dbus-contract.js";
 
-export const BACKUPS_IFACE = "org.debvisor.DebVisor1.Backups";
-export const REPOSITORY_IFACE = "org.debvisor.DebVisor1.BackupRepository";
 
 export const LOST_PASSWORD_NOTICE = "Keep this password somewhere safe: restic encrypts every backup with it, " +
     "and a lost password cannot be recovered: without it the backups in this repository cannot be read by anyone.";
@@ -169,7 +168,7 @@ export class BackupsArea {
         } catch {
             // an entry edited by hand: shown, and its calls fail with the reason
         }
-        this.server.publish(this.repositoryPath(record.name), REPOSITORY_IFACE, {
+        this.server.publish(this.repositoryPath(record.name), BACKUPREPOSITORY_IFACE, {
             Name: record.name, Location: record.location, Kind: kind,
             AddedTime: BigInt(record.added) * 1000n, AddedByUID: record.addedByUid,
         }, () => this.repositoryMethods(record.name));
@@ -238,7 +237,7 @@ export class BackupsArea {
         return true;
     }
 
-    private repositoryMethods(name: string): Record<string, unknown> {
+    private repositoryMethods(name: string): MethodTable {
         return {
             Remove: method({
                 args: z.tuple([optionsSchema({})]),

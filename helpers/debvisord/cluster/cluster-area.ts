@@ -15,7 +15,7 @@ import { busy, failed, invalidArgument, notAuthorized, notSupported } from "../.
 import { isIPv4 } from "../../lib/ip-address.js";
 import { comparable } from "../../lib/variants.js";
 import type { ObjectServer } from "../bus/object-server.js";
-import { method, type CallContext } from "../bus/call-pipeline.js";
+import { method, type CallContext, type MethodTable } from "../bus/call-pipeline.js";
 import type { JobRegistry } from "../jobs/jobs.js";
 import { optionsSchema } from "../validation.js";
 import { CEPH_CONF, prepareCluster, type ProgressCallback } from "../ceph/provision/index.js";
@@ -36,8 +36,8 @@ import {
 } from "./ssh-channel.js";
 import { nodeChangeMethods } from "./node-changes.js";
 import { DEFAULT_LIFETIME_S, encodeToken, isHostKey, isTokenId, MAX_LIFETIME_S, MIN_LIFETIME_S } from "./token.js";
+import { CLUSTER_IFACE } from "../../../generated/dbus-contract.js";
 
-export const CLUSTER_IFACE = "org.debvisor.DebVisor1.Cluster";
 export const REFRESH_MS = 10_000;
 const PING_TIMEOUT_MS = 8_000;
 /** a member not heard from for this long is down even if no probe has failed yet */
@@ -261,7 +261,7 @@ export class ClusterArea {
         this.publish();
     }
 
-    private methods(): Record<string, unknown> {
+    private methods(): MethodTable {
         return {
             Create: method({
                 args: z.tuple([address, optionsSchema({})]),
