@@ -18,11 +18,13 @@ import path from "node:path";
 import { seriesQuery, stepFor } from "../helpers/debvisord/metrics/history.js";
 import { COCKPIT_URL, login, openSession, pageFrame } from "../test/lib/browser.js";
 import { tempDir, uniqueName } from "../test/lib/images.js";
-import { enginesMissing, freePort, MetricsEngines } from "../test/lib/metrics-engines.js";
+import { enginesMissing, MetricsEngines } from "../test/lib/metrics-engines.js";
+import { freePort } from "../test/lib/ports.js";
 import { removeGuest, startTinyGuest } from "../test/lib/running-guest.js";
 import { VIEWER } from "../test/lib/users.js";
 import { waitFor } from "../test/lib/wait.js";
-import { median, report, rssMiB, timeMs } from "./lib.js";
+import type { Locator } from "playwright-core";
+import { median, now, report, rssMiB, timeMs } from "./lib.js";
 
 const GUESTS = Number(process.env.BENCH_METRICS_GUESTS ?? 20);
 const WINDOW_S = 60;
@@ -62,30 +64,40 @@ function machineDay(uuid: string, name: string, end: number): string {
     ].join("\n");
 }
 
+/* Waits for an element with short polls, not Playwright's own retries of an action: those back off to 500 ms when
+ * the element is not there yet, which measured 400 to 740 ms of Playwright between the tab drawn and its click. */
+const present = (what: string, locator: Locator) => waitFor(what, async () => await locator.count() > 0, 30_000, 10);
+
 async function dayGraph(engines: MetricsEngines, machine: { name: string; uuid: string }, dir: string): Promise<void> {
     const session = await openSession();
     const drawnMs: number[] = [];
+    const shownMs: number[] = [];
     let points = 0;
     try {
         await login(session.page, VIEWER);
         for (let i = 0; i < GRAPH_RUNS + 1; i++) {
             await session.page.goto(`${COCKPIT_URL}/system`);
-            const ms = await timeMs(async () => {
-                await session.page.goto(`${COCKPIT_URL}/debvisor/machines#/machine/${machine.name}`);
-                const frame = await pageFrame(session.page, "debvisor/machines");
-                await frame.getByRole("tab", { name: "History" }).click();
-                await frame.getByRole("button", { name: "Day" }).click();
-                // drawn: every graph of the day, the CPU's with the day's points (one every 6 minutes)
-                await waitFor("the day's graphs", async () => {
-                    const figures = frame.locator("[data-testid='machine-history'] figure svg[data-points]");
-                    if (await frame.getByRole("button", { name: "Day" }).getAttribute("aria-pressed") !== "true" || await figures.count() < 4)
-                        return false;
-                    points = Number(await frame.locator("[data-testid='machine-history'] figure[aria-label='CPU'] svg").getAttribute("data-points"));
-                    return points >= 200;
-                }, 60_000, 10);
-            });
-            if (i > 0) // the first opens Cockpit's caches
-                drawnMs.push(ms);
+            const start = now();
+            await session.page.goto(`${COCKPIT_URL}/debvisor/machines#/machine/${machine.name}`);
+            const frame = await pageFrame(session.page, "debvisor/machines");
+            const tab = frame.getByRole("tab", { name: "History" });
+            await present("the machine's History tab", tab);
+            const shown = now() - start;
+            await tab.click();
+            const day = frame.getByRole("button", { name: "Day" });
+            await present("the Day button", day);
+            await day.click();
+            // drawn: every graph of the day (not the hour's still shown meanwhile), the CPU's with the day's points (one every 6 minutes)
+            await waitFor("the day's graphs", async () => {
+                if (await frame.locator("[data-testid='machine-history'] figure[data-range='day'] svg[data-points]").count() < 4)
+                    return false;
+                points = Number(await frame.locator("[data-testid='machine-history'] figure[aria-label='CPU'] svg").getAttribute("data-points"));
+                return points >= 200;
+            }, 60_000, 10);
+            if (i > 0) { // the first opens Cockpit's caches
+                drawnMs.push(now() - start);
+                shownMs.push(shown);
+            }
         }
     } finally {
         await session.close();
@@ -101,6 +113,7 @@ async function dayGraph(engines: MetricsEngines, machine: { name: string; uuid: 
     for (let i = 0; i < GRAPH_RUNS; i++)
         curls.push(await timeMs(() => execFileSync("curl", ["-sf", "--netrc-file", netrc, ...urls()], { stdio: ["ignore", "ignore", "pipe"] })));
     const page = median(drawnMs);
+    console.log(`a machine's day: its page shown (Cockpit's shell and the page loaded, the bus read) after ${median(shownMs).toFixed(0)} ms, the day drawn ${(page - median(shownMs)).toFixed(0)} ms later`);
     report(`a machine's day (${points} points): page → drawn`, `${page.toFixed(0)} ms`, `curl of its 6 series (${median(curls).toFixed(0)} ms)`, page / median(curls));
     report(`a machine's day (${points} points): page → drawn`, `${page.toFixed(0)} ms`, "the issue's goal (1000 ms)", page / 1000, "≤ 1");
 }
@@ -168,7 +181,8 @@ export async function metricsOverheadBench(): Promise<void> {
         day.uuid = virsh("domuuid", day.name).trim();
         await engines.start({ asShipped: true, backfill: machineDay(day.uuid, day.name, Math.floor(Date.now() / 1000) - 600) });
         await dayGraph(engines, day, dir);
-        await overhead(engines, guests);
+        if (GUESTS > 0) // BENCH_METRICS_GUESTS=0: the graph alone
+            await overhead(engines, guests);
     } finally {
         for (const name of guests)
             removeGuest(name);

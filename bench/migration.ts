@@ -2,7 +2,10 @@
 // test/lib/cluster-nodes.ts): an idle tiny guest (128 MiB, no disk) moved with
 // `debvisorctl vm migrate NAME NODE --wait` against the same guest moved by
 // hand with `virsh migrate --live --p2p --tunnelled` over root's SSH, the way
-// an administrator would, each in turn between the same two nodes. The join
+// an administrator would, each in turn between the same two nodes. Like with
+// like: both move the memory through SSH (ours in a session of its own per
+// stream, relayed to QEMU's UNIX sockets; theirs inside libvirt's tunnel),
+// both define the guest on the target and undefine it at the source. The join
 // that makes the two nodes one cluster is timed too: token → both nodes see
 // each other up, with the share spent waiting for Ceph. Skipped,
 // saying why, where nodes cannot be made.
@@ -15,7 +18,7 @@ import { median, report, timeMs } from "./lib.js";
 
 const DEBS = path.join(path.resolve(path.dirname(fileURLToPath(import.meta.url)), ".."), "build/debs");
 const GUEST = "bench-idle";
-const ROUNDS = 3;
+const ROUNDS = 5;
 
 const guestXml = `<domain type='qemu'><name>${GUEST}</name><memory unit='MiB'>128</memory><vcpu>1</vcpu>
   <os><type arch='x86_64' machine='pc'>hvm</type><kernel>${BOOT_DIR}/vmlinuz</kernel><initrd>${BOOT_DIR}/initrd.gz</initrd><cmdline>console=ttyS0 quiet</cmdline></os>

@@ -7,7 +7,7 @@ import path from "node:path";
 import dbus from "dbus-next";
 import { removeStaleTemporaries } from "../lib/atomic-file.js";
 import { parseIntrospection } from "../lib/dbus-xml.js";
-import { BUS_NAME, CONTRACT_XML, ROOT_PATH } from "../../generated/dbus-contract.js";
+import { BUS_NAME, CONTRACT_XML, MACHINE_IFACE, ROOT_PATH } from "../../generated/dbus-contract.js";
 import { Areas } from "./area-supervisor.js";
 import { AuditLog } from "./audit/audit-log.js";
 import { AuditObject } from "./audit/audit-object.js";
@@ -27,7 +27,7 @@ import { FSTAB } from "./ceph/cephfs-mount.js";
 import { CEPH_CONF } from "./ceph/provision/config.js";
 import { AUTO_UPGRADES, PAM_SSHD, SSHD_DROPIN, SYSCTL_FILE } from "./security/hardening/host-files.js";
 import { Libvirt } from "./machines/libvirt.js";
-import { MACHINE_IFACE, Machines } from "./machines/machines.js";
+import { Machines } from "./machines/machines.js";
 import { Manager } from "./manager.js";
 import { Firewall } from "./security/firewall.js";
 import { DEFAULT_STATE_FILE as FIREWALL_STATE_FILE } from "./security/firewall-state.js";
@@ -119,7 +119,8 @@ async function main(): Promise<void> {
     // made here, started below: the storage profiles on the Manager go through its tools
     const zfs = new ZfsArea(server, new ZfsTools(), jobs, audit);
     const profiles = new Profiles(zfs, jobs, `${ROOT_PATH}/Manager`);
-    const manager = new Manager(server, audit, jobs, { CreateMachine: machines.createMethod(), ...profiles.methods() });
+    const manager = new Manager(server, audit, jobs);
+    manager.addMethods({ CreateMachine: machines.createMethod(), ...profiles.methods() });
     const areas = new Areas();
     manager.followAreas(areas);
     manager.export();
@@ -170,6 +171,7 @@ async function main(): Promise<void> {
     // the cluster: members read from Ceph, the others pinged over SSH every 10 s
     const cluster = new ClusterArea(server, jobs);
     cluster.machines = localMachines(machines);
+    cluster.zfsPools = () => zfs.poolSummaries();
     cluster.addPeerCalls(nodeChangePeerCalls(cluster));
     // live migration between the members: Machine.Migrate here, the receiving side's calls on the channel
     const migrations = new Migrations(cluster, machines);

@@ -9,7 +9,7 @@ import { toVariantDict } from "../lib/variants.js";
 import type { Areas } from "./area-supervisor.js";
 import type { AuditLog } from "./audit/audit-log.js";
 import { auditRecordDict } from "./audit/audit-object.js";
-import { method } from "./bus/call-pipeline.js";
+import { method, type MethodTable } from "./bus/call-pipeline.js";
 import type { ExportedInterface, ObjectServer } from "./bus/object-server.js";
 import { testFileOsdDisks } from "./ceph/provision/devices.js";
 import { listDisks, type Disk } from "./host/disks.js";
@@ -20,9 +20,9 @@ import { convertImage, IMAGE_DIR, openSource, TARGET_FORMATS, targetPath } from 
 import type { JobRegistry } from "./jobs/jobs.js";
 import * as z from "zod/mini";
 import { absolutePath, count, optionsSchema, resourceName } from "./validation.js";
+import { MANAGER_IFACE } from "../../generated/dbus-contract.js";
 
 declare const DEBVISOR_VERSION: string;
-export const MANAGER_IFACE = "org.debvisor.DebVisor1.Manager";
 
 function diskToDict(disk: Disk) {
     return toVariantDict({
@@ -42,10 +42,15 @@ export class Manager {
     private readonly firstBoot = new FirstBootWatch(() => this.server.propertiesChanged(this.path, MANAGER_IFACE, ["FirstBoot"]));
     private readonly roles = new RoleMembers(() => this.server.propertiesChanged(this.path, MANAGER_IFACE, ["RoleMembers"]));
 
-    /* `areaMethods`: the create-style methods other areas put on the Manager (CreateMachine …). */
-    constructor(private readonly server: ObjectServer, private readonly audit: AuditLog, private readonly jobs: JobRegistry,
-                private readonly areaMethods: Record<string, unknown> = {}) {
+    private readonly areaMethods: MethodTable = {};
+
+    constructor(private readonly server: ObjectServer, private readonly audit: AuditLog, private readonly jobs: JobRegistry) {
         this.path = `${server.rootPath}/Manager`;
+    }
+
+    /* Methods another area puts on the Manager (CreateMachine, the storage profiles); added before export(). */
+    addMethods(methods: MethodTable): void {
+        Object.assign(this.areaMethods, methods);
     }
 
     /* "kvm", "emulated" (no usable KVM: machines run under TCG) or "unavailable" (no libvirt). */
@@ -79,13 +84,7 @@ export class Manager {
                 FirstBoot: this.firstBoot.value,
                 RoleMembers: this.roles.value,
             }),
-            methods: {
-                GetDisks: this.getDisks,
-                ImportImage: this.importImage,
-                AuditTail: this.auditTail,
-                ...this.roles.methods(),
-                ...this.areaMethods,
-            },
+            methods: this.methods(),
         };
         this.server.export(this.path, [exported]);
         this.audit.onCommit(() => this.server.propertiesChanged(this.path, MANAGER_IFACE, ["AuditChainHead", "AuditRecordCount"]));
@@ -112,72 +111,77 @@ export class Manager {
         }
     }
 
-    private readonly getDisks = method({
-        args: z.tuple([optionsSchema({
-            "test-files": z.optional(z.enum(["ceph"], { error: "must be \"ceph\"" })),
-        })]),
-        run: async (_ctx, [options]) => [[...await listDisks(), ...options["test-files"] === "ceph" ? await testFileOsdDisks() : []].map(diskToDict)],
-    });
-
-    private readonly importImage = method({
-        args: z.tuple([
-            absolutePath,
-            resourceName,
-            optionsSchema({
-                format: z.optional(z.enum(TARGET_FORMATS, { error: `must be one of ${TARGET_FORMATS.join(", ")}` })),
-                "rate-limit": z.optional(count(1024, Number.MAX_SAFE_INTEGER, " bytes per second")),
+    /* The methods of this object's interface, keyed by the contract's names (see bus/call-pipeline.ts). */
+    private methods(): MethodTable {
+        return {
+            GetDisks: method({
+                args: z.tuple([optionsSchema({
+                    "test-files": z.optional(z.enum(["ceph"], { error: "must be \"ceph\"" })),
+                })]),
+                run: async (_ctx, [options]) => [[...await listDisks(), ...options["test-files"] === "ceph" ? await testFileOsdDisks() : []].map(diskToDict)],
             }),
-        ]),
-        run: async (ctx, [source, name, options]) => {
-            const format = options.format ?? "qcow2";
-            const target = targetPath(name, format);
-            if (this.importing.has(target))
-                throw busy(`image_name: ${path.basename(target)} is being imported already`);
-            if (fs.existsSync(target))
-                throw invalidArgument(`image_name: ${path.basename(target)} already exists in ${IMAGE_DIR}`);
-            // reserve the name before the first await, so a second call for the same name sees it
-            this.importing.add(target);
-            let image;
-            try {
-                image = openSource(source, "source_path");
-            } catch (e) {
-                this.importing.delete(target);
-                throw e;
-            }
-            const opened = image;
-            let job;
-            try {
-                job = this.jobs.start({
-                    operation: "image-import",
-                    description: `Importing ${path.basename(source)} as ${path.basename(target)}`,
-                    caller: ctx.caller,
-                }, async control => {
+            ImportImage: method({
+                args: z.tuple([
+                    absolutePath,
+                    resourceName,
+                    optionsSchema({
+                        format: z.optional(z.enum(TARGET_FORMATS, { error: `must be one of ${TARGET_FORMATS.join(", ")}` })),
+                        "rate-limit": z.optional(count(1024, Number.MAX_SAFE_INTEGER, " bytes per second")),
+                    }),
+                ]),
+                run: async (ctx, [source, name, options]) => {
+                    const format = options.format ?? "qcow2";
+                    const target = targetPath(name, format);
+                    if (this.importing.has(target))
+                        throw busy(`image_name: ${path.basename(target)} is being imported already`);
+                    if (fs.existsSync(target))
+                        throw invalidArgument(`image_name: ${path.basename(target)} already exists in ${IMAGE_DIR}`);
+                    // reserve the name before the first await, so a second call for the same name sees it
+                    this.importing.add(target);
+                    let image;
                     try {
-                        await convertImage({
-                            source: opened, target, format,
-                            rateLimit: options["rate-limit"], signal: control.signal,
-                            onProgress: f => control.setProgress(f),
+                        image = openSource(source, "source_path");
+                    } catch (e) {
+                        this.importing.delete(target);
+                        throw e;
+                    }
+                    const opened = image;
+                    let job;
+                    try {
+                        job = this.jobs.start({
+                            operation: "image-import",
+                            description: `Importing ${path.basename(source)} as ${path.basename(target)}`,
+                            caller: ctx.caller,
+                        }, async control => {
+                            try {
+                                await convertImage({
+                                    source: opened, target, format,
+                                    rateLimit: options["rate-limit"], signal: control.signal,
+                                    onProgress: f => control.setProgress(f),
+                                });
+                                return `Imported ${path.basename(source)} as ${target} (${formatBytes(opened.virtualSize)} virtual size)`;
+                            } finally {
+                                opened.close();
+                                this.importing.delete(target);
+                            }
                         });
-                        return `Imported ${path.basename(source)} as ${target} (${formatBytes(opened.virtualSize)} virtual size)`;
-                    } finally {
+                    } catch (e) {
                         opened.close();
                         this.importing.delete(target);
+                        throw e;
                     }
-                });
-            } catch (e) {
-                opened.close();
-                this.importing.delete(target);
-                throw e;
-            }
-            return [job.path];
-        },
-    });
-
-    private readonly auditTail = method({
-        args: z.tuple([count(1, 1000), optionsSchema({})]),
-        run: async (_ctx, [count]) => {
-            await this.audit.drain();
-            return [this.audit.tail(count).map(auditRecordDict)];
-        },
-    });
+                    return [job.path];
+                },
+            }),
+            AuditTail: method({
+                args: z.tuple([count(1, 1000), optionsSchema({})]),
+                run: async (_ctx, [count]) => {
+                    await this.audit.drain();
+                    return [this.audit.tail(count).map(auditRecordDict)];
+                },
+            }),
+            ...this.roles.methods(),
+            ...this.areaMethods,
+        };
+    }
 }

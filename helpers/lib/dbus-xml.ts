@@ -1,7 +1,8 @@
 // Reads D-Bus introspection XML into a typed description of its interfaces.
 // The contract in dbus/*.xml drives the daemon's dispatch, the generated
 // TypeScript types and the tests, so this parser is the one place that reads it.
-// It understands introspection XML only (elements, attributes, comments).
+// It reads introspection XML with sax: elements, attributes and the comments that document them.
+import sax from "sax";
 
 export interface ArgSpec { name: string; type: string; direction: "in" | "out" }
 export interface MethodSpec {
@@ -20,21 +21,6 @@ export interface InterfaceSpec {
     doc: string;
 }
 
-const TAG = /<!--([\s\S]*?)-->|<(\/?)([A-Za-z_][\w.-]*)((?:\s+[\w.:-]+\s*=\s*"[^"]*")*)\s*(\/?)>|<![^>]*>|<\?[^>]*\?>/g;
-const ATTR = /([\w.:-]+)\s*=\s*"([^"]*)"/g;
-
-function decodeEntities(text: string): string {
-    return text.replace(/&(lt|gt|amp|quot|apos);/g, (_m, e: string) =>
-        ({ lt: "<", gt: ">", amp: "&", quot: "\"", apos: "'" })[e] as string);
-}
-
-function attributes(source: string): Record<string, string> {
-    const result: Record<string, string> = {};
-    for (const m of source.matchAll(ATTR))
-        result[m[1]] = decodeEntities(m[2]);
-    return result;
-}
-
 function cleanDoc(comment: string): string {
     return comment.split("\n").map(l => l.trim()).join("\n").trim();
 }
@@ -46,22 +32,20 @@ export function parseIntrospection(xml: string): InterfaceSpec[] {
     let memberKind: "method" | "signal" | null = null;
     let pendingDoc = "";
 
-    for (const m of xml.matchAll(TAG)) {
-        const [, comment, closing, tag, attrSource, selfClosing] = m;
-        if (comment !== undefined) {
-            pendingDoc = cleanDoc(comment);
-            continue;
-        }
-        if (!tag)
-            continue;
-        const attrs = attributes(attrSource ?? "");
-        if (closing) {
-            if (tag === "interface")
-                iface = null;
-            else if (tag === "method" || tag === "signal")
-                member = memberKind = null;
-            continue;
-        }
+    const parser = sax.parser(true);
+    parser.oncomment = comment => {
+        pendingDoc = cleanDoc(comment);
+    };
+    parser.onclosetag = tag => {
+        if (tag === "interface")
+            iface = null;
+        else if (tag === "method" || tag === "signal")
+            member = memberKind = null;
+    };
+    parser.onerror = e => {
+        throw new Error(`introspection XML: ${e.message.split("\n")[0]}`);
+    };
+    parser.onopentag = ({ name: tag, attributes: attrs }) => {
         const doc = pendingDoc;
         pendingDoc = "";
         switch (tag) {
@@ -83,8 +67,6 @@ export function parseIntrospection(xml: string): InterfaceSpec[] {
                 member = signal;
             }
             memberKind = tag;
-            if (selfClosing)
-                member = memberKind = null;
             break;
         case "arg":
             if (!member)
@@ -105,7 +87,8 @@ export function parseIntrospection(xml: string): InterfaceSpec[] {
                 (member as MethodSpec).annotations[attrs.name] = attrs.value;
             break;
         }
-    }
+    };
+    parser.write(xml).close();
     return interfaces;
 }
 

@@ -15,9 +15,14 @@ import { useArea, useCluster, useMachines, useManager, useServiceState } from ".
 import { _ } from "../lib/gettext";
 import { MachinesTable } from "./MachinesTable";
 import { machineRows, type MachineRow } from "./machine-rows";
+import { openOnNode } from "../lib/node-rows";
 
 // the list is what the page opens with; one machine's details and the create dialog load when first asked for
-const MachineDetails = lazy(() => import("./MachineDetails").then(m => ({ default: m.MachineDetails })));
+const loadDetails = () => import("./MachineDetails");
+const MachineDetails = lazy(() => loadDetails().then(m => ({ default: m.MachineDetails })));
+// opened on a machine's address: its details load while the bus connection opens, not after it
+if (cockpit.location.path[0] === "machine")
+    void loadDetails();
 const CreateDialog = lazy(() => import("./CreateDialog").then(m => ({ default: m.CreateDialog })));
 
 function useLocationPath(): string[] {
@@ -41,10 +46,7 @@ export function MachinesPage() {
     const [creating, setCreating] = useState(false);
     const open = (name: string) => cockpit.location.go(["machine", name]);
     // another member's machine is opened on that node's own page (in a new tab: a login of its own)
-    const openRemote = (row: MachineRow) => {
-        const address = cluster?.Nodes.find(n => n.Name?.v === row.node)?.Address?.v;
-        window.open(`${window.location.protocol}//${String(address ?? row.node)}:${window.location.port || "9090"}/debvisor/machines#/machine/${encodeURIComponent(row.name)}`, "_blank", "noopener");
-    };
+    const openRemote = (row: MachineRow) => openOnNode(cluster, row.node, `machines#/machine/${encodeURIComponent(row.name)}`);
     const detail = path[0] === "machine" && path[1] ? path[1] : null;
     const emulated = manager?.Virtualization === "emulated" || machines.some(m => m.props.Emulated);
     const names = machines.map(m => m.props.Name);

@@ -4,6 +4,7 @@
 import type { PageClusterProperties } from "../../generated/dbus-contract";
 import { unwrapDict } from "../lib/api/variants";
 import type { MachineObject } from "../lib/dbus-store";
+import { selfNode } from "../lib/node-rows";
 
 export interface MachineRow {
     /** the object path of this node's machine; "NODE/NAME" for another member's */
@@ -23,7 +24,7 @@ export interface MachineRow {
 }
 
 export function machineRows(machines: MachineObject[], cluster: PageClusterProperties | null): MachineRow[] {
-    const self = cluster?.State === "member" ? cluster.NodeName : "";
+    const self = selfNode(cluster);
     const rows: MachineRow[] = machines.map(m => ({
         key: m.path, name: m.props.Name, node: self, state: m.props.State, vcpus: m.props.Vcpus, memoryMiB: m.props.MemoryMiB,
         disks: m.props.Disks.filter(d => d.Device?.v === "disk").length, autostart: m.props.Autostart, stale: false, local: m,
@@ -44,7 +45,4 @@ export function machineRows(machines: MachineObject[], cluster: PageClusterPrope
     return rows;
 }
 
-/* The nodes that have machines in the list, for its node filter: empty on a node in no cluster. */
-export function rowNodes(rows: MachineRow[]): string[] {
-    return [...new Set(rows.map(r => r.node).filter(Boolean))].sort();
-}
+export { rowNodes } from "../lib/node-rows";

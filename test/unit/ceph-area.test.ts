@@ -8,7 +8,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import QUnit from "qunit";
 import { unwrap } from "../../helpers/lib/variants.js";
-import { CephArea, CEPH_MANAGER_IFACE, CEPH_OSD_IFACE } from "../../helpers/debvisord/ceph/ceph-area.js";
+import { CEPHMANAGER_IFACE, CEPHOSD_IFACE } from "../../generated/dbus-contract.js";
+import { CephArea } from "../../helpers/debvisord/ceph/ceph-area.js";
 import { poolMethods } from "../../helpers/debvisord/ceph/ceph-methods.js";
 import type { Method } from "../../helpers/debvisord/bus/call-pipeline.js";
 import { CephTools } from "../../helpers/debvisord/ceph/tools.js";
@@ -70,10 +71,10 @@ QUnit.module("ceph: objects kept live", () => {
         tools.calls = [];
         await area.refresh(false);
         assert.deepEqual(tools.calls.map(c => c.split(" ").filter(a => !a.startsWith("-") && !a.startsWith("/") && !/^\d+$/.test(a)).join(" ")), ["ceph report json"], "the 5 s tier is one ceph run");
-        assert.deepEqual(changes.filter(c => c[1] === CEPH_OSD_IFACE), [["/org/debvisor/DebVisor1/ceph/osds/2", CEPH_OSD_IFACE, ["In"]]], "only In of osd.2");
+        assert.deepEqual(changes.filter(c => c[1] === CEPHOSD_IFACE), [["/org/debvisor/DebVisor1/ceph/osds/2", CEPHOSD_IFACE, ["In"]]], "only In of osd.2");
 
         // that report was taken with noout set too
-        const manager = changes.find(c => c[1] === CEPH_MANAGER_IFACE);
+        const manager = changes.find(c => c[1] === CEPHMANAGER_IFACE);
         assert.true(["Flags", "Health", "HealthChecks", "Maintenance", "UpdatedAt"].every(k => manager?.[2].includes(k)), manager?.[2].join());
         assert.false(manager?.[2].includes("Fsid"), "the unchanged are not signalled");
         assert.equal(props("")?.Maintenance, true);
@@ -81,7 +82,7 @@ QUnit.module("ceph: objects kept live", () => {
         changes.length = 0;
         tools.report = "report-noout.json";
         await area.refresh(false);
-        assert.deepEqual(changes.filter(c => c[1] === CEPH_OSD_IFACE), [["/org/debvisor/DebVisor1/ceph/osds/2", CEPH_OSD_IFACE, ["In"]]], "osd.2 in again");
+        assert.deepEqual(changes.filter(c => c[1] === CEPHOSD_IFACE), [["/org/debvisor/DebVisor1/ceph/osds/2", CEPHOSD_IFACE, ["In"]]], "osd.2 in again");
 
         changes.length = 0;
         await area.refresh(false);

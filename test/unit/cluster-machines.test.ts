@@ -23,7 +23,7 @@ const local = (name: string, state = "running") => ({
 function clusterProps(self: string, machines: Array<Record<string, unknown>>, state = "member"): PageClusterProperties {
     const variant = (v: unknown) => ({ t: typeof v === "boolean" ? "b" : typeof v === "number" ? "t" : "s", v });
     return {
-        State: state, NodeName: self, Address: "", Fsid: "", LastError: "", Nodes: [],
+        State: state, NodeName: self, Address: "", Fsid: "", LastError: "", Nodes: [], ZfsPools: [],
         Machines: machines.map(m => Object.fromEntries(Object.entries(m).map(([k, v]) => [k, variant(v)]))),
     };
 }

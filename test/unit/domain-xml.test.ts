@@ -69,7 +69,7 @@ QUnit.module("libvirt domain XML", () => {
         const e = parseXml("<?xml version='1.0'?><!-- c --><a x='1 &amp; 2'><b>&lt;t&#65;&gt;</b><c/></a>");
         assert.equal(e.attrs.x, "1 & 2");
         assert.equal(e.children[0].text, "<tA>");
-        assert.throws(() => parseXml("<a><b></a>"), /closes/);
-        assert.throws(() => parseXml("<a>"), /not closed/);
+        assert.throws(() => parseXml("<a><b></a>"), /XML: Unexpected close tag/);
+        assert.throws(() => parseXml("<a>"), /XML: Unclosed root tag/);
     });
 });

@@ -165,7 +165,7 @@ QUnit.module("metrics: the shipped rules and the engines' secret", () => {
                 assert.true(/severity: (critical|warning|info) /.test(a) && /summary: /.test(a), a.split("\n")[0]);
         });
 
-    testUnless("promtool test rules: a schedule's failed run and the first failed backup since debvisord started raise their alerts",
+    testUnless("promtool test rules: a schedule's failed run and the first failed backup since debvisord started raise their alerts; a full Ceph pool by its name",
         has("promtool") ? null : "promtool (prometheus) is not installed", assert => {
             const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dv-rules-"));
             try {
@@ -179,7 +179,19 @@ tests:
         values: '0 0 1 1 0'
       - series: 'debvisor_jobs_finished_total{operation="machine-backup",state="failed"}'
         values: '0 0 1 1'
+      # ceph-mgr's: a pool's fill by its id, its name in the metadata
+      - series: 'ceph_pool_percent_used{pool_id="2"}'
+        values: '0.85x20'
+      - series: 'ceph_pool_metadata{pool_id="2",name="rbd",type="replicated"}'
+        values: '1x20'
     alert_rule_test:
+      - eval_time: 16m
+        alertname: CephPoolNearlyFull
+        exp_alerts:
+          - exp_labels: { severity: warning, pool_id: "2", name: rbd }
+            exp_annotations:
+              summary: "Ceph pool rbd is over 80 % full"
+              description: "85% of the pool's space is used."
       - eval_time: 1m
         alertname: BackupScheduleFailed
         exp_alerts: []

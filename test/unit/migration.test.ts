@@ -5,7 +5,9 @@
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { PassThrough } from "node:stream";
 import QUnit from "qunit";
+import { STREAM_GO, waitForGo } from "../../helpers/lib/migration-stream.js";
 import { OPERATOR_ACTIONS, roleAllows } from "../../helpers/debvisord/cluster/remote-roles.js";
 import { migrationPlan } from "../../helpers/debvisord/machines/migration-plan.js";
 
@@ -73,4 +75,24 @@ QUnit.module("migration", () => {
         const list = /var debvisorOperatorActions = \[([^\]]*)\]/.exec(rules)?.[1] ?? "";
         assert.deepEqual([...list.matchAll(/"([^"]+)"/g)].map(m => m[1]).sort(), [...OPERATOR_ACTIONS].sort());
     });
+
+    QUnit.test("a stream's session opened ahead waits for the go; QEMU's bytes after it in the same read are kept; an end before it is no stream", async assert => {
+        const input = new PassThrough();
+        const started = waitForGo(input);
+        input.write(Buffer.from([STREAM_GO, 0x51, 0x45]));
+        assert.deepEqual([...await started ?? []], [0x51, 0x45], "the bytes after the go");
+        input.write(Buffer.from("VM"));
+        assert.strictEqual(String(input.read()), "VM", "the rest waits, paused, for the caller to pipe it on");
+
+        const unused = new PassThrough();
+        const none = waitForGo(unused);
+        unused.end();
+        assert.strictEqual(await none, null);
+
+        const garbled = new PassThrough();
+        const refused = waitForGo(garbled);
+        garbled.write("QEVM");
+        await assert.rejects(refused, /did not start with the sending node's go/);
+    });
 });
+

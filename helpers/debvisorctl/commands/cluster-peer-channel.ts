@@ -7,6 +7,7 @@
 import { spawn } from "node:child_process";
 import net from "node:net";
 import { CLUSTER_IFACE, ROOT_PATH } from "../../../generated/dbus-contract.js";
+import { waitForGo } from "../../lib/migration-stream.js";
 import { UsageError } from "../args.js";
 import { callMethod } from "../method.js";
 
@@ -35,9 +36,15 @@ export async function peerChannel(from: string, asked: string): Promise<number> 
     if (!stream)
         throw new UsageError(`this key runs debvisord's calls only, not "${asked.slice(0, 80)}"`);
     const answer = await peerCall(from, { call: "migration-stream", user: "debvisord", args: { id: stream[1], kind: stream[2] } });
+    // the session is opened before QEMU needs it: QEMU's socket here is connected once the other node says go
+    const first = await waitForGo(process.stdin);
+    if (first === null)
+        return 0; // not needed after all (the migration ended or failed first)
     const socket = net.connect(String(answer.socket));
     return new Promise(resolve => {
         socket.once("connect", () => {
+            if (first.length > 0)
+                socket.write(first);
             process.stdin.pipe(socket);
             socket.pipe(process.stdout);
         });

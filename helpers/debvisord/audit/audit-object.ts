@@ -13,7 +13,7 @@ import { busy, failed, invalidArgument } from "../../lib/errors.js";
 import { runTool } from "../../lib/tool-run.js";
 import { toVariantDict } from "../../lib/variants.js";
 import { groupId } from "../../lib/system-ids.js";
-import { method } from "../bus/call-pipeline.js";
+import { method, type MethodTable } from "../bus/call-pipeline.js";
 import type { ObjectServer } from "../bus/object-server.js";
 import type { JobRegistry } from "../jobs/jobs.js";
 import { count, optionsSchema } from "../validation.js";
@@ -25,8 +25,8 @@ import { bundleName, writeEvidenceBundle } from "./evidence-export.js";
 import { segmentsToPrune } from "./retention.js";
 import { loadOrCreateSigningKey, type SigningKey } from "./signing-key.js";
 import { SyslogForwarder } from "./syslog-forward.js";
+import { AUDIT_IFACE } from "../../../generated/dbus-contract.js";
 
-export const AUDIT_IFACE = "org.debvisor.DebVisor1.Audit";
 const HOUSEKEEPING_MS = 3600_000;
 const DAY_MS = 24 * 3600_000;
 
@@ -122,9 +122,7 @@ export class AuditObject {
                 SigningKey: this.key?.publicPem ?? "",
                 SigningKeyFingerprint: this.key?.fingerprint ?? "",
             }),
-            methods: {
-                Query: this.query, GetFacets: this.getFacets, Verify: this.verify, Export: this.exportEvidence, Configure: this.configure,
-            },
+            methods: this.methods(),
         }]);
         this.log.onRecords(records => this.forwarder.forward(records.map(r => r.line)));
         this.log.onSeal(() => {
@@ -214,140 +212,141 @@ export class AuditObject {
         }
     }
 
-    private readonly query = method({
-        args: z.tuple([
-            z.strictObject({
-                user: z.optional(filterText),
-                action: z.optional(filterText),
-                object: z.optional(filterText),
-                result: z.optional(z.enum(OUTCOMES, { error: `must be one of ${OUTCOMES.join(", ")}` })),
-                since: z.optional(micros),
-                until: z.optional(micros),
-            }, { error: "must be a dictionary of filters (a{sv})" }),
-            count(1, 1000),
-            count(0),
-            optionsSchema({}),
-        ]),
-        run: async (_ctx, [filter, limit, before]) => {
-            await this.log.drain();
-            const f: AuditFilter = {
-                ...filter,
-                since: filter.since === undefined ? undefined : Math.floor(filter.since / 1000),
-                until: filter.until === undefined ? undefined : Math.floor(filter.until / 1000),
-            };
-            const page = await this.index.query(f, limit, before);
-            return [page.records.map(auditRecordDict), BigInt(page.total), BigInt(page.nextBefore)];
-        },
-    });
-
-    private readonly getFacets = method({
-        args: z.tuple([optionsSchema({})]),
-        run: async () => {
-            await this.index.start();
-            const { users, actions } = this.index.facets();
-            return [users, actions];
-        },
-    });
-
-    private readonly verify = method({
-        args: z.tuple([optionsSchema({})]),
-        run: async ctx => {
-            const job = this.jobs.start({
-                operation: "audit-verify", description: "Verifying the audit log", caller: ctx.caller, cancelable: false,
-            }, async () => {
-                await this.verifyNow();
-                if (!this.verified.ok)
-                    throw failed(this.verified.message);
-                return this.verified.message;
-            });
-            return [job.path];
-        },
-    });
-
-    private readonly exportEvidence = method({
-        args: z.tuple([micros, micros, optionsSchema({})]),
-        run: async (ctx, [since, until]) => {
-            if (until < since)
-                throw invalidArgument("until: must not be before since");
-            const key = this.key;
-            if (!key)
-                throw failed(`There is no signing key: ${this.keyProblem}`);
-            const sinceMs = Math.floor(since / 1000), untilMs = Math.floor(until / 1000);
-            // the parent is traversable (the daemon's umask would make it 0700), the evidence directory only for admins
-            const parent = path.dirname(this.paths.evidenceDir);
-            if (!fs.existsSync(parent)) {
-                fs.mkdirSync(parent, { recursive: true });
-                fs.chmodSync(parent, 0o755);
-            }
-            fs.mkdirSync(this.paths.evidenceDir, { recursive: true });
-            fs.chmodSync(this.paths.evidenceDir, 0o750);
-            const gid = groupId("debvisor-admin");
-            if (gid !== undefined)
-                fs.chownSync(this.paths.evidenceDir, 0, gid);
-            const base = bundleName(sinceMs, untilMs).replace(/\.tar$/, "");
-            let target = "";
-            for (let n = 1; n < 1000 && !target; n++) {
-                const candidate = path.join(this.paths.evidenceDir, `${base}${n === 1 ? "" : `-${n}`}.tar`);
-                if (!this.reserved.has(candidate) && !fs.existsSync(candidate) && !fs.existsSync(`${candidate}.partial`))
-                    target = candidate;
-            }
-            if (!target)
-                throw busy("There are too many bundles of this range already");
-            this.reserved.add(target);
-            const job = this.jobs.start({
-                operation: "audit-export", description: `Exporting audit evidence to ${path.basename(target)}`, caller: ctx.caller,
-            }, async control => {
-                try {
-                    const verification = await this.verifier(this.log.file);
+    /* The methods of this object's interface, keyed by the contract's names (see bus/call-pipeline.ts). */
+    private methods(): MethodTable {
+        return {
+            Query: method({
+                args: z.tuple([
+                    z.strictObject({
+                        user: z.optional(filterText),
+                        action: z.optional(filterText),
+                        object: z.optional(filterText),
+                        result: z.optional(z.enum(OUTCOMES, { error: `must be one of ${OUTCOMES.join(", ")}` })),
+                        since: z.optional(micros),
+                        until: z.optional(micros),
+                    }, { error: "must be a dictionary of filters (a{sv})" }),
+                    count(1, 1000),
+                    count(0),
+                    optionsSchema({}),
+                ]),
+                run: async (_ctx, [filter, limit, before]) => {
                     await this.log.drain();
-                    const result = await writeEvidenceBundle(this.index, {
-                        since: sinceMs, until: untilMs, target, verification,
-                        head: { seq: this.log.recordCount, hash: this.log.chainHead }, key,
-                        signal: control.signal, onProgress: f => control.setProgress(f),
+                    const f: AuditFilter = {
+                        ...filter,
+                        since: filter.since === undefined ? undefined : Math.floor(filter.since / 1000),
+                        until: filter.until === undefined ? undefined : Math.floor(filter.until / 1000),
+                    };
+                    const page = await this.index.query(f, limit, before);
+                    return [page.records.map(auditRecordDict), BigInt(page.total), BigInt(page.nextBefore)];
+                },
+            }),
+            GetFacets: method({
+                args: z.tuple([optionsSchema({})]),
+                run: async () => {
+                    await this.index.start();
+                    const { users, actions } = this.index.facets();
+                    return [users, actions];
+                },
+            }),
+            Verify: method({
+                args: z.tuple([optionsSchema({})]),
+                run: async ctx => {
+                    const job = this.jobs.start({
+                        operation: "audit-verify", description: "Verifying the audit log", caller: ctx.caller, cancelable: false,
+                    }, async () => {
+                        await this.verifyNow();
+                        if (!this.verified.ok)
+                            throw failed(this.verified.message);
+                        return this.verified.message;
                     });
-                    fs.chmodSync(target, 0o640);
-                    if (gid !== undefined)
-                        fs.chownSync(target, 0, gid);
-                    if (result.records > 0) {
-                        this.exported.push([result.firstSeq, result.lastSeq]);
-                        writeJsonAtomically(this.paths.exported, this.exported, 0o600);
-                        this.changed(["Segments"]);
+                    return [job.path];
+                },
+            }),
+            Export: method({
+                args: z.tuple([micros, micros, optionsSchema({})]),
+                run: async (ctx, [since, until]) => {
+                    if (until < since)
+                        throw invalidArgument("until: must not be before since");
+                    const key = this.key;
+                    if (!key)
+                        throw failed(`There is no signing key: ${this.keyProblem}`);
+                    const sinceMs = Math.floor(since / 1000), untilMs = Math.floor(until / 1000);
+                    // the parent is traversable (the daemon's umask would make it 0700), the evidence directory only for admins
+                    const parent = path.dirname(this.paths.evidenceDir);
+                    if (!fs.existsSync(parent)) {
+                        fs.mkdirSync(parent, { recursive: true });
+                        fs.chmodSync(parent, 0o755);
                     }
-                    const verdict = verification.ok ? "the log verified" : "the log did NOT verify (see verification.json)";
-                    return result.records === 0
-                        ? `No records in the range; wrote an empty, signed bundle to ${target}`
-                        : `Exported records ${result.firstSeq} to ${result.lastSeq} (${result.records}) to ${target}; ${verdict}`;
-                } finally {
-                    this.reserved.delete(target);
-                }
-            });
-            return [job.path, target];
-        },
-    });
-
-    private readonly configure = method({
-        args: z.tuple([
-            z.strictObject({
-                "retention-days": z.optional(count(0, 36500, " days")),
-                "segment-max-bytes": z.optional(count(64 << 10, 1 << 30, " bytes")),
-                "segment-max-hours": z.optional(count(1, 8760, " hours")),
-                "forward-syslog": z.optional(z.boolean({ error: "must be a boolean (b)" })),
-            }, { error: "must be a dictionary of settings (a{sv})" }),
-            optionsSchema({}),
-        ]),
-        run: async (_ctx, [settings]) => {
-            const next: AuditSettings = {
-                retentionDays: settings["retention-days"] ?? this.settings.retentionDays,
-                segmentMaxBytes: settings["segment-max-bytes"] ?? this.settings.segmentMaxBytes,
-                segmentMaxHours: settings["segment-max-hours"] ?? this.settings.segmentMaxHours,
-                forwardSyslog: settings["forward-syslog"] ?? this.settings.forwardSyslog,
-            };
-            writeJsonAtomically(this.paths.config, next);
-            this.settings = next;
-            this.applySettings();
-            this.changed(["RetentionDays", "SegmentMaxBytes", "SegmentMaxHours", "ForwardSyslog"]);
-            void this.prune();
-            return [];
-        },
-    });
+                    fs.mkdirSync(this.paths.evidenceDir, { recursive: true });
+                    fs.chmodSync(this.paths.evidenceDir, 0o750);
+                    const gid = groupId("debvisor-admin");
+                    if (gid !== undefined)
+                        fs.chownSync(this.paths.evidenceDir, 0, gid);
+                    const base = bundleName(sinceMs, untilMs).replace(/\.tar$/, "");
+                    let target = "";
+                    for (let n = 1; n < 1000 && !target; n++) {
+                        const candidate = path.join(this.paths.evidenceDir, `${base}${n === 1 ? "" : `-${n}`}.tar`);
+                        if (!this.reserved.has(candidate) && !fs.existsSync(candidate) && !fs.existsSync(`${candidate}.partial`))
+                            target = candidate;
+                    }
+                    if (!target)
+                        throw busy("There are too many bundles of this range already");
+                    this.reserved.add(target);
+                    const job = this.jobs.start({
+                        operation: "audit-export", description: `Exporting audit evidence to ${path.basename(target)}`, caller: ctx.caller,
+                    }, async control => {
+                        try {
+                            const verification = await this.verifier(this.log.file);
+                            await this.log.drain();
+                            const result = await writeEvidenceBundle(this.index, {
+                                since: sinceMs, until: untilMs, target, verification,
+                                head: { seq: this.log.recordCount, hash: this.log.chainHead }, key,
+                                signal: control.signal, onProgress: f => control.setProgress(f),
+                            });
+                            fs.chmodSync(target, 0o640);
+                            if (gid !== undefined)
+                                fs.chownSync(target, 0, gid);
+                            if (result.records > 0) {
+                                this.exported.push([result.firstSeq, result.lastSeq]);
+                                writeJsonAtomically(this.paths.exported, this.exported, 0o600);
+                                this.changed(["Segments"]);
+                            }
+                            const verdict = verification.ok ? "the log verified" : "the log did NOT verify (see verification.json)";
+                            return result.records === 0
+                                ? `No records in the range; wrote an empty, signed bundle to ${target}`
+                                : `Exported records ${result.firstSeq} to ${result.lastSeq} (${result.records}) to ${target}; ${verdict}`;
+                        } finally {
+                            this.reserved.delete(target);
+                        }
+                    });
+                    return [job.path, target];
+                },
+            }),
+            Configure: method({
+                args: z.tuple([
+                    z.strictObject({
+                        "retention-days": z.optional(count(0, 36500, " days")),
+                        "segment-max-bytes": z.optional(count(64 << 10, 1 << 30, " bytes")),
+                        "segment-max-hours": z.optional(count(1, 8760, " hours")),
+                        "forward-syslog": z.optional(z.boolean({ error: "must be a boolean (b)" })),
+                    }, { error: "must be a dictionary of settings (a{sv})" }),
+                    optionsSchema({}),
+                ]),
+                run: async (_ctx, [settings]) => {
+                    const next: AuditSettings = {
+                        retentionDays: settings["retention-days"] ?? this.settings.retentionDays,
+                        segmentMaxBytes: settings["segment-max-bytes"] ?? this.settings.segmentMaxBytes,
+                        segmentMaxHours: settings["segment-max-hours"] ?? this.settings.segmentMaxHours,
+                        forwardSyslog: settings["forward-syslog"] ?? this.settings.forwardSyslog,
+                    };
+                    writeJsonAtomically(this.paths.config, next);
+                    this.settings = next;
+                    this.applySettings();
+                    this.changed(["RetentionDays", "SegmentMaxBytes", "SegmentMaxHours", "ForwardSyslog"]);
+                    void this.prune();
+                    return [];
+                },
+            }),
+        };
+    }
 }

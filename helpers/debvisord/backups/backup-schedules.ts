@@ -7,18 +7,18 @@ import * as z from "zod/mini";
 import { busy, invalidArgument, notFound } from "../../lib/errors.js";
 import { escapePathElement } from "../../lib/object-path.js";
 import type { AuditLog } from "../audit/audit-log.js";
-import { method, type CallContext } from "../bus/call-pipeline.js";
+import { method, type CallContext, type MethodTable } from "../bus/call-pipeline.js";
 import type { Caller } from "../bus/caller.js";
 import type { Published } from "../bus/object-server.js";
 import type { Job } from "../jobs/jobs.js";
 import { optionsSchema, resourceName } from "../validation.js";
-import type { BackupsArea } from "./backups-area.js";
+import type { BackupsHost } from "./backups-host.js";
 import type { Clock } from "./clock.js";
 import { runSchedule, scheduleTargets } from "./schedule-run.js";
 import { ScheduleStore } from "./schedule-store.js";
 import { applyOptions, isDue, nextDue, ScheduleError, scheduleOptionShape, type ScheduleOptions, type ScheduleRecord } from "./schedules.js";
+import { BACKUPSCHEDULE_IFACE } from "../../../generated/dbus-contract.js";
 
-export const SCHEDULE_IFACE = "org.debvisor.DebVisor1.BackupSchedule";
 
 /** The daemon as the starter of scheduled jobs: root, and no person's login uid. */
 const DAEMON: Caller = { sender: "", uid: 0, pid: process.pid, loginuid: 0xffffffff, user: "debvisord", loginUser: "" };
@@ -31,7 +31,7 @@ export class BackupSchedules {
     private timer: NodeJS.Timeout | null = null;
     private ticking = false;
 
-    constructor(private readonly area: BackupsArea, private readonly audit: AuditLog, readonly clock: Clock, readonly store = new ScheduleStore(area.store.dir)) {
+    constructor(private readonly area: BackupsHost, private readonly audit: AuditLog, readonly clock: Clock, readonly store = new ScheduleStore(area.store.dir)) {
         this.path = `${area.path}/schedules`;
     }
 
@@ -65,7 +65,7 @@ export class BackupSchedules {
         const wanted = new Map<string, Published>();
         for (const s of this.store.list())
             wanted.set(this.schedulePath(s.name), {
-                iface: SCHEDULE_IFACE,
+                iface: BACKUPSCHEDULE_IFACE,
                 props: {
                     Name: s.name, Repository: s.repository, Machine: s.machine, Tag: s.tag, Frequency: s.frequency,
                     Weekday: s.weekday, Time: s.time, Keep: s.keep, VerifyPercent: s.verifyPercent ?? 0, NextRun: us(nextDue(s, now).getTime()),
@@ -175,7 +175,7 @@ export class BackupSchedules {
         return s;
     }
 
-    private methods(name: string): Record<string, unknown> {
+    private methods(name: string): MethodTable {
         return {
             Update: method({
                 args: z.tuple([optionsSchema({ ...scheduleOptionShape, repository: z.optional(resourceName) })]),

@@ -52,6 +52,17 @@ export function method<Args extends unknown[]>(m: Method<Args>): Method<Args> {
     return m;
 }
 
+/**
+ * The one way methods reach the bus: a table keyed by the contract's method
+ * names, each entry `Name: method({ args, run })` written in place, made by
+ * one function per interface when its object is exported — `methods()` on an
+ * object of its own (Manager, Firewall, DNS …), `fooMethods(host, target)`
+ * in `foo-methods.ts` over the area's host interface where an area publishes
+ * many objects of a kind (Machine, ZFS pool, Ceph image …). Another area's
+ * methods join an object through its `addMethods()` (Manager, Machine).
+ */
+export type MethodTable = Record<string, Method<unknown[]>>;
+
 /* zod's issues in words, with the D-Bus argument names: "image_name: …". */
 function describeIssues(error: { issues: Issue[] }, spec: MethodSpec): string {
     const names = spec.args.filter(a => a.direction === "in").map(a => a.name);

@@ -24,18 +24,15 @@ import {
     parseDfDetail, parseMgrDump, parseOsdDfTree, parseRbdDu, parseRbdList, parseRbdSnapshots, parseReport, visibleFlags,
     type OsdUsage, type PoolUsage, type RbdImage, type RbdSnapshot, type Report, type TreeNode,
 } from "./parse.js";
+import type { CephHost, CephState } from "./ceph-host.js";
 import type { CephTools } from "./tools.js";
+import { CEPHIMAGE_IFACE, CEPHMANAGER_IFACE, CEPHOSD_IFACE, CEPHPOOL_IFACE } from "../../../generated/dbus-contract.js";
 
-export const CEPH_MANAGER_IFACE = "org.debvisor.DebVisor1.CephManager";
-export const CEPH_OSD_IFACE = "org.debvisor.DebVisor1.CephOsd";
-export const CEPH_POOL_IFACE = "org.debvisor.DebVisor1.CephPool";
-export const CEPH_IMAGE_IFACE = "org.debvisor.DebVisor1.CephImage";
 export const FAST_REFRESH_MS = 5_000;
 /** the slow tier is read on every n-th refresh */
 const SLOW_EVERY = 6;
 
 type Props = Record<string, unknown>;
-export type CephState = "not-installed" | "none" | "bootstrapping" | "reachable" | "unreachable";
 
 interface SlowState {
     osdUsage: Map<number, OsdUsage>;
@@ -45,7 +42,7 @@ interface SlowState {
     images: RbdImage[];
 }
 
-export class CephArea {
+export class CephArea implements CephHost {
     readonly path: string;
     state: CephState = "none";
     lastError = "";
@@ -94,7 +91,7 @@ export class CephArea {
         this.managerProps = this.managerProperties();
         for (const [k, v] of Object.entries(this.managerProps))
             this.managerCompared[k] = comparable(v);
-        this.server.export(this.path, [{ name: CEPH_MANAGER_IFACE, properties: () => this.managerProps, methods: managerMethods(this) }]);
+        this.server.export(this.path, [{ name: CEPHMANAGER_IFACE, properties: () => this.managerProps, methods: managerMethods(this) }]);
         // `ceph --version` starts Python (~0.3 s): not before the bus name is taken
         this.ready = (this.tools.installed() ? this.tools.version().catch(() => "") : Promise.resolve(""))
             .then(v => {
@@ -269,7 +266,7 @@ export class CephArea {
         for (const [k, v] of Object.entries(props))
             this.managerCompared[k] = comparable(v);
         if (changed.length > 0)
-            this.server.propertiesChanged(this.path, CEPH_MANAGER_IFACE, [...changed, "UpdatedAt"]);
+            this.server.propertiesChanged(this.path, CEPHMANAGER_IFACE, [...changed, "UpdatedAt"]);
     }
 
     /* A pool Ceph has confirmed deleted: off the bus now, not only once a read answers (one that
@@ -289,7 +286,7 @@ export class CephArea {
         for (const o of r.osds) {
             const u = this.slow.osdUsage.get(o.id);
             wanted.set(this.osdPath(o.id), {
-                iface: CEPH_OSD_IFACE, methods: () => osdMethods(this, o.id),
+                iface: CEPHOSD_IFACE, methods: () => osdMethods(this, o.id),
                 props: {
                     Id: o.id, Up: o.up, In: o.in, Host: u?.host ?? "", DeviceClass: u?.deviceClass ?? "", Device: r.devices.get(o.id) ?? "",
                     Weight: u?.crushWeight ?? 0, TotalBytes: u?.totalBytes ?? 0, UsedBytes: u?.usedBytes ?? 0, PlacementGroups: u?.pgs ?? 0,
@@ -299,7 +296,7 @@ export class CephArea {
         for (const p of r.pools) {
             const u = this.slow.poolUsage.get(p.name);
             wanted.set(this.poolPath(p.name), {
-                iface: CEPH_POOL_IFACE, methods: () => poolMethods(this, p.name),
+                iface: CEPHPOOL_IFACE, methods: () => poolMethods(this, p.name),
                 props: {
                     Name: p.name, PoolId: p.id, Size: p.size, MinSize: p.minSize, PgNum: p.pgNum, PgAutoscale: p.autoscale,
                     Applications: p.applications, StoredBytes: u?.stored ?? 0, UsedBytes: u?.used ?? 0,
@@ -310,7 +307,7 @@ export class CephArea {
         const pools = new Set(r.pools.map(p => p.name));
         for (const i of this.slow.images.filter(i => pools.has(i.pool))) {
             wanted.set(this.imagePath(i.pool, i.name), {
-                iface: CEPH_IMAGE_IFACE, methods: () => imageMethods(this, i.pool, i.name),
+                iface: CEPHIMAGE_IFACE, methods: () => imageMethods(this, i.pool, i.name),
                 props: { Pool: i.pool, Name: i.name, Size: i.size, UsedBytes: i.used, Snapshots: snapshotsToBus(i.snapshots) },
             });
         }

@@ -5,9 +5,9 @@
 // host moves the pools to one copy per host (provision/host-placement.ts).
 import * as z from "zod/mini";
 import { busy } from "../../lib/errors.js";
-import { method, type CallContext } from "../bus/call-pipeline.js";
+import { method, type CallContext, type MethodTable } from "../bus/call-pipeline.js";
 import { optionsSchema } from "../validation.js";
-import type { CephArea } from "./ceph-area.js";
+import type { CephHost } from "./ceph-host.js";
 import {
     bootstrapCluster, checkOsdDevices, createOsd, normalizeOptions, observeCluster, type ProgressCallback,
 } from "./provision/index.js";
@@ -16,14 +16,14 @@ const deviceArg = z.string().check(z.minLength(1, "must not be empty"), z.maxLen
 const devicesArg = z.array(deviceArg).check(z.minLength(1, "name at least one spare disk"), z.maxLength(64, "names too many disks"));
 
 /* Each step of the library, audited as a step of the method that runs it, and the Job's progress. */
-function stepReporter(area: CephArea, ctx: CallContext, methodName: string, setProgress: (f: number) => void): ProgressCallback {
+function stepReporter(host: CephHost, ctx: CallContext, methodName: string, setProgress: (f: number) => void): ProgressCallback {
     return async r => {
         setProgress(r.fraction);
-        await ctx.auditStep(`${methodName}.step`, "ok", [r.id, r.result, `${r.seconds.toFixed(1)} s`], { object: area.path }).catch(() => undefined);
+        await ctx.auditStep(`${methodName}.step`, "ok", [r.id, r.result, `${r.seconds.toFixed(1)} s`], { object: host.path }).catch(() => undefined);
     };
 }
 
-export function provisionMethods(area: CephArea): Record<string, unknown> {
+export function provisionMethods(host: CephHost): MethodTable {
     return {
         Bootstrap: method({
             args: z.tuple([devicesArg, optionsSchema({
@@ -37,23 +37,23 @@ export function provisionMethods(area: CephArea): Record<string, unknown> {
                     rbdPool: options["rbd-pool"], cephfs: options.cephfs, mount: options.mount, publicNetwork: options["public-network"],
                 });
                 await checkOsdDevices(devices);
-                if (area.bootstrapping)
+                if (host.bootstrapping)
                     throw busy("a Ceph cluster is being bootstrapped already");
                 const now = await observeCluster(wanted);
                 if (now.coreDone && now.finishDone)
                     throw busy("this host has a Ceph cluster already; add disks with AddOsd");
-                area.bootstrapping = true;
-                const job = area.jobs.start({
+                host.bootstrapping = true;
+                const job = host.jobs.start({
                     operation: "ceph-bootstrap", description: `Creating a Ceph cluster with ${devices.length} OSD${devices.length === 1 ? "" : "s"}`,
-                    caller: ctx.caller, objects: [area.path],
+                    caller: ctx.caller, objects: [host.path],
                 }, async control => {
                     try {
-                        const result = await bootstrapCluster(devices, wanted, stepReporter(area, ctx, "Bootstrap", f => control.setProgress(f)), control.signal);
+                        const result = await bootstrapCluster(devices, wanted, stepReporter(host, ctx, "Bootstrap", f => control.setProgress(f)), control.signal);
                         const made = result.steps.filter(s => s.result === "ok").length;
                         return `Ceph cluster ${result.fsid} ready with OSD ${result.osds.join(", ")} (${made} of ${result.steps.length} steps made, the others were done)`;
                     } finally {
-                        area.bootstrapping = false;
-                        await area.refresh(true);
+                        host.bootstrapping = false;
+                        await host.refresh(true);
                     }
                 });
                 return [job.path];
@@ -63,18 +63,18 @@ export function provisionMethods(area: CephArea): Record<string, unknown> {
             args: z.tuple([deviceArg, optionsSchema({})]),
             run: async (ctx, [device]) => {
                 await checkOsdDevices([device], "device");
-                const job = area.jobs.start({
+                const job = host.jobs.start({
                     operation: "ceph-add-osd", description: `Adding ${device} to the Ceph cluster as an OSD`,
-                    caller: ctx.caller, objects: [area.path],
+                    caller: ctx.caller, objects: [host.path],
                 }, async control => {
                     try {
-                        const result = await createOsd(device, stepReporter(area, ctx, "AddOsd", f => control.setProgress(f)), control.signal);
+                        const result = await createOsd(device, stepReporter(host, ctx, "AddOsd", f => control.setProgress(f)), control.signal);
                         const spread = result.placement;
                         if (spread.length > 0)
-                            await ctx.auditStep("AddOsd.step", "ok", ["placement across hosts", ...spread], { object: area.path }).catch(() => undefined);
+                            await ctx.auditStep("AddOsd.step", "ok", ["placement across hosts", ...spread], { object: host.path }).catch(() => undefined);
                         return `${device} is OSD ${result.id}${spread.length > 0 ? `; ${spread.join("; ")}` : ""}`;
                     } finally {
-                        await area.refresh(true);
+                        await host.refresh(true);
                     }
                 });
                 return [job.path];

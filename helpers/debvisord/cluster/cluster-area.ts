@@ -15,7 +15,7 @@ import { busy, failed, invalidArgument, notAuthorized, notSupported } from "../.
 import { isIPv4 } from "../../lib/ip-address.js";
 import { comparable } from "../../lib/variants.js";
 import type { ObjectServer } from "../bus/object-server.js";
-import { method, type CallContext } from "../bus/call-pipeline.js";
+import { method, type CallContext, type MethodTable } from "../bus/call-pipeline.js";
 import type { JobRegistry } from "../jobs/jobs.js";
 import { optionsSchema } from "../validation.js";
 import { CEPH_CONF, prepareCluster, type ProgressCallback } from "../ceph/provision/index.js";
@@ -26,6 +26,7 @@ import { hostAddresses, networkOf } from "./host-addresses.js";
 import { runJoin } from "./join.js";
 import type { LocalMachines, MachineMover } from "./local-machines.js";
 import { machineCallMethod, machinesInAnswer, machinesProperty } from "./cluster-machines.js";
+import { zfsPoolsInAnswer, zfsPoolsProperty, type ZfsPoolSummary } from "./cluster-storage.js";
 import type { MachineSummary } from "../machines/machines.js";
 import {
     readLocalState, readMembers, readTokens, writeClusterRecord, writeLocalState, writeMember, writeTokens, type LocalState, type Member,
@@ -36,8 +37,8 @@ import {
 } from "./ssh-channel.js";
 import { nodeChangeMethods } from "./node-changes.js";
 import { DEFAULT_LIFETIME_S, encodeToken, isHostKey, isTokenId, MAX_LIFETIME_S, MIN_LIFETIME_S } from "./token.js";
+import { CLUSTER_IFACE } from "../../../generated/dbus-contract.js";
 
-export const CLUSTER_IFACE = "org.debvisor.DebVisor1.Cluster";
 export const REFRESH_MS = 10_000;
 const PING_TIMEOUT_MS = 8_000;
 /** a member not heard from for this long is down even if no probe has failed yet */
@@ -97,9 +98,13 @@ export class ClusterArea {
     machines: LocalMachines | null = null;
     /** moving this node's running machines to other members (migration.ts), for maintenance */
     moves: MachineMover | null = null;
+    /** this node's ZFS pools, as the other members list them (set once the ZFS area is there) */
+    zfsPools: (() => ZfsPoolSummary[]) | null = null;
     private readonly seen = new Map<string, Seen>();
     /** the other members' machines, as each last told in its ping answer */
     private readonly remoteMachines = new Map<string, MachineSummary[]>();
+    /** the other members' ZFS pools, likewise */
+    private readonly remoteZfsPools = new Map<string, ZfsPoolSummary[]>();
     private readonly peerHandlers = new Map<string, PeerHandler>();
     private compared: Record<string, string> = {};
     private timer: NodeJS.Timeout | null = null;
@@ -139,6 +144,7 @@ export class ClusterArea {
                 };
             }),
             Machines: machinesProperty(this.remoteMachines, this.members.map(m => m.name), this.local?.name ?? "", n => this.health(n)),
+            ZfsPools: zfsPoolsProperty(this.remoteZfsPools, this.members.map(m => m.name), this.local?.name ?? "", n => this.health(n)),
         };
     }
 
@@ -219,6 +225,9 @@ export class ClusterArea {
                 const machines = machinesInAnswer(answer);
                 if (machines)
                     this.remoteMachines.set(m.name, machines);
+                const zfsPools = zfsPoolsInAnswer(answer);
+                if (zfsPools)
+                    this.remoteZfsPools.set(m.name, zfsPools);
                 this.seen.set(m.name, { lastSeen: Date.now(), error: "" });
             } catch (e) {
                 this.seen.set(m.name, { lastSeen: this.seen.get(m.name)?.lastSeen ?? 0, error: (e as Error).message });
@@ -239,7 +248,7 @@ export class ClusterArea {
 
     /* A call to a member's debvisord over the channel; its answer. */
     async call(m: Member, request: PeerRequest, timeoutMs = PING_TIMEOUT_MS): Promise<unknown> {
-        const out = await sshCall({ address: m.address, key: NODE_KEY, knownHosts: KNOWN_HOSTS, input: JSON.stringify(request), timeoutMs });
+        const out = await sshCall({ address: m.address, key: NODE_KEY, knownHosts: KNOWN_HOSTS, input: JSON.stringify(request), timeoutMs, multiplexed: true });
         return JSON.parse(out) as unknown;
     }
 
@@ -261,7 +270,7 @@ export class ClusterArea {
         this.publish();
     }
 
-    private methods(): Record<string, unknown> {
+    private methods(): MethodTable {
         return {
             Create: method({
                 args: z.tuple([address, optionsSchema({})]),
@@ -385,7 +394,7 @@ export class ClusterArea {
         if (!this.members.some(m => m.name === from))
             throw notAuthorized(`${from} is not a member of this cluster`);
         if (request.call === "ping") // the calling node hears that this node's debvisord answers
-            return { node: this.local?.name ?? "", time: Date.now(), machines: this.machines?.summaries() ?? [] };
+            return { node: this.local?.name ?? "", time: Date.now(), machines: this.machines?.summaries() ?? [], zfsPools: this.zfsPools?.() ?? [] };
         const handler = this.peerHandlers.get(request.call);
         if (!handler)
             throw invalidArgument(`request: this node has no call "${request.call}"`);

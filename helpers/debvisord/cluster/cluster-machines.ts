@@ -11,6 +11,7 @@ import { method } from "../bus/call-pipeline.js";
 import type { Machines, MachineSummary } from "../machines/machines.js";
 import { optionsSchema } from "../validation.js";
 import type { ClusterArea, PeerHandler } from "./cluster-area.js";
+import { listInAnswer, otherMembersRows } from "./member-reports.js";
 import { roleAllows, roleOf } from "./remote-roles.js";
 import { NODE_NAME } from "./ssh-channel.js";
 
@@ -24,25 +25,19 @@ const summary = z.object({
     name: z.string().check(z.maxLength(255)), uuid: z.string().check(z.maxLength(64)), state: z.string().check(z.maxLength(32)),
     vcpus: z.number(), memoryMiB: z.number(), disks: z.number(), autostart: z.boolean(),
 });
-const summaries = z.array(summary).check(z.maxLength(100_000));
 const callArgs = z.object({ name: z.string().check(z.maxLength(255)), action: z.enum(REMOTE_ACTIONS) });
 
 /* The machines in a member's ping answer; null when it sent none (a member of an older version) or garbage. */
 export function machinesInAnswer(answer: unknown): MachineSummary[] | null {
-    const r = summaries.safeParse((answer as { machines?: unknown } | null)?.machines);
-    return r.success ? r.data : null;
+    return listInAnswer(answer, "machines", summary);
 }
 
 /* Cluster.Machines: the other members' machines, by node then name; a member that does not answer now is stale. */
 export function machinesProperty(known: ReadonlyMap<string, MachineSummary[]>, members: string[], self: string,
     health: (node: string) => string): Array<Record<string, unknown>> {
-    return members.filter(node => node !== self && known.has(node)).sort().flatMap(node => {
-        const stale = health(node) !== "up";
-        return known.get(node)!.map(m => ({
-            Node: node, Name: m.name, Uuid: m.uuid, State: m.state, Vcpus: m.vcpus, MemoryMiB: m.memoryMiB, Disks: m.disks,
-            Autostart: m.autostart, Stale: stale,
-        }));
-    });
+    return otherMembersRows(known, members, self, health, m => ({
+        Name: m.name, Uuid: m.uuid, State: m.state, Vcpus: m.vcpus, MemoryMiB: m.memoryMiB, Disks: m.disks, Autostart: m.autostart,
+    }));
 }
 
 export function machineCallMethod(cluster: ClusterArea) {

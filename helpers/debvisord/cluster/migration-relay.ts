@@ -7,10 +7,11 @@
 // asks that node's debvisord whether the migration is expected and then
 // joins the session to the socket QEMU listens on there. So no port is
 // opened for the migration and nothing travels unencrypted or unauthenticated.
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
 import { ensureDirectory } from "../../lib/atomic-file.js";
+import { STREAM_GO } from "../../lib/migration-stream.js";
 import { userId } from "../../lib/system-ids.js";
 import { PEER_USER } from "./ssh-channel.js";
 
@@ -47,29 +48,48 @@ export interface Relay {
     close(): void;
 }
 
-/* Listens on the migration's sockets here and carries each connection to the same socket on the node at `address`. */
+/** one SSH session to the other node for one connection of QEMU's */
+interface Session {
+    ssh: ChildProcess;
+    said: string;
+    socket: net.Socket | null;
+}
+
+/* Listens on the migration's sockets here and carries each connection to the same socket on the node at `address`.
+ * A session per stream is opened at once and waits (helpers/lib/migration-stream.ts): QEMU's first connection finds it ready. */
 export async function openRelay(id: string, address: string, kinds: StreamKind[]): Promise<Relay> {
     makeMigrationDir(id, 0o711);
     const problems: string[] = [];
-    const sessions = new Set<ReturnType<typeof spawn>>();
-    const servers = await Promise.all(kinds.map(kind => new Promise<net.Server>((resolve, reject) => {
+    const sessions = new Set<Session>();
+    const open = (kind: StreamKind): Session => {
+        const ssh = spawn(CLUSTER_SSH, ["-T", "-l", PEER_USER, address, `migration-stream ${id} ${kind}`], { stdio: ["pipe", "pipe", "pipe"] });
+        const session: Session = { ssh, said: "", socket: null };
+        sessions.add(session);
+        ssh.stderr!.on("data", (d: Buffer) => { session.said = `${session.said}${d.toString()}`.slice(-2000); });
+        ssh.stdin!.on("error", () => session.socket?.destroy());
+        ssh.on("error", e => { problems.push(`${kind}: ${e.message}`); session.socket?.destroy(); });
+        ssh.on("exit", code => {
+            sessions.delete(session);
+            if (code !== 0 && session.said.trim())
+                problems.push(`${kind}: ${session.said.trim().split("\n").slice(-2).join(" ")}`);
+            session.socket?.end();
+        });
+        return session;
+    };
+    const waiting = new Map(kinds.map(kind => [kind, open(kind)]));
+    const listening = Promise.all(kinds.map(kind => new Promise<net.Server>((resolve, reject) => {
         const server = net.createServer(socket => {
-            const ssh = spawn(CLUSTER_SSH, ["-T", "-l", PEER_USER, address, `migration-stream ${id} ${kind}`], { stdio: ["pipe", "pipe", "pipe"] });
-            sessions.add(ssh);
-            let said = "";
-            ssh.stderr.on("data", (d: Buffer) => { said = `${said}${d.toString()}`.slice(-2000); });
-            socket.pipe(ssh.stdin);
-            ssh.stdout.pipe(socket);
+            let session = waiting.get(kind);
+            waiting.delete(kind);
+            if (!session || session.ssh.exitCode !== null || session.ssh.signalCode !== null)
+                session = open(kind);
+            session.socket = socket;
+            const { ssh } = session;
+            ssh.stdin!.write(Buffer.of(STREAM_GO));
+            socket.pipe(ssh.stdin!);
+            ssh.stdout!.pipe(socket);
             // a broken pipe on either side ends both
             socket.on("error", () => ssh.kill());
-            ssh.stdin.on("error", () => socket.destroy());
-            ssh.on("error", e => { problems.push(`${kind}: ${e.message}`); socket.destroy(); });
-            ssh.on("exit", code => {
-                sessions.delete(ssh);
-                if (code !== 0 && said.trim())
-                    problems.push(`${kind}: ${said.trim().split("\n").slice(-2).join(" ")}`);
-                socket.end();
-            });
         });
         server.once("error", reject);
         const file = streamSocket(id, kind);
@@ -85,13 +105,18 @@ export async function openRelay(id: string, address: string, kinds: StreamKind[]
             resolve(server);
         });
     })));
+    const servers = await listening.catch((e: unknown) => {
+        for (const session of sessions)
+            session.ssh.kill();
+        throw e;
+    });
     return {
         problems,
         close() {
             for (const server of servers)
                 server.close();
-            for (const ssh of sessions)
-                ssh.kill();
+            for (const session of sessions)
+                session.ssh.kill();
             removeMigrationDir(id);
         },
     };

@@ -194,9 +194,13 @@ export class Migrations {
                 relay?.close();
                 removeMigrationDir(id);
                 this.leaving.delete(path);
-                // the other node hears the outcome: a failure removes what it made; it forgets the migration either way
-                await cluster.call(target.member, request("migration-end", { id, ok }), PEER_CALL_TIMEOUT_MS).catch((e: Error) =>
-                    process.stderr.write(`debvisord: ${name}: ${node} did not take the migration's end: ${e.message}\n`));
+                // the other node hears the outcome: a failure removes what it made, and the job ends after that;
+                // after a success it only forgets the migration, which the job need not wait for
+                const told = cluster.call(target.member, request("migration-end", { id, ok }), PEER_CALL_TIMEOUT_MS).catch((e: Error) => {
+                    process.stderr.write(`debvisord: ${name}: ${node} did not take the migration's end: ${e.message}\n`);
+                });
+                if (!ok)
+                    await told;
             }
             // the machine's object goes now, not when libvirt's events about the move are read
             await this.machines.refresh(domainPath);

@@ -6,7 +6,7 @@
 // done nothing. The work is in maintenance.ts and removal.ts.
 import * as z from "zod/mini";
 import { invalidArgument, notFound } from "../../lib/errors.js";
-import { method, type CallContext } from "../bus/call-pipeline.js";
+import { method, type CallContext, type MethodTable } from "../bus/call-pipeline.js";
 import { optionsSchema } from "../validation.js";
 import { cephJson } from "../ceph/provision/tools.js";
 import type { ClusterArea, PeerHandler } from "./cluster-area.js";
@@ -94,7 +94,7 @@ function runningMachines(options: { "shut-down-machines"?: boolean; "move-machin
     return options["move-machines"] ? "move" : options["shut-down-machines"] ? "shut-down" : "refuse";
 }
 
-export function nodeChangeMethods(area: ClusterArea): Record<string, unknown> {
+export function nodeChangeMethods(area: ClusterArea): MethodTable {
     return {
         PlanNodeChange: method({
             args: z.tuple([nodeName, z.enum(CHANGES, { error: `must be one of ${CHANGES.join(", ")}` }), machineOptions]),

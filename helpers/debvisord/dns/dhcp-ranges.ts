@@ -4,15 +4,15 @@
 // does not come back with the new file gets the old one back.
 import fs from "node:fs";
 import { failed, invalidArgument } from "../../lib/errors.js";
-import { hasSystemd, restartUnit, unitActive } from "../../lib/systemd-units.js";
 import { writeFileAtomically } from "../../lib/atomic-file.js";
+import { hasSystemd, restartUnit, unitActive } from "../../lib/systemd-units.js";
 import { checkRanges, renderDnsmasq, writeDnsmasqConfig, type DhcpRange } from "./dhcp-config.js";
+import type { DnsHost } from "./dns-host.js";
 
 export const DNSMASQ_UNIT = "dnsmasq.service";
-import type { DnsService } from "./dns-service.js";
 
 export class DhcpRanges {
-    constructor(private readonly dns: DnsService) {}
+    constructor(private readonly dns: DnsHost) {}
 
     /* Replaces the DHCP ranges: checked, accepted by dnsmasq, then saved; returns the file's text. */
     replace(ranges: DhcpRange[], dryRun: boolean): Promise<string> {

@@ -9,7 +9,7 @@ import { isIP } from "../../lib/ip-address.js";
 import { escapePathElement } from "../../lib/object-path.js";
 import { toVariantDict } from "../../lib/variants.js";
 import type { AuditLog } from "../audit/audit-log.js";
-import { method, type CallContext } from "../bus/call-pipeline.js";
+import { method, type CallContext, type MethodTable } from "../bus/call-pipeline.js";
 import type { ObjectServer, Published } from "../bus/object-server.js";
 import type { JobRegistry } from "../jobs/jobs.js";
 import type { MachineFacts, Machines } from "../machines/machines.js";
@@ -20,10 +20,8 @@ import { keyName, zoneName } from "./dns-schemas.js";
 import { notOwnRegistration, ownZone, readHostIdentity, sameAddress } from "./host-identity.js";
 import { ALGORITHMS, type DnsService } from "./dns-service.js";
 import { KEY_SCOPES, ROTATION_STEPS, tsigName, zonesUsing, type KeyScope, type ZoneConfig } from "./dns-state.js";
+import { DNSKEY_IFACE, DNSZONE_IFACE, DNS_IFACE } from "../../../generated/dbus-contract.js";
 
-export const DNS_IFACE = "org.debvisor.DebVisor1.Dns";
-export const ZONE_IFACE = "org.debvisor.DebVisor1.DnsZone";
-export const KEY_IFACE = "org.debvisor.DebVisor1.DnsKey";
 const MAX_BATCH = 5000;
 const LEASE_POLL_MS = 10_000;
 const STATUS_POLL_MS = 60_000;
@@ -40,7 +38,6 @@ const serverAddress = z.string().check(z.refine(a => isIP(a), "must be the IP ad
 const hostLabel = z.string().check(z.regex(/^(?!-)[a-z0-9-]{1,63}(?<!-)$/, "must be a host name label: lower-case letters, digits and \"-\""));
 const zoneOption = z.optional(zoneName);
 const RECORDS_ACTION = "org.debvisor.dns.records";
-
 
 function micros(ms: number): bigint {
     return BigInt(Math.max(0, Math.round(ms))) * 1000n;
@@ -84,13 +81,7 @@ export class DnsObjects {
                 OverdueKeys: this.service.overdueKeys(),
                 DhcpRanges: this.service.dhcpRanges.map(r => toVariantDict({ ...r })),
             }),
-            methods: {
-                AddZone: this.addZone, RemoveZone: this.removeZone, ListRecords: this.listRecords,
-                UpsertRecords: this.upsertRecords, DeleteRecords: this.deleteRecords,
-                GenerateKey: this.generateKey, DeleteKey: this.deleteKey, RotateKey: this.rotateKey,
-                RegisterHost: this.registerHost, RegisterMachine: this.registerMachine, UnregisterMachine: this.unregisterMachine,
-                SetDhcpRanges: this.setDhcpRanges,
-            },
+            methods: this.methods(),
         }]);
         this.listsPublished = this.dnsJson();
         this.service.ensureBindConfig();
@@ -146,9 +137,9 @@ export class DnsObjects {
     private sync(): void {
         const wanted = new Map<string, Published>();
         for (const zone of Object.keys(this.service.zones))
-            wanted.set(this.zonePath(zone), { iface: ZONE_IFACE, props: this.zoneProperties(zone) });
+            wanted.set(this.zonePath(zone), { iface: DNSZONE_IFACE, props: this.zoneProperties(zone) });
         for (const key of Object.keys(this.service.keyMeta))
-            wanted.set(this.keyPath(key), { iface: KEY_IFACE, props: this.keyProperties(key) });
+            wanted.set(this.keyPath(key), { iface: DNSKEY_IFACE, props: this.keyProperties(key) });
         this.server.sync(this.path, wanted);
         const dns = this.dnsJson();
         if (dns !== this.listsPublished) {
@@ -166,115 +157,164 @@ export class DnsObjects {
         }
     }
 
-    private readonly addZone = method({
-        args: z.tuple([zoneName, serverAddress, count(1, 65535), optionsSchema({
-            local: z.optional(z.boolean()),
-            "zone-key": z.optional(keyName), "node-key": z.optional(keyName), "vm-key": z.optional(keyName), "transfer-key": z.optional(keyName),
-            "register-machines": z.optional(z.boolean()),
-        })]),
-        run: async (_ctx, [zone, server, port, o]) => {
-            const local = o.local ?? false;
-            if (!local && !o["zone-key"])
-                throw invalidArgument("options.zone-key: a zone on another server needs the key that may update it");
-            if (local && !isIP(server))
-                throw invalidArgument("server: must be this host's address named listens on");
-            const keys: ZoneConfig["keys"] = {
-                zone: o["zone-key"] ?? derivedKeyName(zone, "zone"),
-                node: o["node-key"], vm: o["vm-key"],
-                transfer: o["transfer-key"] ?? (local ? derivedKeyName(zone, "transfer") : undefined),
-            };
-            const create = local ? ([["zone", keys.zone], ["transfer", keys.transfer]] as Array<[KeyScope, string | undefined]>)
-                .filter(([scope, k]) => k && !this.service.keyMeta[k] && !o[`${scope}-key` as "zone-key"])
-                .map(([scope, k]) => ({ name: k!, scope })) : [];
-            await this.service.addZone(zone, { server, port, local, keys, registerMachines: o["register-machines"] ?? false },
-                { keys: create, nameServerAddress: server });
-            return [this.zonePath(zone)];
-        },
-    });
-
-    private readonly removeZone = method({
-        args: z.tuple([zoneName, optionsSchema({ "delete-data": z.optional(z.boolean()) })]),
-        run: async (_ctx, [zone, o]) => {
-            await this.service.removeZone(zone, o["delete-data"] ?? false);
-            return [];
-        },
-    });
-
-    private readonly listRecords = method({
-        args: z.tuple([zoneName, count(0, 0xffffffff), count(1, 10_000), optionsSchema({
-            name: z.optional(z.string().check(z.maxLength(253, "is longer than a DNS name can be"))),
-            type: z.optional(z.string().check(z.maxLength(10, "is not a record type"))),
-        })]),
-        run: async (_ctx, [zone, offset, limit, o]) => {
-            const all = await this.service.transfer(zone).catch(e => {
-                throw (e as { errorName?: string }).errorName ? e : invalidArgument((e as Error).message);
-            });
-            const name = o.name?.toLowerCase();
-            const type = o.type?.toUpperCase();
-            const matching = all.filter(r => (!name || r.name.includes(name)) && (!type || r.type === type))
-                .sort((a, b) => a.name.localeCompare(b.name) || a.type.localeCompare(b.type) || a.data.localeCompare(b.data));
-            return [matching.slice(offset, offset + limit).map(r => [r.name, r.type, r.ttl, r.data]), matching.length];
-        },
-    });
-
-    private readonly upsertRecords = method({
-        args: z.tuple([zoneName, recordBatch, optionsSchema({ ptr: z.optional(z.boolean()), append: z.optional(z.boolean()) })]),
-        run: async (_ctx, [zone, records, o]) => {
-            const parsed = this.parseBatch(zone, records, true);
-            await this.service.send(this.service.changesFor(zone, parsed, o.append ? "append" : "upsert", o.ptr ?? false));
-            return [];
-        },
-        audit: ([zone, records, o]) => ({ zone, count: records.length, records: records.slice(0, 20), options: o }),
-    });
-
-    private readonly deleteRecords = method({
-        args: z.tuple([zoneName, recordBatch, optionsSchema({ ptr: z.optional(z.boolean()) })]),
-        run: async (_ctx, [zone, records, o]) => {
-            const parsed = this.parseBatch(zone, records, false);
-            await this.service.send(this.service.changesFor(zone, parsed, "delete", o.ptr ?? false));
-            return [];
-        },
-        audit: ([zone, records, o]) => ({ zone, count: records.length, records: records.slice(0, 20), options: o }),
-    });
-
-    private readonly generateKey = method({
-        args: z.tuple([keyName, optionsSchema({
-            algorithm: z.optional(z.enum(ALGORITHMS, { error: `must be one of ${ALGORITHMS.join(", ")}` })),
-            scope: z.optional(z.enum(KEY_SCOPES, { error: `must be one of ${KEY_SCOPES.join(", ")}` })),
-            "rotation-days": z.optional(count(0, 3650, " days")),
-        })]),
-        run: async (_ctx, [name, o]) => {
-            await this.service.generateKey(name, o.algorithm ?? "hmac-sha256", o.scope ?? "zone", o["rotation-days"] ?? 90);
-            return [this.keyPath(name)];
-        },
-    });
-
-    private readonly deleteKey = method({
-        args: z.tuple([keyName, optionsSchema({})]),
-        run: async (_ctx, [name]) => {
-            await this.service.deleteKey(name);
-            return [];
-        },
-    });
-
-    private readonly rotateKey = method({
-        args: z.tuple([keyName, optionsSchema({ "overlap-seconds": z.optional(count(0, 3600, " seconds")) })]),
-        run: async (ctx, [name, o]) => {
-            this.service.rotation.check(name);
-            const keyPath = this.keyPath(name);
-            const job = this.jobs.start({
-                operation: "dns-key-rotate", description: `Rotating the DNS key ${name}`, caller: ctx.caller, objects: [keyPath], cancelable: false,
-            }, async control => {
-                await this.service.rotation.rotate(name, o["overlap-seconds"] ?? 5, async (step, text) => {
-                    control.setProgress((ROTATION_STEPS.indexOf(step) + 1) / ROTATION_STEPS.length);
-                    await ctx.auditStep("Dns.RotateKey", `${step}: ${text}`, undefined, { object: keyPath, phase: "step" });
-                    this.sync();
-                });
-                return `${name} rotated to ${tsigName(name, this.service.keyMeta[name].generation)}`;
-            });
-            return [job.path];
-        },
-    });
+    /* The methods of this object's interface, keyed by the contract's names (see bus/call-pipeline.ts). */
+    private methods(): MethodTable {
+        return {
+            AddZone: method({
+                args: z.tuple([zoneName, serverAddress, count(1, 65535), optionsSchema({
+                    local: z.optional(z.boolean()),
+                    "zone-key": z.optional(keyName), "node-key": z.optional(keyName), "vm-key": z.optional(keyName), "transfer-key": z.optional(keyName),
+                    "register-machines": z.optional(z.boolean()),
+                })]),
+                run: async (_ctx, [zone, server, port, o]) => {
+                    const local = o.local ?? false;
+                    if (!local && !o["zone-key"])
+                        throw invalidArgument("options.zone-key: a zone on another server needs the key that may update it");
+                    if (local && !isIP(server))
+                        throw invalidArgument("server: must be this host's address named listens on");
+                    const keys: ZoneConfig["keys"] = {
+                        zone: o["zone-key"] ?? derivedKeyName(zone, "zone"),
+                        node: o["node-key"], vm: o["vm-key"],
+                        transfer: o["transfer-key"] ?? (local ? derivedKeyName(zone, "transfer") : undefined),
+                    };
+                    const create = local ? ([["zone", keys.zone], ["transfer", keys.transfer]] as Array<[KeyScope, string | undefined]>)
+                        .filter(([scope, k]) => k && !this.service.keyMeta[k] && !o[`${scope}-key` as "zone-key"])
+                        .map(([scope, k]) => ({ name: k!, scope })) : [];
+                    await this.service.addZone(zone, { server, port, local, keys, registerMachines: o["register-machines"] ?? false },
+                        { keys: create, nameServerAddress: server });
+                    return [this.zonePath(zone)];
+                },
+            }),
+            RemoveZone: method({
+                args: z.tuple([zoneName, optionsSchema({ "delete-data": z.optional(z.boolean()) })]),
+                run: async (_ctx, [zone, o]) => {
+                    await this.service.removeZone(zone, o["delete-data"] ?? false);
+                    return [];
+                },
+            }),
+            ListRecords: method({
+                args: z.tuple([zoneName, count(0, 0xffffffff), count(1, 10_000), optionsSchema({
+                    name: z.optional(z.string().check(z.maxLength(253, "is longer than a DNS name can be"))),
+                    type: z.optional(z.string().check(z.maxLength(10, "is not a record type"))),
+                })]),
+                run: async (_ctx, [zone, offset, limit, o]) => {
+                    const all = await this.service.transfer(zone).catch(e => {
+                        throw (e as { errorName?: string }).errorName ? e : invalidArgument((e as Error).message);
+                    });
+                    const name = o.name?.toLowerCase();
+                    const type = o.type?.toUpperCase();
+                    const matching = all.filter(r => (!name || r.name.includes(name)) && (!type || r.type === type))
+                        .sort((a, b) => a.name.localeCompare(b.name) || a.type.localeCompare(b.type) || a.data.localeCompare(b.data));
+                    return [matching.slice(offset, offset + limit).map(r => [r.name, r.type, r.ttl, r.data]), matching.length];
+                },
+            }),
+            UpsertRecords: method({
+                args: z.tuple([zoneName, recordBatch, optionsSchema({ ptr: z.optional(z.boolean()), append: z.optional(z.boolean()) })]),
+                run: async (_ctx, [zone, records, o]) => {
+                    const parsed = this.parseBatch(zone, records, true);
+                    await this.service.send(this.service.changesFor(zone, parsed, o.append ? "append" : "upsert", o.ptr ?? false));
+                    return [];
+                },
+                audit: ([zone, records, o]) => ({ zone, count: records.length, records: records.slice(0, 20), options: o }),
+            }),
+            DeleteRecords: method({
+                args: z.tuple([zoneName, recordBatch, optionsSchema({ ptr: z.optional(z.boolean()) })]),
+                run: async (_ctx, [zone, records, o]) => {
+                    const parsed = this.parseBatch(zone, records, false);
+                    await this.service.send(this.service.changesFor(zone, parsed, "delete", o.ptr ?? false));
+                    return [];
+                },
+                audit: ([zone, records, o]) => ({ zone, count: records.length, records: records.slice(0, 20), options: o }),
+            }),
+            GenerateKey: method({
+                args: z.tuple([keyName, optionsSchema({
+                    algorithm: z.optional(z.enum(ALGORITHMS, { error: `must be one of ${ALGORITHMS.join(", ")}` })),
+                    scope: z.optional(z.enum(KEY_SCOPES, { error: `must be one of ${KEY_SCOPES.join(", ")}` })),
+                    "rotation-days": z.optional(count(0, 3650, " days")),
+                })]),
+                run: async (_ctx, [name, o]) => {
+                    await this.service.generateKey(name, o.algorithm ?? "hmac-sha256", o.scope ?? "zone", o["rotation-days"] ?? 90);
+                    return [this.keyPath(name)];
+                },
+            }),
+            DeleteKey: method({
+                args: z.tuple([keyName, optionsSchema({})]),
+                run: async (_ctx, [name]) => {
+                    await this.service.deleteKey(name);
+                    return [];
+                },
+            }),
+            RotateKey: method({
+                args: z.tuple([keyName, optionsSchema({ "overlap-seconds": z.optional(count(0, 3600, " seconds")) })]),
+                run: async (ctx, [name, o]) => {
+                    this.service.rotation.check(name);
+                    const keyPath = this.keyPath(name);
+                    const job = this.jobs.start({
+                        operation: "dns-key-rotate", description: `Rotating the DNS key ${name}`, caller: ctx.caller, objects: [keyPath], cancelable: false,
+                    }, async control => {
+                        await this.service.rotation.rotate(name, o["overlap-seconds"] ?? 5, async (step, text) => {
+                            control.setProgress((ROTATION_STEPS.indexOf(step) + 1) / ROTATION_STEPS.length);
+                            await ctx.auditStep("Dns.RotateKey", `${step}: ${text}`, undefined, { object: keyPath, phase: "step" });
+                            this.sync();
+                        });
+                        return `${name} rotated to ${tsigName(name, this.service.keyMeta[name].generation)}`;
+                    });
+                    return [job.path];
+                },
+            }),
+            RegisterHost: method({
+                args: z.tuple([optionsSchema({
+                    zone: zoneOption, name: z.optional(hostLabel), addresses: z.optional(z.array(address).check(z.maxLength(64, "must be at most 64 addresses"))),
+                    ptr: z.optional(z.boolean()),
+                })]),
+                run: async (ctx, [o]) => {
+                    const host = readHostIdentity();
+                    // the host's own zone: its domain when managed; with no domain known, the zone picked by default
+                    const own = host.domains.length > 0 ? ownZone(host, Object.keys(this.service.zones)) : this.defaultZone();
+                    const zone = o.zone !== undefined || own === null ? this.registrationZone(o.zone, false) : own;
+                    const label = o.name ?? host.label;
+                    if (domainNameProblem(`${label}.${zone}`))
+                        throw invalidArgument(`options.name: the host name ${label} is not a DNS name; give one`);
+                    const addresses = o.addresses ?? host.addresses;
+                    if (addresses.length === 0)
+                        throw invalidArgument("options.addresses: this host has no global address; give one");
+                    await this.authorizeBeyond(ctx, notOwnRegistration({ zone, label, addresses }, host, own));
+                    await this.service.registry.register(`host:${label}`, { kind: "host", zone, name: `${label}.${zone}`, addresses, ptr: o.ptr ?? this.ptrPossible(addresses) });
+                    return [];
+                },
+            }),
+            RegisterMachine: method({
+                args: z.tuple([z.string(), optionsSchema({ zone: zoneOption, addresses: z.optional(z.array(address).check(z.maxLength(64, "must be at most 64 addresses"))) })]),
+                run: async (ctx, [path, o]) => {
+                    const facts = this.machineFacts(path);
+                    const addresses = o.addresses ?? facts.addresses;
+                    if (addresses.length === 0)
+                        throw invalidArgument(`machine: ${facts.name} reports no address yet; give options.addresses`);
+                    await this.authorizeBeyond(ctx, this.notMachineOwn(facts, o.zone, addresses));
+                    await this.registerFacts(facts, o.zone, addresses);
+                    return [];
+                },
+            }),
+            UnregisterMachine: method({
+                args: z.tuple([z.string(), optionsSchema({})]),
+                run: async (_ctx, [path]) => {
+                    const uuid = this.machines?.facts(path)?.uuid ?? this.machinePaths.get(path);
+                    if (!uuid || !this.service.registrations[`machine:${uuid}`])
+                        throw notFound(`machine: ${path} has no DNS registration`);
+                    await this.service.registry.unregister(`machine:${uuid}`);
+                    return [];
+                },
+            }),
+            SetDhcpRanges: method({
+                args: z.tuple([z.array(z.strictObject({
+                    Name: z.string(), Interface: z.string(), Start: z.string(), End: z.string(), Netmask: z.string(),
+                    LeaseSeconds: count(0, 31_536_000, " seconds"), DnsServer: z.optional(z.string()),
+                }, { error: "each range is a dictionary of Name, Interface, Start, End, Netmask, LeaseSeconds and DnsServer" }))
+                    .check(z.maxLength(64, "must be at most 64 ranges")), optionsSchema({ "dry-run": z.optional(z.boolean()) })]),
+                run: async (_ctx, [ranges, o]) => [await this.service.dhcp.replace(ranges.map(r => ({ ...r, DnsServer: r.DnsServer ?? "" })), o["dry-run"] ?? false)],
+            }),
+        };
+    }
 
     /* The zone a registration goes to: the named one, or the only/first fitting one. */
     private registrationZone(named: string | undefined, forMachines: boolean): string {
@@ -316,28 +356,6 @@ export class DnsObjects {
         }
     }
 
-    private readonly registerHost = method({
-        args: z.tuple([optionsSchema({
-            zone: zoneOption, name: z.optional(hostLabel), addresses: z.optional(z.array(address).check(z.maxLength(64, "must be at most 64 addresses"))),
-            ptr: z.optional(z.boolean()),
-        })]),
-        run: async (ctx, [o]) => {
-            const host = readHostIdentity();
-            // the host's own zone: its domain when managed; with no domain known, the zone picked by default
-            const own = host.domains.length > 0 ? ownZone(host, Object.keys(this.service.zones)) : this.defaultZone();
-            const zone = o.zone !== undefined || own === null ? this.registrationZone(o.zone, false) : own;
-            const label = o.name ?? host.label;
-            if (domainNameProblem(`${label}.${zone}`))
-                throw invalidArgument(`options.name: the host name ${label} is not a DNS name; give one`);
-            const addresses = o.addresses ?? host.addresses;
-            if (addresses.length === 0)
-                throw invalidArgument("options.addresses: this host has no global address; give one");
-            await this.authorizeBeyond(ctx, notOwnRegistration({ zone, label, addresses }, host, own));
-            await this.service.registry.register(`host:${label}`, { kind: "host", zone, name: `${label}.${zone}`, addresses, ptr: o.ptr ?? this.ptrPossible(addresses) });
-            return [];
-        },
-    });
-
     private machineFacts(path: string): MachineFacts {
         const facts = this.machines?.facts(path);
         if (!facts)
@@ -354,19 +372,6 @@ export class DnsObjects {
         await this.service.registry.register(`machine:${facts.uuid}`, { kind: "machine", zone, name: `${label}.${zone}`, addresses, ptr: this.ptrPossible(addresses) });
     }
 
-    private readonly registerMachine = method({
-        args: z.tuple([z.string(), optionsSchema({ zone: zoneOption, addresses: z.optional(z.array(address).check(z.maxLength(64, "must be at most 64 addresses"))) })]),
-        run: async (ctx, [path, o]) => {
-            const facts = this.machineFacts(path);
-            const addresses = o.addresses ?? facts.addresses;
-            if (addresses.length === 0)
-                throw invalidArgument(`machine: ${facts.name} reports no address yet; give options.addresses`);
-            await this.authorizeBeyond(ctx, this.notMachineOwn(facts, o.zone, addresses));
-            await this.registerFacts(facts, o.zone, addresses);
-            return [];
-        },
-    });
-
     /* Why a machine registration is more than the machine's name, with the addresses it reports, in a zone
      * machines register in; null when it is just that. */
     private notMachineOwn(facts: MachineFacts, zone: string | undefined, addresses: string[]): string | null {
@@ -377,26 +382,6 @@ export class DnsObjects {
             return `options.addresses: ${foreign} is not an address ${facts.name} reports (${facts.addresses.join(", ") || "it reports none"})`;
         return null;
     }
-
-    private readonly unregisterMachine = method({
-        args: z.tuple([z.string(), optionsSchema({})]),
-        run: async (_ctx, [path]) => {
-            const uuid = this.machines?.facts(path)?.uuid ?? this.machinePaths.get(path);
-            if (!uuid || !this.service.registrations[`machine:${uuid}`])
-                throw notFound(`machine: ${path} has no DNS registration`);
-            await this.service.registry.unregister(`machine:${uuid}`);
-            return [];
-        },
-    });
-
-    private readonly setDhcpRanges = method({
-        args: z.tuple([z.array(z.strictObject({
-            Name: z.string(), Interface: z.string(), Start: z.string(), End: z.string(), Netmask: z.string(),
-            LeaseSeconds: count(0, 31_536_000, " seconds"), DnsServer: z.optional(z.string()),
-        }, { error: "each range is a dictionary of Name, Interface, Start, End, Netmask, LeaseSeconds and DnsServer" }))
-            .check(z.maxLength(64, "must be at most 64 ranges")), optionsSchema({ "dry-run": z.optional(z.boolean()) })]),
-        run: async (_ctx, [ranges, o]) => [await this.service.dhcp.replace(ranges.map(r => ({ ...r, DnsServer: r.DnsServer ?? "" })), o["dry-run"] ?? false)],
-    });
 
     /* A machine with addresses in a register-machines zone gets (or keeps up to date) its records. */
     private async machineSeen(facts: MachineFacts): Promise<void> {

@@ -9,7 +9,7 @@ import * as z from "zod/mini";
 import { failed, invalidArgument } from "../../lib/errors.js";
 import { roleGroup, ROLES, userNameProblem, type RoleName } from "../../lib/roles.js";
 import { lastLines, runTool } from "../../lib/tool-run.js";
-import { method } from "../bus/call-pipeline.js";
+import { method, type MethodTable } from "../bus/call-pipeline.js";
 import { optionsSchema } from "../validation.js";
 
 export type Members = Record<RoleName, string[]>;
@@ -61,7 +61,7 @@ export class RoleMembers {
         }
     }
 
-    methods(): Record<string, unknown> {
+    methods(): MethodTable {
         return {
             AddRoleMember: method({
                 args: z.tuple([userArg, roleArg, optionsSchema({})]),

@@ -9,8 +9,8 @@ import type { Caller } from "../bus/caller.js";
 import type { ObjectServer } from "../bus/object-server.js";
 import * as z from "zod/mini";
 import { optionsSchema } from "../validation.js";
+import { JOB_IFACE } from "../../../generated/dbus-contract.js";
 
-export const JOB_IFACE = "org.debvisor.DebVisor1.Job";
 const PROGRESS_INTERVAL_MS = 200;
 
 export type JobState = "running" | "succeeded" | "failed" | "cancelled";

@@ -4,7 +4,7 @@
 // machine apply at its next boot, and the reply says so.
 import * as z from "zod/mini";
 import { invalidArgument, notFound } from "../../lib/errors.js";
-import { method } from "../bus/call-pipeline.js";
+import { method, type MethodTable } from "../bus/call-pipeline.js";
 import { machineName, optionsSchema } from "../validation.js";
 import { diskXml, nicXml } from "./domain-builder.js";
 import { describeDomain } from "./domain-xml.js";
@@ -34,7 +34,7 @@ export function nextTarget(used: string[]): string {
     throw invalidArgument("the machine has 26 virtio disks already");
 }
 
-export function configurationMethods(host: MachineHost, path: string) {
+export function configurationMethods(host: MachineHost, path: string): MethodTable {
     const libvirt = host.libvirt;
     const flags = () => AFFECT_CONFIG | (host.state(path) === "running" || host.state(path) === "paused" ? AFFECT_LIVE : 0);
     const storedXml = () => storedDefinition(host, path);

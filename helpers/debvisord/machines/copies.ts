@@ -6,7 +6,7 @@ import fs from "node:fs";
 import nodePath from "node:path";
 import * as z from "zod/mini";
 import { busy, invalidArgument, notFound } from "../../lib/errors.js";
-import { method } from "../bus/call-pipeline.js";
+import { method, type MethodTable } from "../bus/call-pipeline.js";
 import { convertImage, openSource, TARGET_FORMATS, type SourceImage } from "../images/image-import.js";
 import { machineName, optionsSchema } from "../validation.js";
 import { xmlEscape } from "./domain-builder.js";
@@ -62,7 +62,7 @@ async function reserved<T>(key: string, work: () => Promise<T>): Promise<T> {
     }
 }
 
-export function copyMethods(host: MachineHost, path: string) {
+export function copyMethods(host: MachineHost, path: string): MethodTable {
     const libvirt = host.libvirt;
     const storedXml = () => storedDefinition(host, path);
 

@@ -5,7 +5,7 @@
 import * as z from "zod/mini";
 import { hasNameCharacters } from "../../lib/machine-rules.js";
 import type { XmlElement } from "../../lib/xml-tree.js";
-import { method } from "../bus/call-pipeline.js";
+import { method, type MethodTable } from "../bus/call-pipeline.js";
 import { xmlEscape } from "./domain-builder.js";
 import type { MachineHost } from "./machine-host.js";
 import { optionsSchema } from "../validation.js";
@@ -38,7 +38,7 @@ export function tagsMetadata(tags: string[]): string {
     return `<tags>${tags.map(t => `<tag name="${xmlEscape(t)}"/>`).join("")}</tags>`;
 }
 
-export function tagMethods(host: MachineHost, path: string): Record<string, unknown> {
+export function tagMethods(host: MachineHost, path: string): MethodTable {
     return {
         SetTags: method({
             args: z.tuple([z.array(tagSchema).check(z.maxLength(MAX_TAGS, `must be at most ${MAX_TAGS} tags`)), optionsSchema({})]),

@@ -11,7 +11,7 @@ import { busy, failed } from "../../lib/errors.js";
 import type { AreaSupervisor, Areas } from "../area-supervisor.js";
 import type { AuditLog } from "../audit/audit-log.js";
 import { toVariantDict } from "../../lib/variants.js";
-import { method, type CallContext } from "../bus/call-pipeline.js";
+import { method, type CallContext, type MethodTable } from "../bus/call-pipeline.js";
 import type { ObjectServer } from "../bus/object-server.js";
 import { IMAGE_DIR } from "../images/image-import.js";
 import type { JobRegistry } from "../jobs/jobs.js";
@@ -29,8 +29,8 @@ import { tagMethods } from "./machine-tags.js";
 import { waitOrForceOff } from "./shutdown.js";
 import { readSnapshots, snapshotMethods, snapshotsToVariant } from "./snapshots.js";
 import { deleteDiskVolume } from "./vm-storage.js";
+import { MACHINE_IFACE } from "../../../generated/dbus-contract.js";
 
-export const MACHINE_IFACE = "org.debvisor.DebVisor1.Machine";
 const UNDEFINE_MANAGED_SAVE_SNAPSHOTS_NVRAM = 1 | 2 | 4;
 const MAX_PARALLEL_READS = 32;
 const ADDRESS_POLL_MS = 10_000;
@@ -56,7 +56,7 @@ export class Machines implements MachineHost {
     private subscribed = false;
     private supervisor: AreaSupervisor | null = null;
     private readonly listeners: MachineListener[] = [];
-    private readonly extraMethods: Array<(path: string) => Record<string, unknown>> = [];
+    private readonly extraMethods: Array<(path: string) => MethodTable> = [];
 
     constructor(private readonly server: ObjectServer, readonly libvirt: Libvirt, readonly jobs: JobRegistry, private readonly audit: AuditLog) {}
 
@@ -66,7 +66,7 @@ export class Machines implements MachineHost {
     }
 
     /* Methods another area puts on every Machine object (Backup); added before the first machine is read. */
-    addMethods(provider: (path: string) => Record<string, unknown>): void {
+    addMethods(provider: (path: string) => MethodTable): void {
         this.extraMethods.push(provider);
     }
 
@@ -293,7 +293,7 @@ export class Machines implements MachineHost {
         };
         this.snapshots.set(path, snapshot);
         this.domainPaths.set(path, domainPath);
-        this.server.publish(path, MACHINE_IFACE, snapshot, () => this.methodsFor(path));
+        this.server.publish(path, MACHINE_IFACE, snapshot, () => this.methods(path));
         this.tell(this.facts(path)!);
     }
 
@@ -345,7 +345,7 @@ export class Machines implements MachineHost {
         });
     }
 
-    private methodsFor(path: string): Record<string, unknown> {
+    private methods(path: string): MethodTable {
         return {
             ...configurationMethods(this, path),
             ...snapshotMethods(this, path),

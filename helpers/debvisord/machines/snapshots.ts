@@ -5,7 +5,7 @@ import dbus from "dbus-next";
 import * as z from "zod/mini";
 import { toVariantDict } from "../../lib/variants.js";
 import { child, parseXml } from "../../lib/xml-tree.js";
-import { method } from "../bus/call-pipeline.js";
+import { method, type MethodTable } from "../bus/call-pipeline.js";
 import { optionsSchema, resourceName } from "../validation.js";
 import { xmlEscape } from "./domain-builder.js";
 import type { Libvirt } from "./libvirt.js";
@@ -41,7 +41,7 @@ export function snapshotsToVariant(snapshots: SnapshotInfo[]) {
     return snapshots.map(s => toVariantDict({ ...s, CreationTime: new dbus.Variant("t", BigInt(s.CreationTime) * 1_000_000n) }));
 }
 
-export function snapshotMethods(host: MachineHost, path: string) {
+export function snapshotMethods(host: MachineHost, path: string): MethodTable {
     const done = async () => {
         await host.refresh(host.domainOf(path));
         return [];

@@ -9,7 +9,7 @@ import { failed, invalidArgument, notFound } from "../../lib/errors.js";
 import { toVariantDict } from "../../lib/variants.js";
 import { groupId } from "../../lib/system-ids.js";
 import { NotInstalled } from "../area-supervisor.js";
-import { method } from "../bus/call-pipeline.js";
+import { method, type MethodTable } from "../bus/call-pipeline.js";
 import type { ObjectServer } from "../bus/object-server.js";
 import { count, optionsSchema, resourceName } from "../validation.js";
 import { AlertmanagerClient, type AmAlert } from "./alertmanager-client.js";
@@ -117,7 +117,7 @@ export class AlertsObject {
         await this.engineCall(() => this.client.reload());
     }
 
-    private methods(): Record<string, unknown> {
+    private methods(): MethodTable {
         return {
             ListAlerts: method({
                 args: z.tuple([optionsSchema({})]),

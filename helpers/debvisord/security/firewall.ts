@@ -6,7 +6,7 @@
 import * as z from "zod/mini";
 import { invalidArgument, failed, busy } from "../../lib/errors.js";
 import { NotInstalled, Unavailable } from "../area-supervisor.js";
-import { method, type CallContext } from "../bus/call-pipeline.js";
+import { method, type CallContext, type MethodTable } from "../bus/call-pipeline.js";
 import type { ObjectServer } from "../bus/object-server.js";
 import { count, optionsSchema } from "../validation.js";
 import { containsAddress, formatAddress, parseNet, type Net } from "../../lib/cidr.js";
@@ -23,8 +23,8 @@ import {
 } from "./nft.js";
 import type { MachineControl } from "./quarantine-machines.js";
 import { adminSessions } from "./sessions.js";
+import { FIREWALL_IFACE } from "../../../generated/dbus-contract.js";
 
-export const FIREWALL_IFACE = "org.debvisor.DebVisor1.Firewall";
 const COUNTER_REFRESH_MS = 10_000;
 const EXPIRY_CHECK_MS = 15_000;
 const MAX_ENTRIES_PER_CALL = 1_000_000;
@@ -137,11 +137,7 @@ export class Firewall {
                 Available: this.available,
                 Problem: this.problem,
             }),
-            methods: {
-                Block: this.block, Unblock: this.unblock, Allow: this.allow, Disallow: this.disallow,
-                AddManagement: this.addManagement, RemoveManagement: this.removeManagement,
-                ImportList: this.importList, Export: this.exportList, Quarantine: this.quarantine, Release: this.release,
-            },
+            methods: this.methods(),
         }]);
     }
 
@@ -430,138 +426,134 @@ export class Firewall {
         });
     }
 
-    private readonly block = method({
-        args: z.tuple([cidrs, optionsSchema({ comment: z.optional(comment), expiry, force: forceEntries, "dry-run": flag })]),
-        run: async (ctx, [list, options]) => [reportDict(await this.add(ctx, "block", list.map(text => ({ text })), options, "cidrs"))],
-        audit: ([list, options]) => [list.length > 20 ? `${list.length} entries, the first ${list.slice(0, 20).join(" ")}` : list, options],
-    });
-
-    private readonly allow = method({
-        args: z.tuple([cidrs, optionsSchema({ comment: z.optional(comment), expiry, "dry-run": flag })]),
-        run: async (ctx, [list, options]) => [reportDict(await this.add(ctx, "allow", list.map(text => ({ text })), options, "cidrs"))],
-        audit: ([list, options]) => [list.length > 20 ? `${list.length} entries, the first ${list.slice(0, 20).join(" ")}` : list, options],
-    });
-
-    private readonly addManagement = method({
-        args: z.tuple([cidrs, optionsSchema({ comment: z.optional(comment), "dry-run": flag })]),
-        run: async (ctx, [list, options]) => [reportDict(await this.add(ctx, "management", list.map(text => ({ text })), options, "cidrs"))],
-        audit: ([list, options]) => [list.length > 20 ? `${list.length} entries, the first ${list.slice(0, 20).join(" ")}` : list, options],
-    });
-
-    private readonly removeManagement = method({
-        args: z.tuple([cidrs, optionsSchema({ "dry-run": flag, force: forceEntries })]),
-        run: async (_ctx, [list, options]) => [await this.remove("management", list, options["dry-run"] ?? false, options.force)],
-    });
-
-    private readonly unblock = method({
-        args: z.tuple([cidrs, optionsSchema({ "dry-run": flag })]),
-        run: async (_ctx, [list, options]) => [await this.remove("block", list, options["dry-run"] ?? false)],
-    });
-
-    private readonly disallow = method({
-        args: z.tuple([cidrs, optionsSchema({ "dry-run": flag })]),
-        run: async (_ctx, [list, options]) => [await this.remove("allow", list, options["dry-run"] ?? false)],
-    });
-
-    private readonly importList = method({
-        args: z.tuple([
-            z.string().check(z.maxLength(MAX_LIST_BYTES, `must be at most ${MAX_LIST_BYTES / 1024 / 1024} MiB`),
-                z.refine(t => !t.includes("\u0000"), "must be text, without NUL characters")),
-            optionsSchema({ list: listName, comment: z.optional(comment), expiry, force: forceEntries, "skip-invalid": flag, "dry-run": flag }),
-        ]),
-        run: async (ctx, [text, options]) => {
-            const { entries, lines } = parseList(text);
-            if (entries.length === 0)
-                throw invalidArgument("text: the list holds no entries");
-            if (entries.length > MAX_ENTRIES_PER_CALL)
-                throw invalidArgument(`text: the list holds ${entries.length} entries, at most ${MAX_ENTRIES_PER_CALL} are taken at once`);
-            const list = options.list ?? "block";
-            const comments = entries.filter(e => e.comment && e.comment.length > 256);
-            if (comments.length > 0)
-                throw invalidArgument(`text: the comment of ${comments[0].text} is longer than 256 characters`);
-            return [reportDict(await this.add(ctx, list, entries, options, "text", lines))];
-        },
-        audit: ([text, options]) => [`${text.length} characters, ${text.split("\n").length} lines`, options],
-    });
-
-    private readonly exportList = method({
-        args: z.tuple([optionsSchema({ list: listName })]),
-        run: async (_ctx, [options]) => {
-            const list = options.list ?? "block";
-            const lines = [`# DebVisor firewall ${list} list, ${this.state[list].length} entries, ${new Date().toISOString()}`];
-            for (const e of this.state[list])
-                lines.push(e.comment ? `${e.cidr}  # ${e.comment.replace(/[\r\n]/g, " ")}` : e.cidr);
-            return [lines.join("\n") + "\n"];
-        },
-    });
+    /* The methods of this object's interface, keyed by the contract's names (see bus/call-pipeline.ts). */
+    private methods(): MethodTable {
+        return {
+            Block: method({
+                args: z.tuple([cidrs, optionsSchema({ comment: z.optional(comment), expiry, force: forceEntries, "dry-run": flag })]),
+                run: async (ctx, [list, options]) => [reportDict(await this.add(ctx, "block", list.map(text => ({ text })), options, "cidrs"))],
+                audit: ([list, options]) => [list.length > 20 ? `${list.length} entries, the first ${list.slice(0, 20).join(" ")}` : list, options],
+            }),
+            Allow: method({
+                args: z.tuple([cidrs, optionsSchema({ comment: z.optional(comment), expiry, "dry-run": flag })]),
+                run: async (ctx, [list, options]) => [reportDict(await this.add(ctx, "allow", list.map(text => ({ text })), options, "cidrs"))],
+                audit: ([list, options]) => [list.length > 20 ? `${list.length} entries, the first ${list.slice(0, 20).join(" ")}` : list, options],
+            }),
+            AddManagement: method({
+                args: z.tuple([cidrs, optionsSchema({ comment: z.optional(comment), "dry-run": flag })]),
+                run: async (ctx, [list, options]) => [reportDict(await this.add(ctx, "management", list.map(text => ({ text })), options, "cidrs"))],
+                audit: ([list, options]) => [list.length > 20 ? `${list.length} entries, the first ${list.slice(0, 20).join(" ")}` : list, options],
+            }),
+            RemoveManagement: method({
+                args: z.tuple([cidrs, optionsSchema({ "dry-run": flag, force: forceEntries })]),
+                run: async (_ctx, [list, options]) => [await this.remove("management", list, options["dry-run"] ?? false, options.force)],
+            }),
+            Unblock: method({
+                args: z.tuple([cidrs, optionsSchema({ "dry-run": flag })]),
+                run: async (_ctx, [list, options]) => [await this.remove("block", list, options["dry-run"] ?? false)],
+            }),
+            Disallow: method({
+                args: z.tuple([cidrs, optionsSchema({ "dry-run": flag })]),
+                run: async (_ctx, [list, options]) => [await this.remove("allow", list, options["dry-run"] ?? false)],
+            }),
+            ImportList: method({
+                args: z.tuple([
+                    z.string().check(z.maxLength(MAX_LIST_BYTES, `must be at most ${MAX_LIST_BYTES / 1024 / 1024} MiB`),
+                        z.refine(t => !t.includes("\u0000"), "must be text, without NUL characters")),
+                    optionsSchema({ list: listName, comment: z.optional(comment), expiry, force: forceEntries, "skip-invalid": flag, "dry-run": flag }),
+                ]),
+                run: async (ctx, [text, options]) => {
+                    const { entries, lines } = parseList(text);
+                    if (entries.length === 0)
+                        throw invalidArgument("text: the list holds no entries");
+                    if (entries.length > MAX_ENTRIES_PER_CALL)
+                        throw invalidArgument(`text: the list holds ${entries.length} entries, at most ${MAX_ENTRIES_PER_CALL} are taken at once`);
+                    const list = options.list ?? "block";
+                    const comments = entries.filter(e => e.comment && e.comment.length > 256);
+                    if (comments.length > 0)
+                        throw invalidArgument(`text: the comment of ${comments[0].text} is longer than 256 characters`);
+                    return [reportDict(await this.add(ctx, list, entries, options, "text", lines))];
+                },
+                audit: ([text, options]) => [`${text.length} characters, ${text.split("\n").length} lines`, options],
+            }),
+            Export: method({
+                args: z.tuple([optionsSchema({ list: listName })]),
+                run: async (_ctx, [options]) => {
+                    const list = options.list ?? "block";
+                    const lines = [`# DebVisor firewall ${list} list, ${this.state[list].length} entries, ${new Date().toISOString()}`];
+                    for (const e of this.state[list])
+                        lines.push(e.comment ? `${e.cidr}  # ${e.comment.replace(/[\r\n]/g, " ")}` : e.cidr);
+                    return [lines.join("\n") + "\n"];
+                },
+            }),
+            Quarantine: method({
+                args: z.tuple([optionsSchema({ reason: z.optional(comment), "stop-machines": flag, force: flag })]),
+                run: async (ctx, [options]) => this.exclusive(async () => {
+                    if (this.state.quarantine)
+                        throw busy(`the host is quarantined already, since ${new Date(this.state.quarantine.since).toISOString()} by ${this.state.quarantine.by}`);
+                    const allow = [...this.current().allow, ...this.current().management];
+                    const outside = this.sessions().filter(s => !isLoopback(s) &&
+                        !allow.some(a => a.family === s.family && a.start <= s.value && s.value <= a.end));
+                    if (outside.length > 0 && !options.force) {
+                        const names = outside.map(formatProtected).join("; ");
+                        throw invalidArgument(`options: neither the allow list nor the management set holds ${names}. Once such a connection closes it could not be opened again: allow the address first, or use the option force`);
+                    }
+                    const by = ctx.caller.user;
+                    const next: FirewallState = { ...this.state, quarantine: { since: Date.now(), by, reason: options.reason ?? "", stoppedMachines: [] } };
+                    await this.commit(next, quarantineOnScript(this.paths.table));
+                    await this.step(ctx, "Quarantine.Isolate", "ok", { table: this.paths.table, allow: this.state.allow.length });
+                    this.changed(["Quarantined", "QuarantineInfo"]);
+                    if (options["stop-machines"] !== false && this.machines) {
+                        let running: Awaited<ReturnType<MachineControl["autostartedRunning"]>> = [];
+                        try {
+                            running = await this.machines.autostartedRunning();
+                        } catch (e) {
+                            await this.step(ctx, "Quarantine.StopMachines", `Failed: ${(e as Error).message}`, {});
+                        }
+                        for (const m of running) {
+                            try {
+                                await this.machines.stop(m.path);
+                                const q = this.state.quarantine!;
+                                this.save({ ...this.state, quarantine: { ...q, stoppedMachines: [...q.stoppedMachines, { name: m.name, uuid: m.uuid }] } });
+                                await this.step(ctx, "Quarantine.StopMachine", "ok", { machine: m.name, uuid: m.uuid });
+                                this.changed(["QuarantineInfo"]);
+                            } catch (e) {
+                                await this.step(ctx, "Quarantine.StopMachine", `Failed: ${(e as Error).message}`, { machine: m.name, uuid: m.uuid });
+                            }
+                        }
+                    }
+                    return [];
+                }),
+            }),
+            Release: method({
+                args: z.tuple([optionsSchema({ "start-machines": flag })]),
+                run: async (ctx, [options]) => this.exclusive(async () => {
+                    const q = this.state.quarantine;
+                    if (!q)
+                        throw invalidArgument("the host is not quarantined");
+                    await this.commit({ ...this.state, quarantine: null }, quarantineOffScript(this.paths.table));
+                    await this.step(ctx, "Release.Reconnect", "ok", { since: new Date(q.since).toISOString(), by: q.by });
+                    this.changed(["Quarantined", "QuarantineInfo"]);
+                    if (options["start-machines"] !== false && this.machines) {
+                        for (const m of q.stoppedMachines) {
+                            try {
+                                await this.machines.startByUuid(m.uuid);
+                                await this.step(ctx, "Release.StartMachine", "ok", { machine: m.name, uuid: m.uuid });
+                            } catch (e) {
+                                await this.step(ctx, "Release.StartMachine", `Failed: ${(e as Error).message}`, { machine: m.name, uuid: m.uuid });
+                            }
+                        }
+                    }
+                    return [];
+                }),
+            }),
+        };
+    }
 
     /* A step of a quarantine or release, in the audit log on its own. */
     private step(ctx: CallContext, name: string, result: string, args: unknown): Promise<void> {
         return ctx.auditStep(`Firewall.${name}`, result, args, { object: this.path });
     }
-
-    private readonly quarantine = method({
-        args: z.tuple([optionsSchema({ reason: z.optional(comment), "stop-machines": flag, force: flag })]),
-        run: async (ctx, [options]) => this.exclusive(async () => {
-            if (this.state.quarantine)
-                throw busy(`the host is quarantined already, since ${new Date(this.state.quarantine.since).toISOString()} by ${this.state.quarantine.by}`);
-            const allow = [...this.current().allow, ...this.current().management];
-            const outside = this.sessions().filter(s => !isLoopback(s) &&
-                !allow.some(a => a.family === s.family && a.start <= s.value && s.value <= a.end));
-            if (outside.length > 0 && !options.force) {
-                const names = outside.map(formatProtected).join("; ");
-                throw invalidArgument(`options: neither the allow list nor the management set holds ${names}. Once such a connection closes it could not be opened again: allow the address first, or use the option force`);
-            }
-            const by = ctx.caller.user;
-            const next: FirewallState = { ...this.state, quarantine: { since: Date.now(), by, reason: options.reason ?? "", stoppedMachines: [] } };
-            await this.commit(next, quarantineOnScript(this.paths.table));
-            await this.step(ctx, "Quarantine.Isolate", "ok", { table: this.paths.table, allow: this.state.allow.length });
-            this.changed(["Quarantined", "QuarantineInfo"]);
-            if (options["stop-machines"] !== false && this.machines) {
-                let running: Awaited<ReturnType<MachineControl["autostartedRunning"]>> = [];
-                try {
-                    running = await this.machines.autostartedRunning();
-                } catch (e) {
-                    await this.step(ctx, "Quarantine.StopMachines", `Failed: ${(e as Error).message}`, {});
-                }
-                for (const m of running) {
-                    try {
-                        await this.machines.stop(m.path);
-                        const q = this.state.quarantine!;
-                        this.save({ ...this.state, quarantine: { ...q, stoppedMachines: [...q.stoppedMachines, { name: m.name, uuid: m.uuid }] } });
-                        await this.step(ctx, "Quarantine.StopMachine", "ok", { machine: m.name, uuid: m.uuid });
-                        this.changed(["QuarantineInfo"]);
-                    } catch (e) {
-                        await this.step(ctx, "Quarantine.StopMachine", `Failed: ${(e as Error).message}`, { machine: m.name, uuid: m.uuid });
-                    }
-                }
-            }
-            return [];
-        }),
-    });
-
-    private readonly release = method({
-        args: z.tuple([optionsSchema({ "start-machines": flag })]),
-        run: async (ctx, [options]) => this.exclusive(async () => {
-            const q = this.state.quarantine;
-            if (!q)
-                throw invalidArgument("the host is not quarantined");
-            await this.commit({ ...this.state, quarantine: null }, quarantineOffScript(this.paths.table));
-            await this.step(ctx, "Release.Reconnect", "ok", { since: new Date(q.since).toISOString(), by: q.by });
-            this.changed(["Quarantined", "QuarantineInfo"]);
-            if (options["start-machines"] !== false && this.machines) {
-                for (const m of q.stoppedMachines) {
-                    try {
-                        await this.machines.startByUuid(m.uuid);
-                        await this.step(ctx, "Release.StartMachine", "ok", { machine: m.name, uuid: m.uuid });
-                    } catch (e) {
-                        await this.step(ctx, "Release.StartMachine", `Failed: ${(e as Error).message}`, { machine: m.name, uuid: m.uuid });
-                    }
-                }
-            }
-            return [];
-        }),
-    });
 }
 
 /*

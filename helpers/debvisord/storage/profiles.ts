@@ -16,14 +16,14 @@ import { fileOsdDirectory } from "../ceph/provision/config.js";
 import { MIN_FILE_OSD_BYTES } from "../ceph/provision/devices.js";
 import { defineRbdPool, rbdBackendInstalled } from "../ceph/provision/libvirt-rbd.js";
 import { observeCluster } from "../ceph/provision/state.js";
-import { method, type CallContext } from "../bus/call-pipeline.js";
+import { method, type CallContext, type MethodTable } from "../bus/call-pipeline.js";
 import { filesAsDisks, listDisks, type Disk } from "../host/disks.js";
 import { PROFILE_FILE, readProfile } from "../host/facts.js";
 import type { JobRegistry } from "../jobs/jobs.js";
 import { optionsSchema } from "../validation.js";
 import { fileVdevDirectory } from "../zfs/properties.js";
 import { findTool } from "../zfs/tools.js";
-import type { ZfsArea } from "../zfs/zfs-area.js";
+import type { ZfsHost } from "../zfs/zfs-host.js";
 import { CEPH_FS, CEPH_RBD_POOL, planProfile, type CurrentState, type Plan, type PlannedProfile, type PlanStep } from "./profile-plan.js";
 
 const MIB = 1024 ** 2;
@@ -110,7 +110,7 @@ function planToDict(plan: Plan) {
 export class Profiles {
     private applying = false;
 
-    constructor(private readonly zfs: ZfsArea, private readonly jobs: JobRegistry, private readonly managerPath: string) {}
+    constructor(private readonly zfs: ZfsHost, private readonly jobs: JobRegistry, private readonly managerPath: string) {}
 
     async currentPlan(profile: PlannedProfile, include: string[]): Promise<Plan> {
         await this.zfs.ready;
@@ -156,7 +156,7 @@ export class Profiles {
         return plan;
     }
 
-    methods(): Record<string, unknown> {
+    methods(): MethodTable {
         return {
             PlanProfile: method({
                 args: z.tuple([profileArg, optionsSchema({ include: includeOption })]),

@@ -2,7 +2,7 @@
 // snapshots that are due, destroys the ones past their retention (only
 // those named autosnap-…) and starts the weekly scrubs.
 import { planSnapshots, scrubKey, scrubsDue } from "./schedule.js";
-import type { ZfsArea } from "./zfs-area.js";
+import type { ZfsHost } from "./zfs-host.js";
 
 const TICK_MS = 60_000;
 /* the kernel's "no login uid": the schedule acts for no person */
@@ -12,7 +12,7 @@ export class ScheduleRunner {
     private running = false;
     private readonly scrubsStarted = new Set<string>();
 
-    constructor(private readonly area: ZfsArea) {}
+    constructor(private readonly host: ZfsHost) {}
 
     start(): void {
         this.timer = setInterval(() => void this.tick(), TICK_MS);
@@ -31,11 +31,11 @@ export class ScheduleRunner {
             return;
         this.running = true;
         try {
-            const schedule = this.area.schedule;
+            const schedule = this.host.schedule;
             if (!schedule.snapshots && !schedule.scrub)
                 return;
             const existing = new Map<string, string[]>();
-            for (const d of this.area.datasets) {
+            for (const d of this.host.datasets) {
                 if (d.type === "filesystem" || d.type === "volume")
                     existing.set(d.name, existing.get(d.name) ?? []);
                 const at = d.name.indexOf("@");
@@ -48,19 +48,19 @@ export class ScheduleRunner {
             const plan = planSnapshots(schedule, existing, now);
             let changed = false;
             for (const t of plan.take)
-                changed = await this.attempt("Snapshot", this.area.datasetPath(t.dataset), `${t.dataset}@${t.name}`,
-                    () => this.area.tools.snapshot(`${t.dataset}@${t.name}`, t.recursive)) || changed;
+                changed = await this.attempt("Snapshot", this.host.datasetPath(t.dataset), `${t.dataset}@${t.name}`,
+                    () => this.host.tools.snapshot(`${t.dataset}@${t.name}`, t.recursive)) || changed;
             for (const d of plan.destroy)
-                changed = await this.attempt("DestroySnapshot", this.area.datasetPath(d.snapshot.slice(0, d.snapshot.indexOf("@"))), d.snapshot,
-                    () => this.area.tools.destroy(d.snapshot, d.recursive)) || changed;
-            const pools = new Set((this.area.datasets).filter(d => !d.name.includes("/") && !d.name.includes("@")).map(d => d.name));
+                changed = await this.attempt("DestroySnapshot", this.host.datasetPath(d.snapshot.slice(0, d.snapshot.indexOf("@"))), d.snapshot,
+                    () => this.host.tools.destroy(d.snapshot, d.recursive)) || changed;
+            const pools = new Set((this.host.datasets).filter(d => !d.name.includes("/") && !d.name.includes("@")).map(d => d.name));
             for (const pool of scrubsDue(schedule, now, this.scrubsStarted)) {
                 this.scrubsStarted.add(scrubKey(pool, now));
                 if (pools.has(pool))
-                    changed = await this.attempt("Scrub", this.area.poolPath(pool), pool, () => this.area.tools.scrub(pool, false)) || changed;
+                    changed = await this.attempt("Scrub", this.host.poolPath(pool), pool, () => this.host.tools.scrub(pool, false)) || changed;
             }
             if (changed)
-                await this.area.refresh();
+                await this.host.refresh();
         } finally {
             this.running = false;
         }
@@ -75,7 +75,7 @@ export class ScheduleRunner {
             result = `Failed: ${(e as Error).message}`;
             process.stderr.write(`debvisord: schedule: ${action} ${target} failed: ${(e as Error).message}\n`);
         }
-        await this.area.audit?.appendAsDaemon(`ZfsSchedule.${action}`, object, result, [target]).catch(() => undefined);
+        await this.host.audit?.appendAsDaemon(`ZfsSchedule.${action}`, object, result, [target]).catch(() => undefined);
         return result === "ok";
     }
 }

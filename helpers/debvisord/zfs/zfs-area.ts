@@ -8,6 +8,7 @@ import { NotInstalled } from "../area-supervisor.js";
 import type { AuditLog } from "../audit/audit-log.js";
 import type { ObjectServer, Published } from "../bus/object-server.js";
 import type { JobRegistry } from "../jobs/jobs.js";
+import type { ZfsPoolSummary } from "../cluster/cluster-storage.js";
 import { escapePathElement } from "../../lib/object-path.js";
 import type { DatasetEntry, ZfsFlavor } from "./parse.js";
 import { flattenVdevs, leafDevices, scrubScheduleToBus, snapshotScheduleToBus } from "./bus-values.js";
@@ -16,16 +17,15 @@ import { readEverySeconds } from "./properties.js";
 import { readSchedule, SCHEDULE_FILE, type Schedule } from "./schedule.js";
 import type { Pool, ZfsTools } from "./tools.js";
 import { datasetMethods, managerMethods, poolMethods } from "./zfs-methods.js";
+import type { ZfsHost } from "./zfs-host.js";
 import { ScheduleRunner } from "./schedule-runner.js";
+import { ZFSDATASET_IFACE, ZFSMANAGER_IFACE, ZFSPOOL_IFACE } from "../../../generated/dbus-contract.js";
 
-export const ZFS_MANAGER_IFACE = "org.debvisor.DebVisor1.ZfsManager";
-export const ZFS_POOL_IFACE = "org.debvisor.DebVisor1.ZfsPool";
-export const ZFS_DATASET_IFACE = "org.debvisor.DebVisor1.ZfsDataset";
 const MICROSECONDS = 1_000_000n;
 
 type Props = Record<string, unknown>;
 
-export class ZfsArea {
+export class ZfsArea implements ZfsHost {
     readonly path: string;
     flavor: ZfsFlavor | null = null;
     /** the last `zfs get` of everything: datasets and snapshots */
@@ -62,7 +62,7 @@ export class ZfsArea {
     /* Exports the manager (quick: before the bus name is taken); `probe`, run by the area's
      * supervisor, finds out which ZFS the host has and reads the state. */
     start(): void {
-        this.server.export(this.path, [{ name: ZFS_MANAGER_IFACE, properties: () => this.managerProperties(), methods: managerMethods(this) }]);
+        this.server.export(this.path, [{ name: ZFSMANAGER_IFACE, properties: () => this.managerProperties(), methods: managerMethods(this) }]);
     }
 
     /* Whether ZFS is here and answers; throws why not. Looks for the tools again while there are none. */
@@ -80,7 +80,7 @@ export class ZfsArea {
             this.flavor = await this.tools.flavor(true);
             if (!this.flavor)
                 return null;
-            this.server.propertiesChanged(this.path, ZFS_MANAGER_IFACE, ["Implementation", "Version", "Features"]);
+            this.server.propertiesChanged(this.path, ZFSMANAGER_IFACE, ["Implementation", "Version", "Features"]);
             this.ready = this.refresh();
             this.changeWatch.start(this.flavor, this.tools.zpoolPath);
             this.timer = setInterval(() => void this.refresh(), readEverySeconds() * 1000);
@@ -106,6 +106,13 @@ export class ZfsArea {
         return result;
     }
 
+    /* The pools in short, as the cluster's other members list them. */
+    poolSummaries(): ZfsPoolSummary[] {
+        return [...this.pools.values()].map(p => ({
+            name: String(p.Name), health: String(p.Health), size: Number(p.Size), allocated: Number(p.Allocated), free: Number(p.Free),
+        })).sort((a, b) => a.name.localeCompare(b.name));
+    }
+
     stop(): void {
         if (this.timer)
             clearInterval(this.timer);
@@ -126,7 +133,7 @@ export class ZfsArea {
 
     setSchedule(schedule: Schedule): void {
         this.schedule = schedule;
-        this.server.propertiesChanged(this.path, ZFS_MANAGER_IFACE, ["SnapshotSchedule", "ScrubSchedule"]);
+        this.server.propertiesChanged(this.path, ZFSMANAGER_IFACE, ["SnapshotSchedule", "ScrubSchedule"]);
         // what the new schedule makes due is taken now, not at the next minute
         if (this.flavor)
             void this.runner.tick();
@@ -180,7 +187,7 @@ export class ZfsArea {
             const props = poolProperties(p);
             this.pools.set(path, props);
             this.poolDevices.set(path, leafDevices(p.status?.vdevs ?? []));
-            wantedPools.set(path, { iface: ZFS_POOL_IFACE, props, methods: () => poolMethods(this, path, p.name) });
+            wantedPools.set(path, { iface: ZFSPOOL_IFACE, props, methods: () => poolMethods(this, path, p.name) });
         }
         this.server.sync(`${this.path}/pools`, wantedPools);
         const snapshots = new Map<string, DatasetEntry[]>();
@@ -197,7 +204,7 @@ export class ZfsArea {
             if (d.type !== "filesystem" && d.type !== "volume")
                 continue;
             wanted.set(this.datasetPath(d.name), {
-                iface: ZFS_DATASET_IFACE, props: datasetProperties(d, snapshots.get(d.name) ?? []), methods: () => datasetMethods(this, d.name),
+                iface: ZFSDATASET_IFACE, props: datasetProperties(d, snapshots.get(d.name) ?? []), methods: () => datasetMethods(this, d.name),
             });
         }
         this.server.sync(`${this.path}/datasets`, wanted);

@@ -5,7 +5,7 @@
 // it returns, so a caller sees the result on the bus at once.
 import * as z from "zod/mini";
 import { busy, failed, invalidArgument, notFound, notSupported } from "../../lib/errors.js";
-import { method, type CallContext } from "../bus/call-pipeline.js";
+import { method, type CallContext, type MethodTable } from "../bus/call-pipeline.js";
 import { absolutePath, count, optionsSchema } from "../validation.js";
 import { datasetName, poolName, snapshotName } from "./names.js";
 import { dependentsOf } from "./parse.js";
@@ -13,20 +13,20 @@ import { checkDevices, fileVdevDirectory, LAYOUT_MINIMUM, propertyShape, toZfsPr
 import { scheduleFromBus } from "./bus-values.js";
 import { scheduleSchema, writeSchedule } from "./schedule.js";
 import type { Layout } from "./tools.js";
-import type { ZfsArea } from "./zfs-area.js";
+import type { ZfsHost } from "./zfs-host.js";
 
 const SCRUB_POLL_MS = 1000;
 const SCRUB_MAX_POLLS = 60 * 60 * 24 * 14; // a scrub of two weeks is followed no further
 const VOLUME_BLOCK = 8192;
 
-function flavorOf(area: ZfsArea) {
-    if (!area.flavor)
+function flavorOf(host: ZfsHost) {
+    if (!host.flavor)
         throw notSupported("ZFS is not installed on this host (install zfsutils-linux, or zfs-fuse)");
-    return area.flavor;
+    return host.flavor;
 }
 
-function exists(area: ZfsArea, name: string): boolean {
-    return area.datasets.some(d => d.name === name);
+function exists(host: ZfsHost, name: string): boolean {
+    return host.datasets.some(d => d.name === name);
 }
 
 /* "directory" for import: where devices of exported pools may be looked for. */
@@ -39,7 +39,7 @@ function importDirectory(directory: string | undefined): string | undefined {
     return directory;
 }
 
-export function managerMethods(area: ZfsArea): Record<string, unknown> {
+export function managerMethods(host: ZfsHost): MethodTable {
     return {
         CreatePool: method({
             args: z.tuple([
@@ -49,72 +49,72 @@ export function managerMethods(area: ZfsArea): Record<string, unknown> {
                 optionsSchema({ mountpoint: propertyShape.mountpoint, compression: propertyShape.compression, atime: propertyShape.atime }),
             ]),
             run: async (_ctx, [name, layout, devices, options]) => {
-                await area.ready;
-                const flavor = flavorOf(area);
+                await host.ready;
+                const flavor = flavorOf(host);
                 if (devices.length < LAYOUT_MINIMUM[layout])
                     throw invalidArgument(`devices: a ${layout} pool needs at least ${LAYOUT_MINIMUM[layout]} devices, not ${devices.length}`);
                 const { mountpoint, ...rest } = options;
                 const properties = toZfsProperties(rest, flavor, "options");
-                if ((await area.tools.poolNames()).includes(name))
+                if ((await host.tools.poolNames()).includes(name))
                     throw invalidArgument(`name: a pool named ${name} exists already`);
                 const checked = await checkDevices(devices);
-                const inUse = area.devicesInUse();
+                const inUse = host.devicesInUse();
                 for (const [i, device] of checked.entries()) {
                     if (inUse.has(device))
                         throw invalidArgument(`devices[${i}]: ${devices[i]} is part of the pool ${inUse.get(device)}`);
                 }
-                await area.tools.createPool(name, layout as Layout, checked, properties, mountpoint);
-                await area.refresh();
-                return [area.poolPath(name)];
+                await host.tools.createPool(name, layout as Layout, checked, properties, mountpoint);
+                await host.refresh();
+                return [host.poolPath(name)];
             },
         }),
         GetImportablePools: method({
             args: z.tuple([optionsSchema({ directory: z.optional(absolutePath) })]),
             run: async (_ctx, [options]) => {
-                await area.ready;
-                flavorOf(area);
-                const list = await area.tools.importable(importDirectory(options.directory));
+                await host.ready;
+                flavorOf(host);
+                const list = await host.tools.importable(importDirectory(options.directory));
                 return [list.map(p => ({ Name: p.name, Id: p.id, State: p.state }))];
             },
         }),
         ImportPool: method({
             args: z.tuple([poolName, optionsSchema({ directory: z.optional(absolutePath) })]),
             run: async (_ctx, [name, options]) => {
-                await area.ready;
-                flavorOf(area);
-                if ((await area.tools.poolNames()).includes(name))
+                await host.ready;
+                flavorOf(host);
+                if ((await host.tools.poolNames()).includes(name))
                     throw invalidArgument(`name: ${name} is imported already`);
-                await area.tools.importPool(name, importDirectory(options.directory));
-                await area.refresh();
-                return [area.poolPath(name)];
+                await host.tools.importPool(name, importDirectory(options.directory));
+                await host.refresh();
+                return [host.poolPath(name)];
             },
         }),
         CreateDataset: method({
             args: z.tuple([datasetName, optionsSchema(propertyShape)]),
             run: async (_ctx, [name, options]) => {
-                await area.ready;
-                const flavor = flavorOf(area);
+                await host.ready;
+                const flavor = flavorOf(host);
                 const properties = toZfsProperties(options, flavor, "options");
-                requireNewChild(area, name);
-                await area.tools.createDataset(name, properties);
-                await area.refresh();
-                return [area.datasetPath(name)];
+                requireNewChild(host, name);
+                await host.tools.createDataset(name, properties);
+                await host.refresh();
+                return [host.datasetPath(name)];
             },
         }),
         CreateVolume: method({
             args: z.tuple([datasetName, count(VOLUME_BLOCK, Number.MAX_SAFE_INTEGER, " bytes"), optionsSchema({ compression: propertyShape.compression })]),
             run: async (_ctx, [name, size, options]) => {
-                await area.ready;
-                const flavor = flavorOf(area);
+                await host.ready;
+                const flavor = flavorOf(host);
                 if (!flavor.volumes)
                     throw notSupported("zfs-fuse cannot make volumes (zvols): it runs in user space without block devices; OpenZFS can");
                 if (size % VOLUME_BLOCK !== 0)
                     throw invalidArgument(`size: must be a multiple of ${VOLUME_BLOCK} bytes`);
                 const properties = toZfsProperties(options, flavor, "options");
-                requireNewChild(area, name);
-                await area.tools.createVolume(name, BigInt(size), properties);
-                await area.refresh();
-                return [area.datasetPath(name)];
+                requireNewChild(host, name);
+                await host.tools.createVolume(name, BigInt(size), properties);
+                await host.refresh();
+                return [host.datasetPath(name)];
             },
         }),
         SetSchedule: method({
@@ -125,23 +125,23 @@ export function managerMethods(area: ZfsArea): Record<string, unknown> {
                 optionsSchema({}),
             ]),
             run: async (_ctx, [snapshots, scrub]) => {
-                await area.ready;
+                await host.ready;
                 const json = scheduleFromBus(snapshots, scrub);
                 const parsed = scheduleSchema.safeParse(json);
                 if (!parsed.success)
                     throw invalidArgument(`schedule: ${parsed.error.issues.map(i => `${i.path.map(String).join(".") || "(top)"}: ${i.message}`).join("; ")}`);
                 const schedule = parsed.data;
                 for (const dataset of Object.keys(schedule.snapshots ?? {})) {
-                    if (!area.datasets.some(d => d.name === dataset && d.type !== "snapshot"))
+                    if (!host.datasets.some(d => d.name === dataset && d.type !== "snapshot"))
                         throw invalidArgument(`schedule: snapshots.${dataset}: no such dataset`);
                 }
-                const pools = new Set(area.datasets.filter(d => !d.name.includes("/") && !d.name.includes("@")).map(d => d.name));
+                const pools = new Set(host.datasets.filter(d => !d.name.includes("/") && !d.name.includes("@")).map(d => d.name));
                 for (const pool of Object.keys(schedule.scrub ?? {})) {
                     if (!pools.has(pool))
                         throw invalidArgument(`schedule: scrub.${pool}: no such pool`);
                 }
-                writeSchedule(schedule, area.scheduleFile);
-                area.setSchedule(schedule);
+                writeSchedule(schedule, host.scheduleFile);
+                host.setSchedule(schedule);
                 return [];
             },
         }),
@@ -149,46 +149,46 @@ export function managerMethods(area: ZfsArea): Record<string, unknown> {
 }
 
 /* A new dataset's parent must exist and be a filesystem, and the name must be free. */
-function requireNewChild(area: ZfsArea, name: string): void {
-    if (exists(area, name))
+function requireNewChild(host: ZfsHost, name: string): void {
+    if (exists(host, name))
         throw invalidArgument(`name: ${name} exists already`);
     const parent = name.slice(0, name.lastIndexOf("/"));
     if (!name.includes("/"))
         throw invalidArgument(`name: must be POOL/NAME; a pool's own dataset is made with CreatePool`);
-    const p = area.datasets.find(d => d.name === parent);
+    const p = host.datasets.find(d => d.name === parent);
     if (!p)
         throw notFound(`name: the parent ${parent} does not exist`);
     if (p.type !== "filesystem")
         throw invalidArgument(`name: the parent ${parent} is a ${p.type}, not a filesystem`);
 }
 
-export function poolMethods(area: ZfsArea, path: string, name: string): Record<string, unknown> {
+export function poolMethods(host: ZfsHost, path: string, name: string): MethodTable {
     const noOptions = z.tuple([optionsSchema({})]);
     return {
         Scrub: method({
             args: noOptions,
             run: async (ctx: CallContext) => {
-                await area.ready;
-                if (area.poolState(path)?.ScrubState === "scrubbing" || area.poolState(path)?.ScrubState === "resilvering")
-                    throw busy(`${name} is being ${area.poolState(path)?.ScrubState === "scrubbing" ? "scrubbed" : "resilvered"} already`);
-                await area.tools.scrub(name, false);
-                await area.refresh();
-                const job = area.jobs.start({ operation: "zfs-scrub", description: `Scrubbing ${name}`, caller: ctx.caller, objects: [path] },
+                await host.ready;
+                if (host.poolState(path)?.ScrubState === "scrubbing" || host.poolState(path)?.ScrubState === "resilvering")
+                    throw busy(`${name} is being ${host.poolState(path)?.ScrubState === "scrubbing" ? "scrubbed" : "resilvered"} already`);
+                await host.tools.scrub(name, false);
+                await host.refresh();
+                const job = host.jobs.start({ operation: "zfs-scrub", description: `Scrubbing ${name}`, caller: ctx.caller, objects: [path] },
                     async control => {
                         for (let i = 0; i < SCRUB_MAX_POLLS; i++) {
                             if (control.signal.aborted) {
-                                await area.tools.scrub(name, true).catch(() => undefined);
-                                await area.refresh();
+                                await host.tools.scrub(name, true).catch(() => undefined);
+                                await host.refresh();
                                 throw control.signal.reason;
                             }
-                            const state = area.poolState(path);
+                            const state = host.poolState(path);
                             if (!state)
                                 throw failed(`${name} is gone`);
                             if (state.ScrubState !== "scrubbing")
                                 return String(state.LastScrub || `scrub ${String(state.ScrubState)}`);
                             control.setProgress(Number(state.ScrubProgress));
                             await new Promise(r => setTimeout(r, SCRUB_POLL_MS));
-                            await area.refresh();
+                            await host.refresh();
                         }
                         return `${name} is still being scrubbed; no longer followed`;
                     });
@@ -198,39 +198,39 @@ export function poolMethods(area: ZfsArea, path: string, name: string): Record<s
         StopScrub: method({
             args: noOptions,
             run: async () => {
-                await area.ready;
-                await area.tools.scrub(name, true);
-                await area.refresh();
+                await host.ready;
+                await host.tools.scrub(name, true);
+                await host.refresh();
                 return [];
             },
         }),
         Export: method({
             args: noOptions,
             run: async () => {
-                await area.ready;
-                await area.tools.exportPool(name);
-                await area.refresh();
+                await host.ready;
+                await host.tools.exportPool(name);
+                await host.refresh();
                 return [];
             },
         }),
         Destroy: method({
             args: z.tuple([optionsSchema({ confirm: z.optional(z.string().check(z.maxLength(300, "is too long"))) })]),
             run: async (_ctx, [options]) => {
-                await area.ready;
+                await host.ready;
                 if (options.confirm !== name)
                     throw invalidArgument(`options.confirm: must be the pool's name, "${name}", to destroy it and everything in it`);
-                await area.tools.destroyPool(name);
-                await area.refresh();
+                await host.tools.destroyPool(name);
+                await host.refresh();
                 return [];
             },
         }),
     };
 }
 
-export function datasetMethods(area: ZfsArea, name: string): Record<string, unknown> {
+export function datasetMethods(host: ZfsHost, name: string): MethodTable {
     const snapshotOf = (short: string) => {
         const full = `${name}@${short}`;
-        if (!exists(area, full))
+        if (!exists(host, full))
             throw notFound(`snapshot: ${name} has no snapshot ${short}`);
         return full;
     };
@@ -238,87 +238,87 @@ export function datasetMethods(area: ZfsArea, name: string): Record<string, unkn
         SetProperties: method({
             args: z.tuple([optionsSchema(propertyShape), optionsSchema({})]),
             run: async (_ctx, [values]) => {
-                await area.ready;
-                const properties = toZfsProperties(values as PropertyValues, flavorOf(area));
+                await host.ready;
+                const properties = toZfsProperties(values as PropertyValues, flavorOf(host));
                 if (Object.keys(properties).length === 0)
                     throw invalidArgument("properties: name at least one property to set");
-                await area.tools.setProperties(name, properties);
-                await area.refresh();
+                await host.tools.setProperties(name, properties);
+                await host.refresh();
                 return [];
             },
         }),
         Destroy: method({
             args: z.tuple([optionsSchema({ recursive: z.optional(z.boolean()) })]),
             run: async (_ctx, [options]) => {
-                await area.ready;
+                await host.ready;
                 if (!name.includes("/"))
                     throw invalidArgument(`${name} is the pool's own dataset: destroy the pool instead`);
-                const dependents = dependentsOf(name, area.datasets);
+                const dependents = dependentsOf(name, host.datasets);
                 const outside = dependents.filter(d => !d.startsWith(`${name}/`) && !d.startsWith(`${name}@`));
                 if (outside.length > 0)
                     throw busy(`${name} cannot be destroyed: clones of its snapshots depend on it: ${outside.join(", ")} (destroy or promote them first)`);
                 if (dependents.length > 0 && !options.recursive)
                     throw busy(`${name} has ${dependents.length} dependent${dependents.length > 1 ? "s" : ""}: ${dependents.join(", ")}; pass the option "recursive" to destroy ${dependents.length > 1 ? "them" : "it"} too`);
-                await area.tools.destroy(name, dependents.length > 0);
-                await area.refresh();
+                await host.tools.destroy(name, dependents.length > 0);
+                await host.refresh();
                 return [];
             },
         }),
         Snapshot: method({
             args: z.tuple([snapshotName, optionsSchema({ recursive: z.optional(z.boolean()) })]),
             run: async (_ctx, [short, options]) => {
-                await area.ready;
-                if (exists(area, `${name}@${short}`))
+                await host.ready;
+                if (exists(host, `${name}@${short}`))
                     throw invalidArgument(`name: ${name}@${short} exists already`);
                 if (`${name}@${short}`.length > 255)
                     throw invalidArgument(`name: ${name}@${short} is longer than 255 characters`);
-                await area.tools.snapshot(`${name}@${short}`, options.recursive ?? false);
-                await area.refresh();
+                await host.tools.snapshot(`${name}@${short}`, options.recursive ?? false);
+                await host.refresh();
                 return [];
             },
         }),
         Rollback: method({
             args: z.tuple([snapshotName, optionsSchema({ "destroy-newer": z.optional(z.boolean()) })]),
             run: async (ctx: CallContext, [short, options]) => {
-                await area.ready;
+                await host.ready;
                 const full = snapshotOf(short);
                 if (options["destroy-newer"])
                     await ctx.authorize("org.debvisor.zfs.destroy");
                 else {
-                    const snapshots = area.datasets.filter(d => d.name.startsWith(`${name}@`));
+                    const snapshots = host.datasets.filter(d => d.name.startsWith(`${name}@`));
                     const at = snapshots.findIndex(d => d.name === full);
                     const newer = snapshots.slice(at + 1).map(d => d.name);
                     if (newer.length > 0)
                         throw busy(`snapshot: newer snapshots exist: ${newer.join(", ")}; pass the option "destroy-newer" to destroy them and roll back`);
                 }
-                await area.tools.rollback(full, options["destroy-newer"] ?? false);
-                await area.refresh();
+                await host.tools.rollback(full, options["destroy-newer"] ?? false);
+                await host.refresh();
                 return [];
             },
         }),
         Clone: method({
             args: z.tuple([snapshotName, datasetName, optionsSchema({})]),
             run: async (_ctx, [short, target]) => {
-                await area.ready;
+                await host.ready;
                 const full = snapshotOf(short);
                 if (target.split("/")[0] !== name.split("/")[0])
                     throw invalidArgument(`target: a clone must be in the same pool, ${name.split("/")[0]}`);
-                requireNewChild(area, target);
-                await area.tools.clone(full, target);
-                await area.refresh();
-                return [area.datasetPath(target)];
+                requireNewChild(host, target);
+                await host.tools.clone(full, target);
+                await host.refresh();
+                return [host.datasetPath(target)];
             },
         }),
         DestroySnapshot: method({
             args: z.tuple([snapshotName, optionsSchema({})]),
             run: async (_ctx, [short]) => {
-                await area.ready;
+                await host.ready;
                 const full = snapshotOf(short);
-                const clones = dependentsOf(full, area.datasets);
+                const clones = dependentsOf(full, host.datasets);
                 if (clones.length > 0)
                     throw busy(`${full} cannot be destroyed: clones depend on it: ${clones.join(", ")}`);
-                await area.tools.destroy(full, false);
-                await area.refresh();
+                await host.tools.destroy(full, false);
+                await host.refresh();
                 return [];
             },
         }),

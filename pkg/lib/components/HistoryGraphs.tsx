@@ -3,7 +3,7 @@
 // and the Storage page. A graph holds one or two lines (read and write,
 // received and sent); ratios are drawn 0 to 100 %, rates up to a round top.
 // Re-read every minute while the page is visible.
-import { useCallback, useEffect, useState } from "react";
+import { useEffect, useState } from "react";
 import { Alert } from "@patternfly/react-core/dist/esm/components/Alert/index.js";
 import { Spinner } from "@patternfly/react-core/dist/esm/components/Spinner/index.js";
 import { ToggleGroup, ToggleGroupItem } from "@patternfly/react-core/dist/esm/components/ToggleGroup/index.js";
@@ -12,6 +12,7 @@ import { metricsHistory, type History, type HistorySeries, type HistorySubject }
 import type { CallError } from "../api/call";
 import { _ } from "../gettext";
 import { bytesPerSecond, graphPath, percent, rateScale } from "../history-graph";
+import { latestReads } from "../latest-reads";
 
 const REFRESH_MS = 60_000;
 export interface HistoryRange { id: string; seconds: number; label: () => string }
@@ -38,14 +39,14 @@ export function RangeToggle({ range, onChange }: { range: HistoryRange; onChange
     );
 }
 
-function Graph({ spec, histories, rangeSeconds }: { spec: GraphSpec; histories: History[]; rangeSeconds: number }) {
+function Graph({ spec, histories, range }: { spec: GraphSpec; histories: History[]; range: HistoryRange }) {
     const end = Date.now();
     const show = spec.unit === "ratio" ? percent : bytesPerSecond;
     const max = spec.unit === "ratio" ? 1 : rateScale(histories.flatMap(h => h.points.map(p => p[1])));
     const latest = histories.map((h, i) => `${spec.lines[i].label ? `${spec.lines[i].label} ` : ""}${show(h.points.at(-1)?.[1])}`).join(", ");
     const points = histories.reduce((n, h) => n + h.points.length, 0);
     return (
-        <figure className="debvisor-graph" aria-label={spec.title}>
+        <figure className="debvisor-graph" aria-label={spec.title} data-range={range.id}>
             <figcaption>
                 <strong>{spec.title}</strong> <span className="debvisor-muted">{latest}</span>
                 {spec.unit === "rate" && <span className="debvisor-muted debvisor-graph-scale"> {_("top")} {bytesPerSecond(max)}</span>}
@@ -54,7 +55,7 @@ function Graph({ spec, histories, rangeSeconds }: { spec: GraphSpec; histories: 
                  data-points={points}>
                 <line x1="0" y1={BOX.height / 2} x2={BOX.width} y2={BOX.height / 2} className="debvisor-graph-grid" />
                 {histories.map((h, i) => (
-                    <path key={spec.lines[i].series} d={graphPath(h.points, end - rangeSeconds * 1000, end, h.step * 1000, BOX, max)}
+                    <path key={spec.lines[i].series} d={graphPath(h.points, end - range.seconds * 1000, end, h.step * 1000, BOX, max)}
                           className={i === 0 ? "debvisor-graph-line" : "debvisor-graph-line debvisor-graph-line-second"} vectorEffect="non-scaling-stroke" />
                 ))}
             </svg>
@@ -64,30 +65,40 @@ function Graph({ spec, histories, rangeSeconds }: { spec: GraphSpec; histories: 
 
 /* The graphs over a range chosen outside; a line's subject (a machine, a pool) is its own or the one given here (none: the node). */
 export function HistoryGraphs({ specs, range, subject = {}, label }: { specs: GraphSpec[]; range: HistoryRange; subject?: HistorySubject; label: string }) {
-    const [histories, setHistories] = useState<History[][] | null>(null);
+    // the graphs drawn, and the range they are of (the one chosen may still be loading)
+    const [shown, setShown] = useState<{ range: HistoryRange; histories: History[][] } | null>(null);
     const [error, setError] = useState<CallError | null>(null);
     // the specs are made anew each render (their titles are translated then): what they read decides when to read again
     const reads = JSON.stringify(specs.map(s => s.lines.map(l => [l.series, { ...subject, ...l.subject }])));
 
-    const load = useCallback(() => {
-        const wanted = JSON.parse(reads) as Array<Array<[HistorySeries, HistorySubject]>>;
-        Promise.all(wanted.map(lines => Promise.all(lines.map(([series, of]) => metricsHistory(series, range.seconds, of)))))
-            .then(list => { setHistories(list); setError(null) }, (e: CallError) => setError(e));
-    }, [reads, range]);
-
     useEffect(() => {
+        const wanted = JSON.parse(reads) as Array<Array<[HistorySeries, HistorySubject]>>;
+        const begin = latestReads();
+        const load = () => {
+            const isLatest = begin();
+            Promise.all(wanted.map(lines => Promise.all(lines.map(([series, of]) => metricsHistory(series, range.seconds, of)))))
+                .then(list => {
+                    if (isLatest()) {
+                        setShown({ range, histories: list });
+                        setError(null);
+                    }
+                }, (e: CallError) => { if (isLatest()) setError(e) });
+        };
         load();
         const timer = window.setInterval(() => { if (document.visibilityState === "visible") load() }, REFRESH_MS);
-        return () => window.clearInterval(timer);
-    }, [load]);
+        return () => {
+            begin(); // the answers still on their way are not shown
+            window.clearInterval(timer);
+        };
+    }, [reads, range]);
 
     if (error)
         return <Alert variant="info" isInline isPlain title={_("History is not available")}>{error.message}</Alert>;
-    if (!histories)
+    if (!shown)
         return <Spinner size="md" aria-label={_("Loading history")} />;
     return (
         <Gallery hasGutter aria-label={label} minWidths={{ default: "100%", md: "calc(50% - var(--pf-t--global--spacer--gutter--default))" }}>
-            {specs.map((spec, i) => histories[i] && <Graph key={spec.title} spec={spec} histories={histories[i]} rangeSeconds={range.seconds} />)}
+            {specs.map((spec, i) => shown.histories[i] && <Graph key={spec.title} spec={spec} histories={shown.histories[i]} range={shown.range} />)}
         </Gallery>
     );
 }

@@ -1,8 +1,12 @@
 // The pools: health, space, scrub progress and the device tree with each
 // device's error counters; create, import, scrub, export and destroy
-// (destroying asks for the pool's name to be typed).
+// (destroying asks for the pool's name to be typed). In a cluster the other
+// members' pools are listed too, with a node column and filter
+// (pool-rows.ts); they are managed on their own node's page, which their row
+// opens.
 import { useState } from "react";
 import { Button } from "@patternfly/react-core/dist/esm/components/Button/index.js";
+import { FormSelect, FormSelectOption } from "@patternfly/react-core/dist/esm/components/FormSelect/index.js";
 import { Card, CardBody, CardHeader, CardTitle } from "@patternfly/react-core/dist/esm/components/Card/index.js";
 import { Progress } from "@patternfly/react-core/dist/esm/components/Progress/index.js";
 import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
@@ -12,10 +16,12 @@ import { AlertsFor } from "../../lib/components/ActiveAlerts";
 import { showError } from "../../lib/components/PageAlerts";
 import type { ZfsPoolObject } from "../../lib/dbus-store";
 import { formatBytes } from "../../lib/format";
+import { rowNodes } from "../../lib/node-rows";
 import { _, format } from "../../lib/gettext";
 import { CreatePoolDialog } from "./CreatePoolDialog";
 import { HealthLabel } from "./HealthLabel";
 import { ImportPoolDialog } from "./ImportPoolDialog";
+import type { PoolRow } from "./pool-rows";
 
 function VdevRows({ nodes }: { nodes: ZfsVdev[] }) {
     return nodes.map((v, i) => (
@@ -59,7 +65,27 @@ function Scrub({ pool }: { pool: ZfsPoolObject }) {
     return <span className="debvisor-muted">{p.LastScrub || _("Never scrubbed")}</span>;
 }
 
-export function PoolsCard({ pools, features }: { pools: ZfsPoolObject[]; features: string[] }) {
+/* Another member's pool: what it last told; its actions are on its node's page. */
+function RemotePool({ row, onOpen }: { row: PoolRow; onOpen: () => void }) {
+    return (
+        <Tr>
+            <Td className="debvisor-mono">{row.name}</Td>
+            <Td>{row.stale ? format(_("$0 (not answering: as last known)"), row.node) : row.node}</Td>
+            <Td><HealthLabel state={row.health} /></Td>
+            <Td>{formatBytes(row.size)}</Td>
+            <Td>{formatBytes(row.allocated)}</Td>
+            <Td>{formatBytes(row.free)}</Td>
+            <Td>—</Td>
+            <Td>—</Td>
+            <Td isActionCell><Button variant="link" onClick={onOpen}>{format(_("Open on $0"), row.node)}</Button></Td>
+        </Tr>
+    );
+}
+
+export function PoolsCard({ rows, features, onOpenRemote }: { rows: PoolRow[]; features: string[]; onOpenRemote: (row: PoolRow) => void }) {
+    const [nodeFilter, setNodeFilter] = useState("");
+    const nodes = rowNodes(rows);
+    const shown = rows.filter(r => !nodeFilter || r.node === nodeFilter);
     const [creating, setCreating] = useState(false);
     const [importing, setImporting] = useState(false);
     const [destroying, setDestroying] = useState<ZfsPoolObject | null>(null);
@@ -70,6 +96,12 @@ export function PoolsCard({ pools, features }: { pools: ZfsPoolObject[]; feature
         <Card aria-label={_("Pools")}>
             <CardHeader actions={{
                 actions: <>
+                    {nodes.length > 0 && (
+                        <FormSelect id="zfs-pool-node-filter" aria-label={_("Filter pools by node")} value={nodeFilter} onChange={(_e, v) => setNodeFilter(v)}>
+                            <FormSelectOption value="" label={_("All nodes")} />
+                            {nodes.map(n => <FormSelectOption key={n} value={n} label={n} />)}
+                        </FormSelect>
+                    )}
                     <Button variant="secondary" onClick={() => setImporting(true)}>{_("Import pool")}</Button>
                     <Button variant="secondary" onClick={() => setCreating(true)}>{_("Create pool")}</Button>
                 </>,
@@ -77,28 +109,40 @@ export function PoolsCard({ pools, features }: { pools: ZfsPoolObject[]; feature
                 <CardTitle component="h2">{_("Pools")}</CardTitle>
             </CardHeader>
             <CardBody>
-                {pools.length === 0 && <p className="debvisor-muted">{_("No pools yet.")}</p>}
-                {pools.map(pool => {
+                {shown.length === 0 && <p className="debvisor-muted">{_("No pools yet.")}</p>}
+                {shown.map(row => {
+                    const pool = row.local;
+                    const head = (
+                        <Thead>
+                            <Tr>
+                                <Th>{_("Pool")}</Th>
+                                {nodes.length > 0 && <Th>{_("Node")}</Th>}
+                                <Th>{_("Health")}</Th>
+                                <Th>{_("Size")}</Th>
+                                <Th>{_("Used")}</Th>
+                                <Th>{_("Free")}</Th>
+                                <Th>{_("Fragmentation")}</Th>
+                                <Th>{_("Scrub")}</Th>
+                                <Th screenReaderText={_("Actions")} />
+                            </Tr>
+                        </Thead>
+                    );
+                    if (!pool)
+                        return (
+                            <div key={row.key} data-pool={row.name} data-node={row.node} className="pf-v6-u-mb-lg">
+                                <Table aria-label={row.name} variant="compact">{head}<Tbody><RemotePool row={row} onOpen={() => onOpenRemote(row)} /></Tbody></Table>
+                            </div>
+                        );
                     const p = pool.props;
                     const scrubbing = p.ScrubState === "scrubbing";
                     return (
-                        <div key={pool.path} data-pool={p.Name} className="pf-v6-u-mb-lg">
+                        <div key={pool.path} data-pool={p.Name} data-node={row.node} className="pf-v6-u-mb-lg">
                             <Table aria-label={p.Name} variant="compact">
-                                <Thead>
-                                    <Tr>
-                                        <Th>{_("Pool")}</Th>
-                                        <Th>{_("Health")}</Th>
-                                        <Th>{_("Size")}</Th>
-                                        <Th>{_("Used")}</Th>
-                                        <Th>{_("Free")}</Th>
-                                        <Th>{_("Fragmentation")}</Th>
-                                        <Th>{_("Scrub")}</Th>
-                                        <Th screenReaderText={_("Actions")} />
-                                    </Tr>
-                                </Thead>
+                                {head}
                                 <Tbody>
                                     <Tr>
                                         <Td className="debvisor-mono">{p.Name}</Td>
+                                        {nodes.length > 0 && <Td>{row.node}</Td>}
                                         <Td><HealthLabel state={p.Health} /></Td>
                                         <Td>{p.SizesExact ? "" : "≈ "}{formatBytes(p.Size)}</Td>
                                         <Td>{formatBytes(p.Allocated)}</Td>

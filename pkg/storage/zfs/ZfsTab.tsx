@@ -6,10 +6,12 @@ import { Stack, StackItem } from "@patternfly/react-core/dist/esm/layouts/Stack/
 import { scheduleOf } from "../../lib/api/zfs";
 import { JobsPanel } from "../../lib/components/JobsPanel";
 import { AreaEmptyState } from "../../lib/components/AreaState";
-import { useArea, useZfsDatasets, useZfsManager, useZfsPools } from "../../lib/dbus-store";
+import { useArea, useCluster, useZfsDatasets, useZfsManager, useZfsPools } from "../../lib/dbus-store";
 import { _, format } from "../../lib/gettext";
 import { CapacityTrendsCard } from "../CapacityTrendsCard";
 import { DatasetsCard } from "./DatasetsCard";
+import { openOnNode } from "../../lib/node-rows";
+import { poolRows } from "./pool-rows";
 import { PoolsCard } from "./PoolsCard";
 
 export function ZfsTab() {
@@ -17,6 +19,7 @@ export function ZfsTab() {
     const pools = useZfsPools();
     const datasets = useZfsDatasets();
     const area = useArea("zfs");
+    const cluster = useCluster();
     if (!manager)
         return <AreaEmptyState area={area?.state === "ready" ? null : area} what={_("ZFS")} />;
     if (area?.state === "retrying")
@@ -35,7 +38,7 @@ export function ZfsTab() {
             <StackItem className="debvisor-muted" data-implementation={manager.Implementation}>
                 {manager.Implementation === "openzfs" ? format(_("OpenZFS $0"), manager.Version) : _("zfs-fuse (no volumes, no lz4)")}
             </StackItem>
-            <StackItem><PoolsCard pools={pools} features={manager.Features} /></StackItem>
+            <StackItem><PoolsCard rows={poolRows(pools, cluster)} features={manager.Features} onOpenRemote={row => openOnNode(cluster, row.node, "storage")} /></StackItem>
             <StackItem><CapacityTrendsCard kind="zfs-pool-used" pools={pools.map(p => p.props.Name)} /></StackItem>
             <StackItem><DatasetsCard datasets={datasets} schedule={scheduleOf(manager.SnapshotSchedule, manager.ScrubSchedule)} features={manager.Features} /></StackItem>
             <StackItem><JobsPanel /></StackItem>

@@ -7,15 +7,15 @@ import { failed, invalidArgument } from "../../../lib/errors.js";
 import { isIP } from "../../../lib/ip-address.js";
 import { runTool } from "../../../lib/tool-run.js";
 import { toVariantDict } from "../../../lib/variants.js";
-import { method } from "../../bus/call-pipeline.js";
+import { method, type MethodTable } from "../../bus/call-pipeline.js";
 import type { ObjectServer } from "../../bus/object-server.js";
 import { optionsSchema } from "../../validation.js";
 import { applyPlan, planFix, runChecks } from "./checks.js";
 import { fail2banArgs, fail2banStatus, type Fail2banStatus, jailName } from "./fail2ban.js";
 import type { Check, HardeningEnv } from "./host-files.js";
 import { applyMfa, mfaStatus, type MfaStatus, planMfa } from "./ssh-mfa.js";
+import { HARDENING_IFACE } from "../../../../generated/dbus-contract.js";
 
-export const HARDENING_IFACE = "org.debvisor.DebVisor1.Hardening";
 const REFRESH_MS = 60_000;
 const TOOL_TIMEOUT_MS = 30_000;
 
@@ -62,9 +62,7 @@ export class Hardening {
                     Jails: new dbus.Variant("aa{sv}", this.f2b.jails.map(j => toVariantDict({ Name: j.name, Banned: new dbus.Variant("as", j.banned) }))),
                 }),
             }),
-            methods: {
-                Recheck: this.recheck, Fix: this.fix, EnforceMfa: this.enforceMfa, RelaxMfa: this.relaxMfa, Unban: this.unban,
-            },
+            methods: this.methods(),
         }]);
     }
 
@@ -87,32 +85,59 @@ export class Hardening {
         this.server.propertiesChanged(this.path, HARDENING_IFACE, ["Checks", "MfaStatus", "Fail2ban"]);
     }
 
-    private readonly recheck = method({
-        args: z.tuple([optionsSchema({})]),
-        run: async () => this.exclusive(async () => {
-            await this.refresh();
-            return [];
-        }),
-    });
-
-    private readonly fix = method({
-        args: z.tuple([checkId, optionsSchema({ "dry-run": flag })]),
-        run: async (_ctx, [id, options]) => this.exclusive(async () => {
-            const plan = planFix(this.env.root, id);
-            if ("error" in plan)
-                throw invalidArgument(plan.error);
-            if (options["dry-run"])
-                return [plan.change];
-            try {
-                await applyPlan(this.env, plan);
-            } catch (e) {
-                throw failed((e as Error).message);
-            } finally {
-                await this.refresh();
-            }
-            return [plan.change];
-        }),
-    });
+    /* The methods of this object's interface, keyed by the contract's names (see bus/call-pipeline.ts). */
+    private methods(): MethodTable {
+        return {
+            Recheck: method({
+                args: z.tuple([optionsSchema({})]),
+                run: async () => this.exclusive(async () => {
+                    await this.refresh();
+                    return [];
+                }),
+            }),
+            Fix: method({
+                args: z.tuple([checkId, optionsSchema({ "dry-run": flag })]),
+                run: async (_ctx, [id, options]) => this.exclusive(async () => {
+                    const plan = planFix(this.env.root, id);
+                    if ("error" in plan)
+                        throw invalidArgument(plan.error);
+                    if (options["dry-run"])
+                        return [plan.change];
+                    try {
+                        await applyPlan(this.env, plan);
+                    } catch (e) {
+                        throw failed((e as Error).message);
+                    } finally {
+                        await this.refresh();
+                    }
+                    return [plan.change];
+                }),
+            }),
+            EnforceMfa: this.mfaMethod(true),
+            RelaxMfa: this.mfaMethod(false),
+            Unban: method({
+                args: z.tuple([
+                    text("a jail name").check(z.refine(jailName, "must be a fail2ban jail name (letters, digits, \".\", \"_\", \"-\")")),
+                    text("an address").check(z.refine(isIP, "must be an IPv4 or IPv6 address")),
+                    optionsSchema({ "dry-run": flag }),
+                ]),
+                run: async (_ctx, [jail, address, options]) => this.exclusive(async () => {
+                    const jailState = this.f2b.jails.find(j => j.name === jail);
+                    if (!this.f2b.running)
+                        throw invalidArgument(`jail: fail2ban is not running${this.f2b.detail ? ` (${this.f2b.detail})` : ""}`);
+                    if (!jailState)
+                        throw invalidArgument(`jail: fail2ban has no jail "${jail}"`);
+                    if (options["dry-run"])
+                        return [];
+                    const r = await this.env.run("fail2ban-client", fail2banArgs(this.env, ["set", jail, "unbanip", address]));
+                    await this.refresh();
+                    if (r.code !== 0)
+                        throw failed(`fail2ban-client set ${jail} unbanip ${address} failed: ${(r.stderr || r.stdout).trim()}`);
+                    return [];
+                }),
+            }),
+        };
+    }
 
     private mfaMethod(enforce: boolean) {
         return method({
@@ -134,29 +159,4 @@ export class Hardening {
             }),
         });
     }
-
-    private readonly enforceMfa = this.mfaMethod(true);
-    private readonly relaxMfa = this.mfaMethod(false);
-
-    private readonly unban = method({
-        args: z.tuple([
-            text("a jail name").check(z.refine(jailName, "must be a fail2ban jail name (letters, digits, \".\", \"_\", \"-\")")),
-            text("an address").check(z.refine(isIP, "must be an IPv4 or IPv6 address")),
-            optionsSchema({ "dry-run": flag }),
-        ]),
-        run: async (_ctx, [jail, address, options]) => this.exclusive(async () => {
-            const jailState = this.f2b.jails.find(j => j.name === jail);
-            if (!this.f2b.running)
-                throw invalidArgument(`jail: fail2ban is not running${this.f2b.detail ? ` (${this.f2b.detail})` : ""}`);
-            if (!jailState)
-                throw invalidArgument(`jail: fail2ban has no jail "${jail}"`);
-            if (options["dry-run"])
-                return [];
-            const r = await this.env.run("fail2ban-client", fail2banArgs(this.env, ["set", jail, "unbanip", address]));
-            await this.refresh();
-            if (r.code !== 0)
-                throw failed(`fail2ban-client set ${jail} unbanip ${address} failed: ${(r.stderr || r.stdout).trim()}`);
-            return [];
-        }),
-    });
 }
