@@ -16,11 +16,11 @@ APT_PACKAGES="
   bind9 bind9-utils bind9-dnsutils dnsmasq-base
   nftables iproute2
   zfs-fuse
-  ceph-mon ceph-mgr ceph-osd ceph-mds ceph-common ceph-fuse
+  ceph-mon ceph-mgr ceph-osd ceph-mds ceph-common ceph-fuse radosgw
   libvirt-daemon-driver-storage-rbd
   qemu-block-extra
   fail2ban
-  restic openssh-client openssh-server fdisk
+  restic openssh-client openssh-server fdisk rclone
   prometheus prometheus-alertmanager prometheus-node-exporter curl
   live-build
   iputils-ping bridge-utils

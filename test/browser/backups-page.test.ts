@@ -1,6 +1,6 @@
 // DebVisor → Backups on the installed daemon and restic, in a real Cockpit
-// login: an admin adds a repository (password given once, with the warning)
-// and a schedule for a shut-off machine from the page, runs it now and sees
+// login: an admin adds a repository (password given once, with the warning),
+// one on a REST server (rclone serve restic on 127.0.0.1), and a schedule for a shut-off machine from the page, runs it now and sees
 // it succeed on the schedule and in the history. With the repository moved
 // away the next run fails: the failure shows on the page, on the machine's
 // Backups tab and on the Overview, and its audit record in the history. The
@@ -9,14 +9,17 @@
 // the admin removes the schedule and the repository after confirmations
 // that name them.
 import { execFileSync } from "node:child_process";
+import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import QUnit from "qunit";
 import type { Frame } from "playwright-core";
 import { COCKPIT_URL, login, openFromMenu, openSession, pageFrame, screenshot } from "../lib/browser.js";
 import { defineDiskMachine, domainNames, virsh } from "../lib/backups.js";
+import { RCLONE, restServerFiles, startRestServer } from "../lib/backup-remote.js";
 import { waitForArea } from "../lib/daemon.js";
 import { IMAGE_DIR, tempDir, uniqueName } from "../lib/images.js";
+import { testUnless } from "../lib/skip.js";
 import { ADMIN, VIEWER } from "../lib/users.js";
 
 const WAIT = { timeout: 30_000 };
@@ -108,6 +111,51 @@ QUnit.module("browser: Backups page", hooks => {
             await session.close();
         }
     });
+
+    testUnless("an admin adds a repository on a REST server: the kind's own fields, the secret as a password; listed without the login",
+        fs.existsSync(RCLONE) ? null : "rclone is not installed (scripts/deps.sh installs it)", async assert => {
+            const restDir = tempDir("dv-webbackups-rest-");
+            const restRepo = uniqueName("pgrest");
+            const user = `pguser${process.pid}`;
+            const userPassword = `pg-${crypto.randomBytes(8).toString("hex")}`;
+            restServerFiles(restDir, user, userPassword);
+            const server = await startRestServer(restDir, false);
+            const session = await openSession();
+            try {
+                await login(session.page, ADMIN);
+                session.consoleErrors.length = 0;
+                const frame = await openBackups(session.page);
+                await frame.locator("#add-repository").click();
+                const dialog = frame.locator("[role='dialog']");
+                await dialog.locator("#repository-name").fill(restRepo);
+                await dialog.locator("#repository-kind").selectOption("rest");
+                assert.equal(await dialog.locator("#repository-secret").getAttribute("type"), "password", "the user's password is a password field");
+                await dialog.locator("#repository-location").fill(repoDir);
+                await dialog.locator("text=Written as rest:https://").waitFor(WAIT);
+                const location = `rest:http://127.0.0.1:${server.port}/page`;
+                await dialog.locator("#repository-location").fill(location);
+                await dialog.locator("#repository-user").fill(user);
+                await dialog.locator("text=A user and a password, or neither.").waitFor(WAIT);
+                await dialog.locator("#repository-secret").fill(userPassword);
+                await dialog.locator("#repository-password").fill(PASSWORD);
+                await dialog.locator("#repository-password-again").fill(PASSWORD);
+                await screenshot(session.page, "backups-page-add-rest-repository");
+                await dialog.locator("button:has-text('Add')").click();
+                await dialog.waitFor({ state: "detached", ...WAIT });
+                const row = frame.locator(`tr[data-repository='${restRepo}']`);
+                await row.waitFor(WAIT);
+                const text = await row.textContent() ?? "";
+                assert.true(text.includes("REST server") && text.includes(location), text);
+                assert.false(text.includes(user), "the login is not shown");
+                assert.true(fs.existsSync(path.join(restDir, "data", "page", "config")), "restic made the repository on the server");
+                assert.deepEqual(session.consoleErrors, [], "no console errors");
+            } finally {
+                await session.close();
+                try { ctl("backup", "repo-remove", restRepo) } catch { /* never added */ }
+                await server.stop();
+                fs.rmSync(restDir, { recursive: true, force: true });
+            }
+        });
 
     QUnit.test("a run that fails shows on the page, on the machine's Backups tab and on the Overview", async assert => {
         // the repository gone from where it was added: restic cannot open it

@@ -7,36 +7,19 @@
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
-import net from "node:net";
 import path from "node:path";
 import QUnit from "qunit";
 import { closeWatchBus, watchJobs } from "../lib/bus-watch.js";
 import { callAs, MANAGER } from "../lib/call-as.js";
 import { areas } from "../lib/daemon.js";
 import { randomImage, tempDir, uniqueName } from "../lib/images.js";
+import { accepts, freePort } from "../lib/ports.js";
 import { moduleUnless } from "../lib/skip.js";
 import { ADMIN, OPERATOR } from "../lib/users.js";
 import { waitFor, withTimeout } from "../lib/wait.js";
 import { ctl, domainNames, firstDisk, prop, sha256, virsh, volumeFile } from "../lib/backups.js";
 
 const SSHD = "/usr/sbin/sshd";
-
-/* A port nobody listens on now, from the kernel. */
-function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const server = net.createServer();
-        server.once("error", reject);
-        server.listen(0, "127.0.0.1", () => {
-            const { port } = server.address() as net.AddressInfo;
-            server.close(() => resolve(port));
-        });
-    });
-}
-
-const accepts = (port: number) => new Promise<boolean>(resolve => {
-    const socket = net.connect(port, "127.0.0.1", () => { socket.destroy(); resolve(true) });
-    socket.once("error", () => resolve(false));
-});
 
 moduleUnless("backup repositories over SFTP: a real sshd on 127.0.0.1", fs.existsSync(SSHD) ? null : "openssh-server is not installed (scripts/deps.sh installs it)", hooks => {
     let dir = "";

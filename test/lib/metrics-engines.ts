@@ -6,9 +6,9 @@
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";
-import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { spawnDaemon, stopSpawnedDaemon, waitForArea } from "./daemon.js";
+import { freePort } from "./ports.js";
 import { waitFor } from "./wait.js";
 
 const SHIPPED_CONFIG = "/usr/share/debvisor/monitoring/prometheus.yml";
@@ -21,14 +21,6 @@ export interface EnginePorts { prometheus: number; alertmanager: number; node: n
 export function enginesMissing(): string | null {
     const missing = ENGINES.filter(e => !fs.existsSync(e));
     return missing.length ? `${missing.join(", ")} not installed (scripts/deps.sh installs them)` : null;
-}
-
-export async function freePort(): Promise<number> {
-    const server = http.createServer();
-    await new Promise<void>(resolve => server.listen(0, "127.0.0.1", resolve));
-    const { port } = server.address() as AddressInfo;
-    await new Promise(resolve => server.close(resolve));
-    return port;
 }
 
 /* GET with or without the engines' user and secret; the status code (0: no answer). */

@@ -31,7 +31,7 @@ moduleUnless("backups: restic, for real, in a temporary directory", hasRestic ? 
         const store = new RepositoryStore(path.join(dir, "etc"));
         const restic = new Restic();
         const repo = path.join(dir, "repo");
-        const staged = store.stageSecrets("r1", "correct horse battery", null, parseLocation(repo));
+        const staged = store.stageSecrets("r1", { password: "correct horse battery" }, parseLocation(repo));
         await restic.must(staged.access, ["init"], "restic init");
         staged.commit();
         store.add({ name: "r1", location: repo, added: 1, addedByUid: 0, created: true });
@@ -76,12 +76,12 @@ moduleUnless("backups: restic, for real, in a temporary directory", hasRestic ? 
         const store = new RepositoryStore(path.join(dir, "etc"));
         const restic = new Restic();
         const repo = path.join(dir, "repo");
-        const good = store.stageSecrets("a", "the right password", null, parseLocation(repo));
+        const good = store.stageSecrets("a", { password: "the right password" }, parseLocation(repo));
         await restic.must(good.access, ["init"], "restic init");
-        const bad = store.stageSecrets("b", "the wrong password", null, parseLocation(repo));
+        const bad = store.stageSecrets("b", { password: "the wrong password" }, parseLocation(repo));
         await assert.rejects(restic.must(bad.access, ["cat", "config"], "opening"), (e: Error & { errorName?: string }) =>
             e.errorName === "InvalidArgument" && /^password: wrong password/.test(e.message));
-        const none = store.stageSecrets("c", "any password", null, parseLocation(path.join(dir, "nothing")));
+        const none = store.stageSecrets("c", { password: "any password" }, parseLocation(path.join(dir, "nothing")));
         await assert.rejects(restic.must(none.access, ["cat", "config"], "opening"), (e: Error) => /there is no restic repository at/.test(e.message));
         bad.discard();
         none.discard();

@@ -3,7 +3,8 @@
 // failed schedules a machine's tab shows.
 import QUnit from "qunit";
 import {
-    failedSchedulesOf, historyEntries, newBytesBySnapshot, newestFirst, scheduleForm, scheduleOptions, scheduleUpdateOptions, type ScheduleForm,
+    failedSchedulesOf, historyEntries, locationFitsKind, newBytesBySnapshot, newestFirst, repositoryFormReady, repositoryOptions, scheduleForm, scheduleOptions,
+    scheduleUpdateOptions, type RepositoryForm, type ScheduleForm,
 } from "../../pkg/lib/api/backups-data.js";
 
 const MESSAGE = "Backed up web01 to nas as snapshot 1a2b3c4d (shut off): 160 MiB read, 150 MiB new, 10 MiB reused " +
@@ -83,5 +84,27 @@ QUnit.module("backups tab: data", () => {
         assert.equal(entries[0].message, "Backed up web01 to nas\nRetention kept all 2 of the schedule's backups");
         assert.equal(entries[1].message, "restic: unable to open repository: no such directory");
         assert.equal(entries[0].time, 5000);
+    });
+
+    QUnit.test("the Add repository form: a location of its kind, a REST login whole or absent, both S3 keys; only its kind's options sent", assert => {
+        const form = (over: Partial<RepositoryForm>): RepositoryForm => ({ kind: "local", location: "/srv/r", sshKey: "", user: "", secret: "", caCertificate: "", ...over });
+        assert.true(locationFitsKind("rest", "rest:https://h:8000/p"));
+        assert.false(locationFitsKind("rest", "/srv/r"), "a path is not a REST server's location");
+        assert.false(locationFitsKind("s3", "s3:bucket"));
+        assert.true(repositoryFormReady(form({})));
+        assert.false(repositoryFormReady(form({ kind: "sftp" })), "an SFTP repository is not at a path");
+        assert.true(repositoryFormReady(form({ kind: "rest", location: "rest:http://h/" })), "a REST server without a login");
+        assert.false(repositoryFormReady(form({ kind: "rest", location: "rest:http://h/", user: "alice" })), "a user without a password");
+        assert.false(repositoryFormReady(form({ kind: "s3", location: "s3:https://h/bucket", user: "KEY" })), "S3 needs both keys");
+        assert.true(repositoryFormReady(form({ kind: "s3", location: "s3:https://h/bucket", user: "KEY", secret: "SECRET" })));
+
+        // what was typed for another kind before switching is not sent
+        assert.deepEqual(repositoryOptions(form({ sshKey: "key", user: "u", secret: "s", caCertificate: "ca" })), {});
+        assert.deepEqual(repositoryOptions(form({ kind: "sftp", location: "sftp:u@h:/p", sshKey: "-----BEGIN KEY-----\nx\n-----END KEY-----\n\n" })),
+            { "ssh-private-key": { t: "s", v: "-----BEGIN KEY-----\nx\n-----END KEY-----\n" } });
+        assert.deepEqual(repositoryOptions(form({ kind: "rest", location: "rest:https://h/", user: "alice", secret: "pw", caCertificate: "CA" })),
+            { "rest-user": { t: "s", v: "alice" }, "rest-password": { t: "s", v: "pw" }, "ca-certificate": { t: "s", v: "CA\n" } });
+        assert.deepEqual(repositoryOptions(form({ kind: "s3", location: "s3:http://h/b", user: "KEY", secret: "SECRET", caCertificate: "CA" })),
+            { "s3-access-key-id": { t: "s", v: "KEY" }, "s3-secret-access-key": { t: "s", v: "SECRET" } }, "no CA certificate over http");
     });
 });

@@ -31,27 +31,55 @@ async function findRepository(name: string): Promise<Found> {
     return found;
 }
 
-/* The first line of a file, or of standard input for "-". */
-function readSecret(file: string, what: string): string {
-    let text: string;
+/* The lines of a file, or of standard input for "-". */
+function readLines(file: string, what: string): string[] {
     try {
-        text = fs.readFileSync(file === "-" ? 0 : file, "utf8");
+        return fs.readFileSync(file === "-" ? 0 : file, "utf8").split(/\r?\n/);
     } catch (e) {
         throw new UsageError(`cannot read the ${what} from ${file === "-" ? "standard input" : file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }
-    return text.split(/\r?\n/)[0];
+}
+
+const readSecret = (file: string, what: string) => readLines(file, what)[0];
+
+/* A REST server's user and password, or S3's access key id and secret access key: the first two
+ * lines of a file (never the command line, which every user can read in ps). */
+function readCredentials(file: string): [string, string] {
+    const [first = "", second = ""] = readLines(file, "credentials");
+    if (!first || !second)
+        throw new UsageError(`${file}: the credentials file has two lines: the user (or S3 access key id), then the password (or S3 secret access key)`);
+    return [first, second];
+}
+
+/* The options a repository of each kind takes beside its password. */
+function credentialOptions(location: string, values: Record<string, unknown>): Record<string, InstanceType<typeof dbus.Variant>> {
+    const options: Record<string, InstanceType<typeof dbus.Variant>> = {};
+    if (typeof values["ssh-key-file"] === "string")
+        options["ssh-private-key"] = new dbus.Variant("s", fs.readFileSync(values["ssh-key-file"], "utf8"));
+    if (typeof values["credentials-file"] === "string") {
+        const [user, secret] = readCredentials(values["credentials-file"]);
+        const [userOption, secretOption] = location.startsWith("s3:") ? ["s3-access-key-id", "s3-secret-access-key"] : ["rest-user", "rest-password"];
+        options[userOption] = new dbus.Variant("s", user);
+        options[secretOption] = new dbus.Variant("s", secret);
+    }
+    if (typeof values["ca-file"] === "string")
+        options["ca-certificate"] = new dbus.Variant("s", fs.readFileSync(values["ca-file"], "utf8"));
+    return options;
 }
 
 const repoAdd: Command = {
     name: "backup repo-add",
     args: "NAME LOCATION",
-    summary: "add a restic repository (a directory, sftp:USER@HOST:PATH); makes it when there is none",
+    summary: "add a restic repository (a directory, sftp:USER@HOST:PATH, rest:https://HOST:PORT/PATH, s3:https://HOST/BUCKET); makes it when there is none",
     details: "The password is read from --password-file (\"-\": standard input), never from the command line. " +
         "It is stored root-only on this host and cannot be shown again: keep a copy somewhere safe, since a lost " +
-        "password cannot be recovered and the backups are then unreadable.",
+        "password cannot be recovered and the backups are then unreadable. A REST server's user and password and " +
+        "S3's keys are read from --credentials-file and stored root-only as well; the location never holds them.",
     options: {
         "password-file": { type: "string", value: "FILE", help: "read the repository password from FILE (\"-\": standard input)" },
         "ssh-key-file": { type: "string", value: "FILE", help: "an SFTP repository: log in with this private key" },
+        "credentials-file": { type: "string", value: "FILE", help: "a REST server: its user and password; S3: the access key id and secret access key (two lines; \"-\": standard input)" },
+        "ca-file": { type: "string", value: "FILE", help: "https: the PEM certificate of the CA that signed the server's certificate" },
         create: { type: "boolean", help: "make a new repository; refuse a location that has one" },
         existing: { type: "boolean", help: "only open an existing repository; refuse a location without one" },
         ...JSON_OPTION, ...NO_ASK_OPTION,
@@ -62,9 +90,9 @@ const repoAdd: Command = {
             throw new UsageError("give the password with --password-file FILE (or --password-file - to read it from standard input)");
         if (values.create && values.existing)
             throw new UsageError("--create and --existing exclude each other");
-        const options: Record<string, InstanceType<typeof dbus.Variant>> = {};
-        if (typeof values["ssh-key-file"] === "string")
-            options["ssh-private-key"] = new dbus.Variant("s", fs.readFileSync(values["ssh-key-file"], "utf8"));
+        if (values["password-file"] === "-" && values["credentials-file"] === "-")
+            throw new UsageError("only one of --password-file and --credentials-file can read standard input");
+        const options = credentialOptions(location, values);
         if (values.create || values.existing)
             options.create = new dbus.Variant("b", values.create === true);
         const [path, notice] = await callMethod(BACKUPS_PATH, BACKUPS_IFACE, "AddRepository",

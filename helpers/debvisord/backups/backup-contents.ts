@@ -6,7 +6,7 @@ import nodePath from "node:path";
 import * as z from "zod/mini";
 import { failed, invalidArgument, notFound } from "../../lib/errors.js";
 import { describeDomain } from "../machines/domain-xml.js";
-import type { BackupsArea } from "./backups-area.js";
+import type { BackupsHost } from "./backups-host.js";
 import { STAGING_DIR, type Manifest } from "./machine-backup.js";
 import type { RepositoryAccess, ResticSnapshot } from "./restic.js";
 import { TAG } from "./tags.js";
@@ -41,7 +41,7 @@ export interface BackupContents {
 }
 
 /* The one DebVisor backup `id` names in the repository, with its manifest and definition checked. */
-export async function readBackup(area: BackupsArea, repositoryName: string, id: string): Promise<BackupContents> {
+export async function readBackup(area: BackupsHost, repositoryName: string, id: string): Promise<BackupContents> {
     area.requireRestic();
     const { access } = area.repository(repositoryName);
     const found = (await area.snapshots(repositoryName)).filter(s => s.id.startsWith(id));

@@ -12,7 +12,7 @@ import type { Caller } from "../bus/caller.js";
 import type { Published } from "../bus/object-server.js";
 import type { Job } from "../jobs/jobs.js";
 import { optionsSchema, resourceName } from "../validation.js";
-import type { BackupsArea } from "./backups-area.js";
+import type { BackupsHost } from "./backups-host.js";
 import type { Clock } from "./clock.js";
 import { runSchedule, scheduleTargets } from "./schedule-run.js";
 import { ScheduleStore } from "./schedule-store.js";
@@ -31,7 +31,7 @@ export class BackupSchedules {
     private timer: NodeJS.Timeout | null = null;
     private ticking = false;
 
-    constructor(private readonly area: BackupsArea, private readonly audit: AuditLog, readonly clock: Clock, readonly store = new ScheduleStore(area.store.dir)) {
+    constructor(private readonly area: BackupsHost, private readonly audit: AuditLog, readonly clock: Clock, readonly store = new ScheduleStore(area.store.dir)) {
         this.path = `${area.path}/schedules`;
     }
 

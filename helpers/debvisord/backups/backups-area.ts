@@ -16,10 +16,11 @@ import type { AuditLog } from "../audit/audit-log.js";
 import type { MachineHost } from "../machines/machine-host.js";
 import type { MachineFacts } from "../machines/machines.js";
 import { BackupSchedules } from "./backup-schedules.js";
+import type { BackupsHost } from "./backups-host.js";
 import { systemClock, type Clock } from "./clock.js";
-import { describeLocation, LocationError, parseLocation } from "./locations.js";
+import { describeLocation, LocationError, parseLocation, type RepositoryLocation } from "./locations.js";
 import { RepositoryStore, type RepositoryRecord } from "./repositories.js";
-import { parseSnapshots, Restic, resticError, type RepositoryAccess, type ResticSnapshot } from "./restic.js";
+import { parseSnapshots, repositoryMissing, Restic, resticError, type RepositoryAccess, type ResticSnapshot } from "./restic.js";
 import { DiskFiles, listFilesMethod, readFileMethod } from "./disk-files.js";
 import { restoreMethod } from "./restore.js";
 import { restoreDiskMethod } from "./restore-disk.js";
@@ -42,6 +43,16 @@ const sshKey = z.string().check(
     z.refine(k => /^-----BEGIN [A-Z ]*PRIVATE KEY-----\n[\s\S]+\n-----END [A-Z ]*PRIVATE KEY-----\n?$/.test(k),
         "must be an unencrypted SSH private key in PEM/OpenSSH form (-----BEGIN … PRIVATE KEY-----)"));
 
+/* A REST user, a password or an S3 key: printable, no newline (they go into a URL, percent-encoded, or the environment). */
+const credential = (what: string, max: number) => z.string().check(
+    z.minLength(1, `must not be empty`),
+    z.maxLength(max, `must be at most ${max} characters`),
+    z.refine(v => !/[\u0000-\u001f\u007f]/.test(v), `${what} must not contain newlines or other control characters`));
+
+const caCertificate = z.string().check(
+    z.maxLength(65536, "must be at most 64 KiB"),
+    z.refine(c => /^-----BEGIN CERTIFICATE-----\n[\s\S]+\n-----END CERTIFICATE-----\s*$/.test(c), "must be a PEM certificate (-----BEGIN CERTIFICATE-----)"));
+
 const location = z.string().check(z.superRefine((value, ctx) => {
     try {
         parseLocation(value);
@@ -50,7 +61,7 @@ const location = z.string().check(z.superRefine((value, ctx) => {
     }
 }));
 
-export class BackupsArea {
+export class BackupsArea implements BackupsHost {
     readonly path: string;
     readonly restic = new Restic();
     version = "";
@@ -180,23 +191,37 @@ export class BackupsArea {
             AddRepository: method({
                 args: z.tuple([resourceName, location, password, optionsSchema({
                     "ssh-private-key": z.optional(sshKey),
+                    "rest-user": z.optional(credential("a user", 256).check(z.refine(u => !u.includes(":"), "must not contain \":\""))),
+                    "rest-password": z.optional(credential("a password", 1024)),
+                    "s3-access-key-id": z.optional(credential("a key", 256)),
+                    "s3-secret-access-key": z.optional(credential("a key", 1024)),
+                    "ca-certificate": z.optional(caCertificate),
                     create: z.optional(z.boolean()),
                 })]),
-                // the password never reaches the audit log (nor the key: redacted by its name)
-                audit: ([name, where, _password, options]) => [name, where, "[redacted]", options],
+                // no password, key or credential reaches the audit log: the REST user and the S3 key id
+                // here, the rest by their names (password, secret, private)
+                audit: ([name, where, _password, options]) => [name, where, "[redacted]", Object.fromEntries(Object.entries(options)
+                    .map(([k, v]) => [k, k === "rest-user" || k === "s3-access-key-id" ? "[redacted]" : v]))],
                 run: async (ctx: CallContext, [name, where, secret, options]) => {
                     this.requireRestic();
                     if (this.store.get(name) || this.adding.has(name))
                         throw invalidArgument(`name: a backup repository named "${name}" exists already`);
                     const loc = parseLocation(where);
-                    if (loc.kind === "local" && options["ssh-private-key"] !== undefined)
-                        throw invalidArgument("options.ssh-private-key: only an SFTP repository takes an SSH key");
+                    checkKindOptions(loc, options);
                     if (this.store.list().some(r => r.location === where))
                         throw invalidArgument(`location: ${where} is added already`);
                     if (loc.kind === "local")
                         checkLocalDirectory(loc.path, options.create);
                     this.adding.add(name);
-                    const staged = this.store.stageSecrets(name, secret, options["ssh-private-key"] ? Buffer.from(options["ssh-private-key"]) : null, loc);
+                    const staged = this.store.stageSecrets(name, {
+                        password: secret,
+                        sshKey: options["ssh-private-key"] ? Buffer.from(options["ssh-private-key"]) : null,
+                        rest: options["rest-user"] !== undefined && options["rest-password"] !== undefined
+                            ? { user: options["rest-user"], password: options["rest-password"] } : null,
+                        s3: options["s3-access-key-id"] !== undefined && options["s3-secret-access-key"] !== undefined
+                            ? { accessKeyId: options["s3-access-key-id"], secretAccessKey: options["s3-secret-access-key"] } : null,
+                        caCertificate: options["ca-certificate"] ?? null,
+                    }, loc);
                     try {
                         const created = await this.openOrCreate(staged.access, describeLocation(loc), options.create);
                         const record: RepositoryRecord = { name, location: where, added: Date.now(), addedByUid: ctx.caller.uid, created };
@@ -226,8 +251,7 @@ export class BackupsArea {
                 throw invalidArgument(`location: there is a restic repository at ${where} already (leave out "create" to open it)`);
             return false;
         }
-        const missing = /Is there a repository at the following location|unable to open config file/i.test(opened.stderr);
-        if (!missing) {
+        if (!repositoryMissing(opened.stderr)) {
             const ssh = /unable to start the sftp session/.test(opened.stderr) ? await this.restic.sshProblem(access) : "";
             throw resticError("opening the repository", ssh ? `${opened.stderr}\n${ssh}` : opened.stderr, where);
         }
@@ -272,6 +296,26 @@ export class BackupsArea {
             ReadFile: readFileMethod(this, this.files, name),
         };
     }
+}
+
+/* Each kind takes its own options and no other's: an SSH key for SFTP, a user and password for a
+ * REST server (both or neither), both keys for S3, a CA certificate for https. */
+function checkKindOptions(loc: RepositoryLocation, options: Record<string, unknown>): void {
+    const given = (name: string) => options[name] !== undefined;
+    const only: Array<[string, RepositoryLocation["kind"], string]> = [
+        ["ssh-private-key", "sftp", "an SFTP repository takes an SSH key"],
+        ["rest-user", "rest", "a REST server takes a user"], ["rest-password", "rest", "a REST server takes a user's password"],
+        ["s3-access-key-id", "s3", "an S3 repository takes access keys"], ["s3-secret-access-key", "s3", "an S3 repository takes access keys"],
+    ];
+    for (const [name, kind, what] of only)
+        if (given(name) && loc.kind !== kind)
+            throw invalidArgument(`options.${name}: only ${what}`);
+    if (given("rest-user") !== given("rest-password"))
+        throw invalidArgument(`options.${given("rest-user") ? "rest-password" : "rest-user"}: a REST server's user and password go together`);
+    if (loc.kind === "s3" && !(given("s3-access-key-id") && given("s3-secret-access-key")))
+        throw invalidArgument(`options.${given("s3-access-key-id") ? "s3-secret-access-key" : "s3-access-key-id"}: an S3 repository needs its access key id and secret access key`);
+    if (given("ca-certificate") && !((loc.kind === "rest" || loc.kind === "s3") && loc.scheme === "https"))
+        throw invalidArgument("options.ca-certificate: only a REST or S3 repository over https takes a CA certificate");
 }
 
 /* A local repository goes in a directory whose parent exists (a link to one, e.g. on a mounted

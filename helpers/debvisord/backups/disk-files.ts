@@ -22,7 +22,7 @@ import { convertImage, openSource } from "../images/image-import.js";
 import { diskTarget } from "../machines/machine-rules.js";
 import { count, optionsSchema } from "../validation.js";
 import { readBackup, snapshotId } from "./backup-contents.js";
-import type { BackupsArea } from "./backups-area.js";
+import type { BackupsHost } from "./backups-host.js";
 
 export const BROWSE_DIR = "/var/lib/debvisor/backup-browse";
 /** ReadFile hands out a file in pieces of at most this much */
@@ -84,7 +84,7 @@ export class DiskFiles {
     }
 
     /* The disk `target` of the backup, extracted (once) and its volumes read. */
-    async open(area: BackupsArea, repository: string, id: string, target: string): Promise<OpenDisk> {
+    async open(area: BackupsHost, repository: string, id: string, target: string): Promise<OpenDisk> {
         const contents = await readBackup(area, repository, id);
         const disk = contents.manifest.disks.find(d => d.target === target);
         if (!disk)
@@ -118,7 +118,7 @@ export class DiskFiles {
             }, () => undefined);
     }
 
-    private async extract(area: BackupsArea, { access, backup }: Awaited<ReturnType<typeof readBackup>>,
+    private async extract(area: BackupsHost, { access, backup }: Awaited<ReturnType<typeof readBackup>>,
         disk: { target: string; file: string; format: string; bytes: number }, key: string, signal: AbortSignal): Promise<OpenDisk> {
         const user = toolUser();
         const dir = nodePath.join(this.dir, key);
@@ -262,7 +262,7 @@ export function parseListing(text: string): FileEntry[] {
 
 const entryDict = (e: FileEntry) => toVariantDict({ Name: e.name, Type: e.type, Size: BigInt(e.size), Mode: e.mode, ...e.fsType !== undefined ? { FsType: e.fsType } : {} });
 
-export function listFilesMethod(area: BackupsArea, files: DiskFiles, repositoryName: string) {
+export function listFilesMethod(area: BackupsHost, files: DiskFiles, repositoryName: string) {
     return method({
         args: z.tuple([snapshotId, diskTarget, browsePath, optionsSchema({})]),
         run: async (ctx, [id, target, path]) => {
@@ -282,7 +282,7 @@ export function listFilesMethod(area: BackupsArea, files: DiskFiles, repositoryN
     });
 }
 
-export function readFileMethod(area: BackupsArea, files: DiskFiles, repositoryName: string) {
+export function readFileMethod(area: BackupsHost, files: DiskFiles, repositoryName: string) {
     return method({
         args: z.tuple([snapshotId, diskTarget, browsePath, count(0, MAX_FILE_BYTES, " bytes"), optionsSchema({})]),
         run: async (ctx, [id, target, path, offset]) => {

@@ -21,7 +21,7 @@ import { describeDomain } from "../machines/domain-xml.js";
 import { storedDefinition, type MachineHost } from "../machines/machine-host.js";
 import { optionsSchema, resourceName } from "../validation.js";
 import type { JobControl } from "../jobs/jobs.js";
-import type { BackupsArea } from "./backups-area.js";
+import type { BackupsHost } from "./backups-host.js";
 import { machineTags } from "./tags.js";
 
 /** Where a machine's definition and manifest are put for restic, one directory per machine (its UUID). */
@@ -44,7 +44,7 @@ export function uuidOf(path: string): string {
     return path.split("/").pop()!.replace(/_/g, "-");
 }
 
-export function backupMethod(area: BackupsArea, host: MachineHost, path: string) {
+export function backupMethod(area: BackupsHost, host: MachineHost, path: string) {
     return method({
         args: z.tuple([resourceName, optionsSchema({})]),
         run: async (ctx, [repositoryName]) => {
@@ -70,7 +70,7 @@ export interface BackupExtras {
 }
 
 /* Backs one machine up into the repository; the message says the snapshot and the bytes. */
-export async function backupMachine(area: BackupsArea, host: MachineHost, path: string, repositoryName: string, control: JobControl,
+export async function backupMachine(area: BackupsHost, host: MachineHost, path: string, repositoryName: string, control: JobControl,
     extras: BackupExtras = {}): Promise<string> {
     const { access } = area.repository(repositoryName);
     const uuid = uuidOf(path);

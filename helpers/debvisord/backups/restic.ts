@@ -1,30 +1,42 @@
 // restic, run the way debvisord runs every tool: an argument array, the
 // repository password only through RESTIC_PASSWORD_FILE (a root-only file),
+// a REST server's user and password only through --repository-file (another
+// one), S3's keys only in restic's environment (readable by root alone),
 // --json where restic has it, and a failure mapped to what the user can act
-// on (a wrong password, an unreachable repository) with restic's own words.
+// on (a wrong password, an unreachable repository) with restic's own words,
+// from which any credential is taken out before they go anywhere.
 import fs from "node:fs";
 import { execa } from "execa";
 import { DebVisorError, failed, invalidArgument } from "../../lib/errors.js";
 import { lastLines } from "../../lib/tool-run.js";
-import { resticRepository, sftpCommand, type RepositoryLocation, type SshFiles } from "./locations.js";
+import { describeLocation, resticRepository, sftpCommand, type RepositoryLocation, type SshFiles } from "./locations.js";
 
 export const RESTIC_CACHE_DIR = "/var/cache/debvisor/restic";
 const QUICK_TIMEOUT_MS = 120_000;
 const CANCEL_GRACE_MS = 10_000;
+
+export interface S3Keys { accessKeyId: string; secretAccessKey: string }
 
 /** What restic needs to open one repository. */
 export interface RepositoryAccess {
     location: RepositoryLocation;
     passwordFile: string;
     ssh: SshFiles;
+    /** a REST server's URL with its user and password, root-only */
+    repositoryFile: string | null;
+    s3: S3Keys | null;
+    /** the CA certificate that signed the server's (https) */
+    caFile: string | null;
 }
 
 export interface ResticResult { stdout: string; stderr: string; exitCode: number }
 
 function baseArgs(access: RepositoryAccess): string[] {
-    const args = ["-r", resticRepository(access.location)];
+    const args = access.repositoryFile ? ["--repository-file", access.repositoryFile] : ["-r", resticRepository(access.location)];
     if (access.location.kind === "sftp")
         args.push("-o", `sftp.command=${sftpCommand(access.location, access.ssh)}`);
+    if (access.caFile)
+        args.push("--cacert", access.caFile);
     return args;
 }
 
@@ -34,7 +46,33 @@ function env(access: RepositoryAccess): Record<string, string> {
         // restic reads backup --time in the daemon's local time
         ...process.env.TZ ? { TZ: process.env.TZ } : {},
         RESTIC_PASSWORD_FILE: access.passwordFile, RESTIC_CACHE_DIR, RESTIC_PROGRESS_FPS: "2",
+        ...access.s3 ? { AWS_ACCESS_KEY_ID: access.s3.accessKeyId, AWS_SECRET_ACCESS_KEY: access.s3.secretAccessKey } : {},
     };
+}
+
+/* restic's words without a credential: the user part of any URL (restic hides only the password)
+ * and every secret value, should a server echo one. */
+export function withoutCredentials(text: string, access: RepositoryAccess): string {
+    if (!access.repositoryFile && !access.s3)
+        return text; // an SFTP user is no secret, and no other kind has one
+    let clean = text.replace(/(\w+:\/\/)[^/@\s"]*@/g, "$1");
+    let secrets: string[] = access.s3 ? [access.s3.accessKeyId, access.s3.secretAccessKey] : [];
+    if (access.repositoryFile) {
+        try {
+            const userInfo = /\/\/([^/@]*)@/.exec(fs.readFileSync(access.repositoryFile, "utf8"))?.[1] ?? "";
+            secrets = secrets.concat(userInfo.split(":"), userInfo.split(":").map(decodeURIComponent));
+        } catch {
+            // no file: nothing of it can be in the text
+        }
+    }
+    for (const secret of secrets.filter(s => s.length >= 4))
+        clean = clean.split(secret).join("***");
+    return clean;
+}
+
+/* The repository not being there, as opposed to it not answering or refusing us. */
+export function repositoryMissing(stderr: string): boolean {
+    return /repository does not exist|unable to open config file: .*(no such file|does not exist)/i.test(stderr);
 }
 
 /* A failure in words: the password, the repository not being there, or not reachable. */
@@ -42,9 +80,16 @@ export function resticError(what: string, stderr: string, repository: string): D
     const text = lastLines(stderr, 8);
     if (/wrong password or no key found/i.test(stderr))
         return invalidArgument(`password: wrong password for the restic repository at ${repository}`);
-    if (/Is there a repository at the following location|unable to open config file/i.test(stderr))
+    if (/\(401\)|401 Unauthorized/.test(stderr))
+        return invalidArgument(`rest-password: the REST server at ${repository} refused the user and password: ${text}`);
+    if (/InvalidAccessKeyId|SignatureDoesNotMatch|signature we calculated does not match|Access Key Id you provided does not exist|AccessDenied|Access Denied/i.test(stderr))
+        return invalidArgument(`s3-secret-access-key: the S3 server at ${repository} refused the access key: ${text}`);
+    if (/x509:|tls: |server gave HTTP response to HTTPS client/i.test(stderr))
+        return failed(`${what}: the TLS connection to ${repository} failed${/unknown authority/.test(stderr)
+            ? " (the server's certificate is signed by a CA this host does not know: give that CA's certificate)" : ""}: ${text}`);
+    if (repositoryMissing(stderr))
         return failed(`${what}: there is no restic repository at ${repository} (${text})`);
-    if (/Connection refused|No route to host|Could not resolve hostname|Connection timed out|ssh: |unable to start the sftp session|Permission denied|Host key verification failed/i.test(stderr))
+    if (/Connection refused|No route to host|Could not resolve hostname|no such host|i\/o timeout|Connection timed out|connection reset|ssh: |unable to start the sftp session|Permission denied|Host key verification failed/i.test(stderr))
         return failed(`${what}: the repository at ${repository} cannot be reached: ${text}`);
     if (/no space left on device/i.test(stderr))
         return failed(`${what}: the repository at ${repository} is full: ${text}`);
@@ -79,13 +124,13 @@ export class Restic {
             throw options.signal.reason;
         if (r.timedOut)
             throw failed(`restic ${args[0]} did not finish within ${Math.round((options.timeout ?? QUICK_TIMEOUT_MS) / 1000)} s`);
-        return { stdout: String(r.stdout ?? ""), stderr: String(r.stderr ?? ""), exitCode: r.exitCode ?? -1 };
+        return { stdout: String(r.stdout ?? ""), stderr: withoutCredentials(String(r.stderr ?? ""), access), exitCode: r.exitCode ?? -1 };
     }
 
     async must(access: RepositoryAccess, args: string[], what: string, options: { timeout?: number; signal?: AbortSignal } = {}): Promise<string> {
         const r = await this.run(access, args, options);
         if (r.exitCode !== 0)
-            throw resticError(what, r.stderr || r.stdout, resticRepository(access.location));
+            throw resticError(what, r.stderr || withoutCredentials(r.stdout, access), describeLocation(access.location));
         return r.stdout;
     }
 
@@ -128,9 +173,9 @@ export class Restic {
         if (signal.aborted)
             throw signal.reason;
         if (r.exitCode !== 0 && r.exitCode !== 3)
-            throw resticError("restic backup", String(r.stderr ?? ""), resticRepository(access.location));
+            throw resticError("restic backup", withoutCredentials(String(r.stderr ?? ""), access), describeLocation(access.location));
         if (r.exitCode === 3)
-            throw failed(`restic backup could not read every file: ${lastLines(String(r.stderr ?? ""))}`);
+            throw failed(`restic backup could not read every file: ${lastLines(withoutCredentials(String(r.stderr ?? ""), access))}`);
         if (!summary)
             throw failed("restic backup ended without a summary");
         return summary;
@@ -157,7 +202,7 @@ export class Restic {
         if (signal.aborted)
             throw signal.reason;
         if (r.exitCode !== 0)
-            throw resticError(`restic dump of ${file}`, Buffer.from(r.stderr ?? "").toString("utf8"), resticRepository(access.location));
+            throw resticError(`restic dump of ${file}`, withoutCredentials(Buffer.from(r.stderr ?? "").toString("utf8"), access), describeLocation(access.location));
         const fd = fs.openSync(target, "r");
         try {
             fs.fsyncSync(fd);

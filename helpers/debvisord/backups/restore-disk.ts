@@ -17,10 +17,10 @@ import { diskTarget } from "../machines/machine-rules.js";
 import { requireDirectory, vmPool } from "../machines/vm-storage.js";
 import { optionsSchema, resourceName } from "../validation.js";
 import { readBackup, snapshotId } from "./backup-contents.js";
-import type { BackupsArea } from "./backups-area.js";
+import type { BackupsHost } from "./backups-host.js";
 import { checkRoomBeside, removeStaged, restoreBeside, swapIn, type RestorePlanDisk } from "./restore-original.js";
 
-export function restoreDiskMethod(area: BackupsArea, repositoryName: string) {
+export function restoreDiskMethod(area: BackupsHost, repositoryName: string) {
     const host = area.host;
     return method({
         args: z.tuple([snapshotId, diskTarget, optionsSchema({ name: z.optional(resourceName), attach: z.optional(z.boolean()) })]),

@@ -23,7 +23,7 @@ import { optionsSchema } from "../validation.js";
 import type { JobControl } from "../jobs/jobs.js";
 import type { Libvirt } from "../machines/libvirt.js";
 import { readBackup, snapshotId, type BackupContents } from "./backup-contents.js";
-import type { BackupsArea } from "./backups-area.js";
+import type { BackupsHost } from "./backups-host.js";
 import { imageFileStat, isBeingBackedUp, uuidOf } from "./machine-backup.js";
 import { REPLACED_SUFFIX, STAGED_SUFFIX, type SwapJournal } from "./swap-journal.js";
 
@@ -46,7 +46,7 @@ export interface RestorePlanDisk {
 
 const restoring = new Set<string>(); // machines being restored over
 
-export function restoreOverOriginalMethod(area: BackupsArea, repositoryName: string) {
+export function restoreOverOriginalMethod(area: BackupsHost, repositoryName: string) {
     const host = area.host;
     return method({
         args: z.tuple([snapshotId, optionsSchema({
@@ -143,7 +143,7 @@ export function restoreOverOriginalMethod(area: BackupsArea, repositoryName: str
 
 /* Where each of the backup's disks goes: over the machine's disk with the same target, else
  * (a disk removed since the backup) a new volume in the pool for new disks. */
-async function planDisks(area: BackupsArea, { manifest }: BackupContents, name: string, currentDisks: DomainDisk[],
+async function planDisks(area: BackupsHost, { manifest }: BackupContents, name: string, currentDisks: DomainDisk[],
     only: string[] | undefined): Promise<RestorePlanDisk[]> {
     const plan: RestorePlanDisk[] = [];
     for (const d of manifest.disks.filter(m => !only || only.includes(m.target))) {
@@ -178,7 +178,7 @@ export function checkRoomBeside(plan: RestorePlanDisk[]): void {
 
 /* Each disk out of the repository into its staged file beside its place, checked as an import is;
  * whatever fails or is cancelled removes every staged file. */
-export async function restoreBeside(area: BackupsArea, { access, backup }: BackupContents, plan: RestorePlanDisk[], control: JobControl): Promise<void> {
+export async function restoreBeside(area: BackupsHost, { access, backup }: BackupContents, plan: RestorePlanDisk[], control: JobControl): Promise<void> {
     const total = plan.reduce((n, p) => n + p.bytes, 0);
     let done = 0;
     try {
@@ -277,7 +277,7 @@ function mapDisks(xml: string, change: (element: string, target: string) => stri
 }
 
 /* The pools whose volumes changed size or appeared learn it (best effort). */
-async function refreshPools(area: BackupsArea, currentDisks: DomainDisk[], plan: RestorePlanDisk[]): Promise<void> {
+async function refreshPools(area: BackupsHost, currentDisks: DomainDisk[], plan: RestorePlanDisk[]): Promise<void> {
     const names = new Set([...currentDisks.filter(d => !d.Source.startsWith("/")).map(d => d.Source.split("/")[0]),
         ...plan.flatMap(p => p.pool ? [p.pool.name] : [])]);
     for (const poolName of names) {

@@ -18,10 +18,10 @@ import { xmlEscape } from "../machines/domain-builder.js";
 import { requireFreeName } from "../machines/machine-host.js";
 import { adoptFile, checkSpace, requireDirectory, vmPool } from "../machines/vm-storage.js";
 import { optionsSchema, resourceName } from "../validation.js";
-import type { BackupsArea } from "./backups-area.js";
+import type { BackupsHost } from "./backups-host.js";
 import { readBackup, snapshotId } from "./backup-contents.js";
 
-export function restoreMethod(area: BackupsArea, repositoryName: string) {
+export function restoreMethod(area: BackupsHost, repositoryName: string) {
     const host = area.host;
     return method({
         args: z.tuple([snapshotId, resourceName, optionsSchema({})]),

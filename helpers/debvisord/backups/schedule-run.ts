@@ -6,7 +6,7 @@
 import { failed } from "../../lib/errors.js";
 import { lastLines } from "../../lib/tool-run.js";
 import type { JobControl } from "../jobs/jobs.js";
-import type { BackupsArea } from "./backups-area.js";
+import type { BackupsHost } from "./backups-host.js";
 import { backupMachine } from "./machine-backup.js";
 import { hasRetention, resticTime, retentionArgs, scheduleTag, type ScheduleRecord } from "./schedules.js";
 import { TAG } from "./tags.js";
@@ -14,7 +14,7 @@ import { TAG } from "./tags.js";
 const PRUNE_TIMEOUT_MS = 6 * 3600_000;
 
 /* The machine paths a schedule backs up now, and what it names that is not there. */
-export function scheduleTargets(area: BackupsArea, s: ScheduleRecord): { paths: string[]; missing: string | null } {
+export function scheduleTargets(area: BackupsHost, s: ScheduleRecord): { paths: string[]; missing: string | null } {
     const machines = area.host.list();
     if (s.machine) {
         const found = machines.find(m => m.uuid === s.machine);
@@ -24,7 +24,7 @@ export function scheduleTargets(area: BackupsArea, s: ScheduleRecord): { paths: 
     return { paths: tagged.map(m => m.path), missing: tagged.length ? null : `no machine has the tag "${s.tag}"` };
 }
 
-export async function runSchedule(area: BackupsArea, s: ScheduleRecord, at: Date, control: JobControl): Promise<string> {
+export async function runSchedule(area: BackupsHost, s: ScheduleRecord, at: Date, control: JobControl): Promise<string> {
     const { paths, missing } = scheduleTargets(area, s);
     if (missing)
         throw failed(`${missing}; nothing was backed up or pruned`);
@@ -54,7 +54,7 @@ export async function runSchedule(area: BackupsArea, s: ScheduleRecord, at: Date
 
 /* restic check of the repository's structure and a random share of its data. A failure fails the
  * run: its message says what restic found. */
-async function verify(area: BackupsArea, repository: string, percent: number, signal: AbortSignal): Promise<string> {
+async function verify(area: BackupsHost, repository: string, percent: number, signal: AbortSignal): Promise<string> {
     const { access } = area.repository(repository);
     const r = await area.restic.run(access, ["check", `--read-data-subset=${percent}%`], { signal, timeout: PRUNE_TIMEOUT_MS });
     if (r.exitCode !== 0)
@@ -63,7 +63,7 @@ async function verify(area: BackupsArea, repository: string, percent: number, si
 }
 
 /* restic forget on this schedule's snapshots only, then prune when anything was forgotten. */
-async function prune(area: BackupsArea, s: ScheduleRecord, signal: AbortSignal): Promise<string> {
+async function prune(area: BackupsHost, s: ScheduleRecord, signal: AbortSignal): Promise<string> {
     const { access } = area.repository(s.repository);
     const out = await area.restic.must(access, ["forget", "--json", "--tag", `${TAG},${scheduleTag(s.name)}`, ...retentionArgs(s.keep)],
         "restic forget", { signal });

@@ -7,9 +7,10 @@ import fs from "node:fs";
 import path from "node:path";
 import { ensureDirectory, removeFromDirectory, writeFileAtomically } from "../../lib/atomic-file.js";
 import { invalidArgument, notFound, notSupported, busy, failed } from "../../lib/errors.js";
-import { initialZone, namedFragment, zoneFile, type BindPaths } from "./bind-config.js";
+import { initialZone, namedFragment, zoneFile } from "./bind-config.js";
 import { DNSMASQ_CONF, type DhcpRange } from "./dhcp-config.js";
 import { DhcpRanges } from "./dhcp-ranges.js";
+import type { DnsHost, DnsPaths, ZoneChange } from "./dns-host.js";
 import { inZone, reverseName, type DnsRecord } from "../../lib/dns-grammar.js";
 import {
     readState, tsigName, writeState, zonesUsing,
@@ -20,12 +21,6 @@ import { KeyRotation } from "./key-rotation.js";
 import { deleteLines, estimatedSize, upsertLines, type UpdateMessage } from "./nsupdate-script.js";
 import { Registrations } from "./registrations.js";
 import { bindOwner, KeyFiles } from "./tsig-keys.js";
-
-export interface DnsPaths extends BindPaths {
-    stateFile: string;
-    namedConf: string;
-    dnsmasqConf: string;
-}
 
 export const DNS_PATHS: DnsPaths = {
     stateFile: "/etc/debvisor/dns/state.json",
@@ -50,10 +45,7 @@ export interface ZoneStatus {
     failedUpdates: number;
 }
 
-/** A record change for one zone: what `UpsertRecords`/`DeleteRecords` and registrations send. */
-export interface ZoneChange { zone: string; lines: string[]; scope: KeyScope }
-
-export class DnsService {
+export class DnsService implements DnsHost {
     private state: DnsState;
     readonly keys: KeyFiles;
     readonly status = new Map<string, ZoneStatus>();

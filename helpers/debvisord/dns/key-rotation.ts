@@ -3,7 +3,7 @@
 // file removed. Each step is saved before the next, so a rotation cut short
 // (even by a crash) resumes where it stopped; updates keep working throughout.
 import { notSupported } from "../../lib/errors.js";
-import type { DnsService } from "./dns-service.js";
+import type { DnsHost } from "./dns-host.js";
 import { tsigName, usedByRemoteZone, zonesUsing, type KeyMeta, type RotationStep } from "./dns-state.js";
 import { generateKeyText } from "./dns-tools.js";
 import { probeLines } from "./nsupdate-script.js";
@@ -15,7 +15,7 @@ const DRAIN_MAX_POLLS = 300;
 export type StepReporter = (step: RotationStep, text: string) => Promise<void>;
 
 export class KeyRotation {
-    constructor(private readonly dns: DnsService) {}
+    constructor(private readonly dns: DnsHost) {}
 
     /* Throws when a key cannot be rotated here. */
     check(name: string): void {

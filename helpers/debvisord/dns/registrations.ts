@@ -4,12 +4,12 @@
 // with the error.
 import { notFound } from "../../lib/errors.js";
 import { reverseName } from "../../lib/dns-grammar.js";
-import type { DnsService, ZoneChange } from "./dns-service.js";
+import type { DnsHost, ZoneChange } from "./dns-host.js";
 import type { KeyScope, Registration } from "./dns-state.js";
 import { deleteLines } from "./nsupdate-script.js";
 
 export class Registrations {
-    constructor(private readonly dns: DnsService) {}
+    constructor(private readonly dns: DnsHost) {}
 
     /* Writes a host's or machine's A/AAAA (and PTR) records and remembers them, replacing what it had. */
     register(id: string, registration: Omit<Registration, "at" | "error">): Promise<void> {

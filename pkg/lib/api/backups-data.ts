@@ -95,6 +95,63 @@ export function scheduleUpdateOptions(form: ScheduleForm): Record<string, Varian
     return options;
 }
 
+/** Where a repository can be: the Add repository form's kinds, as BackupRepository.Kind names them. */
+export const REPOSITORY_KINDS = ["local", "sftp", "rest", "s3"] as const;
+export type RepositoryKind = typeof REPOSITORY_KINDS[number];
+
+/** What the Add repository form holds beside the name and password. */
+export interface RepositoryForm {
+    kind: RepositoryKind;
+    location: string;
+    /** SFTP: a private key (empty: root's own keys) */
+    sshKey: string;
+    /** REST: the user (empty: no login); S3: the access key id */
+    user: string;
+    /** REST: the user's password; S3: the secret access key */
+    secret: string;
+    /** https: the CA's PEM certificate (empty: the host's CAs) */
+    caCertificate: string;
+}
+
+const LOCATION_OF_KIND: Record<RepositoryKind, RegExp> = {
+    local: /^\//, sftp: /^sftp:/, rest: /^rest:https?:\/\//, s3: /^s3:https?:\/\//,
+};
+
+/** Whether the location is written the way its kind's is (the daemon checks the rest). */
+export function locationFitsKind(kind: RepositoryKind, location: string): boolean {
+    return LOCATION_OF_KIND[kind].test(location);
+}
+
+/** Whether the form can be sent: a location of its kind, a REST login whole or absent, both S3 keys. */
+export function repositoryFormReady(form: RepositoryForm): boolean {
+    if (!locationFitsKind(form.kind, form.location))
+        return false;
+    if (form.kind === "rest")
+        return (form.user === "") === (form.secret === "");
+    if (form.kind === "s3")
+        return form.user !== "" && form.secret !== "";
+    return true;
+}
+
+/** AddRepository's options for the form: only those of its kind, and only what was filled in. */
+export function repositoryOptions(form: RepositoryForm): Record<string, Variant> {
+    const options: Record<string, Variant> = {};
+    const s = (v: string): Variant => ({ t: "s", v });
+    if (form.kind === "sftp" && form.sshKey.trim() !== "")
+        options["ssh-private-key"] = s(`${form.sshKey.trim()}\n`);
+    if (form.kind === "rest" && form.user !== "") {
+        options["rest-user"] = s(form.user);
+        options["rest-password"] = s(form.secret);
+    }
+    if (form.kind === "s3") {
+        options["s3-access-key-id"] = s(form.user);
+        options["s3-secret-access-key"] = s(form.secret);
+    }
+    if ((form.kind === "rest" || form.kind === "s3") && /^\w+:https:/.test(form.location) && form.caCertificate.trim() !== "")
+        options["ca-certificate"] = s(`${form.caCertificate.trim()}\n`);
+    return options;
+}
+
 /** The audit records the history is made of (as Audit.Query gives them). */
 export interface HistoryRecord { Seq: number; Time: string; User: string; Method: string; Arguments: string; Result: string }
 

@@ -46,8 +46,9 @@ export async function machineBackup(machinePath: string, repositoryName: string)
 }
 
 /** Adds (opens, or makes) a repository; returns the daemon's notice. The password is sent this once. */
-export async function backupsAddRepository(backupsPath: string, name: string, location: string, password: string): Promise<string> {
-    const [, notice] = await callDaemon<PageBackupsMethodResults["AddRepository"]>(backupsPath, BACKUPS_IFACE, "AddRepository", [name, location, password, {}]);
+export async function backupsAddRepository(backupsPath: string, name: string, location: string, password: string,
+    options: Record<string, CockpitVariant> = {}): Promise<string> {
+    const [, notice] = await callDaemon<PageBackupsMethodResults["AddRepository"]>(backupsPath, BACKUPS_IFACE, "AddRepository", [name, location, password, options]);
     return notice;
 }
 
