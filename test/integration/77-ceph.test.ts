@@ -12,7 +12,7 @@ import path from "node:path";
 import QUnit from "qunit";
 import { callAs, getProperty, MANAGER } from "../lib/call-as.js";
 import { rbdContent, rbdWrite, startCephCluster, type CephCluster } from "../lib/ceph-cluster.js";
-import { freePort } from "../lib/metrics-engines.js";
+import { freePort } from "../lib/ports.js";
 import { metricNames, ruleExpressions } from "../lib/promql-names.js";
 import { ADMIN, NOBODY, OPERATOR, refusalOf, VIEWER } from "../lib/users.js";
 import { waitFor } from "../lib/wait.js";
