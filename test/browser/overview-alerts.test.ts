@@ -7,7 +7,9 @@
 // offered neither); a backup schedule's real failed run raises
 // BackupScheduleFailed through the shipped rules and the card shows it; an
 // alert about a machine shows on that machine's page and one about a TSIG key
-// on the DNS page, each only there; on a narrow screen in the dark theme the
+// on the DNS page, each only there; a ZFS mirror on files made degraded shows
+// ZfsPoolDegraded, raised by the shipped rules, on its pool's card of the
+// Storage page until it is repaired; on a narrow screen in the dark theme the
 // card fits, with no console errors.
 import { execFileSync, spawnSync } from "node:child_process";
 import crypto from "node:crypto";
@@ -22,9 +24,10 @@ import { defineDiskMachine, virsh } from "../lib/backups.js";
 import { tempDir, uniqueName } from "../lib/images.js";
 import { waitForArea } from "../lib/daemon.js";
 import { enginesMissing, MetricsEngines } from "../lib/metrics-engines.js";
-import { moduleUnless } from "../lib/skip.js";
+import { moduleUnless, testUnless } from "../lib/skip.js";
 import { ADMIN, VIEWER } from "../lib/users.js";
 import { waitFor } from "../lib/wait.js";
+import { degradedMirror, destroyTestPool, zfsMissing } from "../lib/zfs.js";
 
 const WAIT = { timeout: 30_000 };
 const ALERT = "BrowserTestDiskFailing";
@@ -46,6 +49,12 @@ function postAlert(engines: MetricsEngines, labels: Record<string, string> = { a
         req.on("error", reject);
         req.end(body);
     });
+}
+
+/* Whether ZfsPoolDegraded about this pool is active in Alertmanager (as a viewer lists it). */
+async function poolAlerted(pool: string): Promise<boolean> {
+    const r = await callAs(VIEWER.name, { ...ALERTS, method: "ListAlerts", signature: "a{sv}", body: [{}] });
+    return r.ok && (r.body[0] as Array<Record<string, unknown>>).some(a => a.Name === "ZfsPoolDegraded" && (a.Labels as Record<string, string>).pool === pool);
 }
 
 const pointsOf = (frame: Frame, title: string) =>
@@ -164,6 +173,34 @@ moduleUnless("browser: Overview's alerts and history", enginesMissing(), hooks =
             spawnSync("virsh", ["-c", "qemu:///system", "undefine", machine]);
         }
     });
+
+    testUnless("a ZFS mirror on files made degraded: its pool on the Storage page shows ZfsPoolDegraded, and not once it is repaired",
+        zfsMissing(), async assert => {
+            const pool = uniqueName("dvpoolalert");
+            const session = await openSession();
+            try {
+                const files = degradedMirror(pool, dir);
+                // debvisord reads the pool's health into its metrics every 15 s, Prometheus evaluates every second
+                await waitFor("ZfsPoolDegraded in Alertmanager", async () => await poolAlerted(pool), 90_000, 1000);
+                await login(session.page, VIEWER);
+                session.consoleErrors.length = 0;
+                const frame = await openFromMenu(session.page, "Storage", "debvisor/storage");
+                const alert = frame.locator(`[data-pool='${pool}'] li[data-alert='ZfsPoolDegraded']`);
+                await alert.waitFor(WAIT);
+                assert.true((await alert.textContent() ?? "").includes(`ZFS pool ${pool} is DEGRADED`), "the alert's summary on the pool's card");
+                assert.equal(await frame.locator(`[data-pool]:not([data-pool='${pool}']) li[data-alert='ZfsPoolDegraded']`).count(), 0,
+                    "on no other pool");
+                await screenshot(session.page, "storage-zfs-alert", frame);
+                execFileSync("zpool", ["online", pool, files[1]], { stdio: "pipe" });
+                await waitFor("the alert gone in Alertmanager once the pool is ONLINE", async () => !await poolAlerted(pool), 90_000, 1000);
+                // the page reads the alerts again within its minute
+                await alert.waitFor({ state: "detached", timeout: 75_000 });
+                assert.deepEqual(session.consoleErrors, [], "no console errors");
+            } finally {
+                await session.close();
+                await destroyTestPool(pool);
+            }
+        });
 
     QUnit.test("an admin silences the alert from the card and ends the silence; a viewer is offered neither", async assert => {
         const session = await openSession();

@@ -17,7 +17,7 @@ import { tempDir, uniqueName } from "../lib/images.js";
 import { enginesMissing, MetricsEngines } from "../lib/metrics-engines.js";
 import { removeGuest, startTinyGuest, type RunningGuest } from "../lib/running-guest.js";
 import { moduleUnless } from "../lib/skip.js";
-import { dashboardExpressions, metricNames } from "../lib/promql-names.js";
+import { dashboardExpressions, metricNames, ruleExpressions } from "../lib/promql-names.js";
 import { NOBODY, refusalOf, VIEWER } from "../lib/users.js";
 import { waitFor } from "../lib/wait.js";
 
@@ -96,8 +96,7 @@ moduleUnless("metrics: a running machine's history", enginesMissing(), hooks => 
         for (const f of files)
             for (const name of dashboardExpressions(JSON.parse(fs.readFileSync(path.join(DASHBOARDS, f), "utf8"))).flatMap(metricNames))
                 if (!dashboardNames.has(name)) dashboardNames.set(name, f);
-        const ruleNames = new Set(fs.readdirSync(RULES).flatMap(f => [...fs.readFileSync(path.join(RULES, f), "utf8").matchAll(/^\s*expr:\s*(.+)$/gm)])
-            .flatMap(m => metricNames(m[1])));
+        const ruleNames = new Set(fs.readdirSync(RULES).flatMap(f => ruleExpressions(fs.readFileSync(path.join(RULES, f), "utf8"))).flatMap(metricNames));
         assert.true(dashboardNames.size >= 20 && ruleNames.size >= 10, `${dashboardNames.size} metrics in the dashboards, ${ruleNames.size} in the rules`);
 
         let present = new Set<string>();
@@ -117,7 +116,7 @@ moduleUnless("metrics: a running machine's history", enginesMissing(), hooks => 
         const noObjectsHere = dashboardsAbsent.filter(n => declaredByDebvisord.has(n));
         assert.deepEqual(dashboardsAbsent.filter(n => !declaredByDebvisord.has(n)).map(n => `${n} (${dashboardNames.get(n)})`), [],
             `dashboards: every metric has series or is debvisord's (no such objects on this node: ${noObjectsHere.join(", ") || "none"})`);
-        // ceph_* come from ceph-mgr's prometheus module, which runs only on a node with Ceph
+        // ceph_* come from ceph-mgr's prometheus module, which runs only on a node with Ceph (checked in the Ceph test)
         const rulesAbsent = absent(ruleNames).filter(n => !declaredByDebvisord.has(n));
         assert.deepEqual(rulesAbsent.filter(n => !n.startsWith("ceph_")), [],
             `rules: every metric has series or is debvisord's; ceph-mgr's, not checked here: ${rulesAbsent.filter(n => n.startsWith("ceph_")).join(", ")}`);

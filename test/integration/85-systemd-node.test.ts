@@ -301,5 +301,43 @@ for (const release of RELEASES) {
             node.mustExec(["systemctl", "stop", DNS_REGISTER]);
             node.mustExec(["systemctl", "start", "named.service"], 60_000);
         });
+
+        QUnit.test("DHCP ranges: a running dnsmasq is restarted with them; one that cannot start gets the ranges before back", assert => {
+            // what the debvisor metapackage ships: the node's dnsmasq serves DHCP only, beside named
+            fs.mkdirSync(path.join(node.dir, "etc/dnsmasq.d"), { recursive: true });
+            fs.copyFileSync(path.join(ROOT, "debian/node-config/dnsmasq.d/debvisor-dhcp-only.conf"), path.join(node.dir, "etc/dnsmasq.d/debvisor-dhcp-only.conf"));
+            node.installLater(["dnsmasq"]);
+            assert.strictEqual(isActive("dnsmasq.service"), "active", "dnsmasq runs");
+            const conf = path.join(node.dir, "etc/dnsmasq.d/debvisor.conf");
+            const dnsmasqSaid = () => node.exec(["journalctl", "-b", "-u", "dnsmasq.service", "--no-pager", "-o", "cat"]).stdout;
+
+            const pid = unitProperty("dnsmasq.service", "MainPID");
+            const set = node.service(["debvisorctl", "dns", "dhcp", "set", "lab", "--interface", NIC, "--start", "192.168.77.100", "--end", "192.168.77.150", "--no-ask"]);
+            assert.strictEqual(set.status, 0, `the range is set: ${set.stderr}${set.stdout}`);
+            assert.strictEqual(isActive("dnsmasq.service"), "active", "dnsmasq runs again");
+            assert.notStrictEqual(unitProperty("dnsmasq.service", "MainPID"), pid, "restarted: another process");
+            assert.ok(/DHCP, IP range 192\.168\.77\.100 -- 192\.168\.77\.150/.test(dnsmasqSaid()), `dnsmasq serves the range:\n${dnsmasqSaid()}`);
+
+            // a setting of the admin's that dnsmasq cannot start with (its own test of our file alone passes)
+            const blocker = path.join(node.dir, "etc/dnsmasq.d/zz-unwritable-leases.conf");
+            fs.writeFileSync(blocker, "dhcp-leasefile=/nonexistent/debvisor-test/leases\n");
+            try {
+                const before = fs.readFileSync(conf, "utf8");
+                const refused = node.service(["debvisorctl", "dns", "dhcp", "set", "lab", "--end", "192.168.77.160", "--no-ask"]);
+                assert.notStrictEqual(refused.status, 0, "refused");
+                assert.ok(refused.stderr.includes("dnsmasq did not start with the new ranges, so the previous ones were put back"), refused.stderr);
+                assert.strictEqual(fs.readFileSync(conf, "utf8"), before, "the file is as before");
+                const listed = ctl<Array<{ Name: string; End: string }>>(["dns", "dhcp", "list"]);
+                assert.deepEqual(listed.map(r => [r.Name, r.End]), [["lab", "192.168.77.150"]], "the daemon keeps the ranges before");
+            } finally {
+                fs.rmSync(blocker, { force: true });
+            }
+            // as an admin would after the failed starts: past systemd's start limit
+            node.mustExec(["systemctl", "reset-failed", "dnsmasq.service"]);
+            node.mustExec(["systemctl", "restart", "dnsmasq.service"], 60_000);
+            const removed = node.service(["debvisorctl", "dns", "dhcp", "remove", "lab", "--no-ask"]);
+            assert.strictEqual(removed.status, 0, `removed: ${removed.stderr}`);
+            assert.strictEqual(isActive("dnsmasq.service"), "active", "dnsmasq runs without ranges");
+        });
     });
 }

@@ -21,9 +21,10 @@ const NODE_PATH = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:
  * /etc/network/interfaces, dnsmasq-base for libvirt's NAT network, cockpit-ws for Cockpit's socket. */
 const BASE_PACKAGES = ["systemd", "systemd-sysv", "dbus", "libvirt-daemon-system", "libvirt-dbus", "libvirt-clients", "bind9-dnsutils", "ca-certificates",
     "ifupdown", "dnsmasq-base", "cockpit-ws"];
-/* What an administrator installs later and the ISO does not (bind9 makes the node a DNS primary:
- * README): only downloaded into the node's apt cache, since the booted node has no network. */
-export const LATER_PACKAGES = ["bind9"];
+/* What the debvisor metapackage recommends and the tests install later on a node of the .debs alone
+ * (bind9 makes the node a DNS primary, dnsmasq serves the DHCP ranges): only downloaded into the
+ * node's apt cache, since the booted node has no network. */
+export const LATER_PACKAGES = ["bind9", "dnsmasq"];
 const DOWNLOAD_LATER = `apt-get install -y -q --no-install-recommends --download-only ${LATER_PACKAGES.join(" ")}`;
 /* The .debs a node gets (the installer belongs on the live image only). */
 const NODE_DEBS = /^(debvisord|cockpit-debvisor)_.*\.deb$/;

@@ -46,3 +46,8 @@ export function dashboardExpressions(dashboard: Dashboard): string[] {
     }
     return exprs;
 }
+
+/* The PromQL of every rule in a rule file of Prometheus (one-line `expr:` values, as the shipped files write them). */
+export function ruleExpressions(ruleFile: string): string[] {
+    return [...ruleFile.matchAll(/^\s*expr:\s*(.+)$/gm)].map(m => m[1]);
+}

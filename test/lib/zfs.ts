@@ -1,8 +1,9 @@
 // Test pools on sparse files: the daemon accepts files as devices only in
 // the directory named in /etc/debvisor/zfs.json, which a test sets for its
 // run and restores afterwards.
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import fs from "node:fs";
+import path from "node:path";
 
 export const ZFS_CONFIG = "/etc/debvisor/zfs.json";
 
@@ -17,6 +18,20 @@ export function allowFileVdevs(dir: string): () => void {
         else
             fs.writeFileSync(ZFS_CONFIG, saved);
     };
+}
+
+/* Why no test pool can be made on this host, or null. */
+export function zfsMissing(): string | null {
+    return spawnSync("zpool", ["list", "-H", "-o", "name"], { stdio: "ignore" }).status === 0 ? null : "no ZFS here (zfs-fuse or OpenZFS)";
+}
+
+/* A mirror of two sparse files in dir, made with zpool itself, its second half taken offline: DEGRADED.
+ * The files, in order; `zpool online POOL FILES[1]` repairs it. */
+export function degradedMirror(pool: string, dir: string): string[] {
+    const files = ["a", "b"].map(n => sparseFile(path.join(dir, `${pool}-${n}.img`), 128 * 1024 * 1024));
+    execFileSync("zpool", ["create", "-f", "-m", "none", pool, "mirror", ...files], { stdio: "pipe" });
+    execFileSync("zpool", ["offline", pool, files[1]], { stdio: "pipe" });
+    return files;
 }
 
 /* Destroys a test pool if it is there. zfs-fuse answers "busy" while any

@@ -84,6 +84,8 @@ export class ClusterArea implements ClusterHost {
     private compared: Record<string, string> = {};
     private timer: NodeJS.Timeout | null = null;
     private round: Promise<void> | null = null;
+    /** the read of the member records under way, if any: a round does not wait for it */
+    private membersRead: Promise<void> | null = null;
 
     constructor(readonly server: ObjectServer, readonly jobs: JobRegistry) {
         this.path = `${server.rootPath}/cluster`;
@@ -174,7 +176,7 @@ export class ClusterArea implements ClusterHost {
      * later (a round under way when a record was written) does not put the older records back. */
     async reloadMembers(): Promise<void> {
         const started = ++this.memberReads;
-        const members = await readMembers();
+        const members = await this.readMemberRecords();
         if (started < this.membersShown)
             return;
         this.membersShown = started;
@@ -184,15 +186,24 @@ export class ClusterArea implements ClusterHost {
         this.publish();
     }
 
+    /* The member records in Ceph (a test stands in a Ceph that does not answer). */
+    protected readMemberRecords(): Promise<Member[]> {
+        return readMembers();
+    }
+
     /* The members are read while the known ones are pinged: with a monitor gone, Ceph may take
-     * seconds to answer, and that must not delay saying that a node is down. */
+     * up to a minute to answer, and that must delay neither saying that a node is down nor the
+     * next rounds' pings. A read still under way is not started again. */
     private async readAndProbe(): Promise<void> {
         if (this.state !== "member" || !this.local)
             return;
         const self = this.local.name;
-        const read = this.reloadMembers().catch((e: Error) => {
+        this.membersRead ??= this.reloadMembers().catch((e: Error) => {
             // the members last read stay shown; the pings say who answers
             this.lastError = e.message;
+            this.publish();
+        }).finally(() => {
+            this.membersRead = null;
         });
         const pings = Promise.all(this.members.filter(m => m.name !== self).map(async m => {
             try {
@@ -209,7 +220,7 @@ export class ClusterArea implements ClusterHost {
             }
             this.publish();
         }));
-        await Promise.all([read, pings]);
+        await pings;
         this.publish();
     }
 

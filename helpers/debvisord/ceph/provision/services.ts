@@ -5,10 +5,11 @@
 // by which it is found (and by which a test stops it) — never by name.
 import fs from "node:fs";
 import { failed } from "../../../lib/errors.js";
+import { hasSystemd, unitActive } from "../../../lib/systemd-units.js";
 import { CLUSTER, pidFile, RUN_DIR, type DaemonType } from "./config.js";
 import { run } from "./tools.js";
 
-export const hasSystemd = (dir = "/run/systemd/system") => fs.existsSync(dir);
+export { hasSystemd } from "../../../lib/systemd-units.js";
 
 const BINARY: Record<DaemonType, string> = { mon: "ceph-mon", mgr: "ceph-mgr", osd: "ceph-osd", mds: "ceph-mds" };
 const START_TIMEOUT_MS = 120_000;
@@ -32,11 +33,6 @@ export function runningPid(type: DaemonType, id: string, file = pidFile(type, id
     } catch {
         return 0;
     }
-}
-
-async function unitActive(unit: string): Promise<boolean> {
-    const r = await run("systemctl", ["is-active", "--quiet", unit], `asking systemd about ${unit}`, { allowFailure: true });
-    return r.exitCode === 0;
 }
 
 export async function daemonRunning(type: DaemonType, id: string): Promise<boolean> {
