@@ -4,7 +4,8 @@
 // round's ping, not once Ceph answers again. Ceph and the SSH channel are
 // stand-ins here (named so below); the three-node test (88) kills a real node.
 import QUnit from "qunit";
-import { ClusterArea, type PeerRequest } from "../../helpers/debvisord/cluster/cluster-area.js";
+import { ClusterArea } from "../../helpers/debvisord/cluster/cluster-area.js";
+import type { PeerRequest } from "../../helpers/debvisord/cluster/cluster-host.js";
 import type { Member } from "../../helpers/debvisord/cluster/membership.js";
 import type { JobRegistry } from "../../helpers/debvisord/jobs/jobs.js";
 import { recordingServer } from "../lib/recording-server.js";
