@@ -3,7 +3,9 @@
 // the profile's pool; this step only checks that pool (storage/placement.ts
 // names it), and when the profile was not applied (no spare disks, no
 // profile) makes libvirt's own "default" directory pool instead. libvirt's
-// NAT network "default" is started and autostarted when it is defined.
+// NAT network "default" is started and autostarted when it is defined;
+// where BIND is installed its guests get their DNS from named (dnsToNamed).
+import fs from "node:fs";
 import { DEFAULT_VM_POOL, PROFILE_VM_POOLS } from "../debvisord/storage/placement.js";
 import type { Host } from "./host.js";
 
@@ -42,6 +44,27 @@ async function ensureRunning(host: Host, kind: "pool" | "net", name: string): Pr
     return done;
 }
 
+const NAMED = "/usr/sbin/named";
+const DNSMASQ_NAMESPACE = "http://libvirt.org/schemas/network/dnsmasq/1.0";
+
+/* named listens on every address, a libvirt bridge's too the moment it appears, so the
+ * network's own dnsmasq cannot bind port 53 there and the network does not start (at
+ * first boot, and at every boot after). With named on the node, the network's dnsmasq
+ * serves DHCP only and hands out the bridge's address, where named answers the guests.
+ * The definition changed so, or null when it is so already or has no address. */
+export function dnsToNamed(xml: string): string | null {
+    if (/<dns\b[^>]*\benable=['"]no['"]/.test(xml))
+        return null;
+    const address = /<ip\b[^>]*\baddress=['"]([0-9.]+)['"]/.exec(xml)?.[1];
+    if (!address)
+        return null;
+    return xml
+        .replace(/<dns\b[^>]*\/>|<dns\b[\s\S]*?<\/dns>/, "")
+        .replace(/<network\b([^>]*)>/, (element, attrs: string) => attrs.includes("xmlns:dnsmasq") ? element : `<network${attrs} xmlns:dnsmasq='${DNSMASQ_NAMESPACE}'>`)
+        .replace(/<ip\b/, "<dns enable='no'/>\n  <ip")
+        .replace(/<\/network>\s*$/, `  <dnsmasq:options>\n    <dnsmasq:option value='dhcp-option=option:dns-server,${address}'/>\n  </dnsmasq:options>\n</network>\n`);
+}
+
 export async function libvirtStep(host: Host, options: LibvirtOptions): Promise<{ message: string; log: string[] }> {
     const log: string[] = [];
     const pools = await names(host, "pool");
@@ -63,6 +86,11 @@ export async function libvirtStep(host: Host, options: LibvirtOptions): Promise<
 
     const network = options.network ?? DEFAULT_NETWORK;
     if ((await names(host, "net")).includes(network)) {
+        const changed = fs.existsSync(NAMED) ? dnsToNamed(await virsh(host, ["net-dumpxml", "--inactive", "--", network], `reading ${network}`)) : null;
+        if (changed !== null) {
+            await host.must("virsh", ["-c", URI, "-q", "net-define", "/dev/stdin"], `giving ${network}'s DNS to named`, { input: changed });
+            log.push(`network ${network}: its dnsmasq serves DHCP only, named answers its guests' DNS`);
+        }
         const netDone = await ensureRunning(host, "net", network);
         log.push(`network ${network}: ${netDone.length > 0 ? netDone.join(" and ") : "running and autostarted already"}`);
     } else {
