@@ -6,6 +6,8 @@
 // NAT network "default" is started and autostarted when it is defined;
 // where BIND is installed its guests get their DNS from named (dnsToNamed).
 import fs from "node:fs";
+import os from "node:os";
+import nodePath from "node:path";
 import { DEFAULT_VM_POOL, PROFILE_VM_POOLS } from "../debvisord/storage/placement.js";
 import type { Host } from "./host.js";
 
@@ -88,7 +90,14 @@ export async function libvirtStep(host: Host, options: LibvirtOptions): Promise<
     if ((await names(host, "net")).includes(network)) {
         const changed = fs.existsSync(NAMED) ? dnsToNamed(await virsh(host, ["net-dumpxml", "--inactive", "--", network], `reading ${network}`)) : null;
         if (changed !== null) {
-            await host.must("virsh", ["-c", URI, "-q", "net-define", "/dev/stdin"], `giving ${network}'s DNS to named`, { input: changed });
+            // a file: virsh cannot open /dev/stdin when it is the socket node's child processes get
+            const dir = fs.mkdtempSync(nodePath.join(os.tmpdir(), "debvisor-network-"));
+            try {
+                fs.writeFileSync(nodePath.join(dir, "network.xml"), changed, { mode: 0o600 });
+                await virsh(host, ["net-define", nodePath.join(dir, "network.xml")], `giving ${network}'s DNS to named`);
+            } finally {
+                fs.rmSync(dir, { recursive: true, force: true });
+            }
             log.push(`network ${network}: its dnsmasq serves DHCP only, named answers its guests' DNS`);
         }
         const netDone = await ensureRunning(host, "net", network);
