@@ -13,7 +13,8 @@
 // token that is not one, an expired one, one used already, joining a node to
 // itself, an address where no node answers. A node whose container is killed
 // is shown down on the others within 30 s, in debvisorctl and on node 1's
-// Cluster page (Playwright on node 1's Cockpit). Live migration: a guest that
+// Cluster page (Playwright on node 1's Cockpit), while Ceph runs degraded and
+// the other nodes' machines run on; powered on again, it is healthy again. Live migration: a guest that
 // counts on its serial console moves node 1 → node 2 → node 1 with its local
 // disk copied, counting on without a reboot; what cannot move is refused
 // before anything is done; the machine page's Migrate… moves it too.
@@ -512,6 +513,34 @@ QUnit.module.if(`cluster of nodes: three systemd nodes on a bridge join one clus
         const two = [hostname(0), hostname(1)].sort().join(" ");
         await waitFor("the quorum of the two monitors left", () => quorum(0).names.join(" ") === two, 60_000, 2000);
         assert.deepEqual(quorum(0).names.join(" "), two, "two of three monitors keep the quorum");
+        // Ceph is degraded (node 3's OSD is gone), the machines of nodes 1 and 2 run on
+        await waitFor("Ceph to see node 3's OSD down", () => cephProblems(0).some(p => /^OSD_(HOST_)?DOWN/.test(p)), 90_000, 2000);
+        assert.ok(cephProblems(0).some(p => /^OSD_(HOST_)?DOWN/.test(p)), `Ceph says so: ${cephProblems(0).join("; ")}`);
+        assert.true(domains(0, "--state-running").includes(GUEST), "the guest still runs on node 1");
+        const before = Math.max(...counts(0));
+        await waitFor("the guest to count on", () => Math.max(...counts(0)) > before, 30_000, 500);
+        assert.true(Math.max(...counts(0)) > before, "and counts on");
+    });
+
+    QUnit.test("node 3 powered on again: healthy on node 1, its monitor back in the quorum, Ceph healthy; its machine known again", async assert => {
+        const started = Date.now();
+        await cluster.restart(2);
+        await waitFor("node 1 to show node 3 up", () => health(0)[hostname(2)] === "up", 180_000, 1000);
+        console.log(`# node 3 powered on: shown up on node 1 after ${((Date.now() - started) / 1000).toFixed(1)} s`);
+        assert.strictEqual(health(0)[hostname(2)], "up", "node 3 is up again");
+        const three = [0, 1, 2].map(hostname).sort().join(" ");
+        await waitFor("the three monitors' quorum", () => quorum(0).names.join(" ") === three, 180_000, 2000);
+        assert.strictEqual(quorum(0).names.join(" "), three, "all three monitors in the quorum");
+        await waitFor("Ceph to be healthy again", () => cephProblems(0).length === 0, 300_000, 3000);
+        assert.deepEqual(cephProblems(0), [], "Ceph is healthy: node 3's OSD is up and in, nothing degraded");
+        await waitFor("node 3's machine to be known again", () => status(0).Machines.some(m => m.Node === hostname(2) && m.Name === ELSEWHERE && !m.Stale), 60_000, 1000);
+        assert.true(status(0).Machines.some(m => m.Node === hostname(2) && m.Name === ELSEWHERE && !m.Stale), "its machine is listed, no longer stale");
+
+        // killed again, for what follows: a node that is down
+        await nodes[2].kill();
+        await waitFor("node 1 to show node 3 down again", () => health(0)[hostname(2)] === "down", DOWN_WITHIN_MS, 500);
+        const two = [hostname(0), hostname(1)].sort().join(" ");
+        await waitFor("the quorum of the two monitors left", () => quorum(0).names.join(" ") === two, 60_000, 2000);
     });
 
     QUnit.test("migration to a node that is down is refused, naming why; the guest stays", assert => {

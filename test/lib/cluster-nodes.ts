@@ -92,6 +92,15 @@ export class ClusterNodes {
                 || this.nodes[0].exec(["bash", "-c", `exec 3<>/dev/tcp/${this.address(1)}/22`]).status === 0, 30_000, 500);
     }
 
+    /* Boots node i again after it was stopped or killed, as its power coming back would: its systemd starts what
+     * is enabled (debvisord, its Ceph daemons), and its address comes back on host0 (set by hand here, as at the first boot). */
+    async restart(i: number): Promise<void> {
+        const n = this.nodes[i];
+        await n.boot(180_000, this.bridge, ["--bind=/dev/fuse"]);
+        n.mustExec(["ip", "addr", "add", `${this.address(i)}/24`, "dev", "host0"]);
+        n.mustExec(["ip", "link", "set", "host0", "up"]);
+    }
+
     async stop(): Promise<void> {
         await Promise.all(this.nodes.map(n => n.stop()));
         for (const n of this.nodes)
