@@ -15,6 +15,7 @@
 //   DEBVISOR_FIRSTBOOT_TEST_LIBVIRT_NETWORK the NAT network to autostart instead of "default"
 import fs from "node:fs";
 import { writeJsonAtomically } from "../lib/atomic-file.js";
+import { CLUSTER_ANSWER_FILE, parseClusterAnswer } from "../lib/firstboot-cluster.js";
 import { readFirstBoot } from "../lib/firstboot-file.js";
 import { FIRSTBOOT_DONE_FILE, FIRSTBOOT_STATE_FILE } from "../lib/firstboot-state.js";
 import { PROFILE_FILE } from "../debvisord/host/facts.js";
@@ -22,6 +23,7 @@ import { disconnect } from "../debvisorctl/bus.js";
 import { bridgeStep } from "./bridge.js";
 import { Host } from "./host.js";
 import { BRIDGE } from "./interfaces.js";
+import { clusterStep } from "./cluster.js";
 import { libvirtStep } from "./libvirt.js";
 import { seedManagementSet } from "./management.js";
 import { applyBaseline, BASELINE_TABLE, networkOf, type Network } from "./nft-baseline.js";
@@ -40,6 +42,7 @@ export interface Settings {
     stateFile: string;
     doneFile: string;
     profileFile: string;
+    clusterFile: string;
     systemd: boolean;
 }
 
@@ -64,6 +67,7 @@ export function settingsFromEnv(): Settings {
         stateFile: FIRSTBOOT_STATE_FILE,
         doneFile: FIRSTBOOT_DONE_FILE,
         profileFile: PROFILE_FILE,
+        clusterFile: CLUSTER_ANSWER_FILE,
         // systemctl can enable and disable only where systemd runs the host
         systemd: fs.existsSync("/run/systemd/system"),
     };
@@ -72,15 +76,26 @@ export function settingsFromEnv(): Settings {
 interface StepResult { message: string; log?: string[] }
 interface StepDef { id: string; description: string; run: (s: Settings, say: (line: string) => void) => Promise<StepResult> }
 
-/* The addresses' networks on the bridge (or the NIC the default route leaves by): Ceph is reached from them, the admins too. */
-async function nodeNetworks(host: Host): Promise<{ device: string; networks: Network[] }> {
+/* The global addresses on the bridge (or the NIC the default route leaves by), and their networks: Ceph is reached from them, the admins too. */
+async function nodeNetworks(host: Host): Promise<{ device: string; networks: Network[]; addresses: string[] }> {
     const routes = await host.ipJson<{ dev?: string }>(["route", "show", "default"], "reading the default route").catch(() => []);
     const dev = routes.find(r => r.dev)?.dev ?? BRIDGE;
     const addrs = await host.ipJson<{ addr_info: Array<{ local: string; prefixlen: number; scope: string }> }>(["addr", "show", "dev", dev], `reading ${dev}'s addresses`).catch(() => []);
+    const global = addrs.flatMap(a => a.addr_info).filter(a => a.scope === "global");
     return {
         device: dev,
-        networks: addrs.flatMap(a => a.addr_info).filter(a => a.scope === "global").map(a => networkOf(a.local, a.prefixlen)).filter((n): n is Network => n !== null),
+        networks: global.map(a => networkOf(a.local, a.prefixlen)).filter((n): n is Network => n !== null),
+        addresses: global.map(a => a.local),
     };
+}
+
+/* Whether the installer asked for a cluster (the cluster step made it, or failed before the firewall step runs). */
+function clusterAsked(file: string): boolean {
+    try {
+        return parseClusterAnswer(fs.readFileSync(file, "utf8")) === "create";
+    } catch {
+        return false;
+    }
 }
 
 async function systemctl(s: Settings, host: Host, args: string[], what: string): Promise<string> {
@@ -100,6 +115,13 @@ export function steps(host: Host): StepDef[] {
             },
         },
         {
+            id: "cluster", description: "The cluster the installer was asked to create, on this node's address",
+            run: async (s, say) => {
+                const ipv4 = (await nodeNetworks(host)).addresses.find(a => a.includes("."));
+                return clusterStep(ipv4 ?? null, s.clusterFile, say);
+            },
+        },
+        {
             id: "storage", description: "Storage profile applied through debvisord",
             run: (s, say) => storageStep(s.profileFile, say),
         },
@@ -112,11 +134,11 @@ export function steps(host: Host): StepDef[] {
             run: async s => {
                 const profile = profileFromFile(s.profileFile) ?? "none";
                 const { device, networks } = await nodeNetworks(host);
-                const { file, ruleset } = await applyBaseline(host, { table: s.table, profile, networks, conf: s.nftablesConf });
+                const { file, ruleset } = await applyBaseline(host, { table: s.table, profile, networks, conf: s.nftablesConf, cluster: clusterAsked(s.clusterFile) });
                 const log = [`loaded ${file} (table inet ${s.table})`, ...ruleset.split("\n").filter(l => l.trim() !== "")];
                 log.push(...await seedManagementSet(networks, device));
                 let message = `table inet ${s.table} loaded from ${file}`;
-                if ((profile === "ceph" || profile === "mixed") && networks.length === 0)
+                if ((profile === "ceph" || profile === "mixed" || clusterAsked(s.clusterFile)) && networks.length === 0)
                     message += `; warning: no network of this node was found, so Ceph's ports are not open`;
                 // the nftables service loads /etc/nftables.conf at boot (not in a test's namespace)
                 if (!s.netns)
@@ -175,7 +197,7 @@ export async function runFirstBoot(s: Settings): Promise<number> {
             step.state = "done";
             step.message = r.message;
             step.log = r.log ?? [];
-            if (def.id !== "storage")
+            if (def.id !== "storage" && def.id !== "cluster")
                 for (const line of step.log) say(`[${def.id}] ${line}`);
         } catch (e) {
             step.state = "failed";

@@ -49,6 +49,8 @@ export interface BaselineOptions {
     profile: string;
     /** the node's own networks (Ceph is reached from these) */
     networks: Network[];
+    /** the node is in a cluster: its Ceph monitor is reached from the other members whatever its profile */
+    cluster?: boolean;
 }
 
 export const CEPH_PORTS = "3300, 6789, 6800-7300";
@@ -58,7 +60,7 @@ export function baselineRuleset(options: BaselineOptions): string {
     const table = options.table ?? BASELINE_TABLE;
     if (!TABLE_NAME.test(table))
         throw new Error(`${JSON.stringify(table)} is not a valid nftables table name`);
-    const ceph = options.profile === "ceph" || options.profile === "mixed";
+    const ceph = options.profile === "ceph" || options.profile === "mixed" || options.cluster === true;
     const lines = [
         "# DebVisor's baseline firewall, written by debvisor-firstboot: what reaches this host.",
         "# debvisord's own firewall (blocklists, quarantine) is the separate table inet debvisor.",

@@ -1,4 +1,4 @@
-// Step 2: the storage profile the installer chose, applied through debvisord
+// Step 3: the storage profile the installer chose, applied through debvisord
 // exactly as the Storage page does it: Manager.PlanProfile, then
 // Manager.ApplyProfile with the plan's token, then the Job to its end. The
 // plan goes to the step's log (and stdout, so the journal has it).

@@ -10,16 +10,20 @@
  *   network=dhcp|static           interface=ens3 (optional: the first NIC)
  *   address=192.0.2.10/24         gateway=192.0.2.1
  *   dns=192.0.2.53 192.0.2.54     finish=reboot|poweroff|none
- *   overwrite=no|yes
+ *   overwrite=no|yes              cluster=none|create
  *
  * overwrite (default no): a disk that already holds a DebVisor installation (a
  * file system labelled debvisor-root, as the installer makes it) is refused
  * unless overwrite=yes, so that a machine booting the installer medium again
  * after an unattended installation does not install over the node it made.
  *
+ * cluster (default none): create makes the node, at its first boot, the first
+ * member of a new cluster on its IPv4 address; others join it later by token.
+ *
  * Passwords are only accepted as crypt(3) hashes of the sha512 ($6$) or
  * yescrypt ($y$) kind; everything is checked here before any disk is touched.
  */
+import { CLUSTER_ANSWERS, type ClusterAnswer } from "../lib/firstboot-cluster.js";
 import { isIP, isIPv4, isIPv6 } from "../lib/ip-address.js";
 
 export const PROFILES = ["ceph", "zfs", "mixed"] as const;
@@ -49,6 +53,7 @@ export interface Answers {
     iface: string; // "" = the first network interface
     finish: Finish;
     overwrite: boolean; // install over an existing DebVisor installation
+    cluster: ClusterAnswer; // what first boot does about a cluster
 }
 
 export class AnswersError extends Error {
@@ -61,7 +66,7 @@ export class AnswersError extends Error {
 const KEYS = [
     "locale", "timezone", "hostname", "disk", "root-password-hash", "admin-user", "admin-password-hash",
     "profile", "network", "interface", "address", "gateway", "dns", "finish",
-    "overwrite",
+    "overwrite", "cluster",
 ] as const;
 type Key = typeof KEYS[number];
 const REQUIRED: Key[] = ["hostname", "disk", "root-password-hash", "admin-user", "admin-password-hash", "profile"];
@@ -225,6 +230,7 @@ export function validateAnswers(values: AnswerValues | Map<Key, string>): Answer
     check("profile", v => (PROFILES as readonly string[]).includes(v) ? null : `"${clip(v)}" is not a storage profile (ceph, zfs or mixed)`);
     check("finish", v => (FINISH as readonly string[]).includes(v) ? null : `"${clip(v)}" is not one of reboot, poweroff, none`);
     check("overwrite", v => v === "yes" || v === "no" ? null : `"${clip(v)}" is not yes or no`);
+    check("cluster", v => (CLUSTER_ANSWERS as readonly string[]).includes(v) ? null : `"${clip(v)}" is not none or create`);
 
     const mode = get("network") || "dhcp";
     let network: Network = { mode: "dhcp" };
@@ -257,6 +263,9 @@ export function validateAnswers(values: AnswerValues | Map<Key, string>): Answer
     } else {
         problems.push(`network: "${clip(mode)}" is not dhcp or static`);
     }
+    // a cluster's monitors and members are reached on IPv4 (Cluster.Create takes an IPv4 address)
+    if (get("cluster") === "create" && network.mode === "static" && !isIPv4(network.address.split("/")[0] ?? ""))
+        problems.push("cluster=create needs an IPv4 address: the cluster's members reach each other on IPv4");
     if (problems.length)
         throw new AnswersError(problems);
 
@@ -276,6 +285,7 @@ export function validateAnswers(values: AnswerValues | Map<Key, string>): Answer
         iface: get("interface") || "",
         finish: (get("finish") || "reboot") as Finish,
         overwrite: get("overwrite") === "yes",
+        cluster: (get("cluster") || "none") as ClusterAnswer,
     };
 }
 

@@ -9,6 +9,7 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { execa } from "execa";
+import { CLUSTER_ANSWER_FILE, clusterAnswerText } from "../lib/firstboot-cluster.js";
 import { runTool } from "../lib/tool-run.js";
 import type { Answers } from "./answers.js";
 
@@ -346,6 +347,7 @@ export async function configure(opts: InstallOptions, layout: Layout): Promise<v
     if (answers.network.mode === "static")
         write(opts, "etc/resolv.conf", answers.network.dns.map(d => `nameserver ${d}`).join("\n") + "\n");
     write(opts, "etc/debvisor-profile", `PROFILE=${answers.profile}\n`);
+    write(opts, CLUSTER_ANSWER_FILE.slice(1), clusterAnswerText(answers.cluster));
     write(opts, "etc/default/locale", `LANG=${answers.locale}\n`);
     write(opts, "etc/timezone", `${answers.timezone}\n`);
     const localtime = path.join(opts.target, "etc/localtime");

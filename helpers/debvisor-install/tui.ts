@@ -117,11 +117,15 @@ export async function interactive(disks: DiskChoice[], ifaces: string[]): Promis
         ["zfs", "ZFS: a local pool on the spare disks"],
         ["mixed", "both: ZFS and Ceph on the spare disks"],
     ].filter(([p]) => (PROFILES as readonly string[]).includes(p!)) as Array<[string, string]>);
+    const cluster = await menu("Cluster (other nodes join by token later, from the Cluster page):", [
+        ["none", "this node on its own for now"],
+        ["create", "start a new cluster on this node's IPv4 address"],
+    ]);
     let answers: Answers;
     try {
         answers = validateAnswers({
             disk, hostname, timezone, locale: chosenLocale, "root-password-hash": rootHash, "admin-user": adminUser,
-            "admin-password-hash": adminHash, network: mode, interface: iface, profile,
+            "admin-password-hash": adminHash, network: mode, interface: iface, profile, cluster,
             // the summary says so, and nothing is written before it is confirmed
             overwrite: replaced ? "yes" : "no",
             ...(mode === "static" ? { address, gateway, dns } : {}),
@@ -141,10 +145,11 @@ export async function interactive(disks: DiskChoice[], ifaces: string[]): Promis
         `Admin user:  ${adminUser} (sudo, debvisor-admin)`,
         `Network:     ${net}`,
         `Storage:     ${profile}`,
+        `Cluster:     ${cluster === "create" ? "a new one, made at first boot" : "none"}`,
         "",
         "Install now?",
     ].join("\n");
-    const r = await execa("whiptail", ["--title", TITLE, "--defaultno", "--yesno", "--", summary, "18", "76"],
+    const r = await execa("whiptail", ["--title", TITLE, "--defaultno", "--yesno", "--", summary, "20", "76"],
         { reject: false, stdin: "inherit", stdout: "inherit", stderr: "pipe" });
     if (r.exitCode !== 0)
         throw new Cancelled();

@@ -27,6 +27,8 @@ const FIRSTBOOT = process.env.DEBVISOR_FIRSTBOOT ?? "/usr/libexec/debvisor-first
 const STATE_FILE = "/var/lib/debvisor/firstboot.json";
 const DONE_FILE = "/var/lib/debvisor/firstboot.done";
 const PROFILE_FILE = "/etc/debvisor-profile";
+/* The installer's answer about a cluster: none here (creating one is in the cluster and VM tests' reach, with Ceph on their nodes). */
+const CLUSTER_FILE = "/etc/debvisor-cluster";
 const MOUNTS = ["/srv/vm", "/srv/docker", "/srv/k8s"];
 const NODE_NS = "dvfbtest-node";
 const PEER_NS = "dvfbtest-peer";
@@ -151,7 +153,7 @@ moduleUnless("firstboot: a node's first boot, end to end", pools().includes("tan
         libvirtBefore = libvirtPools().includes(LIBVIRT_POOL);
         for (const m of MOUNTS)
             if (fs.existsSync(m)) existedMounts.add(m);
-        for (const f of [STATE_FILE, DONE_FILE, PROFILE_FILE])
+        for (const f of [STATE_FILE, DONE_FILE, PROFILE_FILE, CLUSTER_FILE])
             saved.set(f, fs.existsSync(f) ? fs.readFileSync(f, "utf8") : null);
         removeLeftovers();
         dir = fs.mkdtempSync("/var/tmp/dv-firstboot-");
@@ -200,6 +202,7 @@ moduleUnless("firstboot: a node's first boot, end to end", pools().includes("tan
     QUnit.test("a profile file naming no profile: the bridge is made, the storage step fails, first boot is failed there", async assert => {
         assert.equal((await firstBootProperty()).state, "not-run", "no state file: not run");
         fs.writeFileSync(PROFILE_FILE, "bogus\n");
+        fs.writeFileSync(CLUSTER_FILE, "CLUSTER=none\n");
         const watch = await watchFirstBoot();
         // the peer pings the node's address all through the bridge step
         const ping = spawn("ip", ["netns", "exec", PEER_NS, "ping", "-n", "-c", "150", "-i", "0.02", "-W", "1", NODE_ADDR], { stdio: ["ignore", "pipe", "pipe"] });
@@ -215,7 +218,8 @@ moduleUnless("firstboot: a node's first boot, end to end", pools().includes("tan
         const state = readState();
         assert.equal(state.state, "failed");
         assert.deepEqual(state.steps.map(s => `${s.id}:${s.state}`),
-            ["bridge:done", "storage:failed", "libvirt:pending", "firewall:pending", "cockpit:pending", "finish:pending"]);
+            ["bridge:done", "cluster:done", "storage:failed", "libvirt:pending", "firewall:pending", "cockpit:pending", "finish:pending"]);
+        assert.true(stepOf(state, "cluster").message.startsWith("no cluster to create: this node stays on its own"), stepOf(state, "cluster").message);
         assert.true(stepOf(state, "storage").message.includes("/etc/debvisor-profile names no storage profile"), stepOf(state, "storage").message);
         assert.false(fs.existsSync(DONE_FILE));
 

@@ -179,6 +179,7 @@ async function dhcpWalkToSummary(c: Console, host: string, localeKeys: string): 
     await c.enter("The password for carol again:", "Tui-Admin-Secret-7");
     await networkMode(c, "dhcp");
     await c.answer("Storage profile", KEY.enter);
+    await c.answer("Cluster (other nodes join", KEY.enter); // none
     return c.see("Install now?");
 }
 
@@ -275,10 +276,11 @@ QUnit.module("installer: the text interface in a terminal", hooks => {
         await c.enter(dnsPrompt, "192.0.2.53 192.0.2.54");
 
         await c.answer("Storage profile", `${KEY.down}${KEY.enter}`);
+        await c.answer("Cluster (other nodes join", `${KEY.down}${KEY.enter}`); // create
         const summary = await c.see("Install now?");
         for (const want of [`Disk: ${loop} (ALL DATA ON IT WILL BE ERASED)`, "Host name: node9.example.org", "Time zone: Europe/Berlin",
             "Locale: it_IT.UTF-8", "Admin user: carol (sudo, debvisor-admin)", "192.0.2.10/24 via 192.0.2.1, DNS 192.0.2.53 192.0.2.54",
-            "Storage: zfs"])
+            "Storage: zfs", "Cluster: a new one, made at first boot"])
             assert.ok(summary.includes(want), `the summary shows "${want}"`);
         assert.false(summary.includes("It holds DebVisor"), "a blank disk is not said to hold DebVisor");
         assert.false(/Tui-(Root|Admin)-Secret/.test(c.all()), "no password is ever shown");
@@ -333,6 +335,7 @@ QUnit.module("installer: the text interface in a terminal", hooks => {
         assert.strictEqual(read("etc/hostname"), "node5\n");
         assert.ok(read("etc/hosts").includes("127.0.1.1\tnode5\n"), read("etc/hosts"));
         assert.strictEqual(read("etc/debvisor-profile"), "PROFILE=ceph\n");
+        assert.strictEqual(read("etc/debvisor-cluster"), "CLUSTER=none\n", "no cluster asked for");
         assert.ok(/^auto (\S+)\niface \1 inet dhcp$/m.test(read("etc/network/interfaces")), read("etc/network/interfaces"));
         assert.strictEqual(read("etc/default/locale"), "LANG=en_GB.UTF-8\n");
         assert.strictEqual(fs.readlinkSync(path.join(dir, "etc/localtime")), "/usr/share/zoneinfo/Etc/UTC");

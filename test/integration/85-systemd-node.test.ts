@@ -205,6 +205,7 @@ for (const release of RELEASES) {
                 locale: "C.UTF-8", timezone: "Etc/UTC", hostname, domain: DOMAIN, disk: "/dev/vda",
                 rootPasswordHash: "", adminUser: "admin", adminPasswordHash: "", profile: "zfs",
                 network: { mode: "static", address: `${ADDRESS}/24`, gateway: GATEWAY, dns: [GATEWAY] }, iface: NIC, finish: "none", overwrite: false,
+                cluster: "none",
             };
             fs.writeFileSync(path.join(node.dir, "etc/network/interfaces"), interfaces(NIC, answers));
             fs.writeFileSync(path.join(node.dir, "etc/hosts"), hosts(answers));

@@ -157,13 +157,15 @@ QUnit.module("first boot: nftables baseline", () => {
         assert.false(/\btable inet debvisor\b(?!-)/.test(rules), "debvisord's firewall table is not touched");
     });
 
-    QUnit.test("Ceph's ports from the node's networks only, for ceph and mixed", assert => {
+    QUnit.test("Ceph's ports from the node's networks only, for ceph and mixed, and any node in a cluster", assert => {
         const networks = [{ family: 4 as const, cidr: "192.0.2.0/24" }, { family: 6 as const, cidr: "2001:db8:0:0:0:0:0:0/64" }];
         for (const profile of ["ceph", "mixed"]) {
             const text = baselineRuleset({ profile, networks, table: "dv_test" });
             assert.true(text.includes("ip saddr { 192.0.2.0/24 } tcp dport { 3300, 6789, 6800-7300 } accept"), profile);
             assert.true(text.includes("ip6 saddr { 2001:db8:0:0:0:0:0:0/64 } tcp dport { 3300, 6789, 6800-7300 } accept"), profile);
         }
+        assert.true(baselineRuleset({ profile: "zfs", networks, cluster: true }).includes("ip saddr { 192.0.2.0/24 } tcp dport { 3300, 6789, 6800-7300 } accept"),
+            "a zfs node in a cluster: its monitor is reached from the other members");
         assert.false(baselineRuleset({ profile: "ceph", networks: [] }).includes("6789"), "no network known: not open to all");
         assert.throws(() => baselineRuleset({ profile: "zfs", networks: [], table: "x; flush ruleset" }), /not a valid nftables table name/);
         assert.throws(() => baselineRuleset({ profile: "zfs", networks: [], table: "-x" }), /not a valid/);

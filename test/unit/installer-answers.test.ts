@@ -6,6 +6,7 @@ import {
     answersFromCmdline, AnswersError, checkTypedPassword, isStrongHash, parseAnswers,
 } from "../../helpers/debvisor-install/answers.js";
 import { fstab, grubCfg, hosts, interfaces, partitionPath } from "../../helpers/debvisor-install/install.js";
+import { clusterAnswerText, parseClusterAnswer } from "../../helpers/lib/firstboot-cluster.js";
 
 // made for these tests with `openssl passwd -6` and libxcrypt's crypt() (yescrypt)
 const SHA512 = "$6$HgSx8ZvK.z//Qgtz$XrUpMSdzcZu79Y8QXG7y5CLk7.yrzjgPW/2SU4ltbQQF9O00bw8enXObUnfIviai689dbekRQq2CFyK4rTY7N/";
@@ -54,8 +55,26 @@ QUnit.module("installer: answers", () => {
         assert.deepEqual(a, {
             locale: "en_US.UTF-8", timezone: "Europe/Berlin", hostname: "node1", domain: "example.org", disk: "/dev/vda",
             rootPasswordHash: SHA512, adminUser: "alice", adminPasswordHash: YESCRYPT, profile: "zfs",
-            network: { mode: "dhcp" }, iface: "", finish: "poweroff", overwrite: false,
+            network: { mode: "dhcp" }, iface: "", finish: "poweroff", overwrite: false, cluster: "none",
         });
+    });
+
+    QUnit.test("cluster: none unless the answers say create; create needs IPv4; any other word refused", assert => {
+        assert.strictEqual(parseAnswers(GOOD).cluster, "none", "absent: none");
+        assert.strictEqual(parseAnswers(variant({}, "\ncluster=create\n")).cluster, "create");
+        assert.strictEqual(parseAnswers(variant({}, "\ncluster=none\n")).cluster, "none");
+        assert.deepEqual(bad(variant({}, "\ncluster=join\n")), ['cluster: "join" is not none or create']);
+        const static6 = "\naddress=2001:db8::10/64\ngateway=2001:db8::1\ndns=2001:db8::53\n";
+        assert.deepEqual(bad(variant({ network: "static" }, `${static6}cluster=create\n`)),
+            ["cluster=create needs an IPv4 address: the cluster's members reach each other on IPv4"]);
+        assert.strictEqual(parseAnswers(variant({ network: "static" }, static6)).cluster, "none", "IPv6 alone is fine without a cluster");
+        assert.strictEqual(parseAnswers(variant({ network: "static" }, "\naddress=192.0.2.10/24\ngateway=192.0.2.1\ndns=192.0.2.53\ncluster=create\n")).cluster,
+            "create", "IPv4 with a cluster");
+        // the file first boot reads, as the installer writes it
+        assert.strictEqual(parseClusterAnswer(clusterAnswerText("create")), "create");
+        assert.strictEqual(parseClusterAnswer("# made by hand\ncluster = \"none\"\n"), "none");
+        assert.strictEqual(parseClusterAnswer("CLUSTER=join\n"), null, "a word first boot does not know");
+        assert.strictEqual(parseClusterAnswer(""), null);
     });
 
     QUnit.test("overwrite: no unless the answers say yes", assert => {
