@@ -5,8 +5,9 @@
 // own; then Playwright logs in to Cockpit (the guest's :9090 through a QEMU
 // host forward on 127.0.0.1) as the admin from the answers and checks the
 // DebVisor Overview: the chosen profile, and first boot finished where the node
-// reports it; with Ceph in the profile, the Storage page's Ceph tab shows the
-// node's cluster. Serial logs, screenshots and timings in build/vm-test/.
+// reports it; the Cluster page: the cluster first boot created from the
+// answers; with Ceph in the profile, the Storage page's Ceph tab shows the
+// node's Ceph cluster. Serial logs, screenshots and timings in build/vm-test/.
 //
 // Settings: DEBVISOR_VM_REBUILD=1 always builds the image; otherwise an image
 // built from the same packages and image configuration is reused (a
@@ -137,7 +138,8 @@ function makeDisks(password: string): void {
         "# debvisor-answers.conf for the VM test",
         "locale=en_US.UTF-8", "timezone=Europe/Berlin", "hostname=dvtest.example.org", "disk=/dev/vda",
         `root-password-hash=${rootHash}`, `admin-user=${ADMIN}`, `admin-password-hash=${hash}`,
-        `profile=${PROFILE}`, "network=dhcp", "finish=poweroff", "",
+        // first boot makes the node the first member of a new cluster, before the profile
+        `profile=${PROFILE}`, "network=dhcp", "finish=poweroff", "cluster=create", "",
     ].join("\n");
     const conf = path.join(OUT, "debvisor-answers.conf");
     fs.writeFileSync(conf, answers, { mode: 0o600 });
@@ -388,6 +390,7 @@ async function firstBoot(password: string): Promise<void> {
             timings.firstBootFinishedAfterInstalledBootSeconds = seconds(Date.now() - bootStarted);
             timings.firstBootOnOverview = await card.innerText();
             await page.screenshot({ path: path.join(OUT, "overview-firstboot.png"), fullPage: true });
+            await clusterPage(page);
             if (PROFILE !== "zfs")
                 await cephOnStoragePage(page);
         } else {
@@ -400,6 +403,22 @@ async function firstBoot(password: string): Promise<void> {
         await context.close().catch(() => undefined);
         fs.rmSync(profileDir, { recursive: true, force: true });
     }
+}
+
+/* The cluster first boot created from the answers: the Cluster page lists this node, up, on its address. */
+async function clusterPage(page: import("playwright-core").Page): Promise<void> {
+    await page.goto(`${new URL(page.url()).origin}/debvisor/cluster`);
+    const handle = await page.waitForSelector("iframe[name='cockpit1:localhost/debvisor/cluster'][data-loaded]", { state: "attached", timeout: 180_000 });
+    const frame = await handle.contentFrame();
+    if (!frame)
+        throw new Error("no frame for the DebVisor cluster page");
+    const row = frame.locator("tr[data-node='dvtest'][data-health='up']");
+    await row.waitFor({ timeout: 180_000 }).catch(async (e: Error) => {
+        await page.screenshot({ path: path.join(OUT, "cluster-missing.png"), fullPage: true }).catch(() => undefined);
+        throw new Error(`the Cluster page does not list this node up: ${e.message}; it says: ${(await frame.locator("body").innerText()).slice(0, 1000)}`);
+    });
+    timings.clusterPage = (await row.innerText()).replace(/\s+/g, " ").slice(0, 200);
+    await page.screenshot({ path: path.join(OUT, "cluster.png"), fullPage: true });
 }
 
 /* The node's own cluster on the Storage page's Ceph tab: reachable, its health and OSDs shown. */
