@@ -523,6 +523,7 @@ QUnit.module.if(`cluster of nodes: three systemd nodes on a bridge join one clus
     });
 
     QUnit.test("node 3 powered on again: healthy on node 1, its monitor back in the quorum, Ceph healthy; its machine known again", async assert => {
+        assert.timeout(900_000);
         const started = Date.now();
         await cluster.restart(2);
         await waitFor("node 1 to show node 3 up", () => health(0)[hostname(2)] === "up", 180_000, 1000);

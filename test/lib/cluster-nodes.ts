@@ -92,13 +92,19 @@ export class ClusterNodes {
                 || this.nodes[0].exec(["bash", "-c", `exec 3<>/dev/tcp/${this.address(1)}/22`]).status === 0, 30_000, 500);
     }
 
-    /* Boots node i again after it was stopped or killed, as its power coming back would: its systemd starts what
-     * is enabled (debvisord, its Ceph daemons), and its address comes back on host0 (set by hand here, as at the first boot). */
+    /* Boots node i again after it was stopped or killed, as its power coming back would: its address on host0
+     * comes from /etc/network/interfaces (ifupdown) as on an installed node, before its systemd starts what is
+     * enabled (debvisord, its Ceph daemons, which wait for the network). */
     async restart(i: number): Promise<void> {
         const n = this.nodes[i];
-        await n.boot(180_000, this.bridge, ["--bind=/dev/fuse"]);
-        n.mustExec(["ip", "addr", "add", `${this.address(i)}/24`, "dev", "host0"]);
-        n.mustExec(["ip", "link", "set", "host0", "up"]);
+        fs.writeFileSync(path.join(n.dir, "etc/network/interfaces"),
+            `auto lo\niface lo inet loopback\n\nauto host0\niface host0 inet static\n    address ${this.address(i)}/24\n`);
+        try {
+            await n.boot(300_000, this.bridge, ["--bind=/dev/fuse"]);
+        } catch (e) {
+            const jobs = n.initPid > 0 ? n.exec(["systemctl", "list-jobs", "--no-pager"]).stdout : "";
+            throw new Error(`${(e as Error).message}\nits systemd's jobs:\n${jobs}`);
+        }
     }
 
     async stop(): Promise<void> {
