@@ -8,7 +8,6 @@
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { execa } from "execa";
 import { runTool } from "../lib/tool-run.js";
 import type { Answers } from "./answers.js";
 
@@ -52,17 +51,16 @@ async function run(opts: InstallOptions, cmd: string, args: string[], input?: st
 
 async function runEnv(opts: InstallOptions, env: Record<string, string>, cmd: string, args: string[], input?: string): Promise<string> {
     opts.log(`$ ${cmd} ${args.join(" ")}`);
-    // not through runTool: the install log wants stdout and stderr interleaved as the tool printed them (`all`)
-    const r = await execa(cmd, args, {
-        reject: false, timeout: TIMEOUT, all: true, env: { LC_ALL: "C.UTF-8", DEBIAN_FRONTEND: "noninteractive", ...env },
-        ...(input === undefined ? { stdin: "ignore" as const } : { input }),
+    // the install log wants stdout and stderr interleaved as the tool printed them
+    const r = await runTool(cmd, args, cmd, {
+        timeout: TIMEOUT, interleaved: true, input, allowFailure: true, env: { LC_ALL: "C.UTF-8", DEBIAN_FRONTEND: "noninteractive", ...env },
     });
-    const out = String(r.all ?? "").trim();
+    const out = r.all.trim();
     if (out)
         opts.log(out.length > 4000 ? `${out.slice(0, 4000)}…` : out);
     if (r.exitCode !== 0)
         throw new InstallError(`${cmd} ${args.join(" ")} failed (${r.timedOut ? "timed out" : `exit ${r.exitCode}`}): ${out.split("\n").slice(-3).join(" ")}`);
-    return String(r.stdout ?? "");
+    return r.stdout;
 }
 
 interface LsblkDev {

@@ -11,13 +11,13 @@
 import fs from "node:fs";
 import nodePath from "node:path";
 import crypto from "node:crypto";
-import { execa } from "execa";
 import * as z from "zod/mini";
 import { failed, invalidArgument, notFound, notSupported } from "../../lib/errors.js";
 import { formatBytes } from "../../lib/bytes.js";
+import { runTool } from "../../lib/tool-run.js";
 import { toVariantDict } from "../../lib/variants.js";
 import { method } from "../bus/call-pipeline.js";
-import { confinedToolCommand, toolUser, type Limits, type ToolUser } from "../images/confined-qemu-img.js";
+import { CONFINED_PATH, confinedToolCommand, toolUser, type Limits, type ToolUser } from "../images/confined-qemu-img.js";
 import { convertImage, openSource } from "../images/image-import.js";
 import { diskTarget } from "../machines/machine-rules.js";
 import { count, optionsSchema } from "../validation.js";
@@ -228,11 +228,9 @@ async function tool(user: ToolUser, raw: string, name: string, args: string[], o
     const [command, ...rest] = confinedToolCommand(user, TOOL_LIMITS, name, args);
     const fd = fs.openSync(raw, "r");
     try {
-        const r = await execa(command, rest, {
-            reject: false, cwd: "/", extendEnv: false, env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin", LC_ALL: "C" },
-            stdio: ["ignore", outFd ?? "pipe", "pipe", fd], timeout: 300_000, maxBuffer: 64 << 20,
-        } as { reject: false });
-        return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout ?? ""), stderr: String(r.stderr ?? "") };
+        return await runTool(command, rest, name, {
+            cwd: "/", ownEnv: true, env: CONFINED_PATH, fds: [fd], stdoutFd: outFd, timeout: 300_000, maxBuffer: 64 << 20, allowFailure: true,
+        });
     } finally {
         fs.closeSync(fd);
     }
