@@ -68,7 +68,7 @@ async function password(who: string, user: string): Promise<string> {
 }
 
 /* sha512-crypt through openssl, the password on standard input. */
-export async function hashPassword(pw: string): Promise<string> {
+async function hashPassword(pw: string): Promise<string> {
     const r = await runTool("openssl", ["passwd", "-6", "-stdin"], "openssl passwd", { input: `${pw}\n`, timeout: 20_000, allowFailure: true });
     if (r.exitCode !== 0)
         throw new Error(`openssl passwd failed: ${r.stderr.trim()}`);

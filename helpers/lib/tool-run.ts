@@ -11,7 +11,7 @@
 import { execa, type Options, type ResultPromise } from "execa";
 import { failed } from "./errors.js";
 
-export const TOOL_TIMEOUT_MS = 60_000;
+const TOOL_TIMEOUT_MS = 60_000;
 const SEARCH_PATH = "/usr/sbin:/usr/bin:/sbin:/bin";
 
 export interface ToolOptions {
@@ -94,7 +94,7 @@ export async function runTool(tool: string, args: string[], what: string, option
     return { ...result, problem };
 }
 
-export interface StartOptions extends ToolOptions {
+interface StartOptions extends ToolOptions {
     /** "pipe" to write to the tool while it runs */
     stdin?: "pipe" | "ignore";
     /** "stream": read as it comes (subprocess.stdout), not kept for the result */

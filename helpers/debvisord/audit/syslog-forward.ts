@@ -10,7 +10,7 @@ import fs from "node:fs";
 import { startTool, type StartedTool } from "../../lib/tool-run.js";
 
 const RETRY_MS = 10_000;
-export const SYSLOG_TAG = "debvisord-audit";
+const SYSLOG_TAG = "debvisord-audit";
 
 export class SyslogForwarder {
     private child: StartedTool | null = null;

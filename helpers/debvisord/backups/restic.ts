@@ -10,7 +10,7 @@ import { DebVisorError, failed, invalidArgument } from "../../lib/errors.js";
 import { lastLines, missingTool, runTool, startTool, type ToolOptions } from "../../lib/tool-run.js";
 import { describeLocation, resticRepository, sftpCommand, type RepositoryLocation, type SshFiles } from "./locations.js";
 
-export const RESTIC_CACHE_DIR = "/var/cache/debvisor/restic";
+const RESTIC_CACHE_DIR = "/var/cache/debvisor/restic";
 const QUICK_TIMEOUT_MS = 120_000;
 const CANCEL_GRACE_MS = 10_000;
 
@@ -28,7 +28,7 @@ export interface RepositoryAccess {
     caFile: string | null;
 }
 
-export interface ResticResult { stdout: string; stderr: string; exitCode: number }
+interface ResticResult { stdout: string; stderr: string; exitCode: number }
 
 function baseArgs(access: RepositoryAccess): string[] {
     const args = access.repositoryFile ? ["--repository-file", access.repositoryFile] : ["-r", resticRepository(access.location)];
@@ -208,7 +208,7 @@ export class Restic {
     }
 }
 
-export interface BackupSummary {
+interface BackupSummary {
     snapshotId: string;
     /** bytes restic read */
     bytesProcessed: number;

@@ -22,17 +22,17 @@ const INTROSPECTABLE = "org.freedesktop.DBus.Introspectable";
 const OBJECT_MANAGER = "org.freedesktop.DBus.ObjectManager";
 const PEER = "org.freedesktop.DBus.Peer";
 
-export const MAX_BYTES_ANNOTATION = "org.debvisor.DebVisor1.MaxArgumentBytes";
+const MAX_BYTES_ANNOTATION = "org.debvisor.DebVisor1.MaxArgumentBytes";
 /** A method's arguments may take this much unless the contract says more (MAX_BYTES_ANNOTATION):
  * names, paths, options and keys are far smaller; the lists of the firewall and DNS carry their own limit. */
-export const DEFAULT_MAX_ARGUMENT_BYTES = 1024 * 1024;
+const DEFAULT_MAX_ARGUMENT_BYTES = 1024 * 1024;
 /** Calls of one connection that may wait for their answers at once; more are refused with Busy.
  * Half the system bus's limit of 128 pending replies per connection: a client gains
  * nothing from more (records of concurrent calls share one fsync), and each waiting
  * call holds a polkit query and its arguments. */
-export const MAX_CALLS_IN_FLIGHT = 64;
+const MAX_CALLS_IN_FLIGHT = 64;
 /** Of those, calls with large arguments (still held as bytes while they wait for polkit). */
-export const MAX_LARGE_CALLS_IN_FLIGHT = 4;
+const MAX_LARGE_CALLS_IN_FLIGHT = 4;
 
 const STANDARD_XML = `  <interface name="${PEER}">
     <method name="Ping"/>

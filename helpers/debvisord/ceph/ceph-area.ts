@@ -28,7 +28,7 @@ import type { CephHost, CephState } from "./ceph-host.js";
 import type { CephTools } from "./tools.js";
 import { CEPHIMAGE_IFACE, CEPHMANAGER_IFACE, CEPHOSD_IFACE, CEPHPOOL_IFACE } from "../../../generated/dbus-contract.js";
 
-export const FAST_REFRESH_MS = 5_000;
+const FAST_REFRESH_MS = 5_000;
 /** the slow tier is read on every n-th refresh */
 const SLOW_EVERY = 6;
 

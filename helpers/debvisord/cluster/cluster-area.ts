@@ -40,7 +40,7 @@ import { nodeChangeMethods } from "./node-changes.js";
 import { DEFAULT_LIFETIME_S, encodeToken, isTokenId, MAX_LIFETIME_S, MIN_LIFETIME_S } from "./token.js";
 import { CLUSTER_IFACE } from "../../../generated/dbus-contract.js";
 
-export const REFRESH_MS = 10_000;
+const REFRESH_MS = 10_000;
 const PING_TIMEOUT_MS = 8_000;
 /** a member not heard from for this long is down even if no probe has failed yet */
 const DOWN_AFTER_MS = 25_000;

@@ -8,7 +8,7 @@ import fs from "node:fs";
 import { failed } from "../../lib/errors.js";
 import { startTool, type StartedTool } from "../../lib/tool-run.js";
 
-export const IMAGE_TOOL_USER = "debvisor-img";
+const IMAGE_TOOL_USER = "debvisor-img";
 /* `qemu-img info` needs little: OpenStack's limits */
 export const INFO_LIMITS = { addressSpace: 1 << 30, cpuSeconds: 30 };
 
@@ -47,7 +47,7 @@ export function confinedToolCommand(user: ToolUser, limits: Limits, tool: string
     ];
 }
 
-export interface ConfinedRun {
+interface ConfinedRun {
     user: ToolUser;
     limits: Limits;
     args: string[];
