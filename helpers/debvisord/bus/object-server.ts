@@ -85,10 +85,14 @@ export interface Published {
     methods?: () => Record<string, unknown>;
 }
 
+/** What of a property is news (see ObjectServer.publish). */
+export type News = (name: string, value: unknown) => unknown;
+
 export class ObjectServer {
     private readonly objects = new Map<string, Map<string, ExportedInterface>>();
-    // objects exported through publish(): the values last published, and each property as compared text
-    private readonly published = new Map<string, { iface: string; props: Record<string, unknown>; compared: Record<string, string> }>();
+    // objects exported through publish(): the values last published, each property as compared text as last
+    // signalled, and what of it was news when last published
+    private readonly published = new Map<string, { iface: string; props: Record<string, unknown>; compared: Record<string, string>; news: Record<string, string> }>();
     private readonly specs: Map<string, InterfaceSpec>;
     // calls waiting for their answers, per sender: all of them, and those with large arguments
     private readonly inFlight = new Map<string, { calls: number; large: number }>();
@@ -143,24 +147,35 @@ export class ObjectServer {
     /* An area's object with one interface, kept current: exported (with its
      * methods) the first time, afterwards PropertiesChanged for exactly the
      * properties whose value, marshalled with the contract's type, differs
-     * from what was published last; the areas keep no such bookkeeping of
-     * their own. Get and GetAll answer with what was published. */
-    publish(path: string, iface: string, props: Record<string, unknown>, methods: () => Record<string, unknown> = () => ({})): void {
+     * from what was signalled last; the areas keep no such bookkeeping of
+     * their own. Get and GetAll answer with what was published. `news` says
+     * what of a value is news, without its incidental parts (the time of the
+     * last read, when a member was last seen): a change in those alone is not
+     * signalled, and goes along with the next change that is. */
+    publish(path: string, iface: string, props: Record<string, unknown>, methods: () => Record<string, unknown> = () => ({}),
+        news?: News): void {
         const spec = this.spec(iface);
         const compared: Record<string, string> = {};
-        for (const p of spec.properties)
+        const newsCompared: Record<string, string> = {};
+        for (const p of spec.properties) {
             compared[p.name] = comparable(marshal(props[p.name], p.type));
+            newsCompared[p.name] = news ? comparable(news(p.name, props[p.name])) : compared[p.name];
+        }
         const before = this.published.get(path);
         if (!before || before.iface !== iface) {
             if (before)
                 this.unexport(path);
-            const entry = { iface, props, compared };
+            const entry = { iface, props, compared, news: newsCompared };
             this.published.set(path, entry);
             this.export(path, [{ name: iface, properties: () => entry.props, methods: methods() }]);
             return;
         }
-        const changed = Object.keys(compared).filter(name => compared[name] !== before.compared[name]);
+        const newsworthy = Object.keys(compared).some(name => newsCompared[name] !== before.news[name]);
         before.props = props;
+        before.news = newsCompared;
+        if (!newsworthy)
+            return;
+        const changed = Object.keys(compared).filter(name => compared[name] !== before.compared[name]);
         before.compared = compared;
         this.propertiesChanged(path, iface, changed);
     }
