@@ -3,13 +3,13 @@
 // wherever that module loads; zfs-fuse only where it cannot (Secure Boot
 // refusing a module signed by no enrolled key, a kernel without the module).
 // zfs-fuse conflicts with zfsutils-linux, so the image keeps it as packages
-// (ZFS_FUSE_DIR, made by the image's hook) and apt swaps the two, offline.
+// (ZFS_FUSE_DIR, made by the image's hook) and dpkg swaps the two, offline.
 import fs from "node:fs";
 import path from "node:path";
 import type { RunResult } from "./host.js";
 
 export const ZFS_FUSE_DIR = "/var/cache/debvisor/zfs-fuse";
-const APT_TIMEOUT_MS = 600_000;
+const DPKG_TIMEOUT_MS = 600_000;
 
 export class ZfsChoiceError extends Error {}
 
@@ -45,10 +45,16 @@ export async function chooseZfs(host: ZfsRunner, paths: ZfsPaths = PATHS): Promi
         : [];
     if (!debs.some(f => path.basename(f).startsWith("zfs-fuse_")))
         throw new ZfsChoiceError(`the OpenZFS kernel module does not load (modprobe zfs: ${why}) and ${paths.fallbackDir} holds no zfs-fuse package to fall back to`);
-    // the local files only: nothing is fetched; zfsutils-linux and zfs-zed make way
-    const apt = await host.run("env", ["DEBIAN_FRONTEND=noninteractive", "apt-get", "install", "-y", "--no-install-recommends",
-        "--no-download", "-o", "Dpkg::Options::=--force-confold", ...debs], { timeoutMs: APT_TIMEOUT_MS });
-    if (apt.exitCode !== 0)
-        throw new ZfsChoiceError(`the OpenZFS kernel module does not load (modprobe zfs: ${why}); installing zfs-fuse instead failed: ${(apt.stderr || apt.stdout).trim().split("\n").slice(-4).join(" ")}`);
+    // dpkg, not apt: apt would fetch the same versions from the archive rather than use these files.
+    // OpenZFS's tools (and ZED, which needs them) make way first: zfs-fuse conflicts with them
+    const steps: Array<[string, string[]]> = [
+        ["removing OpenZFS's tools", ["dpkg", "--remove", "zfs-zed", "zfsutils-linux"]],
+        ["installing zfs-fuse", ["dpkg", "--force-confold", "-i", ...debs]],
+    ];
+    for (const [what, argv] of steps) {
+        const r = await host.run("env", ["DEBIAN_FRONTEND=noninteractive", ...argv], { timeoutMs: DPKG_TIMEOUT_MS });
+        if (r.exitCode !== 0)
+            throw new ZfsChoiceError(`the OpenZFS kernel module does not load (modprobe zfs: ${why}); ${what} for zfs-fuse failed: ${(r.stderr || r.stdout).trim().split("\n").slice(-4).join(" ")}`);
+    }
     return `ZFS: zfs-fuse (no lz4, no volumes), since the OpenZFS kernel module does not load (modprobe zfs: ${why})`;
 }

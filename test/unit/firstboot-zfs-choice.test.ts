@@ -1,6 +1,6 @@
 // First boot's choice of ZFS for the zfs and mixed profiles: OpenZFS where its
 // kernel module loads, zfs-fuse from the image's kept packages where it does
-// not. The swap itself (apt replacing zfsutils-linux) cannot run on a test
+// not. The swap itself (dpkg replacing zfsutils-linux) cannot run on a test
 // host: a fake runner, named so, records what would run. The real `modprobe`
 // where this host has no ZFS module shows the refusal as a node would see it.
 import fs from "node:fs";
@@ -59,17 +59,20 @@ QUnit.module("first boot's ZFS", () => {
         const runner = new FakeRunner({ modprobe: refused });
         const line = await chooseZfs(runner, p);
         assert.equal(line, "ZFS: zfs-fuse (no lz4, no volumes), since the OpenZFS kernel module does not load (modprobe zfs: modprobe: ERROR: could not insert 'zfs': Key was rejected by service)");
-        assert.deepEqual(runner.calls[1], ["env", "DEBIAN_FRONTEND=noninteractive", "apt-get", "install", "-y", "--no-install-recommends", "--no-download",
-            "-o", "Dpkg::Options::=--force-confold",
-            path.join(p.fallbackDir, "libfuse2t64_2.9.9-9_amd64.deb"), path.join(p.fallbackDir, "zfs-fuse_0.7.0-30_amd64.deb")]);
+        assert.deepEqual(runner.calls.slice(1), [
+            ["env", "DEBIAN_FRONTEND=noninteractive", "dpkg", "--remove", "zfs-zed", "zfsutils-linux"],
+            ["env", "DEBIAN_FRONTEND=noninteractive", "dpkg", "--force-confold", "-i",
+                path.join(p.fallbackDir, "libfuse2t64_2.9.9-9_amd64.deb"), path.join(p.fallbackDir, "zfs-fuse_0.7.0-30_amd64.deb")],
+        ], "OpenZFS's tools removed, then the kept packages (not the text file) installed from their files");
     });
 
-    QUnit.test("no kept zfs-fuse, or apt failing: a clear error", async assert => {
+    QUnit.test("no kept zfs-fuse, or dpkg failing: a clear error, nothing more run", async assert => {
         await assert.rejects(chooseZfs(new FakeRunner({ modprobe: refused }), paths({ debs: ["libfuse2t64_2.9.9-9_amd64.deb"] })),
             (e: Error) => e instanceof ZfsChoiceError && /does not load \(modprobe zfs: .*Key was rejected.*\) and .*fallback holds no zfs-fuse package/.test(e.message));
-        const apt = new FakeRunner({ modprobe: refused, "apt-get": { exitCode: 100, stdout: "", stderr: "E: Unmet dependencies\n" } });
-        await assert.rejects(chooseZfs(apt, paths({ debs: ["zfs-fuse_0.7.0-30_amd64.deb"] })),
-            (e: Error) => e instanceof ZfsChoiceError && /installing zfs-fuse instead failed: E: Unmet dependencies/.test(e.message));
+        const dpkg = new FakeRunner({ modprobe: refused, dpkg: { exitCode: 1, stdout: "", stderr: "dpkg: error processing archive zfs-fuse.deb\n" } });
+        await assert.rejects(chooseZfs(dpkg, paths({ debs: ["zfs-fuse_0.7.0-30_amd64.deb"] })),
+            (e: Error) => e instanceof ZfsChoiceError && /removing OpenZFS's tools for zfs-fuse failed: dpkg: error processing/.test(e.message));
+        assert.equal(dpkg.calls.length, 2, "nothing installed after the removal failed");
     });
 
     // a host whose kernel has modules at all might load OpenZFS's: only where it has none
