@@ -26,6 +26,7 @@ import { segmentsToPrune } from "./retention.js";
 import { loadOrCreateSigningKey, type SigningKey } from "./signing-key.js";
 import { SyslogForwarder } from "./syslog-forward.js";
 import { AUDIT_IFACE } from "../../../generated/dbus-contract.js";
+import { microseconds } from "../../lib/times.js";
 
 const HOUSEKEEPING_MS = 3600_000;
 const DAY_MS = 24 * 3600_000;
@@ -56,7 +57,7 @@ const runDebvisorctlVerify: SeriesVerifier = async liveFile => {
 /* An audit record as the bus hands it out (AuditTail and Query). */
 export function auditRecordDict(r: AuditRecord) {
     return toVariantDict({
-        Seq: r.seq, Time: r.time, Uid: new dbus.Variant("u", r.uid), User: r.user,
+        Seq: r.seq, Time: new dbus.Variant("t", microseconds(Date.parse(r.time))), Uid: new dbus.Variant("u", r.uid), User: r.user,
         // the login uid is only what the calling process claimed: never shown as who acted
         LoginUidClaimed: new dbus.Variant("u", claimedLogin(r).uid), LoginUserClaimed: claimedLogin(r).user, Method: r.method, Object: r.object, Phase: r.phase, Result: r.result,
         Arguments: JSON.stringify(r.args ?? null), Hash: r.hash,
@@ -155,7 +156,7 @@ export class AuditObject {
         const all = this.index.segmentSummaries();
         return all.map((s, k) => toVariantDict({
             Name: s.name, FirstSeq: s.firstSeq, LastSeq: s.lastSeq, Bytes: s.bytes,
-            FirstTime: new Date(s.firstTime).toISOString(), LastTime: new Date(s.lastTime).toISOString(),
+            FirstTime: new dbus.Variant("t", microseconds(s.firstTime)), LastTime: new dbus.Variant("t", microseconds(s.lastTime)),
             Sealed: k < all.length - 1, Exported: isExported(this.exported, s.firstSeq, s.lastSeq),
         }));
     }

@@ -22,7 +22,7 @@ export interface AuditFilter {
 export interface AuditPage { events: AuditEvent[]; total: number; nextBefore: number }
 
 export interface AuditSegment {
-    Name: string; FirstSeq: number; LastSeq: number; Bytes: number; FirstTime: string; LastTime: string; Sealed: boolean; Exported: boolean;
+    Name: string; FirstSeq: number; LastSeq: number; Bytes: number; FirstTime: number; LastTime: number; Sealed: boolean; Exported: boolean;
 }
 
 interface AuditSettings { "retention-days": number; "segment-max-bytes": number; "segment-max-hours": number; "forward-syslog": boolean }
