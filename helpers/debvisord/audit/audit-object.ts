@@ -1,4 +1,4 @@
-// /org/debvisor/DebVisor1/Audit: the audit log as a compliance record —
+// /org/debvisor/DebVisor1/audit: the audit log as a compliance record —
 // query through the index, verification of the whole series (by the same
 // verifier `debvisorctl audit verify` is, run as its own process so a long
 // check does not hold up the daemon), evidence export, retention and
@@ -92,7 +92,7 @@ export class AuditObject {
         private readonly verifier: SeriesVerifier = runDebvisorctlVerify,
         forwarder = new SyslogForwarder(),
     ) {
-        this.path = `${server.rootPath}/Audit`;
+        this.path = `${server.rootPath}/audit`;
         this.index = new AuditIndex(log);
         this.settings = readSettings(paths.config);
         this.exported = readExported(paths.exported);

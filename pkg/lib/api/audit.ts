@@ -5,7 +5,7 @@ import { callDaemon } from "./call";
 import type { AuditEvent } from "./manager";
 import { unwrapDict } from "./variants";
 
-const AUDIT_PATH = `${ROOT_PATH}/Audit`;
+const AUDIT_PATH = `${ROOT_PATH}/audit`;
 
 export type AuditOutcome = "ok" | "failed" | "denied" | "invalid" | "started" | "cancelled" | "system";
 
