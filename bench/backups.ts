@@ -37,6 +37,22 @@ function medianOfThree(command: string, args: string[]): number {
     }));
 }
 
+/* qemu-io's commands on an image; tried again (bounded) while another process holds its lock
+ * for a moment (debvisord reading an image's details): the lock is taken before any write. */
+function writeImage(file: string, commands: string[]): void {
+    for (let attempt = 1; ; attempt++) {
+        try {
+            execFileSync("qemu-io", ["-f", "qcow2", ...commands, file], { stdio: ["ignore", "ignore", "pipe"] });
+            return;
+        } catch (e) {
+            const stderr = String((e as { stderr?: Buffer }).stderr ?? "");
+            if (attempt >= 20 || !/lock/i.test(stderr))
+                throw new Error(`qemu-io on ${file} failed: ${stderr.trim()}`);
+            execFileSync("sleep", ["0.5"]);
+        }
+    }
+}
+
 export async function backupsBench(): Promise<void> {
     // on /var/tmp: the same file system kind as a pool, not a tmpfs
     const dir = fs.mkdtempSync("/var/tmp/dv-bench-backups-");
@@ -88,7 +104,7 @@ export async function backupsBench(): Promise<void> {
         const size = DISK_MIB << 20;
         const writes = Array.from({ length: CHANGED_CHUNKS }, (_, i) =>
             ["-c", `write -P ${(i % 250) + 1} ${Math.floor((i + 0.5) * DATA_MIB * 1024 / CHANGED_CHUNKS)}k ${CHANGED_KIB}k`]);
-        execFileSync("qemu-io", ["-f", "qcow2", ...writes.flat(), disk], { stdio: "ignore" });
+        writeImage(disk, writes.flat());
         const plainSecond = await timeMs(backUpPlain);
         const oursSecond = await timeMs(backUpOurs);
         const hashing = medianOfThree("sha256sum", [disk]);
