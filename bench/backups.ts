@@ -37,17 +37,19 @@ function medianOfThree(command: string, args: string[]): number {
     }));
 }
 
-/* qemu-io's commands on an image; tried again (bounded) while another process holds its lock
- * for a moment (debvisord reading an image's details): the lock is taken before any write. */
-function writeImage(file: string, commands: string[]): void {
+/* One qemu-io command on an image; tried again (bounded) while another process holds its lock for
+ * a moment (debvisord reading an image's details): the lock is taken before anything is written. */
+function writeImage(file: string, command: string): void {
     for (let attempt = 1; ; attempt++) {
         try {
-            execFileSync("qemu-io", ["-f", "qcow2", ...commands, file], { stdio: ["ignore", "ignore", "pipe"] });
+            execFileSync("qemu-io", ["-f", "qcow2", "-c", command, file], { stdio: ["ignore", "pipe", "pipe"] });
             return;
         } catch (e) {
-            const stderr = String((e as { stderr?: Buffer }).stderr ?? "");
-            if (attempt >= 20 || !/lock/i.test(stderr))
-                throw new Error(`qemu-io on ${file} failed: ${stderr.trim()}`);
+            // qemu-io says a failed command on stdout, a failure to open the image on stderr
+            const { stdout, stderr } = e as { stdout?: Buffer; stderr?: Buffer };
+            const words = `${String(stderr ?? "")}${String(stdout ?? "")}`.trim();
+            if (attempt >= 20 || !/lock/i.test(words))
+                throw new Error(`qemu-io -c "${command}" on ${file} failed: ${words}`);
             execFileSync("sleep", ["0.5"]);
         }
     }
@@ -102,9 +104,8 @@ export async function backupsBench(): Promise<void> {
         const [oursBefore, plainBefore] = [repositoryBytes(ours, passwordFile), repositoryBytes(plain, passwordFile)];
 
         const size = DISK_MIB << 20;
-        const writes = Array.from({ length: CHANGED_CHUNKS }, (_, i) =>
-            ["-c", `write -P ${(i % 250) + 1} ${Math.floor((i + 0.5) * DATA_MIB * 1024 / CHANGED_CHUNKS)}k ${CHANGED_KIB}k`]);
-        writeImage(disk, writes.flat());
+        for (let i = 0; i < CHANGED_CHUNKS; i++)
+            writeImage(disk, `write -P ${(i % 250) + 1} ${Math.floor((i + 0.5) * DATA_MIB * 1024 / CHANGED_CHUNKS)}k ${CHANGED_KIB}k`);
         const plainSecond = await timeMs(backUpPlain);
         const oursSecond = await timeMs(backUpOurs);
         const hashing = medianOfThree("sha256sum", [disk]);
