@@ -73,7 +73,7 @@ export async function backupsBench(): Promise<void> {
         for (let i = 0; i < DATA_MIB; i++)
             fs.writeSync(fd, crypto.randomBytes(1 << 20));
         fs.closeSync(fd);
-        fs.truncateSync(source, DISK_MIB << 20); // the rest of the disk: never written
+        fs.truncateSync(source, DISK_MIB * 1024 * 1024); // the rest of the disk: never written
         const created = await callAs(ADMIN.name, { ...MANAGER, method: "CreateMachine", signature: "sa{sv}", body: [name, { source: ["s", "image"], image: ["s", source] }] });
         if (!created.ok)
             throw new Error(created.message);
@@ -103,7 +103,7 @@ export async function backupsBench(): Promise<void> {
         const oursFirst = await timeMs(backUpOurs);
         const [oursBefore, plainBefore] = [repositoryBytes(ours, passwordFile), repositoryBytes(plain, passwordFile)];
 
-        const size = DISK_MIB << 20;
+        const size = DISK_MIB * 1024 * 1024;
         for (let i = 0; i < CHANGED_CHUNKS; i++)
             writeImage(disk, `write -P ${(i % 250) + 1} ${Math.floor((i + 0.5) * DATA_MIB * 1024 / CHANGED_CHUNKS)}k ${CHANGED_KIB}k`);
         const plainSecond = await timeMs(backUpPlain);
