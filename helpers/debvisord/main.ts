@@ -51,7 +51,7 @@ import { machinePeerCalls } from "./cluster/cluster-machines.js";
 import { AUTHORIZED_KEYS } from "./cluster/ssh-channel.js";
 import { AlertsObject } from "./metrics/alerts-object.js";
 import { DaemonMetrics } from "./metrics/daemon-metrics.js";
-import { ensureEngineSecret } from "./metrics/engine-setup.js";
+import { ensureEngineSecret, prometheusInstalled } from "./metrics/engine-setup.js";
 import { MetricsObject } from "./metrics/metrics-object.js";
 import { objectFamilies } from "./metrics/object-metrics.js";
 import { serviceFamilies } from "./metrics/service-metrics.js";
@@ -118,7 +118,7 @@ async function main(): Promise<void> {
     machines.addMethods(path => ({ Backup: backupMethod(backups, machines, path) }));
     // made here, started below: the storage profiles on the Manager go through its tools
     const zfs = new ZfsArea(server, new ZfsTools(), jobs, audit);
-    const profiles = new Profiles(zfs, jobs, `${ROOT_PATH}/Manager`);
+    const profiles = new Profiles(zfs, jobs, `${ROOT_PATH}/manager`);
     const manager = new Manager(server, audit, jobs);
     manager.addMethods({ CreateMachine: machines.createMethod(), ...profiles.methods() });
     const areas = new Areas();
@@ -164,6 +164,8 @@ async function main(): Promise<void> {
     // Ceph: the cluster named in /etc/debvisor/ceph.json (default /etc/ceph); its manager is there
     // when the name is taken, the OSDs, pools and images follow with the first read
     const ceph = new CephArea(server, new CephTools(), jobs, audit, libvirt);
+    // a node with Prometheus gets ceph-mgr's figures, which the Ceph alerts need
+    ceph.metricsWanted = prometheusInstalled;
     await ceph.start();
     const cephArea = areas.add("ceph", () => ceph.probe());
     ceph.onHealth(problem => cephArea.report(problem));

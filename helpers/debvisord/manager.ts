@@ -45,7 +45,7 @@ export class Manager {
     private readonly areaMethods: MethodTable = {};
 
     constructor(private readonly server: ObjectServer, private readonly audit: AuditLog, private readonly jobs: JobRegistry) {
-        this.path = `${server.rootPath}/Manager`;
+        this.path = `${server.rootPath}/manager`;
     }
 
     /* Methods another area puts on the Manager (CreateMachine, the storage profiles); added before export(). */

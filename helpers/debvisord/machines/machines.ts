@@ -10,6 +10,7 @@ import * as z from "zod/mini";
 import { busy, failed } from "../../lib/errors.js";
 import type { AreaSupervisor, Areas } from "../area-supervisor.js";
 import type { AuditLog } from "../audit/audit-log.js";
+import { isoToMicroseconds } from "../../lib/times.js";
 import { toVariantDict } from "../../lib/variants.js";
 import { method, type CallContext, type MethodTable } from "../bus/call-pipeline.js";
 import type { ObjectServer } from "../bus/object-server.js";
@@ -44,7 +45,7 @@ type Snapshot = Record<string, unknown>;
 export type MachineFacts = { path: string; uuid: string; name: string; running: boolean; addresses: string[]; tags: string[] };
 /** A machine as another node of the cluster lists it. */
 export interface MachineSummary { name: string; uuid: string; state: string; vcpus: number; memoryMiB: number; disks: number; autostart: boolean }
-export type MachineListener = (facts: MachineFacts | { path: string; removed: true }) => void;
+type MachineListener = (facts: MachineFacts | { path: string; removed: true }) => void;
 
 export class Machines implements MachineHost {
     private readonly snapshots = new Map<string, Snapshot>(); // our object path → properties
@@ -283,7 +284,7 @@ export class Machines implements MachineHost {
         const snapshot: Snapshot = {
             Name: props.Name, UUID: props.UUID, State: state, Vcpus: d.vcpus, MemoryMiB: d.memoryMiB,
             Autostart: props.Autostart, Persistent: props.Persistent, Emulated: d.emulated,
-            OsInfo: osName(d.osId), CreatedBy: d.createdBy?.User ?? "", CreationTime: d.createdBy?.Time ?? "",
+            OsInfo: osName(d.osId), CreatedBy: d.createdBy?.User ?? "", CreationTime: isoToMicroseconds(d.createdBy?.Time ?? ""),
             Disks: d.disks.map(x => toVariantDict({ ...x })),
             Nics: d.nics.map(x => toVariantDict({ ...x, Addresses: new dbus.Variant("as", addresses.get(x.Mac.toLowerCase()) ?? []) })),
             // Port is int64 in the contract: guessed from the value it went out as uint64 when positive

@@ -1,4 +1,4 @@
-// /org/debvisor/DebVisor1/Firewall: the block and allow lists and the
+// /org/debvisor/DebVisor1/firewall: the block and allow lists and the
 // management set in debvisord's nftables table, the guards against locking
 // the admins out or cutting the host off, and the quarantine. The
 // D-Bus methods are thin glue over firewall-validation (what may be added),
@@ -49,14 +49,14 @@ const forceEntries = z.optional(z.union([forceText, z.array(forceText).check(z.m
 }));
 const expiry = z.optional(count(0, TEN_YEARS_S, " seconds"));
 
-export interface FirewallPaths {
+interface FirewallPaths {
     stateFile: string;
     table: string;
     /** the widest block allowed without force (firewall-settings.ts) */
     settingsFile: string;
 }
 
-export interface Report {
+interface Report {
     accepted: Net[];
     errors: Finding[];
     warnings: Finding[];
@@ -115,7 +115,7 @@ export class Firewall {
         private readonly sessions: () => Protected[] = adminSessions,
         private readonly hostAddresses: () => Promise<Protected[]> = liveHostAddresses,
     ) {
-        this.path = `${server.rootPath}/Firewall`;
+        this.path = `${server.rootPath}/firewall`;
         this.nft = new Nft(paths.table);
     }
 

@@ -36,6 +36,7 @@ import {
     pgsSettled, stagingName, type BootstrapOptions, type StepInfo,
 } from "./steps.js";
 import { spreadPoolsAcrossHosts } from "./host-placement.js";
+import { ensureMgrMetrics } from "../mgr-metrics.js";
 import { ceph, cephJson, run } from "./tools.js";
 
 export type StepResult = "ok" | "kept";
@@ -52,7 +53,7 @@ export interface StepReport {
 
 export type ProgressCallback = (report: StepReport) => void | Promise<void>;
 
-export interface BootstrapResult {
+interface BootstrapResult {
     fsid: string;
     steps: StepReport[];
     osds: number[];
@@ -87,7 +88,7 @@ export function cephUser(): { uid: number; gid: number } {
 }
 
 /* The ceph user owns these trees and could have put a link in them: a link's own owner is changed, never its target's. */
-export function chownTree(p: string, owner: { uid: number; gid: number }): void {
+function chownTree(p: string, owner: { uid: number; gid: number }): void {
     fs.lchownSync(p, owner.uid, owner.gid);
     if (fs.lstatSync(p).isDirectory())
         for (const entry of fs.readdirSync(p))
@@ -468,11 +469,12 @@ export function prepareRunDir(): void {
 
 async function runCore(runner: Runner, name: string, options: BootstrapOptions, osdCount: number): Promise<void> {
     prepareRunDir();
-    const [config, keyrings, mon, mgr] = coreSteps(name);
+    const [config, keyrings, mon, mgr, mgrMetrics] = coreSteps(name);
     await runner.step(config, () => stepConfig(name, options, osdCount));
     await runner.step(keyrings, () => stepKeyrings(name));
     await runner.step(mon, () => stepMon(name, options.monitorAddress));
     await runner.step(mgr, () => stepMgr(name));
+    await runner.step(mgrMetrics, () => ensureMgrMetrics(async (args, what) => (await ceph(args, what)).stdout));
 }
 
 async function runOsds(runner: Runner, devices: OsdDevice[], ids: number[]): Promise<void> {

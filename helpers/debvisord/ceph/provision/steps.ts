@@ -2,6 +2,7 @@
 // devices and options has, in order, and the decisions that make each step
 // safe to run again (kept when done, completed when half done).
 import { createHash } from "node:crypto";
+import { MGR_METRICS_ADDRESS, MGR_METRICS_PORT } from "../mgr-metrics.js";
 
 export interface BootstrapOptions {
     /** the RBD pool for VM disks; "" for none (default "rbd") */
@@ -18,7 +19,7 @@ export interface BootstrapOptions {
 
 export const DEFAULT_OPTIONS: BootstrapOptions = { rbdPool: "rbd", cephfs: "cephfs", mount: true, publicNetwork: "127.0.0.0/8", monitorAddress: "127.0.0.1" };
 
-export type Phase = "core" | "osd" | "finish";
+type Phase = "core" | "osd" | "finish";
 
 export interface StepInfo {
     id: string;
@@ -35,6 +36,7 @@ export function coreSteps(name: string): StepInfo[] {
         { id: "keyrings", phase: "core", description: "Create the monitor, admin and OSD bootstrap keys" },
         { id: "mon", phase: "core", description: `Create the monitor mon.${name} (monmap, store) and start it` },
         { id: "mgr", phase: "core", description: `Create the manager mgr.${name} and start it` },
+        { id: "mgr-metrics", phase: "core", description: `Enable ceph-mgr's prometheus module on ${MGR_METRICS_ADDRESS}:${MGR_METRICS_PORT}, where the Ceph alerts read the cluster` },
     ];
 }
 
@@ -67,7 +69,7 @@ export function configDecision(existingConf: string, existingFsid: string): "wri
     return existingConf !== "" && existingFsid !== "" ? "kept" : "write";
 }
 
-export type OsdDecision =
+type OsdDecision =
     | { action: "kept"; id: number }
     | { action: "start"; id: number }
     | { action: "mkfs"; id: number }
@@ -93,7 +95,7 @@ export function stagingName(realDevice: string): string {
     return createHash("sha256").update(realDevice).digest("hex").slice(0, 32) + ".json";
 }
 
-export interface PgSummary { total: number; states: Record<string, number> }
+interface PgSummary { total: number; states: Record<string, number> }
 
 /* healthy: every PG active+clean (and there is at least one when pools exist). */
 export function pgsSettled(pgs: PgSummary, pools: number): boolean {
@@ -121,7 +123,7 @@ export function isCephFuseMount(procMounts: string, mountpoint: string): boolean
 }
 
 /* The fstab line that mounts the CephFS with ceph-fuse at boot (after the network and the cluster's daemons). */
-export function cephfsFstabLine(mountpoint: string, conf: string): string {
+function cephfsFstabLine(mountpoint: string, conf: string): string {
     return `none ${mountpoint} fuse.ceph ceph.id=admin,ceph.conf=${conf},_netdev,x-systemd.after=ceph.target,defaults 0 0`;
 }
 

@@ -1,4 +1,4 @@
-// /org/debvisor/DebVisor1/Hardening: the host's hardening checks and their
+// /org/debvisor/DebVisor1/hardening: the host's hardening checks and their
 // fixes, SSH MFA and fail2ban. Thin glue over the modules beside it; every change
 // takes "dry-run" to show the exact change first.
 import dbus from "dbus-next";
@@ -19,7 +19,7 @@ import { HARDENING_IFACE } from "../../../../generated/dbus-contract.js";
 const REFRESH_MS = 60_000;
 const TOOL_TIMEOUT_MS = 30_000;
 
-export const hostEnv: HardeningEnv = {
+const hostEnv: HardeningEnv = {
     root: "/",
     run: async (cmd, args) => {
         const r = await runTool(cmd, args, cmd, { timeout: TOOL_TIMEOUT_MS, allowFailure: true });
@@ -43,7 +43,7 @@ export class Hardening {
     private queue: Promise<unknown> = Promise.resolve();
 
     constructor(private readonly server: ObjectServer, private readonly env: HardeningEnv = hostEnv) {
-        this.path = `${server.rootPath}/Hardening`;
+        this.path = `${server.rootPath}/hardening`;
     }
 
     export(): void {
