@@ -37,21 +37,13 @@ function medianOfThree(command: string, args: string[]): number {
     }));
 }
 
-/* One qemu-io command on an image; tried again (bounded) while another process holds its lock for
- * a moment (debvisord reading an image's details): the lock is taken before anything is written. */
+/* One qemu-io command on an image; qemu-io says a failed command on stdout, a failure to open the image on stderr. */
 function writeImage(file: string, command: string): void {
-    for (let attempt = 1; ; attempt++) {
-        try {
-            execFileSync("qemu-io", ["-f", "qcow2", "-c", command, file], { stdio: ["ignore", "pipe", "pipe"] });
-            return;
-        } catch (e) {
-            // qemu-io says a failed command on stdout, a failure to open the image on stderr
-            const { stdout, stderr } = e as { stdout?: Buffer; stderr?: Buffer };
-            const words = `${String(stderr ?? "")}${String(stdout ?? "")}`.trim();
-            if (attempt >= 20 || !/lock/i.test(words))
-                throw new Error(`qemu-io -c "${command}" on ${file} failed: ${words}`);
-            execFileSync("sleep", ["0.5"]);
-        }
+    try {
+        execFileSync("qemu-io", ["-f", "qcow2", "-c", command, file], { stdio: ["ignore", "pipe", "pipe"] });
+    } catch (e) {
+        const { stdout, stderr } = e as { stdout?: Buffer; stderr?: Buffer };
+        throw new Error(`qemu-io -c "${command}" on ${file} failed: ${`${String(stderr ?? "")}${String(stdout ?? "")}`.trim()}`);
     }
 }
 
