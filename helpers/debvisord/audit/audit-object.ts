@@ -13,7 +13,7 @@ import { busy, failed, invalidArgument } from "../../lib/errors.js";
 import { runTool } from "../../lib/tool-run.js";
 import { toVariantDict } from "../../lib/variants.js";
 import { groupId } from "../../lib/system-ids.js";
-import { method, type MethodTable } from "../bus/call-pipeline.js";
+import { contractMethods, method, type MethodTable } from "../bus/call-pipeline.js";
 import type { ObjectServer } from "../bus/object-server.js";
 import type { JobRegistry } from "../jobs/jobs.js";
 import { count, optionsSchema } from "../validation.js";
@@ -215,7 +215,7 @@ export class AuditObject {
 
     /* The methods of this object's interface, keyed by the contract's names (see bus/call-pipeline.ts). */
     private methods(): MethodTable {
-        return {
+        return contractMethods(AUDIT_IFACE, {
             Query: method({
                 args: z.tuple([
                     z.strictObject({
@@ -348,6 +348,6 @@ export class AuditObject {
                     return [];
                 },
             }),
-        };
+        });
     }
 }

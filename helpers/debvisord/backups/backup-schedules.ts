@@ -7,7 +7,7 @@ import * as z from "zod/mini";
 import { busy, invalidArgument, notFound } from "../../lib/errors.js";
 import { escapePathElement } from "../../lib/object-path.js";
 import type { AuditLog } from "../audit/audit-log.js";
-import { method, type CallContext, type MethodTable } from "../bus/call-pipeline.js";
+import { type CallContext, contractMethods, method, type MethodTable } from "../bus/call-pipeline.js";
 import type { Caller } from "../bus/caller.js";
 import type { Published } from "../bus/object-server.js";
 import type { Job } from "../jobs/jobs.js";
@@ -176,7 +176,7 @@ export class BackupSchedules {
     }
 
     private methods(name: string): MethodTable {
-        return {
+        return contractMethods(BACKUPSCHEDULE_IFACE, {
             Update: method({
                 args: z.tuple([optionsSchema({ ...scheduleOptionShape, repository: z.optional(resourceName) })]),
                 run: async (_ctx, [options]) => {
@@ -211,6 +211,6 @@ export class BackupSchedules {
                     return [];
                 },
             }),
-        };
+        });
     }
 }

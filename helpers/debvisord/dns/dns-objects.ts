@@ -9,7 +9,7 @@ import { isIP } from "../../lib/ip-address.js";
 import { escapePathElement } from "../../lib/object-path.js";
 import { toVariantDict } from "../../lib/variants.js";
 import type { AuditLog } from "../audit/audit-log.js";
-import { method, type CallContext, type MethodTable } from "../bus/call-pipeline.js";
+import { type CallContext, contractMethods, method, type MethodTable } from "../bus/call-pipeline.js";
 import type { ObjectServer, Published } from "../bus/object-server.js";
 import type { JobRegistry } from "../jobs/jobs.js";
 import type { MachineFacts, Machines } from "../machines/machines.js";
@@ -156,7 +156,7 @@ export class DnsObjects {
 
     /* The methods of this object's interface, keyed by the contract's names (see bus/call-pipeline.ts). */
     private methods(): MethodTable {
-        return {
+        return contractMethods(DNS_IFACE, {
             AddZone: method({
                 args: z.tuple([zoneName, serverAddress, count(1, 65535), optionsSchema({
                     local: z.optional(z.boolean()),
@@ -310,7 +310,7 @@ export class DnsObjects {
                     .check(z.maxLength(64, "must be at most 64 ranges")), optionsSchema({ "dry-run": z.optional(z.boolean()) })]),
                 run: async (_ctx, [ranges, o]) => [await this.service.dhcp.replace(ranges.map(r => ({ ...r, DnsServer: r.DnsServer ?? "" })), o["dry-run"] ?? false)],
             }),
-        };
+        });
     }
 
     /* The zone a registration goes to: the named one, or the only/first fitting one. */

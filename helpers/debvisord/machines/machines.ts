@@ -12,7 +12,7 @@ import type { AreaSupervisor, Areas } from "../area-supervisor.js";
 import type { AuditLog } from "../audit/audit-log.js";
 import { isoToMicroseconds } from "../../lib/times.js";
 import { toVariantDict } from "../../lib/variants.js";
-import { method, type CallContext, type MethodTable } from "../bus/call-pipeline.js";
+import { type CallContext, contractMethods, method, type MethodTable } from "../bus/call-pipeline.js";
 import type { ObjectServer } from "../bus/object-server.js";
 import { IMAGE_DIR } from "../images/image-import.js";
 import type { JobRegistry } from "../jobs/jobs.js";
@@ -347,7 +347,7 @@ export class Machines implements MachineHost {
     }
 
     private methods(path: string): MethodTable {
-        return {
+        return contractMethods(MACHINE_IFACE, {
             ...configurationMethods(this, path),
             ...snapshotMethods(this, path),
             ...tagMethods(this, path),
@@ -415,7 +415,7 @@ export class Machines implements MachineHost {
                     return [];
                 },
             }),
-        };
+        });
     }
 
     private async waitForShutoff(path: string, domainPath: string, seconds: number, signal: AbortSignal): Promise<string> {
