@@ -225,6 +225,68 @@ tests:
             }
         });
 
+    testUnless("promtool test rules: Ceph's health and OSDs raise their alerts only after the shipped hold times, and end when cleared",
+        has("promtool") ? null : "promtool (prometheus) is not installed", assert => {
+            const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dv-rules-"));
+            try {
+                // ceph-mgr's figures a sample a minute: HEALTH_WARN (noout set) for 7 minutes, then HEALTH_OK;
+                // osd.1 down for 3 minutes; HEALTH_ERR for 2
+                const tests = `rule_files: [${JSON.stringify(RULES)}]
+evaluation_interval: 1m
+tests:
+  - interval: 1m
+    input_series:
+      - series: 'ceph_health_status'
+        values: '0 1 1 1 1 1 1 1 0 0 2 2 2 0'
+      - series: 'ceph_osd_up{ceph_daemon="osd.1"}'
+        values: '1 0 0 0 1 1'
+    alert_rule_test:
+      - eval_time: 5m
+        alertname: CephHealthWarning
+        exp_alerts: []
+      - eval_time: 6m
+        alertname: CephHealthWarning
+        exp_alerts:
+          - exp_labels: { severity: warning }
+            exp_annotations:
+              summary: "Ceph reports HEALTH_WARN"
+              description: "The Ceph cluster is degraded or has a warning; the Ceph page says which check."
+      - eval_time: 8m
+        alertname: CephHealthWarning
+        exp_alerts: []
+      - eval_time: 10m
+        alertname: CephHealthError
+        exp_alerts: []
+      - eval_time: 11m
+        alertname: CephHealthError
+        exp_alerts:
+          - exp_labels: { severity: critical }
+            exp_annotations:
+              summary: "Ceph reports HEALTH_ERR"
+              description: "The Ceph cluster has an error: data may be unavailable. The Ceph page says which check."
+      - eval_time: 2m
+        alertname: CephOsdDown
+        exp_alerts: []
+      - eval_time: 3m
+        alertname: CephOsdDown
+        exp_alerts:
+          - exp_labels: { severity: critical, ceph_daemon: osd.1 }
+            exp_annotations:
+              summary: "Ceph OSD osd.1 is down"
+              description: "osd.1 does not run or does not answer; its placement groups are degraded."
+      - eval_time: 4m
+        alertname: CephOsdDown
+        exp_alerts: []
+`;
+                const file = path.join(dir, "ceph-rules.test.yml");
+                fs.writeFileSync(file, tests);
+                const r = spawnSync("promtool", ["test", "rules", file], { encoding: "utf8" });
+                assert.equal(r.status, 0, r.stdout + r.stderr);
+            } finally {
+                fs.rmSync(dir, { recursive: true, force: true });
+            }
+        });
+
     QUnit.test("the bcrypt hash is one crypt(3) checks the secret against; the secret is made once, root and group only", async assert => {
         const hash = await bcryptHash("s3cret");
         assert.true(hash.startsWith("$2b$10$"), hash);
