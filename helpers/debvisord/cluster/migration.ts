@@ -26,7 +26,7 @@ import { optionsSchema } from "../validation.js";
 import type { ClusterHost, PeerHandler, PeerRequest } from "./cluster-host.js";
 import type { MachineMove } from "./node-plan.js";
 import {
-    CLUSTER_SSH, makeMigrationDir, MIGRATION_ID, migrationDir, openRelay, removeMigrationDir, STREAM_KINDS, streamSocket, type Relay, type StreamKind,
+    CLUSTER_SSH, makeMigrationDir, MIGRATION_ID, migrationDir, openRelay, removeMigrationDir, STREAM_KINDS, streamSocket, type Relay,
 } from "./migration-relay.js";
 import { roleAllows, roleOf } from "./remote-roles.js";
 import { NODE_NAME, PEER_USER } from "./ssh-channel.js";
@@ -352,4 +352,3 @@ export class Migrations {
     }
 }
 
-export type { StreamKind };

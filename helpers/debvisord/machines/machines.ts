@@ -44,7 +44,7 @@ type Snapshot = Record<string, unknown>;
 export type MachineFacts = { path: string; uuid: string; name: string; running: boolean; addresses: string[]; tags: string[] };
 /** A machine as another node of the cluster lists it. */
 export interface MachineSummary { name: string; uuid: string; state: string; vcpus: number; memoryMiB: number; disks: number; autostart: boolean }
-export type MachineListener = (facts: MachineFacts | { path: string; removed: true }) => void;
+type MachineListener = (facts: MachineFacts | { path: string; removed: true }) => void;
 
 export class Machines implements MachineHost {
     private readonly snapshots = new Map<string, Snapshot>(); // our object path → properties
