@@ -42,7 +42,7 @@ const NETWORK_BRIDGE = "dvfbvirt0";
 const LIBVIRT_POOL = "debvisor-zfs";
 const MIB = 1024 ** 2;
 const NODE_NETWORK = "10.213.7.0/24";
-const FIREWALL = { path: "/org/debvisor/DebVisor1/Firewall", iface: "org.debvisor.DebVisor1.Firewall" };
+const FIREWALL = { path: "/org/debvisor/DebVisor1/firewall", iface: "org.debvisor.DebVisor1.Firewall" };
 const managementSet = async () => (await getProperty(FIREWALL.path, FIREWALL.iface, "Management") as unknown[][]).map(m => [m[0], m[1]]);
 
 const run = (cmd: string, ...args: string[]) => execFileSync(cmd, args, { encoding: "utf8", stdio: "pipe" });
@@ -259,9 +259,10 @@ moduleUnless("firstboot: a node's first boot, end to end", pools().includes("tan
         assert.true(r.stdout.includes("[bridge] done at"), "and says so");
         assert.true(state.finished !== "" && !Number.isNaN(Date.parse(state.finished)));
 
-        // step 2: the plan in the log and on stdout, the pool made by debvisord
+        // step 2: the ZFS in use (this host has zfs-fuse), then the plan in the log and on stdout, the pool made by debvisord
         const storage = stepOf(state, "storage");
-        assert.true(storage.log[0] === "plan for the profile zfs:", storage.log.join("\n"));
+        assert.equal(storage.log[0], "ZFS: zfs-fuse (installed already)", storage.log.join("\n"));
+        assert.true(storage.log[1] === "plan for the profile zfs:", storage.log.join("\n"));
         assert.true(storage.log.some(l => l.includes("to do zfs-pool")), storage.log.join("\n"));
         assert.true(r.stdout.includes("[storage] plan for the profile zfs:"));
         assert.true(storage.message.startsWith("Applied the profile zfs"), storage.message);
