@@ -24,6 +24,7 @@ import { migrationPlan, type CopiedDisk } from "../machines/migration-plan.js";
 import { deleteVolumeByName } from "../machines/vm-storage.js";
 import { optionsSchema } from "../validation.js";
 import type { ClusterHost, PeerHandler, PeerRequest } from "./cluster-host.js";
+import type { MachineWhereabouts } from "./machine-whereabouts.js";
 import type { MachineMove } from "./node-plan.js";
 import {
     CLUSTER_SSH, makeMigrationDir, MIGRATION_ID, migrationDir, openRelay, removeMigrationDir, STREAM_KINDS, streamSocket, type Relay, type StreamKind,
@@ -77,7 +78,7 @@ export class Migrations {
     private readonly expected = new Map<string, Expected>();
     private readonly leaving = new Set<string>();
 
-    constructor(private readonly cluster: ClusterHost, private readonly machines: Machines) {}
+    constructor(private readonly cluster: ClusterHost, private readonly machines: Machines, private readonly whereabouts: MachineWhereabouts | null = null) {}
 
     /* Machine.Migrate on the machine at `path`. */
     method(path: string) {
@@ -178,6 +179,7 @@ export class Migrations {
         // the other node refuses here what it lacks or has already, before anything is done
         await cluster.call(target.member, request("migration-prepare", { id, name: plan.name, uuid: plan.uuid, ...needs }), PEER_CALL_TIMEOUT_MS);
         this.leaving.add(path);
+        this.whereabouts?.departing(path, node);
         const copies = plan.copied.length > 0;
         const job = this.machines.jobs.start({
             operation: "machine-migrate", caller: ctx.caller, objects: [path],
@@ -194,6 +196,7 @@ export class Migrations {
                 relay?.close();
                 removeMigrationDir(id);
                 this.leaving.delete(path);
+                this.whereabouts?.departed(path, ok);
                 // the other node hears the outcome: a failure removes what it made, and the job ends after that;
                 // after a success it only forgets the migration, which the job need not wait for
                 const told = cluster.call(target.member, request("migration-end", { id, ok }), PEER_CALL_TIMEOUT_MS).catch((e: Error) => {
