@@ -24,7 +24,8 @@ export function RegistrationsCard({ dns }: { dns: PageDnsProperties }) {
                                     <Td dataLabel={_("Name")}>{r.Name}</Td>
                                     <Td dataLabel={_("Kind")}>{r.Kind === "host" ? _("host") : _("machine")}</Td>
                                     <Td dataLabel={_("Addresses")}>{r.Addresses.join(", ")}{r.Ptr && " (PTR)"}</Td>
-                                    <Td dataLabel={_("Status")}>{r.Error ? <Label color="red" isCompact>{r.Error}</Label> : <Label color="green" isCompact>{r.Node ? format(_("written; runs on $0"), r.Node) : _("written")}</Label>}</Td>
+                                    <Td dataLabel={_("Status")}>{r.Error ? <Label color="red" isCompact>{r.Error}</Label> : <Label color="green" isCompact>{_("written")}</Label>}
+                                        {r.Node && <> <Label isCompact>{format(_("$0: $1"), _("Node"), r.Node)}</Label></>}</Td>
                                 </Tr>
                             ))}
                         </Tbody>
