@@ -282,6 +282,35 @@ function withoutUnusedRules(css) {
     });
 }
 
+/* Custom properties no rule reads: PatternFly declares a variable for every knob of every component
+ * (and the design tokens they default to), but only those some var() reads, or a page's script names,
+ * do anything. Dropping one can orphan the variables its value read, hence the rounds (bounded: the
+ * chains of tokens are a few deep). */
+function withoutUnreadProperties(css, scripts) {
+    const namedByScripts = new Set(scripts.match(/--pf-[\w-]+/g) ?? []);
+    for (let round = 0; round < 10; round++) {
+        const read = new Set(Array.from(css.matchAll(/var\(\s*(--[\w-]+)/g), m => m[1]));
+        let dropped = 0;
+        css = css.replace(/(?<=[{;])(--[\w-]+):[^;{}]*(;|(?=\}))/g, (declaration, name) => {
+            if (read.has(name) || namedByScripts.has(name))
+                return declaration;
+            dropped++;
+            return "";
+        });
+        if (dropped === 0)
+            break;
+    }
+    // a rule left without declarations
+    return css.replace(/(?<=^|[{};])[^{};@]+\{\}/g, "");
+}
+
+/* The text of every script the pages load, to see which names they use. */
+function pageScripts() {
+    const outDir = path.join(dist, "debvisor");
+    const files = fs.readdirSync(outDir, { recursive: true }).filter(f => String(f).endsWith(".js"));
+    return files.map(f => fs.readFileSync(path.join(outDir, String(f)), "utf8")).join("\n");
+}
+
 /* One stylesheet for the whole package: every stylesheet any page imports (PatternFly's base and the
  * components' styles, the pages' own), in import order, once; PatternFly's font files are left out. */
 async function buildStylesheet() {
@@ -303,7 +332,7 @@ async function buildStylesheet() {
             },
         }],
     });
-    const css = withoutUnusedRules(out.outputFiles.find(f => f.path.endsWith(".css")).text);
+    const css = withoutUnreadProperties(withoutUnusedRules(out.outputFiles.find(f => f.path.endsWith(".css")).text), pageScripts());
     fs.writeFileSync(path.join(dist, "debvisor/debvisor.css"), css);
     // the images and fonts the remaining rules still refer to
     for (const file of out.outputFiles.filter(f => path.relative(path.join(dist, "debvisor"), f.path).startsWith("assets"))) {

@@ -52,7 +52,7 @@ import { machinePeerCalls } from "./cluster/cluster-machines.js";
 import { AUTHORIZED_KEYS } from "./cluster/ssh-channel.js";
 import { AlertsObject } from "./metrics/alerts-object.js";
 import { DaemonMetrics } from "./metrics/daemon-metrics.js";
-import { ensureEngineSecret } from "./metrics/engine-setup.js";
+import { ensureEngineSecret, prometheusInstalled } from "./metrics/engine-setup.js";
 import { MetricsObject } from "./metrics/metrics-object.js";
 import { objectFamilies } from "./metrics/object-metrics.js";
 import { serviceFamilies } from "./metrics/service-metrics.js";
@@ -167,6 +167,8 @@ async function main(): Promise<void> {
     // Ceph: the cluster named in /etc/debvisor/ceph.json (default /etc/ceph); its manager is there
     // when the name is taken, the OSDs, pools and images follow with the first read
     const ceph = new CephArea(server, new CephTools(), jobs, audit, libvirt);
+    // a node with Prometheus gets ceph-mgr's figures, which the Ceph alerts need
+    ceph.metricsWanted = prometheusInstalled;
     await ceph.start();
     const cephArea = areas.add("ceph", () => ceph.probe());
     ceph.onHealth(problem => cephArea.report(problem));

@@ -1,8 +1,8 @@
 // Ceph through the bus against a real single-node Ceph 16 cluster (monitor,
 // manager, three bluestore OSDs on sparse files, an MDS with a CephFS, an
 // rbd pool) started for this module: the objects match what ceph says,
-// maintenance, the metrics ceph-mgr's prometheus module exposes against
-// what the shipped alert rules name, OSD in/out, pools, images, snapshots rolled back to (the
+// maintenance, ceph-mgr's prometheus module (which debvisord turns on) and
+// the metrics it exposes against what the shipped alert rules name, OSD in/out, pools, images, snapshots rolled back to (the
 // content checked with rbd export) and deleted, the CephFS mount, the roles,
 // a corpus of bad input that changes nothing, GetDisks' Ceph test files, and
 // a monitor that stops answering.
@@ -12,7 +12,6 @@ import path from "node:path";
 import QUnit from "qunit";
 import { callAs, getProperty, MANAGER } from "../lib/call-as.js";
 import { rbdContent, rbdWrite, startCephCluster, type CephCluster } from "../lib/ceph-cluster.js";
-import { freePort } from "../lib/ports.js";
 import { metricNames, ruleExpressions } from "../lib/promql-names.js";
 import { ADMIN, NOBODY, OPERATOR, refusalOf, VIEWER } from "../lib/users.js";
 import { waitFor } from "../lib/wait.js";
@@ -27,6 +26,7 @@ const NOT_AUTHORIZED = "org.debvisor.DebVisor1.Error.NotAuthorized";
 const INVALID = "org.debvisor.DebVisor1.Error.InvalidArgument";
 const MOUNTPOINT = "/srv/cephfs";
 const RULES = "/usr/share/debvisor/monitoring/rules";
+const AUDIT_LOG = "/var/log/debvisor/audit.jsonl";
 
 const escape = (name: string) => [...Buffer.from(name)].map(b => /[A-Za-z0-9]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `_${b.toString(16).padStart(2, "0")}`).join("");
 const poolPath = (name: string) => `${ROOT}/ceph/pools/${escape(name)}`;
@@ -145,37 +145,39 @@ QUnit.module("ceph: cluster through the bus", hooks => {
         assert.deepEqual((await managerProp("HealthChecks") as Array<{ Code: string }>).map(ch => ch.Code).filter(code => code === "OSDMAP_FLAGS"), []);
     });
 
-    QUnit.test("ceph-mgr's prometheus module on this cluster exposes every ceph_* metric the shipped rules name, with the labels they use", async assert => {
+    QUnit.test("debvisord turned on ceph-mgr's prometheus module on loopback (audited), and it exposes every ceph_* metric the shipped rules name, with the labels they use", async assert => {
         const names = [...new Set(fs.readdirSync(RULES).flatMap(f => ruleExpressions(fs.readFileSync(path.join(RULES, f), "utf8")))
             .flatMap(metricNames).filter(n => n.startsWith("ceph_")))].sort();
         assert.true(names.length >= 3, `the rules name ${names.join(", ")}`);
-        const port = await freePort();
-        const mgrConfig = [["mgr/prometheus/server_addr", "127.0.0.1"], ["mgr/prometheus/server_port", String(port)]];
-        try {
-            for (const [key, value] of mgrConfig)
-                await c().run(["config", "set", "mgr", key, value]);
-            await c().run(["mgr", "module", "enable", "prometheus"]);
-            let exposition = "";
-            await waitFor("ceph-mgr's metrics", async () => {
-                exposition = await fetch(`http://127.0.0.1:${port}/metrics`).then(r => r.ok ? r.text() : "", () => "");
-                return /^ceph_osd_up\{/m.test(exposition) && /^ceph_pool_percent_used\{/m.test(exposition);
-            }, 120_000, 1000);
-            // name{labels} value, per sample
-            const samples = exposition.split("\n").filter(l => l && !l.startsWith("#")).map(l => /^([a-zA-Z_:][\w:]*)(\{[^}]*\})?/.exec(l)!);
-            const exposed = new Set(samples.map(m => m[1]));
-            assert.deepEqual(names.filter(n => !exposed.has(n)), [], `every ceph_* metric of the rules is exposed (${names.join(", ")})`);
-            const labelsOf = (metric: string) => samples.filter(m => m[1] === metric).map(m => m[2] ?? "");
-            // CephOsdDown names the OSD, CephPoolNearlyFull the pool: by these labels
-            assert.true(labelsOf("ceph_osd_up").some(l => /ceph_daemon="osd\.0"/.test(l)), `ceph_osd_up${labelsOf("ceph_osd_up")[0]}`);
-            const rbdId = (await c().json<Array<{ pool_id: number; pool_name: string }>>("osd", "pool", "ls", "detail")).find(p => p.pool_name === "rbd")?.pool_id;
-            assert.true(labelsOf("ceph_pool_percent_used").some(l => l.includes(`pool_id="${rbdId}"`)), `ceph_pool_percent_used of the rbd pool (id ${rbdId})`);
-            assert.true(labelsOf("ceph_pool_metadata").some(l => l.includes(`pool_id="${rbdId}"`) && l.includes('name="rbd"')), "the rbd pool's name by its id");
-            assert.equal(samples.find(m => m[1] === "ceph_health_status") !== undefined, true, "the cluster's health");
-        } finally {
-            await c().run(["mgr", "module", "disable", "prometheus"]).catch(() => "");
-            for (const [key] of mgrConfig)
-                await c().run(["config", "rm", "mgr", key]).catch(() => "");
-        }
+        // the test cluster starts without it; debvisord, on a node with Prometheus, enables it once it reads the cluster
+        assert.true(fs.existsSync("/usr/bin/prometheus"), "Prometheus is installed (scripts/deps.sh)");
+        await waitFor("debvisord to enable ceph-mgr's prometheus module", async () =>
+            (await c().json<{ enabled_modules: string[] }>("mgr", "module", "ls")).enabled_modules.includes("prometheus"), 60_000, 1000);
+        assert.deepEqual([(await c().run(["config", "get", "mgr", "mgr/prometheus/server_addr"])).trim(),
+            (await c().run(["config", "get", "mgr", "mgr/prometheus/server_port"])).trim()], ["127.0.0.1", "9283"],
+        "bound to loopback on the port the shipped prometheus.yml scrapes");
+        const shipped = fs.readFileSync("/usr/share/debvisor/monitoring/prometheus.yml", "utf8");
+        assert.true(/job_name: ceph[\s\S]*?targets: \["127\.0\.0\.1:9283"\]/.test(shipped), "Prometheus's ceph job scrapes it");
+        const audited = fs.readFileSync(AUDIT_LOG, "utf8").split("\n").filter(l => l.includes("CephManager.EnableMetrics")).map(l => JSON.parse(l) as { method: string; result: string; args?: unknown })
+            .filter(r => r.method === "CephManager.EnableMetrics" && JSON.stringify(r.args) === JSON.stringify([c().fsid]));
+        assert.equal(audited.length, 1, "audited once for this cluster");
+        assert.true(audited[0]?.result.startsWith("ok: "), audited[0]?.result);
+        let exposition = "";
+        await waitFor("ceph-mgr's metrics on 127.0.0.1:9283", async () => {
+            exposition = await fetch("http://127.0.0.1:9283/metrics").then(r => r.ok ? r.text() : "", () => "");
+            return /^ceph_osd_up\{/m.test(exposition) && /^ceph_pool_percent_used\{/m.test(exposition);
+        }, 120_000, 1000);
+        // name{labels} value, per sample
+        const samples = exposition.split("\n").filter(l => l && !l.startsWith("#")).map(l => /^([a-zA-Z_:][\w:]*)(\{[^}]*\})?/.exec(l)!);
+        const exposed = new Set(samples.map(m => m[1]));
+        assert.deepEqual(names.filter(n => !exposed.has(n)), [], `every ceph_* metric of the rules is exposed (${names.join(", ")})`);
+        const labelsOf = (metric: string) => samples.filter(m => m[1] === metric).map(m => m[2] ?? "");
+        // CephOsdDown names the OSD, CephPoolNearlyFull the pool: by these labels
+        assert.true(labelsOf("ceph_osd_up").some(l => /ceph_daemon="osd\.0"/.test(l)), `ceph_osd_up${labelsOf("ceph_osd_up")[0]}`);
+        const rbdId = (await c().json<Array<{ pool_id: number; pool_name: string }>>("osd", "pool", "ls", "detail")).find(p => p.pool_name === "rbd")?.pool_id;
+        assert.true(labelsOf("ceph_pool_percent_used").some(l => l.includes(`pool_id="${rbdId}"`)), `ceph_pool_percent_used of the rbd pool (id ${rbdId})`);
+        assert.true(labelsOf("ceph_pool_metadata").some(l => l.includes(`pool_id="${rbdId}"`) && l.includes('name="rbd"')), "the rbd pool's name by its id");
+        assert.equal(samples.find(m => m[1] === "ceph_health_status") !== undefined, true, "the cluster's health");
     });
 
     QUnit.test("an OSD marked out and in: CephOsd.In and ceph osd dump agree", async assert => {

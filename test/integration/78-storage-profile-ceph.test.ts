@@ -262,7 +262,7 @@ moduleUnless("storage profile: the ceph profile and mixed on test files", hostIn
         for (const s of again.Steps)
             assert.true(steps.includes(s.Id), `${s.Id} audited`);
         const sub = lines.filter(l => l.method === "ApplyProfile.substep").map(l => l.args as string[]);
-        for (const id of ["config", "keyrings", "mon", "mgr", `osd:${files[0]}`, `osd:${files[1]}`, "mds", "cephfs", "rbd-pool", "healthy", "mount"])
+        for (const id of ["config", "keyrings", "mon", "mgr", "mgr-metrics", `osd:${files[0]}`, `osd:${files[1]}`, "mds", "cephfs", "rbd-pool", "healthy", "mount"])
             assert.true(sub.some(a => a[1] === id), `${id} audited`);
         console.log(`# ceph profile steps: ${sub.map(a => `${a[1]} ${a[2]} ${a[3]}`).join("; ")}`);
     });

@@ -63,8 +63,8 @@ QUnit.module("ceph provisioning: pure parts", () => {
 
     QUnit.test("the steps in order: core, one per device, then MDS and CephFS, RBD pool, settling, mount", assert => {
         const ids = (o: Parameters<typeof bootstrapSteps>[2]) => bootstrapSteps("n", ["/dev/sdb", "/dev/sdc"], o).map(s => s.id);
-        assert.deepEqual(ids(normalizeOptions({})), ["config", "keyrings", "mon", "mgr", "osd:/dev/sdb", "osd:/dev/sdc", "mds", "cephfs", "rbd-pool", "healthy", "mount"]);
-        assert.deepEqual(ids(normalizeOptions({ cephfs: "", rbdPool: "" })), ["config", "keyrings", "mon", "mgr", "osd:/dev/sdb", "osd:/dev/sdc", "healthy"]);
+        assert.deepEqual(ids(normalizeOptions({})), ["config", "keyrings", "mon", "mgr", "mgr-metrics", "osd:/dev/sdb", "osd:/dev/sdc", "mds", "cephfs", "rbd-pool", "healthy", "mount"]);
+        assert.deepEqual(ids(normalizeOptions({ cephfs: "", rbdPool: "" })), ["config", "keyrings", "mon", "mgr", "mgr-metrics", "osd:/dev/sdb", "osd:/dev/sdc", "healthy"]);
         assert.deepEqual(ids(normalizeOptions({ mount: false })).slice(-2), ["rbd-pool", "healthy"]);
     });
 

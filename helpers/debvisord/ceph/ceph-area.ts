@@ -20,6 +20,7 @@ import { comparable } from "../../lib/variants.js";
 import { cephFsToBus, healthChecksToBus, managersToBus, monitorsToBus, osdTreeToBus, snapshotsToBus } from "./bus-values.js";
 import { cephFsMounted, CEPHFS_MOUNTPOINT } from "./cephfs-mount.js";
 import { imageMethods, managerMethods, osdMethods, poolMethods } from "./ceph-methods.js";
+import { ensureMgrMetrics, MGR_METRICS_ADDRESS, MGR_METRICS_PORT } from "./mgr-metrics.js";
 import {
     parseDfDetail, parseMgrDump, parseOsdDfTree, parseRbdDu, parseRbdList, parseRbdSnapshots, parseReport, visibleFlags,
     type OsdUsage, type PoolUsage, type RbdImage, type RbdSnapshot, type Report, type TreeNode,
@@ -53,6 +54,12 @@ export class CephArea implements CephHost {
     updatedAt = 0n;
     /** set by the provisioning code while it creates a cluster */
     bootstrapping = false;
+    /** whether this node runs Prometheus, whose "ceph" job reads ceph-mgr's prometheus module (main sets it) */
+    metricsWanted: () => boolean = () => false;
+    /** the cluster (fsid) whose prometheus module is known to be on */
+    private mgrMetricsFor = "";
+    private mgrMetricsBusy = false;
+    private mgrMetricsProblem = "";
     private managerProps: Props = {};
     private refreshing: Promise<void> | null = null;
     private next: Promise<void> | null = null;
@@ -157,6 +164,9 @@ export class CephArea implements CephHost {
                 this.lastError = "";
                 this.updatedAt = BigInt(Date.now()) * 1000n;
                 this.publishObjects();
+                // checked on the slow tier's rounds: a failure is tried again within 30 s, not every 5 s
+                if (read)
+                    void this.keepMgrMetrics();
             } catch (e) {
                 const message = (e as Error).message;
                 if (message !== this.lastError)
@@ -166,6 +176,32 @@ export class CephArea implements CephHost {
             }
         }
         this.publishManager();
+    }
+
+    /* A cluster found (not one being made: its bootstrap has a step for this) on a node with Prometheus:
+     * ceph-mgr's prometheus module on loopback, once per cluster, audited when DebVisor turned it on. */
+    private async keepMgrMetrics(): Promise<void> {
+        const fsid = this.report?.fsid ?? "";
+        if (!fsid || fsid === this.mgrMetricsFor || this.mgrMetricsBusy || this.bootstrapping || !this.metricsWanted())
+            return;
+        this.mgrMetricsBusy = true;
+        try {
+            const result = await ensureMgrMetrics((args, what) => this.tools.ceph(args, what), 0);
+            this.mgrMetricsFor = fsid;
+            this.mgrMetricsProblem = "";
+            if (result === "ok") {
+                const what = `ceph-mgr's prometheus module enabled on ${MGR_METRICS_ADDRESS}:${MGR_METRICS_PORT} for Prometheus`;
+                process.stderr.write(`debvisord: ${what}\n`);
+                await this.audit?.appendAsDaemon("CephManager.EnableMetrics", this.path, `ok: ${what}`, [fsid]).catch(() => undefined);
+            }
+        } catch (e) {
+            const message = (e as Error).message;
+            if (message !== this.mgrMetricsProblem)
+                process.stderr.write(`debvisord: the Ceph alerts have no figures: ${message}\n`);
+            this.mgrMetricsProblem = message;
+        } finally {
+            this.mgrMetricsBusy = false;
+        }
     }
 
     private async readSlow(): Promise<SlowState> {

@@ -13,6 +13,11 @@ import { prometheusGroup } from "./textfile.js";
 export const METRICS_DIR = process.env.DEBVISOR_METRICS_DIR || "/etc/debvisor/metrics";
 export const ENGINE_USER = "debvisor";
 
+/* Whether this node runs Prometheus (Debian's package): what makes exporters worth enabling. */
+export function prometheusInstalled(): boolean {
+    return fs.existsSync("/usr/bin/prometheus");
+}
+
 export interface EnginePaths { dir: string; secret: string; webConfig: string; alertmanagerConfig: string; targets: string }
 
 export function enginePaths(dir = METRICS_DIR): EnginePaths {

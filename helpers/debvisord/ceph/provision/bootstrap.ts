@@ -36,6 +36,7 @@ import {
     pgsSettled, stagingName, type BootstrapOptions, type StepInfo,
 } from "./steps.js";
 import { spreadPoolsAcrossHosts } from "./host-placement.js";
+import { ensureMgrMetrics } from "../mgr-metrics.js";
 import { ceph, cephJson, run } from "./tools.js";
 
 export type StepResult = "ok" | "kept";
@@ -468,11 +469,12 @@ export function prepareRunDir(): void {
 
 async function runCore(runner: Runner, name: string, options: BootstrapOptions, osdCount: number): Promise<void> {
     prepareRunDir();
-    const [config, keyrings, mon, mgr] = coreSteps(name);
+    const [config, keyrings, mon, mgr, mgrMetrics] = coreSteps(name);
     await runner.step(config, () => stepConfig(name, options, osdCount));
     await runner.step(keyrings, () => stepKeyrings(name));
     await runner.step(mon, () => stepMon(name, options.monitorAddress));
     await runner.step(mgr, () => stepMgr(name));
+    await runner.step(mgrMetrics, () => ensureMgrMetrics(async (args, what) => (await ceph(args, what)).stdout));
 }
 
 async function runOsds(runner: Runner, devices: OsdDevice[], ids: number[]): Promise<void> {

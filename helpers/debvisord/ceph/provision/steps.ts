@@ -2,6 +2,7 @@
 // devices and options has, in order, and the decisions that make each step
 // safe to run again (kept when done, completed when half done).
 import { createHash } from "node:crypto";
+import { MGR_METRICS_ADDRESS, MGR_METRICS_PORT } from "../mgr-metrics.js";
 
 export interface BootstrapOptions {
     /** the RBD pool for VM disks; "" for none (default "rbd") */
@@ -35,6 +36,7 @@ export function coreSteps(name: string): StepInfo[] {
         { id: "keyrings", phase: "core", description: "Create the monitor, admin and OSD bootstrap keys" },
         { id: "mon", phase: "core", description: `Create the monitor mon.${name} (monmap, store) and start it` },
         { id: "mgr", phase: "core", description: `Create the manager mgr.${name} and start it` },
+        { id: "mgr-metrics", phase: "core", description: `Enable ceph-mgr's prometheus module on ${MGR_METRICS_ADDRESS}:${MGR_METRICS_PORT}, where the Ceph alerts read the cluster` },
     ];
 }
 
