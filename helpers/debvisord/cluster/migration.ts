@@ -13,6 +13,7 @@ import fs from "node:fs";
 import nodePath from "node:path";
 import * as z from "zod/mini";
 import { busy, cancelled, failed, invalidArgument, notAuthorized, notSupported } from "../../lib/errors.js";
+import { STREAM_VERSION, streamVersionProblem } from "../../lib/migration-stream.js";
 import { lastLines } from "../../lib/tool-run.js";
 import { virsh } from "../../lib/virsh.js";
 import { method, type CallContext } from "../bus/call-pipeline.js";
@@ -55,6 +56,8 @@ const prepareArgs = z.object({
     networks: z.array(z.string().check(z.maxLength(255))),
     bridges: z.array(z.string().check(z.regex(/^[A-Za-z0-9_.-]{1,15}$/))),
     cephSecrets: z.array(z.string().check(z.maxLength(255))),
+    /** the sending node's stream format (migration-stream.ts); absent from a node of version 1 */
+    stream: z.optional(z.unknown()),
 });
 const streamArgs = z.object({ id: z.string().check(z.regex(MIGRATION_ID)), kind: z.enum(["memory", "disks"]) });
 const endArgs = z.object({ id: z.string().check(z.regex(MIGRATION_ID)), ok: z.boolean() });
@@ -177,7 +180,14 @@ export class Migrations {
         const request = (call: string, args: unknown): PeerRequest => ({ call, user: ctx.caller.user, role, args });
         const { name: _n, uuid: _u, refused: _r, shared: _s, ...needs } = plan;
         // the other node refuses here what it lacks or has already, before anything is done
-        await cluster.call(target.member, request("migration-prepare", { id, name: plan.name, uuid: plan.uuid, ...needs }), PEER_CALL_TIMEOUT_MS);
+        const prepared = await cluster.call(target.member, request("migration-prepare", { id, name: plan.name, uuid: plan.uuid, ...needs, stream: STREAM_VERSION }),
+            PEER_CALL_TIMEOUT_MS) as { stream?: unknown } | null;
+        const mismatch = streamVersionProblem(prepared?.stream, node, "receiving");
+        if (mismatch) {
+            // it expects the migration now: told that it will not come, it forgets it
+            await cluster.call(target.member, request("migration-end", { id, ok: false }), PEER_CALL_TIMEOUT_MS).catch(() => undefined);
+            throw notSupported(mismatch);
+        }
         this.leaving.add(path);
         this.whereabouts?.departing(path, node);
         const copies = plan.copied.length > 0;
@@ -271,6 +281,9 @@ export class Migrations {
         if (!roleAllows(request.role, MIGRATE_ACTION))
             throw notAuthorized(`${who} may not move machines to this node`);
         const args = parsed(prepareArgs, request.args, "migration-prepare");
+        const mismatch = streamVersionProblem(args.stream, from, "sending");
+        if (mismatch)
+            throw notSupported(mismatch);
         const here = this.cluster.local?.name ?? "this node";
         // libvirt itself, not the objects (a machine that just left may still have one until its events are read)
         const libvirt = this.machines.libvirt;
@@ -319,7 +332,7 @@ export class Migrations {
         timer.unref();
         this.expected.set(args.id, { from, name: args.name, uuid: args.uuid, who, made, timer });
         await ctx.auditStep("Cluster.PeerCall.migration-prepare", "ok", [who, args.name, args.id, ...args.copied.map(d => `copy ${d.target}`)]);
-        return { ok: true, dir: migrationDir(args.id) };
+        return { ok: true, dir: migrationDir(args.id), stream: STREAM_VERSION };
     }
 
     /* Whether libvirt (not the objects: its events may be on their way) has the machine after a failed migration; an aborted incoming one goes within seconds. */
