@@ -161,13 +161,18 @@ const registerHost: Command = {
     },
     async run(values) {
         const o = passOptions(values, { zone: "s", name: "s" });
-        if (values.addresses !== undefined)
-            o.addresses = new dbus.Variant("as", String(values.addresses).split(",").map(a => a.trim()).filter(Boolean));
+        passAddresses(values, o);
         await dns(values, "RegisterHost", [], o);
         print("registered");
         return 0;
     },
 };
+
+/* --addresses A,B as the call's "addresses" option. */
+function passAddresses(values: Values, options: Record<string, Variant>): void {
+    if (values.addresses !== undefined)
+        options.addresses = new dbus.Variant("as", String(values.addresses).split(",").map(a => a.trim()).filter(Boolean));
+}
 
 const registrations: Command = {
     name: "dns registrations",
@@ -194,8 +199,7 @@ const registerMachine: Command = {
     positionals: { min: 1, max: 1 },
     async run(values, [name]) {
         const o = passOptions(values, { zone: "s" });
-        if (values.addresses !== undefined)
-            o.addresses = new dbus.Variant("as", String(values.addresses).split(",").map(a => a.trim()).filter(Boolean));
+        passAddresses(values, o);
         await dns(values, "RegisterMachine", [(await findMachine(name)).Path], o);
         print("registered");
         return 0;
