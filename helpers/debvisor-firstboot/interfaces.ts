@@ -12,7 +12,7 @@ const L3_OPTIONS = /^(address|netmask|broadcast|network|gateway|metric|pointopoi
 
 export const BRIDGE = "br0";
 
-export interface IfaceStanza {
+interface IfaceStanza {
     name: string;
     family: string;
     method: string;
@@ -23,7 +23,7 @@ export interface IfaceStanza {
     end: number;
 }
 
-export interface Parsed {
+interface Parsed {
     lines: string[];
     stanzas: IfaceStanza[];
     /** interfaces named on auto / allow-hotplug lines */
@@ -69,7 +69,7 @@ function optionValues(line: string): string[] {
 const isPorts = (line: string) => ["bridge_ports", "bridge-ports"].includes(optionName(line));
 
 /* The bridge whose bridge_ports name the NIC, if any. */
-export function bridgeOf(parsed: Parsed, nic: string): string | null {
+function bridgeOf(parsed: Parsed, nic: string): string | null {
     for (const s of parsed.stanzas)
         for (const o of s.options) {
             if (isPorts(parsed.lines[o]) && optionValues(parsed.lines[o]).includes(nic))
@@ -100,7 +100,7 @@ export function choosePrimaryNic(text: string, defaultRouteDevice?: string): str
     return bridges.length > 0 ? portsOf(bridges[0])[0] : null;
 }
 
-export interface Rewrite {
+interface Rewrite {
     text: string;
     changed: boolean;
     /** what was done or why nothing was */

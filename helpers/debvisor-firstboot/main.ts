@@ -31,7 +31,7 @@ import { profileFromFile, storageStep } from "./storage.js";
 const SERVICE = "debvisor-firstboot.service";
 const INTERFACES = "/etc/network/interfaces";
 
-export interface Settings {
+interface Settings {
     netns: string | null;
     interfaces: string;
     nftablesConf: string | undefined;
@@ -52,7 +52,7 @@ function testHook(name: string, check: (v: string) => boolean, what: string): st
     return value;
 }
 
-export function settingsFromEnv(): Settings {
+function settingsFromEnv(): Settings {
     const absolute = (v: string) => v.startsWith("/") && !v.split("/").includes("..") && !v.includes("\n");
     const name = (v: string) => /^[A-Za-z][A-Za-z0-9_-]{0,31}$/.test(v);
     return {
@@ -90,7 +90,7 @@ async function systemctl(s: Settings, host: Host, args: string[], what: string):
     return `systemctl ${args.join(" ")}`;
 }
 
-export function steps(host: Host): StepDef[] {
+function steps(host: Host): StepDef[] {
     return [
         {
             id: "bridge", description: "Bridge br0 on the primary network interface, keeping its address",
@@ -146,7 +146,7 @@ function say(line: string): void {
     process.stdout.write(`${line}\n`);
 }
 
-export async function runFirstBoot(s: Settings): Promise<number> {
+async function runFirstBoot(s: Settings): Promise<number> {
     const saved = readFirstBoot(s.stateFile);
     if (fs.existsSync(s.doneFile) && saved.state === "done") {
         say(`first boot finished at ${saved.finished || "an earlier boot"}: nothing to do`);

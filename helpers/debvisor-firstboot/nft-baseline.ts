@@ -12,7 +12,7 @@ import { writeFileAtomically } from "../lib/atomic-file.js";
 import type { Host } from "./host.js";
 
 export const BASELINE_TABLE = "debvisor-baseline";
-export const NFTABLES_CONF = "/etc/nftables.conf";
+const NFTABLES_CONF = "/etc/nftables.conf";
 const TABLE_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,31}$/;
 
 export interface Network { family: 4 | 6; cidr: string }
@@ -43,7 +43,7 @@ export function networkOf(address: string, prefix: number): Network | null {
     return null;
 }
 
-export interface BaselineOptions {
+interface BaselineOptions {
     table?: string;
     /** "zfs", "ceph", "mixed" or "none" */
     profile: string;
@@ -51,7 +51,7 @@ export interface BaselineOptions {
     networks: Network[];
 }
 
-export const CEPH_PORTS = "3300, 6789, 6800-7300";
+const CEPH_PORTS = "3300, 6789, 6800-7300";
 
 /* The nft script: the table made empty and filled again, so loading it twice is the same as once. */
 export function baselineRuleset(options: BaselineOptions): string {
@@ -98,7 +98,7 @@ export function withInclude(conf: string | null, dir: string): string {
     return `${conf.replace(/\n*$/, "\n")}\n# DebVisor: the rulesets in ${dir}/ (the baseline firewall)\n${include}\n`;
 }
 
-export interface ApplyBaselineOptions extends BaselineOptions {
+interface ApplyBaselineOptions extends BaselineOptions {
     /** /etc/nftables.conf; the ruleset file goes to nftables.d/ beside it */
     conf?: string;
 }

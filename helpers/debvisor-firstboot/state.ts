@@ -1,7 +1,7 @@
 // Resuming: the steps of this version, with what an earlier run finished kept.
 import type { FirstBoot, FirstBootStep } from "../lib/firstboot-state.js";
 
-export interface StepInfo { id: string; description: string }
+interface StepInfo { id: string; description: string }
 
 function freshStep(def: StepInfo): FirstBootStep {
     return { id: def.id, description: def.description, state: "pending", message: "", started: "", finished: "", log: [] };

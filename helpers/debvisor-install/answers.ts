@@ -23,17 +23,17 @@
 import { isIP, isIPv4, isIPv6 } from "../lib/ip-address.js";
 
 export const PROFILES = ["ceph", "zfs", "mixed"] as const;
-export type Profile = typeof PROFILES[number];
-export const FINISH = ["reboot", "poweroff", "none"] as const;
-export type Finish = typeof FINISH[number];
+type Profile = typeof PROFILES[number];
+const FINISH = ["reboot", "poweroff", "none"] as const;
+type Finish = typeof FINISH[number];
 
-export interface StaticNetwork {
+interface StaticNetwork {
     mode: "static";
     address: string; // with its prefix, e.g. 192.0.2.10/24
     gateway: string;
     dns: string[];
 }
-export type Network = { mode: "dhcp" } | StaticNetwork;
+type Network = { mode: "dhcp" } | StaticNetwork;
 
 export interface Answers {
     locale: string;
@@ -68,7 +68,7 @@ const REQUIRED: Key[] = ["hostname", "disk", "root-password-hash", "admin-user",
 const PLAIN_PASSWORD_KEYS = ["root-password", "admin-password", "password", "passwd/root-password", "passwd/user-password"];
 
 /* `key=value` lines → a map; every problem (syntax, unknown or repeated key) listed. */
-export function parseAnswersText(text: string): Map<Key, string> {
+function parseAnswersText(text: string): Map<Key, string> {
     const problems: string[] = [];
     const values = new Map<Key, string>();
     if (text.length > 64 * 1024)
@@ -174,7 +174,7 @@ export function checkDisk(disk: string): string | null {
     return null;
 }
 
-export function checkInterface(name: string): string | null {
+function checkInterface(name: string): string | null {
     return /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,14}$/.test(name) ? null : `"${clip(name)}" is not a network interface name`;
 }
 
@@ -192,7 +192,7 @@ export function checkCidr(s: string): string | null {
     return null;
 }
 
-export type AnswerValues = Partial<Record<Key, string>>;
+type AnswerValues = Partial<Record<Key, string>>;
 
 /* Checks every answer, and returns them all, or throws AnswersError with every problem. */
 export function validateAnswers(values: AnswerValues | Map<Key, string>): Answers {

@@ -8,21 +8,20 @@
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { execa } from "execa";
 import { runTool } from "../lib/tool-run.js";
 import type { Answers } from "./answers.js";
 
-export const MIN_DISK_BYTES = 2 * 1024 ** 3;
+const MIN_DISK_BYTES = 2 * 1024 ** 3;
 export const LIVE_SQUASHFS = "/run/live/medium/live/filesystem.squashfs";
 /* the live system's own packages, removed from the installed node */
-export const LIVE_PACKAGES = [
+const LIVE_PACKAGES = [
     "live-boot", "live-boot-initramfs-tools", "live-config", "live-config-systemd", "live-tools",
     "user-setup", "debvisor-installer",
 ];
-export const FIRSTBOOT_UNIT = "debvisor-firstboot.service";
+const FIRSTBOOT_UNIT = "debvisor-firstboot.service";
 /* the root file system's label: partition() sets it, and a disk with a file
  * system so labelled holds a DebVisor installation (see installedOn) */
-export const ROOT_LABEL = "debvisor-root";
+const ROOT_LABEL = "debvisor-root";
 
 export interface InstallOptions {
     answers: Answers;
@@ -52,17 +51,16 @@ async function run(opts: InstallOptions, cmd: string, args: string[], input?: st
 
 async function runEnv(opts: InstallOptions, env: Record<string, string>, cmd: string, args: string[], input?: string): Promise<string> {
     opts.log(`$ ${cmd} ${args.join(" ")}`);
-    // not through runTool: the install log wants stdout and stderr interleaved as the tool printed them (`all`)
-    const r = await execa(cmd, args, {
-        reject: false, timeout: TIMEOUT, all: true, env: { LC_ALL: "C.UTF-8", DEBIAN_FRONTEND: "noninteractive", ...env },
-        ...(input === undefined ? { stdin: "ignore" as const } : { input }),
+    // the install log wants stdout and stderr interleaved as the tool printed them
+    const r = await runTool(cmd, args, cmd, {
+        timeout: TIMEOUT, interleaved: true, input, allowFailure: true, env: { LC_ALL: "C.UTF-8", DEBIAN_FRONTEND: "noninteractive", ...env },
     });
-    const out = String(r.all ?? "").trim();
+    const out = r.all.trim();
     if (out)
         opts.log(out.length > 4000 ? `${out.slice(0, 4000)}…` : out);
     if (r.exitCode !== 0)
         throw new InstallError(`${cmd} ${args.join(" ")} failed (${r.timedOut ? "timed out" : `exit ${r.exitCode}`}): ${out.split("\n").slice(-3).join(" ")}`);
-    return String(r.stdout ?? "");
+    return r.stdout;
 }
 
 interface LsblkDev {
@@ -199,7 +197,7 @@ async function uuid(opts: InstallOptions, dev: string): Promise<string> {
     return u;
 }
 
-export interface Layout {
+interface Layout {
     disk: string;
     efi: string;
     root: string;
@@ -207,7 +205,7 @@ export interface Layout {
     rootUuid: string;
 }
 
-export async function partition(opts: InstallOptions, disk: string): Promise<Layout> {
+async function partition(opts: InstallOptions, disk: string): Promise<Layout> {
     opts.log(`partitioning ${disk} (GPT: BIOS boot, EFI system, root)`);
     await run(opts, "wipefs", ["-a", "-q", disk]);
     await run(opts, "sgdisk", ["--zap-all", disk]);
@@ -227,12 +225,12 @@ export async function partition(opts: InstallOptions, disk: string): Promise<Lay
     return { disk, efi, root, efiUuid: await uuid(opts, efi), rootUuid: await uuid(opts, root) };
 }
 
-export async function mountTarget(opts: InstallOptions, layout: Layout): Promise<void> {
+async function mountTarget(opts: InstallOptions, layout: Layout): Promise<void> {
     fs.mkdirSync(opts.target, { recursive: true });
     await run(opts, "mount", [layout.root, opts.target]);
 }
 
-export async function copySystem(opts: InstallOptions): Promise<void> {
+async function copySystem(opts: InstallOptions): Promise<void> {
     if (fs.statSync(opts.source).isDirectory()) {
         opts.log(`copying ${opts.source} to ${opts.target}`);
         await run(opts, "rsync", ["-aHAX", "--numeric-ids", "--one-file-system",
@@ -296,7 +294,7 @@ export function hosts(answers: Answers): string {
 }
 
 /* The kernel and the initial RAM disk as GRUB finds them on the root file system. */
-export function kernelPaths(root: string): { kernel: string; initrd: string } {
+function kernelPaths(root: string): { kernel: string; initrd: string } {
     // the links that the kernel packages keep up to date, first
     for (const dir of ["", "boot/"]) {
         if (fs.existsSync(path.join(root, dir, "vmlinuz")) && fs.existsSync(path.join(root, dir, "initrd.img")))
@@ -337,7 +335,7 @@ export function grubCfg(rootUuid: string, kernel: { kernel: string; initrd: stri
     ].join("\n");
 }
 
-export async function configure(opts: InstallOptions, layout: Layout): Promise<void> {
+async function configure(opts: InstallOptions, layout: Layout): Promise<void> {
     const { answers } = opts;
     write(opts, "etc/fstab", fstab(layout));
     write(opts, "etc/hostname", `${answers.hostname}\n`);
@@ -402,7 +400,7 @@ async function withSystemMounts<T>(opts: InstallOptions, fn: () => Promise<T>): 
     }
 }
 
-export async function finishSystem(opts: InstallOptions): Promise<string[]> {
+async function finishSystem(opts: InstallOptions): Promise<string[]> {
     const warnings: string[] = [];
     let initramfsDone = false;
     await withSystemMounts(opts, async () => {
@@ -446,7 +444,7 @@ export async function finishSystem(opts: InstallOptions): Promise<string[]> {
     return warnings;
 }
 
-export async function installBootloader(opts: InstallOptions, layout: Layout): Promise<void> {
+async function installBootloader(opts: InstallOptions, layout: Layout): Promise<void> {
     const boot = path.join(opts.target, "boot");
     fs.mkdirSync(path.join(boot, "efi"), { recursive: true });
     await installBios(opts, layout);
@@ -454,8 +452,8 @@ export async function installBootloader(opts: InstallOptions, layout: Layout): P
     write(opts, "boot/grub/grub.cfg", grubCfg(layout.rootUuid, kernelPaths(opts.target), opts.serial));
 }
 
-export const EFI_GRUB_MODULES = "/usr/lib/grub/x86_64-efi";
-export const BIOS_GRUB_MODULES = "/usr/lib/grub/i386-pc";
+const EFI_GRUB_MODULES = "/usr/lib/grub/x86_64-efi";
+const BIOS_GRUB_MODULES = "/usr/lib/grub/i386-pc";
 /* the BIOS boot partition that partition() makes: sectors 2048 to 4095 */
 const BIOS_BOOT_START = 2048;
 const BIOS_BOOT_SECTORS = 2048;
@@ -534,7 +532,7 @@ async function installEfi(opts: InstallOptions, layout: Layout): Promise<void> {
     await runEnv(opts, env, "mcopy", ["-i", layout.efi, image, "::/EFI/BOOT/BOOTX64.EFI"]);
 }
 
-export async function unmountTarget(opts: InstallOptions): Promise<void> {
+async function unmountTarget(opts: InstallOptions): Promise<void> {
     await run(opts, "sync", []);
     for (const m of [opts.target]) {
         const r = await runTool("mountpoint", ["-q", m], "mountpoint", { timeout: 10_000, allowFailure: true });
@@ -543,7 +541,7 @@ export async function unmountTarget(opts: InstallOptions): Promise<void> {
     }
 }
 
-export interface InstallResult {
+interface InstallResult {
     layout: Layout;
     warnings: string[];
     seconds: Record<string, number>;

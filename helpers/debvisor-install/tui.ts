@@ -3,7 +3,6 @@
  * code as the answers file; nothing is written before the summary is confirmed.
  */
 import fs from "node:fs";
-import { execa } from "execa";
 import { isIP } from "../lib/ip-address.js";
 import { runTool } from "../lib/tool-run.js";
 import {
@@ -20,17 +19,17 @@ export class Cancelled extends Error {
 
 const TITLE = "DebVisor installer";
 
+/* whiptail talks to the terminal and waits for a person: no time limit; Esc/Cancel is its exit code */
+const ASKING = { terminal: true, timeout: 0, allowFailure: true };
+
 /* One whiptail dialog: [--box, text, height, width, …]; its answer comes on standard error.
  * "--" before the text: a value starting with "-" (a typed answer shown again) is not an option.
  * Esc/Cancel → Cancelled. */
 async function whiptail([box, ...rest]: string[]): Promise<string> {
-    // not through runTool: whiptail talks to the terminal (stdin and stdout inherited), the answer comes on stderr
-    const r = await execa("whiptail", ["--title", TITLE, box!, "--", ...rest], {
-        reject: false, stdin: "inherit", stdout: "inherit", stderr: "pipe",
-    });
+    const r = await runTool("whiptail", ["--title", TITLE, box!, "--", ...rest], "whiptail", ASKING);
     if (r.exitCode !== 0)
         throw new Cancelled();
-    return String(r.stderr).trim();
+    return r.stderr.trim();
 }
 
 const msg = (text: string) => whiptail(["--msgbox", text, "12", "70"]);
@@ -69,7 +68,7 @@ async function password(who: string, user: string): Promise<string> {
 }
 
 /* sha512-crypt through openssl, the password on standard input. */
-export async function hashPassword(pw: string): Promise<string> {
+async function hashPassword(pw: string): Promise<string> {
     const r = await runTool("openssl", ["passwd", "-6", "-stdin"], "openssl passwd", { input: `${pw}\n`, timeout: 20_000, allowFailure: true });
     if (r.exitCode !== 0)
         throw new Error(`openssl passwd failed: ${r.stderr.trim()}`);
@@ -144,8 +143,7 @@ export async function interactive(disks: DiskChoice[], ifaces: string[]): Promis
         "",
         "Install now?",
     ].join("\n");
-    const r = await execa("whiptail", ["--title", TITLE, "--defaultno", "--yesno", "--", summary, "18", "76"],
-        { reject: false, stdin: "inherit", stdout: "inherit", stderr: "pipe" });
+    const r = await runTool("whiptail", ["--title", TITLE, "--defaultno", "--yesno", "--", summary, "18", "76"], "whiptail", ASKING);
     if (r.exitCode !== 0)
         throw new Cancelled();
     return answers;

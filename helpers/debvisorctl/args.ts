@@ -8,7 +8,7 @@ import { parseArgs } from "node:util";
 /** Wrong usage: reported with the command's usage, exit code 2. */
 export class UsageError extends Error {}
 
-export interface OptionSpec {
+interface OptionSpec {
     type: "boolean" | "string";
     /** a one-letter alias, e.g. "n" for -n */
     short?: string;
@@ -21,7 +21,7 @@ export interface OptionSpec {
 export type Options = Record<string, OptionSpec>;
 export type Values = Record<string, string | boolean | undefined>;
 
-export interface Parsed {
+interface Parsed {
     /** only the options that were given */
     values: Values;
     positionals: string[];

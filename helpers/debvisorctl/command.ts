@@ -18,7 +18,7 @@ export interface Command {
     run(values: Values, positionals: string[]): Promise<number>;
 }
 
-export type Selection =
+type Selection =
     | { kind: "command"; command: Command; argv: string[] }
     /** a word that only starts commands ("audit"), without a known second word */
     | { kind: "group"; name: string; next: string | undefined }
@@ -40,7 +40,7 @@ export function select(commands: Command[], argv: string[]): Selection {
     return { kind: "unknown", name: first };
 }
 
-export function usageLine(command: Command): string {
+function usageLine(command: Command): string {
     const options = Object.entries(command.options ?? {}).map(([name, spec]) => synopsis(name, spec));
     return ["debvisorctl", command.name, command.args, ...options].filter(Boolean).join(" ");
 }

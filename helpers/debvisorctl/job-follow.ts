@@ -7,9 +7,9 @@ import { unwrap } from "../lib/variants.js";
 import { call, CliError, connectionLost, getProperties, methodOptions, subscribe } from "./bus.js";
 import { print, printable } from "./output.js";
 
-export type JobState = "succeeded" | "failed" | "cancelled";
+type JobState = "succeeded" | "failed" | "cancelled";
 /** how following ended: the job's own end, or the user stopped waiting (second Ctrl-C) */
-export type FollowOutcome = { state: JobState; message: string } | { state: "detached"; message: string };
+type FollowOutcome = { state: JobState; message: string } | { state: "detached"; message: string };
 
 const BAR_WIDTH = 30;
 

@@ -14,7 +14,7 @@ const REGISTRATION_TIMEOUT_MS = 5_000;
 
 let agent: ChildProcess | null = null;
 
-export function agentWanted(noAsk: boolean): boolean {
+function agentWanted(noAsk: boolean): boolean {
     return !noAsk && process.stdin.isTTY === true && process.getuid?.() !== 0 && fs.existsSync(PKTTYAGENT);
 }
 

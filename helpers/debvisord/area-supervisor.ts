@@ -4,7 +4,7 @@
 // jittered pause, and the area's state and the reason are there to show.
 
 /** What an area is doing now. */
-export type AreaState = "starting" | "ready" | "retrying" | "unavailable" | "not-installed";
+type AreaState = "starting" | "ready" | "retrying" | "unavailable" | "not-installed";
 
 export interface AreaStatus {
     state: AreaState;
@@ -31,7 +31,7 @@ export interface BackoffOptions {
     attemptTimeoutMs: number;
 }
 
-export const DEFAULT_BACKOFF: BackoffOptions = { initialMs: 1000, maxMs: 60_000, jitter: 0.2, attemptTimeoutMs: 90_000 };
+const DEFAULT_BACKOFF: BackoffOptions = { initialMs: 1000, maxMs: 60_000, jitter: 0.2, attemptTimeoutMs: 90_000 };
 
 /* The pause before attempt `failures` + 1: initial · 2^(failures-1), capped, spread by the jitter. */
 export function backoffDelay(failures: number, options: BackoffOptions, random = Math.random): number {

@@ -22,14 +22,14 @@ const { O_RDONLY, O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW, O_DIRECTORY } = fs.cons
 const PROC_FD = "/proc/self/fd";
 
 /** A directory held open: `at(name)` is a path to `name` in that very directory. */
-export interface OpenDirectory {
+interface OpenDirectory {
     fd: number;
     at(name: string): string;
     close(): void;
 }
 
 /* Opens `dir` itself, refusing a symbolic link at its name (ELOOP, or ENOTDIR). */
-export function openDirectory(dir: string): OpenDirectory {
+function openDirectory(dir: string): OpenDirectory {
     const fd = fs.openSync(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
     const base = fs.existsSync(PROC_FD) ? `${PROC_FD}/${fd}` : dir;
     return {

@@ -54,7 +54,7 @@ export function claimedLogin(r: Pick<AuditFields, "loginuid_claimed" | "loginuse
     return { uid: r.loginuid_claimed ?? r.loginuid ?? NO_LOGINUID, user: r.loginuser_claimed ?? r.loginuser ?? "" };
 }
 
-export function sha256(text: string): string {
+function sha256(text: string): string {
     return createHash("sha256").update(text).digest("hex");
 }
 
@@ -147,7 +147,7 @@ export function verifyText(text: string): VerifyResult {
 }
 
 /* The "seq" member, which follows "prev" in every record; NaN when it is not there. */
-export function seqOf(line: string): number {
+function seqOf(line: string): number {
     const key = "\",\"seq\":";
     const from = PREFIX.length + 64;
     if (line.slice(from, from + key.length) !== key)

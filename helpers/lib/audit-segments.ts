@@ -27,7 +27,7 @@ export interface SegmentSeal {
     bytes: number;
 }
 
-export interface SegmentFile {
+interface SegmentFile {
     name: string;
     path: string;
     /** from the name for sealed segments; for the live one, null until its first line is read */
@@ -79,7 +79,7 @@ export function firstLine(file: string): string | null {
 }
 
 /* The seal or prune details of a record line, when it is one. */
-export function segmentNote(line: string, method: string): (SegmentSeal & { prev: string; seq: number }) | null {
+function segmentNote(line: string, method: string): (SegmentSeal & { prev: string; seq: number }) | null {
     if (!line.includes(`"method":${JSON.stringify(method)}`))
         return null;
     try {
@@ -112,7 +112,7 @@ export function pruneFields(seal: SegmentSeal, why: string): AuditInput {
     };
 }
 
-export interface SegmentSummary {
+interface SegmentSummary {
     name: string;
     firstSeq: number;
     lastSeq: number;

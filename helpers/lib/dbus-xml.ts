@@ -4,15 +4,15 @@
 // It reads introspection XML with sax: elements, attributes and the comments that document them.
 import sax from "sax";
 
-export interface ArgSpec { name: string; type: string; direction: "in" | "out" }
+interface ArgSpec { name: string; type: string; direction: "in" | "out" }
 export interface MethodSpec {
     name: string;
     args: ArgSpec[];
     annotations: Record<string, string>;
     doc: string;
 }
-export interface PropertySpec { name: string; type: string; access: string; doc: string }
-export interface SignalSpec { name: string; args: ArgSpec[]; doc: string }
+interface PropertySpec { name: string; type: string; access: string; doc: string }
+interface SignalSpec { name: string; args: ArgSpec[]; doc: string }
 export interface InterfaceSpec {
     name: string;
     methods: MethodSpec[];

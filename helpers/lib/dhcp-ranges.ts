@@ -16,7 +16,7 @@ export interface DhcpRange {
     DnsServer: string;
 }
 
-export const ipv4Number = (ip: string) => ip.split(".").reduce((n, o) => n * 256 + Number(o), 0);
+const ipv4Number = (ip: string) => ip.split(".").reduce((n, o) => n * 256 + Number(o), 0);
 
 function netmaskBits(mask: string): number | null {
     const n = ipv4Number(mask);
@@ -58,7 +58,7 @@ export function checkRanges(ranges: DhcpRange[]): string | null {
     return null;
 }
 
-export interface RangeUsage { name: string; addresses: number; leased: number }
+interface RangeUsage { name: string; addresses: number; leased: number }
 
 /* How full each range is: its addresses, and the leases of the stand-alone dnsmasq (the one
  * DebVisor configures) in force inside it. A lease is in force while its expiry (in the unit

@@ -17,7 +17,7 @@ export interface DnsRecord {
     data: string;
 }
 
-export const MAX_TTL = 604_800; // a week: longer only delays corrections
+const MAX_TTL = 604_800; // a week: longer only delays corrections
 const LABEL = /^(?!-)[a-z0-9_-]{1,63}(?<!-)$/;
 const HOST_LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
 
@@ -71,7 +71,7 @@ function uint16(value: string, what: string): number {
 }
 
 /* Checks a record's data for its type and returns its presentation form. */
-export function recordData(type: RecordType, data: string, zone: string): string {
+function recordData(type: RecordType, data: string, zone: string): string {
     if (/[\u0000-\u001f\u007f]/.test(data))
         throw new Error("must not contain control characters such as newlines");
     switch (type) {
@@ -126,7 +126,7 @@ export function txtText(data: string): string {
 }
 
 /* The owner name of a record in `zone`: "www" or "www.zone" or "@" → "www.zone". */
-export function ownerName(name: string, zone: string): string {
+function ownerName(name: string, zone: string): string {
     // a trailing dot makes a name absolute, as in a zone file
     const n = normalizeName(name);
     if (n === "@" || n === zone)
@@ -150,7 +150,7 @@ export function reverseName(address: string): string {
     return `${expandIPv6(address).replace(/:/g, "").split("").reverse().join(".")}.ip6.arpa`;
 }
 
-export function ttlProblemOf(ttl: number): string | null {
+function ttlProblemOf(ttl: number): string | null {
     if (!Number.isInteger(ttl) || ttl < 0)
         return "must be a whole number of seconds";
     return ttl > MAX_TTL ? `must be at most ${MAX_TTL} seconds (a week)` : null;

@@ -2,10 +2,10 @@
 // org.debvisor.DebVisor1.Error.<name>; the message is for the person who
 // called, so it names the argument or the thing that failed.
 
-export type ErrorName =
+type ErrorName =
     "NotAuthorized" | "InvalidArgument" | "NotFound" | "Busy" | "Failed" | "Cancelled" | "NotSupported";
 
-export const ERROR_PREFIX = "org.debvisor.DebVisor1.Error.";
+const ERROR_PREFIX = "org.debvisor.DebVisor1.Error.";
 
 export class DebVisorError extends Error {
     readonly errorName: ErrorName;

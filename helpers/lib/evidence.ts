@@ -15,7 +15,7 @@ import { ChainVerifier } from "./audit-chain.js";
 import { readTar } from "./tar.js";
 
 export const BUNDLE_FORMAT = "debvisor-evidence/1";
-export const CONTENT_FILES = ["records.jsonl", "verification.json", "chain-head.json", "signing-key.pem"] as const;
+const CONTENT_FILES = ["records.jsonl", "verification.json", "chain-head.json", "signing-key.pem"] as const;
 export const MANIFEST = "manifest.json";
 export const SIGNATURE = "manifest.sig";
 
@@ -42,7 +42,7 @@ export function keyFingerprint(key: KeyObject | string): string {
     return "SHA256:" + createHash("sha256").update(der).digest("base64").replace(/=+$/, "");
 }
 
-export interface BundleCheck {
+interface BundleCheck {
     ok: boolean;
     /** what is wrong, each naming the file and what a person should conclude */
     problems: string[];

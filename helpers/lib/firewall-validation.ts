@@ -11,7 +11,7 @@ export type ListName = "block" | "allow" | "management";
 
 export interface Finding { entry: string; message: string }
 
-export interface Report {
+interface Report {
     /** entries that pass and would be (or were) added, canonical text */
     accepted: Net[];
     errors: Finding[];
@@ -85,7 +85,7 @@ function overlapping(lists: ByFamily, net: Net): Net[] {
     return out;
 }
 
-export function byStart(a: Net, b: Net): number {
+function byStart(a: Net, b: Net): number {
     return a.family - b.family || (a.start < b.start ? -1 : a.start > b.start ? 1 : a.end < b.end ? 1 : a.end > b.end ? -1 : 0);
 }
 
@@ -223,7 +223,7 @@ export function lockoutProblems(blocks: Net[], sessions: Protected[], allow: Net
 }
 
 /** What a block must not cover without being forced: the host's own addresses and gateways, the management set, a width. */
-export interface Guard {
+interface Guard {
     host: Protected[];
     management: Net[];
     /** the shortest prefix length a block may have, per family */

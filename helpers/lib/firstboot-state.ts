@@ -7,8 +7,8 @@
 export const FIRSTBOOT_STATE_FILE = "/var/lib/debvisor/firstboot.json";
 export const FIRSTBOOT_DONE_FILE = "/var/lib/debvisor/firstboot.done";
 
-export type FirstBootState = "not-run" | "running" | "failed" | "done";
-export type StepState = "pending" | "running" | "done" | "failed";
+type FirstBootState = "not-run" | "running" | "failed" | "done";
+type StepState = "pending" | "running" | "done" | "failed";
 
 export interface FirstBootStep {
     id: string;

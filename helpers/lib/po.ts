@@ -4,7 +4,7 @@
 // It understands what the project's catalogs use: comments, msgctxt, msgid,
 // msgid_plural, msgstr and msgstr[n], with C escapes in strings.
 
-export interface PoMessage {
+interface PoMessage {
     context?: string;
     id: string;
     idPlural?: string;
@@ -14,7 +14,7 @@ export interface PoMessage {
     fuzzy: boolean;
 }
 
-export interface PoCatalog {
+interface PoCatalog {
     /** the header (the msgstr of msgid ""), by field */
     header: Record<string, string>;
     messages: PoMessage[];
@@ -110,7 +110,7 @@ export function parsePo(text: string, name = "catalog"): PoCatalog {
 }
 
 /* The key Cockpit looks a message up by: the context and the msgid joined by EOT, as gettext does. */
-export function messageKey(msg: Pick<PoMessage, "context" | "id">): string {
+function messageKey(msg: Pick<PoMessage, "context" | "id">): string {
     return msg.context === undefined ? msg.id : `${msg.context}\u0004${msg.id}`;
 }
 

@@ -7,7 +7,7 @@ export type RoleName = typeof ROLES[number];
 
 export const roleGroup = (role: RoleName) => `debvisor-${role}`;
 
-export const USER_NAME_MAX = 32;
+const USER_NAME_MAX = 32;
 
 /* What is wrong with a user name (Debian's rule: a lower-case letter or "_" first, then
  * lower-case letters, digits, "_", "-" and "."; at most 32 characters), or null. */

@@ -51,7 +51,7 @@ export function marshal(value: unknown, signature: string): unknown {
     return value;
 }
 
-export function toVariant(value: unknown): VariantT {
+function toVariant(value: unknown): VariantT {
     if (value instanceof Variant)
         return value;
     const signature = signatureOf(value);

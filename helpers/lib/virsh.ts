@@ -3,7 +3,7 @@
 // a profile or the Ceph bootstrap defines once).
 import { runTool, type RunOptions, type RunResult } from "./tool-run.js";
 
-export const LIBVIRT_URI = "qemu:///system";
+const LIBVIRT_URI = "qemu:///system";
 
 export function virsh(args: string[], what: string, options: RunOptions = {}): Promise<RunResult> {
     return runTool("virsh", ["-c", LIBVIRT_URI, "-q", ...args], what, options);

@@ -22,7 +22,7 @@ function days(micros: number): number {
 }
 
 /* Where a rotation stands: steps before `next` are done. */
-export function RotationSteps({ next }: { next: string }) {
+function RotationSteps({ next }: { next: string }) {
     const at = STEPS.findIndex(([s]) => s === next);
     return (
         <ProgressStepper isCenterAligned aria-label={_("Rotation steps")}>

@@ -6,7 +6,7 @@ import { useSyncExternalStore } from "react";
 import { alertsList, type ActiveAlert } from "./api/alerts";
 import type { CallError } from "./api/call";
 
-export interface AlertsState {
+interface AlertsState {
     /** null until the first answer */
     alerts: ActiveAlert[] | null;
     /** why the last reading failed, or null */

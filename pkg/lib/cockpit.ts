@@ -13,9 +13,9 @@ export interface CloseOptions { problem?: string; message?: string }
 /** "notify" data: object path → interface → properties; null when the interface went away. */
 export type NotifyData = Record<string, Record<string, Record<string, unknown> | null>>;
 
-export interface Subscription { remove(): void }
+interface Subscription { remove(): void }
 
-export type Watch = Promise<void> & Subscription;
+type Watch = Promise<void> & Subscription;
 
 export interface DBusClient {
     watch(path: { path_namespace: string } | { path: string } | string): Watch;
@@ -29,22 +29,22 @@ export interface DBusClient {
     close(problem?: string): void;
 }
 
-export interface FileHandle {
+interface FileHandle {
     read(): Promise<Uint8Array | null>;
     close(): void;
 }
 
 /** A raw channel, e.g. a stream to a Unix socket ("payload": "stream", "unix": path). */
-export interface Channel {
+interface Channel {
     send(data: string | Uint8Array): void;
     close(problem?: string): void;
     addEventListener(type: "message", listener: (event: Event, data: string | Uint8Array) => void): void;
     addEventListener(type: "close", listener: (event: Event, options: CloseOptions) => void): void;
 }
 
-export interface ChannelOptions { payload: "stream"; unix?: string; binary?: boolean; [option: string]: unknown }
+interface ChannelOptions { payload: "stream"; unix?: string; binary?: boolean; [option: string]: unknown }
 
-export interface Cockpit {
+interface Cockpit {
     file(path: string, options: { binary: true; max_read_size?: number }): FileHandle;
     channel(options: ChannelOptions): Channel;
     dbus(name: string, options?: { bus?: "system" | "session"; superuser?: "try" | "require" }): DBusClient;

@@ -3,7 +3,7 @@
 // gap where data is missing for longer than a few steps; the scale of a rate
 // graph and its values in words.
 
-export interface GraphBox { width: number; height: number }
+interface GraphBox { width: number; height: number }
 
 /* "M x y L x y …" over [start, end] ms; a break (a new M) after a gap of more than 3 steps. */
 export function graphPath(points: Array<[number, number]>, start: number, end: number, stepMs: number, box: GraphBox, max = 1): string {

@@ -6,7 +6,7 @@ import { useEffect, useState } from "react";
 import { cockpit } from "./cockpit";
 import { _ } from "./gettext";
 
-export type Role = "admin" | "operator" | "viewer" | "none";
+type Role = "admin" | "operator" | "viewer" | "none";
 
 let known: Promise<Role> | null = null;
 

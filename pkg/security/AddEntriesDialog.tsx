@@ -26,7 +26,7 @@ export const EXPIRIES: Array<[number, () => string]> = [
     [7 * 86400, () => _("In 7 days")], [30 * 86400, () => _("In 30 days")],
 ];
 
-export function nets(entries: FirewallEntry[]): Net[] {
+function nets(entries: FirewallEntry[]): Net[] {
     return entries.map(e => parseNet(e.cidr)).flatMap(p => p.ok ? [p.net] : []);
 }
 

@@ -49,4 +49,18 @@ QUnit.module("bus: publishing objects", () => {
         assert.true(objects.has(`${ZFS}/pools/d`), "an object unexported and published again is exported again");
         assert.throws(() => server.sync(`${ZFS}/pools`, new Map([[`${ZFS}/elsewhere`, { iface: POOL, props: pool("x", 1) }]])), /not below/);
     });
+
+    QUnit.test("a change in what is not news waits for the next change that is, and then goes along", assert => {
+        const { server, objects, changes } = recordingServer();
+        const path = `${ZFS}/pools/tank`;
+        const news = (name: string, value: unknown) => name === "Status" ? null : value;
+        server.publish(path, POOL, { ...pool("tank", 90), Status: "read at 1" }, methodsOf(server, POOL), news);
+        server.publish(path, POOL, { ...pool("tank", 90), Status: "read at 2" }, undefined, news);
+        assert.deepEqual(changes, [], "only the incidental property changed: nothing signalled");
+        assert.equal(objects.get(path)?.properties().Status, "read at 2", "Get answers the latest value all the same");
+        server.publish(path, POOL, { ...pool("tank", 80), Status: "read at 3" }, undefined, news);
+        assert.deepEqual(changes, [[path, POOL, ["Free", "Status"]]], "the incidental change goes along with real news");
+        server.publish(path, POOL, { ...pool("tank", 70), Status: "read at 3" }, undefined, news);
+        assert.deepEqual(changes[1], [path, POOL, ["Free"]], "and is not signalled again");
+    });
 });

@@ -1,7 +1,10 @@
 // The one way debvisord runs a tool: real processes, their exit codes,
 // output, time limits and a tool that is not there.
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import QUnit from "qunit";
-import { lastLines, runTool } from "../../helpers/lib/tool-run.js";
+import { lastLines, missingTool, runTool, startTool } from "../../helpers/lib/tool-run.js";
 
 async function failure(promise: Promise<unknown>): Promise<Error & { errorName?: string }> {
     try {
@@ -45,5 +48,58 @@ QUnit.module("tool-run: running a tool", () => {
 
     QUnit.test("lastLines keeps the last non-empty lines", assert => {
         assert.equal(lastLines("a\n\nb\nc\n", 2), "b\nc");
+    });
+
+    QUnit.test("ownEnv gives the tool nothing of this process's environment but PATH", async assert => {
+        process.env.DEBVISOR_TOOL_RUN_TEST = "leaked";
+        try {
+            const r = await runTool("/bin/sh", ["-c", "echo \"${DEBVISOR_TOOL_RUN_TEST:-none} $LC_ALL $EXTRA ${PATH:+path}\""], "x", { ownEnv: true, env: { EXTRA: "more" } });
+            assert.equal(r.stdout, "none C more path");
+        } finally {
+            delete process.env.DEBVISOR_TOOL_RUN_TEST;
+        }
+    });
+
+    QUnit.test("inherited descriptors, output to a descriptor and interleaved output", async assert => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tool-run-"));
+        try {
+            fs.writeFileSync(path.join(dir, "in"), "from fd 3\n");
+            const inFd = fs.openSync(path.join(dir, "in"), "r");
+            const outFd = fs.openSync(path.join(dir, "out"), "w");
+            try {
+                const r = await runTool("/bin/cat", ["/dev/fd/3"], "x", { fds: [inFd], stdoutFd: outFd });
+                assert.equal(r.stdout, "", "the output went to the descriptor");
+            } finally {
+                fs.closeSync(inFd);
+                fs.closeSync(outFd);
+            }
+            assert.equal(fs.readFileSync(path.join(dir, "out"), "utf8"), "from fd 3\n");
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+        const mixed = await runTool("/bin/sh", ["-c", "echo one; sleep 0.1; echo two >&2; sleep 0.1; echo three"], "x", { interleaved: true });
+        assert.deepEqual([mixed.all, mixed.stdout], ["one\ntwo\nthree", "one\nthree"]);
+    });
+
+    QUnit.test("a cancel signal stops the tool with SIGINT and throws the signal's reason", async assert => {
+        const stop = new AbortController();
+        const running = runTool("/bin/sh", ["-c", "trap 'echo interrupted; exit 7' INT; while :; do sleep 0.05; done"], "x",
+            { signal: stop.signal, interruptGraceMs: 5000 });
+        setTimeout(() => stop.abort(new Error("stopped by the test")), 200);
+        assert.equal((await failure(running)).message, "stopped by the test");
+    });
+});
+
+QUnit.module("tool-run: a tool used while it runs", () => {
+    QUnit.test("its output streams as it comes; a missing tool shows in the result", async assert => {
+        const child = startTool("/bin/sh", ["-c", "echo a; echo b"], { stdout: "stream" });
+        let seen = "";
+        child.stdout?.on("data", (chunk: Buffer) => { seen += chunk.toString() });
+        const r = await child;
+        assert.deepEqual([seen, r.exitCode, r.stdout], ["a\nb\n", 0, undefined]);
+        const fed = startTool("/bin/cat", [], { stdin: "pipe" });
+        fed.stdin?.end("fed\n");
+        assert.equal((await fed).stdout, "fed");
+        assert.true(missingTool(await startTool("/nonexistent/tool", [])));
     });
 });

@@ -13,7 +13,7 @@ import { print, printJson } from "../output.js";
 const AUDIT_PATH = `${ROOT_PATH}/Audit`;
 
 /* "2026-01-31", "2026-01-31T12:00:00Z", "now", or "7d" / "12h" ago → milliseconds since the epoch. */
-export function parseWhen(text: string, option: string, now = Date.now()): number {
+function parseWhen(text: string, option: string, now = Date.now()): number {
     const ago = /^(\d+)([dhm])$/.exec(text);
     if (ago)
         return now - Number(ago[1]) * { d: 86_400_000, h: 3_600_000, m: 60_000 }[ago[2] as "d" | "h" | "m"];

@@ -67,7 +67,7 @@ const records: Command = {
 };
 
 /* "name type ttl data…" lines of a batch file; "#" starts a comment. */
-export function parseBatchFile(text: string): RecordTuple[] {
+function parseBatchFile(text: string): RecordTuple[] {
     return text.split("\n").map(l => l.trim()).filter(l => l && !l.startsWith("#")).map((line, i) => {
         const m = /^(\S+)\s+(\S+)\s+(\d+)\s+(.+)$/.exec(line);
         if (!m)

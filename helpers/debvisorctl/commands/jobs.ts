@@ -16,7 +16,7 @@ export function jobPath(arg: string): string {
     throw new UsageError(`"${arg}" is not a job number or job path`);
 }
 
-export type JobListing = Properties & { Path: string; Number: number };
+type JobListing = Properties & { Path: string; Number: number };
 
 export const jobsTable = tableOf<JobListing>(["JOB", "OPERATION", "PROGRESS", "STATE", "DESCRIPTION"], j => [
     String(j.Number), String(j.Operation),

@@ -12,7 +12,7 @@ import { vmMigrate } from "./vm-migrate.js";
 
 type Variant = InstanceType<typeof dbus.Variant>;
 
-export const machinesTable = tableOf<Machine>(["NAME", "STATE", "VCPUS", "MEMORY", "AUTOSTART"], m => [
+const machinesTable = tableOf<Machine>(["NAME", "STATE", "VCPUS", "MEMORY", "AUTOSTART"], m => [
     String(m.Name), String(m.State), String(m.Vcpus), `${String(m.MemoryMiB)} MiB`, m.Autostart ? "yes" : "no",
 ]);
 

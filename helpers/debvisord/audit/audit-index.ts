@@ -15,7 +15,7 @@ import { listSegments, PRUNE_METHOD } from "../../lib/audit-segments.js";
 import type { AuditEntry, AuditLog, CommittedRecord } from "./audit-log.js";
 
 export const OUTCOMES = ["ok", "failed", "denied", "invalid", "started", "cancelled", "system"] as const;
-export type Outcome = typeof OUTCOMES[number];
+type Outcome = typeof OUTCOMES[number];
 
 export function outcomeOf(phase: string, result: string): Outcome {
     switch (phase) {
@@ -43,7 +43,7 @@ export interface AuditFilter {
     until?: number;
 }
 
-export interface QueryPage {
+interface QueryPage {
     records: AuditRecord[];
     /** how many records match in all */
     total: number;

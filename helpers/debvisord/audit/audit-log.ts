@@ -39,18 +39,18 @@ export interface CommittedRecord {
     length: number;
 }
 
-export interface RotationLimits {
+interface RotationLimits {
     /** rotate once the live segment holds this many bytes */
     maxBytes: number;
     /** rotate once the live segment's first record is this old */
     maxAgeMs: number;
 }
 
-export const DEFAULT_ROTATION: RotationLimits = { maxBytes: 64 << 20, maxAgeMs: 24 * 3600_000 };
+const DEFAULT_ROTATION: RotationLimits = { maxBytes: 64 << 20, maxAgeMs: 24 * 3600_000 };
 
 /** Pauses between attempts to write again after a failed write: doubling from the first to the last. */
-export interface RetryPauses { firstMs: number; maxMs: number }
-export const DEFAULT_RETRY: RetryPauses = { firstMs: 1000, maxMs: 15_000 };
+interface RetryPauses { firstMs: number; maxMs: number }
+const DEFAULT_RETRY: RetryPauses = { firstMs: 1000, maxMs: 15_000 };
 
 /** Why the log cannot be written, since when, and what was refused meanwhile. */
 interface WriteProblem { error: Error; since: number; refused: number; attempts: number }

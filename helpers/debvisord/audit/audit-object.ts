@@ -30,7 +30,7 @@ import { AUDIT_IFACE } from "../../../generated/dbus-contract.js";
 const HOUSEKEEPING_MS = 3600_000;
 const DAY_MS = 24 * 3600_000;
 
-export interface AuditPaths {
+interface AuditPaths {
     config: string;
     /** the record ranges that were exported */
     exported: string;
@@ -39,9 +39,9 @@ export interface AuditPaths {
 }
 
 /** Verifies the whole series of the live file; by default `debvisorctl audit verify --segments --offline --json`. */
-export type SeriesVerifier = (liveFile: string) => Promise<SetResult>;
+type SeriesVerifier = (liveFile: string) => Promise<SetResult>;
 
-export const runDebvisorctlVerify: SeriesVerifier = async liveFile => {
+const runDebvisorctlVerify: SeriesVerifier = async liveFile => {
     const cli = process.env.DEBVISORCTL ?? "/usr/bin/debvisorctl";
     // a series that does not verify exits 1 with its JSON report: that is an answer, not a failure
     const r = await runTool(cli, ["audit", "verify", "--segments", "--offline", "--json", liveFile], "verifying the audit log",

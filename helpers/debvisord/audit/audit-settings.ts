@@ -9,7 +9,7 @@ export interface AuditSettings {
     forwardSyslog: boolean;
 }
 
-export const DEFAULT_SETTINGS: AuditSettings = { retentionDays: 0, segmentMaxBytes: 64 << 20, segmentMaxHours: 24, forwardSyslog: false };
+const DEFAULT_SETTINGS: AuditSettings = { retentionDays: 0, segmentMaxBytes: 64 << 20, segmentMaxHours: 24, forwardSyslog: false };
 
 /* The saved settings; defaults for what is missing or unreadable. */
 export function readSettings(file: string): AuditSettings {

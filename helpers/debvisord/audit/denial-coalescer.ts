@@ -7,7 +7,7 @@
 // interval in progress (the first denial of each is on disk already).
 import type { AuditEntry, AuditLog } from "./audit-log.js";
 
-export const DENIAL_INTERVAL_MS = 60_000;
+const DENIAL_INTERVAL_MS = 60_000;
 // beyond this many callers and methods at once, denials are recorded one by one again
 const MAX_OPEN_WINDOWS = 10_000;
 

@@ -13,7 +13,7 @@ import type { SigningKey } from "./signing-key.js";
 
 const COPY_CHUNK = 4 << 20;
 
-export interface ExportRequest {
+interface ExportRequest {
     since: number;
     until: number;
     target: string;
@@ -25,7 +25,7 @@ export interface ExportRequest {
     onProgress(fraction: number): void;
 }
 
-export interface ExportResult {
+interface ExportResult {
     records: number;
     firstSeq: number;
     lastSeq: number;

@@ -5,7 +5,7 @@
 // from its (recorded) beginning to now.
 import { isExported, type ExportedRanges } from "./audit-settings.js";
 
-export interface SegmentSpan { name: string; firstSeq: number; lastSeq: number; lastTime: number; bytes: number }
+interface SegmentSpan { name: string; firstSeq: number; lastSeq: number; lastTime: number; bytes: number }
 
 export function segmentsToPrune<S extends SegmentSpan>(segments: S[], exported: ExportedRanges, keepMs: number, now: number): S[] {
     const out: S[] = [];

@@ -7,13 +7,13 @@
 // logger stops, records are counted as not forwarded, logger is started again
 // after a pause, and the gap is announced in the syslog stream itself.
 import fs from "node:fs";
-import { execa, type ResultPromise } from "execa";
+import { startTool, type StartedTool } from "../../lib/tool-run.js";
 
 const RETRY_MS = 10_000;
-export const SYSLOG_TAG = "debvisord-audit";
+const SYSLOG_TAG = "debvisord-audit";
 
 export class SyslogForwarder {
-    private child: ResultPromise | null = null;
+    private child: StartedTool | null = null;
     private enabled = false;
     private retryAt = 0;
     private missed = 0;
@@ -46,15 +46,15 @@ export class SyslogForwarder {
         child.stdin.write(lines.join("\n") + "\n");
     }
 
-    private running(): ResultPromise | null {
+    private running(): StartedTool | null {
         if (this.child || Date.now() < this.retryAt)
             return this.child;
         if (!fs.existsSync(this.socket)) {
             this.retryAt = Date.now() + RETRY_MS;
             return null;
         }
-        const child = execa(this.logger, ["--socket-errors=on", "-u", this.socket, "-t", SYSLOG_TAG, "-p", "authpriv.info", "-S", "65536"],
-            { stdin: "pipe", stdout: "ignore", stderr: "ignore", reject: false });
+        const child = startTool(this.logger, ["--socket-errors=on", "-u", this.socket, "-t", SYSLOG_TAG, "-p", "authpriv.info", "-S", "65536"],
+            { stdin: "pipe", stdout: "ignore", stderr: "ignore" });
         this.child = child;
         void child.then(() => {
             if (this.child === child) {

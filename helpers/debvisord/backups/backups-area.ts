@@ -30,7 +30,7 @@ import { backupSizes, TAG, tagValue } from "./tags.js";
 import { BACKUPREPOSITORY_IFACE, BACKUPS_IFACE } from "../../../generated/dbus-contract.js";
 
 
-export const LOST_PASSWORD_NOTICE = "Keep this password somewhere safe: restic encrypts every backup with it, " +
+const LOST_PASSWORD_NOTICE = "Keep this password somewhere safe: restic encrypts every backup with it, " +
     "and a lost password cannot be recovered: without it the backups in this repository cannot be read by anyone.";
 
 const password = z.string().check(

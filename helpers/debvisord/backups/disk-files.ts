@@ -11,38 +11,38 @@
 import fs from "node:fs";
 import nodePath from "node:path";
 import crypto from "node:crypto";
-import { execa } from "execa";
 import * as z from "zod/mini";
 import { failed, invalidArgument, notFound, notSupported } from "../../lib/errors.js";
 import { formatBytes } from "../../lib/bytes.js";
+import { runTool } from "../../lib/tool-run.js";
 import { toVariantDict } from "../../lib/variants.js";
 import { method } from "../bus/call-pipeline.js";
-import { confinedToolCommand, toolUser, type Limits, type ToolUser } from "../images/confined-qemu-img.js";
+import { CONFINED_PATH, confinedToolCommand, toolUser, type Limits, type ToolUser } from "../images/confined-qemu-img.js";
 import { convertImage, openSource } from "../images/image-import.js";
 import { diskTarget } from "../machines/machine-rules.js";
 import { count, optionsSchema } from "../validation.js";
 import { readBackup, snapshotId } from "./backup-contents.js";
 import type { BackupsHost } from "./backups-host.js";
 
-export const BROWSE_DIR = "/var/lib/debvisor/backup-browse";
+const BROWSE_DIR = "/var/lib/debvisor/backup-browse";
 /** ReadFile hands out a file in pieces of at most this much */
-export const CHUNK_BYTES = 1 << 20;
+const CHUNK_BYTES = 1 << 20;
 /** the largest file ReadFile hands out */
-export const MAX_FILE_BYTES = 64 << 20;
+const MAX_FILE_BYTES = 64 << 20;
 const KEEP_IDLE_MS = 10 * 60_000;
 const MAX_DISKS = 2;
 const TOOL_LIMITS: Limits = { addressSpace: 1 << 30, cpuSeconds: 120 };
 const EXT = new Set(["ext2", "ext3", "ext4"]);
 const ROOT_INODE = 2;
 
-export const browsePath = z.string().check(
+const browsePath = z.string().check(
     z.maxLength(4096, "must be at most 4096 characters"),
     z.refine(p => p.startsWith("/"), "must start with \"/\""),
     z.refine(p => !p.includes("\u0000"), "must not contain NUL characters"),
     z.refine(p => !p.split("/").some(c => c === ".." || c === "."), "must not contain \".\" or \"..\" components"));
 
 /** One entry of a directory, as ListFiles gives it. */
-export interface FileEntry { name: string; type: "directory" | "file" | "link" | "other" | "partition"; size: number; mode: number; inode: number; fsType?: string }
+interface FileEntry { name: string; type: "directory" | "file" | "link" | "other" | "partition"; size: number; mode: number; inode: number; fsType?: string }
 
 interface Volume { offset: number; size: number; fsType: string }
 
@@ -228,11 +228,9 @@ async function tool(user: ToolUser, raw: string, name: string, args: string[], o
     const [command, ...rest] = confinedToolCommand(user, TOOL_LIMITS, name, args);
     const fd = fs.openSync(raw, "r");
     try {
-        const r = await execa(command, rest, {
-            reject: false, cwd: "/", extendEnv: false, env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin", LC_ALL: "C" },
-            stdio: ["ignore", outFd ?? "pipe", "pipe", fd], timeout: 300_000, maxBuffer: 64 << 20,
-        } as { reject: false });
-        return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout ?? ""), stderr: String(r.stderr ?? "") };
+        return await runTool(command, rest, name, {
+            cwd: "/", ownEnv: true, env: CONFINED_PATH, fds: [fd], stdoutFd: outFd, timeout: 300_000, maxBuffer: 64 << 20, allowFailure: true,
+        });
     } finally {
         fs.closeSync(fd);
     }
@@ -245,7 +243,7 @@ async function fsType(user: ToolUser, raw: string, offset: number): Promise<stri
 
 /* debugfs `ls -p`: "/INODE/MODE/UID/GID/NAME/SIZE/" per entry. A name holds no "/" but may hold a
  * newline, so entries are matched one after the other, not split by line. */
-export function parseListing(text: string): FileEntry[] {
+function parseListing(text: string): FileEntry[] {
     const entries: FileEntry[] = [];
     for (const m of text.matchAll(/\/(\d+)\/([0-7]{6})\/\d+\/\d+\/([^/]*)\/(\d*)\/\n/g)) {
         const [, inode, mode, name, size] = m;

@@ -7,15 +7,13 @@
 // and password and S3's keys are kept apart (repositories.ts).
 import path from "node:path";
 
-export type Scheme = "http" | "https";
+type Scheme = "http" | "https";
 
 export type RepositoryLocation =
     | { kind: "local"; path: string }
     | { kind: "sftp"; user: string; host: string; port: number; path: string }
     | { kind: "rest"; scheme: Scheme; host: string; port: number | null; path: string }
     | { kind: "s3"; scheme: Scheme; host: string; port: number | null; bucket: string; prefix: string };
-
-export type RepositoryKind = RepositoryLocation["kind"];
 
 const USER = /^[A-Za-z_][A-Za-z0-9_.-]{0,31}$/;
 const HOST = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;

@@ -26,12 +26,12 @@ import { machineTags } from "./tags.js";
 
 /** Where a machine's definition and manifest are put for restic, one directory per machine (its UUID). */
 export const STAGING_DIR = "/var/lib/debvisor/backup";
-export const OVERLAY_SUFFIX = ".debvisor-backup-overlay";
+const OVERLAY_SUFFIX = ".debvisor-backup-overlay";
 /** virDomainSnapshotCreateFlags */
 const NO_METADATA = 4, DISK_ONLY = 16, QUIESCE = 64, ATOMIC = 128;
 const COMMIT_TIMEOUT_MS = 6 * 3600_000;
 
-export interface ManifestDisk { target: string; file: string; format: string; bytes: number }
+interface ManifestDisk { target: string; file: string; format: string; bytes: number }
 export interface Manifest { version: 1; name: string; uuid: string; time: string; consistency: string; disks: ManifestDisk[] }
 
 const running = new Set<string>(); // machines being backed up
@@ -62,7 +62,7 @@ export function backupMethod(area: BackupsHost, host: MachineHost, path: string)
     });
 }
 
-export interface BackupExtras {
+interface BackupExtras {
     /** tags besides the machine's own (a schedule's) */
     tags?: string[];
     /** the time the snapshot is recorded with (a schedule's clock); default: now */

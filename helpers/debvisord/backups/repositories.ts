@@ -27,7 +27,7 @@ export interface RepositoryRecord {
 }
 
 /** What is asked for once when a repository is added and then kept root-only. */
-export interface RepositorySecrets {
+interface RepositorySecrets {
     password: string;
     sshKey?: Buffer | null;
     rest?: { user: string; password: string } | null;

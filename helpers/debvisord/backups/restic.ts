@@ -6,12 +6,11 @@
 // on (a wrong password, an unreachable repository) with restic's own words,
 // from which any credential is taken out before they go anywhere.
 import fs from "node:fs";
-import { execa } from "execa";
 import { DebVisorError, failed, invalidArgument } from "../../lib/errors.js";
-import { lastLines } from "../../lib/tool-run.js";
+import { lastLines, missingTool, runTool, startTool, type ToolOptions } from "../../lib/tool-run.js";
 import { describeLocation, resticRepository, sftpCommand, type RepositoryLocation, type SshFiles } from "./locations.js";
 
-export const RESTIC_CACHE_DIR = "/var/cache/debvisor/restic";
+const RESTIC_CACHE_DIR = "/var/cache/debvisor/restic";
 const QUICK_TIMEOUT_MS = 120_000;
 const CANCEL_GRACE_MS = 10_000;
 
@@ -29,7 +28,7 @@ export interface RepositoryAccess {
     caFile: string | null;
 }
 
-export interface ResticResult { stdout: string; stderr: string; exitCode: number }
+interface ResticResult { stdout: string; stderr: string; exitCode: number }
 
 function baseArgs(access: RepositoryAccess): string[] {
     const args = access.repositoryFile ? ["--repository-file", access.repositoryFile] : ["-r", resticRepository(access.location)];
@@ -40,13 +39,18 @@ function baseArgs(access: RepositoryAccess): string[] {
     return args;
 }
 
-function env(access: RepositoryAccess): Record<string, string> {
+/* restic's own environment (nothing of the daemon's: the password file and S3 keys are the repository's),
+ * cancelled by SIGINT so that it removes its lock. */
+function processOptions(access: RepositoryAccess, signal?: AbortSignal): ToolOptions {
     return {
-        LC_ALL: "C", PATH: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin", HOME: "/root",
-        // restic reads backup --time in the daemon's local time
-        ...process.env.TZ ? { TZ: process.env.TZ } : {},
-        RESTIC_PASSWORD_FILE: access.passwordFile, RESTIC_CACHE_DIR, RESTIC_PROGRESS_FPS: "2",
-        ...access.s3 ? { AWS_ACCESS_KEY_ID: access.s3.accessKeyId, AWS_SECRET_ACCESS_KEY: access.s3.secretAccessKey } : {},
+        ownEnv: true, signal, interruptGraceMs: CANCEL_GRACE_MS,
+        env: {
+            HOME: "/root",
+            // restic reads backup --time in the daemon's local time
+            ...process.env.TZ ? { TZ: process.env.TZ } : {},
+            RESTIC_PASSWORD_FILE: access.passwordFile, RESTIC_CACHE_DIR, RESTIC_PROGRESS_FPS: "2",
+            ...access.s3 ? { AWS_ACCESS_KEY_ID: access.s3.accessKeyId, AWS_SECRET_ACCESS_KEY: access.s3.secretAccessKey } : {},
+        },
     };
 }
 
@@ -98,7 +102,7 @@ export function resticError(what: string, stderr: string, repository: string): D
 
 /* restic could not be started at all: its binary is not there. */
 function failIfMissing(result: object): void {
-    if ((result as { code?: string }).code === "ENOENT")
+    if (missingTool(result))
         throw failed("restic is not installed on this host (apt install restic)");
 }
 
@@ -107,24 +111,21 @@ export class Restic {
 
     /* restic's version ("0.14.0"), or null when it is not installed. */
     async version(): Promise<string | null> {
-        const r = await execa(this.binary, ["version"], { reject: false, timeout: 10_000, stdin: "ignore", env: { LC_ALL: "C" } });
-        if ((r as { code?: string }).code === "ENOENT" || r.exitCode !== 0)
+        const r = await runTool(this.binary, ["version"], "restic version", { timeout: 10_000, allowFailure: true });
+        if (r.exitCode !== 0)
             return null;
-        return /restic ([0-9][0-9.]*)/.exec(String(r.stdout))?.[1] ?? "unknown";
+        return /restic ([0-9][0-9.]*)/.exec(r.stdout)?.[1] ?? "unknown";
     }
 
     /* One restic command that finishes quickly; returns its output whatever the exit code. */
     async run(access: RepositoryAccess, args: string[], options: { timeout?: number; signal?: AbortSignal } = {}): Promise<ResticResult> {
-        const r = await execa(this.binary, [...baseArgs(access), ...args], {
-            reject: false, timeout: options.timeout ?? QUICK_TIMEOUT_MS, stdin: "ignore", env: env(access), extendEnv: false,
-            maxBuffer: 256 * 1024 * 1024, cancelSignal: options.signal, killSignal: "SIGINT", forceKillAfterDelay: CANCEL_GRACE_MS,
+        const r = await runTool(this.binary, [...baseArgs(access), ...args], `restic ${args[0]}`, {
+            ...processOptions(access, options.signal), timeout: options.timeout ?? QUICK_TIMEOUT_MS, maxBuffer: 256 * 1024 * 1024, allowFailure: true,
         });
         failIfMissing(r);
-        if (r.isCanceled && options.signal?.aborted)
-            throw options.signal.reason;
         if (r.timedOut)
             throw failed(`restic ${args[0]} did not finish within ${Math.round((options.timeout ?? QUICK_TIMEOUT_MS) / 1000)} s`);
-        return { stdout: String(r.stdout ?? ""), stderr: withoutCredentials(String(r.stderr ?? ""), access), exitCode: r.exitCode ?? -1 };
+        return { stdout: r.stdout, stderr: withoutCredentials(r.stderr, access), exitCode: r.exitCode };
     }
 
     async must(access: RepositoryAccess, args: string[], what: string, options: { timeout?: number; signal?: AbortSignal } = {}): Promise<string> {
@@ -140,8 +141,8 @@ export class Restic {
         if (access.location.kind !== "sftp")
             return "";
         const [tool, ...args] = sftpCommand(access.location, access.ssh).split(" ");
-        const r = await execa(tool, args, { reject: false, timeout: 30_000, input: "", env: { LC_ALL: "C", HOME: "/root", PATH: process.env.PATH ?? "/usr/bin:/bin" }, extendEnv: false });
-        return r.exitCode === 0 ? "" : lastLines(String(r.stderr ?? ""), 2);
+        const r = await runTool(tool, args, "ssh", { timeout: 30_000, input: "", ownEnv: true, env: { HOME: "/root" }, allowFailure: true });
+        return r.exitCode === 0 ? "" : lastLines(r.stderr, 2);
     }
 
     /* `restic backup --json` of `paths`, with progress (0…1) as restic reports it; the summary at the end. */
@@ -149,10 +150,7 @@ export class Restic {
         onProgress: (fraction: number) => void, time?: string): Promise<BackupSummary> {
         const args = [...baseArgs(access), "backup", "--json", "--host", host, ...tags.flatMap(t => ["--tag", t]),
             ...time ? ["--time", time] : [], "--", ...paths];
-        const child = execa(this.binary, args, {
-            reject: false, stdin: "ignore", env: env(access), extendEnv: false, cancelSignal: signal, killSignal: "SIGINT",
-            forceKillAfterDelay: CANCEL_GRACE_MS, buffer: { stdout: false, stderr: true }, lines: false,
-        });
+        const child = startTool(this.binary, args, { ...processOptions(access, signal), stdout: "stream" });
         let summary: BackupSummary | null = null;
         let pending = "";
         child.stdout?.setEncoding("utf8");
@@ -185,10 +183,8 @@ export class Restic {
     async dumpToFile(access: RepositoryAccess, snapshot: string, file: string, target: string, signal: AbortSignal,
         onBytes: (bytes: number) => void): Promise<void> {
         const out = fs.createWriteStream(target, { flags: "wx", mode: 0o600 });
-        const child = execa(this.binary, [...baseArgs(access), "dump", "--", snapshot, file], {
-            reject: false, stdin: "ignore", env: env(access), extendEnv: false, cancelSignal: signal, killSignal: "SIGINT",
-            forceKillAfterDelay: CANCEL_GRACE_MS, buffer: { stdout: false, stderr: true }, encoding: "buffer",
-        });
+        const child = startTool(this.binary, [...baseArgs(access), "dump", "--", snapshot, file],
+            { ...processOptions(access, signal), stdout: "stream", binary: true });
         let written = 0;
         child.stdout?.on("data", (chunk: Buffer) => {
             written += chunk.length;
@@ -212,7 +208,7 @@ export class Restic {
     }
 }
 
-export interface BackupSummary {
+interface BackupSummary {
     snapshotId: string;
     /** bytes restic read */
     bytesProcessed: number;

@@ -5,10 +5,10 @@
 // pure functions of the record and the time, tested without a clock.
 import * as z from "zod/mini";
 
-export const FREQUENCIES = ["daily", "weekly"] as const;
-export const KEEP_KINDS = ["last", "hourly", "daily", "weekly", "monthly", "yearly"] as const;
-export type KeepKind = typeof KEEP_KINDS[number];
-export type Retention = Partial<Record<KeepKind, number>>;
+const FREQUENCIES = ["daily", "weekly"] as const;
+const KEEP_KINDS = ["last", "hourly", "daily", "weekly", "monthly", "yearly"] as const;
+type KeepKind = typeof KEEP_KINDS[number];
+type Retention = Partial<Record<KeepKind, number>>;
 const MAX_KEEP = 10_000;
 const DAY_MS = 86_400_000;
 

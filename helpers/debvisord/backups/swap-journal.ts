@@ -11,12 +11,12 @@ import nodePath from "node:path";
 import { ensureDirectory, removeFromDirectory, writeJsonAtomically } from "../../lib/atomic-file.js";
 import type { Libvirt } from "../machines/libvirt.js";
 
-export const SWAP_JOURNAL_DIR = "/var/lib/debvisor/restore-swaps";
+const SWAP_JOURNAL_DIR = "/var/lib/debvisor/restore-swaps";
 /** Beside a disk while it is restored, and the replaced original until the swap is complete. */
 export const STAGED_SUFFIX = ".debvisor-restore";
 export const REPLACED_SUFFIX = ".debvisor-restore-old";
 
-export interface JournalDisk {
+interface JournalDisk {
     /** the disk's file; the restored one waits at file + STAGED_SUFFIX */
     file: string;
     /** it replaces a file there (else it is a new volume of the pool at poolPath) */

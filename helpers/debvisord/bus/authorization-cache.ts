@@ -6,7 +6,7 @@
 // the rules' answer can: a user taken out of a DebVisor group loses access
 // within TTL_MS. A "no" is never kept, so a refused caller is asked about
 // again every time (and its denial audited).
-export const TTL_MS = 5_000;
+const TTL_MS = 5_000;
 const MAX_ENTRIES = 4096;
 
 export class AuthorizationCache {

@@ -15,7 +15,7 @@ import type { IncomingCall } from "./object-server.js";
 import type { Polkit } from "./polkit.js";
 
 export const ACTION_ANNOTATION = "org.debvisor.DebVisor1.Action";
-export const MUTATING_ANNOTATION = "org.debvisor.DebVisor1.Mutating";
+const MUTATING_ANNOTATION = "org.debvisor.DebVisor1.Mutating";
 const NO_INTERACTION = "auth.no_user_interaction";
 
 /** What a method implementation gets besides its arguments. */

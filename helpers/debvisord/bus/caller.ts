@@ -15,7 +15,7 @@ import { userName } from "../../lib/user-names.js";
 
 const { Message } = dbus;
 
-export const NO_LOGINUID = 0xffffffff;
+const NO_LOGINUID = 0xffffffff;
 
 export interface Caller {
     sender: string;

@@ -22,17 +22,17 @@ const INTROSPECTABLE = "org.freedesktop.DBus.Introspectable";
 const OBJECT_MANAGER = "org.freedesktop.DBus.ObjectManager";
 const PEER = "org.freedesktop.DBus.Peer";
 
-export const MAX_BYTES_ANNOTATION = "org.debvisor.DebVisor1.MaxArgumentBytes";
+const MAX_BYTES_ANNOTATION = "org.debvisor.DebVisor1.MaxArgumentBytes";
 /** A method's arguments may take this much unless the contract says more (MAX_BYTES_ANNOTATION):
  * names, paths, options and keys are far smaller; the lists of the firewall and DNS carry their own limit. */
-export const DEFAULT_MAX_ARGUMENT_BYTES = 1024 * 1024;
+const DEFAULT_MAX_ARGUMENT_BYTES = 1024 * 1024;
 /** Calls of one connection that may wait for their answers at once; more are refused with Busy.
  * Half the system bus's limit of 128 pending replies per connection: a client gains
  * nothing from more (records of concurrent calls share one fsync), and each waiting
  * call holds a polkit query and its arguments. */
-export const MAX_CALLS_IN_FLIGHT = 64;
+const MAX_CALLS_IN_FLIGHT = 64;
 /** Of those, calls with large arguments (still held as bytes while they wait for polkit). */
-export const MAX_LARGE_CALLS_IN_FLIGHT = 4;
+const MAX_LARGE_CALLS_IN_FLIGHT = 4;
 
 const STANDARD_XML = `  <interface name="${PEER}">
     <method name="Ping"/>
@@ -85,10 +85,14 @@ export interface Published {
     methods?: () => Record<string, unknown>;
 }
 
+/** What of a property is news (see ObjectServer.publish). */
+export type News = (name: string, value: unknown) => unknown;
+
 export class ObjectServer {
     private readonly objects = new Map<string, Map<string, ExportedInterface>>();
-    // objects exported through publish(): the values last published, and each property as compared text
-    private readonly published = new Map<string, { iface: string; props: Record<string, unknown>; compared: Record<string, string> }>();
+    // objects exported through publish(): the values last published, each property as compared text as last
+    // signalled, and what of it was news when last published
+    private readonly published = new Map<string, { iface: string; props: Record<string, unknown>; compared: Record<string, string>; news: Record<string, string> }>();
     private readonly specs: Map<string, InterfaceSpec>;
     // calls waiting for their answers, per sender: all of them, and those with large arguments
     private readonly inFlight = new Map<string, { calls: number; large: number }>();
@@ -143,24 +147,35 @@ export class ObjectServer {
     /* An area's object with one interface, kept current: exported (with its
      * methods) the first time, afterwards PropertiesChanged for exactly the
      * properties whose value, marshalled with the contract's type, differs
-     * from what was published last; the areas keep no such bookkeeping of
-     * their own. Get and GetAll answer with what was published. */
-    publish(path: string, iface: string, props: Record<string, unknown>, methods: () => Record<string, unknown> = () => ({})): void {
+     * from what was signalled last; the areas keep no such bookkeeping of
+     * their own. Get and GetAll answer with what was published. `news` says
+     * what of a value is news, without its incidental parts (the time of the
+     * last read, when a member was last seen): a change in those alone is not
+     * signalled, and goes along with the next change that is. */
+    publish(path: string, iface: string, props: Record<string, unknown>, methods: () => Record<string, unknown> = () => ({}),
+        news?: News): void {
         const spec = this.spec(iface);
         const compared: Record<string, string> = {};
-        for (const p of spec.properties)
+        const newsCompared: Record<string, string> = {};
+        for (const p of spec.properties) {
             compared[p.name] = comparable(marshal(props[p.name], p.type));
+            newsCompared[p.name] = news ? comparable(news(p.name, props[p.name])) : compared[p.name];
+        }
         const before = this.published.get(path);
         if (!before || before.iface !== iface) {
             if (before)
                 this.unexport(path);
-            const entry = { iface, props, compared };
+            const entry = { iface, props, compared, news: newsCompared };
             this.published.set(path, entry);
             this.export(path, [{ name: iface, properties: () => entry.props, methods: methods() }]);
             return;
         }
-        const changed = Object.keys(compared).filter(name => compared[name] !== before.compared[name]);
+        const newsworthy = Object.keys(compared).some(name => newsCompared[name] !== before.news[name]);
         before.props = props;
+        before.news = newsCompared;
+        if (!newsworthy)
+            return;
+        const changed = Object.keys(compared).filter(name => compared[name] !== before.compared[name]);
         before.compared = compared;
         this.propertiesChanged(path, iface, changed);
     }

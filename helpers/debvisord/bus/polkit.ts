@@ -6,7 +6,7 @@ import type { Caller } from "./caller.js";
 
 const { Message, Variant } = dbus;
 
-export interface Authorization { authorized: boolean; challenge: boolean }
+interface Authorization { authorized: boolean; challenge: boolean }
 
 export class Polkit {
     constructor(private readonly bus: dbus.MessageBus, private readonly cache = new AuthorizationCache()) {}

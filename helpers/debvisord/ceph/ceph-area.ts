@@ -16,7 +16,6 @@ import type { ObjectServer, Published } from "../bus/object-server.js";
 import type { JobRegistry } from "../jobs/jobs.js";
 import type { Libvirt } from "../machines/libvirt.js";
 import { escapePathElement } from "../../lib/object-path.js";
-import { comparable } from "../../lib/variants.js";
 import { cephFsToBus, healthChecksToBus, managersToBus, monitorsToBus, osdTreeToBus, snapshotsToBus } from "./bus-values.js";
 import { cephFsMounted, CEPHFS_MOUNTPOINT } from "./cephfs-mount.js";
 import { imageMethods, managerMethods, osdMethods, poolMethods } from "./ceph-methods.js";
@@ -29,7 +28,7 @@ import type { CephHost, CephState } from "./ceph-host.js";
 import type { CephTools } from "./tools.js";
 import { CEPHIMAGE_IFACE, CEPHMANAGER_IFACE, CEPHOSD_IFACE, CEPHPOOL_IFACE } from "../../../generated/dbus-contract.js";
 
-export const FAST_REFRESH_MS = 5_000;
+const FAST_REFRESH_MS = 5_000;
 /** the slow tier is read on every n-th refresh */
 const SLOW_EVERY = 6;
 
@@ -60,7 +59,6 @@ export class CephArea implements CephHost {
     private mgrMetricsFor = "";
     private mgrMetricsBusy = false;
     private mgrMetricsProblem = "";
-    private managerProps: Props = {};
     private refreshing: Promise<void> | null = null;
     private next: Promise<void> | null = null;
     private nextFull = false;
@@ -95,10 +93,7 @@ export class CephArea implements CephHost {
         this.state = this.tools.installed() ? this.tools.configured() ? "unreachable" : "none" : "not-installed";
         if (this.state === "unreachable")
             this.lastError = "not read yet";
-        this.managerProps = this.managerProperties();
-        for (const [k, v] of Object.entries(this.managerProps))
-            this.managerCompared[k] = comparable(v);
-        this.server.export(this.path, [{ name: CEPHMANAGER_IFACE, properties: () => this.managerProps, methods: managerMethods(this) }]);
+        this.showManager();
         // `ceph --version` starts Python (~0.3 s): not before the bus name is taken
         this.ready = (this.tools.installed() ? this.tools.version().catch(() => "") : Promise.resolve(""))
             .then(v => {
@@ -113,8 +108,6 @@ export class CephArea implements CephHost {
         if (this.timer)
             clearInterval(this.timer);
     }
-
-    private readonly managerCompared: Record<string, string> = {};
 
     /* Re-reads the cluster; `full` also reads the slow tier. Concurrent callers share one read;
      * a call during a read gets one more read after it, so it sees its own change. */
@@ -295,14 +288,13 @@ export class CephArea implements CephHost {
 
     private publishManager(): void {
         this.healthListener(this.problem());
-        const props = this.managerProperties();
+        this.showManager();
+    }
+
+    private showManager(): void {
         // UpdatedAt changes with every read: signalled only along with a real change
-        const changed = Object.keys(props).filter(k => k !== "UpdatedAt" && comparable(props[k]) !== this.managerCompared[k]);
-        this.managerProps = props;
-        for (const [k, v] of Object.entries(props))
-            this.managerCompared[k] = comparable(v);
-        if (changed.length > 0)
-            this.server.propertiesChanged(this.path, CEPHMANAGER_IFACE, [...changed, "UpdatedAt"]);
+        this.server.publish(this.path, CEPHMANAGER_IFACE, this.managerProperties(), () => managerMethods(this),
+            (name, value) => name === "UpdatedAt" ? null : value);
     }
 
     /* A pool Ceph has confirmed deleted: off the bus now, not only once a read answers (one that

@@ -12,7 +12,7 @@ export const FSTAB = "/etc/fstab";
 const UMOUNT = "/usr/bin/umount";
 
 /* The /proc/mounts line of the mount point, if mounted (fuse escapes spaces as \040; ours has none). */
-export function mountEntry(mountpoint = CEPHFS_MOUNTPOINT, mounts = "/proc/mounts"): { source: string; type: string } | null {
+function mountEntry(mountpoint = CEPHFS_MOUNTPOINT, mounts = "/proc/mounts"): { source: string; type: string } | null {
     let text = "";
     try {
         text = fs.readFileSync(mounts, "utf8");

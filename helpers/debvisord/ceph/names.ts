@@ -2,9 +2,9 @@
 // that may reach a ceph or rbd argument. Names are checked, never escaped.
 import * as z from "zod/mini";
 
-export const MAX_NAME_LENGTH = 100;
+const MAX_NAME_LENGTH = 100;
 export const MIB = 1024 ** 2;
-export const MAX_IMAGE_BYTES = 1024 ** 5; // 1 PiB
+const MAX_IMAGE_BYTES = 1024 ** 5; // 1 PiB
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 

@@ -58,8 +58,8 @@ export function parseHealth(value: unknown): { status: string; checks: HealthChe
 }
 
 export interface Monitor { name: string; address: string; in_quorum: boolean }
-export interface OsdState { id: number; up: boolean; in: boolean; weight: number }
-export interface PoolInfo {
+interface OsdState { id: number; up: boolean; in: boolean; weight: number }
+interface PoolInfo {
     name: string; id: number; size: number; minSize: number; pgNum: number; autoscale: string; applications: string[];
 }
 export interface CephFsInfo {

@@ -8,12 +8,12 @@ import path from "node:path";
 import { busy, failed, invalidArgument, notFound } from "../../lib/errors.js";
 import { runTool } from "../../lib/tool-run.js";
 
-export const CONFIG_FILE = "/etc/debvisor/ceph.json";
-export const DEFAULT_CONF = "/etc/ceph/ceph.conf";
+const CONFIG_FILE = "/etc/debvisor/ceph.json";
+const DEFAULT_CONF = "/etc/ceph/ceph.conf";
 /** how long a ceph command may take to reach the monitors */
-export const CONNECT_TIMEOUT_S = 6;
+const CONNECT_TIMEOUT_S = 6;
 /** the whole run of a command that only talks to the monitors */
-export const COMMAND_TIMEOUT_MS = 10_000;
+const COMMAND_TIMEOUT_MS = 10_000;
 /** rbd work that moves data (removing, shrinking) may take longer once connected */
 export const DATA_TIMEOUT_MS = 300_000;
 
@@ -22,13 +22,13 @@ export interface CephConfig {
     keyring: string;
 }
 
-export interface CephBinaries {
+interface CephBinaries {
     ceph: string;
     rbd: string;
     fuse: string;
 }
 
-export const BINARIES: CephBinaries = { ceph: "/usr/bin/ceph", rbd: "/usr/bin/rbd", fuse: "/usr/bin/ceph-fuse" };
+const BINARIES: CephBinaries = { ceph: "/usr/bin/ceph", rbd: "/usr/bin/rbd", fuse: "/usr/bin/ceph-fuse" };
 
 /* The cluster's configuration file and keyring: from ceph.json if it names them, else Ceph's defaults. */
 export function readConfig(file = CONFIG_FILE): CephConfig {

@@ -11,7 +11,7 @@ import { localCephUse } from "./local-ceph-use.js";
 import { readMembers, type Member } from "./membership.js";
 import { parseCephFacts, planFor, type CephFacts, type LocalCephUse, type MachineMove, type NodeChange, type NodePlan } from "./node-plan.js";
 
-export async function readCephFacts(): Promise<CephFacts> {
+async function readCephFacts(): Promise<CephFacts> {
     const [q, m, t, p, f] = await Promise.all([
         cephJson(["quorum_status"], "reading the monitors' quorum"),
         cephJson(["mgr", "dump"], "reading the managers"),
@@ -34,7 +34,7 @@ async function runningOn(area: ClusterHost, m: Member, user: string): Promise<st
     }
 }
 
-export interface PlannedChange { plan: NodePlan; member: Member; members: Member[]; ceph: CephFacts; local?: LocalCephUse; moves?: MachineMove[] }
+interface PlannedChange { plan: NodePlan; member: Member; members: Member[]; ceph: CephFacts; local?: LocalCephUse; moves?: MachineMove[] }
 
 /* What maintenance does with the machines that run on the node: nothing (refused while they run), shut them down, or move them away. */
 export type RunningMachines = "refuse" | "shut-down" | "move";

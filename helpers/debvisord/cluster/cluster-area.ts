@@ -13,7 +13,6 @@ import fs from "node:fs";
 import * as z from "zod/mini";
 import { busy, failed, invalidArgument, notAuthorized, notSupported } from "../../lib/errors.js";
 import { isIPv4 } from "../../lib/ip-address.js";
-import { comparable } from "../../lib/variants.js";
 import type { ObjectServer } from "../bus/object-server.js";
 import { method, type CallContext, type MethodTable } from "../bus/call-pipeline.js";
 import type { JobRegistry } from "../jobs/jobs.js";
@@ -41,7 +40,7 @@ import { nodeChangeMethods } from "./node-changes.js";
 import { DEFAULT_LIFETIME_S, encodeToken, isTokenId, MAX_LIFETIME_S, MIN_LIFETIME_S } from "./token.js";
 import { CLUSTER_IFACE } from "../../../generated/dbus-contract.js";
 
-export const REFRESH_MS = 10_000;
+const REFRESH_MS = 10_000;
 const PING_TIMEOUT_MS = 8_000;
 /** a member not heard from for this long is down even if no probe has failed yet */
 const DOWN_AFTER_MS = 25_000;
@@ -84,7 +83,6 @@ export class ClusterArea implements ClusterHost {
     /** the other members' ZFS pools, likewise */
     private readonly remoteZfsPools = new Map<string, ZfsPoolSummary[]>();
     private readonly peerHandlers = new Map<string, PeerHandler>();
-    private compared: Record<string, string> = {};
     private timer: NodeJS.Timeout | null = null;
     private round: Promise<void> | null = null;
     /** the read of the member records under way, if any: a round does not wait for it */
@@ -97,8 +95,7 @@ export class ClusterArea implements ClusterHost {
     start(): void {
         this.local = readLocalState();
         this.state = this.local ? "member" : "none";
-        this.server.export(this.path, [{ name: CLUSTER_IFACE, properties: () => this.properties(), methods: this.methods() }]);
-        this.compared = Object.fromEntries(Object.entries(this.properties()).map(([k, v]) => [k, comparable(v)]));
+        this.publish();
         void this.refresh();
         this.timer = setInterval(() => void this.refresh(), REFRESH_MS);
         this.timer.unref();
@@ -159,12 +156,8 @@ export class ClusterArea implements ClusterHost {
 
     /* Signals what changed; LastSeen of a member that answers again is news only along with other news. */
     private publish(): void {
-        const props = this.properties();
-        const stable = (k: string, v: unknown) => comparable(k === "Nodes" ? (v as Array<Record<string, unknown>>).map(n => ({ ...n, LastSeen: 0 })) : v);
-        const changed = Object.keys(props).filter(k => stable(k, props[k]) !== this.compared[k]);
-        this.compared = Object.fromEntries(Object.entries(props).map(([k, v]) => [k, stable(k, v)]));
-        if (changed.length > 0)
-            this.server.propertiesChanged(this.path, CLUSTER_IFACE, changed);
+        this.server.publish(this.path, CLUSTER_IFACE, this.properties(), () => this.methods(),
+            (name, value) => name === "Nodes" ? (value as Array<Record<string, unknown>>).map(n => ({ ...n, LastSeen: 0 })) : value);
     }
 
     /* One round: members from Ceph, the channel's files, a ping to every other member. Concurrent callers share it. */

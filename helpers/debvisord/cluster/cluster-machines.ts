@@ -18,7 +18,7 @@ import { NODE_NAME } from "./ssh-channel.js";
 const LIFECYCLE_ACTION = "org.debvisor.machines.lifecycle";
 const CALL_TIMEOUT_MS = 30_000;
 /** the calls another node may have run here: the ones a list's row offers */
-export const REMOTE_ACTIONS = ["Start", "Shutdown", "ForceOff"] as const;
+const REMOTE_ACTIONS = ["Start", "Shutdown", "ForceOff"] as const;
 type RemoteAction = typeof REMOTE_ACTIONS[number];
 
 const summary = z.object({

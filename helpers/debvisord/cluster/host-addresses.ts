@@ -3,7 +3,7 @@
 // own, and the Ceph public network that an address belongs to.
 import { runTool } from "../../lib/tool-run.js";
 
-export interface HostAddress { address: string; prefix: number; device: string }
+interface HostAddress { address: string; prefix: number; device: string }
 
 export function parseIpAddr(json: string): HostAddress[] {
     const links = JSON.parse(json) as Array<{ ifname?: string; addr_info?: Array<{ family?: string; local?: string; prefixlen?: number }> }>;

@@ -11,8 +11,8 @@ import { ceph } from "../ceph/provision/tools.js";
 import { CLUSTER_DIR, NODE_NAME } from "./ssh-channel.js";
 import { isHostKey, isTokenId } from "./token.js";
 
-export const CLUSTER_KEY = "debvisor/cluster";
-export const NODES_PREFIX = "debvisor/cluster/nodes/";
+const CLUSTER_KEY = "debvisor/cluster";
+const NODES_PREFIX = "debvisor/cluster/nodes/";
 export const STATE_FILE = `${CLUSTER_DIR}/cluster.json`;
 export const TOKENS_FILE = `${CLUSTER_DIR}/tokens.json`;
 
@@ -33,9 +33,9 @@ export interface Member {
 
 export interface LocalState { fsid: string; name: string; address: string }
 
-export interface TokenRecord { id: string; expires: number; publicKey: string; madeBy: string }
+interface TokenRecord { id: string; expires: number; publicKey: string; madeBy: string }
 
-export function parseMember(text: string): Member | null {
+function parseMember(text: string): Member | null {
     try {
         const m = JSON.parse(text) as Partial<Member>;
         if (typeof m.name === "string" && NODE_NAME.test(m.name) && typeof m.address === "string" && typeof m.nodeKey === "string"

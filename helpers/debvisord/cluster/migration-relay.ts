@@ -15,13 +15,13 @@ import { STREAM_GO } from "../../lib/migration-stream.js";
 import { userId } from "../../lib/system-ids.js";
 import { PEER_USER } from "./ssh-channel.js";
 
-export const MIGRATION_DIR = "/run/debvisor/migration";
+const MIGRATION_DIR = "/run/debvisor/migration";
 /** ssh with the cluster's key and pinned host keys (libvirt's ssh transport runs it too) */
 export const CLUSTER_SSH = "/usr/lib/debvisor/cluster-ssh";
 /** the user QEMU runs as (Debian's libvirt); it connects to the sending side's sockets */
 const QEMU_USER = "libvirt-qemu";
 
-export type StreamKind = "memory" | "disks";
+type StreamKind = "memory" | "disks";
 export const STREAM_KINDS: StreamKind[] = ["memory", "disks"];
 export const MIGRATION_ID = /^[0-9a-f]{16}$/;
 

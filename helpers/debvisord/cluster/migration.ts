@@ -28,7 +28,7 @@ import type { ClusterHost, PeerHandler, PeerRequest } from "./cluster-host.js";
 import type { MachineWhereabouts } from "./machine-whereabouts.js";
 import type { MachineMove } from "./node-plan.js";
 import {
-    CLUSTER_SSH, makeMigrationDir, MIGRATION_ID, migrationDir, openRelay, removeMigrationDir, STREAM_KINDS, streamSocket, type Relay, type StreamKind,
+    CLUSTER_SSH, makeMigrationDir, MIGRATION_ID, migrationDir, openRelay, removeMigrationDir, STREAM_KINDS, streamSocket, type Relay,
 } from "./migration-relay.js";
 import { roleAllows, roleOf } from "./remote-roles.js";
 import { NODE_NAME, PEER_USER } from "./ssh-channel.js";
@@ -368,4 +368,3 @@ export class Migrations {
     }
 }
 
-export type { StreamKind };

@@ -101,7 +101,7 @@ function machineFacts(f: NodeFacts): Pick<NodePlan, "machines" | "machinesKnown"
     return { machines: f.running ?? [], machinesKnown: f.running !== null };
 }
 
-export function maintenancePlan(f: NodeFacts, change: "enter-maintenance" | "leave-maintenance", shutDownMachines = false): NodePlan {
+function maintenancePlan(f: NodeFacts, change: "enter-maintenance" | "leave-maintenance", shutDownMachines = false): NodePlan {
     const steps: string[] = [];
     const refusals: string[] = [];
     const osds = f.ceph.osdsByHost[f.node];
@@ -142,7 +142,7 @@ export function maintenancePlan(f: NodeFacts, change: "enter-maintenance" | "lea
     return { node: f.node, change, steps, refusals, ...machineFacts(f) };
 }
 
-export function removalPlan(f: NodeFacts, change: "remove" | "leave"): NodePlan {
+function removalPlan(f: NodeFacts, change: "remove" | "leave"): NodePlan {
     const steps: string[] = [];
     const refusals: string[] = [];
     if (change === "remove" && f.node === f.self)

@@ -5,7 +5,7 @@
 import { runTool } from "../../lib/tool-run.js";
 import type { Caller } from "../bus/caller.js";
 
-export type Role = "admin" | "operator" | "viewer";
+type Role = "admin" | "operator" | "viewer";
 
 /** What an operator may do besides reading: the rule's debvisorOperatorActions. */
 export const OPERATOR_ACTIONS = [

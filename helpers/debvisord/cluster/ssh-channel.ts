@@ -18,11 +18,11 @@ import { isHostKey, sshExpiryTime } from "./token.js";
 export const CLUSTER_DIR = "/etc/debvisor/cluster";
 export const NODE_KEY = `${CLUSTER_DIR}/node_key`;
 export const KNOWN_HOSTS = `${CLUSTER_DIR}/known_hosts`;
-export const HOST_KEY_FILE = "/etc/ssh/ssh_host_ed25519_key.pub";
+const HOST_KEY_FILE = "/etc/ssh/ssh_host_ed25519_key.pub";
 export const PEER_USER = "debvisor-peer";
-export const PEER_HOME = "/var/lib/debvisor/peer";
+const PEER_HOME = "/var/lib/debvisor/peer";
 export const AUTHORIZED_KEYS = `${PEER_HOME}/.ssh/authorized_keys`;
-export const CTL = "/usr/bin/debvisorctl";
+const CTL = "/usr/bin/debvisorctl";
 const CONNECT_TIMEOUT_S = 5;
 /** where the connections to the members wait for the next call (as cluster-ssh has it too): root's only */
 const MUX_DIR = "/run/debvisor/ssh";
@@ -33,7 +33,7 @@ const MUX_PERSIST_S = 60;
 export const NODE_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/;
 
 /* "TYPE BASE64" of an OpenSSH public key line (its comment left off). */
-export function publicKeyOf(line: string): string {
+function publicKeyOf(line: string): string {
     return line.trim().split(/\s+/).slice(0, 2).join(" ");
 }
 
@@ -73,8 +73,8 @@ export async function oneCallKey(id: string): Promise<{ privateKey: string; publ
     }
 }
 
-export interface AcceptedMember { name: string; nodeKey: string }
-export interface AcceptedToken { id: string; expires: number; publicKey: string }
+interface AcceptedMember { name: string; nodeKey: string }
+interface AcceptedToken { id: string; expires: number; publicKey: string }
 
 /* debvisor-peer's authorized_keys: the other members' keys and this node's unexpired tokens, each for its forced command only. */
 export function authorizedKeysText(members: AcceptedMember[], tokens: AcceptedToken[]): string {
@@ -110,7 +110,7 @@ export function knownHostsText(hosts: Array<{ address: string; hostKey: string }
     return hosts.filter(h => isHostKey(h.hostKey)).map(h => `${h.address} ${h.hostKey}\n`).join("");
 }
 
-export interface SshCall {
+interface SshCall {
     address: string; key: string; knownHosts: string; input: string; timeoutMs: number;
     /** over the one connection kept to that member (this node's key only: the connection is the key's, and so is the forced command) */
     multiplexed?: boolean;

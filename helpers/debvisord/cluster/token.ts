@@ -6,7 +6,7 @@
 // The token is a secret until it is used or expires.
 import { invalidArgument } from "../../lib/errors.js";
 
-export const TOKEN_PREFIX = "dvjoin1.";
+const TOKEN_PREFIX = "dvjoin1.";
 export const MIN_LIFETIME_S = 1;
 export const DEFAULT_LIFETIME_S = 15 * 60;
 export const MAX_LIFETIME_S = 24 * 3600;

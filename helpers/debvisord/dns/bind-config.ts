@@ -19,7 +19,7 @@ export interface BindPaths {
     zoneDir: string;
 }
 
-export function keyFile(paths: BindPaths, key: string, generation: number): string {
+function keyFile(paths: BindPaths, key: string, generation: number): string {
     return `${paths.keyDir}/${tsigName(key, generation)}.key`;
 }
 

@@ -6,7 +6,7 @@ import path from "node:path";
 
 export interface Lease { Address: string; Mac: string; Hostname: string; Expiry: number; Source: string }
 
-export const LEASE_SOURCES = { libvirtDir: "/var/lib/libvirt/dnsmasq", dnsmasqFile: "/var/lib/misc/dnsmasq.leases" };
+const LEASE_SOURCES = { libvirtDir: "/var/lib/libvirt/dnsmasq", dnsmasqFile: "/var/lib/misc/dnsmasq.leases" };
 
 export function parseLibvirtStatus(text: string, source: string): Lease[] {
     const entries = JSON.parse(text || "[]") as Array<Record<string, unknown>>;

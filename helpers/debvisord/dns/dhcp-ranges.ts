@@ -9,7 +9,7 @@ import { hasSystemd, restartUnit, unitActive } from "../../lib/systemd-units.js"
 import { checkRanges, renderDnsmasq, writeDnsmasqConfig, type DhcpRange } from "./dhcp-config.js";
 import type { DnsHost } from "./dns-host.js";
 
-export const DNSMASQ_UNIT = "dnsmasq.service";
+const DNSMASQ_UNIT = "dnsmasq.service";
 
 export class DhcpRanges {
     constructor(private readonly dns: DnsHost) {}

@@ -37,7 +37,7 @@ const REFRESH_DELAY_MS = 1000;
 const SERVE_POLL_MS = 300;
 
 /** Live facts about a zone, beside its configuration. */
-export interface ZoneStatus {
+interface ZoneStatus {
     serial: number;
     records: number;
     lastUpdate: number;

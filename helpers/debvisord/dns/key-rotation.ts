@@ -12,7 +12,7 @@ const DRAIN_POLL_MS = 100;
 const DRAIN_MAX_POLLS = 300;
 
 /** Called after a step of a rotation is done, for the audit log and the job's progress. */
-export type StepReporter = (step: RotationStep, text: string) => Promise<void>;
+type StepReporter = (step: RotationStep, text: string) => Promise<void>;
 
 export class KeyRotation {
     constructor(private readonly dns: DnsHost) {}

@@ -5,7 +5,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { runTool } from "../../lib/tool-run.js";
 
-export const LSBLK_COLUMNS = "NAME,KNAME,PATH,TYPE,SIZE,MODEL,SERIAL,WWN,ROTA,RO,RM,TRAN,FSTYPE,MOUNTPOINTS,MOUNTPOINT";
+const LSBLK_COLUMNS = "NAME,KNAME,PATH,TYPE,SIZE,MODEL,SERIAL,WWN,ROTA,RO,RM,TRAN,FSTYPE,MOUNTPOINTS,MOUNTPOINT";
 
 /** One lsblk device as `lsblk -J -b -o LSBLK_COLUMNS` prints it (util-linux 2.37+, and older). */
 export interface LsblkDevice {
@@ -27,9 +27,9 @@ export interface LsblkDevice {
     children?: LsblkDevice[];
 }
 
-export type DiskRole = "os" | "in-use" | "spare" | "unusable";
+type DiskRole = "os" | "in-use" | "spare" | "unusable";
 
-export interface Partition {
+interface Partition {
     Name: string;
     Path: string;
     Size: number;
@@ -150,7 +150,7 @@ export function interpretLsblk(json: { blockdevices: LsblkDevice[] }, byId: Map<
 }
 
 /* Prefers the by-id name udev derived from the serial (ata-, nvme-, scsi-, virtio-) over wwn- names. */
-export function readByIdLinks(dir = "/dev/disk/by-id"): Map<string, string> {
+function readByIdLinks(dir = "/dev/disk/by-id"): Map<string, string> {
     const result = new Map<string, string>();
     let entries: string[] = [];
     try {
@@ -208,4 +208,4 @@ export async function filesAsDisks(dir: string,
     return result;
 }
 
-export interface TestFileRole { role: DiskRole; reason: string; fsType?: string }
+interface TestFileRole { role: DiskRole; reason: string; fsType?: string }

@@ -4,7 +4,7 @@ import fs from "node:fs";
 import path from "node:path";
 
 export const PROFILE_FILE = "/etc/debvisor-profile";
-export const PROFILES = ["ceph", "zfs", "mixed"] as const;
+const PROFILES = ["ceph", "zfs", "mixed"] as const;
 export type Profile = typeof PROFILES[number] | "none";
 
 /* The profile file holds one word, or PROFILE=word as the installer writes it. */

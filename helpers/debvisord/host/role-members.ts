@@ -12,7 +12,7 @@ import { lastLines, runTool } from "../../lib/tool-run.js";
 import { method, type MethodTable } from "../bus/call-pipeline.js";
 import { optionsSchema } from "../validation.js";
 
-export type Members = Record<RoleName, string[]>;
+type Members = Record<RoleName, string[]>;
 
 const LOOKUP_TIMEOUT_MS = 5_000;
 

@@ -5,10 +5,10 @@
 // It is handed the files it may touch as inherited descriptors; the only
 // files it can open by name are those that debvisor-img could read anyway.
 import fs from "node:fs";
-import { execa, type ResultPromise } from "execa";
 import { failed } from "../../lib/errors.js";
+import { startTool, type StartedTool } from "../../lib/tool-run.js";
 
-export const IMAGE_TOOL_USER = "debvisor-img";
+const IMAGE_TOOL_USER = "debvisor-img";
 /* `qemu-img info` needs little: OpenStack's limits */
 export const INFO_LIMITS = { addressSpace: 1 << 30, cpuSeconds: 30 };
 
@@ -31,7 +31,7 @@ export function toolUser(passwd = "/etc/passwd"): ToolUser {
     throw failed(`the system user ${IMAGE_TOOL_USER} is missing; reinstall debvisord to create it`);
 }
 
-/* setpriv and prlimit both exec the next program: qemu-img keeps the pid execa knows, so cancel reaches it. */
+/* setpriv and prlimit both exec the next program: qemu-img keeps the pid startTool knows, so cancel reaches it. */
 export function confinedCommand(user: ToolUser, limits: Limits, qemuImgArgs: string[]): string[] {
     return confinedToolCommand(user, limits, "qemu-img", qemuImgArgs);
 }
@@ -47,7 +47,7 @@ export function confinedToolCommand(user: ToolUser, limits: Limits, tool: string
     ];
 }
 
-export interface ConfinedRun {
+interface ConfinedRun {
     user: ToolUser;
     limits: Limits;
     args: string[];
@@ -58,15 +58,15 @@ export interface ConfinedRun {
 }
 
 /* Starts confined qemu-img with a clean environment and the given descriptors. */
-export function runConfined(run: ConfinedRun): ResultPromise<{ reject: false; stripFinalNewline: false }> {
+export function runConfined(run: ConfinedRun): StartedTool {
     const [tool, ...args] = confinedCommand(run.user, run.limits, run.args);
-    return execa(tool, args, {
-        reject: false, stripFinalNewline: false, cwd: "/", extendEnv: false,
-        env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin", LC_ALL: "C" },
-        stdio: ["ignore", "pipe", "pipe", ...run.fds],
-        cancelSignal: run.signal, timeout: run.timeout, forceKillAfterDelay: 2000,
-    } as { reject: false; stripFinalNewline: false });
+    return startTool(tool, args, {
+        cwd: "/", ownEnv: true, env: CONFINED_PATH, fds: run.fds, signal: run.signal, timeout: run.timeout, keepFinalNewline: true,
+    });
 }
+
+/* what a confined tool finds by name: the system's directories, never the daemon's PATH */
+export const CONFINED_PATH = { PATH: "/usr/sbin:/usr/bin:/sbin:/bin" };
 
 /* Whether debvisor-img may open this inode again through /proc/self/fd: the kernel checks the inode's mode there. */
 export function readableBy(user: ToolUser, stat: fs.Stats): boolean {

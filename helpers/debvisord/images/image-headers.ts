@@ -6,11 +6,11 @@
 // names before it says so. The caller then runs qemu-img with `-f` set to the
 // format found here, so a raw file is never probed into something else.
 
-export const SOURCE_FORMATS = ["qcow2", "raw", "vmdk", "vdi", "vpc", "vhdx"] as const;
+const SOURCE_FORMATS = ["qcow2", "raw", "vmdk", "vdi", "vpc", "vhdx"] as const;
 export type SourceFormat = typeof SOURCE_FORMATS[number];
 
 /* Reads `length` bytes at `offset` of the opened image (fewer at its end). */
-export interface ImageReader {
+interface ImageReader {
     size: number;
     read(offset: number, length: number): Buffer;
 }
@@ -175,7 +175,7 @@ function checkVhdx(r: ImageReader): number {
     return size;
 }
 
-export interface InspectedImage { format: SourceFormat; virtualSize: number }
+interface InspectedImage { format: SourceFormat; virtualSize: number }
 
 function detect(r: ImageReader, head: Buffer): InspectedImage {
     if (head.length >= 104 && head.readUInt32BE(0) === QCOW_MAGIC) {

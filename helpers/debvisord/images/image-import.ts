@@ -21,10 +21,9 @@ import { ensureDir } from "../host/dirs.js";
 import { convertLimits, INFO_LIMITS, readableBy, runConfined, toolUser, type ToolUser } from "./confined-qemu-img.js";
 import { fdReader, inspectImage, RefusedImage, type SourceFormat } from "./image-headers.js";
 
-export { SOURCE_FORMATS } from "./image-headers.js";
 export const IMAGE_DIR = "/var/lib/libvirt/images";
 export const TARGET_FORMATS = ["qcow2", "raw"] as const;
-export type TargetFormat = typeof TARGET_FORMATS[number];
+type TargetFormat = typeof TARGET_FORMATS[number];
 const PARTIAL_SUFFIX = ".debvisor-partial";
 /* the share of a job's progress that copying a source debvisor-img cannot read takes */
 const STAGING_SHARE = 0.5;
@@ -113,7 +112,7 @@ export function removeStalePartials(dir = IMAGE_DIR): string[] {
 }
 
 /* qemu-img -p prints "    (42.00/100%)\r" */
-export function parseProgress(text: string): number | null {
+function parseProgress(text: string): number | null {
     const matches = [...text.matchAll(/\((\d+(?:\.\d+)?)\/100%\)/g)];
     if (matches.length === 0)
         return null;
@@ -189,7 +188,7 @@ async function crossCheck(user: ToolUser, fd: number, format: SourceFormat, what
         throw invalidArgument(`${what}: references other files (${elsewhere.join(", ")}); import a self-contained image`);
 }
 
-export interface ConvertRequest {
+interface ConvertRequest {
     source: SourceImage;
     target: string;
     format: TargetFormat;

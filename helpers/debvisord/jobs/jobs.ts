@@ -13,9 +13,9 @@ import { JOB_IFACE } from "../../../generated/dbus-contract.js";
 
 const PROGRESS_INTERVAL_MS = 200;
 
-export type JobState = "running" | "succeeded" | "failed" | "cancelled";
+type JobState = "running" | "succeeded" | "failed" | "cancelled";
 
-export interface JobRequest {
+interface JobRequest {
     operation: string;
     description: string;
     /** who started the job; its outcome is audited in their name */

@@ -28,7 +28,7 @@ export const clearPassword = z.string().check(
     z.maxLength(256, "must be at most 256 characters"),
     z.refine(p => !/[\u0000-\u001f\u007f]/.test(p), "must not contain control characters"));
 
-export interface CloudInitSpec {
+interface CloudInitSpec {
     instanceId: string;
     hostname: string;
     user?: string;
@@ -44,7 +44,7 @@ async function hashPassword(password: string): Promise<string> {
     return result.stdout.trim();
 }
 
-export async function userData(spec: CloudInitSpec): Promise<string> {
+async function userData(spec: CloudInitSpec): Promise<string> {
     const config: Record<string, unknown> = { hostname: spec.hostname, fqdn: spec.hostname, manage_etc_hosts: true };
     if (spec.user) {
         const user: Record<string, unknown> = { name: spec.user, shell: "/bin/bash", groups: ["sudo"], sudo: "ALL=(ALL) ALL" };
@@ -60,7 +60,7 @@ export async function userData(spec: CloudInitSpec): Promise<string> {
     return `#cloud-config\n${JSON.stringify(config, null, 2)}\n`;
 }
 
-export function metaData(spec: CloudInitSpec): string {
+function metaData(spec: CloudInitSpec): string {
     return `${JSON.stringify({ "instance-id": spec.instanceId, "local-hostname": spec.hostname }, null, 2)}\n`;
 }
 

@@ -22,7 +22,7 @@ import { optionsSchema } from "../validation.js";
 import { describeDomain } from "./domain-xml.js";
 import type { MachineHost } from "./machine-host.js";
 
-export const CONSOLE_DIR = "/run/debvisor/consoles";
+const CONSOLE_DIR = "/run/debvisor/consoles";
 const SCROLLBACK_BYTES = 256 * 1024;
 const CONNECT_WITHIN_MS = 60_000;
 

@@ -24,7 +24,7 @@ const SOURCES = ["empty", "iso", "image", "cloud-image"] as const;
 const GIB = 1024 ** 3;
 const DEFAULT_DISK_BYTES = 10 * GIB;
 
-export const osId = z.string().check(
+const osId = z.string().check(
     z.maxLength(200, "must be at most 200 characters"),
     z.regex(/^https?:\/\/[A-Za-z0-9.-]+(\/[A-Za-z0-9._-]+)+$/, "must be a libosinfo id such as http://debian.org/debian/12"));
 

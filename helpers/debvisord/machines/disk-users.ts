@@ -6,7 +6,7 @@ import { child, parseXml } from "../../lib/xml-tree.js";
 import { describeDomain, type DomainDisk } from "./domain-xml.js";
 import type { Libvirt } from "./libvirt.js";
 
-export interface DiskUse {
+interface DiskUse {
     machine: string;
     /* running or paused: the disk is open now */
     active: boolean;
@@ -27,7 +27,7 @@ async function rbdPoolOf(libvirt: Libvirt, poolName: string): Promise<string | n
 }
 
 /* Every disk of every machine libvirt knows, with the RBD image it is when it is one. */
-export async function diskUses(libvirt: Libvirt): Promise<DiskUse[]> {
+async function diskUses(libvirt: Libvirt): Promise<DiskUse[]> {
     const rbdPools = new Map<string, Promise<string | null>>();
     const rbdOf = async (disk: DomainDisk): Promise<string | null> => {
         if (disk.Type === "network")

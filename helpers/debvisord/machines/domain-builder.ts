@@ -2,7 +2,7 @@
 // attach. Every value is escaped here, once; the callers pass validated
 // values but a path may still hold "&" or quotes.
 
-export const DEBVISOR_XMLNS = "https://debvisor.org/xmlns/machine/1";
+const DEBVISOR_XMLNS = "https://debvisor.org/xmlns/machine/1";
 const LIBOSINFO_XMLNS = "http://libosinfo.org/xmlns/libvirt/domain/1.0";
 
 export function xmlEscape(value: string | number): string {
@@ -10,7 +10,7 @@ export function xmlEscape(value: string | number): string {
 }
 
 /* An RBD image as a network disk: libvirt cannot start a machine whose disk is a volume of an rbd pool. */
-export interface RbdDisk {
+interface RbdDisk {
     /** "cephpool/image" */
     name: string;
     /** the monitors librbd asks first (the pool's own list) */
@@ -37,7 +37,7 @@ export type NicSource = { bridge: string } | { network: string };
 
 export interface NicSpec { source: NicSource; model: string; mac?: string }
 
-export interface DomainSpec {
+interface DomainSpec {
     name: string;
     uuid: string;
     kvm: boolean;

@@ -4,7 +4,7 @@ import { readTags } from "./machine-tags.js";
 
 /* Type is libvirt's disk type (file, block, volume, network); Protocol a network disk's (rbd, nbd …), else "". */
 export interface DomainDisk { Target: string; Device: string; Bus: string; Format: string; Source: string; Type: string; Protocol: string }
-export interface DomainNic { Mac: string; Type: string; Source: string; Model: string }
+interface DomainNic { Mac: string; Type: string; Source: string; Model: string }
 /**
  * Who can reach a display without DebVisor: "private" (a UNIX socket in
  * libvirt's per-machine directory, which only root and the qemu user can
@@ -12,11 +12,11 @@ export interface DomainNic { Mac: string; Type: string; Source: string; Model: s
  * loopback: every local account), "network" (a TCP port on another address),
  * "none" (no listener).
  */
-export type GraphicsAccess = "private" | "local-users" | "network" | "none";
-export interface DomainGraphics { Type: string; Port: number; Listen: string; Socket: string; Access: GraphicsAccess }
-export interface DomainCreatedBy { User: string; Uid: number; Time: string }
+type GraphicsAccess = "private" | "local-users" | "network" | "none";
+interface DomainGraphics { Type: string; Port: number; Listen: string; Socket: string; Access: GraphicsAccess }
+interface DomainCreatedBy { User: string; Uid: number; Time: string }
 
-export interface DomainDescription {
+interface DomainDescription {
     name: string;
     uuid: string;
     vcpus: number;

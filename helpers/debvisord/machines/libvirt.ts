@@ -6,10 +6,10 @@ import { unwrap } from "../../lib/variants.js";
 
 type DBusMessage = InstanceType<typeof dbus.Message>;
 
-export const LIBVIRT_BUS_NAME = "org.libvirt";
+const LIBVIRT_BUS_NAME = "org.libvirt";
 const CONNECT_PATH = "/org/libvirt/QEMU";
 const CONNECT = "org.libvirt.Connect";
-export const DOMAIN = "org.libvirt.Domain";
+const DOMAIN = "org.libvirt.Domain";
 const POOL = "org.libvirt.StoragePool";
 const VOLUME = "org.libvirt.StorageVol";
 const SNAPSHOT = "org.libvirt.DomainSnapshot";
@@ -23,7 +23,7 @@ export const AFFECT_LIVE = 1, AFFECT_CONFIG = 2;
 const XML_INACTIVE = 2;
 
 /** libvirt's virDomainState, in words. */
-export const DOMAIN_STATES = ["unknown", "running", "blocked", "paused", "shutting-down", "shutoff", "crashed", "pmsuspended"];
+const DOMAIN_STATES = ["unknown", "running", "blocked", "paused", "shutting-down", "shutoff", "crashed", "pmsuspended"];
 /** libvirt's virDomainEventType. */
 export const enum DomainEvent { Defined = 0, Undefined = 1, Started = 2, Suspended = 3, Resumed = 4, Stopped = 5, Shutdown = 6 }
 

@@ -18,7 +18,7 @@ const METADATA_ELEMENT = 2;
 /** virDomainModificationImpact */
 const AFFECT_LIVE = 1, AFFECT_CONFIG = 2;
 
-export const tagSchema = z.string().check(
+const tagSchema = z.string().check(
     z.minLength(1, "must not be empty"),
     z.maxLength(TAG_MAX, `must be at most ${TAG_MAX} characters`),
     z.refine(hasNameCharacters, "may contain only letters, digits, \".\", \"_\" and \"-\", and must start with a letter or digit"),

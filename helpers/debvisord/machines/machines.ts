@@ -48,7 +48,7 @@ export interface MachineSummary {
     /** the addresses it reports (absent from a member of an older version) */
     addresses?: string[];
 }
-export type MachineListener = (facts: MachineFacts | { path: string; removed: true }) => void;
+type MachineListener = (facts: MachineFacts | { path: string; removed: true }) => void;
 
 export class Machines implements MachineHost {
     private readonly snapshots = new Map<string, Snapshot>(); // our object path → properties

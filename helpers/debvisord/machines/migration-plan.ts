@@ -11,7 +11,7 @@ import { describeDomain } from "./domain-xml.js";
 /** A disk libvirt copies while the machine runs: a volume of a pool (the same pool on the other node), or a file of the image directory. */
 export interface CopiedDisk { target: string; pool: string; volume: string; file: string }
 
-export interface MigrationPlan {
+interface MigrationPlan {
     name: string;
     uuid: string;
     copied: CopiedDisk[];

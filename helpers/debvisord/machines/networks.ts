@@ -8,8 +8,8 @@ import { NETWORK_CHOICE } from "../../lib/machine-rules.js";
 import type { NicSource } from "./domain-builder.js";
 import type { Libvirt } from "./libvirt.js";
 
-export const HOST_BRIDGE = "br0";
-export const DEFAULT_NETWORK = "default";
+const HOST_BRIDGE = "br0";
+const DEFAULT_NETWORK = "default";
 
 /* "bridge:NAME", "network:NAME", or "none" for a machine without a NIC. */
 export const NETWORK_OPTION = z.string().check(

@@ -11,7 +11,7 @@ import { xmlEscape } from "./domain-builder.js";
 import type { Libvirt } from "./libvirt.js";
 import type { MachineHost } from "./machine-host.js";
 
-export interface SnapshotInfo { Name: string; Description: string; CreationTime: number; State: string; Current: boolean }
+interface SnapshotInfo { Name: string; Description: string; CreationTime: number; State: string; Current: boolean }
 
 const description = z.string().check(
     z.maxLength(1000, "must be at most 1000 characters"),

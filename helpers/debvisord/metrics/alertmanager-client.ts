@@ -3,7 +3,7 @@
 // configuration.
 import { engineRequest } from "./engine-http.js";
 
-export const ALERTMANAGER_URL = process.env.DEBVISOR_ALERTMANAGER_URL || "http://127.0.0.1:9093";
+const ALERTMANAGER_URL = process.env.DEBVISOR_ALERTMANAGER_URL || "http://127.0.0.1:9093";
 
 export interface AmAlert {
     fingerprint: string;
@@ -13,7 +13,7 @@ export interface AmAlert {
     status: { state: string; silencedBy: string[]; inhibitedBy: string[] };
 }
 
-export interface AmMatcher { name: string; value: string; isRegex: boolean; isEqual: boolean }
+interface AmMatcher { name: string; value: string; isRegex: boolean; isEqual: boolean }
 
 export class AlertmanagerClient {
     constructor(private readonly secret: () => string, readonly base = ALERTMANAGER_URL) {}

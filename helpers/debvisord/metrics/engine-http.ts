@@ -8,7 +8,7 @@ const MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
 
 export class EngineError extends Error {}
 
-export interface Engine {
+interface Engine {
     /** its name in messages */
     engine: string;
     base: string;

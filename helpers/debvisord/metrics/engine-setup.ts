@@ -10,7 +10,7 @@ import { writeFileAtomically } from "../../lib/atomic-file.js";
 import { runTool } from "../../lib/tool-run.js";
 import { prometheusGroup } from "./textfile.js";
 
-export const METRICS_DIR = process.env.DEBVISOR_METRICS_DIR || "/etc/debvisor/metrics";
+const METRICS_DIR = process.env.DEBVISOR_METRICS_DIR || "/etc/debvisor/metrics";
 export const ENGINE_USER = "debvisor";
 
 /* Whether this node runs Prometheus (Debian's package): what makes exporters worth enabling. */

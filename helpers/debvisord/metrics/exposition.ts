@@ -3,7 +3,7 @@
 // Label values are escaped as the format says (\\, \" and \n); names are
 // DebVisor's own, so they are only checked.
 
-export type MetricType = "counter" | "gauge";
+type MetricType = "counter" | "gauge";
 export type Labels = Record<string, string>;
 
 export interface Family {

@@ -5,15 +5,15 @@
 // they are put into the query.
 import { engineRequest } from "./engine-http.js";
 
-export const PROMETHEUS_URL = process.env.DEBVISOR_PROMETHEUS_URL || "http://127.0.0.1:9190";
-export const MAX_POINTS = 240;
+const PROMETHEUS_URL = process.env.DEBVISOR_PROMETHEUS_URL || "http://127.0.0.1:9190";
+const MAX_POINTS = 240;
 export const MIN_RANGE_SECONDS = 300;
 export const MAX_RANGE_SECONDS = 31 * 24 * 3600;
 
 /** what a series is about: the node, one machine (by UUID), one ZFS pool or one Ceph pool (by name) */
 export type Subject = "node" | "machine" | "zfs-pool" | "ceph-pool";
 
-export interface SeriesDefinition {
+interface SeriesDefinition {
     subject: Subject;
     /** the PromQL, given the subject's label matcher ("" for the node) */
     query: (matcher: string) => string;

@@ -11,14 +11,14 @@ const STATS = 1 | 2 | 4 | 8 | 16 | 32;
 /** VIR_CONNECT_GET_ALL_DOMAINS_STATS_ACTIVE: running (and paused) domains only */
 const ACTIVE_ONLY = 1;
 
-export interface DomainStatsSource {
+interface DomainStatsSource {
     allDomainStats(stats: number, flags: number): Promise<Array<[string, Record<string, unknown>]>>;
 }
 
 /** what a machine is called in the labels */
-export interface MachineIdentity { uuid: string; name: string }
+interface MachineIdentity { uuid: string; name: string }
 
-export interface MachineSample {
+interface MachineSample {
     labels: Labels;
     cpuSeconds: number;
     vcpus: number;

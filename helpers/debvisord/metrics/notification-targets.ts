@@ -8,9 +8,9 @@ import { writeFileAtomically, writeJsonAtomically } from "../../lib/atomic-file.
 import { prometheusGroup } from "./textfile.js";
 
 export const SEVERITIES = ["info", "warning", "critical"] as const;
-export type Severity = typeof SEVERITIES[number];
+type Severity = typeof SEVERITIES[number];
 export const TARGET_KINDS = ["email", "webhook"] as const;
-export type TargetKind = typeof TARGET_KINDS[number];
+type TargetKind = typeof TARGET_KINDS[number];
 export const TEST_LABEL = "debvisor_test_target";
 
 export interface NotificationTarget {

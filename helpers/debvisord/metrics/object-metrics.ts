@@ -8,7 +8,7 @@ import type { Lease } from "../dns/dhcp-leases.js";
 import { rangeUsage } from "../../lib/dhcp-ranges.js";
 import type { Family } from "./exposition.js";
 
-export interface ObjectSource {
+interface ObjectSource {
     objectsWith(iface: string): Array<{ path: string; props: Record<string, unknown> }>;
 }
 

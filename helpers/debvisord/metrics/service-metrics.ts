@@ -4,7 +4,7 @@
 import type { AreaStatus } from "../area-supervisor.js";
 import type { Family } from "./exposition.js";
 
-export interface ServiceState {
+interface ServiceState {
     auditProblem(): string;
     auditRecords(): number;
     areas(): Record<string, AreaStatus>;

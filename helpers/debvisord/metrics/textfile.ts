@@ -8,11 +8,11 @@ import { writeFileAtomically, type FileOwner } from "../../lib/atomic-file.js";
 import { groupId } from "../../lib/system-ids.js";
 import { exposition, type Family } from "./exposition.js";
 
-export const TEXTFILE_DIR = "/var/lib/prometheus/node-exporter";
+const TEXTFILE_DIR = "/var/lib/prometheus/node-exporter";
 export const TEXTFILE = path.join(TEXTFILE_DIR, "debvisor.prom");
 export const WRITE_INTERVAL_MS = 15_000;
 
-export type FamilySource = () => Family[];
+type FamilySource = () => Family[];
 
 export class MetricsTextfile {
     private timer: NodeJS.Timeout | null = null;

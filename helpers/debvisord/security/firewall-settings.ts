@@ -6,12 +6,12 @@ import fs from "node:fs";
 
 export const DEFAULT_SETTINGS_FILE = "/etc/debvisor/firewall-settings.json";
 
-export interface FirewallSettings {
+interface FirewallSettings {
     widestBlockIPv4: number;
     widestBlockIPv6: number;
 }
 
-export const DEFAULT_FIREWALL_SETTINGS: FirewallSettings = { widestBlockIPv4: 8, widestBlockIPv6: 32 };
+const DEFAULT_FIREWALL_SETTINGS: FirewallSettings = { widestBlockIPv4: 8, widestBlockIPv6: 32 };
 
 /* The saved settings; defaults for what is missing. A damaged file is an error that names it (a guard must not quietly loosen). */
 export function readFirewallSettings(file: string): FirewallSettings {

@@ -11,7 +11,7 @@ export const DEFAULT_STATE_FILE = "/etc/debvisor/firewall.json";
 /** A machine stopped by a quarantine, started again by Release. */
 export interface StoppedMachine { name: string; uuid: string }
 
-export interface Quarantine {
+interface Quarantine {
     /** milliseconds since the epoch */
     since: number;
     by: string;

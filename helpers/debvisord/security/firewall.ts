@@ -49,14 +49,14 @@ const forceEntries = z.optional(z.union([forceText, z.array(forceText).check(z.m
 }));
 const expiry = z.optional(count(0, TEN_YEARS_S, " seconds"));
 
-export interface FirewallPaths {
+interface FirewallPaths {
     stateFile: string;
     table: string;
     /** the widest block allowed without force (firewall-settings.ts) */
     settingsFile: string;
 }
 
-export interface Report {
+interface Report {
     accepted: Net[];
     errors: Finding[];
     warnings: Finding[];

@@ -7,7 +7,7 @@ import { runTool } from "../../lib/tool-run.js";
 const IP_TIMEOUT_MS = 10_000;
 
 /** An address of this host or a gateway it routes through, and the words that name it. */
-export interface HostAddress { family: Family; value: bigint; why: string }
+interface HostAddress { family: Family; value: bigint; why: string }
 
 interface IpAddr { ifname?: string; addr_info?: Array<{ local?: string }> }
 interface IpRoute { gateway?: string; via?: { host?: string }; dev?: string }

@@ -6,7 +6,7 @@ import fs from "node:fs";
 import type { Family } from "../../lib/cidr.js";
 import type { Protected } from "../../lib/firewall-validation.js";
 
-export const SESSION_PORTS: Record<number, string> = { 9090: "Cockpit", 22: "SSH" };
+const SESSION_PORTS: Record<number, string> = { 9090: "Cockpit", 22: "SSH" };
 const ESTABLISHED = "01";
 
 /* An address from /proc/net/tcp: 32-bit groups in host (little-endian) byte order. */

@@ -11,18 +11,18 @@ import type { Profile } from "../host/facts.js";
 
 export type PlannedProfile = Exclude<Profile, "none">;
 
-export const ZFS_POOL = "tank";
-export const LIBVIRT_ZFS_POOL = "debvisor-zfs";
+const ZFS_POOL = "tank";
+const LIBVIRT_ZFS_POOL = "debvisor-zfs";
 export const LIBVIRT_RBD_POOL = "debvisor-rbd";
 export const CEPH_RBD_POOL = "rbd";
 export const CEPH_FS = "cephfs";
-export const PROFILE_DATASETS: Array<{ name: string; mountpoint: string; profiles: PlannedProfile[] }> = [
+const PROFILE_DATASETS: Array<{ name: string; mountpoint: string; profiles: PlannedProfile[] }> = [
     { name: `${ZFS_POOL}/vm`, mountpoint: "/srv/vm", profiles: ["zfs"] },
     { name: `${ZFS_POOL}/docker`, mountpoint: "/srv/docker", profiles: ["zfs", "mixed"] },
     { name: `${ZFS_POOL}/k8s`, mountpoint: "/srv/k8s", profiles: ["zfs", "mixed"] },
 ];
 
-export type StepKind = "zfs-pool" | "zfs-dataset" | "libvirt-pool" | "ceph-cluster" | "ceph-osd" | "ceph-rbd-pool" | "profile-file";
+type StepKind = "zfs-pool" | "zfs-dataset" | "libvirt-pool" | "ceph-cluster" | "ceph-osd" | "ceph-rbd-pool" | "profile-file";
 
 export interface PlanStep {
     Id: string;
@@ -36,7 +36,7 @@ export interface PlanStep {
     Settings: Record<string, string>;
 }
 
-export interface PlanDisk {
+interface PlanDisk {
     /** the stable identity: the by-id path, else the serial, else the /dev path */
     Id: string;
     Path: string;
@@ -48,12 +48,12 @@ export interface PlanDisk {
     Partitions: string[];
 }
 
-export interface Wipe extends PlanDisk {
+interface Wipe extends PlanDisk {
     Step: string;
     Reason: string;
 }
 
-export interface Refusal {
+interface Refusal {
     Id: string;
     Path: string;
     Reason: string;
@@ -84,7 +84,7 @@ export interface CurrentState {
     ceph?: CephState;
 }
 
-export interface CephState {
+interface CephState {
     /** the Ceph daemons are installed */
     installed: boolean;
     /** monitor and manager made and running */
@@ -95,12 +95,12 @@ export interface CephState {
     osds: Array<{ id: number; device: string; done: boolean }>;
 }
 
-export interface PlanOptions {
+interface PlanOptions {
     /** disks (by path, by-id path or serial) the caller names to be used although they are in use */
     include?: string[];
 }
 
-export function diskId(d: Disk): string {
+function diskId(d: Disk): string {
     return d.ById || (d.Serial ? `serial:${d.Serial}` : d.Path);
 }
 
@@ -114,7 +114,7 @@ function planDisk(d: Disk): PlanDisk {
 
 const names = (d: Disk) => [d.Path, d.ById, d.Serial, diskId(d)].filter(Boolean);
 
-export function layoutFor(count: number): "single" | "mirror" | "raidz1" {
+function layoutFor(count: number): "single" | "mirror" | "raidz1" {
     return count <= 1 ? "single" : count === 2 ? "mirror" : "raidz1";
 }
 

@@ -84,7 +84,7 @@ async function libvirtPools(): Promise<CurrentState["libvirtPools"]> {
 }
 
 /* Writes the profile file by rename, so a reader sees the old or the new word. */
-export function writeProfileFile(profile: PlannedProfile, file = PROFILE_FILE): void {
+function writeProfileFile(profile: PlannedProfile, file = PROFILE_FILE): void {
     const temp = `${file}.new`;
     fs.writeFileSync(temp, `${profile}\n`, { mode: 0o644 });
     fs.renameSync(temp, file);

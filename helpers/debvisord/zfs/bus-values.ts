@@ -22,8 +22,8 @@ export function leafDevices(vdevs: Vdev[]): string[] {
     return vdevs.flatMap(v => v.children.length === 0 ? [v.name] : leafDevices(v.children));
 }
 
-export type SnapshotPolicyStruct = [number, number, number, number, boolean];
-export type ScrubStruct = [number, number];
+type SnapshotPolicyStruct = [number, number, number, number, boolean];
+type ScrubStruct = [number, number];
 
 export function snapshotScheduleToBus(schedule: Schedule): Record<string, SnapshotPolicyStruct> {
     return Object.fromEntries(Object.entries(schedule.snapshots ?? {}).map(([dataset, p]) =>

@@ -16,7 +16,7 @@ import path from "node:path";
 import readline from "node:readline";
 import type { ZfsFlavor } from "./parse.js";
 
-export const POOL_CACHE_FILES = ["/etc/zfs/zpool.cache", "/var/lib/zfs/zpool.cache"];
+const POOL_CACHE_FILES = ["/etc/zfs/zpool.cache", "/var/lib/zfs/zpool.cache"];
 /** changes come in bursts (a cache file written twice, several events of one command): one read for them */
 const SETTLE_MS = 100;
 const EVENTS_RESTART_MS = 30_000;

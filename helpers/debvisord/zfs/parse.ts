@@ -101,7 +101,7 @@ export interface Vdev {
     children: Vdev[];
 }
 
-export type ScanState = "none" | "scrubbing" | "resilvering" | "finished" | "canceled" | "paused";
+type ScanState = "none" | "scrubbing" | "resilvering" | "finished" | "canceled" | "paused";
 
 export interface PoolStatus {
     name: string;
@@ -135,7 +135,7 @@ function vdevType(name: string, depth: number, section: string): string {
 }
 
 /* The "scan:" (OpenZFS) or "scrub:" (zfs-fuse) lines. */
-export function parseScan(text: string): PoolStatus["scan"] {
+function parseScan(text: string): PoolStatus["scan"] {
     const t = text.replace(/\s+/g, " ").trim();
     const percent = /(\d+(?:\.\d+)?)% done/.exec(t);
     const progress = percent ? Math.min(1, Number(percent[1]) / 100) : 0;
@@ -238,7 +238,7 @@ export function splitPoolStatuses(stdout: string): Map<string, PoolStatus> {
 export const DATASET_PROPERTIES = [
     "type", "used", "available", "referenced", "mountpoint", "compression", "quota", "recordsize", "atime", "origin", "creation",
 ] as const;
-export type DatasetProperty = typeof DATASET_PROPERTIES[number];
+type DatasetProperty = typeof DATASET_PROPERTIES[number];
 
 export interface DatasetEntry {
     name: string;

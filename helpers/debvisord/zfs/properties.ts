@@ -8,7 +8,7 @@ import { listDisks, type Disk } from "../host/disks.js";
 import { absolutePath } from "../validation.js";
 import type { ZfsFlavor } from "./parse.js";
 
-export const ZFS_CONFIG_FILE = "/etc/debvisor/zfs.json";
+const ZFS_CONFIG_FILE = "/etc/debvisor/zfs.json";
 const MIB = 1024 ** 2;
 const MIN_FILE_VDEV_BYTES = 64 * MIB;
 
@@ -58,7 +58,7 @@ export function toZfsProperties(values: PropertyValues, flavor: ZfsFlavor, argum
     return result;
 }
 
-export const DEFAULT_READ_EVERY_S = 10;
+const DEFAULT_READ_EVERY_S = 10;
 
 /* How often the whole ZFS state is read again besides the change watch ("read-every-seconds", 1–3600). */
 export function readEverySeconds(file = ZFS_CONFIG_FILE): number {

@@ -9,8 +9,8 @@ import * as z from "zod/mini";
 import { datasetNameProblem, poolNameProblem } from "./names.js";
 
 export const SCHEDULE_FILE = "/etc/debvisor/zfs-schedule.json";
-export const PERIODS = ["hourly", "daily", "weekly", "monthly"] as const;
-export type Period = typeof PERIODS[number];
+const PERIODS = ["hourly", "daily", "weekly", "monthly"] as const;
+type Period = typeof PERIODS[number];
 const PREFIX = "autosnap";
 const MAX_KEEP = 1000;
 
@@ -71,7 +71,7 @@ export function periodStart(period: Period, now: Date): Date {
     return d;
 }
 
-export interface SnapshotPlan {
+interface SnapshotPlan {
     take: Array<{ dataset: string; name: string; recursive: boolean }>;
     /** full names DATASET@autosnap-…, oldest first */
     destroy: Array<{ snapshot: string; recursive: boolean }>;

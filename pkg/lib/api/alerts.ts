@@ -4,8 +4,8 @@ import { ALERTS_IFACE, METRICS_IFACE, ROOT_PATH, type PageAlertsMethodResults, t
 import { callDaemon } from "./call";
 import { unwrapDict } from "./variants";
 
-export const ALERTS_PATH = `${ROOT_PATH}/alerts`;
-export const METRICS_PATH = `${ROOT_PATH}/metrics`;
+const ALERTS_PATH = `${ROOT_PATH}/alerts`;
+const METRICS_PATH = `${ROOT_PATH}/metrics`;
 
 export interface ActiveAlert {
     Name: string; Severity: string; Summary: string; Description: string; State: string;

@@ -3,7 +3,7 @@
 // list. No cockpit.js here: the unit tests run this in Node.
 
 /** The part of a Job this needs. */
-export interface BackupJobFacts { Operation: string; State: string; Message: string }
+interface BackupJobFacts { Operation: string; State: string; Message: string }
 
 /**
  * The new bytes of each backup whose finished job is still known, by the
@@ -29,7 +29,7 @@ export function newestFirst<T extends { Time: number; FullId: string }>(lists: T
 }
 
 /** The part of a BackupSchedule this needs. */
-export interface ScheduleFacts { Name: string; Machine: string; Tag: string; LastResult: string; LastRun: number; LastMessage: string }
+interface ScheduleFacts { Name: string; Machine: string; Tag: string; LastResult: string; LastRun: number; LastMessage: string }
 
 /** The schedules that back up this machine: by its UUID, or one of its tags. */
 export function schedulesOf<S extends { props: Pick<ScheduleFacts, "Machine" | "Tag"> }>(schedules: S[], machine: { UUID: string; Tags: string[] }): S[] {
@@ -153,7 +153,7 @@ export function repositoryOptions(form: RepositoryForm): Record<string, Variant>
 }
 
 /** The audit records the history is made of (as Audit.Query gives them). */
-export interface HistoryRecord { Seq: number; Time: string; User: string; Method: string; Arguments: string; Result: string }
+interface HistoryRecord { Seq: number; Time: string; User: string; Method: string; Arguments: string; Result: string }
 
 export interface HistoryEntry {
     seq: number;

@@ -14,7 +14,7 @@ export interface CallError {
 
 export const NOT_AUTHORIZED = "org.debvisor.DebVisor1.Error.NotAuthorized";
 
-export function toCallError(error: unknown): CallError {
+function toCallError(error: unknown): CallError {
     const e = (error ?? {}) as DBusError;
     return { name: e.name || e.problem || "", message: cockpit.message(e) || String(error) };
 }

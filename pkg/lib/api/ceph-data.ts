@@ -15,12 +15,12 @@ export interface CephHealthCheck {
     explanation: string;
     muted: boolean;
 }
-export interface CephMonitor { name: string; address: string; in_quorum: boolean }
-export interface CephManagerDaemon { name: string; active: boolean }
-export interface CephCrushNode { id: number; name: string; type: string; children: number[] }
-export interface CephPlacementGroups { total: number; states: Record<string, number> }
-export interface CephMds { name: string; state: string }
-export interface CephFs {
+interface CephMonitor { name: string; address: string; in_quorum: boolean }
+interface CephManagerDaemon { name: string; active: boolean }
+interface CephCrushNode { id: number; name: string; type: string; children: number[] }
+interface CephPlacementGroups { total: number; states: Record<string, number> }
+interface CephMds { name: string; state: string }
+interface CephFs {
     name: string; state: string; mds: CephMds[]; data_pool: string; metadata_pool: string; mountpoint: string; mounted: boolean;
 }
 export interface CephSnapshot { name: string; size: number; protected: boolean; created: number }
@@ -94,7 +94,7 @@ export function cephNameProblem(name: string): string | null {
 export const cephPoolNameProblem = cephNameProblem;
 export const cephImageNameProblem = cephNameProblem;
 
-export const MiB = 1024 ** 2;
+const MiB = 1024 ** 2;
 export const SIZE_UNITS = { MiB, GiB: 1024 ** 3, TiB: 1024 ** 4 } as const;
 export type SizeUnit = keyof typeof SIZE_UNITS;
 const MAX_IMAGE = 1024 ** 5;

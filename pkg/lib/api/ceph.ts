@@ -10,7 +10,7 @@ import type { CephApplication, CephAutoscale } from "./ceph-data";
 
 export * from "./ceph-data";
 
-export const CEPH_PATH = `${ROOT_PATH}/ceph`;
+const CEPH_PATH = `${ROOT_PATH}/ceph`;
 
 type OptionValue = { t: string; v: unknown };
 

@@ -4,7 +4,7 @@ import { CLUSTER_IFACE, ROOT_PATH, type PageClusterMethodResults } from "../../.
 import { callDaemon } from "./call";
 import { unwrapDict } from "./variants";
 
-export const CLUSTER_PATH = `${ROOT_PATH}/cluster`;
+const CLUSTER_PATH = `${ROOT_PATH}/cluster`;
 
 export type NodeChange = "enter-maintenance" | "leave-maintenance" | "remove" | "leave";
 

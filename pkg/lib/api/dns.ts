@@ -4,7 +4,7 @@ import type { DhcpRange } from "../../../helpers/lib/dhcp-ranges";
 import { callDaemon } from "./call";
 import { unwrapDict } from "./variants";
 
-export const DNS_PATH = `${ROOT_PATH}/dns`;
+const DNS_PATH = `${ROOT_PATH}/dns`;
 
 /* cockpit.js sends a{sv} values as { t: signature, v: value } */
 type Variant = { t: string; v: unknown };
@@ -12,10 +12,10 @@ type Variant = { t: string; v: unknown };
 /** (name, type, ttl, data) as the bus carries a record. */
 export type DnsRecordTuple = [string, string, number, string];
 
-export interface Registration { Id: string; Kind: string; Zone: string; Name: string; Addresses: string[]; Ptr: boolean; Time: number; Error: string;
+interface Registration { Id: string; Kind: string; Zone: string; Name: string; Addresses: string[]; Ptr: boolean; Time: number; Error: string;
     /** the cluster member a machine moved to (empty: here, or an older daemon) */
     Node?: string }
-export interface Lease { Address: string; Mac: string; Hostname: string; Expiry: number; Source: string }
+interface Lease { Address: string; Mac: string; Hostname: string; Expiry: number; Source: string }
 
 export const registrationsOf = (list: Array<Record<string, unknown>>) => list.map(r => unwrapDict(r) as unknown as Registration);
 export const leasesOf = (list: Array<Record<string, unknown>>) => list.map(r => unwrapDict(r) as unknown as Lease);

@@ -3,7 +3,7 @@ import { FIREWALL_IFACE, ROOT_PATH, type PageFirewallMethodResults } from "../..
 import { callDaemon } from "./call";
 import { unwrapDict } from "./variants";
 
-export const FIREWALL_PATH = `${ROOT_PATH}/Firewall`;
+const FIREWALL_PATH = `${ROOT_PATH}/Firewall`;
 
 export type ListName = "block" | "allow" | "management";
 
@@ -17,7 +17,7 @@ export interface FirewallReport {
 }
 
 /** force: the refused entries typed again by the person, exactly. */
-export interface AddOptions { comment?: string; expiry?: number; force?: string[]; dryRun?: boolean; skipInvalid?: boolean; list?: ListName }
+interface AddOptions { comment?: string; expiry?: number; force?: string[]; dryRun?: boolean; skipInvalid?: boolean; list?: ListName }
 
 export function firewallEntries(rows: unknown[][]): FirewallEntry[] {
     return rows.map(([cidr, comment, addedBy, addedAt, expires, packets, bytes]) => ({

@@ -7,7 +7,7 @@ import { unwrapDict } from "./variants";
 
 export type DiskRole = "os" | "in-use" | "spare" | "unusable";
 
-export interface Partition { Name: string; Path: string; Size: number; FsType: string; Mountpoints: string[] }
+interface Partition { Name: string; Path: string; Size: number; FsType: string; Mountpoints: string[] }
 
 export interface Disk {
     Name: string; Path: string; Size: number; Model: string; Serial: string; Wwn: string; ById: string;

@@ -10,7 +10,7 @@ import { Modal, ModalBody, ModalFooter, ModalHeader } from "@patternfly/react-co
 import { TextInput } from "@patternfly/react-core/dist/esm/components/TextInput/index.js";
 import { _ } from "../gettext";
 
-export interface ActionField {
+interface ActionField {
     label: string;
     initial?: string;
     check(value: string): string | null;

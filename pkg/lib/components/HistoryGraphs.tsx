@@ -15,7 +15,7 @@ import { bytesPerSecond, graphPath, percent, rateScale } from "../history-graph"
 import { latestReads } from "../latest-reads";
 
 const REFRESH_MS = 60_000;
-export interface HistoryRange { id: string; seconds: number; label: () => string }
+interface HistoryRange { id: string; seconds: number; label: () => string }
 export const HISTORY_RANGES: HistoryRange[] = [
     { id: "hour", seconds: 3600, label: () => _("Hour") },
     { id: "day", seconds: 86400, label: () => _("Day") },

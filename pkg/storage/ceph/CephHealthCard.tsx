@@ -20,7 +20,7 @@ const HEALTH: Record<string, { color: "green" | "orange" | "red"; text: () => st
     HEALTH_ERR: { color: "red", text: () => _("Error") },
 };
 
-export function CephHealthLabel({ health }: { health: string }) {
+function CephHealthLabel({ health }: { health: string }) {
     const h = HEALTH[health];
     return (
         <Label color={h?.color ?? "grey"} data-ceph-health={health || "unknown"}>

@@ -53,7 +53,7 @@ export interface StepReport {
 
 export type ProgressCallback = (report: StepReport) => void | Promise<void>;
 
-export interface BootstrapResult {
+interface BootstrapResult {
     fsid: string;
     steps: StepReport[];
     osds: number[];
@@ -88,7 +88,7 @@ export function cephUser(): { uid: number; gid: number } {
 }
 
 /* The ceph user owns these trees and could have put a link in them: a link's own owner is changed, never its target's. */
-export function chownTree(p: string, owner: { uid: number; gid: number }): void {
+function chownTree(p: string, owner: { uid: number; gid: number }): void {
     fs.lchownSync(p, owner.uid, owner.gid);
     if (fs.lstatSync(p).isDirectory())
         for (const entry of fs.readdirSync(p))

@@ -16,7 +16,7 @@ export const MONMAP = `${CEPH_LIB}/tmp/debvisor-monmap`;
 export const OSD_STAGING_DIR = `${CEPH_LIB}/tmp/debvisor-osd`;
 export const RUN_DIR = "/run/ceph";
 export const CEPHFS_MOUNTPOINT = "/srv/cephfs";
-export const CEPH_CONFIG_FILE = "/etc/debvisor/ceph.json";
+const CEPH_CONFIG_FILE = "/etc/debvisor/ceph.json";
 /* A single node's monitor listens on the loopback address only: it has no peer to reach it.
  * A cluster's monitors listen on the nodes' addresses (the cluster area gives them). */
 export const MON_ADDRESS = "127.0.0.1";

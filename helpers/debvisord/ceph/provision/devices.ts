@@ -22,7 +22,7 @@ export interface OsdDevice {
     file: boolean;
 }
 
-export interface ExistingOsd {
+interface ExistingOsd {
     id: number;
     /** the realpath of its block device or file; "" when the link is missing */
     device: string;

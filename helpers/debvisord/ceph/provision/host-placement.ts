@@ -13,11 +13,11 @@
 import { failed } from "../../../lib/errors.js";
 
 /* `ceph ARGS` on the cluster the caller speaks to (the area's tools, or the provisioning ones): its output. */
-export type CephRunner = (args: string[], what: string) => Promise<string>;
+type CephRunner = (args: string[], what: string) => Promise<string>;
 
 export const HOST_RULE = "debvisor-replicated-host";
 
-export interface Replicas { size: number; minSize: number }
+interface Replicas { size: number; minSize: number }
 
 /* The copies a pool keeps with OSDs on HOSTS hosts; null below two hosts. */
 export function hostPlacement(hosts: number): Replicas | null {

@@ -13,11 +13,8 @@
 // a failure completes what is missing; calling again after success changes
 // nothing. The D-Bus options map to BootstrapOptions as "rbd-pool" → rbdPool,
 // "cephfs" → cephfs, "mount" → mount, "public-network" → publicNetwork.
-export { bootstrapCluster, createOsd, finishCluster, normalizeOptions, prepareCluster } from "./bootstrap.js";
-export type { BootstrapResult, ProgressCallback, StepReport, StepResult } from "./bootstrap.js";
-export { CEPH_CONF, CEPH_CONFIG_FILE, CEPHFS_MOUNTPOINT, fileOsdDirectory } from "./config.js";
-export { checkOsdDevices, existingOsds } from "./devices.js";
-export { defineRbdPool, rbdBackendInstalled } from "./libvirt-rbd.js";
-export { hasSystemd, runningPid, startDaemon } from "./services.js";
-export { observeCluster, type ClusterState } from "./state.js";
-export { DEFAULT_OPTIONS, type BootstrapOptions } from "./steps.js";
+export { bootstrapCluster, createOsd, normalizeOptions, prepareCluster } from "./bootstrap.js";
+export type { ProgressCallback } from "./bootstrap.js";
+export { CEPH_CONF } from "./config.js";
+export { checkOsdDevices } from "./devices.js";
+export { observeCluster } from "./state.js";

@@ -11,7 +11,7 @@ import { virsh } from "../../../lib/virsh.js";
 import { MON_ADDRESS, MON_PORTS, monitorHostsOfConf, readConf } from "./config.js";
 import { ceph } from "./tools.js";
 
-export const LIBVIRT_CLIENT = "libvirt";
+const LIBVIRT_CLIENT = "libvirt";
 export const SECRET_USAGE = "debvisor client.libvirt";
 const RBD_BACKEND_DIRS = ["/usr/lib/x86_64-linux-gnu/libvirt/storage-backend", "/usr/lib/aarch64-linux-gnu/libvirt/storage-backend", "/usr/lib64/libvirt/storage-backend", "/usr/lib/libvirt/storage-backend"];
 

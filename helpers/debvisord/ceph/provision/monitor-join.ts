@@ -23,7 +23,7 @@ export interface JoinedCluster {
 }
 
 /** Monitors a cluster keeps: three outvote one lost or serviced; more only slow the quorum down. */
-export const WANTED_MONITORS = 3;
+const WANTED_MONITORS = 3;
 
 /* Whether a node joining a cluster of MONITORS monitors runs one too: the first three nodes do. */
 export function joinsAsMonitor(monitors: number): boolean {

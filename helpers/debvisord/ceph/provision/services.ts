@@ -14,7 +14,7 @@ export { hasSystemd } from "../../../lib/systemd-units.js";
 const BINARY: Record<DaemonType, string> = { mon: "ceph-mon", mgr: "ceph-mgr", osd: "ceph-osd", mds: "ceph-mds" };
 const START_TIMEOUT_MS = 120_000;
 
-export const unitName = (type: DaemonType, id: string) => `ceph-${type}@${id}.service`;
+const unitName = (type: DaemonType, id: string) => `ceph-${type}@${id}.service`;
 
 /* The pid in the daemon's pid file when that process is alive and is the daemon; 0 otherwise. */
 export function runningPid(type: DaemonType, id: string, file = pidFile(type, id)): number {

@@ -9,7 +9,7 @@ import { daemonRunning } from "./services.js";
 import { cephfsPools, DEFAULT_OPTIONS, isCephFuseMount, type BootstrapOptions } from "./steps.js";
 import { cephJson } from "./tools.js";
 
-export interface ClusterState {
+interface ClusterState {
     /** the Ceph daemons are installed */
     installed: boolean;
     fsid: string;

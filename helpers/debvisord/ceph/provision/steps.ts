@@ -19,7 +19,7 @@ export interface BootstrapOptions {
 
 export const DEFAULT_OPTIONS: BootstrapOptions = { rbdPool: "rbd", cephfs: "cephfs", mount: true, publicNetwork: "127.0.0.0/8", monitorAddress: "127.0.0.1" };
 
-export type Phase = "core" | "osd" | "finish";
+type Phase = "core" | "osd" | "finish";
 
 export interface StepInfo {
     id: string;
@@ -69,7 +69,7 @@ export function configDecision(existingConf: string, existingFsid: string): "wri
     return existingConf !== "" && existingFsid !== "" ? "kept" : "write";
 }
 
-export type OsdDecision =
+type OsdDecision =
     | { action: "kept"; id: number }
     | { action: "start"; id: number }
     | { action: "mkfs"; id: number }
@@ -95,7 +95,7 @@ export function stagingName(realDevice: string): string {
     return createHash("sha256").update(realDevice).digest("hex").slice(0, 32) + ".json";
 }
 
-export interface PgSummary { total: number; states: Record<string, number> }
+interface PgSummary { total: number; states: Record<string, number> }
 
 /* healthy: every PG active+clean (and there is at least one when pools exist). */
 export function pgsSettled(pgs: PgSummary, pools: number): boolean {
@@ -123,7 +123,7 @@ export function isCephFuseMount(procMounts: string, mountpoint: string): boolean
 }
 
 /* The fstab line that mounts the CephFS with ceph-fuse at boot (after the network and the cluster's daemons). */
-export function cephfsFstabLine(mountpoint: string, conf: string): string {
+function cephfsFstabLine(mountpoint: string, conf: string): string {
     return `none ${mountpoint} fuse.ceph ceph.id=admin,ceph.conf=${conf},_netdev,x-systemd.after=ceph.target,defaults 0 0`;
 }
 

@@ -5,10 +5,10 @@ import { failed } from "../../../lib/errors.js";
 import { runTool, type RunOptions, type RunResult } from "../../../lib/tool-run.js";
 import { CEPH_CONF } from "./config.js";
 
-export { runTool as run, type RunOptions, type RunResult } from "../../../lib/tool-run.js";
+export { runTool as run } from "../../../lib/tool-run.js";
 
 /* A monitor that does not answer makes "ceph" wait: bounded, so a step fails instead of hanging. */
-export const CEPH_CONNECT_TIMEOUT_S = 20;
+const CEPH_CONNECT_TIMEOUT_S = 20;
 
 export async function ceph(args: string[], what: string, options: RunOptions = {}): Promise<RunResult> {
     return runTool("ceph", ["--conf", CEPH_CONF, "--connect-timeout", String(CEPH_CONNECT_TIMEOUT_S), ...args], what,

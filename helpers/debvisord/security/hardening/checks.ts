@@ -7,7 +7,7 @@ import { readSysctl, SYSCTL_RULES, sysctlContent, sysctlPath } from "./sysctl.js
 const UNATTENDED_BIN = "/usr/bin/unattended-upgrade";
 const AUDITD_BINS = ["/sbin/auditd", "/usr/sbin/auditd"];
 
-export function aptPeriodic(root: string): Map<string, string> {
+function aptPeriodic(root: string): Map<string, string> {
     const out = new Map<string, string>();
     const text = readText(root, AUTO_UPGRADES) ?? "";
     for (const m of text.matchAll(/^\s*(APT::Periodic::[A-Za-z-]+)\s+"([^"]*)"\s*;/gm))
@@ -80,7 +80,7 @@ export function runChecks(root: string): Check[] {
 }
 
 /** What Fix does: the files to write and what to run after. */
-export interface FixPlan { change: string; writes: { path: string; content: string }[]; after: "sshd-reload" | "sysctl" | null }
+interface FixPlan { change: string; writes: { path: string; content: string }[]; after: "sshd-reload" | "sysctl" | null }
 
 export function planFix(root: string, id: string): FixPlan | { error: string } {
     const check = runChecks(root).find(c => c.id === id);

@@ -1,7 +1,7 @@
 // fail2ban's jails and bans, read through fail2ban-client.
 import { exists, type HardeningEnv } from "./host-files.js";
 
-export const FAIL2BAN_CLIENT = "/usr/bin/fail2ban-client";
+const FAIL2BAN_CLIENT = "/usr/bin/fail2ban-client";
 
 export function parseJailList(text: string): string[] {
     const m = /Jail list:\s*(.*)$/m.exec(text);

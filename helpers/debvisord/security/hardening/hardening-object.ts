@@ -19,7 +19,7 @@ import { HARDENING_IFACE } from "../../../../generated/dbus-contract.js";
 const REFRESH_MS = 60_000;
 const TOOL_TIMEOUT_MS = 30_000;
 
-export const hostEnv: HardeningEnv = {
+const hostEnv: HardeningEnv = {
     root: "/",
     run: async (cmd, args) => {
         const r = await runTool(cmd, args, cmd, { timeout: TOOL_TIMEOUT_MS, allowFailure: true });

@@ -11,7 +11,7 @@ import { writeFileAtomically } from "../../../lib/atomic-file.js";
 // path is resolved under `root` ("/" on a host, a temporary directory in the
 // unit tests), and the few programs it runs go through an injectable runner.
 
-export type Status = "ok" | "warning" | "failed";
+type Status = "ok" | "warning" | "failed";
 
 export interface Check {
     id: string;

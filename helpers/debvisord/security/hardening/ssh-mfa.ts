@@ -8,10 +8,10 @@ import { SSHD_HEADER, sshdDropinContent, sshdInstalled, sshdReloadWords, sshdSet
 const PAM_MARK = "# debvisor: SSH MFA";
 const PAM_LINE = "auth required pam_google_authenticator.so";
 
-export interface MfaUser { name: string; uid: number; home: string; enrolled: boolean }
+interface MfaUser { name: string; uid: number; home: string; enrolled: boolean }
 export interface MfaStatus { configured: boolean; pam: boolean; sshd: boolean; users: MfaUser[]; detail: string }
 
-export function localUsers(root: string): MfaUser[] {
+function localUsers(root: string): MfaUser[] {
     const users: MfaUser[] = [];
     for (const line of (readText(root, "/etc/passwd") ?? "").split("\n")) {
         const f = line.split(":");
@@ -48,11 +48,11 @@ export function mfaStatus(root: string): MfaStatus {
 const PAM_MODULE_DIRS = ["/lib/security", "/usr/lib/security", "/lib/x86_64-linux-gnu/security", "/usr/lib/x86_64-linux-gnu/security",
     "/lib/aarch64-linux-gnu/security", "/usr/lib/aarch64-linux-gnu/security"];
 
-export function pamModuleInstalled(root: string): boolean {
+function pamModuleInstalled(root: string): boolean {
     return PAM_MODULE_DIRS.some(d => exists(root, `${d}/pam_google_authenticator.so`));
 }
 
-export interface MfaPlan { change: string; writes: { path: string; content: string }[] }
+interface MfaPlan { change: string; writes: { path: string; content: string }[] }
 
 /* Enforce: the sshd drop-in asks for a key and a one-time code; PAM's sshd stack checks the code. */
 export function planMfa(root: string, enforce: boolean, caller: string): MfaPlan | { error: string } {

@@ -6,7 +6,7 @@ import { exists, parseManaged, readText, SSHD_CONFIG, SSHD_DROPIN, SSHD_PID, und
 
 const MAX_INCLUDE_DEPTH = 8;
 
-export interface SshdValue { value: string; file: string; line: number }
+interface SshdValue { value: string; file: string; line: number }
 
 /* A glob of one "*"-style pattern in the last path element (what sshd's Include takes in practice). */
 function globFiles(root: string, pattern: string): string[] {
