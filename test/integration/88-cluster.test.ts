@@ -117,8 +117,12 @@ const ctlRaw = (n: number, args: string[], rest: string[]): Result => nodes[n].s
 const DNS_ZONE = "cluster.debvisor.test";
 const GUEST_ADDRESS = `${NETWORK_PREFIX}.60`;
 interface DnsRegistration { Name: string; Node: string; Addresses: string[]; Error: string }
-const registration = (n: number, name: string) =>
-    (JSON.parse(mustCtl(n, ["dns", "registrations", "--json"])) as DnsRegistration[]).find(r => r.Name === `${name}.${DNS_ZONE}`);
+function registration(n: number, name: string): DnsRegistration | undefined {
+    const r = nodes[n].service(["debvisorctl", "dns", "registrations", "--json"]);
+    if (r.status !== 0)
+        throw new Error(`debvisorctl dns registrations on node ${n + 1} failed (${r.status}): ${r.stderr}`);
+    return (JSON.parse(r.stdout) as DnsRegistration[]).find(x => x.Name === `${name}.${DNS_ZONE}`);
+}
 const dig = (n: number, name: string) => nodes[n].mustExec(["dig", "@127.0.0.1", "+short", "+time=5", "+tries=1", `${name}.${DNS_ZONE}`, "A"]).trim();
 
 /* Where each node's OSD file is (the nodes have no spare disks), named in its /etc/debvisor/ceph.json. */

@@ -413,7 +413,10 @@ export class DnsObjects {
         this.machinePaths.set(facts.path, facts.uuid);
         const existing = this.service.registrations[`machine:${facts.uuid}`];
         if (existing?.node) {
-            // back from another member: this node's own again, with the addresses it reports here when it reports any
+            // back from another member, once running here (an incoming migration is paused until it ends, and may fail):
+            // this node's own again, with the addresses it reports here when it reports any
+            if (this.machines?.state(facts.path) !== "running")
+                return;
             const { node: _, at: _at, error: _e, ...kept } = existing;
             const addresses = facts.running && facts.addresses.length > 0 ? facts.addresses : existing.addresses;
             await this.automatic("Dns.RegisterMachine", facts.path, () => this.service.registry.register(`machine:${facts.uuid}`, { ...kept, addresses }));
@@ -430,7 +433,8 @@ export class DnsObjects {
         const uuid = this.machinePaths.get(path);
         this.machinePaths.delete(path);
         const movedTo = this.whereabouts?.takeDeparture(path) ?? null;
-        if (!uuid || !this.service.registrations[`machine:${uuid}`])
+        // one that runs on another member (this was a failed migration back here) is followed by the rounds
+        if (!uuid || !this.service.registrations[`machine:${uuid}`] || this.service.registrations[`machine:${uuid}`].node)
             return;
         if (movedTo)
             await this.automatic("Dns.RegisterMachine", path, () => this.moved.moved(`machine:${uuid}`, movedTo));
