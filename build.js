@@ -72,22 +72,29 @@ async function loadModule(file) {
     return import("data:text/javascript;base64," + Buffer.from(code).toString("base64"));
 }
 
+/* helpers/lib/dbus-xml.ts's splitSignature, loaded by generateContract */
+let splitSignature;
+
 function tsType(signature, side) {
     const c = signature[0];
     switch (c) {
     case "s": case "o": case "g": return "string";
     case "b": return "boolean";
     case "y": case "n": case "q": case "i": case "u": case "d": case "h": return "number";
+    // a method's schema gets 64-bit numbers as numbers (unwrap keeps a bigint only beyond 2^53, which schemas refuse)
     case "x": case "t": return side === "daemon" ? "bigint" : "number";
-    case "v": return side === "daemon" ? "Variant" : "CockpitVariant";
+    case "v": return side === "daemon" ? "Variant" : side === "method" ? "unknown" : "CockpitVariant";
     case "a":
         if (signature[1] === "{") {
             const inner = signature.slice(2, -1);
+            // a{sv} (options, or a record of named values): which keys it holds is the schema's to say
+            if (inner === "sv" && side === "method")
+                return "any";
             const key = inner[0];
             return `Record<${tsType(key, side)}, ${tsType(inner.slice(1), side)}>`;
         }
         return `Array<${tsType(signature.slice(1), side)}>`;
-    case "(": return "unknown[]";
+    case "(": return side === "method" ? `[${splitSignature(signature.slice(1, -1)).map(t => tsType(t, side)).join(", ")}]` : "unknown[]";
     default: throw new Error(`unsupported D-Bus type ${signature}`);
     }
 }
@@ -95,7 +102,9 @@ function tsType(signature, side) {
 /* Generates the types both sides compile against, so the contract cannot drift:
  * a property or argument renamed in the XML breaks the build where it is used. */
 async function generateContract() {
-    const { parseIntrospection, splitSignature } = await loadModule("helpers/lib/dbus-xml.ts");
+    const dbusXml = await loadModule("helpers/lib/dbus-xml.ts");
+    const { parseIntrospection } = dbusXml;
+    splitSignature = dbusXml.splitSignature;
     const xmlFile = path.join(root, "dbus/org.debvisor.DebVisor1.xml");
     const xml = fs.readFileSync(xmlFile, "utf8");
     const interfaces = parseIntrospection(xml);
@@ -119,11 +128,12 @@ async function generateContract() {
                 lines.push(`    ${p.name}: ${tsType(p.type, side)};`);
             lines.push("}");
         }
-        lines.push(`/** Arguments of the methods of ${iface.name}, in order, as debvisord receives them. */`);
+        // what a method's argument schema is handed: the call's arguments with their variants unwrapped
+        lines.push(`/** Arguments of the methods of ${iface.name}, in order, as a method's schema receives them. */`);
         lines.push(`export interface ${short}MethodArgs {`);
         for (const m of iface.methods) {
             const ins = m.args.filter(a => a.direction === "in");
-            lines.push(`    ${m.name}: [${ins.map(a => `${a.name}: ${tsType(a.type, "daemon")}`).join(", ")}];`);
+            lines.push(`    ${m.name}: [${ins.map(a => `${a.name}: ${tsType(a.type, "method")}`).join(", ")}];`);
         }
         lines.push("}");
         lines.push(`/** Results of the methods of ${iface.name}, as a page receives them. */`);
@@ -147,6 +157,11 @@ async function generateContract() {
         lines.push("    },");
     }
     lines.push("} as const;");
+    lines.push("/** The arguments of every method as its schema receives them, by interface. */");
+    lines.push("export interface ContractMethodArgs {");
+    for (const iface of interfaces)
+        lines.push(`    ${JSON.stringify(iface.name)}: ${iface.name.split(".").pop()}MethodArgs;`);
+    lines.push("}");
     lines.push("export type ContractInterface = keyof typeof IN_SIGNATURES;");
     lines.push("export type ContractMethod<I extends ContractInterface> = keyof (typeof IN_SIGNATURES)[I] & string;");
     writeIfChanged(path.join(root, "generated/dbus-contract.ts"), lines.join("\n") + "\n");

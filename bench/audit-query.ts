@@ -15,7 +15,7 @@ import { ADMIN } from "../test/lib/users.js";
 import { median, report, rssMiB, timeMs } from "./lib.js";
 
 const BUS_NAME = "org.debvisor.DebVisor1";
-const AUDIT = { path: "/org/debvisor/DebVisor1/Audit", iface: "org.debvisor.DebVisor1.Audit" };
+const AUDIT = { path: "/org/debvisor/DebVisor1/audit", iface: "org.debvisor.DebVisor1.Audit" };
 const RECORDS = 1_000_000;
 const PER_SEGMENT = 100_000;
 const USERS = 20;

@@ -15,7 +15,7 @@ import { ADMIN } from "../test/lib/users.js";
 import { median, report, rssMiB, timeMs } from "./lib.js";
 
 const BUS_NAME = "org.debvisor.DebVisor1";
-const FIREWALL = { path: "/org/debvisor/DebVisor1/Firewall", iface: "org.debvisor.DebVisor1.Firewall" };
+const FIREWALL = { path: "/org/debvisor/DebVisor1/firewall", iface: "org.debvisor.DebVisor1.Firewall" };
 const COUNT = 100_000;
 const SAMPLE = 1_000;
 const RUNS = 3;

@@ -10,7 +10,7 @@ import { callAs } from "../test/lib/call-as.js";
 import { ADMIN } from "../test/lib/users.js";
 import { median, report, timeMs } from "./lib.js";
 
-const HARDENING = { path: "/org/debvisor/DebVisor1/Hardening", iface: "org.debvisor.DebVisor1.Hardening" };
+const HARDENING = { path: "/org/debvisor/DebVisor1/hardening", iface: "org.debvisor.DebVisor1.Hardening" };
 const RUNS = 10;
 const KEYS = ["net.ipv4.conf.all.rp_filter", "net.ipv4.conf.all.accept_redirects", "net.ipv4.conf.all.send_redirects",
     "net.ipv4.tcp_syncookies", "kernel.kptr_restrict", "kernel.dmesg_restrict"];

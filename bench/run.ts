@@ -147,7 +147,7 @@ async function auditLog(): Promise<void> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dv-bench-"));
     const log = AuditLog.open(path.join(dir, "append.jsonl"));
     const n = 20_000;
-    const entry = { uid: 1000, loginuid: 1000, user: "bench", method: "Manager.ImportImage", object: "/org/debvisor/DebVisor1/Manager", phase: "begin" as const, result: "", args: ["/srv/a.raw", "bench", {}] };
+    const entry = { uid: 1000, loginuid: 1000, user: "bench", method: "Manager.ImportImage", object: "/org/debvisor/DebVisor1/manager", phase: "begin" as const, result: "", args: ["/srv/a.raw", "bench", {}] };
     const appendMs = await timeMs(() => bounded(n, 64, () => log.append(entry)));
     const sequential = await timeMs(() => bounded(200, 1, () => log.append(entry)));
     report("audit appends/s, fsynced (64 in flight)", `${(n / appendMs * 1000).toFixed(0)} /s`, `one at a time (${(200 / sequential * 1000).toFixed(0)} /s)`, (n / appendMs) / (200 / sequential));

@@ -8,7 +8,7 @@ import { FIREWALL_IFACE, ROOT_PATH } from "../../generated/dbus-contract.js";
 import { call } from "../debvisorctl/bus.js";
 import type { Network } from "./nft-baseline.js";
 
-const FIREWALL_PATH = `${ROOT_PATH}/Firewall`;
+const FIREWALL_PATH = `${ROOT_PATH}/firewall`;
 const CALL_TIMEOUT_MS = 60_000;
 
 interface Report { Accepted?: string[]; Skipped?: string[]; Errors?: string[] }

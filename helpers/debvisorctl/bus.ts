@@ -5,7 +5,7 @@ import dbus from "dbus-next";
 import { BUS_NAME, MANAGER_IFACE, ROOT_PATH } from "../../generated/dbus-contract.js";
 import { unwrap } from "../lib/variants.js";
 
-export const MANAGER_PATH = `${ROOT_PATH}/Manager`;
+export const MANAGER_PATH = `${ROOT_PATH}/manager`;
 const PROPERTIES_IFACE = "org.freedesktop.DBus.Properties";
 const OBJECT_MANAGER_IFACE = "org.freedesktop.DBus.ObjectManager";
 /** longer than bus activation and any method's own work; jobs carry the long work */

@@ -1,4 +1,5 @@
 // Plain-text tables and lines for people; JSON for scripts.
+import { microsecondsToIso } from "../lib/times.js";
 import type { Values } from "./args.js";
 
 /* Control characters shown as visible escapes: cells carry text that callers of
@@ -6,6 +7,11 @@ import type { Values } from "./args.js";
  * an escape sequence or a newline in them for its own. */
 export function printable(text: string): string {
     return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, c => c === "\t" ? " " : `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
+}
+
+/* A time of the contract (µs since the epoch, as a number or bigint) as ISO 8601 UTC; "-" for none. */
+export function timeText(microseconds: unknown): string {
+    return microsecondsToIso(microseconds) || "-";
 }
 
 export function table(headers: string[], rows: string[][]): string {

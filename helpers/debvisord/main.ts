@@ -119,7 +119,7 @@ async function main(): Promise<void> {
     machines.addMethods(path => ({ Backup: backupMethod(backups, machines, path) }));
     // made here, started below: the storage profiles on the Manager go through its tools
     const zfs = new ZfsArea(server, new ZfsTools(), jobs, audit);
-    const profiles = new Profiles(zfs, jobs, `${ROOT_PATH}/Manager`);
+    const profiles = new Profiles(zfs, jobs, `${ROOT_PATH}/manager`);
     const manager = new Manager(server, audit, jobs);
     manager.addMethods({ CreateMachine: machines.createMethod(), ...profiles.methods() });
     const areas = new Areas();

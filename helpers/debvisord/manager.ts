@@ -9,7 +9,7 @@ import { toVariantDict } from "../lib/variants.js";
 import type { Areas } from "./area-supervisor.js";
 import type { AuditLog } from "./audit/audit-log.js";
 import { auditRecordDict } from "./audit/audit-object.js";
-import { method, type MethodTable } from "./bus/call-pipeline.js";
+import { contractMethods, method, type MethodTable } from "./bus/call-pipeline.js";
 import type { ExportedInterface, ObjectServer } from "./bus/object-server.js";
 import { testFileOsdDisks } from "./ceph/provision/devices.js";
 import { listDisks, type Disk } from "./host/disks.js";
@@ -45,7 +45,7 @@ export class Manager {
     private readonly areaMethods: MethodTable = {};
 
     constructor(private readonly server: ObjectServer, private readonly audit: AuditLog, private readonly jobs: JobRegistry) {
-        this.path = `${server.rootPath}/Manager`;
+        this.path = `${server.rootPath}/manager`;
     }
 
     /* Methods another area puts on the Manager (CreateMachine, the storage profiles); added before export(). */
@@ -113,7 +113,7 @@ export class Manager {
 
     /* The methods of this object's interface, keyed by the contract's names (see bus/call-pipeline.ts). */
     private methods(): MethodTable {
-        return {
+        return contractMethods(MANAGER_IFACE, {
             GetDisks: method({
                 args: z.tuple([optionsSchema({
                     "test-files": z.optional(z.enum(["ceph"], { error: "must be \"ceph\"" })),
@@ -182,6 +182,6 @@ export class Manager {
             }),
             ...this.roles.methods(),
             ...this.areaMethods,
-        };
+        });
     }
 }

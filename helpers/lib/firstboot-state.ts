@@ -4,6 +4,8 @@
 // the contract types it (a{sv}, times in µs since the epoch); firstBootFromBus
 // turns that back into this shape for debvisorctl and the Overview page, so
 // nothing here touches a file.
+import { microsecondsToIso } from "./times.js";
+
 export const FIRSTBOOT_STATE_FILE = "/var/lib/debvisor/firstboot.json";
 export const FIRSTBOOT_DONE_FILE = "/var/lib/debvisor/firstboot.done";
 
@@ -76,20 +78,6 @@ export interface FirstBootOnBus {
     /** µs since the epoch; 0 until first boot has finished */
     Finished?: unknown;
     Steps?: unknown;
-}
-
-const US_PER_MS = 1000;
-
-/* An ISO 8601 time as µs since the epoch; 0 for "" (not yet), no time at all, or one before
- * the epoch (the property's times are unsigned). */
-export function isoToMicroseconds(iso: string): number {
-    const ms = iso ? Date.parse(iso) : NaN;
-    return Number.isFinite(ms) && ms > 0 ? ms * US_PER_MS : 0;
-}
-
-function microsecondsToIso(us: unknown): string {
-    const n = Number(us);
-    return Number.isFinite(n) && n > 0 ? new Date(n / US_PER_MS).toISOString() : "";
 }
 
 /* The property, as debvisorctl and the page read it, back into the state's shape. */

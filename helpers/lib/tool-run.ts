@@ -38,7 +38,7 @@ export interface RunOptions extends ToolOptions {
     stdoutFd?: number;
     /** stdout and stderr interleaved as the tool printed them, in the result's `all` */
     interleaved?: boolean;
-    /** the tool talks to the terminal (stdin and stdout inherited); its stderr is still read (whiptail's answer) */
+    /** the tool talks to the terminal (stdin and stdout inherited, the locale kept); its stderr is still read (whiptail's answer) */
     terminal?: boolean;
 }
 
@@ -77,6 +77,8 @@ export async function runTool(tool: string, args: string[], what: string, option
     const stdout = options.terminal ? "inherit" : options.stdoutFd ?? "pipe";
     const r = await execa(tool, args, {
         ...execaOptions({ ...options, timeout }), maxBuffer: options.maxBuffer, all: options.interleaved,
+        // a person reads the terminal in their own locale (whiptail wraps its text by it)
+        ...options.terminal ? { env: options.env ?? {} } : {},
         ...options.input !== undefined ? { input: options.input } : {},
         stdio: [stdin, stdout, "pipe", ...options.fds ?? []],
     } as Options & { reject: false });

@@ -12,6 +12,7 @@ import type { BackupRepositoryObject, BackupScheduleObject } from "../lib/dbus-s
 import { _, format } from "../lib/gettext";
 import { adminOnly, useRole } from "../lib/role";
 import { AddRepositoryDialog, KIND_NAMES } from "./AddRepositoryDialog";
+import { formatTime } from "../lib/format";
 
 export function RepositoriesCard({ backupsPath, repositories, schedules }: {
     backupsPath: string; repositories: BackupRepositoryObject[]; schedules: BackupScheduleObject[];
@@ -45,7 +46,7 @@ export function RepositoriesCard({ backupsPath, repositories, schedules }: {
                                         <Td dataLabel={_("Name")}>{r.props.Name}</Td>
                                         <Td dataLabel={_("Kind")}>{KIND_NAMES[r.props.Kind] ?? r.props.Kind}</Td>
                                         <Td dataLabel={_("Location")} className="debvisor-mono">{r.props.Location}</Td>
-                                        <Td dataLabel={_("Added")}>{new Date(r.props.AddedTime / 1000).toLocaleString()}</Td>
+                                        <Td dataLabel={_("Added")}>{formatTime(r.props.AddedTime)}</Td>
                                         <Td dataLabel={_("Schedules")}>{schedules.filter(s => s.props.Repository === r.props.Name).map(s => s.props.Name).join(", ") || "—"}</Td>
                                         <Td isActionCell>
                                             <Button variant="link" isDanger isAriaDisabled={Boolean(locked)} onClick={() => setRemoving(r)}>{_("Remove…")}</Button>

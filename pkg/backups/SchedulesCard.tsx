@@ -16,6 +16,7 @@ import { useMachines, type BackupRepositoryObject, type BackupScheduleObject, ty
 import { _, format } from "../lib/gettext";
 import { adminOnly, useRole } from "../lib/role";
 import { ScheduleDialog, WEEKDAYS } from "./ScheduleDialog";
+import { formatTime } from "../lib/format";
 
 const KEEP_LABEL: Record<string, () => string> = {
     last: () => _("last $0"), hourly: () => _("hourly $0"), daily: () => _("daily $0"),
@@ -49,7 +50,7 @@ function LastRun({ s }: { s: Schedule }) {
     return (
         <>
             <Label color={s.LastResult === "failed" ? "red" : "green"} isCompact>{s.LastResult === "failed" ? _("Failed") : _("Succeeded")}</Label>{" "}
-            {new Date(s.LastRun / 1000).toLocaleString()}
+            {formatTime(s.LastRun)}
             {/* in full in the history and, after a failure, in the alert above */}
             <div className="debvisor-muted debvisor-run-message debvisor-clamp" title={s.LastMessage}>{s.LastMessage}</div>
         </>
@@ -100,7 +101,7 @@ export function SchedulesCard({ backupsPath, repositories, schedules }: {
                                             <Td dataLabel={_("Retention")}>{retention(s)}</Td>
                                             <Td dataLabel={_("Verify")}>{s.VerifyPercent ? format(_("$0 % of the data"), s.VerifyPercent) : "—"}</Td>
                                             <Td dataLabel={_("Last run")}><LastRun s={s} /></Td>
-                                            <Td dataLabel={_("Next run")}>{new Date(s.NextRun / 1000).toLocaleString()}</Td>
+                                            <Td dataLabel={_("Next run")}>{formatTime(s.NextRun)}</Td>
                                             <Td isActionCell>
                                                 <Button variant="secondary" size="sm" isAriaDisabled={Boolean(locked) || s.Running} onClick={() => runNow(o)}>{_("Run now")}</Button>{" "}
                                                 <Button variant="link" isAriaDisabled={Boolean(locked)} onClick={() => setEditing(o)}>{_("Edit…")}</Button>{" "}

@@ -25,6 +25,7 @@ import { useCluster, useServiceState } from "../lib/dbus-store";
 import { _, format } from "../lib/gettext";
 import { useRole } from "../lib/role";
 import { NodeChangeDialog } from "./NodeChangeDialog";
+import { formatTime } from "../lib/format";
 
 interface ClusterNode {
     Name: string; Address: string; Self: boolean; Health: string; LastSeen: number; Problem: string; Maintenance?: boolean; Removal?: string;
@@ -39,7 +40,7 @@ const HEALTH: Record<string, { color: "green" | "red" | "grey"; text: string }> 
 function lastSeen(n: ClusterNode): string {
     if (n.Self)
         return _("This node");
-    return n.LastSeen > 0 ? new Date(n.LastSeen / 1000).toLocaleString() : _("Never");
+    return formatTime(n.LastSeen) || _("Never");
 }
 
 function nodeActions(n: ClusterNode, admin: boolean, onChange: (change: NodeChange) => void): IAction[] {

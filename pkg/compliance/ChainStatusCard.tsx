@@ -11,6 +11,7 @@ import { auditVerify } from "../lib/api/audit";
 import type { CallError } from "../lib/api/call";
 import type { AuditObject } from "../lib/dbus-store";
 import { _, format } from "../lib/gettext";
+import { formatTime } from "../lib/format";
 
 export function ChainStatusCard({ audit, recordCount }: { audit: AuditObject; recordCount: number }) {
     const p = audit.props;
@@ -21,7 +22,7 @@ export function ChainStatusCard({ audit, recordCount }: { audit: AuditObject; re
         setError("");
         auditVerify().catch((e: CallError) => setError(e.message)).finally(() => setStarting(false));
     };
-    const when = p.VerifiedTime > 0 ? new Date(p.VerifiedTime / 1000).toLocaleString() : "";
+    const when = formatTime(p.VerifiedTime);
     let status;
     if (p.VerifiedTime === 0)
         status = <Label color="grey">{_("Not verified yet")}</Label>;

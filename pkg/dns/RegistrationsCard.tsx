@@ -8,6 +8,7 @@ import { leasesOf, registrationsOf } from "../lib/api/dns";
 import { useMachines } from "../lib/dbus-store";
 import type { PageDnsProperties } from "../../generated/dbus-contract";
 import { _, format } from "../lib/gettext";
+import { formatTime } from "../lib/format";
 
 export function RegistrationsCard({ dns }: { dns: PageDnsProperties }) {
     const registrations = registrationsOf(dns.Registrations);
@@ -52,7 +53,7 @@ export function LeasesCard({ dns }: { dns: PageDnsProperties }) {
                             {leases.map(l => (
                                 <Tr key={`${l.Source} ${l.Address}`}>
                                     <Td>{l.Address}</Td><Td className="debvisor-mono">{l.Mac}</Td><Td>{l.Hostname || "—"}</Td><Td>{machineOf(l.Mac) || "—"}</Td>
-                                    <Td>{l.Expiry ? new Date(l.Expiry / 1000).toLocaleString() : _("never")}</Td><Td>{l.Source}</Td>
+                                    <Td>{formatTime(l.Expiry) || _("never")}</Td><Td>{l.Source}</Td>
                                 </Tr>
                             ))}
                         </Tbody>

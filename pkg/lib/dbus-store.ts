@@ -43,7 +43,7 @@ type Objects = Readonly<Record<string, Readonly<Record<string, Readonly<Record<s
 
 interface State { service: ServiceState; objects: Objects }
 
-export const MANAGER_PATH = `${ROOT_PATH}/Manager`;
+export const MANAGER_PATH = `${ROOT_PATH}/manager`;
 
 let state: State = { service: { status: "connecting" }, objects: {} };
 const listeners = new Set<() => void>();

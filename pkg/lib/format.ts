@@ -2,7 +2,7 @@
 
 export { formatBytes } from "../../helpers/lib/bytes";
 
-export function formatTime(iso: string): string {
-    const date = new Date(iso);
-    return Number.isNaN(date.getTime()) ? iso : date.toLocaleString();
+/* A time in the contract's form (µs since the epoch) in the reader's locale; "" for 0 (none). */
+export function formatTime(microseconds: number): string {
+    return microseconds > 0 ? new Date(microseconds / 1000).toLocaleString() : "";
 }

@@ -9,6 +9,7 @@ import { Content } from "@patternfly/react-core/dist/esm/components/Content/inde
 import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
 import type { CockpitVariant } from "../../generated/dbus-contract";
 import { firstBootFromBus, type FirstBoot, type FirstBootStep } from "../../helpers/lib/firstboot-state";
+import { isoToMicroseconds } from "../../helpers/lib/times";
 import { unwrapDict } from "../lib/api/variants";
 import { formatTime } from "../lib/format";
 import { _, format } from "../lib/gettext";
@@ -36,7 +37,7 @@ function StepLabel({ step }: { step: FirstBootStep }) {
 function Summary({ firstBoot }: { firstBoot: FirstBoot }) {
     const failedStep = firstBoot.steps.find(s => s.state === "failed");
     if (firstBoot.state === "done")
-        return <Content component="p" id="debvisor-firstboot-finished">{format(_("First boot finished at $0."), formatTime(firstBoot.finished))}</Content>;
+        return <Content component="p" id="debvisor-firstboot-finished">{format(_("First boot finished at $0."), formatTime(isoToMicroseconds(firstBoot.finished)))}</Content>;
     if (firstBoot.state === "failed" && failedStep)
         return (
             <Alert variant="danger" isInline isPlain title={format(_("First boot failed: $0"), failedStep.description)}>

@@ -13,8 +13,8 @@ import { callAs, getProperty } from "../lib/call-as.js";
 import { ADMIN, OPERATOR, VIEWER } from "../lib/users.js";
 
 const WAIT = { timeout: 30_000 };
-const AUDIT = { path: "/org/debvisor/DebVisor1/Audit", iface: "org.debvisor.DebVisor1.Audit" };
-const MANAGER = { path: "/org/debvisor/DebVisor1/Manager", iface: "org.debvisor.DebVisor1.Manager" };
+const AUDIT = { path: "/org/debvisor/DebVisor1/audit", iface: "org.debvisor.DebVisor1.Audit" };
+const MANAGER = { path: "/org/debvisor/DebVisor1/manager", iface: "org.debvisor.DebVisor1.Manager" };
 
 QUnit.module("browser: compliance page", () => {
     QUnit.test("an admin sees the chain status, filters events, exports and downloads a bundle, and sets retention", async assert => {

@@ -11,7 +11,7 @@ import { testUnless } from "../lib/skip.js";
 import { ADMIN } from "../lib/users.js";
 
 const WAIT = { timeout: 30_000 };
-const HARDENING = { path: "/org/debvisor/DebVisor1/Hardening", iface: "org.debvisor.DebVisor1.Hardening" };
+const HARDENING = { path: "/org/debvisor/DebVisor1/hardening", iface: "org.debvisor.DebVisor1.Hardening" };
 type Dict = Record<string, unknown>;
 
 const WATCHED = ["/etc/sysctl.d/90-debvisor-hardening.conf", "/etc/ssh/sshd_config.d/90-debvisor-hardening.conf", "/etc/pam.d/sshd", "/etc/apt/apt.conf.d/20auto-upgrades"];

@@ -27,7 +27,7 @@ function jobProgress(frame: Frame, image: string): Promise<number> {
 /* How many refused AuditTail calls by USER the newest audit records hold. */
 /* Audit records of calls by `user` that reached debvisord (refused or not). */
 function recordsBy(user: string): number {
-    const out = execFileSync("busctl", ["--system", "--json=short", "call", "org.debvisor.DebVisor1", "/org/debvisor/DebVisor1/Manager",
+    const out = execFileSync("busctl", ["--system", "--json=short", "call", "org.debvisor.DebVisor1", "/org/debvisor/DebVisor1/manager",
         "org.debvisor.DebVisor1.Manager", "AuditTail", "ua{sv}", "1000", "0"], { encoding: "utf8", timeout: 30_000 });
     const records = (JSON.parse(out) as { data: [Array<Record<string, { data: unknown }>>] }).data[0];
     return records.filter(r => r.User.data === user).length;
@@ -60,7 +60,7 @@ QUnit.module("browser: Overview", hooks => {
 
             // ~48 MiB of random data at 8 MiB/s: a job that runs for about six seconds
             const source = randomImage(dir, `${name}.raw`, 48);
-            const out = execFileSync("busctl", ["--system", "call", "org.debvisor.DebVisor1", "/org/debvisor/DebVisor1/Manager",
+            const out = execFileSync("busctl", ["--system", "call", "org.debvisor.DebVisor1", "/org/debvisor/DebVisor1/manager",
                 "org.debvisor.DebVisor1.Manager", "ImportImage", "ssa{sv}", source, name, "1", "rate-limit", "t", String(8 << 20)],
             { encoding: "utf8", timeout: 30_000 });
             const jobPath = /"(\/org\/debvisor\/DebVisor1\/jobs\/\d+)"/.exec(out)?.[1];
@@ -119,7 +119,7 @@ QUnit.module("browser: Overview", hooks => {
 
             // slow enough (about 24 s) that it is still running when the button is pressed
             const source = randomImage(dir, `${name}.raw`, 48);
-            execFileSync("busctl", ["--system", "call", "org.debvisor.DebVisor1", "/org/debvisor/DebVisor1/Manager",
+            execFileSync("busctl", ["--system", "call", "org.debvisor.DebVisor1", "/org/debvisor/DebVisor1/manager",
                 "org.debvisor.DebVisor1.Manager", "ImportImage", "ssa{sv}", source, name, "1", "rate-limit", "t", String(2 << 20)],
             { encoding: "utf8", timeout: 30_000 });
 

@@ -18,7 +18,7 @@ import { waitFor } from "../lib/wait.js";
 
 const WAIT = { timeout: 30_000 };
 const BUS_NAME = "org.debvisor.DebVisor1";
-const FIREWALL = { path: "/org/debvisor/DebVisor1/Firewall", iface: "org.debvisor.DebVisor1.Firewall" };
+const FIREWALL = { path: "/org/debvisor/DebVisor1/firewall", iface: "org.debvisor.DebVisor1.Firewall" };
 const TABLE = `dvtest_fwb${process.pid % 100000}`;
 
 const nftJson = () => execFileSync("nft", ["-j", "list", "table", "inet", TABLE], { encoding: "utf8" });

@@ -10,8 +10,8 @@ import { areas, reactivateDaemon, stopDaemon, waitForArea } from "../lib/daemon.
 import { ADMIN } from "../lib/users.js";
 
 const ROOT = "/org/debvisor/DebVisor1";
-const FIREWALL = { path: `${ROOT}/Firewall`, iface: "org.debvisor.DebVisor1.Firewall" };
-const HARDENING = { path: `${ROOT}/Hardening`, iface: "org.debvisor.DebVisor1.Hardening" };
+const FIREWALL = { path: `${ROOT}/firewall`, iface: "org.debvisor.DebVisor1.Firewall" };
+const HARDENING = { path: `${ROOT}/hardening`, iface: "org.debvisor.DebVisor1.Hardening" };
 // an activated daemon has no DEBVISOR_* variables: it uses the product's own table and state file
 const TABLE = "debvisor";
 const STATE_FILE = "/etc/debvisor/firewall.json";

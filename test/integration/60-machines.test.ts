@@ -75,7 +75,7 @@ QUnit.module("machines (real libvirt, TCG)", hooks => {
         if (!del.ok) assert.equal(del.errorName, NOT_AUTHORIZED);
         const autostart = await machineCall(OPERATOR.name, objectPath, "SetAutostart", {}, { signature: "ba{sv}", body: [true, {}] });
         assert.false(autostart.ok, "an operator cannot change autostart");
-        const tail = await callAs(null, { path: "/org/debvisor/DebVisor1/Manager", iface: "org.debvisor.DebVisor1.Manager", method: "AuditTail", signature: "ua{sv}", body: [50, {}] });
+        const tail = await callAs(null, { path: "/org/debvisor/DebVisor1/manager", iface: "org.debvisor.DebVisor1.Manager", method: "AuditTail", signature: "ua{sv}", body: [50, {}] });
         const records = (tail.ok ? tail.body[0] : []) as Array<Record<string, unknown>>;
         assert.true(records.some(r => r.Method === "Machine.Start" && r.User === OPERATOR.name && r.Phase === "end" && r.Result === "ok"),
             "the operator's start is audited under their name");

@@ -18,7 +18,7 @@ import { ADMIN, NOBODY, OPERATOR, refusalOf, VIEWER } from "../lib/users.js";
 import { waitFor } from "../lib/wait.js";
 
 const BUS_NAME = "org.debvisor.DebVisor1";
-const FIREWALL = { path: "/org/debvisor/DebVisor1/Firewall", iface: "org.debvisor.DebVisor1.Firewall" };
+const FIREWALL = { path: "/org/debvisor/DebVisor1/firewall", iface: "org.debvisor.DebVisor1.Firewall" };
 const TABLE = `dvtest_fw${process.pid % 100000}`;
 const NS = `dvfw${process.pid % 100000}`;
 const VETH_ROOT = `dvfwr${process.pid % 10000}`;
@@ -446,7 +446,7 @@ QUnit.module("firewall: nftables through the bus", hooks => {
         assert.true(r.ok, r.ok ? "" : r.message);
         assert.equal(nftJson(), before, "nft -j list table is the same as before the quarantine");
         assert.true(connectsFromNamespace(port), "released: passes again");
-        const audit = await callAs(null, { path: "/org/debvisor/DebVisor1/Manager", iface: "org.debvisor.DebVisor1.Manager", method: "AuditTail", signature: "ua{sv}", body: [200, {}] });
+        const audit = await callAs(null, { path: "/org/debvisor/DebVisor1/manager", iface: "org.debvisor.DebVisor1.Manager", method: "AuditTail", signature: "ua{sv}", body: [200, {}] });
         const methods = (audit.ok ? audit.body[0] as Array<Record<string, unknown>> : []).map(r => r.Method);
         for (const step of ["Firewall.Quarantine", "Firewall.Quarantine.Isolate", "Firewall.Release", "Firewall.Release.Reconnect"])
             assert.true(methods.includes(step), `audited: ${step}`);

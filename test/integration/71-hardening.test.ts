@@ -11,7 +11,7 @@ import { callAs, getProperty } from "../lib/call-as.js";
 import { testUnless } from "../lib/skip.js";
 import { ADMIN, NOBODY, OPERATOR, refusalOf, VIEWER } from "../lib/users.js";
 
-const HARDENING = { path: "/org/debvisor/DebVisor1/Hardening", iface: "org.debvisor.DebVisor1.Hardening" };
+const HARDENING = { path: "/org/debvisor/DebVisor1/hardening", iface: "org.debvisor.DebVisor1.Hardening" };
 const INVALID = "org.debvisor.DebVisor1.Error.InvalidArgument";
 const AUDIT_LOG = "/var/log/debvisor/audit.jsonl";
 

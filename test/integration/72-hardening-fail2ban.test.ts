@@ -16,7 +16,7 @@ import { ADMIN, OPERATOR, VIEWER } from "../lib/users.js";
 import { waitFor } from "../lib/wait.js";
 
 const BUS_NAME = "org.debvisor.DebVisor1";
-const HARDENING = { path: "/org/debvisor/DebVisor1/Hardening", iface: "org.debvisor.DebVisor1.Hardening" };
+const HARDENING = { path: "/org/debvisor/DebVisor1/hardening", iface: "org.debvisor.DebVisor1.Hardening" };
 const NOT_AUTHORIZED = "org.debvisor.DebVisor1.Error.NotAuthorized";
 const INVALID = "org.debvisor.DebVisor1.Error.InvalidArgument";
 const JAIL = "dvtest";

@@ -62,7 +62,7 @@ moduleUnless("storage profile: plan and apply the zfs profile", pools().includes
         assert.deepEqual(p.Wipes.map(w => w.Size), [128 * MIB, 128 * MIB, 128 * MIB]);
         const pool = p.Steps.find(s => s.Id === "zfs-pool")!;
         assert.equal(pool.Settings.layout, "raidz1");
-        const impl = await getProperty(`${MANAGER.path.replace("/Manager", "")}/zfs`, "org.debvisor.DebVisor1.ZfsManager", "Implementation");
+        const impl = await getProperty(`${MANAGER.path.replace("/manager", "")}/zfs`, "org.debvisor.DebVisor1.ZfsManager", "Implementation");
         assert.equal(pool.Settings.compression, impl === "openzfs" ? "lz4" : "lzjb");
         const osDisks = JSON.parse(run("lsblk", "-J", "-o", "PATH,MOUNTPOINT")) as { blockdevices: Array<{ path: string; mountpoint: string | null; children?: unknown[] }> };
         assert.true(osDisks.blockdevices.length > 0);

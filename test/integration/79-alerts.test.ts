@@ -181,7 +181,7 @@ moduleUnless("alerts: a TSIG key overdue reaches a webhook through Prometheus an
             await waitFor("the alert to be active again", async () => (await listed())?.state === "active", 20_000, 250);
             const again = await alerts(ADMIN.name, "Unsilence", "sa{sv}", [id, {}]);
             assert.true(!again.ok && again.errorName.endsWith("NotFound"), "an ended silence cannot be ended twice");
-            const tail = await callAs(null, { path: "/org/debvisor/DebVisor1/Manager", iface: "org.debvisor.DebVisor1.Manager", method: "AuditTail", signature: "ua{sv}", body: [100, {}] });
+            const tail = await callAs(null, { path: "/org/debvisor/DebVisor1/manager", iface: "org.debvisor.DebVisor1.Manager", method: "AuditTail", signature: "ua{sv}", body: [100, {}] });
             const records = (tail.ok ? tail.body[0] : []) as Array<Record<string, unknown>>;
             assert.true(records.some(r => r.Method === "Alerts.Unsilence" && r.User === ADMIN.name && r.Phase === "end" && r.Result === "ok"), "the audit log holds the unsilence");
         } finally {

@@ -40,7 +40,7 @@ const NETWORK_BRIDGE = "dvfbvirt0";
 const LIBVIRT_POOL = "debvisor-zfs";
 const MIB = 1024 ** 2;
 const NODE_NETWORK = "10.213.7.0/24";
-const FIREWALL = { path: "/org/debvisor/DebVisor1/Firewall", iface: "org.debvisor.DebVisor1.Firewall" };
+const FIREWALL = { path: "/org/debvisor/DebVisor1/firewall", iface: "org.debvisor.DebVisor1.Firewall" };
 const managementSet = async () => (await getProperty(FIREWALL.path, FIREWALL.iface, "Management") as unknown[][]).map(m => [m[0], m[1]]);
 
 const run = (cmd: string, ...args: string[]) => execFileSync(cmd, args, { encoding: "utf8", stdio: "pipe" });

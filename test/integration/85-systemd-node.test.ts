@@ -112,7 +112,7 @@ for (const release of RELEASES) {
             assert.strictEqual(isActive("debvisord.service"), "inactive", "stopped");
             assert.strictEqual(busOwnerPid("org.debvisor.DebVisor1"), 0, "nobody owns the name");
 
-            const version = node.exec(["busctl", "--system", "get-property", "org.debvisor.DebVisor1", "/org/debvisor/DebVisor1/Manager",
+            const version = node.exec(["busctl", "--system", "get-property", "org.debvisor.DebVisor1", "/org/debvisor/DebVisor1/manager",
                 "org.debvisor.DebVisor1.Manager", "Version"], 90_000);
             assert.strictEqual(version.status, 0, `the first call activates the service: ${version.stderr}`);
             assert.ok(/^s ".+"$/.test(version.stdout.trim()), `Version answered: ${version.stdout.trim()}`);

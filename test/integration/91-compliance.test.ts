@@ -14,8 +14,8 @@ import { callAs, getProperty } from "../lib/call-as.js";
 import { ADMIN, NOBODY, OPERATOR, refusalOf, VIEWER } from "../lib/users.js";
 import { waitFor } from "../lib/wait.js";
 
-const AUDIT = { path: "/org/debvisor/DebVisor1/Audit", iface: "org.debvisor.DebVisor1.Audit" };
-const MANAGER = { path: "/org/debvisor/DebVisor1/Manager", iface: "org.debvisor.DebVisor1.Manager" };
+const AUDIT = { path: "/org/debvisor/DebVisor1/audit", iface: "org.debvisor.DebVisor1.Audit" };
+const MANAGER = { path: "/org/debvisor/DebVisor1/manager", iface: "org.debvisor.DebVisor1.Manager" };
 const AUDIT_LOG = "/var/log/debvisor/audit.jsonl";
 const KEY = "/etc/debvisor/audit-signing.key";
 const NOT_AUTHORIZED = "org.debvisor.DebVisor1.Error.NotAuthorized";

@@ -18,7 +18,7 @@ import { waitFor } from "../lib/wait.js";
 
 const BUS_NAME = "org.debvisor.DebVisor1";
 const AUDIT_LOG = "/var/log/debvisor/audit.jsonl";
-const FIREWALL = { path: "/org/debvisor/DebVisor1/Firewall", iface: "org.debvisor.DebVisor1.Firewall" };
+const FIREWALL = { path: "/org/debvisor/DebVisor1/firewall", iface: "org.debvisor.DebVisor1.Firewall" };
 const BIG = 4.6 * 1024 * 1024;
 
 const readVersion = () => callAs(null, { path: MANAGER.path, iface: "org.freedesktop.DBus.Properties", method: "Get", signature: "ss", body: [MANAGER.iface, "Version"] });

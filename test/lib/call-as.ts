@@ -92,7 +92,7 @@ export async function heardBy(user: string): Promise<HeardSignal[]> {
     return reply.ok ? reply.body[0] as HeardSignal[] : [];
 }
 
-export const MANAGER = { path: "/org/debvisor/DebVisor1/Manager", iface: "org.debvisor.DebVisor1.Manager" };
+export const MANAGER = { path: "/org/debvisor/DebVisor1/manager", iface: "org.debvisor.DebVisor1.Manager" };
 
 /* One property, read as root; an error (no such object or property) throws. */
 export async function getProperty(path: string, iface: string, name: string): Promise<unknown> {

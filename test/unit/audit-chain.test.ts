@@ -10,7 +10,7 @@ function chain(n: number): string[] {
     for (let i = 1; i <= n; i++) {
         const fields: AuditFields = {
             seq: i, time: new Date(1_700_000_000_000 + i).toISOString(), uid: 1000, loginuid: 1000, user: "ana",
-            method: "Manager.ImportImage", object: "/org/debvisor/DebVisor1/Manager", phase: "begin", result: "",
+            method: "Manager.ImportImage", object: "/org/debvisor/DebVisor1/manager", phase: "begin", result: "",
             args: ["/srv/a.qcow2", `vm-${i}`, { note: "ünïcødé \"quoted\"\nnewline" }],
         };
         const { line, hash } = formatRecord(prev, fields);

@@ -11,7 +11,7 @@ import { AuditLog, type AuditEntry } from "../../helpers/debvisord/audit/audit-l
 import { waitFor } from "../lib/wait.js";
 
 const entry = (i: number): AuditEntry => ({
-    uid: 1000, loginuid: 1000, user: "ana", method: "Manager.ImportImage", object: "/org/debvisor/DebVisor1/Manager",
+    uid: 1000, loginuid: 1000, user: "ana", method: "Manager.ImportImage", object: "/org/debvisor/DebVisor1/manager",
     phase: "begin", result: "", args: [`image-${i}-${"x".repeat(200)}`],
 });
 

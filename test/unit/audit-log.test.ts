@@ -6,7 +6,7 @@ import { claimedLogin, formatRecord, GENESIS, NO_LOGINUID, verifyFile } from "..
 import { AuditLog, type AuditEntry } from "../../helpers/debvisord/audit/audit-log.js";
 
 const entry = (i: number): AuditEntry => ({
-    uid: 1000, loginuid: 1000, user: "ana", method: "Manager.ImportImage", object: "/org/debvisor/DebVisor1/Manager",
+    uid: 1000, loginuid: 1000, user: "ana", method: "Manager.ImportImage", object: "/org/debvisor/DebVisor1/manager",
     phase: "begin", result: "", args: [`image-${i}`],
 });
 
@@ -32,7 +32,7 @@ QUnit.module("audit log (group commit, recovery)", hooks => {
         const file = path.join(dir, "audit.jsonl");
         // a log written before the claim was labelled: loginuid and loginuser as plain fields
         const old = formatRecord(GENESIS, { seq: 1, time: new Date().toISOString(), uid: 0, loginuid: 1000, user: "root", loginuser: "ana",
-            method: "Manager.ImportImage", object: "/org/debvisor/DebVisor1/Manager", phase: "begin", result: "" });
+            method: "Manager.ImportImage", object: "/org/debvisor/DebVisor1/manager", phase: "begin", result: "" });
         fs.writeFileSync(file, old.line + "\n", { mode: 0o600 });
         const log = AuditLog.open(file);
         await log.append({ ...entry(2), uid: 1004, user: "eve", loginuid: 1000, loginuser: "ana" });

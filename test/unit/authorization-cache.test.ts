@@ -3,7 +3,7 @@
 import QUnit from "qunit";
 import { AuthorizationCache } from "../../helpers/debvisord/bus/authorization-cache.js";
 
-const details = { "debvisor.method": "Manager.ImportImage", "debvisor.object": "/org/debvisor/DebVisor1/Manager" };
+const details = { "debvisor.method": "Manager.ImportImage", "debvisor.object": "/org/debvisor/DebVisor1/manager" };
 
 QUnit.module("bus: authorization cache", () => {
     QUnit.test("a yes is kept for its time only, per connection, action, details and interaction", assert => {
@@ -16,7 +16,7 @@ QUnit.module("bus: authorization cache", () => {
         for (const other of [
             AuthorizationCache.key(":1.8", "org.debvisor.images.import", details, true),
             AuthorizationCache.key(":1.7", "org.debvisor.machines.manage", details, true),
-            AuthorizationCache.key(":1.7", "org.debvisor.images.import", { ...details, "debvisor.object": "/org/debvisor/DebVisor1/Audit" }, true),
+            AuthorizationCache.key(":1.7", "org.debvisor.images.import", { ...details, "debvisor.object": "/org/debvisor/DebVisor1/audit" }, true),
             AuthorizationCache.key(":1.7", "org.debvisor.images.import", details, false),
         ])
             assert.false(cache.allows(other), `not for another connection, action, object or interaction: ${other}`);

@@ -70,7 +70,7 @@ QUnit.module("backups tab: data", () => {
 
     QUnit.test("history: schedule runs by name, jobs by who started them, newest first; other records left out", assert => {
         const record = (Seq: number, Method: string, Result: string, User = "debvisord", Arguments = "null") =>
-            ({ Seq, Time: new Date(Seq * 1000).toISOString(), User, Method, Arguments, Result });
+            ({ Seq, Time: Seq * 1_000_000, User, Method, Arguments, Result });
         const entries = historyEntries([
             record(3, "Job.machine-backup", "failed: restic: unable to open repository: no such directory", "alice"),
             record(5, "BackupSchedule.Run", "succeeded: Backed up web01 to nas\nRetention kept all 2 of the schedule's backups", "debvisord", "[\"nightly\",\"due\"]"),

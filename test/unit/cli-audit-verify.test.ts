@@ -28,7 +28,7 @@ function makeLog(n: number, first = GENESIS): { lines: string[]; hashes: string[
     for (let seq = 1; seq <= n; seq++) {
         const { line, hash } = formatRecord(prev, {
             seq, time: new Date(Date.UTC(2026, 0, 1, 0, 0, seq)).toISOString(), uid: 1000, loginuid: 1000, user: "alice",
-            method: "Manager.ImportImage", object: "/org/debvisor/DebVisor1/Manager", phase: seq % 2 ? "begin" : "end",
+            method: "Manager.ImportImage", object: "/org/debvisor/DebVisor1/manager", phase: seq % 2 ? "begin" : "end",
             result: seq % 2 ? "" : "ok", args: { image_name: `web${seq}`, note: "ü€ multi-byte text" },
         });
         lines.push(line);

@@ -49,10 +49,11 @@ QUnit.module("debvisorctl output", () => {
             "4    machine-shutdown  -         failed   Shutting down web02",
         ].join("\n"));
         const audit = auditTable([
-            { Seq: 7, Time: "2026-01-02T03:04:05.000Z", User: "root", LoginUserClaimed: "alice", Method: "Manager.ImportImage", Object: "/org/debvisor/DebVisor1/Manager", Phase: "end", Result: "ok" },
-            { Seq: 8, Time: "2026-01-02T03:04:06.000Z", User: "bob", LoginUserClaimed: "bob", Method: "Manager.GetDisks", Object: "/org/debvisor/DebVisor1/Manager", Phase: "denied", Result: "org.debvisor.host.read" },
+            { Seq: 7, Time: 1_767_323_045_000_000, User: "root", LoginUserClaimed: "alice", Method: "Manager.ImportImage", Object: "/org/debvisor/DebVisor1/manager", Phase: "end", Result: "ok" },
+            { Seq: 8, Time: 1_767_323_046_000_000, User: "bob", LoginUserClaimed: "bob", Method: "Manager.GetDisks", Object: "/org/debvisor/DebVisor1/manager", Phase: "denied", Result: "org.debvisor.host.read" },
         ]).split("\n");
         assert.true(audit[1].includes(" root(claims:alice) "), "who called as the bus says, the login user only as a claim");
+        assert.true(audit[1].includes(" 2026-01-02T03:04:05.000Z "), "the contract's microseconds as ISO 8601 UTC");
         assert.false(audit[1].includes(" alice "), "a claimed login user is never shown alone, as if they had acted");
         assert.true(audit[2].includes(" bob ") && !audit[2].includes("claims"), audit[2]);
     });
@@ -86,7 +87,7 @@ QUnit.module("debvisorctl output", () => {
             assert.throws(() => parseBytes(bad), UsageError, JSON.stringify(bad));
         assert.equal(jobPath("7"), "/org/debvisor/DebVisor1/jobs/7");
         assert.equal(jobPath("/org/debvisor/DebVisor1/jobs/12"), "/org/debvisor/DebVisor1/jobs/12");
-        for (const bad of ["../Manager", "/org/debvisor/DebVisor1/Manager", "/org/debvisor/DebVisor1/jobs/", "7a"])
+        for (const bad of ["../Manager", "/org/debvisor/DebVisor1/manager", "/org/debvisor/DebVisor1/jobs/", "7a"])
             assert.throws(() => jobPath(bad), UsageError, bad);
     });
 

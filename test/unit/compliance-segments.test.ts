@@ -13,7 +13,7 @@ import { parseRecord } from "../../helpers/lib/audit-chain.js";
 import { listSegments, PRUNE_METHOD, pruneFields, SEAL_METHOD, verifySegments } from "../../helpers/lib/audit-segments.js";
 
 const entry = (i: number): AuditEntry => ({
-    uid: 1000, loginuid: 1000, user: "ana", method: "Manager.ImportImage", object: "/org/debvisor/DebVisor1/Manager",
+    uid: 1000, loginuid: 1000, user: "ana", method: "Manager.ImportImage", object: "/org/debvisor/DebVisor1/manager",
     phase: "begin", result: "", args: [`image-${i}`, "ünïcødé"],
 });
 

@@ -3,7 +3,10 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import QUnit from "qunit";
 import { interfaceXml, parseIntrospection, splitSignature } from "../../helpers/lib/dbus-xml.js";
-import { ACTION_ANNOTATION } from "../../helpers/debvisord/bus/call-pipeline.js";
+import * as z from "zod/mini";
+import { HARDENING_IFACE } from "../../generated/dbus-contract.js";
+import { ACTION_ANNOTATION, contractMethods, method } from "../../helpers/debvisord/bus/call-pipeline.js";
+import { optionsSchema } from "../../helpers/debvisord/validation.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const xml = fs.readFileSync(path.join(root, "dbus/org.debvisor.DebVisor1.xml"), "utf8");
@@ -23,6 +26,17 @@ function ruleVerdict(actionId: string, groups: string[], user = "someone"): stri
 }
 
 QUnit.module("D-Bus contract", () => {
+    QUnit.test("a method table is held to the contract when it compiles", assert => {
+        const table = contractMethods(HARDENING_IFACE, {
+            Recheck: method({ args: z.tuple([optionsSchema({})]), run: async () => [] }),
+            // @ts-expect-error Fix takes a check id (s) first, not a number: a schema that drifts from the XML does not compile
+            Fix: method({ args: z.tuple([z.number(), optionsSchema({})]), run: async () => [] }),
+            // @ts-expect-error the interface has no such method
+            Repair: method({ args: z.tuple([optionsSchema({})]), run: async () => [] }),
+        });
+        assert.deepEqual(Object.keys(table), ["Recheck", "Fix", "Repair"], "the table itself is unchanged");
+    });
+
     QUnit.test("every method names an action that the polkit policy defines", assert => {
         const actions = new Set([...policy.matchAll(/<action id="([^"]+)"/g)].map(m => m[1]));
         const methods = parseIntrospection(xml).flatMap(i => i.methods.map(m => ({ i: i.name, m })));

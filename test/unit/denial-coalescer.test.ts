@@ -10,7 +10,7 @@ import { DenialCoalescer } from "../../helpers/debvisord/audit/denial-coalescer.
 import { waitFor } from "../lib/wait.js";
 
 const denial = (uid: number, method: string): AuditEntry => ({
-    uid, loginuid: uid, user: `u${uid}`, method, object: "/org/debvisor/DebVisor1/Manager", phase: "denied", result: "org.debvisor.machines.manage",
+    uid, loginuid: uid, user: `u${uid}`, method, object: "/org/debvisor/DebVisor1/manager", phase: "denied", result: "org.debvisor.machines.manage",
 });
 
 QUnit.module("audit: repeated denials", hooks => {

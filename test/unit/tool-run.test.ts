@@ -60,6 +60,20 @@ QUnit.module("tool-run: running a tool", () => {
         }
     });
 
+    QUnit.test("a tool on the terminal keeps the person's locale (whiptail wraps its text by it)", async assert => {
+        const before = process.env.LC_ALL;
+        process.env.LC_ALL = "C.UTF-8";
+        try {
+            const r = await runTool("/bin/sh", ["-c", "echo \"$LC_ALL\" >&2"], "x", { terminal: true });
+            assert.equal(r.stderr.trim(), "C.UTF-8");
+        } finally {
+            if (before === undefined)
+                delete process.env.LC_ALL;
+            else
+                process.env.LC_ALL = before;
+        }
+    });
+
     QUnit.test("inherited descriptors, output to a descriptor and interleaved output", async assert => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tool-run-"));
         try {

@@ -10,7 +10,7 @@ import { followJob, reportOutcome } from "../job-follow.js";
 import { callMethod } from "../method.js";
 import { print, printJson } from "../output.js";
 
-const AUDIT_PATH = `${ROOT_PATH}/Audit`;
+const AUDIT_PATH = `${ROOT_PATH}/audit`;
 
 /* "2026-01-31", "2026-01-31T12:00:00Z", "now", or "7d" / "12h" ago → milliseconds since the epoch. */
 function parseWhen(text: string, option: string, now = Date.now()): number {

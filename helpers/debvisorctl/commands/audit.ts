@@ -5,12 +5,12 @@ import { checkLog, checkSegments, LIVE_LOG, sameFile, type DaemonHead, type LogC
 import { CliError, managerProperties, MANAGER_PATH } from "../bus.js";
 import { JSON_OPTION, NO_ASK_OPTION, type Command } from "../command.js";
 import { callMethod } from "../method.js";
-import { print, printJson, printList, tableOf } from "../output.js";
+import { print, printJson, printList, tableOf, timeText } from "../output.js";
 
 type AuditRecord = Record<string, unknown>;
 
 export const auditTable = tableOf<AuditRecord>(["SEQ", "TIME", "USER", "METHOD", "OBJECT", "PHASE", "RESULT"], r => [
-    String(r.Seq), String(r.Time),
+    String(r.Seq), timeText(r.Time),
     // who called, as the bus says; a different login user only as the calling process's claim
     r.LoginUserClaimed && r.LoginUserClaimed !== r.User ? `${String(r.User)}(claims:${String(r.LoginUserClaimed)})` : String(r.User),
     String(r.Method), String(r.Object), String(r.Phase), String(r.Result),

@@ -12,7 +12,7 @@ import { CliError, managedObjects, objectsWith, type Properties } from "../bus.j
 import { JSON_OPTION, NO_ASK_OPTION, type Command } from "../command.js";
 import { printAndFollow } from "../job-follow.js";
 import { callMethod } from "../method.js";
-import { print, printJson, printList, tableOf } from "../output.js";
+import { print, printJson, printList, tableOf, timeText } from "../output.js";
 import { callMachine, findMachine } from "./machine-lookup.js";
 
 const BACKUPS_PATH = `${ROOT_PATH}/backups`;
@@ -154,7 +154,7 @@ const backupList: Command = {
         const [raw] = await callMethod((await findRepository(repository)).Path, BACKUPREPOSITORY_IFACE, "ListBackups", [], values, options);
         const backups = unwrap(raw) as Array<Record<string, unknown>>;
         return printList(values, backups, tableOf(["ID", "TIME", "MACHINE", "UUID", "CONSISTENCY", "SIZE"], b => [
-            String(b.Id), new Date(Number(BigInt(b.Time as bigint) / 1000n)).toISOString().replace(/\.\d+Z$/, "Z"),
+            String(b.Id), timeText(b.Time).replace(/\.\d+Z$/, "Z"),
             String(b.MachineName), String(b.MachineUUID), String(b.Consistency), b.Size === undefined ? "-" : formatBytes(Number(b.Size)),
         ]));
     },

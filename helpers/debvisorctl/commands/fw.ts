@@ -11,7 +11,7 @@ import { print, printJson, printable, table } from "../output.js";
 
 type Variant = InstanceType<typeof dbus.Variant>;
 
-const FIREWALL_PATH = `${ROOT_PATH}/Firewall`;
+const FIREWALL_PATH = `${ROOT_PATH}/firewall`;
 const MAX_ENTRIES = 1_000_000;
 
 /* "3600", "90s", "30m", "12h", "7d" → seconds. */

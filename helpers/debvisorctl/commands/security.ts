@@ -5,7 +5,7 @@ import { JSON_OPTION, NO_ASK_OPTION, type Command } from "../command.js";
 import { callMethod, passOptions } from "../method.js";
 import { print, printList, tableOf } from "../output.js";
 
-const HARDENING_PATH = `${ROOT_PATH}/Hardening`;
+const HARDENING_PATH = `${ROOT_PATH}/hardening`;
 
 interface CheckDict { Id: string; Title: string; Status: string; Detail: string; Fixable: boolean; Change: string }
 

@@ -8,7 +8,7 @@ import { MANAGER_PATH } from "../bus.js";
 import { JSON_OPTION, NO_ASK_OPTION, type Command } from "../command.js";
 import { printAndFollow } from "../job-follow.js";
 import { callMethod, passOptions } from "../method.js";
-import { print, printJson, table } from "../output.js";
+import { print, printJson, table, timeText } from "../output.js";
 import { parseBytes } from "./import.js";
 import { callMachine, findMachine } from "./machine-lookup.js";
 
@@ -112,7 +112,7 @@ const vmShow: Command = {
             DISPLAY_ACCESS[String(g.Access)] ?? String(g.Access),
         ])));
         print("\n" + table(["SNAPSHOT", "TAKEN", "STATE", "CURRENT", "DESCRIPTION"], list("Snapshots").map(s => [
-            String(s.Name), new Date(Number(s.CreationTime) / 1000).toISOString(), String(s.State), s.Current ? "yes" : "", String(s.Description)])));
+            String(s.Name), timeText(s.CreationTime), String(s.State), s.Current ? "yes" : "", String(s.Description)])));
         return 0;
     },
 };

@@ -1,4 +1,4 @@
-// /org/debvisor/DebVisor1/Audit: the audit log as a compliance record —
+// /org/debvisor/DebVisor1/audit: the audit log as a compliance record —
 // query through the index, verification of the whole series (by the same
 // verifier `debvisorctl audit verify` is, run as its own process so a long
 // check does not hold up the daemon), evidence export, retention and
@@ -13,7 +13,7 @@ import { busy, failed, invalidArgument } from "../../lib/errors.js";
 import { runTool } from "../../lib/tool-run.js";
 import { toVariantDict } from "../../lib/variants.js";
 import { groupId } from "../../lib/system-ids.js";
-import { method, type MethodTable } from "../bus/call-pipeline.js";
+import { contractMethods, method, type MethodTable } from "../bus/call-pipeline.js";
 import type { ObjectServer } from "../bus/object-server.js";
 import type { JobRegistry } from "../jobs/jobs.js";
 import { count, optionsSchema } from "../validation.js";
@@ -26,6 +26,7 @@ import { segmentsToPrune } from "./retention.js";
 import { loadOrCreateSigningKey, type SigningKey } from "./signing-key.js";
 import { SyslogForwarder } from "./syslog-forward.js";
 import { AUDIT_IFACE } from "../../../generated/dbus-contract.js";
+import { microseconds } from "../../lib/times.js";
 
 const HOUSEKEEPING_MS = 3600_000;
 const DAY_MS = 24 * 3600_000;
@@ -56,7 +57,7 @@ const runDebvisorctlVerify: SeriesVerifier = async liveFile => {
 /* An audit record as the bus hands it out (AuditTail and Query). */
 export function auditRecordDict(r: AuditRecord) {
     return toVariantDict({
-        Seq: r.seq, Time: r.time, Uid: new dbus.Variant("u", r.uid), User: r.user,
+        Seq: r.seq, Time: new dbus.Variant("t", microseconds(Date.parse(r.time))), Uid: new dbus.Variant("u", r.uid), User: r.user,
         // the login uid is only what the calling process claimed: never shown as who acted
         LoginUidClaimed: new dbus.Variant("u", claimedLogin(r).uid), LoginUserClaimed: claimedLogin(r).user, Method: r.method, Object: r.object, Phase: r.phase, Result: r.result,
         Arguments: JSON.stringify(r.args ?? null), Hash: r.hash,
@@ -91,7 +92,7 @@ export class AuditObject {
         private readonly verifier: SeriesVerifier = runDebvisorctlVerify,
         forwarder = new SyslogForwarder(),
     ) {
-        this.path = `${server.rootPath}/Audit`;
+        this.path = `${server.rootPath}/audit`;
         this.index = new AuditIndex(log);
         this.settings = readSettings(paths.config);
         this.exported = readExported(paths.exported);
@@ -155,7 +156,7 @@ export class AuditObject {
         const all = this.index.segmentSummaries();
         return all.map((s, k) => toVariantDict({
             Name: s.name, FirstSeq: s.firstSeq, LastSeq: s.lastSeq, Bytes: s.bytes,
-            FirstTime: new Date(s.firstTime).toISOString(), LastTime: new Date(s.lastTime).toISOString(),
+            FirstTime: new dbus.Variant("t", microseconds(s.firstTime)), LastTime: new dbus.Variant("t", microseconds(s.lastTime)),
             Sealed: k < all.length - 1, Exported: isExported(this.exported, s.firstSeq, s.lastSeq),
         }));
     }
@@ -214,7 +215,7 @@ export class AuditObject {
 
     /* The methods of this object's interface, keyed by the contract's names (see bus/call-pipeline.ts). */
     private methods(): MethodTable {
-        return {
+        return contractMethods(AUDIT_IFACE, {
             Query: method({
                 args: z.tuple([
                     z.strictObject({
@@ -347,6 +348,6 @@ export class AuditObject {
                     return [];
                 },
             }),
-        };
+        });
     }
 }

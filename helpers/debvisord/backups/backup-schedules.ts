@@ -7,7 +7,7 @@ import * as z from "zod/mini";
 import { busy, invalidArgument, notFound } from "../../lib/errors.js";
 import { escapePathElement } from "../../lib/object-path.js";
 import type { AuditLog } from "../audit/audit-log.js";
-import { method, type CallContext, type MethodTable } from "../bus/call-pipeline.js";
+import { type CallContext, contractMethods, method, type MethodTable } from "../bus/call-pipeline.js";
 import type { Caller } from "../bus/caller.js";
 import type { Published } from "../bus/object-server.js";
 import type { Job } from "../jobs/jobs.js";
@@ -18,12 +18,12 @@ import { runSchedule, scheduleTargets } from "./schedule-run.js";
 import { ScheduleStore } from "./schedule-store.js";
 import { applyOptions, isDue, nextDue, ScheduleError, scheduleOptionShape, type ScheduleOptions, type ScheduleRecord } from "./schedules.js";
 import { BACKUPSCHEDULE_IFACE } from "../../../generated/dbus-contract.js";
+import { microseconds } from "../../lib/times.js";
 
 
 /** The daemon as the starter of scheduled jobs: root, and no person's login uid. */
 const DAEMON: Caller = { sender: "", uid: 0, pid: process.pid, loginuid: 0xffffffff, user: "debvisord", loginUser: "" };
 
-const us = (ms: number) => BigInt(Math.max(0, Math.round(ms))) * 1000n;
 
 export class BackupSchedules {
     readonly path: string;
@@ -68,8 +68,8 @@ export class BackupSchedules {
                 iface: BACKUPSCHEDULE_IFACE,
                 props: {
                     Name: s.name, Repository: s.repository, Machine: s.machine, Tag: s.tag, Frequency: s.frequency,
-                    Weekday: s.weekday, Time: s.time, Keep: s.keep, VerifyPercent: s.verifyPercent ?? 0, NextRun: us(nextDue(s, now).getTime()),
-                    LastRun: us(s.lastRun), LastResult: s.lastResult, LastMessage: s.lastMessage,
+                    Weekday: s.weekday, Time: s.time, Keep: s.keep, VerifyPercent: s.verifyPercent ?? 0, NextRun: microseconds(nextDue(s, now).getTime()),
+                    LastRun: microseconds(s.lastRun), LastResult: s.lastResult, LastMessage: s.lastMessage,
                     Running: this.running.has(s.name), CreatedByUID: s.createdByUid,
                 },
                 methods: () => this.methods(s.name),
@@ -176,7 +176,7 @@ export class BackupSchedules {
     }
 
     private methods(name: string): MethodTable {
-        return {
+        return contractMethods(BACKUPSCHEDULE_IFACE, {
             Update: method({
                 args: z.tuple([optionsSchema({ ...scheduleOptionShape, repository: z.optional(resourceName) })]),
                 run: async (_ctx, [options]) => {
@@ -211,6 +211,6 @@ export class BackupSchedules {
                     return [];
                 },
             }),
-        };
+        });
     }
 }

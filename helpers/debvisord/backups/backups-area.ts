@@ -9,7 +9,7 @@ import { busy, invalidArgument, notFound, notSupported } from "../../lib/errors.
 import { escapePathElement } from "../../lib/object-path.js";
 import { toVariantDict } from "../../lib/variants.js";
 import { NotInstalled } from "../area-supervisor.js";
-import { method, type CallContext, type MethodTable } from "../bus/call-pipeline.js";
+import { type CallContext, contractMethods, method, type MethodTable } from "../bus/call-pipeline.js";
 import type { ObjectServer } from "../bus/object-server.js";
 import { optionsSchema, resourceName } from "../validation.js";
 import type { AuditLog } from "../audit/audit-log.js";
@@ -262,7 +262,7 @@ export class BackupsArea implements BackupsHost {
     }
 
     private repositoryMethods(name: string): MethodTable {
-        return {
+        return contractMethods(BACKUPREPOSITORY_IFACE, {
             Remove: method({
                 args: z.tuple([optionsSchema({})]),
                 run: async () => {
@@ -294,7 +294,7 @@ export class BackupsArea implements BackupsHost {
             RestoreDisk: restoreDiskMethod(this, name),
             ListFiles: listFilesMethod(this, this.files, name),
             ReadFile: readFileMethod(this, this.files, name),
-        };
+        });
     }
 }
 

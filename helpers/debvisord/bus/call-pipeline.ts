@@ -6,6 +6,7 @@
 // own work; everything else happens here.
 import { DebVisorError, failed, invalidArgument, notAuthorized } from "../../lib/errors.js";
 import { unwrap } from "../../lib/variants.js";
+import type { ContractMethodArgs } from "../../../generated/dbus-contract.js";
 import type { MethodSpec } from "../../lib/dbus-xml.js";
 import type { AuditLog } from "../audit/audit-log.js";
 import type { DenialCoalescer } from "../audit/denial-coalescer.js";
@@ -48,8 +49,30 @@ export interface Method<Args extends unknown[]> {
     audit?(args: Args): unknown;
 }
 
-export function method<Args extends unknown[]>(m: Method<Args>): Method<Args> {
+/* A method: its schema keeps its own type, so contractMethods() can hold it against the contract. */
+export function method<Args extends unknown[], S extends ArgsSchema<Args>>(m: Method<Args> & { args: S }): Method<Args> & { args: S } {
     return m;
+}
+
+/* What a zod schema accepts, each value widened to its D-Bus kind: a schema may narrow a string to
+ * some words or a dictionary to some keys, which the contract's types cannot say. */
+type InputOf<M> = M extends { args: { _zod: { input: infer In } } } ? Widen<In> : never;
+type Widen<T> = T extends string ? string : T extends number ? number : T extends boolean ? boolean : T extends bigint ? bigint
+    : T extends readonly unknown[] ? { [K in keyof T]: Widen<T[K]> } : T;
+
+/* Each method of `T` as it is when its schema accepts the arguments the contract gives it, and
+ * otherwise a type that says why not: the table does not compile. */
+type HeldToContract<T, Contract> = {
+    [M in keyof T]: M extends keyof Contract
+        ? [Contract[M]] extends [InputOf<T[M]>] ? T[M] : { "the schema does not accept the contract's arguments": Contract[M] }
+        : { "is not a method of the interface": M };
+};
+
+/* A method table (or part of one) for `iface`, checked at compile time against the contract:
+ * a method's argument schema that drifts from the XML's in-arguments, or a name the interface
+ * does not have, is a type error. */
+export function contractMethods<I extends keyof ContractMethodArgs, T extends MethodTable>(_iface: I, table: T & HeldToContract<T, ContractMethodArgs[I]>): MethodTable {
+    return table;
 }
 
 /**
@@ -59,7 +82,9 @@ export function method<Args extends unknown[]>(m: Method<Args>): Method<Args> {
  * object of its own (Manager, Firewall, DNS …), `fooMethods(host, target)`
  * in `foo-methods.ts` over the area's host interface where an area publishes
  * many objects of a kind (Machine, ZFS pool, Ceph image …). Another area's
- * methods join an object through its `addMethods()` (Manager, Machine).
+ * methods join an object through its `addMethods()` (Manager, Machine). Each
+ * table is written as `contractMethods(IFACE, { … })`, which holds its names
+ * and argument schemas to the contract's at compile time.
  */
 export type MethodTable = Record<string, Method<unknown[]>>;
 

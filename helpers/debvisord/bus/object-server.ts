@@ -88,6 +88,11 @@ export interface Published {
 /** What of a property is news (see ObjectServer.publish). */
 export type News = (name: string, value: unknown) => unknown;
 
+/* The singletons' paths of DebVisor 0.1.0, capitalized where every other path is lower case: for
+ * one contract version they still answer calls, Get and Introspect as the lower-case object
+ * (GetManagedObjects and signals name only the new path). */
+export const OLD_PATHS: Readonly<Record<string, string>> = { Manager: "manager", Audit: "audit", Firewall: "firewall", Hardening: "hardening" };
+
 export class ObjectServer {
     private readonly objects = new Map<string, Map<string, ExportedInterface>>();
     // objects exported through publish(): the values last published, each property as compared text as last
@@ -276,7 +281,7 @@ export class ObjectServer {
             this.error(msg, "org.freedesktop.DBus.Error.InvalidArgs", `${msg.member} takes no arguments of ${formatBytes(held.bytes)}; refused unread`);
             return true;
         }
-        const path = msg.path as string;
+        const path = this.canonicalPath(msg.path as string);
         const iface = msg.interface as string | undefined;
         const member = msg.member as string;
         const known = this.objects.get(path);
@@ -356,6 +361,13 @@ export class ObjectServer {
                 this.inFlight.delete(sender);
         });
         return true;
+    }
+
+    /* An old path (OLD_PATHS) as the object's path now; any other path as it is. */
+    private canonicalPath(path: string): string {
+        const below = path.startsWith(`${this.rootPath}/`) ? path.slice(this.rootPath.length + 1) : "";
+        const now = Object.hasOwn(OLD_PATHS, below) ? OLD_PATHS[below] : undefined;
+        return now ? `${this.rootPath}/${now}` : path;
     }
 
     private fail(msg: DBusMessage, e: unknown): void {

@@ -6,7 +6,7 @@
 import fs from "node:fs";
 import * as z from "zod/mini";
 import { busy, DebVisorError, failed, invalidArgument, notFound, notSupported } from "../../lib/errors.js";
-import { method, type MethodTable } from "../bus/call-pipeline.js";
+import { contractMethods, method, type MethodTable } from "../bus/call-pipeline.js";
 import { machinesUsingRbdImage } from "../machines/disk-users.js";
 import { optionsSchema } from "../validation.js";
 import type { CephHost } from "./ceph-host.js";
@@ -16,6 +16,7 @@ import { provisionMethods } from "./provision-methods.js";
 import { cephPoolName, imageName, imageSize, MIB, rbdSnapshotName, replicas } from "./names.js";
 import { parseRbdSnapshots, type RbdSnapshot } from "./parse.js";
 import { DATA_TIMEOUT_MS } from "./tools.js";
+import { CEPHIMAGE_IFACE, CEPHMANAGER_IFACE, CEPHOSD_IFACE, CEPHPOOL_IFACE } from "../../../generated/dbus-contract.js";
 
 const confirmOption = z.optional(z.string().check(z.maxLength(300, "is too long")));
 
@@ -88,7 +89,7 @@ async function setReplicas(host: CephHost, name: string, size: number, minSize: 
 }
 
 export function managerMethods(host: CephHost): MethodTable {
-    return {
+    return contractMethods(CEPHMANAGER_IFACE, {
         ...provisionMethods(host),
         SetMaintenance: method({
             args: z.tuple([z.boolean(), optionsSchema({})]),
@@ -168,7 +169,7 @@ export function managerMethods(host: CephHost): MethodTable {
                 return [];
             }),
         }),
-    };
+    });
 }
 
 export function osdMethods(host: CephHost, id: number): MethodTable {
@@ -181,7 +182,7 @@ export function osdMethods(host: CephHost, id: number): MethodTable {
             return [];
         }),
     });
-    return { MarkIn: mark("in"), MarkOut: mark("out") };
+    return contractMethods(CEPHOSD_IFACE, { MarkIn: mark("in"), MarkOut: mark("out") });
 }
 
 async function deletePool(host: CephHost, name: string): Promise<void> {
@@ -205,7 +206,7 @@ export function poolMethods(host: CephHost, name: string): MethodTable {
             throw notFound(`the pool ${name} is gone`);
         return p;
     };
-    return {
+    return contractMethods(CEPHPOOL_IFACE, {
         SetSize: method({
             args: z.tuple([replicas, replicas, optionsSchema({})]),
             run: (_ctx, [size, minSize]) => change(host, async () => {
@@ -242,7 +243,7 @@ export function poolMethods(host: CephHost, name: string): MethodTable {
                 return [];
             }),
         }),
-    };
+    });
 }
 
 /* An image's snapshots as rbd lists them now, not as last read: one may have been made, removed or (un)protected since. */
@@ -263,7 +264,7 @@ async function confirmedSnapshot(host: CephHost, spec: string, snap: string, con
 
 function snapshotMethods(host: CephHost, pool: string, name: string, current: () => unknown): MethodTable {
     const spec = `${pool}/${name}`;
-    return {
+    return contractMethods(CEPHIMAGE_IFACE, {
         RollbackSnapshot: method({
             args: z.tuple([rbdSnapshotName, optionsSchema({ confirm: confirmOption })]),
             run: (_ctx, [snap, options]) => change(host, async () => {
@@ -287,7 +288,7 @@ function snapshotMethods(host: CephHost, pool: string, name: string, current: ()
                 return [];
             }, pool),
         }),
-    };
+    });
 }
 
 export function imageMethods(host: CephHost, pool: string, name: string): MethodTable {
@@ -298,7 +299,7 @@ export function imageMethods(host: CephHost, pool: string, name: string): Method
             throw notFound(`the image ${spec} is gone`);
         return i;
     };
-    return {
+    return contractMethods(CEPHIMAGE_IFACE, {
         ...snapshotMethods(host, pool, name, current),
         Resize: method({
             args: z.tuple([imageSize, optionsSchema({ "allow-shrink": z.optional(z.boolean()) })]),
@@ -339,5 +340,5 @@ export function imageMethods(host: CephHost, pool: string, name: string): Method
                 return [];
             }, pool),
         }),
-    };
+    });
 }

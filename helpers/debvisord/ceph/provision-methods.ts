@@ -5,12 +5,13 @@
 // host moves the pools to one copy per host (provision/host-placement.ts).
 import * as z from "zod/mini";
 import { busy } from "../../lib/errors.js";
-import { method, type CallContext, type MethodTable } from "../bus/call-pipeline.js";
+import { type CallContext, contractMethods, method, type MethodTable } from "../bus/call-pipeline.js";
 import { optionsSchema } from "../validation.js";
 import type { CephHost } from "./ceph-host.js";
 import {
     bootstrapCluster, checkOsdDevices, createOsd, normalizeOptions, observeCluster, type ProgressCallback,
 } from "./provision/index.js";
+import { CEPHMANAGER_IFACE } from "../../../generated/dbus-contract.js";
 
 const deviceArg = z.string().check(z.minLength(1, "must not be empty"), z.maxLength(4096, "is too long"));
 const devicesArg = z.array(deviceArg).check(z.minLength(1, "name at least one spare disk"), z.maxLength(64, "names too many disks"));
@@ -24,7 +25,7 @@ function stepReporter(host: CephHost, ctx: CallContext, methodName: string, setP
 }
 
 export function provisionMethods(host: CephHost): MethodTable {
-    return {
+    return contractMethods(CEPHMANAGER_IFACE, {
         Bootstrap: method({
             args: z.tuple([devicesArg, optionsSchema({
                 "rbd-pool": z.optional(z.string().check(z.maxLength(100, "is too long"))),
@@ -80,5 +81,5 @@ export function provisionMethods(host: CephHost): MethodTable {
                 return [job.path];
             },
         }),
-    };
+    });
 }

@@ -14,7 +14,7 @@ import * as z from "zod/mini";
 import { busy, failed, invalidArgument, notAuthorized, notSupported } from "../../lib/errors.js";
 import { isIPv4 } from "../../lib/ip-address.js";
 import type { ObjectServer } from "../bus/object-server.js";
-import { method, type CallContext, type MethodTable } from "../bus/call-pipeline.js";
+import { type CallContext, contractMethods, method, type MethodTable } from "../bus/call-pipeline.js";
 import type { JobRegistry } from "../jobs/jobs.js";
 import { optionsSchema } from "../validation.js";
 import { CEPH_CONF, prepareCluster, type ProgressCallback } from "../ceph/provision/index.js";
@@ -259,7 +259,7 @@ export class ClusterArea implements ClusterHost {
     }
 
     private methods(): MethodTable {
-        return {
+        return contractMethods(CLUSTER_IFACE, {
             Create: method({
                 args: z.tuple([ipv4Address, optionsSchema({})]),
                 run: async (ctx, [addr]) => [await this.create(ctx, addr)],
@@ -287,7 +287,7 @@ export class ClusterArea implements ClusterHost {
                 args: z.tuple([z.string().check(z.regex(NODE_NAME, "must be a node name")), z.string().check(z.maxLength(65536)), optionsSchema({})]),
                 run: async (ctx, [from, request]) => [JSON.stringify(await this.peerCall(ctx, from, parseJson(request, peerRequest, "request")))],
             }),
-        };
+        });
     }
 
     private requirePeer(ctx: CallContext): void {

@@ -7,7 +7,7 @@
 // maintenance.ts and removal.ts.
 import * as z from "zod/mini";
 import { invalidArgument } from "../../lib/errors.js";
-import { method, type MethodTable } from "../bus/call-pipeline.js";
+import { contractMethods, method, type MethodTable } from "../bus/call-pipeline.js";
 import { optionsSchema } from "../validation.js";
 import { planChange, type RunningMachines } from "./change-plan.js";
 import type { ClusterHost, PeerHandler } from "./cluster-host.js";
@@ -15,6 +15,7 @@ import { enterMaintenance, leaveMaintenance } from "./maintenance.js";
 import type { NodePlan } from "./node-plan.js";
 import { removeNode } from "./removal.js";
 import { NODE_NAME } from "./ssh-channel.js";
+import { CLUSTER_IFACE } from "../../../generated/dbus-contract.js";
 
 const CHANGES = ["enter-maintenance", "leave-maintenance", "remove", "leave"] as const;
 const nodeName = z.string().check(z.regex(NODE_NAME, "must be a node name (letters, digits, - and _, not starting with -)"));
@@ -39,7 +40,7 @@ function runningMachines(options: { "shut-down-machines"?: boolean; "move-machin
 }
 
 export function nodeChangeMethods(area: ClusterHost): MethodTable {
-    return {
+    return contractMethods(CLUSTER_IFACE, {
         PlanNodeChange: method({
             args: z.tuple([nodeName, z.enum(CHANGES, { error: `must be one of ${CHANGES.join(", ")}` }), machineOptions]),
             run: async (ctx, [node, change, options]) => [planDict((await planChange(area, ctx, node, change, runningMachines(options))).plan)],
@@ -60,5 +61,5 @@ export function nodeChangeMethods(area: ClusterHost): MethodTable {
             args: z.tuple([optionsSchema({})]),
             run: async ctx => [await removeNode(area, ctx, area.local?.name ?? "", "leave")],
         }),
-    };
+    });
 }

@@ -10,7 +10,7 @@ import { isIP } from "../../lib/ip-address.js";
 import { escapePathElement } from "../../lib/object-path.js";
 import { toVariantDict } from "../../lib/variants.js";
 import type { AuditLog } from "../audit/audit-log.js";
-import { method, type CallContext, type MethodTable } from "../bus/call-pipeline.js";
+import { type CallContext, contractMethods, method, type MethodTable } from "../bus/call-pipeline.js";
 import type { ObjectServer, Published } from "../bus/object-server.js";
 import type { JobRegistry } from "../jobs/jobs.js";
 import type { MachineWhereabouts } from "../cluster/machine-whereabouts.js";
@@ -24,6 +24,7 @@ import { notOwnRegistration, ownZone, readHostIdentity, sameAddress } from "./ho
 import { ALGORITHMS, type DnsService } from "./dns-service.js";
 import { KEY_SCOPES, ROTATION_STEPS, tsigName, zonesUsing, type KeyScope, type ZoneConfig } from "./dns-state.js";
 import { DNSKEY_IFACE, DNSZONE_IFACE, DNS_IFACE } from "../../../generated/dbus-contract.js";
+import { microseconds } from "../../lib/times.js";
 
 const MAX_BATCH = 5000;
 const LEASE_POLL_MS = 10_000;
@@ -41,10 +42,6 @@ const serverAddress = z.string().check(z.refine(a => isIP(a), "must be the IP ad
 const hostLabel = z.string().check(z.regex(/^(?!-)[a-z0-9-]{1,63}(?<!-)$/, "must be a host name label: lower-case letters, digits and \"-\""));
 const zoneOption = z.optional(zoneName);
 const RECORDS_ACTION = "org.debvisor.dns.records";
-
-function micros(ms: number): bigint {
-    return BigInt(Math.max(0, Math.round(ms))) * 1000n;
-}
 
 /* A key name made from a zone's: lab.example.org + "-zone" → lab-example-org-zone. */
 function derivedKeyName(zone: string, suffix: string): string {
@@ -86,7 +83,7 @@ export class DnsObjects {
             properties: () => ({
                 Registrations: Object.entries(this.service.registrations).map(([id, r]) => toVariantDict({
                     Id: id, Kind: r.kind, Zone: r.zone, Name: r.name, Addresses: new dbus.Variant("as", r.addresses), Ptr: r.ptr,
-                    Time: new dbus.Variant("t", micros(r.at)), Error: r.error ?? "", Node: r.node ?? "",
+                    Time: new dbus.Variant("t", microseconds(r.at)), Error: r.error ?? "", Node: r.node ?? "",
                 })),
                 Leases: this.leases.map(l => toVariantDict({ ...l, Expiry: new dbus.Variant("t", BigInt(l.Expiry) * 1_000_000n) })),
                 OverdueKeys: this.service.overdueKeys(),
@@ -144,15 +141,15 @@ export class DnsObjects {
         return {
             Name: zone, Server: c.server, Port: c.port, Local: c.local, Keys: Object.fromEntries(Object.entries(c.keys).filter(([, k]) => !!k)),
             RegisterMachines: c.registerMachines, Serial: s?.serial ?? 0, RecordCount: BigInt(s?.records ?? -1),
-            LastUpdate: micros(s?.lastUpdate ?? 0), LastError: s?.lastError ?? "", FailedUpdates: s?.failedUpdates ?? 0,
+            LastUpdate: microseconds(s?.lastUpdate ?? 0), LastError: s?.lastError ?? "", FailedUpdates: s?.failedUpdates ?? 0,
         };
     }
 
     private keyProperties(key: string) {
         const m = this.service.keyMeta[key];
-        const due = m.rotationDays > 0 ? micros(m.created) + BigInt(m.rotationDays) * DAY_US : 0n;
+        const due = m.rotationDays > 0 ? microseconds(m.created) + BigInt(m.rotationDays) * DAY_US : 0n;
         return {
-            Name: key, TsigName: tsigName(key, m.generation), Algorithm: m.algorithm, Scope: m.scope, Created: micros(m.created),
+            Name: key, TsigName: tsigName(key, m.generation), Algorithm: m.algorithm, Scope: m.scope, Created: microseconds(m.created),
             RotationDays: m.rotationDays, RotationDue: due, Overdue: this.service.overdueKeys().includes(key),
             Rotation: m.rotation?.step ?? "", Zones: zonesUsing(this.service.zones, key),
         };
@@ -184,7 +181,7 @@ export class DnsObjects {
 
     /* The methods of this object's interface, keyed by the contract's names (see bus/call-pipeline.ts). */
     private methods(): MethodTable {
-        return {
+        return contractMethods(DNS_IFACE, {
             AddZone: method({
                 args: z.tuple([zoneName, serverAddress, count(1, 65535), optionsSchema({
                     local: z.optional(z.boolean()),
@@ -338,7 +335,7 @@ export class DnsObjects {
                     .check(z.maxLength(64, "must be at most 64 ranges")), optionsSchema({ "dry-run": z.optional(z.boolean()) })]),
                 run: async (_ctx, [ranges, o]) => [await this.service.dhcp.replace(ranges.map(r => ({ ...r, DnsServer: r.DnsServer ?? "" })), o["dry-run"] ?? false)],
             }),
-        };
+        });
     }
 
     /* The zone a registration goes to: the named one, or the only/first fitting one. */

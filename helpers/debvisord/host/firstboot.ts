@@ -4,7 +4,8 @@ import fs from "node:fs";
 import path from "node:path";
 import dbus from "dbus-next";
 import { readFirstBoot } from "../../lib/firstboot-file.js";
-import { FIRSTBOOT_STATE_FILE, isoToMicroseconds, type FirstBoot } from "../../lib/firstboot-state.js";
+import { FIRSTBOOT_STATE_FILE, type FirstBoot } from "../../lib/firstboot-state.js";
+import { isoToMicroseconds } from "../../lib/times.js";
 
 type Variant = InstanceType<typeof dbus.Variant>;
 

@@ -9,8 +9,9 @@ import * as z from "zod/mini";
 import { failed, invalidArgument } from "../../lib/errors.js";
 import { roleGroup, ROLES, userNameProblem, type RoleName } from "../../lib/roles.js";
 import { lastLines, runTool } from "../../lib/tool-run.js";
-import { method, type MethodTable } from "../bus/call-pipeline.js";
+import { contractMethods, method, type MethodTable } from "../bus/call-pipeline.js";
 import { optionsSchema } from "../validation.js";
+import { MANAGER_IFACE } from "../../../generated/dbus-contract.js";
 
 type Members = Record<RoleName, string[]>;
 
@@ -62,7 +63,7 @@ export class RoleMembers {
     }
 
     methods(): MethodTable {
-        return {
+        return contractMethods(MANAGER_IFACE, {
             AddRoleMember: method({
                 args: z.tuple([userArg, roleArg, optionsSchema({})]),
                 run: (_ctx, [user, role]) => this.exclusive(async () => {
@@ -86,7 +87,7 @@ export class RoleMembers {
                     return [];
                 }),
             }),
-        };
+        });
     }
 
     /* One change at a time, so the last-admin check holds. */

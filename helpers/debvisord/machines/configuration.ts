@@ -4,7 +4,7 @@
 // machine apply at its next boot, and the reply says so.
 import * as z from "zod/mini";
 import { invalidArgument, notFound } from "../../lib/errors.js";
-import { method, type MethodTable } from "../bus/call-pipeline.js";
+import { contractMethods, method, type MethodTable } from "../bus/call-pipeline.js";
 import { machineName, optionsSchema } from "../validation.js";
 import { diskXml, nicXml } from "./domain-builder.js";
 import { describeDomain } from "./domain-xml.js";
@@ -13,6 +13,7 @@ import { requireShutOff, requireFreeName, storedDefinition, type MachineHost } f
 import { checkHostMemory, diskBytesSchema, diskTarget, memoryMiBSchema, vcpusSchema } from "./machine-rules.js";
 import { NETWORK_OPTION, nicSourceFor } from "./networks.js";
 import { checkSpace, createVolume, deleteDiskVolume, diskFormat, diskSource, vmPool, volumeName } from "./vm-storage.js";
+import { MACHINE_IFACE } from "../../../generated/dbus-contract.js";
 
 const MAC = z.string().check(z.regex(/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/, "must be a MAC address such as 52:54:00:12:34:56"));
 
@@ -43,7 +44,7 @@ export function configurationMethods(host: MachineHost, path: string): MethodTab
         return reply;
     };
 
-    return {
+    return contractMethods(MACHINE_IFACE, {
         Rename: method({
             args: z.tuple([machineName, optionsSchema({})]),
             run: async (_ctx, [name]) => {
@@ -130,5 +131,5 @@ export function configurationMethods(host: MachineHost, path: string): MethodTab
                 return refreshed([]);
             },
         }),
-    };
+    });
 }

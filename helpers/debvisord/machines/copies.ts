@@ -6,7 +6,7 @@ import fs from "node:fs";
 import nodePath from "node:path";
 import * as z from "zod/mini";
 import { busy, invalidArgument, notFound } from "../../lib/errors.js";
-import { method, type MethodTable } from "../bus/call-pipeline.js";
+import { contractMethods, method, type MethodTable } from "../bus/call-pipeline.js";
 import { convertImage, openSource, TARGET_FORMATS, type SourceImage } from "../images/image-import.js";
 import { machineName, optionsSchema } from "../validation.js";
 import { xmlEscape } from "./domain-builder.js";
@@ -14,6 +14,7 @@ import { describeDomain, type DomainDisk } from "./domain-xml.js";
 import { diskTarget } from "./machine-rules.js";
 import { requireShutOff, requireFreeName, storedDefinition, type MachineHost } from "./machine-host.js";
 import { adoptFile, requireDirectory, vmPool, type VmPool } from "./vm-storage.js";
+import { MACHINE_IFACE } from "../../../generated/dbus-contract.js";
 
 /* The file behind a disk: a volume of a pool, or a plain file. */
 export async function diskFile(host: MachineHost, disk: DomainDisk): Promise<string> {
@@ -66,7 +67,7 @@ export function copyMethods(host: MachineHost, path: string): MethodTable {
     const libvirt = host.libvirt;
     const storedXml = () => storedDefinition(host, path);
 
-    return {
+    return contractMethods(MACHINE_IFACE, {
         Clone: method({
             args: z.tuple([machineName, optionsSchema({})]),
             run: async (ctx, [newName]) => {
@@ -182,5 +183,5 @@ export function copyMethods(host: MachineHost, path: string): MethodTable {
                 return [job.path];
             },
         }),
-    };
+    });
 }

@@ -5,10 +5,11 @@
 import * as z from "zod/mini";
 import { hasNameCharacters } from "../../lib/machine-rules.js";
 import type { XmlElement } from "../../lib/xml-tree.js";
-import { method, type MethodTable } from "../bus/call-pipeline.js";
+import { contractMethods, method, type MethodTable } from "../bus/call-pipeline.js";
 import { xmlEscape } from "./domain-builder.js";
 import type { MachineHost } from "./machine-host.js";
 import { optionsSchema } from "../validation.js";
+import { MACHINE_IFACE } from "../../../generated/dbus-contract.js";
 
 export const TAGS_XMLNS = "https://debvisor.org/xmlns/tags/1";
 const MAX_TAGS = 32;
@@ -39,7 +40,7 @@ export function tagsMetadata(tags: string[]): string {
 }
 
 export function tagMethods(host: MachineHost, path: string): MethodTable {
-    return {
+    return contractMethods(MACHINE_IFACE, {
         SetTags: method({
             args: z.tuple([z.array(tagSchema).check(z.maxLength(MAX_TAGS, `must be at most ${MAX_TAGS} tags`)), optionsSchema({})]),
             run: async (_ctx, [tags]) => {
@@ -53,5 +54,5 @@ export function tagMethods(host: MachineHost, path: string): MethodTable {
                 return [];
             },
         }),
-    };
+    });
 }

@@ -10,8 +10,9 @@ import * as z from "zod/mini";
 import { busy, failed } from "../../lib/errors.js";
 import type { AreaSupervisor, Areas } from "../area-supervisor.js";
 import type { AuditLog } from "../audit/audit-log.js";
+import { isoToMicroseconds } from "../../lib/times.js";
 import { toVariantDict } from "../../lib/variants.js";
-import { method, type CallContext, type MethodTable } from "../bus/call-pipeline.js";
+import { type CallContext, contractMethods, method, type MethodTable } from "../bus/call-pipeline.js";
 import type { ObjectServer } from "../bus/object-server.js";
 import { IMAGE_DIR } from "../images/image-import.js";
 import type { JobRegistry } from "../jobs/jobs.js";
@@ -288,7 +289,7 @@ export class Machines implements MachineHost {
         const snapshot: Snapshot = {
             Name: props.Name, UUID: props.UUID, State: state, Vcpus: d.vcpus, MemoryMiB: d.memoryMiB,
             Autostart: props.Autostart, Persistent: props.Persistent, Emulated: d.emulated,
-            OsInfo: osName(d.osId), CreatedBy: d.createdBy?.User ?? "", CreationTime: d.createdBy?.Time ?? "",
+            OsInfo: osName(d.osId), CreatedBy: d.createdBy?.User ?? "", CreationTime: isoToMicroseconds(d.createdBy?.Time ?? ""),
             Disks: d.disks.map(x => toVariantDict({ ...x })),
             Nics: d.nics.map(x => toVariantDict({ ...x, Addresses: new dbus.Variant("as", addresses.get(x.Mac.toLowerCase()) ?? []) })),
             // Port is int64 in the contract: guessed from the value it went out as uint64 when positive
@@ -351,7 +352,7 @@ export class Machines implements MachineHost {
     }
 
     private methods(path: string): MethodTable {
-        return {
+        return contractMethods(MACHINE_IFACE, {
             ...configurationMethods(this, path),
             ...snapshotMethods(this, path),
             ...tagMethods(this, path),
@@ -419,7 +420,7 @@ export class Machines implements MachineHost {
                     return [];
                 },
             }),
-        };
+        });
     }
 
     private async waitForShutoff(path: string, domainPath: string, seconds: number, signal: AbortSignal): Promise<string> {

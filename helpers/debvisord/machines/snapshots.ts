@@ -5,11 +5,12 @@ import dbus from "dbus-next";
 import * as z from "zod/mini";
 import { toVariantDict } from "../../lib/variants.js";
 import { child, parseXml } from "../../lib/xml-tree.js";
-import { method, type MethodTable } from "../bus/call-pipeline.js";
+import { contractMethods, method, type MethodTable } from "../bus/call-pipeline.js";
 import { optionsSchema, resourceName } from "../validation.js";
 import { xmlEscape } from "./domain-builder.js";
 import type { Libvirt } from "./libvirt.js";
 import type { MachineHost } from "./machine-host.js";
+import { MACHINE_IFACE } from "../../../generated/dbus-contract.js";
 
 interface SnapshotInfo { Name: string; Description: string; CreationTime: number; State: string; Current: boolean }
 
@@ -46,7 +47,7 @@ export function snapshotMethods(host: MachineHost, path: string): MethodTable {
         await host.refresh(host.domainOf(path));
         return [];
     };
-    return {
+    return contractMethods(MACHINE_IFACE, {
         CreateSnapshot: method({
             args: z.tuple([resourceName, optionsSchema({ description: z.optional(description) })]),
             run: async (_ctx, [name, options]) => {
@@ -69,5 +70,5 @@ export function snapshotMethods(host: MachineHost, path: string): MethodTable {
                 return done();
             },
         }),
-    };
+    });
 }

@@ -9,7 +9,7 @@ import { failed, invalidArgument, notFound } from "../../lib/errors.js";
 import { toVariantDict } from "../../lib/variants.js";
 import { groupId } from "../../lib/system-ids.js";
 import { NotInstalled } from "../area-supervisor.js";
-import { method, type MethodTable } from "../bus/call-pipeline.js";
+import { contractMethods, method, type MethodTable } from "../bus/call-pipeline.js";
 import type { ObjectServer } from "../bus/object-server.js";
 import { count, optionsSchema, resourceName } from "../validation.js";
 import { AlertmanagerClient, type AmAlert } from "./alertmanager-client.js";
@@ -118,7 +118,7 @@ export class AlertsObject {
     }
 
     private methods(): MethodTable {
-        return {
+        return contractMethods(ALERTS_IFACE, {
             ListAlerts: method({
                 args: z.tuple([optionsSchema({})]),
                 run: async () => {
@@ -188,6 +188,6 @@ export class AlertsObject {
                     return [];
                 },
             }),
-        };
+        });
     }
 }

@@ -1,4 +1,4 @@
-// /org/debvisor/DebVisor1/Firewall: the block and allow lists and the
+// /org/debvisor/DebVisor1/firewall: the block and allow lists and the
 // management set in debvisord's nftables table, the guards against locking
 // the admins out or cutting the host off, and the quarantine. The
 // D-Bus methods are thin glue over firewall-validation (what may be added),
@@ -6,7 +6,7 @@
 import * as z from "zod/mini";
 import { invalidArgument, failed, busy } from "../../lib/errors.js";
 import { NotInstalled, Unavailable } from "../area-supervisor.js";
-import { method, type CallContext, type MethodTable } from "../bus/call-pipeline.js";
+import { type CallContext, contractMethods, method, type MethodTable } from "../bus/call-pipeline.js";
 import type { ObjectServer } from "../bus/object-server.js";
 import { count, optionsSchema } from "../validation.js";
 import { containsAddress, formatAddress, parseNet, type Net } from "../../lib/cidr.js";
@@ -115,7 +115,7 @@ export class Firewall {
         private readonly sessions: () => Protected[] = adminSessions,
         private readonly hostAddresses: () => Promise<Protected[]> = liveHostAddresses,
     ) {
-        this.path = `${server.rootPath}/Firewall`;
+        this.path = `${server.rootPath}/firewall`;
         this.nft = new Nft(paths.table);
     }
 
@@ -428,7 +428,7 @@ export class Firewall {
 
     /* The methods of this object's interface, keyed by the contract's names (see bus/call-pipeline.ts). */
     private methods(): MethodTable {
-        return {
+        return contractMethods(FIREWALL_IFACE, {
             Block: method({
                 args: z.tuple([cidrs, optionsSchema({ comment: z.optional(comment), expiry, force: forceEntries, "dry-run": flag })]),
                 run: async (ctx, [list, options]) => [reportDict(await this.add(ctx, "block", list.map(text => ({ text })), options, "cidrs"))],
@@ -547,7 +547,7 @@ export class Firewall {
                     return [];
                 }),
             }),
-        };
+        });
     }
 
     /* A step of a quarantine or release, in the audit log on its own. */

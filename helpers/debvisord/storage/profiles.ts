@@ -16,7 +16,7 @@ import { fileOsdDirectory } from "../ceph/provision/config.js";
 import { MIN_FILE_OSD_BYTES } from "../ceph/provision/devices.js";
 import { defineRbdPool, rbdBackendInstalled } from "../ceph/provision/libvirt-rbd.js";
 import { observeCluster } from "../ceph/provision/state.js";
-import { method, type CallContext, type MethodTable } from "../bus/call-pipeline.js";
+import { type CallContext, contractMethods, method, type MethodTable } from "../bus/call-pipeline.js";
 import { filesAsDisks, listDisks, type Disk } from "../host/disks.js";
 import { PROFILE_FILE, readProfile } from "../host/facts.js";
 import type { JobRegistry } from "../jobs/jobs.js";
@@ -25,6 +25,7 @@ import { fileVdevDirectory } from "../zfs/properties.js";
 import { findTool } from "../zfs/tools.js";
 import type { ZfsHost } from "../zfs/zfs-host.js";
 import { CEPH_FS, CEPH_RBD_POOL, planProfile, type CurrentState, type Plan, type PlannedProfile, type PlanStep } from "./profile-plan.js";
+import { MANAGER_IFACE } from "../../../generated/dbus-contract.js";
 
 const MIB = 1024 ** 2;
 
@@ -157,7 +158,7 @@ export class Profiles {
     }
 
     methods(): MethodTable {
-        return {
+        return contractMethods(MANAGER_IFACE, {
             PlanProfile: method({
                 args: z.tuple([profileArg, optionsSchema({ include: includeOption })]),
                 run: async (_ctx, [profile, options]) => [planToDict(await this.currentPlan(profile, options.include ?? []))],
@@ -194,7 +195,7 @@ export class Profiles {
                     return [job.path];
                 },
             }),
-        };
+        });
     }
 
     /* Runs the steps in order; each checks what exists at the moment it runs. */

@@ -5,7 +5,7 @@
 // it returns, so a caller sees the result on the bus at once.
 import * as z from "zod/mini";
 import { busy, failed, invalidArgument, notFound, notSupported } from "../../lib/errors.js";
-import { method, type CallContext, type MethodTable } from "../bus/call-pipeline.js";
+import { type CallContext, contractMethods, method, type MethodTable } from "../bus/call-pipeline.js";
 import { absolutePath, count, optionsSchema } from "../validation.js";
 import { datasetName, poolName, snapshotName } from "./names.js";
 import { dependentsOf } from "./parse.js";
@@ -14,6 +14,7 @@ import { scheduleFromBus } from "./bus-values.js";
 import { scheduleSchema, writeSchedule } from "./schedule.js";
 import type { Layout } from "./tools.js";
 import type { ZfsHost } from "./zfs-host.js";
+import { ZFSDATASET_IFACE, ZFSMANAGER_IFACE, ZFSPOOL_IFACE } from "../../../generated/dbus-contract.js";
 
 const SCRUB_POLL_MS = 1000;
 const SCRUB_MAX_POLLS = 60 * 60 * 24 * 14; // a scrub of two weeks is followed no further
@@ -40,7 +41,7 @@ function importDirectory(directory: string | undefined): string | undefined {
 }
 
 export function managerMethods(host: ZfsHost): MethodTable {
-    return {
+    return contractMethods(ZFSMANAGER_IFACE, {
         CreatePool: method({
             args: z.tuple([
                 poolName,
@@ -145,7 +146,7 @@ export function managerMethods(host: ZfsHost): MethodTable {
                 return [];
             },
         }),
-    };
+    });
 }
 
 /* A new dataset's parent must exist and be a filesystem, and the name must be free. */
@@ -164,7 +165,7 @@ function requireNewChild(host: ZfsHost, name: string): void {
 
 export function poolMethods(host: ZfsHost, path: string, name: string): MethodTable {
     const noOptions = z.tuple([optionsSchema({})]);
-    return {
+    return contractMethods(ZFSPOOL_IFACE, {
         Scrub: method({
             args: noOptions,
             run: async (ctx: CallContext) => {
@@ -224,7 +225,7 @@ export function poolMethods(host: ZfsHost, path: string, name: string): MethodTa
                 return [];
             },
         }),
-    };
+    });
 }
 
 export function datasetMethods(host: ZfsHost, name: string): MethodTable {
@@ -234,7 +235,7 @@ export function datasetMethods(host: ZfsHost, name: string): MethodTable {
             throw notFound(`snapshot: ${name} has no snapshot ${short}`);
         return full;
     };
-    return {
+    return contractMethods(ZFSDATASET_IFACE, {
         SetProperties: method({
             args: z.tuple([optionsSchema(propertyShape), optionsSchema({})]),
             run: async (_ctx, [values]) => {
@@ -322,5 +323,5 @@ export function datasetMethods(host: ZfsHost, name: string): MethodTable {
                 return [];
             },
         }),
-    };
+    });
 }

@@ -5,7 +5,7 @@ import { callDaemon } from "./call";
 import type { AuditEvent } from "./manager";
 import { unwrapDict } from "./variants";
 
-const AUDIT_PATH = `${ROOT_PATH}/Audit`;
+const AUDIT_PATH = `${ROOT_PATH}/audit`;
 
 export type AuditOutcome = "ok" | "failed" | "denied" | "invalid" | "started" | "cancelled" | "system";
 
@@ -22,7 +22,7 @@ export interface AuditFilter {
 export interface AuditPage { events: AuditEvent[]; total: number; nextBefore: number }
 
 export interface AuditSegment {
-    Name: string; FirstSeq: number; LastSeq: number; Bytes: number; FirstTime: string; LastTime: string; Sealed: boolean; Exported: boolean;
+    Name: string; FirstSeq: number; LastSeq: number; Bytes: number; FirstTime: number; LastTime: number; Sealed: boolean; Exported: boolean;
 }
 
 interface AuditSettings { "retention-days": number; "segment-max-bytes": number; "segment-max-hours": number; "forward-syslog": boolean }

@@ -153,7 +153,7 @@ export function repositoryOptions(form: RepositoryForm): Record<string, Variant>
 }
 
 /** The audit records the history is made of (as Audit.Query gives them). */
-interface HistoryRecord { Seq: number; Time: string; User: string; Method: string; Arguments: string; Result: string }
+interface HistoryRecord { Seq: number; Time: number; User: string; Method: string; Arguments: string; Result: string }
 
 export interface HistoryEntry {
     seq: number;
@@ -189,7 +189,7 @@ export function historyEntries(records: HistoryRecord[]): HistoryEntry[] {
                 who = String((JSON.parse(r.Arguments) as unknown[])[0]);
             } catch { /* an older record without arguments: the daemon */ }
         }
-        entries.push({ seq: r.Seq, time: Date.parse(r.Time), kind, who, result, message });
+        entries.push({ seq: r.Seq, time: r.Time / 1000, kind, who, result, message });
     }
     return entries.sort((a, b) => b.seq - a.seq);
 }

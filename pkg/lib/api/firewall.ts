@@ -3,7 +3,7 @@ import { FIREWALL_IFACE, ROOT_PATH, type PageFirewallMethodResults } from "../..
 import { callDaemon } from "./call";
 import { unwrapDict } from "./variants";
 
-const FIREWALL_PATH = `${ROOT_PATH}/Firewall`;
+const FIREWALL_PATH = `${ROOT_PATH}/firewall`;
 
 export type ListName = "block" | "allow" | "management";
 

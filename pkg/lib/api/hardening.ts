@@ -3,7 +3,7 @@ import { HARDENING_IFACE, ROOT_PATH, type PageHardeningMethodResults, type PageH
 import { callDaemon } from "./call";
 import { unwrapDict } from "./variants";
 
-const HARDENING_PATH = `${ROOT_PATH}/Hardening`;
+const HARDENING_PATH = `${ROOT_PATH}/hardening`;
 
 export interface HardeningCheck { Id: string; Title: string; Status: "ok" | "warning" | "failed"; Detail: string; Fixable: boolean; Change: string }
 export interface MfaState { Configured: boolean; Detail: string; Users: { Name: string; Enrolled: boolean }[] }

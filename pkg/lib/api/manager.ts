@@ -17,7 +17,7 @@ export interface Disk {
 }
 
 export interface AuditEvent {
-    Seq: number; Time: string; Uid: number; User: string;
+    Seq: number; /** µs since the epoch */ Time: number; Uid: number; User: string;
     /** what the caller's /proc/PID/loginuid said: a claim, not who acted */
     LoginUidClaimed: number; LoginUserClaimed: string;
     Method: string; Object: string; Phase: string; Result: string; Arguments: string; Hash: string;

@@ -5,13 +5,14 @@
 import { Alert } from "@patternfly/react-core/dist/esm/components/Alert/index.js";
 import type { BackupScheduleObject } from "../dbus-store";
 import { _, format } from "../gettext";
+import { formatTime } from "../format";
 
 export function BackupFailures({ schedules }: { schedules: BackupScheduleObject[] }) {
     return (
         <>
             {schedules.filter(s => s.props.LastResult === "failed").map(({ props: s }) => (
                 <Alert key={s.Name} isInline variant="danger" className="pf-v6-u-mb-md" data-failed-schedule={s.Name}
-                    title={format(_("Backup schedule $0 failed at $1"), s.Name, new Date(s.LastRun / 1000).toLocaleString())}>
+                    title={format(_("Backup schedule $0 failed at $1"), s.Name, formatTime(s.LastRun))}>
                     <div className="debvisor-run-message">{s.LastMessage}</div>
                 </Alert>
             ))}

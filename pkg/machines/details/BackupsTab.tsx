@@ -19,7 +19,7 @@ import { ActionDialog } from "../../lib/components/ActionDialog";
 import { BackupFailures } from "../../lib/components/BackupFailures";
 import { FormDialog } from "../../lib/components/FormDialog";
 import { useBackupRepositories, useBackupSchedules, useJobs, type BackupRepositoryObject, type MachineObject } from "../../lib/dbus-store";
-import { formatBytes } from "../../lib/format";
+import { formatBytes, formatTime } from "../../lib/format";
 import { format, _ } from "../../lib/gettext";
 import { useRole } from "../../lib/role";
 import { checkMachineName } from "../machine-rules";
@@ -74,7 +74,7 @@ export function BackupsTab({ machine, allNames }: { machine: MachineObject; allN
     const { rows, failures } = useBackups(machine.props.UUID, repositories, finished);
     // viewers read; operators and admins back up and restore as new machines (the daemon decides again)
     const locked = role === "viewer" || role === "none" ? _("Only operators and admins may back up and restore.") : "";
-    const when = (b: BackupEntry) => new Date(b.Time / 1000).toLocaleString();
+    const when = (b: BackupEntry) => formatTime(b.Time);
     const overLocked = role !== "admin" && role !== null ? _("Only admins may restore over a machine.")
         : machine.props.State !== "shutoff" ? _("Shut the machine down to restore over it.") : "";
 

@@ -9,6 +9,7 @@ import { Flex, FlexItem } from "@patternfly/react-core/dist/esm/layouts/Flex/ind
 import { machineSetAutostart, machineSetResources } from "../../lib/api/machines";
 import { showError } from "../../lib/components/PageAlerts";
 import type { MachineObject } from "../../lib/dbus-store";
+import { formatTime } from "../../lib/format";
 import { format, _ } from "../../lib/gettext";
 
 function ResourcesEditor({ machine }: { machine: MachineObject }) {
@@ -48,7 +49,7 @@ export function OverviewTab({ machine }: { machine: MachineObject }) {
         [_("Autostart"), <Switch key="a" id="vm-autostart" isChecked={p.Autostart} label={_("Starts when the host boots")}
             onChange={(_e, on) => machineSetAutostart(machine.path, on).catch(e => showError(_("Autostart was not changed"), e))} />],
         [_("Virtualization"), p.Emulated ? _("Emulated (TCG): no hardware virtualization, much slower") : _("KVM")],
-        [_("Created by"), p.CreatedBy ? format(_("$0, $1"), p.CreatedBy, p.CreationTime) : _("Not through DebVisor")],
+        [_("Created by"), !p.CreatedBy ? _("Not through DebVisor") : p.CreationTime ? format(_("$0, $1"), p.CreatedBy, formatTime(p.CreationTime)) : p.CreatedBy],
         [_("UUID"), <span key="u" className="debvisor-mono">{p.UUID}</span>],
     ];
     return (

@@ -9,13 +9,14 @@ import { ActionDialog } from "../../lib/components/ActionDialog";
 import type { MachineObject } from "../../lib/dbus-store";
 import { format, _ } from "../../lib/gettext";
 import { checkSnapshotName } from "../machine-rules";
+import { formatTime } from "../../lib/format";
 
 export function SnapshotsTab({ machine }: { machine: MachineObject }) {
     const snapshots = machineSnapshots(machine.props);
     const [create, setCreate] = useState(false);
     const [revert, setRevert] = useState<MachineSnapshot | null>(null);
     const [remove, setRemove] = useState<MachineSnapshot | null>(null);
-    const when = (s: MachineSnapshot) => new Date(s.CreationTime / 1000).toLocaleString();
+    const when = (s: MachineSnapshot) => formatTime(s.CreationTime);
     return (
         <>
             <Button variant="secondary" className="pf-v6-u-my-md" onClick={() => setCreate(true)}>{_("Take snapshot")}</Button>

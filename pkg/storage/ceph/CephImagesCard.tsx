@@ -9,7 +9,7 @@ import { cephImageDelete, cephImageNameProblem, cephImageSnapshot, cephSnapshotA
 import { cockpit } from "../../lib/cockpit";
 import { ActionDialog, typedName } from "../../lib/components/ActionDialog";
 import type { CephImageObject, CephPoolObject } from "../../lib/dbus-store";
-import { formatBytes } from "../../lib/format";
+import { formatBytes, formatTime } from "../../lib/format";
 import { _, format } from "../../lib/gettext";
 import { CephCreateImageDialog, CephResizeImageDialog } from "./CephImageDialogs";
 import { Guarded, GuardedActions } from "../Guarded";
@@ -37,7 +37,7 @@ function SnapshotDialog({ action, image, snapshot, onClose }: {
             run={v => cephSnapshotAction(image.path, rollback ? "rollback" : "delete", snapshot.name, v)}>
             <p>{rollback
                 ? format(_("The image $0 returns to its state of $1. Everything written to it since is lost. A running machine that uses it must be shut down first."),
-                    `${image.props.Pool}/${image.props.Name}`, snapshot.created > 0 ? new Date(snapshot.created / 1000).toLocaleString() : snapshot.name)
+                    `${image.props.Pool}/${image.props.Name}`, formatTime(snapshot.created) || snapshot.name)
                 : _("The snapshot is gone for good; the image itself is not changed.")}</p>
         </ActionDialog>
     );
@@ -134,7 +134,7 @@ export function CephImagesCard({ pools, images, locked, reachable }: {
                                                         <Td className="debvisor-mono" style={{ paddingInlineStart: "4rem" }}>@{s.name}</Td>
                                                         <Td>{formatBytes(s.size)}</Td>
                                                         <Td colSpan={2}>
-                                                            {s.created > 0 ? new Date(s.created / 1000).toLocaleString() : ""}
+                                                            {formatTime(s.created)}
                                                             {s.protected && <span className="debvisor-muted"> {_("(protected)")}</span>}
                                                         </Td>
                                                         <GuardedActions locked={locked}>

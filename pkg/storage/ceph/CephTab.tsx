@@ -69,7 +69,7 @@ export function CephTab() {
         <Stack hasGutter className="pf-v6-u-pt-md" data-ceph-state={state}>
             <StackItem className="debvisor-muted">
                 {[m.Version && format(_("Ceph $0"), m.Version), m.Fsid && format(_("cluster $0"), m.Fsid),
-                    m.UpdatedAt > 0 && format(_("read $0"), formatTime(new Date(m.UpdatedAt / 1000).toISOString()))].filter(Boolean).join(" · ")}
+                    m.UpdatedAt > 0 && format(_("read $0"), formatTime(m.UpdatedAt))].filter(Boolean).join(" · ")}
             </StackItem>
             {state === "bootstrapping" && (
                 <StackItem>

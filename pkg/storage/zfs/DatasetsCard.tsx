@@ -12,7 +12,7 @@ import {
 } from "../../lib/api/zfs";
 import { ActionDialog } from "../../lib/components/ActionDialog";
 import type { ZfsDatasetObject } from "../../lib/dbus-store";
-import { formatBytes } from "../../lib/format";
+import { formatBytes, formatTime } from "../../lib/format";
 import { _, format } from "../../lib/gettext";
 import { ScheduleDialog } from "./ScheduleDialog";
 
@@ -147,7 +147,7 @@ export function DatasetsCard({ datasets, schedule: plan }: { datasets: ZfsDatase
                                             <Td className="debvisor-mono" style={{ paddingInlineStart: `${2.5 + depth * 1.5}rem` }}>@{s.Name}</Td>
                                             <Td>{formatBytes(s.Used)}</Td>
                                             <Td />
-                                            <Td colSpan={3}>{new Date(s.CreationTime / 1000).toLocaleString()}</Td>
+                                            <Td colSpan={3}>{formatTime(s.CreationTime)}</Td>
                                             <Td />
                                             <Td isActionCell style={{ whiteSpace: "nowrap" }}>
                                                 <Button variant="link" onClick={() => setDialog({ kind: "rollback", dataset: ds, snapshot: s })}>{_("Roll back")}</Button>

@@ -1,4 +1,4 @@
-// /org/debvisor/DebVisor1/Hardening: the host's hardening checks and their
+// /org/debvisor/DebVisor1/hardening: the host's hardening checks and their
 // fixes, SSH MFA and fail2ban. Thin glue over the modules beside it; every change
 // takes "dry-run" to show the exact change first.
 import dbus from "dbus-next";
@@ -7,7 +7,7 @@ import { failed, invalidArgument } from "../../../lib/errors.js";
 import { isIP } from "../../../lib/ip-address.js";
 import { runTool } from "../../../lib/tool-run.js";
 import { toVariantDict } from "../../../lib/variants.js";
-import { method, type MethodTable } from "../../bus/call-pipeline.js";
+import { contractMethods, method, type MethodTable } from "../../bus/call-pipeline.js";
 import type { ObjectServer } from "../../bus/object-server.js";
 import { optionsSchema } from "../../validation.js";
 import { applyPlan, planFix, runChecks } from "./checks.js";
@@ -43,7 +43,7 @@ export class Hardening {
     private queue: Promise<unknown> = Promise.resolve();
 
     constructor(private readonly server: ObjectServer, private readonly env: HardeningEnv = hostEnv) {
-        this.path = `${server.rootPath}/Hardening`;
+        this.path = `${server.rootPath}/hardening`;
     }
 
     export(): void {
@@ -87,7 +87,7 @@ export class Hardening {
 
     /* The methods of this object's interface, keyed by the contract's names (see bus/call-pipeline.ts). */
     private methods(): MethodTable {
-        return {
+        return contractMethods(HARDENING_IFACE, {
             Recheck: method({
                 args: z.tuple([optionsSchema({})]),
                 run: async () => this.exclusive(async () => {
@@ -136,7 +136,7 @@ export class Hardening {
                     return [];
                 }),
             }),
-        };
+        });
     }
 
     private mfaMethod(enforce: boolean) {
