@@ -3,7 +3,11 @@
 // the plain `restic backup` of the same disk file a user would otherwise run,
 // each into a fresh local repository of its own, in the same run: the first
 // backup, then a second after 1% of the disk's blocks changed (deduplicated),
-// with how much each second backup added to its repository.
+// with how much each second backup added to its repository. Two floors put the
+// second backup's time in context: hashing the whole disk once (what any backup
+// that reads the disk again costs at least) and a restic run that does nothing
+// but open the repository (its key derivation and index: what any backup into a
+// restic repository costs at least, however little it reads).
 import crypto from "node:crypto";
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
@@ -12,14 +16,35 @@ import { watchJobs, closeWatchBus } from "../test/lib/bus-watch.js";
 import { callAs, MANAGER } from "../test/lib/call-as.js";
 import { firstDisk, machineCall, repoCall, repositoryObjects, REPOSITORY, virsh, addRepository } from "../test/lib/backups.js";
 import { ADMIN } from "../test/lib/users.js";
-import { report, timeMs } from "./lib.js";
+import { median, now, report, timeMs } from "./lib.js";
 
-const DATA_MIB = 512;
-const CHANGED_CHUNKS = 20; // × 256 KiB scattered over the data: about 1% of it
+// the disk the goals speak of: 2 GiB with 1 GiB of data
+const DISK_MIB = 2048;
+const DATA_MIB = 1024;
+const CHANGED_KIB = 256;
+const CHANGED_CHUNKS = Math.ceil(DISK_MIB * 1024 / 100 / CHANGED_KIB); // 1% of the disk's blocks, scattered over its data
 
 function repositoryBytes(repo: string, passwordFile: string): number {
     const out = execFileSync("restic", ["-r", repo, "--password-file", passwordFile, "stats", "--json", "--mode", "raw-data"], { encoding: "utf8" });
     return (JSON.parse(out) as { total_size: number }).total_size;
+}
+
+function medianOfThree(command: string, args: string[]): number {
+    return median([0, 1, 2].map(() => {
+        const start = now();
+        execFileSync(command, args, { stdio: "ignore" });
+        return now() - start;
+    }));
+}
+
+/* One qemu-io command on an image; qemu-io says a failed command on stdout, a failure to open the image on stderr. */
+function writeImage(file: string, command: string): void {
+    try {
+        execFileSync("qemu-io", ["-f", "qcow2", "-c", command, file], { stdio: ["ignore", "pipe", "pipe"] });
+    } catch (e) {
+        const { stdout, stderr } = e as { stdout?: Buffer; stderr?: Buffer };
+        throw new Error(`qemu-io -c "${command}" on ${file} failed: ${`${String(stderr ?? "")}${String(stdout ?? "")}`.trim()}`);
+    }
 }
 
 export async function backupsBench(): Promise<void> {
@@ -40,6 +65,7 @@ export async function backupsBench(): Promise<void> {
         for (let i = 0; i < DATA_MIB; i++)
             fs.writeSync(fd, crypto.randomBytes(1 << 20));
         fs.closeSync(fd);
+        fs.truncateSync(source, DISK_MIB * 1024 * 1024); // the rest of the disk: never written
         const created = await callAs(ADMIN.name, { ...MANAGER, method: "CreateMachine", signature: "sa{sv}", body: [name, { source: ["s", "image"], image: ["s", source] }] });
         if (!created.ok)
             throw new Error(created.message);
@@ -69,20 +95,22 @@ export async function backupsBench(): Promise<void> {
         const oursFirst = await timeMs(backUpOurs);
         const [oursBefore, plainBefore] = [repositoryBytes(ours, passwordFile), repositoryBytes(plain, passwordFile)];
 
-        const size = fs.statSync(disk).size;
-        for (let i = 0; i < CHANGED_CHUNKS; i++) {
-            const offset = Math.floor((i + 0.5) * DATA_MIB / CHANGED_CHUNKS) * 1024 * 1024;
-            execFileSync("qemu-io", ["-f", "qcow2", "-c", `write -P ${(i % 250) + 1} ${offset} 256k`, disk], { stdio: "ignore" });
-        }
+        const size = DISK_MIB * 1024 * 1024;
+        for (let i = 0; i < CHANGED_CHUNKS; i++)
+            writeImage(disk, `write -P ${(i % 250) + 1} ${Math.floor((i + 0.5) * DATA_MIB * 1024 / CHANGED_CHUNKS)}k ${CHANGED_KIB}k`);
         const plainSecond = await timeMs(backUpPlain);
         const oursSecond = await timeMs(backUpOurs);
+        const hashing = medianOfThree("sha256sum", [disk]);
+        const openOnly = medianOfThree("restic", ["-r", plain, "--password-file", passwordFile, "cat", "config"]);
         const oursGrowth = repositoryBytes(ours, passwordFile) - oursBefore;
         const plainGrowth = repositoryBytes(plain, passwordFile) - plainBefore;
 
         const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
-        report(`backup, shut-off machine, ${DATA_MIB} MiB data, first`, s(oursFirst), `restic backup of the disk (${s(plainFirst)})`, oursFirst / plainFirst, "≤ 1.2");
+        report(`backup, shut-off machine, ${DISK_MIB / 1024} GiB disk, ${DATA_MIB / 1024} GiB data, first`, s(oursFirst), `restic backup of the disk (${s(plainFirst)})`, oursFirst / plainFirst, "≤ 1.2");
         report(`backup again after ~1% changed`, s(oursSecond), `restic backup of the disk (${s(plainSecond)})`, oursSecond / plainSecond);
         report(`  second backup's time, against the first`, s(oursSecond), `our first backup (${s(oursFirst)})`, oursSecond / oursFirst, "≤ 0.05");
+        report(`  floor of a full read: hashing the disk once`, s(hashing), `our first backup (${s(oursFirst)})`, hashing / oursFirst);
+        report(`  floor of any restic run: opening the repository`, s(openOnly), `our first backup (${s(oursFirst)})`, openOnly / oursFirst);
         report(`  repository growth, against the disk`, `${(oursGrowth / 1024 / 1024).toFixed(1)} MiB`,
             `restic's own (${(plainGrowth / 1024 / 1024).toFixed(1)} MiB) / disk ${(size / 1024 / 1024).toFixed(0)} MiB`, oursGrowth / size, "≤ 0.02");
     } finally {

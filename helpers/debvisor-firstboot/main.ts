@@ -27,6 +27,7 @@ import { seedManagementSet } from "./management.js";
 import { applyBaseline, BASELINE_TABLE, networkOf, type Network } from "./nft-baseline.js";
 import { resumeState } from "./state.js";
 import { profileFromFile, storageStep } from "./storage.js";
+import { chooseZfs } from "./zfs-choice.js";
 
 const SERVICE = "debvisor-firstboot.service";
 const INTERFACES = "/etc/network/interfaces";
@@ -101,7 +102,14 @@ function steps(host: Host): StepDef[] {
         },
         {
             id: "storage", description: "Storage profile applied through debvisord",
-            run: (s, say) => storageStep(s.profileFile, say),
+            run: async (s, say) => {
+                const profile = profileFromFile(s.profileFile);
+                const zfs = profile === "zfs" || profile === "mixed" ? await chooseZfs(host) : null;
+                if (zfs)
+                    say(zfs);
+                const r = await storageStep(s.profileFile, say);
+                return zfs ? { message: r.message, log: [zfs, ...r.log] } : r;
+            },
         },
         {
             id: "libvirt", description: "libvirt storage pool for VM disks and the NAT network",

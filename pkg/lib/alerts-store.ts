@@ -1,9 +1,12 @@
 // The alerts firing now, read through debvisord's Alerts object (ListAlerts:
 // viewers and up) and shared by every component of the page that shows them,
 // so the Overview's card and a pool's alerts cost one call. Read when the
-// first component subscribes, then every minute while the page is visible.
+// first component subscribes, every minute while the page is shown, and
+// again when Cockpit shows the page again (a page left open in the
+// background must not show an alert that ended meanwhile).
 import { useSyncExternalStore } from "react";
 import { alertsList, type ActiveAlert } from "./api/alerts";
+import { cockpit } from "./cockpit";
 import type { CallError } from "./api/call";
 
 interface AlertsState {
@@ -29,16 +32,25 @@ export function reloadAlerts(): void {
     alertsList().then(alerts => set({ alerts, error: null }), (error: CallError) => set({ ...current, error }));
 }
 
+/* Cockpit's hidden: the page's frame is not the one shown (document.visibilityState stays "visible" there). */
+function shownAgain(): void {
+    if (!cockpit.hidden)
+        reloadAlerts();
+}
+
 function subscribe(listener: () => void): () => void {
     listeners.add(listener);
     if (listeners.size === 1) {
         reloadAlerts();
-        timer = window.setInterval(() => { if (document.visibilityState === "visible") reloadAlerts() }, REFRESH_MS);
+        timer = window.setInterval(() => { if (!cockpit.hidden) reloadAlerts() }, REFRESH_MS);
+        cockpit.addEventListener("visibilitychange", shownAgain);
     }
     return () => {
         listeners.delete(listener);
-        if (listeners.size === 0)
+        if (listeners.size === 0) {
             window.clearInterval(timer);
+            cockpit.removeEventListener("visibilitychange", shownAgain);
+        }
     };
 }
 

@@ -61,7 +61,7 @@ interface Cockpit {
     transport: { host: string; origin: string; csrf_token: string };
     addEventListener(type: "visibilitychange" | "locationchanged", listener: () => void): void;
     removeEventListener(type: "visibilitychange" | "locationchanged", listener: () => void): void;
-    location: { path: string[]; go(path: string | string[]): void };
+    location: { path: string[]; options: Record<string, string | string[]>; go(path: string | string[], options?: Record<string, string>): void };
     jump(path: string, host?: string): void;
     /** The logged-in user, with the groups that give DebVisor roles. */
     user(): Promise<{ name: string; id: number; groups: string[] }>;

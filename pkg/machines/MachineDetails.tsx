@@ -2,6 +2,7 @@
 // network interfaces, snapshots, backups and the console. Everything here is live: it is
 // rendered from the machine's object, which libvirt's events keep current.
 import { lazy, Suspense, useState } from "react";
+import type { HistoryRange } from "../lib/history-ranges";
 import { Breadcrumb, BreadcrumbItem } from "@patternfly/react-core/dist/esm/components/Breadcrumb/index.js";
 import { Button } from "@patternfly/react-core/dist/esm/components/Button/index.js";
 import { Card, CardBody } from "@patternfly/react-core/dist/esm/components/Card/index.js";
@@ -32,13 +33,15 @@ import { StateLabel } from "./StateLabel";
 const ConsoleTab = lazy(() => import("./details/ConsoleTab").then(m => ({ default: m.ConsoleTab })));
 
 type Dialog = "force-off" | "delete" | "rename" | "clone" | "migrate" | null;
+const TABS = ["overview", "history", "disks", "network", "snapshots", "backups", "console"];
 
-export function MachineDetails({ name, machine, allNames, onBack, elsewhere }: {
+export function MachineDetails({ name, machine, allNames, onBack, elsewhere, tab, onTab, range, onRange }: {
     name: string; machine: MachineObject | undefined; allNames: string[]; onBack: () => void;
+    /** the tab and the History tab's range, from the page's address */
+    tab: string; onTab: (tab: string) => void; range: HistoryRange; onRange: (range: HistoryRange) => void;
     /** the member of the cluster that has a machine of this name when this node has none (after a migration) */
     elsewhere?: string;
 }) {
-    const [tab, setTab] = useState<string | number>("overview");
     const [dialog, setDialog] = useState<Dialog>(null);
     const schedules = useBackupSchedules();
     const crumbs = (
@@ -91,9 +94,9 @@ export function MachineDetails({ name, machine, allNames, onBack, elsewhere }: {
             <StackItem>
                 <Card>
                     <CardBody>
-                        <Tabs activeKey={tab} onSelect={(_e, key) => setTab(key)} aria-label={_("Machine details")} mountOnEnter unmountOnExit>
+                        <Tabs activeKey={TABS.includes(tab) ? tab : "overview"} onSelect={(_e, key) => onTab(String(key))} aria-label={_("Machine details")} mountOnEnter unmountOnExit>
                             <Tab eventKey="overview" title={<TabTitleText>{_("Overview")}</TabTitleText>}><OverviewTab machine={machine} /></Tab>
-                            <Tab eventKey="history" title={<TabTitleText>{_("History")}</TabTitleText>}><HistoryTab machine={machine} /></Tab>
+                            <Tab eventKey="history" title={<TabTitleText>{_("History")}</TabTitleText>}><HistoryTab machine={machine} range={range} onRange={onRange} /></Tab>
                             <Tab eventKey="disks" title={<TabTitleText>{_("Disks")}</TabTitleText>}><DisksTab machine={machine} /></Tab>
                             <Tab eventKey="network" title={<TabTitleText>{_("Network interfaces")}</TabTitleText>}><NicsTab machine={machine} /></Tab>
                             <Tab eventKey="snapshots" title={<TabTitleText>{_("Snapshots")}</TabTitleText>}><SnapshotsTab machine={machine} /></Tab>

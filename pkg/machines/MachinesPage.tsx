@@ -16,23 +16,31 @@ import { _ } from "../lib/gettext";
 import { MachinesTable } from "./MachinesTable";
 import { machineRows, type MachineRow } from "./machine-rows";
 import { openOnNode } from "../lib/node-rows";
+import { prefetchHistory } from "../lib/history-prefetch";
+import { rangeById } from "../lib/history-ranges";
+import { MACHINE_HISTORY_SERIES, machineTabPath } from "./details/history-series";
 
 // the list is what the page opens with; one machine's details and the create dialog load when first asked for
 const loadDetails = () => import("./MachineDetails");
 const MachineDetails = lazy(() => loadDetails().then(m => ({ default: m.MachineDetails })));
-// opened on a machine's address: its details load while the bus connection opens, not after it
-if (cockpit.location.path[0] === "machine")
+// opened on a machine's address: its details load while the bus connection opens, not after it; at its
+// History tab, the graphs' history is asked for now too, by the machine's name (it needs none of the objects)
+if (cockpit.location.path[0] === "machine") {
     void loadDetails();
+    const [, name, tab] = cockpit.location.path;
+    if (name && tab === "history")
+        prefetchHistory(Object.values(MACHINE_HISTORY_SERIES), rangeById(cockpit.location.options.range).seconds, { machineName: name });
+}
 const CreateDialog = lazy(() => import("./CreateDialog").then(m => ({ default: m.CreateDialog })));
 
-function useLocationPath(): string[] {
-    const [path, setPath] = useState(cockpit.location.path);
+function useLocation(): { path: string[]; options: Record<string, string | string[]> } {
+    const [location, setLocation] = useState({ path: cockpit.location.path, options: cockpit.location.options });
     useEffect(() => {
-        const update = () => setPath(cockpit.location.path);
+        const update = () => setLocation({ path: cockpit.location.path, options: cockpit.location.options });
         cockpit.addEventListener("locationchanged", update);
         return () => cockpit.removeEventListener("locationchanged", update);
     }, []);
-    return path;
+    return location;
 }
 
 export function MachinesPage() {
@@ -42,7 +50,7 @@ export function MachinesPage() {
     const cluster = useCluster();
     const rows = useMemo(() => machineRows(machines, cluster), [machines, cluster]);
     const area = useArea("machines");
-    const path = useLocationPath();
+    const { path, options } = useLocation();
     const [creating, setCreating] = useState(false);
     const open = (name: string) => cockpit.location.go(["machine", name]);
     // another member's machine is opened on that node's own page (in a new tab: a login of its own)
@@ -75,7 +83,9 @@ export function MachinesPage() {
                             <StackItem>
                                 {detail
                                     ? <Suspense><MachineDetails name={detail} machine={machines.find(m => m.props.Name === detail)} allNames={names} onBack={() => cockpit.location.go([])}
-                                        elsewhere={rows.find(r => r.name === detail && !r.local)?.node} /></Suspense>
+                                        elsewhere={rows.find(r => r.name === detail && !r.local)?.node}
+                                        tab={path[2] ?? "overview"} onTab={tab => cockpit.location.go(machineTabPath(detail, tab))}
+                                        range={rangeById(options.range)} onRange={r => cockpit.location.go(machineTabPath(detail, "history"), { range: r.id })} /></Suspense>
                                     : <MachinesTable machines={rows} onOpen={open} onOpenRemote={openRemote} onCreate={() => setCreating(true)} />}
                             </StackItem>
                             <StackItem><JobsPanel /></StackItem>

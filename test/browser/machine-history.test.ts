@@ -67,6 +67,28 @@ moduleUnless("browser: a machine's history graphs", enginesMissing(), hooks => {
         }
     });
 
+    QUnit.test("the tab and range are in the page's address: the History tab at Day comes back on reload, drawn with no click", async assert => {
+        const session = await openSession();
+        try {
+            const frame = await openHistory(session);
+            assert.true(session.page.url().endsWith(`#/machine/${name}/history`), session.page.url());
+            await frame.getByRole("button", { name: "Day" }).click();
+            await frame.locator("[data-testid='machine-history'] figure[data-range='day']").first().waitFor(WAIT);
+            assert.true(session.page.url().endsWith(`#/machine/${name}/history?range=day`), session.page.url());
+            await session.page.reload();
+            const again = await pageFrame(session.page, "debvisor/machines");
+            await again.locator("[data-testid='machine-history'] figure[data-range='day'][aria-label='CPU'] svg").waitFor(WAIT);
+            assert.equal(await again.getByRole("button", { name: "Day" }).getAttribute("aria-pressed"), "true", "Day chosen");
+            assert.true(await pointsOf(again, "CPU") >= 1, `the day's CPU: ${await pointsOf(again, "CPU")} points`);
+            // back to the overview tab: its address again
+            await again.getByRole("tab", { name: "Overview" }).click();
+            await waitFor("the overview's address", () => session.page.url().endsWith(`#/machine/${name}`), 10_000, 100);
+            assert.deepEqual(session.consoleErrors, [], "no console errors");
+        } finally {
+            await session.close();
+        }
+    });
+
     QUnit.test("narrow and dark: the graphs fit the screen", async assert => {
         const session = await openSession({ colorScheme: "dark", width: 420 });
         try {

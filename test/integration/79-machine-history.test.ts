@@ -82,6 +82,29 @@ moduleUnless("metrics: a running machine's history", enginesMissing(), hooks => 
         assert.true(!node.ok && /takes no machine/.test(node.message), node.ok ? "answered" : node.message);
     });
 
+    QUnit.test("a machine named by its name (what a page's address knows): the same series as by its UUID; bad names refused", async assert => {
+        const byName = await history(VIEWER.name, "machine-memory", { "machine-name": ["s", name] });
+        const byUuid = await history(VIEWER.name, "machine-memory", { machine: ["s", guest.uuid] });
+        assert.true(byName.ok && byUuid.ok, byName.ok ? (byUuid.ok ? "both answered" : byUuid.message) : byName.message);
+        if (byName.ok && byUuid.ok) {
+            assert.equal(byName.body[0], byUuid.body[0], "the same step");
+            const first = (r: typeof byName) => r.ok ? String((r.body[1] as Array<[bigint, number]>)[0]?.[0]) : "";
+            assert.equal(first(byName), first(byUuid), "the same series (its first point)");
+        }
+        const unknown = await history(VIEWER.name, "machine-cpu", { "machine-name": ["s", `${name}-none`] });
+        assert.true(!unknown.ok && unknown.errorName.endsWith("NotFound") && unknown.message.includes(`${name}-none`), unknown.ok ? "answered" : unknown.message);
+        const both = await history(VIEWER.name, "machine-cpu", { machine: ["s", guest.uuid], "machine-name": ["s", name] });
+        assert.true(!both.ok && both.errorName.endsWith("InvalidArgument") && /not both/.test(both.message), both.ok ? "answered" : both.message);
+        const bad = await history(VIEWER.name, "machine-cpu", { "machine-name": ["s", "../etc/passwd"] });
+        assert.true(!bad.ok && bad.errorName.endsWith("InvalidArgument"), bad.ok ? "answered" : bad.message);
+        const node = await history(VIEWER.name, "node-cpu", { "machine-name": ["s", name] });
+        assert.true(!node.ok && /takes no machine/.test(node.message), node.ok ? "answered" : node.message);
+        const pool = await history(VIEWER.name, "zfs-pool-used", { "machine-name": ["s", name] });
+        assert.true(!pool.ok && pool.errorName.endsWith("InvalidArgument"), pool.ok ? "answered" : pool.message);
+        const refused = await history(NOBODY.name, "machine-cpu", { "machine-name": ["s", name] });
+        assert.equal(refused.ok ? "answered" : refused.errorName, refusalOf(NOBODY.name), "not even whether the name exists, without a role");
+    });
+
     /* The metric names Prometheus has series of (none while it does not answer). */
     async function namesWithSeries(): Promise<Set<string>> {
         const res = await fetch(`http://127.0.0.1:${engines.ports.prometheus}/api/v1/label/__name__/values`,

@@ -255,9 +255,10 @@ moduleUnless("firstboot: a node's first boot, end to end", pools().includes("tan
         assert.true(r.stdout.includes("[bridge] done at"), "and says so");
         assert.true(state.finished !== "" && !Number.isNaN(Date.parse(state.finished)));
 
-        // step 2: the plan in the log and on stdout, the pool made by debvisord
+        // step 2: the ZFS in use (this host has zfs-fuse), then the plan in the log and on stdout, the pool made by debvisord
         const storage = stepOf(state, "storage");
-        assert.true(storage.log[0] === "plan for the profile zfs:", storage.log.join("\n"));
+        assert.equal(storage.log[0], "ZFS: zfs-fuse (installed already)", storage.log.join("\n"));
+        assert.true(storage.log[1] === "plan for the profile zfs:", storage.log.join("\n"));
         assert.true(storage.log.some(l => l.includes("to do zfs-pool")), storage.log.join("\n"));
         assert.true(r.stdout.includes("[storage] plan for the profile zfs:"));
         assert.true(storage.message.startsWith("Applied the profile zfs"), storage.message);

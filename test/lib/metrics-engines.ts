@@ -1,7 +1,8 @@
 // Debian's metrics engines started by a test on loopback ports of its own,
 // behind the secret a debvisord of the test's own made: Alertmanager,
 // node-exporter (textfile, CPU, memory, disk and network collectors only) and Prometheus
-// with the shipped configuration and rules, evaluating every second. Stopped
+// with the shipped configuration and rules, evaluating every second (and, for
+// a test that asks, a copy of the rules with their hold times cut short). Stopped
 // by the PIDs they were started with.
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
@@ -12,6 +13,7 @@ import { freePort } from "./ports.js";
 import { waitFor } from "./wait.js";
 
 const SHIPPED_CONFIG = "/usr/share/debvisor/monitoring/prometheus.yml";
+const SHIPPED_RULES = "/usr/share/debvisor/monitoring/rules";
 const TEXTFILE_DIR = "/var/lib/prometheus/node-exporter";
 const ENGINES = ["/usr/bin/prometheus", "/usr/bin/prometheus-alertmanager", "/usr/bin/prometheus-node-exporter"];
 
@@ -60,8 +62,10 @@ export class MetricsEngines {
     /* The daemon first, then the engines on its secret; resolves when all three answer. For the tests Prometheus
      * scrapes and evaluates every second and node-exporter collects little; asShipped (a benchmark's load) keeps
      * the shipped 15 s and node-exporter's default collectors. backfill: OpenMetrics text put into Prometheus's
-     * storage before it starts (promtool's backfilling), as if it had scraped it then. */
-    async start({ asShipped = false, backfill = "" } = {}): Promise<void> {
+     * storage before it starts (promtool's backfilling), as if it had scraped it then. holdFor: every rule's
+     * "for:" replaced by this duration in a copy of the shipped rules, so a test sees an alert that holds minutes
+     * on a node fire within seconds (the shipped hold times are checked by promtool in the unit tests). */
+    async start({ asShipped = false, backfill = "", holdFor = "" } = {}): Promise<void> {
         this.ports = { prometheus: await freePort(), alertmanager: await freePort(), node: await freePort() };
         fs.mkdirSync(TEXTFILE_DIR, { recursive: true });
         await this.startDaemon();
@@ -77,7 +81,8 @@ export class MetricsEngines {
         const config = fs.readFileSync(SHIPPED_CONFIG, "utf8")
             .replace(/15s/g, asShipped ? "15s" : "1s").replace("127.0.0.1:9190", `127.0.0.1:${prometheus}`)
             .replace("127.0.0.1:9093", `127.0.0.1:${alertmanager}`).replace("127.0.0.1:9100", `127.0.0.1:${node}`)
-            .replaceAll("/etc/debvisor/metrics/secret", path.join(this.metricsDir, "secret"));
+            .replaceAll("/etc/debvisor/metrics/secret", path.join(this.metricsDir, "secret"))
+            .replace(`${SHIPPED_RULES}/`, holdFor ? `${this.copyRules(holdFor)}/` : `${SHIPPED_RULES}/`);
         fs.writeFileSync(path.join(this.dir, "prometheus.yml"), config);
         if (backfill) {
             fs.writeFileSync(path.join(this.dir, "backfill.om"), backfill);
@@ -109,6 +114,17 @@ export class MetricsEngines {
         for (const child of this.children.values())
             child.kill("SIGTERM");
         await waitFor("the engines to exit", () => [...this.children.values()].every(c => c.exitCode !== null || c.signalCode !== null), 20_000);
+    }
+
+    /* The shipped rule files with every hold time replaced; the copy's directory. */
+    private copyRules(holdFor: string): string {
+        if (!/^\d+[smh]$/.test(holdFor))
+            throw new Error(`holdFor must be a Prometheus duration such as 5s, not ${holdFor}`);
+        const dir = path.join(this.dir, "rules");
+        fs.mkdirSync(dir, { recursive: true });
+        for (const file of fs.readdirSync(SHIPPED_RULES).filter(f => f.endsWith(".yml")))
+            fs.writeFileSync(path.join(dir, file), fs.readFileSync(path.join(SHIPPED_RULES, file), "utf8").replace(/^(\s+for: )\S+$/gm, `$1${holdFor}`));
+        return dir;
     }
 
     private engine(file: string, args: string[]): void {

@@ -153,6 +153,20 @@ QUnit.module("metrics: Alertmanager's configuration from the notification target
     });
 });
 
+/* promtool test rules on the shipped rules, a sample and an evaluation a minute; `tests` is the test group's YAML
+ * from its input_series on. */
+function promtoolTestRules(assert: Assert, tests: string): void {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dv-rules-"));
+    try {
+        const file = path.join(dir, "rules.test.yml");
+        fs.writeFileSync(file, `rule_files: [${JSON.stringify(RULES)}]\nevaluation_interval: 1m\ntests:\n  - interval: 1m\n${tests}`);
+        const r = spawnSync("promtool", ["test", "rules", file], { encoding: "utf8" });
+        assert.equal(r.status, 0, r.stdout + r.stderr);
+    } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
+}
+
 QUnit.module("metrics: the shipped rules and the engines' secret", () => {
     testUnless("promtool check rules accepts every rule file, and every alert has a severity and a summary",
         has("promtool") ? null : "promtool (prometheus) is not installed", assert => {
@@ -167,14 +181,8 @@ QUnit.module("metrics: the shipped rules and the engines' secret", () => {
 
     testUnless("promtool test rules: a schedule's failed run and the first failed backup since debvisord started raise their alerts; a full Ceph pool by its name",
         has("promtool") ? null : "promtool (prometheus) is not installed", assert => {
-            const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dv-rules-"));
-            try {
-                // series as debvisord writes them, a sample a minute; the backup counter starts at 0
-                const tests = `rule_files: [${JSON.stringify(RULES)}]
-evaluation_interval: 1m
-tests:
-  - interval: 1m
-    input_series:
+            // series as debvisord writes them, a sample a minute; the backup counter starts at 0
+            promtoolTestRules(assert, `    input_series:
       - series: 'debvisor_backup_schedule_last_run_failed{schedule="nightly",repository="nas"}'
         values: '0 0 1 1 0'
       - series: 'debvisor_jobs_finished_total{operation="machine-backup",state="failed"}'
@@ -215,14 +223,56 @@ tests:
             exp_annotations:
               summary: "A backup failed"
               description: "1 backup(s) started by hand failed in the last day; the job's message (and the Backups page's history) says why."
-`;
-                const file = path.join(dir, "backup-rules.test.yml");
-                fs.writeFileSync(file, tests);
-                const r = spawnSync("promtool", ["test", "rules", file], { encoding: "utf8" });
-                assert.equal(r.status, 0, r.stdout + r.stderr);
-            } finally {
-                fs.rmSync(dir, { recursive: true, force: true });
-            }
+`);
+        });
+
+    testUnless("promtool test rules: Ceph's health and OSDs raise their alerts only after the shipped hold times, and end when cleared",
+        has("promtool") ? null : "promtool (prometheus) is not installed", assert => {
+            // ceph-mgr's figures a sample a minute: HEALTH_WARN (noout set) for 7 minutes, then HEALTH_OK;
+            // osd.1 down for 3 minutes; HEALTH_ERR for 2
+            promtoolTestRules(assert, `    input_series:
+      - series: 'ceph_health_status'
+        values: '0 1 1 1 1 1 1 1 0 0 2 2 2 0'
+      - series: 'ceph_osd_up{ceph_daemon="osd.1"}'
+        values: '1 0 0 0 1 1'
+    alert_rule_test:
+      - eval_time: 5m
+        alertname: CephHealthWarning
+        exp_alerts: []
+      - eval_time: 6m
+        alertname: CephHealthWarning
+        exp_alerts:
+          - exp_labels: { severity: warning }
+            exp_annotations:
+              summary: "Ceph reports HEALTH_WARN"
+              description: "The Ceph cluster is degraded or has a warning; the Ceph page says which check."
+      - eval_time: 8m
+        alertname: CephHealthWarning
+        exp_alerts: []
+      - eval_time: 10m
+        alertname: CephHealthError
+        exp_alerts: []
+      - eval_time: 11m
+        alertname: CephHealthError
+        exp_alerts:
+          - exp_labels: { severity: critical }
+            exp_annotations:
+              summary: "Ceph reports HEALTH_ERR"
+              description: "The Ceph cluster has an error: data may be unavailable. The Ceph page says which check."
+      - eval_time: 2m
+        alertname: CephOsdDown
+        exp_alerts: []
+      - eval_time: 3m
+        alertname: CephOsdDown
+        exp_alerts:
+          - exp_labels: { severity: critical, ceph_daemon: osd.1 }
+            exp_annotations:
+              summary: "Ceph OSD osd.1 is down"
+              description: "osd.1 does not run or does not answer; its placement groups are degraded."
+      - eval_time: 4m
+        alertname: CephOsdDown
+        exp_alerts: []
+`);
         });
 
     QUnit.test("the bcrypt hash is one crypt(3) checks the secret against; the secret is made once, root and group only", async assert => {

@@ -388,6 +388,8 @@ async function firstBoot(password: string): Promise<void> {
             timings.firstBootFinishedAfterInstalledBootSeconds = seconds(Date.now() - bootStarted);
             timings.firstBootOnOverview = await card.innerText();
             await page.screenshot({ path: path.join(OUT, "overview-firstboot.png"), fullPage: true });
+            if (PROFILE !== "ceph")
+                await openZfsOnNode(frame);
             if (PROFILE !== "zfs")
                 await cephOnStoragePage(page);
         } else {
@@ -400,6 +402,102 @@ async function firstBoot(password: string): Promise<void> {
         await context.close().catch(() => undefined);
         fs.rmSync(profileDir, { recursive: true, force: true });
     }
+}
+
+/* A command on the node, as the admin logged in to Cockpit (the page's own channel, cockpit.spawn); its stdout. */
+async function onNode(frame: import("playwright-core").Frame, argv: string[]): Promise<string> {
+    return frame.evaluate(async args => {
+        const c = (window as unknown as { cockpit: { spawn(a: string[], o: object): Promise<string> } }).cockpit;
+        try {
+            return await c.spawn(args, { err: "message" });
+        } catch (e) {
+            throw new Error(`${args.join(" ")}: ${(e as { message?: string }).message ?? String(e)}`);
+        }
+    }, argv);
+}
+
+/* A DebVisor method called as the page calls it (cockpit.dbus on the system bus). */
+async function onBus(frame: import("playwright-core").Frame, path: string, iface: string, method: string, type: string, args: unknown[]): Promise<unknown[]> {
+    return frame.evaluate(async ([p, i, m, t, a]) => {
+        const c = (window as unknown as { cockpit: { dbus(n: string, o: object): { call(p: string, i: string, m: string, a: unknown[], o: object): Promise<unknown[]>; close(): void } } }).cockpit;
+        const client = c.dbus("org.debvisor.DebVisor1", { bus: "system" });
+        try {
+            return await client.call(p, i, m, a, { type: t });
+        } catch (e) {
+            throw new Error(`${m}: ${(e as { message?: string }).message ?? String(e)}`);
+        } finally {
+            client.close();
+        }
+    }, [path, iface, method, type, args] as [string, string, string, string, unknown[]]);
+}
+
+/* The zfs profile on OpenZFS for real: the kernel module loaded, the pool tank with lz4, a zvol made
+ * through DebVisor, and DebVisor's ZFS objects (read with debvisorctl from the bus) equal to what the
+ * real tools print with -p and -j: the daemon's parsers on real output, not on recorded samples. */
+async function openZfsOnNode(frame: import("playwright-core").Frame): Promise<void> {
+    const problems: string[] = [];
+    const check = (ok: boolean, what: string) => { if (!ok) problems.push(what); };
+    const modules = await onNode(frame, ["cat", "/proc/modules"]);
+    check(/^zfs /m.test(modules), "the zfs kernel module is not loaded");
+    const moduleVersion = (await onNode(frame, ["cat", "/sys/module/zfs/version"]).catch(() => "")).trim();
+    const version = (await onNode(frame, ["zfs", "version"])).trim().replace(/\s+/g, " ");
+    const get = async (tool: "zpool" | "zfs", props: string, name: string) =>
+        (await onNode(frame, [tool, "get", "-Hp", "-o", "property,value", props, name])).trim().split("\n")
+            .reduce<Record<string, string>>((o, l) => { const [k, v] = l.split("\t"); o[k] = v; return o; }, {});
+    const tank = await get("zfs", "compression,mountpoint", "tank");
+    check(tank.compression === "lz4", `tank's compression is ${tank.compression}, not lz4`);
+    const vm = await get("zfs", "compression,mountpoint", "tank/vm").catch(e => ({ error: (e as Error).message }) as Record<string, string>);
+    check(vm.compression === "lz4", `tank/vm (the VM disks' dataset) has compression ${vm.compression ?? vm.error}, not lz4`);
+
+    // a zvol through DebVisor's own method, as the Storage page makes one
+    const zvol = "tank/vm-test-zvol";
+    const [zvolPath] = await onBus(frame, "/org/debvisor/DebVisor1/zfs", "org.debvisor.DebVisor1.ZfsManager", "CreateVolume", "sta{sv}",
+        [zvol, 64 * 1024 * 1024, {}]);
+    const volume = await get("zfs", "type,volsize,compression", zvol);
+    check(volume.type === "volume" && volume.volsize === String(64 * 1024 * 1024), `${zvol}: ${JSON.stringify(volume)}`);
+    check(volume.compression === "lz4", `${zvol} has compression ${volume.compression}, not lz4`);
+    let device = "";
+    await until(`the block device of ${zvol}`, 60_000, async () => {
+        device = (await onNode(frame, ["readlink", "-f", `/dev/zvol/${zvol}`]).catch(() => "")).trim();
+        return /^\/dev\/zd\d+$/.test(device);
+    }).catch(() => problems.push(`no block device /dev/zvol/${zvol}`));
+
+    // DebVisor's objects (debvisorctl reads them from the bus) against the real tools' exact numbers
+    type Obj = Record<string, unknown>;
+    const pools = JSON.parse(await onNode(frame, ["debvisorctl", "zfs", "pools", "--json"])) as Obj[];
+    const poolObj = pools.find(p => p.Name === "tank");
+    const real = await get("zpool", "size,allocated,free,health", "tank");
+    check(poolObj !== undefined, "debvisorctl zfs pools does not list tank");
+    if (poolObj) {
+        check(String(poolObj.Size) === real.size, `tank's Size on the bus ${String(poolObj.Size)}, zpool get -Hp size ${real.size}`);
+        check(poolObj.SizesExact === true, "tank's sizes on the bus are not exact (-p was not used)");
+        check(poolObj.Health === real.health, `tank's Health on the bus ${String(poolObj.Health)}, zpool ${real.health}`);
+        // allocated moves with every transaction group: equal within 1 % of the pool
+        const near = (a: unknown, b: string) => Math.abs(Number(a) - Number(b)) <= Number(real.size) / 100;
+        check(near(poolObj.Allocated, real.allocated) && near(poolObj.Free, real.free),
+            `tank's Allocated/Free on the bus ${String(poolObj.Allocated)}/${String(poolObj.Free)}, zpool ${real.allocated}/${real.free}`);
+    }
+    const datasets = JSON.parse(await onNode(frame, ["debvisorctl", "zfs", "datasets", "--json"])) as Obj[];
+    const listed = JSON.parse(await onNode(frame, ["zfs", "list", "-j", "--json-int", "-t", "filesystem,volume", "-o", "name,type,compression,quota,volsize"])) as
+        { datasets: Record<string, { type: string; properties: Record<string, { value: string | number }> }> };
+    const realNames = Object.keys(listed.datasets).sort();
+    const busNames = datasets.map(d => String(d.Name)).sort();
+    check(JSON.stringify(realNames) === JSON.stringify(busNames), `datasets on the bus ${busNames.join(" ")}, zfs list -j ${realNames.join(" ")}`);
+    for (const d of datasets) {
+        const r = listed.datasets[String(d.Name)];
+        if (!r)
+            continue;
+        check(String(d.Type).toLowerCase() === r.type.toLowerCase(), `${String(d.Name)}: Type ${String(d.Type)} on the bus, ${r.type} from zfs list -j`);
+        check(String(d.Compression) === String(r.properties.compression?.value), `${String(d.Name)}: Compression ${String(d.Compression)} on the bus, ${String(r.properties.compression?.value)} from zfs list -j`);
+    }
+    const implementation = await onBus(frame, "/org/debvisor/DebVisor1/zfs", "org.freedesktop.DBus.Properties", "Get", "ss",
+        ["org.debvisor.DebVisor1.ZfsManager", "Implementation"]) as [{ v: string }];
+    check(implementation[0]?.v === "openzfs", `ZfsManager.Implementation is ${JSON.stringify(implementation[0])}, not openzfs`);
+    timings.openzfs = `module ${moduleVersion || "?"}; ${version}; tank ${tank.compression}, tank/vm ${vm.compression ?? "?"}; ` +
+        `zvol ${zvol} (${String(zvolPath)}) on ${device || "?"}; bus vs tools: ${pools.length} pool(s), ${datasets.length} dataset(s)`;
+    say(`OpenZFS on the node: ${timings.openzfs}`);
+    if (problems.length > 0)
+        throw new Error(`OpenZFS on the node: ${problems.join("; ")}`);
 }
 
 /* The node's own cluster on the Storage page's Ceph tab: reachable, its health and OSDs shown. */

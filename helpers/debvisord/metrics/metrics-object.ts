@@ -8,7 +8,7 @@ import { METRICS_IFACE } from "../../../generated/dbus-contract.js";
 import { failed, invalidArgument, notFound } from "../../lib/errors.js";
 import { method } from "../bus/call-pipeline.js";
 import type { ObjectServer } from "../bus/object-server.js";
-import { count, optionsSchema, resourceName } from "../validation.js";
+import { count, machineName, optionsSchema, resourceName } from "../validation.js";
 import { EngineError } from "./engine-http.js";
 import { HISTORY_SERIES, history, MAX_RANGE_SECONDS, MIN_RANGE_SECONDS, seriesQuery, type Subject } from "./history.js";
 
@@ -32,12 +32,24 @@ export class MetricsObject {
     }
 
     /* The subject's value for the query: checked against the objects the areas publish. */
-    private subjectOf(series: string, options: { machine?: string; pool?: string }): string {
+    private subjectOf(series: string, options: { machine?: string; "machine-name"?: string; pool?: string }): string {
         const kind = HISTORY_SERIES[series].subject;
+        const byName = options["machine-name"];
         if (kind === "node") {
-            if (options.machine !== undefined || options.pool !== undefined)
+            if (options.machine !== undefined || byName !== undefined || options.pool !== undefined)
                 throw invalidArgument(`options: ${series} is the node's; it takes no machine or pool`);
             return "";
+        }
+        // a machine by its name: what a page knows from its address before it has read the machines
+        if (byName !== undefined) {
+            if (kind !== "machine")
+                throw invalidArgument(`options: ${series} is a pool's; it takes no machine-name`);
+            if (options.machine !== undefined)
+                throw invalidArgument('options: name the machine by "machine" or "machine-name", not both');
+            const found = this.server.objectsWith(`${IFACE}Machine`).find(o => o.props.Name === byName);
+            if (!found)
+                throw notFound(`machine-name: there is no machine named "${byName}"`);
+            return String(found.props.UUID);
         }
         const { option, iface, property, what } = SUBJECTS[kind];
         const value = options[option];
@@ -52,7 +64,7 @@ export class MetricsObject {
         this.server.export(this.path, [{ name: METRICS_IFACE, properties: () => ({ Series: Object.keys(HISTORY_SERIES) }), methods: {
             History: method({
                 args: z.tuple([seriesName, count(MIN_RANGE_SECONDS, MAX_RANGE_SECONDS, " seconds"),
-                    optionsSchema({ machine: z.optional(uuid), pool: z.optional(resourceName) })]),
+                    optionsSchema({ machine: z.optional(uuid), "machine-name": z.optional(machineName), pool: z.optional(resourceName) })]),
                 run: async (_ctx, [series, range, options]) => {
                     const query = seriesQuery(series, this.subjectOf(series, options));
                     const secret = this.secret();

@@ -19,8 +19,10 @@ export type HistorySeries =
     | "machine-cpu" | "machine-memory" | "machine-disk-read" | "machine-disk-write" | "machine-network-receive" | "machine-network-transmit"
     | "zfs-pool-used" | "ceph-pool-used";
 
-/** what a machine's or a pool's series is of */
-export interface HistorySubject { machine?: string; pool?: string }
+/** what a machine's or a pool's series is of: a machine by its UUID or its name */
+export interface HistorySubject { machine?: string; machineName?: string; pool?: string }
+
+const SUBJECT_OPTIONS: Record<keyof HistorySubject, string> = { machine: "machine", machineName: "machine-name", pool: "pool" };
 
 export interface History {
     step: number;
@@ -38,7 +40,8 @@ export async function alertsList(): Promise<ActiveAlert[]> {
 }
 
 export async function metricsHistory(series: HistorySeries, rangeSeconds: number, subject: HistorySubject = {}): Promise<History> {
-    const options = Object.fromEntries(Object.entries(subject).filter(([, v]) => v !== undefined).map(([k, v]) => [k, { t: "s", v }]));
+    const options = Object.fromEntries(Object.entries(subject).filter(([, v]) => v !== undefined)
+        .map(([k, v]) => [SUBJECT_OPTIONS[k as keyof HistorySubject], { t: "s", v }]));
     const [step, points] = await callDaemon<PageMetricsMethodResults["History"]>(METRICS_PATH, METRICS_IFACE, "History", [series, rangeSeconds, options]);
     return { step, points: points.map(([t, v]) => [Number(t) / 1000, Number(v)]) };
 }

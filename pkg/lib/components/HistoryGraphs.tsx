@@ -8,19 +8,16 @@ import { Alert } from "@patternfly/react-core/dist/esm/components/Alert/index.js
 import { Spinner } from "@patternfly/react-core/dist/esm/components/Spinner/index.js";
 import { ToggleGroup, ToggleGroupItem } from "@patternfly/react-core/dist/esm/components/ToggleGroup/index.js";
 import { Gallery } from "@patternfly/react-core/dist/esm/layouts/Gallery/index.js";
-import { metricsHistory, type History, type HistorySeries, type HistorySubject } from "../api/alerts";
+import type { History, HistorySeries, HistorySubject } from "../api/alerts";
 import type { CallError } from "../api/call";
 import { _ } from "../gettext";
 import { bytesPerSecond, graphPath, percent, rateScale } from "../history-graph";
+import { readHistory } from "../history-prefetch";
+import { HISTORY_RANGES, type HistoryRange } from "../history-ranges";
 import { latestReads } from "../latest-reads";
 
 const REFRESH_MS = 60_000;
-interface HistoryRange { id: string; seconds: number; label: () => string }
-export const HISTORY_RANGES: HistoryRange[] = [
-    { id: "hour", seconds: 3600, label: () => _("Hour") },
-    { id: "day", seconds: 86400, label: () => _("Day") },
-    { id: "week", seconds: 7 * 86400, label: () => _("Week") },
-];
+export { HISTORY_RANGES, type HistoryRange } from "../history-ranges";
 const BOX = { width: 400, height: 80 };
 
 export interface GraphSpec {
@@ -76,7 +73,7 @@ export function HistoryGraphs({ specs, range, subject = {}, label }: { specs: Gr
         const begin = latestReads();
         const load = () => {
             const isLatest = begin();
-            Promise.all(wanted.map(lines => Promise.all(lines.map(([series, of]) => metricsHistory(series, range.seconds, of)))))
+            Promise.all(wanted.map(lines => Promise.all(lines.map(([series, of]) => readHistory(series, range.seconds, of)))))
                 .then(list => {
                     if (isLatest()) {
                         setShown({ range, histories: list });

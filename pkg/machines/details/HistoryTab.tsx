@@ -1,33 +1,34 @@
 // One machine's CPU, memory, disk I/O and network over the last hour, day or
 // week: libvirt's statistics as debvisord collected them, read through it.
 // Only running time has points; a machine that is off draws gaps.
-import { useState } from "react";
 import { Flex, FlexItem } from "@patternfly/react-core/dist/esm/layouts/Flex/index.js";
 import { Stack, StackItem } from "@patternfly/react-core/dist/esm/layouts/Stack/index.js";
-import { HISTORY_RANGES, HistoryGraphs, RangeToggle, type GraphSpec } from "../../lib/components/HistoryGraphs";
+import { HistoryGraphs, RangeToggle, type GraphSpec, type HistoryRange } from "../../lib/components/HistoryGraphs";
 import type { MachineObject } from "../../lib/dbus-store";
 import { _ } from "../../lib/gettext";
+import { MACHINE_HISTORY_SERIES as S } from "./history-series";
 
 function machineGraphs(): GraphSpec[] {
     return [
-        { title: _("CPU"), unit: "ratio", lines: [{ series: "machine-cpu" }] },
-        { title: _("Memory"), unit: "ratio", lines: [{ series: "machine-memory" }] },
-        { title: _("Disk I/O"), unit: "rate", lines: [{ series: "machine-disk-read", label: _("read") }, { series: "machine-disk-write", label: _("written") }] },
-        { title: _("Network"), unit: "rate", lines: [{ series: "machine-network-receive", label: _("received") }, { series: "machine-network-transmit", label: _("sent") }] },
+        { title: _("CPU"), unit: "ratio", lines: [{ series: S.cpu }] },
+        { title: _("Memory"), unit: "ratio", lines: [{ series: S.memory }] },
+        { title: _("Disk I/O"), unit: "rate", lines: [{ series: S.diskRead, label: _("read") }, { series: S.diskWrite, label: _("written") }] },
+        { title: _("Network"), unit: "rate", lines: [{ series: S.received, label: _("received") }, { series: S.sent, label: _("sent") }] },
     ];
 }
 
-export function HistoryTab({ machine }: { machine: MachineObject }) {
-    const [range, setRange] = useState(HISTORY_RANGES[0]);
+/* The range comes from the page's address (kept there, so reload and links show the same range). The machine is
+ * named by its name, as the address names it: the page may have begun these very reads before it knew the machine. */
+export function HistoryTab({ machine, range, onRange }: { machine: MachineObject; range: HistoryRange; onRange: (range: HistoryRange) => void }) {
     return (
         <Stack hasGutter className="pf-v6-u-pt-md" data-testid="machine-history">
             <StackItem>
                 <Flex justifyContent={{ default: "justifyContentFlexEnd" }}>
-                    <FlexItem><RangeToggle range={range} onChange={setRange} /></FlexItem>
+                    <FlexItem><RangeToggle range={range} onChange={onRange} /></FlexItem>
                 </Flex>
             </StackItem>
             <StackItem>
-                <HistoryGraphs specs={machineGraphs()} range={range} subject={{ machine: machine.props.UUID }}
+                <HistoryGraphs specs={machineGraphs()} range={range} subject={{ machineName: machine.props.Name }}
                                label={_("The machine's history")} />
             </StackItem>
         </Stack>
