@@ -45,6 +45,7 @@ import { backupMethod } from "./backups/machine-backup.js";
 import { clockFromEnvironment } from "./backups/clock.js";
 import { ClusterArea } from "./cluster/cluster-area.js";
 import { localMachines } from "./cluster/local-machines.js";
+import { MachineWhereabouts } from "./cluster/machine-whereabouts.js";
 import { nodeChangePeerCalls } from "./cluster/node-changes.js";
 import { Migrations } from "./cluster/migration.js";
 import { machinePeerCalls } from "./cluster/cluster-machines.js";
@@ -129,6 +130,8 @@ async function main(): Promise<void> {
     if (auditObject.signingProblem)
         log(`evidence export is not available: ${auditObject.signingProblem}`);
 
+    // where machines went and are in the cluster, for the DNS registrations that follow them
+    const whereabouts = new MachineWhereabouts();
     // DNS: its objects appear once its state file can be read (a broken one is read again until fixed)
     let dns: DnsObjects | null = null;
     const dnsArea = areas.add("dns", async () => {
@@ -136,7 +139,7 @@ async function main(): Promise<void> {
             return;
         const service = new DnsService();
         service.ensureBindConfig();
-        dns = new DnsObjects(server, service, jobs, audit, machines);
+        dns = new DnsObjects(server, service, jobs, audit, machines, whereabouts);
         dns.export();
     });
 
@@ -173,10 +176,11 @@ async function main(): Promise<void> {
     // the cluster: members read from Ceph, the others pinged over SSH every 10 s
     const cluster = new ClusterArea(server, jobs);
     cluster.machines = localMachines(machines);
+    cluster.whereabouts = whereabouts;
     cluster.zfsPools = () => zfs.poolSummaries();
     cluster.addPeerCalls(nodeChangePeerCalls(cluster));
     // live migration between the members: Machine.Migrate here, the receiving side's calls on the channel
-    const migrations = new Migrations(cluster, machines);
+    const migrations = new Migrations(cluster, machines, whereabouts);
     cluster.moves = migrations;
     machines.addMethods(path => ({ Migrate: migrations.method(path) }));
     cluster.addPeerCalls(migrations.peerCalls());

@@ -6,6 +6,23 @@
 // is QEMU's own data.
 export const STREAM_GO = 0x67;
 
+/** The streams' format, named in the migration's handshake (migration-prepare and its answer) so that two nodes
+ * of different versions refuse before anything moves: 1 (never named) carried QEMU's bytes from the start, without
+ * STREAM_GO; a node of version 2 waiting for the go on such a stream would wait for ever on a disk stream, whose
+ * first bytes come from the receiving side. */
+export const STREAM_VERSION = 2;
+
+/* Why a node (the `other` one, its part in the migration `role`) cannot take part in a migration with this
+ * node, by the stream version it named (undefined: it named none, so 1); null when both speak the same. */
+export function streamVersionProblem(named: unknown, other: string, role: "sending" | "receiving"): string | null {
+    const theirs = named === undefined ? 1 : named;
+    if (theirs === STREAM_VERSION)
+        return null;
+    const said = typeof theirs === "number" && Number.isSafeInteger(theirs) ? `version ${theirs}` : "an unknown version";
+    return `the ${role} node ${other} moves machines with migration streams of ${said}, this node with version ${STREAM_VERSION}: `
+        + "install the same DebVisor version on both first; nothing was moved";
+}
+
 /* Waits for STREAM_GO at the start of `input`: what came after it in the same read, or null when the input ended first.
  * The input is left paused, for the caller to pipe on. */
 export function waitForGo(input: NodeJS.ReadableStream): Promise<Buffer | null> {

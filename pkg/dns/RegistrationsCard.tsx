@@ -1,12 +1,13 @@
 // The names this node wrote for itself and its machines (a stale one, whose
-// records could not be written or removed, says why), and the DHCP leases.
+// records could not be written or removed, says why; a machine that moved to
+// another member, where it runs now), and the DHCP leases.
 import { Card, CardBody, CardTitle } from "@patternfly/react-core/dist/esm/components/Card/index.js";
 import { Label } from "@patternfly/react-core/dist/esm/components/Label/index.js";
 import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
 import { leasesOf, registrationsOf } from "../lib/api/dns";
 import { useMachines } from "../lib/dbus-store";
 import type { PageDnsProperties } from "../../generated/dbus-contract";
-import { _ } from "../lib/gettext";
+import { _, format } from "../lib/gettext";
 import { formatTime } from "../lib/format";
 
 export function RegistrationsCard({ dns }: { dns: PageDnsProperties }) {
@@ -24,7 +25,8 @@ export function RegistrationsCard({ dns }: { dns: PageDnsProperties }) {
                                     <Td dataLabel={_("Name")}>{r.Name}</Td>
                                     <Td dataLabel={_("Kind")}>{r.Kind === "host" ? _("host") : _("machine")}</Td>
                                     <Td dataLabel={_("Addresses")}>{r.Addresses.join(", ")}{r.Ptr && " (PTR)"}</Td>
-                                    <Td dataLabel={_("Status")}>{r.Error ? <Label color="red" isCompact>{r.Error}</Label> : <Label color="green" isCompact>{_("written")}</Label>}</Td>
+                                    <Td dataLabel={_("Status")}>{r.Error ? <Label color="red" isCompact>{r.Error}</Label> : <Label color="green" isCompact>{_("written")}</Label>}
+                                        {r.Node && <> <Label isCompact>{format(_("$0: $1"), _("Node"), r.Node)}</Label></>}</Td>
                                 </Tr>
                             ))}
                         </Tbody>

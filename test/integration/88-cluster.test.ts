@@ -17,7 +17,9 @@
 // the other nodes' machines run on; powered on again, it is healthy again. Live migration: a guest that
 // counts on its serial console moves node 1 → node 2 → node 1 with its local
 // disk copied, counting on without a reboot; what cannot move is refused
-// before anything is done; the machine page's Migrate… moves it too.
+// before anything is done; the machine page's Migrate… moves it too. Its
+// name in node 1's DNS zone (node 2 has none) answers all along: node 1
+// keeps the records and notes the node it runs on.
 // Maintenance: node 3 goes into it and back (noout on its CRUSH host in Ceph's
 // OSD map, the mark on every node); node 1, where the guest runs, is refused,
 // and goes into it with --move-machines: the guest moves to node 2, counting on.
@@ -111,6 +113,18 @@ function status(n: number): ClusterProps {
 
 /* debvisorctl with arguments after "--", where --no-ask cannot follow: names starting with "-" reach debvisord. */
 const ctlRaw = (n: number, args: string[], rest: string[]): Result => nodes[n].service(["debvisorctl", ...args, "--no-ask", "--", ...rest]);
+
+/* The zone node 1's named serves (BIND installed from the node's apt cache), where machines register; the guest's name there. */
+const DNS_ZONE = "cluster.debvisor.test";
+const GUEST_ADDRESS = `${NETWORK_PREFIX}.60`;
+interface DnsRegistration { Name: string; Node: string; Addresses: string[]; Error: string }
+function registration(n: number, name: string): DnsRegistration | undefined {
+    const r = nodes[n].service(["debvisorctl", "dns", "registrations", "--json"]);
+    if (r.status !== 0)
+        throw new Error(`debvisorctl dns registrations on node ${n + 1} failed (${r.status}): ${r.stderr}`);
+    return (JSON.parse(r.stdout) as DnsRegistration[]).find(x => x.Name === `${name}.${DNS_ZONE}`);
+}
+const dig = (n: number, name: string) => nodes[n].mustExec(["dig", "@127.0.0.1", "+short", "+time=5", "+tries=1", `${name}.${DNS_ZONE}`, "A"]).trim();
 
 /* Where each node's OSD file is (the nodes have no spare disks), named in its /etc/debvisor/ceph.json. */
 const OSD_FILES = "/var/lib/debvisor-test-osds";
@@ -352,14 +366,28 @@ QUnit.module.if(`cluster of nodes: three systemd nodes on a bridge join one clus
         nodes[0].mustExec(["sh", "-c", `virsh destroy ${RBD_GUEST} && virsh undefine ${RBD_GUEST}`]);
     });
 
-    QUnit.test("live migration: a running guest on a local disk moves to node 2 with the disk copied, and back, counting on without a reboot; audited on both nodes", async assert => {
+    QUnit.test("live migration: a running guest on a local disk moves to node 2 with the disk copied, and back, counting on without a reboot; audited on both nodes; its DNS registration follows it", async assert => {
         for (const n of [0, 1])
             nodes[n].mustExec(["sh", "-c", `virsh pool-info default >/dev/null 2>&1 || { virsh pool-define-as default dir --target ${IMAGES} && virsh pool-build default && virsh pool-start default; }`]);
         fs.writeFileSync(path.join(nodes[0].dir, "root/guest.xml"), guestXml(GUEST, localDiskXml(`${GUEST}.qcow2`)));
         nodes[0].mustExec(["sh", "-c", `virsh vol-create-as default ${GUEST}.qcow2 16M --format qcow2 && virsh define /root/guest.xml && virsh start ${GUEST}`]);
         await waitFor("the guest to count on node 1", () => counts(0).length >= 3, 120_000, 500);
+        // DNS on node 1 alone (the README's steps): the guest's name in a zone machines register in; node 2 has no zone
+        nodes[0].installLater(["bind9"]);
+        nodes[0].mustExec(["sh", "-c", "echo 'include \"/etc/debvisor/dns/named.conf\";' >> /etc/bind/named.conf.local && rndc reconfig"]);
+        mustCtl(0, ["dns", "add-zone", DNS_ZONE, "127.0.0.1", "--local", "--register-machines"], 120_000);
+        mustCtl(0, ["dns", "register-machine", GUEST, "--addresses", GUEST_ADDRESS]);
+        assert.strictEqual(dig(0, GUEST), GUEST_ADDRESS, "the guest's name answers");
         await moveGuest(assert, 0, 1);
+        // node 1 holds the zone's keys: it keeps the records and notes where the guest runs now
+        // (a failed check here is a failed assertion, not a thrown one: the guest still moves back for the tests below)
+        await waitFor("node 1's registration to name node 2", () => registration(0, GUEST)?.Node === hostname(1), 30_000, 500).catch((e: Error) => assert.ok(false, e.message));
+        assert.deepEqual(registration(0, GUEST)?.Addresses, [GUEST_ADDRESS], "with the address it had");
+        assert.strictEqual(dig(0, GUEST), GUEST_ADDRESS, "the name still answers with the guest's address");
         await moveGuest(assert, 1, 0);
+        await waitFor("node 1's registration to be its own again", () => registration(0, GUEST)?.Node === "", 30_000, 500).catch((e: Error) => assert.ok(false, e.message));
+        assert.strictEqual(registration(0, GUEST)?.Error, "", "written");
+        assert.strictEqual(dig(0, GUEST), GUEST_ADDRESS, "the name answers after the move back too");
         // each node recorded the move it took part in: the sender the call, the receiver who asked from where
         const audit = (n: number) => nodes[n].exec(["sh", "-c", "cat /var/log/debvisor/*"]).stdout;
         assert.true(audit(0).includes("Machine.Migrate"), "node 1 audited the call");

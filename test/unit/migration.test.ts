@@ -7,7 +7,11 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { PassThrough } from "node:stream";
 import QUnit from "qunit";
-import { STREAM_GO, waitForGo } from "../../helpers/lib/migration-stream.js";
+import { STREAM_GO, STREAM_VERSION, streamVersionProblem, waitForGo } from "../../helpers/lib/migration-stream.js";
+import type { CallContext } from "../../helpers/debvisord/bus/call-pipeline.js";
+import type { ClusterHost } from "../../helpers/debvisord/cluster/cluster-host.js";
+import { Migrations } from "../../helpers/debvisord/cluster/migration.js";
+import type { Machines } from "../../helpers/debvisord/machines/machines.js";
 import { OPERATOR_ACTIONS, roleAllows } from "../../helpers/debvisord/cluster/remote-roles.js";
 import { migrationPlan } from "../../helpers/debvisord/machines/migration-plan.js";
 
@@ -93,6 +97,29 @@ QUnit.module("migration", () => {
         const refused = waitForGo(garbled);
         garbled.write("QEVM");
         await assert.rejects(refused, /did not start with the sending node's go/);
+    });
+
+    QUnit.test("nodes of different stream versions: each side names the other's version and refuses before anything is done", assert => {
+        assert.strictEqual(streamVersionProblem(STREAM_VERSION, "n2", "receiving"), null);
+        const old = streamVersionProblem(undefined, "n2", "receiving") ?? "";
+        assert.true(old.startsWith(`the receiving node n2 moves machines with migration streams of version 1, this node with version ${STREAM_VERSION}`), old);
+        assert.true(old.endsWith("nothing was moved"), old);
+        assert.true(streamVersionProblem(9, "n1", "sending")?.includes("the sending node n1 moves machines with migration streams of version 9"));
+        assert.true(streamVersionProblem("2; rm", "n1", "sending")?.includes("of an unknown version"), "garbage is named no version");
+    });
+
+    QUnit.test("an incoming migration from a node of stream version 1 (it names none) is refused before libvirt or the disk is looked at", async assert => {
+        // no cluster and no machines: whatever the handler touched of them would fail otherwise (a TypeError)
+        const migrations = new Migrations({} as ClusterHost, {} as Machines);
+        const audited: string[] = [];
+        const ctx = { auditStep: async (m: string) => { audited.push(m) } } as unknown as CallContext;
+        const args = {
+            id: "0123456789abcdef", name: "web", uuid: "8d0c7b5e-1f2a-4c3d-9e8f-0a1b2c3d4e5f",
+            copied: [{ target: "vda", pool: "default", volume: "web.qcow2", file: "" }], files: [], networks: [], bridges: [], cephSecrets: [],
+        };
+        await assert.rejects(migrations.peerCalls()["migration-prepare"](ctx, "n1", { call: "migration-prepare", user: "root", role: "admin", args }),
+            (e: Error) => e.message.includes("the sending node n1 moves machines with migration streams of version 1"));
+        assert.deepEqual(audited, [], "nothing expected, nothing audited");
     });
 });
 

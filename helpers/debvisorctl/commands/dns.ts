@@ -1,4 +1,4 @@
-// debvisorctl dns zones|records|add|delete|keys|rotate|register-host|add-zone|remove-zone|generate-key
+// debvisorctl dns zones|records|add|delete|keys|rotate|registrations|register-host|register-machine|add-zone|remove-zone|generate-key
 import fs from "node:fs";
 import dbus from "dbus-next";
 import { DNS_IFACE, DNSKEY_IFACE, DNSZONE_IFACE, ROOT_PATH, type ContractMethod } from "../../../generated/dbus-contract.js";
@@ -6,6 +6,7 @@ import { UsageError, type Values } from "../args.js";
 import { call, managedObjects, objectsWith } from "../bus.js";
 import { JSON_OPTION, NO_ASK_OPTION, type Command } from "../command.js";
 import { printAndFollow } from "../job-follow.js";
+import { findMachine } from "./machine-lookup.js";
 import { callMethod, passOptions } from "../method.js";
 import { print, printList, tableOf } from "../output.js";
 
@@ -160,9 +161,46 @@ const registerHost: Command = {
     },
     async run(values) {
         const o = passOptions(values, { zone: "s", name: "s" });
-        if (values.addresses !== undefined)
-            o.addresses = new dbus.Variant("as", String(values.addresses).split(",").map(a => a.trim()).filter(Boolean));
+        passAddresses(values, o);
         await dns(values, "RegisterHost", [], o);
+        print("registered");
+        return 0;
+    },
+};
+
+/* --addresses A,B as the call's "addresses" option. */
+function passAddresses(values: Values, options: Record<string, Variant>): void {
+    if (values.addresses !== undefined)
+        options.addresses = new dbus.Variant("as", String(values.addresses).split(",").map(a => a.trim()).filter(Boolean));
+}
+
+const registrations: Command = {
+    name: "dns registrations",
+    summary: "the names this node wrote for itself and its machines; a machine that moved to another member with the node it runs on",
+    options: JSON_OPTION,
+    async run(values) {
+        const [object] = objectsWith(await managedObjects(), DNS_IFACE);
+        const list = ((object?.Registrations ?? []) as Array<Record<string, unknown>>).sort((a, b) => String(a.Name).localeCompare(String(b.Name)));
+        return printList(values, list, tableOf(["NAME", "KIND", "ADDRESSES", "NODE", "STATUS"], r => [
+            String(r.Name), String(r.Kind), (r.Addresses as string[]).join(",") || "-", String(r.Node ?? "") || "-", String(r.Error) || "written",
+        ]));
+    },
+};
+
+const registerMachine: Command = {
+    name: "dns register-machine",
+    args: "MACHINE",
+    summary: "write a machine's A/AAAA records (and PTR where a reverse zone is managed)",
+    options: {
+        zone: { type: "string", value: "ZONE", help: "the zone (default: the one machines register in)" },
+        addresses: { type: "string", value: "A,B", help: "the addresses (default: those the machine reports)" },
+        ...NO_ASK_OPTION,
+    },
+    positionals: { min: 1, max: 1 },
+    async run(values, [name]) {
+        const o = passOptions(values, { zone: "s" });
+        passAddresses(values, o);
+        await dns(values, "RegisterMachine", [(await findMachine(name)).Path], o);
         print("registered");
         return 0;
     },
@@ -225,4 +263,4 @@ const generateKey: Command = {
     },
 };
 
-export const dnsCommands: Command[] = [zones, records, add, remove, keys, rotate, registerHost, addZone, removeZone, generateKey];
+export const dnsCommands: Command[] = [zones, records, add, remove, keys, rotate, registrations, registerHost, registerMachine, addZone, removeZone, generateKey];

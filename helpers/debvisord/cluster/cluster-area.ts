@@ -24,6 +24,7 @@ import { madePrivately } from "../ceph/provision/bootstrap.js";
 import { hostAddresses, networkOf } from "./host-addresses.js";
 import { runJoin } from "./join.js";
 import type { LocalMachines, MachineMover } from "./local-machines.js";
+import type { MachineWhereabouts } from "./machine-whereabouts.js";
 import { machineCallMethod, machinesInAnswer, machinesProperty } from "./cluster-machines.js";
 import { zfsPoolsInAnswer, zfsPoolsProperty, type ZfsPoolSummary } from "./cluster-storage.js";
 import type { MachineSummary } from "../machines/machines.js";
@@ -72,6 +73,8 @@ export class ClusterArea implements ClusterHost {
     machines: LocalMachines | null = null;
     /** moving this node's running machines to other members (migration.ts), for maintenance */
     moves: MachineMover | null = null;
+    /** told each round's view of the other members' machines (set once the machines area is there) */
+    whereabouts: MachineWhereabouts | null = null;
     /** this node's ZFS pools, as the other members list them (set once the ZFS area is there) */
     zfsPools: (() => ZfsPoolSummary[]) | null = null;
     private readonly seen = new Map<string, Seen>();
@@ -198,23 +201,29 @@ export class ClusterArea implements ClusterHost {
         }).finally(() => {
             this.membersRead = null;
         });
+        let complete = true;
         const pings = Promise.all(this.members.filter(m => m.name !== self).map(async m => {
             try {
                 const answer = await this.call(m, { call: "ping", user: "debvisord" });
                 const machines = machinesInAnswer(answer);
                 if (machines)
                     this.remoteMachines.set(m.name, machines);
+                else
+                    complete = false;
                 const zfsPools = zfsPoolsInAnswer(answer);
                 if (zfsPools)
                     this.remoteZfsPools.set(m.name, zfsPools);
                 this.seen.set(m.name, { lastSeen: Date.now(), error: "" });
             } catch (e) {
                 this.seen.set(m.name, { lastSeen: this.seen.get(m.name)?.lastSeen ?? 0, error: (e as Error).message });
+                complete = false;
             }
             this.publish();
         }));
         await pings;
         this.publish();
+        const members = new Set(this.members.map(m => m.name));
+        this.whereabouts?.roundDone({ machines: new Map([...this.remoteMachines].filter(([node]) => members.has(node))), complete });
     }
 
     /* authorized_keys: the other members and this node's live tokens; known_hosts: every member. */

@@ -24,6 +24,7 @@ type RemoteAction = typeof REMOTE_ACTIONS[number];
 const summary = z.object({
     name: z.string().check(z.maxLength(255)), uuid: z.string().check(z.maxLength(64)), state: z.string().check(z.maxLength(32)),
     vcpus: z.number(), memoryMiB: z.number(), disks: z.number(), autostart: z.boolean(),
+    addresses: z.optional(z.array(z.string().check(z.maxLength(64))).check(z.maxLength(64))),
 });
 const callArgs = z.object({ name: z.string().check(z.maxLength(255)), action: z.enum(REMOTE_ACTIONS) });
 

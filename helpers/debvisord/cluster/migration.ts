@@ -13,6 +13,7 @@ import fs from "node:fs";
 import nodePath from "node:path";
 import * as z from "zod/mini";
 import { busy, cancelled, failed, invalidArgument, notAuthorized, notSupported } from "../../lib/errors.js";
+import { STREAM_VERSION, streamVersionProblem } from "../../lib/migration-stream.js";
 import { lastLines } from "../../lib/tool-run.js";
 import { virsh } from "../../lib/virsh.js";
 import { method, type CallContext } from "../bus/call-pipeline.js";
@@ -24,6 +25,7 @@ import { migrationPlan, type CopiedDisk } from "../machines/migration-plan.js";
 import { deleteVolumeByName } from "../machines/vm-storage.js";
 import { optionsSchema } from "../validation.js";
 import type { ClusterHost, PeerHandler, PeerRequest } from "./cluster-host.js";
+import type { MachineWhereabouts } from "./machine-whereabouts.js";
 import type { MachineMove } from "./node-plan.js";
 import {
     CLUSTER_SSH, makeMigrationDir, MIGRATION_ID, migrationDir, openRelay, removeMigrationDir, STREAM_KINDS, streamSocket, type Relay,
@@ -54,6 +56,8 @@ const prepareArgs = z.object({
     networks: z.array(z.string().check(z.maxLength(255))),
     bridges: z.array(z.string().check(z.regex(/^[A-Za-z0-9_.-]{1,15}$/))),
     cephSecrets: z.array(z.string().check(z.maxLength(255))),
+    /** the sending node's stream format (migration-stream.ts); absent from a node of version 1 */
+    stream: z.optional(z.unknown()),
 });
 const streamArgs = z.object({ id: z.string().check(z.regex(MIGRATION_ID)), kind: z.enum(["memory", "disks"]) });
 const endArgs = z.object({ id: z.string().check(z.regex(MIGRATION_ID)), ok: z.boolean() });
@@ -77,7 +81,7 @@ export class Migrations {
     private readonly expected = new Map<string, Expected>();
     private readonly leaving = new Set<string>();
 
-    constructor(private readonly cluster: ClusterHost, private readonly machines: Machines) {}
+    constructor(private readonly cluster: ClusterHost, private readonly machines: Machines, private readonly whereabouts: MachineWhereabouts | null = null) {}
 
     /* Machine.Migrate on the machine at `path`. */
     method(path: string) {
@@ -176,8 +180,16 @@ export class Migrations {
         const request = (call: string, args: unknown): PeerRequest => ({ call, user: ctx.caller.user, role, args });
         const { name: _n, uuid: _u, refused: _r, shared: _s, ...needs } = plan;
         // the other node refuses here what it lacks or has already, before anything is done
-        await cluster.call(target.member, request("migration-prepare", { id, name: plan.name, uuid: plan.uuid, ...needs }), PEER_CALL_TIMEOUT_MS);
+        const prepared = await cluster.call(target.member, request("migration-prepare", { id, name: plan.name, uuid: plan.uuid, ...needs, stream: STREAM_VERSION }),
+            PEER_CALL_TIMEOUT_MS) as { stream?: unknown } | null;
+        const mismatch = streamVersionProblem(prepared?.stream, node, "receiving");
+        if (mismatch) {
+            // it expects the migration now: told that it will not come, it forgets it
+            await cluster.call(target.member, request("migration-end", { id, ok: false }), PEER_CALL_TIMEOUT_MS).catch(() => undefined);
+            throw notSupported(mismatch);
+        }
         this.leaving.add(path);
+        this.whereabouts?.departing(path, node);
         const copies = plan.copied.length > 0;
         const job = this.machines.jobs.start({
             operation: "machine-migrate", caller: ctx.caller, objects: [path],
@@ -194,6 +206,7 @@ export class Migrations {
                 relay?.close();
                 removeMigrationDir(id);
                 this.leaving.delete(path);
+                this.whereabouts?.departed(path, ok);
                 // the other node hears the outcome: a failure removes what it made, and the job ends after that;
                 // after a success it only forgets the migration, which the job need not wait for
                 const told = cluster.call(target.member, request("migration-end", { id, ok }), PEER_CALL_TIMEOUT_MS).catch((e: Error) => {
@@ -268,6 +281,9 @@ export class Migrations {
         if (!roleAllows(request.role, MIGRATE_ACTION))
             throw notAuthorized(`${who} may not move machines to this node`);
         const args = parsed(prepareArgs, request.args, "migration-prepare");
+        const mismatch = streamVersionProblem(args.stream, from, "sending");
+        if (mismatch)
+            throw notSupported(mismatch);
         const here = this.cluster.local?.name ?? "this node";
         // libvirt itself, not the objects (a machine that just left may still have one until its events are read)
         const libvirt = this.machines.libvirt;
@@ -316,7 +332,7 @@ export class Migrations {
         timer.unref();
         this.expected.set(args.id, { from, name: args.name, uuid: args.uuid, who, made, timer });
         await ctx.auditStep("Cluster.PeerCall.migration-prepare", "ok", [who, args.name, args.id, ...args.copied.map(d => `copy ${d.target}`)]);
-        return { ok: true, dir: migrationDir(args.id) };
+        return { ok: true, dir: migrationDir(args.id), stream: STREAM_VERSION };
     }
 
     /* Whether libvirt (not the objects: its events may be on their way) has the machine after a failed migration; an aborted incoming one goes within seconds. */

@@ -1,7 +1,8 @@
 // The DNS area on the bus: /org/debvisor/DebVisor1/dns (methods, registrations,
 // leases) with an object per zone and per key, kept in step with DnsService.
 // Machines are registered by themselves: when one in a "register-machines"
-// zone reports an address it gets its records, and loses them when deleted.
+// zone reports an address it gets its records, and loses them when deleted;
+// one that moves to another member keeps them (moved-machines.ts).
 import dbus from "dbus-next";
 import * as z from "zod/mini";
 import { DebVisorError, invalidArgument, notAuthorized, notFound } from "../../lib/errors.js";
@@ -12,9 +13,11 @@ import type { AuditLog } from "../audit/audit-log.js";
 import { type CallContext, contractMethods, method, type MethodTable } from "../bus/call-pipeline.js";
 import type { ObjectServer, Published } from "../bus/object-server.js";
 import type { JobRegistry } from "../jobs/jobs.js";
+import type { MachineWhereabouts } from "../cluster/machine-whereabouts.js";
 import type { MachineFacts, Machines } from "../machines/machines.js";
 import { count, optionsSchema } from "../validation.js";
 import { readLeases, type Lease } from "./dhcp-leases.js";
+import { MovedMachines } from "./moved-machines.js";
 import { domainNameProblem, parseRecord, reverseName, type DnsRecord, type RecordTuple } from "../../lib/dns-grammar.js";
 import { keyName, zoneName } from "./dns-schemas.js";
 import { notOwnRegistration, ownZone, readHostIdentity, sameAddress } from "./host-identity.js";
@@ -51,10 +54,18 @@ export class DnsObjects {
     private listsPublished = ""; // the DNS object's lists as last signalled, to signal only changes
     private leases: Lease[] = [];
     private readonly machinePaths = new Map<string, string>(); // machine object path → uuid
+    private readonly moved: MovedMachines;
+    private following = false; // a round's changes to moved machines' records are under way
 
     constructor(private readonly server: ObjectServer, private readonly service: DnsService, private readonly jobs: JobRegistry,
-                private readonly audit: AuditLog, private readonly machines: Machines | null) {
+                private readonly audit: AuditLog, private readonly machines: Machines | null,
+                private readonly whereabouts: MachineWhereabouts | null = null) {
         this.path = `${server.rootPath}/dns`;
+        this.moved = new MovedMachines({
+            get registrations() { return service.registrations },
+            register: (id, r) => service.registry.register(id, r),
+            unregister: id => service.registry.unregister(id),
+        }, uuid => !!this.machines?.list().some(m => m.uuid === uuid));
     }
 
     zonePath(zone: string): string {
@@ -72,7 +83,7 @@ export class DnsObjects {
             properties: () => ({
                 Registrations: Object.entries(this.service.registrations).map(([id, r]) => toVariantDict({
                     Id: id, Kind: r.kind, Zone: r.zone, Name: r.name, Addresses: new dbus.Variant("as", r.addresses), Ptr: r.ptr,
-                    Time: new dbus.Variant("t", microseconds(r.at)), Error: r.error ?? "",
+                    Time: new dbus.Variant("t", microseconds(r.at)), Error: r.error ?? "", Node: r.node ?? "",
                 })),
                 Leases: this.leases.map(l => toVariantDict({ ...l, Expiry: new dbus.Variant("t", BigInt(l.Expiry) * 1_000_000n) })),
                 OverdueKeys: this.service.overdueKeys(),
@@ -104,6 +115,20 @@ export class DnsObjects {
             else
                 void this.machineSeen(facts);
         });
+        this.whereabouts?.onRound(round => void this.followMoved(round));
+    }
+
+    /* A cluster round's view: the records of machines that moved to other members follow them. */
+    private async followMoved(round: Parameters<MovedMachines["steps"]>[0]): Promise<void> {
+        if (this.following)
+            return; // the next round brings the same view again
+        this.following = true;
+        try {
+            for (const step of this.moved.steps(round))
+                await this.automatic(step.what === "follow" ? "Dns.RegisterMachine" : "Dns.UnregisterMachine", step.id, step.work);
+        } finally {
+            this.following = false;
+        }
     }
 
     private dnsJson(): string {
@@ -384,6 +409,16 @@ export class DnsObjects {
     private async machineSeen(facts: MachineFacts): Promise<void> {
         this.machinePaths.set(facts.path, facts.uuid);
         const existing = this.service.registrations[`machine:${facts.uuid}`];
+        if (existing?.node) {
+            // back from another member, once running here (an incoming migration is paused until it ends, and may fail):
+            // this node's own again, with the addresses it reports here when it reports any
+            if (this.machines?.state(facts.path) !== "running")
+                return;
+            const { node: _, at: _at, error: _e, ...kept } = existing;
+            const addresses = facts.running && facts.addresses.length > 0 ? facts.addresses : existing.addresses;
+            await this.automatic("Dns.RegisterMachine", facts.path, () => this.service.registry.register(`machine:${facts.uuid}`, { ...kept, addresses }));
+            return;
+        }
         if (!facts.running || facts.addresses.length === 0 || !Object.values(this.service.zones).some(c => c.registerMachines))
             return;
         if (existing && !existing.error && JSON.stringify(existing.addresses) === JSON.stringify(facts.addresses))
@@ -394,7 +429,13 @@ export class DnsObjects {
     private async machineGone(path: string): Promise<void> {
         const uuid = this.machinePaths.get(path);
         this.machinePaths.delete(path);
-        if (uuid && this.service.registrations[`machine:${uuid}`])
+        const movedTo = this.whereabouts?.takeDeparture(path) ?? null;
+        // one that runs on another member (this was a failed migration back here) is followed by the rounds
+        if (!uuid || !this.service.registrations[`machine:${uuid}`] || this.service.registrations[`machine:${uuid}`].node)
+            return;
+        if (movedTo)
+            await this.automatic("Dns.RegisterMachine", path, () => this.moved.moved(`machine:${uuid}`, movedTo));
+        else
             await this.automatic("Dns.UnregisterMachine", path, () => this.service.registry.unregister(`machine:${uuid}`));
     }
 

@@ -44,6 +44,8 @@ export interface Registration {
     /** whether PTR records were written too */
     ptr: boolean;
     at: number;
+    /** the member of the cluster a machine moved to by live migration; the records follow it from here (moved-machines.ts) */
+    node?: string;
     /** set when the records could not be written or removed: the registration is stale */
     error?: string;
 }

@@ -44,7 +44,11 @@ type Snapshot = Record<string, unknown>;
 /** What other areas (DNS registration) learn about a machine whenever it is read or goes away. */
 export type MachineFacts = { path: string; uuid: string; name: string; running: boolean; addresses: string[]; tags: string[] };
 /** A machine as another node of the cluster lists it. */
-export interface MachineSummary { name: string; uuid: string; state: string; vcpus: number; memoryMiB: number; disks: number; autostart: boolean }
+export interface MachineSummary {
+    name: string; uuid: string; state: string; vcpus: number; memoryMiB: number; disks: number; autostart: boolean;
+    /** the addresses it reports (absent from a member of an older version) */
+    addresses?: string[];
+}
 type MachineListener = (facts: MachineFacts | { path: string; removed: true }) => void;
 
 export class Machines implements MachineHost {
@@ -94,9 +98,10 @@ export class Machines implements MachineHost {
 
     /* Every machine as the other nodes of a cluster list it, as last read. */
     summaries(): MachineSummary[] {
-        return [...this.snapshots.values()].map(s => ({
+        return [...this.snapshots].map(([path, s]) => ({
             name: String(s.Name), uuid: String(s.UUID), state: String(s.State), vcpus: Number(s.Vcpus), memoryMiB: Number(s.MemoryMiB),
             disks: (s.Disks as Array<{ Device?: { value: unknown } }>).filter(d => d.Device?.value === "disk").length, autostart: !!s.Autostart,
+            addresses: [...this.addresses.get(path)?.values() ?? []].flat(),
         }));
     }
 

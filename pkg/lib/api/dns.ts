@@ -12,7 +12,9 @@ type Variant = { t: string; v: unknown };
 /** (name, type, ttl, data) as the bus carries a record. */
 export type DnsRecordTuple = [string, string, number, string];
 
-interface Registration { Id: string; Kind: string; Zone: string; Name: string; Addresses: string[]; Ptr: boolean; Time: number; Error: string }
+interface Registration { Id: string; Kind: string; Zone: string; Name: string; Addresses: string[]; Ptr: boolean; Time: number; Error: string;
+    /** the cluster member a machine moved to (empty: here, or an older daemon) */
+    Node?: string }
 interface Lease { Address: string; Mac: string; Hostname: string; Expiry: number; Source: string }
 
 export const registrationsOf = (list: Array<Record<string, unknown>>) => list.map(r => unwrapDict(r) as unknown as Registration);
