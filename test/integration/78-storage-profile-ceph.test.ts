@@ -194,10 +194,11 @@ moduleUnless("storage profile: the ceph profile and mixed on test files", hostIn
         const first = await apply(ADMIN.name, "ceph", { token: ["s", p.Token] });
         assert.true(first.ok, first.ok ? "started" : first.message);
         if (!first.ok) return;
-        // killed once the monitor and manager run, while the first OSD is being made
+        // killed once the monitor and manager run and the manager's metrics module is on (the core phase's
+        // last step: the next apply finds the core done and does not run it again), while the first OSD is being made
         const pid = busNameOwnerPid("org.debvisor.DebVisor1");
-        await waitFor("the manager step in the audit log", () => auditLines(since).some(l => l.method === "ApplyProfile.substep"
-            && JSON.stringify(l.args).startsWith("[\"ceph-cluster\",\"mgr\"")), 120_000, 50);
+        await waitFor("the manager's metrics step in the audit log", () => auditLines(since).some(l => l.method === "ApplyProfile.substep"
+            && JSON.stringify(l.args).startsWith("[\"ceph-cluster\",\"mgr-metrics\"")), 120_000, 50);
         // as systemd would, the tools it was running go with it (without systemd they would race the next apply)
         const tools = toolsOf(pid!);
         process.kill(pid!, "SIGKILL");

@@ -222,7 +222,7 @@ for (const release of RELEASES) {
             const firstBoot = firstBootFromBus(ctl<{ FirstBoot: FirstBootOnBus }>(["status"]).FirstBoot);
             assert.strictEqual(firstBoot.state, "done", "debvisord reports first boot done");
             assert.deepEqual(firstBoot.steps.map(s => `${s.id}: ${s.state}`),
-                ["bridge", "storage", "libvirt", "firewall", "cockpit", "finish"].map(id => `${id}: done`), firstBoot.steps.map(s => `${s.id}: ${s.message}`).join("\n"));
+                ["bridge", "cluster", "storage", "libvirt", "firewall", "cockpit", "finish"].map(id => `${id}: done`), firstBoot.steps.map(s => `${s.id}: ${s.message}`).join("\n"));
 
             // the bridge carries the address and the default route; the NIC is its port; ifupdown reads the new file
             const br0 = JSON.parse(node.mustExec(["ip", "-j", "addr", "show", "dev", "br0"])) as Array<{ addr_info: Array<{ local: string; prefixlen: number }> }>;
