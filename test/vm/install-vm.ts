@@ -410,13 +410,19 @@ async function firstBoot(password: string): Promise<void> {
     }
 }
 
-/* The cluster first boot created from the answers: the Cluster page lists this node, up, on its address. */
-async function clusterPage(page: import("playwright-core").Page): Promise<void> {
-    await page.goto(`${new URL(page.url()).origin}/debvisor/cluster`);
-    const handle = await page.waitForSelector("iframe[name='cockpit1:localhost/debvisor/cluster'][data-loaded]", { state: "attached", timeout: 180_000 });
+/* A DebVisor page in the logged-in shell: its frame once the page has loaded. */
+async function openPage(page: import("playwright-core").Page, name: string): Promise<import("playwright-core").Frame> {
+    await page.goto(`${new URL(page.url()).origin}/debvisor/${name}`);
+    const handle = await page.waitForSelector(`iframe[name='cockpit1:localhost/debvisor/${name}'][data-loaded]`, { state: "attached", timeout: 180_000 });
     const frame = await handle.contentFrame();
     if (!frame)
-        throw new Error("no frame for the DebVisor cluster page");
+        throw new Error(`no frame for the DebVisor ${name} page`);
+    return frame;
+}
+
+/* The cluster first boot created from the answers: the Cluster page lists this node, up, on its address. */
+async function clusterPage(page: import("playwright-core").Page): Promise<void> {
+    const frame = await openPage(page, "cluster");
     const row = frame.locator("tr[data-node='dvtest'][data-health='up']");
     await row.waitFor({ timeout: 180_000 }).catch(async (e: Error) => {
         await page.screenshot({ path: path.join(OUT, "cluster-missing.png"), fullPage: true }).catch(() => undefined);
@@ -524,11 +530,7 @@ async function openZfsOnNode(frame: import("playwright-core").Frame): Promise<vo
 
 /* The node's own cluster on the Storage page's Ceph tab: reachable, its health and OSDs shown. */
 async function cephOnStoragePage(page: import("playwright-core").Page): Promise<void> {
-    await page.goto(`${new URL(page.url()).origin}/debvisor/storage`);
-    const handle = await page.waitForSelector("iframe[name='cockpit1:localhost/debvisor/storage'][data-loaded]", { state: "attached", timeout: 180_000 });
-    const frame = await handle.contentFrame();
-    if (!frame)
-        throw new Error("no frame for the DebVisor storage page");
+    const frame = await openPage(page, "storage");
     await frame.getByRole("tab", { name: "Ceph" }).click();
     await frame.locator("[data-ceph-state='reachable']").waitFor({ timeout: 180_000 });
     const cluster = frame.locator("[aria-label='Cluster']");
