@@ -20,7 +20,7 @@ QUnit.module("backup restore: swapping restored disks in", hooks => {
             const file = path.join(dir, `${target}.qcow2`);
             fs.writeFileSync(file, `original ${target}`);
             fs.writeFileSync(file + STAGED_SUFFIX, `restored ${target}`);
-            return { target, from: `/backup/${target}`, format: "qcow2", bytes: 10, file, replaces: true };
+            return { target, from: { target, file: `/backup/${target}`, format: "qcow2", bytes: 10 }, format: "qcow2", bytes: 10, file, replaces: true };
         });
     });
     hooks.afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));

@@ -7,14 +7,15 @@ import * as z from "zod/mini";
 import { failed, invalidArgument, notFound } from "../../lib/errors.js";
 import { describeDomain } from "../machines/domain-xml.js";
 import type { BackupsHost } from "./backups-host.js";
-import { STAGING_DIR, type Manifest } from "./machine-backup.js";
+import { segmentsDir, writeSegmentedImage } from "./disk-segments.js";
+import { STAGING_DIR, type Manifest, type ManifestDisk } from "./machine-backup.js";
 import type { RepositoryAccess, ResticSnapshot } from "./restic.js";
 import { TAG } from "./tags.js";
 
 export const snapshotId = z.string().check(z.regex(/^[0-9a-f]{8,64}$/, "must be a backup's id: 8 to 64 hexadecimal digits (as ListBackups gives it)"));
 
 const manifestSchema = z.object({
-    version: z.literal(1),
+    version: z.union([z.literal(1), z.literal(2)]),
     name: z.string(),
     uuid: z.string().check(z.regex(/^[0-9a-f-]{36}$/)),
     disks: z.array(z.object({
@@ -22,6 +23,10 @@ const manifestSchema = z.object({
         file: z.string().check(z.regex(/^\/[^\u0000-\u001f]+$/)),
         format: z.enum(["qcow2", "raw"]),
         bytes: z.number().check(z.nonnegative()),
+        segments: z.optional(z.object({
+            size: z.number().check(z.int(), z.positive()),
+            segmentBytes: z.number().check(z.int(), z.gte(64 << 10), z.refine(n => (n & (n - 1)) === 0, "must be a power of two")),
+        }).check(z.refine(l => l.size / l.segmentBytes <= 1 << 20, "too many segments"))),
     })).check(z.minLength(1), z.maxLength(64)),
 });
 
@@ -38,6 +43,8 @@ export interface BackupContents {
     manifest: Manifest;
     /** the machine's stored definition at the time of the backup */
     definition: string;
+    /** the staging directory the backup holds its manifest, definition and segments under */
+    staging: string;
 }
 
 /* The one DebVisor backup `id` names in the repository, with its manifest and definition checked. */
@@ -60,7 +67,7 @@ export async function readBackup(area: BackupsHost, repositoryName: string, id: 
     } catch (e) {
         throw failed(`snapshot: the backup's manifest cannot be read: ${(e as Error).message}`);
     }
-    for (const d of manifest.disks)
+    for (const d of manifest.disks.filter(x => !x.segments))
         if (!backup.paths.includes(d.file))
             throw failed(`snapshot: the backup does not hold disk ${d.target} (${d.file})`);
     const definition = await area.restic.must(access, ["dump", "--", backup.id, `${staging}/domain.xml`], "reading the backup's definition");
@@ -70,5 +77,18 @@ export async function readBackup(area: BackupsHost, repositoryName: string, id: 
     for (const d of describeDomain(definition).disks.filter(x => x.Device === "disk"))
         if (!manifest.disks.some(m => m.target === d.Target))
             throw failed(`snapshot: disk ${d.Target} of the backed-up definition is not in the backup`);
-    return { access, backup, manifest, definition };
+    return { access, backup, manifest, definition, staging };
+}
+
+/* One disk of the backup into the new file `target` (0600): a whole file as it was backed up, a
+ * segmented disk as a new image of `format` (its own unless asked otherwise). */
+export async function writeBackedUpDisk(area: BackupsHost, { access, backup, staging }: BackupContents, disk: ManifestDisk, target: string,
+    signal: AbortSignal, onBytes: (bytes: number) => void, format = disk.format): Promise<void> {
+    if (!disk.segments) {
+        await area.restic.dumpToFile(access, backup.id, disk.file, target, signal, onBytes);
+        return;
+    }
+    const layout = disk.segments;
+    await area.restic.dumpStream(access, backup.id, segmentsDir(staging, disk.target), signal,
+        tar => writeSegmentedImage(layout, target, format === "qcow2" ? "qcow2" : "raw", tar, onBytes));
 }

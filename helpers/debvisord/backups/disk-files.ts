@@ -21,7 +21,8 @@ import { CONFINED_PATH, confinedToolCommand, toolUser, type Limits, type ToolUse
 import { convertImage, openSource } from "../images/image-import.js";
 import { diskTarget } from "../machines/machine-rules.js";
 import { count, optionsSchema } from "../validation.js";
-import { readBackup, snapshotId } from "./backup-contents.js";
+import { readBackup, snapshotId, writeBackedUpDisk, type BackupContents } from "./backup-contents.js";
+import type { ManifestDisk } from "./machine-backup.js";
 import type { BackupsHost } from "./backups-host.js";
 
 const BROWSE_DIR = "/var/lib/debvisor/backup-browse";
@@ -118,20 +119,20 @@ export class DiskFiles {
             }, () => undefined);
     }
 
-    private async extract(area: BackupsHost, { access, backup }: Awaited<ReturnType<typeof readBackup>>,
-        disk: { target: string; file: string; format: string; bytes: number }, key: string, signal: AbortSignal): Promise<OpenDisk> {
+    private async extract(area: BackupsHost, contents: BackupContents, disk: ManifestDisk, key: string, signal: AbortSignal): Promise<OpenDisk> {
         const user = toolUser();
         const dir = nodePath.join(this.dir, key);
         fs.mkdirSync(this.dir, { recursive: true, mode: 0o700 });
         fs.mkdirSync(dir, { mode: 0o700 });
         const s = fs.statfsSync(dir);
-        const need = disk.bytes * (disk.format === "qcow2" ? 2 : 1);
+        const need = disk.segments ? disk.segments.size : disk.bytes * (disk.format === "qcow2" ? 2 : 1);
         if (s.bavail * s.bsize < need)
             throw failed(`disk: ${this.dir} has ${formatBytes(s.bavail * s.bsize)} free; reading disk ${disk.target} of this backup needs ${formatBytes(need)}`);
-        const dumped = nodePath.join(dir, `disk.${disk.format}`);
-        await area.restic.dumpToFile(access, backup.id, disk.file, dumped, signal, () => undefined);
+        // a segmented disk comes out as raw data; a whole qcow2 file is converted by confined qemu-img
+        const dumped = nodePath.join(dir, `disk.${disk.segments ? "raw" : disk.format}`);
+        await writeBackedUpDisk(area, contents, disk, dumped, signal, () => undefined, "raw");
         let raw = dumped;
-        if (disk.format === "qcow2") {
+        if (disk.format === "qcow2" && !disk.segments) {
             fs.chownSync(dumped, user.uid, user.gid);
             const source = openSource(dumped, `disk ${disk.target}`, "qcow2");
             raw = nodePath.join(dir, "disk.raw");

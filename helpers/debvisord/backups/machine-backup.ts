@@ -22,6 +22,10 @@ import { storedDefinition, type MachineHost } from "../machines/machine-host.js"
 import { optionsSchema, resourceName } from "../validation.js";
 import type { JobControl } from "../jobs/jobs.js";
 import type { BackupsHost } from "./backups-host.js";
+import { readTracking, writeTracking, type RepositoryTracking } from "./backup-tracking.js";
+import { imageInfo, pruneBitmaps, segmentBytesFor, stageDisk, type SegmentLayout } from "./disk-segments.js";
+import { describeLocation } from "./locations.js";
+import type { RepositoryAccess } from "./restic.js";
 import { machineTags } from "./tags.js";
 
 /** Where a machine's definition and manifest are put for restic, one directory per machine (its UUID). */
@@ -31,8 +35,10 @@ const OVERLAY_SUFFIX = ".debvisor-backup-overlay";
 const NO_METADATA = 4, DISK_ONLY = 16, QUIESCE = 64, ATOMIC = 128;
 const COMMIT_TIMEOUT_MS = 6 * 3600_000;
 
-interface ManifestDisk { target: string; file: string; format: string; bytes: number }
-export interface Manifest { version: 1; name: string; uuid: string; time: string; consistency: string; disks: ManifestDisk[] }
+/** One disk in a backup: its file backed up whole (version 1, or a qcow2 with internal snapshots), or
+ * (version 2) its contents as segment files under the staging directory (segmentsDir) */
+export interface ManifestDisk { target: string; file: string; format: string; bytes: number; segments?: SegmentLayout }
+export interface Manifest { version: 1 | 2; name: string; uuid: string; time: string; consistency: string; disks: ManifestDisk[] }
 
 const running = new Set<string>(); // machines being backed up
 
@@ -84,7 +90,7 @@ export async function backupMachine(area: BackupsHost, host: MachineHost, path: 
         const definition = await storedDefinition(host, path);
         // the disks as the machine uses them now (a running one's may differ from its stored definition)
         const current = live ? await host.libvirt.domainXml(domainPath) : definition;
-        const disks = [];
+        const disks: ManifestDisk[] = [];
         for (const disk of describeDomain(current).disks.filter(d => d.Device === "disk")) {
             const file = await diskFile(host, disk);
             if (file.endsWith(OVERLAY_SUFFIX))
@@ -94,14 +100,17 @@ export async function backupMachine(area: BackupsHost, host: MachineHost, path: 
             // a disk with a backing file would be backed up without it: refused, as an import is
             const image = openSource(file, `disk ${disk.Target}`, disk.Format || undefined);
             image.close();
-            disks.push({ target: disk.Target, file, format: image.format, bytes: stat.size });
+            // a qcow2 with internal snapshots keeps them: its file is backed up whole (read in full every time)
+            const whole = image.format === "qcow2" && await internalSnapshots(file, live);
+            disks.push({
+                target: disk.Target, file, format: image.format, bytes: stat.size,
+                ...whole ? {} : { segments: { size: image.virtualSize, segmentBytes: segmentBytesFor(image.virtualSize) } },
+            });
         }
         if (disks.length === 0)
             throw failed(`${name} has no disk to back up`);
 
         const staging = nodePath.join(STAGING_DIR, uuid);
-        fs.rmSync(staging, { recursive: true, force: true });
-        ensureDir(staging, 0o700);
         let consistency = "shut-off";
         let overlays: Array<{ target: string; overlay: string }> = [];
         try {
@@ -111,20 +120,30 @@ export async function backupMachine(area: BackupsHost, host: MachineHost, path: 
                 consistency = taken.frozen ? "frozen" : "crash-consistent";
             }
             control.setProgress(0.02);
-            const manifest: Manifest = { version: 1, name, uuid, time: new Date().toISOString(), consistency, disks };
-            fs.writeFileSync(nodePath.join(staging, "domain.xml"), definition, { mode: 0o600 });
-            fs.writeFileSync(nodePath.join(staging, "manifest.json"), JSON.stringify(manifest, null, 2) + "\n", { mode: 0o600 });
-            const summary = await area.restic.backup(access, [staging, ...disks.map(d => d.file)],
-                [...machineTags(uuid, name, consistency, disks.reduce((n, d) => n + d.bytes, 0)), ...extras.tags ?? []], os.hostname(), control.signal,
-                f => control.setProgress(0.02 + f * (live ? 0.9 : 0.97)), extras.time);
+            const manifest: Manifest = { version: 2, name, uuid, time: new Date().toISOString(), consistency, disks };
+            const tags = [...machineTags(uuid, name, consistency, disks.reduce((n, d) => n + d.bytes, 0)), ...extras.tags ?? []];
+            const key = trackingKey(repositoryName, access);
+            const tracking = readTracking(uuid);
+            const run = { area, access, staging, manifest, definition, live, tags, time: extras.time, control };
+            // restic could not use the parent as planned (gone, or a segment it read that it should have taken): in full
+            const result = await backUpOnce(run, tracking[key] ?? null) ?? await backUpOnce(run, null);
+            if (!result)
+                throw failed("restic could not make a full backup either");
+            const { summary, staged } = result;
             if (!live && host.state(path) !== "shutoff") {
                 // started while its disks were read: this backup may hold a disk half-written
                 await area.restic.run(access, ["forget", summary.snapshotId]);
                 throw failed(`${name} was started while it was being backed up; back it up again`);
             }
+            tracking[key] = { snapshot: summary.snapshotId, disks: Object.fromEntries(staged.map(d => [d.disk.target, d.tracked])) };
+            writeTracking(uuid, tracking);
+            if (!live)
+                await pruneOldBitmaps(disks, tracking);
             const reused = Math.max(0, summary.bytesProcessed - summary.bytesNew);
+            const incremental = staged.filter(d => d.incremental).map(d => d.disk.target);
             return `Backed up ${name} to ${repositoryName} as snapshot ${summary.snapshotId.slice(0, 8)} (${describeConsistency(consistency)}): ` +
-                `${formatBytes(summary.bytesProcessed)} read, ${formatBytes(summary.bytesNew)} new, ${formatBytes(reused)} reused ` +
+                `${formatBytes(summary.bytesProcessed)} read, ${formatBytes(summary.bytesNew)} new, ${formatBytes(reused)} reused` +
+                `${incremental.length ? `; only the changed parts of ${incremental.join(", ")} read` : ""} ` +
                 `(new bytes: ${summary.bytesNew}, reused bytes: ${reused})`;
         } finally {
             fs.rmSync(staging, { recursive: true, force: true });
@@ -134,6 +153,80 @@ export async function backupMachine(area: BackupsHost, host: MachineHost, path: 
         }
     } finally {
         running.delete(uuid);
+    }
+}
+
+interface BackupRun {
+    area: BackupsHost;
+    access: RepositoryAccess;
+    staging: string;
+    manifest: Manifest;
+    definition: string;
+    live: boolean;
+    tags: string[];
+    time?: string;
+    control: JobControl;
+}
+
+/** Tracking is per repository: the name and where it is (a name given to another repository is another one). */
+function trackingKey(repositoryName: string, access: RepositoryAccess): string {
+    return `${repositoryName} ${describeLocation(access.location)}`;
+}
+
+/* Stages the definition, the manifest and every segmented disk, and runs restic once: reading only
+ * what changed since `parent` where a disk's bitmap allows, else (parent null) everything. Null when
+ * restic could not use the parent as planned: that snapshot is forgotten and nothing is kept. */
+async function backUpOnce(run: BackupRun, parent: RepositoryTracking | null) {
+    const { area, access, staging, manifest, control } = run;
+    fs.rmSync(staging, { recursive: true, force: true });
+    ensureDir(staging, 0o700);
+    fs.writeFileSync(nodePath.join(staging, "domain.xml"), run.definition, { mode: 0o600 });
+    fs.writeFileSync(nodePath.join(staging, "manifest.json"), JSON.stringify(manifest, null, 2) + "\n", { mode: 0o600 });
+    const segmented = manifest.disks.filter(d => d.segments);
+    const now = Math.floor(Date.now() / 1000);
+    const staged = [];
+    for (const [n, disk] of segmented.entries()) {
+        const inode = fs.statSync(disk.file).ino;
+        const before = parent?.disks[disk.target];
+        const previous = before && before.file === disk.file && before.inode === inode ? before : null;
+        const result = await stageDisk({
+            staging, target: disk.target, file: disk.file, format: disk.format, size: disk.segments!.size, live: run.live, previous, now,
+            signal: control.signal, onProgress: f => control.setProgress(0.02 + 0.3 * (n + f) / segmented.length),
+        });
+        staged.push({ disk, ...result, tracked: { ...result.tracking, file: disk.file, inode } });
+    }
+    const placeholders = staged.reduce((n, d) => n + d.placeholders, 0);
+    const incremental = parent !== null && staged.some(d => d.incremental);
+    // with a parent, restic takes an unchanged segment (same size and mtime) from it without reading it
+    const how = incremental ? ["--parent", parent.snapshot, "--ignore-inode", "--ignore-ctime"] : ["--force"];
+    let summary;
+    try {
+        summary = await area.restic.backup(access, [staging, ...manifest.disks.filter(d => !d.segments).map(d => d.file)], run.tags,
+            os.hostname(), control.signal, f => control.setProgress(0.32 + f * (run.live ? 0.6 : 0.65)), run.time, how);
+    } catch (e) {
+        if (incremental && /no matching ID found/.test((e as Error).message))
+            return null;
+        throw e;
+    }
+    if (incremental && summary.filesUnmodified !== placeholders) {
+        // a placeholder read as if it were the disk's data would make a wrong backup
+        await area.restic.run(access, ["forget", summary.snapshotId]);
+        return null;
+    }
+    return { summary, staged };
+}
+
+/* Whether a qcow2 image holds internal snapshots. */
+async function internalSnapshots(file: string, live: boolean): Promise<boolean> {
+    return (await imageInfo(file, live)).snapshots > 0;
+}
+
+/* DebVisor's bitmaps on a shut-off machine's disks that no repository's tracking names any more are removed
+ * (each costs a little on every write); one that cannot be removed now is removed by a later backup. */
+async function pruneOldBitmaps(disks: ManifestDisk[], tracking: Record<string, RepositoryTracking>): Promise<void> {
+    for (const disk of disks.filter(d => d.segments && d.format === "qcow2")) {
+        const keep = new Set(Object.values(tracking).map(t => t.disks[disk.target]?.bitmap).filter((b): b is string => Boolean(b)));
+        await pruneBitmaps(disk.file, keep).catch(() => undefined);
     }
 }
 

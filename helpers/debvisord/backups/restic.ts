@@ -147,9 +147,9 @@ export class Restic {
 
     /* `restic backup --json` of `paths`, with progress (0…1) as restic reports it; the summary at the end. */
     async backup(access: RepositoryAccess, paths: string[], tags: string[], host: string, signal: AbortSignal,
-        onProgress: (fraction: number) => void, time?: string): Promise<BackupSummary> {
+        onProgress: (fraction: number) => void, time?: string, options: string[] = []): Promise<BackupSummary> {
         const args = [...baseArgs(access), "backup", "--json", "--host", host, ...tags.flatMap(t => ["--tag", t]),
-            ...time ? ["--time", time] : [], "--", ...paths];
+            ...time ? ["--time", time] : [], ...options, "--", ...paths];
         const child = startTool(this.binary, args, { ...processOptions(access, signal), stdout: "stream" });
         let summary: BackupSummary | null = null;
         let pending = "";
@@ -177,6 +177,26 @@ export class Restic {
         if (!summary)
             throw failed("restic backup ended without a summary");
         return summary;
+    }
+
+    /* `restic dump SNAPSHOT PATH` (a directory: as a tar archive), its output read by `consume` as it comes. */
+    async dumpStream(access: RepositoryAccess, snapshot: string, path: string, signal: AbortSignal,
+        consume: (output: AsyncIterable<Buffer>) => Promise<void>): Promise<void> {
+        const child = startTool(this.binary, [...baseArgs(access), "dump", "--", snapshot, path],
+            { ...processOptions(access, signal), stdout: "stream", binary: true });
+        try {
+            await consume(child.stdout as AsyncIterable<Buffer>);
+        } catch (e) {
+            child.kill("SIGINT");
+            await child;
+            throw signal.aborted ? signal.reason : e;
+        }
+        const r = await child;
+        failIfMissing(r);
+        if (signal.aborted)
+            throw signal.reason;
+        if (r.exitCode !== 0)
+            throw resticError(`restic dump of ${path}`, withoutCredentials(Buffer.from(r.stderr ?? "").toString("utf8"), access), describeLocation(access.location));
     }
 
     /* `restic dump SNAPSHOT FILE` into `target` (created, 0600), with the bytes written so far. */
@@ -217,6 +237,8 @@ interface BackupSummary {
     /** what this backup added to the repository, packed */
     bytesStored: number | null;
     seconds: number;
+    /** files restic took from the parent snapshot without reading them */
+    filesUnmodified: number;
 }
 
 function parseJsonLine(line: string): Record<string, unknown> | null {
@@ -236,6 +258,7 @@ function toSummary(m: Record<string, unknown>): BackupSummary {
         bytesNew: Number(m.data_added ?? 0),
         bytesStored: typeof m.data_added_packed === "number" ? m.data_added_packed : null,
         seconds: Number(m.total_duration ?? 0),
+        filesUnmodified: Number(m.files_unmodified ?? 0),
     };
 }
 

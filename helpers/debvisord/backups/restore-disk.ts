@@ -42,7 +42,7 @@ export function restoreDiskMethod(area: BackupsHost, repositoryName: string) {
             const file = nodePath.join(requireDirectory(pool), volume);
             if (fs.existsSync(file) || await host.libvirt.volumeByName(pool.path, volume))
                 throw invalidArgument(`options.name: the volume ${volume} exists already in the pool "${pool.name}"`);
-            const plan: RestorePlanDisk[] = [{ target, from: disk.file, format: disk.format, bytes: disk.bytes, file, replaces: false, pool, volume }];
+            const plan: RestorePlanDisk[] = [{ target, from: disk, format: disk.format, bytes: disk.bytes, file, replaces: false, pool, volume }];
             checkRoomBeside(plan);
             const when = backup.time.replace(/\.\d+/, "");
             const job = host.jobs.start({

@@ -22,9 +22,9 @@ import { adoptFile, requireDirectory, vmPool, type VmPool } from "../machines/vm
 import { optionsSchema } from "../validation.js";
 import type { JobControl } from "../jobs/jobs.js";
 import type { Libvirt } from "../machines/libvirt.js";
-import { readBackup, snapshotId, type BackupContents } from "./backup-contents.js";
+import { readBackup, snapshotId, writeBackedUpDisk, type BackupContents } from "./backup-contents.js";
 import type { BackupsHost } from "./backups-host.js";
-import { imageFileStat, isBeingBackedUp, uuidOf } from "./machine-backup.js";
+import { imageFileStat, isBeingBackedUp, uuidOf, type ManifestDisk } from "./machine-backup.js";
 import { REPLACED_SUFFIX, STAGED_SUFFIX, type SwapJournal } from "./swap-journal.js";
 
 export { STAGED_SUFFIX };
@@ -32,8 +32,8 @@ export { STAGED_SUFFIX };
 /** One disk of the backup and where it goes. */
 export interface RestorePlanDisk {
     target: string;
-    /** the file in the backup */
-    from: string;
+    /** the disk in the backup */
+    from: ManifestDisk;
     format: string;
     bytes: number;
     /** the file the restored disk becomes */
@@ -151,7 +151,7 @@ async function planDisks(area: BackupsHost, { manifest }: BackupContents, name: 
         if (existing) {
             const file = await diskFile(area.host, existing);
             imageFileStat(file, d.target, name, "restored over");
-            plan.push({ target: d.target, from: d.file, format: d.format, bytes: d.bytes, file, replaces: true });
+            plan.push({ target: d.target, from: d, format: d.format, bytes: d.bytes, file, replaces: true });
             continue;
         }
         const pool = await vmPool(area.host.libvirt);
@@ -159,7 +159,7 @@ async function planDisks(area: BackupsHost, { manifest }: BackupContents, name: 
         const file = nodePath.join(requireDirectory(pool), volume);
         if (fs.existsSync(file))
             throw invalidArgument(`snapshot: disk ${d.target} of the backup would become ${volume} in the pool "${pool.name}", which exists already`);
-        plan.push({ target: d.target, from: d.file, format: d.format, bytes: d.bytes, file, replaces: false, pool, volume });
+        plan.push({ target: d.target, from: d, format: d.format, bytes: d.bytes, file, replaces: false, pool, volume });
     }
     return plan;
 }
@@ -178,14 +178,14 @@ export function checkRoomBeside(plan: RestorePlanDisk[]): void {
 
 /* Each disk out of the repository into its staged file beside its place, checked as an import is;
  * whatever fails or is cancelled removes every staged file. */
-export async function restoreBeside(area: BackupsHost, { access, backup }: BackupContents, plan: RestorePlanDisk[], control: JobControl): Promise<void> {
+export async function restoreBeside(area: BackupsHost, contents: BackupContents, plan: RestorePlanDisk[], control: JobControl): Promise<void> {
     const total = plan.reduce((n, p) => n + p.bytes, 0);
     let done = 0;
     try {
         for (const p of plan) {
             const staged = p.file + STAGED_SUFFIX;
             fs.rmSync(staged, { force: true }); // left by a daemon that stopped mid-restore
-            await area.restic.dumpToFile(access, backup.id, p.from, staged, control.signal,
+            await writeBackedUpDisk(area, contents, p.from, staged, control.signal,
                 bytes => control.setProgress(total > 0 ? Math.min(0.98, (done + bytes) / total) : 0));
             done += p.bytes;
             openSource(staged, `snapshot: disk ${p.target}`, p.format).close();

@@ -19,7 +19,7 @@ import { requireFreeName } from "../machines/machine-host.js";
 import { adoptFile, checkSpace, requireDirectory, vmPool } from "../machines/vm-storage.js";
 import { optionsSchema, resourceName } from "../validation.js";
 import type { BackupsHost } from "./backups-host.js";
-import { readBackup, snapshotId } from "./backup-contents.js";
+import { readBackup, snapshotId, writeBackedUpDisk } from "./backup-contents.js";
 
 export function restoreMethod(area: BackupsHost, repositoryName: string) {
     const host = area.host;
@@ -27,7 +27,8 @@ export function restoreMethod(area: BackupsHost, repositoryName: string) {
         args: z.tuple([snapshotId, resourceName, optionsSchema({})]),
         run: async (ctx, [id, newName]) => {
             await requireFreeName(host, newName, "new_name");
-            const { access, backup, manifest, definition } = await readBackup(area, repositoryName, id);
+            const contents = await readBackup(area, repositoryName, id);
+            const { backup, manifest, definition } = contents;
 
             const pool = await vmPool(host.libvirt);
             const dir = requireDirectory(pool);
@@ -56,7 +57,7 @@ export function restoreMethod(area: BackupsHost, repositoryName: string) {
                     for (const p of plan) {
                         const target = nodePath.join(dir, p.volume);
                         written.push(target);
-                        await area.restic.dumpToFile(access, backup.id, p.file, target, control.signal,
+                        await writeBackedUpDisk(area, contents, p, target, control.signal,
                             bytes => control.setProgress(total > 0 ? Math.min(0.99, (done + bytes) / total) : 0));
                         done += p.bytes;
                         // what came out of the repository is checked as an imported image is

@@ -1,0 +1,44 @@
+// What a machine's last backup into each repository left for the next one:
+// the snapshot and, per disk, the dirty bitmap that tracks changes since and
+// each segment's mtime there. One root-only file per machine, replaced
+// whole (written beside and renamed); a file that cannot be read is no
+// tracking at all, so the next backup reads every disk in full, never wrong.
+import fs from "node:fs";
+import nodePath from "node:path";
+import * as z from "zod/mini";
+import type { DiskTracking } from "./disk-segments.js";
+
+const TRACKING_DIR = "/var/lib/debvisor/backup-tracking";
+
+/** One disk's tracking and the file it was for (a disk replaced under the same target is not the same disk). */
+export interface TrackedDisk extends DiskTracking { file: string; inode: number }
+export interface RepositoryTracking { snapshot: string; disks: Record<string, TrackedDisk> }
+type MachineTracking = Record<string, RepositoryTracking>;
+
+const trackingSchema = z.record(z.string(), z.object({
+    snapshot: z.string().check(z.regex(/^[0-9a-f]{8,64}$/)),
+    disks: z.record(z.string(), z.object({
+        file: z.string(), inode: z.number(), bitmap: z.nullable(z.string()),
+        size: z.number(), segmentBytes: z.number(), mtimes: z.array(z.number()),
+    })),
+}));
+
+function trackingFile(uuid: string, dir: string): string {
+    return nodePath.join(dir, `${uuid}.json`);
+}
+
+export function readTracking(uuid: string, dir = TRACKING_DIR): MachineTracking {
+    try {
+        return trackingSchema.parse(JSON.parse(fs.readFileSync(trackingFile(uuid, dir), "utf8")));
+    } catch {
+        return {};
+    }
+}
+
+export function writeTracking(uuid: string, tracking: MachineTracking, dir = TRACKING_DIR): void {
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const file = trackingFile(uuid, dir);
+    const partial = `${file}.partial`;
+    fs.writeFileSync(partial, JSON.stringify(tracking), { mode: 0o600 });
+    fs.renameSync(partial, file);
+}

@@ -1,0 +1,307 @@
+// A disk handed to restic as fixed-size segment files, so that a later
+// backup reads only what changed. qemu says which blocks hold data
+// (base:allocation) and which changed since the last backup (a persistent
+// dirty bitmap in the qcow2, made when that backup read the disk), through
+// qemu-nbd. A segment with data is written into the staging directory; a
+// segment without data is left out; a segment unchanged since the parent
+// snapshot is a sparse placeholder with the size and mtime it had there,
+// which restic (--parent, --ignore-inode, --ignore-ctime) takes from the
+// parent without reading. Without a usable bitmap every segment is read.
+// A restore streams the segments (restic dump's tar) into a new image.
+import fs from "node:fs";
+import os from "node:os";
+import nodePath from "node:path";
+import { ByteQueue } from "../../lib/byte-queue.js";
+import { failed } from "../../lib/errors.js";
+import { tarEntries } from "../../lib/tar-reader.js";
+import { lastLines, runTool, startTool, type StartedTool } from "../../lib/tool-run.js";
+import { NbdClient, STATE_DIRTY, STATE_ZERO, type Extent } from "./nbd-client.js";
+
+/** How a segmented disk lies in a backup: its virtual size and the size of each segment. */
+export interface SegmentLayout { size: number; segmentBytes: number }
+
+/** What the last backup into one repository left for the next: the bitmap that tracks changes since
+ * then (null: none) and each segment's mtime in that snapshot (0: left out, it held no data). */
+export interface DiskTracking extends SegmentLayout { bitmap: string | null; mtimes: number[] }
+
+const MIN_SEGMENT = 256 << 10;
+/** segments grow with the disk so that one disk is at most this many files */
+const MAX_SEGMENTS = 32768;
+const PER_DIR = 256;
+const BLOCK = 64 << 10;
+const ZEROS = Buffer.alloc(BLOCK);
+export const BITMAP_PREFIX = "debvisor-backup-";
+const EXPORT = "disk";
+
+export function segmentBytesFor(size: number): number {
+    let bytes = MIN_SEGMENT;
+    while (size / bytes > MAX_SEGMENTS)
+        bytes *= 2;
+    return bytes;
+}
+
+/** Where a disk's segments lie under the staging directory (the same path in every backup of the machine). */
+export function segmentsDir(staging: string, target: string): string {
+    return nodePath.join(staging, "disks", target);
+}
+
+function segmentFile(staging: string, target: string, index: number): string {
+    return nodePath.join(segmentsDir(staging, target), String(Math.floor(index / PER_DIR)).padStart(6, "0"), String(index).padStart(8, "0"));
+}
+
+function segmentLength(layout: SegmentLayout, index: number): number {
+    return Math.min(layout.segmentBytes, layout.size - index * layout.segmentBytes);
+}
+
+/* The offsets of the 64 KiB blocks of `data` that hold something other than zeros. */
+function* dataBlocks(data: Buffer): Generator<[number, number]> {
+    for (let at = 0; at < data.length; at += BLOCK) {
+        const end = Math.min(data.length, at + BLOCK);
+        if (!data.subarray(at, end).equals(ZEROS.subarray(0, end - at)))
+            yield [at, end];
+    }
+}
+
+interface Bitmap { name: string; flags: string[] }
+
+/* A qcow2 image's persistent dirty bitmaps and how many internal snapshots it holds (`shared`: while
+ * a running machine's qemu holds it). */
+export async function imageInfo(file: string, shared: boolean): Promise<{ bitmaps: Bitmap[]; snapshots: number }> {
+    const r = await runTool("qemu-img", ["info", "--output=json", "-f", "qcow2", ...shared ? ["-U"] : [], file], "reading the disk's bitmaps");
+    const info = JSON.parse(r.stdout) as { snapshots?: unknown[]; "format-specific"?: { data?: { bitmaps?: Bitmap[] } } };
+    return { bitmaps: info["format-specific"]?.data?.bitmaps ?? [], snapshots: info.snapshots?.length ?? 0 };
+}
+
+/* Removes DebVisor's bitmaps that no tracking names any more (the disk must not be in use). */
+export async function pruneBitmaps(file: string, keep: Set<string>): Promise<void> {
+    for (const b of (await imageInfo(file, false)).bitmaps)
+        if (b.name.startsWith(BITMAP_PREFIX) && !keep.has(b.name))
+            await runTool("qemu-img", ["bitmap", "--remove", "-f", "qcow2", file, b.name], `removing the old backup bitmap ${b.name}`);
+}
+
+/** qemu-nbd serving one image on a private socket, and a client connected to it. */
+interface Served { client: NbdClient; close(): Promise<void> }
+
+async function serveImage(file: string, format: string, how: { write?: boolean; shared?: boolean; bitmap?: string }): Promise<Served> {
+    const dir = fs.mkdtempSync(nodePath.join(os.tmpdir(), "debvisor-nbd-"));
+    const socket = nodePath.join(dir, "socket");
+    const server: StartedTool = startTool("qemu-nbd", [
+        "--format", format, "--socket", socket, "--export-name", EXPORT, "--cache", how.write ? "writeback" : "none",
+        ...how.write ? [] : ["--read-only"], ...how.shared ? ["--force-share"] : [], ...how.bitmap ? ["--bitmap", how.bitmap] : [], file,
+    ], { stdout: "ignore" });
+    let exited = false;
+    void server.then(() => { exited = true; });
+    const stop = async () => {
+        if (!exited)
+            server.kill("SIGTERM");
+        await server;
+        fs.rmSync(dir, { recursive: true, force: true });
+    };
+    try {
+        const contexts = how.write ? [] : ["base:allocation", ...how.bitmap ? [`qemu:dirty-bitmap:${how.bitmap}`] : []];
+        for (let waited = 0; ; waited += 20) {
+            if (exited)
+                throw failed(`qemu-nbd could not serve ${file}: ${lastLines(String((await server).stderr ?? ""), 3) || "it exited"}`);
+            if (fs.existsSync(socket))
+                break;
+            if (waited > 30_000)
+                throw failed(`qemu-nbd did not start serving ${file} within 30 s`);
+            await new Promise(resolve => setTimeout(resolve, 20));
+        }
+        const client = await NbdClient.connect(socket, EXPORT, contexts);
+        return {
+            client,
+            close: async () => {
+                await client.close();
+                await stop();
+            },
+        };
+    } catch (e) {
+        await stop();
+        throw e;
+    }
+}
+
+/* For each segment, whether an extent with (or, `without`, lacking) `flag` touches it. */
+function touched(extents: Extent[], layout: SegmentLayout, flag: number, without: boolean): Uint8Array {
+    const marks = new Uint8Array(Math.ceil(layout.size / layout.segmentBytes));
+    for (const e of extents)
+        if (Boolean(e.flags & flag) !== without)
+            marks.fill(1, Math.floor(e.offset / layout.segmentBytes), Math.floor((e.offset + e.length - 1) / layout.segmentBytes) + 1);
+    return marks;
+}
+
+export interface StagedDisk {
+    tracking: DiskTracking;
+    /** segments restic must take from the parent snapshot */
+    placeholders: number;
+    /** whether only changed segments were read */
+    incremental: boolean;
+    bytesRead: number;
+}
+
+interface StageRequest {
+    staging: string;
+    target: string;
+    file: string;
+    format: string;
+    size: number;
+    /** a running machine's disk (read beside the qemu that holds it; no new bitmap can be made) */
+    live: boolean;
+    /** the tracking the parent snapshot left; null: none */
+    previous: DiskTracking | null;
+    /** the mtime segments written now get (whole seconds) */
+    now: number;
+    signal: AbortSignal;
+    onProgress(fraction: number): void;
+}
+
+/* Writes a disk's segments into the staging directory. */
+export async function stageDisk(r: StageRequest): Promise<StagedDisk> {
+    const layout = { size: r.size, segmentBytes: segmentBytesFor(r.size) };
+    const count = Math.ceil(layout.size / layout.segmentBytes);
+    const previous = r.previous && r.previous.size === layout.size && r.previous.segmentBytes === layout.segmentBytes &&
+        r.previous.mtimes.length === count ? r.previous : null;
+    let base: DiskTracking | null = null;
+    let bitmap: string | null = null;
+    if (r.format === "qcow2") {
+        const { bitmaps } = await imageInfo(r.file, r.live);
+        const old = previous?.bitmap ? bitmaps.find(b => b.name === previous.bitmap) : undefined;
+        // "auto": enabled, tracking every write; "in-use": not saved cleanly, so not to be trusted
+        if (old && old.flags.includes("auto") && !old.flags.includes("in-use"))
+            base = previous;
+        if (!r.live) {
+            // made before anything is read: from this moment on, it tracks what the next backup must read
+            bitmap = `${BITMAP_PREFIX}${Date.now().toString(36)}`;
+            await runTool("qemu-img", ["bitmap", "--add", "-f", "qcow2", r.file, bitmap], "adding the backup bitmap");
+        } else {
+            // a running machine's disk gets none here; the old one still tracks all since (more than is needed)
+            bitmap = base?.bitmap ?? null;
+        }
+    }
+    let served: Served;
+    try {
+        served = await serveImage(r.file, r.format, { shared: r.live, bitmap: base?.bitmap ?? undefined });
+    } catch (e) {
+        if (!base)
+            throw e;
+        // the bitmap cannot be read after all: every segment is read
+        base = null;
+        if (r.live)
+            bitmap = null;
+        served = await serveImage(r.file, r.format, { shared: r.live });
+    }
+    // there even when the disk holds no data: a restore reads the directory
+    fs.mkdirSync(segmentsDir(r.staging, r.target), { recursive: true, mode: 0o700 });
+    const mtimes = new Array<number>(count).fill(0);
+    let placeholders = 0, bytesRead = 0;
+    const made = new Set<string>();
+    const create = (index: number, mtime: number, data?: Buffer) => {
+        const file = segmentFile(r.staging, r.target, index);
+        const dir = nodePath.dirname(file);
+        if (!made.has(dir)) {
+            fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+            made.add(dir);
+        }
+        const fd = fs.openSync(file, "wx", 0o600);
+        try {
+            fs.ftruncateSync(fd, segmentLength(layout, index));
+            if (data)
+                for (const [from, to] of dataBlocks(data))
+                    fs.writeSync(fd, data, from, to - from, from);
+            fs.futimesSync(fd, mtime, mtime);
+        } finally {
+            fs.closeSync(fd);
+        }
+        mtimes[index] = mtime;
+    };
+    try {
+        const { client } = served;
+        if (client.size !== layout.size)
+            throw failed(`disk ${r.target}: qemu-nbd serves ${client.size} bytes, the image says ${layout.size}`);
+        const hasData = touched(await client.extents("base:allocation"), layout, STATE_ZERO, true);
+        const dirty = base ? touched(await client.extents(`qemu:dirty-bitmap:${base.bitmap}`), layout, STATE_DIRTY, false) : null;
+        for (let i = 0; i < count; i++) {
+            if (r.signal.aborted)
+                throw r.signal.reason;
+            if (base && dirty && !dirty[i]) {
+                if (base.mtimes[i]) {
+                    create(i, base.mtimes[i]);
+                    placeholders++;
+                }
+                continue;
+            }
+            if (!hasData[i])
+                continue;
+            const data = await client.read(i * layout.segmentBytes, segmentLength(layout, i));
+            bytesRead += data.length;
+            if (dataBlocks(data).next().done)
+                continue;
+            // never the mtime the parent has for this segment: restic would take the old one
+            create(i, previous?.mtimes[i] === r.now ? r.now + 1 : r.now, data);
+            if (i % 64 === 0)
+                r.onProgress(i / count);
+        }
+    } finally {
+        await served.close();
+    }
+    return { tracking: { ...layout, bitmap, mtimes }, placeholders, incremental: base !== null, bytesRead };
+}
+
+/** Writes image data at offsets: a raw file directly, a qcow2 through qemu-nbd. */
+interface ImageWriter { write(offset: number, data: Buffer): Promise<void>; finish(): Promise<void>; abort(): Promise<void> }
+
+async function openImageWriter(target: string, format: "raw" | "qcow2", size: number): Promise<ImageWriter> {
+    const fd = fs.openSync(target, "wx", 0o600);
+    if (format === "raw") {
+        fs.ftruncateSync(fd, size);
+        const close = () => fs.closeSync(fd);
+        return {
+            write: async (offset, data) => { fs.writeSync(fd, data, 0, data.length, offset); },
+            finish: async () => {
+                fs.fsyncSync(fd);
+                close();
+            },
+            abort: async () => close(),
+        };
+    }
+    fs.closeSync(fd);
+    await runTool("qemu-img", ["create", "-q", "-f", "qcow2", target, String(size)], `creating ${target}`);
+    const served = await serveImage(target, "qcow2", { write: true });
+    return {
+        write: (offset, data) => served.client.write(offset, data),
+        finish: async () => {
+            await served.client.flush();
+            await served.close();
+        },
+        abort: () => served.close().catch(() => undefined),
+    };
+}
+
+/* A segmented disk out of restic dump's tar of its segments directory (`tar`) into a new image
+ * `target`; whatever fails leaves `target` for the caller to remove. */
+export async function writeSegmentedImage(layout: SegmentLayout, target: string, format: "raw" | "qcow2",
+    tar: AsyncIterable<Buffer>, onBytes: (bytes: number) => void): Promise<void> {
+    const count = Math.ceil(layout.size / layout.segmentBytes);
+    const writer = await openImageWriter(target, format, layout.size);
+    let written = 0;
+    const input = new ByteQueue(tar[Symbol.asyncIterator]());
+    try {
+        for await (const entry of tarEntries(input, layout.segmentBytes)) {
+            if (entry.type !== "0")
+                continue;
+            const index = /^\d{8}$/.test(nodePath.basename(entry.name)) ? Number(nodePath.basename(entry.name)) : -1;
+            if (index < 0 || index >= count || entry.data.length > segmentLength(layout, index))
+                throw failed(`the backup's segment ${entry.name} does not fit the disk's ${layout.size} bytes`);
+            for (const [from, to] of dataBlocks(entry.data))
+                await writer.write(index * layout.segmentBytes + from, entry.data.subarray(from, to));
+            written += entry.data.length;
+            onBytes(written);
+        }
+        await input.drain();
+        await writer.finish();
+    } catch (e) {
+        await writer.abort();
+        throw e;
+    }
+}
