@@ -17,7 +17,7 @@ import { ADMIN, OPERATOR, VIEWER } from "../lib/users.js";
 import { waitFor, withTimeout } from "../lib/wait.js";
 import {
     addTestRepository, backUpMachine, createMachineFromImage, ctl, domainNames, firstDisk, holdsPattern, JOB, machineCall, MIB, prop, repoCall, repositoryObjects,
-    REPOSITORY, sha256, virsh, volumeFile, volumeNames, writePattern,
+    rawContent, REPOSITORY, sha256, virsh, volumeFile, volumeNames, writePattern,
 } from "../lib/backups.js";
 
 const STAGED_SUFFIX = ".debvisor-restore";
@@ -52,7 +52,7 @@ QUnit.module("backup restore: over the original machine, one disk of it", hooks 
         machinePath = await createMachineFromImage(name, randomImage(dir, "machine.raw", 128), watch);
         ({ file: disk, pool } = await firstDisk(machinePath));
         writeAt(0xab);
-        backedUpHash = sha256(disk);
+        backedUpHash = rawContent(disk, dir);
         backupId = await backUpMachine(machinePath, repoName, watch);
     });
     hooks.after(async () => {
@@ -131,7 +131,7 @@ QUnit.module("backup restore: over the original machine, one disk of it", hooks 
         const [ok, message] = await withTimeout(w.completed, 300_000, "the restore");
         assert.true(ok, message);
         assert.deepEqual(reply.body[1], lost, "the reply names the same losses");
-        assert.equal(sha256(disk), backedUpHash, "the disk holds the very bytes that were backed up");
+        assert.equal(rawContent(disk, dir), backedUpHash, "the disk holds the very content that was backed up");
         assert.true(holdsPattern(disk, "qcow2", 0xab, 8 * MIB, 4 * MIB), "the pattern written before the backup is back");
         await waitFor("the machine without vdb", async () =>
             !(await prop(machinePath, "Disks") as Array<Record<string, unknown>>).some(d => d.Target === "vdb"), 30_000);
@@ -190,7 +190,7 @@ QUnit.module("backup restore: over the original machine, one disk of it", hooks 
         assert.equal(reply.body[0], `${pool}/${loose}.qcow2`);
         const [ok, message] = await withTimeout(watch(reply.body[1] as string).completed, 300_000, "the disk restore");
         assert.true(ok, message);
-        assert.equal(sha256(volumeFile(`${loose}.qcow2`, pool)), backedUpHash, "the backed-up bytes");
+        assert.equal(rawContent(volumeFile(`${loose}.qcow2`, pool), dir), backedUpHash, "the backed-up content");
         const again = await restoreDisk(OPERATOR.name, backupId, "vda", { name: ["s", loose] });
         assert.true(!again.ok && /^options\.name: the volume .* exists already/.test(again.message), again.ok ? "ok" : again.message);
 
@@ -230,7 +230,7 @@ QUnit.module("backup restore: over the original machine, one disk of it", hooks 
         const one = ctl(["backup", "restore", repoName, backupId, "--over-original", "--disk", "vda", "--wait"], { user: ADMIN.name });
         assert.equal(one.code, 0, one.stderr);
         assert.true(/^Lost:\n {2}disk vda /.test(one.stdout) && !/settings/.test(one.stdout), one.stdout);
-        assert.equal(sha256(disk), backedUpHash, "vda holds the backed-up bytes again");
+        assert.equal(rawContent(disk, dir), backedUpHash, "vda holds the backed-up content again");
         assert.equal(virsh("dumpxml", "--inactive", name).replace(/<disk[\s\S]*?<\/disk>/g, ""), definitionBefore, "the settings stay");
     });
 });

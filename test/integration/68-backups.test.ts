@@ -20,7 +20,7 @@ import { ADMIN, OPERATOR, VIEWER } from "../lib/users.js";
 import { waitFor, withTimeout } from "../lib/wait.js";
 import {
     addRepository, BACKUPS, ctl, domainNames, firstDisk, holdsPattern, JOB, machineCall, MIB, prop, rawContent, repoCall,
-    repositoryObjects, REPOSITORY, restic, sha256, virsh, volumeFile, volumeNames, writePattern, type Options,
+    repositoryObjects, REPOSITORY, restic, virsh, volumeFile, volumeNames, writePattern, type Options,
 } from "../lib/backups.js";
 
 const BACKUP_DIR = "/etc/debvisor/backup";
@@ -216,7 +216,6 @@ QUnit.module("backups: restic repositories, back up, restore as a new machine", 
         await waitFor("the machine", async () => await prop(machinePath, "Name") === name);
         const { pool, file: disk } = await firstDisk(machinePath);
         writePattern(disk, "qcow2", 0xab, 8 * MIB, 4 * MIB);
-        const fileHash = sha256(disk);
         const content = rawContent(disk, dir);
         const uuid = String(await prop(machinePath, "UUID"));
         const macs = (await prop(machinePath, "Nics") as Array<Record<string, unknown>>).map(n => String(n.Mac));
@@ -296,8 +295,8 @@ QUnit.module("backups: restic repositories, back up, restore as a new machine", 
         assert.true(restoredOk, restoreMessage);
         await waitFor("the restored machine", async () => await prop(newPath, "Name") === restoredName);
         const newDisk = volumeFile(`${restoredName}.qcow2`, pool);
-        assert.equal(sha256(newDisk), fileHash, "the restored disk has the very bytes that were backed up");
-        assert.equal(rawContent(newDisk, dir), content, "and the guest sees the same content");
+        // the disk is backed up as its content (segments), so a restored qcow2 is a new file with that content
+        assert.equal(rawContent(newDisk, dir), content, "the restored disk has the very content that was backed up");
         assert.true(holdsPattern(newDisk, "qcow2", 0xab, 8 * MIB, 4 * MIB), "with the pattern written before the backup");
         assert.notEqual(String(await prop(newPath, "UUID")), uuid, "a new UUID");
         const newMacs = (await prop(newPath, "Nics") as Array<Record<string, unknown>>).map(n => String(n.Mac));
@@ -427,7 +426,7 @@ QUnit.module("backups: restic repositories, back up, restore as a new machine", 
         const restored = ctl(["backup", "restore", name, String(backups[0]?.Id), again, "--wait"], { user: OPERATOR.name });
         assert.equal(restored.code, 0, restored.stderr);
         assert.true(domainNames().includes(again), "the machine is there");
-        assert.equal(sha256(volumeFile(`${again}.qcow2`, shutOffPool)), sha256(volumeFile(`${shutOffMachine}.qcow2`, shutOffPool)), "with the same disk");
+        assert.equal(rawContent(volumeFile(`${again}.qcow2`, shutOffPool), dir), rawContent(volumeFile(`${shutOffMachine}.qcow2`, shutOffPool), dir), "with the same disk content");
 
         const removed = ctl(["backup", "repo-remove", name]);
         assert.equal(removed.code, 0, removed.stderr);

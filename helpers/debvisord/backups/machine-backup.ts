@@ -121,7 +121,7 @@ export async function backupMachine(area: BackupsHost, host: MachineHost, path: 
             }
             control.setProgress(0.02);
             const manifest: Manifest = { version: 2, name, uuid, time: new Date().toISOString(), consistency, disks };
-            const tags = [...machineTags(uuid, name, consistency, disks.reduce((n, d) => n + d.bytes, 0)), ...extras.tags ?? []];
+            const tags = (bytes: number) => [...machineTags(uuid, name, consistency, bytes), ...extras.tags ?? []];
             const key = trackingKey(repositoryName, access);
             const tracking = readTracking(uuid);
             const run = { area, access, staging, manifest, definition, live, tags, time: extras.time, control };
@@ -141,10 +141,11 @@ export async function backupMachine(area: BackupsHost, host: MachineHost, path: 
                 await pruneOldBitmaps(disks, tracking);
             const reused = Math.max(0, summary.bytesProcessed - summary.bytesNew);
             const incremental = staged.filter(d => d.incremental).map(d => d.disk.target);
+            const diskBytesRead = staged.reduce((n, d) => n + d.bytesRead, 0) + disks.filter(d => !d.segments).reduce((n, d) => n + d.bytes, 0);
             return `Backed up ${name} to ${repositoryName} as snapshot ${summary.snapshotId.slice(0, 8)} (${describeConsistency(consistency)}): ` +
-                `${formatBytes(summary.bytesProcessed)} read, ${formatBytes(summary.bytesNew)} new, ${formatBytes(reused)} reused` +
-                `${incremental.length ? `; only the changed parts of ${incremental.join(", ")} read` : ""} ` +
-                `(new bytes: ${summary.bytesNew}, reused bytes: ${reused})`;
+                `${formatBytes(diskBytesRead)} read from the disks${incremental.length ? ` (only what changed on ${incremental.join(", ")})` : ""}, ` +
+                `${formatBytes(summary.bytesNew)} new, ${formatBytes(reused)} reused ` +
+                `(new bytes: ${summary.bytesNew}, reused bytes: ${reused}, disk bytes read: ${diskBytesRead})`;
         } finally {
             fs.rmSync(staging, { recursive: true, force: true });
             // whatever happened to the backup, the machine goes back to its own disks
@@ -163,7 +164,8 @@ interface BackupRun {
     manifest: Manifest;
     definition: string;
     live: boolean;
-    tags: string[];
+    /** the snapshot's tags, given the disks' bytes */
+    tags(bytes: number): string[];
     time?: string;
     control: JobControl;
 }
@@ -180,8 +182,6 @@ async function backUpOnce(run: BackupRun, parent: RepositoryTracking | null) {
     const { area, access, staging, manifest, control } = run;
     fs.rmSync(staging, { recursive: true, force: true });
     ensureDir(staging, 0o700);
-    fs.writeFileSync(nodePath.join(staging, "domain.xml"), run.definition, { mode: 0o600 });
-    fs.writeFileSync(nodePath.join(staging, "manifest.json"), JSON.stringify(manifest, null, 2) + "\n", { mode: 0o600 });
     const segmented = manifest.disks.filter(d => d.segments);
     const now = Math.floor(Date.now() / 1000);
     const staged = [];
@@ -194,14 +194,18 @@ async function backUpOnce(run: BackupRun, parent: RepositoryTracking | null) {
             signal: control.signal, onProgress: f => control.setProgress(0.02 + 0.3 * (n + f) / segmented.length),
         });
         staged.push({ disk, ...result, tracked: { ...result.tracking, file: disk.file, inode } });
+        // the file as backed up: with the bitmap this backup added
+        disk.bytes = fs.statSync(disk.file).size;
     }
+    fs.writeFileSync(nodePath.join(staging, "domain.xml"), run.definition, { mode: 0o600 });
+    fs.writeFileSync(nodePath.join(staging, "manifest.json"), JSON.stringify(manifest, null, 2) + "\n", { mode: 0o600 });
     const placeholders = staged.reduce((n, d) => n + d.placeholders, 0);
     const incremental = parent !== null && staged.some(d => d.incremental);
     // with a parent, restic takes an unchanged segment (same size and mtime) from it without reading it
     const how = incremental ? ["--parent", parent.snapshot, "--ignore-inode", "--ignore-ctime"] : ["--force"];
     let summary;
     try {
-        summary = await area.restic.backup(access, [staging, ...manifest.disks.filter(d => !d.segments).map(d => d.file)], run.tags,
+        summary = await area.restic.backup(access, [staging, ...manifest.disks.filter(d => !d.segments).map(d => d.file)], run.tags(manifest.disks.reduce((n, d) => n + d.bytes, 0)),
             os.hostname(), control.signal, f => control.setProgress(0.32 + f * (run.live ? 0.6 : 0.65)), run.time, how);
     } catch (e) {
         if (incremental && /no matching ID found/.test((e as Error).message))

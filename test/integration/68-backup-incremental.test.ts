@@ -1,0 +1,190 @@
+// Changed-block backups on the installed daemon. A shut-off machine's disk
+// is changed through qemu's block layer (qemu-io: the code path a guest's
+// writes take, so the qcow2's dirty bitmap sees them); its next backup reads
+// only the changed segments, and what is restored from it is the source's
+// content exactly. When the bitmap is gone, when the tracking the daemon
+// keeps does not match the parent snapshot, or when the parent snapshot was
+// forgotten, the backup reads the whole disk and is still exact.
+import crypto from "node:crypto";
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import QUnit from "qunit";
+import { closeWatchBus, watchJobs } from "../lib/bus-watch.js";
+import { areas } from "../lib/daemon.js";
+import { tempDir, uniqueName } from "../lib/images.js";
+import { ADMIN, OPERATOR } from "../lib/users.js";
+import { waitFor, withTimeout } from "../lib/wait.js";
+import {
+    addTestRepository, createMachineFromImage, firstDisk, machineCall, MIB, prop, rawContent, removeTestMachineAndRepository, repoCall, restic,
+    virsh, volumeFile, writePattern,
+} from "../lib/backups.js";
+
+const TRACKING_DIR = "/var/lib/debvisor/backup-tracking";
+const DISK_MIB = 96;
+const DATA_MIB = 48;
+
+QUnit.module("backup incremental: only changed blocks read, restored exactly", hooks => {
+    let dir = "";
+    const password = `dv-${crypto.randomBytes(12).toString("hex")}`;
+    const passwordFile = () => path.join(dir, "password");
+    const repoName = uniqueName("dvincrepo");
+    const repoDir = () => path.join(dir, "repo");
+    let repoPath = "";
+    const name = uniqueName("dvinc");
+    let machinePath = "";
+    let disk = "";
+    let pool = "default";
+    const volumesMade: string[] = [];
+    let watch: Awaited<ReturnType<typeof watchJobs>>;
+
+    /* An operator's backup: its snapshot, the bytes read from the disk, whether only changes were read. */
+    const backUp = async () => {
+        const reply = await machineCall(OPERATOR.name, machinePath, "Backup", "sa{sv}", [repoName, {}]);
+        if (!reply.ok)
+            throw new Error(reply.message);
+        const [ok, message] = await withTimeout(watch(reply.body[0] as string).completed, 300_000, "the backup");
+        if (!ok)
+            throw new Error(message);
+        return {
+            message, id: /snapshot ([0-9a-f]{8})/.exec(message)?.[1] ?? "", read: Number(/disk bytes read: (\d+)/.exec(message)?.[1] ?? NaN),
+            incremental: /only what changed on vda/.test(message),
+        };
+    };
+    /* The disk restored as a new volume; its content's hash. */
+    const restoredContent = async (id: string) => {
+        const volume = uniqueName("dvincdisk");
+        volumesMade.push(`${volume}.qcow2`);
+        const reply = await repoCall(OPERATOR.name, repoPath, "RestoreDisk", "ssa{sv}", [id, "vda", { name: ["s", volume] }]);
+        if (!reply.ok)
+            throw new Error(reply.message);
+        const [ok, message] = await withTimeout(watch(reply.body[1] as string).completed, 300_000, "the disk restore");
+        if (!ok)
+            throw new Error(message);
+        return rawContent(volumeFile(`${volume}.qcow2`, pool), dir);
+    };
+    const snapshots = () => (JSON.parse(restic(repoDir(), passwordFile(), "snapshots", "--json")) as unknown[]).length;
+    /* A few scattered changes, one of them zeros (a discard-like write). */
+    const change = (pattern: number) => {
+        writePattern(disk, "qcow2", pattern, 3 * MIB + 4096, 100 * 1024);
+        writePattern(disk, "qcow2", pattern + 1, 40 * MIB - 50 * 1024, 100 * 1024);
+        writePattern(disk, "qcow2", pattern + 2, 70 * MIB, 64 * 1024); // where no data was
+        execFileSync("qemu-io", ["-f", "qcow2", "-c", `write -z ${20 * MIB} ${256 * 1024}`, disk], { stdio: "pipe" });
+    };
+
+    hooks.before(async () => {
+        dir = tempDir("dv-backup-inc-");
+        fs.writeFileSync(passwordFile(), password, { mode: 0o600 });
+        await waitFor("the backups area to be ready", async () => (await areas()).backups?.state === "ready", 30_000, 200);
+        watch = await watchJobs();
+        repoPath = await addTestRepository(repoName, repoDir(), password);
+        const source = path.join(dir, "machine.raw");
+        const fd = fs.openSync(source, "w", 0o644);
+        for (let i = 0; i < DATA_MIB; i++)
+            fs.writeSync(fd, crypto.randomBytes(MIB));
+        fs.closeSync(fd);
+        fs.truncateSync(source, DISK_MIB * MIB);
+        machinePath = await createMachineFromImage(name, source, watch);
+        ({ file: disk, pool } = await firstDisk(machinePath));
+    });
+    hooks.after(async () => {
+        for (const volume of volumesMade)
+            try { virsh("vol-delete", "--pool", pool, volume) } catch { /* not made */ }
+        await removeTestMachineAndRepository(name, repoName);
+        fs.rmSync(dir, { recursive: true, force: true });
+        closeWatchBus();
+    });
+
+    QUnit.test("the second backup reads only the changed segments; the restored disk is the source's content", async assert => {
+        const first = await backUp();
+        assert.false(first.incremental, first.message);
+        assert.true(first.read >= DATA_MIB * MIB && first.read < (DATA_MIB + 1) * MIB, `the first read the data, not the empty rest: ${first.message}`);
+        change(0x21);
+        const content = rawContent(disk, dir);
+        const second = await backUp();
+        assert.true(second.incremental, second.message);
+        // five 256 KiB segments hold the changes (one change straddles two)
+        assert.true(second.read > 0 && second.read <= 6 * 256 * 1024, `only the changed segments were read: ${second.read} bytes`);
+        assert.equal(await restoredContent(second.id), content, "the disk restored from the second backup is the source's content");
+
+        // restored as a new machine as well
+        const restoredName = uniqueName("dvincnew");
+        const restored = await repoCall(OPERATOR.name, repoPath, "Restore", "ssa{sv}", [second.id, restoredName, {}]);
+        assert.true(restored.ok, restored.ok ? "restoring" : restored.message);
+        if (!restored.ok) return;
+        try {
+            const [ok, message] = await withTimeout(watch(restored.body[1] as string).completed, 300_000, "the restore");
+            assert.true(ok, message);
+            assert.equal(rawContent(volumeFile(`${restoredName}.qcow2`, pool), dir), content, "the new machine's disk too");
+        } finally {
+            await removeTestMachineAndRepository(restoredName, "");
+        }
+        // an unchanged machine: nothing read at all
+        const third = await backUp();
+        assert.true(third.incremental && third.read === 0, third.message);
+        assert.equal(await restoredContent(third.id), content, "and restored from that, the same content");
+    });
+
+    QUnit.test("no bitmap, tracking that does not match, a forgotten parent: read in full, restored exactly", async assert => {
+        // the bitmap is lost (as when the image was converted or copied)
+        for (const b of ((JSON.parse(execFileSync("qemu-img", ["info", "--output=json", disk], { encoding: "utf8" })) as
+            { "format-specific": { data: { bitmaps?: Array<{ name: string }> } } })["format-specific"].data.bitmaps ?? []))
+            execFileSync("qemu-img", ["bitmap", "--remove", disk, b.name]);
+        change(0x41);
+        let content = rawContent(disk, dir);
+        const noBitmap = await backUp();
+        assert.false(noBitmap.incremental, noBitmap.message);
+        assert.true(noBitmap.read >= (DATA_MIB - 1) * MIB, `the whole disk's data was read: ${noBitmap.message}`);
+        assert.equal(await restoredContent(noBitmap.id), content, "restored exactly");
+
+        // the daemon's tracking says other mtimes than the parent snapshot has: restic would read the
+        // placeholders as data; the backup sees that, forgets that snapshot and reads everything
+        const tracking = path.join(TRACKING_DIR, `${String(await prop(machinePath, "UUID"))}.json`);
+        const kept = JSON.parse(fs.readFileSync(tracking, "utf8")) as Record<string, { disks: Record<string, { mtimes: number[] }> }>;
+        for (const repository of Object.values(kept))
+            for (const d of Object.values(repository.disks))
+                d.mtimes = d.mtimes.map(m => m ? m + 7 : 0);
+        fs.writeFileSync(tracking, JSON.stringify(kept));
+        change(0x51);
+        content = rawContent(disk, dir);
+        const before = snapshots();
+        const lied = await backUp();
+        assert.false(lied.incremental, lied.message);
+        assert.equal(snapshots(), before + 1, "one snapshot more: the wrong one was forgotten");
+        assert.equal(await restoredContent(lied.id), content, "restored exactly");
+
+        // the parent snapshot is forgotten (retention, by hand)
+        restic(repoDir(), passwordFile(), "forget", lied.id);
+        change(0x61);
+        content = rawContent(disk, dir);
+        const orphan = await backUp();
+        assert.false(orphan.incremental, orphan.message);
+        assert.equal(await restoredContent(orphan.id), content, "restored exactly");
+        // and from here on, changes only again
+        change(0x71);
+        content = rawContent(disk, dir);
+        const next = await backUp();
+        assert.true(next.incremental, next.message);
+        assert.equal(await restoredContent(next.id), content, "restored exactly");
+    });
+
+    QUnit.test("restored over the original from an incremental backup: the backed-up content comes back", async assert => {
+        change(0x81);
+        const content = rawContent(disk, dir);
+        const last = await backUp();
+        assert.true(last.incremental, last.message);
+        change(0x91);
+        assert.notEqual(rawContent(disk, dir), content, "the disk changed since");
+        const reply = await repoCall(ADMIN.name, repoPath, "RestoreOverOriginal", "sa{sv}", [last.id, {}]);
+        assert.true(reply.ok, reply.ok ? "restoring" : reply.message);
+        if (!reply.ok) return;
+        const [ok, message] = await withTimeout(watch(reply.body[0] as string).completed, 300_000, "the restore");
+        assert.true(ok, message);
+        assert.equal(rawContent(disk, dir), content, "the disk holds the backed-up content again");
+        // a restored disk is a new file without the bitmap: the next backup reads it in full
+        change(0xa1);
+        const after = await backUp();
+        assert.false(after.incremental, after.message);
+        assert.equal(await restoredContent(after.id), rawContent(disk, dir), "restored exactly");
+    });
+});
