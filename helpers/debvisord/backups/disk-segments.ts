@@ -146,7 +146,7 @@ interface StageRequest {
     file: string;
     format: string;
     size: number;
-    /** a running machine's disk (read beside the qemu that holds it; no new bitmap can be made) */
+    /** a running machine's disk (read in full beside the qemu that holds it; no bitmap is made or used) */
     live: boolean;
     /** the tracking the parent snapshot left; null: none */
     previous: DiskTracking | null;
@@ -164,20 +164,17 @@ export async function stageDisk(r: StageRequest): Promise<StagedDisk> {
         r.previous.mtimes.length === count ? r.previous : null;
     let base: DiskTracking | null = null;
     let bitmap: string | null = null;
-    if (r.format === "qcow2") {
-        const { bitmaps } = await imageInfo(r.file, r.live);
+    // A running machine's disk is read in full: while it runs, its writes go to the backup's overlay and
+    // reach the disk by a block commit, which is not known here to be seen by the disk's bitmaps
+    if (r.format === "qcow2" && !r.live) {
+        const { bitmaps } = await imageInfo(r.file, false);
         const old = previous?.bitmap ? bitmaps.find(b => b.name === previous.bitmap) : undefined;
         // "auto": enabled, tracking every write; "in-use": not saved cleanly, so not to be trusted
         if (old && old.flags.includes("auto") && !old.flags.includes("in-use"))
             base = previous;
-        if (!r.live) {
-            // made before anything is read: from this moment on, it tracks what the next backup must read
-            bitmap = `${BITMAP_PREFIX}${Date.now().toString(36)}`;
-            await runTool("qemu-img", ["bitmap", "--add", "-f", "qcow2", r.file, bitmap], "adding the backup bitmap");
-        } else {
-            // a running machine's disk gets none here; the old one still tracks all since (more than is needed)
-            bitmap = base?.bitmap ?? null;
-        }
+        // made before anything is read: from this moment on, it tracks what the next backup must read
+        bitmap = `${BITMAP_PREFIX}${Date.now().toString(36)}`;
+        await runTool("qemu-img", ["bitmap", "--add", "-f", "qcow2", r.file, bitmap], "adding the backup bitmap");
     }
     let served: Served;
     try {
@@ -187,8 +184,6 @@ export async function stageDisk(r: StageRequest): Promise<StagedDisk> {
             throw e;
         // the bitmap cannot be read after all: every segment is read
         base = null;
-        if (r.live)
-            bitmap = null;
         served = await serveImage(r.file, r.format, { shared: r.live });
     }
     // there even when the disk holds no data: a restore reads the directory

@@ -135,6 +135,11 @@ export async function backupMachine(area: BackupsHost, host: MachineHost, path: 
                 await area.restic.run(access, ["forget", summary.snapshotId]);
                 throw failed(`${name} was started while it was being backed up; back it up again`);
             }
+            if (live)
+                // the disks were written through the backup's overlay meanwhile: no bitmap made before covers that
+                for (const t of Object.values(tracking))
+                    for (const d of Object.values(t.disks))
+                        d.bitmap = null;
             tracking[key] = { snapshot: summary.snapshotId, disks: Object.fromEntries(staged.map(d => [d.disk.target, d.tracked])) };
             writeTracking(uuid, tracking);
             if (!live)
