@@ -86,7 +86,7 @@ async function serveImage(file: string, format: string, how: { write?: boolean; 
     const dir = fs.mkdtempSync(nodePath.join(os.tmpdir(), "debvisor-nbd-"));
     const socket = nodePath.join(dir, "socket");
     const server: StartedTool = startTool("qemu-nbd", [
-        "--format", format, "--socket", socket, "--export-name", EXPORT, "--cache", how.write ? "writeback" : "none",
+        "--format", format, "--socket", socket, "--export-name", EXPORT,
         ...how.write ? [] : ["--read-only"], ...how.shared ? ["--force-share"] : [], ...how.bitmap ? ["--bitmap", how.bitmap] : [], file,
     ], { stdout: "ignore" });
     let exited = false;
