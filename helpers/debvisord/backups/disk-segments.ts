@@ -173,8 +173,10 @@ export async function stageDisk(r: StageRequest): Promise<StagedDisk> {
         if (old && old.flags.includes("auto") && !old.flags.includes("in-use"))
             base = previous;
         // made before anything is read: from this moment on, it tracks what the next backup must read
-        bitmap = `${BITMAP_PREFIX}${Date.now().toString(36)}`;
-        await runTool("qemu-img", ["bitmap", "--add", "-f", "qcow2", r.file, bitmap], "adding the backup bitmap");
+        // (none where it cannot be stored, as in a qcow2 of version 2 (compat 0.10): the next backup reads all)
+        const name = `${BITMAP_PREFIX}${Date.now().toString(36)}`;
+        const added = await runTool("qemu-img", ["bitmap", "--add", "-f", "qcow2", r.file, name], "adding the backup bitmap", { allowFailure: true });
+        bitmap = added.exitCode === 0 ? name : null;
     }
     let served: Served;
     try {
