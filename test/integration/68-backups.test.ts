@@ -245,8 +245,9 @@ QUnit.module("backups: restic repositories, back up, restore as a new machine", 
         const sizeAfterSecond = (JSON.parse(restic(repoDir, passwordFile, "stats", "--json", "--mode", "raw-data")) as { total_size: number }).total_size;
         assert.true(first.newBytes >= 150 * MIB, `the first backup stored the random data: ${first.message}`);
         assert.true(first.message.includes("shut off"), first.message);
-        assert.true(second.newBytes < 64 * 1024 && second.newBytes < first.newBytes / 100, `the second added almost nothing: ${second.message}`);
-        assert.true(sizeAfterSecond - sizeAfterFirst < 64 * 1024,
+        // almost nothing: no data, only restic's trees, which name each segment file's inode and ctime (new with each staging)
+        assert.true(second.newBytes < first.newBytes / 400, `the second added almost nothing: ${second.message}`);
+        assert.true(sizeAfterSecond - sizeAfterFirst < sizeAfterFirst / 400,
             `the repository grew by ${sizeAfterSecond - sizeAfterFirst} bytes (first backup: ${sizeAfterFirst})`);
         assert.false(domainNames().some(n => n.includes("debvisor-backup")), "no snapshot for a shut-off machine");
 

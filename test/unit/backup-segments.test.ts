@@ -75,6 +75,29 @@ moduleUnless("backups: disks as segments, with qemu-nbd and restic, for real", t
         }
     });
 
+    QUnit.test("a disk another qemu holds (a running machine's) is read in full beside it, no bitmap made or used", async assert => {
+        const disk = path.join(dir, "held.qcow2");
+        const staging = path.join(dir, "staging");
+        execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", disk, "8M"]);
+        execFileSync("qemu-io", ["-f", "qcow2", "-c", "write -P 5 1M 1M", disk]);
+        // a writable qemu-nbd holds the image's write lock, as a running machine's qemu does
+        const holder = spawn("qemu-nbd", ["-f", "qcow2", "-k", path.join(dir, "holder.sock"), disk], { stdio: "ignore" });
+        try {
+            for (let i = 0; i < 100 && !fs.existsSync(path.join(dir, "holder.sock")); i++)
+                await new Promise(resolve => setTimeout(resolve, 20));
+            fs.mkdirSync(staging);
+            const staged = await stageDisk({
+                staging, target: "vda", file: disk, format: "qcow2", size: 8 * MIB, live: true, previous: null, now: 1_700_000_000,
+                signal: new AbortController().signal, onProgress: () => undefined,
+            });
+            assert.false(staged.incremental);
+            assert.equal(staged.tracking.bitmap, null, "no bitmap");
+            assert.equal(staged.bytesRead, MIB, "the data read");
+        } finally {
+            holder.kill();
+        }
+    });
+
     QUnit.test("a tar entry larger than a segment, or cut short, is refused", async assert => {
         const header = (name: string, size: number) => {
             const h = Buffer.alloc(512);

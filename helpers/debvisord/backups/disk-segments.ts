@@ -85,9 +85,13 @@ interface Served { client: NbdClient; close(): Promise<void> }
 async function serveImage(file: string, format: string, how: { write?: boolean; shared?: boolean; bitmap?: string }): Promise<Served> {
     const dir = fs.mkdtempSync(nodePath.join(os.tmpdir(), "debvisor-nbd-"));
     const socket = nodePath.join(dir, "socket");
+    // shared with the qemu that holds it: qemu-nbd has no --force-share, the block layer's option does it
+    const image = how.shared
+        ? ["--image-opts", `driver=${format},file.driver=file,file.filename=${file.replace(/,/g, ",,")},force-share=on,read-only=on`]
+        : ["--format", format, file];
     const server: StartedTool = startTool("qemu-nbd", [
-        "--format", format, "--socket", socket, "--export-name", EXPORT,
-        ...how.write ? [] : ["--read-only"], ...how.shared ? ["--force-share"] : [], ...how.bitmap ? ["--bitmap", how.bitmap] : [], file,
+        "--socket", socket, "--export-name", EXPORT,
+        ...how.write ? [] : ["--read-only"], ...how.bitmap ? ["--bitmap", how.bitmap] : [], ...image,
     ], { stdout: "ignore" });
     let exited = false;
     void server.then(() => { exited = true; });

@@ -148,9 +148,9 @@ export async function backupMachine(area: BackupsHost, host: MachineHost, path: 
             const incremental = staged.filter(d => d.incremental).map(d => d.disk.target);
             const diskBytesRead = staged.reduce((n, d) => n + d.bytesRead, 0) + disks.filter(d => !d.segments).reduce((n, d) => n + d.bytes, 0);
             return `Backed up ${name} to ${repositoryName} as snapshot ${summary.snapshotId.slice(0, 8)} (${describeConsistency(consistency)}): ` +
-                `${formatBytes(diskBytesRead)} read from the disks${incremental.length ? ` (only what changed on ${incremental.join(", ")})` : ""}, ` +
-                `${formatBytes(summary.bytesNew)} new, ${formatBytes(reused)} reused ` +
-                `(new bytes: ${summary.bytesNew}, reused bytes: ${reused}, disk bytes read: ${diskBytesRead})`;
+                `${formatBytes(diskBytesRead)} read from the disks (disk bytes read: ${diskBytesRead}` +
+                `${incremental.length ? `; only what changed on ${incremental.join(", ")}` : ""}), ` +
+                `${formatBytes(summary.bytesNew)} new, ${formatBytes(reused)} reused (new bytes: ${summary.bytesNew}, reused bytes: ${reused})`;
         } finally {
             fs.rmSync(staging, { recursive: true, force: true });
             // whatever happened to the backup, the machine goes back to its own disks
