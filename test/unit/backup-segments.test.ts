@@ -11,7 +11,7 @@ import path from "node:path";
 import QUnit from "qunit";
 import { ByteQueue } from "../../helpers/lib/byte-queue.js";
 import { tarEntries } from "../../helpers/lib/tar-reader.js";
-import { segmentsDir, stageDisk, writeSegmentedImage, type DiskTracking } from "../../helpers/debvisord/backups/disk-segments.js";
+import { punchSegments, segmentsDir, stageDisk, writeSegmentedImage, type DiskTracking } from "../../helpers/debvisord/backups/disk-segments.js";
 import { moduleUnless } from "../lib/skip.js";
 
 const MIB = 1 << 20;
@@ -39,11 +39,13 @@ moduleUnless("backups: disks as segments, with qemu-nbd and restic, for real", t
         run("qemu-img", ["create", "-q", "-f", "qcow2", disk, "64M"]);
         run("qemu-io", ["-f", "qcow2", "-c", "write -P 7 1M 10M", "-c", "write -P 3 30M 300k", disk]);
         run("restic", [...repo, "init", "-q"]);
-        const stage = (previous: DiskTracking | null) => {
-            fs.rmSync(staging, { recursive: true, force: true });
-            fs.mkdirSync(staging);
+        const stage = (previous: DiskTracking | null, kept = false) => {
+            if (!kept) {
+                fs.rmSync(staging, { recursive: true, force: true });
+                fs.mkdirSync(staging);
+            }
             return stageDisk({
-                staging, target: "vda", file: disk, format: "qcow2", size: 64 * MIB, live: false, previous, now: 1_700_000_000,
+                staging, target: "vda", file: disk, format: "qcow2", size: 64 * MIB, live: false, previous, kept, now: 1_700_000_000,
                 signal: new AbortController().signal, onProgress: () => undefined,
             });
         };
@@ -67,12 +69,28 @@ moduleUnless("backups: disks as segments, with qemu-nbd and restic, for real", t
         assert.equal(child.files_unmodified, 40, "restic took every placeholder from the parent");
         assert.equal(child.files_changed + child.files_new, 3);
 
-        for (const format of ["qcow2", "raw"] as const) {
-            const out = path.join(dir, `restored.${format}`);
-            const dump = spawn("restic", [...repo, "dump", child.snapshot_id, segmentsDir(staging, "vda")], { stdio: ["ignore", "pipe", "ignore"] });
-            await writeSegmentedImage({ size: 64 * MIB, segmentBytes: 256 * 1024 }, out, format, dump.stdout, () => undefined);
-            assert.equal(run("qemu-img", ["compare", "-f", "qcow2", "-F", format, disk, out]).trim(), "Images are identical.", `as ${format}`);
-        }
+        const restoresExactly = async (snapshot: string, what: string) => {
+            for (const format of ["qcow2", "raw"] as const) {
+                const out = path.join(dir, `restored.${format}`);
+                fs.rmSync(out, { force: true });
+                const dump = spawn("restic", [...repo, "dump", snapshot, segmentsDir(staging, "vda")], { stdio: ["ignore", "pipe", "ignore"] });
+                await writeSegmentedImage({ size: 64 * MIB, segmentBytes: 256 * 1024 }, out, format, dump.stdout, () => undefined);
+                assert.equal(run("qemu-img", ["compare", "-f", "qcow2", "-F", format, disk, out]).trim(), "Images are identical.", `${what}, as ${format}`);
+            }
+        };
+        await restoresExactly(child.snapshot_id, "the second backup");
+
+        // the written segments let go of their data; the next backup finds them there as placeholders
+        punchSegments(staging, "vda", second.tracking, second.written);
+        assert.equal(fs.statSync(path.join(segmentsDir(staging, "vda"), "000000", "00000020")).blocks, 0, "no data kept in the staging directory");
+        run("qemu-io", ["-f", "qcow2", "-c", "write -P 4 5M 4k", "-c", "write -z 1M 256k", disk]);
+        const third = await stage(second.tracking, true);
+        assert.equal(third.bytesRead, 256 * 1024, "only the segment with data that changed was read");
+        assert.equal(third.placeholders, 41, "43 segments with data, less the two changed ones, are where they were");
+        assert.false(fs.existsSync(path.join(segmentsDir(staging, "vda"), "000000", "00000004")), "the zeroed segment was removed");
+        const grandchild = backup(["--parent", child.snapshot_id, "--ignore-inode", "--ignore-ctime"]);
+        assert.equal(grandchild.files_unmodified, 41, "restic took every kept placeholder from the parent");
+        await restoresExactly(grandchild.snapshot_id, "the third backup");
     });
 
     QUnit.test("a disk another qemu holds (a running machine's) is read in full beside it, no bitmap made or used", async assert => {
@@ -87,7 +105,7 @@ moduleUnless("backups: disks as segments, with qemu-nbd and restic, for real", t
                 await new Promise(resolve => setTimeout(resolve, 20));
             fs.mkdirSync(staging);
             const staged = await stageDisk({
-                staging, target: "vda", file: disk, format: "qcow2", size: 8 * MIB, live: true, previous: null, now: 1_700_000_000,
+                staging, target: "vda", file: disk, format: "qcow2", size: 8 * MIB, live: true, previous: null, kept: false, now: 1_700_000_000,
                 signal: new AbortController().signal, onProgress: () => undefined,
             });
             assert.false(staged.incremental);

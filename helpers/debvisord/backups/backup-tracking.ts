@@ -12,11 +12,17 @@ const TRACKING_DIR = "/var/lib/debvisor/backup-tracking";
 
 /** One disk's tracking and the file it was for (a disk replaced under the same target is not the same disk). */
 export interface TrackedDisk extends DiskTracking { file: string; inode: number }
-export interface RepositoryTracking { snapshot: string; disks: Record<string, TrackedDisk> }
+export interface RepositoryTracking {
+    snapshot: string;
+    disks: Record<string, TrackedDisk>;
+    /** the machine's staging directory holds this snapshot's segment files (as placeholders) */
+    staged?: boolean;
+}
 type MachineTracking = Record<string, RepositoryTracking>;
 
 const trackingSchema = z.record(z.string(), z.object({
     snapshot: z.string().check(z.regex(/^[0-9a-f]{8,64}$/)),
+    staged: z.optional(z.boolean()),
     disks: z.record(z.string(), z.object({
         file: z.string(), inode: z.number(), bitmap: z.nullable(z.string()),
         size: z.number(), segmentBytes: z.number(), mtimes: z.array(z.number()),

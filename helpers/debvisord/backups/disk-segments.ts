@@ -142,6 +142,8 @@ export interface StagedDisk {
     /** whether only changed segments were read */
     incremental: boolean;
     bytesRead: number;
+    /** the segments written with data */
+    written: number[];
 }
 
 interface StageRequest {
@@ -154,6 +156,8 @@ interface StageRequest {
     live: boolean;
     /** the tracking the parent snapshot left; null: none */
     previous: DiskTracking | null;
+    /** the staging directory still holds the segment files `previous` describes (the last backup went to the same repository) */
+    kept: boolean;
     /** the mtime segments written now get (whole seconds) */
     now: number;
     signal: AbortSignal;
@@ -192,10 +196,15 @@ export async function stageDisk(r: StageRequest): Promise<StagedDisk> {
         base = null;
         served = await serveImage(r.file, r.format, { shared: r.live });
     }
+    // unchanged segments already lie there as placeholders when the last backup went to the same repository
+    const reuse = r.kept && base !== null;
+    if (!reuse)
+        fs.rmSync(segmentsDir(r.staging, r.target), { recursive: true, force: true });
     // there even when the disk holds no data: a restore reads the directory
     fs.mkdirSync(segmentsDir(r.staging, r.target), { recursive: true, mode: 0o700 });
     const mtimes = new Array<number>(count).fill(0);
     let placeholders = 0, bytesRead = 0;
+    const written: number[] = [];
     const made = new Set<string>();
     const create = (index: number, mtime: number, data?: Buffer) => {
         const file = segmentFile(r.staging, r.target, index);
@@ -215,6 +224,8 @@ export async function stageDisk(r: StageRequest): Promise<StagedDisk> {
             fs.closeSync(fd);
         }
         mtimes[index] = mtime;
+        if (data)
+            written.push(index);
     };
     try {
         const { client } = served;
@@ -227,11 +238,16 @@ export async function stageDisk(r: StageRequest): Promise<StagedDisk> {
                 throw r.signal.reason;
             if (base && dirty && !dirty[i]) {
                 if (base.mtimes[i]) {
-                    create(i, base.mtimes[i]);
+                    if (reuse)
+                        mtimes[i] = base.mtimes[i];
+                    else
+                        create(i, base.mtimes[i]);
                     placeholders++;
                 }
                 continue;
             }
+            if (reuse && base?.mtimes[i])
+                fs.rmSync(segmentFile(r.staging, r.target, i));
             if (!hasData[i])
                 continue;
             const data = await client.read(i * layout.segmentBytes, segmentLength(layout, i));
@@ -246,7 +262,18 @@ export async function stageDisk(r: StageRequest): Promise<StagedDisk> {
     } finally {
         await served.close();
     }
-    return { tracking: { ...layout, bitmap, mtimes }, placeholders, incremental: base !== null, bytesRead };
+    return { tracking: { ...layout, bitmap, mtimes }, placeholders, incremental: base !== null, bytesRead, written };
+}
+
+/* The data of the segments a backup wrote is let go once restic has it: each becomes a sparse
+ * placeholder of the same size and mtime, for the next backup into the same repository. */
+export function punchSegments(staging: string, target: string, tracking: DiskTracking, written: number[]): void {
+    for (const i of written) {
+        const file = segmentFile(staging, target, i);
+        fs.truncateSync(file, 0);
+        fs.truncateSync(file, segmentLength(tracking, i));
+        fs.utimesSync(file, tracking.mtimes[i], tracking.mtimes[i]);
+    }
 }
 
 /** Writes image data at offsets: a raw file directly, a qcow2 through qemu-nbd. */

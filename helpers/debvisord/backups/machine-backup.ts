@@ -23,7 +23,7 @@ import { optionsSchema, resourceName } from "../validation.js";
 import type { JobControl } from "../jobs/jobs.js";
 import type { BackupsHost } from "./backups-host.js";
 import { readTracking, writeTracking, type RepositoryTracking } from "./backup-tracking.js";
-import { imageInfo, pruneBitmaps, segmentBytesFor, stageDisk, type SegmentLayout } from "./disk-segments.js";
+import { imageInfo, pruneBitmaps, punchSegments, segmentBytesFor, segmentsDir, stageDisk, type SegmentLayout } from "./disk-segments.js";
 import { describeLocation } from "./locations.js";
 import type { RepositoryAccess } from "./restic.js";
 import { machineTags } from "./tags.js";
@@ -110,7 +110,9 @@ export async function backupMachine(area: BackupsHost, host: MachineHost, path: 
         if (disks.length === 0)
             throw failed(`${name} has no disk to back up`);
 
+        // kept between backups: the segment files, as sparse placeholders, for the next backup into the same repository
         const staging = nodePath.join(STAGING_DIR, uuid);
+        let done = false;
         let consistency = "shut-off";
         let overlays: Array<{ target: string; overlay: string }> = [];
         try {
@@ -124,7 +126,12 @@ export async function backupMachine(area: BackupsHost, host: MachineHost, path: 
             const tags = (bytes: number) => [...machineTags(uuid, name, consistency, bytes), ...extras.tags ?? []];
             const key = trackingKey(repositoryName, access);
             const tracking = readTracking(uuid);
-            const run = { area, access, staging, manifest, definition, live, tags, time: extras.time, control };
+            // the placeholders in the staging directory are this repository's parent's, until they are touched
+            const kept = tracking[key]?.staged === true;
+            for (const t of Object.values(tracking))
+                t.staged = false;
+            writeTracking(uuid, tracking);
+            const run = { area, access, staging, manifest, definition, live, tags, time: extras.time, control, kept };
             // restic could not use the parent as planned (gone, or a segment it read that it should have taken): in full
             const result = await backUpOnce(run, tracking[key] ?? null) ?? await backUpOnce(run, null);
             if (!result)
@@ -140,8 +147,11 @@ export async function backupMachine(area: BackupsHost, host: MachineHost, path: 
                 for (const t of Object.values(tracking))
                     for (const d of Object.values(t.disks))
                         d.bitmap = null;
-            tracking[key] = { snapshot: summary.snapshotId, disks: Object.fromEntries(staged.map(d => [d.disk.target, d.tracked])) };
+            for (const d of staged)
+                punchSegments(staging, d.disk.target, d.tracking, d.written);
+            tracking[key] = { snapshot: summary.snapshotId, disks: Object.fromEntries(staged.map(d => [d.disk.target, d.tracked])), staged: true };
             writeTracking(uuid, tracking);
+            done = true;
             if (!live)
                 await pruneOldBitmaps(disks, tracking);
             const reused = Math.max(0, summary.bytesProcessed - summary.bytesNew);
@@ -152,7 +162,8 @@ export async function backupMachine(area: BackupsHost, host: MachineHost, path: 
                 `${incremental.length ? `; only what changed on ${incremental.join(", ")}` : ""}), ` +
                 `${formatBytes(summary.bytesNew)} new, ${formatBytes(reused)} reused (new bytes: ${summary.bytesNew}, reused bytes: ${reused})`;
         } finally {
-            fs.rmSync(staging, { recursive: true, force: true });
+            if (!done)
+                fs.rmSync(staging, { recursive: true, force: true });
             // whatever happened to the backup, the machine goes back to its own disks
             for (const o of overlays)
                 await commitOverlay(uuid, o.target, o.overlay);
@@ -173,6 +184,8 @@ interface BackupRun {
     tags(bytes: number): string[];
     time?: string;
     control: JobControl;
+    /** the staging directory holds the parent's placeholders */
+    kept: boolean;
 }
 
 /** Tracking is per repository: the name and where it is (a name given to another repository is another one). */
@@ -185,9 +198,12 @@ function trackingKey(repositoryName: string, access: RepositoryAccess): string {
  * restic could not use the parent as planned: that snapshot is forgotten and nothing is kept. */
 async function backUpOnce(run: BackupRun, parent: RepositoryTracking | null) {
     const { area, access, staging, manifest, control } = run;
-    fs.rmSync(staging, { recursive: true, force: true });
     ensureDir(staging, 0o700);
     const segmented = manifest.disks.filter(d => d.segments);
+    // disks the machine no longer has are not backed up again
+    for (const target of fs.existsSync(segmentsDir(staging, "")) ? fs.readdirSync(segmentsDir(staging, "")) : [])
+        if (!segmented.some(d => d.target === target))
+            fs.rmSync(segmentsDir(staging, target), { recursive: true, force: true });
     const now = Math.floor(Date.now() / 1000);
     const staged = [];
     for (const [n, disk] of segmented.entries()) {
@@ -195,7 +211,7 @@ async function backUpOnce(run: BackupRun, parent: RepositoryTracking | null) {
         const before = parent?.disks[disk.target];
         const previous = before && before.file === disk.file && before.inode === inode ? before : null;
         const result = await stageDisk({
-            staging, target: disk.target, file: disk.file, format: disk.format, size: disk.segments!.size, live: run.live, previous, now,
+            staging, target: disk.target, file: disk.file, format: disk.format, size: disk.segments!.size, live: run.live, previous, now, kept: run.kept && parent !== null,
             signal: control.signal, onProgress: f => control.setProgress(0.02 + 0.3 * (n + f) / segmented.length),
         });
         staged.push({ disk, ...result, tracked: { ...result.tracking, file: disk.file, inode } });
