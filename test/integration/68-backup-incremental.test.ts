@@ -21,6 +21,7 @@ import {
 } from "../lib/backups.js";
 
 const TRACKING_DIR = "/var/lib/debvisor/backup-tracking";
+const STAGING_DIR = "/var/lib/debvisor/backup";
 const DISK_MIB = 96;
 const DATA_MIB = 48;
 
@@ -137,17 +138,33 @@ QUnit.module("backup incremental: only changed blocks read, restored exactly", h
         assert.true(noBitmap.read >= (DATA_MIB - 1) * MIB, `the whole disk's data was read: ${noBitmap.message}`);
         assert.equal(await restoredContent(noBitmap.id), content, "restored exactly");
 
-        // the daemon's tracking says other mtimes than the parent snapshot has: restic would read the
-        // placeholders as data; the backup sees that, forgets that snapshot and reads everything
-        const tracking = path.join(TRACKING_DIR, `${String(await prop(machinePath, "UUID"))}.json`);
+        // the placeholders kept in the staging directory no longer match the parent snapshot (touched):
+        // restic would read them as the disk's data; the backup sees that, forgets that snapshot and reads everything
+        const uuid = String(await prop(machinePath, "UUID"));
+        const segments = path.join(STAGING_DIR, uuid, "disks", "vda");
+        for (const group of fs.readdirSync(segments))
+            for (const file of fs.readdirSync(path.join(segments, group)))
+                fs.utimesSync(path.join(segments, group, file), 1_000_000, 1_000_000);
+        change(0x51);
+        let before = snapshots();
+        const touchedContent = rawContent(disk, dir);
+        const touched = await backUp();
+        assert.false(touched.incremental, touched.message);
+        assert.equal(snapshots(), before + 1, "one snapshot more: the wrong one was forgotten");
+        assert.equal(await restoredContent(touched.id), touchedContent, "restored exactly");
+
+        // no staging directory, and the daemon's tracking says other mtimes than the parent snapshot has:
+        // the placeholders made from it do not match either; read in full again
+        fs.rmSync(path.join(STAGING_DIR, uuid), { recursive: true, force: true });
+        const tracking = path.join(TRACKING_DIR, `${uuid}.json`);
         const kept = JSON.parse(fs.readFileSync(tracking, "utf8")) as Record<string, { disks: Record<string, { mtimes: number[] }> }>;
         for (const repository of Object.values(kept))
             for (const d of Object.values(repository.disks))
                 d.mtimes = d.mtimes.map(m => m ? m + 7 : 0);
         fs.writeFileSync(tracking, JSON.stringify(kept));
-        change(0x51);
+        change(0x55);
         content = rawContent(disk, dir);
-        const before = snapshots();
+        before = snapshots();
         const lied = await backUp();
         assert.false(lied.incremental, lied.message);
         assert.equal(snapshots(), before + 1, "one snapshot more: the wrong one was forgotten");
