@@ -5,9 +5,11 @@
 // the create fails at that step. What the create made by then (ceph.conf, the
 // keys, the monitor's store) is taken away again: the node is in no cluster,
 // with no Ceph of its own, and the same Create, once the port is free, makes
-// the cluster. Everything is taken down at the end (the daemons by their pid
-// files), and debvisord is restarted so that the tests after this one meet a
-// node in no cluster.
+// the cluster. A debvisord killed mid-create leaves what it made; the next
+// Create takes that away before it begins, and makes a cluster of its own.
+// Everything is taken down at the end (the daemons by their pid files), and
+// debvisord is restarted so that the tests after this one meet a node in no
+// cluster.
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
@@ -85,6 +87,8 @@ async function createJob(address: string): Promise<[boolean, string]> {
 moduleUnless("cluster create on this host: a create cut short is undone, and the next one makes the cluster", unavailable(), hooks => {
     const libDirsBefore = cephLibDirs();
     const clusterDirBefore = fs.existsSync(CLUSTER_DIR);
+    /* the cluster id of the create that debvisord's death cut short */
+    let cutShortFsid = "";
 
     hooks.before(() => {
         run("ip", "link", "add", BRIDGE, "type", "bridge");
@@ -123,10 +127,26 @@ moduleUnless("cluster create on this host: a create cut short is undone, and the
         assert.deepEqual(leftovers(), [], "nothing of the create is left");
     });
 
-    QUnit.test("the same create again, the port free: the cluster is made, its monitor on the address", async assert => {
+    QUnit.test("debvisord killed mid-create, once the monitor's store is made: what it made stays, the node is in no cluster", async assert => {
+        const r = await create(ADDRESS);
+        assert.true(r.ok, r.ok ? "started" : r.message);
+        await waitFor("the monitor's store", () => fs.existsSync(`/var/lib/ceph/mon/ceph-${name}/done`), 120_000, 100);
+        const pid = busNameOwnerPid("org.debvisor.DebVisor1");
+        assert.ok(pid, "debvisord runs");
+        process.kill(pid!, "SIGKILL");
+        await waitFor("debvisord to be gone", () => busNameOwnerPid("org.debvisor.DebVisor1") !== pid, 30_000);
+        cutShortFsid = /^fsid = (\S+)$/m.exec(fs.readFileSync("/etc/ceph/ceph.conf", "utf8"))?.[1] ?? "";
+        assert.ok(cutShortFsid, "its ceph.conf is left");
+        assert.strictEqual(await state(), "none", "the next debvisord finds the node in no cluster");
+    });
+
+    QUnit.test("the same create again, the port free: what the create cut short left is taken away, a new cluster is made, its monitor on the address", async assert => {
         const [ok, message] = await createJob(ADDRESS);
         assert.true(ok, message);
         assert.strictEqual(await state(), "member");
+        const fsid = /^fsid = (\S+)$/m.exec(fs.readFileSync("/etc/ceph/ceph.conf", "utf8"))?.[1] ?? "";
+        assert.ok(fsid && fsid !== cutShortFsid, `a cluster of its own (${fsid}), not the one cut short (${cutShortFsid})`);
+        assert.false(fs.existsSync(`${CLUSTER_DIR}/creating.json`), "nothing is left unfinished");
         const monmap = JSON.parse(run("ceph", "--connect-timeout", "20", "mon", "dump", "-f", "json")) as { mons: Array<{ name: string; public_addr: string }> };
         assert.deepEqual(monmap.mons.map(m => [m.name, m.public_addr.split(":")[0]]), [[name, ADDRESS]]);
     });

@@ -18,6 +18,7 @@ import {
 import type { ClusterHost, JoinRequest } from "./cluster-host.js";
 import { hostAddresses } from "./host-addresses.js";
 import { removeMember, STATE_FILE, writeLocalState, writeMember, type Member } from "./membership.js";
+import { Rollback } from "./rollback.js";
 import { ensureNodeKey, hostKey, knownHostsText, sshCall } from "./ssh-channel.js";
 import { decodeToken } from "./token.js";
 
@@ -69,13 +70,12 @@ export async function runJoin(area: ClusterHost, ctx: CallContext, address: stri
     area.setState("joining");
     const job = area.jobs.start({ operation: "cluster-join", description: `Joining ${name} to the cluster at ${address}`, caller: ctx.caller, objects: [area.path] },
         async control => {
-            const undo: Array<{ what: string; run: () => Promise<void> | void }> = [];
+            const rollback = new Rollback();
             const step = async (id: string, fraction: number, work: () => Promise<void>, undoWork?: () => Promise<void> | void) => {
                 if (control.signal.aborted)
                     throw control.signal.reason as Error;
-                // the undo is known before the work: a step that fails half-way is undone too
                 if (undoWork)
-                    undo.push({ what: id, run: undoWork });
+                    rollback.add(id, undoWork);
                 await work();
                 control.setProgress(fraction);
                 await ctx.auditStep("Cluster.Join.step", "ok", [id], { object: area.path }).catch(() => undefined);
@@ -117,19 +117,9 @@ export async function runJoin(area: ClusterHost, ctx: CallContext, address: stri
                 void area.refresh();
                 return `${name} (${myAddress}) joined the cluster ${joined.fsid} through ${address}; ${monitor ? "its Ceph monitor is in the quorum" : `the cluster has its ${joined.monitors.length} monitors, so this node runs none`}`;
             } catch (e) {
-                const problems: string[] = [];
-                for (const u of undo.reverse()) {
-                    try {
-                        await u.run();
-                    } catch (ue) {
-                        problems.push(`undoing ${u.what}: ${(ue as Error).message}`);
-                    }
-                }
+                const error = await rollback.undo(e as Error);
                 area.setState("none", null);
-                const message = (e as Error).message;
-                throw Object.assign(e as Error, {
-                    message: `${message}${undo.length > 0 ? problems.length ? `; rolling back left work undone: ${problems.join("; ")}` : "; every step done so far was undone" : "; nothing was changed"}`,
-                });
+                throw error;
             } finally {
                 fs.rmSync(dir, { recursive: true, force: true });
             }
