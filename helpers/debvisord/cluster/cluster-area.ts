@@ -14,6 +14,7 @@ import * as z from "zod/mini";
 import { busy, failed, invalidArgument, notAuthorized } from "../../lib/errors.js";
 import { isIPv4 } from "../../lib/ip-address.js";
 import type { ObjectServer } from "../bus/object-server.js";
+import { systemClock, type Clock } from "../clock.js";
 import { type CallContext, contractMethods, method, type MethodTable } from "../bus/call-pipeline.js";
 import type { JobRegistry } from "../jobs/jobs.js";
 import { optionsSchema } from "../validation.js";
@@ -87,7 +88,7 @@ export class ClusterArea implements ClusterHost {
     /** the read of the member records under way, if any: a round does not wait for it */
     private membersRead: Promise<void> | null = null;
 
-    constructor(readonly server: ObjectServer, readonly jobs: JobRegistry) {
+    constructor(readonly server: ObjectServer, readonly jobs: JobRegistry, readonly clock: Clock = systemClock) {
         this.path = `${server.rootPath}/cluster`;
     }
 
@@ -329,7 +330,11 @@ export class ClusterArea implements ClusterHost {
         const monKeyring = (await madePrivately(file => ceph(["auth", "get", "mon.", "-o", file], "reading the monitors' key"))).toString("utf8");
         const publicNetwork = /^\s*public network\s*=\s*(\S+)\s*$/m.exec(readConf())?.[1] ?? "";
         await ctx.auditStep("Cluster.AcceptJoin.accepted", "ok", [request.name, request.address, id]).catch(() => undefined);
-        return { fsid: this.local.fsid, publicNetwork, monitors, adminKeyring: fs.readFileSync(ADMIN_KEYRING, "utf8"), monKeyring, members: this.members };
+        // the joining node holds its clock against this one (join.ts)
+        return {
+            fsid: this.local.fsid, publicNetwork, monitors, adminKeyring: fs.readFileSync(ADMIN_KEYRING, "utf8"), monKeyring, members: this.members,
+            time: this.clock.now().getTime(),
+        };
     }
 
     private async peerCall(ctx: CallContext, from: string, request: PeerRequest): Promise<unknown> {
@@ -339,7 +344,7 @@ export class ClusterArea implements ClusterHost {
         if (!this.members.some(m => m.name === from))
             throw notAuthorized(`${from} is not a member of this cluster`);
         if (request.call === "ping") // the calling node hears that this node's debvisord answers
-            return { node: this.local?.name ?? "", time: Date.now(), machines: this.machines?.summaries() ?? [], zfsPools: this.zfsPools?.() ?? [] };
+            return { node: this.local?.name ?? "", time: this.clock.now().getTime(), machines: this.machines?.summaries() ?? [], zfsPools: this.zfsPools?.() ?? [] };
         const handler = this.peerHandlers.get(request.call);
         if (!handler)
             throw invalidArgument(`request: this node has no call "${request.call}"`);
