@@ -246,8 +246,9 @@ export async function stageDisk(r: StageRequest): Promise<StagedDisk> {
                 }
                 continue;
             }
+            // (one that is not there is no harm: restic's count of segments it took unread tells)
             if (reuse && base?.mtimes[i])
-                fs.rmSync(segmentFile(r.staging, r.target, i));
+                fs.rmSync(segmentFile(r.staging, r.target, i), { force: true });
             if (!hasData[i])
                 continue;
             const data = await client.read(i * layout.segmentBytes, segmentLength(layout, i));
