@@ -42,7 +42,7 @@ import { CephArea } from "./ceph/ceph-area.js";
 import { CephTools } from "./ceph/tools.js";
 import { BackupsArea } from "./backups/backups-area.js";
 import { backupMethod } from "./backups/machine-backup.js";
-import { clockFromEnvironment } from "./backups/clock.js";
+import { clockFromEnvironment } from "./clock.js";
 import { ClusterArea } from "./cluster/cluster-area.js";
 import { localMachines } from "./cluster/local-machines.js";
 import { MachineWhereabouts } from "./cluster/machine-whereabouts.js";
@@ -115,7 +115,7 @@ async function main(): Promise<void> {
     jobs.onFinished((job, seconds) => daemonMetrics.jobFinished(job.request.operation, job.state, seconds));
     const libvirt = new Libvirt(bus);
     const machines = new Machines(server, libvirt, jobs, audit);
-    const backups = new BackupsArea(server, machines, audit, clockFromEnvironment());
+    const backups = new BackupsArea(server, machines, audit, clockFromEnvironment("DEBVISOR_BACKUPS_TEST_CLOCK"));
     machines.addMethods(path => ({ Backup: backupMethod(backups, machines, path) }));
     // made here, started below: the storage profiles on the Manager go through its tools
     const zfs = new ZfsArea(server, new ZfsTools(), jobs, audit);
@@ -174,7 +174,7 @@ async function main(): Promise<void> {
     ceph.onHealth(problem => cephArea.report(problem));
 
     // the cluster: members read from Ceph, the others pinged over SSH every 10 s
-    const cluster = new ClusterArea(server, jobs);
+    const cluster = new ClusterArea(server, jobs, clockFromEnvironment("DEBVISOR_CLUSTER_TEST_CLOCK"));
     cluster.machines = localMachines(machines);
     cluster.whereabouts = whereabouts;
     cluster.zfsPools = () => zfs.poolSummaries();

@@ -2,7 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import QUnit from "qunit";
-import { fileClock } from "../../helpers/debvisord/backups/clock.js";
+import { fileClock } from "../../helpers/debvisord/clock.js";
 import { ScheduleStore } from "../../helpers/debvisord/backups/schedule-store.js";
 import { applyOptions, isDue, lastDue, nextDue, resticTime, retentionArgs, ScheduleError, type ScheduleRecord } from "../../helpers/debvisord/backups/schedules.js";
 import { readTags, tagsMetadata, TAGS_XMLNS } from "../../helpers/debvisord/machines/machine-tags.js";

@@ -90,6 +90,43 @@ QUnit.module("metrics: what the areas' objects say", () => {
     });
 });
 
+QUnit.module("metrics: cluster members seen from this node", () => {
+    QUnit.test("the other members that answer are 1, those that do not 0; this node, one in maintenance and one not tried yet are left out", assert => {
+        const nodes = [
+            { Name: "self", Self: true, Health: "up", Maintenance: false }, { Name: "b", Self: false, Health: "up", Maintenance: false },
+            { Name: "c", Self: false, Health: "down", Maintenance: false }, { Name: "d", Self: false, Health: "down", Maintenance: true },
+            { Name: "e", Self: false, Health: "unknown", Maintenance: false },
+        ];
+        const text = exposition(objectFamilies({ objectsWith: iface => iface === "org.debvisor.DebVisor1.Cluster" ? [{ path: "/c", props: { Nodes: nodes } }] : [] }));
+        assert.deepEqual(text.split("\n").filter(l => l.startsWith("debvisor_cluster_member_up")),
+            ["debvisor_cluster_member_up{node=\"b\"} 1", "debvisor_cluster_member_up{node=\"c\"} 0"]);
+    });
+
+    testUnless("promtool test rules: ClusterMemberDown after a minute without an answer, gone when the member answers again",
+        has("promtool") ? null : "promtool (prometheus) is not installed", assert => {
+            promtoolTestRules(assert, `    input_series:
+      - series: 'debvisor_cluster_member_up{node="b"}'
+        values: '1 1 0 0 0 1 1'
+      - series: 'debvisor_cluster_member_up{node="c"}'
+        values: '1x6'
+    alert_rule_test:
+      - eval_time: 2m
+        alertname: ClusterMemberDown
+        exp_alerts: []
+      - eval_time: 3m
+        alertname: ClusterMemberDown
+        exp_alerts:
+          - exp_labels: { severity: critical, node: b }
+            exp_annotations:
+              summary: "Cluster member b does not answer"
+              description: "This node's debvisord has had no answer from b for a minute or more: the member is down, its debvisord is, or the cluster's network is. A member put in maintenance is not alerted about."
+      - eval_time: 5m
+        alertname: ClusterMemberDown
+        exp_alerts: []
+`);
+        });
+});
+
 QUnit.module("metrics: the daemon's own counts and the textfile", () => {
     QUnit.test("calls are counted by outcome; a denial is told apart from a failure", async assert => {
         const metrics = new DaemonMetrics();

@@ -13,7 +13,7 @@ import type { Published } from "../bus/object-server.js";
 import type { Job } from "../jobs/jobs.js";
 import { optionsSchema, resourceName } from "../validation.js";
 import type { BackupsHost } from "./backups-host.js";
-import type { Clock } from "./clock.js";
+import type { Clock } from "../clock.js";
 import { runSchedule, scheduleTargets } from "./schedule-run.js";
 import { ScheduleStore } from "./schedule-store.js";
 import { applyOptions, isDue, nextDue, ScheduleError, scheduleOptionShape, type ScheduleOptions, type ScheduleRecord } from "./schedules.js";

@@ -17,7 +17,7 @@ import type { MachineHost } from "../machines/machine-host.js";
 import type { MachineFacts } from "../machines/machines.js";
 import { BackupSchedules } from "./backup-schedules.js";
 import type { BackupsHost } from "./backups-host.js";
-import { systemClock, type Clock } from "./clock.js";
+import { systemClock, type Clock } from "../clock.js";
 import { describeLocation, LocationError, parseLocation, type RepositoryLocation } from "./locations.js";
 import { RepositoryStore, type RepositoryRecord } from "./repositories.js";
 import { parseSnapshots, repositoryMissing, Restic, resticError, type RepositoryAccess, type ResticSnapshot } from "./restic.js";

@@ -1,8 +1,8 @@
 // The Cluster object (/org/debvisor/DebVisor1/cluster): making a cluster of
 // DebVisor nodes, join tokens, joining, and every member's health as this node
 // sees it. Membership lives in Ceph (membership.ts), calls between nodes go
-// over SSH to the other node's debvisord (ssh-channel.ts), the join's steps
-// and their rollback are in join.ts.
+// over SSH to the other node's debvisord (ssh-channel.ts), the create's and
+// the join's work and their rollback are in creation.ts and join.ts.
 //
 // Every 10 s a member reads the members from Ceph, brings debvisor-peer's
 // authorized_keys and the known hosts in line with them, and asks every other
@@ -11,17 +11,17 @@
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import * as z from "zod/mini";
-import { busy, failed, invalidArgument, notAuthorized, notSupported } from "../../lib/errors.js";
+import { busy, failed, invalidArgument, notAuthorized } from "../../lib/errors.js";
 import { isIPv4 } from "../../lib/ip-address.js";
 import type { ObjectServer } from "../bus/object-server.js";
+import { systemClock, type Clock } from "../clock.js";
 import { type CallContext, contractMethods, method, type MethodTable } from "../bus/call-pipeline.js";
 import type { JobRegistry } from "../jobs/jobs.js";
 import { optionsSchema } from "../validation.js";
-import { CEPH_CONF, prepareCluster, type ProgressCallback } from "../ceph/provision/index.js";
-import { ADMIN_KEYRING, daemonName, fsidOfConf, readConf } from "../ceph/provision/config.js";
+import { ADMIN_KEYRING, daemonName, readConf } from "../ceph/provision/config.js";
 import { ceph, cephJson } from "../ceph/provision/tools.js";
 import { madePrivately } from "../ceph/provision/bootstrap.js";
-import { hostAddresses, networkOf } from "./host-addresses.js";
+import { runCreate } from "./creation.js";
 import { runJoin } from "./join.js";
 import type { LocalMachines, MachineMover } from "./local-machines.js";
 import type { MachineWhereabouts } from "./machine-whereabouts.js";
@@ -29,10 +29,10 @@ import { machineCallMethod, machinesInAnswer, machinesProperty } from "./cluster
 import { zfsPoolsInAnswer, zfsPoolsProperty, type ZfsPoolSummary } from "./cluster-storage.js";
 import type { MachineSummary } from "../machines/machines.js";
 import {
-    readLocalState, readMembers, readTokens, writeClusterRecord, writeLocalState, writeMember, writeTokens, type LocalState, type Member,
+    readLocalState, readMembers, readTokens, writeTokens, type LocalState, type Member,
 } from "./membership.js";
 import {
-    authorizedKeysText, ensureNodeKey, hostKey, KNOWN_HOSTS, knownHostsText, NODE_KEY, NODE_NAME, oneCallKey, PEER_USER, sshCall, writeAuthorizedKeys,
+    authorizedKeysText, hostKey, KNOWN_HOSTS, knownHostsText, NODE_KEY, NODE_NAME, oneCallKey, PEER_USER, sshCall, writeAuthorizedKeys,
     writeIfChanged,
 } from "./ssh-channel.js";
 import { ipv4Address, joinRequest, peerRequest, type ClusterHost, type ClusterState, type JoinRequest, type PeerHandler, type PeerRequest } from "./cluster-host.js";
@@ -88,7 +88,7 @@ export class ClusterArea implements ClusterHost {
     /** the read of the member records under way, if any: a round does not wait for it */
     private membersRead: Promise<void> | null = null;
 
-    constructor(readonly server: ObjectServer, readonly jobs: JobRegistry) {
+    constructor(readonly server: ObjectServer, readonly jobs: JobRegistry, readonly clock: Clock = systemClock) {
         this.path = `${server.rootPath}/cluster`;
     }
 
@@ -262,7 +262,7 @@ export class ClusterArea implements ClusterHost {
         return contractMethods(CLUSTER_IFACE, {
             Create: method({
                 args: z.tuple([ipv4Address, optionsSchema({})]),
-                run: async (ctx, [addr]) => [await this.create(ctx, addr)],
+                run: async (ctx, [addr]) => [await runCreate(this, ctx, addr)],
             }),
             MakeJoinToken: method({
                 args: z.tuple([optionsSchema({
@@ -294,48 +294,6 @@ export class ClusterArea implements ClusterHost {
         // polkit gives the peer action to this user only (50-debvisor.rules); said again here
         if (ctx.caller.user !== PEER_USER)
             throw notAuthorized(`only the forced command of ${PEER_USER}'s SSH keys calls this, not ${ctx.caller.user}`);
-    }
-
-    private async create(ctx: CallContext, addr: string): Promise<string> {
-        this.requireNoCluster();
-        const own = await hostAddresses();
-        const mine = own.find(a => a.address === addr);
-        if (!mine)
-            throw invalidArgument(`address: ${addr} is not an address of this node (it has ${own.map(a => a.address).join(", ") || "none"})`);
-        if (addr.startsWith("127."))
-            throw invalidArgument("address: the other nodes must reach it; a loopback address cannot be a cluster's");
-        const conf = readConf();
-        if (conf !== "")
-            throw notSupported(`this node has a Ceph cluster of its own already (${CEPH_CONF}); a DebVisor cluster is created on a node without one`);
-        const name = this.nodeName();
-        const host = hostKey();
-        this.setState("creating");
-        const job = this.jobs.start({ operation: "cluster-create", description: `Creating a cluster on ${name} (${addr})`, caller: ctx.caller, objects: [this.path] },
-            async control => {
-                try {
-                    const progress: ProgressCallback = async r => {
-                        control.setProgress(r.fraction * 0.9);
-                        await ctx.auditStep("Cluster.Create.step", "ok", [r.id, r.result], { object: this.path }).catch(() => undefined);
-                    };
-                    await prepareCluster(0, { monitorAddress: addr, publicNetwork: networkOf(addr, mine.prefix) }, progress, control.signal);
-                    const fsid = fsidOfConf(readConf());
-                    const nodeKey = await ensureNodeKey(name);
-                    await writeClusterRecord(fsid, ctx.caller.user);
-                    const me: Member = { name, address: addr, nodeKey, hostKey: host, joined: Date.now() };
-                    await writeMember(me);
-                    const local = { fsid, name, address: addr };
-                    writeLocalState(local);
-                    this.members = [me];
-                    this.setState("member", local);
-                    void this.refresh();
-                    return `Created the cluster ${fsid} on ${name} (${addr}); its Ceph monitor listens there`;
-                } catch (e) {
-                    // the Ceph steps done stay (a new Create continues them); the node is in no cluster
-                    this.setState("none", null);
-                    throw e;
-                }
-            });
-        return job.path;
     }
 
     private async makeToken(ctx: CallContext, lifetime: number): Promise<[string, bigint]> {
@@ -372,7 +330,11 @@ export class ClusterArea implements ClusterHost {
         const monKeyring = (await madePrivately(file => ceph(["auth", "get", "mon.", "-o", file], "reading the monitors' key"))).toString("utf8");
         const publicNetwork = /^\s*public network\s*=\s*(\S+)\s*$/m.exec(readConf())?.[1] ?? "";
         await ctx.auditStep("Cluster.AcceptJoin.accepted", "ok", [request.name, request.address, id]).catch(() => undefined);
-        return { fsid: this.local.fsid, publicNetwork, monitors, adminKeyring: fs.readFileSync(ADMIN_KEYRING, "utf8"), monKeyring, members: this.members };
+        // the joining node holds its clock against this one (join.ts)
+        return {
+            fsid: this.local.fsid, publicNetwork, monitors, adminKeyring: fs.readFileSync(ADMIN_KEYRING, "utf8"), monKeyring, members: this.members,
+            time: this.clock.now().getTime(),
+        };
     }
 
     private async peerCall(ctx: CallContext, from: string, request: PeerRequest): Promise<unknown> {
@@ -382,7 +344,7 @@ export class ClusterArea implements ClusterHost {
         if (!this.members.some(m => m.name === from))
             throw notAuthorized(`${from} is not a member of this cluster`);
         if (request.call === "ping") // the calling node hears that this node's debvisord answers
-            return { node: this.local?.name ?? "", time: Date.now(), machines: this.machines?.summaries() ?? [], zfsPools: this.zfsPools?.() ?? [] };
+            return { node: this.local?.name ?? "", time: this.clock.now().getTime(), machines: this.machines?.summaries() ?? [], zfsPools: this.zfsPools?.() ?? [] };
         const handler = this.peerHandlers.get(request.call);
         if (!handler)
             throw invalidArgument(`request: this node has no call "${request.call}"`);

@@ -5,6 +5,7 @@
 import * as z from "zod/mini";
 import { isIPv4 } from "../../lib/ip-address.js";
 import type { CallContext } from "../bus/call-pipeline.js";
+import type { Clock } from "../clock.js";
 import type { JobRegistry } from "../jobs/jobs.js";
 import type { LocalMachines, MachineMover } from "./local-machines.js";
 import type { LocalState, Member } from "./membership.js";
@@ -40,6 +41,8 @@ export type PeerHandler = (ctx: CallContext, from: string, request: PeerRequest)
 export interface ClusterHost {
     readonly path: string;
     readonly jobs: JobRegistry;
+    /* this node's time (a test gives a node one that is off) */
+    readonly clock: Clock;
     readonly state: ClusterState;
     /* this node's own record; null outside a cluster */
     readonly local: LocalState | null;

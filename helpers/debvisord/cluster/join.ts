@@ -1,7 +1,9 @@
 // Cluster.Join on the new node. What can be checked before anything is done is
 // checked before the Job starts (a bad token, this node's own address, a node
 // that is in a cluster or has a Ceph cluster of its own already): an error
-// then, and nothing changed. The Job's steps each leave an undo; a step that
+// then, and nothing changed. The member's answer tells its time: a node whose
+// clock is too far off for Ceph (clock-offset.ts) stops there, with nothing
+// done but the token spent. The Job's steps each leave an undo; a step that
 // fails runs the undos of the steps before it, newest first, so a failed
 // join leaves no half member: no monitor in the map, no member record, no
 // Ceph configuration, no cluster state on this node.
@@ -16,14 +18,20 @@ import {
     joinManager, joinMonitor, joinsAsMonitor, leaveManager, leaveMonitor, removeJoinedConfig, writeJoinedConfig, type JoinedCluster,
 } from "../ceph/provision/monitor-join.js";
 import type { ClusterHost, JoinRequest } from "./cluster-host.js";
+import { clockProblem } from "./clock-offset.js";
 import { hostAddresses } from "./host-addresses.js";
 import { removeMember, STATE_FILE, writeLocalState, writeMember, type Member } from "./membership.js";
+import { Rollback } from "./rollback.js";
 import { ensureNodeKey, hostKey, knownHostsText, sshCall } from "./ssh-channel.js";
 import { decodeToken } from "./token.js";
 
 const ACCEPT_TIMEOUT_MS = 60_000;
 
-interface Answer extends JoinedCluster { members: Member[] }
+interface Answer extends JoinedCluster {
+    members: Member[];
+    /** the member's time when it answered (ms), from members that tell it */
+    time?: number;
+}
 
 function parseAnswer(text: string, fsid: string, address: string): Answer {
     let a: Partial<Answer>;
@@ -69,13 +77,12 @@ export async function runJoin(area: ClusterHost, ctx: CallContext, address: stri
     area.setState("joining");
     const job = area.jobs.start({ operation: "cluster-join", description: `Joining ${name} to the cluster at ${address}`, caller: ctx.caller, objects: [area.path] },
         async control => {
-            const undo: Array<{ what: string; run: () => Promise<void> | void }> = [];
+            const rollback = new Rollback();
             const step = async (id: string, fraction: number, work: () => Promise<void>, undoWork?: () => Promise<void> | void) => {
                 if (control.signal.aborted)
                     throw control.signal.reason as Error;
-                // the undo is known before the work: a step that fails half-way is undone too
                 if (undoWork)
-                    undo.push({ what: id, run: undoWork });
+                    rollback.add(id, undoWork);
                 await work();
                 control.setProgress(fraction);
                 await ctx.auditStep("Cluster.Join.step", "ok", [id], { object: area.path }).catch(() => undefined);
@@ -88,6 +95,7 @@ export async function runJoin(area: ClusterHost, ctx: CallContext, address: stri
                     fs.writeFileSync(path.join(dir, "key"), token.key, { mode: 0o600 });
                     fs.writeFileSync(path.join(dir, "known_hosts"), knownHostsText([{ address, hostKey: token.hostKey }]), { mode: 0o600 });
                     const request: JoinRequest = { name, address: myAddress, nodeKey, hostKey: myHostKey };
+                    const sent = area.clock.now().getTime();
                     const out = await sshCall({
                         address, key: path.join(dir, "key"), knownHosts: path.join(dir, "known_hosts"), input: JSON.stringify(request), timeoutMs: ACCEPT_TIMEOUT_MS,
                     }).catch((e: Error) => {
@@ -95,7 +103,11 @@ export async function runJoin(area: ClusterHost, ctx: CallContext, address: stri
                             ? `token: ${address} did not accept it: it was used already, it expired, or another node made it`
                             : e.message);
                     });
+                    const answered = area.clock.now().getTime();
                     answer = parseAnswer(out, token.fsid, address);
+                    const clock = typeof answer.time === "number" ? clockProblem({ sent, memberTime: answer.time, answered }, address) : "";
+                    if (clock)
+                        throw failed(clock);
                 });
                 const joined = answer as unknown as Answer;
                 await step("ceph-config", 0.2, async () => writeJoinedConfig(name, myAddress, joined), removeJoinedConfig);
@@ -117,19 +129,9 @@ export async function runJoin(area: ClusterHost, ctx: CallContext, address: stri
                 void area.refresh();
                 return `${name} (${myAddress}) joined the cluster ${joined.fsid} through ${address}; ${monitor ? "its Ceph monitor is in the quorum" : `the cluster has its ${joined.monitors.length} monitors, so this node runs none`}`;
             } catch (e) {
-                const problems: string[] = [];
-                for (const u of undo.reverse()) {
-                    try {
-                        await u.run();
-                    } catch (ue) {
-                        problems.push(`undoing ${u.what}: ${(ue as Error).message}`);
-                    }
-                }
+                const error = await rollback.undo(e as Error);
                 area.setState("none", null);
-                const message = (e as Error).message;
-                throw Object.assign(e as Error, {
-                    message: `${message}${undo.length > 0 ? problems.length ? `; rolling back left work undone: ${problems.join("; ")}` : "; every step done so far was undone" : "; nothing was changed"}`,
-                });
+                throw error;
             } finally {
                 fs.rmSync(dir, { recursive: true, force: true });
             }

@@ -1,7 +1,8 @@
 // What DebVisor knows better than any exporter, read from the objects the
 // areas publish on the bus (so it is the same state the pages show): TSIG key
 // ages, failed DNS updates, DHCP ranges' leases, ZFS pool health and fill,
-// Ceph pool fill, machine states, backup schedules whose last run failed.
+// Ceph pool fill, machine states, backup schedules whose last run failed,
+// which other cluster members answer this node.
 import { unwrap } from "../../lib/variants.js";
 import type { DhcpRange } from "../dns/dhcp-config.js";
 import type { Lease } from "../dns/dhcp-leases.js";
@@ -51,6 +52,9 @@ export function objectFamilies(source: ObjectSource, now = Date.now()): Family[]
     const cephPools = source.objectsWith(`${IFACE}CephPool`).map(o => o.props);
     const dhcp = dhcpUsage(source, now);
     const schedules = source.objectsWith(`${IFACE}BackupSchedule`).map(o => o.props);
+    // the other members as this node's pings see them; one in maintenance may be down on purpose, one not tried yet is unknown
+    const members = ((unwrap(source.objectsWith(`${IFACE}Cluster`)[0]?.props.Nodes) ?? []) as Array<Record<string, unknown>>)
+        .filter(m => !m.Self && !m.Maintenance && (m.Health === "up" || m.Health === "down"));
     return [
         { name: "debvisor_tsig_key_created_timestamp_seconds", type: "gauge", help: "When the current secret of each TSIG key was made.",
           samples: keys.map(k => ({ labels: { key: String(k.Name) }, value: seconds(k.Created) })) },
@@ -82,5 +86,7 @@ export function objectFamilies(source: ObjectSource, now = Date.now()): Family[]
           }))) },
         { name: "debvisor_backup_schedule_last_run_failed", type: "gauge", help: "1 while the last run of each backup schedule (its backups, pruning or verify) has failed, else 0.",
           samples: schedules.map(s => ({ labels: { schedule: String(s.Name), repository: String(s.Repository) }, value: s.LastResult === "failed" ? 1 : 0 })) },
+        { name: "debvisor_cluster_member_up", type: "gauge", help: "1 when another cluster member's debvisord answered this node's pings lately, 0 when it did not (members in maintenance are left out).",
+          samples: members.map(m => ({ labels: { node: String(m.Name) }, value: m.Health === "up" ? 1 : 0 })) },
     ];
 }

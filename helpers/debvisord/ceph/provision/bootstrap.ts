@@ -16,6 +16,8 @@
 //   createOsd(device, progress, signal): one more OSD on an existing cluster.
 //   prepareCluster / createOsd / finishCluster: the three phases, for
 //     ApplyProfile's "ceph-cluster", "ceph-osd" and "ceph-rbd-pool" steps.
+//   coreBefore / undoCore: what of the monitor and manager was there before
+//     a cluster's create, and taking away what came after (a failed create).
 //
 // Daemons run as the "ceph" user, as Debian's units start them.
 import { randomUUID } from "node:crypto";
@@ -27,10 +29,10 @@ import { busy, cancelled, failed, invalidArgument } from "../../../lib/errors.js
 import { isIPv4 } from "../../../lib/ip-address.js";
 import {
     ADMIN_KEYRING, BOOTSTRAP_OSD_KEYRING, CEPH_CONF, CEPHFS_MOUNTPOINT, cephConfText, dataDir, daemonName, fsidOfConf, MON_KEYRING,
-    monitorAddressVector, MONMAP, OSD_STAGING_DIR, readConf, RUN_DIR,
+    monitorAddressVector, MONMAP, OSD_STAGING_DIR, readConf, RUN_DIR, type DaemonType,
 } from "./config.js";
 import { checkOsdDevices, existingOsds, type OsdDevice } from "./devices.js";
-import { daemonRunning, hasSystemd, startDaemon } from "./services.js";
+import { daemonRunning, hasSystemd, startDaemon, stopDaemon } from "./services.js";
 import {
     bootstrapSteps, cephfsPools, configDecision, coreSteps, DEFAULT_OPTIONS, finishSteps, fstabWithCephfs, isCephFuseMount, osdDecision, osdStep, parsePgStat,
     pgsSettled, stagingName, type BootstrapOptions, type StepInfo,
@@ -561,4 +563,36 @@ export async function finishCluster(options: Partial<BootstrapOptions> = {}, pro
         await runFinish(runner, name, o);
         return { fsid, steps: runner.reports, osds: [] };
     });
+}
+
+/* ---- undoing the core: a cluster's create that failed ---- */
+
+/** What of the core was on this host before a create began: undoCore leaves that and takes the rest. */
+export interface CoreBefore {
+    /** the core's files and data directories that existed */
+    present: string[];
+    /** its daemons that ran ("mon", "mgr") */
+    running: DaemonType[];
+}
+
+const coreDaemons = ["mgr", "mon"] as const;
+const corePaths = (name: string) => [CEPH_CONF, ADMIN_KEYRING, BOOTSTRAP_OSD_KEYRING, MON_KEYRING, MONMAP, dataDir("mon", name), dataDir("mgr", name)];
+
+export async function coreBefore(name: string): Promise<CoreBefore> {
+    const running: DaemonType[] = [];
+    for (const type of coreDaemons)
+        if (await daemonRunning(type, name))
+            running.push(type);
+    return { present: corePaths(name).filter(exists), running };
+}
+
+/* Stops the monitor and manager that came after BEFORE (the manager first: it talks to the monitor)
+ * and removes what came after it: the cluster they made is gone with the monitor's store. */
+export async function undoCore(name: string, before: CoreBefore): Promise<void> {
+    for (const type of coreDaemons)
+        if (!before.running.includes(type))
+            await stopDaemon(type, name);
+    for (const p of corePaths(name))
+        if (!before.present.includes(p))
+            fs.rmSync(p, { recursive: true, force: true });
 }

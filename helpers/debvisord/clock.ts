@@ -1,13 +1,15 @@
-// The time backup schedules go by. A test starts its own debvisord with
-// DEBVISOR_BACKUPS_TEST_CLOCK naming a file that holds the time (an ISO 8601
-// date), so that it can let days pass in seconds; the schedules then look at
-// the time every second. Only root can start debvisord with it: the bus's
-// activation does not set it.
+// The time a part of debvisord goes by. A test can start debvisord with an
+// environment variable that names a file holding the time (an ISO 8601 date):
+// DEBVISOR_BACKUPS_TEST_CLOCK lets backup schedules see days pass in seconds
+// (they then look at the time every second), DEBVISOR_CLUSTER_TEST_CLOCK
+// gives a node a clock that is off, as a join must notice. Only root can
+// start debvisord with them (or give its unit an Environment=): the bus's
+// activation sets neither.
 import fs from "node:fs";
 
 export interface Clock {
     now(): Date;
-    /** how often the schedules look whether one is due */
+    /** how often a schedule looks whether it is due */
     readonly tickMs: number;
 }
 
@@ -31,7 +33,7 @@ export function fileClock(file: string): Clock {
     };
 }
 
-export function clockFromEnvironment(env = process.env): Clock {
-    const file = env.DEBVISOR_BACKUPS_TEST_CLOCK;
+export function clockFromEnvironment(variable: "DEBVISOR_BACKUPS_TEST_CLOCK" | "DEBVISOR_CLUSTER_TEST_CLOCK", env = process.env): Clock {
+    const file = env[variable];
     return file ? fileClock(file) : systemClock;
 }
