@@ -10,7 +10,11 @@
 // ZfsPoolDegraded, which is gone once the pool is repaired; a DHCP range
 // whose lease file (dnsmasq's format) holds leases for all its addresses
 // raises DhcpRangeNearlyExhausted, silenced and unsilenced; bad input, and
-// that the engines refuse a caller without the secret.
+// that the engines refuse a caller without the secret. E-mail goes the way
+// Alertmanager sends it (SMTP to localhost:25, where the test's SMTP receiver
+// stands in for the host's MTA): a test and TsigKeyRotationOverdue arrive.
+// Every notification attempt is listed as Alertmanager logged it: sent, to a
+// webhook nobody listens on and to one that answers 500, retried and failed.
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";
@@ -21,7 +25,8 @@ import { callAs, getProperty } from "../lib/call-as.js";
 import { tempDir } from "../lib/images.js";
 import { engineStatus, enginesMissing, MetricsEngines } from "../lib/metrics-engines.js";
 import { moduleUnless, testUnless } from "../lib/skip.js";
-import { ADMIN, VIEWER } from "../lib/users.js";
+import { mailText, SmtpReceiver, type ReceivedMail } from "../lib/smtp-receiver.js";
+import { ADMIN, NOBODY, VIEWER } from "../lib/users.js";
 import { waitFor } from "../lib/wait.js";
 import { degradedMirror, destroyTestPool, zfsMissing } from "../lib/zfs.js";
 
@@ -30,6 +35,16 @@ const DNS = { path: "/org/debvisor/DebVisor1/dns", iface: "org.debvisor.DebVisor
 const DNS_STATE = "/etc/debvisor/dns/state.json";
 const KEY = `e2e-overdue-${Math.random().toString(36).slice(2, 7)}`;
 const HOOK_TARGET = "e2e-hook";
+const MAIL_TARGET = "e2e-mail";
+const MAIL_TO = "ops@example.org";
+/* Alertmanager sends e-mail to localhost:25: the test's SMTP receiver takes that port, unless an MTA has it. */
+const port25Taken = (() => {
+    try {
+        return execFileSync("ss", ["-Hltn", "sport = :25"], { encoding: "utf8" }).trim() ? "something listens on port 25 already (an MTA): the test's SMTP receiver cannot" : null;
+    } catch {
+        return "ss (iproute2) is missing: cannot tell whether port 25 is free";
+    }
+})();
 const DAY_MS = 24 * 3600 * 1000;
 const LEASE_FILE = "/var/lib/misc/dnsmasq.leases";
 const DHCP_RANGE = "e2e-full";
@@ -38,6 +53,7 @@ const alerts = (user: string | null, method: string, signature: string, body: un
 const dns = (user: string | null, method: string, signature: string, body: unknown[]) => callAs(user, { ...DNS, method, signature, body });
 
 interface Notification { receiver: string; status: string; alerts: Array<{ status: string; labels: Record<string, string> }> }
+interface Attempt { Time: bigint; Target: string; Kind: string; Alerts: string[]; Outcome: string; Error: string; Attempts: number }
 
 moduleUnless("alerts: a TSIG key overdue reaches a webhook through Prometheus and Alertmanager", enginesMissing(), hooks => {
     const dir = tempDir("dv-alerts-");
@@ -46,18 +62,29 @@ moduleUnless("alerts: a TSIG key overdue reaches a webhook through Prometheus an
     const heard: Notification[] = [];
     let hook: http.Server | null = null;
     let hookPort = 0;
+    let failedHookCalls = 0;
+    const smtp = new SmtpReceiver();
 
     hooks.before(async () => {
+        // /fail answers 500, as a receiver that is broken
         hook = http.createServer((req, res) => {
             const chunks: Buffer[] = [];
             req.on("data", (c: Buffer) => chunks.push(c));
             req.on("end", () => {
+                if (req.url?.startsWith("/fail")) {
+                    failedHookCalls++;
+                    res.statusCode = 500;
+                    res.end("the receiver is broken");
+                    return;
+                }
                 heard.push(JSON.parse(Buffer.concat(chunks).toString("utf8")) as Notification);
                 res.end();
             });
         });
         await new Promise<void>(resolve => hook!.listen(0, "127.0.0.1", resolve));
         hookPort = (hook.address() as AddressInfo).port;
+        if (!port25Taken)
+            await smtp.listen(25);
         await engines.start();
     });
 
@@ -65,6 +92,7 @@ moduleUnless("alerts: a TSIG key overdue reaches a webhook through Prometheus an
         await dns(null, "DeleteKey", "sa{sv}", [KEY, {}]).catch(() => undefined);
         await engines.stop();
         await new Promise(resolve => hook?.close(resolve));
+        await smtp.close();
         fs.rmSync(dir, { recursive: true, force: true });
     });
 
@@ -78,6 +106,75 @@ moduleUnless("alerts: a TSIG key overdue reaches a webhook through Prometheus an
         assert.true(test.ok, test.ok ? "sent" : test.message);
         await waitFor("the test notification", () => heard.some(n => n.alerts.some(a => a.labels.alertname === "DebVisorTestNotification")), 30_000, 200);
         assert.equal(heard[0].receiver, `target-${HOOK_TARGET}`);
+    });
+
+    testUnless("e-mail: a target gets its test through SMTP on localhost:25, as Alertmanager sends to the host's MTA", port25Taken, async assert => {
+        const add = await alerts(ADMIN.name, "AddNotificationTarget", "ssssa{sv}", [MAIL_TARGET, "email", MAIL_TO, "warning", {}]);
+        assert.true(add.ok, add.ok ? "added" : add.message);
+        const test = await alerts(ADMIN.name, "TestNotificationTarget", "sa{sv}", [MAIL_TARGET, {}]);
+        assert.true(test.ok, test.ok ? "sent" : test.message);
+        const isTest = (m: ReceivedMail) => mailText(m).includes("DebVisorTestNotification");
+        await waitFor("the test e-mail", () => smtp.mails.some(m => m.to.includes(MAIL_TO) && isTest(m)), 30_000, 200);
+        const mail = smtp.mails.find(m => m.to.includes(MAIL_TO) && isTest(m))!;
+        assert.true(/^debvisor@/.test(mail.from), `from ${mail.from}`);
+        assert.true(mailText(mail).includes(`A test notification for "${MAIL_TARGET}"`) || mailText(mail).includes(`A test notification for &#34;${MAIL_TARGET}&#34;`),
+            "the body has the test's summary");
+        assert.equal(smtp.mails.filter(m => isTest(m) && !m.to.includes(MAIL_TO)).length, 0, "no other address got it");
+    });
+
+    QUnit.test("every notification attempt is listed as Alertmanager logged it: sent, nobody listening, HTTP 500", async assert => {
+        const closed = await new Promise<number>(resolve => {
+            const probe = http.createServer().listen(0, "127.0.0.1", () => {
+                const port = (probe.address() as AddressInfo).port;
+                probe.close(() => resolve(port));
+            });
+        });
+        for (const [name, url] of [["e2e-down", `http://127.0.0.1:${closed}/hook?token=d0wn-t0k3n`], ["e2e-500", `http://127.0.0.1:${hookPort}/fail?token=f41l-t0k3n`]]) {
+            const add = await alerts(ADMIN.name, "AddNotificationTarget", "ssssa{sv}", [name, "webhook", url, "critical", {}]);
+            assert.true(add.ok, add.ok ? `${name} added` : add.message);
+            const test = await alerts(ADMIN.name, "TestNotificationTarget", "sa{sv}", [name, {}]);
+            assert.true(test.ok, test.ok ? `${name} tested` : test.message);
+        }
+        let attempts: Attempt[] = [];
+        const read = async () => {
+            const r = await alerts(VIEWER.name, "ListNotifications", "a{sv}", [{}]);
+            attempts = r.ok ? r.body[0] as Attempt[] : [];
+            return r;
+        };
+        const of = (target: string, outcome: string) => attempts.find(a => a.Target === target && a.Outcome === outcome);
+        await waitFor("the failed attempts in Alertmanager's log", async () => {
+            await read();
+            return of("e2e-down", "retrying") !== undefined && of("e2e-500", "retrying") !== undefined;
+        }, 45_000, 500);
+        const sent = of(HOOK_TARGET, "sent");
+        assert.deepEqual(sent && [sent.Kind, sent.Alerts, sent.Error], ["webhook", ["DebVisorTestNotification"], ""], "the webhook that answered: sent, with its alert");
+        if (!port25Taken) {
+            const mailed = of(MAIL_TARGET, "sent");
+            assert.deepEqual(mailed && [mailed.Kind, mailed.Alerts], ["email", ["DebVisorTestNotification"]], "the e-mail: sent");
+        }
+        const down = of("e2e-down", "retrying")!;
+        assert.true(/connection refused/.test(down.Error) && down.Alerts.includes("DebVisorTestNotification"), `nobody listening: ${down.Error}`);
+        const broken = of("e2e-500", "retrying")!;
+        assert.true(/500/.test(broken.Error) && failedHookCalls > 0, `HTTP 500: ${broken.Error}`);
+        assert.true(attempts.every(a => Number(a.Time) > 0 && !/t0k3n/.test(a.Error)), "each has its time; no webhook token is shown");
+        assert.true(attempts.every((a, i) => i === 0 || a.Time <= attempts[i - 1].Time), "newest first");
+
+        // Alertmanager gives up when the group's next turn comes (a minute)
+        await waitFor("Alertmanager to give up on the webhook nobody listens on", async () => {
+            await read();
+            return of("e2e-down", "failed") !== undefined;
+        }, 120_000, 1000);
+        const gaveUp = of("e2e-down", "failed")!;
+        assert.true(/connection refused/.test(gaveUp.Error) && gaveUp.Attempts > 1, `failed after ${gaveUp.Attempts} attempts: ${gaveUp.Error}`);
+
+        const nobody = await alerts(NOBODY.name, "ListNotifications", "a{sv}", [{}]);
+        assert.equal(nobody.ok ? "" : nobody.errorName, "org.debvisor.DebVisor1.Error.NotAuthorized", "a user without a role learns nothing");
+        const table = execFileSync("/usr/bin/debvisorctl", ["alerts", "notifications"], { encoding: "utf8" });
+        assert.true(/e2e-down\s+webhook\s+failed/.test(table) && new RegExp(`${HOOK_TARGET}\\s+webhook\\s+sent`).test(table), table);
+        for (const name of ["e2e-down", "e2e-500"]) {
+            const removed = await alerts(ADMIN.name, "RemoveNotificationTarget", "sa{sv}", [name, {}]);
+            assert.true(removed.ok, removed.ok ? `${name} removed` : removed.message);
+        }
     });
 
     QUnit.test("a TSIG key overdue for rotation: the alert's JSON reaches the webhook within 60 s", async assert => {
@@ -95,6 +192,11 @@ moduleUnless("alerts: a TSIG key overdue reaches a webhook through Prometheus an
         const alert = overdue()!.alerts.find(a => a.labels.key === KEY)!;
         assert.deepEqual([alert.status, alert.labels.severity], ["firing", "warning"]);
         assert.true(Date.now() - since < 60_000, `${Date.now() - since} ms`);
+        if (!port25Taken) {
+            const mailed = () => smtp.mails.find(m => m.to.includes(MAIL_TO) && mailText(m).includes("TsigKeyRotationOverdue"));
+            await waitFor("TsigKeyRotationOverdue by e-mail", () => mailed() !== undefined, 30_000, 200);
+            assert.true(mailText(mailed()!).includes(KEY), "the e-mail names the key");
+        }
 
         // viewers see it; only admins silence it
         const listed = await alerts(VIEWER.name, "ListAlerts", "a{sv}", [{}]);

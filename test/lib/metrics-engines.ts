@@ -15,6 +15,12 @@ import { waitFor } from "./wait.js";
 const SHIPPED_CONFIG = "/usr/share/debvisor/monitoring/prometheus.yml";
 const SHIPPED_RULES = "/usr/share/debvisor/monitoring/rules";
 const TEXTFILE_DIR = "/var/lib/prometheus/node-exporter";
+/* The logging flags of the shipped drop-in's ExecStart, which debvisord's reading of Alertmanager's log relies on. */
+const SHIPPED_ALERTMANAGER_LOGGING = (() => {
+    const dropIn = "/usr/lib/systemd/system/prometheus-alertmanager.service.d/debvisor.conf";
+    const execStart = fs.existsSync(dropIn) ? /^ExecStart=(\S.*)$/m.exec(fs.readFileSync(dropIn, "utf8"))?.[1] ?? "" : "";
+    return execStart.split(/\s+/).filter(a => a.startsWith("--log."));
+})();
 const ENGINES = ["/usr/bin/prometheus", "/usr/bin/prometheus-alertmanager", "/usr/bin/prometheus-node-exporter"];
 
 export interface EnginePorts { prometheus: number; alertmanager: number; node: number }
@@ -35,12 +41,15 @@ export function engineStatus(url: string, secret?: string): Promise<number> {
 
 export class MetricsEngines {
     readonly metricsDir: string;
+    /** where Alertmanager's log goes, as the shipped drop-in sends it to /var/log/debvisor/alertmanager.log */
+    readonly alertmanagerLog: string;
     ports: EnginePorts = { prometheus: 0, alertmanager: 0, node: 0 };
     private readonly children = new Map<string, ChildProcess>();
     private daemon: ChildProcess | null = null;
 
     constructor(private readonly dir: string) {
         this.metricsDir = path.join(dir, "metrics");
+        this.alertmanagerLog = path.join(dir, "alertmanager.log");
     }
 
     /* A debvisord that talks to these engines (it makes their secret and configuration where missing). */
@@ -49,6 +58,7 @@ export class MetricsEngines {
             DEBVISOR_METRICS_DIR: this.metricsDir,
             DEBVISOR_ALERTMANAGER_URL: `http://127.0.0.1:${this.ports.alertmanager}`,
             DEBVISOR_PROMETHEUS_URL: `http://127.0.0.1:${this.ports.prometheus}`,
+            DEBVISOR_ALERTMANAGER_LOG: this.alertmanagerLog,
         });
         await waitForArea("alerts", "ready", 30_000);
     }
@@ -73,7 +83,7 @@ export class MetricsEngines {
         const { prometheus, alertmanager, node } = this.ports;
         this.engine("/usr/bin/prometheus-alertmanager", [`--config.file=${path.join(this.metricsDir, "alertmanager.yml")}`,
             `--web.listen-address=127.0.0.1:${alertmanager}`, `--web.config.file=${web}`, "--cluster.listen-address=",
-            `--storage.path=${path.join(this.dir, "alertmanager")}`]);
+            `--storage.path=${path.join(this.dir, "alertmanager")}`, ...SHIPPED_ALERTMANAGER_LOGGING], this.alertmanagerLog);
         this.engine("/usr/bin/prometheus-node-exporter", [`--web.listen-address=127.0.0.1:${node}`, `--web.config.file=${web}`,
             ...asShipped ? [] : ["--collector.disable-defaults", "--collector.textfile", "--collector.cpu", "--collector.meminfo", "--collector.diskstats", "--collector.netdev"],
             `--collector.textfile.directory=${TEXTFILE_DIR}`]);
@@ -127,11 +137,15 @@ export class MetricsEngines {
         return dir;
     }
 
-    private engine(file: string, args: string[]): void {
-        const child = spawn(file, args, { stdio: ["ignore", "ignore", "pipe"] });
+    /* An engine with its stderr kept for its failure, or appended to logFile (as systemd's StandardError=append:). */
+    private engine(file: string, args: string[], logFile = ""): void {
+        const log = logFile ? fs.openSync(logFile, "a") : null;
+        const child = spawn(file, args, { stdio: ["ignore", "ignore", log ?? "pipe"] });
+        if (log !== null)
+            fs.closeSync(log);
         let errors = "";
-        child.stderr!.on("data", (c: Buffer) => { errors = (errors + c.toString()).slice(-4000) });
-        child.on("exit", code => { if (code) process.stderr.write(`${path.basename(file)} exited ${code}: ${errors}\n`) });
+        child.stderr?.on("data", (c: Buffer) => { errors = (errors + c.toString()).slice(-4000) });
+        child.on("exit", code => { if (code) process.stderr.write(`${path.basename(file)} exited ${code}: ${errors || `see ${logFile}`}\n`) });
         this.children.set(path.basename(file), child);
     }
 }
