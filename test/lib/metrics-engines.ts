@@ -98,13 +98,38 @@ export class MetricsEngines {
             fs.writeFileSync(path.join(this.dir, "backfill.om"), backfill);
             execFileSync("promtool", ["tsdb", "create-blocks-from", "openmetrics", path.join(this.dir, "backfill.om"), path.join(this.dir, "prometheus")], { stdio: "pipe" });
         }
-        this.engine("/usr/bin/prometheus", [`--config.file=${path.join(this.dir, "prometheus.yml")}`, `--web.listen-address=127.0.0.1:${prometheus}`,
-            `--web.config.file=${web}`, `--storage.tsdb.path=${path.join(this.dir, "prometheus")}`]);
+        this.startPrometheus();
         const secret = this.secret();
         await waitFor("the engines to answer", async () =>
             await engineStatus(`http://127.0.0.1:${alertmanager}/-/ready`, secret) === 200 &&
             await engineStatus(`http://127.0.0.1:${prometheus}/-/ready`, secret) === 200 &&
             await engineStatus(`http://127.0.0.1:${node}/metrics`, secret) === 200, 60_000, 250);
+    }
+
+    /* Prometheus as the shipped drop-in starts it: its retention from the drop-in's Environment=, overridden by the
+     * environment file debvisord writes (EnvironmentFile=), put into ExecStart's ${DEBVISOR_RETENTION} as systemd does. */
+    private startPrometheus(): void {
+        const dropIn = fs.readFileSync("/usr/lib/systemd/system/prometheus.service.d/debvisor.conf", "utf8");
+        const envFile = /^EnvironmentFile=-?(\S+)$/m.exec(dropIn)![1].replace("/etc/debvisor/metrics", this.metricsDir);
+        const env: Record<string, string> = Object.fromEntries([...dropIn.matchAll(/^Environment=(\w+)=(\S*)$/gm)].map(m => [m[1], m[2]]));
+        if (fs.existsSync(envFile))
+            for (const m of fs.readFileSync(envFile, "utf8").matchAll(/^(\w+)=(\S*)$/gm))
+                env[m[1]] = m[2];
+        const execStart = [...dropIn.matchAll(/^ExecStart=(\S.*)$/gm)].at(-1)![1];
+        const retention = /--storage\.tsdb\.retention\.time=(\S+)/.exec(execStart)![1].replace(/\$\{(\w+)\}/g, (_, name: string) => env[name] ?? "");
+        const { prometheus } = this.ports;
+        this.engine("/usr/bin/prometheus", [`--config.file=${path.join(this.dir, "prometheus.yml")}`, `--web.listen-address=127.0.0.1:${prometheus}`,
+            `--web.config.file=${path.join(this.metricsDir, "web.yml")}`, `--storage.tsdb.path=${path.join(this.dir, "prometheus")}`,
+            `--storage.tsdb.retention.time=${retention}`]);
+    }
+
+    /* Prometheus stopped and started again, as systemd restarts prometheus.service; resolves when it answers. */
+    async restartPrometheus(): Promise<void> {
+        const child = this.children.get("prometheus")!;
+        child.kill("SIGTERM");
+        await waitFor("Prometheus to exit", () => child.exitCode !== null || child.signalCode !== null, 20_000);
+        this.startPrometheus();
+        await waitFor("Prometheus to answer", async () => await engineStatus(`http://127.0.0.1:${this.ports.prometheus}/-/ready`, this.secret()) === 200, 60_000, 250);
     }
 
     /* The PIDs of the engines and of the test's debvisord (benchmarks read their CPU time and memory). */

@@ -12,6 +12,7 @@ import { exposition } from "../../helpers/debvisord/metrics/exposition.js";
 import { objectFamilies } from "../../helpers/debvisord/metrics/object-metrics.js";
 import { alertmanagerConfig, shownAddress, type NotificationTarget } from "../../helpers/debvisord/metrics/notification-targets.js";
 import { parseNotificationLog, redactUrls } from "../../helpers/debvisord/metrics/notification-log.js";
+import { readRetentionDays, writeRetentionDays } from "../../helpers/debvisord/metrics/retention.js";
 import { bcryptHash, ensureEngineSecret, enginePaths } from "../../helpers/debvisord/metrics/engine-setup.js";
 import { MetricsTextfile } from "../../helpers/debvisord/metrics/textfile.js";
 import { DaemonMetrics } from "../../helpers/debvisord/metrics/daemon-metrics.js";
@@ -232,6 +233,26 @@ QUnit.module("metrics: notification attempts from Alertmanager's log", () => {
 
     QUnit.test("a URL in an error is shown by its origin", assert => {
         assert.equal(redactUrls("Post \"https://h.example.org:8443/p/T0K3N?x=1\": EOF"), "Post \"https://h.example.org:8443\": EOF");
+    });
+});
+
+QUnit.module("metrics: how long history is kept", () => {
+    QUnit.test("30 days without a file; the file the drop-in reads is replaced whole; one edited by hand is an error", assert => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dv-retention-"));
+        try {
+            const file = path.join(dir, "prometheus.env");
+            assert.equal(readRetentionDays(file), 30);
+            writeRetentionDays(file, 400);
+            assert.equal(readRetentionDays(file), 400);
+            assert.true(/^DEBVISOR_RETENTION=400d$/m.test(fs.readFileSync(file, "utf8")));
+            const dropIn = fs.readFileSync("monitoring/systemd/prometheus.service.d/debvisor.conf", "utf8");
+            assert.true(dropIn.includes("EnvironmentFile=-/etc/debvisor/metrics/prometheus.env") && dropIn.includes("Environment=DEBVISOR_RETENTION=30d") &&
+                dropIn.includes("--storage.tsdb.retention.time=${DEBVISOR_RETENTION}"), "the drop-in reads that file, 30 days by default");
+            fs.writeFileSync(file, "DEBVISOR_RETENTION=forever\n");
+            assert.throws(() => readRetentionDays(file), /does not say DEBVISOR_RETENTION/);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
     });
 });
 

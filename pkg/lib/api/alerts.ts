@@ -73,3 +73,8 @@ export async function alertsNotifications(): Promise<NotificationAttempt[]> {
 export async function alertsTestTarget(name: string): Promise<void> {
     await callDaemon(ALERTS_PATH, ALERTS_IFACE, "TestNotificationTarget", [name, {}]);
 }
+
+/* Keeps this many days of history (admins); Prometheus restarts with it. */
+export async function metricsSetRetention(days: number): Promise<void> {
+    await callDaemon(METRICS_PATH, METRICS_IFACE, "SetHistoryRetention", [days, {}]);
+}
