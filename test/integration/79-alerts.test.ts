@@ -26,7 +26,7 @@ import { tempDir } from "../lib/images.js";
 import { engineStatus, enginesMissing, MetricsEngines } from "../lib/metrics-engines.js";
 import { moduleUnless, testUnless } from "../lib/skip.js";
 import { mailText, SmtpReceiver, type ReceivedMail } from "../lib/smtp-receiver.js";
-import { ADMIN, NOBODY, VIEWER } from "../lib/users.js";
+import { ADMIN, NOBODY, refusalOf, VIEWER } from "../lib/users.js";
 import { waitFor } from "../lib/wait.js";
 import { degradedMirror, destroyTestPool, zfsMissing } from "../lib/zfs.js";
 
@@ -170,7 +170,7 @@ moduleUnless("alerts: a TSIG key overdue reaches a webhook through Prometheus an
         assert.true(/connection refused/.test(gaveUp.Error) && gaveUp.Attempts > 1, `failed after ${gaveUp.Attempts} attempts: ${gaveUp.Error}`);
 
         const nobody = await alerts(NOBODY.name, "ListNotifications", "a{sv}", [{}]);
-        assert.equal(nobody.ok ? "" : nobody.errorName, "org.debvisor.DebVisor1.Error.NotAuthorized", "a user without a role learns nothing");
+        assert.equal(nobody.ok ? "" : nobody.errorName, refusalOf(NOBODY.name), "a user without a role learns nothing");
         const table = execFileSync("/usr/bin/debvisorctl", ["alerts", "notifications"], { encoding: "utf8" });
         assert.true(/e2e-down\s+webhook\s+failed/.test(table) && new RegExp(`${HOOK_TARGET}\\s+webhook\\s+sent`).test(table), table);
         for (const name of ["e2e-down", "e2e-500"]) {
