@@ -21,6 +21,7 @@ import {
     type PageBackupRepositoryProperties, type PageBackupScheduleProperties, type PageBackupsProperties,
 } from "../../generated/dbus-contract";
 import { CLUSTER_IFACE, type PageClusterProperties } from "../../generated/dbus-contract";
+import { ALERTS_IFACE, METRICS_IFACE, type PageAlertsProperties, type PageMetricsProperties } from "../../generated/dbus-contract";
 import { compareNames } from "./collate";
 import { cockpit, type CloseOptions, type DBusClient, type DBusError, type NotifyData } from "./cockpit";
 import { _, format } from "./gettext";
@@ -324,6 +325,20 @@ const selectFirewall = objectsWith<PageFirewallProperties>(FIREWALL_IFACE, (a, b
 /** The Firewall singleton, once debvisord announced it. */
 export function useFirewall(): FirewallObject | null {
     return useSyncExternalStore(subscribe, selectFirewall)[0] ?? null;
+}
+
+const selectAlerts = objectsWith<PageAlertsProperties>(ALERTS_IFACE, (a, b) => a.path.localeCompare(b.path));
+
+/** The Alerts singleton's properties (the notification targets), once debvisord announced it. */
+export function useAlerts(): PageAlertsProperties | null {
+    return useSyncExternalStore(subscribe, selectAlerts)[0]?.props ?? null;
+}
+
+const selectMetrics = objectsWith<PageMetricsProperties>(METRICS_IFACE, (a, b) => a.path.localeCompare(b.path));
+
+/** The Metrics singleton's properties (how long history is kept), once debvisord announced it. */
+export function useMetrics(): PageMetricsProperties | null {
+    return useSyncExternalStore(subscribe, selectMetrics)[0]?.props ?? null;
 }
 
 export type HardeningObject = ObjectOf<PageHardeningProperties>;
