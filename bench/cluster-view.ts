@@ -4,8 +4,9 @@
 // row and → all 900 known on node 1's page, in Chromium, against the same
 // page on node 1 alone with its 300, measured in the same run before the
 // cluster is made. The other nodes' machines reach node 1 with the answers
-// to its pings over the cluster's SSH channel, as they do in use. Skipped,
-// saying why, where nodes cannot be made.
+// to its pings over the cluster's SSH channel, as they do in use. The two
+// joins are timed as they go (cluster-join.ts). Skipped, saying why, where
+// nodes cannot be made.
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -13,6 +14,7 @@ import { login, openSession, pageFrame } from "../test/lib/browser.js";
 import { ClusterNodes, clusterNodesUnavailable } from "../test/lib/cluster-nodes.js";
 import { ADMIN } from "../test/lib/users.js";
 import { waitFor } from "../test/lib/wait.js";
+import { clusterCtl, timedJoin } from "./cluster-join.js";
 import { median, report } from "./lib.js";
 
 const DEBS = path.join(path.resolve(path.dirname(fileURLToPath(import.meta.url)), ".."), "build/debs");
@@ -55,7 +57,6 @@ export async function clusterViewBench(): Promise<void> {
     const cluster = new ClusterNodes("10.231.81");
     try {
         await cluster.boot(NODES, "bookworm", DEBS);
-        const ctl = (n: number, args: string[]) => cluster.nodes[n].mustExec(["systemd-run", "--wait", "--pipe", "--quiet", "--collect", "debvisorctl", ...args, "--no-ask"], 300_000);
         // 300 domains a node, named after it, defined by one virsh reading its commands from a file
         cluster.nodes.forEach((node, n) => {
             const dir = path.join(node.dir, "root/bench");
@@ -75,11 +76,10 @@ export async function clusterViewBench(): Promise<void> {
         const url = `http://${cluster.address(0)}:9090`;
         const alone = await pageTimes(url, PER_NODE);
 
-        ctl(0, ["cluster", "create", cluster.address(0), "--wait"]);
-        for (const n of [1, 2]) {
-            const token = (JSON.parse(ctl(0, ["cluster", "token", "--json"])) as { token: string }).token;
-            ctl(n, ["cluster", "join", cluster.address(0), token, "--wait"]);
-        }
+        clusterCtl(cluster, 0, ["cluster", "create", cluster.address(0), "--wait"]);
+        // each join timed: the third adds a third monitor to a quorum of two
+        for (const n of [1, 2])
+            await timedJoin(cluster, n, 0);
         const listed = () => (JSON.parse(first.mustExec(["debvisorctl", "cluster", "status", "--json"])) as { Machines: unknown[] }).Machines.length;
         await waitFor("node 1 to know the other nodes' machines", () => listed() === PER_NODE * (NODES - 1), 120_000, 1000);
         const together = await pageTimes(url, PER_NODE * NODES);

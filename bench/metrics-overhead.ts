@@ -91,21 +91,30 @@ function followBusTraffic(page: Page): { reset: (start: number) => void; timelin
         const text = String(payload);
         return text.length > 600 ? `${text.slice(0, 400)}…${text.slice(-200)}` : text;
     };
+    // the page's channel to debvisord (Cockpit's shell has channels of its own on the same WebSocket): the last one
+    // opened, kept across a reset for a page that was open before it
+    let channel: string | undefined;
+    let opened = Number.NaN;
     page.on("websocket", ws => {
-        ws.on("framesent", f => events.push({ t: now() - start, sent: true, text: keep(f.payload) }));
+        ws.on("framesent", f => {
+            const text = keep(f.payload);
+            if (text.includes('"command":"open"') && text.includes('"name":"org.debvisor.DebVisor1"')) {
+                channel = /"channel":"([^"]+)"/.exec(text)?.[1];
+                opened = now() - start;
+            }
+            events.push({ t: now() - start, sent: true, text });
+        });
         ws.on("framereceived", f => events.push({ t: now() - start, sent: false, text: keep(f.payload) }));
     });
     const idOf = (text: string) => /"id":\s*"([^"]+)"\s*}\s*$/.exec(text)?.[1] ?? /"id":\s*"([^"]+)"/.exec(text)?.[1];
     return {
         reset: at => {
+            opened -= at - start;
             start = at;
             startEpoch = Date.now();
             events.length = 0;
         },
         timeline: () => {
-            // the page's channel to debvisord (Cockpit's shell has channels of its own on the same WebSocket)
-            const open = events.find(e => e.sent && e.text.includes('"command":"open"') && e.text.includes('"name":"org.debvisor.DebVisor1"'));
-            const channel = open ? /"channel":"([^"]+)"/.exec(open.text)?.[1] : undefined;
             const mine = events.filter(e => channel !== undefined && e.text.startsWith(`${channel}\n`));
             const calls = mine.filter(e => e.sent && e.text.includes('"call"'));
             const watch = mine.find(e => e.sent && e.text.includes('"watch"'));
@@ -116,7 +125,7 @@ function followBusTraffic(page: Page): { reset: (start: number) => void; timelin
             const day = calls.filter(e => e.text.includes('"History"') && e.text.includes(String(DAY)));
             return {
                 frameStarted: Number.NaN, scriptLoaded: Number.NaN,
-                firstCall: open?.t ?? Number.NaN, machinesRead: answerOf(watch),
+                firstCall: opened, machinesRead: answerOf(watch),
                 dayAsked: day[0]?.t ?? Number.NaN, dayAnswered: Math.max(...day.map(answerOf)),
             };
         },
@@ -124,8 +133,10 @@ function followBusTraffic(page: Page): { reset: (start: number) => void; timelin
 }
 
 /* How a user comes to the day: the machine's address, then its History tab and Day clicked; or the address of the
- * History tab at Day itself (a link, a reload: the page keeps the tab and range in its address). */
-type Way = "clicks" | "address";
+ * History tab at Day itself (a link, a reload: the page keeps the tab and range in its address) — both load
+ * Cockpit's shell and the page anew; or, in the console already open on the Virtual machines list, the machine's
+ * name, its History tab and Day clicked. */
+type Way = "clicks" | "address" | "list";
 
 interface Measured { drawnMs: number[]; shownMs: number[]; timelines: Timeline[]; points: number }
 
@@ -133,14 +144,27 @@ async function measureDay(session: Session, traffic: ReturnType<typeof followBus
     const m: Measured = { drawnMs: [], shownMs: [], timelines: [], points: 0 };
     for (let i = 0; i < GRAPH_RUNS + 1; i++) {
         await session.page.goto(`${COCKPIT_URL}/system`);
-        const start = now();
-        traffic.reset(start);
-        await session.page.goto(`${COCKPIT_URL}/debvisor/machines#/machine/${machine.name}${way === "address" ? "/history?range=day" : ""}`);
-        const frame = await pageFrame(session.page, "debvisor/machines");
+        let start = now();
+        let frame: Frame;
+        if (way === "list") {
+            await session.page.goto(`${COCKPIT_URL}/debvisor/machines`);
+            frame = await pageFrame(session.page, "debvisor/machines");
+            const link = frame.locator(`tr[data-machine="${machine.name}"] button`, { hasText: machine.name });
+            await present("the machine's row", link);
+            // a person reads the list before choosing (not counted)
+            await new Promise(r => setTimeout(r, 1000));
+            start = now();
+            traffic.reset(start);
+            await link.click();
+        } else {
+            traffic.reset(start);
+            await session.page.goto(`${COCKPIT_URL}/debvisor/machines#/machine/${machine.name}${way === "address" ? "/history?range=day" : ""}`);
+            frame = await pageFrame(session.page, "debvisor/machines");
+        }
         const tab = frame.getByRole("tab", { name: "History" });
         await present("the machine's History tab", tab);
         const shown = now() - start;
-        if (way === "clicks") {
+        if (way !== "address") {
             await tab.click();
             const day = frame.getByRole("button", { name: "Day" });
             await present("the Day button", day);
@@ -174,6 +198,7 @@ async function dayGraph(engines: MetricsEngines, machine: { name: string; uuid: 
             console.log(`a machine's day at its address: not drawn (${(e as Error).message.split("\n")[0]})`);
             return undefined;
         });
+        measured.list = await measureDay(session, traffic, machine, "list");
     } finally {
         await session.close();
     }
@@ -193,10 +218,11 @@ async function dayGraph(engines: MetricsEngines, machine: { name: string; uuid: 
             continue;
         const page = median(m.drawnMs);
         const at = (key: keyof Timeline) => median(m.timelines.map(t => t[key])).toFixed(0);
-        const how = way === "clicks" ? "page → History → Day → drawn" : "the day's address → drawn";
-        console.log(`a machine's day by ${way}, ms after the navigation began: the page's frame started ${at("frameStarted")}, its scripts loaded ${at("scriptLoaded")}, ` +
-            `its channel to debvisord opened ${at("firstCall")}, the machines read (its watch answered) ${at("machinesRead")}, the History tab shown ${median(m.shownMs).toFixed(0)}, ` +
-            `the day's History asked ${at("dayAsked")} and answered ${at("dayAnswered")}, drawn ${page.toFixed(0)}`);
+        const how = { clicks: "page → History → Day → drawn", address: "the day's address → drawn", list: "in the list: name → History → Day → drawn" }[way];
+        const loading = way === "list" ? "" : `the page's frame started ${at("frameStarted")}, its scripts loaded ${at("scriptLoaded")}, ` +
+            `its channel to debvisord opened ${at("firstCall")}, the machines read (its watch answered) ${at("machinesRead")}, `;
+        console.log(`a machine's day by ${way}, ms after the ${way === "list" ? "machine's name was clicked" : "navigation began"}: ${loading}` +
+            `the History tab shown ${median(m.shownMs).toFixed(0)}, the day's History asked ${at("dayAsked")} and answered ${at("dayAnswered")}, drawn ${page.toFixed(0)}`);
         report(`a machine's day (${m.points} points): ${how}`, `${page.toFixed(0)} ms`, `curl of its 6 series (${curl.toFixed(0)} ms)`, page / curl);
         report(`a machine's day (${m.points} points): ${how}`, `${page.toFixed(0)} ms`, "the issue's goal (1000 ms)", page / 1000, "≤ 1");
     }

@@ -6,14 +6,13 @@
 // like: both move the memory through SSH (ours in a session of its own per
 // stream, relayed to QEMU's UNIX sockets; theirs inside libvirt's tunnel),
 // both define the guest on the target and undefine it at the source. The join
-// that makes the two nodes one cluster is timed too: token → both nodes see
-// each other up, with the share spent waiting for Ceph. Skipped,
-// saying why, where nodes cannot be made.
+// that makes the two nodes one cluster is timed too (cluster-join.ts).
+// Skipped, saying why, where nodes cannot be made.
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { BOOT_DIR, ClusterNodes, clusterNodesUnavailable } from "../test/lib/cluster-nodes.js";
-import { waitFor } from "../test/lib/wait.js";
+import { clusterCtl, timedJoin } from "./cluster-join.js";
 import { median, report, timeMs } from "./lib.js";
 
 const DEBS = path.join(path.resolve(path.dirname(fileURLToPath(import.meta.url)), ".."), "build/debs");
@@ -23,25 +22,6 @@ const ROUNDS = 5;
 const guestXml = `<domain type='qemu'><name>${GUEST}</name><memory unit='MiB'>128</memory><vcpu>1</vcpu>
   <os><type arch='x86_64' machine='pc'>hvm</type><kernel>${BOOT_DIR}/vmlinuz</kernel><initrd>${BOOT_DIR}/initrd.gz</initrd><cmdline>console=ttyS0 quiet</cmdline></os>
   <devices><serial type='pty'/></devices></domain>`;
-
-/* When each step of the join ended, from the joining node's audit log (Cluster.Join.step records, in ms since the epoch). */
-function joinStepTimes(node: ClusterNodes["nodes"][number]): Record<string, number> {
-    const times: Record<string, number> = {};
-    for (const line of fs.readFileSync(path.join(node.dir, "var/log/debvisor/audit.jsonl"), "utf8").split("\n")) {
-        if (!line.includes("\"Cluster.Join.step\""))
-            continue;
-        const r = JSON.parse(line) as { args?: unknown[]; time?: string };
-        times[String(r.args?.[0])] = Date.parse(r.time ?? "");
-    }
-    return times;
-}
-
-/* Token → both nodes see each other up; the share spent waiting for Ceph: the new monitor in the quorum and the standby manager. */
-function reportJoin(totalMs: number, steps: Record<string, number>): void {
-    const cephMs = (steps.manager ?? NaN) - (steps["ceph-config"] ?? NaN);
-    report("join: token → node up on both nodes", `${(totalMs / 1000).toFixed(1)} s`, `waiting for Ceph (monitor, manager) ${(cephMs / 1000).toFixed(1)} s`,
-        cephMs / totalMs, "share spent on Ceph");
-}
 
 export async function migrationBench(): Promise<void> {
     const unavailable = clusterNodesUnavailable(DEBS);
@@ -53,14 +33,9 @@ export async function migrationBench(): Promise<void> {
     try {
         await cluster.boot(2, "bookworm", DEBS);
         const [a, b] = cluster.nodes;
-        const ctl = (n: number, args: string[]) => cluster.nodes[n].mustExec(["systemd-run", "--wait", "--pipe", "--quiet", "--collect", "debvisorctl", ...args, "--no-ask"], 300_000);
+        const ctl = (n: number, args: string[]) => clusterCtl(cluster, n, args);
         ctl(0, ["cluster", "create", cluster.address(0), "--wait"]);
-        const token = (JSON.parse(ctl(0, ["cluster", "token", "--json"])) as { token: string }).token;
-        const joinStarted = Date.now();
-        ctl(1, ["cluster", "join", cluster.address(0), token, "--wait"]);
-        const up = (n: number) => (JSON.parse(cluster.nodes[n].mustExec(["debvisorctl", "cluster", "status", "--json"])) as { Nodes: Array<{ Health: string }> }).Nodes.every(x => x.Health === "up");
-        await waitFor("both nodes to see each other up", () => up(0) && up(1), 60_000, 250);
-        reportJoin(Date.now() - joinStarted, joinStepTimes(b));
+        await timedJoin(cluster, 1, 0);
         // by hand: root's own SSH keys between the two nodes
         for (const [from, to, i] of [[a, b, 1], [b, a, 0]] as const) {
             from.mustExec(["sh", "-c", "test -e /root/.ssh/id_ed25519 || ssh-keygen -q -t ed25519 -N '' -f /root/.ssh/id_ed25519"]);

@@ -6,7 +6,7 @@
 // comes from the watch, the channel's "close" and "owner" events and failed
 // calls; when debvisord is replaced, the page starts over on a new channel.
 import { useMemo, useSyncExternalStore } from "react";
-import { BUS_NAME, JOB_IFACE, MACHINE_IFACE, MANAGER_IFACE, ROOT_PATH, type PageJobProperties, type PageMachineProperties, type PageManagerProperties } from "../../generated/dbus-contract";
+import { BRIDGE_META, BUS_NAME, JOB_IFACE, MACHINE_IFACE, MANAGER_IFACE, ROOT_PATH, type PageJobProperties, type PageMachineProperties, type PageManagerProperties } from "../../generated/dbus-contract";
 import { AUDIT_IFACE, type PageAuditProperties } from "../../generated/dbus-contract";
 import { DNS_IFACE, DNSKEY_IFACE, DNSZONE_IFACE, type PageDnsKeyProperties, type PageDnsProperties, type PageDnsZoneProperties } from "../../generated/dbus-contract";
 import { FIREWALL_IFACE, type PageFirewallProperties } from "../../generated/dbus-contract";
@@ -21,6 +21,7 @@ import {
     type PageBackupRepositoryProperties, type PageBackupScheduleProperties, type PageBackupsProperties,
 } from "../../generated/dbus-contract";
 import { CLUSTER_IFACE, type PageClusterProperties } from "../../generated/dbus-contract";
+import { ALERTS_IFACE, METRICS_IFACE, type PageAlertsProperties, type PageMetricsProperties } from "../../generated/dbus-contract";
 import { compareNames } from "./collate";
 import { cockpit, type CloseOptions, type DBusClient, type DBusError, type NotifyData } from "./cockpit";
 import { _, format } from "./gettext";
@@ -122,6 +123,9 @@ function unavailable(reason: UnavailableReason, error: DBusError | CloseOptions 
 function openClient(): DBusClient {
     const c = cockpit.dbus(BUS_NAME, { bus: "system" });
     client = c;
+    // the contract describes every interface: the bridge answers the watch and the calls without
+    // introspecting an object of each first
+    c.meta(BRIDGE_META);
     let lastOwner: string | null = null;
     let ownerLost = false;
 
@@ -321,6 +325,20 @@ const selectFirewall = objectsWith<PageFirewallProperties>(FIREWALL_IFACE, (a, b
 /** The Firewall singleton, once debvisord announced it. */
 export function useFirewall(): FirewallObject | null {
     return useSyncExternalStore(subscribe, selectFirewall)[0] ?? null;
+}
+
+const selectAlerts = objectsWith<PageAlertsProperties>(ALERTS_IFACE, (a, b) => a.path.localeCompare(b.path));
+
+/** The Alerts singleton's properties (the notification targets), once debvisord announced it. */
+export function useAlerts(): PageAlertsProperties | null {
+    return useSyncExternalStore(subscribe, selectAlerts)[0]?.props ?? null;
+}
+
+const selectMetrics = objectsWith<PageMetricsProperties>(METRICS_IFACE, (a, b) => a.path.localeCompare(b.path));
+
+/** The Metrics singleton's properties (how long history is kept), once debvisord announced it. */
+export function useMetrics(): PageMetricsProperties | null {
+    return useSyncExternalStore(subscribe, selectMetrics)[0]?.props ?? null;
 }
 
 export type HardeningObject = ObjectOf<PageHardeningProperties>;

@@ -1,8 +1,9 @@
 // History asked for before the graphs that show it exist: a page opened at a
 // graph's address (a machine's History tab at a range) starts reading it with
 // its first script, alongside the reading of the bus's objects it does not
-// need for it. The graphs' first read takes the answer on its way; later
-// reads ask again.
+// need for it; graphs drawn at one range ask for the others, which a click
+// shows next. The graphs' first read takes the answer on its way; later reads
+// ask again.
 import { metricsHistory, type History, type HistorySeries, type HistorySubject } from "./api/alerts";
 
 /** an answer not taken within this long is stale: read again */
@@ -14,6 +15,9 @@ const keyOf = (series: HistorySeries, seconds: number, subject: HistorySubject) 
 
 export function prefetchHistory(series: HistorySeries[], seconds: number, subject: HistorySubject): void {
     for (const s of series) {
+        const kept = early.get(keyOf(s, seconds, subject));
+        if (kept && Date.now() - kept.at < KEPT_MS)
+            continue;
         const answer = metricsHistory(s, seconds, subject);
         answer.catch(() => undefined); // a failure is the graphs' to show when they take it
         early.set(keyOf(s, seconds, subject), { at: Date.now(), answer });

@@ -57,6 +57,14 @@ export function MachinesPage() {
     const openRemote = (row: MachineRow) => openOnNode(cluster, row.node, `machines#/machine/${encodeURIComponent(row.name)}`);
     const detail = path[0] === "machine" && path[1] ? path[1] : null;
     const emulated = manager?.Virtualization === "emulated" || machines.some(m => m.props.Emulated);
+    // the list is shown: a machine's details load while the browser is idle, so opening one does not wait for them
+    const listed = service.status === "ready" && !detail;
+    useEffect(() => {
+        if (!listed)
+            return;
+        const idle = window.requestIdleCallback(() => void loadDetails(), { timeout: 2000 });
+        return () => window.cancelIdleCallback(idle);
+    }, [listed]);
     const names = machines.map(m => m.props.Name);
 
     return (

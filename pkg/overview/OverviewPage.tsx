@@ -1,4 +1,4 @@
-// DebVisor → Overview: the host, alerts and history, its disks, jobs, who holds which role and the latest audit events
+// DebVisor → Overview: the host, alerts and history, where notifications go and how they went, its disks, jobs, who holds which role and the latest audit events
 // (and, on a node installed from the ISO, how its first boot went).
 import { Page, PageSection } from "@patternfly/react-core/dist/esm/components/Page/index.js";
 import { Title } from "@patternfly/react-core/dist/esm/components/Title/index.js";
@@ -16,6 +16,7 @@ import { AuditEvents } from "./AuditEvents";
 import { DisksTable } from "./DisksTable";
 import { FirstBootCard, firstBootOf } from "./FirstBootCard";
 import { HostFacts } from "./HostFacts";
+import { NotificationsCard } from "./NotificationsCard";
 import { RolesCard } from "./RolesCard";
 
 export function OverviewPage() {
@@ -44,6 +45,7 @@ export function OverviewPage() {
                                 </Gallery>
                             </StackItem>
                             <StackItem><AlertsCard /></StackItem>
+                            <StackItem><NotificationsCard /></StackItem>
                             {firstBoot && firstBoot.state !== "not-run" && <StackItem><FirstBootCard firstBoot={firstBoot} /></StackItem>}
                             <StackItem><DisksTable /></StackItem>
                             <StackItem><RolesCard manager={manager} /></StackItem>

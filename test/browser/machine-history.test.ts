@@ -89,6 +89,29 @@ moduleUnless("browser: a machine's history graphs", enginesMissing(), hooks => {
         }
     });
 
+    QUnit.test("the other ranges are read once the hour is drawn: Day is drawn with no History call after its click", async assert => {
+        const session = await openSession();
+        // the History calls the page sends over Cockpit's WebSocket, with the range each asks for
+        const asked: number[] = [];
+        session.page.on("websocket", ws => ws.on("framesent", f => {
+            const m = /"History",\s*\[\s*"[\w-]+",\s*(\d+)/.exec(String(f.payload));
+            if (m)
+                asked.push(Number(m[1]));
+        }));
+        try {
+            const frame = await openHistory(session);
+            await waitFor("the day's and the week's History asked", () => asked.includes(86400) && asked.includes(7 * 86400), 10_000, 100);
+            const before = asked.length;
+            await frame.getByRole("button", { name: "Day" }).click();
+            await frame.locator("[data-testid='machine-history'] figure[data-range='day'][aria-label='CPU'] svg").waitFor(WAIT);
+            assert.true(await pointsOf(frame, "CPU") >= 1, `the day's CPU: ${await pointsOf(frame, "CPU")} points`);
+            assert.deepEqual(asked.slice(before).filter(seconds => seconds === 86400), [], "no History of the day asked after the click");
+            assert.deepEqual(session.consoleErrors, [], "no console errors");
+        } finally {
+            await session.close();
+        }
+    });
+
     QUnit.test("narrow and dark: the graphs fit the screen", async assert => {
         const session = await openSession({ colorScheme: "dark", width: 420 });
         try {

@@ -2,7 +2,9 @@
 // the Ceph area's test directory (/etc/debvisor/ceph.json) lets count as
 // spare disks: a real single-node cluster (monitor, manager, BlueStore OSDs,
 // MDS and CephFS mounted with ceph-fuse, the RBD pool) and the libvirt rbd
-// pool on it; debvisord killed mid-apply and the next apply completing it;
+// pool on it; debvisord killed mid-apply (and the manager's metrics module
+// off, as a kill between the manager and its metrics step leaves it) and the
+// next apply completing it;
 // applying again changing nothing; a stale token refused with nothing made;
 // operators and viewers refused; mixed splitting the files between tank and
 // Ceph. Everything it made is taken down at the end, also when a test fails:
@@ -96,6 +98,19 @@ function toolsOf(pid: number): number[] {
     return descendants(pid).filter(p => !daemon(names.get(p) ?? []));
 }
 
+/* A node without Prometheus, for the daemon's check of /usr/bin/prometheus: the binary moved aside while a test needs
+ * that, and put back (also by the module's end, if the test failed before). */
+const PROMETHEUS = "/usr/bin/prometheus";
+const PROMETHEUS_HIDDEN = "/usr/bin/prometheus.hidden-by-78-storage-profile-ceph";
+function hidePrometheus(): void {
+    if (fs.existsSync(PROMETHEUS))
+        fs.renameSync(PROMETHEUS, PROMETHEUS_HIDDEN);
+}
+function restorePrometheus(): void {
+    if (fs.existsSync(PROMETHEUS_HIDDEN) && !fs.existsSync(PROMETHEUS))
+        fs.renameSync(PROMETHEUS_HIDDEN, PROMETHEUS);
+}
+
 /* Why this host cannot have the profiles applied to test files, or null. */
 function hostInTheWay(): string | null {
     if (fs.existsSync("/etc/ceph/ceph.conf"))
@@ -134,6 +149,7 @@ moduleUnless("storage profile: the ceph profile and mixed on test files", hostIn
     });
 
     hooks.after(async () => {
+        restorePrometheus();
         try {
             await removeCluster(libDirsBefore);
             await destroyTestPool("tank");
@@ -207,18 +223,31 @@ moduleUnless("storage profile: the ceph profile and mixed on test files", hostIn
         await waitFor("the killed daemon to be gone", () => busNameOwnerPid("org.debvisor.DebVisor1") !== pid, 10_000, 50);
         assert.false(fs.existsSync(PROFILE_FILE) && fs.readFileSync(PROFILE_FILE, "utf8").trim() === "ceph", "not finished: the profile is not recorded");
 
+        // what a kill between the manager's step and its metrics step leaves: the manager runs, its prometheus module
+        // is off (made so by hand: the kill above comes after that step, to show the OSD being made is completed), on a
+        // node without Prometheus (whose debvisord would turn the module on for a cluster it finds): its binary hidden
+        hidePrometheus();
+        const metricsModule = () => ceph<{ enabled_modules: string[] }>("mgr", "module", "ls").enabled_modules.includes("prometheus");
+        run("ceph", "--connect-timeout", "20", "mgr", "module", "disable", "prometheus");
+        await waitFor("the prometheus module to be off", () => !metricsModule(), 30_000, 500);
+        const killedAt = new Date().toISOString();
         const again = await planOf("ceph");
-        assert.true(again.Steps.find(s => s.Kind === "ceph-cluster")!.Exists, "the monitor and manager are kept");
+        assert.false(again.Steps.find(s => s.Kind === "ceph-cluster")!.Exists, "the manager's metrics module is off: the core phase is not done");
         assert.false(again.Steps.find(s => s.Kind === "ceph-rbd-pool")!.Exists);
         assert.deepEqual(again.Problems, []);
         const second = await apply(ADMIN.name, "ceph", { token: ["s", again.Token] });
         assert.true(second.ok, second.ok ? "started again" : second.message);
         if (!second.ok) return;
         const job = watch(String(second.body[0]));
-        const [ok, message] = await withTimeout(job.completed, 400_000, "the second apply");
+        const [ok, message] = await withTimeout(job.completed, 400_000, "the second apply").finally(restorePrometheus);
         assert.true(ok, message);
         assert.true(job.progress.length >= 3, `progress step by step: ${JSON.stringify(job.progress)}`);
         console.log(`# ceph profile: killed and completed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+        const rerun = auditLines(killedAt).filter(l => l.method === "ApplyProfile.substep").map(l => l.args as string[]);
+        assert.deepEqual(["mon", "mgr", "mgr-metrics"].map(id => rerun.find(a => a[1] === id)?.[2]), ["kept", "kept", "ok"],
+            "the next apply keeps the monitor and manager and turns the module on");
+        assert.true(metricsModule(), "ceph-mgr's prometheus module is on");
+        assert.equal(run("ceph", "--connect-timeout", "20", "config", "get", "mgr", "mgr/prometheus/server_addr").trim(), "127.0.0.1", "on loopback");
 
         const fsid = ceph<{ fsid: string }>("status").fsid;
         assert.true(/^[0-9a-f-]{36}$/.test(fsid), fsid);

@@ -10,7 +10,11 @@
 // ZfsPoolDegraded, which is gone once the pool is repaired; a DHCP range
 // whose lease file (dnsmasq's format) holds leases for all its addresses
 // raises DhcpRangeNearlyExhausted, silenced and unsilenced; bad input, and
-// that the engines refuse a caller without the secret.
+// that the engines refuse a caller without the secret. E-mail goes the way
+// Alertmanager sends it (SMTP to localhost:25, where the test's SMTP receiver
+// stands in for the host's MTA): a test and TsigKeyRotationOverdue arrive.
+// Every notification attempt is listed as Alertmanager logged it: sent, to a
+// webhook nobody listens on and to one that answers 500, retried and failed.
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";
@@ -21,7 +25,8 @@ import { callAs, getProperty } from "../lib/call-as.js";
 import { tempDir } from "../lib/images.js";
 import { engineStatus, enginesMissing, MetricsEngines } from "../lib/metrics-engines.js";
 import { moduleUnless, testUnless } from "../lib/skip.js";
-import { ADMIN, VIEWER } from "../lib/users.js";
+import { mailText, SmtpReceiver, type ReceivedMail } from "../lib/smtp-receiver.js";
+import { ADMIN, NOBODY, refusalOf, VIEWER } from "../lib/users.js";
 import { waitFor } from "../lib/wait.js";
 import { degradedMirror, destroyTestPool, zfsMissing } from "../lib/zfs.js";
 
@@ -30,6 +35,16 @@ const DNS = { path: "/org/debvisor/DebVisor1/dns", iface: "org.debvisor.DebVisor
 const DNS_STATE = "/etc/debvisor/dns/state.json";
 const KEY = `e2e-overdue-${Math.random().toString(36).slice(2, 7)}`;
 const HOOK_TARGET = "e2e-hook";
+const MAIL_TARGET = "e2e-mail";
+const MAIL_TO = "ops@example.org";
+/* Alertmanager sends e-mail to localhost:25: the test's SMTP receiver takes that port, unless an MTA has it. */
+const port25Taken = (() => {
+    try {
+        return execFileSync("ss", ["-Hltn", "sport = :25"], { encoding: "utf8" }).trim() ? "something listens on port 25 already (an MTA): the test's SMTP receiver cannot" : null;
+    } catch {
+        return "ss (iproute2) is missing: cannot tell whether port 25 is free";
+    }
+})();
 const DAY_MS = 24 * 3600 * 1000;
 const LEASE_FILE = "/var/lib/misc/dnsmasq.leases";
 const DHCP_RANGE = "e2e-full";
@@ -38,6 +53,7 @@ const alerts = (user: string | null, method: string, signature: string, body: un
 const dns = (user: string | null, method: string, signature: string, body: unknown[]) => callAs(user, { ...DNS, method, signature, body });
 
 interface Notification { receiver: string; status: string; alerts: Array<{ status: string; labels: Record<string, string> }> }
+interface Attempt { Time: bigint; Target: string; Kind: string; Alerts: string[]; Outcome: string; Error: string; Attempts: number }
 
 moduleUnless("alerts: a TSIG key overdue reaches a webhook through Prometheus and Alertmanager", enginesMissing(), hooks => {
     const dir = tempDir("dv-alerts-");
@@ -46,18 +62,29 @@ moduleUnless("alerts: a TSIG key overdue reaches a webhook through Prometheus an
     const heard: Notification[] = [];
     let hook: http.Server | null = null;
     let hookPort = 0;
+    let failedHookCalls = 0;
+    const smtp = new SmtpReceiver();
 
     hooks.before(async () => {
+        // /fail answers 500, as a receiver that is broken
         hook = http.createServer((req, res) => {
             const chunks: Buffer[] = [];
             req.on("data", (c: Buffer) => chunks.push(c));
             req.on("end", () => {
+                if (req.url?.startsWith("/fail")) {
+                    failedHookCalls++;
+                    res.statusCode = 500;
+                    res.end("the receiver is broken");
+                    return;
+                }
                 heard.push(JSON.parse(Buffer.concat(chunks).toString("utf8")) as Notification);
                 res.end();
             });
         });
         await new Promise<void>(resolve => hook!.listen(0, "127.0.0.1", resolve));
         hookPort = (hook.address() as AddressInfo).port;
+        if (!port25Taken)
+            await smtp.listen(25);
         await engines.start();
     });
 
@@ -65,6 +92,7 @@ moduleUnless("alerts: a TSIG key overdue reaches a webhook through Prometheus an
         await dns(null, "DeleteKey", "sa{sv}", [KEY, {}]).catch(() => undefined);
         await engines.stop();
         await new Promise(resolve => hook?.close(resolve));
+        await smtp.close();
         fs.rmSync(dir, { recursive: true, force: true });
     });
 
@@ -78,6 +106,77 @@ moduleUnless("alerts: a TSIG key overdue reaches a webhook through Prometheus an
         assert.true(test.ok, test.ok ? "sent" : test.message);
         await waitFor("the test notification", () => heard.some(n => n.alerts.some(a => a.labels.alertname === "DebVisorTestNotification")), 30_000, 200);
         assert.equal(heard[0].receiver, `target-${HOOK_TARGET}`);
+    });
+
+    testUnless("e-mail: a target gets its test through SMTP on localhost:25, as Alertmanager sends to the host's MTA", port25Taken, async assert => {
+        const add = await alerts(ADMIN.name, "AddNotificationTarget", "ssssa{sv}", [MAIL_TARGET, "email", MAIL_TO, "warning", {}]);
+        assert.true(add.ok, add.ok ? "added" : add.message);
+        const test = await alerts(ADMIN.name, "TestNotificationTarget", "sa{sv}", [MAIL_TARGET, {}]);
+        assert.true(test.ok, test.ok ? "sent" : test.message);
+        const isTest = (m: ReceivedMail) => mailText(m).includes("DebVisorTestNotification");
+        await waitFor("the test e-mail", () => smtp.mails.some(m => m.to.includes(MAIL_TO) && isTest(m)), 30_000, 200);
+        const mail = smtp.mails.find(m => m.to.includes(MAIL_TO) && isTest(m))!;
+        assert.true(/^debvisor@/.test(mail.from), `from ${mail.from}`);
+        assert.true(mailText(mail).includes(`A test notification for "${MAIL_TARGET}"`) || mailText(mail).includes(`A test notification for &#34;${MAIL_TARGET}&#34;`),
+            "the body has the test's summary");
+        assert.equal(smtp.mails.filter(m => isTest(m) && !m.to.includes(MAIL_TO)).length, 0, "no other address got it");
+    });
+
+    QUnit.test("every notification attempt is listed as Alertmanager logged it: sent, nobody listening, HTTP 500", async assert => {
+        const closed = await new Promise<number>(resolve => {
+            const probe = http.createServer().listen(0, "127.0.0.1", () => {
+                const port = (probe.address() as AddressInfo).port;
+                probe.close(() => resolve(port));
+            });
+        });
+        for (const [name, url] of [["e2e-down", `http://127.0.0.1:${closed}/hook?token=d0wn-t0k3n`], ["e2e-500", `http://127.0.0.1:${hookPort}/fail?token=f41l-t0k3n`]]) {
+            const add = await alerts(ADMIN.name, "AddNotificationTarget", "ssssa{sv}", [name, "webhook", url, "critical", {}]);
+            assert.true(add.ok, add.ok ? `${name} added` : add.message);
+            const test = await alerts(ADMIN.name, "TestNotificationTarget", "sa{sv}", [name, {}]);
+            assert.true(test.ok, test.ok ? `${name} tested` : test.message);
+        }
+        let attempts: Attempt[] = [];
+        const read = async () => {
+            const r = await alerts(VIEWER.name, "ListNotifications", "a{sv}", [{}]);
+            attempts = r.ok ? r.body[0] as Attempt[] : [];
+            return r;
+        };
+        const of = (target: string, outcome: string) => attempts.find(a => a.Target === target && a.Outcome === outcome);
+        await waitFor("the failed attempts in Alertmanager's log", async () => {
+            await read();
+            return of("e2e-down", "retrying") !== undefined && of("e2e-500", "retrying") !== undefined;
+        }, 45_000, 500);
+        // a target's notification lists all its alerts: its test, and any other of its severity firing on this host
+        const testSent = (target: string) => attempts.find(a => a.Target === target && a.Outcome === "sent" && a.Alerts.includes("DebVisorTestNotification"));
+        const sent = testSent(HOOK_TARGET);
+        assert.deepEqual(sent && [sent.Kind, sent.Error, sent.Attempts], ["webhook", "", 1], "the webhook that answered: sent, with its alert");
+        if (!port25Taken) {
+            const mailed = testSent(MAIL_TARGET);
+            assert.deepEqual(mailed && [mailed.Kind, mailed.Error], ["email", ""], "the e-mail: sent, with its alert");
+        }
+        const down = of("e2e-down", "retrying")!;
+        assert.true(/connection refused/.test(down.Error) && down.Alerts.includes("DebVisorTestNotification"), `nobody listening: ${down.Error}`);
+        const broken = of("e2e-500", "retrying")!;
+        assert.true(/500/.test(broken.Error) && failedHookCalls > 0, `HTTP 500: ${broken.Error}`);
+        assert.true(attempts.every(a => Number(a.Time) > 0 && !/t0k3n/.test(a.Error)), "each has its time; no webhook token is shown");
+        assert.true(attempts.every((a, i) => i === 0 || a.Time <= attempts[i - 1].Time), "newest first");
+
+        // Alertmanager gives up when the group's next turn comes (a minute)
+        await waitFor("Alertmanager to give up on the webhook nobody listens on", async () => {
+            await read();
+            return of("e2e-down", "failed") !== undefined;
+        }, 120_000, 1000);
+        const gaveUp = of("e2e-down", "failed")!;
+        assert.true(/connection refused/.test(gaveUp.Error) && gaveUp.Attempts > 1, `failed after ${gaveUp.Attempts} attempts: ${gaveUp.Error}`);
+
+        const nobody = await alerts(NOBODY.name, "ListNotifications", "a{sv}", [{}]);
+        assert.equal(nobody.ok ? "" : nobody.errorName, refusalOf(NOBODY.name), "a user without a role learns nothing");
+        const table = execFileSync("/usr/bin/debvisorctl", ["alerts", "notifications"], { encoding: "utf8" });
+        assert.true(/e2e-down\s+webhook\s+failed/.test(table) && new RegExp(`${HOOK_TARGET}\\s+webhook\\s+sent`).test(table), table);
+        for (const name of ["e2e-down", "e2e-500"]) {
+            const removed = await alerts(ADMIN.name, "RemoveNotificationTarget", "sa{sv}", [name, {}]);
+            assert.true(removed.ok, removed.ok ? `${name} removed` : removed.message);
+        }
     });
 
     QUnit.test("a TSIG key overdue for rotation: the alert's JSON reaches the webhook within 60 s", async assert => {
@@ -95,6 +194,11 @@ moduleUnless("alerts: a TSIG key overdue reaches a webhook through Prometheus an
         const alert = overdue()!.alerts.find(a => a.labels.key === KEY)!;
         assert.deepEqual([alert.status, alert.labels.severity], ["firing", "warning"]);
         assert.true(Date.now() - since < 60_000, `${Date.now() - since} ms`);
+        if (!port25Taken) {
+            const mailed = () => smtp.mails.find(m => m.to.includes(MAIL_TO) && mailText(m).includes("TsigKeyRotationOverdue"));
+            await waitFor("TsigKeyRotationOverdue by e-mail", () => mailed() !== undefined, 30_000, 200);
+            assert.true(mailText(mailed()!).includes(KEY), "the e-mail names the key");
+        }
 
         // viewers see it; only admins silence it
         const listed = await alerts(VIEWER.name, "ListAlerts", "a{sv}", [{}]);
@@ -191,6 +295,46 @@ moduleUnless("alerts: a TSIG key overdue reaches a webhook through Prometheus an
                 fs.writeFileSync(LEASE_FILE, leasesBefore);
             await dns(ADMIN.name, "SetDhcpRanges", "aa{sv}a{sv}", [asRanges(saved), {}]);
         }
+    });
+
+    QUnit.test("how long history is kept: admins change it (checked, audited), Prometheus starts with it through the shipped drop-in", async assert => {
+        const METRICS = { path: "/org/debvisor/DebVisor1/metrics", iface: "org.debvisor.DebVisor1.Metrics" };
+        const envFile = path.join(metricsDir, "prometheus.env");
+        const set = (user: string, days: number) => callAs(user, { ...METRICS, method: "SetHistoryRetention", signature: "ua{sv}", body: [days, {}] });
+        const flags = async () => {
+            const r = await new Promise<string>((resolve, reject) => http.get(`http://127.0.0.1:${engines.ports.prometheus}/api/v1/status/flags`,
+                { headers: { authorization: `Basic ${Buffer.from(`debvisor:${engines.secret()}`).toString("base64")}` } }, res => {
+                    let body = "";
+                    res.on("data", (c: Buffer) => { body += c.toString() });
+                    res.on("end", () => resolve(body));
+                }).on("error", reject));
+            return (JSON.parse(r) as { data: Record<string, string> }).data["storage.tsdb.retention.time"];
+        };
+        assert.equal(await getProperty(METRICS.path, METRICS.iface, "HistoryRetentionDays"), 30, "30 days by default");
+        assert.equal(await flags(), "30d", "Prometheus runs with the drop-in's default");
+
+        const viewer = await set(VIEWER.name, 90);
+        assert.equal(viewer.ok ? "" : viewer.errorName, "org.debvisor.DebVisor1.Error.NotAuthorized", "a viewer cannot change it");
+        for (const days of [0, 3651]) {
+            const bad = await set(ADMIN.name, days);
+            assert.true(!bad.ok && bad.errorName.endsWith("InvalidArgument") && /days/.test(bad.message), `${days}: ${bad.ok ? "accepted" : bad.message}`);
+        }
+        assert.false(fs.existsSync(envFile), "nothing written for refused calls");
+
+        const ok = await set(ADMIN.name, 90);
+        assert.true(ok.ok, ok.ok ? "set" : ok.message);
+        assert.equal(await getProperty(METRICS.path, METRICS.iface, "HistoryRetentionDays"), 90);
+        assert.true(/^DEBVISOR_RETENTION=90d$/m.test(fs.readFileSync(envFile, "utf8")), "the drop-in's environment file");
+        assert.equal(execFileSync("/usr/bin/debvisorctl", ["history-retention"], { encoding: "utf8" }).trim(), "90 days", "debvisorctl shows it");
+        // the test host has no systemd to restart prometheus.service: the harness restarts it as the drop-in says
+        await engines.restartPrometheus();
+        assert.equal(await flags(), "90d", "Prometheus runs with 90 days");
+        const tail = await callAs(null, { path: "/org/debvisor/DebVisor1/manager", iface: "org.debvisor.DebVisor1.Manager", method: "AuditTail", signature: "ua{sv}", body: [100, {}] });
+        const records = (tail.ok ? tail.body[0] : []) as Array<Record<string, unknown>>;
+        assert.true(records.some(r => r.Method === "Metrics.SetHistoryRetention" && r.User === ADMIN.name && r.Phase === "end" && r.Result === "ok"), "audited");
+        assert.true(records.some(r => r.Method === "Metrics.SetHistoryRetention" && r.User === VIEWER.name && r.Phase === "denied"), "the refusal is audited too");
+        const back = await set(ADMIN.name, 30);
+        assert.true(back.ok, back.ok ? "back to 30" : back.message);
     });
 
     QUnit.test("the node's CPU and memory history, read through debvisord by a viewer", async assert => {

@@ -11,7 +11,10 @@
 // read on node 3; Ceph is healthy. A guest on an RBD disk moves node 1 → 3 → 1
 // without a copy, counting on. Bad input is refused with a clear error and leaves nothing behind: a
 // token that is not one, an expired one, one used already, joining a node to
-// itself, an address where no node answers. A node whose container is killed
+// itself, an address where no node answers, a node whose clock is an hour
+// off (its debvisord given a clock of its own by its unit's environment:
+// the nodes share the host's clock), and, at the end, a node in a cluster of
+// its own joining another. A node whose container is killed
 // is shown down on the others within 30 s, in debvisorctl and on node 1's
 // Cluster page (Playwright on node 1's Cockpit), while Ceph runs degraded and
 // the other nodes' machines run on; powered on again, it is healthy again. Live migration: a guest that
@@ -158,6 +161,20 @@ function token(n: number, lifetime?: number): string {
     return (JSON.parse(out) as { token: string }).token;
 }
 
+/* Node n's debvisord with a clock of its own from now on (DEBVISOR_CLUSTER_TEST_CLOCK in a drop-in for its unit,
+ * which only root can write), or with the system's again (null); restarted either way. */
+const TEST_CLOCK = "/etc/debvisor/test-clock";
+const TEST_CLOCK_DROP_IN = "/run/systemd/system/debvisord.service.d/test-clock.conf";
+function setTestClock(n: number, at: Date | null): void {
+    if (at)
+        nodes[n].mustExec(["sh", "-c", `mkdir -p ${path.dirname(TEST_CLOCK_DROP_IN)} && echo ${at.toISOString()} > ${TEST_CLOCK} && `
+            + `printf '[Service]\\nEnvironment=DEBVISOR_CLUSTER_TEST_CLOCK=${TEST_CLOCK}\\n' > ${TEST_CLOCK_DROP_IN}`]);
+    else
+        nodes[n].mustExec(["rm", "-f", TEST_CLOCK, TEST_CLOCK_DROP_IN]);
+    nodes[n].mustExec(["systemctl", "daemon-reload"]);
+    nodes[n].mustExec(["systemctl", "restart", "debvisord.service"], 120_000);
+}
+
 /* What a node that joined nothing must still look like: in no cluster, no Ceph configuration, no monitor. */
 function assertUntouched(assert: Assert, n: number, what: string): void {
     assert.strictEqual(status(n).State, "none", `${what}: node ${n + 1} is in no cluster`);
@@ -254,6 +271,22 @@ QUnit.module.if(`cluster of nodes: three systemd nodes on a bridge join one clus
         assert.ok(said.includes(`${SILENT_ADDRESS} does not answer`) || said.includes(`${SILENT_ADDRESS} did not answer`), said);
         assertUntouched(assert, 1, "an address where nothing answers");
         assert.deepEqual(status(0).Nodes.map(n => n.Name), [hostname(0)], "node 1 still has itself only");
+    });
+
+    QUnit.test("bad input: a clock too far off for Ceph — the join is refused naming the offset, nothing done", assert => {
+        // node 2's debvisord goes by a clock an hour behind (root's configuration: its unit's environment)
+        setTestClock(1, new Date(Date.now() - 3_600_000));
+        try {
+            const r = ctl(1, ["cluster", "join", address(0), token(0), "--wait"], 120_000);
+            assert.notStrictEqual(r.status, 0, "the join job fails");
+            const said = `${r.stdout}${r.stderr}`;
+            assert.ok(new RegExp(`this node's clock is 36\\d\\d s behind the clock of ${address(0).replace(/\./g, "\\.")}`).test(said), said);
+            assert.ok(said.includes("nothing was changed"), said);
+            assertUntouched(assert, 1, "a clock too far off");
+            assert.deepEqual(status(0).Nodes.map(n => n.Name), [hostname(0)], "node 1 still has itself only");
+        } finally {
+            setTestClock(1, null);
+        }
     });
 
     QUnit.test("node 2 joins by token: both list both, two monitors on the nodes' addresses in one quorum; a used token is refused", async assert => {
@@ -750,5 +783,20 @@ QUnit.module.if(`cluster of nodes: three systemd nodes on a bridge join one clus
         const last = ctl(0, ["cluster", "leave", "--plan"]);
         assert.strictEqual(last.status, 1, "the only member cannot leave");
         assert.ok(last.stdout.includes("only member") && last.stdout.includes("last monitor"), last.stdout);
+    });
+
+    QUnit.test("bad input: a node in another cluster — node 2, in a cluster of its own now, is refused joining node 1's; both clusters as they were", assert => {
+        mustCtl(1, ["cluster", "create", address(1), "--wait"], 300_000);
+        const own = status(1);
+        assert.strictEqual(own.State, "member", "node 2 made a cluster of its own");
+        const r = ctl(1, ["cluster", "join", address(0), token(0), "--wait"], 120_000);
+        assert.notStrictEqual(r.status, 0, "the join is refused");
+        assert.ok(r.stderr.includes("member of a cluster already"), r.stderr);
+        const after = status(1);
+        assert.deepEqual([after.State, after.Fsid, after.Nodes.map(n => n.Name)], ["member", own.Fsid, [hostname(1)]], "node 2 is in its own cluster still");
+        assert.deepEqual(quorum(1).names, [hostname(1)], "its own monitor alone in its quorum");
+        assert.notStrictEqual(own.Fsid, status(0).Fsid, "two clusters");
+        assert.deepEqual(monitors(0), [hostname(0)], "node 1's cluster has its one monitor");
+        assert.deepEqual(status(0).Nodes.map(n => n.Name), [hostname(0)], "and its one member");
     });
 });

@@ -15,6 +15,12 @@ import { waitFor } from "./wait.js";
 const SHIPPED_CONFIG = "/usr/share/debvisor/monitoring/prometheus.yml";
 const SHIPPED_RULES = "/usr/share/debvisor/monitoring/rules";
 const TEXTFILE_DIR = "/var/lib/prometheus/node-exporter";
+/* The logging flags of the shipped drop-in's ExecStart, which debvisord's reading of Alertmanager's log relies on. */
+const SHIPPED_ALERTMANAGER_LOGGING = (() => {
+    const dropIn = "/usr/lib/systemd/system/prometheus-alertmanager.service.d/debvisor.conf";
+    const execStart = fs.existsSync(dropIn) ? /^ExecStart=(\S.*)$/m.exec(fs.readFileSync(dropIn, "utf8"))?.[1] ?? "" : "";
+    return execStart.split(/\s+/).filter(a => a.startsWith("--log."));
+})();
 const ENGINES = ["/usr/bin/prometheus", "/usr/bin/prometheus-alertmanager", "/usr/bin/prometheus-node-exporter"];
 
 export interface EnginePorts { prometheus: number; alertmanager: number; node: number }
@@ -35,12 +41,15 @@ export function engineStatus(url: string, secret?: string): Promise<number> {
 
 export class MetricsEngines {
     readonly metricsDir: string;
+    /** where Alertmanager's log goes, as the shipped drop-in sends it to /var/log/debvisor/alertmanager.log */
+    readonly alertmanagerLog: string;
     ports: EnginePorts = { prometheus: 0, alertmanager: 0, node: 0 };
     private readonly children = new Map<string, ChildProcess>();
     private daemon: ChildProcess | null = null;
 
     constructor(private readonly dir: string) {
         this.metricsDir = path.join(dir, "metrics");
+        this.alertmanagerLog = path.join(dir, "alertmanager.log");
     }
 
     /* A debvisord that talks to these engines (it makes their secret and configuration where missing). */
@@ -49,6 +58,7 @@ export class MetricsEngines {
             DEBVISOR_METRICS_DIR: this.metricsDir,
             DEBVISOR_ALERTMANAGER_URL: `http://127.0.0.1:${this.ports.alertmanager}`,
             DEBVISOR_PROMETHEUS_URL: `http://127.0.0.1:${this.ports.prometheus}`,
+            DEBVISOR_ALERTMANAGER_LOG: this.alertmanagerLog,
         });
         await waitForArea("alerts", "ready", 30_000);
     }
@@ -73,7 +83,7 @@ export class MetricsEngines {
         const { prometheus, alertmanager, node } = this.ports;
         this.engine("/usr/bin/prometheus-alertmanager", [`--config.file=${path.join(this.metricsDir, "alertmanager.yml")}`,
             `--web.listen-address=127.0.0.1:${alertmanager}`, `--web.config.file=${web}`, "--cluster.listen-address=",
-            `--storage.path=${path.join(this.dir, "alertmanager")}`]);
+            `--storage.path=${path.join(this.dir, "alertmanager")}`, ...SHIPPED_ALERTMANAGER_LOGGING], this.alertmanagerLog);
         this.engine("/usr/bin/prometheus-node-exporter", [`--web.listen-address=127.0.0.1:${node}`, `--web.config.file=${web}`,
             ...asShipped ? [] : ["--collector.disable-defaults", "--collector.textfile", "--collector.cpu", "--collector.meminfo", "--collector.diskstats", "--collector.netdev"],
             `--collector.textfile.directory=${TEXTFILE_DIR}`]);
@@ -88,13 +98,38 @@ export class MetricsEngines {
             fs.writeFileSync(path.join(this.dir, "backfill.om"), backfill);
             execFileSync("promtool", ["tsdb", "create-blocks-from", "openmetrics", path.join(this.dir, "backfill.om"), path.join(this.dir, "prometheus")], { stdio: "pipe" });
         }
-        this.engine("/usr/bin/prometheus", [`--config.file=${path.join(this.dir, "prometheus.yml")}`, `--web.listen-address=127.0.0.1:${prometheus}`,
-            `--web.config.file=${web}`, `--storage.tsdb.path=${path.join(this.dir, "prometheus")}`]);
+        this.startPrometheus();
         const secret = this.secret();
         await waitFor("the engines to answer", async () =>
             await engineStatus(`http://127.0.0.1:${alertmanager}/-/ready`, secret) === 200 &&
             await engineStatus(`http://127.0.0.1:${prometheus}/-/ready`, secret) === 200 &&
             await engineStatus(`http://127.0.0.1:${node}/metrics`, secret) === 200, 60_000, 250);
+    }
+
+    /* Prometheus as the shipped drop-in starts it: its retention from the drop-in's Environment=, overridden by the
+     * environment file debvisord writes (EnvironmentFile=), put into ExecStart's ${DEBVISOR_RETENTION} as systemd does. */
+    private startPrometheus(): void {
+        const dropIn = fs.readFileSync("/usr/lib/systemd/system/prometheus.service.d/debvisor.conf", "utf8");
+        const envFile = /^EnvironmentFile=-?(\S+)$/m.exec(dropIn)![1].replace("/etc/debvisor/metrics", this.metricsDir);
+        const env: Record<string, string> = Object.fromEntries([...dropIn.matchAll(/^Environment=(\w+)=(\S*)$/gm)].map(m => [m[1], m[2]]));
+        if (fs.existsSync(envFile))
+            for (const m of fs.readFileSync(envFile, "utf8").matchAll(/^(\w+)=(\S*)$/gm))
+                env[m[1]] = m[2];
+        const execStart = [...dropIn.matchAll(/^ExecStart=(\S.*)$/gm)].at(-1)![1];
+        const retention = /--storage\.tsdb\.retention\.time=(\S+)/.exec(execStart)![1].replace(/\$\{(\w+)\}/g, (_, name: string) => env[name] ?? "");
+        const { prometheus } = this.ports;
+        this.engine("/usr/bin/prometheus", [`--config.file=${path.join(this.dir, "prometheus.yml")}`, `--web.listen-address=127.0.0.1:${prometheus}`,
+            `--web.config.file=${path.join(this.metricsDir, "web.yml")}`, `--storage.tsdb.path=${path.join(this.dir, "prometheus")}`,
+            `--storage.tsdb.retention.time=${retention}`]);
+    }
+
+    /* Prometheus stopped and started again, as systemd restarts prometheus.service; resolves when it answers. */
+    async restartPrometheus(): Promise<void> {
+        const child = this.children.get("prometheus")!;
+        child.kill("SIGTERM");
+        await waitFor("Prometheus to exit", () => child.exitCode !== null || child.signalCode !== null, 20_000);
+        this.startPrometheus();
+        await waitFor("Prometheus to answer", async () => await engineStatus(`http://127.0.0.1:${this.ports.prometheus}/-/ready`, this.secret()) === 200, 60_000, 250);
     }
 
     /* The PIDs of the engines and of the test's debvisord (benchmarks read their CPU time and memory). */
@@ -127,11 +162,15 @@ export class MetricsEngines {
         return dir;
     }
 
-    private engine(file: string, args: string[]): void {
-        const child = spawn(file, args, { stdio: ["ignore", "ignore", "pipe"] });
+    /* An engine with its stderr kept for its failure, or appended to logFile (as systemd's StandardError=append:). */
+    private engine(file: string, args: string[], logFile = ""): void {
+        const log = logFile ? fs.openSync(logFile, "a") : null;
+        const child = spawn(file, args, { stdio: ["ignore", "ignore", log ?? "pipe"] });
+        if (log !== null)
+            fs.closeSync(log);
         let errors = "";
-        child.stderr!.on("data", (c: Buffer) => { errors = (errors + c.toString()).slice(-4000) });
-        child.on("exit", code => { if (code) process.stderr.write(`${path.basename(file)} exited ${code}: ${errors}\n`) });
+        child.stderr?.on("data", (c: Buffer) => { errors = (errors + c.toString()).slice(-4000) });
+        child.on("exit", code => { if (code) process.stderr.write(`${path.basename(file)} exited ${code}: ${errors || `see ${logFile}`}\n`) });
         this.children.set(path.basename(file), child);
     }
 }

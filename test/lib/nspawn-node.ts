@@ -243,17 +243,18 @@ export class Node {
     }
 
     /* Powers it off by the nspawn process's PID (SIGTERM: a clean shutdown
-     * of the node's systemd), SIGKILL after a bounded wait. */
+     * of the node's systemd); a shutdown still going after a bounded wait (a
+     * guest that does not stop) ends as kill() does, so nothing of the node
+     * outlives it (SIGKILL to nspawn alone would leave the node's systemd and
+     * everything under it running). */
     async stop(): Promise<void> {
         const child = this.nspawn;
         if (!child || child.exitCode !== null || child.signalCode !== null)
             return;
         child.kill("SIGTERM");
         const timer = new Promise<"late">(r => setTimeout(() => r("late"), 30_000).unref());
-        if (await Promise.race([this.exited.then(() => "gone" as const), timer]) === "late") {
-            child.kill("SIGKILL");
-            await this.exited;
-        }
+        if (await Promise.race([this.exited.then(() => "gone" as const), timer]) === "late")
+            await this.kill();
         this.nspawn = null;
     }
 
@@ -262,7 +263,11 @@ export class Node {
         const child = this.nspawn;
         if (!child || child.exitCode !== null || child.signalCode !== null)
             return;
-        process.kill(this.initPid, "SIGKILL");
+        try {
+            process.kill(this.initPid, "SIGKILL");
+        } catch {
+            // its systemd ended already; nspawn is about to
+        }
         const timer = new Promise<"late">(r => setTimeout(() => r("late"), 30_000).unref());
         if (await Promise.race([this.exited.then(() => "gone" as const), timer]) === "late")
             child.kill("SIGKILL");

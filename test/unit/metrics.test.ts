@@ -11,6 +11,8 @@ import QUnit from "qunit";
 import { exposition } from "../../helpers/debvisord/metrics/exposition.js";
 import { objectFamilies } from "../../helpers/debvisord/metrics/object-metrics.js";
 import { alertmanagerConfig, shownAddress, type NotificationTarget } from "../../helpers/debvisord/metrics/notification-targets.js";
+import { parseNotificationLog, redactUrls } from "../../helpers/debvisord/metrics/notification-log.js";
+import { readRetentionDays, writeRetentionDays } from "../../helpers/debvisord/metrics/retention.js";
 import { bcryptHash, ensureEngineSecret, enginePaths } from "../../helpers/debvisord/metrics/engine-setup.js";
 import { MetricsTextfile } from "../../helpers/debvisord/metrics/textfile.js";
 import { DaemonMetrics } from "../../helpers/debvisord/metrics/daemon-metrics.js";
@@ -165,12 +167,14 @@ QUnit.module("metrics: Alertmanager's configuration from the notification target
     const targets = [target({}), target({ name: "mail", kind: "email", address: "root@example.org", minSeverity: "critical" })];
     const config = alertmanagerConfig(targets, "node1") as { route: { routes: Array<{ receiver: string; matchers: string[]; continue?: boolean }> } };
 
-    QUnit.test("each target takes its severity and worse; its test alert goes to it alone", assert => {
-        const routes = config.route.routes;
-        assert.deepEqual(routes.filter(r => r.matchers[0].startsWith("debvisor_test_target")).map(r => [r.receiver, r.continue]),
-            [["target-ops", undefined], ["target-mail", undefined]], "test routes first, and they stop there");
-        assert.deepEqual(routes.filter(r => r.continue).map(r => [r.receiver, r.matchers[0]]),
-            [["target-ops", "severity=~\"warning|critical\""], ["target-mail", "severity=~\"critical\""]]);
+    QUnit.test("each target takes its severity and worse and its own test alert, in one group", assert => {
+        assert.deepEqual(config.route.routes.map(r => [r.receiver, r.matchers, r.continue]), [
+            ["target-ops", ["severity=~\"warning|critical\"", "debvisor_test_target=~\"|ops\""], true],
+            ["target-mail", ["severity=~\"critical\"", "debvisor_test_target=~\"|mail\""], true],
+        ]);
+        assert.deepEqual((config.route as unknown as { group_by: string[] }).group_by, [], "one group per route: the log's flush names the target");
+        const dotted = alertmanagerConfig([target({ name: "a.b" })], "node1") as typeof config;
+        assert.equal(dotted.route.routes[0].matchers[1], "debvisor_test_target=~\"|a\\.b\"", "a name is quoted as a regular expression");
     });
 
     testUnless("amtool check-config accepts it", has("amtool") ? null : "amtool (prometheus-alertmanager) is not installed", assert => {
@@ -187,6 +191,68 @@ QUnit.module("metrics: Alertmanager's configuration from the notification target
     QUnit.test("a webhook's URL is shown by its origin only (it may hold a token)", assert => {
         assert.equal(shownAddress(target({ address: "https://hooks.example.org:8443/T0/secret?token=x" })), "https://hooks.example.org:8443");
         assert.equal(shownAddress(target({ kind: "email", address: "a@b.org" })), "a@b.org");
+    });
+});
+
+// Lines as Alertmanager 0.25 (Debian 12) wrote them with --log.level=debug --log.format=json, for a webhook that
+// answered, one that refused the connection, one that answered 500 and an e-mail target without an MTA.
+const AM_LOG = [
+    '{"aggrGroup":"{}/{severity=~\\"warning|critical\\",debvisor_test_target=~\\"|ok\\"}:{}","alerts":"[TsigKeyRotationOverdue[085c6e3][active] ZfsPoolDegraded[1a2b3c4][resolved]]","caller":"dispatch.go:515","component":"dispatcher","level":"debug","msg":"flushing","ts":"2026-12-06T00:01:35.096Z"}',
+    '{"alert":"TsigKeyRotationOverdue[085c6e3][active]","caller":"dispatch.go:163","component":"dispatcher","level":"debug","msg":"Received alert","ts":"2026-12-06T00:01:35.097Z"}',
+    '{"attempts":1,"caller":"notify.go:743","component":"dispatcher","integration":"webhook[0]","level":"debug","msg":"Notify success","receiver":"target-ok","ts":"2026-12-06T00:01:35.103Z"}',
+    '{"aggrGroup":"{}/{severity=~\\"warning|critical\\",debvisor_test_target=~\\"|down\\\\\\\\.hook\\"}:{}","alerts":"[DebVisorTestNotification[6da20c4][active]]","caller":"dispatch.go:515","component":"dispatcher","level":"debug","msg":"flushing","ts":"2026-12-06T00:01:35.161Z"}',
+    '{"attempts":1,"caller":"notify.go:732","component":"dispatcher","err":"Post \\"http://127.0.0.1:1/x?token=secret2\\": dial tcp 127.0.0.1:1: connect: connection refused","integration":"webhook[0]","level":"warn","msg":"Notify attempt failed, will retry later","receiver":"target-down.hook","ts":"2026-12-06T00:01:35.164Z"}',
+    '{"attempts":1,"caller":"notify.go:732","component":"dispatcher","err":"unexpected status code 500: https://hooks.example.org/500?token=secret3: boom","integration":"webhook[0]","level":"warn","msg":"Notify attempt failed, will retry later","receiver":"target-e500","ts":"2026-12-06T00:01:35.243Z"}',
+    'not JSON at all: Notify',
+    '{"caller":"dispatch.go:352","component":"dispatcher","err":"target-down.hook/webhook[0]: notify retry canceled after 7 attempts: Post \\"http://127.0.0.1:1/x?token=secret2\\": dial tcp 127.0.0.1:1: connect: connection refused","level":"error","msg":"Notify for alerts failed","num_alerts":1,"ts":"2026-12-06T00:01:45.163Z"}',
+    '{"caller":"dispatch.go:352","component":"dispatcher","err":"target-mail/email[0]: notify retry canceled after 7 attempts: establish connection to server: dial tcp 127.0.0.1:25: connect: connection refused","level":"error","msg":"Notify for alerts failed","num_alerts":1,"ts":"2026-12-06T00:01:45.288Z"}',
+];
+
+QUnit.module("metrics: notification attempts from Alertmanager's log", () => {
+    QUnit.test("each sent, retried and failed notification with its target, its alerts and its error", assert => {
+        const attempts = parseNotificationLog(AM_LOG);
+        assert.deepEqual(attempts.map(a => [a.target, a.kind, a.outcome, a.attempts, a.alerts.join(",")]), [
+            ["ok", "webhook", "sent", 1, "TsigKeyRotationOverdue,ZfsPoolDegraded"],
+            ["down.hook", "webhook", "retrying", 1, "DebVisorTestNotification"],
+            ["e500", "webhook", "retrying", 1, ""],
+            ["down.hook", "webhook", "failed", 7, "DebVisorTestNotification"],
+            ["mail", "email", "failed", 7, ""],
+        ]);
+        assert.equal(attempts[0].time, Date.parse("2026-12-06T00:01:35.103Z"));
+        assert.deepEqual(attempts.map(a => a.error), ["", "Post \"http://127.0.0.1:1\": dial tcp 127.0.0.1:1: connect: connection refused",
+            "unexpected status code 500: https://hooks.example.org: boom",
+            "notify retry canceled after 7 attempts: Post \"http://127.0.0.1:1\": dial tcp 127.0.0.1:1: connect: connection refused",
+            "notify retry canceled after 7 attempts: establish connection to server: dial tcp 127.0.0.1:25: connect: connection refused"]);
+        assert.false(attempts.some(a => /secret/.test(a.error)), "no webhook token reaches a viewer");
+    });
+
+    QUnit.test("slog's keys (Alertmanager from 0.28) are read the same", assert => {
+        const [a] = parseNotificationLog(['{"time":"2026-12-06T00:01:35.103Z","level":"DEBUG","msg":"Notify success","receiver":"target-ok","integration":"email[0]","attempts":2}']);
+        assert.deepEqual([a.target, a.kind, a.outcome, a.attempts, a.time], ["ok", "email", "sent", 2, Date.parse("2026-12-06T00:01:35.103Z")]);
+    });
+
+    QUnit.test("a URL in an error is shown by its origin", assert => {
+        assert.equal(redactUrls("Post \"https://h.example.org:8443/p/T0K3N?x=1\": EOF"), "Post \"https://h.example.org:8443\": EOF");
+    });
+});
+
+QUnit.module("metrics: how long history is kept", () => {
+    QUnit.test("30 days without a file; the file the drop-in reads is replaced whole; one edited by hand is an error", assert => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dv-retention-"));
+        try {
+            const file = path.join(dir, "prometheus.env");
+            assert.equal(readRetentionDays(file), 30);
+            writeRetentionDays(file, 400);
+            assert.equal(readRetentionDays(file), 400);
+            assert.true(/^DEBVISOR_RETENTION=400d$/m.test(fs.readFileSync(file, "utf8")));
+            const dropIn = fs.readFileSync("monitoring/systemd/prometheus.service.d/debvisor.conf", "utf8");
+            assert.true(dropIn.includes("EnvironmentFile=-/etc/debvisor/metrics/prometheus.env") && dropIn.includes("Environment=DEBVISOR_RETENTION=30d") &&
+                dropIn.includes("--storage.tsdb.retention.time=${DEBVISOR_RETENTION}"), "the drop-in reads that file, 30 days by default");
+            fs.writeFileSync(file, "DEBVISOR_RETENTION=forever\n");
+            assert.throws(() => readRetentionDays(file), /does not say DEBVISOR_RETENTION/);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
     });
 });
 

@@ -1,6 +1,6 @@
 // debvisorctl alerts …: the alerts firing now, silencing them for a while (and
 // ending a silence early), and where notifications go (e-mail or webhook,
-// with a severity filter).
+// with a severity filter) and what became of each notification.
 import { ALERTS_IFACE, ROOT_PATH } from "../../../generated/dbus-contract.js";
 import { unwrap } from "../../lib/variants.js";
 import { UsageError } from "../args.js";
@@ -78,6 +78,21 @@ const targets: Command = {
     },
 };
 
+const notifications: Command = {
+    name: "alerts notifications",
+    summary: "the latest notification attempts, newest first: when, to which target, about which alerts, sent or why not",
+    options: { ...JSON_OPTION, ...NO_ASK_OPTION },
+    async run(values) {
+        const [raw] = await callMethod(ALERTS_PATH, ALERTS_IFACE, "ListNotifications", [], values);
+        const attempts = unwrap(raw) as Array<Record<string, unknown>>;
+        return printList(values, attempts, shown => shown.length === 0 ? "No notification attempts logged." :
+            tableOf<Record<string, unknown>>(["TIME", "TARGET", "KIND", "OUTCOME", "ATTEMPTS", "ALERTS", "ERROR"], a => [
+                time(a.Time), String(a.Target), String(a.Kind), String(a.Outcome), String(a.Attempts),
+                (a.Alerts as string[]).join(",") || "-", String(a.Error) || "-",
+            ])(shown));
+    },
+};
+
 const targetAdd: Command = {
     name: "alerts target-add",
     args: "NAME email|webhook ADDRESS",
@@ -105,4 +120,4 @@ function targetCommand(name: string, method: "RemoveNotificationTarget" | "TestN
 const targetRemove = targetCommand("alerts target-remove", "RemoveNotificationTarget", "send no more notifications to this target");
 const targetTest = targetCommand("alerts target-test", "TestNotificationTarget", "send a test alert to this target only (it resolves a minute later)");
 
-export const alertsCommands: Command[] = [list, silence, unsilence, targets, targetAdd, targetRemove, targetTest];
+export const alertsCommands: Command[] = [list, silence, unsilence, targets, notifications, targetAdd, targetRemove, targetTest];

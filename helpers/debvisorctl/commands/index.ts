@@ -19,12 +19,13 @@ import { backupScheduleCommands } from "./backup-schedule.js";
 import { clusterCommands } from "./cluster.js";
 import { clusterNodeCommands } from "./cluster-nodes.js";
 import { alertsCommands } from "./alerts.js";
+import { metricsCommands } from "./metrics.js";
 import { rolesCommands } from "./roles.js";
 
 export const COMMANDS: Command[] = [status, disks, jobs, jobsCancel, importImage, auditTail, auditVerify, ...vmCommands, auditExport, auditVerifyBundle,
     ...zfsCommands, ...fwCommands, ...dnsCommands, ...dhcpCommands,
     ...securityCommands, ...storageCommands,
-    ...cephCommands, ...backupCommands, ...backupScheduleCommands, ...clusterCommands, ...clusterNodeCommands, ...alertsCommands, ...rolesCommands];
+    ...cephCommands, ...backupCommands, ...backupScheduleCommands, ...clusterCommands, ...clusterNodeCommands, ...alertsCommands, ...metricsCommands, ...rolesCommands];
 
 export function usage(): string {
     return "Usage: debvisorctl COMMAND [ARGUMENTS] [OPTIONS]\n\n" +

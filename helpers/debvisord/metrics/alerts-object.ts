@@ -1,8 +1,8 @@
 // The Alerts singleton (/org/debvisor/DebVisor1/alerts): the alerts that are
 // active now as Alertmanager knows them, silencing them for a while (and
-// ending a silence early), and the
-// notification targets (which debvisord turns into Alertmanager's
-// configuration). Viewers read; admins silence and configure.
+// ending a silence early), the notification targets (which debvisord turns
+// into Alertmanager's configuration) and every notification attempt as
+// Alertmanager logged it. Viewers read; admins silence and configure.
 import * as z from "zod/mini";
 import { ALERTS_IFACE } from "../../../generated/dbus-contract.js";
 import { failed, invalidArgument, notFound } from "../../lib/errors.js";
@@ -15,6 +15,7 @@ import { count, optionsSchema, resourceName } from "../validation.js";
 import { AlertmanagerClient, type AmAlert } from "./alertmanager-client.js";
 import { EngineError } from "./engine-http.js";
 import { enginePaths, ensureEngineSecret, type EnginePaths } from "./engine-setup.js";
+import { ALERTMANAGER_LOG, readNotificationLog, type NotificationAttempt } from "./notification-log.js";
 import {
     readTargets, SEVERITIES, shownAddress, TARGET_KINDS, TEST_LABEL, writeAlertmanagerConfig, writeTargets, type NotificationTarget,
 } from "./notification-targets.js";
@@ -64,7 +65,7 @@ export class AlertsObject {
     readonly engineSecret = () => this.secret;
     readonly client: AlertmanagerClient;
 
-    constructor(readonly server: ObjectServer, readonly paths: EnginePaths = enginePaths()) {
+    constructor(readonly server: ObjectServer, readonly paths: EnginePaths = enginePaths(), private readonly notificationLog = ALERTMANAGER_LOG) {
         this.path = `${server.rootPath}/alerts`;
         this.client = new AlertmanagerClient(() => this.secret);
     }
@@ -124,6 +125,21 @@ export class AlertsObject {
                 run: async () => {
                     const alerts = await this.engineCall(() => this.client.alerts());
                     return [alerts.filter(a => !a.labels[TEST_LABEL]).map(a => toVariantDict(alertProperties(a)))];
+                },
+            }),
+            ListNotifications: method({
+                args: z.tuple([optionsSchema({})]),
+                run: async () => {
+                    let attempts: NotificationAttempt[];
+                    try {
+                        attempts = readNotificationLog(this.notificationLog);
+                    } catch (e) {
+                        throw failed((e as Error).message);
+                    }
+                    return [attempts.map(a => toVariantDict({
+                        Time: BigInt(a.time) * 1000n, Target: a.target, Kind: a.kind, Alerts: a.alerts,
+                        Outcome: a.outcome, Error: a.error, Attempts: a.attempts,
+                    }))];
                 },
             }),
             Silence: method({

@@ -18,12 +18,17 @@ export function prometheusInstalled(): boolean {
     return fs.existsSync("/usr/bin/prometheus");
 }
 
-export interface EnginePaths { dir: string; secret: string; webConfig: string; alertmanagerConfig: string; targets: string }
+export interface EnginePaths {
+    dir: string; secret: string; webConfig: string; alertmanagerConfig: string; targets: string;
+    /** the environment prometheus.service's drop-in reads: how long history is kept */
+    prometheusEnv: string;
+}
 
 export function enginePaths(dir = METRICS_DIR): EnginePaths {
     return {
         dir, secret: path.join(dir, "secret"), webConfig: path.join(dir, "web.yml"),
         alertmanagerConfig: path.join(dir, "alertmanager.yml"), targets: path.join(dir, "targets.json"),
+        prometheusEnv: path.join(dir, "prometheus.env"),
     };
 }
 

@@ -5,7 +5,7 @@
 // they are put into the query.
 import { engineRequest } from "./engine-http.js";
 
-const PROMETHEUS_URL = process.env.DEBVISOR_PROMETHEUS_URL || "http://127.0.0.1:9190";
+export const PROMETHEUS_URL = process.env.DEBVISOR_PROMETHEUS_URL || "http://127.0.0.1:9190";
 const MAX_POINTS = 240;
 export const MIN_RANGE_SECONDS = 300;
 export const MAX_RANGE_SECONDS = 31 * 24 * 3600;

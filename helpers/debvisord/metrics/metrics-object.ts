@@ -1,16 +1,19 @@
 // The Metrics singleton (/org/debvisor/DebVisor1/metrics): history of the
-// node, its machines and pools for the pages' graphs, read through debvisord
+// node, its machines and pools for the pages' graphs, and how long Prometheus
+// keeps it (admins change it), read through debvisord
 // so that the browser never talks to Prometheus and polkit decides who may
 // read it (viewers and up; a user without a DebVisor role learns nothing,
 // not even whether a machine exists).
 import * as z from "zod/mini";
 import { METRICS_IFACE } from "../../../generated/dbus-contract.js";
 import { failed, invalidArgument, notFound } from "../../lib/errors.js";
-import { method } from "../bus/call-pipeline.js";
+import { contractMethods, method } from "../bus/call-pipeline.js";
 import type { ObjectServer } from "../bus/object-server.js";
 import { count, machineName, optionsSchema, resourceName } from "../validation.js";
 import { EngineError } from "./engine-http.js";
+import { enginePaths, type EnginePaths } from "./engine-setup.js";
 import { HISTORY_SERIES, history, MAX_RANGE_SECONDS, MIN_RANGE_SECONDS, seriesQuery, type Subject } from "./history.js";
+import { applyRetention, DEFAULT_RETENTION_DAYS, MAX_RETENTION_DAYS, MIN_RETENTION_DAYS, readRetentionDays, writeRetentionDays } from "./retention.js";
 
 const seriesName = z.string().check(z.refine(s => Object.hasOwn(HISTORY_SERIES, s),
     `must be one of ${Object.keys(HISTORY_SERIES).join(", ")}`));
@@ -27,7 +30,7 @@ const SUBJECTS: Record<Exclude<Subject, "node">, { option: "machine" | "pool"; i
 export class MetricsObject {
     readonly path: string;
 
-    constructor(readonly server: ObjectServer, private readonly secret: () => string) {
+    constructor(readonly server: ObjectServer, private readonly secret: () => string, readonly paths: EnginePaths = enginePaths()) {
         this.path = `${server.rootPath}/metrics`;
     }
 
@@ -60,8 +63,18 @@ export class MetricsObject {
         return value;
     }
 
+    private properties(): Record<string, unknown> {
+        let days = DEFAULT_RETENTION_DAYS;
+        try {
+            days = readRetentionDays(this.paths.prometheusEnv);
+        } catch {
+            // edited by hand: SetHistoryRetention writes it anew
+        }
+        return { Series: Object.keys(HISTORY_SERIES), HistoryRetentionDays: days };
+    }
+
     export(): void {
-        this.server.export(this.path, [{ name: METRICS_IFACE, properties: () => ({ Series: Object.keys(HISTORY_SERIES) }), methods: {
+        this.server.export(this.path, [{ name: METRICS_IFACE, properties: () => this.properties(), methods: contractMethods(METRICS_IFACE, {
             History: method({
                 args: z.tuple([seriesName, count(MIN_RANGE_SECONDS, MAX_RANGE_SECONDS, " seconds"),
                     optionsSchema({ machine: z.optional(uuid), "machine-name": z.optional(machineName), pool: z.optional(resourceName) })]),
@@ -78,6 +91,30 @@ export class MetricsObject {
                     }
                 },
             }),
-        } }]);
+            SetHistoryRetention: method({
+                args: z.tuple([count(MIN_RETENTION_DAYS, MAX_RETENTION_DAYS, " days"), optionsSchema({})]),
+                run: async (_ctx, [days]) => {
+                    const secret = this.secret();
+                    if (!secret)
+                        throw failed("history is not kept: Prometheus is not installed, or its secret cannot be made");
+                    let before: number;
+                    try {
+                        before = readRetentionDays(this.paths.prometheusEnv);
+                    } catch {
+                        before = DEFAULT_RETENTION_DAYS;
+                    }
+                    writeRetentionDays(this.paths.prometheusEnv, days);
+                    this.server.propertiesChanged(this.path, METRICS_IFACE, ["HistoryRetentionDays"]);
+                    const problem = await applyRetention(secret, days);
+                    if (problem) {
+                        writeRetentionDays(this.paths.prometheusEnv, before);
+                        this.server.propertiesChanged(this.path, METRICS_IFACE, ["HistoryRetentionDays"]);
+                        const back = await applyRetention(secret, before);
+                        throw failed(`Prometheus did not take ${days} days of history (${problem}); ${before} days are kept${back ? `, but Prometheus did not come back with them either: ${back}` : ""}`);
+                    }
+                    return [];
+                },
+            }),
+        }) }]);
     }
 }

@@ -1,7 +1,7 @@
 // Notification targets (e-mail through the host's MTA, or a webhook that gets
 // Alertmanager's JSON) and Alertmanager's configuration made from them: one
-// receiver per target, one route per target that takes the alerts of its
-// severity or worse, and one route for the target's test alert only.
+// receiver and one route per target, which takes the alerts of its severity
+// or worse and the target's own test alert.
 import fs from "node:fs";
 import os from "node:os";
 import { writeFileAtomically, writeJsonAtomically } from "../../lib/atomic-file.js";
@@ -49,24 +49,28 @@ export function shownAddress(target: NotificationTarget): string {
 }
 
 const receiverName = (target: string) => `target-${target}`;
+const regexQuoted = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
-/* Alertmanager's configuration (JSON is YAML, which Alertmanager reads). */
+/* Alertmanager's configuration (JSON is YAML, which Alertmanager reads). One route per target, which takes the
+ * alerts of its severity or worse and its own test alert (debvisor_test_target=~"|NAME": none, or its name), and
+ * one group per route (group_by: []): each notification lists the target's alerts, and the route's key in
+ * Alertmanager's log names the target, so the log says exactly which alerts each attempt was about
+ * (notification-log.ts). */
 export function alertmanagerConfig(targets: NotificationTarget[], hostname = os.hostname()): Record<string, unknown> {
     const severities = (min: Severity) => SEVERITIES.slice(SEVERITIES.indexOf(min)).join("|");
     return {
         global: { smtp_smarthost: "localhost:25", smtp_from: `debvisor@${hostname}`, smtp_require_tls: false },
         route: {
             receiver: "nobody",
-            group_by: ["alertname", "instance"],
+            group_by: [],
             group_wait: "10s",
             group_interval: "1m",
             repeat_interval: "4h",
-            routes: [
-                ...targets.map(t => ({ receiver: receiverName(t.name), matchers: [`${TEST_LABEL}="${t.name}"`], group_wait: "0s" })),
-                ...targets.map(t => ({
-                    receiver: receiverName(t.name), matchers: [`severity=~"${severities(t.minSeverity)}"`, `${TEST_LABEL}=""`], continue: true,
-                })),
-            ],
+            routes: targets.map(t => ({
+                receiver: receiverName(t.name),
+                matchers: [`severity=~"${severities(t.minSeverity)}"`, `${TEST_LABEL}=~"|${regexQuoted(t.name)}"`],
+                continue: true,
+            })),
         },
         receivers: [
             { name: "nobody" },

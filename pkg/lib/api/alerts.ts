@@ -14,6 +14,13 @@ export interface ActiveAlert {
     SilencedBy: string[];
 }
 
+/** one notification attempt as Alertmanager logged it */
+export interface NotificationAttempt {
+    /** microseconds since the epoch */
+    Time: number; Target: string; Kind: string; Alerts: string[];
+    Outcome: "sent" | "retrying" | "failed"; Error: string; Attempts: number;
+}
+
 export type HistorySeries =
     | "node-cpu" | "node-memory" | "node-disk-read" | "node-disk-write" | "node-network-receive" | "node-network-transmit"
     | "machine-cpu" | "machine-memory" | "machine-disk-read" | "machine-disk-write" | "machine-network-receive" | "machine-network-transmit"
@@ -54,4 +61,20 @@ export async function alertsSilence(labels: Record<string, string>, seconds: num
 
 export async function alertsUnsilence(id: string): Promise<void> {
     await callDaemon(ALERTS_PATH, ALERTS_IFACE, "Unsilence", [id, {}]);
+}
+
+/* The latest notification attempts, newest first (viewers and up). */
+export async function alertsNotifications(): Promise<NotificationAttempt[]> {
+    const [attempts] = await callDaemon<PageAlertsMethodResults["ListNotifications"]>(ALERTS_PATH, ALERTS_IFACE, "ListNotifications", [{}]);
+    return attempts.map(a => unwrapDict(a) as unknown as NotificationAttempt);
+}
+
+/* Sends a test alert to one target (admins). */
+export async function alertsTestTarget(name: string): Promise<void> {
+    await callDaemon(ALERTS_PATH, ALERTS_IFACE, "TestNotificationTarget", [name, {}]);
+}
+
+/* Keeps this many days of history (admins); Prometheus restarts with it. */
+export async function metricsSetRetention(days: number): Promise<void> {
+    await callDaemon(METRICS_PATH, METRICS_IFACE, "SetHistoryRetention", [days, {}]);
 }

@@ -12,7 +12,7 @@ import type { History, HistorySeries, HistorySubject } from "../api/alerts";
 import type { CallError } from "../api/call";
 import { _ } from "../gettext";
 import { bytesPerSecond, graphPath, percent, rateScale } from "../history-graph";
-import { readHistory } from "../history-prefetch";
+import { prefetchHistory, readHistory } from "../history-prefetch";
 import { HISTORY_RANGES, type HistoryRange } from "../history-ranges";
 import { latestReads } from "../latest-reads";
 
@@ -71,14 +71,20 @@ export function HistoryGraphs({ specs, range, subject = {}, label }: { specs: Gr
     useEffect(() => {
         const wanted = JSON.parse(reads) as Array<Array<[HistorySeries, HistorySubject]>>;
         const begin = latestReads();
+        let first = true;
         const load = () => {
             const isLatest = begin();
             Promise.all(wanted.map(lines => Promise.all(lines.map(([series, of]) => readHistory(series, range.seconds, of)))))
                 .then(list => {
-                    if (isLatest()) {
-                        setShown({ range, histories: list });
-                        setError(null);
-                    }
+                    if (!isLatest())
+                        return;
+                    setShown({ range, histories: list });
+                    setError(null);
+                    // the other ranges are one click away: read them now, once this one is drawn
+                    if (first)
+                        for (const other of HISTORY_RANGES.filter(r => r.id !== range.id))
+                            wanted.flat().forEach(([series, of]) => prefetchHistory([series], other.seconds, of));
+                    first = false;
                 }, (e: CallError) => { if (isLatest()) setError(e) });
         };
         load();

@@ -7,13 +7,15 @@ import { ADMIN_KEYRING, CEPHFS_MOUNTPOINT, dataDir, daemonName, fsidOfConf, read
 import { existingOsds } from "./devices.js";
 import { daemonRunning } from "./services.js";
 import { cephfsPools, DEFAULT_OPTIONS, isCephFuseMount, type BootstrapOptions } from "./steps.js";
-import { cephJson } from "./tools.js";
+import { prometheusModuleState } from "../mgr-metrics.js";
+import { ceph, cephJson } from "./tools.js";
 
 interface ClusterState {
     /** the Ceph daemons are installed */
     installed: boolean;
     fsid: string;
-    /** ceph.conf, keys, a running monitor in quorum and a running manager */
+    /** ceph.conf, keys, a running monitor in quorum, a running manager and its prometheus module on (the core phase's
+     * last step: a daemon killed between the manager and that step leaves the module off, and the next apply must run it) */
     coreDone: boolean;
     /** MDS running, CephFS and the RBD pool there, the CephFS mounted when asked */
     finishDone: boolean;
@@ -22,6 +24,16 @@ interface ClusterState {
 }
 
 const exists = (p: string) => fs.existsSync(p);
+
+/* Whether ceph-mgr's prometheus module is on; not when the cluster cannot be asked or no manager reported its modules yet. */
+async function mgrMetricsOn(): Promise<boolean> {
+    try {
+        const r = await ceph(["mgr", "module", "ls", "-f", "json"], "listing ceph-mgr's modules");
+        return prometheusModuleState(r.stdout).state === "enabled";
+    } catch {
+        return false;
+    }
+}
 
 export async function observeCluster(options: Partial<BootstrapOptions> = {}): Promise<ClusterState> {
     const o = { ...DEFAULT_OPTIONS, ...options };
@@ -39,7 +51,8 @@ export async function observeCluster(options: Partial<BootstrapOptions> = {}): P
         osds.push({ id: osd.id, device: osd.device, ready, running: ready && await daemonRunning("osd", String(osd.id)) });
     }
     const monUp = Boolean(fsid) && exists(path.join(dataDir("mon", name), "done")) && await daemonRunning("mon", name);
-    const coreDone = monUp && exists(ADMIN_KEYRING) && exists(path.join(dataDir("mgr", name), "keyring")) && await daemonRunning("mgr", name);
+    const mgrUp = monUp && exists(ADMIN_KEYRING) && exists(path.join(dataDir("mgr", name), "keyring")) && await daemonRunning("mgr", name);
+    const coreDone = mgrUp && await mgrMetricsOn();
     let finishDone = false;
     if (coreDone) {
         try {
