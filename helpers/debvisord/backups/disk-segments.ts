@@ -103,16 +103,17 @@ async function serveImage(file: string, format: string, how: { write?: boolean; 
     };
     try {
         const contexts = how.write ? [] : ["base:allocation", ...how.bitmap ? [`qemu:dirty-bitmap:${how.bitmap}`] : []];
-        for (let waited = 0; ; waited += 20) {
+        let client: NbdClient;
+        try {
+            client = await NbdClient.connect(socket, EXPORT, contexts, () => exited, 30_000);
+        } catch (e) {
             if (exited)
                 throw failed(`qemu-nbd could not serve ${file}: ${lastLines(String((await server).stderr ?? ""), 3) || "it exited"}`);
-            if (fs.existsSync(socket))
-                break;
-            if (waited > 30_000)
+            const code = (e as NodeJS.ErrnoException).code;
+            if (code === "ENOENT" || code === "ECONNREFUSED")
                 throw failed(`qemu-nbd did not start serving ${file} within 30 s`);
-            await new Promise(resolve => setTimeout(resolve, 20));
+            throw e;
         }
-        const client = await NbdClient.connect(socket, EXPORT, contexts);
         return {
             client,
             close: async () => {

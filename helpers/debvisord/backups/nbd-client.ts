@@ -6,6 +6,7 @@
 import net from "node:net";
 import { ByteQueue } from "../../lib/byte-queue.js";
 import { failed } from "../../lib/errors.js";
+import { connectWhenListening } from "../../lib/unix-socket.js";
 
 const IHAVEOPT = Buffer.from("IHAVEOPT");
 const OPTION_REPLY_MAGIC = 0x3e889045565a9n;
@@ -39,13 +40,10 @@ export class NbdClient {
     }
 
     /* Connects to the export `name` on `socketPath`, asking for the meta contexts `contexts`
-     * (each must be granted). */
-    static async connect(socketPath: string, name: string, contexts: string[]): Promise<NbdClient> {
-        const socket = net.createConnection(socketPath);
-        await new Promise<void>((resolve, reject) => {
-            socket.once("connect", resolve);
-            socket.once("error", reject);
-        });
+     * (each must be granted), once the server listens there: until then, while it is not
+     * `gone`, for up to `timeoutMs`. */
+    static async connect(socketPath: string, name: string, contexts: string[], gone: () => boolean, timeoutMs: number): Promise<NbdClient> {
+        const socket = await connectWhenListening(socketPath, gone, timeoutMs);
         const client = new NbdClient(socket);
         try {
             await client.handshake(name, contexts);
