@@ -107,7 +107,13 @@ QUnit.module("ceph: cluster through the bus", hooks => {
         const tree = await managerProp("OsdTree") as Array<{ Type: string; Children: number[] }>;
         assert.deepEqual(tree.find(n => n.Type === "host")?.Children, [0, 1, 2]);
 
-        const dfTree = await c().json<{ nodes: Array<{ id: number; type: string; kb: number; device_class: string }> }>("osd", "df", "tree");
+        // an OSD's size is 0 in Ceph's own df until the OSD has reported its store (a moment after it is up)
+        type DfTree = { nodes: Array<{ id: number; type: string; kb: number; device_class: string }> };
+        let dfTree: DfTree = { nodes: [] };
+        await waitFor("every OSD's size in ceph osd df", async () => {
+            dfTree = await c().json<DfTree>("osd", "df", "tree");
+            return [0, 1, 2].every(id => (dfTree.nodes.find(n => n.id === id && n.type === "osd")?.kb ?? 0) > 0);
+        }, 60_000, 1000);
         for (const id of [0, 1, 2]) {
             const node = dfTree.nodes.find(n => n.id === id && n.type === "osd");
             assert.deepEqual([await prop(osdPath(id), OSD, "Up"), await prop(osdPath(id), OSD, "In"), await prop(osdPath(id), OSD, "DeviceClass"),
