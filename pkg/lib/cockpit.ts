@@ -26,8 +26,6 @@ export interface DBusClient {
     addEventListener(type: "notify", listener: (event: Event, data: NotifyData) => void): void;
     addEventListener(type: "close", listener: (event: Event, options: CloseOptions) => void): void;
     addEventListener(type: "owner", listener: (event: Event, owner: string | null) => void): void;
-    /** tells the bridge what the service's interfaces are, as it would learn by introspecting them */
-    meta(interfaces: Record<string, unknown>): void;
     close(problem?: string): void;
 }
 

@@ -6,7 +6,7 @@
 // comes from the watch, the channel's "close" and "owner" events and failed
 // calls; when debvisord is replaced, the page starts over on a new channel.
 import { useMemo, useSyncExternalStore } from "react";
-import { BRIDGE_META, BUS_NAME, JOB_IFACE, MACHINE_IFACE, MANAGER_IFACE, ROOT_PATH, type PageJobProperties, type PageMachineProperties, type PageManagerProperties } from "../../generated/dbus-contract";
+import { BUS_NAME, JOB_IFACE, MACHINE_IFACE, MANAGER_IFACE, ROOT_PATH, type PageJobProperties, type PageMachineProperties, type PageManagerProperties } from "../../generated/dbus-contract";
 import { AUDIT_IFACE, type PageAuditProperties } from "../../generated/dbus-contract";
 import { DNS_IFACE, DNSKEY_IFACE, DNSZONE_IFACE, type PageDnsKeyProperties, type PageDnsProperties, type PageDnsZoneProperties } from "../../generated/dbus-contract";
 import { FIREWALL_IFACE, type PageFirewallProperties } from "../../generated/dbus-contract";
@@ -123,9 +123,6 @@ function unavailable(reason: UnavailableReason, error: DBusError | CloseOptions 
 function openClient(): DBusClient {
     const c = cockpit.dbus(BUS_NAME, { bus: "system" });
     client = c;
-    // the contract describes every interface: the bridge answers the watch and the calls without
-    // introspecting an object of each first
-    c.meta(BRIDGE_META);
     let lastOwner: string | null = null;
     let ownerLost = false;
 
