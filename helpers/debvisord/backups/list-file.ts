@@ -2,18 +2,13 @@
 // object holding one array. A missing file is an empty list; a file that
 // cannot be read is an error that names it, never an empty list, so that the
 // next change does not overwrite what it held.
-import fs from "node:fs";
 import { failed } from "../../lib/errors.js";
+import { readSavedFile } from "../../lib/saved-file.js";
 
 export function readListFile<T>(file: string, key: string): T[] {
-    let text: string;
-    try {
-        text = fs.readFileSync(file, "utf8");
-    } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === "ENOENT")
-            return [];
-        throw e;
-    }
+    const text = readSavedFile(file);
+    if (text === null)
+        return [];
     let parsed: Record<string, unknown>;
     try {
         parsed = JSON.parse(text) as Record<string, unknown>;

@@ -6,6 +6,7 @@ import { failed } from "../../lib/errors.js";
 import { writeFileAtomically } from "../../lib/atomic-file.js";
 import { runTool } from "../../lib/tool-run.js";
 import type { CephConfig } from "./tools.js";
+import { readSavedFile } from "../../lib/saved-file.js";
 
 export const CEPHFS_MOUNTPOINT = "/srv/cephfs";
 export const FSTAB = "/etc/fstab";
@@ -53,7 +54,7 @@ export function withFstabLine(text: string, mountpoint: string, line: string | n
 }
 
 export function updateFstab(line: string | null, mountpoint = CEPHFS_MOUNTPOINT, fstab = FSTAB): void {
-    const text = fs.existsSync(fstab) ? fs.readFileSync(fstab, "utf8") : "";
+    const text = readSavedFile(fstab) ?? "";
     const updated = withFstabLine(text, mountpoint, line);
     if (updated !== text)
         writeFileAtomically(fstab, updated, 0o644);

@@ -8,6 +8,7 @@ import { writeFileAtomically } from "../../lib/atomic-file.js";
 import { hasSystemd, restartUnit, unitActive } from "../../lib/systemd-units.js";
 import { checkRanges, renderDnsmasq, writeDnsmasqConfig, type DhcpRange } from "./dhcp-config.js";
 import type { DnsHost } from "./dns-host.js";
+import { readSavedFile } from "../../lib/saved-file.js";
 
 const DNSMASQ_UNIT = "dnsmasq.service";
 
@@ -23,7 +24,7 @@ export class DhcpRanges {
             if (dryRun)
                 return renderDnsmasq(ranges);
             const file = this.dns.paths.dnsmasqConf;
-            const previous = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : null;
+            const previous = readSavedFile(file);
             const text = await writeDnsmasqConfig(ranges, file).catch(e => { throw failed((e as Error).message) });
             const refused = await restartServing();
             if (refused !== null) {

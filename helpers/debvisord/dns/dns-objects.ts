@@ -51,7 +51,6 @@ function derivedKeyName(zone: string, suffix: string): string {
 
 export class DnsObjects {
     readonly path: string;
-    private listsPublished = ""; // the DNS object's lists as last signalled, to signal only changes
     private leases: Lease[] = [];
     private readonly machinePaths = new Map<string, string>(); // machine object path → uuid
     private readonly moved: MovedMachines;
@@ -78,29 +77,13 @@ export class DnsObjects {
 
     export(): void {
         this.leases = readLeases();
-        this.server.export(this.path, [{
-            name: DNS_IFACE,
-            properties: () => ({
-                Registrations: Object.entries(this.service.registrations).map(([id, r]) => toVariantDict({
-                    Id: id, Kind: r.kind, Zone: r.zone, Name: r.name, Addresses: new dbus.Variant("as", r.addresses), Ptr: r.ptr,
-                    Time: new dbus.Variant("t", microseconds(r.at)), Error: r.error ?? "", Node: r.node ?? "",
-                })),
-                Leases: this.leases.map(l => toVariantDict({ ...l, Expiry: new dbus.Variant("t", BigInt(l.Expiry) * 1_000_000n) })),
-                OverdueKeys: this.service.overdueKeys(),
-                DhcpRanges: this.service.dhcpRanges.map(r => toVariantDict({ ...r })),
-            }),
-            methods: this.methods(),
-        }]);
-        this.listsPublished = this.dnsJson();
+        this.publishLists();
         this.service.ensureBindConfig();
         this.service.onChange(() => this.sync());
         this.sync();
         setInterval(() => {
-            const leases = readLeases();
-            if (JSON.stringify(leases) !== JSON.stringify(this.leases)) {
-                this.leases = leases;
-                this.server.propertiesChanged(this.path, DNS_IFACE, ["Leases"]);
-            }
+            this.leases = readLeases();
+            this.publishLists();
         }, LEASE_POLL_MS).unref();
         setInterval(() => {
             for (const zone of Object.keys(this.service.zones))
@@ -131,8 +114,17 @@ export class DnsObjects {
         }
     }
 
-    private dnsJson(): string {
-        return JSON.stringify([this.service.registrations, this.service.overdueKeys(), this.service.dhcpRanges]);
+    /* The DNS object: its lists, signalled when they change. */
+    private publishLists(): void {
+        this.server.publish(this.path, DNS_IFACE, {
+            Registrations: Object.entries(this.service.registrations).map(([id, r]) => toVariantDict({
+                Id: id, Kind: r.kind, Zone: r.zone, Name: r.name, Addresses: new dbus.Variant("as", r.addresses), Ptr: r.ptr,
+                Time: new dbus.Variant("t", microseconds(r.at)), Error: r.error ?? "", Node: r.node ?? "",
+            })),
+            Leases: this.leases.map(l => toVariantDict({ ...l, Expiry: new dbus.Variant("t", BigInt(l.Expiry) * 1_000_000n) })),
+            OverdueKeys: this.service.overdueKeys(),
+            DhcpRanges: this.service.dhcpRanges.map(r => toVariantDict({ ...r })),
+        }, () => this.methods());
     }
 
     private zoneProperties(zone: string) {
@@ -163,11 +155,7 @@ export class DnsObjects {
         for (const key of Object.keys(this.service.keyMeta))
             wanted.set(this.keyPath(key), { iface: DNSKEY_IFACE, props: this.keyProperties(key) });
         this.server.sync(this.path, wanted);
-        const dns = this.dnsJson();
-        if (dns !== this.listsPublished) {
-            this.listsPublished = dns;
-            this.server.propertiesChanged(this.path, DNS_IFACE, ["Registrations", "OverdueKeys", "DhcpRanges"]);
-        }
+        this.publishLists();
     }
 
     private parseBatch(zone: string, records: RecordTuple[], dataRequired: boolean): DnsRecord[] {

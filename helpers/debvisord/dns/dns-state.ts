@@ -2,9 +2,9 @@
 // the zones (where their primary is, which key updates which names), the
 // keys' metadata (never their secrets: those stay in BIND key files) and the
 // names this node registered for itself and its machines.
-import fs from "node:fs";
 import { writeJsonAtomically } from "../../lib/atomic-file.js";
 import type { DhcpRange } from "./dhcp-config.js";
+import { readSavedFile } from "../../lib/saved-file.js";
 
 export const KEY_SCOPES = ["zone", "node", "vm", "transfer"] as const;
 export type KeyScope = typeof KEY_SCOPES[number];
@@ -64,14 +64,16 @@ export function emptyState(): DnsState {
 }
 
 export function readState(file: string): DnsState {
+    const text = readSavedFile(file);
+    if (text === null)
+        return emptyState();
+    let saved: Partial<DnsState>;
     try {
-        const saved = JSON.parse(fs.readFileSync(file, "utf8")) as Partial<DnsState>;
-        return { zones: saved.zones ?? {}, keys: saved.keys ?? {}, registrations: saved.registrations ?? {}, dhcpRanges: saved.dhcpRanges ?? [] };
+        saved = JSON.parse(text) as Partial<DnsState>;
     } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === "ENOENT")
-            return emptyState();
         throw new Error(`cannot read ${file}: ${(e as Error).message}`);
     }
+    return { zones: saved.zones ?? {}, keys: saved.keys ?? {}, registrations: saved.registrations ?? {}, dhcpRanges: saved.dhcpRanges ?? [] };
 }
 
 export function writeState(file: string, state: DnsState): void {

@@ -2,10 +2,10 @@
 // Alertmanager's JSON) and Alertmanager's configuration made from them: one
 // receiver and one route per target, which takes the alerts of its severity
 // or worse and the target's own test alert.
-import fs from "node:fs";
 import os from "node:os";
 import { writeFileAtomically, writeJsonAtomically } from "../../lib/atomic-file.js";
 import { prometheusGroup } from "./textfile.js";
+import { readSavedFile } from "../../lib/saved-file.js";
 
 export const SEVERITIES = ["info", "warning", "critical"] as const;
 type Severity = typeof SEVERITIES[number];
@@ -24,11 +24,12 @@ export interface NotificationTarget {
 }
 
 export function readTargets(file: string): NotificationTarget[] {
+    const text = readSavedFile(file);
+    if (text === null)
+        return [];
     try {
-        return JSON.parse(fs.readFileSync(file, "utf8")) as NotificationTarget[];
+        return JSON.parse(text) as NotificationTarget[];
     } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === "ENOENT")
-            return [];
         throw new Error(`cannot read ${file}: ${(e as Error).message}`);
     }
 }

@@ -4,11 +4,11 @@
 // (30 days when there is none). A change takes effect when systemd restarts
 // prometheus.service; debvisord then asks Prometheus which retention it runs
 // with, and puts the old value back when Prometheus does not come back.
-import fs from "node:fs";
 import { writeFileAtomically } from "../../lib/atomic-file.js";
 import { hasSystemd, restartUnit, unitActive } from "../../lib/systemd-units.js";
 import { engineRequest } from "./engine-http.js";
 import { PROMETHEUS_URL } from "./history.js";
+import { readSavedFile } from "../../lib/saved-file.js";
 
 export const DEFAULT_RETENTION_DAYS = 30;
 export const MIN_RETENTION_DAYS = 1;
@@ -19,14 +19,9 @@ const READY_WAIT_MS = 60_000;
 
 /* The days in the environment file; the default where there is none. A file edited by hand to something else is an error. */
 export function readRetentionDays(file: string): number {
-    let text: string;
-    try {
-        text = fs.readFileSync(file, "utf8");
-    } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === "ENOENT")
-            return DEFAULT_RETENTION_DAYS;
-        throw new Error(`cannot read ${file}: ${(e as Error).message}`);
-    }
+    const text = readSavedFile(file);
+    if (text === null)
+        return DEFAULT_RETENTION_DAYS;
     const m = new RegExp(`^${VARIABLE}=(\\d+)d$`, "m").exec(text);
     if (!m)
         throw new Error(`${file} does not say ${VARIABLE}=<days>d`);

@@ -2,7 +2,7 @@
 // every check so an edit takes effect without a restart:
 //   { "widestBlockIPv4": 8, "widestBlockIPv6": 32 }
 // the shortest prefix a block may have without being forced.
-import fs from "node:fs";
+import { readSavedFile } from "../../lib/saved-file.js";
 
 export const DEFAULT_SETTINGS_FILE = "/etc/debvisor/firewall-settings.json";
 
@@ -15,14 +15,9 @@ const DEFAULT_FIREWALL_SETTINGS: FirewallSettings = { widestBlockIPv4: 8, widest
 
 /* The saved settings; defaults for what is missing. A damaged file is an error that names it (a guard must not quietly loosen). */
 export function readFirewallSettings(file: string): FirewallSettings {
-    let text: string;
-    try {
-        text = fs.readFileSync(file, "utf8");
-    } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === "ENOENT")
-            return { ...DEFAULT_FIREWALL_SETTINGS };
-        throw e;
-    }
+    const text = readSavedFile(file);
+    if (text === null)
+        return { ...DEFAULT_FIREWALL_SETTINGS };
     let saved: Partial<Record<keyof FirewallSettings, unknown>>;
     try {
         saved = JSON.parse(text) as typeof saved;

@@ -1,10 +1,10 @@
 // The firewall's lists as saved in /etc/debvisor/firewall.json: written
 // whole to a temporary file, fsynced and renamed over the old one, so a
 // crash leaves either the old or the new state, never half of one.
-import fs from "node:fs";
 import { writeFileAtomically } from "../../lib/atomic-file.js";
 import { parseNet } from "../../lib/cidr.js";
 import type { Entry } from "./nft.js";
+import { readSavedFile } from "../../lib/saved-file.js";
 
 export const DEFAULT_STATE_FILE = "/etc/debvisor/firewall.json";
 
@@ -40,14 +40,9 @@ function validEntry(e: unknown): e is Entry {
 
 /* The saved state, or null when there is none; a damaged file is an error that names it. */
 export function readState(file: string): FirewallState | null {
-    let text: string;
-    try {
-        text = fs.readFileSync(file, "utf8");
-    } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === "ENOENT")
-            return null;
-        throw e;
-    }
+    const text = readSavedFile(file);
+    if (text === null)
+        return null;
     const raw = JSON.parse(text) as Partial<FirewallState>;
     if (raw.version !== 1 || !Array.isArray(raw.block) || !Array.isArray(raw.allow))
         throw new Error(`${file} is not a DebVisor firewall state (version 1)`);
