@@ -92,7 +92,7 @@ function NodesTable({ nodes }: { nodes: ClusterNode[] }) {
             </Tbody>
         </Table>
             {changing && (
-                <NodeChangeDialog node={changing.node.Name} change={changing.change} self={changing.node.Self} onClose={() => setChanging(null)} />
+                <NodeChangeDialog node={changing.node.Name} change={changing.change} onClose={() => setChanging(null)} />
             )}
         </>
     );

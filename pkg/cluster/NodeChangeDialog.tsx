@@ -1,7 +1,8 @@
 // The confirmation of a change to a node (maintenance, removal, leaving): the
 // plan debvisord works out first, the reasons it would be refused, and the
 // node's name typed again before anything is done. The Job then shows in the
-// jobs panel.
+// jobs panel. Machines running on the node, this one or another, can be moved
+// away or shut down first (another node does that itself).
 import { useEffect, useState } from "react";
 import { Alert } from "@patternfly/react-core/dist/esm/components/Alert/index.js";
 import { Radio } from "@patternfly/react-core/dist/esm/components/Radio/index.js";
@@ -18,7 +19,7 @@ const TITLES: Record<NodeChange, { title: string; confirm: string }> = {
     leave: { title: _("Take $0, this node, out of the cluster"), confirm: _("Leave the cluster") },
 };
 
-export function NodeChangeDialog({ node, change, self, onClose }: { node: string; change: NodeChange; self: boolean; onClose(): void }) {
+export function NodeChangeDialog({ node, change, onClose }: { node: string; change: NodeChange; onClose(): void }) {
     const [machines, setMachines] = useState<RunningMachines>("refuse");
     const [plan, setPlan] = useState<NodePlan | null>(null);
     const [error, setError] = useState<string | null>(null);
@@ -47,7 +48,7 @@ export function NodeChangeDialog({ node, change, self, onClose }: { node: string
                         <p>{!plan.MachinesKnown
                             ? format(_("$0 does not answer: the machines it runs are not known."), node)
                             : plan.Machines.length > 0 ? format(_("Machines running on $0: $1"), node, plan.Machines.join(", ")) : format(_("No machine runs on $0."), node)}</p>
-                        {change === "enter-maintenance" && self && plan.Machines.length > 0 && (
+                        {change === "enter-maintenance" && plan.Machines.length > 0 && (
                             <>
                                 <Radio id="move-machines" name="running-machines" label={_("Move them to the other members, running")}
                                        isChecked={machines === "move"} onChange={() => setMachines("move")} />

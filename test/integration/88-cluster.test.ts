@@ -24,7 +24,9 @@
 // name in node 1's DNS zone (node 2 has none) answers all along: node 1
 // keeps the records and notes the node it runs on.
 // Maintenance: node 3 goes into it and back (noout on its CRUSH host in Ceph's
-// OSD map, the mark on every node); node 1, where the guest runs, is refused,
+// OSD map, the mark on every node); asked on node 1 while node 3 runs a guest,
+// node 3 plans it (the same plan asked from node 2) and moves the guest away
+// itself, audited there with node 1's name and the user; node 1, where the guest runs, is refused,
 // and goes into it with --move-machines: the guest moves to node 2, counting on.
 // Removing a node is refused where it would break the monitors' quorum, for
 // this node, unknown or bad names, with nothing changed; node 3 (killed) is
@@ -503,7 +505,7 @@ QUnit.module.if(`cluster of nodes: three systemd nodes on a bridge join one clus
         assert.deepEqual(domains(2, "--state-running"), [], "nothing started");
     });
 
-    QUnit.test("node 3 into maintenance from node 1 and back: noout on its CRUSH host, the mark on every node; bad names refused, nothing changed", async assert => {
+    QUnit.test("node 3 into maintenance from node 1 and back: noout on its CRUSH host, the mark on every node; bad names refused, nothing changed; again with its guest moved away by node 3 for node 1's user", async assert => {
         const n3 = hostname(2);
         const plan = ctl(0, ["cluster", "maintenance", n3, "on", "--plan"]);
         assert.strictEqual(plan.status, 0, `the plan has no refusal: ${plan.stdout}${plan.stderr}`);
@@ -531,8 +533,26 @@ QUnit.module.if(`cluster of nodes: three systemd nodes on a bridge join one clus
         mustCtl(1, ["cluster", "maintenance", n3, "off", "--wait"]);
         assert.deepEqual(crushNodeFlags(0)[n3] ?? [], [], "noout cleared");
         await waitFor("node 1 to see node 3 out of maintenance", () => member(0, n3)?.Maintenance === false, 25_000, 1000);
-        // into maintenance again for the rest: the page shows it so, and it is removed so
-        mustCtl(0, ["cluster", "maintenance", n3, "on", "--wait"]);
+        // into maintenance again for the rest (the page shows it so, and it is removed so), asked on node 1 while node 3 runs a guest:
+        // node 3 plans it (the same plan asked from node 2) and moves the guest away itself, for node 1's user
+        mustCtl(0, ["vm", "start", ELSEWHERE, "--node", n3]);
+        const movePlanOf = (n: number) => ctl(n, ["cluster", "maintenance", n3, "on", "--move-machines", "--plan"]);
+        await waitFor("node 3 to plan moving its guest", () => movePlanOf(0).stdout.includes(`move ${ELSEWHERE} to `), 30_000, 1000);
+        const [planOne, planTwo] = [0, 1].map(movePlanOf);
+        assert.strictEqual(planOne.status, 0, `${planOne.stdout}${planOne.stderr}`);
+        assert.strictEqual(planTwo.stdout, planOne.stdout, "the same plan from node 2");
+        const to = [0, 1].find(n => planOne.stdout.includes(`move ${ELSEWHERE} to ${hostname(n)}, running (live migration)`));
+        assert.notStrictEqual(to, undefined, planOne.stdout);
+        mustCtl(0, ["cluster", "maintenance", n3, "on", "--move-machines", "--wait"], 300_000);
+        assert.deepEqual(domains(2, "--state-running"), [], "nothing runs on node 3");
+        assert.true(domains(to ?? 0, "--state-running").includes(ELSEWHERE), `the guest runs on node ${(to ?? 0) + 1}`);
+        assert.true(member(0, n3)?.Maintenance, "node 3 is in maintenance");
+        const audit = nodes[2].exec(["sh", "-c", "cat /var/log/debvisor/*"]).stdout;
+        for (const what of ["maintenance-enter", "Machine\\.Migrate\\.step", "EnterMaintenance\\.step"])
+            assert.true(new RegExp(`${what}[^\\n]*${hostname(0)}: root \\(admin\\)`).test(audit), `node 3 audited ${what} with node 1's name and the user`);
+        // node 3's machine is its own again (shut off) for the tests below
+        nodes[to ?? 0].mustExec(["sh", "-c", `virsh destroy ${ELSEWHERE} && virsh undefine ${ELSEWHERE}`]);
+        nodes[2].mustExec(["virsh", "define", "/root/elsewhere.xml"]);
 
         // node 1 runs the guest: refused, from node 2 too (which asks node 1 over the channel), nothing done
         const busy = ctl(1, ["cluster", "maintenance", hostname(0), "on", "--plan"]);
@@ -546,8 +566,7 @@ QUnit.module.if(`cluster of nodes: three systemd nodes on a bridge join one clus
         const movePlan = ctl(0, ["cluster", "maintenance", hostname(0), "on", "--move-machines", "--plan"]);
         assert.strictEqual(movePlan.status, 0, `${movePlan.stdout}${movePlan.stderr}`);
         assert.ok(movePlan.stdout.includes(`move ${GUEST} to ${hostname(1)}, running (live migration)`), movePlan.stdout);
-        const fromTwo = ctl(1, ["cluster", "maintenance", hostname(0), "on", "--move-machines", "--plan"]);
-        assert.ok(fromTwo.stdout.includes(`they are moved by maintenance started on ${hostname(0)} itself`), fromTwo.stdout);
+        assert.strictEqual(ctl(1, ["cluster", "maintenance", hostname(0), "on", "--move-machines", "--plan"]).stdout, movePlan.stdout, "node 1's own plan, asked from node 2");
         const last = Math.max(...counts(0));
         mustCtl(0, ["cluster", "maintenance", hostname(0), "on", "--move-machines", "--wait"], 300_000);
         assert.deepEqual(domains(1, "--state-running"), [GUEST], "the guest runs on node 2");

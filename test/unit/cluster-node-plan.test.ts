@@ -13,13 +13,13 @@ const facts = (over: Partial<NodeFacts> = {}): NodeFacts => ({
 });
 
 QUnit.module("cluster node changes", () => {
-    QUnit.test("maintenance: running machines refuse it unless shut down on the node itself; noout where there is a host bucket", assert => {
+    QUnit.test("maintenance: running machines refuse it unless shut down (another member plans that itself); noout where there is a host bucket", assert => {
         const plain = planFor(facts(), "enter-maintenance");
         assert.deepEqual(plain.refusals, []);
         assert.ok(plain.steps[0].includes("has no OSDs"), plain.steps[0]);
         const busy = planFor(facts({ running: ["web", "db"] }), "enter-maintenance");
         assert.deepEqual(busy.refusals, ["machines run on n3 and must be shut down or moved first: web, db"]);
-        assert.ok(planFor(facts({ running: ["web"] }), "enter-maintenance", true).refusals[0].includes("maintenance started on n3 itself"));
+        assert.ok(planFor(facts({ running: ["web"] }), "enter-maintenance", true).refusals[0].includes("n3 moves or shuts them down itself"));
         const here = planFor(facts({ node: "n1", running: ["web"] }), "enter-maintenance", true);
         assert.deepEqual(here.refusals, []);
         assert.ok(here.steps[0].startsWith("shut down cleanly"), here.steps[0]);
@@ -33,7 +33,7 @@ QUnit.module("cluster node changes", () => {
         assert.deepEqual(planFor(facts({ inMaintenance: true, ceph: { ...CEPH, osdsByHost: { n3: [] } } }), "leave-maintenance").steps[0], "clear Ceph's noout on host n3");
     });
 
-    QUnit.test("maintenance moving the machines away: a step per machine and its member; what cannot move refuses it; only on the node itself", assert => {
+    QUnit.test("maintenance moving the machines away: a step per machine and its member; what cannot move refuses it; another member plans its own", assert => {
         const here = planFor(facts({ node: "n1", running: ["db", "web"], moves: [{ machine: "db", to: "n2", problem: "" }, { machine: "web", to: "n3", problem: "" }] }),
             "enter-maintenance");
         assert.deepEqual(here.refusals, []);
@@ -42,7 +42,7 @@ QUnit.module("cluster node changes", () => {
             { machine: "web", to: "", problem: "disk vda is a block device of this node (/dev/sdb)" }] }), "enter-maintenance");
         assert.deepEqual(stuck.refusals, ["web cannot move: disk vda is a block device of this node (/dev/sdb)"], "listed before anything is done");
         const elsewhere = planFor(facts({ running: ["web"], moves: [] }), "enter-maintenance");
-        assert.deepEqual(elsewhere.refusals, ["machines run on n3 (web): they are moved by maintenance started on n3 itself"]);
+        assert.deepEqual(elsewhere.refusals, ["machines run on n3 (web): n3 moves or shuts them down itself, and was not shown up here to be asked; try again when it is"]);
         assert.deepEqual(planFor(facts({ node: "n1", running: [], moves: [] }), "enter-maintenance").refusals, [], "nothing to move: nothing refused");
     });
 

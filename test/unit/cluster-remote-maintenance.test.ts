@@ -2,8 +2,8 @@
 // before anything (maintenance is an admin's, its plan every role's), answers
 // about its Jobs only to the member they were started for, and work done for
 // a person on another member carries their role on and names them in every
-// audit record. The cluster area is a stand-in (named so below); between
-// real nodes it is for the three-node test (88) once it is wired in.
+// audit record. The cluster area is a stand-in (named so below); the
+// three-node test (88) does it between real nodes.
 import QUnit from "qunit";
 import type { CallContext } from "../../helpers/debvisord/bus/call-pipeline.js";
 import type { Caller } from "../../helpers/debvisord/bus/caller.js";

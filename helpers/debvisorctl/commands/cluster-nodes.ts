@@ -35,12 +35,13 @@ const maintenance: Command = {
     name: "cluster maintenance",
     args: "NODE on|off",
     summary: "put a node in maintenance (Ceph's noout on its host, its mark in the cluster) or take it out again",
-    details: "Refused while machines run on the node, unless --move-machines (on the node itself) says to move them to the other members\n" +
-        "(live, spread over those up and out of maintenance) or --shut-down-machines says to shut them down cleanly.",
+    details: "Refused while machines run on the node, unless --move-machines says to move them to the other members\n" +
+        "(live, spread over those up and out of maintenance) or --shut-down-machines says to shut them down cleanly.\n" +
+        "For another member, that member plans and does it itself, asked over the cluster's channel.",
     options: {
         ...PLAN_OPTION,
-        "move-machines": { type: "boolean", help: "move the machines that run there to other members first, live (on this node)" },
-        "shut-down-machines": { type: "boolean", help: "shut the machines that run there down cleanly first (on this node)" },
+        "move-machines": { type: "boolean", help: "move the machines that run there to other members first, live" },
+        "shut-down-machines": { type: "boolean", help: "shut the machines that run there down cleanly first" },
         ...WAIT_OPTION, ...JSON_OPTION, ...NO_ASK_OPTION,
     },
     positionals: { min: 2, max: 2 },

@@ -51,7 +51,7 @@ export async function planChange(area: ClusterHost, ctx: CallContext, node: stri
     const moving = machines === "move" && change === "enter-maintenance";
     const [running, ceph, local, moves] = await Promise.all([runningOn(area, member, ctx.caller.user), readCephFacts(),
         change === "leave" ? localCephUse() : Promise.resolve(undefined),
-        // another node's machines are moved by maintenance started there: the plan refuses it
+        // another node plans the moves of its machines itself (remote-maintenance.ts); asked here, the plan refuses it
         moving ? node === self && area.moves ? area.moves.planMoves() : Promise.resolve([]) : Promise.resolve(undefined)]);
     const plan = planFor({
         node, self, members: members.map(m => m.name), inMaintenance: !!member.maintenance,

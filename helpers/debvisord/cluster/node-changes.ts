@@ -4,7 +4,8 @@
 // from Ceph), the plan says what would be done and why it would be refused,
 // and a change runs only when its plan has no refusal: a refused change has
 // done nothing. The plan is made in change-plan.ts, the work is in
-// maintenance.ts and removal.ts.
+// maintenance.ts and removal.ts; another member's maintenance that moves or
+// shuts down its machines is planned and done there (remote-maintenance.ts).
 import * as z from "zod/mini";
 import { invalidArgument } from "../../lib/errors.js";
 import { contractMethods, method, type MethodTable } from "../bus/call-pipeline.js";
@@ -13,6 +14,7 @@ import { planChange, type RunningMachines } from "./change-plan.js";
 import type { ClusterHost, PeerHandler } from "./cluster-host.js";
 import { enterMaintenance, leaveMaintenance } from "./maintenance.js";
 import type { NodePlan } from "./node-plan.js";
+import { enterThere, maintenanceDoneThere, maintenancePeerCalls, planThere } from "./remote-maintenance.js";
 import { removeNode } from "./removal.js";
 import { NODE_NAME } from "./ssh-channel.js";
 import { CLUSTER_IFACE } from "../../../generated/dbus-contract.js";
@@ -28,7 +30,10 @@ function planDict(plan: NodePlan): Record<string, unknown> {
 
 /* What this node answers the other members for their plans: the machines that run here. */
 export function nodeChangePeerCalls(area: ClusterHost): Record<string, PeerHandler> {
-    return { "running-machines": async () => ({ node: area.local?.name ?? "", machines: area.machines?.running() ?? [] }) };
+    return {
+        "running-machines": async () => ({ node: area.local?.name ?? "", machines: area.machines?.running() ?? [] }),
+        ...maintenancePeerCalls(area),
+    };
 }
 
 const machineOptions = optionsSchema({ "shut-down-machines": z.optional(z.boolean()), "move-machines": z.optional(z.boolean()) });
@@ -43,11 +48,19 @@ export function nodeChangeMethods(area: ClusterHost): MethodTable {
     return contractMethods(CLUSTER_IFACE, {
         PlanNodeChange: method({
             args: z.tuple([nodeName, z.enum(CHANGES, { error: `must be one of ${CHANGES.join(", ")}` }), machineOptions]),
-            run: async (ctx, [node, change, options]) => [planDict((await planChange(area, ctx, node, change, runningMachines(options))).plan)],
+            run: async (ctx, [node, change, options]) => {
+                const machines = runningMachines(options);
+                const there = maintenanceDoneThere(area, node, change, machines);
+                return [planDict(there ? await planThere(area, ctx, there, machines) : (await planChange(area, ctx, node, change, machines)).plan)];
+            },
         }),
         EnterMaintenance: method({
             args: z.tuple([nodeName, machineOptions]),
-            run: async (ctx, [node, options]) => [await enterMaintenance(area, ctx, node, runningMachines(options))],
+            run: async (ctx, [node, options]) => {
+                const machines = runningMachines(options);
+                const there = maintenanceDoneThere(area, node, "enter-maintenance", machines);
+                return [there ? await enterThere(area, ctx, there, machines) : await enterMaintenance(area, ctx, node, machines)];
+            },
         }),
         LeaveMaintenance: method({
             args: z.tuple([nodeName, optionsSchema({})]),

@@ -101,6 +101,10 @@ function machineFacts(f: NodeFacts): Pick<NodePlan, "machines" | "machinesKnown"
     return { machines: f.running ?? [], machinesKnown: f.running !== null };
 }
 
+/* Another member's machines are moved or shut down by that member, which plans it (remote-maintenance.ts): this node plans it only when that member was not shown up. */
+const notAsked = (f: NodeFacts) =>
+    `machines run on ${f.node} (${list(f.running ?? [])}): ${f.node} moves or shuts them down itself, and was not shown up here to be asked; try again when it is`;
+
 function maintenancePlan(f: NodeFacts, change: "enter-maintenance" | "leave-maintenance", shutDownMachines = false): NodePlan {
     const steps: string[] = [];
     const refusals: string[] = [];
@@ -113,7 +117,7 @@ function maintenancePlan(f: NodeFacts, change: "enter-maintenance" | "leave-main
             steps.push(`${f.node} does not answer: which machines it runs is not known, none are moved or shut down`);
         else if (f.running.length > 0) {
             if (f.moves && f.node !== f.self)
-                refusals.push(`machines run on ${f.node} (${list(f.running)}): they are moved by maintenance started on ${f.node} itself`);
+                refusals.push(notAsked(f));
             else if (f.moves) {
                 for (const m of f.moves) {
                     if (m.problem)
@@ -124,7 +128,7 @@ function maintenancePlan(f: NodeFacts, change: "enter-maintenance" | "leave-main
             } else if (!shutDownMachines)
                 refusals.push(`machines run on ${f.node} and must be shut down or moved first: ${list(f.running)}`);
             else if (f.node !== f.self)
-                refusals.push(`machines run on ${f.node} (${list(f.running)}): they are shut down by maintenance started on ${f.node} itself, or moved first`);
+                refusals.push(notAsked(f));
             else
                 steps.push(`shut down cleanly (forced off after a while): ${list(f.running)}`);
         }

@@ -7,8 +7,6 @@
 // change as its own Job, each audit record of it naming the asking node and
 // the person. The asking node's Job follows that Job to its end; cancelling
 // it cancels that Job.
-// Not wired in yet: node-changes.ts neither passes maintenance on nor answers
-// these calls until the three-node test (88-cluster) has run it end to end.
 import * as z from "zod/mini";
 import { cancelled, failed, invalidArgument, notAuthorized, notFound } from "../../lib/errors.js";
 import type { CallContext } from "../bus/call-pipeline.js";
