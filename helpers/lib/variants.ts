@@ -54,7 +54,7 @@ export function marshal(value: unknown, signature: string, members?: Members, wh
     return value;
 }
 
-/* A value without the Variant an area may have wrapped it in: the contract's type wins. */
+/* A value without the Variant an area may have wrapped it in. */
 const plain = (value: unknown): unknown => value instanceof Variant ? value.value : value;
 
 function typedDict(object: Record<string, unknown>, members: Members, where: string): Record<string, VariantT> {
@@ -68,7 +68,7 @@ function typedDict(object: Record<string, unknown>, members: Members, where: str
         else if (member.type === "v")
             result[key] = toVariant(value);
         else
-            result[key] = new Variant(member.type, marshal(plain(value), member.type, member.members, `${where}.${key}`));
+            result[key] = new Variant(member.type, marshal(unwrap(value), member.type, member.members, `${where}.${key}`));
     }
     return result;
 }
