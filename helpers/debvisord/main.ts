@@ -33,7 +33,7 @@ import { Firewall } from "./security/firewall.js";
 import { DEFAULT_STATE_FILE as FIREWALL_STATE_FILE } from "./security/firewall-state.js";
 import { DEFAULT_SETTINGS_FILE as FIREWALL_SETTINGS_FILE } from "./security/firewall-settings.js";
 import { tableName } from "./security/nft.js";
-import { LibvirtMachineControl } from "./security/quarantine-machines.js";
+import { MachinesAreaControl } from "./security/quarantine-machines.js";
 import { Hardening } from "./security/hardening/hardening-object.js";
 import { ZfsArea } from "./zfs/zfs-area.js";
 import { ZfsTools } from "./zfs/tools.js";
@@ -148,7 +148,7 @@ async function main(): Promise<void> {
         table: tableName(process.env.DEBVISOR_NFT_TABLE),
         stateFile: FIREWALL_STATE,
         settingsFile: process.env.DEBVISOR_FIREWALL_SETTINGS || FIREWALL_SETTINGS_FILE,
-    }, new LibvirtMachineControl(libvirt));
+    }, new MachinesAreaControl(machines));
     firewall.export();
     firewall.start();
     const firewallArea = areas.add("firewall", () => firewall.load());

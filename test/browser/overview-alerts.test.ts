@@ -4,7 +4,10 @@
 // with its severity, and the CPU and memory graphs draw real points that
 // Prometheus scraped from node-exporter, for the hour and the day; an admin
 // silences it with the card's Silence… and ends the silence (a viewer is
-// offered neither); a backup schedule's real failed run raises
+// offered neither); a viewer sees in the Notifications card a real attempt
+// Alertmanager logged (a test notification to a webhook the test runs); an
+// admin changes how long history is kept on the page (a bad value refused,
+// nothing changed; a viewer is not offered it); a backup schedule's real failed run raises
 // BackupScheduleFailed through the shipped rules and the card shows it; an
 // alert about a machine shows on that machine's page and one about a TSIG key
 // on the DNS page, each only there; a ZFS mirror on files made degraded shows
@@ -15,10 +18,11 @@ import { execFileSync, spawnSync } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
 import http from "node:http";
+import type { AddressInfo } from "node:net";
 import path from "node:path";
 import QUnit from "qunit";
 import type { Frame } from "playwright-core";
-import { callAs } from "../lib/call-as.js";
+import { callAs, getProperty } from "../lib/call-as.js";
 import { COCKPIT_URL, login, openFromMenu, openSession, pageFrame, screenshot } from "../lib/browser.js";
 import { defineDiskMachine, virsh } from "../lib/backups.js";
 import { tempDir, uniqueName } from "../lib/images.js";
@@ -32,6 +36,7 @@ import { degradedMirror, destroyTestPool, zfsMissing } from "../lib/zfs.js";
 const WAIT = { timeout: 30_000 };
 const ALERT = "BrowserTestDiskFailing";
 const ALERTS = { path: "/org/debvisor/DebVisor1/alerts", iface: "org.debvisor.DebVisor1.Alerts" };
+const METRICS = { path: "/org/debvisor/DebVisor1/metrics", iface: "org.debvisor.DebVisor1.Metrics" };
 
 /* Posts an alert to Alertmanager with the engines' secret; it ends by itself after ten minutes. */
 function postAlert(engines: MetricsEngines, labels: Record<string, string> = { alertname: ALERT, severity: "critical" },
@@ -99,6 +104,104 @@ moduleUnless("browser: Overview's alerts and history", enginesMissing(), hooks =
             assert.deepEqual(session.consoleErrors, [], "no console errors");
         } finally {
             await session.close();
+        }
+    });
+
+    QUnit.test("a viewer sees a real notification attempt in the Notifications card, as Alertmanager logged it", async assert => {
+        const target = uniqueName("browserhook");
+        let heard = false;
+        const hook = http.createServer((req, res) => {
+            const chunks: Buffer[] = [];
+            req.on("data", (c: Buffer) => chunks.push(c));
+            req.on("end", () => {
+                heard ||= Buffer.concat(chunks).toString("utf8").includes("DebVisorTestNotification");
+                res.end();
+            });
+        });
+        await new Promise<void>(resolve => hook.listen(0, "127.0.0.1", resolve));
+        const session = await openSession();
+        try {
+            const url = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook`;
+            const added = await callAs(ADMIN.name, { ...ALERTS, method: "AddNotificationTarget", signature: "ssssa{sv}", body: [target, "webhook", url, "warning", {}] });
+            assert.true(added.ok, added.ok ? "target added" : added.message);
+            const sent = await callAs(ADMIN.name, { ...ALERTS, method: "TestNotificationTarget", signature: "sa{sv}", body: [target, {}] });
+            assert.true(sent.ok, sent.ok ? "test sent" : sent.message);
+            // Alertmanager waits group_wait (10 s) before it sends, then logs the outcome
+            await waitFor("the test notification at the webhook", () => heard, 30_000, 200);
+            await waitFor("the attempt in Alertmanager's log", async () => {
+                const r = await callAs(VIEWER.name, { ...ALERTS, method: "ListNotifications", signature: "a{sv}", body: [{}] });
+                return r.ok && (r.body[0] as Array<Record<string, unknown>>).some(a => a.Target === target && a.Outcome === "sent");
+            }, 15_000, 200);
+            await login(session.page, VIEWER);
+            session.consoleErrors.length = 0;
+            await session.page.goto(`${COCKPIT_URL}/debvisor/overview`);
+            const frame = await pageFrame(session.page, "debvisor/overview");
+            const card = frame.getByTestId("notifications-card");
+            const attempt = card.locator(`tr[data-attempt='${target}'][data-outcome='sent']`).first();
+            await attempt.waitFor(WAIT);
+            const text = await attempt.textContent() ?? "";
+            assert.true(text.includes("DebVisorTestNotification") && text.includes("Sent"), `the attempt names its alert and outcome: ${text}`);
+            const row = card.locator(`tr[data-target='${target}']`);
+            assert.true((await row.textContent() ?? "").includes(new URL(url).origin), "the target, shown by its origin");
+            const sendTest = row.getByRole("button", { name: `Send a test to ${target}` });
+            await waitFor("the viewer's role known to the page", async () => await sendTest.getAttribute("aria-disabled") === "true", 30_000, 200);
+            assert.equal(await sendTest.getAttribute("title"), "Only members of debvisor-admin may change this.", "Send a test is not offered to a viewer, and it says why");
+            await screenshot(session.page, "overview-notifications", frame);
+            assert.deepEqual(session.consoleErrors, [], "no console errors");
+        } finally {
+            await session.close();
+            await callAs(ADMIN.name, { ...ALERTS, method: "RemoveNotificationTarget", signature: "sa{sv}", body: [target, {}] });
+            await new Promise(resolve => hook.close(resolve));
+        }
+    });
+
+    QUnit.test("how long history is kept: an admin changes it on the page and the bus follows; a bad value is refused; a viewer is not offered it", async assert => {
+        const retention = () => getProperty(METRICS.path, METRICS.iface, "HistoryRetentionDays");
+        assert.equal(await retention(), 30, "30 days to start with");
+        const session = await openSession();
+        try {
+            await login(session.page, ADMIN);
+            session.consoleErrors.length = 0;
+            await session.page.goto(`${COCKPIT_URL}/debvisor/overview`);
+            const frame = await pageFrame(session.page, "debvisor/overview");
+            const setting = frame.getByTestId("history-retention");
+            await setting.getByText("History is kept for 30 days.").waitFor(WAIT);
+            await setting.getByRole("button", { name: "Change…" }).click();
+            const dialog = frame.getByRole("dialog");
+            const keep = dialog.getByRole("button", { name: "Keep", exact: true });
+            for (const bad of ["0", "3651", "ten", "-5"]) {
+                await dialog.locator("#action-field").fill(bad);
+                await dialog.getByText("A whole number of days from 1 to 3650").waitFor(WAIT);
+                assert.true(await keep.isDisabled(), `${bad}: refused with its reason, Keep disabled`);
+            }
+            await keep.click({ force: true });
+            assert.equal(await retention(), 30, "nothing changed on the bus");
+            await dialog.locator("#action-field").fill("45");
+            assert.false(await keep.isDisabled(), "45 days is taken");
+            await keep.click();
+            await dialog.waitFor({ state: "detached", ...WAIT });
+            await setting.getByText("History is kept for 45 days.").waitFor(WAIT);
+            assert.equal(await retention(), 45, "the bus property follows");
+            assert.deepEqual(session.consoleErrors, [], "no console errors");
+        } finally {
+            await session.close();
+            await callAs(ADMIN.name, { ...METRICS, method: "SetHistoryRetention", signature: "ua{sv}", body: [30, {}] });
+        }
+        const viewer = await openSession();
+        try {
+            await login(viewer.page, VIEWER);
+            await viewer.page.goto(`${COCKPIT_URL}/debvisor/overview`);
+            const frame = await pageFrame(viewer.page, "debvisor/overview");
+            const setting = frame.getByTestId("history-retention");
+            await setting.getByText("History is kept for 30 days.").waitFor(WAIT);
+            const change = setting.locator("button[aria-disabled='true']", { hasText: "Change…" });
+            await change.waitFor(WAIT);
+            assert.equal(await change.getAttribute("title"), "Only members of debvisor-admin may change this.", "it says why");
+            await change.click({ force: true });
+            assert.equal(await frame.getByRole("dialog").count(), 0, "no dialog for a viewer");
+            assert.equal(await retention(), 30);
+        } finally {
+            await viewer.close();
         }
     });
 

@@ -208,6 +208,27 @@ const AM_LOG = [
     '{"caller":"dispatch.go:352","component":"dispatcher","err":"target-mail/email[0]: notify retry canceled after 7 attempts: establish connection to server: dial tcp 127.0.0.1:25: connect: connection refused","level":"error","msg":"Notify for alerts failed","num_alerts":1,"ts":"2026-12-06T00:01:45.288Z"}',
 ];
 
+// Lines as Alertmanager 0.28.1 (Debian 13's prometheus-alertmanager 0.28.1+ds-1) wrote them with the shipped drop-in's
+// --log.level=debug --log.format=json, for the same four kinds of target and one alert (group_interval cut to 15 s):
+// slog's keys; a flush's group is written as {} (its route is not named there), and a success names its alerts itself.
+const AM_028_LOG = [
+    "{\"time\":\"2026-12-06T04:04:00.623273845Z\",\"level\":\"DEBUG\",\"source\":\"dispatch.go:530\",\"msg\":\"flushing\",\"component\":\"dispatcher\",\"aggrGroup\":{},\"alerts\":\"[TsigKeyRotationOverdue[eeffe77][active]]\"}",
+    "{\"time\":\"2026-12-06T04:04:00.62679441Z\",\"level\":\"DEBUG\",\"source\":\"dispatch.go:530\",\"msg\":\"flushing\",\"component\":\"dispatcher\",\"aggrGroup\":{},\"alerts\":\"[TsigKeyRotationOverdue[eeffe77][active]]\"}",
+    "{\"time\":\"2026-12-06T04:04:00.627140207Z\",\"level\":\"DEBUG\",\"source\":\"dispatch.go:530\",\"msg\":\"flushing\",\"component\":\"dispatcher\",\"aggrGroup\":{},\"alerts\":\"[TsigKeyRotationOverdue[eeffe77][active]]\"}",
+    "{\"time\":\"2026-12-06T04:04:00.627468751Z\",\"level\":\"DEBUG\",\"source\":\"dispatch.go:530\",\"msg\":\"flushing\",\"component\":\"dispatcher\",\"aggrGroup\":{},\"alerts\":\"[TsigKeyRotationOverdue[eeffe77][active]]\"}",
+    "{\"time\":\"2026-12-06T04:04:00.637263031Z\",\"level\":\"WARN\",\"source\":\"notify.go:865\",\"msg\":\"Notify attempt failed, will retry later\",\"component\":\"dispatcher\",\"receiver\":\"target-down.hook\",\"integration\":\"webhook[0]\",\"aggrGroup\":\"{}/{debvisor_test_target=~\\\"|down\\\\\\\\.hook\\\",severity=~\\\"warning|critical\\\"}:{}\",\"attempts\":1,\"err\":\"Post \\\"<redacted>\\\": dial tcp 127.0.0.1:1: connect: connection refused\"}",
+    "{\"time\":\"2026-12-06T04:04:00.637352411Z\",\"level\":\"WARN\",\"source\":\"notify.go:865\",\"msg\":\"Notify attempt failed, will retry later\",\"component\":\"dispatcher\",\"receiver\":\"target-mail\",\"integration\":\"email[0]\",\"aggrGroup\":\"{}/{debvisor_test_target=~\\\"|mail\\\",severity=~\\\"warning|critical\\\"}:{}\",\"attempts\":1,\"err\":\"establish connection to server: dial tcp 127.0.0.1:2: connect: connection refused\"}",
+    "{\"time\":\"2026-12-06T04:04:00.65114817Z\",\"level\":\"DEBUG\",\"source\":\"notify.go:875\",\"msg\":\"Notify success\",\"component\":\"dispatcher\",\"receiver\":\"target-ok\",\"integration\":\"webhook[0]\",\"aggrGroup\":\"{}/{debvisor_test_target=~\\\"|ok\\\",severity=~\\\"warning|critical\\\"}:{}\",\"attempts\":1,\"duration\":27583201,\"alerts\":\"[TsigKeyRotationOverdue[eeffe77][active]]\"}",
+    "{\"time\":\"2026-12-06T04:04:00.658958662Z\",\"level\":\"WARN\",\"source\":\"notify.go:865\",\"msg\":\"Notify attempt failed, will retry later\",\"component\":\"dispatcher\",\"receiver\":\"target-e500\",\"integration\":\"webhook[0]\",\"aggrGroup\":\"{}/{debvisor_test_target=~\\\"|e500\\\",severity=~\\\"warning|critical\\\"}:{}\",\"attempts\":1,\"err\":\"unexpected status code 500: boom\"}",
+    "{\"time\":\"2026-12-06T04:04:15.624476852Z\",\"level\":\"DEBUG\",\"source\":\"dispatch.go:530\",\"msg\":\"flushing\",\"component\":\"dispatcher\",\"aggrGroup\":{},\"alerts\":\"[TsigKeyRotationOverdue[eeffe77][active]]\"}",
+    "{\"time\":\"2026-12-06T04:04:15.626944879Z\",\"level\":\"ERROR\",\"source\":\"dispatch.go:360\",\"msg\":\"Notify for alerts failed\",\"component\":\"dispatcher\",\"num_alerts\":1,\"err\":\"target-mail/email[0]: notify retry canceled after 8 attempts: establish connection to server: dial tcp 127.0.0.1:2: connect: connection refused\"}",
+    "{\"time\":\"2026-12-06T04:04:15.627007507Z\",\"level\":\"DEBUG\",\"source\":\"dispatch.go:530\",\"msg\":\"flushing\",\"component\":\"dispatcher\",\"aggrGroup\":{},\"alerts\":\"[TsigKeyRotationOverdue[eeffe77][active]]\"}",
+    "{\"time\":\"2026-12-06T04:04:15.627279575Z\",\"level\":\"ERROR\",\"source\":\"dispatch.go:360\",\"msg\":\"Notify for alerts failed\",\"component\":\"dispatcher\",\"num_alerts\":1,\"err\":\"target-down.hook/webhook[0]: notify retry canceled after 9 attempts: Post \\\"<redacted>\\\": dial tcp 127.0.0.1:1: connect: connection refused\"}",
+    "{\"time\":\"2026-12-06T04:04:15.627296136Z\",\"level\":\"DEBUG\",\"source\":\"dispatch.go:530\",\"msg\":\"flushing\",\"component\":\"dispatcher\",\"aggrGroup\":{},\"alerts\":\"[TsigKeyRotationOverdue[eeffe77][active]]\"}",
+    "{\"time\":\"2026-12-06T04:04:15.62744578Z\",\"level\":\"ERROR\",\"source\":\"dispatch.go:360\",\"msg\":\"Notify for alerts failed\",\"component\":\"dispatcher\",\"num_alerts\":1,\"err\":\"target-e500/webhook[0]: notify retry canceled after 8 attempts: unexpected status code 500: boom\"}",
+    "{\"time\":\"2026-12-06T04:04:15.62747188Z\",\"level\":\"DEBUG\",\"source\":\"dispatch.go:530\",\"msg\":\"flushing\",\"component\":\"dispatcher\",\"aggrGroup\":{},\"alerts\":\"[TsigKeyRotationOverdue[eeffe77][active]]\"}",
+];
+
 QUnit.module("metrics: notification attempts from Alertmanager's log", () => {
     QUnit.test("each sent, retried and failed notification with its target, its alerts and its error", assert => {
         const attempts = parseNotificationLog(AM_LOG);
@@ -229,6 +250,22 @@ QUnit.module("metrics: notification attempts from Alertmanager's log", () => {
     QUnit.test("slog's keys (Alertmanager from 0.28) are read the same", assert => {
         const [a] = parseNotificationLog(['{"time":"2026-12-06T00:01:35.103Z","level":"DEBUG","msg":"Notify success","receiver":"target-ok","integration":"email[0]","attempts":2}']);
         assert.deepEqual([a.target, a.kind, a.outcome, a.attempts, a.time], ["ok", "email", "sent", 2, Date.parse("2026-12-06T00:01:35.103Z")]);
+    });
+
+    QUnit.test("Alertmanager 0.28 (Debian 13): each attempt with its target and outcome; a success with its alerts", assert => {
+        const attempts = parseNotificationLog(AM_028_LOG);
+        assert.deepEqual(attempts.map(a => [a.target, a.kind, a.outcome, a.attempts, a.alerts.join(",")]), [
+            ["down.hook", "webhook", "retrying", 1, ""],
+            ["mail", "email", "retrying", 1, ""],
+            ["ok", "webhook", "sent", 1, "TsigKeyRotationOverdue"],
+            ["e500", "webhook", "retrying", 1, ""],
+            ["mail", "email", "failed", 8, ""],
+            ["down.hook", "webhook", "failed", 9, ""],
+            ["e500", "webhook", "failed", 8, ""],
+        ]);
+        assert.equal(attempts[2].time, Date.parse("2026-12-06T04:04:00.65114817Z"), "slog's nanoseconds read as the millisecond");
+        assert.deepEqual([attempts[0].error, attempts[5].error], ["Post \"<redacted>\": dial tcp 127.0.0.1:1: connect: connection refused",
+            "notify retry canceled after 9 attempts: Post \"<redacted>\": dial tcp 127.0.0.1:1: connect: connection refused"]);
     });
 
     QUnit.test("a URL in an error is shown by its origin", assert => {

@@ -1,7 +1,7 @@
 // debvisorctl dns zones|records|add|delete|keys|rotate|registrations|register-host|register-machine|add-zone|remove-zone|generate-key
 import fs from "node:fs";
 import dbus from "dbus-next";
-import { DNS_IFACE, DNSKEY_IFACE, DNSZONE_IFACE, ROOT_PATH, type ContractMethod } from "../../../generated/dbus-contract.js";
+import { DNS_IFACE, DNSKEY_IFACE, DNSZONE_IFACE, IN_SIGNATURES, ROOT_PATH, type ContractMethod } from "../../../generated/dbus-contract.js";
 import { UsageError, type Values } from "../args.js";
 import { call, managedObjects, objectsWith } from "../bus.js";
 import { JSON_OPTION, NO_ASK_OPTION, type Command } from "../command.js";
@@ -57,7 +57,7 @@ const records: Command = {
         const options = passOptions(values, { name: "s", type: "s" });
         const all: RecordTuple[] = [];
         for (let offset = 0, total = 1; offset < total && offset < 10_000_000; offset += PAGE) {
-            const [page, count] = await call(DNS_PATH, DNS_IFACE, "ListRecords", "suua{sv}", [zone, offset, PAGE, options]) as [RecordTuple[], number];
+            const [page, count] = await call(DNS_PATH, DNS_IFACE, "ListRecords", IN_SIGNATURES[DNS_IFACE].ListRecords, [zone, offset, PAGE, options]) as [RecordTuple[], number];
             all.push(...page);
             total = count;
         }

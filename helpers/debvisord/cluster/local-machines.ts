@@ -5,7 +5,6 @@
 import type { CallContext } from "../bus/call-pipeline.js";
 import type { Machines, MachineSummary } from "../machines/machines.js";
 import type { MachineMove } from "./node-plan.js";
-import { waitOrForceOff } from "../machines/shutdown.js";
 
 const SHUTDOWN_WAIT_MS = 90_000;
 
@@ -32,11 +31,7 @@ export function localMachines(machines: Machines): LocalMachines {
         async shutDownAll(signal) {
             const forced: string[] = [];
             await Promise.all(runningFacts().map(async m => {
-                const domainPath = machines.domainOf(m.path);
-                await machines.libvirt.domainCall(domainPath, "Shutdown");
-                const byItself = await waitOrForceOff(machines.libvirt, domainPath, SHUTDOWN_WAIT_MS,
-                    () => ["shutoff", "unknown"].includes(machines.state(m.path)), signal);
-                if (!byItself)
+                if (!await machines.shutDownOrForceOff(m.path, SHUTDOWN_WAIT_MS, signal))
                     forced.push(m.name);
             }));
             return forced.sort();

@@ -49,7 +49,6 @@ function derivedKeyName(zone: string, suffix: string): string {
 
 export class DnsObjects {
     readonly path: string;
-    private listsPublished = ""; // the DNS object's lists as last signalled, to signal only changes
     private leases: Lease[] = [];
     private readonly machinePaths = new Map<string, string>(); // machine object path → uuid
     private readonly moved: MovedMachines;
@@ -76,29 +75,13 @@ export class DnsObjects {
 
     export(): void {
         this.leases = readLeases();
-        this.server.export(this.path, [{
-            name: DNS_IFACE,
-            properties: () => ({
-                Registrations: Object.entries(this.service.registrations).map(([id, r]) => ({
-                    Id: id, Kind: r.kind, Zone: r.zone, Name: r.name, Addresses: r.addresses, Ptr: r.ptr,
-                    Time: microseconds(r.at), Error: r.error ?? "", Node: r.node ?? "",
-                })),
-                Leases: this.leases.map(l => ({ ...l, Expiry: BigInt(l.Expiry) * 1_000_000n })),
-                OverdueKeys: this.service.overdueKeys(),
-                DhcpRanges: this.service.dhcpRanges,
-            }),
-            methods: this.methods(),
-        }]);
-        this.listsPublished = this.dnsJson();
+        this.publishLists();
         this.service.ensureBindConfig();
         this.service.onChange(() => this.sync());
         this.sync();
         setInterval(() => {
-            const leases = readLeases();
-            if (JSON.stringify(leases) !== JSON.stringify(this.leases)) {
-                this.leases = leases;
-                this.server.propertiesChanged(this.path, DNS_IFACE, ["Leases"]);
-            }
+            this.leases = readLeases();
+            this.publishLists();
         }, LEASE_POLL_MS).unref();
         setInterval(() => {
             for (const zone of Object.keys(this.service.zones))
@@ -129,8 +112,17 @@ export class DnsObjects {
         }
     }
 
-    private dnsJson(): string {
-        return JSON.stringify([this.service.registrations, this.service.overdueKeys(), this.service.dhcpRanges]);
+    /* The DNS object: its lists, signalled when they change. */
+    private publishLists(): void {
+        this.server.publish(this.path, DNS_IFACE, {
+            Registrations: Object.entries(this.service.registrations).map(([id, r]) => ({
+                Id: id, Kind: r.kind, Zone: r.zone, Name: r.name, Addresses: r.addresses, Ptr: r.ptr,
+                Time: microseconds(r.at), Error: r.error ?? "", Node: r.node ?? "",
+            })),
+            Leases: this.leases.map(l => ({ ...l, Expiry: BigInt(l.Expiry) * 1_000_000n })),
+            OverdueKeys: this.service.overdueKeys(),
+            DhcpRanges: this.service.dhcpRanges,
+        }, () => this.methods());
     }
 
     private zoneProperties(zone: string) {
@@ -161,11 +153,7 @@ export class DnsObjects {
         for (const key of Object.keys(this.service.keyMeta))
             wanted.set(this.keyPath(key), { iface: DNSKEY_IFACE, props: this.keyProperties(key) });
         this.server.sync(this.path, wanted);
-        const dns = this.dnsJson();
-        if (dns !== this.listsPublished) {
-            this.listsPublished = dns;
-            this.server.propertiesChanged(this.path, DNS_IFACE, ["Registrations", "OverdueKeys", "DhcpRanges"]);
-        }
+        this.publishLists();
     }
 
     private parseBatch(zone: string, records: RecordTuple[], dataRequired: boolean): DnsRecord[] {

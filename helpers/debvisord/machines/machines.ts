@@ -40,7 +40,7 @@ const ADDRESS_SOURCE_LEASE = 0, ADDRESS_SOURCE_AGENT = 1;
 type Snapshot = Record<string, unknown>;
 
 /** What other areas (DNS registration) learn about a machine whenever it is read or goes away. */
-export type MachineFacts = { path: string; uuid: string; name: string; running: boolean; addresses: string[]; tags: string[] };
+export type MachineFacts = { path: string; uuid: string; name: string; running: boolean; autostart: boolean; addresses: string[]; tags: string[] };
 /** A machine as another node of the cluster lists it. */
 export interface MachineSummary {
     name: string; uuid: string; state: string; vcpus: number; memoryMiB: number; disks: number; autostart: boolean;
@@ -83,7 +83,7 @@ export class Machines implements MachineHost {
         if (!s)
             return null;
         return {
-            path, uuid: String(s.UUID), name: String(s.Name), running: s.State === "running" || s.State === "paused",
+            path, uuid: String(s.UUID), name: String(s.Name), running: s.State === "running" || s.State === "paused", autostart: !!s.Autostart,
             addresses: [...this.addresses.get(path)?.values() ?? []].flat(),
             tags: (s.Tags as string[] | undefined) ?? [],
         };
@@ -112,6 +112,17 @@ export class Machines implements MachineHost {
         // the object is current when the reply arrives, also if libvirt's event is late or lost
         if (action === "Start")
             await this.refresh(domainPath);
+    }
+
+    /* Shuts the machine down and waits, forcing it off after `ms`; whether it went off by itself (a quarantine, a node's maintenance). */
+    async shutDownOrForceOff(path: string, ms: number, signal?: AbortSignal): Promise<boolean> {
+        const domainPath = this.domainOf(path);
+        await this.libvirt.domainCall(domainPath, "Shutdown");
+        return waitOrForceOff(this.libvirt, domainPath, ms, () => this.isOff(path), signal);
+    }
+
+    private isOff(path: string): boolean {
+        return ["shutoff", "unknown"].includes(this.state(path));
     }
 
     private tell(facts: Parameters<MachineListener>[0]): void {
@@ -421,7 +432,7 @@ export class Machines implements MachineHost {
     }
 
     private async waitForShutoff(path: string, domainPath: string, seconds: number, signal: AbortSignal): Promise<string> {
-        const byItself = await waitOrForceOff(this.libvirt, domainPath, seconds * 1000, () => ["shutoff", "unknown"].includes(this.state(path)), signal);
+        const byItself = await waitOrForceOff(this.libvirt, domainPath, seconds * 1000, () => this.isOff(path), signal);
         return byItself ? "The guest shut down" : `The guest did not shut down within ${seconds} s and was forced off`;
     }
 }

@@ -1,6 +1,6 @@
 // Waiting for a guest that was asked to shut down, and forcing it off when it
-// does not within the time given: Machine.Shutdown's job and the firewall's
-// quarantine both stop machines this way.
+// does not within the time given: Machine.Shutdown's job, and through
+// Machines.shutDownOrForceOff a quarantine and a node's maintenance.
 import type { Libvirt } from "./libvirt.js";
 
 const POLL_MS = 250;

@@ -6,6 +6,9 @@
 // make the attempt's alerts exact: a group's "flushing" line names its alerts
 // and its route (which names the target), and the group's next outcome line
 // (same receiver) is that flush's, as a group sends one flush at a time.
+// Alertmanager 0.28 (Debian 13) logs with slog: a flush's group is written as
+// {}, but a success's own line names its alerts; its failures' alerts are not
+// in its log.
 import fs from "node:fs";
 import { TEST_LABEL } from "./notification-targets.js";
 
@@ -19,7 +22,8 @@ export interface NotificationAttempt {
     target: string;
     /** "email" or "webhook" (Alertmanager's integration) */
     kind: string;
-    /** the alerts it was about, as Alertmanager's flush named them; empty when that line is out of the log's window */
+    /** the alerts it was about, as Alertmanager named them; empty when that line is out of the log's window, and for
+     * a failure logged by Alertmanager 0.28 (Debian 13), whose log names the alerts of a success only */
     alerts: string[];
     /** "sent"; "retrying": an attempt failed and Alertmanager tries again; "failed": it gave up */
     outcome: "sent" | "retrying" | "failed";
@@ -98,7 +102,9 @@ export function parseNotificationLog(lines: string[]): NotificationAttempt[] {
             continue;
         const target = receiver.slice(RECEIVER_PREFIX.length);
         const attempts = Number(entry.attempts ?? /after (\d+) attempts/.exec(error)?.[1] ?? 1);
-        out.push({ time, target, kind: kindOf(integration), alerts: flushed.get(target) ?? [], outcome, error: redactUrls(error), attempts });
+        // 0.28 names a success's alerts on its own line (and writes a flush's group as {}, naming no route)
+        const alerts = entry.alerts !== undefined ? alertNames(String(entry.alerts)) : flushed.get(target) ?? [];
+        out.push({ time, target, kind: kindOf(integration), alerts, outcome, error: redactUrls(error), attempts });
     }
     return out;
 }

@@ -1,8 +1,8 @@
 // The machines a quarantine stops: those running that start automatically
 // with the host (servers, as opposed to something an admin started by hand
-// to investigate). Shut down through libvirt, forced off after a timeout.
-import type { Libvirt } from "../machines/libvirt.js";
-import { waitOrForceOff } from "../machines/shutdown.js";
+// to investigate). Shut down through the machines area, forced off after a
+// timeout; started again through it on release.
+import type { Machines } from "../machines/machines.js";
 import type { StoppedMachine } from "./firewall-state.js";
 
 export interface MachineControl {
@@ -13,33 +13,22 @@ export interface MachineControl {
 
 const SHUTDOWN_WAIT_MS = 60_000;
 
-export class LibvirtMachineControl implements MachineControl {
-    constructor(private readonly libvirt: Libvirt) {}
+export class MachinesAreaControl implements MachineControl {
+    constructor(private readonly machines: Machines) {}
 
     async autostartedRunning(): Promise<Array<StoppedMachine & { path: string }>> {
-        const out: Array<StoppedMachine & { path: string }> = [];
-        for (const path of await this.libvirt.listDomains()) {
-            const p = await this.libvirt.domainProperties(path);
-            if (p.Autostart && p.Active)
-                out.push({ name: p.Name, uuid: p.UUID, path });
-        }
-        return out;
+        return this.machines.list().filter(m => m.running && m.autostart).map(m => ({ name: m.name, uuid: m.uuid, path: m.path }));
     }
 
     async stop(path: string): Promise<void> {
-        await this.libvirt.domainCall(path, "Shutdown");
-        await waitOrForceOff(this.libvirt, path, SHUTDOWN_WAIT_MS, async () => !(await this.libvirt.domainProperties(path)).Active);
+        await this.machines.shutDownOrForceOff(path, SHUTDOWN_WAIT_MS);
     }
 
     async startByUuid(uuid: string): Promise<void> {
-        for (const path of await this.libvirt.listDomains()) {
-            const p = await this.libvirt.domainProperties(path);
-            if (p.UUID === uuid) {
-                if (!p.Active)
-                    await this.libvirt.domainCall(path, "Create");
-                return;
-            }
-        }
-        throw new Error(`machine ${uuid} no longer exists`);
+        const m = this.machines.list().find(f => f.uuid === uuid);
+        if (!m)
+            throw new Error(`machine ${uuid} no longer exists`);
+        if (!m.running)
+            await this.machines.lifecycle(m.path, "Start");
     }
 }
