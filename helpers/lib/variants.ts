@@ -97,7 +97,7 @@ function toVariant(value: unknown): VariantT {
 }
 
 /* A plain object as a{sv}; undefined and null members are left out. */
-export function toVariantDict(object: Record<string, unknown>): Record<string, VariantT> {
+function toVariantDict(object: Record<string, unknown>): Record<string, VariantT> {
     const result: Record<string, VariantT> = {};
     for (const [key, value] of Object.entries(object)) {
         if (value !== undefined && value !== null)
