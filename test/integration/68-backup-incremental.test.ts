@@ -11,7 +11,7 @@ import fs from "node:fs";
 import path from "node:path";
 import QUnit from "qunit";
 import { closeWatchBus, watchJobs } from "../lib/bus-watch.js";
-import { areas } from "../lib/daemon.js";
+import { areas, reactivateDaemon } from "../lib/daemon.js";
 import { tempDir, uniqueName } from "../lib/images.js";
 import { ADMIN, OPERATOR } from "../lib/users.js";
 import { waitFor, withTimeout } from "../lib/wait.js";
@@ -91,6 +91,7 @@ QUnit.module("backup incremental: only changed blocks read, restored exactly", h
     hooks.after(async () => {
         for (const volume of volumesMade)
             try { virsh("vol-delete", "--pool", pool, volume) } catch { /* not made */ }
+        await removeTestMachineAndRepository(`${name}-renamed`, "");
         await removeTestMachineAndRepository(name, repoName);
         fs.rmSync(dir, { recursive: true, force: true });
         closeWatchBus();
@@ -203,5 +204,39 @@ QUnit.module("backup incremental: only changed blocks read, restored exactly", h
         const after = await backUp();
         assert.false(after.incremental, after.message);
         assert.equal(await restoredContent(after.id), rawContent(disk, dir), "restored exactly");
+    });
+
+    QUnit.test("renamed, the tracking stays; deleted (also while debvisord was down), nothing of its backups is left on the node", async assert => {
+        const uuid = String(await prop(machinePath, "UUID"));
+        const tracking = path.join(TRACKING_DIR, `${uuid}.json`);
+        const staging = path.join(STAGING_DIR, uuid);
+        const bitmaps = () => ((JSON.parse(execFileSync("qemu-img", ["info", "-U", "--output=json", disk], { encoding: "utf8" })) as
+            { "format-specific": { data: { bitmaps?: Array<{ name: string }> } } })["format-specific"].data.bitmaps ?? [])
+            .map(b => b.name).filter(b => b.startsWith("debvisor-backup-"));
+        const renamed = await machineCall(ADMIN.name, machinePath, "Rename", "sa{sv}", [`${name}-renamed`, {}]);
+        assert.true(renamed.ok, renamed.ok ? "renamed" : renamed.message);
+        change(0xb1);
+        const afterRename = await backUp();
+        assert.true(afterRename.incremental, `the renamed machine (same UUID) is still tracked: ${afterRename.message}`);
+
+        // what a machine deleted while debvisord was down left: swept when it starts again
+        const gone = crypto.randomUUID();
+        fs.writeFileSync(path.join(TRACKING_DIR, `${gone}.json`), "{}", { mode: 0o600 });
+        fs.mkdirSync(path.join(STAGING_DIR, gone, "disks", "vda"), { recursive: true });
+        await reactivateDaemon();
+        await waitFor("the backups area to be ready again", async () => (await areas()).backups?.state === "ready", 60_000, 200);
+        await waitFor("the leftovers of the machine deleted meanwhile to be swept",
+            () => !fs.existsSync(path.join(TRACKING_DIR, `${gone}.json`)) && !fs.existsSync(path.join(STAGING_DIR, gone)), 30_000, 100);
+        assert.true(fs.existsSync(tracking) && fs.existsSync(staging), "a machine that is still there keeps its tracking and staging directory");
+
+        // deleted (its disk kept): the tracking, the staging directory and the bitmaps on the kept disk go
+        assert.true(bitmaps().length > 0, "the disk carries the backup's bitmap");
+        const deleted = await machineCall(ADMIN.name, machinePath, "Delete", "a{sv}", [{}]);
+        assert.true(deleted.ok, deleted.ok ? "deleted" : deleted.message);
+        volumesMade.push(path.basename(disk));
+        await waitFor("the deleted machine's tracking and staging directory to go",
+            () => !fs.existsSync(tracking) && !fs.existsSync(staging), 30_000, 100);
+        await waitFor("the backup bitmaps on the kept disk to go", () => bitmaps().length === 0, 30_000, 100);
+        assert.true(fs.existsSync(disk), "the disk itself stays");
     });
 });

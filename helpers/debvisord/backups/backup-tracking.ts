@@ -48,3 +48,17 @@ export function writeTracking(uuid: string, tracking: MachineTracking, dir = TRA
     fs.writeFileSync(partial, JSON.stringify(tracking), { mode: 0o600 });
     fs.renameSync(partial, file);
 }
+
+export function removeTracking(uuid: string, dir = TRACKING_DIR): void {
+    fs.rmSync(trackingFile(uuid, dir), { force: true });
+    fs.rmSync(`${trackingFile(uuid, dir)}.partial`, { force: true });
+}
+
+/** The UUIDs of the machines with tracking (or a write of it cut short). */
+export function trackedMachines(dir = TRACKING_DIR): string[] {
+    try {
+        return [...new Set(fs.readdirSync(dir).map(f => /^([0-9a-f-]{36})\.json(\.partial)?$/.exec(f)?.[1]).filter((u): u is string => Boolean(u)))];
+    } catch {
+        return [];
+    }
+}

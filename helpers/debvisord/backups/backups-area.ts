@@ -14,7 +14,7 @@ import type { ObjectServer } from "../bus/object-server.js";
 import { optionsSchema, resourceName } from "../validation.js";
 import type { AuditLog } from "../audit/audit-log.js";
 import type { MachineHost } from "../machines/machine-host.js";
-import type { MachineFacts } from "../machines/machines.js";
+import type { MachineFacts, MachineListener } from "../machines/machines.js";
 import { BackupSchedules } from "./backup-schedules.js";
 import type { BackupsHost } from "./backups-host.js";
 import { systemClock, type Clock } from "../clock.js";
@@ -22,6 +22,8 @@ import { describeLocation, LocationError, parseLocation, type RepositoryLocation
 import { RepositoryStore, type RepositoryRecord } from "./repositories.js";
 import { parseSnapshots, repositoryMissing, Restic, resticError, type RepositoryAccess, type ResticSnapshot } from "./restic.js";
 import { DiskFiles, listFilesMethod, readFileMethod } from "./disk-files.js";
+import { forgetMachine, sweepDeletedMachines } from "./forget-machine.js";
+import { uuidOf } from "./machine-backup.js";
 import { restoreMethod } from "./restore.js";
 import { restoreDiskMethod } from "./restore-disk.js";
 import { restoreOverOriginalMethod } from "./restore-original.js";
@@ -67,11 +69,13 @@ export class BackupsArea implements BackupsHost {
     version = "";
     private readonly inUse = new Map<string, number>(); // repository → jobs running on it
     private readonly adding = new Set<string>();
+    private swept = false;
 
     readonly schedules: BackupSchedules;
     readonly files = new DiskFiles();
 
-    constructor(readonly server: ObjectServer, readonly host: MachineHost & { list(): MachineFacts[] }, private readonly audit: AuditLog,
+    constructor(readonly server: ObjectServer,
+        readonly host: MachineHost & { list(): MachineFacts[]; onMachine(listener: MachineListener): void }, private readonly audit: AuditLog,
         clock: Clock = systemClock, readonly store = new RepositoryStore(), readonly swaps = new SwapJournals()) {
         this.path = `${server.rootPath}/backups`;
         this.schedules = new BackupSchedules(this, audit, clock);
@@ -100,12 +104,23 @@ export class BackupsArea implements BackupsHost {
             process.stderr.write(`debvisord: backups: ${(e as Error).message}\n`);
         }
         this.schedules.start();
+        // a deleted machine's backups stay in the repositories; what was kept on the node for its next backup goes
+        this.host.onMachine(facts => {
+            if ("removed" in facts && facts.deleted)
+                void forgetMachine(uuidOf(facts.path)).catch(e => process.stderr.write(`debvisord: backups: ${(e as Error).message}\n`));
+        });
     }
 
     /* The area supervisor's attempt: a restore cut off in its swap is finished first (libvirt must
      * answer for that), then restic must be there. */
     async probe(): Promise<void> {
         await this.finishInterruptedSwaps();
+        if (!this.swept) {
+            // machines deleted while debvisord was down (libvirt must answer for that, as for the swaps)
+            for (const uuid of await sweepDeletedMachines(async uuid => await this.host.libvirt.domainByUuid(uuid) !== null))
+                process.stderr.write(`debvisord: backups: forgot the backup tracking of machine ${uuid}, deleted while debvisord was stopped\n`);
+            this.swept = true;
+        }
         const version = await this.restic.version();
         if (version !== this.version) {
             this.version = version ?? "";

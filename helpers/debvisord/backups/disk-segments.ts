@@ -76,7 +76,11 @@ export async function imageInfo(file: string, shared: boolean): Promise<{ bitmap
 export async function pruneBitmaps(file: string, keep: Set<string>): Promise<void> {
     for (const b of (await imageInfo(file, false)).bitmaps)
         if (b.name.startsWith(BITMAP_PREFIX) && !keep.has(b.name))
-            await runTool("qemu-img", ["bitmap", "--remove", "-f", "qcow2", file, b.name], `removing the old backup bitmap ${b.name}`);
+            await removeBitmap(file, b.name);
+}
+
+export async function removeBitmap(file: string, name: string): Promise<void> {
+    await runTool("qemu-img", ["bitmap", "--remove", "-f", "qcow2", file, name], `removing the old backup bitmap ${name}`);
 }
 
 /** qemu-nbd serving one image on a private socket, and a client connected to it. */

@@ -41,9 +41,17 @@ export interface ManifestDisk { target: string; file: string; format: string; by
 export interface Manifest { version: 1 | 2; name: string; uuid: string; time: string; consistency: string; disks: ManifestDisk[] }
 
 const running = new Set<string>(); // machines being backed up
+const waiting = new Map<string, Array<() => void>>(); // machine → who waits for its backup to end
 
 export function isBeingBackedUp(uuid: string): boolean {
     return running.has(uuid);
+}
+
+/* Resolves once no backup of the machine runs. */
+export function backupEnded(uuid: string): Promise<void> {
+    if (!running.has(uuid))
+        return Promise.resolve();
+    return new Promise(resolve => waiting.set(uuid, [...waiting.get(uuid) ?? [], resolve]));
 }
 
 export function uuidOf(path: string): string {
@@ -170,6 +178,9 @@ export async function backupMachine(area: BackupsHost, host: MachineHost, path: 
         }
     } finally {
         running.delete(uuid);
+        for (const resolve of waiting.get(uuid) ?? [])
+            resolve();
+        waiting.delete(uuid);
     }
 }
 

@@ -31,6 +31,8 @@ export interface CallContext {
      * `args` are redacted like the call's. Rejects when the log cannot take it.
      */
     auditStep(method: string, result: string, args?: unknown, where?: { object?: string; phase?: "step" | "end" }): Promise<void>;
+    /** set when another member of the cluster asked this node to act for a person there (cluster/remote-roles.ts) */
+    actingFor?: { node: string; user: string; role: "admin" | "operator" | "viewer" };
 }
 
 /** What the pipeline needs of an argument schema (zod's safeParse). */

@@ -12,7 +12,7 @@ import type { Machines, MachineSummary } from "../machines/machines.js";
 import { optionsSchema } from "../validation.js";
 import type { ClusterHost, PeerHandler } from "./cluster-host.js";
 import { listInAnswer, otherMembersRows } from "./member-reports.js";
-import { roleAllows, roleOf } from "./remote-roles.js";
+import { peerActor, roleAllows, roleOf } from "./remote-roles.js";
 import { NODE_NAME } from "./ssh-channel.js";
 
 const LIFECYCLE_ACTION = "org.debvisor.machines.lifecycle";
@@ -68,7 +68,7 @@ export function machineCallMethod(cluster: ClusterHost) {
 export function machinePeerCalls(machines: Machines): Record<string, PeerHandler> {
     return {
         "machine-call": async (ctx, from, request) => {
-            const who = `${from}: ${request.user} (${request.role ?? "no role"})`;
+            const who = peerActor(from, request);
             if (!roleAllows(request.role, LIFECYCLE_ACTION))
                 throw notAuthorized(`${who} may not start or stop machines`);
             const parsed = callArgs.safeParse(request.args);

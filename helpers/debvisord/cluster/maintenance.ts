@@ -46,7 +46,7 @@ export async function enterMaintenance(area: ClusterHost, ctx: CallContext, node
             await step("noout");
         }
         try {
-            await rewriteMember(area, node, m => ({ ...m, maintenance: { since: Date.now(), by: ctx.caller.user } }));
+            await rewriteMember(area, node, m => ({ ...m, maintenance: { since: Date.now(), by: ctx.actingFor ? `${ctx.actingFor.user} on ${ctx.actingFor.node}` : ctx.caller.user } }));
         } catch (e) {
             // not marked: no flag left behind that no member shows
             if (hostBucket)

@@ -30,7 +30,7 @@ import type { MachineMove } from "./node-plan.js";
 import {
     CLUSTER_SSH, makeMigrationDir, MIGRATION_ID, migrationDir, openRelay, removeMigrationDir, STREAM_KINDS, streamSocket, type Relay,
 } from "./migration-relay.js";
-import { roleAllows, roleOf } from "./remote-roles.js";
+import { actorOf, peerActor, roleAllows } from "./remote-roles.js";
 import { NODE_NAME, PEER_USER } from "./ssh-channel.js";
 
 const MIGRATE_ACTION = "org.debvisor.machines.migrate";
@@ -176,8 +176,9 @@ export class Migrations {
         if (plan.refused.length > 0)
             throw notSupported(`${name} cannot move to another node: ${plan.refused.join("; ")}`);
         const id = randomBytes(8).toString("hex");
-        const role = await roleOf(ctx.caller);
-        const request = (call: string, args: unknown): PeerRequest => ({ call, user: ctx.caller.user, role, args });
+        // maintenance asked for by another member moves the machines for the person there (remote-maintenance.ts)
+        const { user, role } = await actorOf(ctx);
+        const request = (call: string, args: unknown): PeerRequest => ({ call, user, role, args });
         const { name: _n, uuid: _u, refused: _r, shared: _s, ...needs } = plan;
         // the other node refuses here what it lacks or has already, before anything is done
         const prepared = await cluster.call(target.member, request("migration-prepare", { id, name: plan.name, uuid: plan.uuid, ...needs, stream: STREAM_VERSION }),
@@ -277,7 +278,7 @@ export class Migrations {
 
     /* On the receiving node: the person's role, what this node lacks or has already; then the migration is expected. */
     private async prepare(ctx: CallContext, from: string, request: PeerRequest): Promise<unknown> {
-        const who = `${from}: ${request.user} (${request.role ?? "no role"})`;
+        const who = peerActor(from, request);
         if (!roleAllows(request.role, MIGRATE_ACTION))
             throw notAuthorized(`${who} may not move machines to this node`);
         const args = parsed(prepareArgs, request.args, "migration-prepare");

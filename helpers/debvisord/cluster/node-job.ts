@@ -7,11 +7,15 @@ import type { ClusterHost } from "./cluster-host.js";
 
 let underWay: string | null = null;
 
+export function requireNoNodeJob(): void {
+    if (underWay)
+        throw busy(`${underWay} is under way on this node; try again when its job ends`);
+}
+
 /* Refuses while another node change runs; the lock is held until this one's job ends. */
 export function startNodeJob(area: ClusterHost, ctx: CallContext, operation: string, description: string,
     work: (control: JobControl, step: (id: string, detail?: string) => Promise<void>) => Promise<string>): string {
-    if (underWay)
-        throw busy(`${underWay} is under way on this node; try again when its job ends`);
+    requireNoNodeJob();
     underWay = description;
     try {
         const job = area.jobs.start({ operation, description, caller: ctx.caller, objects: [area.path] }, async control => {

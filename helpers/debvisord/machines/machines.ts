@@ -49,7 +49,8 @@ export interface MachineSummary {
     /** the addresses it reports (absent from a member of an older version) */
     addresses?: string[];
 }
-type MachineListener = (facts: MachineFacts | { path: string; removed: true }) => void;
+/** A machine read, or its object gone: `deleted` when libvirt no longer has it (not merely unreachable). */
+export type MachineListener = (facts: MachineFacts | { path: string; removed: true; deleted: boolean }) => void;
 
 export class Machines implements MachineHost {
     private readonly snapshots = new Map<string, Snapshot>(); // our object path → properties
@@ -194,7 +195,7 @@ export class Machines implements MachineHost {
         const listed = new Set(domains);
         for (const [path, domainPath] of [...this.domainPaths]) {
             if (!listed.has(domainPath))
-                this.remove(path);
+                this.remove(path, true);
         }
         for (let i = 0; i < domains.length; i += MAX_PARALLEL_READS)
             await Promise.all(domains.slice(i, i + MAX_PARALLEL_READS).map(d => this.refresh(d)));
@@ -271,7 +272,7 @@ export class Machines implements MachineHost {
             const stillThere = (await this.libvirt.listDomains()).includes(domainPath);
             if (!stillThere) {
                 if (ours)
-                    this.remove(ours);
+                    this.remove(ours, true);
                 return;
             }
         }
@@ -284,7 +285,7 @@ export class Machines implements MachineHost {
         } catch (e) {
             if ((e as { errorName?: string }).errorName === "NotFound") {
                 if (ours)
-                    this.remove(ours);
+                    this.remove(ours, true);
                 return;
             }
             throw e;
@@ -332,13 +333,14 @@ export class Machines implements MachineHost {
         await this.audit.appendAsDaemon("Machine.MoveDisplayToSocket", path, result, [name]).catch(e => process.stderr.write(`debvisord: ${name}: the display move is not in the audit log: ${(e as Error).message}\n`));
     }
 
-    private remove(path: string): void {
+    /* `deleted`: libvirt said the domain is gone (the others' state of it may go too), else it does not answer. */
+    private remove(path: string, deleted = false): void {
         this.snapshots.delete(path);
         this.domainPaths.delete(path);
         this.addresses.delete(path);
         this.consoles.forget(path);
         this.server.unexport(path);
-        this.tell({ path, removed: true });
+        this.tell({ path, removed: true, deleted });
     }
 
     state(path: string): string {
