@@ -2,17 +2,15 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import dbus from "dbus-next";
 import { formatBytes } from "../lib/bytes.js";
 import { busy, invalidArgument } from "../lib/errors.js";
-import { toVariantDict } from "../lib/variants.js";
 import type { Areas } from "./area-supervisor.js";
 import type { AuditLog } from "./audit/audit-log.js";
 import { auditRecordDict } from "./audit/audit-object.js";
 import { contractMethods, method, type MethodTable } from "./bus/call-pipeline.js";
 import type { ExportedInterface, ObjectServer } from "./bus/object-server.js";
 import { testFileOsdDisks } from "./ceph/provision/devices.js";
-import { listDisks, type Disk } from "./host/disks.js";
+import { listDisks } from "./host/disks.js";
 import { detectFeatures, PROFILE_FILE, readProfile } from "./host/facts.js";
 import { FirstBootWatch } from "./host/firstboot.js";
 import { RoleMembers } from "./host/role-members.js";
@@ -23,14 +21,6 @@ import { absolutePath, count, optionsSchema, resourceName } from "./validation.j
 import { MANAGER_IFACE } from "../../generated/dbus-contract.js";
 
 declare const DEBVISOR_VERSION: string;
-
-function diskToDict(disk: Disk) {
-    return toVariantDict({
-        ...disk,
-        Partitions: new dbus.Variant("aa{sv}", disk.Partitions.map(p => toVariantDict({ ...p }))),
-        Mountpoints: new dbus.Variant("as", disk.Mountpoints),
-    });
-}
 
 export class Manager {
     readonly path: string;
@@ -118,7 +108,7 @@ export class Manager {
                 args: z.tuple([optionsSchema({
                     "test-files": z.optional(z.enum(["ceph"], { error: "must be \"ceph\"" })),
                 })]),
-                run: async (_ctx, [options]) => [[...await listDisks(), ...options["test-files"] === "ceph" ? await testFileOsdDisks() : []].map(diskToDict)],
+                run: async (_ctx, [options]) => [[...await listDisks(), ...options["test-files"] === "ceph" ? await testFileOsdDisks() : []]],
             }),
             ImportImage: method({
                 args: z.tuple([

@@ -23,13 +23,13 @@ import path from "node:path";
 import QUnit from "qunit";
 import type { Frame } from "playwright-core";
 import { callAs, getProperty } from "../lib/call-as.js";
-import { COCKPIT_URL, login, openFromMenu, openSession, pageFrame, screenshot } from "../lib/browser.js";
+import { COCKPIT_URL, login, openFromMenu, openSession, pageFrame, screenshot, type Session } from "../lib/browser.js";
 import { defineDiskMachine, virsh } from "../lib/backups.js";
 import { tempDir, uniqueName } from "../lib/images.js";
 import { waitForArea } from "../lib/daemon.js";
 import { enginesMissing, MetricsEngines } from "../lib/metrics-engines.js";
 import { moduleUnless, testUnless } from "../lib/skip.js";
-import { ADMIN, VIEWER } from "../lib/users.js";
+import { ADMIN, VIEWER, type TestUser } from "../lib/users.js";
 import { waitFor } from "../lib/wait.js";
 import { degradedMirror, destroyTestPool, zfsMissing } from "../lib/zfs.js";
 
@@ -60,6 +60,14 @@ function postAlert(engines: MetricsEngines, labels: Record<string, string> = { a
 async function poolAlerted(pool: string): Promise<boolean> {
     const r = await callAs(VIEWER.name, { ...ALERTS, method: "ListAlerts", signature: "a{sv}", body: [{}] });
     return r.ok && (r.body[0] as Array<Record<string, unknown>>).some(a => a.Name === "ZfsPoolDegraded" && (a.Labels as Record<string, string>).pool === pool);
+}
+
+/* Logs in and opens the Overview at its address; console errors counted from there. */
+async function overviewAs(session: Session, user: TestUser): Promise<Frame> {
+    await login(session.page, user);
+    session.consoleErrors.length = 0;
+    await session.page.goto(`${COCKPIT_URL}/debvisor/overview`);
+    return pageFrame(session.page, "debvisor/overview");
 }
 
 const pointsOf = (frame: Frame, title: string) =>
@@ -132,10 +140,7 @@ moduleUnless("browser: Overview's alerts and history", enginesMissing(), hooks =
                 const r = await callAs(VIEWER.name, { ...ALERTS, method: "ListNotifications", signature: "a{sv}", body: [{}] });
                 return r.ok && (r.body[0] as Array<Record<string, unknown>>).some(a => a.Target === target && a.Outcome === "sent");
             }, 15_000, 200);
-            await login(session.page, VIEWER);
-            session.consoleErrors.length = 0;
-            await session.page.goto(`${COCKPIT_URL}/debvisor/overview`);
-            const frame = await pageFrame(session.page, "debvisor/overview");
+            const frame = await overviewAs(session, VIEWER);
             const card = frame.getByTestId("notifications-card");
             const attempt = card.locator(`tr[data-attempt='${target}'][data-outcome='sent']`).first();
             await attempt.waitFor(WAIT);
@@ -160,10 +165,7 @@ moduleUnless("browser: Overview's alerts and history", enginesMissing(), hooks =
         assert.equal(await retention(), 30, "30 days to start with");
         const session = await openSession();
         try {
-            await login(session.page, ADMIN);
-            session.consoleErrors.length = 0;
-            await session.page.goto(`${COCKPIT_URL}/debvisor/overview`);
-            const frame = await pageFrame(session.page, "debvisor/overview");
+            const frame = await overviewAs(session, ADMIN);
             const setting = frame.getByTestId("history-retention");
             await setting.getByText("History is kept for 30 days.").waitFor(WAIT);
             await setting.getByRole("button", { name: "Change…" }).click();
@@ -189,9 +191,7 @@ moduleUnless("browser: Overview's alerts and history", enginesMissing(), hooks =
         }
         const viewer = await openSession();
         try {
-            await login(viewer.page, VIEWER);
-            await viewer.page.goto(`${COCKPIT_URL}/debvisor/overview`);
-            const frame = await pageFrame(viewer.page, "debvisor/overview");
+            const frame = await overviewAs(viewer, VIEWER);
             const setting = frame.getByTestId("history-retention");
             await setting.getByText("History is kept for 30 days.").waitFor(WAIT);
             const change = setting.locator("button[aria-disabled='true']", { hasText: "Change…" });
@@ -308,10 +308,7 @@ moduleUnless("browser: Overview's alerts and history", enginesMissing(), hooks =
     QUnit.test("an admin silences the alert from the card and ends the silence; a viewer is offered neither", async assert => {
         const session = await openSession();
         try {
-            await login(session.page, ADMIN);
-            session.consoleErrors.length = 0;
-            await session.page.goto(`${COCKPIT_URL}/debvisor/overview`);
-            const frame = await pageFrame(session.page, "debvisor/overview");
+            const frame = await overviewAs(session, ADMIN);
             const item = frame.getByTestId("alerts-card").locator(`li[data-alert='${ALERT}']`);
             await item.getByRole("button", { name: "Silence…" }).click(WAIT);
             const dialog = frame.getByRole("dialog");
@@ -332,9 +329,7 @@ moduleUnless("browser: Overview's alerts and history", enginesMissing(), hooks =
         }
         const viewer = await openSession();
         try {
-            await login(viewer.page, VIEWER);
-            await viewer.page.goto(`${COCKPIT_URL}/debvisor/overview`);
-            const frame = await pageFrame(viewer.page, "debvisor/overview");
+            const frame = await overviewAs(viewer, VIEWER);
             const item = frame.getByTestId("alerts-card").locator(`li[data-alert='${ALERT}']`);
             await item.waitFor(WAIT);
             assert.equal(await item.getByRole("button").count(), 0, "no Silence… for a viewer");
@@ -346,10 +341,7 @@ moduleUnless("browser: Overview's alerts and history", enginesMissing(), hooks =
     QUnit.test("narrow and dark: the card fits the screen", async assert => {
         const session = await openSession({ colorScheme: "dark", width: 420 });
         try {
-            await login(session.page, VIEWER);
-            session.consoleErrors.length = 0;
-            await session.page.goto(`${COCKPIT_URL}/debvisor/overview`);
-            const frame = await pageFrame(session.page, "debvisor/overview");
+            const frame = await overviewAs(session, VIEWER);
             const card = frame.getByTestId("alerts-card");
             await card.locator("figure[aria-label='CPU'] svg").waitFor(WAIT);
             const fits = await card.evaluate(el => el.scrollWidth <= el.clientWidth + 1);

@@ -5,6 +5,7 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import QUnit from "qunit";
+import { onTheBus, type Typed } from "../lib/as-sent.js";
 import { callAs, getProperty } from "../lib/call-as.js";
 import { closeWatchBus, watchJobs } from "../lib/bus-watch.js";
 import { waitFor, withTimeout } from "../lib/wait.js";
@@ -21,6 +22,12 @@ const machineProperty = (objectPath: string, name: string) => getProperty(object
 
 const waitForState = (objectPath: string, state: string) =>
     waitFor(`state ${state}`, async () => await machineProperty(objectPath, "State") === state, 30_000, 50);
+
+/* The Port of the machine's display with its type, as the bus carries it: the contract says x, whatever the value. */
+function displayPort(objectPath: string): Typed {
+    const graphics = onTheBus(objectPath, MACHINE, "Graphics");
+    return (graphics.data as Array<Record<string, Typed>>)[0].Port;
+}
 
 function machineCall(user: string | null, objectPath: string, method: string, options: Record<string, [string, unknown]> = {}, extra?: { signature: string; body: unknown[] }) {
     return callAs(user, { path: objectPath, iface: MACHINE, method, signature: extra?.signature ?? "a{sv}", body: extra?.body ?? [options] });
@@ -59,6 +66,7 @@ QUnit.module("machines (real libvirt, TCG)", hooks => {
         assert.equal(await machineProperty(objectPath, "Emulated"), true);
         const disks = await machineProperty(objectPath, "Disks") as Array<Record<string, unknown>>;
         assert.deepEqual(disks.map(d => [d.Target, d.Source, d.Format]), [["vda", disk, "qcow2"]]);
+        assert.deepEqual(displayPort(objectPath), { type: "x", data: -1 }, "not running: no port, as int64");
     });
 
     QUnit.test("who may do what: nobody and viewers nothing, operators the lifecycle, admins delete", async assert => {
@@ -88,6 +96,8 @@ QUnit.module("machines (real libvirt, TCG)", hooks => {
         const resume = await machineCall(OPERATOR.name, objectPath, "Resume");
         assert.true(resume.ok);
         await waitForState(objectPath, "running");
+        const port = displayPort(objectPath);
+        assert.true(port.type === "x" && Number(port.data) >= 5900, `running: its VNC port, as int64 (${JSON.stringify(port)})`);
         const refused = await machineCall(ADMIN.name, objectPath, "Delete");
         assert.false(refused.ok, "a running machine is not deleted without force");
         if (!refused.ok) assert.equal(refused.errorName, "org.debvisor.DebVisor1.Error.Busy");

@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import QUnit from "qunit";
-import { interfaceXml, parseIntrospection, splitSignature } from "../../helpers/lib/dbus-xml.js";
+import { interfaceXml, parseIntrospection, splitSignature, type Members } from "../../helpers/lib/dbus-xml.js";
 import * as z from "zod/mini";
 import { HARDENING_IFACE } from "../../generated/dbus-contract.js";
 import { ACTION_ANNOTATION, contractMethods, method } from "../../helpers/debvisord/bus/call-pipeline.js";
@@ -99,6 +99,26 @@ QUnit.module("D-Bus contract", () => {
             for (const p of iface.properties)
                 assert.true(p.doc.startsWith(`${p.name}:`), `${iface.name}.${p.name} is documented`);
         }
+    });
+
+    QUnit.test("every dictionary the service sends declares its members' types, a nested dictionary's as well", assert => {
+        const undeclared: string[] = [];
+        const dictionary = (type: string) => type === "a{sv}" || type === "aa{sv}";
+        const check = (where: string, members?: Members) => {
+            if (!members)
+                return undeclared.push(where);
+            for (const [name, m] of Object.entries(members))
+                if (dictionary(m.type))
+                    check(`${where}.${name}`, m.members);
+        };
+        for (const iface of parseIntrospection(xml)) {
+            for (const p of iface.properties.filter(p => dictionary(p.type)))
+                check(`${iface.name}.${p.name}`, p.members);
+            for (const m of iface.methods)
+                for (const a of m.args.filter(a => a.direction === "out" && dictionary(a.type)))
+                    check(`${iface.name}.${m.name} ${a.name}`, a.members);
+        }
+        assert.deepEqual(undeclared, []);
     });
 
     QUnit.test("signatures split into complete types; interfaces are cut out with their comment", assert => {

@@ -11,6 +11,7 @@ import { firstBootToBus } from "../../helpers/debvisord/host/firstboot.js";
 import { firstBootLine } from "../../helpers/debvisorctl/commands/status.js";
 import { firstBootFromBus, parseFirstBoot, type FirstBoot, type FirstBootOnBus } from "../../helpers/lib/firstboot-state.js";
 import { unwrap } from "../../helpers/lib/variants.js";
+import { asSent, type Sent } from "../lib/as-sent.js";
 import { testUnless } from "../lib/skip.js";
 
 const DHCP = `# This file describes the network interfaces available on your system
@@ -230,19 +231,20 @@ QUnit.module("first boot: the Manager's FirstBoot property", () => {
         { id: "storage", description: "Storage profile", state: "failed" as const, message: "no profile", started: "2026-01-02T03:00:02.000Z", finished: "", log: [] },
     ];
     /* What debvisorctl and the page get: the property as debvisord sends it, its variants unwrapped. */
-    const onBus = (fb: FirstBoot) => unwrap(firstBootToBus(fb)) as FirstBootOnBus;
+    const sent = (fb: FirstBoot) => asSent("org.debvisor.DebVisor1.Manager", "FirstBoot", firstBootToBus(fb)).value as Record<string, Sent>;
+    const onBus = (fb: FirstBoot) => unwrap(sent(fb)) as FirstBootOnBus;
 
     QUnit.test("typed as the contract says: times in µs, none as 0; read back unchanged", assert => {
         const fb: FirstBoot = { state: "failed", steps, finished: "" };
-        const bus = firstBootToBus(fb);
+        const bus = sent(fb);
         assert.equal(bus.State.signature, "s");
         assert.equal(bus.Finished.signature, "t");
-        assert.equal(bus.Finished.value, 0n, "not finished: 0");
+        assert.equal(bus.Finished.value, 0, "not finished: 0");
         assert.equal(bus.Steps.signature, "aa{sv}");
         const first = (bus.Steps.value as Array<Record<string, { signature: string; value: unknown }>>)[0];
         assert.deepEqual(Object.fromEntries(Object.entries(first).map(([k, v]) => [k, v.signature])),
             { Id: "s", Description: "s", State: "s", Message: "s", Started: "t", Finished: "t", Log: "as" });
-        assert.equal(first.Finished.value, BigInt(Date.parse("2026-01-02T03:00:01.500Z")) * 1000n, "µs since the epoch");
+        assert.equal(first.Finished.value, Date.parse("2026-01-02T03:00:01.500Z") * 1000, "µs since the epoch");
         assert.deepEqual(firstBootFromBus(onBus(fb)), fb);
     });
 
@@ -257,7 +259,7 @@ QUnit.module("first boot: the Manager's FirstBoot property", () => {
     QUnit.test("nonsense on the bus reads as not run or is bounded", assert => {
         assert.deepEqual(firstBootFromBus({ State: "exploded", Steps: "no" }), { state: "not-run", steps: [], finished: "" });
         assert.equal(firstBootFromBus({ State: "done", Finished: -5 }).finished, "", "a time before the epoch is no time");
-        assert.equal(firstBootToBus({ state: "done", steps: [], finished: "1969-07-20T20:17:40Z" }).Finished.value, 0n,
+        assert.equal(sent({ state: "done", steps: [], finished: "1969-07-20T20:17:40Z" }).Finished.value, 0,
             "a state file's time before the epoch goes out as none, not as a negative uint64");
         assert.equal(firstBootFromBus({ State: "running", Steps: Array.from({ length: 100 }, () => ({ Id: "x" })) }).steps.length, 32);
     });

@@ -229,10 +229,12 @@ const AM_028_LOG = [
     "{\"time\":\"2026-12-06T04:04:15.62747188Z\",\"level\":\"DEBUG\",\"source\":\"dispatch.go:530\",\"msg\":\"flushing\",\"component\":\"dispatcher\",\"aggrGroup\":{},\"alerts\":\"[TsigKeyRotationOverdue[eeffe77][active]]\"}",
 ];
 
+const outline = (a: ReturnType<typeof parseNotificationLog>[number]) => [a.target, a.kind, a.outcome, a.attempts, a.alerts.join(",")];
+
 QUnit.module("metrics: notification attempts from Alertmanager's log", () => {
     QUnit.test("each sent, retried and failed notification with its target, its alerts and its error", assert => {
         const attempts = parseNotificationLog(AM_LOG);
-        assert.deepEqual(attempts.map(a => [a.target, a.kind, a.outcome, a.attempts, a.alerts.join(",")]), [
+        assert.deepEqual(attempts.map(outline), [
             ["ok", "webhook", "sent", 1, "TsigKeyRotationOverdue,ZfsPoolDegraded"],
             ["down.hook", "webhook", "retrying", 1, "DebVisorTestNotification"],
             ["e500", "webhook", "retrying", 1, ""],
@@ -254,7 +256,7 @@ QUnit.module("metrics: notification attempts from Alertmanager's log", () => {
 
     QUnit.test("Alertmanager 0.28 (Debian 13): each attempt with its target and outcome; a success with its alerts", assert => {
         const attempts = parseNotificationLog(AM_028_LOG);
-        assert.deepEqual(attempts.map(a => [a.target, a.kind, a.outcome, a.attempts, a.alerts.join(",")]), [
+        assert.deepEqual(attempts.map(outline), [
             ["down.hook", "webhook", "retrying", 1, ""],
             ["mail", "email", "retrying", 1, ""],
             ["ok", "webhook", "sent", 1, "TsigKeyRotationOverdue"],

@@ -2,6 +2,7 @@ import QUnit from "qunit";
 import { flattenVdevs, leafDevices, scheduleFromBus, scrubScheduleToBus, snapshotScheduleToBus } from "../../helpers/debvisord/zfs/bus-values.js";
 import type { Vdev } from "../../helpers/debvisord/zfs/parse.js";
 import { scheduleSchema } from "../../helpers/debvisord/zfs/schedule.js";
+import { asSent, type Sent } from "../lib/as-sent.js";
 
 const node = (name: string, type: string, children: Vdev[] = [], section = "data"): Vdev =>
     ({ name, type, section, state: "ONLINE", read: 0, write: 0, checksum: type === "disk" ? 3 : 0, note: "", children });
@@ -10,7 +11,7 @@ QUnit.module("zfs: properties as the contract types them", () => {
     QUnit.test("a pool's tree goes out depth first with depths; its leaves are its devices", assert => {
         const tree = [node("tank", "pool", [node("mirror-0", "mirror", [node("/dev/vdb", "disk"), node("/dev/vdc", "disk")])]),
             node("/dev/vdd", "disk", [], "cache")];
-        const flat = flattenVdevs(tree);
+        const flat = asSent("org.debvisor.DebVisor1.ZfsPool", "Vdevs", flattenVdevs(tree)).value as Array<Record<string, Sent>>;
         assert.deepEqual(flat.map(v => [v.Name.value, v.Depth.value, v.Depth.signature, v.Section.value]),
             [["tank", 0, "u", "data"], ["mirror-0", 1, "u", "data"], ["/dev/vdb", 2, "u", "data"], ["/dev/vdc", 2, "u", "data"], ["/dev/vdd", 0, "u", "cache"]]);
         assert.deepEqual([flat[2].Checksum.signature, flat[2].Checksum.value], ["t", 3]);

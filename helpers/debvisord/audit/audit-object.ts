@@ -5,13 +5,11 @@
 // forwarding to syslog. The D-Bus methods are thin glue over those modules.
 import fs from "node:fs";
 import path from "node:path";
-import dbus from "dbus-next";
 import * as z from "zod/mini";
 import { claimedLogin, type AuditRecord } from "../../lib/audit-chain.js";
 import { pruneFields, type SetResult } from "../../lib/audit-segments.js";
 import { busy, failed, invalidArgument } from "../../lib/errors.js";
 import { runTool } from "../../lib/tool-run.js";
-import { toVariantDict } from "../../lib/variants.js";
 import { groupId } from "../../lib/system-ids.js";
 import { contractMethods, method, type MethodTable } from "../bus/call-pipeline.js";
 import type { ObjectServer } from "../bus/object-server.js";
@@ -56,12 +54,12 @@ const runDebvisorctlVerify: SeriesVerifier = async liveFile => {
 
 /* An audit record as the bus hands it out (AuditTail and Query). */
 export function auditRecordDict(r: AuditRecord) {
-    return toVariantDict({
-        Seq: r.seq, Time: new dbus.Variant("t", microseconds(Date.parse(r.time))), Uid: new dbus.Variant("u", r.uid), User: r.user,
+    return {
+        Seq: r.seq, Time: microseconds(Date.parse(r.time)), Uid: r.uid, User: r.user,
         // the login uid is only what the calling process claimed: never shown as who acted
-        LoginUidClaimed: new dbus.Variant("u", claimedLogin(r).uid), LoginUserClaimed: claimedLogin(r).user, Method: r.method, Object: r.object, Phase: r.phase, Result: r.result,
+        LoginUidClaimed: claimedLogin(r).uid, LoginUserClaimed: claimedLogin(r).user, Method: r.method, Object: r.object, Phase: r.phase, Result: r.result,
         Arguments: JSON.stringify(r.args ?? null), Hash: r.hash,
-    });
+    };
 }
 
 /* Text for a query filter: no control characters, a sensible length. */
@@ -154,9 +152,8 @@ export class AuditObject {
 
     private segments() {
         const all = this.index.segmentSummaries();
-        return all.map((s, k) => toVariantDict({
-            Name: s.name, FirstSeq: s.firstSeq, LastSeq: s.lastSeq, Bytes: s.bytes,
-            FirstTime: new dbus.Variant("t", microseconds(s.firstTime)), LastTime: new dbus.Variant("t", microseconds(s.lastTime)),
+        return all.map((s, k) => ({
+            Name: s.name, FirstSeq: s.firstSeq, LastSeq: s.lastSeq, Bytes: s.bytes, FirstTime: microseconds(s.firstTime), LastTime: microseconds(s.lastTime),
             Sealed: k < all.length - 1, Exported: isExported(this.exported, s.firstSeq, s.lastSeq),
         }));
     }

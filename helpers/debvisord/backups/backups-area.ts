@@ -7,7 +7,6 @@ import path from "node:path";
 import * as z from "zod/mini";
 import { busy, invalidArgument, notFound, notSupported } from "../../lib/errors.js";
 import { escapePathElement } from "../../lib/object-path.js";
-import { toVariantDict } from "../../lib/variants.js";
 import { NotInstalled } from "../area-supervisor.js";
 import { type CallContext, contractMethods, method, type MethodTable } from "../bus/call-pipeline.js";
 import type { ObjectServer } from "../bus/object-server.js";
@@ -297,7 +296,7 @@ export class BackupsArea implements BackupsHost {
                 run: async (_ctx, [options]) => {
                     this.requireRestic();
                     const list = await this.snapshots(name, options["machine-uuid"]);
-                    return [list.map(s => toVariantDict({
+                    return [list.map(s => ({
                         Id: s.short_id, FullId: s.id, Time: BigInt(Date.parse(s.time) || 0) * 1000n, Hostname: s.hostname,
                         MachineName: tagValue(s.tags, "machine-name"), MachineUUID: tagValue(s.tags, "machine-uuid"),
                         Consistency: tagValue(s.tags, "consistency"), ...backupSizes(s),

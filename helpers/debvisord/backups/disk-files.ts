@@ -15,7 +15,6 @@ import * as z from "zod/mini";
 import { failed, invalidArgument, notFound, notSupported } from "../../lib/errors.js";
 import { formatBytes } from "../../lib/bytes.js";
 import { runTool } from "../../lib/tool-run.js";
-import { toVariantDict } from "../../lib/variants.js";
 import { method } from "../bus/call-pipeline.js";
 import { CONFINED_PATH, confinedToolCommand, toolUser, type Limits, type ToolUser } from "../images/confined-qemu-img.js";
 import { convertImage, openSource } from "../images/image-import.js";
@@ -259,7 +258,7 @@ function parseListing(text: string): FileEntry[] {
     return entries.sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 }
 
-const entryDict = (e: FileEntry) => toVariantDict({ Name: e.name, Type: e.type, Size: BigInt(e.size), Mode: e.mode, ...e.fsType !== undefined ? { FsType: e.fsType } : {} });
+const entryDict = (e: FileEntry) => ({ Name: e.name, Type: e.type, Size: BigInt(e.size), Mode: e.mode, ...e.fsType !== undefined ? { FsType: e.fsType } : {} });
 
 export function listFilesMethod(area: BackupsHost, files: DiskFiles, repositoryName: string) {
     return method({

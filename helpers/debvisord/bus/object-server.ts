@@ -163,7 +163,7 @@ export class ObjectServer {
         const compared: Record<string, string> = {};
         const newsCompared: Record<string, string> = {};
         for (const p of spec.properties) {
-            compared[p.name] = comparable(marshal(props[p.name], p.type));
+            compared[p.name] = comparable(marshal(props[p.name], p.type, p.members, `${iface}.${p.name}`));
             newsCompared[p.name] = news ? comparable(news(p.name, props[p.name])) : compared[p.name];
         }
         const before = this.published.get(path);
@@ -223,8 +223,7 @@ export class ObjectServer {
         const spec = this.spec(iface).signals.find(s => s.name === member);
         if (!spec)
             throw new Error(`${iface}.${member} is not a signal of the contract`);
-        const types = spec.args.map(a => a.type);
-        this.signal(path, iface, member, outSignature(spec), args.map((a, i) => marshal(a, types[i])));
+        this.signal(path, iface, member, outSignature(spec), args.map((a, i) => marshal(a, spec.args[i].type, spec.args[i].members, `${iface}.${member}`)));
     }
 
     private signal(path: string, iface: string, member: string, signature: string, body: unknown[]): void {
@@ -234,7 +233,7 @@ export class ObjectServer {
     private marshalProperties(iface: string, values: Record<string, unknown>): Record<string, InstanceType<typeof Variant>> {
         const result: Record<string, InstanceType<typeof Variant>> = {};
         for (const p of this.spec(iface).properties)
-            result[p.name] = new Variant(p.type, marshal(values[p.name], p.type));
+            result[p.name] = new Variant(p.type, marshal(values[p.name], p.type, p.members, `${iface}.${p.name}`));
         return result;
     }
 
@@ -342,11 +341,11 @@ export class ObjectServer {
             sender, path, iface: target.name, method, body: held ? null : msg.body as unknown[], readBody: held?.read,
             implementation: target.methods[member],
         };
-        const outTypes = method.args.filter(a => a.direction === "out").map(a => a.type);
+        const outArgs = method.args.filter(a => a.direction === "out");
         this.dispatch(call).then(
             out => {
                 try {
-                    this.reply(msg, outSignature(method), out.map((v, i) => marshal(v, outTypes[i])));
+                    this.reply(msg, outSignature(method), out.map((v, i) => marshal(v, outArgs[i].type, outArgs[i].members, `${target.name}.${member} ${outArgs[i].name}`)));
                 } catch (e) {
                     // an answer that does not fit its signature must not take the daemon down with it
                     this.fail(msg, new Error(`the answer of ${member} could not be sent: ${(e as Error).message}`));

@@ -3,12 +3,10 @@
 // Machines are registered by themselves: when one in a "register-machines"
 // zone reports an address it gets its records, and loses them when deleted;
 // one that moves to another member keeps them (moved-machines.ts).
-import dbus from "dbus-next";
 import * as z from "zod/mini";
 import { DebVisorError, invalidArgument, notAuthorized, notFound } from "../../lib/errors.js";
 import { isIP } from "../../lib/ip-address.js";
 import { escapePathElement } from "../../lib/object-path.js";
-import { toVariantDict } from "../../lib/variants.js";
 import type { AuditLog } from "../audit/audit-log.js";
 import { type CallContext, contractMethods, method, type MethodTable } from "../bus/call-pipeline.js";
 import type { ObjectServer, Published } from "../bus/object-server.js";
@@ -117,13 +115,13 @@ export class DnsObjects {
     /* The DNS object: its lists, signalled when they change. */
     private publishLists(): void {
         this.server.publish(this.path, DNS_IFACE, {
-            Registrations: Object.entries(this.service.registrations).map(([id, r]) => toVariantDict({
-                Id: id, Kind: r.kind, Zone: r.zone, Name: r.name, Addresses: new dbus.Variant("as", r.addresses), Ptr: r.ptr,
-                Time: new dbus.Variant("t", microseconds(r.at)), Error: r.error ?? "", Node: r.node ?? "",
+            Registrations: Object.entries(this.service.registrations).map(([id, r]) => ({
+                Id: id, Kind: r.kind, Zone: r.zone, Name: r.name, Addresses: r.addresses, Ptr: r.ptr,
+                Time: microseconds(r.at), Error: r.error ?? "", Node: r.node ?? "",
             })),
-            Leases: this.leases.map(l => toVariantDict({ ...l, Expiry: new dbus.Variant("t", BigInt(l.Expiry) * 1_000_000n) })),
+            Leases: this.leases.map(l => ({ ...l, Expiry: BigInt(l.Expiry) * 1_000_000n })),
             OverdueKeys: this.service.overdueKeys(),
-            DhcpRanges: this.service.dhcpRanges.map(r => toVariantDict({ ...r })),
+            DhcpRanges: this.service.dhcpRanges,
         }, () => this.methods());
     }
 

@@ -2,23 +2,19 @@
 // after every step, watched, so a page follows first boot as it runs.
 import fs from "node:fs";
 import path from "node:path";
-import dbus from "dbus-next";
 import { readFirstBoot } from "../../lib/firstboot-file.js";
 import { FIRSTBOOT_STATE_FILE, type FirstBoot } from "../../lib/firstboot-state.js";
 import { isoToMicroseconds } from "../../lib/times.js";
 
-type Variant = InstanceType<typeof dbus.Variant>;
-
-/* The state as the contract types the property: a{sv}, its steps aa{sv}, times in µs. */
-export function firstBootToBus(fb: FirstBoot): Record<string, Variant> {
-    const time = (iso: string) => new dbus.Variant("t", BigInt(isoToMicroseconds(iso)));
+/* The state as the property holds it (the contract types its members), times in µs. */
+export function firstBootToBus(fb: FirstBoot): Record<string, unknown> {
+    const time = (iso: string) => BigInt(isoToMicroseconds(iso));
     return {
-        State: new dbus.Variant("s", fb.state),
+        State: fb.state,
         Finished: time(fb.finished),
-        Steps: new dbus.Variant("aa{sv}", fb.steps.map(s => ({
-            Id: new dbus.Variant("s", s.id), Description: new dbus.Variant("s", s.description), State: new dbus.Variant("s", s.state),
-            Message: new dbus.Variant("s", s.message), Started: time(s.started), Finished: time(s.finished), Log: new dbus.Variant("as", s.log),
-        }))),
+        Steps: fb.steps.map(s => ({
+            Id: s.id, Description: s.description, State: s.state, Message: s.message, Started: time(s.started), Finished: time(s.finished), Log: s.log,
+        })),
     };
 }
 
@@ -36,7 +32,7 @@ export class FirstBootWatch {
     }
 
     /* The property's value. */
-    get value(): Record<string, Variant> {
+    get value(): Record<string, unknown> {
         return firstBootToBus(this.state);
     }
 

@@ -5,13 +5,11 @@
 // copies, console); this module holds the objects and the lifecycle.
 import fs from "node:fs";
 import nodePath from "node:path";
-import dbus from "dbus-next";
 import * as z from "zod/mini";
 import { busy, failed } from "../../lib/errors.js";
 import type { AreaSupervisor, Areas } from "../area-supervisor.js";
 import type { AuditLog } from "../audit/audit-log.js";
 import { isoToMicroseconds } from "../../lib/times.js";
-import { toVariantDict } from "../../lib/variants.js";
 import { type CallContext, contractMethods, method, type MethodTable } from "../bus/call-pipeline.js";
 import type { ObjectServer } from "../bus/object-server.js";
 import { IMAGE_DIR } from "../images/image-import.js";
@@ -28,7 +26,7 @@ import type { MachineHost } from "./machine-host.js";
 import { osName } from "./os-names.js";
 import { tagMethods } from "./machine-tags.js";
 import { waitOrForceOff } from "./shutdown.js";
-import { readSnapshots, snapshotMethods, snapshotsToVariant } from "./snapshots.js";
+import { readSnapshots, snapshotMethods, snapshotsToBus } from "./snapshots.js";
 import { deleteDiskVolume } from "./vm-storage.js";
 import { MACHINE_IFACE } from "../../../generated/dbus-contract.js";
 
@@ -101,7 +99,7 @@ export class Machines implements MachineHost {
     summaries(): MachineSummary[] {
         return [...this.snapshots].map(([path, s]) => ({
             name: String(s.Name), uuid: String(s.UUID), state: String(s.State), vcpus: Number(s.Vcpus), memoryMiB: Number(s.MemoryMiB),
-            disks: (s.Disks as Array<{ Device?: { value: unknown } }>).filter(d => d.Device?.value === "disk").length, autostart: !!s.Autostart,
+            disks: (s.Disks as Array<{ Device: string }>).filter(d => d.Device === "disk").length, autostart: !!s.Autostart,
             addresses: [...this.addresses.get(path)?.values() ?? []].flat(),
         }));
     }
@@ -302,11 +300,10 @@ export class Machines implements MachineHost {
             Name: props.Name, UUID: props.UUID, State: state, Vcpus: d.vcpus, MemoryMiB: d.memoryMiB,
             Autostart: props.Autostart, Persistent: props.Persistent, Emulated: d.emulated,
             OsInfo: osName(d.osId), CreatedBy: d.createdBy?.User ?? "", CreationTime: isoToMicroseconds(d.createdBy?.Time ?? ""),
-            Disks: d.disks.map(x => toVariantDict({ ...x })),
-            Nics: d.nics.map(x => toVariantDict({ ...x, Addresses: new dbus.Variant("as", addresses.get(x.Mac.toLowerCase()) ?? []) })),
-            // Port is int64 in the contract: guessed from the value it went out as uint64 when positive
-            Graphics: d.graphics.map(x => toVariantDict({ ...x, Port: new dbus.Variant("x", x.Port) })),
-            Snapshots: snapshotsToVariant(snapshots),
+            Disks: d.disks,
+            Nics: d.nics.map(x => ({ ...x, Addresses: addresses.get(x.Mac.toLowerCase()) ?? [] })),
+            Graphics: d.graphics,
+            Snapshots: snapshotsToBus(snapshots),
             Tags: d.tags,
         };
         this.snapshots.set(path, snapshot);

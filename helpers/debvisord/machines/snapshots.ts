@@ -1,9 +1,7 @@
 // Snapshots of a machine: libvirt's internal qcow2 snapshots, of the disks
 // and, for a running machine, of its memory too, so reverting returns to
 // the very moment it was taken.
-import dbus from "dbus-next";
 import * as z from "zod/mini";
-import { toVariantDict } from "../../lib/variants.js";
 import { child, parseXml } from "../../lib/xml-tree.js";
 import { contractMethods, method, type MethodTable } from "../bus/call-pipeline.js";
 import { optionsSchema, resourceName } from "../validation.js";
@@ -37,9 +35,9 @@ export async function readSnapshots(libvirt: Libvirt, domainPath: string): Promi
     return snapshots.sort((a, b) => a.CreationTime - b.CreationTime);
 }
 
-export function snapshotsToVariant(snapshots: SnapshotInfo[]) {
+export function snapshotsToBus(snapshots: SnapshotInfo[]) {
     // libvirt says seconds; the contract's times are microseconds
-    return snapshots.map(s => toVariantDict({ ...s, CreationTime: new dbus.Variant("t", BigInt(s.CreationTime) * 1_000_000n) }));
+    return snapshots.map(s => ({ ...s, CreationTime: BigInt(s.CreationTime) * 1_000_000n }));
 }
 
 export function snapshotMethods(host: MachineHost, path: string): MethodTable {

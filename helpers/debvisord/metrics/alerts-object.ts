@@ -6,7 +6,6 @@
 import * as z from "zod/mini";
 import { ALERTS_IFACE } from "../../../generated/dbus-contract.js";
 import { failed, invalidArgument, notFound } from "../../lib/errors.js";
-import { toVariantDict } from "../../lib/variants.js";
 import { groupId } from "../../lib/system-ids.js";
 import { NotInstalled } from "../area-supervisor.js";
 import { contractMethods, method, type MethodTable } from "../bus/call-pipeline.js";
@@ -91,7 +90,7 @@ export class AlertsObject {
             // a file edited by hand: the calls say what is wrong with it
         }
         return {
-            NotificationTargets: targets.map(t => toVariantDict({
+            NotificationTargets: targets.map(t => ({
                 Name: t.name, Kind: t.kind, Address: shownAddress(t), MinSeverity: t.minSeverity,
                 AddedTime: BigInt(t.added) * 1000n, AddedByUID: t.addedByUid,
             })),
@@ -124,7 +123,7 @@ export class AlertsObject {
                 args: z.tuple([optionsSchema({})]),
                 run: async () => {
                     const alerts = await this.engineCall(() => this.client.alerts());
-                    return [alerts.filter(a => !a.labels[TEST_LABEL]).map(a => toVariantDict(alertProperties(a)))];
+                    return [alerts.filter(a => !a.labels[TEST_LABEL]).map(alertProperties)];
                 },
             }),
             ListNotifications: method({
@@ -136,7 +135,7 @@ export class AlertsObject {
                     } catch (e) {
                         throw failed((e as Error).message);
                     }
-                    return [attempts.map(a => toVariantDict({
+                    return [attempts.map(a => ({
                         Time: BigInt(a.time) * 1000n, Target: a.target, Kind: a.kind, Alerts: a.alerts,
                         Outcome: a.outcome, Error: a.error, Attempts: a.attempts,
                     }))];

@@ -20,17 +20,14 @@ const MACHINE_STATES = ["running", "paused", "shutoff", "crashed"] as const;
 const seconds = (micros: unknown) => Number(micros) / 1e6;
 const num = (value: unknown) => Number(value ?? 0);
 
-/** one node of a pool's Vdevs property: zpool status's tree, depth first, as variants */
-type VdevEntry = Record<string, { value: unknown }>;
-
 /* Checksum errors of a pool: its leaf devices' counters added up (zpool status counts a mirror's
  * errors on the mirror and on its device alike). A node is a leaf when the next one is not deeper. */
 function checksumErrors(vdevs: unknown): number {
-    if (!Array.isArray(vdevs))
+    const list = unwrap(vdevs);
+    if (!Array.isArray(list))
         return 0;
-    const list = vdevs as VdevEntry[];
-    const depth = (i: number) => num(list[i]?.Depth?.value);
-    return list.reduce((sum, v, i) => sum + (i + 1 < list.length && depth(i + 1) > depth(i) ? 0 : num(v.Checksum?.value)), 0);
+    const depth = (i: number) => num(list[i]?.Depth);
+    return list.reduce((sum: number, v: { Checksum?: unknown }, i) => sum + (i + 1 < list.length && depth(i + 1) > depth(i) ? 0 : num(v.Checksum)), 0);
 }
 
 /* Each DHCP range's size and leases in force, from the Dns object's DhcpRanges and Leases (Expiry in µs). */

@@ -5,11 +5,9 @@
 // Ceph through the provisioning library (ceph/provision/).
 import fs from "node:fs";
 import path from "node:path";
-import dbus from "dbus-next";
 import * as z from "zod/mini";
 import { busy, invalidArgument } from "../../lib/errors.js";
 import { runTool } from "../../lib/tool-run.js";
-import { toVariantDict } from "../../lib/variants.js";
 import { virsh } from "../../lib/virsh.js";
 import { createOsd, finishCluster, prepareCluster, type StepReport } from "../ceph/provision/bootstrap.js";
 import { fileOsdDirectory } from "../ceph/provision/config.js";
@@ -95,19 +93,6 @@ const profileArg = z.enum(["zfs", "ceph", "mixed"], { error: "must be \"zfs\", \
 const includeOption = z.optional(z.array(z.string().check(z.minLength(1, "must not be empty"), z.maxLength(4096, "is too long")))
     .check(z.maxLength(256, "names too many disks")));
 
-function planToDict(plan: Plan) {
-    const list = (items: object[]) => new dbus.Variant("aa{sv}", items.map(i => toVariantDict({ ...i } as Record<string, unknown>)));
-    return {
-        Profile: new dbus.Variant("s", plan.Profile),
-        Steps: list(plan.Steps.map(s => ({ ...s, Devices: new dbus.Variant("as", s.Devices), Settings: new dbus.Variant("a{ss}", s.Settings) }))),
-        Wipes: list(plan.Wipes),
-        Kept: new dbus.Variant("as", plan.Kept),
-        Refused: list(plan.Refused),
-        Problems: new dbus.Variant("as", plan.Problems),
-        Token: new dbus.Variant("s", plan.Token),
-    };
-}
-
 export class Profiles {
     private applying = false;
 
@@ -161,7 +146,7 @@ export class Profiles {
         return contractMethods(MANAGER_IFACE, {
             PlanProfile: method({
                 args: z.tuple([profileArg, optionsSchema({ include: includeOption })]),
-                run: async (_ctx, [profile, options]) => [planToDict(await this.currentPlan(profile, options.include ?? []))],
+                run: async (_ctx, [profile, options]) => [await this.currentPlan(profile, options.include ?? [])],
             }),
             ApplyProfile: method({
                 args: z.tuple([profileArg, optionsSchema({

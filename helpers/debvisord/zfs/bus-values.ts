@@ -1,19 +1,13 @@
 // The ZFS area's structured properties as the contract types them: a pool's
 // vdev tree as a flat list with depths (aa{sv}), the schedule as two
 // dictionaries of structs, and SetSchedule's arguments back into the schedule.
-import dbus from "dbus-next";
 import type { Vdev } from "./parse.js";
 import type { Schedule } from "./schedule.js";
 
-type Variant = InstanceType<typeof dbus.Variant>;
-
 /* zpool status's tree, depth first: each node followed by its children, one level deeper. */
-export function flattenVdevs(vdevs: Vdev[], depth = 0): Array<Record<string, Variant>> {
+export function flattenVdevs(vdevs: Vdev[], depth = 0): Array<Record<string, unknown>> {
     return vdevs.flatMap(v => [{
-        Name: new dbus.Variant("s", v.name), Type: new dbus.Variant("s", v.type), Section: new dbus.Variant("s", v.section),
-        Depth: new dbus.Variant("u", depth), State: new dbus.Variant("s", v.state),
-        Read: new dbus.Variant("t", v.read), Write: new dbus.Variant("t", v.write), Checksum: new dbus.Variant("t", v.checksum),
-        Note: new dbus.Variant("s", v.note),
+        Name: v.name, Type: v.type, Section: v.section, Depth: depth, State: v.state, Read: v.read, Write: v.write, Checksum: v.checksum, Note: v.note,
     }, ...flattenVdevs(v.children, depth + 1)]);
 }
 

@@ -39,11 +39,7 @@ export interface History {
 
 export async function alertsList(): Promise<ActiveAlert[]> {
     const [alerts] = await callDaemon<PageAlertsMethodResults["ListAlerts"]>(ALERTS_PATH, ALERTS_IFACE, "ListAlerts", [{}]);
-    // Labels is a dictionary of variants itself: unwrapped too, as Silence takes it back (a{ss})
-    return alerts.map(a => {
-        const alert = unwrapDict(a);
-        return { ...alert, Labels: unwrapDict((alert.Labels ?? {}) as Record<string, unknown>) } as unknown as ActiveAlert;
-    });
+    return alerts.map(a => unwrapDict(a) as unknown as ActiveAlert);
 }
 
 export async function metricsHistory(series: HistorySeries, rangeSeconds: number, subject: HistorySubject = {}): Promise<History> {

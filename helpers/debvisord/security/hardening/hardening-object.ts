@@ -1,12 +1,10 @@
 // /org/debvisor/DebVisor1/hardening: the host's hardening checks and their
 // fixes, SSH MFA and fail2ban. Thin glue over the modules beside it; every change
 // takes "dry-run" to show the exact change first.
-import dbus from "dbus-next";
 import * as z from "zod/mini";
 import { failed, invalidArgument } from "../../../lib/errors.js";
 import { isIP } from "../../../lib/ip-address.js";
 import { runTool } from "../../../lib/tool-run.js";
-import { toVariantDict } from "../../../lib/variants.js";
 import { contractMethods, method, type MethodTable } from "../../bus/call-pipeline.js";
 import type { ObjectServer } from "../../bus/object-server.js";
 import { optionsSchema } from "../../validation.js";
@@ -50,17 +48,17 @@ export class Hardening {
         this.server.export(this.path, [{
             name: HARDENING_IFACE,
             properties: () => ({
-                Checks: this.checks.map(c => toVariantDict({
+                Checks: this.checks.map(c => ({
                     Id: c.id, Title: c.title, Status: c.status, Detail: c.detail, Fixable: c.fixable, Change: c.change,
                 })),
-                MfaStatus: toVariantDict({
+                MfaStatus: {
                     Configured: this.mfa.configured, Pam: this.mfa.pam, Sshd: this.mfa.sshd, Detail: this.mfa.detail,
-                    Users: new dbus.Variant("aa{sv}", this.mfa.users.map(u => toVariantDict({ Name: u.name, Enrolled: u.enrolled }))),
-                }),
-                Fail2ban: toVariantDict({
+                    Users: this.mfa.users.map(u => ({ Name: u.name, Enrolled: u.enrolled })),
+                },
+                Fail2ban: {
                     Installed: this.f2b.installed, Running: this.f2b.running, Detail: this.f2b.detail,
-                    Jails: new dbus.Variant("aa{sv}", this.f2b.jails.map(j => toVariantDict({ Name: j.name, Banned: new dbus.Variant("as", j.banned) }))),
-                }),
+                    Jails: this.f2b.jails.map(j => ({ Name: j.name, Banned: j.banned })),
+                },
             }),
             methods: this.methods(),
         }]);
