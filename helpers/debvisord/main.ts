@@ -7,14 +7,14 @@ import path from "node:path";
 import dbus from "dbus-next";
 import { removeStaleTemporaries } from "../lib/atomic-file.js";
 import { parseIntrospection } from "../lib/dbus-xml.js";
-import { BUS_NAME, CONTRACT_XML, MACHINE_IFACE, ROOT_PATH } from "../../generated/dbus-contract.js";
+import { BUS_NAME, CONTRACT_XML, MACHINE_IFACE, MANAGER_IFACE, ROOT_PATH } from "../../generated/dbus-contract.js";
 import { Areas } from "./area-supervisor.js";
 import { AuditLog } from "./audit/audit-log.js";
 import { AuditObject } from "./audit/audit-object.js";
 import { DenialCoalescer } from "./audit/denial-coalescer.js";
 import { loadOrCreateSigningKey } from "./audit/signing-key.js";
 import { CallerResolver } from "./bus/caller.js";
-import { CallPipeline } from "./bus/call-pipeline.js";
+import { CallPipeline, contractMethods } from "./bus/call-pipeline.js";
 import { holdLargeBodies } from "./bus/large-bodies.js";
 import { ObjectServer } from "./bus/object-server.js";
 import { Polkit } from "./bus/polkit.js";
@@ -116,12 +116,12 @@ async function main(): Promise<void> {
     const libvirt = new Libvirt(bus);
     const machines = new Machines(server, libvirt, jobs, audit);
     const backups = new BackupsArea(server, machines, audit, clockFromEnvironment("DEBVISOR_BACKUPS_TEST_CLOCK"));
-    machines.addMethods(path => ({ Backup: backupMethod(backups, machines, path) }));
+    machines.addMethods(path => contractMethods(MACHINE_IFACE, { Backup: backupMethod(backups, machines, path) }));
     // made here, started below: the storage profiles on the Manager go through its tools
     const zfs = new ZfsArea(server, new ZfsTools(), jobs, audit);
     const profiles = new Profiles(zfs, jobs, `${ROOT_PATH}/manager`);
     const manager = new Manager(server, audit, jobs);
-    manager.addMethods({ CreateMachine: machines.createMethod(), ...profiles.methods() });
+    manager.addMethods(contractMethods(MANAGER_IFACE, { CreateMachine: machines.createMethod(), ...profiles.methods() }));
     const areas = new Areas();
     manager.followAreas(areas);
     manager.export();
@@ -182,7 +182,7 @@ async function main(): Promise<void> {
     // live migration between the members: Machine.Migrate here, the receiving side's calls on the channel
     const migrations = new Migrations(cluster, machines, whereabouts);
     cluster.moves = migrations;
-    machines.addMethods(path => ({ Migrate: migrations.method(path) }));
+    machines.addMethods(path => contractMethods(MACHINE_IFACE, { Migrate: migrations.method(path) }));
     cluster.addPeerCalls(migrations.peerCalls());
     cluster.addPeerCalls(machinePeerCalls(machines));
     cluster.start();

@@ -3,7 +3,7 @@
 // for a while so that a page opened late still sees how it ended.
 import { cancelled, DebVisorError, failed } from "../../lib/errors.js";
 import type { CallContext } from "../bus/call-pipeline.js";
-import { method } from "../bus/call-pipeline.js";
+import { contractMethods, method } from "../bus/call-pipeline.js";
 import type { AuditLog } from "../audit/audit-log.js";
 import type { Caller } from "../bus/caller.js";
 import type { ObjectServer } from "../bus/object-server.js";
@@ -112,7 +112,7 @@ export class JobRegistry {
         this.server.export(path, [{
             name: JOB_IFACE,
             properties: () => job.properties(),
-            methods: { Cancel: this.cancelMethod(job) },
+            methods: contractMethods(JOB_IFACE, { Cancel: this.cancelMethod(job) }),
         }]);
         void work(job).then(
             message => job.finish("succeeded", message),
