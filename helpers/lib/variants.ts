@@ -64,7 +64,9 @@ function typedDict(object: Record<string, unknown>, members: Members, where: str
         if (plain(value) === undefined || plain(value) === null)
             continue;
         if (!member)
-            result[key] = undeclared(`${where}.${key}`, value);
+            result[key] = undeclared(`${where}.${key}`, value, "is not declared in the contract (org.debvisor.DebVisor1.Members)");
+        else if (!carries(member.type, unwrap(value)))
+            result[key] = undeclared(`${where}.${key}`, value, `is declared ${member.type}, which cannot carry ${comparable(unwrap(value)).slice(0, 40)}`);
         else if (member.type === "v")
             result[key] = toVariant(value);
         else
@@ -75,11 +77,28 @@ function typedDict(object: Record<string, unknown>, members: Members, where: str
 
 const reported = new Set<string>();
 
-/* A member the contract does not declare is a bug. Under test (DEBVISOR_STRICT_CONTRACT=1) it
- * throws; a running node sends it with a guessed type and says so once on stderr: a throw here
+const UNSIGNED = new Set(["y", "q", "u", "t"]);
+const SIGNED = new Set(["n", "i", "x"]);
+
+/* Whether a basic type can carry the value (dbus-next would refuse it when sending); containers are checked member by member. */
+function carries(type: string, value: unknown): boolean {
+    if (UNSIGNED.has(type) || SIGNED.has(type))
+        return (typeof value === "bigint" || Number.isInteger(value)) && (SIGNED.has(type) || (value as number | bigint) >= 0);
+    if (type === "d")
+        return typeof value === "number";
+    if (type === "b")
+        return typeof value === "boolean";
+    if (type === "s" || type === "o" || type === "g")
+        return typeof value === "string";
+    return true;
+}
+
+/* A member the contract does not declare, or a value its declared type cannot carry, is a bug.
+ * Under test (DEBVISOR_STRICT_CONTRACT=1) it throws; a running node sends it with a guessed
+ * type and says so once on stderr: a throw here, or a value dbus-next refuses when sending,
  * would take the whole property, or GetManagedObjects, away from every page. */
-function undeclared(name: string, value: unknown): VariantT {
-    const problem = `${name} is not declared in the contract (org.debvisor.DebVisor1.Members)`;
+function undeclared(name: string, value: unknown, what: string): VariantT {
+    const problem = `${name} ${what}`;
     if (process.env.DEBVISOR_STRICT_CONTRACT === "1")
         throw new Error(problem);
     if (!reported.has(name)) {

@@ -87,6 +87,24 @@ QUnit.module("bus: dictionary members typed by the contract", () => {
         assert.deepEqual(told, ["Test.Other.Stray is not declared in the contract (org.debvisor.DebVisor1.Members): its type is guessed"]);
     });
 
+    QUnit.test("a value its declared type cannot carry (a negative t, a fraction in x, a number as s) throws under test, and in production is guessed", assert => {
+        const members: Members = { Size: { type: "t" }, Port: { type: "x" }, Name: { type: "s" } };
+        assert.throws(() => marshal({ Size: -1 }, "a{sv}", members, "Test.Sizes"), /Test\.Sizes\.Size is declared t, which cannot carry -1/);
+        assert.throws(() => marshal({ Port: 1.5 }, "a{sv}", members, "Test.Sizes"), /Test\.Sizes\.Port is declared x, which cannot carry 1\.5/);
+        assert.throws(() => marshal({ Name: 7 }, "a{sv}", members, "Test.Sizes"), /Test\.Sizes\.Name is declared s, which cannot carry 7/);
+        const strict = process.env.DEBVISOR_STRICT_CONTRACT;
+        const error = console.error;
+        process.env.DEBVISOR_STRICT_CONTRACT = "";
+        console.error = () => undefined;
+        try {
+            const dict = marshal({ Size: -1, Port: -1, Name: "a" }, "a{sv}", members, "Test.Guessed") as Dict;
+            assert.deepEqual(types(dict), { Size: "x", Port: "x", Name: "s" }, "sent as the guess, so the rest of the property still goes out");
+        } finally {
+            console.error = error;
+            process.env.DEBVISOR_STRICT_CONTRACT = strict;
+        }
+    });
+
     QUnit.test("the contract (build.js generates from it with this parser) refuses a Members annotation that is not valid", assert => {
         const contractWith = (type: string, value: string) => `<node><interface name="x.Y"><property name="P" type="${type}" access="read">
             <annotation name="org.debvisor.DebVisor1.Members" value="${value}"/></property></interface></node>`;
