@@ -35,7 +35,7 @@ import {
     authorizedKeysText, hostKey, KNOWN_HOSTS, knownHostsText, NODE_KEY, NODE_NAME, oneCallKey, PEER_USER, sshCall, writeAuthorizedKeys,
     writeIfChanged,
 } from "./ssh-channel.js";
-import { ipv4Address, joinRequest, peerRequest, type ClusterHost, type ClusterState, type JoinRequest, type PeerHandler, type PeerRequest } from "./cluster-host.js";
+import { ipv4Address, joinRequest, peerRequest, peerValue, type ClusterHost, type ClusterState, type JoinRequest, type PeerHandler, type PeerRequest } from "./cluster-host.js";
 import { nodeChangeMethods } from "./node-changes.js";
 import { DEFAULT_LIFETIME_S, encodeToken, isTokenId, MAX_LIFETIME_S, MIN_LIFETIME_S } from "./token.js";
 import { CLUSTER_IFACE } from "../../../generated/dbus-contract.js";
@@ -54,10 +54,7 @@ function parseJson<T>(text: string, schema: z.ZodMiniType<T>, what: string): T {
     } catch {
         throw invalidArgument(`${what}: not JSON`);
     }
-    const parsed = schema.safeParse(value);
-    if (!parsed.success)
-        throw invalidArgument(`${what}: ${parsed.error.issues.map(i => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
-    return parsed.data;
+    return peerValue(schema, value, what);
 }
 
 export class ClusterArea implements ClusterHost {

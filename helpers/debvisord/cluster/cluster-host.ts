@@ -3,6 +3,7 @@
 // send each other, so they depend on this and not on the area's class (which
 // imports them).
 import * as z from "zod/mini";
+import { invalidArgument } from "../../lib/errors.js";
 import { isIPv4 } from "../../lib/ip-address.js";
 import type { CallContext } from "../bus/call-pipeline.js";
 import type { Clock } from "../clock.js";
@@ -11,6 +12,14 @@ import type { LocalMachines, MachineMover } from "./local-machines.js";
 import type { LocalState, Member } from "./membership.js";
 import { NODE_NAME } from "./ssh-channel.js";
 import { isHostKey } from "./token.js";
+
+/* What a member sent (a peer call's arguments, an answer) as `schema` says, or an InvalidArgument naming each problem. */
+export function peerValue<T>(schema: z.ZodMiniType<T>, value: unknown, what: string): T {
+    const r = schema.safeParse(value);
+    if (!r.success)
+        throw invalidArgument(`${what}: ${r.error.issues.map(i => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+    return r.data;
+}
 
 export type ClusterState = "none" | "creating" | "joining" | "member";
 

@@ -10,7 +10,7 @@ import { failed, invalidArgument, notAuthorized, notFound } from "../../lib/erro
 import { method } from "../bus/call-pipeline.js";
 import type { Machines, MachineSummary } from "../machines/machines.js";
 import { optionsSchema } from "../validation.js";
-import type { ClusterHost, PeerHandler } from "./cluster-host.js";
+import { peerValue, type ClusterHost, type PeerHandler } from "./cluster-host.js";
 import { listInAnswer, otherMembersRows } from "./member-reports.js";
 import { peerActor, roleAllows, roleOf } from "./remote-roles.js";
 import { NODE_NAME } from "./ssh-channel.js";
@@ -71,10 +71,7 @@ export function machinePeerCalls(machines: Machines): Record<string, PeerHandler
             const who = peerActor(from, request);
             if (!roleAllows(request.role, LIFECYCLE_ACTION))
                 throw notAuthorized(`${who} may not start or stop machines`);
-            const parsed = callArgs.safeParse(request.args);
-            if (!parsed.success)
-                throw invalidArgument(`machine-call: ${parsed.error.issues.map(i => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
-            const { name, action } = parsed.data;
+            const { name, action } = peerValue(callArgs, request.args, "machine-call");
             const facts = machines.list().find(m => m.name === name);
             if (!facts)
                 throw notFound(`there is no machine named ${name} on this node`);

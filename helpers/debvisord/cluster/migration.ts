@@ -24,7 +24,7 @@ import type { Machines } from "../machines/machines.js";
 import { migrationPlan, type CopiedDisk } from "../machines/migration-plan.js";
 import { deleteVolumeByName } from "../machines/vm-storage.js";
 import { optionsSchema } from "../validation.js";
-import type { ClusterHost, PeerHandler, PeerRequest } from "./cluster-host.js";
+import { peerValue, type ClusterHost, type PeerHandler, type PeerRequest } from "./cluster-host.js";
 import type { MachineWhereabouts } from "./machine-whereabouts.js";
 import type { MachineMove } from "./node-plan.js";
 import {
@@ -70,13 +70,6 @@ interface Expected {
     timer: NodeJS.Timeout;
 }
 
-function parsed<T>(schema: z.ZodMiniType<T>, value: unknown, call: string): T {
-    const r = schema.safeParse(value);
-    if (!r.success)
-        throw invalidArgument(`${call}: ${r.error.issues.map(i => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
-    return r.data;
-}
-
 export class Migrations {
     private readonly expected = new Map<string, Expected>();
     private readonly leaving = new Set<string>();
@@ -102,13 +95,13 @@ export class Migrations {
                 return { ok: true };
             },
             "migration-stream": async (_ctx, from, request) => {
-                const { id, kind } = parsed(streamArgs, request.args, "migration-stream");
+                const { id, kind } = peerValue(streamArgs, request.args, "migration-stream");
                 if (this.expected.get(id)?.from !== from)
                     throw notAuthorized(`no migration ${id} from ${from} is expected here`);
                 return { socket: streamSocket(id, kind) };
             },
             "migration-end": async (ctx, from, request) => {
-                const { id, ok } = parsed(endArgs, request.args, "migration-end");
+                const { id, ok } = peerValue(endArgs, request.args, "migration-end");
                 const e = this.expected.get(id);
                 if (e?.from !== from)
                     throw notAuthorized(`no migration ${id} from ${from} is expected here`);
@@ -281,7 +274,7 @@ export class Migrations {
         const who = peerActor(from, request);
         if (!roleAllows(request.role, MIGRATE_ACTION))
             throw notAuthorized(`${who} may not move machines to this node`);
-        const args = parsed(prepareArgs, request.args, "migration-prepare");
+        const args = peerValue(prepareArgs, request.args, "migration-prepare");
         const mismatch = streamVersionProblem(args.stream, from, "sending");
         if (mismatch)
             throw notSupported(mismatch);

@@ -8,11 +8,11 @@
 // the person. The asking node's Job follows that Job to its end; cancelling
 // it cancels that Job.
 import * as z from "zod/mini";
-import { cancelled, failed, invalidArgument, notAuthorized, notFound } from "../../lib/errors.js";
+import { cancelled, failed, notAuthorized, notFound } from "../../lib/errors.js";
 import type { CallContext } from "../bus/call-pipeline.js";
 import type { Job } from "../jobs/jobs.js";
 import { planChange, type RunningMachines } from "./change-plan.js";
-import type { ClusterHost, PeerHandler } from "./cluster-host.js";
+import { peerValue, type ClusterHost, type PeerHandler } from "./cluster-host.js";
 import { enterMaintenance } from "./maintenance.js";
 import type { Member } from "./membership.js";
 import type { NodeChange, NodePlan } from "./node-plan.js";
@@ -35,13 +35,6 @@ const planAnswer = z.object({
 });
 const jobAnswer = z.object({ state: z.enum(["running", "succeeded", "failed", "cancelled"]), progress: z.number(), message: z.string() });
 
-function parsed<T>(schema: z.ZodMiniType<T>, value: unknown, what: string): T {
-    const r = schema.safeParse(value);
-    if (!r.success)
-        throw invalidArgument(`${what}: ${r.error.issues.map(i => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
-    return r.data;
-}
-
 /* The member whose maintenance asked for here is its own to plan and do: another member, shown up, whose machines are to move or shut down. */
 export function maintenanceDoneThere(area: ClusterHost, node: string, change: NodeChange, machines: RunningMachines): Member | null {
     if (change !== "enter-maintenance" || machines === "refuse" || !area.local || node === area.local.name || area.health(node) !== "up")
@@ -56,13 +49,13 @@ async function ask(area: ClusterHost, ctx: CallContext, member: Member, call: st
 
 /* The node's own plan for its maintenance. */
 export async function planThere(area: ClusterHost, ctx: CallContext, member: Member, machines: RunningMachines): Promise<NodePlan> {
-    return parsed(planAnswer, await ask(area, ctx, member, "maintenance-plan", { machines }), `the plan of ${member.name}`);
+    return peerValue(planAnswer, await ask(area, ctx, member, "maintenance-plan", { machines }), `the plan of ${member.name}`);
 }
 
 /* EnterMaintenance passed on to the node: refused there (nothing done), or its Job started there and followed by a Job here. */
 export async function enterThere(area: ClusterHost, ctx: CallContext, member: Member, machines: RunningMachines): Promise<string> {
     requireNoNodeJob();
-    const { job } = parsed(jobArgs, await ask(area, ctx, member, "maintenance-enter", { machines }), `the answer of ${member.name}`);
+    const { job } = peerValue(jobArgs, await ask(area, ctx, member, "maintenance-enter", { machines }), `the answer of ${member.name}`);
     return startNodeJob(area, ctx, "EnterMaintenance", `Putting ${member.name} in maintenance (its job ${job} there)`, async (control, step) => {
         await step("passed-on", `${member.name} ${job}`);
         const cancel = () => void ask(area, ctx, member, "maintenance-cancel", { job }).catch(() => undefined);
@@ -73,7 +66,7 @@ export async function enterThere(area: ClusterHost, ctx: CallContext, member: Me
                 await new Promise(resolve => setTimeout(resolve, FOLLOW_EVERY_MS));
                 let now: z.infer<typeof jobAnswer>;
                 try {
-                    now = parsed(jobAnswer, await ask(area, ctx, member, "maintenance-job", { job }), `the answer of ${member.name}`);
+                    now = peerValue(jobAnswer, await ask(area, ctx, member, "maintenance-job", { job }), `the answer of ${member.name}`);
                     heard = Date.now();
                 } catch (e) {
                     if (Date.now() - heard > FOLLOW_GIVE_UP_MS)
@@ -102,7 +95,7 @@ export function maintenancePeerCalls(area: ClusterHost): Record<string, PeerHand
     const passedOn = new Map<string, string>();
     const self = () => area.local?.name ?? "";
     const theirs = (from: string, args: unknown, call: string): Job => {
-        const { job } = parsed(jobArgs, args, call);
+        const { job } = peerValue(jobArgs, args, call);
         const found = passedOn.get(job) === from ? area.jobs.jobs.get(job) : undefined;
         if (!found)
             throw notFound(`no maintenance job ${job} started for ${from} is on this node`);
@@ -112,13 +105,13 @@ export function maintenancePeerCalls(area: ClusterHost): Record<string, PeerHand
         "maintenance-plan": async (ctx, from, request) => {
             if (!roleAllows(request.role, READ_ACTION))
                 throw notAuthorized(`${peerActor(from, request)} may not read this node's plans`);
-            const { machines } = parsed(machinesArgs, request.args, "maintenance-plan");
+            const { machines } = peerValue(machinesArgs, request.args, "maintenance-plan");
             return (await planChange(area, actingFor(ctx, from, request), self(), "enter-maintenance", machines)).plan;
         },
         "maintenance-enter": async (ctx, from, request) => {
             if (!roleAllows(request.role, MANAGE_ACTION))
                 throw notAuthorized(`${peerActor(from, request)} may not put this node in maintenance`);
-            const { machines } = parsed(machinesArgs, request.args, "maintenance-enter");
+            const { machines } = peerValue(machinesArgs, request.args, "maintenance-enter");
             const acting = actingFor(ctx, from, request);
             let result = "ok";
             try {
