@@ -1,11 +1,40 @@
 #!/bin/sh
-# Every check: dependencies, type check and lint, the .debs, then the unit,
-# integration and browser tests against the freshly installed packages, and
-# last the installer image installed in a VM (it takes the longest).
+# Every check: dependencies, type check and lint, the .debs, then two lanes
+# at once, since each mostly waits on daemons, guests and timers rather than
+# the CPU:
+#   this host:  unit, integration and browser tests against the freshly
+#               installed packages (the harness's bus, polkitd, libvirtd, ...);
+#   nodes + VM: whole Debian nodes under systemd-nspawn (their own buses,
+#               networks and daemons), then the installer image in a VM.
+# The nodes lane's lines are prefixed with "nodes+vm | ". It fails when
+# either lane fails; the summary at the end names which.
 set -eu
 cd "$(dirname "$0")/.."
 sh scripts/deps.sh
 npm run check
 npm run deb
+
+mkdir -p build
+lane_rc=build/nodes-lane.rc
+rm -f "$lane_rc"
+(
+    set +e
+    npx tsx test/run.ts nodes
+    nodes=$?
+    # the image is tested even when a node test failed: each says something of its own
+    DEBVISOR_VM_DEBS_BUILT=1 npm run test:vm
+    vm=$?
+    echo "$nodes $vm" > "$lane_rc"
+) 2>&1 | sed -u 's/^/nodes+vm | /' &
+lane=$!
+
+set +e
 npx tsx test/run.ts unit integration browser
-exec npm run test:vm
+host=$?
+wait "$lane"
+set -e
+
+nodes=1 vm=1
+[ -f "$lane_rc" ] && read -r nodes vm < "$lane_rc"
+echo "npm test: unit, integration and browser $( [ "$host" -eq 0 ] && echo passed || echo FAILED ); nodes $( [ "$nodes" -eq 0 ] && echo passed || echo FAILED ); VM $( [ "$vm" -eq 0 ] && echo passed || echo FAILED )"
+[ "$host" -eq 0 ] && [ "$nodes" -eq 0 ] && [ "$vm" -eq 0 ]

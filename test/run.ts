@@ -2,6 +2,9 @@
 // optionally `--filter TEXT` to run only the tests whose name contains TEXT.
 // unit needs nothing; integration and browser run against the installed
 // packages on a system bus that the harness brings up (and tears down).
+// nodes boots whole Debian nodes with the .debs under systemd-nspawn, each
+// with its own bus, network and daemons: it needs no harness and shares
+// nothing with this host's, so `npm test` runs it beside the other groups.
 import QUnit from "qunit";
 import { readdir } from "node:fs/promises";
 import path from "node:path";
@@ -13,7 +16,7 @@ const args = process.argv.slice(2);
 const filterAt = args.indexOf("--filter");
 const filter = filterAt >= 0 ? args.splice(filterAt, 2)[1] : undefined;
 const groups = args.length > 0 ? args : ["unit"];
-const known = ["unit", "integration", "browser"];
+const known = ["unit", "integration", "browser", "nodes"];
 for (const g of groups) {
     if (!known.includes(g)) {
         console.error(`unknown test group ${g}; known: ${known.join(", ")}`);
@@ -58,7 +61,7 @@ events.on("testEnd", test => {
     }
 });
 
-const harness = groups.some(g => g !== "unit") ? new Harness() : null;
+const harness = groups.some(g => g === "integration" || g === "browser") ? new Harness() : null;
 
 events.on("runEnd", () => {
     void (async () => {

@@ -1,7 +1,8 @@
 // The alerts firing now, read through debvisord's Alerts object (ListAlerts:
 // viewers and up) and shared by every component of the page that shows them,
 // so the Overview's card and a pool's alerts cost one call. Read when the
-// first component subscribes, every minute while the page is shown, and
+// first component subscribes, every 15 s while the page is shown (an alert
+// that fires or ends shows soon, for the price of one small call), and
 // again when Cockpit shows the page again (a page left open in the
 // background must not show an alert that ended meanwhile).
 import { useSyncExternalStore } from "react";
@@ -16,7 +17,7 @@ interface AlertsState {
     error: CallError | null;
 }
 
-const REFRESH_MS = 60_000;
+const REFRESH_MS = 15_000;
 
 let current: AlertsState = { alerts: null, error: null };
 const listeners = new Set<() => void>();

@@ -296,8 +296,8 @@ moduleUnless("browser: Overview's alerts and history", enginesMissing(), hooks =
                 await screenshot(session.page, "storage-zfs-alert", frame);
                 execFileSync("zpool", ["online", pool, files[1]], { stdio: "pipe" });
                 await waitFor("the alert gone in Alertmanager once the pool is ONLINE", async () => !await poolAlerted(pool), 90_000, 1000);
-                // the page reads the alerts again within its minute
-                await alert.waitFor({ state: "detached", timeout: 75_000 });
+                // the page reads the alerts again within its 15 s
+                await alert.waitFor({ state: "detached", timeout: 30_000 });
                 assert.deepEqual(session.consoleErrors, [], "no console errors");
             } finally {
                 await session.close();

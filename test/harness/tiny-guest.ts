@@ -112,7 +112,7 @@ export function tinyGuestIso(): string {
         fs.writeFileSync(path.join(tree, "isolinux/isolinux.cfg"),
             "SERIAL 0 115200\nDEFAULT tiny\nPROMPT 0\nTIMEOUT 1\n" +
             "LABEL tiny\n  KERNEL /vmlinuz\n  APPEND initrd=/initrd.gz console=ttyS0,115200 quiet panic=-1\n");
-        const partial = `${iso}.partial`;
+        const partial = `${iso}.partial-${process.pid}`;
         run("xorriso", ["-as", "mkisofs", "-quiet", "-o", partial, "-V", "TINYGUEST",
             "-b", "isolinux/isolinux.bin", "-c", "isolinux/boot.cat", "-no-emul-boot", "-boot-load-size", "4", "-boot-info-table",
             "-r", "-J", tree]);
@@ -141,10 +141,12 @@ echo "${COUNTER_BOOTED}"
 i=0
 while true; do echo "count $i"; i=$((i+1)); sleep 1; done
 `, { mode: 0o755 });
-        fs.writeFileSync(`${initrd}.partial`, packInitrd(root));
-        fs.copyFileSync(path.join(kernelDir, "boot", `vmlinuz-${version}`), `${kernel}.partial`);
-        fs.renameSync(`${kernel}.partial`, kernel);
-        fs.renameSync(`${initrd}.partial`, initrd);
+        // npm test's two lanes may build it at the same time: each writes its own partial files
+        const partial = `.partial-${process.pid}`;
+        fs.writeFileSync(`${initrd}${partial}`, packInitrd(root));
+        fs.copyFileSync(path.join(kernelDir, "boot", `vmlinuz-${version}`), `${kernel}${partial}`);
+        fs.renameSync(`${kernel}${partial}`, kernel);
+        fs.renameSync(`${initrd}${partial}`, initrd);
         return { kernel, initrd };
     });
 }

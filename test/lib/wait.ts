@@ -1,11 +1,19 @@
 // Bounded waiting for tests and the harness: every wait has a limit and
 // names what it waited for when the limit passes.
 
+/* With DEBVISOR_TEST_TRACE_WAITS set, every wait of a second or more is
+ * printed with its length: where a slow module spends its time. */
+const traceWaits = Boolean(process.env.DEBVISOR_TEST_TRACE_WAITS);
+
 export async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 30_000, intervalMs = 100): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
+    const started = Date.now();
+    const deadline = started + timeoutMs;
     while (Date.now() < deadline) {
-        if (await check())
+        if (await check()) {
+            if (traceWaits && Date.now() - started >= 1000)
+                console.log(`# waited ${((Date.now() - started) / 1000).toFixed(1)} s for ${what}`);
             return;
+        }
         await new Promise(r => setTimeout(r, intervalMs));
     }
     throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);

@@ -12,7 +12,8 @@
 // Settings: DEBVISOR_VM_REBUILD=1 always builds the image; otherwise an image
 // built from the same packages and image configuration is reused (a
 // fingerprint of the .debs' contents and iso/ in build/vm-test/iso.stamp).
-// DEBVISOR_VM_REUSE=1 uses whatever image build/iso holds (while working on the
+// DEBVISOR_VM_DEBS_BUILT=1 (npm test, which has just built them) skips
+// `npm run deb`. DEBVISOR_VM_REUSE=1 uses whatever image build/iso holds (while working on the
 // test itself; it says so). DEBVISOR_VM_INSTALL_TIMEOUT / _BOOT_TIMEOUT / _FIRSTBOOT_TIMEOUT:
 // minutes (60 / 45 / 25; the last bounds first boot from power-on to its end on the Overview).
 // DEBVISOR_VM_PROFILE: zfs (one spare disk), ceph (one) or mixed (two: one
@@ -107,8 +108,12 @@ function buildImage(): void {
         timings.isoMiB = Math.round(fs.statSync(ISO).size / 1024 / 1024);
         return;
     }
-    say("npm run deb");
-    must("npm", ["run", "deb"], { inherit: true });
+    if (process.env.DEBVISOR_VM_DEBS_BUILT === "1") {
+        say("the .debs in build/debs were built by npm test just before");
+    } else {
+        say("npm run deb");
+        must("npm", ["run", "deb"], { inherit: true });
+    }
     const stamp = path.join(OUT, "iso.stamp");
     const want = fingerprint();
     if (process.env.DEBVISOR_VM_REBUILD !== "1" && fs.existsSync(ISO) && fs.existsSync(stamp) && fs.readFileSync(stamp, "utf8") === want) {
