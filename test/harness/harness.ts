@@ -34,6 +34,16 @@ function trySh(cmd: string, args: string[]): string | null {
 }
 
 
+/* Whether a daemon answers on the unix socket `file` of this host's /run (a
+ * process of that name may be a node's, in its own /run: npm test boots nodes meanwhile). */
+function socketAnswers(file: string): Promise<boolean> {
+    return new Promise(resolve => {
+        const socket = net.connect(file);
+        socket.once("connect", () => { socket.destroy(); resolve(true) });
+        socket.once("error", () => resolve(false));
+    });
+}
+
 function portAnswers(port: number): Promise<boolean> {
     return new Promise(resolve => {
         const socket = net.connect(port, "127.0.0.1");
@@ -157,7 +167,7 @@ export class Harness {
         fs.writeFileSync(noKvm, "", { mode: 0o000 });
         const qemuConf = path.join(dir, "qemu.conf");
         fs.writeFileSync(qemuConf, fs.readFileSync("/etc/libvirt/qemu.conf", "utf8") + "\nnamespaces = [ ]\n");
-        if (trySh("pgrep", ["-x", "virtlogd"]) === null) {
+        if (!await socketAnswers("/run/libvirt/virtlogd-sock")) {
             const virtlogd = spawn("/usr/sbin/virtlogd", [], { stdio: "ignore", detached: true });
             virtlogd.unref();
             this.started.push({ what: "virtlogd", pid: virtlogd.pid! });
