@@ -212,9 +212,10 @@ export class Node {
             return this.initPid > 0 && fs.readFileSync(`/proc/${this.initPid}/comm`, "utf8").trim() === "systemd";
         }, 30_000);
         let state = "";
+        // "offline" (or nothing) while PID 1 is systemd: its socket is not there yet, which on a busy machine takes a while
         await waitFor("systemd in the node to finish starting up", () => {
             state = this.exec(["systemctl", "is-system-running"]).stdout.trim();
-            return state !== "" && !["initializing", "starting"].includes(state);
+            return state !== "" && !["initializing", "starting", "offline", "unknown"].includes(state);
         }, timeoutMs, 500);
         return state;
     }
