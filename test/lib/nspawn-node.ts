@@ -98,9 +98,21 @@ function dependsOf(deb: string): string[] {
     return field.split(",").map(d => d.split("|")[0].trim().split(/[\s(:]/)[0]).filter(Boolean);
 }
 
+/* systemd-nspawn with `args`, started from a mount namespace of its own
+ * that has only the host's base mounts (/, /proc, /sys, /dev): a node copies
+ * every mount that exists when it starts and, where mounts do not propagate,
+ * keeps them alive as long as it runs. npm test runs the node tests beside
+ * the host's, whose ZFS datasets, CephFS, NBD and loop mounts must be
+ * unmountable meanwhile (zpool export said "pool is busy" while a node ran). */
+export function nspawnCommand(args: string[]): [string, string[]] {
+    const detach = `awk '$5 != "/" && $5 !~ "^/(proc|sys|dev)(/|$)" { print $5 }' /proc/self/mountinfo | sort -r |
+        while read -r m; do umount -l "$m" 2>/dev/null; done; exec systemd-nspawn "$@"`;
+    return ["unshare", ["--mount", "--propagation", "private", "sh", "-c", detach, "systemd-nspawn", ...args]];
+}
+
 function nspawn(dir: string, args: string[], extra: string[] = [], timeoutMs = 600_000): string {
-    return must("systemd-nspawn", ["--register=no", "--keep-unit", "--quiet", "-D", dir,
-        "--setenv=DEBIAN_FRONTEND=noninteractive", ...extra, ...args], timeoutMs);
+    return must(...nspawnCommand(["--register=no", "--keep-unit", "--quiet", "-D", dir,
+        "--setenv=DEBIAN_FRONTEND=noninteractive", ...extra, ...args]), timeoutMs);
 }
 
 /* The prepared root file system for a release: debootstrap, then apt inside
@@ -181,8 +193,8 @@ export class Node {
     beforeBoot(cmd: string[], extra: string[] = [], timeoutMs = 900_000): Promise<RunResult> {
         return new Promise(resolve => {
             // --pipe: plain output (a console of its own turns each "\n" into "\r\n")
-            const child = spawn("systemd-nspawn", ["--register=no", "--keep-unit", "--quiet", "--pipe", "-D", this.dir,
-                "--setenv=DEBIAN_FRONTEND=noninteractive", ...extra, ...cmd], { stdio: ["ignore", "pipe", "pipe"] });
+            const child = spawn(...nspawnCommand(["--register=no", "--keep-unit", "--quiet", "--pipe", "-D", this.dir,
+                "--setenv=DEBIAN_FRONTEND=noninteractive", ...extra, ...cmd]), { stdio: ["ignore", "pipe", "pipe"] });
             let stdout = "", stderr = "";
             child.stdout.on("data", (d: Buffer) => { stdout += d.toString(); });
             child.stderr.on("data", (d: Buffer) => { stderr += d.toString(); });
@@ -199,17 +211,21 @@ export class Node {
      * that bridge of the test machine; `extra`: more systemd-nspawn options) and waits until systemd has finished starting up. */
     async boot(timeoutMs = 120_000, bridge = "", extra: string[] = []): Promise<string> {
         const out = fs.openSync(this.log, "w");
-        const child = spawn("systemd-nspawn", ["--register=no", "--keep-unit", "--boot", "--quiet", "-M", this.name, "-D", this.dir,
-            bridge ? `--network-bridge=${bridge}` : "--private-network", "--console=passive", ...extra], { stdio: ["ignore", out, out] });
+        const child = spawn(...nspawnCommand(["--register=no", "--keep-unit", "--boot", "--quiet", "-M", this.name, "-D", this.dir,
+            bridge ? `--network-bridge=${bridge}` : "--private-network", "--console=passive", ...extra]), { stdio: ["ignore", out, out] });
         fs.closeSync(out);
         this.nspawn = child;
         this.exited = new Promise(resolve => child.once("exit", () => resolve()));
         await waitFor("the node's PID 1", () => {
             if (child.exitCode !== null || child.signalCode !== null)
                 throw new Error(`systemd-nspawn exited (${child.exitCode ?? child.signalCode}): ${fs.readFileSync(this.log, "utf8").slice(-2000)}`);
-            const children = fs.readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean);
-            this.initPid = Number(children[0] ?? 0);
-            return this.initPid > 0 && fs.readFileSync(`/proc/${this.initPid}/comm`, "utf8").trim() === "systemd";
+            try {
+                const children = fs.readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean);
+                this.initPid = Number(children[0] ?? 0);
+                return this.initPid > 0 && fs.readFileSync(`/proc/${this.initPid}/comm`, "utf8").trim() === "systemd";
+            } catch {
+                return false; // a child of the wrapper that detaches the host's mounts, gone meanwhile
+            }
         }, 30_000);
         let state = "";
         // "offline" (or nothing) while PID 1 is systemd: its socket is not there yet, which on a busy machine takes a while
