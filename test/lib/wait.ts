@@ -5,16 +5,20 @@
  * printed with its length: where a slow module spends its time. */
 const traceWaits = Boolean(process.env.DEBVISOR_TEST_TRACE_WAITS);
 
+/* Checks every `intervalMs`, or twice as long as the last check took: a
+ * check that runs a tool (ceph, debvisorctl, ~0.5 s of CPU each) then keeps
+ * at most a third of a core busy, not a whole one, while the test waits. */
 export async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 30_000, intervalMs = 100): Promise<void> {
     const started = Date.now();
     const deadline = started + timeoutMs;
     while (Date.now() < deadline) {
+        const checked = Date.now();
         if (await check()) {
             if (traceWaits && Date.now() - started >= 1000)
                 console.log(`# waited ${((Date.now() - started) / 1000).toFixed(1)} s for ${what}`);
             return;
         }
-        await new Promise(r => setTimeout(r, intervalMs));
+        await new Promise(r => setTimeout(r, Math.max(intervalMs, 2 * (Date.now() - checked))));
     }
     throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
 }
