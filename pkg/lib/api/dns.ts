@@ -1,8 +1,8 @@
 // Calls on the Dns object, as the logged-in user, returning plain data.
-import { DNS_IFACE, ROOT_PATH, type PageDnsMethodResults, type PlainDnsLeases, type PlainDnsRegistrations } from "../../../generated/dbus-contract";
+import { DNS_IFACE, ROOT_PATH, type PageDnsMethodResults, type PlainDnsDhcpRanges, type PlainDnsLeases, type PlainDnsRegistrations } from "../../../generated/dbus-contract";
 import type { DhcpRange } from "../../../helpers/lib/dhcp-ranges";
 import { callDaemon } from "./call";
-import { plainDicts, unwrapDict, type WithOptional } from "./variants";
+import { plainDicts, type WithOptional } from "./variants";
 
 const DNS_PATH = `${ROOT_PATH}/dns`;
 
@@ -62,7 +62,6 @@ export async function dnsSetDhcpRanges(ranges: DhcpRange[]): Promise<void> {
     await callDaemon(DNS_PATH, DNS_IFACE, "SetDhcpRanges", [dicts, {}]);
 }
 
-export const dhcpRangesOf = (list: Array<Record<string, unknown>>) => list.map(r => {
-    const d = unwrapDict(r);
-    return { ...d, LeaseSeconds: Number(d.LeaseSeconds), DnsServer: String(d.DnsServer ?? "") } as unknown as DhcpRange;
-});
+/* DnsServer read with a default ("": this host), should a range come without it */
+export const dhcpRangesOf = (list: Array<Record<string, unknown>>) => plainDicts<Array<WithOptional<PlainDnsDhcpRanges[number], "DnsServer">>>(list)
+    .map((d): DhcpRange => ({ ...d, LeaseSeconds: Number(d.LeaseSeconds), DnsServer: String(d.DnsServer ?? "") }));
