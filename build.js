@@ -99,6 +99,33 @@ function tsType(signature, side) {
     }
 }
 
+/* A dictionary the contract declares the members of (org.debvisor.DebVisor1.Members), as a page holds
+ * it once pkg/lib/api/variants.ts has unwrapped it: members plain (64-bit numbers are numbers in
+ * cockpit.js), a list of dictionaries unwrapped too, a single nested a{sv} left as cockpit.js hands it. */
+function plainType(type, members) {
+    const dict = m => m ? `{ ${Object.entries(m).map(([name, member]) => `${/^[A-Za-z_]\w*$/.test(name) ? name : JSON.stringify(name)}: ${memberType(member)}`).join("; ")} }` : "Record<string, unknown>";
+    const memberType = member => member.type === "aa{sv}" ? `Array<${dict(member.members)}>` : tsType(member.type, "page");
+    return type === "aa{sv}" ? `Array<${dict(members)}>` : dict(members);
+}
+
+const pascal = name => name.split("_").map(w => w[0].toUpperCase() + w.slice(1)).join("");
+
+/* One type per dictionary the contract declares the members of, named after where it is sent:
+ * Plain<Interface><Property> for a property, Plain<Interface><Method><Argument> for a result. */
+function plainDictionaryTypes(iface, short) {
+    const lines = [];
+    const emit = (name, where, typed) => {
+        lines.push(`/** ${where} (${typed.type}) as a page holds it, its variants unwrapped. */`);
+        lines.push(`export type ${name} = ${plainType(typed.type, typed.members)};`);
+    };
+    for (const p of iface.properties.filter(p => p.members))
+        emit(`Plain${short}${p.name}`, `${iface.name}.${p.name}`, p);
+    for (const m of iface.methods)
+        for (const a of m.args.filter(a => a.direction === "out" && a.members))
+            emit(`Plain${short}${m.name}${pascal(a.name)}`, `${iface.name}.${m.name}'s ${a.name}`, a);
+    return lines;
+}
+
 /* Generates the types both sides compile against, so the contract cannot drift:
  * a property or argument renamed in the XML breaks the build where it is used. */
 async function generateContract() {
@@ -143,6 +170,7 @@ async function generateContract() {
             lines.push(`    ${m.name}: [${outs.map(a => `${a.name}: ${tsType(a.type, "page")}`).join(", ")}];`);
         }
         lines.push("}");
+        lines.push(...plainDictionaryTypes(iface, short));
         // a signature check at build time keeps unsupported types out of the contract (parseIntrospection has
         // checked the member types of the dictionaries, org.debvisor.DebVisor1.Members, already)
         for (const typed of [...iface.properties, ...[...iface.methods, ...iface.signals].flatMap(m => m.args)])

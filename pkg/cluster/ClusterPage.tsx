@@ -17,7 +17,8 @@ import { ActionsColumn } from "@patternfly/react-table/dist/esm/components/Table
 import type { IAction } from "@patternfly/react-table/dist/esm/components/Table/TableTypes.js";
 import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
 import type { NodeChange } from "../lib/api/cluster";
-import { unwrapDict } from "../lib/api/variants";
+import type { PlainClusterNodes } from "../../generated/dbus-contract";
+import { plainDicts } from "../lib/api/variants";
 import { JobsPanel } from "../lib/components/JobsPanel";
 import { PageAlerts } from "../lib/components/PageAlerts";
 import { ServiceEmptyState } from "../lib/components/ServiceEmptyState";
@@ -27,9 +28,7 @@ import { useRole } from "../lib/role";
 import { NodeChangeDialog } from "./NodeChangeDialog";
 import { formatTime } from "../lib/format";
 
-interface ClusterNode {
-    Name: string; Address: string; Self: boolean; Health: string; LastSeen: number; Problem: string; Maintenance?: boolean; Removal?: string;
-}
+type ClusterNode = PlainClusterNodes[number];
 
 const HEALTH: Record<string, { color: "green" | "red" | "grey"; text: string }> = {
     up: { color: "green", text: _("Up") },
@@ -114,7 +113,7 @@ function NoCluster({ state }: { state: string }) {
 export function ClusterPage() {
     const service = useServiceState();
     const cluster = useCluster();
-    const nodes = (cluster?.Nodes ?? []).map(n => unwrapDict(n) as unknown as ClusterNode);
+    const nodes = plainDicts<ClusterNode[]>(cluster?.Nodes ?? []);
     const down = nodes.filter(n => n.Health === "down").length;
     return (
         <Page>

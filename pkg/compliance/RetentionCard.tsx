@@ -11,7 +11,7 @@ import { TextInput } from "@patternfly/react-core/dist/esm/components/TextInput/
 import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
 import { auditConfigure, type AuditSegment } from "../lib/api/audit";
 import type { CallError } from "../lib/api/call";
-import { unwrapDict } from "../lib/api/variants";
+import { plainDicts } from "../lib/api/variants";
 import type { AuditObject } from "../lib/dbus-store";
 import { formatBytes, formatTime } from "../lib/format";
 import { _, format } from "../lib/gettext";
@@ -79,7 +79,7 @@ export function RetentionCard({ audit }: { audit: AuditObject }) {
             .then(() => setSaved(true), (e: CallError) => setError(e.message))
             .finally(() => setSaving(false));
     };
-    const segments = (p.Segments as unknown as Array<Record<string, unknown>>).map(s => unwrapDict(s) as unknown as AuditSegment);
+    const segments = plainDicts<AuditSegment[]>(p.Segments);
 
     return (
         <Card aria-label={_("Retention")}>

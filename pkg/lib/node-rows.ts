@@ -1,7 +1,8 @@
 // What the pages' cluster-wide lists (machines, ZFS pools) share: this
 // node's name in the cluster, and the nodes that have rows, for a list's node
 // filter.
-import type { PageClusterProperties } from "../../generated/dbus-contract";
+import type { PageClusterProperties, PlainClusterNodes } from "../../generated/dbus-contract";
+import { plainDicts } from "./api/variants";
 
 /* This node's name when it is a member of a cluster, else "". */
 export function selfNode(cluster: PageClusterProperties | null): string {
@@ -15,6 +16,6 @@ export function rowNodes(rows: Array<{ node: string }>): string[] {
 
 /* The same page on another member's Cockpit, opened beside this one. */
 export function openOnNode(cluster: PageClusterProperties | null, node: string, page: string): void {
-    const address = cluster?.Nodes.find(n => n.Name?.v === node)?.Address?.v;
+    const address = plainDicts<PlainClusterNodes>(cluster?.Nodes ?? []).find(n => n.Name === node)?.Address;
     window.open(`${window.location.protocol}//${String(address ?? node)}:${window.location.port || "9090"}/debvisor/${page}`, "_blank", "noopener");
 }

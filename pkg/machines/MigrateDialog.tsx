@@ -10,12 +10,13 @@ import { FormSelect, FormSelectOption } from "@patternfly/react-core/dist/esm/co
 import { HelperText, HelperTextItem } from "@patternfly/react-core/dist/esm/components/HelperText/index.js";
 import { Modal, ModalBody, ModalFooter, ModalHeader } from "@patternfly/react-core/dist/esm/components/Modal/index.js";
 import { machineMigrate } from "../lib/api/machines";
-import { unwrapDict } from "../lib/api/variants";
+import type { PlainClusterNodes } from "../../generated/dbus-contract";
+import { plainDicts } from "../lib/api/variants";
 import type { MachineObject } from "../lib/dbus-store";
 import { useCluster } from "../lib/dbus-store";
 import { format, _ } from "../lib/gettext";
 
-interface Member { Name: string; Self: boolean; Health: string; Problem: string }
+type Member = PlainClusterNodes[number];
 
 /* Why a member cannot take the machine, or null when it can. */
 function whyNot(m: Member): string | null {
@@ -26,7 +27,7 @@ function whyNot(m: Member): string | null {
 
 export function MigrateDialog({ machine, onClose }: { machine: MachineObject; onClose(): void }) {
     const cluster = useCluster();
-    const others = (cluster?.Nodes ?? []).map(n => unwrapDict(n) as unknown as Member).filter(m => !m.Self);
+    const others = plainDicts<PlainClusterNodes>(cluster?.Nodes ?? []).filter(m => !m.Self);
     const firstUp = others.find(m => whyNot(m) === null)?.Name ?? "";
     const [node, setNode] = useState(firstUp);
     const [error, setError] = useState<string | null>(null);

@@ -1,8 +1,8 @@
 // One list of the cluster's machines: this node's Machine objects and the
 // other members' machines as Cluster.Machines last had them, each with its
 // node. On a node in no cluster the rows are just this node's machines.
-import type { PageClusterProperties } from "../../generated/dbus-contract";
-import { unwrapDict } from "../lib/api/variants";
+import type { PageClusterProperties, PlainClusterMachines, PlainMachineDisks } from "../../generated/dbus-contract";
+import { plainDict, plainDicts } from "../lib/api/variants";
 import type { MachineObject } from "../lib/dbus-store";
 import { selfNode } from "../lib/node-rows";
 
@@ -27,12 +27,12 @@ export function machineRows(machines: MachineObject[], cluster: PageClusterPrope
     const self = selfNode(cluster);
     const rows: MachineRow[] = machines.map(m => ({
         key: m.path, name: m.props.Name, node: self, state: m.props.State, vcpus: m.props.Vcpus, memoryMiB: m.props.MemoryMiB,
-        disks: m.props.Disks.filter(d => d.Device?.v === "disk").length, autostart: m.props.Autostart, stale: false, local: m,
+        disks: plainDicts<PlainMachineDisks>(m.props.Disks).filter(d => d.Device === "disk").length, autostart: m.props.Autostart, stale: false, local: m,
     }));
     if (!self)
         return rows;
     for (const dict of cluster?.Machines ?? []) {
-        const r = unwrapDict(dict);
+        const r = plainDict<Partial<PlainClusterMachines[number]>>(dict);
         const node = String(r.Node ?? "");
         // a member never lists this node's machines; should it, this node's own objects are the truth
         if (!node || node === self)

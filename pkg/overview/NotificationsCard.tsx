@@ -11,7 +11,8 @@ import { Stack, StackItem } from "@patternfly/react-core/dist/esm/layouts/Stack/
 import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
 import { alertsNotifications, alertsTestTarget, type NotificationAttempt } from "../lib/api/alerts";
 import type { CallError } from "../lib/api/call";
-import { unwrapDict } from "../lib/api/variants";
+import type { PlainAlertsNotificationTargets } from "../../generated/dbus-contract";
+import { plainDicts } from "../lib/api/variants";
 import { cockpit } from "../lib/cockpit";
 import { showError } from "../lib/components/PageAlerts";
 import { useAlerts } from "../lib/dbus-store";
@@ -24,7 +25,6 @@ const REFRESH_MS = 60_000;
 const AFTER_TEST_MS = 15_000;
 const SHOWN = 20;
 
-interface Target { Name: string; Kind: string; Address: string; MinSeverity: string }
 
 const OUTCOME: Record<NotificationAttempt["Outcome"], { text: string; color: "green" | "orange" | "red" }> = {
     sent: { text: _("Sent"), color: "green" },
@@ -50,7 +50,7 @@ export function NotificationsCard() {
     const alerts = useAlerts();
     const locked = adminOnly(useRole());
     const { attempts, error, reload } = useNotifications();
-    const targets = (alerts?.NotificationTargets ?? []).map(t => unwrapDict(t) as unknown as Target);
+    const targets = plainDicts<PlainAlertsNotificationTargets>(alerts?.NotificationTargets ?? []);
 
     const sendTest = (name: string) => {
         alertsTestTarget(name).then(() => window.setTimeout(reload, AFTER_TEST_MS),

@@ -4,18 +4,19 @@ import { useState } from "react";
 import { Card, CardBody, CardTitle } from "@patternfly/react-core/dist/esm/components/Card/index.js";
 import { Switch } from "@patternfly/react-core/dist/esm/components/Switch/index.js";
 import { firewallQuarantine, type FirewallEntry } from "../lib/api/firewall";
-import { unwrapDict } from "../lib/api/variants";
+import type { PlainFirewallQuarantineInfo } from "../../generated/dbus-contract";
+import { plainDict } from "../lib/api/variants";
 import { ActionDialog } from "../lib/components/ActionDialog";
 import { useMachines, type FirewallObject } from "../lib/dbus-store";
 import { _, format } from "../lib/gettext";
 
-interface Info { since?: number; by?: string; reason?: string; "stopped-machines"?: string[] }
 
 export function QuarantineCard({ firewall, allowed, management = [] }: { firewall: FirewallObject; allowed: FirewallEntry[]; management?: FirewallEntry[] }) {
     const [asking, setAsking] = useState(false);
     const machines = useMachines();
     const on = firewall.props.Quarantined;
-    const info = unwrapDict(firewall.props.QuarantineInfo as Record<string, unknown>) as Info;
+    // empty while not quarantined
+    const info = plainDict<Partial<PlainFirewallQuarantineInfo>>(firewall.props.QuarantineInfo);
     const autostarted = machines.filter(m => m.props.Autostart && m.props.State === "running").map(m => m.props.Name);
     const stopped = info["stopped-machines"] ?? [];
     return (

@@ -4,7 +4,8 @@ import { fileURLToPath } from "node:url";
 import QUnit from "qunit";
 import { interfaceXml, parseIntrospection, splitSignature, type Members } from "../../helpers/lib/dbus-xml.js";
 import * as z from "zod/mini";
-import { HARDENING_IFACE } from "../../generated/dbus-contract.js";
+import { HARDENING_IFACE, type PageManagerProperties, type PageMachineProperties, type PlainMachineGraphics, type PlainManagerFirstBoot } from "../../generated/dbus-contract.js";
+import { plainDict, plainDicts, type Narrowed } from "../../pkg/lib/api/variants.js";
 import { ACTION_ANNOTATION, contractMethods, method } from "../../helpers/debvisord/bus/call-pipeline.js";
 import { optionsSchema } from "../../helpers/debvisord/validation.js";
 
@@ -119,6 +120,35 @@ QUnit.module("D-Bus contract", () => {
                     check(`${iface.name}.${m.name} ${a.name}`, a.members);
         }
         assert.deepEqual(undeclared, []);
+    });
+
+    QUnit.test("a page reads a dictionary as the contract declares it, and no member the contract does not declare", assert => {
+        // Machine.Graphics as cockpit.js hands it to a page: every member a variant, 64-bit numbers as numbers
+        const wrapped: PageMachineProperties["Graphics"] = [{
+            Type: { t: "s", v: "vnc" }, Port: { t: "x", v: -1 }, Listen: { t: "s", v: "" }, Socket: { t: "s", v: "/run/vnc" }, Access: { t: "s", v: "private" },
+        }];
+        const [graphics] = plainDicts<PlainMachineGraphics>(wrapped);
+        assert.deepEqual([graphics.Type, graphics.Port, graphics.Socket], ["vnc", -1, "/run/vnc"], "declared members, unwrapped");
+        // @ts-expect-error Graphics declares no Password: a page that reads a member the contract does not declare does not compile
+        assert.strictEqual(graphics.Password, undefined);
+
+        // a list of dictionaries inside one (FirstBoot's Steps) is unwrapped too, as its generated type says
+        const firstBoot: PageManagerProperties["FirstBoot"] = {
+            State: { t: "s", v: "done" }, Finished: { t: "t", v: 5 },
+            Steps: { t: "aa{sv}", v: [{ Id: { t: "s", v: "bridge" }, Log: { t: "as", v: ["br0"] } }] },
+        };
+        const state = plainDict<PlainManagerFirstBoot>(firstBoot);
+        assert.deepEqual([state.Steps[0].Id, state.Steps[0].Log], ["bridge", ["br0"]]);
+        // @ts-expect-error a step declares no Output
+        assert.strictEqual(state.Steps[0].Output, undefined);
+
+        // a page may narrow a member to the values the contract lists, but not invent one
+        type Narrow = Narrowed<PlainMachineGraphics[number], { Access: "private" | "network" }>;
+        // @ts-expect-error Graphics declares no Password, so it cannot be narrowed either
+        type Invented = Narrowed<PlainMachineGraphics[number], { Password: string }>;
+        const narrowed: Narrow = { ...graphics, Access: "private" };
+        const invented: Partial<Invented> = {};
+        assert.deepEqual([narrowed.Access, Object.keys(invented)], ["private", []]);
     });
 
     QUnit.test("signatures split into complete types; interfaces are cut out with their comment", assert => {

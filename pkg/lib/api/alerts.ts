@@ -1,25 +1,20 @@
 // Alerts and the history of the node, its machines and pools, read through
 // debvisord as the logged-in user.
-import { ALERTS_IFACE, METRICS_IFACE, ROOT_PATH, type PageAlertsMethodResults, type PageMetricsMethodResults } from "../../../generated/dbus-contract";
+import {
+    ALERTS_IFACE, METRICS_IFACE, ROOT_PATH, type PageAlertsMethodResults, type PageMetricsMethodResults,
+    type PlainAlertsListAlertsAlerts, type PlainAlertsListNotificationsNotifications,
+} from "../../../generated/dbus-contract";
 import { callDaemon } from "./call";
-import { unwrapDict } from "./variants";
+import { plainDicts, type Narrowed } from "./variants";
 
 const ALERTS_PATH = `${ROOT_PATH}/alerts`;
 const METRICS_PATH = `${ROOT_PATH}/metrics`;
 
-export interface ActiveAlert {
-    Name: string; Severity: string; Summary: string; Description: string; State: string;
-    Fingerprint: string; StartTime: number; Labels: Record<string, string>;
-    /** the silences in force on it */
-    SilencedBy: string[];
-}
+/** SilencedBy: the silences in force on it */
+export type ActiveAlert = PlainAlertsListAlertsAlerts[number];
 
-/** one notification attempt as Alertmanager logged it */
-export interface NotificationAttempt {
-    /** microseconds since the epoch */
-    Time: number; Target: string; Kind: string; Alerts: string[];
-    Outcome: "sent" | "retrying" | "failed"; Error: string; Attempts: number;
-}
+/** one notification attempt as Alertmanager logged it; Time in microseconds since the epoch */
+export type NotificationAttempt = Narrowed<PlainAlertsListNotificationsNotifications[number], { Outcome: "sent" | "retrying" | "failed" }>;
 
 export type HistorySeries =
     | "node-cpu" | "node-memory" | "node-disk-read" | "node-disk-write" | "node-network-receive" | "node-network-transmit"
@@ -39,7 +34,7 @@ export interface History {
 
 export async function alertsList(): Promise<ActiveAlert[]> {
     const [alerts] = await callDaemon<PageAlertsMethodResults["ListAlerts"]>(ALERTS_PATH, ALERTS_IFACE, "ListAlerts", [{}]);
-    return alerts.map(a => unwrapDict(a) as unknown as ActiveAlert);
+    return plainDicts<ActiveAlert[]>(alerts);
 }
 
 export async function metricsHistory(series: HistorySeries, rangeSeconds: number, subject: HistorySubject = {}): Promise<History> {
@@ -62,7 +57,7 @@ export async function alertsUnsilence(id: string): Promise<void> {
 /* The latest notification attempts, newest first (viewers and up). */
 export async function alertsNotifications(): Promise<NotificationAttempt[]> {
     const [attempts] = await callDaemon<PageAlertsMethodResults["ListNotifications"]>(ALERTS_PATH, ALERTS_IFACE, "ListNotifications", [{}]);
-    return attempts.map(a => unwrapDict(a) as unknown as NotificationAttempt);
+    return plainDicts<NotificationAttempt[]>(attempts);
 }
 
 /* Sends a test alert to one target (admins). */

@@ -1,9 +1,9 @@
 // Calls on the Audit object, as the logged-in user, returning plain data.
-import { AUDIT_IFACE, ROOT_PATH, type PageAuditMethodResults } from "../../../generated/dbus-contract";
+import { AUDIT_IFACE, ROOT_PATH, type PageAuditMethodResults, type PlainAuditQueryRecords, type PlainAuditSegments } from "../../../generated/dbus-contract";
 import { cockpit } from "../cockpit";
 import { callDaemon } from "./call";
 import type { AuditEvent } from "./manager";
-import { unwrapDict } from "./variants";
+import { plainDicts } from "./variants";
 
 const AUDIT_PATH = `${ROOT_PATH}/audit`;
 
@@ -21,9 +21,7 @@ export interface AuditFilter {
 
 export interface AuditPage { events: AuditEvent[]; total: number; nextBefore: number }
 
-export interface AuditSegment {
-    Name: string; FirstSeq: number; LastSeq: number; Bytes: number; FirstTime: number; LastTime: number; Sealed: boolean; Exported: boolean;
-}
+export type AuditSegment = PlainAuditSegments[number];
 
 interface AuditSettings { "retention-days": number; "segment-max-bytes": number; "segment-max-hours": number; "forward-syslog": boolean }
 
@@ -42,7 +40,9 @@ export async function auditQuery(filter: AuditFilter, limit: number, before: num
     if (filter.until !== undefined)
         dict.until = { t: "x", v: filter.until * 1000 + 999 };
     const [records, total, nextBefore] = await callDaemon<PageAuditMethodResults["Query"]>(AUDIT_PATH, AUDIT_IFACE, "Query", [dict, limit, before, {}]);
-    return { events: records.map(r => unwrapDict(r) as unknown as AuditEvent), total, nextBefore };
+    // Query's records are AuditTail's: AuditEvent must fit both, or this does not compile
+    const events: AuditEvent[] = plainDicts<PlainAuditQueryRecords>(records);
+    return { events, total, nextBefore };
 }
 
 export async function auditVerify(): Promise<string> {

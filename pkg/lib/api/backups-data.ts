@@ -1,9 +1,10 @@
 // The Backups tab's reading of what debvisord says: the new bytes of a
 // backup from its job's message, and the backups of every repository in one
 // list. No cockpit.js here: the unit tests run this in Node.
+import type { PageBackupScheduleProperties, PageJobProperties, PlainAuditQueryRecords } from "../../../generated/dbus-contract";
 
 /** The part of a Job this needs. */
-interface BackupJobFacts { Operation: string; State: string; Message: string }
+type BackupJobFacts = Pick<PageJobProperties, "Operation" | "State" | "Message">;
 
 /**
  * The new bytes of each backup whose finished job is still known, by the
@@ -29,7 +30,7 @@ export function newestFirst<T extends { Time: number; FullId: string }>(lists: T
 }
 
 /** The part of a BackupSchedule this needs. */
-interface ScheduleFacts { Name: string; Machine: string; Tag: string; LastResult: string; LastRun: number; LastMessage: string }
+type ScheduleFacts = Pick<PageBackupScheduleProperties, "Name" | "Machine" | "Tag" | "LastResult" | "LastRun" | "LastMessage">;
 
 /** The schedules that back up this machine: by its UUID, or one of its tags. */
 export function schedulesOf<S extends { props: Pick<ScheduleFacts, "Machine" | "Tag"> }>(schedules: S[], machine: { UUID: string; Tags: string[] }): S[] {
@@ -153,7 +154,7 @@ export function repositoryOptions(form: RepositoryForm): Record<string, Variant>
 }
 
 /** The audit records the history is made of (as Audit.Query gives them). */
-interface HistoryRecord { Seq: number; Time: number; User: string; Method: string; Arguments: string; Result: string }
+type HistoryRecord = Pick<PlainAuditQueryRecords[number], "Seq" | "Time" | "User" | "Method" | "Arguments" | "Result">;
 
 export interface HistoryEntry {
     seq: number;

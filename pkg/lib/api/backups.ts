@@ -4,32 +4,22 @@
 import {
     BACKUPREPOSITORY_IFACE, BACKUPS_IFACE, BACKUPSCHEDULE_IFACE, MACHINE_IFACE, type CockpitVariant,
     type PageBackupRepositoryMethodResults, type PageBackupScheduleMethodResults, type PageBackupsMethodResults, type PageMachineMethodResults,
+    type PlainBackupRepositoryListBackupsBackups, type PlainBackupRepositoryListFilesEntries,
 } from "../../../generated/dbus-contract";
 import { auditQuery } from "./audit";
 import { HISTORY_METHODS, historyEntries, type HistoryEntry } from "./backups-data";
 import { callDaemon } from "./call";
-import { unwrapDict } from "./variants";
+import { plainDicts, type WithOptional } from "./variants";
 
-/** One backup as ListBackups describes it; Time in microseconds since the epoch. */
-export interface BackupEntry {
-    Id: string;
-    FullId: string;
-    Time: number;
-    Hostname: string;
-    MachineName: string;
-    MachineUUID: string;
-    Consistency: string;
-    /** the bytes of the disks backed up, when known */
-    Size?: number;
-    /** the bytes the backup added to the repository, where restic keeps it */
-    Added?: number;
-}
+/** One backup as ListBackups describes it; Time in microseconds since the epoch. Size (the bytes of the
+ * disks backed up) and Added (the bytes the backup added to the repository) only when known. */
+export type BackupEntry = WithOptional<PlainBackupRepositoryListBackupsBackups[number], "Size" | "Added">;
 
 /** The backups of one machine (by UUID, so also of one that was renamed) in one repository, oldest first. */
 export async function backupRepositoryListBackups(repositoryPath: string, machineUUID: string): Promise<BackupEntry[]> {
     const [list] = await callDaemon<PageBackupRepositoryMethodResults["ListBackups"]>(repositoryPath, BACKUPREPOSITORY_IFACE, "ListBackups",
         [{ "machine-uuid": { t: "s", v: machineUUID } }]);
-    return list.map(d => unwrapDict(d) as unknown as BackupEntry);
+    return plainDicts<BackupEntry[]>(list);
 }
 
 /** Starts a restore as a new machine; returns the new machine's path (it appears when the job succeeds) and the job. */
@@ -63,12 +53,12 @@ export async function backupsAddSchedule(backupsPath: string, name: string, repo
 }
 
 /** One entry of a directory of a backed-up disk, as ListFiles gives it. */
-export interface BackupFileEntry { Name: string; Type: string; Size: number; Mode: number; FsType?: string }
+export type BackupFileEntry = WithOptional<PlainBackupRepositoryListFilesEntries[number], "FsType">;
 
 /** A directory of a disk of a backup ("/" lists the partitions of a partitioned disk). */
 export async function backupRepositoryListFiles(repositoryPath: string, snapshot: string, disk: string, path: string): Promise<BackupFileEntry[]> {
     const [list] = await callDaemon<PageBackupRepositoryMethodResults["ListFiles"]>(repositoryPath, BACKUPREPOSITORY_IFACE, "ListFiles", [snapshot, disk, path, {}]);
-    return list.map(d => unwrapDict(d) as unknown as BackupFileEntry);
+    return plainDicts<BackupFileEntry[]>(list);
 }
 
 /** One file of a disk of a backup, read piece by piece (at most 1 MiB each; the daemon caps the size). */

@@ -2,7 +2,10 @@
 // for names and sizes that debvisord applies (as the contract documents
 // them), so a dialog says what is wrong while it is typed. No cockpit.js
 // here: the unit tests run this in Node.
-import { unwrapDict } from "./variants";
+import type {
+    PlainCephImageSnapshots, PlainCephManagerCephFS, PlainCephManagerHealthChecks, PlainCephManagerManagers, PlainCephManagerMonitors, PlainCephManagerOsdTree,
+} from "../../../generated/dbus-contract";
+import { plainDict, plainDicts } from "./variants";
 
 /** Where MountCephFS mounts the file system. */
 export const CEPHFS_MOUNTPOINT = "/srv/cephfs";
@@ -28,9 +31,10 @@ export type CephApplication = "rbd" | "cephfs" | "rgw";
 export type CephAutoscale = "on" | "off" | "warn";
 
 type Dicts = Array<Record<string, unknown>>;
-const dicts = (list: Dicts) => list.map(d => unwrapDict(d));
+/* members are read with defaults, as a cluster that has not answered yet may leave them out */
+const dicts = <L extends unknown[]>(list: Dicts) => plainDicts<Array<Partial<L[number]>>>(list);
 
-export const healthChecksOf = (checks: Dicts): CephHealthCheck[] => dicts(checks).map(c => ({
+export const healthChecksOf = (checks: Dicts): CephHealthCheck[] => dicts<PlainCephManagerHealthChecks>(checks).map(c => ({
     code: String(c.Code ?? ""),
     severity: String(c.Severity ?? "HEALTH_WARN"),
     summary: String(c.Summary ?? ""),
@@ -40,14 +44,14 @@ export const healthChecksOf = (checks: Dicts): CephHealthCheck[] => dicts(checks
 }));
 
 export const monitorsOf = (monitors: Dicts): CephMonitor[] =>
-    dicts(monitors).map(m => ({ name: String(m.Name), address: String(m.Address), in_quorum: m.InQuorum === true }));
+    dicts<PlainCephManagerMonitors>(monitors).map(m => ({ name: String(m.Name), address: String(m.Address), in_quorum: m.InQuorum === true }));
 export const managersOf = (managers: Dicts): CephManagerDaemon[] =>
-    dicts(managers).map(m => ({ name: String(m.Name), active: m.Active === true }));
-export const osdTreeOf = (tree: Dicts): CephCrushNode[] => dicts(tree).map(n => ({
+    dicts<PlainCephManagerManagers>(managers).map(m => ({ name: String(m.Name), active: m.Active === true }));
+export const osdTreeOf = (tree: Dicts): CephCrushNode[] => dicts<PlainCephManagerOsdTree>(tree).map(n => ({
     id: Number(n.Id), name: String(n.Name), type: String(n.Type), children: Array.isArray(n.Children) ? n.Children.map(Number) : [],
 }));
 /** An image's Snapshots (aa{sv}, as cockpit.js hands it over). */
-export const snapshotsOf = (list: Dicts): CephSnapshot[] => dicts(list).map(s =>
+export const snapshotsOf = (list: Dicts): CephSnapshot[] => dicts<PlainCephImageSnapshots>(list).map(s =>
     ({ name: String(s.Name), size: Number(s.Size), protected: s.Protected === true, created: Number(s.CreationTime) }));
 
 export function placementGroupsOf(states: Record<string, number>): CephPlacementGroups {
@@ -56,12 +60,12 @@ export function placementGroupsOf(states: Record<string, number>): CephPlacement
 
 /** The CephManager's CephFS dictionary; null when the cluster has no file system. */
 export function cephFsOf(dict: Record<string, unknown>): CephFs | null {
-    const fs = unwrapDict(dict);
+    const fs = plainDict<Partial<PlainCephManagerCephFS>>(dict);
     if (!fs.Name)
         return null;
     return {
         name: String(fs.Name), state: String(fs.State ?? ""),
-        mds: Array.isArray(fs.Mds) ? (fs.Mds as Array<Record<string, unknown>>).map(m => ({ name: String(m.Name), state: String(m.State) })) : [],
+        mds: Array.isArray(fs.Mds) ? fs.Mds.map(m => ({ name: String(m.Name), state: String(m.State) })) : [],
         data_pool: String(fs.DataPool ?? ""), metadata_pool: String(fs.MetadataPool ?? ""),
         mountpoint: String(fs.Mountpoint || CEPHFS_MOUNTPOINT), mounted: fs.Mounted === true,
     };

@@ -1,14 +1,14 @@
 // Calls on the Cluster object, as the logged-in user: the plan of a change to
 // a node, and the changes themselves (each a Job, shown in the jobs panel).
-import { CLUSTER_IFACE, ROOT_PATH, type PageClusterMethodResults } from "../../../generated/dbus-contract";
+import { CLUSTER_IFACE, ROOT_PATH, type PageClusterMethodResults, type PlainClusterPlanNodeChangePlan } from "../../../generated/dbus-contract";
 import { callDaemon } from "./call";
-import { unwrapDict } from "./variants";
+import { plainDict, type Narrowed } from "./variants";
 
 const CLUSTER_PATH = `${ROOT_PATH}/cluster`;
 
 export type NodeChange = "enter-maintenance" | "leave-maintenance" | "remove" | "leave";
 
-export interface NodePlan { Node: string; Change: NodeChange; Steps: string[]; Refusals: string[]; Machines: string[]; MachinesKnown: boolean }
+export type NodePlan = Narrowed<PlainClusterPlanNodeChangePlan, { Change: NodeChange }>;
 
 /** What maintenance does with the machines that run on the node: nothing (refused while they run), shut them down, or move them away. */
 export type RunningMachines = "refuse" | "shut-down" | "move";
@@ -17,7 +17,7 @@ const machinesOption = (machines: RunningMachines) => machines === "refuse" ? {}
 
 export async function clusterPlanNodeChange(node: string, change: NodeChange, machines: RunningMachines = "refuse"): Promise<NodePlan> {
     const [plan] = await callDaemon<PageClusterMethodResults["PlanNodeChange"]>(CLUSTER_PATH, CLUSTER_IFACE, "PlanNodeChange", [node, change, machinesOption(machines)]);
-    return unwrapDict(plan) as unknown as NodePlan;
+    return plainDict<NodePlan>(plan);
 }
 
 /* Starts the change; its Job's path. */

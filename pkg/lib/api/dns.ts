@@ -1,8 +1,8 @@
 // Calls on the Dns object, as the logged-in user, returning plain data.
-import { DNS_IFACE, ROOT_PATH, type PageDnsMethodResults } from "../../../generated/dbus-contract";
+import { DNS_IFACE, ROOT_PATH, type PageDnsMethodResults, type PlainDnsDhcpRanges, type PlainDnsLeases, type PlainDnsRegistrations } from "../../../generated/dbus-contract";
 import type { DhcpRange } from "../../../helpers/lib/dhcp-ranges";
 import { callDaemon } from "./call";
-import { unwrapDict } from "./variants";
+import { plainDicts, type WithOptional } from "./variants";
 
 const DNS_PATH = `${ROOT_PATH}/dns`;
 
@@ -12,13 +12,11 @@ type Variant = { t: string; v: unknown };
 /** (name, type, ttl, data) as the bus carries a record. */
 export type DnsRecordTuple = [string, string, number, string];
 
-interface Registration { Id: string; Kind: string; Zone: string; Name: string; Addresses: string[]; Ptr: boolean; Time: number; Error: string;
-    /** the cluster member a machine moved to (empty: here, or an older daemon) */
-    Node?: string }
-interface Lease { Address: string; Mac: string; Hostname: string; Expiry: number; Source: string }
+/** Node: the cluster member a machine moved to (empty: here; left out by an older daemon) */
+type Registration = WithOptional<PlainDnsRegistrations[number], "Node">;
 
-export const registrationsOf = (list: Array<Record<string, unknown>>) => list.map(r => unwrapDict(r) as unknown as Registration);
-export const leasesOf = (list: Array<Record<string, unknown>>) => list.map(r => unwrapDict(r) as unknown as Lease);
+export const registrationsOf = (list: Array<Record<string, unknown>>) => plainDicts<Registration[]>(list);
+export const leasesOf = (list: Array<Record<string, unknown>>) => plainDicts<PlainDnsLeases>(list);
 
 export async function dnsListRecords(zone: string, offset: number, limit: number, filter: { name?: string; type?: string }): Promise<{ records: DnsRecordTuple[]; total: number }> {
     const options: Record<string, Variant> = {};
@@ -64,7 +62,6 @@ export async function dnsSetDhcpRanges(ranges: DhcpRange[]): Promise<void> {
     await callDaemon(DNS_PATH, DNS_IFACE, "SetDhcpRanges", [dicts, {}]);
 }
 
-export const dhcpRangesOf = (list: Array<Record<string, unknown>>) => list.map(r => {
-    const d = unwrapDict(r);
-    return { ...d, LeaseSeconds: Number(d.LeaseSeconds), DnsServer: String(d.DnsServer ?? "") } as unknown as DhcpRange;
-});
+/* DnsServer read with a default ("": this host), should a range come without it */
+export const dhcpRangesOf = (list: Array<Record<string, unknown>>) => plainDicts<Array<WithOptional<PlainDnsDhcpRanges[number], "DnsServer">>>(list)
+    .map((d): DhcpRange => ({ ...d, LeaseSeconds: Number(d.LeaseSeconds), DnsServer: String(d.DnsServer ?? "") }));

@@ -1,7 +1,10 @@
 // Calls on the Firewall object, as the logged-in user, returning plain data.
-import { FIREWALL_IFACE, ROOT_PATH, type PageFirewallMethodResults } from "../../../generated/dbus-contract";
+import {
+    FIREWALL_IFACE, ROOT_PATH, type PageFirewallMethodResults,
+    type PlainFirewallImportListReport,
+} from "../../../generated/dbus-contract";
 import { callDaemon } from "./call";
-import { unwrapDict } from "./variants";
+import { plainDict, type WithOptional } from "./variants";
 
 const FIREWALL_PATH = `${ROOT_PATH}/firewall`;
 
@@ -10,11 +13,9 @@ export type ListName = "block" | "allow" | "management";
 /** One entry of Blocked or Allowed; times in milliseconds since the epoch (expires 0: never). */
 export interface FirewallEntry { cidr: string; comment: string; addedBy: string; addedAt: number; expires: number; packets: number; bytes: number }
 
-/** The lists hold the first 1000 items; the counts say how many there are. */
-export interface FirewallReport {
-    Accepted: string[]; Errors: string[]; Warnings: string[]; Skipped: string[]; Applied: boolean; Lines?: number;
-    AcceptedCount: number; ErrorCount: number; WarningCount: number; SkippedCount: number;
-}
+/** The lists hold the first 1000 items; the counts say how many there are. ImportList's report: Block, Allow
+ * and AddManagement send the same members but Lines. */
+export type FirewallReport = WithOptional<PlainFirewallImportListReport, "Lines">;
 
 /** force: the refused entries typed again by the person, exactly. */
 interface AddOptions { comment?: string; expiry?: number; force?: string[]; dryRun?: boolean; skipInvalid?: boolean; list?: ListName }
@@ -38,10 +39,10 @@ function optionsDict(o: AddOptions) {
 }
 
 function report(dict: Record<string, unknown>): FirewallReport {
-    const r = unwrapDict(dict);
+    const r = plainDict<Partial<FirewallReport>>(dict);
     return {
-        Accepted: (r.Accepted as string[]) ?? [], Errors: (r.Errors as string[]) ?? [], Warnings: (r.Warnings as string[]) ?? [],
-        Skipped: (r.Skipped as string[]) ?? [], Applied: Boolean(r.Applied), Lines: r.Lines as number | undefined,
+        Accepted: r.Accepted ?? [], Errors: r.Errors ?? [], Warnings: r.Warnings ?? [],
+        Skipped: r.Skipped ?? [], Applied: Boolean(r.Applied), Lines: r.Lines,
         AcceptedCount: Number(r.AcceptedCount ?? 0), ErrorCount: Number(r.ErrorCount ?? 0),
         WarningCount: Number(r.WarningCount ?? 0), SkippedCount: Number(r.SkippedCount ?? 0),
     };

@@ -1,26 +1,29 @@
 // Calls on the Hardening object, as the logged-in user, returning plain data.
-import { HARDENING_IFACE, ROOT_PATH, type PageHardeningMethodResults, type PageHardeningProperties } from "../../../generated/dbus-contract";
+import {
+    HARDENING_IFACE, ROOT_PATH, type PageHardeningMethodResults, type PageHardeningProperties,
+    type PlainHardeningChecks, type PlainHardeningFail2ban, type PlainHardeningMfaStatus,
+} from "../../../generated/dbus-contract";
 import { callDaemon } from "./call";
-import { unwrapDict } from "./variants";
+import { plainDict, plainDicts, type Narrowed } from "./variants";
 
 const HARDENING_PATH = `${ROOT_PATH}/hardening`;
 
-export interface HardeningCheck { Id: string; Title: string; Status: "ok" | "warning" | "failed"; Detail: string; Fixable: boolean; Change: string }
-export interface MfaState { Configured: boolean; Detail: string; Users: { Name: string; Enrolled: boolean }[] }
-export interface Fail2banState { Installed: boolean; Running: boolean; Detail: string; Jails: { Name: string; Banned: string[] }[] }
+export type HardeningCheck = Narrowed<PlainHardeningChecks[number], { Status: "ok" | "warning" | "failed" }>;
+export type MfaState = Pick<PlainHardeningMfaStatus, "Configured" | "Detail" | "Users">;
+export type Fail2banState = PlainHardeningFail2ban;
 
 export function hardeningChecks(props: PageHardeningProperties): HardeningCheck[] {
-    return props.Checks.map(c => unwrapDict(c) as unknown as HardeningCheck);
+    return plainDicts<HardeningCheck[]>(props.Checks);
 }
 
 export function mfaState(props: PageHardeningProperties): MfaState {
-    const d = unwrapDict(props.MfaStatus);
-    return { Configured: Boolean(d.Configured), Detail: String(d.Detail ?? ""), Users: (d.Users as MfaState["Users"]) ?? [] };
+    const d = plainDict<Partial<PlainHardeningMfaStatus>>(props.MfaStatus);
+    return { Configured: Boolean(d.Configured), Detail: String(d.Detail ?? ""), Users: d.Users ?? [] };
 }
 
 export function fail2banState(props: PageHardeningProperties): Fail2banState {
-    const d = unwrapDict(props.Fail2ban);
-    return { Installed: Boolean(d.Installed), Running: Boolean(d.Running), Detail: String(d.Detail ?? ""), Jails: (d.Jails as Fail2banState["Jails"]) ?? [] };
+    const d = plainDict<Partial<PlainHardeningFail2ban>>(props.Fail2ban);
+    return { Installed: Boolean(d.Installed), Running: Boolean(d.Running), Detail: String(d.Detail ?? ""), Jails: d.Jails ?? [] };
 }
 
 const dry = (dryRun: boolean) => dryRun ? { "dry-run": { t: "b", v: true } } : {};

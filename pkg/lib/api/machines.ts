@@ -1,24 +1,25 @@
 // Calls on Machine objects and Manager.CreateMachine, as the logged-in user,
 // and the Machine's dictionaries as plain typed data.
-import { MACHINE_IFACE, MANAGER_IFACE, type CockpitVariant, type PageMachineProperties } from "../../../generated/dbus-contract";
+import {
+    MACHINE_IFACE, MANAGER_IFACE, type PageMachineProperties,
+    type PlainMachineDisks, type PlainMachineGraphics, type PlainMachineNics, type PlainMachineSnapshots,
+} from "../../../generated/dbus-contract";
 import { MANAGER_PATH } from "../dbus-store";
 import { callDaemon } from "./call";
-import { unwrapDict } from "./variants";
+import { plainDicts } from "./variants";
 
 export type MachineAction = "Start" | "Shutdown" | "Reboot" | "ForceOff" | "Pause" | "Resume";
 
-export interface MachineDisk { Target: string; Device: string; Bus: string; Format: string; Source: string }
-export interface MachineNic { Mac: string; Type: string; Source: string; Model: string; Addresses: string[] }
-export interface MachineSnapshot { Name: string; Description: string; CreationTime: number; State: string; Current: boolean }
+export type MachineDisk = PlainMachineDisks[number];
+export type MachineNic = PlainMachineNics[number];
+export type MachineSnapshot = PlainMachineSnapshots[number];
 /** Access: "private" (a socket only root and qemu reach: OpenConsole alone), "local-users", "network" or "none". */
-export interface MachineGraphics { Type: string; Port: number; Listen: string; Socket: string; Access: string }
+export type MachineGraphics = PlainMachineGraphics[number];
 
-const plain = <T>(list: Array<Record<string, CockpitVariant>>) => list.map(d => unwrapDict(d) as unknown as T);
-
-export const machineDisks = (p: PageMachineProperties) => plain<MachineDisk>(p.Disks);
-export const machineNics = (p: PageMachineProperties) => plain<MachineNic>(p.Nics);
-export const machineSnapshots = (p: PageMachineProperties) => plain<MachineSnapshot>(p.Snapshots);
-export const machineGraphics = (p: PageMachineProperties) => plain<MachineGraphics>(p.Graphics);
+export const machineDisks = (p: PageMachineProperties) => plainDicts<PlainMachineDisks>(p.Disks);
+export const machineNics = (p: PageMachineProperties) => plainDicts<PlainMachineNics>(p.Nics);
+export const machineSnapshots = (p: PageMachineProperties) => plainDicts<PlainMachineSnapshots>(p.Snapshots);
+export const machineGraphics = (p: PageMachineProperties) => plainDicts<PlainMachineGraphics>(p.Graphics);
 
 /* Options as cockpit.js sends a{sv}: { key: { t: signature, v: value } }, absent values left out. */
 type OptionValue = { t: string; v: unknown };

@@ -1,57 +1,40 @@
 // Calls on the Manager object, as the logged-in user, returning plain data.
-import { MANAGER_IFACE, type PageManagerMethodResults } from "../../../generated/dbus-contract";
+import {
+    MANAGER_IFACE, type PageManagerMethodResults, type PlainManagerAuditTailRecords, type PlainManagerGetDisksDisks, type PlainManagerPlanProfilePlan,
+} from "../../../generated/dbus-contract";
 import { MANAGER_PATH } from "../dbus-store";
 import type { RoleName } from "../../../helpers/lib/roles";
 import { callDaemon } from "./call";
-import { unwrapDict } from "./variants";
+import { plainDict, plainDicts, type Narrowed } from "./variants";
 
 export type DiskRole = "os" | "in-use" | "spare" | "unusable";
 
-interface Partition { Name: string; Path: string; Size: number; FsType: string; Mountpoints: string[] }
+export type Disk = Narrowed<PlainManagerGetDisksDisks[number], { Role: DiskRole }>;
 
-export interface Disk {
-    Name: string; Path: string; Size: number; Model: string; Serial: string; Wwn: string; ById: string;
-    Rotational: boolean; Removable: boolean; ReadOnly: boolean; Transport: string; FsType: string;
-    Mountpoints: string[]; Partitions: Partition[];
-    Role: DiskRole; RoleReason: string;
-}
-
-export interface AuditEvent {
-    Seq: number; /** µs since the epoch */ Time: number; Uid: number; User: string;
-    /** what the caller's /proc/PID/loginuid said: a claim, not who acted */
-    LoginUidClaimed: number; LoginUserClaimed: string;
-    Method: string; Object: string; Phase: string; Result: string; Arguments: string; Hash: string;
-}
+/** Time: µs since the epoch; LoginUidClaimed and LoginUserClaimed: what the caller's /proc/PID/loginuid said, a claim, not who acted. */
+export type AuditEvent = PlainManagerAuditTailRecords[number];
 
 /** The host's disks; with `testFiles` "ceph" also the test files that stand in for OSD disks (tests only). */
 export async function managerGetDisks(testFiles?: "ceph"): Promise<Disk[]> {
     const options = testFiles ? { "test-files": { t: "s", v: testFiles } } : {};
     const [disks] = await callDaemon<PageManagerMethodResults["GetDisks"]>(MANAGER_PATH, MANAGER_IFACE, "GetDisks", [options]);
-    return disks.map(d => unwrapDict(d) as unknown as Disk);
+    return plainDicts<Disk[]>(disks);
 }
 
 /** The newest `count` audit records, oldest first. */
 export async function managerAuditTail(count: number): Promise<AuditEvent[]> {
     const [records] = await callDaemon<PageManagerMethodResults["AuditTail"]>(MANAGER_PATH, MANAGER_IFACE, "AuditTail", [count, {}]);
-    return records.map(r => unwrapDict(r) as unknown as AuditEvent);
+    return plainDicts<AuditEvent[]>(records);
 }
 
 export type StorageProfile = "zfs" | "ceph" | "mixed";
 
-export interface ProfilePlan {
-    Profile: StorageProfile;
-    Steps: Array<{ Id: string; Kind: string; Description: string; Exists: boolean; Devices: string[]; Settings: Record<string, string> }>;
-    Wipes: Array<{ Id: string; Path: string; Size: number; Model: string; Serial: string; Signature: string; Step: string; Reason: string }>;
-    Kept: string[];
-    Refused: Array<{ Id: string; Path: string; Reason: string }>;
-    Problems: string[];
-    Token: string;
-}
+export type ProfilePlan = Narrowed<PlainManagerPlanProfilePlan, { Profile: StorageProfile }>;
 
 /** What applying the profile would do; changes nothing. */
 export async function managerPlanProfile(profile: StorageProfile): Promise<ProfilePlan> {
     const [plan] = await callDaemon<PageManagerMethodResults["PlanProfile"]>(MANAGER_PATH, MANAGER_IFACE, "PlanProfile", [profile, {}]);
-    return unwrapDict(plan) as unknown as ProfilePlan;
+    return plainDict<ProfilePlan>(plan);
 }
 
 /** Applies the plan shown (its token); returns the Job's path. */

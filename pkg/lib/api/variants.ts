@@ -12,3 +12,14 @@ export function unwrapDict(dict: Record<string, CockpitVariant | unknown>): Reco
     }
     return out;
 }
+
+/* The contract declares each dictionary's members (generated/dbus-contract.ts: Plain<Interface><Name>);
+ * these name the generated type a dictionary is read as, so a page that reads a member the contract
+ * does not declare does not compile. */
+export const plainDict = <T>(dict: Record<string, unknown>): T => unwrapDict(dict) as T;
+export const plainDicts = <L extends unknown[]>(list: ReadonlyArray<Record<string, unknown>>): L => list.map(d => unwrapDict(d)) as L;
+
+/** T with members narrowed to the values the contract's comments list: each a member of T, within its type. */
+export type Narrowed<T, N extends { [K in keyof N]: K extends keyof T ? T[K] : never }> = Omit<T, keyof N> & N;
+/** T with members a dictionary may leave out (the contract's comments say when). */
+export type WithOptional<T, K extends keyof T> = Omit<T, K> & Partial<Pick<T, K>>;

@@ -2,9 +2,10 @@
 // logged-in user, and their dictionary and struct properties as typed data.
 import {
     ROOT_PATH, ZFSDATASET_IFACE, ZFSMANAGER_IFACE, ZFSPOOL_IFACE, type CockpitVariant, type PageZfsDatasetProperties,
+    type PlainZfsDatasetSnapshots, type PlainZfsManagerGetImportablePoolsPools, type PlainZfsPoolVdevs,
 } from "../../../generated/dbus-contract";
 import { callDaemon } from "./call";
-import { unwrapDict } from "./variants";
+import { plainDicts } from "./variants";
 
 const ZFS_PATH = `${ROOT_PATH}/zfs`;
 
@@ -12,7 +13,7 @@ const ZFS_PATH = `${ROOT_PATH}/zfs`;
 export interface ZfsVdev {
     name: string; type: string; section: string; depth: number; state: string; read: number; write: number; checksum: number; note: string;
 }
-export interface ZfsSnapshot { Name: string; Used: number; Referenced: number; CreationTime: number }
+export type ZfsSnapshot = PlainZfsDatasetSnapshots[number];
 export interface ZfsPolicy { hourly?: number; daily?: number; weekly?: number; monthly?: number; recursive?: boolean }
 export interface ZfsSchedule { snapshots?: Record<string, ZfsPolicy>; scrub?: Record<string, { weekday: number; hour: number }> }
 export type ZfsLayout = "single" | "mirror" | "raidz1" | "raidz2";
@@ -20,13 +21,10 @@ export type ZfsLayout = "single" | "mirror" | "raidz1" | "raidz2";
 type OptionValue = { t: string; v: unknown };
 
 export function vdevsOf(dicts: Array<Record<string, CockpitVariant>>): ZfsVdev[] {
-    return dicts.map(d => {
-        const v = unwrapDict(d);
-        return {
-            name: String(v.Name), type: String(v.Type), section: String(v.Section), depth: Number(v.Depth), state: String(v.State),
-            read: Number(v.Read), write: Number(v.Write), checksum: Number(v.Checksum), note: String(v.Note),
-        };
-    });
+    return plainDicts<PlainZfsPoolVdevs>(dicts).map(v => ({
+        name: String(v.Name), type: String(v.Type), section: String(v.Section), depth: Number(v.Depth), state: String(v.State),
+        read: Number(v.Read), write: Number(v.Write), checksum: Number(v.Checksum), note: String(v.Note),
+    }));
 }
 
 type SnapshotPolicyStruct = [number, number, number, number, boolean];
@@ -42,19 +40,18 @@ export function scheduleOf(snapshots: Record<string, unknown[]>, scrub: Record<s
     };
 }
 
-export const zfsSnapshots = (p: PageZfsDatasetProperties) =>
-    (p.Snapshots as Array<Record<string, CockpitVariant>>).map(s => unwrapDict(s) as unknown as ZfsSnapshot);
+export const zfsSnapshots = (p: PageZfsDatasetProperties) => plainDicts<PlainZfsDatasetSnapshots>(p.Snapshots);
 
 export async function zfsCreatePool(name: string, layout: ZfsLayout, devices: string[], mountpoint: string): Promise<void> {
     await callDaemon(ZFS_PATH, ZFSMANAGER_IFACE, "CreatePool", [name, layout, devices, mountpoint ? { mountpoint: { t: "s", v: mountpoint } } : {}]);
 }
 
-export interface ZfsImportable { Name: string; Id: string; State: string }
+export type ZfsImportable = PlainZfsManagerGetImportablePoolsPools[number];
 
 /** The exported pools zpool can see in DIRECTORY ("" for its default search). */
 export async function zfsImportablePools(directory: string): Promise<ZfsImportable[]> {
     const [pools] = await callDaemon<[Record<string, CockpitVariant>[]]>(ZFS_PATH, ZFSMANAGER_IFACE, "GetImportablePools", [directory ? { directory: { t: "s", v: directory } } : {}]);
-    return pools.map(p => unwrapDict(p) as unknown as ZfsImportable);
+    return plainDicts<ZfsImportable[]>(pools);
 }
 
 export async function zfsImportPool(name: string, directory: string): Promise<void> {

@@ -80,7 +80,7 @@ export function ConsoleTab({ machine }: { machine: MachineObject }) {
             </EmptyState>
         );
     }
-    const hasVnc = machine.props.Graphics.some(g => g.Type?.v === "vnc");
+    const hasVnc = machineGraphics(machine.props).some(g => g.Type === "vnc");
     const exposed = machineGraphics(machine.props).filter(g => g.Access === "local-users" || g.Access === "network");
     return (
         <div className="pf-v6-u-mt-md">

@@ -5,6 +5,7 @@ import { Checkbox } from "@patternfly/react-core/dist/esm/components/Checkbox/in
 import { FormGroup } from "@patternfly/react-core/dist/esm/components/Form/index.js";
 import { FormSelect, FormSelectOption } from "@patternfly/react-core/dist/esm/components/FormSelect/index.js";
 import { backupRepositoryRestoreDisk, type BackupEntry } from "../../lib/api/backups";
+import { machineDisks } from "../../lib/api/machines";
 import type { CallError } from "../../lib/api/call";
 import { FormDialog } from "../../lib/components/FormDialog";
 import type { MachineObject } from "../../lib/dbus-store";
@@ -12,7 +13,7 @@ import { format, _ } from "../../lib/gettext";
 
 /** The machine's disk targets (vda, vdb …): the backup's are the same unless disks were added or removed since. */
 export function diskTargets(machine: MachineObject): string[] {
-    return machine.props.Disks.filter(d => d.Device?.v === "disk").map(d => String(d.Target?.v ?? "")).filter(Boolean);
+    return machineDisks(machine.props).filter(d => d.Device === "disk").map(d => d.Target ?? "").filter(Boolean);
 }
 
 export function RestoreDiskDialog({ machine, repositoryPath, backup, when, mayAttach, onClose }: {

@@ -1,8 +1,8 @@
 // One list of the cluster's ZFS pools: this node's ZfsPool objects and the
 // other members' pools as Cluster.ZfsPools last had them, each with its node.
 // On a node in no cluster the rows are just this node's pools.
-import type { PageClusterProperties } from "../../../generated/dbus-contract";
-import { unwrapDict } from "../../lib/api/variants";
+import type { PageClusterProperties, PlainClusterZfsPools } from "../../../generated/dbus-contract";
+import { plainDict } from "../../lib/api/variants";
 import type { ZfsPoolObject } from "../../lib/dbus-store";
 import { selfNode } from "../../lib/node-rows";
 
@@ -30,7 +30,7 @@ export function poolRows(pools: ZfsPoolObject[], cluster: PageClusterProperties 
     if (!self)
         return rows;
     for (const dict of cluster?.ZfsPools ?? []) {
-        const r = unwrapDict(dict);
+        const r = plainDict<Partial<PlainClusterZfsPools[number]>>(dict);
         const node = String(r.Node ?? "");
         // this node's own objects are the truth about its pools
         if (!node || node === self)
