@@ -48,6 +48,7 @@ export function recordingServer(): RecordingServer {
 /* The plain values an exported interface answers Get/GetAll with. */
 function exportedProperties(server: ObjectServer, path: string, iface: string): Record<string, unknown> {
     // the server keeps its objects to itself; a test reads them as the bus would
-    const objects = server["objects"] as Map<string, Map<string, { properties(): Record<string, unknown> }>>;
-    return objects.get(path)?.get(iface)?.properties() ?? {};
+    const objects = server["objects"] as Map<string, { iface: string; props: Record<string, unknown> }>;
+    const object = objects.get(path);
+    return object?.iface === iface ? object.props : {};
 }
