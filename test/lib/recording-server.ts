@@ -17,12 +17,15 @@ export interface RecordingServer {
     changes: Array<[string, string, string[]]>;
     /** every signal sent, as "member path" */
     signals: string[];
+    /** every PropertiesChanged as sent: [interface, changed values as Variants, invalidated] */
+    changedBodies: unknown[][];
 }
 
 export function recordingServer(): RecordingServer {
     const objects: RecordingServer["objects"] = new Map();
     const changes: RecordingServer["changes"] = [];
     const signals: string[] = [];
+    const changedBodies: unknown[][] = [];
     let server: ObjectServer | null = null;
     const bus = {
         addMethodHandler: () => undefined,
@@ -38,11 +41,12 @@ export function recordingServer(): RecordingServer {
                 objects.delete(m.body[0] as string);
             } else if (m.member === "PropertiesChanged") {
                 changes.push([m.path as string, m.body[0] as string, Object.keys(m.body[1] as object)]);
+                changedBodies.push(m.body as unknown[]);
             }
         },
     };
     server = new ObjectServer(bus as unknown as dbus.MessageBus, ROOT_PATH, CONTRACT_XML, parseIntrospection(CONTRACT_XML), () => Promise.resolve([]));
-    return { server, objects, changes, signals };
+    return { server, objects, changes, signals, changedBodies };
 }
 
 /* The plain values an exported interface answers Get/GetAll with. */
