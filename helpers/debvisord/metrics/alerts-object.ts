@@ -69,11 +69,6 @@ export class AlertsObject {
         this.client = new AlertmanagerClient(() => this.secret);
     }
 
-    /* Exported at once; the secret (made where missing) and Alertmanager's configuration follow. */
-    export(): void {
-        this.publish();
-    }
-
     /* The area supervisor's attempt: the secret and a configuration Alertmanager can read. */
     async probe(): Promise<void> {
         if (groupId("prometheus") === undefined)
@@ -84,8 +79,9 @@ export class AlertsObject {
         this.publish(targets);
     }
 
-    /* The targets as saved (read again where not given); a file edited by hand shows with the next change or start. */
-    private publish(targets?: NotificationTarget[]): void {
+    /* On the bus at once, before the secret and Alertmanager's configuration are made; the targets as saved
+     * (read again where not given): a file edited by hand shows with the next change or start. */
+    publish(targets?: NotificationTarget[]): void {
         try {
             targets ??= readTargets(this.paths.targets);
         } catch {

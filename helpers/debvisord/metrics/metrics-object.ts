@@ -64,7 +64,7 @@ export class MetricsObject {
     }
 
     /* The retention as saved; a file edited by hand shows with the next change or start. */
-    private publish(): void {
+    publish(): void {
         let days = DEFAULT_RETENTION_DAYS;
         try {
             days = readRetentionDays(this.paths.prometheusEnv);
@@ -72,10 +72,6 @@ export class MetricsObject {
             // edited by hand: SetHistoryRetention writes it anew
         }
         this.server.publish(this.path, METRICS_IFACE, { Series: Object.keys(HISTORY_SERIES), HistoryRetentionDays: days }, () => this.methods());
-    }
-
-    export(): void {
-        this.publish();
     }
 
     private methods(): MethodTable {

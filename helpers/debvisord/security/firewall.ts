@@ -117,12 +117,8 @@ export class Firewall {
         this.nft = new Nft(paths.table);
     }
 
-    export(): void {
-        this.publish();
-    }
-
     /* The object's values as they are now, counters included; the object server signals what changed. */
-    private publish(): void {
+    publish(): void {
         this.server.publish(this.path, FIREWALL_IFACE, {
             Blocked: this.entries("block"),
             Allowed: this.entries("allow"),

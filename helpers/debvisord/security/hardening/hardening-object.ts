@@ -44,12 +44,8 @@ export class Hardening {
         this.path = `${server.rootPath}/hardening`;
     }
 
-    export(): void {
-        this.publish();
-    }
-
     /* The object's values as last read; the object server signals what changed. */
-    private publish(): void {
+    publish(): void {
         this.server.publish(this.path, HARDENING_IFACE, {
             Checks: this.checks.map(c => ({
                 Id: c.id, Title: c.title, Status: c.status, Detail: c.detail, Fixable: c.fixable, Change: c.change,
