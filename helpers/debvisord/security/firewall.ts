@@ -251,8 +251,13 @@ export class Firewall {
         const json = await this.nft.listJson();
         if (json === null)
             return;
-        this.counters = parseCounters(json);
-        this.publishSoon();
+        const next = parseCounters(json);
+        // publishing 100,000 entries costs a few hundred ms: not every round, only when a counter moved
+        const moved = SET_LISTS.some(l => next[l].size !== this.counters[l].size ||
+            [...next[l]].some(([cidr, c]) => this.counters[l].get(cidr)?.packets !== c.packets || this.counters[l].get(cidr)?.bytes !== c.bytes));
+        this.counters = next;
+        if (moved)
+            this.publishSoon();
     }
 
     /* Applies `next` to the kernel (the incremental script, or the whole table when that fails), saves it and publishes it. */
