@@ -67,7 +67,20 @@ QUnit.module("daemon limits", () => {
     });
 
     QUnit.test("one connection with 128 calls at once: beyond 64 waiting, Busy; every call is answered", async assert => {
-        const results = await Promise.all(Array.from({ length: 120 }, (_, i) => importImage(ADMIN.name, `/nonexistent/limits-${i}.raw`)));
+        // the daemon is stopped while the calls are sent, so they all wait for it at once: a busy machine
+        // might otherwise send them more slowly than the daemon answers, and never have 64 waiting
+        const pid = busNameOwnerPid(BUS_NAME);
+        assert.notEqual(pid, null, "the daemon runs");
+        process.kill(pid as number, "SIGSTOP");
+        let results: Awaited<ReturnType<typeof importImage>>[];
+        try {
+            const calls = Promise.all(Array.from({ length: 120 }, (_, i) => importImage(ADMIN.name, `/nonexistent/limits-${i}.raw`)));
+            await new Promise(r => setTimeout(r, 2000));
+            process.kill(pid as number, "SIGCONT");
+            results = await calls;
+        } finally {
+            process.kill(pid as number, "SIGCONT");
+        }
         const busy = results.filter(r => !r.ok && r.errorName === "org.debvisor.DebVisor1.Error.Busy");
         const answered = results.filter(r => !r.ok && r.errorName === "org.debvisor.DebVisor1.Error.NotFound" || r.ok);
         assert.true(busy.length > 0, `${busy.length} calls were refused with Busy`);
