@@ -7,6 +7,9 @@
 // commands as Ceph's dictionaries to mon or mgr, a silent helper timed out and
 // stopped, restarts after a pause that doubles, a new helper for a new
 // configuration, and every read the session cannot answer made with the CLI.
+// The real helper (ceph-session.py) is run too: without a configuration file,
+// and with a stand-in for python3-rados for its request loop.
+import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -19,6 +22,7 @@ import { CephTools } from "../../helpers/debvisord/ceph/tools.js";
 
 const STAND_IN = `#!${process.execPath}
 // stand-in for ceph-session.py: answers as the JSON in the file given as --conf says
+import { spawn } from "node:child_process";
 import fs from "node:fs";
 import readline from "node:readline";
 const arg = name => process.argv[process.argv.indexOf(name) + 1];
@@ -203,5 +207,50 @@ QUnit.module("ceph: the periodic reads' session", hooks => {
         fs.rmSync(path.join(s.dir, "ceph.conf"));
         assert.equal(await s.session.read(CEPH_READS.report, "reading"), "cli: report");
         assert.true(s.session.problem.includes("cannot connect: ObjectNotFound"), s.session.problem);
+    });
+
+    testUnless("the real helper's request loop, on a stand-in rados module: mon and mgr commands, one reply per request, its timeout, a bad line, the end with its input", fs.existsSync("/usr/bin/python3") ? null : "no /usr/bin/python3", async assert => {
+        s = setup();
+        // stand-in for python3-rados: answers what it was sent and how; "mgr dump" takes 1 s
+        fs.writeFileSync(path.join(s.dir, "rados.py"), [
+            "import json, time",
+            "class Rados:",
+            "    def __init__(self, conffile=None, conf=None):",
+            "        self.conf = conf",
+            "    def connect(self):",
+            "        pass",
+            "    def answer(self, via, cmd):",
+            "        if json.loads(cmd)['prefix'] == 'mgr dump':",
+            "            time.sleep(1)",
+            "        return 0, json.dumps({'via': via, 'cmd': json.loads(cmd), 'conf': self.conf}).encode(), 'ok'",
+            "    def mon_command(self, cmd, inbuf):",
+            "        return self.answer('mon', cmd)",
+            "    def mgr_command(self, cmd, inbuf):",
+            "        return self.answer('mgr', cmd)",
+        ].join("\n") + "\n");
+        const helper = spawn("/usr/bin/python3", [REAL_HELPER, "--conf", "/nonexistent/ceph.conf", "--keyring", "/k", "--connect-timeout", "3", "--op-timeout", "4"],
+            { env: { PYTHONPATH: s.dir, PATH: "/usr/bin:/bin" }, stdio: ["pipe", "pipe", "inherit"] });
+        const exited = new Promise<number | null>(resolve => helper.on("exit", code => resolve(code)));
+        let out = "";
+        helper.stdout.on("data", (d: Buffer) => out += d.toString());
+        const request = (id: number, r: CephRead, timeout: number) =>
+            helper.stdin.write(JSON.stringify({ id, target: r.target, command: { ...r.command, format: "json" }, timeout }) + "\n");
+        request(1, CEPH_READS.report, 5);
+        request(2, CEPH_READS.osdDfTree, 5);
+        request(3, CEPH_READS.mgrDump, 0.3);
+        helper.stdin.write("not json\n");
+        await sleep(1500); // mgr dump has come back by now, after its timeout
+        helper.stdin.end();
+        assert.equal(await exited, 0, "it ends when its input closes");
+        const lines = out.trim().split("\n").map(l => JSON.parse(l) as Record<string, unknown>);
+        assert.deepEqual(lines[0], { ready: true });
+        const reply = (id: number) => lines.filter(l => l.id === id);
+        const body = (id: number) => JSON.parse(String(reply(id)[0].out)) as Record<string, unknown>;
+        assert.deepEqual(body(1), { via: "mon", cmd: { prefix: "report", format: "json" }, conf: { client_mount_timeout: "3", rados_mon_op_timeout: "4", keyring: "/k" } });
+        assert.deepEqual([reply(1)[0].ret, reply(1)[0].outs], [0, "ok"]);
+        assert.deepEqual(body(2).via, "mgr", "osd df goes to the managers");
+        assert.deepEqual(reply(3), [{ id: 3, ret: -110, out: "", outs: "timed out after 0.3 s" }], "mgr dump: timed out, and its late answer not sent");
+        assert.equal(lines.find(l => l.id === null)?.ret, -22, "the bad line is refused");
+        assert.equal(lines.length, 5);
     });
 });

@@ -47,7 +47,7 @@ class Replies:
     def send(self, reply):
         line = json.dumps(reply) + "\n"
         with self.lock:
-            if "id" in reply:
+            if reply.get("id") is not None:  # a complaint about a line that was no request has none
                 timer = self.pending.pop(reply["id"], False)
                 if timer is False:
                     return  # answered already (timed out, or the command came back after its timer)
@@ -57,15 +57,20 @@ class Replies:
             sys.stdout.flush()
 
 
+def text(value):
+    """librados hands back bytes or str, depending on the call and the version"""
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+
+
 def run(cluster, replies, request):
     key = request["id"]
     try:
-        text = json.dumps(request["command"])
+        command = json.dumps(request["command"])
         if request.get("target") == "mgr":
-            ret, out, outs = cluster.mgr_command(text, b"")
+            ret, out, outs = cluster.mgr_command(command, b"")
         else:
-            ret, out, outs = cluster.mon_command(text, b"")
-        reply = {"id": key, "ret": ret, "out": out.decode("utf-8", "replace"), "outs": outs}
+            ret, out, outs = cluster.mon_command(command, b"")
+        reply = {"id": key, "ret": ret, "out": text(out), "outs": text(outs)}
     except Exception as e:  # a librados error is an answer too
         code = getattr(e, "errno", None) or errno.EIO
         reply = {"id": key, "ret": -abs(code), "out": "", "outs": str(e)}
@@ -93,15 +98,15 @@ def main():
     for line in sys.stdin:
         try:
             request = json.loads(line)
-            if not isinstance(request, dict) or not isinstance(request.get("command"), dict) or "id" not in request:
-                raise ValueError("a request is {\"id\", \"target\", \"command\"}")
-        except ValueError as e:
+            if not isinstance(request, dict) or not isinstance(request.get("command"), dict) or not isinstance(request.get("id"), int):
+                raise ValueError("a request is {\"id\": a number, \"target\", \"command\": {...}, \"timeout\"}")
+            timeout = float(request.get("timeout") or DEFAULT_TIMEOUT_S)
+        except (ValueError, TypeError) as e:
             replies.send({"id": None, "ret": -errno.EINVAL, "out": "", "outs": f"not a request: {e}"})
             continue
         if request["id"] in replies.pending:
             replies.send({"id": None, "ret": -errno.EEXIST, "out": "", "outs": f"request {request['id']} is already running"})
             continue
-        timeout = float(request.get("timeout") or DEFAULT_TIMEOUT_S)
         timer = threading.Timer(timeout, answer_late, args=(replies, request["id"], timeout))
         timer.daemon = True
         replies.expect(request["id"], timer)
