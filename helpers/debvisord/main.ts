@@ -150,12 +150,12 @@ async function main(): Promise<void> {
         stateFile: FIREWALL_STATE,
         settingsFile: process.env.DEBVISOR_FIREWALL_SETTINGS || FIREWALL_SETTINGS_FILE,
     }, new MachinesAreaControl(machines));
-    firewall.publish();
+    firewall.export();
     firewall.start();
     const firewallArea = areas.add("firewall", () => firewall.load());
     // hardening checks, SSH MFA and fail2ban (read from the host's files; changes only through Fix and friends)
     const hardening = new Hardening(server);
-    hardening.publish();
+    hardening.export();
     hardening.start();
 
     // ZFS: the pools and datasets, whichever ZFS the host has (OpenZFS or zfs-fuse); its manager is
@@ -197,9 +197,9 @@ async function main(): Promise<void> {
 
     // alerts: Alertmanager's, on loopback behind the engines' secret (made here where missing)
     const alerts = new AlertsObject(server);
-    alerts.publish();
+    alerts.export();
     const alertsArea = areas.add("alerts", () => alerts.probe());
-    new MetricsObject(server, alerts.engineSecret).publish();
+    new MetricsObject(server, alerts.engineSecret).export();
 
     // metrics: node-exporter's textfile collector reads what debvisord writes, so no port of its own;
     // the machines' figures are libvirt's domain statistics, read at the same interval
