@@ -1,7 +1,8 @@
 #!/bin/sh
 # Every check: dependencies, type check and lint, the .debs, then two lanes
-# at once, since each mostly waits on daemons, guests and timers rather than
-# the CPU:
+# at once (in series they took longer than CI allows; side by side they keep
+# both cores busy, each lane waiting on daemons, guests and timers while the
+# other computes):
 #   this host:  unit, integration and browser tests against the freshly
 #               installed packages (the harness's bus, polkitd, libvirtd, ...);
 #   nodes + VM: whole Debian nodes under systemd-nspawn (their own buses,

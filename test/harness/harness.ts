@@ -34,19 +34,12 @@ function trySh(cmd: string, args: string[]): string | null {
 }
 
 
-/* Whether a daemon answers on the unix socket `file` of this host's /run (a
- * process of that name may be a node's, in its own /run: npm test boots nodes meanwhile). */
-function socketAnswers(file: string): Promise<boolean> {
+/* Whether a daemon answers: on a port of 127.0.0.1, or on a unix socket of
+ * this host's /run (a process of that name may be a node's, in its own /run:
+ * npm test boots nodes meanwhile). */
+function daemonAnswers(target: number | string): Promise<boolean> {
     return new Promise(resolve => {
-        const socket = net.connect(file);
-        socket.once("connect", () => { socket.destroy(); resolve(true) });
-        socket.once("error", () => resolve(false));
-    });
-}
-
-function portAnswers(port: number): Promise<boolean> {
-    return new Promise(resolve => {
-        const socket = net.connect(port, "127.0.0.1");
+        const socket = typeof target === "number" ? net.connect(target, "127.0.0.1") : net.connect(target);
         socket.once("connect", () => { socket.destroy(); resolve(true) });
         socket.once("error", () => resolve(false));
     });
@@ -157,7 +150,7 @@ export class Harness {
         fs.writeFileSync(noKvm, "", { mode: 0o000 });
         const qemuConf = path.join(dir, "qemu.conf");
         fs.writeFileSync(qemuConf, fs.readFileSync("/etc/libvirt/qemu.conf", "utf8") + "\nnamespaces = [ ]\n");
-        if (!await socketAnswers("/run/libvirt/virtlogd-sock")) {
+        if (!await daemonAnswers("/run/libvirt/virtlogd-sock")) {
             const virtlogd = spawn("/usr/sbin/virtlogd", [], { stdio: "ignore", detached: true });
             virtlogd.unref();
             this.started.push({ what: "virtlogd", pid: virtlogd.pid! });
@@ -195,13 +188,13 @@ export class Harness {
     }
 
     private async startCockpit(): Promise<void> {
-        if (await portAnswers(COCKPIT_PORT))
+        if (await daemonAnswers(COCKPIT_PORT))
             return;
         const child = spawn("/usr/lib/cockpit/cockpit-ws", ["--no-tls", "--address", "127.0.0.1", "--port", String(COCKPIT_PORT)],
             { stdio: "ignore", detached: true });
         child.unref();
         this.started.push({ what: "cockpit-ws", pid: child.pid! });
-        await waitFor("cockpit-ws", () => portAnswers(COCKPIT_PORT));
+        await waitFor("cockpit-ws", () => daemonAnswers(COCKPIT_PORT));
     }
 
     /* zfs-fuse, the user-space ZFS that runs without a kernel module. It
