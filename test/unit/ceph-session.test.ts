@@ -17,7 +17,7 @@ import { fileURLToPath } from "node:url";
 import QUnit from "qunit";
 import { testUnless } from "../lib/skip.js";
 import { processRunning, waitFor } from "../lib/wait.js";
-import { CEPH_READS, CephSession, type CephRead, type SessionTiming } from "../../helpers/debvisord/ceph/ceph-session.js";
+import { CEPH_READS, CEPH_SESSION_HELPER, CephSession, type CephRead, type SessionTiming } from "../../helpers/debvisord/ceph/ceph-session.js";
 import { CephTools } from "../../helpers/debvisord/ceph/tools.js";
 
 const STAND_IN = `#!${process.execPath}
@@ -76,7 +76,7 @@ interface Setup {
 
 const timing: SessionTiming = { requestMs: 1500, readyMs: 5000, pauseMs: 300, maxPauseMs: 1000 };
 
-function setup(helper?: string, times = timing): Setup {
+function setup(helper?: string[], times = timing): Setup {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ceph-session-"));
     fs.writeFileSync(path.join(dir, "stand-in-ceph-session.mjs"), STAND_IN, { mode: 0o755 });
     fs.writeFileSync(path.join(dir, "ceph.json"), JSON.stringify({ conf: path.join(dir, "ceph.conf"), keyring: path.join(dir, "keyring") }));
@@ -85,7 +85,7 @@ function setup(helper?: string, times = timing): Setup {
     mode({});
     const starts = () => fs.existsSync(path.join(dir, "starts"))
         ? fs.readFileSync(path.join(dir, "starts"), "utf8").trim().split("\n").map(l => JSON.parse(l) as { pid: number; args: string[] }) : [];
-    return { dir, tools, session: new CephSession(tools, helper ?? path.join(dir, "stand-in-ceph-session.mjs"), times), mode, starts };
+    return { dir, tools, session: new CephSession(tools, helper ?? [path.join(dir, "stand-in-ceph-session.mjs")], times), mode, starts };
 }
 
 const REAL_HELPER = fileURLToPath(new URL("../../helpers/debvisord/ceph/ceph-session.py", import.meta.url));
@@ -195,15 +195,15 @@ QUnit.module("ceph: the periodic reads' session", hooks => {
     });
 
     QUnit.test("no helper installed: every read from the CLI", async assert => {
-        s = setup("/nonexistent/ceph-session");
+        s = setup(["/nonexistent/ceph-session"]);
         assert.equal(await s.session.read(CEPH_READS.report, "reading"), "cli: report");
         assert.true(s.session.problem.includes("/nonexistent/ceph-session is not installed"), s.session.problem);
         assert.equal(await s.session.read(CEPH_READS.mgrDump, "reading"), "cli: mgr dump");
         assert.deepEqual(s.tools.cli, ["report", "mgr dump"]);
     });
 
-    testUnless("the real helper with no configuration file: says it cannot connect, and the read goes to the CLI", noRados, async assert => {
-        s = setup(REAL_HELPER);
+    testUnless("the real helper, run as debvisord runs it, with no configuration file: says it cannot connect, and the read goes to the CLI", noRados, async assert => {
+        s = setup([...CEPH_SESSION_HELPER.slice(0, -1), REAL_HELPER]);
         fs.rmSync(path.join(s.dir, "ceph.conf"));
         assert.equal(await s.session.read(CEPH_READS.report, "reading"), "cli: report");
         assert.true(s.session.problem.includes("cannot connect: ObjectNotFound"), s.session.problem);

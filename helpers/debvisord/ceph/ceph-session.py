@@ -1,7 +1,7 @@
-#!/usr/bin/python3 -I
 # debvisord's one long-lived Ceph session for its periodic reads (installed
-# as /usr/lib/debvisor/ceph-session; helpers/debvisord/ceph/ceph-session.ts
-# runs it). Every `ceph` run starts Python and librados and connects anew
+# as /usr/lib/debvisor/ceph-session.py; helpers/debvisord/ceph/ceph-session.ts
+# runs it with `python3 -I`: no `#!` line, so the package needs no python3 of
+# its own, Ceph's CLI brings it). Every `ceph` run starts Python and librados and connects anew
 # (~0.5 s of CPU); reading the cluster every 5 s that way kept a tenth of a
 # core busy on an idle node. This connects once, with the configuration and
 # keyring it is given, and then answers one JSON line per request:

@@ -4,7 +4,7 @@
 // CPU): the area's report every 5 s and its usage reads every 30 s kept a
 // tenth of a core busy on an idle node, and each node of a cluster pays it.
 // CephSession keeps one helper (ceph-session.py, installed as
-// /usr/lib/debvisor/ceph-session) connected with the same configuration and
+// /usr/lib/debvisor/ceph-session.py) connected with the same configuration and
 // keyring the CLI uses, and sends it Ceph's command dictionaries as JSON lines.
 // It is started on the first read, restarted (after a pause that grows with
 // each failure) when it dies, stops answering or the configuration changes,
@@ -17,7 +17,9 @@ import readline from "node:readline";
 import { lastLines, missingTool, startTool, type StartedTool } from "../../lib/tool-run.js";
 import { COMMAND_TIMEOUT_MS, CONNECT_TIMEOUT_S, MON_OP_TIMEOUT_S, type CephTools } from "./tools.js";
 
-export const CEPH_SESSION_HELPER = "/usr/lib/debvisor/ceph-session";
+/* Python in isolated mode (no PYTHON* variables, no user site) on the installed file, which has no `#!`
+ * line: the package needs no python3 of its own, Ceph's CLI brings it (with python3-rados) */
+export const CEPH_SESSION_HELPER = ["/usr/bin/python3", "-I", "/usr/lib/debvisor/ceph-session.py"];
 
 /** a read-only command: Ceph's command dictionary, the daemon that serves it, and the same in `ceph` words */
 export interface CephRead {
@@ -86,7 +88,13 @@ export class CephSession implements CephReader {
     /** why the session last failed ("" once it answers again), said once in the daemon's log */
     problem = "";
 
-    constructor(readonly tools: CephTools, readonly helper = CEPH_SESSION_HELPER, readonly timing: SessionTiming = TIMING) {}
+    /** the helper's file, in what is said about it */
+    private readonly name: string;
+
+    /* `helper`: the command line that runs it */
+    constructor(readonly tools: CephTools, readonly helper: string[] = CEPH_SESSION_HELPER, readonly timing: SessionTiming = TIMING) {
+        this.name = helper[helper.length - 1];
+    }
 
     async read(r: CephRead, what: string): Promise<string> {
         try {
@@ -162,7 +170,7 @@ export class CephSession implements CephReader {
 
     private start(key: string): Running {
         const c = this.tools.config();
-        const child = startTool(this.helper, ["--conf", c.conf, "--keyring", c.keyring,
+        const child = startTool(this.helper[0], [...this.helper.slice(1), "--conf", c.conf, "--keyring", c.keyring,
             "--connect-timeout", String(CONNECT_TIMEOUT_S), "--op-timeout", String(MON_OP_TIMEOUT_S)],
         { stdin: "pipe", stdout: "stream", env: { CEPH_ARGS: "" } });
         let connected: () => void = () => undefined;
@@ -176,7 +184,7 @@ export class CephSession implements CephReader {
         };
         running.ready.catch(() => undefined);
         const readyTimer = setTimeout(() => {
-            const why = `${this.helper} did not connect within ${this.timing.readyMs / 1000} s`;
+            const why = `${this.name} did not connect within ${this.timing.readyMs / 1000} s`;
             notConnected(new SessionBroken(why));
             this.end(running, why);
         }, this.timing.readyMs);
@@ -188,7 +196,7 @@ export class CephSession implements CephReader {
             try {
                 message = JSON.parse(line) as Record<string, unknown>;
             } catch {
-                this.end(running, `${this.helper} wrote something that is not a reply: ${line.slice(0, 200)}`);
+                this.end(running, `${this.name} wrote something that is not a reply: ${line.slice(0, 200)}`);
                 return;
             }
             if (first) {
@@ -197,7 +205,7 @@ export class CephSession implements CephReader {
                 if (message.ready === true)
                     connected();
                 else {
-                    const why = `${this.helper} cannot connect: ${String(message.error)}`;
+                    const why = `${this.name} cannot connect: ${String(message.error)}`;
                     notConnected(new SessionBroken(why));
                     this.end(running, why);
                 }
@@ -213,8 +221,8 @@ export class CephSession implements CephReader {
         });
         void child.then(result => {
             clearTimeout(readyTimer);
-            const why = missingTool(result) ? `${this.helper} is not installed`
-                : `${this.helper} ended: ${lastLines(String(result.stderr ?? ""), 3) || `exit code ${result.exitCode}`}`;
+            const why = missingTool(result) ? `${this.helper[0]} is not installed`
+                : `${this.name} ended: ${lastLines(String(result.stderr ?? ""), 3) || `exit code ${result.exitCode}`}`;
             notConnected(new SessionBroken(why));
             this.end(running, why);
             for (const waiting of running.pending.values()) {
