@@ -43,7 +43,8 @@ readline.createInterface({ input: process.stdin }).on("line", line => {
         process.exit(3);
     if (mode.silent)
         return;
-    const reply = { id: r.id, ret: mode.ret ?? 0, out: JSON.stringify({ target: r.target, command: r.command, timeout: r.timeout }), outs: mode.ret ? "refused" : "" };
+    const ret = mode.retFor?.[r.command.prefix] ?? mode.ret ?? 0;
+    const reply = { id: r.id, ret, out: JSON.stringify({ target: r.target, command: r.command, timeout: r.timeout }), outs: ret ? "refused" : "" };
     if (!mode.hold)
         return say(reply);
     held.push(reply);
@@ -192,6 +193,15 @@ QUnit.module("ceph: the periodic reads' session", hooks => {
         assert.equal(await s.session.read(CEPH_READS.report, "reading"), "cli: report");
         assert.true(await ended(s.starts()[1].pid), "librados gave up: this connection is not trusted again");
         assert.true(s.session.problem.includes("timed out"), s.session.problem);
+    });
+
+    QUnit.test("a manager's command that times out (no manager active yet, one failing over) goes to the CLI with the helper kept for the monitors' reads", async assert => {
+        s = setup();
+        s.mode({ retFor: { "osd df": -110 } });
+        assert.equal(await s.session.read(CEPH_READS.osdDfTree, "reading"), "cli: osd df tree");
+        assert.equal(asked(await s.session.read(CEPH_READS.report, "reading")).command.prefix, "report", "the next read in the session, no pause");
+        assert.equal(s.starts().length, 1, "the same helper");
+        assert.deepEqual(s.tools.cli, ["osd df tree"]);
     });
 
     QUnit.test("no helper installed: every read from the CLI", async assert => {

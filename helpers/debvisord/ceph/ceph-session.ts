@@ -104,8 +104,10 @@ export class CephSession implements CephReader {
                 this.problem = "";
                 return reply.out;
             }
-            // librados gave up: maybe the cluster, maybe this connection; a new one is tried after the pause
-            if (reply.ret === -ETIMEDOUT)
+            // the monitors did not answer in time: maybe the cluster, maybe this connection; a new one is tried
+            // after the pause. A manager that does not (none active yet, one failing over) is the cluster's state,
+            // which a new connection would not change: kept, as for a command Ceph refused.
+            if (reply.ret === -ETIMEDOUT && r.target === "mon")
                 this.end(running, `${r.cli.join(" ")} timed out in the session (${reply.outs})`);
             else
                 this.say(`Ceph refused ${r.cli.join(" ")} in the session (${reply.ret}: ${reply.outs})`);
