@@ -5,8 +5,11 @@
 # other computes):
 #   this host:  unit, integration and browser tests against the freshly
 #               installed packages (the harness's bus, polkitd, libvirtd, ...);
-#   nodes + VM: whole Debian nodes under systemd-nspawn (their own buses,
-#               networks and daemons), then the installer image in a VM.
+#   VM + nodes: the installer image built and installed in a VM, then
+#               whole Debian nodes under systemd-nspawn (their own buses,
+#               networks and daemons). The VM goes first: its guest runs
+#               on about one core under TCG, which the host lane fills;
+#               the cluster's three nodes, which use both, come last.
 # The nodes lane's lines are prefixed with "nodes+vm | ". It fails when
 # either lane fails; the summary at the end names which.
 set -eu
@@ -20,11 +23,11 @@ lane_rc=build/nodes-lane.rc
 rm -f "$lane_rc"
 (
     set +e
-    npx tsx test/run.ts nodes
-    nodes=$?
-    # the image is tested even when a node test failed: each says something of its own
     DEBVISOR_VM_DEBS_BUILT=1 npm run test:vm
     vm=$?
+    # the nodes are tested even when the image failed: each says something of its own
+    npx tsx test/run.ts nodes
+    nodes=$?
     echo "$nodes $vm" > "$lane_rc"
 ) 2>&1 | sed -u 's/^/nodes+vm | /' &
 lane=$!

@@ -39,6 +39,7 @@ import { ZfsArea } from "./zfs/zfs-area.js";
 import { ZfsTools } from "./zfs/tools.js";
 import { Profiles } from "./storage/profiles.js";
 import { CephArea } from "./ceph/ceph-area.js";
+import { CephSession } from "./ceph/ceph-session.js";
 import { CephTools } from "./ceph/tools.js";
 import { BackupsArea } from "./backups/backups-area.js";
 import { backupMethod } from "./backups/machine-backup.js";
@@ -168,7 +169,10 @@ async function main(): Promise<void> {
 
     // Ceph: the cluster named in /etc/debvisor/ceph.json (default /etc/ceph); its manager is there
     // when the name is taken, the OSDs, pools and images follow with the first read
-    const ceph = new CephArea(server, new CephTools(), jobs, audit, libvirt);
+    const cephTools = new CephTools();
+    const ceph = new CephArea(server, cephTools, jobs, audit, libvirt);
+    // its periodic reads over one connection instead of a `ceph` run each (the CLI when that cannot answer)
+    ceph.reads = new CephSession(cephTools);
     // a node with Prometheus gets ceph-mgr's figures, which the Ceph alerts need
     ceph.metricsWanted = prometheusInstalled;
     await ceph.start();
