@@ -58,7 +58,7 @@ import { MetricsObject } from "./metrics/metrics-object.js";
 import { objectFamilies } from "./metrics/object-metrics.js";
 import { serviceFamilies } from "./metrics/service-metrics.js";
 import { MachineStats } from "./metrics/machine-stats.js";
-import { MetricsTextfile, TEXTFILE, WRITE_INTERVAL_MS } from "./metrics/textfile.js";
+import { MetricsTextfile, TEXTFILE, writeInterval } from "./metrics/textfile.js";
 
 const AUDIT_LOG = process.env.DEBVISOR_AUDIT_LOG ?? "/var/log/debvisor/audit.jsonl";
 const AUDIT_PATHS = {
@@ -96,6 +96,8 @@ async function main(): Promise<void> {
         await ensureEngineSecret();
         return;
     }
+    // a bad value stops the daemon before it takes its name, not once it serves
+    const metricsInterval = writeInterval();
     const audit = AuditLog.open(AUDIT_LOG);
     for (const file of removeStalePartials())
         log(`removed ${file}, left by an import that did not finish`);
@@ -236,8 +238,8 @@ async function main(): Promise<void> {
     void machinesArea.start();
     void backupsArea.start();
     void alertsArea.start();
-    machineStats.start(WRITE_INTERVAL_MS, log);
-    metrics.start(log);
+    machineStats.start(metricsInterval, log);
+    metrics.start(log, metricsInterval);
 
     const stop = (signal: string) => {
         log(`${signal}: finishing the audit log and exiting`);
