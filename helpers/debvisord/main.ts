@@ -184,6 +184,8 @@ async function main(): Promise<void> {
     cluster.machines = localMachines(machines);
     cluster.whereabouts = whereabouts;
     cluster.zfsPools = () => zfs.poolSummaries();
+    // the rounds' member reads over the Ceph area's connection, while that is to this node's cluster
+    cluster.cephConnection = { read: (r, what) => ceph.reads.read(r, what), conf: () => cephTools.config().conf };
     cluster.addPeerCalls(nodeChangePeerCalls(cluster));
     // live migration between the members: Machine.Migrate here, the receiving side's calls on the channel
     const migrations = new Migrations(cluster, machines, whereabouts);
