@@ -33,7 +33,6 @@ export function daemonPids(): number[] {
         .filter(pid => Number.isInteger(pid) && pid > 1);
 }
 
-
 /* Takes the cluster down: the mount, the libvirt pool and secret, the daemons by their pid files, the files. */
 export async function removeCluster(libDirsBefore: Set<string>): Promise<void> {
     if (cephFuseMounted()) {
