@@ -17,12 +17,15 @@ export interface RecordingServer {
     changes: Array<[string, string, string[]]>;
     /** every signal sent, as "member path" */
     signals: string[];
+    /** every PropertiesChanged as sent: [interface, changed values as Variants, invalidated] */
+    changedBodies: unknown[][];
 }
 
 export function recordingServer(): RecordingServer {
     const objects: RecordingServer["objects"] = new Map();
     const changes: RecordingServer["changes"] = [];
     const signals: string[] = [];
+    const changedBodies: unknown[][] = [];
     let server: ObjectServer | null = null;
     const bus = {
         addMethodHandler: () => undefined,
@@ -38,16 +41,18 @@ export function recordingServer(): RecordingServer {
                 objects.delete(m.body[0] as string);
             } else if (m.member === "PropertiesChanged") {
                 changes.push([m.path as string, m.body[0] as string, Object.keys(m.body[1] as object)]);
+                changedBodies.push(m.body as unknown[]);
             }
         },
     };
     server = new ObjectServer(bus as unknown as dbus.MessageBus, ROOT_PATH, CONTRACT_XML, parseIntrospection(CONTRACT_XML), () => Promise.resolve([]));
-    return { server, objects, changes, signals };
+    return { server, objects, changes, signals, changedBodies };
 }
 
 /* The plain values an exported interface answers Get/GetAll with. */
 function exportedProperties(server: ObjectServer, path: string, iface: string): Record<string, unknown> {
     // the server keeps its objects to itself; a test reads them as the bus would
-    const objects = server["objects"] as Map<string, Map<string, { properties(): Record<string, unknown> }>>;
-    return objects.get(path)?.get(iface)?.properties() ?? {};
+    const objects = server["objects"] as Map<string, { iface: string; props: Record<string, unknown> }>;
+    const object = objects.get(path);
+    return object?.iface === iface ? object.props : {};
 }
