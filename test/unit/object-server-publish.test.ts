@@ -3,9 +3,7 @@
 // below a path exactly as wanted and leaves everything else alone.
 import dbus from "dbus-next";
 import QUnit from "qunit";
-import type { AuditLog } from "../../helpers/debvisord/audit/audit-log.js";
-import { JobRegistry } from "../../helpers/debvisord/jobs/jobs.js";
-import { recordingServer } from "../lib/recording-server.js";
+import { heldJob, recordingServer } from "../lib/recording-server.js";
 
 const POOL = "org.debvisor.DebVisor1.ZfsPool";
 const ZFS = "/org/debvisor/DebVisor1/zfs";
@@ -69,17 +67,9 @@ QUnit.module("bus: publishing objects", () => {
 
     QUnit.test("a singleton: a changed value is signalled once, typed as the contract says; the same values again signal nothing", async assert => {
         const { server, objects, changes, changedBodies } = recordingServer();
-        const audit = { append: async () => ({ seq: 1, hash: "" }) } as unknown as AuditLog;
-        const registry = new JobRegistry(server, audit, 10_000);
-        const caller = { sender: ":1.9", uid: 1000, pid: 1, loginuid: 1000, user: "ana", loginUser: "ana" };
-        let control: { setProgress(f: number): void } | null = null;
-        let done: (message: string) => void = () => undefined;
-        const job = registry.start({ operation: "test", description: "Testing", caller }, c => {
-            control = c;
-            return new Promise(resolve => { done = resolve });
-        });
+        const { job, control, finish: done } = heldJob(server);
         assert.deepEqual(changes, [], "exported, nothing changed yet");
-        control!.setProgress(1);
+        control.setProgress(1);
         assert.deepEqual(changes, [[job.path, "org.debvisor.DebVisor1.Job", ["Progress", "ProgressValid"]]]);
         const progress = (changedBodies[0][1] as Record<string, InstanceType<typeof dbus.Variant>>).Progress;
         assert.equal(progress.signature, "d", "1 goes out as the contract's d, not as a guessed integer");
