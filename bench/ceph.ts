@@ -5,11 +5,13 @@
 // and a bus GetAll of the CephManager, each against `ceph -s -f json` alone;
 // and what one daemon refresh costs (the 5 s tier: `ceph report`; the full
 // one: plus OSD and pool usage, managers and the images) against one
-// `ceph -s -f json`.
+// `ceph -s -f json`, with the reads as a `ceph` run each and over the
+// librados session debvisord keeps.
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import dbus from "dbus-next";
 import { CephArea } from "../helpers/debvisord/ceph/ceph-area.js";
+import { CephSession } from "../helpers/debvisord/ceph/ceph-session.js";
 import { CephTools } from "../helpers/debvisord/ceph/tools.js";
 import type { ObjectServer } from "../helpers/debvisord/bus/object-server.js";
 import type { JobRegistry } from "../helpers/debvisord/jobs/jobs.js";
@@ -59,18 +61,31 @@ export async function cephBench(): Promise<void> {
             report("ceph: debvisorctl ceph status --json", `${cli.toFixed(0)} ms`, `ceph -s -f json (${direct.toFixed(0)} ms)`, cli / direct);
             report("ceph: bus GetAll of the CephManager", `${viaBus.toFixed(2)} ms`, `ceph -s -f json (${direct.toFixed(0)} ms)`, viaBus / direct);
 
-            // the daemon's own refresh, run here with the same code against the same cluster
-            const server = { rootPath: "/bench", export: () => undefined, unexport: () => undefined, propertiesChanged: () => undefined } as unknown as ObjectServer;
-            const area = new CephArea(server, new CephTools(), {} as JobRegistry);
-            await area.refresh(true);
-            const fast = await times(() => area.refresh(false).then(() => {
-                if (area.state !== "reachable")
-                    throw new Error(`refresh failed: ${area.lastError}`);
-            }));
-            const full = await times(() => area.refresh(true));
-            const after = await times(cephS);
-            report("ceph: one daemon refresh, 5 s tier (report)", `${fast.toFixed(0)} ms`, `ceph -s -f json (${after.toFixed(0)} ms)`, fast / after);
-            report(`ceph: one full refresh (+usage, ${IMAGES} images)`, `${full.toFixed(0)} ms`, `ceph -s -f json (${after.toFixed(0)} ms)`, full / after);
+            // the daemon's own refresh, run here with the same code against the same cluster: its reads as
+            // a `ceph` run each, and over the session debvisord keeps (the helper from this checkout)
+            const server = { rootPath: "/bench", export: () => undefined, unexport: () => undefined, propertiesChanged: () => undefined,
+                publish: () => undefined, sync: () => undefined } as unknown as ObjectServer;
+            const tools = new CephTools();
+            const area = new CephArea(server, tools, {} as JobRegistry);
+            const refreshes = async (label: string) => {
+                await area.refresh(true);
+                const fast = await times(() => area.refresh(false).then(() => {
+                    if (area.state !== "reachable")
+                        throw new Error(`refresh failed: ${area.lastError}`);
+                }));
+                const full = await times(() => area.refresh(true));
+                const after = await times(cephS);
+                report(`ceph: one daemon refresh, 5 s tier (report), ${label}`, `${fast.toFixed(0)} ms`, `ceph -s -f json (${after.toFixed(0)} ms)`, fast / after);
+                report(`ceph: one full refresh (+usage, ${IMAGES} images), ${label}`, `${full.toFixed(0)} ms`, `ceph -s -f json (${after.toFixed(0)} ms)`, full / after);
+            };
+            await refreshes("a ceph run per read");
+            const session = new CephSession(tools, ["/usr/bin/python3", "-I", new URL("../helpers/debvisord/ceph/ceph-session.py", import.meta.url).pathname]);
+            area.reads = session;
+            try {
+                await refreshes("over the session");
+            } finally {
+                session.stop();
+            }
         } finally {
             bus.disconnect();
         }

@@ -64,6 +64,22 @@ start_libvirt() {
     fi
 }
 
+# Without systemd nothing starts zfs-fuse either (its package's unit does that
+# elsewhere): the storage profile's pool needs it, unless a ZFS already answers.
+start_zfs_fuse() {
+    if ! command -v zfs-fuse >/dev/null || zpool list -H -o name >/dev/null 2>&1; then
+        return 0
+    fi
+    mkdir -p /var/run/zfs
+    zfs-fuse -p /run/debvisor-up-zfs-fuse.pid --no-kstat-mount
+    for _ in $(seq 30); do
+        if zpool list -H -o name >/dev/null 2>&1; then return 0; fi
+        sleep 1
+    done
+    echo "up: zfs-fuse did not answer within 30 s" >&2
+    return 1
+}
+
 if [ -d /run/systemd/system ]; then
     systemctl reload dbus || true
     systemctl try-restart debvisord.service || true
@@ -84,6 +100,7 @@ else
         /usr/lib/polkit-1/polkitd --no-debug >/dev/null 2>&1 &
     fi
     start_libvirt
+    start_zfs_fuse
     # a daemon from before the install answers with old code: the bus starts the new one on the next call
     old=$(bus_owner_pid org.debvisor.DebVisor1)
     if [ -n "$old" ]; then kill "$old"; fi

@@ -39,6 +39,7 @@ import { ZfsArea } from "./zfs/zfs-area.js";
 import { ZfsTools } from "./zfs/tools.js";
 import { Profiles } from "./storage/profiles.js";
 import { CephArea } from "./ceph/ceph-area.js";
+import { CephSession } from "./ceph/ceph-session.js";
 import { CephTools } from "./ceph/tools.js";
 import { BackupsArea } from "./backups/backups-area.js";
 import { backupMethod } from "./backups/machine-backup.js";
@@ -57,7 +58,7 @@ import { MetricsObject } from "./metrics/metrics-object.js";
 import { objectFamilies } from "./metrics/object-metrics.js";
 import { serviceFamilies } from "./metrics/service-metrics.js";
 import { MachineStats } from "./metrics/machine-stats.js";
-import { MetricsTextfile, TEXTFILE, WRITE_INTERVAL_MS } from "./metrics/textfile.js";
+import { MetricsTextfile, TEXTFILE, writeInterval } from "./metrics/textfile.js";
 
 const AUDIT_LOG = process.env.DEBVISOR_AUDIT_LOG ?? "/var/log/debvisor/audit.jsonl";
 const AUDIT_PATHS = {
@@ -95,6 +96,8 @@ async function main(): Promise<void> {
         await ensureEngineSecret();
         return;
     }
+    // a bad value stops the daemon before it takes its name, not once it serves
+    const metricsInterval = writeInterval();
     const audit = AuditLog.open(AUDIT_LOG);
     for (const file of removeStalePartials())
         log(`removed ${file}, left by an import that did not finish`);
@@ -166,7 +169,10 @@ async function main(): Promise<void> {
 
     // Ceph: the cluster named in /etc/debvisor/ceph.json (default /etc/ceph); its manager is there
     // when the name is taken, the OSDs, pools and images follow with the first read
-    const ceph = new CephArea(server, new CephTools(), jobs, audit, libvirt);
+    const cephTools = new CephTools();
+    const ceph = new CephArea(server, cephTools, jobs, audit, libvirt);
+    // its periodic reads over one connection instead of a `ceph` run each (the CLI when that cannot answer)
+    ceph.reads = new CephSession(cephTools);
     // a node with Prometheus gets ceph-mgr's figures, which the Ceph alerts need
     ceph.metricsWanted = prometheusInstalled;
     await ceph.start();
@@ -178,6 +184,8 @@ async function main(): Promise<void> {
     cluster.machines = localMachines(machines);
     cluster.whereabouts = whereabouts;
     cluster.zfsPools = () => zfs.poolSummaries();
+    // the rounds' member reads over the Ceph area's connection, while that is to this node's cluster
+    cluster.cephConnection = { read: (r, what) => ceph.reads.read(r, what), conf: () => cephTools.config().conf };
     cluster.addPeerCalls(nodeChangePeerCalls(cluster));
     // live migration between the members: Machine.Migrate here, the receiving side's calls on the channel
     const migrations = new Migrations(cluster, machines, whereabouts);
@@ -232,8 +240,8 @@ async function main(): Promise<void> {
     void machinesArea.start();
     void backupsArea.start();
     void alertsArea.start();
-    machineStats.start(WRITE_INTERVAL_MS, log);
-    metrics.start(log);
+    machineStats.start(metricsInterval, log);
+    metrics.start(log, metricsInterval);
 
     const stop = (signal: string) => {
         log(`${signal}: finishing the audit log and exiting`);

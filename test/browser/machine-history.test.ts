@@ -27,7 +27,7 @@ moduleUnless("browser: a machine's history graphs", enginesMissing(), hooks => {
     hooks.before(async () => {
         await engines.start();
         const guest = await startTinyGuest(name);
-        // debvisord reads libvirt every 15 s; the hour's graph has a point every 15 s: wait for two
+        // the test's debvisord reads libvirt every 2 s; the hour's graph has a point every 15 s: wait for two
         await waitFor("two points of the guest's CPU history", async () => {
             const r = await callAs(VIEWER.name, { path: "/org/debvisor/DebVisor1/metrics", iface: "org.debvisor.DebVisor1.Metrics",
                                                   method: "History", signature: "sua{sv}", body: ["machine-cpu", 3600, { machine: ["s", guest.uuid] }] });

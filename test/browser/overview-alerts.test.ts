@@ -134,7 +134,7 @@ moduleUnless("browser: Overview's alerts and history", enginesMissing(), hooks =
             assert.true(added.ok, added.ok ? "target added" : added.message);
             const sent = await callAs(ADMIN.name, { ...ALERTS, method: "TestNotificationTarget", signature: "sa{sv}", body: [target, {}] });
             assert.true(sent.ok, sent.ok ? "test sent" : sent.message);
-            // Alertmanager waits group_wait (10 s) before it sends, then logs the outcome
+            // Alertmanager waits group_wait (the test's 1 s) before it sends, then logs the outcome
             await waitFor("the test notification at the webhook", () => heard, 30_000, 200);
             await waitFor("the attempt in Alertmanager's log", async () => {
                 const r = await callAs(VIEWER.name, { ...ALERTS, method: "ListNotifications", signature: "a{sv}", body: [{}] });
@@ -225,7 +225,7 @@ moduleUnless("browser: Overview's alerts and history", enginesMissing(), hooks =
                 return r.ok && (r.body[0] as Array<Record<string, unknown>>).some(a => a.Name === "BackupScheduleFailed" &&
                     (a.Labels as Record<string, string>).schedule === schedule);
             };
-            // debvisord writes its metrics every 15 s, Prometheus evaluates every second
+            // the test's debvisord writes its metrics every 2 s, Prometheus evaluates every second
             await waitFor("BackupScheduleFailed in Alertmanager", firing, 90_000, 1000);
             await login(session.page, VIEWER);
             session.consoleErrors.length = 0;
@@ -283,7 +283,7 @@ moduleUnless("browser: Overview's alerts and history", enginesMissing(), hooks =
             const session = await openSession();
             try {
                 const files = degradedMirror(pool, dir);
-                // debvisord reads the pool's health into its metrics every 15 s, Prometheus evaluates every second
+                // the test's debvisord reads the pool's health into its metrics every 2 s, Prometheus evaluates every second
                 await waitFor("ZfsPoolDegraded in Alertmanager", async () => await poolAlerted(pool), 90_000, 1000);
                 await login(session.page, VIEWER);
                 session.consoleErrors.length = 0;

@@ -5,7 +5,7 @@
 // when typed again, the management set, an import whose report is shown
 // before anything is applied, removal, and the quarantine switch with its
 // confirmation, on and off.
-import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -13,6 +13,7 @@ import QUnit from "qunit";
 import { busNameOwnerPid } from "../harness/harness.js";
 import { login, openFromMenu, openSession, screenshot } from "../lib/browser.js";
 import { callAs, getProperty } from "../lib/call-as.js";
+import { nftTableState } from "../lib/nft-table.js";
 import { ADMIN } from "../lib/users.js";
 import { waitFor } from "../lib/wait.js";
 
@@ -21,7 +22,7 @@ const BUS_NAME = "org.debvisor.DebVisor1";
 const FIREWALL = { path: "/org/debvisor/DebVisor1/firewall", iface: "org.debvisor.DebVisor1.Firewall" };
 const TABLE = `dvtest_fwb${process.pid % 100000}`;
 
-const nftJson = () => execFileSync("nft", ["-j", "list", "table", "inet", TABLE], { encoding: "utf8" });
+const nftJson = () => nftTableState(TABLE);
 const nftText = () => spawnSync("nft", ["list", "table", "inet", TABLE], { encoding: "utf8" }).stdout ?? "";
 
 QUnit.module("browser: security page", hooks => {

@@ -11,7 +11,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { closeCallers } from "../lib/call-as.js";
 import { TEST_USERS } from "../lib/users.js";
-import { waitFor } from "../lib/wait.js";
+import { processRunning as alive, waitFor } from "../lib/wait.js";
 import { removeStalePidFile } from "./stale-pid.js";
 import { startNamed } from "./named.js";
 import { startSyslog } from "./syslog.js";
@@ -62,16 +62,6 @@ const ownDaemons = new Map<string, OwnDaemon>();
 /* The daemon `what` when this harness started it; null when it was running already (not ours to stop). */
 export function ownDaemon(what: "libvirtd" | "zfs-fuse"): OwnDaemon | null {
     return ownDaemons.get(what) ?? null;
-}
-
-/* Whether a process runs; one that exited and waits to be reaped (a zombie) does not. */
-function alive(pid: number): boolean {
-    try {
-        process.kill(pid, 0);
-        return !/^State:\s+Z/m.test(fs.readFileSync(`/proc/${pid}/status`, "utf8"));
-    } catch {
-        return false; // gone, also between the two looks
-    }
 }
 
 export class Harness {

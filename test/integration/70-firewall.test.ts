@@ -14,6 +14,7 @@ import QUnit from "qunit";
 import { busNameOwnerPid } from "../harness/harness.js";
 import { tinyGuestIso } from "../harness/tiny-guest.js";
 import { callAs, getProperty, MANAGER } from "../lib/call-as.js";
+import { nftTableState } from "../lib/nft-table.js";
 import { ADMIN, NOBODY, OPERATOR, refusalOf, VIEWER } from "../lib/users.js";
 import { waitFor } from "../lib/wait.js";
 
@@ -187,7 +188,7 @@ QUnit.module("firewall: nftables through the bus", hooks => {
     });
 
     QUnit.test("bad input is refused by name and changes nothing", async assert => {
-        const before = nftJson();
+        const before = nftTableState(TABLE);
         const file = fs.readFileSync(stateFile, "utf8");
         const cases: Array<[string[], Options, RegExp]> = [
             [["10.0.0.1/24"], {}, /did you mean 10\.0\.0\.0\/24/],
@@ -211,7 +212,7 @@ QUnit.module("firewall: nftables through the bus", hooks => {
         assert.true(!un.ok && /192\.0\.2\.99: is not in the block list/.test(un.message), un.ok ? "removed" : un.message);
         const imported = await call(ADMIN.name, "ImportList", "sa{sv}", ["192.0.2.1\n10.0.0.1/8 # bad\n", {}]);
         assert.true(!imported.ok && /10\.0\.0\.1\/8.*did you mean 10\.0\.0\.0\/8/.test(imported.message), imported.ok ? "imported" : imported.message);
-        assert.equal(nftJson(), before, "the table is unchanged");
+        assert.equal(nftTableState(TABLE), before, "the table is unchanged");
         assert.equal(fs.readFileSync(stateFile, "utf8"), file, "the state file is unchanged");
     });
 
@@ -235,7 +236,7 @@ QUnit.module("firewall: nftables through the bus", hooks => {
     });
 
     QUnit.test("lock-out guard: an admin session's address and allowed entries are not blocked without force", async assert => {
-        const before = nftJson();
+        const before = nftTableState(TABLE);
         const r = await block(ADMIN.name, ["127.0.0.0/8"]);
         assert.true(!r.ok && /127\.0\.0\.0\/8: would cover 127\.0\.0\.1, the address of an open Cockpit session \(port 9090\)/.test(r.message), r.ok ? "blocked" : r.message);
         const forced = await block(ADMIN.name, ["127.0.0.0/8"], { force: ["s", "127.0.0.0/8"], "dry-run": ["b", true] });
@@ -252,7 +253,7 @@ QUnit.module("firewall: nftables through the bus", hooks => {
     });
 
     QUnit.test("cut-off guard: loopback, everything, a /7 and this host's own address are refused with the reason; the table is unchanged", async assert => {
-        const before = nftJson();
+        const before = nftTableState(TABLE);
         const file = fs.readFileSync(stateFile, "utf8");
         const cases: Array<[string, RegExp]> = [
             ["127.0.0.1", /127\.0\.0\.1: covers loopback \(127\.0\.0\.0\/8\): refused unless the option force names 127\.0\.0\.1 again/],
@@ -280,7 +281,7 @@ QUnit.module("firewall: nftables through the bus", hooks => {
         const errors = (report.ok ? (report.body[0] as Report).Errors : []) as string[];
         assert.true(errors.some(e => e === "0.0.0.0/0: covers loopback (127.0.0.0/8): refused unless the option force names 0.0.0.0/0 again"), JSON.stringify(errors));
         assert.deepEqual(report.ok ? (report.body[0] as Report).Accepted : [], ["198.51.100.201"], "the report names each entry");
-        assert.equal(nftJson(), before, "nft -j list table is unchanged");
+        assert.equal(nftTableState(TABLE), before, "nft -j list table is unchanged");
         assert.equal(fs.readFileSync(stateFile, "utf8"), file, "the state file is unchanged");
     });
 
@@ -289,11 +290,11 @@ QUnit.module("firewall: nftables through the bus", hooks => {
         return routes.find(r => r.gateway) ?? null;
     })();
     QUnit.test.if("cut-off guard: the default gateway is refused with the reason", defaultGateway !== null, async assert => {
-        const before = nftJson();
+        const before = nftTableState(TABLE);
         const gw = defaultGateway!.gateway!;
         const r = await block(ADMIN.name, [gw]);
         assert.true(!r.ok && r.message.includes(`${gw}: covers the default gateway ${gw} (${defaultGateway!.dev})`), r.ok ? "blocked" : r.message);
-        assert.equal(nftJson(), before, "nft -j list table is unchanged");
+        assert.equal(nftTableState(TABLE), before, "nft -j list table is unchanged");
     });
 
     QUnit.test("forced with the exact entry a block is applied, and loopback still works, also in a quarantine", async assert => {
@@ -338,10 +339,10 @@ QUnit.module("firewall: nftables through the bus", hooks => {
         assert.true(added.ok, added.ok ? "" : added.message);
         assert.deepEqual(await management(), ["10.254.77.0/30", "2001:db8:fe::/64"]);
         assert.deepEqual(setElements("management4").map(e => valText(e?.val)), [JSON.stringify({ prefix: { addr: "10.254.77.0", len: 30 } })]);
-        const before = nftJson();
+        const before = nftTableState(TABLE);
         const b = await block(ADMIN.name, [NS_ADDR]);
         assert.true(!b.ok && b.message.includes(`${NS_ADDR}: covers the management network 10.254.77.0/30`), b.ok ? "blocked" : b.message);
-        assert.equal(nftJson(), before, "refused: unchanged");
+        assert.equal(nftTableState(TABLE), before, "refused: unchanged");
         const forced = await block(ADMIN.name, [NS_ADDR], { force: ["s", NS_ADDR] });
         assert.true(forced.ok, forced.ok ? "" : forced.message);
         assert.true(connectsFromNamespace(port), "blocked by force, the management set still lets it in");
@@ -392,12 +393,12 @@ QUnit.module("firewall: nftables through the bus", hooks => {
         const client = spawn("ip", ["netns", "exec", NS, "bash", "-c", `exec 3<>/dev/tcp/${ROOT_ADDR}/22; sleep 60`], { stdio: "ignore", detached: true });
         try {
             await waitFor("the SSH session to be established", () => held.length > 0, 10_000);
-            const before = nftJson();
+            const before = nftTableState(TABLE);
             const b = await block(ADMIN.name, ["10.254.77.0/30"]);
             assert.true(!b.ok && b.message.includes(`10.254.77.0/30: would cover ${NS_ADDR}, the address of an open SSH session (port 22)`), b.ok ? "blocked" : b.message);
             const q = await call(ADMIN.name, "Quarantine", "a{sv}", [{ "stop-machines": ["b", false] }]);
             assert.true(!q.ok && q.message.includes(`neither the allow list nor the management set holds ${NS_ADDR}, the address of an open SSH session (port 22).`), q.ok ? "quarantined" : q.message);
-            assert.equal(nftJson(), before, "nothing changed");
+            assert.equal(nftTableState(TABLE), before, "nothing changed");
             assert.equal(await getProperty(FIREWALL.path, FIREWALL.iface, "Quarantined"), false);
         } finally {
             process.kill(-client.pid!, "SIGTERM");
@@ -425,7 +426,7 @@ QUnit.module("firewall: nftables through the bus", hooks => {
     });
 
     QUnit.test("quarantine: only the allow list gets in; release puts back exactly the table before", async assert => {
-        const before = nftJson();
+        const before = nftTableState(TABLE);
         // a Cockpit connection opened now: cockpit-ws closes one that sends no request for half a minute
         const held = net.connect(9090, "127.0.0.1");
         await new Promise<void>((resolve, reject) => { held.once("connect", resolve); held.once("error", reject) });
@@ -444,7 +445,7 @@ QUnit.module("firewall: nftables through the bus", hooks => {
         assert.true(d.ok, d.ok ? "" : d.message);
         const r = await call(ADMIN.name, "Release", "a{sv}", [{}]);
         assert.true(r.ok, r.ok ? "" : r.message);
-        assert.equal(nftJson(), before, "nft -j list table is the same as before the quarantine");
+        assert.equal(nftTableState(TABLE), before, "nft -j list table is the same as before the quarantine");
         assert.true(connectsFromNamespace(port), "released: passes again");
         const audit = await callAs(null, { path: "/org/debvisor/DebVisor1/manager", iface: "org.debvisor.DebVisor1.Manager", method: "AuditTail", signature: "ua{sv}", body: [200, {}] });
         const methods = (audit.ok ? audit.body[0] as Array<Record<string, unknown>> : []).map(r => r.Method);

@@ -5,7 +5,8 @@
 // the metrics it exposes against what the shipped alert rules name, OSD in/out, pools, images, snapshots rolled back to (the
 // content checked with rbd export) and deleted, the CephFS mount, the roles,
 // a corpus of bad input that changes nothing, GetDisks' Ceph test files, and
-// a monitor that stops answering.
+// a monitor that stops answering; the periodic reads over one long-lived
+// Ceph session (ceph-session), not a ceph run each.
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
@@ -15,6 +16,7 @@ import { rbdContent, rbdWrite, startCephCluster, type CephCluster } from "../lib
 import { metricNames, ruleExpressions } from "../lib/promql-names.js";
 import { ADMIN, NOBODY, OPERATOR, refusalOf, VIEWER } from "../lib/users.js";
 import { waitFor } from "../lib/wait.js";
+import { cephSessions } from "../lib/daemon.js";
 
 const ROOT = "/org/debvisor/DebVisor1";
 const CEPH = { path: `${ROOT}/ceph`, iface: "org.debvisor.DebVisor1.CephManager" };
@@ -132,6 +134,18 @@ QUnit.module("ceph: cluster through the bus", hooks => {
         });
         const all = await callAs(VIEWER.name, { path: CEPH.path, iface: "org.freedesktop.DBus.Properties", method: "GetAll", signature: "s", body: [CEPH.iface] });
         assert.true(all.ok, all.ok ? "a viewer reads the cluster" : all.message);
+    });
+
+    QUnit.test("the periodic reads go over one Ceph session (the ceph-session helper, connected with the cluster's configuration), kept from read to read", async assert => {
+        const sessions = cephSessions();
+        assert.deepEqual(sessions.map(s => s.conf), [c().conf], "one helper, for the test cluster");
+        assert.true((sessions[0]?.tcpConnections ?? 0) > 0, "connected to the cluster");
+        // two more reads (UpdatedAt is set by each read that answered): a helper that failed would be ended and replaced
+        for (let n = 0; n < 2; n++) {
+            const updated = await managerProp("UpdatedAt");
+            await waitFor("the next read of the cluster", async () => await managerProp("UpdatedAt") !== updated, 20_000, 250);
+        }
+        assert.deepEqual(cephSessions().map(s => s.pid), sessions.map(s => s.pid), "the same helper answered them");
     });
 
     QUnit.test("maintenance: noout shows in Flags, Maintenance and HealthChecks, and clears", async assert => {

@@ -102,6 +102,9 @@ moduleUnless("alerts: a TSIG key overdue reaches a webhook through Prometheus an
         const targets = await getProperty(ALERTS.path, ALERTS.iface, "NotificationTargets") as Array<Record<string, unknown>>;
         assert.deepEqual(targets.map(t => [t.Name, t.Kind, t.Address, t.MinSeverity]), [[HOOK_TARGET, "webhook", `http://127.0.0.1:${hookPort}`, "warning"]],
             "the webhook shown by its origin only");
+        // debvisord wrote Alertmanager's configuration with the test's grouping times (MetricsEngines.startDaemon)
+        const written = JSON.parse(fs.readFileSync(path.join(metricsDir, "alertmanager.yml"), "utf8").replace(/^#.*\n/, "")) as { route: Record<string, unknown> };
+        assert.deepEqual([written.route.group_wait, written.route.group_interval], ["1s", "5s"], "the test's group_wait and group_interval");
         const test = await alerts(ADMIN.name, "TestNotificationTarget", "sa{sv}", [HOOK_TARGET, {}]);
         assert.true(test.ok, test.ok ? "sent" : test.message);
         await waitFor("the test notification", () => heard.some(n => n.alerts.some(a => a.labels.alertname === "DebVisorTestNotification")), 30_000, 200);
@@ -161,7 +164,8 @@ moduleUnless("alerts: a TSIG key overdue reaches a webhook through Prometheus an
         assert.true(attempts.every(a => Number(a.Time) > 0 && !/t0k3n/.test(a.Error)), "each has its time; no webhook token is shown");
         assert.true(attempts.every((a, i) => i === 0 || a.Time <= attempts[i - 1].Time), "newest first");
 
-        // Alertmanager gives up when the group's next turn comes (a minute)
+        // Alertmanager gives up when the group's next turn comes (group_interval, a minute on a node; here 5 s,
+        // and never sooner than its least, 10 s)
         await waitFor("Alertmanager to give up on the webhook nobody listens on", async () => {
             await read();
             return of("e2e-down", "failed") !== undefined;

@@ -46,7 +46,7 @@ moduleUnless("metrics: a running machine's history", enginesMissing(), hooks => 
 
     QUnit.test("a viewer reads the guest's real CPU, memory and disk reads; a user without a role is refused", async assert => {
         const machine = { machine: ["s", guest.uuid] as [string, unknown] };
-        // debvisord reads libvirt every 15 s: a rate needs two of its readings
+        // the test's debvisord reads libvirt every 2 s: a rate needs two of its readings
         let cpu: Array<[bigint, number]> = [];
         await waitFor("non-zero CPU of the running guest", async () => {
             const r = await history(VIEWER.name, "machine-cpu", machine);
@@ -123,7 +123,7 @@ moduleUnless("metrics: a running machine's history", enginesMissing(), hooks => 
         assert.true(dashboardNames.size >= 20 && ruleNames.size >= 10, `${dashboardNames.size} metrics in the dashboards, ${ruleNames.size} in the rules`);
 
         let present = new Set<string>();
-        // the guest's series come with debvisord's next reading of libvirt (every 15 s)
+        // the guest's series come with debvisord's next reading of libvirt (every 2 s here)
         await waitFor("the running guest's series in Prometheus", async () => {
             present = await namesWithSeries();
             return present.has("debvisor_machine_cpu_seconds_total") && present.has("node_cpu_seconds_total");

@@ -9,6 +9,7 @@ import { createHash, randomUUID } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
+import { processRunning as alive } from "./wait.js";
 
 const exec = promisify(execFile);
 
@@ -90,15 +91,6 @@ function readPid(file: string): number | null {
         return Number.isInteger(pid) && pid > 1 ? pid : null;
     } catch {
         return null;
-    }
-}
-
-function alive(pid: number): boolean {
-    try {
-        process.kill(pid, 0);
-        return true;
-    } catch {
-        return false;
     }
 }
 

@@ -4,6 +4,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { libvirtPools, tryRun } from "./storage-profile.js";
+import { processRunning as alive } from "./wait.js";
 
 const LIBVIRT = ["-c", "qemu:///system"];
 const DAEMON_PID = /^ceph-(mon|mgr|osd|mds)\.[^/]+\.pid$/;
@@ -31,15 +32,6 @@ export function daemonPids(): number[] {
     return names.filter(n => DAEMON_PID.test(n)).map(n => Number(fs.readFileSync(path.join("/run/ceph", n), "utf8").trim()))
         .filter(pid => Number.isInteger(pid) && pid > 1);
 }
-
-const alive = (pid: number) => {
-    try {
-        process.kill(pid, 0);
-        return true;
-    } catch {
-        return false;
-    }
-};
 
 /* Takes the cluster down: the mount, the libvirt pool and secret, the daemons by their pid files, the files. */
 export async function removeCluster(libDirsBefore: Set<string>): Promise<void> {

@@ -4,6 +4,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import { busNameOwnerPid } from "../harness/harness.js";
+import { CEPH_SESSION_HELPER } from "../../helpers/debvisord/ceph/ceph-session.js";
 import { getProperty, MANAGER } from "./call-as.js";
 import { waitFor } from "./wait.js";
 
@@ -64,4 +65,37 @@ export async function waitForArea(area: string, state: string, timeoutMs: number
         throw new Error(`${(e as Error).message}; it is ${JSON.stringify(last)}`);
     }
     return last!;
+}
+
+export interface CephSessionProcess { pid: number; conf: string; tcpConnections: number }
+
+/* The Ceph sessions (ceph-session helpers) the running debvisord has started: the configuration each
+ * was given and how many established TCP connections it holds (its monitors and managers). */
+export function cephSessions(): CephSessionProcess[] {
+    const daemon = busNameOwnerPid(BUS_NAME);
+    if (daemon === null)
+        return [];
+    const established = new Set<string>();
+    for (const table of ["/proc/net/tcp", "/proc/net/tcp6"])
+        for (const row of (fs.existsSync(table) ? fs.readFileSync(table, "utf8") : "").split("\n").slice(1)) {
+            const f = row.trim().split(/\s+/);
+            if (f[3] === "01") // TCP_ESTABLISHED
+                established.add(f[9]);
+        }
+    const sessions: CephSessionProcess[] = [];
+    for (const entry of fs.readdirSync("/proc").filter(e => /^\d+$/.test(e))) {
+        try {
+            // the field after the parenthesised name is the state, then the parent's pid
+            const ppid = Number(fs.readFileSync(`/proc/${entry}/stat`, "utf8").replace(/^.*\) /s, "").split(" ")[1]);
+            const cmdline = fs.readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0");
+            if (ppid !== daemon || !cmdline.includes(CEPH_SESSION_HELPER[CEPH_SESSION_HELPER.length - 1]))
+                continue;
+            const sockets = fs.readdirSync(`/proc/${entry}/fd`).map(fd => /^socket:\[(\d+)\]$/.exec(fs.readlinkSync(`/proc/${entry}/fd/${fd}`))?.[1])
+                .filter(inode => inode !== undefined && established.has(inode));
+            sessions.push({ pid: Number(entry), conf: cmdline[cmdline.indexOf("--conf") + 1] ?? "", tcpConnections: sockets.length });
+        } catch {
+            // ended while looked at
+        }
+    }
+    return sessions;
 }

@@ -46,6 +46,7 @@ export class MetricsEngines {
     ports: EnginePorts = { prometheus: 0, alertmanager: 0, node: 0 };
     private readonly children = new Map<string, ChildProcess>();
     private daemon: ChildProcess | null = null;
+    private asShipped = false;
 
     constructor(private readonly dir: string) {
         this.metricsDir = path.join(dir, "metrics");
@@ -59,6 +60,10 @@ export class MetricsEngines {
             DEBVISOR_ALERTMANAGER_URL: `http://127.0.0.1:${this.ports.alertmanager}`,
             DEBVISOR_PROMETHEUS_URL: `http://127.0.0.1:${this.ports.prometheus}`,
             DEBVISOR_ALERTMANAGER_LOG: this.alertmanagerLog,
+            // a test's times, as its Prometheus evaluates every second: debvisord writes its metrics every 2 s
+            // (not 15 s); Alertmanager sends a new group's first notification after 1 s (not 10 s), a group's
+            // next after 5 s (not a minute) and gives up on a failing one after 10 s (its least) instead of a minute
+            ...this.asShipped ? {} : { DEBVISOR_METRICS_INTERVAL_MS: "2000", DEBVISOR_ALERTMANAGER_GROUP_WAIT: "1s", DEBVISOR_ALERTMANAGER_GROUP_INTERVAL: "5s" },
         });
         await waitForArea("alerts", "ready", 30_000);
     }
@@ -70,12 +75,14 @@ export class MetricsEngines {
     }
 
     /* The daemon first, then the engines on its secret; resolves when all three answer. For the tests Prometheus
-     * scrapes and evaluates every second and node-exporter collects little; asShipped (a benchmark's load) keeps
-     * the shipped 15 s and node-exporter's default collectors. backfill: OpenMetrics text put into Prometheus's
+     * scrapes and evaluates every second, debvisord and Alertmanager run with a test's times (startDaemon) and
+     * node-exporter collects little; asShipped (a benchmark's load) keeps the shipped 15 s, a node's times and
+     * node-exporter's default collectors. backfill: OpenMetrics text put into Prometheus's
      * storage before it starts (promtool's backfilling), as if it had scraped it then. holdFor: every rule's
      * "for:" replaced by this duration in a copy of the shipped rules, so a test sees an alert that holds minutes
      * on a node fire within seconds (the shipped hold times are checked by promtool in the unit tests). */
     async start({ asShipped = false, backfill = "", holdFor = "" } = {}): Promise<void> {
+        this.asShipped = asShipped;
         this.ports = { prometheus: await freePort(), alertmanager: await freePort(), node: await freePort() };
         fs.mkdirSync(TEXTFILE_DIR, { recursive: true });
         await this.startDaemon();

@@ -1,5 +1,6 @@
 // Bounded waiting for tests and the harness: every wait has a limit and
 // names what it waited for when the limit passes.
+import fs from "node:fs";
 
 /* With DEBVISOR_TEST_TRACE_WAITS set, every wait of a second or more is
  * printed with its length: where a slow module spends its time. */
@@ -21,6 +22,16 @@ export async function waitFor(what: string, check: () => boolean | Promise<boole
         await new Promise(r => setTimeout(r, Math.max(intervalMs, 2 * (Date.now() - checked))));
     }
     throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}
+
+/* Whether a process runs; one that exited and waits to be reaped (a zombie) does not. */
+export function processRunning(pid: number): boolean {
+    try {
+        process.kill(pid, 0);
+        return !/^State:\s+Z/m.test(fs.readFileSync(`/proc/${pid}/status`, "utf8"));
+    } catch {
+        return false; // gone, also between the two looks
+    }
 }
 
 export async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {

@@ -13,6 +13,7 @@ import { CephArea } from "../../helpers/debvisord/ceph/ceph-area.js";
 import { poolMethods } from "../../helpers/debvisord/ceph/ceph-methods.js";
 import type { Method } from "../../helpers/debvisord/bus/call-pipeline.js";
 import { CephTools } from "../../helpers/debvisord/ceph/tools.js";
+import type { CephRead, CephReader } from "../../helpers/debvisord/ceph/ceph-session.js";
 import { failed } from "../../helpers/lib/errors.js";
 import type { JobRegistry } from "../../helpers/debvisord/jobs/jobs.js";
 import { recordingServer } from "../lib/recording-server.js";
@@ -137,5 +138,40 @@ QUnit.module("ceph: objects kept live", () => {
         await area.refresh(false);
         assert.equal(manager()?.State, "none");
         assert.deepEqual([...objects.keys()], ["/org/debvisor/DebVisor1/ceph"], "only the manager is left");
+    });
+
+    QUnit.test("the periodic ceph reads go through the area's reader (main's session), the rbd reads do not; the reader stops with the area and with the cluster", async assert => {
+        const { server, objects } = fakeServer();
+        const tools = new FixtureTools("/nonexistent/ceph.json");
+        /* a reader that answers from the same fixtures (its own copy: `tools` records the area's runs) and records what it was asked */
+        const fixtures = new FixtureTools("/nonexistent/ceph.json");
+        const asked: string[] = [];
+        let stops = 0;
+        const reader: CephReader = {
+            read: (r: CephRead) => {
+                asked.push(`${r.target} ${JSON.stringify(r.command)}`);
+                return fixtures.cephJson(r.cli, "reading");
+            },
+            stop: () => void stops++,
+        };
+        const area = new CephArea(server, tools, {} as JobRegistry);
+        area.reads = reader;
+        await area.start();
+        await area.ready;
+        assert.equal(objects.get("/org/debvisor/DebVisor1/ceph")?.properties().State, "reachable");
+        assert.deepEqual([...asked].sort(), [
+            'mgr {"prefix":"osd df","output_method":"tree"}', 'mon {"prefix":"df","detail":"detail"}',
+            'mon {"prefix":"mgr dump"}', 'mon {"prefix":"report"}', 'mon {"prefix":"report"}',
+        ], "the first read: the report and the slow tier's three (which reads its own report for the RBD pools: there is none yet)");
+        assert.deepEqual(tools.calls.filter(c => c.startsWith("ceph")), [], "no ceph run");
+        assert.true(tools.calls.some(c => c.startsWith("rbd ls")), "the images still with rbd");
+        asked.length = 0;
+        await area.refresh(false);
+        assert.deepEqual(asked, ['mon {"prefix":"report"}'], "the 5 s tier: the report");
+        area.stop();
+        assert.equal(stops, 1, "stopped with the area");
+        tools.present = false;
+        await area.refresh(false);
+        assert.equal(stops, 2, "and when the cluster's configuration is gone");
     });
 });

@@ -5,7 +5,8 @@
 import QUnit from "qunit";
 import { cephConfText } from "../../helpers/debvisord/ceph/provision/config.js";
 import { networkOf, parseIpAddr } from "../../helpers/debvisord/cluster/host-addresses.js";
-import { parseMembers } from "../../helpers/debvisord/cluster/membership.js";
+import { CEPH_CONF } from "../../helpers/debvisord/ceph/provision/config.js";
+import { MEMBER_RECORDS, parseMembers, readMembers } from "../../helpers/debvisord/cluster/membership.js";
 import { authorizedKeysText, knownHostsText } from "../../helpers/debvisord/cluster/ssh-channel.js";
 import { decodeToken, encodeToken, sshExpiryTime, type JoinToken } from "../../helpers/debvisord/cluster/token.js";
 
@@ -51,6 +52,16 @@ QUnit.module("cluster", () => {
             "debvisor/cluster/nodes/d": m("d", { nodeKey: "x" }), "debvisor/cluster": JSON.stringify({ fsid: FSID }), "other/key": m("e"),
         });
         assert.deepEqual(parseMembers(dump).map(x => x.name), ["a", "b"]);
+    });
+
+    QUnit.test("the rounds read the members over debvisord's Ceph connection when it is to this node's cluster", async assert => {
+        const asked: unknown[] = [];
+        const record = JSON.stringify({ name: "a", address: "10.0.0.1", nodeKey: KEY_A, hostKey: KEY_B, joined: 1 });
+        const connection = { conf: () => CEPH_CONF, read: (r: unknown) => (asked.push(r), Promise.resolve(JSON.stringify({ "debvisor/cluster/nodes/a": record }))) };
+        assert.deepEqual((await readMembers(connection)).map(m => m.name), ["a"]);
+        assert.deepEqual(asked, [MEMBER_RECORDS], "one read");
+        assert.deepEqual(MEMBER_RECORDS.command, { prefix: "config-key dump", key: "debvisor/cluster/nodes/" }, "Ceph's command and its argument");
+        assert.deepEqual(MEMBER_RECORDS.cli, ["config-key", "dump", "debvisor/cluster/nodes/"], "the same as a ceph run");
     });
 
     QUnit.test("a joining node's ceph.conf: every monitor in mon host, its own monitor's address, no initial members", assert => {

@@ -10,11 +10,11 @@ import path from "node:path";
 import QUnit from "qunit";
 import { exposition } from "../../helpers/debvisord/metrics/exposition.js";
 import { objectFamilies } from "../../helpers/debvisord/metrics/object-metrics.js";
-import { alertmanagerConfig, shownAddress, type NotificationTarget } from "../../helpers/debvisord/metrics/notification-targets.js";
+import { alertmanagerConfig, groupTimes, shownAddress, type NotificationTarget } from "../../helpers/debvisord/metrics/notification-targets.js";
 import { parseNotificationLog, redactUrls } from "../../helpers/debvisord/metrics/notification-log.js";
 import { readRetentionDays, writeRetentionDays } from "../../helpers/debvisord/metrics/retention.js";
 import { bcryptHash, ensureEngineSecret, enginePaths } from "../../helpers/debvisord/metrics/engine-setup.js";
-import { MetricsTextfile } from "../../helpers/debvisord/metrics/textfile.js";
+import { MetricsTextfile, writeInterval } from "../../helpers/debvisord/metrics/textfile.js";
 import { DaemonMetrics } from "../../helpers/debvisord/metrics/daemon-metrics.js";
 import { notAuthorized } from "../../helpers/lib/errors.js";
 import { bytesPerSecond, graphPath, percent, rateScale } from "../../pkg/lib/history-graph.js";
@@ -161,11 +161,18 @@ QUnit.module("metrics: the daemon's own counts and the textfile", () => {
             fs.rmSync(dir, { recursive: true, force: true });
         }
     });
+
+    QUnit.test("debvisord writes its metrics every 15 s on a node, as often as a test's DEBVISOR_METRICS_INTERVAL_MS says", assert => {
+        assert.equal(writeInterval({}), 15_000);
+        assert.equal(writeInterval({ DEBVISOR_METRICS_INTERVAL_MS: "2000" }), 2000);
+        for (const bad of ["0", "999", "3600001", "2s", "1e4", " 2000"])
+            assert.throws(() => writeInterval({ DEBVISOR_METRICS_INTERVAL_MS: bad }), /DEBVISOR_METRICS_INTERVAL_MS must be/, bad);
+    });
 });
 
 QUnit.module("metrics: Alertmanager's configuration from the notification targets", () => {
     const targets = [target({}), target({ name: "mail", kind: "email", address: "root@example.org", minSeverity: "critical" })];
-    const config = alertmanagerConfig(targets, "node1") as { route: { routes: Array<{ receiver: string; matchers: string[]; continue?: boolean }> } };
+    const config = alertmanagerConfig(targets, "node1", groupTimes({})) as { route: { routes: Array<{ receiver: string; matchers: string[]; continue?: boolean }> } };
 
     QUnit.test("each target takes its severity and worse and its own test alert, in one group", assert => {
         assert.deepEqual(config.route.routes.map(r => [r.receiver, r.matchers, r.continue]), [
@@ -186,6 +193,16 @@ QUnit.module("metrics: Alertmanager's configuration from the notification target
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });
         }
+    });
+
+    QUnit.test("a node groups for 10 s and notifies a group again after a minute; a test's debvisord shortens both, a bad value is refused", assert => {
+        const route = (times = groupTimes({})) => (alertmanagerConfig(targets, "node1", times) as { route: Record<string, unknown> }).route;
+        assert.deepEqual([route().group_wait, route().group_interval, route().repeat_interval], ["10s", "1m", "4h"], "a node's times");
+        const shortened = groupTimes({ DEBVISOR_ALERTMANAGER_GROUP_WAIT: "1s", DEBVISOR_ALERTMANAGER_GROUP_INTERVAL: "5s" });
+        assert.deepEqual([route(shortened).group_wait, route(shortened).group_interval], ["1s", "5s"], "a test's");
+        assert.deepEqual(groupTimes({ DEBVISOR_ALERTMANAGER_GROUP_WAIT: "" }), groupTimes({}), "empty is unset");
+        for (const bad of ["0s", "5", "1m30s", "-1s", "10s; rm"])
+            assert.throws(() => groupTimes({ DEBVISOR_ALERTMANAGER_GROUP_INTERVAL: bad }), /DEBVISOR_ALERTMANAGER_GROUP_INTERVAL must be a duration/, bad);
     });
 
     QUnit.test("a webhook's URL is shown by its origin only (it may hold a token)", assert => {

@@ -1,11 +1,12 @@
 // The Ceph objects on the bus: the CephManager singleton, one CephOsd per
 // OSD, one CephPool per pool and one CephImage per RBD image.
 //
-// Every `ceph` run starts a Python program (~0.3 s of CPU), so the state is
-// read in two tiers: every 5 s one `ceph report` (health with its details,
+// The state is read in two tiers: every 5 s one `ceph report` (health with its details,
 // monitors, OSD map with flags, pools and OSDs' up/in, FS map, PG states, raw
 // usage); every 30 s also the slower-changing usage and images (`osd df tree`,
-// `df detail`, `mgr dump`, and `rbd ls -l`/`du` per RBD pool). After a change
+// `df detail`, `mgr dump`, and `rbd ls -l`/`du` per RBD pool). The ceph reads go
+// over one long-lived session (ceph-session.ts: a `ceph` run starts Python and
+// librados, ~0.5 s of CPU each), the CLI when it cannot answer. After a change
 // made through DebVisor the report (and the images of the pool it touched)
 // are read again before the method returns. Only
 // properties that really changed are signalled; objects come and go with the
@@ -18,6 +19,7 @@ import type { Libvirt } from "../machines/libvirt.js";
 import { escapePathElement } from "../../lib/object-path.js";
 import { cephFsToBus, healthChecksToBus, managersToBus, monitorsToBus, osdTreeToBus, snapshotsToBus } from "./bus-values.js";
 import { cephFsMounted, CEPHFS_MOUNTPOINT } from "./cephfs-mount.js";
+import { CEPH_READS, cliReader, type CephReader } from "./ceph-session.js";
 import { imageMethods, managerMethods, osdMethods, poolMethods } from "./ceph-methods.js";
 import { ensureMgrMetrics, MGR_METRICS_ADDRESS, MGR_METRICS_PORT } from "./mgr-metrics.js";
 import {
@@ -66,11 +68,14 @@ export class CephArea implements CephHost {
     private imagesGeneration = 0;
     private timer: NodeJS.Timeout | null = null;
     private readonly snapshotTimes = new Map<string, { key: string; snapshots: RbdSnapshot[] }>();
+    /** how the periodic reads reach the cluster: the CLI unless main gives the area a CephSession */
+    reads: CephReader;
 
     /* libvirt, asked which machines use an image before it is deleted or rolled back */
     constructor(readonly server: ObjectServer, readonly tools: CephTools, readonly jobs: JobRegistry, readonly audit: AuditLog | null = null,
         readonly libvirt: Libvirt | null = null) {
         this.path = `${server.rootPath}/ceph`;
+        this.reads = cliReader(tools);
     }
 
     osdPath(id: number): string {
@@ -107,6 +112,7 @@ export class CephArea implements CephHost {
     stop(): void {
         if (this.timer)
             clearInterval(this.timer);
+        this.reads.stop();
     }
 
     /* Re-reads the cluster; `full` also reads the slow tier. Concurrent callers share one read;
@@ -138,11 +144,12 @@ export class CephArea implements CephHost {
             this.state = this.bootstrapping ? "bootstrapping" : "none";
             this.lastError = "";
             this.clear();
+            this.reads.stop(); // no connection kept to a cluster that is gone
         } else {
             try {
                 const generation = this.imagesGeneration;
                 const [reportText, slow] = await Promise.all([
-                    this.tools.ceph(["report", "-f", "json"], "reading the cluster's state"),
+                    this.reads.read(CEPH_READS.report, "reading the cluster's state"),
                     full ? this.readSlow() : Promise.resolve(null),
                 ]);
                 const first = this.report === null || this.state === "unreachable";
@@ -199,11 +206,11 @@ export class CephArea implements CephHost {
 
     private async readSlow(): Promise<SlowState> {
         const [df, dfDetail, mgr, rbdPools] = await Promise.all([
-            this.tools.cephJson(["osd", "df", "tree"], "reading the OSDs' usage"),
-            this.tools.cephJson(["df", "detail"], "reading the pools' usage"),
-            this.tools.cephJson(["mgr", "dump"], "reading the managers"),
+            this.reads.read(CEPH_READS.osdDfTree, "reading the OSDs' usage"),
+            this.reads.read(CEPH_READS.dfDetail, "reading the pools' usage"),
+            this.reads.read(CEPH_READS.mgrDump, "reading the managers"),
             // the pools enabled for RBD, from the report of this same round if there is none yet
-            this.report ? Promise.resolve(this.report.pools) : this.tools.ceph(["report", "-f", "json"], "reading the cluster's state").then(t => parseReport(t).pools),
+            this.report ? Promise.resolve(this.report.pools) : this.reads.read(CEPH_READS.report, "reading the cluster's state").then(t => parseReport(t).pools),
         ]);
         const tree = parseOsdDfTree(df);
         const usage = parseDfDetail(dfDetail);

@@ -11,9 +11,11 @@ import { runTool } from "../../lib/tool-run.js";
 const CONFIG_FILE = "/etc/debvisor/ceph.json";
 const DEFAULT_CONF = "/etc/ceph/ceph.conf";
 /** how long a ceph command may take to reach the monitors */
-const CONNECT_TIMEOUT_S = 6;
+export const CONNECT_TIMEOUT_S = 6;
+/** how long librados waits for the monitors' (or managers') answer to a command once connected */
+export const MON_OP_TIMEOUT_S = CONNECT_TIMEOUT_S + 2;
 /** the whole run of a command that only talks to the monitors */
-const COMMAND_TIMEOUT_MS = 10_000;
+export const COMMAND_TIMEOUT_MS = 10_000;
 /** rbd work that moves data (removing, shrinking) may take longer once connected */
 export const DATA_TIMEOUT_MS = 300_000;
 
@@ -90,7 +92,7 @@ export class CephTools {
     private common(): string[] {
         const c = this.config();
         return ["--conf", c.conf, "--keyring", c.keyring, "--client_mount_timeout", String(CONNECT_TIMEOUT_S),
-            "--rados_mon_op_timeout", String(CONNECT_TIMEOUT_S + 2)];
+            "--rados_mon_op_timeout", String(MON_OP_TIMEOUT_S)];
     }
 
     private async run(bin: string, args: string[], what: string, timeout: number): Promise<string> {

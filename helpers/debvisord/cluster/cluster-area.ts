@@ -179,9 +179,12 @@ export class ClusterArea implements ClusterHost {
         this.publish();
     }
 
+    /** debvisord's connection to its Ceph, for the rounds' member reads (main sets it; a `ceph` run each without) */
+    cephConnection: Parameters<typeof readMembers>[0] = undefined;
+
     /* The member records in Ceph (a test stands in a Ceph that does not answer). */
     protected readMemberRecords(): Promise<Member[]> {
-        return readMembers();
+        return readMembers(this.cephConnection);
     }
 
     /* The members are read while the known ones are pinged: with a monitor gone, Ceph may take

@@ -7,6 +7,8 @@
 import fs from "node:fs";
 import { writeJsonAtomically } from "../../lib/atomic-file.js";
 import { failed } from "../../lib/errors.js";
+import type { CephRead, CephReader } from "../ceph/ceph-session.js";
+import { CEPH_CONF } from "../ceph/provision/config.js";
 import { ceph } from "../ceph/provision/tools.js";
 import { CLUSTER_DIR, NODE_NAME } from "./ssh-channel.js";
 import { isHostKey, isTokenId } from "./token.js";
@@ -61,10 +63,17 @@ export function parseMembers(dump: string): Member[] {
         .sort((a, b) => a.name.localeCompare(b.name));
 }
 
-export async function readMembers(): Promise<Member[]> {
-    const r = await ceph(["config-key", "dump", NODES_PREFIX], "reading the cluster's members from Ceph", { timeout: 20_000 });
+/* The members' records as the monitors' config-key store has them (Ceph's MonCommands.h: config-key dump, its argument "key"). */
+export const MEMBER_RECORDS: CephRead = { target: "mon", command: { prefix: "config-key dump", key: NODES_PREFIX }, cli: ["config-key", "dump", NODES_PREFIX] };
+
+/* `reader`, the connection debvisord keeps to its Ceph, reads them when it is connected to this node's cluster
+ * (CEPH_CONF): the cluster's rounds read them every 10 s, which a `ceph` run each made costly. */
+export async function readMembers(reader?: { read: CephReader["read"]; conf(): string }): Promise<Member[]> {
+    const what = "reading the cluster's members from Ceph";
+    const out = reader && reader.conf() === CEPH_CONF ? await reader.read(MEMBER_RECORDS, what)
+        : (await ceph(MEMBER_RECORDS.cli, what, { timeout: 20_000 })).stdout;
     try {
-        return parseMembers(r.stdout);
+        return parseMembers(out);
     } catch {
         throw failed("reading the cluster's members from Ceph: ceph answered no JSON");
     }

@@ -49,6 +49,26 @@ export function shownAddress(target: NotificationTarget): string {
     }
 }
 
+/** A node's grouping times: a new group's first notification waits group_wait for more of its alerts, and a group
+ * notifies again (with alerts that joined it) at most every group_interval, which is also how long Alertmanager
+ * retries a failing notification. A test's debvisord shortens them with DEBVISOR_ALERTMANAGER_GROUP_WAIT and
+ * DEBVISOR_ALERTMANAGER_GROUP_INTERVAL (doc/debvisord.8). */
+export const GROUP_TIMES = { group_wait: "10s", group_interval: "1m" };
+
+/* The grouping times from the environment where it sets them, else a node's; a value that is no duration is an error. */
+export function groupTimes(env: NodeJS.ProcessEnv = process.env): typeof GROUP_TIMES {
+    const time = (variable: string, shipped: string) => {
+        const value = env[variable];
+        if (value === undefined || value === "")
+            return shipped;
+        if (!/^[1-9]\d*(ms|s|m|h)$/.test(value))
+            throw new Error(`${variable} must be a duration such as 10s or 1m, not "${value}"`);
+        return value;
+    };
+    return { group_wait: time("DEBVISOR_ALERTMANAGER_GROUP_WAIT", GROUP_TIMES.group_wait),
+             group_interval: time("DEBVISOR_ALERTMANAGER_GROUP_INTERVAL", GROUP_TIMES.group_interval) };
+}
+
 const receiverName = (target: string) => `target-${target}`;
 const regexQuoted = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
@@ -57,15 +77,14 @@ const regexQuoted = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"
  * one group per route (group_by: []): each notification lists the target's alerts, and the route's key in
  * Alertmanager's log names the target, so the log says exactly which alerts each attempt was about
  * (notification-log.ts). */
-export function alertmanagerConfig(targets: NotificationTarget[], hostname = os.hostname()): Record<string, unknown> {
+export function alertmanagerConfig(targets: NotificationTarget[], hostname = os.hostname(), times = groupTimes()): Record<string, unknown> {
     const severities = (min: Severity) => SEVERITIES.slice(SEVERITIES.indexOf(min)).join("|");
     return {
         global: { smtp_smarthost: "localhost:25", smtp_from: `debvisor@${hostname}`, smtp_require_tls: false },
         route: {
             receiver: "nobody",
             group_by: [],
-            group_wait: "10s",
-            group_interval: "1m",
+            ...times,
             repeat_interval: "4h",
             routes: targets.map(t => ({
                 receiver: receiverName(t.name),

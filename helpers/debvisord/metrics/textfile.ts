@@ -12,6 +12,19 @@ const TEXTFILE_DIR = "/var/lib/prometheus/node-exporter";
 export const TEXTFILE = path.join(TEXTFILE_DIR, "debvisor.prom");
 export const WRITE_INTERVAL_MS = 15_000;
 
+/* A node writes every WRITE_INTERVAL_MS; a test's debvisord writes more often with DEBVISOR_METRICS_INTERVAL_MS
+ * (doc/debvisord.8), so that its Prometheus sees a change within seconds. A value that is no whole number from
+ * 1000 to 3600000 is an error. */
+export function writeInterval(env: NodeJS.ProcessEnv = process.env): number {
+    const value = env.DEBVISOR_METRICS_INTERVAL_MS;
+    if (value === undefined || value === "")
+        return WRITE_INTERVAL_MS;
+    const ms = /^\d+$/.test(value) ? Number(value) : NaN;
+    if (!(ms >= 1000 && ms <= 3_600_000))
+        throw new Error(`DEBVISOR_METRICS_INTERVAL_MS must be a whole number of milliseconds from 1000 to 3600000, not "${value}"`);
+    return ms;
+}
+
 type FamilySource = () => Family[];
 
 export class MetricsTextfile {
@@ -43,7 +56,7 @@ export class MetricsTextfile {
     }
 
     /* Writes now and then every interval; a problem is logged once, until it changes. */
-    start(log: (message: string) => void): void {
+    start(log: (message: string) => void, intervalMs = WRITE_INTERVAL_MS): void {
         const tick = () => {
             const problem = this.write();
             if (problem && problem !== this.lastProblem)
@@ -51,7 +64,7 @@ export class MetricsTextfile {
             this.lastProblem = problem;
         };
         tick();
-        this.timer = setInterval(tick, WRITE_INTERVAL_MS);
+        this.timer = setInterval(tick, intervalMs);
         this.timer.unref();
     }
 
