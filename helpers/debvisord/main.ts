@@ -182,6 +182,7 @@ async function main(): Promise<void> {
     // the cluster: members read from Ceph, the others pinged over SSH every 10 s
     const cluster = new ClusterArea(server, jobs, clockFromEnvironment("DEBVISOR_CLUSTER_TEST_CLOCK"));
     cluster.machines = localMachines(machines);
+    cluster.storage = profiles;
     cluster.whereabouts = whereabouts;
     cluster.zfsPools = () => zfs.poolSummaries();
     // the rounds' member reads over the Ceph area's connection, while that is to this node's cluster

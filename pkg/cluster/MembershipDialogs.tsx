@@ -3,18 +3,23 @@
 // a token on a member. Creating and joining are Jobs (progress in the jobs
 // panel; a failed one undoes its steps); the token is shown once, with when
 // it expires, as the secret it is.
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import { Alert } from "@patternfly/react-core/dist/esm/components/Alert/index.js";
 import { Button } from "@patternfly/react-core/dist/esm/components/Button/index.js";
+import { Checkbox } from "@patternfly/react-core/dist/esm/components/Checkbox/index.js";
 import { ClipboardCopy } from "@patternfly/react-core/dist/esm/components/ClipboardCopy/index.js";
 import { FormGroup, FormHelperText } from "@patternfly/react-core/dist/esm/components/Form/index.js";
 import { FormSelect, FormSelectOption } from "@patternfly/react-core/dist/esm/components/FormSelect/index.js";
 import { HelperText, HelperTextItem } from "@patternfly/react-core/dist/esm/components/HelperText/index.js";
+import { List, ListItem } from "@patternfly/react-core/dist/esm/components/List/index.js";
+import { Spinner } from "@patternfly/react-core/dist/esm/components/Spinner/index.js";
 import { Modal, ModalBody, ModalFooter, ModalHeader } from "@patternfly/react-core/dist/esm/components/Modal/index.js";
 import { TextInput } from "@patternfly/react-core/dist/esm/components/TextInput/index.js";
-import { clusterCreate, clusterJoin, clusterMakeJoinToken } from "../lib/api/cluster";
+import { clusterCreate, clusterJoin, clusterMakeJoinToken, type JoinProfile } from "../lib/api/cluster";
+import { managerPlanProfile, type ProfilePlan } from "../lib/api/manager";
+import { useManager } from "../lib/dbus-store";
 import { FormDialog } from "../lib/components/FormDialog";
-import { formatTime } from "../lib/format";
+import { formatBytes, formatTime } from "../lib/format";
 import { _, format } from "../lib/gettext";
 
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
@@ -32,10 +37,63 @@ function Field({ id, label, value, problem, help, onChange }: {
     );
 }
 
+/* A join's choice to give this node's spare disks to Ceph: the profile's plan, the disks it wipes shown before anything is done. */
+function JoinStorageChoice({ onChange }: { onChange(choice: JoinProfile | null | "planning"): void }) {
+    const current = useManager()?.Profile;
+    const [wanted, setWanted] = useState(false);
+    const [profile, setProfile] = useState<"ceph" | "mixed">(current === "mixed" ? "mixed" : "ceph");
+    const [plan, setPlan] = useState<ProfilePlan | null>(null);
+    const [error, setError] = useState("");
+    useEffect(() => {
+        let live = true;
+        setPlan(null);
+        setError("");
+        if (!wanted) {
+            onChange(null);
+            return;
+        }
+        onChange("planning");
+        managerPlanProfile(profile).then(p => {
+            if (!live)
+                return;
+            setPlan(p);
+            onChange(p.Wipes.length > 0 ? { profile, wipes: p.WipesToken } : "planning");
+        }, (e: Error) => { if (live) setError(e.message) });
+        return () => { live = false };
+    }, [wanted, profile]); // eslint-disable-line react-hooks/exhaustive-deps
+    return (
+        <FormGroup fieldId="cluster-join-storage">
+            <Checkbox id="cluster-join-storage" isChecked={wanted} onChange={(_e, v) => setWanted(v)}
+                label={_("Give this node's spare disks to Ceph within the join")} />
+            {wanted && (
+                <div className="pf-v6-u-ml-lg pf-v6-u-mt-sm" data-plan={plan ? "ready" : error ? "failed" : "reading"}>
+                    <FormSelect id="cluster-join-profile" value={profile} aria-label={_("Storage profile")}
+                        onChange={(_e, v) => setProfile(v as "ceph" | "mixed")}>
+                        <FormSelectOption value="ceph" label={_("ceph: every spare disk an OSD")} />
+                        <FormSelectOption value="mixed" label={_("mixed: half the spare disks to ZFS, the rest OSDs")} />
+                    </FormSelect>
+                    {error && <Alert isInline variant="danger" className="pf-v6-u-mt-sm" title={_("The plan could not be made")}>{error}</Alert>}
+                    {!plan && !error && <Spinner size="md" aria-label={_("Reading the plan")} />}
+                    {plan && plan.Wipes.length === 0 && <p className="pf-v6-u-mt-sm">{_("This node has no spare disk for it.")}</p>}
+                    {plan && plan.Wipes.length > 0 && (
+                        <>
+                            <p className="pf-v6-u-mt-sm">{_("Once a member, this node applies the profile. These disks are wiped; everything on them is lost:")}</p>
+                            <List aria-label={_("Disks to be wiped")}>
+                                {plan.Wipes.map(w => <ListItem key={w.Id} data-wipe={w.Path}>{`${w.Id} (${formatBytes(w.Size)}): ${w.Reason}`}</ListItem>)}
+                            </List>
+                        </>
+                    )}
+                </div>
+            )}
+        </FormGroup>
+    );
+}
+
 /* "create": this node becomes a cluster's first member; "join": it joins the cluster of the member that made a token. */
 export function CreateOrJoinDialog({ mode, onClose }: { mode: "create" | "join"; onClose(): void }) {
     const [address, setAddress] = useState("");
     const [token, setToken] = useState("");
+    const [storage, setStorage] = useState<JoinProfile | null | "planning">(null);
     const [error, setError] = useState("");
     const [busy, setBusy] = useState(false);
     const addressProblem = IPV4.test(address.trim()) ? null : _("An IPv4 address, like 192.0.2.10");
@@ -43,12 +101,12 @@ export function CreateOrJoinDialog({ mode, onClose }: { mode: "create" | "join";
     const submit = () => {
         setBusy(true);
         setError("");
-        (mode === "create" ? clusterCreate(address.trim()) : clusterJoin(address.trim(), token))
+        (mode === "create" ? clusterCreate(address.trim()) : clusterJoin(address.trim(), token, storage === "planning" ? null : storage))
             .then(onClose, (e: Error) => { setError(e.message); setBusy(false) });
     };
     return (
         <FormDialog id={`cluster-${mode}`} title={mode === "create" ? _("Create a cluster") : _("Join a cluster")} error={error}
-            ready={!addressProblem && !tokenProblem} busy={busy} confirm={mode === "create" ? _("Create") : _("Join")}
+            ready={!addressProblem && !tokenProblem && storage !== "planning"} busy={busy} variant={mode === "join" ? "medium" : "small"} confirm={mode === "create" ? _("Create") : _("Join")}
             onSubmit={submit} onClose={onClose}>
             <p>{mode === "create"
                 ? _("This node becomes the cluster's first member: a Ceph monitor and manager on the address below. Other nodes join it with a token made here.")
@@ -60,6 +118,7 @@ export function CreateOrJoinDialog({ mode, onClose }: { mode: "create" | "join";
                 <Field id="cluster-join-token" label={_("Join token")} value={token} problem={tokenProblem} onChange={setToken}
                     help={_("Made on that member: Cluster → Make a join token, or debvisorctl cluster token")} />
             )}
+            {mode === "join" && <JoinStorageChoice onChange={setStorage} />}
         </FormDialog>
     );
 }

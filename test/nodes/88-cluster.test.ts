@@ -189,6 +189,11 @@ function serveCockpit(n: number): void {
     nodes[n].mustExec(["systemctl", "restart", "cockpit.socket"]);
 }
 
+/* A file stands for node N's spare disk (Ceph's BlueStore on it, as on a disk). */
+function spareDisk(n: number): void {
+    nodes[n].mustExec(["sh", "-c", `mkdir -p ${OSD_FILES} /etc/debvisor && truncate -s 2G ${OSD_FILES}/disk && echo '{"test-file-osd-directory": "${OSD_FILES}"}' > /etc/debvisor/ceph.json`]);
+}
+
 /* Every audit record node N wrote, as text. */
 const auditLog = (n: number) => nodes[n].exec(["sh", "-c", "cat /var/log/debvisor/*"]).stdout;
 
@@ -329,9 +334,10 @@ QUnit.module.if(`cluster of nodes: three systemd nodes on a bridge join one clus
         assert.deepEqual(quorum(0).names, both, "the quorum is unchanged");
     });
 
-    QUnit.test("node 3 joins through node 2 from the pages: node 2's admin makes a token in its Cluster page, node 3's admin joins with it in theirs; three monitors in quorum", async assert => {
+    QUnit.test("node 3 joins through node 2 from the pages: node 2's admin makes a token in its Cluster page, node 3's admin joins with it in theirs, its spare disk given to Ceph within the join (the plan's disk shown first); three monitors in quorum, node 3's OSD up in its CRUSH host", async assert => {
         for (const n of [1, 2])
             serveCockpit(n);
+        spareDisk(2);
         let text = "";
         const maker = await openSession();
         try {
@@ -360,6 +366,9 @@ QUnit.module.if(`cluster of nodes: three systemd nodes on a bridge join one clus
             await frame.locator("#cluster-join-token").fill(`${text.slice(0, 20)}`.replace("dvjoin2.", "dvjoin1."));
             assert.true(await frame.getByRole("button", { name: "Join", exact: true }).isDisabled(), "a text that is no token is not sent");
             await frame.locator("#cluster-join-token").fill(text);
+            await frame.locator("#cluster-join-storage").check();
+            await frame.locator("[data-plan=ready]").waitFor({ timeout: 60_000 });
+            assert.strictEqual(await frame.locator(`[data-wipe="${OSD_FILES}/disk"]`).count(), 1, "the dialog names the disk the join wipes");
             await frame.getByRole("button", { name: "Join", exact: true }).click();
             // the page turns into the member's view once the Job made this node one
             await frame.locator(`tr[data-node="${hostname(1)}"]`).waitFor({ timeout: 300_000 });
@@ -376,15 +385,29 @@ QUnit.module.if(`cluster of nodes: three systemd nodes on a bridge join one clus
         assert.deepEqual(quorum(0).names, all, "three monitors in the quorum");
         assert.deepEqual(Object.keys(health(2)).sort(), all, "node 3 lists every node");
         assert.true(auditLog(2).split("\n").some(line => line.includes("Cluster.Join") && line.includes(ADMIN.name)), "node 3 audited the join as the page's user");
+        // the Job goes on with the profile once node 3 is a member; a finished Job stays listed for a minute, read every 3 s
+        const started = Date.now();
+        let ended: { State: string; Message: string } | undefined;
+        await waitFor("node 3's join Job to end", () => {
+            const listed = JSON.parse(mustCtl(2, ["jobs", "--json"])) as Array<{ Operation: string; State: string; Message: string }>;
+            ended = listed.find(j => j.Operation === "cluster-join" && j.State !== "running");
+            return ended !== undefined;
+        }, 900_000, 3000);
+        assert.strictEqual(ended?.State, "succeeded", `the join Job: ${ended?.Message}`);
+        assert.strictEqual(nodes[2].exec(["cat", "/etc/debvisor-profile"]).stdout.trim(), "ceph", "node 3 recorded the profile");
+        console.log(`# node 3: its OSD, MDS, CephFS mount and libvirt's rbd pool made within the join, ${Math.round((Date.now() - started) / 1000)} s after the membership`);
+        const tree = JSON.parse(nodes[0].mustExec(["ceph", "osd", "tree", "-f", "json"], 60_000)) as { nodes: Array<{ name: string; type: string; status?: string; children?: number[] }> };
+        const host = tree.nodes.find(x => x.type === "host" && x.name === hostname(2));
+        assert.strictEqual(host?.children?.length, 1, `node 3's CRUSH host has its OSD: ${JSON.stringify(tree.nodes.filter(x => x.type === "host"))}`);
+        assert.strictEqual(tree.nodes.find(x => x.type === "osd" && host?.children?.includes((x as unknown as { id: number }).id))?.status, "up", "and it is up");
+        assert.true(auditLog(2).split("\n").some(line => line.includes("ApplyProfile.step") && line.includes("ceph-osd:")), "the profile's steps audited as ApplyProfile's");
     });
 
-    QUnit.test("Ceph across the nodes: nodes 1 and 3 apply the ceph storage profile, node 2 adds an OSD; the pools keep one copy per host (three, two needed for writes), CephFS is shared, Ceph is healthy", async assert => {
+    QUnit.test("Ceph across the nodes: node 1 applies the ceph storage profile (node 3 did within its join), node 2 adds an OSD; the pools keep one copy per host (three, two needed for writes), CephFS is shared, Ceph is healthy", async assert => {
         const all = [0, 1, 2].map(hostname).sort();
-        for (const n of [0, 1, 2]) {
-            // a file stands for the node's spare disk (Ceph's BlueStore on it, as on a disk)
-            nodes[n].mustExec(["sh", "-c", `mkdir -p ${OSD_FILES} /etc/debvisor && truncate -s 2G ${OSD_FILES}/disk && echo '{"test-file-osd-directory": "${OSD_FILES}"}' > /etc/debvisor/ceph.json`]);
-        }
-        for (const n of PROFILE_NODES) {
+        for (const n of [0, 1])
+            spareDisk(n);
+        for (const n of PROFILE_NODES.filter(x => x !== 2)) {
             const plan = JSON.parse(mustCtl(n, ["storage", "plan", "ceph", "--json"])) as { Token: string; Steps: Array<{ Id: string; Exists: boolean }>; Problems: string[] };
             assert.deepEqual(plan.Problems, [], `node ${n + 1}: the plan has no problem`);
             assert.true(plan.Steps.find(st => st.Id === "ceph-cluster")?.Exists, `node ${n + 1}: the cluster's Ceph, which it is a member of, is kept`);

@@ -100,6 +100,19 @@ QUnit.module("storage profiles: the plan", () => {
         assert.notEqual(planProfile("mixed", spares(2), empty()).Token, a, "the profile");
     });
 
+    QUnit.test("the wipes token: the same before and after a join made the cluster's core (the other steps change), different for other disks", assert => {
+        const [a, b] = spares(2);
+        const alone = planProfile("ceph", [a, b], empty({ ceph: { installed: true, coreDone: false, finishDone: false, osds: [] } }));
+        const member = planProfile("ceph", [a, b], empty({ ceph: { installed: true, coreDone: true, finishDone: true, osds: [] } }));
+        assert.notEqual(member.Token, alone.Token, "the plan's token follows the steps");
+        assert.equal(member.WipesToken, alone.WipesToken, "the wiped disks are the same");
+        assert.true(/^[0-9a-f]{64}$/.test(alone.WipesToken));
+        assert.notEqual(planProfile("ceph", [a], empty({ ceph: { installed: true, coreDone: true, finishDone: true, osds: [] } })).WipesToken, alone.WipesToken, "one disk fewer");
+        assert.notEqual(planProfile("ceph", [a, { ...b, Serial: "OTHER" }], empty({ ceph: { installed: true, coreDone: true, finishDone: true, osds: [] } })).WipesToken,
+            alone.WipesToken, "another disk");
+        assert.notEqual(planProfile("mixed", [a, b], empty()).WipesToken, alone.WipesToken, "another profile");
+    });
+
     QUnit.test("re-planning the applied state: every step kept, nothing wiped", assert => {
         const plan = planProfile("zfs", [...osDisk(), ...spares(0)], applied(["/dev/sdx", "/dev/sdy"]));
         assert.true(planIsDone(plan));

@@ -8,6 +8,7 @@ import { CLUSTER_IFACE, ROOT_PATH } from "../../../generated/dbus-contract.js";
 import { UsageError } from "../args.js";
 import { getProperties } from "../bus.js";
 import { JSON_OPTION, NO_ASK_OPTION, type Command } from "../command.js";
+import { joinProfileOptions, PROFILE_OPTIONS } from "./storage.js";
 import { printAndFollow } from "../job-follow.js";
 import { callMethod } from "../method.js";
 import { peerChannel } from "./cluster-peer-channel.js";
@@ -56,11 +57,12 @@ const join: Command = {
     name: "cluster join",
     args: "ADDRESS TOKEN",
     summary: "join this node to the cluster of the member at ADDRESS with its TOKEN (\"-\": read it from standard input)",
-    options: { ...WAIT_OPTION, ...NO_ASK_OPTION },
+    details: "With --profile and the Wipes token of storage plan, the node's spare disks become OSDs of the cluster within the join.",
+    options: { ...PROFILE_OPTIONS, ...WAIT_OPTION, ...NO_ASK_OPTION },
     positionals: { min: 2, max: 2 },
     async run(values, [address, given]) {
         const text = given === "-" ? fs.readFileSync(0, "utf8").trim() : given;
-        const [job] = await callMethod(CLUSTER_PATH, CLUSTER_IFACE, "Join", [address, text], values) as [string];
+        const [job] = await callMethod(CLUSTER_PATH, CLUSTER_IFACE, "Join", [address, text], values, joinProfileOptions(values)) as [string];
         return printAndFollow(job, values);
     },
 };

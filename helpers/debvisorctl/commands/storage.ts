@@ -28,6 +28,20 @@ const INCLUDE_OPTION = {
     include: { type: "string" as const, value: "DISK,…", help: "disks in use (not the OS disk, not mounted) to wipe anyway, by path, by-id path or serial" },
 };
 
+export const PROFILE_OPTIONS = {
+    profile: { type: "string" as const, value: "ceph|mixed", help: "once a member, apply this storage profile: the spare disks become the cluster's OSDs" },
+    "profile-wipes": { type: "string" as const, value: "TOKEN", help: "with --profile: the Wipes token storage plan printed for it" },
+};
+
+/* Join's "profile" and "profile-wipes" options, from --profile and --profile-wipes. */
+export function joinProfileOptions(values: Record<string, unknown>): Record<string, InstanceType<typeof dbus.Variant>> {
+    if (values.profile === undefined && values["profile-wipes"] === undefined)
+        return {};
+    if (typeof values.profile !== "string" || !["ceph", "mixed"].includes(values.profile) || typeof values["profile-wipes"] !== "string")
+        throw new UsageError("--profile ceph|mixed and --profile-wipes TOKEN go together: run storage plan PROFILE first and pass its Wipes token");
+    return { profile: new dbus.Variant("s", values.profile), "profile-wipes": new dbus.Variant("s", values["profile-wipes"]) };
+}
+
 const storagePlan: Command = {
     name: "storage plan",
     summary: "what applying a storage profile (zfs, ceph, mixed) would do; changes nothing",
@@ -50,6 +64,8 @@ const storagePlan: Command = {
         for (const p of problems)
             print(`\nProblem: ${p}`);
         print(`\nToken: ${String(plan.Token)}`);
+        if (wipes.length > 0 && word !== "zfs")
+            print(`Wipes token: ${String(plan.WipesToken)} (for cluster join --profile ${word} --profile-wipes: the same disks, given to Ceph within the join)`);
         return 0;
     },
 };

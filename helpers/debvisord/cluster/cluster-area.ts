@@ -35,7 +35,7 @@ import {
     authorizedKeysText, hostKey, KNOWN_HOSTS, knownHostsText, NODE_KEY, NODE_NAME, PEER_USER, sshCall, writeAuthorizedKeys,
     writeIfChanged,
 } from "./ssh-channel.js";
-import { ipv4Address, joinRequest, peerRequest, peerValue, type ClusterHost, type ClusterState, type JoinRequest, type PeerHandler, type PeerRequest } from "./cluster-host.js";
+import { ipv4Address, joinRequest, peerRequest, peerValue, type ClusterHost, type ClusterState, type JoinRequest, type JoinStorage, type PeerHandler, type PeerRequest } from "./cluster-host.js";
 import { nodeChangeMethods } from "./node-changes.js";
 import { newKey, sshPublicKey } from "./ed25519-keys.js";
 import { DEFAULT_LIFETIME_S, encodeToken, isTokenId, MAX_LIFETIME_S, MIN_LIFETIME_S } from "./token.js";
@@ -71,6 +71,7 @@ export class ClusterArea implements ClusterHost {
     machines: LocalMachines | null = null;
     /** moving this node's running machines to other members (migration.ts), for maintenance */
     moves: MachineMover | null = null;
+    storage: JoinStorage | null = null;
     /** told each round's view of the other members' machines (set once the machines area is there) */
     whereabouts: MachineWhereabouts | null = null;
     /** this node's ZFS pools, as the other members list them (set once the ZFS area is there) */
@@ -273,10 +274,18 @@ export class ClusterArea implements ClusterHost {
                 run: async (ctx, [options]) => this.makeToken(ctx, options["lifetime-seconds"] ?? DEFAULT_LIFETIME_S),
             }),
             Join: method({
-                args: z.tuple([ipv4Address, z.string().check(z.maxLength(8192, "is too long")), optionsSchema({})]),
+                args: z.tuple([ipv4Address, z.string().check(z.maxLength(8192, "is too long")), optionsSchema({
+                    profile: z.optional(z.enum(["ceph", "mixed"], { error: "must be \"ceph\" or \"mixed\"" })),
+                    "profile-wipes": z.optional(z.string().check(z.regex(/^[0-9a-f]{64}$/, "must be the WipesToken of a plan from PlanProfile"))),
+                })]),
                 // the token is a secret until used
                 audit: ([addr, , options]) => [addr, "[redacted]", options],
-                run: async (ctx, [addr, token]) => [await runJoin(this, ctx, addr, token)],
+                run: async (ctx, [addr, token, options]) => {
+                    if ((options.profile === undefined) !== (options["profile-wipes"] === undefined))
+                        throw invalidArgument("options: \"profile\" and \"profile-wipes\" go together");
+                    const storage = options.profile && options["profile-wipes"] ? { profile: options.profile, wipes: options["profile-wipes"] } : undefined;
+                    return [await runJoin(this, ctx, addr, token, storage)];
+                },
             }),
             AcceptJoin: method({
                 args: z.tuple([z.string().check(z.refine(isTokenId, "must be a token id")), z.string().check(z.maxLength(16384)), optionsSchema({})]),

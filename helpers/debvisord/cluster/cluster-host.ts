@@ -47,6 +47,14 @@ export type PeerRequest = z.infer<typeof peerRequest>;
 /** A call another member makes on this node: the calling member's name, the request; its answer. */
 export type PeerHandler = (ctx: CallContext, from: string, request: PeerRequest) => Promise<unknown>;
 
+/* The storage profiles, for a join that gives the node's spare disks to Ceph (storage/profiles.ts). */
+export interface JoinStorage {
+    /* refuses (InvalidArgument) unless the profile's plan on this node wipes exactly the disks its WipesToken named */
+    checkForJoin(profile: "ceph" | "mixed", wipesToken: string): Promise<void>;
+    /* applies the profile, once more checking the disks; what it did */
+    applyAfterJoin(ctx: CallContext, profile: "ceph" | "mixed", wipesToken: string, progress: (f: number) => void, signal: AbortSignal): Promise<string>;
+}
+
 export interface ClusterHost {
     readonly path: string;
     readonly jobs: JobRegistry;
@@ -60,6 +68,8 @@ export interface ClusterHost {
     readonly machines: LocalMachines | null;
     /* moving this node's running machines to other members, for maintenance */
     readonly moves: MachineMover | null;
+    /* the storage profiles, for a join that applies one */
+    readonly storage: JoinStorage | null;
     health(name: string): "up" | "down" | "unknown";
     node(name: string): { member: Member; self: boolean; health: string; problem: string } | undefined;
     /* one peer call to another member over the SSH channel */

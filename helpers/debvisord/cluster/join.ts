@@ -62,7 +62,13 @@ async function sourceAddressFor(address: string): Promise<string> {
     return src;
 }
 
-export async function runJoin(area: ClusterHost, ctx: CallContext, address: string, tokenText: string): Promise<string> {
+/* The storage profile a join applies once the node is a member, and the WipesToken of its plan shown before the join. */
+export interface JoinProfile {
+    profile: "ceph" | "mixed";
+    wipes: string;
+}
+
+export async function runJoin(area: ClusterHost, ctx: CallContext, address: string, tokenText: string, storage?: JoinProfile): Promise<string> {
     const token = decodeToken(tokenText);
     const own = await hostAddresses();
     const myHostKey = hostKey();
@@ -74,6 +80,13 @@ export async function runJoin(area: ClusterHost, ctx: CallContext, address: stri
         throw notSupported("this node has a Ceph cluster of its own (/etc/ceph/ceph.conf); a node joins a DebVisor cluster without one");
     const myAddress = await sourceAddressFor(address);
     const name = area.nodeName();
+    if (storage) {
+        if (!area.storage)
+            throw notSupported("options.profile: this node's storage profiles are not available");
+        await area.storage.checkForJoin(storage.profile, storage.wipes);
+    }
+    // with a profile, the join's own steps are the first 40 % of the Job
+    const share = storage ? 0.4 : 1;
 
     area.setState("joining");
     const job = area.jobs.start({ operation: "cluster-join", description: `Joining ${name} to the cluster at ${address}`, caller: ctx.caller, objects: [area.path] },
@@ -85,10 +98,11 @@ export async function runJoin(area: ClusterHost, ctx: CallContext, address: stri
                 if (undoWork)
                     rollback.add(id, undoWork);
                 await work();
-                control.setProgress(fraction);
+                control.setProgress(fraction * share);
                 await ctx.auditStep("Cluster.Join.step", "ok", [id], { object: area.path }).catch(() => undefined);
             };
             const dir = fs.mkdtempSync(path.join(os.tmpdir(), "debvisor-join-"));
+            let done = "";
             try {
                 const nodeKey = await ensureNodeKey(name);
                 let answer: Answer | null = null;
@@ -128,13 +142,23 @@ export async function runJoin(area: ClusterHost, ctx: CallContext, address: stri
                 area.members = [...joined.members.filter(m => m.name !== name), me].sort((a, b) => a.name.localeCompare(b.name));
                 area.setState("member", local);
                 void area.refresh();
-                return `${name} (${myAddress}) joined the cluster ${joined.fsid} through ${address}; ${monitor ? "its Ceph monitor is in the quorum" : `the cluster has its ${joined.monitors.length} monitors, so this node runs none`}`;
+                done = `${name} (${myAddress}) joined the cluster ${joined.fsid} through ${address}; ${monitor ? "its Ceph monitor is in the quorum" : `the cluster has its ${joined.monitors.length} monitors, so this node runs none`}`;
             } catch (e) {
                 const error = await rollback.undo(e as Error);
                 area.setState("none", null);
                 throw error;
             } finally {
                 fs.rmSync(dir, { recursive: true, force: true });
+            }
+            if (!storage || !area.storage)
+                return done;
+            // a member now, whatever the profile does: its failure is the profile's and is not undone with the join
+            try {
+                const applied = await area.storage.applyAfterJoin(ctx, storage.profile, storage.wipes, f => control.setProgress(share + (1 - share) * f), control.signal);
+                return `${done}. ${applied}`;
+            } catch (e) {
+                throw failed(`${done}, but applying the storage profile ${storage.profile} failed: ${(e as Error).message}. `
+                    + "The node is a member; apply the profile again (Storage, or debvisorctl storage apply)");
             }
         });
     return job.path;

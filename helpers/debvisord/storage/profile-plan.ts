@@ -68,6 +68,8 @@ export interface Plan {
     /** why the plan cannot be applied as it is (no spare disks …) */
     Problems: string[];
     Token: string;
+    /** SHA-256 of the disks the plan wipes alone: what a join that applies the profile after it checks (its other steps change with the join) */
+    WipesToken: string;
 }
 
 /** What exists now, read by the caller. */
@@ -262,8 +264,12 @@ export function planProfile(profile: PlannedProfile, disks: Disk[], state: Curre
         disks: [...usable, ...disks.filter(d => refused.some(r => r.Path === d.Path))].map(planDisk),
         steps, wipes, refused,
     })).digest("hex");
+    const wipesToken = crypto.createHash("sha256").update(JSON.stringify({
+        profile, wipes: wipes.map(w => [w.Id, w.Path, w.Size, w.Signature, w.Step]),
+    })).digest("hex");
     return {
         Profile: profile, Steps: steps, Wipes: wipes, Kept: steps.filter(s => s.Exists).map(s => s.Id), Refused: refused, Problems: problems, Token: token,
+        WipesToken: wipesToken,
     };
 }
 

@@ -183,6 +183,32 @@ export class Profiles {
         });
     }
 
+    /* For Cluster.Join, before it starts: the profile's plan here wipes exactly the disks shown (its WipesToken), and some. */
+    async checkForJoin(profile: "ceph" | "mixed", wipesToken: string): Promise<void> {
+        const plan = await this.currentPlan(profile, []);
+        if (plan.WipesToken !== wipesToken)
+            throw invalidArgument("options.profile-wipes: the disks changed since the plan was shown; plan again");
+        if (plan.Wipes.length === 0)
+            throw invalidArgument(`options.profile: the profile ${profile} has no spare disk to take here; join without it`);
+    }
+
+    /* For Cluster.Join, once the node is a member: the profile applied, its steps audited as ApplyProfile's. */
+    async applyAfterJoin(ctx: CallContext, profile: "ceph" | "mixed", wipesToken: string, progress: (f: number) => void, signal: AbortSignal): Promise<string> {
+        if (this.applying)
+            throw busy("a profile is being applied already");
+        this.applying = true;
+        try {
+            const plan = await this.currentPlan(profile, []);
+            if (plan.WipesToken !== wipesToken)
+                throw invalidArgument("the disks changed since the plan was shown; plan again");
+            if (plan.Problems.length > 0)
+                throw invalidArgument(`the plan cannot be applied: ${plan.Problems.join("; ")}`);
+            return await this.apply(ctx, plan, [], progress, signal);
+        } finally {
+            this.applying = false;
+        }
+    }
+
     /* Runs the steps in order; each checks what exists at the moment it runs. */
     private async apply(ctx: CallContext, shown: Plan, include: string[], progress: (f: number) => void, signal: AbortSignal): Promise<string> {
         // re-planned at the start of the job: what ran between the call and now must not be missed

@@ -43,9 +43,16 @@ export async function clusterCreate(address: string): Promise<string> {
     return job;
 }
 
+/** A storage profile the joining node applies once a member, with the WipesToken of the plan shown before. */
+export interface JoinProfile {
+    profile: "ceph" | "mixed";
+    wipes: string;
+}
+
 /* Starts joining this node to the cluster of the member at ADDRESS that made TOKEN; its Job's path. */
-export async function clusterJoin(address: string, token: string): Promise<string> {
-    const [job] = await callDaemon<PageClusterMethodResults["Join"]>(CLUSTER_PATH, CLUSTER_IFACE, "Join", [address, token.trim(), {}]);
+export async function clusterJoin(address: string, token: string, storage: JoinProfile | null = null): Promise<string> {
+    const options = storage ? { profile: { t: "s", v: storage.profile }, "profile-wipes": { t: "s", v: storage.wipes } } : {};
+    const [job] = await callDaemon<PageClusterMethodResults["Join"]>(CLUSTER_PATH, CLUSTER_IFACE, "Join", [address, token.trim(), options]);
     return job;
 }
 
