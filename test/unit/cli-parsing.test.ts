@@ -3,6 +3,7 @@ import QUnit from "qunit";
 import { parse, UsageError, type Options } from "../../helpers/debvisorctl/args.js";
 import { groupHelp, helpOf, parseFor, select, usageOf } from "../../helpers/debvisorctl/command.js";
 import { COMMANDS } from "../../helpers/debvisorctl/commands/index.js";
+import { joinProfileOptions } from "../../helpers/debvisorctl/commands/storage.js";
 
 const OPTIONS: Options = {
     format: { type: "string", value: "FORMAT" },
@@ -97,5 +98,18 @@ QUnit.module("debvisorctl commands", () => {
         assert.true(usageOf(COMMANDS, "audit tail").startsWith("Usage: debvisorctl audit tail [-n N] [--json] [--no-ask]"));
         const audit = groupHelp(COMMANDS, "audit");
         assert.true(audit.includes("audit tail") && audit.includes("audit verify [FILE]"), audit);
+    });
+});
+
+QUnit.module("debvisorctl cluster join --profile", () => {
+    QUnit.test("--profile and --profile-wipes go together and become Join's options; a profile other than ceph or mixed is refused", assert => {
+        const wipes = "a".repeat(64);
+        const values = parseFor(command("cluster join"), ["192.0.2.1", "dvjoin2.x", "--profile", "ceph", "--profile-wipes", wipes]).values;
+        const options = joinProfileOptions(values);
+        assert.deepEqual(Object.fromEntries(Object.entries(options).map(([k, v]) => [k, [v.signature, v.value]])),
+            { profile: ["s", "ceph"], "profile-wipes": ["s", wipes] });
+        assert.deepEqual(joinProfileOptions(parseFor(command("cluster join"), ["192.0.2.1", "dvjoin2.x"]).values), {}, "neither: a plain join");
+        for (const args of [["--profile", "ceph"], ["--profile-wipes", wipes], ["--profile", "zfs", "--profile-wipes", wipes]])
+            assert.throws(() => joinProfileOptions(parseFor(command("cluster join"), ["192.0.2.1", "dvjoin2.x", ...args]).values), UsageError, args.join(" "));
     });
 });
