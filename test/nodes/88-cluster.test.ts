@@ -389,7 +389,7 @@ QUnit.module.if(`cluster of nodes: three systemd nodes on a bridge join one clus
         const started = Date.now();
         let ended: { State: string; Message: string } | undefined;
         await waitFor("node 3's join Job to end", () => {
-            const listed = JSON.parse(mustCtl(2, ["jobs", "--json"])) as Array<{ Operation: string; State: string; Message: string }>;
+            const listed = JSON.parse(nodes[2].mustExec(["debvisorctl", "jobs", "--json"])) as Array<{ Operation: string; State: string; Message: string }>;
             ended = listed.find(j => j.Operation === "cluster-join" && j.State !== "running");
             return ended !== undefined;
         }, 900_000, 3000);
