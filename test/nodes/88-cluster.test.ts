@@ -334,10 +334,21 @@ QUnit.module.if(`cluster of nodes: three systemd nodes on a bridge join one clus
         assert.deepEqual(quorum(0).names, both, "the quorum is unchanged");
     });
 
-    QUnit.test("node 3 joins through node 2 from the pages: node 2's admin makes a token in its Cluster page, node 3's admin joins with it in theirs, its spare disk given to Ceph within the join (the plan's disk shown first); three monitors in quorum, node 3's OSD up in its CRUSH host", async assert => {
+    QUnit.test("node 1 applies the ceph profile; node 3 joins through node 2 from the pages: node 2's admin makes a token in its Cluster page, node 3's admin joins with it in theirs, its spare disk given to Ceph within the join (the plan's disk shown first); three monitors in quorum, node 3's OSD up in its CRUSH host", async assert => {
         for (const n of [1, 2])
             serveCockpit(n);
+        // node 1 first, as a cluster grows: the first OSDs, MDS and pools are its own
+        spareDisk(0);
         spareDisk(2);
+        for (const n of [0]) {
+            const plan = JSON.parse(mustCtl(n, ["storage", "plan", "ceph", "--json"])) as { Token: string; Steps: Array<{ Id: string; Exists: boolean }>; Problems: string[] };
+            assert.deepEqual(plan.Problems, [], `node ${n + 1}: the plan has no problem`);
+            assert.true(plan.Steps.find(st => st.Id === "ceph-cluster")?.Exists, `node ${n + 1}: the cluster's Ceph, which it is a member of, is kept`);
+            assert.true(plan.Steps.some(st => st.Id.startsWith("ceph-osd:") && !st.Exists), `node ${n + 1}: its spare disk becomes an OSD`);
+            const started = Date.now();
+            mustCtl(n, ["storage", "apply", "ceph", "--token", plan.Token, "--wait"], 900_000);
+            console.log(`# node ${n + 1}: the ceph profile applied (its OSD, MDS, the CephFS mount, libvirt's rbd pool) in ${Math.round((Date.now() - started) / 1000)} s`);
+        }
         let text = "";
         const maker = await openSession();
         try {
@@ -403,19 +414,9 @@ QUnit.module.if(`cluster of nodes: three systemd nodes on a bridge join one clus
         assert.true(auditLog(2).split("\n").some(line => line.includes("ApplyProfile.step") && line.includes("ceph-osd:")), "the profile's steps audited as ApplyProfile's");
     });
 
-    QUnit.test("Ceph across the nodes: node 1 applies the ceph storage profile (node 3 did within its join), node 2 adds an OSD; the pools keep one copy per host (three, two needed for writes), CephFS is shared, Ceph is healthy", async assert => {
+    QUnit.test("Ceph across the nodes: node 1 applied the ceph storage profile and node 3 within its join, node 2 adds an OSD; the pools keep one copy per host (three, two needed for writes), CephFS is shared, Ceph is healthy", async assert => {
         const all = [0, 1, 2].map(hostname).sort();
-        for (const n of [0, 1])
-            spareDisk(n);
-        for (const n of PROFILE_NODES.filter(x => x !== 2)) {
-            const plan = JSON.parse(mustCtl(n, ["storage", "plan", "ceph", "--json"])) as { Token: string; Steps: Array<{ Id: string; Exists: boolean }>; Problems: string[] };
-            assert.deepEqual(plan.Problems, [], `node ${n + 1}: the plan has no problem`);
-            assert.true(plan.Steps.find(st => st.Id === "ceph-cluster")?.Exists, `node ${n + 1}: the cluster's Ceph, which it is a member of, is kept`);
-            assert.true(plan.Steps.some(st => st.Id.startsWith("ceph-osd:") && !st.Exists), `node ${n + 1}: its spare disk becomes an OSD`);
-            const started = Date.now();
-            mustCtl(n, ["storage", "apply", "ceph", "--token", plan.Token, "--wait"], 900_000);
-            console.log(`# node ${n + 1}: the ceph profile applied (its OSD, MDS, the CephFS mount, libvirt's rbd pool) in ${Math.round((Date.now() - started) / 1000)} s`);
-        }
+        spareDisk(1);
         const started = Date.now();
         const said = mustCtl(1, ["ceph", "osd", "add", `${OSD_FILES}/disk`, "--wait"], 600_000);
         console.log(`# node 2: its OSD made and up in ${Math.round((Date.now() - started) / 1000)} s`);
