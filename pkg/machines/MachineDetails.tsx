@@ -48,7 +48,7 @@ export function MachineDetails({ name, machine, loading = false, allNames, onBac
 }) {
     const [dialog, setDialog] = useState<Dialog>(null);
     const schedules = useBackupSchedules();
-    // its history for every range, asked for now: the History tab and a range chosen there draw at once
+    // the history its History tab shows, asked for now: opening the tab draws it at once
     const [firstRange] = useState(range);
     useEffect(() => prefetchMachineHistory(name, firstRange), [name, firstRange]);
     const crumbs = (

@@ -89,7 +89,7 @@ moduleUnless("browser: a machine's history graphs", enginesMissing(), hooks => {
         }
     });
 
-    QUnit.test("the machine's page asks for every range as it opens: Day is drawn with no History call after its click", async assert => {
+    QUnit.test("the other ranges are read once the hour is drawn: Day is drawn with no History call after its click", async assert => {
         const session = await openSession();
         // the History calls the page sends over Cockpit's WebSocket, with the range each asks for
         const asked: number[] = [];
