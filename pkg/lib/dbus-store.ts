@@ -164,6 +164,8 @@ function openClient(): DBusClient {
         setState({ service: unavailable(unavailableReason(options) ?? "disconnected", options), objects: {} });
     });
 
+    // when the page asked (its scripts ran), for the page benchmarks and the browser's profiler
+    performance.mark("debvisor-watch-sent");
     c.watch({ path_namespace: ROOT_PATH }).then(
         () => {
             performance.mark("debvisor-watch-ready");
