@@ -3,7 +3,7 @@ import fs from "node:fs";
 import dbus from "dbus-next";
 import { DNS_IFACE, DNSKEY_IFACE, DNSZONE_IFACE, IN_SIGNATURES, ROOT_PATH, type ContractMethod } from "../../../generated/dbus-contract.js";
 import { UsageError, type Values } from "../args.js";
-import { call, managedObjects, objectsWith } from "../bus.js";
+import { call, managedObjects, objectsByName, objectsWith } from "../bus.js";
 import { JSON_OPTION, NO_ASK_OPTION, type Command } from "../command.js";
 import { printAndFollow } from "../job-follow.js";
 import { findMachine } from "./machine-lookup.js";
@@ -35,7 +35,7 @@ const zones: Command = {
     summary: "the DNS zones this node manages, with their primary, serial and last error",
     options: JSON_OPTION,
     async run(values) {
-        const list = objectsWith(await managedObjects(), DNSZONE_IFACE).sort((a, b) => String(a.Name).localeCompare(String(b.Name)));
+        const list = await objectsByName(DNSZONE_IFACE);
         return printList(values, list, tableOf(["ZONE", "PRIMARY", "LOCAL", "SERIAL", "RECORDS", "FAILED", "LAST ERROR"], z => [
             String(z.Name), `${String(z.Server)}:${String(z.Port)}`, z.Local ? "yes" : "no", String(z.Serial),
             Number(z.RecordCount) < 0 ? "-" : String(z.RecordCount), String(z.FailedUpdates), String(z.LastError) || "-",
@@ -124,7 +124,7 @@ const keys: Command = {
     summary: "the TSIG keys: scope, age, when rotation is due, zones using them (never the secrets)",
     options: JSON_OPTION,
     async run(values) {
-        const list = objectsWith(await managedObjects(), DNSKEY_IFACE).sort((a, b) => String(a.Name).localeCompare(String(b.Name)));
+        const list = await objectsByName(DNSKEY_IFACE);
         return printList(values, list, tableOf(["KEY", "TSIG NAME", "SCOPE", "CREATED", "ROTATION DUE", "STATE", "ZONES"], k => [
             String(k.Name), String(k.TsigName), String(k.Scope), date(k.Created), date(k.RotationDue),
             k.Rotation ? `rotation stopped before "${String(k.Rotation)}"` : k.Overdue ? "OVERDUE" : "ok",
