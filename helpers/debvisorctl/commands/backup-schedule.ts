@@ -4,7 +4,7 @@ import dbus from "dbus-next";
 import { BACKUPSCHEDULE_IFACE, BACKUPS_IFACE, ROOT_PATH } from "../../../generated/dbus-contract.js";
 import { UsageError, type Values } from "../args.js";
 import { findObject, objectsByName, type Properties } from "../bus.js";
-import { JSON_OPTION, NO_ASK_OPTION, type Command } from "../command.js";
+import { JSON_OPTION, NO_ASK_OPTION, WAIT_OPTION, type Command } from "../command.js";
 import { printAndFollow } from "../job-follow.js";
 import { callMethod } from "../method.js";
 import { print, printList, tableOf } from "../output.js";
@@ -123,7 +123,7 @@ const scheduleRun: Command = {
     name: "backup schedule run",
     args: "NAME",
     summary: "run a backup schedule now (its backups, then its pruning); prints the job, --wait follows it",
-    options: { wait: { type: "boolean", help: "wait until the job ends, with progress; Ctrl-C cancels it" }, ...NO_ASK_OPTION },
+    options: { ...WAIT_OPTION, ...NO_ASK_OPTION },
     positionals: { min: 1, max: 1 },
     async run(values, [name]) {
         const [job] = await callMethod(await findSchedule(name), BACKUPSCHEDULE_IFACE, "RunNow", [], values) as [string];

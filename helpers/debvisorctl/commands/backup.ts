@@ -9,14 +9,13 @@ import { formatBytes } from "../../lib/bytes.js";
 import { unwrap } from "../../lib/variants.js";
 import { UsageError } from "../args.js";
 import { findObject, objectsByName } from "../bus.js";
-import { JSON_OPTION, NO_ASK_OPTION, type Command } from "../command.js";
+import { JSON_OPTION, NO_ASK_OPTION, WAIT_OPTION, type Command } from "../command.js";
 import { printAndFollow } from "../job-follow.js";
 import { callMethod } from "../method.js";
 import { print, printJson, printList, tableOf, timeText } from "../output.js";
 import { callMachine, findMachine } from "./machine-lookup.js";
 
 const BACKUPS_PATH = `${ROOT_PATH}/backups`;
-const WAIT_OPTION = { wait: { type: "boolean" as const, help: "wait until the job ends, with progress; Ctrl-C cancels it" } };
 
 const findRepository = (name: string) =>
     findObject(BACKUPREPOSITORY_IFACE, r => r.Name === name, `no backup repository named "${name}" (debvisorctl backup repo-list)`);
