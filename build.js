@@ -401,7 +401,7 @@ async function buildStylesheet() {
 /* What a page's first load transfers, gzipped as the package ships it, may not exceed this:
  * its document, debvisor.css, its module with the chunks it imports (not those it imports
  * on demand, like the consoles), and the largest translation. */
-const PAGE_BUDGET_KIB = { machines: 300, other: 320 };
+const PAGE_BUDGET_KIB = { machines: 302, other: 322 };
 
 function checkPageSizes(metafile) {
     const outDir = path.join(dist, "debvisor");
