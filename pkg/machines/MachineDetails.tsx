@@ -1,7 +1,7 @@
 // One machine: its actions, and tabs for overview, history graphs, disks,
 // network interfaces, snapshots, backups and the console. Everything here is live: it is
 // rendered from the machine's object, which libvirt's events keep current.
-import { lazy, Suspense, useEffect, useState, type ReactNode } from "react";
+import { lazy, Suspense, useState, type ReactNode } from "react";
 import type { HistoryRange } from "../lib/history-ranges";
 import { Breadcrumb, BreadcrumbItem } from "@patternfly/react-core/dist/esm/components/Breadcrumb/index.js";
 import { Button } from "@patternfly/react-core/dist/esm/components/Button/index.js";
@@ -23,7 +23,6 @@ import { ConfirmDialog } from "./ConfirmDialog";
 import { BackupsTab } from "./details/BackupsTab";
 import { DisksTab } from "./details/DisksTab";
 import { HistoryTab } from "./details/HistoryTab";
-import { prefetchMachineHistory } from "./details/history-series";
 import { NicsTab } from "./details/NicsTab";
 import { OverviewTab } from "./details/OverviewTab";
 import { SnapshotsTab } from "./details/SnapshotsTab";
@@ -48,9 +47,6 @@ export function MachineDetails({ name, machine, loading = false, allNames, onBac
 }) {
     const [dialog, setDialog] = useState<Dialog>(null);
     const schedules = useBackupSchedules();
-    // the history its History tab shows, asked for now: opening the tab draws it at once
-    const [firstRange] = useState(range);
-    useEffect(() => prefetchMachineHistory(name, firstRange), [name, firstRange]);
     const crumbs = (
         <Breadcrumb>
             <BreadcrumbItem to="#" onClick={e => { e.preventDefault(); onBack() }}>{_("Virtual machines")}</BreadcrumbItem>
