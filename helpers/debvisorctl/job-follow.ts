@@ -3,6 +3,7 @@
 // the subscription is in place before the job's state is first read, so an
 // end that comes in between is not missed.
 import { BUS_NAME, IN_SIGNATURES, JOB_IFACE } from "../../generated/dbus-contract.js";
+import { jobProgress, KnownProperties, touchesProgress, type PropertyValues } from "../lib/known-properties.js";
 import { unwrap } from "../lib/variants.js";
 import { call, CliError, connectionLost, getProperties, methodOptions, subscribe } from "./bus.js";
 import { print, printable } from "./output.js";
@@ -48,6 +49,42 @@ export class ProgressReporter {
     }
 }
 
+/* What following knows of the job: its values from GetAll with each
+ * PropertiesChanged merged in (a signal names only what changed: Progress
+ * alone once ProgressValid stays true). Progress is shown as it changes. */
+export class FollowedJob {
+    private readonly known = new KnownProperties();
+
+    constructor(private readonly reporter: ProgressReporter) {}
+
+    /** "running" until the job is known to have ended */
+    get state(): string {
+        return typeof this.known.values.State === "string" ? this.known.values.State : "running";
+    }
+
+    get message(): string {
+        return String(this.known.values.Message ?? "");
+    }
+
+    /* The answer to GetAll: newer than every signal heard before it (the bus keeps the daemon's order). */
+    all(props: PropertyValues): void {
+        this.known.replace(props);
+    }
+
+    /* A PropertiesChanged of the job. */
+    changed(changed: PropertyValues, invalidated: readonly string[] = []): void {
+        this.known.merge(changed, invalidated);
+        if (touchesProgress(changed))
+            this.showProgress();
+    }
+
+    showProgress(): void {
+        const progress = jobProgress(this.known.values);
+        if (progress !== null)
+            this.reporter.progress(progress);
+    }
+}
+
 function jobNumber(jobPath: string): string {
     return jobPath.split("/").pop() as string;
 }
@@ -55,7 +92,7 @@ function jobNumber(jobPath: string): string {
 /* Waits for the job to end; resolves with how it ended. */
 export async function followJob(jobPath: string, options: { noAsk: boolean; reporter?: ProgressReporter }): Promise<FollowOutcome> {
     const reporter = options.reporter ?? new ProgressReporter();
-    let lastState = "running";
+    const job = new FollowedJob(reporter);
     let settle: (outcome: FollowOutcome) => void = () => undefined;
     const outcome = new Promise<FollowOutcome>(resolve => { settle = resolve });
     let ended = false;
@@ -66,7 +103,7 @@ export async function followJob(jobPath: string, options: { noAsk: boolean; repo
         }
     };
     const completed = (success: boolean, message: string) =>
-        end({ state: success ? "succeeded" : lastState === "cancelled" ? "cancelled" : "failed", message });
+        end({ state: success ? "succeeded" : job.state === "cancelled" ? "cancelled" : "failed", message });
 
     const unsubscribe = await subscribe([
         `type='signal',sender='${BUS_NAME}',path='${jobPath}'`,
@@ -77,11 +114,7 @@ export async function followJob(jobPath: string, options: { noAsk: boolean; repo
         } else if (message.path !== jobPath) {
             return;
         } else if (message.member === "PropertiesChanged" && message.body[0] === JOB_IFACE) {
-            const changed = unwrap(message.body[1]) as Record<string, unknown>;
-            if (typeof changed.State === "string")
-                lastState = changed.State;
-            if (changed.ProgressValid === true && typeof changed.Progress === "number")
-                reporter.progress(changed.Progress);
+            job.changed(unwrap(message.body[1]) as PropertyValues, message.body[2] as string[]);
         } else if (message.member === "Completed" && message.interface === JOB_IFACE) {
             const [success, text] = message.body as [boolean, string];
             completed(success, text);
@@ -109,11 +142,11 @@ export async function followJob(jobPath: string, options: { noAsk: boolean; repo
                 throw new CliError(`job ${jobNumber(jobPath)} is gone: finished jobs disappear a minute after they end`);
             throw e;
         });
-        lastState = String(props.State);
-        if (lastState !== "running")
-            completed(lastState === "succeeded", String(props.Message));
-        else if (props.ProgressValid === true)
-            reporter.progress(Number(props.Progress));
+        job.all(props);
+        if (job.state !== "running")
+            completed(job.state === "succeeded", job.message);
+        else
+            job.showProgress();
         return await outcome;
     } finally {
         reporter.end();

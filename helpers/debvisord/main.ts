@@ -152,12 +152,12 @@ async function main(): Promise<void> {
         stateFile: FIREWALL_STATE,
         settingsFile: process.env.DEBVISOR_FIREWALL_SETTINGS || FIREWALL_SETTINGS_FILE,
     }, new MachinesAreaControl(machines));
-    firewall.export();
+    firewall.publish();
     firewall.start();
     const firewallArea = areas.add("firewall", () => firewall.load());
     // hardening checks, SSH MFA and fail2ban (read from the host's files; changes only through Fix and friends)
     const hardening = new Hardening(server);
-    hardening.export();
+    hardening.publish();
     hardening.start();
 
     // ZFS: the pools and datasets, whichever ZFS the host has (OpenZFS or zfs-fuse); its manager is
@@ -201,9 +201,9 @@ async function main(): Promise<void> {
 
     // alerts: Alertmanager's, on loopback behind the engines' secret (made here where missing)
     const alerts = new AlertsObject(server);
-    alerts.export();
+    alerts.publish();
     const alertsArea = areas.add("alerts", () => alerts.probe());
-    new MetricsObject(server, alerts.engineSecret).export();
+    new MetricsObject(server, alerts.engineSecret).publish();
 
     // metrics: node-exporter's textfile collector reads what debvisord writes, so no port of its own;
     // the machines' figures are libvirt's domain statistics, read at the same interval

@@ -8,7 +8,7 @@ import type { Areas } from "./area-supervisor.js";
 import type { AuditLog } from "./audit/audit-log.js";
 import { auditRecordDict } from "./audit/audit-object.js";
 import { contractMethods, method, type MethodTable } from "./bus/call-pipeline.js";
-import type { ExportedInterface, ObjectServer } from "./bus/object-server.js";
+import type { ObjectServer } from "./bus/object-server.js";
 import { testFileOsdDisks } from "./ceph/provision/devices.js";
 import { listDisks } from "./host/disks.js";
 import { detectFeatures, PROFILE_FILE, readProfile } from "./host/facts.js";
@@ -22,6 +22,8 @@ import { MANAGER_IFACE } from "../../generated/dbus-contract.js";
 
 declare const DEBVISOR_VERSION: string;
 
+const HOSTNAME_CHECK_MS = 60_000;
+
 export class Manager {
     readonly path: string;
     private profile = readProfile();
@@ -29,8 +31,8 @@ export class Manager {
     private readonly importing = new Set<string>();
     private virtualization = "unknown";
     private areas: Areas | null = null;
-    private readonly firstBoot = new FirstBootWatch(() => this.server.propertiesChanged(this.path, MANAGER_IFACE, ["FirstBoot"]));
-    private readonly roles = new RoleMembers(() => this.server.propertiesChanged(this.path, MANAGER_IFACE, ["RoleMembers"]));
+    private readonly firstBoot = new FirstBootWatch(() => this.publish());
+    private readonly roles = new RoleMembers(() => this.publish());
 
     private readonly areaMethods: MethodTable = {};
 
@@ -45,43 +47,43 @@ export class Manager {
 
     /* "kvm", "emulated" (no usable KVM: machines run under TCG) or "unavailable" (no libvirt). */
     setVirtualization(value: string): void {
-        if (value === this.virtualization)
-            return;
         this.virtualization = value;
-        this.server.propertiesChanged(this.path, MANAGER_IFACE, ["Virtualization"]);
+        this.publish();
     }
 
     /* The Areas property follows every area's supervisor. */
     followAreas(areas: Areas): void {
         this.areas = areas;
-        areas.onChange(() => this.server.propertiesChanged(this.path, MANAGER_IFACE, ["Areas"]));
+        areas.onChange(() => this.publish());
     }
 
     export(): void {
-        const exported: ExportedInterface = {
-            name: MANAGER_IFACE,
-            properties: () => ({
-                Version: typeof DEBVISOR_VERSION === "string" ? DEBVISOR_VERSION : "0.0.0-dev",
-                Hostname: os.hostname(),
-                Profile: this.profile,
-                Features: this.features,
-                Virtualization: this.virtualization,
-                Areas: Object.fromEntries(Object.entries(this.areas?.statuses() ?? {}).map(([name, s]) =>
-                    [name, [s.state, s.reason, BigInt(s.nextAttempt) * 1000n]])),
-                AuditChainHead: this.audit.chainHead,
-                AuditRecordCount: BigInt(this.audit.recordCount),
-                AuditProblem: this.audit.problem,
-                FirstBoot: this.firstBoot.value,
-                RoleMembers: this.roles.value,
-            }),
-            methods: this.methods(),
-        };
-        this.server.export(this.path, [exported]);
-        this.audit.onCommit(() => this.server.propertiesChanged(this.path, MANAGER_IFACE, ["AuditChainHead", "AuditRecordCount"]));
-        this.audit.onProblem(() => this.server.propertiesChanged(this.path, MANAGER_IFACE, ["AuditProblem"]));
+        this.publish();
+        this.audit.onCommit(() => this.publish());
+        this.audit.onProblem(() => this.publish());
+        // the host name has no event to follow: read again every minute (one uname), signalled when it changed
+        setInterval(() => this.publish(), HOSTNAME_CHECK_MS).unref();
         this.watchProfile();
         this.firstBoot.start();
         void this.roles.start();
+    }
+
+    /* The Manager's values as they are now; the object server signals what changed. */
+    private publish(): void {
+        this.server.publish(this.path, MANAGER_IFACE, {
+            Version: typeof DEBVISOR_VERSION === "string" ? DEBVISOR_VERSION : "0.0.0-dev",
+            Hostname: os.hostname(),
+            Profile: this.profile,
+            Features: this.features,
+            Virtualization: this.virtualization,
+            Areas: Object.fromEntries(Object.entries(this.areas?.statuses() ?? {}).map(([name, s]) =>
+                [name, [s.state, s.reason, BigInt(s.nextAttempt) * 1000n]])),
+            AuditChainHead: this.audit.chainHead,
+            AuditRecordCount: BigInt(this.audit.recordCount),
+            AuditProblem: this.audit.problem,
+            FirstBoot: this.firstBoot.value,
+            RoleMembers: this.roles.value,
+        }, () => this.methods());
     }
 
     /* The installer or the storage page may write the profile file at any time. */
@@ -90,11 +92,8 @@ export class Manager {
             fs.watch(path.dirname(PROFILE_FILE), { persistent: false }, (_event, file) => {
                 if (file !== path.basename(PROFILE_FILE))
                     return;
-                const profile = readProfile();
-                if (profile !== this.profile) {
-                    this.profile = profile;
-                    this.server.propertiesChanged(this.path, MANAGER_IFACE, ["Profile"]);
-                }
+                this.profile = readProfile();
+                this.publish();
             });
         } catch {
             // without inotify the property is read at start only

@@ -3,12 +3,14 @@
 // that stops answering is shown down (within 30 s), never dropped from the
 // list; a node in maintenance is labelled so. An admin puts a node in
 // maintenance, removes one that is gone, or lets this one leave, each after
-// its plan (NodeChangeDialog). A node in no cluster says how to create or join one.
+// its plan (NodeChangeDialog), and makes join tokens for new nodes. A node in
+// no cluster offers to create one or join one (MembershipDialogs).
 import { useState } from "react";
-import { Card, CardBody, CardTitle } from "@patternfly/react-core/dist/esm/components/Card/index.js";
+import { Button } from "@patternfly/react-core/dist/esm/components/Button/index.js";
+import { Card, CardBody, CardHeader, CardTitle } from "@patternfly/react-core/dist/esm/components/Card/index.js";
 import { CodeBlock, CodeBlockCode } from "@patternfly/react-core/dist/esm/components/CodeBlock/index.js";
 import { DescriptionList, DescriptionListDescription, DescriptionListGroup, DescriptionListTerm } from "@patternfly/react-core/dist/esm/components/DescriptionList/index.js";
-import { EmptyState, EmptyStateBody } from "@patternfly/react-core/dist/esm/components/EmptyState/index.js";
+import { EmptyState, EmptyStateActions, EmptyStateBody, EmptyStateFooter } from "@patternfly/react-core/dist/esm/components/EmptyState/index.js";
 import { Label } from "@patternfly/react-core/dist/esm/components/Label/index.js";
 import { Page, PageSection } from "@patternfly/react-core/dist/esm/components/Page/index.js";
 import { Title } from "@patternfly/react-core/dist/esm/components/Title/index.js";
@@ -25,6 +27,7 @@ import { ServiceEmptyState } from "../lib/components/ServiceEmptyState";
 import { useCluster, useServiceState } from "../lib/dbus-store";
 import { _, format } from "../lib/gettext";
 import { useRole } from "../lib/role";
+import { CreateOrJoinDialog, JoinTokenDialog } from "./MembershipDialogs";
 import { NodeChangeDialog } from "./NodeChangeDialog";
 import { formatTime } from "../lib/format";
 
@@ -98,15 +101,41 @@ function NodesTable({ nodes }: { nodes: ClusterNode[] }) {
 }
 
 function NoCluster({ state }: { state: string }) {
+    const role = useRole();
+    const admin = role === null || role === "admin";
+    const [dialog, setDialog] = useState<"create" | "join" | null>(null);
     return (
         <EmptyState titleText={state === "none" ? _("This node is in no cluster") : state === "creating" ? _("Creating a cluster…") : _("Joining a cluster…")} headingLevel="h2">
             <EmptyStateBody>
-                {_("Create a cluster on the first node with its address the other nodes reach, make a join token there, and join each new node with that address and token:")}
+                {_("Create a cluster on the first node with its address the other nodes reach, make a join token there, and join each new node with that address and token. From a shell:")}
                 <CodeBlock className="pf-v6-u-mt-md">
                     <CodeBlockCode>{"debvisorctl cluster create ADDRESS --wait\ndebvisorctl cluster token\ndebvisorctl cluster join ADDRESS TOKEN --wait"}</CodeBlockCode>
                 </CodeBlock>
             </EmptyStateBody>
+            {state === "none" && (
+                <EmptyStateFooter>
+                    <EmptyStateActions>
+                        <Button variant="primary" isDisabled={!admin} onClick={() => setDialog("create")}>{_("Create a cluster…")}</Button>
+                        <Button variant="secondary" isDisabled={!admin} onClick={() => setDialog("join")}>{_("Join a cluster…")}</Button>
+                    </EmptyStateActions>
+                    {!admin && <p>{_("Only an admin may")}</p>}
+                </EmptyStateFooter>
+            )}
+            {dialog && <CreateOrJoinDialog mode={dialog} onClose={() => setDialog(null)} />}
         </EmptyState>
+    );
+}
+
+/* A member's button for a new node's token. */
+function MakeTokenButton({ address }: { address: string }) {
+    const role = useRole();
+    const admin = role === null || role === "admin";
+    const [open, setOpen] = useState(false);
+    return (
+        <>
+            <Button variant="secondary" isDisabled={!admin} onClick={() => setOpen(true)}>{_("Make a join token…")}</Button>
+            {open && <JoinTokenDialog address={address} onClose={() => setOpen(false)} />}
+        </>
     );
 }
 
@@ -130,7 +159,9 @@ export function ClusterPage() {
                         <Stack hasGutter>
                             <StackItem>
                                 <Card>
-                                    <CardTitle>{format(_("$0 nodes, $1 down"), nodes.length, down)}</CardTitle>
+                                    <CardHeader actions={{ actions: <MakeTokenButton address={nodes.find(n => n.Self)?.Address ?? ""} />, hasNoOffset: true }}>
+                                        <CardTitle>{format(_("$0 nodes, $1 down"), nodes.length, down)}</CardTitle>
+                                    </CardHeader>
                                     <CardBody>
                                         <DescriptionList isHorizontal isCompact className="pf-v6-u-mb-md">
                                             <DescriptionListGroup>

@@ -1,6 +1,7 @@
 // Watches debvisord's signals from the test process (as root): property
 // changes of one object and the Completed signal of a job.
 import dbus from "dbus-next";
+import { jobProgress, KnownProperties, touchesProgress, type PropertyValues } from "../../helpers/lib/known-properties.js";
 import { fromDBus } from "./bus-client.js";
 
 type DBusMessage = InstanceType<typeof dbus.Message>;
@@ -26,6 +27,41 @@ async function addMatch(rule: string): Promise<void> {
     }));
 }
 
+/* The object a signal is about: InterfacesAdded and InterfacesRemoved come from the root and name it. */
+function subjectOf(msg: DBusMessage): string {
+    return msg.member === "InterfacesAdded" || msg.member === "InterfacesRemoved" ? String(msg.body[0]) : String(msg.path);
+}
+
+/* One job's watch, fed its signals in the order sent. Its values are kept the
+ * D-Bus way (all of them from InterfacesAdded, each PropertiesChanged merged
+ * in: a signal names only what changed), so a progress signalled alone counts
+ * with the validity known from before. */
+export function jobWatch(path: string): { watch: JobWatch; handle: (msg: DBusMessage) => void } {
+    const watch: JobWatch = { progress: [], states: [], completed: Promise.resolve([false, ""]), stop: () => undefined };
+    let resolveCompleted: (v: [boolean, string]) => void = () => undefined;
+    watch.completed = new Promise(r => { resolveCompleted = r });
+    const known = new KnownProperties();
+    const handle = (msg: DBusMessage) => {
+        if (subjectOf(msg) !== path)
+            return;
+        if (msg.member === "InterfacesAdded") {
+            const interfaces = fromDBus(msg.body[1]) as Record<string, PropertyValues>;
+            known.replace(Object.values(interfaces)[0] ?? {});
+        } else if (msg.member === "PropertiesChanged") {
+            const changed = fromDBus(msg.body[1]) as PropertyValues;
+            known.merge(changed, msg.body[2] as string[]);
+            const progress = jobProgress(known.values);
+            if (touchesProgress(changed) && progress !== null)
+                watch.progress.push(progress);
+            if (typeof changed.State === "string")
+                watch.states.push(changed.State);
+        } else if (msg.member === "Completed") {
+            resolveCompleted(msg.body as [boolean, string]);
+        }
+    };
+    return { watch, handle };
+}
+
 /* Starts watching before the job exists, so that no signal is missed: pass a
  * path prefix when the job path is not known yet. */
 export async function watchJobs(pathPrefix = "/org/debvisor/DebVisor1/jobs/"): Promise<(path: string) => JobWatch> {
@@ -33,32 +69,20 @@ export async function watchJobs(pathPrefix = "/org/debvisor/DebVisor1/jobs/"): P
     const seen = new Map<string, DBusMessage[]>();
     const listeners = new Set<(msg: DBusMessage) => void>();
     const onMessage = (msg: DBusMessage) => {
-        if (msg.type !== dbus.MessageType.SIGNAL || !String(msg.path).startsWith(pathPrefix))
+        if (msg.type !== dbus.MessageType.SIGNAL)
             return;
-        const list = seen.get(msg.path as string) ?? [];
+        const subject = subjectOf(msg);
+        if (!subject.startsWith(pathPrefix))
+            return;
+        const list = seen.get(subject) ?? [];
         list.push(msg);
-        seen.set(msg.path as string, list);
+        seen.set(subject, list);
         for (const l of listeners) l(msg);
     };
     bus().on("message", onMessage);
 
     return (path: string): JobWatch => {
-        const watch: JobWatch = { progress: [], states: [], completed: Promise.resolve([false, ""]), stop: () => undefined };
-        let resolveCompleted: (v: [boolean, string]) => void = () => undefined;
-        watch.completed = new Promise(r => { resolveCompleted = r });
-        const handle = (msg: DBusMessage) => {
-            if (msg.path !== path)
-                return;
-            if (msg.member === "PropertiesChanged") {
-                const changed = fromDBus(msg.body[1]) as Record<string, unknown>;
-                if (typeof changed.Progress === "number" && changed.ProgressValid)
-                    watch.progress.push(changed.Progress);
-                if (typeof changed.State === "string")
-                    watch.states.push(changed.State);
-            } else if (msg.member === "Completed") {
-                resolveCompleted(msg.body as [boolean, string]);
-            }
-        };
+        const { watch, handle } = jobWatch(path);
         for (const msg of seen.get(path) ?? []) handle(msg);
         listeners.add(handle);
         watch.stop = () => listeners.delete(handle);

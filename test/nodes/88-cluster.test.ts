@@ -177,6 +177,21 @@ function setTestClock(n: number, at: Date | null): void {
     nodes[n].mustExec(["systemctl", "restart", "debvisord.service"], 120_000);
 }
 
+/* Node N's Cockpit on its bridge address, without TLS as on the test machine, with the test's admin as a user there. */
+function serveCockpit(n: number): void {
+    if (nodes[n].exec(["id", ADMIN.name]).status === 0)
+        return;
+    nodes[n].mustExec(["sh", "-c", `useradd -m -G debvisor-admin ${ADMIN.name} && echo '${ADMIN.name}:${ADMIN.password}' | chpasswd`]);
+    nodes[n].mustExec(["sh", "-c", "mkdir -p /etc/cockpit && printf '[WebService]\\nAllowUnencrypted = true\\n' > /etc/cockpit/cockpit.conf"]);
+    // cockpit-ws reads its configuration when it starts: one started before the file was written is stopped
+    nodes[n].mustExec(["systemctl", "stop", "cockpit.service"]);
+    nodes[n].mustExec(["systemctl", "enable", "cockpit.socket"]);
+    nodes[n].mustExec(["systemctl", "restart", "cockpit.socket"]);
+}
+
+/* Every audit record node N wrote, as text. */
+const auditLog = (n: number) => nodes[n].exec(["sh", "-c", "cat /var/log/debvisor/*"]).stdout;
+
 /* What a node that joined nothing must still look like: in no cluster, no Ceph configuration, no monitor. */
 function assertUntouched(assert: Assert, n: number, what: string): void {
     assert.strictEqual(status(n).State, "none", `${what}: node ${n + 1} is in no cluster`);
@@ -252,7 +267,7 @@ QUnit.module.if(`cluster of nodes: three systemd nodes on a bridge join one clus
     });
 
     QUnit.test("bad input: not a token, an expired token, joining a node to itself, an address where nothing answers — a clear error, nothing done", async assert => {
-        const garbled = ctl(1, ["cluster", "join", address(0), "dvjoin1.bm90IGEgdG9rZW4"]);
+        const garbled = ctl(1, ["cluster", "join", address(0), "dvjoin2.bm90IGEgdG9rZW4"]);
         assert.notStrictEqual(garbled.status, 0);
         assert.ok(garbled.stderr.includes("not a DebVisor join token"), garbled.stderr);
         assertUntouched(assert, 1, "a garbled token");
@@ -314,12 +329,53 @@ QUnit.module.if(`cluster of nodes: three systemd nodes on a bridge join one clus
         assert.deepEqual(quorum(0).names, both, "the quorum is unchanged");
     });
 
-    QUnit.test("node 3 joins through node 2: three monitors in quorum", async assert => {
-        mustCtl(2, ["cluster", "join", address(1), token(1), "--wait"], 300_000);
+    QUnit.test("node 3 joins through node 2 from the pages: node 2's admin makes a token in its Cluster page, node 3's admin joins with it in theirs; three monitors in quorum", async assert => {
+        for (const n of [1, 2])
+            serveCockpit(n);
+        let text = "";
+        const maker = await openSession();
+        try {
+            await login(maker.page, ADMIN, `http://${address(1)}:9090`);
+            const frame = await openFromMenu(maker.page, "Cluster", "debvisor/cluster");
+            await frame.getByRole("button", { name: "Make a join token…" }).click();
+            await frame.locator("#join-token-lifetime").selectOption("300");
+            await frame.getByRole("button", { name: "Make the token" }).click();
+            const shown = frame.locator(".pf-v6-c-clipboard-copy input");
+            await shown.waitFor({ timeout: 30_000 });
+            text = await shown.inputValue();
+            assert.true(/^dvjoin2\.[A-Za-z0-9_-]{123}$/.test(text), `the page shows the 131-character token: ${text.length}`);
+            assert.ok((await frame.locator(".pf-v6-c-modal-box").textContent())?.includes(`debvisorctl cluster join ${address(1)} TOKEN`), "and where to use it");
+        } catch (e) {
+            await screenshot(maker.page, "cluster-token-failed").catch(() => undefined);
+            throw e;
+        } finally {
+            await maker.close();
+        }
+        const joiner = await openSession();
+        try {
+            await login(joiner.page, ADMIN, `http://${address(2)}:9090`);
+            const frame = await openFromMenu(joiner.page, "Cluster", "debvisor/cluster");
+            await frame.getByRole("button", { name: "Join a cluster…" }).click();
+            await frame.locator("#cluster-join-address").fill(address(1));
+            await frame.locator("#cluster-join-token").fill(`${text.slice(0, 20)}`.replace("dvjoin2.", "dvjoin1."));
+            assert.true(await frame.getByRole("button", { name: "Join", exact: true }).isDisabled(), "a text that is no token is not sent");
+            await frame.locator("#cluster-join-token").fill(text);
+            await frame.getByRole("button", { name: "Join", exact: true }).click();
+            // the page turns into the member's view once the Job made this node one
+            await frame.locator(`tr[data-node="${hostname(1)}"]`).waitFor({ timeout: 300_000 });
+            await screenshot(joiner.page, "cluster-joined-from-page", frame);
+        } catch (e) {
+            await screenshot(joiner.page, "cluster-join-failed").catch(() => undefined);
+            console.log(journal(2));
+            throw e;
+        } finally {
+            await joiner.close();
+        }
         const all = [0, 1, 2].map(hostname).sort();
         await waitFor("every node to see every node up", () => [0, 1, 2].every(n => Object.values(health(n)).filter(h => h === "up").length === 3), 40_000, 1000);
         assert.deepEqual(quorum(0).names, all, "three monitors in the quorum");
         assert.deepEqual(Object.keys(health(2)).sort(), all, "node 3 lists every node");
+        assert.true(auditLog(2).split("\n").some(line => line.includes("Cluster.Join") && line.includes(ADMIN.name)), "node 3 audited the join as the page's user");
     });
 
     QUnit.test("Ceph across the nodes: nodes 1 and 3 apply the ceph storage profile, node 2 adds an OSD; the pools keep one copy per host (three, two needed for writes), CephFS is shared, Ceph is healthy", async assert => {
@@ -671,12 +727,7 @@ QUnit.module.if(`cluster of nodes: three systemd nodes on a bridge join one clus
     });
 
     QUnit.test("node 1's Cluster page, in node 1's Cockpit: the three nodes with their addresses, node 3 down and in maintenance", async assert => {
-        nodes[0].mustExec(["sh", "-c", `useradd -m -G debvisor-admin ${ADMIN.name} && echo '${ADMIN.name}:${ADMIN.password}' | chpasswd`]);
-        nodes[0].mustExec(["sh", "-c", "mkdir -p /etc/cockpit && printf '[WebService]\\nAllowUnencrypted = true\\n' > /etc/cockpit/cockpit.conf"]);
-        // cockpit-ws reads its configuration when it starts: one started before the file was written is stopped
-        nodes[0].mustExec(["systemctl", "stop", "cockpit.service"]);
-        nodes[0].mustExec(["systemctl", "enable", "cockpit.socket"]);
-        nodes[0].mustExec(["systemctl", "restart", "cockpit.socket"]);
+        serveCockpit(0);
         const session = await openSession();
         try {
             await login(session.page, ADMIN, `http://${address(0)}:9090`);

@@ -2,32 +2,70 @@
 // or expired one is told), debvisor-peer's authorized_keys (forced commands
 // only, tokens expiring in sshd too), the members as Ceph's config-key dump
 // gives them, a joining node's ceph.conf, and the network of an address.
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import QUnit from "qunit";
 import { cephConfText } from "../../helpers/debvisord/ceph/provision/config.js";
 import { networkOf, parseIpAddr } from "../../helpers/debvisord/cluster/host-addresses.js";
 import { CEPH_CONF } from "../../helpers/debvisord/ceph/provision/config.js";
 import { MEMBER_RECORDS, parseMembers, readMembers } from "../../helpers/debvisord/cluster/membership.js";
 import { authorizedKeysText, knownHostsText } from "../../helpers/debvisord/cluster/ssh-channel.js";
+import { newKey, openSshPrivateKey, publicKeyOfSeed, rawPublicKey, sshPublicKey } from "../../helpers/debvisord/cluster/ed25519-keys.js";
 import { decodeToken, encodeToken, sshExpiryTime, type JoinToken } from "../../helpers/debvisord/cluster/token.js";
 
 const KEY_A = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHZ1mPq0Wq7m8bC2uVQj3yU6Lq0d3L7cQ0m8sX2YkT1a";
 const KEY_B = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBb6n2vM3lq9a7c1eD4fG5hI6jK7lM8nO9pQ0rS1tU2v";
-const PRIVATE = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAAB\n-----END OPENSSH PRIVATE KEY-----\n";
+const SEED = Buffer.alloc(32, 7);
 const FSID = "0b6f2f3c-5e1e-4a47-9a8e-2f3c4b5d6e7f";
 const NOW = 1_800_000_000;
 
-const token = (over: Partial<JoinToken> = {}): JoinToken => ({ id: "0123456789abcdef", expires: NOW + 900, fsid: FSID, hostKey: KEY_A, key: PRIVATE, ...over });
+const token = (over: Partial<JoinToken> = {}): JoinToken => ({ id: "0123456789abcdef", expires: NOW + 900, fsid: FSID, hostKey: sshPublicKey(newKey().publicKey), seed: SEED, ...over });
+
+// Buffers compare by content only once they are strings
+const comparable = (t: JoinToken) => ({ ...t, seed: t.seed.toString("hex") });
 
 QUnit.module("cluster", () => {
-    QUnit.test("a join token round-trips; a garbled, foreign or expired one is refused without showing its content", assert => {
-        const text = encodeToken(token());
-        assert.true(text.startsWith("dvjoin1."));
-        assert.deepEqual(decodeToken(`  ${text}\n`, NOW), token(), "whitespace around it is fine");
-        for (const bad of ["", "dvjoin1.", "dvjoin1.!!!", "xyz", `dvjoin1.${Buffer.from("[1,2]").toString("base64url")}`,
-            encodeToken(token({ id: "../../etc" })), encodeToken(token({ hostKey: "ssh-rsa AAAA" })), encodeToken(token({ key: "secret" }))])
+    QUnit.test("a join token round-trips in 131 characters; a garbled, foreign or expired one is refused without showing its content", assert => {
+        const made = token();
+        const text = encodeToken(made);
+        assert.true(text.startsWith("dvjoin2."));
+        assert.strictEqual(text.length, 131, "two 32-byte keys, the id, expiry and fsid");
+        assert.deepEqual(comparable(decodeToken(`  ${text}\n`, NOW)), comparable(made), "whitespace around it is fine");
+        const body = text.slice("dvjoin2.".length);
+        const bytes = Buffer.from(body, "base64url");
+        for (const bad of ["", "dvjoin2.", "dvjoin2.!!!", "xyz", `dvjoin1.${body}`, `dvjoin2.${body}A`, `dvjoin2.${body.slice(0, -1)}`,
+            `dvjoin2.${bytes.subarray(1).toString("base64url")}`, `dvjoin2.${Buffer.concat([bytes, Buffer.alloc(3)]).toString("base64url")}`,
+            `dvjoin2.${body}\n${body}`, `dvjoin1.${Buffer.from("[1,2]").toString("base64url")}`])
             assert.throws(() => decodeToken(bad, NOW), /token: this is not a DebVisor join token/, JSON.stringify(bad).slice(0, 40));
+        for (const wrong of [{ id: "../../etc" }, { hostKey: "ssh-rsa AAAA" }, { hostKey: `${KEY_A}AAAA` }, { seed: Buffer.alloc(31) }, { fsid: "not-a-uuid" }, { expires: 2 ** 32 }])
+            assert.throws(() => encodeToken(token(wrong)), /a join token needs/, JSON.stringify(wrong).slice(0, 40));
         assert.throws(() => decodeToken(encodeToken(token({ expires: NOW - 1 })), NOW), /token: it expired at .*make a new one/);
         assert.throws(() => decodeToken(encodeToken(token({ expires: NOW })), NOW), /expired/, "expiring this second counts as expired");
+    });
+
+    QUnit.test("a key written from a token's seed is the key the member accepts: ssh-keygen reads it and signs with it", assert => {
+        const { seed, publicKey } = newKey();
+        assert.strictEqual(publicKeyOfSeed(seed).toString("hex"), publicKey.toString("hex"));
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "debvisor-key-"));
+        try {
+            const file = path.join(dir, "key");
+            fs.writeFileSync(file, openSshPrivateKey(seed, "debvisor-join-0123456789abcdef"), { mode: 0o600 });
+            const derived = execFileSync("ssh-keygen", ["-y", "-f", file], { encoding: "utf8" });
+            assert.strictEqual(derived.trim().split(/\s+/).slice(0, 2).join(" "), sshPublicKey(publicKey));
+            fs.writeFileSync(path.join(dir, "data"), "join");
+            execFileSync("ssh-keygen", ["-q", "-Y", "sign", "-f", file, "-n", "debvisor", path.join(dir, "data")], { stdio: "ignore" });
+            fs.writeFileSync(path.join(dir, "allowed"), `node ${sshPublicKey(publicKey)}\n`);
+            const verified = execFileSync("ssh-keygen", ["-Y", "verify", "-f", path.join(dir, "allowed"), "-I", "node", "-n", "debvisor", "-s", path.join(dir, "data.sig")],
+                { input: "join", encoding: "utf8" });
+            assert.true(/Good "debvisor" signature for node/.test(verified), verified);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+        assert.strictEqual(rawPublicKey(sshPublicKey(publicKey))?.toString("hex"), publicKey.toString("hex"));
+        for (const bad of ["ssh-rsa AAAA", `ssh-ed25519 ${Buffer.alloc(40).toString("base64")}`, "ssh-ed25519", `${KEY_A.slice(0, -4)}`])
+            assert.strictEqual(rawPublicKey(bad), undefined, bad);
     });
 
     QUnit.test("sshd's expiry time is UTC with a Z", assert => {

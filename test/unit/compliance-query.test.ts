@@ -115,7 +115,7 @@ QUnit.module("compliance: retention on a real log", hooks => {
         for (let i = 0; i < 80; i++)
             await log.append(entry(i));
         // the bus is not part of this test: an object server that only takes what the Audit object announces
-        const server = { rootPath: "/org/debvisor/DebVisor1", export: () => undefined, propertiesChanged: () => undefined } as unknown as ObjectServer;
+        const server = { rootPath: "/org/debvisor/DebVisor1", publish: () => undefined } as unknown as ObjectServer;
         const jobs = {} as JobRegistry;
         const paths = { config: path.join(dir, "audit.json"), exported: path.join(dir, "exported.json"), evidenceDir: path.join(dir, "evidence"), signingKey: path.join(dir, "key") };
         const segments = listSegments(file);

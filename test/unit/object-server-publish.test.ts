@@ -1,8 +1,9 @@
 // The object server publishes the areas' objects: exported once, then only
 // the properties that changed are signalled; sync() keeps a set of objects
 // below a path exactly as wanted and leaves everything else alone.
+import dbus from "dbus-next";
 import QUnit from "qunit";
-import { recordingServer } from "../lib/recording-server.js";
+import { heldJob, recordingServer } from "../lib/recording-server.js";
 
 const POOL = "org.debvisor.DebVisor1.ZfsPool";
 const ZFS = "/org/debvisor/DebVisor1/zfs";
@@ -62,5 +63,40 @@ QUnit.module("bus: publishing objects", () => {
         assert.deepEqual(changes, [[path, POOL, ["Free", "Status"]]], "the incidental change goes along with real news");
         server.publish(path, POOL, { ...pool("tank", 70), Status: "read at 3" }, undefined, news);
         assert.deepEqual(changes[1], [path, POOL, ["Free"]], "and is not signalled again");
+    });
+
+    QUnit.test("a singleton: a changed value is signalled once, typed as the contract says; the same values again signal nothing", async assert => {
+        const { server, objects, changes, changedBodies } = recordingServer();
+        const { job, control, finish: done } = heldJob(server);
+        assert.deepEqual(changes, [], "exported, nothing changed yet");
+        control.setProgress(1);
+        assert.deepEqual(changes, [[job.path, "org.debvisor.DebVisor1.Job", ["Progress", "ProgressValid"]]]);
+        const progress = (changedBodies[0][1] as Record<string, InstanceType<typeof dbus.Variant>>).Progress;
+        assert.equal(progress.signature, "d", "1 goes out as the contract's d, not as a guessed integer");
+        assert.equal(objects.get(job.path)?.properties().Progress, 1, "Get answers the published value");
+        done("finished");
+        await new Promise(r => setTimeout(r, 10));
+        assert.deepEqual(changes[1], [job.path, "org.debvisor.DebVisor1.Job", ["Cancelable", "State", "Message"]],
+            "the end: what changed, not the progress again");
+        assert.equal(changes.length, 2);
+    });
+
+    QUnit.test("the firewall's counters: a list whose counters moved is signalled, the same counters are not", assert => {
+        const { server, changes, changedBodies } = recordingServer();
+        const FIREWALL = "org.debvisor.DebVisor1.Firewall";
+        const path = "/org/debvisor/DebVisor1/firewall";
+        const entry = (packets: bigint) => ["192.0.2.0/24", "", "ana", 1000n, 0n, packets, packets * 60n];
+        const firewall = (packets: bigint) => ({
+            Blocked: [entry(packets)], Allowed: [], Management: [entry(0n)], Quarantined: false, QuarantineInfo: {},
+            Table: "inet debvisor", Available: true, Problem: "",
+        });
+        server.publish(path, FIREWALL, firewall(0n), methodsOf(server, FIREWALL));
+        server.publish(path, FIREWALL, firewall(0n));
+        assert.deepEqual(changes, [], "counters read again, unchanged: nothing signalled");
+        server.publish(path, FIREWALL, firewall(5n));
+        assert.deepEqual(changes, [[path, FIREWALL, ["Blocked"]]], "only the list whose counters moved");
+        const blocked = (changedBodies[0][1] as Record<string, InstanceType<typeof dbus.Variant>>).Blocked;
+        assert.equal(blocked.signature, "a(ssstttt)");
+        assert.deepEqual(blocked.value, [entry(5n)]);
     });
 });

@@ -106,26 +106,12 @@ export class AuditObject {
     get signingProblem(): string { return this.keyProblem }
 
     export(): void {
-        this.server.export(this.path, [{
-            name: AUDIT_IFACE,
-            properties: () => ({
-                VerifiedSeq: BigInt(this.verified.seq),
-                VerifiedTime: BigInt(this.verified.time) * 1000n,
-                VerifiedOk: this.verified.ok,
-                VerifiedMessage: this.verified.message,
-                Segments: this.segments(),
-                RetentionDays: this.settings.retentionDays,
-                SegmentMaxBytes: BigInt(this.settings.segmentMaxBytes),
-                SegmentMaxHours: this.settings.segmentMaxHours,
-                ForwardSyslog: this.settings.forwardSyslog,
-                SigningKey: this.key?.publicPem ?? "",
-                SigningKeyFingerprint: this.key?.fingerprint ?? "",
-            }),
-            methods: this.methods(),
-        }]);
+        this.publish();
         this.log.onRecords(records => this.forwarder.forward(records.map(r => r.line)));
+        // the live segment grows with every record: Get answers that at once, a signal waits for news
+        this.log.onCommit(() => this.publish());
         this.log.onSeal(() => {
-            this.changed(["Segments"]);
+            this.publish();
             void this.prune();
         });
         const housekeeping = setInterval(() => {
@@ -135,14 +121,29 @@ export class AuditObject {
         }, HOUSEKEEPING_MS);
         housekeeping.unref();
         void this.index.start().then(() => {
-            this.changed(["Segments"]);
+            this.publish();
             void this.prune();
             void this.verifyNow();
         });
     }
 
-    private changed(names: string[]): void {
-        this.server.propertiesChanged(this.path, AUDIT_IFACE, names);
+    /* The object's values as they are now; the object server signals what changed. */
+    private publish(): void {
+        this.server.publish(this.path, AUDIT_IFACE, {
+            VerifiedSeq: BigInt(this.verified.seq),
+            VerifiedTime: BigInt(this.verified.time) * 1000n,
+            VerifiedOk: this.verified.ok,
+            VerifiedMessage: this.verified.message,
+            Segments: this.segments(),
+            RetentionDays: this.settings.retentionDays,
+            SegmentMaxBytes: BigInt(this.settings.segmentMaxBytes),
+            SegmentMaxHours: this.settings.segmentMaxHours,
+            ForwardSyslog: this.settings.forwardSyslog,
+            SigningKey: this.key?.publicPem ?? "",
+            SigningKeyFingerprint: this.key?.fingerprint ?? "",
+        }, () => this.methods(), (name, value) => name === "Segments"
+            ? (value as Array<{ Sealed: boolean }>).map(s => s.Sealed ? s : { ...s, LastSeq: 0, Bytes: 0, LastTime: 0 })
+            : value);
     }
 
     private applySettings(): void {
@@ -177,7 +178,7 @@ export class AuditObject {
             };
         })().finally(() => {
             this.verifying = null;
-            this.changed(["VerifiedSeq", "VerifiedTime", "VerifiedOk", "VerifiedMessage"]);
+            this.publish();
         });
         return this.verifying;
     }
@@ -203,7 +204,7 @@ export class AuditObject {
                 deleted.push(s.name);
             }
             if (deleted.length > 0)
-                this.changed(["Segments"]);
+                this.publish();
             return deleted;
         } finally {
             this.pruning = false;
@@ -307,7 +308,7 @@ export class AuditObject {
                             if (result.records > 0) {
                                 this.exported.push([result.firstSeq, result.lastSeq]);
                                 writeJsonAtomically(this.paths.exported, this.exported, 0o600);
-                                this.changed(["Segments"]);
+                                this.publish();
                             }
                             const verdict = verification.ok ? "the log verified" : "the log did NOT verify (see verification.json)";
                             return result.records === 0
@@ -340,7 +341,7 @@ export class AuditObject {
                     writeJsonAtomically(this.paths.config, next);
                     this.settings = next;
                     this.applySettings();
-                    this.changed(["RetentionDays", "SegmentMaxBytes", "SegmentMaxHours", "ForwardSyslog"]);
+                    this.publish();
                     void this.prune();
                     return [];
                 },

@@ -87,7 +87,7 @@ export class BackupsArea implements BackupsHost {
     /* The Backups object and one object per saved repository; quick, before the name is taken. */
     start(): void {
         this.files.start();
-        this.server.export(this.path, [{ name: BACKUPS_IFACE, properties: () => ({ ResticVersion: this.version }), methods: this.methods() }]);
+        this.publish();
         try {
             // secrets of an add that was cut short
             for (const f of fs.readdirSync(this.store.dir).filter(f => f.startsWith(".adding-")))
@@ -120,13 +120,14 @@ export class BackupsArea implements BackupsHost {
                 process.stderr.write(`debvisord: backups: forgot the backup tracking of machine ${uuid}, deleted while debvisord was stopped\n`);
             this.swept = true;
         }
-        const version = await this.restic.version();
-        if (version !== this.version) {
-            this.version = version ?? "";
-            this.server.propertiesChanged(this.path, BACKUPS_IFACE, ["ResticVersion"]);
-        }
-        if (!version)
+        this.version = await this.restic.version() ?? "";
+        this.publish();
+        if (!this.version)
             throw new NotInstalled("restic is not installed (apt install restic): backups cannot be made or restored");
+    }
+
+    private publish(): void {
+        this.server.publish(this.path, BACKUPS_IFACE, { ResticVersion: this.version }, () => this.methods());
     }
 
     /* Each swap a stopped daemon left half done goes forward to the complete restore (or back to

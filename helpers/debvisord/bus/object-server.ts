@@ -67,15 +67,6 @@ export interface IncomingCall {
     implementation: unknown;
 }
 
-/** One interface of an exported object. */
-export interface ExportedInterface {
-    name: string;
-    /** current property values, plain JavaScript (marshalled by the XML types) */
-    properties(): Record<string, unknown>;
-    /** method implementations, keyed by method name, handed to the dispatcher */
-    methods: Record<string, unknown>;
-}
-
 export type Dispatcher = (call: IncomingCall) => Promise<unknown[]>;
 
 /** What an area wants on the bus for one object: one interface, its values, and its methods (asked for once, at export). */
@@ -88,16 +79,26 @@ export interface Published {
 /** What of a property is news (see ObjectServer.publish). */
 export type News = (name: string, value: unknown) => unknown;
 
+/** An exported object. Every object of the contract has one interface of its own (the standard ones are the server's). */
+interface Exported {
+    iface: string;
+    /** method implementations, keyed by method name, handed to the dispatcher */
+    methods: Record<string, unknown>;
+    /** the values last published, plain JavaScript (marshalled by the XML types when read) */
+    props: Record<string, unknown>;
+    /** each property as compared text, as last signalled */
+    compared: Record<string, string>;
+    /** what of each property was news when last published */
+    news: Record<string, string>;
+}
+
 /* The singletons' paths of DebVisor 0.1.0, capitalized where every other path is lower case: for
  * one contract version they still answer calls, Get and Introspect as the lower-case object
  * (GetManagedObjects and signals name only the new path). */
 export const OLD_PATHS: Readonly<Record<string, string>> = { Manager: "manager", Audit: "audit", Firewall: "firewall", Hardening: "hardening" };
 
 export class ObjectServer {
-    private readonly objects = new Map<string, Map<string, ExportedInterface>>();
-    // objects exported through publish(): the values last published, each property as compared text as last
-    // signalled, and what of it was news when last published
-    private readonly published = new Map<string, { iface: string; props: Record<string, unknown>; compared: Record<string, string>; news: Record<string, string> }>();
+    private readonly objects = new Map<string, Exported>();
     private readonly specs: Map<string, InterfaceSpec>;
     // calls waiting for their answers, per sender: all of them, and those with large arguments
     private readonly inFlight = new Map<string, { calls: number; large: number }>();
@@ -124,55 +125,44 @@ export class ObjectServer {
         return this.objects.has(path);
     }
 
-    /* The current properties of every object with the interface, for readers inside the daemon (the metrics). */
+    /* The published properties of every object with the interface, for readers inside the daemon (the metrics). */
     objectsWith(iface: string): Array<{ path: string; props: Record<string, unknown> }> {
-        const found: Array<{ path: string; props: Record<string, unknown> }> = [];
-        for (const [path, map] of this.objects) {
-            const i = map.get(iface);
-            if (i)
-                found.push({ path, props: i.properties() });
-        }
-        return found;
+        return [...this.objects].filter(([, o]) => o.iface === iface).map(([path, o]) => ({ path, props: o.props }));
     }
 
-    /* Exports an object and announces it with InterfacesAdded. */
-    export(path: string, interfaces: ExportedInterface[]): void {
-        for (const i of interfaces) {
-            const spec = this.spec(i.name);
-            for (const m of spec.methods) {
-                if (!(m.name in i.methods))
-                    throw new Error(`${i.name}.${m.name} has no implementation`);
-            }
-        }
-        const map = new Map(interfaces.map(i => [i.name, i]));
-        this.objects.set(path, map);
-        this.signal(this.rootPath, OBJECT_MANAGER, "InterfacesAdded", "oa{sa{sv}}", [path, this.interfacesAndProperties(map)]);
-    }
-
-    /* An area's object with one interface, kept current: exported (with its
-     * methods) the first time, afterwards PropertiesChanged for exactly the
-     * properties whose value, marshalled with the contract's type, differs
-     * from what was signalled last; the areas keep no such bookkeeping of
-     * their own. Get and GetAll answer with what was published. `news` says
-     * what of a value is news, without its incidental parts (the time of the
-     * last read, when a member was last seen): a change in those alone is not
-     * signalled, and goes along with the next change that is. */
+    /* Exports an object, or keeps it current: announced with InterfacesAdded
+     * (its methods asked for once) the first time, afterwards PropertiesChanged
+     * for exactly the properties whose value, marshalled with the contract's
+     * type, differs from what was signalled last. Every object, singleton or
+     * one of a collection, is published so: an area hands over all its values
+     * whenever something may have changed and names no properties, and keeps
+     * no bookkeeping of what it sent. Get and GetAll answer with what was
+     * published. `news` says what of a value is news, without its incidental
+     * parts (the time of the last read, when a member was last seen): a
+     * change in those alone is not signalled, and goes along with the next
+     * change that is. */
     publish(path: string, iface: string, props: Record<string, unknown>, methods: () => Record<string, unknown> = () => ({}),
         news?: News): void {
         const spec = this.spec(iface);
+        const marshalled: Record<string, unknown> = {};
         const compared: Record<string, string> = {};
         const newsCompared: Record<string, string> = {};
         for (const p of spec.properties) {
-            compared[p.name] = comparable(marshal(props[p.name], p.type, p.members, `${iface}.${p.name}`));
+            marshalled[p.name] = marshal(props[p.name], p.type, p.members, `${iface}.${p.name}`);
+            compared[p.name] = comparable(marshalled[p.name]);
             newsCompared[p.name] = news ? comparable(news(p.name, props[p.name])) : compared[p.name];
         }
-        const before = this.published.get(path);
+        const before = this.objects.get(path);
         if (!before || before.iface !== iface) {
             if (before)
                 this.unexport(path);
-            const entry = { iface, props, compared, news: newsCompared };
-            this.published.set(path, entry);
-            this.export(path, [{ name: iface, properties: () => entry.props, methods: methods() }]);
+            const object: Exported = { iface, methods: methods(), props, compared, news: newsCompared };
+            for (const m of spec.methods) {
+                if (!(m.name in object.methods))
+                    throw new Error(`${iface}.${m.name} has no implementation`);
+            }
+            this.objects.set(path, object);
+            this.signal(this.rootPath, OBJECT_MANAGER, "InterfacesAdded", "oa{sa{sv}}", [path, this.interfacesAndProperties(object)]);
             return;
         }
         const newsworthy = Object.keys(compared).some(name => newsCompared[name] !== before.news[name]);
@@ -180,16 +170,18 @@ export class ObjectServer {
         before.news = newsCompared;
         if (!newsworthy)
             return;
-        const changed = Object.keys(compared).filter(name => compared[name] !== before.compared[name]);
+        const changed = spec.properties.filter(p => compared[p.name] !== before.compared[p.name]);
         before.compared = compared;
-        this.propertiesChanged(path, iface, changed);
+        if (changed.length > 0)
+            this.signal(path, PROPERTIES, "PropertiesChanged", "sa{sv}as",
+                [iface, Object.fromEntries(changed.map(p => [p.name, new Variant(p.type, marshalled[p.name])])), []]);
     }
 
     /* Makes the published objects below `prefix` (paths starting with
      * "prefix/") exactly `wanted`: each is published, the others unexported. */
     sync(prefix: string, wanted: Map<string, Published>): void {
         const below = `${prefix}/`;
-        for (const path of [...this.published.keys()])
+        for (const path of [...this.objects.keys()])
             if (path.startsWith(below) && !wanted.has(path))
                 this.unexport(path);
         for (const [path, w] of wanted) {
@@ -200,22 +192,11 @@ export class ObjectServer {
     }
 
     unexport(path: string): void {
-        this.published.delete(path);
-        const map = this.objects.get(path);
-        if (!map)
+        const object = this.objects.get(path);
+        if (!object)
             return;
         this.objects.delete(path);
-        this.signal(this.rootPath, OBJECT_MANAGER, "InterfacesRemoved", "oas", [path, [...map.keys()]]);
-    }
-
-    /* Sends PropertiesChanged for the named properties of one interface. */
-    propertiesChanged(path: string, iface: string, names: string[]): void {
-        const exported = this.objects.get(path)?.get(iface);
-        if (!exported || names.length === 0)
-            return;
-        const all = this.marshalProperties(iface, exported.properties());
-        const changed = Object.fromEntries(names.map(n => [n, all[n]]));
-        this.signal(path, PROPERTIES, "PropertiesChanged", "sa{sv}as", [iface, changed, []]);
+        this.signal(this.rootPath, OBJECT_MANAGER, "InterfacesRemoved", "oas", [path, [object.iface]]);
     }
 
     /* Sends a signal of the contract, marshalled by its XML signature. */
@@ -237,11 +218,8 @@ export class ObjectServer {
         return result;
     }
 
-    private interfacesAndProperties(map: Map<string, ExportedInterface>) {
-        const result: Record<string, Record<string, InstanceType<typeof Variant>>> = {};
-        for (const [name, exported] of map)
-            result[name] = this.marshalProperties(name, exported.properties());
-        return result;
+    private interfacesAndProperties(object: Exported) {
+        return { [object.iface]: this.marshalProperties(object.iface, object.props) };
     }
 
     private introspect(path: string): string {
@@ -249,8 +227,9 @@ export class ObjectServer {
             " \"http://www.freedesktop.org/standards/dbus/1.0/introspect.dtd\">", "<node>", STANDARD_XML];
         if (path === this.rootPath)
             parts.push(OBJECT_MANAGER_XML);
-        for (const iface of this.objects.get(path)?.keys() ?? [])
-            parts.push(interfaceXml(this.contractXml, iface));
+        const known = this.objects.get(path);
+        if (known)
+            parts.push(interfaceXml(this.contractXml, known.iface));
         const prefix = path === "/" ? "/" : path + "/";
         const children = new Set<string>();
         for (const p of this.objects.keys()) {
@@ -294,8 +273,8 @@ export class ObjectServer {
             return false; // dbus-next answers Ping and GetMachineId
         if (isRoot && iface === OBJECT_MANAGER && member === "GetManagedObjects") {
             const all: Record<string, unknown> = {};
-            for (const [p, map] of this.objects)
-                all[p] = this.interfacesAndProperties(map);
+            for (const [p, object] of this.objects)
+                all[p] = this.interfacesAndProperties(object);
             this.reply(msg, "a{oa{sa{sv}}}", [all]);
             return true;
         }
@@ -307,9 +286,8 @@ export class ObjectServer {
             this.handleProperties(msg, known);
             return true;
         }
-        const target = iface ? known.get(iface) : [...known.values()].find(i => this.spec(i.name).methods.some(m => m.name === member));
-        const method = target && this.spec(target.name).methods.find(m => m.name === member);
-        if (!target || !method) {
+        const method = !iface || iface === known.iface ? this.spec(known.iface).methods.find(m => m.name === member) : undefined;
+        if (!method) {
             this.error(msg, "org.freedesktop.DBus.Error.UnknownMethod", `${path} has no method ${iface ? iface + "." : ""}${member}`);
             return true;
         }
@@ -338,14 +316,14 @@ export class ObjectServer {
             waiting.large++;
         this.inFlight.set(sender, waiting);
         const call: IncomingCall = {
-            sender, path, iface: target.name, method, body: held ? null : msg.body as unknown[], readBody: held?.read,
-            implementation: target.methods[member],
+            sender, path, iface: known.iface, method, body: held ? null : msg.body as unknown[], readBody: held?.read,
+            implementation: known.methods[member],
         };
         const outArgs = method.args.filter(a => a.direction === "out");
         this.dispatch(call).then(
             out => {
                 try {
-                    this.reply(msg, outSignature(method), out.map((v, i) => marshal(v, outArgs[i].type, outArgs[i].members, `${target.name}.${member} ${outArgs[i].name}`)));
+                    this.reply(msg, outSignature(method), out.map((v, i) => marshal(v, outArgs[i].type, outArgs[i].members, `${known.iface}.${member} ${outArgs[i].name}`)));
                 } catch (e) {
                     // an answer that does not fit its signature must not take the daemon down with it
                     this.fail(msg, new Error(`the answer of ${member} could not be sent: ${(e as Error).message}`));
@@ -376,14 +354,13 @@ export class ObjectServer {
             this.error(msg, "org.debvisor.DebVisor1.Error.Failed", `internal error: ${(e as Error)?.message ?? String(e)}`);
     }
 
-    private handleProperties(msg: DBusMessage, known: Map<string, ExportedInterface>): void {
+    private handleProperties(msg: DBusMessage, known: Exported): void {
         const [ifaceName, propName] = msg.body as [string, string?];
-        const exported = known.get(ifaceName);
-        if (!exported) {
+        if (ifaceName !== known.iface) {
             this.error(msg, "org.freedesktop.DBus.Error.UnknownInterface", `No interface ${ifaceName} at ${msg.path}`);
             return;
         }
-        const values = this.marshalProperties(ifaceName, exported.properties());
+        const values = this.marshalProperties(ifaceName, known.props);
         switch (msg.member) {
         case "GetAll":
             this.reply(msg, "a{sv}", [values]);

@@ -32,11 +32,12 @@ import {
     readLocalState, readMembers, readTokens, writeTokens, type LocalState, type Member,
 } from "./membership.js";
 import {
-    authorizedKeysText, hostKey, KNOWN_HOSTS, knownHostsText, NODE_KEY, NODE_NAME, oneCallKey, PEER_USER, sshCall, writeAuthorizedKeys,
+    authorizedKeysText, hostKey, KNOWN_HOSTS, knownHostsText, NODE_KEY, NODE_NAME, PEER_USER, sshCall, writeAuthorizedKeys,
     writeIfChanged,
 } from "./ssh-channel.js";
 import { ipv4Address, joinRequest, peerRequest, peerValue, type ClusterHost, type ClusterState, type JoinRequest, type PeerHandler, type PeerRequest } from "./cluster-host.js";
 import { nodeChangeMethods } from "./node-changes.js";
+import { newKey, sshPublicKey } from "./ed25519-keys.js";
 import { DEFAULT_LIFETIME_S, encodeToken, isTokenId, MAX_LIFETIME_S, MIN_LIFETIME_S } from "./token.js";
 import { CLUSTER_IFACE } from "../../../generated/dbus-contract.js";
 
@@ -301,11 +302,11 @@ export class ClusterArea implements ClusterHost {
             throw invalidArgument("this node is in no cluster: create one first (debvisorctl cluster create ADDRESS)");
         const id = randomBytes(8).toString("hex");
         const expires = Math.floor(Date.now() / 1000) + lifetime;
-        const key = await oneCallKey(id);
-        writeTokens([...readTokens(), { id, expires, publicKey: key.publicKey, madeBy: ctx.caller.user }]);
+        const key = newKey();
+        writeTokens([...readTokens(), { id, expires, publicKey: sshPublicKey(key.publicKey), madeBy: ctx.caller.user }]);
         this.syncChannelFiles();
         await ctx.auditStep("Cluster.MakeJoinToken.made", "ok", [id, new Date(expires * 1000).toISOString()]).catch(() => undefined);
-        return [encodeToken({ id, expires, fsid: this.local.fsid, hostKey: hostKey(), key: key.privateKey }), BigInt(expires) * 1_000_000n];
+        return [encodeToken({ id, expires, fsid: this.local.fsid, hostKey: hostKey(), seed: key.seed }), BigInt(expires) * 1_000_000n];
     }
 
     /* On a member, for a node holding one of its tokens: the token is spent first, whatever happens next. */

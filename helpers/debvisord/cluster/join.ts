@@ -23,6 +23,7 @@ import { hostAddresses } from "./host-addresses.js";
 import { removeMember, STATE_FILE, writeLocalState, writeMember, type Member } from "./membership.js";
 import { Rollback } from "./rollback.js";
 import { ensureNodeKey, hostKey, knownHostsText, sshCall } from "./ssh-channel.js";
+import { openSshPrivateKey } from "./ed25519-keys.js";
 import { decodeToken } from "./token.js";
 
 const ACCEPT_TIMEOUT_MS = 60_000;
@@ -92,7 +93,7 @@ export async function runJoin(area: ClusterHost, ctx: CallContext, address: stri
                 const nodeKey = await ensureNodeKey(name);
                 let answer: Answer | null = null;
                 await step("contact", 0.1, async () => {
-                    fs.writeFileSync(path.join(dir, "key"), token.key, { mode: 0o600 });
+                    fs.writeFileSync(path.join(dir, "key"), openSshPrivateKey(token.seed, `debvisor-join-${token.id}`), { mode: 0o600 });
                     fs.writeFileSync(path.join(dir, "known_hosts"), knownHostsText([{ address, hostKey: token.hostKey }]), { mode: 0o600 });
                     const request: JoinRequest = { name, address: myAddress, nodeKey, hostKey: myHostKey };
                     const sent = area.clock.now().getTime();

@@ -8,7 +8,6 @@
 // key it published in the cluster's membership, a token's maker by the one in
 // the token; ssh never accepts a new one by itself.
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { ensureDirectory, writeFileAtomically } from "../../lib/atomic-file.js";
 import { failed } from "../../lib/errors.js";
@@ -59,18 +58,6 @@ export async function ensureNodeKey(name: string): Promise<string> {
         await runTool("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", `debvisor-node-${name}`, "-f", NODE_KEY], "making this node's cluster key");
     }
     return publicKeyOf(fs.readFileSync(`${NODE_KEY}.pub`, "utf8"));
-}
-
-/* A fresh key pair for one join token; nothing of it stays on disk but the public half. */
-export async function oneCallKey(id: string): Promise<{ privateKey: string; publicKey: string }> {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "debvisor-join-"));
-    try {
-        const file = path.join(dir, "key");
-        await runTool("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", `debvisor-join-${id}`, "-f", file], "making the join token's key");
-        return { privateKey: fs.readFileSync(file, "utf8"), publicKey: publicKeyOf(fs.readFileSync(`${file}.pub`, "utf8")) };
-    } finally {
-        fs.rmSync(dir, { recursive: true, force: true });
-    }
 }
 
 interface AcceptedMember { name: string; nodeKey: string }

@@ -3,10 +3,14 @@
 // the member accepts for one call only (its authorized_keys line names the
 // token and expires), and the member's SSH host key, so the new node knows it
 // reaches the node that made the token and not whoever answers at ADDRESS.
-// The token is a secret until it is used or expires.
+// Both keys are Ed25519 and travel as their 32 bytes, the whole token as 92
+// bytes in base64url: 131 characters with its prefix, short enough to copy
+// between two consoles by hand. The token is a secret until it is used or
+// expires.
 import { invalidArgument } from "../../lib/errors.js";
+import { rawPublicKey, SEED_BYTES, sshPublicKey } from "./ed25519-keys.js";
 
-const TOKEN_PREFIX = "dvjoin1.";
+const TOKEN_PREFIX = "dvjoin2.";
 export const MIN_LIFETIME_S = 1;
 export const DEFAULT_LIFETIME_S = 15 * 60;
 export const MAX_LIFETIME_S = 24 * 3600;
@@ -20,44 +24,46 @@ export interface JoinToken {
     fsid: string;
     /** the member's SSH host key ("ssh-ed25519 AAAA…") */
     hostKey: string;
-    /** the one-call private key, OpenSSH format */
-    key: string;
+    /** the one-call key's Ed25519 seed (its private half) */
+    seed: Buffer;
 }
 
 const TOKEN_ID = /^[0-9a-f]{16}$/;
 const HOST_KEY = /^ssh-ed25519 [A-Za-z0-9+/]+={0,2}$/;
-const PRIVATE_KEY = /^-----BEGIN OPENSSH PRIVATE KEY-----\n[A-Za-z0-9+/=\n]+-----END OPENSSH PRIVATE KEY-----\n?$/;
-const FSID = /^[0-9a-f-]{36}$/;
+const FSID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+// id, expiry, fsid, host key, seed
+const FIELDS = [8, 4, 16, 32, SEED_BYTES];
+const TOKEN_BYTES = FIELDS.reduce((a, b) => a + b);
 
 export const isTokenId = (id: string) => TOKEN_ID.test(id);
 export const isHostKey = (key: string) => HOST_KEY.test(key);
 
 export function encodeToken(t: JoinToken): string {
-    return TOKEN_PREFIX + Buffer.from(JSON.stringify([t.id, t.expires, t.fsid, t.hostKey, t.key])).toString("base64url");
+    const hostKey = rawPublicKey(t.hostKey);
+    if (!TOKEN_ID.test(t.id) || !FSID.test(t.fsid) || !hostKey || t.seed.length !== SEED_BYTES || !Number.isInteger(t.expires) || t.expires < 0 || t.expires > 0xffffffff)
+        throw new Error("a join token needs a 16-hex id, a UUID fsid, an Ed25519 host key and seed, and an expiry within 32 bits");
+    const expires = Buffer.alloc(4);
+    expires.writeUInt32BE(t.expires);
+    return TOKEN_PREFIX + Buffer.concat([Buffer.from(t.id, "hex"), expires, Buffer.from(t.fsid.replace(/-/g, ""), "hex"), hostKey, t.seed]).toString("base64url");
 }
 
 /* The token's parts, or InvalidArgument saying what is wrong with it (never its content). */
 export function decodeToken(text: string, now = Date.now() / 1000): JoinToken {
     const bad = invalidArgument("token: this is not a DebVisor join token (make one on a member with \"debvisorctl cluster token\")");
     const trimmed = text.trim();
-    if (!trimmed.startsWith(TOKEN_PREFIX) || trimmed.length > 8192)
+    const body = trimmed.slice(TOKEN_PREFIX.length);
+    if (!trimmed.startsWith(TOKEN_PREFIX) || !/^[A-Za-z0-9_-]+$/.test(body))
         throw bad;
-    let parts: unknown;
-    try {
-        parts = JSON.parse(Buffer.from(trimmed.slice(TOKEN_PREFIX.length), "base64url").toString("utf8"));
-    } catch {
+    const bytes = Buffer.from(body, "base64url");
+    if (bytes.length !== TOKEN_BYTES || bytes.toString("base64url") !== body)
         throw bad;
-    }
-    if (!Array.isArray(parts) || parts.length !== 5)
-        throw bad;
-    const [id, expires, fsid, hostKey, key] = parts as unknown[];
-    if (typeof id !== "string" || !TOKEN_ID.test(id) || typeof expires !== "number" || !Number.isInteger(expires)
-        || typeof fsid !== "string" || !FSID.test(fsid) || typeof hostKey !== "string" || !HOST_KEY.test(hostKey)
-        || typeof key !== "string" || !PRIVATE_KEY.test(key))
-        throw bad;
-    if (expires <= now)
-        throw invalidArgument(`token: it expired at ${new Date(expires * 1000).toISOString()}; make a new one on a member with "debvisorctl cluster token"`);
-    return { id, expires, fsid, hostKey, key };
+    const [id, expires, fsid, hostKey, seed] = FIELDS.reduce<{ at: number; parts: Buffer[] }>(
+        ({ at, parts }, size) => ({ at: at + size, parts: [...parts, bytes.subarray(at, at + size)] }), { at: 0, parts: [] }).parts;
+    const uuid = fsid.toString("hex").replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, "$1-$2-$3-$4-$5");
+    const token = { id: id.toString("hex"), expires: expires.readUInt32BE(), fsid: uuid, hostKey: sshPublicKey(hostKey), seed: Buffer.from(seed) };
+    if (token.expires <= now)
+        throw invalidArgument(`token: it expired at ${new Date(token.expires * 1000).toISOString()}; make a new one on a member with "debvisorctl cluster token"`);
+    return token;
 }
 
 /* sshd's expiry-time for the token's authorized_keys line: YYYYMMDDHHMMSSZ, in UTC. */

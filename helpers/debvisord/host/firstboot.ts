@@ -27,7 +27,7 @@ export class FirstBootWatch {
     private watcher: fs.FSWatcher | null = null;
     private timer: NodeJS.Timeout | null = null;
 
-    constructor(private readonly onChange: () => void, private readonly file = FIRSTBOOT_STATE_FILE) {
+    constructor(private readonly onRead: () => void, private readonly file = FIRSTBOOT_STATE_FILE) {
         this.state = readFirstBoot(this.file);
     }
 
@@ -36,13 +36,10 @@ export class FirstBootWatch {
         return firstBootToBus(this.state);
     }
 
+    /* Reads the state again; the object server tells whether it changed. */
     private check = (): void => {
-        const next = readFirstBoot(this.file);
-        // a parsed state holds plain values only: its JSON tells a change
-        if (JSON.stringify(next) !== JSON.stringify(this.state)) {
-            this.state = next;
-            this.onChange();
-        }
+        this.state = readFirstBoot(this.file);
+        this.onRead();
     };
 
     start(): void {

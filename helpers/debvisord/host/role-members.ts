@@ -32,7 +32,7 @@ export class RoleMembers {
     private members: Members = { admin: [], operator: [], viewer: [] };
     private changing: Promise<unknown> = Promise.resolve();
 
-    constructor(private readonly onChange: () => void, private readonly getent = "getent", private readonly gpasswd = "gpasswd") {}
+    constructor(private readonly onRead: () => void, private readonly getent = "getent", private readonly gpasswd = "gpasswd") {}
 
     get value(): Members {
         return this.members;
@@ -56,10 +56,8 @@ export class RoleMembers {
             const r = await runTool(this.getent, ["group", roleGroup(role)], "reading a role's group", { timeout: LOOKUP_TIMEOUT_MS, allowFailure: true });
             next[role] = r.exitCode === 0 ? groupMembers(r.stdout.split("\n")[0]) : [];
         }
-        if (JSON.stringify(next) !== JSON.stringify(this.members)) {
-            this.members = next;
-            this.onChange();
-        }
+        this.members = next;
+        this.onRead();
     }
 
     methods(): MethodTable {

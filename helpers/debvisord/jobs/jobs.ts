@@ -44,8 +44,9 @@ export class Job implements JobControl {
 
     get signal(): AbortSignal { return this.abort.signal; }
 
-    properties(): Record<string, unknown> {
-        return {
+    /* The job's values as they are now (its methods are asked for at the first); the object server signals what changed. */
+    publish(methods?: () => Record<string, unknown>): void {
+        this.server.publish(this.path, JOB_IFACE, {
             Operation: this.request.operation,
             Description: this.request.description,
             Progress: this.progress,
@@ -56,10 +57,10 @@ export class Job implements JobControl {
             Cancelable: this.state === "running" && (this.request.cancelable ?? true),
             State: this.state,
             Message: this.message,
-        };
+        }, methods);
     }
 
-    /* Progress is signalled at most every PROGRESS_INTERVAL_MS, the last value always. */
+    /* Progress is published (signalled, and answered to Get) at most every PROGRESS_INTERVAL_MS, the last value always. */
     setProgress(fraction: number): void {
         if (this.state !== "running")
             return;
@@ -78,7 +79,7 @@ export class Job implements JobControl {
             clearTimeout(this.pendingEmit);
         this.pendingEmit = null;
         this.lastEmit = Date.now();
-        this.server.propertiesChanged(this.path, JOB_IFACE, ["Progress", "ProgressValid"]);
+        this.publish();
     }
 
     finish(state: Exclude<JobState, "running">, message: string): void {
@@ -91,7 +92,7 @@ export class Job implements JobControl {
             this.progress = 1;
             this.progressValid = true;
         }
-        this.server.propertiesChanged(this.path, JOB_IFACE, ["State", "Message", "Cancelable", "Progress", "ProgressValid"]);
+        this.publish();
         this.server.emit(this.path, JOB_IFACE, "Completed", [state === "succeeded", message]);
     }
 }
@@ -109,11 +110,7 @@ export class JobRegistry {
         const path = `${this.server.rootPath}/jobs/${this.next++}`;
         const job = new Job(path, request, this.server);
         this.jobs.set(path, job);
-        this.server.export(path, [{
-            name: JOB_IFACE,
-            properties: () => job.properties(),
-            methods: contractMethods(JOB_IFACE, { Cancel: this.cancelMethod(job) }),
-        }]);
+        job.publish(() => contractMethods(JOB_IFACE, { Cancel: this.cancelMethod(job) }));
         void work(job).then(
             message => job.finish("succeeded", message),
             (e: unknown) => {

@@ -69,32 +69,31 @@ export class AlertsObject {
         this.client = new AlertmanagerClient(() => this.secret);
     }
 
-    /* Exported at once; the secret (made where missing) and Alertmanager's configuration follow. */
-    export(): void {
-        this.server.export(this.path, [{ name: ALERTS_IFACE, properties: () => this.properties(), methods: this.methods() }]);
-    }
-
     /* The area supervisor's attempt: the secret and a configuration Alertmanager can read. */
     async probe(): Promise<void> {
         if (groupId("prometheus") === undefined)
             throw new NotInstalled("Prometheus and Alertmanager are not installed (apt install prometheus prometheus-alertmanager prometheus-node-exporter): no alerts are raised or sent");
         this.secret = await ensureEngineSecret(this.paths);
-        writeAlertmanagerConfig(this.paths.alertmanagerConfig, readTargets(this.paths.targets));
+        const targets = readTargets(this.paths.targets);
+        writeAlertmanagerConfig(this.paths.alertmanagerConfig, targets);
+        this.publish(targets);
     }
 
-    private properties(): Record<string, unknown> {
-        let targets: NotificationTarget[] = [];
+    /* On the bus at once, before the secret and Alertmanager's configuration are made; the targets as saved
+     * (read again where not given): a file edited by hand shows with the next change or start. */
+    publish(targets?: NotificationTarget[]): void {
         try {
-            targets = readTargets(this.paths.targets);
+            targets ??= readTargets(this.paths.targets);
         } catch {
             // a file edited by hand: the calls say what is wrong with it
+            targets = [];
         }
-        return {
+        this.server.publish(this.path, ALERTS_IFACE, {
             NotificationTargets: targets.map(t => ({
                 Name: t.name, Kind: t.kind, Address: shownAddress(t), MinSeverity: t.minSeverity,
                 AddedTime: BigInt(t.added) * 1000n, AddedByUID: t.addedByUid,
             })),
-        };
+        }, () => this.methods());
     }
 
     private requireSecret(): void {
@@ -113,7 +112,7 @@ export class AlertsObject {
     private async applyTargets(targets: NotificationTarget[]): Promise<void> {
         writeTargets(this.paths.targets, targets);
         writeAlertmanagerConfig(this.paths.alertmanagerConfig, targets);
-        this.server.propertiesChanged(this.path, ALERTS_IFACE, ["NotificationTargets"]);
+        this.publish(targets);
         await this.engineCall(() => this.client.reload());
     }
 

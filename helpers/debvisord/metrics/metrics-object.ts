@@ -7,7 +7,7 @@
 import * as z from "zod/mini";
 import { METRICS_IFACE } from "../../../generated/dbus-contract.js";
 import { failed, invalidArgument, notFound } from "../../lib/errors.js";
-import { contractMethods, method } from "../bus/call-pipeline.js";
+import { contractMethods, method, type MethodTable } from "../bus/call-pipeline.js";
 import type { ObjectServer } from "../bus/object-server.js";
 import { count, machineName, optionsSchema, resourceName } from "../validation.js";
 import { EngineError } from "./engine-http.js";
@@ -63,18 +63,19 @@ export class MetricsObject {
         return value;
     }
 
-    private properties(): Record<string, unknown> {
+    /* The retention as saved; a file edited by hand shows with the next change or start. */
+    publish(): void {
         let days = DEFAULT_RETENTION_DAYS;
         try {
             days = readRetentionDays(this.paths.prometheusEnv);
         } catch {
             // edited by hand: SetHistoryRetention writes it anew
         }
-        return { Series: Object.keys(HISTORY_SERIES), HistoryRetentionDays: days };
+        this.server.publish(this.path, METRICS_IFACE, { Series: Object.keys(HISTORY_SERIES), HistoryRetentionDays: days }, () => this.methods());
     }
 
-    export(): void {
-        this.server.export(this.path, [{ name: METRICS_IFACE, properties: () => this.properties(), methods: contractMethods(METRICS_IFACE, {
+    private methods(): MethodTable {
+        return contractMethods(METRICS_IFACE, {
             History: method({
                 args: z.tuple([seriesName, count(MIN_RANGE_SECONDS, MAX_RANGE_SECONDS, " seconds"),
                     optionsSchema({ machine: z.optional(uuid), "machine-name": z.optional(machineName), pool: z.optional(resourceName) })]),
@@ -104,17 +105,17 @@ export class MetricsObject {
                         before = DEFAULT_RETENTION_DAYS;
                     }
                     writeRetentionDays(this.paths.prometheusEnv, days);
-                    this.server.propertiesChanged(this.path, METRICS_IFACE, ["HistoryRetentionDays"]);
+                    this.publish();
                     const problem = await applyRetention(secret, days);
                     if (problem) {
                         writeRetentionDays(this.paths.prometheusEnv, before);
-                        this.server.propertiesChanged(this.path, METRICS_IFACE, ["HistoryRetentionDays"]);
+                        this.publish();
                         const back = await applyRetention(secret, before);
                         throw failed(`Prometheus did not take ${days} days of history (${problem}); ${before} days are kept${back ? `, but Prometheus did not come back with them either: ${back}` : ""}`);
                     }
                     return [];
                 },
             }),
-        }) }]);
+        });
     }
 }

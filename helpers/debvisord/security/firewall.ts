@@ -88,8 +88,6 @@ function summary(findings: Finding[]): string {
     return findings.length > SHOWN_ERRORS ? `${shown}; and ${findings.length - SHOWN_ERRORS} more` : shown;
 }
 
-const PROPERTY: Record<ListName, string> = { block: "Blocked", allow: "Allowed", management: "Management" };
-
 /* Loopback sessions survive a quarantine (loopback passes) and cannot be blocked from outside. */
 function isLoopback(p: Protected): boolean {
     return p.family === 4 ? p.value >> 24n === 127n : p.value === 1n;
@@ -119,26 +117,23 @@ export class Firewall {
         this.nft = new Nft(paths.table);
     }
 
-    export(): void {
-        this.server.export(this.path, [{
-            name: FIREWALL_IFACE,
-            properties: () => ({
-                Blocked: this.entries("block"),
-                Allowed: this.entries("allow"),
-                Management: this.entries("management"),
-                Quarantined: this.state.quarantine !== null,
-                QuarantineInfo: this.state.quarantine ? {
-                    since: BigInt(this.state.quarantine.since) * 1000n,
-                    by: this.state.quarantine.by,
-                    reason: this.state.quarantine.reason,
-                    "stopped-machines": this.state.quarantine.stoppedMachines.map(m => m.name),
-                } : {},
-                Table: `inet ${this.paths.table}`,
-                Available: this.available,
-                Problem: this.problem,
-            }),
-            methods: this.methods(),
-        }]);
+    /* The object's values as they are now, counters included; the object server signals what changed. */
+    publish(): void {
+        this.server.publish(this.path, FIREWALL_IFACE, {
+            Blocked: this.entries("block"),
+            Allowed: this.entries("allow"),
+            Management: this.entries("management"),
+            Quarantined: this.state.quarantine !== null,
+            QuarantineInfo: this.state.quarantine ? {
+                since: BigInt(this.state.quarantine.since) * 1000n,
+                by: this.state.quarantine.by,
+                reason: this.state.quarantine.reason,
+                "stopped-machines": this.state.quarantine.stoppedMachines.map(m => m.name),
+            } : {},
+            Table: `inet ${this.paths.table}`,
+            Available: this.available,
+            Problem: this.problem,
+        }, () => this.methods());
     }
 
     /* Restores the saved lists with one nft transaction (before any change is let through); without saved state the table is made at the first change. */
@@ -193,7 +188,7 @@ export class Firewall {
         } catch (e) {
             this.setProblem(`cannot restore ${this.paths.stateFile}: ${(e as Error).message}`);
         }
-        this.changed(["Blocked", "Allowed", "Management", "Quarantined", "QuarantineInfo", "Available", "Problem"]);
+        this.publishSoon();
     }
 
     private setProblem(problem: string): void {
@@ -201,19 +196,17 @@ export class Firewall {
         this.problem = problem;
     }
 
-    private pendingSignals = new Set<string>();
+    private publishing = false;
 
-    /* Signals after the reply: marshalling 100,000 entries is not the caller's wait. */
-    private changed(names: string[]): void {
-        const first = this.pendingSignals.size === 0;
-        names.forEach(n => this.pendingSignals.add(n));
-        if (first) {
-            setImmediate(() => {
-                const all = [...this.pendingSignals];
-                this.pendingSignals.clear();
-                this.server.propertiesChanged(this.path, FIREWALL_IFACE, all);
-            });
-        }
+    /* Publishes after the reply, once for all changes meanwhile: marshalling 100,000 entries is not the caller's wait. */
+    private publishSoon(): void {
+        if (this.publishing)
+            return;
+        this.publishing = true;
+        setImmediate(() => {
+            this.publishing = false;
+            this.publish();
+        });
     }
 
     private entries(list: ListName) {
@@ -248,7 +241,7 @@ export class Firewall {
     private async expire(): Promise<void> {
         if (this.dropExpired()) {
             this.save(this.state);
-            this.changed(["Blocked", "Allowed", "Management"]);
+            this.publishSoon();
         }
     }
 
@@ -259,15 +252,15 @@ export class Firewall {
         if (json === null)
             return;
         const next = parseCounters(json);
-        const same = (a: Counters, b: Counters) => a.size === b.size &&
-            [...a].every(([k, v]) => b.get(k)?.packets === v.packets && b.get(k)?.bytes === v.bytes);
-        const changed = SET_LISTS.filter(l => !same(this.counters[l], next[l]));
+        // publishing 100,000 entries costs a few hundred ms: not every round, only when a counter moved
+        const moved = SET_LISTS.some(l => next[l].size !== this.counters[l].size ||
+            [...next[l]].some(([cidr, c]) => this.counters[l].get(cidr)?.packets !== c.packets || this.counters[l].get(cidr)?.bytes !== c.bytes));
         this.counters = next;
-        if (changed.length > 0)
-            this.changed(changed.map(l => PROPERTY[l]));
+        if (moved)
+            this.publishSoon();
     }
 
-    /* Applies `next` to the kernel (the incremental script, or the whole table when that fails) and saves it. */
+    /* Applies `next` to the kernel (the incremental script, or the whole table when that fails), saves it and publishes it. */
     private async commit(next: FirewallState, incremental: string | null): Promise<void> {
         if (this.unreadable)
             throw failed(this.unreadable);
@@ -294,10 +287,8 @@ export class Firewall {
             throw failed(`cannot save ${this.paths.stateFile}: ${(e as Error).message}; nothing was changed`);
         }
         this.state = next;
-        if (!this.available) {
-            this.setProblem("");
-            this.changed(["Available", "Problem"]);
-        }
+        this.setProblem("");
+        this.publishSoon();
     }
 
     /* Saves a change that does not touch the table. */
@@ -365,7 +356,6 @@ export class Firewall {
             const next: FirewallState = { ...this.state, [list]: [...this.state[list], ...added] };
             await this.commit(next, addScript(this.paths.table, list, added, now));
             report.applied = true;
-            this.changed([PROPERTY[list]]);
             return report;
         });
     }
@@ -420,7 +410,6 @@ export class Firewall {
             if (!dryRun) {
                 const next: FirewallState = { ...this.state, [list]: kept };
                 await this.commit(next, deleteScript(this.paths.table, list, removed, kept, this.counters[list]));
-                this.changed([PROPERTY[list]]);
             }
             return removed.map(e => e.cidr);
         });
@@ -502,7 +491,6 @@ export class Firewall {
                     const next: FirewallState = { ...this.state, quarantine: { since: Date.now(), by, reason: options.reason ?? "", stoppedMachines: [] } };
                     await this.commit(next, quarantineOnScript(this.paths.table));
                     await this.step(ctx, "Quarantine.Isolate", "ok", { table: this.paths.table, allow: this.state.allow.length });
-                    this.changed(["Quarantined", "QuarantineInfo"]);
                     if (options["stop-machines"] !== false && this.machines) {
                         let running: Awaited<ReturnType<MachineControl["autostartedRunning"]>> = [];
                         try {
@@ -516,7 +504,7 @@ export class Firewall {
                                 const q = this.state.quarantine!;
                                 this.save({ ...this.state, quarantine: { ...q, stoppedMachines: [...q.stoppedMachines, { name: m.name, uuid: m.uuid }] } });
                                 await this.step(ctx, "Quarantine.StopMachine", "ok", { machine: m.name, uuid: m.uuid });
-                                this.changed(["QuarantineInfo"]);
+                                this.publishSoon();
                             } catch (e) {
                                 await this.step(ctx, "Quarantine.StopMachine", `Failed: ${(e as Error).message}`, { machine: m.name, uuid: m.uuid });
                             }
@@ -533,7 +521,6 @@ export class Firewall {
                         throw invalidArgument("the host is not quarantined");
                     await this.commit({ ...this.state, quarantine: null }, quarantineOffScript(this.paths.table));
                     await this.step(ctx, "Release.Reconnect", "ok", { since: new Date(q.since).toISOString(), by: q.by });
-                    this.changed(["Quarantined", "QuarantineInfo"]);
                     if (options["start-machines"] !== false && this.machines) {
                         for (const m of q.stoppedMachines) {
                             try {

@@ -62,7 +62,7 @@ export class ZfsArea implements ZfsHost {
     /* Exports the manager (quick: before the bus name is taken); `probe`, run by the area's
      * supervisor, finds out which ZFS the host has and reads the state. */
     start(): void {
-        this.server.export(this.path, [{ name: ZFSMANAGER_IFACE, properties: () => this.managerProperties(), methods: managerMethods(this) }]);
+        this.publishManager();
     }
 
     /* Whether ZFS is here and answers; throws why not. Looks for the tools again while there are none. */
@@ -80,7 +80,7 @@ export class ZfsArea implements ZfsHost {
             this.flavor = await this.tools.flavor(true);
             if (!this.flavor)
                 return null;
-            this.server.propertiesChanged(this.path, ZFSMANAGER_IFACE, ["Implementation", "Version", "Features"]);
+            this.publishManager();
             this.ready = this.refresh();
             this.changeWatch.start(this.flavor, this.tools.zpoolPath);
             this.timer = setInterval(() => void this.refresh(), readEverySeconds() * 1000);
@@ -120,20 +120,20 @@ export class ZfsArea implements ZfsHost {
         this.runner.stop();
     }
 
-    private managerProperties(): Props {
+    private publishManager(): void {
         const f = this.flavor;
         const features = f ? [
             ...(f.lz4 ? ["lz4"] : []), ...(f.volumes ? ["volumes"] : []), ...(f.json ? ["json"] : []), ...(f.parsable ? ["exact-pool-sizes"] : []),
         ] : [];
-        return {
+        this.server.publish(this.path, ZFSMANAGER_IFACE, {
             Implementation: f?.kind ?? "", Version: f?.version ?? "", Features: features,
             SnapshotSchedule: snapshotScheduleToBus(this.schedule), ScrubSchedule: scrubScheduleToBus(this.schedule),
-        };
+        }, () => managerMethods(this));
     }
 
     setSchedule(schedule: Schedule): void {
         this.schedule = schedule;
-        this.server.propertiesChanged(this.path, ZFSMANAGER_IFACE, ["SnapshotSchedule", "ScrubSchedule"]);
+        this.publishManager();
         // what the new schedule makes due is taken now, not at the next minute
         if (this.flavor)
             void this.runner.tick();

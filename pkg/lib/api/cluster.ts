@@ -36,3 +36,22 @@ export async function clusterChangeNode(node: string, change: NodeChange, machin
 export async function clusterMachineCall(node: string, machine: string, action: "Start" | "Shutdown" | "ForceOff"): Promise<void> {
     await callDaemon<PageClusterMethodResults["MachineCall"]>(CLUSTER_PATH, CLUSTER_IFACE, "MachineCall", [node, machine, action, {}]);
 }
+
+/* Starts making a cluster with this node as its first member, on ADDRESS; its Job's path. */
+export async function clusterCreate(address: string): Promise<string> {
+    const [job] = await callDaemon<PageClusterMethodResults["Create"]>(CLUSTER_PATH, CLUSTER_IFACE, "Create", [address, {}]);
+    return job;
+}
+
+/* Starts joining this node to the cluster of the member at ADDRESS that made TOKEN; its Job's path. */
+export async function clusterJoin(address: string, token: string): Promise<string> {
+    const [job] = await callDaemon<PageClusterMethodResults["Join"]>(CLUSTER_PATH, CLUSTER_IFACE, "Join", [address, token.trim(), {}]);
+    return job;
+}
+
+/* A join token for one new node, good for LIFETIME seconds; when it expires, in µs since the epoch. */
+export async function clusterMakeJoinToken(lifetimeSeconds: number): Promise<{ token: string; expires: number }> {
+    const [token, expires] = await callDaemon<PageClusterMethodResults["MakeJoinToken"]>(CLUSTER_PATH, CLUSTER_IFACE, "MakeJoinToken",
+        [{ "lifetime-seconds": { t: "i", v: lifetimeSeconds } }]);
+    return { token, expires: Number(expires) };
+}

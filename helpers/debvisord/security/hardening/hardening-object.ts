@@ -44,24 +44,21 @@ export class Hardening {
         this.path = `${server.rootPath}/hardening`;
     }
 
-    export(): void {
-        this.server.export(this.path, [{
-            name: HARDENING_IFACE,
-            properties: () => ({
-                Checks: this.checks.map(c => ({
-                    Id: c.id, Title: c.title, Status: c.status, Detail: c.detail, Fixable: c.fixable, Change: c.change,
-                })),
-                MfaStatus: {
-                    Configured: this.mfa.configured, Pam: this.mfa.pam, Sshd: this.mfa.sshd, Detail: this.mfa.detail,
-                    Users: this.mfa.users.map(u => ({ Name: u.name, Enrolled: u.enrolled })),
-                },
-                Fail2ban: {
-                    Installed: this.f2b.installed, Running: this.f2b.running, Detail: this.f2b.detail,
-                    Jails: this.f2b.jails.map(j => ({ Name: j.name, Banned: j.banned })),
-                },
-            }),
-            methods: this.methods(),
-        }]);
+    /* The object's values as last read; the object server signals what changed. */
+    publish(): void {
+        this.server.publish(this.path, HARDENING_IFACE, {
+            Checks: this.checks.map(c => ({
+                Id: c.id, Title: c.title, Status: c.status, Detail: c.detail, Fixable: c.fixable, Change: c.change,
+            })),
+            MfaStatus: {
+                Configured: this.mfa.configured, Pam: this.mfa.pam, Sshd: this.mfa.sshd, Detail: this.mfa.detail,
+                Users: this.mfa.users.map(u => ({ Name: u.name, Enrolled: u.enrolled })),
+            },
+            Fail2ban: {
+                Installed: this.f2b.installed, Running: this.f2b.running, Detail: this.f2b.detail,
+                Jails: this.f2b.jails.map(j => ({ Name: j.name, Banned: j.banned })),
+            },
+        }, () => this.methods());
     }
 
     start(): void {
@@ -80,7 +77,7 @@ export class Hardening {
         this.mfa = mfaStatus(this.env.root);
         this.f2b = await fail2banStatus(this.env).catch((e: Error) =>
             ({ installed: true, running: false, jails: [], detail: `fail2ban-client failed: ${e.message}` }));
-        this.server.propertiesChanged(this.path, HARDENING_IFACE, ["Checks", "MfaStatus", "Fail2ban"]);
+        this.publish();
     }
 
     /* The methods of this object's interface, keyed by the contract's names (see bus/call-pipeline.ts). */
