@@ -15,33 +15,8 @@ export const BASELINE_TABLE = "debvisor-baseline";
 const NFTABLES_CONF = "/etc/nftables.conf";
 const TABLE_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,31}$/;
 
+/** a network of the node, as lib/cidr.ts networkOf gives it */
 export interface Network { family: 4 | 6; cidr: string }
-
-/* The network of an address: "192.0.2.7", 24 → "192.0.2.0/24". */
-export function networkOf(address: string, prefix: number): Network | null {
-    if (/^\d+\.\d+\.\d+\.\d+$/.test(address) && prefix >= 0 && prefix <= 32) {
-        const n = address.split(".").reduce((acc, o) => acc * 256 + Number(o), 0);
-        const size = 2 ** (32 - prefix);
-        const base = Math.floor(n / size) * size;
-        return { family: 4, cidr: `${[24, 16, 8, 0].map(s => Math.floor(base / 2 ** s) % 256).join(".")}/${prefix}` };
-    }
-    if (address.includes(":") && prefix >= 0 && prefix <= 128) {
-        // expand, mask, and let nft print it: nft accepts the long form
-        const [head, tail = ""] = address.split("::");
-        const h = head ? head.split(":") : [], t = tail ? tail.split(":") : [];
-        if (!address.includes("::") && h.length !== 8)
-            return null;
-        const groups = [...h, ...Array<string>(8 - h.length - t.length).fill("0"), ...t].map(g => parseInt(g || "0", 16));
-        if (groups.length !== 8 || groups.some(g => !(g >= 0 && g <= 0xffff)))
-            return null;
-        const masked = groups.map((g, i) => {
-            const bits = Math.max(0, Math.min(16, prefix - i * 16));
-            return bits === 0 ? 0 : g & (0xffff << (16 - bits)) & 0xffff;
-        });
-        return { family: 6, cidr: `${masked.map(g => g.toString(16)).join(":")}/${prefix}` };
-    }
-    return null;
-}
 
 interface BaselineOptions {
     table?: string;

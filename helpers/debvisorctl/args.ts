@@ -66,6 +66,13 @@ export function parse(argv: string[], options: Options, positionals: { min: numb
     return { values, positionals: rest, help };
 }
 
+/* An argument that must be a whole number (digits only). */
+export function wholeNumber(text: unknown, what: string): number {
+    if (!/^\d+$/.test(String(text)))
+        throw new UsageError(`${what} takes a whole number`);
+    return Number(text);
+}
+
 /* "[--format FORMAT]", "[-n N]", "[--json]": an option as the usage line shows it. */
 export function synopsis(name: string, spec: OptionSpec): string {
     const flag = spec.short ? `-${spec.short}` : `--${name}`;

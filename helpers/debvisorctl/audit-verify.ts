@@ -28,8 +28,7 @@ export interface LogCheck extends VerifyResult {
     /** a segment that begins with a seal: the segment whose chain it continues (not checked) */
     startsAfter?: string;
     file: string;
-    /** the daemon's head the file was compared with, or null when it was checked on its own */
-    daemon: DaemonHead | null;
+    daemon: null;
 }
 
 /* Line `n` (1-based) of the file, an unterminated last line included; null past the end. Reads in chunks. */
@@ -66,48 +65,9 @@ function hashOf(line: string | null): string | null {
     return m ? m[1] : null;
 }
 
-interface Comparison { check: LogCheck; transient: boolean }
-
-function compare(file: string, result: VerifyResult, daemon: DaemonHead | null): Comparison {
-    const check: LogCheck = { ...result, file, daemon };
-    if (!daemon)
-        return { check, transient: false };
-    if (!result.ok) {
-        // a failure in the last line may be a record the daemon is writing right now
-        const atEnd = readLine(file, (result.brokenLine ?? 0) + 1) === null;
-        return { check, transient: atEnd };
-    }
-    if (result.records < daemon.count) {
-        return {
-            check: {
-                ...check, ok: false, brokenLine: result.records + 1,
-                reason: `missing: the file ends after ${result.records} records, but debvisord has written ${daemon.count} ` +
-                    `(chain head ${daemon.head}): records were cut from the end`,
-            },
-            transient: true,
-        };
-    }
-    if (daemon.count > 0 && hashOf(readLine(file, daemon.count)) !== daemon.head) {
-        return {
-            check: {
-                ...check, ok: false, brokenLine: daemon.count,
-                reason: `differs from record ${daemon.count} as debvisord wrote it (chain head ${daemon.head}): the log was rewritten`,
-            },
-            transient: false,
-        };
-    }
-    return { check, transient: false };
-}
-
-/* Verifies `file`, compared with `daemon` when given (read before this call). */
-export async function checkLog(file: string, daemon: DaemonHead | null, settleMs = SETTLE_MS): Promise<LogCheck> {
-    const deadline = Date.now() + settleMs;
-    for (;;) {
-        const { check, transient } = compare(file, verifySegmentFile(file), daemon);
-        if (check.ok || !transient || Date.now() >= deadline)
-            return check;
-        await new Promise(resolve => setTimeout(resolve, RETRY_MS));
-    }
+/* Verifies one file on its own (a copy, offline): only a series can be held against the daemon's head. */
+export function checkLog(file: string): LogCheck {
+    return { ...verifySegmentFile(file), file, daemon: null };
 }
 
 /* Whether two paths name the same file (symbolic links and relative paths included). */

@@ -127,11 +127,27 @@ export async function managedObjects(): Promise<ManagedObjects> {
     return objects as ManagedObjects;
 }
 
+/** An object as a command finds it: its properties, its path as "Path". */
+export type Found = Properties & { Path: string };
+
 /* Every object that implements `iface`, its path as "Path" next to its properties. */
-export function objectsWith(objects: ManagedObjects, iface: string): Array<Properties & { Path: string }> {
+export function objectsWith(objects: ManagedObjects, iface: string): Found[] {
     return Object.entries(objects)
         .filter(([, interfaces]) => interfaces[iface])
         .map(([path, interfaces]) => ({ Path: path, ...interfaces[iface] }));
+}
+
+/* The objects of `iface` in the order of their names, as lists show them. */
+export async function objectsByName(iface: string): Promise<Found[]> {
+    return objectsWith(await managedObjects(), iface).sort((a, b) => String(a.Name).localeCompare(String(b.Name)));
+}
+
+/* The object of `iface` a command line named; NotFound saying `missing` when there is none. */
+export async function findObject(iface: string, matches: (o: Found) => boolean, missing: string): Promise<Found> {
+    const found = (await objectsByName(iface)).find(matches);
+    if (!found)
+        throw new CliError(missing, "NotFound");
+    return found;
 }
 
 /* The `options a{sv}` of a method call; --no-ask becomes auth.no_user_interaction. */

@@ -91,6 +91,8 @@ export function parseFor(command: Command, argv: string[]) {
 }
 
 export const JSON_OPTION: Options = { json: { type: "boolean", help: "print JSON, for scripts" } };
+/* For a command that starts a job: without it the job's path is printed (job-follow.ts printAndFollow). */
+export const WAIT_OPTION: Options = { wait: { type: "boolean", help: "wait until the job ends, with progress; Ctrl-C cancels it" } };
 export const NO_ASK_OPTION: Options = {
     "no-ask": { type: "boolean", help: "fail instead of asking for a password (polkit's auth.no_user_interaction)" },
 };

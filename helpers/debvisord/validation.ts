@@ -14,6 +14,13 @@ export function optionsSchema<Shape extends z.core.$ZodShape>(shape: Shape) {
     return z.strictObject(shape, { error: "must be a dictionary of options (a{sv})" });
 }
 
+/* A string that `problem` finds nothing wrong with (null); what it finds is the error's message. */
+export const checkedBy = (problem: (value: string) => string | null) => z.string().check(z.superRefine((value, ctx) => {
+    const p = problem(value);
+    if (p)
+        ctx.addIssue({ code: "custom", message: p, input: value });
+}));
+
 /* A name that becomes a file name: no path separators, no leading dot or dash. */
 function fileName(max: number) {
     return z.string().check(

@@ -118,6 +118,15 @@ export function containsAddress(net: Net, family: Family, value: bigint): boolea
     return net.family === family && net.start <= value && value <= net.end;
 }
 
+/* The network an address is in: "192.0.2.7", 24 → "192.0.2.0/24"; null for what is not an address and prefix. */
+export function networkOf(address: string, prefix: number): { family: Family; cidr: string } | null {
+    const a = parseAddress(address);
+    if (!a || !Number.isInteger(prefix) || prefix < 0 || prefix > BITS[a.family])
+        return null;
+    const hostBits = BigInt(BITS[a.family] - prefix);
+    return { family: a.family, cidr: `${formatAddress(a.family, (a.value >> hostBits) << hostBits)}/${prefix}` };
+}
+
 /* Parses a single address (no prefix), as found in /proc/net/tcp6 or ss; v4-mapped IPv6 becomes IPv4. */
 export function parseHost(text: string): { family: Family; value: bigint } | null {
     const a = parseAddress(text);

@@ -26,6 +26,9 @@ export interface DBusClient {
     addEventListener(type: "notify", listener: (event: Event, data: NotifyData) => void): void;
     addEventListener(type: "close", listener: (event: Event, options: CloseOptions) => void): void;
     addEventListener(type: "owner", listener: (event: Event, owner: string | null) => void): void;
+    /** tells the bridge what the service's interfaces are, as it would learn by introspecting them;
+     * cockpit.js has it up to Cockpit 288 only (Debian 12's 287 has it, Debian 13's 337 not) */
+    meta?: (interfaces: Record<string, unknown>) => void;
     close(problem?: string): void;
 }
 

@@ -6,7 +6,7 @@
 // comes from the watch, the channel's "close" and "owner" events and failed
 // calls; when debvisord is replaced, the page starts over on a new channel.
 import { useMemo, useSyncExternalStore } from "react";
-import { BUS_NAME, JOB_IFACE, MACHINE_IFACE, MANAGER_IFACE, ROOT_PATH, type PageJobProperties, type PageMachineProperties, type PageManagerProperties } from "../../generated/dbus-contract";
+import { BRIDGE_META, BUS_NAME, JOB_IFACE, MACHINE_IFACE, MANAGER_IFACE, ROOT_PATH, type PageJobProperties, type PageMachineProperties, type PageManagerProperties } from "../../generated/dbus-contract";
 import { AUDIT_IFACE, type PageAuditProperties } from "../../generated/dbus-contract";
 import { DNS_IFACE, DNSKEY_IFACE, DNSZONE_IFACE, type PageDnsKeyProperties, type PageDnsProperties, type PageDnsZoneProperties } from "../../generated/dbus-contract";
 import { FIREWALL_IFACE, type PageFirewallProperties } from "../../generated/dbus-contract";
@@ -123,6 +123,10 @@ function unavailable(reason: UnavailableReason, error: DBusError | CloseOptions 
 function openClient(): DBusClient {
     const c = cockpit.dbus(BUS_NAME, { bus: "system" });
     client = c;
+    // the contract describes every interface: the bridge answers the watch without introspecting an
+    // object of each first, one call after another. Only where cockpit.js still has meta() (up to
+    // Cockpit 288): calling it where it does not (Debian 13's 337) threw, and the page stayed empty
+    c.meta?.(BRIDGE_META);
     let lastOwner: string | null = null;
     let ownerLost = false;
 
@@ -160,6 +164,8 @@ function openClient(): DBusClient {
         setState({ service: unavailable(unavailableReason(options) ?? "disconnected", options), objects: {} });
     });
 
+    // when the page asked (its scripts ran), for the page benchmarks and the browser's profiler
+    performance.mark("debvisor-watch-sent");
     c.watch({ path_namespace: ROOT_PATH }).then(
         () => {
             performance.mark("debvisor-watch-ready");
@@ -190,6 +196,20 @@ function openClient(): DBusClient {
 /* The page's client; opened on first use. */
 export function dbusClient(): DBusClient {
     return client ?? openClient();
+}
+
+let reads: DBusClient | null = null;
+
+/** A second channel, without a watch, for reads that need none of the objects (a graph's
+ * history): the bridge sends a channel's answers only after what its watch reads, so on the
+ * page's client they would wait for the whole object tree. Opened on first use. */
+export function readsClient(): DBusClient {
+    if (!reads) {
+        const c = cockpit.dbus(BUS_NAME, { bus: "system" });
+        c.addEventListener("close", () => { if (reads === c) reads = null });
+        reads = c;
+    }
+    return reads;
 }
 
 /** Starts over on a new channel: after the service was unavailable ("Try

@@ -1,11 +1,12 @@
 // One machine: its actions, and tabs for overview, history graphs, disks,
 // network interfaces, snapshots, backups and the console. Everything here is live: it is
 // rendered from the machine's object, which libvirt's events keep current.
-import { lazy, Suspense, useState } from "react";
+import { lazy, Suspense, useState, type ReactNode } from "react";
 import type { HistoryRange } from "../lib/history-ranges";
 import { Breadcrumb, BreadcrumbItem } from "@patternfly/react-core/dist/esm/components/Breadcrumb/index.js";
 import { Button } from "@patternfly/react-core/dist/esm/components/Button/index.js";
 import { Card, CardBody } from "@patternfly/react-core/dist/esm/components/Card/index.js";
+import { Spinner } from "@patternfly/react-core/dist/esm/components/Spinner/index.js";
 import { EmptyState, EmptyStateBody } from "@patternfly/react-core/dist/esm/components/EmptyState/index.js";
 import { Tab, Tabs, TabTitleText } from "@patternfly/react-core/dist/esm/components/Tabs/index.js";
 import { Title } from "@patternfly/react-core/dist/esm/components/Title/index.js";
@@ -35,8 +36,10 @@ const ConsoleTab = lazy(() => import("./details/ConsoleTab").then(m => ({ defaul
 type Dialog = "force-off" | "delete" | "rename" | "clone" | "migrate" | null;
 const TABS = ["overview", "history", "disks", "network", "snapshots", "backups", "console"];
 
-export function MachineDetails({ name, machine, allNames, onBack, elsewhere, tab, onTab, range, onRange }: {
+export function MachineDetails({ name, machine, loading = false, allNames, onBack, elsewhere, tab, onTab, range, onRange }: {
     name: string; machine: MachineObject | undefined; allNames: string[]; onBack: () => void;
+    /** the bus's objects are still being read: the page and its History tab show already (the graphs need only the name) */
+    loading?: boolean;
     /** the tab and the History tab's range, from the page's address */
     tab: string; onTab: (tab: string) => void; range: HistoryRange; onRange: (range: HistoryRange) => void;
     /** the member of the cluster that has a machine of this name when this node has none (after a migration) */
@@ -50,7 +53,7 @@ export function MachineDetails({ name, machine, allNames, onBack, elsewhere, tab
             <BreadcrumbItem isActive>{name}</BreadcrumbItem>
         </Breadcrumb>
     );
-    if (!machine) {
+    if (!machine && !loading) {
         return (
             <Stack hasGutter>
                 <StackItem>{crumbs}</StackItem>
@@ -62,68 +65,87 @@ export function MachineDetails({ name, machine, allNames, onBack, elsewhere, tab
             </Stack>
         );
     }
-    const p = machine.props;
-    const off = p.State === "shutoff" || p.State === "crashed";
-    const run = (action: MachineAction) => () =>
-        machineCall(machine.path, action).catch(e => showError(format(_("$0 failed for $1"), action, p.Name), e));
-    const buttons: Array<[string, () => void, "primary" | "secondary" | "danger"]> = off
-        ? [[_("Start"), run("Start"), "primary"], [_("Rename…"), () => setDialog("rename"), "secondary"], [_("Clone…"), () => setDialog("clone"), "secondary"]]
-        : p.State === "paused"
-            ? [[_("Resume"), run("Resume"), "primary"], [_("Force off…"), () => setDialog("force-off"), "danger"]]
-            : [[_("Shut down"), run("Shutdown"), "secondary"], [_("Reboot"), run("Reboot"), "secondary"], [_("Pause"), run("Pause"), "secondary"],
-                [_("Migrate…"), () => setDialog("migrate"), "secondary"], [_("Force off…"), () => setDialog("force-off"), "danger"]];
-    buttons.push([_("Delete…"), () => setDialog("delete"), "danger"]);
+    const buttons = machine ? actionButtons(machine, setDialog) : [];
+    // a tab that needs the machine's object waits for it; the History tab needs only its name
+    const withMachine = (content: (m: MachineObject) => ReactNode) => machine ? content(machine) : <Spinner size="lg" aria-label={_("Loading the machine")} />;
 
     return (
         <Stack hasGutter>
             <StackItem>{crumbs}</StackItem>
             <StackItem>
                 <Flex alignItems={{ default: "alignItemsCenter" }}>
-                    <FlexItem><Title headingLevel="h2" id="machine-title">{p.Name}</Title></FlexItem>
-                    <FlexItem><StateLabel state={p.State} /></FlexItem>
+                    <FlexItem><Title headingLevel="h2" id="machine-title">{name}</Title></FlexItem>
+                    <FlexItem>{machine && <StateLabel state={machine.props.State} />}</FlexItem>
                     <FlexItem align={{ default: "alignRight" }}>
                         <Flex id="machine-actions">{buttons.map(([label, onClick, variant]) => <FlexItem key={label}><Button variant={variant} onClick={onClick}>{label}</Button></FlexItem>)}</Flex>
                     </FlexItem>
                 </Flex>
             </StackItem>
             {/* its own alerts (MachineCrashed) and the failed runs of the backup schedules that cover it */}
-            <AlertsFor inStack what={p.Name} matchers={[
-                { uuid: p.UUID },
-                { alertname: "BackupScheduleFailed", schedule: schedulesOf(schedules, p).map(s => s.props.Name) },
-            ]} />
+            {machine && <AlertsFor inStack what={name} matchers={[
+                { uuid: machine.props.UUID },
+                { alertname: "BackupScheduleFailed", schedule: schedulesOf(schedules, machine.props).map(s => s.props.Name) },
+            ]} />}
             <StackItem>
                 <Card>
                     <CardBody>
                         <Tabs activeKey={TABS.includes(tab) ? tab : "overview"} onSelect={(_e, key) => onTab(String(key))} aria-label={_("Machine details")} mountOnEnter unmountOnExit>
-                            <Tab eventKey="overview" title={<TabTitleText>{_("Overview")}</TabTitleText>}><OverviewTab machine={machine} /></Tab>
-                            <Tab eventKey="history" title={<TabTitleText>{_("History")}</TabTitleText>}><HistoryTab machine={machine} range={range} onRange={onRange} /></Tab>
-                            <Tab eventKey="disks" title={<TabTitleText>{_("Disks")}</TabTitleText>}><DisksTab machine={machine} /></Tab>
-                            <Tab eventKey="network" title={<TabTitleText>{_("Network interfaces")}</TabTitleText>}><NicsTab machine={machine} /></Tab>
-                            <Tab eventKey="snapshots" title={<TabTitleText>{_("Snapshots")}</TabTitleText>}><SnapshotsTab machine={machine} /></Tab>
-                            <Tab eventKey="backups" title={<TabTitleText>{_("Backups")}</TabTitleText>}><BackupsTab machine={machine} allNames={allNames} /></Tab>
-                            <Tab eventKey="console" title={<TabTitleText>{_("Console")}</TabTitleText>}><Suspense><ConsoleTab machine={machine} /></Suspense></Tab>
+                            <Tab eventKey="overview" title={<TabTitleText>{_("Overview")}</TabTitleText>}>{withMachine(m => <OverviewTab machine={m} />)}</Tab>
+                            <Tab eventKey="history" title={<TabTitleText>{_("History")}</TabTitleText>}><HistoryTab name={name} range={range} onRange={onRange} /></Tab>
+                            <Tab eventKey="disks" title={<TabTitleText>{_("Disks")}</TabTitleText>}>{withMachine(m => <DisksTab machine={m} />)}</Tab>
+                            <Tab eventKey="network" title={<TabTitleText>{_("Network interfaces")}</TabTitleText>}>{withMachine(m => <NicsTab machine={m} />)}</Tab>
+                            <Tab eventKey="snapshots" title={<TabTitleText>{_("Snapshots")}</TabTitleText>}>{withMachine(m => <SnapshotsTab machine={m} />)}</Tab>
+                            <Tab eventKey="backups" title={<TabTitleText>{_("Backups")}</TabTitleText>}>{withMachine(m => <BackupsTab machine={m} allNames={allNames} />)}</Tab>
+                            <Tab eventKey="console" title={<TabTitleText>{_("Console")}</TabTitleText>}>{withMachine(m => <Suspense><ConsoleTab machine={m} /></Suspense>)}</Tab>
                         </Tabs>
                     </CardBody>
                 </Card>
             </StackItem>
-            {(dialog === "force-off" || dialog === "delete") && (
-                <ConfirmDialog machine={machine} kind={dialog} onClose={() => { setDialog(null) }} onDone={dialog === "delete" ? onBack : undefined} />
-            )}
-            {dialog === "rename" && (
-                <ActionDialog title={format(_("Rename $0"), p.Name)} confirm={_("Rename")} onClose={() => setDialog(null)}
-                    field={{ label: _("New name"), initial: p.Name, check: v => checkMachineName(v, allNames) }}
-                    run={v => machineRename(machine.path, v)}>
-                    <p>{_("The machine's disks keep their names.")}</p>
-                </ActionDialog>
-            )}
-            {dialog === "migrate" && <MigrateDialog machine={machine} onClose={() => setDialog(null)} />}
-            {dialog === "clone" && (
-                <ActionDialog title={format(_("Clone $0"), p.Name)} confirm={_("Clone")} onClose={() => setDialog(null)}
-                    field={{ label: _("Name of the copy"), initial: `${p.Name}-copy`, check: v => checkMachineName(v, allNames) }}
-                    run={v => machineClone(machine.path, v)}>
-                    <p>{_("Every disk is copied; the copy's network interfaces get new MAC addresses. Progress shows in Jobs.")}</p>
-                </ActionDialog>
-            )}
+            {machine && dialog && <MachineDialog machine={machine} dialog={dialog} allNames={allNames} onClose={() => setDialog(null)} onBack={onBack} />}
         </Stack>
     );
+}
+
+/* The actions the machine's state allows, as buttons: those that ask first open a dialog. */
+function actionButtons(machine: MachineObject, setDialog: (d: Dialog) => void): Array<[string, () => void, "primary" | "secondary" | "danger"]> {
+    const p = machine.props;
+    const run = (action: MachineAction) => () =>
+        machineCall(machine.path, action).catch(e => showError(format(_("$0 failed for $1"), action, p.Name), e));
+    const buttons: Array<[string, () => void, "primary" | "secondary" | "danger"]> = p.State === "shutoff" || p.State === "crashed"
+        ? [[_("Start"), run("Start"), "primary"], [_("Rename…"), () => setDialog("rename"), "secondary"], [_("Clone…"), () => setDialog("clone"), "secondary"]]
+        : p.State === "paused"
+            ? [[_("Resume"), run("Resume"), "primary"], [_("Force off…"), () => setDialog("force-off"), "danger"]]
+            : [[_("Shut down"), run("Shutdown"), "secondary"], [_("Reboot"), run("Reboot"), "secondary"], [_("Pause"), run("Pause"), "secondary"],
+                [_("Migrate…"), () => setDialog("migrate"), "secondary"], [_("Force off…"), () => setDialog("force-off"), "danger"]];
+    buttons.push([_("Delete…"), () => setDialog("delete"), "danger"]);
+    return buttons;
+}
+
+function MachineDialog({ machine, dialog, allNames, onClose, onBack }: {
+    machine: MachineObject; dialog: NonNullable<Dialog>; allNames: string[]; onClose: () => void; onBack: () => void;
+}) {
+    const p = machine.props;
+    switch (dialog) {
+    case "force-off":
+    case "delete":
+        return <ConfirmDialog machine={machine} kind={dialog} onClose={onClose} onDone={dialog === "delete" ? onBack : undefined} />;
+    case "rename":
+        return (
+            <ActionDialog title={format(_("Rename $0"), p.Name)} confirm={_("Rename")} onClose={onClose}
+                field={{ label: _("New name"), initial: p.Name, check: v => checkMachineName(v, allNames) }}
+                run={v => machineRename(machine.path, v)}>
+                <p>{_("The machine's disks keep their names.")}</p>
+            </ActionDialog>
+        );
+    case "migrate":
+        return <MigrateDialog machine={machine} onClose={onClose} />;
+    case "clone":
+        return (
+            <ActionDialog title={format(_("Clone $0"), p.Name)} confirm={_("Clone")} onClose={onClose}
+                field={{ label: _("Name of the copy"), initial: `${p.Name}-copy`, check: v => checkMachineName(v, allNames) }}
+                run={v => machineClone(machine.path, v)}>
+                <p>{_("Every disk is copied; the copy's network interfaces get new MAC addresses. Progress shows in Jobs.")}</p>
+            </ActionDialog>
+        );
+    }
 }

@@ -16,20 +16,19 @@ import { _ } from "../lib/gettext";
 import { MachinesTable } from "./MachinesTable";
 import { machineRows, type MachineRow } from "./machine-rows";
 import { openOnNode } from "../lib/node-rows";
-import { prefetchHistory } from "../lib/history-prefetch";
 import { rangeById } from "../lib/history-ranges";
-import { MACHINE_HISTORY_SERIES, machineTabPath } from "./details/history-series";
+import { machineTabPath, prefetchMachineHistory } from "./details/history-series";
 
 // the list is what the page opens with; one machine's details and the create dialog load when first asked for
 const loadDetails = () => import("./MachineDetails");
 const MachineDetails = lazy(() => loadDetails().then(m => ({ default: m.MachineDetails })));
-// opened on a machine's address: its details load while the bus connection opens, not after it; at its
-// History tab, the graphs' history is asked for now too, by the machine's name (it needs none of the objects)
+// opened on a machine's address: its details load while the bus connection opens, not after it, and its
+// history is asked for now too, by the machine's name (it needs none of the objects)
 if (cockpit.location.path[0] === "machine") {
     void loadDetails();
-    const [, name, tab] = cockpit.location.path;
-    if (name && tab === "history")
-        prefetchHistory(Object.values(MACHINE_HISTORY_SERIES), rangeById(cockpit.location.options.range).seconds, { machineName: name });
+    const [, name] = cockpit.location.path;
+    if (name)
+        prefetchMachineHistory(name, rangeById(cockpit.location.options.range));
 }
 const CreateDialog = lazy(() => import("./CreateDialog").then(m => ({ default: m.CreateDialog })));
 
@@ -57,14 +56,14 @@ export function MachinesPage() {
     const openRemote = (row: MachineRow) => openOnNode(cluster, row.node, `machines#/machine/${encodeURIComponent(row.name)}`);
     const detail = path[0] === "machine" && path[1] ? path[1] : null;
     const emulated = manager?.Virtualization === "emulated" || machines.some(m => m.props.Emulated);
-    // the list is shown: a machine's details load while the browser is idle, so opening one does not wait for them
+    // the list is drawn (effects run after the paint): a machine's details load now, so opening one does not wait for them
     const listed = service.status === "ready" && !detail;
     useEffect(() => {
-        if (!listed)
-            return;
-        const idle = window.requestIdleCallback(() => void loadDetails(), { timeout: 2000 });
-        return () => window.cancelIdleCallback(idle);
+        if (listed)
+            void loadDetails();
     }, [listed]);
+    // a machine's page shows while the bus's objects are still read: its History tab needs only the name
+    const early = service.status === "connecting" && detail !== null;
     const names = machines.map(m => m.props.Name);
 
     return (
@@ -74,7 +73,7 @@ export function MachinesPage() {
                 <Title headingLevel="h1">{_("Virtual machines")}</Title>
             </PageSection>
             <PageSection isFilled>
-                {service.status !== "ready"
+                {service.status !== "ready" && !early
                     ? <ServiceEmptyState state={service} />
                     : (
                         <Stack hasGutter>
@@ -90,7 +89,7 @@ export function MachinesPage() {
                             )}
                             <StackItem>
                                 {detail
-                                    ? <Suspense><MachineDetails name={detail} machine={machines.find(m => m.props.Name === detail)} allNames={names} onBack={() => cockpit.location.go([])}
+                                    ? <Suspense><MachineDetails name={detail} machine={machines.find(m => m.props.Name === detail)} loading={early} allNames={names} onBack={() => cockpit.location.go([])}
                                         elsewhere={rows.find(r => r.name === detail && !r.local)?.node}
                                         tab={path[2] ?? "overview"} onTab={tab => cockpit.location.go(machineTabPath(detail, tab))}
                                         range={rangeById(options.range)} onRange={r => cockpit.location.go(machineTabPath(detail, "history"), { range: r.id })} /></Suspense>

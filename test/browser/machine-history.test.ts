@@ -112,6 +112,37 @@ moduleUnless("browser: a machine's history graphs", enginesMissing(), hooks => {
         }
     });
 
+    QUnit.test("opened at the History tab's address, the graphs are read on a channel with no watch: not held back until every object is read", async assert => {
+        const session = await openSession();
+        // Cockpit's WebSocket frames are "CHANNEL\n{message}": the channels that carry a watch, and those that carry History calls
+        const watching = new Set<string>();
+        const historyOn = new Set<string>();
+        session.page.on("websocket", ws => ws.on("framesent", f => {
+            const text = String(f.payload);
+            const channel = text.slice(0, text.indexOf("\n"));
+            if (/"watch":/.test(text))
+                watching.add(channel);
+            if (/"call":\s*\[\s*"[^"]*",\s*"org\.debvisor\.DebVisor1\.Metrics",\s*"History"/.test(text))
+                historyOn.add(channel);
+        }));
+        try {
+            await login(session.page, VIEWER);
+            session.consoleErrors.length = 0;
+            await session.page.goto(`${COCKPIT_URL}/debvisor/machines#/machine/${name}/history?range=day`);
+            const frame = await pageFrame(session.page, "debvisor/machines");
+            await frame.locator("[data-testid='machine-history'] figure[data-range='day'][aria-label='CPU'] svg").waitFor(WAIT);
+            assert.true(await pointsOf(frame, "CPU") >= 1, `the day's CPU: ${await pointsOf(frame, "CPU")} points`);
+            assert.true(watching.size > 0, "the page watches debvisord's objects");
+            assert.true(historyOn.size > 0, "the graphs called History");
+            assert.deepEqual([...historyOn].filter(c => watching.has(c)), [], "no History call on a channel with a watch");
+            // the rest of the page follows once the objects are read
+            await frame.locator("#machine-actions button").first().waitFor(WAIT);
+            assert.deepEqual(session.consoleErrors, [], "no console errors");
+        } finally {
+            await session.close();
+        }
+    });
+
     QUnit.test("narrow and dark: the graphs fit the screen", async assert => {
         const session = await openSession({ colorScheme: "dark", width: 420 });
         try {

@@ -53,7 +53,8 @@ export async function openSession(options: { colorScheme?: "light" | "dark"; wid
         context, page, consoleErrors,
         close: async () => {
             await context.close().catch(() => undefined);
-            fs.rmSync(profile, { recursive: true, force: true });
+            // Chromium's last writes to its profile may still land as it exits (ENOTEMPTY ended the cluster bench): retried
+            fs.rmSync(profile, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
         },
     };
 }

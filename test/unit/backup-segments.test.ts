@@ -11,7 +11,8 @@ import path from "node:path";
 import QUnit from "qunit";
 import { ByteQueue } from "../../helpers/lib/byte-queue.js";
 import { tarEntries } from "../../helpers/lib/tar-reader.js";
-import { punchSegments, segmentsDir, stageDisk, writeSegmentedImage, type DiskTracking } from "../../helpers/debvisord/backups/disk-segments.js";
+import { imageInfo, punchSegments, segmentsDir, stageDisk, writeSegmentedImage, type DiskTracking } from "../../helpers/debvisord/backups/disk-segments.js";
+import { imageMap, readMapped } from "../../helpers/debvisord/backups/image-map.js";
 import { moduleUnless } from "../lib/skip.js";
 
 const MIB = 1 << 20;
@@ -114,6 +115,53 @@ moduleUnless("backups: disks as segments, with qemu-nbd and restic, for real", t
         } finally {
             holder.kill();
         }
+    });
+
+    QUnit.test("read from the image file where qemu maps the data, through qemu-nbd where it does not (compressed): the disk's bytes either way", async assert => {
+        const run = (tool: string, args: string[]) => execFileSync(tool, args, { encoding: "utf8" });
+        const source = path.join(dir, "source.qcow2");
+        const disk = path.join(dir, "mixed.qcow2");
+        run("qemu-img", ["create", "-q", "-f", "qcow2", source, "8M"]);
+        run("qemu-io", ["-f", "qcow2", "-c", "write -P 6 0 2M", source]);
+        // compressed clusters in the first 2 MiB, plain ones written over part of them and after
+        run("qemu-img", ["convert", "-c", "-O", "qcow2", source, disk]);
+        run("qemu-io", ["-f", "qcow2", "-c", "write -P 8 1M 64k", "-c", "write -P 9 3M 1M", "-c", "write -P 2 7M 300k", disk]);
+        const raw = path.join(dir, "disk.raw");
+        run("qemu-img", ["convert", "-O", "raw", disk, raw]);
+        const bytes = fs.readFileSync(raw);
+
+        const info = await imageInfo(disk, false);
+        assert.true(info.ownOffsets, "a plain qcow2 maps into itself");
+        const runs = (await imageMap(disk, "qcow2", false))!;
+        const fd = await fs.promises.open(disk, "r");
+        try {
+            assert.true((await readMapped(fd, runs, 3 * MIB, MIB))?.equals(bytes.subarray(3 * MIB, 4 * MIB)), "plain clusters: the disk's bytes, from the file");
+            assert.true((await readMapped(fd, runs, 4 * MIB, 3 * MIB))?.equals(Buffer.alloc(3 * MIB)), "unallocated: zeros");
+            assert.true((await readMapped(fd, runs, 7 * MIB - 4096, 8192))?.equals(bytes.subarray(7 * MIB - 4096, 7 * MIB + 4096)), "across a run's start");
+            assert.equal(await readMapped(fd, runs, 0, MIB), null, "compressed clusters: left to qemu");
+        } finally {
+            await fd.close();
+        }
+
+        const staging = path.join(dir, "staging");
+        fs.mkdirSync(staging);
+        const staged = await stageDisk({
+            staging, target: "vda", file: disk, format: "qcow2", size: 8 * MIB, live: false, previous: null, kept: false, now: 1_700_000_000,
+            signal: new AbortController().signal, onProgress: () => undefined,
+        });
+        assert.equal(staged.written.length, 8 + 4 + 2, "every segment with data");
+        for (const i of staged.written) {
+            const file = path.join(segmentsDir(staging, "vda"), "000000", String(i).padStart(8, "0"));
+            assert.true(fs.readFileSync(file).equals(bytes.subarray(i * 256 * 1024, (i + 1) * 256 * 1024)), `segment ${i} holds the disk's bytes`);
+        }
+
+        const external = path.join(dir, "external.qcow2");
+        run("qemu-img", ["create", "-q", "-f", "qcow2", "-o", `data_file=${path.join(dir, "external.data")}`, external, "1M"]);
+        assert.false((await imageInfo(external, false)).ownOffsets, "a qcow2 with a data file: its offsets point into another file");
+        const encrypted = path.join(dir, "encrypted.qcow2");
+        // (qcow2's old AES: made at once, where LUKS spends seconds on its key)
+        run("qemu-img", ["create", "-q", "--object", "secret,id=s0,data=segments", "-f", "qcow2", "-o", "encrypt.format=aes,encrypt.key-secret=s0", encrypted, "1M"]);
+        assert.false((await imageInfo(encrypted, false)).ownOffsets, "an encrypted qcow2: its clusters are not the disk's bytes");
     });
 
     QUnit.test("a tar entry larger than a segment, or cut short, is refused", async assert => {

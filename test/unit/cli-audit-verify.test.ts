@@ -1,7 +1,8 @@
 // `debvisorctl audit verify` on log files made here with the daemon's own
 // record format: run as the built program (dist/debvisorctl.js, from
 // `npm run build`), offline, with no system bus at all; and the comparison
-// with a daemon's chain head, in process, on the same kind of files.
+// with a daemon's chain head, in process, on the same kind of files (a live
+// log is checked as a series, so the comparison is checkSegments').
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -9,7 +10,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import QUnit from "qunit";
 import { formatRecord, GENESIS } from "../../helpers/lib/audit-chain.js";
-import { checkLog, readLine } from "../../helpers/debvisorctl/audit-verify.js";
+import { checkSegments, readLine } from "../../helpers/debvisorctl/audit-verify.js";
 
 const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../dist/debvisorctl.js");
 // no bus: verifying a file must not need one
@@ -138,19 +139,19 @@ QUnit.module("debvisorctl audit verify against a daemon's chain head", hooks => 
     QUnit.test("records cut from the end: the chain still verifies, the daemon's head shows the loss", async assert => {
         const { lines, hashes } = makeLog(10);
         const file = write("audit.jsonl", lines.slice(0, 7).join("\n") + "\n");
-        const check = await checkLog(file, { count: 10, head: hashes[9] }, 200);
+        const check = await checkSegments(file, { count: 10, head: hashes[9] }, 200);
         assert.false(check.ok);
         assert.equal(check.brokenLine, 8, "the first missing line");
-        assert.true(/ends after 7 records, but debvisord has written 10.*cut from the end/.test(check.reason ?? ""), check.reason);
+        assert.true(/ends at record 7, but debvisord has written 10.*cut from the end/.test(check.reason ?? ""), check.reason);
     });
 
     QUnit.test("a file ahead of the head read earlier is fine when the head's record is in it", async assert => {
         const { lines, hashes } = makeLog(10);
         const file = write("audit.jsonl", lines.join("\n") + "\n");
-        const check = await checkLog(file, { count: 6, head: hashes[5] }, 0);
+        const check = await checkSegments(file, { count: 6, head: hashes[5] }, 0);
         assert.true(check.ok, check.reason);
         assert.deepEqual([check.records, check.head], [10, hashes[9]]);
-        assert.true((await checkLog(file, { count: 0, head: GENESIS }, 0)).ok, "a daemon that has written nothing yet");
+        assert.true((await checkSegments(file, { count: 0, head: GENESIS }, 0)).ok, "a daemon that has written nothing yet");
     });
 
     QUnit.test("a rewritten log with a valid chain of its own is found by the head's hash", async assert => {
@@ -165,7 +166,7 @@ QUnit.module("debvisorctl audit verify against a daemon's chain head", hooks => 
             return line;
         });
         const file = write("audit.jsonl", rechained.join("\n") + "\n");
-        const check = await checkLog(file, { count: 8, head: original.hashes[7] }, 0);
+        const check = await checkSegments(file, { count: 8, head: original.hashes[7] }, 0);
         assert.false(check.ok);
         assert.equal(check.brokenLine, 8);
         assert.true(/differs from record 8 as debvisord wrote it.*rewritten/.test(check.reason ?? ""), check.reason);
@@ -176,10 +177,10 @@ QUnit.module("debvisorctl audit verify against a daemon's chain head", hooks => 
         const file = write("audit.jsonl", lines.slice(0, 4).join("\n") + "\n" + lines[4].slice(0, 30));
         // the writer finishes its record a moment later, as debvisord does
         setTimeout(() => fs.appendFileSync(file, lines[4].slice(30) + "\n"), 150);
-        const check = await checkLog(file, { count: 5, head: hashes[4] }, 2_000);
+        const check = await checkSegments(file, { count: 5, head: hashes[4] }, 2_000);
         assert.true(check.ok, check.reason);
         assert.equal(check.records, 5);
-        const offline = await checkLog(write("torn.jsonl", lines.slice(0, 4).join("\n") + "\n" + lines[4].slice(0, 30)), null);
+        const offline = await checkSegments(write("torn.jsonl", lines.slice(0, 4).join("\n") + "\n" + lines[4].slice(0, 30)), null);
         assert.false(offline.ok, "without a daemon, a torn end is a failure at once");
     });
 });

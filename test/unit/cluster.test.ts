@@ -8,7 +8,8 @@ import os from "node:os";
 import path from "node:path";
 import QUnit from "qunit";
 import { cephConfText } from "../../helpers/debvisord/ceph/provision/config.js";
-import { networkOf, parseIpAddr } from "../../helpers/debvisord/cluster/host-addresses.js";
+import { parseIpAddr } from "../../helpers/debvisord/cluster/host-addresses.js";
+import { networkOf } from "../../helpers/lib/cidr.js";
 import { CEPH_CONF } from "../../helpers/debvisord/ceph/provision/config.js";
 import { MEMBER_RECORDS, parseMembers, readMembers } from "../../helpers/debvisord/cluster/membership.js";
 import { authorizedKeysText, knownHostsText } from "../../helpers/debvisord/cluster/ssh-channel.js";
@@ -114,10 +115,10 @@ QUnit.module("cluster", () => {
     });
 
     QUnit.test("addresses and their networks", assert => {
-        assert.strictEqual(networkOf("10.231.77.11", 24), "10.231.77.0/24");
-        assert.strictEqual(networkOf("192.168.1.130", 25), "192.168.1.128/25");
-        assert.strictEqual(networkOf("10.1.2.3", 32), "10.1.2.3/32");
-        assert.strictEqual(networkOf("10.1.2.3", 0), "0.0.0.0/0");
+        assert.strictEqual(networkOf("10.231.77.11", 24)?.cidr, "10.231.77.0/24");
+        assert.strictEqual(networkOf("192.168.1.130", 25)?.cidr, "192.168.1.128/25");
+        assert.strictEqual(networkOf("10.1.2.3", 32)?.cidr, "10.1.2.3/32");
+        assert.strictEqual(networkOf("10.1.2.3", 0)?.cidr, "0.0.0.0/0");
         const parsed = parseIpAddr(JSON.stringify([{ ifname: "lo", addr_info: [{ family: "inet", local: "127.0.0.1", prefixlen: 8 }] },
             { ifname: "host0", addr_info: [{ family: "inet6", local: "fe80::1", prefixlen: 64 }, { family: "inet", local: "10.0.0.2", prefixlen: 24 }] }]));
         assert.deepEqual(parsed, [{ address: "127.0.0.1", prefix: 8, device: "lo" }, { address: "10.0.0.2", prefix: 24, device: "host0" }]);

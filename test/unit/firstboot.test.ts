@@ -5,7 +5,8 @@
 import { spawnSync } from "node:child_process";
 import QUnit from "qunit";
 import { bridgeInterfaces, choosePrimaryNic, InterfacesError, parseInterfaces } from "../../helpers/debvisor-firstboot/interfaces.js";
-import { baselineRuleset, networkOf, withInclude } from "../../helpers/debvisor-firstboot/nft-baseline.js";
+import { baselineRuleset, withInclude } from "../../helpers/debvisor-firstboot/nft-baseline.js";
+import { networkOf } from "../../helpers/lib/cidr.js";
 import { resumeState } from "../../helpers/debvisor-firstboot/state.js";
 import { firstBootToBus } from "../../helpers/debvisord/host/firstboot.js";
 import { firstBootLine } from "../../helpers/debvisorctl/commands/status.js";
@@ -159,11 +160,11 @@ QUnit.module("first boot: nftables baseline", () => {
     });
 
     QUnit.test("Ceph's ports from the node's networks only, for ceph and mixed, and any node in a cluster", assert => {
-        const networks = [{ family: 4 as const, cidr: "192.0.2.0/24" }, { family: 6 as const, cidr: "2001:db8:0:0:0:0:0:0/64" }];
+        const networks = [{ family: 4 as const, cidr: "192.0.2.0/24" }, { family: 6 as const, cidr: "2001:db8::/64" }];
         for (const profile of ["ceph", "mixed"]) {
             const text = baselineRuleset({ profile, networks, table: "dv_test" });
             assert.true(text.includes("ip saddr { 192.0.2.0/24 } tcp dport { 3300, 6789, 6800-7300 } accept"), profile);
-            assert.true(text.includes("ip6 saddr { 2001:db8:0:0:0:0:0:0/64 } tcp dport { 3300, 6789, 6800-7300 } accept"), profile);
+            assert.true(text.includes("ip6 saddr { 2001:db8::/64 } tcp dport { 3300, 6789, 6800-7300 } accept"), profile);
         }
         assert.true(baselineRuleset({ profile: "zfs", networks, cluster: true }).includes("ip saddr { 192.0.2.0/24 } tcp dport { 3300, 6789, 6800-7300 } accept"),
             "a zfs node in a cluster: its monitor is reached from the other members");
@@ -176,15 +177,15 @@ QUnit.module("first boot: nftables baseline", () => {
         assert.deepEqual(networkOf("192.0.2.77", 24), { family: 4, cidr: "192.0.2.0/24" });
         assert.deepEqual(networkOf("10.213.7.2", 30), { family: 4, cidr: "10.213.7.0/30" });
         assert.deepEqual(networkOf("10.1.2.3", 32), { family: 4, cidr: "10.1.2.3/32" });
-        assert.deepEqual(networkOf("2001:db8::abcd:1", 64), { family: 6, cidr: "2001:db8:0:0:0:0:0:0/64" });
-        assert.deepEqual(networkOf("fd00:1:2:3:4:5:6:7", 56), { family: 6, cidr: "fd00:1:2:0:0:0:0:0/56" });
+        assert.deepEqual(networkOf("2001:db8::abcd:1", 64), { family: 6, cidr: "2001:db8::/64" });
+        assert.deepEqual(networkOf("fd00:1:2:3:4:5:6:7", 56), { family: 6, cidr: "fd00:1:2::/56" });
         assert.equal(networkOf("not an address", 24), null);
     });
 
     testUnless("nft accepts the text (nft --check), for every profile",
         spawnSync("nft", ["--version"], { encoding: "utf8" }).status === 0 ? null : "nft is not installed here", assert => {
         for (const profile of ["zfs", "ceph", "mixed", "none"]) {
-            const text = baselineRuleset({ profile, table: "dv_unit_check", networks: [{ family: 4, cidr: "192.0.2.0/24" }, { family: 6, cidr: "2001:db8:0:0:0:0:0:0/64" }] });
+            const text = baselineRuleset({ profile, table: "dv_unit_check", networks: [{ family: 4, cidr: "192.0.2.0/24" }, { family: 6, cidr: "2001:db8::/64" }] });
             const r = spawnSync("nft", ["-c", "-f", "-"], { input: text, encoding: "utf8" });
             assert.equal(r.status, 0, `${profile}: ${r.stderr}`);
         }

@@ -60,16 +60,14 @@ async function daemonHead(): Promise<{ head: DaemonHead | null; why: string }> {
     }
 }
 
-function report(check: LogCheck, json: boolean, live: boolean, why: string): number {
+/* One file checked on its own (never the live log, which is checked as a series). */
+function report(check: LogCheck, json: boolean): number {
     if (json) {
         printJson(check);
     } else if (check.ok) {
-        const note = check.daemon ? " (matches the daemon)"
-            : live ? ` (not compared with debvisord's chain head: ${why})` : "";
-        const after = check.startsAfter;
         // a sealed segment's chain goes on from the one before it, which was not checked here
-        const begins = after ? ` (a segment: it continues ${after}, which is not checked here)` : "";
-        print(`OK: ${check.records} records, chain head ${check.head}${begins}${note}`);
+        const begins = check.startsAfter ? ` (a segment: it continues ${check.startsAfter}, which is not checked here)` : "";
+        print(`OK: ${check.records} records, chain head ${check.head}${begins}`);
     } else {
         process.stderr.write(`debvisorctl: ${check.file}: line ${check.brokenLine}: ${check.reason}\n`);
     }
@@ -115,7 +113,7 @@ export const auditVerify: Command = {
         try {
             if (given === undefined || values.segments === true || live)
                 return reportSet(await checkSegments(file, head), values.json === true, live, why);
-            return report(await checkLog(file, head), values.json === true, live, why);
+            return report(checkLog(file), values.json === true);
         } catch (e) {
             throw new CliError(`cannot read ${file}: ${(e as Error).message}`);
         }

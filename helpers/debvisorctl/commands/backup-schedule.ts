@@ -3,8 +3,8 @@
 import dbus from "dbus-next";
 import { BACKUPSCHEDULE_IFACE, BACKUPS_IFACE, ROOT_PATH } from "../../../generated/dbus-contract.js";
 import { UsageError, type Values } from "../args.js";
-import { CliError, managedObjects, objectsWith, type Properties } from "../bus.js";
-import { JSON_OPTION, NO_ASK_OPTION, type Command } from "../command.js";
+import { findObject, objectsByName, type Properties } from "../bus.js";
+import { JSON_OPTION, NO_ASK_OPTION, WAIT_OPTION, type Command } from "../command.js";
 import { printAndFollow } from "../job-follow.js";
 import { callMethod } from "../method.js";
 import { print, printList, tableOf } from "../output.js";
@@ -24,15 +24,8 @@ const SETTING_OPTIONS = {
     ...Object.fromEntries(KEEPS.map(k => [`keep-${k}`, { type: "string" as const, value: "N", help: `keep the ${k === "last" ? "N newest" : `newest of the last N ${k === "daily" ? "days" : k.replace(/ly$/, "s")}`} (0: no such rule)` }])),
 };
 
-async function schedules(): Promise<Array<Properties & { Path: string }>> {
-    return objectsWith(await managedObjects(), BACKUPSCHEDULE_IFACE).sort((a, b) => String(a.Name).localeCompare(String(b.Name)));
-}
-
 async function findSchedule(name: string): Promise<string> {
-    const found = (await schedules()).find(s => s.Name === name);
-    if (!found)
-        throw new CliError(`no backup schedule named "${name}" (debvisorctl backup schedule list)`, "NotFound");
-    return found.Path;
+    return (await findObject(BACKUPSCHEDULE_IFACE, s => s.Name === name, `no backup schedule named "${name}" (debvisorctl backup schedule list)`)).Path;
 }
 
 /* The command line's settings as AddSchedule's and Update's options. */
@@ -119,7 +112,7 @@ const scheduleList: Command = {
     options: JSON_OPTION,
     async run(values) {
         const when = (us: unknown) => BigInt(us as bigint) === 0n ? "" : new Date(Number(BigInt(us as bigint) / 1000n)).toISOString().replace(/:\d\d\.\d+Z$/, "Z");
-        return printList(values, await schedules(), tableOf(["NAME", "REPOSITORY", "MACHINES", "WHEN", "KEEP", "NEXT", "LAST", "RESULT"], s => [
+        return printList(values, await objectsByName(BACKUPSCHEDULE_IFACE), tableOf(["NAME", "REPOSITORY", "MACHINES", "WHEN", "KEEP", "NEXT", "LAST", "RESULT"], s => [
             String(s.Name), String(s.Repository), s.Tag ? `tag ${String(s.Tag)}` : String(s.Machine), describeWhen(s), describeKeep(s.Keep),
             when(s.NextRun), when(s.LastRun), s.Running ? "running" : String(s.LastResult),
         ]));
@@ -130,7 +123,7 @@ const scheduleRun: Command = {
     name: "backup schedule run",
     args: "NAME",
     summary: "run a backup schedule now (its backups, then its pruning); prints the job, --wait follows it",
-    options: { wait: { type: "boolean", help: "wait until the job ends, with progress; Ctrl-C cancels it" }, ...NO_ASK_OPTION },
+    options: { ...WAIT_OPTION, ...NO_ASK_OPTION },
     positionals: { min: 1, max: 1 },
     async run(values, [name]) {
         const [job] = await callMethod(await findSchedule(name), BACKUPSCHEDULE_IFACE, "RunNow", [], values) as [string];

@@ -8,28 +8,17 @@ import { BACKUPREPOSITORY_IFACE, BACKUPS_IFACE, ROOT_PATH } from "../../../gener
 import { formatBytes } from "../../lib/bytes.js";
 import { unwrap } from "../../lib/variants.js";
 import { UsageError } from "../args.js";
-import { CliError, managedObjects, objectsWith, type Properties } from "../bus.js";
-import { JSON_OPTION, NO_ASK_OPTION, type Command } from "../command.js";
+import { findObject, objectsByName } from "../bus.js";
+import { JSON_OPTION, NO_ASK_OPTION, WAIT_OPTION, type Command } from "../command.js";
 import { printAndFollow } from "../job-follow.js";
 import { callMethod } from "../method.js";
 import { print, printJson, printList, tableOf, timeText } from "../output.js";
 import { callMachine, findMachine } from "./machine-lookup.js";
 
 const BACKUPS_PATH = `${ROOT_PATH}/backups`;
-const WAIT_OPTION = { wait: { type: "boolean" as const, help: "wait until the job ends, with progress; Ctrl-C cancels it" } };
 
-type Found = Properties & { Path: string };
-
-async function repositories(): Promise<Found[]> {
-    return objectsWith(await managedObjects(), BACKUPREPOSITORY_IFACE).sort((a, b) => String(a.Name).localeCompare(String(b.Name)));
-}
-
-async function findRepository(name: string): Promise<Found> {
-    const found = (await repositories()).find(r => r.Name === name);
-    if (!found)
-        throw new CliError(`no backup repository named "${name}" (debvisorctl backup repo-list)`, "NotFound");
-    return found;
-}
+const findRepository = (name: string) =>
+    findObject(BACKUPREPOSITORY_IFACE, r => r.Name === name, `no backup repository named "${name}" (debvisorctl backup repo-list)`);
 
 /* The lines of a file, or of standard input for "-". */
 function readLines(file: string, what: string): string[] {
@@ -110,7 +99,7 @@ const repoList: Command = {
     summary: "the backup repositories: name, kind, location",
     options: JSON_OPTION,
     async run(values) {
-        const list = await repositories();
+        const list = await objectsByName(BACKUPREPOSITORY_IFACE);
         return printList(values, list, tableOf(["NAME", "KIND", "LOCATION"], r => [String(r.Name), String(r.Kind), String(r.Location)]));
     },
 };

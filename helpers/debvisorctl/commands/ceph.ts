@@ -4,7 +4,7 @@
 import dbus from "dbus-next";
 import { CEPHIMAGE_IFACE, CEPHMANAGER_IFACE, CEPHOSD_IFACE, CEPHPOOL_IFACE, type ContractMethod } from "../../../generated/dbus-contract.js";
 import { UsageError } from "../args.js";
-import { CliError, getProperties, managedObjects, objectsWith, type Properties } from "../bus.js";
+import { findObject, getProperties, managedObjects, objectsWith, type Found } from "../bus.js";
 import { JSON_OPTION, NO_ASK_OPTION, type Command } from "../command.js";
 import { formatBytes } from "../../lib/bytes.js";
 import { printAndFollow } from "../job-follow.js";
@@ -13,28 +13,19 @@ import { print, printJson, printList, tableOf } from "../output.js";
 import { parseBytes } from "./import.js";
 
 const CEPH_PATH = "/org/debvisor/DebVisor1/ceph";
-type Found = Properties & { Path: string };
 const bytes = (v: unknown) => formatBytes(Number(v));
 async function list(iface: string): Promise<Found[]> {
     return objectsWith(await managedObjects(), iface);
 }
 
-async function findPool(name: string): Promise<Found> {
-    const found = (await list(CEPHPOOL_IFACE)).find(o => o.Name === name);
-    if (!found)
-        throw new CliError(`no Ceph pool named "${name}"`, "NotFound");
-    return found;
-}
+const findPool = (name: string) => findObject(CEPHPOOL_IFACE, o => o.Name === name, `no Ceph pool named "${name}"`);
 
 async function findImage(spec: string): Promise<Found> {
     const slash = spec.indexOf("/");
     if (slash < 1)
         throw new UsageError("name the image as POOL/IMAGE");
     const [pool, name] = [spec.slice(0, slash), spec.slice(slash + 1)];
-    const found = (await list(CEPHIMAGE_IFACE)).find(o => o.Pool === pool && o.Name === name);
-    if (!found)
-        throw new CliError(`no RBD image ${spec}`, "NotFound");
-    return found;
+    return findObject(CEPHIMAGE_IFACE, o => o.Pool === pool && o.Name === name, `no RBD image ${spec}`);
 }
 
 const cephStatus: Command = {
@@ -138,9 +129,7 @@ const cephOsdMark: Command = {
     async run(values, [verb, id]) {
         if (verb !== "in" && verb !== "out")
             throw new UsageError("say in or out");
-        const osd = (await list(CEPHOSD_IFACE)).find(o => String(o.Id) === id.replace(/^osd\./, ""));
-        if (!osd)
-            throw new CliError(`no OSD ${id}`, "NotFound");
+        const osd = await findObject(CEPHOSD_IFACE, o => String(o.Id) === id.replace(/^osd\./, ""), `no OSD ${id}`);
         await callMethod(osd.Path, CEPHOSD_IFACE, verb === "in" ? "MarkIn" : "MarkOut", [], values);
         return 0;
     },

@@ -6,14 +6,13 @@ import dbus from "dbus-next";
 import { CLUSTER_IFACE, ROOT_PATH } from "../../../generated/dbus-contract.js";
 import { UsageError, type Values } from "../args.js";
 import { getProperties } from "../bus.js";
-import { JSON_OPTION, NO_ASK_OPTION, type Command } from "../command.js";
+import { JSON_OPTION, NO_ASK_OPTION, WAIT_OPTION, type Command } from "../command.js";
 import { printAndFollow } from "../job-follow.js";
 import { callMethod } from "../method.js";
 import { print, printJson } from "../output.js";
 
 const CLUSTER_PATH = `${ROOT_PATH}/cluster`;
 const PLAN_OPTION = { plan: { type: "boolean" as const, help: "show what would be done and why it would be refused; change nothing" } };
-const WAIT_OPTION = { wait: { type: "boolean" as const, help: "wait until the job ends, with progress; Ctrl-C cancels it" } };
 
 interface Plan { Node: string; Change: string; Steps: string[]; Refusals: string[]; Machines: string[]; MachinesKnown: boolean }
 

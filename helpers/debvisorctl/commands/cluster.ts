@@ -7,7 +7,7 @@ import dbus from "dbus-next";
 import { CLUSTER_IFACE, ROOT_PATH } from "../../../generated/dbus-contract.js";
 import { UsageError } from "../args.js";
 import { getProperties } from "../bus.js";
-import { JSON_OPTION, NO_ASK_OPTION, type Command } from "../command.js";
+import { JSON_OPTION, NO_ASK_OPTION, WAIT_OPTION, type Command } from "../command.js";
 import { joinProfileOptions, PROFILE_OPTIONS } from "./storage.js";
 import { printAndFollow } from "../job-follow.js";
 import { callMethod } from "../method.js";
@@ -15,7 +15,6 @@ import { peerChannel } from "./cluster-peer-channel.js";
 import { fields, print, printJson, table } from "../output.js";
 
 const CLUSTER_PATH = `${ROOT_PATH}/cluster`;
-const WAIT_OPTION = { wait: { type: "boolean" as const, help: "wait until the job ends, with progress; Ctrl-C cancels it" } };
 /** what a forced command reads from the calling node */
 const MAX_REQUEST_BYTES = 64 * 1024;
 

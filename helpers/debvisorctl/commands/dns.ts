@@ -2,8 +2,8 @@
 import fs from "node:fs";
 import dbus from "dbus-next";
 import { DNS_IFACE, DNSKEY_IFACE, DNSZONE_IFACE, IN_SIGNATURES, ROOT_PATH, type ContractMethod } from "../../../generated/dbus-contract.js";
-import { UsageError, type Values } from "../args.js";
-import { call, managedObjects, objectsWith } from "../bus.js";
+import { UsageError, wholeNumber, type Values } from "../args.js";
+import { call, managedObjects, objectsByName, objectsWith } from "../bus.js";
 import { JSON_OPTION, NO_ASK_OPTION, type Command } from "../command.js";
 import { printAndFollow } from "../job-follow.js";
 import { findMachine } from "./machine-lookup.js";
@@ -19,12 +19,6 @@ function dns(values: Values, member: ContractMethod<typeof DNS_IFACE>, args: unk
     return callMethod(DNS_PATH, DNS_IFACE, member, args, values, options);
 }
 
-function whole(text: unknown, what: string): number {
-    if (!/^\d+$/.test(String(text)))
-        throw new UsageError(`${what} takes a whole number`);
-    return Number(text);
-}
-
 function date(micros: unknown): string {
     const n = Number(micros);
     return n > 0 ? new Date(n / 1000).toISOString().slice(0, 16).replace("T", " ") : "-";
@@ -35,7 +29,7 @@ const zones: Command = {
     summary: "the DNS zones this node manages, with their primary, serial and last error",
     options: JSON_OPTION,
     async run(values) {
-        const list = objectsWith(await managedObjects(), DNSZONE_IFACE).sort((a, b) => String(a.Name).localeCompare(String(b.Name)));
+        const list = await objectsByName(DNSZONE_IFACE);
         return printList(values, list, tableOf(["ZONE", "PRIMARY", "LOCAL", "SERIAL", "RECORDS", "FAILED", "LAST ERROR"], z => [
             String(z.Name), `${String(z.Server)}:${String(z.Port)}`, z.Local ? "yes" : "no", String(z.Serial),
             Number(z.RecordCount) < 0 ? "-" : String(z.RecordCount), String(z.FailedUpdates), String(z.LastError) || "-",
@@ -98,7 +92,7 @@ const add: Command = {
         } else {
             if (data === undefined)
                 throw new UsageError("give NAME TYPE DATA, or --file");
-            batch = [[name, type, values.ttl === undefined ? 300 : whole(values.ttl, "--ttl"), data]];
+            batch = [[name, type, values.ttl === undefined ? 300 : wholeNumber(values.ttl, "--ttl"), data]];
         }
         await dns(values, "UpsertRecords", [zone, batch], passOptions(values, { ptr: "b" }));
         print(`${batch.length} record${batch.length === 1 ? "" : "s"} written to ${zone}`);
@@ -124,7 +118,7 @@ const keys: Command = {
     summary: "the TSIG keys: scope, age, when rotation is due, zones using them (never the secrets)",
     options: JSON_OPTION,
     async run(values) {
-        const list = objectsWith(await managedObjects(), DNSKEY_IFACE).sort((a, b) => String(a.Name).localeCompare(String(b.Name)));
+        const list = await objectsByName(DNSKEY_IFACE);
         return printList(values, list, tableOf(["KEY", "TSIG NAME", "SCOPE", "CREATED", "ROTATION DUE", "STATE", "ZONES"], k => [
             String(k.Name), String(k.TsigName), String(k.Scope), date(k.Created), date(k.RotationDue),
             k.Rotation ? `rotation stopped before "${String(k.Rotation)}"` : k.Overdue ? "OVERDUE" : "ok",
@@ -144,7 +138,7 @@ const rotate: Command = {
     },
     positionals: { min: 1, max: 1 },
     async run(values, [key]) {
-        const options: Record<string, Variant> = values.overlap === undefined ? {} : { "overlap-seconds": new dbus.Variant("u", whole(values.overlap, "--overlap")) };
+        const options: Record<string, Variant> = values.overlap === undefined ? {} : { "overlap-seconds": new dbus.Variant("u", wholeNumber(values.overlap, "--overlap")) };
         const [job] = await dns(values, "RotateKey", [key], options) as [string];
         return printAndFollow(job, values);
     },
@@ -223,7 +217,7 @@ const addZone: Command = {
     positionals: { min: 2, max: 2 },
     async run(values, [zone, server]) {
         const o = passOptions(values, { local: "b", "register-machines": "b", "zone-key": "s", "transfer-key": "s", "node-key": "s", "vm-key": "s" });
-        const [path] = await dns(values, "AddZone", [zone, server, values.port === undefined ? 53 : whole(values.port, "--port")], o);
+        const [path] = await dns(values, "AddZone", [zone, server, values.port === undefined ? 53 : wholeNumber(values.port, "--port")], o);
         print(String(path));
         return 0;
     },
@@ -256,7 +250,7 @@ const generateKey: Command = {
     async run(values, [key]) {
         const o = passOptions(values, { scope: "s", algorithm: "s" });
         if (values["rotation-days"] !== undefined)
-            o["rotation-days"] = new dbus.Variant("u", whole(values["rotation-days"], "--rotation-days"));
+            o["rotation-days"] = new dbus.Variant("u", wholeNumber(values["rotation-days"], "--rotation-days"));
         const [path] = await dns(values, "GenerateKey", [key], o);
         print(String(path));
         return 0;

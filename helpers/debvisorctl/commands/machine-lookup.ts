@@ -3,21 +3,16 @@
 import type dbus from "dbus-next";
 import { MACHINE_IFACE, type ContractMethod } from "../../../generated/dbus-contract.js";
 import type { Values } from "../args.js";
-import { CliError, managedObjects, objectsWith, type Properties } from "../bus.js";
+import { findObject, objectsByName, type Found } from "../bus.js";
 import { callMethod } from "../method.js";
 
-export type Machine = Properties & { Path: string };
+export type Machine = Found;
 type Variant = InstanceType<typeof dbus.Variant>;
 
-export async function machines(): Promise<Machine[]> {
-    return objectsWith(await managedObjects(), MACHINE_IFACE).sort((a, b) => String(a.Name).localeCompare(String(b.Name)));
-}
+export const machines = () => objectsByName(MACHINE_IFACE);
 
-export async function findMachine(name: string): Promise<Machine> {
-    const found = (await machines()).find(m => m.Name === name || m.UUID === name);
-    if (!found)
-        throw new CliError(`no virtual machine named "${name}"`, "NotFound");
-    return found;
+export function findMachine(name: string): Promise<Machine> {
+    return findObject(MACHINE_IFACE, m => m.Name === name || m.UUID === name, `no virtual machine named "${name}"`);
 }
 
 export async function callMachine(name: string, member: ContractMethod<typeof MACHINE_IFACE>, values: Values, options: Record<string, Variant> = {},

@@ -3,7 +3,7 @@ import fs from "node:fs";
 import path from "node:path";
 import dbus from "dbus-next";
 import { MACHINE_IFACE, MANAGER_IFACE, type ContractMethod } from "../../../generated/dbus-contract.js";
-import { UsageError } from "../args.js";
+import { UsageError, wholeNumber } from "../args.js";
 import { MANAGER_PATH } from "../bus.js";
 import { JSON_OPTION, NO_ASK_OPTION, type Command } from "../command.js";
 import { printAndFollow } from "../job-follow.js";
@@ -14,12 +14,6 @@ import { callMachine, findMachine } from "./machine-lookup.js";
 
 type Variant = InstanceType<typeof dbus.Variant>;
 const WAIT_OPTION = { wait: { type: "boolean" as const, help: "follow the job until it ends; Ctrl-C cancels it" } };
-
-function count(text: unknown, what: string): number {
-    if (!/^\d+$/.test(String(text)))
-        throw new UsageError(`${what} takes a whole number`);
-    return Number(text);
-}
 
 const vmCreate: Command = {
     name: "vm create",
@@ -58,9 +52,9 @@ const vmCreate: Command = {
         if (values["disk-size"] !== undefined)
             o["disk-size"] = new dbus.Variant("t", BigInt(parseBytes(String(values["disk-size"]))));
         if (values.vcpus !== undefined)
-            o.vcpus = new dbus.Variant("u", count(values.vcpus, "--vcpus"));
+            o.vcpus = new dbus.Variant("u", wholeNumber(values.vcpus, "--vcpus"));
         if (values.memory !== undefined)
-            o["memory-mib"] = new dbus.Variant("t", BigInt(count(values.memory, "--memory")));
+            o["memory-mib"] = new dbus.Variant("t", BigInt(wholeNumber(values.memory, "--memory")));
         for (const [option, key] of [["os", "os"], ["network", "network"], ["cloud-user", "cloud-init.user"], ["hostname", "cloud-init.hostname"]]) {
             if (values[option] !== undefined)
                 o[key] = new dbus.Variant("s", String(values[option]));
@@ -138,9 +132,9 @@ const vmSet: Command = {
     async run(values, [name]) {
         const o: Record<string, Variant> = {};
         if (values.vcpus !== undefined)
-            o.vcpus = new dbus.Variant("u", count(values.vcpus, "--vcpus"));
+            o.vcpus = new dbus.Variant("u", wholeNumber(values.vcpus, "--vcpus"));
         if (values.memory !== undefined)
-            o["memory-mib"] = new dbus.Variant("t", BigInt(count(values.memory, "--memory")));
+            o["memory-mib"] = new dbus.Variant("t", BigInt(wholeNumber(values.memory, "--memory")));
         if (Object.keys(o).length === 0)
             throw new UsageError("give --vcpus, --memory or both");
         const [restart] = await callMachine(name, "SetResources", values, o) as [boolean];

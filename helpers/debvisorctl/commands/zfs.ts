@@ -2,25 +2,18 @@
 // changes (snapshot, destroy, scrub) through the same methods as the page.
 import { ZFSDATASET_IFACE, ZFSPOOL_IFACE } from "../../../generated/dbus-contract.js";
 import { UsageError } from "../args.js";
-import { CliError, managedObjects, objectsWith, type Properties } from "../bus.js";
+import { findObject, managedObjects, objectsWith, type Found } from "../bus.js";
 import { JSON_OPTION, NO_ASK_OPTION, type Command } from "../command.js";
 import { formatBytes } from "../../lib/bytes.js";
 import { printAndFollow } from "../job-follow.js";
 import { callMethod, passOptions } from "../method.js";
 import { printList, tableOf } from "../output.js";
 
-type Found = Properties & { Path: string };
-
 async function list(iface: string): Promise<Found[]> {
     return objectsWith(await managedObjects(), iface).sort((a, b) => String(a.Name) < String(b.Name) ? -1 : 1);
 }
 
-async function find(iface: string, name: string, what: string): Promise<Found> {
-    const found = (await list(iface)).find(o => o.Name === name);
-    if (!found)
-        throw new CliError(`no ${what} named "${name}"`, "NotFound");
-    return found;
-}
+const find = (iface: string, name: string, what: string) => findObject(iface, o => o.Name === name, `no ${what} named "${name}"`);
 
 const bytes = (v: unknown) => formatBytes(Number(v));
 

@@ -2,7 +2,9 @@
 // backup reads only what changed. qemu says which blocks hold data
 // (base:allocation) and which changed since the last backup (a persistent
 // dirty bitmap in the qcow2, made when that backup read the disk), through
-// qemu-nbd. A segment with data is written into the staging directory; a
+// qemu-nbd; the data is read straight from the image file where qemu maps it
+// there (image-map.ts), else through qemu-nbd, the next segment while the
+// last one is written. A segment with data is written into the staging directory; a
 // segment without data is left out; a segment unchanged since the parent
 // snapshot is a sparse placeholder with the size and mtime it had there,
 // which restic (--parent, --ignore-inode, --ignore-ctime) takes from the
@@ -15,6 +17,7 @@ import { ByteQueue } from "../../lib/byte-queue.js";
 import { failed } from "../../lib/errors.js";
 import { tarEntries } from "../../lib/tar-reader.js";
 import { lastLines, runTool, startTool, type StartedTool } from "../../lib/tool-run.js";
+import { imageMap, readMapped, type MapRun } from "./image-map.js";
 import { NbdClient, STATE_DIRTY, STATE_ZERO, type Extent } from "./nbd-client.js";
 
 /** How a segmented disk lies in a backup: its virtual size and the size of each segment. */
@@ -53,23 +56,39 @@ function segmentLength(layout: SegmentLayout, index: number): number {
     return Math.min(layout.segmentBytes, layout.size - index * layout.segmentBytes);
 }
 
-/* The offsets of the 64 KiB blocks of `data` that hold something other than zeros. */
+/* The runs of 64 KiB blocks of `data` that hold something other than zeros (one write each). */
 function* dataBlocks(data: Buffer): Generator<[number, number]> {
+    let run = -1;
     for (let at = 0; at < data.length; at += BLOCK) {
         const end = Math.min(data.length, at + BLOCK);
-        if (!data.subarray(at, end).equals(ZEROS.subarray(0, end - at)))
-            yield [at, end];
+        const zeros = data.subarray(at, end).equals(ZEROS.subarray(0, end - at));
+        if (!zeros && run < 0)
+            run = at;
+        else if (zeros && run >= 0) {
+            yield [run, at];
+            run = -1;
+        }
     }
+    if (run >= 0)
+        yield [run, data.length];
 }
 
 interface Bitmap { name: string; flags: string[] }
 
 /* A qcow2 image's persistent dirty bitmaps and how many internal snapshots it holds (`shared`: while
- * a running machine's qemu holds it). */
-export async function imageInfo(file: string, shared: boolean): Promise<{ bitmaps: Bitmap[]; snapshots: number }> {
-    const r = await runTool("qemu-img", ["info", "--output=json", "-f", "qcow2", ...shared ? ["-U"] : [], file], "reading the disk's bitmaps");
-    const info = JSON.parse(r.stdout) as { snapshots?: unknown[]; "format-specific"?: { data?: { bitmaps?: Bitmap[] } } };
-    return { bitmaps: info["format-specific"]?.data?.bitmaps ?? [], snapshots: info.snapshots?.length ?? 0 };
+ * a running machine's qemu holds it), and whether the offsets qemu maps its data to are the file's own
+ * (not encrypted, no data file or backing file). */
+export async function imageInfo(file: string, shared: boolean, format = "qcow2"): Promise<{ bitmaps: Bitmap[]; snapshots: number; ownOffsets: boolean }> {
+    const r = await runTool("qemu-img", ["info", "--output=json", "-f", format, ...shared ? ["-U"] : [], file], "reading the disk's bitmaps");
+    const info = JSON.parse(r.stdout) as {
+        snapshots?: unknown[]; encrypted?: boolean; "backing-filename"?: string;
+        "format-specific"?: { data?: { bitmaps?: Bitmap[]; "data-file"?: string } };
+    };
+    const data = info["format-specific"]?.data;
+    return {
+        bitmaps: data?.bitmaps ?? [], snapshots: info.snapshots?.length ?? 0,
+        ownOffsets: !info.encrypted && !info["backing-filename"] && !data?.["data-file"],
+    };
 }
 
 /* Removes DebVisor's bitmaps that no tracking names any more (the disk must not be in use). */
@@ -179,8 +198,9 @@ export async function stageDisk(r: StageRequest): Promise<StagedDisk> {
     let bitmap: string | null = null;
     // A running machine's disk is read in full: while it runs, its writes go to the backup's overlay and
     // reach the disk by a block commit, which is not known here to be seen by the disk's bitmaps
+    const info = r.format === "qcow2" || r.format === "raw" ? await imageInfo(r.file, r.live, r.format) : null;
     if (r.format === "qcow2" && !r.live) {
-        const { bitmaps } = await imageInfo(r.file, false);
+        const { bitmaps } = info!;
         const old = previous?.bitmap ? bitmaps.find(b => b.name === previous.bitmap) : undefined;
         // "auto": enabled, tracking every write; "in-use": not saved cleanly, so not to be trusted
         if (old && old.flags.includes("auto") && !old.flags.includes("in-use"))
@@ -191,6 +211,8 @@ export async function stageDisk(r: StageRequest): Promise<StagedDisk> {
         const added = await runTool("qemu-img", ["bitmap", "--add", "-f", "qcow2", r.file, name], "adding the backup bitmap", { allowFailure: true });
         bitmap = added.exitCode === 0 ? name : null;
     }
+    // what qemu maps into the file itself is read from it (mapped while qemu-nbd starts)
+    const mapping = info?.ownOffsets ? imageMap(r.file, r.format, r.live).catch(() => null) : Promise.resolve(null);
     let served: Served;
     try {
         served = await serveImage(r.file, r.format, { shared: r.live, bitmap: base?.bitmap ?? undefined });
@@ -200,6 +222,14 @@ export async function stageDisk(r: StageRequest): Promise<StagedDisk> {
         // the bitmap cannot be read after all: every segment is read
         base = null;
         served = await serveImage(r.file, r.format, { shared: r.live });
+    }
+    let runs: MapRun[] | null, image: fs.promises.FileHandle | null;
+    try {
+        runs = await mapping;
+        image = runs ? await fs.promises.open(r.file, "r") : null;
+    } catch (e) {
+        await served.close();
+        throw e;
     }
     // unchanged segments already lie there as placeholders when the last backup went to the same repository
     const reuse = r.kept && base !== null;
@@ -238,9 +268,8 @@ export async function stageDisk(r: StageRequest): Promise<StagedDisk> {
             throw failed(`disk ${r.target}: qemu-nbd serves ${client.size} bytes, the image says ${layout.size}`);
         const hasData = touched(await client.extents("base:allocation"), layout, STATE_ZERO, true);
         const dirty = base ? touched(await client.extents(`qemu:dirty-bitmap:${base.bitmap}`), layout, STATE_DIRTY, false) : null;
+        const toRead: number[] = [];
         for (let i = 0; i < count; i++) {
-            if (r.signal.aborted)
-                throw r.signal.reason;
             if (base && dirty && !dirty[i]) {
                 if (base.mtimes[i]) {
                     if (reuse)
@@ -254,18 +283,35 @@ export async function stageDisk(r: StageRequest): Promise<StagedDisk> {
             // (one that is not there is no harm: restic's count of segments it took unread tells)
             if (reuse && base?.mtimes[i])
                 fs.rmSync(segmentFile(r.staging, r.target, i), { force: true });
-            if (!hasData[i])
-                continue;
-            const data = await client.read(i * layout.segmentBytes, segmentLength(layout, i));
+            if (hasData[i])
+                toRead.push(i);
+        }
+        // two buffers in turn: one is read into while the other is written out
+        const buffers = image ? [Buffer.allocUnsafe(layout.segmentBytes), Buffer.allocUnsafe(layout.segmentBytes)] : [];
+        const readSegment = (n: number) => {
+            const i = toRead[n];
+            const [at, length] = [i * layout.segmentBytes, segmentLength(layout, i)];
+            const reading = (async () => (image && runs && await readMapped(image, runs, at, length, buffers[n % 2])) || await client.read(at, length))();
+            reading.catch(() => undefined); // awaited below, unless this stops first
+            return reading;
+        };
+        // the next segment is being read while this one is written
+        let next = toRead.length ? readSegment(0) : null;
+        for (const [n, i] of toRead.entries()) {
+            if (r.signal.aborted)
+                throw r.signal.reason;
+            const data = await next!;
+            next = n + 1 < toRead.length ? readSegment(n + 1) : null;
             bytesRead += data.length;
             if (dataBlocks(data).next().done)
                 continue;
             // never the mtime the parent has for this segment: restic would take the old one
             create(i, previous?.mtimes[i] === r.now ? r.now + 1 : r.now, data);
-            if (i % 64 === 0)
-                r.onProgress(i / count);
+            if (n % 64 === 0)
+                r.onProgress(n / toRead.length);
         }
     } finally {
+        await image?.close();
         await served.close();
     }
     return { tracking: { ...layout, bitmap, mtimes }, placeholders, incremental: base !== null, bytesRead, written };

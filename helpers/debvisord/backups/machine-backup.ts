@@ -155,13 +155,14 @@ export async function backupMachine(area: BackupsHost, host: MachineHost, path: 
                 for (const t of Object.values(tracking))
                     for (const d of Object.values(t.disks))
                         d.bitmap = null;
+            tracking[key] = { snapshot: summary.snapshotId, disks: Object.fromEntries(staged.map(d => [d.disk.target, d.tracked])), staged: true };
+            // the bitmaps no tracking names are removed meanwhile (should the rest fail, a later backup reads in full)
+            const pruning = live ? null : pruneOldBitmaps(disks, tracking);
             for (const d of staged)
                 punchSegments(staging, d.disk.target, d.tracking, d.written);
-            tracking[key] = { snapshot: summary.snapshotId, disks: Object.fromEntries(staged.map(d => [d.disk.target, d.tracked])), staged: true };
             writeTracking(uuid, tracking);
             done = true;
-            if (!live)
-                await pruneOldBitmaps(disks, tracking);
+            await pruning;
             const reused = Math.max(0, summary.bytesProcessed - summary.bytesNew);
             const incremental = staged.filter(d => d.incremental).map(d => d.disk.target);
             const diskBytesRead = staged.reduce((n, d) => n + d.bytesRead, 0) + disks.filter(d => !d.segments).reduce((n, d) => n + d.bytes, 0);

@@ -1,6 +1,7 @@
 // The grammar of Ceph pool, image and snapshot names and of image sizes
 // that may reach a ceph or rbd argument. Names are checked, never escaped.
 import * as z from "zod/mini";
+import { checkedBy } from "../validation.js";
 
 const MAX_NAME_LENGTH = 100;
 export const MIB = 1024 ** 2;
@@ -20,15 +21,9 @@ export function nameProblem(name: string): string | null {
     return null;
 }
 
-const checked = (problem: (n: string) => string | null) => z.string().check(z.superRefine((value, ctx) => {
-    const p = problem(value);
-    if (p)
-        ctx.addIssue({ code: "custom", message: p, input: value });
-}));
-
-export const cephPoolName = checked(nameProblem);
-export const imageName = checked(nameProblem);
-export const rbdSnapshotName = checked(nameProblem);
+export const cephPoolName = checkedBy(nameProblem);
+export const imageName = checkedBy(nameProblem);
+export const rbdSnapshotName = checkedBy(nameProblem);
 
 /* An image size: whole MiB from 1 MiB to 1 PiB (a "t" cannot be negative; larger than a safe integer is refused too). */
 export const imageSize = z.int({ error: "must be a whole number of bytes of at most 1 PiB" }).check(

@@ -16,7 +16,8 @@ import { coreBefore, undoCore, type CoreBefore } from "../ceph/provision/bootstr
 import { CEPH_CONF, fsidOfConf, readConf } from "../ceph/provision/config.js";
 import { prepareCluster, type ProgressCallback } from "../ceph/provision/index.js";
 import type { ClusterHost } from "./cluster-host.js";
-import { hostAddresses, networkOf } from "./host-addresses.js";
+import { networkOf } from "../../lib/cidr.js";
+import { hostAddresses } from "./host-addresses.js";
 import { STATE_FILE, writeClusterRecord, writeLocalState, writeMember, type Member } from "./membership.js";
 import { Rollback } from "./rollback.js";
 import { CLUSTER_DIR, ensureNodeKey, hostKey } from "./ssh-channel.js";
@@ -70,7 +71,7 @@ export async function runCreate(area: ClusterHost, ctx: CallContext, addr: strin
                     control.setProgress(r.fraction * 0.9);
                     await ctx.auditStep("Cluster.Create.step", "ok", [r.id, r.result], { object: area.path }).catch(() => undefined);
                 };
-                await prepareCluster(0, { monitorAddress: addr, publicNetwork: networkOf(addr, mine.prefix) }, progress, control.signal);
+                await prepareCluster(0, { monitorAddress: addr, publicNetwork: networkOf(addr, mine.prefix)?.cidr ?? "" }, progress, control.signal);
                 const fsid = fsidOfConf(readConf());
                 const nodeKey = await ensureNodeKey(name);
                 await writeClusterRecord(fsid, ctx.caller.user);

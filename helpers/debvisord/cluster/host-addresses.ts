@@ -1,6 +1,6 @@
 // This host's IPv4 addresses and their networks, from `ip -j addr`: which
-// address a cluster is created on, whether an address to join is this node's
-// own, and the Ceph public network that an address belongs to.
+// address a cluster is created on and whether an address to join is this
+// node's own (lib/cidr.ts networkOf gives the Ceph public network of one).
 import { runTool } from "../../lib/tool-run.js";
 
 interface HostAddress { address: string; prefix: number; device: string }
@@ -14,12 +14,4 @@ export function parseIpAddr(json: string): HostAddress[] {
 export async function hostAddresses(): Promise<HostAddress[]> {
     const r = await runTool("ip", ["-j", "-4", "addr", "show"], "reading this host's addresses");
     return parseIpAddr(r.stdout);
-}
-
-/* "10.1.2.3", 24 → "10.1.2.0/24" */
-export function networkOf(address: string, prefix: number): string {
-    const n = address.split(".").reduce((v, p) => (v << 8 | Number(p)) >>> 0, 0);
-    const mask = prefix === 0 ? 0 : (~0 << (32 - prefix)) >>> 0;
-    const net = (n & mask) >>> 0;
-    return `${[24, 16, 8, 0].map(s => (net >>> s) & 255).join(".")}/${prefix}`;
 }

@@ -177,6 +177,17 @@ export async function listDisks(): Promise<Disk[]> {
     return interpretLsblk(JSON.parse(stdout) as { blockdevices: LsblkDevice[] }, readByIdLinks());
 }
 
+/* TEST ONLY: the directory an area's configuration file names under `key` ("test-file-vdev-directory" …)
+ * for files that stand in for disks, resolved; "" when none is configured (real hosts). */
+export function testFileDirectory(configFile: string, key: string): string {
+    try {
+        const dir = (JSON.parse(fs.readFileSync(configFile, "utf8")) as Record<string, unknown>)[key];
+        return typeof dir === "string" && dir.startsWith("/") ? fs.realpathSync(dir) : "";
+    } catch {
+        return "";
+    }
+}
+
 /* TEST ONLY: the regular files (not links) directly in a test directory that an area takes in
  * place of disks (the first 64 by name), as Disks with the role and reason `classify` gives;
  * a file it gives none for is left out. */

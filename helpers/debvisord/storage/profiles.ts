@@ -20,7 +20,6 @@ import { PROFILE_FILE, readProfile } from "../host/facts.js";
 import type { JobRegistry } from "../jobs/jobs.js";
 import { optionsSchema } from "../validation.js";
 import { fileVdevDirectory } from "../zfs/properties.js";
-import { findTool } from "../zfs/tools.js";
 import type { ZfsHost } from "../zfs/zfs-host.js";
 import { CEPH_FS, CEPH_RBD_POOL, planProfile, type CurrentState, type Plan, type PlannedProfile, type PlanStep } from "./profile-plan.js";
 import { MANAGER_IFACE } from "../../../generated/dbus-contract.js";
@@ -39,7 +38,7 @@ export async function testFileDisks(inUse: Map<string, string>, dir = fileVdevDi
             return null;
         const pool = inUse.get(file);
         // blkid -p: exit code 0 with the type, 2 when it finds nothing; anything else leaves the file unusable
-        const probe = pool ? null : await runTool(findTool("blkid"), ["-p", "-o", "value", "-s", "TYPE", "--", file], `probing ${file}`,
+        const probe = pool ? null : await runTool("blkid", ["-p", "-o", "value", "-s", "TYPE", "--", file], `probing ${file}`,
             { timeout: 10_000, allowFailure: true });
         const signature = pool ? "zfs_member" : probe?.exitCode === 0 ? probe.stdout.trim() || "unknown" : probe?.exitCode === 2 ? "" : "unprobed";
         return {
@@ -251,7 +250,7 @@ export class Profiles {
     private async wipeSignatures(plan: Plan, stepId: string): Promise<void> {
         // disks named in "include" carry a signature (a filesystem, LVM, an old pool): erased first, partitions before the disk
         for (const w of plan.Wipes.filter(x => x.Step === stepId && x.Signature !== "")) {
-            await runTool(findTool("wipefs"), ["--all", "--", ...w.Partitions, w.Path], `wiping ${w.Id}`);
+            await runTool("wipefs", ["--all", "--", ...w.Partitions, w.Path], `wiping ${w.Id}`);
         }
     }
 

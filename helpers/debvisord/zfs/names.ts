@@ -1,7 +1,7 @@
 // The grammar of pool, dataset and snapshot names that may reach a zfs or
 // zpool argument, and their D-Bus object path elements. Names are checked,
 // never escaped: a name the grammar refuses never reaches a tool.
-import * as z from "zod/mini";
+import { checkedBy } from "../validation.js";
 
 /** ZFS's own limit (ZFS_MAX_DATASET_NAME_LEN is 256 with the terminating NUL). */
 const MAX_NAME_LENGTH = 255;
@@ -68,12 +68,6 @@ export function snapshotNameProblem(short: string): string | null {
     return componentProblem(short, "a snapshot name");
 }
 
-const checked = (problem: (n: string) => string | null) => z.string().check(z.superRefine((value, ctx) => {
-    const p = problem(value);
-    if (p)
-        ctx.addIssue({ code: "custom", message: p, input: value });
-}));
-
-export const poolName = checked(poolNameProblem);
-export const datasetName = checked(datasetNameProblem);
-export const snapshotName = checked(snapshotNameProblem);
+export const poolName = checkedBy(poolNameProblem);
+export const datasetName = checkedBy(datasetNameProblem);
+export const snapshotName = checkedBy(snapshotNameProblem);

@@ -4,7 +4,7 @@ import fs from "node:fs";
 import path from "node:path";
 import * as z from "zod/mini";
 import { invalidArgument } from "../../lib/errors.js";
-import { listDisks, type Disk } from "../host/disks.js";
+import { listDisks, testFileDirectory, type Disk } from "../host/disks.js";
 import { absolutePath } from "../validation.js";
 import type { ZfsFlavor } from "./parse.js";
 
@@ -72,15 +72,7 @@ export function readEverySeconds(file = ZFS_CONFIG_FILE): number {
 }
 
 /* The directory whose files may be pool devices, for tests; "" when none is configured. */
-export function fileVdevDirectory(file = ZFS_CONFIG_FILE): string {
-    try {
-        const config = JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, unknown>;
-        const dir = config["test-file-vdev-directory"];
-        return typeof dir === "string" && dir.startsWith("/") ? fs.realpathSync(dir) : "";
-    } catch {
-        return "";
-    }
-}
+export const fileVdevDirectory = (file = ZFS_CONFIG_FILE) => testFileDirectory(file, "test-file-vdev-directory");
 
 /* Each device must be a spare disk, or a file in the configured test directory. */
 export async function checkDevices(devices: string[], disks?: Disk[]): Promise<string[]> {

@@ -2,8 +2,6 @@
 // zfs-fuse and OpenZFS 2.x alike, and turns their output into the parsed
 // shapes of parse.ts and their failures into errors that name what failed.
 // The storage profiles reuse this module; it knows nothing of D-Bus.
-import fs from "node:fs";
-import path from "node:path";
 import { busy, failed, invalidArgument, notFound, notSupported } from "../../lib/errors.js";
 import { runTool } from "../../lib/tool-run.js";
 import {
@@ -34,25 +32,11 @@ function toolError(what: string, stderr: string, exitCode: number | undefined) {
     return failed(`${what}: ${message}`);
 }
 
-/* The tools live in /usr/sbin or /sbin, which a bus-activated service may not have on its PATH. */
-export function findTool(name: string, searchPath = process.env.PATH ?? ""): string {
-    const dirs = [...searchPath.split(":").filter(d => d.startsWith("/")), "/usr/sbin", "/sbin", "/usr/local/sbin"];
-    for (const dir of dirs) {
-        const candidate = path.join(dir, name);
-        try {
-            fs.accessSync(candidate, fs.constants.X_OK);
-            return candidate;
-        } catch {
-            // not here
-        }
-    }
-    return name;
-}
-
 export class ZfsTools {
     private flavorPromise: Promise<ZfsFlavor | null> | null = null;
 
-    constructor(private zfsBin = findTool("zfs"), private zpoolBin = findTool("zpool")) {}
+    // found on debvisord's PATH, which has the sbin directories (search-path.ts)
+    constructor(private readonly zfsBin = "zfs", private readonly zpoolBin = "zpool") {}
 
     /** the zpool this area runs, for the event stream */
     get zpoolPath(): string {
@@ -61,11 +45,8 @@ export class ZfsTools {
 
     /* Which ZFS answers here; null when neither tool is installed. `again`: look again (it may have been installed since). */
     flavor(again = false): Promise<ZfsFlavor | null> {
-        if (again) {
+        if (again)
             this.flavorPromise = null;
-            this.zfsBin = findTool("zfs");
-            this.zpoolBin = findTool("zpool");
-        }
         this.flavorPromise ??= runTool(this.zfsBin, ["version"], "asking for the version", { timeout: READ_TIMEOUT_MS, allowFailure: true }).then(
             r => (r.missing ? null : flavorFromVersion(r.exitCode, r.stdout)),
             () => null);

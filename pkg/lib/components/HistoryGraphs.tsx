@@ -95,6 +95,9 @@ export function HistoryGraphs({ specs, range, subject = {}, label }: { specs: Gr
         };
     }, [reads, range]);
 
+    // when graphs were drawn, for the graphs' benchmark (bench/metrics-overhead.ts) and the browser's profiler
+    useEffect(() => { if (shown) performance.mark("debvisor-graphs-drawn", { detail: shown.range.id }) }, [shown]);
+
     if (error)
         return <Alert variant="info" isInline isPlain title={_("History is not available")}>{error.message}</Alert>;
     if (!shown)

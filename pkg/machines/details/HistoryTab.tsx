@@ -4,7 +4,6 @@
 import { Flex, FlexItem } from "@patternfly/react-core/dist/esm/layouts/Flex/index.js";
 import { Stack, StackItem } from "@patternfly/react-core/dist/esm/layouts/Stack/index.js";
 import { HistoryGraphs, RangeToggle, type GraphSpec, type HistoryRange } from "../../lib/components/HistoryGraphs";
-import type { MachineObject } from "../../lib/dbus-store";
 import { _ } from "../../lib/gettext";
 import { MACHINE_HISTORY_SERIES as S } from "./history-series";
 
@@ -18,8 +17,8 @@ function machineGraphs(): GraphSpec[] {
 }
 
 /* The range comes from the page's address (kept there, so reload and links show the same range). The machine is
- * named by its name, as the address names it: the page may have begun these very reads before it knew the machine. */
-export function HistoryTab({ machine, range, onRange }: { machine: MachineObject; range: HistoryRange; onRange: (range: HistoryRange) => void }) {
+ * named by its name, as the address names it: the tab is shown, and its reads begun, before the page knows the machine. */
+export function HistoryTab({ name, range, onRange }: { name: string; range: HistoryRange; onRange: (range: HistoryRange) => void }) {
     return (
         <Stack hasGutter className="pf-v6-u-pt-md" data-testid="machine-history">
             <StackItem>
@@ -28,7 +27,7 @@ export function HistoryTab({ machine, range, onRange }: { machine: MachineObject
                 </Flex>
             </StackItem>
             <StackItem>
-                <HistoryGraphs specs={machineGraphs()} range={range} subject={{ machineName: machine.props.Name }}
+                <HistoryGraphs specs={machineGraphs()} range={range} subject={{ machineName: name }}
                                label={_("The machine's history")} />
             </StackItem>
         </Stack>

@@ -1,6 +1,8 @@
 // A machine's History tab: the series its graphs read (also what the page
-// starts reading when opened at the tab's address), and the address itself.
+// starts reading as soon as a machine's page opens), and the address itself.
 import type { HistorySeries } from "../../lib/api/alerts";
+import { prefetchHistory } from "../../lib/history-prefetch";
+import type { HistoryRange } from "../../lib/history-ranges";
 
 export const MACHINE_HISTORY_SERIES = {
     cpu: "machine-cpu", memory: "machine-memory", diskRead: "machine-disk-read", diskWrite: "machine-disk-write",
@@ -9,3 +11,10 @@ export const MACHINE_HISTORY_SERIES = {
 
 /** the address of a machine's tab: #/machine/NAME/TAB; the History tab's range as ?range=ID */
 export const machineTabPath = (name: string, tab: string) => tab === "overview" ? ["machine", name] : ["machine", name, tab];
+
+/* Asks for the machine's history over one range (the one its History tab shows) by its name, which needs none of the
+ * bus's objects: the tab draws as soon as it is shown. Only that range: the other ranges are asked for once these
+ * graphs are drawn (HistoryGraphs); all of them at once slowed the first (18 reads in debvisord beside the page's watch). */
+export function prefetchMachineHistory(name: string, range: HistoryRange): void {
+    prefetchHistory(Object.values(MACHINE_HISTORY_SERIES), range.seconds, { machineName: name });
+}

@@ -3,6 +3,7 @@
 // test-only directory whose files may stand in for OSD disks).
 import fs from "node:fs";
 import os from "node:os";
+import { testFileDirectory } from "../../host/disks.js";
 
 export const CLUSTER = "ceph";
 export const CEPH_CONF = "/etc/ceph/ceph.conf";
@@ -130,12 +131,4 @@ export function readConf(file = CEPH_CONF): string {
 }
 
 /* The directory whose regular files may be OSD devices, for tests; "" when none is configured (real hosts). */
-export function fileOsdDirectory(file = CEPH_CONFIG_FILE): string {
-    try {
-        const config = JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, unknown>;
-        const dir = config["test-file-osd-directory"];
-        return typeof dir === "string" && dir.startsWith("/") ? fs.realpathSync(dir) : "";
-    } catch {
-        return "";
-    }
-}
+export const fileOsdDirectory = (file = CEPH_CONFIG_FILE) => testFileDirectory(file, "test-file-osd-directory");

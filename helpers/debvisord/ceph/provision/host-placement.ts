@@ -10,7 +10,7 @@
 // never lowered), a pool on the host rule whose size and min_size are those of
 // another host count is moved to this one; a size an admin chose otherwise is
 // left alone.
-import { failed } from "../../../lib/errors.js";
+import { jsonAnswer } from "./tools.js";
 
 /* `ceph ARGS` on the cluster the caller speaks to (the area's tools, or the provisioning ones): its output. */
 type CephRunner = (args: string[], what: string) => Promise<string>;
@@ -74,12 +74,7 @@ export function hostsWithOsds(tree: { nodes?: TreeNode[] }): string[] {
 }
 
 async function json<T>(ceph: CephRunner, args: string[], what: string): Promise<T> {
-    const out = await ceph([...args, "--format", "json"], what);
-    try {
-        return JSON.parse(out) as T;
-    } catch {
-        throw failed(`${what}: ceph answered no JSON`);
-    }
+    return jsonAnswer<T>(await ceph([...args, "--format", "json"], what), what);
 }
 
 /* The placement for the hosts the cluster's OSDs are on now; null below two hosts. */

@@ -15,11 +15,15 @@ export async function ceph(args: string[], what: string, options: RunOptions = {
         { timeout: (CEPH_CONNECT_TIMEOUT_S + 40) * 1000, ...options });
 }
 
-export async function cephJson<T>(args: string[], what: string): Promise<T> {
-    const r = await ceph([...args, "--format", "json"], what);
+/* The answer of a `ceph … --format json` run; anything else fails naming `what`. */
+export function jsonAnswer<T>(stdout: string, what: string): T {
     try {
-        return JSON.parse(r.stdout) as T;
+        return JSON.parse(stdout) as T;
     } catch {
         throw failed(`${what}: ceph answered no JSON`);
     }
+}
+
+export async function cephJson<T>(args: string[], what: string): Promise<T> {
+    return jsonAnswer<T>((await ceph([...args, "--format", "json"], what)).stdout, what);
 }
