@@ -271,7 +271,7 @@ QUnit.module.if(`cluster of nodes: three systemd nodes on a bridge join one clus
         assert.ok(again.stderr.includes("member of a cluster already"), again.stderr);
     });
 
-    QUnit.test("bad input: not a token, an expired token, joining a node to itself, an address where nothing answers — a clear error, nothing done", async assert => {
+    QUnit.test("bad input: not a token, an expired token, a profile's disks that changed or are none, joining a node to itself, an address where nothing answers — a clear error, nothing done", async assert => {
         const garbled = ctl(1, ["cluster", "join", address(0), "dvjoin2.bm90IGEgdG9rZW4"]);
         assert.notStrictEqual(garbled.status, 0);
         assert.ok(garbled.stderr.includes("not a DebVisor join token"), garbled.stderr);
@@ -285,6 +285,18 @@ QUnit.module.if(`cluster of nodes: three systemd nodes on a bridge join one clus
         assertUntouched(assert, 1, "an expired token");
 
         const good = token(0);
+        // a join with a profile: the wipes token of another plan, and a plan with no spare disk, are refused before anything is done
+        const staleWipes = ctl(1, ["cluster", "join", address(0), good, "--profile", "ceph", "--profile-wipes", "0".repeat(64)]);
+        assert.notStrictEqual(staleWipes.status, 0);
+        assert.ok(staleWipes.stderr.includes("the disks changed since the plan was shown"), staleWipes.stderr);
+        assertUntouched(assert, 1, "a profile's wipes token of another plan");
+        const emptyPlan = JSON.parse(mustCtl(1, ["storage", "plan", "ceph", "--json"])) as { WipesToken: string; Wipes: unknown[] };
+        assert.deepEqual(emptyPlan.Wipes, [], "node 2 has no spare disk yet");
+        const noDisk = ctl(1, ["cluster", "join", address(0), good, "--profile", "ceph", "--profile-wipes", emptyPlan.WipesToken]);
+        assert.notStrictEqual(noDisk.status, 0);
+        assert.ok(noDisk.stderr.includes("has no spare disk to take here"), noDisk.stderr);
+        assertUntouched(assert, 1, "a profile with no spare disk");
+
         const itself = ctl(0, ["cluster", "join", address(0), good]);
         assert.notStrictEqual(itself.status, 0);
         assert.ok(itself.stderr.includes("this node itself"), itself.stderr);
