@@ -15,6 +15,7 @@ import { List, ListItem } from "@patternfly/react-core/dist/esm/components/List/
 import { Spinner } from "@patternfly/react-core/dist/esm/components/Spinner/index.js";
 import { Modal, ModalBody, ModalFooter, ModalHeader } from "@patternfly/react-core/dist/esm/components/Modal/index.js";
 import { TextInput } from "@patternfly/react-core/dist/esm/components/TextInput/index.js";
+import { isIPv4 } from "../../helpers/lib/ip-address";
 import { clusterCreate, clusterJoin, clusterMakeJoinToken, type JoinProfile } from "../lib/api/cluster";
 import { managerPlanProfile, type ProfilePlan } from "../lib/api/manager";
 import { useManager } from "../lib/dbus-store";
@@ -22,7 +23,6 @@ import { FormDialog } from "../lib/components/FormDialog";
 import { formatBytes, formatTime } from "../lib/format";
 import { _, format } from "../lib/gettext";
 
-const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 const TOKEN_PREFIX = "dvjoin2.";
 
 function Field({ id, label, value, problem, help, onChange }: {
@@ -96,7 +96,7 @@ export function CreateOrJoinDialog({ mode, onClose }: { mode: "create" | "join";
     const [storage, setStorage] = useState<JoinProfile | null | "planning">(null);
     const [error, setError] = useState("");
     const [busy, setBusy] = useState(false);
-    const addressProblem = IPV4.test(address.trim()) ? null : _("An IPv4 address, like 192.0.2.10");
+    const addressProblem = isIPv4(address.trim()) ? null : _("An IPv4 address, like 192.0.2.10");
     const tokenProblem = mode === "create" || token.trim().startsWith(TOKEN_PREFIX) ? null : format(_("A join token begins with $0"), TOKEN_PREFIX);
     const submit = () => {
         setBusy(true);

@@ -352,15 +352,14 @@ QUnit.module.if(`cluster of nodes: three systemd nodes on a bridge join one clus
         // node 1 first, as a cluster grows: the first OSDs, MDS and pools are its own
         spareDisk(0);
         spareDisk(2);
-        for (const n of [0]) {
-            const plan = JSON.parse(mustCtl(n, ["storage", "plan", "ceph", "--json"])) as { Token: string; Steps: Array<{ Id: string; Exists: boolean }>; Problems: string[] };
-            assert.deepEqual(plan.Problems, [], `node ${n + 1}: the plan has no problem`);
-            assert.true(plan.Steps.find(st => st.Id === "ceph-cluster")?.Exists, `node ${n + 1}: the cluster's Ceph, which it is a member of, is kept`);
-            assert.true(plan.Steps.some(st => st.Id.startsWith("ceph-osd:") && !st.Exists), `node ${n + 1}: its spare disk becomes an OSD`);
-            const started = Date.now();
-            mustCtl(n, ["storage", "apply", "ceph", "--token", plan.Token, "--wait"], 900_000);
-            console.log(`# node ${n + 1}: the ceph profile applied (its OSD, MDS, the CephFS mount, libvirt's rbd pool) in ${Math.round((Date.now() - started) / 1000)} s`);
-        }
+        const n = 0;
+        const plan = JSON.parse(mustCtl(n, ["storage", "plan", "ceph", "--json"])) as { Token: string; Steps: Array<{ Id: string; Exists: boolean }>; Problems: string[] };
+        assert.deepEqual(plan.Problems, [], `node ${n + 1}: the plan has no problem`);
+        assert.true(plan.Steps.find(st => st.Id === "ceph-cluster")?.Exists, `node ${n + 1}: the cluster's Ceph, which it is a member of, is kept`);
+        assert.true(plan.Steps.some(st => st.Id.startsWith("ceph-osd:") && !st.Exists), `node ${n + 1}: its spare disk becomes an OSD`);
+        const applying = Date.now();
+        mustCtl(n, ["storage", "apply", "ceph", "--token", plan.Token, "--wait"], 900_000);
+        console.log(`# node ${n + 1}: the ceph profile applied (its OSD, MDS, the CephFS mount, libvirt's rbd pool) in ${Math.round((Date.now() - applying) / 1000)} s`);
         let text = "";
         const maker = await openSession();
         try {

@@ -171,7 +171,11 @@ export class Profiles {
                     const job = this.jobs.start({ operation: "storage-profile", description: `Applying the storage profile ${profile}`,
                         caller: ctx.caller, objects: [this.managerPath] }, async control => {
                         try {
-                            return await this.apply(ctx, plan, options.include ?? [], f => control.setProgress(f), control.signal);
+                            // re-planned at the start of the job: what ran between the call and now must not be missed
+                            const now = await this.currentPlan(profile, options.include ?? []);
+                            if (now.Token !== plan.Token)
+                                throw invalidArgument("the disks changed since the plan was shown; plan again");
+                            return await this.apply(ctx, now, f => control.setProgress(f), control.signal);
                         } finally {
                             this.applying = false;
                         }
@@ -202,18 +206,14 @@ export class Profiles {
                 throw invalidArgument("the disks changed since the plan was shown; plan again");
             if (plan.Problems.length > 0)
                 throw invalidArgument(`the plan cannot be applied: ${plan.Problems.join("; ")}`);
-            return await this.apply(ctx, plan, [], progress, signal);
+            return await this.apply(ctx, plan, progress, signal);
         } finally {
             this.applying = false;
         }
     }
 
-    /* Runs the steps in order; each checks what exists at the moment it runs. */
-    private async apply(ctx: CallContext, shown: Plan, include: string[], progress: (f: number) => void, signal: AbortSignal): Promise<string> {
-        // re-planned at the start of the job: what ran between the call and now must not be missed
-        const plan = await this.currentPlan(shown.Profile, include);
-        if (plan.Token !== shown.Token)
-            throw invalidArgument("the disks changed since the plan was shown; plan again");
+    /* Runs the steps of a plan made at the start of the job, in order; each checks what exists at the moment it runs. */
+    private async apply(ctx: CallContext, plan: Plan, progress: (f: number) => void, signal: AbortSignal): Promise<string> {
         const done: string[] = [];
         for (const [i, step] of plan.Steps.entries()) {
             if (signal.aborted)
