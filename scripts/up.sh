@@ -18,6 +18,13 @@ bus_owner_pid() {
         GetConnectionUnixProcessID s "$1" 2>/dev/null | awk '{print $2}'
 }
 
+# A daemon that died (or was killed) leaves its pid file, and dbus-daemon and
+# zfs-fuse then refuse to start: a pid file whose process is gone is removed.
+drop_stale_pid_file() {
+    pid=$(cat "$1" 2>/dev/null || true)
+    if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then rm -f "$1"; fi
+}
+
 libvirt_answers() {
     virsh -c qemu:///system version >/dev/null 2>&1
 }
@@ -71,6 +78,7 @@ start_zfs_fuse() {
         return 0
     fi
     mkdir -p /var/run/zfs
+    drop_stale_pid_file /run/debvisor-up-zfs-fuse.pid
     zfs-fuse -p /run/debvisor-up-zfs-fuse.pid --no-kstat-mount
     for _ in $(seq 30); do
         if zpool list -H -o name >/dev/null 2>&1; then return 0; fi
@@ -90,9 +98,7 @@ else
     if ! busctl --system status org.freedesktop.DBus >/dev/null 2>&1; then
         mkdir -p /run/dbus
         rm -f /run/dbus/system_bus_socket
-        # a bus that died (or was killed) leaves its pid file, and dbus-daemon then refuses to start
-        pid=$(cat /run/dbus/pid 2>/dev/null || true)
-        if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then rm -f /run/dbus/pid; fi
+        drop_stale_pid_file /run/dbus/pid
         dbus-daemon --system --fork
     fi
     busctl --system call org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus ReloadConfig
