@@ -45,6 +45,8 @@ export function describeDBusError(type: string, text: string): CliError {
 
 let bus: dbus.MessageBus | null = null;
 let lost: Promise<never> | null = null;
+/** calls still waiting for an answer: disconnect() ends them, so that no time limit keeps the process alive */
+const pending = new Set<(reason: CliError) => void>();
 /** set while a polkit agent may be asking for a password: no time limit then */
 let interactive = false;
 
@@ -69,6 +71,9 @@ export function systemBus(): dbus.MessageBus {
 }
 
 export function disconnect(): void {
+    for (const end of pending)
+        end(new CliError("the connection to the system bus was closed before the answer came"));
+    pending.clear();
     bus?.disconnect();
     bus = null;
     lost = null;
@@ -92,10 +97,13 @@ export async function call(path: string, iface: string, member: string, signatur
     });
     const limit = options.timeoutMs ?? (interactive ? 0 : CALL_TIMEOUT_MS);
     let timer: NodeJS.Timeout | undefined;
+    let endWaiting: (reason: CliError) => void = () => undefined;
     const timeout = new Promise<never>((_resolve, reject) => {
+        endWaiting = reject;
         if (limit > 0)
             timer = setTimeout(() => reject(new CliError(`no answer to ${member} within ${Math.round(limit / 1000)} s`)), limit);
     });
+    pending.add(endWaiting);
     try {
         const reply = await Promise.race([b.call(message), connectionLost, timeout]);
         return unwrap(reply?.body ?? []) as unknown[];
@@ -108,6 +116,7 @@ export async function call(path: string, iface: string, member: string, signatur
         throw new CliError(error.message ?? String(e));
     } finally {
         clearTimeout(timer);
+        pending.delete(endWaiting);
     }
 }
 

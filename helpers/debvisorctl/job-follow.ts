@@ -130,8 +130,11 @@ export async function followJob(jobPath: string, options: { noAsk: boolean; repo
             return;
         }
         process.stderr.write(`cancelling job ${jobNumber(jobPath)}… (Ctrl-C again stops waiting)\n`);
-        call(jobPath, JOB_IFACE, "Cancel", IN_SIGNATURES[JOB_IFACE].Cancel, [methodOptions(options.noAsk)]).catch((e: Error) =>
-            process.stderr.write(`debvisorctl: cannot cancel job ${jobNumber(jobPath)}: ${e.message}\n`));
+        // the job may end (Completed) before Cancel's answer comes: then the answer no longer matters
+        call(jobPath, JOB_IFACE, "Cancel", IN_SIGNATURES[JOB_IFACE].Cancel, [methodOptions(options.noAsk)]).catch((e: Error) => {
+            if (!ended)
+                process.stderr.write(`debvisorctl: cannot cancel job ${jobNumber(jobPath)}: ${e.message}\n`);
+        });
     };
     process.on("SIGINT", onInterrupt);
 
