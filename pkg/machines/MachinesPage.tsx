@@ -15,6 +15,7 @@ import { useArea, useCluster, useMachines, useManager, useServiceState } from ".
 import { _ } from "../lib/gettext";
 import { MachinesTable } from "./MachinesTable";
 import { machineRows, type MachineRow } from "./machine-rows";
+import { prefetchOtherMachines, useOtherMachines } from "./other-machines";
 import { openOnNode } from "../lib/node-rows";
 import { rangeById } from "../lib/history-ranges";
 import { machineTabPath, prefetchMachineHistory } from "./details/history-series";
@@ -30,6 +31,9 @@ if (cockpit.location.path[0] === "machine") {
     if (name)
         prefetchMachineHistory(name, rangeById(cockpit.location.options.range));
 }
+// the list's rows of the other members are asked for now, beside the read of this node's objects
+if (cockpit.location.path[0] !== "machine")
+    prefetchOtherMachines();
 const CreateDialog = lazy(() => import("./CreateDialog").then(m => ({ default: m.CreateDialog })));
 
 function useLocation(): { path: string[]; options: Record<string, string | string[]> } {
@@ -47,7 +51,8 @@ export function MachinesPage() {
     const manager = useManager();
     const machines = useMachines();
     const cluster = useCluster();
-    const rows = useMemo(() => machineRows(machines, cluster), [machines, cluster]);
+    const others = useOtherMachines(cluster);
+    const rows = useMemo(() => machineRows(machines, cluster, others), [machines, cluster, others]);
     const area = useArea("machines");
     const { path, options } = useLocation();
     const [creating, setCreating] = useState(false);

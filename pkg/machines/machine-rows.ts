@@ -1,8 +1,8 @@
 // One list of the cluster's machines: this node's Machine objects and the
-// other members' machines as Cluster.Machines last had them, each with its
-// node. On a node in no cluster the rows are just this node's machines.
-import type { PageClusterProperties, PlainClusterMachines, PlainMachineDisks } from "../../generated/dbus-contract";
-import { plainDict, plainDicts } from "../lib/api/variants";
+// other members' machines as Cluster.ListMachines last answered, each with
+// its node. On a node in no cluster the rows are just this node's machines.
+import type { PageClusterProperties, PlainClusterListMachinesMachines, PlainMachineDisks } from "../../generated/dbus-contract";
+import { plainDicts } from "../lib/api/variants";
 import type { MachineObject } from "../lib/dbus-store";
 import { selfNode } from "../lib/node-rows";
 
@@ -23,7 +23,7 @@ export interface MachineRow {
     local: MachineObject | null;
 }
 
-export function machineRows(machines: MachineObject[], cluster: PageClusterProperties | null): MachineRow[] {
+export function machineRows(machines: MachineObject[], cluster: PageClusterProperties | null, others: PlainClusterListMachinesMachines): MachineRow[] {
     const self = selfNode(cluster);
     const rows: MachineRow[] = machines.map(m => ({
         key: m.path, name: m.props.Name, node: self, state: m.props.State, vcpus: m.props.Vcpus, memoryMiB: m.props.MemoryMiB,
@@ -31,8 +31,7 @@ export function machineRows(machines: MachineObject[], cluster: PageClusterPrope
     }));
     if (!self)
         return rows;
-    for (const dict of cluster?.Machines ?? []) {
-        const r = plainDict<Partial<PlainClusterMachines[number]>>(dict);
+    for (const r of others) {
         const node = String(r.Node ?? "");
         // a member never lists this node's machines; should it, this node's own objects are the truth
         if (!node || node === self)

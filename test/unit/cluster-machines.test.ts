@@ -1,11 +1,11 @@
 // One list of the cluster's machines: what a member's ping answer carries,
-// Cluster.Machines from the members' answers (stale while a member does not
-// answer), and the Machines page's rows merged from this node's objects and
-// that property, with the nodes for its filter.
+// Cluster.ListMachines from the members' answers (stale while a member does
+// not answer), and the Machines page's rows merged from this node's objects
+// and that answer, with the nodes for its filter.
 import QUnit from "qunit";
-import { machinesInAnswer, machinesProperty } from "../../helpers/debvisord/cluster/cluster-machines.js";
+import { machinesInAnswer, machinesList } from "../../helpers/debvisord/cluster/cluster-machines.js";
 import type { MachineSummary } from "../../helpers/debvisord/machines/machines.js";
-import type { PageClusterProperties } from "../../generated/dbus-contract.js";
+import type { PageClusterProperties, PlainClusterListMachinesMachines } from "../../generated/dbus-contract.js";
 import type { MachineObject } from "../../pkg/lib/dbus-store.js";
 import { machineRows, rowNodes } from "../../pkg/machines/machine-rows.js";
 
@@ -19,14 +19,13 @@ const local = (name: string, state = "running") => ({
     props: { Name: name, State: state, Vcpus: 1, MemoryMiB: 256, Autostart: true, Disks: [{ Device: { t: "s", v: "disk" } }, { Device: { t: "s", v: "cdrom" } }] },
 }) as unknown as MachineObject;
 
-/* Cluster.Machines as cockpit.js hands it to a page: every value a variant. */
-function clusterProps(self: string, machines: Array<Record<string, unknown>>, state = "member"): PageClusterProperties {
-    const variant = (v: unknown) => ({ t: typeof v === "boolean" ? "b" : typeof v === "number" ? "t" : "s", v });
-    return {
-        State: state, NodeName: self, Address: "", Fsid: "", LastError: "", Nodes: [], ZfsPools: [],
-        Machines: machines.map(m => Object.fromEntries(Object.entries(m).map(([k, v]) => [k, variant(v)]))),
-    };
+/* The Cluster object as cockpit.js hands it to a page. */
+function clusterProps(self: string, state = "member"): PageClusterProperties {
+    return { State: state, NodeName: self, Address: "", Fsid: "", LastError: "", Nodes: [], MachinesRevision: 1, ZfsPools: [] };
 }
+
+/* ListMachines' answer as the page holds it (plainDicts). */
+const others = (list: Array<Partial<PlainClusterListMachinesMachines[number]>>) => list as PlainClusterListMachinesMachines;
 
 QUnit.module("cluster machines: one list of every member's machines", () => {
     QUnit.test("a ping answer's machines are read; an answer without them (an older member) or with garbage gives none", assert => {
@@ -38,26 +37,26 @@ QUnit.module("cluster machines: one list of every member's machines", () => {
         assert.strictEqual(machinesInAnswer("machines"), null);
     });
 
-    QUnit.test("Cluster.Machines: the other members' machines by node; one that does not answer is stale; this node's and removed members' left out", assert => {
+    QUnit.test("Cluster.ListMachines: the other members' machines by node; one that does not answer is stale; this node's and removed members' left out", assert => {
         const known = new Map([["n3", [summary("db", "shutoff")]], ["n2", [summary("web"), summary("mail")]], ["n1", [summary("self")]], ["gone", [summary("old")]]]);
         const health = (n: string) => n === "n3" ? "down" : "up";
-        const listed = machinesProperty(known, ["n1", "n2", "n3"], "n1", health);
+        const listed = machinesList(known, ["n1", "n2", "n3"], "n1", health);
         assert.deepEqual(listed.map(m => [m.Node, m.Name, m.State, m.Stale]), [
             ["n2", "web", "running", false], ["n2", "mail", "running", false], ["n3", "db", "shutoff", true],
         ]);
         assert.deepEqual(Object.keys(listed[0]).sort(), ["Autostart", "Disks", "MemoryMiB", "Name", "Node", "Stale", "State", "Uuid", "Vcpus"]);
-        assert.deepEqual(machinesProperty(new Map(), ["n1"], "n1", health), [], "a member alone: nothing");
+        assert.deepEqual(machinesList(new Map(), ["n1"], "n1", health), [], "a member alone: nothing");
     });
 
     QUnit.test("page rows, one node: this node's machines only, no node; the cluster's machines ignored outside a cluster", assert => {
-        const rows = machineRows([local("a"), local("b", "shutoff")], clusterProps("", [{ Node: "n2", Name: "web" }], "none"));
+        const rows = machineRows([local("a"), local("b", "shutoff")], clusterProps("", "none"), others([{ Node: "n2", Name: "web" }]));
         assert.deepEqual(rows.map(r => [r.name, r.node, r.state, r.disks, r.stale, !!r.local]), [["a", "", "running", 1, false, true], ["b", "", "shutoff", 1, false, true]]);
         assert.deepEqual(rowNodes(rows), [], "no node filter");
-        assert.deepEqual(machineRows([local("a")], null).map(r => r.name), ["a"], "before the cluster object is there");
+        assert.deepEqual(machineRows([local("a")], null, []).map(r => r.name), ["a"], "before the cluster object is there");
     });
 
     QUnit.test("page rows, a cluster: this node's machines with its name, the others' with theirs, stale kept and marked; a row claiming this node is dropped", assert => {
-        const rows = machineRows([local("a")], clusterProps("n1", [
+        const rows = machineRows([local("a")], clusterProps("n1"), others([
             { Node: "n2", Name: "a", State: "shutoff", Vcpus: 4, MemoryMiB: 1024, Disks: 2, Autostart: false, Stale: false, Uuid: "u" },
             { Node: "n3", Name: "db", State: "running", Vcpus: 1, MemoryMiB: 128, Disks: 0, Autostart: true, Stale: true, Uuid: "v" },
             { Node: "n1", Name: "ghost", State: "running", Vcpus: 1, MemoryMiB: 1, Disks: 0, Autostart: false, Stale: false, Uuid: "w" },

@@ -7,7 +7,9 @@ import QUnit from "qunit";
 import { ClusterArea } from "../../helpers/debvisord/cluster/cluster-area.js";
 import type { PeerRequest } from "../../helpers/debvisord/cluster/cluster-host.js";
 import type { Member } from "../../helpers/debvisord/cluster/membership.js";
+import type { CallContext, MethodTable } from "../../helpers/debvisord/bus/call-pipeline.js";
 import type { JobRegistry } from "../../helpers/debvisord/jobs/jobs.js";
+import type { MachineSummary } from "../../helpers/debvisord/machines/machines.js";
 import { recordingServer } from "../lib/recording-server.js";
 
 const member = (name: string, address: string): Member => ({ name, address, nodeKey: "", hostKey: "", joined: 0 });
@@ -16,12 +18,13 @@ const member = (name: string, address: string): Member => ({ name, address, node
 class AreaWithSilentCeph extends ClusterArea {
     pings = 0;
     answering = true;
+    machines: MachineSummary[] = [];
     protected override readMemberRecords(): Promise<Member[]> {
         return new Promise(() => undefined);
     }
     override call(m: Member, _request: PeerRequest): Promise<unknown> {
         this.pings++;
-        return this.answering ? Promise.resolve({ node: m.name, machines: [] }) : Promise.reject(new Error(`ssh: connect to host ${m.address} port 22: Connection refused`));
+        return this.answering ? Promise.resolve({ node: m.name, machines: this.machines }) : Promise.reject(new Error(`ssh: connect to host ${m.address} port 22: Connection refused`));
     }
 }
 
@@ -53,6 +56,51 @@ QUnit.module("cluster rounds: pings do not wait for Ceph", () => {
             assert.strictEqual(area.pings, 2, "the second round pinged though the first read still hangs");
             assert.strictEqual(health(), "down", "n2 is down");
             assert.true(changes.slice(signalled).some(([path, , names]) => path === area.path && names.includes("Nodes")), "and the Nodes property was signalled");
+        } finally {
+            area.stop();
+        }
+    });
+
+    QUnit.test("MachinesRevision moves when the other members' machines change (one more, another state, a member down), not otherwise; ListMachines answers with it", async assert => {
+        const { server, objects, changes } = recordingServer();
+        const area = new AreaWithSilentCeph(server, {} as JobRegistry);
+        area.start();
+        try {
+            await area.refresh();
+            area.state = "member";
+            area.local = { fsid: "f", name: "n1", address: "10.0.0.1" };
+            area.members = [member("n1", "10.0.0.1"), member("n2", "10.0.0.2")];
+            const revision = () => objects.get(area.path)?.properties().MachinesRevision as bigint;
+            const list = async () => {
+                const table = (area as unknown as { methods(): MethodTable }).methods();
+                return await table.ListMachines.run({} as CallContext, [{}]) as [Array<Record<string, unknown>>, bigint];
+            };
+            const web: MachineSummary = { name: "web", uuid: "u1", state: "running", vcpus: 1, memoryMiB: 64, disks: 1, autostart: false };
+
+            area.machines = [web];
+            await within(area.refresh(), 2000, "a round with n2's machine");
+            const first = revision();
+            const [machines, answered] = await list();
+            assert.deepEqual(machines.map(m => [m.Node, m.Name, m.State, m.Stale]), [["n2", "web", "running", false]]);
+            assert.strictEqual(answered, first, "the answer is as of the property's revision");
+
+            const signalled = changes.length;
+            await within(area.refresh(), 2000, "a round where nothing changed");
+            assert.strictEqual(revision(), first, "nothing changed: the same revision");
+            assert.false(changes.slice(signalled).some(([, , names]) => names.includes("MachinesRevision")), "and nothing signalled for it");
+
+            area.machines = [{ ...web, state: "shutoff" }];
+            await within(area.refresh(), 2000, "a round with the machine shut off");
+            assert.true(revision() > first, "another state: a new revision");
+            assert.deepEqual((await list())[0].map(m => m.State), ["shutoff"]);
+
+            const before = revision();
+            area.answering = false;
+            await within(area.refresh(), 2000, "a round with n2 down");
+            assert.true(revision() > before, "n2 down: its machines stale, a new revision");
+            const [stale, at] = await list();
+            assert.deepEqual(stale.map(m => [m.Name, m.Stale]), [["web", true]]);
+            assert.strictEqual(at, revision());
         } finally {
             area.stop();
         }

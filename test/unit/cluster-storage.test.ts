@@ -21,7 +21,7 @@ const local = (name: string) => ({
 function clusterProps(self: string, pools: Array<Record<string, unknown>>, state = "member"): PageClusterProperties {
     const variant = (v: unknown) => ({ t: typeof v === "boolean" ? "b" : typeof v === "number" ? "t" : "s", v });
     return {
-        State: state, NodeName: self, Address: "", Fsid: "", LastError: "", Nodes: [], Machines: [],
+        State: state, NodeName: self, Address: "", Fsid: "", LastError: "", Nodes: [], MachinesRevision: 0,
         ZfsPools: pools.map(p => Object.fromEntries(Object.entries(p).map(([k, v]) => [k, variant(v)]))),
     };
 }

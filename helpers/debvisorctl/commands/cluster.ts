@@ -69,11 +69,13 @@ const join: Command = {
 const status: Command = {
     name: "cluster status",
     summary: "this node's cluster and every member: address, health, when last seen, maintenance",
+    details: "JSON has the Cluster object's properties and, as Machines, the other members' machines (Cluster.ListMachines).",
     options: JSON_OPTION,
     async run(values) {
         const p = await getProperties(CLUSTER_PATH, CLUSTER_IFACE);
         if (values.json) {
-            printJson(p);
+            const [machines] = await callMethod(CLUSTER_PATH, CLUSTER_IFACE, "ListMachines", [], values);
+            printJson({ ...p, Machines: machines });
             return 0;
         }
         const nodes = (p.Nodes as Array<Record<string, unknown>>) ?? [];

@@ -10,6 +10,7 @@
 // not is shown down at the next round (within 30 s).
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
+import { isDeepStrictEqual } from "node:util";
 import * as z from "zod/mini";
 import { busy, failed, invalidArgument, notAuthorized } from "../../lib/errors.js";
 import { isIPv4 } from "../../lib/ip-address.js";
@@ -25,7 +26,7 @@ import { runCreate } from "./creation.js";
 import { runJoin } from "./join.js";
 import type { LocalMachines, MachineMover } from "./local-machines.js";
 import type { MachineWhereabouts } from "./machine-whereabouts.js";
-import { machineCallMethod, machinesInAnswer, machinesProperty } from "./cluster-machines.js";
+import { machineCallMethod, machinesInAnswer, machinesList } from "./cluster-machines.js";
 import { zfsPoolsInAnswer, zfsPoolsProperty, type ZfsPoolSummary } from "./cluster-storage.js";
 import type { MachineSummary } from "../machines/machines.js";
 import {
@@ -79,6 +80,9 @@ export class ClusterArea implements ClusterHost {
     private readonly seen = new Map<string, Seen>();
     /** the other members' machines, as each last told in its ping answer */
     private readonly remoteMachines = new Map<string, MachineSummary[]>();
+    /** ListMachines' answer as last published, and its revision (MachinesRevision): one more whenever the answer changes */
+    private machinesListed: Array<Record<string, unknown>> = [];
+    private machinesRevision = 0n;
     /** the other members' ZFS pools, likewise */
     private readonly remoteZfsPools = new Map<string, ZfsPoolSummary[]>();
     private readonly peerHandlers = new Map<string, PeerHandler>();
@@ -119,7 +123,7 @@ export class ClusterArea implements ClusterHost {
                     Removal: m.removal ? `left to do: ${m.removal.left.join(", ")}${m.removal.problem ? ` (stopped: ${m.removal.problem})` : ""}` : "",
                 };
             }),
-            Machines: machinesProperty(this.remoteMachines, this.members.map(m => m.name), this.local?.name ?? "", n => this.health(n)),
+            MachinesRevision: this.machinesRevision,
             ZfsPools: zfsPoolsProperty(this.remoteZfsPools, this.members.map(m => m.name), this.local?.name ?? "", n => this.health(n)),
         };
     }
@@ -155,6 +159,11 @@ export class ClusterArea implements ClusterHost {
 
     /* Signals what changed; LastSeen of a member that answers again is news only along with other news. */
     private publish(): void {
+        const machines = machinesList(this.remoteMachines, this.members.map(m => m.name), this.local?.name ?? "", n => this.health(n));
+        if (!isDeepStrictEqual(machines, this.machinesListed)) {
+            this.machinesListed = machines;
+            this.machinesRevision++;
+        }
         this.server.publish(this.path, CLUSTER_IFACE, this.properties(), () => this.methods(),
             (name, value) => name === "Nodes" ? (value as Array<Record<string, unknown>>).map(n => ({ ...n, LastSeen: 0 })) : value);
     }
@@ -292,6 +301,14 @@ export class ClusterArea implements ClusterHost {
                 run: async (ctx, [id, request]) => [JSON.stringify(await this.acceptJoin(ctx, id, parseJson(request, joinRequest, "request")))],
             }),
             ...nodeChangeMethods(this),
+            ListMachines: method({
+                args: z.tuple([optionsSchema({})]),
+                run: async () => {
+                    // health moves with time between rounds: the answer is as of now, and the revision with it
+                    this.publish();
+                    return [this.machinesListed, this.machinesRevision];
+                },
+            }),
             MachineCall: machineCallMethod(this),
             PeerCall: method({
                 args: z.tuple([z.string().check(z.regex(NODE_NAME, "must be a node name")), z.string().check(z.maxLength(65536)), optionsSchema({})]),

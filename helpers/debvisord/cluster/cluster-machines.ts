@@ -33,8 +33,8 @@ export function machinesInAnswer(answer: unknown): MachineSummary[] | null {
     return listInAnswer(answer, "machines", summary);
 }
 
-/* Cluster.Machines: the other members' machines, by node then name; a member that does not answer now is stale. */
-export function machinesProperty(known: ReadonlyMap<string, MachineSummary[]>, members: string[], self: string,
+/* Cluster.ListMachines: the other members' machines, by node then name; a member that does not answer now is stale. */
+export function machinesList(known: ReadonlyMap<string, MachineSummary[]>, members: string[], self: string,
     health: (node: string) => string): Array<Record<string, unknown>> {
     return otherMembersRows(known, members, self, health, m => ({
         Name: m.name, Uuid: m.uuid, State: m.state, Vcpus: m.vcpus, MemoryMiB: m.memoryMiB, Disks: m.disks, Autostart: m.autostart,

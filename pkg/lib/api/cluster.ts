@@ -1,8 +1,10 @@
-// Calls on the Cluster object, as the logged-in user: the plan of a change to
-// a node, and the changes themselves (each a Job, shown in the jobs panel).
-import { CLUSTER_IFACE, ROOT_PATH, type PageClusterMethodResults, type PlainClusterPlanNodeChangePlan } from "../../../generated/dbus-contract";
+// Calls on the Cluster object, as the logged-in user: the other members'
+// machines, the plan of a change to a node, and the changes themselves (each
+// a Job, shown in the jobs panel).
+import { CLUSTER_IFACE, ROOT_PATH, type PageClusterMethodResults, type PlainClusterListMachinesMachines, type PlainClusterPlanNodeChangePlan } from "../../../generated/dbus-contract";
+import { readsClient } from "../dbus-store";
 import { callDaemon } from "./call";
-import { plainDict, type Narrowed } from "./variants";
+import { plainDict, plainDicts, type Narrowed } from "./variants";
 
 const CLUSTER_PATH = `${ROOT_PATH}/cluster`;
 
@@ -61,4 +63,16 @@ export async function clusterMakeJoinToken(lifetimeSeconds: number): Promise<{ t
     const [token, expires] = await callDaemon<PageClusterMethodResults["MakeJoinToken"]>(CLUSTER_PATH, CLUSTER_IFACE, "MakeJoinToken",
         [{ "lifetime-seconds": { t: "i", v: lifetimeSeconds } }]);
     return { token, expires: Number(expires) };
+}
+
+/** the other members' machines and the MachinesRevision they are as of */
+export interface OtherMachines {
+    machines: PlainClusterListMachinesMachines;
+    revision: number;
+}
+
+/* Read on the second channel: it answers at once, not after the page's watch has read every object. */
+export async function clusterListMachines(): Promise<OtherMachines> {
+    const [machines, revision] = await callDaemon<PageClusterMethodResults["ListMachines"]>(CLUSTER_PATH, CLUSTER_IFACE, "ListMachines", [{}], readsClient());
+    return { machines: plainDicts<PlainClusterListMachinesMachines>(machines), revision: Number(revision) };
 }
