@@ -7,6 +7,8 @@ import { useEffect, useState } from "react";
 import type { PageClusterProperties, PlainClusterListMachinesMachines } from "../../generated/dbus-contract";
 import { clusterListMachines, type OtherMachines } from "../lib/api/cluster";
 
+/** as often as the members are pinged */
+const RETRY_MS = 10_000;
 let early: Promise<OtherMachines> | null = null;
 
 /* Starts the first read before the page knows whether this node is in a cluster (a node in none answers an empty list). */
@@ -17,6 +19,7 @@ export function prefetchOtherMachines(): void {
 
 export function useOtherMachines(cluster: PageClusterProperties | null): PlainClusterListMachinesMachines {
     const [listed, setListed] = useState<OtherMachines | null>(null);
+    const [failures, setFailures] = useState(0);
     const member = cluster?.State === "member";
     const revision = Number(cluster?.MachinesRevision ?? 0);
     const behind = member && (listed === null || listed.revision < revision);
@@ -24,13 +27,21 @@ export function useOtherMachines(cluster: PageClusterProperties | null): PlainCl
         if (!behind)
             return;
         let current = true;
+        let retry: number | undefined;
         const read = early ?? clusterListMachines();
         early = null;
         read.then(answer => {
             if (current)
                 setListed(answer);
-        }, () => undefined);
-        return () => { current = false };
-    }, [behind, revision]);
+        }, () => {
+            // the rows of the other members stay as they were; asked again after a round
+            if (current)
+                retry = window.setTimeout(() => setFailures(n => n + 1), RETRY_MS);
+        });
+        return () => {
+            current = false;
+            window.clearTimeout(retry);
+        };
+    }, [behind, revision, failures]);
     return member && listed ? listed.machines : [];
 }

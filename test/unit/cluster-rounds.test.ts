@@ -18,13 +18,13 @@ const member = (name: string, address: string): Member => ({ name, address, node
 class AreaWithSilentCeph extends ClusterArea {
     pings = 0;
     answering = true;
-    machines: MachineSummary[] = [];
+    answeredMachines: MachineSummary[] = [];
     protected override readMemberRecords(): Promise<Member[]> {
         return new Promise(() => undefined);
     }
     override call(m: Member, _request: PeerRequest): Promise<unknown> {
         this.pings++;
-        return this.answering ? Promise.resolve({ node: m.name, machines: this.machines }) : Promise.reject(new Error(`ssh: connect to host ${m.address} port 22: Connection refused`));
+        return this.answering ? Promise.resolve({ node: m.name, machines: this.answeredMachines }) : Promise.reject(new Error(`ssh: connect to host ${m.address} port 22: Connection refused`));
     }
 }
 
@@ -77,7 +77,7 @@ QUnit.module("cluster rounds: pings do not wait for Ceph", () => {
             };
             const web: MachineSummary = { name: "web", uuid: "u1", state: "running", vcpus: 1, memoryMiB: 64, disks: 1, autostart: false };
 
-            area.machines = [web];
+            area.answeredMachines = [web];
             await within(area.refresh(), 2000, "a round with n2's machine");
             const first = revision();
             const [machines, answered] = await list();
@@ -89,7 +89,7 @@ QUnit.module("cluster rounds: pings do not wait for Ceph", () => {
             assert.strictEqual(revision(), first, "nothing changed: the same revision");
             assert.false(changes.slice(signalled).some(([, , names]) => names.includes("MachinesRevision")), "and nothing signalled for it");
 
-            area.machines = [{ ...web, state: "shutoff" }];
+            area.answeredMachines = [{ ...web, state: "shutoff" }];
             await within(area.refresh(), 2000, "a round with the machine shut off");
             assert.true(revision() > first, "another state: a new revision");
             assert.deepEqual((await list())[0].map(m => m.State), ["shutoff"]);
