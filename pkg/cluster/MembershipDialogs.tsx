@@ -16,14 +16,13 @@ import { Spinner } from "@patternfly/react-core/dist/esm/components/Spinner/inde
 import { Modal, ModalBody, ModalFooter, ModalHeader } from "@patternfly/react-core/dist/esm/components/Modal/index.js";
 import { TextInput } from "@patternfly/react-core/dist/esm/components/TextInput/index.js";
 import { isIPv4 } from "../../helpers/lib/ip-address";
+import { JOIN_TOKEN_PREFIX } from "../../helpers/lib/join-token";
 import { clusterCreate, clusterJoin, clusterMakeJoinToken, type JoinProfile } from "../lib/api/cluster";
 import { managerPlanProfile, type ProfilePlan } from "../lib/api/manager";
 import { useManager } from "../lib/dbus-store";
 import { FormDialog } from "../lib/components/FormDialog";
 import { formatBytes, formatTime } from "../lib/format";
 import { _, format } from "../lib/gettext";
-
-const TOKEN_PREFIX = "dvjoin2.";
 
 function Field({ id, label, value, problem, help, onChange }: {
     id: string; label: string; value: string; problem: string | null; help: string; onChange(v: string): void;
@@ -97,7 +96,7 @@ export function CreateOrJoinDialog({ mode, onClose }: { mode: "create" | "join";
     const [error, setError] = useState("");
     const [busy, setBusy] = useState(false);
     const addressProblem = isIPv4(address.trim()) ? null : _("An IPv4 address, like 192.0.2.10");
-    const tokenProblem = mode === "create" || token.trim().startsWith(TOKEN_PREFIX) ? null : format(_("A join token begins with $0"), TOKEN_PREFIX);
+    const tokenProblem = mode === "create" || token.trim().startsWith(JOIN_TOKEN_PREFIX) ? null : format(_("A join token begins with $0"), JOIN_TOKEN_PREFIX);
     const submit = () => {
         setBusy(true);
         setError("");

@@ -8,9 +8,9 @@
 // between two consoles by hand. The token is a secret until it is used or
 // expires.
 import { invalidArgument } from "../../lib/errors.js";
+import { JOIN_TOKEN_PREFIX as TOKEN_PREFIX } from "../../lib/join-token.js";
 import { rawPublicKey, SEED_BYTES, sshPublicKey } from "./ed25519-keys.js";
 
-const TOKEN_PREFIX = "dvjoin2.";
 export const MIN_LIFETIME_S = 1;
 export const DEFAULT_LIFETIME_S = 15 * 60;
 export const MAX_LIFETIME_S = 24 * 3600;
