@@ -1,5 +1,6 @@
 // DebVisor → Cluster: the cluster this node is in and every member as this
-// node sees it: address, health, when it last answered and why not. A member
+// node sees it: address, health, its Ceph daemons, load and machines, when
+// it last answered and why not. A member
 // that stops answering is shown down (within 30 s), never dropped from the
 // list; a node in maintenance is labelled so. An admin puts a node in
 // maintenance, removes one that is gone, or lets this one leave, each after
@@ -24,11 +25,12 @@ import { plainDicts } from "../lib/api/variants";
 import { JobsPanel } from "../lib/components/JobsPanel";
 import { PageAlerts } from "../lib/components/PageAlerts";
 import { ServiceEmptyState } from "../lib/components/ServiceEmptyState";
-import { useCluster, useServiceState } from "../lib/dbus-store";
+import { useCephManager, useCephOsds, useCluster, useServiceState } from "../lib/dbus-store";
 import { _, format } from "../lib/gettext";
 import { useRole } from "../lib/role";
 import { CreateOrJoinDialog, JoinTokenDialog } from "./MembershipDialogs";
 import { NodeChangeDialog } from "./NodeChangeDialog";
+import { cephRoles, loadText, machinesText } from "./node-columns";
 import { formatTime } from "../lib/format";
 
 type ClusterNode = PlainClusterNodes[number];
@@ -57,6 +59,8 @@ function nodeActions(n: ClusterNode, admin: boolean, onChange: (change: NodeChan
 
 function NodesTable({ nodes }: { nodes: ClusterNode[] }) {
     const role = useRole();
+    const ceph = useCephManager()?.props ?? null;
+    const osdHosts = useCephOsds().map(o => o.props.Host);
     const [changing, setChanging] = useState<{ node: ClusterNode; change: NodeChange } | null>(null);
     return (
         <>
@@ -66,6 +70,9 @@ function NodesTable({ nodes }: { nodes: ClusterNode[] }) {
                     <Th>{_("Node")}</Th>
                     <Th>{_("Address")}</Th>
                     <Th>{_("Health")}</Th>
+                    <Th>{_("Ceph")}</Th>
+                    <Th>{_("Load")}</Th>
+                    <Th>{_("Machines")}</Th>
                     <Th>{_("Last answered")}</Th>
                     <Th>{_("Problem")}</Th>
                     <Th screenReaderText={_("Actions")} />
@@ -82,6 +89,9 @@ function NodesTable({ nodes }: { nodes: ClusterNode[] }) {
                                 <Label color={health.color}>{health.text}</Label>
                                 {n.Maintenance && <Label color="orange" className="pf-v6-u-ml-sm" data-label="maintenance">{_("Maintenance")}</Label>}
                             </Td>
+                            <Td dataLabel={_("Ceph")} data-column="ceph">{cephRoles(n.Name, ceph, osdHosts)}</Td>
+                            <Td dataLabel={_("Load")} data-column="load">{loadText(n)}</Td>
+                            <Td dataLabel={_("Machines")} data-column="machines">{machinesText(n)}</Td>
                             <Td dataLabel={_("Last answered")}>{lastSeen(n)}</Td>
                             <Td dataLabel={_("Problem")}>{[n.Problem, n.Removal].filter(Boolean).join("; ")}</Td>
                             <Td isActionCell>

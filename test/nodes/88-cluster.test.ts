@@ -761,7 +761,7 @@ QUnit.module.if(`cluster of nodes: three systemd nodes on a bridge join one clus
             removal.stdout);
     });
 
-    QUnit.test("node 1's Cluster page, in node 1's Cockpit: the three nodes with their addresses, node 3 down and in maintenance", async assert => {
+    QUnit.test("node 1's Cluster page, in node 1's Cockpit: the three nodes with their addresses, Ceph daemons, load and machines, node 3 down and in maintenance", async assert => {
         serveCockpit(0);
         const session = await openSession();
         try {
@@ -777,6 +777,25 @@ QUnit.module.if(`cluster of nodes: three systemd nodes on a bridge join one clus
                 assert.strictEqual(await frame.locator(`tr[data-node="${hostname(n)}"] td`).nth(1).textContent(), address(n), `node ${n + 1}'s address`);
             assert.ok((await frame.locator(`tr[data-node="${hostname(0)}"]`).textContent())?.includes("this node"), "node 1 is this node");
             await frame.locator(`tr[data-node="${hostname(2)}"] [data-label="maintenance"]`).waitFor({ timeout: 10_000 });
+            // each node's Ceph daemons, load and machines
+            const cell = (n: number, column: string) => frame.locator(`tr[data-node="${hostname(n)}"] td[data-column="${column}"]`).textContent();
+            const osdsOn = (n: number) => (JSON.parse(nodes[0].mustExec(["ceph", "osd", "tree", "-f", "json"], 60_000)) as {
+                nodes: Array<{ type: string; name: string; children?: number[] }>;
+            }).nodes.find(x => x.type === "host" && x.name === hostname(n))?.children?.length ?? 0;
+            const managers = JSON.parse(nodes[0].mustExec(["ceph", "mgr", "dump", "-f", "json"], 60_000)) as { active_name: string; standbys: Array<{ name: string }> };
+            const managerOn = (n: number) => managers.active_name === hostname(n) ? ", manager (active)"
+                : managers.standbys.some(m => m.name === hostname(n)) ? ", manager (standby)" : "";
+            for (const n of [0, 1]) {
+                const osds = osdsOn(n);
+                assert.ok(osds > 0, `node ${n + 1} has OSDs`);
+                assert.strictEqual(await cell(n, "ceph"), `monitor${managerOn(n)}, ${osds} OSD${osds === 1 ? "" : "s"}`, `node ${n + 1}'s Ceph daemons`);
+                assert.ok(/^\d+\.\d\d on \d+ CPUs?$/.test(await cell(n, "load") ?? ""), `node ${n + 1}'s load: ${await cell(n, "load")}`);
+                await frame.locator(`tr[data-node="${hostname(n)}"] td[data-column="machines"]`, {
+                    hasText: new RegExp(`^${domains(n, "--state-running").length} of ${domains(n, "--all").length} running$`),
+                }).waitFor({ timeout: 30_000 });
+            }
+            assert.ok((await cell(2, "ceph"))?.startsWith("monitor (out of quorum)"), `node 3 (down): ${await cell(2, "ceph")}`);
+            assert.ok(/^\d+ of \d+ running$|^none$/.test(await cell(2, "machines") ?? ""), `node 3's machines as it last told: ${await cell(2, "machines")}`);
             await screenshot(session.page, "cluster-node-down", frame);
             assert.deepEqual(session.consoleErrors, [], "no console errors");
         } catch (e) {

@@ -19,12 +19,13 @@ class AreaWithSilentCeph extends ClusterArea {
     pings = 0;
     answering = true;
     answeredMachines: MachineSummary[] = [];
+    answeredLoad: unknown = undefined;
     protected override readMemberRecords(): Promise<Member[]> {
         return new Promise(() => undefined);
     }
     override call(m: Member, _request: PeerRequest): Promise<unknown> {
         this.pings++;
-        return this.answering ? Promise.resolve({ node: m.name, machines: this.answeredMachines }) : Promise.reject(new Error(`ssh: connect to host ${m.address} port 22: Connection refused`));
+        return this.answering ? Promise.resolve({ node: m.name, machines: this.answeredMachines, load: this.answeredLoad }) : Promise.reject(new Error(`ssh: connect to host ${m.address} port 22: Connection refused`));
     }
 }
 
@@ -36,7 +37,7 @@ function within<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
     return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }
 
-QUnit.module("cluster rounds: pings do not wait for Ceph", () => {
+QUnit.module("cluster rounds: pings go on without Ceph, and what their answers carry", () => {
     QUnit.test("with the member read hanging, each round still pings; a member that stops answering is signalled down", async assert => {
         const { server, objects, changes } = recordingServer();
         const area = new AreaWithSilentCeph(server, {} as JobRegistry);
@@ -101,6 +102,38 @@ QUnit.module("cluster rounds: pings do not wait for Ceph", () => {
             const [stale, at] = await list();
             assert.deepEqual(stale.map(m => [m.Name, m.Stale]), [["web", true]]);
             assert.strictEqual(at, revision());
+        } finally {
+            area.stop();
+        }
+    });
+
+    QUnit.test("Nodes: each member's load and machines as its ping answer told them, kept while it is down; unknown before it told", async assert => {
+        const { server, objects } = recordingServer();
+        const area = new AreaWithSilentCeph(server, {} as JobRegistry);
+        area.start();
+        try {
+            await area.refresh();
+            area.state = "member";
+            area.local = { fsid: "f", name: "n1", address: "10.0.0.1" };
+            area.members = [member("n1", "10.0.0.1"), member("n2", "10.0.0.2")];
+            const n2 = () => (objects.get(area.path)?.properties().Nodes as Array<Record<string, unknown>>).find(n => n.Name === "n2");
+            const self = () => (objects.get(area.path)?.properties().Nodes as Array<Record<string, unknown>>).find(n => n.Self);
+            const vm = (name: string, state: string): MachineSummary => ({ name, uuid: name, state, vcpus: 1, memoryMiB: 64, disks: 1, autostart: false });
+
+            area.answeredLoad = { average: "high", cpus: 4 }; // garbage: not shown
+            await within(area.refresh(), 2000, "a round with a garbled load");
+            assert.deepEqual([n2()?.Load, n2()?.Cpus], [-1, 0], "no load told yet");
+            assert.strictEqual(typeof self()?.Load, "number", "this node's own load");
+            assert.true((self()?.Cpus as number) >= 1, "and its CPUs");
+
+            area.answeredLoad = { average: 1.234, cpus: 4 };
+            area.answeredMachines = [vm("a", "running"), vm("b", "shutoff"), vm("c", "paused")];
+            await within(area.refresh(), 2000, "a round with n2's load and machines");
+            assert.deepEqual([n2()?.Load, n2()?.Cpus, n2()?.Machines, n2()?.RunningMachines], [1.23, 4, 3, 2]);
+
+            area.answering = false;
+            await within(area.refresh(), 2000, "a round with n2 down");
+            assert.deepEqual([n2()?.Health, n2()?.Load, n2()?.Machines], ["down", 1.23, 3], "as it last told");
         } finally {
             area.stop();
         }

@@ -68,7 +68,7 @@ const join: Command = {
 
 const status: Command = {
     name: "cluster status",
-    summary: "this node's cluster and every member: address, health, when last seen, maintenance",
+    summary: "this node's cluster and every member: address, health, load (1-minute average/CPUs), machines, when last seen, maintenance",
     details: "JSON has the Cluster object's properties and, as Machines, the other members' machines (Cluster.ListMachines).",
     options: JSON_OPTION,
     async run(values) {
@@ -81,8 +81,9 @@ const status: Command = {
         const nodes = (p.Nodes as Array<Record<string, unknown>>) ?? [];
         print(fields([["State", p.State], ["Node", p.NodeName], ["Address", p.Address], ["Ceph fsid", p.Fsid], ...p.LastError ? [["Problem", p.LastError] as [string, unknown]] : []]));
         if (nodes.length > 0)
-            print(table(["NODE", "ADDRESS", "HEALTH", "LAST SEEN", "NOTE"], nodes.map(n => [
+            print(table(["NODE", "ADDRESS", "HEALTH", "LOAD", "MACHINES", "LAST SEEN", "NOTE"], nodes.map(n => [
                 `${String(n.Name)}${n.Self ? " (this node)" : ""}`, String(n.Address), String(n.Health),
+                Number(n.Load) >= 0 ? `${Number(n.Load).toFixed(2)}/${String(n.Cpus)}` : "-", `${String(n.RunningMachines)}/${String(n.Machines)} running`,
                 n.LastSeen ? new Date(Number(n.LastSeen) / 1000).toISOString() : "never",
                 [n.Maintenance ? "in maintenance" : "", String(n.Removal ?? "")].filter(Boolean).join("; "),
             ])));

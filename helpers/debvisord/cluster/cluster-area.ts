@@ -27,6 +27,7 @@ import { runJoin } from "./join.js";
 import type { LocalMachines, MachineMover } from "./local-machines.js";
 import type { MachineWhereabouts } from "./machine-whereabouts.js";
 import { machineCallMethod, machinesInAnswer, machinesList } from "./cluster-machines.js";
+import { loadInAnswer, loadMembers, localLoad, type NodeLoad } from "./node-load.js";
 import { zfsPoolsInAnswer, zfsPoolsProperty, type ZfsPoolSummary } from "./cluster-storage.js";
 import type { MachineSummary } from "../machines/machines.js";
 import {
@@ -83,6 +84,8 @@ export class ClusterArea implements ClusterHost {
     /** ListMachines' answer as last published, and its revision (MachinesRevision): one more whenever the answer changes */
     private machinesListed: Array<Record<string, unknown>> = [];
     private machinesRevision = 0n;
+    /** the other members' load, as each last told */
+    private readonly remoteLoads = new Map<string, NodeLoad>();
     /** the other members' ZFS pools, likewise */
     private readonly remoteZfsPools = new Map<string, ZfsPoolSummary[]>();
     private readonly peerHandlers = new Map<string, PeerHandler>();
@@ -121,6 +124,7 @@ export class ClusterArea implements ClusterHost {
                     LastSeen: BigInt(self ? Date.now() : seen?.lastSeen ?? 0) * 1000n, Joined: BigInt(m.joined) * 1000n, Problem: self ? "" : seen?.error ?? "",
                     Maintenance: !!m.maintenance, MaintenanceSince: BigInt(m.maintenance?.since ?? 0) * 1000n,
                     Removal: m.removal ? `left to do: ${m.removal.left.join(", ")}${m.removal.problem ? ` (stopped: ${m.removal.problem})` : ""}` : "",
+                    ...self ? loadMembers(localLoad(), this.machines?.summaries()) : loadMembers(this.remoteLoads.get(m.name), this.remoteMachines.get(m.name)),
                 };
             }),
             MachinesRevision: this.machinesRevision,
@@ -221,6 +225,9 @@ export class ClusterArea implements ClusterHost {
                     this.remoteMachines.set(m.name, machines);
                 else
                     complete = false;
+                const load = loadInAnswer(answer);
+                if (load)
+                    this.remoteLoads.set(m.name, load);
                 const zfsPools = zfsPoolsInAnswer(answer);
                 if (zfsPools)
                     this.remoteZfsPools.set(m.name, zfsPools);
@@ -371,7 +378,8 @@ export class ClusterArea implements ClusterHost {
         if (!this.members.some(m => m.name === from))
             throw notAuthorized(`${from} is not a member of this cluster`);
         if (request.call === "ping") // the calling node hears that this node's debvisord answers
-            return { node: this.local?.name ?? "", time: this.clock.now().getTime(), machines: this.machines?.summaries() ?? [], zfsPools: this.zfsPools?.() ?? [] };
+            return { node: this.local?.name ?? "", time: this.clock.now().getTime(), machines: this.machines?.summaries() ?? [], zfsPools: this.zfsPools?.() ?? [],
+                load: localLoad() };
         const handler = this.peerHandlers.get(request.call);
         if (!handler)
             throw invalidArgument(`request: this node has no call "${request.call}"`);
