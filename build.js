@@ -293,6 +293,31 @@ const withoutStylesheets = {
     },
 };
 
+/* PatternFly's class maps, each shipped as its class names (pkg/lib/class-map.ts): the same objects, at about half
+ * their gzipped size. A map the names would not rebuild exactly is left as it is. */
+async function compactClassMaps() {
+    const { encodeClassMap } = await loadModule("pkg/lib/class-map.ts");
+    const classMapModule = path.join(root, "pkg/lib/class-map.ts");
+    return {
+        name: "compact-class-maps",
+        setup(build) {
+            build.onLoad({ filter: /[\\/]@patternfly[\\/]react-styles[\\/]css[\\/].*\.mjs$/ }, args => {
+                const source = fs.readFileSync(args.path, "utf8");
+                const parts = /^((?:import '[^'\n]+';\s*)*)export default (\{[\s\S]*\});?\s*$/.exec(source);
+                const encoded = parts && encodeClassMap(JSON.parse(parts[2]));
+                if (!encoded)
+                    return undefined;
+                return {
+                    contents: `${parts[1]}import { classMap } from ${JSON.stringify(classMapModule)};\n` +
+                        `export default classMap(${encoded.map(s => JSON.stringify(s)).join(", ")});\n`,
+                    loader: "js",
+                    resolveDir: path.dirname(args.path),
+                };
+            });
+        },
+    };
+}
+
 /* Red Hat's fonts come from Cockpit (its static/fonts, as Cockpit's own pages use them), not from the package. */
 const RED_HAT_FONTS = [
     // family in PatternFly's stylesheet, file prefix in Cockpit, [weight, file suffix, style]
@@ -401,7 +426,7 @@ async function buildStylesheet() {
 /* What a page's first load transfers, gzipped as the package ships it, may not exceed this:
  * its document, debvisor.css, its module with the chunks it imports (not those it imports
  * on demand, like the consoles), and the largest translation. */
-const PAGE_BUDGET_KIB = { machines: 302, other: 322 };
+const PAGE_BUDGET_KIB = { machines: 300, other: 320 };
 
 function checkPageSizes(metafile) {
     const outDir = path.join(dist, "debvisor");
@@ -444,7 +469,7 @@ async function buildPages() {
         format: "esm",
         splitting: true,
         chunkNames: "chunks/[name]-[hash]",
-        plugins: [withoutStylesheets],
+        plugins: [withoutStylesheets, await compactClassMaps()],
         metafile: true,
     });
     await buildStylesheet();
