@@ -97,14 +97,41 @@ QUnit.module("backup incremental: only changed blocks read, restored exactly", h
         closeWatchBus();
     });
 
+    /* The segment files the staging directory keeps for the machine and how many 512-byte blocks of data they hold. */
+    const stagedSegments = async () => {
+        const segments = path.join(STAGING_DIR, String(await prop(machinePath, "UUID")), "disks", "vda");
+        const files = fs.readdirSync(segments).flatMap(group => fs.readdirSync(path.join(segments, group)).map(f => path.join(segments, group, f)));
+        return { files: files.length, blocks: files.reduce((n, f) => n + fs.statSync(f).blocks, 0) };
+    };
+    /* DebVisor's bitmaps on the disk and the one the tracking names for the repository. */
+    const diskBitmaps = async () => {
+        const info = JSON.parse(execFileSync("qemu-img", ["info", "-U", "--output=json", disk], { encoding: "utf8" })) as
+            { "format-specific": { data: { bitmaps?: Array<{ name: string }> } } };
+        const tracking = JSON.parse(fs.readFileSync(path.join(TRACKING_DIR, `${String(await prop(machinePath, "UUID"))}.json`), "utf8")) as
+            Record<string, { disks: Record<string, { bitmap: string | null }> }>;
+        return {
+            onDisk: (info["format-specific"].data.bitmaps ?? []).map(b => b.name).filter(b => b.startsWith("debvisor-backup-")),
+            tracked: Object.values(tracking).map(t => t.disks.vda?.bitmap),
+        };
+    };
+
     QUnit.test("the second backup reads only the changed segments; the restored disk is the source's content", async assert => {
         const first = await backUp();
         assert.false(first.incremental, first.message);
         assert.true(first.read >= DATA_MIB * MIB && first.read < (DATA_MIB + 1) * MIB, `the first read the data, not the empty rest: ${first.message}`);
+        // every segment written for restic has let go of its data by the time the job ends
+        const kept = await stagedSegments();
+        assert.equal(kept.files, DATA_MIB * 4, "a placeholder for each 256 KiB segment that held data");
+        assert.equal(kept.blocks, 0, "no data kept in the staging directory");
         change(0x21);
         const content = rawContent(disk, dir);
         const second = await backUp();
         assert.true(second.incremental, second.message);
+        assert.equal((await stagedSegments()).blocks, 0, "none after the second either");
+        // the first backup's bitmap went: only the one the next backup reads from is left
+        const bitmaps = await diskBitmaps();
+        assert.equal(bitmaps.onDisk.length, 1, `one bitmap on the disk: ${bitmaps.onDisk.join(", ")}`);
+        assert.deepEqual(bitmaps.tracked, bitmaps.onDisk, "the one the tracking names");
         // five 256 KiB segments hold the changes (one change straddles two)
         assert.true(second.read > 0 && second.read <= 6 * 256 * 1024, `only the changed segments were read: ${second.read} bytes`);
         assert.equal(await restoredContent(second.id), content, "the disk restored from the second backup is the source's content");

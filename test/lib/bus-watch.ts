@@ -8,6 +8,8 @@ type DBusMessage = InstanceType<typeof dbus.Message>;
 
 export interface JobWatch {
     progress: number[];
+    /** when each progress value arrived (performance.now(), ms) */
+    progressAt: number[];
     states: string[];
     completed: Promise<[boolean, string]>;
     stop(): void;
@@ -36,12 +38,12 @@ function subjectOf(msg: DBusMessage): string {
  * D-Bus way (all of them from InterfacesAdded, each PropertiesChanged merged
  * in: a signal names only what changed), so a progress signalled alone counts
  * with the validity known from before. */
-export function jobWatch(path: string): { watch: JobWatch; handle: (msg: DBusMessage) => void } {
-    const watch: JobWatch = { progress: [], states: [], completed: Promise.resolve([false, ""]), stop: () => undefined };
+export function jobWatch(path: string): { watch: JobWatch; handle: (msg: DBusMessage, at?: number) => void } {
+    const watch: JobWatch = { progress: [], progressAt: [], states: [], completed: Promise.resolve([false, ""]), stop: () => undefined };
     let resolveCompleted: (v: [boolean, string]) => void = () => undefined;
     watch.completed = new Promise(r => { resolveCompleted = r });
     const known = new KnownProperties();
-    const handle = (msg: DBusMessage) => {
+    const handle = (msg: DBusMessage, at = performance.now()) => {
         if (subjectOf(msg) !== path)
             return;
         if (msg.member === "InterfacesAdded") {
@@ -51,8 +53,10 @@ export function jobWatch(path: string): { watch: JobWatch; handle: (msg: DBusMes
             const changed = fromDBus(msg.body[1]) as PropertyValues;
             known.merge(changed, msg.body[2] as string[]);
             const progress = jobProgress(known.values);
-            if (touchesProgress(changed) && progress !== null)
+            if (touchesProgress(changed) && progress !== null) {
                 watch.progress.push(progress);
+                watch.progressAt.push(at);
+            }
             if (typeof changed.State === "string")
                 watch.states.push(changed.State);
         } else if (msg.member === "Completed") {
@@ -66,24 +70,25 @@ export function jobWatch(path: string): { watch: JobWatch; handle: (msg: DBusMes
  * path prefix when the job path is not known yet. */
 export async function watchJobs(pathPrefix = "/org/debvisor/DebVisor1/jobs/"): Promise<(path: string) => JobWatch> {
     await addMatch("type='signal',sender='org.debvisor.DebVisor1',path_namespace='/org/debvisor/DebVisor1'");
-    const seen = new Map<string, DBusMessage[]>();
-    const listeners = new Set<(msg: DBusMessage) => void>();
+    const seen = new Map<string, Array<{ msg: DBusMessage; at: number }>>();
+    const listeners = new Set<(msg: DBusMessage, at: number) => void>();
     const onMessage = (msg: DBusMessage) => {
         if (msg.type !== dbus.MessageType.SIGNAL)
             return;
         const subject = subjectOf(msg);
         if (!subject.startsWith(pathPrefix))
             return;
+        const at = performance.now();
         const list = seen.get(subject) ?? [];
-        list.push(msg);
+        list.push({ msg, at });
         seen.set(subject, list);
-        for (const l of listeners) l(msg);
+        for (const l of listeners) l(msg, at);
     };
     bus().on("message", onMessage);
 
     return (path: string): JobWatch => {
         const { watch, handle } = jobWatch(path);
-        for (const msg of seen.get(path) ?? []) handle(msg);
+        for (const { msg, at } of seen.get(path) ?? []) handle(msg, at);
         listeners.add(handle);
         watch.stop = () => listeners.delete(handle);
         return watch;

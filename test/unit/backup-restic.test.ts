@@ -72,6 +72,36 @@ moduleUnless("backups: restic, for real, in a temporary directory", hasRestic ? 
         assert.equal(check.exitCode, 0, `the repository checks clean after the cancel: ${check.stderr}`);
     });
 
+    QUnit.test("a backup names each file it has read and saved as it goes: new and changed ones, not unchanged ones or directories", async assert => {
+        const store = new RepositoryStore(path.join(dir, "etc"));
+        const restic = new Restic();
+        const repo = path.join(dir, "repo");
+        const staged = store.stageSecrets("r1", { password: "correct horse battery" }, parseLocation(repo));
+        await restic.must(staged.access, ["init"], "restic init");
+        staged.commit();
+        store.add({ name: "r1", location: repo, added: 1, addedByUid: 0, created: true });
+        const access = store.access(store.get("r1")!);
+        const data = path.join(dir, "data");
+        fs.mkdirSync(path.join(data, "sub"), { recursive: true });
+        for (const f of ["a", "sub/b"])
+            fs.writeFileSync(path.join(data, f), crypto.randomBytes(300_000));
+        const backUp = async (options: string[] = []) => {
+            const saved: string[] = [];
+            const summary = await restic.backup(access, [data], ["debvisor"], "node1", new AbortController().signal, () => undefined,
+                undefined, options, file => saved.push(file));
+            return { summary, saved: saved.sort() };
+        };
+        const first = await backUp();
+        assert.deepEqual(first.saved, [path.join(data, "a"), path.join(data, "sub/b")], "both files, no directory");
+        fs.writeFileSync(path.join(data, "sub/b"), crypto.randomBytes(300_000));
+        fs.writeFileSync(path.join(data, "c"), crypto.randomBytes(1000));
+        const second = await backUp(["--parent", first.summary.snapshotId]);
+        assert.deepEqual(second.saved, [path.join(data, "c"), path.join(data, "sub/b")], "the changed and the new one, not the unchanged one");
+        // without the callback, restic is not asked to say every file
+        const plain = await restic.backup(access, [data], ["debvisor"], "node1", new AbortController().signal, () => undefined);
+        assert.true(/^[0-9a-f]{8,64}$/.test(plain.snapshotId), plain.snapshotId);
+    });
+
     QUnit.test("a wrong password and a missing repository are told apart", async assert => {
         const store = new RepositoryStore(path.join(dir, "etc"));
         const restic = new Restic();

@@ -78,7 +78,9 @@ interface Bitmap { name: string; flags: string[] }
 /* A qcow2 image's persistent dirty bitmaps and how many internal snapshots it holds (`shared`: while
  * a running machine's qemu holds it), and whether the offsets qemu maps its data to are the file's own
  * (not encrypted, no data file or backing file). */
-export async function imageInfo(file: string, shared: boolean, format = "qcow2"): Promise<{ bitmaps: Bitmap[]; snapshots: number; ownOffsets: boolean }> {
+export interface ImageInfo { bitmaps: Bitmap[]; snapshots: number; ownOffsets: boolean }
+
+export async function imageInfo(file: string, shared: boolean, format = "qcow2"): Promise<ImageInfo> {
     const r = await runTool("qemu-img", ["info", "--output=json", "-f", format, ...shared ? ["-U"] : [], file], "reading the disk's bitmaps");
     const info = JSON.parse(r.stdout) as {
         snapshots?: unknown[]; encrypted?: boolean; "backing-filename"?: string;
@@ -91,9 +93,10 @@ export async function imageInfo(file: string, shared: boolean, format = "qcow2")
     };
 }
 
-/* Removes DebVisor's bitmaps that no tracking names any more (the disk must not be in use). */
-export async function pruneBitmaps(file: string, keep: Set<string>): Promise<void> {
-    for (const b of (await imageInfo(file, false)).bitmaps)
+/* Removes DebVisor's bitmaps that no tracking names any more (the disk must not be in use); `known`: the
+ * disk's bitmaps as listed before (else qemu-img lists them now). */
+export async function pruneBitmaps(file: string, keep: Set<string>, known?: Bitmap[]): Promise<void> {
+    for (const b of known ?? (await imageInfo(file, false)).bitmaps)
         if (b.name.startsWith(BITMAP_PREFIX) && !keep.has(b.name))
             await removeBitmap(file, b.name);
 }
@@ -184,6 +187,8 @@ interface StageRequest {
     kept: boolean;
     /** the mtime segments written now get (whole seconds) */
     now: number;
+    /** a qcow2's imageInfo, taken when the backup began (a raw image needs none: its offsets are its own) */
+    info?: ImageInfo;
     signal: AbortSignal;
     onProgress(fraction: number): void;
 }
@@ -198,7 +203,8 @@ export async function stageDisk(r: StageRequest): Promise<StagedDisk> {
     let bitmap: string | null = null;
     // A running machine's disk is read in full: while it runs, its writes go to the backup's overlay and
     // reach the disk by a block commit, which is not known here to be seen by the disk's bitmaps
-    const info = r.format === "qcow2" || r.format === "raw" ? await imageInfo(r.file, r.live, r.format) : null;
+    const info = r.format === "raw" ? { bitmaps: [], snapshots: 0, ownOffsets: true } :
+        r.format === "qcow2" ? r.info ?? await imageInfo(r.file, r.live) : null;
     if (r.format === "qcow2" && !r.live) {
         const { bitmaps } = info!;
         const old = previous?.bitmap ? bitmaps.find(b => b.name === previous.bitmap) : undefined;
@@ -317,15 +323,18 @@ export async function stageDisk(r: StageRequest): Promise<StagedDisk> {
     return { tracking: { ...layout, bitmap, mtimes }, placeholders, incremental: base !== null, bytesRead, written };
 }
 
-/* The data of the segments a backup wrote is let go once restic has it: each becomes a sparse
+/** The file of each segment a backup wrote with data, and its index: restic names the files it has saved. */
+export function writtenSegmentFiles(staging: string, target: string, written: number[]): Map<string, number> {
+    return new Map(written.map(i => [segmentFile(staging, target, i), i]));
+}
+
+/* The data of a segment a backup wrote is let go once restic has read it: it becomes a sparse
  * placeholder of the same size and mtime, for the next backup into the same repository. */
-export function punchSegments(staging: string, target: string, tracking: DiskTracking, written: number[]): void {
-    for (const i of written) {
-        const file = segmentFile(staging, target, i);
-        fs.truncateSync(file, 0);
-        fs.truncateSync(file, segmentLength(tracking, i));
-        fs.utimesSync(file, tracking.mtimes[i], tracking.mtimes[i]);
-    }
+export async function punchSegment(staging: string, target: string, tracking: DiskTracking, index: number): Promise<void> {
+    const file = segmentFile(staging, target, index);
+    await fs.promises.truncate(file, 0);
+    await fs.promises.truncate(file, segmentLength(tracking, index));
+    await fs.promises.utimes(file, tracking.mtimes[index], tracking.mtimes[index]);
 }
 
 /** Writes image data at offsets: a raw file directly, a qcow2 through qemu-nbd. */

@@ -22,8 +22,10 @@ import { storedDefinition, type MachineHost } from "../machines/machine-host.js"
 import { optionsSchema, resourceName } from "../validation.js";
 import type { JobControl } from "../jobs/jobs.js";
 import type { BackupsHost } from "./backups-host.js";
-import { readTracking, writeTracking, type RepositoryTracking } from "./backup-tracking.js";
-import { imageInfo, pruneBitmaps, punchSegments, segmentBytesFor, segmentsDir, stageDisk, type SegmentLayout } from "./disk-segments.js";
+import { readTracking, writeTracking, type RepositoryTracking, type TrackedDisk } from "./backup-tracking.js";
+import {
+    imageInfo, pruneBitmaps, punchSegment, segmentBytesFor, segmentsDir, stageDisk, writtenSegmentFiles, type ImageInfo, type SegmentLayout, type StagedDisk,
+} from "./disk-segments.js";
 import { describeLocation } from "./locations.js";
 import type { RepositoryAccess } from "./restic.js";
 import { machineTags } from "./tags.js";
@@ -99,6 +101,7 @@ export async function backupMachine(area: BackupsHost, host: MachineHost, path: 
         // the disks as the machine uses them now (a running one's may differ from its stored definition)
         const current = live ? await host.libvirt.domainXml(domainPath) : definition;
         const disks: ManifestDisk[] = [];
+        const infos = new Map<string, ImageInfo>(); // a qcow2's, read once for the whole backup
         for (const disk of describeDomain(current).disks.filter(d => d.Device === "disk")) {
             const file = await diskFile(host, disk);
             if (file.endsWith(OVERLAY_SUFFIX))
@@ -109,7 +112,10 @@ export async function backupMachine(area: BackupsHost, host: MachineHost, path: 
             const image = openSource(file, `disk ${disk.Target}`, disk.Format || undefined);
             image.close();
             // a qcow2 with internal snapshots keeps them: its file is backed up whole (read in full every time)
-            const whole = image.format === "qcow2" && await internalSnapshots(file, live);
+            const info = image.format === "qcow2" ? await imageInfo(file, live) : undefined;
+            if (info)
+                infos.set(disk.Target, info);
+            const whole = info !== undefined && info.snapshots > 0;
             disks.push({
                 target: disk.Target, file, format: image.format, bytes: stat.size,
                 ...whole ? {} : { segments: { size: image.virtualSize, segmentBytes: segmentBytesFor(image.virtualSize) } },
@@ -139,7 +145,10 @@ export async function backupMachine(area: BackupsHost, host: MachineHost, path: 
             for (const t of Object.values(tracking))
                 t.staged = false;
             writeTracking(uuid, tracking);
-            const run = { area, access, staging, manifest, definition, live, tags, time: extras.time, control, kept };
+            // the bitmaps other repositories' next backups read from stay; this one's parent's is replaced by the one this backup makes
+            const otherBitmaps = new Set(Object.entries(tracking).filter(([k]) => k !== key)
+                .flatMap(([, t]) => Object.values(t.disks).map(d => d.bitmap)).filter((b): b is string => Boolean(b)));
+            const run = { area, access, staging, manifest, definition, live, tags, time: extras.time, control, kept, infos, otherBitmaps };
             // restic could not use the parent as planned (gone, or a segment it read that it should have taken): in full
             const result = await backUpOnce(run, tracking[key] ?? null) ?? await backUpOnce(run, null);
             if (!result)
@@ -156,13 +165,8 @@ export async function backupMachine(area: BackupsHost, host: MachineHost, path: 
                     for (const d of Object.values(t.disks))
                         d.bitmap = null;
             tracking[key] = { snapshot: summary.snapshotId, disks: Object.fromEntries(staged.map(d => [d.disk.target, d.tracked])), staged: true };
-            // the bitmaps no tracking names are removed meanwhile (should the rest fail, a later backup reads in full)
-            const pruning = live ? null : pruneOldBitmaps(disks, tracking);
-            for (const d of staged)
-                punchSegments(staging, d.disk.target, d.tracking, d.written);
             writeTracking(uuid, tracking);
             done = true;
-            await pruning;
             const reused = Math.max(0, summary.bytesProcessed - summary.bytesNew);
             const incremental = staged.filter(d => d.incremental).map(d => d.disk.target);
             const diskBytesRead = staged.reduce((n, d) => n + d.bytesRead, 0) + disks.filter(d => !d.segments).reduce((n, d) => n + d.bytes, 0);
@@ -198,6 +202,10 @@ interface BackupRun {
     control: JobControl;
     /** the staging directory holds the parent's placeholders */
     kept: boolean;
+    /** each qcow2 disk's imageInfo, by target, as the backup began */
+    infos: Map<string, ImageInfo>;
+    /** bitmaps that other repositories' tracking names */
+    otherBitmaps: Set<string>;
 }
 
 /** Tracking is per repository: the name and where it is (a name given to another repository is another one). */
@@ -217,13 +225,14 @@ async function backUpOnce(run: BackupRun, parent: RepositoryTracking | null) {
         if (!segmented.some(d => d.target === target))
             fs.rmSync(segmentsDir(staging, target), { recursive: true, force: true });
     const now = Math.floor(Date.now() / 1000);
-    const staged = [];
+    const staged: Array<StagedDisk & { disk: ManifestDisk; tracked: TrackedDisk }> = [];
     for (const [n, disk] of segmented.entries()) {
         const inode = fs.statSync(disk.file).ino;
         const before = parent?.disks[disk.target];
         const previous = before && before.file === disk.file && before.inode === inode ? before : null;
         const result = await stageDisk({
             staging, target: disk.target, file: disk.file, format: disk.format, size: disk.segments!.size, live: run.live, previous, now, kept: run.kept && parent !== null,
+            info: run.infos.get(disk.target),
             signal: control.signal, onProgress: f => control.setProgress(0.02 + 0.3 * (n + f) / segmented.length),
         });
         staged.push({ disk, ...result, tracked: { ...result.tracking, file: disk.file, inode } });
@@ -236,14 +245,38 @@ async function backUpOnce(run: BackupRun, parent: RepositoryTracking | null) {
     const incremental = parent !== null && staged.some(d => d.incremental);
     // with a parent, restic takes an unchanged segment (same size and mtime) from it without reading it
     const how = incremental ? ["--parent", parent.snapshot, "--ignore-inode", "--ignore-ctime"] : ["--force"];
+    // the bitmaps no repository's next backup needs go while restic runs (the disks are read: should restic fail, the next
+    // backup into this repository reads in full); a running machine's disks are in use
+    const pruning = run.live ? null : Promise.all(staged.filter(d => d.disk.format === "qcow2").map(d =>
+        pruneBitmaps(d.disk.file, new Set([...run.otherBitmaps, ...d.tracking.bitmap ? [d.tracking.bitmap] : []]), run.infos.get(d.disk.target)?.bitmaps)
+            .catch(() => undefined)));
+    // a segment written with data lets go of it as soon as restic says it has read and saved it, not after restic
+    const toPunch = new Map([...staged.entries()].flatMap(([n, d]) =>
+        [...writtenSegmentFiles(staging, d.disk.target, d.written)].map(([file, index]) => [file, { n, index }] as const)));
+    const punching: Array<Promise<void>> = [];
+    const punch = (file: string) => {
+        const segment = toPunch.get(file);
+        if (!segment)
+            return;
+        toPunch.delete(file);
+        const d = staged[segment.n];
+        punching.push(punchSegment(staging, d.disk.target, d.tracking, segment.index));
+    };
     let summary;
     try {
         summary = await area.restic.backup(access, [staging, ...manifest.disks.filter(d => !d.segments).map(d => d.file)], run.tags(manifest.disks.reduce((n, d) => n + d.bytes, 0)),
-            os.hostname(), control.signal, f => control.setProgress(0.32 + f * (run.live ? 0.6 : 0.65)), run.time, how);
+            os.hostname(), control.signal, f => control.setProgress(0.32 + f * (run.live ? 0.6 : 0.65)), run.time, how, punch);
+        // any restic did not name (it names every file it saved: none, normally)
+        for (const file of [...toPunch.keys()])
+            punch(file);
+        await Promise.all(punching);
     } catch (e) {
+        await Promise.allSettled(punching);
         if (incremental && /no matching ID found/.test((e as Error).message))
             return null;
         throw e;
+    } finally {
+        await pruning;
     }
     if (incremental && summary.filesUnmodified !== placeholders) {
         // a placeholder read as if it were the disk's data would make a wrong backup
@@ -251,20 +284,6 @@ async function backUpOnce(run: BackupRun, parent: RepositoryTracking | null) {
         return null;
     }
     return { summary, staged };
-}
-
-/* Whether a qcow2 image holds internal snapshots. */
-async function internalSnapshots(file: string, live: boolean): Promise<boolean> {
-    return (await imageInfo(file, live)).snapshots > 0;
-}
-
-/* DebVisor's bitmaps on a shut-off machine's disks that no repository's tracking names any more are removed
- * (each costs a little on every write); one that cannot be removed now is removed by a later backup. */
-async function pruneOldBitmaps(disks: ManifestDisk[], tracking: Record<string, RepositoryTracking>): Promise<void> {
-    for (const disk of disks.filter(d => d.segments && d.format === "qcow2")) {
-        const keep = new Set(Object.values(tracking).map(t => t.disks[disk.target]?.bitmap).filter((b): b is string => Boolean(b)));
-        await pruneBitmaps(disk.file, keep).catch(() => undefined);
-    }
 }
 
 /* A disk's file must be there and be an image file (not a block device); `what`: "backed up", "restored over". */

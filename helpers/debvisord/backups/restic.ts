@@ -145,11 +145,12 @@ export class Restic {
         return r.exitCode === 0 ? "" : lastLines(r.stderr, 2);
     }
 
-    /* `restic backup --json` of `paths`, with progress (0…1) as restic reports it; the summary at the end. */
+    /* `restic backup --json` of `paths`, with progress (0…1) as restic reports it; the summary at the end.
+     * `onFileSaved`: each file restic has read and saved (new or changed), as it says so. */
     async backup(access: RepositoryAccess, paths: string[], tags: string[], host: string, signal: AbortSignal,
-        onProgress: (fraction: number) => void, time?: string, options: string[] = []): Promise<BackupSummary> {
+        onProgress: (fraction: number) => void, time?: string, options: string[] = [], onFileSaved?: (file: string) => void): Promise<BackupSummary> {
         const args = [...baseArgs(access), "backup", "--json", "--host", host, ...tags.flatMap(t => ["--tag", t]),
-            ...time ? ["--time", time] : [], ...options, "--", ...paths];
+            ...time ? ["--time", time] : [], ...onFileSaved ? ["--verbose"] : [], ...options, "--", ...paths];
         const child = startTool(this.binary, args, { ...processOptions(access, signal), stdout: "stream" });
         let summary: BackupSummary | null = null;
         let pending = "";
@@ -164,6 +165,9 @@ export class Restic {
                     onProgress(message.percent_done);
                 else if (message?.message_type === "summary")
                     summary = toSummary(message);
+                else if (onFileSaved && message?.message_type === "verbose_status" && (message.action === "new" || message.action === "modified") &&
+                    typeof message.item === "string" && !message.item.endsWith("/"))
+                    onFileSaved(message.item);
             }
         });
         const r = await child;
