@@ -102,6 +102,13 @@ QUnit.module("cluster rounds: pings go on without Ceph, and what their answers c
             const [stale, at] = await list();
             assert.deepEqual(stale.map(m => [m.Name, m.Stale]), [["web", true]]);
             assert.strictEqual(at, revision());
+
+            // debvisord restarted: a page that kept the last answer must see the new revision as newer
+            const restarted = new AreaWithSilentCeph(recordingServer().server, {} as JobRegistry);
+            restarted.start();
+            restarted.stop();
+            const [, fresh] = await (restarted as unknown as { methods(): MethodTable }).methods().ListMachines.run({} as CallContext, [{}]) as [unknown, bigint];
+            assert.true(fresh > revision(), "a restarted daemon's revision is past the one before");
         } finally {
             area.stop();
         }

@@ -81,9 +81,10 @@ export class ClusterArea implements ClusterHost {
     private readonly seen = new Map<string, Seen>();
     /** the other members' machines, as each last told in its ping answer */
     private readonly remoteMachines = new Map<string, MachineSummary[]>();
-    /** ListMachines' answer as last published, and its revision (MachinesRevision): one more whenever the answer changes */
+    /** ListMachines' answer as last published, and its revision (MachinesRevision): one more whenever the answer
+     * changes, from the daemon's start in µs, so that a page open across a restart of debvisord sees it grow */
     private machinesListed: Array<Record<string, unknown>> = [];
-    private machinesRevision = 0n;
+    private machinesRevision = BigInt(Date.now()) * 1000n;
     /** the other members' load, as each last told */
     private readonly remoteLoads = new Map<string, NodeLoad>();
     /** the other members' ZFS pools, likewise */
