@@ -13,15 +13,20 @@ const early = new Map<string, { at: number; answer: Promise<History> }>();
 const keyOf = (series: HistorySeries, seconds: number, subject: HistorySubject) =>
     JSON.stringify([series, seconds, subject.machine ?? "", subject.machineName ?? "", subject.pool ?? ""]);
 
-export function prefetchHistory(series: HistorySeries[], seconds: number, subject: HistorySubject): void {
+/* Begins the reads; settles once all of them are answered (or failed: a failure is the graphs' to show when they take it). */
+export function prefetchHistory(series: HistorySeries[], seconds: number, subject: HistorySubject): Promise<void> {
+    const answers: Array<Promise<unknown>> = [];
     for (const s of series) {
         const kept = early.get(keyOf(s, seconds, subject));
-        if (kept && Date.now() - kept.at < KEPT_MS)
+        if (kept && Date.now() - kept.at < KEPT_MS) {
+            answers.push(kept.answer.catch(() => undefined));
             continue;
+        }
         const answer = metricsHistory(s, seconds, subject);
-        answer.catch(() => undefined); // a failure is the graphs' to show when they take it
+        answers.push(answer.catch(() => undefined));
         early.set(keyOf(s, seconds, subject), { at: Date.now(), answer });
     }
+    return Promise.all(answers).then(() => undefined);
 }
 
 /* The answer prefetched for exactly this read (once), or a new read. */

@@ -11,7 +11,7 @@ import { JobsPanel } from "../lib/components/JobsPanel";
 import { PageAlerts } from "../lib/components/PageAlerts";
 import { ServiceEmptyState } from "../lib/components/ServiceEmptyState";
 import { AreaAlert } from "../lib/components/AreaState";
-import { useArea, useCluster, useMachines, useManager, useServiceState } from "../lib/dbus-store";
+import { holdWatchUntil, useArea, useCluster, useMachines, useManager, useServiceState } from "../lib/dbus-store";
 import { _ } from "../lib/gettext";
 import { MachinesTable } from "./MachinesTable";
 import { machineRows, type MachineRow } from "./machine-rows";
@@ -24,12 +24,17 @@ import { machineTabPath, prefetchMachineHistory } from "./details/history-series
 const loadDetails = () => import("./MachineDetails");
 const MachineDetails = lazy(() => loadDetails().then(m => ({ default: m.MachineDetails })));
 // opened on a machine's address: its details load while the bus connection opens, not after it, and its
-// history is asked for now too, by the machine's name (it needs none of the objects)
+// history is asked for now too, by the machine's name (it needs none of the objects). Opened at its History
+// tab, the graphs are what the page shows first: the objects (the other tabs, the actions) are read once the
+// graphs' answers are in, or after a second at most
 if (cockpit.location.path[0] === "machine") {
     void loadDetails();
-    const [, name] = cockpit.location.path;
-    if (name)
-        prefetchMachineHistory(name, rangeById(cockpit.location.options.range));
+    const [, name, tab] = cockpit.location.path;
+    if (name) {
+        const answered = prefetchMachineHistory(name, rangeById(cockpit.location.options.range));
+        if (tab === "history")
+            holdWatchUntil(answered, 1000);
+    }
 }
 // the list's rows of the other members are asked for now, beside the read of this node's objects
 if (cockpit.location.path[0] !== "machine")

@@ -143,6 +143,43 @@ moduleUnless("browser: a machine's history graphs", enginesMissing(), hooks => {
         }
     });
 
+    QUnit.test("opened at the History tab's address, the objects are read once the graphs' History is answered: the graphs go first", async assert => {
+        const session = await openSession();
+        // Cockpit's WebSocket frames in the order they went: the day's History calls (channel and id), their
+        // answers, and the page's watch of debvisord's objects
+        const frames: Array<{ sent: boolean; channel: string; text: string }> = [];
+        session.page.on("websocket", ws => {
+            const keep = (sent: boolean) => (f: { payload: string | Buffer }) => {
+                const text = String(f.payload);
+                frames.push({ sent, channel: text.slice(0, Math.max(0, text.indexOf("\n"))), text });
+            };
+            ws.on("framesent", keep(true));
+            ws.on("framereceived", keep(false));
+        });
+        const idOf = (text: string) => /"id":\s*"([^"]+)"/.exec(text)?.[1];
+        try {
+            await login(session.page, VIEWER);
+            session.consoleErrors.length = 0;
+            frames.length = 0;
+            await session.page.goto(`${COCKPIT_URL}/debvisor/machines#/machine/${name}/history?range=day`);
+            const frame = await pageFrame(session.page, "debvisor/machines");
+            await frame.locator("[data-testid='machine-history'] figure[data-range='day'][aria-label='CPU'] svg").waitFor(WAIT);
+            assert.true(await pointsOf(frame, "CPU") >= 1, `the day's CPU: ${await pointsOf(frame, "CPU")} points`);
+            // the rest of the page follows once the objects are read
+            await frame.locator("#machine-actions button").first().waitFor(WAIT);
+            const calls = frames.flatMap((f, i) => f.sent && /"History",\s*\[\s*"[\w-]+",\s*86400\b/.test(f.text) ? [{ i, channel: f.channel, id: idOf(f.text) }] : []);
+            assert.equal(calls.length, 6, "the day's six series asked");
+            const answered = calls.map(c => frames.findIndex(f => !f.sent && f.channel === c.channel && c.id !== undefined && idOf(f.text) === c.id));
+            assert.true(answered.every(i => i >= 0), "each answered");
+            const watch = frames.findIndex(f => f.sent && /"watch":/.test(f.text) && /org\/debvisor\/DebVisor1/.test(f.text));
+            assert.true(watch >= 0, "the page watches debvisord's objects");
+            assert.true(watch > Math.max(...answered), `the watch (frame ${watch}) after the last History answer (frame ${Math.max(...answered)})`);
+            assert.deepEqual(session.consoleErrors, [], "no console errors");
+        } finally {
+            await session.close();
+        }
+    });
+
     QUnit.test("narrow and dark: the graphs fit the screen", async assert => {
         const session = await openSession({ colorScheme: "dark", width: 420 });
         try {

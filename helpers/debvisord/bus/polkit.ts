@@ -9,6 +9,11 @@ const { Message, Variant } = dbus;
 interface Authorization { authorized: boolean; challenge: boolean }
 
 export class Polkit {
+    /* the questions polkitd has not answered yet: the same question asked again meanwhile waits for that answer.
+     * A page's first reads come together (a machine's six History series): polkitd answers one at a time, and on a
+     * busy host six checks of the same caller, action and object took half a second before the first read began */
+    private readonly pending = new Map<string, Promise<Authorization>>();
+
     constructor(private readonly bus: dbus.MessageBus, private readonly cache = new AuthorizationCache()) {}
 
     async check(caller: Caller, action: string, details: Record<string, string>, allowInteraction: boolean): Promise<Authorization> {
@@ -19,6 +24,17 @@ export class Polkit {
         const key = AuthorizationCache.key(caller.sender, action, details, allowInteraction);
         if (this.cache.allows(key))
             return { authorized: true, challenge: false };
+        let answer = this.pending.get(key);
+        if (!answer) {
+            answer = this.ask(caller, action, details, allowInteraction, key);
+            this.pending.set(key, answer);
+            const done = () => { this.pending.delete(key) };
+            answer.then(done, done);
+        }
+        return answer;
+    }
+
+    private async ask(caller: Caller, action: string, details: Record<string, string>, allowInteraction: boolean, key: string): Promise<Authorization> {
         const reply = await this.bus.call(new Message({
             destination: "org.freedesktop.PolicyKit1",
             path: "/org/freedesktop/PolicyKit1/Authority",

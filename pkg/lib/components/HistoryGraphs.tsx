@@ -83,7 +83,7 @@ export function HistoryGraphs({ specs, range, subject = {}, label }: { specs: Gr
                     // the other ranges are one click away: read them now, once this one is drawn
                     if (first)
                         for (const other of HISTORY_RANGES.filter(r => r.id !== range.id))
-                            wanted.flat().forEach(([series, of]) => prefetchHistory([series], other.seconds, of));
+                            wanted.flat().forEach(([series, of]) => { void prefetchHistory([series], other.seconds, of) });
                     first = false;
                 }, (e: CallError) => { if (isLatest()) setError(e) });
         };

@@ -15,6 +15,6 @@ export const machineTabPath = (name: string, tab: string) => tab === "overview" 
 /* Asks for the machine's history over one range (the one its History tab shows) by its name, which needs none of the
  * bus's objects: the tab draws as soon as it is shown. Only that range: the other ranges are asked for once these
  * graphs are drawn (HistoryGraphs); all of them at once slowed the first (18 reads in debvisord beside the page's watch). */
-export function prefetchMachineHistory(name: string, range: HistoryRange): void {
-    prefetchHistory(Object.values(MACHINE_HISTORY_SERIES), range.seconds, { machineName: name });
+export function prefetchMachineHistory(name: string, range: HistoryRange): Promise<void> {
+    return prefetchHistory(Object.values(MACHINE_HISTORY_SERIES), range.seconds, { machineName: name });
 }
