@@ -70,8 +70,8 @@ function machineDay(uuid: string, name: string, end: number): string {
 const present = (what: string, locator: Locator) => waitFor(what, async () => await locator.count() > 0, 30_000, 10);
 
 /* How many elements match in the frame's document now (0 while it is still being replaced). Asked in the page's own
- * context, not through a locator: Playwright's first locator in a new document first installs its own script there,
- * which on this host came 250 to 300 ms after the page had drawn what it looked for. */
+ * context, not through a locator, whose first use in a new document installs Playwright's script there first; an
+ * answer still waits for the page's main thread, so the page's own marks are printed beside what this sees. */
 const countIn = (frame: Frame, selector: string, text?: string) => frame.evaluate(([selector, text]) =>
     [...document.querySelectorAll(selector)].filter(e => text === undefined || e.textContent?.trim() === text).length, [selector, text] as const)
     .catch(() => 0);

@@ -207,8 +207,8 @@ let watchHeld: Promise<void> | null = null;
 
 /** Holds back the page's first read of the bus's objects until `first` has settled, for at most `atMostMs`: what the
  * page shows first (a machine's History opened at its address) then has debvisord and Cockpit's bridge to itself,
- * instead of sharing them with the reading of every object (on a busy two-core host that read took the graphs' six
- * answers from about 150 to over 500 ms). Called by a page's first script, before anything uses the client. */
+ * instead of sharing them with the reading of every object. Called by a page's first script, before anything uses the
+ * client. */
 export function holdWatchUntil(first: Promise<unknown>, atMostMs: number): void {
     if (client)
         return; // too late: the objects are being read already
