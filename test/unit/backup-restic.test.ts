@@ -22,22 +22,27 @@ const hasRestic = (() => {
     }
 })();
 
+/* The repository r1 made in `dir` as AddRepository makes one: its password staged, restic init, then committed and recorded. */
+async function newRepository(dir: string) {
+    const store = new RepositoryStore(path.join(dir, "etc"));
+    const restic = new Restic();
+    const repo = path.join(dir, "repo");
+    const staged = store.stageSecrets("r1", { password: "correct horse battery" }, parseLocation(repo));
+    await restic.must(staged.access, ["init"], "restic init");
+    staged.commit();
+    store.add({ name: "r1", location: repo, added: 1, addedByUid: 0, created: true });
+    return { store, restic, access: store.access(store.get("r1")!) };
+}
+
 moduleUnless("backups: restic, for real, in a temporary directory", hasRestic ? null : "restic is not installed", hooks => {
     let dir = "";
     hooks.beforeEach(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), "dv-restic-")) });
     hooks.afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
     QUnit.test("init through staged secrets, back up twice (the second adds almost nothing), dump, and a cancelled backup records nothing", async assert => {
-        const store = new RepositoryStore(path.join(dir, "etc"));
-        const restic = new Restic();
-        const repo = path.join(dir, "repo");
-        const staged = store.stageSecrets("r1", { password: "correct horse battery" }, parseLocation(repo));
-        await restic.must(staged.access, ["init"], "restic init");
-        staged.commit();
-        store.add({ name: "r1", location: repo, added: 1, addedByUid: 0, created: true });
+        const { store, restic, access } = await newRepository(dir);
         assert.deepEqual(fs.readdirSync(store.dir).sort(), ["r1.password", "repositories.json"], "the staged password took its own name");
         assert.equal(fs.statSync(path.join(store.dir, "r1.password")).mode & 0o777, 0o600);
-        const access = store.access(store.get("r1")!);
 
         const data = path.join(dir, "disk.raw");
         fs.writeFileSync(data, crypto.randomBytes(24 << 20));
@@ -73,14 +78,7 @@ moduleUnless("backups: restic, for real, in a temporary directory", hasRestic ? 
     });
 
     QUnit.test("a backup names each file it has read and saved as it goes: new and changed ones, not unchanged ones or directories", async assert => {
-        const store = new RepositoryStore(path.join(dir, "etc"));
-        const restic = new Restic();
-        const repo = path.join(dir, "repo");
-        const staged = store.stageSecrets("r1", { password: "correct horse battery" }, parseLocation(repo));
-        await restic.must(staged.access, ["init"], "restic init");
-        staged.commit();
-        store.add({ name: "r1", location: repo, added: 1, addedByUid: 0, created: true });
-        const access = store.access(store.get("r1")!);
+        const { restic, access } = await newRepository(dir);
         const data = path.join(dir, "data");
         fs.mkdirSync(path.join(data, "sub"), { recursive: true });
         for (const f of ["a", "sub/b"])

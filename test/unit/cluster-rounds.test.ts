@@ -10,7 +10,7 @@ import type { Member } from "../../helpers/debvisord/cluster/membership.js";
 import type { CallContext, MethodTable } from "../../helpers/debvisord/bus/call-pipeline.js";
 import type { JobRegistry } from "../../helpers/debvisord/jobs/jobs.js";
 import type { MachineSummary } from "../../helpers/debvisord/machines/machines.js";
-import { recordingServer } from "../lib/recording-server.js";
+import { recordingServer, type RecordingServer } from "../lib/recording-server.js";
 
 const member = (name: string, address: string): Member => ({ name, address, nodeKey: "", hostKey: "", joined: 0 });
 
@@ -29,6 +29,23 @@ class AreaWithSilentCeph extends ClusterArea {
     }
 }
 
+/* The area started (its own first round, in no cluster yet), then node n1 of a cluster with n2. */
+async function memberOfTwo(server: RecordingServer["server"]): Promise<AreaWithSilentCeph> {
+    const area = new AreaWithSilentCeph(server, {} as JobRegistry);
+    area.start();
+    await area.refresh();
+    area.state = "member";
+    area.local = { fsid: "f", name: "n1", address: "10.0.0.1" };
+    area.members = [member("n1", "10.0.0.1"), member("n2", "10.0.0.2")];
+    return area;
+}
+
+/* ListMachines as the bus would run it (its method table is the area's own). */
+function listMachines(area: ClusterArea): Promise<[Array<Record<string, unknown>>, bigint]> {
+    const table = (area as unknown as { methods(): MethodTable }).methods();
+    return table.ListMachines.run({} as CallContext, [{}]) as Promise<[Array<Record<string, unknown>>, bigint]>;
+}
+
 function within<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<never>((_resolve, reject) => {
@@ -40,13 +57,8 @@ function within<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
 QUnit.module("cluster rounds: pings go on without Ceph, and what their answers carry", () => {
     QUnit.test("with the member read hanging, each round still pings; a member that stops answering is signalled down", async assert => {
         const { server, objects, changes } = recordingServer();
-        const area = new AreaWithSilentCeph(server, {} as JobRegistry);
-        area.start();
+        const area = await memberOfTwo(server);
         try {
-            await area.refresh(); // start's own round: no cluster yet
-            area.state = "member";
-            area.local = { fsid: "f", name: "n1", address: "10.0.0.1" };
-            area.members = [member("n1", "10.0.0.1"), member("n2", "10.0.0.2")];
             const health = () => (objects.get(area.path)?.properties().Nodes as Array<{ Name: string; Health: string }>).find(n => n.Name === "n2")?.Health;
 
             await within(area.refresh(), 2000, "the first round");
@@ -64,18 +76,10 @@ QUnit.module("cluster rounds: pings go on without Ceph, and what their answers c
 
     QUnit.test("MachinesRevision moves when the other members' machines change (one more, another state, a member down), not otherwise; ListMachines answers with it", async assert => {
         const { server, objects, changes } = recordingServer();
-        const area = new AreaWithSilentCeph(server, {} as JobRegistry);
-        area.start();
+        const area = await memberOfTwo(server);
         try {
-            await area.refresh();
-            area.state = "member";
-            area.local = { fsid: "f", name: "n1", address: "10.0.0.1" };
-            area.members = [member("n1", "10.0.0.1"), member("n2", "10.0.0.2")];
             const revision = () => objects.get(area.path)?.properties().MachinesRevision as bigint;
-            const list = async () => {
-                const table = (area as unknown as { methods(): MethodTable }).methods();
-                return await table.ListMachines.run({} as CallContext, [{}]) as [Array<Record<string, unknown>>, bigint];
-            };
+            const list = () => listMachines(area);
             const web: MachineSummary = { name: "web", uuid: "u1", state: "running", vcpus: 1, memoryMiB: 64, disks: 1, autostart: false };
 
             area.answeredMachines = [web];
@@ -107,7 +111,7 @@ QUnit.module("cluster rounds: pings go on without Ceph, and what their answers c
             const restarted = new AreaWithSilentCeph(recordingServer().server, {} as JobRegistry);
             restarted.start();
             restarted.stop();
-            const [, fresh] = await (restarted as unknown as { methods(): MethodTable }).methods().ListMachines.run({} as CallContext, [{}]) as [unknown, bigint];
+            const [, fresh] = await listMachines(restarted);
             assert.true(fresh > revision(), "a restarted daemon's revision is past the one before");
         } finally {
             area.stop();
@@ -116,13 +120,8 @@ QUnit.module("cluster rounds: pings go on without Ceph, and what their answers c
 
     QUnit.test("Nodes: each member's load and machines as its ping answer told them, kept while it is down; unknown before it told", async assert => {
         const { server, objects } = recordingServer();
-        const area = new AreaWithSilentCeph(server, {} as JobRegistry);
-        area.start();
+        const area = await memberOfTwo(server);
         try {
-            await area.refresh();
-            area.state = "member";
-            area.local = { fsid: "f", name: "n1", address: "10.0.0.1" };
-            area.members = [member("n1", "10.0.0.1"), member("n2", "10.0.0.2")];
             const n2 = () => (objects.get(area.path)?.properties().Nodes as Array<Record<string, unknown>>).find(n => n.Name === "n2");
             const self = () => (objects.get(area.path)?.properties().Nodes as Array<Record<string, unknown>>).find(n => n.Self);
             const vm = (name: string, state: string): MachineSummary => ({ name, uuid: name, state, vcpus: 1, memoryMiB: 64, disks: 1, autostart: false });
