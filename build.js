@@ -35,7 +35,9 @@ for (const dir of fs.readdirSync(path.join(root, "pkg"))) {
 
 /* Every page's document is the same shell around its module: cockpit.js, the package's stylesheet, a root for React.
  * po.js is answered by Cockpit with the package's po.<lang>.js for the user's language (../base1/po.js: Cockpit's own
- * strings), before the page's script runs, so cockpit.gettext finds the translations. */
+ * strings), before the page's script runs, so cockpit.gettext finds the translations. The module comes first: a
+ * module runs only once the document is parsed, after those classic scripts, but the browser fetches it and every
+ * chunk it imports as soon as it meets the tag, instead of once po.js has come (which can take a while). */
 function pageHtml(page) {
     return `<!DOCTYPE html>
 <html lang="en">
@@ -44,10 +46,10 @@ function pageHtml(page) {
     <meta name="viewport" content="width=device-width, initial-scale=1">
     <title>${pageTitles[page]}</title>
     <link rel="stylesheet" href="debvisor.css">
+    <script type="module" src="${page}.js"></script>
     <script src="../base1/cockpit.js"></script>
     <script src="../base1/po.js"></script>
     <script src="po.js"></script>
-    <script type="module" src="${page}.js"></script>
 </head>
 <body class="pf-v6-m-tabular-nums">
     <div id="app"></div>

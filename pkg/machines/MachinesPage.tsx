@@ -14,8 +14,8 @@ import { AreaAlert } from "../lib/components/AreaState";
 import { holdWatchUntil, useArea, useCluster, useMachines, useManager, useServiceState } from "../lib/dbus-store";
 import { _ } from "../lib/gettext";
 import { MachinesTable } from "./MachinesTable";
-import { machineRows, type MachineRow } from "./machine-rows";
-import { prefetchOtherMachines, useOtherMachines } from "./other-machines";
+import { earlyMachineRows, machineRows, type MachineRow } from "./machine-rows";
+import { prefetchListedMachines, useEarlyMachines, useOtherMachines } from "./other-machines";
 import { openOnNode } from "../lib/node-rows";
 import { rangeById } from "../lib/history-ranges";
 import { machineTabPath, prefetchMachineHistory } from "./details/history-series";
@@ -36,9 +36,9 @@ if (cockpit.location.path[0] === "machine") {
             holdWatchUntil(answered, 1000);
     }
 }
-// the list's rows of the other members are asked for now, beside the read of this node's objects
+// the list's rows are asked for now, beside the read of this node's objects, and shown until those are read
 if (cockpit.location.path[0] !== "machine")
-    prefetchOtherMachines();
+    prefetchListedMachines();
 const CreateDialog = lazy(() => import("./CreateDialog").then(m => ({ default: m.CreateDialog })));
 
 function useLocation(): { path: string[]; options: Record<string, string | string[]> } {
@@ -57,7 +57,9 @@ export function MachinesPage() {
     const machines = useMachines();
     const cluster = useCluster();
     const others = useOtherMachines(cluster);
-    const rows = useMemo(() => machineRows(machines, cluster, others), [machines, cluster, others]);
+    const listedEarly = useEarlyMachines(service.status !== "connecting");
+    const rows = useMemo(() => listedEarly.length > 0 ? earlyMachineRows(listedEarly) : machineRows(machines, cluster, others),
+        [listedEarly, machines, cluster, others]);
     const area = useArea("machines");
     const { path, options } = useLocation();
     const [creating, setCreating] = useState(false);
@@ -72,8 +74,9 @@ export function MachinesPage() {
         if (listed)
             void loadDetails();
     }, [listed]);
-    // a machine's page shows while the bus's objects are still read: its History tab needs only the name
-    const early = service.status === "connecting" && detail !== null;
+    // a machine's page shows while the bus's objects are still read: its History tab needs only the name; and the list
+    // shows what ListMachines told
+    const early = service.status === "connecting" && (detail !== null || listedEarly.length > 0);
     const names = machines.map(m => m.props.Name);
 
     return (

@@ -123,7 +123,7 @@ export function MachinesTable({ machines, onOpen, onOpenRemote, onCreate }: {
     }, [machines, filter, stateFilter, nodeFilter, sort]);
 
     const win = useWindow(shown.length);
-    const chosen = shown.filter(m => selected.has(m.key) && !m.stale);
+    const chosen = shown.filter(m => selected.has(m.key) && !m.stale && !m.pending);
     const toggle = (path: string, on: boolean) => setSelected(s => {
         const next = new Set(s);
         if (on) next.add(path); else next.delete(path);
@@ -205,9 +205,9 @@ export function MachinesTable({ machines, onOpen, onOpenRemote, onCreate }: {
                                     {win.first > 0 && <tr aria-hidden style={{ height: win.first * win.rowHeight }} />}
                                     {shown.slice(win.first, win.last).map((m, i) => (
                                         <Tr key={m.key} data-machine={m.name} data-node={m.node}>
-                                            <Td select={{ rowIndex: win.first + i, onSelect: (_e, on) => toggle(m.key, on), isSelected: selected.has(m.key), isDisabled: m.stale }} />
+                                            <Td select={{ rowIndex: win.first + i, onSelect: (_e, on) => toggle(m.key, on), isSelected: selected.has(m.key), isDisabled: m.stale || m.pending }} />
                                             <Td dataLabel={_("Name")}>
-                                                <Button variant="link" isInline onClick={() => m.local ? onOpen(m.name) : onOpenRemote(m)}>{m.name}</Button>
+                                                <Button variant="link" isInline onClick={() => m.local || m.pending ? onOpen(m.name) : onOpenRemote(m)}>{m.name}</Button>
                                             </Td>
                                             {nodes.length > 0 && <Td dataLabel={_("Node")}>{m.stale ? format(_("$0 (not answering: as last known)"), m.node) : m.node}</Td>}
                                             <Td dataLabel={_("State")}><StateLabel state={m.state} /></Td>
@@ -218,7 +218,9 @@ export function MachinesTable({ machines, onOpen, onOpenRemote, onCreate }: {
                                             <Td isActionCell>
                                                 {m.local
                                                     ? <MachineActions machine={m.local} onConfirm={kind => setConfirm({ machine: m.local!, kind })} />
-                                                    : <RemoteActions row={m} onOpen={() => onOpenRemote(m)} />}
+                                                    : m.pending
+                                                        ? <ActionsColumn items={[]} isDisabled popperProps={{ position: "right" }} />
+                                                        : <RemoteActions row={m} onOpen={() => onOpenRemote(m)} />}
                                             </Td>
                                         </Tr>
                                     ))}

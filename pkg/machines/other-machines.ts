@@ -1,20 +1,36 @@
-// The other members' machines for the one list, read with
-// Cluster.ListMachines: begun with the page's first script, on the second
-// channel, so this node's rows (its Machine objects, from the page's watch)
-// never wait for the whole cluster's, and read again whenever the Cluster
-// object's MachinesRevision moves past the last answer's.
+// The list's machines read with Cluster.ListMachines, apart from this node's
+// Machine objects: begun with the page's first script, on the second channel,
+// so the list never waits for the whole cluster's machines. That first
+// answer includes this node's own machines: they are the list's rows until
+// the page's watch has read the Machine objects (for hundreds of machines
+// those come noticeably later), and the Machine objects are the live view
+// after that. The other members' machines are read again whenever the
+// Cluster object's MachinesRevision moves past the last answer's.
 import { useEffect, useState } from "react";
 import type { PageClusterProperties, PlainClusterListMachinesMachines } from "../../generated/dbus-contract";
 import { clusterListMachines, type OtherMachines } from "../lib/api/cluster";
 
 /** as often as the members are pinged */
 const RETRY_MS = 10_000;
-let early: Promise<OtherMachines> | null = null;
+let first: Promise<OtherMachines> | null = null;
 
-/* Starts the first read before the page knows whether this node is in a cluster (a node in none answers an empty list). */
-export function prefetchOtherMachines(): void {
-    early ??= clusterListMachines();
-    early.catch(() => undefined); // a failure is the hook's to retry at the next revision
+/* Starts the first read before the page knows whether this node is in a cluster. */
+export function prefetchListedMachines(): void {
+    first ??= clusterListMachines(true);
+    first.catch(() => undefined); // a failure is the hooks' to handle: no early rows, a retry at the next revision
+}
+
+/** Every machine of the first answer, this node's own included, until `objectsRead`: then none. */
+export function useEarlyMachines(objectsRead: boolean): PlainClusterListMachinesMachines {
+    const [machines, setMachines] = useState<PlainClusterListMachinesMachines>([]);
+    useEffect(() => {
+        if (objectsRead || !first)
+            return;
+        let current = true;
+        first.then(answer => { if (current) setMachines(answer.machines) }, () => undefined);
+        return () => { current = false };
+    }, [objectsRead]);
+    return objectsRead ? [] : machines;
 }
 
 export function useOtherMachines(cluster: PageClusterProperties | null): PlainClusterListMachinesMachines {
@@ -28,8 +44,8 @@ export function useOtherMachines(cluster: PageClusterProperties | null): PlainCl
             return;
         let current = true;
         let retry: number | undefined;
-        const read = early ?? clusterListMachines();
-        early = null;
+        const read = first ?? clusterListMachines();
+        first = null;
         read.then(answer => {
             if (current)
                 setListed(answer);
@@ -43,5 +59,5 @@ export function useOtherMachines(cluster: PageClusterProperties | null): PlainCl
             window.clearTimeout(retry);
         };
     }, [behind, revision, failures]);
-    return member && listed ? listed.machines : [];
+    return member && listed ? listed.machines.filter(m => !m.Local) : [];
 }

@@ -69,6 +69,21 @@ QUnit.module("machines (real libvirt, TCG)", hooks => {
         assert.deepEqual(displayPort(objectPath), { type: "x", data: -1 }, "not running: no port, as int64");
     });
 
+    QUnit.test("Cluster.ListMachines with include-self lists this node's machines for a viewer (a list's first rows); without it, none outside a cluster", async assert => {
+        const list = (options: Record<string, [string, unknown]>) =>
+            callAs(VIEWER.name, { path: "/org/debvisor/DebVisor1/cluster", iface: "org.debvisor.DebVisor1.Cluster", method: "ListMachines", signature: "a{sv}", body: [options] });
+        const own = await list({ "include-self": ["b", true] });
+        assert.true(own.ok, own.ok ? "" : own.message);
+        const rows = (own.ok ? own.body[0] : []) as Array<Record<string, unknown>>;
+        const row = rows.find(r => r.Name === name);
+        assert.deepEqual(row && [row.Node, row.State, row.MemoryMiB, row.Disks, row.Local, row.Stale], ["", "shutoff", 32, 1, true, false], JSON.stringify(row));
+        assert.deepEqual(rows.map(r => r.Name), [...rows.map(r => String(r.Name))].sort(), "by name");
+        const others = await list({});
+        assert.deepEqual(others.ok ? others.body[0] : others.message, [], "a node in no cluster: no other members' machines");
+        const wrong = await list({ "include-self": ["s", "yes"] });
+        assert.false(wrong.ok, "include-self must be a boolean");
+    });
+
     QUnit.test("who may do what: nobody and viewers nothing, operators the lifecycle, admins delete", async assert => {
         for (const user of [NOBODY.name, VIEWER.name]) {
             const reply = await machineCall(user, objectPath, "Start");

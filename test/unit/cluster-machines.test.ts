@@ -3,11 +3,11 @@
 // not answer), and the Machines page's rows merged from this node's objects
 // and that answer, with the nodes for its filter.
 import QUnit from "qunit";
-import { machinesInAnswer, machinesList } from "../../helpers/debvisord/cluster/cluster-machines.js";
+import { machinesInAnswer, machinesList, ownMachinesRows } from "../../helpers/debvisord/cluster/cluster-machines.js";
 import type { MachineSummary } from "../../helpers/debvisord/machines/machines.js";
 import type { PageClusterProperties, PlainClusterListMachinesMachines } from "../../generated/dbus-contract.js";
 import type { MachineObject } from "../../pkg/lib/dbus-store.js";
-import { machineRows, rowNodes } from "../../pkg/machines/machine-rows.js";
+import { earlyMachineRows, machineRows, rowNodes } from "../../pkg/machines/machine-rows.js";
 
 const summary = (name: string, state = "running"): MachineSummary => ({
     name, uuid: `00000000-0000-0000-0000-${name.padStart(12, "0").slice(-12)}`, state, vcpus: 2, memoryMiB: 512, disks: 1, autostart: false,
@@ -68,5 +68,29 @@ QUnit.module("cluster machines: one list of every member's machines", () => {
         ]);
         assert.deepEqual(rowNodes(rows), ["n1", "n2", "n3"], "the node filter's choices");
         assert.strictEqual(new Set(rows.map(r => r.key)).size, rows.length, "machines of one name on two nodes are two rows");
+    });
+
+    QUnit.test("ListMachines include-self: this node's machines by name, marked Local, with this node's name (none outside a cluster)", assert => {
+        const own = ownMachinesRows([summary("web"), summary("db", "shutoff")], "n1");
+        assert.deepEqual(own.map(m => [m.Node, m.Name, m.State, m.Stale, m.Local]), [["n1", "db", "shutoff", false, true], ["n1", "web", "running", false, true]]);
+        assert.deepEqual(Object.keys(own[0]).sort(), ["Autostart", "Disks", "Local", "MemoryMiB", "Name", "Node", "Stale", "State", "Uuid", "Vcpus"]);
+        assert.deepEqual(ownMachinesRows([summary("web")], "").map(m => m.Node), [""], "a node in no cluster");
+        assert.deepEqual(ownMachinesRows([], "n1"), []);
+    });
+
+    QUnit.test("page rows before the objects are read: every listed machine, this node's own pending (no actions), the others as told", assert => {
+        const listed = others([
+            { Node: "n1", Name: "a", State: "running", Vcpus: 1, MemoryMiB: 256, Disks: 1, Autostart: true, Stale: false, Uuid: "u", Local: true },
+            { Node: "n2", Name: "b", State: "shutoff", Vcpus: 2, MemoryMiB: 512, Disks: 0, Autostart: false, Stale: true, Uuid: "v" },
+        ]);
+        assert.deepEqual(earlyMachineRows(listed).map(r => [r.key, r.name, r.node, r.state, r.stale, r.pending, r.local]), [
+            ["n1/a", "a", "n1", "running", false, true, null],
+            ["n2/b", "b", "n2", "shutoff", true, false, null],
+        ]);
+        assert.deepEqual(earlyMachineRows(others([{ Node: "", Name: "a", State: "running", Local: true }])).map(r => [r.node, r.pending]), [["", true]],
+            "a node in no cluster: no node");
+        // once the objects are read, this node's rows are its objects: a Local row of the answer is not listed twice
+        const rows = machineRows([local("a")], clusterProps("n1"), listed);
+        assert.deepEqual(rows.map(r => [r.key, r.pending]), [["/org/debvisor/DebVisor1/machines/a", false], ["n2/b", false]]);
     });
 });

@@ -26,7 +26,7 @@ import { runCreate } from "./creation.js";
 import { runJoin } from "./join.js";
 import type { LocalMachines, MachineMover } from "./local-machines.js";
 import type { MachineWhereabouts } from "./machine-whereabouts.js";
-import { machineCallMethod, machinesInAnswer, machinesList } from "./cluster-machines.js";
+import { machineCallMethod, machinesInAnswer, machinesList, ownMachinesRows } from "./cluster-machines.js";
 import { loadInAnswer, loadMembers, localLoad, type NodeLoad } from "./node-load.js";
 import { zfsPoolsInAnswer, zfsPoolsProperty, type ZfsPoolSummary } from "./cluster-storage.js";
 import type { MachineSummary } from "../machines/machines.js";
@@ -310,11 +310,12 @@ export class ClusterArea implements ClusterHost {
             }),
             ...nodeChangeMethods(this),
             ListMachines: method({
-                args: z.tuple([optionsSchema({})]),
-                run: async () => {
+                args: z.tuple([optionsSchema({ "include-self": z.optional(z.boolean()) })]),
+                run: async (_ctx, [options]) => {
                     // health moves with time between rounds: the answer is as of now, and the revision with it
                     this.publish();
-                    return [this.machinesListed, this.machinesRevision];
+                    const own = options["include-self"] ? ownMachinesRows(this.machines?.summaries() ?? [], this.local?.name ?? "") : [];
+                    return [[...own, ...this.machinesListed], this.machinesRevision];
                 },
             }),
             MachineCall: machineCallMethod(this),

@@ -41,6 +41,15 @@ export function machinesList(known: ReadonlyMap<string, MachineSummary[]>, membe
     }));
 }
 
+/* ListMachines' rows of this node's own machines (option "include-self"), by name: what a list shows before it has
+ * read the Machine objects, which are the live view of them. */
+export function ownMachinesRows(own: MachineSummary[], self: string): Array<Record<string, unknown>> {
+    return own.map(m => ({
+        Node: self, Name: m.name, Uuid: m.uuid, State: m.state, Vcpus: m.vcpus, MemoryMiB: m.memoryMiB, Disks: m.disks, Autostart: m.autostart,
+        Stale: false, Local: true,
+    })).sort((a, b) => a.Name < b.Name ? -1 : a.Name > b.Name ? 1 : 0);
+}
+
 export function machineCallMethod(cluster: ClusterHost) {
     return method({
         args: z.tuple([z.string().check(z.regex(NODE_NAME, "must be a node name")), z.string().check(z.minLength(1, "must not be empty"), z.maxLength(255)),

@@ -71,8 +71,10 @@ export interface OtherMachines {
     revision: number;
 }
 
-/* Read on the second channel: it answers at once, not after the page's watch has read every object. */
-export async function clusterListMachines(): Promise<OtherMachines> {
-    const [machines, revision] = await callDaemon<PageClusterMethodResults["ListMachines"]>(CLUSTER_PATH, CLUSTER_IFACE, "ListMachines", [{}], readsClient());
+/* Read on the second channel: it answers at once, not after the page's watch has read every object. With `includeSelf`,
+ * this node's own machines come too (marked Local). */
+export async function clusterListMachines(includeSelf = false): Promise<OtherMachines> {
+    const [machines, revision] = await callDaemon<PageClusterMethodResults["ListMachines"]>(CLUSTER_PATH, CLUSTER_IFACE, "ListMachines",
+        [includeSelf ? { "include-self": { t: "b", v: true } } : {}], readsClient());
     return { machines: plainDicts<PlainClusterListMachinesMachines>(machines), revision: Number(revision) };
 }
