@@ -20,6 +20,9 @@ import { openOnNode } from "../lib/node-rows";
 import { rangeById } from "../lib/history-ranges";
 import { machineTabPath, prefetchMachineHistory } from "./details/history-series";
 
+/** how long the read of the objects waits at most for the list's first answer */
+const LIST_FIRST_MS = 500;
+
 // the list is what the page opens with; one machine's details and the create dialog load when first asked for
 const loadDetails = () => import("./MachineDetails");
 const MachineDetails = lazy(() => loadDetails().then(m => ({ default: m.MachineDetails })));
@@ -36,9 +39,11 @@ if (cockpit.location.path[0] === "machine") {
             holdWatchUntil(answered, 1000);
     }
 }
-// the list's rows are asked for now, beside the read of this node's objects, and shown until those are read
+// the list's rows are asked for now and shown until this node's objects are read. That read waits for their answer
+// (a short while at most): debvisord answers a read of hundreds of objects in one go, and the list's small answer
+// would otherwise wait behind it
 if (cockpit.location.path[0] !== "machine")
-    prefetchListedMachines();
+    holdWatchUntil(prefetchListedMachines(), LIST_FIRST_MS);
 const CreateDialog = lazy(() => import("./CreateDialog").then(m => ({ default: m.CreateDialog })));
 
 function useLocation(): { path: string[]; options: Record<string, string | string[]> } {

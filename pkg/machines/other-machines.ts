@@ -14,10 +14,11 @@ import { clusterListMachines, type OtherMachines } from "../lib/api/cluster";
 const RETRY_MS = 10_000;
 let first: Promise<OtherMachines> | null = null;
 
-/* Starts the first read before the page knows whether this node is in a cluster. */
-export function prefetchListedMachines(): void {
+/* Starts the first read before the page knows whether this node is in a cluster; its answer, or a failure (the hooks
+ * handle that: no early rows, a retry at the next revision). */
+export function prefetchListedMachines(): Promise<unknown> {
     first ??= clusterListMachines(true);
-    first.catch(() => undefined); // a failure is the hooks' to handle: no early rows, a retry at the next revision
+    return first.catch(() => undefined);
 }
 
 /** Every machine of the first answer, this node's own included, until `objectsRead`: then none. */
