@@ -17,6 +17,7 @@ import { cephPoolName, imageName, imageSize, MIB, rbdSnapshotName, replicas } fr
 import { parseRbdSnapshots, type RbdSnapshot } from "./parse.js";
 import { DATA_TIMEOUT_MS } from "./tools.js";
 import { CEPHIMAGE_IFACE, CEPHMANAGER_IFACE, CEPHOSD_IFACE, CEPHPOOL_IFACE } from "../../../generated/dbus-contract.js";
+import { oneAtATime } from "../../lib/one-at-a-time.js";
 
 const confirmOption = z.optional(z.string().check(z.maxLength(300, "is too long")));
 
@@ -61,12 +62,7 @@ async function change<T>(host: CephHost, work: () => Promise<T>, imagesOf?: stri
 }
 
 /* Serializes changes that flip a cluster-wide option for their duration. */
-let optionLock: Promise<unknown> = Promise.resolve();
-function withOptionLock<T>(work: () => Promise<T>): Promise<T> {
-    const run = optionLock.then(work, work);
-    optionLock = run.catch(() => undefined);
-    return run;
-}
+const withOptionLock = oneAtATime();
 
 /* Size 1 (no redundancy) is refused by Ceph unless mon_allow_pool_size_one is set. */
 async function allowSizeOne(host: CephHost): Promise<void> {

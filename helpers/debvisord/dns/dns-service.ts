@@ -21,6 +21,7 @@ import { KeyRotation } from "./key-rotation.js";
 import { deleteLines, estimatedSize, upsertLines, type UpdateMessage } from "./nsupdate-script.js";
 import { Registrations } from "./registrations.js";
 import { bindOwner, KeyFiles } from "./tsig-keys.js";
+import { oneAtATime } from "../../lib/one-at-a-time.js";
 
 export const DNS_PATHS: DnsPaths = {
     stateFile: "/etc/debvisor/dns/state.json",
@@ -49,7 +50,6 @@ export class DnsService implements DnsHost {
     private state: DnsState;
     readonly keys: KeyFiles;
     readonly status = new Map<string, ZoneStatus>();
-    private queue: Promise<unknown> = Promise.resolve();
     /** updates in flight per TSIG name: a rotation retires a key only when none use it */
     private readonly inFlight = new Map<string, number>();
     private readonly listeners: Array<() => void> = [];
@@ -81,12 +81,8 @@ export class DnsService implements DnsHost {
             l();
     }
 
-    /* Changes of the state run one at a time: each reads what the previous one wrote. */
-    exclusive<T>(work: () => Promise<T>): Promise<T> {
-        const next = this.queue.then(work, work);
-        this.queue = next.catch(() => undefined);
-        return next;
-    }
+    /** changes of the state run one at a time: each reads what the previous one wrote */
+    readonly exclusive = oneAtATime();
 
     /* Applies `change` to a copy of the state, saves it, and, when `bind` says so, rewrites BIND's config
      * and reloads named; on any failure the previous state and config are put back. */

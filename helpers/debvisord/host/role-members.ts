@@ -12,6 +12,7 @@ import { lastLines, runTool } from "../../lib/tool-run.js";
 import { contractMethods, method, type MethodTable } from "../bus/call-pipeline.js";
 import { optionsSchema } from "../validation.js";
 import { MANAGER_IFACE } from "../../../generated/dbus-contract.js";
+import { oneAtATime } from "../../lib/one-at-a-time.js";
 
 type Members = Record<RoleName, string[]>;
 
@@ -30,7 +31,8 @@ const userArg = z.string().check(z.refine(n => userNameProblem(n) === null, {
 
 export class RoleMembers {
     private members: Members = { admin: [], operator: [], viewer: [] };
-    private changing: Promise<unknown> = Promise.resolve();
+    /** one change at a time, so the last-admin check holds */
+    private readonly exclusive = oneAtATime();
 
     constructor(private readonly onRead: () => void, private readonly getent = "getent", private readonly gpasswd = "gpasswd") {}
 
@@ -86,13 +88,6 @@ export class RoleMembers {
                 }),
             }),
         });
-    }
-
-    /* One change at a time, so the last-admin check holds. */
-    private exclusive<T>(work: () => Promise<T>): Promise<T> {
-        const next = this.changing.then(work, work);
-        this.changing = next.catch(() => undefined);
-        return next;
     }
 
     private async mustExist(user: string): Promise<void> {

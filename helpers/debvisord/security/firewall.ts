@@ -24,6 +24,7 @@ import {
 import type { MachineControl } from "./quarantine-machines.js";
 import { adminSessions } from "./sessions.js";
 import { FIREWALL_IFACE } from "../../../generated/dbus-contract.js";
+import { oneAtATime } from "../../lib/one-at-a-time.js";
 
 const COUNTER_REFRESH_MS = 10_000;
 const EXPIRY_CHECK_MS = 15_000;
@@ -103,7 +104,8 @@ export class Firewall {
     private problem = "";
     /** a saved state that could not be read: changes would overwrite it, so none are made */
     private unreadable = "";
-    private queue: Promise<unknown> = Promise.resolve();
+    /** one change at a time: nft and the state file move together */
+    private readonly exclusive = oneAtATime();
     private readonly nft: Nft;
 
     constructor(
@@ -216,13 +218,6 @@ export class Firewall {
             return [e.cidr, e.comment, e.addedBy, BigInt(e.addedAt) * 1000n, BigInt(e.expires) * 1000n,
                 BigInt(c?.packets ?? 0), BigInt(c?.bytes ?? 0)];
         });
-    }
-
-    /* One change at a time: nft and the state file move together. */
-    private exclusive<T>(work: () => Promise<T>): Promise<T> {
-        const run = this.queue.then(work, work);
-        this.queue = run.catch(() => undefined);
-        return run;
     }
 
     private dropExpired(now = Date.now()): boolean {

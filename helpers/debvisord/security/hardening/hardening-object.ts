@@ -13,6 +13,7 @@ import { fail2banArgs, fail2banStatus, type Fail2banStatus, jailName } from "./f
 import type { Check, HardeningEnv } from "./host-files.js";
 import { applyMfa, mfaStatus, type MfaStatus, planMfa } from "./ssh-mfa.js";
 import { HARDENING_IFACE } from "../../../../generated/dbus-contract.js";
+import { oneAtATime } from "../../../lib/one-at-a-time.js";
 
 const REFRESH_MS = 60_000;
 const TOOL_TIMEOUT_MS = 30_000;
@@ -38,7 +39,7 @@ export class Hardening {
     private checks: Check[] = [];
     private mfa: MfaStatus = { configured: false, pam: false, sshd: false, users: [], detail: "" };
     private f2b: Fail2banStatus = { installed: false, running: false, jails: [], detail: "" };
-    private queue: Promise<unknown> = Promise.resolve();
+    private readonly exclusive = oneAtATime();
 
     constructor(private readonly server: ObjectServer, private readonly env: HardeningEnv = hostEnv) {
         this.path = `${server.rootPath}/hardening`;
@@ -64,12 +65,6 @@ export class Hardening {
     start(): void {
         void this.exclusive(() => this.refresh());
         setInterval(() => void this.exclusive(() => this.refresh()), REFRESH_MS).unref();
-    }
-
-    private exclusive<T>(work: () => Promise<T>): Promise<T> {
-        const run = this.queue.then(work, work);
-        this.queue = run.catch(() => undefined);
-        return run;
     }
 
     private async refresh(): Promise<void> {
