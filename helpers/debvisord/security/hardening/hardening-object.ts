@@ -87,21 +87,7 @@ export class Hardening {
             }),
             Fix: method({
                 args: z.tuple([checkId, optionsSchema({ "dry-run": flag })]),
-                run: async (_ctx, [id, options]) => this.exclusive(async () => {
-                    const plan = planFix(this.env.root, id);
-                    if ("error" in plan)
-                        throw invalidArgument(plan.error);
-                    if (options["dry-run"])
-                        return [plan.change];
-                    try {
-                        await applyPlan(this.env, plan);
-                    } catch (e) {
-                        throw failed((e as Error).message);
-                    } finally {
-                        await this.refresh();
-                    }
-                    return [plan.change];
-                }),
+                run: async (_ctx, [id, options]) => this.change(() => planFix(this.env.root, id), options["dry-run"], plan => applyPlan(this.env, plan)),
             }),
             EnforceMfa: this.mfaMethod(true),
             RelaxMfa: this.mfaMethod(false),
@@ -132,21 +118,29 @@ export class Hardening {
     private mfaMethod(enforce: boolean) {
         return method({
             args: z.tuple([optionsSchema({ "dry-run": flag })]),
-            run: async (ctx, [options]) => this.exclusive(async () => {
-                const plan = planMfa(this.env.root, enforce, ctx.caller.loginUser || ctx.caller.user);
-                if ("error" in plan)
-                    throw invalidArgument(plan.error);
-                if (options["dry-run"])
-                    return [plan.change];
-                try {
-                    await applyMfa(this.env, plan);
-                } catch (e) {
-                    throw failed((e as Error).message);
-                } finally {
-                    await this.refresh();
-                }
+            run: async (ctx, [options]) =>
+                this.change(() => planMfa(this.env.root, enforce, ctx.caller.loginUser || ctx.caller.user), options["dry-run"], plan => applyMfa(this.env, plan)),
+        });
+    }
+
+    /* Fix and the MFA methods: the plan is made in turn with other changes; a refused plan is an invalid argument,
+     * a dry run only says what would change, and the checks are read again after every attempt. */
+    private change<P extends { change: string }>(planNow: () => P | { error: string }, dryRun: boolean | undefined,
+        apply: (plan: P) => Promise<void>): Promise<[string]> {
+        return this.exclusive(async () => {
+            const plan = planNow();
+            if ("error" in plan)
+                throw invalidArgument(plan.error);
+            if (dryRun)
                 return [plan.change];
-            }),
+            try {
+                await apply(plan);
+            } catch (e) {
+                throw failed((e as Error).message);
+            } finally {
+                await this.refresh();
+            }
+            return [plan.change];
         });
     }
 }
