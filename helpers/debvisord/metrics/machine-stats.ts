@@ -5,6 +5,7 @@
 // reaching its port; this way only Prometheus (behind the engines' secret)
 // and debvisord (behind polkit) hold them.
 import type { Family, Labels } from "./exposition.js";
+import { everyInterval } from "./every-interval.js";
 
 /** virDomainStatsTypes: state, CPU time, balloon (memory), vCPUs, interfaces, block devices */
 const STATS = 1 | 2 | 4 | 8 | 16 | 32;
@@ -74,9 +75,7 @@ export function machineFamilies(samples: MachineSample[]): Family[] {
 /* Keeps the latest statistics of the machines DebVisor knows; an empty list while libvirt cannot be read. */
 export class MachineStats {
     private samples: MachineSample[] = [];
-    private timer: NodeJS.Timeout | null = null;
-    private reading = false;
-    private lastProblem = "";
+    private stopReading = () => {};
 
     constructor(private readonly source: DomainStatsSource, private readonly machines: () => MachineIdentity[]) {}
 
@@ -99,25 +98,11 @@ export class MachineStats {
         return machineFamilies(this.samples);
     }
 
-    /* Reads now and then every interval (one read at a time); a problem is logged once, until it changes. */
     start(intervalMs: number, log: (message: string) => void): void {
-        const tick = async () => {
-            if (this.reading)
-                return;
-            this.reading = true;
-            const problem = await this.refresh().finally(() => { this.reading = false });
-            if (problem && problem !== this.lastProblem)
-                log(`machine metrics: ${problem}`);
-            this.lastProblem = problem;
-        };
-        void tick();
-        this.timer = setInterval(() => void tick(), intervalMs);
-        this.timer.unref();
+        this.stopReading = everyInterval(intervalMs, () => this.refresh(), problem => log(`machine metrics: ${problem}`));
     }
 
     stop(): void {
-        if (this.timer)
-            clearInterval(this.timer);
-        this.timer = null;
+        this.stopReading();
     }
 }

@@ -7,6 +7,7 @@ import path from "node:path";
 import { writeFileAtomically, type FileOwner } from "../../lib/atomic-file.js";
 import { groupId } from "../../lib/system-ids.js";
 import { exposition, type Family } from "./exposition.js";
+import { everyInterval } from "./every-interval.js";
 
 const TEXTFILE_DIR = "/var/lib/prometheus/node-exporter";
 export const TEXTFILE = path.join(TEXTFILE_DIR, "debvisor.prom");
@@ -28,8 +29,7 @@ export function writeInterval(env: NodeJS.ProcessEnv = process.env): number {
 type FamilySource = () => Family[];
 
 export class MetricsTextfile {
-    private timer: NodeJS.Timeout | null = null;
-    private lastProblem = "";
+    private stopWriting = () => {};
 
     constructor(private readonly sources: FamilySource[], private readonly file = TEXTFILE,
                 private readonly now: () => number = Date.now) {}
@@ -55,23 +55,12 @@ export class MetricsTextfile {
         }
     }
 
-    /* Writes now and then every interval; a problem is logged once, until it changes. */
     start(log: (message: string) => void, intervalMs = WRITE_INTERVAL_MS): void {
-        const tick = () => {
-            const problem = this.write();
-            if (problem && problem !== this.lastProblem)
-                log(`metrics: ${problem}`);
-            this.lastProblem = problem;
-        };
-        tick();
-        this.timer = setInterval(tick, intervalMs);
-        this.timer.unref();
+        this.stopWriting = everyInterval(intervalMs, () => this.write(), problem => log(`metrics: ${problem}`));
     }
 
     stop(): void {
-        if (this.timer)
-            clearInterval(this.timer);
-        this.timer = null;
+        this.stopWriting();
     }
 }
 
