@@ -28,7 +28,7 @@ const DAEMON: Caller = { sender: "", uid: 0, pid: process.pid, loginuid: 0xfffff
 export class BackupSchedules {
     readonly path: string;
     private readonly running = new Set<string>(); // schedules with a run under way
-    private timer: NodeJS.Timeout | null = null;
+    private timer?: NodeJS.Timeout;
     private ticking = false;
 
     constructor(private readonly area: BackupsHost, private readonly audit: AuditLog, readonly clock: Clock, readonly store = new ScheduleStore(area.store.dir)) {
@@ -47,13 +47,11 @@ export class BackupSchedules {
             // a schedules file that cannot be read stops the schedules, not the daemon; the timer tries again
             process.stderr.write(`debvisord: backup schedules: ${(e as Error).message}\n`);
         }
-        this.timer = setInterval(() => void this.tick(), this.clock.tickMs);
-        this.timer.unref();
+        this.timer = setInterval(() => void this.tick(), this.clock.tickMs).unref();
     }
 
     stop(): void {
-        if (this.timer)
-            clearInterval(this.timer);
+        clearInterval(this.timer);
     }
 
     usedBy(repository: string): string[] {

@@ -66,7 +66,7 @@ export class CephArea implements CephHost {
     private nextFull = false;
     private round = 0;
     private imagesGeneration = 0;
-    private timer: NodeJS.Timeout | null = null;
+    private timer?: NodeJS.Timeout;
     private readonly snapshotTimes = new Map<string, { key: string; snapshots: RbdSnapshot[] }>();
     /** how the periodic reads reach the cluster: the CLI unless main gives the area a CephSession */
     reads: CephReader;
@@ -105,13 +105,11 @@ export class CephArea implements CephHost {
                 this.version = v;
             })
             .then(() => this.refresh(true));
-        this.timer = setInterval(() => void this.refresh(), FAST_REFRESH_MS);
-        this.timer.unref();
+        this.timer = setInterval(() => void this.refresh(), FAST_REFRESH_MS).unref();
     }
 
     stop(): void {
-        if (this.timer)
-            clearInterval(this.timer);
+        clearInterval(this.timer);
         this.reads.stop();
     }
 

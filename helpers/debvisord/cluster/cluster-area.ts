@@ -90,7 +90,7 @@ export class ClusterArea implements ClusterHost {
     /** the other members' ZFS pools, likewise */
     private readonly remoteZfsPools = new Map<string, ZfsPoolSummary[]>();
     private readonly peerHandlers = new Map<string, PeerHandler>();
-    private timer: NodeJS.Timeout | null = null;
+    private timer?: NodeJS.Timeout;
     private round: Promise<void> | null = null;
     /** the read of the member records under way, if any: a round does not wait for it */
     private membersRead: Promise<void> | null = null;
@@ -104,13 +104,11 @@ export class ClusterArea implements ClusterHost {
         this.state = this.local ? "member" : "none";
         this.publish();
         void this.refresh();
-        this.timer = setInterval(() => void this.refresh(), REFRESH_MS);
-        this.timer.unref();
+        this.timer = setInterval(() => void this.refresh(), REFRESH_MS).unref();
     }
 
     stop(): void {
-        if (this.timer)
-            clearInterval(this.timer);
+        clearInterval(this.timer);
     }
 
     private properties(): Record<string, unknown> {

@@ -25,7 +25,7 @@ export class FirstBootWatch {
     /** the state as last read */
     private state: FirstBoot;
     private watcher: fs.FSWatcher | null = null;
-    private timer: NodeJS.Timeout | null = null;
+    private timer?: NodeJS.Timeout;
 
     constructor(private readonly onRead: () => void, private readonly file = FIRSTBOOT_STATE_FILE) {
         this.state = readFirstBoot(this.file);
@@ -55,14 +55,12 @@ export class FirstBootWatch {
         } catch {
             // no inotify: the timer below still notices
         }
-        this.timer = setInterval(this.check, RECHECK_MS);
-        this.timer.unref();
+        this.timer = setInterval(this.check, RECHECK_MS).unref();
         this.check();
     }
 
     stop(): void {
         this.watcher?.close();
-        if (this.timer)
-            clearInterval(this.timer);
+        clearInterval(this.timer);
     }
 }

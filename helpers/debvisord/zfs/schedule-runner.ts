@@ -8,21 +8,19 @@ const TICK_MS = 60_000;
 /* the kernel's "no login uid": the schedule acts for no person */
 
 export class ScheduleRunner {
-    private timer: NodeJS.Timeout | null = null;
+    private timer?: NodeJS.Timeout;
     private running = false;
     private readonly scrubsStarted = new Set<string>();
 
     constructor(private readonly host: ZfsHost) {}
 
     start(): void {
-        this.timer = setInterval(() => void this.tick(), TICK_MS);
-        this.timer.unref();
+        this.timer = setInterval(() => void this.tick(), TICK_MS).unref();
         void this.tick();
     }
 
     stop(): void {
-        if (this.timer)
-            clearInterval(this.timer);
+        clearInterval(this.timer);
     }
 
     /* One pass; a pass still running when the next is due is not doubled. */

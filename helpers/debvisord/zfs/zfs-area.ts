@@ -36,7 +36,7 @@ export class ZfsArea implements ZfsHost {
     private refreshing: Promise<void> | null = null;
     private next: Promise<void> | null = null;
     private lastError = "";
-    private timer: NodeJS.Timeout | null = null;
+    private timer?: NodeJS.Timeout;
     private readonly runner: ScheduleRunner;
     private readonly changeWatch = new ZfsChangeWatch(() => void this.refreshIfPoolsChanged(), () => void this.refresh());
 
@@ -83,8 +83,7 @@ export class ZfsArea implements ZfsHost {
             this.publishManager();
             this.ready = this.refresh();
             this.changeWatch.start(this.flavor, this.tools.zpoolPath);
-            this.timer = setInterval(() => void this.refresh(), readEverySeconds() * 1000);
-            this.timer.unref();
+            this.timer = setInterval(() => void this.refresh(), readEverySeconds() * 1000).unref();
             void this.ready.then(() => this.runner.start());
         }
         return this.flavor;
@@ -114,8 +113,7 @@ export class ZfsArea implements ZfsHost {
     }
 
     stop(): void {
-        if (this.timer)
-            clearInterval(this.timer);
+        clearInterval(this.timer);
         this.changeWatch.stop();
         this.runner.stop();
     }
