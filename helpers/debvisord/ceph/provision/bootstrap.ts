@@ -1,25 +1,9 @@
 // The work of CephManager.Bootstrap and CephManager.AddOsd, and of the ceph
 // steps of ApplyProfile: a single-node cluster made step by step, each step
 // checking first whether it is done (kept), so a bootstrap cut short is
-// completed by the next call and one run again changes nothing.
-//
-//   bootstrapCluster(devices, options, progress, signal): Promise<BootstrapResult>
-//     devices: /dev or /dev/disk/by-id paths of spare disks (or, for tests,
-//       files in "test-file-osd-directory" of /etc/debvisor/ceph.json), one
-//       OSD each; checked (devices.ts) before anything is made.
-//     options: Partial<BootstrapOptions> ("rbd-pool", "cephfs", "mount",
-//       "public-network" of the D-Bus call, in camelCase); see steps.ts.
-//     progress: called after each step with its id, result ("ok" made,
-//       "kept" there already) and the fraction done; the caller audits it.
-//     signal: checked between steps; an aborted bootstrap stops before the
-//       next step, and the next call continues from there.
-//   createOsd(device, progress, signal): one more OSD on an existing cluster.
-//   prepareCluster / createOsd / finishCluster: the three phases, for
-//     ApplyProfile's "ceph-cluster", "ceph-osd" and "ceph-rbd-pool" steps.
-//   coreBefore / undoCore: what of the monitor and manager was there before
-//     a cluster's create, and taking away what came after (a failed create).
-//
-// Daemons run as the "ceph" user, as Debian's units start them.
+// completed by the next call and one run again changes nothing. What each
+// call reports: index.ts. Daemons run as the "ceph" user, as Debian's units
+// start them.
 import { randomUUID } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";

@@ -1,12 +1,8 @@
 // The Ceph provisioning library: what CephManager.Bootstrap and
 // CephManager.AddOsd run, and what ApplyProfile's ceph steps run.
 //
-//   bootstrapCluster(devices: string[], options: Partial<BootstrapOptions>,
-//       progress?: (r: StepReport) => void | Promise<void>, signal?: AbortSignal): Promise<BootstrapResult>
-//   createOsd(device: string, progress?, signal?): Promise<BootstrapResult & { id: number }>
-//
-// Both check the devices first (InvalidArgument, nothing made), refuse a
-// second provisioning at the same time (Busy), report each step when it ends
+// bootstrapCluster and createOsd both check the devices first (InvalidArgument,
+// nothing made), refuse a second provisioning at the same time (Busy), report each step when it ends
 // (result "ok" made, "kept" there already; the caller audits it and sets the
 // Job's progress from StepReport.fraction), and stop between steps when the
 // signal is aborted (Cancelled; the next call continues). Calling again after
