@@ -272,8 +272,3 @@ export function planProfile(profile: PlannedProfile, disks: Disk[], state: Curre
         WipesToken: wipesToken,
     };
 }
-
-/** Nothing to do: every step exists. */
-export function planIsDone(plan: Plan): boolean {
-    return plan.Steps.every(s => s.Exists);
-}
