@@ -134,18 +134,6 @@ export class ChainVerifier {
     }
 }
 
-export function verifyText(text: string): VerifyResult {
-    const verifier = new ChainVerifier();
-    const lines = text.split("\n");
-    if (lines[lines.length - 1] === "")
-        lines.pop();
-    for (const line of lines) {
-        if (!verifier.add(line))
-            break;
-    }
-    return verifier.result();
-}
-
 /* The "seq" member, which follows "prev" in every record; NaN when it is not there. */
 function seqOf(line: string): number {
     const key = "\",\"seq\":";
