@@ -9,18 +9,3 @@ export function escapePathElement(name: string): string {
         return /[A-Za-z0-9]/.test(c) ? c : `_${b.toString(16).padStart(2, "0")}`;
     }).join("");
 }
-
-export function unescapePathElement(element: string): string {
-    if (element === "_")
-        return "";
-    const bytes: number[] = [];
-    for (let i = 0; i < element.length; i++) {
-        if (element[i] === "_") {
-            bytes.push(parseInt(element.slice(i + 1, i + 3), 16));
-            i += 2;
-        } else {
-            bytes.push(element.charCodeAt(i));
-        }
-    }
-    return Buffer.from(bytes).toString("utf8");
-}

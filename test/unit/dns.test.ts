@@ -8,7 +8,8 @@ import { expandIPv6, isIPv4, isIPv6 } from "../../helpers/lib/ip-address.js";
 import { emptyState, liveGenerations } from "../../helpers/debvisord/dns/dns-state.js";
 import { explainFailure, parseDigAnswer } from "../../helpers/debvisord/dns/dns-tools.js";
 import { deleteLines, estimatedSize, nsupdateScript, upsertLines } from "../../helpers/debvisord/dns/nsupdate-script.js";
-import { escapePathElement, unescapePathElement } from "../../helpers/lib/object-path.js";
+import { escapePathElement } from "../../helpers/lib/object-path.js";
+import { unescapePathElement } from "../lib/object-path-inverse.js";
 import { hostAddresses, hostDomains, notOwnRegistration, ownZone, type HostIdentity } from "../../helpers/debvisord/dns/host-identity.js";
 
 const ZONE = "lab.example.org";

@@ -8,7 +8,8 @@ import {
 import {
     datasetNameProblem, poolNameProblem, snapshotNameProblem,
 } from "../../helpers/debvisord/zfs/names.js";
-import { escapePathElement, unescapePathElement } from "../../helpers/lib/object-path.js";
+import { escapePathElement } from "../../helpers/lib/object-path.js";
+import { unescapePathElement } from "../lib/object-path-inverse.js";
 
 const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), "../fixtures/zfs");
 const load = (name: string) => fs.readFileSync(path.join(fixtures, name), "utf8");
