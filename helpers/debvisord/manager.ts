@@ -100,7 +100,6 @@ export class Manager {
         }
     }
 
-    /* The methods of this object's interface, keyed by the contract's names (see bus/call-pipeline.ts). */
     private methods(): MethodTable {
         return contractMethods(MANAGER_IFACE, {
             GetDisks: method({

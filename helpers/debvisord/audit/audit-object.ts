@@ -211,7 +211,6 @@ export class AuditObject {
         }
     }
 
-    /* The methods of this object's interface, keyed by the contract's names (see bus/call-pipeline.ts). */
     private methods(): MethodTable {
         return contractMethods(AUDIT_IFACE, {
             Query: method({

@@ -165,7 +165,6 @@ export class DnsObjects {
         }
     }
 
-    /* The methods of this object's interface, keyed by the contract's names (see bus/call-pipeline.ts). */
     private methods(): MethodTable {
         return contractMethods(DNS_IFACE, {
             AddZone: method({

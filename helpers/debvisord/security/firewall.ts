@@ -410,7 +410,6 @@ export class Firewall {
         });
     }
 
-    /* The methods of this object's interface, keyed by the contract's names (see bus/call-pipeline.ts). */
     private methods(): MethodTable {
         return contractMethods(FIREWALL_IFACE, {
             Block: method({

@@ -75,7 +75,6 @@ export class Hardening {
         this.publish();
     }
 
-    /* The methods of this object's interface, keyed by the contract's names (see bus/call-pipeline.ts). */
     private methods(): MethodTable {
         return contractMethods(HARDENING_IFACE, {
             Recheck: method({
