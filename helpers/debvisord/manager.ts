@@ -68,7 +68,6 @@ export class Manager {
         void this.roles.start();
     }
 
-    /* The Manager's values as they are now; the object server signals what changed. */
     private publish(): void {
         this.server.publish(this.path, MANAGER_IFACE, {
             Version: typeof DEBVISOR_VERSION === "string" ? DEBVISOR_VERSION : "0.0.0-dev",

@@ -127,7 +127,6 @@ export class AuditObject {
         });
     }
 
-    /* The object's values as they are now; the object server signals what changed. */
     private publish(): void {
         this.server.publish(this.path, AUDIT_IFACE, {
             VerifiedSeq: BigInt(this.verified.seq),

@@ -119,7 +119,6 @@ export class Firewall {
         this.nft = new Nft(paths.table);
     }
 
-    /* The object's values as they are now, counters included; the object server signals what changed. */
     publish(): void {
         this.server.publish(this.path, FIREWALL_IFACE, {
             Blocked: this.entries("block"),

@@ -45,7 +45,6 @@ export class Hardening {
         this.path = `${server.rootPath}/hardening`;
     }
 
-    /* The object's values as last read; the object server signals what changed. */
     publish(): void {
         this.server.publish(this.path, HARDENING_IFACE, {
             Checks: this.checks.map(c => ({
