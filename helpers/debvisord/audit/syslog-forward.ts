@@ -28,9 +28,6 @@ export class SyslogForwarder {
 
     get forwarding(): boolean { return this.enabled }
 
-    /** Records not forwarded since forwarding was last working. */
-    get notForwarded(): number { return this.missed }
-
     forward(lines: string[]): void {
         if (!this.enabled || lines.length === 0)
             return;
