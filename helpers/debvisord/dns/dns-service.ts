@@ -94,8 +94,10 @@ export class DnsService implements DnsHost {
         writeState(this.paths.stateFile, draft);
         this.state = draft;
         try {
-            if (bind)
-                await this.writeBindConfig();
+            if (bind) {
+                writeFileAtomically(this.paths.namedConf, namedFragment(this.state, this.paths), 0o644);
+                await reloadNamed();
+            }
         } catch (e) {
             writeState(this.paths.stateFile, before);
             this.state = before;
@@ -106,11 +108,6 @@ export class DnsService implements DnsHost {
             throw e;
         }
         this.changed();
-    }
-
-    private async writeBindConfig(): Promise<void> {
-        writeFileAtomically(this.paths.namedConf, namedFragment(this.state, this.paths), 0o644);
-        await reloadNamed();
     }
 
     /* Writes the fragment when it is missing (a new host), so named.conf can include it from the start;
