@@ -26,6 +26,14 @@ function flavorOf(host: ZfsHost) {
     return host.flavor;
 }
 
+/* A change: after the first read, and followed by a fresh one before the answer (see above). */
+async function change<T>(host: ZfsHost, work: () => Promise<T>): Promise<T> {
+    await host.ready;
+    const result = await work();
+    await host.refresh();
+    return result;
+}
+
 function exists(host: ZfsHost, name: string): boolean {
     return host.datasets.some(d => d.name === name);
 }
@@ -49,8 +57,7 @@ export function managerMethods(host: ZfsHost): MethodTable {
                 z.array(absolutePath).check(z.minLength(1, "must name at least one device"), z.maxLength(64, "must name at most 64 devices")),
                 optionsSchema({ mountpoint: propertyShape.mountpoint, compression: propertyShape.compression, atime: propertyShape.atime }),
             ]),
-            run: async (_ctx, [name, layout, devices, options]) => {
-                await host.ready;
+            run: (_ctx, [name, layout, devices, options]) => change(host, async () => {
                 const flavor = flavorOf(host);
                 if (devices.length < LAYOUT_MINIMUM[layout])
                     throw invalidArgument(`devices: a ${layout} pool needs at least ${LAYOUT_MINIMUM[layout]} devices, not ${devices.length}`);
@@ -65,9 +72,8 @@ export function managerMethods(host: ZfsHost): MethodTable {
                         throw invalidArgument(`devices[${i}]: ${devices[i]} is part of the pool ${inUse.get(device)}`);
                 }
                 await host.tools.createPool(name, layout as Layout, checked, properties, mountpoint);
-                await host.refresh();
                 return [host.poolPath(name)];
-            },
+            }),
         }),
         GetImportablePools: method({
             args: z.tuple([optionsSchema({ directory: z.optional(absolutePath) })]),
@@ -80,32 +86,27 @@ export function managerMethods(host: ZfsHost): MethodTable {
         }),
         ImportPool: method({
             args: z.tuple([poolName, optionsSchema({ directory: z.optional(absolutePath) })]),
-            run: async (_ctx, [name, options]) => {
-                await host.ready;
+            run: (_ctx, [name, options]) => change(host, async () => {
                 flavorOf(host);
                 if ((await host.tools.poolNames()).includes(name))
                     throw invalidArgument(`name: ${name} is imported already`);
                 await host.tools.importPool(name, importDirectory(options.directory));
-                await host.refresh();
                 return [host.poolPath(name)];
-            },
+            }),
         }),
         CreateDataset: method({
             args: z.tuple([datasetName, optionsSchema(propertyShape)]),
-            run: async (_ctx, [name, options]) => {
-                await host.ready;
+            run: (_ctx, [name, options]) => change(host, async () => {
                 const flavor = flavorOf(host);
                 const properties = toZfsProperties(options, flavor, "options");
                 requireNewChild(host, name);
                 await host.tools.createDataset(name, properties);
-                await host.refresh();
                 return [host.datasetPath(name)];
-            },
+            }),
         }),
         CreateVolume: method({
             args: z.tuple([datasetName, count(VOLUME_BLOCK, Number.MAX_SAFE_INTEGER, " bytes"), optionsSchema({ compression: propertyShape.compression })]),
-            run: async (_ctx, [name, size, options]) => {
-                await host.ready;
+            run: (_ctx, [name, size, options]) => change(host, async () => {
                 const flavor = flavorOf(host);
                 if (!flavor.volumes)
                     throw notSupported("zfs-fuse cannot make volumes (zvols): it runs in user space without block devices; OpenZFS can");
@@ -114,9 +115,8 @@ export function managerMethods(host: ZfsHost): MethodTable {
                 const properties = toZfsProperties(options, flavor, "options");
                 requireNewChild(host, name);
                 await host.tools.createVolume(name, BigInt(size), properties);
-                await host.refresh();
                 return [host.datasetPath(name)];
-            },
+            }),
         }),
         SetSchedule: method({
             args: z.tuple([
@@ -198,32 +198,26 @@ export function poolMethods(host: ZfsHost, path: string, name: string): MethodTa
         }),
         StopScrub: method({
             args: noOptions,
-            run: async () => {
-                await host.ready;
+            run: () => change(host, async () => {
                 await host.tools.scrub(name, true);
-                await host.refresh();
                 return [];
-            },
+            }),
         }),
         Export: method({
             args: noOptions,
-            run: async () => {
-                await host.ready;
+            run: () => change(host, async () => {
                 await host.tools.exportPool(name);
-                await host.refresh();
                 return [];
-            },
+            }),
         }),
         Destroy: method({
             args: z.tuple([optionsSchema({ confirm: z.optional(z.string().check(z.maxLength(300, "is too long"))) })]),
-            run: async (_ctx, [options]) => {
-                await host.ready;
+            run: (_ctx, [options]) => change(host, async () => {
                 if (options.confirm !== name)
                     throw invalidArgument(`options.confirm: must be the pool's name, "${name}", to destroy it and everything in it`);
                 await host.tools.destroyPool(name);
-                await host.refresh();
                 return [];
-            },
+            }),
         }),
     });
 }
@@ -238,20 +232,17 @@ export function datasetMethods(host: ZfsHost, name: string): MethodTable {
     return contractMethods(ZFSDATASET_IFACE, {
         SetProperties: method({
             args: z.tuple([optionsSchema(propertyShape), optionsSchema({})]),
-            run: async (_ctx, [values]) => {
-                await host.ready;
+            run: (_ctx, [values]) => change(host, async () => {
                 const properties = toZfsProperties(values as PropertyValues, flavorOf(host));
                 if (Object.keys(properties).length === 0)
                     throw invalidArgument("properties: name at least one property to set");
                 await host.tools.setProperties(name, properties);
-                await host.refresh();
                 return [];
-            },
+            }),
         }),
         Destroy: method({
             args: z.tuple([optionsSchema({ recursive: z.optional(z.boolean()) })]),
-            run: async (_ctx, [options]) => {
-                await host.ready;
+            run: (_ctx, [options]) => change(host, async () => {
                 if (!name.includes("/"))
                     throw invalidArgument(`${name} is the pool's own dataset: destroy the pool instead`);
                 const dependents = dependentsOf(name, host.datasets);
@@ -261,27 +252,23 @@ export function datasetMethods(host: ZfsHost, name: string): MethodTable {
                 if (dependents.length > 0 && !options.recursive)
                     throw busy(`${name} has ${dependents.length} dependent${dependents.length > 1 ? "s" : ""}: ${dependents.join(", ")}; pass the option "recursive" to destroy ${dependents.length > 1 ? "them" : "it"} too`);
                 await host.tools.destroy(name, dependents.length > 0);
-                await host.refresh();
                 return [];
-            },
+            }),
         }),
         Snapshot: method({
             args: z.tuple([snapshotName, optionsSchema({ recursive: z.optional(z.boolean()) })]),
-            run: async (_ctx, [short, options]) => {
-                await host.ready;
+            run: (_ctx, [short, options]) => change(host, async () => {
                 if (exists(host, `${name}@${short}`))
                     throw invalidArgument(`name: ${name}@${short} exists already`);
                 if (`${name}@${short}`.length > 255)
                     throw invalidArgument(`name: ${name}@${short} is longer than 255 characters`);
                 await host.tools.snapshot(`${name}@${short}`, options.recursive ?? false);
-                await host.refresh();
                 return [];
-            },
+            }),
         }),
         Rollback: method({
             args: z.tuple([snapshotName, optionsSchema({ "destroy-newer": z.optional(z.boolean()) })]),
-            run: async (ctx: CallContext, [short, options]) => {
-                await host.ready;
+            run: (ctx: CallContext, [short, options]) => change(host, async () => {
                 const full = snapshotOf(short);
                 if (options["destroy-newer"])
                     await ctx.authorize("org.debvisor.zfs.destroy");
@@ -293,35 +280,30 @@ export function datasetMethods(host: ZfsHost, name: string): MethodTable {
                         throw busy(`snapshot: newer snapshots exist: ${newer.join(", ")}; pass the option "destroy-newer" to destroy them and roll back`);
                 }
                 await host.tools.rollback(full, options["destroy-newer"] ?? false);
-                await host.refresh();
                 return [];
-            },
+            }),
         }),
         Clone: method({
             args: z.tuple([snapshotName, datasetName, optionsSchema({})]),
-            run: async (_ctx, [short, target]) => {
-                await host.ready;
+            run: (_ctx, [short, target]) => change(host, async () => {
                 const full = snapshotOf(short);
                 if (target.split("/")[0] !== name.split("/")[0])
                     throw invalidArgument(`target: a clone must be in the same pool, ${name.split("/")[0]}`);
                 requireNewChild(host, target);
                 await host.tools.clone(full, target);
-                await host.refresh();
                 return [host.datasetPath(target)];
-            },
+            }),
         }),
         DestroySnapshot: method({
             args: z.tuple([snapshotName, optionsSchema({})]),
-            run: async (_ctx, [short]) => {
-                await host.ready;
+            run: (_ctx, [short]) => change(host, async () => {
                 const full = snapshotOf(short);
                 const clones = dependentsOf(full, host.datasets);
                 if (clones.length > 0)
                     throw busy(`${full} cannot be destroyed: clones depend on it: ${clones.join(", ")}`);
                 await host.tools.destroy(full, false);
-                await host.refresh();
                 return [];
-            },
+            }),
         }),
     });
 }
