@@ -28,6 +28,8 @@ import type { Frame, Locator, Page } from "playwright-core";
 import { median, now, report, rssMiB, timeMs } from "./lib.js";
 
 const GUESTS = Number(process.env.BENCH_METRICS_GUESTS ?? 20);
+/** BENCH_METRICS_WAYS=list (a comma-separated choice): only those ways to the day, and not Cockpit's Metrics page either */
+const WAYS = process.env.BENCH_METRICS_WAYS?.split(",");
 const WINDOW_S = 60;
 const SCRAPE_MS = 15_000;
 const DAY = 86_400;
@@ -84,17 +86,21 @@ interface Timeline {
     frameStarted: number; scriptLoaded: number; firstCall: number; machinesRead: number; dayAsked: number; dayAnswered: number;
     /** the page's own marks: its watch answered, the day's graphs drawn */
     watchMark: number; dayDrawnMark: number;
+    /** when each click reached the page (the list's way: the name, History, Day): what of the time is the clicking */
+    clicked: number[];
 }
 
 let startEpoch = 0;
 
 /* The page frame's own clock: when its document began loading and its scripts had arrived, ms after startEpoch. */
-async function frameTimes(frame: Frame): Promise<{ frameStarted: number; scriptLoaded: number; watchMark: number; dayDrawnMark: number }> {
-    const [origin, scripts, watch, drawn] = await frame.evaluate(() => [performance.timeOrigin,
+async function frameTimes(frame: Frame): Promise<Pick<Timeline, "frameStarted" | "scriptLoaded" | "watchMark" | "dayDrawnMark" | "clicked">> {
+    const [origin, scripts, watch, drawn, clicked] = await frame.evaluate(() => [performance.timeOrigin,
         Math.max(0, ...performance.getEntriesByType("resource").filter(r => r.name.endsWith(".js")).map(r => (r as PerformanceResourceTiming).responseEnd)),
         performance.getEntriesByName("debvisor-watch-ready")[0]?.startTime ?? Number.NaN,
-        (performance.getEntriesByName("debvisor-graphs-drawn") as PerformanceMark[]).find(m => m.detail === "day")?.startTime ?? Number.NaN]);
-    return { frameStarted: origin - startEpoch, scriptLoaded: origin + scripts - startEpoch, watchMark: origin + watch - startEpoch, dayDrawnMark: origin + drawn - startEpoch };
+        (performance.getEntriesByName("debvisor-graphs-drawn") as PerformanceMark[]).find(m => m.detail === "day")?.startTime ?? Number.NaN,
+        performance.getEntriesByName("bench-click").map(m => m.startTime)] as const);
+    return { frameStarted: origin - startEpoch, scriptLoaded: origin + scripts - startEpoch, watchMark: origin + watch - startEpoch,
+        dayDrawnMark: origin + drawn - startEpoch, clicked: clicked.map(t => origin + t - startEpoch) };
 }
 
 function followBusTraffic(page: Page): { reset: (start: number) => void; timeline: () => Timeline } {
@@ -152,6 +158,7 @@ function followBusTraffic(page: Page): { reset: (start: number) => void; timelin
                 frameStarted: Number.NaN, scriptLoaded: Number.NaN,
                 firstCall: Math.min(...[...channels].map(c => opened.get(c) ?? Number.NaN)), machinesRead: answerOf(watch),
                 dayAsked: day[0]?.t ?? Number.NaN, dayAnswered: Math.max(...day.map(answerOf)), watchMark: Number.NaN, dayDrawnMark: Number.NaN,
+                clicked: [],
             };
         },
     };
@@ -178,6 +185,8 @@ async function measureDay(session: Session, traffic: ReturnType<typeof followBus
             await present("the machine's row", link);
             // a person reads the list before choosing (not counted)
             await new Promise(r => setTimeout(r, 1000));
+            // the page's clock marks each click as it arrives (the document stays: the machine's page is the list's own)
+            await frame.evaluate(() => document.addEventListener("click", () => performance.mark("bench-click"), { capture: true }));
             start = now();
             traffic.reset(start);
             await link.click();
@@ -241,14 +250,20 @@ async function dayGraph(engines: MetricsEngines, machine: { name: string; uuid: 
     let cockpitPage: { frameStarted: number; shownMs: number } | undefined;
     try {
         await login(session.page, VIEWER);
-        measured.clicks = await measureDay(session, traffic, machine, "clicks");
+        const chosen = (way: Way) => !WAYS || WAYS.includes(way);
+        if (chosen("clicks"))
+            measured.clicks = await measureDay(session, traffic, machine, "clicks");
         // a page that does not keep the tab in its address shows its overview there: nothing to measure
-        measured.address = await measureDay(session, traffic, machine, "address").catch(e => {
-            console.log(`a machine's day at its address: not drawn (${(e as Error).message.split("\n")[0]})`);
-            return undefined;
-        });
-        measured.list = await measureDay(session, traffic, machine, "list");
-        cockpitPage = await measureCockpitMetrics(session);
+        if (chosen("address")) {
+            measured.address = await measureDay(session, traffic, machine, "address").catch(e => {
+                console.log(`a machine's day at its address: not drawn (${(e as Error).message.split("\n")[0]})`);
+                return undefined;
+            });
+        }
+        if (chosen("list"))
+            measured.list = await measureDay(session, traffic, machine, "list");
+        if (!WAYS)
+            cockpitPage = await measureCockpitMetrics(session);
     } finally {
         await session.close();
     }
@@ -272,12 +287,13 @@ async function dayGraph(engines: MetricsEngines, machine: { name: string; uuid: 
         if (!m)
             continue;
         const page = median(m.drawnMs);
-        const at = (key: keyof Timeline) => median(m.timelines.map(t => t[key])).toFixed(0);
+        const at = (key: Exclude<keyof Timeline, "clicked">) => median(m.timelines.map(t => t[key])).toFixed(0);
         const how = { clicks: "page → History → Day → drawn", address: "the day's address → drawn", list: "in the list: name → History → Day → drawn" }[way];
         const loading = way === "list" ? "" : `the page's frame started ${at("frameStarted")}, its scripts loaded ${at("scriptLoaded")}, ` +
             `its channel to debvisord opened ${at("firstCall")}, the machines read (its watch answered) ${at("machinesRead")} ` +
             `(in the page ${at("watchMark")}), `;
-        console.log(`a machine's day by ${way}, ms after the ${way === "list" ? "machine's name was clicked" : "navigation began"}: ${loading}` +
+        const clicks = way === "list" ? `(the clicks reached the page at ${[0, 1, 2].map(i => median(m.timelines.map(t => t.clicked[i] ?? Number.NaN)).toFixed(0)).join(", ")}) ` : "";
+        console.log(`a machine's day by ${way}, ms after the ${way === "list" ? "machine's name was clicked" : "navigation began"}: ${loading}${clicks}` +
             `the History tab shown ${median(m.shownMs).toFixed(0)}, the day's History asked ${at("dayAsked")} and answered ${at("dayAnswered")}, ` +
             `drawn ${page.toFixed(0)} (in the page ${at("dayDrawnMark")})`);
         report(`a machine's day (${m.points} points): ${how}`, `${page.toFixed(0)} ms`, `curl of its 6 series (${curl.toFixed(0)} ms)`, page / curl);

@@ -5,6 +5,10 @@
 
 interface GraphBox { width: number; height: number }
 
+/* Ranges ordered by how near their length is to `seconds` (a day is nearer a week, 7 days, than an hour, 24 hours). */
+export const nearestInLength = <R extends { seconds: number }>(ranges: R[], seconds: number): R[] =>
+    [...ranges].sort((a, b) => Math.abs(Math.log(a.seconds / seconds)) - Math.abs(Math.log(b.seconds / seconds)));
+
 /* "M x y L x y …" over [start, end] ms; a break (a new M) after a gap of more than 3 steps. */
 export function graphPath(points: Array<[number, number]>, start: number, end: number, stepMs: number, box: GraphBox, max = 1): string {
     if (points.length === 0 || end <= start || !(max > 0))

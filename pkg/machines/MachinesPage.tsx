@@ -18,7 +18,7 @@ import { earlyMachineRows, machineRows, type MachineRow } from "./machine-rows";
 import { prefetchListedMachines, useEarlyMachines, useOtherMachines } from "./other-machines";
 import { openOnNode } from "../lib/node-rows";
 import { rangeById } from "../lib/history-ranges";
-import { machineTabPath, prefetchMachineHistory } from "./details/history-series";
+import { machineTabPath, prefetchMachineHistory, prefetchOpenedMachineHistory } from "./details/history-series";
 
 /** how long the read of the objects waits at most for the list's first answer */
 const LIST_FIRST_MS = 500;
@@ -69,6 +69,11 @@ export function MachinesPage() {
     const { path, options } = useLocation();
     const [creating, setCreating] = useState(false);
     const open = (name: string) => cockpit.location.go(["machine", name]);
+    // chosen in the list: its history is read while its page is drawn and its History tab is found
+    const openFromList = (name: string) => {
+        void prefetchOpenedMachineHistory(name);
+        open(name);
+    };
     // another member's machine is opened on that node's own page (in a new tab: a login of its own)
     const openRemote = (row: MachineRow) => openOnNode(cluster, row.node, `machines#/machine/${encodeURIComponent(row.name)}`);
     const detail = path[0] === "machine" && path[1] ? path[1] : null;
@@ -111,7 +116,7 @@ export function MachinesPage() {
                                         elsewhere={rows.find(r => r.name === detail && !r.local)?.node}
                                         tab={path[2] ?? "overview"} onTab={tab => cockpit.location.go(machineTabPath(detail, tab))}
                                         range={rangeById(options.range)} onRange={r => cockpit.location.go(machineTabPath(detail, "history"), { range: r.id })} /></Suspense>
-                                    : <MachinesTable machines={rows} onOpen={open} onOpenRemote={openRemote} onCreate={() => setCreating(true)} />}
+                                    : <MachinesTable machines={rows} onOpen={openFromList} onOpenRemote={openRemote} onCreate={() => setCreating(true)} />}
                             </StackItem>
                             <StackItem><JobsPanel /></StackItem>
                         </Stack>

@@ -13,7 +13,8 @@ import type { CallError } from "../api/call";
 import { _ } from "../gettext";
 import { bytesPerSecond, graphPath, percent, rateScale } from "../history-graph";
 import { prefetchHistory, readHistory } from "../history-prefetch";
-import { HISTORY_RANGES, type HistoryRange } from "../history-ranges";
+import { inTurn } from "../kept-reads";
+import { HISTORY_RANGES, otherRanges, type HistoryRange } from "../history-ranges";
 import { latestReads } from "../latest-reads";
 
 const REFRESH_MS = 60_000;
@@ -71,24 +72,23 @@ export function HistoryGraphs({ specs, range, subject = {}, label }: { specs: Gr
     useEffect(() => {
         const wanted = JSON.parse(reads) as Array<Array<[HistorySeries, HistorySubject]>>;
         const begin = latestReads();
-        let first = true;
-        const load = () => {
+        // the first load takes what was read ahead (kept a short while); a refresh reads anew
+        const load = (first: boolean) => {
             const isLatest = begin();
-            Promise.all(wanted.map(lines => Promise.all(lines.map(([series, of]) => readHistory(series, range.seconds, of)))))
+            Promise.all(wanted.map(lines => Promise.all(lines.map(([series, of]) => readHistory(series, range.seconds, of, !first)))))
                 .then(list => {
                     if (!isLatest())
                         return;
                     setShown({ range, histories: list });
                     setError(null);
-                    // the other ranges are one click away: read them now, once this one is drawn
+                    // the other ranges are one click away: read them now that this one is drawn, the nearest first
+                    // (the day's six reads do not share the bus and the engines with the week's)
                     if (first)
-                        for (const other of HISTORY_RANGES.filter(r => r.id !== range.id))
-                            wanted.flat().forEach(([series, of]) => { void prefetchHistory([series], other.seconds, of) });
-                    first = false;
+                        void inTurn(otherRanges(range), other => Promise.all(wanted.flat().map(([series, of]) => prefetchHistory([series], other.seconds, of))));
                 }, (e: CallError) => { if (isLatest()) setError(e) });
         };
-        load();
-        const timer = window.setInterval(() => { if (document.visibilityState === "visible") load() }, REFRESH_MS);
+        load(true);
+        const timer = window.setInterval(() => { if (document.visibilityState === "visible") load(false) }, REFRESH_MS);
         return () => {
             begin(); // the answers still on their way are not shown
             window.clearInterval(timer);
