@@ -112,6 +112,42 @@ moduleUnless("browser: a machine's history graphs", enginesMissing(), hooks => {
         }
     });
 
+    QUnit.test("opened from the list, the hour and then the day are read as the machine's page opens: History, Day and Hour again are drawn with no History call after their clicks", async assert => {
+        const session = await openSession();
+        // the History calls the page sends over Cockpit's WebSocket, with the range each asks for, in order
+        const asked: number[] = [];
+        session.page.on("websocket", ws => ws.on("framesent", f => {
+            const m = /"History",\s*\[\s*"[\w-]+",\s*(\d+)/.exec(String(f.payload));
+            if (m)
+                asked.push(Number(m[1]));
+        }));
+        try {
+            await login(session.page, VIEWER);
+            session.consoleErrors.length = 0;
+            await session.page.goto(`${COCKPIT_URL}/debvisor/machines`);
+            const frame = await pageFrame(session.page, "debvisor/machines");
+            await frame.locator(`tr[data-machine="${name}"] button`, { hasText: name }).click();
+            await frame.getByRole("tab", { name: "History" }).waitFor(WAIT);
+            await waitFor("the hour's and the day's History asked", () => asked.filter(s => s === 3600).length >= 6 && asked.filter(s => s === 86400).length >= 6, 10_000, 50);
+            assert.deepEqual(asked.slice(0, 6), Array(6).fill(3600), "the hour's six series first");
+            assert.deepEqual(asked.slice(6, 12), Array(6).fill(86400), "then the day's");
+            // the reads are answered before the History tab is chosen: its clicks need none of their own
+            await new Promise(r => setTimeout(r, 2000));
+            const before = asked.length;
+            await frame.getByRole("tab", { name: "History" }).click();
+            await frame.locator("[data-testid='machine-history'] figure[data-range='hour'][aria-label='CPU'] svg").waitFor(WAIT);
+            await frame.getByRole("button", { name: "Day" }).click();
+            await frame.locator("[data-testid='machine-history'] figure[data-range='day'][aria-label='CPU'] svg").waitFor(WAIT);
+            assert.true(await pointsOf(frame, "CPU") >= 1, `the day's CPU: ${await pointsOf(frame, "CPU")} points`);
+            await frame.getByRole("button", { name: "Hour" }).click();
+            await frame.locator("[data-testid='machine-history'] figure[data-range='hour'][aria-label='CPU'] svg").waitFor(WAIT);
+            assert.deepEqual(asked.slice(before).filter(seconds => seconds !== 7 * 86400), [], "after the clicks only the week was asked");
+            assert.deepEqual(session.consoleErrors, [], "no console errors");
+        } finally {
+            await session.close();
+        }
+    });
+
     QUnit.test("opened at the History tab's address, the graphs are read on a channel with no watch: not held back until every object is read", async assert => {
         const session = await openSession();
         // Cockpit's WebSocket frames are "CHANNEL\n{message}": the channels that carry a watch, and those that carry History calls
