@@ -117,11 +117,13 @@ async function main(): Promise<void> {
     const jobs = new JobRegistry(server, audit, JOB_LINGER_MS);
     jobs.onFinished((job, seconds) => daemonMetrics.jobFinished(job.request.operation, job.state, seconds));
     const libvirt = new Libvirt(bus);
-    const machines = new Machines(server, libvirt, jobs, audit);
+    // one set of ZFS tools: the machines area makes zvol disks with the ZFS area's flavor detection
+    const zfsTools = new ZfsTools();
+    const machines = new Machines(server, libvirt, jobs, audit, zfsTools);
     const backups = new BackupsArea(server, machines, audit, clockFromEnvironment("DEBVISOR_BACKUPS_TEST_CLOCK"));
     machines.addMethods(path => contractMethods(MACHINE_IFACE, { Backup: backupMethod(backups, machines, path) }));
     // made here, started below: the storage profiles on the Manager go through its tools
-    const zfs = new ZfsArea(server, new ZfsTools(), jobs, audit);
+    const zfs = new ZfsArea(server, zfsTools, jobs, audit);
     const profiles = new Profiles(zfs, jobs, `${ROOT_PATH}/manager`);
     const manager = new Manager(server, audit, jobs);
     manager.addMethods(contractMethods(MANAGER_IFACE, { CreateMachine: machines.createMethod(), ...profiles.methods() }));

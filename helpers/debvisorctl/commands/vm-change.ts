@@ -224,13 +224,17 @@ const vmDisk: Command = {
     args: "attach NAME SIZE | detach NAME DISK",
     summary: "add a new disk of SIZE bytes (K, M, G, T suffixes), or detach one (e.g. vdb)",
     options: {
-        "delete-volume": { type: "boolean", help: "with detach: also delete the disk's volume" },
+        zvol: { type: "boolean", help: "with attach: a ZFS volume (OpenZFS, storage profile zfs) instead of a qcow2 file" },
+        "delete-volume": { type: "boolean", help: "with detach: also delete the disk's volume (or zvol)" },
         ...NO_ASK_OPTION,
     },
     positionals: { min: 3, max: 3 },
     async run(values, [verb, name, what]) {
+        if (values.zvol && verb !== "attach")
+            throw new UsageError("--zvol goes with attach only");
         if (verb === "attach") {
-            const [target] = await callMachine(name, "AttachDisk", values, {}, [BigInt(parseBytes(what))]) as [string];
+            const o: Record<string, Variant> = values.zvol ? { kind: new dbus.Variant("s", "zvol") } : {};
+            const [target] = await callMachine(name, "AttachDisk", values, o, [BigInt(parseBytes(what))]) as [string];
             print(target);
         } else if (verb === "detach") {
             const o = passOptions(values, { "delete-volume": "b" });

@@ -13,6 +13,7 @@ import { requireShutOff, requireFreeName, storedDefinition, type MachineHost } f
 import { checkHostMemory, diskBytesSchema, diskTarget, memoryMiBSchema, vcpusSchema } from "./machine-rules.js";
 import { NETWORK_OPTION, nicSourceFor } from "./networks.js";
 import { checkSpace, createVolume, deleteDiskVolume, diskFormat, diskSource, vmPool, volumeName } from "./vm-storage.js";
+import { createZvolDisk, deleteZvolDisk, DISK_KINDS } from "./zvol-disks.js";
 import { MACHINE_IFACE } from "../../../generated/dbus-contract.js";
 
 const MAC = z.string().check(z.regex(/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/, "must be a MAC address such as 52:54:00:12:34:56"));
@@ -73,10 +74,22 @@ export function configurationMethods(host: MachineHost, path: string): MethodTab
             },
         }),
         AttachDisk: method({
-            args: z.tuple([diskBytesSchema, optionsSchema({})]),
-            run: async (_ctx, [bytes]) => {
+            args: z.tuple([diskBytesSchema, optionsSchema({ kind: z.optional(z.enum(DISK_KINDS, { error: `must be one of ${DISK_KINDS.join(", ")}` })) })]),
+            run: async (_ctx, [bytes, options]) => {
                 const d = describeDomain(await storedXml());
                 const target = nextTarget(d.disks.map(x => x.Target));
+                if (options.kind === "zvol") {
+                    const zvol = await createZvolDisk(host.zfsTools, `${host.name(path)}-${target}`, bytes);
+                    try {
+                        await libvirt.domainCall(host.domainOf(path), "AttachDevice", "su", [diskXml({
+                            source: { device: zvol.device }, target, device: "disk", format: "raw", bus: "virtio",
+                        }), flags()]);
+                    } catch (e) {
+                        await host.zfsTools.destroy(zvol.dataset, false).catch(() => undefined);
+                        throw e;
+                    }
+                    return refreshed([target]);
+                }
                 const pool = await vmPool(libvirt);
                 await checkSpace(libvirt, pool, bytes, "size");
                 const format = diskFormat(pool);
@@ -102,7 +115,7 @@ export function configurationMethods(host: MachineHost, path: string): MethodTab
                 const element = /<disk\b[\s\S]*?<\/disk>/g;
                 const definition = [...xml.matchAll(element)].map(m => m[0]).find(e => new RegExp(`<target dev=['"]${target}['"]`).test(e))!;
                 await libvirt.domainCall(host.domainOf(path), "DetachDevice", "su", [definition, flags()]);
-                if (options["delete-volume"])
+                if (options["delete-volume"] && !await deleteZvolDisk(host.zfsTools, disk))
                     await deleteDiskVolume(libvirt, disk);
                 return refreshed([]);
             },

@@ -21,8 +21,8 @@ interface RbdDisk {
     secretUsage: string;
 }
 
-/* A disk as a volume of a libvirt pool (dir or ZFS directory), an RBD image, or a plain file. */
-export type DiskSource = { pool: string; volume: string } | { rbd: RbdDisk } | { file: string };
+/* A disk as a volume of a libvirt pool (dir or ZFS directory), an RBD image, a plain file, or a block device (a zvol). */
+export type DiskSource = { pool: string; volume: string } | { rbd: RbdDisk } | { file: string } | { device: string };
 
 export interface DiskSpec {
     source: DiskSource;
@@ -53,6 +53,8 @@ interface DomainSpec {
 function sourceXml(source: DiskSource): { type: string; xml: string } {
     if ("file" in source)
         return { type: "file", xml: `<source file="${xmlEscape(source.file)}"/>` };
+    if ("device" in source)
+        return { type: "block", xml: `<source dev="${xmlEscape(source.device)}"/>` };
     if ("rbd" in source) {
         const r = source.rbd;
         return {

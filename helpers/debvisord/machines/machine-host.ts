@@ -2,11 +2,14 @@
 // need of the machines area, so each stays a small module of its own work.
 import { busy, invalidArgument } from "../../lib/errors.js";
 import type { JobRegistry } from "../jobs/jobs.js";
+import type { ZfsTools } from "../zfs/tools.js";
 import type { Libvirt } from "./libvirt.js";
 
 export interface MachineHost {
     readonly libvirt: Libvirt;
     readonly jobs: JobRegistry;
+    /* the ZFS tools the zvol disks are made and destroyed with */
+    readonly zfsTools: ZfsTools;
     objectPath(uuid: string): string;
     /* re-reads one domain into its object; resolves when the object is current */
     refresh(domainPath: string): Promise<void>;

@@ -28,6 +28,8 @@ import { tagMethods } from "./machine-tags.js";
 import { waitOrForceOff } from "./shutdown.js";
 import { readSnapshots, snapshotMethods, snapshotsToBus } from "./snapshots.js";
 import { deleteDiskVolume } from "./vm-storage.js";
+import { deleteZvolDisk, zvolOfDisk } from "./zvol-disks.js";
+import type { ZfsTools } from "../zfs/tools.js";
 import { MACHINE_IFACE } from "../../../generated/dbus-contract.js";
 
 const UNDEFINE_MANAGED_SAVE_SNAPSHOTS_NVRAM = 1 | 2 | 4;
@@ -62,7 +64,8 @@ export class Machines implements MachineHost {
     private readonly listeners: MachineListener[] = [];
     private readonly extraMethods: Array<(path: string) => MethodTable> = [];
 
-    constructor(private readonly server: ObjectServer, readonly libvirt: Libvirt, readonly jobs: JobRegistry, private readonly audit: AuditLog) {}
+    constructor(private readonly server: ObjectServer, readonly libvirt: Libvirt, readonly jobs: JobRegistry, private readonly audit: AuditLog,
+        readonly zfsTools: ZfsTools) {}
 
     /* Manager.CreateMachine's implementation. */
     createMethod() {
@@ -421,6 +424,8 @@ export class Machines implements MachineHost {
                                 continue;
                             if (!disk.Source.startsWith("/") && disk.Source.includes("/")) {
                                 await deleteDiskVolume(this.libvirt, disk);
+                            } else if (zvolOfDisk(disk)) {
+                                await deleteZvolDisk(this.zfsTools, disk);
                             } else if (nodePath.dirname(nodePath.resolve(disk.Source)) === IMAGE_DIR && disk.Source.startsWith("/")) {
                                 // only images DebVisor manages (its volumes, its seeds); a disk elsewhere may belong to someone else
                                 fs.rmSync(disk.Source, { force: true });

@@ -18,3 +18,14 @@ export const PROFILE_VM_POOLS: Record<Exclude<Profile, "none">, string> = {
 export function vmDiskPool(profile: Profile = readProfile()): string {
     return profile === "none" ? DEFAULT_VM_POOL : PROFILE_VM_POOLS[profile];
 }
+
+/* The dataset a disk of kind "zvol" becomes a child of: the zfs profile's VM dataset (beside
+ * its file pool's qcow2 files, so one dataset holds every VM disk and its compression). The
+ * other profiles put VM disks on Ceph or in libvirt's own directory: no zvols there. */
+export const PROFILE_ZVOL_PARENTS: Partial<Record<Profile, string>> = {
+    zfs: "tank/vm",
+};
+
+export function zvolParent(profile: Profile = readProfile()): string | null {
+    return PROFILE_ZVOL_PARENTS[profile] ?? null;
+}
