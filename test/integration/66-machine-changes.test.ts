@@ -3,7 +3,7 @@
 // resources, disks and NICs, clone and disk conversion as Jobs with their
 // results checked with virsh and qemu-img; a profile whose pool was never
 // made (a node without spare disks) leaves new disks in the default pool.
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import QUnit from "qunit";
@@ -21,6 +21,11 @@ const libvirtPoolNames = () => virsh("pool-list", "--all", "--name").split("\n")
 const domainNames = () => virsh("list", "--all", "--name").split("\n").map(l => l.trim()).filter(Boolean);
 const prop = (objectPath: string, name: string) => getProperty(objectPath, MACHINE, name).catch(() => undefined);
 const volumeFile = (name: string) => virsh("vol-path", "--pool", "default", name).trim();
+
+/* zfs-fuse does not know `zfs version`; OpenZFS prints "zfs-2.…" */
+const zfsVersion = spawnSync("zfs", ["version"], { encoding: "utf8" });
+const ZFS_FUSE_SKIP = zfsVersion.error ? "ZFS is not installed here" : /^zfs-\d/m.test(zfsVersion.stdout) ? "this host runs OpenZFS, not zfs-fuse" : null;
+const zfsNames = () => spawnSync("zfs", ["list", "-H", "-o", "name", "-t", "all"], { encoding: "utf8" }).stdout;
 
 type Options = Record<string, [string, unknown]>;
 const MIB = 1024 ** 2;
@@ -195,6 +200,34 @@ QUnit.module("machines: changes, imports, clones and conversions", hooks => {
         const badRename = await call(ADMIN.name, objectPath, "Rename", "sa{sv}", ["../etc", {}]);
         assert.false(badRename.ok);
         if (!badRename.ok) assert.true(/^new_name: /.test(badRename.message), badRename.message);
+    });
+
+    testUnless("a zvol disk on zfs-fuse is refused with the reason, and nothing is made; an unknown disk kind is refused", ZFS_FUSE_SKIP, async assert => {
+        const name = uniqueName("dvzvol");
+        made.push(name);
+        const reply = await create(name, { "disk-size": ["t", 16 * MIB], "memory-mib": ["t", 128] });
+        assert.true(reply.ok, reply.ok ? "created" : reply.message);
+        if (!reply.ok) return;
+        const objectPath = reply.body[0] as string;
+        const disksBefore = await prop(objectPath, "Disks");
+        const zfsBefore = zfsNames();
+        const volumesBefore = virsh("vol-list", "default");
+
+        const zvol = await call(ADMIN.name, objectPath, "AttachDisk", "ta{sv}", [64 * MIB, { kind: ["s", "zvol"] }]);
+        assert.false(zvol.ok, "refused");
+        if (!zvol.ok) {
+            assert.equal(zvol.errorName, "org.debvisor.DebVisor1.Error.NotSupported");
+            assert.true(/options\.kind: zvol disks need OpenZFS: this host runs zfs-fuse/.test(zvol.message), zvol.message);
+        }
+        const unknown = await call(ADMIN.name, objectPath, "AttachDisk", "ta{sv}", [64 * MIB, { kind: ["s", "lvm"] }]);
+        assert.false(unknown.ok, "an unknown kind is refused");
+        if (!unknown.ok) {
+            assert.equal(unknown.errorName, "org.debvisor.DebVisor1.Error.InvalidArgument");
+            assert.true(/kind.*must be one of file, zvol/.test(unknown.message), unknown.message);
+        }
+        assert.deepEqual(await prop(objectPath, "Disks"), disksBefore, "the machine's disks are unchanged");
+        assert.equal(zfsNames(), zfsBefore, "no dataset or volume was made");
+        assert.equal(virsh("vol-list", "default"), volumesBefore, "no volume was made in the pool");
     });
 
     QUnit.test("clone and convert run as Jobs; the copy is independent and the conversion switches the disk", async assert => {

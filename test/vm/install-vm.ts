@@ -422,6 +422,8 @@ async function firstBoot(password: string): Promise<void> {
             await page.screenshot({ path: path.join(OUT, "overview-firstboot.png"), fullPage: true });
             if (PROFILE !== "ceph")
                 await openZfsOnNode(frame);
+            if (PROFILE === "zfs")
+                await zvolDiskOnNode(frame);
             if (CREATES_CLUSTER)
                 await clusterPage(page);
             if (PROFILE !== "zfs")
@@ -554,6 +556,41 @@ async function openZfsOnNode(frame: import("playwright-core").Frame): Promise<vo
     say(`OpenZFS on the node: ${timings.openzfs}`);
     if (problems.length > 0)
         throw new Error(`OpenZFS on the node: ${problems.join("; ")}`);
+}
+
+/* A machine with a zvol disk, through the bus as the page and debvisorctl make one: its definition
+ * names the zvol's block device, qemu opens it (the machine runs: no OS needed), and deleting the
+ * machine with its disks destroys the zvol. */
+async function zvolDiskOnNode(frame: import("playwright-core").Frame): Promise<void> {
+    const name = "zvol-test";
+    const MIB = 1024 * 1024;
+    const [machine] = await onBus(frame, "/org/debvisor/DebVisor1/manager", "org.debvisor.DebVisor1.Manager", "CreateMachine", "sa{sv}", [name, {
+        source: { t: "s", v: "empty" }, "disk-size": { t: "t", v: 16 * MIB }, "memory-mib": { t: "t", v: 64 }, network: { t: "s", v: "none" },
+    }]) as [string];
+    const iface = "org.debvisor.DebVisor1.Machine";
+    const property = async (prop: string) =>
+        ((await onBus(frame, machine, "org.freedesktop.DBus.Properties", "Get", "ss", [iface, prop])) as [{ v: unknown }])[0].v;
+    const [target] = await onBus(frame, machine, iface, "AttachDisk", "ta{sv}", [64 * MIB, { kind: { t: "s", v: "zvol" } }]) as [string];
+    const zvol = `tank/vm/${name}-${target}`;
+    type Disk = Record<string, { v: unknown }>;
+    const disk = (await property("Disks") as Disk[]).find(d => d.Target?.v === target);
+    if (disk?.Type?.v !== "block" || disk.Source?.v !== `/dev/zvol/${zvol}` || disk.Format?.v !== "raw")
+        throw new Error(`the zvol disk ${target} in ${name}'s definition: ${JSON.stringify(disk)}`);
+    const volume = (await onNode(frame, ["zfs", "get", "-Hp", "-o", "value", "type", zvol])).trim();
+    const device = (await onNode(frame, ["readlink", "-f", `/dev/zvol/${zvol}`])).trim();
+    if (volume !== "volume" || !/^\/dev\/zd\d+$/.test(device))
+        throw new Error(`${zvol}: type ${volume}, device ${device}`);
+    // qemu refuses to start when it cannot open a disk: running means it opened the zvol
+    await onBus(frame, machine, iface, "Start", "a{sv}", [{}]);
+    await until(`${name} with its zvol disk running`, 120_000, async () => await property("State") === "running");
+    await onBus(frame, machine, iface, "ForceOff", "a{sv}", [{}]);
+    await until(`${name} off`, 60_000, async () => await property("State") === "shutoff");
+    await onBus(frame, machine, iface, "Delete", "a{sv}", [{ "delete-disks": { t: "b", v: true } }]);
+    const left = (await onNode(frame, ["zfs", "list", "-H", "-o", "name", "-r", "tank/vm"])).split("\n").filter(l => l.startsWith(`tank/vm/${name}`));
+    if (left.length > 0)
+        throw new Error(`deleting ${name} with its disks left ${left.join(" ")}`);
+    timings.zvolDisk = `${name}: ${target} on ${zvol} (${device}), ran, deleted with its disks, zvol gone`;
+    say(`zvol disk on the node: ${timings.zvolDisk}`);
 }
 
 /* The node's own cluster on the Storage page's Ceph tab: reachable, its health and OSDs shown. */
