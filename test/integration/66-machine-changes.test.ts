@@ -226,6 +226,19 @@ QUnit.module("machines: changes, imports, clones and conversions", hooks => {
             assert.true(/kind.*must be one of file, zvol/.test(unknown.message), unknown.message);
         }
         assert.deepEqual(await prop(objectPath, "Disks"), disksBefore, "the machine's disks are unchanged");
+
+        // a new machine on a zvol: refused the same way, and no machine is left
+        const other = uniqueName("dvzvolnew");
+        made.push(other);
+        const created = await create(other, { "disk-kind": ["s", "zvol"], "disk-size": ["t", 64 * MIB] });
+        assert.false(created.ok, "CreateMachine with a zvol disk is refused");
+        if (!created.ok)
+            assert.true(/options\.disk-kind: zvol disks need OpenZFS: this host runs zfs-fuse/.test(created.message), created.message);
+        assert.false(domainNames().includes(other), "no machine was defined");
+        const imported = await create(other, { "disk-kind": ["s", "zvol"], source: ["s", "image"], image: ["s", randomImage(dir, "zvol.raw", 1)] });
+        assert.false(imported.ok, "an import onto a zvol is refused");
+        if (!imported.ok)
+            assert.true(imported.message.includes("options.disk-kind: source \"image\" imports into a qcow2 file"), imported.message);
         assert.equal(zfsNames(), zfsBefore, "no dataset or volume was made");
         assert.equal(virsh("vol-list", "default"), volumesBefore, "no volume was made in the pool");
     });

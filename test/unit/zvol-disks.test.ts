@@ -55,7 +55,7 @@ QUnit.module("zvol disks", () => {
             const tools = new ZfsTools();
             tools.createVolume = async name => { calls.push(`create ${name}`); };
             tools.destroy = async name => { calls.push(`destroy ${name}`); };
-            const error = await createZvolDisk(tools, "web-vdb", 1024 ** 3, "zfs").then(() => null, (e: unknown) => e);
+            const error = await createZvolDisk(tools, "web-vdb", 1024 ** 3, undefined, "zfs").then(() => null, (e: unknown) => e);
             assert.true(error instanceof DebVisorError && error.errorName === "NotSupported", String(error));
             assert.true(/options\.kind: zvol disks need OpenZFS: this host runs zfs-fuse/.test((error as Error).message), (error as Error).message);
             assert.false(await deleteZvolDisk(tools, { Type: "block", Source: "/dev/sdb" }));

@@ -27,6 +27,7 @@ const vmCreate: Command = {
         image: { type: "string", value: "FILE", help: "import this disk image (qcow2, raw, vmdk, vdi …) as the machine's disk" },
         "cloud-image": { type: "string", value: "FILE", help: "import this cloud image and attach a cloud-init seed" },
         "disk-size": { type: "string", value: "BYTES", help: "disk size (K, M, G, T suffixes); default 10G for a blank disk" },
+        zvol: { type: "boolean", help: "the disk as a ZFS volume (OpenZFS, storage profile zfs; blank disk or --iso only)" },
         vcpus: { type: "string", value: "N", help: "virtual CPUs (default 1)" },
         memory: { type: "string", value: "MIB", help: "memory in MiB (default 1024)" },
         os: { type: "string", value: "ID", help: "the libosinfo id of the OS, e.g. http://debian.org/debian/12" },
@@ -51,6 +52,8 @@ const vmCreate: Command = {
         }
         if (values["disk-size"] !== undefined)
             o["disk-size"] = new dbus.Variant("t", BigInt(parseBytes(String(values["disk-size"]))));
+        if (values.zvol)
+            o["disk-kind"] = new dbus.Variant("s", "zvol");
         if (values.vcpus !== undefined)
             o.vcpus = new dbus.Variant("u", wholeNumber(values.vcpus, "--vcpus"));
         if (values.memory !== undefined)

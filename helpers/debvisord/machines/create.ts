@@ -15,9 +15,11 @@ import type { JobControl } from "../jobs/jobs.js";
 import { absolutePath, machineName, optionsSchema } from "../validation.js";
 import { clearPassword, cloudInitUser, hostName, sshPublicKey, writeSeedIso } from "./cloud-init.js";
 import { domainXml, type DiskSpec, type NicSpec } from "./domain-builder.js";
+import { zvolParent } from "../storage/placement.js";
 import type { MachineHost } from "./machine-host.js";
 import { checkHostMemory, diskBytesSchema, memoryMiBSchema, vcpusSchema } from "./machine-rules.js";
 import { nicSourceFor, NETWORK_OPTION } from "./networks.js";
+import { createZvolDisk, DISK_KINDS } from "./zvol-disks.js";
 import { adoptFile, checkSpace, createVolume, diskFormat, diskSource, requireDirectory, vmPool, volumeName, type Volume } from "./vm-storage.js";
 
 const SOURCES = ["empty", "iso", "image", "cloud-image"] as const;
@@ -33,6 +35,7 @@ const createOptions = optionsSchema({
     iso: z.optional(absolutePath),
     image: z.optional(absolutePath),
     "disk-size": z.optional(diskBytesSchema),
+    "disk-kind": z.optional(z.enum(DISK_KINDS, { error: `must be one of ${DISK_KINDS.join(", ")}` })),
     vcpus: z.optional(vcpusSchema),
     "memory-mib": z.optional(memoryMiBSchema),
     os: z.optional(osId),
@@ -55,6 +58,8 @@ async function checkOptions(o: CreateOptions): Promise<void> {
         if (o[key] && needs !== key)
             throw invalidArgument(`options.${key}: not used with source "${source}"`);
     }
+    if (o["disk-kind"] === "zvol" && (source === "image" || source === "cloud-image"))
+        throw invalidArgument(`options.disk-kind: source "${source}" imports into a qcow2 file; a zvol disk starts empty (source "empty" or "iso")`);
     const cloudInit = Object.keys(o).filter(k => k.startsWith("cloud-init."));
     if (cloudInit.length > 0 && source !== "cloud-image")
         throw invalidArgument(`options.${cloudInit[0]}: cloud-init settings need source "cloud-image"`);
@@ -91,13 +96,20 @@ export function createMachineMethod(host: MachineHost) {
                 probe = o.image ? openSource(o.image, "options.image") : null;
                 const image = probe;
                 const diskBytes = Math.max(o["disk-size"] ?? (probe ? 0 : DEFAULT_DISK_BYTES), probe?.virtualSize ?? 0);
-                await checkSpace(host.libvirt, pool, diskBytes, "options.disk-size");
+                const zvol = o["disk-kind"] === "zvol";
+                if (!zvol)
+                    await checkSpace(host.libvirt, pool, diskBytes, "options.disk-size");
                 const kvm = await host.kvmAvailable();
                 const build = async (control: JobControl | null, cleanup: Array<() => Promise<unknown>>) => {
-                    const format = image ? "qcow2" : diskFormat(pool);
+                    const format = image ? "qcow2" : zvol ? "raw" : diskFormat(pool);
                     const diskName = volumeName(name, "", format);
-                    let disk: Volume;
-                    if (image) {
+                    let disk: Volume | null = null;
+                    let systemDisk: DiskSpec["source"] | undefined;
+                    if (zvol) {
+                        const made = await createZvolDisk(host.zfsTools, `${name}-vda`, diskBytes, { kind: "options.disk-kind", size: "options.disk-size" });
+                        cleanup.push(() => host.zfsTools.destroy(made.dataset, false));
+                        systemDisk = { device: made.device };
+                    } else if (image) {
                         const dir = requireDirectory(pool);
                         await convertImage({
                             source: image, target: path.join(dir, diskName), format: "qcow2",
@@ -108,10 +120,12 @@ export function createMachineMethod(host: MachineHost) {
                         if (diskBytes > image.virtualSize)
                             await host.libvirt.call(disk.volumePath, "org.libvirt.StorageVol", "Resize", "tu", [diskBytes, 0]);
                     } else {
-                        disk = await createVolume(host.libvirt, pool, diskName, diskBytes, format);
-                        cleanup.push(() => host.libvirt.deleteVolume(disk.volumePath));
+                        const made = await createVolume(host.libvirt, pool, diskName, diskBytes, format);
+                        cleanup.push(() => host.libvirt.deleteVolume(made.volumePath));
+                        disk = made;
                     }
-                    const disks: DiskSpec[] = [{ source: await diskSource(pool, disk.name), target: "vda", device: "disk", format, bus: "virtio" }];
+                    systemDisk ??= await diskSource(pool, disk!.name);
+                    const disks: DiskSpec[] = [{ source: systemDisk, target: "vda", device: "disk", format, bus: "virtio" }];
                     if (o.iso)
                         disks.push({ source: { file: o.iso }, target: "sda", device: "cdrom", format: "raw", bus: "sata" });
                     if (source === "cloud-image") {
@@ -145,7 +159,7 @@ export function createMachineMethod(host: MachineHost) {
                         // running (and its display) shown when the reply arrives, not only when libvirt's event does
                         await host.refresh(domainPath);
                     }
-                    return `Created ${name}${o.start ? " and started it" : ""} (${formatBytes(diskBytes)} disk in the pool "${pool.name}")`;
+                    return `Created ${name}${o.start ? " and started it" : ""} (${formatBytes(diskBytes)} disk ${zvol ? `on the zvol ${zvolParent()}/${name}-vda` : `in the pool "${pool.name}"`})`;
                 };
                 // undo in reverse order; report the first failure, not a cleanup error
                 const withCleanup = async (control: JobControl | null) => {

@@ -56,14 +56,18 @@ async function waitForDevice(device: string): Promise<void> {
     }
 }
 
+/* The arguments a refusal names: the method's option that asked for a zvol, and its size. */
+interface ZvolArguments { kind: string; size: string }
+
 /* Makes the zvol NAME under the profile's zvol dataset and waits for its block device; on any
  * failure after `zfs create`, the zvol is destroyed again. */
-export async function createZvolDisk(tools: ZfsTools, name: string, bytes: number, profile: Profile = readProfile()): Promise<{ dataset: string; device: string }> {
+export async function createZvolDisk(tools: ZfsTools, name: string, bytes: number, args: ZvolArguments = { kind: "options.kind", size: "size" },
+    profile: Profile = readProfile()): Promise<{ dataset: string; device: string }> {
     const refusal = zvolRefusal(profile, await tools.flavor());
     if (refusal)
-        throw notSupported(`options.kind: ${refusal}`);
+        throw notSupported(`${args.kind}: ${refusal}`);
     if (bytes % ZVOL_BLOCK !== 0)
-        throw invalidArgument(`size: a zvol's size must be a whole number of MiB (a multiple of ${ZVOL_BLOCK} bytes)`);
+        throw invalidArgument(`${args.size}: a zvol's size must be a whole number of MiB (a multiple of ${ZVOL_BLOCK} bytes)`);
     const dataset = `${zvolParent(profile)!}/${name}`;
     await tools.createVolume(dataset, BigInt(bytes), {});
     const device = zvolDevice(dataset);
