@@ -80,8 +80,9 @@ export async function machineSetAutostart(path: string, autostart: boolean): Pro
     await machine(path, "SetAutostart", [autostart, {}]);
 }
 
-export async function machineAttachDisk(path: string, bytes: number): Promise<string> {
-    const [target] = await machine<[string]>(path, "AttachDisk", [bytes, {}]);
+/* `zvol`: a ZFS volume instead of a qcow2 file (OpenZFS and the zfs profile only; the daemon says why not elsewhere). */
+export async function machineAttachDisk(path: string, bytes: number, zvol = false): Promise<string> {
+    const [target] = await machine<[string]>(path, "AttachDisk", [bytes, options({ kind: s(zvol ? "zvol" : undefined) })]);
     return target;
 }
 

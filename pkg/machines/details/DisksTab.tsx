@@ -8,16 +8,17 @@ import { ActionDialog } from "../../lib/components/ActionDialog";
 import type { MachineObject } from "../../lib/dbus-store";
 import { format, _ } from "../../lib/gettext";
 
-const GIB = 1024 ** 3;
+const MIB = 1024 ** 2;
 
 export function DisksTab({ machine }: { machine: MachineObject }) {
     const disks = machineDisks(machine.props);
     const [attach, setAttach] = useState(false);
     const [detach, setDetach] = useState<MachineDisk | null>(null);
     const [deleteVolume, setDeleteVolume] = useState(false);
+    const [zvol, setZvol] = useState(false);
     return (
         <>
-            <Button variant="secondary" className="pf-v6-u-my-md" onClick={() => setAttach(true)}>{_("Add disk")}</Button>
+            <Button variant="secondary" className="pf-v6-u-my-md" onClick={() => { setZvol(false); setAttach(true) }}>{_("Add disk")}</Button>
             <Table aria-label={_("Disks")} variant="compact">
                 <Thead><Tr><Th>{_("Disk")}</Th><Th>{_("Device")}</Th><Th>{_("Bus")}</Th><Th>{_("Format")}</Th><Th>{_("Source")}</Th><Th screenReaderText={_("Actions")} /></Tr></Thead>
                 <Tbody>
@@ -33,15 +34,17 @@ export function DisksTab({ machine }: { machine: MachineObject }) {
             {attach && (
                 <ActionDialog title={_("Add a disk")} confirm={_("Add")} onClose={() => setAttach(false)}
                     field={{ label: _("Size (GiB)"), initial: "10", check: v => Number(v) > 0 ? null : _("A size in GiB, more than 0") }}
-                    run={v => machineAttachDisk(machine.path, Math.round(Number(v) * GIB))}>
+                    run={v => machineAttachDisk(machine.path, Math.round(Number(v) * 1024) * MIB, zvol)}>
                     <p>{_("A new thin qcow2 volume in the VM storage pool; a running machine sees it at once.")}</p>
+                    <Checkbox id="attach-zvol" isChecked={zvol} onChange={(_e, v) => setZvol(v)}
+                        label={_("A ZFS volume (zvol) instead: needs OpenZFS and the storage profile zfs")} />
                 </ActionDialog>
             )}
             {detach && (
                 <ActionDialog title={format(_("Detach $0?"), detach.Target)} confirm={_("Detach")} danger onClose={() => setDetach(null)}
                     run={() => machineDetachDisk(machine.path, detach.Target, deleteVolume)}>
                     <p>{format(_("$0 ($1) is removed from the machine."), detach.Target, detach.Source)}</p>
-                    {!detach.Source.startsWith("/") && (
+                    {(!detach.Source.startsWith("/") || (detach.Type === "block" && detach.Source.startsWith("/dev/zvol/"))) && (
                         <Checkbox id="delete-volume" isChecked={deleteVolume} onChange={(_e, v) => setDeleteVolume(v)}
                             label={_("Also delete the volume and everything on it")} />
                     )}
