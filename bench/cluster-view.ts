@@ -26,21 +26,21 @@ const ROUNDS = 3;
 const domainXml = (name: string) => `<domain type='qemu'><name>${name}</name><memory unit='MiB'>16</memory><vcpu>1</vcpu>` +
     "<os><type arch='x86_64' machine='pc'>hvm</type></os><devices><serial type='pty'/></devices></domain>";
 
-interface Timings { firstRow: number[]; allKnown: number[]; scripts: number[]; watch: number[] }
+interface Timings { firstRow: number[]; allKnown: number[]; scripts: number[]; watch: number[]; listed: number[]; drawn: number[] }
 
 /* When, after `started` (ms since the epoch), the page's scripts ran and asked for debvisord's objects, and when that
  * watch was answered (the store's marks): what the first row waited for. */
-async function pagePhases(frame: Frame, started: number): Promise<{ scripts: number; watch: number }> {
-    const [origin, asked, answered] = await frame.evaluate(() => [performance.timeOrigin,
-        performance.getEntriesByName("debvisor-watch-sent")[0]?.startTime ?? Number.NaN,
-        performance.getEntriesByName("debvisor-watch-ready")[0]?.startTime ?? Number.NaN]);
-    return { scripts: origin + asked - started, watch: origin + answered - started };
+async function pagePhases(frame: Frame, started: number): Promise<{ scripts: number; watch: number; listed: number; drawn: number }> {
+    const [origin, asked, answered, listed, drawn] = await frame.evaluate(() => [performance.timeOrigin,
+        ...["debvisor-watch-sent", "debvisor-watch-ready", "debvisor-listed", "debvisor-first-row"].map(mark =>
+            performance.getEntriesByName(mark)[0]?.startTime ?? Number.NaN)]);
+    return { scripts: origin + asked - started, watch: origin + answered - started, listed: origin + listed - started, drawn: origin + drawn - started };
 }
 
 /* Navigation to node 1's machines page → its first row, and → the count saying every machine is known. */
 async function pageTimes(url: string, total: number): Promise<Timings> {
     const session = await openSession();
-    const t: Timings = { firstRow: [], allKnown: [], scripts: [], watch: [] };
+    const t: Timings = { firstRow: [], allKnown: [], scripts: [], watch: [], listed: [], drawn: [] };
     try {
         await login(session.page, ADMIN, url);
         for (let i = 0; i < ROUNDS; i++) {
@@ -54,6 +54,8 @@ async function pageTimes(url: string, total: number): Promise<Timings> {
             const phases = await pagePhases(frame, started);
             t.scripts.push(phases.scripts);
             t.watch.push(phases.watch);
+            t.listed.push(phases.listed);
+            t.drawn.push(phases.drawn);
         }
     } finally {
         await session.close();
@@ -99,8 +101,8 @@ export async function clusterViewBench(): Promise<void> {
 
         const total = PER_NODE * NODES;
         for (const [what, t] of [["node 1 alone", alone], ["the cluster", together]] as const)
-            console.log(`cluster page, ${what}, ms after the navigation began: its scripts ran and asked for debvisord's objects ${median(t.scripts).toFixed(0)}, ` +
-                `its watch of debvisord's objects answered ${median(t.watch).toFixed(0)}, first row ${median(t.firstRow).toFixed(0)}, all known ${median(t.allKnown).toFixed(0)}`);
+            console.log(`cluster page, ${what}, ms after the navigation began: it asked for debvisord's objects ${median(t.scripts).toFixed(0)}, ` +
+                `the list's machines (ListMachines) answered ${median(t.listed).toFixed(0)}, its watch of debvisord's objects answered ${median(t.watch).toFixed(0)}, first row ${median(t.firstRow).toFixed(0)} (drawn in the page ${median(t.drawn).toFixed(0)}), all known ${median(t.allKnown).toFixed(0)}`);
         report(`cluster page: navigation → first row (${NODES} nodes × ${PER_NODE})`, `${median(together.firstRow).toFixed(0)} ms`,
             `node 1 alone, ${PER_NODE} machines (${median(alone.firstRow).toFixed(0)} ms)`, median(together.firstRow) / median(alone.firstRow), "goal 1.5 s");
         report(`cluster page: navigation → all ${total} known`, `${median(together.allKnown).toFixed(0)} ms`,
