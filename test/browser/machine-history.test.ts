@@ -6,7 +6,7 @@ import fs from "node:fs";
 import QUnit from "qunit";
 import type { Frame } from "playwright-core";
 import { callAs } from "../lib/call-as.js";
-import { COCKPIT_URL, login, openSession, pageFrame, screenshot } from "../lib/browser.js";
+import { COCKPIT_URL, login, openSession, pageFrame, screenshot, type Session } from "../lib/browser.js";
 import { tempDir, uniqueName } from "../lib/images.js";
 import { enginesMissing, MetricsEngines } from "../lib/metrics-engines.js";
 import { removeGuest, startTinyGuest } from "../lib/running-guest.js";
@@ -19,6 +19,17 @@ const WAIT = { timeout: 30_000 };
 const HOLD_MS = 1000;
 /** the frames' times are taken in this process, as Playwright reports them */
 const TIMING_SLACK_MS = 100;
+
+/* The History calls the page sends over Cockpit's WebSocket, with the range (seconds) each asks for, in order. */
+function historyCallsOf(session: Session): number[] {
+    const asked: number[] = [];
+    session.page.on("websocket", ws => ws.on("framesent", f => {
+        const m = /"History",\s*\[\s*"[\w-]+",\s*(\d+)/.exec(String(f.payload));
+        if (m)
+            asked.push(Number(m[1]));
+    }));
+    return asked;
+}
 
 const pointsOf = (frame: Frame, title: string) =>
     frame.locator(`[data-testid='machine-history'] figure[aria-label='${title}'] svg`).getAttribute("data-points").then(Number);
@@ -95,13 +106,7 @@ moduleUnless("browser: a machine's history graphs", enginesMissing(), hooks => {
 
     QUnit.test("the other ranges are read once the hour is drawn: Day is drawn with no History call after its click", async assert => {
         const session = await openSession();
-        // the History calls the page sends over Cockpit's WebSocket, with the range each asks for
-        const asked: number[] = [];
-        session.page.on("websocket", ws => ws.on("framesent", f => {
-            const m = /"History",\s*\[\s*"[\w-]+",\s*(\d+)/.exec(String(f.payload));
-            if (m)
-                asked.push(Number(m[1]));
-        }));
+        const asked = historyCallsOf(session);
         try {
             const frame = await openHistory(session);
             await waitFor("the day's and the week's History asked", () => asked.includes(86400) && asked.includes(7 * 86400), 10_000, 100);
@@ -118,13 +123,7 @@ moduleUnless("browser: a machine's history graphs", enginesMissing(), hooks => {
 
     QUnit.test("opened from the list, the hour and then the day are read as the machine's page opens: History, Day and Hour again are drawn with no History call after their clicks", async assert => {
         const session = await openSession();
-        // the History calls the page sends over Cockpit's WebSocket, with the range each asks for, in order
-        const asked: number[] = [];
-        session.page.on("websocket", ws => ws.on("framesent", f => {
-            const m = /"History",\s*\[\s*"[\w-]+",\s*(\d+)/.exec(String(f.payload));
-            if (m)
-                asked.push(Number(m[1]));
-        }));
+        const asked = historyCallsOf(session);
         try {
             await login(session.page, VIEWER);
             session.consoleErrors.length = 0;
