@@ -61,7 +61,9 @@ interface Cockpit {
     /** A human sentence for an error or a problem code. */
     message(error: DBusError | CloseOptions | string): string;
     hidden: boolean;
-    transport: { host: string; origin: string; csrf_token: string };
+    /** `wait`: calls back once the page's connection to Cockpit is open (at once if it is); frames sent before that
+     * are queued until then. */
+    transport: { host: string; origin: string; csrf_token: string; wait(callback: () => void): void };
     addEventListener(type: "visibilitychange" | "locationchanged", listener: () => void): void;
     removeEventListener(type: "visibilitychange" | "locationchanged", listener: () => void): void;
     location: { path: string[]; options: Record<string, string | string[]>; go(path: string | string[], options?: Record<string, string>): void };

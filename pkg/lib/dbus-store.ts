@@ -212,7 +212,10 @@ let watchHeld: Promise<void> | null = null;
 export function holdWatchUntil(first: Promise<unknown>, atMostMs: number): void {
     if (client)
         return; // too late: the objects are being read already
-    watchHeld = Promise.race([first.then(() => undefined, () => undefined), new Promise<void>(resolve => setTimeout(resolve, atMostMs))]);
+    // the time counts from when the page's connection is open: the calls `first` made are queued until then, and
+    // on a loaded host that can take longer than `atMostMs` itself
+    const atMost = new Promise<void>(resolve => cockpit.transport.wait(() => setTimeout(resolve, atMostMs)));
+    watchHeld = Promise.race([first.then(() => undefined, () => undefined), atMost]);
 }
 
 /* The page's client; opened on first use. */
