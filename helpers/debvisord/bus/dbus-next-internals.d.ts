@@ -1,5 +1,5 @@
-// The parts of dbus-next's internals that large-bodies.ts takes over or uses:
-// how a connection turns bytes into messages.
+// The parts of dbus-next's internals that large-bodies.ts and managed-objects-reply.ts take over or use:
+// how a connection turns bytes into messages, and a message into bytes.
 declare module "dbus-next/lib/message.js" {
     const message: {
         unmarshalMessages(stream: NodeJS.ReadableStream, onMessage: (message: Record<string, unknown>) => void, opts: unknown): void;
@@ -17,7 +17,11 @@ declare module "dbus-next/lib/dbus-buffer.js" {
     export default DBusBuffer;
 }
 declare module "dbus-next/lib/marshall-compat.js" {
-    const compat: { messageToJsFmt(message: { signature: string; body: unknown[] }): { body: unknown[] } };
+    const compat: {
+        messageToJsFmt(message: { signature: string; body: unknown[] }): { body: unknown[] };
+        /* a whole message as it goes on the wire, and the descriptors it carries */
+        marshallMessage(message: object): [Buffer, number[]];
+    };
     export default compat;
 }
 declare module "dbus-next/lib/constants.js" {

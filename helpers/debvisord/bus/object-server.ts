@@ -12,6 +12,7 @@ import { busy, DebVisorError, invalidArgument } from "../../lib/errors.js";
 import { comparable, marshal } from "../../lib/variants.js";
 import { formatBytes } from "../../lib/bytes.js";
 import { heldBody } from "./large-bodies.js";
+import { managedObjectEntry, managedObjectsBody, sendManagedObjectsReply } from "./managed-objects-reply.js";
 
 const { Message, Variant } = dbus;
 type DBusMessage = InstanceType<typeof Message>;
@@ -90,6 +91,10 @@ interface Exported {
     compared: Record<string, string>;
     /** what of each property was news when last published */
     news: Record<string, string>;
+    /** each property as compared text, as last published (signalled or not) */
+    latest: Record<string, string>;
+    /** its entry of GetManagedObjects' answer, marshalled from the values last published; made when first asked for */
+    entry?: Buffer;
 }
 
 /* The singletons' paths of DebVisor 0.1.0, capitalized where every other path is lower case: for
@@ -156,7 +161,7 @@ export class ObjectServer {
         if (!before || before.iface !== iface) {
             if (before)
                 this.unexport(path);
-            const object: Exported = { iface, methods: methods(), props, compared, news: newsCompared };
+            const object: Exported = { iface, methods: methods(), props, compared, news: newsCompared, latest: compared };
             for (const m of spec.methods) {
                 if (!(m.name in object.methods))
                     throw new Error(`${iface}.${m.name} has no implementation`);
@@ -167,6 +172,10 @@ export class ObjectServer {
         }
         const newsworthy = Object.keys(compared).some(name => newsCompared[name] !== before.news[name]);
         before.props = props;
+        // the same values published again (an area's periodic refresh) keep the marshalled entry
+        if (Object.keys(compared).some(name => compared[name] !== before.latest[name]))
+            before.entry = undefined;
+        before.latest = compared;
         before.news = newsCompared;
         if (!newsworthy)
             return;
@@ -272,10 +281,13 @@ export class ObjectServer {
         if (iface === PEER)
             return false; // dbus-next answers Ping and GetMachineId
         if (isRoot && iface === OBJECT_MANAGER && member === "GetManagedObjects") {
-            const all: Record<string, unknown> = {};
-            for (const [p, object] of this.objects)
-                all[p] = this.interfacesAndProperties(object);
-            this.reply(msg, "a{oa{sa{sv}}}", [all]);
+            const entries = [...this.objects].map(([p, object]) => object.entry ??= managedObjectEntry(p, this.interfacesAndProperties(object)));
+            if (!sendManagedObjectsReply(this.bus, msg, managedObjectsBody(entries))) {
+                const all: Record<string, unknown> = {};
+                for (const [p, object] of this.objects)
+                    all[p] = this.interfacesAndProperties(object);
+                this.reply(msg, "a{oa{sa{sv}}}", [all]);
+            }
             return true;
         }
         if (!known) {
