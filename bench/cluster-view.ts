@@ -37,15 +37,30 @@ async function pagePhases(frame: Frame, started: number): Promise<{ scripts: num
     return { scripts: origin + asked - started, watch: origin + answered - started, listed: origin + listed - started, drawn: origin + drawn - started };
 }
 
+/* How a person comes to the list: through Cockpit's menu from its Overview, the console already open (the shell is
+ * loaded before and not counted: the goal's navigation); or by loading the page's address (a reload, a bookmark: the
+ * shell is loaded too). */
+const WAYS = ["menu", "address"] as const;
+type Way = typeof WAYS[number];
+
 /* Navigation to node 1's machines page → its first row, and → the count saying every machine is known. */
-async function pageTimes(url: string, total: number): Promise<Timings> {
+async function pageTimes(url: string, total: number, way: Way): Promise<Timings> {
     const session = await openSession();
     const t: Timings = { firstRow: [], allKnown: [], scripts: [], watch: [], listed: [], drawn: [] };
     try {
         await login(session.page, ADMIN, url);
         for (let i = 0; i < ROUNDS; i++) {
-            const started = Date.now();
-            await session.page.goto(`${url}/debvisor/machines`);
+            let started: number;
+            if (way === "menu") {
+                // the shell keeps a page's frame once opened: from the Overview of a shell loaded anew, the list is new
+                await session.page.goto(`${url}/system`);
+                await pageFrame(session.page, "system");
+                started = Date.now();
+                await session.page.click(`#host-apps a[href="/debvisor/machines"]`);
+            } else {
+                started = Date.now();
+                await session.page.goto(`${url}/debvisor/machines`);
+            }
             const frame = await pageFrame(session.page, "debvisor/machines");
             await frame.locator("tr[data-machine]").first().waitFor({ timeout: 60_000 });
             t.firstRow.push(Date.now() - started);
@@ -61,6 +76,14 @@ async function pageTimes(url: string, total: number): Promise<Timings> {
         await session.close();
     }
     return t;
+}
+
+/* Both ways, one after the other. */
+async function pageTimesByWay(url: string, total: number): Promise<Record<Way, Timings>> {
+    const byWay = {} as Record<Way, Timings>;
+    for (const way of WAYS)
+        byWay[way] = await pageTimes(url, total, way);
+    return byWay;
 }
 
 export async function clusterViewBench(): Promise<void> {
@@ -89,7 +112,7 @@ export async function clusterViewBench(): Promise<void> {
         first.mustExec(["sh", "-c", "mkdir -p /etc/cockpit && printf '[WebService]\\nAllowUnencrypted = true\\n' > /etc/cockpit/cockpit.conf"]);
         first.mustExec(["systemctl", "enable", "--now", "cockpit.socket"]);
         const url = `http://${cluster.address(0)}:9090`;
-        const alone = await pageTimes(url, PER_NODE);
+        const alone = await pageTimesByWay(url, PER_NODE);
 
         clusterCtl(cluster, 0, ["cluster", "create", cluster.address(0), "--wait"]);
         // each join timed: the third adds a third monitor to a quorum of two
@@ -97,16 +120,28 @@ export async function clusterViewBench(): Promise<void> {
             await timedJoin(cluster, n, 0);
         const listed = () => (JSON.parse(first.mustExec(["debvisorctl", "cluster", "status", "--json"])) as { Machines: unknown[] }).Machines.length;
         await waitFor("node 1 to know the other nodes' machines", () => listed() === PER_NODE * (NODES - 1), 120_000, 1000);
-        const together = await pageTimes(url, PER_NODE * NODES);
+        const together = await pageTimesByWay(url, PER_NODE * NODES);
 
         const total = PER_NODE * NODES;
-        for (const [what, t] of [["node 1 alone", alone], ["the cluster", together]] as const)
-            console.log(`cluster page, ${what}, ms after the navigation began: it asked for debvisord's objects ${median(t.scripts).toFixed(0)}, ` +
-                `the list's machines (ListMachines) answered ${median(t.listed).toFixed(0)}, its watch of debvisord's objects answered ${median(t.watch).toFixed(0)}, first row ${median(t.firstRow).toFixed(0)} (drawn in the page ${median(t.drawn).toFixed(0)}), all known ${median(t.allKnown).toFixed(0)}`);
-        report(`cluster page: navigation → first row (${NODES} nodes × ${PER_NODE})`, `${median(together.firstRow).toFixed(0)} ms`,
-            `node 1 alone, ${PER_NODE} machines (${median(alone.firstRow).toFixed(0)} ms)`, median(together.firstRow) / median(alone.firstRow), "goal 1.5 s");
-        report(`cluster page: navigation → all ${total} known`, `${median(together.allKnown).toFixed(0)} ms`,
-            `node 1 alone, all ${PER_NODE} known (${median(alone.allKnown).toFixed(0)} ms)`, median(together.allKnown) / median(alone.allKnown), "goal 2.5 s");
+        const wayText: Record<Way, string> = { menu: "through the menu", address: "its address loaded" };
+        // a mark the page had not set when measured (the list's rows were all known before the objects were read)
+        const ms = (values: number[]) => {
+            const set = values.filter(v => !Number.isNaN(v));
+            return set.length ? median(set).toFixed(0) : "after the rest";
+        };
+        for (const way of WAYS) {
+            for (const [what, t] of [["node 1 alone", alone[way]], ["the cluster", together[way]]] as const)
+                console.log(`cluster page, ${what}, ${wayText[way]}, ms after the navigation began: it asked for debvisord's objects ${ms(t.scripts)}, ` +
+                    `the list's machines (ListMachines) answered ${ms(t.listed)}, its watch of debvisord's objects answered ${ms(t.watch)}, first row ${ms(t.firstRow)} (drawn in the page ${ms(t.drawn)}), all known ${ms(t.allKnown)}`);
+        }
+        // the goals are for navigation in the console; a load of the address adds Cockpit's shell, for context
+        for (const way of WAYS) {
+            const goals = way === "menu";
+            report(`cluster page, ${wayText[way]}: → first row (${NODES} nodes × ${PER_NODE})`, `${median(together[way].firstRow).toFixed(0)} ms`,
+                `node 1 alone, ${PER_NODE} machines (${median(alone[way].firstRow).toFixed(0)} ms)`, median(together[way].firstRow) / median(alone[way].firstRow), goals ? "goal 1.5 s" : undefined);
+            report(`cluster page, ${wayText[way]}: → all ${total} known`, `${median(together[way].allKnown).toFixed(0)} ms`,
+                `node 1 alone, all ${PER_NODE} known (${median(alone[way].allKnown).toFixed(0)} ms)`, median(together[way].allKnown) / median(alone[way].allKnown), goals ? "goal 2.5 s" : undefined);
+        }
     } finally {
         await cluster.stop();
     }
