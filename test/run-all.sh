@@ -39,7 +39,7 @@ lane=$!
     npx tsx test/run.ts unit integration browser
     echo $? > "$host_rc"
 ) 2>&1 | tee "$host_log"
-wait "$lane"
+wait "$lane" || true
 
 host=1 nodes=1 vm=1
 [ -f "$host_rc" ] && read -r host < "$host_rc"
