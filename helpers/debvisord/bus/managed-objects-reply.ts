@@ -1,6 +1,6 @@
 // GetManagedObjects' answer, put together from bytes kept per object.
 // dbus-next marshals in JavaScript, value by value: the whole tree of a host
-// with 300 machines took 0.2 to 0.6 s on two cores, every time a page opened,
+// with 300 machines took 150 to 900 ms on two cores, every time a page opened,
 // and nothing else was answered meanwhile. An object's part of the answer
 // only changes when the object is published again, so each object's bytes
 // are marshalled once (by dbus-next itself) and kept until then; an answer
