@@ -5,7 +5,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import QUnit from "qunit";
-import { login, openFromMenu, openSession, screenshot } from "../lib/browser.js";
+import { loggedIn, openFromMenu, screenshot } from "../lib/browser.js";
 import { reactivateDaemon, waitForArea } from "../lib/daemon.js";
 import { ADMIN } from "../lib/users.js";
 
@@ -15,29 +15,28 @@ const DNS_STATE = "/etc/debvisor/dns/state.json";
 QUnit.module("browser: an area that is not ready", () => {
     QUnit.test("the DNS page says why DNS is not available and that it retries, then shows DNS once it is fixed", async assert => {
         const saved = fs.existsSync(DNS_STATE) ? fs.readFileSync(DNS_STATE) : null;
-        const session = await openSession();
         try {
             fs.mkdirSync(path.dirname(DNS_STATE), { recursive: true });
             fs.writeFileSync(DNS_STATE, "{ \"zones\": ", { mode: 0o640 });
             await reactivateDaemon();
             await waitForArea("dns", "retrying", 30_000);
-            await login(session.page, ADMIN);
-            const frame = await openFromMenu(session.page, "DNS", "debvisor/dns");
-            const state = frame.locator("[data-area-state='retrying']");
-            await state.waitFor(WAIT);
-            const text = await state.innerText();
-            assert.true(text.includes(DNS_STATE), `names the file: ${text}`);
-            assert.true(/tries again by itself/.test(text), "says that it retries");
-            await screenshot(session.page, "area-state-dns-retrying", frame);
+            await loggedIn(ADMIN, {}, async session => {
+                const frame = await openFromMenu(session.page, "DNS", "debvisor/dns");
+                const state = frame.locator("[data-area-state='retrying']");
+                await state.waitFor(WAIT);
+                const text = await state.innerText();
+                assert.true(text.includes(DNS_STATE), `names the file: ${text}`);
+                assert.true(/tries again by itself/.test(text), "says that it retries");
+                await screenshot(session.page, "area-state-dns-retrying", frame);
 
-            if (saved)
-                fs.writeFileSync(DNS_STATE, saved);
-            else
-                fs.rmSync(DNS_STATE);
-            await frame.getByRole("button", { name: "Add zone" }).waitFor({ timeout: 90_000 });
-            assert.equal(await frame.locator("[data-area-state]").count(), 0, "the state is gone once DNS is ready");
+                if (saved)
+                    fs.writeFileSync(DNS_STATE, saved);
+                else
+                    fs.rmSync(DNS_STATE);
+                await frame.getByRole("button", { name: "Add zone" }).waitFor({ timeout: 90_000 });
+                assert.equal(await frame.locator("[data-area-state]").count(), 0, "the state is gone once DNS is ready");
+            });
         } finally {
-            await session.close();
             if (saved)
                 fs.writeFileSync(DNS_STATE, saved);
             else

@@ -9,7 +9,7 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import QUnit from "qunit";
-import { login, openFromMenu, openSession, screenshot } from "../lib/browser.js";
+import { loggedIn, openFromMenu, screenshot } from "../lib/browser.js";
 import { defineMachineOn, domainNames, MACHINE, repositoryObjects, virsh, writeGuestDisk } from "../lib/backups.js";
 import { waitForArea } from "../lib/daemon.js";
 import { IMAGE_DIR, tempDir, uniqueName } from "../lib/images.js";
@@ -52,10 +52,7 @@ QUnit.module("browser: Backup files of a machine", hooks => {
     });
 
     QUnit.test("an operator browses a backup's disk and downloads a file; a FAT partition cannot be browsed", async assert => {
-        const session = await openSession();
-        try {
-            await login(session.page, OPERATOR);
-            session.consoleErrors.length = 0;
+        await loggedIn(OPERATOR, { noConsoleErrors: assert }, async session => {
             const frame = await openFromMenu(session.page, "Virtual machines", "debvisor/machines");
             await frame.locator(`tr[data-machine='${name}'] button:has-text('${name}')`).click();
             await frame.locator("button[role='tab']:has-text('Backups')").click();
@@ -82,9 +79,6 @@ QUnit.module("browser: Backup files of a machine", hooks => {
             const saved = path.join(dir, "downloaded");
             await download.saveAs(saved);
             assert.true(fs.readFileSync(saved).equals(content), "the downloaded file is the guest's, byte for byte");
-            assert.deepEqual(session.consoleErrors, [], "no console errors");
-        } finally {
-            await session.close();
-        }
+        });
     });
 });

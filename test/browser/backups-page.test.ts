@@ -14,7 +14,7 @@ import fs from "node:fs";
 import path from "node:path";
 import QUnit from "qunit";
 import type { Frame } from "playwright-core";
-import { COCKPIT_URL, login, openFromMenu, openSession, pageFrame, screenshot } from "../lib/browser.js";
+import { COCKPIT_URL, loggedIn, openFromMenu, pageFrame, screenshot } from "../lib/browser.js";
 import { defineDiskMachine, domainNames, virsh } from "../lib/backups.js";
 import { RCLONE, restServerFiles, startRestServer } from "../lib/backup-remote.js";
 import { waitForArea } from "../lib/daemon.js";
@@ -57,10 +57,7 @@ QUnit.module("browser: Backups page", hooks => {
     });
 
     QUnit.test("an admin adds a repository and a schedule from the page, runs it and sees it succeed", async assert => {
-        const session = await openSession();
-        try {
-            await login(session.page, ADMIN);
-            session.consoleErrors.length = 0;
+        await loggedIn(ADMIN, { noConsoleErrors: assert }, async session => {
             const frame = await openBackups(session.page);
             await frame.locator("h1", { hasText: "Backups" }).waitFor(WAIT);
 
@@ -106,10 +103,7 @@ QUnit.module("browser: Backups page", hooks => {
             assert.equal(await history.first().getAttribute("data-history-result"), "succeeded");
             assert.true((await history.first().textContent() ?? "").includes(`Verified ${repoName}`), "the run verified the repository");
             await screenshot(session.page, "backups-page-run", frame);
-            assert.deepEqual(session.consoleErrors, [], "no console errors");
-        } finally {
-            await session.close();
-        }
+        });
     });
 
     testUnless("an admin adds a repository on a REST server: the kind's own fields, the secret as a password; listed without the login",
@@ -120,37 +114,34 @@ QUnit.module("browser: Backups page", hooks => {
             const userPassword = `pg-${crypto.randomBytes(8).toString("hex")}`;
             restServerFiles(restDir, user, userPassword);
             const server = await startRestServer(restDir, false);
-            const session = await openSession();
             try {
-                await login(session.page, ADMIN);
-                session.consoleErrors.length = 0;
-                const frame = await openBackups(session.page);
-                await frame.locator("#add-repository").click();
-                const dialog = frame.locator("[role='dialog']");
-                await dialog.locator("#repository-name").fill(restRepo);
-                await dialog.locator("#repository-kind").selectOption("rest");
-                assert.equal(await dialog.locator("#repository-secret").getAttribute("type"), "password", "the user's password is a password field");
-                await dialog.locator("#repository-location").fill(repoDir);
-                await dialog.locator("text=Written as rest:https://").waitFor(WAIT);
-                const location = `rest:http://127.0.0.1:${server.port}/page`;
-                await dialog.locator("#repository-location").fill(location);
-                await dialog.locator("#repository-user").fill(user);
-                await dialog.locator("text=A user and a password, or neither.").waitFor(WAIT);
-                await dialog.locator("#repository-secret").fill(userPassword);
-                await dialog.locator("#repository-password").fill(PASSWORD);
-                await dialog.locator("#repository-password-again").fill(PASSWORD);
-                await screenshot(session.page, "backups-page-add-rest-repository");
-                await dialog.locator("button:has-text('Add')").click();
-                await dialog.waitFor({ state: "detached", ...WAIT });
-                const row = frame.locator(`tr[data-repository='${restRepo}']`);
-                await row.waitFor(WAIT);
-                const text = await row.textContent() ?? "";
-                assert.true(text.includes("REST server") && text.includes(location), text);
-                assert.false(text.includes(user), "the login is not shown");
-                assert.true(fs.existsSync(path.join(restDir, "data", "page", "config")), "restic made the repository on the server");
-                assert.deepEqual(session.consoleErrors, [], "no console errors");
+                await loggedIn(ADMIN, { noConsoleErrors: assert }, async session => {
+                    const frame = await openBackups(session.page);
+                    await frame.locator("#add-repository").click();
+                    const dialog = frame.locator("[role='dialog']");
+                    await dialog.locator("#repository-name").fill(restRepo);
+                    await dialog.locator("#repository-kind").selectOption("rest");
+                    assert.equal(await dialog.locator("#repository-secret").getAttribute("type"), "password", "the user's password is a password field");
+                    await dialog.locator("#repository-location").fill(repoDir);
+                    await dialog.locator("text=Written as rest:https://").waitFor(WAIT);
+                    const location = `rest:http://127.0.0.1:${server.port}/page`;
+                    await dialog.locator("#repository-location").fill(location);
+                    await dialog.locator("#repository-user").fill(user);
+                    await dialog.locator("text=A user and a password, or neither.").waitFor(WAIT);
+                    await dialog.locator("#repository-secret").fill(userPassword);
+                    await dialog.locator("#repository-password").fill(PASSWORD);
+                    await dialog.locator("#repository-password-again").fill(PASSWORD);
+                    await screenshot(session.page, "backups-page-add-rest-repository");
+                    await dialog.locator("button:has-text('Add')").click();
+                    await dialog.waitFor({ state: "detached", ...WAIT });
+                    const row = frame.locator(`tr[data-repository='${restRepo}']`);
+                    await row.waitFor(WAIT);
+                    const text = await row.textContent() ?? "";
+                    assert.true(text.includes("REST server") && text.includes(location), text);
+                    assert.false(text.includes(user), "the login is not shown");
+                    assert.true(fs.existsSync(path.join(restDir, "data", "page", "config")), "restic made the repository on the server");
+                });
             } finally {
-                await session.close();
                 try { ctl("backup", "repo-remove", restRepo) } catch { /* never added */ }
                 await server.stop();
                 fs.rmSync(restDir, { recursive: true, force: true });
@@ -160,48 +151,42 @@ QUnit.module("browser: Backups page", hooks => {
     QUnit.test("a run that fails shows on the page, on the machine's Backups tab and on the Overview", async assert => {
         // the repository gone from where it was added: restic cannot open it
         fs.renameSync(repoDir, `${repoDir}.moved`);
-        const session = await openSession();
         try {
-            await login(session.page, ADMIN);
-            session.consoleErrors.length = 0;
-            let frame = await openBackups(session.page);
-            const row = frame.locator(`tr[data-schedule='${schedule}']`);
-            await row.getByRole("button", { name: "Run now" }).click();
-            await frame.locator(`tr[data-schedule='${schedule}'][data-last-result='failed']`).waitFor(JOB_WAIT);
-            const alert = frame.locator(`[data-failed-schedule='${schedule}']`);
-            await alert.waitFor(WAIT);
-            const history = frame.locator("table[aria-label='Recent history'] tr[data-history-result='failed']", { hasText: `Schedule ${schedule}` });
-            await history.first().waitFor(WAIT);
-            assert.true((await history.first().textContent() ?? "").includes("nothing was pruned"), "the audit record says why, and that nothing was pruned");
-            await screenshot(session.page, "backups-page-failed", frame);
+            await loggedIn(ADMIN, { noConsoleErrors: assert }, async session => {
+                let frame = await openBackups(session.page);
+                const row = frame.locator(`tr[data-schedule='${schedule}']`);
+                await row.getByRole("button", { name: "Run now" }).click();
+                await frame.locator(`tr[data-schedule='${schedule}'][data-last-result='failed']`).waitFor(JOB_WAIT);
+                const alert = frame.locator(`[data-failed-schedule='${schedule}']`);
+                await alert.waitFor(WAIT);
+                const history = frame.locator("table[aria-label='Recent history'] tr[data-history-result='failed']", { hasText: `Schedule ${schedule}` });
+                await history.first().waitFor(WAIT);
+                assert.true((await history.first().textContent() ?? "").includes("nothing was pruned"), "the audit record says why, and that nothing was pruned");
+                await screenshot(session.page, "backups-page-failed", frame);
 
-            frame = await openFromMenu(session.page, "Virtual machines", "debvisor/machines");
-            await frame.locator(`tr[data-machine='${machine}'] button:has-text('${machine}')`).click();
-            await frame.locator("button[role='tab']:has-text('Backups')").click();
-            const onTab = frame.locator(`[data-failed-schedule='${schedule}']`);
-            await onTab.waitFor(WAIT);
-            const tabText = await onTab.textContent() ?? "";
-            assert.true(tabText.includes(`Backup schedule ${schedule} failed at`), `the tab names the run and its time: ${tabText}`);
-            assert.true(tabText.includes(machine), "and the error, which names the machine");
-            await screenshot(session.page, "backups-page-failed-machine-tab", frame);
+                frame = await openFromMenu(session.page, "Virtual machines", "debvisor/machines");
+                await frame.locator(`tr[data-machine='${machine}'] button:has-text('${machine}')`).click();
+                await frame.locator("button[role='tab']:has-text('Backups')").click();
+                const onTab = frame.locator(`[data-failed-schedule='${schedule}']`);
+                await onTab.waitFor(WAIT);
+                const tabText = await onTab.textContent() ?? "";
+                assert.true(tabText.includes(`Backup schedule ${schedule} failed at`), `the tab names the run and its time: ${tabText}`);
+                assert.true(tabText.includes(machine), "and the error, which names the machine");
+                await screenshot(session.page, "backups-page-failed-machine-tab", frame);
 
-            frame = await openFromMenu(session.page, "DebVisor", "debvisor/overview");
-            const onOverview = frame.locator(`[data-failed-schedule='${schedule}']`);
-            await onOverview.waitFor(WAIT);
-            assert.equal(await onOverview.textContent(), tabText, "the Overview shows the same failure");
-            await screenshot(session.page, "backups-page-failed-overview", frame);
-            assert.deepEqual(session.consoleErrors, [], "no console errors");
+                frame = await openFromMenu(session.page, "DebVisor", "debvisor/overview");
+                const onOverview = frame.locator(`[data-failed-schedule='${schedule}']`);
+                await onOverview.waitFor(WAIT);
+                assert.equal(await onOverview.textContent(), tabText, "the Overview shows the same failure");
+                await screenshot(session.page, "backups-page-failed-overview", frame);
+            });
         } finally {
-            await session.close();
             fs.renameSync(`${repoDir}.moved`, repoDir);
         }
     });
 
     QUnit.test("an admin edits the schedule: the dialog holds its settings, a bad time is refused as typed, cleared counts are cleared", async assert => {
-        const session = await openSession();
-        try {
-            await login(session.page, ADMIN);
-            session.consoleErrors.length = 0;
+        await loggedIn(ADMIN, { noConsoleErrors: assert }, async session => {
             const frame = await openBackups(session.page);
             const row = frame.locator(`tr[data-schedule='${schedule}']`);
             await row.getByRole("button", { name: "Edit…" }).click();
@@ -236,17 +221,11 @@ QUnit.module("browser: Backups page", hooks => {
             const saved = shown.find(s => s.Name === schedule);
             assert.deepEqual([saved?.Frequency, saved?.Time, saved?.Keep, Number(saved?.VerifyPercent)], ["daily", "04:30", { daily: 2, weekly: 4 }, 0],
                 "the daemon has the new settings");
-            assert.deepEqual(session.consoleErrors, [], "no console errors");
-        } finally {
-            await session.close();
-        }
+        });
     });
 
     QUnit.test("a viewer sees repositories, schedules and history with every action disabled (dark, narrow)", async assert => {
-        const session = await openSession({ colorScheme: "dark", width: 480 });
-        try {
-            await login(session.page, VIEWER);
-            session.consoleErrors.length = 0;
+        await loggedIn(VIEWER, { colorScheme: "dark", width: 480, noConsoleErrors: assert }, async session => {
             await session.page.goto(`${COCKPIT_URL}/debvisor/backups`);
             const frame = await pageFrame(session.page, "debvisor/backups");
             const row = frame.locator(`tr[data-schedule='${schedule}']`);
@@ -260,17 +239,11 @@ QUnit.module("browser: Backups page", hooks => {
             assert.true(await frame.evaluate(() => document.documentElement.classList.contains("pf-v6-theme-dark")), "the page follows the browser's dark preference");
             assert.true(await fitsWidth(frame), "nothing scrolls sideways in a narrow window");
             await screenshot(session.page, "backups-page-viewer-dark-narrow", frame);
-            assert.deepEqual(session.consoleErrors, [], "no console errors");
-        } finally {
-            await session.close();
-        }
+        });
     });
 
     QUnit.test("an admin removes the schedule and the repository after confirmations that name them; the backups stay", async assert => {
-        const session = await openSession();
-        try {
-            await login(session.page, ADMIN);
-            session.consoleErrors.length = 0;
+        await loggedIn(ADMIN, { noConsoleErrors: assert }, async session => {
             const frame = await openBackups(session.page);
             const dialog = frame.locator("[role='dialog']");
             await frame.locator(`tr[data-schedule='${schedule}']`).getByRole("button", { name: "Remove…" }).click();
@@ -284,9 +257,6 @@ QUnit.module("browser: Backups page", hooks => {
             await dialog.getByRole("button", { name: "Remove", exact: true }).click();
             await frame.locator(`tr[data-repository='${repoName}']`).waitFor({ state: "detached", ...WAIT });
             assert.true(fs.existsSync(path.join(repoDir, "config")), "the repository itself is left where it is");
-            assert.deepEqual(session.consoleErrors, [], "no console errors");
-        } finally {
-            await session.close();
-        }
+        });
     });
 });

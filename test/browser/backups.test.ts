@@ -9,7 +9,8 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import QUnit from "qunit";
-import { login, openFromMenu, openSession, screenshot } from "../lib/browser.js";
+import type { Page } from "playwright-core";
+import { loggedIn, openFromMenu, screenshot } from "../lib/browser.js";
 import { defineDiskMachine, domainNames, virsh } from "../lib/backups.js";
 import { waitForArea } from "../lib/daemon.js";
 import { IMAGE_DIR, tempDir, uniqueName } from "../lib/images.js";
@@ -48,21 +49,16 @@ QUnit.module("browser: Backups of a machine", hooks => {
         fs.rmSync(dir, { recursive: true, force: true });
     });
 
-    /* Logged in as `user`, the machine's Backups tab open. */
-    async function openBackupsTab(session: Awaited<ReturnType<typeof openSession>>, user: typeof ADMIN) {
-        await login(session.page, user);
-        session.consoleErrors.length = 0;
-        const frame = await openFromMenu(session.page, "Virtual machines", "debvisor/machines");
+    /* The machine's Backups tab, opened from the menu. */
+    async function openBackupsTab(page: Page) {
+        const frame = await openFromMenu(page, "Virtual machines", "debvisor/machines");
         await frame.locator(`tr[data-machine='${name}'] button:has-text('${name}')`).click();
         await frame.locator("button[role='tab']:has-text('Backups')").click();
         return frame;
     }
 
     QUnit.test("an admin backs up a shut-off machine from its Backups tab and restores it as a new machine", async assert => {
-        const session = await openSession();
-        try {
-            await login(session.page, ADMIN);
-            session.consoleErrors.length = 0;
+        await loggedIn(ADMIN, { noConsoleErrors: assert }, async session => {
             const frame = await openFromMenu(session.page, "Virtual machines", "debvisor/machines");
             await frame.locator(`tr[data-machine='${name}'] button:has-text('${name}')`).click();
             await frame.locator("#machine-title", { hasText: name }).waitFor(WAIT);
@@ -101,18 +97,14 @@ QUnit.module("browser: Backups of a machine", hooks => {
             await screenshot(session.page, "backups-restored", frame);
             assert.true(domainNames().includes(restored), "libvirt knows the restored machine");
             assert.notEqual(virsh("domuuid", restored).trim(), virsh("domuuid", name).trim(), "the restored machine has a new UUID");
-            assert.deepEqual(session.consoleErrors, [], "no console errors");
-        } finally {
-            await session.close();
-        }
+        });
     });
 
     QUnit.test("an admin restores the machine over itself: the dialog lists what is lost and wants the machine's name", async assert => {
         // written after the backup: what the restore takes back
         execFileSync("qemu-io", ["-f", "qcow2", "-c", "write -P 0x77 1M 4M", disk], { stdio: "pipe" });
-        const session = await openSession();
-        try {
-            const frame = await openBackupsTab(session, ADMIN);
+        await loggedIn(ADMIN, { noConsoleErrors: assert }, async session => {
+            const frame = await openBackupsTab(session.page);
             const row = frame.locator(`tr[data-repository='${repoName}']`).first();
             await row.waitFor(WAIT);
             await row.locator("button:has-text('Restore over this machine…')").click();
@@ -132,16 +124,12 @@ QUnit.module("browser: Backups of a machine", hooks => {
             await job.getByText("Completed", { exact: true }).waitFor(JOB_WAIT);
             const read = execFileSync("qemu-io", ["-r", "-f", "qcow2", "-c", "read -P 0x5a 1M 4M", disk], { encoding: "utf8", stdio: "pipe" });
             assert.false(/Pattern verification failed/.test(read), "the disk holds the backed-up data again");
-            assert.deepEqual(session.consoleErrors, [], "no console errors");
-        } finally {
-            await session.close();
-        }
+        });
     });
 
     QUnit.test("a viewer sees the machine's backups, with backing up and restoring disabled", async assert => {
-        const session = await openSession();
-        try {
-            const frame = await openBackupsTab(session, VIEWER);
+        await loggedIn(VIEWER, { noConsoleErrors: assert }, async session => {
+            const frame = await openBackupsTab(session.page);
             const row = frame.locator(`tr[data-repository='${repoName}']`);
             await row.waitFor(WAIT);
             assert.equal(await frame.locator("#backup-now").getAttribute("aria-disabled"), "true", "Back up now is disabled");
@@ -149,9 +137,6 @@ QUnit.module("browser: Backups of a machine", hooks => {
             assert.equal(await row.locator("button:has-text('Restore over this machine…')").getAttribute("aria-disabled"), "true", "so is restoring over it");
             await frame.locator("text=Only operators and admins may back up and restore.").waitFor(WAIT);
             await screenshot(session.page, "backups-viewer", frame);
-            assert.deepEqual(session.consoleErrors, [], "no console errors");
-        } finally {
-            await session.close();
-        }
+        });
     });
 });

@@ -7,7 +7,7 @@
 // a page opens and reads.
 import { execFileSync, spawn } from "node:child_process";
 import QUnit from "qunit";
-import { COCKPIT_URL, login, openSession, pageFrame } from "../lib/browser.js";
+import { COCKPIT_URL, loggedIn, pageFrame } from "../lib/browser.js";
 import { VIEWER } from "../lib/users.js";
 import { waitFor } from "../lib/wait.js";
 
@@ -38,10 +38,7 @@ function watchIntrospection(): { ready: Promise<void>; stop: () => string[] } {
 
 QUnit.module("browser: the pages describe the contract to Cockpit's bridge", () => {
     QUnit.test("the Virtual machines page and the Overview open, list and call debvisord with none of its objects below the root introspected", async assert => {
-        const session = await openSession();
-        try {
-            await login(session.page, VIEWER);
-            session.consoleErrors.length = 0;
+        await loggedIn(VIEWER, { noConsoleErrors: assert }, async session => {
             const introspection = watchIntrospection();
             await introspection.ready;
             await session.page.goto(`${COCKPIT_URL}/debvisor/machines`);
@@ -53,9 +50,6 @@ QUnit.module("browser: the pages describe the contract to Cockpit's bridge", () 
             await overview.locator("table[aria-label='Disks'] tbody tr").first().waitFor(WAIT);
             const calls = introspection.stop();
             assert.deepEqual(calls, [], "no Introspect call reached an object of debvisord's");
-            assert.deepEqual(session.consoleErrors, [], "no console errors");
-        } finally {
-            await session.close();
-        }
+        });
     });
 });

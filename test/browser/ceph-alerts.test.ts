@@ -11,7 +11,7 @@
 import fs from "node:fs";
 import QUnit from "qunit";
 import type { Frame, Page } from "playwright-core";
-import { login, openFromMenu, openSession, screenshot } from "../lib/browser.js";
+import { loggedIn, openFromMenu, screenshot } from "../lib/browser.js";
 import { callAs } from "../lib/call-as.js";
 import { startCephCluster, type CephCluster } from "../lib/ceph-cluster.js";
 import { tempDir } from "../lib/images.js";
@@ -77,36 +77,33 @@ moduleUnless("browser: a Ceph alert end to end", enginesMissing() ?? cephMissing
         // the figures come only once debvisord has turned the module on and Prometheus has scraped it
         await waitFor("ceph_health_status 0 in Prometheus (HEALTH_OK)", async () => await latest(engines, "ceph_health_status") === 0, 120_000, 1000);
         assert.false(await alerted(ALERT), "no alert while the cluster is healthy");
-        const session = await openSession();
         try {
-            await login(session.page, VIEWER);
-            session.consoleErrors.length = 0;
-            let frame = await openCephTab(session.page);
-            assert.equal(await frame.locator(`li[data-alert='${ALERT}']`).count(), 0, "none on the Ceph tab yet");
+            await loggedIn(VIEWER, { noConsoleErrors: assert }, async session => {
+                let frame = await openCephTab(session.page);
+                assert.equal(await frame.locator(`li[data-alert='${ALERT}']`).count(), 0, "none on the Ceph tab yet");
 
-            await c.run(["osd", "set", "noout"]);
-            await waitFor(`${ALERT} in Alertmanager`, () => alerted(ALERT), 90_000, 1000);
-            // the open tab reads the alerts again within its 15 s
-            const onTab = frame.locator(`li[data-alert='${ALERT}']`);
-            await onTab.waitFor({ timeout: PAGE_READS_WITHIN_MS });
-            assert.true((await onTab.textContent() ?? "").includes("Ceph reports HEALTH_WARN"), "the alert's summary on the Ceph tab");
-            await screenshot(session.page, "storage-ceph-alert", frame);
+                await c.run(["osd", "set", "noout"]);
+                await waitFor(`${ALERT} in Alertmanager`, () => alerted(ALERT), 90_000, 1000);
+                // the open tab reads the alerts again within its 15 s
+                const onTab = frame.locator(`li[data-alert='${ALERT}']`);
+                await onTab.waitFor({ timeout: PAGE_READS_WITHIN_MS });
+                assert.true((await onTab.textContent() ?? "").includes("Ceph reports HEALTH_WARN"), "the alert's summary on the Ceph tab");
+                await screenshot(session.page, "storage-ceph-alert", frame);
 
-            frame = await openFromMenu(session.page, "DebVisor", "debvisor/overview");
-            const onOverview = frame.getByTestId("alerts-card").locator(`li[data-alert='${ALERT}']`);
-            await onOverview.waitFor(WAIT);
-            assert.true((await onOverview.textContent() ?? "").includes("Ceph reports HEALTH_WARN"), "and in the Overview's card");
+                frame = await openFromMenu(session.page, "DebVisor", "debvisor/overview");
+                const onOverview = frame.getByTestId("alerts-card").locator(`li[data-alert='${ALERT}']`);
+                await onOverview.waitFor(WAIT);
+                assert.true((await onOverview.textContent() ?? "").includes("Ceph reports HEALTH_WARN"), "and in the Overview's card");
 
-            await c.run(["osd", "unset", "noout"]);
-            await waitFor(`${ALERT} gone from Alertmanager once the cluster is healthy`, async () => !await alerted(ALERT), 90_000, 1000);
-            await onOverview.waitFor({ state: "detached", timeout: PAGE_READS_WITHIN_MS });
-            // the Storage page stayed open in the background: it reads the alerts again as it is shown, not at its next reading
-            frame = await openCephTab(session.page);
-            await frame.locator(`li[data-alert='${ALERT}']`).waitFor({ state: "detached", timeout: 5_000 });
-            assert.equal(await frame.locator(`li[data-alert='${ALERT}']`).count(), 0, "nor on the Ceph tab, shown again");
-            assert.deepEqual(session.consoleErrors, [], "no console errors");
+                await c.run(["osd", "unset", "noout"]);
+                await waitFor(`${ALERT} gone from Alertmanager once the cluster is healthy`, async () => !await alerted(ALERT), 90_000, 1000);
+                await onOverview.waitFor({ state: "detached", timeout: PAGE_READS_WITHIN_MS });
+                // the Storage page stayed open in the background: it reads the alerts again as it is shown, not at its next reading
+                frame = await openCephTab(session.page);
+                await frame.locator(`li[data-alert='${ALERT}']`).waitFor({ state: "detached", timeout: 5_000 });
+                assert.equal(await frame.locator(`li[data-alert='${ALERT}']`).count(), 0, "nor on the Ceph tab, shown again");
+            });
         } finally {
-            await session.close();
             await c.run(["osd", "unset", "noout"]).catch(() => "");
         }
     });

@@ -20,7 +20,7 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import QUnit from "qunit";
 import type { Frame, Page } from "playwright-core";
-import { login, openFromMenu, openSession, screenshot, type Session } from "../lib/browser.js";
+import { loggedIn, openFromMenu, screenshot, type Session } from "../lib/browser.js";
 import { closeWatchBus, watchJobs } from "../lib/bus-watch.js";
 import { callAs } from "../lib/call-as.js";
 import { pointDebvisorAt, rbdContent, rbdWrite, startCephCluster, type CephCluster } from "../lib/ceph-cluster.js";
@@ -99,13 +99,8 @@ QUnit.module("browser: ceph tab", hooks => {
     QUnit.test("an admin sees the cluster's health, toggles maintenance, and manages a pool and an RBD image", async assert => {
         assert.timeout(400_000);
         const c = cluster as CephCluster;
-        const session = await openSession();
-        let frame: Frame | null = null;
-        try {
-            await login(session.page, ADMIN);
-            session.consoleErrors.length = 0;
-            frame = await openCephTab(session.page);
-            const f = frame;
+        await loggedIn(ADMIN, { noConsoleErrors: assert }, async session => {
+            const f = await openCephTab(session.page);
 
             // the health banner says what `ceph health` says
             await step(session, f, "health", async () => {
@@ -307,20 +302,13 @@ QUnit.module("browser: ceph tab", hooks => {
                 await osd.locator("[data-in='true']").waitFor(WAIT);
                 assert.equal(await osdIn(), 1, "ceph osd dump: osd.2 is in again");
             });
-            assert.deepEqual(session.consoleErrors, [], "no console errors");
-        } finally {
-            await session.close();
-        }
+        });
     });
 
     QUnit.test("the CephFS is mounted at /srv/cephfs and unmounted", async assert => {
-        const session = await openSession();
-        let frame: Frame | null = null;
-        try {
-            assert.false(mountedFs(), "nothing is mounted at /srv/cephfs before");
-            await login(session.page, ADMIN);
-            frame = await openCephTab(session.page);
-            const f = frame;
+        assert.false(mountedFs(), "nothing is mounted at /srv/cephfs before");
+        await loggedIn(ADMIN, {}, async session => {
+            const f = await openCephTab(session.page);
             await step(session, f, "mount", async () => {
                 const card = f.locator("[aria-label='CephFS']");
                 await card.getByRole("button", { name: "Mount" }).click();
@@ -336,9 +324,7 @@ QUnit.module("browser: ceph tab", hooks => {
                 assert.false(mountedFs(), "unmounted");
                 assert.false(fstabHasFs(), "its fstab line is gone");
             });
-        } finally {
-            await session.close();
-        }
+        });
     });
 
     QUnit.test("a cluster that does not answer is a danger alert with the reason; no cluster is an empty state", async assert => {
@@ -346,52 +332,45 @@ QUnit.module("browser: ceph tab", hooks => {
         const c = cluster as CephCluster;
         const mon = c.pid("mon.a");
         assert.notEqual(mon, null, "the monitor's PID");
-        const session = await openSession();
-        let frame: Frame | null = null;
         let stopped = false;
         try {
-            await login(session.page, ADMIN);
-            frame = await openCephTab(session.page);
-            const f = frame;
-            await f.locator("[data-ceph-state='reachable']").waitFor(WAIT);
-            await step(session, f, "unreachable", async () => {
-                process.kill(mon as number, "SIGSTOP");
-                stopped = true;
-                const alert = f.locator("[data-ceph-unreachable]");
-                await alert.waitFor({ timeout: 90_000 });
-                const reason = (await alert.locator(".debvisor-error-detail").textContent()) ?? "";
-                assert.true(reason.length > 10, `LastError is shown: ${reason}`);
-                assert.true(await f.getByRole("button", { name: "Create pool" }).isDisabled(), "no changes while it does not answer");
-                await screenshot(session.page, "storage-ceph-unreachable", f);
-                process.kill(mon as number, "SIGCONT");
-                stopped = false;
-                await f.locator("[data-ceph-state='reachable']").waitFor({ timeout: 90_000 });
-                assert.true(await f.locator("[data-ceph-state='reachable']").isVisible(), "reachable again once the monitor runs");
-            });
-            await step(session, f, "none", async () => {
-                const restore = pointDebvisorAt("/nonexistent/ceph.conf", "/nonexistent/ceph.client.admin.keyring");
-                try {
-                    await f.getByRole("heading", { name: "No Ceph cluster on this host" }).waitFor({ timeout: 60_000 });
-                    await f.getByText("storage profile is applied on the Profile tab").waitFor(WAIT);
-                } finally {
-                    restore();
-                }
-                await f.locator("[data-ceph-state='reachable']").waitFor({ timeout: 60_000 });
+            await loggedIn(ADMIN, {}, async session => {
+                const f = await openCephTab(session.page);
+                await f.locator("[data-ceph-state='reachable']").waitFor(WAIT);
+                await step(session, f, "unreachable", async () => {
+                    process.kill(mon as number, "SIGSTOP");
+                    stopped = true;
+                    const alert = f.locator("[data-ceph-unreachable]");
+                    await alert.waitFor({ timeout: 90_000 });
+                    const reason = (await alert.locator(".debvisor-error-detail").textContent()) ?? "";
+                    assert.true(reason.length > 10, `LastError is shown: ${reason}`);
+                    assert.true(await f.getByRole("button", { name: "Create pool" }).isDisabled(), "no changes while it does not answer");
+                    await screenshot(session.page, "storage-ceph-unreachable", f);
+                    process.kill(mon as number, "SIGCONT");
+                    stopped = false;
+                    await f.locator("[data-ceph-state='reachable']").waitFor({ timeout: 90_000 });
+                    assert.true(await f.locator("[data-ceph-state='reachable']").isVisible(), "reachable again once the monitor runs");
+                });
+                await step(session, f, "none", async () => {
+                    const restore = pointDebvisorAt("/nonexistent/ceph.conf", "/nonexistent/ceph.client.admin.keyring");
+                    try {
+                        await f.getByRole("heading", { name: "No Ceph cluster on this host" }).waitFor({ timeout: 60_000 });
+                        await f.getByText("storage profile is applied on the Profile tab").waitFor(WAIT);
+                    } finally {
+                        restore();
+                    }
+                    await f.locator("[data-ceph-state='reachable']").waitFor({ timeout: 60_000 });
+                });
             });
         } finally {
             if (stopped)
                 process.kill(mon as number, "SIGCONT");
-            await session.close();
         }
     });
 
     QUnit.test("a viewer sees the cluster, with the changes disabled (dark theme, narrow window)", async assert => {
-        const session = await openSession({ colorScheme: "dark", width: 800 });
-        let frame: Frame | null = null;
-        try {
-            await login(session.page, VIEWER);
-            frame = await openCephTab(session.page);
-            const f = frame;
+        await loggedIn(VIEWER, { colorScheme: "dark", width: 800 }, async session => {
+            const f = await openCephTab(session.page);
             await step(session, f, "viewer", async () => {
                 await f.locator("[data-ceph-state='reachable'] [data-ceph-health]").first().waitFor(WAIT);
                 await f.locator("tr[data-ceph-pool='rbd']").waitFor(WAIT);
@@ -401,9 +380,7 @@ QUnit.module("browser: ceph tab", hooks => {
                 assert.true(await f.getByRole("button", { name: "Add OSD" }).isDisabled(), "Add OSD is disabled");
                 await screenshot(session.page, "storage-ceph-viewer-dark-narrow", f);
             });
-        } finally {
-            await session.close();
-        }
+        });
     });
 });
 
@@ -466,13 +443,8 @@ moduleUnless("browser: ceph Add OSD", hostClusterInTheWay(ADD_OSD_CEPH_JSON), ho
 
     QUnit.test("an admin adds an OSD on a spare test file: the wipe said plainly, its name typed, the job followed, the OSD listed", async assert => {
         assert.timeout(400_000);
-        const session = await openSession();
-        let frame: Frame | null = null;
-        try {
-            await login(session.page, ADMIN);
-            session.consoleErrors.length = 0;
-            frame = await openCephTab(session.page);
-            const f = frame;
+        await loggedIn(ADMIN, { noConsoleErrors: assert }, async session => {
+            const f = await openCephTab(session.page);
             await step(session, f, "add-osd", async () => {
                 await f.locator("tr[data-osd='0'] [data-up='true']").waitFor(WAIT);
                 assert.equal(await f.locator("tr[data-osd='1']").count(), 0, "one OSD before");
@@ -498,16 +470,11 @@ moduleUnless("browser: ceph Add OSD", hostClusterInTheWay(ADD_OSD_CEPH_JSON), ho
                 const stat = osdStat();
                 assert.deepEqual([stat.num_osds, stat.num_up_osds], [2, 2], "ceph osd stat: two OSDs, both up");
             });
-            assert.deepEqual(session.consoleErrors, [], "no console errors");
-        } finally {
-            await session.close();
-        }
+        });
     });
 
     QUnit.test("an operator's Add OSD is disabled, the reason as its tooltip", async assert => {
-        const session = await openSession();
-        try {
-            await login(session.page, OPERATOR);
+        await loggedIn(OPERATOR, {}, async session => {
             const f = await openCephTab(session.page);
             await step(session, f, "operator", async () => {
                 const add = f.getByRole("button", { name: "Add OSD" });
@@ -518,8 +485,6 @@ moduleUnless("browser: ceph Add OSD", hostClusterInTheWay(ADD_OSD_CEPH_JSON), ho
                 await why.waitFor(WAIT);
                 assert.true(await why.isVisible(), "the tooltip says why");
             });
-        } finally {
-            await session.close();
-        }
+        });
     });
 });

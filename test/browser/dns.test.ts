@@ -9,7 +9,7 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import QUnit from "qunit";
 import { NAMED_PORT } from "../harness/named.js";
-import { login, openFromMenu, openSession, screenshot } from "../lib/browser.js";
+import { loggedIn, openFromMenu, screenshot } from "../lib/browser.js";
 import { callAs, getProperty } from "../lib/call-as.js";
 import { waitFor } from "../lib/wait.js";
 import { ADMIN } from "../lib/users.js";
@@ -34,42 +34,39 @@ QUnit.module("browser: DNS page", hooks => {
         const conf = "/etc/dnsmasq.d/debvisor.conf";
         const before = fs.existsSync(conf) ? fs.readFileSync(conf, "utf8") : null;
         const names = async () => (await getProperty(DNS.path, DNS.iface, "DhcpRanges") as Array<Record<string, unknown>>).map(r => `${String(r.Name)} ${String(r.End)}`);
-        const session = await openSession();
         try {
-            await login(session.page, ADMIN);
-            session.consoleErrors.length = 0;
-            const frame = await openFromMenu(session.page, "DNS", "debvisor/dns");
-            await frame.getByRole("button", { name: "Add DHCP range" }).click();
-            const dialog = frame.getByRole("dialog");
-            await dialog.getByLabel("Name", { exact: true }).fill("browser-lab");
-            await dialog.getByLabel("First address", { exact: true }).fill("10.254.20.300");
-            await dialog.getByText("An IPv4 address.").waitFor(WAIT);
-            assert.true(await dialog.getByRole("button", { name: "Add" }).isDisabled(), "Add is disabled while an address is wrong");
-            await dialog.getByLabel("First address", { exact: true }).fill("10.254.20.100");
-            await dialog.getByLabel("Last address", { exact: true }).fill("10.254.21.10");
-            await dialog.getByText(/not in the same \/24 network/).waitFor(WAIT);
-            await dialog.getByLabel("Last address", { exact: true }).fill("10.254.20.200");
-            await dialog.getByRole("button", { name: "Add" }).click();
-            const row = frame.locator("tr[data-range='browser-lab']");
-            await row.getByText("0 of 101").waitFor(WAIT);
-            assert.true((await names()).includes("browser-lab 10.254.20.200"), "on the bus");
-            assert.true(fs.readFileSync(conf, "utf8").includes("dhcp-range=set:browser-lab,10.254.20.100,10.254.20.200,255.255.255.0,43200"), "in dnsmasq's file");
+            await loggedIn(ADMIN, { noConsoleErrors: assert }, async session => {
+                const frame = await openFromMenu(session.page, "DNS", "debvisor/dns");
+                await frame.getByRole("button", { name: "Add DHCP range" }).click();
+                const dialog = frame.getByRole("dialog");
+                await dialog.getByLabel("Name", { exact: true }).fill("browser-lab");
+                await dialog.getByLabel("First address", { exact: true }).fill("10.254.20.300");
+                await dialog.getByText("An IPv4 address.").waitFor(WAIT);
+                assert.true(await dialog.getByRole("button", { name: "Add" }).isDisabled(), "Add is disabled while an address is wrong");
+                await dialog.getByLabel("First address", { exact: true }).fill("10.254.20.100");
+                await dialog.getByLabel("Last address", { exact: true }).fill("10.254.21.10");
+                await dialog.getByText(/not in the same \/24 network/).waitFor(WAIT);
+                await dialog.getByLabel("Last address", { exact: true }).fill("10.254.20.200");
+                await dialog.getByRole("button", { name: "Add" }).click();
+                const row = frame.locator("tr[data-range='browser-lab']");
+                await row.getByText("0 of 101").waitFor(WAIT);
+                assert.true((await names()).includes("browser-lab 10.254.20.200"), "on the bus");
+                assert.true(fs.readFileSync(conf, "utf8").includes("dhcp-range=set:browser-lab,10.254.20.100,10.254.20.200,255.255.255.0,43200"), "in dnsmasq's file");
 
-            await row.getByRole("button", { name: "Edit" }).click();
-            await dialog.getByLabel("Last address", { exact: true }).fill("10.254.20.150");
-            await dialog.getByRole("button", { name: "Save" }).click();
-            await row.getByText("0 of 51").waitFor(WAIT);
-            await screenshot(session.page, "dns-dhcp", frame);
+                await row.getByRole("button", { name: "Edit" }).click();
+                await dialog.getByLabel("Last address", { exact: true }).fill("10.254.20.150");
+                await dialog.getByRole("button", { name: "Save" }).click();
+                await row.getByText("0 of 51").waitFor(WAIT);
+                await screenshot(session.page, "dns-dhcp", frame);
 
-            await row.getByRole("button", { name: "Remove" }).click();
-            await dialog.getByText("Remove browser-lab?").waitFor(WAIT);
-            assert.true((await names()).includes("browser-lab 10.254.20.150"), "nothing removed before it is confirmed");
-            await dialog.getByRole("button", { name: "Remove" }).click();
-            await row.waitFor({ state: "detached", ...WAIT });
-            assert.false((await names()).some(n => n.startsWith("browser-lab ")), "gone from the bus");
-            assert.deepEqual(session.consoleErrors, [], "no console errors");
+                await row.getByRole("button", { name: "Remove" }).click();
+                await dialog.getByText("Remove browser-lab?").waitFor(WAIT);
+                assert.true((await names()).includes("browser-lab 10.254.20.150"), "nothing removed before it is confirmed");
+                await dialog.getByRole("button", { name: "Remove" }).click();
+                await row.waitFor({ state: "detached", ...WAIT });
+                assert.false((await names()).some(n => n.startsWith("browser-lab ")), "gone from the bus");
+            });
         } finally {
-            await session.close();
             await callAs(null, { ...DNS, method: "SetDhcpRanges", signature: "aa{sv}a{sv}", body: [saved.map(r => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, [k === "LeaseSeconds" ? "t" : "s", v]]))), {}] });
             if (before === null && saved.length === 0)
                 fs.rmSync(conf, { force: true });
@@ -77,10 +74,7 @@ QUnit.module("browser: DNS page", hooks => {
     });
 
     QUnit.test("an admin adds a zone and records, edits and deletes them, and rotates the zone's key", async assert => {
-        const session = await openSession();
-        try {
-            await login(session.page, ADMIN);
-            session.consoleErrors.length = 0;
+        await loggedIn(ADMIN, { noConsoleErrors: assert }, async session => {
             const frame = await openFromMenu(session.page, "DNS", "debvisor/dns");
             await frame.getByRole("heading", { name: "DNS", exact: true }).waitFor(WAIT);
 
@@ -135,9 +129,6 @@ QUnit.module("browser: DNS page", hooks => {
             await waitFor("the rotation to finish", async () => await getProperty(keyPath, "org.debvisor.DebVisor1.DnsKey", "Rotation") === "", 30_000);
             await frame.locator(`tr[data-key='${KEY}']`).getByText(`${KEY}.g2`).waitFor(WAIT);
             await screenshot(session.page, "dns-rotated", frame);
-            assert.deepEqual(session.consoleErrors, [], "no console errors");
-        } finally {
-            await session.close();
-        }
+        });
     });
 });

@@ -5,7 +5,7 @@
 // admin, who has not enrolled. No file or sysctl of the host changes.
 import fs from "node:fs";
 import QUnit from "qunit";
-import { login, openFromMenu, openSession, screenshot } from "../lib/browser.js";
+import { loggedIn, openFromMenu, screenshot } from "../lib/browser.js";
 import { callAs, getProperty } from "../lib/call-as.js";
 import { testUnless } from "../lib/skip.js";
 import { ADMIN } from "../lib/users.js";
@@ -33,10 +33,7 @@ QUnit.module("browser: hardening cards", () => {
     testUnless("an admin opens a failed check's Fix dialog: it shows the daemon's exact change, and cancelling changes nothing", nothingToFix, async assert => {
         const fixable = (await currentChecks()).find(c => c.Fixable === true)!;
         const before = snapshot();
-        const session = await openSession();
-        try {
-            await login(session.page, ADMIN);
-            session.consoleErrors.length = 0;
+        await loggedIn(ADMIN, { noConsoleErrors: assert }, async session => {
             const frame = await openFromMenu(session.page, "Security", "debvisor/security");
             const card = frame.locator("[aria-label='Hardening']").first();
             await card.getByRole("button", { name: `Fix ${String(fixable.Title)}` }).click();
@@ -48,19 +45,13 @@ QUnit.module("browser: hardening cards", () => {
             await dialog.getByRole("button", { name: "Cancel" }).click();
             await dialog.waitFor({ state: "detached", ...WAIT });
             assert.equal(snapshot(), before, "no file and no sysctl changed");
-            assert.deepEqual(session.consoleErrors, [], "no console errors");
-        } finally {
-            await session.close();
-        }
+        });
     });
 
     QUnit.test("an admin sees every check, the MFA card refuses enforcing for an admin not enrolled, and the fail2ban card", async assert => {
         const checks = await currentChecks();
         const before = snapshot();
-        const session = await openSession();
-        try {
-            await login(session.page, ADMIN);
-            session.consoleErrors.length = 0;
+        await loggedIn(ADMIN, { noConsoleErrors: assert }, async session => {
             const frame = await openFromMenu(session.page, "Security", "debvisor/security");
             const card = frame.locator("[aria-label='Hardening']").first();
             await card.getByRole("heading", { name: "Hardening" }).waitFor(WAIT);
@@ -81,9 +72,6 @@ QUnit.module("browser: hardening cards", () => {
             if (!fs.existsSync("/usr/bin/fail2ban-client"))
                 await f2b.getByText("fail2ban is not installed.").waitFor(WAIT);
             assert.equal(snapshot(), before, "no file and no sysctl changed");
-            assert.deepEqual(session.consoleErrors, [], "no console errors");
-        } finally {
-            await session.close();
-        }
+        });
     });
 });

@@ -4,9 +4,9 @@
 // the dark theme the graphs fit, with no console errors.
 import fs from "node:fs";
 import QUnit from "qunit";
-import type { Frame } from "playwright-core";
+import type { Frame, Page } from "playwright-core";
 import { callAs } from "../lib/call-as.js";
-import { COCKPIT_URL, login, openSession, pageFrame, screenshot, type Session } from "../lib/browser.js";
+import { COCKPIT_URL, loggedIn, pageFrame, screenshot, type Session } from "../lib/browser.js";
 import { tempDir, uniqueName } from "../lib/images.js";
 import { enginesMissing, MetricsEngines } from "../lib/metrics-engines.js";
 import { removeGuest, startTinyGuest } from "../lib/running-guest.js";
@@ -20,16 +20,14 @@ const HOLD_MS = 1000;
 /** the frames' times are taken in this process, as Playwright reports them */
 const TIMING_SLACK_MS = 100;
 
-/* The History calls the page sends over Cockpit's WebSocket, with the range (seconds) each asks for, in order. */
-function historyCallsOf(session: Session): number[] {
-    const asked: number[] = [];
+/* Records in `asked` the History calls the page sends over Cockpit's WebSocket, with the range (seconds) each asks for, in order. */
+const recordHistoryCalls = (asked: number[]) => (session: Session) => {
     session.page.on("websocket", ws => ws.on("framesent", f => {
         const m = /"History",\s*\[\s*"[\w-]+",\s*(\d+)/.exec(String(f.payload));
         if (m)
             asked.push(Number(m[1]));
     }));
-    return asked;
-}
+};
 
 const pointsOf = (frame: Frame, title: string) =>
     frame.locator(`[data-testid='machine-history'] figure[aria-label='${title}'] svg`).getAttribute("data-points").then(Number);
@@ -55,20 +53,17 @@ moduleUnless("browser: a machine's history graphs", enginesMissing(), hooks => {
         fs.rmSync(dir, { recursive: true, force: true });
     });
 
-    async function openHistory(session: Awaited<ReturnType<typeof openSession>>): Promise<Frame> {
-        await login(session.page, VIEWER);
-        session.consoleErrors.length = 0;
-        await session.page.goto(`${COCKPIT_URL}/debvisor/machines#/machine/${name}`);
-        const frame = await pageFrame(session.page, "debvisor/machines");
+    async function openHistory(page: Page): Promise<Frame> {
+        await page.goto(`${COCKPIT_URL}/debvisor/machines#/machine/${name}`);
+        const frame = await pageFrame(page, "debvisor/machines");
         await frame.getByRole("tab", { name: "History" }).click();
         await frame.locator("[data-testid='machine-history'] figure[aria-label='CPU'] svg").waitFor(WAIT);
         return frame;
     }
 
     QUnit.test("a viewer sees the running guest's CPU, memory, disk and network graphs with real points", async assert => {
-        const session = await openSession();
-        try {
-            const frame = await openHistory(session);
+        await loggedIn(VIEWER, { noConsoleErrors: assert }, async session => {
+            const frame = await openHistory(session.page);
             assert.true(await pointsOf(frame, "CPU") >= 2, `CPU: ${await pointsOf(frame, "CPU")} points`);
             assert.true(await pointsOf(frame, "Memory") >= 1, `Memory: ${await pointsOf(frame, "Memory")} points`);
             for (const title of ["Disk I/O", "Network"])
@@ -76,16 +71,12 @@ moduleUnless("browser: a machine's history graphs", enginesMissing(), hooks => {
             assert.true(/\d+ %/.test(await frame.locator("[data-testid='machine-history'] figure[aria-label='CPU'] figcaption").textContent() ?? ""),
                 "the latest CPU use in percent");
             await screenshot(session.page, "machine-history", frame);
-            assert.deepEqual(session.consoleErrors, [], "no console errors");
-        } finally {
-            await session.close();
-        }
+        });
     });
 
     QUnit.test("the tab and range are in the page's address: the History tab at Day comes back on reload, drawn with no click", async assert => {
-        const session = await openSession();
-        try {
-            const frame = await openHistory(session);
+        await loggedIn(VIEWER, { noConsoleErrors: assert }, async session => {
+            const frame = await openHistory(session.page);
             assert.true(session.page.url().endsWith(`#/machine/${name}/history`), session.page.url());
             await frame.getByRole("button", { name: "Day" }).click();
             await frame.locator("[data-testid='machine-history'] figure[data-range='day']").first().waitFor(WAIT);
@@ -98,35 +89,25 @@ moduleUnless("browser: a machine's history graphs", enginesMissing(), hooks => {
             // back to the overview tab: its address again
             await again.getByRole("tab", { name: "Overview" }).click();
             await waitFor("the overview's address", () => session.page.url().endsWith(`#/machine/${name}`), 10_000, 100);
-            assert.deepEqual(session.consoleErrors, [], "no console errors");
-        } finally {
-            await session.close();
-        }
+        });
     });
 
     QUnit.test("the other ranges are read once the hour is drawn: Day is drawn with no History call after its click", async assert => {
-        const session = await openSession();
-        const asked = historyCallsOf(session);
-        try {
-            const frame = await openHistory(session);
+        const asked: number[] = [];
+        await loggedIn(VIEWER, { noConsoleErrors: assert, beforeLogin: recordHistoryCalls(asked) }, async session => {
+            const frame = await openHistory(session.page);
             await waitFor("the day's and the week's History asked", () => asked.includes(86400) && asked.includes(7 * 86400), 10_000, 100);
             const before = asked.length;
             await frame.getByRole("button", { name: "Day" }).click();
             await frame.locator("[data-testid='machine-history'] figure[data-range='day'][aria-label='CPU'] svg").waitFor(WAIT);
             assert.true(await pointsOf(frame, "CPU") >= 1, `the day's CPU: ${await pointsOf(frame, "CPU")} points`);
             assert.deepEqual(asked.slice(before).filter(seconds => seconds === 86400), [], "no History of the day asked after the click");
-            assert.deepEqual(session.consoleErrors, [], "no console errors");
-        } finally {
-            await session.close();
-        }
+        });
     });
 
     QUnit.test("opened from the list, the hour and then the day are read as the machine's page opens: History, Day and Hour again are drawn with no History call after their clicks", async assert => {
-        const session = await openSession();
-        const asked = historyCallsOf(session);
-        try {
-            await login(session.page, VIEWER);
-            session.consoleErrors.length = 0;
+        const asked: number[] = [];
+        await loggedIn(VIEWER, { noConsoleErrors: assert, beforeLogin: recordHistoryCalls(asked) }, async session => {
             await session.page.goto(`${COCKPIT_URL}/debvisor/machines`);
             const frame = await pageFrame(session.page, "debvisor/machines");
             await frame.locator(`tr[data-machine="${name}"] button`, { hasText: name }).click();
@@ -145,18 +126,14 @@ moduleUnless("browser: a machine's history graphs", enginesMissing(), hooks => {
             await frame.getByRole("button", { name: "Hour" }).click();
             await frame.locator("[data-testid='machine-history'] figure[data-range='hour'][aria-label='CPU'] svg").waitFor(WAIT);
             assert.deepEqual(asked.slice(before).filter(seconds => seconds !== 7 * 86400), [], "after the clicks only the week was asked");
-            assert.deepEqual(session.consoleErrors, [], "no console errors");
-        } finally {
-            await session.close();
-        }
+        });
     });
 
     QUnit.test("opened at the History tab's address, the graphs are read on a channel with no watch: not held back until every object is read", async assert => {
-        const session = await openSession();
         // Cockpit's WebSocket frames are "CHANNEL\n{message}": the channels that carry a watch, and those that carry History calls
         const watching = new Set<string>();
         const historyOn = new Set<string>();
-        session.page.on("websocket", ws => ws.on("framesent", f => {
+        const listen = (session: Session) => session.page.on("websocket", ws => ws.on("framesent", f => {
             const text = String(f.payload);
             const channel = text.slice(0, text.indexOf("\n"));
             if (/"watch":/.test(text))
@@ -164,9 +141,7 @@ moduleUnless("browser: a machine's history graphs", enginesMissing(), hooks => {
             if (/"call":\s*\[\s*"[^"]*",\s*"org\.debvisor\.DebVisor1\.Metrics",\s*"History"/.test(text))
                 historyOn.add(channel);
         }));
-        try {
-            await login(session.page, VIEWER);
-            session.consoleErrors.length = 0;
+        await loggedIn(VIEWER, { noConsoleErrors: assert, beforeLogin: listen }, async session => {
             await session.page.goto(`${COCKPIT_URL}/debvisor/machines#/machine/${name}/history?range=day`);
             const frame = await pageFrame(session.page, "debvisor/machines");
             await frame.locator("[data-testid='machine-history'] figure[data-range='day'][aria-label='CPU'] svg").waitFor(WAIT);
@@ -176,18 +151,14 @@ moduleUnless("browser: a machine's history graphs", enginesMissing(), hooks => {
             assert.deepEqual([...historyOn].filter(c => watching.has(c)), [], "no History call on a channel with a watch");
             // the rest of the page follows once the objects are read
             await frame.locator("#machine-actions button").first().waitFor(WAIT);
-            assert.deepEqual(session.consoleErrors, [], "no console errors");
-        } finally {
-            await session.close();
-        }
+        });
     });
 
     QUnit.test("opened at the History tab's address, the objects are read once the graphs' History is answered: the graphs go first", async assert => {
-        const session = await openSession();
         // Cockpit's WebSocket frames in the order they went: the day's History calls (channel and id), their
         // answers, and the page's watch of debvisord's objects
         const frames: Array<{ sent: boolean; channel: string; text: string; at: number }> = [];
-        session.page.on("websocket", ws => {
+        const listen = (session: Session) => session.page.on("websocket", ws => {
             const keep = (sent: boolean) => (f: { payload: string | Buffer }) => {
                 const text = String(f.payload);
                 frames.push({ sent, channel: text.slice(0, Math.max(0, text.indexOf("\n"))), text, at: Date.now() });
@@ -196,9 +167,7 @@ moduleUnless("browser: a machine's history graphs", enginesMissing(), hooks => {
             ws.on("framereceived", keep(false));
         });
         const idOf = (text: string) => /"id":\s*"([^"]+)"/.exec(text)?.[1];
-        try {
-            await login(session.page, VIEWER);
-            session.consoleErrors.length = 0;
+        await loggedIn(VIEWER, { noConsoleErrors: assert, beforeLogin: listen }, async session => {
             frames.length = 0;
             await session.page.goto(`${COCKPIT_URL}/debvisor/machines#/machine/${name}/history?range=day`);
             const frame = await pageFrame(session.page, "debvisor/machines");
@@ -216,24 +185,17 @@ moduleUnless("browser: a machine's history graphs", enginesMissing(), hooks => {
             const waited = frames[watch].at - frames[calls[0].i].at;
             assert.true(watch > Math.max(...answered) || waited >= HOLD_MS - TIMING_SLACK_MS,
                 `the watch (frame ${watch}) after the last History answer (frame ${Math.max(...answered)}), or ${HOLD_MS} ms after the first call (${waited} ms)`);
-            assert.deepEqual(session.consoleErrors, [], "no console errors");
-        } finally {
-            await session.close();
-        }
+        });
     });
 
     QUnit.test("narrow and dark: the graphs fit the screen", async assert => {
-        const session = await openSession({ colorScheme: "dark", width: 420 });
-        try {
-            const frame = await openHistory(session);
+        await loggedIn(VIEWER, { colorScheme: "dark", width: 420, noConsoleErrors: assert }, async session => {
+            const frame = await openHistory(session.page);
             const tab = frame.getByTestId("machine-history");
             assert.true(await tab.evaluate(el => el.scrollWidth <= el.clientWidth + 1), "no sideways scrolling in the tab");
             const stroke = await tab.locator(".debvisor-graph-line").first().evaluate(el => getComputedStyle(el).stroke);
             assert.notEqual(stroke, "none", `the line is drawn (${stroke})`);
             await screenshot(session.page, "machine-history-narrow-dark", frame);
-            assert.deepEqual(session.consoleErrors, [], "no console errors");
-        } finally {
-            await session.close();
-        }
+        });
     });
 });

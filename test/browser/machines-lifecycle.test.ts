@@ -9,7 +9,7 @@ import fs from "node:fs";
 import path from "node:path";
 import QUnit from "qunit";
 import { TINY_GUEST_PROMPT, tinyGuestIso } from "../harness/tiny-guest.js";
-import { login, openFromMenu, openSession, screenshot } from "../lib/browser.js";
+import { loggedIn, login, openFromMenu, openSession, screenshot } from "../lib/browser.js";
 import { uniqueName } from "../lib/images.js";
 import { ADMIN } from "../lib/users.js";
 
@@ -120,9 +120,7 @@ QUnit.module("browser: Virtual machines lifecycle", () => {
                 fs.writeFileSync(file, `<domain type='qemu'><name>${n}</name><memory unit='MiB'>16</memory><vcpu>1</vcpu><os><type arch='x86_64' machine='pc'>hvm</type></os></domain>`);
                 virsh("define", file);
             }
-            const session = await openSession();
-            try {
-                await login(session.page, ADMIN);
+            await loggedIn(ADMIN, {}, async session => {
                 const frame = await openFromMenu(session.page, "Virtual machines", "debvisor/machines");
                 await frame.locator("input[aria-label='Filter machines by name']").fill(prefix);
                 await frame.locator("#machine-count", { hasText: `${COUNT} of` }).waitFor(WAIT);
@@ -131,9 +129,7 @@ QUnit.module("browser: Virtual machines lifecycle", () => {
                 await frame.locator(".debvisor-scroll-table").evaluate(el => { el.scrollTop = el.scrollHeight });
                 await frame.locator(`tr[data-machine='${names[COUNT - 1]}']`).waitFor(WAIT);
                 assert.true(await frame.locator(`tr[data-machine='${names[COUNT - 1]}']`).isVisible(), "the last machine is shown after scrolling to the end");
-            } finally {
-                await session.close();
-            }
+            });
         } finally {
             for (const n of names) {
                 try { virsh("undefine", n) } catch { /* not defined */ }

@@ -5,7 +5,7 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import QUnit from "qunit";
-import { login, openSession, pageFrame, screenshot } from "../lib/browser.js";
+import { loggedIn, pageFrame, screenshot } from "../lib/browser.js";
 import { IMAGE_DIR, uniqueName } from "../lib/images.js";
 import { ADMIN } from "../lib/users.js";
 
@@ -22,45 +22,42 @@ QUnit.module("browser: Virtual machines", () => {
             <os><type arch='x86_64' machine='pc'>hvm</type></os>
             <devices><disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='${disk}'/><target dev='vda' bus='virtio'/></disk></devices></domain>`);
         virsh("define", xmlFile);
-        const session = await openSession();
         try {
-            await login(session.page, ADMIN);
-            session.consoleErrors.length = 0;
-            await session.page.click("#host-apps a[href=\"/debvisor/machines\"]");
-            const frame = await pageFrame(session.page, "debvisor/machines");
-            const row = frame.locator(`tr[data-machine='${name}']`);
-            await row.locator("text=Shut off").waitFor(WAIT);
-            await frame.locator("text=Machines run under emulation on this host").waitFor(WAIT);
+            await loggedIn(ADMIN, { noConsoleErrors: assert }, async session => {
+                await session.page.click("#host-apps a[href=\"/debvisor/machines\"]");
+                const frame = await pageFrame(session.page, "debvisor/machines");
+                const row = frame.locator(`tr[data-machine='${name}']`);
+                await row.locator("text=Shut off").waitFor(WAIT);
+                await frame.locator("text=Machines run under emulation on this host").waitFor(WAIT);
 
-            await row.locator("button[aria-label='Kebab toggle']").click();
-            await frame.locator("[role='menuitem']:has-text('Start')").click();
-            await row.locator("text=Running").waitFor(WAIT);
+                await row.locator("button[aria-label='Kebab toggle']").click();
+                await frame.locator("[role='menuitem']:has-text('Start')").click();
+                await row.locator("text=Running").waitFor(WAIT);
 
-            virsh("suspend", name);
-            await row.locator("text=Paused").waitFor(WAIT);
-            await screenshot(session.page, "machines-paused");
+                virsh("suspend", name);
+                await row.locator("text=Paused").waitFor(WAIT);
+                await screenshot(session.page, "machines-paused");
 
-            await row.locator("button[aria-label='Kebab toggle']").click();
-            await frame.locator("button:has-text('Force off…')").click();
-            const dialog = frame.locator("[role='dialog']");
-            await dialog.locator(`text=Force off ${name}?`).waitFor(WAIT);
-            assert.true((await dialog.textContent() ?? "").includes("is lost"), "the dialog says what is lost");
-            await dialog.locator("button:has-text('Force off')").click();
-            await row.locator("text=Shut off").waitFor(WAIT);
-            assert.equal(virsh("domstate", name).trim(), "shut off");
+                await row.locator("button[aria-label='Kebab toggle']").click();
+                await frame.locator("button:has-text('Force off…')").click();
+                const dialog = frame.locator("[role='dialog']");
+                await dialog.locator(`text=Force off ${name}?`).waitFor(WAIT);
+                assert.true((await dialog.textContent() ?? "").includes("is lost"), "the dialog says what is lost");
+                await dialog.locator("button:has-text('Force off')").click();
+                await row.locator("text=Shut off").waitFor(WAIT);
+                assert.equal(virsh("domstate", name).trim(), "shut off");
 
-            await row.locator("button[aria-label='Kebab toggle']").click();
-            await frame.locator("button:has-text('Delete…')").click();
-            await dialog.getByText(disk).waitFor(WAIT);
-            await screenshot(session.page, "machines-delete-dialog");
-            await dialog.locator("#delete-disks").check();
-            await dialog.locator("button:has-text('Delete')").first().click();
-            await row.waitFor({ state: "detached", timeout: 30_000 });
-            assert.false(fs.existsSync(disk), "the disk image was deleted");
-            assert.throws(() => virsh("dominfo", name), "libvirt no longer knows the machine");
-            assert.deepEqual(session.consoleErrors, [], "no console errors");
+                await row.locator("button[aria-label='Kebab toggle']").click();
+                await frame.locator("button:has-text('Delete…')").click();
+                await dialog.getByText(disk).waitFor(WAIT);
+                await screenshot(session.page, "machines-delete-dialog");
+                await dialog.locator("#delete-disks").check();
+                await dialog.locator("button:has-text('Delete')").first().click();
+                await row.waitFor({ state: "detached", timeout: 30_000 });
+                assert.false(fs.existsSync(disk), "the disk image was deleted");
+                assert.throws(() => virsh("dominfo", name), "libvirt no longer knows the machine");
+            });
         } finally {
-            await session.close();
             try { virsh("destroy", name) } catch { /* not running */ }
             try { virsh("undefine", name) } catch { /* gone */ }
             fs.rmSync(disk, { force: true });

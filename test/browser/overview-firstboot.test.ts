@@ -6,7 +6,7 @@
 // The state file is restored afterwards.
 import fs from "node:fs";
 import QUnit from "qunit";
-import { login, openFromMenu, openSession, screenshot } from "../lib/browser.js";
+import { loggedIn, openFromMenu, screenshot } from "../lib/browser.js";
 import { ADMIN, VIEWER } from "../lib/users.js";
 
 const WAIT = { timeout: 30_000 };
@@ -48,10 +48,7 @@ QUnit.module("browser: Overview first boot card (firstboot)", hooks => {
     });
 
     QUnit.test("hidden when first boot never ran; a failed step with its error; then finished, live", async assert => {
-        const session = await openSession();
-        try {
-            await login(session.page, VIEWER);
-            session.consoleErrors.length = 0;
+        await loggedIn(VIEWER, { noConsoleErrors: assert }, async session => {
             const frame = await openFromMenu(session.page, "DebVisor", "debvisor/overview");
             await frame.locator("[aria-label='Host facts']").waitFor(WAIT);
             assert.equal(await frame.locator("#debvisor-firstboot").count(), 0, "no card where first boot never ran");
@@ -75,20 +72,13 @@ QUnit.module("browser: Overview first boot card (firstboot)", hooks => {
             assert.equal(await done.locator("tr[data-step='storage']").getByText("Done, with a warning", { exact: true }).count(), 1, "a warning shows");
             assert.equal(await done.getByText("First boot failed").count(), 0, "the failure is gone");
             await screenshot(session.page, "overview-firstboot-done", frame);
-            assert.deepEqual(session.consoleErrors, [], "no console errors");
-        } finally {
-            await session.close();
-        }
+        });
         // an admin sees the same card
-        const admin = await openSession();
-        try {
-            await login(admin.page, ADMIN);
+        await loggedIn(ADMIN, {}, async admin => {
             const frame = await openFromMenu(admin.page, "DebVisor", "debvisor/overview");
             await frame.locator("[aria-label='Host facts']").waitFor(WAIT);
             await frame.locator("#debvisor-firstboot[data-state='done']").waitFor(WAIT);
             assert.equal(await frame.locator("#debvisor-firstboot tbody tr").count(), STEPS.length, "shown to an admin too");
-        } finally {
-            await admin.close();
-        }
+        });
     });
 });

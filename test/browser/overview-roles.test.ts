@@ -4,7 +4,7 @@
 // confirming; a viewer sees the card with its buttons disabled.
 import { execFileSync } from "node:child_process";
 import QUnit from "qunit";
-import { login, openFromMenu, openSession, screenshot } from "../lib/browser.js";
+import { loggedIn, openFromMenu, screenshot } from "../lib/browser.js";
 import { ADMIN, makeSpareUser, removeSpareUser, VIEWER } from "../lib/users.js";
 import { waitFor } from "../lib/wait.js";
 
@@ -17,10 +17,7 @@ QUnit.module("browser: Overview roles", hooks => {
     hooks.after(() => removeSpareUser(USER));
 
     QUnit.test("an admin adds a user to a role and removes them again, confirming first", async assert => {
-        const session = await openSession();
-        try {
-            await login(session.page, ADMIN);
-            session.consoleErrors.length = 0;
+        await loggedIn(ADMIN, { noConsoleErrors: assert }, async session => {
             const frame = await openFromMenu(session.page, "DebVisor", "debvisor/overview");
             const card = frame.locator("#roles");
             await card.locator(`tr[data-role='admin'] [data-member='${ADMIN.name}']`).waitFor(WAIT);
@@ -46,24 +43,17 @@ QUnit.module("browser: Overview roles", hooks => {
             await dialog.getByRole("button", { name: "Remove" }).click();
             await label.waitFor({ state: "detached", ...WAIT });
             await waitFor("the group file", () => !viewers().includes(USER));
-            assert.deepEqual(session.consoleErrors, [], "no console errors");
-        } finally {
-            await session.close();
-        }
+        });
     });
 
     QUnit.test("a viewer sees who holds which role, without the buttons to change it", async assert => {
-        const session = await openSession();
-        try {
-            await login(session.page, VIEWER);
+        await loggedIn(VIEWER, {}, async session => {
             const frame = await openFromMenu(session.page, "DebVisor", "debvisor/overview");
             const card = frame.locator("#roles");
             await card.locator(`tr[data-role='viewer'] [data-member='${VIEWER.name}']`).waitFor(WAIT);
             // disabled once the page knows the role (cockpit.user())
             await card.locator("button[aria-label='Add a user to debvisor-admin'][aria-disabled='true']").waitFor(WAIT);
             assert.equal(await card.getByRole("button", { name: /^Remove / }).count(), 0, "no remove buttons");
-        } finally {
-            await session.close();
-        }
+        });
     });
 });

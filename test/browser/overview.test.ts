@@ -7,7 +7,7 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import QUnit from "qunit";
 import type { Frame } from "playwright-core";
-import { login, openFromMenu, openSession, pageFrame, screenshot, COCKPIT_URL } from "../lib/browser.js";
+import { COCKPIT_URL, loggedIn, openFromMenu, pageFrame, screenshot } from "../lib/browser.js";
 import { IMAGE_DIR, randomImage, removeImage, tempDir, uniqueName } from "../lib/images.js";
 import { ADMIN, NOBODY, VIEWER } from "../lib/users.js";
 
@@ -39,110 +39,99 @@ QUnit.module("browser: Overview", hooks => {
     hooks.after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
     QUnit.test("an admin sees the disks, a job started from busctl live, and its audit records", async assert => {
-        const session = await openSession();
         const name = uniqueName("browser");
         const image = `${name}.qcow2`;
         try {
-            await login(session.page, ADMIN);
-            // the login page's own probe of /cockpit/login answers 401 by design: count errors from here on
-            session.consoleErrors.length = 0;
-            const frame = await openFromMenu(session.page, "DebVisor", "debvisor/overview");
+            await loggedIn(ADMIN, { noConsoleErrors: assert }, async session => {
+                const frame = await openFromMenu(session.page, "DebVisor", "debvisor/overview");
 
-            await frame.getByRole("heading", { name: "DebVisor overview" }).waitFor(WAIT);
-            const disks = frame.locator("table[aria-label='Disks']");
-            await disks.waitFor(WAIT);
-            assert.equal(await disks.locator("tbody tr", { hasText: "OS disk" }).count(), 1, "exactly one disk is the OS disk");
-            const host = frame.locator("[aria-label='Host facts']");
-            assert.true((await host.textContent() ?? "").includes("DebVisor version"), "host facts are shown");
-            // jobs of earlier tests may still be listed: they stay a minute after they end
-            await frame.getByRole("heading", { name: "Jobs" }).waitFor(WAIT);
-            await screenshot(session.page, "overview-admin", frame);
+                await frame.getByRole("heading", { name: "DebVisor overview" }).waitFor(WAIT);
+                const disks = frame.locator("table[aria-label='Disks']");
+                await disks.waitFor(WAIT);
+                assert.equal(await disks.locator("tbody tr", { hasText: "OS disk" }).count(), 1, "exactly one disk is the OS disk");
+                const host = frame.locator("[aria-label='Host facts']");
+                assert.true((await host.textContent() ?? "").includes("DebVisor version"), "host facts are shown");
+                // jobs of earlier tests may still be listed: they stay a minute after they end
+                await frame.getByRole("heading", { name: "Jobs" }).waitFor(WAIT);
+                await screenshot(session.page, "overview-admin", frame);
 
-            // ~48 MiB of random data at 8 MiB/s: a job that runs for about six seconds
-            const source = randomImage(dir, `${name}.raw`, 48);
-            const out = execFileSync("busctl", ["--system", "call", "org.debvisor.DebVisor1", "/org/debvisor/DebVisor1/manager",
-                "org.debvisor.DebVisor1.Manager", "ImportImage", "ssa{sv}", source, name, "1", "rate-limit", "t", String(8 << 20)],
-            { encoding: "utf8", timeout: 30_000 });
-            const jobPath = /"(\/org\/debvisor\/DebVisor1\/jobs\/\d+)"/.exec(out)?.[1];
-            assert.ok(jobPath, `busctl answered with a job: ${out.trim()}`);
-            const jobShort = (jobPath ?? "").replace("/org/debvisor/DebVisor1/", "");
+                // ~48 MiB of random data at 8 MiB/s: a job that runs for about six seconds
+                const source = randomImage(dir, `${name}.raw`, 48);
+                const out = execFileSync("busctl", ["--system", "call", "org.debvisor.DebVisor1", "/org/debvisor/DebVisor1/manager",
+                    "org.debvisor.DebVisor1.Manager", "ImportImage", "ssa{sv}", source, name, "1", "rate-limit", "t", String(8 << 20)],
+                { encoding: "utf8", timeout: 30_000 });
+                const jobPath = /"(\/org\/debvisor\/DebVisor1\/jobs\/\d+)"/.exec(out)?.[1];
+                assert.ok(jobPath, `busctl answered with a job: ${out.trim()}`);
+                const jobShort = (jobPath ?? "").replace("/org/debvisor/DebVisor1/", "");
 
-            const row = frame.locator("[aria-label='Jobs'] li", { hasText: `as ${image}` });
-            await row.waitFor(WAIT);
-            await row.getByText("Running", { exact: true }).waitFor(WAIT);
-            await frame.waitForFunction(text => {
-                const li = [...document.querySelectorAll("[aria-label='Jobs'] li")].find(l => l.textContent?.includes(text));
-                const value = Number(li?.querySelector("[role='progressbar']")?.getAttribute("aria-valuenow") ?? 0);
-                return value > 0 && value < 100;
-            }, `as ${image}`, WAIT);
-            assert.true(await row.getByRole("button", { name: "Cancel" }).isVisible(), "a running import can be cancelled");
-            await screenshot(session.page, "overview-job-running", frame);
+                const row = frame.locator("[aria-label='Jobs'] li", { hasText: `as ${image}` });
+                await row.waitFor(WAIT);
+                await row.getByText("Running", { exact: true }).waitFor(WAIT);
+                await frame.waitForFunction(text => {
+                    const li = [...document.querySelectorAll("[aria-label='Jobs'] li")].find(l => l.textContent?.includes(text));
+                    const value = Number(li?.querySelector("[role='progressbar']")?.getAttribute("aria-valuenow") ?? 0);
+                    return value > 0 && value < 100;
+                }, `as ${image}`, WAIT);
+                assert.true(await row.getByRole("button", { name: "Cancel" }).isVisible(), "a running import can be cancelled");
+                await screenshot(session.page, "overview-job-running", frame);
 
-            await row.getByText("Completed", { exact: true }).waitFor({ timeout: 60_000 });
-            assert.equal(await jobProgress(frame, `as ${image}`), 100, "the finished job shows 100 %");
-            assert.true(fs.existsSync(`${IMAGE_DIR}/${image}`), "the image was imported");
+                await row.getByText("Completed", { exact: true }).waitFor({ timeout: 60_000 });
+                assert.equal(await jobProgress(frame, `as ${image}`), 100, "the finished job shows 100 %");
+                assert.true(fs.existsSync(`${IMAGE_DIR}/${image}`), "the image was imported");
 
-            // the new audit records arrive with the Manager's AuditRecordCount change
-            const audit = frame.locator("table[aria-label='Recent audit events']");
-            const call = audit.locator("tbody tr", { hasText: "Manager.ImportImage" }).filter({ hasText: name });
-            await call.first().waitFor(WAIT);
-            assert.equal(await call.count(), 1, "the ImportImage call is listed with its arguments");
-            const done = audit.locator("tbody tr", { hasText: "Job.image-import" }).filter({ hasText: jobShort });
-            await done.first().waitFor(WAIT);
-            assert.true((await done.first().textContent() ?? "").includes("Done"), "the job's outcome is in the audit table");
-            await screenshot(session.page, "overview-job-done", frame);
+                // the new audit records arrive with the Manager's AuditRecordCount change
+                const audit = frame.locator("table[aria-label='Recent audit events']");
+                const call = audit.locator("tbody tr", { hasText: "Manager.ImportImage" }).filter({ hasText: name });
+                await call.first().waitFor(WAIT);
+                assert.equal(await call.count(), 1, "the ImportImage call is listed with its arguments");
+                const done = audit.locator("tbody tr", { hasText: "Job.image-import" }).filter({ hasText: jobShort });
+                await done.first().waitFor(WAIT);
+                assert.true((await done.first().textContent() ?? "").includes("Done"), "the job's outcome is in the audit table");
+                await screenshot(session.page, "overview-job-done", frame);
 
-            // Session → Style → Dark in the shell: the page follows
-            assert.false(await isDark(frame), "light by default in a light browser");
-            await session.page.click("#toggle-menu");
-            await session.page.click("button#dark");
-            await frame.waitForFunction(cls => document.documentElement.classList.contains(cls), DARK, WAIT);
-            await session.page.keyboard.press("Escape");
-            await screenshot(session.page, "overview-admin-dark", frame);
-
-            assert.deepEqual(session.consoleErrors, [], "no console errors");
+                // Session → Style → Dark in the shell: the page follows
+                assert.false(await isDark(frame), "light by default in a light browser");
+                await session.page.click("#toggle-menu");
+                await session.page.click("button#dark");
+                await frame.waitForFunction(cls => document.documentElement.classList.contains(cls), DARK, WAIT);
+                await session.page.keyboard.press("Escape");
+                await screenshot(session.page, "overview-admin-dark", frame);
+            });
         } finally {
-            await session.close();
             removeImage(image);
         }
     });
 
     QUnit.test("an admin cancels a running import from the Jobs panel", async assert => {
-        const session = await openSession();
         const name = uniqueName("browser-cancel");
         const image = `${name}.qcow2`;
         try {
-            await login(session.page, ADMIN);
-            session.consoleErrors.length = 0;
-            const frame = await openFromMenu(session.page, "DebVisor", "debvisor/overview");
-            await frame.getByRole("heading", { name: "Jobs" }).waitFor(WAIT);
+            await loggedIn(ADMIN, { noConsoleErrors: assert }, async session => {
+                const frame = await openFromMenu(session.page, "DebVisor", "debvisor/overview");
+                await frame.getByRole("heading", { name: "Jobs" }).waitFor(WAIT);
 
-            // slow enough (about 24 s) that it is still running when the button is pressed
-            const source = randomImage(dir, `${name}.raw`, 48);
-            execFileSync("busctl", ["--system", "call", "org.debvisor.DebVisor1", "/org/debvisor/DebVisor1/manager",
-                "org.debvisor.DebVisor1.Manager", "ImportImage", "ssa{sv}", source, name, "1", "rate-limit", "t", String(2 << 20)],
-            { encoding: "utf8", timeout: 30_000 });
+                // slow enough (about 24 s) that it is still running when the button is pressed
+                const source = randomImage(dir, `${name}.raw`, 48);
+                execFileSync("busctl", ["--system", "call", "org.debvisor.DebVisor1", "/org/debvisor/DebVisor1/manager",
+                    "org.debvisor.DebVisor1.Manager", "ImportImage", "ssa{sv}", source, name, "1", "rate-limit", "t", String(2 << 20)],
+                { encoding: "utf8", timeout: 30_000 });
 
-            const row = frame.locator("[aria-label='Jobs'] li", { hasText: `as ${image}` });
-            await row.getByText("Running", { exact: true }).waitFor(WAIT);
-            await row.getByRole("button", { name: "Cancel" }).click();
-            await row.getByText("Cancelled", { exact: true }).waitFor(WAIT);
-            assert.false(await row.getByRole("button", { name: "Cancel" }).isVisible(), "a cancelled job offers no Cancel");
-            assert.false(fs.existsSync(`${IMAGE_DIR}/${image}`), "a cancelled import leaves no image");
-            await screenshot(session.page, "overview-job-cancelled", frame);
-            assert.deepEqual(session.consoleErrors, [], "no console errors");
+                const row = frame.locator("[aria-label='Jobs'] li", { hasText: `as ${image}` });
+                await row.getByText("Running", { exact: true }).waitFor(WAIT);
+                await row.getByRole("button", { name: "Cancel" }).click();
+                await row.getByText("Cancelled", { exact: true }).waitFor(WAIT);
+                assert.false(await row.getByRole("button", { name: "Cancel" }).isVisible(), "a cancelled job offers no Cancel");
+                assert.false(fs.existsSync(`${IMAGE_DIR}/${image}`), "a cancelled import leaves no image");
+                await screenshot(session.page, "overview-job-cancelled", frame);
+            });
         } finally {
-            await session.close();
             removeImage(image);
         }
     });
 
     QUnit.test("a user without a DebVisor group is refused by the bus and told which groups give access", async assert => {
-        const session = await openSession();
-        try {
-            const before = recordsBy(NOBODY.name);
-            await login(session.page, NOBODY);
-            session.consoleErrors.length = 0;
+        const before = recordsBy(NOBODY.name);
+        await loggedIn(NOBODY, { noConsoleErrors: assert }, async session => {
             await session.page.goto(`${COCKPIT_URL}/debvisor/overview`);
             const frame = await pageFrame(session.page, "debvisor/overview");
             // the first empty state that is not the spinner's says what the page concluded
@@ -158,26 +147,17 @@ QUnit.module("browser: Overview", hooks => {
             assert.equal(await frame.locator("[aria-label='Host facts']").count(), 0, "no host facts either: properties are refused too");
             assert.equal(recordsBy(NOBODY.name), before, "no call of theirs reached debvisord");
             await screenshot(session.page, "overview-not-authorized", frame);
-            assert.deepEqual(session.consoleErrors, [], "no console errors");
-        } finally {
-            await session.close();
-        }
+        });
     });
 
     QUnit.test("a viewer sees the page in a dark browser, narrow", async assert => {
-        const session = await openSession({ colorScheme: "dark", width: 480 });
-        try {
-            await login(session.page, VIEWER);
-            session.consoleErrors.length = 0;
+        await loggedIn(VIEWER, { colorScheme: "dark", width: 480, noConsoleErrors: assert }, async session => {
             await session.page.goto(`${COCKPIT_URL}/debvisor/overview`);
             const frame = await pageFrame(session.page, "debvisor/overview");
             await frame.locator("table[aria-label='Disks']").waitFor(WAIT);
             await frame.locator("table[aria-label='Recent audit events']").waitFor(WAIT);
             assert.true(await isDark(frame), "the page follows the browser's dark preference");
             await screenshot(session.page, "overview-viewer-dark-narrow", frame);
-            assert.deepEqual(session.consoleErrors, [], "no console errors");
-        } finally {
-            await session.close();
-        }
+        });
     });
 });

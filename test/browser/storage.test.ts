@@ -7,7 +7,7 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import QUnit from "qunit";
-import { login, openFromMenu, openSession, screenshot } from "../lib/browser.js";
+import { loggedIn, openFromMenu, screenshot } from "../lib/browser.js";
 import { callAs } from "../lib/call-as.js";
 import { ADMIN } from "../lib/users.js";
 import { waitFor } from "../lib/wait.js";
@@ -44,10 +44,7 @@ QUnit.module("browser: storage page", hooks => {
     });
 
     QUnit.test("an admin sees the pool and its devices, and creates, snapshots and destroys a dataset", async assert => {
-        const session = await openSession();
-        try {
-            await login(session.page, ADMIN);
-            session.consoleErrors.length = 0;
+        await loggedIn(ADMIN, { noConsoleErrors: assert }, async session => {
             const frame = await openFromMenu(session.page, "Storage", "debvisor/storage");
             await frame.getByRole("heading", { name: "Storage" }).waitFor(WAIT);
             const poolBox = frame.locator(`[data-pool='${pool}']`);
@@ -100,17 +97,11 @@ QUnit.module("browser: storage page", hooks => {
             await frame.getByRole("dialog").getByRole("button", { name: "Save" }).click();
             await frame.getByRole("dialog").waitFor({ state: "detached", timeout: 30_000 });
             assert.equal(scheduleOf(), undefined, "cleared");
-            assert.deepEqual(session.consoleErrors, [], "no console errors");
-        } finally {
-            await session.close();
-        }
+        });
     });
 
     QUnit.test("an admin exports the pool and imports it again from the page", async assert => {
-        const session = await openSession();
-        try {
-            await login(session.page, ADMIN);
-            session.consoleErrors.length = 0;
+        await loggedIn(ADMIN, { noConsoleErrors: assert }, async session => {
             const frame = await openFromMenu(session.page, "Storage", "debvisor/storage");
             const poolBox = frame.locator(`[data-pool='${pool}']`);
             await poolBox.getByRole("button", { name: "Export" }).click();
@@ -131,9 +122,6 @@ QUnit.module("browser: storage page", hooks => {
             await poolBox.locator("[data-health='ONLINE']").first().waitFor(WAIT);
             assert.true(pools().includes(pool), "zpool lists it again");
             assert.true(datasets().includes(`${pool}/web`), "with its dataset");
-            assert.deepEqual(session.consoleErrors, [], "no console errors");
-        } finally {
-            await session.close();
-        }
+        });
     });
 });

@@ -4,37 +4,32 @@
 // load the package's one stylesheet, and Red Hat's fonts from Cockpit.
 import QUnit from "qunit";
 import type { Frame, Page } from "playwright-core";
-import { COCKPIT_URL, login, openFromMenu, openSession, screenshot, type Session } from "../lib/browser.js";
+import { COCKPIT_URL, loggedIn, openFromMenu, screenshot, type Session } from "../lib/browser.js";
 import { ADMIN } from "../lib/users.js";
 
 const WAIT = { timeout: 30_000 };
 
-/* Responses of the package that failed (its scripts, chunks, stylesheet, fonts it asks Cockpit for). */
-function failedRequests(page: Page): string[] {
-    const failed: string[] = [];
+/* Records in `failed` the responses of the package that failed (its scripts, chunks, stylesheet, fonts it asks Cockpit for). */
+function recordFailedRequests(page: Page, failed: string[]): void {
     page.on("response", response => {
         if (response.status() >= 400 && /\/(debvisor|static)\//.test(response.url()))
             failed.push(`${response.status()} ${response.url()}`);
     });
-    return failed;
 }
 
-async function openInGerman(): Promise<Session> {
-    const session = await openSession();
-    await session.context.addCookies([{ name: "CockpitLang", value: "de-de", url: COCKPIT_URL }]);
-    return session;
-}
+/* German chosen, as Cockpit's login page stores the choice. */
+const chooseGerman = (session: Session) => session.context.addCookies([{ name: "CockpitLang", value: "de-de", url: COCKPIT_URL }]);
 
 /* The document's language without its region: Cockpit reports the one chosen, e.g. "de-de" or "en-us". */
 const documentLanguage = (frame: Frame) => frame.evaluate(() => document.documentElement.lang.split("-")[0]);
 
 QUnit.module("browser: German pages", () => {
     QUnit.test("with German chosen, Overview and Machines show German headings and buttons", async assert => {
-        const session = await openInGerman();
-        const failed = failedRequests(session.page);
-        try {
-            await login(session.page, ADMIN);
-            session.consoleErrors.length = 0;
+        const failed: string[] = [];
+        await loggedIn(ADMIN, { noConsoleErrors: assert, beforeLogin: async session => {
+            await chooseGerman(session);
+            recordFailedRequests(session.page, failed);
+        } }, async session => {
             const overview = await openFromMenu(session.page, "DebVisor", "debvisor/overview");
             await overview.getByRole("heading", { name: "DebVisor-Übersicht" }).waitFor(WAIT);
             await overview.getByRole("heading", { name: "Aufträge" }).waitFor(WAIT);
@@ -54,19 +49,13 @@ QUnit.module("browser: German pages", () => {
             await dialog.getByRole("button", { name: "Abbrechen" }).waitFor(WAIT);
             await screenshot(session.page, "machines-create-german", machines);
             await dialog.getByRole("button", { name: "Abbrechen" }).click();
-            assert.deepEqual(session.consoleErrors, [], "no console errors");
-            assert.deepEqual(failed, [], "every file the pages ask for is there");
-        } finally {
-            await session.close();
-        }
+        });
+        assert.deepEqual(failed, [], "every file the pages ask for is there");
     });
 
     QUnit.test("without a chosen language the pages stay English, on the shared stylesheet and Cockpit's fonts", async assert => {
-        const session = await openSession();
-        const failed = failedRequests(session.page);
-        try {
-            await login(session.page, ADMIN);
-            session.consoleErrors.length = 0;
+        const failed: string[] = [];
+        await loggedIn(ADMIN, { noConsoleErrors: assert, beforeLogin: session => recordFailedRequests(session.page, failed) }, async session => {
             const frame = await openFromMenu(session.page, "DebVisor storage", "debvisor/storage");
             await frame.getByRole("heading", { name: "Storage" }).first().waitFor(WAIT);
             assert.equal(await documentLanguage(frame), "en");
@@ -80,10 +69,7 @@ QUnit.module("browser: German pages", () => {
             await frame.evaluate(() => document.fonts.ready);
             const fonts = await frame.evaluate(() => [...document.fonts].filter(f => f.status === "loaded").map(f => f.family));
             assert.true(fonts.some(f => f.includes("Red Hat Text")), `loaded fonts: ${fonts.join(", ")}`);
-            assert.deepEqual(session.consoleErrors, [], "no console errors");
-            assert.deepEqual(failed, [], "every file the page asks for is there");
-        } finally {
-            await session.close();
-        }
+        });
+        assert.deepEqual(failed, [], "every file the page asks for is there");
     });
 });

@@ -34,9 +34,11 @@ function removeProfile(profile: string): void {
     }
 }
 
+export interface SessionOptions { colorScheme?: "light" | "dark"; width?: number; executablePath?: string }
+
 /** A fresh Chromium profile (no cookies, no stored theme) with one page. executablePath: a
  * wrapper that runs Debian's Chromium elsewhere (e.g. in a node's network namespace). */
-export async function openSession(options: { colorScheme?: "light" | "dark"; width?: number; executablePath?: string } = {}): Promise<Session> {
+export async function openSession(options: SessionOptions = {}): Promise<Session> {
     const profile = fs.mkdtempSync(path.join(os.tmpdir(), "dv-chromium-"));
     let context: BrowserContext;
     try {
@@ -76,6 +78,32 @@ export async function login(page: Page, user: TestUser, url = COCKPIT_URL): Prom
     await page.fill("#login-password-input", user.password);
     await page.click("#login-button");
     await page.waitForSelector("iframe.container-frame", { state: "attached", timeout: 30_000 });
+}
+
+export interface LoggedInOptions extends SessionOptions {
+    /** QUnit's assert: the steps are followed by the check that the page logged no console errors */
+    noConsoleErrors?: Pick<Assert, "deepEqual">;
+    /** Runs on the fresh session before the login: listeners that must see the shell open its WebSocket, cookies. */
+    beforeLogin?: (session: Session) => unknown;
+}
+
+/**
+ * The frame of a browser test: a fresh session, `user` logged in, the steps run, and the session closed
+ * whatever happens. Console errors are counted from the login on: the login page's own probe of
+ * /cockpit/login answers 401 by design.
+ */
+export async function loggedIn(user: TestUser, options: LoggedInOptions, steps: (session: Session) => Promise<void>): Promise<void> {
+    const { noConsoleErrors, beforeLogin, ...sessionOptions } = options;
+    const session = await openSession(sessionOptions);
+    try {
+        await beforeLogin?.(session);
+        await login(session.page, user);
+        session.consoleErrors.length = 0;
+        await steps(session);
+        noConsoleErrors?.deepEqual(session.consoleErrors, [], "no console errors");
+    } finally {
+        await session.close();
+    }
 }
 
 /** The iframe Cockpit shows a package page in, e.g. "debvisor/overview", once it loaded. */
