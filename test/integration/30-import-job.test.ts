@@ -41,6 +41,17 @@ function qemuImgUids(): number[] {
 }
 
 
+/* An admin's import of `source` as `name` at 4 MiB/s, once its job reports progress: the job and its watch. */
+async function slowImportUnderWay(source: string, name: string) {
+    const watch = await watchJobs();
+    const reply = await callAs(ADMIN.name, { ...MANAGER, method: "ImportImage", signature: "ssa{sv}",
+        body: [source, name, { "rate-limit": ["t", 4 << 20] }] });
+    const job = reply.ok ? reply.body[0] as string : "";
+    const w = watch(job);
+    await waitFor("some progress", () => w.progress.some(p => p > 0));
+    return { job, w };
+}
+
 QUnit.module("image import job (installed daemon, qemu-img)", hooks => {
     let dir = "";
     let source = "";
@@ -102,13 +113,8 @@ QUnit.module("image import job (installed daemon, qemu-img)", hooks => {
     });
 
     QUnit.test("Cancel stops the import and leaves no file", async assert => {
-        const watch = await watchJobs();
         const name = uniqueName("cancelled");
-        const reply = await callAs(ADMIN.name, { ...MANAGER, method: "ImportImage", signature: "ssa{sv}",
-            body: [source, name, { "rate-limit": ["t", 4 << 20] }] });
-        const job = reply.ok ? reply.body[0] as string : "";
-        const w = watch(job);
-        await waitFor("some progress", () => w.progress.some(p => p > 0));
+        const { job, w } = await slowImportUnderWay(source, name);
         const partial = imageDirListing().find(f => f.includes(name));
         assert.true(partial !== undefined, "a partial file exists while it runs");
         // qemu-img writes it as debvisor-img, never as root
@@ -127,13 +133,8 @@ QUnit.module("image import job (installed daemon, qemu-img)", hooks => {
     });
 
     QUnit.test("a daemon killed mid-import leaves a consistent state after bus activation", async assert => {
-        const watch = await watchJobs();
         const name = uniqueName("killed");
-        const reply = await callAs(ADMIN.name, { ...MANAGER, method: "ImportImage", signature: "ssa{sv}",
-            body: [source, name, { "rate-limit": ["t", 4 << 20] }] });
-        const job = reply.ok ? reply.body[0] as string : "";
-        const w = watch(job);
-        await waitFor("some progress", () => w.progress.some(p => p > 0));
+        const { w } = await slowImportUnderWay(source, name);
         const pid = busNameOwnerPid("org.debvisor.DebVisor1");
         assert.notEqual(pid, null);
         process.kill(pid as number, "SIGKILL");

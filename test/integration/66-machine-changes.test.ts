@@ -10,8 +10,9 @@ import QUnit from "qunit";
 import { callAs, getProperty, MANAGER } from "../lib/call-as.js";
 import { containsSecret, craftImages, makeSecret, vmdkDescriptor } from "../lib/crafted-images.js";
 import { closeWatchBus, watchJobs } from "../lib/bus-watch.js";
+import { jobSucceeded } from "../lib/job-step.js";
 import { qemuImgFormat, randomImage, tempDir, uniqueName } from "../lib/images.js";
-import { waitFor, withTimeout } from "../lib/wait.js";
+import { waitFor } from "../lib/wait.js";
 import { testUnless } from "../lib/skip.js";
 import { ADMIN, OPERATOR } from "../lib/users.js";
 
@@ -57,11 +58,9 @@ QUnit.module("machines: changes, imports, clones and conversions", hooks => {
         const name = uniqueName("dvimp");
         made.push(name);
         const reply = await create(name, { source: ["s", "image"], image: ["s", source], "disk-size": ["t", 32 * MIB] });
-        assert.true(reply.ok, reply.ok ? "started" : reply.message);
-        if (!reply.ok) return;
-        const [objectPath, job] = reply.body as [string, string];
-        const [success, message] = await withTimeout(watch(job).completed, 60_000, "the import");
-        assert.true(success, message);
+        const done = await jobSucceeded(assert, watch, reply, { job: 1, within: 60_000, what: "the import", taken: "started" });
+        if (!done) return;
+        const objectPath = done.body[0] as string;
         await waitFor("the machine", async () => await prop(objectPath, "Name") === name);
         const file = volumeFile(`${name}.qcow2`);
         assert.equal(qemuImgFormat(file), "qcow2");
@@ -115,10 +114,7 @@ QUnit.module("machines: changes, imports, clones and conversions", hooks => {
             "cloud-init.user": ["s", "alice"], "cloud-init.password": ["s", "s3cret-Passw0rd"],
             "cloud-init.ssh-key": ["s", key], "cloud-init.hostname": ["s", "web01.example.org"],
         });
-        assert.true(reply.ok, reply.ok ? "started" : reply.message);
-        if (!reply.ok) return;
-        const [success, message] = await withTimeout(watch(reply.body[1] as string).completed, 60_000, "the import");
-        assert.true(success, message);
+        if (!await jobSucceeded(assert, watch, reply, { job: 1, within: 60_000, what: "the import", taken: "started" })) return;
         const seed = `/var/lib/libvirt/images/${name}-cidata.iso`;
         const extract = (file: string) => {
             const out = path.join(dir, `${name}-${file}`);
@@ -263,21 +259,16 @@ QUnit.module("machines: changes, imports, clones and conversions", hooks => {
         const copyName = uniqueName("dvcopy");
         made.push(copyName);
         const clone = await call(ADMIN.name, objectPath, "Clone", "sa{sv}", [copyName, {}]);
-        assert.true(clone.ok, clone.ok ? "" : clone.message);
-        if (!clone.ok) return;
-        const [copyPath, cloneJob] = clone.body as [string, string];
-        const [cloned, cloneMessage] = await withTimeout(watch(cloneJob).completed, 60_000, "the clone");
-        assert.true(cloned, cloneMessage);
+        const cloned = await jobSucceeded(assert, watch, clone, { job: 1, within: 60_000, what: "the clone", taken: "" });
+        if (!cloned) return;
+        const copyPath = cloned.body[0] as string;
         await waitFor("the copy", async () => await prop(copyPath, "Name") === copyName);
         const copyDisks = await prop(copyPath, "Disks") as Array<Record<string, unknown>>;
         assert.equal(copyDisks[0].Source, `default/${copyName}.qcow2`, "the copy has its own disk");
         assert.notEqual(await prop(copyPath, "UUID"), await prop(objectPath, "UUID"));
 
         const convert = await call(ADMIN.name, objectPath, "ConvertDisk", "ssa{sv}", ["vda", "raw", {}]);
-        assert.true(convert.ok, convert.ok ? "" : convert.message);
-        if (!convert.ok) return;
-        const [converted, convertMessage] = await withTimeout(watch(convert.body[0] as string).completed, 60_000, "the conversion");
-        assert.true(converted, convertMessage);
+        if (!await jobSucceeded(assert, watch, convert, { job: 0, within: 60_000, what: "the conversion", taken: "" })) return;
         const disks = await prop(objectPath, "Disks") as Array<Record<string, unknown>>;
         assert.deepEqual([disks[0].Source, disks[0].Format], [`default/${name}.raw`, "raw"]);
         assert.equal(qemuImgFormat(volumeFile(`${name}.raw`)), "raw");
@@ -295,10 +286,7 @@ QUnit.module("machines: changes, imports, clones and conversions", hooks => {
         fs.writeSync(fd, descriptor, 0, "latin1");
         fs.closeSync(fd);
         const back = await call(ADMIN.name, objectPath, "ConvertDisk", "ssa{sv}", ["vda", "qcow2", {}]);
-        assert.true(back.ok, back.ok ? "" : back.message);
-        if (!back.ok) return;
-        const [convertedBack, backMessage] = await withTimeout(watch(back.body[0] as string).completed, 60_000, "the conversion back");
-        assert.true(convertedBack, backMessage);
+        if (!await jobSucceeded(assert, watch, back, { job: 0, within: 60_000, what: "the conversion back", taken: "" })) return;
         const asRaw = path.join(dir, "guest-disk.raw");
         execFileSync("qemu-img", ["convert", "-f", "qcow2", "-O", "raw", volumeFile(`${name}.qcow2`), asRaw]);
         assert.equal(fs.readFileSync(asRaw).subarray(0, descriptor.length).toString("latin1"), descriptor, "the guest's bytes, as they were");

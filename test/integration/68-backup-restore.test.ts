@@ -10,13 +10,13 @@ import fs from "node:fs";
 import path from "node:path";
 import QUnit from "qunit";
 import { closeWatchBus, watchJobs } from "../lib/bus-watch.js";
-import { callAs } from "../lib/call-as.js";
+import { cancelJob } from "../lib/job-step.js";
 import { areas } from "../lib/daemon.js";
 import { randomImage, tempDir, uniqueName } from "../lib/images.js";
 import { ADMIN, OPERATOR, VIEWER } from "../lib/users.js";
 import { waitFor, withTimeout } from "../lib/wait.js";
 import {
-    addTestRepository, backUpMachine, createMachineFromImage, ctl, domainNames, firstDisk, holdsPattern, JOB, machineCall, MIB, prop, repoCall, repositoryObjects,
+    addTestRepository, backUpMachine, createMachineFromImage, ctl, domainNames, firstDisk, holdsPattern, machineCall, MIB, prop, repoCall, repositoryObjects,
     rawContent, REPOSITORY, sha256, virsh, volumeFile, volumeNames, writePattern,
 } from "../lib/backups.js";
 
@@ -151,13 +151,7 @@ QUnit.module("backup restore: over the original machine, one disk of it", hooks 
         const reply = await restoreOver(ADMIN.name, backupId);
         assert.true(reply.ok, reply.ok ? "started" : reply.message);
         if (!reply.ok) return;
-        const job = reply.body[0] as string;
-        const w = watch(job);
-        const cancel = await callAs(ADMIN.name, { path: job, iface: JOB, method: "Cancel", signature: "a{sv}", body: [{}] });
-        assert.true(cancel.ok, cancel.ok ? "cancelled" : cancel.message);
-        const [ok, message] = await withTimeout(w.completed, 120_000, "the cancelled restore");
-        assert.false(ok, message);
-        assert.equal(w.states.at(-1), "cancelled", message);
+        await cancelJob(assert, watch, ADMIN.name, reply.body[0] as string, "the cancelled restore");
         assert.equal(sha256(disk), before, "the disk is as it was");
         assert.deepEqual(stagedFiles(), [], "no restored file is left beside it");
     });

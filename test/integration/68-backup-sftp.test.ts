@@ -10,6 +10,7 @@ import fs from "node:fs";
 import path from "node:path";
 import QUnit from "qunit";
 import { closeWatchBus, watchJobs } from "../lib/bus-watch.js";
+import { jobSucceeded } from "../lib/job-step.js";
 import { callAs, MANAGER } from "../lib/call-as.js";
 import { areas } from "../lib/daemon.js";
 import { randomImage, tempDir, uniqueName } from "../lib/images.js";
@@ -86,11 +87,9 @@ moduleUnless("backup repositories over SFTP: a real sshd on 127.0.0.1", fs.exist
         machines.push(name);
         const created = await callAs(ADMIN.name, { ...MANAGER, method: "CreateMachine", signature: "sa{sv}",
             body: [name, { source: ["s", "image"], image: ["s", randomImage(dir, "machine.raw", 24)] }] });
-        assert.true(created.ok, created.ok ? "created" : created.message);
-        if (!created.ok) return;
-        const [machinePath, job] = created.body as [string, string];
-        const [ok, message] = await withTimeout(watch(job).completed, 120_000, "the import");
-        assert.true(ok, message);
+        const done = await jobSucceeded(assert, watch, created, { job: 1, within: 120_000, what: "the import", taken: "created" });
+        if (!done) return;
+        const machinePath = done.body[0] as string;
         await waitFor("the machine", async () => await prop(machinePath, "Name") === name);
         const { pool, file } = await firstDisk(machinePath);
 

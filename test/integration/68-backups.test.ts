@@ -13,6 +13,7 @@ import dbus from "dbus-next";
 import QUnit from "qunit";
 import { tinyGuestIso } from "../harness/tiny-guest.js";
 import { closeWatchBus, watchJobs } from "../lib/bus-watch.js";
+import { cancelJob, jobSucceeded } from "../lib/job-step.js";
 import { callAs, getProperty, MANAGER } from "../lib/call-as.js";
 import { areas } from "../lib/daemon.js";
 import { randomImage, tempDir, uniqueName } from "../lib/images.js";
@@ -208,11 +209,9 @@ QUnit.module("backups: restic repositories, back up, restore as a new machine", 
         made.push(name);
         const source = randomImage(dir, "machine.raw", 160);
         const created = await callAs(ADMIN.name, { ...MANAGER, method: "CreateMachine", signature: "sa{sv}", body: [name, { source: ["s", "image"], image: ["s", source] }] });
-        assert.true(created.ok, created.ok ? "created" : created.message);
-        if (!created.ok) return;
-        const [machinePath, createJob] = created.body as [string, string];
-        const [createdOk, createMessage] = await withTimeout(watch(createJob).completed, 120_000, "the import");
-        assert.true(createdOk, createMessage);
+        const done = await jobSucceeded(assert, watch, created, { job: 1, within: 120_000, what: "the import", taken: "created" });
+        if (!done) return;
+        const machinePath = done.body[0] as string;
         await waitFor("the machine", async () => await prop(machinePath, "Name") === name);
         const { pool, file: disk } = await firstDisk(machinePath);
         writePattern(disk, "qcow2", 0xab, 8 * MIB, 4 * MIB);
@@ -265,13 +264,7 @@ QUnit.module("backups: restic repositories, back up, restore as a new machine", 
         const cancelled = await machineCall(OPERATOR.name, machinePath, "Backup", "sa{sv}", [repoName, {}]);
         assert.true(cancelled.ok);
         if (cancelled.ok) {
-            const job = cancelled.body[0] as string;
-            const w = watch(job);
-            const cancel = await callAs(OPERATOR.name, { path: job, iface: JOB, method: "Cancel", signature: "a{sv}", body: [{}] });
-            assert.true(cancel.ok, cancel.ok ? "cancelled" : cancel.message);
-            const [success, message] = await withTimeout(w.completed, 120_000, "the cancelled backup");
-            assert.false(success, message);
-            assert.equal(w.states.at(-1), "cancelled", message);
+            await cancelJob(assert, watch, OPERATOR.name, cancelled.body[0] as string, "the cancelled backup");
             assert.equal(snapshotsInRepo(), snapshotCount, "no snapshot was recorded");
         }
 
@@ -361,10 +354,9 @@ QUnit.module("backups: restic repositories, back up, restore as a new machine", 
         const disksBefore = virsh("domblklist", name, "--details");
         try {
             const reply = await machineCall(OPERATOR.name, machinePath, "Backup", "sa{sv}", [repoName, {}]);
-            assert.true(reply.ok, reply.ok ? "started" : reply.message);
-            if (!reply.ok) return;
-            const [success, message] = await withTimeout(watch(reply.body[0] as string).completed, 300_000, "the backup");
-            assert.true(success, message);
+            const done = await jobSucceeded(assert, watch, reply, { job: 0, within: 300_000, what: "the backup", taken: "started" });
+            if (!done) return;
+            const message = done.message;
             assert.true(message.includes("crash-consistent"), `no guest agent in the tiny guest: ${message}`);
             assert.equal(await prop(machinePath, "State"), "running", "the machine kept running");
             await waitFor("libvirt's event of the finished active commit", () => blockJobs.some(([d, type, status]) => d === "vda" && type === 4 && status === 0), 10_000);

@@ -15,6 +15,7 @@ import path from "node:path";
 import QUnit from "qunit";
 import { busNameOwnerPid } from "../harness/harness.js";
 import { closeWatchBus, watchJobs } from "../lib/bus-watch.js";
+import { jobSucceeded } from "../lib/job-step.js";
 import { callAs, getProperty, MANAGER } from "../lib/call-as.js";
 import { BUS_NAME, waitForArea } from "../lib/daemon.js";
 import { randomImage, tempDir, uniqueName } from "../lib/images.js";
@@ -188,10 +189,7 @@ QUnit.module("backups: schedules and retention, with the time injected", hooks =
 
         // a backup made by hand before the schedule's
         const manual = await callAs(OPERATOR.name, { path: machinePath, iface: MACHINE, method: "Backup", signature: "sa{sv}", body: [repoName, {}] });
-        assert.true(manual.ok, manual.ok ? "backing up by hand" : manual.message);
-        if (!manual.ok) return;
-        const [manualOk, manualMessage] = await withTimeout(watch(String(manual.body[0])).completed, 120_000, "the backup by hand");
-        assert.true(manualOk, manualMessage);
+        if (!await jobSucceeded(assert, watch, manual, { job: 0, within: 120_000, what: "the backup by hand", taken: "backing up by hand" })) return;
         const manualId = snapshots(repoDir, passwordFile)[0]?.short_id;
 
         setClock(local(7, "23:59:00"));
@@ -228,24 +226,27 @@ QUnit.module("backups: schedules and retention, with the time injected", hooks =
             return;
         }
         const kept = snapshots(repoDir, passwordFile).map(s => s.short_id).sort();
+        /* The run at `when` with the repository broken by `breakIt` (undone by what it returns): failed, saying why and that nothing was pruned. */
+        const failsWhile = async (when: string, why: RegExp, breakIt: () => () => void) => {
+            const undo = breakIt();
+            try {
+                const [result, message] = await runAt(when);
+                assert.equal(result, "failed");
+                assert.true(why.test(message) && /nothing was pruned/.test(message), message);
+            } finally {
+                undo();
+            }
+        };
         const stored = path.join(BACKUP_DIR, `${repoName}.password`);
-        fs.writeFileSync(stored, "not-the-password");
-        try {
-            const [result, message] = await runAt(local(11, "02:00:10"));
-            assert.equal(result, "failed");
-            assert.true(/wrong password for the restic repository/.test(message) && /nothing was pruned/.test(message), message);
-        } finally {
-            fs.writeFileSync(stored, password);
-        }
+        await failsWhile(local(11, "02:00:10"), /wrong password for the restic repository/, () => {
+            fs.writeFileSync(stored, "not-the-password");
+            return () => fs.writeFileSync(stored, password);
+        });
         const moved = `${repoDir}.away`;
-        fs.renameSync(repoDir, moved);
-        try {
-            const [result, message] = await runAt(local(12, "02:00:10"));
-            assert.equal(result, "failed");
-            assert.true(/there is no restic repository at/.test(message) && /nothing was pruned/.test(message), message);
-        } finally {
-            fs.renameSync(moved, repoDir);
-        }
+        await failsWhile(local(12, "02:00:10"), /there is no restic repository at/, () => {
+            fs.renameSync(repoDir, moved);
+            return () => fs.renameSync(moved, repoDir);
+        });
         assert.deepEqual(snapshots(repoDir, passwordFile).map(s => s.short_id).sort(), kept, "no snapshot was added or pruned");
         const audit = fileText(AUDIT_LOG).split("\n").filter(l => l.includes("\"BackupSchedule.Run\"") && l.includes(scheduleName));
         assert.equal(audit.filter(l => l.includes("\"result\":\"failed: ")).length, 2, "both failures are in the audit log");

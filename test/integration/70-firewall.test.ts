@@ -71,6 +71,23 @@ function connectsFromNamespace(port: number): boolean {
     return r.status === 0;
 }
 
+/* Runs `steps` while an SSH session from the namespace is open: a port 22 on the root side of the veth
+ * pair and a connection to it held open from the namespace, both ended afterwards. */
+async function whileSshSessionOpen(steps: () => Promise<void>): Promise<void> {
+    const held: net.Socket[] = [];
+    const ssh = net.createServer(socket => { held.push(socket); socket.on("error", () => undefined) });
+    await new Promise<void>((resolve, reject) => { ssh.once("error", reject); ssh.listen(22, ROOT_ADDR, resolve) });
+    const client = spawn("ip", ["netns", "exec", NS, "bash", "-c", `exec 3<>/dev/tcp/${ROOT_ADDR}/22; sleep 60`], { stdio: "ignore", detached: true });
+    try {
+        await waitFor("the SSH session to be established", () => held.length > 0, 10_000);
+        await steps();
+    } finally {
+        process.kill(-client.pid!, "SIGTERM");
+        held.forEach(s => s.destroy());
+        await new Promise<void>(resolve => ssh.close(() => resolve()));
+    }
+}
+
 async function waitForDaemon(pid: number): Promise<void> {
     await waitFor("the test's debvisord on the bus", () => busNameOwnerPid(BUS_NAME) === pid, 30_000);
     await waitFor("the Firewall object", async () => (await call(null, "Export", "a{sv}", [{}])).ok, 10_000);
@@ -361,23 +378,17 @@ QUnit.module("firewall: nftables through the bus", hooks => {
     });
 
     QUnit.test("the management set guards the network of an open admin session", async assert => {
-        const held: net.Socket[] = [];
-        const ssh = net.createServer(socket => { held.push(socket); socket.on("error", () => undefined) });
-        await new Promise<void>((resolve, reject) => { ssh.once("error", reject); ssh.listen(22, ROOT_ADDR, resolve) });
-        const client = spawn("ip", ["netns", "exec", NS, "bash", "-c", `exec 3<>/dev/tcp/${ROOT_ADDR}/22; sleep 60`], { stdio: "ignore", detached: true });
         try {
-            await waitFor("the SSH session to be established", () => held.length > 0, 10_000);
-            const added = await call(ADMIN.name, "AddManagement", "asa{sv}", [["10.254.77.0/30", "198.51.100.128/25"], {}]);
-            assert.true(added.ok, added.ok ? "" : added.message);
-            const r = await call(ADMIN.name, "RemoveManagement", "asa{sv}", [["10.254.77.0/30"], {}]);
-            assert.true(!r.ok && r.message.includes(`10.254.77.0/30: covers ${NS_ADDR}, the address of an open SSH session (port 22), and nothing else in the management set or the allow list does`),
-                r.ok ? "removed" : r.message);
-            const forced = await call(ADMIN.name, "RemoveManagement", "asa{sv}", [["10.254.77.0/30"], { force: ["s", "10.254.77.0/30"] }]);
-            assert.true(forced.ok, forced.ok ? "" : forced.message);
+            await whileSshSessionOpen(async () => {
+                const added = await call(ADMIN.name, "AddManagement", "asa{sv}", [["10.254.77.0/30", "198.51.100.128/25"], {}]);
+                assert.true(added.ok, added.ok ? "" : added.message);
+                const r = await call(ADMIN.name, "RemoveManagement", "asa{sv}", [["10.254.77.0/30"], {}]);
+                assert.true(!r.ok && r.message.includes(`10.254.77.0/30: covers ${NS_ADDR}, the address of an open SSH session (port 22), and nothing else in the management set or the allow list does`),
+                    r.ok ? "removed" : r.message);
+                const forced = await call(ADMIN.name, "RemoveManagement", "asa{sv}", [["10.254.77.0/30"], { force: ["s", "10.254.77.0/30"] }]);
+                assert.true(forced.ok, forced.ok ? "" : forced.message);
+            });
         } finally {
-            process.kill(-client.pid!, "SIGTERM");
-            held.forEach(s => s.destroy());
-            await new Promise<void>(resolve => ssh.close(() => resolve()));
             const left = (await getProperty(FIREWALL.path, FIREWALL.iface, "Management") as unknown[][]).map(m => String(m[0]));
             if (left.length > 0)
                 await call(ADMIN.name, "RemoveManagement", "asa{sv}", [left, { force: ["as", left] }]);
@@ -386,13 +397,7 @@ QUnit.module("firewall: nftables through the bus", hooks => {
     });
 
     QUnit.test("lock-out guard on a real SSH session from the namespace: block and quarantine refused, naming the address", async assert => {
-        // an SSH port on the root side of the veth pair, and a connection to it held open from the namespace
-        const held: net.Socket[] = [];
-        const ssh = net.createServer(socket => { held.push(socket); socket.on("error", () => undefined) });
-        await new Promise<void>((resolve, reject) => { ssh.once("error", reject); ssh.listen(22, ROOT_ADDR, resolve) });
-        const client = spawn("ip", ["netns", "exec", NS, "bash", "-c", `exec 3<>/dev/tcp/${ROOT_ADDR}/22; sleep 60`], { stdio: "ignore", detached: true });
-        try {
-            await waitFor("the SSH session to be established", () => held.length > 0, 10_000);
+        await whileSshSessionOpen(async () => {
             const before = nftTableState(TABLE);
             const b = await block(ADMIN.name, ["10.254.77.0/30"]);
             assert.true(!b.ok && b.message.includes(`10.254.77.0/30: would cover ${NS_ADDR}, the address of an open SSH session (port 22)`), b.ok ? "blocked" : b.message);
@@ -400,11 +405,7 @@ QUnit.module("firewall: nftables through the bus", hooks => {
             assert.true(!q.ok && q.message.includes(`neither the allow list nor the management set holds ${NS_ADDR}, the address of an open SSH session (port 22).`), q.ok ? "quarantined" : q.message);
             assert.equal(nftTableState(TABLE), before, "nothing changed");
             assert.equal(await getProperty(FIREWALL.path, FIREWALL.iface, "Quarantined"), false);
-        } finally {
-            process.kill(-client.pid!, "SIGTERM");
-            held.forEach(s => s.destroy());
-            await new Promise<void>(resolve => ssh.close(() => resolve()));
-        }
+        });
     });
 
     QUnit.test("real packets: blocked from the namespace is dropped, allowed passes again", async assert => {

@@ -12,6 +12,7 @@ import path from "node:path";
 import QUnit from "qunit";
 import { callAs, getProperty, MANAGER } from "../lib/call-as.js";
 import { closeWatchBus, watchJobs } from "../lib/bus-watch.js";
+import { jobSucceeded } from "../lib/job-step.js";
 import {
     applyProfile as apply, libvirtPools, planOf, planProfile as plan, PROFILE_FILE, removeLibvirtPool, restoreProfileFile, tryRun, zfsProfileSandbox,
     zpools as pools, type ProfileOptions as Options, type ZfsProfileSandbox,
@@ -142,10 +143,9 @@ moduleUnless("storage profile: plan and apply the zfs profile", pools().includes
                     .map(([f, reason]) => [f, f === files[0] ? `it ${reason}; name it in "include" to wipe it` : reason]));
             const watch = await watchJobs();
             const reply = await apply(ADMIN.name, "zfs", { token: ["s", p.Token] });
-            assert.true(reply.ok, reply.ok ? "started" : reply.message);
-            if (!reply.ok) return;
-            const [ok, message] = await withTimeout(watch(String(reply.body[0])).completed, 120_000, "the apply job");
-            assert.true(ok, message);
+            const done = await jobSucceeded(assert, watch, reply, { job: 0, within: 120_000, what: "the apply job", taken: "started" });
+            if (!done) return;
+            const message = done.message;
             assert.true(message.includes("zfs-dataset:tank/docker") && !message.includes("zfs-pool"), message);
             assert.true(run("zfs", "list", "-H", "-o", "name", "-r", "tank").includes("tank/k8s"));
             assert.true((await planOf("zfs")).Steps.every(s => s.Exists), "nothing left to do");
@@ -172,10 +172,7 @@ moduleUnless("storage profile: plan and apply the zfs profile", pools().includes
                 return;
             const watch = await watchJobs();
             const reply = await apply(ADMIN.name, "zfs", { token: ["s", named.Token], include: ["as", [ext4]] });
-            assert.true(reply.ok, reply.ok ? "started" : reply.message);
-            if (!reply.ok) return;
-            const [ok, message] = await withTimeout(watch(String(reply.body[0])).completed, 120_000, "the apply job");
-            assert.true(ok, message);
+            if (!await jobSucceeded(assert, watch, reply, { job: 0, within: 120_000, what: "the apply job", taken: "started" })) return;
             assert.true(run("zpool", "status", "tank").includes("ext4.img"), "the wiped file is in the pool");
             assert.equal(tryRun("blkid", "-p", "-o", "value", "-s", "TYPE", ext4).trim(), "zfs_member", "no ext4 left");
         } finally {
