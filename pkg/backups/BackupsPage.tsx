@@ -3,13 +3,11 @@
 // add and remove repositories and schedules and run a schedule now; everyone
 // with a role sees it all. Live from the store: a run's end changes its
 // schedule's properties, and the page follows.
-import { Page, PageSection } from "@patternfly/react-core/dist/esm/components/Page/index.js";
-import { Title } from "@patternfly/react-core/dist/esm/components/Title/index.js";
 import { Stack, StackItem } from "@patternfly/react-core/dist/esm/layouts/Stack/index.js";
 import { AreaAlert, AreaEmptyState } from "../lib/components/AreaState";
 import { BackupFailures } from "../lib/components/BackupFailures";
 import { JobsPanel } from "../lib/components/JobsPanel";
-import { PageAlerts } from "../lib/components/PageAlerts";
+import { PageFrame } from "../lib/components/PageFrame";
 import { ServiceEmptyState } from "../lib/components/ServiceEmptyState";
 import { useArea, useBackupRepositories, useBackups, useBackupSchedules, useServiceState } from "../lib/dbus-store";
 import { _ } from "../lib/gettext";
@@ -24,27 +22,21 @@ export function BackupsPage() {
     const repositories = useBackupRepositories();
     const schedules = useBackupSchedules();
     return (
-        <Page>
-            <PageAlerts />
-            <PageSection>
-                <Title headingLevel="h1">{_("Backups")}</Title>
-            </PageSection>
-            <PageSection isFilled>
-                {service.status !== "ready"
-                    ? <ServiceEmptyState state={service} />
-                    : !backups
-                    ? <AreaEmptyState area={area?.state === "ready" ? null : area} what={_("Backups")} />
-                    : (
-                        <Stack hasGutter>
-                            <StackItem><AreaAlert area={area} what={_("Backups")} /></StackItem>
-                            <StackItem><BackupFailures schedules={schedules} /></StackItem>
-                            <StackItem><RepositoriesCard backupsPath={backups.path} repositories={repositories} schedules={schedules} /></StackItem>
-                            <StackItem><SchedulesCard backupsPath={backups.path} repositories={repositories} schedules={schedules} /></StackItem>
-                            <StackItem><HistoryCard /></StackItem>
-                            <StackItem><JobsPanel /></StackItem>
-                        </Stack>
-                    )}
-            </PageSection>
-        </Page>
+        <PageFrame title={_("Backups")}>
+            {service.status !== "ready"
+                ? <ServiceEmptyState state={service} />
+                : !backups
+                ? <AreaEmptyState area={area?.state === "ready" ? null : area} what={_("Backups")} />
+                : (
+                    <Stack hasGutter>
+                        <StackItem><AreaAlert area={area} what={_("Backups")} /></StackItem>
+                        <StackItem><BackupFailures schedules={schedules} /></StackItem>
+                        <StackItem><RepositoriesCard backupsPath={backups.path} repositories={repositories} schedules={schedules} /></StackItem>
+                        <StackItem><SchedulesCard backupsPath={backups.path} repositories={repositories} schedules={schedules} /></StackItem>
+                        <StackItem><HistoryCard /></StackItem>
+                        <StackItem><JobsPanel /></StackItem>
+                    </Stack>
+                )}
+        </PageFrame>
     );
 }

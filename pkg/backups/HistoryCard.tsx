@@ -7,12 +7,13 @@ import { Alert } from "@patternfly/react-core/dist/esm/components/Alert/index.js
 import { Card, CardBody, CardTitle } from "@patternfly/react-core/dist/esm/components/Card/index.js";
 import { Label } from "@patternfly/react-core/dist/esm/components/Label/index.js";
 import { Spinner } from "@patternfly/react-core/dist/esm/components/Spinner/index.js";
-import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
+import { Table, Tbody, Td, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
 import { backupHistory } from "../lib/api/backups";
 import type { HistoryEntry } from "../lib/api/backups-data";
 import type { CallError } from "../lib/api/call";
 import { useManager } from "../lib/dbus-store";
 import { _, format } from "../lib/gettext";
+import { TableHead } from "../lib/components/TableHead";
 
 // the newest of each kind are read, the newest of all shown
 const PER_KIND = 20;
@@ -55,7 +56,7 @@ export function HistoryCard() {
                     ? <p className="debvisor-muted">{_("No backup has run yet.")}</p>
                     : (
                         <Table aria-label={_("Recent history")} variant="compact">
-                            <Thead><Tr><Th>{_("Ended")}</Th><Th>{_("What")}</Th><Th>{_("Result")}</Th><Th>{_("Message")}</Th></Tr></Thead>
+                            <TableHead columns={[_("Ended"), _("What"), _("Result"), _("Message")]} />
                             <Tbody>
                                 {entries.map(e => {
                                     const result = (RESULT[e.result] ?? (() => ({ text: e.result, color: "grey" as const })))();

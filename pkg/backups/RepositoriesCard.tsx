@@ -5,7 +5,7 @@ import { useState } from "react";
 import { Alert, AlertActionCloseButton } from "@patternfly/react-core/dist/esm/components/Alert/index.js";
 import { Button } from "@patternfly/react-core/dist/esm/components/Button/index.js";
 import { Card, CardBody, CardHeader, CardTitle } from "@patternfly/react-core/dist/esm/components/Card/index.js";
-import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
+import { Table, Tbody, Td, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
 import { backupRepositoryRemove } from "../lib/api/backups";
 import { ActionDialog } from "../lib/components/ActionDialog";
 import type { BackupRepositoryObject, BackupScheduleObject } from "../lib/dbus-store";
@@ -13,6 +13,7 @@ import { _, format } from "../lib/gettext";
 import { adminOnly, useRole } from "../lib/role";
 import { AddRepositoryDialog, KIND_NAMES } from "./AddRepositoryDialog";
 import { formatTime } from "../lib/format";
+import { TableHead } from "../lib/components/TableHead";
 
 export function RepositoriesCard({ backupsPath, repositories, schedules }: {
     backupsPath: string; repositories: BackupRepositoryObject[]; schedules: BackupScheduleObject[];
@@ -39,7 +40,7 @@ export function RepositoriesCard({ backupsPath, repositories, schedules }: {
                     ? <p className="debvisor-muted">{_("No repository yet: backups need one.")}</p>
                     : (
                         <Table aria-label={_("Repositories")} variant="compact">
-                            <Thead><Tr><Th>{_("Name")}</Th><Th>{_("Kind")}</Th><Th>{_("Location")}</Th><Th>{_("Added")}</Th><Th>{_("Schedules")}</Th><Th screenReaderText={_("Actions")} /></Tr></Thead>
+                            <TableHead columns={[_("Name"), _("Kind"), _("Location"), _("Added"), _("Schedules")]} actions />
                             <Tbody>
                                 {repositories.map(r => (
                                     <Tr key={r.path} data-repository={r.props.Name}>

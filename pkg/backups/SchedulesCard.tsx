@@ -7,7 +7,7 @@ import { Alert } from "@patternfly/react-core/dist/esm/components/Alert/index.js
 import { Button } from "@patternfly/react-core/dist/esm/components/Button/index.js";
 import { Card, CardBody, CardHeader, CardTitle } from "@patternfly/react-core/dist/esm/components/Card/index.js";
 import { Label } from "@patternfly/react-core/dist/esm/components/Label/index.js";
-import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
+import { Table, Tbody, Td, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
 import { backupScheduleRemove, backupScheduleRunNow } from "../lib/api/backups";
 import { KEEP_KINDS } from "../lib/api/backups-data";
 import type { CallError } from "../lib/api/call";
@@ -17,6 +17,7 @@ import { _, format } from "../lib/gettext";
 import { adminOnly, useRole } from "../lib/role";
 import { ScheduleDialog, WEEKDAYS } from "./ScheduleDialog";
 import { formatTime } from "../lib/format";
+import { TableHead } from "../lib/components/TableHead";
 
 const KEEP_LABEL: Record<string, () => string> = {
     last: () => _("last $0"), hourly: () => _("hourly $0"), daily: () => _("daily $0"),
@@ -85,10 +86,7 @@ export function SchedulesCard({ backupsPath, repositories, schedules }: {
                     ? <p className="debvisor-muted">{repositories.length ? _("No schedule yet.") : _("Schedules back up to a repository: add one first.")}</p>
                     : (
                         <Table aria-label={_("Schedules")} variant="compact">
-                            <Thead><Tr>
-                                <Th>{_("Name")}</Th><Th>{_("Backs up")}</Th><Th>{_("Repository")}</Th><Th>{_("When")}</Th><Th>{_("Retention")}</Th>
-                                <Th>{_("Verify")}</Th><Th>{_("Last run")}</Th><Th>{_("Next run")}</Th><Th screenReaderText={_("Actions")} />
-                            </Tr></Thead>
+                            <TableHead columns={[_("Name"), _("Backs up"), _("Repository"), _("When"), _("Retention"), _("Verify"), _("Last run"), _("Next run")]} actions />
                             <Tbody>
                                 {schedules.map(o => {
                                     const s = o.props;

@@ -13,17 +13,15 @@ import { CodeBlock, CodeBlockCode } from "@patternfly/react-core/dist/esm/compon
 import { DescriptionList, DescriptionListDescription, DescriptionListGroup, DescriptionListTerm } from "@patternfly/react-core/dist/esm/components/DescriptionList/index.js";
 import { EmptyState, EmptyStateActions, EmptyStateBody, EmptyStateFooter } from "@patternfly/react-core/dist/esm/components/EmptyState/index.js";
 import { Label } from "@patternfly/react-core/dist/esm/components/Label/index.js";
-import { Page, PageSection } from "@patternfly/react-core/dist/esm/components/Page/index.js";
-import { Title } from "@patternfly/react-core/dist/esm/components/Title/index.js";
 import { Stack, StackItem } from "@patternfly/react-core/dist/esm/layouts/Stack/index.js";
 import { ActionsColumn } from "@patternfly/react-table/dist/esm/components/Table/ActionsColumn.js";
 import type { IAction } from "@patternfly/react-table/dist/esm/components/Table/TableTypes.js";
-import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
+import { Table, Tbody, Td, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
 import type { NodeChange } from "../lib/api/cluster";
 import type { PlainClusterNodes } from "../../generated/dbus-contract";
 import { plainDicts } from "../lib/api/variants";
 import { JobsPanel } from "../lib/components/JobsPanel";
-import { PageAlerts } from "../lib/components/PageAlerts";
+import { PageFrame } from "../lib/components/PageFrame";
 import { ServiceEmptyState } from "../lib/components/ServiceEmptyState";
 import { useCephManager, useCephOsds, useCluster, useServiceState } from "../lib/dbus-store";
 import { _, format } from "../lib/gettext";
@@ -32,6 +30,7 @@ import { CreateOrJoinDialog, JoinTokenDialog } from "./MembershipDialogs";
 import { NodeChangeDialog } from "./NodeChangeDialog";
 import { cephRoles, loadText, machinesText } from "./node-columns";
 import { formatTime } from "../lib/format";
+import { TableHead } from "../lib/components/TableHead";
 
 type ClusterNode = PlainClusterNodes[number];
 
@@ -65,19 +64,7 @@ function NodesTable({ nodes }: { nodes: ClusterNode[] }) {
     return (
         <>
         <Table aria-label={_("Nodes")} variant="compact">
-            <Thead>
-                <Tr>
-                    <Th>{_("Node")}</Th>
-                    <Th>{_("Address")}</Th>
-                    <Th>{_("Health")}</Th>
-                    <Th>{_("Ceph")}</Th>
-                    <Th>{_("Load")}</Th>
-                    <Th>{_("Machines")}</Th>
-                    <Th>{_("Last answered")}</Th>
-                    <Th>{_("Problem")}</Th>
-                    <Th screenReaderText={_("Actions")} />
-                </Tr>
-            </Thead>
+            <TableHead columns={[_("Node"), _("Address"), _("Health"), _("Ceph"), _("Load"), _("Machines"), _("Last answered"), _("Problem")]} actions />
             <Tbody>
                 {nodes.map(n => {
                     const health = HEALTH[n.Health] ?? HEALTH.unknown;
@@ -155,44 +142,38 @@ export function ClusterPage() {
     const nodes = plainDicts<ClusterNode[]>(cluster?.Nodes ?? []);
     const down = nodes.filter(n => n.Health === "down").length;
     return (
-        <Page>
-            <PageAlerts />
-            <PageSection>
-                <Title headingLevel="h1">{_("Cluster")}</Title>
-            </PageSection>
-            <PageSection isFilled>
-                {service.status !== "ready"
-                    ? <ServiceEmptyState state={service} />
-                    : !cluster || cluster.State !== "member"
-                    ? <Stack hasGutter><StackItem><NoCluster state={cluster?.State ?? "none"} /></StackItem><StackItem><JobsPanel /></StackItem></Stack>
-                    : (
-                        <Stack hasGutter>
-                            <StackItem>
-                                <Card>
-                                    <CardHeader actions={{ actions: <MakeTokenButton address={nodes.find(n => n.Self)?.Address ?? ""} />, hasNoOffset: true }}>
-                                        <CardTitle>{format(_("$0 nodes, $1 down"), nodes.length, down)}</CardTitle>
-                                    </CardHeader>
-                                    <CardBody>
-                                        <DescriptionList isHorizontal isCompact className="pf-v6-u-mb-md">
+        <PageFrame title={_("Cluster")}>
+            {service.status !== "ready"
+                ? <ServiceEmptyState state={service} />
+                : !cluster || cluster.State !== "member"
+                ? <Stack hasGutter><StackItem><NoCluster state={cluster?.State ?? "none"} /></StackItem><StackItem><JobsPanel /></StackItem></Stack>
+                : (
+                    <Stack hasGutter>
+                        <StackItem>
+                            <Card>
+                                <CardHeader actions={{ actions: <MakeTokenButton address={nodes.find(n => n.Self)?.Address ?? ""} />, hasNoOffset: true }}>
+                                    <CardTitle>{format(_("$0 nodes, $1 down"), nodes.length, down)}</CardTitle>
+                                </CardHeader>
+                                <CardBody>
+                                    <DescriptionList isHorizontal isCompact className="pf-v6-u-mb-md">
+                                        <DescriptionListGroup>
+                                            <DescriptionListTerm>{_("Ceph cluster")}</DescriptionListTerm>
+                                            <DescriptionListDescription>{cluster.Fsid}</DescriptionListDescription>
+                                        </DescriptionListGroup>
+                                        {cluster.LastError && (
                                             <DescriptionListGroup>
-                                                <DescriptionListTerm>{_("Ceph cluster")}</DescriptionListTerm>
-                                                <DescriptionListDescription>{cluster.Fsid}</DescriptionListDescription>
+                                                <DescriptionListTerm>{_("Members last read")}</DescriptionListTerm>
+                                                <DescriptionListDescription>{cluster.LastError}</DescriptionListDescription>
                                             </DescriptionListGroup>
-                                            {cluster.LastError && (
-                                                <DescriptionListGroup>
-                                                    <DescriptionListTerm>{_("Members last read")}</DescriptionListTerm>
-                                                    <DescriptionListDescription>{cluster.LastError}</DescriptionListDescription>
-                                                </DescriptionListGroup>
-                                            )}
-                                        </DescriptionList>
-                                        <NodesTable nodes={nodes} />
-                                    </CardBody>
-                                </Card>
-                            </StackItem>
-                            <StackItem><JobsPanel /></StackItem>
-                        </Stack>
-                    )}
-            </PageSection>
-        </Page>
+                                        )}
+                                    </DescriptionList>
+                                    <NodesTable nodes={nodes} />
+                                </CardBody>
+                            </Card>
+                        </StackItem>
+                        <StackItem><JobsPanel /></StackItem>
+                    </Stack>
+                )}
+        </PageFrame>
     );
 }

@@ -1,12 +1,10 @@
 // DebVisor → Compliance: the audit log as evidence — chain status, every
 // event searchable, signed export, retention and forwarding.
-import { Page, PageSection } from "@patternfly/react-core/dist/esm/components/Page/index.js";
-import { Title } from "@patternfly/react-core/dist/esm/components/Title/index.js";
 import { Gallery } from "@patternfly/react-core/dist/esm/layouts/Gallery/index.js";
 import { Stack, StackItem } from "@patternfly/react-core/dist/esm/layouts/Stack/index.js";
 import { AuditProblemAlert } from "../lib/components/AuditProblemAlert";
 import { JobsPanel } from "../lib/components/JobsPanel";
-import { PageAlerts } from "../lib/components/PageAlerts";
+import { PageFrame } from "../lib/components/PageFrame";
 import { ServiceEmptyState } from "../lib/components/ServiceEmptyState";
 import { useAudit, useManager, useServiceState } from "../lib/dbus-store";
 import { _ } from "../lib/gettext";
@@ -20,29 +18,23 @@ export function CompliancePage() {
     const manager = useManager();
     const audit = useAudit();
     return (
-        <Page>
-            <PageAlerts />
-            <PageSection>
-                <Title headingLevel="h1">{_("Compliance")}</Title>
-            </PageSection>
-            <PageSection isFilled>
-                {service.status !== "ready" || !manager || !audit
-                    ? <ServiceEmptyState state={service.status === "ready" ? { status: "connecting" } : service} />
-                    : (
-                        <Stack hasGutter>
-                            {manager.AuditProblem && <StackItem><AuditProblemAlert problem={manager.AuditProblem} /></StackItem>}
-                            <StackItem>
-                                <Gallery hasGutter minWidths={{ default: "100%", lg: "calc(50% - var(--pf-t--global--spacer--gutter--default))" }}>
-                                    <ChainStatusCard audit={audit} recordCount={manager.AuditRecordCount} />
-                                    <ExportCard />
-                                </Gallery>
-                            </StackItem>
-                            <StackItem><AuditEventsCard recordCount={manager.AuditRecordCount} /></StackItem>
-                            <StackItem><RetentionCard audit={audit} /></StackItem>
-                            <StackItem><JobsPanel /></StackItem>
-                        </Stack>
-                    )}
-            </PageSection>
-        </Page>
+        <PageFrame title={_("Compliance")}>
+            {service.status !== "ready" || !manager || !audit
+                ? <ServiceEmptyState state={service.status === "ready" ? { status: "connecting" } : service} />
+                : (
+                    <Stack hasGutter>
+                        {manager.AuditProblem && <StackItem><AuditProblemAlert problem={manager.AuditProblem} /></StackItem>}
+                        <StackItem>
+                            <Gallery hasGutter minWidths={{ default: "100%", lg: "calc(50% - var(--pf-t--global--spacer--gutter--default))" }}>
+                                <ChainStatusCard audit={audit} recordCount={manager.AuditRecordCount} />
+                                <ExportCard />
+                            </Gallery>
+                        </StackItem>
+                        <StackItem><AuditEventsCard recordCount={manager.AuditRecordCount} /></StackItem>
+                        <StackItem><RetentionCard audit={audit} /></StackItem>
+                        <StackItem><JobsPanel /></StackItem>
+                    </Stack>
+                )}
+        </PageFrame>
     );
 }

@@ -8,13 +8,14 @@ import { HelperText, HelperTextItem } from "@patternfly/react-core/dist/esm/comp
 import { Label } from "@patternfly/react-core/dist/esm/components/Label/index.js";
 import { Switch } from "@patternfly/react-core/dist/esm/components/Switch/index.js";
 import { TextInput } from "@patternfly/react-core/dist/esm/components/TextInput/index.js";
-import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
+import { Table, Tbody, Td, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
 import { auditConfigure, type AuditSegment } from "../lib/api/audit";
 import type { CallError } from "../lib/api/call";
 import { plainDicts } from "../lib/api/variants";
 import type { AuditObject } from "../lib/dbus-store";
 import { formatBytes, formatTime } from "../lib/format";
 import { _, format } from "../lib/gettext";
+import { TableHead } from "../lib/components/TableHead";
 
 const MIB = 1 << 20;
 
@@ -27,16 +28,7 @@ function draftOf(p: AuditObject["props"]): Draft {
 function SegmentsTable({ segments }: { segments: AuditSegment[] }) {
     return (
         <Table aria-label={_("Segments")} variant="compact">
-            <Thead>
-                <Tr>
-                    <Th>{_("Segment")}</Th>
-                    <Th>{_("Records")}</Th>
-                    <Th>{_("From")}</Th>
-                    <Th>{_("To")}</Th>
-                    <Th>{_("Size")}</Th>
-                    <Th>{_("State")}</Th>
-                </Tr>
-            </Thead>
+            <TableHead columns={[_("Segment"), _("Records"), _("From"), _("To"), _("Size"), _("State")]} />
             <Tbody>
                 {segments.map(s => (
                     <Tr key={s.Name}>

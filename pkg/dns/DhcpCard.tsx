@@ -7,7 +7,7 @@ import { Button } from "@patternfly/react-core/dist/esm/components/Button/index.
 import { Card, CardBody, CardHeader, CardTitle } from "@patternfly/react-core/dist/esm/components/Card/index.js";
 import { FormGroup } from "@patternfly/react-core/dist/esm/components/Form/index.js";
 import { TextInput } from "@patternfly/react-core/dist/esm/components/TextInput/index.js";
-import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
+import { Table, Tbody, Td, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
 import { checkRanges, rangeUsage, type DhcpRange } from "../../helpers/lib/dhcp-ranges";
 import { isIPv4 } from "../../helpers/lib/ip-address";
 import { dhcpRangesOf, dnsSetDhcpRanges, leasesOf } from "../lib/api/dns";
@@ -16,6 +16,7 @@ import { FieldError } from "../lib/components/FieldError";
 import { FormDialog } from "../lib/components/FormDialog";
 import type { PageDnsProperties } from "../../generated/dbus-contract";
 import { _, format } from "../lib/gettext";
+import { TableHead } from "../lib/components/TableHead";
 
 type Fields = Record<"Name" | "Interface" | "Start" | "End" | "Netmask" | "LeaseSeconds" | "DnsServer", string>;
 
@@ -91,10 +92,7 @@ export function DhcpCard({ dns }: { dns: PageDnsProperties }) {
             <CardBody>
                 {ranges.length > 0 && (
                     <Table aria-label={_("DHCP ranges")} variant="compact">
-                        <Thead><Tr>
-                            <Th>{_("Name")}</Th><Th>{_("Interface")}</Th><Th>{_("Addresses")}</Th><Th>{_("Lease time")}</Th>
-                            <Th>{_("DNS server")}</Th><Th>{_("DHCP leases")}</Th><Th screenReaderText={_("Actions")} />
-                        </Tr></Thead>
+                        <TableHead columns={[_("Name"), _("Interface"), _("Addresses"), _("Lease time"), _("DNS server"), _("DHCP leases")]} actions />
                         <Tbody>
                             {ranges.map((r, i) => (
                                 <Tr key={r.Name} data-range={r.Name}>

@@ -2,12 +2,10 @@
 // records of the chosen zone, the TSIG keys and their rotation, the names
 // registered for the host and its machines, the DHCP ranges and leases.
 import { useState } from "react";
-import { Page, PageSection } from "@patternfly/react-core/dist/esm/components/Page/index.js";
-import { Title } from "@patternfly/react-core/dist/esm/components/Title/index.js";
 import { Stack, StackItem } from "@patternfly/react-core/dist/esm/layouts/Stack/index.js";
 import { AlertsFor } from "../lib/components/ActiveAlerts";
 import { JobsPanel } from "../lib/components/JobsPanel";
-import { PageAlerts } from "../lib/components/PageAlerts";
+import { PageFrame } from "../lib/components/PageFrame";
 import { ServiceEmptyState } from "../lib/components/ServiceEmptyState";
 import { AreaEmptyState } from "../lib/components/AreaState";
 import { useArea, useDns, useDnsKeys, useDnsZones, useServiceState } from "../lib/dbus-store";
@@ -30,29 +28,23 @@ export function DnsPage() {
     const [chosen, setChosen] = useState<string | null>(null);
     const zone = zones.find(z => z.props.Name === chosen) ?? zones[0] ?? null;
     return (
-        <Page>
-            <PageAlerts />
-            <PageSection>
-                <Title headingLevel="h1">{_("DNS")}</Title>
-            </PageSection>
-            <PageSection isFilled>
-                {service.status !== "ready"
-                    ? <ServiceEmptyState state={service} />
-                    : !dns
-                    ? <AreaEmptyState area={area?.state === "ready" ? null : area} what={_("DNS")} />
-                    : (
-                        <Stack hasGutter>
-                            <AlertsFor inStack what={_("DNS and DHCP")} matchers={DNS_ALERTS} />
-                            <StackItem><ZonesCard zones={zones} keys={keys} chosen={zone?.props.Name ?? null} onChoose={setChosen} /></StackItem>
-                            {zone && <StackItem><RecordsCard key={zone.props.Name} zone={zone.props} zones={zones} /></StackItem>}
-                            <StackItem><KeysCard keys={keys} /></StackItem>
-                            <StackItem><RegistrationsCard dns={dns} /></StackItem>
-                            <StackItem><DhcpCard dns={dns} /></StackItem>
-                            <StackItem><LeasesCard dns={dns} /></StackItem>
-                            <StackItem><JobsPanel /></StackItem>
-                        </Stack>
-                    )}
-            </PageSection>
-        </Page>
+        <PageFrame title={_("DNS")}>
+            {service.status !== "ready"
+                ? <ServiceEmptyState state={service} />
+                : !dns
+                ? <AreaEmptyState area={area?.state === "ready" ? null : area} what={_("DNS")} />
+                : (
+                    <Stack hasGutter>
+                        <AlertsFor inStack what={_("DNS and DHCP")} matchers={DNS_ALERTS} />
+                        <StackItem><ZonesCard zones={zones} keys={keys} chosen={zone?.props.Name ?? null} onChoose={setChosen} /></StackItem>
+                        {zone && <StackItem><RecordsCard key={zone.props.Name} zone={zone.props} zones={zones} /></StackItem>}
+                        <StackItem><KeysCard keys={keys} /></StackItem>
+                        <StackItem><RegistrationsCard dns={dns} /></StackItem>
+                        <StackItem><DhcpCard dns={dns} /></StackItem>
+                        <StackItem><LeasesCard dns={dns} /></StackItem>
+                        <StackItem><JobsPanel /></StackItem>
+                    </Stack>
+                )}
+        </PageFrame>
     );
 }

@@ -6,11 +6,12 @@ import { Button } from "@patternfly/react-core/dist/esm/components/Button/index.
 import { Card, CardBody, CardTitle } from "@patternfly/react-core/dist/esm/components/Card/index.js";
 import { Label } from "@patternfly/react-core/dist/esm/components/Label/index.js";
 import { ProgressStep, ProgressStepper } from "@patternfly/react-core/dist/esm/components/ProgressStepper/index.js";
-import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
+import { Table, Tbody, Td, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
 import { dnsRotateKey } from "../lib/api/dns";
 import { ActionDialog } from "../lib/components/ActionDialog";
 import type { DnsKeyObject } from "../lib/dbus-store";
 import { _, format } from "../lib/gettext";
+import { TableHead } from "../lib/components/TableHead";
 
 const STEPS: Array<[string, string]> = [
     ["generate", _("New key made")], ["add", _("Both keys in BIND")], ["switch", _("Updates use the new key")],
@@ -45,9 +46,7 @@ export function KeysCard({ keys }: { keys: DnsKeyObject[] }) {
             <CardTitle>{_("TSIG keys")}</CardTitle>
             <CardBody>
                 <Table aria-label={_("TSIG keys")} variant="compact">
-                    <Thead><Tr>
-                        <Th>{_("Key")}</Th><Th>{_("Scope")}</Th><Th>{_("Age")}</Th><Th>{_("Rotation due")}</Th><Th>{_("Zones")}</Th><Th screenReaderText={_("Actions")} />
-                    </Tr></Thead>
+                    <TableHead columns={[_("Key"), _("Scope"), _("Age"), _("Rotation due"), _("Zones")]} actions />
                     <Tbody>
                         {keys.map(({ props: k }) => (
                             <Tr key={k.Name} data-key={k.Name}>

@@ -3,12 +3,13 @@
 // another member, where it runs now), and the DHCP leases.
 import { Card, CardBody, CardTitle } from "@patternfly/react-core/dist/esm/components/Card/index.js";
 import { Label } from "@patternfly/react-core/dist/esm/components/Label/index.js";
-import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
+import { Table, Tbody, Td, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
 import { leasesOf, registrationsOf } from "../lib/api/dns";
 import { useMachines } from "../lib/dbus-store";
 import type { PageDnsProperties } from "../../generated/dbus-contract";
 import { _, format } from "../lib/gettext";
 import { formatTime } from "../lib/format";
+import { TableHead } from "../lib/components/TableHead";
 
 export function RegistrationsCard({ dns }: { dns: PageDnsProperties }) {
     const registrations = registrationsOf(dns.Registrations);
@@ -18,7 +19,7 @@ export function RegistrationsCard({ dns }: { dns: PageDnsProperties }) {
             <CardBody>
                 {registrations.length === 0 ? <p>{_("No host or machine is registered yet.")}</p> : (
                     <Table aria-label={_("Registered names")} variant="compact">
-                        <Thead><Tr><Th>{_("Name")}</Th><Th>{_("Kind")}</Th><Th>{_("Addresses")}</Th><Th>{_("Status")}</Th></Tr></Thead>
+                        <TableHead columns={[_("Name"), _("Kind"), _("Addresses"), _("Status")]} />
                         <Tbody>
                             {registrations.map(r => (
                                 <Tr key={r.Id}>
@@ -48,7 +49,7 @@ export function LeasesCard({ dns }: { dns: PageDnsProperties }) {
             <CardBody>
                 {leases.length === 0 ? <p>{_("No DHCP leases on this host.")}</p> : (
                     <Table aria-label={_("DHCP leases")} variant="compact">
-                        <Thead><Tr><Th>{_("Address")}</Th><Th>{_("MAC")}</Th><Th>{_("Host name")}</Th><Th>{_("Machine")}</Th><Th>{_("Expires")}</Th><Th>{_("Network")}</Th></Tr></Thead>
+                        <TableHead columns={[_("Address"), _("MAC"), _("Host name"), _("Machine"), _("Expires"), _("Network")]} />
                         <Tbody>
                             {leases.map(l => (
                                 <Tr key={`${l.Source} ${l.Address}`}>

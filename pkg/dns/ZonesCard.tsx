@@ -8,13 +8,14 @@ import { EmptyState, EmptyStateBody } from "@patternfly/react-core/dist/esm/comp
 import { Form, FormGroup } from "@patternfly/react-core/dist/esm/components/Form/index.js";
 import { Label } from "@patternfly/react-core/dist/esm/components/Label/index.js";
 import { TextInput } from "@patternfly/react-core/dist/esm/components/TextInput/index.js";
-import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
+import { Table, Tbody, Td, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
 import { domainNameProblem, normalizeName } from "../../helpers/lib/dns-grammar";
 import { isIP } from "../../helpers/lib/ip-address";
 import { dnsAddZone, dnsRemoveZone } from "../lib/api/dns";
 import { ActionDialog } from "../lib/components/ActionDialog";
 import type { DnsKeyObject, DnsZoneObject } from "../lib/dbus-store";
 import { _, format } from "../lib/gettext";
+import { TableHead } from "../lib/components/TableHead";
 
 function AddZoneDialog({ onClose }: { onClose(): void }) {
     const [server, setServer] = useState("127.0.0.1");
@@ -66,9 +67,7 @@ export function ZonesCard({ zones, keys, chosen, onChoose }: {
                     ? <EmptyState variant="sm" titleText={_("No zones yet")} headingLevel="h3"><EmptyStateBody>{_("Add a zone this node's BIND serves, or one on another primary.")}</EmptyStateBody></EmptyState>
                     : (
                         <Table aria-label={_("Zones")} variant="compact">
-                            <Thead><Tr>
-                                <Th>{_("Zone")}</Th><Th>{_("Primary")}</Th><Th>{_("Serial")}</Th><Th>{_("Records")}</Th><Th>{_("Status")}</Th><Th screenReaderText={_("Actions")} />
-                            </Tr></Thead>
+                            <TableHead columns={[_("Zone"), _("Primary"), _("Serial"), _("Records"), _("Status")]} actions />
                             <Tbody>
                                 {zones.map(({ props: z }) => (
                                     <Tr key={z.Name} isClickable isRowSelected={z.Name === chosen} onRowClick={() => onChoose(z.Name)} data-zone={z.Name}>

@@ -3,12 +3,10 @@
 // back work).
 import { lazy, Suspense, useEffect, useMemo, useState } from "react";
 import { Alert } from "@patternfly/react-core/dist/esm/components/Alert/index.js";
-import { Page, PageSection } from "@patternfly/react-core/dist/esm/components/Page/index.js";
-import { Title } from "@patternfly/react-core/dist/esm/components/Title/index.js";
 import { Stack, StackItem } from "@patternfly/react-core/dist/esm/layouts/Stack/index.js";
 import { cockpit } from "../lib/cockpit";
 import { JobsPanel } from "../lib/components/JobsPanel";
-import { PageAlerts } from "../lib/components/PageAlerts";
+import { PageFrame } from "../lib/components/PageFrame";
 import { ServiceEmptyState } from "../lib/components/ServiceEmptyState";
 import { AreaAlert } from "../lib/components/AreaState";
 import { holdWatchUntil, useArea, useCluster, useMachines, useManager, useServiceState } from "../lib/dbus-store";
@@ -96,39 +94,33 @@ export function MachinesPage() {
     const names = machines.map(m => m.props.Name);
 
     return (
-        <Page>
-            <PageAlerts />
-            <PageSection>
-                <Title headingLevel="h1">{_("Virtual machines")}</Title>
-            </PageSection>
-            <PageSection isFilled>
-                {service.status !== "ready" && !early
-                    ? <ServiceEmptyState state={service} />
-                    : (
-                        <Stack hasGutter>
-                            {area && area.state !== "ready" && area.state !== "starting" && (
-                                <StackItem><AreaAlert area={area} what={_("Virtual machines (libvirt)")} /></StackItem>
-                            )}
-                            {emulated && (
-                                <StackItem>
-                                    <Alert isInline variant="info" title={_("Machines run under emulation on this host")}>
-                                        {_("Without hardware virtualization (KVM), QEMU emulates the processor. The machines work, but much slower than with KVM.")}
-                                    </Alert>
-                                </StackItem>
-                            )}
+        <PageFrame title={_("Virtual machines")}>
+            {service.status !== "ready" && !early
+                ? <ServiceEmptyState state={service} />
+                : (
+                    <Stack hasGutter>
+                        {area && area.state !== "ready" && area.state !== "starting" && (
+                            <StackItem><AreaAlert area={area} what={_("Virtual machines (libvirt)")} /></StackItem>
+                        )}
+                        {emulated && (
                             <StackItem>
-                                {detail
-                                    ? <Suspense><MachineDetails name={detail} machine={machines.find(m => m.props.Name === detail)} loading={early} allNames={names} onBack={() => cockpit.location.go([])}
-                                        elsewhere={rows.find(r => r.name === detail && !r.local)?.node}
-                                        tab={path[2] ?? "overview"} onTab={tab => cockpit.location.go(machineTabPath(detail, tab))}
-                                        range={rangeById(options.range)} onRange={r => cockpit.location.go(machineTabPath(detail, "history"), { range: r.id })} /></Suspense>
-                                    : <MachinesTable machines={rows} onOpen={openFromList} onOpenRemote={openRemote} onCreate={() => setCreating(true)} />}
+                                <Alert isInline variant="info" title={_("Machines run under emulation on this host")}>
+                                    {_("Without hardware virtualization (KVM), QEMU emulates the processor. The machines work, but much slower than with KVM.")}
+                                </Alert>
                             </StackItem>
-                            <StackItem><JobsPanel /></StackItem>
-                        </Stack>
-                    )}
-            </PageSection>
+                        )}
+                        <StackItem>
+                            {detail
+                                ? <Suspense><MachineDetails name={detail} machine={machines.find(m => m.props.Name === detail)} loading={early} allNames={names} onBack={() => cockpit.location.go([])}
+                                    elsewhere={rows.find(r => r.name === detail && !r.local)?.node}
+                                    tab={path[2] ?? "overview"} onTab={tab => cockpit.location.go(machineTabPath(detail, tab))}
+                                    range={rangeById(options.range)} onRange={r => cockpit.location.go(machineTabPath(detail, "history"), { range: r.id })} /></Suspense>
+                                : <MachinesTable machines={rows} onOpen={openFromList} onOpenRemote={openRemote} onCreate={() => setCreating(true)} />}
+                        </StackItem>
+                        <StackItem><JobsPanel /></StackItem>
+                    </Stack>
+                )}
             {creating && <Suspense><CreateDialog existingNames={names} onClose={() => setCreating(false)} onCreated={name => { setCreating(false); open(name) }} /></Suspense>}
-        </Page>
+        </PageFrame>
     );
 }

@@ -3,13 +3,14 @@
 import { useEffect, useRef, useState } from "react";
 import { Card, CardBody, CardTitle } from "@patternfly/react-core/dist/esm/components/Card/index.js";
 import { Label } from "@patternfly/react-core/dist/esm/components/Label/index.js";
-import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
+import { Table, Tbody, Td, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
 import { ROOT_PATH } from "../../generated/dbus-contract";
 import type { CallError } from "../lib/api/call";
 import { managerAuditTail, type AuditEvent } from "../lib/api/manager";
 import { isNotAuthorized, NotAuthorizedState } from "../lib/components/ServiceEmptyState";
 import { formatTime } from "../lib/format";
 import { format, _ } from "../lib/gettext";
+import { TableHead } from "../lib/components/TableHead";
 
 const SHOWN = 15;
 
@@ -137,15 +138,10 @@ function useAuditTail(recordCount: number): AuditTail {
 export function AuditEventsTable({ label, events }: { label: string; events: AuditEvent[] }) {
     return (
         <Table aria-label={label} variant="compact">
-            <Thead>
-                <Tr>
-                    <Th width={15}>{_("Time")}</Th>
-                    <Th width={10}>{_("User")}</Th>
-                    <Th width={30}>{_("Action")}</Th>
-                    <Th width={20}>{_("Object")}</Th>
-                    <Th width={25}>{_("Result")}</Th>
-                </Tr>
-            </Thead>
+            <TableHead columns={[
+                { title: _("Time"), width: 15 }, { title: _("User"), width: 10 }, { title: _("Action"), width: 30 },
+                { title: _("Object"), width: 20 }, { title: _("Result"), width: 25 },
+            ]} />
             <Tbody>
                 {events.map(e => <EventRow key={e.Seq} event={e} />)}
             </Tbody>

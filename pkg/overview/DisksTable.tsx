@@ -5,13 +5,14 @@ import { Button } from "@patternfly/react-core/dist/esm/components/Button/index.
 import { Card, CardBody, CardHeader, CardTitle } from "@patternfly/react-core/dist/esm/components/Card/index.js";
 import { Label } from "@patternfly/react-core/dist/esm/components/Label/index.js";
 import { Spinner } from "@patternfly/react-core/dist/esm/components/Spinner/index.js";
-import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
+import { Table, Tbody, Td, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
 import type { CallError } from "../lib/api/call";
 import { managerGetDisks, type Disk, type DiskRole } from "../lib/api/manager";
 import { showError } from "../lib/components/PageAlerts";
 import { isNotAuthorized, NotAuthorizedState } from "../lib/components/ServiceEmptyState";
 import { formatBytes } from "../lib/format";
 import { _ } from "../lib/gettext";
+import { TableHead } from "../lib/components/TableHead";
 
 const ROLE: Record<DiskRole, () => { text: string; color: "purple" | "orange" | "green" | "grey" }> = {
     os: () => ({ text: _("OS disk"), color: "purple" }),
@@ -59,16 +60,7 @@ export function DisksTable() {
     else
         body = (
             <Table aria-label={_("Disks")} variant="compact">
-                <Thead>
-                    <Tr>
-                        <Th>{_("Disk")}</Th>
-                        <Th>{_("Size")}</Th>
-                        <Th>{_("Type")}</Th>
-                        <Th>{_("Model")}</Th>
-                        <Th>{_("Serial")}</Th>
-                        <Th>{_("Role")}</Th>
-                    </Tr>
-                </Thead>
+                <TableHead columns={[_("Disk"), _("Size"), _("Type"), _("Model"), _("Serial"), _("Role")]} />
                 <Tbody>
                     {disks.map(disk => {
                         const role = ROLE[disk.Role]();

@@ -6,13 +6,14 @@ import { Alert } from "@patternfly/react-core/dist/esm/components/Alert/index.js
 import { Card, CardBody, CardTitle } from "@patternfly/react-core/dist/esm/components/Card/index.js";
 import { Label } from "@patternfly/react-core/dist/esm/components/Label/index.js";
 import { Content } from "@patternfly/react-core/dist/esm/components/Content/index.js";
-import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
+import { Table, Tbody, Td, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
 import type { CockpitVariant } from "../../generated/dbus-contract";
 import { firstBootFromBus, type FirstBoot, type FirstBootStep } from "../../helpers/lib/firstboot-state";
 import { isoToMicroseconds } from "../../helpers/lib/times";
 import { unwrapDict } from "../lib/api/variants";
 import { formatTime } from "../lib/format";
 import { _, format } from "../lib/gettext";
+import { TableHead } from "../lib/components/TableHead";
 
 /* The Manager's FirstBoot property (a{sv}) as a first-boot state. */
 export function firstBootOf(property: Record<string, CockpitVariant>): FirstBoot {
@@ -57,13 +58,7 @@ export function FirstBootCard({ firstBoot }: { firstBoot: FirstBoot }) {
             <CardBody>
                 <Summary firstBoot={firstBoot} />
                 <Table aria-label={_("First boot steps")} variant="compact">
-                    <Thead>
-                        <Tr>
-                            <Th>{_("Step")}</Th>
-                            <Th>{_("State")}</Th>
-                            <Th>{_("Result")}</Th>
-                        </Tr>
-                    </Thead>
+                    <TableHead columns={[_("Step"), _("State"), _("Result")]} />
                     <Tbody>
                         {firstBoot.steps.map(step => (
                             <Tr key={step.id} data-step={step.id} data-state={step.state}>

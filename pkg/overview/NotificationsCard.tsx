@@ -8,7 +8,7 @@ import { Button } from "@patternfly/react-core/dist/esm/components/Button/index.
 import { Card, CardBody, CardTitle } from "@patternfly/react-core/dist/esm/components/Card/index.js";
 import { Label } from "@patternfly/react-core/dist/esm/components/Label/index.js";
 import { Stack, StackItem } from "@patternfly/react-core/dist/esm/layouts/Stack/index.js";
-import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
+import { Table, Tbody, Td, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
 import { alertsNotifications, alertsTestTarget, type NotificationAttempt } from "../lib/api/alerts";
 import type { CallError } from "../lib/api/call";
 import type { PlainAlertsNotificationTargets } from "../../generated/dbus-contract";
@@ -19,6 +19,7 @@ import { useAlerts } from "../lib/dbus-store";
 import { formatTime } from "../lib/format";
 import { _, format } from "../lib/gettext";
 import { adminOnly, useRole } from "../lib/role";
+import { TableHead } from "../lib/components/TableHead";
 
 const REFRESH_MS = 60_000;
 /** Alertmanager waits for more alerts of the group (group_wait) before it sends a test */
@@ -67,7 +68,7 @@ export function NotificationsCard() {
                             ? <p>{_("No notification targets: alerts are shown here only (debvisorctl alerts target-add adds one).")}</p>
                             : (
                                 <Table aria-label={_("Notification targets")} variant="compact">
-                                    <Thead><Tr><Th>{_("Target")}</Th><Th>{_("Kind")}</Th><Th>{_("Address")}</Th><Th>{_("From severity")}</Th><Th screenReaderText={_("Actions")} /></Tr></Thead>
+                                    <TableHead columns={[_("Target"), _("Kind"), _("Address"), _("From severity")]} actions />
                                     <Tbody>
                                         {targets.map(t => (
                                             <Tr key={t.Name} data-target={t.Name}>
@@ -90,7 +91,7 @@ export function NotificationsCard() {
                             ? <Alert variant="warning" isInline isPlain title={_("The notifications sent cannot be read")}>{error.message}</Alert>
                             : attempts !== null && attempts.length > 0 && (
                                 <Table aria-label={_("Notifications sent")} variant="compact">
-                                    <Thead><Tr><Th>{_("When")}</Th><Th>{_("Target")}</Th><Th>{_("Alerts")}</Th><Th>{_("Outcome")}</Th></Tr></Thead>
+                                    <TableHead columns={[_("When"), _("Target"), _("Alerts"), _("Outcome")]} />
                                     <Tbody>
                                         {attempts.slice(0, SHOWN).map((a, i) => (
                                             <Tr key={`${a.Time}-${a.Target}-${i}`} data-attempt={a.Target} data-outcome={a.Outcome}>

@@ -6,13 +6,14 @@ import { useState } from "react";
 import { Button } from "@patternfly/react-core/dist/esm/components/Button/index.js";
 import { Card, CardBody, CardTitle } from "@patternfly/react-core/dist/esm/components/Card/index.js";
 import { Label, LabelGroup } from "@patternfly/react-core/dist/esm/components/Label/index.js";
-import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
+import { Table, Tbody, Td, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
 import { roleGroup, ROLES, userNameProblem, type RoleName } from "../../helpers/lib/roles";
 import { managerAddRoleMember, managerRemoveRoleMember } from "../lib/api/manager";
 import { ActionDialog } from "../lib/components/ActionDialog";
 import type { PageManagerProperties } from "../../generated/dbus-contract";
 import { adminOnly, useRole } from "../lib/role";
 import { _, format } from "../lib/gettext";
+import { TableHead } from "../lib/components/TableHead";
 
 export function RolesCard({ manager }: { manager: PageManagerProperties }) {
     const locked = adminOnly(useRole());
@@ -25,7 +26,7 @@ export function RolesCard({ manager }: { manager: PageManagerProperties }) {
             <CardBody>
                 <p className="pf-v6-u-mb-sm">{_("A new role applies from the user's next login.")}</p>
                 <Table aria-label={_("Roles")} variant="compact">
-                    <Thead><Tr><Th>{_("Role")}</Th><Th>{_("Members")}</Th><Th screenReaderText={_("Actions")} /></Tr></Thead>
+                    <TableHead columns={[_("Role"), _("Members")]} actions />
                     <Tbody>
                         {ROLES.map(role => (
                             <Tr key={role} data-role={role}>

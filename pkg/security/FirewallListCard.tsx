@@ -5,7 +5,7 @@ import { useState } from "react";
 import { Button } from "@patternfly/react-core/dist/esm/components/Button/index.js";
 import { Card, CardBody, CardHeader, CardTitle } from "@patternfly/react-core/dist/esm/components/Card/index.js";
 import { Flex, FlexItem } from "@patternfly/react-core/dist/esm/layouts/Flex/index.js";
-import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
+import { Table, Tbody, Td, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
 import { firewallRemove, type FirewallEntry, type ListName } from "../lib/api/firewall";
 import { ActionDialog } from "../lib/components/ActionDialog";
 import { formatBytes } from "../lib/format";
@@ -13,6 +13,7 @@ import { _, format } from "../lib/gettext";
 import { AddEntriesDialog } from "./AddEntriesDialog";
 import { ImportDialog } from "./ImportDialog";
 import { RemoveManagementDialog } from "./RemoveManagementDialog";
+import { TableHead } from "../lib/components/TableHead";
 
 const TITLE: Record<ListName, () => string> = { block: () => _("Blocked"), allow: () => _("Allowed"), management: () => _("Management") };
 const ADD: Record<ListName, () => string> = { block: () => _("Block"), allow: () => _("Allow"), management: () => _("Add") };
@@ -57,17 +58,7 @@ export function FirewallListCard({ list, entries, blocked, allowed, management }
                     : (
                         <div className="debvisor-scroll-table">
                             <Table aria-label={title} variant="compact">
-                                <Thead>
-                                    <Tr>
-                                        <Th>{_("Address")}</Th>
-                                        <Th>{_("Packets")}</Th>
-                                        <Th>{_("Bytes")}</Th>
-                                        <Th>{_("Expires")}</Th>
-                                        <Th>{_("Added")}</Th>
-                                        <Th>{_("Comment")}</Th>
-                                        <Th screenReaderText={_("Actions")} />
-                                    </Tr>
-                                </Thead>
+                                <TableHead columns={[_("Address"), _("Packets"), _("Bytes"), _("Expires"), _("Added"), _("Comment")]} actions />
                                 <Tbody>
                                     {entries.slice(0, 2000).map(e => (
                                         <Tr key={e.cidr} data-cidr={e.cidr}>

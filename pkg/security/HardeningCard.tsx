@@ -4,10 +4,11 @@ import { useCallback, useState } from "react";
 import { Button } from "@patternfly/react-core/dist/esm/components/Button/index.js";
 import { Card, CardBody, CardHeader, CardTitle } from "@patternfly/react-core/dist/esm/components/Card/index.js";
 import { Label } from "@patternfly/react-core/dist/esm/components/Label/index.js";
-import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
+import { Table, Tbody, Td, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
 import { hardeningFix, hardeningRecheck, type HardeningCheck } from "../lib/api/hardening";
 import { _, format } from "../lib/gettext";
 import { ChangePreviewDialog } from "./ChangePreviewDialog";
+import { TableHead } from "../lib/components/TableHead";
 
 const COLORS = { ok: "green", warning: "orange", failed: "red" } as const;
 
@@ -25,7 +26,7 @@ export function HardeningCard({ checks }: { checks: HardeningCheck[] }) {
                 <p className="debvisor-muted">{failed === 0 ? _("Every check passes.") : format(_("$0 of $1 checks need attention."), failed, checks.length)}</p>
                 {error && <p className="debvisor-error-detail">{error}</p>}
                 <Table aria-label={_("Hardening checks")} variant="compact">
-                    <Thead><Tr><Th>{_("Check")}</Th><Th>{_("Status")}</Th><Th>{_("Found")}</Th><Th screenReaderText={_("Actions")} /></Tr></Thead>
+                    <TableHead columns={[_("Check"), _("Status"), _("Found")]} actions />
                     <Tbody>
                         {checks.map(c => (
                             <Tr key={c.Id} data-check={c.Id}>

@@ -3,12 +3,10 @@
 // what they would do, the quarantine switch; the hardening checks with
 // their fixes, SSH MFA and fail2ban.
 import { Alert } from "@patternfly/react-core/dist/esm/components/Alert/index.js";
-import { Page, PageSection } from "@patternfly/react-core/dist/esm/components/Page/index.js";
-import { Title } from "@patternfly/react-core/dist/esm/components/Title/index.js";
 import { Stack, StackItem } from "@patternfly/react-core/dist/esm/layouts/Stack/index.js";
 import { firewallEntries } from "../lib/api/firewall";
 import { fail2banState, hardeningChecks, mfaState } from "../lib/api/hardening";
-import { PageAlerts } from "../lib/components/PageAlerts";
+import { PageFrame } from "../lib/components/PageFrame";
 import { ServiceEmptyState } from "../lib/components/ServiceEmptyState";
 import { AreaRetry } from "../lib/components/AreaState";
 import { useArea, useFirewall, useHardening, useServiceState } from "../lib/dbus-store";
@@ -28,38 +26,32 @@ export function SecurityPage() {
     const allowed = firewall ? firewallEntries(firewall.props.Allowed as unknown[][]) : [];
     const management = firewall ? firewallEntries((firewall.props.Management ?? []) as unknown[][]) : [];
     return (
-        <Page>
-            <PageAlerts />
-            <PageSection>
-                <Title headingLevel="h1">{_("Security")}</Title>
-            </PageSection>
-            <PageSection isFilled>
-                {service.status !== "ready" || !firewall
-                    ? <ServiceEmptyState state={service.status === "ready" ? { status: "connecting" } : service} />
-                    : (
-                        <Stack hasGutter>
-                            {!firewall.props.Available && (
-                                <StackItem>
-                                    <Alert isInline variant="danger" title={_("The firewall is not available")}>
-                                        <p>{firewall.props.Problem}</p>
-                                        <AreaRetry area={area} />
-                                    </Alert>
-                                </StackItem>
-                            )}
-                            <StackItem><QuarantineCard firewall={firewall} allowed={allowed} management={management} /></StackItem>
-                            <StackItem><FirewallListCard list="management" entries={management} blocked={blocked} allowed={allowed} management={management} /></StackItem>
-                            <StackItem><FirewallListCard list="block" entries={blocked} blocked={blocked} allowed={allowed} management={management} /></StackItem>
-                            <StackItem><FirewallListCard list="allow" entries={allowed} blocked={blocked} allowed={allowed} management={management} /></StackItem>
-                            {hardening && (
-                                <>
-                                    <StackItem><HardeningCard checks={hardeningChecks(hardening.props)} /></StackItem>
-                                    <StackItem><MfaCard mfa={mfaState(hardening.props)} /></StackItem>
-                                    <StackItem><Fail2banCard f2b={fail2banState(hardening.props)} /></StackItem>
-                                </>
-                            )}
-                        </Stack>
-                    )}
-            </PageSection>
-        </Page>
+        <PageFrame title={_("Security")}>
+            {service.status !== "ready" || !firewall
+                ? <ServiceEmptyState state={service.status === "ready" ? { status: "connecting" } : service} />
+                : (
+                    <Stack hasGutter>
+                        {!firewall.props.Available && (
+                            <StackItem>
+                                <Alert isInline variant="danger" title={_("The firewall is not available")}>
+                                    <p>{firewall.props.Problem}</p>
+                                    <AreaRetry area={area} />
+                                </Alert>
+                            </StackItem>
+                        )}
+                        <StackItem><QuarantineCard firewall={firewall} allowed={allowed} management={management} /></StackItem>
+                        <StackItem><FirewallListCard list="management" entries={management} blocked={blocked} allowed={allowed} management={management} /></StackItem>
+                        <StackItem><FirewallListCard list="block" entries={blocked} blocked={blocked} allowed={allowed} management={management} /></StackItem>
+                        <StackItem><FirewallListCard list="allow" entries={allowed} blocked={blocked} allowed={allowed} management={management} /></StackItem>
+                        {hardening && (
+                            <>
+                                <StackItem><HardeningCard checks={hardeningChecks(hardening.props)} /></StackItem>
+                                <StackItem><MfaCard mfa={mfaState(hardening.props)} /></StackItem>
+                                <StackItem><Fail2banCard f2b={fail2banState(hardening.props)} /></StackItem>
+                            </>
+                        )}
+                    </Stack>
+                )}
+        </PageFrame>
     );
 }

@@ -8,13 +8,14 @@ import { Card, CardBody, CardHeader, CardTitle } from "@patternfly/react-core/di
 import { FormSelect, FormSelectOption } from "@patternfly/react-core/dist/esm/components/FormSelect/index.js";
 import { Label } from "@patternfly/react-core/dist/esm/components/Label/index.js";
 import { Stack, StackItem } from "@patternfly/react-core/dist/esm/layouts/Stack/index.js";
-import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
+import { Table, Tbody, Td, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
 import { managerApplyProfile, managerGetDisks, managerPlanProfile, type Disk, type ProfilePlan, type StorageProfile } from "../lib/api/manager";
 import { ActionDialog } from "../lib/components/ActionDialog";
 import { JobsPanel } from "../lib/components/JobsPanel";
 import { useJobs, useManager } from "../lib/dbus-store";
 import { formatBytes } from "../lib/format";
 import { _, format } from "../lib/gettext";
+import { TableHead } from "../lib/components/TableHead";
 
 const ROLE_COLOR: Record<string, "green" | "blue" | "orange" | "grey"> = { spare: "green", os: "blue", "in-use": "orange", unusable: "grey" };
 
@@ -25,7 +26,7 @@ function DisksCard({ disks }: { disks: Disk[] | null }) {
             <CardBody>
                 {disks === null ? <span className="debvisor-muted">{_("Reading the disks…")}</span> : (
                     <Table aria-label={_("Disks")} variant="compact">
-                        <Thead><Tr><Th>{_("Disk")}</Th><Th>{_("Size")}</Th><Th>{_("Model")}</Th><Th>{_("Role")}</Th><Th>{_("Why")}</Th></Tr></Thead>
+                        <TableHead columns={[_("Disk"), _("Size"), _("Model"), _("Role"), _("Why")]} />
                         <Tbody>
                             {disks.map(d => (
                                 <Tr key={d.Path} data-disk={d.Path}>
@@ -50,7 +51,7 @@ function PlanCard({ plan }: { plan: ProfilePlan }) {
             {plan.Problems.map(p => <StackItem key={p}><Alert isInline variant="warning" title={p} /></StackItem>)}
             <StackItem>
                 <Table aria-label={_("Steps")} variant="compact">
-                    <Thead><Tr><Th>{_("Step")}</Th><Th>{_("State")}</Th><Th>{_("Disks")}</Th></Tr></Thead>
+                    <TableHead columns={[_("Step"), _("State"), _("Disks")]} />
                     <Tbody>
                         {plan.Steps.map(s => (
                             <Tr key={s.Id} data-step={s.Id}>
@@ -67,7 +68,7 @@ function PlanCard({ plan }: { plan: ProfilePlan }) {
             {plan.Wipes.length > 0 && (
                 <StackItem>
                     <Table aria-label={_("Disks to be wiped")} variant="compact">
-                        <Thead><Tr><Th>{_("Wiped")}</Th><Th>{_("Size")}</Th><Th>{_("Model")}</Th><Th>{_("Serial")}</Th><Th>{_("Becomes")}</Th></Tr></Thead>
+                        <TableHead columns={[_("Wiped"), _("Size"), _("Model"), _("Serial"), _("Becomes")]} />
                         <Tbody>
                             {plan.Wipes.map(w => (
                                 <Tr key={w.Id} data-wipe={w.Path}>
@@ -85,7 +86,7 @@ function PlanCard({ plan }: { plan: ProfilePlan }) {
             {plan.Refused.length > 0 && (
                 <StackItem>
                     <Table aria-label={_("Disks not used")} variant="compact">
-                        <Thead><Tr><Th>{_("Not used")}</Th><Th>{_("Why")}</Th></Tr></Thead>
+                        <TableHead columns={[_("Not used"), _("Why")]} />
                         <Tbody>
                             {plan.Refused.map(r => (
                                 <Tr key={r.Id} data-refused={r.Path}>

@@ -3,10 +3,8 @@
 // and the snapshot schedule. Ceph: the local cluster, its OSDs, pools, RBD
 // images and CephFS.
 import { useState } from "react";
-import { Page, PageSection } from "@patternfly/react-core/dist/esm/components/Page/index.js";
 import { Tab, Tabs, TabTitleText } from "@patternfly/react-core/dist/esm/components/Tabs/index.js";
-import { Title } from "@patternfly/react-core/dist/esm/components/Title/index.js";
-import { PageAlerts } from "../lib/components/PageAlerts";
+import { PageFrame } from "../lib/components/PageFrame";
 import { ServiceEmptyState } from "../lib/components/ServiceEmptyState";
 import { useServiceState } from "../lib/dbus-store";
 import { _ } from "../lib/gettext";
@@ -18,28 +16,22 @@ export function StoragePage() {
     const service = useServiceState();
     const [tab, setTab] = useState<string | number>("zfs");
     return (
-        <Page>
-            <PageAlerts />
-            <PageSection>
-                <Title headingLevel="h1">{_("Storage")}</Title>
-            </PageSection>
-            <PageSection isFilled>
-                {service.status !== "ready"
-                    ? <ServiceEmptyState state={service} />
-                    : (
-                        <Tabs activeKey={tab} onSelect={(_e, key) => setTab(key)} aria-label={_("Storage backends")}>
-                            <Tab eventKey="zfs" title={<TabTitleText>{_("ZFS")}</TabTitleText>}>
-                                <ZfsTab />
-                            </Tab>
-                            <Tab eventKey="ceph" title={<TabTitleText>{_("Ceph")}</TabTitleText>}>
-                                <CephTab />
-                            </Tab>
-                            <Tab eventKey="profile" title={<TabTitleText>{_("Profile")}</TabTitleText>}>
-                                <ProfileTab />
-                            </Tab>
-                        </Tabs>
-                    )}
-            </PageSection>
-        </Page>
+        <PageFrame title={_("Storage")}>
+            {service.status !== "ready"
+                ? <ServiceEmptyState state={service} />
+                : (
+                    <Tabs activeKey={tab} onSelect={(_e, key) => setTab(key)} aria-label={_("Storage backends")}>
+                        <Tab eventKey="zfs" title={<TabTitleText>{_("ZFS")}</TabTitleText>}>
+                            <ZfsTab />
+                        </Tab>
+                        <Tab eventKey="ceph" title={<TabTitleText>{_("Ceph")}</TabTitleText>}>
+                            <CephTab />
+                        </Tab>
+                        <Tab eventKey="profile" title={<TabTitleText>{_("Profile")}</TabTitleText>}>
+                            <ProfileTab />
+                        </Tab>
+                    </Tabs>
+                )}
+        </PageFrame>
     );
 }

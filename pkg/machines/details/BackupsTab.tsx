@@ -8,7 +8,7 @@ import { Button } from "@patternfly/react-core/dist/esm/components/Button/index.
 import { FormGroup } from "@patternfly/react-core/dist/esm/components/Form/index.js";
 import { FormSelect, FormSelectOption } from "@patternfly/react-core/dist/esm/components/FormSelect/index.js";
 import { Spinner } from "@patternfly/react-core/dist/esm/components/Spinner/index.js";
-import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
+import { Table, Tbody, Td, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
 import { backupRepositoryListBackups, backupRepositoryRestore, machineBackup, type BackupEntry } from "../../lib/api/backups";
 import { BrowseFilesDialog } from "./BrowseFilesDialog";
 import { RestoreDiskDialog } from "./RestoreDiskDialog";
@@ -23,6 +23,7 @@ import { formatBytes, formatTime } from "../../lib/format";
 import { format, _ } from "../../lib/gettext";
 import { useRole } from "../../lib/role";
 import { checkMachineName } from "../machine-rules";
+import { TableHead } from "../../lib/components/TableHead";
 
 interface Row extends BackupEntry { repository: { path: string; name: string } }
 
@@ -91,7 +92,7 @@ export function BackupsTab({ machine, allNames }: { machine: MachineObject; allN
                     ? repositories.length === 0 ? <NoRepository /> : <p className="debvisor-muted">{_("No backups of this machine yet.")}</p>
                     : (
                         <Table aria-label={_("Backups")} variant="compact">
-                            <Thead><Tr><Th>{_("Time")}</Th><Th>{_("Repository")}</Th><Th>{_("Consistency")}</Th><Th>{_("Size")}</Th><Th>{_("New data")}</Th><Th>{_("Snapshot")}</Th><Th screenReaderText={_("Actions")} /></Tr></Thead>
+                            <TableHead columns={[_("Time"), _("Repository"), _("Consistency"), _("Size"), _("New data"), _("Snapshot")]} actions />
                             <Tbody>
                                 {rows.map(b => (
                                     <Tr key={`${b.repository.path} ${b.FullId}`} data-backup={b.Id} data-repository={b.repository.name}>

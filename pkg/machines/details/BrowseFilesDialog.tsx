@@ -8,13 +8,14 @@ import { FormGroup } from "@patternfly/react-core/dist/esm/components/Form/index
 import { FormSelect, FormSelectOption } from "@patternfly/react-core/dist/esm/components/FormSelect/index.js";
 import { Modal, ModalBody, ModalFooter, ModalHeader } from "@patternfly/react-core/dist/esm/components/Modal/index.js";
 import { Spinner } from "@patternfly/react-core/dist/esm/components/Spinner/index.js";
-import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
+import { Table, Tbody, Td, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
 import { backupRepositoryListFiles, backupRepositoryReadFile, type BackupEntry, type BackupFileEntry } from "../../lib/api/backups";
 import type { CallError } from "../../lib/api/call";
 import type { MachineObject } from "../../lib/dbus-store";
 import { formatBytes } from "../../lib/format";
 import { format, _ } from "../../lib/gettext";
 import { diskTargets } from "./RestoreDiskDialog";
+import { TableHead } from "../../lib/components/TableHead";
 
 const TYPE: Record<string, () => string> = {
     directory: () => _("Directory"), file: () => _("File"), link: () => _("Link"), other: () => _("Other"), partition: () => _("Partition"),
@@ -76,7 +77,7 @@ export function BrowseFilesDialog({ machine, repositoryPath, backup, when, onClo
                     ? <Spinner size="lg" aria-label={_("Reading the disk of the backup")} />
                     : (
                         <Table aria-label={_("Files")} variant="compact">
-                            <Thead><Tr><Th>{_("Name")}</Th><Th>{_("Type")}</Th><Th>{_("Size")}</Th><Th screenReaderText={_("Actions")} /></Tr></Thead>
+                            <TableHead columns={[_("Name"), _("Type"), _("Size")]} actions />
                             <Tbody>
                                 {entries.map(e => (
                                     <Tr key={e.Name} data-file={e.Name} data-type={e.Type}>

@@ -2,11 +2,12 @@
 import { useState } from "react";
 import { Button } from "@patternfly/react-core/dist/esm/components/Button/index.js";
 import { Checkbox } from "@patternfly/react-core/dist/esm/components/Checkbox/index.js";
-import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
+import { Table, Tbody, Td, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
 import { machineAttachDisk, machineDetachDisk, machineDisks, type MachineDisk } from "../../lib/api/machines";
 import { ActionDialog } from "../../lib/components/ActionDialog";
 import type { MachineObject } from "../../lib/dbus-store";
 import { format, _ } from "../../lib/gettext";
+import { TableHead } from "../../lib/components/TableHead";
 
 const MIB = 1024 ** 2;
 
@@ -20,7 +21,7 @@ export function DisksTab({ machine }: { machine: MachineObject }) {
         <>
             <Button variant="secondary" className="pf-v6-u-my-md" onClick={() => { setZvol(false); setAttach(true) }}>{_("Add disk")}</Button>
             <Table aria-label={_("Disks")} variant="compact">
-                <Thead><Tr><Th>{_("Disk")}</Th><Th>{_("Device")}</Th><Th>{_("Bus")}</Th><Th>{_("Format")}</Th><Th>{_("Source")}</Th><Th screenReaderText={_("Actions")} /></Tr></Thead>
+                <TableHead columns={[_("Disk"), _("Device"), _("Bus"), _("Format"), _("Source")]} actions />
                 <Tbody>
                     {disks.map(d => (
                         <Tr key={d.Target} data-disk={d.Target}>

@@ -1,12 +1,13 @@
 // The machine's network interfaces with the addresses libvirt knows.
 import { useState } from "react";
 import { Button } from "@patternfly/react-core/dist/esm/components/Button/index.js";
-import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
+import { Table, Tbody, Td, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
 import { machineAttachNic, machineDetachNic, machineNics, type MachineNic } from "../../lib/api/machines";
 import { ActionDialog } from "../../lib/components/ActionDialog";
 import type { MachineObject } from "../../lib/dbus-store";
 import { format, _ } from "../../lib/gettext";
 import { checkNetwork } from "../machine-rules";
+import { TableHead } from "../../lib/components/TableHead";
 
 export function NicsTab({ machine }: { machine: MachineObject }) {
     const nics = machineNics(machine.props);
@@ -16,7 +17,7 @@ export function NicsTab({ machine }: { machine: MachineObject }) {
         <>
             <Button variant="secondary" className="pf-v6-u-my-md" onClick={() => setAttach(true)}>{_("Add network interface")}</Button>
             <Table aria-label={_("Network interfaces")} variant="compact">
-                <Thead><Tr><Th>{_("MAC address")}</Th><Th>{_("Type")}</Th><Th>{_("Source")}</Th><Th>{_("Model")}</Th><Th>{_("Addresses")}</Th><Th screenReaderText={_("Actions")} /></Tr></Thead>
+                <TableHead columns={[_("MAC address"), _("Type"), _("Source"), _("Model"), _("Addresses")]} actions />
                 <Tbody>
                     {nics.map(n => (
                         <Tr key={n.Mac} data-mac={n.Mac}>

@@ -3,13 +3,14 @@
 import { useState } from "react";
 import { Button } from "@patternfly/react-core/dist/esm/components/Button/index.js";
 import { Label } from "@patternfly/react-core/dist/esm/components/Label/index.js";
-import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
+import { Table, Tbody, Td, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
 import { machineSnapshots, snapshotCreate, snapshotDelete, snapshotRevert, type MachineSnapshot } from "../../lib/api/machines";
 import { ActionDialog } from "../../lib/components/ActionDialog";
 import type { MachineObject } from "../../lib/dbus-store";
 import { format, _ } from "../../lib/gettext";
 import { checkSnapshotName } from "../machine-rules";
 import { formatTime } from "../../lib/format";
+import { TableHead } from "../../lib/components/TableHead";
 
 export function SnapshotsTab({ machine }: { machine: MachineObject }) {
     const snapshots = machineSnapshots(machine.props);
@@ -24,7 +25,7 @@ export function SnapshotsTab({ machine }: { machine: MachineObject }) {
                 ? <p className="debvisor-muted">{_("No snapshots yet.")}</p>
                 : (
                     <Table aria-label={_("Snapshots")} variant="compact">
-                        <Thead><Tr><Th>{_("Name")}</Th><Th>{_("Taken")}</Th><Th>{_("Machine was")}</Th><Th>{_("Description")}</Th><Th screenReaderText={_("Actions")} /></Tr></Thead>
+                        <TableHead columns={[_("Name"), _("Taken"), _("Machine was"), _("Description")]} actions />
                         <Tbody>
                             {snapshots.map(s => (
                                 <Tr key={s.Name} data-snapshot={s.Name}>

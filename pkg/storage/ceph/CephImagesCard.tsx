@@ -4,7 +4,7 @@
 import { Fragment, useState } from "react";
 import { Button } from "@patternfly/react-core/dist/esm/components/Button/index.js";
 import { Card, CardBody, CardTitle } from "@patternfly/react-core/dist/esm/components/Card/index.js";
-import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
+import { Table, Tbody, Td, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
 import { cephImageDelete, cephImageNameProblem, cephImageSnapshot, cephSnapshotAction, snapshotsOf, type CephSnapshot } from "../../lib/api/ceph";
 import { cockpit } from "../../lib/cockpit";
 import { ActionDialog, typedName } from "../../lib/components/ActionDialog";
@@ -13,6 +13,7 @@ import { formatBytes, formatTime } from "../../lib/format";
 import { _, format } from "../../lib/gettext";
 import { CephCreateImageDialog, CephResizeImageDialog } from "./CephImageDialogs";
 import { Guarded, GuardedActions } from "../Guarded";
+import { TableHead } from "../../lib/components/TableHead";
 
 type Dialog =
     | { kind: "create"; pool: CephPoolObject }
@@ -84,15 +85,7 @@ export function CephImagesCard({ pools, images, locked, reachable }: {
             <CardBody>
                 {rbdPools.length === 0 ? <p className="debvisor-muted">{_("No pool is enabled for rbd.")}</p> : (
                     <Table aria-label={_("RBD images")} variant="compact">
-                        <Thead>
-                            <Tr>
-                                <Th>{_("Name")}</Th>
-                                <Th>{_("Size")}</Th>
-                                <Th>{_("Used")}</Th>
-                                <Th>{_("Snapshots")}</Th>
-                                <Th screenReaderText={_("Actions")} />
-                            </Tr>
-                        </Thead>
+                        <TableHead columns={[_("Name"), _("Size"), _("Used"), _("Snapshots")]} actions />
                         {rbdPools.map(pool => {
                             const inPool = images.filter(i => i.props.Pool === pool.props.Name);
                             return (

@@ -8,7 +8,7 @@ import { Card, CardBody, CardHeader, CardTitle } from "@patternfly/react-core/di
 import { Label } from "@patternfly/react-core/dist/esm/components/Label/index.js";
 import { Progress, ProgressMeasureLocation } from "@patternfly/react-core/dist/esm/components/Progress/index.js";
 import { Switch } from "@patternfly/react-core/dist/esm/components/Switch/index.js";
-import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
+import { Table, Tbody, Td, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
 import type { PageCephManagerProperties } from "../../../generated/dbus-contract";
 import { cephOsdMark, cephSetMaintenance, crushHosts, osdTreeOf } from "../../lib/api/ceph";
 import { ActionDialog } from "../../lib/components/ActionDialog";
@@ -18,6 +18,7 @@ import { formatBytes } from "../../lib/format";
 import { _, format } from "../../lib/gettext";
 import { CephAddOsdDialog } from "./CephAddOsdDialog";
 import { Guarded, GuardedActions } from "../Guarded";
+import { TableHead } from "../../lib/components/TableHead";
 
 /* Hosts in the CRUSH tree's order, each with its OSDs; OSDs the tree does not
  * place (yet) go under the host they report. */
@@ -74,17 +75,7 @@ export function CephOsdCard({ manager, osds, locked }: { manager: PageCephManage
                 )}
                 {osds.length === 0 ? <p className="debvisor-muted">{_("No OSDs yet.")}</p> : (
                     <Table aria-label={_("OSDs")} variant="compact">
-                        <Thead>
-                            <Tr>
-                                <Th>{_("Name")}</Th>
-                                <Th>{_("Status")}</Th>
-                                <Th>{_("Class")}</Th>
-                                <Th>{_("Device")}</Th>
-                                <Th width={20}>{_("Usage")}</Th>
-                                <Th>{_("PGs")}</Th>
-                                <Th screenReaderText={_("Actions")} />
-                            </Tr>
-                        </Thead>
+                        <TableHead columns={[_("Name"), _("Status"), _("Class"), _("Device"), { title: _("Usage"), width: 20 }, _("PGs")]} actions />
                         <Tbody>
                             {groups.map(g => (
                                 <Fragment key={g.host}>

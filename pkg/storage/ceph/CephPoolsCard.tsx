@@ -5,7 +5,7 @@ import { useState } from "react";
 import { Button } from "@patternfly/react-core/dist/esm/components/Button/index.js";
 import { Card, CardBody, CardHeader, CardTitle } from "@patternfly/react-core/dist/esm/components/Card/index.js";
 import { Label } from "@patternfly/react-core/dist/esm/components/Label/index.js";
-import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
+import { Table, Tbody, Td, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
 import { cephFsOf, cephPoolDelete } from "../../lib/api/ceph";
 import { ActionDialog, typedName } from "../../lib/components/ActionDialog";
 import type { CephImageObject, CephOsdObject, CephPoolObject } from "../../lib/dbus-store";
@@ -13,6 +13,7 @@ import { formatBytes } from "../../lib/format";
 import { _, format } from "../../lib/gettext";
 import { CephCreatePoolDialog, CephSetSizeDialog } from "./CephPoolDialogs";
 import { Guarded } from "../Guarded";
+import { TableHead } from "../../lib/components/TableHead";
 
 export function CephPoolsCard({ pools, images, osds, cephfs, locked, reachable }: {
     pools: CephPoolObject[]; images: CephImageObject[]; osds: CephOsdObject[]; cephfs: Record<string, unknown>; locked: string; reachable: boolean;
@@ -34,19 +35,8 @@ export function CephPoolsCard({ pools, images, osds, cephfs, locked, reachable }
             <CardBody>
                 {pools.length === 0 ? <p className="debvisor-muted">{_("No pools yet.")}</p> : (
                     <Table aria-label={_("Pools")} variant="compact">
-                        <Thead>
-                            <Tr>
-                                <Th>{_("Name")}</Th>
-                                <Th modifier="wrap">{_("Replicas")}</Th>
-                                <Th modifier="wrap">{_("PGs")}</Th>
-                                <Th modifier="wrap">{_("Autoscale")}</Th>
-                                <Th modifier="wrap">{_("Applications")}</Th>
-                                <Th modifier="wrap">{_("Stored")}</Th>
-                                <Th modifier="wrap">{_("Used (raw)")}</Th>
-                                <Th modifier="wrap">{_("Max available")}</Th>
-                                <Th screenReaderText={_("Actions")} />
-                            </Tr>
-                        </Thead>
+                        <TableHead actions columns={[_("Name"), ...[_("Replicas"), _("PGs"), _("Autoscale"), _("Applications"), _("Stored"), _("Used (raw)"), _("Max available")]
+                            .map(title => ({ title, modifier: "wrap" as const }))]} />
                         <Tbody>
                             {pools.map(pool => {
                                 const p = pool.props;

@@ -5,7 +5,7 @@
 import { Fragment, useState } from "react";
 import { Button } from "@patternfly/react-core/dist/esm/components/Button/index.js";
 import { Card, CardBody, CardTitle } from "@patternfly/react-core/dist/esm/components/Card/index.js";
-import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
+import { Table, Tbody, Td, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
 import {
     zfsClone, zfsCreateDataset, zfsDatasetDestroy, zfsDestroySnapshot, zfsNameProblem, zfsRollback, zfsSnapshot, zfsSnapshots,
     type ZfsPolicy, type ZfsSchedule, type ZfsSnapshot,
@@ -15,6 +15,7 @@ import type { ZfsDatasetObject } from "../../lib/dbus-store";
 import { formatBytes, formatTime } from "../../lib/format";
 import { _, format } from "../../lib/gettext";
 import { ScheduleDialog } from "./ScheduleDialog";
+import { TableHead } from "../../lib/components/TableHead";
 
 type Dialog =
     | { kind: "create" | "snapshot" | "destroy" | "schedule"; dataset: ZfsDatasetObject }
@@ -101,18 +102,7 @@ export function DatasetsCard({ datasets, schedule: plan }: { datasets: ZfsDatase
             <CardTitle component="h2">{_("Datasets and snapshots")}</CardTitle>
             <CardBody>
                 <Table aria-label={_("Datasets")} variant="compact">
-                    <Thead>
-                        <Tr>
-                            <Th>{_("Name")}</Th>
-                            <Th>{_("Used")}</Th>
-                            <Th>{_("Available")}</Th>
-                            <Th>{_("Compression")}</Th>
-                            <Th>{_("Quota")}</Th>
-                            <Th>{_("Mountpoint")}</Th>
-                            <Th>{_("Snapshots")}</Th>
-                            <Th screenReaderText={_("Actions")} />
-                        </Tr>
-                    </Thead>
+                    <TableHead columns={[_("Name"), _("Used"), _("Available"), _("Compression"), _("Quota"), _("Mountpoint"), _("Snapshots")]} actions />
                     <Tbody>
                         {datasets.map(ds => {
                             const p = ds.props;

@@ -7,10 +7,11 @@ import { Button } from "@patternfly/react-core/dist/esm/components/Button/index.
 import { Form, FormGroup } from "@patternfly/react-core/dist/esm/components/Form/index.js";
 import { Modal, ModalBody, ModalFooter, ModalHeader } from "@patternfly/react-core/dist/esm/components/Modal/index.js";
 import { TextInput } from "@patternfly/react-core/dist/esm/components/TextInput/index.js";
-import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
+import { Table, Tbody, Td, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
 import { zfsImportablePools, zfsImportPool, type ZfsImportable } from "../../lib/api/zfs";
 import { _, format } from "../../lib/gettext";
 import { HealthLabel } from "./HealthLabel";
+import { TableHead } from "../../lib/components/TableHead";
 
 export function ImportPoolDialog({ onClose }: { onClose(): void }) {
     const [directory, setDirectory] = useState("");
@@ -51,14 +52,7 @@ export function ImportPoolDialog({ onClose }: { onClose(): void }) {
                     <p className="debvisor-muted pf-v6-u-mt-md">{searched ? format(_("No pool to import in $0."), searched) : _("No pool to import.")}</p>}
                 {pools !== null && pools.length > 0 && (
                     <Table aria-label={_("Pools that can be imported")} variant="compact" className="pf-v6-u-mt-md">
-                        <Thead>
-                            <Tr>
-                                <Th>{_("Pool")}</Th>
-                                <Th>{_("Id")}</Th>
-                                <Th>{_("State")}</Th>
-                                <Th screenReaderText={_("Actions")} />
-                            </Tr>
-                        </Thead>
+                        <TableHead columns={[_("Pool"), _("Id"), _("State")]} actions />
                         <Tbody>
                             {pools.map(p => (
                                 <Tr key={p.Id} data-importable={p.Name}>

@@ -9,7 +9,7 @@ import { Button } from "@patternfly/react-core/dist/esm/components/Button/index.
 import { FormSelect, FormSelectOption } from "@patternfly/react-core/dist/esm/components/FormSelect/index.js";
 import { Card, CardBody, CardHeader, CardTitle } from "@patternfly/react-core/dist/esm/components/Card/index.js";
 import { Progress } from "@patternfly/react-core/dist/esm/components/Progress/index.js";
-import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
+import { Table, Tbody, Td, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
 import { vdevsOf, zfsPoolCall, zfsPoolDestroy, type ZfsVdev } from "../../lib/api/zfs";
 import { ActionDialog } from "../../lib/components/ActionDialog";
 import { AlertsFor } from "../../lib/components/ActiveAlerts";
@@ -22,6 +22,7 @@ import { CreatePoolDialog } from "./CreatePoolDialog";
 import { HealthLabel } from "./HealthLabel";
 import { ImportPoolDialog } from "./ImportPoolDialog";
 import type { PoolRow } from "./pool-rows";
+import { TableHead } from "../../lib/components/TableHead";
 
 function VdevRows({ nodes }: { nodes: ZfsVdev[] }) {
     return nodes.map((v, i) => (
@@ -42,17 +43,7 @@ function VdevRows({ nodes }: { nodes: ZfsVdev[] }) {
 function VdevTree({ vdevs }: { vdevs: ZfsVdev[] }) {
     return (
         <Table aria-label={_("Devices")} variant="compact">
-            <Thead>
-                <Tr>
-                    <Th>{_("Device")}</Th>
-                    <Th>{_("Type")}</Th>
-                    <Th>{_("State")}</Th>
-                    <Th>{_("Read errors")}</Th>
-                    <Th>{_("Write errors")}</Th>
-                    <Th>{_("Checksum errors")}</Th>
-                    <Th>{_("Note")}</Th>
-                </Tr>
-            </Thead>
+            <TableHead columns={[_("Device"), _("Type"), _("State"), _("Read errors"), _("Write errors"), _("Checksum errors"), _("Note")]} />
             <Tbody><VdevRows nodes={vdevs} /></Tbody>
         </Table>
     );
@@ -113,19 +104,7 @@ export function PoolsCard({ rows, features, onOpenRemote }: { rows: PoolRow[]; f
                 {shown.map(row => {
                     const pool = row.local;
                     const head = (
-                        <Thead>
-                            <Tr>
-                                <Th>{_("Pool")}</Th>
-                                {nodes.length > 0 && <Th>{_("Node")}</Th>}
-                                <Th>{_("Health")}</Th>
-                                <Th>{_("Size")}</Th>
-                                <Th>{_("Used")}</Th>
-                                <Th>{_("Free")}</Th>
-                                <Th>{_("Fragmentation")}</Th>
-                                <Th>{_("Scrub")}</Th>
-                                <Th screenReaderText={_("Actions")} />
-                            </Tr>
-                        </Thead>
+                        <TableHead columns={[_("Pool"), nodes.length > 0 && _("Node"), _("Health"), _("Size"), _("Used"), _("Free"), _("Fragmentation"), _("Scrub")]} actions />
                     );
                     if (!pool)
                         return (
