@@ -11,10 +11,10 @@ import { TextArea } from "@patternfly/react-core/dist/esm/components/TextArea/in
 import { TextInput } from "@patternfly/react-core/dist/esm/components/TextInput/index.js";
 import { backupsAddRepository } from "../lib/api/backups";
 import { locationFitsKind, repositoryFormReady, repositoryOptions, REPOSITORY_KINDS, type RepositoryForm, type RepositoryKind } from "../lib/api/backups-data";
-import type { CallError } from "../lib/api/call";
 import { FieldError } from "../lib/components/FieldError";
 import { FormDialog } from "../lib/components/FormDialog";
 import { _, format } from "../lib/gettext";
+import { useSubmit } from "../lib/use-submit";
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
@@ -30,8 +30,7 @@ export function AddRepositoryDialog({ backupsPath, taken, onAdded, onClose }: { 
     const [form, setForm] = useState<RepositoryForm>({ kind: "local", location: "", sshKey: "", user: "", secret: "", caCertificate: "" });
     const [password, setPassword] = useState("");
     const [again, setAgain] = useState("");
-    const [error, setError] = useState("");
-    const [busy, setBusy] = useState(false);
+    const { error, busy, run } = useSubmit();
     const set = (change: Partial<RepositoryForm>) => setForm(f => ({ ...f, ...change }));
     const problem = name === "" ? "" : !NAME.test(name) ? _("Letters, digits, \".\", \"_\" and \"-\", starting with a letter or digit.")
         : taken.includes(name) ? format(_("A repository named $0 exists already."), name) : "";
@@ -41,9 +40,7 @@ export function AddRepositoryDialog({ backupsPath, taken, onAdded, onClose }: { 
     const ready = name !== "" && !problem && repositoryFormReady(form) && password.length >= 8 && again === password;
     const https = /^\w+:https:/.test(form.location);
     const submit = () => {
-        setBusy(true);
-        setError("");
-        backupsAddRepository(backupsPath, name, form.location, password, repositoryOptions(form)).then(onAdded, (e: CallError) => { setError(e.message); setBusy(false) });
+        run(() => backupsAddRepository(backupsPath, name, form.location, password, repositoryOptions(form)), onAdded);
     };
     return (
         <FormDialog id="add-repository-form" title={_("Add a backup repository")} error={error} ready={ready} busy={busy} confirm={_("Add")}

@@ -10,11 +10,11 @@ import { TextInput } from "@patternfly/react-core/dist/esm/components/TextInput/
 import { Grid, GridItem } from "@patternfly/react-core/dist/esm/layouts/Grid/index.js";
 import { backupScheduleUpdate, backupsAddSchedule } from "../lib/api/backups";
 import { KEEP_KINDS, scheduleForm, scheduleOptions, scheduleUpdateOptions, type ScheduleForm } from "../lib/api/backups-data";
-import type { CallError } from "../lib/api/call";
 import { FieldError } from "../lib/components/FieldError";
 import { FormDialog } from "../lib/components/FormDialog";
 import type { BackupRepositoryObject, BackupScheduleObject, MachineObject } from "../lib/dbus-store";
 import { _, format } from "../lib/gettext";
+import { useSubmit } from "../lib/use-submit";
 
 export const WEEKDAYS: Array<() => string> = [
     () => _("Sunday"), () => _("Monday"), () => _("Tuesday"), () => _("Wednesday"), () => _("Thursday"), () => _("Friday"), () => _("Saturday"),
@@ -57,18 +57,14 @@ export function ScheduleDialog({ backupsPath, repositories, machines, taken, edi
         target: "machine", machine: machines[0]?.props.UUID ?? "", tag: "", frequency: "daily", weekday: 0, time: "02:00",
         keep: { daily: "7", weekly: "4" }, verifyPercent: "",
     });
-    const [error, setError] = useState("");
-    const [busy, setBusy] = useState(false);
+    const { error, busy, run } = useSubmit();
     const set = (change: Partial<ScheduleForm>) => setForm(f => ({ ...f, ...change }));
     const problem = formProblem(name, editing ? [] : taken, form);
     const ready = name !== "" && repository !== "" && !problem && (form.target === "machine" ? form.machine !== "" : form.tag !== "");
     const submit = () => {
-        setBusy(true);
-        setError("");
-        const saved = editing
+        run<unknown>(() => editing
             ? backupScheduleUpdate(editing.path, { ...scheduleUpdateOptions(form), repository: { t: "s", v: repository } })
-            : backupsAddSchedule(backupsPath, name, repository, scheduleOptions(form));
-        saved.then(onClose, (e: CallError) => { setError(e.message); setBusy(false) });
+            : backupsAddSchedule(backupsPath, name, repository, scheduleOptions(form)), onClose);
     };
     return (
         <FormDialog id="schedule-form" title={editing ? format(_("Edit schedule $0"), editing.props.Name) : _("Add a backup schedule")}

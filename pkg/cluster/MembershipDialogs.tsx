@@ -23,6 +23,7 @@ import { useManager } from "../lib/dbus-store";
 import { FormDialog } from "../lib/components/FormDialog";
 import { formatBytes, formatTime } from "../lib/format";
 import { _, format } from "../lib/gettext";
+import { useSubmit } from "../lib/use-submit";
 
 function Field({ id, label, value, problem, help, onChange }: {
     id: string; label: string; value: string; problem: string | null; help: string; onChange(v: string): void;
@@ -93,15 +94,11 @@ export function CreateOrJoinDialog({ mode, onClose }: { mode: "create" | "join";
     const [address, setAddress] = useState("");
     const [token, setToken] = useState("");
     const [storage, setStorage] = useState<JoinProfile | null | "planning">(null);
-    const [error, setError] = useState("");
-    const [busy, setBusy] = useState(false);
+    const { error, busy, run } = useSubmit();
     const addressProblem = isIPv4(address.trim()) ? null : _("An IPv4 address, like 192.0.2.10");
     const tokenProblem = mode === "create" || token.trim().startsWith(JOIN_TOKEN_PREFIX) ? null : format(_("A join token begins with $0"), JOIN_TOKEN_PREFIX);
     const submit = () => {
-        setBusy(true);
-        setError("");
-        (mode === "create" ? clusterCreate(address.trim()) : clusterJoin(address.trim(), token, storage === "planning" ? null : storage))
-            .then(onClose, (e: Error) => { setError(e.message); setBusy(false) });
+        run<unknown>(() => mode === "create" ? clusterCreate(address.trim()) : clusterJoin(address.trim(), token, storage === "planning" ? null : storage), onClose);
     };
     return (
         <FormDialog id={`cluster-${mode}`} title={mode === "create" ? _("Create a cluster") : _("Join a cluster")} error={error}

@@ -17,6 +17,7 @@ import { FormDialog } from "../lib/components/FormDialog";
 import type { PageDnsProperties } from "../../generated/dbus-contract";
 import { _, format } from "../lib/gettext";
 import { TableHead } from "../lib/components/TableHead";
+import { useSubmit } from "../lib/use-submit";
 
 type Fields = Record<"Name" | "Interface" | "Start" | "End" | "Netmask" | "LeaseSeconds" | "DnsServer", string>;
 
@@ -50,17 +51,13 @@ function RangeDialog({ ranges, editing, onClose }: { ranges: DhcpRange[]; editin
         ? { ...editing, LeaseSeconds: String(editing.LeaseSeconds) }
         : { Name: "", Interface: "br0", Start: "", End: "", Netmask: "255.255.255.0", LeaseSeconds: "43200", DnsServer: "" });
     const [touched, setTouched] = useState<Set<string>>(new Set());
-    const [error, setError] = useState("");
-    const [busy, setBusy] = useState(false);
+    const { error, busy, run } = useSubmit();
     const problems = fieldProblems(fields);
     const others = ranges.filter(r => r.Name !== editing?.Name);
     const next = [...others, toRange(fields)];
     const together = Object.keys(problems).length === 0 ? checkRanges(next) : null;
     const submit = () => {
-        setBusy(true);
-        setError("");
-        dnsSetDhcpRanges(editing ? ranges.map(r => r.Name === editing.Name ? toRange(fields) : r) : next)
-            .then(onClose, (e: Error) => { setError(e.message); setBusy(false) });
+        run(() => dnsSetDhcpRanges(editing ? ranges.map(r => r.Name === editing.Name ? toRange(fields) : r) : next), onClose);
     };
     return (
         <FormDialog id="dhcp-range" title={editing ? format(_("$0: $1"), _("Edit"), editing.Name) : _("Add DHCP range")}

@@ -12,9 +12,9 @@ import { HelperText, HelperTextItem } from "@patternfly/react-core/dist/esm/comp
 import { Modal, ModalBody, ModalFooter, ModalHeader } from "@patternfly/react-core/dist/esm/components/Modal/index.js";
 import { TextInput } from "@patternfly/react-core/dist/esm/components/TextInput/index.js";
 import { parseRecord, RECORD_TYPES, txtText } from "../../helpers/lib/dns-grammar";
-import type { CallError } from "../lib/api/call";
 import { dnsDeleteRecords, dnsListRecords, dnsUpsertRecords, type DnsRecordTuple } from "../lib/api/dns";
 import { _ } from "../lib/gettext";
+import { useSubmit } from "../lib/use-submit";
 
 const EXAMPLES: Record<string, string> = {
     A: "10.0.0.5", AAAA: "2001:db8::5", PTR: "host.example.org", CNAME: "www", TXT: "any text",
@@ -41,8 +41,7 @@ export function RecordDialog({ zone, existing, canPtr, onClose }: {
     const [data, setData] = useState(existing ? editable(existing[1], existing[3]) : "");
     const [ptr, setPtr] = useState(false);
     const [touched, setTouched] = useState(false);
-    const [error, setError] = useState("");
-    const [busy, setBusy] = useState(false);
+    const { error, busy, run } = useSubmit();
 
     let problem = "";
     if (!/^\d+$/.test(ttl))
@@ -72,9 +71,7 @@ export function RecordDialog({ zone, existing, canPtr, onClose }: {
         setTouched(true);
         if (problem)
             return;
-        setBusy(true);
-        setError("");
-        save().then(onClose, (e: CallError) => { setError(e.message); setBusy(false) });
+        run(() => save(), onClose);
     };
 
     return (

@@ -15,6 +15,7 @@ import { machineCreate, type CreateRequest } from "../lib/api/machines";
 import { _ } from "../lib/gettext";
 import { OS_CHOICES } from "./os-choices";
 import { checkHostname, checkMachineName, checkNetwork, checkPath, checkSshKey, checkUser } from "./machine-rules";
+import { useSubmit } from "../lib/use-submit";
 
 const GIB = 1024 ** 3;
 type Source = CreateRequest["source"];
@@ -51,8 +52,7 @@ export function CreateDialog({ existingNames, onClose, onCreated }: {
     const [ciKey, setCiKey] = useState("");
     const [ciHost, setCiHost] = useState("");
     const [touched, setTouched] = useState<Record<string, boolean>>({});
-    const [error, setError] = useState<string | null>(null);
-    const [busy, setBusy] = useState(false);
+    const { error, busy, run } = useSubmit();
 
     const touch = (field: string) => setTouched(t => t[field] ? t : { ...t, [field]: true });
     const errors: Record<string, string | null> = {
@@ -74,16 +74,14 @@ export function CreateDialog({ existingNames, onClose, onCreated }: {
         setTouched(Object.fromEntries(Object.keys(errors).map(k => [k, true])));
         if (!valid)
             return;
-        setBusy(true);
-        setError(null);
-        machineCreate({
+        run(() => machineCreate({
             name, source,
             iso: source === "iso" ? file : undefined,
             image: source === "image" || source === "cloud-image" ? file : undefined,
             diskBytes: source === "image" && !Number(diskGiB) ? undefined : Math.round(Number(diskGiB) * GIB),
             vcpus: Number(vcpus), memoryMiB: Number(memory), os: os || undefined, network: network || undefined, start,
             cloudInit: source === "cloud-image" ? { user: ciUser || undefined, password: ciPassword || undefined, sshKey: ciKey.trim() || undefined, hostname: ciHost || undefined } : undefined,
-        }).then(() => onCreated(name), (e: Error) => { setError(e.message); setBusy(false) });
+        }), () => onCreated(name));
     };
 
     return (

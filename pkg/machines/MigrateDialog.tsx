@@ -3,18 +3,17 @@
 // that is down is listed but cannot be picked, with the reason, and debvisord
 // refuses the same again. Progress shows in Jobs.
 import { useState } from "react";
-import { Alert } from "@patternfly/react-core/dist/esm/components/Alert/index.js";
-import { Button } from "@patternfly/react-core/dist/esm/components/Button/index.js";
-import { Form, FormGroup, FormHelperText } from "@patternfly/react-core/dist/esm/components/Form/index.js";
+import { FormGroup, FormHelperText } from "@patternfly/react-core/dist/esm/components/Form/index.js";
 import { FormSelect, FormSelectOption } from "@patternfly/react-core/dist/esm/components/FormSelect/index.js";
 import { HelperText, HelperTextItem } from "@patternfly/react-core/dist/esm/components/HelperText/index.js";
-import { Modal, ModalBody, ModalFooter, ModalHeader } from "@patternfly/react-core/dist/esm/components/Modal/index.js";
 import { machineMigrate } from "../lib/api/machines";
 import type { PlainClusterNodes } from "../../generated/dbus-contract";
+import { FormDialog } from "../lib/components/FormDialog";
 import { plainDicts } from "../lib/api/variants";
 import type { MachineObject } from "../lib/dbus-store";
 import { useCluster } from "../lib/dbus-store";
 import { format, _ } from "../lib/gettext";
+import { useSubmit } from "../lib/use-submit";
 
 type Member = PlainClusterNodes[number];
 
@@ -30,8 +29,7 @@ export function MigrateDialog({ machine, onClose }: { machine: MachineObject; on
     const others = plainDicts<PlainClusterNodes>(cluster?.Nodes ?? []).filter(m => !m.Self);
     const firstUp = others.find(m => whyNot(m) === null)?.Name ?? "";
     const [node, setNode] = useState(firstUp);
-    const [error, setError] = useState<string | null>(null);
-    const [busy, setBusy] = useState(false);
+    const { error, busy, run } = useSubmit();
     const picked = others.find(m => m.Name === (node || firstUp));
     const problem = cluster?.State !== "member" ? _("This node is in no cluster: a machine moves only between the members of one.")
         : others.length === 0 ? _("The cluster has no other member yet.")
@@ -40,36 +38,25 @@ export function MigrateDialog({ machine, onClose }: { machine: MachineObject; on
     const submit = () => {
         if (problem || !picked)
             return;
-        setBusy(true);
-        setError(null);
-        machineMigrate(machine.path, picked.Name).then(onClose, (e: Error) => { setError(e.message); setBusy(false) });
+        run(() => machineMigrate(machine.path, picked.Name), onClose);
     };
 
     return (
-        <Modal isOpen variant="small" onClose={onClose} aria-labelledby="migrate-title" id="migrate-dialog">
-            <ModalHeader labelId="migrate-title" title={format(_("Migrate $0"), machine.props.Name)} />
-            <ModalBody>
-                {error && <Alert isInline variant="danger" title={_("That did not work")} className="pf-v6-u-mb-md">{error}</Alert>}
-                <p className="pf-v6-u-mb-md">
-                    {_("The machine keeps running while it moves. Disks on RBD stay where they are; disks in a storage pool are copied to the same pool there, and the copies here removed. Progress shows in Jobs.")}
-                </p>
-                <Form id="migrate-form" onSubmit={e => { e.preventDefault(); submit() }}>
-                    <FormGroup label={_("Move to node")} fieldId="migrate-node">
-                        <FormSelect id="migrate-node" value={picked?.Name ?? ""} onChange={(_e, v) => setNode(v)} isDisabled={others.length === 0}>
-                            {others.map(m => (
-                                <FormSelectOption key={m.Name} value={m.Name} label={whyNot(m) ? format(_("$0 (down)"), m.Name) : m.Name} />
-                            ))}
-                        </FormSelect>
-                        {problem && (
-                            <FormHelperText><HelperText><HelperTextItem variant="error" id="migrate-problem">{problem}</HelperTextItem></HelperText></FormHelperText>
-                        )}
-                    </FormGroup>
-                </Form>
-            </ModalBody>
-            <ModalFooter>
-                <Button variant="primary" onClick={submit} isLoading={busy} isDisabled={busy || Boolean(problem)}>{_("Migrate")}</Button>
-                <Button variant="link" onClick={onClose}>{_("Cancel")}</Button>
-            </ModalFooter>
-        </Modal>
+        <FormDialog id="migrate" title={format(_("Migrate $0"), machine.props.Name)} error={error} ready={!problem && picked !== undefined} busy={busy}
+            confirm={_("Migrate")} onSubmit={submit} onClose={onClose}>
+            <p className="pf-v6-u-mb-md">
+                {_("The machine keeps running while it moves. Disks on RBD stay where they are; disks in a storage pool are copied to the same pool there, and the copies here removed. Progress shows in Jobs.")}
+            </p>
+            <FormGroup label={_("Move to node")} fieldId="migrate-node">
+                <FormSelect id="migrate-node" value={picked?.Name ?? ""} onChange={(_e, v) => setNode(v)} isDisabled={others.length === 0}>
+                    {others.map(m => (
+                        <FormSelectOption key={m.Name} value={m.Name} label={whyNot(m) ? format(_("$0 (down)"), m.Name) : m.Name} />
+                    ))}
+                </FormSelect>
+                {problem && (
+                    <FormHelperText><HelperText><HelperTextItem variant="error" id="migrate-problem">{problem}</HelperTextItem></HelperText></FormHelperText>
+                )}
+            </FormGroup>
+        </FormDialog>
     );
 }

@@ -9,6 +9,7 @@ import { HelperText, HelperTextItem } from "@patternfly/react-core/dist/esm/comp
 import { Modal, ModalBody, ModalFooter, ModalHeader } from "@patternfly/react-core/dist/esm/components/Modal/index.js";
 import { TextInput } from "@patternfly/react-core/dist/esm/components/TextInput/index.js";
 import { _ } from "../gettext";
+import { useSubmit } from "../use-submit";
 
 interface ActionField {
     label: string;
@@ -32,17 +33,14 @@ export function ActionDialog({ title, children, field, confirm, danger, run, onC
 }) {
     const [value, setValue] = useState(field?.initial ?? "");
     const [touched, setTouched] = useState(false);
-    const [error, setError] = useState<string | null>(null);
-    const [busy, setBusy] = useState(false);
+    const { error, busy, run: start } = useSubmit();
     const problem = field ? field.check(value) : null;
 
     const submit = () => {
         setTouched(true);
         if (problem)
             return;
-        setBusy(true);
-        setError(null);
-        run(value).then(onClose, (e: Error) => { setError(e.message); setBusy(false) });
+        start(() => run(value), onClose);
     };
 
     return (

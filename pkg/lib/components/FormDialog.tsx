@@ -13,7 +13,7 @@ export function FormDialog({ id, title, error, ready, busy, confirm, danger, var
     variant?: "small" | "medium"; onSubmit(): void; onClose(): void; children: ReactNode;
 }) {
     return (
-        <Modal isOpen variant={variant ?? "small"} onClose={onClose} aria-labelledby={`${id}-title`}>
+        <Modal isOpen variant={variant ?? "small"} onClose={onClose} aria-labelledby={`${id}-title`} id={`${id}-dialog`}>
             <ModalHeader labelId={`${id}-title`} title={title} titleIconVariant={danger ? "warning" : undefined} />
             <ModalBody>
                 {error && <Alert isInline variant="danger" title={_("That did not work")} className="pf-v6-u-mb-md">{error}</Alert>}

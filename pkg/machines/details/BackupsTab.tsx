@@ -24,6 +24,7 @@ import { format, _ } from "../../lib/gettext";
 import { useRole } from "../../lib/role";
 import { checkMachineName } from "../machine-rules";
 import { TableHead } from "../../lib/components/TableHead";
+import { useSubmit } from "../../lib/use-submit";
 
 interface Row extends BackupEntry { repository: { path: string; name: string } }
 
@@ -152,13 +153,10 @@ function NoRepository() {
 
 function BackupDialog({ machine, repositories, onClose }: { machine: MachineObject; repositories: BackupRepositoryObject[]; onClose(): void }) {
     const [repository, setRepository] = useState(repositories[0]?.props.Name ?? "");
-    const [error, setError] = useState("");
-    const [busy, setBusy] = useState(false);
+    const { error, busy, run } = useSubmit();
     const running = machine.props.State !== "shutoff" && machine.props.State !== "crashed";
     const submit = () => {
-        setBusy(true);
-        setError("");
-        machineBackup(machine.path, repository).then(onClose, (e: CallError) => { setError(e.message); setBusy(false) });
+        run(() => machineBackup(machine.path, repository), onClose);
     };
     return (
         <FormDialog id="backup-now-form" title={format(_("Back up $0"), machine.props.Name)} error={error} ready={repository !== ""} busy={busy}

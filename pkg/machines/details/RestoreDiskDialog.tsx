@@ -6,10 +6,10 @@ import { FormGroup } from "@patternfly/react-core/dist/esm/components/Form/index
 import { FormSelect, FormSelectOption } from "@patternfly/react-core/dist/esm/components/FormSelect/index.js";
 import { backupRepositoryRestoreDisk, type BackupEntry } from "../../lib/api/backups";
 import { machineDisks } from "../../lib/api/machines";
-import type { CallError } from "../../lib/api/call";
 import { FormDialog } from "../../lib/components/FormDialog";
 import type { MachineObject } from "../../lib/dbus-store";
 import { format, _ } from "../../lib/gettext";
+import { useSubmit } from "../../lib/use-submit";
 
 /** The machine's disk targets (vda, vdb …): the backup's are the same unless disks were added or removed since. */
 export function diskTargets(machine: MachineObject): string[] {
@@ -27,12 +27,9 @@ export function RestoreDiskDialog({ machine, repositoryPath, backup, when, mayAt
     const targets = diskTargets(machine);
     const [disk, setDisk] = useState(targets[0] ?? "vda");
     const [attach, setAttach] = useState(false);
-    const [error, setError] = useState("");
-    const [busy, setBusy] = useState(false);
+    const { error, busy, run } = useSubmit();
     const submit = () => {
-        setBusy(true);
-        setError("");
-        backupRepositoryRestoreDisk(repositoryPath, backup.FullId, disk, { attach }).then(onClose, (e: CallError) => { setError(e.message); setBusy(false) });
+        run(() => backupRepositoryRestoreDisk(repositoryPath, backup.FullId, disk, { attach }), onClose);
     };
     return (
         <FormDialog id="restore-disk-form" title={format(_("Restore a disk of $0 from $1"), machine.props.Name, when)} error={error} ready={disk !== ""}

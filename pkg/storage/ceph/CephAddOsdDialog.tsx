@@ -17,6 +17,7 @@ import { JobRow } from "../../lib/components/JobsPanel";
 import { useJobs } from "../../lib/dbus-store";
 import { formatBytes } from "../../lib/format";
 import { _, format } from "../../lib/gettext";
+import { useSubmit } from "../../lib/use-submit";
 
 /* The path AddOsd is given: the stable by-id path where udev made one. */
 const devicePath = (d: Disk) => d.ById || d.Path;
@@ -49,12 +50,11 @@ export function CephAddOsdDialog({ onClose }: { onClose(): void }) {
     const [disks, setDisks] = useState<Disk[] | null>(null);
     const [chosen, setChosen] = useState<Disk | null>(null);
     const [typed, setTyped] = useState("");
-    const [error, setError] = useState("");
-    const [busy, setBusy] = useState(false);
+    const { error, setError, busy, run } = useSubmit();
     const [job, setJob] = useState<string | null>(null);
     useEffect(() => {
         managerGetDisks("ceph").then(setDisks, (e: Error) => { setDisks([]); setError(e.message) });
-    }, []);
+    }, [setError]); // a state setter: the disks are read once
 
     if (job && chosen)
         return <AddOsdProgress job={job} name={chosen.Name} onClose={onClose} />;
@@ -62,9 +62,7 @@ export function CephAddOsdDialog({ onClose }: { onClose(): void }) {
     const add = () => {
         if (!chosen)
             return;
-        setBusy(true);
-        setError("");
-        cephAddOsd(devicePath(chosen)).then(setJob, (e: Error) => { setError(e.message); setBusy(false) });
+        run(() => cephAddOsd(devicePath(chosen)), setJob);
     };
     const mismatch = typed !== "" && chosen !== null && typed !== chosen.Name;
     return (

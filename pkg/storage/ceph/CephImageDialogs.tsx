@@ -15,6 +15,7 @@ import type { CephImageObject, CephPoolObject } from "../../lib/dbus-store";
 import { formatBytes } from "../../lib/format";
 import { CephNameField } from "./CephPoolDialogs";
 import { _, format } from "../../lib/gettext";
+import { useSubmit } from "../../lib/use-submit";
 
 function SizeField({ amount, unit, onAmount, onUnit, problem }: {
     amount: string; unit: SizeUnit; onAmount(v: string): void; onUnit(u: SizeUnit): void; problem: string | null;
@@ -41,17 +42,14 @@ export function CephCreateImageDialog({ pool, onClose }: { pool: CephPoolObject;
     const [name, setName] = useState("");
     const [amount, setAmount] = useState("10");
     const [unit, setUnit] = useState<SizeUnit>("GiB");
-    const [error, setError] = useState("");
-    const [busy, setBusy] = useState(false);
+    const { error, busy, run } = useSubmit();
     const nameProblem = name === "" ? null : cephImageNameProblem(name);
     const size = imageSize(amount, unit);
     const sizeProblem = "problem" in size ? size.problem : null;
     const create = () => {
         if (!("bytes" in size))
             return;
-        setBusy(true);
-        setError("");
-        cephCreateImage(pool.path, name, size.bytes).then(onClose, (e: Error) => { setError(e.message); setBusy(false) });
+        run(() => cephCreateImage(pool.path, name, size.bytes), onClose);
     };
     return (
         <FormDialog id="ceph-create-image" title={format(_("New image in $0"), pool.props.Name)} error={error} busy={busy} confirm={_("Create")}
@@ -68,16 +66,13 @@ export function CephResizeImageDialog({ image, onClose }: { image: CephImageObje
     const [amount, setAmount] = useState(initial.amount);
     const [unit, setUnit] = useState<SizeUnit>(initial.unit);
     const [shrink, setShrink] = useState(false);
-    const [error, setError] = useState("");
-    const [busy, setBusy] = useState(false);
+    const { error, busy, run } = useSubmit();
     const size = imageSize(amount, unit);
     const bytes = "bytes" in size ? size.bytes : 0;
     const shrinking = bytes > 0 && bytes < image.props.Size;
     const ready = bytes > 0 && bytes !== image.props.Size && (!shrinking || shrink);
     const resize = () => {
-        setBusy(true);
-        setError("");
-        cephImageResize(image.path, bytes, shrinking).then(onClose, (e: Error) => { setError(e.message); setBusy(false) });
+        run(() => cephImageResize(image.path, bytes, shrinking), onClose);
     };
     return (
         <FormDialog id="ceph-resize-image" title={format(_("Resize $0/$1"), image.props.Pool, image.props.Name)} error={error} busy={busy}

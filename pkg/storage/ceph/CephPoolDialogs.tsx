@@ -10,6 +10,7 @@ import { cephCreatePool, cephPoolNameProblem, cephPoolSetSize, type CephApplicat
 import { FormDialog } from "../../lib/components/FormDialog";
 import type { CephPoolObject } from "../../lib/dbus-store";
 import { _, format } from "../../lib/gettext";
+import { useSubmit } from "../../lib/use-submit";
 
 const REPLICAS = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
 
@@ -64,14 +65,10 @@ export function CephCreatePoolDialog({ osds, onClose }: { osds: number; onClose(
     const [minSize, setMinSize] = useState(0);
     const [application, setApplication] = useState<CephApplication>("rbd");
     const [autoscale, setAutoscale] = useState<CephAutoscale>("on");
-    const [error, setError] = useState("");
-    const [busy, setBusy] = useState(false);
+    const { error, busy, run } = useSubmit();
     const problem = name === "" ? null : cephPoolNameProblem(name);
     const create = () => {
-        setBusy(true);
-        setError("");
-        cephCreatePool(name, { size: size || undefined, minSize: minSize || undefined, application, autoscale })
-            .then(onClose, (e: Error) => { setError(e.message); setBusy(false) });
+        run(() => cephCreatePool(name, { size: size || undefined, minSize: minSize || undefined, application, autoscale }), onClose);
     };
     return (
         <FormDialog id="ceph-create-pool" title={_("Create pool")} error={error} ready={name !== "" && !problem} busy={busy}
@@ -99,13 +96,10 @@ export function CephCreatePoolDialog({ osds, onClose }: { osds: number; onClose(
 export function CephSetSizeDialog({ pool, osds, onClose }: { pool: CephPoolObject; osds: number; onClose(): void }) {
     const [size, setSize] = useState(pool.props.Size);
     const [minSize, setMinSize] = useState(pool.props.MinSize);
-    const [error, setError] = useState("");
-    const [busy, setBusy] = useState(false);
+    const { error, busy, run } = useSubmit();
     const ready = size >= 1 && minSize >= 1 && minSize <= size && (size !== pool.props.Size || minSize !== pool.props.MinSize);
     const save = () => {
-        setBusy(true);
-        setError("");
-        cephPoolSetSize(pool.path, size, minSize).then(onClose, (e: Error) => { setError(e.message); setBusy(false) });
+        run(() => cephPoolSetSize(pool.path, size, minSize), onClose);
     };
     return (
         <FormDialog id="ceph-set-size" title={format(_("Replication of $0"), pool.props.Name)} error={error} ready={ready} busy={busy}
