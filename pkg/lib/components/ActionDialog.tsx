@@ -4,12 +4,12 @@
 import { useState, type ReactNode } from "react";
 import { Alert } from "@patternfly/react-core/dist/esm/components/Alert/index.js";
 import { Button } from "@patternfly/react-core/dist/esm/components/Button/index.js";
-import { Form, FormGroup, FormHelperText } from "@patternfly/react-core/dist/esm/components/Form/index.js";
-import { HelperText, HelperTextItem } from "@patternfly/react-core/dist/esm/components/HelperText/index.js";
+import { Form, FormGroup } from "@patternfly/react-core/dist/esm/components/Form/index.js";
 import { Modal, ModalBody, ModalFooter, ModalHeader } from "@patternfly/react-core/dist/esm/components/Modal/index.js";
 import { TextInput } from "@patternfly/react-core/dist/esm/components/TextInput/index.js";
 import { _ } from "../gettext";
 import { useSubmit } from "../use-submit";
+import { FieldError } from "./FieldError";
 
 interface ActionField {
     label: string;
@@ -54,9 +54,7 @@ export function ActionDialog({ title, children, field, confirm, danger, run, onC
                         <FormGroup label={field.label} fieldId="action-field">
                             <TextInput id="action-field" value={value} autoFocus validated={touched && problem ? "error" : "default"}
                                 onChange={(_e, v) => { setValue(v); setTouched(true) }} />
-                            {touched && problem && (
-                                <FormHelperText><HelperText><HelperTextItem variant="error">{problem}</HelperTextItem></HelperText></FormHelperText>
-                            )}
+                            {touched && problem && <FieldError text={problem} />}
                         </FormGroup>
                     </Form>
                 )}

@@ -5,8 +5,7 @@ import { useEffect, useState } from "react";
 import { Alert } from "@patternfly/react-core/dist/esm/components/Alert/index.js";
 import { Button } from "@patternfly/react-core/dist/esm/components/Button/index.js";
 import { DataList } from "@patternfly/react-core/dist/esm/components/DataList/index.js";
-import { FormGroup, FormHelperText } from "@patternfly/react-core/dist/esm/components/Form/index.js";
-import { HelperText, HelperTextItem } from "@patternfly/react-core/dist/esm/components/HelperText/index.js";
+import { FormGroup } from "@patternfly/react-core/dist/esm/components/Form/index.js";
 import { Modal, ModalBody, ModalFooter, ModalHeader } from "@patternfly/react-core/dist/esm/components/Modal/index.js";
 import { Radio } from "@patternfly/react-core/dist/esm/components/Radio/index.js";
 import { TextInput } from "@patternfly/react-core/dist/esm/components/TextInput/index.js";
@@ -18,6 +17,7 @@ import { useJobs } from "../../lib/dbus-store";
 import { formatBytes } from "../../lib/format";
 import { _, format } from "../../lib/gettext";
 import { useSubmit } from "../../lib/use-submit";
+import { FieldError } from "../../lib/components/FieldError";
 
 /* The path AddOsd is given: the stable by-id path where udev made one. */
 const devicePath = (d: Disk) => d.ById || d.Path;
@@ -85,7 +85,7 @@ export function CephAddOsdDialog({ onClose }: { onClose(): void }) {
                     </Alert>
                     <FormGroup label={format(_("Type the disk's name, $0, to confirm"), chosen.Name)} fieldId="ceph-add-osd-confirm">
                         <TextInput id="ceph-add-osd-confirm" value={typed} onChange={(_e, v) => setTyped(v)} validated={mismatch ? "error" : "default"} />
-                        {mismatch && <FormHelperText><HelperText><HelperTextItem variant="error">{_("The name does not match")}</HelperTextItem></HelperText></FormHelperText>}
+                        {mismatch && <FieldError text={_("The name does not match")} />}
                     </FormGroup>
                 </>
             )}

@@ -2,9 +2,8 @@
 // needs its own checkbox, as data past the new end is lost.
 import { useState } from "react";
 import { Checkbox } from "@patternfly/react-core/dist/esm/components/Checkbox/index.js";
-import { FormGroup, FormHelperText } from "@patternfly/react-core/dist/esm/components/Form/index.js";
+import { FormGroup } from "@patternfly/react-core/dist/esm/components/Form/index.js";
 import { FormSelect, FormSelectOption } from "@patternfly/react-core/dist/esm/components/FormSelect/index.js";
-import { HelperText, HelperTextItem } from "@patternfly/react-core/dist/esm/components/HelperText/index.js";
 import { TextInput } from "@patternfly/react-core/dist/esm/components/TextInput/index.js";
 import { Flex, FlexItem } from "@patternfly/react-core/dist/esm/layouts/Flex/index.js";
 import {
@@ -16,6 +15,7 @@ import { formatBytes } from "../../lib/format";
 import { CephNameField } from "./CephPoolDialogs";
 import { _, format } from "../../lib/gettext";
 import { useSubmit } from "../../lib/use-submit";
+import { FieldError } from "../../lib/components/FieldError";
 
 function SizeField({ amount, unit, onAmount, onUnit, problem }: {
     amount: string; unit: SizeUnit; onAmount(v: string): void; onUnit(u: SizeUnit): void; problem: string | null;
@@ -33,7 +33,7 @@ function SizeField({ amount, unit, onAmount, onUnit, problem }: {
                     </FormSelect>
                 </FlexItem>
             </Flex>
-            {problem && <FormHelperText><HelperText><HelperTextItem variant="error">{problem}</HelperTextItem></HelperText></FormHelperText>}
+            {problem && <FieldError text={problem} />}
         </FormGroup>
     );
 }

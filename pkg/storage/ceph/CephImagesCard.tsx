@@ -11,6 +11,7 @@ import { ActionDialog, typedName } from "../../lib/components/ActionDialog";
 import type { CephImageObject, CephPoolObject } from "../../lib/dbus-store";
 import { formatBytes, formatTime } from "../../lib/format";
 import { _, format } from "../../lib/gettext";
+import { defaultSnapshotName } from "../../lib/snapshot-name";
 import { CephCreateImageDialog, CephResizeImageDialog } from "./CephImageDialogs";
 import { Guarded, GuardedActions } from "../Guarded";
 import { TableHead } from "../../lib/components/TableHead";
@@ -19,12 +20,6 @@ type Dialog =
     | { kind: "create"; pool: CephPoolObject }
     | { kind: "resize" | "snapshot" | "delete"; image: CephImageObject }
     | { kind: "rollback" | "delete-snapshot"; image: CephImageObject; snapshot: CephSnapshot };
-
-const pad = (n: number) => String(n).padStart(2, "0");
-function defaultSnapshotName(): string {
-    const d = new Date();
-    return `manual-${d.getFullYear()}${pad(d.getMonth() + 1)}${pad(d.getDate())}-${pad(d.getHours())}${pad(d.getMinutes())}`;
-}
 
 /* Roll back to a snapshot or delete it: both ask for the snapshot's name. */
 function SnapshotDialog({ action, image, snapshot, onClose }: {

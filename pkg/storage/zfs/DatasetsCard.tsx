@@ -10,22 +10,17 @@ import {
     zfsClone, zfsCreateDataset, zfsDatasetDestroy, zfsDestroySnapshot, zfsNameProblem, zfsRollback, zfsSnapshot, zfsSnapshots,
     type ZfsPolicy, type ZfsSchedule, type ZfsSnapshot,
 } from "../../lib/api/zfs";
-import { ActionDialog } from "../../lib/components/ActionDialog";
+import { ActionDialog, typedName } from "../../lib/components/ActionDialog";
 import type { ZfsDatasetObject } from "../../lib/dbus-store";
 import { formatBytes, formatTime } from "../../lib/format";
 import { _, format } from "../../lib/gettext";
+import { defaultSnapshotName } from "../../lib/snapshot-name";
 import { ScheduleDialog } from "./ScheduleDialog";
 import { TableHead } from "../../lib/components/TableHead";
 
 type Dialog =
     | { kind: "create" | "snapshot" | "destroy" | "schedule"; dataset: ZfsDatasetObject }
     | { kind: "rollback" | "clone" | "destroy-snapshot"; dataset: ZfsDatasetObject; snapshot: ZfsSnapshot };
-
-const pad = (n: number) => String(n).padStart(2, "0");
-function defaultSnapshotName(): string {
-    const d = new Date();
-    return `manual-${d.getFullYear()}${pad(d.getMonth() + 1)}${pad(d.getDate())}-${pad(d.getHours())}${pad(d.getMinutes())}`;
-}
 
 function policyText(p: ZfsPolicy | undefined): string {
     if (!p)
@@ -60,7 +55,7 @@ export function DatasetsCard({ datasets, schedule: plan }: { datasets: ZfsDatase
             const snapshots = zfsSnapshots(ds.props).length;
             return (
                 <ActionDialog title={format(_("Destroy $0?"), name)} confirm={_("Destroy")} danger onClose={close}
-                    field={{ label: _("Type the dataset's name to confirm"), check: v => v === name ? null : _("The name does not match") }}
+                    field={typedName(name, _("Type the dataset's name to confirm"))}
                     run={() => zfsDatasetDestroy(ds.path, dependents.length + snapshots > 0)}>
                     <p>{_("Its data is lost. This cannot be undone.")}</p>
                     {snapshots > 0 && <p>{format(_("Its $0 snapshots are destroyed with it."), snapshots)}</p>}

@@ -11,7 +11,7 @@ import { Card, CardBody, CardHeader, CardTitle } from "@patternfly/react-core/di
 import { Progress } from "@patternfly/react-core/dist/esm/components/Progress/index.js";
 import { Table, Tbody, Td, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
 import { vdevsOf, zfsPoolCall, zfsPoolDestroy, type ZfsVdev } from "../../lib/api/zfs";
-import { ActionDialog } from "../../lib/components/ActionDialog";
+import { ActionDialog, typedName } from "../../lib/components/ActionDialog";
 import { AlertsFor } from "../../lib/components/ActiveAlerts";
 import { showError } from "../../lib/components/PageAlerts";
 import type { ZfsPoolObject } from "../../lib/dbus-store";
@@ -152,7 +152,7 @@ export function PoolsCard({ rows, features, onOpenRemote }: { rows: PoolRow[]; f
             {importing && <ImportPoolDialog onClose={() => setImporting(false)} />}
             {destroying && (
                 <ActionDialog title={format(_("Destroy pool $0?"), destroying.props.Name)} confirm={_("Destroy")} danger
-                    field={{ label: _("Type the pool's name to confirm"), check: v => v === destroying.props.Name ? null : _("The name does not match") }}
+                    field={typedName(destroying.props.Name, _("Type the pool's name to confirm"))}
                     run={v => zfsPoolDestroy(destroying.path, v)} onClose={() => setDestroying(null)}>
                     <p>{_("Every dataset, volume and snapshot in the pool is lost. This cannot be undone.")}</p>
                 </ActionDialog>
