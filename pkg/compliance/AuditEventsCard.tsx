@@ -3,7 +3,6 @@
 // page follows new records (AuditRecordCount changes), one read at a time.
 import { useEffect, useRef, useState } from "react";
 import { Button } from "@patternfly/react-core/dist/esm/components/Button/index.js";
-import { Card, CardBody, CardTitle } from "@patternfly/react-core/dist/esm/components/Card/index.js";
 import { FormSelect, FormSelectOption } from "@patternfly/react-core/dist/esm/components/FormSelect/index.js";
 import { TextInput } from "@patternfly/react-core/dist/esm/components/TextInput/index.js";
 import { Toolbar, ToolbarContent, ToolbarItem } from "@patternfly/react-core/dist/esm/components/Toolbar/index.js";
@@ -12,6 +11,7 @@ import type { CallError } from "../lib/api/call";
 import { isNotAuthorized, NotAuthorizedState } from "../lib/components/ServiceEmptyState";
 import { _, format } from "../lib/gettext";
 import { AuditEventsTable } from "../overview/AuditEvents";
+import { TitledCard } from "../lib/components/TitledCard";
 
 const PAGE_SIZE = 50;
 const TYPING_MS = 300;
@@ -121,30 +121,27 @@ export function AuditEventsCard({ recordCount }: { recordCount: number }) {
         );
 
     return (
-        <Card>
-            <CardTitle component="h2">{_("Audit events")}</CardTitle>
-            <CardBody>
-                <Toolbar>
-                    <ToolbarContent>
-                        <ToolbarItem><TextInput aria-label={_("User")} placeholder={_("User")} value={form.user} onChange={set("user")} /></ToolbarItem>
-                        <ToolbarItem><TextInput aria-label={_("Action")} placeholder={_("Action, e.g. Machine.")} value={form.action} onChange={set("action")} /></ToolbarItem>
-                        <ToolbarItem><TextInput aria-label={_("Object")} placeholder={_("Object")} value={form.object} onChange={set("object")} /></ToolbarItem>
-                        <ToolbarItem>
-                            <FormSelect aria-label={_("Result")} value={form.result} onChange={set("result")}>
-                                {RESULTS.map(([value, label]) => <FormSelectOption key={value} value={value} label={label()} />)}
-                            </FormSelect>
-                        </ToolbarItem>
-                        <ToolbarItem><TextInput aria-label={_("From")} type="datetime-local" value={form.since} onChange={set("since")} /></ToolbarItem>
-                        <ToolbarItem><TextInput aria-label={_("To")} type="datetime-local" value={form.until} onChange={set("until")} /></ToolbarItem>
-                        <ToolbarItem>
-                            <Button variant="link" onClick={() => setForm(EMPTY)} isDisabled={JSON.stringify(form) === JSON.stringify(EMPTY)}>
-                                {_("Clear filters")}
-                            </Button>
-                        </ToolbarItem>
-                    </ToolbarContent>
-                </Toolbar>
-                {body}
-            </CardBody>
-        </Card>
+        <TitledCard title={_("Audit events")}>
+            <Toolbar>
+                <ToolbarContent>
+                    <ToolbarItem><TextInput aria-label={_("User")} placeholder={_("User")} value={form.user} onChange={set("user")} /></ToolbarItem>
+                    <ToolbarItem><TextInput aria-label={_("Action")} placeholder={_("Action, e.g. Machine.")} value={form.action} onChange={set("action")} /></ToolbarItem>
+                    <ToolbarItem><TextInput aria-label={_("Object")} placeholder={_("Object")} value={form.object} onChange={set("object")} /></ToolbarItem>
+                    <ToolbarItem>
+                        <FormSelect aria-label={_("Result")} value={form.result} onChange={set("result")}>
+                            {RESULTS.map(([value, label]) => <FormSelectOption key={value} value={value} label={label()} />)}
+                        </FormSelect>
+                    </ToolbarItem>
+                    <ToolbarItem><TextInput aria-label={_("From")} type="datetime-local" value={form.since} onChange={set("since")} /></ToolbarItem>
+                    <ToolbarItem><TextInput aria-label={_("To")} type="datetime-local" value={form.until} onChange={set("until")} /></ToolbarItem>
+                    <ToolbarItem>
+                        <Button variant="link" onClick={() => setForm(EMPTY)} isDisabled={JSON.stringify(form) === JSON.stringify(EMPTY)}>
+                            {_("Clear filters")}
+                        </Button>
+                    </ToolbarItem>
+                </ToolbarContent>
+            </Toolbar>
+            {body}
+        </TitledCard>
     );
 }

@@ -3,7 +3,6 @@
 // signs evidence bundles, to compare with what verify-bundle prints.
 import { useState } from "react";
 import { Button } from "@patternfly/react-core/dist/esm/components/Button/index.js";
-import { Card, CardBody, CardTitle } from "@patternfly/react-core/dist/esm/components/Card/index.js";
 import { DescriptionList, DescriptionListDescription, DescriptionListGroup, DescriptionListTerm } from "@patternfly/react-core/dist/esm/components/DescriptionList/index.js";
 import { ExpandableSection } from "@patternfly/react-core/dist/esm/components/ExpandableSection/index.js";
 import { Label } from "@patternfly/react-core/dist/esm/components/Label/index.js";
@@ -12,6 +11,7 @@ import type { CallError } from "../lib/api/call";
 import type { AuditObject } from "../lib/dbus-store";
 import { _, format } from "../lib/gettext";
 import { formatTime } from "../lib/format";
+import { TitledCard } from "../lib/components/TitledCard";
 
 export function ChainStatusCard({ audit, recordCount }: { audit: AuditObject; recordCount: number }) {
     const p = audit.props;
@@ -31,40 +31,37 @@ export function ChainStatusCard({ audit, recordCount }: { audit: AuditObject; re
     else
         status = <Label color="red">{format(_("Broken: checked at $0"), when)}</Label>;
     return (
-        <Card aria-label={_("Audit chain")}>
-            <CardTitle component="h2">{_("Audit chain")}</CardTitle>
-            <CardBody>
-                <DescriptionList isHorizontal isCompact>
-                    <DescriptionListGroup>
-                        <DescriptionListTerm>{_("Status")}</DescriptionListTerm>
-                        <DescriptionListDescription>
-                            <div aria-label={_("Chain status")}>{status}</div>
-                            <div className="debvisor-muted debvisor-mono">{p.VerifiedMessage}</div>
-                            {p.VerifiedOk && recordCount > p.VerifiedSeq &&
-                                <div className="debvisor-muted">{format(_("$0 records written since, each chained to the one before"), recordCount - p.VerifiedSeq)}</div>}
-                        </DescriptionListDescription>
-                    </DescriptionListGroup>
-                    <DescriptionListGroup>
-                        <DescriptionListTerm>{_("Records")}</DescriptionListTerm>
-                        <DescriptionListDescription>{recordCount}</DescriptionListDescription>
-                    </DescriptionListGroup>
-                    <DescriptionListGroup>
-                        <DescriptionListTerm>{_("Evidence signing key")}</DescriptionListTerm>
-                        <DescriptionListDescription>
-                            {p.SigningKeyFingerprint
-                                ? <span className="debvisor-mono" aria-label={_("Key fingerprint")}>{p.SigningKeyFingerprint}</span>
-                                : <span className="debvisor-muted">{_("No signing key: evidence cannot be exported")}</span>}
-                            {p.SigningKey && (
-                                <ExpandableSection toggleText={_("Public key (Ed25519)")}>
-                                    <pre className="debvisor-mono">{p.SigningKey}</pre>
-                                </ExpandableSection>
-                            )}
-                        </DescriptionListDescription>
-                    </DescriptionListGroup>
-                </DescriptionList>
-                <Button variant="secondary" onClick={verify} isLoading={starting} isDisabled={starting}>{_("Verify now")}</Button>
-                {error && <p className="debvisor-error-detail">{error}</p>}
-            </CardBody>
-        </Card>
+        <TitledCard title={_("Audit chain")} aria-label={_("Audit chain")}>
+            <DescriptionList isHorizontal isCompact>
+                <DescriptionListGroup>
+                    <DescriptionListTerm>{_("Status")}</DescriptionListTerm>
+                    <DescriptionListDescription>
+                        <div aria-label={_("Chain status")}>{status}</div>
+                        <div className="debvisor-muted debvisor-mono">{p.VerifiedMessage}</div>
+                        {p.VerifiedOk && recordCount > p.VerifiedSeq &&
+                            <div className="debvisor-muted">{format(_("$0 records written since, each chained to the one before"), recordCount - p.VerifiedSeq)}</div>}
+                    </DescriptionListDescription>
+                </DescriptionListGroup>
+                <DescriptionListGroup>
+                    <DescriptionListTerm>{_("Records")}</DescriptionListTerm>
+                    <DescriptionListDescription>{recordCount}</DescriptionListDescription>
+                </DescriptionListGroup>
+                <DescriptionListGroup>
+                    <DescriptionListTerm>{_("Evidence signing key")}</DescriptionListTerm>
+                    <DescriptionListDescription>
+                        {p.SigningKeyFingerprint
+                            ? <span className="debvisor-mono" aria-label={_("Key fingerprint")}>{p.SigningKeyFingerprint}</span>
+                            : <span className="debvisor-muted">{_("No signing key: evidence cannot be exported")}</span>}
+                        {p.SigningKey && (
+                            <ExpandableSection toggleText={_("Public key (Ed25519)")}>
+                                <pre className="debvisor-mono">{p.SigningKey}</pre>
+                            </ExpandableSection>
+                        )}
+                    </DescriptionListDescription>
+                </DescriptionListGroup>
+            </DescriptionList>
+            <Button variant="secondary" onClick={verify} isLoading={starting} isDisabled={starting}>{_("Verify now")}</Button>
+            {error && <p className="debvisor-error-detail">{error}</p>}
+        </TitledCard>
     );
 }

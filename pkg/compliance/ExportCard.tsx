@@ -3,7 +3,6 @@
 // command that checks it offline.
 import { useState } from "react";
 import { Button } from "@patternfly/react-core/dist/esm/components/Button/index.js";
-import { Card, CardBody, CardTitle } from "@patternfly/react-core/dist/esm/components/Card/index.js";
 import { Form, FormGroup } from "@patternfly/react-core/dist/esm/components/Form/index.js";
 import { TextInput } from "@patternfly/react-core/dist/esm/components/TextInput/index.js";
 import { Flex, FlexItem } from "@patternfly/react-core/dist/esm/layouts/Flex/index.js";
@@ -11,6 +10,7 @@ import { auditExport, bundleDownload } from "../lib/api/audit";
 import type { CallError } from "../lib/api/call";
 import { useJobs } from "../lib/dbus-store";
 import { _ } from "../lib/gettext";
+import { TitledCard } from "../lib/components/TitledCard";
 
 /* A Date as a datetime-local value, in local time. */
 function localInput(ms: number): string {
@@ -46,44 +46,41 @@ export function ExportCard() {
     };
 
     return (
-        <Card aria-label={_("Evidence export")}>
-            <CardTitle component="h2">{_("Evidence export")}</CardTitle>
-            <CardBody>
-                <p className="debvisor-muted">
-                    {_("A tar bundle with the records of the range, the verification of the whole log, the chain head and a manifest signed with this host's key.")}
-                </p>
-                <Form isHorizontal onSubmit={e => { e.preventDefault(); if (!invalid) start() }}>
-                    <FormGroup label={_("From")} fieldId="export-since">
-                        <TextInput id="export-since" type="datetime-local" value={since} onChange={(_e, v) => setSince(v)} />
-                    </FormGroup>
-                    <FormGroup label={_("To")} fieldId="export-until">
-                        <TextInput id="export-until" type="datetime-local" value={until} onChange={(_e, v) => setUntil(v)} />
-                    </FormGroup>
-                    {invalid && <p className="debvisor-error-detail">{invalid}</p>}
-                    <Flex>
+        <TitledCard title={_("Evidence export")} aria-label={_("Evidence export")}>
+            <p className="debvisor-muted">
+                {_("A tar bundle with the records of the range, the verification of the whole log, the chain head and a manifest signed with this host's key.")}
+            </p>
+            <Form isHorizontal onSubmit={e => { e.preventDefault(); if (!invalid) start() }}>
+                <FormGroup label={_("From")} fieldId="export-since">
+                    <TextInput id="export-since" type="datetime-local" value={since} onChange={(_e, v) => setSince(v)} />
+                </FormGroup>
+                <FormGroup label={_("To")} fieldId="export-until">
+                    <TextInput id="export-until" type="datetime-local" value={until} onChange={(_e, v) => setUntil(v)} />
+                </FormGroup>
+                {invalid && <p className="debvisor-error-detail">{invalid}</p>}
+                <Flex>
+                    <FlexItem>
+                        <Button type="submit" variant="primary" isDisabled={busy || invalid !== ""} isLoading={busy}>{_("Export")}</Button>
+                    </FlexItem>
+                    {done && (
                         <FlexItem>
-                            <Button type="submit" variant="primary" isDisabled={busy || invalid !== ""} isLoading={busy}>{_("Export")}</Button>
+                            <Button variant="secondary" onClick={download}>{_("Download bundle")}</Button>
                         </FlexItem>
-                        {done && (
-                            <FlexItem>
-                                <Button variant="secondary" onClick={download}>{_("Download bundle")}</Button>
-                            </FlexItem>
-                        )}
-                    </Flex>
-                </Form>
-                {error && <p className="debvisor-error-detail">{error}</p>}
-                {started && (
-                    <div aria-label={_("Export result")}>
-                        {job?.props.Message && <p className={job.props.State === "failed" ? "debvisor-error-detail" : ""}>{job.props.Message}</p>}
-                        {!job?.props.Message && <p className="debvisor-muted">{_("Exporting…")}</p>}
-                        {done && (
-                            <p className="debvisor-muted">
-                                {_("Check it anywhere with:")} <span className="debvisor-mono">debvisorctl audit verify-bundle {started.bundle.split("/").pop()}</span>
-                            </p>
-                        )}
-                    </div>
-                )}
-            </CardBody>
-        </Card>
+                    )}
+                </Flex>
+            </Form>
+            {error && <p className="debvisor-error-detail">{error}</p>}
+            {started && (
+                <div aria-label={_("Export result")}>
+                    {job?.props.Message && <p className={job.props.State === "failed" ? "debvisor-error-detail" : ""}>{job.props.Message}</p>}
+                    {!job?.props.Message && <p className="debvisor-muted">{_("Exporting…")}</p>}
+                    {done && (
+                        <p className="debvisor-muted">
+                            {_("Check it anywhere with:")} <span className="debvisor-mono">debvisorctl audit verify-bundle {started.bundle.split("/").pop()}</span>
+                        </p>
+                    )}
+                </div>
+            )}
+        </TitledCard>
     );
 }

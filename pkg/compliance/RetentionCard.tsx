@@ -2,7 +2,6 @@
 // which are sealed and exported, so what retention may delete.
 import { useEffect, useState } from "react";
 import { Button } from "@patternfly/react-core/dist/esm/components/Button/index.js";
-import { Card, CardBody, CardTitle } from "@patternfly/react-core/dist/esm/components/Card/index.js";
 import { Form, FormGroup } from "@patternfly/react-core/dist/esm/components/Form/index.js";
 import { HelperText, HelperTextItem } from "@patternfly/react-core/dist/esm/components/HelperText/index.js";
 import { Label } from "@patternfly/react-core/dist/esm/components/Label/index.js";
@@ -16,6 +15,7 @@ import type { AuditObject } from "../lib/dbus-store";
 import { formatBytes, formatTime } from "../lib/format";
 import { _, format } from "../lib/gettext";
 import { TableHead } from "../lib/components/TableHead";
+import { TitledCard } from "../lib/components/TitledCard";
 
 const MIB = 1 << 20;
 
@@ -74,35 +74,32 @@ export function RetentionCard({ audit }: { audit: AuditObject }) {
     const segments = plainDicts<AuditSegment[]>(p.Segments);
 
     return (
-        <Card aria-label={_("Retention")}>
-            <CardTitle component="h2">{_("Retention and forwarding")}</CardTitle>
-            <CardBody>
-                <Form isHorizontal onSubmit={e => { e.preventDefault(); if (!invalid) save() }}>
-                    <FormGroup label={_("Keep sealed segments for (days)")} fieldId="retention-days">
-                        <TextInput id="retention-days" type="number" value={draft.days} onChange={(_e, v) => setDraft(d => ({ ...d, days: v }))} />
-                        <HelperText>
-                            <HelperTextItem>{_("0 keeps everything. A segment is deleted only once it is sealed, exported and older than this.")}</HelperTextItem>
-                        </HelperText>
-                    </FormGroup>
-                    <FormGroup label={_("Seal a segment at (MiB)")} fieldId="segment-mib">
-                        <TextInput id="segment-mib" type="number" value={draft.mib} onChange={(_e, v) => setDraft(d => ({ ...d, mib: v }))} />
-                    </FormGroup>
-                    <FormGroup label={_("or after (hours)")} fieldId="segment-hours">
-                        <TextInput id="segment-hours" type="number" value={draft.hours} onChange={(_e, v) => setDraft(d => ({ ...d, hours: v }))} />
-                    </FormGroup>
-                    <FormGroup label={_("Forward to syslog")} fieldId="forward-syslog">
-                        <Switch id="forward-syslog" isChecked={draft.forward} onChange={(_e, on) => setDraft(d => ({ ...d, forward: on }))}
-                            label={_("Every record goes to /dev/log (the journal or rsyslog) as well")} />
-                    </FormGroup>
-                    {invalid && <p className="debvisor-error-detail">{invalid}</p>}
-                    <div>
-                        <Button type="submit" variant="primary" isDisabled={saving || invalid !== ""} isLoading={saving}>{_("Save")}</Button>
-                        {saved && <span className="debvisor-muted"> {_("Saved.")}</span>}
-                    </div>
-                    {error && <p className="debvisor-error-detail">{error}</p>}
-                </Form>
-                <SegmentsTable segments={segments} />
-            </CardBody>
-        </Card>
+        <TitledCard title={_("Retention and forwarding")} aria-label={_("Retention")}>
+            <Form isHorizontal onSubmit={e => { e.preventDefault(); if (!invalid) save() }}>
+                <FormGroup label={_("Keep sealed segments for (days)")} fieldId="retention-days">
+                    <TextInput id="retention-days" type="number" value={draft.days} onChange={(_e, v) => setDraft(d => ({ ...d, days: v }))} />
+                    <HelperText>
+                        <HelperTextItem>{_("0 keeps everything. A segment is deleted only once it is sealed, exported and older than this.")}</HelperTextItem>
+                    </HelperText>
+                </FormGroup>
+                <FormGroup label={_("Seal a segment at (MiB)")} fieldId="segment-mib">
+                    <TextInput id="segment-mib" type="number" value={draft.mib} onChange={(_e, v) => setDraft(d => ({ ...d, mib: v }))} />
+                </FormGroup>
+                <FormGroup label={_("or after (hours)")} fieldId="segment-hours">
+                    <TextInput id="segment-hours" type="number" value={draft.hours} onChange={(_e, v) => setDraft(d => ({ ...d, hours: v }))} />
+                </FormGroup>
+                <FormGroup label={_("Forward to syslog")} fieldId="forward-syslog">
+                    <Switch id="forward-syslog" isChecked={draft.forward} onChange={(_e, on) => setDraft(d => ({ ...d, forward: on }))}
+                        label={_("Every record goes to /dev/log (the journal or rsyslog) as well")} />
+                </FormGroup>
+                {invalid && <p className="debvisor-error-detail">{invalid}</p>}
+                <div>
+                    <Button type="submit" variant="primary" isDisabled={saving || invalid !== ""} isLoading={saving}>{_("Save")}</Button>
+                    {saved && <span className="debvisor-muted"> {_("Saved.")}</span>}
+                </div>
+                {error && <p className="debvisor-error-detail">{error}</p>}
+            </Form>
+            <SegmentsTable segments={segments} />
+        </TitledCard>
     );
 }

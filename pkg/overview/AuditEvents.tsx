@@ -1,7 +1,6 @@
 // The newest audit records, re-read whenever the daemon announces a new
 // record (the Manager's AuditRecordCount property changes: no timer).
 import { useEffect, useRef, useState } from "react";
-import { Card, CardBody, CardTitle } from "@patternfly/react-core/dist/esm/components/Card/index.js";
 import { Label } from "@patternfly/react-core/dist/esm/components/Label/index.js";
 import { Table, Tbody, Td, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
 import { ROOT_PATH } from "../../generated/dbus-contract";
@@ -11,6 +10,7 @@ import { isNotAuthorized, NotAuthorizedState } from "../lib/components/ServiceEm
 import { formatTime } from "../lib/format";
 import { format, _ } from "../lib/gettext";
 import { TableHead } from "../lib/components/TableHead";
+import { TitledCard } from "../lib/components/TitledCard";
 
 const SHOWN = 15;
 
@@ -166,10 +166,5 @@ export function AuditEvents({ recordCount }: { recordCount: number }) {
             <AuditEventsTable label={_("Recent audit events")} events={events} />
         );
 
-    return (
-        <Card>
-            <CardTitle component="h2">{_("Recent audit events")}</CardTitle>
-            <CardBody>{body}</CardBody>
-        </Card>
-    );
+    return <TitledCard title={_("Recent audit events")}>{body}</TitledCard>;
 }

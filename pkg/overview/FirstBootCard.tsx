@@ -3,7 +3,6 @@
 // FirstBoot property (PropertiesChanged as each step ends); not shown on a
 // host where first boot never ran.
 import { Alert } from "@patternfly/react-core/dist/esm/components/Alert/index.js";
-import { Card, CardBody, CardTitle } from "@patternfly/react-core/dist/esm/components/Card/index.js";
 import { Label } from "@patternfly/react-core/dist/esm/components/Label/index.js";
 import { Content } from "@patternfly/react-core/dist/esm/components/Content/index.js";
 import { Table, Tbody, Td, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
@@ -14,6 +13,7 @@ import { unwrapDict } from "../lib/api/variants";
 import { formatTime } from "../lib/format";
 import { _, format } from "../lib/gettext";
 import { TableHead } from "../lib/components/TableHead";
+import { TitledCard } from "../lib/components/TitledCard";
 
 /* The Manager's FirstBoot property (a{sv}) as a first-boot state. */
 export function firstBootOf(property: Record<string, CockpitVariant>): FirstBoot {
@@ -53,23 +53,20 @@ export function FirstBootCard({ firstBoot }: { firstBoot: FirstBoot }) {
     if (firstBoot.state === "not-run")
         return null;
     return (
-        <Card id="debvisor-firstboot" data-state={firstBoot.state}>
-            <CardTitle component="h2">{_("First boot")}</CardTitle>
-            <CardBody>
-                <Summary firstBoot={firstBoot} />
-                <Table aria-label={_("First boot steps")} variant="compact">
-                    <TableHead columns={[_("Step"), _("State"), _("Result")]} />
-                    <Tbody>
-                        {firstBoot.steps.map(step => (
-                            <Tr key={step.id} data-step={step.id} data-state={step.state}>
-                                <Td dataLabel={_("Step")}>{step.description}</Td>
-                                <Td dataLabel={_("State")}><StepLabel step={step} /></Td>
-                                <Td dataLabel={_("Result")} modifier="breakWord">{step.message}</Td>
-                            </Tr>
-                        ))}
-                    </Tbody>
-                </Table>
-            </CardBody>
-        </Card>
+        <TitledCard title={_("First boot")} id="debvisor-firstboot" data-state={firstBoot.state}>
+            <Summary firstBoot={firstBoot} />
+            <Table aria-label={_("First boot steps")} variant="compact">
+                <TableHead columns={[_("Step"), _("State"), _("Result")]} />
+                <Tbody>
+                    {firstBoot.steps.map(step => (
+                        <Tr key={step.id} data-step={step.id} data-state={step.state}>
+                            <Td dataLabel={_("Step")}>{step.description}</Td>
+                            <Td dataLabel={_("State")}><StepLabel step={step} /></Td>
+                            <Td dataLabel={_("Result")} modifier="breakWord">{step.message}</Td>
+                        </Tr>
+                    ))}
+                </Tbody>
+            </Table>
+        </TitledCard>
     );
 }

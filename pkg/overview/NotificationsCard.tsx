@@ -5,7 +5,6 @@
 import { useCallback, useEffect, useState } from "react";
 import { Alert } from "@patternfly/react-core/dist/esm/components/Alert/index.js";
 import { Button } from "@patternfly/react-core/dist/esm/components/Button/index.js";
-import { Card, CardBody, CardTitle } from "@patternfly/react-core/dist/esm/components/Card/index.js";
 import { Label } from "@patternfly/react-core/dist/esm/components/Label/index.js";
 import { Stack, StackItem } from "@patternfly/react-core/dist/esm/layouts/Stack/index.js";
 import { Table, Tbody, Td, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
@@ -20,6 +19,7 @@ import { formatTime } from "../lib/format";
 import { _, format } from "../lib/gettext";
 import { adminOnly, useRole } from "../lib/role";
 import { TableHead } from "../lib/components/TableHead";
+import { TitledCard } from "../lib/components/TitledCard";
 
 const REFRESH_MS = 60_000;
 /** Alertmanager waits for more alerts of the group (group_wait) before it sends a test */
@@ -59,57 +59,54 @@ export function NotificationsCard() {
     };
 
     return (
-        <Card data-testid="notifications-card">
-            <CardTitle component="h2">{_("Notifications")}</CardTitle>
-            <CardBody>
-                <Stack hasGutter>
-                    <StackItem>
-                        {targets.length === 0
-                            ? <p>{_("No notification targets: alerts are shown here only (debvisorctl alerts target-add adds one).")}</p>
-                            : (
-                                <Table aria-label={_("Notification targets")} variant="compact">
-                                    <TableHead columns={[_("Target"), _("Kind"), _("Address"), _("From severity")]} actions />
-                                    <Tbody>
-                                        {targets.map(t => (
-                                            <Tr key={t.Name} data-target={t.Name}>
-                                                <Td dataLabel={_("Target")}>{t.Name}</Td>
-                                                <Td dataLabel={_("Kind")}>{t.Kind === "email" ? _("E-mail") : _("Webhook")}</Td>
-                                                <Td dataLabel={_("Address")}><span className="debvisor-mono">{t.Address}</span></Td>
-                                                <Td dataLabel={_("From severity")}>{t.MinSeverity}</Td>
-                                                <Td isActionCell>
-                                                    <Button variant="secondary" isAriaDisabled={Boolean(locked)} title={locked || undefined}
-                                                        aria-label={format(_("Send a test to $0"), t.Name)} onClick={() => sendTest(t.Name)}>{_("Send a test")}</Button>
-                                                </Td>
-                                            </Tr>
-                                        ))}
-                                    </Tbody>
-                                </Table>
-                            )}
-                    </StackItem>
-                    <StackItem>
-                        {error
-                            ? <Alert variant="warning" isInline isPlain title={_("The notifications sent cannot be read")}>{error.message}</Alert>
-                            : attempts !== null && attempts.length > 0 && (
-                                <Table aria-label={_("Notifications sent")} variant="compact">
-                                    <TableHead columns={[_("When"), _("Target"), _("Alerts"), _("Outcome")]} />
-                                    <Tbody>
-                                        {attempts.slice(0, SHOWN).map((a, i) => (
-                                            <Tr key={`${a.Time}-${a.Target}-${i}`} data-attempt={a.Target} data-outcome={a.Outcome}>
-                                                <Td dataLabel={_("When")}>{formatTime(Number(a.Time))}</Td>
-                                                <Td dataLabel={_("Target")}>{a.Target}</Td>
-                                                <Td dataLabel={_("Alerts")}>{a.Alerts.join(", ") || "—"}</Td>
-                                                <Td dataLabel={_("Outcome")}>
-                                                    <Label isCompact color={OUTCOME[a.Outcome].color}>{OUTCOME[a.Outcome].text}</Label>
-                                                    {a.Error && <div className="pf-v6-u-font-size-sm">{a.Error}</div>}
-                                                </Td>
-                                            </Tr>
-                                        ))}
-                                    </Tbody>
-                                </Table>
-                            )}
-                    </StackItem>
-                </Stack>
-            </CardBody>
-        </Card>
+        <TitledCard title={_("Notifications")} data-testid="notifications-card">
+            <Stack hasGutter>
+                <StackItem>
+                    {targets.length === 0
+                        ? <p>{_("No notification targets: alerts are shown here only (debvisorctl alerts target-add adds one).")}</p>
+                        : (
+                            <Table aria-label={_("Notification targets")} variant="compact">
+                                <TableHead columns={[_("Target"), _("Kind"), _("Address"), _("From severity")]} actions />
+                                <Tbody>
+                                    {targets.map(t => (
+                                        <Tr key={t.Name} data-target={t.Name}>
+                                            <Td dataLabel={_("Target")}>{t.Name}</Td>
+                                            <Td dataLabel={_("Kind")}>{t.Kind === "email" ? _("E-mail") : _("Webhook")}</Td>
+                                            <Td dataLabel={_("Address")}><span className="debvisor-mono">{t.Address}</span></Td>
+                                            <Td dataLabel={_("From severity")}>{t.MinSeverity}</Td>
+                                            <Td isActionCell>
+                                                <Button variant="secondary" isAriaDisabled={Boolean(locked)} title={locked || undefined}
+                                                    aria-label={format(_("Send a test to $0"), t.Name)} onClick={() => sendTest(t.Name)}>{_("Send a test")}</Button>
+                                            </Td>
+                                        </Tr>
+                                    ))}
+                                </Tbody>
+                            </Table>
+                        )}
+                </StackItem>
+                <StackItem>
+                    {error
+                        ? <Alert variant="warning" isInline isPlain title={_("The notifications sent cannot be read")}>{error.message}</Alert>
+                        : attempts !== null && attempts.length > 0 && (
+                            <Table aria-label={_("Notifications sent")} variant="compact">
+                                <TableHead columns={[_("When"), _("Target"), _("Alerts"), _("Outcome")]} />
+                                <Tbody>
+                                    {attempts.slice(0, SHOWN).map((a, i) => (
+                                        <Tr key={`${a.Time}-${a.Target}-${i}`} data-attempt={a.Target} data-outcome={a.Outcome}>
+                                            <Td dataLabel={_("When")}>{formatTime(Number(a.Time))}</Td>
+                                            <Td dataLabel={_("Target")}>{a.Target}</Td>
+                                            <Td dataLabel={_("Alerts")}>{a.Alerts.join(", ") || "—"}</Td>
+                                            <Td dataLabel={_("Outcome")}>
+                                                <Label isCompact color={OUTCOME[a.Outcome].color}>{OUTCOME[a.Outcome].text}</Label>
+                                                {a.Error && <div className="pf-v6-u-font-size-sm">{a.Error}</div>}
+                                            </Td>
+                                        </Tr>
+                                    ))}
+                                </Tbody>
+                            </Table>
+                        )}
+                </StackItem>
+            </Stack>
+        </TitledCard>
     );
 }

@@ -1,7 +1,6 @@
 // The quarantine switch: turning it on or off asks first, saying exactly
 // what will happen (who still gets in, which machines stop or start again).
 import { useState } from "react";
-import { Card, CardBody, CardTitle } from "@patternfly/react-core/dist/esm/components/Card/index.js";
 import { Switch } from "@patternfly/react-core/dist/esm/components/Switch/index.js";
 import { firewallQuarantine, type FirewallEntry } from "../lib/api/firewall";
 import type { PlainFirewallQuarantineInfo } from "../../generated/dbus-contract";
@@ -9,6 +8,7 @@ import { plainDict } from "../lib/api/variants";
 import { ActionDialog } from "../lib/components/ActionDialog";
 import { useMachines, type FirewallObject } from "../lib/dbus-store";
 import { _, format } from "../lib/gettext";
+import { TitledCard } from "../lib/components/TitledCard";
 
 
 export function QuarantineCard({ firewall, allowed, management = [] }: { firewall: FirewallObject; allowed: FirewallEntry[]; management?: FirewallEntry[] }) {
@@ -20,20 +20,17 @@ export function QuarantineCard({ firewall, allowed, management = [] }: { firewal
     const autostarted = machines.filter(m => m.props.Autostart && m.props.State === "running").map(m => m.props.Name);
     const stopped = info["stopped-machines"] ?? [];
     return (
-        <Card aria-label={_("Quarantine")}>
-            <CardTitle component="h2">{_("Quarantine")}</CardTitle>
-            <CardBody>
-                <Switch id="fw-quarantine" isChecked={on} onChange={() => setAsking(true)}
-                    label={on ? _("This host is quarantined") : _("Quarantine this host")} />
-                {on && (
-                    <p className="debvisor-error-detail" aria-label={_("Quarantine status")}>
-                        {format(_("Since $0, by $1."), new Date((info.since ?? 0) / 1000).toLocaleString(), info.by ?? "")}
-                        {info.reason ? ` ${info.reason}.` : ""}
-                        {" "}{format(_("Allowed in: $0."), allowed.length > 0 ? allowed.map(a => a.cidr).join(", ") : _("nobody"))}
-                    </p>
-                )}
-                {!on && <p className="debvisor-muted">{_("For an incident: cut the host off from everyone but the allow list.")}</p>}
-            </CardBody>
+        <TitledCard title={_("Quarantine")} aria-label={_("Quarantine")}>
+            <Switch id="fw-quarantine" isChecked={on} onChange={() => setAsking(true)}
+                label={on ? _("This host is quarantined") : _("Quarantine this host")} />
+            {on && (
+                <p className="debvisor-error-detail" aria-label={_("Quarantine status")}>
+                    {format(_("Since $0, by $1."), new Date((info.since ?? 0) / 1000).toLocaleString(), info.by ?? "")}
+                    {info.reason ? ` ${info.reason}.` : ""}
+                    {" "}{format(_("Allowed in: $0."), allowed.length > 0 ? allowed.map(a => a.cidr).join(", ") : _("nobody"))}
+                </p>
+            )}
+            {!on && <p className="debvisor-muted">{_("For an incident: cut the host off from everyone but the allow list.")}</p>}
             {asking && !on && (
                 <ActionDialog title={_("Quarantine this host?")} confirm={_("Quarantine")} danger
                     field={{ label: _("Reason (for the audit log)"), check: v => v.length > 256 ? _("At most 256 characters.") : null }}
@@ -62,6 +59,6 @@ export function QuarantineCard({ firewall, allowed, management = [] }: { firewal
                     </ul>
                 </ActionDialog>
             )}
-        </Card>
+        </TitledCard>
     );
 }

@@ -2,7 +2,6 @@
 // show it. Finished jobs stay listed while debvisord keeps them (a minute).
 import { useState } from "react";
 import { Button } from "@patternfly/react-core/dist/esm/components/Button/index.js";
-import { Card, CardBody, CardTitle } from "@patternfly/react-core/dist/esm/components/Card/index.js";
 import { DataList, DataListCell, DataListItem, DataListItemCells, DataListItemRow } from "@patternfly/react-core/dist/esm/components/DataList/index.js";
 import { Label } from "@patternfly/react-core/dist/esm/components/Label/index.js";
 import { Progress, ProgressMeasureLocation, ProgressSize, ProgressVariant } from "@patternfly/react-core/dist/esm/components/Progress/index.js";
@@ -11,6 +10,7 @@ import { jobCancel } from "../api/jobs";
 import type { CallError } from "../api/call";
 import { useJobs, type JobObject } from "../dbus-store";
 import { _, format } from "../gettext";
+import { TitledCard } from "./TitledCard";
 
 type LabelColor = "blue" | "green" | "red" | "grey";
 
@@ -76,17 +76,14 @@ export function JobRow({ job }: { job: JobObject }) {
 export function JobsPanel() {
     const jobs = useJobs();
     return (
-        <Card>
-            <CardTitle component="h2">{_("Jobs")}</CardTitle>
-            <CardBody>
-                {jobs.length === 0
-                    ? <p className="debvisor-muted">{_("No jobs are running.")}</p>
-                    : (
-                        <DataList aria-label={_("Jobs")} isCompact>
-                            {jobs.map(job => <JobRow key={job.path} job={job} />)}
-                        </DataList>
-                    )}
-            </CardBody>
-        </Card>
+        <TitledCard title={_("Jobs")}>
+            {jobs.length === 0
+                ? <p className="debvisor-muted">{_("No jobs are running.")}</p>
+                : (
+                    <DataList aria-label={_("Jobs")} isCompact>
+                        {jobs.map(job => <JobRow key={job.path} job={job} />)}
+                    </DataList>
+                )}
+        </TitledCard>
     );
 }

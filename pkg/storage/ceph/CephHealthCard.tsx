@@ -3,7 +3,6 @@
 // means in words), raw usage, placement-group states, monitors and managers.
 import type { ReactNode } from "react";
 import { Alert } from "@patternfly/react-core/dist/esm/components/Alert/index.js";
-import { Card, CardBody, CardTitle } from "@patternfly/react-core/dist/esm/components/Card/index.js";
 import { DescriptionList, DescriptionListDescription, DescriptionListGroup, DescriptionListTerm } from "@patternfly/react-core/dist/esm/components/DescriptionList/index.js";
 import { Label } from "@patternfly/react-core/dist/esm/components/Label/index.js";
 import { Progress, ProgressMeasureLocation, ProgressVariant } from "@patternfly/react-core/dist/esm/components/Progress/index.js";
@@ -13,6 +12,7 @@ import type { PageCephManagerProperties } from "../../../generated/dbus-contract
 import { healthChecksOf, managersOf, monitorsOf, placementGroupsOf, type CephHealthCheck } from "../../lib/api/ceph";
 import { formatBytes } from "../../lib/format";
 import { _, format } from "../../lib/gettext";
+import { TitledCard } from "../../lib/components/TitledCard";
 
 const HEALTH: Record<string, { color: "green" | "orange" | "red"; text: () => string }> = {
     HEALTH_OK: { color: "green", text: () => _("Healthy") },
@@ -96,37 +96,34 @@ export function CephHealthCard({ manager: m }: { manager: PageCephManagerPropert
     const managers = managersOf(m.Managers);
     const used = m.TotalBytes > 0 ? (m.UsedBytes / m.TotalBytes) * 100 : 0;
     return (
-        <Card aria-label={_("Cluster")}>
-            <CardTitle component="h2">{_("Cluster")}</CardTitle>
-            <CardBody>
-                <Stack hasGutter>
-                    <StackItem>
-                        <span className="pf-v6-u-mr-sm">{_("Health")}</span>
-                        <CephHealthLabel health={m.Health} />
-                        {checks.length === 0 && m.Health === "HEALTH_OK" && <span className="debvisor-muted pf-v6-u-ml-sm">{_("No health check reports a problem.")}</span>}
-                    </StackItem>
-                    {checks.map(c => <StackItem key={c.code}><HealthCheck check={c} /></StackItem>)}
-                    <StackItem>
-                        <Grid hasGutter md={6} xl={3}>
-                            <Fact term={_("Raw capacity")} data-ceph-usage>
-                                <Progress value={used} size="sm" aria-label={_("Raw capacity used")}
-                                    measureLocation={ProgressMeasureLocation.none}
-                                    variant={used >= 85 ? ProgressVariant.danger : used >= 70 ? ProgressVariant.warning : undefined} />
-                                {format(_("$0 used of $1, $2 available"), formatBytes(m.UsedBytes), formatBytes(m.TotalBytes), formatBytes(m.AvailableBytes))}
-                            </Fact>
-                            <Fact term={_("Placement groups")}><PlacementGroups states={m.PlacementGroups} /></Fact>
-                            <Fact term={_("Monitors")}>
-                                <Daemons kind="monitor" list={monitors.map(mon => ({
-                                    name: mon.name, address: mon.address, good: mon.in_quorum, state: mon.in_quorum ? _("in quorum") : _("out of quorum"),
-                                }))} />
-                            </Fact>
-                            <Fact term={_("Managers")}>
-                                <Daemons kind="manager" list={managers.map(mgr => ({ name: mgr.name, good: mgr.active, state: mgr.active ? _("active") : _("standby") }))} />
-                            </Fact>
-                        </Grid>
-                    </StackItem>
-                </Stack>
-            </CardBody>
-        </Card>
+        <TitledCard title={_("Cluster")} aria-label={_("Cluster")}>
+            <Stack hasGutter>
+                <StackItem>
+                    <span className="pf-v6-u-mr-sm">{_("Health")}</span>
+                    <CephHealthLabel health={m.Health} />
+                    {checks.length === 0 && m.Health === "HEALTH_OK" && <span className="debvisor-muted pf-v6-u-ml-sm">{_("No health check reports a problem.")}</span>}
+                </StackItem>
+                {checks.map(c => <StackItem key={c.code}><HealthCheck check={c} /></StackItem>)}
+                <StackItem>
+                    <Grid hasGutter md={6} xl={3}>
+                        <Fact term={_("Raw capacity")} data-ceph-usage>
+                            <Progress value={used} size="sm" aria-label={_("Raw capacity used")}
+                                measureLocation={ProgressMeasureLocation.none}
+                                variant={used >= 85 ? ProgressVariant.danger : used >= 70 ? ProgressVariant.warning : undefined} />
+                            {format(_("$0 used of $1, $2 available"), formatBytes(m.UsedBytes), formatBytes(m.TotalBytes), formatBytes(m.AvailableBytes))}
+                        </Fact>
+                        <Fact term={_("Placement groups")}><PlacementGroups states={m.PlacementGroups} /></Fact>
+                        <Fact term={_("Monitors")}>
+                            <Daemons kind="monitor" list={monitors.map(mon => ({
+                                name: mon.name, address: mon.address, good: mon.in_quorum, state: mon.in_quorum ? _("in quorum") : _("out of quorum"),
+                            }))} />
+                        </Fact>
+                        <Fact term={_("Managers")}>
+                            <Daemons kind="manager" list={managers.map(mgr => ({ name: mgr.name, good: mgr.active, state: mgr.active ? _("active") : _("standby") }))} />
+                        </Fact>
+                    </Grid>
+                </StackItem>
+            </Stack>
+        </TitledCard>
     );
 }

@@ -3,7 +3,6 @@
 // each snapshot rolled back to or deleted (the snapshot's name typed).
 import { Fragment, useState } from "react";
 import { Button } from "@patternfly/react-core/dist/esm/components/Button/index.js";
-import { Card, CardBody, CardTitle } from "@patternfly/react-core/dist/esm/components/Card/index.js";
 import { Table, Tbody, Td, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
 import { cephImageDelete, cephImageNameProblem, cephImageSnapshot, cephSnapshotAction, snapshotsOf, type CephSnapshot } from "../../lib/api/ceph";
 import { cockpit } from "../../lib/cockpit";
@@ -15,6 +14,7 @@ import { defaultSnapshotName } from "../../lib/snapshot-name";
 import { CephCreateImageDialog, CephResizeImageDialog } from "./CephImageDialogs";
 import { Guarded, GuardedActions } from "../Guarded";
 import { TableHead } from "../../lib/components/TableHead";
+import { TitledCard } from "../../lib/components/TitledCard";
 
 type Dialog =
     | { kind: "create"; pool: CephPoolObject }
@@ -75,76 +75,73 @@ export function CephImagesCard({ pools, images, locked, reachable }: {
     };
 
     return (
-        <Card aria-label={_("RBD images")}>
-            <CardTitle component="h2">{_("RBD images")}</CardTitle>
-            <CardBody>
-                {rbdPools.length === 0 ? <p className="debvisor-muted">{_("No pool is enabled for rbd.")}</p> : (
-                    <Table aria-label={_("RBD images")} variant="compact">
-                        <TableHead columns={[_("Name"), _("Size"), _("Used"), _("Snapshots")]} actions />
-                        {rbdPools.map(pool => {
-                            const inPool = images.filter(i => i.props.Pool === pool.props.Name);
-                            return (
-                                <Tbody key={pool.path} data-image-pool={pool.props.Name}>
-                                    <Tr>
-                                        <Td colSpan={4}>
-                                            <strong className="debvisor-mono">{pool.props.Name}</strong>
-                                            <span className="debvisor-muted">
-                                                {" "}{inPool.length === 0 ? _("no images") : format(cockpit.ngettext("$0 image", "$0 images", inPool.length), inPool.length)}
-                                            </span>
-                                        </Td>
-                                        <Td isActionCell>
-                                            <Guarded locked={locked}>
-                                                <Button variant="link" isDisabled={disabled} onClick={() => setDialog({ kind: "create", pool })}>{_("Create image")}</Button>
-                                            </Guarded>
-                                        </Td>
-                                    </Tr>
-                                    {inPool.map(image => {
-                                        const p = image.props;
-                                        const snapshots = snapshotsOf(p.Snapshots);
-                                        return (
-                                            <Fragment key={image.path}>
-                                                <Tr data-image={`${p.Pool}/${p.Name}`}>
-                                                    <Td dataLabel={_("Name")} className="debvisor-mono" style={{ paddingInlineStart: "2.5rem" }}>{p.Name}</Td>
-                                                    <Td dataLabel={_("Size")} data-size={p.Size}>{formatBytes(p.Size)}</Td>
-                                                    <Td dataLabel={_("Used")}>{formatBytes(p.UsedBytes)}</Td>
-                                                    <Td dataLabel={_("Snapshots")}>
-                                                        <Button variant="link" isInline isDisabled={snapshots.length === 0}
-                                                            onClick={() => setOpen(open === image.path ? null : image.path)}>{String(snapshots.length)}</Button>
+        <TitledCard title={_("RBD images")} aria-label={_("RBD images")}>
+            {rbdPools.length === 0 ? <p className="debvisor-muted">{_("No pool is enabled for rbd.")}</p> : (
+                <Table aria-label={_("RBD images")} variant="compact">
+                    <TableHead columns={[_("Name"), _("Size"), _("Used"), _("Snapshots")]} actions />
+                    {rbdPools.map(pool => {
+                        const inPool = images.filter(i => i.props.Pool === pool.props.Name);
+                        return (
+                            <Tbody key={pool.path} data-image-pool={pool.props.Name}>
+                                <Tr>
+                                    <Td colSpan={4}>
+                                        <strong className="debvisor-mono">{pool.props.Name}</strong>
+                                        <span className="debvisor-muted">
+                                            {" "}{inPool.length === 0 ? _("no images") : format(cockpit.ngettext("$0 image", "$0 images", inPool.length), inPool.length)}
+                                        </span>
+                                    </Td>
+                                    <Td isActionCell>
+                                        <Guarded locked={locked}>
+                                            <Button variant="link" isDisabled={disabled} onClick={() => setDialog({ kind: "create", pool })}>{_("Create image")}</Button>
+                                        </Guarded>
+                                    </Td>
+                                </Tr>
+                                {inPool.map(image => {
+                                    const p = image.props;
+                                    const snapshots = snapshotsOf(p.Snapshots);
+                                    return (
+                                        <Fragment key={image.path}>
+                                            <Tr data-image={`${p.Pool}/${p.Name}`}>
+                                                <Td dataLabel={_("Name")} className="debvisor-mono" style={{ paddingInlineStart: "2.5rem" }}>{p.Name}</Td>
+                                                <Td dataLabel={_("Size")} data-size={p.Size}>{formatBytes(p.Size)}</Td>
+                                                <Td dataLabel={_("Used")}>{formatBytes(p.UsedBytes)}</Td>
+                                                <Td dataLabel={_("Snapshots")}>
+                                                    <Button variant="link" isInline isDisabled={snapshots.length === 0}
+                                                        onClick={() => setOpen(open === image.path ? null : image.path)}>{String(snapshots.length)}</Button>
+                                                </Td>
+                                                <GuardedActions locked={locked}>
+                                                    <Button variant="link" isDisabled={disabled} onClick={() => setDialog({ kind: "resize", image })}>{_("Resize")}</Button>
+                                                    <Button variant="link" isDisabled={disabled} onClick={() => setDialog({ kind: "snapshot", image })}>{_("Snapshot")}</Button>
+                                                    <Button variant="link" isDanger isDisabled={disabled} onClick={() => setDialog({ kind: "delete", image })}>{_("Delete")}</Button>
+                                                </GuardedActions>
+                                            </Tr>
+                                            {open === image.path && snapshots.map(s => (
+                                                <Tr key={`${image.path}@${s.name}`} data-image-snapshot={`${p.Pool}/${p.Name}@${s.name}`}>
+                                                    <Td className="debvisor-mono" style={{ paddingInlineStart: "4rem" }}>@{s.name}</Td>
+                                                    <Td>{formatBytes(s.size)}</Td>
+                                                    <Td colSpan={2}>
+                                                        {formatTime(s.created)}
+                                                        {s.protected && <span className="debvisor-muted"> {_("(protected)")}</span>}
                                                     </Td>
                                                     <GuardedActions locked={locked}>
-                                                        <Button variant="link" isDisabled={disabled} onClick={() => setDialog({ kind: "resize", image })}>{_("Resize")}</Button>
-                                                        <Button variant="link" isDisabled={disabled} onClick={() => setDialog({ kind: "snapshot", image })}>{_("Snapshot")}</Button>
-                                                        <Button variant="link" isDanger isDisabled={disabled} onClick={() => setDialog({ kind: "delete", image })}>{_("Delete")}</Button>
+                                                        <Button variant="link" isDisabled={disabled}
+                                                            onClick={() => setDialog({ kind: "rollback", image, snapshot: s })}>{_("Roll back")}</Button>
+                                                        <Guarded locked={s.protected && !locked ? _("A protected snapshot (clones may be made from it) is not deleted: unprotect it first.") : ""}>
+                                                            <Button variant="link" isDanger isDisabled={disabled || s.protected}
+                                                                onClick={() => setDialog({ kind: "delete-snapshot", image, snapshot: s })}>{_("Delete")}</Button>
+                                                        </Guarded>
                                                     </GuardedActions>
                                                 </Tr>
-                                                {open === image.path && snapshots.map(s => (
-                                                    <Tr key={`${image.path}@${s.name}`} data-image-snapshot={`${p.Pool}/${p.Name}@${s.name}`}>
-                                                        <Td className="debvisor-mono" style={{ paddingInlineStart: "4rem" }}>@{s.name}</Td>
-                                                        <Td>{formatBytes(s.size)}</Td>
-                                                        <Td colSpan={2}>
-                                                            {formatTime(s.created)}
-                                                            {s.protected && <span className="debvisor-muted"> {_("(protected)")}</span>}
-                                                        </Td>
-                                                        <GuardedActions locked={locked}>
-                                                            <Button variant="link" isDisabled={disabled}
-                                                                onClick={() => setDialog({ kind: "rollback", image, snapshot: s })}>{_("Roll back")}</Button>
-                                                            <Guarded locked={s.protected && !locked ? _("A protected snapshot (clones may be made from it) is not deleted: unprotect it first.") : ""}>
-                                                                <Button variant="link" isDanger isDisabled={disabled || s.protected}
-                                                                    onClick={() => setDialog({ kind: "delete-snapshot", image, snapshot: s })}>{_("Delete")}</Button>
-                                                            </Guarded>
-                                                        </GuardedActions>
-                                                    </Tr>
-                                                ))}
-                                            </Fragment>
-                                        );
-                                    })}
-                                </Tbody>
-                            );
-                        })}
-                    </Table>
-                )}
-            </CardBody>
+                                            ))}
+                                        </Fragment>
+                                    );
+                                })}
+                            </Tbody>
+                        );
+                    })}
+                </Table>
+            )}
             {dialog && renderDialog(dialog)}
-        </Card>
+        </TitledCard>
     );
 }

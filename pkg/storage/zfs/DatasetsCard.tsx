@@ -4,7 +4,6 @@
 // what goes with it.
 import { Fragment, useState } from "react";
 import { Button } from "@patternfly/react-core/dist/esm/components/Button/index.js";
-import { Card, CardBody, CardTitle } from "@patternfly/react-core/dist/esm/components/Card/index.js";
 import { Table, Tbody, Td, Tr } from "@patternfly/react-table/dist/esm/components/Table/index.js";
 import {
     zfsClone, zfsCreateDataset, zfsDatasetDestroy, zfsDestroySnapshot, zfsNameProblem, zfsRollback, zfsSnapshot, zfsSnapshots,
@@ -17,6 +16,7 @@ import { _, format } from "../../lib/gettext";
 import { defaultSnapshotName } from "../../lib/snapshot-name";
 import { ScheduleDialog } from "./ScheduleDialog";
 import { TableHead } from "../../lib/components/TableHead";
+import { TitledCard } from "../../lib/components/TitledCard";
 
 type Dialog =
     | { kind: "create" | "snapshot" | "destroy" | "schedule"; dataset: ZfsDatasetObject }
@@ -93,61 +93,58 @@ export function DatasetsCard({ datasets, schedule: plan }: { datasets: ZfsDatase
     };
 
     return (
-        <Card aria-label={_("Datasets")}>
-            <CardTitle component="h2">{_("Datasets and snapshots")}</CardTitle>
-            <CardBody>
-                <Table aria-label={_("Datasets")} variant="compact">
-                    <TableHead columns={[_("Name"), _("Used"), _("Available"), _("Compression"), _("Quota"), _("Mountpoint"), _("Snapshots")]} actions />
-                    <Tbody>
-                        {datasets.map(ds => {
-                            const p = ds.props;
-                            const depth = p.Name.split("/").length - 1;
-                            const snapshots = zfsSnapshots(p);
-                            const policy = policyText(plan.snapshots?.[p.Name]);
-                            return (
-                                <Fragment key={ds.path}>
-                                    <Tr data-dataset={p.Name}>
-                                        <Td className="debvisor-mono" style={{ paddingInlineStart: `${1 + depth * 1.5}rem` }}>
-                                            {depth === 0 ? p.Name : p.Name.slice(p.Name.lastIndexOf("/") + 1)}
-                                            {p.Origin && <span className="debvisor-muted"> {format(_("(clone of $0)"), p.Origin)}</span>}
-                                        </Td>
-                                        <Td>{formatBytes(p.Used)}</Td>
-                                        <Td>{formatBytes(p.Available)}</Td>
-                                        <Td>{p.Compression}</Td>
-                                        <Td>{p.Quota === 0 ? "—" : formatBytes(p.Quota)}</Td>
-                                        <Td className="debvisor-mono">{p.Mountpoint}</Td>
-                                        <Td>
-                                            <Button variant="link" isInline onClick={() => setOpen(open === ds.path ? null : ds.path)}>{String(snapshots.length)}</Button>
-                                            {policy && <span className="debvisor-muted"> {format(_("(keeps $0)"), policy)}</span>}
-                                        </Td>
+        <TitledCard title={_("Datasets and snapshots")} aria-label={_("Datasets")}>
+            <Table aria-label={_("Datasets")} variant="compact">
+                <TableHead columns={[_("Name"), _("Used"), _("Available"), _("Compression"), _("Quota"), _("Mountpoint"), _("Snapshots")]} actions />
+                <Tbody>
+                    {datasets.map(ds => {
+                        const p = ds.props;
+                        const depth = p.Name.split("/").length - 1;
+                        const snapshots = zfsSnapshots(p);
+                        const policy = policyText(plan.snapshots?.[p.Name]);
+                        return (
+                            <Fragment key={ds.path}>
+                                <Tr data-dataset={p.Name}>
+                                    <Td className="debvisor-mono" style={{ paddingInlineStart: `${1 + depth * 1.5}rem` }}>
+                                        {depth === 0 ? p.Name : p.Name.slice(p.Name.lastIndexOf("/") + 1)}
+                                        {p.Origin && <span className="debvisor-muted"> {format(_("(clone of $0)"), p.Origin)}</span>}
+                                    </Td>
+                                    <Td>{formatBytes(p.Used)}</Td>
+                                    <Td>{formatBytes(p.Available)}</Td>
+                                    <Td>{p.Compression}</Td>
+                                    <Td>{p.Quota === 0 ? "—" : formatBytes(p.Quota)}</Td>
+                                    <Td className="debvisor-mono">{p.Mountpoint}</Td>
+                                    <Td>
+                                        <Button variant="link" isInline onClick={() => setOpen(open === ds.path ? null : ds.path)}>{String(snapshots.length)}</Button>
+                                        {policy && <span className="debvisor-muted"> {format(_("(keeps $0)"), policy)}</span>}
+                                    </Td>
+                                    <Td isActionCell style={{ whiteSpace: "nowrap" }}>
+                                        <Button variant="link" onClick={() => setDialog({ kind: "create", dataset: ds })}>{_("New dataset")}</Button>
+                                        <Button variant="link" onClick={() => setDialog({ kind: "snapshot", dataset: ds })}>{_("Snapshot")}</Button>
+                                        <Button variant="link" onClick={() => setDialog({ kind: "schedule", dataset: ds })}>{_("Schedule")}</Button>
+                                        {depth > 0 && <Button variant="link" isDanger onClick={() => setDialog({ kind: "destroy", dataset: ds })}>{_("Destroy")}</Button>}
+                                    </Td>
+                                </Tr>
+                                {open === ds.path && snapshots.map(s => (
+                                    <Tr key={`${ds.path}@${s.Name}`} data-snapshot={`${p.Name}@${s.Name}`}>
+                                        <Td className="debvisor-mono" style={{ paddingInlineStart: `${2.5 + depth * 1.5}rem` }}>@{s.Name}</Td>
+                                        <Td>{formatBytes(s.Used)}</Td>
+                                        <Td />
+                                        <Td colSpan={3}>{formatTime(s.CreationTime)}</Td>
+                                        <Td />
                                         <Td isActionCell style={{ whiteSpace: "nowrap" }}>
-                                            <Button variant="link" onClick={() => setDialog({ kind: "create", dataset: ds })}>{_("New dataset")}</Button>
-                                            <Button variant="link" onClick={() => setDialog({ kind: "snapshot", dataset: ds })}>{_("Snapshot")}</Button>
-                                            <Button variant="link" onClick={() => setDialog({ kind: "schedule", dataset: ds })}>{_("Schedule")}</Button>
-                                            {depth > 0 && <Button variant="link" isDanger onClick={() => setDialog({ kind: "destroy", dataset: ds })}>{_("Destroy")}</Button>}
+                                            <Button variant="link" onClick={() => setDialog({ kind: "rollback", dataset: ds, snapshot: s })}>{_("Roll back")}</Button>
+                                            <Button variant="link" onClick={() => setDialog({ kind: "clone", dataset: ds, snapshot: s })}>{_("Clone")}</Button>
+                                            <Button variant="link" isDanger onClick={() => setDialog({ kind: "destroy-snapshot", dataset: ds, snapshot: s })}>{_("Destroy")}</Button>
                                         </Td>
                                     </Tr>
-                                    {open === ds.path && snapshots.map(s => (
-                                        <Tr key={`${ds.path}@${s.Name}`} data-snapshot={`${p.Name}@${s.Name}`}>
-                                            <Td className="debvisor-mono" style={{ paddingInlineStart: `${2.5 + depth * 1.5}rem` }}>@{s.Name}</Td>
-                                            <Td>{formatBytes(s.Used)}</Td>
-                                            <Td />
-                                            <Td colSpan={3}>{formatTime(s.CreationTime)}</Td>
-                                            <Td />
-                                            <Td isActionCell style={{ whiteSpace: "nowrap" }}>
-                                                <Button variant="link" onClick={() => setDialog({ kind: "rollback", dataset: ds, snapshot: s })}>{_("Roll back")}</Button>
-                                                <Button variant="link" onClick={() => setDialog({ kind: "clone", dataset: ds, snapshot: s })}>{_("Clone")}</Button>
-                                                <Button variant="link" isDanger onClick={() => setDialog({ kind: "destroy-snapshot", dataset: ds, snapshot: s })}>{_("Destroy")}</Button>
-                                            </Td>
-                                        </Tr>
-                                    ))}
-                                </Fragment>
-                            );
-                        })}
-                    </Tbody>
-                </Table>
-            </CardBody>
+                                ))}
+                            </Fragment>
+                        );
+                    })}
+                </Tbody>
+            </Table>
             {dialog && renderDialog(dialog)}
-        </Card>
+        </TitledCard>
     );
 }
