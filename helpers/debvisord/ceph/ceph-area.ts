@@ -17,6 +17,7 @@ import type { ObjectServer, Published } from "../bus/object-server.js";
 import type { JobRegistry } from "../jobs/jobs.js";
 import type { Libvirt } from "../machines/libvirt.js";
 import { escapePathElement } from "../../lib/object-path.js";
+import { sharedRead } from "../storage/shared-read.js";
 import { cephFsToBus, healthChecksToBus, managersToBus, monitorsToBus, osdTreeToBus, snapshotsToBus } from "./bus-values.js";
 import { cephFsMounted, CEPHFS_MOUNTPOINT } from "./cephfs-mount.js";
 import { CEPH_READS, cliReader, type CephReader } from "./ceph-session.js";
@@ -61,9 +62,6 @@ export class CephArea implements CephHost {
     private mgrMetricsFor = "";
     private mgrMetricsBusy = false;
     private mgrMetricsProblem = "";
-    private refreshing: Promise<void> | null = null;
-    private next: Promise<void> | null = null;
-    private nextFull = false;
     private round = 0;
     private imagesGeneration = 0;
     private timer?: NodeJS.Timeout;
@@ -113,25 +111,9 @@ export class CephArea implements CephHost {
         this.reads.stop();
     }
 
-    /* Re-reads the cluster; `full` also reads the slow tier. Concurrent callers share one read;
-     * a call during a read gets one more read after it, so it sees its own change. */
-    refresh(full = false): Promise<void> {
-        if (this.refreshing) {
-            this.nextFull ||= full;
-            this.next ??= this.refreshing.then(() => {
-                this.next = null;
-                const f = this.nextFull;
-                this.nextFull = false;
-                return this.refresh(f);
-            });
-            return this.next;
-        }
-        this.refreshing = this.read(full || this.round % SLOW_EVERY === 0).finally(() => {
-            this.round++;
-            this.refreshing = null;
-        });
-        return this.refreshing;
-    }
+    /* Re-reads the cluster; `full` also reads the slow tier, as does every SLOW_EVERY-th read.
+     * Concurrent callers share one read; a call during a read gets one more read after it. */
+    readonly refresh = sharedRead(full => this.read(this.round++ % SLOW_EVERY === 0 || full)); // every read counts as a round
 
     private async read(full: boolean): Promise<void> {
         if (!this.tools.installed()) {

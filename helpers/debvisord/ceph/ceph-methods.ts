@@ -21,12 +21,12 @@ import { oneAtATime } from "../../lib/one-at-a-time.js";
 
 const confirmOption = z.optional(z.string().check(z.maxLength(300, "is too long")));
 
-/* The machines whose disk is the image POOL/IMAGE (only the running and paused ones with `activeOnly`);
- * none when libvirt cannot be asked (as on a host without it). */
-async function machinesUsing(host: CephHost, spec: string, activeOnly: boolean): Promise<string[]> {
-    if (!host.libvirt)
-        return [];
-    return machinesUsingRbdImage(host.libvirt, spec, activeOnly).catch(() => []);
+/* Refuses (Busy) when the image POOL/IMAGE is a machine's disk (only a running or paused one with `activeOnly`),
+ * `advice` saying what to do about "it" or "them"; none uses it when libvirt cannot be asked (as on a host without it). */
+async function requireUnused(host: CephHost, spec: string, activeOnly: boolean, advice: (them: string) => string): Promise<void> {
+    const users = host.libvirt ? await machinesUsingRbdImage(host.libvirt, spec, activeOnly).catch(() => []) : [];
+    if (users.length > 0)
+        throw busy(`${spec} is a disk of the ${activeOnly ? "running " : ""}machine${users.length > 1 ? "s" : ""} ${users.join(", ")}; ${advice(users.length > 1 ? "them" : "it")}`);
 }
 
 function requireCluster(host: CephHost): void {
@@ -266,9 +266,7 @@ function snapshotMethods(host: CephHost, pool: string, name: string, current: ()
             run: (_ctx, [snap, options]) => change(host, async () => {
                 current();
                 await confirmedSnapshot(host, spec, snap, options.confirm, "return the image to it; everything written after it is lost");
-                const users = await machinesUsing(host, spec, true);
-                if (users.length > 0)
-                    throw busy(`${spec} is a disk of the running machine${users.length > 1 ? "s" : ""} ${users.join(", ")}; shut ${users.length > 1 ? "them" : "it"} down first`);
+                await requireUnused(host, spec, true, them => `shut ${them} down first`);
                 await host.tools.rbd(["snap", "rollback", "--no-progress", `${spec}@${snap}`], `rolling ${spec} back to ${snap}`, DATA_TIMEOUT_MS);
                 return [];
             }, pool),
@@ -324,9 +322,7 @@ export function imageMethods(host: CephHost, pool: string, name: string): Method
                 current();
                 if (options.confirm !== name)
                     throw invalidArgument(`options.confirm: must be the image's name, "${name}", to delete it with its snapshots`);
-                const users = await machinesUsing(host, spec, false);
-                if (users.length > 0)
-                    throw busy(`${spec} is a disk of the machine${users.length > 1 ? "s" : ""} ${users.join(", ")}; detach it first`);
+                await requireUnused(host, spec, false, () => "detach it first");
                 const snapshots = await snapshotsNow(host, spec);
                 for (const s of snapshots.filter(s => s.protected))
                     await host.tools.rbd(["snap", "unprotect", `${spec}@${s.name}`], `unprotecting ${spec}@${s.name} (clones of it must be flattened or deleted first)`);

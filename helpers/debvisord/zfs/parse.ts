@@ -62,27 +62,25 @@ export interface PoolListEntry {
 /** The columns asked of `zpool list -H` (zfs-fuse has no fragmentation). */
 export const POOL_LIST_COLUMNS = { openzfs: "name,size,allocated,free,fragmentation,health", "zfs-fuse": "name,size,allocated,free,health" };
 
-const bytes = (text: string) => BigInt(/^\d+$/.test(text) ? text : Math.round(Number.isFinite(parseSize(text)) ? parseSize(text) : 0));
+/* A byte count: a JSON number (`zfs list -j --json-int`), exact digits (-p) or human ("30.5G"); 0 for "-" or junk. */
+function bytes(v: unknown): bigint {
+    if (typeof v === "number")
+        return Number.isFinite(v) ? BigInt(Math.round(v)) : 0n;
+    return typeof v === "string" ? BigInt(/^\d+$/.test(v) ? v : parseCount(v)) : 0n;
+}
 
 /* `zpool list -H [-p] -o POOL_LIST_COLUMNS[kind]`. */
 export function parsePoolList(stdout: string, kind: ZfsFlavor["kind"]): PoolListEntry[] {
-    const result: PoolListEntry[] = [];
-    for (const line of stdout.split("\n")) {
-        if (line.trim() === "")
-            continue;
+    return stdout.split("\n").filter(line => line.trim() !== "").map(line => {
         const f = line.split("\t");
-        if (kind === "openzfs") {
-            const [name, size, allocated, free, frag, health] = f;
-            const fragNumber = parseInt(frag, 10);
-            result.push({ name, size: bytes(size), allocated: bytes(allocated), free: bytes(free),
-                fragmentation: Number.isFinite(fragNumber) ? fragNumber : -1, health: health ?? "UNKNOWN", exact: /^\d+$/.test(size) });
-        } else {
-            const [name, size, allocated, free, health] = f;
-            result.push({ name, size: bytes(size), allocated: bytes(allocated), free: bytes(free), fragmentation: -1,
-                health: health ?? "UNKNOWN", exact: false });
-        }
-    }
-    return result;
+        const column = Object.fromEntries(POOL_LIST_COLUMNS[kind].split(",").map((name, i) => [name, f[i]]));
+        const fragmentation = parseInt(column.fragmentation, 10);
+        return {
+            name: column.name, size: bytes(column.size), allocated: bytes(column.allocated), free: bytes(column.free),
+            fragmentation: Number.isFinite(fragmentation) ? fragmentation : -1, health: column.health ?? "UNKNOWN",
+            exact: kind === "openzfs" && /^\d+$/.test(column.size),
+        };
+    });
 }
 
 /** One node of a pool's configuration: the pool itself, a group (mirror, raidz) or a device. */
@@ -290,19 +288,6 @@ interface JsonDataset {
     properties?: Record<string, { value: unknown }>;
 }
 
-/* A byte count as `zfs list -j` prints it: a number (--json-int), exact digits (-p) or human ("30.5G"). */
-function jsonBytes(v: unknown): bigint {
-    if (typeof v === "number" && Number.isFinite(v))
-        return BigInt(Math.round(v));
-    if (typeof v === "string") {
-        if (/^\d+$/.test(v))
-            return BigInt(v);
-        const n = parseSize(v);
-        return Number.isFinite(n) ? BigInt(n) : 0n;
-    }
-    return 0n;
-}
-
 /* `zfs list -j [--json-int] -t filesystem,volume,snapshot -o name,DATASET_PROPERTIES` (OpenZFS 2.3 and later). */
 export function parseDatasetJson(stdout: string): DatasetEntry[] {
     const json = JSON.parse(stdout) as { output_version?: { command?: string }; datasets?: Record<string, JsonDataset> };
@@ -316,9 +301,9 @@ export function parseDatasetJson(stdout: string): DatasetEntry[] {
         };
         return {
             name: d.name, type: String(d.type).toLowerCase(),
-            used: jsonBytes(p.used?.value), available: jsonBytes(p.available?.value), referenced: jsonBytes(p.referenced?.value),
+            used: bytes(p.used?.value), available: bytes(p.available?.value), referenced: bytes(p.referenced?.value),
             mountpoint: str("mountpoint"), compression: str("compression"),
-            quota: str("quota") === "none" ? 0n : jsonBytes(p.quota?.value), recordsize: jsonBytes(p.recordsize?.value),
+            quota: str("quota") === "none" ? 0n : bytes(p.quota?.value), recordsize: bytes(p.recordsize?.value),
             atime: str("atime"), origin: str("origin"), creation: Number(p.creation?.value) || 0,
         };
     });

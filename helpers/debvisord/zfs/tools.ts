@@ -20,6 +20,9 @@ export interface Pool extends PoolListEntry {
 
 export type Layout = "single" | "mirror" | "raidz1" | "raidz2";
 
+/* `FLAG name=value` for each property (`-O` for a new pool's root dataset, `-o` for a new dataset). */
+const propertyArgs = (flag: string, properties: Record<string, string>) => Object.entries(properties).flatMap(([k, v]) => [flag, `${k}=${v}`]);
+
 /* A zfs/zpool failure in words: the tool's own message, first lines only. */
 function toolError(what: string, stderr: string, exitCode: number | undefined) {
     const message = stderr.trim().split("\n").slice(0, 12).join("\n") || `exit code ${exitCode}`;
@@ -117,13 +120,8 @@ export class ZfsTools {
     async createPool(name: string, layout: Layout, devices: string[], properties: Record<string, string>, mountpoint?: string): Promise<void> {
         await this.requireFlavor();
         const group = layout === "single" ? [] : [layout];
-        const args = ["create"];
-        for (const [k, v] of Object.entries(properties))
-            args.push("-O", `${k}=${v}`);
-        if (mountpoint)
-            args.push("-m", mountpoint);
-        args.push("--", name, ...group, ...devices);
-        await this.zpool(args, `creating the pool ${name}`, CHANGE_TIMEOUT_MS);
+        await this.zpool(["create", ...propertyArgs("-O", properties), ...(mountpoint ? ["-m", mountpoint] : []), "--", name, ...group, ...devices],
+            `creating the pool ${name}`, CHANGE_TIMEOUT_MS);
     }
 
     async importable(directory?: string): Promise<Array<{ name: string; id: string; state: string }>> {
@@ -151,20 +149,14 @@ export class ZfsTools {
     }
 
     async createDataset(name: string, properties: Record<string, string>): Promise<void> {
-        const args = ["create"];
-        for (const [k, v] of Object.entries(properties))
-            args.push("-o", `${k}=${v}`);
-        await this.zfs([...args, "--", name], `creating ${name}`, CHANGE_TIMEOUT_MS);
+        await this.zfs(["create", ...propertyArgs("-o", properties), "--", name], `creating ${name}`, CHANGE_TIMEOUT_MS);
     }
 
     async createVolume(name: string, size: bigint, properties: Record<string, string>): Promise<void> {
         const f = await this.requireFlavor();
         if (!f.volumes)
             throw notSupported("zfs-fuse cannot make volumes (zvols): it runs in user space without block devices; OpenZFS can");
-        const args = ["create", "-V", String(size)];
-        for (const [k, v] of Object.entries(properties))
-            args.push("-o", `${k}=${v}`);
-        await this.zfs([...args, "--", name], `creating the volume ${name}`, CHANGE_TIMEOUT_MS);
+        await this.zfs(["create", "-V", String(size), ...propertyArgs("-o", properties), "--", name], `creating the volume ${name}`, CHANGE_TIMEOUT_MS);
     }
 
     async setProperties(name: string, properties: Record<string, string>): Promise<void> {

@@ -10,6 +10,7 @@ import type { ObjectServer, Published } from "../bus/object-server.js";
 import type { JobRegistry } from "../jobs/jobs.js";
 import type { ZfsPoolSummary } from "../cluster/cluster-storage.js";
 import { escapePathElement } from "../../lib/object-path.js";
+import { sharedRead } from "../storage/shared-read.js";
 import type { DatasetEntry, ZfsFlavor } from "./parse.js";
 import { flattenVdevs, leafDevices, scrubScheduleToBus, snapshotScheduleToBus } from "./bus-values.js";
 import { ZfsChangeWatch } from "./change-watch.js";
@@ -33,8 +34,6 @@ export class ZfsArea implements ZfsHost {
     schedule: Schedule;
     private readonly pools = new Map<string, Props>(); // object path → properties
     private readonly poolDevices = new Map<string, string[]>(); // object path → the pool's leaf devices
-    private refreshing: Promise<void> | null = null;
-    private next: Promise<void> | null = null;
     private lastError = "";
     private timer?: NodeJS.Timeout;
     private readonly runner: ScheduleRunner;
@@ -138,28 +137,14 @@ export class ZfsArea implements ZfsHost {
     }
 
     /* Re-reads everything; concurrent callers share one read, and a call during a read gets a fresh one after it. */
-    refresh(): Promise<void> {
-        if (this.refreshing) {
-            // a read that started before the caller's change may miss it: one more read after it, shared
-            this.next ??= this.refreshing.then(() => {
-                this.next = null;
-                return this.refresh();
-            });
-            return this.next;
-        }
-        this.refreshing = this.read().then(() => {
-            this.lastError = "";
-        }, (e: Error) => {
-            // said once, not every 10 s while the ZFS service is down
-            if (e.message !== this.lastError)
-                process.stderr.write(`debvisord: cannot read the ZFS state: ${e.message}\n`);
-            this.lastError = e.message;
-        }).finally(() => {
-            this.refreshing = null;
-            this.healthListener(this.lastError);
-        });
-        return this.refreshing;
-    }
+    readonly refresh = sharedRead(() => this.read().then(() => {
+        this.lastError = "";
+    }, (e: Error) => {
+        // said once, not every 10 s while the ZFS service is down
+        if (e.message !== this.lastError)
+            process.stderr.write(`debvisord: cannot read the ZFS state: ${e.message}\n`);
+        this.lastError = e.message;
+    }).finally(() => this.healthListener(this.lastError)));
 
     /* A pool made, imported, exported or destroyed outside DebVisor: read everything again, else nothing. */
     private async refreshIfPoolsChanged(): Promise<void> {
