@@ -7,7 +7,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import QUnit from "qunit";
-import { confinedCommand, convertLimits, readableBy } from "../../helpers/debvisord/images/confined-qemu-img.js";
+import { confinedToolCommand, convertLimits, readableBy } from "../../helpers/debvisord/images/confined-qemu-img.js";
 import { fdReader, inspectImage, RefusedImage } from "../../helpers/debvisord/images/image-headers.js";
 import { openSource } from "../../helpers/debvisord/images/image-import.js";
 import { containsSecret, craftImages, makeSecret, ordinaryImages, vmdkDescriptor } from "../lib/crafted-images.js";
@@ -176,7 +176,7 @@ QUnit.module("image headers: format and references to other files", hooks => {
 
 QUnit.module("confined qemu-img: the command line", () => {
     QUnit.test("qemu-img runs as the given user without groups, with no_new_privs and limits", assert => {
-        assert.deepEqual(confinedCommand({ uid: 107, gid: 116 }, { addressSpace: 1 << 30, cpuSeconds: 30 }, ["info", "/dev/fd/3"]), [
+        assert.deepEqual(confinedToolCommand({ uid: 107, gid: 116 }, { addressSpace: 1 << 30, cpuSeconds: 30 }, "qemu-img", ["info", "/dev/fd/3"]), [
             "setpriv", "--reuid=107", "--regid=116", "--clear-groups", "--no-new-privs", "--pdeathsig", "SIGTERM", "--",
             "prlimit", "--as=1073741824", "--cpu=30", "--", "qemu-img", "info", "/dev/fd/3",
         ]);

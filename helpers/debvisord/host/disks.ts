@@ -87,7 +87,8 @@ function* descendants(d: LsblkDevice): Generator<LsblkDevice> {
 
 function classify(d: LsblkDevice): { role: DiskRole; reason: string } {
     const all = [d, ...descendants(d)];
-    const systemMount = all.flatMap(mountsOf).find(m => SYSTEM_MOUNTS.has(m));
+    const mounted = all.flatMap(mountsOf);
+    const systemMount = mounted.find(m => SYSTEM_MOUNTS.has(m));
     if (systemMount)
         return { role: "os", reason: systemMount === "[SWAP]" ? "holds the system's swap" : `holds the system mount ${systemMount}` };
     if (d.type !== "disk")
@@ -98,7 +99,6 @@ function classify(d: LsblkDevice): { role: DiskRole; reason: string } {
         return { role: "unusable", reason: "has no medium or no size" };
     if (flag(d.ro))
         return { role: "unusable", reason: "is read-only" };
-    const mounted = all.flatMap(mountsOf);
     if (mounted.length > 0)
         return { role: "in-use", reason: `has a mounted filesystem at ${mounted[0]}` };
     const foreign = all.find(x => x.fstype && x.fstype in FOREIGN_SIGNATURES);

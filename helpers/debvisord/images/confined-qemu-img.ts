@@ -31,12 +31,8 @@ export function toolUser(passwd = "/etc/passwd"): ToolUser {
     throw failed(`the system user ${IMAGE_TOOL_USER} is missing; reinstall debvisord to create it`);
 }
 
-/* setpriv and prlimit both exec the next program: qemu-img keeps the pid startTool knows, so cancel reaches it. */
-export function confinedCommand(user: ToolUser, limits: Limits, qemuImgArgs: string[]): string[] {
-    return confinedToolCommand(user, limits, "qemu-img", qemuImgArgs);
-}
-
-/* Any tool that parses an image (sfdisk, blkid, debugfs on a backed-up disk), confined the same way. */
+/* qemu-img, or any tool that parses an image (sfdisk, blkid, debugfs on a backed-up disk), confined. setpriv and
+ * prlimit both exec the next program: the tool keeps the pid startTool knows, so cancel reaches it. */
 export function confinedToolCommand(user: ToolUser, limits: Limits, tool: string, args: string[]): string[] {
     return [
         "setpriv", `--reuid=${user.uid}`, `--regid=${user.gid}`, "--clear-groups", "--no-new-privs",
@@ -59,7 +55,7 @@ interface ConfinedRun {
 
 /* Starts confined qemu-img with a clean environment and the given descriptors. */
 export function runConfined(run: ConfinedRun): StartedTool {
-    const [tool, ...args] = confinedCommand(run.user, run.limits, run.args);
+    const [tool, ...args] = confinedToolCommand(run.user, run.limits, "qemu-img", run.args);
     return startTool(tool, args, {
         cwd: "/", ownEnv: true, env: CONFINED_PATH, fds: run.fds, signal: run.signal, timeout: run.timeout, keepFinalNewline: true,
     });

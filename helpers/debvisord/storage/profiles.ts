@@ -159,11 +159,7 @@ export class Profiles {
                     this.applying = true;
                     let plan: Plan;
                     try {
-                        plan = await this.currentPlan(profile, options.include ?? []);
-                        if (plan.Token !== options.token)
-                            throw invalidArgument("options.token: the disks changed since the plan was shown; plan again");
-                        if (plan.Problems.length > 0)
-                            throw invalidArgument(`the plan cannot be applied: ${plan.Problems.join("; ")}`);
+                        plan = await this.planAsShown(profile, options.include ?? [], p => p.Token === options.token, "options.token: ");
                     } catch (e) {
                         this.applying = false;
                         throw e;
@@ -201,15 +197,21 @@ export class Profiles {
             throw busy("a profile is being applied already");
         this.applying = true;
         try {
-            const plan = await this.currentPlan(profile, []);
-            if (plan.WipesToken !== wipesToken)
-                throw invalidArgument("the disks changed since the plan was shown; plan again");
-            if (plan.Problems.length > 0)
-                throw invalidArgument(`the plan cannot be applied: ${plan.Problems.join("; ")}`);
-            return await this.apply(ctx, plan, progress, signal);
+            return await this.apply(ctx, await this.planAsShown(profile, [], p => p.WipesToken === wipesToken), progress, signal);
         } finally {
             this.applying = false;
         }
+    }
+
+    /* The plan made now, refused unless it is the one shown (`shown` compares its token; `argument` names where the
+     * token came from) and it can be applied. */
+    private async planAsShown(profile: PlannedProfile, include: string[], shown: (plan: Plan) => boolean, argument = ""): Promise<Plan> {
+        const plan = await this.currentPlan(profile, include);
+        if (!shown(plan))
+            throw invalidArgument(`${argument}the disks changed since the plan was shown; plan again`);
+        if (plan.Problems.length > 0)
+            throw invalidArgument(`the plan cannot be applied: ${plan.Problems.join("; ")}`);
+        return plan;
     }
 
     /* Runs the steps of a plan made at the start of the job, in order; each checks what exists at the moment it runs. */

@@ -15,7 +15,7 @@ import {
     ADMIN_KEYRING, BOOTSTRAP_OSD_KEYRING, CEPH_CONF, CEPHFS_MOUNTPOINT, cephConfText, dataDir, daemonName, fsidOfConf, MON_KEYRING,
     monitorAddressVector, MONMAP, OSD_STAGING_DIR, readConf, RUN_DIR, type DaemonType,
 } from "./config.js";
-import { checkOsdDevices, existingOsds, type OsdDevice } from "./devices.js";
+import { checkOsdDevices, existingOsds, osdReady, type OsdDevice } from "./devices.js";
 import { daemonRunning, hasSystemd, startDaemon, stopDaemon } from "./services.js";
 import {
     bootstrapSteps, cephfsPools, configDecision, coreSteps, DEFAULT_OPTIONS, finishSteps, fstabWithCephfs, isCephFuseMount, osdDecision, osdStep, parsePgStat,
@@ -23,7 +23,7 @@ import {
 } from "./steps.js";
 import { spreadPoolsAcrossHosts } from "./host-placement.js";
 import { ensureMgrMetrics } from "../mgr-metrics.js";
-import { ceph, cephJson, run } from "./tools.js";
+import { ceph, cephJson, poolNames, run } from "./tools.js";
 
 export type StepResult = "ok" | "kept";
 
@@ -258,11 +258,14 @@ async function daemonKeyring(type: "mgr" | "mds", name: string, caps: string[][]
     return true;
 }
 
-export async function stepMgr(name: string): Promise<StepResult> {
-    const made = await daemonKeyring("mgr", name, [["mon", "allow profile mgr"], ["osd", "allow *"], ["mds", "allow *"]]);
-    const started = await startDaemon("mgr", name);
+/* A manager or MDS: its key, then the daemon. */
+async function daemonStep(type: "mgr" | "mds", name: string, caps: string[][]): Promise<StepResult> {
+    const made = await daemonKeyring(type, name, caps);
+    const started = await startDaemon(type, name);
     return made || started === "ok" ? "ok" : "kept";
 }
+
+export const stepMgr = (name: string) => daemonStep("mgr", name, [["mon", "allow profile mgr"], ["osd", "allow *"], ["mds", "allow *"]]);
 
 /* ---- OSDs ---- */
 
@@ -284,48 +287,29 @@ async function stagedFor(device: OsdDevice): Promise<Staged> {
     return staged;
 }
 
-async function osdReady(dir: string): Promise<boolean> {
-    try {
-        return fs.readFileSync(path.join(dir, "ready"), "utf8").trim() === "ready";
-    } catch {
-        return false;
-    }
-}
-
 /* On a host with systemd the device's owner is set to ceph before each start: a disk's node belongs to root again after a reboot. */
 function deviceOwnerDropIn(id: number, device: OsdDevice): boolean {
     if (!hasSystemd())
         return false;
     const file = `/etc/systemd/system/ceph-osd@${id}.service.d/debvisor-device.conf`;
     const text = `[Service]\nExecStartPre=/bin/chown ceph:ceph ${device.path}\n`;
-    if (readConfSafe(file) === text)
+    if (readConf(file) === text)
         return false;
     writeFileAtomically(file, text, 0o644);
     return true;
 }
 
-function readConfSafe(file: string): string {
-    try {
-        return fs.readFileSync(file, "utf8");
-    } catch {
-        return "";
-    }
-}
-
 async function makeOsd(device: OsdDevice): Promise<{ id: number; result: StepResult }> {
     const existing = existingOsds().find(o => o.device === device.real);
     const decision = osdDecision(existing && {
-        id: existing.id, ready: await osdReady(existing.dir), running: await daemonRunning("osd", String(existing.id)),
+        id: existing.id, ready: osdReady(existing.dir), running: await daemonRunning("osd", String(existing.id)),
     });
     if (decision.action === "kept")
         return { id: decision.id, result: "kept" };
     const owner = cephUser();
     fs.chownSync(device.real, owner.uid, owner.gid);
     if (decision.action === "start") {
-        if (deviceOwnerDropIn(decision.id, device))
-            await run("systemctl", ["daemon-reload"], "reloading systemd");
-        await startDaemon("osd", String(decision.id));
-        await waitForOsdUp(decision.id);
+        await startOsd(decision.id, device);
         return { id: decision.id, result: "ok" };
     }
     const staged = await stagedFor(device);
@@ -349,29 +333,25 @@ async function makeOsd(device: OsdDevice): Promise<{ id: number; result: StepRes
     chownTree(dir, owner);
     await run("ceph-osd", ["--cluster", "ceph", "-i", String(id), "--mkfs", "--osd-uuid", staged.uuid, "--osd-objectstore", "bluestore",
         "--setuser", "ceph", "--setgroup", "ceph"], `creating BlueStore for osd.${id} on ${device.name}`, { timeout: 300_000 });
-    if (!await osdReady(dir))
+    if (!osdReady(dir))
         throw failed(`creating osd.${id}: ceph-osd --mkfs finished but the OSD is not ready`);
     chownTree(dir, owner);
     fs.rmSync(path.join(OSD_STAGING_DIR, stagingName(device.real)), { force: true });
     fs.rmSync(keyFile, { force: true });
+    await startOsd(id, device);
+    return { id, result: "ok" };
+}
+
+async function startOsd(id: number, device: OsdDevice): Promise<void> {
     if (deviceOwnerDropIn(id, device))
         await run("systemctl", ["daemon-reload"], "reloading systemd");
     await startDaemon("osd", String(id));
     await waitForOsdUp(id);
-    return { id, result: "ok" };
 }
 
 /* ---- MDS, CephFS, RBD pool, settling, mount ---- */
 
-async function poolNames(): Promise<string[]> {
-    return (await cephJson<Array<{ pool_name: string }>>(["osd", "pool", "ls", "detail"], "listing the pools")).map(p => p.pool_name);
-}
-
-async function stepMds(name: string): Promise<StepResult> {
-    const made = await daemonKeyring("mds", name, [["mon", "allow profile mds"], ["osd", "allow rw tag cephfs *=*"], ["mds", "allow"], ["mgr", "allow profile mds"]]);
-    const started = await startDaemon("mds", name);
-    return made || started === "ok" ? "ok" : "kept";
-}
+const stepMds = (name: string) => daemonStep("mds", name, [["mon", "allow profile mds"], ["osd", "allow rw tag cephfs *=*"], ["mds", "allow"], ["mgr", "allow profile mds"]]);
 
 async function stepCephfs(fsName: string): Promise<StepResult> {
     const filesystems = await cephJson<Array<{ name: string }>>(["fs", "ls"], "listing the CephFS file systems");
@@ -426,7 +406,7 @@ async function stepHealthy(fsName: string): Promise<StepResult> {
 function ensureFstab(): boolean {
     if (!hasSystemd())
         return false;
-    const next = fstabWithCephfs(readConfSafe("/etc/fstab"), CEPHFS_MOUNTPOINT, CEPH_CONF);
+    const next = fstabWithCephfs(readConf("/etc/fstab"), CEPHFS_MOUNTPOINT, CEPH_CONF);
     if (next === null)
         return false;
     writeFileAtomically("/etc/fstab", next, 0o644);
@@ -435,12 +415,12 @@ function ensureFstab(): boolean {
 
 async function stepMount(): Promise<StepResult> {
     const fstab = ensureFstab();
-    if (isCephFuseMount(readConfSafe("/proc/mounts"), CEPHFS_MOUNTPOINT))
+    if (isCephFuseMount(readConf("/proc/mounts"), CEPHFS_MOUNTPOINT))
         return fstab ? "ok" : "kept";
     fs.mkdirSync(CEPHFS_MOUNTPOINT, { recursive: true, mode: 0o755 });
     // ceph-fuse works everywhere (the kernel client is not always there) and forks once mounted
     await run("ceph-fuse", ["--conf", CEPH_CONF, "--id", "admin", CEPHFS_MOUNTPOINT], `mounting the CephFS at ${CEPHFS_MOUNTPOINT}`, { timeout: 120_000 });
-    if (!isCephFuseMount(readConfSafe("/proc/mounts"), CEPHFS_MOUNTPOINT))
+    if (!isCephFuseMount(readConf("/proc/mounts"), CEPHFS_MOUNTPOINT))
         throw failed(`mounting the CephFS at ${CEPHFS_MOUNTPOINT}: ceph-fuse finished but nothing is mounted there`);
     return "ok";
 }

@@ -37,6 +37,15 @@ function realpath(p: string): string {
     }
 }
 
+/* Whether ceph-osd --mkfs finished in the OSD's data directory. */
+export function osdReady(dir: string): boolean {
+    try {
+        return fs.readFileSync(path.join(dir, "ready"), "utf8").trim() === "ready";
+    } catch {
+        return false;
+    }
+}
+
 /* The OSDs whose data directories are on this host, with the devices their "block" links name. */
 export function existingOsds(lib = CEPH_LIB): ExistingOsd[] {
     let entries: string[] = [];

@@ -4,11 +4,11 @@
 import fs from "node:fs";
 import path from "node:path";
 import { ADMIN_KEYRING, CEPHFS_MOUNTPOINT, dataDir, daemonName, fsidOfConf, readConf } from "./config.js";
-import { existingOsds } from "./devices.js";
+import { existingOsds, osdReady } from "./devices.js";
 import { daemonRunning } from "./services.js";
 import { cephfsPools, DEFAULT_OPTIONS, isCephFuseMount, type BootstrapOptions } from "./steps.js";
 import { prometheusModuleState } from "../mgr-metrics.js";
-import { ceph, cephJson } from "./tools.js";
+import { ceph, cephJson, poolNames } from "./tools.js";
 
 interface ClusterState {
     /** the Ceph daemons are installed */
@@ -42,12 +42,7 @@ export async function observeCluster(options: Partial<BootstrapOptions> = {}): P
     const fsid = fsidOfConf(readConf());
     const osds = [];
     for (const osd of existingOsds()) {
-        let ready = false;
-        try {
-            ready = fs.readFileSync(path.join(osd.dir, "ready"), "utf8").trim() === "ready";
-        } catch {
-            ready = false;
-        }
+        const ready = osdReady(osd.dir);
         osds.push({ id: osd.id, device: osd.device, ready, running: ready && await daemonRunning("osd", String(osd.id)) });
     }
     const monUp = Boolean(fsid) && exists(path.join(dataDir("mon", name), "done")) && await daemonRunning("mon", name);
@@ -56,7 +51,7 @@ export async function observeCluster(options: Partial<BootstrapOptions> = {}): P
     let finishDone = false;
     if (coreDone) {
         try {
-            const pools = (await cephJson<Array<{ pool_name: string }>>(["osd", "pool", "ls", "detail"], "listing the pools")).map(p => p.pool_name);
+            const pools = await poolNames();
             const fsNames = (await cephJson<Array<{ name: string }>>(["fs", "ls"], "listing the CephFS")).map(f => f.name);
             const cephfsOk = !o.cephfs || (fsNames.includes(o.cephfs) && Object.values(cephfsPools(o.cephfs)).every(p => pools.includes(p))
                 && await daemonRunning("mds", name)

@@ -27,3 +27,7 @@ export function jsonAnswer<T>(stdout: string, what: string): T {
 export async function cephJson<T>(args: string[], what: string): Promise<T> {
     return jsonAnswer<T>((await ceph([...args, "--format", "json"], what)).stdout, what);
 }
+
+export async function poolNames(): Promise<string[]> {
+    return (await cephJson<Array<{ pool_name: string }>>(["osd", "pool", "ls", "detail"], "listing the pools")).map(p => p.pool_name);
+}
