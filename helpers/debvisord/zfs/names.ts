@@ -52,20 +52,12 @@ export function datasetNameProblem(name: string): string | null {
     const poolProblem = poolNameProblem(pool);
     if (poolProblem)
         return `pool part: ${poolProblem}`;
-    for (const c of rest) {
-        const p = componentProblem(c, "a dataset name");
-        if (p)
-            return p;
-    }
-    return null;
+    return rest.map(c => componentProblem(c, "a dataset name")).find(p => p !== null) ?? null;
 }
 
 /* The part after "@". */
 export function snapshotNameProblem(short: string): string | null {
-    const length = lengthProblem(short);
-    if (length)
-        return length;
-    return componentProblem(short, "a snapshot name");
+    return lengthProblem(short) ?? componentProblem(short, "a snapshot name");
 }
 
 export const poolName = checkedBy(poolNameProblem);

@@ -170,8 +170,9 @@ export function poolMethods(host: ZfsHost, path: string, name: string): MethodTa
             args: noOptions,
             run: async (ctx: CallContext) => {
                 await host.ready;
-                if (host.poolState(path)?.ScrubState === "scrubbing" || host.poolState(path)?.ScrubState === "resilvering")
-                    throw busy(`${name} is being ${host.poolState(path)?.ScrubState === "scrubbing" ? "scrubbed" : "resilvered"} already`);
+                const scan = host.poolState(path)?.ScrubState;
+                if (scan === "scrubbing" || scan === "resilvering")
+                    throw busy(`${name} is being ${scan === "scrubbing" ? "scrubbed" : "resilvered"} already`);
                 await host.tools.scrub(name, false);
                 await host.refresh();
                 const job = host.jobs.start({ operation: "zfs-scrub", description: `Scrubbing ${name}`, caller: ctx.caller, objects: [path] },
