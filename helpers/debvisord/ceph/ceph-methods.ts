@@ -21,6 +21,12 @@ import { oneAtATime } from "../../lib/one-at-a-time.js";
 
 const confirmOption = z.optional(z.string().check(z.maxLength(300, "is too long")));
 
+/* What deletes or loses data is named again in options.confirm: the `kind`'s name, `name`. */
+function requireConfirmed(confirm: string | undefined, kind: string, name: string, purpose: string): void {
+    if (confirm !== name)
+        throw invalidArgument(`options.confirm: must be the ${kind}'s name, "${name}", to ${purpose}`);
+}
+
 /* Refuses (Busy) when the image POOL/IMAGE is a machine's disk (only a running or paused one with `activeOnly`),
  * `advice` saying what to do about "it" or "them"; none uses it when libvirt cannot be asked (as on a host without it). */
 async function requireUnused(host: CephHost, spec: string, activeOnly: boolean, advice: (them: string) => string): Promise<void> {
@@ -230,8 +236,7 @@ export function poolMethods(host: CephHost, name: string): MethodTable {
             args: z.tuple([optionsSchema({ confirm: confirmOption })]),
             run: (_ctx, [options]) => change(host, async () => {
                 current();
-                if (options.confirm !== name)
-                    throw invalidArgument(`options.confirm: must be the pool's name, "${name}", to delete it and everything in it`);
+                requireConfirmed(options.confirm, "pool", name, "delete it and everything in it");
                 if (host.cephFsPools().includes(name))
                     throw busy(`${name} is used by the CephFS file system; remove the file system first`);
                 await deletePool(host, name);
@@ -249,8 +254,7 @@ async function snapshotsNow(host: CephHost, spec: string): Promise<RbdSnapshot[]
 
 /* The snapshot as rbd lists it now, after the confirmation. */
 async function confirmedSnapshot(host: CephHost, spec: string, snap: string, confirm: string | undefined, what: string): Promise<RbdSnapshot> {
-    if (confirm !== snap)
-        throw invalidArgument(`options.confirm: must be the snapshot's name, "${snap}", to ${what}`);
+    requireConfirmed(confirm, "snapshot", snap, what);
     const snaps = await snapshotsNow(host, spec);
     const found = snaps.find(s => s.name === snap);
     if (!found)
@@ -320,8 +324,7 @@ export function imageMethods(host: CephHost, pool: string, name: string): Method
             args: z.tuple([optionsSchema({ confirm: confirmOption })]),
             run: (_ctx, [options]) => change(host, async () => {
                 current();
-                if (options.confirm !== name)
-                    throw invalidArgument(`options.confirm: must be the image's name, "${name}", to delete it with its snapshots`);
+                requireConfirmed(options.confirm, "image", name, "delete it with its snapshots");
                 await requireUnused(host, spec, false, () => "detach it first");
                 const snapshots = await snapshotsNow(host, spec);
                 for (const s of snapshots.filter(s => s.protected))
