@@ -44,10 +44,11 @@ export function prometheusModuleState(json: string): ModuleState {
 /* Enables the module on loopback unless it is on: "kept" when it was, "ok" when enabled now. */
 export async function ensureMgrMetrics(ceph: CephRun, reportedWithinMs = MODULES_REPORTED_WITHIN_MS): Promise<"ok" | "kept"> {
     const deadline = Date.now() + reportedWithinMs;
-    let module = prometheusModuleState(await ceph(["mgr", "module", "ls", "-f", "json"], "listing ceph-mgr's modules"));
+    const read = async () => prometheusModuleState(await ceph(["mgr", "module", "ls", "-f", "json"], "listing ceph-mgr's modules"));
+    let module = await read();
     while (module.state === "unreported" && Date.now() < deadline) {
         await new Promise(r => setTimeout(r, 1000));
-        module = prometheusModuleState(await ceph(["mgr", "module", "ls", "-f", "json"], "listing ceph-mgr's modules"));
+        module = await read();
     }
     switch (module.state) {
     case "enabled":

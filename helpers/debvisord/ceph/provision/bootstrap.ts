@@ -22,7 +22,7 @@ import {
     pgsSettled, stagingName, type BootstrapOptions, type StepInfo,
 } from "./steps.js";
 import { spreadPoolsAcrossHosts } from "./host-placement.js";
-import { ensureMgrMetrics } from "../mgr-metrics.js";
+import { ensureMgrMetrics, type CephRun } from "../mgr-metrics.js";
 import { ceph, cephJson, poolNames, run } from "./tools.js";
 
 export type StepResult = "ok" | "kept";
@@ -64,6 +64,7 @@ async function exclusive<T>(work: () => Promise<T>): Promise<T> {
 }
 
 const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
+const cephOutput: CephRun = async (args, what) => (await ceph(args, what)).stdout;
 
 export function cephUser(): { uid: number; gid: number } {
     const line = fs.readFileSync("/etc/passwd", "utf8").split("\n").find(l => l.startsWith("ceph:"));
@@ -440,7 +441,7 @@ async function runCore(runner: Runner, name: string, options: BootstrapOptions, 
     await runner.step(keyrings, () => stepKeyrings(name));
     await runner.step(mon, () => stepMon(name, options.monitorAddress));
     await runner.step(mgr, () => stepMgr(name));
-    await runner.step(mgrMetrics, () => ensureMgrMetrics(async (args, what) => (await ceph(args, what)).stdout));
+    await runner.step(mgrMetrics, () => ensureMgrMetrics(cephOutput));
 }
 
 async function runOsds(runner: Runner, devices: OsdDevice[], ids: number[]): Promise<void> {
@@ -511,7 +512,7 @@ export async function createOsd(device: string, progress?: ProgressCallback, sig
         const runner = new Runner(1, progress, signal);
         const ids: number[] = [];
         await runOsds(runner, [checked], ids);
-        const placement = await spreadPoolsAcrossHosts(async (args, what) => (await ceph(args, what)).stdout);
+        const placement = await spreadPoolsAcrossHosts(cephOutput);
         return { fsid, steps: runner.reports, osds: ids, id: ids[0], placement };
     });
 }

@@ -10,10 +10,8 @@
 // never lowered), a pool on the host rule whose size and min_size are those of
 // another host count is moved to this one; a size an admin chose otherwise is
 // left alone.
+import type { CephRun } from "../mgr-metrics.js";
 import { jsonAnswer } from "./tools.js";
-
-/* `ceph ARGS` on the cluster the caller speaks to (the area's tools, or the provisioning ones): its output. */
-type CephRunner = (args: string[], what: string) => Promise<string>;
 
 export const HOST_RULE = "debvisor-replicated-host";
 
@@ -73,17 +71,17 @@ export function hostsWithOsds(tree: { nodes?: TreeNode[] }): string[] {
     return (tree.nodes ?? []).filter(n => n.type === "host" && (n.children ?? []).some(id => id >= 0)).map(n => n.name).sort();
 }
 
-async function json<T>(ceph: CephRunner, args: string[], what: string): Promise<T> {
+async function json<T>(ceph: CephRun, args: string[], what: string): Promise<T> {
     return jsonAnswer<T>(await ceph([...args, "--format", "json"], what), what);
 }
 
 /* The placement for the hosts the cluster's OSDs are on now; null below two hosts. */
-export async function currentPlacement(ceph: CephRunner): Promise<Replicas | null> {
+export async function currentPlacement(ceph: CephRun): Promise<Replicas | null> {
     return hostPlacement(hostsWithOsds(await json<{ nodes?: TreeNode[] }>(ceph, ["osd", "tree"], "reading the OSD tree")).length);
 }
 
 /* Puts every pool that follows DebVisor's placement on the hosts there are; returns what it changed, in words. */
-export async function spreadPoolsAcrossHosts(ceph: CephRunner): Promise<string[]> {
+export async function spreadPoolsAcrossHosts(ceph: CephRun): Promise<string[]> {
     const cephJson = <T>(args: string[], what: string) => json<T>(ceph, args, what);
     const want = await currentPlacement(ceph);
     if (want === null)
