@@ -21,10 +21,10 @@ import { sharedRead } from "../storage/shared-read.js";
 import { cephFsToBus, healthChecksToBus, managersToBus, monitorsToBus, osdTreeToBus, snapshotsToBus } from "./bus-values.js";
 import { cephFsMounted, CEPHFS_MOUNTPOINT } from "./cephfs-mount.js";
 import { CEPH_READS, cliReader, type CephReader } from "./ceph-session.js";
-import { imageMethods, managerMethods, osdMethods, poolMethods } from "./ceph-methods.js";
+import { imageMethods, managerMethods, osdMethods, poolMethods, snapshotsNow } from "./ceph-methods.js";
 import { ensureMgrMetrics, MGR_METRICS_ADDRESS, MGR_METRICS_PORT } from "./mgr-metrics.js";
 import {
-    parseDfDetail, parseMgrDump, parseOsdDfTree, parseRbdDu, parseRbdList, parseRbdSnapshots, parseReport, visibleFlags,
+    parseDfDetail, parseMgrDump, parseOsdDfTree, parseRbdDu, parseRbdList, parseReport, visibleFlags,
     type OsdUsage, type PoolUsage, type RbdImage, type RbdSnapshot, type Report, type TreeNode,
 } from "./parse.js";
 import type { CephHost, CephState } from "./ceph-host.js";
@@ -224,8 +224,7 @@ export class CephArea implements CephHost {
             const id = `${pool}/${image.name}`;
             let known = this.snapshotTimes.get(id);
             if (known?.key !== key) {
-                const snaps = parseRbdSnapshots(await this.tools.rbd(["snap", "ls", "--format", "json", id], `listing the snapshots of ${id}`));
-                known = { key, snapshots: snaps };
+                known = { key, snapshots: await snapshotsNow(this, id) };
                 this.snapshotTimes.set(id, known);
             }
             image.snapshots = known.snapshots;

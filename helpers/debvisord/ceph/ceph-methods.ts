@@ -248,7 +248,7 @@ export function poolMethods(host: CephHost, name: string): MethodTable {
 }
 
 /* An image's snapshots as rbd lists them now, not as last read: one may have been made, removed or (un)protected since. */
-async function snapshotsNow(host: CephHost, spec: string): Promise<RbdSnapshot[]> {
+export async function snapshotsNow(host: CephHost, spec: string): Promise<RbdSnapshot[]> {
     return parseRbdSnapshots(await host.tools.rbd(["snap", "ls", "--format", "json", spec], `listing the snapshots of ${spec}`));
 }
 
