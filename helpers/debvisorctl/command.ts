@@ -12,7 +12,7 @@ export interface Command {
     /** more for its --help: what it does, what it prints */
     details?: string;
     options?: Options;
-    /** how many arguments it takes; none unless said */
+    /** how many arguments it takes, where `args` cannot say it (argumentCount) */
     positionals?: { min: number; max: number };
     /** returns the exit code */
     run(values: Values, positionals: string[]): Promise<number>;
@@ -79,9 +79,22 @@ export function commandList(commands: Command[]): string {
     return commands.map((c, i) => `  ${heads[i].padEnd(width)}  ${c.summary}`).join("\n") + "\n";
 }
 
+/* How many arguments a command takes: what its usage words say ("NAME NEW_NAME" two,
+ * "ZONE NAME [TYPE [DATA]]" two to four, none without words), so that the help and
+ * the parsing cannot drift; `positionals` where the words cannot say it ("DEVICE…", "a | b"). */
+export function argumentCount(command: Command): { min: number; max: number } {
+    if (command.positionals)
+        return command.positionals;
+    const words = (command.args ?? "").split(" ").filter(Boolean);
+    if (words.some(w => w === "|" || /…|\.\.\./.test(w)))
+        throw new Error(`${command.name}: say its positionals, its arguments "${command.args}" do not`);
+    const optional = words.findIndex(w => w.startsWith("["));
+    return { min: optional < 0 ? words.length : optional, max: words.length };
+}
+
 export function parseFor(command: Command, argv: string[]) {
     try {
-        return parse(argv, command.options ?? {}, command.positionals ?? { min: 0, max: 0 });
+        return parse(argv, command.options ?? {}, argumentCount(command));
     } catch (e) {
         // name what is missing: "missing arguments: SOURCE NAME"
         if (e instanceof UsageError && e.message === "missing arguments" && command.args)

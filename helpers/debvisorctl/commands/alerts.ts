@@ -59,7 +59,6 @@ const unsilence: Command = {
     args: "SILENCE-ID",
     summary: "end a silence now (its id as alerts silence printed it, or from alerts --json's SilencedBy)",
     options: { ...NO_ASK_OPTION },
-    positionals: { min: 1, max: 1 },
     async run(values, [id]) {
         await callMethod(ALERTS_PATH, ALERTS_IFACE, "Unsilence", [id], values);
         print(`silence ${id} ended`);
@@ -98,7 +97,6 @@ const targetAdd: Command = {
     args: "NAME email|webhook ADDRESS",
     summary: "send alerts of --severity (default warning) and worse to an e-mail address or a webhook URL",
     options: { severity: { type: "string", value: "info|warning|critical", help: "the lowest severity sent (default warning)" }, ...NO_ASK_OPTION },
-    positionals: { min: 3, max: 3 },
     async run(values, [name, kind, address]) {
         await callMethod(ALERTS_PATH, ALERTS_IFACE, "AddNotificationTarget",
             [name, kind, address, typeof values.severity === "string" ? values.severity : "warning"], values);
@@ -109,7 +107,7 @@ const targetAdd: Command = {
 /* A command that names one target and calls one method with it. */
 function targetCommand(name: string, method: "RemoveNotificationTarget" | "TestNotificationTarget", summary: string): Command {
     return {
-        name, args: "NAME", summary, options: NO_ASK_OPTION, positionals: { min: 1, max: 1 },
+        name, args: "NAME", summary, options: NO_ASK_OPTION,
         async run(values, [target]) {
             await callMethod(ALERTS_PATH, ALERTS_IFACE, method, [target], values);
             return 0;

@@ -75,7 +75,6 @@ export const auditVerifyBundle: Command = {
         key: { type: "string", value: "PEMFILE", help: "the host's public key: fail unless the bundle was signed with it" },
         ...JSON_OPTION,
     },
-    positionals: { min: 1, max: 1 },
     async run(values, [file]) {
         const read = (name: string) => {
             try {

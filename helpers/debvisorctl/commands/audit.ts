@@ -103,7 +103,6 @@ export const auditVerify: Command = {
         segments: { type: "boolean", help: "FILE is the live segment of a series: check all of it" },
         offline: { type: "boolean", help: "do not compare with the running debvisord's chain head" },
     },
-    positionals: { min: 0, max: 1 },
     async run(values, [given]) {
         const file = given ?? LIVE_LOG;
         checkReadable(file);

@@ -82,7 +82,6 @@ const scheduleAdd: Command = {
     details: "debvisord runs the schedule itself. After each run, the schedule's own backups beyond the --keep-* counts " +
         "are forgotten and pruned (restic forget --prune); backups made by hand are never pruned.",
     options: { ...SETTING_OPTIONS, ...NO_ASK_OPTION },
-    positionals: { min: 2, max: 2 },
     async run(values, [name, repository]) {
         print(String((await callMethod(`${ROOT_PATH}/backups`, BACKUPS_IFACE, "AddSchedule", [name, repository], values, await settingOptions(values)))[0]));
         return 0;
@@ -94,7 +93,6 @@ const scheduleSet: Command = {
     args: "NAME",
     summary: "change a backup schedule (what is given replaces what was set)",
     options: { repository: { type: "string", value: "REPOSITORY", help: "back up to another repository" }, ...SETTING_OPTIONS, ...NO_ASK_OPTION },
-    positionals: { min: 1, max: 1 },
     async run(values, [name]) {
         const o = await settingOptions(values);
         if (typeof values.repository === "string")
@@ -124,7 +122,6 @@ const scheduleRun: Command = {
     args: "NAME",
     summary: "run a backup schedule now (its backups, then its pruning); prints the job, --wait follows it",
     options: { ...WAIT_OPTION, ...NO_ASK_OPTION },
-    positionals: { min: 1, max: 1 },
     async run(values, [name]) {
         const [job] = await callMethod(await findSchedule(name), BACKUPSCHEDULE_IFACE, "RunNow", [], values) as [string];
         return printAndFollow(job, values);
@@ -136,7 +133,6 @@ const scheduleRemove: Command = {
     args: "NAME",
     summary: "remove a backup schedule; the backups it made stay",
     options: NO_ASK_OPTION,
-    positionals: { min: 1, max: 1 },
     async run(values, [name]) {
         await callMethod(await findSchedule(name), BACKUPSCHEDULE_IFACE, "Remove", [], values);
         return 0;

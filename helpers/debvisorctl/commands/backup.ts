@@ -73,7 +73,6 @@ const repoAdd: Command = {
         existing: { type: "boolean", help: "only open an existing repository; refuse a location without one" },
         ...JSON_OPTION, ...NO_ASK_OPTION,
     },
-    positionals: { min: 2, max: 2 },
     async run(values, [name, location]) {
         if (typeof values["password-file"] !== "string")
             throw new UsageError("give the password with --password-file FILE (or --password-file - to read it from standard input)");
@@ -109,7 +108,6 @@ const repoRemove: Command = {
     args: "NAME",
     summary: "forget a repository and its password; its backups stay where they are",
     options: NO_ASK_OPTION,
-    positionals: { min: 1, max: 1 },
     async run(values, [name]) {
         await callMethod((await findRepository(name)).Path, BACKUPREPOSITORY_IFACE, "Remove", [], values);
         return 0;
@@ -121,7 +119,6 @@ const backupNow: Command = {
     args: "MACHINE REPOSITORY",
     summary: "back a machine up (running or not) into a repository; prints the job, --wait follows it",
     options: { ...WAIT_OPTION, ...NO_ASK_OPTION },
-    positionals: { min: 2, max: 2 },
     async run(values, [machine, repository]) {
         const [job] = await callMachine(machine, "Backup", values, {}, [repository]) as [string];
         return printAndFollow(job, values);
@@ -133,7 +130,6 @@ const backupList: Command = {
     args: "REPOSITORY",
     summary: "the backups in a repository, oldest first (--machine: of one machine, also a deleted one, by UUID)",
     options: { machine: { type: "string", value: "NAME|UUID", help: "only this machine's backups" }, ...JSON_OPTION, ...NO_ASK_OPTION },
-    positionals: { min: 1, max: 1 },
     async run(values, [repository]) {
         const options: Record<string, InstanceType<typeof dbus.Variant>> = {};
         if (typeof values.machine === "string") {
@@ -163,7 +159,6 @@ const backupRestore: Command = {
         "dry-run": { type: "boolean", help: "with --over-original: print what would be lost, change nothing" },
         ...WAIT_OPTION, ...NO_ASK_OPTION,
     },
-    positionals: { min: 2, max: 3 },
     async run(values, [repository, id, newName]) {
         const path = (await findRepository(repository)).Path;
         if (!values["over-original"]) {
@@ -199,7 +194,6 @@ const backupRestoreDisk: Command = {
         attach: { type: "boolean", help: "attach it to the machine the backup was made of" },
         ...WAIT_OPTION, ...NO_ASK_OPTION,
     },
-    positionals: { min: 3, max: 3 },
     async run(values, [repository, id, disk]) {
         const options: Record<string, InstanceType<typeof dbus.Variant>> = {};
         if (typeof values.name === "string")
@@ -220,7 +214,6 @@ const backupFiles: Command = {
     details: "PATH defaults to /. On a disk with partitions, / lists them and /1/etc is /etc of partition 1. " +
         "The first call on a disk takes it out of the repository, which takes as long as reading the disk.",
     options: { ...JSON_OPTION, ...NO_ASK_OPTION },
-    positionals: { min: 3, max: 4 },
     async run(values, [repository, id, disk, path = "/"]) {
         const [raw] = await callMethod((await findRepository(repository)).Path, BACKUPREPOSITORY_IFACE, "ListFiles", [id, disk, path], values);
         return printList(values, unwrap(raw) as Array<Record<string, unknown>>, tableOf(["TYPE", "SIZE", "MODE", "NAME"], e => [
@@ -235,7 +228,6 @@ const backupDownload: Command = {
     args: "REPOSITORY BACKUP-ID DISK PATH",
     summary: "write one file of a backed-up disk to standard output (backup download … > FILE); files up to 64 MiB",
     options: NO_ASK_OPTION,
-    positionals: { min: 4, max: 4 },
     async run(values, [repository, id, disk, path]) {
         if (process.stdout.isTTY)
             throw new UsageError("the file goes to standard output: redirect it to a file (> FILE)");

@@ -95,7 +95,6 @@ const cephImages: Command = {
     args: "[POOL]",
     summary: "RBD images (of one pool): size, used, snapshots",
     options: JSON_OPTION,
-    positionals: { min: 0, max: 1 },
     async run(values, [pool]) {
         const images = (await list(CEPHIMAGE_IFACE)).filter(i => pool === undefined || i.Pool === pool)
             .sort((a, b) => `${String(a.Pool)}/${String(a.Name)}` < `${String(b.Pool)}/${String(b.Name)}` ? -1 : 1);
@@ -111,7 +110,6 @@ const cephMaintenance: Command = {
     args: "on|off",
     summary: "maintenance mode: \"on\" sets noout, so OSDs that go down are not marked out",
     options: NO_ASK_OPTION,
-    positionals: { min: 1, max: 1 },
     async run(values, [state]) {
         if (state !== "on" && state !== "off")
             throw new UsageError("say on or off");
@@ -125,7 +123,6 @@ const cephOsdMark: Command = {
     args: "in|out ID",
     summary: "mark an OSD in (it takes data) or out (its data moves away)",
     options: NO_ASK_OPTION,
-    positionals: { min: 2, max: 2 },
     async run(values, [verb, id]) {
         if (verb !== "in" && verb !== "out")
             throw new UsageError("say in or out");
@@ -167,7 +164,6 @@ const cephOsdAdd: Command = {
     args: "DEVICE",
     summary: "make a spare disk an OSD of the cluster (a job)",
     options: { ...WAIT_OPTION, ...NO_ASK_OPTION },
-    positionals: { min: 1, max: 1 },
     async run(values, [device]) {
         const [job] = await callMethod(CEPH_PATH, CEPHMANAGER_IFACE, "AddOsd", [device], values) as [string];
         return printAndFollow(job, values);
@@ -185,7 +181,6 @@ const cephPoolCreate: Command = {
         autoscale: { type: "string", value: "MODE", help: "PG autoscaling: on (default), off or warn" },
         ...NO_ASK_OPTION,
     },
-    positionals: { min: 1, max: 1 },
     async run(values, [name]) {
         const options: Record<string, InstanceType<typeof dbus.Variant>> = {};
         const count = (key: string) => {
@@ -212,7 +207,6 @@ const cephPoolSize: Command = {
     args: "NAME SIZE MIN_SIZE",
     summary: "change a pool's replication",
     options: NO_ASK_OPTION,
-    positionals: { min: 3, max: 3 },
     async run(values, [name, size, minSize]) {
         const pool = await findPool(name);
         if (!/^\d+$/.test(size) || !/^\d+$/.test(minSize))
@@ -227,7 +221,6 @@ const cephPoolDelete: Command = {
     args: "NAME",
     summary: "delete a pool and everything in it; --confirm NAME repeats its name",
     options: { confirm: { type: "string", value: "NAME", help: "the pool's name again" }, ...NO_ASK_OPTION },
-    positionals: { min: 1, max: 1 },
     async run(values, [name]) {
         const pool = await findPool(name);
         await callMethod(pool.Path, CEPHPOOL_IFACE, "Delete", [], values, confirmOption(values));
@@ -240,7 +233,6 @@ const cephImageCreate: Command = {
     args: "POOL/NAME SIZE",
     summary: "create an RBD image; SIZE in bytes or with M, G or T (whole MiB)",
     options: NO_ASK_OPTION,
-    positionals: { min: 2, max: 2 },
     async run(values, [spec, size]) {
         const slash = spec.indexOf("/");
         if (slash < 1)
@@ -256,7 +248,6 @@ const cephImageResize: Command = {
     args: "POOL/NAME SIZE",
     summary: "grow an RBD image (shrink with --allow-shrink: the end is lost)",
     options: { "allow-shrink": { type: "boolean", help: "allow a smaller size" }, ...NO_ASK_OPTION },
-    positionals: { min: 2, max: 2 },
     async run(values, [spec, size]) {
         const image = await findImage(spec);
         await callMethod(image.Path, CEPHIMAGE_IFACE, "Resize", [BigInt(parseBytes(size))], values,
@@ -270,7 +261,6 @@ const cephImageSnapshot: Command = {
     args: "POOL/NAME SNAPSHOT",
     summary: "take a snapshot of an RBD image",
     options: NO_ASK_OPTION,
-    positionals: { min: 2, max: 2 },
     async run(values, [spec, snapshot]) {
         const image = await findImage(spec);
         await callMethod(image.Path, CEPHIMAGE_IFACE, "Snapshot", [snapshot], values);
@@ -283,7 +273,6 @@ const cephImageDelete: Command = {
     args: "POOL/NAME",
     summary: "delete an RBD image with its snapshots; --confirm NAME repeats the image's name",
     options: { confirm: { type: "string", value: "NAME", help: "the image's name again" }, ...NO_ASK_OPTION },
-    positionals: { min: 1, max: 1 },
     async run(values, [spec]) {
         const image = await findImage(spec);
         await callMethod(image.Path, CEPHIMAGE_IFACE, "Delete", [], values, confirmOption(values));
@@ -298,7 +287,6 @@ function snapshotCommand(verb: string, method: ContractMethod<typeof CEPHIMAGE_I
         args: "POOL/NAME SNAPSHOT",
         summary,
         options: { confirm: { type: "string", value: "SNAPSHOT", help: "the snapshot's name again" }, ...NO_ASK_OPTION },
-        positionals: { min: 2, max: 2 },
         async run(values, [spec, snapshot]) {
             const image = await findImage(spec);
             await callMethod(image.Path, CEPHIMAGE_IFACE, method, [snapshot], values, confirmOption(values));
@@ -317,7 +305,6 @@ const cephFsMount: Command = {
     args: "mount|unmount",
     summary: "mount the CephFS at /srv/cephfs (and keep it in /etc/fstab), or unmount it",
     options: NO_ASK_OPTION,
-    positionals: { min: 1, max: 1 },
     async run(values, [verb]) {
         if (verb !== "mount" && verb !== "unmount")
             throw new UsageError("say mount or unmount");

@@ -43,7 +43,6 @@ const maintenance: Command = {
         "shut-down-machines": { type: "boolean", help: "shut the machines that run there down cleanly first" },
         ...WAIT_OPTION, ...JSON_OPTION, ...NO_ASK_OPTION,
     },
-    positionals: { min: 2, max: 2 },
     async run(values, [node, onOff]) {
         if (onOff !== "on" && onOff !== "off")
             throw new UsageError("the second argument is \"on\" (into maintenance) or \"off\" (out of it)");
@@ -64,7 +63,6 @@ const remove: Command = {
     summary: "remove a node that is gone from the cluster: its OSDs, CRUSH host, manager key, monitor and member record",
     details: "A node that still runs leaves by itself: \"debvisorctl cluster leave\" on it.",
     options: { ...PLAN_OPTION, ...WAIT_OPTION, ...JSON_OPTION, ...NO_ASK_OPTION },
-    positionals: { min: 1, max: 1 },
     async run(values, [node]) {
         if (values.plan)
             return showPlan(node, "remove", values);

@@ -23,7 +23,6 @@ const create: Command = {
     args: "ADDRESS",
     summary: "make this node the first of a cluster, its Ceph monitor on ADDRESS (this node's address the others reach)",
     options: { ...WAIT_OPTION, ...NO_ASK_OPTION },
-    positionals: { min: 1, max: 1 },
     async run(values, [address]) {
         const [job] = await callMethod(CLUSTER_PATH, CLUSTER_IFACE, "Create", [address], values) as [string];
         return printAndFollow(job, values);
@@ -58,7 +57,6 @@ const join: Command = {
     summary: "join this node to the cluster of the member at ADDRESS with its TOKEN (\"-\": read it from standard input)",
     details: "With --profile and the Wipes token of storage plan, the node's spare disks become OSDs of the cluster within the join.",
     options: { ...PROFILE_OPTIONS, ...WAIT_OPTION, ...NO_ASK_OPTION },
-    positionals: { min: 2, max: 2 },
     async run(values, [address, given]) {
         const text = given === "-" ? fs.readFileSync(0, "utf8").trim() : given;
         const [job] = await callMethod(CLUSTER_PATH, CLUSTER_IFACE, "Join", [address, text], values, joinProfileOptions(values)) as [string];
@@ -102,7 +100,6 @@ const acceptJoin: Command = {
     name: "cluster accept-join",
     args: "TOKEN-ID",
     summary: "(run by a joining node over SSH) hand its request to debvisord",
-    positionals: { min: 1, max: 1 },
     async run(_values, [id]) {
         const [answer] = await callMethod(CLUSTER_PATH, CLUSTER_IFACE, "AcceptJoin", [id, readRequest()], { "no-ask": true }) as [string];
         process.stdout.write(`${answer}\n`);

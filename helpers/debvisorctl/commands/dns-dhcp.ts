@@ -68,7 +68,6 @@ const set: Command = {
         "dry-run": { type: "boolean", help: "check and print the dnsmasq configuration without writing it" },
         ...NO_ASK_OPTION,
     },
-    positionals: { min: 1, max: 1 },
     async run(values, [name]) {
         const { ranges } = await readRanges();
         const old = ranges.find(r => r.Name === name);
@@ -94,7 +93,6 @@ const remove: Command = {
     args: "NAME",
     summary: "stop serving a DHCP range",
     options: NO_ASK_OPTION,
-    positionals: { min: 1, max: 1 },
     async run(values, [name]) {
         const { ranges } = await readRanges();
         if (!ranges.some(r => r.Name === name))

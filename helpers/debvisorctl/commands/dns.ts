@@ -46,7 +46,6 @@ const records: Command = {
         type: { type: "string", value: "TYPE", help: "only records of this type" },
         ...JSON_OPTION,
     },
-    positionals: { min: 1, max: 1 },
     async run(values, [zone]) {
         const options = passOptions(values, { name: "s", type: "s" });
         const all: RecordTuple[] = [];
@@ -82,7 +81,6 @@ const add: Command = {
         ptr: { type: "boolean", help: "keep the PTR records of A and AAAA records in step" },
         ...NO_ASK_OPTION,
     },
-    positionals: { min: 1, max: 4 },
     async run(values, [zone, name, type, data]) {
         let batch: RecordTuple[];
         if (values.file !== undefined) {
@@ -105,7 +103,6 @@ const remove: Command = {
     args: "ZONE NAME [TYPE [DATA]]",
     summary: "delete records: one (with DATA), a whole set (with TYPE), or every record of a name",
     options: { ptr: { type: "boolean", help: "remove the PTR records of deleted addresses too" }, ...NO_ASK_OPTION },
-    positionals: { min: 2, max: 4 },
     async run(values, [zone, name, type, data]) {
         await dns(values, "DeleteRecords", [zone, [[name, type ?? "ANY", 0, data ?? ""]]], passOptions(values, { ptr: "b" }));
         print(`deleted from ${zone}`);
@@ -136,7 +133,6 @@ const rotate: Command = {
         wait: { type: "boolean", help: "follow the job until it ends" },
         ...NO_ASK_OPTION,
     },
-    positionals: { min: 1, max: 1 },
     async run(values, [key]) {
         const options: Record<string, Variant> = values.overlap === undefined ? {} : { "overlap-seconds": new dbus.Variant("u", wholeNumber(values.overlap, "--overlap")) };
         const [job] = await dns(values, "RotateKey", [key], options) as [string];
@@ -190,7 +186,6 @@ const registerMachine: Command = {
         addresses: { type: "string", value: "A,B", help: "the addresses (default: those the machine reports)" },
         ...NO_ASK_OPTION,
     },
-    positionals: { min: 1, max: 1 },
     async run(values, [name]) {
         const o = passOptions(values, { zone: "s" });
         passAddresses(values, o);
@@ -214,7 +209,6 @@ const addZone: Command = {
         "register-machines": { type: "boolean", help: "virtual machines get their records in this zone" },
         ...NO_ASK_OPTION,
     },
-    positionals: { min: 2, max: 2 },
     async run(values, [zone, server]) {
         const o = passOptions(values, { local: "b", "register-machines": "b", "zone-key": "s", "transfer-key": "s", "node-key": "s", "vm-key": "s" });
         const [path] = await dns(values, "AddZone", [zone, server, values.port === undefined ? 53 : wholeNumber(values.port, "--port")], o);
@@ -228,7 +222,6 @@ const removeZone: Command = {
     args: "ZONE",
     summary: "stop managing a zone (and serving it, when local)",
     options: { "delete-data": { type: "boolean", help: "delete a local zone's file too" }, ...NO_ASK_OPTION },
-    positionals: { min: 1, max: 1 },
     async run(values, [zone]) {
         await dns(values, "RemoveZone", [zone], passOptions(values, { "delete-data": "b" }));
         print(`${zone} removed`);
@@ -246,7 +239,6 @@ const generateKey: Command = {
         "rotation-days": { type: "string", value: "DAYS", help: "rotation period (default 90; 0 never due)" },
         ...NO_ASK_OPTION,
     },
-    positionals: { min: 1, max: 1 },
     async run(values, [key]) {
         const o = passOptions(values, { scope: "s", algorithm: "s" });
         if (values["rotation-days"] !== undefined)

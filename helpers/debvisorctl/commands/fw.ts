@@ -197,7 +197,6 @@ const fwImport: Command = {
         force: FORCE_OPTION,
         ...ADD_OPTIONS,
     },
-    positionals: { min: 1, max: 1 },
     async run(values, [file]) {
         let text: string;
         try {

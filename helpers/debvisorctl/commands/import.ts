@@ -32,7 +32,6 @@ export const importImage: Command = {
         wait: { type: "boolean", help: "follow the job until it ends" },
         ...NO_ASK_OPTION,
     },
-    positionals: { min: 2, max: 2 },
     async run(values, [source, name]) {
         const options: Record<string, InstanceType<typeof dbus.Variant>> = {};
         if (values.format !== undefined)

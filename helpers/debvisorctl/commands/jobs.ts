@@ -40,7 +40,6 @@ export const jobsCancel: Command = {
     args: "N|PATH",
     summary: "cancel a running job: it stops and undoes its partial work",
     options: NO_ASK_OPTION,
-    positionals: { min: 1, max: 1 },
     async run(values, [which]) {
         const path = jobPath(which);
         try {

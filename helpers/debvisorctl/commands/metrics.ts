@@ -15,7 +15,6 @@ const retention: Command = {
     args: "[DAYS]",
     summary: "how many days of history Prometheus keeps; with DAYS (1 to 3650), keep that many (Prometheus restarts)",
     options: NO_ASK_OPTION,
-    positionals: { min: 0, max: 1 },
     async run(values, [days]) {
         if (days !== undefined) {
             if (!/^\d{1,4}$/.test(days))

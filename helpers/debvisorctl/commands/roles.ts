@@ -27,7 +27,6 @@ const add: Command = {
     summary: "put a user into a role (admin, operator or viewer); admins only",
     details: "The user has the role from their next login.",
     options: NO_ASK_OPTION,
-    positionals: { min: 2, max: 2 },
     async run(values, [user, role]) {
         await callMethod(MANAGER_PATH, MANAGER_IFACE, "AddRoleMember", [user, role], values);
         print(`${user} added to ${role}`);
@@ -41,7 +40,6 @@ const remove: Command = {
     summary: "take a user out of a role; the last admin stays",
     details: "Sessions that are open keep the role until they log out.",
     options: NO_ASK_OPTION,
-    positionals: { min: 2, max: 2 },
     async run(values, [user, role]) {
         await callMethod(MANAGER_PATH, MANAGER_IFACE, "RemoveRoleMember", [user, role], values);
         print(`${user} removed from ${role}`);

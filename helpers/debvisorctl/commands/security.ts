@@ -27,7 +27,6 @@ const securityFix: Command = {
     args: "ID",
     summary: "fix one failed hardening check (with --dry-run: print the exact change only)",
     details: "Prints the change: the files written with their whole new content and what is reloaded or applied.",
-    positionals: { min: 1, max: 1 },
     options: { "dry-run": { type: "boolean", help: "only print the change; nothing is written" }, ...NO_ASK_OPTION },
     async run(values, [id]) {
         const extra = passOptions(values, { "dry-run": "b" });

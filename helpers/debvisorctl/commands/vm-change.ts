@@ -40,7 +40,6 @@ const vmCreate: Command = {
         ...WAIT_OPTION,
         ...NO_ASK_OPTION,
     },
-    positionals: { min: 1, max: 1 },
     async run(values, [name]) {
         const o: Record<string, Variant> = {};
         const sources = (["iso", "image", "cloud-image"] as const).filter(k => values[k] !== undefined);
@@ -87,7 +86,6 @@ const vmShow: Command = {
     args: "NAME",
     summary: "one machine in full: resources, disks, network interfaces with addresses, displays, snapshots",
     options: JSON_OPTION,
-    positionals: { min: 1, max: 1 },
     async run(values, [name]) {
         const m = await findMachine(name);
         if (values.json) {
@@ -115,7 +113,7 @@ const vmShow: Command = {
 };
 
 const vmRename: Command = {
-    name: "vm rename", args: "NAME NEW_NAME", summary: "rename a shut-off machine", options: NO_ASK_OPTION, positionals: { min: 2, max: 2 },
+    name: "vm rename", args: "NAME NEW_NAME", summary: "rename a shut-off machine", options: NO_ASK_OPTION,
     async run(values, [name, newName]) {
         await callMachine(name, "Rename", values, {}, [newName]);
         return 0;
@@ -131,7 +129,6 @@ const vmSet: Command = {
         memory: { type: "string", value: "MIB", help: "memory in MiB" },
         ...NO_ASK_OPTION,
     },
-    positionals: { min: 1, max: 1 },
     async run(values, [name]) {
         const o: Record<string, Variant> = {};
         if (values.vcpus !== undefined)
@@ -152,7 +149,6 @@ const vmClone: Command = {
     args: "NAME NEW_NAME",
     summary: "copy a shut-off machine with all of its disks, as a job",
     options: { ...WAIT_OPTION, ...NO_ASK_OPTION },
-    positionals: { min: 2, max: 2 },
     async run(values, [name, newName]) {
         const [machine, job] = await callMachine(name, "Clone", values, {}, [newName]) as [string, string];
         print(machine);
@@ -171,7 +167,6 @@ const vmConvert: Command = {
         ...WAIT_OPTION,
         ...NO_ASK_OPTION,
     },
-    positionals: { min: 2, max: 2 },
     async run(values, [source, name]) {
         if (values.format === undefined)
             throw new UsageError("--format is required: qcow2 or raw");
@@ -191,7 +186,6 @@ const vmConvertDisk: Command = {
         ...WAIT_OPTION,
         ...NO_ASK_OPTION,
     },
-    positionals: { min: 2, max: 2 },
     async run(values, [name, disk]) {
         if (values.format === undefined)
             throw new UsageError("--format is required: qcow2 or raw");
@@ -210,7 +204,6 @@ const vmSnapshot: Command = {
         description: { type: "string", value: "TEXT", help: "with create: what the snapshot is for" },
         ...NO_ASK_OPTION,
     },
-    positionals: { min: 3, max: 3 },
     async run(values, [verb, name, snapshot]) {
         const members: Record<string, ContractMethod<typeof MACHINE_IFACE>> = { create: "CreateSnapshot", revert: "RevertSnapshot", delete: "DeleteSnapshot" };
         const member = members[verb];

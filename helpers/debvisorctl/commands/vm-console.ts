@@ -14,7 +14,6 @@ export const vmConsole: Command = {
     details: "Shows what the guest printed since it started (up to 256 KiB), then what it prints; what you type goes\n" +
         "to the guest. Without a terminal, standard input is sent as it is and the console closes at its end.",
     options: NO_ASK_OPTION,
-    positionals: { min: 1, max: 1 },
     async run(values, [name]) {
         const [socketPath] = await callMachine(name, "OpenConsole", values, {}, ["serial"]) as [string];
         const socket = net.connect(socketPath);

@@ -15,7 +15,6 @@ export const vmMigrate: Command = {
         wait: { type: "boolean", help: "wait until the machine runs on NODE, with progress" },
         ...NO_ASK_OPTION,
     },
-    positionals: { min: 2, max: 2 },
     async run(values, [name, node]) {
         const [job] = await callMachine(name, "Migrate", values, {}, [node]) as [string];
         return printAndFollow(job, values);

@@ -30,7 +30,7 @@ const vmList: Command = {
 function simpleAction(word: string, member: ContractMethod<typeof MACHINE_IFACE>, summary: string): Command {
     const elsewhere = member === "Start" || member === "ForceOff";
     return {
-        name: `vm ${word}`, args: "NAME", summary, positionals: { min: 1, max: 1 },
+        name: `vm ${word}`, args: "NAME", summary,
         options: elsewhere ? { node: { type: "string", value: "NODE", help: "the member of the cluster that has the machine (run there)" }, ...NO_ASK_OPTION } : NO_ASK_OPTION,
         async run(values, [name]) {
             if (typeof values.node === "string")
@@ -53,7 +53,6 @@ const vmShutdown: Command = {
         wait: { type: "boolean", help: "with --timeout: wait until the machine is off" },
         ...NO_ASK_OPTION,
     },
-    positionals: { min: 1, max: 1 },
     async run(values, [name]) {
         const options: Record<string, Variant> = {};
         if (values.timeout !== undefined) {
@@ -77,7 +76,6 @@ const vmDelete: Command = {
         force: { type: "boolean", help: "force a running machine off first" },
         ...NO_ASK_OPTION,
     },
-    positionals: { min: 1, max: 1 },
     async run(values, [name]) {
         const options: Record<string, Variant> = {};
         if (values["delete-disks"])
@@ -94,7 +92,6 @@ const vmAutostart: Command = {
     args: "NAME on|off",
     summary: "whether the machine starts when the host boots",
     options: NO_ASK_OPTION,
-    positionals: { min: 2, max: 2 },
     async run(values, [name, setting]) {
         if (setting !== "on" && setting !== "off")
             throw new UsageError(`say on or off, not "${setting}"`);

@@ -48,7 +48,6 @@ const zfsSnapshot: Command = {
     args: "DATASET@NAME",
     summary: "take a snapshot (--recursive: of every child too)",
     options: { recursive: { type: "boolean", help: "also snapshot the children, at the same moment" }, ...NO_ASK_OPTION },
-    positionals: { min: 1, max: 1 },
     async run(values, [full]) {
         const at = full.indexOf("@");
         if (at < 1)
@@ -86,7 +85,6 @@ const zfsScrub: Command = {
     args: "POOL",
     summary: "check every block of a pool; prints the job, --wait follows it",
     options: { wait: { type: "boolean", help: "wait until the scrub ends, with progress" }, ...NO_ASK_OPTION },
-    positionals: { min: 1, max: 1 },
     async run(values, [name]) {
         const pool = await find(ZFSPOOL_IFACE, name, "pool");
         const [job] = await callMethod(pool.Path, ZFSPOOL_IFACE, "Scrub", [], values) as [string];
