@@ -3,30 +3,32 @@
 // with a severity filter) and what became of each notification.
 import { ALERTS_IFACE, ROOT_PATH } from "../../../generated/dbus-contract.js";
 import { unwrap } from "../../lib/variants.js";
-import { UsageError } from "../args.js";
+import { UsageError, type Values } from "../args.js";
 import { getProperties } from "../bus.js";
+import { callCommand, listCommand } from "../call-command.js";
 import { JSON_OPTION, NO_ASK_OPTION, type Command } from "../command.js";
 import { callMethod } from "../method.js";
-import { print, printList, tableOf } from "../output.js";
+import { print } from "../output.js";
 import { parseDuration } from "./fw.js";
 
 const ALERTS_PATH = `${ROOT_PATH}/alerts`;
 const time = (micros: unknown) => new Date(Number(BigInt(micros as bigint) / 1000n)).toISOString().replace(/\.\d+Z$/, "Z");
 
-const alertsTable = tableOf<Record<string, unknown>>(["SEVERITY", "ALERT", "SINCE", "STATE", "SILENCED BY", "SUMMARY"], a => [
-    String(a.Severity), String(a.Name), time(a.StartTime), String(a.State), (a.SilencedBy as string[] | undefined)?.join(",") || "-", String(a.Summary),
-]);
+/* A list the Alerts object answers with: its dicts as they came. */
+const ask = (method: "ListAlerts" | "ListNotifications") => async (values: Values) =>
+    unwrap((await callMethod(ALERTS_PATH, ALERTS_IFACE, method, [], values))[0]) as Array<Record<string, unknown>>;
 
-const list: Command = {
+const list = listCommand({
     name: "alerts",
     summary: "the alerts firing now: severity, name, since when, what it is about",
     options: { ...JSON_OPTION, ...NO_ASK_OPTION },
-    async run(values) {
-        const [raw] = await callMethod(ALERTS_PATH, ALERTS_IFACE, "ListAlerts", [], values);
-        const alerts = unwrap(raw) as Array<Record<string, unknown>>;
-        return printList(values, alerts, shown => shown.length === 0 ? "No alerts." : alertsTable(shown));
-    },
-};
+    items: ask("ListAlerts"),
+    empty: "No alerts.",
+    headers: ["SEVERITY", "ALERT", "SINCE", "STATE", "SILENCED BY", "SUMMARY"],
+    row: a => [
+        String(a.Severity), String(a.Name), time(a.StartTime), String(a.State), (a.SilencedBy as string[] | undefined)?.join(",") || "-", String(a.Summary),
+    ],
+});
 
 const silence: Command = {
     name: "alerts silence",
@@ -54,66 +56,48 @@ const silence: Command = {
     },
 };
 
-const unsilence: Command = {
+const unsilence = callCommand({
     name: "alerts unsilence",
     args: "SILENCE-ID",
     summary: "end a silence now (its id as alerts silence printed it, or from alerts --json's SilencedBy)",
     options: { ...NO_ASK_OPTION },
-    async run(values, [id]) {
-        await callMethod(ALERTS_PATH, ALERTS_IFACE, "Unsilence", [id], values);
-        print(`silence ${id} ended`);
-        return 0;
-    },
-};
+    path: ALERTS_PATH, iface: ALERTS_IFACE, method: "Unsilence",
+    prints: (_reply, [id]) => `silence ${id} ended`,
+});
 
-const targets: Command = {
+const targets = listCommand({
     name: "alerts targets",
     summary: "where notifications go: name, kind, address (a webhook's origin only), lowest severity",
-    options: JSON_OPTION,
-    async run(values) {
-        const props = await getProperties(ALERTS_PATH, ALERTS_IFACE);
-        const list = unwrap(props.NotificationTargets) as Array<Record<string, unknown>>;
-        return printList(values, list, tableOf(["NAME", "KIND", "ADDRESS", "SEVERITY"], t => [String(t.Name), String(t.Kind), String(t.Address), String(t.MinSeverity)]));
-    },
-};
+    items: async () => unwrap((await getProperties(ALERTS_PATH, ALERTS_IFACE)).NotificationTargets) as Array<Record<string, unknown>>,
+    headers: ["NAME", "KIND", "ADDRESS", "SEVERITY"],
+    row: t => [String(t.Name), String(t.Kind), String(t.Address), String(t.MinSeverity)],
+});
 
-const notifications: Command = {
+const notifications = listCommand({
     name: "alerts notifications",
     summary: "the latest notification attempts, newest first: when, to which target, about which alerts, sent or why not",
     options: { ...JSON_OPTION, ...NO_ASK_OPTION },
-    async run(values) {
-        const [raw] = await callMethod(ALERTS_PATH, ALERTS_IFACE, "ListNotifications", [], values);
-        const attempts = unwrap(raw) as Array<Record<string, unknown>>;
-        return printList(values, attempts, shown => shown.length === 0 ? "No notification attempts logged." :
-            tableOf<Record<string, unknown>>(["TIME", "TARGET", "KIND", "OUTCOME", "ATTEMPTS", "ALERTS", "ERROR"], a => [
-                time(a.Time), String(a.Target), String(a.Kind), String(a.Outcome), String(a.Attempts),
-                (a.Alerts as string[]).join(",") || "-", String(a.Error) || "-",
-            ])(shown));
-    },
-};
+    items: ask("ListNotifications"),
+    empty: "No notification attempts logged.",
+    headers: ["TIME", "TARGET", "KIND", "OUTCOME", "ATTEMPTS", "ALERTS", "ERROR"],
+    row: a => [
+        time(a.Time), String(a.Target), String(a.Kind), String(a.Outcome), String(a.Attempts),
+        (a.Alerts as string[]).join(",") || "-", String(a.Error) || "-",
+    ],
+});
 
-const targetAdd: Command = {
+const targetAdd = callCommand({
     name: "alerts target-add",
     args: "NAME email|webhook ADDRESS",
     summary: "send alerts of --severity (default warning) and worse to an e-mail address or a webhook URL",
     options: { severity: { type: "string", value: "info|warning|critical", help: "the lowest severity sent (default warning)" }, ...NO_ASK_OPTION },
-    async run(values, [name, kind, address]) {
-        await callMethod(ALERTS_PATH, ALERTS_IFACE, "AddNotificationTarget",
-            [name, kind, address, typeof values.severity === "string" ? values.severity : "warning"], values);
-        return 0;
-    },
-};
+    path: ALERTS_PATH, iface: ALERTS_IFACE, method: "AddNotificationTarget",
+    callArgs: (given, values) => [...given, typeof values.severity === "string" ? values.severity : "warning"],
+});
 
 /* A command that names one target and calls one method with it. */
-function targetCommand(name: string, method: "RemoveNotificationTarget" | "TestNotificationTarget", summary: string): Command {
-    return {
-        name, args: "NAME", summary, options: NO_ASK_OPTION,
-        async run(values, [target]) {
-            await callMethod(ALERTS_PATH, ALERTS_IFACE, method, [target], values);
-            return 0;
-        },
-    };
-}
+const targetCommand = (name: string, method: "RemoveNotificationTarget" | "TestNotificationTarget", summary: string) =>
+    callCommand({ name, args: "NAME", summary, options: NO_ASK_OPTION, path: ALERTS_PATH, iface: ALERTS_IFACE, method });
 
 const targetRemove = targetCommand("alerts target-remove", "RemoveNotificationTarget", "send no more notifications to this target");
 const targetTest = targetCommand("alerts target-test", "TestNotificationTarget", "send a test alert to this target only (it resolves a minute later)");

@@ -4,10 +4,10 @@ import dbus from "dbus-next";
 import { BACKUPSCHEDULE_IFACE, BACKUPS_IFACE, ROOT_PATH } from "../../../generated/dbus-contract.js";
 import { UsageError, type Values } from "../args.js";
 import { findObject, objectsByName, type Properties } from "../bus.js";
-import { JSON_OPTION, NO_ASK_OPTION, WAIT_OPTION, type Command } from "../command.js";
-import { printAndFollow } from "../job-follow.js";
+import { callCommand, listCommand } from "../call-command.js";
+import { NO_ASK_OPTION, WAIT_OPTION, type Command } from "../command.js";
 import { callMethod } from "../method.js";
-import { print, printList, tableOf } from "../output.js";
+import { print } from "../output.js";
 import { callMachine, findMachine } from "./machine-lookup.js";
 
 type Variant = InstanceType<typeof dbus.Variant>;
@@ -104,40 +104,36 @@ const scheduleSet: Command = {
     },
 };
 
-const scheduleList: Command = {
+const when = (us: unknown) => BigInt(us as bigint) === 0n ? "" : new Date(Number(BigInt(us as bigint) / 1000n)).toISOString().replace(/:\d\d\.\d+Z$/, "Z");
+
+const scheduleList = listCommand({
     name: "backup schedule list",
     summary: "the backup schedules: what, when, retention, next and last run",
-    options: JSON_OPTION,
-    async run(values) {
-        const when = (us: unknown) => BigInt(us as bigint) === 0n ? "" : new Date(Number(BigInt(us as bigint) / 1000n)).toISOString().replace(/:\d\d\.\d+Z$/, "Z");
-        return printList(values, await objectsByName(BACKUPSCHEDULE_IFACE), tableOf(["NAME", "REPOSITORY", "MACHINES", "WHEN", "KEEP", "NEXT", "LAST", "RESULT"], s => [
-            String(s.Name), String(s.Repository), s.Tag ? `tag ${String(s.Tag)}` : String(s.Machine), describeWhen(s), describeKeep(s.Keep),
-            when(s.NextRun), when(s.LastRun), s.Running ? "running" : String(s.LastResult),
-        ]));
-    },
-};
+    items: () => objectsByName(BACKUPSCHEDULE_IFACE),
+    headers: ["NAME", "REPOSITORY", "MACHINES", "WHEN", "KEEP", "NEXT", "LAST", "RESULT"],
+    row: s => [
+        String(s.Name), String(s.Repository), s.Tag ? `tag ${String(s.Tag)}` : String(s.Machine), describeWhen(s), describeKeep(s.Keep),
+        when(s.NextRun), when(s.LastRun), s.Running ? "running" : String(s.LastResult),
+    ],
+});
 
-const scheduleRun: Command = {
+const schedulePath = ([name]: string[]) => findSchedule(name);
+
+const scheduleRun = callCommand({
     name: "backup schedule run",
     args: "NAME",
     summary: "run a backup schedule now (its backups, then its pruning); prints the job, --wait follows it",
     options: { ...WAIT_OPTION, ...NO_ASK_OPTION },
-    async run(values, [name]) {
-        const [job] = await callMethod(await findSchedule(name), BACKUPSCHEDULE_IFACE, "RunNow", [], values) as [string];
-        return printAndFollow(job, values);
-    },
-};
+    path: schedulePath, iface: BACKUPSCHEDULE_IFACE, method: "RunNow", callArgs: () => [], prints: "job",
+});
 
-const scheduleRemove: Command = {
+const scheduleRemove = callCommand({
     name: "backup schedule remove",
     args: "NAME",
     summary: "remove a backup schedule; the backups it made stay",
     options: NO_ASK_OPTION,
-    async run(values, [name]) {
-        await callMethod(await findSchedule(name), BACKUPSCHEDULE_IFACE, "Remove", [], values);
-        return 0;
-    },
-};
+    path: schedulePath, iface: BACKUPSCHEDULE_IFACE, method: "Remove", callArgs: () => [],
+});
 
 const vmTag: Command = {
     name: "vm tag",

@@ -4,16 +4,17 @@
 // the command line (which every user can read in ps).
 import fs from "node:fs";
 import dbus from "dbus-next";
-import { BACKUPREPOSITORY_IFACE, BACKUPS_IFACE, ROOT_PATH } from "../../../generated/dbus-contract.js";
+import { BACKUPREPOSITORY_IFACE, BACKUPS_IFACE, MACHINE_IFACE, ROOT_PATH } from "../../../generated/dbus-contract.js";
 import { formatBytes } from "../../lib/bytes.js";
 import { unwrap } from "../../lib/variants.js";
 import { UsageError } from "../args.js";
 import { findObject, objectsByName } from "../bus.js";
 import { JSON_OPTION, NO_ASK_OPTION, WAIT_OPTION, type Command } from "../command.js";
 import { printAndFollow } from "../job-follow.js";
-import { callMethod } from "../method.js";
+import { callCommand, listCommand } from "../call-command.js";
+import { callMethod, passOptions } from "../method.js";
 import { print, printJson, printList, tableOf, timeText } from "../output.js";
-import { callMachine, findMachine } from "./machine-lookup.js";
+import { findMachine, machinePath } from "./machine-lookup.js";
 
 const BACKUPS_PATH = `${ROOT_PATH}/backups`;
 
@@ -93,37 +94,32 @@ const repoAdd: Command = {
     },
 };
 
-const repoList: Command = {
+const repoList = listCommand({
     name: "backup repo-list",
     summary: "the backup repositories: name, kind, location",
-    options: JSON_OPTION,
-    async run(values) {
-        const list = await objectsByName(BACKUPREPOSITORY_IFACE);
-        return printList(values, list, tableOf(["NAME", "KIND", "LOCATION"], r => [String(r.Name), String(r.Kind), String(r.Location)]));
-    },
-};
+    items: () => objectsByName(BACKUPREPOSITORY_IFACE),
+    headers: ["NAME", "KIND", "LOCATION"],
+    row: r => [String(r.Name), String(r.Kind), String(r.Location)],
+});
 
-const repoRemove: Command = {
+/* The repository's path for a command whose first argument names it. */
+const repositoryPath = async ([name]: string[]) => (await findRepository(name)).Path;
+
+const repoRemove = callCommand({
     name: "backup repo-remove",
     args: "NAME",
     summary: "forget a repository and its password; its backups stay where they are",
     options: NO_ASK_OPTION,
-    async run(values, [name]) {
-        await callMethod((await findRepository(name)).Path, BACKUPREPOSITORY_IFACE, "Remove", [], values);
-        return 0;
-    },
-};
+    path: repositoryPath, iface: BACKUPREPOSITORY_IFACE, method: "Remove", callArgs: () => [],
+});
 
-const backupNow: Command = {
+const backupNow = callCommand({
     name: "backup now",
     args: "MACHINE REPOSITORY",
     summary: "back a machine up (running or not) into a repository; prints the job, --wait follows it",
     options: { ...WAIT_OPTION, ...NO_ASK_OPTION },
-    async run(values, [machine, repository]) {
-        const [job] = await callMachine(machine, "Backup", values, {}, [repository]) as [string];
-        return printAndFollow(job, values);
-    },
-};
+    path: machinePath, iface: MACHINE_IFACE, method: "Backup", callArgs: ([, repository]) => [repository], prints: "job",
+});
 
 const backupList: Command = {
     name: "backup list",
@@ -183,7 +179,7 @@ const backupRestore: Command = {
     },
 };
 
-const backupRestoreDisk: Command = {
+const backupRestoreDisk = callCommand({
     name: "backup restore-disk",
     args: "REPOSITORY BACKUP-ID DISK",
     summary: "restore one disk of a backup (e.g. vdb) as a new volume in the pool for new disks; prints the volume and the job",
@@ -194,34 +190,28 @@ const backupRestoreDisk: Command = {
         attach: { type: "boolean", help: "attach it to the machine the backup was made of" },
         ...WAIT_OPTION, ...NO_ASK_OPTION,
     },
-    async run(values, [repository, id, disk]) {
-        const options: Record<string, InstanceType<typeof dbus.Variant>> = {};
-        if (typeof values.name === "string")
-            options.name = new dbus.Variant("s", values.name);
-        if (values.attach)
-            options.attach = new dbus.Variant("b", true);
-        const [volume, job] = await callMethod((await findRepository(repository)).Path, BACKUPREPOSITORY_IFACE, "RestoreDisk",
-            [id, disk], values, options) as [string, string];
-        print(volume);
-        return printAndFollow(job, values);
-    },
-};
+    path: repositoryPath, iface: BACKUPREPOSITORY_IFACE, method: "RestoreDisk",
+    callArgs: ([, id, disk]) => [id, disk], callOptions: values => passOptions(values, { name: "s", attach: "b" }),
+    prints: "job",
+});
 
-const backupFiles: Command = {
+const backupFiles = listCommand({
     name: "backup files",
     args: "REPOSITORY BACKUP-ID DISK [PATH]",
     summary: "list a directory of a backed-up disk (ext2/3/4; the disk is read, never mounted or restored)",
     details: "PATH defaults to /. On a disk with partitions, / lists them and /1/etc is /etc of partition 1. " +
         "The first call on a disk takes it out of the repository, which takes as long as reading the disk.",
     options: { ...JSON_OPTION, ...NO_ASK_OPTION },
-    async run(values, [repository, id, disk, path = "/"]) {
-        const [raw] = await callMethod((await findRepository(repository)).Path, BACKUPREPOSITORY_IFACE, "ListFiles", [id, disk, path], values);
-        return printList(values, unwrap(raw) as Array<Record<string, unknown>>, tableOf(["TYPE", "SIZE", "MODE", "NAME"], e => [
-            String(e.Type) + (e.FsType !== undefined ? ` (${String(e.FsType) || "unknown"})` : ""), formatBytes(Number(e.Size)),
-            Number(e.Mode).toString(8).padStart(4, "0"), JSON.stringify(String(e.Name)).slice(1, -1),
-        ]));
+    async items(values, [repository, id, disk, path = "/"]) {
+        const [raw] = await callMethod(await repositoryPath([repository]), BACKUPREPOSITORY_IFACE, "ListFiles", [id, disk, path], values);
+        return unwrap(raw) as Array<Record<string, unknown>>;
     },
-};
+    headers: ["TYPE", "SIZE", "MODE", "NAME"],
+    row: e => [
+        String(e.Type) + (e.FsType !== undefined ? ` (${String(e.FsType) || "unknown"})` : ""), formatBytes(Number(e.Size)),
+        Number(e.Mode).toString(8).padStart(4, "0"), JSON.stringify(String(e.Name)).slice(1, -1),
+    ],
+});
 
 const backupDownload: Command = {
     name: "backup download",
@@ -231,10 +221,10 @@ const backupDownload: Command = {
     async run(values, [repository, id, disk, path]) {
         if (process.stdout.isTTY)
             throw new UsageError("the file goes to standard output: redirect it to a file (> FILE)");
-        const repositoryPath = (await findRepository(repository)).Path;
+        const where = await repositoryPath([repository]);
         // bounded: every answer brings at least one byte or ends the loop, and the daemon caps the size
         for (let offset = 0n, size = 1n; offset < size;) {
-            const [data, total] = await callMethod(repositoryPath, BACKUPREPOSITORY_IFACE, "ReadFile", [id, disk, path, offset], values) as [Buffer, bigint];
+            const [data, total] = await callMethod(where, BACKUPREPOSITORY_IFACE, "ReadFile", [id, disk, path, offset], values) as [Buffer, bigint];
             size = BigInt(total);
             if (data.length === 0)
                 break;

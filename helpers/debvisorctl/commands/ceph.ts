@@ -5,11 +5,12 @@ import dbus from "dbus-next";
 import { CEPHIMAGE_IFACE, CEPHMANAGER_IFACE, CEPHOSD_IFACE, CEPHPOOL_IFACE, type ContractMethod } from "../../../generated/dbus-contract.js";
 import { UsageError } from "../args.js";
 import { findObject, getProperties, managedObjects, objectsWith, type Found } from "../bus.js";
+import { callCommand, listCommand } from "../call-command.js";
 import { JSON_OPTION, NO_ASK_OPTION, type Command } from "../command.js";
 import { formatBytes } from "../../lib/bytes.js";
 import { printAndFollow } from "../job-follow.js";
 import { callMethod, confirmOption, passOptions } from "../method.js";
-import { print, printJson, printList, tableOf } from "../output.js";
+import { print, printJson } from "../output.js";
 import { parseBytes } from "./import.js";
 
 const CEPH_PATH = "/org/debvisor/DebVisor1/ceph";
@@ -64,59 +65,53 @@ const cephStatus: Command = {
     },
 };
 
-const cephOsds: Command = {
+const cephOsds = listCommand({
     name: "ceph osds",
     summary: "the OSDs: up/in, host, class, device, used, PGs",
-    options: JSON_OPTION,
-    async run(values) {
-        const osds = (await list(CEPHOSD_IFACE)).sort((a, b) => Number(a.Id) - Number(b.Id));
-        return printList(values, osds, tableOf(["ID", "UP", "IN", "HOST", "CLASS", "SIZE", "USED", "PGS", "DEVICE"], o => [
-            String(o.Id), o.Up ? "up" : "down", o.In ? "in" : "out", String(o.Host), String(o.DeviceClass || "-"),
-            bytes(o.TotalBytes), bytes(o.UsedBytes), String(o.PlacementGroups), String(o.Device),
-        ]));
-    },
-};
+    items: async () => (await list(CEPHOSD_IFACE)).sort((a, b) => Number(a.Id) - Number(b.Id)),
+    headers: ["ID", "UP", "IN", "HOST", "CLASS", "SIZE", "USED", "PGS", "DEVICE"],
+    row: o => [
+        String(o.Id), o.Up ? "up" : "down", o.In ? "in" : "out", String(o.Host), String(o.DeviceClass || "-"),
+        bytes(o.TotalBytes), bytes(o.UsedBytes), String(o.PlacementGroups), String(o.Device),
+    ],
+});
 
-const cephPools: Command = {
+const cephPools = listCommand({
     name: "ceph pools",
     summary: "the pools: replicas, PGs, applications, stored, available",
-    options: JSON_OPTION,
-    async run(values) {
-        const pools = (await list(CEPHPOOL_IFACE)).sort((a, b) => Number(a.PoolId) - Number(b.PoolId));
-        return printList(values, pools, tableOf(["NAME", "ID", "SIZE", "MIN", "PGS", "AUTOSCALE", "APPLICATIONS", "STORED", "AVAIL"], p => [
-            String(p.Name), String(p.PoolId), String(p.Size), String(p.MinSize), String(p.PgNum), String(p.PgAutoscale),
-            (p.Applications as string[]).join(",") || "-", bytes(p.StoredBytes), bytes(p.MaxAvailableBytes),
-        ]));
-    },
-};
+    items: async () => (await list(CEPHPOOL_IFACE)).sort((a, b) => Number(a.PoolId) - Number(b.PoolId)),
+    headers: ["NAME", "ID", "SIZE", "MIN", "PGS", "AUTOSCALE", "APPLICATIONS", "STORED", "AVAIL"],
+    row: p => [
+        String(p.Name), String(p.PoolId), String(p.Size), String(p.MinSize), String(p.PgNum), String(p.PgAutoscale),
+        (p.Applications as string[]).join(",") || "-", bytes(p.StoredBytes), bytes(p.MaxAvailableBytes),
+    ],
+});
 
-const cephImages: Command = {
+const cephImages = listCommand({
     name: "ceph images",
     args: "[POOL]",
     summary: "RBD images (of one pool): size, used, snapshots",
-    options: JSON_OPTION,
-    async run(values, [pool]) {
-        const images = (await list(CEPHIMAGE_IFACE)).filter(i => pool === undefined || i.Pool === pool)
-            .sort((a, b) => `${String(a.Pool)}/${String(a.Name)}` < `${String(b.Pool)}/${String(b.Name)}` ? -1 : 1);
-        return printList(values, images, tableOf(["IMAGE", "SIZE", "USED", "SNAPSHOTS"], i => [
-            `${String(i.Pool)}/${String(i.Name)}`, bytes(i.Size), bytes(i.UsedBytes),
-            (i.Snapshots as Array<{ Name: string }>).map(s => s.Name).join(", ") || "-",
-        ]));
-    },
-};
+    items: async (_values, [pool]) => (await list(CEPHIMAGE_IFACE)).filter(i => pool === undefined || i.Pool === pool)
+        .sort((a, b) => `${String(a.Pool)}/${String(a.Name)}` < `${String(b.Pool)}/${String(b.Name)}` ? -1 : 1),
+    headers: ["IMAGE", "SIZE", "USED", "SNAPSHOTS"],
+    row: i => [
+        `${String(i.Pool)}/${String(i.Name)}`, bytes(i.Size), bytes(i.UsedBytes),
+        (i.Snapshots as Array<{ Name: string }>).map(s => s.Name).join(", ") || "-",
+    ],
+});
 
-const cephMaintenance: Command = {
+const cephMaintenance = callCommand({
     name: "ceph maintenance",
     args: "on|off",
     summary: "maintenance mode: \"on\" sets noout, so OSDs that go down are not marked out",
     options: NO_ASK_OPTION,
-    async run(values, [state]) {
+    path: CEPH_PATH, iface: CEPHMANAGER_IFACE, method: "SetMaintenance",
+    check: ([state]) => {
         if (state !== "on" && state !== "off")
             throw new UsageError("say on or off");
-        await callMethod(CEPH_PATH, CEPHMANAGER_IFACE, "SetMaintenance", [state === "on"], values);
-        return 0;
     },
-};
+    callArgs: ([state]) => [state === "on"],
+});
 
 const cephOsdMark: Command = {
     name: "ceph osd",
@@ -159,16 +154,13 @@ const cephBootstrap: Command = {
     },
 };
 
-const cephOsdAdd: Command = {
+const cephOsdAdd = callCommand({
     name: "ceph osd add",
     args: "DEVICE",
     summary: "make a spare disk an OSD of the cluster (a job)",
     options: { ...WAIT_OPTION, ...NO_ASK_OPTION },
-    async run(values, [device]) {
-        const [job] = await callMethod(CEPH_PATH, CEPHMANAGER_IFACE, "AddOsd", [device], values) as [string];
-        return printAndFollow(job, values);
-    },
-};
+    path: CEPH_PATH, iface: CEPHMANAGER_IFACE, method: "AddOsd", prints: "job",
+});
 
 const cephPoolCreate: Command = {
     name: "ceph pool create",
@@ -216,17 +208,14 @@ const cephPoolSize: Command = {
     },
 };
 
-const cephPoolDelete: Command = {
+const cephPoolDelete = callCommand({
     name: "ceph pool delete",
     args: "NAME",
     summary: "delete a pool and everything in it; --confirm NAME repeats its name",
     options: { confirm: { type: "string", value: "NAME", help: "the pool's name again" }, ...NO_ASK_OPTION },
-    async run(values, [name]) {
-        const pool = await findPool(name);
-        await callMethod(pool.Path, CEPHPOOL_IFACE, "Delete", [], values, confirmOption(values));
-        return 0;
-    },
-};
+    path: async ([name]) => (await findPool(name)).Path, iface: CEPHPOOL_IFACE, method: "Delete",
+    callArgs: () => [], callOptions: confirmOption,
+});
 
 const cephImageCreate: Command = {
     name: "ceph image create",
@@ -243,57 +232,43 @@ const cephImageCreate: Command = {
     },
 };
 
-const cephImageResize: Command = {
+/* The image's path for a command whose first argument is POOL/NAME; the arguments after it go to the method. */
+const imagePath = async ([spec]: string[]) => (await findImage(spec)).Path;
+const afterImage = ([, ...rest]: string[]) => rest;
+
+const cephImageResize = callCommand({
     name: "ceph image resize",
     args: "POOL/NAME SIZE",
     summary: "grow an RBD image (shrink with --allow-shrink: the end is lost)",
     options: { "allow-shrink": { type: "boolean", help: "allow a smaller size" }, ...NO_ASK_OPTION },
-    async run(values, [spec, size]) {
-        const image = await findImage(spec);
-        await callMethod(image.Path, CEPHIMAGE_IFACE, "Resize", [BigInt(parseBytes(size))], values,
-            passOptions(values, { "allow-shrink": "b" }));
-        return 0;
-    },
-};
+    path: imagePath, iface: CEPHIMAGE_IFACE, method: "Resize",
+    callArgs: ([, size]) => [BigInt(parseBytes(size))], callOptions: values => passOptions(values, { "allow-shrink": "b" }),
+});
 
-const cephImageSnapshot: Command = {
+const cephImageSnapshot = callCommand({
     name: "ceph image snapshot",
     args: "POOL/NAME SNAPSHOT",
     summary: "take a snapshot of an RBD image",
     options: NO_ASK_OPTION,
-    async run(values, [spec, snapshot]) {
-        const image = await findImage(spec);
-        await callMethod(image.Path, CEPHIMAGE_IFACE, "Snapshot", [snapshot], values);
-        return 0;
-    },
-};
+    path: imagePath, iface: CEPHIMAGE_IFACE, method: "Snapshot", callArgs: afterImage,
+});
 
-const cephImageDelete: Command = {
+const cephImageDelete = callCommand({
     name: "ceph image delete",
     args: "POOL/NAME",
     summary: "delete an RBD image with its snapshots; --confirm NAME repeats the image's name",
     options: { confirm: { type: "string", value: "NAME", help: "the image's name again" }, ...NO_ASK_OPTION },
-    async run(values, [spec]) {
-        const image = await findImage(spec);
-        await callMethod(image.Path, CEPHIMAGE_IFACE, "Delete", [], values, confirmOption(values));
-        return 0;
-    },
-};
+    path: imagePath, iface: CEPHIMAGE_IFACE, method: "Delete", callArgs: afterImage, callOptions: confirmOption,
+});
 
 /* Rollback and snapshot-delete: both name a snapshot and repeat its name with --confirm. */
-function snapshotCommand(verb: string, method: ContractMethod<typeof CEPHIMAGE_IFACE>, summary: string): Command {
-    return {
-        name: `ceph image ${verb}`,
-        args: "POOL/NAME SNAPSHOT",
-        summary,
-        options: { confirm: { type: "string", value: "SNAPSHOT", help: "the snapshot's name again" }, ...NO_ASK_OPTION },
-        async run(values, [spec, snapshot]) {
-            const image = await findImage(spec);
-            await callMethod(image.Path, CEPHIMAGE_IFACE, method, [snapshot], values, confirmOption(values));
-            return 0;
-        },
-    };
-}
+const snapshotCommand = (verb: string, method: ContractMethod<typeof CEPHIMAGE_IFACE>, summary: string) => callCommand({
+    name: `ceph image ${verb}`,
+    args: "POOL/NAME SNAPSHOT",
+    summary,
+    options: { confirm: { type: "string", value: "SNAPSHOT", help: "the snapshot's name again" }, ...NO_ASK_OPTION },
+    path: imagePath, iface: CEPHIMAGE_IFACE, method, callArgs: afterImage, callOptions: confirmOption,
+});
 
 const cephImageRollback = snapshotCommand("rollback", "RollbackSnapshot",
     "return an RBD image to a snapshot (what was written since is lost; refused while a running machine uses it); --confirm SNAPSHOT repeats its name");

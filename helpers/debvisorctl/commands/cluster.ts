@@ -9,7 +9,7 @@ import { UsageError } from "../args.js";
 import { getProperties } from "../bus.js";
 import { JSON_OPTION, NO_ASK_OPTION, WAIT_OPTION, type Command } from "../command.js";
 import { joinProfileOptions, PROFILE_OPTIONS } from "./storage.js";
-import { printAndFollow } from "../job-follow.js";
+import { callCommand } from "../call-command.js";
 import { callMethod } from "../method.js";
 import { peerChannel } from "./cluster-peer-channel.js";
 import { fields, print, printJson, table } from "../output.js";
@@ -18,16 +18,13 @@ const CLUSTER_PATH = `${ROOT_PATH}/cluster`;
 /** what a forced command reads from the calling node */
 const MAX_REQUEST_BYTES = 64 * 1024;
 
-const create: Command = {
+const create = callCommand({
     name: "cluster create",
     args: "ADDRESS",
     summary: "make this node the first of a cluster, its Ceph monitor on ADDRESS (this node's address the others reach)",
     options: { ...WAIT_OPTION, ...NO_ASK_OPTION },
-    async run(values, [address]) {
-        const [job] = await callMethod(CLUSTER_PATH, CLUSTER_IFACE, "Create", [address], values) as [string];
-        return printAndFollow(job, values);
-    },
-};
+    path: CLUSTER_PATH, iface: CLUSTER_IFACE, method: "Create", prints: "job",
+});
 
 const token: Command = {
     name: "cluster token",
@@ -51,18 +48,16 @@ const token: Command = {
     },
 };
 
-const join: Command = {
+const join = callCommand({
     name: "cluster join",
     args: "ADDRESS TOKEN",
     summary: "join this node to the cluster of the member at ADDRESS with its TOKEN (\"-\": read it from standard input)",
     details: "With --profile and the Wipes token of storage plan, the node's spare disks become OSDs of the cluster within the join.",
     options: { ...PROFILE_OPTIONS, ...WAIT_OPTION, ...NO_ASK_OPTION },
-    async run(values, [address, given]) {
-        const text = given === "-" ? fs.readFileSync(0, "utf8").trim() : given;
-        const [job] = await callMethod(CLUSTER_PATH, CLUSTER_IFACE, "Join", [address, text], values, joinProfileOptions(values)) as [string];
-        return printAndFollow(job, values);
-    },
-};
+    path: CLUSTER_PATH, iface: CLUSTER_IFACE, method: "Join",
+    callArgs: ([address, given]) => [address, given === "-" ? fs.readFileSync(0, "utf8").trim() : given],
+    callOptions: joinProfileOptions, prints: "job",
+});
 
 const status: Command = {
     name: "cluster status",

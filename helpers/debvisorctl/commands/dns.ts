@@ -4,11 +4,12 @@ import dbus from "dbus-next";
 import { DNS_IFACE, DNSKEY_IFACE, DNSZONE_IFACE, IN_SIGNATURES, ROOT_PATH, type ContractMethod } from "../../../generated/dbus-contract.js";
 import { UsageError, wholeNumber, type Values } from "../args.js";
 import { call, managedObjects, objectsByName, objectsWith } from "../bus.js";
+import { callCommand, listCommand } from "../call-command.js";
 import { JSON_OPTION, NO_ASK_OPTION, type Command } from "../command.js";
 import { printAndFollow } from "../job-follow.js";
 import { findMachine } from "./machine-lookup.js";
 import { callMethod, passOptions } from "../method.js";
-import { print, printList, tableOf } from "../output.js";
+import { print } from "../output.js";
 
 type Variant = InstanceType<typeof dbus.Variant>;
 type RecordTuple = [string, string, number, string];
@@ -24,20 +25,18 @@ function date(micros: unknown): string {
     return n > 0 ? new Date(n / 1000).toISOString().slice(0, 16).replace("T", " ") : "-";
 }
 
-const zones: Command = {
+const zones = listCommand({
     name: "dns zones",
     summary: "the DNS zones this node manages, with their primary, serial and last error",
-    options: JSON_OPTION,
-    async run(values) {
-        const list = await objectsByName(DNSZONE_IFACE);
-        return printList(values, list, tableOf(["ZONE", "PRIMARY", "LOCAL", "SERIAL", "RECORDS", "FAILED", "LAST ERROR"], z => [
-            String(z.Name), `${String(z.Server)}:${String(z.Port)}`, z.Local ? "yes" : "no", String(z.Serial),
-            Number(z.RecordCount) < 0 ? "-" : String(z.RecordCount), String(z.FailedUpdates), String(z.LastError) || "-",
-        ]));
-    },
-};
+    items: () => objectsByName(DNSZONE_IFACE),
+    headers: ["ZONE", "PRIMARY", "LOCAL", "SERIAL", "RECORDS", "FAILED", "LAST ERROR"],
+    row: z => [
+        String(z.Name), `${String(z.Server)}:${String(z.Port)}`, z.Local ? "yes" : "no", String(z.Serial),
+        Number(z.RecordCount) < 0 ? "-" : String(z.RecordCount), String(z.FailedUpdates), String(z.LastError) || "-",
+    ],
+});
 
-const records: Command = {
+const records = listCommand({
     name: "dns records",
     args: "ZONE",
     summary: "the records of a zone (read by zone transfer)",
@@ -46,7 +45,7 @@ const records: Command = {
         type: { type: "string", value: "TYPE", help: "only records of this type" },
         ...JSON_OPTION,
     },
-    async run(values, [zone]) {
+    async items(values, [zone]) {
         const options = passOptions(values, { name: "s", type: "s" });
         const all: RecordTuple[] = [];
         for (let offset = 0, total = 1; offset < total && offset < 10_000_000; offset += PAGE) {
@@ -54,10 +53,11 @@ const records: Command = {
             all.push(...page);
             total = count;
         }
-        const records = all.map(([name, type, ttl, data]) => ({ name, type, ttl, data }));
-        return printList(values, records, tableOf(["NAME", "TYPE", "TTL", "DATA"], r => [r.name, r.type, String(r.ttl), r.data]));
+        return all.map(([name, type, ttl, data]) => ({ name, type, ttl, data }));
     },
-};
+    headers: ["NAME", "TYPE", "TTL", "DATA"],
+    row: r => [r.name, r.type, String(r.ttl), r.data],
+});
 
 /* "name type ttl data…" lines of a batch file; "#" starts a comment. */
 function parseBatchFile(text: string): RecordTuple[] {
@@ -98,31 +98,27 @@ const add: Command = {
     },
 };
 
-const remove: Command = {
+const remove = callCommand({
     name: "dns delete",
     args: "ZONE NAME [TYPE [DATA]]",
     summary: "delete records: one (with DATA), a whole set (with TYPE), or every record of a name",
     options: { ptr: { type: "boolean", help: "remove the PTR records of deleted addresses too" }, ...NO_ASK_OPTION },
-    async run(values, [zone, name, type, data]) {
-        await dns(values, "DeleteRecords", [zone, [[name, type ?? "ANY", 0, data ?? ""]]], passOptions(values, { ptr: "b" }));
-        print(`deleted from ${zone}`);
-        return 0;
-    },
-};
+    path: DNS_PATH, iface: DNS_IFACE, method: "DeleteRecords",
+    callArgs: ([zone, name, type, data]) => [zone, [[name, type ?? "ANY", 0, data ?? ""]]], callOptions: values => passOptions(values, { ptr: "b" }),
+    prints: (_reply, [zone]) => `deleted from ${zone}`,
+});
 
-const keys: Command = {
+const keys = listCommand({
     name: "dns keys",
     summary: "the TSIG keys: scope, age, when rotation is due, zones using them (never the secrets)",
-    options: JSON_OPTION,
-    async run(values) {
-        const list = await objectsByName(DNSKEY_IFACE);
-        return printList(values, list, tableOf(["KEY", "TSIG NAME", "SCOPE", "CREATED", "ROTATION DUE", "STATE", "ZONES"], k => [
-            String(k.Name), String(k.TsigName), String(k.Scope), date(k.Created), date(k.RotationDue),
-            k.Rotation ? `rotation stopped before "${String(k.Rotation)}"` : k.Overdue ? "OVERDUE" : "ok",
-            (k.Zones as string[]).join(", ") || "-",
-        ]));
-    },
-};
+    items: () => objectsByName(DNSKEY_IFACE),
+    headers: ["KEY", "TSIG NAME", "SCOPE", "CREATED", "ROTATION DUE", "STATE", "ZONES"],
+    row: k => [
+        String(k.Name), String(k.TsigName), String(k.Scope), date(k.Created), date(k.RotationDue),
+        k.Rotation ? `rotation stopped before "${String(k.Rotation)}"` : k.Overdue ? "OVERDUE" : "ok",
+        (k.Zones as string[]).join(", ") || "-",
+    ],
+});
 
 const rotate: Command = {
     name: "dns rotate",
@@ -164,18 +160,16 @@ function passAddresses(values: Values, options: Record<string, Variant>): void {
         options.addresses = new dbus.Variant("as", String(values.addresses).split(",").map(a => a.trim()).filter(Boolean));
 }
 
-const registrations: Command = {
+const registrations = listCommand({
     name: "dns registrations",
     summary: "the names this node wrote for itself and its machines; a machine that moved to another member with the node it runs on",
-    options: JSON_OPTION,
-    async run(values) {
+    async items() {
         const [object] = objectsWith(await managedObjects(), DNS_IFACE);
-        const list = ((object?.Registrations ?? []) as Array<Record<string, unknown>>).sort((a, b) => String(a.Name).localeCompare(String(b.Name)));
-        return printList(values, list, tableOf(["NAME", "KIND", "ADDRESSES", "NODE", "STATUS"], r => [
-            String(r.Name), String(r.Kind), (r.Addresses as string[]).join(",") || "-", String(r.Node ?? "") || "-", String(r.Error) || "written",
-        ]));
+        return ((object?.Registrations ?? []) as Array<Record<string, unknown>>).sort((a, b) => String(a.Name).localeCompare(String(b.Name)));
     },
-};
+    headers: ["NAME", "KIND", "ADDRESSES", "NODE", "STATUS"],
+    row: r => [String(r.Name), String(r.Kind), (r.Addresses as string[]).join(",") || "-", String(r.Node ?? "") || "-", String(r.Error) || "written"],
+});
 
 const registerMachine: Command = {
     name: "dns register-machine",
@@ -217,17 +211,14 @@ const addZone: Command = {
     },
 };
 
-const removeZone: Command = {
+const removeZone = callCommand({
     name: "dns remove-zone",
     args: "ZONE",
     summary: "stop managing a zone (and serving it, when local)",
     options: { "delete-data": { type: "boolean", help: "delete a local zone's file too" }, ...NO_ASK_OPTION },
-    async run(values, [zone]) {
-        await dns(values, "RemoveZone", [zone], passOptions(values, { "delete-data": "b" }));
-        print(`${zone} removed`);
-        return 0;
-    },
-};
+    path: DNS_PATH, iface: DNS_IFACE, method: "RemoveZone", callOptions: values => passOptions(values, { "delete-data": "b" }),
+    prints: (_reply, [zone]) => `${zone} removed`,
+});
 
 const generateKey: Command = {
     name: "dns generate-key",

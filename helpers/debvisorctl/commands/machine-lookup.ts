@@ -15,6 +15,11 @@ export function findMachine(name: string): Promise<Machine> {
     return findObject(MACHINE_IFACE, m => m.Name === name || m.UUID === name, `no virtual machine named "${name}"`);
 }
 
+/* The machine's path for a command whose first argument names it. */
+export async function machinePath([name]: string[]): Promise<string> {
+    return (await findMachine(name)).Path;
+}
+
 export async function callMachine(name: string, member: ContractMethod<typeof MACHINE_IFACE>, values: Values, options: Record<string, Variant> = {},
     args: unknown[] = []): Promise<unknown[]> {
     return callMethod((await findMachine(name)).Path, MACHINE_IFACE, member, args, values, options);

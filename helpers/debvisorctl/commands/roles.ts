@@ -4,7 +4,7 @@ import { MANAGER_IFACE } from "../../../generated/dbus-contract.js";
 import { roleGroup, ROLES } from "../../lib/roles.js";
 import { MANAGER_PATH, managerProperties } from "../bus.js";
 import { JSON_OPTION, NO_ASK_OPTION, type Command } from "../command.js";
-import { callMethod } from "../method.js";
+import { callCommand } from "../call-command.js";
 import { print, printJson, table } from "../output.js";
 
 const list: Command = {
@@ -21,30 +21,24 @@ const list: Command = {
     },
 };
 
-const add: Command = {
+const add = callCommand({
     name: "roles add",
     args: "USER ROLE",
     summary: "put a user into a role (admin, operator or viewer); admins only",
     details: "The user has the role from their next login.",
     options: NO_ASK_OPTION,
-    async run(values, [user, role]) {
-        await callMethod(MANAGER_PATH, MANAGER_IFACE, "AddRoleMember", [user, role], values);
-        print(`${user} added to ${role}`);
-        return 0;
-    },
-};
+    path: MANAGER_PATH, iface: MANAGER_IFACE, method: "AddRoleMember",
+    prints: (_reply, [user, role]) => `${user} added to ${role}`,
+});
 
-const remove: Command = {
+const remove = callCommand({
     name: "roles remove",
     args: "USER ROLE",
     summary: "take a user out of a role; the last admin stays",
     details: "Sessions that are open keep the role until they log out.",
     options: NO_ASK_OPTION,
-    async run(values, [user, role]) {
-        await callMethod(MANAGER_PATH, MANAGER_IFACE, "RemoveRoleMember", [user, role], values);
-        print(`${user} removed from ${role}`);
-        return 0;
-    },
-};
+    path: MANAGER_PATH, iface: MANAGER_IFACE, method: "RemoveRoleMember",
+    prints: (_reply, [user, role]) => `${user} removed from ${role}`,
+});
 
 export const rolesCommands: Command[] = [list, add, remove];

@@ -10,7 +10,8 @@ import { printAndFollow } from "../job-follow.js";
 import { callMethod, passOptions } from "../method.js";
 import { print, printJson, table, timeText } from "../output.js";
 import { parseBytes } from "./import.js";
-import { callMachine, findMachine } from "./machine-lookup.js";
+import { callMachine, findMachine, machinePath } from "./machine-lookup.js";
+import { callCommand } from "../call-command.js";
 
 type Variant = InstanceType<typeof dbus.Variant>;
 const WAIT_OPTION = { wait: { type: "boolean" as const, help: "follow the job until it ends; Ctrl-C cancels it" } };
@@ -112,13 +113,10 @@ const vmShow: Command = {
     },
 };
 
-const vmRename: Command = {
+const vmRename = callCommand({
     name: "vm rename", args: "NAME NEW_NAME", summary: "rename a shut-off machine", options: NO_ASK_OPTION,
-    async run(values, [name, newName]) {
-        await callMachine(name, "Rename", values, {}, [newName]);
-        return 0;
-    },
-};
+    path: machinePath, iface: MACHINE_IFACE, method: "Rename", callArgs: ([, newName]) => [newName],
+});
 
 const vmSet: Command = {
     name: "vm set",
@@ -144,17 +142,13 @@ const vmSet: Command = {
     },
 };
 
-const vmClone: Command = {
+const vmClone = callCommand({
     name: "vm clone",
     args: "NAME NEW_NAME",
     summary: "copy a shut-off machine with all of its disks, as a job",
     options: { ...WAIT_OPTION, ...NO_ASK_OPTION },
-    async run(values, [name, newName]) {
-        const [machine, job] = await callMachine(name, "Clone", values, {}, [newName]) as [string, string];
-        print(machine);
-        return printAndFollow(job, values);
-    },
-};
+    path: machinePath, iface: MACHINE_IFACE, method: "Clone", callArgs: ([, newName]) => [newName], prints: "job",
+});
 
 const vmConvert: Command = {
     name: "vm convert",

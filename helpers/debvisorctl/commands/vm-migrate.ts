@@ -1,10 +1,11 @@
 // debvisorctl vm migrate NAME NODE: a running machine moves to another member
 // of the cluster without stopping (Machine.Migrate, a Job).
-import { NO_ASK_OPTION, type Command } from "../command.js";
-import { printAndFollow } from "../job-follow.js";
-import { callMachine } from "./machine-lookup.js";
+import { MACHINE_IFACE } from "../../../generated/dbus-contract.js";
+import { callCommand } from "../call-command.js";
+import { NO_ASK_OPTION } from "../command.js";
+import { machinePath } from "./machine-lookup.js";
 
-export const vmMigrate: Command = {
+export const vmMigrate = callCommand({
     name: "vm migrate",
     args: "NAME NODE",
     summary: "move a running machine to another node of the cluster, live",
@@ -15,8 +16,5 @@ export const vmMigrate: Command = {
         wait: { type: "boolean", help: "wait until the machine runs on NODE, with progress" },
         ...NO_ASK_OPTION,
     },
-    async run(values, [name, node]) {
-        const [job] = await callMachine(name, "Migrate", values, {}, [node]) as [string];
-        return printAndFollow(job, values);
-    },
-};
+    path: machinePath, iface: MACHINE_IFACE, method: "Migrate", callArgs: ([, node]) => [node], prints: "job",
+});

@@ -1,30 +1,24 @@
 import dbus from "dbus-next";
-import { CLUSTER_IFACE, ROOT_PATH, type ContractMethod, type MACHINE_IFACE } from "../../../generated/dbus-contract.js";
+import { CLUSTER_IFACE, MACHINE_IFACE, ROOT_PATH, type ContractMethod } from "../../../generated/dbus-contract.js";
 import { UsageError } from "../args.js";
-import { JSON_OPTION, NO_ASK_OPTION, type Command } from "../command.js";
+import { callCommand, listCommand } from "../call-command.js";
+import { NO_ASK_OPTION, type Command } from "../command.js";
 import { printAndFollow } from "../job-follow.js";
-import { callMethod } from "../method.js";
-import { printList, tableOf } from "../output.js";
-import { callMachine, machines, type Machine } from "./machine-lookup.js";
+import { callMethod, passOptions } from "../method.js";
+import { callMachine, machinePath, machines } from "./machine-lookup.js";
 import { vmChangeCommands } from "./vm-change.js";
 import { vmConsole } from "./vm-console.js";
 import { vmMigrate } from "./vm-migrate.js";
 
 type Variant = InstanceType<typeof dbus.Variant>;
 
-const machinesTable = tableOf<Machine>(["NAME", "STATE", "VCPUS", "MEMORY", "AUTOSTART"], m => [
-    String(m.Name), String(m.State), String(m.Vcpus), `${String(m.MemoryMiB)} MiB`, m.Autostart ? "yes" : "no",
-]);
-
-const vmList: Command = {
+const vmList = listCommand({
     name: "vm list",
     summary: "virtual machines: name, state, CPUs, memory, autostart",
-    options: JSON_OPTION,
-    async run(values) {
-        const list = await machines();
-        return printList(values, list, machinesTable);
-    },
-};
+    items: machines,
+    headers: ["NAME", "STATE", "VCPUS", "MEMORY", "AUTOSTART"],
+    row: m => [String(m.Name), String(m.State), String(m.Vcpus), `${String(m.MemoryMiB)} MiB`, m.Autostart ? "yes" : "no"],
+});
 
 /* The actions that take only the machine's name; Start and ForceOff also on another member of the cluster (--node). */
 function simpleAction(word: string, member: ContractMethod<typeof MACHINE_IFACE>, summary: string): Command {
@@ -67,7 +61,7 @@ const vmShutdown: Command = {
     },
 };
 
-const vmDelete: Command = {
+const vmDelete = callCommand({
     name: "vm delete",
     args: "NAME",
     summary: "remove a machine from libvirt (a running one only with --force)",
@@ -76,29 +70,21 @@ const vmDelete: Command = {
         force: { type: "boolean", help: "force a running machine off first" },
         ...NO_ASK_OPTION,
     },
-    async run(values, [name]) {
-        const options: Record<string, Variant> = {};
-        if (values["delete-disks"])
-            options["delete-disks"] = new dbus.Variant("b", true);
-        if (values.force)
-            options.force = new dbus.Variant("b", true);
-        await callMachine(name, "Delete", values, options);
-        return 0;
-    },
-};
+    path: machinePath, iface: MACHINE_IFACE, method: "Delete",
+    callArgs: () => [], callOptions: values => passOptions(values, { "delete-disks": "b", force: "b" }),
+});
 
-const vmAutostart: Command = {
+const vmAutostart = callCommand({
     name: "vm autostart",
     args: "NAME on|off",
     summary: "whether the machine starts when the host boots",
     options: NO_ASK_OPTION,
-    async run(values, [name, setting]) {
+    check: ([, setting]) => {
         if (setting !== "on" && setting !== "off")
             throw new UsageError(`say on or off, not "${setting}"`);
-        await callMachine(name, "SetAutostart", values, {}, [setting === "on"]);
-        return 0;
     },
-};
+    path: machinePath, iface: MACHINE_IFACE, method: "SetAutostart", callArgs: ([, setting]) => [setting === "on"],
+});
 
 export const vmCommands: Command[] = [
     vmList,

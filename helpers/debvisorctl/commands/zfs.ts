@@ -3,11 +3,10 @@
 import { ZFSDATASET_IFACE, ZFSPOOL_IFACE } from "../../../generated/dbus-contract.js";
 import { UsageError } from "../args.js";
 import { findObject, managedObjects, objectsWith, type Found } from "../bus.js";
-import { JSON_OPTION, NO_ASK_OPTION, type Command } from "../command.js";
+import { callCommand, listCommand } from "../call-command.js";
+import { NO_ASK_OPTION, type Command } from "../command.js";
 import { formatBytes } from "../../lib/bytes.js";
-import { printAndFollow } from "../job-follow.js";
 import { callMethod, passOptions } from "../method.js";
-import { printList, tableOf } from "../output.js";
 
 async function list(iface: string): Promise<Found[]> {
     return objectsWith(await managedObjects(), iface).sort((a, b) => String(a.Name) < String(b.Name) ? -1 : 1);
@@ -17,31 +16,27 @@ const find = (iface: string, name: string, what: string) => findObject(iface, o 
 
 const bytes = (v: unknown) => formatBytes(Number(v));
 
-const zfsPools: Command = {
+const zfsPools = listCommand({
     name: "zfs pools",
     summary: "ZFS pools: health, size, used, free, scrub",
-    options: JSON_OPTION,
-    async run(values) {
-        const pools = await list(ZFSPOOL_IFACE);
-        return printList(values, pools, tableOf(["NAME", "HEALTH", "SIZE", "USED", "FREE", "SCRUB"], p => [
-            String(p.Name), String(p.Health), bytes(p.Size), bytes(p.Allocated), bytes(p.Free),
-            p.ScrubState === "scrubbing" ? `${(Number(p.ScrubProgress) * 100).toFixed(1)} %` : String(p.LastScrub || p.ScrubState),
-        ]));
-    },
-};
+    items: () => list(ZFSPOOL_IFACE),
+    headers: ["NAME", "HEALTH", "SIZE", "USED", "FREE", "SCRUB"],
+    row: p => [
+        String(p.Name), String(p.Health), bytes(p.Size), bytes(p.Allocated), bytes(p.Free),
+        p.ScrubState === "scrubbing" ? `${(Number(p.ScrubProgress) * 100).toFixed(1)} %` : String(p.LastScrub || p.ScrubState),
+    ],
+});
 
-const zfsDatasets: Command = {
+const zfsDatasets = listCommand({
     name: "zfs datasets",
     summary: "ZFS filesystems and volumes: used, available, compression, quota, snapshots",
-    options: JSON_OPTION,
-    async run(values) {
-        const datasets = await list(ZFSDATASET_IFACE);
-        return printList(values, datasets, tableOf(["NAME", "USED", "AVAIL", "COMPRESSION", "QUOTA", "SNAPSHOTS", "MOUNTPOINT"], d => [
-            String(d.Name), bytes(d.Used), bytes(d.Available), String(d.Compression), Number(d.Quota) === 0 ? "-" : bytes(d.Quota),
-            String((d.Snapshots as unknown[]).length), String(d.Mountpoint),
-        ]));
-    },
-};
+    items: () => list(ZFSDATASET_IFACE),
+    headers: ["NAME", "USED", "AVAIL", "COMPRESSION", "QUOTA", "SNAPSHOTS", "MOUNTPOINT"],
+    row: d => [
+        String(d.Name), bytes(d.Used), bytes(d.Available), String(d.Compression), Number(d.Quota) === 0 ? "-" : bytes(d.Quota),
+        String((d.Snapshots as unknown[]).length), String(d.Mountpoint),
+    ],
+});
 
 const zfsSnapshot: Command = {
     name: "zfs snapshot",
@@ -80,16 +75,13 @@ const zfsDestroy: Command = {
     },
 };
 
-const zfsScrub: Command = {
+const zfsScrub = callCommand({
     name: "zfs scrub",
     args: "POOL",
     summary: "check every block of a pool; prints the job, --wait follows it",
     options: { wait: { type: "boolean", help: "wait until the scrub ends, with progress" }, ...NO_ASK_OPTION },
-    async run(values, [name]) {
-        const pool = await find(ZFSPOOL_IFACE, name, "pool");
-        const [job] = await callMethod(pool.Path, ZFSPOOL_IFACE, "Scrub", [], values) as [string];
-        return printAndFollow(job, values);
-    },
-};
+    path: async ([name]) => (await find(ZFSPOOL_IFACE, name, "pool")).Path, iface: ZFSPOOL_IFACE, method: "Scrub",
+    callArgs: () => [], prints: "job",
+});
 
 export const zfsCommands: Command[] = [zfsPools, zfsDatasets, zfsSnapshot, zfsDestroy, zfsScrub];
