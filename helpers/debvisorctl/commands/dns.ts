@@ -6,7 +6,6 @@ import { UsageError, wholeNumber, type Values } from "../args.js";
 import { call, managedObjects, objectsByName, objectsWith } from "../bus.js";
 import { callCommand, listCommand } from "../call-command.js";
 import { JSON_OPTION, NO_ASK_OPTION, type Command } from "../command.js";
-import { printAndFollow } from "../job-follow.js";
 import { findMachine } from "./machine-lookup.js";
 import { callMethod, passOptions } from "../method.js";
 import { print } from "../output.js";
@@ -120,7 +119,7 @@ const keys = listCommand({
     ],
 });
 
-const rotate: Command = {
+const rotate = callCommand({
     name: "dns rotate",
     args: "KEY",
     summary: "rotate a key without downtime: both secrets valid while clients switch (a job, each step audited)",
@@ -129,12 +128,9 @@ const rotate: Command = {
         wait: { type: "boolean", help: "follow the job until it ends" },
         ...NO_ASK_OPTION,
     },
-    async run(values, [key]) {
-        const options: Record<string, Variant> = values.overlap === undefined ? {} : { "overlap-seconds": new dbus.Variant("u", wholeNumber(values.overlap, "--overlap")) };
-        const [job] = await dns(values, "RotateKey", [key], options) as [string];
-        return printAndFollow(job, values);
-    },
-};
+    path: DNS_PATH, iface: DNS_IFACE, method: "RotateKey", prints: "job",
+    callOptions: (values): Record<string, Variant> => values.overlap === undefined ? {} : { "overlap-seconds": new dbus.Variant("u", wholeNumber(values.overlap, "--overlap")) },
+});
 
 const registerHost: Command = {
     name: "dns register-host",
@@ -189,7 +185,7 @@ const registerMachine: Command = {
     },
 };
 
-const addZone: Command = {
+const addZone = callCommand({
     name: "dns add-zone",
     args: "ZONE SERVER",
     summary: "manage a zone: on this node's named (--local) or on another primary with an existing key",
@@ -203,13 +199,11 @@ const addZone: Command = {
         "register-machines": { type: "boolean", help: "virtual machines get their records in this zone" },
         ...NO_ASK_OPTION,
     },
-    async run(values, [zone, server]) {
-        const o = passOptions(values, { local: "b", "register-machines": "b", "zone-key": "s", "transfer-key": "s", "node-key": "s", "vm-key": "s" });
-        const [path] = await dns(values, "AddZone", [zone, server, values.port === undefined ? 53 : wholeNumber(values.port, "--port")], o);
-        print(String(path));
-        return 0;
-    },
-};
+    path: DNS_PATH, iface: DNS_IFACE, method: "AddZone",
+    callArgs: ([zone, server], values) => [zone, server, values.port === undefined ? 53 : wholeNumber(values.port, "--port")],
+    callOptions: values => passOptions(values, { local: "b", "register-machines": "b", "zone-key": "s", "transfer-key": "s", "node-key": "s", "vm-key": "s" }),
+    prints: ([path]) => String(path),
+});
 
 const removeZone = callCommand({
     name: "dns remove-zone",
@@ -220,7 +214,7 @@ const removeZone = callCommand({
     prints: (_reply, [zone]) => `${zone} removed`,
 });
 
-const generateKey: Command = {
+const generateKey = callCommand({
     name: "dns generate-key",
     args: "KEY",
     summary: "make a TSIG key (its file for clients: /etc/debvisor/dns/keys/KEY.key)",
@@ -230,14 +224,12 @@ const generateKey: Command = {
         "rotation-days": { type: "string", value: "DAYS", help: "rotation period (default 90; 0 never due)" },
         ...NO_ASK_OPTION,
     },
-    async run(values, [key]) {
-        const o = passOptions(values, { scope: "s", algorithm: "s" });
-        if (values["rotation-days"] !== undefined)
-            o["rotation-days"] = new dbus.Variant("u", wholeNumber(values["rotation-days"], "--rotation-days"));
-        const [path] = await dns(values, "GenerateKey", [key], o);
-        print(String(path));
-        return 0;
-    },
-};
+    path: DNS_PATH, iface: DNS_IFACE, method: "GenerateKey",
+    callOptions: values => ({
+        ...passOptions(values, { scope: "s", algorithm: "s" }),
+        ...values["rotation-days"] === undefined ? {} : { "rotation-days": new dbus.Variant("u", wholeNumber(values["rotation-days"], "--rotation-days")) },
+    }),
+    prints: ([path]) => String(path),
+});
 
 export const dnsCommands: Command[] = [zones, records, add, remove, keys, rotate, registrations, registerHost, registerMachine, addZone, removeZone, generateKey];

@@ -21,24 +21,20 @@ const list: Command = {
     },
 };
 
-const add = callCommand({
-    name: "roles add",
+/* Putting a user into a role or out of it: the same call, other words. */
+const membership = (verb: "add" | "remove", method: "AddRoleMember" | "RemoveRoleMember", summary: string, details: string, done: string) => callCommand({
+    name: `roles ${verb}`,
     args: "USER ROLE",
-    summary: "put a user into a role (admin, operator or viewer); admins only",
-    details: "The user has the role from their next login.",
+    summary,
+    details,
     options: NO_ASK_OPTION,
-    path: MANAGER_PATH, iface: MANAGER_IFACE, method: "AddRoleMember",
-    prints: (_reply, [user, role]) => `${user} added to ${role}`,
+    path: MANAGER_PATH, iface: MANAGER_IFACE, method,
+    prints: (_reply, [user, role]) => `${user} ${done} ${role}`,
 });
 
-const remove = callCommand({
-    name: "roles remove",
-    args: "USER ROLE",
-    summary: "take a user out of a role; the last admin stays",
-    details: "Sessions that are open keep the role until they log out.",
-    options: NO_ASK_OPTION,
-    path: MANAGER_PATH, iface: MANAGER_IFACE, method: "RemoveRoleMember",
-    prints: (_reply, [user, role]) => `${user} removed from ${role}`,
-});
+const add = membership("add", "AddRoleMember", "put a user into a role (admin, operator or viewer); admins only",
+    "The user has the role from their next login.", "added to");
+const remove = membership("remove", "RemoveRoleMember", "take a user out of a role; the last admin stays",
+    "Sessions that are open keep the role until they log out.", "removed from");
 
 export const rolesCommands: Command[] = [list, add, remove];

@@ -3,7 +3,8 @@ import { HARDENING_IFACE, ROOT_PATH } from "../../../generated/dbus-contract.js"
 import { getProperties } from "../bus.js";
 import { JSON_OPTION, NO_ASK_OPTION, type Command } from "../command.js";
 import { callMethod, passOptions } from "../method.js";
-import { print, printList, tableOf } from "../output.js";
+import { printList, tableOf } from "../output.js";
+import { callCommand } from "../call-command.js";
 
 const HARDENING_PATH = `${ROOT_PATH}/hardening`;
 
@@ -22,18 +23,14 @@ const securityChecks: Command = {
     },
 };
 
-const securityFix: Command = {
+const securityFix = callCommand({
     name: "security fix",
     args: "ID",
     summary: "fix one failed hardening check (with --dry-run: print the exact change only)",
     details: "Prints the change: the files written with their whole new content and what is reloaded or applied.",
     options: { "dry-run": { type: "boolean", help: "only print the change; nothing is written" }, ...NO_ASK_OPTION },
-    async run(values, [id]) {
-        const extra = passOptions(values, { "dry-run": "b" });
-        const [change] = await callMethod(HARDENING_PATH, HARDENING_IFACE, "Fix", [id], values, extra) as [string];
-        print(`${values["dry-run"] ? "dry run: would " : ""}${change}`);
-        return 0;
-    },
-};
+    path: HARDENING_PATH, iface: HARDENING_IFACE, method: "Fix", callOptions: values => passOptions(values, { "dry-run": "b" }),
+    prints: ([change], _given, values) => `${values["dry-run"] ? "dry run: would " : ""}${String(change)}`,
+});
 
 export const securityCommands: Command[] = [securityChecks, securityFix];

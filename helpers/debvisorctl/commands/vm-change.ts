@@ -3,7 +3,7 @@ import fs from "node:fs";
 import path from "node:path";
 import dbus from "dbus-next";
 import { MACHINE_IFACE, MANAGER_IFACE, type ContractMethod } from "../../../generated/dbus-contract.js";
-import { UsageError, wholeNumber } from "../args.js";
+import { UsageError, wholeNumber, type Values } from "../args.js";
 import { MANAGER_PATH } from "../bus.js";
 import { JSON_OPTION, NO_ASK_OPTION, type Command } from "../command.js";
 import { printAndFollow } from "../job-follow.js";
@@ -150,7 +150,13 @@ const vmClone = callCommand({
     path: machinePath, iface: MACHINE_IFACE, method: "Clone", callArgs: ([, newName]) => [newName], prints: "job",
 });
 
-const vmConvert: Command = {
+/* --format is required for both conversions. */
+function formatGiven(_given: string[], values: Values): void {
+    if (values.format === undefined)
+        throw new UsageError("--format is required: qcow2 or raw");
+}
+
+const vmConvert = callCommand({
     name: "vm convert",
     args: "SOURCE NAME",
     summary: "convert a disk image file into the image directory in another format, as a job",
@@ -161,16 +167,12 @@ const vmConvert: Command = {
         ...WAIT_OPTION,
         ...NO_ASK_OPTION,
     },
-    async run(values, [source, name]) {
-        if (values.format === undefined)
-            throw new UsageError("--format is required: qcow2 or raw");
-        const [job] = await callMethod(MANAGER_PATH, MANAGER_IFACE, "ImportImage", [path.resolve(source), name], values,
-            { format: new dbus.Variant("s", String(values.format)) }) as [string];
-        return printAndFollow(job, values);
-    },
-};
+    check: formatGiven,
+    path: MANAGER_PATH, iface: MANAGER_IFACE, method: "ImportImage", prints: "job",
+    callArgs: ([source, name]) => [path.resolve(source), name], callOptions: values => ({ format: new dbus.Variant("s", String(values.format)) }),
+});
 
-const vmConvertDisk: Command = {
+const vmConvertDisk = callCommand({
     name: "vm convert-disk",
     args: "NAME DISK",
     summary: "convert a disk of a shut-off machine (e.g. vda) to another format and switch the machine to it",
@@ -180,14 +182,10 @@ const vmConvertDisk: Command = {
         ...WAIT_OPTION,
         ...NO_ASK_OPTION,
     },
-    async run(values, [name, disk]) {
-        if (values.format === undefined)
-            throw new UsageError("--format is required: qcow2 or raw");
-        const o = passOptions(values, { "keep-original": "b" });
-        const [job] = await callMachine(name, "ConvertDisk", values, o, [disk, String(values.format)]) as [string];
-        return printAndFollow(job, values);
-    },
-};
+    check: formatGiven,
+    path: machinePath, iface: MACHINE_IFACE, method: "ConvertDisk", prints: "job",
+    callArgs: ([, disk], values) => [disk, String(values.format)], callOptions: values => passOptions(values, { "keep-original": "b" }),
+});
 
 const vmSnapshot: Command = {
     name: "vm snapshot",
