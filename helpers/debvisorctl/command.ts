@@ -82,7 +82,7 @@ export function commandList(commands: Command[]): string {
 /* How many arguments a command takes: what its usage words say ("NAME NEW_NAME" two,
  * "ZONE NAME [TYPE [DATA]]" two to four, none without words), so that the help and
  * the parsing cannot drift; `positionals` where the words cannot say it ("DEVICE…", "a | b"). */
-export function argumentCount(command: Command): { min: number; max: number } {
+function argumentCount(command: Command): { min: number; max: number } {
     if (command.positionals)
         return command.positionals;
     const words = (command.args ?? "").split(" ").filter(Boolean);
