@@ -39,6 +39,8 @@ const address = z.string().check(z.refine(a => isIP(a), "must be IPv4 or IPv6 ad
 const serverAddress = z.string().check(z.refine(a => isIP(a), "must be the IP address of the zone's primary"));
 const hostLabel = z.string().check(z.regex(/^(?!-)[a-z0-9-]{1,63}(?<!-)$/, "must be a host name label: lower-case letters, digits and \"-\""));
 const zoneOption = z.optional(zoneName);
+const flag = z.optional(z.boolean());
+const addressesOption = z.optional(z.array(address).check(z.maxLength(64, "must be at most 64 addresses")));
 const RECORDS_ACTION = "org.debvisor.dns.records";
 
 /* A key name made from a zone's: lab.example.org + "-zone" → lab-example-org-zone. */
@@ -156,22 +158,32 @@ export class DnsObjects {
         this.publishLists();
     }
 
-    private parseBatch(zone: string, records: RecordTuple[], dataRequired: boolean): DnsRecord[] {
-        this.service.zone(zone);
-        try {
-            return records.map((r, i) => parseRecord(r, zone, i, dataRequired));
-        } catch (e) {
-            throw invalidArgument((e as Error).message);
-        }
+    /* UpsertRecords (append: add to what a name has) and DeleteRecords, in one update of the zone. */
+    private recordsMethod(change: "upsert" | "delete", options: { ptr: typeof flag; append?: typeof flag }) {
+        return method({
+            args: z.tuple([zoneName, recordBatch, optionsSchema(options as { ptr: typeof flag; append: typeof flag })]),
+            run: async (_ctx, [zone, records, o]) => {
+                this.service.zone(zone);
+                let parsed: DnsRecord[];
+                try {
+                    parsed = records.map((r, i) => parseRecord(r, zone, i, change === "upsert"));
+                } catch (e) {
+                    throw invalidArgument((e as Error).message);
+                }
+                await this.service.send(this.service.changesFor(zone, parsed, change === "delete" ? "delete" : o.append ? "append" : "upsert", o.ptr ?? false));
+                return [];
+            },
+            audit: ([zone, records, o]) => ({ zone, count: records.length, records: records.slice(0, 20), options: o }),
+        });
     }
 
     private methods(): MethodTable {
         return contractMethods(DNS_IFACE, {
             AddZone: method({
                 args: z.tuple([zoneName, serverAddress, count(1, 65535), optionsSchema({
-                    local: z.optional(z.boolean()),
+                    local: flag,
                     "zone-key": z.optional(keyName), "node-key": z.optional(keyName), "vm-key": z.optional(keyName), "transfer-key": z.optional(keyName),
-                    "register-machines": z.optional(z.boolean()),
+                    "register-machines": flag,
                 })]),
                 run: async (_ctx, [zone, server, port, o]) => {
                     const local = o.local ?? false;
@@ -193,7 +205,7 @@ export class DnsObjects {
                 },
             }),
             RemoveZone: method({
-                args: z.tuple([zoneName, optionsSchema({ "delete-data": z.optional(z.boolean()) })]),
+                args: z.tuple([zoneName, optionsSchema({ "delete-data": flag })]),
                 run: async (_ctx, [zone, o]) => {
                     await this.service.removeZone(zone, o["delete-data"] ?? false);
                     return [];
@@ -215,24 +227,8 @@ export class DnsObjects {
                     return [matching.slice(offset, offset + limit).map(r => [r.name, r.type, r.ttl, r.data]), matching.length];
                 },
             }),
-            UpsertRecords: method({
-                args: z.tuple([zoneName, recordBatch, optionsSchema({ ptr: z.optional(z.boolean()), append: z.optional(z.boolean()) })]),
-                run: async (_ctx, [zone, records, o]) => {
-                    const parsed = this.parseBatch(zone, records, true);
-                    await this.service.send(this.service.changesFor(zone, parsed, o.append ? "append" : "upsert", o.ptr ?? false));
-                    return [];
-                },
-                audit: ([zone, records, o]) => ({ zone, count: records.length, records: records.slice(0, 20), options: o }),
-            }),
-            DeleteRecords: method({
-                args: z.tuple([zoneName, recordBatch, optionsSchema({ ptr: z.optional(z.boolean()) })]),
-                run: async (_ctx, [zone, records, o]) => {
-                    const parsed = this.parseBatch(zone, records, false);
-                    await this.service.send(this.service.changesFor(zone, parsed, "delete", o.ptr ?? false));
-                    return [];
-                },
-                audit: ([zone, records, o]) => ({ zone, count: records.length, records: records.slice(0, 20), options: o }),
-            }),
+            UpsertRecords: this.recordsMethod("upsert", { ptr: flag, append: flag }),
+            DeleteRecords: this.recordsMethod("delete", { ptr: flag }),
             GenerateKey: method({
                 args: z.tuple([keyName, optionsSchema({
                     algorithm: z.optional(z.enum(ALGORITHMS, { error: `must be one of ${ALGORITHMS.join(", ")}` })),
@@ -270,10 +266,7 @@ export class DnsObjects {
                 },
             }),
             RegisterHost: method({
-                args: z.tuple([optionsSchema({
-                    zone: zoneOption, name: z.optional(hostLabel), addresses: z.optional(z.array(address).check(z.maxLength(64, "must be at most 64 addresses"))),
-                    ptr: z.optional(z.boolean()),
-                })]),
+                args: z.tuple([optionsSchema({ zone: zoneOption, name: z.optional(hostLabel), addresses: addressesOption, ptr: flag })]),
                 run: async (ctx, [o]) => {
                     const host = readHostIdentity();
                     // the host's own zone: its domain when managed; with no domain known, the zone picked by default
@@ -291,7 +284,7 @@ export class DnsObjects {
                 },
             }),
             RegisterMachine: method({
-                args: z.tuple([z.string(), optionsSchema({ zone: zoneOption, addresses: z.optional(z.array(address).check(z.maxLength(64, "must be at most 64 addresses"))) })]),
+                args: z.tuple([z.string(), optionsSchema({ zone: zoneOption, addresses: addressesOption })]),
                 run: async (ctx, [path, o]) => {
                     const facts = this.machineFacts(path);
                     const addresses = o.addresses ?? facts.addresses;
@@ -317,7 +310,7 @@ export class DnsObjects {
                     Name: z.string(), Interface: z.string(), Start: z.string(), End: z.string(), Netmask: z.string(),
                     LeaseSeconds: count(0, 31_536_000, " seconds"), DnsServer: z.optional(z.string()),
                 }, { error: "each range is a dictionary of Name, Interface, Start, End, Netmask, LeaseSeconds and DnsServer" }))
-                    .check(z.maxLength(64, "must be at most 64 ranges")), optionsSchema({ "dry-run": z.optional(z.boolean()) })]),
+                    .check(z.maxLength(64, "must be at most 64 ranges")), optionsSchema({ "dry-run": flag })]),
                 run: async (_ctx, [ranges, o]) => [await this.service.dhcp.replace(ranges.map(r => ({ ...r, DnsServer: r.DnsServer ?? "" })), o["dry-run"] ?? false)],
             }),
         });

@@ -23,7 +23,7 @@ export interface MachineRegistry {
 }
 
 /** A change to the records of a machine that lives on another member; `work` makes it. */
-export interface FollowStep { id: string; what: "follow" | "remove"; work: () => Promise<void> }
+interface FollowStep { id: string; what: "follow" | "remove"; work: () => Promise<void> }
 
 const sameList = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
 

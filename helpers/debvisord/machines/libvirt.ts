@@ -65,6 +65,12 @@ export class Libvirt {
         }
     }
 
+    /* The first value of the reply: what most of libvirt-dbus's methods return. */
+    private async first<T>(path: string, iface: string, member: string, signature = "", body: unknown[] = []): Promise<T> {
+        const [value] = await this.call(path, iface, member, signature, body);
+        return value as T;
+    }
+
     private async send(path: string, iface: string, member: string, signature: string, body: unknown[]): Promise<unknown[]> {
         try {
             const reply = await this.bus.call(new dbus.Message({ destination: LIBVIRT_BUS_NAME, path, interface: iface, member, signature, body }));
@@ -78,15 +84,13 @@ export class Libvirt {
         }
     }
 
-    async listDomains(): Promise<string[]> {
-        const [paths] = await this.call(CONNECT_PATH, CONNECT, "ListDomains", "u", [0]);
-        return paths as string[];
+    listDomains(): Promise<string[]> {
+        return this.first(CONNECT_PATH, CONNECT, "ListDomains", "u", [0]);
     }
 
     /* virConnectGetAllDomainStats: one record (domain name, typed parameters) per domain, in one call. */
-    async allDomainStats(stats: number, flags: number): Promise<Array<[string, Record<string, unknown>]>> {
-        const [records] = await this.call(CONNECT_PATH, CONNECT, "GetAllDomainStats", "uu", [stats, flags]);
-        return records as Array<[string, Record<string, unknown>]>;
+    allDomainStats(stats: number, flags: number): Promise<Array<[string, Record<string, unknown>]>> {
+        return this.first(CONNECT_PATH, CONNECT, "GetAllDomainStats", "uu", [stats, flags]);
     }
 
     async domainState(path: string): Promise<string> {
@@ -94,20 +98,17 @@ export class Libvirt {
         return DOMAIN_STATES[state] ?? "unknown";
     }
 
-    async domainProperties(path: string): Promise<{ Name: string; UUID: string; Autostart: boolean; Persistent: boolean; Active: boolean }> {
-        const [props] = await this.call(path, "org.freedesktop.DBus.Properties", "GetAll", "s", [DOMAIN]);
-        return props as { Name: string; UUID: string; Autostart: boolean; Persistent: boolean; Active: boolean };
+    domainProperties(path: string): Promise<{ Name: string; UUID: string; Autostart: boolean; Persistent: boolean; Active: boolean }> {
+        return this.first(path, "org.freedesktop.DBus.Properties", "GetAll", "s", [DOMAIN]);
     }
 
-    async domainXml(path: string): Promise<string> {
-        const [xml] = await this.call(path, DOMAIN, "GetXMLDesc", "u", [0]);
-        return xml as string;
+    domainXml(path: string): Promise<string> {
+        return this.first(path, DOMAIN, "GetXMLDesc", "u", [0]);
     }
 
     /* The stored definition: what the domain boots with next, not what runs now. */
-    async domainStoredXml(path: string): Promise<string> {
-        const [xml] = await this.call(path, DOMAIN, "GetXMLDesc", "u", [XML_INACTIVE]);
-        return xml as string;
+    domainStoredXml(path: string): Promise<string> {
+        return this.first(path, DOMAIN, "GetXMLDesc", "u", [XML_INACTIVE]);
     }
 
     async domainCall(path: string, member: string, signature = "u", body: unknown[] = [0]): Promise<void> {
@@ -119,9 +120,8 @@ export class Libvirt {
     }
 
     /* Defines (or redefines) a persistent domain; returns its object path. */
-    async defineDomain(xml: string): Promise<string> {
-        const [path] = await this.call(CONNECT_PATH, CONNECT, "DomainDefineXML", "s", [xml]);
-        return path as string;
+    defineDomain(xml: string): Promise<string> {
+        return this.first(CONNECT_PATH, CONNECT, "DomainDefineXML", "s", [xml]);
     }
 
     async domainByName(name: string): Promise<string | null> {
@@ -132,39 +132,34 @@ export class Libvirt {
         return orNull(this.call(CONNECT_PATH, CONNECT, "DomainLookupByUUID", "s", [uuid]));
     }
 
-    async capabilities(): Promise<string> {
-        const [xml] = await this.call(CONNECT_PATH, CONNECT, "GetCapabilities");
-        return xml as string;
+    capabilities(): Promise<string> {
+        return this.first(CONNECT_PATH, CONNECT, "GetCapabilities");
     }
 
     /* ---- storage pools and volumes ---- */
 
-    async listPools(): Promise<string[]> {
-        const [paths] = await this.call(CONNECT_PATH, CONNECT, "ListStoragePools", "u", [0]);
-        return paths as string[];
+    listPools(): Promise<string[]> {
+        return this.first(CONNECT_PATH, CONNECT, "ListStoragePools", "u", [0]);
     }
 
     async poolByName(name: string): Promise<string | null> {
         return orNull(this.call(CONNECT_PATH, CONNECT, "StoragePoolLookupByName", "s", [name]));
     }
 
-    async definePool(xml: string): Promise<string> {
-        const [path] = await this.call(CONNECT_PATH, CONNECT, "StoragePoolDefineXML", "su", [xml, 0]);
-        return path as string;
+    definePool(xml: string): Promise<string> {
+        return this.first(CONNECT_PATH, CONNECT, "StoragePoolDefineXML", "su", [xml, 0]);
     }
 
     async poolCall(path: string, member: string, signature = "u", body: unknown[] = [0]): Promise<unknown[]> {
         return this.call(path, POOL, member, signature, body);
     }
 
-    async poolActive(path: string): Promise<boolean> {
-        const [active] = await this.call(path, PROPERTIES, "Get", "ss", [POOL, "Active"]);
-        return active as boolean;
+    poolActive(path: string): Promise<boolean> {
+        return this.first(path, PROPERTIES, "Get", "ss", [POOL, "Active"]);
     }
 
-    async poolXml(path: string): Promise<string> {
-        const [xml] = await this.call(path, POOL, "GetXMLDesc", "u", [0]);
-        return xml as string;
+    poolXml(path: string): Promise<string> {
+        return this.first(path, POOL, "GetXMLDesc", "u", [0]);
     }
 
     /* Capacity, allocation and available bytes. */
@@ -173,18 +168,16 @@ export class Libvirt {
         return { capacity: Number(capacity), allocation: Number(allocation), available: Number(available) };
     }
 
-    async createVolume(poolPath: string, xml: string): Promise<string> {
-        const [path] = await this.call(poolPath, POOL, "StorageVolCreateXML", "su", [xml, 0]);
-        return path as string;
+    createVolume(poolPath: string, xml: string): Promise<string> {
+        return this.first(poolPath, POOL, "StorageVolCreateXML", "su", [xml, 0]);
     }
 
     async volumeByName(poolPath: string, name: string): Promise<string | null> {
         return orNull(this.call(poolPath, POOL, "StorageVolLookupByName", "s", [name]));
     }
 
-    async volumePath(volume: string): Promise<string> {
-        const [file] = await this.call(volume, PROPERTIES, "Get", "ss", [VOLUME, "Path"]);
-        return file as string;
+    volumePath(volume: string): Promise<string> {
+        return this.first(volume, PROPERTIES, "Get", "ss", [VOLUME, "Path"]);
     }
 
     async deleteVolume(volume: string): Promise<void> {
@@ -193,19 +186,16 @@ export class Libvirt {
 
     /* ---- snapshots ---- */
 
-    async listSnapshots(domainPath: string): Promise<string[]> {
-        const [paths] = await this.call(domainPath, DOMAIN, "ListDomainSnapshots", "u", [0]);
-        return paths as string[];
+    listSnapshots(domainPath: string): Promise<string[]> {
+        return this.first(domainPath, DOMAIN, "ListDomainSnapshots", "u", [0]);
     }
 
-    async snapshotXml(snapshotPath: string): Promise<string> {
-        const [xml] = await this.call(snapshotPath, SNAPSHOT, "GetXMLDesc", "u", [0]);
-        return xml as string;
+    snapshotXml(snapshotPath: string): Promise<string> {
+        return this.first(snapshotPath, SNAPSHOT, "GetXMLDesc", "u", [0]);
     }
 
-    async snapshotByName(domainPath: string, name: string): Promise<string> {
-        const [path] = await this.call(domainPath, DOMAIN, "SnapshotLookupByName", "su", [name, 0]);
-        return path as string;
+    snapshotByName(domainPath: string, name: string): Promise<string> {
+        return this.first(domainPath, DOMAIN, "SnapshotLookupByName", "su", [name, 0]);
     }
 
     async snapshotCall(snapshotPath: string, member: "Revert" | "Delete"): Promise<void> {
@@ -218,9 +208,8 @@ export class Libvirt {
         return orNull(this.call(CONNECT_PATH, CONNECT, "NetworkLookupByName", "s", [name]));
     }
 
-    async networkActive(path: string): Promise<boolean> {
-        const [active] = await this.call(path, PROPERTIES, "Get", "ss", [NETWORK, "Active"]);
-        return active as boolean;
+    networkActive(path: string): Promise<boolean> {
+        return this.first(path, PROPERTIES, "Get", "ss", [NETWORK, "Active"]);
     }
 
     async startNetwork(path: string): Promise<void> {
@@ -234,27 +223,27 @@ export class Libvirt {
     }
 
     /* Calls back for every domain lifecycle event (domain object path, event type). */
-    async onDomainEvent(callback: (domainPath: string, event: number) => void): Promise<void> {
-        await this.bus.call(new dbus.Message({
-            destination: "org.freedesktop.DBus", path: "/org/freedesktop/DBus", interface: "org.freedesktop.DBus",
-            member: "AddMatch", signature: "s", body: [`type='signal',sender='${LIBVIRT_BUS_NAME}',interface='${CONNECT}',member='DomainEvent'`],
-        }));
-        this.bus.on("message", (msg: DBusMessage) => {
-            if (msg.type === dbus.MessageType.SIGNAL && msg.interface === CONNECT && msg.member === "DomainEvent")
-                callback(msg.body[0] as string, msg.body[1] as number);
-        });
+    onDomainEvent(callback: (domainPath: string, event: number) => void): Promise<void> {
+        return this.onSignal(`sender='${LIBVIRT_BUS_NAME}',interface='${CONNECT}',member='DomainEvent'`,
+            msg => msg.interface === CONNECT && msg.member === "DomainEvent", msg => callback(msg.body[0] as string, msg.body[1] as number));
     }
 
     /* Calls back when libvirt-dbus goes away or a new one takes its name (true: it is there now). */
-    async onServiceChange(callback: (present: boolean) => void): Promise<void> {
+    onServiceChange(callback: (present: boolean) => void): Promise<void> {
+        return this.onSignal(`sender='org.freedesktop.DBus',interface='org.freedesktop.DBus',member='NameOwnerChanged',arg0='${LIBVIRT_BUS_NAME}'`,
+            msg => msg.member === "NameOwnerChanged" && msg.sender === "org.freedesktop.DBus" && msg.body[0] === LIBVIRT_BUS_NAME,
+            msg => callback(msg.body[2] !== ""));
+    }
+
+    /* Asks the bus for the signals `rule` matches, and hands each that `wanted` takes to `callback`. */
+    private async onSignal(rule: string, wanted: (msg: DBusMessage) => boolean, callback: (msg: DBusMessage) => void): Promise<void> {
         await this.bus.call(new dbus.Message({
             destination: "org.freedesktop.DBus", path: "/org/freedesktop/DBus", interface: "org.freedesktop.DBus",
-            member: "AddMatch", signature: "s",
-            body: [`type='signal',sender='org.freedesktop.DBus',interface='org.freedesktop.DBus',member='NameOwnerChanged',arg0='${LIBVIRT_BUS_NAME}'`],
+            member: "AddMatch", signature: "s", body: [`type='signal',${rule}`],
         }));
         this.bus.on("message", (msg: DBusMessage) => {
-            if (msg.type === dbus.MessageType.SIGNAL && msg.member === "NameOwnerChanged" && msg.sender === "org.freedesktop.DBus" && msg.body[0] === LIBVIRT_BUS_NAME)
-                callback(msg.body[2] !== "");
+            if (msg.type === dbus.MessageType.SIGNAL && wanted(msg))
+                callback(msg);
         });
     }
 }

@@ -59,6 +59,13 @@ export function snapshotMethods(host: MachineHost, path: string): MethodTable {
         await host.refresh(host.domainOf(path));
         return [];
     };
+    const byName = (member: "Revert" | "Delete") => method({
+        args: z.tuple([resourceName, optionsSchema({})]),
+        run: async (_ctx, [name]) => {
+            await host.libvirt.snapshotCall(await host.libvirt.snapshotByName(host.domainOf(path), name), member);
+            return done();
+        },
+    });
     return contractMethods(MACHINE_IFACE, {
         CreateSnapshot: method({
             args: z.tuple([resourceName, optionsSchema({ description: z.optional(description) })]),
@@ -71,19 +78,7 @@ export function snapshotMethods(host: MachineHost, path: string): MethodTable {
                 return done();
             },
         }),
-        RevertSnapshot: method({
-            args: z.tuple([resourceName, optionsSchema({})]),
-            run: async (_ctx, [name]) => {
-                await host.libvirt.snapshotCall(await host.libvirt.snapshotByName(host.domainOf(path), name), "Revert");
-                return done();
-            },
-        }),
-        DeleteSnapshot: method({
-            args: z.tuple([resourceName, optionsSchema({})]),
-            run: async (_ctx, [name]) => {
-                await host.libvirt.snapshotCall(await host.libvirt.snapshotByName(host.domainOf(path), name), "Delete");
-                return done();
-            },
-        }),
+        RevertSnapshot: byName("Revert"),
+        DeleteSnapshot: byName("Delete"),
     });
 }

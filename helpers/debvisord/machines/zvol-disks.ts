@@ -13,7 +13,6 @@ import type { ZfsFlavor } from "../zfs/parse.js";
 import type { ZfsTools } from "../zfs/tools.js";
 
 export const DISK_KINDS = ["file", "zvol"] as const;
-export type DiskKind = typeof DISK_KINDS[number];
 
 const ZVOL_DEVICE_DIR = "/dev/zvol";
 /* volsize must be a multiple of volblocksize (8 KiB before OpenZFS 2.2, 16 KiB since, at most 128 KiB by default) */
@@ -30,10 +29,6 @@ export function zvolRefusal(profile: Profile, flavor: ZfsFlavor | null): string 
     if (!zvolParent(profile))
         return `zvol disks need the storage profile "zfs", which keeps VM disks on ZFS; this host's profile is "${profile}"`;
     return null;
-}
-
-export function zvolDevice(dataset: string): string {
-    return `${ZVOL_DEVICE_DIR}/${dataset}`;
 }
 
 /* The zvol behind a machine's disk when it is one DebVisor makes (a direct child of a profile's
@@ -70,7 +65,7 @@ export async function createZvolDisk(tools: ZfsTools, name: string, bytes: numbe
         throw invalidArgument(`${args.size}: a zvol's size must be a whole number of MiB (a multiple of ${ZVOL_BLOCK} bytes)`);
     const dataset = `${zvolParent(profile)!}/${name}`;
     await tools.createVolume(dataset, BigInt(bytes), {});
-    const device = zvolDevice(dataset);
+    const device = `${ZVOL_DEVICE_DIR}/${dataset}`;
     try {
         await waitForDevice(device);
     } catch (e) {

@@ -49,6 +49,8 @@ const forceEntries = z.optional(z.union([forceText, z.array(forceText).check(z.m
     error: "must be the refused entry typed again exactly (s), or several of them (as)",
 }));
 const expiry = z.optional(count(0, TEN_YEARS_S, " seconds"));
+/* The options of the methods that change a list; each method takes some of them, and refuses the others. */
+const listOptions = { comment: z.optional(comment), expiry, force: forceEntries, "dry-run": flag };
 
 interface FirewallPaths {
     stateFile: string;
@@ -411,33 +413,12 @@ export class Firewall {
 
     private methods(): MethodTable {
         return contractMethods(FIREWALL_IFACE, {
-            Block: method({
-                args: z.tuple([cidrs, optionsSchema({ comment: z.optional(comment), expiry, force: forceEntries, "dry-run": flag })]),
-                run: async (ctx, [list, options]) => [reportDict(await this.add(ctx, "block", list.map(text => ({ text })), options, "cidrs"))],
-                audit: ([list, options]) => [list.length > 20 ? `${list.length} entries, the first ${list.slice(0, 20).join(" ")}` : list, options],
-            }),
-            Allow: method({
-                args: z.tuple([cidrs, optionsSchema({ comment: z.optional(comment), expiry, "dry-run": flag })]),
-                run: async (ctx, [list, options]) => [reportDict(await this.add(ctx, "allow", list.map(text => ({ text })), options, "cidrs"))],
-                audit: ([list, options]) => [list.length > 20 ? `${list.length} entries, the first ${list.slice(0, 20).join(" ")}` : list, options],
-            }),
-            AddManagement: method({
-                args: z.tuple([cidrs, optionsSchema({ comment: z.optional(comment), "dry-run": flag })]),
-                run: async (ctx, [list, options]) => [reportDict(await this.add(ctx, "management", list.map(text => ({ text })), options, "cidrs"))],
-                audit: ([list, options]) => [list.length > 20 ? `${list.length} entries, the first ${list.slice(0, 20).join(" ")}` : list, options],
-            }),
-            RemoveManagement: method({
-                args: z.tuple([cidrs, optionsSchema({ "dry-run": flag, force: forceEntries })]),
-                run: async (_ctx, [list, options]) => [await this.remove("management", list, options["dry-run"] ?? false, options.force)],
-            }),
-            Unblock: method({
-                args: z.tuple([cidrs, optionsSchema({ "dry-run": flag })]),
-                run: async (_ctx, [list, options]) => [await this.remove("block", list, options["dry-run"] ?? false)],
-            }),
-            Disallow: method({
-                args: z.tuple([cidrs, optionsSchema({ "dry-run": flag })]),
-                run: async (_ctx, [list, options]) => [await this.remove("allow", list, options["dry-run"] ?? false)],
-            }),
+            Block: this.listMethod("block", "add", ["comment", "expiry", "force", "dry-run"]),
+            Allow: this.listMethod("allow", "add", ["comment", "expiry", "dry-run"]),
+            AddManagement: this.listMethod("management", "add", ["comment", "dry-run"]),
+            RemoveManagement: this.listMethod("management", "remove", ["dry-run", "force"]),
+            Unblock: this.listMethod("block", "remove", ["dry-run"]),
+            Disallow: this.listMethod("allow", "remove", ["dry-run"]),
             ImportList: method({
                 args: z.tuple([
                     z.string().check(z.maxLength(MAX_LIST_BYTES, `must be at most ${MAX_LIST_BYTES / 1024 / 1024} MiB`),
@@ -527,6 +508,20 @@ export class Firewall {
                     return [];
                 }),
             }),
+        });
+    }
+
+    /* Block, Allow, AddManagement (add) and Unblock, Disallow, RemoveManagement (remove): the entries typed one
+     * by one, with those of the list options that the method takes; an addition's audit record names at most 20. */
+    private listMethod(list: ListName, change: "add" | "remove", takes: Array<keyof typeof listOptions>) {
+        return method({
+            args: z.tuple([cidrs, optionsSchema(Object.fromEntries(takes.map(k => [k, listOptions[k]])) as typeof listOptions)]),
+            run: async (ctx, [entries, o]) => change === "add"
+                ? [reportDict(await this.add(ctx, list, entries.map(text => ({ text })), o, "cidrs"))]
+                : [await this.remove(list, entries, o["dry-run"] ?? false, o.force)],
+            audit: change === "add"
+                ? ([entries, o]) => [entries.length > 20 ? `${entries.length} entries, the first ${entries.slice(0, 20).join(" ")}` : entries, o]
+                : undefined,
         });
     }
 
