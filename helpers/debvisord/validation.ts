@@ -44,6 +44,12 @@ export const absolutePath = z.string().check(
     z.refine(p => path.posix.normalize(p) === p && !p.split("/").includes(".."), "must not contain \"..\", \"//\" or \"./\" components"),
 );
 
+/* Free text of one line (a comment, a reason, a filter): at most `max` characters, no control characters. */
+export const oneLine = (max: number) => z.string().check(
+    z.maxLength(max, `must be at most ${max} characters`),
+    z.refine(t => !/[\u0000-\u001f\u007f]/.test(t), "must not contain control characters such as newlines"),
+);
+
 /* A whole number from `min` to the largest exactly representable integer. */
 export function count(min: number, max = Number.MAX_SAFE_INTEGER, unit = "") {
     return z.int().check(

@@ -14,7 +14,7 @@ import { groupId } from "../../lib/system-ids.js";
 import { contractMethods, method, type MethodTable } from "../bus/call-pipeline.js";
 import type { ObjectServer } from "../bus/object-server.js";
 import type { JobRegistry } from "../jobs/jobs.js";
-import { count, optionsSchema } from "../validation.js";
+import { count, oneLine, optionsSchema } from "../validation.js";
 import { AuditIndex, OUTCOMES, type AuditFilter } from "./audit-index.js";
 import type { AuditLog } from "./audit-log.js";
 import { writeJsonAtomically } from "../../lib/atomic-file.js";
@@ -63,10 +63,7 @@ export function auditRecordDict(r: AuditRecord) {
 }
 
 /* Text for a query filter: no control characters, a sensible length. */
-const filterText = z.string().check(
-    z.maxLength(256, "must be at most 256 characters"),
-    z.refine(t => !/[\u0000-\u001f\u007f]/.test(t), "must not contain control characters such as newlines"),
-);
+const filterText = oneLine(256);
 const micros = z.int().check(z.minimum(0, "must not be before 1970"), z.maximum(8_640_000_000_000_000, "is too far in the future"));
 
 export class AuditObject {

@@ -8,7 +8,7 @@ import { invalidArgument, failed, busy } from "../../lib/errors.js";
 import { NotInstalled, Unavailable } from "../area-supervisor.js";
 import { type CallContext, contractMethods, method, type MethodTable } from "../bus/call-pipeline.js";
 import type { ObjectServer } from "../bus/object-server.js";
-import { count, optionsSchema } from "../validation.js";
+import { count, oneLine, optionsSchema } from "../validation.js";
 import { containsAddress, formatAddress, parseNet, type Net } from "../../lib/cidr.js";
 import { emptyState, readState, writeState, type FirewallState } from "./firewall-state.js";
 import { readFirewallSettings } from "./firewall-settings.js";
@@ -33,10 +33,7 @@ const MAX_LIST_BYTES = 64 * 1024 * 1024;
 const TEN_YEARS_S = 10 * 366 * 24 * 3600;
 const SHOWN_ERRORS = 10;
 
-const comment = z.string().check(
-    z.maxLength(256, "must be at most 256 characters"),
-    z.refine(t => !/[\u0000-\u001f\u007f]/.test(t), "must not contain control characters such as newlines"),
-);
+const comment = oneLine(256);
 const cidrs = z.array(z.string().check(z.maxLength(200, "is too long to be an address, prefix or range"))).check(
     z.minLength(1, "must name at least one address, prefix or range"),
     z.maxLength(MAX_ENTRIES_PER_CALL, `must have at most ${MAX_ENTRIES_PER_CALL} entries`),
