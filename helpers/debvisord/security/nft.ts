@@ -113,26 +113,14 @@ export function deleteScript(table: string, list: SetList, removed: Entry[], kep
     ].join("\n") + "\n";
 }
 
+/* What passes the filter and the quarantine alike: the management set and the allow list. */
+const LISTED_ACCEPT = ["ip saddr @management4 accept", "ip6 saddr @management6 accept", "ip saddr @allow4 accept", "ip6 saddr @allow6 accept"];
+
 // loopback first: Cockpit, the Ceph monitor and named listen on 127.0.0.1, and no block may reach them
-const FILTER_RULES = [
-    "iif \"lo\" accept",
-    "ip saddr @management4 accept",
-    "ip6 saddr @management6 accept",
-    "ip saddr @allow4 accept",
-    "ip6 saddr @allow6 accept",
-    "ip saddr @block4 drop",
-    "ip6 saddr @block6 drop",
-];
+const FILTER_RULES = ["iif \"lo\" accept", ...LISTED_ACCEPT, "ip saddr @block4 drop", "ip6 saddr @block6 drop"];
 
 function quarantineChains(table: string): string[] {
-    const common = [
-        "iif \"lo\" accept",
-        "ct state established,related accept",
-        "ip saddr @management4 accept",
-        "ip6 saddr @management6 accept",
-        "ip saddr @allow4 accept",
-        "ip6 saddr @allow6 accept",
-    ];
+    const common = ["iif \"lo\" accept", "ct state established,related accept", ...LISTED_ACCEPT];
     return [
         `add chain inet ${table} quarantine_input { type filter hook input priority filter - 5; policy drop; }`,
         ...common.map(r => `add rule inet ${table} quarantine_input ${r}`),
