@@ -33,7 +33,7 @@ QUnit.module("backups: credentials for REST and S3 repositories, with a recordin
         const location = parseLocation("rest:https://backup.example.org:8000/node1");
         const staged = store.stageSecrets("r", { password: "restic password", rest: { user: "alice", password: "p@ss:w/rd" }, caCertificate: CA }, location);
         staged.commit();
-        store.add({ name: "r", location: "rest:https://backup.example.org:8000/node1", added: 1, addedByUid: 0, created: true });
+        store.put({ name: "r", location: "rest:https://backup.example.org:8000/node1", added: 1, addedByUid: 0, created: true });
         const access = store.access(store.get("r")!);
         await restic.run(access, ["cat", "config"]);
         const { argv, env } = recorded();

@@ -30,7 +30,7 @@ async function newRepository(dir: string) {
     const staged = store.stageSecrets("r1", { password: "correct horse battery" }, parseLocation(repo));
     await restic.must(staged.access, ["init"], "restic init");
     staged.commit();
-    store.add({ name: "r1", location: repo, added: 1, addedByUid: 0, created: true });
+    store.put({ name: "r1", location: repo, added: 1, addedByUid: 0, created: true });
     return { store, restic, access: store.access(store.get("r1")!) };
 }
 

@@ -15,6 +15,7 @@ import type { AuditLog } from "../audit/audit-log.js";
 import type { MachineHost } from "../machines/machine-host.js";
 import type { MachineFacts, MachineListener } from "../machines/machines.js";
 import { BackupSchedules } from "./backup-schedules.js";
+import { machineUuid } from "./schedules.js";
 import type { BackupsHost } from "./backups-host.js";
 import { systemClock, type Clock } from "../clock.js";
 import { describeLocation, LocationError, parseLocation, type RepositoryLocation } from "./locations.js";
@@ -241,7 +242,7 @@ export class BackupsArea implements BackupsHost {
                         const created = await this.openOrCreate(staged.access, describeLocation(loc), options.create);
                         const record: RepositoryRecord = { name, location: where, added: Date.now(), addedByUid: ctx.caller.uid, created };
                         staged.commit();
-                        this.store.add(record);
+                        this.store.put(record);
                         this.exportRepository(record);
                         return [this.repositoryPath(name),
                             `${created ? `Created a new restic repository at ${where}.` : `Opened the existing restic repository at ${where}.`} ${LOST_PASSWORD_NOTICE}`];
@@ -293,7 +294,7 @@ export class BackupsArea implements BackupsHost {
                 },
             }),
             ListBackups: method({
-                args: z.tuple([optionsSchema({ "machine-uuid": z.optional(z.string().check(z.regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, "must be a machine's UUID"))) })]),
+                args: z.tuple([optionsSchema({ "machine-uuid": z.optional(machineUuid) })]),
                 run: async (_ctx, [options]) => {
                     this.requireRestic();
                     const list = await this.snapshots(name, options["machine-uuid"]);

@@ -7,8 +7,7 @@ import nodePath from "node:path";
 import { readTracking, removeTracking, trackedMachines } from "./backup-tracking.js";
 import { removeBitmap } from "./disk-segments.js";
 import { backupEnded, STAGING_DIR } from "./machine-backup.js";
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+import { MACHINE_UUID } from "./tags.js";
 
 /* Forgets a deleted machine's backup state once a backup of it that runs has ended. A bitmap on a disk
  * that stays (deleted without its disks) goes too where the disk is not in use (it costs on every write). */
@@ -34,7 +33,7 @@ export async function forgetMachine(uuid: string, stagingDir = STAGING_DIR): Pro
 export async function sweepDeletedMachines(exists: (uuid: string) => Promise<boolean>, stagingDir = STAGING_DIR): Promise<string[]> {
     let staged: string[] = [];
     try {
-        staged = fs.readdirSync(stagingDir).filter(f => UUID.test(f));
+        staged = fs.readdirSync(stagingDir).filter(f => MACHINE_UUID.test(f));
     } catch {
         // no backup made yet
     }

@@ -10,7 +10,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { ensureDirectory, removeFromDirectory, writeFileAtomically, writeJsonAtomically } from "../../lib/atomic-file.js";
-import { readListFile } from "./list-file.js";
+import { NamedList } from "./list-file.js";
 import { parseLocation, restRepositoryWithCredentials, type RepositoryLocation } from "./locations.js";
 import type { RepositoryAccess, S3Keys } from "./restic.js";
 
@@ -38,23 +38,9 @@ interface RepositorySecrets {
 type SecretFiles = ReturnType<RepositoryStore["files"]>;
 const allFiles = (f: SecretFiles) => [f.password, f.key, f.knownHosts, f.repository, f.s3Keys, f.ca];
 
-export class RepositoryStore {
-    constructor(readonly dir = BACKUP_DIR) {}
-
-    private get listFile(): string {
-        return path.join(this.dir, "repositories.json");
-    }
-
-    list(): RepositoryRecord[] {
-        return readListFile<RepositoryRecord>(this.listFile, "repositories");
-    }
-
-    get(name: string): RepositoryRecord | undefined {
-        return this.list().find(r => r.name === name);
-    }
-
-    ensureDir(): void {
-        ensureDirectory(this.dir, 0o700);
+export class RepositoryStore extends NamedList<RepositoryRecord> {
+    constructor(dir = BACKUP_DIR) {
+        super(dir, "repositories");
     }
 
     files(name: string) {
@@ -84,7 +70,7 @@ export class RepositoryStore {
     /* The secrets of a repository being added, under names of their own until it is saved:
      * a failed add leaves nothing, and a saved repository's files are never half-replaced. */
     stageSecrets(name: string, secrets: RepositorySecrets, location: RepositoryLocation): { access: RepositoryAccess; commit(): void; discard(): void } {
-        this.ensureDir();
+        ensureDirectory(this.dir, 0o700);
         const files = this.files(`.adding-${name}`);
         writeFileAtomically(files.password, secrets.password, 0o600);
         if (secrets.sshKey)
@@ -110,15 +96,9 @@ export class RepositoryStore {
         };
     }
 
-    add(record: RepositoryRecord): void {
-        const list = this.list().filter(r => r.name !== record.name);
-        list.push(record);
-        writeJsonAtomically(this.listFile, { repositories: list }, 0o600);
-    }
-
     /* Forgets a repository: its entry and its secrets; the repository's data stays where it is. */
-    remove(name: string): void {
-        writeJsonAtomically(this.listFile, { repositories: this.list().filter(r => r.name !== name) }, 0o600);
+    override remove(name: string): void {
+        super.remove(name);
         removeFromDirectory(this.dir, allFiles(this.files(name)).map(p => path.basename(p)));
     }
 }

@@ -100,6 +100,11 @@ export function resticError(what: string, stderr: string, repository: string): D
     return failed(`${what}: ${text || "restic failed"}`);
 }
 
+/* A failure of restic on this repository, in its words without a credential. */
+function failure(what: string, stderr: string | Buffer | undefined, access: RepositoryAccess): DebVisorError {
+    return resticError(what, withoutCredentials(Buffer.from(stderr ?? "").toString("utf8"), access), describeLocation(access.location));
+}
+
 /* restic could not be started at all: its binary is not there. */
 function failIfMissing(result: object): void {
     if (missingTool(result))
@@ -175,7 +180,7 @@ export class Restic {
         if (signal.aborted)
             throw signal.reason;
         if (r.exitCode !== 0 && r.exitCode !== 3)
-            throw resticError("restic backup", withoutCredentials(String(r.stderr ?? ""), access), describeLocation(access.location));
+            throw failure("restic backup", r.stderr, access);
         if (r.exitCode === 3)
             throw failed(`restic backup could not read every file: ${lastLines(withoutCredentials(String(r.stderr ?? ""), access))}`);
         if (!summary)
@@ -200,7 +205,7 @@ export class Restic {
         if (signal.aborted)
             throw signal.reason;
         if (r.exitCode !== 0)
-            throw resticError(`restic dump of ${path}`, withoutCredentials(Buffer.from(r.stderr ?? "").toString("utf8"), access), describeLocation(access.location));
+            throw failure(`restic dump of ${path}`, r.stderr, access);
     }
 
     /* `restic dump SNAPSHOT FILE` into `target` (created, 0600), with the bytes written so far. */
@@ -222,7 +227,7 @@ export class Restic {
         if (signal.aborted)
             throw signal.reason;
         if (r.exitCode !== 0)
-            throw resticError(`restic dump of ${file}`, withoutCredentials(Buffer.from(r.stderr ?? "").toString("utf8"), access), describeLocation(access.location));
+            throw failure(`restic dump of ${file}`, r.stderr, access);
         const fd = fs.openSync(target, "r");
         try {
             fs.fsyncSync(fd);

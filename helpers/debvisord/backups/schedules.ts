@@ -4,6 +4,7 @@
 // When a schedule is due and how retention reads as restic's arguments are
 // pure functions of the record and the time, tested without a clock.
 import * as z from "zod/mini";
+import { MACHINE_UUID } from "./tags.js";
 
 const FREQUENCIES = ["daily", "weekly"] as const;
 const KEEP_KINDS = ["last", "hourly", "daily", "weekly", "monthly", "yearly"] as const;
@@ -39,9 +40,11 @@ export interface ScheduleRecord {
 
 const keepCount = z.optional(z.int().check(z.minimum(0, "must be at least 0"), z.maximum(MAX_KEEP, `must be at most ${MAX_KEEP}`)));
 
+export const machineUuid = z.string().check(z.regex(MACHINE_UUID, "must be a machine's UUID"));
+
 /* The options AddSchedule and Update take (besides auth.no_user_interaction). */
 export const scheduleOptionShape = {
-    machine: z.optional(z.string().check(z.regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, "must be a machine's UUID"))),
+    machine: z.optional(machineUuid),
     tag: z.optional(z.string().check(z.minLength(1, "must not be empty"), z.maxLength(64, "must be at most 64 characters"),
         z.regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "may contain only letters, digits, \".\", \"_\" and \"-\", and must start with a letter or digit"))),
     frequency: z.optional(z.enum(FREQUENCIES, { error: "must be \"daily\" or \"weekly\"" })),
@@ -62,14 +65,9 @@ export function applyOptions(base: Pick<ScheduleRecord, "machine" | "tag" | "fre
         Object.assign(next, { machine: options.machine, tag: "" });
     if (options.tag !== undefined)
         Object.assign(next, { tag: options.tag, machine: "" });
-    if (options.frequency !== undefined)
-        next.frequency = options.frequency;
-    if (options.weekday !== undefined)
-        next.weekday = options.weekday;
-    if (options.time !== undefined)
-        next.time = options.time;
-    if (options["verify-percent"] !== undefined)
-        next.verifyPercent = options["verify-percent"];
+    for (const [option, field] of [["frequency", "frequency"], ["weekday", "weekday"], ["time", "time"], ["verify-percent", "verifyPercent"]] as const)
+        if (options[option] !== undefined)
+            Object.assign(next, { [field]: options[option] });
     for (const kind of KEEP_KINDS) {
         const value = options[`keep-${kind}`];
         if (value === 0)
@@ -89,21 +87,24 @@ function at(day: Date, time: string): Date {
     return new Date(day.getFullYear(), day.getMonth(), day.getDate(), hours, minutes);
 }
 
+/* The same local time `days` later (earlier, when negative). */
+function addDays(d: Date, days: number): Date {
+    return new Date(d.getFullYear(), d.getMonth(), d.getDate() + days, d.getHours(), d.getMinutes());
+}
+
 /* The latest moment at or before `now` at which the schedule was due (local time). */
 export function lastDue(s: Pick<ScheduleRecord, "frequency" | "weekday" | "time">, now: Date): Date {
     let due = at(now, s.time);
     if (s.frequency === "weekly")
-        due = new Date(due.getFullYear(), due.getMonth(), due.getDate() - ((due.getDay() - s.weekday + 7) % 7), due.getHours(), due.getMinutes());
-    if (due.getTime() > now.getTime())
-        due = new Date(due.getFullYear(), due.getMonth(), due.getDate() - (s.frequency === "weekly" ? 7 : 1), due.getHours(), due.getMinutes());
-    return due;
+        due = addDays(due, -((due.getDay() - s.weekday + 7) % 7));
+    return due.getTime() > now.getTime() ? addDays(due, s.frequency === "weekly" ? -7 : -1) : due;
 }
 
 /* The first moment after `now` at which the schedule is due. */
 export function nextDue(s: Pick<ScheduleRecord, "frequency" | "weekday" | "time">, now: Date): Date {
     const last = lastDue(s, now);
     const step = s.frequency === "weekly" ? 7 : 1;
-    const next = new Date(last.getFullYear(), last.getMonth(), last.getDate() + step, last.getHours(), last.getMinutes());
+    const next = addDays(last, step);
     // a daylight-saving change can make the local time skip: never go backwards
     return next.getTime() > now.getTime() ? next : new Date(now.getTime() + step * DAY_MS);
 }

@@ -4,6 +4,8 @@ import type { ResticSnapshot } from "./restic.js";
 
 export const TAG = "debvisor";
 
+export const MACHINE_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
 /* Tags hold no "," (restic's list separator) nor spaces: a machine name is written URI-encoded. */
 function tagSafe(text: string): string {
     return encodeURIComponent(text);

@@ -65,13 +65,16 @@ export class MetricsObject {
 
     /* The retention as saved; a file edited by hand shows with the next change or start. */
     publish(): void {
-        let days = DEFAULT_RETENTION_DAYS;
+        this.server.publish(this.path, METRICS_IFACE, { Series: Object.keys(HISTORY_SERIES), HistoryRetentionDays: this.savedDays() }, () => this.methods());
+    }
+
+    private savedDays(): number {
         try {
-            days = readRetentionDays(this.paths.prometheusEnv);
+            return readRetentionDays(this.paths.prometheusEnv);
         } catch {
             // edited by hand: SetHistoryRetention writes it anew
+            return DEFAULT_RETENTION_DAYS;
         }
-        this.server.publish(this.path, METRICS_IFACE, { Series: Object.keys(HISTORY_SERIES), HistoryRetentionDays: days }, () => this.methods());
     }
 
     private methods(): MethodTable {
@@ -98,12 +101,7 @@ export class MetricsObject {
                     const secret = this.secret();
                     if (!secret)
                         throw failed("history is not kept: Prometheus is not installed, or its secret cannot be made");
-                    let before: number;
-                    try {
-                        before = readRetentionDays(this.paths.prometheusEnv);
-                    } catch {
-                        before = DEFAULT_RETENTION_DAYS;
-                    }
+                    const before = this.savedDays();
                     writeRetentionDays(this.paths.prometheusEnv, days);
                     this.publish();
                     const problem = await applyRetention(secret, days);
