@@ -18,7 +18,7 @@ interface Route { dst: string; gateway?: string; protocol?: string; metric?: num
 
 const FOREVER = 4294967295;
 
-export interface BridgeResult { changed: boolean; summary: string; nic: string; log: string[] }
+interface BridgeResult { changed: boolean; summary: string; nic: string; log: string[] }
 
 async function link(host: Host, name: string): Promise<Link | null> {
     const r = await host.run("ip", host.ipArgs(["-j", "-d", "link", "show", "dev", name]));
@@ -42,7 +42,7 @@ function routeArgs(r: Route, dev: string): string[] {
 }
 
 /* Moves the NIC's global addresses and routes to the bridge, then makes the NIC its port. */
-export async function bridgeLive(host: Host, nic: string, bridge = BRIDGE): Promise<{ changed: boolean; log: string[] }> {
+async function bridgeLive(host: Host, nic: string, bridge = BRIDGE): Promise<{ changed: boolean; log: string[] }> {
     const log: string[] = [];
     const nicLink = await link(host, nic);
     if (!nicLink)
@@ -103,7 +103,7 @@ async function dhcpHandover(host: Host, nic: string, bridge: string): Promise<st
     return `DHCP: the client for ${nic} ${stop.exitCode === 0 ? "stopped" : "could not be stopped"}, one for ${bridge} ${start.exitCode === 0 ? "started" : `did not start (${start.stderr.trim().split("\n")[0]})`}`;
 }
 
-export interface BridgeStepOptions {
+interface BridgeStepOptions {
     interfacesFile: string;
     /** the host's NIC to bridge; found from the default route and the file when not given */
     nic?: string;

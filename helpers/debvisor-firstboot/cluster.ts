@@ -14,9 +14,9 @@ const CLUSTER_PATH = `${ROOT_PATH}/cluster`;
 /* debvisord may still be starting its areas on slow hardware */
 const CALL_TIMEOUT_MS = 300_000;
 
-export class ClusterStepError extends Error {}
+class ClusterStepError extends Error {}
 
-export interface ClusterStepResult { message: string; log: string[] }
+interface ClusterStepResult { message: string; log: string[] }
 
 /* `address`: this node's IPv4 address the other nodes reach it on, or null when it has none. */
 export async function clusterStep(address: string | null, file = CLUSTER_ANSWER_FILE, say: (line: string) => void = () => undefined): Promise<ClusterStepResult> {

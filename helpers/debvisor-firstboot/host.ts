@@ -6,7 +6,7 @@ import { runTool } from "../lib/tool-run.js";
 
 const TOOL_TIMEOUT_MS = 120_000;
 
-export class ToolError extends Error {}
+class ToolError extends Error {}
 
 export interface RunResult { exitCode: number; stdout: string; stderr: string }
 

@@ -15,7 +15,7 @@ const URI = "qemu:///system";
 export const DEFAULT_NETWORK = "default";
 const DEFAULT_POOL_DIR = "/var/lib/libvirt/images";
 
-export interface LibvirtOptions {
+interface LibvirtOptions {
     /** the profile applied in step 2 ("none" when none was) */
     profile: string;
     /** the NAT network to autostart (a test names its own) */

@@ -12,7 +12,7 @@ import { followJob, ProgressReporter } from "../debvisorctl/job-follow.js";
 
 type Row = Record<string, unknown>;
 
-export class StorageError extends Error {}
+class StorageError extends Error {}
 
 /* The profile the file names; null when there is no file; an error for a word that is no profile. */
 export function profileFromFile(file = PROFILE_FILE): "zfs" | "ceph" | "mixed" | null {
@@ -31,7 +31,7 @@ export function profileFromFile(file = PROFILE_FILE): "zfs" | "ceph" | "mixed" |
 }
 
 /* The plan in lines a person reads in the journal. */
-export function describePlan(plan: Row): string[] {
+function describePlan(plan: Row): string[] {
     const lines = [`plan for the profile ${String(plan.Profile)}:`];
     for (const s of plan.Steps as Row[])
         lines.push(`  ${s.Exists ? "kept " : "to do"} ${String(s.Id)}: ${String(s.Description)}`);
@@ -48,7 +48,7 @@ export function describePlan(plan: Row): string[] {
 const CALL_TIMEOUT_MS = 300_000;
 const noSpare = (problem: string) => /^no spare disk/.test(problem);
 
-export interface StorageResult { message: string; log: string[] }
+interface StorageResult { message: string; log: string[] }
 
 export async function storageStep(profileFile = PROFILE_FILE, say: (line: string) => void = () => undefined): Promise<StorageResult> {
     const log: string[] = [];

@@ -8,7 +8,7 @@ import fs from "node:fs";
 import path from "node:path";
 import type { RunResult } from "./host.js";
 
-export const ZFS_FUSE_DIR = "/var/cache/debvisor/zfs-fuse";
+const ZFS_FUSE_DIR = "/var/cache/debvisor/zfs-fuse";
 const DPKG_TIMEOUT_MS = 600_000;
 
 export class ZfsChoiceError extends Error {}

@@ -33,7 +33,7 @@ const MAX_SEGMENTS = 32768;
 const PER_DIR = 256;
 const BLOCK = 64 << 10;
 const ZEROS = Buffer.alloc(BLOCK);
-export const BITMAP_PREFIX = "debvisor-backup-";
+const BITMAP_PREFIX = "debvisor-backup-";
 const EXPORT = "disk";
 
 export function segmentBytesFor(size: number): number {

@@ -53,7 +53,7 @@ export function shownAddress(target: NotificationTarget): string {
  * notifies again (with alerts that joined it) at most every group_interval, which is also how long Alertmanager
  * retries a failing notification. A test's debvisord shortens them with DEBVISOR_ALERTMANAGER_GROUP_WAIT and
  * DEBVISOR_ALERTMANAGER_GROUP_INTERVAL (doc/debvisord.8). */
-export const GROUP_TIMES = { group_wait: "10s", group_interval: "1m" };
+const GROUP_TIMES = { group_wait: "10s", group_interval: "1m" };
 
 /* The grouping times from the environment where it sets them, else a node's; a value that is no duration is an error. */
 export function groupTimes(env: NodeJS.ProcessEnv = process.env): typeof GROUP_TIMES {

@@ -33,7 +33,7 @@ export function writeRetentionDays(file: string, days: number): void {
 }
 
 /* The retention the running Prometheus was started with, as its flags say ("90d"). */
-export async function runningRetention(secret: string, base = PROMETHEUS_URL): Promise<string> {
+async function runningRetention(secret: string, base = PROMETHEUS_URL): Promise<string> {
     const out = await engineRequest({ engine: "Prometheus", base, secret, installHint: "prometheus" }, "GET", "/api/v1/status/flags") as
         { data?: Record<string, string> };
     return out.data?.["storage.tsdb.retention.time"] ?? "";

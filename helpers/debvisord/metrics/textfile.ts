@@ -11,7 +11,7 @@ import { everyInterval } from "./every-interval.js";
 
 const TEXTFILE_DIR = "/var/lib/prometheus/node-exporter";
 export const TEXTFILE = path.join(TEXTFILE_DIR, "debvisor.prom");
-export const WRITE_INTERVAL_MS = 15_000;
+const WRITE_INTERVAL_MS = 15_000;
 
 /* A node writes every WRITE_INTERVAL_MS; a test's debvisord writes more often with DEBVISOR_METRICS_INTERVAL_MS
  * (doc/debvisord.8), so that its Prometheus sees a change within seconds. A value that is no whole number from
