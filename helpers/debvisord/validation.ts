@@ -44,6 +44,9 @@ export const absolutePath = z.string().check(
     z.refine(p => path.posix.normalize(p) === p && !p.split("/").includes(".."), "must not contain \"..\", \"//\" or \"./\" components"),
 );
 
+/* An on/off option of a method's a{sv}; absent means the method's default. */
+export const flag = z.optional(z.boolean());
+
 /* Free text of one line (a comment, a reason, a filter): at most `max` characters, no control characters. */
 export const oneLine = (max: number) => z.string().check(
     z.maxLength(max, `must be at most ${max} characters`),

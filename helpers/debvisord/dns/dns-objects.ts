@@ -13,7 +13,7 @@ import type { ObjectServer, Published } from "../bus/object-server.js";
 import type { JobRegistry } from "../jobs/jobs.js";
 import type { MachineWhereabouts } from "../cluster/machine-whereabouts.js";
 import type { MachineFacts, Machines } from "../machines/machines.js";
-import { count, optionsSchema } from "../validation.js";
+import { count, flag, optionsSchema } from "../validation.js";
 import { readLeases, type Lease } from "./dhcp-leases.js";
 import { MovedMachines } from "./moved-machines.js";
 import { domainNameProblem, parseRecord, reverseName, type DnsRecord, type RecordTuple } from "../../lib/dns-grammar.js";
@@ -39,7 +39,6 @@ const address = z.string().check(z.refine(a => isIP(a), "must be IPv4 or IPv6 ad
 const serverAddress = z.string().check(z.refine(a => isIP(a), "must be the IP address of the zone's primary"));
 const hostLabel = z.string().check(z.regex(/^(?!-)[a-z0-9-]{1,63}(?<!-)$/, "must be a host name label: lower-case letters, digits and \"-\""));
 const zoneOption = z.optional(zoneName);
-const flag = z.optional(z.boolean());
 const addressesOption = z.optional(z.array(address).check(z.maxLength(64, "must be at most 64 addresses")));
 const RECORDS_ACTION = "org.debvisor.dns.records";
 

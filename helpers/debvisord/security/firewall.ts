@@ -8,7 +8,7 @@ import { invalidArgument, failed, busy } from "../../lib/errors.js";
 import { NotInstalled, Unavailable } from "../area-supervisor.js";
 import { type CallContext, contractMethods, method, type MethodTable } from "../bus/call-pipeline.js";
 import type { ObjectServer } from "../bus/object-server.js";
-import { count, oneLine, optionsSchema } from "../validation.js";
+import { count, flag, oneLine, optionsSchema } from "../validation.js";
 import { containsAddress, formatAddress, parseNet, type Net } from "../../lib/cidr.js";
 import { emptyState, readState, writeState, type FirewallState } from "./firewall-state.js";
 import { readFirewallSettings } from "./firewall-settings.js";
@@ -39,7 +39,6 @@ const cidrs = z.array(z.string().check(z.maxLength(200, "is too long to be an ad
     z.maxLength(MAX_ENTRIES_PER_CALL, `must have at most ${MAX_ENTRIES_PER_CALL} entries`),
 );
 const listName = z.optional(z.enum(["block", "allow"], { error: "must be \"block\" or \"allow\"" }));
-const flag = z.optional(z.boolean());
 /* Forcing is typing the refused entry again, exactly: a confirmation that names what it confirms. */
 const forceText = z.string().check(z.minLength(1, "must not be empty"), z.maxLength(200, "is too long to be an entry"));
 const forceEntries = z.optional(z.union([forceText, z.array(forceText).check(z.maxLength(MAX_ENTRIES_PER_CALL, "has too many entries"))], {

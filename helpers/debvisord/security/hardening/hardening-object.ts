@@ -7,7 +7,7 @@ import { isIP } from "../../../lib/ip-address.js";
 import { runTool } from "../../../lib/tool-run.js";
 import { contractMethods, method, type MethodTable } from "../../bus/call-pipeline.js";
 import type { ObjectServer } from "../../bus/object-server.js";
-import { optionsSchema } from "../../validation.js";
+import { flag, optionsSchema } from "../../validation.js";
 import { applyPlan, planFix, runChecks } from "./checks.js";
 import { fail2banArgs, fail2banStatus, type Fail2banStatus, jailName } from "./fail2ban.js";
 import type { Check, HardeningEnv } from "./host-files.js";
@@ -30,7 +30,6 @@ const hostEnv: HardeningEnv = {
     fail2banSocket: process.env.DEBVISOR_FAIL2BAN_SOCKET || undefined,
 };
 
-const flag = z.optional(z.boolean());
 const checkId = z.string().check(z.minLength(1, "must not be empty"), z.maxLength(128, "must be at most 128 characters"));
 const text = (what: string) => z.string().check(z.maxLength(256, `is too long to be ${what}`));
 
